@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Builds every runtime bundle into dist/ with esbuild (type-checking is `npm run typecheck`).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const node = { platform: 'node', target: 'node20', bundle: true, packages: 'external', sourcemap: 'linked', logLevel: 'warning' };
+const targets = [
+  { entry: 'src/cli/index.ts', out: 'dist/cli/index.js', opts: { ...node, format: 'esm' } },
+  { entry: 'src/hgx/index.ts', out: 'dist/hgx/index.js', opts: { ...node, format: 'esm' } },
+  { entry: 'src/main/main.ts', out: 'dist/main/main.js', opts: { ...node, format: 'esm', external: ['electron'] } },
+  // A sandboxed preload cannot be an ES module.
+  { entry: 'src/preload/preload.ts', out: 'dist/preload/preload.cjs', opts: { ...node, format: 'cjs', external: ['electron'] } },
+  {
+    entry: 'src/renderer/index.tsx',
+    out: 'dist/renderer/app.js',
+    opts: { platform: 'browser', target: 'chrome120', format: 'esm', bundle: true, minify: true, sourcemap: 'linked', jsx: 'automatic', logLevel: 'warning', define: { 'process.env.NODE_ENV': '"production"' } },
+  },
+];
+
+await Promise.all(
+  targets
+    .filter((t) => existsSync(join(root, t.entry)))
+    .map((t) => build({ ...t.opts, entryPoints: [join(root, t.entry)], outfile: join(root, t.out) })),
+);
+
+for (const [from, to] of [['src/renderer/static', 'dist/renderer'], ['assets', 'dist/assets']]) {
+  if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true });
+}
+
+if (existsSync(join(root, 'src/hgx/index.ts'))) {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.hgx.json'], { cwd: root, stdio: 'inherit' });
+}
+console.log('build: dist/ ready');

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { HypergolixError } from '../core/golix/errors.js';
+import { CliError, processIO, type CliIO, type Command } from './command.js';
+
+/** Every command the CLI offers, in the order `--help` lists them. */
+const COMMANDS: Command[] = [];
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: hypergolix <command> [options]',
+    '',
+    'End-to-end-encrypted, local-first object store and sharing (Golix protocol).',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show this help, or a command\'s help: hypergolix <command> --help',
+    '  -V, --version  print the version',
+  ].join('\n');
+}
+
+/** Runs the CLI with the given arguments; resolves to the exit status. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.out(help());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '-V' || first === '--version') {
+    io.out(`hypergolix ${version()}`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    io.err(`hypergolix: unknown command "${first}". Run "hypergolix --help" for the list.`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`hypergolix ${command.name}: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof HypergolixError) {
+      io.err(`hypergolix ${command.name}: ${err.name}: ${err.message}`);
+      return 1;
+    }
+    io.err(`hypergolix ${command.name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,92 @@
+// Enforces the layer table of docs/architecture.md by reading every import in src/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { builtinModules } from 'node:module';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const src = join(root, 'src');
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : /\.(ts|tsx|mts|cts)$/.test(name) ? [p] : [];
+  });
+}
+
+/** Every module specifier a file imports, re-exports or requires. */
+export function importsOf(code: string): string[] {
+  const specs: string[] = [];
+  const patterns = [
+    /\b(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
+  for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]!);
+  return specs;
+}
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const files = walk(src).map((f) => ({ file: relative(root, f), specs: importsOf(readFileSync(f, 'utf8')), dir: dirname(f) }));
+const inside = (spec: string, dir: string, folder: string) =>
+  spec.startsWith('.') && resolve(dir, spec).startsWith(join(src, folder) + '/');
+
+test('the import scanner sees every import form', () => {
+  const code = `import a from 'x';\nimport { b } from "y";\nimport 'z';\nexport * from './w.js';\nconst c = await import('v');\nrequire('u');`;
+  assert.deepEqual(importsOf(code).sort(), ['u', 'v', 'w', 'x', 'y', 'z'].map((s) => (s === 'w' ? './w.js' : s)).sort());
+});
+
+test('src/core imports neither electron nor react', () => {
+  const bad = files
+    .filter((f) => f.file.startsWith('src/core/'))
+    .flatMap((f) => f.specs.filter((s) => /^(electron|react|react-dom)(\/|$)/.test(s)).map((s) => `${f.file}: ${s}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/core/golix imports only node:crypto, node:buffer and itself', () => {
+  const bad = files
+    .filter((f) => f.file.startsWith('src/core/golix/'))
+    .flatMap((f) =>
+      f.specs
+        .filter((s) => !(s === 'node:crypto' || s === 'node:buffer' || (s.startsWith('.') && inside(s, f.dir, 'core/golix'))))
+        .map((s) => `${f.file}: ${s}`),
+    );
+  assert.deepEqual(bad, []);
+});
+
+test('src/renderer imports neither src/core, electron nor Node builtins', () => {
+  const bad = files
+    .filter((f) => f.file.startsWith('src/renderer/'))
+    .flatMap((f) =>
+      f.specs
+        .filter((s) => builtins.has(s) || /^electron(\/|$)/.test(s) || inside(s, f.dir, 'core') || inside(s, f.dir, 'main'))
+        .map((s) => `${f.file}: ${s}`),
+    );
+  assert.deepEqual(bad, []);
+});
+
+test('src/common and src/preload never import src/core; only src/main and src/preload import electron', () => {
+  const bad = files.flatMap((f) =>
+    f.specs
+      .filter(
+        (s) =>
+          ((f.file.startsWith('src/common/') || f.file.startsWith('src/preload/')) && inside(s, f.dir, 'core')) ||
+          (/^electron(\/|$)/.test(s) && !f.file.startsWith('src/main/') && !f.file.startsWith('src/preload/')),
+      )
+      .map((s) => `${f.file}: ${s}`),
+  );
+  assert.deepEqual(bad, []);
+});
+
+test('src/hgx (the SDK) uses only golix helpers, the IPC wire codec and itself', () => {
+  const bad = files
+    .filter((f) => f.file.startsWith('src/hgx/'))
+    .flatMap((f) =>
+      f.specs
+        .filter((s) => s.startsWith('.') && !inside(s, f.dir, 'hgx') && !inside(s, f.dir, 'core/golix') && !/core\/ipc\/wire/.test(resolve(f.dir, s)))
+        .map((s) => `${f.file}: ${s}`),
+    );
+  assert.deepEqual(bad, []);
+});
