@@ -18,15 +18,15 @@ export interface Frame {
 export const DEFAULT_LEGROOM = 7;
 
 /** Encrypts `plaintext` under `secret` and signs it as `author`. */
-export function makeContainer(author: PrivateIdentity, secret: Secret, plaintext: Buffer): Promise<Geoc> {
+export async function makeContainer(author: PrivateIdentity, secret: Secret, plaintext: Buffer): Promise<Geoc> {
   return signObject<Geoc>(packGeoc(author.ghid, secret.apply(plaintext)), author);
 }
 
-export function makeStatic(binder: PrivateIdentity, target: Ghid): Promise<Gobs> {
+export async function makeStatic(binder: PrivateIdentity, target: Ghid): Promise<Gobs> {
   return signObject<Gobs>(packGobs(binder.ghid, target), binder);
 }
 
-export function makeDebinding(debinder: PrivateIdentity, target: Ghid): Promise<Gdxx> {
+export async function makeDebinding(debinder: PrivateIdentity, target: Ghid): Promise<Gdxx> {
   return signObject<Gdxx>(packGdxx(debinder.ghid, target), debinder);
 }
 
@@ -34,7 +34,7 @@ export function makeDebinding(debinder: PrivateIdentity, target: Ghid): Promise<
  * The next frame of a dynamic binding (or its first, when `previous` is omitted): counter + 1,
  * the new target in front, at most `legroom` old targets behind it.
  */
-export function makeFrame(binder: PrivateIdentity, target: Ghid, previous?: Frame, legroom = DEFAULT_LEGROOM): Promise<Gobd> {
+export async function makeFrame(binder: PrivateIdentity, target: Ghid, previous?: Frame, legroom = DEFAULT_LEGROOM): Promise<Gobd> {
   const { unsigned } = nextFrameBytes(binder.ghid, target, previous, legroom);
   return signObject<Gobd>(unsigned, binder);
 }
