@@ -1,0 +1,41 @@
+import type { Ghid, GolixObject } from '../golix/index.js';
+
+/** One `!!` to send: the subscribed GHID and the object that concerns it. */
+export interface Notification {
+  subscribed: Ghid;
+  object: GolixObject;
+}
+
+export interface IngestResult {
+  /** false when the object (or this exact frame) was already stored: a no-op success. */
+  stored: boolean;
+  object: GolixObject;
+  /**
+   * Notifications this ingest releases, in order. A frame's notification is held back until
+   * its target container is stored, so ingesting a container may release a frame's.
+   */
+  notifications: Notification[];
+}
+
+/**
+ * The validated object store that a persistence server (and a daemon's local cache) runs on:
+ * the Golix acceptance rules (golix §11) over a storage backend. Every method that takes input
+ * from the network throws only HypergolixError subclasses, whose `code` is the wire NK code.
+ */
+export interface PersistenceEngine {
+  /** Parse, validate, store, collect garbage. Throws the reference's error for a refusal. */
+  ingest(raw: Buffer): Promise<IngestResult>;
+  /** Packed bytes of a static object, or of the current frame for a dynamic GHID. DoesNotExist otherwise. */
+  get(ghid: Ghid): Promise<Buffer>;
+  exists(ghid: Ghid): boolean;
+  /** GHIDs of the GOBS/GOBD (dynamic GHIDs) binding a target. */
+  bindingsOf(ghid: Ghid): Ghid[];
+  /** GHIDs of the GDXX debinding a target. */
+  debindingsOf(ghid: Ghid): Ghid[];
+  /** Packed stored GARQs addressed to a recipient (replayed on `+S`). */
+  requestsFor(recipient: Ghid): Promise<Buffer[]>;
+  /** Counts for metrics. */
+  stats(): { objects: number; byType: Record<string, number> };
+  /** Flush and release the backend. */
+  close(): Promise<void>;
+}
