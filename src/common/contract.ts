@@ -1,0 +1,357 @@
+/**
+ * The one contract between the UI (src/renderer) and its host (the controller in the Electron
+ * main process, or the browser-mode bridge in src/web). Both transports carry exactly these
+ * requests, responses and events, and both validate what they receive with the checks below.
+ *
+ * Settings mirror hypergolix.yml (reference §6.1) key for key, so a field error's path
+ * ("process.ipc_port", "remotes.2.host") names the YAML key the user would edit by hand.
+ * The only exception is `server.enabled`, which lives in the file as `desktop.embedded_server`.
+ */
+import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
+
+// ───────────────────────────── values ─────────────────────────────
+
+export const VERBOSITIES = ['error', 'warning', 'info', 'debug', 'shouty', 'extreme'] as const;
+export type Verbosity = (typeof VERBOSITIES)[number];
+export const SERVER_HOST_MODES = ['localhost', 'AUTO', 'ANY'] as const;
+export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
+export const SHARING_POLICIES = ['all', 'known', 'ask'] as const;
+export type SharingPolicy = (typeof SHARING_POLICIES)[number];
+export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
+export type AppState = (typeof APP_STATES)[number];
+
+export interface Remote {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export interface Settings {
+  remotes: Remote[];
+  instrumentation: { verbosity: Verbosity; debug: boolean };
+  process: { ipc_port: number; ipc_legacy_clients: boolean };
+  /** The embedded persistence server; `enabled` is `desktop.embedded_server` in the file. */
+  server: { enabled: boolean; host: ServerHostMode; port: number };
+  sharing: { accept: SharingPolicy };
+  desktop: {
+    start_at_login: boolean;
+    notifications: { incoming_share: boolean; share_result: boolean; remote_unreachable: boolean; daemon_error: boolean };
+  };
+}
+
+export interface Identity {
+  /** GHID text of the user's public identity: what others share to. */
+  fingerprint: string;
+  /** GHID text of the account's root node: needed to log in. */
+  userId: string;
+}
+
+export interface RemoteStatus extends Remote {
+  connected: boolean;
+}
+
+export interface IncomingShare {
+  id: string;
+  /** Fingerprint of the sender. */
+  from: string;
+  apiId: string;
+  /** Epoch milliseconds. */
+  receivedAt: number;
+}
+
+export interface Status {
+  state: AppState;
+  /** What went wrong when `state` is 'error'; otherwise an optional human detail or null. */
+  message: string | null;
+  remotes: RemoteStatus[];
+  objectsCached: number;
+  connectedApps: number;
+  incomingShares: IncomingShare[];
+  /** Standing conditions the user should see, e.g. legacy IPC clients on or a root_secret in the YAML. */
+  warnings: { code: string; message: string }[];
+}
+
+export interface Snapshot {
+  status: Status;
+  /** Known from the config even while locked; null before an account exists. */
+  identity: Identity | null;
+  /** Whether the host can keep an "unlock automatically" secret in OS secure storage. */
+  canRememberPassword: boolean;
+}
+
+/** Identity generation stages, in order, reported while an account is created. */
+export const ACCOUNT_STAGES = ['keys', 'secret', 'objects', 'publish', 'config', 'done'] as const;
+export type AccountStage = (typeof ACCOUNT_STAGES)[number];
+export const RESTART_PHASES = ['saving', 'stopping', 'starting', 'done', 'failed'] as const;
+export type RestartPhase = (typeof RESTART_PHASES)[number];
+
+// ───────────────────────────── errors ─────────────────────────────
+
+/** The stable error codes. `code` stays a string on the wire so an older UI survives a newer host. */
+export const ERROR_CODES = {
+  badRequest: 'bad-request',
+  unknownRequest: 'unknown-request',
+  tooLarge: 'too-large',
+  busy: 'busy',
+  unavailable: 'unavailable',
+  wrongPassword: 'wrong-password',
+  invalidSettings: 'invalid-settings',
+  invalidState: 'invalid-state',
+  noAccount: 'no-account',
+  notFound: 'not-found',
+  restartFailed: 'restart-failed',
+  internal: 'internal',
+} as const;
+
+export interface HostError {
+  code: string;
+  message: string;
+  /** Per-field problems, keyed by the Settings path ("server.port", "remotes.0.host"). */
+  fields?: Record<string, string>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
+
+/** Throw this from a host handler to answer with a typed error instead of 'internal'. */
+export class HostFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HostFailure';
+  }
+}
+
+// ───────────────────────────── requests ─────────────────────────────
+
+/** Every request the UI may make: its parameters and the value of a successful answer. */
+export interface RequestMap {
+  getState: { params: {}; value: Snapshot };
+  /** Progress arrives as 'accountProgress' events; resolves once the account exists and runs. */
+  createAccount: { params: { password: string }; value: Identity };
+  /** Fails with 'wrong-password' (and nothing else) when the password does not open the account. */
+  unlock: { params: { password: string; rememberOnThisComputer: boolean }; value: {} };
+  lock: { params: {}; value: {} };
+  getSettings: { params: {}; value: Settings };
+  /**
+   * Validates, writes hypergolix.yml (comments kept) and restarts what the change needs, reporting
+   * 'restartProgress' events. Invalid input fails with 'invalid-settings' and `fields`; nothing is written.
+   */
+  saveSettings: { params: { settings: Settings }; value: { restarted: boolean } };
+  whoami: { params: {}; value: Identity };
+  status: { params: {}; value: Status };
+  acceptShare: { params: { id: string }; value: {} };
+  declineShare: { params: { id: string }; value: {} };
+}
+
+export type RequestKind = keyof RequestMap;
+export type Request<K extends RequestKind = RequestKind> = K extends RequestKind ? { kind: K } & RequestMap[K]['params'] : never;
+export type ResponseValue<K extends RequestKind> = RequestMap[K]['value'];
+export type Response<K extends RequestKind = RequestKind> = Result<ResponseValue<K>>;
+
+// ───────────────────────────── events ─────────────────────────────
+
+export type HostEvent =
+  | { kind: 'status'; status: Status }
+  | { kind: 'accountProgress'; stage: AccountStage; /** 0..1 within the stage, when known. */ fraction?: number }
+  | { kind: 'restartProgress'; phase: RestartPhase; message?: string }
+  /** hypergolix.yml changed on disk (not by a save through this contract). */
+  | { kind: 'configChanged'; settings: Settings };
+export type EventKind = HostEvent['kind'];
+
+// ───────────────────────────── the port ─────────────────────────────
+
+/**
+ * What the UI talks to. The controller implements it on the host side; the renderer gets one
+ * from either transport. `request` never rejects: failures come back as `{ ok: false, error }`.
+ */
+export interface HostPort {
+  request<K extends RequestKind>(req: Request<K>): Promise<Response<K>>;
+  subscribe(listener: (ev: HostEvent) => void): () => void;
+}
+
+/** One async function per request kind; may throw HostFailure. */
+export type HostHandlers = { [K in RequestKind]: (req: Request<K>) => Promise<ResponseValue<K>> };
+
+/** Builds a HostPort from handlers, turning throws into typed error results. */
+export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscribe']): HostPort {
+  return {
+    async request<K extends RequestKind>(req: Request<K>): Promise<Response<K>> {
+      try {
+        const handler = handlers[req.kind] as (r: Request<K>) => Promise<ResponseValue<K>>;
+        return { ok: true, value: await handler(req) };
+      } catch (e) {
+        return { ok: false, error: toHostError(e) };
+      }
+    },
+    subscribe,
+  };
+}
+
+export function toHostError(e: unknown): HostError {
+  if (e instanceof HostFailure) return e.fields ? { code: e.code, message: e.message, fields: e.fields } : { code: e.code, message: e.message };
+  if (e instanceof Error && 'code' in e && (e.code === 'bad-request' || e.code === 'unknown-request')) return { code: e.code, message: e.message };
+  return { code: ERROR_CODES.internal, message: e instanceof Error ? e.message : 'Unexpected failure' };
+}
+
+export const fail = (code: string, message: string, fields?: Record<string, string>): { ok: false; error: HostError } => ({
+  ok: false,
+  error: fields ? { code, message, fields } : { code, message },
+});
+
+// ───────────────────────────── runtime checks ─────────────────────────────
+
+/** Generous but finite bounds: nothing legitimate comes near them. */
+export const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
+
+const ghidText = str({ min: 1, max: LIMITS.ghid });
+const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
+
+export const checkSettings: Check<Settings> = obj<Settings>({
+  remotes: arr(remote, LIMITS.remotes),
+  instrumentation: obj({ verbosity: oneOf(VERBOSITIES), debug: bool }),
+  process: obj({ ipc_port: num, ipc_legacy_clients: bool }),
+  server: obj({ enabled: bool, host: oneOf(SERVER_HOST_MODES), port: num }),
+  sharing: obj({ accept: oneOf(SHARING_POLICIES) }),
+  desktop: obj({
+    start_at_login: bool,
+    notifications: obj({ incoming_share: bool, share_result: bool, remote_unreachable: bool, daemon_error: bool }),
+  }),
+});
+
+const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText });
+
+export const checkStatus: Check<Status> = obj<Status>({
+  state: oneOf(APP_STATES),
+  message: nullable(str({ max: LIMITS.text })),
+  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool }), LIMITS.remotes),
+  objectsCached: uint,
+  connectedApps: uint,
+  incomingShares: arr(
+    obj<IncomingShare>({ id: str({ min: 1, max: LIMITS.id }), from: ghidText, apiId: str({ min: 1, max: LIMITS.ghid }), receivedAt: num }),
+    LIMITS.shares,
+  ),
+  warnings: arr(obj({ code: str({ max: LIMITS.id }), message: str({ max: LIMITS.text }) }), 32),
+});
+
+const empty = obj<{}>({});
+const password = str({ min: 1, max: LIMITS.password });
+const shareId = str({ min: 1, max: LIMITS.id });
+const kindOf = <K extends string>(k: K) => oneOf([k] as const);
+
+export const checkRequest: Check<Request> = byKind<Request>({
+  getState: obj({ kind: kindOf('getState') }),
+  createAccount: obj({ kind: kindOf('createAccount'), password }),
+  unlock: obj({ kind: kindOf('unlock'), password, rememberOnThisComputer: bool }),
+  lock: obj({ kind: kindOf('lock') }),
+  getSettings: obj({ kind: kindOf('getSettings') }),
+  saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings }),
+  whoami: obj({ kind: kindOf('whoami') }),
+  status: obj({ kind: kindOf('status') }),
+  acceptShare: obj({ kind: kindOf('acceptShare'), id: shareId }),
+  declineShare: obj({ kind: kindOf('declineShare'), id: shareId }),
+});
+
+/** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
+export const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
+  getState: obj<Snapshot>({ status: checkStatus, identity: nullable(checkIdentity), canRememberPassword: bool }),
+  createAccount: checkIdentity,
+  unlock: empty,
+  lock: empty,
+  getSettings: checkSettings,
+  saveSettings: obj({ restarted: bool }),
+  whoami: checkIdentity,
+  status: checkStatus,
+  acceptShare: empty,
+  declineShare: empty,
+};
+
+const checkHostError = obj<HostError>({
+  code: str({ min: 1, max: LIMITS.id }),
+  message: str({ max: LIMITS.text }),
+  fields: optional(dict(str({ max: LIMITS.text }), 256)),
+});
+
+const checkFailure: Check<{ ok: false; error: HostError }> = obj({ ok: oneOf([false]), error: checkHostError });
+
+/** Checks a response to a request of kind K (either outcome). */
+export function checkResponse<K extends RequestKind>(kind: K): Check<Response<K>> {
+  return (v, path) => {
+    const head = obj<{ ok: boolean }>({ ok: bool })(v, path);
+    const rec = v as Record<string, unknown>;
+    if (head.ok) return { ok: true, value: (checkResponseValue[kind] as Check<ResponseValue<K>>)(rec.value, `${path}.value`) };
+    return { ok: false, error: checkHostError(rec.error, `${path}.error`) };
+  };
+}
+
+export const checkEvent: Check<HostEvent> = byKind<HostEvent>({
+  status: obj({ kind: kindOf('status'), status: checkStatus }),
+  accountProgress: obj({ kind: kindOf('accountProgress'), stage: oneOf(ACCOUNT_STAGES), fraction: optional(num) }),
+  restartProgress: obj({ kind: kindOf('restartProgress'), phase: oneOf(RESTART_PHASES), message: optional(str({ max: LIMITS.text })) }),
+  configChanged: obj({ kind: kindOf('configChanged'), settings: checkSettings }),
+});
+
+export const parseRequest = (v: unknown) => tryParse(checkRequest, v);
+export const parseEvent = (v: unknown) => tryParse(checkEvent, v);
+
+/**
+ * Validates an untrusted request and hands it to the host. Never throws and never lets a
+ * malformed message reach the host: the host-side entry point for every transport.
+ */
+export async function dispatch(host: HostPort, raw: unknown): Promise<Response> {
+  const parsed = parseRequest(raw);
+  if (!parsed.ok) return fail(parsed.error.code, parsed.error.message);
+  try {
+    return (await host.request(parsed.value as Request<RequestKind>)) as Response;
+  } catch (e) {
+    return { ok: false, error: toHostError(e) };
+  }
+}
+
+// ───────────────────────────── Electron IPC ─────────────────────────────
+
+/** The preload's only two channels: requests are `invoke`d on one, events are pushed on the other. */
+export const IPC_CHANNELS = { request: 'hgx:request', event: 'hgx:event' } as const;
+
+// ───────────────────────────── the WebSocket envelope ─────────────────────────────
+
+/** UI → host over the browser-mode WebSocket. */
+export interface ClientMessage {
+  id: number;
+  request: Request;
+}
+/** Host → UI: the answer to one request (id null when the envelope itself was unreadable), or an event. */
+export type ServerMessage = { id: number | null; response: Response } | { event: HostEvent };
+
+/**
+ * Splits envelope errors from request errors, so the bridge can still answer with the
+ * caller's id when only the request inside was bad.
+ */
+export function parseClientMessage(v: unknown): { ok: true; value: ClientMessage } | { ok: false; id: number | null; error: HostError } {
+  const env = tryParse(obj<{ id: number }>({ id: uint }), v);
+  if (!env.ok) return { ok: false, id: null, error: { code: env.error.code, message: env.error.message } };
+  const req = parseRequest((v as Record<string, unknown>).request);
+  if (!req.ok) return { ok: false, id: env.value.id, error: { code: req.error.code, message: req.error.message } };
+  return { ok: true, value: { id: env.value.id, request: req.value } };
+}
+
+/** Parses a host → UI message; `kindOf(id)` says which request an id belongs to. */
+export function parseServerMessage(
+  v: unknown,
+  kindOfId: (id: number) => RequestKind | undefined,
+): { ok: true; value: ServerMessage } | { ok: false; error: HostError } {
+  if (typeof v === 'object' && v !== null && 'event' in v) {
+    const ev = parseEvent((v as { event: unknown }).event);
+    return ev.ok ? { ok: true, value: { event: ev.value } } : { ok: false, error: { code: ev.error.code, message: ev.error.message } };
+  }
+  const env = tryParse(obj<{ id: number | null }>({ id: nullable(uint) }), v);
+  if (!env.ok) return { ok: false, error: { code: env.error.code, message: env.error.message } };
+  const id = env.value.id;
+  const kind = id === null ? undefined : kindOfId(id);
+  // An answer to no known request can only be an error (e.g. for an unreadable envelope).
+  const check: Check<Response> = kind ? (checkResponse(kind) as Check<Response>) : checkFailure;
+  const res = tryParse(check, (v as Record<string, unknown>).response);
+  return res.ok ? { ok: true, value: { id, response: res.value } } : { ok: false, error: { code: res.error.code, message: res.error.message } };
+}
