@@ -1,0 +1,464 @@
+import {
+  AlreadyDebound,
+  DEFAULT_MAX_OBJECT_BYTES,
+  DoesNotExist,
+  Ghid,
+  IllegalDynamicFrame,
+  InconsistentAuthor,
+  InvalidIdentity,
+  InvalidTarget,
+  MalformedGolixPrimitive,
+  PublicIdentity,
+  UnboundContainer,
+  isSigned,
+  parseObjectAsync,
+  signerOf,
+  verifyObject,
+  type GolixObject,
+} from '../golix/index.js';
+import { entryOf, type Entry } from '../store/entry.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { IngestResult, Notification, PersistenceEngine } from './engine.js';
+
+export interface RulesEngineOptions {
+  /** Accept GOBD v15 uploads (2016 era). The reference refuses them; so do we by default. */
+  acceptV15?: boolean;
+  maxObjectBytes?: number;
+  /** How far a chain of bindings may reach before it counts as circular (golix §11). */
+  maxChainDepth?: number;
+  /** Frames waiting for their container; the oldest are forgotten past this. */
+  maxHeldNotifications?: number;
+  warn?: (message: string) => void;
+}
+
+type Held = Map<string, GolixObject>;
+
+/**
+ * The Golix acceptance rules (golix §9–§11), shared by the persistence server and the daemon's
+ * local cache: identity, signature, targets, counters, authority, lifetime; then storage,
+ * garbage collection and the notifications a server must send.
+ *
+ * Checks and state changes happen in one synchronous section after the asynchronous parse and
+ * signature check, so concurrent ingests never interleave between a check and its effect.
+ */
+export class RulesEngine implements PersistenceEngine {
+  private readonly entries = new Map<string, Entry>();
+  /** dynamic GHID → current frame GHID */
+  private readonly frames = new Map<string, string>();
+  /** target → GOBS GHIDs and dynamic GHIDs whose current frame targets it */
+  private readonly binders = new Map<string, Set<string>>();
+  /** target → GDXX GHIDs */
+  private readonly debinders = new Map<string, Set<string>>();
+  /** recipient → GARQ GHIDs */
+  private readonly requests = new Map<string, Set<string>>();
+  /** target not yet stored → frames (by dynamic) whose notification waits for it */
+  private readonly held = new Map<string, Held>();
+  private heldCount = 0;
+  private readonly identities = new Map<string, PublicIdentity>();
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn'>> & Pick<RulesEngineOptions, 'warn'>;
+
+  private constructor(
+    private readonly store: ObjectStore,
+    options: RulesEngineOptions,
+  ) {
+    this.options = {
+      acceptV15: options.acceptV15 ?? false,
+      maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+      maxChainDepth: options.maxChainDepth ?? 16,
+      maxHeldNotifications: options.maxHeldNotifications ?? 10_000,
+      warn: options.warn,
+    };
+  }
+
+  /** Loads the store and repairs what an interrupted run may have left half-applied. */
+  static async open(store: ObjectStore, options: RulesEngineOptions = {}): Promise<{ engine: RulesEngine; warnings: string[] }> {
+    const engine = new RulesEngine(store, options);
+    const { entries, warnings } = await store.load();
+    const pending: Promise<void>[] = [];
+    for (const e of entries) {
+      if (e.type === 'GOBD') {
+        const current = engine.frames.get(e.dynamic!);
+        const other = current ? engine.entries.get(current)! : undefined;
+        if (other && !supersedes(e, other)) {
+          pending.push(store.delete(e.ghid));
+          continue;
+        }
+        if (other) {
+          engine.entries.delete(other.ghid);
+          pending.push(store.delete(other.ghid));
+        }
+        engine.frames.set(e.dynamic!, e.ghid);
+      }
+      engine.entries.set(e.ghid, e);
+    }
+    for (const e of engine.entries.values()) engine.index(e);
+    // Finish debindings and collections that a crash interrupted.
+    for (const e of [...engine.entries.values()]) {
+      if (e.type === 'GDXX' && engine.entries.has(e.ghid)) engine.enforceDebinding(e, pending, []);
+    }
+    for (const e of [...engine.entries.values()]) engine.collect(e.ghid, pending);
+    await Promise.all(pending);
+    if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
+    return { engine, warnings };
+  }
+
+  // ---- PersistenceEngine
+
+  async ingest(raw: Buffer): Promise<IngestResult> {
+    const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
+    if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
+      throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
+    }
+    if (isSigned(obj)) {
+      const signer = signerOf(obj)!;
+      await verifyObject(obj, await this.identity(signer));
+    }
+    // From here to the store calls nothing awaits: checks and effects are one atomic step.
+    const key = obj.ghid.text;
+    if (this.entries.has(key)) return { stored: false, object: obj, notifications: [] };
+    const e = entryOf(obj);
+    this.check(e);
+    const writes: Promise<void>[] = [];
+    const notifications: Notification[] = [];
+    this.apply(e, obj, writes, notifications);
+    await Promise.all(writes);
+    return { stored: true, object: obj, notifications };
+  }
+
+  async get(ghid: Ghid): Promise<Buffer> {
+    const key = this.frames.get(ghid.text) ?? ghid.text;
+    const raw = this.entries.has(key) ? await this.store.read(key) : null;
+    if (!raw) throw new DoesNotExist(`${ghid.short} is not stored here`);
+    return raw;
+  }
+
+  exists(ghid: Ghid): boolean {
+    return this.frames.has(ghid.text) || this.entries.has(ghid.text);
+  }
+
+  bindingsOf(ghid: Ghid): Ghid[] {
+    return [...(this.binders.get(ghid.text) ?? [])].map((t) => Ghid.fromText(t));
+  }
+
+  debindingsOf(ghid: Ghid): Ghid[] {
+    return [...(this.debinders.get(ghid.text) ?? [])].map((t) => Ghid.fromText(t));
+  }
+
+  async requestsFor(recipient: Ghid): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    for (const g of this.requests.get(recipient.text) ?? []) {
+      const raw = await this.store.read(g);
+      if (raw) out.push(raw);
+    }
+    return out;
+  }
+
+  stats(): { objects: number; byType: Record<string, number> } {
+    const byType: Record<string, number> = { GIDC: 0, GEOC: 0, GOBS: 0, GOBD: 0, GDXX: 0, GARQ: 0 };
+    for (const e of this.entries.values()) byType[e.type]!++;
+    return { objects: this.entries.size, byType };
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
+  /** The current frame's entry of a dynamic GHID, if stored. */
+  currentFrame(dynamic: Ghid): Entry | undefined {
+    const f = this.frames.get(dynamic.text);
+    return f ? this.entries.get(f) : undefined;
+  }
+
+  entry(ghid: Ghid): Entry | undefined {
+    return this.entries.get(ghid.text);
+  }
+
+  /** The public identity of a stored GIDC (InvalidIdentity when unknown). */
+  async identity(ghid: Ghid): Promise<PublicIdentity> {
+    const cached = this.identities.get(ghid.text);
+    if (cached) return cached;
+    const e = this.entries.get(ghid.text);
+    if (!e || e.type !== 'GIDC') throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
+    const raw = await this.store.read(ghid.text);
+    if (!raw) throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
+    const id = PublicIdentity.fromBytes(raw);
+    this.identities.set(ghid.text, id);
+    return id;
+  }
+
+  // ---- rules (golix §11 steps 5–7), synchronous
+
+  private check(e: Entry): void {
+    switch (e.type) {
+      case 'GIDC':
+        return;
+      case 'GEOC':
+        if (!this.binders.get(e.ghid)?.size) {
+          throw new UnboundContainer(`Container ${short(e.ghid)} is not bound by anything; publish its binding first`);
+        }
+        return;
+      case 'GOBS':
+        this.checkBindingTarget(e.target!, null);
+        if (this.isDebound(e.ghid, e.signer!)) throw new AlreadyDebound(`Binding ${short(e.ghid)} was debound`);
+        return;
+      case 'GOBD':
+        return this.checkFrame(e);
+      case 'GDXX':
+        return this.checkDebinding(e);
+      case 'GARQ': {
+        const r = this.entries.get(e.recipient!);
+        if (!r || r.type !== 'GIDC') throw new InvalidIdentity(`Request recipient ${short(e.recipient!)} is not known here`);
+        if (this.isDebound(e.ghid, e.recipient!)) throw new AlreadyDebound(`Request ${short(e.ghid)} was debound`);
+        return;
+      }
+    }
+  }
+
+  /** A binding may target a container or a dynamic binding, and no chain of bindings may loop. */
+  private checkBindingTarget(target: string, self: string | null): void {
+    if (this.frames.has(target)) {
+      let cur: string | undefined = target;
+      for (let depth = 0; cur !== undefined && this.frames.has(cur); depth++) {
+        if (cur === self) throw new InvalidTarget('Binding would close a circular chain of dynamic bindings');
+        if (depth >= this.options.maxChainDepth) throw new InvalidTarget(`Chain of dynamic bindings deeper than ${this.options.maxChainDepth}`);
+        cur = this.entries.get(this.frames.get(cur)!)?.target;
+      }
+      return;
+    }
+    const t = this.entries.get(target);
+    if (t && t.type !== 'GEOC') {
+      throw new InvalidTarget(`A binding may not target a ${t.type === 'GOBD' ? 'dynamic frame GHID' : t.type}`);
+    }
+  }
+
+  private checkFrame(e: Entry): void {
+    const dynamic = e.dynamic!;
+    if (e.target === dynamic) throw new InvalidTarget('A dynamic binding may not target itself');
+    this.checkBindingTarget(e.target!, dynamic);
+    const currentKey = this.frames.get(dynamic);
+    const current = currentKey ? this.entries.get(currentKey) : undefined;
+    if (current) {
+      if (!supersedes(e, current)) {
+        throw new IllegalDynamicFrame(
+          e.version === 15 && current.version === 16
+            ? 'A version-15 frame cannot replace a version-16 frame'
+            : e.version === 15
+              ? 'Frame does not list the stored frame in its history'
+              : `Frame counter ${e.counter} is not greater than the stored ${current.counter}`,
+        );
+      }
+      if (current.signer !== e.signer) {
+        throw new InconsistentAuthor(`Dynamic binding ${short(dynamic)} belongs to ${short(current.signer!)}`);
+      }
+    }
+    if (this.isDebound(dynamic, e.signer!) && !this.heldByStatic(dynamic)) {
+      throw new AlreadyDebound(`Dynamic binding ${short(dynamic)} was debound`);
+    }
+  }
+
+  private checkDebinding(e: Entry): void {
+    const target = e.target!;
+    const authority = this.authorityOver(target);
+    if (authority === 'illegal') {
+      throw new InvalidTarget(`A debinding may not target a ${this.entries.get(target)!.type === 'GOBD' ? 'frame GHID' : this.entries.get(target)!.type}`);
+    }
+    if (authority === null) {
+      this.options.warn?.(`Debinding ${short(e.ghid)} targets unknown ${short(target)}; accepted provisionally`);
+    } else if (authority !== e.signer) {
+      throw new InconsistentAuthor(`Only ${short(authority)} may debind ${short(target)}`);
+    }
+    if (this.isDebound(e.ghid, e.signer!)) throw new AlreadyDebound(`Debinding ${short(e.ghid)} was itself debound`);
+  }
+
+  /** Who may debind a target (golix §10): null when unknown, 'illegal' for GIDC/GEOC/frame GHIDs. */
+  private authorityOver(target: string): string | null | 'illegal' {
+    const frame = this.frames.get(target);
+    if (frame) return this.entries.get(frame)!.signer!;
+    const t = this.entries.get(target);
+    if (!t) return null;
+    switch (t.type) {
+      case 'GOBS':
+      case 'GDXX':
+        return t.signer!;
+      case 'GARQ':
+        return t.recipient!;
+      default:
+        return 'illegal';
+    }
+  }
+
+  /**
+   * Whether a stored debinding by the rightful authority targets `ghid`. A provisional
+   * debinding by anyone else does not block the target (it could otherwise pre-empt objects
+   * whose GHIDs are predictable, such as a static binding or a first frame).
+   */
+  private isDebound(ghid: string, authority: string): boolean {
+    for (const d of this.debinders.get(ghid) ?? []) {
+      if (this.entries.get(d)?.signer === authority) return true;
+    }
+    return false;
+  }
+
+  private heldByStatic(dynamic: string): boolean {
+    for (const b of this.binders.get(dynamic) ?? []) if (this.entries.get(b)?.type === 'GOBS') return true;
+    return false;
+  }
+
+  // ---- effects
+
+  private index(e: Entry): void {
+    switch (e.type) {
+      case 'GOBS':
+        addTo(this.binders, e.target!, e.ghid);
+        break;
+      case 'GOBD':
+        if (this.frames.get(e.dynamic!) === e.ghid) addTo(this.binders, e.target!, e.dynamic!);
+        break;
+      case 'GDXX':
+        addTo(this.debinders, e.target!, e.ghid);
+        break;
+      case 'GARQ':
+        addTo(this.requests, e.recipient!, e.ghid);
+        break;
+    }
+  }
+
+  private apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[]): void {
+    if (e.type === 'GOBD') {
+      const previous = this.frames.get(e.dynamic!);
+      if (previous) {
+        const old = this.entries.get(previous)!;
+        this.entries.delete(previous);
+        removeFrom(this.binders, old.target!, e.dynamic!);
+        this.unhold(old.target!, e.dynamic!);
+        writes.push(this.store.delete(previous));
+        this.collect(old.target!, writes);
+      }
+      this.frames.set(e.dynamic!, e.ghid);
+    }
+    this.entries.set(e.ghid, e);
+    writes.push(this.store.put(e, obj.raw));
+    this.index(e);
+    switch (e.type) {
+      case 'GOBD':
+        if (this.exists(Ghid.fromText(e.target!))) notes.push({ subscribed: Ghid.fromText(e.dynamic!), object: obj });
+        else this.hold(e.target!, e.dynamic!, obj);
+        break;
+      case 'GARQ':
+        notes.push({ subscribed: Ghid.fromText(e.recipient!), object: obj });
+        break;
+      case 'GDXX':
+        this.enforceDebinding(e, writes, notes, obj);
+        break;
+    }
+    // Frames waiting for this object can now be announced.
+    const waiting = this.held.get(e.ghid);
+    if (waiting) {
+      this.held.delete(e.ghid);
+      this.heldCount -= waiting.size;
+      for (const [dynamic, frame] of waiting) notes.push({ subscribed: Ghid.fromText(dynamic), object: frame });
+    }
+  }
+
+  /** Removes what a debinding debinds, and collects what that leaves unbound. */
+  private enforceDebinding(d: Entry, writes: Promise<void>[], notes: Notification[], obj?: GolixObject): void {
+    const target = d.target!;
+    const frame = this.frames.get(target);
+    const t = frame ? this.entries.get(frame) : this.entries.get(target);
+    if (!t) return;
+    const authority = t.type === 'GARQ' ? t.recipient : t.signer;
+    if (authority !== d.signer) return;
+    if (t.type === 'GOBD') {
+      if (obj) notes.push({ subscribed: Ghid.fromText(target), object: obj });
+      if (!this.heldByStatic(target)) this.removeFrame(target, writes);
+      return;
+    }
+    if (t.type === 'GARQ' && obj) notes.push({ subscribed: Ghid.fromText(t.recipient!), object: obj });
+    this.remove(t, writes);
+  }
+
+  private removeFrame(dynamic: string, writes: Promise<void>[]): void {
+    const frame = this.frames.get(dynamic);
+    if (!frame) return;
+    const f = this.entries.get(frame)!;
+    this.frames.delete(dynamic);
+    this.remove(f, writes);
+    removeFrom(this.binders, f.target!, dynamic);
+    this.unhold(f.target!, dynamic);
+    this.collect(f.target!, writes);
+  }
+
+  private remove(e: Entry, writes: Promise<void>[]): void {
+    this.entries.delete(e.ghid);
+    writes.push(this.store.delete(e.ghid));
+    switch (e.type) {
+      case 'GOBS':
+        removeFrom(this.binders, e.target!, e.ghid);
+        this.collect(e.target!, writes);
+        break;
+      case 'GDXX':
+        // Debinding a debinding lifts its block: the original may be uploaded again.
+        removeFrom(this.debinders, e.target!, e.ghid);
+        break;
+      case 'GARQ':
+        removeFrom(this.requests, e.recipient!, e.ghid);
+        break;
+    }
+  }
+
+  /** GC: a container goes when nothing binds it; a debound dynamic binding when nothing holds it. */
+  private collect(ghid: string, writes: Promise<void>[]): void {
+    if (this.binders.get(ghid)?.size) return;
+    const e = this.entries.get(ghid);
+    if (e?.type === 'GEOC') {
+      this.remove(e, writes);
+      return;
+    }
+    const frame = this.frames.get(ghid);
+    if (frame && this.isDebound(ghid, this.entries.get(frame)!.signer!)) this.removeFrame(ghid, writes);
+  }
+
+  private hold(target: string, dynamic: string, frame: GolixObject): void {
+    let m = this.held.get(target);
+    if (!m) this.held.set(target, (m = new Map()));
+    if (!m.has(dynamic)) this.heldCount++;
+    m.set(dynamic, frame);
+    while (this.heldCount > this.options.maxHeldNotifications) {
+      const [oldest, set] = this.held.entries().next().value as [string, Held];
+      this.held.delete(oldest);
+      this.heldCount -= set.size;
+    }
+  }
+
+  private unhold(target: string, dynamic: string): void {
+    const m = this.held.get(target);
+    if (m?.delete(dynamic)) {
+      this.heldCount--;
+      if (m.size === 0) this.held.delete(target);
+    }
+  }
+}
+
+/** Whether frame `e` may replace stored frame `current` (counter rules, golix §9, §11). */
+function supersedes(e: Entry, current: Entry): boolean {
+  if (e.version === 16 && current.version === 16) return e.counter! > current.counter!;
+  if (e.version === 16) return true;
+  if (current.version === 16) return false;
+  return e.history!.includes(current.ghid);
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  let s = map.get(key);
+  if (!s) map.set(key, (s = new Set()));
+  s.add(value);
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
+  const s = map.get(key);
+  if (s?.delete(value) && s.size === 0) map.delete(key);
+}
+
+function short(ghid: string): string {
+  return ghid.slice(0, 12) + '…';
+}
+

@@ -1,0 +1,136 @@
+import { MalformedGolixPrimitive, type GolixObject, type ObjectType } from '../golix/index.js';
+import { Reader } from '../golix/bytes.js';
+
+/**
+ * What the rules need to know about a stored object without reading it: its type and the
+ * GHIDs it names. GHIDs are kept as their 88-character text, the map key used throughout the
+ * engine, so 100,000 entries stay small and boot needs no parsing.
+ */
+export interface Entry {
+  /** The file GHID: static GHID, or frame GHID for a GOBD. */
+  readonly ghid: string;
+  readonly type: ObjectType;
+  readonly version: number;
+  readonly size: number;
+  /** Author, binder or debinder (signed types). */
+  readonly signer?: string;
+  /** GOBS/GDXX target; GOBD current target (targets[0]). */
+  readonly target?: string;
+  /** GOBD: the whole vector, newest first (v15: the single target). */
+  readonly targets?: readonly string[];
+  /** GOBD: the dynamic GHID. */
+  readonly dynamic?: string;
+  /** GOBD v16 counter; null for v15. */
+  readonly counter?: bigint | null;
+  /** GOBD v15: previous frame GHIDs. */
+  readonly history?: readonly string[];
+  /** GARQ recipient. */
+  readonly recipient?: string;
+}
+
+export function entryOf(obj: GolixObject): Entry {
+  const base = { ghid: obj.ghid.text, type: obj.type, version: obj.version, size: obj.raw.length };
+  switch (obj.type) {
+    case 'GIDC':
+      return base;
+    case 'GEOC':
+      return { ...base, signer: obj.author.text };
+    case 'GOBS':
+      return { ...base, signer: obj.binder.text, target: obj.target.text };
+    case 'GDXX':
+      return { ...base, signer: obj.debinder.text, target: obj.target.text };
+    case 'GARQ':
+      return { ...base, recipient: obj.recipient.text };
+    case 'GOBD':
+      return {
+        ...base,
+        signer: obj.binder.text,
+        target: obj.targets[0]!.text,
+        targets: obj.targets.map((t) => t.text),
+        dynamic: obj.dynamic.text,
+        counter: obj.counter,
+        history: obj.history.map((h) => h.text),
+      };
+  }
+}
+
+const TYPES: readonly ObjectType[] = ['GIDC', 'GEOC', 'GOBS', 'GOBD', 'GDXX', 'GARQ'];
+const TEXT = 88;
+
+/**
+ * Binary form of an entry, for the index snapshot and the journal:
+ * `type u8 | version u8 | size u32 | ghid text(88) | fields by type`, GHIDs as 88 ASCII bytes.
+ */
+export function encodeEntry(e: Entry): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(6);
+  head.writeUInt8(TYPES.indexOf(e.type), 0);
+  head.writeUInt8(e.version, 1);
+  head.writeUInt32BE(e.size, 2);
+  parts.push(head, Buffer.from(e.ghid, 'latin1'));
+  const text = (s: string | undefined) => parts.push(Buffer.from(s!, 'latin1'));
+  switch (e.type) {
+    case 'GEOC':
+      text(e.signer);
+      break;
+    case 'GOBS':
+    case 'GDXX':
+      text(e.signer);
+      text(e.target);
+      break;
+    case 'GARQ':
+      text(e.recipient);
+      break;
+    case 'GOBD': {
+      text(e.signer);
+      text(e.dynamic);
+      const c = Buffer.alloc(8);
+      c.writeBigUInt64BE(e.counter ?? 0n);
+      parts.push(c, Buffer.of(e.targets!.length, e.history!.length));
+      e.targets!.forEach(text);
+      e.history!.forEach(text);
+      break;
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+export function decodeEntry(buf: Buffer): Entry {
+  const r = new Reader(buf, 'index entry');
+  const type = TYPES[r.u8()];
+  if (!type) throw new MalformedGolixPrimitive('index entry: unknown type');
+  const version = r.u8();
+  const size = r.u32();
+  const text = () => r.take(TEXT).toString('latin1');
+  const ghid = text();
+  const base = { ghid, type, version, size };
+  let e: Entry;
+  switch (type) {
+    case 'GIDC':
+      e = base;
+      break;
+    case 'GEOC':
+      e = { ...base, signer: text() };
+      break;
+    case 'GOBS':
+    case 'GDXX':
+      e = { ...base, signer: text(), target: text() };
+      break;
+    case 'GARQ':
+      e = { ...base, recipient: text() };
+      break;
+    case 'GOBD': {
+      const signer = text();
+      const dynamic = text();
+      const counter = r.u64();
+      const nt = r.u8();
+      const nh = r.u8();
+      const targets = Array.from({ length: nt }, text);
+      const history = Array.from({ length: nh }, text);
+      e = { ...base, signer, dynamic, counter: version === 15 ? null : counter, targets, target: targets[0]!, history };
+      break;
+    }
+  }
+  r.end();
+  return e;
+}

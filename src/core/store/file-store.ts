@@ -1,0 +1,419 @@
+import { constants as fsc } from 'node:fs';
+import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { HypergolixError, parseObject } from '../golix/index.js';
+import { decodeEntry, encodeEntry, entryOf, type Entry } from './entry.js';
+import type { LoadResult, ObjectStore } from './object-store.js';
+
+export interface FileStoreOptions {
+  /** Rotate the journal and checkpoint once it grows past this. */
+  checkpointBytes?: number;
+  /** File operations in flight at once. */
+  ioConcurrency?: number;
+  /** Called with warnings found at run time (corrupt files met on read). */
+  warn?: (message: string) => void;
+}
+
+const SUFFIX = '.ghid';
+const TEMP_PREFIX = '.tmp-';
+const SNAPSHOT_MAGIC = Buffer.from('HGXIDX01', 'latin1');
+const OP_PUT = 1;
+const OP_DEL = 2;
+
+interface Pending {
+  record: Buffer;
+  ghid: string;
+  raw: Buffer | null;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The ghidcache: the reference's layout (one `<ghid>.ghid` file per object, exact bytes, a GOBD
+ * under its frame GHID), so caches stay portable both ways, made crash-safe and fast to open
+ * (defect 29) by two siblings of the directory:
+ *
+ * - `<dir>.journal.<n>`: every put/delete is appended and committed with one fdatasync per
+ *   batch (group commit) before it is acknowledged; object files are then written by temp file
+ *   and rename. After a crash the journal restores any file that did not reach the disk.
+ * - `<dir>.index`: a snapshot of every entry, written atomically at checkpoints, so opening a
+ *   store reads one file and one directory listing instead of parsing every object.
+ *
+ * Files are the source of truth: an object file missing from the index is parsed and indexed,
+ * an index entry without its file is dropped, and a stray or corrupt file is moved to
+ * `<dir>.quarantine/` with a warning instead of stopping the boot.
+ */
+export class FileStore implements ObjectStore {
+  private readonly entries = new Map<string, Entry>();
+  /** Latest not-yet-written file state per GHID (bytes, or null for a delete). */
+  private readonly unwritten = new Map<string, Buffer | null>();
+  /** Files written since the last checkpoint; fsynced before the journal that covers them goes. */
+  private readonly unsynced = new Set<string>();
+  private queue: Pending[] = [];
+  private journal?: FileHandle;
+  private journalIndex = 0;
+  private journalBytes = 0;
+  private committing?: Promise<void>;
+  private fileOps = Promise.resolve();
+  private checkpointing?: Promise<void>;
+  private closed = false;
+  private readonly checkpointBytes: number;
+  private readonly ioConcurrency: number;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: FileStoreOptions = {},
+  ) {
+    this.checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
+    this.ioConcurrency = options.ioConcurrency ?? 32;
+  }
+
+  private get indexPath(): string {
+    return `${this.dir}.index`;
+  }
+
+  private get quarantineDir(): string {
+    return `${this.dir}.quarantine`;
+  }
+
+  private journalPath(n: number): string {
+    return `${this.dir}.journal.${n}`;
+  }
+
+  private filePath(ghid: string): string {
+    return join(this.dir, ghid + SUFFIX);
+  }
+
+  async load(): Promise<LoadResult> {
+    const warnings: string[] = [];
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    let dirty = !(await this.readSnapshot(warnings));
+    const journals = await this.listJournals();
+    for (const n of journals) {
+      await this.replayJournal(n, warnings);
+      dirty = true;
+    }
+    if (await this.reconcile(warnings)) dirty = true;
+    this.journalIndex = (journals.at(-1) ?? 0) + 1;
+    this.journal = await open(this.journalPath(this.journalIndex), 'a', 0o600);
+    if (dirty) {
+      // Everything recovered is now in the files; make them durable and start clean.
+      await this.syncFiles();
+      await this.writeSnapshot();
+      await Promise.all(journals.map((n) => rm(this.journalPath(n), { force: true })));
+    }
+    return { entries: [...this.entries.values()], warnings };
+  }
+
+  put(entry: Entry, raw: Buffer): Promise<void> {
+    const body = encodeEntry(entry);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    return this.enqueue(OP_PUT, Buffer.concat([len, body, raw]), entry.ghid, raw, entry);
+  }
+
+  delete(ghid: string): Promise<void> {
+    return this.enqueue(OP_DEL, Buffer.from(ghid, 'latin1'), ghid, null);
+  }
+
+  async read(ghid: string): Promise<Buffer | null> {
+    if (this.unwritten.has(ghid)) return this.unwritten.get(ghid)!;
+    if (!this.entries.has(ghid)) return null;
+    try {
+      return await readFile(this.filePath(ghid));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Re-check: the file may have been replaced by a newer write while we read.
+        return this.unwritten.get(ghid) ?? null;
+      }
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.drain();
+    await this.checkpointing;
+    await this.syncFiles();
+    await this.writeSnapshot();
+    await this.journal?.close();
+    await rm(this.journalPath(this.journalIndex), { force: true });
+    // Older journals are removed by the checkpoint that covered them.
+  }
+
+  // ---- writing
+
+  private enqueue(op: number, body: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
+    if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
+    if (entry) this.entries.set(ghid, entry);
+    else this.entries.delete(ghid);
+    this.unwritten.set(ghid, raw);
+    const head = Buffer.alloc(9);
+    head.writeUInt32BE(body.length + 5, 0);
+    head.writeUInt8(op, 4);
+    head.writeUInt32BE(crc32(body), 5);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record: Buffer.concat([head, body]), ghid, raw, resolve, reject });
+      this.committing ??= this.commitLoop();
+    });
+  }
+
+  /** Group commit: everything queued while one fdatasync runs goes out in the next. */
+  private async commitLoop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        const data = Buffer.concat(batch.map((p) => p.record));
+        try {
+          await this.journal!.write(data);
+          await this.journal!.datasync();
+          this.journalBytes += data.length;
+        } catch (err) {
+          for (const p of batch) p.reject(err as Error);
+          continue;
+        }
+        for (const p of batch) p.resolve();
+        this.fileOps = this.fileOps.then(() => this.applyFiles(batch));
+        if (this.journalBytes >= this.checkpointBytes && !this.checkpointing) {
+          this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = undefined));
+        }
+      }
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.committing) await this.committing;
+    await this.fileOps;
+  }
+
+  /** Writes a committed batch's files. Only the last operation per GHID matters. */
+  private async applyFiles(batch: Pending[]): Promise<void> {
+    const last = new Map<string, Buffer | null>();
+    for (const p of batch) last.set(p.ghid, p.raw);
+    const jobs = [...last.entries()];
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const [ghid, raw] = jobs[next++]!;
+        try {
+          if (raw) await this.writeObjectFile(ghid, raw);
+          else await unlinkIfExists(this.filePath(ghid));
+        } catch (err) {
+          this.options.warn?.(`ghidcache: could not write ${ghid}${SUFFIX}: ${(err as Error).message} (the journal still holds it)`);
+        }
+        if (this.unwritten.get(ghid) === raw) this.unwritten.delete(ghid);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.ioConcurrency, jobs.length) }, worker));
+  }
+
+  private async writeObjectFile(ghid: string, raw: Buffer): Promise<void> {
+    const final = this.filePath(ghid);
+    const temp = join(this.dir, `${TEMP_PREFIX}${ghid}-${process.pid}`);
+    await writeWhole(temp, raw, false);
+    await rename(temp, final);
+    this.unsynced.add(final);
+  }
+
+  /** Makes every file written so far durable, then starts a new journal and drops the old ones. */
+  private async checkpoint(): Promise<void> {
+    const old = this.journalIndex;
+    const oldHandle = this.journal!;
+    this.journalIndex += 1;
+    this.journal = await open(this.journalPath(this.journalIndex), 'a', 0o600);
+    this.journalBytes = 0;
+    // Batches committed to the old journal may still be writing their files.
+    while (this.committing) await this.committing;
+    await this.fileOps;
+    await this.syncFiles();
+    await this.writeSnapshot();
+    await oldHandle.close();
+    for (let n = old; n > 0; n--) {
+      if (!(await rm(this.journalPath(n)).then(() => true, () => false))) break;
+    }
+  }
+
+  private async syncFiles(): Promise<void> {
+    const files = [...this.unsynced];
+    this.unsynced.clear();
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const f = files[next++]!;
+        const fh = await open(f, 'r').catch(() => null);
+        if (fh) await fh.sync().finally(() => fh.close());
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(64, files.length) }, worker));
+    await syncDir(this.dir);
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const parts: Buffer[] = [SNAPSHOT_MAGIC, u32(this.entries.size)];
+    for (const e of this.entries.values()) {
+      const body = encodeEntry(e);
+      parts.push(u32(body.length), body);
+    }
+    const data = Buffer.concat(parts);
+    const temp = `${this.indexPath}${TEMP_PREFIX}${process.pid}`;
+    await writeWhole(temp, Buffer.concat([data, u32(crc32(data))]), true);
+    await rename(temp, this.indexPath);
+    await syncDir(dirname(this.indexPath));
+  }
+
+  // ---- loading
+
+  private async readSnapshot(warnings: string[]): Promise<boolean> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.indexPath);
+    } catch {
+      return false;
+    }
+    try {
+      const body = data.subarray(0, data.length - 4);
+      if (data.length < 16 || !body.subarray(0, 8).equals(SNAPSHOT_MAGIC) || crc32(body) !== data.readUInt32BE(data.length - 4)) {
+        throw new Error('bad checksum');
+      }
+      const count = body.readUInt32BE(8);
+      let pos = 12;
+      for (let i = 0; i < count; i++) {
+        const len = body.readUInt32BE(pos);
+        const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len));
+        this.entries.set(e.ghid, e);
+        pos += 4 + len;
+      }
+      return true;
+    } catch (err) {
+      this.entries.clear();
+      warnings.push(`ghidcache index ${basename(this.indexPath)} is unreadable (${(err as Error).message}); rebuilding it from the files`);
+      return false;
+    }
+  }
+
+  private async listJournals(): Promise<number[]> {
+    const prefix = basename(this.dir) + '.journal.';
+    const names = await readdir(dirname(this.dir)).catch(() => [] as string[]);
+    return names
+      .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+      .map((n) => Number(n.slice(prefix.length)))
+      .sort((a, b) => a - b);
+  }
+
+  /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
+  private async replayJournal(n: number, warnings: string[]): Promise<void> {
+    const data = await readFile(this.journalPath(n));
+    let pos = 0;
+    let applied = 0;
+    while (pos + 9 <= data.length) {
+      const len = data.readUInt32BE(pos);
+      if (len < 5 || pos + 4 + len > data.length) break;
+      const op = data.readUInt8(pos + 4);
+      const body = data.subarray(pos + 9, pos + 4 + len);
+      if (crc32(body) !== data.readUInt32BE(pos + 5)) break;
+      pos += 4 + len;
+      if (op === OP_PUT) {
+        const elen = body.readUInt32BE(0);
+        const entry = decodeEntry(body.subarray(4, 4 + elen));
+        const raw = body.subarray(4 + elen);
+        this.entries.set(entry.ghid, entry);
+        const existing = await stat(this.filePath(entry.ghid)).catch(() => null);
+        if (!existing || existing.size !== raw.length) await this.writeObjectFile(entry.ghid, Buffer.from(raw));
+      } else if (op === OP_DEL) {
+        const ghid = body.toString('latin1');
+        this.entries.delete(ghid);
+        await unlinkIfExists(this.filePath(ghid));
+      }
+      applied++;
+    }
+    if (pos < data.length) warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - pos} bytes (an unacknowledged write)`);
+    if (applied > 0) warnings.push(`ghidcache journal ${n}: replayed ${applied} records after an unclean stop`);
+  }
+
+  /** Makes the entries agree with the files, which are the truth. Returns whether anything changed. */
+  private async reconcile(warnings: string[]): Promise<boolean> {
+    let changed = false;
+    const names = await readdir(this.dir);
+    const present = new Set<string>();
+    for (const name of names) {
+      if (name.startsWith(TEMP_PREFIX)) {
+        await rm(join(this.dir, name), { force: true });
+        continue;
+      }
+      const ghid = name.endsWith(SUFFIX) ? name.slice(0, -SUFFIX.length) : null;
+      if (ghid && this.entries.has(ghid)) {
+        present.add(ghid);
+        continue;
+      }
+      const why = ghid ? await this.adopt(ghid) : 'not an object file';
+      if (why === null) {
+        present.add(ghid!);
+      } else {
+        await this.quarantine(name, why, warnings);
+      }
+      changed = true;
+    }
+    for (const ghid of [...this.entries.keys()]) {
+      if (!present.has(ghid)) {
+        this.entries.delete(ghid);
+        warnings.push(`ghidcache: ${ghid.slice(0, 12)}… was indexed but its file is gone; forgetting it`);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Indexes an unindexed object file. Returns null, or why the file is unusable. */
+  private async adopt(ghid: string): Promise<string | null> {
+    try {
+      const raw = await readFile(this.filePath(ghid));
+      const obj = parseObject(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
+      if (obj.ghid.text !== ghid) return `its content is object ${obj.ghid.text.slice(0, 12)}…, not the one its name says`;
+      this.entries.set(ghid, entryOf(obj));
+      return null;
+    } catch (err) {
+      return err instanceof HypergolixError ? `${err.name}: ${err.message}` : (err as Error).message;
+    }
+  }
+
+  private async quarantine(name: string, why: string, warnings: string[]): Promise<void> {
+    await mkdir(this.quarantineDir, { recursive: true, mode: 0o700 });
+    const dest = join(this.quarantineDir, `${Date.now()}-${name}`);
+    await rename(join(this.dir, name), dest).catch(() => rm(join(this.dir, name), { force: true, recursive: true }));
+    warnings.push(`ghidcache: moved ${name} to ${dest} (${why})`);
+  }
+}
+
+async function unlinkIfExists(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+async function writeWhole(path: string, data: Buffer, sync: boolean): Promise<void> {
+  const fh = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+  try {
+    await fh.writeFile(data);
+    if (sync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r').catch(() => null);
+  if (fh) await fh.sync().catch(() => {}).finally(() => fh.close());
+}
