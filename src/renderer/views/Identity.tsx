@@ -1,0 +1,26 @@
+/** Whoami: the two IDs, copyable, and the fingerprint as a QR code for a phone or a friend. */
+import { useUi } from '../store';
+import { CopyField, QrCode } from '../ui';
+
+export function IdentityView() {
+  const identity = useUi((s) => s.snapshot?.identity ?? null);
+  if (!identity) return <p className="muted">No account yet.</p>;
+  return (
+    <section aria-labelledby="identity-title">
+      <header className="page-head">
+        <h1 id="identity-title">Your identity</h1>
+        <p className="muted">People share with you by your fingerprint. Your user ID and password let you log in on another computer.</p>
+      </header>
+      <div className="identity">
+        <div className="identity-ids card flat">
+          <CopyField label="Fingerprint" value={identity.fingerprint} testId="fingerprint" />
+          <CopyField label="User ID" value={identity.userId} testId="userid" />
+        </div>
+        <figure className="card flat qr-card">
+          <QrCode text={identity.fingerprint} label="QR code of your fingerprint" />
+          <figcaption className="muted">Scan to get your fingerprint</figcaption>
+        </figure>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,74 @@
+/** The small standalone password prompt shown on every later start. */
+import { useState, type FormEvent } from 'react';
+import { useUi } from '../store';
+import { Banner, Icon, Spinner, shortGhid, useFocus } from '../ui';
+
+export function Unlock() {
+  const { busy, error, attempts } = useUi((s) => s.unlock);
+  const snapshot = useUi((s) => s.snapshot);
+  const unlockWith = useUi((s) => s.unlockWith);
+  const [pw, setPw] = useState('');
+  const [remember, setRemember] = useState(false);
+  // Focus on arrival and again after every failed attempt, with the text selected for retyping.
+  const field = useFocus<HTMLInputElement>(busy ? 0 : attempts + 1);
+  const unlocking = busy || snapshot?.status.state === 'unlocking';
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!pw || unlocking) return;
+    if (await unlockWith(pw, remember)) setPw('');
+  };
+
+  return (
+    <main className="centered">
+      <form className="card unlock" onSubmit={submit} aria-labelledby="unlock-title" noValidate>
+        <div className="unlock-icon">
+          <Icon name="lock" />
+        </div>
+        <h1 id="unlock-title">Unlock Hypergolix</h1>
+        {snapshot?.identity ? (
+          <p className="muted center" title={snapshot.identity.fingerprint}>
+            Account {shortGhid(snapshot.identity.fingerprint)}
+          </p>
+        ) : null}
+        {error ? (
+          <Banner tone="error" testId="unlock-error">
+            {error}
+          </Banner>
+        ) : null}
+        <div className="field">
+          <label htmlFor="unlock-password">Password</label>
+          <input
+            ref={field}
+            id="unlock-password"
+            className="input"
+            type="password"
+            autoComplete="current-password"
+            value={pw}
+            disabled={unlocking}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => setPw(e.currentTarget.value)}
+          />
+        </div>
+        {snapshot?.canRememberPassword ? (
+          <label className="check">
+            <input id="remember" type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
+            <span>
+              Unlock automatically on this computer
+              <span className="hint block">The key is kept in your system’s secure storage, never in the config file.</span>
+            </span>
+          </label>
+        ) : null}
+        <button type="submit" className="button primary wide" disabled={!pw || unlocking}>
+          {unlocking ? (
+            <>
+              <Spinner /> Unlocking…
+            </>
+          ) : (
+            'Unlock'
+          )}
+        </button>
+      </form>
+    </main>
+  );
+}

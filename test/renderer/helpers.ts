@@ -1,0 +1,145 @@
+/**
+ * Reusable helpers for driving the real UI in the system Chromium: launch, serve, open, and
+ * page objects for each screen. They talk only to the page and to a HostPort, so the same
+ * helpers drive the UI over the fake host here and over a real daemon in integration tests.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright';
+import type { HostPort } from '../../src/common/contract.js';
+import { startBridgeServer, type BridgeServer } from '../../src/web/bridge-server.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const STATIC_DIR = join(ROOT, 'dist/renderer');
+export const ARTIFACTS = join(ROOT, 'test-artifacts/ui');
+export const CHROMIUM = process.env.HGX_CHROMIUM ?? '/usr/bin/chromium';
+
+export const SIZES = { desktop: { width: 1024, height: 700 }, small: { width: 360, height: 520 } } as const;
+export type SizeName = keyof typeof SIZES;
+
+/** Why the UI tests cannot run here, or null when they can. */
+export function skipReason(): string | null {
+  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium, or set HGX_CHROMIUM)`;
+  return null;
+}
+
+/** Builds dist/ when the UI bundle is missing (npm test builds first; a lone test run may not). */
+export function ensureBuilt(): void {
+  if (existsSync(join(STATIC_DIR, 'app.js')) && existsSync(join(STATIC_DIR, 'index.html'))) return;
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const { chromium } = await import('playwright');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function serveUi(host: HostPort): Promise<BridgeServer> {
+  ensureBuilt();
+  return startBridgeServer({ host, staticDir: STATIC_DIR });
+}
+
+export interface OpenUi {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and CSP violations seen so far: a healthy page has none. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Opens the UI at `url` in a fresh context (own cookies, clipboard allowed). */
+export async function openUi(browser: Browser, url: string, size: SizeName = 'desktop', colorScheme: 'light' | 'dark' = 'light'): Promise<OpenUi> {
+  const context = await browser.newContext({ viewport: SIZES[size], colorScheme });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  return { page, context, problems, close: () => context.close() };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  return path;
+}
+
+/** Re-opens the same URL at another size and takes the same picture. */
+export async function resizeShot(page: Page, size: SizeName, name: string): Promise<void> {
+  await page.setViewportSize(SIZES[size]);
+  await screenshot(page, `${name}-${size === 'desktop' ? '1024x700' : '360x520'}`);
+}
+
+// ── page objects ──
+
+export const wizard = (page: Page) => ({
+  async start() {
+    await page.getByRole('button', { name: 'Get started' }).click();
+  },
+  async enterPassword(pw: string, again = pw) {
+    await page.getByLabel('Password', { exact: true }).fill(pw);
+    await page.getByLabel('Type it again').fill(again);
+  },
+  async acknowledge() {
+    await page.getByLabel('I understand that a lost password cannot be recovered').check();
+  },
+  createButton: () => page.getByRole('button', { name: 'Create account' }),
+  strength: () => page.getByTestId('strength-label').innerText(),
+  async waitForDone() {
+    await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 15_000 });
+  },
+  async ids() {
+    return { fingerprint: await page.getByTestId('wizard-fingerprint').innerText(), userId: await page.getByTestId('wizard-userid').innerText() };
+  },
+  async finish() {
+    await page.getByLabel('I have saved my fingerprint and user ID').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  },
+});
+
+export const unlock = (page: Page) => ({
+  field: () => page.getByLabel('Password', { exact: true }),
+  async submit(pw: string, remember = false) {
+    await this.field().fill(pw);
+    if (remember) await page.getByLabel(/Unlock automatically/).check();
+    await this.field().press('Enter');
+  },
+  error: () => page.getByTestId('unlock-error'),
+});
+
+export const shell = (page: Page) => ({
+  async go(view: 'Status' | 'Identity' | 'Settings') {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();
+  },
+  state: () => page.getByTestId('state').innerText(),
+});
+
+export const settings = (page: Page) => ({
+  async open() {
+    await shell(page).go('Settings');
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  },
+  async addRemote(host: string, port: number, tls: boolean) {
+    await page.getByRole('button', { name: 'Add remote' }).click();
+    const row = page.getByTestId('remotes').locator('li').last();
+    await row.getByLabel('Host').fill(host);
+    await row.getByLabel('Port').fill(String(port));
+    if (tls) await row.getByLabel('TLS').check();
+  },
+  async setVerbosity(v: string) {
+    await page.getByLabel('Log detail').selectOption(v);
+  },
+  saveButton: () => page.getByRole('button', { name: 'Save', exact: true }),
+  status: () => page.getByTestId('save-status'),
+  async save() {
+    await this.saveButton().click();
+  },
+});

@@ -1,0 +1,240 @@
+/**
+ * The real UI, built and served by the browser-mode bridge, driven in the system Chromium over
+ * the scripted fake host. Each screen is also saved as a PNG in test-artifacts/ui/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright';
+import type { BridgeServer } from '../../src/web/bridge-server.js';
+import { FAKE_IDENTITY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
+import { SIZES, launchBrowser, openUi, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
+
+const reason = skipReason();
+
+describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 }, () => {
+  let browser: Browser;
+  const open: { ui: OpenUi; server: BridgeServer }[] = [];
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const o of open) {
+      await o.ui.close();
+      await o.server.close();
+    }
+    await browser?.close();
+  });
+
+  async function start(opts: FakeHostOptions = {}, size: 'desktop' | 'small' = 'desktop'): Promise<{ host: FakeHost; page: Page; ui: OpenUi }> {
+    const host = new FakeHost(opts);
+    const server = await serveUi(host);
+    const ui = await openUi(browser, server.url, size);
+    open.push({ ui, server });
+    return { host, page: ui.page, ui };
+  }
+
+  test('the wizard creates an account and shows the fingerprint and user ID', async () => {
+    const { host, page, ui } = await start({ state: 'no-account', stepMs: 300 });
+    const w = wizard(page);
+    await page.getByRole('heading', { name: 'Create your Hypergolix account' }).waitFor();
+    await resizeShot(page, 'desktop', 'wizard-1-welcome');
+    await resizeShot(page, 'small', 'wizard-1-welcome');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await w.start();
+
+    await w.enterPassword('password123');
+    assert.match(await w.strength(), /very weak/);
+    assert.equal(await w.createButton().isDisabled(), true, 'a common password is refused');
+    await w.enterPassword('purple-lantern-okra-92', 'purple-lantern-okra-9');
+    await page.getByText('The two passwords differ.').waitFor();
+    await w.enterPassword('purple-lantern-okra-92');
+    assert.equal(await w.createButton().isDisabled(), true, 'needs the "I understand" tick');
+    await w.acknowledge();
+    assert.match(await w.strength(), /strong|good/);
+    await resizeShot(page, 'desktop', 'wizard-2-password');
+    await resizeShot(page, 'small', 'wizard-2-password');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    // Enter submits the form from the second field.
+    await page.getByLabel('Type it again').press('Enter');
+
+    await page.getByRole('heading', { name: 'Creating your account' }).waitFor();
+    await page.locator('.stages li.active').nth(0).waitFor();
+    await screenshot(page, 'wizard-3-creating-1024x700');
+    await w.waitForDone();
+    assert.deepEqual(await w.ids(), FAKE_IDENTITY);
+    assert.deepEqual(host.callsOf('createAccount'), [{ kind: 'createAccount', password: 'purple-lantern-okra-92' }]);
+    await resizeShot(page, 'desktop', 'wizard-4-done');
+    await resizeShot(page, 'small', 'wizard-4-done');
+    await page.setViewportSize({ width: 1024, height: 700 });
+
+    assert.equal(await page.getByRole('button', { name: 'Continue' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Copy fingerprint' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), FAKE_IDENTITY.fingerprint);
+    await w.finish();
+    await page.getByRole('heading', { name: 'Your identity' }).waitFor();
+    assert.equal(await page.getByTestId('fingerprint').innerText(), FAKE_IDENTITY.fingerprint);
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('unlock: a wrong password says so and keeps focus; the right one opens the app', async () => {
+    const { host, page, ui } = await start({ state: 'locked', password: 'correct-password-42' });
+    const u = unlock(page);
+    await page.getByRole('heading', { name: 'Unlock Hypergolix' }).waitFor();
+    assert.equal(await page.getByLabel(/Unlock automatically/).isChecked(), false, 'off by default');
+    await resizeShot(page, 'desktop', 'unlock-1-prompt');
+    await resizeShot(page, 'small', 'unlock-1-prompt');
+
+    await u.submit('not-the-password');
+    await u.error().waitFor();
+    assert.match(await u.error().innerText(), /password is not right/);
+    await page.waitForFunction(() => document.activeElement?.id === 'unlock-password');
+    await resizeShot(page, 'desktop', 'unlock-2-wrong');
+    await resizeShot(page, 'small', 'unlock-2-wrong');
+
+    await u.submit('correct-password-42');
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
+    assert.deepEqual(
+      host.callsOf('unlock').map((c) => [c.password, c.rememberOnThisComputer]),
+      [
+        ['not-the-password', false],
+        ['correct-password-42', false],
+      ],
+    );
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('settings: add a remote, change verbosity, save with restart progress', async () => {
+    const { host, page, ui } = await start({ state: 'running', stepMs: 400 });
+    const s = settings(page);
+    await s.open();
+    await resizeShot(page, 'desktop', 'settings-1-loaded');
+    await resizeShot(page, 'small', 'settings-1-loaded');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    assert.equal(await s.saveButton().isDisabled(), true, 'nothing to save yet');
+
+    await s.addRemote('hgx.example.org', 443, true);
+    await s.setVerbosity('debug');
+    await page.getByLabel('Allow legacy app connections').check();
+    await page.getByTestId('legacy-warning').waitFor();
+    await page.getByLabel('Allow legacy app connections').uncheck();
+    await s.save();
+    await page.getByText('Restarting Hypergolix…').waitFor();
+    await screenshot(page, 'settings-2-restarting-1024x700');
+    await page.getByText('Saved. Hypergolix restarted with the new settings.').waitFor();
+
+    const expected = defaultSettings();
+    expected.remotes.push({ host: 'hgx.example.org', port: 443, tls: true });
+    expected.instrumentation.verbosity = 'debug';
+    assert.deepEqual(host.saved, [expected]);
+    const phases = host.events.filter((e) => e.kind === 'restartProgress').map((e) => (e.kind === 'restartProgress' ? e.phase : ''));
+    assert.deepEqual(phases, ['saving', 'stopping', 'starting', 'done']);
+    assert.equal(await s.saveButton().isDisabled(), true, 'saved: nothing left to save');
+    await screenshot(page, 'settings-3-saved-1024x700');
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('settings: an invalid port disables Save; a host-side field error shows on its field', async () => {
+    const { host, page } = await start({ state: 'running' });
+    const s = settings(page);
+    await s.open();
+    const ipc = page.getByLabel('App connection port');
+    await ipc.fill('70000');
+    await page.locator('#ipc-port-error').waitFor();
+    assert.equal(await s.saveButton().isDisabled(), true);
+    await ipc.fill('77a');
+    assert.equal(await s.saveButton().isDisabled(), true);
+    for (const size of ['desktop', 'small'] as const) {
+      await page.setViewportSize(SIZES[size]);
+      await page.locator('#section-apps').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+      await screenshot(page, `settings-4-invalid-port-${size === 'desktop' ? '1024x700' : '360x520'}`);
+    }
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await ipc.fill('7780');
+    assert.equal(await s.saveButton().isDisabled(), false);
+    assert.equal(await page.locator('#ipc-port-error').count(), 0);
+
+    host.rejectNextSave = { 'process.ipc_port': 'Port 7780 is already in use by another program.' };
+    await ipc.press('Enter');
+    await page.getByText('Port 7780 is already in use by another program.').waitFor();
+    assert.match(await s.status().innerText(), /Not saved/);
+    assert.deepEqual(host.saved, [], 'nothing accepted');
+    // Editing the field clears the host's complaint about the old value.
+    await ipc.fill('7781');
+    assert.equal(await page.getByText('Port 7780 is already in use').count(), 0);
+  });
+
+  test('settings: a change on disk shows a banner that reloads the new values', async () => {
+    const { host, page } = await start({ state: 'running' });
+    const s = settings(page);
+    await s.open();
+    const changed = defaultSettings();
+    changed.process.ipc_port = 7800;
+    changed.remotes = [];
+    host.fileChangedOnDisk(changed);
+    await page.getByTestId('disk-banner').waitFor();
+    await resizeShot(page, 'desktop', 'settings-5-disk-changed');
+    await resizeShot(page, 'small', 'settings-5-disk-changed');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    assert.equal(await page.getByLabel('App connection port').inputValue(), '7800');
+    assert.equal(await page.getByTestId('disk-banner').count(), 0);
+    assert.equal(await page.getByText('No remotes: local only.').count(), 1);
+  });
+
+  test('identity: both IDs and a QR code of the fingerprint', async () => {
+    const { page, ui } = await start({ state: 'running' });
+    await shell(page).go('Identity');
+    await page.getByRole('heading', { name: 'Your identity' }).waitFor();
+    assert.equal(await page.getByTestId('fingerprint').innerText(), FAKE_IDENTITY.fingerprint);
+    assert.equal(await page.getByTestId('userid').innerText(), FAKE_IDENTITY.userId);
+    const qr = page.getByTestId('qr');
+    const box = await qr.boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, 'QR code drawn at a scannable size');
+    const d = await qr.locator('path').getAttribute('d');
+    assert.ok(d && d.split('M').length > 200, 'QR code has its modules');
+    await page.getByRole('button', { name: 'Copy user id' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), FAKE_IDENTITY.userId);
+    await resizeShot(page, 'desktop', 'identity');
+    await resizeShot(page, 'small', 'identity');
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('status: an incoming share can be accepted, which calls the host', async () => {
+    const { host, page, ui } = await start({ state: 'running' });
+    await page.getByRole('heading', { name: 'Status' }).waitFor();
+    assert.equal(await shell(page).state(), 'Running');
+    assert.equal(await page.getByTestId('objects-cached').innerText(), (1284).toLocaleString('en-US'));
+    host.addIncomingShare({ id: 'sh-1', from: FAKE_IDENTITY.userId, apiId: 'AAEC' + 'x'.repeat(84), receivedAt: Date.now() - 120_000 });
+    host.addIncomingShare({ id: 'sh-2', from: FAKE_IDENTITY.fingerprint, apiId: 'AAED', receivedAt: Date.now() - 7_200_000 });
+    await page.getByTestId('share-sh-1').waitFor();
+    await resizeShot(page, 'desktop', 'status-shares');
+    await resizeShot(page, 'small', 'status-shares');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await page.getByTestId('share-sh-1').getByRole('button', { name: 'Accept' }).click();
+    await page.getByTestId('share-sh-1').waitFor({ state: 'detached' });
+    await page.getByTestId('share-sh-2').getByRole('button', { name: 'Decline' }).click();
+    await page.getByTestId('shares').waitFor({ state: 'detached' });
+    assert.deepEqual(host.callsOf('acceptShare'), [{ kind: 'acceptShare', id: 'sh-1' }]);
+    assert.deepEqual(host.callsOf('declineShare'), [{ kind: 'declineShare', id: 'sh-2' }]);
+    host.patchStatus({ remotes: [{ host: '127.0.0.1', port: 7770, tls: false, connected: false }, { host: 'hgx.example.org', port: 443, tls: true, connected: true }] });
+    await page.getByText('1 of 2').waitFor();
+    await resizeShot(page, 'desktop', 'status');
+    await resizeShot(page, 'small', 'status');
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('dark mode renders (screenshots only)', async () => {
+    const host = new FakeHost({ state: 'running' });
+    const server = await serveUi(host);
+    const ui = await openUi(browser, server.url, 'desktop', 'dark');
+    open.push({ ui, server });
+    await ui.page.getByRole('heading', { name: 'Status' }).waitFor();
+    await screenshot(ui.page, 'dark-status-1024x700');
+    await settings(ui.page).open();
+    await screenshot(ui.page, 'dark-settings-1024x700');
+  });
+});
+
+if (reason !== null) {
+  test('UI tests in Chromium', (t) => t.skip(`skipped: ${reason}`));
+}
