@@ -1,9 +1,9 @@
 // `hypergolix inspect PATH...`: looks into Golix object files or a ghidcache.
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_MAX_OBJECT_BYTES, PublicIdentity } from '../../core/golix/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { examine, tooLarge, unreadable, type ExamineContext, type Report } from '../inspect/examine.js';
 import { collectFiles } from '../inspect/files.js';
+import { readKnownSize } from '../inspect/io.js';
 import { Tally, humanBlock, jsonLine } from '../inspect/format.js';
 import { forEachOrdered, mapLimit } from '../inspect/pool.js';
 
@@ -112,7 +112,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const candidates = files.flatMap((f, index) => (f.size === GIDC_SIZE ? [{ f, index }] : []));
   await mapLimit(candidates, IN_FLIGHT, async ({ f, index }) => {
     try {
-      const raw = await readFile(f.path);
+      const raw = await readKnownSize(f.path, GIDC_SIZE);
       const identity = PublicIdentity.fromBytes(raw);
       identities.set(identity.ghid.text, identity);
       gidcBytes.set(index, raw);
@@ -139,7 +139,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       if (raw) gidcBytes.delete(index);
       else {
         try {
-          raw = await readFile(f.path);
+          raw = await readKnownSize(f.path, f.size ?? 0);
         } catch (err) {
           return unreadable(f.display, f.size, err);
         }

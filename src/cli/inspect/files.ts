@@ -1,5 +1,6 @@
 // Turns the PATH arguments of `hypergolix inspect` into a sorted, de-duplicated list of files.
 import { readdir, stat } from 'node:fs/promises';
+import { statFile } from './io.js';
 import { join, resolve } from 'node:path';
 import { CliError } from '../command.js';
 import { mapLimit } from './pool.js';
@@ -40,7 +41,7 @@ export async function collectFiles(args: readonly string[], cwd: string, recursi
   unique.sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
   return mapLimit(unique, concurrency, async (f) => {
     try {
-      const st = await stat(f.path);
+      const st = await statFile(f.path);
       return { ...f, size: st.size, statError: null };
     } catch (err) {
       return { ...f, size: null, statError: err };
