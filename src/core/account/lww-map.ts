@@ -1,0 +1,100 @@
+import { ValueError } from '../golix/index.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+/** [hybrid logical timestamp, device id, value or null for a deletion] */
+type Cell = [number, string, JsonValue | null];
+
+const FORMAT = 'hgx-lww/1';
+
+/**
+ * A last-writer-wins map: the format of the account's internal objects. Two devices of one
+ * account that change it concurrently merge per key, the newer write winning (defect 19), so
+ * neither change is lost. Serialized as UTF-8 JSON:
+ * `{"format":"hgx-lww/1","entries":{"key":[timestamp, "device", value|null]}}`.
+ * Timestamps are hybrid logical clocks (milliseconds × 1000 + a counter), ties broken by device.
+ */
+export class LwwMap {
+  private readonly cells = new Map<string, Cell>();
+  private clock = 0;
+
+  constructor(private readonly device: string) {}
+
+  private tick(): number {
+    this.clock = Math.max(this.clock + 1, Date.now() * 1000);
+    return this.clock;
+  }
+
+  get(key: string): JsonValue | undefined {
+    const c = this.cells.get(key);
+    return c && c[2] !== null ? c[2] : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, value: JsonValue): void {
+    if (value === null) throw new ValueError('Use delete() to remove a key');
+    this.cells.set(key, [this.tick(), this.device, value]);
+  }
+
+  delete(key: string): boolean {
+    const had = this.has(key);
+    if (had) this.cells.set(key, [this.tick(), this.device, null]);
+    return had;
+  }
+
+  /** Live keys with a prefix (namespaces like "secret:" share one map). */
+  *entries(prefix = ''): IterableIterator<[string, JsonValue]> {
+    for (const [k, c] of this.cells) if (c[2] !== null && k.startsWith(prefix)) yield [k, c[2]];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const c of this.cells.values()) if (c[2] !== null) n++;
+    return n;
+  }
+
+  /** Folds another replica in. Returns whether anything here changed. */
+  merge(other: LwwMap): boolean {
+    let changed = false;
+    for (const [k, theirs] of other.cells) {
+      const mine = this.cells.get(k);
+      if (!mine || newer(theirs, mine)) {
+        this.cells.set(k, theirs);
+        changed = true;
+      }
+      this.clock = Math.max(this.clock, theirs[0]);
+    }
+    return changed;
+  }
+
+  encode(): Buffer {
+    return Buffer.from(JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.cells) }), 'utf8');
+  }
+
+  static decode(data: Buffer, device: string): LwwMap {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(data.toString('utf8'));
+    } catch {
+      throw new ValueError('Account map is not valid JSON');
+    }
+    const d = doc as { format?: unknown; entries?: unknown };
+    if (d?.format !== FORMAT || typeof d.entries !== 'object' || d.entries === null) throw new ValueError('Not an hgx-lww/1 account map');
+    const map = new LwwMap(device);
+    for (const [k, cell] of Object.entries(d.entries)) {
+      if (!Array.isArray(cell) || cell.length !== 3 || typeof cell[0] !== 'number' || typeof cell[1] !== 'string') {
+        throw new ValueError(`Account map entry ${JSON.stringify(k)} is malformed`);
+      }
+      map.cells.set(k, cell as Cell);
+      map.clock = Math.max(map.clock, cell[0]);
+    }
+    return map;
+  }
+}
+
+function newer(a: Cell, b: Cell): boolean {
+  return a[0] !== b[0] ? a[0] > b[0] : a[1] > b[1];
+}

@@ -1,0 +1,58 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Reader } from '../golix/bytes.js';
+import { Ghid, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH, UnknownSecret } from '../golix/index.js';
+
+/** One internal account object: its dynamic GHID and the master secret its frames derive from. */
+export interface ManifestRecord {
+  ghid: Ghid;
+  master: Secret;
+}
+
+export type ManifestName = 'identity' | 'secrets' | 'state';
+export type RootManifest = Record<ManifestName, ManifestRecord>;
+const NAMES: readonly ManifestName[] = ['identity', 'secrets', 'state'];
+const MAGIC = 'HGXR';
+const VERSION = 1;
+
+/**
+ * The root node's plaintext (our account format, hypergolix-reference §2.10):
+ * `"HGXR" | version u8 = 1 | count u8 | count × (name length u8 | name | GHID (65) | SH (53)) |
+ *  padding length u16 | random padding | SHA-512 of everything before it`.
+ * The checksum is how a wrong password is recognised: the root secret decrypts garbage.
+ * The padding (1024–9215 bytes, as the reference) hides the manifest's exact size.
+ */
+export function encodeManifest(m: RootManifest): Buffer {
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.of(VERSION, NAMES.length)];
+  for (const name of NAMES) {
+    parts.push(Buffer.of(name.length), Buffer.from(name, 'latin1'), m[name].ghid.bytes, m[name].master.toRecord());
+  }
+  const padLength = 1024 + (randomBytes(2).readUInt16BE(0) & 0x1fff);
+  const pad = Buffer.alloc(2);
+  pad.writeUInt16BE(padLength);
+  parts.push(pad, randomBytes(padLength));
+  const body = Buffer.concat(parts);
+  return Buffer.concat([body, createHash('sha512').update(body).digest()]);
+}
+
+export function decodeManifest(data: Buffer): RootManifest {
+  if (data.length < 70) throw new UnknownSecret('Incorrect password');
+  const body = data.subarray(0, data.length - 64);
+  if (!timingSafeEqual(createHash('sha512').update(body).digest(), data.subarray(data.length - 64))) {
+    throw new UnknownSecret('Incorrect password');
+  }
+  const r = new Reader(body, 'root manifest');
+  if (r.take(4).toString('latin1') !== MAGIC) throw new MalformedGolixPrimitive('Not a Hypergolix root manifest');
+  const version = r.u8();
+  if (version !== VERSION) throw new MalformedGolixPrimitive(`Unsupported root manifest version ${version}`);
+  const out: Partial<RootManifest> = {};
+  for (let i = r.u8(); i > 0; i--) {
+    const name = r.take(r.u8()).toString('latin1');
+    const ghid = r.ghid();
+    const master = Secret.fromRecord(r.take(SECRET_RECORD_LENGTH));
+    if ((NAMES as readonly string[]).includes(name)) out[name as ManifestName] = { ghid, master };
+  }
+  r.take(r.u16());
+  r.end();
+  for (const name of NAMES) if (!out[name]) throw new MalformedGolixPrimitive(`Root manifest lacks "${name}"`);
+  return out as RootManifest;
+}

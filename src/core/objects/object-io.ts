@@ -1,0 +1,15 @@
+import type { Ghid, GolixObject } from '../golix/index.js';
+
+/**
+ * How the account and object layers reach storage: the local validated cache plus every remote.
+ * The daemon implements it over its RulesEngine and remote connections; tests over an engine alone.
+ */
+export interface ObjectIO {
+  /** Stores locally (full rules) and queues for every remote, in the given order (bindings first). */
+  publish(...objects: GolixObject[]): Promise<void>;
+  /**
+   * An object by GHID: the local cache first, else the remotes. For a dynamic GHID, the newest
+   * frame known (highest counter across remotes, defect 23). Null when nobody has it.
+   */
+  fetch(ghid: Ghid): Promise<GolixObject | null>;
+}
