@@ -1,0 +1,124 @@
+import { codeName } from '../golix/index.js';
+import { hex4 } from './wire.js';
+
+/**
+ * Events per second over a sliding window (default one minute), in one-second buckets, so a
+ * burst shows up at once and fades out over the window. No timer: buckets are aged on read.
+ */
+export class MovingRate {
+  private readonly counts: number[];
+  private readonly seconds: number[];
+
+  constructor(
+    private readonly windowSeconds = 60,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.counts = new Array<number>(windowSeconds).fill(0);
+    this.seconds = new Array<number>(windowSeconds).fill(-Infinity);
+  }
+
+  mark(n = 1): void {
+    const second = Math.floor(this.now() / 1000);
+    const i = second % this.windowSeconds;
+    if (this.seconds[i] !== second) {
+      this.seconds[i] = second;
+      this.counts[i] = 0;
+    }
+    this.counts[i]! += n;
+  }
+
+  perSecond(): number {
+    const second = Math.floor(this.now() / 1000);
+    let sum = 0;
+    for (let i = 0; i < this.windowSeconds; i++) {
+      if (this.seconds[i]! > second - this.windowSeconds) sum += this.counts[i]!;
+    }
+    return sum / this.windowSeconds;
+  }
+}
+
+export interface MetricsSnapshot {
+  ready: boolean;
+  /** From engine.stats(); null before the engine is ready. */
+  store: { objects: number; byType: Record<string, number> } | null;
+  connections: number;
+  subscriptions: number;
+}
+
+/** Counters of a persistence server, rendered in the Prometheus text format (version 0.0.4). */
+export class ServerMetrics {
+  publishesTotal = 0;
+  publishesNew = 0;
+  notificationsSent = 0;
+  notificationsFailed = 0;
+  connectionsTotal = 0;
+  readonly publishRate: MovingRate;
+  /** NKs sent, by code; key -1 counts code-less NKs. */
+  private readonly rejections = new Map<number, number>();
+
+  constructor(now: () => number = Date.now) {
+    this.publishRate = new MovingRate(60, now);
+  }
+
+  publish(stored: boolean): void {
+    this.publishesTotal++;
+    if (stored) this.publishesNew++;
+    this.publishRate.mark();
+  }
+
+  rejection(code: number | null): void {
+    const key = code ?? -1;
+    this.rejections.set(key, (this.rejections.get(key) ?? 0) + 1);
+  }
+
+  rejectionsOf(code: number | null): number {
+    return this.rejections.get(code ?? -1) ?? 0;
+  }
+
+  render(s: MetricsSnapshot): string {
+    const out: string[] = [];
+    const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [labels: string, value: number][]): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) out.push(`${name}${labels} ${formatNumber(value)}`);
+    };
+    metric('hypergolix_ready', 'gauge', 'Whether the store has loaded and the server accepts connections.', [['', s.ready ? 1 : 0]]);
+    if (s.store) {
+      metric('hypergolix_objects_stored', 'gauge', 'Golix objects in the store.', [['', s.store.objects]]);
+      metric(
+        'hypergolix_objects_stored_by_type',
+        'gauge',
+        'Golix objects in the store, by primitive type.',
+        Object.entries(s.store.byType)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([type, n]) => [`{type="${escapeLabel(type)}"}`, n]),
+      );
+    }
+    metric('hypergolix_connections_open', 'gauge', 'Open WebSocket connections.', [['', s.connections]]);
+    metric('hypergolix_connections_total', 'counter', 'WebSocket connections accepted since start.', [['', this.connectionsTotal]]);
+    metric('hypergolix_subscriptions', 'gauge', 'Subscriptions over all connections.', [['', s.subscriptions]]);
+    metric('hypergolix_publishes_total', 'counter', 'Publishes (PB) accepted, new or already stored.', [['', this.publishesTotal]]);
+    metric('hypergolix_publishes_new_total', 'counter', 'Publishes (PB) that stored a new object.', [['', this.publishesNew]]);
+    metric('hypergolix_publishes_per_second', 'gauge', 'Accepted publishes per second, averaged over the last minute.', [
+      ['', this.publishRate.perSecond()],
+    ]);
+    metric(
+      'hypergolix_rejections_total',
+      'counter',
+      'NK responses sent, by error code.',
+      [...this.rejections.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([code, n]) => [code < 0 ? '{code="none",name="none"}' : `{code="${hex4(code)}",name="${escapeLabel(codeName(code))}"}`, n]),
+    );
+    metric('hypergolix_notifications_sent_total', 'counter', 'Subscription updates (!!) sent.', [['', this.notificationsSent]]);
+    metric('hypergolix_notifications_failed_total', 'counter', 'Subscription updates (!!) not acknowledged.', [['', this.notificationsFailed]]);
+    return out.join('\n') + '\n';
+  }
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(4);
+}

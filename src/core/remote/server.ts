@@ -1,0 +1,407 @@
+/**
+ * The persistence server (hypergolix-reference §3): the reference's WebSocket protocol over a
+ * validated store, plus a health and metrics endpoint over plain HTTP on the same port (defect 7:
+ * no second fixed port), a publish allow-list and per-connection limits (defect 8), and NK
+ * answers instead of dropped connections for malformed input (defect 16).
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CommsError, Ghid, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
+import type { Notification, PersistenceEngine } from '../rules/engine.js';
+import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
+import { resolveHost } from './host.js';
+import { silentLogger, type RemoteLogger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { SubscriptionRegistry } from './subscriptions.js';
+import { RemoteVerb } from './verbs.js';
+import { ONE, decodeGhid, encodeBool, encodeGhidList } from './wire.js';
+
+export const DEFAULT_SERVER_PORT = 7770;
+
+export interface PersistenceServerOptions {
+  /**
+   * The validated store. A promise is accepted so the port can be bound (and a second instance
+   * detected) while a large store is still loading; until it resolves, `/healthz` answers 503 and
+   * WebSocket upgrades are refused with 503 (defect 7: ready only once the store has loaded).
+   * The server does not own the engine: close it after `close()`.
+   */
+  engine: PersistenceEngine | Promise<PersistenceEngine>;
+  /**
+   * Bind address: null/undefined → 127.0.0.1, `AUTO` → this machine's first non-internal IPv4
+   * address, `ANY` → 0.0.0.0 (case-insensitive), anything else literally.
+   * @default null
+   */
+  host?: string | null;
+  /** TCP port; 0 picks a free one. @default 7770 */
+  port?: number;
+  /** Largest WebSocket message either way; a larger incoming one closes that socket with 1009. @default 10485760 (10 MiB) */
+  maxMessageBytes?: number;
+  /** `+S` beyond this many subscriptions on one connection is refused with `NK 000A`. @default 10000 */
+  maxSubscriptionsPerConnection?: number;
+  /**
+   * Fingerprints of the identities allowed to publish signed objects (GEOC, GOBS, GOBD, GDXX);
+   * others get `NK 000A`. GIDCs are always accepted, and GARQs only when addressed to an allowed
+   * identity. null leaves the server open, as the reference is.
+   * @default null
+   */
+  publishAllowlist?: Iterable<Ghid> | null;
+  /** WebSocket ping period; a peer silent for a whole period (no pong) is dropped. 0 disables. @default 30000 */
+  pingIntervalMs?: number;
+  /** How long a `!!` waits for the subscriber's answer (reference §3.4). @default 30000 */
+  notificationTimeoutMs?: number;
+  /** Requests handled at once per connection; more wait in a bounded queue. @default 32 */
+  maxConcurrentHandlers?: number;
+  /** Open WebSocket connections; more upgrades are refused with 503. @default 10000 */
+  maxConnections?: number;
+  /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
+  closeTimeoutMs?: number;
+  /** @default silent */
+  logger?: RemoteLogger;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** One WebSocket peer of the server. */
+class Peer {
+  connection!: Connection;
+  /** Publishes of one connection are ingested in arrival order (binding before container, §3.5). */
+  publishChain: Promise<void> = Promise.resolve();
+  constructor(readonly name: string) {}
+}
+
+const noop = (): void => {};
+
+export class PersistenceServer {
+  readonly metrics = new ServerMetrics();
+
+  private readonly options: PersistenceServerOptions;
+  private readonly logger: RemoteLogger;
+  private readonly maxMessageBytes: number;
+  private readonly maxSubscriptions: number;
+  private readonly allowlist: ReadonlySet<string> | null;
+  private readonly pingIntervalMs: number;
+  private readonly notificationTimeoutMs: number;
+  private readonly maxConnections: number;
+  private readonly closeTimeoutMs: number;
+  private readonly http: HttpServer;
+  private readonly wss: WebSocketServer;
+  private readonly peers = new Set<Peer>();
+  private readonly subscriptions = new SubscriptionRegistry<Peer>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly engineReady: Promise<void>;
+  private engine: PersistenceEngine | null = null;
+  private engineFailed = false;
+  private address: ListenAddress | null = null;
+  private closing: Promise<void> | null = null;
+  private nextPeerId = 1;
+
+  constructor(options: PersistenceServerOptions) {
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxSubscriptions = options.maxSubscriptionsPerConnection ?? 10_000;
+    this.allowlist = options.publishAllowlist ? new Set([...options.publishAllowlist].map((g) => g.text)) : null;
+    this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
+    this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
+    this.maxConnections = options.maxConnections ?? 10_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+
+    this.engineReady = Promise.resolve(options.engine).then(
+      (engine) => {
+        this.engine = engine;
+        this.logger.info('Store ready; accepting connections');
+      },
+      (err: unknown) => {
+        this.engineFailed = true;
+        this.logger.error('The store failed to open; the server will not accept connections', err);
+      },
+    );
+
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.maxMessageBytes,
+      // Compression would let a small message inflate past the cap's intent, and the
+      // reference does not use it.
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.http = createServer((req, res) => this.onHttp(req, res));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (err, socket) => {
+      this.logger.debug(`HTTP client error: ${err.message}`);
+      socket.destroy();
+    });
+  }
+
+  /** The store has loaded and the server accepts WebSocket connections. */
+  get ready(): boolean {
+    return this.engine !== null && this.closing === null;
+  }
+
+  /** Resolves once the engine promise has settled (check `ready` for the outcome). */
+  whenReady(): Promise<void> {
+    return this.engineReady;
+  }
+
+  get listenAddress(): ListenAddress | null {
+    return this.address;
+  }
+
+  get connectionCount(): number {
+    return this.peers.size;
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Binds the port. Rejects with CommsError when the address is in use or unavailable. */
+  async listen(): Promise<ListenAddress> {
+    if (this.address) return this.address;
+    if (this.closing) throw new CommsError('The server has been closed');
+    const host = resolveHost(this.options.host);
+    const port = this.options.port ?? DEFAULT_SERVER_PORT;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        this.http.off('listening', onListening);
+        const why = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EADDRNOTAVAIL' ? 'is not an address of this machine' : `failed (${err.message})`;
+        reject(new CommsError(`Cannot listen on ${host}:${port}: the address ${why}`, { cause: err }));
+      };
+      const onListening = (): void => {
+        this.http.off('error', onError);
+        resolve();
+      };
+      this.http.once('error', onError);
+      this.http.once('listening', onListening);
+      this.http.listen(port, host);
+    });
+    this.http.on('error', (err) => this.logger.error('HTTP server error', err));
+    const bound = this.http.address() as AddressInfo;
+    this.address = { host, port: bound.port };
+    this.logger.info(`Persistence server listening on ${host}:${bound.port}`);
+    return this.address;
+  }
+
+  /**
+   * Graceful stop: no new connections or publishes, in-flight publishes finish and are
+   * answered, then every connection is closed with 1001. Idempotent. Does not close the engine.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const httpClosed = this.address
+      ? new Promise<void>((resolve) => this.http.close(() => resolve()))
+      : Promise.resolve();
+    this.http.closeIdleConnections();
+    if (this.inFlight.size > 0) {
+      this.logger.info(`Waiting for ${this.inFlight.size} publish(es) in flight`);
+      const settled = await withTimeout(Promise.allSettled([...this.inFlight]), this.closeTimeoutMs);
+      if (!settled) this.logger.warn(`Publishes still in flight after ${this.closeTimeoutMs} ms; closing anyway`);
+    }
+    const peers = [...this.peers];
+    for (const peer of peers) peer.connection.close(CLOSE_CODES.goingAway, 'server shutting down');
+    const all = Promise.all(peers.map((p) => p.connection.closed));
+    if (!(await withTimeout(all, this.closeTimeoutMs))) {
+      for (const peer of peers) peer.connection.terminate();
+      await all;
+    }
+    this.http.closeAllConnections();
+    await httpClosed;
+    this.wss.close();
+    this.logger.info('Persistence server stopped');
+  }
+
+  private get store(): PersistenceEngine {
+    // Handlers run only on connections accepted after the engine was ready.
+    if (!this.engine) throw new CommsError('The store is not ready');
+    return this.engine;
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => this.logger.debug(`Upgrade socket error: ${err.message}`));
+    let refusal: string | null = null;
+    if (this.closing) refusal = 'shutting down';
+    else if (!this.engine) refusal = this.engineFailed ? 'store failed to open' : 'store loading';
+    else if (this.peers.size >= this.maxConnections) refusal = 'too many connections';
+    if (refusal) {
+      this.logger.debug(`Upgrade refused: ${refusal}`);
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${refusal.length}\r\n\r\n${refusal}`);
+      return;
+    }
+    // The path is ignored (reference §3.1).
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const peer = new Peer(`conn#${this.nextPeerId++} ${remote}`);
+    peer.connection = new Connection(ws, {
+      name: peer.name,
+      handlers: this.handlersFor(peer),
+      requestTimeoutMs: this.notificationTimeoutMs,
+      heartbeatMs: this.pingIntervalMs,
+      maxMessageBytes: this.maxMessageBytes,
+      ...(this.options.maxConcurrentHandlers !== undefined ? { maxConcurrentHandlers: this.options.maxConcurrentHandlers } : {}),
+      logger: this.logger,
+      onNakSent: (code) => this.metrics.rejection(code),
+    });
+    this.peers.add(peer);
+    this.metrics.connectionsTotal++;
+    this.logger.debug(`${peer.name}: connected (${this.peers.size} open)`);
+    peer.connection.once('close', () => {
+      this.peers.delete(peer);
+      this.subscriptions.removeAll(peer);
+    });
+  }
+
+  private handlersFor(peer: Peer): Map<string, RequestHandler> {
+    return new Map<string, RequestHandler>([
+      [RemoteVerb.ping, () => ONE],
+      [RemoteVerb.publish, (body, ctx) => this.publish(peer, body, ctx)],
+      [RemoteVerb.get, (body) => this.store.get(decodeGhid(body))],
+      [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
+      [RemoteVerb.unsubscribe, (body) => encodeBool(this.subscriptions.remove(peer, decodeGhid(body)))],
+      [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
+      [RemoteVerb.listBindings, (body) => encodeGhidList(this.store.bindingsOf(decodeGhid(body)))],
+      [RemoteVerb.listDebindings, (body) => encodeGhidList(this.store.debindingsOf(decodeGhid(body)))],
+      [RemoteVerb.exists, (body) => encodeBool(this.store.exists(decodeGhid(body)))],
+      [
+        RemoteVerb.disconnect,
+        () => {
+          this.subscriptions.removeAll(peer);
+          return ONE;
+        },
+      ],
+    ]);
+  }
+
+  private publish(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
+    const run = peer.publishChain.then(() => this.ingest(peer, body, ctx));
+    peer.publishChain = run.then(noop, noop);
+    return run;
+  }
+
+  private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
+    if (this.closing) throw new RemoteNak('The server is shutting down');
+    if (this.allowlist) this.checkAllowed(body);
+    const pending = this.store.ingest(body);
+    this.inFlight.add(pending);
+    let result;
+    try {
+      result = await pending;
+    } finally {
+      this.inFlight.delete(pending);
+    }
+    this.metrics.publish(result.stored);
+    const notifications = result.notifications;
+    if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
+    return encodeBool(result.stored);
+  }
+
+  /**
+   * The allow-list needs only the signer's claimed GHID, so the object is read without hashing;
+   * the engine then verifies the signature against that very signer, so a forged claim fails.
+   */
+  private checkAllowed(body: Buffer): void {
+    const obj: GolixObject = parseObject(body, { maxBytes: this.maxMessageBytes, skipHash: true });
+    if (obj.type === 'GIDC') return;
+    if (obj.type === 'GARQ') {
+      if (this.allowlist!.has(obj.recipient.text)) return;
+      throw new RemoteNak(`Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
+    }
+    const signer = signerOf(obj)!;
+    if (!this.allowlist!.has(signer.text)) throw new RemoteNak(`Identity ${signer.short} may not publish on this server`);
+  }
+
+  private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
+    const ghid = decodeGhid(body);
+    if (!this.subscriptions.has(peer, ghid) && this.subscriptions.countOf(peer) >= this.maxSubscriptions) {
+      throw new RemoteNak(`Subscription limit of ${this.maxSubscriptions} per connection reached`);
+    }
+    const added = this.subscriptions.add(peer, ghid);
+    let requests: Buffer[];
+    try {
+      requests = await this.store.requestsFor(ghid);
+    } catch (err) {
+      if (added) this.subscriptions.remove(peer, ghid);
+      throw err;
+    }
+    if (requests.length > 0) ctx.afterResponse(() => requests.forEach((raw) => this.push(peer, ghid, raw)));
+    return ONE;
+  }
+
+  /** Every subscriber of each notification's GHID, except the connection that caused it (§3.4). */
+  private fanOut(notifications: readonly Notification[], publisher: Peer): void {
+    for (const n of notifications) {
+      for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
+        if (peer !== publisher) this.push(peer, n.subscribed, n.object.raw);
+      }
+    }
+  }
+
+  /** Sends one `!!` in the background; a subscriber that fails to answer only costs a log line. */
+  private push(peer: Peer, subscribed: Ghid, raw: Buffer): void {
+    if (!peer.connection.isOpen) return;
+    this.metrics.notificationsSent++;
+    peer.connection.request(RemoteVerb.update, Buffer.concat([subscribed.bytes, raw]), { timeoutMs: this.notificationTimeoutMs }).then(noop, (err: Error) => {
+      this.metrics.notificationsFailed++;
+      this.logger.debug(`${peer.name}: !! for ${subscribed.short} not acknowledged: ${err.message}`);
+    });
+  }
+
+  private onHttp(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      const method = req.method ?? 'GET';
+      if ((method === 'GET' || method === 'HEAD') && path === '/healthz') return this.health(res);
+      if ((method === 'GET' || method === 'HEAD') && path === '/metrics') return this.metricsPage(res);
+      reply(res, 404, 'application/json', '{"status":"not found"}');
+    } catch (err) {
+      this.logger.error('HTTP handler failed', err);
+      if (!res.headersSent) reply(res, 500, 'application/json', '{"status":"error"}');
+      else res.destroy();
+    }
+  }
+
+  private health(res: ServerResponse): void {
+    const status = this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting';
+    reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
+  }
+
+  private metricsPage(res: ServerResponse): void {
+    let store: { objects: number; byType: Record<string, number> } | null = null;
+    if (this.engine) {
+      try {
+        store = this.engine.stats();
+      } catch (err) {
+        this.logger.warn('engine.stats() failed', err);
+      }
+    }
+    const text = this.metrics.render({ ready: this.ready, store, connections: this.peers.size, subscriptions: this.subscriptions.size });
+    reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
+  }
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** True when `promise` settled within `ms`. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
