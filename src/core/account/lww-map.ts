@@ -70,6 +70,15 @@ export class LwwMap {
     return changed;
   }
 
+  /** Whether `other` already holds every write this replica holds (so this one has nothing to add). */
+  isCoveredBy(other: LwwMap): boolean {
+    for (const [k, mine] of this.cells) {
+      const theirs = other.cells.get(k);
+      if (!theirs || newer(mine, theirs)) return false;
+    }
+    return true;
+  }
+
   encode(): Buffer {
     return Buffer.from(JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.cells) }), 'utf8');
   }

@@ -1,0 +1,87 @@
+import { IllegalDynamicFrame, type Ghid, type Gobd } from '../golix/index.js';
+import type { ObjectIO } from '../objects/object-io.js';
+import { LwwMap, type JsonValue } from './lww-map.js';
+import { MasterObject } from './master-object.js';
+
+/**
+ * One internal account object: an LWW map kept in a master-secret object. Changes are batched
+ * (one frame per flush, defect 28); a frame from another device is merged, and if this device
+ * still has writes the other lacked, they are written back on top (defect 19).
+ */
+export class AccountMap {
+  private dirty = false;
+  private flushing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly object: MasterObject,
+    private readonly map: LwwMap,
+    private readonly io: ObjectIO,
+    private readonly owner: Ghid,
+    private readonly flushDelayMs = 20,
+  ) {}
+
+  get ghid(): Ghid {
+    return this.object.ghid;
+  }
+
+  get(key: string): JsonValue | undefined {
+    return this.map.get(key);
+  }
+
+  entries(prefix = ''): IterableIterator<[string, JsonValue]> {
+    return this.map.entries(prefix);
+  }
+
+  set(key: string, value: JsonValue): void {
+    this.map.set(key, value);
+    this.schedule();
+  }
+
+  delete(key: string): void {
+    if (this.map.delete(key)) this.schedule();
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => {});
+    }, this.flushDelayMs);
+  }
+
+  /** Writes pending changes as one frame. Resolves once they are stored locally and queued for the remotes. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.flushing) await this.flushing;
+    if (!this.dirty) return;
+    this.flushing = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        this.dirty = false;
+        try {
+          await this.object.write(this.map.encode());
+          return;
+        } catch (err) {
+          this.dirty = true;
+          if (!(err instanceof IllegalDynamicFrame) || attempt >= 5) throw err;
+          // Another device got there first: take its frame, merge, and write on top of it.
+          await this.refresh();
+        }
+      }
+    })().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  /** Merges the newest frame (given, or fetched). Returns whether the local view changed. */
+  async refresh(frame?: Gobd): Promise<boolean> {
+    const f = frame ?? (await this.io.fetch(this.object.ghid));
+    if (!f || f.type !== 'GOBD' || !this.object.adopt(f)) return false;
+    const remote = LwwMap.decode(await MasterObject.readFrame(this.io, f, this.object.master, this.owner), 'remote');
+    const changed = this.map.merge(remote);
+    if (!this.map.isCoveredBy(remote)) this.schedule();
+    return changed;
+  }
+}

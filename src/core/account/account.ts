@@ -1,0 +1,131 @@
+import {
+  Ghid,
+  InvalidIdentity,
+  PrivateIdentity,
+  Secret,
+  UnknownSecret,
+  type KeygenProgress,
+} from '../golix/index.js';
+import type { ObjectIO } from '../objects/object-io.js';
+import { AccountMap } from './account-map.js';
+import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
+import { LwwMap } from './lww-map.js';
+import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
+import { MasterObject } from './master-object.js';
+
+export type AccountProgress =
+  | { stage: 'keys'; keygen: KeygenProgress }
+  | { stage: 'password' }
+  | { stage: 'objects' }
+  | { stage: 'done' };
+
+export interface CreateOptions {
+  io: ObjectIO;
+  password: string;
+  kdf?: KdfParams;
+  /** Names this device in merged account maps. */
+  device: string;
+  onProgress?: (p: AccountProgress) => void;
+  /** Use an existing identity instead of generating one (tests, imports). */
+  identity?: PrivateIdentity;
+}
+
+export interface LoginOptions {
+  io: ObjectIO;
+  userId: Ghid;
+  /** Optional: when known (from the config), the root frame's binder must match it. */
+  fingerprint?: Ghid | null;
+  password?: string;
+  /** `user.root_secret`: logs in without a password (discouraged). */
+  rootSecret?: Secret;
+  kdf?: KdfParams;
+  device: string;
+}
+
+/**
+ * A Hypergolix account (our own format, hypergolix-reference §2.10): a root node keyed by the
+ * password-derived root secret, whose manifest names three master-secret objects — the private
+ * identity, the store of object secrets, and everything else the daemon must remember.
+ */
+export class Account {
+  private constructor(
+    readonly identity: PrivateIdentity,
+    readonly userId: Ghid,
+    readonly rootSecret: Secret,
+    readonly manifest: RootManifest,
+    /** object GHID (and container GHIDs) → secrets; see objects/secrets.ts */
+    readonly secrets: AccountMap,
+    /** app tokens, startup objects, private owners, pending shares, contacts… */
+    readonly state: AccountMap,
+  ) {}
+
+  get fingerprint(): Ghid {
+    return this.identity.ghid;
+  }
+
+  static async create(o: CreateOptions): Promise<Account> {
+    const identity = o.identity ?? (await PrivateIdentity.generate((keygen) => o.onProgress?.({ stage: 'keys', keygen })));
+    o.onProgress?.({ stage: 'password' });
+    const rootSecret = await deriveRootSecret(o.password, identity.ghid, o.kdf ?? DEFAULT_KDF);
+    o.onProgress?.({ stage: 'objects' });
+    await o.io.publish(identity.publicIdentity.gidc);
+    const make = (plaintext: Buffer) => MasterObject.create(o.io, identity, Secret.random(), plaintext);
+    const [idObj, secretsObj, stateObj] = await Promise.all([
+      make(identity.serialize()),
+      make(new LwwMap(o.device).encode()),
+      make(new LwwMap(o.device).encode()),
+    ]);
+    const manifest: RootManifest = {
+      identity: { ghid: idObj.ghid, master: idObj.master },
+      secrets: { ghid: secretsObj.ghid, master: secretsObj.master },
+      state: { ghid: stateObj.ghid, master: stateObj.master },
+    };
+    const root = await MasterObject.create(o.io, identity, rootSecret, encodeManifest(manifest));
+    o.onProgress?.({ stage: 'done' });
+    return new Account(
+      identity,
+      root.ghid,
+      rootSecret,
+      manifest,
+      new AccountMap(secretsObj, new LwwMap(o.device), o.io, identity.ghid),
+      new AccountMap(stateObj, new LwwMap(o.device), o.io, identity.ghid),
+    );
+  }
+
+  /**
+   * Logs in: fetches the root frame (locally or from a remote, defect 24), takes the
+   * fingerprint from its binder, derives the root secret and opens the manifest. A wrong
+   * password fails at the manifest checksum with UnknownSecret("Incorrect password"), before
+   * anything is written.
+   */
+  static async login(o: LoginOptions): Promise<Account> {
+    const frame = await o.io.fetch(o.userId);
+    if (!frame || frame.type !== 'GOBD') {
+      throw new UnknownSecret(`Account ${o.userId.short} was not found in the local cache or on any remote`);
+    }
+    const fingerprint = frame.binder;
+    if (o.fingerprint && !o.fingerprint.equals(fingerprint)) {
+      throw new InvalidIdentity(`User ID ${o.userId.short} belongs to ${fingerprint.short}, not the configured fingerprint ${o.fingerprint.short}`);
+    }
+    const rootSecret = o.rootSecret ?? (await deriveRootSecret(o.password ?? '', fingerprint, o.kdf ?? DEFAULT_KDF));
+    const manifest = decodeManifest(await MasterObject.readFrame(o.io, frame, rootSecret, fingerprint));
+    const idRead = await MasterObject.open(o.io, null, manifest.identity.ghid, manifest.identity.master, fingerprint);
+    const identity = PrivateIdentity.deserialize(idRead.plaintext);
+    if (!identity.ghid.equals(fingerprint)) throw new InvalidIdentity('Account identity does not match its fingerprint');
+    const openMap = async (name: 'secrets' | 'state') => {
+      const { object, plaintext } = await MasterObject.open(o.io, identity, manifest[name].ghid, manifest[name].master, fingerprint);
+      return new AccountMap(object!, LwwMap.decode(plaintext, o.device), o.io, fingerprint);
+    };
+    const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);
+    return new Account(identity, o.userId, rootSecret, manifest, secrets, state);
+  }
+
+  /** Every dynamic GHID the account itself owns, for subscriptions. */
+  get internalObjects(): Ghid[] {
+    return [this.userId, this.manifest.identity.ghid, this.manifest.secrets.ghid, this.manifest.state.ghid];
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([this.secrets.flush(), this.state.flush()]);
+  }
+}
