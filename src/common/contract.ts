@@ -7,16 +7,15 @@
  * ("process.ipc_port", "remotes.2.host") names the YAML key the user would edit by hand.
  * The only exception is `server.enabled`, which lives in the file as `desktop.embedded_server`.
  */
+import { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity } from './config-fields.js';
 import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────
 
-export const VERBOSITIES = ['error', 'warning', 'info', 'debug', 'shouty', 'extreme'] as const;
-export type Verbosity = (typeof VERBOSITIES)[number];
+// The value lists come from the config rules, so the wire and the file never disagree.
+export { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity };
 export const SERVER_HOST_MODES = ['localhost', 'AUTO', 'ANY'] as const;
 export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
-export const SHARING_POLICIES = ['all', 'known', 'ask'] as const;
-export type SharingPolicy = (typeof SHARING_POLICIES)[number];
 export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
 export type AppState = (typeof APP_STATES)[number];
 

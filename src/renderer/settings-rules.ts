@@ -1,15 +1,18 @@
 /**
- * Live validation of the settings form: the same rules the host applies before writing
- * hypergolix.yml, keyed by the contract's field paths.
+ * Live validation of the settings form with the shared rules of src/common/config-fields.ts, the
+ * same ones the config module applies before writing hypergolix.yml, keyed by the contract's
+ * field paths. Two cross-field checks are the form's own: they catch a save that would be
+ * accepted but could not work (two identical remotes, the server on the apps' port).
  */
 import type { Settings } from '../common/contract';
+import { parseHost, parsePort, parseSharingPolicy, parseVerbosity, type Field } from '../common/config-fields';
 
-// INTERIM: replaced by the shared validators of src/common/config-fields.ts once it lands.
-function portProblem(v: number): string | undefined {
-  return Number.isInteger(v) && v >= 1 && v <= 65535 ? undefined : 'Enter a port number from 1 to 65535.';
-}
-function hostProblem(v: string): string | undefined {
-  return v.trim() === '' ? 'Enter a host name or IP address.' : undefined;
+/** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */
+function sentence<T>(f: Field<T>): string | undefined {
+  if (f.ok) return undefined;
+  // The field shows what was typed; repeating it (or "NaN" for non-digits) adds nothing.
+  const core = f.error.replace(/, not .*$/s, '');
+  return `${core.charAt(0).toUpperCase()}${core.slice(1)}.`;
 }
 
 export function validateSettings(s: Settings): Record<string, string> {
@@ -17,20 +20,21 @@ export function validateSettings(s: Settings): Record<string, string> {
   const put = (path: string, problem: string | undefined) => {
     if (problem) errors[path] = problem;
   };
-  s.remotes.forEach((r, i) => {
-    put(`remotes.${i}.host`, hostProblem(r.host));
-    put(`remotes.${i}.port`, portProblem(r.port));
-  });
   const seen = new Map<string, number>();
   s.remotes.forEach((r, i) => {
+    put(`remotes.${i}.host`, sentence(parseHost(r.host)));
+    put(`remotes.${i}.port`, sentence(parsePort(r.port)));
     const key = `${r.host.trim().toLowerCase()}:${r.port}`;
-    if (seen.has(key) && !errors[`remotes.${i}.host`]) errors[`remotes.${i}`] = `Remote ${seen.get(key)! + 1} already has this host and port.`;
-    else seen.set(key, i);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else if (!errors[`remotes.${i}.host`]) errors[`remotes.${i}`] = `Remote ${first + 1} already has this host and port.`;
   });
-  put('process.ipc_port', portProblem(s.process.ipc_port));
-  put('server.port', portProblem(s.server.port));
+  put('instrumentation.verbosity', sentence(parseVerbosity(s.instrumentation.verbosity)));
+  put('process.ipc_port', sentence(parsePort(s.process.ipc_port)));
+  put('server.port', sentence(parsePort(s.server.port)));
+  put('sharing.accept', sentence(parseSharingPolicy(s.sharing.accept)));
   if (!errors['server.port'] && s.server.enabled && s.server.port === s.process.ipc_port) {
-    errors['server.port'] = 'The server cannot use the app connection port.';
+    errors['server.port'] = 'Must differ from the app connection port.';
   }
   return errors;
 }

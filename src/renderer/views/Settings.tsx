@@ -1,5 +1,5 @@
 /** Settings bound to hypergolix.yml: validated as you type, saved with a visible restart. */
-import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { SERVER_HOST_MODES, SHARING_POLICIES, VERBOSITIES, type ServerHostMode, type Settings, type SharingPolicy, type Verbosity } from '../../common/contract';
 import { sameValue, valueAt } from '../paths';
 import { validateSettings } from '../settings-rules';
@@ -186,7 +186,7 @@ export function SettingsView() {
       <div className="save-bar" role="region" aria-label="Save changes">
         <div className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">
           {busy ? <Spinner /> : null}
-          {save.message ?? (invalid ? 'Fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : '')}
+          {save.message ?? (invalid ? 'Complete or fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : '')}
         </div>
         <button type="button" className="button" disabled={!dirty || busy} onClick={revertSettings}>
           Revert
@@ -215,6 +215,9 @@ function Section({ title, intro, children }: { title: string; intro?: string; ch
 function Remotes({ draft, err }: { draft: Settings; err: (path: string) => string | undefined }) {
   const edit = useUi((s) => s.editSettings);
   const focusIndex = useRef<number | null>(null);
+  // A just-added row starts empty; it is not "wrong" until the user has had a go at it.
+  const [fresh, setFresh] = useState<ReadonlySet<number>>(new Set());
+  const settle = (i: number) => fresh.has(i) && setFresh(new Set([...fresh].filter((x) => x !== i)));
   useEffect(() => {
     if (focusIndex.current !== null) {
       document.getElementById(`remote-${focusIndex.current}-host`)?.focus();
@@ -226,7 +229,7 @@ function Remotes({ draft, err }: { draft: Settings; err: (path: string) => strin
       {draft.remotes.length === 0 ? <p className="muted">No remotes: local only.</p> : null}
       <ul className="remotes" data-testid="remotes">
         {draft.remotes.map((r, i) => {
-          const hostErr = err(`remotes.${i}.host`);
+          const hostErr = fresh.has(i) && r.host === '' ? undefined : err(`remotes.${i}.host`);
           const portErr = err(`remotes.${i}.port`);
           const rowErr = err(`remotes.${i}`);
           return (
@@ -242,6 +245,7 @@ function Remotes({ draft, err }: { draft: Settings; err: (path: string) => strin
                   value={r.host}
                   aria-invalid={!!hostErr}
                   aria-describedby={hostErr ? `remote-${i}-host-error` : undefined}
+                  onBlur={() => settle(i)}
                   onChange={(e) => {
                     const v = e.currentTarget.value;
                     edit((d) => void (d.remotes[i]!.host = v));
@@ -258,7 +262,15 @@ function Remotes({ draft, err }: { draft: Settings; err: (path: string) => strin
                 }} />
                 TLS
               </label>
-              <button type="button" className="button icon-only" aria-label={`Remove remote ${r.host || i + 1}`} onClick={() => edit((d) => void d.remotes.splice(i, 1))}>
+              <button
+                type="button"
+                className="button icon-only"
+                aria-label={`Remove remote ${r.host || i + 1}`}
+                onClick={() => {
+                  setFresh(new Set());
+                  edit((d) => void d.remotes.splice(i, 1));
+                }}
+              >
                 <Icon name="trash" />
               </button>
               {rowErr ? <p className="field-error full">{rowErr}</p> : null}
@@ -271,6 +283,7 @@ function Remotes({ draft, err }: { draft: Settings; err: (path: string) => strin
         className="button"
         onClick={() => {
           focusIndex.current = draft.remotes.length;
+          setFresh(new Set([...fresh, draft.remotes.length]));
           edit((d) => void d.remotes.push({ host: '', port: 7770, tls: false }));
         }}
       >
