@@ -1,0 +1,277 @@
+import { EventEmitter } from 'node:events';
+import {
+  DEFAULT_LEGROOM,
+  DispatchError,
+  Ghid,
+  IllegalDynamicFrame,
+  InconsistentAuthor,
+  Secret,
+  UnknownSecret,
+  ValueError,
+  frameOf,
+  makeContainer,
+  makeDebinding,
+  makeStatic,
+  makeUpdate,
+  type Geoc,
+  type Gobd,
+  type GolixObject,
+  type PrivateIdentity,
+} from '../golix/index.js';
+import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
+import type { ObjectIO } from './object-io.js';
+import { SecretStore, healSecret } from './secrets.js';
+
+/** An app object as the daemon sees it. */
+export interface AppObject {
+  ghid: Ghid;
+  dynamic: boolean;
+  apiId: ApiId;
+  state: Buffer;
+  /** Binder (dynamic) or author (static). */
+  author: Ghid;
+  /** Current frame counter (dynamic), else 0n. */
+  counter: bigint;
+  /** The container currently shown. */
+  container: Ghid;
+}
+
+export interface ObjectManagerEvents {
+  /** A newer version arrived from elsewhere and was decrypted. */
+  update: [AppObject];
+  /** The object was deleted (debound) upstream. */
+  delete: [Ghid];
+  /** An object left the bounded cache; the daemon may unsubscribe it. */
+  evict: [Ghid];
+}
+
+export interface ObjectManagerOptions {
+  /** Live objects kept decrypted in memory (defect 25). */
+  maxLive?: number;
+}
+
+/**
+ * Creates, updates, opens and removes app objects: the `hgxd` plaintext in containers bound
+ * statically (GOBS) or dynamically (GOBD frames keyed by the ratchet).
+ */
+export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
+  private readonly live = new Map<string, AppObject>();
+  private readonly frames = new Map<string, Gobd>();
+  private readonly maxLive: number;
+  /** Serializes work per object so two updates never race for the same counter. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly io: ObjectIO,
+    private readonly identity: PrivateIdentity,
+    readonly secrets: SecretStore,
+    options: ObjectManagerOptions = {},
+  ) {
+    super();
+    this.maxLive = options.maxLive ?? 1000;
+  }
+
+  private withLock<T>(ghid: Ghid, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(ghid.text) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.locks.set(ghid.text, settled);
+    void settled.then(() => this.locks.get(ghid.text) === settled && this.locks.delete(ghid.text));
+    return next;
+  }
+
+  private remember(obj: AppObject, frame?: Gobd): AppObject {
+    this.live.delete(obj.ghid.text);
+    this.live.set(obj.ghid.text, obj);
+    if (frame) this.frames.set(obj.ghid.text, frame);
+    while (this.live.size > this.maxLive) {
+      const oldest = this.live.keys().next().value!;
+      this.live.delete(oldest);
+      this.frames.delete(oldest);
+      this.emit('evict', Ghid.fromText(oldest));
+    }
+    return obj;
+  }
+
+  /** Whether the object is decrypted in memory now. */
+  isLive(ghid: Ghid): boolean {
+    return this.live.has(ghid.text);
+  }
+
+  async create(apiId: ApiId, state: Buffer, opts: { dynamic?: boolean; legroom?: number } = {}): Promise<AppObject> {
+    const plaintext = encodeAppObject(apiId, state);
+    const secret = Secret.random();
+    if (opts.dynamic ?? true) {
+      const { frame, container } = await makeUpdate(this.identity, secret, plaintext, undefined, legroomOf(opts.legroom));
+      await this.io.publish(frame, container);
+      this.secrets.setDynamic(frame.dynamic, { container: container.ghid, secret, binder: this.identity.ghid, counter: 0n });
+      return this.remember({ ghid: frame.dynamic, dynamic: true, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid }, frame);
+    }
+    const container = await makeContainer(this.identity, secret, plaintext);
+    const binding = await makeStatic(this.identity, container.ghid);
+    await this.io.publish(binding, container);
+    this.secrets.setStatic(container.ghid, secret);
+    return this.remember({ ghid: container.ghid, dynamic: false, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid });
+  }
+
+  /** Pushes a new state of one of our own dynamic objects. */
+  update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
+    return this.withLock(ghid, async () => {
+      const current = await this.open(ghid);
+      if (!current.dynamic) throw new ValueError('A static object cannot be updated');
+      if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
+      for (let attempt = 0; ; attempt++) {
+        const frame = this.frames.get(ghid.text)!;
+        const record = this.secrets.dynamic(ghid)!;
+        const secret = record.secret.ratchet(ghid, record.container);
+        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroomOf(opts.legroom));
+        try {
+          await this.io.publish(next.frame, next.container);
+        } catch (err) {
+          // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
+          if (err instanceof IllegalDynamicFrame && attempt < 3) {
+            await this.refresh(ghid);
+            continue;
+          }
+          throw err;
+        }
+        this.secrets.setDynamic(ghid, { container: next.container.ghid, secret, binder: this.identity.ghid, counter: next.frame.counter! });
+        return this.remember({ ...current, state, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
+      }
+    });
+  }
+
+  /** Opens an object: from memory, else fetched, checked and decrypted. */
+  async open(ghid: Ghid): Promise<AppObject> {
+    const cached = this.live.get(ghid.text);
+    if (cached) return this.remember(cached);
+    const obj = await this.io.fetch(ghid);
+    if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
+    if (obj.type === 'GOBD') return this.applyFrame(obj, true);
+    if (obj.type === 'GEOC') return this.openStatic(obj);
+    throw new DispatchError(`${ghid.short} is a ${obj.type}, not an object`);
+  }
+
+  private async openStatic(container: Geoc): Promise<AppObject> {
+    const quarantined = this.secrets.quarantined(container.ghid);
+    const secret = this.secrets.static(container.ghid) ?? quarantined?.secret;
+    if (!secret) throw new UnknownSecret(`No secret is known for ${container.ghid.short}`);
+    const { apiId, state } = decodeAppObject(secret.apply(container.payload));
+    if (quarantined) {
+      this.secrets.setStatic(container.ghid, secret);
+      this.secrets.release(container.ghid);
+    }
+    return this.remember({ ghid: container.ghid, dynamic: false, apiId, state, author: container.author, counter: 0n, container: container.ghid });
+  }
+
+  /**
+   * Applies a frame of a dynamic object: checks binder and counter before decrypting anything
+   * (defect 9), catches the secret up along the vector, decrypts and parses the `hgxd` header.
+   * Returns the (possibly unchanged) object.
+   */
+  async applyFrame(frame: Gobd, opening = false): Promise<AppObject> {
+    const ghid = frame.dynamic;
+    const record = this.secrets.dynamic(ghid);
+    const share = record ? null : this.secrets.quarantined(ghid);
+    const binder = record?.binder ?? share?.from;
+    if (!binder) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
+    if (!frame.binder.equals(binder)) {
+      throw new InconsistentAuthor(`Frame of ${ghid.short} is bound by ${frame.binder.short}, expected ${binder.short}`);
+    }
+    const counter = frame.counter ?? 0n;
+    const live = this.live.get(ghid.text);
+    if (record && counter <= record.counter) {
+      if (counter === record.counter && live) return this.remember(live);
+      if (!opening || counter < record.counter) {
+        if (live) return live;
+        throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
+      }
+    }
+    // A share's secret opens whichever container was current when it was sent, which may be
+    // any entry of the vector by now: try each, and keep the one that yields an app object.
+    const candidates = record
+      ? [healSecret(frame, record)]
+      : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
+    const container = await this.io.fetch(frame.targets[0]!);
+    if (!container || container.type !== 'GEOC') throw new UnknownSecret(`Container ${frame.targets[0]!.short} is missing`);
+    let opened: { secret: Secret; apiId: ApiId; state: Buffer } | null = null;
+    for (const secret of candidates) {
+      try {
+        opened = { secret, ...decodeAppObject(secret.apply(container.payload)) };
+        break;
+      } catch {
+        // not this one
+      }
+    }
+    if (!opened) throw new UnknownSecret(`The known secret does not open ${ghid.short}`);
+    const { secret, apiId, state } = opened;
+    this.secrets.setDynamic(ghid, { container: container.ghid, secret, binder, counter });
+    if (share) this.secrets.release(ghid);
+    const obj = this.remember({ ghid, dynamic: true, apiId, state, author: binder, counter, container: container.ghid }, frame);
+    if (live && !opening) this.emit('update', obj);
+    return obj;
+  }
+
+  /** A frame that arrived from a remote subscription. Ignores what we cannot or need not read. */
+  async receive(obj: GolixObject, subscribed: Ghid): Promise<void> {
+    if (obj.type === 'GOBD' && obj.dynamic.equals(subscribed)) {
+      await this.withLock(subscribed, () => this.applyFrame(obj));
+    } else if (obj.type === 'GDXX' && obj.target.equals(subscribed)) {
+      this.forget(subscribed);
+      this.emit('delete', subscribed);
+    }
+  }
+
+  /** Fetches the newest frame and applies it (sync, or catch-up after a reconnect, defect 22). */
+  async refresh(ghid: Ghid): Promise<AppObject | null> {
+    const frame = await this.io.fetch(ghid);
+    if (!frame) return null;
+    if (frame.type !== 'GOBD') return this.open(ghid);
+    return this.applyFrame(frame, true);
+  }
+
+  /** Binds the current container statically and returns it as a new static object. */
+  async freeze(ghid: Ghid): Promise<AppObject> {
+    const current = await this.open(ghid);
+    if (!current.dynamic) throw new ValueError('Only a dynamic object can be frozen');
+    const binding = await makeStatic(this.identity, current.container);
+    await this.io.publish(binding);
+    const record = this.secrets.dynamic(ghid)!;
+    this.secrets.setStatic(current.container, record.secret);
+    return this.remember({ ...current, ghid: current.container, dynamic: false, counter: 0n });
+  }
+
+  /** Keeps the object alive with a static binding of its GHID. */
+  async hold(ghid: Ghid): Promise<void> {
+    await this.open(ghid);
+    await this.io.publish(await makeStatic(this.identity, ghid));
+  }
+
+  /** Deletes: a GDXX on the dynamic GHID, or on each of our own static bindings of a container. */
+  async delete(ghid: Ghid, ownBindings: Ghid[] = []): Promise<void> {
+    const current = await this.open(ghid);
+    if (!current.author.equals(this.identity.ghid) && ownBindings.length === 0) {
+      throw new InconsistentAuthor('Only objects you created (or bound) can be deleted');
+    }
+    const targets = current.dynamic ? [ghid] : ownBindings;
+    for (const t of targets) await this.io.publish(await makeDebinding(this.identity, t));
+    this.forget(ghid);
+  }
+
+  /** Stops tracking an object in memory (it stays stored and readable). */
+  discard(ghid: Ghid): void {
+    this.live.delete(ghid.text);
+    this.frames.delete(ghid.text);
+  }
+
+  private forget(ghid: Ghid): void {
+    this.discard(ghid);
+    this.secrets.forget(ghid);
+  }
+}
+
+function legroomOf(n: number | undefined): number {
+  if (n === undefined || n === 0) return DEFAULT_LEGROOM;
+  if (!Number.isInteger(n) || n < 1 || n > 255) throw new ValueError('legroom must be 1..255 (0 = default 7)');
+  return n;
+}

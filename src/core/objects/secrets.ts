@@ -1,0 +1,81 @@
+import { Ghid, Secret, UnknownSecret, type Gobd } from '../golix/index.js';
+import type { AccountMap } from '../account/account-map.js';
+
+/** What the account remembers of one dynamic object: enough to ratchet to any later frame. */
+export interface DynamicRecord {
+  /** The newest container whose secret is known, and that secret. */
+  container: Ghid;
+  secret: Secret;
+  /** The binder every frame must carry (defect 9). */
+  binder: Ghid;
+  /** The highest counter seen; frames must exceed it. */
+  counter: bigint;
+}
+
+/**
+ * Object secrets, kept in the account's `secrets` map (hypergolix-reference §2.6, our format):
+ * `d:<dynamic GHID>` → the newest known container, its secret, binder and counter (older secrets
+ * follow from the ratchet and are not kept); `s:<container GHID>` → a static object's secret;
+ * `q:<target GHID>` → a secret received in a share and not yet used ("quarantine").
+ */
+export class SecretStore {
+  constructor(private readonly map: AccountMap) {}
+
+  dynamic(dyn: Ghid): DynamicRecord | null {
+    const v = this.map.get(`d:${dyn.text}`) as { c: string; s: string; b: string; n: string } | undefined;
+    if (!v) return null;
+    return { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s), binder: Ghid.fromText(v.b), counter: BigInt(v.n) };
+  }
+
+  setDynamic(dyn: Ghid, r: DynamicRecord): void {
+    this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
+  }
+
+  static(container: Ghid): Secret | null {
+    const v = this.map.get(`s:${container.text}`);
+    return typeof v === 'string' ? Secret.fromText(v) : null;
+  }
+
+  setStatic(container: Ghid, secret: Secret): void {
+    this.map.set(`s:${container.text}`, secret.text);
+  }
+
+  quarantined(target: Ghid): { secret: Secret; from: Ghid } | null {
+    const v = this.map.get(`q:${target.text}`) as { s: string; f: string } | undefined;
+    return v ? { secret: Secret.fromText(v.s), from: Ghid.fromText(v.f) } : null;
+  }
+
+  quarantine(target: Ghid, secret: Secret, from: Ghid): void {
+    this.map.set(`q:${target.text}`, { s: secret.text, f: from.text });
+  }
+
+  release(target: Ghid): void {
+    this.map.delete(`q:${target.text}`);
+  }
+
+  forget(ghid: Ghid): void {
+    this.map.delete(`d:${ghid.text}`);
+    this.map.delete(`s:${ghid.text}`);
+    this.map.delete(`q:${ghid.text}`);
+  }
+
+  /** Every dynamic object the account can read, for subscriptions after a reconnect. */
+  *dynamics(): IterableIterator<Ghid> {
+    for (const [k] of this.map.entries('d:')) yield Ghid.fromText(k.slice(2));
+  }
+}
+
+/**
+ * Catches up along a frame's target vector (golix §8.3): from the newest entry whose secret is
+ * known, ratchet towards index 0. `known` is a container GHID with its secret.
+ */
+export function healSecret(frame: Gobd, known: { container: Ghid; secret: Secret }): Secret {
+  const v = frame.targets;
+  const j = v.findIndex((t) => t.equals(known.container));
+  if (j < 0) {
+    throw new UnknownSecret(`Cannot catch up with ${frame.dynamic.short}: the last readable version is more than ${v.length - 1} versions old`);
+  }
+  let s = known.secret;
+  for (let i = j - 1; i >= 0; i--) s = s.ratchet(frame.dynamic, v[i + 1]!);
+  return s;
+}

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Account } from '../../../src/core/account/account.js';
+import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
+import { Ghid, InconsistentAuthor, UnknownSecret, packGobd, signObject, type Gobd } from '../../../src/core/golix/index.js';
+import { API_ID_JSON, API_ID_RAW, decodeAppObject } from '../../../src/core/objects/hgxd.js';
+import { ObjectManager } from '../../../src/core/objects/manager.js';
+import { SecretStore } from '../../../src/core/objects/secrets.js';
+import { v16Identity } from '../../fixtures/vectors.js';
+import { LocalIO } from '../../fixtures/daemon/local-io.js';
+
+const kdf = { ...REFERENCE_KDF, n: 1024 };
+
+async function twoUsers(options = {}) {
+  const io = await LocalIO.create();
+  const make = async (i: 0 | 1) => {
+    const account = await Account.create({ io, password: 'pw', kdf, device: `d${i}`, identity: v16Identity(i) });
+    return { account, objects: new ObjectManager(io, account.identity, new SecretStore(account.secrets), options) };
+  };
+  return { io, a: await make(0), b: await make(1) };
+}
+
+test('a dynamic object: create, update ten times, reopen from a fresh manager of the same account', async () => {
+  const { io, a } = await twoUsers();
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"n":0}'));
+  for (let n = 1; n <= 10; n++) await a.objects.update(obj.ghid, Buffer.from(`{"n":${n}}`));
+  const fresh = new ObjectManager(io, a.account.identity, new SecretStore(a.account.secrets));
+  const back = await fresh.open(obj.ghid);
+  assert.equal(back.state.toString(), '{"n":10}');
+  assert.equal(back.counter, 10n);
+  assert.deepEqual(back.apiId, API_ID_JSON);
+});
+
+test('a shared secret opens the object even after later updates, and later frames arrive as updates', async () => {
+  const { a, b } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
+  const shared = a.objects.secrets.dynamic(obj.ghid)!;
+  for (let n = 1; n <= 3; n++) await a.objects.update(obj.ghid, Buffer.from(`v${n}`));
+  b.objects.secrets.quarantine(obj.ghid, shared.secret, a.account.fingerprint);
+  assert.equal((await b.objects.open(obj.ghid)).state.toString(), 'v3');
+  assert.equal(b.objects.secrets.quarantined(obj.ghid), null, 'the share secret is committed once used');
+  const seen: string[] = [];
+  b.objects.on('update', (o) => seen.push(o.state.toString()));
+  const updated = await a.objects.update(obj.ghid, Buffer.from('v4'));
+  const frame = (await a.objects['io'].fetch(updated.ghid)) as Gobd;
+  await b.objects.receive(frame, obj.ghid);
+  assert.deepEqual(seen, ['v4']);
+});
+
+test('a frame bound by someone else is refused before anything is decrypted', async () => {
+  const { a, b } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
+  const real = a.objects.secrets.dynamic(obj.ghid)!;
+  b.objects.secrets.quarantine(obj.ghid, real.secret, a.account.fingerprint);
+  await b.objects.open(obj.ghid);
+  const forged = await signObject<Gobd>(packGobd(v16Identity(1).ghid, 99n, [Ghid.fromDigest(Buffer.alloc(64, 5)), real.container], obj.ghid).unsigned, v16Identity(1));
+  await assert.rejects(b.objects.applyFrame(forged), InconsistentAuthor);
+});
+
+test('falling more than legroom versions behind is reported as an unknown secret', async () => {
+  const { a, b } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'), { legroom: 2 });
+  const old = a.objects.secrets.dynamic(obj.ghid)!;
+  for (let n = 1; n <= 4; n++) await a.objects.update(obj.ghid, Buffer.from(`v${n}`), { legroom: 2 });
+  b.objects.secrets.quarantine(obj.ghid, old.secret, a.account.fingerprint);
+  await assert.rejects(b.objects.open(obj.ghid), UnknownSecret);
+});
+
+test('static objects, freeze, hold and delete', async () => {
+  const { io, a, b } = await twoUsers();
+  const st = await a.objects.create(API_ID_RAW, Buffer.from('static'), { dynamic: false });
+  b.objects.secrets.quarantine(st.ghid, a.objects.secrets.static(st.ghid)!, a.account.fingerprint);
+  assert.equal((await b.objects.open(st.ghid)).state.toString(), 'static');
+
+  const dyn = await a.objects.create(API_ID_RAW, Buffer.from('d0'));
+  await a.objects.update(dyn.ghid, Buffer.from('d1'));
+  const frozen = await a.objects.freeze(dyn.ghid);
+  assert.equal(frozen.dynamic, false);
+  await a.objects.update(dyn.ghid, Buffer.from('d2'));
+  const frozenGeoc = await io.fetch(frozen.ghid);
+  assert.equal(frozenGeoc?.type, 'GEOC', 'the frozen container outlives the next update');
+  assert.equal(decodeAppObject(a.objects.secrets.static(frozen.ghid)!.apply(frozenGeoc!.type === 'GEOC' ? frozenGeoc!.payload : Buffer.alloc(0))).state.toString(), 'd1');
+
+  await a.objects.hold(dyn.ghid);
+  const doomed = await a.objects.create(API_ID_RAW, Buffer.from('bye'));
+  await a.objects.delete(doomed.ghid);
+  assert.equal(await io.fetch(doomed.ghid), null);
+  await assert.rejects(b.objects.delete(dyn.ghid), UnknownSecret, 'B cannot even open it');
+  b.objects.secrets.quarantine(dyn.ghid, a.objects.secrets.dynamic(dyn.ghid)!.secret, a.account.fingerprint);
+  await assert.rejects(b.objects.delete(dyn.ghid), InconsistentAuthor, 'B can read it but may not delete it');
+});
+
+test('the live cache is bounded and reports evictions', async () => {
+  const { a } = await twoUsers({ maxLive: 2 });
+  const evicted: string[] = [];
+  a.objects.on('evict', (g) => evicted.push(g.text));
+  const o1 = await a.objects.create(API_ID_RAW, Buffer.from('1'));
+  await a.objects.create(API_ID_RAW, Buffer.from('2'));
+  await a.objects.create(API_ID_RAW, Buffer.from('3'));
+  assert.deepEqual(evicted, [o1.ghid.text]);
+  assert.equal(a.objects.isLive(o1.ghid), false);
+  assert.equal((await a.objects.open(o1.ghid)).state.toString(), '1', 'an evicted object reopens from storage');
+});
