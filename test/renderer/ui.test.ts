@@ -138,6 +138,14 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     const { host, page } = await start({ state: 'running' });
     const s = settings(page);
     await s.open();
+    await page.getByRole('button', { name: 'Add remote' }).click();
+    const row = page.getByTestId('remotes').locator('li').last();
+    assert.equal(await s.saveButton().isDisabled(), true, 'a remote without a host cannot be saved');
+    assert.equal(await row.locator('.field-error').count(), 0, 'a fresh row is not scolded before it is touched');
+    await row.getByLabel('Host').fill('not a host!');
+    await row.getByText('Must be a host name or IP address.').waitFor();
+    await row.getByRole('button', { name: /Remove remote/ }).click();
+
     const ipc = page.getByLabel('App connection port');
     await ipc.fill('70000');
     await page.locator('#ipc-port-error').waitFor();

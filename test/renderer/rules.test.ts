@@ -1,0 +1,55 @@
+// The renderer's pure logic, without a browser.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isCommonPassword, passwordStrength } from '../../src/renderer/password-strength.js';
+import { validateSettings } from '../../src/renderer/settings-rules.js';
+import { sameValue, valueAt } from '../../src/renderer/paths.js';
+import { defaultSettings } from '../fixtures/ui/fake-host.js';
+
+test('password strength: common, short and patterned passwords are refused', () => {
+  for (const pw of ['', 'abc', 'password', 'password123', 'P@ssw0rd1!', 'Summer2024!', 'qwertyuiop', 'aaaaaaaaaaaa', 'abcdefghijkl', '1234567890123', 'correct horse battery staple']) {
+    assert.equal(passwordStrength(pw).acceptable, false, pw);
+  }
+  assert.equal(isCommonPassword('Tr0ub4dor'), false);
+  assert.equal(isCommonPassword('L3tMe1n!'), true);
+});
+
+test('password strength: long or varied passwords pass, and score rises with length', () => {
+  for (const pw of ['purple-lantern-okra-92', 'kT9#vq2!Lm@z', 'Xy7$Qw3!Zp9&Lm2#', 'granite ferry mosaic tulip']) {
+    const s = passwordStrength(pw);
+    assert.equal(s.acceptable, true, pw);
+    assert.ok(s.score >= 3, `${pw}: ${s.label}`);
+  }
+  assert.ok(passwordStrength('kT9#vq2!Lm').bits < passwordStrength('kT9#vq2!Lm@zR4').bits);
+  assert.deepEqual(passwordStrength('Xy7$Qw3!Zp9&Lm2#').hints, []);
+  assert.match(passwordStrength('short').hints.join(' '), /at least 10/);
+});
+
+test('settings rules: the defaults are valid; bad fields are reported by contract path', () => {
+  assert.deepEqual(validateSettings(defaultSettings()), {});
+  const s = defaultSettings();
+  s.remotes.push({ host: 'not a host!', port: 70000, tls: false }, { host: '127.0.0.1', port: 7770, tls: true });
+  s.process.ipc_port = Number.NaN;
+  s.server = { enabled: true, host: 'ANY', port: 0 };
+  const errors = validateSettings(s);
+  assert.deepEqual(Object.keys(errors).sort(), ['process.ipc_port', 'remotes.1.host', 'remotes.1.port', 'remotes.2', 'server.port']);
+  assert.equal(errors['remotes.1.port'], 'Must be a whole number from 1 to 65535.');
+  assert.equal(errors['remotes.1.host'], 'Must be a host name or IP address.');
+  assert.equal(errors['process.ipc_port'], 'Must be a whole number from 1 to 65535.');
+
+  const clash = defaultSettings();
+  clash.server = { enabled: true, host: 'localhost', port: 7772 };
+  assert.deepEqual(Object.keys(validateSettings(clash)), ['server.port']);
+  clash.server.enabled = false;
+  assert.deepEqual(validateSettings(clash), {});
+});
+
+test('paths: values by dotted path, equality ignoring key order', () => {
+  const s = defaultSettings();
+  assert.equal(valueAt(s, 'remotes.0.port'), 7770);
+  assert.equal(valueAt(s, 'remotes.5.port'), undefined);
+  assert.equal(valueAt(s, 'process.ipc_port.x'), undefined);
+  assert.equal(sameValue({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 }), true);
+  assert.equal(sameValue({ a: [1] }, { a: { 0: 1 } }), false);
+  assert.equal(sameValue({ a: 1 }, { a: 1, b: undefined }), false);
+});
