@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDetached, type OutputSource } from '../../../src/core/process/detach.js';
+import { StartFailed } from '../../../src/core/process/errors.js';
+import { isProcessAlive } from '../../../src/core/process/alive.js';
+import { FIXTURES, killPid, runFixture, tempDir, until } from './helpers.js';
+
+const CHILD = join(FIXTURES, 'boot-child.ts');
+
+function start(mode: string, logdir: string, extra: Partial<Parameters<typeof startDetached>[0]> = {}) {
+  const seen: Array<{ line: string; source: OutputSource }> = [];
+  const started = startDetached<Record<string, unknown>>({
+    script: CHILD,
+    args: [mode, logdir],
+    execArgv: ['--import', 'tsx'],
+    bootTimeoutMs: 15_000,
+    onLog: (line, source) => seen.push({ line, source }),
+    ...extra,
+  });
+  return { started, seen };
+}
+
+test('relays boot lines in order, resolves with the ready info, and leaves the child running', async (t) => {
+  const dir = tempDir(t);
+  const { started, seen } = start('ready', dir);
+  const child = await started;
+  t.after(() => killPid(child.pid));
+  assert.deepEqual(child.info, { pid: child.pid, hello: 'world' });
+  assert.deepEqual(
+    seen.map((s) => [s.source, s.line.replace(/^\S+ /, '')]),
+    [1, 2, 3].map((n) => ['log', `INFO    hgxtest: boot step ${n}`]),
+  );
+  // The child keeps printing to a console nobody reads any more; it must survive that.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(isProcessAlive(child.pid), true);
+});
+
+test('the parent can exit while the detached child keeps running; console output lands in the log', async (t) => {
+  const dir = tempDir(t);
+  const parent = runFixture('detach-parent.ts', ['ready', dir], t);
+  let timer: NodeJS.Timeout | undefined;
+  const { code } = await Promise.race([
+    parent.exited,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('parent did not exit: a handle kept it alive')), 10_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  const messages = parent.lines.map((l) => JSON.parse(l) as { log?: string; ready?: { pid: number; info: unknown } });
+  assert.deepEqual(
+    messages.filter((m) => m.log).map((m) => m.log!.replace(/^\S+ /, '')),
+    [1, 2, 3].map((n) => `INFO    hgxtest: boot step ${n}`),
+  );
+  const ready = messages.find((m) => m.ready)?.ready;
+  assert.ok(ready, parent.lines.join('\n'));
+  t.after(() => killPid(ready.pid));
+  assert.deepEqual(ready.info, { pid: ready.pid, hello: 'world' });
+
+  // Still alive well after its parent is gone and its old stdout/stderr pipes are closed.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(isProcessAlive(ready.pid), true);
+  const [file] = readdirSync(dir);
+  const log = readFileSync(join(dir, file!), 'utf8');
+  assert.match(log, /INFO +hgxtest: stdout after detach/);
+  assert.match(log, /WARN +hgxtest: stderr after detach/);
+  assert.match(log, /INFO +hgxtest: tick/);
+});
+
+test('a child that reports failure rejects with its message, and is gone', async (t) => {
+  const { started } = start('fail', tempDir(t));
+  const err = await started.then(
+    () => assert.fail('should not be ready'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.message, 'cannot bind 127.0.0.1:7770: address in use');
+  assert.equal(err.details.reason, 'failed');
+  assert.equal(err.details.errorName, 'RangeError');
+  assert.equal(err.details.exitCode, 1);
+  assert.equal(isProcessAlive(err.details.pid!), false);
+});
+
+test('a child that exits before it is ready rejects, with its last output', async (t) => {
+  const { started, seen } = start('crash', tempDir(t));
+  const err = await started.then(
+    () => assert.fail('should not be ready'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.details.reason, 'exited');
+  assert.equal(err.details.exitCode, 3);
+  assert.match(err.message, /exited with status 3 before it was ready/);
+  assert.match(err.details.output ?? '', /fatal: something broke/);
+  assert.ok(seen.some((s) => s.source === 'stderr' && s.line === 'fatal: something broke'));
+});
+
+test('a child that never reports is killed after the boot timeout', async (t) => {
+  const { started } = start('hang', tempDir(t), { bootTimeoutMs: 1500, killGraceMs: 300 });
+  const err = await started.then(
+    () => assert.fail('should not be ready'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.details.reason, 'timeout');
+  // The fixture handles SIGTERM with a graceful shutdown, so it exits by itself with status 0.
+  assert.equal(err.details.exitCode, 0);
+  assert.equal(isProcessAlive(err.details.pid!), false);
+});
+
+test('a spawn failure rejects with reason "spawn"', async () => {
+  const err = await startDetached({ script: CHILD, cwd: '/nonexistent/dir/for/hgx' }).then(
+    () => assert.fail('should not start'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.details.reason, 'spawn');
+});
+
+test('the secret arrives intact over stdin and is in neither argv nor the environment', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+  const secret = randomBytes(48);
+  const { started } = start('secret', tempDir(t), { secret });
+  const child = await started;
+  t.after(() => killPid(child.pid));
+  assert.deepEqual(child.info, { sha256: createHash('sha256').update(secret).digest('hex'), length: secret.length });
+  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`);
+  const environ = readFileSync(`/proc/${child.pid}/environ`);
+  for (const form of [secret, Buffer.from(secret.toString('hex')), Buffer.from(secret.toString('base64')), Buffer.from(secret.toString('base64url'))]) {
+    assert.equal(cmdline.indexOf(form), -1, 'secret found in argv');
+    assert.equal(environ.indexOf(form), -1, 'secret found in the environment');
+  }
+  assert.match(cmdline.toString(), /boot-child\.ts\0secret\0/, 'sanity: this is the child');
+});
+
+test('the child-side helpers are no-ops in the foreground', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'foreground'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  // stdin stays open: a foreground child must not wait on it.
+  const code = await new Promise((r) => child.once('exit', r));
+  child.stdin.destroy();
+  assert.equal(code, 0);
+  assert.equal(out, 'foreground detached=false handoff=null\n');
+  await until(() => true, 'noop');
+});
