@@ -1,0 +1,235 @@
+import { EventEmitter } from 'node:events';
+import {
+  AlreadyDebound,
+  CommsError,
+  Ghid,
+  HypergolixError,
+  IllegalDynamicFrame,
+  InvalidIdentity,
+  addressOf,
+  codeName,
+  parseObject,
+  signerOf,
+  type GolixObject,
+} from '../golix/index.js';
+import type { ObjectIO } from '../objects/object-io.js';
+import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
+import type { RemoteLogger } from '../remote/logger.js';
+import type { RulesEngine } from '../rules/rules-engine.js';
+import { Outbox } from './outbox.js';
+
+export interface RemoteSpec {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export interface NetworkIOEvents {
+  /** An object that arrived through a subscription, stored locally (with its container, for frames). */
+  notification: [object: GolixObject, subscribed: Ghid];
+  /** A remote refused one of our frames as not newer: another device wrote first (defect 19). */
+  conflict: [dynamic: Ghid];
+  /** Connection state of a remote changed. */
+  remote: [label: string, connected: boolean];
+}
+
+interface Remote {
+  label: string;
+  client: RemoteClient;
+  outbox: Outbox;
+  flushing?: Promise<void>;
+}
+
+export interface NetworkIOOptions {
+  engine: RulesEngine;
+  /** Our own GIDC, published first on every (re)connect. */
+  identity: () => GolixObject | null;
+  remotes: RemoteSpec[];
+  outboxDir: string;
+  logger: RemoteLogger;
+  client?: Partial<RemoteClientOptions>;
+}
+
+/**
+ * The daemon's ObjectIO: the local validated cache first, then every configured remote
+ * (hypergolix-reference §3.6, with defects 21–23 fixed). Publishes go to the local engine, then
+ * into each remote's durable outbox, flushed in order whenever that remote is connected. On every
+ * (re)connect: publish our GIDC, resubscribe, flush the outbox, then fetch the current frame of
+ * every subscribed dynamic GHID so nothing published while we were away is missed.
+ */
+export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO {
+  private readonly remotes: Remote[] = [];
+  private readonly subscriptions = new Set<string>();
+  private closed = false;
+
+  private constructor(private readonly o: NetworkIOOptions) {
+    super();
+  }
+
+  static async open(o: NetworkIOOptions): Promise<NetworkIO> {
+    const io = new NetworkIO(o);
+    for (const spec of o.remotes) {
+      const label = `${spec.host}:${spec.port}`;
+      const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
+      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label) };
+      client.on('connected', () => void io.onConnected(remote));
+      client.on('disconnected', () => io.emit('remote', label, false));
+      client.on('notification', (subscribed, raw) => io.onNotification(remote, subscribed, raw));
+      io.remotes.push(remote);
+    }
+    return io;
+  }
+
+  get engine(): RulesEngine {
+    return this.o.engine;
+  }
+
+  /** Starts connecting to every remote (they keep reconnecting until close()). */
+  start(): void {
+    for (const r of this.remotes) r.client.start();
+  }
+
+  status(): { label: string; connected: boolean; pending: number }[] {
+    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size }));
+  }
+
+  /** Waits until every remote is connected, or the timeout passes (then resolves anyway). */
+  async whenConnected(timeoutMs: number): Promise<void> {
+    await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs)));
+  }
+
+  // ---- ObjectIO
+
+  async publish(...objects: GolixObject[]): Promise<void> {
+    for (const obj of objects) await this.o.engine.ingest(obj.raw);
+    const ghids = objects.map((o) => o.ghid.text);
+    await Promise.all(this.remotes.map((r) => r.outbox.add(ghids)));
+    for (const r of this.remotes) this.flush(r);
+  }
+
+  async fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
+    const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
+    if (local && !(opts.fresh && local.type === 'GOBD')) return local;
+    const answers = await Promise.allSettled(
+      this.remotes.filter((r) => r.client.connected).map((r) => r.client.get(ghid).then((raw) => parseObject(raw))),
+    );
+    let best: GolixObject | null = local;
+    for (const a of answers) {
+      if (a.status !== 'fulfilled') continue;
+      const o = a.value;
+      if (!addressOf(o).equals(ghid)) continue;
+      // Several remotes may disagree on a dynamic GHID: take the newest frame (defect 23).
+      if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
+    }
+    if (best && best !== local) await this.ingestRemote(best);
+    return best;
+  }
+
+  // ---- subscriptions
+
+  subscribe(ghid: Ghid): void {
+    if (this.subscriptions.has(ghid.text)) return;
+    this.subscriptions.add(ghid.text);
+    for (const r of this.remotes) if (r.client.connected) r.client.subscribe(ghid).catch(() => {});
+  }
+
+  unsubscribe(ghid: Ghid): void {
+    if (!this.subscriptions.delete(ghid.text)) return;
+    for (const r of this.remotes) if (r.client.connected) r.client.unsubscribe(ghid).catch(() => {});
+  }
+
+  // ---- internals
+
+  /** Stores an object that came from a remote, fetching its signer's identity first if needed. */
+  private async ingestRemote(obj: GolixObject): Promise<void> {
+    try {
+      await this.o.engine.ingest(obj.raw);
+    } catch (err) {
+      if (!(err instanceof InvalidIdentity)) throw err;
+      const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
+      if (!signer || this.o.engine.exists(signer)) throw err;
+      const gidc = await this.fetch(signer);
+      if (!gidc || gidc.type !== 'GIDC') throw err;
+      await this.o.engine.ingest(obj.raw);
+    }
+  }
+
+  private async onConnected(r: Remote): Promise<void> {
+    const c = r.client;
+    try {
+      const me = this.o.identity();
+      if (me) await c.publish(me.raw);
+      for (const s of this.subscriptions) await c.subscribe(Ghid.fromText(s));
+      this.emit('remote', r.label, true);
+      await this.flush(r);
+      // Frames published while we were away were never pushed to us (defect 22).
+      for (const s of this.subscriptions) {
+        const ghid = Ghid.fromText(s);
+        const raw = await c.get(ghid).catch(() => null);
+        if (raw) await this.onNotification(r, ghid, raw).catch(() => {});
+      }
+    } catch (err) {
+      this.o.logger.warn(`remote ${r.label}: resynchronization interrupted: ${(err as Error).message}`);
+    }
+  }
+
+  /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
+  private flush(r: Remote): Promise<void> {
+    if (r.flushing || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
+    r.flushing = (async () => {
+      for (const ghid of r.outbox.items()) {
+        if (!r.client.connected) return;
+        const g = Ghid.fromText(ghid);
+        const raw = this.o.engine.entry(g) ? await this.o.engine.get(g).catch(() => null) : null;
+        try {
+          // A superseded frame or collected container needs no sending any more.
+          if (raw) await r.client.publish(raw);
+        } catch (err) {
+          if (err instanceof CommsError) return;
+          if (err instanceof IllegalDynamicFrame) {
+            const obj = parseObject(raw!);
+            if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
+          } else {
+            const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
+            this.o.logger.warn(`remote ${r.label} refused ${g.short} (${code}): ${(err as Error).message}`);
+          }
+        }
+        await r.outbox.done(ghid);
+      }
+    })().finally(() => {
+      r.flushing = undefined;
+      if (r.outbox.size > 0 && r.client.connected && !this.closed) void this.flush(r);
+    });
+    return r.flushing;
+  }
+
+  /** `!!` (or a catch-up GT): store it, fetch a frame's container, then tell the daemon. */
+  private async onNotification(r: Remote, subscribed: Ghid, raw: Buffer): Promise<void> {
+    const obj = parseObject(raw);
+    try {
+      await this.ingestRemote(obj);
+    } catch (err) {
+      if (err instanceof IllegalDynamicFrame) return; // we already hold this frame or a newer one
+      if (err instanceof AlreadyDebound) {
+        // The remote is behind: it still has something we debound. Send it our debinding.
+        for (const d of this.o.engine.debindingsOf(addressOf(obj))) {
+          await r.client.publish(await this.o.engine.get(d)).catch(() => {});
+        }
+        return;
+      }
+      throw err;
+    }
+    if (obj.type === 'GOBD' && !this.o.engine.exists(obj.targets[0]!)) {
+      const container = await r.client.get(obj.targets[0]!).catch(() => null);
+      if (container) await this.ingestRemote(parseObject(container));
+    }
+    this.emit('notification', obj, subscribed);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled(this.remotes.map((r) => r.flushing));
+    await Promise.allSettled(this.remotes.map((r) => r.client.close()));
+    await Promise.all(this.remotes.map((r) => r.outbox.close()));
+  }
+}
