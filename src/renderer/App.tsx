@@ -1,12 +1,12 @@
 /** Chooses the screen from the host's state: wizard, unlock prompt, or the main window. */
-import type { View } from './store';
-import { useUi } from './store';
-import { Banner, Icon, Spinner } from './ui';
-import { IdentityView } from './views/Identity';
-import { SettingsView } from './views/Settings';
-import { STATE_WORDS, StatusView } from './views/Status';
-import { Unlock } from './views/Unlock';
-import { Wizard } from './views/Wizard';
+import type { View } from './store.js';
+import { useUi } from './store.js';
+import { Banner, Icon, Spinner } from './ui.js';
+import { IdentityView } from './views/Identity.js';
+import { SettingsView } from './views/Settings.js';
+import { STATE_WORDS, StatusView } from './views/Status.js';
+import { Unlock } from './views/Unlock.js';
+import { Wizard } from './views/Wizard.js';
 
 export function App() {
   const connection = useUi((s) => s.connection);

@@ -4,8 +4,8 @@
  * field paths. Two cross-field checks are the form's own: they catch a save that would be
  * accepted but could not work (two identical remotes, the server on the apps' port).
  */
-import type { Settings } from '../common/contract';
-import { parseHost, parsePort, parseSharingPolicy, parseVerbosity, type Field } from '../common/config-fields';
+import type { Settings } from '../common/contract.js';
+import { parseHost, parsePort, parseSharingPolicy, parseVerbosity, type Field } from '../common/config-fields.js';
 
 /** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */
 function sentence<T>(f: Field<T>): string | undefined {

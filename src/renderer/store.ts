@@ -13,9 +13,9 @@ import {
   type Settings,
   type Snapshot,
   type Status,
-} from '../common/contract';
-import type { ConnectionState, Transport } from './transport';
-import { sameValue, valueAt } from './paths';
+} from '../common/contract.js';
+import type { ConnectionState, Transport } from './transport.js';
+import { sameValue, valueAt } from './paths.js';
 
 export type View = 'status' | 'identity' | 'settings';
 

@@ -12,7 +12,7 @@ import {
   type Request,
   type RequestKind,
   type Response,
-} from '../common/contract';
+} from '../common/contract.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 

@@ -170,6 +170,11 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     // Editing the field clears the host's complaint about the old value.
     await ipc.fill('7781');
     assert.equal(await page.getByText('Port 7780 is already in use').count(), 0);
+
+    // An error on a setting without a field of its own is still shown, by its path.
+    host.rejectNextSave = { 'desktop.start_at_login': 'Cannot register a login item on this system.' };
+    await s.save();
+    await page.getByTestId('other-errors').getByText('Cannot register a login item on this system.').waitFor();
   });
 
   test('settings: a change on disk shows a banner that reloads the new values', async () => {

@@ -266,6 +266,27 @@ describe('browser-mode bridge server', () => {
   });
 });
 
+test('requests beyond the in-flight limit are answered busy, not queued without bound', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-bridge-'));
+  writeFileSync(join(dir, 'index.html'), 'x');
+  const host = new FakeHost({ state: 'locked', stepMs: 100 });
+  const server = await startBridgeServer({ host, staticDir: dir, maxInFlight: 1 });
+  const token = new URL(server.url).searchParams.get('token')!;
+  const c = new Client(`ws://127.0.0.1:${server.port}/bridge?token=${token}`);
+  await c.opened;
+  c.send({ id: 1, request: { kind: 'unlock', password: 'x', rememberOnThisComputer: false } });
+  c.send({ id: 2, request: { kind: 'status' } });
+  const first = await c.answer();
+  assert.equal(first.id, 2);
+  assert.equal(!first.response.ok && first.response.error.code, 'busy');
+  assert.equal((await c.answer()).id, 1);
+  c.send({ id: 3, request: { kind: 'status' } });
+  assert.equal((await c.answer()).response.ok, true, 'free again once the slow one answered');
+  c.close();
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('close() stops the server and its sockets', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hgx-bridge-'));
   writeFileSync(join(dir, 'index.html'), 'x');

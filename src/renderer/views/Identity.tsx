@@ -1,6 +1,6 @@
 /** Whoami: the two IDs, copyable, and the fingerprint as a QR code for a phone or a friend. */
-import { useUi } from '../store';
-import { CopyField, QrCode } from '../ui';
+import { useUi } from '../store.js';
+import { CopyField, QrCode } from '../ui.js';
 
 export function IdentityView() {
   const identity = useUi((s) => s.snapshot?.identity ?? null);

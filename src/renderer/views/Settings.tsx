@@ -1,10 +1,10 @@
 /** Settings bound to hypergolix.yml: validated as you type, saved with a visible restart. */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { SERVER_HOST_MODES, SHARING_POLICIES, VERBOSITIES, type ServerHostMode, type Settings, type SharingPolicy, type Verbosity } from '../../common/contract';
-import { sameValue, valueAt } from '../paths';
-import { validateSettings } from '../settings-rules';
-import { useUi } from '../store';
-import { Banner, Field, Icon, NumberInput, Spinner, Switch } from '../ui';
+import { SERVER_HOST_MODES, SHARING_POLICIES, VERBOSITIES, type ServerHostMode, type Settings, type SharingPolicy, type Verbosity } from '../../common/contract.js';
+import { sameValue, valueAt } from '../paths.js';
+import { validateSettings } from '../settings-rules.js';
+import { useUi } from '../store.js';
+import { Banner, Field, Icon, NumberInput, Spinner, Switch } from '../ui.js';
 
 const VERBOSITY_WORDS: Record<Verbosity, string> = {
   error: 'Errors only',
@@ -183,6 +183,18 @@ export function SettingsView() {
         <Switch id="debug" label="Debug mode" description="Extra checks and logging for developers; slower." checked={draft.instrumentation.debug} onChange={(on) => edit((d) => void (d.instrumentation.debug = on))} />
       </Section>
 
+      {Object.entries(errors).some(([path]) => !SHOWN.test(path)) ? (
+        <Banner tone="error" testId="other-errors">
+          {Object.entries(errors)
+            .filter(([path]) => !SHOWN.test(path))
+            .map(([path, message]) => (
+              <div key={path}>
+                <span className="mono">{path}</span>: {message}
+              </div>
+            ))}
+        </Banner>
+      ) : null}
+
       <div className="save-bar" role="region" aria-label="Save changes">
         <div className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">
           {busy ? <Spinner /> : null}
@@ -198,6 +210,9 @@ export function SettingsView() {
     </form>
   );
 }
+
+/** Paths that have a field of their own on this page; errors on any other path are listed apart. */
+const SHOWN = /^(process\.ipc_port|server\.port|instrumentation\.verbosity|remotes\.\d+(\.host|\.port)?)$/;
 
 const describe = (id: string, error: string | undefined) => `${id}-${error ? 'error' : 'hint'}`;
 

@@ -1,7 +1,7 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, IncomingShare } from '../../common/contract';
-import { useUi } from '../store';
-import { Banner, CopyButton, shortGhid, timeAgo } from '../ui';
+import type { AppState, IncomingShare } from '../../common/contract.js';
+import { useUi } from '../store.js';
+import { Banner, CopyButton, shortGhid, timeAgo } from '../ui.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',

@@ -1,7 +1,7 @@
 /** The small standalone password prompt shown on every later start. */
 import { useState, type FormEvent } from 'react';
-import { useUi } from '../store';
-import { Banner, Icon, Spinner, shortGhid, useFocus } from '../ui';
+import { useUi } from '../store.js';
+import { Banner, Icon, Spinner, shortGhid, useFocus } from '../ui.js';
 
 export function Unlock() {
   const { busy, error, attempts } = useUi((s) => s.unlock);

@@ -1,9 +1,9 @@
 /** First run: what an account is, a password, key generation, and the IDs to keep. */
 import { useState, type FormEvent } from 'react';
-import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract';
-import { passwordStrength, MIN_LENGTH } from '../password-strength';
-import { useUi } from '../store';
-import { Banner, CopyField, Icon, Spinner, useFocus } from '../ui';
+import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
+import { passwordStrength, MIN_LENGTH } from '../password-strength.js';
+import { useUi } from '../store.js';
+import { Banner, CopyField, Icon, Spinner, useFocus } from '../ui.js';
 
 const STEPS = ['welcome', 'password', 'creating', 'done'] as const;
 
