@@ -138,7 +138,7 @@ export class FileSink {
   }
 
   /** `hgxapp_2024.05.01_12.00.00.log` → `hgxapp_2024.05.01_12.00.00.3.log`. */
-  backup(n: number): string {
+  private backup(n: number): string {
     return insertSuffix(this.path, `.${n}`);
   }
 

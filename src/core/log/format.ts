@@ -11,15 +11,14 @@ const LABELS: Readonly<Record<LogLevel, string>> = {
 };
 
 /**
- * Control characters other than newline are escaped so that untrusted text (peer frames, YAML,
+ * Control characters (C0, DEL and C1, whose CSI also starts terminal sequences) other than newline are escaped so that untrusted text (peer frames, YAML,
  * IPC input) cannot smuggle terminal escapes into a console. Newlines become an indented
  * continuation, so every record still starts at column 0 with its timestamp and a forged
  * "line" inside a message can't pass for a record of its own.
  */
 function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
     .replace(/\n/g, '\n    ');
 }
 
