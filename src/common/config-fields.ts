@@ -1,0 +1,296 @@
+/**
+ * Validators for single hypergolix.yml values, shared by the config module (src/core/config), the
+ * CLI and the React settings UI, so a value the UI accepts as you type is exactly a value the file
+ * accepts on save. This module has no imports at all: it runs unchanged in Node and in the browser.
+ *
+ * Every parser takes an untrusted value (YAML scalar, CLI word, form text) and returns either the
+ * normalized value or a short reason that reads after a field name, e.g.
+ * `remotes[1].port: must be a whole number from 1 to 65535, not 70000`.
+ */
+
+export type Field<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Field<T> => ({ ok: true, value });
+const bad = <T>(error: string): Field<T> => ({ ok: false, error });
+
+/** Quotes a value for an error message, shortened so a pasted blob cannot flood the screen. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return s.length > 40 ? s.slice(0, 39) + '…' : s;
+}
+
+// ───────────────────────────── numbers ─────────────────────────────
+
+/** Accepts YAML integers and digit strings (CLI words, form fields, quoted YAML). */
+function wholeNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
+  if (typeof value === 'string' && /^\s*\d{1,15}\s*$/.test(value)) return Number(value.trim());
+  return null;
+}
+
+/** A whole number within [min, max]. */
+export function parseInteger(value: unknown, min: number, max: number): Field<number> {
+  const n = wholeNumber(value);
+  if (n === null || n < min || n > max) {
+    return bad(`must be a whole number from ${min} to ${max}, not ${showValue(value)}`);
+  }
+  return ok(n);
+}
+
+export function parsePort(value: unknown): Field<number> {
+  return parseInteger(value, 1, 65535);
+}
+
+export const KIB = 1024;
+export const MIB = 1024 * KIB;
+export const GIB = 1024 * MIB;
+/** Defect 30: the reference's 10 MiB stays the default; below 64 KiB ordinary objects stop fitting. */
+export const MAX_MESSAGE_BYTES = { default: 10 * MIB, min: 64 * KIB, max: 1 * GIB } as const;
+
+/** A byte count: an integer, or a number with a binary unit ("10 MiB", "512KiB"). */
+export function parseByteSize(value: unknown, min: number, max: number): Field<number> {
+  let n = wholeNumber(value);
+  if (n === null && typeof value === 'string') {
+    const m = /^\s*(\d{1,10})\s*(B|KiB|MiB|GiB)\s*$/i.exec(value);
+    if (m) {
+      const unit = m[2]!.toLowerCase();
+      n = Number(m[1]) * (unit === 'kib' ? KIB : unit === 'mib' ? MIB : unit === 'gib' ? GIB : 1);
+    }
+  }
+  if (n === null || n < min || n > max) {
+    return bad(
+      `must be a size from ${formatBytes(min)} to ${formatBytes(max)} (bytes, or with KiB/MiB/GiB), not ${showValue(value)}`,
+    );
+  }
+  return ok(n);
+}
+
+export function formatBytes(n: number): string {
+  if (n % GIB === 0) return `${n / GIB} GiB`;
+  if (n % MIB === 0) return `${n / MIB} MiB`;
+  if (n % KIB === 0) return `${n / KIB} KiB`;
+  return `${n} bytes`;
+}
+
+// ───────────────────────────── booleans ─────────────────────────────
+
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1', 'on']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0', 'off']);
+
+/**
+ * The reference CLI's TLS spellings (y/n, true/false, t/f, yes/no, 1/0), plus on/off because
+ * files written for PyYAML (YAML 1.1) may use them as booleans.
+ */
+export function parseBoolean(value: unknown): Field<boolean> {
+  if (typeof value === 'boolean') return ok(value);
+  if (value === 1 || value === 0) return ok(value === 1);
+  if (typeof value === 'string') {
+    const w = value.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return ok(true);
+    if (FALSE_WORDS.has(w)) return ok(false);
+  }
+  return bad(`must be true or false (also yes/no, y/n, t/f, 1/0), not ${showValue(value)}`);
+}
+
+export const parseTls = parseBoolean;
+
+// ───────────────────────────── log verbosity ─────────────────────────────
+
+/** Least to most detailed. `shouty` adds WebSocket frames, `extreme` adds event-loop diagnostics. */
+export const VERBOSITIES = ['error', 'warning', 'info', 'debug', 'shouty', 'extreme'] as const;
+export type Verbosity = (typeof VERBOSITIES)[number];
+
+/** The reference CLI's names (hypergolix-reference §7), plus `warn`, which people type anyway. */
+export const VERBOSITY_ALIASES: Readonly<Record<string, Verbosity>> = {
+  quiet: 'error',
+  normal: 'warning',
+  warn: 'warning',
+  loud: 'info',
+  louder: 'debug',
+};
+
+/** Python logging's numeric levels, which hand-written reference configs may carry. */
+const NUMERIC_LEVELS: ReadonlyArray<readonly [number, Verbosity]> = [
+  [40, 'error'],
+  [30, 'warning'],
+  [20, 'info'],
+  [10, 'debug'],
+  [5, 'shouty'],
+  [1, 'extreme'],
+];
+
+export function parseVerbosity(value: unknown): Field<Verbosity> {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    for (const [n, v] of NUMERIC_LEVELS) if (value >= n) return ok(v);
+    return ok('extreme');
+  }
+  if (typeof value === 'string') {
+    const w = value.trim().toLowerCase();
+    if ((VERBOSITIES as readonly string[]).includes(w)) return ok(w as Verbosity);
+    const alias = VERBOSITY_ALIASES[w];
+    if (alias) return ok(alias);
+  }
+  return bad(`must be one of ${VERBOSITIES.join(', ')} (or quiet, normal, loud, louder), not ${showValue(value)}`);
+}
+
+// ───────────────────────────── hosts, URLs ─────────────────────────────
+
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function isIPv6(s: string): boolean {
+  const [addr, zone] = s.split('%', 2) as [string, string | undefined];
+  if (zone !== undefined && !/^[\w.-]{1,64}$/.test(zone)) return false;
+  if (!/^[0-9a-f:.]+$/i.test(addr) || !addr.includes(':')) return false;
+  const halves = addr.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  let count = 0;
+  for (const [i, g] of groups.entries()) {
+    if (i === groups.length - 1 && g.includes('.')) {
+      if (!IPV4.test(g)) return false;
+      count += 2;
+    } else if (/^[0-9a-f]{1,4}$/i.test(g)) count += 1;
+    else return false;
+  }
+  return halves.length === 2 ? count < 8 : count === 8;
+}
+
+/** A DNS name, IPv4 address or IPv6 address (brackets optional, and removed). */
+export function parseHost(value: unknown): Field<string> {
+  if (typeof value !== 'string') return bad(`must be a host name or IP address, not ${showValue(value)}`);
+  let s = value.trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  if (s === '') return bad('must be a host name or IP address, not empty');
+  if (IPV4.test(s) || isIPv6(s)) return ok(s);
+  const name = s.endsWith('.') ? s.slice(0, -1) : s;
+  if (name.length <= 253 && name.split('.').every((l) => LABEL.test(l)) && !/^[\d.]+$/.test(name)) return ok(s);
+  return bad(`must be a host name or IP address, not ${showValue(value)}`);
+}
+
+/** `server.host`: unset means loopback; AUTO (detected LAN address) and ANY (all interfaces) in any case. */
+export function parseServerHost(value: unknown): Field<string> {
+  if (value === null || value === undefined) return ok('127.0.0.1');
+  if (typeof value === 'string' && /^\s*(auto|any)\s*$/i.test(value)) return ok(value.trim().toUpperCase());
+  const host = parseHost(value);
+  return host.ok ? host : bad(`must be a host name, an IP address, AUTO or ANY, not ${showValue(value)}`);
+}
+
+/** An http or https URL (a remote's registration page). */
+export function parseHttpUrl(value: unknown): Field<string> {
+  if (typeof value === 'string') {
+    try {
+      const url = new URL(value.trim());
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return ok(url.href);
+    } catch {
+      // falls through to the shared message
+    }
+  }
+  return bad(`must be an http:// or https:// URL, not ${showValue(value)}`);
+}
+
+// ───────────────────────────── Golix texts ─────────────────────────────
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Decodes exactly-shaped padded base64url; null unless the text is the canonical encoding. */
+function decodeCanonical(text: string, bytes: number): Uint8Array | null {
+  const chars = Math.ceil(bytes / 3) * 4;
+  const pad = (3 - (bytes % 3)) % 3;
+  if (text.length !== chars || !text.endsWith('='.repeat(pad))) return null;
+  const body = text.slice(0, chars - pad);
+  const out = new Uint8Array(bytes);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (const ch of body) {
+    const v = B64URL.indexOf(ch);
+    if (v < 0) return null;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o < bytes) out[o++] = (acc >> bits) & 0xff;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  // Leftover bits must be zero, or two different texts would name the same bytes.
+  return o === bytes && acc === 0 ? out : null;
+}
+
+export const GHID_TEXT_LENGTH = 88;
+
+/**
+ * GHID text (golix §1): 88 characters of padded URL-safe base64 for 65 bytes, address algorithm 1.
+ * Fingerprints and user IDs are GHIDs.
+ */
+export function parseGhidText(value: unknown): Field<string> {
+  if (typeof value === 'string') {
+    const s = value.trim();
+    const raw = decodeCanonical(s, 65);
+    if (raw && raw[0] === 1) return ok(s);
+  }
+  return bad(`must be a GHID (88 characters of URL-safe base64, like AQ…=), not ${showValue(value)}`);
+}
+
+export const parseFingerprint = parseGhidText;
+
+/** A secret record's text (golix §7): 72 characters for the 53-byte `SH`, version 2, suite 1 record. */
+export function parseSecretText(value: unknown): Field<string> {
+  if (typeof value === 'string') {
+    const raw = decodeCanonical(value.trim(), 53);
+    if (raw && raw[0] === 0x53 && raw[1] === 0x48 && raw[2] === 0 && raw[3] === 2 && raw[4] === 1) return ok(value.trim());
+  }
+  return bad('must be a secret (72 characters of URL-safe base64 of an SH record)' + (typeof value === 'string' ? '' : `, not ${showValue(value)}`));
+}
+
+// ───────────────────────────── policies, remotes ─────────────────────────────
+
+export const SHARING_POLICIES = ['all', 'known', 'ask'] as const;
+export type SharingPolicy = (typeof SHARING_POLICIES)[number];
+
+export function parseSharingPolicy(value: unknown): Field<SharingPolicy> {
+  if (typeof value === 'string' && (SHARING_POLICIES as readonly string[]).includes(value.trim().toLowerCase())) {
+    return ok(value.trim().toLowerCase() as SharingPolicy);
+  }
+  return bad(`must be all, known or ask, not ${showValue(value)}`);
+}
+
+export interface RemoteSpec {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+/** The named remote `hgx` of the reference CLI. The hosted service behind it no longer exists. */
+export const HOSTED_REMOTE: Readonly<RemoteSpec> = Object.freeze({ host: 'hgx.hypergolix.com', port: 443, tls: true });
+
+/**
+ * `HOST:PORT[:TLS]` as typed on the command line or in a form; IPv6 hosts go in brackets
+ * (`[::1]:7770:tls`). The TLS part may be `tls`, `notls` or any boolean spelling; absent is false.
+ */
+export function parseRemoteSpec(value: unknown, opts: { allowTls?: boolean } = {}): Field<RemoteSpec> {
+  const allowTls = opts.allowTls ?? true;
+  const shape = allowTls ? 'HOST:PORT or HOST:PORT:tls' : 'HOST:PORT';
+  if (typeof value !== 'string') return bad(`must look like ${shape}, not ${showValue(value)}`);
+  const s = value.trim();
+  const m = /^\[([^\]]*)\]:([^:]*)(?::([^:]*))?$/.exec(s) ?? /^([^:[\]]*):([^:]*)(?::([^:]*))?$/.exec(s);
+  if (!m) return bad(`must look like ${shape}, not ${showValue(value)}`);
+  const host = parseHost(m[1]);
+  if (!host.ok) return bad(`has a bad host: ${host.error}`);
+  const port = parsePort(m[2]);
+  if (!port.ok) return bad(`has a bad port: ${port.error}`);
+  let tls = false;
+  if (m[3] !== undefined) {
+    if (!allowTls) return bad(`must look like ${shape}, not ${showValue(value)}`);
+    const word = m[3].trim().toLowerCase();
+    const t = word === 'tls' ? ok(true) : word === 'notls' ? ok(false) : parseBoolean(word);
+    if (!t.ok) return bad(`has a bad TLS flag: use tls, notls, or ${t.error.replace(/^must be /, '')}`);
+    tls = t.value;
+  }
+  return ok({ host: host.value, port: port.value, tls });
+}

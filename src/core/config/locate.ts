@@ -1,0 +1,129 @@
+import { statSync } from 'node:fs';
+import { homedir as osHomedir } from 'node:os';
+import { basename, dirname, extname, join, resolve, win32 } from 'node:path';
+import { CONFIG_FILE, LEGACY_CONFIG_FILE } from './schema.js';
+
+/** Where a config was found: the search step that matched, or the explicit root. */
+export type ConfigSource = 'root' | 'HYPERGOLIX_HOME' | 'cwd' | 'home' | 'system' | 'localappdata';
+
+export interface LocateOptions {
+  /** An explicit config file, or a directory holding one (`--root`). Overrides the search. */
+  root?: string | undefined;
+  /** Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Default process.cwd(). */
+  cwd?: string;
+  /** Default os.homedir(). */
+  homedir?: string;
+  /** Default process.platform. */
+  platform?: NodeJS.Platform;
+  /** The machine-wide directory searched after the home directory. Default /etc/hypergolix. */
+  systemDir?: string;
+}
+
+export interface ConfigLocation {
+  /** Absolute path of the file. */
+  path: string;
+  dir: string;
+  /** The file is the 2016 `hgx-cfg.json` format. */
+  legacy: boolean;
+  source: ConfigSource;
+}
+
+interface Resolved {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  homedir: string;
+  platform: NodeJS.Platform;
+  systemDir: string;
+}
+
+export function locateDefaults(opts: LocateOptions): Resolved {
+  return {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd ?? process.cwd(),
+    homedir: opts.homedir ?? osHomedir(),
+    platform: opts.platform ?? process.platform,
+    systemDir: opts.systemDir ?? '/etc/hypergolix',
+  };
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !== '' ? s : undefined);
+
+/** %LOCALAPPDATA%\Hypergolix, or its usual place when the variable is missing. */
+function localAppData(r: Resolved): string {
+  return win32.join(nonEmpty(r.env['LOCALAPPDATA']) ?? win32.join(r.homedir, 'AppData', 'Local'), 'Hypergolix');
+}
+
+/** The directories searched, in order (hypergolix-reference §6.2). */
+export function searchDirs(opts: LocateOptions = {}): { dir: string; source: ConfigSource }[] {
+  const r = locateDefaults(opts);
+  const out: { dir: string; source: ConfigSource }[] = [];
+  const home = nonEmpty(r.env['HYPERGOLIX_HOME']);
+  if (home) out.push({ dir: resolve(r.cwd, home), source: 'HYPERGOLIX_HOME' });
+  out.push({ dir: resolve(r.cwd), source: 'cwd' });
+  out.push({ dir: join(r.homedir, '.hypergolix'), source: 'home' });
+  out.push({ dir: r.systemDir, source: 'system' });
+  if (r.platform === 'win32') out.push({ dir: localAppData(r), source: 'localappdata' });
+  return out;
+}
+
+const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
+/** The config in one directory: `hypergolix.yml` beats `hgx-cfg.json` (defect 15). */
+function inDir(dir: string, source: ConfigSource): ConfigLocation | null {
+  const yml = join(dir, CONFIG_FILE);
+  if (isFile(yml)) return { path: yml, dir, legacy: false, source };
+  const json = join(dir, LEGACY_CONFIG_FILE);
+  if (isFile(json)) return { path: json, dir, legacy: true, source };
+  return null;
+}
+
+const isLegacyName = (p: string) => basename(p) === LEGACY_CONFIG_FILE || extname(p).toLowerCase() === '.json';
+
+/**
+ * Where the explicit root points. An existing directory, or a missing path without a config
+ * file extension, is a directory; anything else is the file itself.
+ */
+export function rootTarget(root: string, cwd: string): { dir: string; file: string | null } {
+  const p = resolve(cwd, root);
+  if (isDir(p)) return { dir: p, file: null };
+  if (isFile(p) || /\.(ya?ml|json)$/i.test(p)) return { dir: dirname(p), file: p };
+  return { dir: p, file: null };
+}
+
+/** Finds the config file without creating anything; null when there is none. */
+export function findConfig(opts: LocateOptions = {}): ConfigLocation | null {
+  const r = locateDefaults(opts);
+  if (opts.root !== undefined) {
+    const t = rootTarget(opts.root, r.cwd);
+    if (t.file) return isFile(t.file) ? { path: t.file, dir: t.dir, legacy: isLegacyName(t.file), source: 'root' } : null;
+    return inDir(t.dir, 'root');
+  }
+  for (const { dir, source } of searchDirs(opts)) {
+    const found = inDir(dir, source);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Where a new config goes when none exists: the root if given, else $HYPERGOLIX_HOME, else the per-user directory. */
+export function defaultConfigPath(opts: LocateOptions = {}): { path: string; dir: string; source: ConfigSource } {
+  const r = locateDefaults(opts);
+  if (opts.root !== undefined) {
+    const t = rootTarget(opts.root, r.cwd);
+    return { path: t.file ?? join(t.dir, CONFIG_FILE), dir: t.dir, source: 'root' };
+  }
+  const home = nonEmpty(r.env['HYPERGOLIX_HOME']);
+  if (home) {
+    const dir = resolve(r.cwd, home);
+    return { path: join(dir, CONFIG_FILE), dir, source: 'HYPERGOLIX_HOME' };
+  }
+  if (r.platform === 'win32') {
+    const dir = localAppData(r);
+    return { path: win32.join(dir, CONFIG_FILE), dir, source: 'localappdata' };
+  }
+  const dir = join(r.homedir, '.hypergolix');
+  return { path: join(dir, CONFIG_FILE), dir, source: 'home' };
+}
