@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ghid } from '../../../src/core/golix/index.js';
+import { MovingRate, ServerMetrics } from '../../../src/core/remote/metrics.js';
+import { SubscriptionRegistry } from '../../../src/core/remote/subscriptions.js';
+
+test('the moving rate averages over the last minute and forgets older seconds', () => {
+  let now = 1_000_000;
+  const rate = new MovingRate(60, () => now);
+  for (let i = 0; i < 120; i++) rate.mark();
+  assert.equal(rate.perSecond(), 2);
+  now += 30_000;
+  rate.mark(60);
+  assert.equal(rate.perSecond(), 3);
+  now += 31_000; // the first burst is now older than a minute
+  assert.equal(rate.perSecond(), 1);
+  now += 60_000;
+  assert.equal(rate.perSecond(), 0);
+});
+
+test('rejections are counted per code, code-less NKs apart', () => {
+  const m = new ServerMetrics();
+  m.rejection(8);
+  m.rejection(8);
+  m.rejection(null);
+  const text = m.render({ ready: true, store: { objects: 0, byType: {} }, connections: 0, subscriptions: 0 });
+  assert.match(text, /^hypergolix_rejections_total\{code="0008",name="DoesNotExist"\} 2$/m);
+  assert.match(text, /^hypergolix_rejections_total\{code="none",name="none"\} 1$/m);
+});
+
+test('the subscription registry is consistent in both directions', () => {
+  const g = (n: number) => Ghid.fromDigest(Buffer.alloc(64, n));
+  const r = new SubscriptionRegistry<string>();
+  assert.equal(r.add('a', g(1)), true);
+  assert.equal(r.add('a', g(1)), false);
+  r.add('a', g(2));
+  r.add('b', g(1));
+  assert.equal(r.size, 3);
+  assert.deepEqual(r.subscribersOf(g(1)).sort(), ['a', 'b']);
+  assert.deepEqual(r.of('a').map((x) => x.text), [g(1).text, g(2).text]);
+  assert.equal(r.removeAll('a'), 2);
+  assert.deepEqual(r.subscribersOf(g(1)), ['b']);
+  assert.deepEqual(r.subscribersOf(g(2)), []);
+  assert.equal(r.remove('b', g(2)), false);
+  assert.equal(r.remove('b', g(1)), true);
+  assert.equal(r.size, 0);
+  assert.equal(r.countOf('b'), 0);
+});
