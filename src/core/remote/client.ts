@@ -99,6 +99,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   private running = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   constructor(options: RemoteClientOptions) {
@@ -187,8 +188,13 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     await this.request(RemoteVerb.disconnect);
   }
 
-  /** Shutdown (§3.6): `XX` if connected, then close the socket and stop reconnecting. */
-  async close(): Promise<void> {
+  /** Shutdown (§3.6): `XX` if connected, then close the socket and stop reconnecting. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().finally(() => (this.closing = null));
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.running = false;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;

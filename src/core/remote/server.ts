@@ -71,8 +71,20 @@ class Peer {
   connection!: Connection;
   /** Publishes of one connection are ingested in arrival order (binding before container, §3.5). */
   publishChain: Promise<void> = Promise.resolve();
+  /** `!!` waiting for a free slot in the push window, oldest first. */
+  readonly pushQueue: { subscribed: Ghid; raw: Buffer }[] = [];
+  pushQueueBytes = 0;
+  pushing = 0;
   constructor(readonly name: string) {}
 }
+
+/**
+ * `!!` in flight to one subscriber at once. More wait in a queue bounded by count and bytes, so
+ * a subscriber that reads slowly (or a `+S` that replays thousands of GARQs) costs bounded memory.
+ */
+const PUSH_WINDOW = 128;
+const MAX_PUSH_QUEUE = 10_000;
+const MAX_PUSH_QUEUE_BYTES = 64 * 1024 * 1024;
 
 const noop = (): void => {};
 
@@ -259,6 +271,8 @@ export class PersistenceServer {
     peer.connection.once('close', () => {
       this.peers.delete(peer);
       this.subscriptions.removeAll(peer);
+      peer.pushQueue.length = 0;
+      peer.pushQueueBytes = 0;
     });
   }
 
@@ -347,14 +361,37 @@ export class PersistenceServer {
     }
   }
 
-  /** Sends one `!!` in the background; a subscriber that fails to answer only costs a log line. */
+  /** Queues one `!!`, sent in the background; a subscriber that fails to answer only costs a log line. */
   private push(peer: Peer, subscribed: Ghid, raw: Buffer): void {
     if (!peer.connection.isOpen) return;
-    this.metrics.notificationsSent++;
-    peer.connection.request(RemoteVerb.update, Buffer.concat([subscribed.bytes, raw]), { timeoutMs: this.notificationTimeoutMs }).then(noop, (err: Error) => {
+    if (peer.pushQueue.length >= MAX_PUSH_QUEUE || peer.pushQueueBytes + raw.length > MAX_PUSH_QUEUE_BYTES) {
       this.metrics.notificationsFailed++;
-      this.logger.debug(`${peer.name}: !! for ${subscribed.short} not acknowledged: ${err.message}`);
-    });
+      this.logger.warn(`${peer.name}: subscriber is not keeping up; !! for ${subscribed.short} dropped`);
+      return;
+    }
+    peer.pushQueue.push({ subscribed, raw });
+    peer.pushQueueBytes += raw.length;
+    this.pump(peer);
+  }
+
+  private pump(peer: Peer): void {
+    while (peer.pushing < PUSH_WINDOW && peer.pushQueue.length > 0) {
+      const { subscribed, raw } = peer.pushQueue.shift()!;
+      peer.pushQueueBytes -= raw.length;
+      if (!peer.connection.isOpen) continue;
+      peer.pushing++;
+      this.metrics.notificationsSent++;
+      peer.connection
+        .request(RemoteVerb.update, Buffer.concat([subscribed.bytes, raw]), { timeoutMs: this.notificationTimeoutMs })
+        .then(noop, (err: Error) => {
+          this.metrics.notificationsFailed++;
+          this.logger.debug(`${peer.name}: !! for ${subscribed.short} not acknowledged: ${err.message}`);
+        })
+        .finally(() => {
+          peer.pushing--;
+          this.pump(peer);
+        });
+    }
   }
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {

@@ -250,12 +250,12 @@ test('subscriptions per connection are bounded', async (t) => {
 });
 
 test('WebSocket ping/pong drops a dead peer and keeps live ones', async (t) => {
-  const s = await startServer({ pingIntervalMs: 40 });
+  const s = await startServer({ pingIntervalMs: 100 });
   t.after(() => s.stop());
   const live = await s.client({ heartbeatMs: 0 });
   const dead = await RawPeer.connect(s.url, { autoPong: false });
   await waitFor(() => s.server.connectionCount === 2);
-  const info = await dead.closed(1000);
+  const info = await dead.closed(3000);
   assert.equal(info.code, 1006, 'terminated, no closing handshake');
   await waitFor(() => s.server.connectionCount === 1);
   await sleep(100);
@@ -391,3 +391,23 @@ test('a raw !! answer with garbage does not disturb the server', async (t) => {
   raw.close();
 });
 
+
+test('a large +S replay is windowed, so a subscriber gets every !! without being flooded', async (t) => {
+  const s = await startServer();
+  t.after(() => s.stop());
+  const garq = V.garqs[0]!.raw;
+  s.engine.requestsFor = async () => Array.from({ length: 1000 }, () => garq);
+  const c = await s.client();
+  let peak = 0;
+  let received = 0;
+  c.on('notification', async () => {
+    peak = Math.max(peak, (s.server as unknown as { peers: Set<{ connection: { outstanding: number } }> }).peers.values().next().value!.connection.outstanding);
+    await sleep(1);
+    received++;
+  });
+  await c.subscribe(V.recipient);
+  await waitFor(() => received === 1000, 5000, 'all 1000 replays');
+  assert.ok(peak <= 128, `at most 128 !! in flight, saw ${peak}`);
+  await waitFor(() => s.server.metrics.notificationsSent === 1000);
+  assert.equal(s.server.metrics.notificationsFailed, 0);
+});
