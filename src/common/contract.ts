@@ -8,7 +8,7 @@
  * The only exception is `server.enabled`, which lives in the file as `desktop.embedded_server`.
  */
 import { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity } from './config-fields.js';
-import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
+import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────
 
@@ -191,7 +191,7 @@ export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscr
 
 export function toHostError(e: unknown): HostError {
   if (e instanceof HostFailure) return e.fields ? { code: e.code, message: e.message, fields: e.fields } : { code: e.code, message: e.message };
-  if (e instanceof Error && 'code' in e && (e.code === 'bad-request' || e.code === 'unknown-request')) return { code: e.code, message: e.message };
+  if (e instanceof WireError) return { code: e.code, message: e.message };
   return { code: ERROR_CODES.internal, message: e instanceof Error ? e.message : 'Unexpected failure' };
 }
 

@@ -4,7 +4,8 @@
  * helpers drive the UI over the fake host here and over a real daemon in integration tests.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import type { HostPort } from '../../src/common/contract.js';
@@ -38,9 +39,30 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function serveUi(host: HostPort): Promise<BridgeServer> {
+const UI_FILES = ['index.html', 'app.js', 'style.css'];
+let snapshot: string | null = null;
+
+/**
+ * A private copy of the built UI. scripts/build.mjs empties dist/ before it writes, and other
+ * test files rebuild when their bundle looks stale, so serving dist/ directly can 404 mid-test.
+ */
+function uiSnapshot(): string {
+  if (snapshot) return snapshot;
   ensureBuilt();
-  return startBridgeServer({ host, staticDir: STATIC_DIR });
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-ui-'));
+  for (let attempt = 0; ; attempt++) {
+    cpSync(STATIC_DIR, dir, { recursive: true });
+    if (UI_FILES.every((f) => existsSync(join(dir, f)))) break;
+    if (attempt === 20) throw new Error(`the built UI in ${STATIC_DIR} is incomplete`);
+    execFileSync('sleep', ['0.5']);
+  }
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  snapshot = dir;
+  return dir;
+}
+
+export async function serveUi(host: HostPort): Promise<BridgeServer> {
+  return startBridgeServer({ host, staticDir: uiSnapshot() });
 }
 
 export interface OpenUi {
