@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
-import { basename, dirname, extname, join, resolve, win32 } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { CONFIG_FILE, LEGACY_CONFIG_FILE } from './schema.js';
 
 /** Where a config was found: the search step that matched, or the explicit root. */
@@ -52,7 +52,7 @@ const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() !
 
 /** %LOCALAPPDATA%\Hypergolix, or its usual place when the variable is missing. */
 function localAppData(r: Resolved): string {
-  return win32.join(nonEmpty(r.env['LOCALAPPDATA']) ?? win32.join(r.homedir, 'AppData', 'Local'), 'Hypergolix');
+  return join(nonEmpty(r.env['LOCALAPPDATA']) ?? join(r.homedir, 'AppData', 'Local'), 'Hypergolix');
 }
 
 /** The directories searched, in order (hypergolix-reference §6.2). */
@@ -122,7 +122,7 @@ export function defaultConfigPath(opts: LocateOptions = {}): { path: string; dir
   }
   if (r.platform === 'win32') {
     const dir = localAppData(r);
-    return { path: win32.join(dir, CONFIG_FILE), dir, source: 'localappdata' };
+    return { path: join(dir, CONFIG_FILE), dir, source: 'localappdata' };
   }
   const dir = join(r.homedir, '.hypergolix');
   return { path: join(dir, CONFIG_FILE), dir, source: 'home' };

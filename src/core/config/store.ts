@@ -101,7 +101,7 @@ function evaluate(text: string, ctx: ValidateContext) {
   if (doc.errors.length > 0) {
     throw ConfigError.collect(
       doc.errors.map((e) => {
-        const path = pathAtOffset(doc, e.pos[0]);
+        const path = syntaxErrorField(pathAtOffset(doc, e.pos[0]), e.code);
         const problem = `${path.length ? 'contains a YAML' : 'YAML'} syntax error: ${e.message}`;
         return new ConfigError(file, lines.linePos(e.pos[0]).line, path.length ? formatField(path) : null, problem, { path });
       }),
@@ -124,6 +124,17 @@ function evaluate(text: string, ctx: ValidateContext) {
     throw ConfigError.collect(r.problems.map((p) => new ConfigError(file, p.line, p.path.length ? formatField(p.path) : null, p.problem, { path: p.path })));
   }
   return { parsed, config: r.config, warnings: r.warnings };
+}
+
+/**
+ * Around a syntax error the parser's tree is a guess, so only its outer part is trusted: the
+ * section, and the item of a list. A duplicate key is parsed fine and is named exactly.
+ */
+function syntaxErrorField(path: (string | number)[], code: string): (string | number)[] {
+  const sane = path.findIndex((seg) => typeof seg === 'string' && !/^[\w.-]+$/.test(seg));
+  const trusted = sane < 0 ? path : path.slice(0, sane);
+  if (code === 'DUPLICATE_KEY') return trusted;
+  return typeof trusted[1] === 'number' ? trusted.slice(0, 2) : trusted.slice(0, 1);
 }
 
 function renderDocument(doc: Document): string {
