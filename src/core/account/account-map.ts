@@ -76,10 +76,12 @@ export class AccountMap {
   }
 
   /** Merges the newest frame (given, or fetched). Returns whether the local view changed. */
-  async refresh(frame?: Gobd): Promise<boolean> {
-    const f = frame ?? (await this.io.fetch(this.object.ghid));
-    if (!f || f.type !== 'GOBD' || !this.object.adopt(f)) return false;
-    const remote = LwwMap.decode(await MasterObject.readFrame(this.io, f, this.object.master, this.owner), 'remote');
+  async refresh(frame?: Gobd, via: ObjectIO = this.io): Promise<boolean> {
+    const f = frame ?? (await via.fetch(this.object.ghid));
+    if (!f || f.type !== 'GOBD' || !this.object.canAdopt(f)) return false;
+    // Read before adopting: if the read fails, a retry must still see the frame as new.
+    const remote = LwwMap.decode(await MasterObject.readFrame(via, f, this.object.master, this.owner), 'remote');
+    if (!this.object.adopt(f)) return false;
     const changed = this.map.merge(remote);
     if (!this.map.isCoveredBy(remote)) this.schedule();
     return changed;

@@ -79,8 +79,16 @@ export class MasterObject {
   }
 
   /** Adopts a newer frame that arrived from elsewhere (another device of the account). */
+  /**
+   * Whether a frame from elsewhere is one to take in. Equal counters count too: that is a
+   * concurrent frame from another device, which the next write must supersede.
+   */
+  canAdopt(frame: Gobd): boolean {
+    return frame.dynamic.equals(this.ghid) && (frame.counter ?? 0n) >= this.counter && !frame.ghid.equals(this.frame.ghid);
+  }
+
   adopt(frame: Gobd): boolean {
-    if (!frame.dynamic.equals(this.ghid) || (frame.counter ?? 0n) <= this.counter) return false;
+    if (!this.canAdopt(frame)) return false;
     this.frame = frame;
     return true;
   }

@@ -125,6 +125,26 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return best;
   }
 
+  /**
+   * A read-only view of what the remotes hold, bypassing the local cache: used to read a frame
+   * that lost a counter race (the local cache keeps its own frame) in order to merge with it.
+   */
+  remoteView(): ObjectIO {
+    return {
+      publish: async () => {
+        throw new CommsError('remoteView is read-only');
+      },
+      fetch: async (ghid: Ghid) => {
+        for (const r of this.remotes) {
+          if (!r.client.connected) continue;
+          const raw = await r.client.get(ghid).catch(() => null);
+          if (raw) return parseObject(raw);
+        }
+        return this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
+      },
+    };
+  }
+
   // ---- subscriptions
 
   subscribe(ghid: Ghid): void {
@@ -209,7 +229,13 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     try {
       await this.ingestRemote(obj);
     } catch (err) {
-      if (err instanceof IllegalDynamicFrame) return; // we already hold this frame or a newer one
+      if (err instanceof IllegalDynamicFrame) {
+        // Same counter as ours but another frame: another device won a race at this remote
+        // (its container is there: the server announces a frame only once it is). Merge.
+        const mine = obj.type === 'GOBD' ? this.o.engine.currentFrame(obj.dynamic) : undefined;
+        if (obj.type === 'GOBD' && mine && mine.counter === obj.counter && mine.ghid !== obj.ghid.text) this.emit('conflict', obj.dynamic);
+        return;
+      }
       if (err instanceof AlreadyDebound) {
         // The remote is behind: it still has something we debound. Send it our debinding.
         for (const d of this.o.engine.debindingsOf(addressOf(obj))) {

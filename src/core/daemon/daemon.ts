@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { Account, type AccountProgress } from '../account/account.js';
+import type { KdfParams } from '../account/kdf.js';
+import { Ghid, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { ObjectManager } from '../objects/manager.js';
+import { SecretStore } from '../objects/secrets.js';
+import type { RemoteLogger } from '../remote/logger.js';
+import { RulesEngine } from '../rules/rules-engine.js';
+import { FileStore } from '../store/file-store.js';
+import { NetworkIO, type RemoteSpec } from './network-io.js';
+
+export type AccountRequest =
+  | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
+  | { login: { userId: Ghid; fingerprint?: Ghid | null; password?: string; rootSecret?: Secret; kdf?: KdfParams } };
+
+export interface DaemonOptions {
+  ghidcache: string;
+  /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
+  outboxDir?: string;
+  remotes: RemoteSpec[];
+  account: AccountRequest;
+  logger: RemoteLogger;
+  /** Names this device in merged account maps. @default hostname + random suffix */
+  device?: string;
+  /** How long to wait for remotes when the account is not in the local cache (a new machine). */
+  remoteWaitMs?: number;
+  onProgress?: (p: AccountProgress | { stage: 'store' } | { stage: 'remotes' }) => void;
+  maxLiveObjects?: number;
+}
+
+export interface DaemonEvents {
+  /** A GARQ addressed to us arrived (the sharing layer handles it). */
+  request: [GolixObject];
+  remote: [label: string, connected: boolean];
+}
+
+/**
+ * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
+ * local validated cache, the remotes, the account and its objects, and the routing of what the
+ * remotes push.
+ */
+export class Daemon extends EventEmitter<DaemonEvents> {
+  private constructor(
+    readonly engine: RulesEngine,
+    readonly network: NetworkIO,
+    readonly account: Account,
+    readonly objects: ObjectManager,
+    private readonly logger: RemoteLogger,
+  ) {
+    super();
+  }
+
+  get fingerprint(): Ghid {
+    return this.account.fingerprint;
+  }
+
+  get userId(): Ghid {
+    return this.account.userId;
+  }
+
+  static async start(o: DaemonOptions): Promise<Daemon> {
+    o.onProgress?.({ stage: 'store' });
+    const { engine, warnings } = await RulesEngine.open(new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+      warn: (m) => o.logger.debug(m),
+    });
+    for (const w of warnings) o.logger.warn(w);
+    let account: Account | null = null;
+    const network = await NetworkIO.open({
+      engine,
+      identity: () => account?.identity.publicIdentity.gidc ?? null,
+      remotes: o.remotes,
+      outboxDir: o.outboxDir ?? `${o.ghidcache}.outbox`,
+      logger: o.logger,
+    });
+    network.start();
+    const device = o.device ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+    try {
+      if ('create' in o.account) {
+        account = await Account.create({ io: network, device, ...o.account.create, onProgress: o.onProgress });
+      } else {
+        const l = o.account.login;
+        if (!engine.exists(l.userId) && o.remotes.length > 0) {
+          // A new machine: the account lives only on the remotes (defect 24).
+          o.onProgress?.({ stage: 'remotes' });
+          await network.whenConnected(o.remoteWaitMs ?? 10_000);
+        }
+        account = await Account.login({ io: network, device, ...l });
+      }
+    } catch (err) {
+      await network.close();
+      await engine.close();
+      throw err;
+    }
+    const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
+    const daemon = new Daemon(engine, network, account, objects, o.logger);
+    daemon.wire();
+    return daemon;
+  }
+
+  private wire(): void {
+    const { network, account, objects } = this;
+    network.subscribe(account.fingerprint);
+    for (const g of account.internalObjects) network.subscribe(g);
+    objects.on('evict', (g) => network.unsubscribe(g));
+    network.on('remote', (label, up) => this.emit('remote', label, up));
+    network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
+    network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
+    // Publish our identity now for remotes already connected (reconnects do it themselves).
+    void network.publish(account.identity.publicIdentity.gidc).catch(() => {});
+  }
+
+  private async route(obj: GolixObject, subscribed: Ghid): Promise<void> {
+    try {
+      const map = this.accountMap(subscribed);
+      if (map) {
+        if (obj.type === 'GOBD') await map.refresh(obj);
+      } else if (subscribed.equals(this.fingerprint)) {
+        if (obj.type === 'GARQ') this.emit('request', obj);
+      } else {
+        await this.objects.receive(obj, subscribed);
+      }
+    } catch (err) {
+      this.logger.warn(`update for ${subscribed.short} not applied: ${(err as Error).message}`);
+    }
+  }
+
+  private accountMap(ghid: Ghid) {
+    if (ghid.equals(this.account.manifest.secrets.ghid)) return this.account.secrets;
+    if (ghid.equals(this.account.manifest.state.ghid)) return this.account.state;
+    return null;
+  }
+
+  /** Another device won a counter race on a remote: merge with its frame and write on top. */
+  private async resolveConflict(dynamic: Ghid): Promise<void> {
+    const map = this.accountMap(dynamic);
+    if (!map) return;
+    const view = this.network.remoteView();
+    // The winning frame's container may still be on its way to the remote: retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const theirs = await view.fetch(dynamic);
+        if (!theirs || theirs.type !== 'GOBD') return;
+        await map.refresh(theirs, view);
+        await map.flush();
+        return;
+      } catch (err) {
+        if (attempt >= 10) {
+          this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    }
+  }
+
+  /** Opens an object and keeps it subscribed while it stays live. */
+  async open(ghid: Ghid) {
+    const obj = await this.objects.open(ghid);
+    if (obj.dynamic) this.network.subscribe(ghid);
+    return obj;
+  }
+
+  async stop(): Promise<void> {
+    await this.account.flush().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
+    await this.network.close();
+    await this.engine.close();
+  }
+}

@@ -1,0 +1,110 @@
+// The daemon against a real persistence server on 127.0.0.1: accounts across machines,
+// concurrent devices, offline publishes, updates between users.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
+import { Daemon, type DaemonOptions } from '../../../src/core/daemon/daemon.js';
+import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
+import { PersistenceServer } from '../../../src/core/remote/server.js';
+import { silentLogger } from '../../../src/core/remote/logger.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { MemoryStore } from '../../../src/core/store/memory-store.js';
+import { v16Identity } from '../../fixtures/vectors.js';
+
+const kdf = { ...REFERENCE_KDF, n: 1024 };
+const temps: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+test.after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function home(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'hgx-daemon-'));
+  temps.push(d);
+  return d;
+}
+
+async function server(port = 0) {
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  const s = new PersistenceServer({ engine, port, host: '127.0.0.1' });
+  const addr = await s.listen();
+  cleanups.push(() => s.close());
+  return { server: s, port: addr.port, engine };
+}
+
+async function daemon(port: number, account: DaemonOptions['account']) {
+  const d = await Daemon.start({
+    ghidcache: join(await home(), 'ghidcache'),
+    remotes: [{ host: '127.0.0.1', port, tls: false }],
+    account,
+    logger: process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: () => {} } : silentLogger,
+    remoteWaitMs: 5000,
+  });
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('log in on a second machine with an empty cache, through the server', async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"hello":1}'));
+  await a.account.flush();
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  const a2 = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  assert.ok(a2.fingerprint.equals(a.fingerprint));
+  assert.equal((await a2.open(obj.ghid)).state.toString(), '{"hello":1}');
+});
+
+test('two daemons of one account change the account concurrently and both changes survive', async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  const b = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  a.account.state.set('from-a', 'A');
+  b.account.state.set('from-b', 'B');
+  await Promise.all([a.account.state.flush(), b.account.state.flush()]);
+  const both = (d: Daemon) => d.account.state.get('from-a') === 'A' && d.account.state.get('from-b') === 'B';
+  await until(() => both(a) && both(b), 'both devices to hold both changes');
+  await until(() => a.network.status().every((r) => r.pending === 0) && b.network.status().every((r) => r.pending === 0), 'outboxes to drain');
+  const c = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  assert.ok(both(c), 'a third login sees both');
+});
+
+test('a remote that is down at boot receives every pending publish once it is up', async () => {
+  const probe = await server();
+  const port = probe.port;
+  await probe.server.close();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"offline":true}'));
+  await a.objects.update(obj.ghid, Buffer.from('{"offline":false}'));
+  assert.ok(a.network.status()[0]!.pending > 0);
+  const { engine } = await server(port);
+  await until(() => engine.exists(obj.ghid) && a.network.status()[0]!.pending === 0, 'the outbox to reach the server', 15000);
+  assert.equal(engine.currentFrame(obj.ghid)?.counter, 1n);
+});
+
+test("a user's updates reach another user who holds the object's secret", async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const b = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(1) } });
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"n":0}'));
+  await until(() => a.network.status()[0]!.pending === 0, 'publish');
+  b.objects.secrets.quarantine(obj.ghid, a.objects.secrets.dynamic(obj.ghid)!.secret, a.fingerprint);
+  await b.open(obj.ghid);
+  const seen: string[] = [];
+  b.objects.on('update', (o) => seen.push(o.state.toString()));
+  for (let n = 1; n <= 5; n++) await a.objects.update(obj.ghid, Buffer.from(`{"n":${n}}`));
+  await until(() => seen.at(-1) === '{"n":5}', 'the last update to reach B');
+});
