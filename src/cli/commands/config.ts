@@ -245,7 +245,7 @@ const SHARING_TEXT: Record<SharingPolicy, string> = {
 
 export function summary(loaded: LoadedConfig): string {
   const c = loaded.config;
-  const col = (label: string, value: string) => `${(label + ':').padEnd(13)}${value}`;
+  const col = (label: string, value: string) => `${(label ? label + ':' : '').padEnd(13)}${value}`;
   const lines = [col('Config file', loaded.path)];
   lines.push(...identityLines(c, col));
   if (c.user.root_secret) lines.push(col('Root secret', 'stored in this file (risky: anyone who can read it can open your account)'));

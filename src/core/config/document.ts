@@ -312,8 +312,8 @@ export class DocumentEditor {
   private asNode(value: unknown): unknown {
     if (isNodeLike(value)) return value;
     const node = this.doc.createNode(value);
-    // A list we write is a block list, even where the file had `[]`.
-    if (isSeq(node) || isMap(node)) node.flow = false;
+    // A list we write is a block list, even where the file had `[]`; an empty one stays `[]`.
+    if (isSeq(node) || isMap(node)) node.flow = node.items.length === 0;
     return node;
   }
 
@@ -390,6 +390,7 @@ export class DocumentEditor {
       return;
     }
     const seq = this.remotesSeq(true)!;
+    if (seq.items.length === 0) seq.flow = false;
     seq.items.push(this.asNode(value) as Node);
   }
 
