@@ -1,0 +1,180 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
+import { startApp, type StartedApp } from '../../core/daemon/app.js';
+import { createLogger, type Logger } from '../../core/log/index.js';
+import {
+  AlreadyRunning,
+  acquirePidFile,
+  configureShutdown,
+  detachFromParent,
+  isDetachedChild,
+  onShutdown,
+  readHandoff,
+  readPidFile,
+  relayBootLog,
+  reportFailed,
+  reportReady,
+  startDetached,
+  stopProcess,
+  waitPortsFree,
+} from '../../core/process/index.js';
+import { CliError, type CliIO } from '../command.js';
+import { promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
+
+export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin] [--root PATH]
+
+Starts the Hypergolix app daemon. The first run creates your account: it asks for a new
+password twice, generates your keys and prints your fingerprint and user ID. Later runs ask
+for the password once (unless user.root_secret is set). Then the daemon runs in the
+background and this command returns once it is ready.
+
+  --foreground      stay attached (logs on the terminal too); stop with Ctrl-C
+  --password-stdin  read the password from standard input (for scripts)
+  --root PATH       use this hypergolix.yml (or directory) instead of searching`;
+
+export const APP_STOP_USAGE = `Usage: hypergolix stop app [--force] [--root PATH]
+
+Stops the app daemon gracefully (the account is flushed, remotes are told), waiting until it
+has exited and released its IPC port. --force kills it if it does not stop in time.`;
+
+interface AppStartArgs {
+  foreground: boolean;
+  passwordStdin: boolean;
+  root?: string;
+  detachedChild: boolean;
+}
+
+function parseStart(argv: string[]): AppStartArgs {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        foreground: { type: 'boolean', default: false },
+        'password-stdin': { type: 'boolean', default: false },
+        root: { type: 'string' },
+        'detached-child': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { foreground: values.foreground!, passwordStdin: values['password-stdin']!, root: values.root, detachedChild: values['detached-child']! };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${APP_START_USAGE}`);
+  }
+}
+
+async function loadOrCreate(args: { root?: string }, io: CliIO): Promise<LoadedConfig> {
+  const loaded = await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd });
+  if (loaded.created) io.err(`Welcome to Hypergolix! Created ${loaded.path}`);
+  for (const w of loaded.warnings) io.err(`warning: ${w.message}`);
+  return loaded;
+}
+
+/** The password for this start, asked the way the situation allows. */
+async function credentials(loaded: LoadedConfig, args: AppStartArgs, io: CliIO): Promise<string | undefined> {
+  const hasAccount = loaded.config.user.user_id !== null;
+  if (hasAccount && loaded.config.user.root_secret) return undefined;
+  if (args.passwordStdin) return readPasswordStdin(io);
+  return hasAccount ? promptHidden('Hypergolix password: ', io) : promptNewPassword(io);
+}
+
+export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
+  const args = parseStart(argv);
+  if (args.detachedChild) return runDaemon(args, io, true);
+  const loaded = await loadOrCreate(args, io);
+  const running = readPidFile(loaded.config.process.pid_file);
+  if (running?.alive) throw new CliError(`The app daemon is already running (pid ${running.pid})`, 1);
+  if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
+
+  const password = await credentials(loaded, args, io);
+  const childArgs = ['start', 'app', '--detached-child', ...(args.root ? ['--root', loaded.path] : [])];
+  const { pid, info } = await startDetached<{ fingerprint: string; userId: string; created: boolean; logFile: string | null }>({
+    script: process.argv[1]!,
+    args: childArgs,
+    cwd: io.cwd,
+    env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
+    secret: Buffer.from(password ?? '', 'utf8'),
+    bootTimeoutMs: 120_000,
+    onLog: (line) => io.out(line),
+  }).catch((err: Error) => {
+    throw new CliError(`The app daemon did not start: ${err.message}`, 1);
+  });
+  io.out(`Hypergolix app daemon started (pid ${pid}).`);
+  if (info.logFile) io.out(`Logs: ${info.logFile}`);
+  return 0;
+}
+
+/** The daemon process itself (foreground, or the detached child). */
+async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, preloaded?: LoadedConfig, password?: string): Promise<number> {
+  let logger: Logger | undefined;
+  try {
+    const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
+    const c = loaded.config;
+    const lock = acquirePidFile(c.process.pid_file, { info: { role: 'app', ipc_port: c.process.ipc_port } });
+    logger = createLogger({ name: 'hgxapp', logdir: c.process.logdir, verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug, console: !detached });
+    const log = logger;
+    const stopRelay = relayBootLog(log);
+    if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
+    log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
+    let started: StartedApp;
+    try {
+      started = await startApp(loaded, { password }, {
+        logger: log,
+        onProgress: (p) => {
+          if (p.stage === 'keys') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
+          else if (p.stage === 'password') log.info('Deriving the key from your password…');
+          else if (p.stage === 'objects') log.info('Creating your account…');
+          else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
+        },
+      });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    const { daemon } = started;
+    if (started.created) {
+      log.info('Account created.');
+      log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
+      log.info(`  User ID:     ${daemon.userId.text}`);
+      log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
+    } else {
+      log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
+    }
+    configureShutdown({ log });
+    onShutdown(async () => {
+      log.info('Stopping the app daemon');
+      await daemon.stop();
+      lock.release();
+      await log.close();
+    });
+    log.info('Hypergolix boot complete');
+    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file });
+    stopRelay();
+    if (detached) detachFromParent(log);
+    await new Promise<never>(() => {});
+    return 0;
+  } catch (err) {
+    const message = err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
+    logger?.error(message);
+    if (isDetachedChild()) await reportFailed(err);
+    await logger?.close();
+    throw new CliError(message, 1);
+  }
+}
+
+export async function runAppStop(argv: string[], io: CliIO): Promise<number> {
+  let values: { force?: boolean; root?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { force: { type: 'boolean' }, root: { type: 'string' } }, strict: true }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${APP_STOP_USAGE}`);
+  }
+  const loaded = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd });
+  const result = await stopProcess(loaded.config.process.pid_file, { force: values.force ?? false });
+  io.out(result.message);
+  if (result.status === 'stopped') {
+    const busy = await waitPortsFree([{ host: '127.0.0.1', port: loaded.config.process.ipc_port }], { timeoutMs: 5000 });
+    if (busy.length > 0) io.err(`warning: port ${loaded.config.process.ipc_port} is still in use`);
+  }
+  return result.status === 'timeout' || result.status === 'denied' ? 1 : 0;
+}

@@ -1,0 +1,87 @@
+import { UnknownSecret, ValueError, type Secret } from '../golix/index.js';
+import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
+import type { AccountProgress } from '../account/account.js';
+import { updateConfig, type LoadedConfig } from '../config/index.js';
+import type { RemoteLogger } from '../remote/logger.js';
+import { Daemon } from './daemon.js';
+
+export interface AppCredentials {
+  password?: string;
+  /** From `user.root_secret` or the OS's secure storage: no password needed. */
+  rootSecret?: Secret;
+}
+
+export interface StartAppOptions {
+  logger: RemoteLogger;
+  onProgress?: (p: AccountProgress | { stage: 'store' } | { stage: 'remotes' }) => void;
+  /** KDF for a new account (tests use cheap ones). @default DEFAULT_KDF */
+  kdf?: KdfParams;
+  remoteWaitMs?: number;
+}
+
+export interface StartedApp {
+  daemon: Daemon;
+  /** The config as it is now (a new account's IDs written in). */
+  loaded: LoadedConfig;
+  created: boolean;
+}
+
+/** Where our accounts record their key-derivation parameters (a project section of hypergolix.yml). */
+const KDF_PATH = ['account', 'kdf'];
+
+export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
+  const node = loaded.document.getIn(KDF_PATH) as { toJSON?: () => unknown } | undefined;
+  if (node === undefined || node === null) return null;
+  return checkKdf(typeof node.toJSON === 'function' ? node.toJSON() : node);
+}
+
+/**
+ * Starts the app daemon from a config: creates the account on first run (and writes its
+ * fingerprint, user ID and KDF parameters into hypergolix.yml), or logs in.
+ */
+export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
+  const c = loaded.config;
+  const remotes = c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls }));
+  const base = { ghidcache: c.process.ghidcache, remotes, logger: o.logger, onProgress: o.onProgress, remoteWaitMs: o.remoteWaitMs };
+  const rootSecret = creds.rootSecret ?? c.user.root_secret ?? undefined;
+
+  if (!c.user.user_id) {
+    if (c.user.fingerprint) {
+      throw new ValueError(`${loaded.path} has user.fingerprint but no user.user_id; add the user ID to log in, or remove both to create a new account`);
+    }
+    if (!creds.password) throw new ValueError('A password is needed to create an account');
+    const kdf = o.kdf ?? DEFAULT_KDF;
+    const daemon = await Daemon.start({ ...base, account: { create: { password: creds.password, kdf } } });
+    try {
+      const saved = await updateConfig(loaded, {
+        user: { fingerprint: daemon.fingerprint, user_id: daemon.userId },
+        set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } },
+      });
+      return { daemon, loaded: saved, created: true };
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+  }
+
+  if (!rootSecret && !creds.password) throw new ValueError('A password is needed to log in');
+  // Accounts record their KDF in the config; on a machine that lacks it, try ours, then the reference's.
+  const known = configuredKdf(loaded);
+  const candidates = rootSecret ? [DEFAULT_KDF] : known ? [known] : [DEFAULT_KDF, REFERENCE_KDF];
+  for (const [i, kdf] of candidates.entries()) {
+    try {
+      const daemon = await Daemon.start({
+        ...base,
+        account: { login: { userId: c.user.user_id, fingerprint: c.user.fingerprint, password: creds.password, rootSecret, kdf } },
+      });
+      let saved = loaded;
+      if (!known && !rootSecret) {
+        saved = await updateConfig(loaded, { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } });
+      }
+      return { daemon, loaded: saved, created: false };
+    } catch (err) {
+      if (!(err instanceof UnknownSecret && /Incorrect password/.test(err.message)) || i === candidates.length - 1) throw err;
+    }
+  }
+  throw new UnknownSecret('Incorrect password');
+}
