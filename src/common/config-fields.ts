@@ -245,7 +245,9 @@ export function parseSecretText(value: unknown): Field<string> {
     const raw = decodeCanonical(value.trim(), 53);
     if (raw && raw[0] === 0x53 && raw[1] === 0x48 && raw[2] === 0 && raw[3] === 2 && raw[4] === 1) return ok(value.trim());
   }
-  return bad('must be a secret (72 characters of URL-safe base64 of an SH record)' + (typeof value === 'string' ? '' : `, not ${showValue(value)}`));
+  // A near-miss secret is still a secret: never echo a string back into a message or a log.
+  const shown = typeof value === 'string' ? '' : `, not ${showValue(value)}`;
+  return bad(`must be a secret (72 characters of URL-safe base64 of an SH record)${shown}`);
 }
 
 // ───────────────────────────── policies, remotes ─────────────────────────────

@@ -82,7 +82,8 @@ const usageError = (message: string) => new CliError(`${message}. See "hypergoli
 
 function check<T>(flag: string, value: string, r: Field<T>): T {
   if (r.ok) return r.value;
-  throw usageError(`${flag} ${showValue(value)}: the value ${r.error}`);
+  // The flag and value lead the message already, so the validator's closing ", not <value>" would repeat them.
+  throw usageError(`${flag} ${showValue(value)}: the value ${r.error.replace(/, not [^,]*$/, '')}`);
 }
 
 const describeRemote = (r: { host: string; port: number; tls?: boolean }) =>

@@ -279,38 +279,48 @@ export function updateConfig(loaded: LoadedConfig, edits: ConfigEdits): Promise<
 }
 
 async function update(loaded: LoadedConfig, edits: ConfigEdits): Promise<LoadedConfig> {
-  const current = existsSync(loaded.path) ? await readText(loaded.path) : loaded.text;
-  const base = current === loaded.text ? loaded : configFromText(loaded, current, loaded.homedir);
-  const doc = base.document.clone();
+  const src = await current(loaded);
+  const doc = src.document.clone();
   try {
     new DocumentEditor(doc).apply(edits);
   } catch (err) {
     if (!(err instanceof EditConflict)) throw err;
-    const parsed = parseText(current);
-    const line = loaded.legacy ? null : lineOfPath(parsed.doc, parsed.lines, err.path);
-    throw new ConfigError(loaded.path, line, err.path.length ? formatField(err.path) : null, err.message, { path: err.path });
+    const parsed = parseText(src.text);
+    const line = src.legacy ? null : lineOfPath(parsed.doc, parsed.lines, err.path);
+    throw new ConfigError(src.path, line, err.path.length ? formatField(err.path) : null, err.message, { path: err.path });
   }
 
-  const target = loaded.legacy ? join(loaded.dir, CONFIG_FILE) : loaded.path;
-  if (!loaded.legacy && renderDocument(doc) === renderDocument(base.document)) return base;
-  if (loaded.legacy && existsSync(target)) {
+  const target = src.legacy ? join(src.dir, CONFIG_FILE) : src.path;
+  if (!src.legacy && renderDocument(doc) === renderDocument(src.document)) return src;
+  if (src.legacy && existsSync(target)) {
     throw new ConfigError(
-      loaded.path,
+      src.path,
       null,
       null,
       `cannot be converted because ${target} already exists; keep one of the two files and remove the other`,
     );
   }
-  const saved = await saveDocument(target, doc, { dir: loaded.dir, homedir: loaded.homedir });
-  let migratedFrom: string | null = null;
-  if (loaded.legacy) {
-    migratedFrom = await keepBackup(loaded.path);
+  const saved = await saveDocument(target, doc, { dir: src.dir, homedir: src.homedir });
+  const migratedFrom = src.legacy ? await keepBackup(src.path) : null;
+  const done = configFromText({ path: target, dir: src.dir, source: src.source, legacy: false }, saved.text, src.homedir, { migratedFrom });
+  const stillExposed = done.config.user.root_secret ? loaded.warnings.filter((w) => w.code === 'config-permissions') : [];
+  return { ...done, warnings: [...done.warnings, ...stillExposed] };
+}
+
+/**
+ * The config as it is on disk now: edits apply to that, so a hand edit made since `loaded` was
+ * read survives. A legacy file that another save has migrated meanwhile is followed to its YAML.
+ */
+async function current(loaded: LoadedConfig): Promise<LoadedConfig> {
+  if (existsSync(loaded.path)) {
+    const text = await readText(loaded.path);
+    return text === loaded.text ? loaded : configFromText(loaded, text, loaded.homedir);
   }
-  const done = configFromText({ path: target, dir: loaded.dir, source: loaded.source, legacy: false }, saved.text, loaded.homedir, {
-    migratedFrom,
-  });
-  // Carry over warnings that are about the file rather than its values.
-  return { ...done, warnings: [...done.warnings, ...loaded.warnings.filter((w) => w.code === 'config-permissions')] };
+  const yml = join(loaded.dir, CONFIG_FILE);
+  if (loaded.legacy && existsSync(yml)) {
+    return configFromText({ ...loaded, path: yml, legacy: false }, await readText(yml), loaded.homedir);
+  }
+  return loaded;
 }
 
 /** Moves the legacy file aside as `<name>.bak` (`.bak.1`, … if an older backup is there). */

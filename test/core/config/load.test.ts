@@ -344,3 +344,15 @@ test('a legacy file named explicitly is not migrated over an existing hypergolix
   assert.equal(readFileSync(join(dir, 'hypergolix.yml'), 'utf8'), '# mine\nprocess: {}\n');
   assert.ok(existsSync(path));
 });
+
+test('two saves of the same legacy config at once: one migrates, the other lands on the new file', async () => {
+  const { opts, dir, path } = withFile(legacyJson(ghidText(), ghidText()), 'hgx-cfg.json');
+  const loaded = await loadConfig(opts);
+  const [a, b] = await Promise.all([updateConfig(loaded, { instrumentation: { debug: true } }), updateConfig(loaded, { process: { ipc_port: 7001 } })]);
+  assert.equal(a.path, join(dir, 'hypergolix.yml'));
+  assert.equal(b.path, join(dir, 'hypergolix.yml'));
+  assert.equal(b.config.instrumentation.debug, true);
+  assert.equal(b.config.process.ipc_port, 7001);
+  assert.ok(existsSync(`${path}.bak`));
+  assert.equal(existsSync(`${path}.bak.1`), false);
+});
