@@ -102,8 +102,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   async publish(...objects: GolixObject[]): Promise<void> {
     for (const obj of objects) await this.o.engine.ingest(obj.raw);
-    const ghids = objects.map((o) => o.ghid.text);
-    await Promise.all(this.remotes.map((r) => r.outbox.add(ghids)));
+    const entries = objects.map((o) => ({ ghid: o.ghid.text, raw: o.raw }));
+    await Promise.all(this.remotes.map((r) => r.outbox.add(entries)));
     for (const r of this.remotes) this.flush(r);
   }
 
@@ -197,17 +197,15 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   private flush(r: Remote): Promise<void> {
     if (r.flushing || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = (async () => {
-      for (const ghid of r.outbox.items()) {
+      for (const [ghid, raw] of r.outbox.items()) {
         if (!r.client.connected) return;
         const g = Ghid.fromText(ghid);
-        const raw = this.o.engine.entry(g) ? await this.o.engine.get(g).catch(() => null) : null;
         try {
-          // A superseded frame or collected container needs no sending any more.
-          if (raw) await r.client.publish(raw);
+          await r.client.publish(raw);
         } catch (err) {
           if (err instanceof CommsError) return;
           if (err instanceof IllegalDynamicFrame) {
-            const obj = parseObject(raw!);
+            const obj = parseObject(raw);
             if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
           } else {
             const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
@@ -229,6 +227,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     try {
       await this.ingestRemote(obj);
     } catch (err) {
+      this.o.logger.debug(`push of ${obj.type} ${obj.ghid.short} for ${subscribed.short} not stored: ${(err as Error).name}: ${(err as Error).message}`);
       if (err instanceof IllegalDynamicFrame) {
         // Same counter as ours but another frame: another device won a race at this remote
         // (its container is there: the server announces a frame only once it is). Merge.

@@ -1,16 +1,24 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+const OP_QUEUE = 1;
+const OP_DONE = 2;
 
 /**
  * Publishes not yet acknowledged by one remote, in order, kept on disk so that a restart or a
- * crash loses nothing (defect 21). An append-only log of `+<ghid>` (queued) and `-<ghid>`
- * (acknowledged or given up) lines, committed with one fdatasync per batch and compacted when
- * it is mostly done lines. Entries are object GHIDs; the bytes live in the local ghidcache.
+ * crash loses nothing (defect 21). It holds the objects' bytes, not references into the cache:
+ * a frame superseded locally before it was sent must still reach the remote, or subscribers
+ * would see a gap wider than the legroom and could not ratchet across it.
+ *
+ * An append-only log of records `op u8 | length u32 | payload | crc32 u32` (op 1: a packed
+ * object; op 2: the 88-character GHID text of an entry that is done), committed with one
+ * fdatasync per batch and compacted when it is mostly done records.
  */
 export class Outbox {
-  private readonly pending = new Map<string, true>();
+  private readonly pending = new Map<string, Buffer>();
   private fh?: FileHandle;
-  private lines: string[] = [];
+  private records: Buffer[] = [];
   private writing?: Promise<void>;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private doneSinceCompact = 0;
@@ -20,17 +28,27 @@ export class Outbox {
   static async open(dir: string, remote: string): Promise<Outbox> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const box = new Outbox(join(dir, `${remote.replace(/[^A-Za-z0-9.-]/g, '_')}.outbox`));
-    let text = '';
+    let data = Buffer.alloc(0);
     try {
-      text = await readFile(box.path, 'utf8');
+      data = await readFile(box.path);
     } catch {
       // first run
     }
-    for (const line of text.split('\n')) {
-      // A torn last line (crash mid-append) is not a whole GHID and is ignored.
-      if (line.length !== 89) continue;
-      if (line[0] === '+') box.pending.set(line.slice(1), true);
-      else if (line[0] === '-') box.pending.delete(line.slice(1));
+    let pos = 0;
+    // A torn tail (crash mid-append) fails its length or checksum and ends the replay.
+    while (pos + 9 <= data.length) {
+      const op = data.readUInt8(pos);
+      const len = data.readUInt32BE(pos + 1);
+      if (pos + 9 + len > data.length) break;
+      const payload = data.subarray(pos + 5, pos + 5 + len);
+      if (crc32(payload) !== data.readUInt32BE(pos + 5 + len)) break;
+      pos += 9 + len;
+      if (op === OP_QUEUE && payload.length > 0) {
+        // The key is supplied by the writer's record: ghid text (88) then the object.
+        box.pending.set(payload.toString('latin1', 0, 88), Buffer.from(payload.subarray(88)));
+      } else if (op === OP_DONE) {
+        box.pending.delete(payload.toString('latin1'));
+      }
     }
     await box.compact();
     return box;
@@ -40,28 +58,28 @@ export class Outbox {
     return this.pending.size;
   }
 
-  /** Queued GHIDs, oldest first. */
-  items(): string[] {
-    return [...this.pending.keys()];
+  /** Queued entries (GHID text and bytes), oldest first. */
+  items(): [string, Buffer][] {
+    return [...this.pending.entries()];
   }
 
-  /** Queues GHIDs; resolves once durable. */
-  add(ghids: string[]): Promise<void> {
-    for (const g of ghids) {
-      this.pending.delete(g);
-      this.pending.set(g, true);
+  /** Queues objects by GHID; resolves once durable. */
+  add(objects: { ghid: string; raw: Buffer }[]): Promise<void> {
+    for (const o of objects) {
+      this.pending.delete(o.ghid);
+      this.pending.set(o.ghid, o.raw);
     }
-    return this.append(ghids.map((g) => `+${g}`));
+    return this.append(objects.map((o) => record(OP_QUEUE, Buffer.concat([Buffer.from(o.ghid, 'latin1'), o.raw]))));
   }
 
   done(ghid: string): Promise<void> {
     if (!this.pending.delete(ghid)) return Promise.resolve();
     this.doneSinceCompact++;
-    return this.append([`-${ghid}`]);
+    return this.append([record(OP_DONE, Buffer.from(ghid, 'latin1'))]);
   }
 
-  private append(lines: string[]): Promise<void> {
-    this.lines.push(...lines);
+  private append(records: Buffer[]): Promise<void> {
+    this.records.push(...records);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.writing ??= this.writeLoop();
@@ -70,13 +88,13 @@ export class Outbox {
 
   private async writeLoop(): Promise<void> {
     try {
-      while (this.lines.length > 0) {
-        const lines = this.lines;
+      while (this.records.length > 0) {
+        const records = this.records;
         const waiters = this.waiters;
-        this.lines = [];
+        this.records = [];
         this.waiters = [];
         try {
-          await this.fh!.write(lines.join('\n') + '\n');
+          await this.fh!.write(Buffer.concat(records));
           await this.fh!.datasync();
           waiters.forEach((w) => w.resolve());
         } catch (err) {
@@ -94,7 +112,7 @@ export class Outbox {
     await this.fh?.close();
     const temp = `${this.path}.tmp`;
     const t = await open(temp, 'w', 0o600);
-    await t.writeFile([...this.pending.keys()].map((g) => `+${g}\n`).join(''));
+    await t.writeFile(Buffer.concat([...this.pending].map(([g, raw]) => record(OP_QUEUE, Buffer.concat([Buffer.from(g, 'latin1'), raw])))));
     await t.sync();
     await t.close();
     await rename(temp, this.path);
@@ -107,4 +125,13 @@ export class Outbox {
     await this.fh?.close();
     this.fh = undefined;
   }
+}
+
+function record(op: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt8(op, 0);
+  head.writeUInt32BE(payload.length, 1);
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32BE(crc32(payload));
+  return Buffer.concat([head, payload, tail]);
 }

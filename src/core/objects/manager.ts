@@ -192,6 +192,12 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     const candidates = record
       ? [healSecret(frame, record)]
       : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
+    if (record) {
+      // The vector is authenticated (binder and signature checked), so the ratchet can move on
+      // even if this frame's container is already gone (replaced while it was in flight):
+      // remember the newest secret now, or a burst of updates would leave us behind for good.
+      this.secrets.setDynamic(ghid, { container: frame.targets[0]!, secret: candidates[0]!, binder, counter });
+    }
     const container = await this.io.fetch(frame.targets[0]!);
     if (!container || container.type !== 'GEOC') throw new UnknownSecret(`Container ${frame.targets[0]!.short} is missing`);
     let opened: { secret: Secret; apiId: ApiId; state: Buffer } | null = null;

@@ -1,0 +1,234 @@
+import { EventEmitter } from 'node:events';
+import {
+  Ghid,
+  HypergolixError,
+  InvalidIdentity,
+  PublicIdentity,
+  UnknownSecret,
+  ValueError,
+  buildRequest,
+  makeDebinding,
+  openRequest,
+  type Garq,
+  type GolixObject,
+  type OpenedRequest,
+  Secret,
+} from '../golix/index.js';
+import type { Daemon } from '../daemon/daemon.js';
+
+export type SharingPolicy = 'all' | 'known' | 'ask';
+
+/** A share another user sent us, accepted and readable. */
+export interface IncomingShare {
+  ghid: Ghid;
+  from: Ghid;
+  apiId: Buffer;
+}
+
+/** A share from a stranger, waiting for the user (policy `ask`). */
+export interface PendingShare {
+  /** The request's GHID: the handle for accept/decline. */
+  id: string;
+  ghid: Ghid;
+  from: Ghid;
+  receivedAt: number;
+}
+
+export interface ShareResult {
+  ghid: Ghid;
+  recipient: Ghid;
+  ok: boolean;
+  /** App token that asked for the share, if any (for IPC `^S`/`^F`). */
+  token: string | null;
+}
+
+export interface SharingEvents {
+  incoming: [IncomingShare];
+  pending: [PendingShare];
+  result: [ShareResult];
+}
+
+export interface SharingOptions {
+  policy: () => SharingPolicy;
+  blocked: () => readonly Ghid[];
+  warn: (message: string) => void;
+}
+
+// Keys in the account's state map (merged across devices):
+//   out:<garq>      → {t: target, r: recipient, k: token|null}   our handshakes awaiting an answer
+//   ask:<garq>      → {t, f: from, s: secret, at}                 strangers' shares awaiting the user
+//   contact:<ghid>  → true                                        people we shared with or accepted from
+const OUT = 'out:';
+const ASK = 'ask:';
+const CONTACT = 'contact:';
+
+/**
+ * Sharing between users (hypergolix-reference §10): a handshake GARQ carries the object's
+ * secret to the recipient; the recipient answers AK or NK and debinds the request. Unlike the
+ * reference, incoming shares pass a consent policy (defect 3): `all` accepts everyone not
+ * blocked; `known` accepts contacts and refuses strangers; `ask` (the default) accepts contacts
+ * and holds strangers' shares until the user accepts or declines them.
+ */
+export class Sharing extends EventEmitter<SharingEvents> {
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly daemon: Daemon,
+    private readonly o: SharingOptions,
+  ) {
+    super();
+    daemon.on('request', (garq) => void this.onRequest(garq));
+  }
+
+  private get state() {
+    return this.daemon.account.state;
+  }
+
+  private async identity(ghid: Ghid): Promise<PublicIdentity> {
+    const obj = await this.daemon.network.fetch(ghid);
+    if (!obj || obj.type !== 'GIDC') throw new InvalidIdentity(`No identity ${ghid.short} is known to this daemon or its remotes`);
+    return PublicIdentity.fromGidc(obj);
+  }
+
+  isContact(ghid: Ghid): boolean {
+    return this.state.get(CONTACT + ghid.text) === true;
+  }
+
+  private addContact(ghid: Ghid): void {
+    if (!this.isContact(ghid)) this.state.set(CONTACT + ghid.text, true);
+  }
+
+  /** Shares an object we can read with `recipient`. The answer arrives later as a 'result'. */
+  async share(ghid: Ghid, recipient: Ghid, token: string | null = null): Promise<Ghid> {
+    if (recipient.equals(this.daemon.fingerprint)) throw new ValueError('Sharing with yourself needs no handshake');
+    const obj = await this.daemon.objects.open(ghid);
+    const secrets = this.daemon.objects.secrets;
+    const secret: Secret | null = obj.dynamic ? (secrets.dynamic(ghid)?.secret ?? null) : secrets.static(ghid);
+    if (!secret) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
+    const to = await this.identity(recipient);
+    const garq = buildRequest(this.daemon.account.identity, to, { kind: 'HS', target: ghid, secret });
+    this.state.set(OUT + garq.ghid.text, { t: ghid.text, r: recipient.text, k: token });
+    this.addContact(recipient);
+    await this.daemon.network.publish(garq);
+    await this.state.flush();
+    return garq.ghid;
+  }
+
+  /** Shares from strangers that wait for the user. */
+  pending(): PendingShare[] {
+    const out: PendingShare[] = [];
+    for (const [k, v] of this.state.entries(ASK)) {
+      const p = v as { t: string; f: string; at: number };
+      out.push({ id: k.slice(ASK.length), ghid: Ghid.fromText(p.t), from: Ghid.fromText(p.f), receivedAt: p.at });
+    }
+    return out.sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+
+  async accept(id: string): Promise<IncomingShare> {
+    const p = this.state.get(ASK + id) as { t: string; f: string; s: string } | undefined;
+    if (!p) throw new ValueError(`No pending share ${id.slice(0, 12)}…`);
+    const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), Ghid.fromText(p.f), Secret.fromText(p.s));
+    this.state.delete(ASK + id);
+    return share;
+  }
+
+  async decline(id: string): Promise<void> {
+    const p = this.state.get(ASK + id) as { f: string } | undefined;
+    if (!p) throw new ValueError(`No pending share ${id.slice(0, 12)}…`);
+    this.state.delete(ASK + id);
+    await this.answer(Ghid.fromText(id), Ghid.fromText(p.f), 'NK');
+  }
+
+  private async onRequest(garq: GolixObject): Promise<void> {
+    if (garq.type !== 'GARQ' || this.inFlight.has(garq.ghid.text)) return;
+    this.inFlight.add(garq.ghid.text);
+    try {
+      let req: OpenedRequest;
+      try {
+        req = await openRequest(garq as Garq, this.daemon.account.identity, (g) => this.identity(g));
+      } catch (err) {
+        // Unreadable or forged: nobody to answer; just let the server collect it.
+        this.o.warn(`ignored an invalid request ${garq.ghid.short}: ${(err as Error).message}`);
+        await this.debind(garq.ghid);
+        return;
+      }
+      if (req.kind === 'HS') await this.onHandshake(req);
+      else await this.onAnswer(req);
+    } catch (err) {
+      this.o.warn(`request ${garq.ghid.short} not handled: ${(err as Error).message}`);
+    } finally {
+      this.inFlight.delete(garq.ghid.text);
+    }
+  }
+
+  private async onHandshake(req: OpenedRequest & { kind: 'HS' }): Promise<void> {
+    const from = req.author;
+    if (this.state.get(ASK + req.garq.text)) return; // already waiting for the user
+    const blocked = this.o.blocked().some((b) => b.equals(from));
+    const policy = this.o.policy();
+    if (blocked || (policy === 'known' && !this.isContact(from))) {
+      await this.answer(req.garq, from, 'NK');
+      return;
+    }
+    if (policy === 'ask' && !this.isContact(from)) {
+      const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now() };
+      this.state.set(ASK + req.garq.text, { t: req.target.text, f: from.text, s: req.secret.text, at: pending.receivedAt });
+      await this.state.flush();
+      this.emit('pending', pending);
+      return;
+    }
+    await this.take(req.garq, req.target, from, req.secret);
+  }
+
+  /** Accepts a share: keep the secret aside, open the object, answer AK, debind the request. */
+  private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret): Promise<IncomingShare> {
+    const secrets = this.daemon.objects.secrets;
+    secrets.quarantine(target, secret, from);
+    let share: IncomingShare;
+    try {
+      const obj = await this.daemon.open(target);
+      share = { ghid: target, from, apiId: obj.apiId };
+    } catch (err) {
+      secrets.release(target);
+      await this.answer(garq, from, 'NK');
+      throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
+    }
+    this.addContact(from);
+    await this.answer(garq, from, 'AK');
+    this.emit('incoming', share);
+    return share;
+  }
+
+  /** Answers a handshake and debinds it, so the server forgets it. */
+  private async answer(garq: Ghid, to: Ghid, kind: 'AK' | 'NK'): Promise<void> {
+    try {
+      const reply = buildRequest(this.daemon.account.identity, await this.identity(to), { kind, target: garq, status: 0 });
+      await this.daemon.network.publish(reply);
+    } finally {
+      await this.debind(garq);
+      await this.state.flush();
+    }
+  }
+
+  private async onAnswer(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
+    const out = this.state.get(OUT + req.target.text) as { t: string; r: string; k: string | null } | undefined;
+    await this.debind(req.garq);
+    if (!out) return;
+    const recipient = Ghid.fromText(out.r);
+    if (!req.author.equals(recipient)) {
+      this.o.warn(`answer ${req.garq.short} to our request came from ${req.author.short}, not the recipient ${recipient.short}`);
+      return;
+    }
+    this.state.delete(OUT + req.target.text);
+    await this.state.flush();
+    this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k });
+  }
+
+  private async debind(garq: Ghid): Promise<void> {
+    try {
+      await this.daemon.network.publish(await makeDebinding(this.daemon.account.identity, garq));
+    } catch (err) {
+      this.o.warn(`could not debind request ${garq.short}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// Sharing between two users' daemons through a real persistence server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
+import { Daemon } from '../../../src/core/daemon/daemon.js';
+import type { Ghid } from '../../../src/core/golix/index.js';
+import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
+import { silentLogger } from '../../../src/core/remote/logger.js';
+import { PersistenceServer } from '../../../src/core/remote/server.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
+import { MemoryStore } from '../../../src/core/store/memory-store.js';
+import { v16Identity } from '../../fixtures/vectors.js';
+
+const kdf = { ...REFERENCE_KDF, n: 1024 };
+const temps: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+test.after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function world() {
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  const server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1' });
+  const { port } = await server.listen();
+  cleanups.push(() => server.close());
+  const user = async (i: 0 | 1, policy: SharingPolicy = 'all', blocked: Ghid[] = [], existing?: { userId: Ghid; cache: string }) => {
+    const cache = existing?.cache ?? join(await mkdtemp(join(tmpdir(), 'hgx-share-')), 'ghidcache');
+    temps.push(join(cache, '..'));
+    const daemon = await Daemon.start({
+      ghidcache: cache,
+      remotes: [{ host: '127.0.0.1', port, tls: false }],
+      account: existing ? { login: { userId: existing.userId, password: 'pw', kdf } } : { create: { password: 'pw', kdf, identity: v16Identity(i) } },
+      logger: process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: console.error } : silentLogger,
+    });
+    const sharing = new Sharing(daemon, { policy: () => policy, blocked: () => blocked, warn: () => {} });
+    const seen = { incoming: [] as IncomingShare[], pending: [] as PendingShare[], results: [] as ShareResult[] };
+    sharing.on('incoming', (s) => seen.incoming.push(s));
+    sharing.on('pending', (s) => seen.pending.push(s));
+    sharing.on('result', (r) => seen.results.push(r));
+    let stopped = false;
+    const stop = async () => {
+      if (!stopped) await daemon.stop();
+      stopped = true;
+    };
+    cleanups.push(stop);
+    await daemon.network.whenConnected(5000);
+    return { daemon, sharing, seen, stop, cache };
+  };
+  return { user };
+}
+
+test('A shares a JSON object with B: B is told, reads it, follows updates and the delete; A hears success', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'all');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"n":0}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint, 'app-token');
+  await until(() => b.seen.incoming.length === 1, 'B to receive the share');
+  const share = b.seen.incoming[0]!;
+  assert.ok(share.ghid.equals(obj.ghid) && share.from.equals(a.daemon.fingerprint));
+  assert.deepEqual(share.apiId, API_ID_JSON);
+  assert.equal((await b.daemon.open(obj.ghid)).state.toString(), '{"n":0}');
+  await until(() => a.seen.results.length === 1, 'A to hear the answer');
+  assert.deepEqual([a.seen.results[0]!.ok, a.seen.results[0]!.token], [true, 'app-token']);
+
+  const states: string[] = [];
+  b.daemon.objects.on('update', (o) => states.push(o.state.toString()));
+  for (let n = 1; n <= 20; n++) await a.daemon.objects.update(obj.ghid, Buffer.from(`{"n":${n}}`));
+  try {
+    await until(() => states.at(-1) === '{"n":20}', 'the last update at B', Number(process.env.HGX_WAIT ?? 8000));
+  } catch (err) {
+    if (process.env.HGX_TEST_LOG) console.error('B saw', states, 'B record', b.daemon.objects.secrets.dynamic(obj.ghid)?.counter, 'B engine', b.daemon.engine.currentFrame(obj.ghid)?.counter, 'A pending', a.daemon.network.status(), 'B live', b.daemon.objects.isLive(obj.ghid));
+    throw err;
+  }
+  const deleted: string[] = [];
+  b.daemon.objects.on('delete', (g) => deleted.push(g.text));
+  await a.daemon.objects.delete(obj.ghid);
+  await until(() => deleted.length === 1, 'the delete at B');
+});
+
+test("policy 'ask' holds a stranger's share until accepted; 'known' and the block list refuse", async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'ask');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"ask":1}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.pending.length === 1, 'the share to wait for B');
+  assert.equal(b.seen.incoming.length, 0);
+  assert.equal(b.sharing.pending().length, 1);
+  await b.sharing.accept(b.seen.pending[0]!.id);
+  assert.equal(b.seen.incoming.length, 1);
+  await until(() => a.seen.results.length === 1, 'the AK');
+  assert.equal(a.seen.results[0]!.ok, true);
+  // Now A is a contact: the next share needs no question.
+  const second = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"ask":2}'));
+  await a.sharing.share(second.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.incoming.length === 2, 'the contact share');
+});
+
+test('a blocked sender, and a stranger under "known", get a refusal', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'known');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => a.seen.results.length === 1, 'the NK');
+  assert.equal(a.seen.results[0]!.ok, false);
+  assert.equal(b.seen.incoming.length, 0);
+});
+
+test('B offline during the share receives it when it comes back', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'all');
+  const userId = b.daemon.userId;
+  await b.daemon.account.flush();
+  await until(() => b.daemon.network.status()[0]!.pending === 0, 'B to sync');
+  await b.stop();
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"late":true}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the share to reach the server');
+  const b2 = await user(1, 'all', [], { userId, cache: b.cache });
+  await until(() => b2.seen.incoming.length === 1, 'the share after B returns');
+  assert.equal((await b2.daemon.open(obj.ghid)).state.toString(), '{"late":true}');
+  await until(() => a.seen.results.length === 1, 'A to hear the late AK');
+});
