@@ -3,6 +3,7 @@ import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account
 import type { AccountProgress } from '../account/account.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
 import type { RemoteLogger } from '../remote/logger.js';
+import { Sharing } from '../sharing/sharing.js';
 import { Daemon } from './daemon.js';
 
 export interface AppCredentials {
@@ -21,9 +22,19 @@ export interface StartAppOptions {
 
 export interface StartedApp {
   daemon: Daemon;
+  /** Incoming/outgoing shares under the config's `sharing` policy. */
+  sharing: Sharing;
   /** The config as it is now (a new account's IDs written in). */
   loaded: LoadedConfig;
   created: boolean;
+}
+
+function sharingFor(daemon: Daemon, config: () => LoadedConfig, logger: RemoteLogger): Sharing {
+  return new Sharing(daemon, {
+    policy: () => config().config.sharing.accept,
+    blocked: () => config().config.sharing.block,
+    warn: (m) => logger.warn(m),
+  });
 }
 
 /** Where our accounts record their key-derivation parameters (a project section of hypergolix.yml). */
@@ -57,7 +68,7 @@ export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: S
         user: { fingerprint: daemon.fingerprint, user_id: daemon.userId },
         set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } },
       });
-      return { daemon, loaded: saved, created: true };
+      return { daemon, sharing: sharingFor(daemon, () => saved, o.logger), loaded: saved, created: true };
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -78,7 +89,7 @@ export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: S
       if (!known && !rootSecret) {
         saved = await updateConfig(loaded, { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } });
       }
-      return { daemon, loaded: saved, created: false };
+      return { daemon, sharing: sharingFor(daemon, () => saved, o.logger), loaded: saved, created: false };
     } catch (err) {
       if (!(err instanceof UnknownSecret && /Incorrect password/.test(err.message)) || i === candidates.length - 1) throw err;
     }
