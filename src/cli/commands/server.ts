@@ -1,0 +1,264 @@
+/**
+ * `hypergolix start server` and `hypergolix stop server` (hypergolix-reference §1, §7, §8).
+ *
+ * Everything comes from the `server:` section of an existing hypergolix.yml; the reference's old
+ * configuration flags are still recognised, but only to say where to edit instead.
+ *
+ * By default the server runs detached: this process starts the same CLI again as
+ * `start server --foreground --detached-child`, prints the child's boot log as it arrives and
+ * returns once the child reports ready. The child (or a `--foreground` run) holds
+ * `server.pid_file` as a single-instance lock, logs to a new file in `server.logdir` per start,
+ * and closes gracefully on SIGTERM/SIGINT/SIGHUP: connections closed, store flushed.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
+import { createLogger, type Logger } from '../../core/log/index.js';
+import {
+  AlreadyRunning,
+  acquirePidFile,
+  configureShutdown,
+  detachFromParent,
+  isDetachedChild,
+  onShutdown,
+  readPidFile,
+  relayBootLog,
+  reportFailed,
+  reportReady,
+  startDetached,
+  stopProcess,
+  waitPortsFree,
+  type PidLock,
+} from '../../core/process/index.js';
+import { resolveHost } from '../../core/remote/host.js';
+import { startServer, type RunningServer } from '../../core/server/index.js';
+import { CliError, type CliIO } from '../command.js';
+
+export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
+
+Starts the Hypergolix persistence server with the settings in the server: section of
+hypergolix.yml (ghidcache, logdir, pid_file, host, port, verbosity, debug, and the limits).
+The file must exist: create it with "hypergolix config". Without --foreground the server runs
+in the background and this command returns once it accepts connections.
+
+  --foreground   stay attached (for systemd and containers); logs go to the terminal too,
+                 and Ctrl-C or SIGTERM stops the server gracefully
+  --root PATH    use this hypergolix.yml (or the one in this directory) instead of searching
+                 $HYPERGOLIX_HOME, the current directory, ~/.hypergolix, /etc/hypergolix
+
+Health and metrics: GET /healthz and /metrics over plain HTTP on the server's port.`;
+
+export const SERVER_STOP_USAGE = `Usage: hypergolix stop server [--force] [--root PATH]
+
+Stops the persistence server named by server.pid_file gracefully (in-flight publishes are
+answered, connections closed, the store flushed) and waits until it has exited and released
+its port. --force kills it if it has not stopped within 30 seconds.`;
+
+/** The reference's `start server` options; each now fails with a pointer to the config file. */
+const LEGACY_LONG = new Set(['--cachedir', '--host', '--port', '--chdir', '--logdir', '--debug', '--traceur', '--verbosity']);
+const LEGACY_SHORT = /^-[cHpV]/;
+
+/** How long `stop server` waits for a graceful exit before giving up (or, with --force, killing). */
+const STOP_TIMEOUT_MS = 30_000;
+/** Time the shutdown handlers get in the server process (close waits up to 5 s twice, then flushes). */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+/** A store opened from its index takes well under a second; one rebuilt from 100,000 files, longer. */
+const BOOT_TIMEOUT_MS = 300_000;
+
+interface ServerStartArgs {
+  foreground: boolean;
+  root?: string;
+  detachedChild: boolean;
+}
+
+/** What the server child reports to the parent once it listens. */
+interface ReadyInfo {
+  host: string;
+  port: number;
+  logdir: string;
+  logFile: string | null;
+}
+
+/** The config file a legacy-flag message should point at: the one in use, or where one would go. */
+function configPathFor(root: string | undefined, io: CliIO): string {
+  const opts = { root, env: io.env, cwd: io.cwd };
+  return findConfig(opts)?.path ?? defaultConfigPath(opts).path;
+}
+
+function findLegacy(argv: readonly string[]): string | undefined {
+  return argv.find((a) => LEGACY_LONG.has(a.split('=', 1)[0]!) || (!a.startsWith('--') && LEGACY_SHORT.test(a)));
+}
+
+function legacyError(what: string, root: string | undefined, io: CliIO): CliError {
+  return new CliError(`${what}: Server configuration through CLI is no longer supported; edit the server: section of ${configPathFor(root, io)}`);
+}
+
+/** A reference-era flag or a positional pid file fails, naming the file to edit instead. */
+function rejectLegacy(argv: string[], io: CliIO): void {
+  const used = findLegacy(argv);
+  const lenient = parseArgs({ args: argv, options: { root: { type: 'string' } }, strict: false, allowPositionals: true });
+  const root = typeof lenient.values.root === 'string' ? lenient.values.root : undefined;
+  const positional = lenient.positionals[0];
+  if (used === undefined && positional === undefined) return;
+  throw legacyError(used ?? `a pid file argument (${positional})`, root, io);
+}
+
+function parseStart(argv: string[], io: CliIO): ServerStartArgs {
+  rejectLegacy(argv, io);
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        foreground: { type: 'boolean', default: false },
+        root: { type: 'string' },
+        'detached-child': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { foreground: values.foreground!, root: values.root, detachedChild: values['detached-child']! };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${SERVER_START_USAGE}`);
+  }
+}
+
+/** The existing config (start server never creates one, as the reference). */
+async function loadExisting(root: string | undefined, io: CliIO): Promise<LoadedConfig> {
+  try {
+    return await loadConfig({ root, env: io.env, cwd: io.cwd });
+  } catch (err) {
+    if (err instanceof ConfigNotFound) {
+      throw new CliError(`The server needs an existing configuration. ${err.message}`, 1);
+    }
+    throw err;
+  }
+}
+
+/** Config warnings about the app's settings are not the server's business. */
+const APP_ONLY_WARNINGS = new Set(['root-secret', 'ipc-legacy-clients']);
+
+function serverWarnings(loaded: LoadedConfig): string[] {
+  return loaded.warnings.filter((w) => !APP_ONLY_WARNINGS.has(w.code)).map((w) => w.message);
+}
+
+export async function runServerStart(argv: string[], io: CliIO): Promise<number> {
+  const args = parseStart(argv, io);
+  const loaded = await loadExisting(args.root, io);
+  if (args.detachedChild) return runServer(loaded, io, true);
+  for (const w of serverWarnings(loaded)) io.err(`warning: ${w}`);
+  const running = readPidFile(loaded.config.server.pid_file);
+  if (running?.alive && running.pid !== null) {
+    throw new CliError(`The Hypergolix server is already running (pid ${running.pid}); pid file ${loaded.config.server.pid_file}`, 1);
+  }
+  if (args.foreground) return runServer(loaded, io, false);
+
+  const script = process.argv[1];
+  if (!script) throw new CliError('Cannot tell which script to run in the background; use --foreground', 1);
+  const { pid, info } = await startDetached<ReadyInfo>({
+    script,
+    // The child reads exactly this file, wherever the search would lead it.
+    args: ['start', 'server', '--foreground', '--detached-child', '--root', loaded.path],
+    cwd: io.cwd,
+    env: io.env,
+    bootTimeoutMs: BOOT_TIMEOUT_MS,
+    onLog: (line) => io.out(line),
+  }).catch((err: Error) => {
+    throw new CliError(`The Hypergolix server did not start: ${err.message}`, 1);
+  });
+  io.out(`Hypergolix server started (pid ${pid}), listening on ${info.host}:${info.port}; logs in ${info.logdir}`);
+  return 0;
+}
+
+/** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
+async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Promise<number> {
+  const c = loaded.config.server;
+  let lock: PidLock | undefined;
+  let logger: Logger | undefined;
+  try {
+    lock = acquirePidFile(c.pid_file, { info: { role: 'server', host: resolveHost(c.host), port: c.port } });
+    logger = createLogger({ name: 'hgxserver', logdir: c.logdir, verbosity: c.verbosity, debug: c.debug, console: !detached });
+    const log = logger;
+    const held = lock;
+    const stopRelay = relayBootLog(log);
+    log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
+    if (detached) for (const w of serverWarnings(loaded)) log.warn(w);
+
+    // Signals during start-up wait for it to finish, then close what it opened.
+    const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
+    configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
+    onShutdown(async () => {
+      const server = await starting.catch(() => undefined);
+      try {
+        await server?.close();
+      } finally {
+        held.release();
+        await log.close();
+      }
+    });
+    let running: RunningServer;
+    try {
+      running = await starting;
+    } catch (err) {
+      held.release();
+      throw err;
+    }
+    const { host, port } = running.address;
+    held.update({ role: 'server', host, port, logFile: log.file });
+    log.info(`Hypergolix server ready (pid ${process.pid})${log.file ? `; log file ${log.file}` : ''}`);
+    await reportReady({ host, port, logdir: c.logdir, logFile: log.file } satisfies ReadyInfo);
+    stopRelay();
+    if (detached) detachFromParent(log);
+    // The listening socket keeps the process alive; the shutdown handler ends it.
+    await new Promise<never>(() => {});
+    return 0;
+  } catch (err) {
+    const message = err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
+    logger?.error(message, ...(logger.debugStacks ? [err] : []));
+    lock?.release();
+    if (isDetachedChild()) await reportFailed(new Error(message));
+    await logger?.close();
+    throw new CliError(message, 1);
+  }
+}
+
+function parseStop(argv: string[], io: CliIO): { force: boolean; root?: string } {
+  rejectLegacy(argv, io);
+  try {
+    const { values } = parseArgs({ args: argv, options: { force: { type: 'boolean', default: false }, root: { type: 'string' } }, strict: true, allowPositionals: false });
+    return { force: values.force!, root: values.root };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${SERVER_STOP_USAGE}`);
+  }
+}
+
+export async function runServerStop(argv: string[], io: CliIO): Promise<number> {
+  const args = parseStop(argv, io);
+  const loaded = await loadExisting(args.root, io);
+  const c = loaded.config.server;
+  // Where the running server actually listens (the config may have changed since it started).
+  const info = readPidFile(c.pid_file)?.info;
+  const port = typeof info?.port === 'number' && info.port > 0 ? info.port : c.port;
+  const host = typeof info?.host === 'string' ? info.host : resolveHost(c.host);
+
+  const result = await stopProcess(c.pid_file, { force: args.force, timeoutMs: STOP_TIMEOUT_MS });
+  switch (result.status) {
+    case 'stopped': {
+      const busy = await waitPortsFree([{ host, port }], { timeoutMs: 10_000 });
+      io.out(`Hypergolix server ${result.forced ? result.message : `stopped (pid ${result.pid})`}`);
+      if (busy.length > 0) {
+        io.err(`hypergolix stop: port ${host}:${port} is still in use after the server exited`);
+        return 1;
+      }
+      return 0;
+    }
+    case 'not-running':
+      io.out(`Hypergolix server is ${result.message}`);
+      return 0;
+    case 'stale':
+      io.out(`Hypergolix server is ${result.message}`);
+      return 0;
+    case 'timeout':
+    case 'denied':
+      io.err(`hypergolix stop: ${result.message}`);
+      return 1;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The persistence-server host (hypergolix-reference §1, §3, §9): the `server:` block of
+ * hypergolix.yml turned into a running server — a FileStore ghidcache under the Golix rules
+ * engine, served by the WebSocket PersistenceServer with /healthz and /metrics on the same port.
+ *
+ * This module owns no process-wide state: no pid file, no signal handlers, no console. The CLI
+ * (`hypergolix start server`) adds those around it; the Electron host can embed it as is.
+ *
+ * Start-up order: the port is bound first, while the store is still loading, so a port
+ * collision is reported at once and /healthz answers 503 "starting" until the store is ready
+ * (defect 7: ready only once the store has loaded). `startServer` resolves once the server is
+ * ready, and rejects (after releasing the port and the store) if either part fails.
+ */
+import type { HypergolixConfig } from '../config/index.js';
+import { nullLogger, type Logger } from '../log/index.js';
+import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
+import type { ServerMetrics } from '../remote/metrics.js';
+import { RulesEngine } from '../rules/rules-engine.js';
+import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+
+export interface StartServerOptions {
+  /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
+  logger?: Logger;
+  /** Attached to a terminal (`--foreground`, containers); only changes what the start-up lines say. */
+  foreground?: boolean;
+  /**
+   * Transport settings beyond what the config holds (ping period, timeouts, connection cap),
+   * mainly for tests. The config's host, port, limits and allow-list always win.
+   */
+  transport?: Omit<Partial<PersistenceServerOptions>, 'engine' | 'host' | 'port' | 'maxMessageBytes' | 'maxSubscriptionsPerConnection' | 'publishAllowlist' | 'logger'>;
+  /** FileStore tuning (journal checkpoint size, I/O concurrency). */
+  store?: Omit<FileStoreOptions, 'warn'>;
+}
+
+export interface RunningServer {
+  /** Where it listens (the actual port when the config says 0). */
+  readonly address: ListenAddress;
+  /** `ws://host:port/` for clients on this machine. */
+  readonly url: string;
+  /** The counters behind /metrics. */
+  readonly metrics: ServerMetrics;
+  readonly server: PersistenceServer;
+  readonly engine: RulesEngine;
+  /** What the store reported while opening: replayed journals, quarantined files, … */
+  readonly storeWarnings: readonly string[];
+  /** How long opening the store took (FileStore.load + RulesEngine.open), in ms. */
+  readonly openMs: number;
+  /** Objects in the store once it had opened. */
+  readonly objectsAtStart: number;
+  /**
+   * Graceful stop: no new connections, in-flight publishes finish and are answered, every
+   * connection is closed (1001), then the store is flushed and closed. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Opens the configured store and serves it; resolves once the server accepts connections. */
+export async function startServer(config: HypergolixConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const s = config.server;
+  const log = options.logger ?? nullLogger;
+  const warn = (message: string): void => log.warn(message);
+  log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (ghidcache ${s.ghidcache})`);
+
+  const store = new FileStore(s.ghidcache, { ...options.store, warn });
+  const openStart = performance.now();
+  let openMs = 0;
+  let storeWarnings: string[] = [];
+  const opening = RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, warn }).then(({ engine, warnings }) => {
+    openMs = performance.now() - openStart;
+    storeWarnings = warnings;
+    for (const w of warnings) log.warn(w);
+    const { objects } = engine.stats();
+    log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
+    return engine;
+  });
+  // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
+  opening.catch(() => {});
+
+  const server = new PersistenceServer({
+    ...options.transport,
+    engine: opening,
+    host: s.host,
+    port: s.port,
+    maxMessageBytes: s.max_message_bytes,
+    maxSubscriptionsPerConnection: s.max_subscriptions,
+    publishAllowlist: s.publish_allowlist,
+    logger: log.child('remote'),
+  });
+
+  let address: ListenAddress;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    await server.close();
+    // The store may still be opening: let it finish and release it (its journal, its files).
+    await opening.then(
+      (engine) => engine.close(),
+      () => {},
+    );
+    throw err;
+  }
+
+  let engine: RulesEngine;
+  try {
+    engine = await opening;
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  await server.whenReady();
+  if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
+  const objectsAtStart = engine.stats().objects;
+  log.info(`Persistence server ready on ${address.host}:${address.port} (health: http://${hostForUrl(address.host)}:${address.port}/healthz)`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      log.info('Stopping the persistence server');
+      try {
+        await server.close();
+      } finally {
+        await engine.close();
+      }
+      log.info('Store flushed; persistence server stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    address,
+    url: `ws://${hostForUrl(address.host)}:${address.port}/`,
+    metrics: server.metrics,
+    server,
+    engine,
+    storeWarnings,
+    openMs,
+    objectsAtStart,
+    close,
+  };
+}
+
+/** A bind address as a client on this machine reaches it (0.0.0.0 → 127.0.0.1, IPv6 bracketed). */
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
