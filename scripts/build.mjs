@@ -2,11 +2,14 @@
 // Builds every runtime bundle into dist/ with esbuild (type-checking is `npm run typecheck`).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dist = join(root, 'dist');
+const final = join(root, 'dist');
+// Build beside dist/ and swap it in at the end, so tests and running processes reading dist/
+// never see it half-written or empty while a rebuild runs.
+const dist = join(root, `.dist-build-${process.pid}`);
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
@@ -27,14 +30,19 @@ const targets = [
 await Promise.all(
   targets
     .filter((t) => existsSync(join(root, t.entry)))
-    .map((t) => build({ ...t.opts, entryPoints: [join(root, t.entry)], outfile: join(root, t.out) })),
+    .map((t) => build({ ...t.opts, entryPoints: [join(root, t.entry)], outfile: join(dist, t.out.replace(/^dist\//, '')) })),
 );
 
-for (const [from, to] of [['src/renderer/static', 'dist/renderer'], ['assets', 'dist/assets']]) {
-  if (existsSync(join(root, from))) cpSync(join(root, from), join(root, to), { recursive: true });
+for (const [from, to] of [['src/renderer/static', 'renderer'], ['assets', 'assets']]) {
+  if (existsSync(join(root, from))) cpSync(join(root, from), join(dist, to), { recursive: true });
 }
 
 if (existsSync(join(root, 'src/hgx/index.ts'))) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.hgx.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.hgx.json', '--declarationDir', join(dist, 'types')], { cwd: root, stdio: 'inherit' });
 }
+
+const old = join(root, `.dist-old-${process.pid}`);
+if (existsSync(final)) renameSync(final, old);
+renameSync(dist, final);
+rmSync(old, { recursive: true, force: true });
 console.log('build: dist/ ready');

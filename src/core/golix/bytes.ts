@@ -31,24 +31,32 @@ export class Reader {
     return out;
   }
 
+  /** Moves past `n` bytes (bounds-checked) and returns where they start, without a subarray. */
+  private skip(n: number): number {
+    if (this.pos + n > this.buf.length) this.take(n); // throws the truncation error
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
   u8(): number {
-    return this.take(1)[0]!;
+    return this.buf[this.skip(1)]!;
   }
 
   u16(): number {
-    return this.take(2).readUInt16BE(0);
+    return this.buf.readUInt16BE(this.skip(2));
   }
 
   u32(): number {
-    return this.take(4).readUInt32BE(0);
+    return this.buf.readUInt32BE(this.skip(4));
   }
 
   u64(): bigint {
-    return this.take(8).readBigUInt64BE(0);
+    return this.buf.readBigUInt64BE(this.skip(8));
   }
 
   ghid(): Ghid {
-    return Ghid.fromBytes(this.take(GHID_LENGTH));
+    return Ghid.view(this.take(GHID_LENGTH));
   }
 
   /** A list of GHIDs occupying exactly `byteLength` bytes. */

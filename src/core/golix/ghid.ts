@@ -10,12 +10,26 @@ const TEXT_LENGTH = 88;
  * (the padded base64url form) as the key in maps and sets.
  */
 export class Ghid {
+  private textCache: string | undefined;
   private constructor(
     /** The 65 raw bytes. Never mutate. */
     readonly bytes: Buffer,
-    /** URL-safe base64 with `=` padding: 88 characters, as in file names and configs. */
-    readonly text: string,
-  ) {}
+    text?: string,
+  ) {
+    this.textCache = text;
+  }
+
+  /** URL-safe base64 with `=` padding: 88 characters, as in file names and configs. */
+  get text(): string {
+    return (this.textCache ??= encodeText(this.bytes));
+  }
+
+  /** Parser use: wraps 65 bytes of an object's own buffer without copying them. */
+  static view(raw: Buffer): Ghid {
+    if (raw.length !== GHID_LENGTH) throw new MalformedGolixPrimitive(`A GHID is ${GHID_LENGTH} bytes, got ${raw.length}`);
+    if (raw[0] !== ALGO_SHA512) throw new MalformedGolixPrimitive(`Unsupported GHID address algorithm ${raw[0]}`);
+    return new Ghid(raw);
+  }
 
   get algo(): number {
     return this.bytes[0]!;
@@ -34,14 +48,16 @@ export class Ghid {
     if (raw[0] !== ALGO_SHA512) {
       throw new MalformedGolixPrimitive(`Unsupported GHID address algorithm ${raw[0]}`);
     }
-    const bytes = Buffer.from(raw);
-    return new Ghid(bytes, encodeText(bytes));
+    return new Ghid(Buffer.from(raw));
   }
 
   /** Builds a GHID from a SHA-512 digest. */
   static fromDigest(digest: Uint8Array): Ghid {
     if (digest.length !== GHID_LENGTH - 1) throw new ValueError('A SHA-512 digest is 64 bytes');
-    return Ghid.fromBytes(Buffer.concat([Buffer.of(ALGO_SHA512), digest]));
+    const bytes = Buffer.allocUnsafe(GHID_LENGTH);
+    bytes[0] = ALGO_SHA512;
+    bytes.set(digest, 1);
+    return new Ghid(bytes);
   }
 
   /** Parses the 88-character text form, strictly (canonical encoding only). */
@@ -67,7 +83,7 @@ export class Ghid {
   }
 
   equals(other: Ghid | null | undefined): boolean {
-    return other != null && this.text === other.text;
+    return other != null && (this === other || this.bytes.equals(other.bytes));
   }
 
   toString(): string {

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { Reader } from './bytes.js';
 import { MalformedGolixPrimitive } from './errors.js';
@@ -58,8 +59,11 @@ export function writeHeader(magic: Magic): Buffer {
   return out;
 }
 
+/** One-shot hashing (Node >= 20.12): no Hash object per call, a third of parse time. */
+const oneShot = (nodeCrypto as unknown as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
 export function sha512(data: Uint8Array): Buffer {
-  return createHash('sha512').update(data).digest();
+  return oneShot ? oneShot('sha512', data, 'buffer') : createHash('sha512').update(data).digest();
 }
 
 /**
@@ -74,5 +78,5 @@ export function readOwnGhid(r: Reader, what: string, hashLater = false): { ghid:
   if (!hashLater && !sha512(r.buf.subarray(0, hashedLength)).equals(stored)) {
     throw new MalformedGolixPrimitive(`${what}: hash mismatch (the content does not match its GHID)`);
   }
-  return { ghid: Ghid.fromDigest(stored), hashedLength };
+  return { ghid: Ghid.view(r.buf.subarray(hashedLength - 1, hashedLength + DIGEST_LENGTH)), hashedLength };
 }
