@@ -121,7 +121,9 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
       started = await startApp(loaded, { password }, {
         logger: log,
         onProgress: (p) => {
-          if (p.stage === 'keys') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
+          if (p.stage === 'keys') {
+            if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
+          }
           else if (p.stage === 'password') log.info('Deriving the key from your password…');
           else if (p.stage === 'objects') log.info('Creating your account…');
           else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
@@ -151,6 +153,8 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file });
     stopRelay();
     if (detached) detachFromParent(log);
+    // A pending promise alone does not keep Node running; a timer does, until shutdown exits.
+    setInterval(() => {}, 1 << 30);
     await new Promise<never>(() => {});
     return 0;
   } catch (err) {

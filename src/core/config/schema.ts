@@ -77,6 +77,10 @@ export interface HypergolixConfig {
     accept: SharingPolicy;
     block: Ghid[];
   };
+  /** Written when an account is created here: how its password is stretched (so it can be raised later). */
+  account: {
+    kdf: { algorithm: 'scrypt'; n: number; r: number; p: number } | null;
+  };
   desktop: {
     embedded_server: boolean;
     start_at_login: boolean;
@@ -130,6 +134,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   ],
   sharing: ['accept', 'block'],
   desktop: ['embedded_server', 'start_at_login', 'notifications', 'unlock_automatically'],
+  account: ['kdf'],
 };
 export const SECTION_ORDER = Object.keys(KNOWN_KEYS);
 export const REMOTE_KEYS = ['host', 'port', 'tls', 'registration'];
@@ -337,6 +342,22 @@ export function resolveConfig(value: unknown, ctx: ResolveContext): Resolved {
     unlock_automatically: field(d, ['desktop', 'unlock_automatically'], parseBoolean, false),
   };
 
+  const a = section('account');
+  let kdf: HypergolixConfig['account']['kdf'] = null;
+  const kv = a['kdf'];
+  if (isMap(kv)) {
+    const { algorithm, n, r, p } = kv as Record<string, unknown>;
+    const int = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+    if (algorithm !== 'scrypt') fail(['account', 'kdf', 'algorithm'], `must be scrypt, not ${showValue(algorithm)}`);
+    else if (!int(n, 1024, 2 ** 22) || ((n as number) & ((n as number) - 1)) !== 0) fail(['account', 'kdf', 'n'], `must be a power of two from 1024 to 4194304, not ${showValue(n)}`);
+    else if (!int(r, 1, 32)) fail(['account', 'kdf', 'r'], `must be a whole number from 1 to 32, not ${showValue(r)}`);
+    else if (!int(p, 1, 16)) fail(['account', 'kdf', 'p'], `must be a whole number from 1 to 16, not ${showValue(p)}`);
+    else kdf = { algorithm, n: n as number, r: r as number, p: p as number };
+  } else if (kv !== null && kv !== undefined) {
+    fail(['account', 'kdf'], `must be a section with algorithm, n, r and p, not ${showValue(kv)}`);
+  }
+  const account: HypergolixConfig['account'] = { kdf };
+
   if (process.ipc_legacy_clients) {
     warn(
       'ipc-legacy-clients',
@@ -345,7 +366,7 @@ export function resolveConfig(value: unknown, ctx: ResolveContext): Resolved {
     );
   }
 
-  return { config: { process, instrumentation, user, remotes, server, sharing, desktop }, warnings, problems };
+  return { config: { process, instrumentation, user, remotes, server, sharing, account, desktop }, warnings, problems };
 }
 
 function resolveRemote(

@@ -37,13 +37,10 @@ function sharingFor(daemon: Daemon, config: () => LoadedConfig, logger: RemoteLo
   });
 }
 
-/** Where our accounts record their key-derivation parameters (a project section of hypergolix.yml). */
-const KDF_PATH = ['account', 'kdf'];
-
+/** The KDF this account recorded in hypergolix.yml (`account.kdf`), if any. */
 export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
-  const node = loaded.document.getIn(KDF_PATH) as { toJSON?: () => unknown } | undefined;
-  if (node === undefined || node === null) return null;
-  return checkKdf(typeof node.toJSON === 'function' ? node.toJSON() : node);
+  const kdf = loaded.config.account.kdf;
+  return kdf ? checkKdf(kdf) : null;
 }
 
 /**
