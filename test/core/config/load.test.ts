@@ -43,6 +43,7 @@ function expectedDefaults(dir: string) {
       publish_allowlist: null,
     },
     sharing: { accept: 'ask', block: [] },
+    account: { kdf: null },
     desktop: {
       embedded_server: false,
       start_at_login: false,
@@ -56,7 +57,7 @@ test('an empty file resolves to every default, keys in the reference order; serv
   const { opts, dir } = withFile('');
   const loaded = await loadConfig(opts);
   assert.deepEqual(plainConfig(loaded.config), expectedDefaults(dir));
-  assert.deepEqual(Object.keys(loaded.config), ['process', 'instrumentation', 'user', 'remotes', 'server', 'sharing', 'desktop']);
+  assert.deepEqual(Object.keys(loaded.config), ['process', 'instrumentation', 'user', 'remotes', 'server', 'sharing', 'account', 'desktop']);
   assert.deepEqual(loaded.warnings, []);
 });
 
@@ -355,4 +356,14 @@ test('two saves of the same legacy config at once: one migrates, the other lands
   assert.equal(b.config.process.ipc_port, 7001);
   assert.ok(existsSync(`${path}.bak`));
   assert.equal(existsSync(`${path}.bak.1`), false);
+});
+
+test('account.kdf is read typed, and a bad value names its line and field', async () => {
+  const { validateConfig } = await import('../../../src/core/config/index.js');
+  const ok = validateConfig('account:\n  kdf: {algorithm: scrypt, n: 131072, r: 8, p: 1}\n', { file: '/x/hypergolix.yml', dir: '/x', homedir: '/h' });
+  assert.deepEqual(ok.config.account.kdf, { algorithm: 'scrypt', n: 131072, r: 8, p: 1 });
+  assert.throws(
+    () => validateConfig('account:\n  kdf:\n    algorithm: scrypt\n    n: 1000\n    r: 8\n    p: 1\n', { file: '/x/hypergolix.yml', dir: '/x', homedir: '/h' }),
+    (err: unknown) => err instanceof Error && /line 4/.test(err.message) && /account\.kdf\.n/.test(err.message),
+  );
 });
