@@ -120,11 +120,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       const current = await this.open(ghid);
       if (!current.dynamic) throw new ValueError('A static object cannot be updated');
       if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
+      const legroom = legroomOf(opts.legroom);
+      if (this.secrets.unflushedUpdates(ghid) >= Math.min(SecretStore.MAX_UNFLUSHED, legroom)) await this.secrets.flush();
       for (let attempt = 0; ; attempt++) {
         const frame = this.frames.get(ghid.text)!;
         const record = this.secrets.dynamic(ghid)!;
         const secret = record.secret.ratchet(ghid, record.container);
-        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroomOf(opts.legroom));
+        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
         try {
           await this.io.publish(next.frame, next.container);
         } catch (err) {

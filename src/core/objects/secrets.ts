@@ -19,7 +19,27 @@ export interface DynamicRecord {
  * `q:<target GHID>` → a secret received in a share and not yet used ("quarantine").
  */
 export class SecretStore {
+  /** Updates per object since the account map was last flushed. */
+  private readonly unflushed = new Map<string, number>();
+
   constructor(private readonly map: AccountMap) {}
+
+  /**
+   * After a crash, an object reopens from its last flushed record by ratcheting along the
+   * current frame's vector, which reaches back only `legroom` (≥ 1, default 7) frames. So a
+   * record must never fall that far behind: callers flush once an object has this many
+   * unflushed updates.
+   */
+  static readonly MAX_UNFLUSHED = 4;
+
+  unflushedUpdates(dyn: Ghid): number {
+    return this.unflushed.get(dyn.text) ?? 0;
+  }
+
+  async flush(): Promise<void> {
+    this.unflushed.clear();
+    await this.map.flush();
+  }
 
   dynamic(dyn: Ghid): DynamicRecord | null {
     const v = this.map.get(`d:${dyn.text}`) as { c: string; s: string; b: string; n: string } | undefined;
@@ -28,6 +48,7 @@ export class SecretStore {
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
+    this.unflushed.set(dyn.text, (this.unflushed.get(dyn.text) ?? 0) + 1);
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
   }
 

@@ -101,3 +101,13 @@ test('the live cache is bounded and reports evictions', async () => {
   assert.equal(a.objects.isLive(o1.ghid), false);
   assert.equal((await a.objects.open(o1.ghid)).state.toString(), '1', 'an evicted object reopens from storage');
 });
+
+test('after a burst of updates and a crash (no final flush), the object still opens from the persisted record', async () => {
+  const { io, a } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'), { legroom: 3 });
+  for (let n = 1; n <= 30; n++) await a.objects.update(obj.ghid, Buffer.from(`v${n}`), { legroom: 3 });
+  // "Crash": whatever the account map last wrote is all a fresh login sees.
+  const again = await Account.login({ io, userId: a.account.userId, password: 'pw', kdf, device: 'after-crash' });
+  const fresh = new ObjectManager(io, again.identity, new SecretStore(again.secrets));
+  assert.equal((await fresh.open(obj.ghid)).state.toString(), 'v30');
+});
