@@ -61,7 +61,7 @@ test('src/renderer imports neither src/core, electron nor Node builtins', () => 
     .filter((f) => f.file.startsWith('src/renderer/'))
     .flatMap((f) =>
       f.specs
-        .filter((s) => builtins.has(s) || /^electron(\/|$)/.test(s) || inside(s, f.dir, 'core') || inside(s, f.dir, 'main'))
+        .filter((s) => builtins.has(s) || /^electron(\/|$)/.test(s) || inside(s, f.dir, 'core') || inside(s, f.dir, 'main') || inside(s, f.dir, 'host'))
         .map((s) => `${f.file}: ${s}`),
     );
   assert.deepEqual(bad, []);
@@ -77,6 +77,29 @@ test('src/common and src/preload never import src/core; only src/main and src/pr
       )
       .map((s) => `${f.file}: ${s}`),
   );
+  assert.deepEqual(bad, []);
+});
+
+test('src/host (the Electron-free controller) imports only src/core, src/common and itself; never electron or react', () => {
+  const bad = files
+    .filter((f) => f.file.startsWith('src/host/'))
+    .flatMap((f) =>
+      f.specs
+        .filter(
+          (s) =>
+            /^(electron|react|react-dom)(\/|$)/.test(s) ||
+            (s.startsWith('.') && !inside(s, f.dir, 'host') && !inside(s, f.dir, 'core') && !inside(s, f.dir, 'common')),
+        )
+        .map((s) => `${f.file}: ${s}`),
+    );
+  assert.deepEqual(bad, []);
+});
+
+test('nothing below the hosts imports src/host, src/main, src/web or src/cli', () => {
+  const lower = ['src/core/', 'src/common/', 'src/preload/', 'src/renderer/', 'src/hgx/'];
+  const bad = files
+    .filter((f) => lower.some((l) => f.file.startsWith(l)))
+    .flatMap((f) => f.specs.filter((s) => ['host', 'main', 'web', 'cli'].some((h) => inside(s, f.dir, h))).map((s) => `${f.file}: ${s}`));
   assert.deepEqual(bad, []);
 });
 

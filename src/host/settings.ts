@@ -1,0 +1,201 @@
+/**
+ * The contract's Settings (src/common/contract.ts) ↔ hypergolix.yml, through the config module.
+ *
+ * Reading maps the resolved config onto the form. Writing computes the smallest set of edits
+ * that turns the file's current values into the form's, so a key the user did not change is
+ * never rewritten (a hand-written `server.host: 192.168.1.5` survives a save of an unrelated
+ * field, and so do the comments inside the remotes list). Values are passed to the config
+ * module as given: it validates the whole edited file before writing, and its errors come back
+ * keyed by the contract's field paths ("remotes.1.port", "server.enabled").
+ */
+import type { ServerHostMode, Settings } from '../common/contract.js';
+import { plainConfig, type ConfigError, type ConfigEdits, type HypergolixConfig } from '../core/config/index.js';
+
+// ───────────────────────────── file → form ─────────────────────────────
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const ALL_INTERFACES = new Set(['ANY', '0.0.0.0', '::']);
+
+/**
+ * `server.host` as one of the form's three modes. A specific address the user wrote by hand has
+ * no mode of its own; it shows as "Local network" (AUTO), the closest meaning, and stays in the
+ * file until the user picks another mode.
+ */
+export function serverHostMode(host: string): ServerHostMode {
+  if (LOOPBACK.has(host.toLowerCase())) return 'localhost';
+  if (ALL_INTERFACES.has(host)) return 'ANY';
+  return 'AUTO';
+}
+
+const HOST_OF_MODE: Record<ServerHostMode, string> = { localhost: '127.0.0.1', AUTO: 'AUTO', ANY: 'ANY' };
+
+export function settingsFromConfig(c: HypergolixConfig): Settings {
+  return {
+    remotes: c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls })),
+    instrumentation: { verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug },
+    process: { ipc_port: c.process.ipc_port, ipc_legacy_clients: c.process.ipc_legacy_clients },
+    server: { enabled: c.desktop.embedded_server, host: serverHostMode(c.server.host), port: c.server.port },
+    sharing: { accept: c.sharing.accept },
+    desktop: {
+      start_at_login: c.desktop.start_at_login,
+      notifications: { ...c.desktop.notifications },
+    },
+  };
+}
+
+// ───────────────────────────── form → edits ─────────────────────────────
+
+const remoteKey = (r: { host: string; port: number }) => `${String(r.host).trim().replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${r.port}`;
+
+/** The remotes edits: only what differs, keeping the file's items (and their comments) where it can. */
+function remoteEdits(current: HypergolixConfig['remotes'], next: Settings['remotes'], edits: ConfigEdits): void {
+  const set: Record<string, unknown> = {};
+  const oldKeys = current.map(remoteKey);
+  const newKeys = next.map(remoteKey);
+  const newSet = new Set(newKeys);
+  const kept = current.filter((r) => newSet.has(remoteKey(r)));
+  const keptKeys = kept.map(remoteKey);
+  const oldSet = new Set(oldKeys);
+  // The common cases: some removed, some appended, the rest in their old order.
+  const appendOnly =
+    new Set(oldKeys).size === oldKeys.length &&
+    newSet.size === newKeys.length &&
+    keptKeys.every((k, i) => newKeys[i] === k) &&
+    newKeys.slice(keptKeys.length).every((k) => !oldSet.has(k));
+  if (appendOnly) {
+    const removed = current.filter((r) => !newSet.has(remoteKey(r)));
+    const added = next.slice(kept.length);
+    next.slice(0, kept.length).forEach((r, i) => {
+      if (kept[i]!.tls !== r.tls) set[`remotes[${i}].tls`] = r.tls;
+    });
+    if (removed.length > 0 || added.length > 0) {
+      edits.remotes = {
+        ...(removed.length > 0 ? { remove: removed.map((r) => ({ host: r.host, port: r.port })) } : {}),
+        ...(added.length > 0 ? { add: added.map((r) => ({ host: r.host, port: r.port, tls: r.tls })) } : {}),
+      };
+    }
+  } else {
+    // Edited in place or reordered: position by position.
+    const shared = Math.min(current.length, next.length);
+    for (let i = 0; i < shared; i++) {
+      const was = current[i]!;
+      const now = next[i]!;
+      if (remoteKey(was) !== remoteKey(now)) {
+        set[`remotes[${i}].host`] = now.host;
+        set[`remotes[${i}].port`] = now.port;
+        set[`remotes[${i}].tls`] = now.tls;
+        // A registration page belongs to the server it was written for.
+        if (was.registration !== null) set[`remotes[${i}].registration`] = undefined;
+      } else if (was.tls !== now.tls) set[`remotes[${i}].tls`] = now.tls;
+    }
+    for (let i = shared; i < next.length; i++) set[`remotes[${i}]`] = { host: next[i]!.host, port: next[i]!.port, tls: next[i]!.tls };
+    for (let i = current.length - 1; i >= next.length; i--) set[`remotes[${i}]`] = undefined;
+  }
+  if (Object.keys(set).length > 0) edits.set = { ...edits.set, ...set };
+}
+
+/**
+ * The edits that make the file say what `next` says, relative to the file's current values
+ * `current`. Empty when nothing differs.
+ */
+export function editsFromSettings(current: HypergolixConfig, next: Settings): ConfigEdits {
+  const now = settingsFromConfig(current);
+  const edits: ConfigEdits = {};
+  remoteEdits(current.remotes, next.remotes, edits);
+
+  const instrumentation: NonNullable<ConfigEdits['instrumentation']> = {};
+  if (next.instrumentation.verbosity !== now.instrumentation.verbosity) instrumentation.verbosity = next.instrumentation.verbosity;
+  if (next.instrumentation.debug !== now.instrumentation.debug) instrumentation.debug = next.instrumentation.debug;
+  if (Object.keys(instrumentation).length > 0) edits.instrumentation = instrumentation;
+
+  const proc: NonNullable<ConfigEdits['process']> = {};
+  if (next.process.ipc_port !== now.process.ipc_port) proc.ipc_port = next.process.ipc_port;
+  if (next.process.ipc_legacy_clients !== now.process.ipc_legacy_clients) proc.ipc_legacy_clients = next.process.ipc_legacy_clients;
+  if (Object.keys(proc).length > 0) edits.process = proc;
+
+  const server: NonNullable<ConfigEdits['server']> = {};
+  if (next.server.host !== now.server.host) server.host = HOST_OF_MODE[next.server.host];
+  if (next.server.port !== now.server.port) server.port = next.server.port;
+  if (Object.keys(server).length > 0) edits.server = server;
+
+  if (next.sharing.accept !== now.sharing.accept) edits.sharing = { accept: next.sharing.accept };
+
+  const desktop: NonNullable<ConfigEdits['desktop']> = {};
+  if (next.server.enabled !== now.server.enabled) desktop.embedded_server = next.server.enabled;
+  if (next.desktop.start_at_login !== now.desktop.start_at_login) desktop.start_at_login = next.desktop.start_at_login;
+  const notifications: NonNullable<NonNullable<ConfigEdits['desktop']>['notifications']> = {};
+  for (const k of ['incoming_share', 'share_result', 'remote_unreachable', 'daemon_error'] as const) {
+    if (next.desktop.notifications[k] !== now.desktop.notifications[k]) notifications[k] = next.desktop.notifications[k];
+  }
+  if (Object.keys(notifications).length > 0) desktop.notifications = notifications;
+  if (Object.keys(desktop).length > 0) edits.desktop = desktop;
+  return edits;
+}
+
+export const isEmptyEdit = (e: ConfigEdits): boolean => Object.keys(e).length === 0;
+
+// ───────────────────────────── checks the file cannot make ─────────────────────────────
+
+/**
+ * Problems that each value alone does not have, so the config module accepts them, but that
+ * would keep Hypergolix from working: the same remote twice, the server on the apps' port.
+ */
+export function crossFieldProblems(s: Settings): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Map<string, number>();
+  s.remotes.forEach((r, i) => {
+    const key = remoteKey(r);
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else out[`remotes.${i}`] = `Remote ${first + 1} already has this host and port.`;
+  });
+  if (s.server.enabled && s.server.port === s.process.ipc_port) out['server.port'] = 'Must differ from the app connection port.';
+  return out;
+}
+
+// ───────────────────────────── errors → fields ─────────────────────────────
+
+/** A config path as the contract names it: ['remotes', 1, 'port'] → "remotes.1.port". */
+export function contractField(path: readonly (string | number)[]): string {
+  if (path[0] === 'desktop' && path[1] === 'embedded_server') return 'server.enabled';
+  return path.map(String).join('.');
+}
+
+/** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */
+export function sentence(problem: string): string {
+  const core = problem.replace(/, not .*$/s, '').trim();
+  return `${core.charAt(0).toUpperCase()}${core.slice(1)}${/[.!?]$/.test(core) ? '' : '.'}`;
+}
+
+/** Field errors of a ConfigError, keyed like the contract; empty when no problem names a field. */
+export function fieldsOf(err: ConfigError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of err.all) {
+    if (e.path.length === 0) continue;
+    const key = contractField(e.path);
+    out[key] ??= sentence(e.problem);
+  }
+  return out;
+}
+
+// ───────────────────────────── what a change needs ─────────────────────────────
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The daemon reads these sections when it starts; a change to any of them needs a restart.
+ * (A change of account, `user:`, is not a restart: the unlocked account is not the named one.)
+ */
+export function daemonPart(c: HypergolixConfig): unknown {
+  const p = plainConfig(c) as Record<string, unknown>;
+  return { process: p.process, instrumentation: p.instrumentation, remotes: p.remotes, sharing: p.sharing };
+}
+
+/** The embedded server reads `server:` and runs while `desktop.embedded_server` is on. */
+export function serverPart(c: HypergolixConfig): unknown {
+  const p = plainConfig(c) as Record<string, unknown>;
+  return { server: p.server, enabled: c.desktop.embedded_server };
+}
+
+export const daemonChanged = (a: HypergolixConfig, b: HypergolixConfig): boolean => !same(daemonPart(a), daemonPart(b));
+export const serverChanged = (a: HypergolixConfig, b: HypergolixConfig): boolean => !same(serverPart(a), serverPart(b));
