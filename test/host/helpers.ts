@@ -75,6 +75,7 @@ export async function harness(home: string, opts: Partial<ControllerOptions> = {
     startServer: null,
     watchDebounceMs: 50,
     statusIntervalMs: 0,
+    ipc: false,
     ...opts,
   });
   controllers.push(controller);

@@ -18,10 +18,12 @@ import {
   stopProcess,
   waitPortsFree,
 } from '../../core/process/index.js';
+import { startBrowserMode } from '../../web/browser-mode.js';
 import { CliError, type CliIO } from '../command.js';
 import { promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
 
 export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin] [--root PATH]
+       hypergolix start app --ui [--port N] [--root PATH]
 
 Starts the Hypergolix app daemon. The first run creates your account: it asks for a new
 password twice, generates your keys and prints your fingerprint and user ID. Later runs ask
@@ -30,7 +32,11 @@ background and this command returns once it is ready.
 
   --foreground      stay attached (logs on the terminal too); stop with Ctrl-C
   --password-stdin  read the password from standard input (for scripts)
-  --root PATH       use this hypergolix.yml (or directory) instead of searching`;
+  --root PATH       use this hypergolix.yml (or directory) instead of searching
+  --ui              browser mode: run the daemon here (in the foreground) and serve the
+                    desktop app's window on 127.0.0.1; prints the address to open, which
+                    carries an access token. The account is created or unlocked there.
+  --port N          with --ui: the port of that address (default: a free one)`;
 
 export const APP_STOP_USAGE = `Usage: hypergolix stop app [--force] [--root PATH]
 
@@ -38,6 +44,8 @@ Stops the app daemon gracefully (the account is flushed, remotes are told), wait
 has exited and released its IPC port. --force kills it if it does not stop in time.`;
 
 interface AppStartArgs {
+  ui: boolean;
+  port?: number;
   foreground: boolean;
   passwordStdin: boolean;
   root?: string;
@@ -53,11 +61,17 @@ function parseStart(argv: string[]): AppStartArgs {
         'password-stdin': { type: 'boolean', default: false },
         root: { type: 'string' },
         'detached-child': { type: 'boolean', default: false },
+        ui: { type: 'boolean', default: false },
+        port: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     });
-    return { foreground: values.foreground!, passwordStdin: values['password-stdin']!, root: values.root, detachedChild: values['detached-child']! };
+    if (values.port !== undefined && !values.ui) throw new Error('--port goes with --ui');
+    if (values.ui && (values.foreground || values['password-stdin'])) throw new Error('--ui runs in the foreground and asks for the password in its window');
+    const port = values.port === undefined ? undefined : /^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535 ? Number(values.port) : NaN;
+    if (Number.isNaN(port)) throw new Error(`--port must be a whole number from 0 to 65535, not ${JSON.stringify(values.port)}`);
+    return { ui: values.ui!, port, foreground: values.foreground!, passwordStdin: values['password-stdin']!, root: values.root, detachedChild: values['detached-child']! };
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${APP_START_USAGE}`);
   }
@@ -84,6 +98,7 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   const loaded = await loadOrCreate(args, io);
   const running = readPidFile(loaded.config.process.pid_file);
   if (running?.alive) throw new CliError(`The app daemon is already running (pid ${running.pid})`, 1);
+  if (args.ui) return runBrowserMode(loaded, args, io);
   if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
 
   const password = await credentials(loaded, args, io);
@@ -164,6 +179,21 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     await logger?.close();
     throw new CliError(message, 1);
   }
+}
+
+/** `--ui`: the controller and the UI bridge in this process until SIGINT/SIGTERM; stdout gets only the URL. */
+async function runBrowserMode(loaded: LoadedConfig, args: AppStartArgs, io: CliIO): Promise<number> {
+  const mode = await startBrowserMode({ configOptions: { root: loaded.path, env: io.env, cwd: io.cwd }, logdir: loaded.config.process.logdir, port: args.port }).catch(
+    (err: Error) => {
+      throw new CliError(`Browser mode did not start: ${err.message}`, 1);
+    },
+  );
+  configureShutdown({ log: mode.logger });
+  onShutdown(() => mode.stop());
+  io.err('Hypergolix is running in browser mode. Open this address in a browser on this computer (Ctrl-C stops Hypergolix):');
+  io.out(mode.url);
+  await new Promise<never>(() => {});
+  return 0;
 }
 
 export async function runAppStop(argv: string[], io: CliIO): Promise<number> {
