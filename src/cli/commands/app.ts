@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { startApp, type StartedApp } from '../../core/daemon/app.js';
+import { startApp, stopApp, type StartedApp } from '../../core/daemon/app.js';
 import { createLogger, type Logger } from '../../core/log/index.js';
 import {
   AlreadyRunning,
@@ -103,7 +103,7 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
 
   const password = await credentials(loaded, args, io);
   const childArgs = ['start', 'app', '--detached-child', ...(args.root ? ['--root', loaded.path] : [])];
-  const { pid, info } = await startDetached<{ fingerprint: string; userId: string; created: boolean; logFile: string | null }>({
+  const { pid, info } = await startDetached<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>({
     script: process.argv[1]!,
     args: childArgs,
     cwd: io.cwd,
@@ -115,6 +115,7 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
     throw new CliError(`The app daemon did not start: ${err.message}`, 1);
   });
   io.out(`Hypergolix app daemon started (pid ${pid}).`);
+  if (info.ipcPort) io.out(`Apps connect on 127.0.0.1:${info.ipcPort}.`);
   if (info.logFile) io.out(`Logs: ${info.logFile}`);
   return 0;
 }
@@ -135,6 +136,7 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     try {
       started = await startApp(loaded, { password }, {
         logger: log,
+        ipc: true,
         onProgress: (p) => {
           if (p.stage === 'keys') {
             if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
@@ -160,12 +162,14 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     configureShutdown({ log });
     onShutdown(async () => {
       log.info('Stopping the app daemon');
-      await daemon.stop();
+      await stopApp(started);
       lock.release();
       await log.close();
     });
+    const ipc = started.ipc!.listenAddress!;
+    log.info(`Apps connect on ws://${ipc.host}:${ipc.port}/ with the key in ${started.ipc!.tokenFile}`);
     log.info('Hypergolix boot complete');
-    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file });
+    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file, ipcPort: ipc.port });
     stopRelay();
     if (detached) detachFromParent(log);
     // A pending promise alone does not keep Node running; a timer does, until shutdown exits.

@@ -2,6 +2,7 @@ import { UnknownSecret, ValueError, type Secret } from '../golix/index.js';
 import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
 import type { AccountProgress } from '../account/account.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
+import { startAppIpc, type AppIpcOptions, type IpcServer } from '../ipc/index.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { Sharing } from '../sharing/sharing.js';
 import { Daemon } from './daemon.js';
@@ -18,6 +19,11 @@ export interface StartAppOptions {
   /** KDF for a new account (tests use cheap ones). @default DEFAULT_KDF */
   kdf?: KdfParams;
   remoteWaitMs?: number;
+  /**
+   * Serve apps over IPC (`process.ipc_port`, key in `<config dir>/ipc-token`). Off unless asked,
+   * so hosts and tests that start several daemons do not collide on the port; stop with `stopApp`.
+   */
+  ipc?: boolean | AppIpcOptions;
 }
 
 export interface StartedApp {
@@ -27,6 +33,8 @@ export interface StartedApp {
   /** The config as it is now (a new account's IDs written in). */
   loaded: LoadedConfig;
   created: boolean;
+  /** The IPC server for apps, when started with `ipc`. */
+  ipc: IpcServer | null;
 }
 
 function sharingFor(daemon: Daemon, config: () => LoadedConfig, logger: RemoteLogger): Sharing {
@@ -45,9 +53,27 @@ export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
 
 /**
  * Starts the app daemon from a config: creates the account on first run (and writes its
- * fingerprint, user ID and KDF parameters into hypergolix.yml), or logs in.
+ * fingerprint, user ID and KDF parameters into hypergolix.yml), or logs in; then, if asked,
+ * the IPC server for apps.
  */
 export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
+  const started = await startAccount(loaded, creds, o);
+  if (!o.ipc) return { ...started, ipc: null };
+  try {
+    return { ...started, ipc: await startAppIpc(started, o.logger, o.ipc === true ? {} : o.ipc) };
+  } catch (err) {
+    await started.daemon.stop();
+    throw err;
+  }
+}
+
+/** Stops what startApp started: apps first (IPC), then the daemon. */
+export async function stopApp(app: StartedApp): Promise<void> {
+  await app.ipc?.close();
+  await app.daemon.stop();
+}
+
+async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<Omit<StartedApp, 'ipc'>> {
   const c = loaded.config;
   const remotes = c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls }));
   const base = { ghidcache: c.process.ghidcache, remotes, logger: o.logger, onProgress: o.onProgress, remoteWaitMs: o.remoteWaitMs };

@@ -58,6 +58,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   private readonly live = new Map<string, AppObject>();
   private readonly frames = new Map<string, Gobd>();
   private readonly maxLive: number;
+  private readonly pinned = new Set<string>();
   /** Serializes work per object so two updates never race for the same counter. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -84,13 +85,32 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     this.live.delete(obj.ghid.text);
     this.live.set(obj.ghid.text, obj);
     if (frame) this.frames.set(obj.ghid.text, frame);
-    while (this.live.size > this.maxLive) {
-      const oldest = this.live.keys().next().value!;
-      this.live.delete(oldest);
-      this.frames.delete(oldest);
-      this.emit('evict', Ghid.fromText(oldest));
-    }
+    this.trim();
     return obj;
+  }
+
+  /** Evicts the least recently used objects that nothing pinned, down to maxLive. */
+  private trim(): void {
+    if (this.live.size <= this.maxLive) return;
+    for (const key of this.live.keys()) {
+      if (this.live.size <= this.maxLive) break;
+      if (this.pinned.has(key)) continue;
+      this.live.delete(key);
+      this.frames.delete(key);
+      this.emit('evict', Ghid.fromText(key));
+    }
+  }
+
+  /**
+   * Keeps an object live (never evicted, so it stays subscribed and its updates are emitted)
+   * while something tracks it, e.g. an app over IPC. The tracker bounds how many it pins.
+   */
+  pin(ghid: Ghid): void {
+    this.pinned.add(ghid.text);
+  }
+
+  unpin(ghid: Ghid): void {
+    if (this.pinned.delete(ghid.text)) this.trim();
   }
 
   /** Whether the object is decrypted in memory now. */

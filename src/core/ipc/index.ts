@@ -1,0 +1,41 @@
+/**
+ * App integration over IPC (hypergolix-reference §4): the daemon's WebSocket server for `hgx`
+ * apps, its per-user key file, and the wire codec the SDK shares.
+ */
+import type { LoadedConfig } from '../config/index.js';
+import type { Daemon } from '../daemon/daemon.js';
+import type { RemoteLogger } from '../remote/logger.js';
+import type { Sharing } from '../sharing/sharing.js';
+import { startIpcServer, type IpcServer, type IpcServerOptions } from './server.js';
+import { ipcTokenPath, loadOrCreateIpcToken } from './token.js';
+
+export { IpcRefusal, IpcServer, startIpcServer, type ConnectedApp, type IpcServerEvents, type IpcServerOptions } from './server.js';
+export { ipcTokenPath, loadOrCreateIpcToken, readIpcToken, IPC_TOKEN_FILE } from './token.js';
+
+/** What a host may override when the IPC server is started from a config. */
+export type AppIpcOptions = Partial<Omit<IpcServerOptions, 'daemon' | 'sharing' | 'authToken' | 'logger'>>;
+
+/**
+ * Starts the IPC server of a running daemon as its config says: port `process.ipc_port`, legacy
+ * clients per `process.ipc_legacy_clients`, the key in `<config dir>/ipc-token` (created on the
+ * first start).
+ */
+export async function startAppIpc(
+  app: { daemon: Daemon; sharing: Sharing; loaded: LoadedConfig },
+  logger: RemoteLogger,
+  o: AppIpcOptions = {},
+): Promise<IpcServer> {
+  const c = app.loaded.config;
+  const tokenFile = o.tokenFile ?? ipcTokenPath(app.loaded.dir);
+  const authToken = await loadOrCreateIpcToken(tokenFile, { warn: (m) => logger.warn(m) });
+  return startIpcServer({
+    ...o,
+    daemon: app.daemon,
+    sharing: app.sharing,
+    authToken,
+    tokenFile,
+    port: o.port ?? c.process.ipc_port,
+    legacyClients: o.legacyClients ?? c.process.ipc_legacy_clients,
+    logger,
+  });
+}

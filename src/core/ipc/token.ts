@@ -1,0 +1,85 @@
+/**
+ * The per-user IPC key (defect 1): 32 random bytes, hex-encoded on one line in
+ * `<Hypergolix home>/ipc-token` (the directory of hypergolix.yml), mode 0600, created at the
+ * daemon's first start and kept across restarts. An app proves it runs as this user by reading
+ * the file and sending the key in its first frame (`AU`, see `server.ts`).
+ *
+ * On Windows the file gets the directory's ACL (the per-user profile); POSIX permission bits
+ * are checked and tightened only elsewhere.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ValueError } from '../golix/index.js';
+import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE } from './wire.js';
+
+export { IPC_TOKEN_FILE };
+
+/** Where the key lives for a Hypergolix home (the config's directory). */
+export function ipcTokenPath(home: string): string {
+  return join(home, IPC_TOKEN_FILE);
+}
+
+function parse(text: string): Buffer | null {
+  const t = text.trim();
+  if (!/^[0-9a-f]+$/i.test(t) || t.length !== AUTH_TOKEN_BYTES * 2) return null;
+  return Buffer.from(t, 'hex');
+}
+
+async function writeNew(file: string, token: Buffer, exclusive: boolean): Promise<void> {
+  const target = exclusive ? file : `${file}.${process.pid}.tmp`;
+  const fh = await open(target, exclusive ? 'wx' : 'w', 0o600);
+  try {
+    await fh.writeFile(token.toString('hex') + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  if (!exclusive) {
+    try {
+      await rename(target, file);
+    } catch (err) {
+      await unlink(target).catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/**
+ * Reads the IPC key, creating it (and the directory, mode 0700) when missing. A file others can
+ * read is tightened to 0600 with a warning; an unreadable or malformed one is replaced.
+ */
+export async function loadOrCreateIpcToken(file: string, o: { warn?: (m: string) => void } = {}): Promise<Buffer> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const fresh = randomBytes(AUTH_TOKEN_BYTES);
+  try {
+    await writeNew(file, fresh, true);
+    return fresh;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (process.platform !== 'win32') {
+    const st = await stat(file);
+    if ((st.mode & 0o077) !== 0) {
+      await chmod(file, 0o600);
+      o.warn?.(`${file} was readable by other users (mode ${(st.mode & 0o777).toString(8)}); tightened to 600`);
+    }
+  }
+  const existing = parse(await readFile(file, 'utf8'));
+  if (existing) return existing;
+  o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
+  await writeNew(file, fresh, false);
+  return fresh;
+}
+
+/** Reads an existing key (for tools and tests). */
+export async function readIpcToken(file: string): Promise<Buffer> {
+  const key = parse(await readFile(file, 'utf8'));
+  if (!key) throw new ValueError(`${file} does not hold a valid IPC key (${AUTH_TOKEN_BYTES * 2} hex digits)`);
+  return key;
+}
+
+/** Constant-time comparison of a presented key with the real one. */
+export function sameKey(presented: Uint8Array, key: Uint8Array): boolean {
+  return presented.length === key.length && timingSafeEqual(presented, key);
+}

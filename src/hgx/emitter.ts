@@ -1,0 +1,52 @@
+/**
+ * A small typed event emitter that runs anywhere (Node, Electron renderer, browser). Errors
+ * thrown by listeners are handed to `reportListenerError` and swallowed, so an app's callback
+ * can never break the link.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Listener = (...args: any[]) => void;
+
+export class Emitter<E extends { [K in keyof E]: unknown[] }> {
+  #listeners = new Map<keyof E, Set<Listener>>();
+
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as Listener);
+    return () => this.off(event, listener);
+  }
+
+  once<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
+    const off = this.on(event, (...args: E[K]) => {
+      off();
+      listener(...args);
+    });
+    return off;
+  }
+
+  off<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void {
+    this.#listeners.get(event)?.delete(listener as Listener);
+  }
+
+  listenerCount<K extends keyof E>(event: K): number {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+
+  protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    for (const l of [...set]) {
+      try {
+        const r = l(...args) as unknown;
+        if (r && typeof (r as Promise<unknown>).catch === 'function') (r as Promise<unknown>).catch((err) => this.reportListenerError(err, String(event)));
+      } catch (err) {
+        this.reportListenerError(err, String(event));
+      }
+    }
+  }
+
+  protected reportListenerError(err: unknown, event: string): void {
+    console.warn(`hgx: a '${event}' listener failed:`, err);
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The SDK's errors. Every one is an `HgxError`; failures the daemon reports (`NK`) are
+ * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
+ * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
+ */
+import { codeName } from '../core/golix/errors.js';
+
+export class HgxError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The link has no connection to the daemon right now: `connect()` found none within its
+ * timeout, the link was closed, or it is reconnecting after the daemon went away. Operations
+ * fail fast with this error instead of waiting; listen for the link's `'reconnected'` event.
+ */
+export class NotConnected extends HgxError {}
+
+/** The daemon refused the IPC key, or no key could be found to present. */
+export class AuthFailed extends HgxError {}
+
+/** The object was discarded, deleted (here or upstream) or recast. */
+export class DeadObject extends HgxError {}
+
+/** `push()` on a static object, or on one somebody else wrote (its author is not `whoami`). */
+export class LocallyImmutable extends HgxError {}
+
+/** `share()` on a private object. */
+export class Unsharable extends HgxError {}
+
+/** `get(cls, ghid)` for an object already open under another class: use `link.recast`. */
+export class WrongClass extends HgxError {}
+
+/** The object's state does not decode with the class asked for (or is a pickle: never unpickled). */
+export class StateError extends HgxError {}
+
+/** The daemon answered `NK`. */
+export class IpcError extends HgxError {
+  /** The wire error code (hypergolix-reference §3.2/§4.1), null for a code-less refusal. */
+  readonly code: number | null;
+  /** The code's name, e.g. `DoesNotExist`, `IPCError`. */
+  readonly codeName: string;
+  constructor(code: number | null, message: string) {
+    super(message || 'The daemon refused the request');
+    this.code = code;
+    this.codeName = code === null ? 'Refused' : code === 0xffff ? 'IPCError' : codeName(code);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * `hypergolix/hgx`: the TypeScript SDK for Hypergolix apps. It talks to the user's local daemon
+ * over the IPC protocol (hypergolix-reference §4, §5) and works in Node (with the `ws` package)
+ * and in an Electron renderer or a browser (global WebSocket; pass the key as `token` there).
+ *
+ * - `HGXLink.connect({ port?, host?, token?, tokenFile?, timeoutMs? })` → a link; `link.whoami`
+ * - `link.new(JsonObj | Obj, state, { apiId, dynamic, private, legroom })`, `link.get(cls, ghid)`,
+ *   `link.recast(obj, cls)`
+ * - `link.registerShareHandler(apiId, (ghid, origin, apiId) => …)`, `deregisterShareHandler`
+ * - `link.registerToken(token?)` → startup GHID or null; `registerStartup(obj)`, `deregisterStartup()`
+ * - objects: `state`, `ghid`, `apiId`, `author`, `private`, `dynamic`, `isAlive`, `push()`,
+ *   `sync()`, `share(fingerprint)`, `freeze()`, `hold()`, `discard()`, `delete()`, and events
+ *   `'update'`, `'delete'`, `'shared'`, `'share-failed'`
+ * - errors: `HgxError` and its subclasses `NotConnected`, `AuthFailed`, `DeadObject`,
+ *   `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`, `IpcError` (with `code`)
+ *
+ * Python pickles (api_id `…02`) are never unpickled: `get(Obj, ghid)` shows them as bytes and
+ * `get(JsonObj, ghid)` refuses them.
+ */
+export { HGXLink, type ConnectOptions, type LinkEvents, type ShareHandler } from './link.js';
+export {
+  HgxObject,
+  JsonObj,
+  Obj,
+  type AnyObj,
+  type JsonValue,
+  type NewOptions,
+  type ObjClass,
+  type ObjEvents,
+  type ObjInit,
+  type StateOf,
+} from './objects.js';
+export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
+export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, Unsharable, WrongClass } from './errors.js';
+export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../core/ipc/wire.js';

@@ -1,0 +1,446 @@
+/**
+ * `HGXLink`: an app's connection to its user's Hypergolix daemon (hypergolix-reference §5.1).
+ *
+ *     const link = await HGXLink.connect();            // finds the daemon's IPC key, authenticates
+ *     link.registerShareHandler(ApiId.JSON, async (ghid, origin) => {
+ *       const obj = await link.get(JsonObj, ghid);
+ *       obj.on('update', (o) => console.log(o.state));
+ *     });
+ *     const note = await link.new(JsonObj, { text: 'hi' });
+ *     await note.share(peerFingerprint);
+ *     note.state = { text: 'hello' };
+ *     await note.push();
+ *
+ * **Connection.** `connect()` opens `ws://127.0.0.1:7772/` (or `host`/`port`), presents the IPC
+ * key (`AU`), and asks `whoami`. It retries until `timeoutMs` and then fails with NotConnected,
+ * naming the address, when no daemon answers; a wrong key fails at once with AuthFailed.
+ *
+ * **Reconnecting.** When the daemon goes away (a restart, a crash), the link reconnects by itself
+ * with jittered exponential back-off from 100 ms up to 5 s, re-reads the key file if it has one,
+ * and restores what the daemon forgot: the app token (`+T`), every share handler's API ID (`+A`)
+ * and every open object (`>O`, applying a changed state as an `'update'`). Meanwhile operations
+ * fail fast with NotConnected (they are not queued: the app decides whether to retry); the link
+ * emits `'disconnected'` and then `'reconnected'`.
+ */
+import {
+  APP_TOKEN_BYTES,
+  AppVerb,
+  DEFAULT_IPC_PORT,
+  IpcVerb,
+  ONE,
+  decodeObjDef,
+  decodeShareNotice,
+  decodeShareResult,
+  encodeObjDef,
+  fromHex,
+  idText,
+  toHex,
+} from '../core/ipc/wire.js';
+import { Emitter } from './emitter.js';
+import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
+import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
+import { findKey, readKeyFile, type KeySource } from './key.js';
+import type { AnyObj, HgxObject, NewOptions, ObjClass, StateOf } from './objects.js';
+import { Peer, openSocket, type IncomingHandler } from './peer.js';
+
+export interface ConnectOptions extends KeySource {
+  /** @default 7772 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** How long `connect()` keeps trying before it fails with NotConnected. @default 5000 */
+  timeoutMs?: number;
+  /** How long one request waits for the daemon's answer. @default 30000 */
+  requestTimeoutMs?: number;
+  /** Reconnect after the daemon goes away. @default true (100 ms → 5 s back-off) */
+  reconnect?: boolean | { minDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Skip authentication, for a daemon that admits legacy clients (`process.ipc_legacy_clients`).
+   * Such a link may use public objects only: no token, no private objects.
+   * @default false
+   */
+  legacy?: boolean;
+  /** Where listener errors and reconnect troubles are reported. @default console */
+  logger?: { warn(message: string, ...details: unknown[]): void };
+}
+
+/** `handler(ghid, origin, apiId)`: an object was shared with this user (origin = the sharer's fingerprint), or another app of this user made one (origin = `whoami`). */
+export type ShareHandler = (ghid: GhidText, origin: GhidText, apiId: ApiIdText) => void | Promise<void>;
+
+export interface LinkEvents {
+  /** The connection dropped; the link is reconnecting (unless closed). */
+  disconnected: [reason: string];
+  /** Reconnected, and token, handlers and open objects restored. */
+  reconnected: [];
+  /** A share's outcome for an object not open here (open objects get `'shared'`/`'share-failed'`). */
+  'share-result': [result: { ghid: GhidText; recipient: GhidText; ok: boolean }];
+  /** Something went wrong in the background (a failed restore, a listener error). */
+  error: [error: Error];
+}
+
+const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class HGXLink extends Emitter<LinkEvents> {
+  #peer: Peer | null = null;
+  #whoami: GhidText;
+  #token: string | null = null;
+  #key: Uint8Array;
+  readonly #keyFile: string | null;
+  readonly #url: string;
+  readonly #o: ConnectOptions;
+  readonly #objects = new Map<GhidText, AnyObj>();
+  readonly #opening = new Map<GhidText, Promise<AnyObj>>();
+  readonly #handlers = new Map<ApiIdText, ShareHandler>();
+  #closed = false;
+  #reconnecting: Promise<void> | null = null;
+
+  private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
+    super();
+    this.#url = url;
+    this.#key = key.key;
+    this.#keyFile = key.file;
+    this.#o = o;
+    this.#whoami = '';
+  }
+
+  /** Connects to the local daemon and authenticates. See the module notes for the options. */
+  static async connect(options: ConnectOptions = {}): Promise<HGXLink> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? DEFAULT_IPC_PORT;
+    const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    const key = options.legacy ? { key: new Uint8Array(0), file: null } : await findKey(options);
+    const link = new HGXLink(url, key, options);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const deadline = Date.now() + timeoutMs;
+    let delay = 100;
+    let last = '';
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        await link.#open(Math.max(left, 50), false);
+        return link;
+      } catch (err) {
+        if (err instanceof AuthFailed) throw err;
+        last = (err as Error).message;
+      }
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      delay = Math.min(delay * 2, 1000);
+    }
+    throw new NotConnected(`No Hypergolix daemon answered on ${url} within ${timeoutMs} ms (${last || 'no answer'}); start it with "hypergolix start app"`);
+  }
+
+  /** The user's fingerprint (GHID text). */
+  get whoami(): GhidText {
+    return this.#whoami;
+  }
+
+  /** The app token (32 hex digits) after `registerToken()`, else null. */
+  get token(): string | null {
+    return this.#token;
+  }
+
+  get connected(): boolean {
+    return this.#peer?.isOpen ?? false;
+  }
+
+  /** Stops the link for good: no reconnecting; operations fail with NotConnected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#peer?.close(1000, 'app closing');
+    this.#peer = null;
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  async #open(timeoutMs: number, restoring: boolean): Promise<void> {
+    const socket = await openSocket(this.#url, timeoutMs);
+    const peer = new Peer(socket, {
+      handlers: this.#incoming(),
+      requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
+      onClose: (info) => this.#onClose(peer, info),
+    });
+    try {
+      if (!this.#o.legacy) {
+        try {
+          await peer.request(IpcVerb.auth, this.#key, timeoutMs);
+        } catch (err) {
+          if (err instanceof IpcError) throw new AuthFailed(`The daemon refused the IPC key${this.#keyFile ? ` from ${this.#keyFile}` : ''}: ${err.message}`);
+          throw err;
+        }
+      }
+      const me = idText(await peer.request(IpcVerb.whoami, undefined, timeoutMs));
+      if (this.#whoami && me !== this.#whoami) this.emit('error', new HgxError(`The daemon now runs another account (${me.slice(0, 12)}…)`));
+      this.#whoami = me;
+      if (restoring) await this.#restore(peer);
+    } catch (err) {
+      peer.close(1000, 'setup failed');
+      throw err;
+    }
+    this.#peer = peer;
+  }
+
+  /** Re-sends what the daemon keeps per connection: token, API registrations, open objects. */
+  async #restore(peer: Peer): Promise<void> {
+    if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
+    for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
+    for (const obj of [...this.#objects.values()]) {
+      try {
+        const def = decodeObjDef(await peer.request(IpcVerb.getObject, ghidBytes(obj.ghid)));
+        if (!sameBytes(def.state, obj.stateBytes)) obj._applyUpstream(def.state.slice());
+      } catch (err) {
+        if (err instanceof IpcError) this.emit('error', new HgxError(`Could not reopen ${obj.ghid.slice(0, 12)}… after reconnecting: ${err.message}`, { cause: err }));
+        else throw err;
+      }
+    }
+  }
+
+  #onClose(peer: Peer, info: { code: number; reason: string }): void {
+    if (this.#peer !== peer) return;
+    this.#peer = null;
+    if (this.#closed) return;
+    this.emit('disconnected', `closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
+    if (this.#o.reconnect === false) return;
+    this.#reconnecting ??= this.#reconnectLoop().finally(() => (this.#reconnecting = null));
+  }
+
+  async #reconnectLoop(): Promise<void> {
+    const r = typeof this.#o.reconnect === 'object' ? this.#o.reconnect : {};
+    const min = r.minDelayMs ?? 100;
+    const max = r.maxDelayMs ?? 5000;
+    for (let attempt = 0; !this.#closed; attempt++) {
+      const base = Math.min(max, min * 2 ** Math.min(attempt, 20));
+      await sleep(base / 2 + Math.random() * (base / 2));
+      if (this.#closed) return;
+      try {
+        if (this.#keyFile) this.#key = await readKeyFile(this.#keyFile).catch(() => this.#key);
+        await this.#open(Math.max(1000, max), true);
+        if (this.#closed) {
+          this.#peer?.close();
+          return;
+        }
+        this.emit('reconnected');
+        return;
+      } catch (err) {
+        if (err instanceof AuthFailed || attempt === 20) this.emit('error', err as Error);
+      }
+    }
+  }
+
+  /** @internal Sends one request on the current connection; NotConnected when there is none. */
+  _request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
+    const peer = this.#peer;
+    if (!peer || !peer.isOpen) {
+      return Promise.reject(new NotConnected(this.#closed ? 'The link is closed' : 'Not connected to the Hypergolix daemon (reconnecting)'));
+    }
+    return peer.request(verb, body);
+  }
+
+  // ------------------------------------------------------------------ daemon → app
+
+  #incoming(): Map<string, IncomingHandler> {
+    return new Map<string, IncomingHandler>([
+      [AppVerb.share, (body) => this.#onShare(body)],
+      [
+        AppVerb.update,
+        (body) => {
+          const def = decodeObjDef(body);
+          if (def.address) this.#objects.get(idText(def.address))?._applyUpstream(def.state.slice());
+          return ONE;
+        },
+      ],
+      [
+        AppVerb.delete,
+        (body) => {
+          this.#objects.get(ghidText(body))?._deleted();
+          return ONE;
+        },
+      ],
+      [AppVerb.shareSucceeded, (body) => this.#onShareResult(body, true)],
+      [AppVerb.shareFailed, (body) => this.#onShareResult(body, false)],
+    ]);
+  }
+
+  #onShare(body: Uint8Array): Uint8Array {
+    const n = decodeShareNotice(body);
+    const api = idText(n.apiId);
+    const handler = this.#handlers.get(api);
+    // Refusing keeps the share in the daemon's inbox until a handler is registered.
+    if (!handler) throw new IpcError(0xffff, 'This app has no handler for that API ID');
+    const ghid = idText(n.ghid);
+    const origin = idText(n.origin);
+    queueMicrotask(() => {
+      try {
+        const r = handler(ghid, origin, api);
+        if (r instanceof Promise) r.catch((err) => this._listenerError(err, 'share handler'));
+      } catch (err) {
+        this._listenerError(err, 'share handler');
+      }
+    });
+    return ONE;
+  }
+
+  #onShareResult(body: Uint8Array, ok: boolean): Uint8Array {
+    const r = decodeShareResult(body);
+    const ghid = idText(r.ghid);
+    const recipient = idText(r.recipient);
+    const obj = this.#objects.get(ghid);
+    if (obj) obj._shareResult(recipient, ok);
+    this.emit('share-result', { ghid, recipient, ok });
+    return ONE;
+  }
+
+  /** @internal */
+  _listenerError(err: unknown, where: string): void {
+    (this.#o.logger ?? console).warn(`hgx: ${where} failed:`, err);
+    if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new HgxError(String(err)));
+  }
+
+  protected override reportListenerError(err: unknown, event: string): void {
+    (this.#o.logger ?? console).warn(`hgx: a '${event}' listener failed:`, err);
+  }
+
+  // ------------------------------------------------------------------ objects
+
+  /** Creates an object (dynamic and public unless told otherwise) and returns it, open. */
+  async new<T extends AnyObj>(cls: ObjClass<T>, state: StateOf<T>, options: NewOptions = {}): Promise<T> {
+    const apiId = options.apiId !== undefined ? ApiId.text(options.apiId) : cls.defaultApiId;
+    const legroom = options.legroom ?? 0;
+    if (!Number.isInteger(legroom) || legroom < 0 || legroom > 255) throw new HgxError('legroom is 1–255, or 0 for the default');
+    const dynamic = options.dynamic ?? true;
+    const isPrivate = options.private ?? false;
+    const bytes = cls.encodeState(state);
+    const ghid = idText(
+      await this._request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom })),
+    );
+    const obj = new cls(this, { ghid, author: this.#whoami, apiId, dynamic, private: isPrivate, legroom, bytes, state });
+    this.#objects.set(ghid, obj);
+    return obj;
+  }
+
+  /**
+   * Opens an object. Instances are cached per GHID: the same call returns the same instance,
+   * and asking for another class than the cached one fails with WrongClass (use `recast`).
+   */
+  async get<T extends AnyObj>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
+    const key = ghidText(ghid);
+    const check = (obj: AnyObj): T => {
+      if (obj.constructor !== cls) {
+        throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
+      }
+      return obj as T;
+    };
+    const cached = this.#objects.get(key);
+    if (cached) return check(cached);
+    const inFlight = this.#opening.get(key);
+    if (inFlight) return check(await inFlight);
+    const opening = (async () => {
+      const def = decodeObjDef(await this._request(IpcVerb.getObject, ghidBytes(key)));
+      const apiId = def.apiId ? idText(def.apiId) : ApiId.RAW;
+      let obj: T;
+      try {
+        obj = new cls(this, {
+          ghid: key,
+          author: def.author ? idText(def.author) : '',
+          apiId,
+          dynamic: def.dynamic,
+          private: def.private,
+          legroom: def.legroom,
+          bytes: def.state.slice(),
+        });
+      } catch (err) {
+        await this._request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
+        throw err instanceof HgxError ? err : new StateError((err as Error).message);
+      }
+      this.#objects.set(key, obj);
+      return obj;
+    })();
+    this.#opening.set(key, opening);
+    try {
+      return check(await opening);
+    } finally {
+      this.#opening.delete(key);
+    }
+  }
+
+  /** The same object under another class; the old instance dies (its listeners stay with it). */
+  recast<T extends AnyObj>(obj: HgxObject<unknown>, cls: ObjClass<T>): T {
+    if (obj.constructor === cls && obj.isAlive) return obj as unknown as T;
+    if (!obj.isAlive) throw new HgxError('Cannot recast a dead object');
+    const next = new cls(this, {
+      ghid: obj.ghid,
+      author: obj.author,
+      apiId: obj.apiId,
+      dynamic: obj.dynamic,
+      private: obj.private,
+      legroom: obj.legroom,
+      bytes: obj.stateBytes,
+    });
+    this.#objects.delete(obj.ghid);
+    obj._kill();
+    this.#objects.set(obj.ghid, next);
+    return next;
+  }
+
+  /** @internal An instance died: forget it (only if it is the cached one). */
+  _forget(obj: AnyObj): void {
+    if (this.#objects.get(obj.ghid) === obj) this.#objects.delete(obj.ghid);
+  }
+
+  // ------------------------------------------------------------------ shares, tokens, startup
+
+  /**
+   * Routes shares with this API ID to `handler` (one per API ID; a new one replaces it). The
+   * daemon keeps shares that arrive while no app handles their API ID and delivers them now.
+   */
+  async registerShareHandler(apiId: ApiIdText | Uint8Array, handler: ShareHandler): Promise<void> {
+    const api = ApiId.text(apiId);
+    const had = this.#handlers.get(api);
+    this.#handlers.set(api, handler);
+    try {
+      await this._request(IpcVerb.registerApi, ApiId.bytes(api));
+    } catch (err) {
+      if (had) this.#handlers.set(api, had);
+      else this.#handlers.delete(api);
+      throw err;
+    }
+  }
+
+  async deregisterShareHandler(apiId: ApiIdText | Uint8Array): Promise<void> {
+    const api = ApiId.text(apiId);
+    await this._request(IpcVerb.deregisterApi, ApiId.bytes(api));
+    this.#handlers.delete(api);
+  }
+
+  /**
+   * Binds an app token to this link: a new one (no argument) or one issued before (32 hex
+   * digits). Tokens own private objects and a startup object, and keep API registrations across
+   * restarts. Resolves to the token's startup object's GHID, or null.
+   */
+  async registerToken(token?: string | Uint8Array): Promise<GhidText | null> {
+    const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' ? fromHex(token) : token;
+    if (body.length !== APP_TOKEN_BYTES) throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
+    const issued = await this._request(IpcVerb.setToken, body);
+    this.#token = toHex(issued);
+    const startup = await this._request(IpcVerb.getStartup);
+    return startup.length === 0 ? null : idText(startup);
+  }
+
+  /** Makes `obj` this token's startup object (one per token). */
+  async registerStartup(obj: AnyObj | GhidLike): Promise<void> {
+    const ghid = typeof obj === 'object' && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
+    await this._request(IpcVerb.registerStartup, ghidBytes(ghid));
+  }
+
+  async deregisterStartup(): Promise<void> {
+    await this._request(IpcVerb.deregisterStartup);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
