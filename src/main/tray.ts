@@ -1,0 +1,105 @@
+/**
+ * setupTray: keeps one tray icon in step with the controller. Electron's Tray and Menu are
+ * reached only through the TrayPort given in, so this logic runs in plain Node tests.
+ */
+import type { HostEvent, Settings, Snapshot } from '../common/contract.js';
+import { trayIconFile, trayModel, type MenuItemId, type MenuItemModel, type TrayModel } from './tray-model.js';
+
+/** The few things done to the OS tray (main.ts adapts Electron's Tray + Menu.buildFromTemplate). */
+export interface TrayPort {
+  setImage(file: string): void;
+  setToolTip(text: string): void;
+  setMenu(items: MenuItemModel[], onClick: (id: MenuItemId, checked: boolean) => void): void;
+  /** A left click (Windows, most Linux panels). */
+  onClick(listener: () => void): void;
+  destroy(): void;
+}
+
+/** What the tray needs of the controller. */
+export interface TrayHost {
+  snapshot(): Snapshot;
+  settings(): Settings | null;
+  subscribe(listener: (ev: HostEvent) => void): () => void;
+  setEmbeddedServer(on: boolean): Promise<unknown>;
+  logDir(): string | null;
+}
+
+export interface TrayActions {
+  openWindow(): void;
+  copyText(text: string): void;
+  openFolder(path: string): void;
+  quit(): void;
+}
+
+export interface TraySetup {
+  tray: TrayPort;
+  host: TrayHost;
+  actions: TrayActions;
+  assetsDir: string;
+  /** Whether the panel is dark (a light glyph reads better there). */
+  darkPanel(): boolean;
+  warn?(message: string): void;
+}
+
+export interface TrayHandle {
+  /** The model last shown (for tests and diagnostics). */
+  current(): TrayModel;
+  /** Re-reads the state, e.g. when the OS switches between light and dark. */
+  refresh(): void;
+  dispose(): void;
+}
+
+export function setupTray(o: TraySetup): TrayHandle {
+  let shown: TrayModel | null = null;
+  let shownDark: boolean | null = null;
+
+  const onClick = (id: MenuItemId, checked: boolean) => {
+    switch (id) {
+      case 'open':
+        return o.actions.openWindow();
+      case 'copy-fingerprint': {
+        const id = o.host.snapshot().identity;
+        if (id) o.actions.copyText(id.fingerprint);
+        return;
+      }
+      case 'embedded-server':
+        void o.host.setEmbeddedServer(checked).catch((err: Error) => o.warn?.(`Embedded server switch failed: ${err.message}`));
+        return;
+      case 'open-logs': {
+        const dir = o.host.logDir();
+        if (dir) o.actions.openFolder(dir);
+        return;
+      }
+      case 'quit':
+        return o.actions.quit();
+      case 'status':
+        return;
+    }
+  };
+
+  const refresh = () => {
+    const model = trayModel(o.host.snapshot(), o.host.settings());
+    const dark = o.darkPanel();
+    if (!shown || shown.icon !== model.icon || shownDark !== dark) o.tray.setImage(trayIconFile(o.assetsDir, model.icon, dark));
+    if (!shown || shown.tooltip !== model.tooltip) o.tray.setToolTip(model.tooltip);
+    if (!shown || JSON.stringify(shown.menu) !== JSON.stringify(model.menu)) o.tray.setMenu(model.menu, onClick);
+    shown = model;
+    shownDark = dark;
+  };
+
+  o.tray.onClick(() => o.actions.openWindow());
+  // Any event may change what the tray shows (a save ends with 'restartProgress' even when nothing restarted).
+  const unsubscribe = o.host.subscribe((ev) => {
+    if (ev.kind !== 'accountProgress') refresh();
+  });
+  refresh();
+
+  return {
+    current: () => shown!,
+    refresh,
+    dispose() {
+      unsubscribe();
+      o.tray.destroy();
+    },
+  };
+}

@@ -1,0 +1,487 @@
+// The Electron main process's logic in plain Node: every module of src/main except main.ts
+// reaches Electron only through a small interface, so fakes stand in for Tray, BrowserWindow,
+// ipcMain, safeStorage, Notification and app.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { IPC_CHANNELS, type HostEvent, type HostPort, type Settings, type Snapshot, type Status } from '../../src/common/contract.js';
+import type { Notice } from '../../src/host/controller.js';
+import { APP_SCHEME_PRIVILEGES, resolveAppRequest, serveAppRequest } from '../../src/main/app-protocol.js';
+import { setupIpc, type IpcMainPort } from '../../src/main/ipc.js';
+import { setupLifecycle, setupSingleInstance, type AppPort } from '../../src/main/lifecycle.js';
+import { loggerOver } from '../../src/main/logging.js';
+import { notificationFor, setupNotifications, type NotificationText } from '../../src/main/notifications.js';
+import { setupTray, type TrayHost, type TrayPort } from '../../src/main/tray.js';
+import { TRAY_ICONS, trayIconFile, trayModel, type MenuItemId, type MenuItemModel } from '../../src/main/tray-model.js';
+import { SafeStorageVault, type SafeStoragePort } from '../../src/main/vault.js';
+import { APP_URL, ELECTRON_CSP, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type ContentsPort, type WindowPort } from '../../src/main/window.js';
+import { defaultSettings, FAKE_IDENTITY } from '../fixtures/ui/fake-host.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const temps: string[] = [];
+test.after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'hgx-main-'));
+  temps.push(d);
+  return d;
+};
+
+function snap(status: Partial<Status>, identity = true): Snapshot {
+  return {
+    status: { state: 'running', message: null, remotes: [], objectsCached: 0, connectedApps: 0, incomingShares: [], warnings: [], ...status },
+    identity: identity ? FAKE_IDENTITY : null,
+    canRememberPassword: true,
+  };
+}
+const remote = (connected: boolean, port = 7770) => ({ host: '127.0.0.1', port, tls: false, connected });
+
+// ───────────────────────────── tray ─────────────────────────────
+
+test('tray model: an icon and a tooltip for every state', () => {
+  const cases: [Snapshot, string, RegExp][] = [
+    [snap({ state: 'no-account' }, false), 'no-account', /No account yet/],
+    [snap({ state: 'locked' }), 'locked', /Locked/],
+    [snap({ state: 'creating' }, false), 'starting', /Creating/],
+    [snap({ state: 'unlocking' }), 'starting', /Unlocking/],
+    [snap({ state: 'restarting' }), 'starting', /Restarting/],
+    [snap({ state: 'running' }), 'running', /Running, local only/],
+    [snap({ state: 'running', remotes: [remote(true), remote(false, 7771), remote(true, 7772)] }), 'running', /Running, 2 of 3 remotes connected/],
+    [snap({ state: 'running', remotes: [remote(false)] }), 'offline', /Offline: the remote is reachable|Offline/],
+    [snap({ state: 'error', message: 'The IPC port is in use' }), 'error', /Error: The IPC port is in use/],
+  ];
+  for (const [s, icon, tooltip] of cases) {
+    const m = trayModel(s, defaultSettings());
+    assert.equal(m.icon, icon, s.status.state);
+    assert.match(m.tooltip, tooltip);
+    assert.ok(m.tooltip.startsWith('Hypergolix: '));
+    assert.ok(m.tooltip.length <= 127);
+  }
+  const long = trayModel(snap({ state: 'error', message: 'x'.repeat(500) }), null);
+  assert.equal(long.tooltip.length, 127);
+  assert.deepEqual([...new Set(cases.map(([s]) => trayModel(s, null).icon))].sort(), [...TRAY_ICONS].sort(), 'every icon is used');
+});
+
+test('tray model: the menu, with what is possible in each state', () => {
+  const labels = (items: MenuItemModel[]) => items.flatMap((i) => (i.type === 'separator' ? ['—'] : [i.label]));
+  const running = trayModel(snap({ state: 'running' }), defaultSettings());
+  assert.deepEqual(labels(running.menu).slice(1), ['—', 'Open Hypergolix', 'Copy fingerprint', 'Embedded server', 'Open logs folder', '—', 'Quit']);
+  const item = (m: typeof running, id: MenuItemId) => m.menu.find((i) => i.type !== 'separator' && i.id === id) as Exclude<MenuItemModel, { type: 'separator' }>;
+  assert.equal(item(running, 'status').enabled, false, 'the state line is not clickable');
+  assert.equal(item(running, 'copy-fingerprint').enabled, true);
+  const server = item(running, 'embedded-server');
+  assert.equal(server.type, 'checkbox');
+  assert.equal(server.type === 'checkbox' && server.checked, false);
+  const on = defaultSettings();
+  on.server.enabled = true;
+  const withServer = item(trayModel(snap({ state: 'running' }), on), 'embedded-server');
+  assert.equal(withServer.type === 'checkbox' && withServer.checked, true);
+
+  const fresh = trayModel(snap({ state: 'no-account' }, false), defaultSettings());
+  assert.equal(item(fresh, 'copy-fingerprint').enabled, false, 'no fingerprint before the account exists');
+  const busy = trayModel(snap({ state: 'restarting' }), defaultSettings());
+  assert.equal(item(busy, 'embedded-server').enabled, false, 'no switching while restarting');
+  assert.equal(item(trayModel(snap({ state: 'running' }), null), 'embedded-server').enabled, false, 'no settings, no switch');
+});
+
+test('tray icons: a 16 px and a 32 px PNG per state and panel', () => {
+  const assets = join(ROOT, 'assets');
+  for (const icon of TRAY_ICONS) {
+    for (const dark of [false, true]) {
+      const file = trayIconFile(assets, icon, dark);
+      for (const [path, size] of [[file, 16], [file.replace(/\.png$/, '@2x.png'), 32]] as const) {
+        assert.ok(existsSync(path), `${path} exists (node scripts/tray-icons.mjs makes it)`);
+        const png = readFileSync(path);
+        assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+        assert.equal(png.readUInt32BE(16), size);
+        assert.equal(png.readUInt32BE(20), size);
+      }
+    }
+  }
+});
+
+class FakeTray implements TrayPort {
+  images: string[] = [];
+  tooltips: string[] = [];
+  menus: MenuItemModel[][] = [];
+  click: ((id: MenuItemId, checked: boolean) => void) | null = null;
+  leftClick: (() => void) | null = null;
+  destroyed = false;
+  setImage(file: string) {
+    this.images.push(file);
+  }
+  setToolTip(text: string) {
+    this.tooltips.push(text);
+  }
+  setMenu(items: MenuItemModel[], onClick: (id: MenuItemId, checked: boolean) => void) {
+    this.menus.push(items);
+    this.click = onClick;
+  }
+  onClick(l: () => void) {
+    this.leftClick = l;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+}
+
+test('setupTray follows the controller and carries out the menu', async () => {
+  let current = snap({ state: 'locked' });
+  let settings: Settings | null = defaultSettings();
+  const listeners = new Set<(ev: HostEvent) => void>();
+  const calls: string[] = [];
+  const host: TrayHost = {
+    snapshot: () => current,
+    settings: () => settings,
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    setEmbeddedServer: async (on) => void calls.push(`server:${on}`),
+    logDir: () => '/home/u/.hypergolix/logs',
+  };
+  const tray = new FakeTray();
+  let dark = false;
+  const handle = setupTray({
+    tray,
+    host,
+    assetsDir: '/assets',
+    darkPanel: () => dark,
+    actions: {
+      openWindow: () => calls.push('open'),
+      copyText: (t) => calls.push(`copy:${t}`),
+      openFolder: (p) => calls.push(`folder:${p}`),
+      quit: () => calls.push('quit'),
+    },
+  });
+  assert.deepEqual(tray.images, ['/assets/tray/tray-locked-light.png']);
+  assert.match(tray.tooltips[0]!, /Locked/);
+
+  current = snap({ state: 'running', remotes: [remote(true)] });
+  for (const l of listeners) l({ kind: 'status', status: current.status });
+  assert.equal(tray.images.at(-1), '/assets/tray/tray-running-light.png');
+  assert.match(tray.tooltips.at(-1)!, /1 of 1 remote connected/);
+  const menus = tray.menus.length;
+  for (const l of listeners) l({ kind: 'status', status: current.status });
+  assert.equal(tray.menus.length, menus, 'nothing changed, nothing redrawn');
+  dark = true;
+  handle.refresh();
+  assert.equal(tray.images.at(-1), '/assets/tray/tray-running-dark.png');
+
+  tray.click!('open', false);
+  tray.click!('copy-fingerprint', false);
+  tray.click!('embedded-server', true);
+  tray.click!('open-logs', false);
+  tray.click!('quit', false);
+  tray.leftClick!();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, ['open', `copy:${FAKE_IDENTITY.fingerprint}`, 'server:true', 'folder:/home/u/.hypergolix/logs', 'quit', 'open']);
+
+  settings = { ...defaultSettings(), server: { enabled: true, host: 'localhost', port: 7770 } };
+  for (const l of listeners) l({ kind: 'restartProgress', phase: 'done' });
+  const last = tray.menus.at(-1)!.find((i) => i.type === 'checkbox');
+  assert.equal(last?.type === 'checkbox' && last.checked, true, 'a save seen elsewhere updates the switch');
+  handle.dispose();
+  assert.equal(tray.destroyed, true);
+  assert.equal(listeners.size, 0);
+});
+
+// ───────────────────────────── window ─────────────────────────────
+
+test('window: sandboxed, isolated, no Node, own scheme only, strict CSP', () => {
+  const o = windowOptions({ preload: '/dist/preload/preload.cjs', devTools: false, dark: false });
+  assert.equal(o.webPreferences.contextIsolation, true);
+  assert.equal(o.webPreferences.sandbox, true);
+  assert.equal(o.webPreferences.nodeIntegration, false);
+  assert.equal(o.webPreferences.nodeIntegrationInSubFrames, false);
+  assert.equal(o.webPreferences.webSecurity, true);
+  assert.equal(o.webPreferences.webviewTag, false);
+  assert.equal(o.webPreferences.preload, '/dist/preload/preload.cjs');
+  assert.equal(o.show, false);
+  assert.ok(o.minWidth <= 360, 'works at small sizes');
+
+  assert.equal(isAppUrl(APP_URL), true);
+  assert.equal(isAppUrl('hgx://app/'), true);
+  for (const bad of ['https://example.org/', 'file:///etc/passwd', 'hgx://evil/index.html', 'javascript:alert(1)', 'not a url']) assert.equal(isAppUrl(bad), false, bad);
+  assert.equal(allowPermission('clipboard-sanitized-write', APP_URL), true);
+  for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) assert.equal(allowPermission(p, APP_URL), false, p);
+  assert.equal(allowPermission('clipboard-sanitized-write', 'https://example.org/'), false);
+
+  for (const d of ["default-src 'none'", "connect-src 'none'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) assert.ok(ELECTRON_CSP.includes(d), d);
+  assert.doesNotMatch(ELECTRON_CSP, /unsafe-inline|unsafe-eval|\*/);
+});
+
+test('window: navigation, redirects, new windows and webviews are refused', () => {
+  const handlers = new Map<string, (e: { preventDefault(): void }, url: string) => void>();
+  let openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
+  const contents: ContentsPort = {
+    on: ((event: string, l: (e: { preventDefault(): void }, url: string) => void) => void handlers.set(event, l)) as ContentsPort['on'],
+    setWindowOpenHandler: (h) => void (openHandler = h),
+  };
+  const warnings: string[] = [];
+  hardenContents(contents, (m) => warnings.push(m));
+  for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+    let prevented = false;
+    handlers.get(event)!({ preventDefault: () => void (prevented = true) }, 'https://evil.example/');
+    assert.equal(prevented, true, event);
+  }
+  assert.deepEqual(openHandler!({ url: 'https://evil.example/' }), { action: 'deny' });
+  assert.equal(warnings.length, 4);
+});
+
+test('window: one at a time, recreated after it was closed, focused on open', () => {
+  const made: { closed: (() => void)[]; destroyed: boolean; shown: number; sent: unknown[] }[] = [];
+  const wm = setupWindow((): WindowPort => {
+    const w = { closed: [] as (() => void)[], destroyed: false, shown: 0, sent: [] as unknown[] };
+    made.push(w);
+    return {
+      isDestroyed: () => w.destroyed,
+      isMinimized: () => false,
+      restore: () => {},
+      show: () => void w.shown++,
+      focus: () => {},
+      send: (_c, p) => void w.sent.push(p),
+      onClosed: (l) => void w.closed.push(l),
+    };
+  });
+  wm.send('x', 1);
+  assert.equal(made.length, 0, 'no window, nothing sent');
+  wm.open();
+  wm.open();
+  assert.equal(made.length, 1);
+  assert.equal(made[0]!.shown, 2);
+  wm.send('x', 2);
+  assert.deepEqual(made[0]!.sent, [2]);
+  made[0]!.destroyed = true;
+  made[0]!.closed.forEach((l) => l());
+  assert.equal(wm.current(), null);
+  wm.open();
+  assert.equal(made.length, 2);
+});
+
+test('app protocol: serves only the UI directory, with the CSP', async () => {
+  const root = temp();
+  writeFileSync(join(root, 'index.html'), '<!doctype html>');
+  writeFileSync(join(root, 'app.js'), 'x');
+  const outside = temp();
+  writeFileSync(join(outside, 'secret.txt'), 'secret');
+  symlinkSync(join(outside, 'secret.txt'), join(root, 'link.txt'));
+
+  assert.equal(resolveAppRequest('hgx://app/', root), join(root, 'index.html'));
+  assert.equal(resolveAppRequest('hgx://app/app.js?x=1', root), join(root, 'app.js'));
+  for (const bad of ['hgx://app/../secret.txt', 'hgx://app/%2e%2e/%2e%2e/etc/passwd', 'hgx://app/..%2fsecret.txt', 'hgx://other/index.html', 'file:///etc/passwd', 'hgx://app/a%00b', 'hgx://app/%E0%A4%A']) {
+    const r = resolveAppRequest(bad, root);
+    assert.ok(r === null || r.startsWith(root + '/'), `${bad} → ${r}`);
+  }
+  const ok = await serveAppRequest('hgx://app/', root);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers['Content-Type'], 'text/html; charset=utf-8');
+  assert.equal(ok.headers['Content-Security-Policy'], ELECTRON_CSP);
+  assert.equal((await serveAppRequest('hgx://app/link.txt', root)).status, 404, 'a symlink out of the UI directory');
+  assert.equal((await serveAppRequest('hgx://app/missing.js', root)).status, 404);
+  assert.equal(APP_SCHEME_PRIVILEGES.secure, true);
+});
+
+// ───────────────────────────── IPC ─────────────────────────────
+
+test('ipc: requests only from our page, validated before the controller sees them; events forwarded', async () => {
+  let handler: Parameters<IpcMainPort['handle']>[1] | null = null;
+  let removed = false;
+  const ipcMain: IpcMainPort = {
+    handle: (channel, h) => {
+      assert.equal(channel, IPC_CHANNELS.request);
+      handler = h;
+    },
+    removeHandler: () => void (removed = true),
+  };
+  const seen: unknown[] = [];
+  const listeners = new Set<(ev: HostEvent) => void>();
+  const host: HostPort = {
+    request: async (req) => {
+      seen.push(req);
+      return { ok: true, value: { restarted: false } } as never;
+    },
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+  const sent: [string, HostEvent][] = [];
+  const stop = setupIpc(ipcMain, host, (ch, ev) => sent.push([ch, ev]));
+  const fromApp = { senderFrame: { url: APP_URL } };
+
+  const good = await handler!(fromApp, { kind: 'status' });
+  assert.deepEqual(good, { ok: true, value: { restarted: false } });
+  const stranger = (await handler!({ senderFrame: { url: 'https://evil.example/' } }, { kind: 'status' })) as { ok: boolean; error: { code: string } };
+  assert.equal(stranger.ok, false);
+  const noFrame = (await handler!({ senderFrame: null }, { kind: 'status' })) as { ok: boolean };
+  assert.equal(noFrame.ok, false);
+  const malformed = (await handler!(fromApp, { kind: 'saveSettings', settings: { remotes: 'all of them' } })) as { ok: boolean; error: { code: string } };
+  assert.equal(malformed.ok, false);
+  assert.equal(malformed.error.code, 'bad-request');
+  assert.equal(((await handler!(fromApp, { kind: 'rm -rf' })) as { ok: boolean }).ok, false);
+  assert.deepEqual(seen, [{ kind: 'status' }], 'only the well-formed request from our page arrived');
+
+  for (const l of listeners) l({ kind: 'restartProgress', phase: 'done' });
+  assert.deepEqual(sent, [[IPC_CHANNELS.event, { kind: 'restartProgress', phase: 'done' }]]);
+  stop();
+  assert.equal(removed, true);
+  assert.equal(listeners.size, 0);
+});
+
+// ───────────────────────────── vault ─────────────────────────────
+
+class FakeSafeStorage implements SafeStoragePort {
+  constructor(
+    public ok = true,
+    public backend = 'gnome_libsecret',
+  ) {}
+  isEncryptionAvailable() {
+    return this.ok;
+  }
+  getSelectedStorageBackend() {
+    return this.backend;
+  }
+  encryptString(plain: string): Buffer {
+    return Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a));
+  }
+  decryptString(buf: Buffer) {
+    return Buffer.from(buf.map((b) => b ^ 0x5a)).toString('utf8');
+  }
+}
+
+test('vault: the secret goes through safeStorage into a 0600 file; unavailable without a real keyring', async () => {
+  const dir = temp();
+  const file = join(dir, 'unlock-secret.bin');
+  const storage = new FakeSafeStorage();
+  const vault = new SafeStorageVault(storage, file, 'linux');
+  assert.equal(vault.available(), true);
+  assert.equal(await vault.load(), null);
+  const secret = Buffer.from('{"v":1,"secret":"AAAA"}');
+  await vault.save(secret);
+  assert.deepEqual(await vault.load(), secret);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(readFileSync(file).includes(Buffer.from(secret.toString('base64'))), false, 'encrypted on disk');
+  await vault.clear();
+  assert.equal(existsSync(file), false);
+  await vault.clear();
+
+  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'linux').available(), false, 'a fixed key is no protection');
+  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'darwin').available(), true);
+  const off = new SafeStorageVault(new FakeSafeStorage(false), file, 'win32');
+  assert.equal(off.available(), false);
+  await assert.rejects(off.save(secret));
+});
+
+// ───────────────────────────── notifications, lifecycle, logging ─────────────────────────────
+
+test('notifications follow the settings switches', () => {
+  const s = defaultSettings();
+  const share: Notice = { kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, waiting: true };
+  assert.match(notificationFor(share, s)!.body, /accept or decline/);
+  assert.match(notificationFor({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, ok: false }, s)!.title, /refused/);
+  assert.equal(notificationFor({ kind: 'daemon-error', message: 'boom' }, s)!.body, 'boom');
+  assert.equal(notificationFor({ kind: 'remote', remote: 'x', connected: false }, s), null, 'a single drop is not news');
+  s.desktop.notifications.incoming_share = false;
+  s.desktop.notifications.daemon_error = false;
+  assert.equal(notificationFor(share, s), null);
+  assert.equal(notificationFor({ kind: 'daemon-error', message: 'boom' }, s), null);
+  assert.equal(notificationFor(share, null), null);
+
+  const shown: NotificationText[] = [];
+  let listener: ((n: Notice) => void) | null = null;
+  const stop = setupNotifications({ onNotice: (l) => ((listener = l), () => (listener = null)), settings: () => defaultSettings() }, { show: (n) => shown.push(n) });
+  listener!(share);
+  assert.equal(shown.length, 1);
+  stop();
+  assert.equal(listener, null);
+});
+
+class FakeApp implements AppPort {
+  handlers = new Map<string, ((e: { preventDefault(): void }) => void)[]>();
+  quits = 0;
+  exits: (number | undefined)[] = [];
+  constructor(private readonly lock = true) {}
+  requestSingleInstanceLock() {
+    return this.lock;
+  }
+  on(event: string, l: (e: { preventDefault(): void }) => void) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), l]);
+  }
+  fire(event: string): boolean {
+    let prevented = false;
+    for (const h of this.handlers.get(event) ?? []) h({ preventDefault: () => void (prevented = true) });
+    return prevented;
+  }
+  quit() {
+    this.quits++;
+  }
+  exit(code?: number) {
+    this.exits.push(code);
+  }
+}
+
+test('single instance: the second launch focuses the first; the second process is told to leave', () => {
+  const first = new FakeApp(true);
+  let focused = 0;
+  assert.equal(setupSingleInstance(first, () => focused++), true);
+  first.fire('second-instance');
+  assert.equal(focused, 1);
+  assert.equal(setupSingleInstance(new FakeApp(false), () => focused++), false);
+});
+
+test('lifecycle: closing windows keeps the app; Quit waits for a clean stop, once', async () => {
+  const app = new FakeApp();
+  let stops = 0;
+  let release!: () => void;
+  const stopped = new Promise<void>((r) => (release = r));
+  const opened: string[] = [];
+  const lc = setupLifecycle(app, {
+    stop: async () => {
+      stops++;
+      await stopped;
+    },
+    openWindow: () => opened.push('open'),
+    warn: () => {},
+  });
+  assert.equal(app.fire('window-all-closed'), false);
+  assert.equal(app.quits, 0, 'the tray keeps it running');
+  app.fire('activate');
+  assert.deepEqual(opened, ['open']);
+
+  assert.equal(app.fire('before-quit'), true, 'held until the daemon has stopped');
+  assert.equal(lc.quitting(), true);
+  assert.equal(app.fire('before-quit'), true);
+  assert.equal(stops, 1, 'stopped once');
+  assert.equal(app.quits, 0);
+  release();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(app.quits, 1, 'then it quits');
+  assert.equal(app.fire('before-quit'), false, 'and the second round goes through');
+  assert.deepEqual(app.exits, []);
+});
+
+test('logging: the electron-log adapter is a core Logger', async () => {
+  const lines: string[] = [];
+  const target = { error: (m: unknown) => lines.push(`E ${m}`), warn: (m: unknown) => lines.push(`W ${m}`), info: (m: unknown) => lines.push(`I ${m}`), debug: (m: unknown) => lines.push(`D ${m}`) };
+  const log = loggerOver(target, 'hgxdesktop', '/tmp/x.log');
+  const heard: string[] = [];
+  const off = log.onLine((l) => heard.push(l));
+  log.info('hello');
+  log.child('daemon').warn('careful');
+  off();
+  log.error('after');
+  assert.deepEqual(lines, ['I hgxdesktop: hello', 'W hgxdesktop.daemon: careful', 'E hgxdesktop: after']);
+  assert.deepEqual(heard, ['hgxdesktop: hello', 'hgxdesktop.daemon: careful']);
+  assert.equal(log.file, '/tmp/x.log');
+  await log.close();
+});
+
+test('the build puts the tray icons where main.ts looks for them', () => {
+  mkdirSync(join(ROOT, 'assets', 'tray'), { recursive: true });
+  // scripts/build.mjs copies assets/ to dist/assets/; main.ts reads dist/assets/tray/.
+  const build = readFileSync(join(ROOT, 'scripts/build.mjs'), 'utf8');
+  assert.match(build, /\['assets', 'assets'\]/);
+  assert.match(readFileSync(join(ROOT, 'src/main/main.ts'), 'utf8'), /join\(DIST, 'assets'\)/);
+});
