@@ -183,8 +183,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly byConnKey = new Map<string, Session>();
   /** ghid text → sessions tracking it. */
   private readonly trackers = new Map<string, Set<Session>>();
-  /** Inbox entries being delivered right now (so two registrations do not deliver twice). */
-  private readonly delivering = new Set<string>();
+  /** Inbox keys being stored or delivered right now (so nothing is delivered twice or lost). */
+  private readonly delivering = new Map<string, Promise<unknown>>();
   private readonly unhook: (() => void)[] = [];
   private nextId = 1;
   private address: { host: string; port: number } | null = null;
@@ -592,9 +592,27 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const ghid = Ghid.fromBytes(body);
     this.checkAccess(s, ghid);
     if (!s.tracked.has(ghid.text)) this.checkRoom(s);
+    const wasLive = this.daemon.objects.isLive(ghid);
     const obj = await this.daemon.open(ghid);
     this.track(s, ghid.text);
+    // Opened from the local cache (e.g. after a restart): the remotes may have newer frames, which
+    // reach the app as `!O` once fetched. The answer does not wait for them.
+    if (!wasLive && obj.dynamic) void this.catchUp(ghid);
     return this.objdef(obj);
+  }
+
+  /** Fetches the newest frame from the remotes and applies it; a newer one reaches every tracker. */
+  private async catchUp(ghid: Ghid): Promise<boolean> {
+    const newest = await this.daemon.network.fetch(ghid, { fresh: true }).catch(() => null);
+    if (!newest) return false;
+    if (newest.type === 'GOBD') {
+      try {
+        await this.daemon.objects.receive(newest, ghid);
+      } catch (err) {
+        if (!(err instanceof IllegalDynamicFrame)) this.logger.debug(`catching up ${ghid.short} failed: ${(err as Error).message}`);
+      }
+    }
+    return true;
   }
 
   private async updateObject(s: Session, body: Buffer, ctx: RequestContext): Promise<Uint8Array> {
@@ -618,18 +636,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private async syncObject(s: Session, body: Buffer): Promise<Uint8Array> {
     const ghid = Ghid.fromBytes(body);
     this.checkAccess(s, ghid);
-    const objects = this.daemon.objects;
-    if (!objects.isLive(ghid)) await this.daemon.open(ghid);
-    const newest = await this.daemon.network.fetch(ghid, { fresh: true });
-    if (!newest) throw new DoesNotExist(`Object ${ghid.short} is not stored here or on any remote`);
-    if (newest.type === 'GOBD') {
-      try {
-        // Emits 'update' when the frame is newer, which reaches every app tracking it.
-        await objects.receive(newest, ghid);
-      } catch (err) {
-        if (!(err instanceof IllegalDynamicFrame)) throw err;
-      }
-    }
+    if (!this.daemon.objects.isLive(ghid)) await this.daemon.open(ghid);
+    // A newer frame emits 'update', which reaches every app tracking the object (this one too).
+    if (!(await this.catchUp(ghid))) throw new DoesNotExist(`Object ${ghid.short} is not stored here or on any remote`);
     return ONE;
   }
 
@@ -751,48 +760,55 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   // ---------------------------------------------------------------- shares
 
+  /** Runs `fn` for one inbox key at a time (a share being stored and an app registering race). */
+  private async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    for (let busy = this.delivering.get(key); busy; busy = this.delivering.get(key)) await busy.catch(() => {});
+    const run = fn();
+    this.delivering.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.delivering.get(key) === run) this.delivering.delete(key);
+    }
+  }
+
   /** An accepted share: `@O` to the apps registered for its api_id or tracking it; else the inbox. */
   private async deliverShare(share: IncomingShare): Promise<void> {
     const api = idText(share.apiId);
     const key = INBOX_KEY + share.ghid.text;
-    const targets = [...this.sessions].filter((s) => s.admitted && (s.apis.has(api) || s.tracked.has(share.ghid.text)));
     const body = encodeShareNotice(share.ghid.bytes, share.from.bytes, share.apiId);
-    this.delivering.add(key);
     try {
-      const taken = await Promise.all(targets.map((s) => this.push(s, AppVerb.share, body)));
-      if (taken.some(Boolean)) return;
-      this.state.set(key, { f: share.from.text, a: api, at: Date.now() } satisfies InboxEntry);
-      await this.state.flush();
-      this.logger.info(`share of ${share.ghid.short} from ${share.from.short} kept until an app registers its api_id`);
+      await this.exclusive(key, async () => {
+        const targets = [...this.sessions].filter((s) => s.admitted && (s.apis.has(api) || s.tracked.has(share.ghid.text)));
+        const taken = await Promise.all(targets.map((s) => this.push(s, AppVerb.share, body)));
+        if (taken.some(Boolean)) return;
+        this.state.set(key, { f: share.from.text, a: api, at: Date.now() } satisfies InboxEntry);
+        await this.state.flush();
+        this.logger.info(`share of ${share.ghid.short} from ${share.from.short} kept until an app takes its api_id`);
+      });
     } catch (err) {
       this.logger.warn(`share of ${share.ghid.short} could not be kept: ${(err as Error).message}`);
-    } finally {
-      this.delivering.delete(key);
     }
-    // An app may have registered the api_id while this was being stored.
-    for (const s of this.sessions) if (s.admitted && s.apis.has(api)) void this.deliverInbox(s, api);
   }
 
   /** Delivers the shares waiting for `api` to one app; each leaves the inbox once taken. */
   private async deliverInbox(s: Session, api: string): Promise<void> {
     for (const [key, v] of [...this.state.entries(INBOX_KEY)]) {
-      const e = v as unknown as InboxEntry;
-      if (e?.a !== api || this.delivering.has(key)) continue;
+      const e = v as InboxEntry;
+      if (e?.a !== api) continue;
       const ghid = Ghid.tryText(key.slice(INBOX_KEY.length));
       const from = Ghid.tryText(e.f);
       if (!ghid || !from) {
         this.state.delete(key);
         continue;
       }
-      this.delivering.add(key);
-      try {
+      await this.exclusive(key, async () => {
+        if (this.state.get(key) === undefined || !s.connection.isOpen) return;
         if (await this.push(s, AppVerb.share, encodeShareNotice(ghid.bytes, from.bytes, idBytes(api, 0)))) {
           this.state.delete(key);
           this.logger.info(`${s.name}: delivered the kept share of ${ghid.short}`);
         }
-      } finally {
-        this.delivering.delete(key);
-      }
+      });
     }
   }
 

@@ -1,0 +1,83 @@
+// HGXLink.connect: finding the key, clear failures (no daemon, wrong key, no key file), legacy
+// links, and failing fast once closed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { AuthFailed, HGXLink, IpcError, JsonObj, NotConnected } from '../../src/hgx/index.js';
+import { tempHome, world } from '../fixtures/ipc/world.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('connect() fails with NotConnected, naming the address, when no daemon answers in time', async () => {
+  const port = await freePort();
+  const started = Date.now();
+  await assert.rejects(
+    HGXLink.connect({ port, token: 'ab'.repeat(32), timeoutMs: 400 }),
+    (err: Error) => err instanceof NotConnected && err.message.includes(`ws://127.0.0.1:${port}/`) && /hypergolix start app/.test(err.message),
+  );
+  assert.ok(Date.now() - started < 2000);
+});
+
+test('a wrong key is AuthFailed at once; a missing key file is AuthFailed naming it', async () => {
+  const w = await world();
+  const a = await w.user(0);
+  const started = Date.now();
+  await assert.rejects(HGXLink.connect({ port: a.port, token: 'cd'.repeat(32), timeoutMs: 5000 }), AuthFailed);
+  assert.ok(Date.now() - started < 2000);
+  await assert.rejects(HGXLink.connect({ port: a.port, tokenFile: join(a.home, 'nope') }), (e: Error) => e instanceof AuthFailed && /nope/.test(e.message));
+  await assert.rejects(HGXLink.connect({ port: a.port, token: 'xyz' }), AuthFailed);
+});
+
+test('the key is found through HYPERGOLIX_HOME like the config; a closed link fails fast', async () => {
+  const w = await world();
+  const a = await w.user(0);
+  await writeFile(join(a.home, 'hypergolix.yml'), '# test home\n');
+  const saved = process.env.HYPERGOLIX_HOME;
+  process.env.HYPERGOLIX_HOME = a.home;
+  try {
+    const link = await HGXLink.connect({ port: a.port });
+    assert.equal(link.whoami, a.daemon.fingerprint.text);
+    assert.equal(link.connected, true);
+    await link.close();
+    assert.equal(link.connected, false);
+    await assert.rejects(link.new(JsonObj, 1), NotConnected);
+  } finally {
+    if (saved === undefined) delete process.env.HYPERGOLIX_HOME;
+    else process.env.HYPERGOLIX_HOME = saved;
+  }
+  const empty = await tempHome();
+  process.env.HYPERGOLIX_HOME = empty;
+  try {
+    await writeFile(join(empty, 'hypergolix.yml'), '');
+    await assert.rejects(HGXLink.connect({ port: a.port }), (e: Error) => e instanceof AuthFailed && e.message.includes(join(empty, 'ipc-token')));
+  } finally {
+    if (saved === undefined) delete process.env.HYPERGOLIX_HOME;
+    else process.env.HYPERGOLIX_HOME = saved;
+  }
+});
+
+test('a legacy link (no key) works with a daemon that admits legacy clients, public objects only', async () => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { legacyClients: true } });
+  const link = await HGXLink.connect({ port: a.port, legacy: true });
+  try {
+    assert.equal(link.whoami, a.daemon.fingerprint.text);
+    const obj = await link.new(JsonObj, [1, 2, 3]);
+    assert.deepEqual((await link.get(JsonObj, obj.ghid)).state, [1, 2, 3]);
+    await assert.rejects(link.registerToken(), (e: Error) => e instanceof IpcError && e.code === 0xffff && e.codeName === 'IPCError');
+  } finally {
+    await link.close();
+  }
+  const b = await w.user(1);
+  await assert.rejects(HGXLink.connect({ port: b.port, legacy: true, timeoutMs: 500 }), NotConnected);
+});
