@@ -87,9 +87,25 @@ export async function openUi(browser: Browser, url: string, size: SizeName = 'de
   return { page, context, problems, close: () => context.close() };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `${name}.png`);
+// What page.evaluate callbacks use of the browser; declared here because the Node tsconfig has no DOM lib.
+interface BrowserGlobals {
+  navigator: { clipboard: { readText(): Promise<string> } };
+  document: { activeElement: { id: string } | null };
+}
+
+/** The page's clipboard text (the context must have clipboard-read permission, as openUi grants). */
+export function readClipboard(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as BrowserGlobals).navigator.clipboard.readText());
+}
+
+/** Waits until the element with this id has the focus. */
+export async function waitForFocus(page: Page, id: string): Promise<void> {
+  await page.waitForFunction((want) => (globalThis as unknown as BrowserGlobals).document.activeElement?.id === want, id);
+}
+
+export async function screenshot(page: Page, name: string, dir = ARTIFACTS): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright';
 import type { BridgeServer } from '../../src/web/bridge-server.js';
 import { FAKE_IDENTITY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
-import { SIZES, launchBrowser, openUi, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
+import { SIZES, launchBrowser, openUi, readClipboard, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, waitForFocus, wizard, type OpenUi } from './helpers.js';
 
 const reason = skipReason();
 
@@ -70,7 +70,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
 
     assert.equal(await page.getByRole('button', { name: 'Continue' }).isDisabled(), true);
     await page.getByRole('button', { name: 'Copy fingerprint' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), FAKE_IDENTITY.fingerprint);
+    assert.equal(await readClipboard(page), FAKE_IDENTITY.fingerprint);
     await w.finish();
     await page.getByRole('heading', { name: 'Your identity' }).waitFor();
     assert.equal(await page.getByTestId('fingerprint').innerText(), FAKE_IDENTITY.fingerprint);
@@ -88,7 +88,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await u.submit('not-the-password');
     await u.error().waitFor();
     assert.match(await u.error().innerText(), /password is not right/);
-    await page.waitForFunction(() => document.activeElement?.id === 'unlock-password');
+    await waitForFocus(page, 'unlock-password');
     await resizeShot(page, 'desktop', 'unlock-2-wrong');
     await resizeShot(page, 'small', 'unlock-2-wrong');
 
@@ -206,7 +206,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     const d = await qr.locator('path').getAttribute('d');
     assert.ok(d && d.split('M').length > 200, 'QR code has its modules');
     await page.getByRole('button', { name: 'Copy user id' }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), FAKE_IDENTITY.userId);
+    assert.equal(await readClipboard(page), FAKE_IDENTITY.userId);
     await resizeShot(page, 'desktop', 'identity');
     await resizeShot(page, 'small', 'identity');
     assert.deepEqual(ui.problems, []);
