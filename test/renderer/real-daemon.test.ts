@@ -1,0 +1,211 @@
+/**
+ * The real UI in Chromium against a REAL daemon: `hypergolix start app --ui` (browser mode) in a
+ * throwaway home, the account created through the wizard (real keys, real KDF), the process
+ * restarted and unlocked, settings saved into hypergolix.yml and the daemon restarted against a
+ * real persistence server. Screenshots go to test-artifacts/ui-real/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright';
+import WebSocket from 'ws';
+import type { Settings } from '../../src/common/contract.js';
+import { PersistenceServer } from '../../src/core/remote/server.js';
+import { RulesEngine } from '../../src/core/rules/rules-engine.js';
+import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { BIN, spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
+import { ROOT, ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
+
+const SHOTS = join(ROOT, 'test-artifacts/ui-real');
+const PASSWORD = 'velvet-harbor-quince-58';
+const COMMENT = '# Written by the real-daemon UI test: this comment must survive every save.';
+
+const reason = skipReason();
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, bad) => {
+    const s = createServer();
+    s.once('error', bad);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function whoami(home: string): { fingerprint: string; userId: string } {
+  const out = execFileSync(process.execPath, [BIN, 'config', '--whoami'], { env: { ...process.env, HYPERGOLIX_HOME: home }, cwd: home, encoding: 'utf8' });
+  const fingerprint = /Fingerprint:\s*(\S+)/.exec(out)?.[1];
+  const userId = /User ID:\s*(\S+)/.exec(out)?.[1];
+  assert.ok(fingerprint && userId, out);
+  return { fingerprint, userId };
+}
+
+/** One request over the bridge's WebSocket, as the page would send it (same Origin, same token). */
+async function bridgeRequest(url: string, request: unknown): Promise<{ ok: boolean; error?: { code: string; fields?: Record<string, string> } }> {
+  const u = new URL(url);
+  const ws = new WebSocket(`ws://${u.host}/bridge?token=${u.searchParams.get('token')}`, { origin: `http://${u.host}` });
+  await new Promise((ok, bad) => {
+    ws.once('open', ok);
+    ws.once('error', bad);
+  });
+  try {
+    ws.send(JSON.stringify({ id: 1, request }));
+    for (;;) {
+      const msg = JSON.parse(String(await new Promise<WebSocket.RawData>((ok) => ws.once('message', ok)))) as { id?: number; response?: never };
+      if (msg.id === 1) return msg.response!;
+    }
+  } finally {
+    ws.close();
+  }
+}
+
+describe('the desktop UI over browser mode with a real daemon', { skip: reason ?? false, timeout: 240_000 }, () => {
+  let browser: Browser;
+  let home: string;
+  let yml: string;
+  let proc: BrowserModeProcess | null = null;
+  let ui: OpenUi | null = null;
+  let remote: PersistenceServer;
+  let remotePort: number;
+  let identity: { fingerprint: string; userId: string };
+
+  before(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+    home = mkdtempSync(join(tmpdir(), 'hgx-ui-real-'));
+    yml = join(home, 'hypergolix.yml');
+    // A config written by hand before the first start: a comment, and an IPC port of its own so
+    // this test never meets another daemon on 7772.
+    writeFileSync(yml, `${COMMENT}\nprocess:\n  ipc_port: ${await freePort()}\n`, { mode: 0o600 });
+    const { engine } = await RulesEngine.open(new MemoryStore());
+    remote = new PersistenceServer({ engine, port: 0, host: '127.0.0.1' });
+    remotePort = (await remote.listen()).port;
+  });
+
+  after(async () => {
+    await ui?.close().catch(() => {});
+    await proc?.stop().catch(() => {});
+    await browser?.close();
+    await remote?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  async function launch(): Promise<OpenUi> {
+    proc = await spawnBrowserMode(home);
+    assert.match(proc.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/, 'one line: the URL with its token');
+    ui = await openUi(browser, proc.url);
+    return ui;
+  }
+
+  async function shutdown(): Promise<void> {
+    await ui?.close();
+    ui = null;
+    const code = await proc!.stop('SIGTERM');
+    assert.equal(code, 0, `a graceful stop; stderr:\n${proc!.stderr()}`);
+    assert.equal(proc!.stdout().trim().split('\n').length, 1, 'stdout carried only the URL');
+    assert.equal(existsSync(join(home, 'hypergolix.pid')), false, 'the pid file is released');
+    proc = null;
+  }
+
+  test('first run: the wizard creates the account; fingerprint and user ID match config --whoami', async () => {
+    const { page, problems } = await launch();
+    const w = wizard(page);
+    await page.getByRole('heading', { name: 'Create your Hypergolix account' }).waitFor();
+    await screenshot(page, 'wizard-1-welcome', SHOTS);
+    await w.start();
+    await w.enterPassword(PASSWORD);
+    await w.acknowledge();
+    await screenshot(page, 'wizard-2-password', SHOTS);
+    await w.createButton().click();
+    await page.getByRole('heading', { name: 'Creating your account' }).waitFor();
+    await screenshot(page, 'wizard-3-creating', SHOTS);
+    await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 60_000 });
+    identity = await w.ids();
+    await screenshot(page, 'wizard-4-done', SHOTS);
+    assert.deepEqual(whoami(home), identity, 'the UI shows what hypergolix.yml now says');
+    await w.finish();
+    await page.getByRole('heading', { name: 'Your identity' }).waitFor();
+    assert.equal(await page.getByTestId('fingerprint').innerText(), identity.fingerprint);
+    await screenshot(page, 'identity', SHOTS);
+    await shell(page).go('Status');
+    assert.equal(await shell(page).state(), 'Running');
+    await screenshot(page, 'status-running-local', SHOTS);
+    assert.match(readFileSync(yml, 'utf8'), new RegExp(`^${COMMENT}$`, 'm'), 'the hand-written comment survived account creation');
+    assert.deepEqual(problems, []);
+    await shutdown();
+  });
+
+  test('a restart asks for the password: a wrong one is refused, the right one unlocks', async () => {
+    const { page, problems } = await launch();
+    const u = unlock(page);
+    await u.field().waitFor();
+    await screenshot(page, 'unlock-1-prompt', SHOTS);
+    assert.equal(await page.getByLabel(/Unlock automatically/).count(), 0, 'browser mode has no secure storage to offer');
+    await u.submit('not-my-password-at-all');
+    await u.error().waitFor({ timeout: 30_000 });
+    assert.match(await u.error().innerText(), /password is not right/);
+    await screenshot(page, 'unlock-2-wrong', SHOTS);
+    await u.submit(PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('state').waitFor();
+    assert.equal(await shell(page).state(), 'Running');
+    await screenshot(page, 'unlock-3-running', SHOTS);
+    assert.deepEqual(problems, []);
+  });
+
+  test('settings: add a remote and change verbosity; the YAML changes (comment kept) and the daemon restarts', async () => {
+    const { page } = ui!;
+    const s = settings(page);
+    await s.open();
+    await screenshot(page, 'settings-1-loaded', SHOTS);
+    const before = readFileSync(yml, 'utf8');
+    assert.doesNotMatch(before, new RegExp(`port: ${remotePort}`));
+    await s.addRemote('127.0.0.1', remotePort, false);
+    await s.setVerbosity('debug');
+    await screenshot(page, 'settings-2-edited', SHOTS);
+    await s.save();
+    await page.getByText('Saved. Hypergolix restarted with the new settings.').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'settings-3-saved', SHOTS);
+
+    const after = readFileSync(yml, 'utf8');
+    assert.match(after, new RegExp(`^${COMMENT}$`, 'm'), 'the comment is still there');
+    assert.match(after, /verbosity: debug/);
+    assert.match(after, new RegExp(`host: 127\\.0\\.0\\.1\\n\\s+port: ${remotePort}\\n\\s+tls: false`));
+    assert.match(proc!.stderr(), /Restart after a settings change took \d+ ms/, 'the daemon was restarted');
+
+    await shell(page).go('Status');
+    await page.getByTestId('remotes-connected').getByText('1 of 1').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'status-remote-connected', SHOTS);
+  });
+
+  test('an invalid port is refused, by the form and by the host, and the file stays byte-identical', async () => {
+    const { page } = ui!;
+    const s = settings(page);
+    await s.open();
+    const before = readFileSync(yml);
+    const ipc = page.getByLabel('App connection port');
+    await ipc.fill('70000');
+    await page.locator('#ipc-port-error').waitFor();
+    // Centre it: the sticky save bar would hide a field scrolled just into view.
+    await ipc.evaluate((el) => (el as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'center' }));
+    assert.equal(await s.saveButton().isDisabled(), true, 'the form will not send it');
+    await screenshot(page, 'settings-4-invalid-port', SHOTS);
+
+    // A page that skipped its own checks gets the same answer from the host.
+    const res = await bridgeRequest(proc!.url, { kind: 'getSettings' });
+    assert.equal(res.ok, true);
+    const bad = structuredClone((res as unknown as { value: Settings }).value);
+    bad.process.ipc_port = 70000;
+    const refused = await bridgeRequest(proc!.url, { kind: 'saveSettings', settings: bad });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error?.code, 'invalid-settings');
+    assert.match(refused.error?.fields?.['process.ipc_port'] ?? '', /1 to 65535/);
+    assert.deepEqual(readFileSync(yml), before, 'nothing was written');
+    await shutdown();
+  });
+});
