@@ -173,12 +173,15 @@ export class HGXLink extends Emitter<LinkEvents> {
       const me = idText(await peer.request(IpcVerb.whoami, undefined, timeoutMs));
       if (this.#whoami && me !== this.#whoami) this.emit('error', new HgxError(`The daemon now runs another account (${me.slice(0, 12)}…)`));
       this.#whoami = me;
+      // Usable from here on: the daemon may deliver kept shares as soon as the token is back,
+      // and their handlers call get().
+      this.#peer = peer;
       if (restoring) await this.#restore(peer);
     } catch (err) {
+      if (this.#peer === peer) this.#peer = null;
       peer.close(1000, 'setup failed');
       throw err;
     }
-    this.#peer = peer;
   }
 
   /** Re-sends what the daemon keeps per connection: token, API registrations, open objects. */
