@@ -173,6 +173,11 @@ async function start(): Promise<void> {
     warn,
   });
 
+  // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
+  if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
+    (globalThis as { __hypergolix?: unknown }).__hypergolix = { tray: () => trayHandle.current(), state: () => controller.status().state };
+  }
+
   // A window when the user has something to do (create an account, unlock, see an error); otherwise the tray is enough.
   const needsUser = () => ['no-account', 'locked', 'error'].includes(controller.status().state);
   if (needsUser()) win.open();
