@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/hypergolix.js');
@@ -65,7 +66,7 @@ async function snapshot(home: string): Promise<Record<string, string>> {
 test('first run creates an account and a valid config; restart, wrong password, login, stop', { skip: existsSync(join(ROOT, 'dist/cli/index.js')) ? false : 'dist/ is not built (npm test builds it first)' }, async () => {
   const home = await tempdir();
   const { port } = await server();
-  assert.equal((await hgx(home, ['config', '--add-remote', `127.0.0.1:${port}`])).code, 0);
+  assert.equal((await hgx(home, ['config', '--add-remote', `127.0.0.1:${port}`, '--ipc-port', String(await freePort())])).code, 0);
 
   const first = await hgx(home, ['start', 'app', '--password-stdin'], 'correct horse battery\n');
   assert.equal(first.code, 0, first.err);
@@ -102,7 +103,7 @@ test('first run creates an account and a valid config; restart, wrong password, 
 
   // A second machine: an empty home with only the IDs and the remote logs in through the server.
   const other = await tempdir();
-  assert.equal((await hgx(other, ['config', '--add-remote', `127.0.0.1:${port}`])).code, 0);
+  assert.equal((await hgx(other, ['config', '--add-remote', `127.0.0.1:${port}`, '--ipc-port', String(await freePort())])).code, 0);
   const { loadConfig, updateConfig } = await import('../../src/core/config/index.js');
   const loaded = await loadConfig({ root: join(other, 'hypergolix.yml') });
   await updateConfig(loaded, { user: { user_id: userId!, fingerprint: fingerprint! } });

@@ -13,6 +13,13 @@ import { LwwMap } from './lww-map.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
 
+/**
+ * The secrets map changes with every update of every object, and each flush costs two RSA
+ * signatures, so it is batched over a quarter of a second. Objects force a flush sooner when
+ * their record would otherwise fall out of the ratchet's reach (SecretStore.maxUnflushed).
+ */
+const SECRETS_FLUSH_MS = 250;
+
 export type AccountProgress =
   | { stage: 'keys'; keygen: KeygenProgress }
   | { stage: 'password' }
@@ -87,7 +94,7 @@ export class Account {
       root.ghid,
       rootSecret,
       manifest,
-      new AccountMap(secretsObj, new LwwMap(o.device), o.io, identity.ghid),
+      new AccountMap(secretsObj, new LwwMap(o.device), o.io, identity.ghid, SECRETS_FLUSH_MS),
       new AccountMap(stateObj, new LwwMap(o.device), o.io, identity.ghid),
     );
   }
@@ -114,7 +121,7 @@ export class Account {
     if (!identity.ghid.equals(fingerprint)) throw new InvalidIdentity('Account identity does not match its fingerprint');
     const openMap = async (name: 'secrets' | 'state') => {
       const { object, plaintext } = await MasterObject.open(o.io, identity, manifest[name].ghid, manifest[name].master, fingerprint);
-      return new AccountMap(object!, LwwMap.decode(plaintext, o.device), o.io, fingerprint);
+      return new AccountMap(object!, LwwMap.decode(plaintext, o.device), o.io, fingerprint, name === 'secrets' ? SECRETS_FLUSH_MS : undefined);
     };
     const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);
     return new Account(identity, o.userId, rootSecret, manifest, secrets, state);

@@ -100,8 +100,9 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   // ---- ObjectIO
 
+  /** Our own objects, made and signed in this process (see RulesEngine.ingest's `signedHere`). */
   async publish(...objects: GolixObject[]): Promise<void> {
-    for (const obj of objects) await this.o.engine.ingest(obj.raw);
+    await this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true });
     const entries = objects.map((o) => ({ ghid: o.ghid.text, raw: o.raw }));
     await Promise.all(this.remotes.map((r) => r.outbox.add(entries)));
     for (const r of this.remotes) this.flush(r);

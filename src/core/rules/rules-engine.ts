@@ -104,14 +104,19 @@ export class RulesEngine implements PersistenceEngine {
 
   // ---- PersistenceEngine
 
-  async ingest(raw: Buffer): Promise<IngestResult> {
+  /**
+   * `signedHere`: the caller has just made this object with its own private key (the daemon's
+   * own publishes), so re-verifying the signature it computed would only burn CPU. Everything
+   * else — parsing, hashes, every rule — still applies. Never set it for received bytes.
+   */
+  async ingest(raw: Buffer, options: { signedHere?: boolean } = {}): Promise<IngestResult> {
     const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
     if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
       throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
     }
     if (isSigned(obj)) {
-      const signer = signerOf(obj)!;
-      await verifyObject(obj, await this.identity(signer));
+      const signer = await this.identity(signerOf(obj)!);
+      if (!options.signedHere) await verifyObject(obj, signer);
     }
     // From here to the store calls nothing awaits: checks and effects are one atomic step.
     const key = obj.ghid.text;
@@ -123,6 +128,49 @@ export class RulesEngine implements PersistenceEngine {
     this.apply(e, obj, writes, notifications);
     await Promise.all(writes);
     return { stored: true, object: obj, notifications };
+  }
+
+  /**
+   * Ingests several objects in order as one step: they are parsed and checked in parallel,
+   * applied in order (so a frame is in place before its container is checked), and made
+   * durable together — one journal commit for an update's frame and container instead of two.
+   * Stops at the first refusal, which it throws after the objects before it are stored.
+   */
+  async ingestBatch(raws: Buffer[], options: { signedHere?: boolean } = {}): Promise<IngestResult[]> {
+    const objs = await Promise.all(raws.map((raw) => parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes })));
+    await Promise.all(
+      objs.map(async (obj) => {
+        if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
+          throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
+        }
+        if (isSigned(obj)) {
+          const signer = await this.identity(signerOf(obj)!);
+          if (!options.signedHere) await verifyObject(obj, signer);
+        }
+      }),
+    );
+    const writes: Promise<void>[] = [];
+    const results: IngestResult[] = [];
+    let refusal: unknown = null;
+    for (const obj of objs) {
+      if (this.entries.has(obj.ghid.text)) {
+        results.push({ stored: false, object: obj, notifications: [] });
+        continue;
+      }
+      const e = entryOf(obj);
+      try {
+        this.check(e);
+      } catch (err) {
+        refusal = err;
+        break;
+      }
+      const notifications: Notification[] = [];
+      this.apply(e, obj, writes, notifications);
+      results.push({ stored: true, object: obj, notifications });
+    }
+    await Promise.all(writes);
+    if (refusal) throw refusal;
+    return results;
   }
 
   async get(ghid: Ghid): Promise<Buffer> {
