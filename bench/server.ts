@@ -1,0 +1,567 @@
+// bench/server: the persistence server as a real process, with durable storage, fed by several
+// client processes as fast as it acknowledges.
+// Run: npm run bench -- server [--quick] [--clients N] [--window N] [--profile]
+//
+// 1. Objects are generated once and cached in bench/results/ (signing is slow): 10,000 static
+//    bindings + containers (GOBS + GEOC, 20,000 RSA-4096 signatures, the three manifest
+//    identities) and 80,000 GARQs (hash-checked only at a server) to identity 1.
+// 2. The raw RSA-4096 signature-verify rate is measured in this process (the server idle): the
+//    bound for signed objects.
+// 3. The CLI is bundled (esbuild, into bench/results/, dist/ untouched) and started as
+//    `hypergolix start server --foreground` on a temp HYPERGOLIX_HOME: FileStore with the
+//    journal's group fdatasync before every acknowledgement.
+// 4. `--clients` forked client processes (this file with --client) publish with `--window`
+//    units in flight each (a unit: binding then container, or one GARQ): phase "signed" (the
+//    first 10,000 signed objects), then phase "mixed" (the other 10,000 signed objects among the
+//    80,000 GARQs). Throughput counts acknowledged objects; latency is per publish (PB → AK).
+// 5. Server RSS once 100,003 objects are stored; then the server is stopped (SIGTERM) and the
+//    store's open time (FileStore.load + RulesEngine.open) is measured in a fresh process running
+//    the bundled code, plus the restarted server's own "Store loaded" figure.
+// --profile writes the server's CPU profile (node --cpu-prof) to bench/results/server-profile/.
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { constants, verify as verifyCb, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { loadConfig } from '../src/core/config/index.js';
+import { PublicIdentity, parseObject, signerOf, type SignedObject } from '../src/core/golix/index.js';
+import { RemoteClient } from '../src/core/remote/client.js';
+import { requests, signedPairs } from '../test/fixtures/server/objects.js';
+import { machineInfo, machineMarkdown } from './lib/machine.js';
+import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
+import { median } from './lib/stats.js';
+import { rate, type RateResult } from './lib/timing.js';
+import { v16Identity, v16Objects } from './lib/vectors.js';
+
+const root = resolve(import.meta.dirname, '..');
+const RESULTS = join(root, 'bench', 'results');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const numArg = (name: string, dflt: number): number => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : dflt;
+};
+const CLIENTS = numArg('--clients', 4);
+const WINDOW = numArg('--window', 32);
+const PROFILE = argv.includes('--profile');
+const PAIRS = quick ? 1_000 : 10_000;
+const GARQS = quick ? 8_000 : 80_000;
+/** Pairs in the signed-only phase; the rest go into the mixed phase. */
+const SIGNED_PHASE_PAIRS = PAIRS / 2;
+const TARGET_RATE = 5_000;
+const TARGET_RSS_MIB = 150;
+const TARGET_OPEN_S = 1;
+const CACHE = join(RESULTS, `server-objects-${PAIRS}p-${GARQS}g-v1.bin`);
+const CACHE_MAGIC = Buffer.from('HGXBSRV1', 'latin1');
+
+const log = (s: string) => process.stdout.write(s + '\n');
+
+// ---------------------------------------------------------------- the object set
+
+interface ObjectSet {
+  gidcs: Buffer[];
+  pairs: [binding: Buffer, container: Buffer][];
+  garqs: Buffer[];
+}
+
+/** A unit of publishing: its objects go out one after another (binding before container). */
+type Unit = Buffer[];
+
+function writeCache(set: ObjectSet): void {
+  const parts: Buffer[] = [CACHE_MAGIC];
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const put = (list: Buffer[]) => {
+    parts.push(u32(list.length));
+    for (const raw of list) parts.push(u32(raw.length), raw);
+  };
+  put(set.gidcs);
+  put(set.pairs.flat());
+  put(set.garqs);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(CACHE, Buffer.concat(parts));
+}
+
+function readCache(): ObjectSet | null {
+  if (!existsSync(CACHE)) return null;
+  const data = readFileSync(CACHE);
+  if (!data.subarray(0, 8).equals(CACHE_MAGIC)) return null;
+  let pos = 8;
+  const take = (): Buffer[] => {
+    const n = data.readUInt32BE(pos);
+    pos += 4;
+    const out: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const len = data.readUInt32BE(pos);
+      // Copies, so the whole file can be collected once the lists are built.
+      out.push(Buffer.from(data.subarray(pos + 4, pos + 4 + len)));
+      pos += 4 + len;
+    }
+    return out;
+  };
+  const gidcs = take();
+  const flat = take();
+  const garqs = take();
+  const pairs: [Buffer, Buffer][] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+  return { gidcs, pairs, garqs };
+}
+
+async function objectSet(): Promise<ObjectSet> {
+  const cached = readCache();
+  if (cached && cached.pairs.length === PAIRS && cached.garqs.length === GARQS) {
+    log(`objects: ${PAIRS} GOBS + GEOC pairs and ${GARQS} GARQs from ${CACHE}`);
+    return cached;
+  }
+  log(`objects: generating ${PAIRS} GOBS + GEOC pairs (${2 * PAIRS} RSA-4096 signatures) and ${GARQS} GARQs; cached in ${CACHE}`);
+  const ids = [v16Identity(0), v16Identity(1), v16Identity(2)];
+  const start = performance.now();
+  const perId = Math.ceil(PAIRS / ids.length);
+  const pairs: [Buffer, Buffer][] = [];
+  for (const [k, id] of ids.entries()) {
+    const n = Math.min(perId, PAIRS - pairs.length);
+    const made = await signedPairs(id, n, { size: 256, concurrency: 16, onProgress: (d) => process.stdout.write(`\r  identity ${k}: ${d}/${n} pairs`) });
+    pairs.push(...made.map((p) => [p.binding, p.container] as [Buffer, Buffer]));
+    process.stdout.write('\n');
+  }
+  // Interleave the identities so every client publishes for all three.
+  const mixed: [Buffer, Buffer][] = [];
+  for (let i = 0; i < perId; i++) for (let k = 0; k < ids.length; k++) if (k * perId + i < pairs.length) mixed.push(pairs[k * perId + i]!);
+  log(`  signed in ${fmt((performance.now() - start) / 1000, 1)} s; building GARQs`);
+  const garqs = requests(ids[0]!, ids[1]!.publicIdentity, GARQS);
+  const set = { gidcs: v16Objects().slice(0, 3).map((o) => o.raw), pairs: mixed, garqs };
+  writeCache(set);
+  log(`  done in ${fmt((performance.now() - start) / 1000, 1)} s`);
+  return set;
+}
+
+/** The units of a phase, in publishing order. */
+function phaseUnits(set: ObjectSet, phase: 'signed' | 'mixed'): Unit[] {
+  if (phase === 'signed') return set.pairs.slice(0, SIGNED_PHASE_PAIRS).map((p) => [...p]);
+  const pairs = set.pairs.slice(SIGNED_PHASE_PAIRS);
+  const every = Math.max(1, Math.floor(set.garqs.length / Math.max(1, pairs.length)));
+  const units: Unit[] = [];
+  let p = 0;
+  for (let g = 0; g < set.garqs.length; g++) {
+    if (g % every === 0 && p < pairs.length) units.push([...pairs[p++]!]);
+    units.push([set.garqs[g]!]);
+  }
+  while (p < pairs.length) units.push([...pairs[p++]!]);
+  return units;
+}
+
+// ---------------------------------------------------------------- client process
+
+type ToClient = { type: 'init'; port: number } | { type: 'run'; phase: 'signed' | 'mixed'; index: number; of: number; window: number } | { type: 'exit' };
+type FromClient =
+  | { type: 'ready' }
+  | { type: 'done'; objects: number; start: number; end: number; latencies: number[]; errors: number; firstError: string | null; duplicates: number };
+
+const now = () => performance.timeOrigin + performance.now();
+
+async function clientMain(): Promise<void> {
+  const set = readCache()!;
+  let remote: RemoteClient | null = null;
+  const send = (m: FromClient) => process.send!(m);
+  process.on('message', async (m: ToClient) => {
+    if (m.type === 'init') {
+      remote = new RemoteClient({ host: '127.0.0.1', port: m.port, requestTimeoutMs: 120_000, heartbeatMs: 0 });
+      remote.start();
+      await remote.whenConnected(30_000);
+      send({ type: 'ready' });
+    } else if (m.type === 'run') {
+      const units = phaseUnits(set, m.phase).filter((_, i) => i % m.of === m.index);
+      const latencies: number[] = [];
+      let errors = 0;
+      let duplicates = 0;
+      let firstError: string | null = null;
+      let next = 0;
+      const start = now();
+      const lane = async () => {
+        while (next < units.length) {
+          const unit = units[next++]!;
+          for (const raw of unit) {
+            const t0 = performance.now();
+            try {
+              if (!(await remote!.publish(raw))) duplicates++;
+              latencies.push(performance.now() - t0);
+            } catch (err) {
+              errors++;
+              firstError ??= (err as Error).message;
+              break;
+            }
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: m.window }, lane));
+      const end = now();
+      send({ type: 'done', objects: latencies.length, start, end, latencies, errors, firstError, duplicates });
+    } else {
+      await remote?.close();
+      process.exit(0);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- helpers (main process)
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+function waitFor<T extends FromClient['type']>(child: ChildProcess, type: T): Promise<Extract<FromClient, { type: T }>> {
+  return new Promise((res, rej) => {
+    const onMessage = (m: FromClient) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      res(m as Extract<FromClient, { type: T }>);
+    };
+    const onExit = (code: number | null) => rej(new Error(`client exited (${code}) while waiting for ${type}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MiB. */
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** CPU seconds a process has used so far, all threads (utime + stime from /proc/<pid>/stat). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Bundles `contents` (an entry importing from src/) the way `npm run build` does, into bench/results/ (dist/ is left alone). */
+async function bundle(name: string, contents: string): Promise<string> {
+  const outfile = join(RESULTS, 'server-bench-bundles', `${name}.mjs`);
+  await build({
+    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `${name}-entry.ts` },
+    outfile,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    bundle: true,
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+const CLI_ENTRY = "import { main } from './src/cli/index.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n";
+
+/** Opens a ghidcache `times` times (FileStore.load + RulesEngine.open), printing the milliseconds as JSON. */
+const OPENER_ENTRY = `
+import { FileStore } from './src/core/store/file-store.ts';
+import { RulesEngine } from './src/core/rules/rules-engine.ts';
+const [dir, times] = [process.argv[2], Number(process.argv[3])];
+const ms = [];
+let objects = 0;
+for (let i = 0; i < times; i++) {
+  const t0 = performance.now();
+  const { engine } = await RulesEngine.open(new FileStore(dir));
+  ms.push(performance.now() - t0);
+  objects = engine.stats().objects;
+  await engine.close();
+}
+console.log(JSON.stringify({ ms, objects }));
+`;
+
+/** Store open times measured in a fresh process running the bundled code, as the server runs it. */
+function openTimes(opener: string, ghidcache: string, times: number): { ms: number[]; objects: number } {
+  const r = spawnSync(process.execPath, [opener, ghidcache, String(times)], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`store opener failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number[]; objects: number };
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startServerProcess(cli: string, home: string, extraNodeFlags: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...extraNodeFlags, cli, 'start', 'server', '--foreground'], {
+    env: { ...process.env, HYPERGOLIX_HOME: home },
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 120_000;
+  while (!/Hypergolix server ready/.test(out)) {
+    if (gone || Date.now() > deadline) throw new Error(`the server did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { child, output: () => out, exited };
+}
+
+async function stopServerProcess(s: ServerProcess): Promise<void> {
+  s.child.kill('SIGTERM');
+  const code = await s.exited;
+  if (code !== 0) throw new Error(`the server exited with ${code}:\n${s.output().slice(-2000)}`);
+}
+
+// ---------------------------------------------------------------- raw verify bound
+
+const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 } as const;
+function rawVerify(key: KeyObject, data: Buffer, sig: Buffer): Promise<boolean> {
+  return new Promise((res, rej) => verifyCb('sha512', data, { key, ...PSS }, sig, (e, ok) => (e ? rej(e) : res(ok))));
+}
+
+async function verifyBound(set: ObjectSet, inFlight: number): Promise<RateResult> {
+  const ids = new Map(set.gidcs.map((raw) => {
+    const id = PublicIdentity.fromBytes(raw);
+    return [id.ghid.text, id] as const;
+  }));
+  const inputs = set.pairs.slice(0, 500).flat().map((raw) => {
+    const o = parseObject(raw) as SignedObject;
+    return { key: ids.get(signerOf(o)!.text)!.signingKey, data: o.raw.subarray(0, o.hashedLength), sig: o.signature };
+  });
+  let i = 0;
+  return rate({ inFlight, seconds: quick ? 1 : 2, repeats: 3, warmupSeconds: 0.5 }, () => {
+    const v = inputs[i++ % inputs.length]!;
+    return rawVerify(v.key, v.data, v.sig);
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+interface PhaseResult {
+  /** Server CPU (all threads) over the phase's wall time, in cores. */
+  serverCores: number;
+  objects: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  duplicates: number;
+}
+
+async function runPhase(clients: ChildProcess[], phase: 'signed' | 'mixed', serverPid: number): Promise<PhaseResult> {
+  const done = clients.map((c) => waitFor(c, 'done'));
+  const cpu0 = cpuSecondsOf(serverPid);
+  const wall0 = performance.now();
+  clients.forEach((c, index) => c.send({ type: 'run', phase, index, of: clients.length, window: WINDOW } satisfies ToClient));
+  const results = await Promise.all(done);
+  const serverCores = (cpuSecondsOf(serverPid) - cpu0) / ((performance.now() - wall0) / 1000);
+  const start = Math.min(...results.map((r) => r.start));
+  const end = Math.max(...results.map((r) => r.end));
+  const objects = results.reduce((a, r) => a + r.objects, 0);
+  const all = Float64Array.from(results.flatMap((r) => r.latencies)).sort();
+  const errors = results.reduce((a, r) => a + r.errors, 0);
+  const firstError = results.find((r) => r.firstError)?.firstError;
+  if (errors > 0) log(`  ${errors} publishes failed; first: ${firstError}`);
+  const seconds = (end - start) / 1000;
+  return {
+    serverCores,
+    objects,
+    seconds,
+    perSecond: objects / seconds,
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    errors,
+    duplicates: results.reduce((a, r) => a + r.duplicates, 0),
+  };
+}
+
+async function benchMain(): Promise<void> {
+  const machine = machineInfo();
+  const set = await objectSet();
+  const totalObjects = set.gidcs.length + 2 * set.pairs.length + set.garqs.length;
+
+  log(`raw RSA-4096 PSS-SHA512 verify in this process, ${machine.cores} and 64 in flight`);
+  const verifyCores = await verifyBound(set, machine.cores);
+  const verify64 = await verifyBound(set, 64);
+  log(`  ${fmt(verifyCores.perSecond)} /s at ${machine.cores} in flight, ${fmt(verify64.perSecond)} /s at 64 in flight`);
+
+  const cli = await bundle('hypergolix-cli', CLI_ENTRY);
+  const opener = await bundle('open-store', OPENER_ENTRY);
+  const home = mkdtempSync(join(tmpdir(), 'hgx-bench-server-'));
+  const port = await freePort();
+  const created = await loadConfig({ root: home, create: true, env: { HYPERGOLIX_HOME: home }, cwd: home });
+  writeFileSync(created.path, readFileSync(created.path, 'utf8').replace(/^( {2}port:) 7770$/m, `$1 ${port}`));
+  const profileDir = join(RESULTS, 'server-profile');
+  const flags = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  let server: ServerProcess | null = null;
+  const clients: ChildProcess[] = [];
+  try {
+    server = await startServerProcess(cli, home, flags);
+    const rssEmpty = memoryOf(server.child.pid!);
+    log(`server: pid ${server.child.pid} on 127.0.0.1:${port}, ghidcache ${join(home, 'server', 'ghidcache')} (RSS ${fmt(rssEmpty.rss, 1)} MiB empty)`);
+    const seed = new RemoteClient({ host: '127.0.0.1', port });
+    seed.start();
+    await seed.whenConnected(10_000);
+    for (const g of set.gidcs) await seed.publish(g);
+    await seed.close();
+
+    for (let i = 0; i < CLIENTS; i++) clients.push(fork(import.meta.filename, ['--client', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const ready = clients.map((c) => waitFor(c, 'ready'));
+    for (const c of clients) c.send({ type: 'init', port } satisfies ToClient);
+    await Promise.all(ready);
+
+    log(`phase signed: ${2 * SIGNED_PHASE_PAIRS} GOBS + GEOC, ${CLIENTS} clients × ${WINDOW} in flight`);
+    const signed = await runPhase(clients, 'signed', server.child.pid!);
+    log(`  ${fmt(signed.perSecond)} objects/s, p50 ${fmt(signed.p50, 2)} ms, p99 ${fmt(signed.p99, 2)} ms; server CPU ${fmt(signed.serverCores, 2)} cores`);
+    const mixedSigned = 2 * (PAIRS - SIGNED_PHASE_PAIRS);
+    log(`phase mixed: ${mixedSigned} GOBS + GEOC among ${GARQS} GARQs`);
+    const mixed = await runPhase(clients, 'mixed', server.child.pid!);
+    log(`  ${fmt(mixed.perSecond)} objects/s, p50 ${fmt(mixed.p50, 2)} ms, p99 ${fmt(mixed.p99, 2)} ms; server CPU ${fmt(mixed.serverCores, 2)} cores`);
+
+    const loaded = memoryOf(server.child.pid!);
+    const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const stored = Number(/^hypergolix_objects_stored (\d+)/m.exec(metricsText)?.[1] ?? NaN);
+    log(`server: ${stored} objects stored; RSS ${fmt(loaded.rss, 1)} MiB (peak ${fmt(loaded.peak, 1)} MiB)`);
+    for (const c of clients) c.send({ type: 'exit' } satisfies ToClient);
+    await stopServerProcess(server);
+    server = null;
+
+    // Store open time, 100,000 objects: a fresh process running the bundled code, 5 opens (the
+    // first one meets a cold page cache right after the server's shutdown), then as the
+    // restarted server reports it.
+    const ghidcache = join(home, 'server', 'ghidcache');
+    const { ms: opens, objects: reopened } = openTimes(opener, ghidcache, 5);
+    if (reopened !== stored) throw new Error(`reopened store has ${reopened} objects, expected ${stored}`);
+    const openMs = median(opens);
+    log(`store open (FileStore.load + RulesEngine.open), ${stored} objects: median ${fmt(openMs, 1)} ms of ${opens.map((o) => fmt(o, 0)).join(', ')}`);
+    const t0 = performance.now();
+    const restarted = await startServerProcess(cli, home);
+    const readyMs = performance.now() - t0;
+    const reported = Number(/Store loaded: \d+ objects in (\d+) ms/.exec(restarted.output())?.[1] ?? NaN);
+    const rssRestart = memoryOf(restarted.child.pid!);
+    await stopServerProcess(restarted);
+    log(`restarted server: store loaded in ${reported} ms, ready ${fmt(readyMs, 0)} ms after spawn (Node start-up included); RSS ${fmt(rssRestart.rss, 1)} MiB`);
+
+    report({ machine, verifyCores, verify64, signed, mixed, stored, totalObjects, rssEmpty: rssEmpty.rss, loaded, rssRestart: rssRestart.rss, openMs, opens, reported, readyMs });
+  } finally {
+    for (const c of clients) if (c.exitCode === null) c.kill('SIGKILL');
+    if (server) server.child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+  if (PROFILE) log(`CPU profiles of the server process: ${profileDir}`);
+}
+
+/**
+ * What the profiles and prototypes showed when the targets were first missed (2026-11-24, same
+ * machine, load average 4–6 from other work). The prototype is bench/results/server-proposals.patch
+ * (not applied: it changes src/core/rules and src/core/store). Rewrite this when they land.
+ */
+const WHERE_THE_TIME_GOES = `### Where the time goes (analysis of 2026-11-24)
+
+Measured with \`--profile\` (node --cpu-prof on the server), an in-process engine + store harness and a prototype of the changes below (alternating quick runs, 10,000 objects, load average 5–6; signed / mixed objects/s):
+
+1. **One publish at a time per connection.** The server ingests a connection's publishes strictly one after another, and \`RulesEngine.ingest\` resolves only once the journal's fdatasync has returned, so each connection waits for a full disk flush per object and a group commit carries at most one object per connection. Raising the window does not help; p50 latency ≈ window ÷ per-connection rate. Change: let \`ingest\` take the previous publish's "applied" signal (order the synchronous check-and-apply step, overlap parse, signature check and durability), and have the server chain on that instead of on completion. Prototype: 548–1,303 / 1,167–1,188 → 2,347–3,771 / 3,374–3,794.
+2. **One file per object through the libuv pool.** Each stored object costs open + write + close + rename as four pool round trips, 32 at a time; on this VM they contend on the ghidcache directory's lock and queue ahead of the journal's fdatasync and the RSA verifications (same FIFO pool). Kernel time was 400–800 µs per object against 6–25 µs with the files skipped. Change: write object files from one worker thread with synchronous calls, a batch per message, with a bound on the bytes not yet written (back-pressure). Prototype, with 1: 4,994–4,995 / 7,756–9,851 (signed objects/s then reach 5,000, the rest of the time is RSA verification and the WebSocket layer).
+3. **Memory: ~650 heap bytes per stored object.** Every index entry built by \`decodeEntry\`/\`entryOf\` (object spread) got its own hidden class (101,000 maps + descriptor arrays ≈ 25 MB at 100,000 objects), and the signer/recipient GHID text is a new 88-character string in each entry (≈ 10 MB). Change: one literal shape per type and interned identity strings. Prototype: heap after GC 68 → 34 MB at 100,000 objects (301 bytes per object), RSS after opening the store 190 → 154 MB in the harness; the restarted bench server 216 → 161 MiB (136 MiB with \`--max-semi-space-size=2\`). The RSS during the load is higher again by the ingest buffers and, with change 2, by whatever is not yet written.
+4. **Store open.** \`decodeEntry\` (a Reader and a string per field for each of 100,000 entries) and the garbage it leaves are most of the ~0.5 s; \`reconcile\` (one readdir of 100,000 names) ~0.1 s. The first open right after a shutdown that fsync'ed every file is slower (cold page cache, busy disk).`;
+
+function report(r: {
+  machine: ReturnType<typeof machineInfo>;
+  verifyCores: RateResult;
+  verify64: RateResult;
+  signed: PhaseResult;
+  mixed: PhaseResult;
+  stored: number;
+  totalObjects: number;
+  rssEmpty: number;
+  loaded: { rss: number; peak: number };
+  rssRestart: number;
+  openMs: number;
+  opens: number[];
+  reported: number;
+  readyMs: number;
+}): void {
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  const headers: Row = ['Measurement', 'Result', 'p50 latency', 'p99 latency', 'Bound / context', 'Target', 'Status'];
+  const overall = (r.signed.objects + r.mixed.objects) / (r.signed.seconds + r.mixed.seconds);
+  const rows: Row[] = [
+    ['Raw RSA-4096 PSS-SHA512 verify (async), this process, ' + `${r.machine.cores} in flight (= cores)`, `${fmt(r.verifyCores.perSecond)} /s ±${r.verifyCores.spread.toFixed(0)} %`, '—', '—', 'the bound for signed objects', '—', '—'],
+    ['Raw RSA-4096 PSS-SHA512 verify (async), this process, 64 in flight', `${fmt(r.verify64.perSecond)} /s ±${r.verify64.spread.toFixed(0)} %`, '—', '—', '', '—', '—'],
+    [
+      `Publish, signed only: ${fmt(r.signed.objects, 0)} GOBS + GEOC (every one signature-verified)`,
+      `${fmt(r.signed.perSecond)} objects/s`,
+      `${fmt(r.signed.p50, 2)} ms`,
+      `${fmt(r.signed.p99, 2)} ms`,
+      `${fmt((r.signed.perSecond / r.verify64.perSecond) * 100, 1)} % of raw verify at 64 in flight; server CPU ${fmt(r.signed.serverCores, 2)} of ${r.machine.cores} cores`,
+      `≥ ${fmt(TARGET_RATE, 0)} /s`,
+      pass(r.signed.perSecond >= TARGET_RATE),
+    ],
+    [
+      `Publish, mixed: ${fmt(r.mixed.objects, 0)} objects (${fmt(2 * (PAIRS - SIGNED_PHASE_PAIRS), 0)} GOBS + GEOC among ${fmt(GARQS, 0)} GARQs)`,
+      `${fmt(r.mixed.perSecond)} objects/s`,
+      `${fmt(r.mixed.p50, 2)} ms`,
+      `${fmt(r.mixed.p99, 2)} ms`,
+      `GARQs are hash-checked only; server CPU ${fmt(r.mixed.serverCores, 2)} of ${r.machine.cores} cores`,
+      `≥ ${fmt(TARGET_RATE, 0)} /s`,
+      pass(r.mixed.perSecond >= TARGET_RATE),
+    ],
+    ['Publish, both phases together', `${fmt(overall)} objects/s`, '—', '—', `${fmt(r.signed.objects + r.mixed.objects, 0)} objects in ${fmt(r.signed.seconds + r.mixed.seconds, 1)} s`, '—', '—'],
+    [
+      `Server RSS with ${fmt(r.stored, 0)} objects stored`,
+      `${fmt(r.loaded.rss, 1)} MiB`,
+      '—',
+      '—',
+      `empty: ${fmt(r.rssEmpty, 1)} MiB; peak during the load: ${fmt(r.loaded.peak, 1)} MiB; after a restart: ${fmt(r.rssRestart, 1)} MiB`,
+      `< ${TARGET_RSS_MIB} MiB`,
+      pass(r.loaded.rss < TARGET_RSS_MIB),
+    ],
+    [
+      `Store open, ${fmt(r.stored, 0)} objects (FileStore.load + RulesEngine.open)`,
+      `${fmt(r.openMs, 0)} ms`,
+      '—',
+      '—',
+      `median of ${r.opens.length}: ${r.opens.map((o) => fmt(o, 0)).join(', ')} ms; the restarted server logged ${r.reported} ms and was ready ${fmt(r.readyMs, 0)} ms after spawn`,
+      `< ${TARGET_OPEN_S * 1000} ms`,
+      pass(r.openMs < TARGET_OPEN_S * 1000),
+    ],
+  ];
+  log('');
+  log(textTable(headers, rows));
+  if (r.signed.errors + r.mixed.errors > 0) log(`warning: ${r.signed.errors + r.mixed.errors} publishes failed`);
+  if (quick) {
+    log('\n--quick: BENCHMARKS.md not updated.');
+    return;
+  }
+  const text = [
+    machineMarkdown(r.machine),
+    '',
+    `Run with \`npm run bench -- server\`. The server is a real process: the CLI bundled by esbuild and started as \`hypergolix start server --foreground\` on a temp \`HYPERGOLIX_HOME\` (default config: verbosity info, FileStore ghidcache whose journal is fdatasync'ed in groups before every acknowledgement; UV_THREADPOOL_SIZE=${r.machine.uvThreadpool} inherited). ${CLIENTS} client processes (forked, one WebSocket each) publish as fast as the server acknowledges, each keeping ${WINDOW} units in flight (a unit is a binding followed by its container, or one GARQ). The ${fmt(2 * PAIRS, 0)} signed objects (GOBS + GEOC pairs by the three manifest identities, 256-byte payloads) and ${fmt(GARQS, 0)} GARQs (to identity 1) are generated once and cached in \`bench/results/\`. Throughput counts acknowledged objects from the first request to the last answer; latency is per publish, PB to AK, over every publish of the phase. The raw verify rate is measured in the benchmark process while the server is idle. Errors: ${r.signed.errors + r.mixed.errors}.`,
+    '',
+    markdownTable(headers, rows),
+    '',
+    WHERE_THE_TIME_GOES,
+  ].join('\n');
+  writeSection('Persistence server (bench/server)', text);
+  log('\nBENCHMARKS.md: section "Persistence server (bench/server)" written.');
+}
+
+if (argv.includes('--client')) await clientMain();
+else await benchMain();
