@@ -304,9 +304,12 @@ export class Controller implements HostPort {
     this.watcher = null;
     // Whatever is running (a keygen cannot be interrupted) finishes first; later requests are refused.
     await this.settled();
+    const wasRunning = this.app !== null;
     await this.stopDaemon();
     this.rootSecret = null;
     await this.stopServer();
+    // Quietly: the UI is going away with the process, and must not flash the unlock view first.
+    if (wasRunning) this.state = 'locked';
     this.listeners.clear();
     this.noticeListeners.clear();
   }

@@ -312,3 +312,17 @@ test('the embedded server starts and stops with the setting, and comes back afte
   await h.controller.stop();
   assert.equal(await portOpen(squatter.address.port), false);
 });
+
+test('status warns while legacy IPC clients are allowed, and stops warning when they are not', async () => {
+  const h = await unlocked();
+  const s = await h.ask({ kind: 'getSettings' });
+  s.process.ipc_legacy_clients = true;
+  await h.ask({ kind: 'saveSettings', settings: s });
+  assert.ok((await h.ask({ kind: 'status' })).warnings.some((w) => w.code === 'ipc-legacy-clients'));
+  s.process.ipc_legacy_clients = false;
+  await h.ask({ kind: 'saveSettings', settings: s });
+  assert.equal((await h.ask({ kind: 'status' })).warnings.some((w) => w.code === 'ipc-legacy-clients'), false);
+  await h.controller.stop();
+  assert.equal(h.controller.status().state, 'locked', 'stopped: the keys are gone from memory');
+  assert.equal(h.controller.status().objectsCached, 0);
+});
