@@ -185,7 +185,7 @@ async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Pr
     // Signals during start-up wait for it to finish, then close what it opened.
     const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
     configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
-    onShutdown(async () => {
+    const stop = async (): Promise<void> => {
       const server = await starting.catch(() => undefined);
       try {
         await server?.close();
@@ -193,7 +193,9 @@ async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Pr
         held.release();
         await log.close();
       }
-    });
+    };
+    onShutdown(stop);
+    installCrashHandlers(log, stop);
     let running: RunningServer;
     try {
       running = await starting;
@@ -218,6 +220,26 @@ async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Pr
     await logger?.close();
     throw new CliError(message, 1);
   }
+}
+
+/**
+ * A bug that escapes every handler would otherwise kill the process with a trace on a stderr
+ * nobody reads (detached). Log it with its stack, close what can be closed (the store's journal
+ * makes this safe either way), and exit 1.
+ */
+function installCrashHandlers(log: Logger, stop: () => Promise<void>): void {
+  let crashed = false;
+  const crash = (kind: string) => (err: unknown) => {
+    if (crashed) return;
+    crashed = true;
+    process.exitCode = 1;
+    log.error(`${kind}; the server stops`, err instanceof Error ? (err.stack ?? err.message) : String(err));
+    const timer = setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS);
+    timer.unref();
+    void stop().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash('Uncaught exception'));
+  process.on('unhandledRejection', crash('Unhandled promise rejection'));
 }
 
 function parseStop(argv: string[], io: CliIO): { force: boolean; root?: string } {
