@@ -19,6 +19,7 @@ import {
 import { entryOf, type Entry } from '../store/entry.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { IngestResult, Notification, PersistenceEngine } from './engine.js';
+import { MultiMap } from './multimap.js';
 
 export interface RulesEngineOptions {
   /** Accept GOBD v15 uploads (2016 era). The reference refuses them; so do we by default. */
@@ -46,11 +47,11 @@ export class RulesEngine implements PersistenceEngine {
   /** dynamic GHID → current frame GHID */
   private readonly frames = new Map<string, string>();
   /** target → GOBS GHIDs and dynamic GHIDs whose current frame targets it */
-  private readonly binders = new Map<string, Set<string>>();
+  private readonly binders = new MultiMap();
   /** target → GDXX GHIDs */
-  private readonly debinders = new Map<string, Set<string>>();
+  private readonly debinders = new MultiMap();
   /** recipient → GARQ GHIDs */
-  private readonly requests = new Map<string, Set<string>>();
+  private readonly requests = new MultiMap();
   /** target not yet stored → frames (by dynamic) whose notification waits for it */
   private readonly held = new Map<string, Held>();
   private heldCount = 0;
@@ -185,16 +186,16 @@ export class RulesEngine implements PersistenceEngine {
   }
 
   bindingsOf(ghid: Ghid): Ghid[] {
-    return [...(this.binders.get(ghid.text) ?? [])].map((t) => Ghid.fromText(t));
+    return [...this.binders.values(ghid.text)].map((t) => Ghid.fromText(t));
   }
 
   debindingsOf(ghid: Ghid): Ghid[] {
-    return [...(this.debinders.get(ghid.text) ?? [])].map((t) => Ghid.fromText(t));
+    return [...this.debinders.values(ghid.text)].map((t) => Ghid.fromText(t));
   }
 
   async requestsFor(recipient: Ghid): Promise<Buffer[]> {
     const out: Buffer[] = [];
-    for (const g of this.requests.get(recipient.text) ?? []) {
+    for (const g of this.requests.values(recipient.text)) {
       const raw = await this.store.read(g);
       if (raw) out.push(raw);
     }
@@ -241,7 +242,7 @@ export class RulesEngine implements PersistenceEngine {
       case 'GIDC':
         return;
       case 'GEOC':
-        if (!this.binders.get(e.ghid)?.size) {
+        if (!this.binders.count(e.ghid)) {
           throw new UnboundContainer(`Container ${short(e.ghid)} is not bound by anything; publish its binding first`);
         }
         return;
@@ -341,14 +342,14 @@ export class RulesEngine implements PersistenceEngine {
    * whose GHIDs are predictable, such as a static binding or a first frame).
    */
   private isDebound(ghid: string, authority: string): boolean {
-    for (const d of this.debinders.get(ghid) ?? []) {
+    for (const d of this.debinders.values(ghid)) {
       if (this.entries.get(d)?.signer === authority) return true;
     }
     return false;
   }
 
   private heldByStatic(dynamic: string): boolean {
-    for (const b of this.binders.get(dynamic) ?? []) if (this.entries.get(b)?.type === 'GOBS') return true;
+    for (const b of this.binders.values(dynamic)) if (this.entries.get(b)?.type === 'GOBS') return true;
     return false;
   }
 
@@ -357,16 +358,16 @@ export class RulesEngine implements PersistenceEngine {
   private index(e: Entry): void {
     switch (e.type) {
       case 'GOBS':
-        addTo(this.binders, e.target!, e.ghid);
+        this.binders.add(e.target!, e.ghid);
         break;
       case 'GOBD':
-        if (this.frames.get(e.dynamic!) === e.ghid) addTo(this.binders, e.target!, e.dynamic!);
+        if (this.frames.get(e.dynamic!) === e.ghid) this.binders.add(e.target!, e.dynamic!);
         break;
       case 'GDXX':
-        addTo(this.debinders, e.target!, e.ghid);
+        this.debinders.add(e.target!, e.ghid);
         break;
       case 'GARQ':
-        addTo(this.requests, e.recipient!, e.ghid);
+        this.requests.add(e.recipient!, e.ghid);
         break;
     }
   }
@@ -377,7 +378,7 @@ export class RulesEngine implements PersistenceEngine {
       if (previous) {
         const old = this.entries.get(previous)!;
         this.entries.delete(previous);
-        removeFrom(this.binders, old.target!, e.dynamic!);
+        this.binders.remove(old.target!, e.dynamic!);
         this.unhold(old.target!, e.dynamic!);
         writes.push(this.store.delete(previous));
         this.collect(old.target!, writes);
@@ -431,7 +432,7 @@ export class RulesEngine implements PersistenceEngine {
     const f = this.entries.get(frame)!;
     this.frames.delete(dynamic);
     this.remove(f, writes);
-    removeFrom(this.binders, f.target!, dynamic);
+    this.binders.remove(f.target!, dynamic);
     this.unhold(f.target!, dynamic);
     this.collect(f.target!, writes);
   }
@@ -441,22 +442,22 @@ export class RulesEngine implements PersistenceEngine {
     writes.push(this.store.delete(e.ghid));
     switch (e.type) {
       case 'GOBS':
-        removeFrom(this.binders, e.target!, e.ghid);
+        this.binders.remove(e.target!, e.ghid);
         this.collect(e.target!, writes);
         break;
       case 'GDXX':
         // Debinding a debinding lifts its block: the original may be uploaded again.
-        removeFrom(this.debinders, e.target!, e.ghid);
+        this.debinders.remove(e.target!, e.ghid);
         break;
       case 'GARQ':
-        removeFrom(this.requests, e.recipient!, e.ghid);
+        this.requests.remove(e.recipient!, e.ghid);
         break;
     }
   }
 
   /** GC: a container goes when nothing binds it; a debound dynamic binding when nothing holds it. */
   private collect(ghid: string, writes: Promise<void>[]): void {
-    if (this.binders.get(ghid)?.size) return;
+    if (this.binders.count(ghid)) return;
     const e = this.entries.get(ghid);
     if (e?.type === 'GEOC') {
       this.remove(e, writes);
@@ -493,17 +494,6 @@ function supersedes(e: Entry, current: Entry): boolean {
   if (e.version === 16) return true;
   if (current.version === 16) return false;
   return e.history!.includes(current.ghid);
-}
-
-function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
-  let s = map.get(key);
-  if (!s) map.set(key, (s = new Set()));
-  s.add(value);
-}
-
-function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
-  const s = map.get(key);
-  if (s?.delete(value) && s.size === 0) map.delete(key);
 }
 
 function short(ghid: string): string {

@@ -95,13 +95,24 @@ export function encodeEntry(e: Entry): Buffer {
   return Buffer.concat(parts);
 }
 
-export function decodeEntry(buf: Buffer): Entry {
+/**
+ * Decodes one entry. Pass the same `intern` map for a whole index: a GHID named by several
+ * entries (a container and its binding's target, say) then shares one string.
+ */
+export function decodeEntry(buf: Buffer, intern?: Map<string, string>): Entry {
   const r = new Reader(buf, 'index entry');
   const type = TYPES[r.u8()];
   if (!type) throw new MalformedGolixPrimitive('index entry: unknown type');
   const version = r.u8();
   const size = r.u32();
-  const text = () => r.take(TEXT).toString('latin1');
+  const text = () => {
+    const t = r.take(TEXT).toString('latin1');
+    if (!intern) return t;
+    const seen = intern.get(t);
+    if (seen !== undefined) return seen;
+    intern.set(t, t);
+    return t;
+  };
   const ghid = text();
   const base = { ghid, type, version, size };
   let e: Entry;

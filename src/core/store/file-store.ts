@@ -281,10 +281,11 @@ export class FileStore implements ObjectStore {
         throw new Error('bad checksum');
       }
       const count = body.readUInt32BE(8);
+      const intern = new Map<string, string>();
       let pos = 12;
       for (let i = 0; i < count; i++) {
         const len = body.readUInt32BE(pos);
-        const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len));
+        const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len), intern);
         this.entries.set(e.ghid, e);
         pos += 4 + len;
       }
