@@ -141,7 +141,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       if (!current.dynamic) throw new ValueError('A static object cannot be updated');
       if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
       const legroom = legroomOf(opts.legroom);
-      if (this.secrets.unflushedUpdates(ghid) >= Math.min(SecretStore.MAX_UNFLUSHED, legroom)) await this.secrets.flush();
+      if (this.secrets.unflushedUpdates(ghid) >= SecretStore.maxUnflushed(legroom)) await this.secrets.flush();
       for (let attempt = 0; ; attempt++) {
         const frame = this.frames.get(ghid.text)!;
         const record = this.secrets.dynamic(ghid)!;

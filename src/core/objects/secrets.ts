@@ -26,11 +26,13 @@ export class SecretStore {
 
   /**
    * After a crash, an object reopens from its last flushed record by ratcheting along the
-   * current frame's vector, which reaches back only `legroom` (≥ 1, default 7) frames. So a
-   * record must never fall that far behind: callers flush once an object has this many
-   * unflushed updates.
+   * current frame's vector, which reaches back only `legroom` (default 7) frames. So a record
+   * must never fall that far behind: callers flush once an object has `maxUnflushed(legroom)`
+   * unflushed updates (one fewer than the legroom, leaving room for a flush in flight).
    */
-  static readonly MAX_UNFLUSHED = 4;
+  static maxUnflushed(legroom: number): number {
+    return Math.max(1, legroom - 1);
+  }
 
   unflushedUpdates(dyn: Ghid): number {
     return this.unflushed.get(dyn.text) ?? 0;
@@ -48,6 +50,9 @@ export class SecretStore {
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
+    const old = this.dynamic(dyn);
+    // Re-opening a known object must not rewrite (and so re-flush) the whole secrets map.
+    if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder)) return;
     this.unflushed.set(dyn.text, (this.unflushed.get(dyn.text) ?? 0) + 1);
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
   }
