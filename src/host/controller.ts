@@ -49,7 +49,7 @@ import {
   type HypergolixConfig,
   type LoadedConfig,
 } from '../core/config/index.js';
-import { startApp, type AppCredentials, type StartedApp } from '../core/daemon/app.js';
+import { startApp, stopApp, type AppCredentials, type StartedApp } from '../core/daemon/app.js';
 import { Secret, UnknownSecret, ValueError } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
 import { AlreadyRunning, acquirePidFile, type PidLock } from '../core/process/index.js';
@@ -116,19 +116,10 @@ export interface ControllerOptions {
   remoteWaitMs?: number;
   /** Take the daemon's pid file while it runs, so the CLI's `start app` cannot run a second one. @default true */
   pidFile?: boolean;
-  /** Serve apps over IPC (`process.ipc_port`) while unlocked, where the daemon offers it. @default true */
+  /** Serve apps over IPC (`process.ipc_port`, key in the config directory) while unlocked. @default true */
   ipc?: boolean;
 }
 
-/**
- * The IPC side of a started app, as far as the controller uses it. src/core/ipc is being
- * written alongside; everything here is optional so either side can land first.
- */
-interface AppIpc {
-  connectedApps?(): number;
-  close?(): Promise<void>;
-}
-const ipcOf = (app: StartedApp): AppIpc | null => ((app as { ipc?: AppIpc | null }).ipc ?? null);
 
 export const MIN_PASSWORD_LENGTH = 10;
 
@@ -253,7 +244,7 @@ export class Controller implements HostPort {
       message: this.message,
       remotes: remotes.map((r, i) => ({ host: r.host, port: r.port, tls: r.tls, connected: app !== null && (net[i]?.connected ?? false) })),
       objectsCached: app ? app.daemon.engine.stats().objects : 0,
-      connectedApps: app ? (ipcOf(app)?.connectedApps?.() ?? 0) : 0,
+      connectedApps: app?.ipc?.connectedApps() ?? 0,
       incomingShares: app ? this.pendingShares(app) : [],
       warnings: this.warnings(),
     };
@@ -522,8 +513,7 @@ export class Controller implements HostPort {
     const logger = this.o.loggers?.daemon ? this.o.loggers.daemon(c) : this.log.child('daemon');
     let started: StartedApp;
     try {
-      const ipc = this.o.ipc ?? true;
-      started = await startApp(loaded, creds, { logger, onProgress, kdf: this.o.kdf, remoteWaitMs: this.o.remoteWaitMs, ...{ ipc } });
+      started = await startApp(loaded, creds, { logger, onProgress, kdf: this.o.kdf, remoteWaitMs: this.o.remoteWaitMs, ipc: this.o.ipc ?? true });
     } catch (err) {
       this.pidLock?.release();
       this.pidLock = null;
@@ -573,9 +563,8 @@ export class Controller implements HostPort {
     this.app = null;
     this.runningConfig = null;
     try {
-      // Apps first, then the daemon (flushes the account), as core/daemon's stopApp does.
-      await ipcOf(app)?.close?.();
-      await app.daemon.stop();
+      // Apps first, then the daemon (flushes the account).
+      await stopApp(app);
     } catch (err) {
       this.log.warn(`The daemon did not stop cleanly: ${messageOf(err)}`);
     }

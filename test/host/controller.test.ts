@@ -326,3 +326,24 @@ test('status warns while legacy IPC clients are allowed, and stops warning when 
   assert.equal(h.controller.status().state, 'locked', 'stopped: the keys are gone from memory');
   assert.equal(h.controller.status().objectsCached, 0);
 });
+
+test('apps connect over IPC while unlocked; status counts them; lock closes the port', async () => {
+  const acct = await accountHome();
+  const home = copyHome(acct.home);
+  const yml = `${home}/hypergolix.yml`;
+  const port = await freePort();
+  writeFileSync(yml, readFileSync(yml, 'utf8').replace(/ipc_port: 7772/, `ipc_port: ${port}`));
+  const h = await harness(home, { ipc: true });
+  await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
+  const { HGXLink } = await import('../../src/hgx/index.js');
+  const { ipcTokenPath } = await import('../../src/core/ipc/token.js');
+  const link = await HGXLink.connect({ port, tokenFile: ipcTokenPath(home), reconnect: false, timeoutMs: 5000 });
+  try {
+    await until(() => h.controller.status().connectedApps === 1, 'the app to be counted');
+  } finally {
+    await link.close();
+  }
+  await until(() => h.controller.status().connectedApps === 0, 'the app to be gone');
+  await h.ask({ kind: 'lock' });
+  await assert.rejects(HGXLink.connect({ port, tokenFile: ipcTokenPath(home), reconnect: false, timeoutMs: 300 }), 'no IPC while locked');
+});
