@@ -9,8 +9,9 @@ async function twoApps() {
   const w = await world();
   const a = await w.user(0);
   const one = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
-  const two = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
-  return { a, one, two, close: () => Promise.all([one.close(), two.close()]) };
+  const warnings: string[] = [];
+  const two = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile, logger: { warn: (m, ...d) => void warnings.push(`${m} ${d.join(' ')}`) } });
+  return { a, one, two, warnings, close: () => Promise.all([one.close(), two.close()]) };
 }
 
 test('raw bytes, JSON with non-ASCII text, and pickles exposed only as opaque bytes', async (t) => {
@@ -31,7 +32,7 @@ test('raw bytes, JSON with non-ASCII text, and pickles exposed only as opaque by
 });
 
 test('update events are upstream only; another local app is told of new objects (@O) and pushes (!O)', async (t) => {
-  const { one, two, close } = await twoApps();
+  const { one, two, warnings, close } = await twoApps();
   t.after(close);
   const announced: [GhidText, GhidText][] = [];
   await two.registerShareHandler(ApiId.JSON, (ghid, origin) => void announced.push([ghid, origin]));
@@ -55,6 +56,7 @@ test('update events are upstream only; another local app is told of new objects 
   obj.state = { v: 2 };
   await obj.push();
   await until(() => seen.length === 2, 'the next push despite a failing listener');
+  assert.match(warnings.join('\n'), /app bug/);
 });
 
 test('freeze, hold, sync, discard and delete', async (t) => {

@@ -314,10 +314,11 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     objects.on('delete', onDelete);
     this.sharing.on('incoming', onIncoming);
     this.sharing.on('result', onResult);
+    // 'incoming' stays attached after close(): a share the daemon accepts while it shuts down
+    // still goes to the inbox, not nowhere.
     this.unhook.push(
       () => objects.off('update', onUpdate),
       () => objects.off('delete', onDelete),
-      () => this.sharing.off('incoming', onIncoming),
       () => this.sharing.off('result', onResult),
     );
   }

@@ -8,6 +8,7 @@
  * are checked and tightened only elsewhere.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ValueError } from '../golix/index.js';
@@ -69,6 +70,56 @@ export async function loadOrCreateIpcToken(file: string, o: { warn?: (m: string)
   if (existing) return existing;
   o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
   await writeNew(file, fresh, false);
+  return fresh;
+}
+
+function writeNewSync(file: string, token: Buffer, exclusive: boolean): void {
+  const target = exclusive ? file : `${file}.${process.pid}.tmp`;
+  const fd = openSync(target, exclusive ? 'wx' : 'w', 0o600);
+  try {
+    writeSync(fd, token.toString('hex') + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (!exclusive) {
+    try {
+      renameSync(target, file);
+    } catch (err) {
+      try {
+        unlinkSync(target);
+      } catch {
+        // gone already
+      }
+      throw err;
+    }
+  }
+}
+
+/**
+ * loadOrCreateIpcToken without yielding to the event loop: a host that must attach listeners
+ * to a running daemon before anything else happens (so no share slips past) uses this.
+ */
+export function loadOrCreateIpcTokenSync(file: string, o: { warn?: (m: string) => void } = {}): Buffer {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const fresh = randomBytes(AUTH_TOKEN_BYTES);
+  try {
+    writeNewSync(file, fresh, true);
+    return fresh;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (process.platform !== 'win32') {
+    const st = statSync(file);
+    if ((st.mode & 0o077) !== 0) {
+      chmodSync(file, 0o600);
+      o.warn?.(`${file} was readable by other users (mode ${(st.mode & 0o777).toString(8)}); tightened to 600`);
+    }
+  }
+  const existing = parse(readFileSync(file, 'utf8'));
+  if (existing) return existing;
+  o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
+  writeNewSync(file, fresh, false);
   return fresh;
 }
 
