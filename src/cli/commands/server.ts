@@ -143,13 +143,13 @@ function serverWarnings(loaded: LoadedConfig): string[] {
 export async function runServerStart(argv: string[], io: CliIO): Promise<number> {
   const args = parseStart(argv, io);
   const loaded = await loadExisting(args.root, io);
-  if (args.detachedChild) return runServer(loaded, io, true);
-  for (const w of serverWarnings(loaded)) io.err(`warning: ${w}`);
+  // Config warnings are logged by the server process (and so relayed to this terminal).
+  if (args.detachedChild) return runServer(loaded, true);
   const running = readPidFile(loaded.config.server.pid_file);
   if (running?.alive && running.pid !== null) {
     throw new CliError(`The Hypergolix server is already running (pid ${running.pid}); pid file ${loaded.config.server.pid_file}`, 1);
   }
-  if (args.foreground) return runServer(loaded, io, false);
+  if (args.foreground) return runServer(loaded, false);
 
   const script = process.argv[1];
   if (!script) throw new CliError('Cannot tell which script to run in the background; use --foreground', 1);
@@ -169,7 +169,7 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
 }
 
 /** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
-async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Promise<number> {
+async function runServer(loaded: LoadedConfig, detached: boolean): Promise<number> {
   const c = loaded.config.server;
   let lock: PidLock | undefined;
   let logger: Logger | undefined;
@@ -180,7 +180,7 @@ async function runServer(loaded: LoadedConfig, io: CliIO, detached: boolean): Pr
     const held = lock;
     const stopRelay = relayBootLog(log);
     log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
-    if (detached) for (const w of serverWarnings(loaded)) log.warn(w);
+    for (const w of serverWarnings(loaded)) log.warn(w);
 
     // Signals during start-up wait for it to finish, then close what it opened.
     const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
