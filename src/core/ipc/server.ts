@@ -267,8 +267,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       await Promise.all(closed);
       clearTimeout(timer);
       if (this.address) {
-        await new Promise<void>((resolve) => this.http.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
         this.http.closeAllConnections();
+        await closed;
       }
       this.wss.close();
     })();
@@ -327,7 +328,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   private refuse(socket: Duplex, status: number, text: string, why: string): void {
     this.logger.warn(`IPC upgrade refused: ${why}`);
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${why.length}\r\n\r\n${why}`);
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
