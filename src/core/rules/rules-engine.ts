@@ -55,6 +55,8 @@ export class RulesEngine implements PersistenceEngine {
   /** target not yet stored → frames (by dynamic) whose notification waits for it */
   private readonly held = new Map<string, Held>();
   private heldCount = 0;
+  /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
+  private turn: Promise<void> = Promise.resolve();
   private readonly identities = new Map<string, PublicIdentity>();
   private readonly options: Required<Omit<RulesEngineOptions, 'warn'>> & Pick<RulesEngineOptions, 'warn'>;
 
@@ -111,24 +113,7 @@ export class RulesEngine implements PersistenceEngine {
    * else — parsing, hashes, every rule — still applies. Never set it for received bytes.
    */
   async ingest(raw: Buffer, options: { signedHere?: boolean } = {}): Promise<IngestResult> {
-    const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
-    if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
-      throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
-    }
-    if (isSigned(obj)) {
-      const signer = await this.identity(signerOf(obj)!);
-      if (!options.signedHere) await verifyObject(obj, signer);
-    }
-    // From here to the store calls nothing awaits: checks and effects are one atomic step.
-    const key = obj.ghid.text;
-    if (this.entries.has(key)) return { stored: false, object: obj, notifications: [] };
-    const e = entryOf(obj);
-    this.check(e);
-    const writes: Promise<void>[] = [];
-    const notifications: Notification[] = [];
-    this.apply(e, obj, writes, notifications);
-    await Promise.all(writes);
-    return { stored: true, object: obj, notifications };
+    return (await this.ingestBatch([raw], options))[0]!;
   }
 
   /**
@@ -136,42 +121,68 @@ export class RulesEngine implements PersistenceEngine {
    * applied in order (so a frame is in place before its container is checked), and made
    * durable together — one journal commit for an update's frame and container instead of two.
    * Stops at the first refusal, which it throws after the objects before it are stored.
+   *
+   * Every call is applied in the order it was made, whatever order the parallel parsing and
+   * signature checks finish in, so a caller may issue the next ingest without waiting for the
+   * previous one to become durable (a server pipelines a connection's publishes this way).
    */
   async ingestBatch(raws: Buffer[], options: { signedHere?: boolean } = {}): Promise<IngestResult[]> {
-    const objs = await Promise.all(raws.map((raw) => parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes })));
-    await Promise.all(
-      objs.map(async (obj) => {
-        if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
-          throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
-        }
-        if (isSigned(obj)) {
-          const signer = await this.identity(signerOf(obj)!);
-          if (!options.signedHere) await verifyObject(obj, signer);
-        }
-      }),
+    const prepared = Promise.all(raws.map((raw) => this.prepare(raw, options))).then(
+      (objs) => ({ objs }),
+      (error: unknown) => ({ error }),
     );
+    const turn = this.turn;
+    let release!: () => void;
+    this.turn = new Promise<void>((r) => (release = r));
+    const ready = await prepared;
+    await turn;
     const writes: Promise<void>[] = [];
     const results: IngestResult[] = [];
     let refusal: unknown = null;
-    for (const obj of objs) {
-      if (this.entries.has(obj.ghid.text)) {
-        results.push({ stored: false, object: obj, notifications: [] });
-        continue;
+    try {
+      if ('error' in ready) throw ready.error;
+      for (const p of ready.objs) {
+        // An identity that was published just before, in this sequence, is known only now.
+        if (p.deferredSigner) await this.verifyDeferred(p.obj, options);
+        if (this.entries.has(p.obj.ghid.text)) {
+          results.push({ stored: false, object: p.obj, notifications: [] });
+          continue;
+        }
+        const e = entryOf(p.obj);
+        try {
+          this.check(e);
+        } catch (err) {
+          refusal = err;
+          break;
+        }
+        const notifications: Notification[] = [];
+        this.apply(e, p.obj, writes, notifications);
+        results.push({ stored: true, object: p.obj, notifications });
       }
-      const e = entryOf(obj);
-      try {
-        this.check(e);
-      } catch (err) {
-        refusal = err;
-        break;
-      }
-      const notifications: Notification[] = [];
-      this.apply(e, obj, writes, notifications);
-      results.push({ stored: true, object: obj, notifications });
+    } finally {
+      release();
     }
     await Promise.all(writes);
     if (refusal) throw refusal;
     return results;
+  }
+
+  /** Parse and signature check: the parallel part of an ingest. */
+  private async prepare(raw: Buffer, options: { signedHere?: boolean }): Promise<{ obj: GolixObject; deferredSigner: boolean }> {
+    const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
+    if (obj.type === 'GOBD' && obj.version === 15 && !this.options.acceptV15) {
+      throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
+    }
+    if (!isSigned(obj)) return { obj, deferredSigner: false };
+    if (!this.entries.has(signerOf(obj)!.text)) return { obj, deferredSigner: true };
+    const signer = await this.identity(signerOf(obj)!);
+    if (!options.signedHere) await verifyObject(obj, signer);
+    return { obj, deferredSigner: false };
+  }
+
+  private async verifyDeferred(obj: GolixObject, options: { signedHere?: boolean }): Promise<void> {
+    const signer = await this.identity(signerOf(obj)!);
+    if (!options.signedHere) await verifyObject(obj as Parameters<typeof verifyObject>[0], signer);
   }
 
   async get(ghid: Ghid): Promise<Buffer> {

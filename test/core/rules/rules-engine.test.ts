@@ -229,3 +229,20 @@ test('2016 caches: v15 refused by default; accepted when enabled, every GARQ end
     assert.equal(engine.stats().byType.GDXX, 4);
   }
 });
+
+test('pipelined ingests apply in call order: identity, binding and container issued without waiting', async () => {
+  const engine = await engineWith();
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('pipelined'));
+  const f = await makeFrame(alice, c.ghid);
+  const gobs = await makeStatic(alice, c.ghid);
+  // No awaits between the calls: the GIDC's apply must precede the frame's check, and the
+  // frame's the container's, whatever order their parsing and verification finish in.
+  const results = await Promise.all([alice.publicIdentity.raw, f.raw, c.raw, gobs.raw].map((raw) => engine.ingest(raw)));
+  assert.deepEqual(results.map((r) => r.stored), [true, true, true, true]);
+  // A refusal in the middle does not disturb the order of the others.
+  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('unbound'));
+  const c3 = await makeContainer(alice, Secret.random(), Buffer.from('bound'));
+  const f3 = await makeFrame(alice, c3.ghid);
+  const outcomes = await Promise.allSettled([c2.raw, f3.raw, c3.raw].map((raw) => engine.ingest(raw)));
+  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'fulfilled', 'fulfilled']);
+});
