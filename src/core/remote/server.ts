@@ -70,7 +70,6 @@ export interface ListenAddress {
 class Peer {
   connection!: Connection;
   /** Publishes of one connection are ingested in arrival order (binding before container, §3.5). */
-  publishChain: Promise<void> = Promise.resolve();
   /** `!!` waiting for a free slot in the push window, oldest first. */
   readonly pushQueue: { subscribed: Ghid; raw: Buffer }[] = [];
   pushQueueBytes = 0;
@@ -297,10 +296,13 @@ export class PersistenceServer {
     ]);
   }
 
+  /**
+   * The engine applies ingests in call order (PersistenceEngine.ingest), so a connection's
+   * publishes keep their order — a binding before its container — without waiting for each
+   * other to become durable; their journal commits are then grouped.
+   */
   private publish(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
-    const run = peer.publishChain.then(() => this.ingest(peer, body, ctx));
-    peer.publishChain = run.then(noop, noop);
-    return run;
+    return this.ingest(peer, body, ctx);
   }
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {

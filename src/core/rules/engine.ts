@@ -23,7 +23,11 @@ export interface IngestResult {
  * from the network throws only HypergolixError subclasses, whose `code` is the wire NK code.
  */
 export interface PersistenceEngine {
-  /** Parse, validate, store, collect garbage. Throws the reference's error for a refusal. */
+  /**
+   * Parse, validate, store, collect garbage. Throws the reference's error for a refusal.
+   * Ingests are applied in the order they were called, however their parsing and signature
+   * checks interleave, so callers may issue the next one before the previous has resolved.
+   */
   ingest(raw: Buffer): Promise<IngestResult>;
   /** Packed bytes of a static object, or of the current frame for a dynamic GHID. DoesNotExist otherwise. */
   get(ghid: Ghid): Promise<Buffer>;
