@@ -266,11 +266,19 @@ export class Controller implements HostPort {
     return this.loaded?.config.process.logdir ?? null;
   }
 
-  /** The tray's on/off switch: the same save as the settings window, and the window hears of it. */
-  async setEmbeddedServer(on: boolean): Promise<Response<'saveSettings'>> {
+  /** The tray's switches: the same save as the settings window, and the window hears of it. */
+  setEmbeddedServer(on: boolean): Promise<Response<'saveSettings'>> {
+    return this.saveSwitch((s) => void (s.server.enabled = on));
+  }
+
+  setStartAtLogin(on: boolean): Promise<Response<'saveSettings'>> {
+    return this.saveSwitch((s) => void (s.desktop.start_at_login = on));
+  }
+
+  private async saveSwitch(change: (s: Settings) => void): Promise<Response<'saveSettings'>> {
     const s = this.settings();
     if (!s) return { ok: false, error: { code: ERROR_CODES.unavailable, message: 'The settings could not be read' } };
-    s.server.enabled = on;
+    change(s);
     const res = await this.request({ kind: 'saveSettings', settings: s });
     const now = this.settings();
     if (now) this.emit({ kind: 'configChanged', settings: now });

@@ -1,6 +1,6 @@
 /**
  * The Electron main process: only wiring. Each feature is one setupX() module beside this file
- * (single instance, lifecycle, tray, window, IPC, vault, notifications, logging), each reaching
+ * (single instance, lifecycle, tray, window, IPC, vault, notifications, login item, logging), each reaching
  * Electron through a small interface; what the app *does* is the Controller in src/host, shared
  * with browser mode.
  */
@@ -22,6 +22,7 @@ import {
   type MenuItemConstructorOptions,
 } from 'electron';
 import log from 'electron-log/main';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type HypergolixConfig } from '../core/config/index.js';
@@ -31,19 +32,22 @@ import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protoc
 import { setupIpc } from './ipc.js';
 import { setupLifecycle, setupSingleInstance } from './lifecycle.js';
 import { loggerOver } from './logging.js';
+import { launchCommand, loginItemFor, setupLoginItem, startedHidden } from './login-items.js';
 import { setupNotifications } from './notifications.js';
 import { setupTray, type TrayPort } from './tray.js';
 import { trayIconFile } from './tray-model.js';
 import { SafeStorageVault, VAULT_FILE } from './vault.js';
 import { APP_URL, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type WindowManager } from './window.js';
 
-/** Windows groups notifications and taskbar entries by this; issue 7 settles it with electron-builder.yml. */
+/** Windows groups notifications and taskbar entries by this; = appId in electron-builder.yml (test/packaging checks). */
 export const APP_ID = 'org.hypergolix.Hypergolix';
 
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PRELOAD = join(DIST, 'preload', 'preload.cjs');
 const RENDERER = join(DIST, 'renderer');
 const ASSETS = join(DIST, 'assets');
+/** The window and notification icon where the OS takes it from the app (Linux, Windows); macOS uses the bundle's. */
+const APP_ICON = join(ASSETS, 'icons', 'png', '256x256.png');
 
 // Before 'ready': the UI's own scheme (see app-protocol.ts).
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
@@ -104,7 +108,9 @@ async function start(): Promise<void> {
   await controller.start();
 
   windows = setupWindow(() => {
-    const w = new BrowserWindow(windowOptions({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors }));
+    const w = new BrowserWindow(
+      windowOptions({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors, ...(process.platform === 'darwin' ? {} : { icon: APP_ICON }) }),
+    );
     w.once('ready-to-show', () => w.show());
     void w.loadURL(APP_URL);
     return {
@@ -120,6 +126,9 @@ async function start(): Promise<void> {
     };
   });
   const win = windows;
+  // Started at login (`--hidden`, or a macOS login item): the tray only, no window.
+  const hidden = startedHidden(process.argv, process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (hidden) logger.info('Started at login: in the tray only');
   const stopIpc = setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev));
 
   const tray = new Tray(nativeImage.createFromPath(trayIconFile(ASSETS, 'locked', nativeTheme.shouldUseDarkColors)));
@@ -154,16 +163,29 @@ async function start(): Promise<void> {
   });
   nativeTheme.on('updated', () => trayHandle.refresh());
 
-  const stopNotices = setupNotifications(controller, {
-    show: (n) => {
-      if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();
+  const stopNotices = setupNotifications(
+    controller,
+    {
+      show: (n) => {
+        if (!Notification.isSupported()) return;
+        const notification = new Notification({ title: n.title, body: n.body, ...(process.platform === 'darwin' ? {} : { icon: APP_ICON }) });
+        notification.on('click', () => win.open());
+        notification.show();
+      },
     },
-  });
+    { warn },
+  );
+
+  const loginCommand = launchCommand({ platform: process.platform, execPath: process.execPath, isPackaged: app.isPackaged, appPath: app.getAppPath(), env: process.env });
+  const loginPort = loginItemFor({ platform: process.platform, app, command: loginCommand, env: process.env, home: homedir() });
+  const loginItem = loginPort ? setupLoginItem({ host: controller, port: loginPort, warn }) : null;
 
   setupLifecycle(app, {
     stop: async () => {
       logger.info('Quitting: stopping the daemon and the embedded server');
       stopNotices();
+      loginItem?.dispose();
+      await loginItem?.settled();
       trayHandle.dispose();
       stopIpc();
       await controller.stop();
@@ -179,7 +201,8 @@ async function start(): Promise<void> {
   }
 
   // A window when the user has something to do (create an account, unlock, see an error); otherwise the tray is enough.
-  const needsUser = () => ['no-account', 'locked', 'error'].includes(controller.status().state);
+  // Started at login, the tray (its icon and state line) says what is needed instead.
+  const needsUser = () => !hidden && ['no-account', 'locked', 'error'].includes(controller.status().state);
   if (needsUser()) win.open();
   void controller.settled().then(() => {
     if (needsUser() && !win.current()) win.open();

@@ -1,12 +1,24 @@
 /**
- * setupNotifications: the controller's notices → desktop notifications, each kind switched by
- * the `desktop.notifications` settings. Which notices deserve a notification, and how a remote
- * that "stays unreachable" is told from a short blip, is issue 7's to decide; this is the hook.
+ * setupNotifications: what Hypergolix tells the user through desktop notifications, each kind
+ * switched by `desktop.notifications.*` (all on by default):
+ *
+ * - incoming_share: someone shared an object (waiting for a decision, or taken under the policy);
+ * - share_result: a share this account made was accepted or refused;
+ * - remote_unreachable: a remote stays unreachable while Hypergolix runs, for UNREACHABLE_AFTER_MS
+ *   (a drop that heals sooner is not news; one notification per outage);
+ * - daemon_error: Hypergolix stopped with an error (a failed restart, an unusable config), once
+ *   per time it enters the error state.
+ *
+ * The decisions are plain functions and one small class with injected timers; Electron's
+ * Notification is reached only through the Notifier.
  */
-import type { Settings } from '../common/contract.js';
+import type { AppState, HostEvent, Settings, Status } from '../common/contract.js';
 import type { Notice } from '../host/controller.js';
 
+export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'daemon-error';
+
 export interface NotificationText {
+  kind: NotificationKind;
   title: string;
   body: string;
 }
@@ -16,7 +28,17 @@ export interface Notifier {
   show(n: NotificationText): void;
 }
 
+/** How long a remote must stay unreachable before the user hears of it. */
+export const UNREACHABLE_AFTER_MS = 60_000;
+
 const short = (ghid: string) => (ghid.length > 20 ? `${ghid.slice(0, 10)}…${ghid.slice(-6)}` : ghid);
+
+const duration = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  return m === 1 ? 'a minute' : `${m} minutes`;
+};
 
 /** The notification for a notice under the user's settings, or null for none. */
 export function notificationFor(n: Notice, settings: Settings | null): NotificationText | null {
@@ -26,26 +48,165 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
     case 'incoming-share':
       if (!on.incoming_share) return null;
       return n.waiting
-        ? { title: 'Someone shared something with you', body: `From ${short(n.from)}. Open Hypergolix to accept or decline it.` }
-        : { title: 'New shared object', body: `From ${short(n.from)}.` };
+        ? { kind: 'incoming-share', title: 'Someone shared something with you', body: `From ${short(n.from)}. Open Hypergolix to accept or decline it.` }
+        : { kind: 'incoming-share', title: 'New shared object', body: `From ${short(n.from)}.` };
     case 'share-result':
       if (!on.share_result) return null;
-      return { title: n.ok ? 'Share accepted' : 'Share refused', body: `${short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
+      return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
     case 'remote':
-      // Issue 7: only a remote that stays unreachable for a while; a single drop is not news.
+      // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.
       return null;
     case 'daemon-error':
-      if (!on.daemon_error) return null;
-      return { title: 'Hypergolix stopped', body: n.message };
+      return daemonErrorNotification(n.message, settings);
   }
 }
 
-export function setupNotifications(
-  host: { onNotice(listener: (n: Notice) => void): () => void; settings(): Settings | null },
-  notifier: Notifier,
-): () => void {
-  return host.onNotice((n) => {
-    const text = notificationFor(n, host.settings());
-    if (text) notifier.show(text);
+export function daemonErrorNotification(message: string | null, settings: Settings | null): NotificationText | null {
+  if (!settings?.desktop.notifications.daemon_error) return null;
+  return { kind: 'daemon-error', title: 'Hypergolix stopped', body: message ?? 'Hypergolix stopped with an error. Open it to see what happened.' };
+}
+
+export function unreachableNotification(remote: string, afterMs: number, settings: Settings | null): NotificationText | null {
+  if (!settings?.desktop.notifications.remote_unreachable) return null;
+  return {
+    kind: 'remote-unreachable',
+    title: 'Remote unreachable',
+    body: `Hypergolix has not reached ${remote} for ${duration(afterMs)}. Your changes wait on this computer and are sent when it is back.`,
+  };
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+export const remoteLabel = (r: { host: string; port: number }) => `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`;
+
+// ───────────────────────────── "stays unreachable" ─────────────────────────────
+
+/** setTimeout/clearTimeout, injectable so tests drive the clock. */
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  set: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/**
+ * Watches the remotes in the status snapshots. A remote seen unreachable while Hypergolix runs
+ * starts a timer; seen connected (or removed from the settings) it is forgotten; when the timer
+ * fires it is reported once, until it has been reachable again. Leaving 'running' (a restart,
+ * a lock) pauses every timer: remotes are expected to drop then. A remote already reported is not
+ * reported again after such a pause, only after it was reachable in between.
+ */
+export class UnreachableWatch {
+  private readonly timers = new Map<string, unknown>();
+  private readonly reported = new Set<string>();
+  private down = new Set<string>();
+  private disposed = false;
+
+  constructor(private readonly o: { afterMs: number; timers: Timers; report(remote: string): void }) {}
+
+  observe(state: AppState, remotes: readonly { host: string; port: number; connected: boolean }[]): void {
+    if (this.disposed) return;
+    const running = state === 'running';
+    const labels = new Set(remotes.map(remoteLabel));
+    const down = new Set(running ? remotes.filter((r) => !r.connected).map(remoteLabel) : []);
+    for (const r of remotes) if (running && r.connected) this.reported.delete(remoteLabel(r));
+    for (const label of [...this.reported]) if (!labels.has(label)) this.reported.delete(label);
+    for (const [label, t] of [...this.timers]) {
+      if (!down.has(label)) {
+        this.o.timers.clear(t);
+        this.timers.delete(label);
+      }
+    }
+    for (const label of down) {
+      if (this.timers.has(label) || this.reported.has(label)) continue;
+      this.timers.set(
+        label,
+        this.o.timers.set(() => {
+          this.timers.delete(label);
+          if (this.disposed || !this.down.has(label)) return;
+          this.reported.add(label);
+          this.o.report(label);
+        }, this.o.afterMs),
+      );
+    }
+    this.down = down;
+  }
+
+  /** Remotes with a running timer (for tests and diagnostics). */
+  pending(): string[] {
+    return [...this.timers.keys()];
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.timers.values()) this.o.timers.clear(t);
+    this.timers.clear();
+  }
+}
+
+// ───────────────────────────── wiring ─────────────────────────────
+
+/** What the notifications need of the controller. */
+export interface NotificationHost {
+  onNotice(listener: (n: Notice) => void): () => void;
+  subscribe(listener: (ev: HostEvent) => void): () => void;
+  settings(): Settings | null;
+  status(): Status;
+}
+
+export interface NotificationOptions {
+  /** @default UNREACHABLE_AFTER_MS */
+  unreachableAfterMs?: number;
+  timers?: Timers;
+  warn?(message: string): void;
+}
+
+export function setupNotifications(host: NotificationHost, notifier: Notifier, o: NotificationOptions = {}): () => void {
+  const afterMs = o.unreachableAfterMs ?? UNREACHABLE_AFTER_MS;
+  const show = (text: NotificationText | null) => {
+    if (!text) return;
+    try {
+      notifier.show(text);
+    } catch (err) {
+      o.warn?.(`A notification could not be shown: ${(err as Error).message}`);
+    }
+  };
+
+  const watch = new UnreachableWatch({ afterMs, timers: o.timers ?? realTimers, report: (remote) => show(unreachableNotification(remote, afterMs, host.settings())) });
+
+  // One "stopped" notification each time the error state is entered, whichever of the state
+  // change and the daemon-error notice comes first.
+  let errorShown = false;
+  const onStatus = (s: Status) => {
+    if (s.state !== 'error') errorShown = false;
+    else if (!errorShown) {
+      errorShown = true;
+      show(daemonErrorNotification(s.message, host.settings()));
+    }
+    watch.observe(s.state, s.remotes);
+  };
+
+  const offNotice = host.onNotice((n) => {
+    if (n.kind === 'daemon-error') {
+      if (errorShown) return;
+      errorShown = true;
+    }
+    show(notificationFor(n, host.settings()));
   });
+  const offEvents = host.subscribe((ev) => {
+    if (ev.kind === 'status') onStatus(ev.status);
+  });
+  onStatus(host.status());
+
+  return () => {
+    offNotice();
+    offEvents();
+    watch.dispose();
+  };
 }

@@ -4,11 +4,15 @@
  */
 import type { Settings, Snapshot } from '../common/contract.js';
 
-/** One icon per state; assets/tray/tray-<icon>-<light|dark>.png (16 px) and @2x (32 px). */
+/**
+ * One icon per state (scripts/icons.mjs draws them): assets/tray/tray-<icon>-<light|dark>.png
+ * (16 px) and @2x (32 px), and for the macOS menu bar tray-<icon>Template.png, a black glyph the
+ * system recolours for its own light or dark bar.
+ */
 export const TRAY_ICONS = ['no-account', 'locked', 'starting', 'running', 'offline', 'error'] as const;
 export type TrayIcon = (typeof TRAY_ICONS)[number];
 
-export type MenuItemId = 'status' | 'open' | 'copy-fingerprint' | 'embedded-server' | 'open-logs' | 'quit';
+export type MenuItemId = 'status' | 'open' | 'copy-fingerprint' | 'embedded-server' | 'start-at-login' | 'open-logs' | 'quit';
 
 export type MenuItemModel =
   | { type: 'separator' }
@@ -87,6 +91,13 @@ export function trayModel(snapshot: Snapshot, settings: Settings | null): TrayMo
         enabled: settings !== null && !busy,
         checked: settings?.server.enabled ?? false,
       },
+      {
+        type: 'checkbox',
+        id: 'start-at-login',
+        label: 'Start at login',
+        enabled: settings !== null,
+        checked: settings?.desktop.start_at_login ?? false,
+      },
       { type: 'normal', id: 'open-logs', label: 'Open logs folder', enabled: true },
       { type: 'separator' },
       { type: 'normal', id: 'quit', label: 'Quit', enabled: true },
@@ -94,7 +105,11 @@ export function trayModel(snapshot: Snapshot, settings: Settings | null): TrayMo
   };
 }
 
-/** The icon file for a state; `darkPanel` picks the light glyph. Electron adds @2x itself on HiDPI. */
-export function trayIconFile(assetsDir: string, icon: TrayIcon, darkPanel: boolean): string {
+/**
+ * The icon file for a state; `darkPanel` picks the light glyph. On macOS the template image
+ * (Electron marks a file whose name ends in "Template" as one). Electron adds @2x itself on HiDPI.
+ */
+export function trayIconFile(assetsDir: string, icon: TrayIcon, darkPanel: boolean, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'darwin') return `${assetsDir}/tray/tray-${icon}Template.png`;
   return `${assetsDir}/tray/tray-${icon}-${darkPanel ? 'dark' : 'light'}.png`;
 }

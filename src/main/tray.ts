@@ -21,6 +21,7 @@ export interface TrayHost {
   settings(): Settings | null;
   subscribe(listener: (ev: HostEvent) => void): () => void;
   setEmbeddedServer(on: boolean): Promise<unknown>;
+  setStartAtLogin(on: boolean): Promise<unknown>;
   logDir(): string | null;
 }
 
@@ -39,6 +40,8 @@ export interface TraySetup {
   /** Whether the panel is dark (a light glyph reads better there). */
   darkPanel(): boolean;
   warn?(message: string): void;
+  /** Picks the icon style (macOS: template images). @default process.platform */
+  platform?: NodeJS.Platform;
 }
 
 export interface TrayHandle {
@@ -65,6 +68,9 @@ export function setupTray(o: TraySetup): TrayHandle {
       case 'embedded-server':
         void o.host.setEmbeddedServer(checked).catch((err: Error) => o.warn?.(`Embedded server switch failed: ${err.message}`));
         return;
+      case 'start-at-login':
+        void o.host.setStartAtLogin(checked).catch((err: Error) => o.warn?.(`Start at login switch failed: ${err.message}`));
+        return;
       case 'open-logs': {
         const dir = o.host.logDir();
         if (dir) o.actions.openFolder(dir);
@@ -80,7 +86,7 @@ export function setupTray(o: TraySetup): TrayHandle {
   const refresh = () => {
     const model = trayModel(o.host.snapshot(), o.host.settings());
     const dark = o.darkPanel();
-    if (!shown || shown.icon !== model.icon || shownDark !== dark) o.tray.setImage(trayIconFile(o.assetsDir, model.icon, dark));
+    if (!shown || shown.icon !== model.icon || shownDark !== dark) o.tray.setImage(trayIconFile(o.assetsDir, model.icon, dark, o.platform));
     if (!shown || shown.tooltip !== model.tooltip) o.tray.setToolTip(model.tooltip);
     if (!shown || JSON.stringify(shown.menu) !== JSON.stringify(model.menu)) o.tray.setMenu(model.menu, onClick);
     shown = model;

@@ -66,7 +66,7 @@ test('tray model: an icon and a tooltip for every state', () => {
 test('tray model: the menu, with what is possible in each state', () => {
   const labels = (items: MenuItemModel[]) => items.flatMap((i) => (i.type === 'separator' ? ['—'] : [i.label]));
   const running = trayModel(snap({ state: 'running' }), defaultSettings());
-  assert.deepEqual(labels(running.menu).slice(1), ['—', 'Open Hypergolix', 'Copy fingerprint', 'Embedded server', 'Open logs folder', '—', 'Quit']);
+  assert.deepEqual(labels(running.menu).slice(1), ['—', 'Open Hypergolix', 'Copy fingerprint', 'Embedded server', 'Start at login', 'Open logs folder', '—', 'Quit']);
   const item = (m: typeof running, id: MenuItemId) => m.menu.find((i) => i.type !== 'separator' && i.id === id) as Exclude<MenuItemModel, { type: 'separator' }>;
   assert.equal(item(running, 'status').enabled, false, 'the state line is not clickable');
   assert.equal(item(running, 'copy-fingerprint').enabled, true);
@@ -77,6 +77,12 @@ test('tray model: the menu, with what is possible in each state', () => {
   on.server.enabled = true;
   const withServer = item(trayModel(snap({ state: 'running' }), on), 'embedded-server');
   assert.equal(withServer.type === 'checkbox' && withServer.checked, true);
+  const login = item(running, 'start-at-login');
+  assert.equal(login.type === 'checkbox' && !login.checked && login.enabled, true, 'start at login: off by default, switchable');
+  on.desktop.start_at_login = true;
+  const loginOn = item(trayModel(snap({ state: 'restarting' }), on), 'start-at-login');
+  assert.equal(loginOn.type === 'checkbox' && loginOn.checked && loginOn.enabled, true, 'needs no restart, so switchable while busy');
+  assert.equal(item(trayModel(snap({ state: 'running' }), null), 'start-at-login').enabled, false);
 
   const fresh = trayModel(snap({ state: 'no-account' }, false), defaultSettings());
   assert.equal(item(fresh, 'copy-fingerprint').enabled, false, 'no fingerprint before the account exists');
@@ -85,13 +91,14 @@ test('tray model: the menu, with what is possible in each state', () => {
   assert.equal(item(trayModel(snap({ state: 'running' }), null), 'embedded-server').enabled, false, 'no settings, no switch');
 });
 
-test('tray icons: a 16 px and a 32 px PNG per state and panel', () => {
+test('tray icons: a 16 px and a 32 px PNG per state and panel, and macOS template images', () => {
   const assets = join(ROOT, 'assets');
+  assert.match(trayIconFile(assets, 'running', true, 'darwin'), /tray-runningTemplate\.png$/, 'Electron takes a name ending in Template as a template image');
   for (const icon of TRAY_ICONS) {
-    for (const dark of [false, true]) {
-      const file = trayIconFile(assets, icon, dark);
+    for (const [dark, platform] of [[false, 'linux'], [true, 'linux'], [false, 'darwin']] as const) {
+      const file = trayIconFile(assets, icon, dark, platform);
       for (const [path, size] of [[file, 16], [file.replace(/\.png$/, '@2x.png'), 32]] as const) {
-        assert.ok(existsSync(path), `${path} exists (node scripts/tray-icons.mjs makes it)`);
+        assert.ok(existsSync(path), `${path} exists (npm run icons makes it)`);
         const png = readFileSync(path);
         assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
         assert.equal(png.readUInt32BE(16), size);
@@ -139,6 +146,7 @@ test('setupTray follows the controller and carries out the menu', async () => {
       return () => listeners.delete(l);
     },
     setEmbeddedServer: async (on) => void calls.push(`server:${on}`),
+    setStartAtLogin: async (on) => void calls.push(`login:${on}`),
     logDir: () => '/home/u/.hypergolix/logs',
   };
   const tray = new FakeTray();
@@ -172,11 +180,12 @@ test('setupTray follows the controller and carries out the menu', async () => {
   tray.click!('open', false);
   tray.click!('copy-fingerprint', false);
   tray.click!('embedded-server', true);
+  tray.click!('start-at-login', true);
   tray.click!('open-logs', false);
   tray.click!('quit', false);
   tray.leftClick!();
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(calls, ['open', `copy:${FAKE_IDENTITY.fingerprint}`, 'server:true', 'folder:/home/u/.hypergolix/logs', 'quit', 'open']);
+  assert.deepEqual(calls, ['open', `copy:${FAKE_IDENTITY.fingerprint}`, 'server:true', 'login:true', 'folder:/home/u/.hypergolix/logs', 'quit', 'open']);
 
   settings = { ...defaultSettings(), server: { enabled: true, host: 'localhost', port: 7770 } };
   for (const l of listeners) l({ kind: 'restartProgress', phase: 'done' });
@@ -391,7 +400,10 @@ test('notifications follow the settings switches', () => {
 
   const shown: NotificationText[] = [];
   let listener: ((n: Notice) => void) | null = null;
-  const stop = setupNotifications({ onNotice: (l) => ((listener = l), () => (listener = null)), settings: () => defaultSettings() }, { show: (n) => shown.push(n) });
+  const stop = setupNotifications(
+    { onNotice: (l) => ((listener = l), () => (listener = null)), subscribe: () => () => {}, settings: () => defaultSettings(), status: () => snap({ state: 'running' }).status },
+    { show: (n) => shown.push(n) },
+  );
   listener!(share);
   assert.equal(shown.length, 1);
   stop();
