@@ -9,6 +9,12 @@ import type { LoadResult, ObjectStore } from './object-store.js';
 export interface FileStoreOptions {
   /** Rotate the journal and checkpoint once it grows past this. */
   checkpointBytes?: number;
+  /**
+   * Bytes of committed objects whose files are not written yet. A put resolves (durable, from
+   * the journal) only while the backlog is under this, so a burst cannot grow memory without
+   * bound: sustained ingest then runs at the disk's file-creation rate. @default 8 MiB
+   */
+  maxUnwrittenBytes?: number;
   /** File operations in flight at once. */
   ioConcurrency?: number;
   /** Called with warnings found at run time (corrupt files met on read). */
@@ -48,6 +54,8 @@ export class FileStore implements ObjectStore {
   private readonly entries = new Map<string, Entry>();
   /** Latest not-yet-written file state per GHID (bytes, or null for a delete). */
   private readonly unwritten = new Map<string, Buffer | null>();
+  private unwrittenBytes = 0;
+  private roomWaiters: (() => void)[] = [];
   /** Files written since the last checkpoint; fsynced before the journal that covers them goes. */
   private readonly unsynced = new Set<string>();
   private queue: Pending[] = [];
@@ -60,6 +68,7 @@ export class FileStore implements ObjectStore {
   private closed = false;
   private readonly checkpointBytes: number;
   private readonly ioConcurrency: number;
+  private readonly maxUnwrittenBytes: number;
 
   constructor(
     readonly dir: string,
@@ -67,6 +76,7 @@ export class FileStore implements ObjectStore {
   ) {
     this.checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.ioConcurrency = options.ioConcurrency ?? 32;
+    this.maxUnwrittenBytes = options.maxUnwrittenBytes ?? 8 * 1024 * 1024;
   }
 
   private get indexPath(): string {
@@ -110,7 +120,29 @@ export class FileStore implements ObjectStore {
     const body = encodeEntry(entry);
     const len = Buffer.alloc(4);
     len.writeUInt32BE(body.length);
-    return this.enqueue(OP_PUT, Buffer.concat([len, body, raw]), entry.ghid, raw, entry);
+    return this.enqueue(OP_PUT, Buffer.concat([len, body, raw]), entry.ghid, raw, entry).then(() => this.room());
+  }
+
+  /** Resolves once the backlog of unwritten files is under its limit. */
+  private room(): Promise<void> {
+    if (this.unwrittenBytes <= this.maxUnwrittenBytes) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private setUnwritten(ghid: string, raw: Buffer | null): void {
+    this.unwrittenBytes += (raw?.length ?? 0) - (this.unwritten.get(ghid)?.length ?? 0);
+    this.unwritten.set(ghid, raw);
+  }
+
+  private written(ghid: string, raw: Buffer | null): void {
+    if (this.unwritten.get(ghid) !== raw) return;
+    this.unwrittenBytes -= raw?.length ?? 0;
+    this.unwritten.delete(ghid);
+    if (this.unwrittenBytes <= this.maxUnwrittenBytes && this.roomWaiters.length > 0) {
+      const waiting = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const resolve of waiting) resolve();
+    }
   }
 
   delete(ghid: string): Promise<void> {
@@ -149,7 +181,7 @@ export class FileStore implements ObjectStore {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
     if (entry) this.entries.set(ghid, entry);
     else this.entries.delete(ghid);
-    this.unwritten.set(ghid, raw);
+    this.setUnwritten(ghid, raw);
     const head = Buffer.alloc(9);
     head.writeUInt32BE(body.length + 5, 0);
     head.writeUInt8(op, 4);
@@ -206,7 +238,7 @@ export class FileStore implements ObjectStore {
         } catch (err) {
           this.options.warn?.(`ghidcache: could not write ${ghid}${SUFFIX}: ${(err as Error).message} (the journal still holds it)`);
         }
-        if (this.unwritten.get(ghid) === raw) this.unwritten.delete(ghid);
+        this.written(ghid, raw);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.ioConcurrency, jobs.length) }, worker));

@@ -121,3 +121,17 @@ test('SIGKILL during a stream of puts loses no acknowledged object', async () =>
   }
   await s.close();
 });
+
+test('FileStore back-pressure: acknowledgements wait while too many object files are unwritten', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir, { maxUnwrittenBytes: 1 });
+  await s.load();
+  await Promise.all(
+    objects.map(async (o) => {
+      await s.put(o.entry, o.raw);
+      // With a one-byte allowance the backlog is empty whenever a put resolves.
+      assert.deepEqual(await readFile(join(dir, `${o.entry.ghid}.ghid`)), o.raw);
+    }),
+  );
+  await s.close();
+});
