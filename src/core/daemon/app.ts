@@ -86,12 +86,15 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
     if (!creds.password) throw new ValueError('A password is needed to create an account');
     const kdf = o.kdf ?? DEFAULT_KDF;
     const daemon = await Daemon.start({ ...base, account: { create: { password: creds.password, kdf } } });
+    // Listen for shares from the first moment (no I/O turn passes before this line runs).
+    let current = loaded;
+    const sharing = sharingFor(daemon, () => current, o.logger);
     try {
-      const saved = await updateConfig(loaded, {
+      current = await updateConfig(loaded, {
         user: { fingerprint: daemon.fingerprint, user_id: daemon.userId },
         set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } },
       });
-      return { daemon, sharing: sharingFor(daemon, () => saved, o.logger), loaded: saved, created: true };
+      return { daemon, sharing, loaded: current, created: true };
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -108,11 +111,12 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
         ...base,
         account: { login: { userId: c.user.user_id, fingerprint: c.user.fingerprint, password: creds.password, rootSecret, kdf } },
       });
-      let saved = loaded;
+      let current = loaded;
+      const sharing = sharingFor(daemon, () => current, o.logger);
       if (!known && !rootSecret) {
-        saved = await updateConfig(loaded, { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } });
+        current = await updateConfig(loaded, { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } });
       }
-      return { daemon, sharing: sharingFor(daemon, () => saved, o.logger), loaded: saved, created: false };
+      return { daemon, sharing, loaded: current, created: false };
     } catch (err) {
       if (!(err instanceof UnknownSecret && /Incorrect password/.test(err.message)) || i === candidates.length - 1) throw err;
     }

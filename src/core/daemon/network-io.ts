@@ -104,8 +104,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   async publish(...objects: GolixObject[]): Promise<void> {
     await this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true });
     const entries = objects.map((o) => ({ ghid: o.ghid.text, raw: o.raw }));
-    await Promise.all(this.remotes.map((r) => r.outbox.add(entries)));
-    for (const r of this.remotes) this.flush(r);
+    // Queue in every outbox (in memory at once), start sending, and only then wait for the
+    // outboxes to be durable: the caller's acknowledgement needs that, the remote does not.
+    const durable = Promise.all(this.remotes.map((r) => r.outbox.add(entries)));
+    for (const r of this.remotes) void this.flush(r);
+    await durable;
   }
 
   async fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
