@@ -57,7 +57,7 @@ const num = (s, what) => {
 
 function attrs(text) {
   const out = {};
-  for (const m of text.matchAll(/([a-zA-Z:-]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) out[m[1]] = m[3] ?? m[4];
+  for (const m of text.matchAll(/([a-zA-Z][\w:.-]*)\s*=\s*("([^"]*)"|'([^']*)')/g)) out[m[1]] = m[3] ?? m[4];
   return out;
 }
 
