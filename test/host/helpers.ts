@@ -8,6 +8,7 @@ import type { HostEvent, Request, RequestKind, Response, ResponseValue } from '.
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { Controller, type ControllerOptions, type SecretVault } from '../../src/host/controller.js';
+import { until } from '../fixtures/wait.js';
 
 export const KDF = { ...REFERENCE_KDF, n: 1024 };
 export const PASSWORD = 'purple-lantern-okra-92';
@@ -99,10 +100,4 @@ export async function harness(home: string, opts: Partial<ControllerOptions> = {
   };
 }
 
-export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { until };

@@ -13,6 +13,7 @@ import { silentLogger } from '../../../src/core/remote/logger.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { v16Identity } from '../../fixtures/vectors.js';
+import { until } from '../../fixtures/wait.js';
 
 const kdf = { ...REFERENCE_KDF, n: 1024 };
 const temps: string[] = [];
@@ -48,13 +49,6 @@ async function daemon(port: number, account: DaemonOptions['account']) {
   return d;
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('log in on a second machine with an empty cache, through the server', async () => {
   const { port } = await server();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { until } from '../../fixtures/wait.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/process/', import.meta.url));
 
@@ -13,15 +14,7 @@ export function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 5000, pollMs = 10): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-}
+export { until };
 
 export interface Fixture {
   child: ChildProcess;

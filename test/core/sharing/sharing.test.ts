@@ -14,6 +14,7 @@ import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { v16Identity } from '../../fixtures/vectors.js';
+import { until } from '../../fixtures/wait.js';
 
 const kdf = { ...REFERENCE_KDF, n: 1024 };
 const temps: string[] = [];
@@ -23,13 +24,6 @@ test.after(async () => {
   await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function world() {
   const { engine } = await RulesEngine.open(new MemoryStore());
