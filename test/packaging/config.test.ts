@@ -115,6 +115,33 @@ test('the launchers: executable, find the bundled Electron, run the bundled CLI 
   assert.match(nsh, /NSIS_MAX_STRLEN/, 'never writes back a PATH that may have been cut');
 });
 
+test('the NSIS include compiles (makensis)', { skip: has('makensis') ? false : 'no makensis (Debian: nsis)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-nsis-'));
+  try {
+    // The two macros where electron-builder's installer and uninstaller insert them.
+    const nsi = [
+      'Unicode true',
+      'Name "Hypergolix"',
+      `OutFile "${join(dir, 'hypergolix-installer-test.exe')}"`,
+      'RequestExecutionLevel user',
+      'InstallDir "$LOCALAPPDATA\\Programs\\hypergolix"',
+      `!include "${join(ROOT, 'packaging/windows/installer.nsh')}"`,
+      'Section "install"',
+      '  !insertmacro customInstall',
+      '  WriteUninstaller "$INSTDIR\\uninstall.exe"',
+      'SectionEnd',
+      'Section "Uninstall"',
+      '  !insertmacro customUnInstall',
+      'SectionEnd',
+    ].join('\n');
+    writeFileSync(join(dir, 'test.nsi'), nsi);
+    const r = spawnSync('makensis', ['-V2', '-WX', join(dir, 'test.nsi')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the systemd unit runs the server in the foreground as its own user, hardened', () => {
   const unit = read('packaging/systemd/hypergolix-server.service');
   const kv = (k: string) => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]);
