@@ -3,13 +3,16 @@
 //
 //   1. builds dist/ (skip with --no-build) and checks the icons match their source SVG;
 //   2. checks electron-builder.yml's invariants (scripts/package-lib.mjs configProblems);
-//   3. runs electron-builder for the Linux `dir` and `tar.gz` targets against a stub Electron
-//      distribution (no download: electronDist points at it, 7-Zip is the system's 7za);
+//   3. runs electron-builder for the Linux `dir`, `tar.gz` and `deb` targets against a stub
+//      Electron distribution (no download: electronDist points at it, 7-Zip is the system's 7za)
+//      and a stand-in for fpm that records what the deb would hold (fpm itself is a download);
 //   4. inspects the result: the layout (executable, launcher), the app directory (or app.asar):
 //      compiled main, preload, renderer, CLI, SDK and assets present; no sources, tests, benchmarks,
 //      docs or devDependencies; its size within APP_BUDGET; the tar.gz holding the same app within
 //      TARBALL_BUDGET;
-//   5. runs the packaged `hypergolix` command through a link, as /usr/bin/hypergolix would (the
+//   5. checks the deb's metadata, dependencies, icons, desktop entry and scripts (the postinst
+//      links /usr/bin/hypergolix to the launcher);
+//   6. runs the packaged `hypergolix` command through a link, as /usr/bin/hypergolix would (the
 //      stub Electron acts as Node when ELECTRON_RUN_AS_NODE=1, as the real one does).
 //
 // Options: --no-build (use the dist/ there is), --keep (keep the output and say where).
@@ -25,6 +28,7 @@ import { SOURCE, TRAY_STATES, generateIcons, staleIcons } from './icons.mjs';
 import {
   appIdOfMain,
   configProblems,
+  debProblems,
   electronVersion,
   formatBytes,
   inspectApp,
@@ -34,6 +38,7 @@ import {
   lockPackages,
   readAsarFile,
   requiredAppFiles,
+  writeFakeFpm,
   writeStubElectron,
 } from './package-lib.mjs';
 
@@ -63,7 +68,7 @@ function which(cmd) {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-console.log('package:check: electron-builder.yml, and the Linux dir + tar.gz built against a stub Electron (offline)');
+console.log('package:check: electron-builder.yml, and the Linux dir, tar.gz and deb built against a stub Electron (offline)');
 
 // ── 1. build and icons ──
 if (!args.has('--no-build')) {
@@ -97,11 +102,14 @@ const version = electronVersion(ROOT);
 const work = mkdtempSync(join(tmpdir(), 'hgx-package-check-'));
 const out = join(work, 'release');
 const stub = writeStubElectron(join(work, 'electron-stub'), { version });
+const capture = join(work, 'fpm-capture');
+const fakeFpm = writeFakeFpm(join(work, 'fpm'), { capture });
 const arch = { x64: 'x64', arm64: 'arm64', ia32: 'ia32', arm: 'armv7l' }[process.arch] ?? 'x64';
 let builderVersion = '?';
 try {
   const t = Date.now();
   process.env.ELECTRON_BUILDER_7ZIP_PATH = sevenZip;
+  process.env.CUSTOM_FPM_PATH = fakeFpm;
   // electron-builder's own notices are noise here unless something fails.
   const require = createRequire(import.meta.url);
   const builder = require('electron-builder');
@@ -115,7 +123,7 @@ try {
   try {
     await builder.build({
       projectDir: ROOT,
-      targets: builder.Platform.LINUX.createTarget(['dir', 'tar.gz'], builder.Arch[arch]),
+      targets: builder.Platform.LINUX.createTarget(['dir', 'tar.gz', 'deb'], builder.Arch[arch]),
       config: { electronDist: stub, electronVersion: version, directories: { output: out } },
       publish: 'never',
     });
@@ -128,7 +136,7 @@ try {
     process.stdout.write = stdoutWrite;
     Object.assign(console, original);
   }
-  step('electron-builder', true, `linux dir + tar.gz in ${seconds(t)} (electron-builder ${builderVersion}, stub Electron ${version}, ${arch})`);
+  step('electron-builder', true, `linux dir, tar.gz, deb in ${seconds(t)} (electron-builder ${builderVersion}, stub Electron ${version}, ${arch})`);
 } catch (err) {
   step('electron-builder', false, err.message.split('\n')[0]);
   rmSync(work, { recursive: true, force: true });
@@ -197,7 +205,18 @@ else {
   step('tar.gz', tp.length === 0, `${tarball}: ${formatBytes(buf.length)} of a ${formatBytes(TARBALL_BUDGET)} budget, ${files.length} files under ${root}/${tp.length ? `\n      ${tp.join('\n      ')}` : ''}`);
 }
 
-// ── 5. the `hypergolix` command, as the deb links it ──
+// ── 5. the deb, as fpm was asked to make it ──
+{
+  const read = (f) => (existsSync(join(capture, f)) ? readFileSync(join(capture, f), 'utf8') : null);
+  const args = read('args.json');
+  const dp = args
+    ? debProblems({ args: JSON.parse(args), desktop: read('desktop'), afterInstall: read('after-install'), afterRemove: read('after-remove') }, { version: pkg.version })
+    : ['electron-builder did not run fpm for the deb'];
+  problems.push(...dp.map((x) => `deb: ${x}`));
+  step('deb (no fpm)', dp.length === 0, dp.length === 0 ? 'name, version, maintainer, dependencies; app in /opt/Hypergolix; 8 hicolor icons; desktop entry (Network;Utility, WM class hypergolix, no file types); postinst links /usr/bin/hypergolix to the launcher' : dp.join('; '));
+}
+
+// ── 6. the `hypergolix` command, as the deb links it ──
 if (unpacked && existsSync(join(unpacked, 'resources/bin/hypergolix'))) {
   const binDir = join(work, 'usr-bin');
   mkdirSync(binDir);

@@ -42,3 +42,9 @@ export declare function downloadsNeeded(o: {
   hasFpm: boolean;
 }): { what: string; instead: string }[];
 export declare function cannotPackageMessage(o: { platform: string; targets: string[]; needs: { what: string; instead: string }[]; probe: string }): string;
+export declare function writeFakeFpm(dir: string, o: { node?: string; capture: string }): string;
+export declare function desktopKeys(text: string): Record<string, string>;
+export declare function debProblems(
+  capture: { args: string[]; desktop?: string | null; afterInstall?: string | null; afterRemove?: string | null },
+  o: { version: string; executable?: string; product?: string; iconSizes?: number[] },
+): string[];

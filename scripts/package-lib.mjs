@@ -320,6 +320,82 @@ export function writeStubElectron(dir, { node = process.execPath, version }) {
   return dir;
 }
 
+// ───────────────────────────── the deb, without fpm ─────────────────────────────
+
+/**
+ * A stand-in for fpm (electron-builder's CUSTOM_FPM_PATH): it records the arguments and copies
+ * the files electron-builder made for the package (postinst, postrm, desktop entry) into
+ * `capture`, then writes a placeholder .deb. So the deb's metadata, file mapping and scripts
+ * are checked offline; only fpm's own work (the ar/tar of the .deb) is not.
+ */
+export function writeFakeFpm(dir, { node = process.execPath, capture }) {
+  mkdirSync(dir, { recursive: true });
+  const script = join(dir, 'capture.mjs');
+  writeFileSync(
+    script,
+    [
+      "import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';",
+      'const args = process.argv.slice(2);',
+      `const dir = ${JSON.stringify(capture)};`,
+      'mkdirSync(dir, { recursive: true });',
+      "writeFileSync(dir + '/args.json', JSON.stringify(args));",
+      'args.forEach((a, i) => {',
+      "  if (a === '--after-install') copyFileSync(args[i + 1], dir + '/after-install');",
+      "  if (a === '--after-remove') copyFileSync(args[i + 1], dir + '/after-remove');",
+      "  if (/=\\/usr\\/share\\/applications\\/[^/]+\\.desktop$/.test(a)) copyFileSync(a.slice(0, a.lastIndexOf('=')), dir + '/desktop');",
+      '});',
+      "writeFileSync(args[args.indexOf('--package') + 1], 'placeholder made by package:check');",
+      '',
+    ].join('\n'),
+  );
+  const fpm = join(dir, 'fpm');
+  writeFileSync(fpm, `#!/bin/sh\nexec ${JSON.stringify(node)} ${JSON.stringify(script)} "$@"\n`);
+  chmodSync(fpm, 0o755);
+  return fpm;
+}
+
+/** A .desktop file's [Desktop Entry] keys. */
+export function desktopKeys(text) {
+  const out = {};
+  let inEntry = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (line.startsWith('[')) inEntry = line.trim() === '[Desktop Entry]';
+    else if (inEntry && line.includes('=')) out[line.slice(0, line.indexOf('=')).trim()] = line.slice(line.indexOf('=') + 1);
+  }
+  return out;
+}
+
+/**
+ * What fpm was asked to make: the deb's name, metadata, dependencies, the app under
+ * /opt/Hypergolix, icons in the hicolor theme, the desktop entry, and the postinst that links
+ * /usr/bin/hypergolix to the launcher. `capture` holds args (fpm's argv), desktop, afterInstall,
+ * afterRemove (texts).
+ */
+export function debProblems(capture, { version, executable = 'hypergolix', product = 'Hypergolix', iconSizes = [16, 32, 48, 64, 128, 256, 512] }) {
+  const p = [];
+  const a = capture.args;
+  const value = (flag) => (a.indexOf(flag) === -1 ? undefined : a[a.indexOf(flag) + 1]);
+  if (value('-t') !== 'deb') p.push('fpm was not asked for a deb');
+  if (value('--name') !== executable) p.push(`package name ${value('--name')}, not ${executable}`);
+  if (value('--version') !== version) p.push(`package version ${value('--version')}, not ${version}`);
+  for (const f of ['--maintainer', '--url', '--description', '--after-install', '--after-remove']) if (!value(f)) p.push(`no ${f}`);
+  const depends = a.flatMap((x, i) => (x === '-d' ? [a[i + 1]] : []));
+  for (const d of ['libgtk-3-0', 'libnotify4', 'libnss3', 'libsecret-1-0']) if (!depends.includes(d)) p.push(`does not depend on ${d}`);
+  if (!a.some((x) => x.endsWith(`-unpacked/=/opt/${product}`))) p.push(`the app is not installed as /opt/${product}`);
+  for (const s of iconSizes) if (!a.some((x) => x.endsWith(`=/usr/share/icons/hicolor/${s}x${s}/apps/${executable}.png`))) p.push(`no ${s}x${s} icon in the hicolor theme`);
+  if (!a.some((x) => x.endsWith(`=/usr/share/applications/${executable}.desktop`))) p.push(`no /usr/share/applications/${executable}.desktop`);
+  const d = desktopKeys(capture.desktop ?? '');
+  const want = { Name: product, Exec: `/opt/${product}/${executable} %U`, Icon: executable, Type: 'Application', Terminal: 'false', StartupWMClass: executable, Categories: 'Network;Utility;' };
+  for (const [k, v] of Object.entries(want)) if (d[k] !== v) p.push(`desktop entry ${k}=${d[k] ?? '(none)'}, not ${v}`);
+  if (d.MimeType) p.push(`desktop entry claims file types: ${d.MimeType}`);
+  if (!d.Comment || d.Comment.length > 200) p.push('desktop entry Comment missing or longer than a sentence');
+  const post = capture.afterInstall ?? '';
+  if (!post.includes(`launcher='/opt/${product}/resources/bin/${executable}'`) || !post.includes(`update-alternatives --install '/usr/bin/${executable}'`)) p.push('the postinst does not link /usr/bin/hypergolix to the launcher');
+  if (/\$\{[a-zA-Z]+\}/.test(post + (capture.afterRemove ?? ''))) p.push('a macro was left in the deb scripts');
+  if (!(capture.afterRemove ?? '').includes(`update-alternatives --remove '${executable}'`)) p.push('the postrm does not remove the link');
+  return p;
+}
+
 // ───────────────────────────── what a real build needs ─────────────────────────────
 
 /** The Electron version in use (the installed package, else package.json's pin). */

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TRAY_STATES } from '../../scripts/icons.mjs';
 import {
+  debProblems,
+  desktopKeys,
   formatBytes,
   inspectApp,
   listAsar,
@@ -19,7 +21,9 @@ import {
   lockPackages,
   packageOf,
   readAsarFile,
+  renderBuilderTemplate,
   requiredAppFiles,
+  writeFakeFpm,
   writeStubElectron,
   type AppEntry,
 } from '../../scripts/package-lib.mjs';
@@ -197,4 +201,57 @@ test('the stub Electron: what electron-builder needs, and Node when ELECTRON_RUN
   const gui = spawnSync(exe, [], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '' } });
   assert.equal(gui.status, 3);
   assert.match(gui.stderr, /no GUI/);
+});
+
+/** What electron-builder hands fpm for a good deb (the shape of a real capture). */
+function goodDeb() {
+  const macros = { executable: 'hypergolix', sanitizedProductName: 'Hypergolix', productFilename: 'Hypergolix' };
+  return {
+    args: [
+      '-s', 'dir', '--force', '-t', 'deb',
+      ...['libgtk-3-0', 'libnotify4', 'libnss3', 'libxss1', 'libsecret-1-0'].flatMap((d) => ['-d', d]),
+      '--after-install', '/tmp/0-after-install.sh', '--after-remove', '/tmp/1-after-remove.sh',
+      '--description', 'short\n long', '--version', '0.2.0', '--package', '/tmp/out/hypergolix_0.2.0_amd64.deb',
+      '--name', 'hypergolix', '--maintainer', 'M <m@example.org>', '--url', 'https://example.org',
+      '/tmp/out/linux-unpacked/=/opt/Hypergolix',
+      ...[16, 24, 32, 48, 64, 128, 256, 512].map((s) => `/w/assets/icons/png/${s}x${s}.png=/usr/share/icons/hicolor/${s}x${s}/apps/hypergolix.png`),
+      '/tmp/4-hypergolix.desktop=/usr/share/applications/hypergolix.desktop',
+    ],
+    desktop: '[Desktop Entry]\nName=Hypergolix\nExec=/opt/Hypergolix/hypergolix %U\nTerminal=false\nType=Application\nIcon=hypergolix\nStartupWMClass=hypergolix\nComment=One sentence.\nCategories=Network;Utility;\n',
+    afterInstall: renderBuilderTemplate(readFileSync(join(ROOT, 'packaging/linux/after-install.sh'), 'utf8'), macros),
+    afterRemove: renderBuilderTemplate(readFileSync(join(ROOT, 'packaging/linux/after-remove.sh'), 'utf8'), macros),
+  };
+}
+
+test('the deb as fpm is asked to make it: metadata, files, desktop entry, scripts', () => {
+  assert.deepEqual(debProblems(goodDeb(), { version: '0.2.0' }), []);
+  const broken = (edit: (c: ReturnType<typeof goodDeb>) => void) => {
+    const c = goodDeb();
+    edit(c);
+    return debProblems(c, { version: '0.2.0' }).join('\n');
+  };
+  assert.match(broken((c) => (c.args = c.args.filter((a) => !a.includes('512x512')))), /no 512x512 icon/);
+  assert.match(broken((c) => (c.desktop = c.desktop.replace('Categories=Network;Utility;', 'Categories=Utility;'))), /Categories=Utility;, not Network;Utility;/);
+  assert.match(broken((c) => (c.desktop += 'MimeType=x-scheme-handler/hgx;\n')), /claims file types/);
+  assert.match(broken((c) => (c.desktop = c.desktop.replace('StartupWMClass=hypergolix', 'StartupWMClass=Hypergolix'))), /StartupWMClass/);
+  assert.match(broken((c) => (c.afterInstall = c.afterInstall.replace('/resources/bin/hypergolix', '/hypergolix'))), /postinst does not link/);
+  assert.match(broken((c) => (c.args[c.args.indexOf('--version') + 1] = '0.1.0')), /package version 0\.1\.0/);
+  assert.match(broken((c) => (c.args = c.args.filter((a) => a !== 'libsecret-1-0'))), /libsecret-1-0/);
+  assert.deepEqual(desktopKeys('[Desktop Action x]\nName=no\n[Desktop Entry]\nName=yes\nExec=a=b\n'), { Name: 'yes', Exec: 'a=b' });
+});
+
+test('the stand-in fpm records its arguments and the files electron-builder made', { skip: process.platform === 'win32' ? 'POSIX shell stand-in' : false }, () => {
+  const dir = temp();
+  const capture = join(dir, 'capture');
+  const fpm = writeFakeFpm(join(dir, 'fpm'), { capture });
+  writeFileSync(join(dir, 'post'), 'postinst');
+  writeFileSync(join(dir, 'rm'), 'postrm');
+  writeFileSync(join(dir, 'x.desktop'), '[Desktop Entry]');
+  const r = spawnSync(fpm, ['-t', 'deb', '--after-install', join(dir, 'post'), '--after-remove', join(dir, 'rm'), '--package', join(dir, 'out.deb'), `${join(dir, 'x.desktop')}=/usr/share/applications/hypergolix.desktop`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(capture, 'args.json'), 'utf8')).slice(0, 2), ['-t', 'deb']);
+  assert.equal(readFileSync(join(capture, 'after-install'), 'utf8'), 'postinst');
+  assert.equal(readFileSync(join(capture, 'after-remove'), 'utf8'), 'postrm');
+  assert.equal(readFileSync(join(capture, 'desktop'), 'utf8'), '[Desktop Entry]');
+  assert.ok(readFileSync(join(dir, 'out.deb'), 'utf8').includes('placeholder'));
 });
