@@ -492,7 +492,7 @@ From \`--profile\` (node --cpu-prof on the server), heap snapshots of an opened 
 
 - **The server's JavaScript is not the limit.** The main thread is idle ~70 % of the signed phase; WebSocket, rules and journal code are each a few percent. The work waits on the libuv pool, which RSA verification (~60–75 µs CPU per signed object), the journal's write + fdatasync and the object files (open, write, close, rename: four pool calls each) share. Since c75270e a connection's publishes are pipelined (the engine applies them in call order), so the journal commits group across everything in flight.
 - **Storage is the limit, and it is the disk's file-creation rate.** An acknowledgement means "in the journal, fdatasync'ed"; the \`<ghid>.ghid\` file follows. Creating a file on this VM's ext4 costs 34–208 µs of kernel time (5,000–27,000 per second on one thread, depending on what else writes to the disk), and the throughput to the last file settles at roughly that rate. Writing the files from one worker thread with synchronous calls made the acknowledgements ~2× faster, but only by letting the files fall further behind; the rate to the last file did not improve, so it was not adopted.
-- **Landed in facf210** (from the proposals): back-pressure on committed but unwritten object files (8 MiB), which had been unbounded — at 100,000 objects 46,000 files had been pending at the end of the load, RSS 441–447 MiB, ~25 s to catch up; now ~11,300 pending (the bound), caught up within seconds, RSS at the end of the load ~240–250 MiB. And one hidden class per entry type instead of one per entry (object spread gave each entry its own V8 map: ~25 MB at 100,000 objects): heap 55.7 → 32 MB, restarted server 200.7 → ~156 MiB.
+- **Landed in facf210** (from the proposals): back-pressure on committed but unwritten object files (8 MiB), which had been unbounded — at 100,000 objects 46,000 files had been pending at the end of the load, RSS 441–447 MiB, ~25 s to catch up; now ~11,300 pending (the bound), caught up within seconds, RSS at the end of the load ~240–290 MiB. And one hidden class per entry type instead of one per entry (object spread gave each entry its own V8 map: ~25 MB at 100,000 objects): heap 55.7 → 32 MB, restarted server 200.7 → ~156 MiB.
 - **What the remaining RSS is.** Node's baseline ~61–64 MiB, ~32 MB of entries, and what loading leaves behind that V8 and malloc keep mapped (the index file read whole, a 100,000-name directory listing, decoding temporaries); during a load, also the young generation and in-flight buffers. \`MALLOC_ARENA_MAX=2\` with \`--max-semi-space-size=2\` measured inconsistently (restarted 150 vs 159 MiB, end of load 333 vs 241 MiB), so the server does not set them.
 - **Store open** (~0.4–0.6 s for 100,000 objects): mostly \`decodeEntry\` (a Reader and a string per field) and the garbage it leaves; \`reconcile\` (the directory listing) ~0.1 s.`;
 
@@ -541,7 +541,7 @@ function report(r: {
     ],
     ['Publish, both phases together', `${fmt(overall)} objects/s`, '—', '—', `${fmt(r.signed.objects + r.mixed.objects, 0)} objects in ${fmt(r.signed.seconds + r.mixed.seconds, 1)} s`, '—', '—'],
     [
-      'Object files (<ghid>.ghid) behind the acknowledgements',
+      'Object files (`<ghid>.ghid`) behind the acknowledgements',
       `${fmt(r.stored - r.filesAtEnd, 0)} not yet written when the load ended`,
       '—',
       '—',
