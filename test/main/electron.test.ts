@@ -78,7 +78,7 @@ describe('the Electron app', { skip: reason ?? false, timeout: 120_000 }, () => 
     assert.equal(model.icon, 'no-account');
     assert.match(model.tooltip, /No account yet/);
     const labels = model.menu.flatMap((i) => (i.type === 'separator' ? [] : [i.label]));
-    for (const l of ['Open Hypergolix', 'Copy fingerprint', 'Embedded server', 'Open logs folder', 'Quit']) assert.ok(labels.includes(l), l);
+    for (const l of ['Open Hypergolix', 'Copy fingerprint', 'Embedded server', 'Start at login', 'Open logs folder', 'Quit']) assert.ok(labels.includes(l), l);
   });
 
   test('closing the window keeps the app in the tray; Quit stops it cleanly', async () => {
