@@ -23,7 +23,9 @@ export interface FileStoreOptions {
 
 const SUFFIX = '.ghid';
 const TEMP_PREFIX = '.tmp-';
-const SNAPSHOT_MAGIC = Buffer.from('HGXIDX01', 'latin1');
+/** v2 adds the ghidcache directory's mtime (ns) when the snapshot was written; v1 is still read. */
+const SNAPSHOT_MAGIC = Buffer.from('HGXIDX02', 'latin1');
+const SNAPSHOT_MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
 const OP_PUT = 1;
 const OP_DEL = 2;
 
@@ -98,13 +100,18 @@ export class FileStore implements ObjectStore {
   async load(): Promise<LoadResult> {
     const warnings: string[] = [];
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    let dirty = !(await this.readSnapshot(warnings));
+    const snapshot = await this.readSnapshot(warnings);
+    let dirty = !snapshot.ok;
     const journals = await this.listJournals();
     for (const n of journals) {
       await this.replayJournal(n, warnings);
       dirty = true;
     }
-    if (await this.reconcile(warnings)) dirty = true;
+    // A directory's mtime changes whenever a file is added to or removed from it. Our own writes
+    // all pass through the journal; so with no journal left and the directory untouched since
+    // the snapshot, the index is exact and the 100,000-name listing can be skipped.
+    const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await dirMtimeNs(this.dir)) === snapshot.dirMtimeNs;
+    if (!untouched && (await this.reconcile(warnings))) dirty = true;
     this.journalIndex = (journals.at(-1) ?? 0) + 1;
     this.journal = await open(this.journalPath(this.journalIndex), 'a', 0o600);
     if (dirty) {
@@ -286,7 +293,9 @@ export class FileStore implements ObjectStore {
   }
 
   private async writeSnapshot(): Promise<void> {
-    const parts: Buffer[] = [SNAPSHOT_MAGIC, u32(this.entries.size)];
+    const mtime = Buffer.alloc(8);
+    mtime.writeBigUInt64BE((await dirMtimeNs(this.dir)) ?? 0n);
+    const parts: Buffer[] = [SNAPSHOT_MAGIC, mtime, u32(this.entries.size)];
     for (const e of this.entries.values()) {
       const body = encodeEntry(e);
       parts.push(u32(body.length), body);
@@ -300,32 +309,36 @@ export class FileStore implements ObjectStore {
 
   // ---- loading
 
-  private async readSnapshot(warnings: string[]): Promise<boolean> {
+  private async readSnapshot(warnings: string[]): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
     let data: Buffer;
     try {
       data = await readFile(this.indexPath);
     } catch {
-      return false;
+      return { ok: false, dirMtimeNs: null };
     }
     try {
       const body = data.subarray(0, data.length - 4);
-      if (data.length < 16 || !body.subarray(0, 8).equals(SNAPSHOT_MAGIC) || crc32(body) !== data.readUInt32BE(data.length - 4)) {
+      const magic = body.subarray(0, 8);
+      const v2 = magic.equals(SNAPSHOT_MAGIC);
+      if (data.length < 16 || !(v2 || magic.equals(SNAPSHOT_MAGIC_V1)) || crc32(body) !== data.readUInt32BE(data.length - 4)) {
         throw new Error('bad checksum');
       }
-      const count = body.readUInt32BE(8);
+      const dirMtime = v2 ? body.readBigUInt64BE(8) : null;
+      let pos = v2 ? 16 : 8;
+      const count = body.readUInt32BE(pos);
+      pos += 4;
       const intern = new Map<string, string>();
-      let pos = 12;
       for (let i = 0; i < count; i++) {
         const len = body.readUInt32BE(pos);
         const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len), intern);
         this.entries.set(e.ghid, e);
         pos += 4 + len;
       }
-      return true;
+      return { ok: true, dirMtimeNs: dirMtime };
     } catch (err) {
       this.entries.clear();
       warnings.push(`ghidcache index ${basename(this.indexPath)} is unreadable (${(err as Error).message}); rebuilding it from the files`);
-      return false;
+      return { ok: false, dirMtimeNs: null };
     }
   }
 
@@ -419,6 +432,14 @@ export class FileStore implements ObjectStore {
     const dest = join(this.quarantineDir, `${Date.now()}-${name}`);
     await rename(join(this.dir, name), dest).catch(() => rm(join(this.dir, name), { force: true, recursive: true }));
     warnings.push(`ghidcache: moved ${name} to ${dest} (${why})`);
+  }
+}
+
+async function dirMtimeNs(dir: string): Promise<bigint | null> {
+  try {
+    return (await stat(dir, { bigint: true })).mtimeNs;
+  } catch {
+    return null;
   }
 }
 
