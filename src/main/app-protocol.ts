@@ -7,23 +7,14 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { APP_ORIGIN, ELECTRON_CSP } from './window.js';
+import { UI_MIME_TYPES } from '../common/mime.js';
 
 export const APP_SCHEME = 'hgx';
 
 /** The privileges to register before the app is ready (protocol.registerSchemesAsPrivileged). */
 export const APP_SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false } as const;
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
+const MIME = UI_MIME_TYPES;
 
 /** The file a hgx://app/… URL names inside `root`, or null for anything outside it or malformed. */
 export function resolveAppRequest(url: string, root: string): string | null {

@@ -14,6 +14,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { dispatch, ERROR_CODES, parseClientMessage, type HostEvent, type HostPort, type ServerMessage } from '../common/contract.js';
+import { UI_MIME_TYPES } from '../common/mime.js';
 
 export interface BridgeLogger {
   info(message: string): void;
@@ -53,17 +54,7 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
+const MIME = UI_MIME_TYPES;
 
 /** A socket whose unsent data grows past this is too slow to keep; it reconnects and resyncs. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
