@@ -15,6 +15,12 @@ export interface FileStoreOptions {
    * bound: sustained ingest then runs at the disk's file-creation rate. @default 8 MiB
    */
   maxUnwrittenBytes?: number;
+  /**
+   * How long after its journal commit an object file is written. Objects replaced or removed
+   * within this time (a hot object's frames and containers) are never written at all: the
+   * journal already made them durable. @default 100
+   */
+  fileDelayMs?: number;
   /** File operations in flight at once. */
   ioConcurrency?: number;
   /** Called with warnings found at run time (corrupt files met on read). */
@@ -71,6 +77,7 @@ export class FileStore implements ObjectStore {
   private readonly checkpointBytes: number;
   private readonly ioConcurrency: number;
   private readonly maxUnwrittenBytes: number;
+  private readonly fileDelayMs: number;
 
   constructor(
     readonly dir: string,
@@ -79,6 +86,7 @@ export class FileStore implements ObjectStore {
     this.checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.ioConcurrency = options.ioConcurrency ?? 32;
     this.maxUnwrittenBytes = options.maxUnwrittenBytes ?? 8 * 1024 * 1024;
+    this.fileDelayMs = options.fileDelayMs ?? 100;
   }
 
   private get indexPath(): string {
@@ -215,7 +223,8 @@ export class FileStore implements ObjectStore {
           continue;
         }
         for (const p of batch) p.resolve();
-        this.fileOps = this.fileOps.then(() => this.applyFiles(batch));
+        const due = Date.now() + this.fileDelayMs;
+        this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
         if (this.journalBytes >= this.checkpointBytes && !this.checkpointing) {
           this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = undefined));
         }
@@ -231,10 +240,16 @@ export class FileStore implements ObjectStore {
   }
 
   /** Writes a committed batch's files. Only the last operation per GHID matters. */
-  private async applyFiles(batch: Pending[]): Promise<void> {
+  private async applyFiles(batch: Pending[], due: number): Promise<void> {
+    const wait = due - Date.now();
+    // Closing writes everything at once; so does a backlog that callers are waiting on.
+    if (wait > 0 && !this.closed && this.roomWaiters.length === 0) await new Promise((r) => setTimeout(r, wait));
     const last = new Map<string, Buffer | null>();
     for (const p of batch) last.set(p.ghid, p.raw);
-    const jobs = [...last.entries()];
+    // An operation that a later one on the same GHID has superseded is skipped: that one will
+    // write (or remove) the file. File operations run one batch after another, so a skipped
+    // write can never race the removal that superseded it.
+    const jobs = [...last.entries()].filter(([ghid, raw]) => this.unwritten.get(ghid) === raw);
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {

@@ -74,7 +74,7 @@ test('FileStore quarantines corrupt, misnamed and stray files instead of failing
 
 test('FileStore replays its journal when a file did not reach the disk, and ignores a torn tail', async () => {
   const dir = await tempCache();
-  const s = new FileStore(dir);
+  const s = new FileStore(dir, { fileDelayMs: 0 });
   await s.load();
   await Promise.all(objects.slice(0, 5).map((o) => s.put(o.entry, o.raw)));
   // Simulate a crash: no close(); the journal stays. Then lose one file and tear the journal tail.
@@ -134,4 +134,20 @@ test('FileStore back-pressure: acknowledgements wait while too many object files
     }),
   );
   await s.close();
+});
+
+test('FileStore never writes the file of an object removed before its write was due', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir, { fileDelayMs: 200 });
+  await s.load();
+  const [a, b] = objects;
+  await s.put(a!.entry, a!.raw);
+  await s.put(b!.entry, b!.raw);
+  await s.delete(a!.entry.ghid);
+  assert.equal(await s.read(a!.entry.ghid), null);
+  await s.close();
+  assert.deepEqual(await readdir(dir), [`${b!.entry.ghid}.ghid`]);
+  const again = new FileStore(dir);
+  assert.deepEqual((await again.load()).entries.map((e) => e.ghid), [b!.entry.ghid]);
+  await again.close();
 });
