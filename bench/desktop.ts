@@ -10,8 +10,7 @@
 //     connected), against an idle Node process.
 // The bound for (a) is Node's own start-up with the CLI bundle (`hypergolix --version`).
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMemoryLogger } from '../src/core/log/index.js';
@@ -21,6 +20,8 @@ import { launchBrowser, skipReason } from '../test/renderer/helpers.js';
 import { machineInfo, machineMarkdown, waitForQuiet } from './lib/machine.js';
 import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
 import { median, spreadPercent } from './lib/stats.js';
+import { freePort } from '../test/fixtures/free-port.js';
+import { copyHomeInto } from '../test/fixtures/copy-home.js';
 
 const root = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -49,12 +50,7 @@ process.on('exit', () => temps.forEach((d) => rmSync(d, { recursive: true, force
 
 /** A copy of a home with its absolute paths rewritten, pid file dropped. */
 function copyHome(from: string): string {
-  const to = tempHome();
-  cpSync(from, to, { recursive: true });
-  const yml = join(to, 'hypergolix.yml');
-  writeFileSync(yml, readFileSync(yml, 'utf8').split(from).join(to));
-  rmSync(join(to, 'hypergolix.pid'), { force: true });
-  return to;
+  return copyHomeInto(from, tempHome());
 }
 
 /** Resident set size of a process, in MiB (Linux /proc; ps elsewhere). */
@@ -68,16 +64,6 @@ function rssMiB(pid: number): { rss: number; peak: number | null } {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, bad) => {
-    const s = createServer();
-    s.once('error', bad);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (v: number) => `${fmt(v, 0)} ms`;

@@ -3,20 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AuthFailed, HGXLink, IpcError, JsonObj, NotConnected } from '../../src/hgx/index.js';
 import { tempHome, world } from '../fixtures/ipc/world.js';
+import { freePort } from '../fixtures/free-port.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('connect() fails with NotConnected, naming the address, when no daemon answers in time', async () => {
   const port = await freePort();

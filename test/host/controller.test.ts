@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { ACCOUNT_STAGES, ERROR_CODES, type HostEvent, type Settings } from '../../src/common/contract.js';
 import { Secret } from '../../src/core/golix/index.js';
 import { loadConfig } from '../../src/core/config/index.js';
 import { startServer } from '../../src/core/server/index.js';
 import { PASSWORD, MemoryVault, copyHome, harness, tempHome, until } from './helpers.js';
+import { freePort } from '../fixtures/free-port.js';
 
 let made: Promise<{ home: string; fingerprint: string; userId: string; rootSecret: string }> | null = null;
 
@@ -35,16 +35,6 @@ async function unlocked(opts: Parameters<typeof harness>[1] = {}) {
   return { ...h, acct };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, bad) => {
-    const s = createServer();
-    s.once('error', bad);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((ok) => {

@@ -1,6 +1,6 @@
 // Throwaway homes and controllers for the host tests: a real config module, a real daemon
 // (cheap KDF), an in-memory vault, and the events a UI would see.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -9,6 +9,7 @@ import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { Controller, type ControllerOptions, type SecretVault } from '../../src/host/controller.js';
 import { until } from '../fixtures/wait.js';
+import { copyHomeInto } from '../fixtures/copy-home.js';
 
 export const KDF = { ...REFERENCE_KDF, n: 1024 };
 export const PASSWORD = 'purple-lantern-okra-92';
@@ -28,12 +29,7 @@ export function tempHome(label = 'hgx-host-'): string {
 
 /** A copy of a home (config, ghidcache, outboxes) under a new directory, its paths rewritten. */
 export function copyHome(from: string): string {
-  const to = tempHome();
-  cpSync(from, to, { recursive: true });
-  const yml = join(to, 'hypergolix.yml');
-  writeFileSync(yml, readFileSync(yml, 'utf8').split(from).join(to));
-  rmSync(join(to, 'hypergolix.pid'), { force: true });
-  return to;
+  return copyHomeInto(from, tempHome());
 }
 
 export class MemoryVault implements SecretVault {

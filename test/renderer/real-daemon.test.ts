@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright';
@@ -19,6 +18,7 @@ import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { BIN, spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
 import { ROOT, ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const SHOTS = join(ROOT, 'test-artifacts/ui-real');
 const PASSWORD = 'velvet-harbor-quince-58';
@@ -26,16 +26,6 @@ const COMMENT = '# Written by the real-daemon UI test: this comment must survive
 
 const reason = skipReason();
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, bad) => {
-    const s = createServer();
-    s.once('error', bad);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function whoami(home: string): { fingerprint: string; userId: string } {
   const out = execFileSync(process.execPath, [BIN, 'config', '--whoami'], { env: { ...process.env, HYPERGOLIX_HOME: home }, cwd: home, encoding: 'utf8' });

@@ -10,16 +10,8 @@ import { loadConfig, updateConfig } from '../../../src/core/config/index.js';
 import { startApp, stopApp } from '../../../src/core/daemon/app.js';
 import { HGXLink, JsonObj } from '../../../src/hgx/index.js';
 import { logger, tempHome } from '../../fixtures/ipc/world.js';
+import { freePort } from '../../fixtures/free-port.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function home(ipcPort: number) {
   const dir = await tempHome('hgx-ipc-app-');
