@@ -65,7 +65,7 @@ export async function makeUpdate(
   return { container, frame };
 }
 
-/** The next frame's dynamic GHID without signing anything: needed to ratchet before packing. */
+/** Where a parsed frame leaves its binding: what makeFrame/makeUpdate need to write the next one. */
 export function frameOf(gobd: Gobd): Frame {
   if (gobd.counter === null) {
     // v15 frames have no counter; a v16 successor starts above any counter a v15 chain implies.

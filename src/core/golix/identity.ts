@@ -10,7 +10,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { Reader, u32 } from './bytes.js';
-import { InvalidIdentity, MalformedGolixPrimitive, ValueError, VerificationFailure } from './errors.js';
+import { InvalidIdentity, MalformedGolixPrimitive, VerificationFailure } from './errors.js';
 import type { Ghid } from './ghid.js';
 import { packGidc, parseObject, type Gidc } from './objects.js';
 
@@ -258,8 +258,4 @@ export class PrivateIdentity {
     if (shared.every((b) => b === 0)) throw new VerificationFailure('Peer exchange key is invalid (low-order point)');
     return shared;
   }
-}
-
-export function assertValue(cond: boolean, message: string): asserts cond {
-  if (!cond) throw new ValueError(message);
 }

@@ -1,6 +1,6 @@
 import { Reader, u16, u64 } from './bytes.js';
 import { MalformedGolixPrimitive, ValueError } from './errors.js';
-import { ALGO_SHA512, GHID_LENGTH, Ghid } from './ghid.js';
+import { ALGO_SHA512, Ghid } from './ghid.js';
 import {
   DIGEST_LENGTH,
   SIGNATURE_LENGTH,
@@ -8,7 +8,6 @@ import {
   readOwnGhid,
   sha512,
   writeHeader,
-  type Magic,
   type ObjectBase,
 } from './header.js';
 
@@ -280,6 +279,3 @@ export function withDigest(unsigned: Buffer): { body: Buffer; digest: Buffer } {
   return { body: Buffer.concat([unsigned, digest]), digest };
 }
 
-export const GARQ_PAYLOAD_BYTES = GARQ_PAYLOAD_LENGTH;
-export const GHID_BYTES = GHID_LENGTH;
-export type { Magic };
