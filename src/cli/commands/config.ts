@@ -57,6 +57,13 @@ Other settings are edited in the file itself; it keeps your comments. Beyond the
   server.accept_v15            accept 2016-format objects (false)
   server.max_subscriptions     per connection (10000)
   server.publish_allowlist     fingerprints allowed to publish (null: anyone)
+  server.quota_bytes_per_identity, server.quota_objects_per_identity
+                               storage per identity, e.g. "500 MiB" (null: no quota)
+  server.publish_rate_per_identity
+                               publishes per second per identity (null: no limit)
+  server.publish_burst         publishes one identity may make at once (ten seconds' worth)
+  server.unsigned_publish_rate_per_connection
+                               identity and request publishes per second per connection (null)
   remotes[].registration       a remote's registration page, for --register
   sharing.accept, sharing.block
   desktop.embedded_server, desktop.start_at_login, desktop.unlock_automatically,

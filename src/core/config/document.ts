@@ -206,6 +206,11 @@ export interface ConfigEdits {
     accept_v15?: boolean | null;
     max_subscriptions?: number | string | null;
     publish_allowlist?: GhidLike[] | null;
+    quota_bytes_per_identity?: number | string | null;
+    quota_objects_per_identity?: number | string | null;
+    publish_rate_per_identity?: number | string | null;
+    publish_burst?: number | string | null;
+    unsigned_publish_rate_per_connection?: number | string | null;
   };
   sharing?: { accept?: SharingPolicy | string | null; block?: GhidLike[] | null };
   desktop?: {
@@ -459,7 +464,13 @@ function normalize(section: string, key: string, v: unknown): unknown {
       return Array.isArray(v) ? v.map(ghidText) : v;
     case 'max_subscriptions':
     case 'max_message_bytes':
+    case 'quota_bytes_per_identity':
+    case 'quota_objects_per_identity':
+    case 'publish_burst':
       return typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    case 'publish_rate_per_identity':
+    case 'unsigned_publish_rate_per_connection':
+      return typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
     default:
       return typeof v === 'string' && ['debug', 'accept_v15', 'ipc_legacy_clients', 'embedded_server', 'start_at_login', 'unlock_automatically'].includes(key)
         ? valueOr(parseBoolean(v), v)

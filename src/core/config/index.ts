@@ -36,6 +36,14 @@
  *   server.accept_v15                 false  accept 2016-format (GOBD v15) objects from clients
  *   server.max_subscriptions          10000  per connection
  *   server.publish_allowlist          null   fingerprints allowed to publish; null = anyone, [] = nobody
+ *   server.quota_bytes_per_identity   null   bytes of stored objects one identity may have signed ("500 MiB" style
+ *                                            allowed, 1 KiB to 1024 GiB); null = no quota. GIDCs and GARQs are free
+ *   server.quota_objects_per_identity null   stored objects one identity may have signed; null = no limit
+ *   server.publish_rate_per_identity  null   publishes per second per signing identity (0.5 = one every 2 s); null = no limit
+ *   server.publish_burst              null   publishes one identity may make at once; null = ten seconds' worth of the rate
+ *   server.unsigned_publish_rate_per_connection
+ *                                     null   GIDC and GARQ publishes per second per connection (bursts of ten
+ *                                            seconds' worth); null = no limit
  *   remotes[i].registration           (none) http(s) page where `config --register` sends the user's fingerprint
  *   sharing.accept                    ask    all | known | ask: who may share with this account without asking
  *   sharing.block                     []     fingerprints whose shares are refused

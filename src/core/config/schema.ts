@@ -1,5 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import {
+  GIB,
+  KIB,
   MAX_MESSAGE_BYTES,
   parseBoolean,
   parseByteSize,
@@ -72,6 +74,16 @@ export interface HypergolixConfig {
     max_subscriptions: number;
     /** Fingerprints allowed to publish; null means anyone may (the reference's behaviour). */
     publish_allowlist: Ghid[] | null;
+    /** Bytes of stored objects one identity may have signed; null for no quota (the reference's behaviour). */
+    quota_bytes_per_identity: number | null;
+    /** Stored objects one identity may have signed; null for no limit. */
+    quota_objects_per_identity: number | null;
+    /** Publishes per second per signing identity; null for no limit. */
+    publish_rate_per_identity: number | null;
+    /** Publishes one identity may make at once before its rate applies; null for ten seconds' worth. */
+    publish_burst: number | null;
+    /** Publishes of GIDCs and GARQs (which name no signer) per second per connection; null for no limit. */
+    unsigned_publish_rate_per_connection: number | null;
   };
   sharing: {
     accept: SharingPolicy;
@@ -103,6 +115,11 @@ export const LEGACY_CONFIG_FILE = 'hgx-cfg.json';
 export const DEFAULT_IPC_PORT = 7772;
 export const DEFAULT_SERVER_PORT = 7770;
 export const DEFAULT_MAX_SUBSCRIPTIONS = 10_000;
+/** Bounds of server.quota_bytes_per_identity: below 1 KiB not even one object fits. */
+export const QUOTA_BYTES = { min: 1 * KIB, max: 1024 * GIB } as const;
+/** Bounds of the publish rates (objects per second) and of server.publish_burst. */
+export const PUBLISH_RATE = { min: 0.001, max: 1_000_000 } as const;
+export const PUBLISH_BURST = { min: 1, max: 10_000_000 } as const;
 
 /** The reference's sections and keys in the order it writes them (§6.1). */
 export const REFERENCE_SCHEMA: ReadonlyArray<readonly [string, readonly string[] | null]> = [
@@ -131,6 +148,11 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
     'accept_v15',
     'max_subscriptions',
     'publish_allowlist',
+    'quota_bytes_per_identity',
+    'quota_objects_per_identity',
+    'publish_rate_per_identity',
+    'publish_burst',
+    'unsigned_publish_rate_per_connection',
   ],
   sharing: ['accept', 'block'],
   desktop: ['embedded_server', 'start_at_login', 'notifications', 'unlock_automatically'],
@@ -319,7 +341,15 @@ export function resolveConfig(value: unknown, ctx: ResolveContext): Resolved {
     accept_v15: field(s, ['server', 'accept_v15'], parseBoolean, false),
     max_subscriptions: field(s, ['server', 'max_subscriptions'], (v) => parseInteger(v, 1, 10_000_000), DEFAULT_MAX_SUBSCRIPTIONS),
     publish_allowlist: ghidList(s, ['server', 'publish_allowlist']),
+    quota_bytes_per_identity: field(s, ['server', 'quota_bytes_per_identity'], (v) => parseByteSize(v, QUOTA_BYTES.min, QUOTA_BYTES.max), null),
+    quota_objects_per_identity: field(s, ['server', 'quota_objects_per_identity'], (v) => parseInteger(v, 1, 1_000_000_000), null),
+    publish_rate_per_identity: field(s, ['server', 'publish_rate_per_identity'], parseRate, null),
+    publish_burst: field(s, ['server', 'publish_burst'], (v) => parseInteger(v, PUBLISH_BURST.min, PUBLISH_BURST.max), null),
+    unsigned_publish_rate_per_connection: field(s, ['server', 'unsigned_publish_rate_per_connection'], parseRate, null),
   };
+  if (server.publish_burst !== null && server.publish_rate_per_identity === null) {
+    warn('ignored-value', ['server', 'publish_burst'], 'server.publish_burst has no effect without server.publish_rate_per_identity');
+  }
 
   const sh = section('sharing');
   const sharing: HypergolixConfig['sharing'] = {
@@ -419,6 +449,15 @@ function resolveRemote(
     }
   }
   return ok ? { host: host!, port: port!, tls, registration } : null;
+}
+
+/** A rate in objects per second: a positive number, fractions allowed ("0.5" is one every two seconds). */
+export function parseRate(v: unknown): Field<number> {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{1,9}(\.\d{1,9})?\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < PUBLISH_RATE.min || n > PUBLISH_RATE.max) {
+    return { ok: false, error: `must be a number of objects per second from ${PUBLISH_RATE.min} to ${PUBLISH_RATE.max}, not ${showValue(v)}` };
+  }
+  return { ok: true, value: n };
 }
 
 function toGhid(v: unknown): Field<Ghid> {

@@ -1,4 +1,5 @@
 import { codeName } from '../golix/index.js';
+import type { StorageUsage } from '../rules/engine.js';
 import { hex4 } from './wire.js';
 
 /**
@@ -41,9 +42,16 @@ export interface MetricsSnapshot {
   ready: boolean;
   /** From engine.stats(); null before the engine is ready. */
   store: { objects: number; byType: Record<string, number> } | null;
+  /** From engine.usage(); null when the engine enforces no quota (or is not ready). */
+  usage?: StorageUsage | null;
   connections: number;
   subscriptions: number;
+  /** Identities with a rate-limit bucket now; null when identities are not rate-limited. */
+  rateLimitedIdentities?: number | null;
 }
+
+/** Why the server refused a request under its own limits (defect 8); each is an `NK 000A`. */
+export type RefusalReason = 'allowlist' | 'quota' | 'rate_identity' | 'rate_connection' | 'subscriptions';
 
 /** Counters of a persistence server, rendered in the Prometheus text format (version 0.0.4). */
 export class ServerMetrics {
@@ -55,6 +63,7 @@ export class ServerMetrics {
   readonly publishRate: MovingRate;
   /** NKs sent, by code; key -1 counts code-less NKs. */
   private readonly rejections = new Map<number, number>();
+  private readonly refusals = new Map<RefusalReason, number>();
 
   constructor(now: () => number = Date.now) {
     this.publishRate = new MovingRate(60, now);
@@ -73,6 +82,14 @@ export class ServerMetrics {
 
   rejectionsOf(code: number | null): number {
     return this.rejections.get(code ?? -1) ?? 0;
+  }
+
+  refusal(reason: RefusalReason): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  }
+
+  refusalsOf(reason: RefusalReason): number {
+    return this.refusals.get(reason) ?? 0;
   }
 
   render(s: MetricsSnapshot): string {
@@ -109,6 +126,24 @@ export class ServerMetrics {
         .sort(([a], [b]) => a - b)
         .map(([code, n]) => [code < 0 ? '{code="none",name="none"}' : `{code="${hex4(code)}",name="${escapeLabel(codeName(code))}"}`, n]),
     );
+    metric(
+      'hypergolix_refusals_total',
+      'counter',
+      'Requests refused under this server\'s limits (all NK 000A), by limit.',
+      [...this.refusals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => [`{reason="${reason}"}`, n]),
+    );
+    if (s.usage) {
+      const u = s.usage;
+      metric('hypergolix_quota_identities', 'gauge', 'Identities with stored objects charged to their quota.', [['', u.identities]]);
+      metric('hypergolix_quota_bytes_charged', 'gauge', 'Bytes of stored objects charged to identities (GIDCs and GARQs are not charged).', [['', u.bytes]]);
+      metric('hypergolix_quota_objects_charged', 'gauge', 'Stored objects charged to identities.', [['', u.objects]]);
+      metric('hypergolix_quota_largest_identity_bytes', 'gauge', 'Bytes charged to the identity that stores the most.', [['', u.largestBytes]]);
+      if (u.bytesLimit !== null) metric('hypergolix_quota_bytes_per_identity', 'gauge', 'The storage quota per identity, in bytes.', [['', u.bytesLimit]]);
+      if (u.objectsLimit !== null) metric('hypergolix_quota_objects_per_identity', 'gauge', 'The storage quota per identity, in objects.', [['', u.objectsLimit]]);
+    }
+    if (s.rateLimitedIdentities !== undefined && s.rateLimitedIdentities !== null) {
+      metric('hypergolix_rate_limit_identities', 'gauge', 'Publish rate buckets held: identities that published recently.', [['', s.rateLimitedIdentities]]);
+    }
     metric('hypergolix_notifications_sent_total', 'counter', 'Subscription updates (!!) sent.', [['', this.notificationsSent]]);
     metric('hypergolix_notifications_failed_total', 'counter', 'Subscription updates (!!) not acknowledged.', [['', this.notificationsFailed]]);
     return out.join('\n') + '\n';

@@ -1,19 +1,28 @@
 /**
  * The persistence server (hypergolix-reference §3): the reference's WebSocket protocol over a
  * validated store, plus a health and metrics endpoint over plain HTTP on the same port (defect 7:
- * no second fixed port), a publish allow-list and per-connection limits (defect 8), and NK
- * answers instead of dropped connections for malformed input (defect 16).
+ * no second fixed port), a publish allow-list, publish rate limits and per-connection limits
+ * (defect 8; storage quotas are the rules engine's, rules/usage.ts), and NK answers instead of
+ * dropped connections for malformed input (defect 16).
+ *
+ * Every refusal of defect 8 is `NK 000A` (RemoteNak): the reference's code for a remote that
+ * refuses a request without a more specific reason (§3.2). None of the specific codes fits — each
+ * of 0001–0009 says the object itself is wrong, and a client acts on that (0009 makes a daemon
+ * merge and retry) — while 0000/FFFF would read as a fault of the server. The message says which
+ * limit it was, and for rate limits when to retry.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CommsError, Ghid, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
-import type { Notification, PersistenceEngine } from '../rules/engine.js';
+import { CommsError, Ghid, HypergolixError, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
+import type { Notification, PersistenceEngine, StorageUsage } from '../rules/engine.js';
+import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './host.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
+import { RateLimiter, defaultBurst } from './rate-limit.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './wire.js';
@@ -47,6 +56,28 @@ export interface PersistenceServerOptions {
    * @default null
    */
   publishAllowlist?: Iterable<Ghid> | null;
+  /**
+   * Publishes per second one signing identity may make (GEOC, GOBS, GOBD, GDXX, by their author,
+   * binder or debinder), over all its connections; more get `NK 000A` with a retry delay. A
+   * publish counts once its signature has checked out (whether the rules then accept it or not),
+   * so nobody can spend someone else's allowance by claiming their fingerprint. A publish that
+   * passed the check while others were in flight may take the bucket into debt, which later
+   * publishes wait off. null leaves publishing unlimited, as the reference does.
+   * @default null
+   */
+  publishRatePerIdentity?: number | null;
+  /**
+   * Publishes per second of objects that name no signer (GIDC, GARQ, and anything unparseable)
+   * on one connection; more get `NK 000A`. Per connection, not per address: behind a TLS proxy
+   * every client has the proxy's address. @default null (unlimited)
+   */
+  unsignedPublishRatePerConnection?: number | null;
+  /** How many publishes one identity may make at once before its rate applies. @default ten seconds' worth of the rate */
+  publishBurst?: number | null;
+  /** The same for unsigned publishes on one connection. @default ten seconds' worth of the rate */
+  unsignedPublishBurst?: number | null;
+  /** Clock of the rate limits, in milliseconds; for tests. @default Date.now */
+  now?: () => number;
   /** WebSocket ping period; a peer silent for a whole period (no pong) is dropped. 0 disables. @default 30000 */
   pingIntervalMs?: number;
   /** How long a `!!` waits for the subscriber's answer (reference §3.4). @default 30000 */
@@ -95,6 +126,9 @@ export class PersistenceServer {
   private readonly maxMessageBytes: number;
   private readonly maxSubscriptions: number;
   private readonly allowlist: ReadonlySet<string> | null;
+  /** Keyed by the signer GHID's 65 bytes as a latin1 string (cheap, and never shown). */
+  private readonly identityRate: RateLimiter<string> | null;
+  private readonly connectionRate: RateLimiter<Peer> | null;
   private readonly pingIntervalMs: number;
   private readonly notificationTimeoutMs: number;
   private readonly maxConnections: number;
@@ -117,6 +151,10 @@ export class PersistenceServer {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxSubscriptions = options.maxSubscriptionsPerConnection ?? 10_000;
     this.allowlist = options.publishAllowlist ? new Set([...options.publishAllowlist].map((g) => g.text)) : null;
+    const limiter = <K>(rate: number | null | undefined, burst: number | null | undefined): RateLimiter<K> | null =>
+      rate ? new RateLimiter<K>({ ratePerSecond: rate, burst: burst ?? defaultBurst(rate), ...(options.now ? { now: options.now } : {}) }) : null;
+    this.identityRate = limiter<string>(options.publishRatePerIdentity, options.publishBurst);
+    this.connectionRate = limiter<Peer>(options.unsignedPublishRatePerConnection, options.unsignedPublishBurst);
     this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
     this.maxConnections = options.maxConnections ?? 10_000;
@@ -270,6 +308,7 @@ export class PersistenceServer {
     peer.connection.once('close', () => {
       this.peers.delete(peer);
       this.subscriptions.removeAll(peer);
+      this.connectionRate?.delete(peer);
       peer.pushQueue.length = 0;
       peer.pushQueueBytes = 0;
     });
@@ -308,14 +347,30 @@ export class PersistenceServer {
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     if (this.closing) throw new RemoteNak('The server is shutting down');
     if (this.allowlist) this.checkAllowed(body);
+    let charge: string | null = null;
+    if (this.identityRate || this.connectionRate) {
+      const signer = claimedSigner(body);
+      if (signer === null) {
+        if (this.connectionRate) this.checkConnectionRate(peer);
+      } else if (this.identityRate) {
+        this.checkIdentityRate(signer);
+        charge = signer;
+      }
+    }
     const pending = this.store.ingest(body);
     this.inFlight.add(pending);
     let result;
     try {
       result = await pending;
+    } catch (err) {
+      if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
+      if (charge !== null && refusedAfterVerifying(err)) this.identityRate!.take(charge);
+      throw err;
     } finally {
       this.inFlight.delete(pending);
     }
+    // Charged only now: the engine has checked the signature against this very signer.
+    if (charge !== null) this.identityRate!.take(charge);
     this.metrics.publish(result.stored);
     const notifications = result.notifications;
     if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
@@ -331,15 +386,42 @@ export class PersistenceServer {
     if (obj.type === 'GIDC') return;
     if (obj.type === 'GARQ') {
       if (this.allowlist!.has(obj.recipient.text)) return;
+      this.metrics.refusal('allowlist');
       throw new RemoteNak(`Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
     }
     const signer = signerOf(obj)!;
-    if (!this.allowlist!.has(signer.text)) throw new RemoteNak(`Identity ${signer.short} may not publish on this server`);
+    if (!this.allowlist!.has(signer.text)) {
+      this.metrics.refusal('allowlist');
+      throw new RemoteNak(`Identity ${signer.short} may not publish on this server`);
+    }
+  }
+
+  private checkIdentityRate(signer: string): void {
+    const limiter = this.identityRate!;
+    const wait = limiter.wait(signer);
+    if (wait === 0) return;
+    this.metrics.refusal('rate_identity');
+    const who = shortOf(signer);
+    throw new RemoteNak(
+      `Publishing too fast: identity ${who} may publish ${limiter.ratePerSecond} object(s) a second on this server ` +
+        `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
+    );
+  }
+
+  private checkConnectionRate(peer: Peer): void {
+    const limiter = this.connectionRate!;
+    if (limiter.tryTake(peer)) return;
+    this.metrics.refusal('rate_connection');
+    throw new RemoteNak(
+      `Publishing too fast: a connection may publish ${limiter.ratePerSecond} identity or request object(s) a second on this server ` +
+        `(${limiter.burst} at once); retry in ${formatWait(limiter.wait(peer))}`,
+    );
   }
 
   private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     const ghid = decodeGhid(body);
     if (!this.subscriptions.has(peer, ghid) && this.subscriptions.countOf(peer) >= this.maxSubscriptions) {
+      this.metrics.refusal('subscriptions');
       throw new RemoteNak(`Subscription limit of ${this.maxSubscriptions} per connection reached`);
     }
     const added = this.subscriptions.add(peer, ghid);
@@ -417,16 +499,61 @@ export class PersistenceServer {
 
   private metricsPage(res: ServerResponse): void {
     let store: { objects: number; byType: Record<string, number> } | null = null;
+    let usage: StorageUsage | null = null;
     if (this.engine) {
       try {
         store = this.engine.stats();
+        usage = this.engine.usage?.() ?? null;
       } catch (err) {
         this.logger.warn('engine.stats() failed', err);
       }
     }
-    const text = this.metrics.render({ ready: this.ready, store, connections: this.peers.size, subscriptions: this.subscriptions.size });
+    const text = this.metrics.render({
+      ready: this.ready,
+      store,
+      usage,
+      connections: this.peers.size,
+      subscriptions: this.subscriptions.size,
+      rateLimitedIdentities: this.identityRate?.size ?? null,
+    });
     reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
   }
+}
+
+/**
+ * The signer a publish claims, read without parsing: every signed Golix object (GEOC, GOBS, GOBD,
+ * GDXX) names its author, binder or debinder in the 65 bytes right after the 9-byte header (magic,
+ * version u32, cipher). Returned as a latin1 string of those bytes; null for GIDC, GARQ and
+ * anything too short to tell. The claim is only trusted once the engine has verified the signature.
+ */
+function claimedSigner(raw: Buffer): string | null {
+  if (raw.length < SIGNER_END) return null;
+  const magic = raw.toString('latin1', 0, 4);
+  if (magic !== 'GEOC' && magic !== 'GOBS' && magic !== 'GOBD' && magic !== 'GDXX') return null;
+  return raw.toString('latin1', SIGNER_AT, SIGNER_END);
+}
+const SIGNER_AT = 9;
+/**
+ * Whether the engine refused a publish only after verifying its signature (golix §11 order: parse,
+ * identity, signature, then the rules; the quota last): then the signer really sent it, and it
+ * counts against the signer's rate like an accepted one. Not for malformed objects (0001), bad
+ * signatures (0002) or unknown signers (0003), nor for faults of the server.
+ */
+function refusedAfterVerifying(err: unknown): boolean {
+  return err instanceof HypergolixError && err.code >= 0x0004 && err.code <= 0x000a;
+}
+const SIGNER_END = SIGNER_AT + 65;
+
+function shortOf(signerBytes: string): string {
+  try {
+    return Ghid.fromBytes(Buffer.from(signerBytes, 'latin1')).short;
+  } catch {
+    return '(unreadable GHID)';
+  }
+}
+
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${Math.max(ms, 1)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string): void {

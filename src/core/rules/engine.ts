@@ -17,6 +17,19 @@ export interface IngestResult {
   notifications: Notification[];
 }
 
+/** Per-identity quota accounting (rules/usage.ts), for metrics. */
+export interface StorageUsage {
+  /** Identities with at least one stored object charged to them. */
+  identities: number;
+  /** Bytes and objects charged over all identities (GIDCs and GARQs are charged to nobody). */
+  bytes: number;
+  objects: number;
+  /** The most bytes any one identity stores. */
+  largestBytes: number;
+  bytesLimit: number | null;
+  objectsLimit: number | null;
+}
+
 /**
  * The validated object store that a persistence server (and a daemon's local cache) runs on:
  * the Golix acceptance rules (golix §11) over a storage backend. Every method that takes input
@@ -40,6 +53,8 @@ export interface PersistenceEngine {
   requestsFor(recipient: Ghid): Promise<Buffer[]>;
   /** Counts for metrics. */
   stats(): { objects: number; byType: Record<string, number> };
+  /** Quota accounting for metrics, when the engine enforces quotas; null or absent otherwise. */
+  usage?(): StorageUsage | null;
   /** Flush and release the backend. */
   close(): Promise<void>;
 }

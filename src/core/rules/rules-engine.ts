@@ -18,8 +18,9 @@ import {
 } from '../golix/index.js';
 import { entryOf, type Entry } from '../store/entry.js';
 import type { ObjectStore } from '../store/object-store.js';
-import type { IngestResult, Notification, PersistenceEngine } from './engine.js';
+import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './engine.js';
 import { MultiMap } from './multimap.js';
+import { UsageLedger, type QuotaOptions, type Usage } from './usage.js';
 
 export interface RulesEngineOptions {
   /** Accept GOBD v15 uploads (2016 era). The reference refuses them; so do we by default. */
@@ -29,6 +30,12 @@ export interface RulesEngineOptions {
   maxChainDepth?: number;
   /** Frames waiting for their container; the oldest are forgotten past this. */
   maxHeldNotifications?: number;
+  /**
+   * Per-identity storage quotas (defect 8; see usage.ts for who is charged what). A publish that
+   * would take its signer over a limit is refused with QuotaExceeded (NK 000A). Off by default,
+   * and then nothing is counted at all.
+   */
+  quota?: QuotaOptions | null;
   warn?: (message: string) => void;
 }
 
@@ -58,7 +65,9 @@ export class RulesEngine implements PersistenceEngine {
   /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
   private turn: Promise<void> = Promise.resolve();
   private readonly identities = new Map<string, PublicIdentity>();
-  private readonly options: Required<Omit<RulesEngineOptions, 'warn'>> & Pick<RulesEngineOptions, 'warn'>;
+  /** Bytes and objects per signer; null when no quota is set. Follows `entries` exactly. */
+  private usageLedger: UsageLedger | null = null;
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -102,6 +111,13 @@ export class RulesEngine implements PersistenceEngine {
     for (const e of [...engine.entries.values()]) engine.collect(e.ghid, pending);
     await Promise.all(pending);
     if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
+    // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
+    const quota = options.quota;
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) {
+      const ledger = new UsageLedger(quota);
+      for (const e of engine.entries.values()) ledger.add(e);
+      engine.usageLedger = ledger;
+    }
     return { engine, warnings };
   }
 
@@ -151,6 +167,7 @@ export class RulesEngine implements PersistenceEngine {
         const e = entryOf(p.obj);
         try {
           this.check(e);
+          if (this.usageLedger) this.admit(e, this.usageLedger);
         } catch (err) {
           refusal = err;
           break;
@@ -211,6 +228,17 @@ export class RulesEngine implements PersistenceEngine {
       if (raw) out.push(raw);
     }
     return out;
+  }
+
+  /** Quota accounting for metrics; null when no quota is set. */
+  usage(): StorageUsage | null {
+    const l = this.usageLedger;
+    return l ? { ...l.summary(), bytesLimit: l.bytesLimit, objectsLimit: l.objectsLimit } : null;
+  }
+
+  /** What one identity has stored here, as the quota counts it; null when no quota is set. */
+  usageOf(identity: Ghid): Usage | null {
+    return this.usageLedger?.of(identity.text) ?? null;
   }
 
   stats(): { objects: number; byType: Record<string, number> } {
@@ -364,6 +392,38 @@ export class RulesEngine implements PersistenceEngine {
     return false;
   }
 
+  /**
+   * The quota check, after the rules passed: what storing `e` adds to its signer's usage, net of
+   * what it frees at once. A newer frame frees the frame it replaces and, when nothing else binds
+   * it, that frame's container (collect()); so an identity at its limit can keep updating.
+   */
+  private admit(e: Entry, ledger: UsageLedger): void {
+    const signer = e.signer;
+    if (signer === undefined) return;
+    let bytes = e.size;
+    let objects = 1;
+    if (e.type === 'GDXX') {
+      // Debinding something stored of one's own is how a full identity frees space: never refused.
+      // (A debinding's GHID depends only on debinder and target, so there is one per target.)
+      if (this.authorityOver(e.target!) === signer) return;
+    } else if (e.type === 'GOBD') {
+      const currentKey = this.frames.get(e.dynamic!);
+      if (currentKey) {
+        const old = this.entries.get(currentKey)!;
+        bytes -= old.size;
+        objects--;
+        if (old.target !== e.target && this.binders.count(old.target!) === 1) {
+          const t = this.entries.get(old.target!);
+          if (t?.type === 'GEOC' && t.signer === signer) {
+            bytes -= t.size;
+            objects--;
+          }
+        }
+      }
+    }
+    ledger.admit(signer, e.type, bytes, objects);
+  }
+
   // ---- effects
 
   private index(e: Entry): void {
@@ -389,6 +449,7 @@ export class RulesEngine implements PersistenceEngine {
       if (previous) {
         const old = this.entries.get(previous)!;
         this.entries.delete(previous);
+        this.usageLedger?.remove(old);
         this.binders.remove(old.target!, e.dynamic!);
         this.unhold(old.target!, e.dynamic!);
         writes.push(this.store.delete(previous));
@@ -397,6 +458,7 @@ export class RulesEngine implements PersistenceEngine {
       this.frames.set(e.dynamic!, e.ghid);
     }
     this.entries.set(e.ghid, e);
+    this.usageLedger?.add(e);
     writes.push(this.store.put(e, obj.raw));
     this.index(e);
     switch (e.type) {
@@ -450,6 +512,7 @@ export class RulesEngine implements PersistenceEngine {
 
   private remove(e: Entry, writes: Promise<void>[]): void {
     this.entries.delete(e.ghid);
+    this.usageLedger?.remove(e);
     writes.push(this.store.delete(e.ghid));
     switch (e.type) {
       case 'GOBS':

@@ -15,7 +15,9 @@ import type { HypergolixConfig } from '../config/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
 import type { ServerMetrics } from '../remote/metrics.js';
+import { defaultBurst } from '../remote/rate-limit.js';
 import { RulesEngine } from '../rules/rules-engine.js';
+import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
 
 export interface StartServerOptions {
@@ -27,7 +29,20 @@ export interface StartServerOptions {
    * Transport settings beyond what the config holds (ping period, timeouts, connection cap),
    * mainly for tests. The config's host, port, limits and allow-list always win.
    */
-  transport?: Omit<Partial<PersistenceServerOptions>, 'engine' | 'host' | 'port' | 'maxMessageBytes' | 'maxSubscriptionsPerConnection' | 'publishAllowlist' | 'logger'>;
+  transport?: Omit<
+    Partial<PersistenceServerOptions>,
+    | 'engine'
+    | 'host'
+    | 'port'
+    | 'maxMessageBytes'
+    | 'maxSubscriptionsPerConnection'
+    | 'publishAllowlist'
+    | 'publishRatePerIdentity'
+    | 'unsignedPublishRatePerConnection'
+    | 'publishBurst'
+    | 'unsignedPublishBurst'
+    | 'logger'
+  >;
   /** FileStore tuning (journal checkpoint size, I/O concurrency). */
   store?: Omit<FileStoreOptions, 'warn'>;
 }
@@ -65,7 +80,10 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const openStart = performance.now();
   let openMs = 0;
   let storeWarnings: string[] = [];
-  const opening = RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, warn }).then(({ engine, warnings }) => {
+  // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
+  // publishes in flight at once cannot together slip past a limit.
+  const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
+  const opening = RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn }).then(({ engine, warnings }) => {
     openMs = performance.now() - openStart;
     storeWarnings = warnings;
     for (const w of warnings) log.warn(w);
@@ -84,6 +102,9 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     maxMessageBytes: s.max_message_bytes,
     maxSubscriptionsPerConnection: s.max_subscriptions,
     publishAllowlist: s.publish_allowlist,
+    publishRatePerIdentity: s.publish_rate_per_identity,
+    unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
+    publishBurst: s.publish_burst,
     logger: log.child('remote'),
   });
 
@@ -109,6 +130,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   }
   await server.whenReady();
   if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
+  for (const line of limitLines(s)) log.info(line);
   const objectsAtStart = engine.stats().objects;
   log.info(`Persistence server ready on ${address.host}:${address.port} (health: http://${hostForUrl(address.host)}:${address.port}/healthz)`);
 
@@ -137,6 +159,25 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     objectsAtStart,
     close,
   };
+}
+
+/** The start-up log lines that state the storage quota and the publish rate limits, if any. */
+function limitLines(s: HypergolixConfig['server']): string[] {
+  const out: string[] = [];
+  const quota = [
+    s.quota_bytes_per_identity !== null ? formatBytes(s.quota_bytes_per_identity) : null,
+    s.quota_objects_per_identity !== null ? `${s.quota_objects_per_identity} objects` : null,
+  ].filter((x) => x !== null);
+  if (quota.length > 0) out.push(`Storage quota per identity: ${quota.join(', ')}`);
+  if (s.publish_rate_per_identity !== null) {
+    const r = s.publish_rate_per_identity;
+    out.push(`Publish rate per identity: ${r}/s, bursts of ${s.publish_burst ?? defaultBurst(r)}`);
+  }
+  if (s.unsigned_publish_rate_per_connection !== null) {
+    const r = s.unsigned_publish_rate_per_connection;
+    out.push(`Publish rate of identities and requests per connection: ${r}/s, bursts of ${defaultBurst(r)}`);
+  }
+  return out;
 }
 
 /** A bind address as a client on this machine reaches it (0.0.0.0 → 127.0.0.1, IPv6 bracketed). */

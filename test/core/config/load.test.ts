@@ -41,6 +41,11 @@ function expectedDefaults(dir: string) {
       accept_v15: false,
       max_subscriptions: 10000,
       publish_allowlist: null,
+      quota_bytes_per_identity: null,
+      quota_objects_per_identity: null,
+      publish_rate_per_identity: null,
+      publish_burst: null,
+      unsigned_publish_rate_per_connection: null,
     },
     sharing: { accept: 'ask', block: [] },
     account: { kdf: null },
@@ -122,6 +127,11 @@ test('project keys are read and typed', async () => {
       '  accept_v15: true',
       '  max_subscriptions: 50',
       `  publish_allowlist: [${allowed}]`,
+      '  quota_bytes_per_identity: 500 MiB',
+      '  quota_objects_per_identity: "2000"',
+      '  publish_rate_per_identity: 2.5',
+      '  publish_burst: 40',
+      '  unsigned_publish_rate_per_connection: 1',
       'remotes:',
       '- {host: hgx.example.org, port: 443, tls: true, registration: "https://hgx.example.org/register"}',
       'sharing:',
@@ -136,6 +146,11 @@ test('project keys are read and typed', async () => {
   assert.equal(c.server.accept_v15, true);
   assert.equal(c.server.max_subscriptions, 50);
   assert.deepEqual(c.server.publish_allowlist?.map((g) => g.text), [allowed]);
+  assert.equal(c.server.quota_bytes_per_identity, 500 * 1024 * 1024);
+  assert.equal(c.server.quota_objects_per_identity, 2000);
+  assert.equal(c.server.publish_rate_per_identity, 2.5);
+  assert.equal(c.server.unsigned_publish_rate_per_connection, 1);
+  assert.equal(c.server.publish_burst, 40);
   assert.equal(c.remotes[0]?.registration, 'https://hgx.example.org/register');
   assert.deepEqual(c.sharing.block.map((g) => g.text), [blocked]);
   assert.equal(c.desktop.embedded_server, true);
@@ -175,6 +190,22 @@ test('a root_secret is honoured and warned about (defect 5), more loudly when ot
   }
 });
 
+test('quota bytes take plain integers and binary units; a burst without a rate is only a warning', async () => {
+  const plain = withFile('server:\n  quota_bytes_per_identity: 1048576\n');
+  assert.equal((await loadConfig(plain.opts)).config.server.quota_bytes_per_identity, 1024 * 1024);
+  const units = withFile('server:\n  quota_bytes_per_identity: 2 GiB\n  publish_rate_per_identity: "0.5"\n');
+  const u = (await loadConfig(units.opts)).config.server;
+  assert.equal(u.quota_bytes_per_identity, 2 * 1024 ** 3);
+  assert.equal(u.publish_rate_per_identity, 0.5);
+  const burst = withFile('server:\n  publish_burst: 10\n');
+  const loaded = await loadConfig(burst.opts);
+  assert.equal(loaded.config.server.publish_burst, 10);
+  assert.deepEqual(
+    loaded.warnings.map((w) => [w.code, w.field, w.line]),
+    [['ignored-value', 'server.publish_burst', 2]],
+  );
+});
+
 test('a bad traceur (unused by anyone) is only a warning', async () => {
   const { opts } = withFile('instrumentation:\n  traceur: sometimes\n');
   const loaded = await loadConfig(opts);
@@ -202,6 +233,14 @@ const cases: { name: string; text: string; line: number; field: string | null; s
   { name: 'remote bad registration', text: 'remotes:\n- {host: a.org, port: 1, registration: "ftp://a.org"}\n', line: 2, field: 'remotes[0].registration', says: /https/ },
   { name: 'server host', text: 'server:\n  host: "every where"\n', line: 2, field: 'server.host', says: /AUTO or ANY/ },
   { name: 'message cap too small', text: 'server:\n  max_message_bytes: 1000\n', line: 2, field: 'server.max_message_bytes', says: /64 KiB/ },
+  { name: 'quota too small', text: 'server:\n  quota_bytes_per_identity: 100\n', line: 2, field: 'server.quota_bytes_per_identity', says: /from 1 KiB to 1024 GiB/ },
+  { name: 'quota decimal unit', text: 'server:\n  quota_bytes_per_identity: 500 MB\n', line: 2, field: 'server.quota_bytes_per_identity', says: /KiB\/MiB\/GiB\), not "500 MB"/ },
+  { name: 'quota negative', text: 'server:\n  port: 7770\n  quota_bytes_per_identity: -5\n', line: 3, field: 'server.quota_bytes_per_identity', says: /not -5/ },
+  { name: 'quota objects zero', text: 'server:\n  quota_objects_per_identity: 0\n', line: 2, field: 'server.quota_objects_per_identity', says: /whole number from 1/ },
+  { name: 'rate zero', text: 'server:\n  publish_rate_per_identity: 0\n', line: 2, field: 'server.publish_rate_per_identity', says: /objects per second from 0\.001/ },
+  { name: 'rate not a number', text: 'server:\n  unsigned_publish_rate_per_connection: fast\n', line: 2, field: 'server.unsigned_publish_rate_per_connection', says: /not "fast"/ },
+  { name: 'rate with a unit', text: 'server:\n  publish_rate_per_identity: 5/s\n', line: 2, field: 'server.publish_rate_per_identity', says: /objects per second/ },
+  { name: 'burst fractional', text: 'server:\n  publish_rate_per_identity: 5\n  publish_burst: 2.5\n', line: 3, field: 'server.publish_burst', says: /whole number from 1/ },
   { name: 'allowlist item', text: `server:\n  publish_allowlist:\n    - ${G}\n    - nope\n`, line: 4, field: 'server.publish_allowlist[1]', says: /GHID/ },
   { name: 'sharing policy', text: 'sharing:\n  accept: everyone\n', line: 2, field: 'sharing.accept', says: /all, known or ask/ },
   { name: 'notification switch', text: 'desktop:\n  notifications:\n    daemon_error: loud\n', line: 3, field: 'desktop.notifications.daemon_error', says: /true or false/ },

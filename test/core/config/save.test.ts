@@ -83,6 +83,28 @@ test('new keys and sections go where the reference writes them', async () => {
   assert.deepEqual(keys, ['process', 'ipc_port', 'instrumentation', 'verbosity', 'user', 'fingerprint', 'remotes', 'server', 'host', 'port', 'max_subscriptions']);
 });
 
+test('server limits are saved as typed values; a bad one is refused with its field and line', async () => {
+  const { path, loaded } = await withFile('server:\n  port: 7770\n');
+  const saved = await updateConfig(loaded, {
+    server: { quota_bytes_per_identity: '500 MiB', quota_objects_per_identity: '100', publish_rate_per_identity: '2.5', publish_burst: '20' },
+  });
+  assert.equal(saved.config.server.quota_bytes_per_identity, 500 * 1024 * 1024);
+  assert.equal(saved.config.server.quota_objects_per_identity, 100);
+  assert.equal(saved.config.server.publish_rate_per_identity, 2.5);
+  assert.equal(saved.config.server.publish_burst, 20);
+  const text = readFileSync(path, 'utf8');
+  assert.match(text, /^ {2}quota_bytes_per_identity: 500 MiB$/m);
+  assert.match(text, /^ {2}quota_objects_per_identity: 100$/m, 'digit strings are written as numbers');
+  assert.match(text, /^ {2}publish_rate_per_identity: 2\.5$/m);
+  await assert.rejects(updateConfig(saved, { server: { unsigned_publish_rate_per_connection: '-1' } }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.field, 'server.unsigned_publish_rate_per_connection');
+    assert.equal(err.line, 7, 'where it would have gone: after publish_burst');
+    return true;
+  });
+  assert.equal(readFileSync(path, 'utf8'), text, 'nothing written');
+});
+
 test('writing new account IDs into nulls reads back as the same GHIDs (defect 14)', async () => {
   const { path, loaded } = await withFile('user:\n  fingerprint: null\n  user_id: null\n  root_secret: null\n');
   const fp = Ghid.fromText(ghidText());

@@ -122,6 +122,29 @@ test('the config’s limits apply: publish allow-list, subscriptions per connect
   await c.ping();
 });
 
+test('the config’s quota and rate limits apply and are logged at start (defect 8)', async (t) => {
+  const home = await serverHome({ quota_bytes_per_identity: '2 KiB', publish_rate_per_identity: 0.001, publish_burst: 2, unsigned_publish_rate_per_connection: 100 });
+  const log = createMemoryLogger({ name: 'hgxserver', verbosity: 'info' });
+  const running = await startServer(onPort0(home), { logger: log });
+  t.after(() => running.close());
+  const text = log.lines.join('\n');
+  assert.match(text, /Storage quota per identity: 2 KiB/);
+  assert.match(text, /Publish rate per identity: 0\.001\/s, bursts of 2/);
+  assert.match(text, /Publish rate of identities and requests per connection: 100\/s, bursts of 1000/);
+  assert.equal(running.engine.usage()?.bytesLimit, 2048);
+
+  const c = await connect(running.address.port, t);
+  for (const g of gidcs) assert.equal(await c.publish(g.raw), true);
+  const gobs = v16[11]!;
+  const geoc = v16[3]!;
+  assert.equal(await c.publish(gobs.raw), true);
+  assert.equal(await c.publish(geoc.raw), true);
+  assert.deepEqual(running.engine.usageOf(gidcs[0]!.obj.ghid), { bytes: gobs.raw.length + geoc.raw.length, objects: 2 });
+  const frame = v16.find((o) => o.obj.type === 'GOBD')!;
+  assert.equal(await nkCode(c.publish(frame.raw)), 0x000a, 'the burst of 2 is spent');
+  assert.equal(running.metrics.refusalsOf('rate_identity'), 1);
+});
+
 test('shouty verbosity logs WebSocket frames; info does not', async (t) => {
   const home = await serverHome();
   const shouty = createMemoryLogger({ name: 'hgxserver', verbosity: 'shouty' });
