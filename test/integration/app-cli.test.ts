@@ -113,7 +113,7 @@ test('first run creates an account and a valid config; restart, wrong password, 
   assert.equal((await hgx(other, ['stop', 'app'])).code, 0);
 });
 
-test('SIGKILL of the daemon loses no acknowledged update', async () => {
+test('SIGKILL of the daemon loses no acknowledged update or creation, far past the legroom', async () => {
   const home = await tempdir();
   const { port } = await server();
   const cache = join(home, 'ghidcache');
@@ -121,6 +121,7 @@ test('SIGKILL of the daemon loses no acknowledged update', async () => {
   let userId = '';
   let ghid = '';
   let acked = 0;
+  const statics = new Map<string, number>();
   await new Promise<void>((done) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -132,7 +133,9 @@ test('SIGKILL of the daemon loses no acknowledged update', async () => {
         const m = /^ready (\S+) (\S+)$/.exec(line);
         if (m) [userId, ghid] = [m[1]!, m[2]!];
         else if (line.startsWith('acked ')) acked = Number(line.slice(6));
-        if (acked >= 15) {
+        else if (line.startsWith('static ')) statics.set(line.split(' ')[2]!, Number(line.split(' ')[1]));
+        // Three times the legroom; the static object made at 20 is only in the account journal yet.
+        if (acked >= 21) {
           child.kill('SIGKILL');
           done();
         }
@@ -149,4 +152,6 @@ test('SIGKILL of the daemon loses no acknowledged update', async () => {
   cleanups.push(() => d.stop());
   const state = JSON.parse((await d.open(Ghid.fromText(ghid))).state.toString()) as { n: number };
   assert.ok(state.n >= acked, `acknowledged ${acked}, found ${state.n}`);
+  assert.ok(statics.size >= 4);
+  for (const [g, n] of statics) assert.deepEqual(JSON.parse((await d.open(Ghid.fromText(g))).state.toString()), { static: n });
 });

@@ -1,6 +1,7 @@
 import { IllegalDynamicFrame, type Ghid, type Gobd } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
-import { LwwMap, type JsonValue } from './lww-map.js';
+import { LwwMap, type Cell, type JsonValue } from './lww-map.js';
+import type { MapJournal } from './map-journal.js';
 import { MasterObject } from './master-object.js';
 
 /**
@@ -12,6 +13,7 @@ export class AccountMap {
   private dirty = false;
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
+  private journal?: MapJournal;
 
   constructor(
     private readonly object: MasterObject,
@@ -33,13 +35,47 @@ export class AccountMap {
     return this.map.entries(prefix);
   }
 
+  get master() {
+    return this.object.master;
+  }
+
   set(key: string, value: JsonValue): void {
     this.map.set(key, value);
+    this.journal?.record(key, this.map.cell(key)!);
     this.schedule();
   }
 
   delete(key: string): void {
-    if (this.map.delete(key)) this.schedule();
+    if (!this.map.delete(key)) return;
+    this.journal?.record(key, this.map.cell(key)!);
+    this.schedule();
+  }
+
+  /**
+   * Makes every change from now on durable through a local journal between flushes, after
+   * merging in what the journal kept from a run that ended before the map was written.
+   */
+  attachJournal(journal: MapJournal, replay: Iterable<[string, Cell]>): void {
+    let changed = false;
+    for (const [key, cell] of replay) changed = this.map.mergeCell(key, cell) || changed;
+    this.journal = journal;
+    if (changed) this.schedule();
+    else journal.covered(journal.seq);
+  }
+
+  /**
+   * Resolves once every change so far survives a crash: through the journal when there is one
+   * (cheap), else (or if it fails) by writing the map.
+   */
+  async secure(): Promise<void> {
+    if (this.journal) {
+      try {
+        return await this.journal.durable();
+      } catch {
+        // fall back to the map itself
+      }
+    }
+    await this.flush();
   }
 
   private schedule(): void {
@@ -61,8 +97,10 @@ export class AccountMap {
     this.flushing = (async () => {
       for (let attempt = 0; ; attempt++) {
         this.dirty = false;
+        const upTo = this.journal?.seq ?? 0;
         try {
           await this.object.write(this.map.encode());
+          this.journal?.covered(upTo);
           return;
         } catch (err) {
           this.dirty = true;

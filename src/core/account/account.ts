@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   Ghid,
   InvalidIdentity,
@@ -10,13 +11,14 @@ import type { ObjectIO } from '../objects/object-io.js';
 import { AccountMap } from './account-map.js';
 import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
 import { LwwMap } from './lww-map.js';
+import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
 
 /**
- * The secrets map changes with every update of every object, and each flush costs two RSA
- * signatures, so it is batched over a quarter of a second. Objects force a flush sooner when
- * their record would otherwise fall out of the ratchet's reach (SecretStore.maxUnflushed).
+ * The secrets map changes with every update of every object, and each write costs two RSA
+ * signatures, so it is batched over a quarter of a second. The account journal (MapJournal)
+ * keeps each change durable in between (SecretStore.secure).
  */
 const SECRETS_FLUSH_MS = 250;
 
@@ -65,6 +67,8 @@ export class Account {
     /** app tokens, startup objects, private owners, pending shares, contacts… */
     readonly state: AccountMap,
   ) {}
+
+  private readonly journals: MapJournal[] = [];
 
   get fingerprint(): Ghid {
     return this.identity.ghid;
@@ -132,7 +136,33 @@ export class Account {
     return [this.userId, this.manifest.identity.ghid, this.manifest.secrets.ghid, this.manifest.state.ghid];
   }
 
+  /**
+   * Journals both account maps in `dir` (one `<map GHID>.journal` each), first replaying what a
+   * run that ended without writing the maps left there. Call once, before any change.
+   */
+  async openJournals(dir: string, warn: (message: string) => void): Promise<void> {
+    const opened = await Promise.all(
+      (['secrets', 'state'] as const).map(async (name) => {
+        const { ghid, master } = this.manifest[name];
+        return { map: this[name], ...(await MapJournal.open({ path: join(dir, `${ghid.text}.journal`), master, map: ghid, warn })) };
+      }),
+    );
+    for (const { map, journal, cells } of opened) {
+      map.attachJournal(journal, cells);
+      this.journals.push(journal);
+    }
+  }
+
   async flush(): Promise<void> {
     await Promise.all([this.secrets.flush(), this.state.flush()]);
+  }
+
+  /** Writes both maps and closes their journals (shutdown). */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await Promise.all(this.journals.splice(0).map((j) => j.close()));
+    }
   }
 }

@@ -3,7 +3,7 @@ import { ValueError } from '../golix/index.js';
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
 
 /** [hybrid logical timestamp, device id, value or null for a deletion] */
-type Cell = [number, string, JsonValue | null];
+export type Cell = [number, string, JsonValue | null];
 
 const FORMAT = 'hgx-lww/1';
 
@@ -43,6 +43,20 @@ export class LwwMap {
     const had = this.has(key);
     if (had) this.cells.set(key, [this.tick(), this.device, null]);
     return had;
+  }
+
+  /** The stored cell of a key, deletions included (what a journal records). */
+  cell(key: string): Cell | undefined {
+    return this.cells.get(key);
+  }
+
+  /** Folds in one cell (from a journal). Returns whether it was newer than what is here. */
+  mergeCell(key: string, cell: Cell): boolean {
+    this.clock = Math.max(this.clock, cell[0]);
+    const mine = this.cells.get(key);
+    if (mine && !newer(cell, mine)) return false;
+    this.cells.set(key, cell);
+    return true;
   }
 
   /** Live keys with a prefix (namespaces like "secret:" share one map). */

@@ -19,6 +19,8 @@ export interface DaemonOptions {
   ghidcache: string;
   /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
+  /** Where the account maps' journals live. @default `${ghidcache}.account` */
+  journalDir?: string;
   remotes: RemoteSpec[];
   account: AccountRequest;
   logger: RemoteLogger;
@@ -88,6 +90,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         }
         account = await Account.login({ io: network, device, ...l });
       }
+      await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
     } catch (err) {
       await network.close();
       await engine.close();
@@ -163,7 +166,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   }
 
   async stop(): Promise<void> {
-    await this.account.flush().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
+    await this.account.close().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
     await this.network.close();
     await this.engine.close();
   }

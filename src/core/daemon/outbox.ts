@@ -1,6 +1,6 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { AppendLog } from '../util/append-log.js';
 
 const OP_QUEUE = 1;
 const OP_DONE = 2;
@@ -12,28 +12,22 @@ const OP_DONE = 2;
  * would see a gap wider than the legroom and could not ratchet across it.
  *
  * An append-only log of records `op u8 | length u32 | payload | crc32 u32` (op 1: a packed
- * object; op 2: the 88-character GHID text of an entry that is done), committed with one
- * fdatasync per batch and compacted when it is mostly done records.
+ * object; op 2: the 88-character GHID text of an entry that is done), group-committed
+ * (AppendLog) and compacted when it is mostly done records.
  */
 export class Outbox {
   private readonly pending = new Map<string, Buffer>();
-  private fh?: FileHandle;
-  private records: Buffer[] = [];
-  private writing?: Promise<void>;
-  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private doneSinceCompact = 0;
 
-  private constructor(readonly path: string) {}
+  private constructor(private readonly log: AppendLog) {}
+
+  get path(): string {
+    return this.log.path;
+  }
 
   static async open(dir: string, remote: string): Promise<Outbox> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const box = new Outbox(join(dir, `${remote.replace(/[^A-Za-z0-9.-]/g, '_')}.outbox`));
-    let data = Buffer.alloc(0);
-    try {
-      data = await readFile(box.path);
-    } catch {
-      // first run
-    }
+    const { log, data } = await AppendLog.open(join(dir, `${remote.replace(/[^A-Za-z0-9.-]/g, '_')}.outbox`));
+    const box = new Outbox(log);
     let pos = 0;
     // A torn tail (crash mid-append) fails its length or checksum and ends the replay.
     while (pos + 9 <= data.length) {
@@ -69,62 +63,29 @@ export class Outbox {
       this.pending.delete(o.ghid);
       this.pending.set(o.ghid, o.raw);
     }
-    return this.append(objects.map((o) => record(OP_QUEUE, Buffer.concat([Buffer.from(o.ghid, 'latin1'), o.raw]))));
+    return this.log.append(objects.map((o) => queueRecord(o.ghid, o.raw)));
   }
 
   done(ghid: string): Promise<void> {
     if (!this.pending.delete(ghid)) return Promise.resolve();
-    this.doneSinceCompact++;
-    return this.append([record(OP_DONE, Buffer.from(ghid, 'latin1'))]);
-  }
-
-  private append(records: Buffer[]): Promise<void> {
-    this.records.push(...records);
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.writing ??= this.writeLoop();
-    });
-  }
-
-  private async writeLoop(): Promise<void> {
-    try {
-      while (this.records.length > 0) {
-        const records = this.records;
-        const waiters = this.waiters;
-        this.records = [];
-        this.waiters = [];
-        try {
-          await this.fh!.write(Buffer.concat(records));
-          await this.fh!.datasync();
-          waiters.forEach((w) => w.resolve());
-        } catch (err) {
-          waiters.forEach((w) => w.reject(err as Error));
-        }
-        if (this.doneSinceCompact > 1000 && this.doneSinceCompact > 4 * this.pending.size) await this.compact();
-      }
-    } finally {
-      this.writing = undefined;
-    }
+    const written = this.log.append([record(OP_DONE, Buffer.from(ghid, 'latin1'))]);
+    if (++this.doneSinceCompact > 1000 && this.doneSinceCompact > 4 * this.pending.size) void this.compact().catch(() => {});
+    return written;
   }
 
   /** Rewrites the log as just the pending entries (atomically). */
-  private async compact(): Promise<void> {
-    await this.fh?.close();
-    const temp = `${this.path}.tmp`;
-    const t = await open(temp, 'w', 0o600);
-    await t.writeFile(Buffer.concat([...this.pending].map(([g, raw]) => record(OP_QUEUE, Buffer.concat([Buffer.from(g, 'latin1'), raw])))));
-    await t.sync();
-    await t.close();
-    await rename(temp, this.path);
-    this.fh = await open(this.path, 'a', 0o600);
+  private compact(): Promise<void> {
     this.doneSinceCompact = 0;
+    return this.log.replace(() => Buffer.concat([...this.pending].map(([g, raw]) => queueRecord(g, raw))));
   }
 
-  async close(): Promise<void> {
-    while (this.writing) await this.writing;
-    await this.fh?.close();
-    this.fh = undefined;
+  close(): Promise<void> {
+    return this.log.close();
   }
+}
+
+function queueRecord(ghid: string, raw: Buffer): Buffer {
+  return record(OP_QUEUE, Buffer.concat([Buffer.from(ghid, 'latin1'), raw]));
 }
 
 function record(op: number, payload: Buffer): Buffer {

@@ -125,12 +125,15 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       const { frame, container } = await makeUpdate(this.identity, secret, plaintext, undefined, legroomOf(opts.legroom));
       await this.io.publish(frame, container);
       this.secrets.setDynamic(frame.dynamic, { container: container.ghid, secret, binder: this.identity.ghid, counter: 0n });
+      // Acknowledging a creation whose secret a crash could still lose would lose the object.
+      await this.secrets.secure();
       return this.remember({ ghid: frame.dynamic, dynamic: true, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid }, frame);
     }
     const container = await makeContainer(this.identity, secret, plaintext);
     const binding = await makeStatic(this.identity, container.ghid);
     await this.io.publish(binding, container);
     this.secrets.setStatic(container.ghid, secret);
+    await this.secrets.secure();
     return this.remember({ ghid: container.ghid, dynamic: false, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid });
   }
 
@@ -141,7 +144,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       if (!current.dynamic) throw new ValueError('A static object cannot be updated');
       if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
       const legroom = legroomOf(opts.legroom);
-      if (this.secrets.unflushedUpdates(ghid) >= SecretStore.maxUnflushed(legroom)) await this.secrets.flush();
+      if (this.secrets.unsecuredUpdates(ghid) >= SecretStore.maxUnsecured(legroom)) await this.secrets.secure();
       for (let attempt = 0; ; attempt++) {
         const frame = this.frames.get(ghid.text)!;
         const record = this.secrets.dynamic(ghid)!;

@@ -209,6 +209,9 @@ export class FileStore implements ObjectStore {
 
   /** Group commit: everything queued while one fdatasync runs goes out in the next. */
   private async commitLoop(): Promise<void> {
+    // Start on the next microtask: an ingest enqueues all its records (puts and the deletes
+    // they cause) in one synchronous step, and they belong in one commit, not the first alone.
+    await null;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue;

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidIdentity, UnknownSecret } from '../../../src/core/golix/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidIdentity, Secret, UnknownSecret } from '../../../src/core/golix/index.js';
 import { Account } from '../../../src/core/account/account.js';
+import { AccountMap } from '../../../src/core/account/account-map.js';
+import { LwwMap } from '../../../src/core/account/lww-map.js';
+import { MapJournal } from '../../../src/core/account/map-journal.js';
+import { MasterObject } from '../../../src/core/account/master-object.js';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { LocalIO } from '../../fixtures/daemon/local-io.js';
@@ -49,4 +56,42 @@ test('two devices change the account concurrently and neither change is lost', a
   await a.state.refresh();
   const c = await Account.login({ io, userId: a.userId, password: 'correct horse', kdf, device: 'c' });
   for (const acct of [a, b, c]) assert.deepEqual(Object.fromEntries(acct.state.entries()), { 'from-a': 1, 'from-b': 2 });
+});
+
+test('a change secured through the journal survives a crash before the account map is written', async () => {
+  const io = await LocalIO.create();
+  const id = v16Identity(0);
+  await io.publish(id.publicIdentity.gidc);
+  const master = Secret.random();
+  const created = await MasterObject.create(io, id, master, new LwwMap('a').encode());
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-account-journal-'));
+  const journalAt = () => MapJournal.open({ path: join(dir, 'map.journal'), master, map: created.ghid, warn: () => {} });
+  const reopen = async (flushDelayMs: number) => {
+    const { object, plaintext } = await MasterObject.open(io, id, created.ghid, master, id.ghid);
+    return new AccountMap(object!, LwwMap.decode(plaintext, 'a'), io, id.ghid, flushDelayMs);
+  };
+  // A map whose batched write would come only after an hour: the "crash" happens first.
+  const before = await reopen(3_600_000);
+  try {
+    const first = await journalAt();
+    before.attachJournal(first.journal, first.cells);
+    before.set('s:container', 'its secret');
+    await before.secure();
+    assert.equal((await reopen(10)).get('s:container'), undefined, 'the map itself was not written');
+    await first.journal.close();
+
+    const after = await reopen(10);
+    const second = await journalAt();
+    after.attachJournal(second.journal, second.cells);
+    assert.equal(after.get('s:container'), 'its secret');
+    await after.flush();
+    assert.equal((await reopen(10)).get('s:container'), 'its secret', 'replayed changes are written to the map');
+    await second.journal.close();
+    const third = await journalAt();
+    assert.deepEqual(third.cells, [], 'and then dropped from the journal');
+    await third.journal.close();
+  } finally {
+    await before.flush(); // clears its timer; merges with the newer frame on the way
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppendLog } from '../../../src/core/util/append-log.js';
+
+const dirs: string[] = [];
+test.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+async function path(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-append-log-'));
+  dirs.push(dir);
+  return join(dir, 'sub', 'log');
+}
+
+test('appends land in call order, survive a reopen, and the file is private to the user', async () => {
+  const p = await path();
+  const { log, data } = await AppendLog.open(p);
+  assert.equal(data.length, 0);
+  // Issued without waiting: they are batched, and still written in order.
+  await Promise.all(Array.from({ length: 50 }, (_, i) => log.append([Buffer.from(`${i},`)])));
+  await log.close();
+  const again = await AppendLog.open(p);
+  assert.equal(again.data.toString(), Array.from({ length: 50 }, (_, i) => `${i},`).join(''));
+  if (process.platform !== 'win32') assert.equal((await stat(p)).mode & 0o777, 0o600);
+  await again.log.close();
+});
+
+test('sync() waits for everything appended before it; with nothing pending it returns at once', async () => {
+  const { log } = await AppendLog.open(await path());
+  await log.sync();
+  void log.append([Buffer.from('a')]);
+  void log.append([Buffer.from('b')]);
+  await log.sync();
+  assert.equal((await readFile(log.path)).toString(), 'ab');
+  assert.equal(log.appendedBytes, 2);
+  await log.close();
+});
+
+test('replace() swaps the whole file after earlier appends; later appends follow the new content', async () => {
+  const { log } = await AppendLog.open(await path());
+  void log.append([Buffer.from('old ')]);
+  const replaced = log.replace(() => Buffer.from('new '));
+  const after = log.append([Buffer.from('tail')]);
+  await Promise.all([replaced, after]);
+  assert.equal((await readFile(log.path)).toString(), 'new tail');
+  // The counter restarts at the rewrite, so callers can compact on growth.
+  assert.equal(log.appendedBytes, 4);
+  await log.close();
+  await assert.rejects(log.append([Buffer.from('x')]), /closed/);
+});
+
+test('a rewrite is not starved by a steady stream of appends', async () => {
+  const { log } = await AppendLog.open(await path());
+  let stop = false;
+  const writer = (async () => {
+    while (!stop) await log.append([Buffer.from('.')]);
+  })();
+  await log.replace(() => Buffer.from('R'));
+  stop = true;
+  await writer;
+  assert.match((await readFile(log.path)).toString(), /^R\.*$/);
+  await log.close();
+});
