@@ -20,7 +20,7 @@ import { MasterObject } from './master-object.js';
  * signatures, so it is batched over a quarter of a second. The account journal (MapJournal)
  * keeps each change durable in between (SecretStore.secure).
  */
-const SECRETS_FLUSH_MS = 250;
+const SECRETS_FLUSH_MS = 1000;
 
 export type AccountProgress =
   | { stage: 'keys'; keygen: KeygenProgress }

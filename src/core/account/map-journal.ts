@@ -13,6 +13,8 @@ const TAG_LENGTH = 16;
 const INFO = Buffer.from('hgx-journal/1', 'latin1');
 /** A rewrite once this many bytes were appended since the last one (a few hundred records). */
 const DEFAULT_COMPACT_BYTES = 64 * 1024;
+/** How long a recorded change may wait in memory for others to share its write. */
+const WRITE_DELAY_MS = 50;
 
 export interface MapJournalOptions {
   path: string;
@@ -27,7 +29,7 @@ export interface MapJournalOptions {
 /**
  * A local write-ahead journal of one account map's changes (docs/formats.md, "Account map
  * journal"). Writing the map itself costs two RSA signatures, so it is batched; the journal
- * makes each change durable in the meantime for the price of an AES-GCM seal and a share of one
+ * makes changes durable in the meantime for the price of an AES-GCM seal and a share of one
  * fdatasync. After a crash, the login replays the journal into the map, so nothing the daemon
  * acknowledged is lost. Records are sealed under a key derived from the map's master secret
  * (defect 5: no secret in plain text on disk); entries the map has since written are dropped.
@@ -39,6 +41,8 @@ export class MapJournal {
   private broken: Error | null = null;
   /** Records in the file (an upper bound), so an all-covered journal is emptied only once. */
   private inFile = 0;
+  private buffered: Buffer[] = [];
+  private timer?: NodeJS.Timeout;
 
   private constructor(
     private readonly log: AppendLog,
@@ -86,11 +90,24 @@ export class MapJournal {
     return this.nextSeq - 1;
   }
 
-  /** Records a change. Durable shortly after; `durable()` waits for it. */
+  /**
+   * Records a change. It is written within WRITE_DELAY_MS, or at once by `durable()`: callers
+   * that need it on disk say when (an object's secret before its creation is acknowledged, an
+   * update's record before it falls out of the ratchet's reach), so that a run of updates
+   * shares one write and one fdatasync instead of competing with the signing for the cores.
+   */
   record(key: string, cell: Cell): void {
     this.pending.set(key, { seq: this.nextSeq++, cell });
     this.inFile++;
-    const appended = this.log.append([this.seal(key, cell)]);
+    this.buffered.push(this.seal(key, cell));
+    this.timer ??= setTimeout(() => this.write(), WRITE_DELAY_MS).unref();
+  }
+
+  private write(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffered.length === 0) return;
+    const appended = this.log.append(this.buffered.splice(0));
     this.last = appended;
     appended.catch((err: Error) => {
       if (!this.broken) this.warn(`The account journal could not be written: ${err.message}`);
@@ -100,6 +117,7 @@ export class MapJournal {
 
   /** Resolves once every change recorded so far is on disk; rejects if one could not be written. */
   async durable(): Promise<void> {
+    this.write();
     await this.last.catch(() => {});
     if (this.broken) throw this.broken;
   }
@@ -119,6 +137,7 @@ export class MapJournal {
   }
 
   close(): Promise<void> {
+    this.write();
     return this.log.close();
   }
 

@@ -39,6 +39,8 @@ interface Pending {
   record: Buffer;
   ghid: string;
   raw: Buffer | null;
+  /** For a delete: whether there may be a file to remove. */
+  unlink: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -62,12 +64,14 @@ export class FileStore implements ObjectStore {
   private readonly entries = new Map<string, Entry>();
   /** Latest not-yet-written file state per GHID (bytes, or null for a delete). */
   private readonly unwritten = new Map<string, Buffer | null>();
+  /** Objects put in this run whose file has not been started yet (so a delete has none to remove). */
+  private readonly fileless = new Set<string>();
   private unwrittenBytes = 0;
   private roomWaiters: (() => void)[] = [];
   /** Files written since the last checkpoint; fsynced before the journal that covers them goes. */
   private readonly unsynced = new Set<string>();
   private queue: Pending[] = [];
-  private journal?: FileHandle;
+  private journal?: JournalFile;
   private journalIndex = 0;
   private journalBytes = 0;
   private committing?: Promise<void>;
@@ -121,7 +125,7 @@ export class FileStore implements ObjectStore {
     const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await dirMtimeNs(this.dir)) === snapshot.dirMtimeNs;
     if (!untouched && (await this.reconcile(warnings))) dirty = true;
     this.journalIndex = (journals.at(-1) ?? 0) + 1;
-    this.journal = await open(this.journalPath(this.journalIndex), 'a', 0o600);
+    this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
     if (dirty) {
       // Everything recovered is now in the files; make them durable and start clean.
       await this.syncFiles();
@@ -194,15 +198,23 @@ export class FileStore implements ObjectStore {
 
   private enqueue(op: number, body: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
-    if (entry) this.entries.set(ghid, entry);
-    else this.entries.delete(ghid);
+    let unlink = false;
+    if (entry) {
+      if (!this.entries.has(ghid)) this.fileless.add(ghid);
+      this.entries.set(ghid, entry);
+    } else {
+      this.entries.delete(ghid);
+      // An object replaced before its file was written (a daemon's frames, mostly) has no
+      // file to remove: skip the unlink rather than fail it.
+      unlink = !this.fileless.delete(ghid);
+    }
     this.setUnwritten(ghid, raw);
     const head = Buffer.alloc(9);
     head.writeUInt32BE(body.length + 5, 0);
     head.writeUInt8(op, 4);
     head.writeUInt32BE(crc32(body), 5);
     return new Promise((resolve, reject) => {
-      this.queue.push({ record: Buffer.concat([head, body]), ghid, raw, resolve, reject });
+      this.queue.push({ record: Buffer.concat([head, body]), ghid, raw, unlink, resolve, reject });
       this.committing ??= this.commitLoop();
     });
   }
@@ -218,8 +230,7 @@ export class FileStore implements ObjectStore {
         this.queue = [];
         const data = Buffer.concat(batch.map((p) => p.record));
         try {
-          await this.journal!.write(data);
-          await this.journal!.datasync();
+          await this.journal!.commit(data);
           this.journalBytes += data.length;
         } catch (err) {
           for (const p of batch) p.reject(err as Error);
@@ -247,19 +258,24 @@ export class FileStore implements ObjectStore {
     const wait = due - Date.now();
     // Closing writes everything at once; so does a backlog that callers are waiting on.
     if (wait > 0 && !this.closed && this.roomWaiters.length === 0) await new Promise((r) => setTimeout(r, wait));
-    const last = new Map<string, Buffer | null>();
-    for (const p of batch) last.set(p.ghid, p.raw);
+    const last = new Map<string, Pending>();
+    for (const p of batch) last.set(p.ghid, p);
     // An operation that a later one on the same GHID has superseded is skipped: that one will
     // write (or remove) the file. File operations run one batch after another, so a skipped
     // write can never race the removal that superseded it.
-    const jobs = [...last.entries()].filter(([ghid, raw]) => this.unwritten.get(ghid) === raw);
+    const jobs = [...last.values()].filter((p) => this.unwritten.get(p.ghid) === p.raw);
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {
-        const [ghid, raw] = jobs[next++]!;
+        const { ghid, raw, unlink } = jobs[next++]!;
         try {
-          if (raw) await this.writeObjectFile(ghid, raw);
-          else await unlinkIfExists(this.filePath(ghid));
+          if (raw) {
+            // From here on a delete must remove the file, even if it comes before the write ends.
+            this.fileless.delete(ghid);
+            await this.writeObjectFile(ghid, raw);
+          } else if (unlink) {
+            await unlinkIfExists(this.filePath(ghid));
+          }
         } catch (err) {
           this.options.warn?.(`ghidcache: could not write ${ghid}${SUFFIX}: ${(err as Error).message} (the journal still holds it)`);
         }
@@ -282,7 +298,7 @@ export class FileStore implements ObjectStore {
     const old = this.journalIndex;
     const oldHandle = this.journal!;
     this.journalIndex += 1;
-    this.journal = await open(this.journalPath(this.journalIndex), 'a', 0o600);
+    this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
     this.journalBytes = 0;
     // Batches committed to the old journal may still be writing their files.
     while (this.committing) await this.committing;
@@ -395,7 +411,10 @@ export class FileStore implements ObjectStore {
       }
       applied++;
     }
-    if (pos < data.length) warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - pos} bytes (an unacknowledged write)`);
+    // Past the last record: the zeros the journal was extended with, or a torn write.
+    if (pos < data.length && !isZero(data.subarray(pos))) {
+      warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - pos} bytes (an unacknowledged write)`);
+    }
     if (applied > 0) warnings.push(`ghidcache journal ${n}: replayed ${applied} records after an unclean stop`);
   }
 
@@ -488,4 +507,47 @@ async function writeWhole(path: string, data: Buffer, sync: boolean): Promise<vo
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r').catch(() => null);
   if (fh) await fh.sync().catch(() => {}).finally(() => fh.close());
+}
+
+function isZero(data: Buffer): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+const ZEROS = Buffer.alloc(4 * 1024 * 1024);
+
+/**
+ * A store journal written in place into space extended ahead with zeros. Overwriting blocks
+ * the file already has leaves fdatasync nothing but the data to flush; appending would also
+ * commit the file's new size through the file system's own journal on every commit, which
+ * costs latency and CPU on the critical path of every acknowledged write. Replay stops at the
+ * first zero length, so the padding reads as the end.
+ */
+class JournalFile {
+  private position = 0;
+  private allocated = 0;
+
+  private constructor(private readonly fh: FileHandle) {}
+
+  static async create(path: string): Promise<JournalFile> {
+    return new JournalFile(await open(path, 'w', 0o600));
+  }
+
+  /** Writes `data` after the previous commit and makes it durable. */
+  async commit(data: Buffer): Promise<void> {
+    const end = this.position + data.length;
+    while (end > this.allocated) {
+      // Grow by doubling from 64 KiB up to 4 MiB at a time: small for an idle daemon, rare for a busy server.
+      const step = Math.min(ZEROS.length, Math.max(64 * 1024, this.allocated));
+      await this.fh.write(ZEROS, 0, step, this.allocated);
+      this.allocated += step;
+    }
+    await this.fh.write(data, 0, data.length, this.position);
+    this.position = end;
+    await this.fh.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
 }
