@@ -6,6 +6,7 @@ import {
   HypergolixError,
   IllegalDynamicFrame,
   InvalidIdentity,
+  RemoteNak,
   addressOf,
   codeName,
   parseObject,
@@ -38,6 +39,8 @@ interface Remote {
   client: RemoteClient;
   outbox: Outbox;
   flushing?: Promise<void>;
+  /** A flush put off because the remote asked us to slow down. */
+  retryTimer?: NodeJS.Timeout;
 }
 
 export interface NetworkIOOptions {
@@ -199,7 +202,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
   private flush(r: Remote): Promise<void> {
-    if (r.flushing || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
+    if (r.flushing || r.retryTimer || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = (async () => {
       for (const [ghid, raw] of r.outbox.items()) {
         if (!r.client.connected) return;
@@ -208,6 +211,18 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
           await r.client.publish(raw);
         } catch (err) {
           if (err instanceof CommsError) return;
+          const wait = retryAfterMs(err);
+          if (wait !== null) {
+            // Not a verdict on the object: keep it (and everything after it, in order) for later.
+            this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
+            clearTimeout(r.retryTimer);
+            r.retryTimer = setTimeout(() => {
+              r.retryTimer = undefined;
+              void this.flush(r);
+            }, wait);
+            r.retryTimer.unref();
+            return;
+          }
           if (err instanceof IllegalDynamicFrame) {
             const obj = parseObject(raw);
             if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
@@ -220,7 +235,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       }
     })().finally(() => {
       r.flushing = undefined;
-      if (r.outbox.size > 0 && r.client.connected && !this.closed) void this.flush(r);
+      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer) void this.flush(r);
     });
     return r.flushing;
   }
@@ -257,8 +272,25 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const r of this.remotes) clearTimeout(r.retryTimer);
     await Promise.allSettled(this.remotes.map((r) => r.flushing));
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
+}
+
+/**
+ * How long to hold a publish that a remote refused for now rather than for what it is: a rate
+ * limit ("… retry in 1.5 s", defect 8) or a server going down. Null for a real refusal.
+ */
+export function retryAfterMs(err: unknown): number | null {
+  if (!(err instanceof RemoteNak)) return null;
+  const m = /retry in (\d+(?:\.\d+)?) (ms|s)\b/.exec(err.message);
+  if (m) {
+    const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+    // A little jitter so that many daemons refused together do not come back together.
+    return Math.min(60_000, ms) * (1 + Math.random() * 0.2);
+  }
+  if (/shutting down/i.test(err.message)) return 1000;
+  return null;
 }

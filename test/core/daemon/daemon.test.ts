@@ -29,9 +29,9 @@ async function home(): Promise<string> {
   return d;
 }
 
-async function server(port = 0) {
+async function server(port = 0, limits: Partial<ConstructorParameters<typeof PersistenceServer>[0]> = {}) {
   const { engine } = await RulesEngine.open(new MemoryStore());
-  const s = new PersistenceServer({ engine, port, host: '127.0.0.1' });
+  const s = new PersistenceServer({ engine, port, host: '127.0.0.1', ...limits });
   const addr = await s.listen();
   cleanups.push(() => s.close());
   return { server: s, port: addr.port, engine };
@@ -87,6 +87,17 @@ test('a remote that is down at boot receives every pending publish once it is up
   const { engine } = await server(port);
   await until(() => engine.exists(obj.ghid) && a.network.status()[0]!.pending === 0, 'the outbox to reach the server', 15000);
   assert.equal(engine.currentFrame(obj.ghid)?.counter, 1n);
+});
+
+test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
+  const { port, engine } = await server(0, { publishRatePerIdentity: 40, publishBurst: 4 });
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const objects = [];
+  for (let i = 0; i < 6; i++) objects.push(await a.objects.create(API_ID_JSON, Buffer.from(`{"i":${i}}`)));
+  await a.objects.update(objects[0]!.ghid, Buffer.from('{"i":"last"}'));
+  await until(() => a.network.status()[0]!.pending === 0, 'the outbox to drain through the rate limit', 15000);
+  for (const o of objects) assert.ok(engine.exists(o.ghid), `${o.ghid.short} reached the server`);
+  assert.equal(engine.currentFrame(objects[0]!.ghid)?.counter, 1n);
 });
 
 test("a user's updates reach another user who holds the object's secret", async () => {
