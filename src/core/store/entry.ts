@@ -69,14 +69,40 @@ const TEXT = 88;
  * `type u8 | version u8 | size u32 | ghid text(88) | fields by type`, GHIDs as 88 ASCII bytes.
  */
 export function encodeEntry(e: Entry): Buffer {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(6);
-  head.writeUInt8(TYPES.indexOf(e.type), 0);
-  head.writeUInt8(e.version, 1);
-  head.writeUInt32BE(e.size, 2);
-  parts.push(head, Buffer.from(e.ghid, 'latin1'));
-  const text = (s: string | undefined) => parts.push(Buffer.from(s!, 'latin1'));
+  const out = Buffer.allocUnsafe(entryLength(e));
+  writeEntry(e, out, 0);
+  return out;
+}
+
+/** The length of `encodeEntry(e)`, so that callers can write entries into one buffer. */
+export function entryLength(e: Entry): number {
   switch (e.type) {
+    case 'GIDC':
+      return 6 + TEXT;
+    case 'GEOC':
+    case 'GARQ':
+      return 6 + 2 * TEXT;
+    case 'GOBS':
+    case 'GDXX':
+      return 6 + 3 * TEXT;
+    case 'GOBD':
+      return 6 + 3 * TEXT + 10 + (e.targets!.length + e.history!.length) * TEXT;
+  }
+}
+
+/** Writes `encodeEntry(e)` into `out` at `offset`; returns the offset after it. */
+export function writeEntry(e: Entry, out: Buffer, offset: number): number {
+  let pos = out.writeUInt8(TYPES.indexOf(e.type), offset);
+  pos = out.writeUInt8(e.version, pos);
+  pos = out.writeUInt32BE(e.size, pos);
+  const text = (s: string | undefined) => {
+    out.write(s!, pos, TEXT, 'latin1');
+    pos += TEXT;
+  };
+  text(e.ghid);
+  switch (e.type) {
+    case 'GIDC':
+      break;
     case 'GEOC':
       text(e.signer);
       break;
@@ -88,18 +114,17 @@ export function encodeEntry(e: Entry): Buffer {
     case 'GARQ':
       text(e.recipient);
       break;
-    case 'GOBD': {
+    case 'GOBD':
       text(e.signer);
       text(e.dynamic);
-      const c = Buffer.alloc(8);
-      c.writeBigUInt64BE(e.counter ?? 0n);
-      parts.push(c, Buffer.of(e.targets!.length, e.history!.length));
+      pos = out.writeBigUInt64BE(e.counter ?? 0n, pos);
+      pos = out.writeUInt8(e.targets!.length, pos);
+      pos = out.writeUInt8(e.history!.length, pos);
       e.targets!.forEach(text);
       e.history!.forEach(text);
       break;
-    }
   }
-  return Buffer.concat(parts);
+  return pos;
 }
 
 /**

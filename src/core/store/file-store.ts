@@ -3,7 +3,7 @@ import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unli
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { HypergolixError, parseObject } from '../golix/index.js';
-import { decodeEntry, encodeEntry, entryOf, type Entry } from './entry.js';
+import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 
 export interface FileStoreOptions {
@@ -34,6 +34,8 @@ const SNAPSHOT_MAGIC = Buffer.from('HGXIDX02', 'latin1');
 const SNAPSHOT_MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
 const OP_PUT = 1;
 const OP_DEL = 2;
+/** `u32 length | op u8 | crc32 u32` before each journal record's body. */
+const RECORD_HEAD = 9;
 
 interface Pending {
   record: Buffer;
@@ -135,11 +137,25 @@ export class FileStore implements ObjectStore {
     return { entries: [...this.entries.values()], warnings };
   }
 
-  put(entry: Entry, raw: Buffer): Promise<void> {
-    const body = encodeEntry(entry);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(body.length);
-    return this.enqueue(OP_PUT, Buffer.concat([len, body, raw]), entry.ghid, raw, entry).then(() => this.room());
+  put(entry: Entry, received: Buffer): Promise<void> {
+    // The journal record is built in one allocation of its own, and the bytes held until the
+    // object's file is written are a view into it: received bytes are usually a view into a
+    // much larger socket read, which holding them would keep alive.
+    const elen = entryLength(entry);
+    const record = this.record(OP_PUT, 4 + elen + received.length);
+    record.writeUInt32BE(elen, RECORD_HEAD);
+    writeEntry(entry, record, RECORD_HEAD + 4);
+    received.copy(record, RECORD_HEAD + 4 + elen);
+    const raw = record.subarray(RECORD_HEAD + 4 + elen);
+    return this.enqueue(record, entry.ghid, raw, entry).then(() => this.room());
+  }
+
+  /** A journal record with room for a body of `length` bytes; enqueue() fills in its checksum. */
+  private record(op: number, length: number): Buffer {
+    const record = Buffer.allocUnsafeSlow(RECORD_HEAD + length);
+    record.writeUInt32BE(length + 5, 0);
+    record.writeUInt8(op, 4);
+    return record;
   }
 
   /** Resolves once the backlog of unwritten files is under its limit. */
@@ -165,7 +181,9 @@ export class FileStore implements ObjectStore {
   }
 
   delete(ghid: string): Promise<void> {
-    return this.enqueue(OP_DEL, Buffer.from(ghid, 'latin1'), ghid, null);
+    const record = this.record(OP_DEL, ghid.length);
+    record.write(ghid, RECORD_HEAD, 'latin1');
+    return this.enqueue(record, ghid, null);
   }
 
   async read(ghid: string): Promise<Buffer | null> {
@@ -196,7 +214,7 @@ export class FileStore implements ObjectStore {
 
   // ---- writing
 
-  private enqueue(op: number, body: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
+  private enqueue(record: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
     let unlink = false;
     if (entry) {
@@ -209,12 +227,9 @@ export class FileStore implements ObjectStore {
       unlink = !this.fileless.delete(ghid);
     }
     this.setUnwritten(ghid, raw);
-    const head = Buffer.alloc(9);
-    head.writeUInt32BE(body.length + 5, 0);
-    head.writeUInt8(op, 4);
-    head.writeUInt32BE(crc32(body), 5);
+    record.writeUInt32BE(crc32(record.subarray(RECORD_HEAD)), 5);
     return new Promise((resolve, reject) => {
-      this.queue.push({ record: Buffer.concat([head, body]), ghid, raw, unlink, resolve, reject });
+      this.queue.push({ record, ghid, raw, unlink, resolve, reject });
       this.committing ??= this.commitLoop();
     });
   }
@@ -327,16 +342,22 @@ export class FileStore implements ObjectStore {
   }
 
   private async writeSnapshot(): Promise<void> {
-    const mtime = Buffer.alloc(8);
-    mtime.writeBigUInt64BE((await dirMtimeNs(this.dir)) ?? 0n);
-    const parts: Buffer[] = [SNAPSHOT_MAGIC, mtime, u32(this.entries.size)];
+    // One buffer for the whole index, sized first: 100,000 entries are ~20 MB, and building
+    // them as separate buffers to concatenate would leave hundreds of thousands behind.
+    let size = SNAPSHOT_MAGIC.length + 8 + 4 + 4;
+    for (const e of this.entries.values()) size += 4 + entryLength(e);
+    const data = Buffer.allocUnsafeSlow(size);
+    let pos = SNAPSHOT_MAGIC.copy(data, 0);
+    pos = data.writeBigUInt64BE((await dirMtimeNs(this.dir)) ?? 0n, pos);
+    pos = data.writeUInt32BE(this.entries.size, pos);
     for (const e of this.entries.values()) {
-      const body = encodeEntry(e);
-      parts.push(u32(body.length), body);
+      const start = pos + 4;
+      pos = writeEntry(e, data, start);
+      data.writeUInt32BE(pos - start, start - 4);
     }
-    const data = Buffer.concat(parts);
+    data.writeUInt32BE(crc32(data.subarray(0, pos)), pos);
     const temp = `${this.indexPath}${TEMP_PREFIX}${process.pid}`;
-    await writeWhole(temp, Buffer.concat([data, u32(crc32(data))]), true);
+    await writeWhole(temp, data, true);
     await rename(temp, this.indexPath);
     await syncDir(dirname(this.indexPath));
   }
@@ -486,12 +507,6 @@ async function unlinkIfExists(path: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
 }
 
 async function writeWhole(path: string, data: Buffer, sync: boolean): Promise<void> {
