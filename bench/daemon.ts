@@ -80,7 +80,7 @@ let n = 0;
 const one = await rate({ inFlight: 1, seconds, repeats, warmupSeconds: 0.5 }, () => d.objects.update(objects[0]!.ghid, Buffer.from(`{"n":${++n}}`)));
 const eight = await rate({ inFlight: 8, seconds, repeats, warmupSeconds: 0.5 }, (w) => d.objects.update(objects[w]!.ghid, Buffer.from(`{"n":${++n}}`)));
 add(`Raw RSA-4096 signatures/s (${cores} in flight): the bound is half of it`, `${fmt(raw.perSecond)} /s → ${fmt(bound)} updates/s`, '—', null);
-add('Updates/s through the daemon, 1 object in flight', `${fmt(one.perSecond)} /s (${percent(one.perSecond / bound)} of the bound)`, '—', null);
+add('Updates/s through the daemon, 1 object in flight', `${fmt(one.perSecond)} /s (${percent(one.perSecond / bound)} of the bound)`, '≥ 80 % of the bound', one.perSecond / bound >= 0.8);
 add('Updates/s through the daemon, 8 objects in flight', `${fmt(eight.perSecond)} /s (${percent(eight.perSecond / bound)} of the bound)`, '≥ 80 % of the bound', eight.perSecond / bound >= 0.8);
 await d.stop();
 await rm(dir, { recursive: true, force: true });
@@ -165,6 +165,11 @@ ${markdownTable(['Measurement', 'Value', 'Target', ''], md)}
 The bound for updates is half the raw RSA-4096 sign rate measured in the same run with one
 signature in flight per core: every update signs a container and a frame. The reference
 manages about 12 updates/s on this machine and takes 4–5 s to create an account. Updates run
-with no remotes configured (remote publishing is measured by bench/propagation). The cold start
+with no remotes configured (remote publishing is measured by bench/propagation). An update is
+acknowledged once its frame and container are in the store's journal (one fdatasync); with one
+object in flight its two signatures run in parallel on the two cores, so that fdatasync and the
+disk work it causes come on top of every update and this row moves with the machine's load
+(69–82 % in the runs of 2026-11-24). The account's secrets map is written (two more signatures)
+once a second; in between, changes are kept durable by the account journal. The cold start
 includes scrypt at N = 2^17 (about a quarter of a second) and opens the store through its index.`,
 );
