@@ -30,7 +30,7 @@ export interface MapJournalOptions {
  * A local write-ahead journal of one account map's changes (docs/formats.md, "Account map
  * journal"). Writing the map itself costs two RSA signatures, so it is batched; the journal
  * makes changes durable in the meantime for the price of an AES-GCM seal and a share of one
- * fdatasync. After a crash, the login replays the journal into the map, so nothing the daemon
+ * durable write. After a crash, the login replays the journal into the map, so nothing the daemon
  * acknowledged is lost. Records are sealed under a key derived from the map's master secret
  * (defect 5: no secret in plain text on disk); entries the map has since written are dropped.
  */
@@ -94,7 +94,7 @@ export class MapJournal {
    * Records a change. It is written within WRITE_DELAY_MS, or at once by `durable()`: callers
    * that need it on disk say when (an object's secret before its creation is acknowledged, an
    * update's record before it falls out of the ratchet's reach), so that a run of updates
-   * shares one write and one fdatasync instead of competing with the signing for the cores.
+   * shares one durable write instead of competing with the signing for the cores.
    */
   record(key: string, cell: Cell): void {
     this.pending.set(key, { seq: this.nextSeq++, cell });

@@ -52,7 +52,7 @@ interface Pending {
  * under its frame GHID), so caches stay portable both ways, made crash-safe and fast to open
  * (defect 29) by two siblings of the directory:
  *
- * - `<dir>.journal.<n>`: every put/delete is appended and committed with one fdatasync per
+ * - `<dir>.journal.<n>`: every put/delete is written and committed with one synchronous write per
  *   batch (group commit) before it is acknowledged; object files are then written by temp file
  *   and rename. After a crash the journal restores any file that did not reach the disk.
  * - `<dir>.index`: a snapshot of every entry, written atomically at checkpoints, so opening a
@@ -234,7 +234,7 @@ export class FileStore implements ObjectStore {
     });
   }
 
-  /** Group commit: everything queued while one fdatasync runs goes out in the next. */
+  /** Group commit: everything queued while one commit is being written goes out in the next. */
   private async commitLoop(): Promise<void> {
     // Start on the next microtask: an ingest enqueues all its records (puts and the deletes
     // they cause) in one synchronous step, and they belong in one commit, not the first alone.
@@ -530,10 +530,12 @@ function isZero(data: Buffer): boolean {
 }
 
 const ZEROS = Buffer.alloc(4 * 1024 * 1024);
+/** Where the platform has it, each write is durable when it returns: one call per commit, not two. */
+const DSYNC = fsc.O_DSYNC;
 
 /**
  * A store journal written in place into space extended ahead with zeros. Overwriting blocks
- * the file already has leaves fdatasync nothing but the data to flush; appending would also
+ * the file already has leaves the sync nothing but the data to flush; appending would also
  * commit the file's new size through the file system's own journal on every commit, which
  * costs latency and CPU on the critical path of every acknowledged write. Replay stops at the
  * first zero length, so the padding reads as the end.
@@ -545,7 +547,8 @@ class JournalFile {
   private constructor(private readonly fh: FileHandle) {}
 
   static async create(path: string): Promise<JournalFile> {
-    return new JournalFile(await open(path, 'w', 0o600));
+    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (DSYNC ?? 0);
+    return new JournalFile(await open(path, flags, 0o600));
   }
 
   /** Writes `data` after the previous commit and makes it durable. */
@@ -559,7 +562,7 @@ class JournalFile {
     }
     await this.fh.write(data, 0, data.length, this.position);
     this.position = end;
-    await this.fh.datasync();
+    if (DSYNC === undefined) await this.fh.datasync();
   }
 
   close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { constants as fsc } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
@@ -7,12 +8,16 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** Where the platform has it, each append is durable when it returns: one call per batch, not two. */
+const DSYNC = fsc.O_DSYNC;
+const APPEND_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | (DSYNC ?? 0);
+
 type Op = { append: Buffer[]; waiter: Waiter } | { replace: () => Buffer; waiter: Waiter };
 
 /**
  * An append-only file with group commit: appends queued while a batch is being written go out
- * together in the next write and share one fdatasync, so durability costs one sync per batch,
- * not per record. The file can be replaced atomically (compaction) in the same queue, so a
+ * together in the next write, which is durable when it returns (O_DSYNC, or write + fdatasync
+ * where the platform lacks it), so durability costs one sync per batch, not per record. The file can be replaced atomically (compaction) in the same queue, so a
  * rewrite never interleaves with an append. What the records mean is up to the caller. A
  * rewrite's content is computed when it runs, so it may already reflect records appended after
  * it was asked for, which then follow it in the file too: replay must be idempotent.
@@ -38,7 +43,7 @@ export class AppendLog {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const log = new AppendLog(path);
-    log.fh = await open(path, 'a', 0o600);
+    log.fh = await open(path, APPEND_FLAGS, 0o600);
     return { log, data };
   }
 
@@ -106,7 +111,7 @@ export class AppendLog {
     if (records.length === 0) return;
     const bytes = Buffer.concat(records);
     await this.fh!.write(bytes);
-    await this.fh!.datasync();
+    if (DSYNC === undefined) await this.fh!.datasync();
     this.appendedBytes += bytes.length;
   }
 
@@ -117,7 +122,7 @@ export class AppendLog {
       await writeFileAtomic(this.path, content(), { mode: 0o600 });
       this.appendedBytes = 0;
     } finally {
-      this.fh = await open(this.path, 'a', 0o600);
+      this.fh = await open(this.path, APPEND_FLAGS, 0o600);
     }
   }
 
