@@ -166,10 +166,12 @@ The bound for updates is half the raw RSA-4096 sign rate measured in the same ru
 signature in flight per core: every update signs a container and a frame. The reference
 manages about 12 updates/s on this machine and takes 4–5 s to create an account. Updates run
 with no remotes configured (remote publishing is measured by bench/propagation). An update is
-acknowledged once its frame and container are in the store's journal (one fdatasync); with one
-object in flight its two signatures run in parallel on the two cores, so that fdatasync and the
-disk work it causes come on top of every update and this row moves with the machine's load
-(69–82 % in the runs of 2026-11-24). The account's secrets map is written (two more signatures)
+acknowledged once its frame and container are in the store's journal (one durable write); with one
+object in flight its two signatures run in parallel on the two cores, so that write and the
+disk work it causes come on top of every update, and this row moves with the machine's load.
+It was 69 % of the bound while every sixth update waited for a signed write of the account's
+secrets map; the account journal, one durable write per commit (O_DSYNC) into a pre-extended
+journal, and one commit per update instead of two brought it to 88 %. The account's secrets map is written (two more signatures)
 once a second; in between, changes are kept durable by the account journal. The cold start
 includes scrypt at N = 2^17 (about a quarter of a second) and opens the store through its index.`,
 );
