@@ -28,6 +28,7 @@ import { build } from 'esbuild';
 import { loadConfig } from '../src/core/config/index.js';
 import { PublicIdentity, parseObject, signerOf, type SignedObject } from '../src/core/golix/index.js';
 import { RemoteClient } from '../src/core/remote/client.js';
+import { SERVER_NODE_FLAGS } from '../src/core/server/heap.js';
 import { requests, signedPairs } from '../test/fixtures/server/objects.js';
 import { machineInfo, machineMarkdown } from './lib/machine.js';
 import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
@@ -309,7 +310,8 @@ interface ServerProcess {
 }
 
 async function startServerProcess(cli: string, home: string, extraNodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...extraNodeFlags, cli, 'start', 'server', '--foreground'], {
+  // The flags `hypergolix start server` gives the server it detaches (and the systemd unit sets).
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraNodeFlags, cli, 'start', 'server', '--foreground'], {
     env: { ...process.env, HYPERGOLIX_HOME: home },
     cwd: home,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,7 @@ import {
   type PidLock,
 } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
-import { startServer, type RunningServer } from '../../core/server/index.js';
+import { SERVER_NODE_FLAGS, startServer, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
 import { CliError, type CliIO } from '../command.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
@@ -157,6 +157,7 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
     script,
     // The child reads exactly this file, wherever the search would lead it.
     args: ['start', 'server', '--foreground', '--detached-child', '--root', loaded.path],
+    extraExecArgv: SERVER_NODE_FLAGS,
     cwd: io.cwd,
     env: io.env,
     bootTimeoutMs: BOOT_TIMEOUT_MS,
@@ -183,6 +184,7 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
     for (const w of serverWarnings(loaded)) log.warn(w);
 
     // Signals during start-up wait for it to finish, then close what it opened.
+    tuneServerHeap();
     const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
     configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
     const stop = async (): Promise<void> => {

@@ -31,6 +31,8 @@ export interface StartDetachedOptions {
   args?: readonly string[];
   /** Node flags for the child. Default: this process's, minus inspector, test-runner and watch flags. */
   execArgv?: readonly string[];
+  /** Node flags for the child on top of `execArgv` (or its default). */
+  extraExecArgv?: readonly string[];
   cwd?: string;
   /** Default: this process's environment. */
   env?: NodeJS.ProcessEnv;
@@ -118,7 +120,7 @@ export function startDetached<I = unknown>(options: StartDetachedOptions): Promi
   return new Promise<DetachedChild<I>>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...(options.execArgv ?? defaultExecArgv()), options.script, ...(options.args ?? [])], {
+      child = spawn(process.execPath, [...(options.execArgv ?? defaultExecArgv()), ...(options.extraExecArgv ?? []), options.script, ...(options.args ?? [])], {
         cwd: options.cwd,
         env: { ...(options.env ?? process.env), [MARKER]: handoff ? 'ipc+stdin' : 'ipc' },
         detached: true,

@@ -51,6 +51,8 @@ type Held = Map<string, GolixObject>;
  */
 export class RulesEngine implements PersistenceEngine {
   private readonly entries = new Map<string, Entry>();
+  /** The string keying an identity's GIDC entry, so that entries naming it share that one string. */
+  private readonly identityText = (text: string): string => this.entries.get(text)?.ghid ?? text;
   /** dynamic GHID → current frame GHID */
   private readonly frames = new Map<string, string>();
   /** target → GOBS GHIDs and dynamic GHIDs whose current frame targets it */
@@ -164,7 +166,7 @@ export class RulesEngine implements PersistenceEngine {
           results.push({ stored: false, object: p.obj, notifications: [] });
           continue;
         }
-        const e = entryOf(p.obj);
+        const e = entryOf(p.obj, this.identityText);
         try {
           this.check(e);
           if (this.usageLedger) this.admit(e, this.usageLedger);

@@ -529,7 +529,8 @@ function isZero(data: Buffer): boolean {
   return true;
 }
 
-const ZEROS = Buffer.alloc(4 * 1024 * 1024);
+const ZEROS = Buffer.alloc(256 * 1024);
+const MAX_EXTEND = 4 * 1024 * 1024;
 /** Where the platform has it, each write is durable when it returns: one call per commit, not two. */
 const DSYNC = fsc.O_DSYNC;
 
@@ -556,8 +557,10 @@ class JournalFile {
     const end = this.position + data.length;
     while (end > this.allocated) {
       // Grow by doubling from 64 KiB up to 4 MiB at a time: small for an idle daemon, rare for a busy server.
-      const step = Math.min(ZEROS.length, Math.max(64 * 1024, this.allocated));
-      await this.fh.write(ZEROS, 0, step, this.allocated);
+      const step = Math.min(MAX_EXTEND, Math.max(64 * 1024, this.allocated));
+      for (let done = 0; done < step; done += ZEROS.length) {
+        await this.fh.write(ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
+      }
       this.allocated += step;
     }
     await this.fh.write(data, 0, data.length, this.position);
