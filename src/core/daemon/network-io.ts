@@ -283,7 +283,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
  * How long to hold a publish that a remote refused for now rather than for what it is: a rate
  * limit ("… retry in 1.5 s", defect 8) or a server going down. Null for a real refusal.
  */
-export function retryAfterMs(err: unknown): number | null {
+function retryAfterMs(err: unknown): number | null {
   if (!(err instanceof RemoteNak)) return null;
   const m = /retry in (\d+(?:\.\d+)?) (ms|s)\b/.exec(err.message);
   if (m) {
