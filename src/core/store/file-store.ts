@@ -114,11 +114,13 @@ export class FileStore implements ObjectStore {
   async load(): Promise<LoadResult> {
     const warnings: string[] = [];
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const snapshot = await this.readSnapshot(warnings);
+    // One string per GHID across the index and the journals: entries name each other's GHIDs.
+    const intern = new Map<string, string>();
+    const snapshot = await this.readSnapshot(warnings, intern);
     let dirty = !snapshot.ok;
     const journals = await this.listJournals();
     for (const n of journals) {
-      await this.replayJournal(n, warnings);
+      await this.replayJournal(n, warnings, intern);
       dirty = true;
     }
     // A directory's mtime changes whenever a file is added to or removed from it. Our own writes
@@ -364,7 +366,7 @@ export class FileStore implements ObjectStore {
 
   // ---- loading
 
-  private async readSnapshot(warnings: string[]): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
+  private async readSnapshot(warnings: string[], intern: Map<string, string>): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
     let data: Buffer;
     try {
       data = await readFile(this.indexPath);
@@ -382,7 +384,6 @@ export class FileStore implements ObjectStore {
       let pos = v2 ? 16 : 8;
       const count = body.readUInt32BE(pos);
       pos += 4;
-      const intern = new Map<string, string>();
       for (let i = 0; i < count; i++) {
         const len = body.readUInt32BE(pos);
         const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len), intern);
@@ -407,7 +408,7 @@ export class FileStore implements ObjectStore {
   }
 
   /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
-  private async replayJournal(n: number, warnings: string[]): Promise<void> {
+  private async replayJournal(n: number, warnings: string[], intern: Map<string, string>): Promise<void> {
     const data = await readFile(this.journalPath(n));
     let pos = 0;
     let applied = 0;
@@ -420,7 +421,7 @@ export class FileStore implements ObjectStore {
       pos += 4 + len;
       if (op === OP_PUT) {
         const elen = body.readUInt32BE(0);
-        const entry = decodeEntry(body.subarray(4, 4 + elen));
+        const entry = decodeEntry(body.subarray(4, 4 + elen), intern);
         const raw = body.subarray(4 + elen);
         this.entries.set(entry.ghid, entry);
         const existing = await stat(this.filePath(entry.ghid)).catch(() => null);
