@@ -52,12 +52,6 @@ export class AppendLog {
     return this.push((waiter) => ({ append: records, waiter }));
   }
 
-  /** Resolves once everything appended so far is on disk. */
-  sync(): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return this.append([]);
-  }
-
   /**
    * Replaces the whole file with `content()`, evaluated when the rewrite runs (after the
    * operations queued before it, before those queued after), atomically: a crash leaves the old
