@@ -72,14 +72,9 @@ const TEXT = 88;
 /**
  * Binary form of an entry, for the index snapshot and the journal:
  * `type u8 | version u8 | size u32 | ghid text(88) | fields by type`, GHIDs as 88 ASCII bytes.
+ * Callers size first (`entryLength`) and write in place (`writeEntry`), so that many entries go
+ * into one buffer.
  */
-export function encodeEntry(e: Entry): Buffer {
-  const out = Buffer.allocUnsafe(entryLength(e));
-  writeEntry(e, out, 0);
-  return out;
-}
-
-/** The length of `encodeEntry(e)`, so that callers can write entries into one buffer. */
 export function entryLength(e: Entry): number {
   switch (e.type) {
     case 'GIDC':
@@ -95,7 +90,7 @@ export function entryLength(e: Entry): number {
   }
 }
 
-/** Writes `encodeEntry(e)` into `out` at `offset`; returns the offset after it. */
+/** Writes the entry's binary form into `out` at `offset`; returns the offset after it. */
 export function writeEntry(e: Entry, out: Buffer, offset: number): number {
   let pos = out.writeUInt8(TYPES.indexOf(e.type), offset);
   pos = out.writeUInt8(e.version, pos);
