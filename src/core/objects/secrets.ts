@@ -45,12 +45,6 @@ export class SecretStore {
     await this.map.secure();
   }
 
-  /** Writes the map itself now (shutdown, tests). */
-  async flush(): Promise<void> {
-    this.unsecured.clear();
-    await this.map.flush();
-  }
-
   dynamic(dyn: Ghid): DynamicRecord | null {
     const v = this.map.get(`d:${dyn.text}`) as { c: string; s: string; b: string; n: string } | undefined;
     if (!v) return null;
