@@ -35,10 +35,6 @@ export class AccountMap {
     return this.map.entries(prefix);
   }
 
-  get master() {
-    return this.object.master;
-  }
-
   set(key: string, value: JsonValue): void {
     this.map.set(key, value);
     this.journal?.record(key, this.map.cell(key)!);

@@ -29,7 +29,7 @@ export class SecretStore {
    * current frame's vector, which reaches back only `legroom` (default 7) frames. So a durable
    * record must never fall that far behind: callers `secure()` once an object has
    * `maxUnsecured(legroom)` updates since (one fewer than the legroom, leaving room for one in
-   * flight). With the account journal that costs a share of one fdatasync, not a map write.
+   * flight). With the account journal that costs a share of one durable write, not a map write.
    */
   static maxUnsecured(legroom: number): number {
     return Math.max(1, legroom - 1);
@@ -53,7 +53,7 @@ export class SecretStore {
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
     const old = this.dynamic(dyn);
-    // Re-opening a known object must not rewrite (and so re-write) the whole secrets map.
+    // Re-opening a known object must not mark the secrets map (and its journal) as changed.
     if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder)) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });

@@ -3,6 +3,7 @@ import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unli
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { HypergolixError, parseObject } from '../golix/index.js';
+import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
 import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 
@@ -549,8 +550,6 @@ function isZero(data: Buffer): boolean {
 
 const ZEROS = Buffer.alloc(256 * 1024);
 const MAX_EXTEND = 4 * 1024 * 1024;
-/** Where the platform has it, each write is durable when it returns: one call per commit, not two. */
-const DSYNC = fsc.O_DSYNC;
 
 /**
  * A store journal written in place into space extended ahead with zeros. Overwriting blocks
@@ -566,7 +565,7 @@ class JournalFile {
   private constructor(private readonly fh: FileHandle) {}
 
   static async create(path: string): Promise<JournalFile> {
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (DSYNC ?? 0);
+    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | DSYNC_FLAG;
     return new JournalFile(await open(path, flags, 0o600));
   }
 
@@ -581,9 +580,8 @@ class JournalFile {
       }
       this.allocated += step;
     }
-    await this.fh.write(data, 0, data.length, this.position);
+    await writeDurably(this.fh, data, this.position);
     this.position = end;
-    if (DSYNC === undefined) await this.fh.datasync();
   }
 
   close(): Promise<void> {

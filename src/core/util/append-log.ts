@@ -2,15 +2,14 @@ import { constants as fsc } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { DSYNC_FLAG, writeDurably } from './durable-write.js';
 
 interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
 }
 
-/** Where the platform has it, each append is durable when it returns: one call per batch, not two. */
-const DSYNC = fsc.O_DSYNC;
-const APPEND_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | (DSYNC ?? 0);
+const APPEND_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | DSYNC_FLAG;
 
 type Op = { append: Buffer[]; waiter: Waiter } | { replace: () => Buffer; waiter: Waiter };
 
@@ -104,8 +103,7 @@ export class AppendLog {
   private async write(records: Buffer[]): Promise<void> {
     if (records.length === 0) return;
     const bytes = Buffer.concat(records);
-    await this.fh!.write(bytes);
-    if (DSYNC === undefined) await this.fh!.datasync();
+    await writeDurably(this.fh!, bytes);
     this.appendedBytes += bytes.length;
   }
 
