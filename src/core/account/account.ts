@@ -17,7 +17,7 @@ import { MasterObject } from './master-object.js';
 
 /**
  * The secrets map changes with every update of every object, and each write costs two RSA
- * signatures, so it is batched over a quarter of a second. The account journal (MapJournal)
+ * signatures, so it is written at most once a second. The account journal (MapJournal)
  * keeps each change durable in between (SecretStore.secure).
  */
 const SECRETS_FLUSH_MS = 1000;

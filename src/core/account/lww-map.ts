@@ -50,7 +50,7 @@ export class LwwMap {
     return this.cells.get(key);
   }
 
-  /** Folds in one cell (from a journal). Returns whether it was newer than what is here. */
+  /** Folds in one cell (from another replica or a journal). Returns whether it was newer than what is here. */
   mergeCell(key: string, cell: Cell): boolean {
     this.clock = Math.max(this.clock, cell[0]);
     const mine = this.cells.get(key);
@@ -73,14 +73,7 @@ export class LwwMap {
   /** Folds another replica in. Returns whether anything here changed. */
   merge(other: LwwMap): boolean {
     let changed = false;
-    for (const [k, theirs] of other.cells) {
-      const mine = this.cells.get(k);
-      if (!mine || newer(theirs, mine)) {
-        this.cells.set(k, theirs);
-        changed = true;
-      }
-      this.clock = Math.max(this.clock, theirs[0]);
-    }
+    for (const [k, theirs] of other.cells) changed = this.mergeCell(k, theirs) || changed;
     return changed;
   }
 
