@@ -17,6 +17,7 @@ import {
   type GolixObject,
 } from '../golix/index.js';
 import { entryOf, type Entry } from '../store/entry.js';
+import type { ReadonlyEntryTable } from '../store/entry-table.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './engine.js';
 import { MultiMap } from './multimap.js';
@@ -48,26 +49,28 @@ type Held = Map<string, GolixObject>;
  *
  * Checks and state changes happen in one synchronous section after the asynchronous parse and
  * signature check, so concurrent ingests never interleave between a check and its effect.
+ *
+ * What is stored is the store's own entry table (one compact record per object); the indexes
+ * here name objects by their record numbers, which stay valid while the object is stored, and
+ * are updated in the same synchronous section that stores or removes it.
  */
 export class RulesEngine implements PersistenceEngine {
-  private readonly entries = new Map<string, Entry>();
-  /** The string keying an identity's GIDC entry, so that entries naming it share that one string. */
-  private readonly identityText = (text: string): string => this.entries.get(text)?.ghid ?? text;
-  /** dynamic GHID → current frame GHID */
-  private readonly frames = new Map<string, string>();
-  /** target → GOBS GHIDs and dynamic GHIDs whose current frame targets it */
-  private readonly binders = new MultiMap();
-  /** target → GDXX GHIDs */
-  private readonly debinders = new MultiMap();
-  /** recipient → GARQ GHIDs */
-  private readonly requests = new MultiMap();
+  private entries!: ReadonlyEntryTable;
+  /** dynamic GHID → record of its current frame */
+  private readonly frames = new Map<string, number>();
+  /** target → records binding it: GOBSs, and the current frames of dynamic bindings */
+  private readonly binders = new MultiMap<number>();
+  /** target → GDXX records */
+  private readonly debinders = new MultiMap<number>();
+  /** recipient → GARQ records */
+  private readonly requests = new MultiMap<number>();
   /** target not yet stored → frames (by dynamic) whose notification waits for it */
   private readonly held = new Map<string, Held>();
   private heldCount = 0;
   /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
   private turn: Promise<void> = Promise.resolve();
   private readonly identities = new Map<string, PublicIdentity>();
-  /** Bytes and objects per signer; null when no quota is set. Follows `entries` exactly. */
+  /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
   private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
 
@@ -88,36 +91,38 @@ export class RulesEngine implements PersistenceEngine {
   static async open(store: ObjectStore, options: RulesEngineOptions = {}): Promise<{ engine: RulesEngine; warnings: string[] }> {
     const engine = new RulesEngine(store, options);
     const { entries, warnings } = await store.load();
+    engine.entries = entries;
     const pending: Promise<void>[] = [];
-    for (const e of entries) {
-      if (e.type === 'GOBD') {
-        const current = engine.frames.get(e.dynamic!);
-        const other = current ? engine.entries.get(current)! : undefined;
-        if (other && !supersedes(e, other)) {
-          pending.push(store.delete(e.ghid));
-          continue;
-        }
-        if (other) {
-          engine.entries.delete(other.ghid);
-          pending.push(store.delete(other.ghid));
-        }
-        engine.frames.set(e.dynamic!, e.ghid);
+    const ofType = (type: string) => [...entries.refs()].filter((ref) => entries.typeAt(ref) === type).map((ref) => entries.ghidAt(ref));
+    // A crash between a new frame's put and its predecessor's delete leaves both: the newer wins.
+    for (const ghid of ofType('GOBD')) {
+      const ref = entries.refOf(ghid);
+      if (ref === undefined) continue;
+      const e = entries.at(ref);
+      const current = engine.frames.get(e.dynamic!);
+      if (current !== undefined) {
+        const other = entries.at(current);
+        const loser = supersedes(e, other) ? other : e;
+        pending.push(store.delete(loser.ghid));
+        if (loser === e) continue;
       }
-      engine.entries.set(e.ghid, e);
+      engine.frames.set(e.dynamic!, ref);
     }
-    for (const e of engine.entries.values()) engine.index(e);
+    for (const ref of entries.refs()) engine.index(ref);
     // Finish debindings and collections that a crash interrupted.
-    for (const e of [...engine.entries.values()]) {
-      if (e.type === 'GDXX' && engine.entries.has(e.ghid)) engine.enforceDebinding(e, pending, []);
+    for (const ghid of ofType('GDXX')) {
+      const ref = entries.refOf(ghid);
+      if (ref !== undefined) engine.enforceDebinding(entries.at(ref), pending, []);
     }
-    for (const e of [...engine.entries.values()]) engine.collect(e.ghid, pending);
+    for (const ghid of ofType('GEOC')) engine.collect(ghid, pending);
+    for (const dynamic of [...engine.frames.keys()]) engine.collect(dynamic, pending);
     await Promise.all(pending);
     if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
     if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) {
       const ledger = new UsageLedger(quota);
-      for (const e of engine.entries.values()) ledger.add(e);
+      for (const e of entries.values()) ledger.add(e);
       engine.usageLedger = ledger;
     }
     return { engine, warnings };
@@ -166,7 +171,7 @@ export class RulesEngine implements PersistenceEngine {
           results.push({ stored: false, object: p.obj, notifications: [] });
           continue;
         }
-        const e = entryOf(p.obj, this.identityText);
+        const e = entryOf(p.obj);
         try {
           this.check(e);
           if (this.usageLedger) this.admit(e, this.usageLedger);
@@ -205,7 +210,8 @@ export class RulesEngine implements PersistenceEngine {
   }
 
   async get(ghid: Ghid): Promise<Buffer> {
-    const key = this.frames.get(ghid.text) ?? ghid.text;
+    const frame = this.frames.get(ghid.text);
+    const key = frame !== undefined ? this.entries.ghidAt(frame) : ghid.text;
     const raw = this.entries.has(key) ? await this.store.read(key) : null;
     if (!raw) throw new DoesNotExist(`${ghid.short} is not stored here`);
     return raw;
@@ -216,16 +222,19 @@ export class RulesEngine implements PersistenceEngine {
   }
 
   bindingsOf(ghid: Ghid): Ghid[] {
-    return [...this.binders.values(ghid.text)].map((t) => Ghid.fromText(t));
+    // A dynamic binding binds by its dynamic GHID, not its current frame's.
+    return [...this.binders.values(ghid.text)].map((ref) => Ghid.fromText(this.entries.dynamicAt(ref) ?? this.entries.ghidAt(ref)));
   }
 
   debindingsOf(ghid: Ghid): Ghid[] {
-    return [...this.debinders.values(ghid.text)].map((t) => Ghid.fromText(t));
+    return [...this.debinders.values(ghid.text)].map((ref) => Ghid.fromText(this.entries.ghidAt(ref)));
   }
 
   async requestsFor(recipient: Ghid): Promise<Buffer[]> {
+    // GHIDs first: records may be reused once their objects go, while this awaits reads.
+    const ghids = [...this.requests.values(recipient.text)].map((ref) => this.entries.ghidAt(ref));
     const out: Buffer[] = [];
-    for (const g of this.requests.values(recipient.text)) {
+    for (const g of ghids) {
       const raw = await this.store.read(g);
       if (raw) out.push(raw);
     }
@@ -245,7 +254,7 @@ export class RulesEngine implements PersistenceEngine {
 
   stats(): { objects: number; byType: Record<string, number> } {
     const byType: Record<string, number> = { GIDC: 0, GEOC: 0, GOBS: 0, GOBD: 0, GDXX: 0, GARQ: 0 };
-    for (const e of this.entries.values()) byType[e.type]!++;
+    for (const ref of this.entries.refs()) byType[this.entries.typeAt(ref)]!++;
     return { objects: this.entries.size, byType };
   }
 
@@ -256,7 +265,7 @@ export class RulesEngine implements PersistenceEngine {
   /** The current frame's entry of a dynamic GHID, if stored. */
   currentFrame(dynamic: Ghid): Entry | undefined {
     const f = this.frames.get(dynamic.text);
-    return f ? this.entries.get(f) : undefined;
+    return f === undefined ? undefined : this.entries.at(f);
   }
 
   entry(ghid: Ghid): Entry | undefined {
@@ -267,13 +276,17 @@ export class RulesEngine implements PersistenceEngine {
   async identity(ghid: Ghid): Promise<PublicIdentity> {
     const cached = this.identities.get(ghid.text);
     if (cached) return cached;
-    const e = this.entries.get(ghid.text);
-    if (!e || e.type !== 'GIDC') throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
+    if (this.typeOf(ghid.text) !== 'GIDC') throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
     const raw = await this.store.read(ghid.text);
     if (!raw) throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
     const id = PublicIdentity.fromBytes(raw);
     this.identities.set(ghid.text, id);
     return id;
+  }
+
+  private typeOf(ghid: string): Entry['type'] | undefined {
+    const ref = this.entries.refOf(ghid);
+    return ref === undefined ? undefined : this.entries.typeAt(ref);
   }
 
   // ---- rules (golix §11 steps 5–7), synchronous
@@ -296,8 +309,7 @@ export class RulesEngine implements PersistenceEngine {
       case 'GDXX':
         return this.checkDebinding(e);
       case 'GARQ': {
-        const r = this.entries.get(e.recipient!);
-        if (!r || r.type !== 'GIDC') throw new InvalidIdentity(`Request recipient ${short(e.recipient!)} is not known here`);
+        if (this.typeOf(e.recipient!) !== 'GIDC') throw new InvalidIdentity(`Request recipient ${short(e.recipient!)} is not known here`);
         if (this.isDebound(e.ghid, e.recipient!)) throw new AlreadyDebound(`Request ${short(e.ghid)} was debound`);
         return;
       }
@@ -311,13 +323,13 @@ export class RulesEngine implements PersistenceEngine {
       for (let depth = 0; cur !== undefined && this.frames.has(cur); depth++) {
         if (cur === self) throw new InvalidTarget('Binding would close a circular chain of dynamic bindings');
         if (depth >= this.options.maxChainDepth) throw new InvalidTarget(`Chain of dynamic bindings deeper than ${this.options.maxChainDepth}`);
-        cur = this.entries.get(this.frames.get(cur)!)?.target;
+        cur = this.entries.targetAt(this.frames.get(cur)!);
       }
       return;
     }
-    const t = this.entries.get(target);
-    if (t && t.type !== 'GEOC') {
-      throw new InvalidTarget(`A binding may not target a ${t.type === 'GOBD' ? 'dynamic frame GHID' : t.type}`);
+    const type = this.typeOf(target);
+    if (type !== undefined && type !== 'GEOC') {
+      throw new InvalidTarget(`A binding may not target a ${type === 'GOBD' ? 'dynamic frame GHID' : type}`);
     }
   }
 
@@ -325,9 +337,9 @@ export class RulesEngine implements PersistenceEngine {
     const dynamic = e.dynamic!;
     if (e.target === dynamic) throw new InvalidTarget('A dynamic binding may not target itself');
     this.checkBindingTarget(e.target!, dynamic);
-    const currentKey = this.frames.get(dynamic);
-    const current = currentKey ? this.entries.get(currentKey) : undefined;
-    if (current) {
+    const currentRef = this.frames.get(dynamic);
+    if (currentRef !== undefined) {
+      const current = this.entries.at(currentRef);
       if (!supersedes(e, current)) {
         throw new IllegalDynamicFrame(
           e.version === 15 && current.version === 16
@@ -350,7 +362,8 @@ export class RulesEngine implements PersistenceEngine {
     const target = e.target!;
     const authority = this.authorityOver(target);
     if (authority === 'illegal') {
-      throw new InvalidTarget(`A debinding may not target a ${this.entries.get(target)!.type === 'GOBD' ? 'frame GHID' : this.entries.get(target)!.type}`);
+      const type = this.typeOf(target);
+      throw new InvalidTarget(`A debinding may not target a ${type === 'GOBD' ? 'frame GHID' : type}`);
     }
     if (authority === null) {
       this.options.warn?.(`Debinding ${short(e.ghid)} targets unknown ${short(target)}; accepted provisionally`);
@@ -363,15 +376,15 @@ export class RulesEngine implements PersistenceEngine {
   /** Who may debind a target (golix §10): null when unknown, 'illegal' for GIDC/GEOC/frame GHIDs. */
   private authorityOver(target: string): string | null | 'illegal' {
     const frame = this.frames.get(target);
-    if (frame) return this.entries.get(frame)!.signer!;
-    const t = this.entries.get(target);
-    if (!t) return null;
-    switch (t.type) {
+    if (frame !== undefined) return this.entries.partyAt(frame)!;
+    const ref = this.entries.refOf(target);
+    if (ref === undefined) return null;
+    switch (this.entries.typeAt(ref)) {
       case 'GOBS':
       case 'GDXX':
-        return t.signer!;
       case 'GARQ':
-        return t.recipient!;
+        // The signer; for a request, its recipient.
+        return this.entries.partyAt(ref)!;
       default:
         return 'illegal';
     }
@@ -384,13 +397,13 @@ export class RulesEngine implements PersistenceEngine {
    */
   private isDebound(ghid: string, authority: string): boolean {
     for (const d of this.debinders.values(ghid)) {
-      if (this.entries.get(d)?.signer === authority) return true;
+      if (this.entries.partyAt(d) === authority) return true;
     }
     return false;
   }
 
   private heldByStatic(dynamic: string): boolean {
-    for (const b of this.binders.values(dynamic)) if (this.entries.get(b)?.type === 'GOBS') return true;
+    for (const b of this.binders.values(dynamic)) if (this.entries.typeAt(b) === 'GOBS') return true;
     return false;
   }
 
@@ -409,9 +422,9 @@ export class RulesEngine implements PersistenceEngine {
       // (A debinding's GHID depends only on debinder and target, so there is one per target.)
       if (this.authorityOver(e.target!) === signer) return;
     } else if (e.type === 'GOBD') {
-      const currentKey = this.frames.get(e.dynamic!);
-      if (currentKey) {
-        const old = this.entries.get(currentKey)!;
+      const currentRef = this.frames.get(e.dynamic!);
+      if (currentRef !== undefined) {
+        const old = this.entries.at(currentRef);
         bytes -= old.size;
         objects--;
         if (old.target !== e.target && this.binders.count(old.target!) === 1) {
@@ -428,41 +441,45 @@ export class RulesEngine implements PersistenceEngine {
 
   // ---- effects
 
-  private index(e: Entry): void {
-    switch (e.type) {
+  /** Adds a stored object to the indexes. */
+  private index(ref: number): void {
+    const type = this.entries.typeAt(ref);
+    switch (type) {
       case 'GOBS':
-        this.binders.add(e.target!, e.ghid);
+        this.binders.add(this.entries.targetAt(ref)!, ref);
         break;
       case 'GOBD':
-        if (this.frames.get(e.dynamic!) === e.ghid) this.binders.add(e.target!, e.dynamic!);
+        if (this.frames.get(this.entries.dynamicAt(ref)!) === ref) this.binders.add(this.entries.targetAt(ref)!, ref);
         break;
       case 'GDXX':
-        this.debinders.add(e.target!, e.ghid);
+        this.debinders.add(this.entries.targetAt(ref)!, ref);
         break;
       case 'GARQ':
-        this.requests.add(e.recipient!, e.ghid);
+        this.requests.add(this.entries.partyAt(ref)!, ref);
         break;
     }
   }
 
   private apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[]): void {
+    let replacedTarget: string | undefined;
     if (e.type === 'GOBD') {
       const previous = this.frames.get(e.dynamic!);
-      if (previous) {
-        const old = this.entries.get(previous)!;
-        this.entries.delete(previous);
-        this.usageLedger?.remove(old);
-        this.binders.remove(old.target!, e.dynamic!);
-        this.unhold(old.target!, e.dynamic!);
-        writes.push(this.store.delete(previous));
-        this.collect(old.target!, writes);
+      if (previous !== undefined) {
+        replacedTarget = this.entries.targetAt(previous)!;
+        this.usageLedger?.remove(this.entries.at(previous));
+        this.binders.remove(replacedTarget, previous);
+        this.unhold(replacedTarget, e.dynamic!);
+        this.frames.delete(e.dynamic!);
+        writes.push(this.store.delete(this.entries.ghidAt(previous)));
       }
-      this.frames.set(e.dynamic!, e.ghid);
     }
-    this.entries.set(e.ghid, e);
-    this.usageLedger?.add(e);
     writes.push(this.store.put(e, obj.raw));
-    this.index(e);
+    const ref = this.entries.refOf(e.ghid)!;
+    if (e.type === 'GOBD') this.frames.set(e.dynamic!, ref);
+    this.usageLedger?.add(e);
+    this.index(ref);
+    // After the new frame is indexed: a container it still targets stays.
+    if (replacedTarget !== undefined) this.collect(replacedTarget, writes);
     switch (e.type) {
       case 'GOBD':
         if (this.exists(Ghid.fromText(e.target!))) notes.push({ subscribed: Ghid.fromText(e.dynamic!), object: obj });
@@ -488,59 +505,67 @@ export class RulesEngine implements PersistenceEngine {
   private enforceDebinding(d: Entry, writes: Promise<void>[], notes: Notification[], obj?: GolixObject): void {
     const target = d.target!;
     const frame = this.frames.get(target);
-    const t = frame ? this.entries.get(frame) : this.entries.get(target);
-    if (!t) return;
-    const authority = t.type === 'GARQ' ? t.recipient : t.signer;
+    const ref = frame ?? this.entries.refOf(target);
+    if (ref === undefined) return;
+    // The signer; for a request, its recipient.
+    const authority = this.entries.partyAt(ref);
     if (authority !== d.signer) return;
-    if (t.type === 'GOBD') {
+    const type = this.entries.typeAt(ref);
+    if (type === 'GOBD') {
       if (obj) notes.push({ subscribed: Ghid.fromText(target), object: obj });
       if (!this.heldByStatic(target)) this.removeFrame(target, writes);
       return;
     }
-    if (t.type === 'GARQ' && obj) notes.push({ subscribed: Ghid.fromText(t.recipient!), object: obj });
-    this.remove(t, writes);
+    if (type === 'GARQ' && obj) notes.push({ subscribed: Ghid.fromText(authority!), object: obj });
+    this.remove(ref, writes);
   }
 
   private removeFrame(dynamic: string, writes: Promise<void>[]): void {
     const frame = this.frames.get(dynamic);
-    if (!frame) return;
-    const f = this.entries.get(frame)!;
+    if (frame === undefined) return;
+    const target = this.entries.targetAt(frame)!;
     this.frames.delete(dynamic);
-    this.remove(f, writes);
-    this.binders.remove(f.target!, dynamic);
-    this.unhold(f.target!, dynamic);
-    this.collect(f.target!, writes);
+    this.binders.remove(target, frame);
+    this.unhold(target, dynamic);
+    this.remove(frame, writes);
+    this.collect(target, writes);
   }
 
-  private remove(e: Entry, writes: Promise<void>[]): void {
-    this.entries.delete(e.ghid);
-    this.usageLedger?.remove(e);
-    writes.push(this.store.delete(e.ghid));
-    switch (e.type) {
+  /**
+   * Removes a stored object and its index entries. Everything is read from its record before
+   * the store deletes it: the record number may be reused by the next put.
+   */
+  private remove(ref: number, writes: Promise<void>[]): void {
+    const type = this.entries.typeAt(ref);
+    const target = this.entries.targetAt(ref);
+    const party = this.entries.partyAt(ref);
+    this.usageLedger?.remove(this.entries.at(ref));
+    switch (type) {
       case 'GOBS':
-        this.binders.remove(e.target!, e.ghid);
-        this.collect(e.target!, writes);
+        this.binders.remove(target!, ref);
         break;
       case 'GDXX':
         // Debinding a debinding lifts its block: the original may be uploaded again.
-        this.debinders.remove(e.target!, e.ghid);
+        this.debinders.remove(target!, ref);
         break;
       case 'GARQ':
-        this.requests.remove(e.recipient!, e.ghid);
+        this.requests.remove(party!, ref);
         break;
     }
+    writes.push(this.store.delete(this.entries.ghidAt(ref)));
+    if (type === 'GOBS') this.collect(target!, writes);
   }
 
   /** GC: a container goes when nothing binds it; a debound dynamic binding when nothing holds it. */
   private collect(ghid: string, writes: Promise<void>[]): void {
     if (this.binders.count(ghid)) return;
-    const e = this.entries.get(ghid);
-    if (e?.type === 'GEOC') {
-      this.remove(e, writes);
+    const ref = this.entries.refOf(ghid);
+    if (ref !== undefined && this.entries.typeAt(ref) === 'GEOC') {
+      this.remove(ref, writes);
       return;
     }
     const frame = this.frames.get(ghid);
-    if (frame && this.isDebound(ghid, this.entries.get(frame)!.signer!)) this.removeFrame(ghid, writes);
+    if (frame !== undefined && this.isDebound(ghid, this.entries.partyAt(frame)!)) this.removeFrame(ghid, writes);
   }
 
   private hold(target: string, dynamic: string, frame: GolixObject): void {

@@ -127,24 +127,14 @@ export function writeEntry(e: Entry, out: Buffer, offset: number): number {
   return pos;
 }
 
-/**
- * Decodes one entry. Pass the same `intern` map for a whole index: a GHID named by several
- * entries (a container and its binding's target, say) then shares one string.
- */
-export function decodeEntry(buf: Buffer, intern?: Map<string, string>): Entry {
+/** Decodes one entry. */
+export function decodeEntry(buf: Buffer): Entry {
   const r = new Reader(buf, 'index entry');
   const type = TYPES[r.u8()];
   if (!type) throw new MalformedGolixPrimitive('index entry: unknown type');
   const version = r.u8();
   const size = r.u32();
-  const text = () => {
-    const t = r.take(TEXT).toString('latin1');
-    if (!intern) return t;
-    const seen = intern.get(t);
-    if (seen !== undefined) return seen;
-    intern.set(t, t);
-    return t;
-  };
+  const text = () => r.take(TEXT).toString('latin1');
   const ghid = text();
   let e: Entry;
   switch (type) {

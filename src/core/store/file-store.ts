@@ -5,6 +5,8 @@ import { crc32 } from 'node:zlib';
 import { HypergolixError, parseObject } from '../golix/index.js';
 import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
 import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
+import { EntryTable } from './entry-table.js';
+import { GhidList } from './ghid-list.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 
 export interface FileStoreOptions {
@@ -30,8 +32,12 @@ export interface FileStoreOptions {
 
 const SUFFIX = '.ghid';
 const TEMP_PREFIX = '.tmp-';
-/** v2 adds the ghidcache directory's mtime (ns) when the snapshot was written; v1 is still read. */
-const SNAPSHOT_MAGIC = Buffer.from('HGXIDX02', 'latin1');
+/**
+ * v3 moves the entry count after the entries, so that a snapshot can be streamed while the store
+ * keeps changing; v2 added the ghidcache directory's mtime (ns). v1 and v2 are still read.
+ */
+const SNAPSHOT_MAGIC = Buffer.from('HGXIDX03', 'latin1');
+const SNAPSHOT_MAGIC_V2 = Buffer.from('HGXIDX02', 'latin1');
 const SNAPSHOT_MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
 const SNAPSHOT_CHUNK = 1024 * 1024;
 const OP_PUT = 1;
@@ -65,7 +71,7 @@ interface Pending {
  * `<dir>.quarantine/` with a warning instead of stopping the boot.
  */
 export class FileStore implements ObjectStore {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new EntryTable();
   /** Latest not-yet-written file state per GHID (bytes, or null for a delete). */
   private readonly unwritten = new Map<string, Buffer | null>();
   /** Objects put in this run whose file has not been started yet (so a delete has none to remove). */
@@ -73,7 +79,7 @@ export class FileStore implements ObjectStore {
   private unwrittenBytes = 0;
   private roomWaiters: (() => void)[] = [];
   /** Files written since the last checkpoint; fsynced before the journal that covers them goes. */
-  private readonly unsynced = new Set<string>();
+  private readonly unsynced = new GhidList();
   private queue: Pending[] = [];
   private journal?: JournalFile;
   private journalIndex = 0;
@@ -116,13 +122,11 @@ export class FileStore implements ObjectStore {
   async load(): Promise<LoadResult> {
     const warnings: string[] = [];
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    // One string per GHID across the index and the journals: entries name each other's GHIDs.
-    const intern = new Map<string, string>();
-    const snapshot = await this.readSnapshot(warnings, intern);
+    const snapshot = await this.readSnapshot(warnings);
     let dirty = !snapshot.ok;
     const journals = await this.listJournals();
     for (const n of journals) {
-      await this.replayJournal(n, warnings, intern);
+      await this.replayJournal(n, warnings);
       dirty = true;
     }
     // A directory's mtime changes whenever a file is added to or removed from it. Our own writes
@@ -138,20 +142,24 @@ export class FileStore implements ObjectStore {
       await this.writeSnapshot();
       await Promise.all(journals.map((n) => rm(this.journalPath(n), { force: true })));
     }
-    return { entries: [...this.entries.values()], warnings };
+    return { entries: this.entries, warnings };
   }
 
   put(entry: Entry, received: Buffer): Promise<void> {
     // The journal record is built in one allocation of its own, and the bytes held until the
     // object's file is written are a view into it: received bytes are usually a view into a
     // much larger socket read, which holding them would keep alive.
-    const elen = entryLength(entry);
-    const record = this.record(OP_PUT, 4 + elen + received.length);
-    record.writeUInt32BE(elen, RECORD_HEAD);
-    writeEntry(entry, record, RECORD_HEAD + 4);
-    received.copy(record, RECORD_HEAD + 4 + elen);
-    const raw = record.subarray(RECORD_HEAD + 4 + elen);
-    return this.enqueue(record, entry.ghid, raw, entry).then(() => this.room());
+    try {
+      const elen = entryLength(entry);
+      const record = this.record(OP_PUT, 4 + elen + received.length);
+      record.writeUInt32BE(elen, RECORD_HEAD);
+      writeEntry(entry, record, RECORD_HEAD + 4);
+      received.copy(record, RECORD_HEAD + 4 + elen);
+      const raw = record.subarray(RECORD_HEAD + 4 + elen);
+      return this.enqueue(record, entry.ghid, raw, entry).then(() => this.room());
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   /** A journal record with room for a body of `length` bytes; enqueue() fills in its checksum. */
@@ -222,8 +230,9 @@ export class FileStore implements ObjectStore {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
     let unlink = false;
     if (entry) {
-      if (!this.entries.has(ghid)) this.fileless.add(ghid);
-      this.entries.set(ghid, entry);
+      const added = !this.entries.has(ghid);
+      this.entries.set(entry);
+      if (added) this.fileless.add(ghid);
     } else {
       this.entries.delete(ghid);
       // An object replaced before its file was written (a daemon's frames, mostly) has no
@@ -309,7 +318,7 @@ export class FileStore implements ObjectStore {
     const temp = join(this.dir, `${TEMP_PREFIX}${ghid}-${process.pid}`);
     await writeWhole(temp, raw, false);
     await rename(temp, final);
-    this.unsynced.add(final);
+    this.unsynced.push(ghid);
   }
 
   /** Makes every file written so far durable, then starts a new journal and drops the old ones. */
@@ -331,28 +340,31 @@ export class FileStore implements ObjectStore {
   }
 
   private async syncFiles(): Promise<void> {
-    const files = [...this.unsynced];
-    this.unsynced.clear();
-    let next = 0;
+    const written = this.unsynced.take();
+    const ghids = written[Symbol.iterator]();
     const worker = async () => {
-      while (next < files.length) {
-        const f = files[next++]!;
-        const fh = await open(f, 'r').catch(() => null);
+      // Files removed since they were written have nothing left to sync.
+      for (let next = ghids.next(); !next.done; next = ghids.next()) {
+        const fh = await open(this.filePath(next.value), 'r').catch(() => null);
         if (fh) await fh.sync().finally(() => fh.close());
       }
     };
-    await Promise.all(Array.from({ length: Math.min(64, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(64, written.size) }, worker));
     await syncDir(this.dir);
   }
 
+  /**
+   * Streamed through one reused 1 MiB buffer, entry by entry: the index of 100,000 objects is
+   * ~20 MB, which built whole (or listed first) would sit in memory until the next full
+   * collection. A checkpoint writes it while ingests go on, so it may hold any state of an entry
+   * from the journal rotation onwards; replaying the newer journal, which has every change since
+   * the rotation, brings each entry to its latest state.
+   */
   private async writeSnapshot(): Promise<void> {
-    // Streamed through one reused 1 MiB buffer: the index of 100,000 objects is ~20 MB, which
-    // built whole would sit in memory until the next full collection.
-    const list = [...this.entries.values()];
     const chunk = Buffer.allocUnsafeSlow(SNAPSHOT_CHUNK);
     let pos = SNAPSHOT_MAGIC.copy(chunk, 0);
     pos = chunk.writeBigUInt64BE((await dirMtimeNs(this.dir)) ?? 0n, pos);
-    pos = chunk.writeUInt32BE(list.length, pos);
+    let count = 0;
     const temp = `${this.indexPath}${TEMP_PREFIX}${process.pid}`;
     const fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
     try {
@@ -362,12 +374,14 @@ export class FileStore implements ObjectStore {
         await fh.write(chunk, 0, pos);
         pos = 0;
       };
-      for (const e of list) {
+      for (const e of this.entries.values()) {
         const length = entryLength(e);
-        if (pos + 4 + length + 4 > chunk.length) await flush();
+        if (pos + 4 + length + 8 > chunk.length) await flush();
         pos = chunk.writeUInt32BE(length, pos);
         pos = writeEntry(e, chunk, pos);
+        count++;
       }
+      pos = chunk.writeUInt32BE(count, pos);
       await flush();
       pos = chunk.writeUInt32BE(crc, 0);
       await fh.write(chunk, 0, pos);
@@ -384,7 +398,7 @@ export class FileStore implements ObjectStore {
 
   // ---- loading
 
-  private async readSnapshot(warnings: string[], intern: Map<string, string>): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
+  private async readSnapshot(warnings: string[]): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
     let data: Buffer;
     try {
       data = await readFile(this.indexPath);
@@ -394,20 +408,29 @@ export class FileStore implements ObjectStore {
     try {
       const body = data.subarray(0, data.length - 4);
       const magic = body.subarray(0, 8);
-      const v2 = magic.equals(SNAPSHOT_MAGIC);
-      if (data.length < 16 || !(v2 || magic.equals(SNAPSHOT_MAGIC_V1)) || crc32(body) !== data.readUInt32BE(data.length - 4)) {
+      const version = magic.equals(SNAPSHOT_MAGIC) ? 3 : magic.equals(SNAPSHOT_MAGIC_V2) ? 2 : magic.equals(SNAPSHOT_MAGIC_V1) ? 1 : 0;
+      if (data.length < 16 || version === 0 || crc32(body) !== data.readUInt32BE(data.length - 4)) {
         throw new Error('bad checksum');
       }
-      const dirMtime = v2 ? body.readBigUInt64BE(8) : null;
-      let pos = v2 ? 16 : 8;
-      const count = body.readUInt32BE(pos);
-      pos += 4;
-      for (let i = 0; i < count; i++) {
+      const dirMtime = version >= 2 ? body.readBigUInt64BE(8) : null;
+      let pos = version >= 2 ? 16 : 8;
+      let end = body.length;
+      let count: number;
+      if (version === 3) {
+        end -= 4;
+        count = body.readUInt32BE(end);
+      } else {
+        count = body.readUInt32BE(pos);
+        pos += 4;
+      }
+      let read = 0;
+      for (; pos < end && read < count; read++) {
         const len = body.readUInt32BE(pos);
-        const e = decodeEntry(body.subarray(pos + 4, pos + 4 + len), intern);
-        this.entries.set(e.ghid, e);
+        if (pos + 4 + len > end) throw new Error('truncated entry');
+        this.entries.set(decodeEntry(body.subarray(pos + 4, pos + 4 + len)));
         pos += 4 + len;
       }
+      if (read !== count || pos !== end) throw new Error(`${read} entries where ${count} were counted`);
       return { ok: true, dirMtimeNs: dirMtime };
     } catch (err) {
       this.entries.clear();
@@ -426,7 +449,7 @@ export class FileStore implements ObjectStore {
   }
 
   /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
-  private async replayJournal(n: number, warnings: string[], intern: Map<string, string>): Promise<void> {
+  private async replayJournal(n: number, warnings: string[]): Promise<void> {
     const data = await readFile(this.journalPath(n));
     let pos = 0;
     let applied = 0;
@@ -439,9 +462,9 @@ export class FileStore implements ObjectStore {
       pos += 4 + len;
       if (op === OP_PUT) {
         const elen = body.readUInt32BE(0);
-        const entry = decodeEntry(body.subarray(4, 4 + elen), intern);
+        const entry = decodeEntry(body.subarray(4, 4 + elen));
         const raw = body.subarray(4 + elen);
-        this.entries.set(entry.ghid, entry);
+        this.entries.set(entry);
         const existing = await stat(this.filePath(entry.ghid)).catch(() => null);
         if (!existing || existing.size !== raw.length) await this.writeObjectFile(entry.ghid, Buffer.from(raw));
       } else if (op === OP_DEL) {
@@ -481,7 +504,7 @@ export class FileStore implements ObjectStore {
       }
       changed = true;
     }
-    for (const ghid of [...this.entries.keys()]) {
+    for (const ghid of [...this.entries.refs()].map((ref) => this.entries.ghidAt(ref))) {
       if (!present.has(ghid)) {
         this.entries.delete(ghid);
         warnings.push(`ghidcache: ${ghid.slice(0, 12)}… was indexed but its file is gone; forgetting it`);
@@ -497,7 +520,7 @@ export class FileStore implements ObjectStore {
       const raw = await readFile(this.filePath(ghid));
       const obj = parseObject(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
       if (obj.ghid.text !== ghid) return `its content is object ${obj.ghid.text.slice(0, 12)}…, not the one its name says`;
-      this.entries.set(ghid, entryOf(obj));
+      this.entries.set(entryOf(obj));
       return null;
     } catch (err) {
       return err instanceof HypergolixError ? `${err.name}: ${err.message}` : (err as Error).message;

@@ -1,28 +1,39 @@
 import type { Entry } from './entry.js';
+import { EntryTable } from './entry-table.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 
 /** A volatile backend for tests and throwaway caches; `snapshot()` lets tests "restart" it. */
 export class MemoryStore implements ObjectStore {
-  private readonly objects: Map<string, { entry: Entry; raw: Buffer }>;
+  private readonly entries = new EntryTable();
+  private readonly raws: Map<string, Buffer>;
 
   constructor(from?: MemoryStore) {
-    this.objects = new Map(from?.objects);
+    this.raws = new Map(from?.raws);
+    if (from) for (const e of from.entries.values()) this.entries.set(e);
   }
 
   async load(): Promise<LoadResult> {
-    return { entries: [...this.objects.values()].map((o) => o.entry), warnings: [] };
+    return { entries: this.entries, warnings: [] };
   }
 
-  async put(entry: Entry, raw: Buffer): Promise<void> {
-    this.objects.set(entry.ghid, { entry, raw: Buffer.from(raw) });
+  put(entry: Entry, raw: Buffer): Promise<void> {
+    try {
+      this.entries.set(entry);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    this.raws.set(entry.ghid, Buffer.from(raw));
+    return Promise.resolve();
   }
 
-  async delete(ghid: string): Promise<void> {
-    this.objects.delete(ghid);
+  delete(ghid: string): Promise<void> {
+    this.entries.delete(ghid);
+    this.raws.delete(ghid);
+    return Promise.resolve();
   }
 
   async read(ghid: string): Promise<Buffer | null> {
-    return this.objects.get(ghid)?.raw ?? null;
+    return this.raws.get(ghid) ?? null;
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,12 @@
 import type { Entry } from './entry.js';
+import type { ReadonlyEntryTable } from './entry-table.js';
 
 export interface LoadResult {
-  entries: Entry[];
+  /**
+   * The store's own index of what it holds, kept current: put() and delete() update it before
+   * they return, durable or not. Callers read it and never keep a second copy.
+   */
+  entries: ReadonlyEntryTable;
   /** Human-readable notes: quarantined files, replayed journal records, dropped entries. */
   warnings: string[];
 }
@@ -12,7 +17,7 @@ export interface LoadResult {
  * multi-node server — passes the same conformance suite (test/core/store/conformance.ts).
  *
  * Contract: operations take effect in call order; `put`/`delete` resolve once durable;
- * `read` reflects every call made before it, durable or not.
+ * `read` and the entries `load` returned reflect every call made before, durable or not.
  */
 export interface ObjectStore {
   /** Opens the store and returns every stored object's entry. Called once, first. */

@@ -246,3 +246,22 @@ test('pipelined ingests apply in call order: identity, binding and container iss
   const outcomes = await Promise.allSettled([c2.raw, f3.raw, c3.raw].map((raw) => engine.ingest(raw)));
   assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'fulfilled', 'fulfilled']);
 });
+
+test('a newer frame that keeps its target keeps the container; one that moves on frees it', async () => {
+  const engine = await engineWith();
+  await engine.ingest(alice.publicIdentity.raw);
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const f0 = await makeFrame(alice, c.ghid);
+  for (const o of [f0, c]) await engine.ingest(o.raw);
+  const f1 = await makeFrame(alice, c.ghid, frameOf(f0));
+  assert.equal((await engine.ingest(f1.raw)).stored, true);
+  assert.equal(engine.exists(c.ghid), true, 'the container the new frame targets stays');
+  assert.equal(engine.exists(f0.ghid), false);
+  assert.deepEqual(await engine.get(f1.dynamic), f1.raw);
+  assert.deepEqual(engine.bindingsOf(c.ghid).map((g) => g.text), [f1.dynamic.text]);
+  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('y'));
+  const f2 = await makeFrame(alice, c2.ghid, frameOf(f1));
+  for (const o of [f2, c2]) await engine.ingest(o.raw);
+  assert.equal(engine.exists(c.ghid), false, 'the old container, bound by nothing now, is collected');
+  assert.deepEqual(engine.bindingsOf(c2.ghid).map((g) => g.text), [f2.dynamic.text]);
+});

@@ -45,7 +45,7 @@ export function storeConformance(name: string, h: StoreHarness): void {
     s = await h.reopen(s);
     const { entries, warnings } = await s.load();
     assert.deepEqual(warnings, []);
-    const byGhid = new Map(entries.map((e) => [e.ghid, e]));
+    const byGhid = new Map([...entries.values()].map((e) => [e.ghid, e]));
     assert.equal(byGhid.size, objects.length - gone.length);
     for (const o of objects.slice(5)) {
       assert.deepEqual(byGhid.get(o.entry.ghid), o.entry);
@@ -60,7 +60,7 @@ export function storeConformance(name: string, h: StoreHarness): void {
     await s.load();
     await Promise.all(objects.map((o) => s.put(o.entry, o.raw)));
     s = await h.reopen(s);
-    assert.equal((await s.load()).entries.length, objects.length);
+    assert.equal((await s.load()).entries.size, objects.length);
     await s.close();
   });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { entryOf } from '../../../src/core/store/entry.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { V16_DIR, v16Objects } from '../../fixtures/vectors.js';
@@ -44,12 +44,12 @@ test('FileStore adopts object files it has not indexed (a reference-made cache) 
   await s.close();
   for (const o of objects.slice(0, 10)) await copyFile(join(V16_DIR, 'objects', `${o.entry.ghid}.ghid`), join(dir, `${o.entry.ghid}.ghid`));
   const s2 = new FileStore(dir);
-  assert.equal((await s2.load()).entries.length, 10);
+  assert.equal((await s2.load()).entries.size, 10);
   await s2.close();
   await rm(`${dir}.index`);
   const s3 = new FileStore(dir);
   const { entries, warnings } = await s3.load();
-  assert.equal(entries.length, 10);
+  assert.equal(entries.size, 10);
   assert.deepEqual(warnings, []);
   await s3.close();
 });
@@ -65,7 +65,7 @@ test('FileStore quarantines corrupt, misnamed and stray files instead of failing
   await writeFile(join(dir, 'notes.txt'), 'stray');
   const s2 = new FileStore(dir);
   const { entries, warnings } = await s2.load();
-  assert.equal(entries.length, 0);
+  assert.equal(entries.size, 0);
   assert.equal(warnings.length, 3, warnings.join('\n'));
   assert.equal((await readdir(`${dir}.quarantine`)).length, 3);
   assert.deepEqual(await readdir(dir), []);
@@ -85,7 +85,7 @@ test('FileStore replays its journal when a file did not reach the disk, and igno
   await appendFile(join(dir, '..', journal), Buffer.from([0, 0, 1, 0, 1, 2, 3]));
   const s2 = new FileStore(dir);
   const { entries, warnings } = await s2.load();
-  assert.equal(entries.length, 5);
+  assert.equal(entries.size, 5);
   assert.ok(warnings.some((w) => /torn tail/.test(w)), warnings.join('\n'));
   for (const o of objects.slice(0, 5)) assert.deepEqual(await readFile(join(dir, `${o.entry.ghid}.ghid`)), o.raw);
   await s2.close();
@@ -103,41 +103,70 @@ test('the journal is extended ahead with zeros, which replay reads as its end, n
   // A crash (no close): the next open replays the records and says nothing about a torn tail.
   const again = new FileStore(dir);
   const { entries, warnings } = await again.load();
-  assert.equal(entries.length, 3);
+  assert.equal(entries.size, 3);
   assert.ok(!warnings.some((w) => /torn tail/.test(w)), warnings.join('\n'));
   await again.close();
   await s.close().catch(() => {});
 });
 
-test('SIGKILL during a stream of puts loses no acknowledged object', async () => {
-  const dir = await tempCache();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../fixtures/store/put-forever.ts'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const acked: string[] = [];
+/** Runs put-forever.ts until it has acknowledged `count` operations, then SIGKILLs it. */
+async function killMidStream(dir: string, count: number, checkpointBytes?: number): Promise<{ stored: Set<string>; deleted: Set<string> }> {
+  const args = [join(import.meta.dirname, '../../fixtures/store/put-forever.ts'), dir, ...(checkpointBytes ? [String(checkpointBytes)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stored = new Set<string>();
+  const deleted = new Set<string>();
   let buffered = '';
+  let acked = 0;
   await new Promise<void>((resolve) => {
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
-      acked.push(...lines.filter(Boolean));
-      if (acked.length >= 400) {
+      for (const line of lines.filter(Boolean)) {
+        acked++;
+        if (line.startsWith('-')) {
+          stored.delete(line.slice(1));
+          deleted.add(line.slice(1));
+        } else stored.add(line);
+      }
+      if (acked >= count) {
         child.kill('SIGKILL');
         resolve();
       }
     });
   });
   await new Promise((r) => child.once('exit', r));
+  return { stored, deleted };
+}
+
+async function assertSurvivors(dir: string, stored: Set<string>, deleted: Set<string>): Promise<void> {
   const s = new FileStore(dir);
   const { entries } = await s.load();
-  const have = new Set(entries.map((e) => e.ghid));
-  for (const ghid of acked) {
-    assert.ok(have.has(ghid), `acknowledged ${ghid} is missing`);
+  for (const ghid of stored) {
+    assert.ok(entries.has(ghid), `acknowledged ${ghid} is missing`);
     const raw = await s.read(ghid);
     assert.ok(raw && raw.length > 0);
   }
+  for (const ghid of deleted) assert.equal(entries.has(ghid), false, `acknowledged delete of ${ghid} came undone`);
   await s.close();
+}
+
+test('SIGKILL during a stream of puts loses no acknowledged object', async () => {
+  const dir = await tempCache();
+  const { stored, deleted } = await killMidStream(dir, 400);
+  await assertSurvivors(dir, stored, deleted);
+});
+
+test('SIGKILL among frequent checkpoints (the index streamed while puts and deletes go on) loses nothing acknowledged', async () => {
+  const dir = await tempCache();
+  // A checkpoint every ~50 objects: dozens of index snapshots written under load.
+  const { stored, deleted } = await killMidStream(dir, 1200, 64 * 1024);
+  assert.ok(deleted.size > 0);
+  const journals = (await readdir(dirname(dir))).filter((n) => n.startsWith(`${basename(dir)}.journal.`));
+  assert.ok(Math.max(...journals.map((n) => Number(n.split('.').pop())), 0) > 3, `checkpoints ran under load: ${journals.join(', ')}`);
+  await assertSurvivors(dir, stored, deleted);
+  // And a clean close after recovery leaves an index that opens to the same state.
+  await assertSurvivors(dir, stored, deleted);
 });
 
 test('FileStore back-pressure: acknowledgements wait while too many object files are unwritten', async () => {
@@ -166,6 +195,6 @@ test('FileStore never writes the file of an object removed before its write was 
   await s.close();
   assert.deepEqual(await readdir(dir), [`${b!.entry.ghid}.ghid`]);
   const again = new FileStore(dir);
-  assert.deepEqual((await again.load()).entries.map((e) => e.ghid), [b!.entry.ghid]);
+  assert.deepEqual([...(await again.load()).entries.values()].map((e) => e.ghid), [b!.entry.ghid]);
   await again.close();
 });
