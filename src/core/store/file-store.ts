@@ -85,6 +85,8 @@ export class FileStore implements ObjectStore {
   private journalIndex = 0;
   private journalBytes = 0;
   private committing?: Promise<void>;
+  /** The batch being written now (to the journal it started on), through queueing its files. */
+  private batchInFlight: Promise<void> = Promise.resolve();
   private fileOps = Promise.resolve();
   private checkpointing?: Promise<void>;
   private closed = false;
@@ -257,16 +259,18 @@ export class FileStore implements ObjectStore {
         const batch = this.queue;
         this.queue = [];
         const data = Buffer.concat(batch.map((p) => p.record));
-        try {
-          await this.journal!.commit(data);
-          this.journalBytes += data.length;
-        } catch (err) {
-          for (const p of batch) p.reject(err as Error);
-          continue;
-        }
-        for (const p of batch) p.resolve();
-        const due = Date.now() + this.fileDelayMs;
-        this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
+        this.batchInFlight = this.journal!.commit(data).then(
+          () => {
+            this.journalBytes += data.length;
+            for (const p of batch) p.resolve();
+            const due = Date.now() + this.fileDelayMs;
+            this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
+          },
+          (err: unknown) => {
+            for (const p of batch) p.reject(err as Error);
+          },
+        );
+        await this.batchInFlight;
         if (this.journalBytes >= this.checkpointBytes && !this.checkpointing) {
           this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = undefined));
         }
@@ -328,8 +332,10 @@ export class FileStore implements ObjectStore {
     this.journalIndex += 1;
     this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
     this.journalBytes = 0;
-    // Batches committed to the old journal may still be writing their files.
-    while (this.committing) await this.committing;
+    // Later batches go to the new journal. The one in flight may be on the old one; once it is
+    // through, every batch the old journal holds has its files queued. Waiting for the commit
+    // loop to go idle instead would starve the checkpoint for as long as writes keep coming.
+    await this.batchInFlight;
     await this.fileOps;
     await this.syncFiles();
     await this.writeSnapshot();
