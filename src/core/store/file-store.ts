@@ -258,10 +258,12 @@ export class FileStore implements ObjectStore {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        const data = Buffer.concat(batch.map((p) => p.record));
-        this.batchInFlight = this.journal!.commit(data).then(
-          () => {
-            this.journalBytes += data.length;
+        // No closure may capture the concatenated copy: the one queueing the batch's files
+        // lives until they are written, and would keep a second copy of the bytes that long.
+        const bytes = this.commitBatch(batch);
+        this.batchInFlight = bytes.then(
+          (length) => {
+            this.journalBytes += length;
             for (const p of batch) p.resolve();
             const due = Date.now() + this.fileDelayMs;
             this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
@@ -278,6 +280,12 @@ export class FileStore implements ObjectStore {
     } finally {
       this.committing = undefined;
     }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<number> {
+    const data = Buffer.concat(batch.map((p) => p.record));
+    await this.journal!.commit(data);
+    return data.length;
   }
 
   private async drain(): Promise<void> {
