@@ -3,7 +3,7 @@ import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unli
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { HypergolixError, parseObject } from '../golix/index.js';
-import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
+import { DSYNC_FLAG, syncFileSystem, writeDurably } from '../util/durable-write.js';
 import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { GhidList } from './ghid-list.js';
@@ -355,6 +355,7 @@ export class FileStore implements ObjectStore {
 
   private async syncFiles(): Promise<void> {
     const written = this.unsynced.take();
+    if (written.size > 0 && (await syncFileSystem(this.dir))) return syncDir(this.dir);
     const ghids = written[Symbol.iterator]();
     const worker = async () => {
       // Files removed since they were written have nothing left to sync.

