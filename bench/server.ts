@@ -7,20 +7,23 @@
 //    identities) and 80,000 GARQs (hash-checked only at a server) to identity 1.
 // 2. The raw RSA-4096 signature-verify rate is measured in this process (the server idle): the
 //    bound for signed objects.
-// 3. The CLI is bundled (esbuild, into bench/results/, dist/ untouched) and started as
+// 3. The disk is synced and the raw rate of creating object files measured in rounds until two
+//    agree (the disk is slow for a while after an earlier run's deletions).
+// 4. The CLI is bundled (esbuild, into bench/results/, dist/ untouched) and started as
 //    `hypergolix start server --foreground` on a temp HYPERGOLIX_HOME: FileStore with the
 //    journal's group fdatasync before every acknowledgement.
-// 4. `--clients` forked client processes (this file with --client) publish with `--window`
+// 5. `--clients` forked client processes (this file with --client) publish with `--window`
 //    units in flight each (a unit: binding then container, or one GARQ): phase "signed" (the
 //    first 10,000 signed objects), then phase "mixed" (the other 10,000 signed objects among the
 //    80,000 GARQs). Throughput counts acknowledged objects; latency is per publish (PB → AK).
-// 5. Server RSS once 100,003 objects are stored; then the server is stopped (SIGTERM) and the
+// 6. Server RSS once 100,003 objects are stored; then the server is stopped (SIGTERM) and the
 //    store's open time (FileStore.load + RulesEngine.open) is measured in a fresh process running
 //    the bundled code, plus the restarted server's own "Store loaded" figure.
 // --profile writes the server's CPU profile (node --cpu-prof) to bench/results/server-profile/.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, verify as verifyCb, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -359,6 +362,43 @@ async function verifyBound(set: ObjectSet, inFlight: number): Promise<RateResult
   });
 }
 
+/**
+ * The raw rate of creating object files the way the store does (temp file, write, close,
+ * rename; 32 at a time on the libuv pool), in a directory beside the server's. Once the backlog
+ * of unwritten files is full, acknowledgements are paced by it. On this VM (ext4 mounted with
+ * `discard`) it drops up to twentyfold for half a minute or more after files are deleted —
+ * such as the 100,000 an earlier run removes when it ends — so rounds run, keeping their files
+ * (deleting them would slow the next round), until two agree; the publish phases start only then.
+ */
+async function fileCreateBound(dir: string): Promise<{ perSecond: number; rounds: number[] }> {
+  const payload = Buffer.alloc(900, 7);
+  const rounds: number[] = [];
+  const deadline = Date.now() + (quick ? 15_000 : 120_000);
+  const n = quick ? 1_000 : 3_000;
+  let made = 0;
+  for (;;) {
+    const end = made + n;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (made < end) {
+          const name = `${made++}`.padStart(88, 'x');
+          const temp = join(dir, `.tmp-${name}`);
+          const fh = await open(temp, 'w', 0o600);
+          await fh.writeFile(payload);
+          await fh.close();
+          await rename(temp, join(dir, `${name}.ghid`));
+        }
+      }),
+    );
+    rounds.push(n / ((performance.now() - t0) / 1000));
+    const [a, b] = rounds.slice(-2);
+    if ((a !== undefined && b !== undefined && Math.abs(a - b) <= 0.25 * Math.max(a, b)) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  return { perSecond: rounds.at(-1)!, rounds };
+}
+
 // ---------------------------------------------------------------- main
 
 interface PhaseResult {
@@ -412,7 +452,12 @@ async function benchMain(): Promise<void> {
 
   const cli = await bundle('hypergolix-cli', CLI_ENTRY);
   const opener = await bundle('open-store', OPENER_ENTRY);
+  // Dirty pages and deletions left by an earlier run (100,000 files each) are flushed now,
+  // not in the middle of this one's measurements.
+  spawnSync('sync');
   const home = mkdtempSync(join(tmpdir(), 'hgx-bench-server-'));
+  const files = await fileCreateBound(mkdtempSync(join(home, 'file-rate-')));
+  log(`raw object-file creation (temp, write, rename; 32 in flight): ${files.rounds.map((r) => fmt(r)).join(', ')} files/s`);
   const port = await freePort();
   const created = await loadConfig({ root: home, create: true, env: { HYPERGOLIX_HOME: home }, cwd: home });
   writeFileSync(created.path, readFileSync(created.path, 'utf8').replace(/^( {2}port:) 7770$/m, `$1 ${port}`));
@@ -474,7 +519,7 @@ async function benchMain(): Promise<void> {
     await stopServerProcess(restarted);
     log(`restarted server: store loaded in ${reported} ms, ready ${fmt(readyMs, 0)} ms after spawn (Node start-up included); RSS ${fmt(rssRestart.rss, 1)} MiB`);
 
-    report({ machine, verifyCores, verify64, signed, mixed, stored, totalObjects, rssEmpty: rssEmpty.rss, loaded, rssRestart: rssRestart.rss, openMs, opens, reported, readyMs, filesAtEnd, drainSeconds, rssDrained: drained.rss });
+    report({ machine, verifyCores, verify64, files, signed, mixed, stored, totalObjects, rssEmpty: rssEmpty.rss, loaded, rssRestart: rssRestart.rss, openMs, opens, reported, readyMs, filesAtEnd, drainSeconds, rssDrained: drained.rss });
   } finally {
     for (const c of clients) if (c.exitCode === null) c.kill('SIGKILL');
     if (server) server.child.kill('SIGKILL');
@@ -487,20 +532,21 @@ async function benchMain(): Promise<void> {
  * What the profiles, memory samples and prototypes showed on 2026-11-24 (same machine, load
  * average 2–9 from other work). Rewrite this when the picture changes.
  */
-const WHERE_THE_TIME_GOES = `### Where the time goes (analysis of 2026-11-24)
+const WHERE_THE_TIME_GOES = `### Where the time goes (analysis of 2026-11-24, second pass)
 
-From \`--profile\` (node --cpu-prof on the server), heap snapshots of an opened 100,000-object store, \`process.memoryUsage()\` sampled inside a server under the same load, and prototypes measured in alternating runs. Figures vary several-fold with the other load on this 2-core VM (the raw verify rate above is a gauge of it: ~34,000 /s at 64 in flight when the machine is quiet). Over the five runs of the previous state the signed-only phase ranged 2,804–5,359 objects/s; after the changes below, three runs gave 5,893, 7,565 and 7,545 objects/s (mixed 7,229, 7,501 and 6,868), and, with the server's heap settings (below), 7,244 and 5,490 (mixed 5,939 and 5,850); runs while the host was busy gave as little as 3,200.
+From \`--profile\` (node --cpu-prof on the server), heap snapshots of a server under the same load (\`writeHeapSnapshot\` at 60,000 objects, retainers of every string and array buffer), \`process.memoryUsage()\` sampled inside it, and timings of each checkpoint step. Figures vary with the host: the raw verify rate above gauges CPU contention (~34,000 /s at 64 in flight when the machine is quiet), and the raw file-creation rate gauges the disk.
 
-- **The server's JavaScript is not the limit.** The main thread is idle ~70 % of the signed phase; WebSocket, rules and journal code are each a few percent. The work waits on the libuv pool, which RSA verification (~60–75 µs CPU per signed object), the journal's write + fdatasync and the object files (open, write, close, rename: four pool calls each) share, and the server shares the two cores with the four client processes. A connection's publishes are pipelined (the engine applies them in call order), so the journal commits group across everything in flight.
-- **What the latest changes removed from every acknowledged write.** (1) A commit took only the first record enqueued in a tick, so an ingest's puts and the deletes they cause went out as two commits and two fdatasyncs; the commit loop now starts on the next microtask and takes them together. (2) The journal is written in place into space extended ahead with zeros, so the sync flushes data only and no longer commits the file's new size through ext4's own journal (0.13 vs 0.21 ms per sync here, and less kernel work competing with verification), and it is opened with O_DSYNC, so a commit is one durable write instead of a write and an fdatasync (one pool call, not two). (3) A journal record is built in one allocation instead of six small buffers and two concatenations, the bytes held until the object's file is written are a view into that record rather than into a socket read, and the index snapshot is written from one buffer instead of ~400,000. (4) Deleting an object whose file was never written (replaced within the file delay) no longer issues an unlink that can only fail.
-- **Storage still paces the files.** An acknowledgement means "in the journal, fdatasync'ed"; the \`<ghid>.ghid\` file follows, bounded by back-pressure (8 MiB of unwritten files, ~11,000 objects, which is why that many are pending when the load ends and are written within 1–2 s). Creating a file on this VM's ext4 costs 34–208 µs of kernel time.
-- **Memory after a burst.** Sampled inside a loaded server with V8's defaults: the heap grew to ~120–145 MiB with ~50 MiB live (the entries and indexes of 100,000 objects), plus ~35–110 MiB of garbage array buffers (socket reads, parsed frames) that V8 frees only at its next full collection, on top of Node's ~62 MiB baseline: ~265–295 MiB at the end of the load. V8 runs no collection while the server sits idle, so that figure persisted. Since then the server lets the old generation grow 20 % past what survives each full collection instead of V8's adaptive factor (up to 4×), and runs with a 4 MiB young generation (\`--max-semi-space-size=4\`, which \`hypergolix start server\` passes to the server it detaches, the systemd unit sets, and this bench passes too); entries share one string per signer or recipient identity. Same load, alternating runs in one process: ~165–185 MiB at the end instead of ~265–285, restarted ~97 instead of ~120 MiB, for 5–8 % more CPU. The index snapshot a checkpoint writes is now streamed through a 1 MiB buffer rather than built whole (~20 MB at 100,000 objects), which took the bench's figure after the files are written from ~185 to ~166 MiB. Forcing full collections after the load, \`--optimize-for-size\`, \`MALLOC_ARENA_MAX\` and the malloc trim/mmap thresholds each did less. Getting the figure after a burst under 150 MiB needs the entries off the V8 heap (a compact binary index), which is not done.
-- **Store open** (~0.15–0.2 s for 100,000 objects): mostly \`decodeEntry\` and the garbage it leaves; \`reconcile\` (the directory listing) is skipped when the directory's mtime matches the index.`;
+- **The disk, not the code, set the spread between runs.** This VM's ext4 is mounted with \`discard\`: for half a minute or more after files are deleted, creating one costs 1–2 ms of kernel time instead of ~0.05 ms (1,200 instead of 25,000 files/s above). Each run of this bench deletes 100,000 files when it ends, so a run started right after another ran its signed phase at 3,400–4,000 objects/s with 1.6 cores of server CPU, and the same code reached 6,800–7,900 after a pause. The bench now syncs, then creates object files in rounds (keeping them, since deleting slows the next round) until two rounds agree, and reports that rate; the publish phases start only then. Back-to-back runs of the previous commit under the same conditions gave the same slow figures, so the comparisons below are between runs under like conditions.
+- **Acknowledgements are paced by object files once the backlog is full.** An acknowledgement means "in the journal, fdatasync'ed"; the \`<ghid>.ghid\` file follows, and puts wait while 8 MiB of files (~11,000 objects) are unwritten. That backlog is full for most of the load, which is why ~11,000 files are pending when it ends (written 1–2 s later). The signed phase also waits on RSA verification (~60–75 µs per object on the same libuv pool); the server's JavaScript is a few percent each for WebSocket, rules and journal.
+- **Checkpoints now run during a burst, and cost a tenth of what they did.** A checkpoint waited for the commit loop to go idle, which under sustained writes never happens: before this pass a 100,000-object load checkpointed only at the end, with the journal and the list of files to sync growing throughout. It now waits for the one batch in flight at the journal rotation. Its files are made durable with one syncfs(2) instead of an fsync each (~55,000 files: 0.8 s instead of 6.9 s of pool calls competing with everything else); the whole checkpoint takes ~2 s instead of ~8 s, and the 100,003-object load went from ~19 s to ~12 s in the in-process probe.
+- **Memory.** Before this pass the server held ~300 bytes of V8 heap per stored object (a GHID string, an entry object, hash-map slots — once in the store and again in the rules engine), ~30 MB at 100,000 objects that the collector grew its headroom on, and a Set of ~115-character paths of the files to fsync at the next checkpoint (~10 MB at 60,000 objects). Entries now live in one table owned by the store: an 80-byte record per object (+65 bytes for a target) in chunked buffers, keyed by a seeded hash of the GHID's digest, with the rules engine's indexes holding record numbers; the files to sync are kept as packed 65-byte GHIDs. In a heap snapshot at 60,000 objects under load, the heap proper is ~20 MB (code, the 10,000 binding targets, the in-flight work) and the array buffers are the table (~6 MB), the backlog of unwritten files (~10 MB) and the list to sync (~3.5 MB). Same conditions, same commit before and after: RSS at the end of the load 160–162 → 126–135 MiB, after the files are written 166 → 128–141 MiB, restarted 96 → 84–89 MiB. The server still runs with a 4 MiB young generation and lets the old generation grow 20 % past what survives a full collection (\`src/core/server/heap.ts\`).
+- **Store open** (~0.17–0.2 s for 100,000 objects): decoding the index into the table; \`reconcile\` (the directory listing) is skipped when the directory's mtime matches the index.`;
 
 function report(r: {
   machine: ReturnType<typeof machineInfo>;
   verifyCores: RateResult;
   verify64: RateResult;
+  files: { perSecond: number; rounds: number[] };
   signed: PhaseResult;
   mixed: PhaseResult;
   stored: number;
@@ -522,6 +568,15 @@ function report(r: {
   const rows: Row[] = [
     ['Raw RSA-4096 PSS-SHA512 verify (async), this process, ' + `${r.machine.cores} in flight (= cores)`, `${fmt(r.verifyCores.perSecond)} /s ±${r.verifyCores.spread.toFixed(0)} %`, '—', '—', 'the bound for signed objects', '—', '—'],
     ['Raw RSA-4096 PSS-SHA512 verify (async), this process, 64 in flight', `${fmt(r.verify64.perSecond)} /s ±${r.verify64.spread.toFixed(0)} %`, '—', '—', '', '—', '—'],
+    [
+      'Raw object-file creation (temp file, write, close, rename), this process, 32 in flight',
+      `${fmt(r.files.perSecond)} files/s`,
+      '—',
+      '—',
+      `what paces acknowledgements once the backlog of unwritten files is full; rounds until two agreed: ${r.files.rounds.map((x) => fmt(x)).join(', ')}`,
+      '—',
+      '—',
+    ],
     [
       `Publish, signed only: ${fmt(r.signed.objects, 0)} GOBS + GEOC (every one signature-verified)`,
       `${fmt(r.signed.perSecond)} objects/s`,
@@ -588,7 +643,7 @@ function report(r: {
   const text = [
     machineMarkdown(r.machine),
     '',
-    `Run with \`npm run bench -- server\`. The server is a real process: the CLI bundled by esbuild and started as \`hypergolix start server --foreground\` on a temp \`HYPERGOLIX_HOME\` (default config: verbosity info, FileStore ghidcache whose journal is fdatasync'ed in groups before every acknowledgement; UV_THREADPOOL_SIZE=${r.machine.uvThreadpool} inherited). ${CLIENTS} client processes (forked, one WebSocket each) publish as fast as the server acknowledges, each keeping ${WINDOW} units in flight (a unit is a binding followed by its container, or one GARQ). The ${fmt(2 * PAIRS, 0)} signed objects (GOBS + GEOC pairs by the three manifest identities, 256-byte payloads) and ${fmt(GARQS, 0)} GARQs (to identity 1) are generated once and cached in \`bench/results/\`. Throughput counts acknowledged objects from the first request to the last answer; latency is per publish, PB to AK, over every publish of the phase. The raw verify rate is measured in the benchmark process while the server is idle. Errors: ${r.signed.errors + r.mixed.errors}.`,
+    `Run with \`npm run bench -- server\`. The server is a real process: the CLI bundled by esbuild and started as \`hypergolix start server --foreground\` on a temp \`HYPERGOLIX_HOME\` (default config: verbosity info, FileStore ghidcache whose journal is fdatasync'ed in groups before every acknowledgement; UV_THREADPOOL_SIZE=${r.machine.uvThreadpool} inherited). ${CLIENTS} client processes (forked, one WebSocket each) publish as fast as the server acknowledges, each keeping ${WINDOW} units in flight (a unit is a binding followed by its container, or one GARQ). The ${fmt(2 * PAIRS, 0)} signed objects (GOBS + GEOC pairs by the three manifest identities, 256-byte payloads) and ${fmt(GARQS, 0)} GARQs (to identity 1) are generated once and cached in \`bench/results/\`. Throughput counts acknowledged objects from the first request to the last answer; latency is per publish, PB to AK, over every publish of the phase. The raw verify rate is measured in the benchmark process while the server is idle; before the server starts, the benchmark syncs the disk and measures the raw file-creation rate in rounds until two agree (see below for why). Errors: ${r.signed.errors + r.mixed.errors}.`,
     '',
     markdownTable(headers, rows),
     '',
