@@ -2,7 +2,7 @@ import { constants as fsc } from 'node:fs';
 import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { HypergolixError, parseObject } from '../golix/index.js';
+import { Ghid, HypergolixError, parseObject } from '../golix/index.js';
 import { DSYNC_FLAG, syncFileSystem, writeDurably } from '../util/durable-write.js';
 import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
@@ -195,6 +195,14 @@ export class FileStore implements ObjectStore {
   }
 
   delete(ghid: string): Promise<void> {
+    // Anything stored has a canonical name; other text must never become a path to unlink.
+    if (!this.entries.has(ghid)) {
+      try {
+        Ghid.fromText(ghid);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     const record = this.record(OP_DEL, ghid.length);
     record.write(ghid, RECORD_HEAD, 'latin1');
     return this.enqueue(record, ghid, null);

@@ -200,3 +200,15 @@ test('FileStore never writes the file of an object removed before its write was 
   assert.deepEqual([...(await again.load()).entries.values()].map((e) => e.ghid), [b!.entry.ghid]);
   await again.close();
 });
+
+test('FileStore refuses to delete or store under a name that is not a GHID, and touches no file for it', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir);
+  await s.load();
+  const outside = join(dirname(dir), 'victim.ghid');
+  await writeFile(outside, 'keep me');
+  await assert.rejects(s.delete('../victim'), (err: Error) => err.name === 'ValueError');
+  await assert.rejects(s.put({ ...objects[0]!.entry, ghid: '../victim' }, objects[0]!.raw), (err: Error) => err.name === 'MalformedGolixPrimitive');
+  assert.equal(await readFile(outside, 'utf8'), 'keep me');
+  await s.close();
+});
