@@ -474,7 +474,9 @@ export class RulesEngine implements PersistenceEngine {
       }
     }
     writes.push(this.store.put(e, obj.raw));
-    const ref = this.entries.refOf(e.ghid)!;
+    const ref = this.entries.refOf(e.ghid);
+    // A store that refused the put (closed) has not stored it; its rejection reaches the caller.
+    if (ref === undefined) return;
     if (e.type === 'GOBD') this.frames.set(e.dynamic!, ref);
     this.usageLedger?.add(e);
     this.index(ref);

@@ -265,3 +265,14 @@ test('a newer frame that keeps its target keeps the container; one that moves on
   assert.equal(engine.exists(c.ghid), false, 'the old container, bound by nothing now, is collected');
   assert.deepEqual(engine.bindingsOf(c2.ghid).map((g) => g.text), [f2.dynamic.text]);
 });
+
+test('an ingest after close is refused with the store\'s typed error, and leaves nothing half-indexed', async () => {
+  const engine = await engineWith(await fileStore());
+  await engine.ingest(alice.publicIdentity.raw);
+  await engine.close();
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const f = await makeFrame(alice, c.ghid);
+  await assert.rejects(engine.ingest(f.raw), (err: unknown) => err instanceof HypergolixError && /closed/.test(err.message));
+  assert.equal(engine.exists(f.dynamic), false);
+  assert.deepEqual(engine.bindingsOf(c.ghid), []);
+});
