@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { entryOf } from '../../../src/core/store/entry.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { V16_DIR, v16Objects } from '../../fixtures/vectors.js';
@@ -211,4 +212,35 @@ test('FileStore refuses to delete or store under a name that is not a GHID, and 
   await assert.rejects(s.put({ ...objects[0]!.entry, ghid: '../victim' }, objects[0]!.raw), (err: Error) => err.name === 'MalformedGolixPrimitive');
   assert.equal(await readFile(outside, 'utf8'), 'keep me');
   await s.close();
+});
+
+test('an index written before v3 (count ahead of the entries) still opens without a rebuild', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir);
+  await s.load();
+  for (const o of objects) await s.put(o.entry, o.raw);
+  await s.close();
+  // Rewrite the v3 index as v2: `"HGXIDX02" | mtime | count | entries | crc32`.
+  const v3 = await readFile(`${dir}.index`);
+  assert.equal(v3.subarray(0, 8).toString('latin1'), 'HGXIDX03');
+  const count = v3.subarray(v3.length - 8, v3.length - 4);
+  const body = Buffer.concat([Buffer.from('HGXIDX02', 'latin1'), v3.subarray(8, 16), count, v3.subarray(16, v3.length - 8)]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  await writeFile(`${dir}.index`, Buffer.concat([body, crc]));
+  const again = new FileStore(dir);
+  const { entries, warnings } = await again.load();
+  assert.deepEqual(warnings, []);
+  assert.equal(entries.size, objects.length);
+  for (const o of objects) assert.deepEqual(entries.get(o.entry.ghid), o.entry);
+  await again.close();
+  // A damaged index is noticed and rebuilt from the files.
+  const idx = await readFile(`${dir}.index`);
+  idx[20] ^= 0xff;
+  await writeFile(`${dir}.index`, idx);
+  const third = new FileStore(dir);
+  const loaded = await third.load();
+  assert.match(loaded.warnings.join('\n'), /index .* is unreadable .*rebuilding/);
+  assert.equal(loaded.entries.size, objects.length);
+  await third.close();
 });
