@@ -236,7 +236,7 @@ test('an index written before v3 (count ahead of the entries) still opens withou
   await again.close();
   // A damaged index is noticed and rebuilt from the files.
   const idx = await readFile(`${dir}.index`);
-  idx[20] ^= 0xff;
+  idx[20] = idx[20]! ^ 0xff;
   await writeFile(`${dir}.index`, idx);
   const third = new FileStore(dir);
   const loaded = await third.load();
