@@ -59,9 +59,9 @@ interface FrameExtras {
  * objects. A server holding 100,000 objects kept ~300 bytes of V8 heap per object in strings,
  * entry objects and hash-map slots (twice: in the store and in the rules engine), which the
  * collector then let grow by its own headroom; here an object costs one 80-byte record (plus 65
- * bytes when it has a target), two 4-byte hash slots, and nothing for the collector to trace. Identities (signers, recipients) are
- * a handful of strings shared by every record naming them; a GOBD's vectors stay JavaScript
- * values beside its record.
+ * bytes when it has a target), about two 4-byte hash slots, and nothing for the collector to
+ * trace. Identities (signers, recipients) are a handful of strings shared by every record naming
+ * them; a GOBD's vectors stay JavaScript values beside its record.
  *
  * Lookups go through a hash of the GHID's digest bytes keyed with a per-process secret, so
  * objects ground to collide cannot degrade it. Entries read back are new objects equal to those
@@ -111,8 +111,15 @@ export class EntryTable implements ReadonlyEntryTable {
 
   /** Adds or replaces an entry; returns its record number. Throws on a malformed GHID. */
   set(e: Entry): number {
+    // Everything is checked before anything changes: a refused entry leaves the table as it was.
     const type = TYPES.indexOf(e.type);
     if (type < 0) throw new MalformedGolixPrimitive(`entry: unknown type ${String(e.type)}`);
+    if (!Number.isInteger(e.version) || e.version < 0 || e.version > 0xff || !Number.isInteger(e.size) || e.size < 0 || e.size > 0xffffffff) {
+      throw new MalformedGolixPrimitive(`entry ${String(e.ghid).slice(0, 12)}…: version or size out of range`);
+    }
+    if (e.type === 'GOBD' && (typeof e.dynamic !== 'string' || !e.targets?.length || !e.history || e.targets[0] !== e.target)) {
+      throw new MalformedGolixPrimitive(`entry ${String(e.ghid).slice(0, 12)}…: a GOBD entry needs its dynamic GHID, targets and history`);
+    }
     if (e.target !== undefined && !decodeGhid(e.target, this.target, 0)) {
       throw new MalformedGolixPrimitive(`entry ${String(e.ghid).slice(0, 12)}…: target is not a GHID`);
     }

@@ -126,6 +126,10 @@ test('text that is not a canonical GHID misses; storing it is a typed error that
   }
   assert.throws(() => t.set({ ...e, target: 'not a ghid' }), MalformedGolixPrimitive);
   assert.throws(() => t.set({ ...e, type: 'GXXX' as Entry['type'] }), MalformedGolixPrimitive);
+  assert.throws(() => t.set({ ...e, size: -1 }), MalformedGolixPrimitive);
+  assert.throws(() => t.set({ ...e, size: 2 ** 32 }), MalformedGolixPrimitive);
+  assert.throws(() => t.set({ ...e, version: 256 }), MalformedGolixPrimitive);
+  assert.throws(() => t.set({ ...e, type: 'GOBD' }), MalformedGolixPrimitive, 'a frame without its vectors');
   assert.equal(t.size, 1);
   assert.deepEqual(t.get(canonical), e, 'a refused replacement leaves the stored entry as it was');
 });
