@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFile, copyFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { b64url } from '../../../src/core/golix/index.js';
 import { entryOf } from '../../../src/core/store/entry.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { V16_DIR, v16Objects } from '../../fixtures/vectors.js';
@@ -243,4 +245,25 @@ test('an index written before v3 (count ahead of the entries) still opens withou
   assert.match(loaded.warnings.join('\n'), /index .* is unreadable .*rebuilding/);
   assert.equal(loaded.entries.size, objects.length);
   await third.close();
+});
+
+test('a close with thousands of files to make durable (one syncfs on Linux) keeps every object', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir, { fileDelayMs: 0 });
+  await s.load();
+  const made: { ghid: string; raw: Buffer }[] = [];
+  for (let n = 0; n < 2_100; n++) {
+    const raw = Buffer.alloc(64, n % 256);
+    raw.writeUInt32BE(n, 0);
+    const ghid = b64url(Buffer.concat([Buffer.of(1), createHash('sha512').update(raw).digest()]));
+    made.push({ ghid, raw });
+  }
+  await Promise.all(made.map(({ ghid, raw }) => s.put({ ghid, type: 'GIDC', version: 2, size: raw.length }, raw)));
+  await s.close();
+  const again = new FileStore(dir);
+  const { entries, warnings } = await again.load();
+  assert.deepEqual(warnings, []);
+  assert.equal(entries.size, made.length);
+  for (const { ghid, raw } of made.slice(0, 50)) assert.deepEqual(await readFile(join(dir, `${ghid}.ghid`)), raw);
+  await again.close();
 });
