@@ -3,8 +3,8 @@ import { Reader } from '../golix/bytes.js';
 
 /**
  * What the rules need to know about a stored object without reading it: its type and the
- * GHIDs it names. GHIDs are kept as their 88-character text, the map key used throughout the
- * engine, so 100,000 entries stay small and boot needs no parsing.
+ * GHIDs it names, as their 88-character text. This is the form entries are passed around in;
+ * a store holds them packed in an EntryTable (entry-table.ts), and boot needs no parsing.
  */
 export interface Entry {
   /** The file GHID: static GHID, or frame GHID for a GOBD. */
@@ -28,14 +28,10 @@ export interface Entry {
   readonly recipient?: string;
 }
 
-/**
- * `identity` may map an identity's GHID text to an equal string already held (the one keying
- * its GIDC's entry): the signers and recipients of 100,000 objects are a handful of identities,
- * and one string each instead of one per object saves ~110 bytes an entry.
- */
-export function entryOf(obj: GolixObject, identity: (text: string) => string = (t) => t): Entry {
-  // One object literal per type (no spread): V8 then shares one hidden class per type instead
-  // of giving every entry its own, which costs about 250 bytes an entry at 100,000 objects.
+/** The entry of a parsed object. */
+export function entryOf(obj: GolixObject): Entry {
+  // One object literal per type (no spread), the same as EntryTable.at(): V8 then shares one
+  // hidden class per type instead of giving every entry its own.
   const ghid = obj.ghid.text;
   const { type, version } = obj;
   const size = obj.raw.length;
@@ -43,20 +39,20 @@ export function entryOf(obj: GolixObject, identity: (text: string) => string = (
     case 'GIDC':
       return { ghid, type, version, size };
     case 'GEOC':
-      return { ghid, type, version, size, signer: identity(obj.author.text) };
+      return { ghid, type, version, size, signer: obj.author.text };
     case 'GOBS':
-      return { ghid, type, version, size, signer: identity(obj.binder.text), target: obj.target.text };
+      return { ghid, type, version, size, signer: obj.binder.text, target: obj.target.text };
     case 'GDXX':
-      return { ghid, type, version, size, signer: identity(obj.debinder.text), target: obj.target.text };
+      return { ghid, type, version, size, signer: obj.debinder.text, target: obj.target.text };
     case 'GARQ':
-      return { ghid, type, version, size, recipient: identity(obj.recipient.text) };
+      return { ghid, type, version, size, recipient: obj.recipient.text };
     case 'GOBD':
       return {
         ghid,
         type,
         version,
         size,
-        signer: identity(obj.binder.text),
+        signer: obj.binder.text,
         target: obj.targets[0]!.text,
         targets: obj.targets.map((t) => t.text),
         dynamic: obj.dynamic.text,
