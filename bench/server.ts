@@ -24,7 +24,6 @@ import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, verify as verifyCb, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -32,6 +31,7 @@ import { loadConfig } from '../src/core/config/index.js';
 import { PublicIdentity, parseObject, signerOf, type SignedObject } from '../src/core/golix/index.js';
 import { RemoteClient } from '../src/core/remote/client.js';
 import { SERVER_NODE_FLAGS } from '../src/core/server/heap.js';
+import { freePort } from '../test/fixtures/free-port.js';
 import { requests, signedPairs } from '../test/fixtures/server/objects.js';
 import { machineInfo, machineMarkdown } from './lib/machine.js';
 import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
@@ -214,16 +214,6 @@ async function clientMain(): Promise<void> {
 
 // ---------------------------------------------------------------- helpers (main process)
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 function waitFor<T extends FromClient['type']>(child: ChildProcess, type: T): Promise<Extract<FromClient, { type: T }>> {
   return new Promise((res, rej) => {
