@@ -38,6 +38,7 @@ import {
   type Snapshot,
   type Status,
 } from '../common/contract.js';
+import { IncorrectPassword } from '../core/account/errors.js';
 import type { KdfParams } from '../core/account/kdf.js';
 import {
   ConfigError,
@@ -50,11 +51,11 @@ import {
   type LoadedConfig,
 } from '../core/config/index.js';
 import { startApp, stopApp, type AppCredentials, type StartedApp } from '../core/daemon/app.js';
-import { Secret, UnknownSecret, ValueError } from '../core/golix/index.js';
+import { Secret } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
 import { AlreadyRunning, acquirePidFile, type PidLock } from '../core/process/index.js';
 import { startServer as startPersistenceServer } from '../core/server/index.js';
-import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
+import { NoSuchShare, type PendingShare, type ShareResult, type IncomingShare as TakenShare } from '../core/sharing/sharing.js';
 import { crossFieldProblems, daemonChanged, editsFromSettings, fieldsOf, isEmptyEdit, serverChanged, settingsFromConfig } from './settings.js';
 
 // ───────────────────────────── injected pieces ─────────────────────────────
@@ -125,7 +126,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 
 type Listener = (ev: HostEvent) => void;
 
-const isWrongPassword = (err: unknown) => err instanceof UnknownSecret && /Incorrect password/.test(err.message);
+const isWrongPassword = (err: unknown) => err instanceof IncorrectPassword;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** What the vault holds: the secret and the account it opens (a secret for another account is ignored). */
@@ -427,7 +428,7 @@ export class Controller implements HostPort {
       if (accept) await app.sharing.accept(id);
       else await app.sharing.decline(id);
     } catch (err) {
-      if (err instanceof ValueError && /No pending share/.test(err.message)) throw new HostFailure(ERROR_CODES.notFound, 'That share is no longer waiting');
+      if (err instanceof NoSuchShare) throw new HostFailure(ERROR_CODES.notFound, 'That share is no longer waiting');
       throw err;
     }
     this.emitStatus();

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Reader } from '../golix/bytes.js';
-import { Ghid, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH, UnknownSecret } from '../golix/index.js';
+import { Ghid, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH } from '../golix/index.js';
+import { IncorrectPassword } from './errors.js';
 
 /** One internal account object: its dynamic GHID and the master secret its frames derive from. */
 export interface ManifestRecord {
@@ -35,10 +36,10 @@ export function encodeManifest(m: RootManifest): Buffer {
 }
 
 export function decodeManifest(data: Buffer): RootManifest {
-  if (data.length < 70) throw new UnknownSecret('Incorrect password');
+  if (data.length < 70) throw new IncorrectPassword();
   const body = data.subarray(0, data.length - 64);
   if (!timingSafeEqual(createHash('sha512').update(body).digest(), data.subarray(data.length - 64))) {
-    throw new UnknownSecret('Incorrect password');
+    throw new IncorrectPassword();
   }
   const r = new Reader(body, 'root manifest');
   if (r.take(4).toString('latin1') !== MAGIC) throw new MalformedGolixPrimitive('Not a Hypergolix root manifest');

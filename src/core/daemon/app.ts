@@ -1,4 +1,5 @@
-import { UnknownSecret, ValueError, type Secret } from '../golix/index.js';
+import { ValueError, type Secret } from '../golix/index.js';
+import { IncorrectPassword } from '../account/errors.js';
 import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
 import type { AccountProgress } from '../account/account.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
@@ -118,8 +119,8 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
       }
       return { daemon, sharing, loaded: current, created: false };
     } catch (err) {
-      if (!(err instanceof UnknownSecret && /Incorrect password/.test(err.message)) || i === candidates.length - 1) throw err;
+      if (!(err instanceof IncorrectPassword) || i === candidates.length - 1) throw err;
     }
   }
-  throw new UnknownSecret('Incorrect password');
+  throw new IncorrectPassword();
 }

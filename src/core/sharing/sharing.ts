@@ -16,6 +16,9 @@ import {
 } from '../golix/index.js';
 import type { Daemon } from '../daemon/daemon.js';
 
+/** accept/decline named a share that is not (or no longer) waiting. */
+export class NoSuchShare extends ValueError {}
+
 export type SharingPolicy = 'all' | 'known' | 'ask';
 
 /** A share another user sent us, accepted and readable. */
@@ -126,7 +129,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   async accept(id: string): Promise<IncomingShare> {
     const p = this.state.get(ASK + id) as { t: string; f: string; s: string } | undefined;
-    if (!p) throw new ValueError(`No pending share ${id.slice(0, 12)}…`);
+    if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
     const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), Ghid.fromText(p.f), Secret.fromText(p.s));
     this.state.delete(ASK + id);
     return share;
@@ -134,7 +137,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   async decline(id: string): Promise<void> {
     const p = this.state.get(ASK + id) as { f: string } | undefined;
-    if (!p) throw new ValueError(`No pending share ${id.slice(0, 12)}…`);
+    if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
     this.state.delete(ASK + id);
     await this.answer(Ghid.fromText(id), Ghid.fromText(p.f), 'NK');
   }
