@@ -15,7 +15,7 @@ export class ObjectRecords {
   /** GHID → 1..255. */
   private readonly legrooms: StateNamespace;
 
-  constructor(daemon: DaemonPort) {
+  constructor(daemon: Pick<DaemonPort, 'state'>) {
     this.owners = daemon.state('ipc:private:');
     this.legrooms = daemon.state('ipc:legroom:');
   }
