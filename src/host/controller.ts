@@ -50,11 +50,11 @@ import {
   type HypergolixConfig,
   type LoadedConfig,
 } from '../core/config/index.js';
-import { startApp, stopApp, type AppCredentials, type StartedApp } from '../core/daemon/app.js';
+import { startApp, stopApp, type AppCredentials, type StartedApp } from '../core/assembly/app.js';
 import { Secret } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
 import { AlreadyRunning, acquirePidFile, type PidLock } from '../core/process/index.js';
-import { startServer as startPersistenceServer } from '../core/server/index.js';
+import { startServer as startPersistenceServer } from '../core/assembly/server.js';
 import { NoSuchShare, type PendingShare, type ShareResult, type IncomingShare as TakenShare } from '../core/sharing/sharing.js';
 import { crossFieldProblems, daemonChanged, editsFromSettings, fieldsOf, isEmptyEdit, serverChanged, settingsFromConfig } from './settings.js';
 
@@ -79,7 +79,7 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-/** Starts the embedded server from the config's `server:` section (core/server's startServer by default). */
+/** Starts the embedded server from the config's `server:` section (core/assembly's startServer by default). */
 export type ServerFactory = (config: HypergolixConfig, options: { logger: Logger; foreground: boolean }) => Promise<EmbeddedServer>;
 
 /** Things a desktop host may tell the user about (issue 7 decides which become notifications). */
@@ -95,7 +95,7 @@ export interface ControllerOptions {
   /** The host's own log. */
   logger: Logger;
   vault?: SecretVault;
-  /** The embedded server; null turns the feature off. @default core/server's startServer */
+  /** The embedded server; null turns the feature off. @default core/assembly's startServer */
   startServer?: ServerFactory | null;
   /**
    * Loggers for the daemon and the embedded server, made from the config at each (re)start so a

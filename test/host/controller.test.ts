@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { ACCOUNT_STAGES, ERROR_CODES, type HostEvent, type Settings } from '../../src/common/contract.js';
 import { Secret } from '../../src/core/golix/index.js';
 import { loadConfig } from '../../src/core/config/index.js';
-import { startServer } from '../../src/core/server/index.js';
+import { startServer } from '../../src/core/assembly/server.js';
 import { PASSWORD, MemoryVault, copyHome, harness, tempHome, until } from './helpers.js';
 import { freePort } from '../fixtures/free-port.js';
 

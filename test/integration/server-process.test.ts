@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseObject } from '../../src/core/golix/index.js';
-import { SERVER_NODE_FLAGS } from '../../src/core/server/heap.js';
+import { SERVER_NODE_FLAGS } from '../../src/core/assembly/heap.js';
 import { isProcessAlive } from '../../src/core/process/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
 import { httpGet, isListening, metric, runCli, serverHome, sleep, startForeground, until } from '../fixtures/server/helpers.js';
@@ -128,7 +128,7 @@ test('detached start → second start says already running → stop → stopped 
   assert.ok(alive(pid));
   assert.equal(readFileSync(home.config.server.pid_file, 'utf8').split('\n')[0], String(pid));
   if (process.platform === 'linux') {
-    // The detached server runs with the heap settings of src/core/server/heap.ts.
+    // The detached server runs with the heap settings of src/core/assembly/heap.ts.
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     for (const flag of SERVER_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
   }

@@ -8,7 +8,7 @@ import { HypergolixError, Ghid, makeDebinding, type GolixObject } from '../../sr
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
 import { decodeNak, encodeFrame } from '../../src/core/remote/wire.js';
-import { startServer, type RunningServer } from '../../src/core/server/index.js';
+import { startServer, type RunningServer } from '../../src/core/assembly/server.js';
 import { RawPeer } from '../fixtures/remote/helpers.js';
 import { httpGet, metric, serverHome, sleep, until, type TestContext } from '../fixtures/server/helpers.js';
 import { readV16, v16Identity, v16Objects } from '../fixtures/vectors.js';

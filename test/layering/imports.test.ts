@@ -1,9 +1,11 @@
-// Enforces the layer table of docs/architecture.md by reading every import in src/.
+// Enforces the layer table of docs/architecture.md, and the floors inside src/core
+// (docs/architecture-notes.md), by reading every import in src/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { CORE_FLOORS, floorViolations } from './floors.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const src = join(root, 'src');
@@ -112,4 +114,45 @@ test('src/hgx (the SDK) uses only golix helpers, the IPC wire codec and itself',
         .map((s) => `${f.file}: ${s}`),
     );
   assert.deepEqual(bad, []);
+});
+
+test('inside src/core every folder sits on a floor and imports only its own folder, lower floors, or siblings without a cycle', () => {
+  const scanned = files.map((f) => ({ file: relative(src, join(root, f.file)), specs: f.specs }));
+  assert.deepEqual(floorViolations(scanned), []);
+  const folders = new Set(scanned.map((f) => f.file.split('/')).filter((p) => p[0] === 'core' && p.length > 2).map((p) => p[1]!));
+  assert.deepEqual([...folders].sort(), Object.keys(CORE_FLOORS).sort(), 'the floor table names exactly the folders of src/core');
+});
+
+test('the floor rule reports an import that runs up, including into the assembly', () => {
+  const bad = floorViolations([
+    { file: 'core/store/x.ts', specs: ['../ipc/server.js', '../golix/index.js', './entry.js'] },
+    { file: 'core/daemon/y.ts', specs: ['../assembly/app.js'] },
+  ]);
+  assert.equal(bad.length, 2);
+  assert.match(bad[0]!, /^core\/store\/x\.ts: \.\.\/ipc\/server\.js runs up from store \(floor 2\) to ipc \(floor 6\)$/);
+  assert.match(bad[1]!, /^core\/daemon\/y\.ts: \.\.\/assembly\/app\.js runs up from daemon \(floor 5\) to assembly \(floor 7\)$/);
+});
+
+test('the floor rule allows a sibling one way and reports siblings that import each other', () => {
+  assert.deepEqual(floorViolations([{ file: 'core/account/a.ts', specs: ['../objects/object-io.js'] }]), []);
+  const bad = floorViolations([
+    { file: 'core/account/a.ts', specs: ['../objects/object-io.js'] },
+    { file: 'core/objects/s.ts', specs: ['../account/account-map.js'] },
+  ]);
+  assert.equal(bad.length, 2);
+  assert.ok(bad.every((b) => /core\/(account|objects) and core\/(account|objects) import each other/.test(b)), bad.join('\n'));
+});
+
+test('the floor rule reports a folder without a floor, and files directly in src/core', () => {
+  const bad = floorViolations([
+    { file: 'core/newroom/x.ts', specs: [] },
+    { file: 'core/index.ts', specs: [] },
+    { file: 'core/daemon/z.ts', specs: ['../newroom/x.js'] },
+    { file: 'cli/main.ts', specs: ['../core/assembly/app.js'] },
+  ]);
+  assert.deepEqual(bad, [
+    'core/newroom/x.ts: core/newroom has no floor (add it to CORE_FLOORS)',
+    'core/index.ts: core/ has no floor (add it to CORE_FLOORS)',
+    'core/daemon/z.ts: ../newroom/x.js is in core/newroom, which has no floor',
+  ]);
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { appIdOfMain, configProblems, downloadsNeeded, cannotPackageMessage, platformTargets, renderBuilderTemplate } from '../../scripts/package-lib.mjs';
-import { SERVER_NODE_FLAGS } from '../../src/core/server/heap.js';
+import { SERVER_NODE_FLAGS } from '../../src/core/assembly/heap.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { startApp, stopApp, type StartedApp } from '../../core/daemon/app.js';
+import { startApp, stopApp, type StartedApp } from '../../core/assembly/app.js';
 import { createLogger, type Logger } from '../../core/log/index.js';
 import {
   AlreadyRunning,

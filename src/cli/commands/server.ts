@@ -30,7 +30,8 @@ import {
   type PidLock,
 } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
-import { SERVER_NODE_FLAGS, startServer, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
+import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/assembly/heap.js';
+import { startServer, type RunningServer } from '../../core/assembly/server.js';
 import { CliError, type CliIO } from '../command.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]

@@ -14,6 +14,8 @@ import { LwwMap } from './lww-map.js';
 import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
+import type { StatePrefix } from './state-keys.js';
+import { StateNamespaces, type StateNamespace } from './state-namespace.js';
 
 /**
  * The secrets map changes with every update of every object, and each write costs two RSA
@@ -64,11 +66,14 @@ export class Account {
     readonly manifest: RootManifest,
     /** object GHID (and container GHIDs) → secrets; see objects/secrets.ts */
     readonly secrets: AccountMap,
-    /** app tokens, startup objects, private owners, pending shares, contacts… */
+    /** Everything else the daemon remembers; its rooms reach it through `claimState`. */
     readonly state: AccountMap,
-  ) {}
+  ) {
+    this.namespaces = new StateNamespaces(state);
+  }
 
   private readonly journals: MapJournal[] = [];
+  private readonly namespaces: StateNamespaces;
 
   get fingerprint(): Ghid {
     return this.identity.ghid;
@@ -129,6 +134,14 @@ export class Account {
     };
     const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);
     return new Account(identity, o.userId, rootSecret, manifest, secrets, state);
+  }
+
+  /**
+   * The keys of `state` under one prefix (the registry is account/state-keys.ts), for the room
+   * that owns them. Each prefix can be claimed once; a second claim throws StatePrefixClaimed.
+   */
+  claimState(prefix: StatePrefix): StateNamespace {
+    return this.namespaces.claim(prefix);
   }
 
   /** Every dynamic GHID the account itself owns, for subscriptions. */

@@ -3,13 +3,17 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Account, type AccountProgress } from '../account/account.js';
 import type { KdfParams } from '../account/kdf.js';
+import type { StatePrefix } from '../account/state-keys.js';
+import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
-import { ObjectManager } from '../objects/manager.js';
+import type { ApiId } from '../objects/hgxd.js';
+import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { FileStore } from '../store/file-store.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
+import type { DaemonPort, DaemonPortEvents } from './port.js';
 
 export type AccountRequest =
   | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
@@ -32,18 +36,15 @@ export interface DaemonOptions {
   maxLiveObjects?: number;
 }
 
-export interface DaemonEvents {
-  /** A GARQ addressed to us arrived (the sharing layer handles it). */
-  request: [GolixObject];
-  remote: [label: string, connected: boolean];
-}
+export type DaemonEvents = DaemonPortEvents;
 
 /**
  * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
  * local validated cache, the remotes, the account and its objects, and the routing of what the
- * remotes push.
+ * remotes push. Sharing and IPC see it as a `DaemonPort` (port.ts); hosts may also read its
+ * parts (status, statistics).
  */
-export class Daemon extends EventEmitter<DaemonEvents> {
+export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private constructor(
     readonly engine: RulesEngine,
     readonly network: NetworkIO,
@@ -60,6 +61,14 @@ export class Daemon extends EventEmitter<DaemonEvents> {
 
   get userId(): Ghid {
     return this.account.userId;
+  }
+
+  get identity(): PrivateIdentity {
+    return this.account.identity;
+  }
+
+  state(prefix: StatePrefix): StateNamespace {
+    return this.account.claimState(prefix);
   }
 
   static async start(o: DaemonOptions): Promise<Daemon> {
@@ -107,6 +116,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     network.subscribe(account.fingerprint);
     for (const g of account.internalObjects) network.subscribe(g);
     objects.on('evict', (g) => network.unsubscribe(g));
+    objects.on('update', (obj) => this.emit('update', obj));
+    objects.on('delete', (g) => this.emit('delete', g));
     network.on('remote', (label, up) => this.emit('remote', label, up));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
@@ -158,11 +169,82 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     }
   }
 
+  // ---------------------------------------------------------------- DaemonPort
+
+  async create(apiId: ApiId, state: Buffer, opts: { dynamic?: boolean; legroom?: number } = {}): Promise<AppObject> {
+    const obj = await this.objects.create(apiId, state, opts);
+    if (obj.dynamic) this.network.subscribe(obj.ghid);
+    return obj;
+  }
+
   /** Opens an object and keeps it subscribed while it stays live. */
-  async open(ghid: Ghid) {
+  async open(ghid: Ghid): Promise<AppObject> {
     const obj = await this.objects.open(ghid);
     if (obj.dynamic) this.network.subscribe(ghid);
     return obj;
+  }
+
+  update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
+    return this.objects.update(ghid, state, opts);
+  }
+
+  freeze(ghid: Ghid): Promise<AppObject> {
+    return this.objects.freeze(ghid);
+  }
+
+  hold(ghid: Ghid): Promise<void> {
+    return this.objects.hold(ghid);
+  }
+
+  /** A dynamic object is debound; a static one through each of our own static bindings (GOBS). */
+  async delete(ghid: Ghid): Promise<void> {
+    const obj = await this.objects.open(ghid);
+    const own = obj.dynamic
+      ? []
+      : this.engine.bindingsOf(ghid).filter((b) => {
+          const e = this.engine.entry(b);
+          return e?.type === 'GOBS' && e.signer === this.fingerprint.text;
+        });
+    await this.objects.delete(ghid, own);
+    if (obj.dynamic) this.network.unsubscribe(ghid);
+  }
+
+  receive(obj: GolixObject, subscribed: Ghid): Promise<void> {
+    return this.objects.receive(obj, subscribed);
+  }
+
+  isLive(ghid: Ghid): boolean {
+    return this.objects.isLive(ghid);
+  }
+
+  pin(ghid: Ghid): void {
+    this.objects.pin(ghid);
+  }
+
+  unpin(ghid: Ghid): void {
+    this.objects.unpin(ghid);
+  }
+
+  async secretOf(ghid: Ghid): Promise<Secret | null> {
+    const obj = await this.objects.open(ghid);
+    const secrets = this.objects.secrets;
+    return obj.dynamic ? (secrets.dynamic(ghid)?.secret ?? null) : secrets.static(ghid);
+  }
+
+  quarantine(target: Ghid, secret: Secret, from: Ghid): void {
+    this.objects.secrets.quarantine(target, secret, from);
+  }
+
+  release(target: Ghid): void {
+    this.objects.secrets.release(target);
+  }
+
+  publish(obj: GolixObject): Promise<void> {
+    return this.network.publish(obj);
+  }
+
+  fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
+    return this.network.fetch(ghid, opts);
   }
 
   async stop(): Promise<void> {

@@ -1,57 +1,7 @@
 /**
  * App integration over IPC (hypergolix-reference §4): the daemon's WebSocket server for `hgx`
- * apps, its per-user key file, and the wire codec the SDK shares.
+ * apps, its per-user key file, and the wire codec the SDK shares. Starting it from a config is
+ * the assembly's job (assembly/app-ipc.ts).
  */
-import type { LoadedConfig } from '../config/index.js';
-import type { Daemon } from '../daemon/daemon.js';
-import type { RemoteLogger } from '../remote/logger.js';
-import type { Sharing } from '../sharing/sharing.js';
-import { IpcServer, type IpcServerOptions } from './server.js';
-import { ipcTokenPath, loadOrCreateIpcTokenSync } from './token.js';
-
 export { IpcRefusal, IpcServer, startIpcServer, type ConnectedApp, type IpcServerEvents, type IpcServerOptions } from './server.js';
 export { ipcTokenPath, loadOrCreateIpcToken, loadOrCreateIpcTokenSync, readIpcToken, IPC_TOKEN_FILE } from './token.js';
-
-/** What a host may override when the IPC server is started from a config. */
-export type AppIpcOptions = Partial<Omit<IpcServerOptions, 'daemon' | 'sharing' | 'authToken' | 'logger'>>;
-
-/**
- * Starts the IPC server of a running daemon as its config says: port `process.ipc_port`, legacy
- * clients per `process.ipc_legacy_clients`, the key in `<config dir>/ipc-token` (created on the
- * first start).
- *
- * Call it right after the daemon and its Sharing exist, without awaiting anything in between:
- * the server attaches to the daemon's events synchronously here (the key file is read
- * synchronously for that reason), so a share accepted while the port is still being bound is
- * already kept for the apps (defect 20).
- */
-export function startAppIpc(
-  app: { daemon: Daemon; sharing: Sharing; loaded: LoadedConfig },
-  logger: RemoteLogger,
-  o: AppIpcOptions = {},
-): Promise<IpcServer> {
-  try {
-    const c = app.loaded.config;
-    const tokenFile = o.tokenFile ?? ipcTokenPath(app.loaded.dir);
-    const authToken = loadOrCreateIpcTokenSync(tokenFile, { warn: (m) => logger.warn(m) });
-    const server = new IpcServer({
-      ...o,
-      daemon: app.daemon,
-      sharing: app.sharing,
-      authToken,
-      tokenFile,
-      port: o.port ?? c.process.ipc_port,
-      legacyClients: o.legacyClients ?? c.process.ipc_legacy_clients,
-      logger,
-    });
-    return server.listen().then(
-      () => server,
-      async (err: unknown) => {
-        await server.close();
-        throw err;
-      },
-    );
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}

@@ -1,5 +1,4 @@
 import { Ghid, Secret, UnknownSecret, type Gobd } from '../golix/index.js';
-import type { AccountMap } from '../account/account-map.js';
 
 /** What the account remembers of one dynamic object: enough to ratchet to any later frame. */
 export interface DynamicRecord {
@@ -13,6 +12,19 @@ export interface DynamicRecord {
 }
 
 /**
+ * The map the secrets live in: the account's `secrets` map (account/AccountMap), as much of it
+ * as this store uses. Declared here so the object layer does not reach into the account's.
+ */
+export interface SecretMap {
+  get(key: string): unknown;
+  set(key: string, value: string | Record<string, string>): void;
+  delete(key: string): void;
+  entries(prefix: string): Iterable<[string, unknown]>;
+  /** Resolves once every change so far survives a crash. */
+  secure(): Promise<void>;
+}
+
+/**
  * Object secrets, kept in the account's `secrets` map (hypergolix-reference §2.6, our format):
  * `d:<dynamic GHID>` → the newest known container, its secret, binder and counter (older secrets
  * follow from the ratchet and are not kept); `s:<container GHID>` → a static object's secret;
@@ -22,7 +34,7 @@ export class SecretStore {
   /** Updates per object since the records were last made durable. */
   private readonly unsecured = new Map<string, number>();
 
-  constructor(private readonly map: AccountMap) {}
+  constructor(private readonly map: SecretMap) {}
 
   /**
    * After a crash, an object reopens from its last durable record by ratcheting along the
@@ -39,7 +51,7 @@ export class SecretStore {
     return this.unsecured.get(dyn.text) ?? 0;
   }
 
-  /** Resolves once every record so far survives a crash (AccountMap.secure). */
+  /** Resolves once every record so far survives a crash (SecretMap.secure). */
   async secure(): Promise<void> {
     this.unsecured.clear();
     await this.map.secure();

@@ -14,7 +14,8 @@ import {
   type OpenedRequest,
   Secret,
 } from '../golix/index.js';
-import type { Daemon } from '../daemon/daemon.js';
+import type { StateNamespace } from '../account/state-namespace.js';
+import type { DaemonPort } from '../daemon/port.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
@@ -57,13 +58,8 @@ export interface SharingOptions {
   warn: (message: string) => void;
 }
 
-// Keys in the account's state map (merged across devices):
-//   out:<garq>      → {t: target, r: recipient, k: token|null}   our handshakes awaiting an answer
-//   ask:<garq>      → {t, f: from, s: secret, at}                 strangers' shares awaiting the user
-//   contact:<ghid>  → true                                        people we shared with or accepted from
-const OUT = 'out:';
-const ASK = 'ask:';
-const CONTACT = 'contact:';
+type Outgoing = { t: string; r: string; k: string | null };
+type Asking = { t: string; f: string; s: string; at: number };
 
 /**
  * Sharing between users (hypergolix-reference §10): a handshake GARQ carries the object's
@@ -74,71 +70,74 @@ const CONTACT = 'contact:';
  */
 export class Sharing extends EventEmitter<SharingEvents> {
   private readonly inFlight = new Set<string>();
+  /** Account state (account/state-keys.ts): our handshakes awaiting an answer, by request GHID. */
+  private readonly outgoing: StateNamespace;
+  /** Strangers' shares awaiting the user, by request GHID. */
+  private readonly asking: StateNamespace;
+  /** People we shared with or accepted from, by fingerprint. */
+  private readonly contacts: StateNamespace;
 
   constructor(
-    private readonly daemon: Daemon,
+    private readonly daemon: DaemonPort,
     private readonly o: SharingOptions,
   ) {
     super();
+    this.outgoing = daemon.state('out:');
+    this.asking = daemon.state('ask:');
+    this.contacts = daemon.state('contact:');
     daemon.on('request', (garq) => void this.onRequest(garq));
   }
 
-  private get state() {
-    return this.daemon.account.state;
-  }
-
   private async identity(ghid: Ghid): Promise<PublicIdentity> {
-    const obj = await this.daemon.network.fetch(ghid);
+    const obj = await this.daemon.fetch(ghid);
     if (!obj || obj.type !== 'GIDC') throw new InvalidIdentity(`No identity ${ghid.short} is known to this daemon or its remotes`);
     return PublicIdentity.fromGidc(obj);
   }
 
   isContact(ghid: Ghid): boolean {
-    return this.state.get(CONTACT + ghid.text) === true;
+    return this.contacts.get(ghid.text) === true;
   }
 
   private addContact(ghid: Ghid): void {
-    if (!this.isContact(ghid)) this.state.set(CONTACT + ghid.text, true);
+    if (!this.isContact(ghid)) this.contacts.set(ghid.text, true);
   }
 
   /** Shares an object we can read with `recipient`. The answer arrives later as a 'result'. */
   async share(ghid: Ghid, recipient: Ghid, token: string | null = null): Promise<Ghid> {
     if (recipient.equals(this.daemon.fingerprint)) throw new ValueError('Sharing with yourself needs no handshake');
-    const obj = await this.daemon.objects.open(ghid);
-    const secrets = this.daemon.objects.secrets;
-    const secret: Secret | null = obj.dynamic ? (secrets.dynamic(ghid)?.secret ?? null) : secrets.static(ghid);
+    const secret = await this.daemon.secretOf(ghid);
     if (!secret) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
     const to = await this.identity(recipient);
-    const garq = buildRequest(this.daemon.account.identity, to, { kind: 'HS', target: ghid, secret });
-    this.state.set(OUT + garq.ghid.text, { t: ghid.text, r: recipient.text, k: token });
+    const garq = buildRequest(this.daemon.identity, to, { kind: 'HS', target: ghid, secret });
+    this.outgoing.set(garq.ghid.text, { t: ghid.text, r: recipient.text, k: token } satisfies Outgoing);
     this.addContact(recipient);
-    await this.daemon.network.publish(garq);
-    await this.state.flush();
+    await this.daemon.publish(garq);
+    await this.outgoing.flush();
     return garq.ghid;
   }
 
   /** Shares from strangers that wait for the user. */
   pending(): PendingShare[] {
     const out: PendingShare[] = [];
-    for (const [k, v] of this.state.entries(ASK)) {
-      const p = v as { t: string; f: string; at: number };
-      out.push({ id: k.slice(ASK.length), ghid: Ghid.fromText(p.t), from: Ghid.fromText(p.f), receivedAt: p.at });
+    for (const [id, v] of this.asking.entries()) {
+      const p = v as Asking;
+      out.push({ id, ghid: Ghid.fromText(p.t), from: Ghid.fromText(p.f), receivedAt: p.at });
     }
     return out.sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
   async accept(id: string): Promise<IncomingShare> {
-    const p = this.state.get(ASK + id) as { t: string; f: string; s: string } | undefined;
+    const p = this.asking.get(id) as Asking | undefined;
     if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
     const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), Ghid.fromText(p.f), Secret.fromText(p.s));
-    this.state.delete(ASK + id);
+    this.asking.delete(id);
     return share;
   }
 
   async decline(id: string): Promise<void> {
-    const p = this.state.get(ASK + id) as { f: string } | undefined;
+    const p = this.asking.get(id) as Asking | undefined;
     if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
-    this.state.delete(ASK + id);
+    this.asking.delete(id);
     await this.answer(Ghid.fromText(id), Ghid.fromText(p.f), 'NK');
   }
 
@@ -148,7 +147,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     try {
       let req: OpenedRequest;
       try {
-        req = await openRequest(garq as Garq, this.daemon.account.identity, (g) => this.identity(g));
+        req = await openRequest(garq as Garq, this.daemon.identity, (g) => this.identity(g));
       } catch (err) {
         // Unreadable or forged: nobody to answer; just let the server collect it.
         this.o.warn(`ignored an invalid request ${garq.ghid.short}: ${(err as Error).message}`);
@@ -166,7 +165,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   private async onHandshake(req: OpenedRequest & { kind: 'HS' }): Promise<void> {
     const from = req.author;
-    if (this.state.get(ASK + req.garq.text)) return; // already waiting for the user
+    if (this.asking.get(req.garq.text)) return; // already waiting for the user
     const blocked = this.o.blocked().some((b) => b.equals(from));
     const policy = this.o.policy();
     if (blocked || (policy === 'known' && !this.isContact(from))) {
@@ -175,8 +174,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
     }
     if (policy === 'ask' && !this.isContact(from)) {
       const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now() };
-      this.state.set(ASK + req.garq.text, { t: req.target.text, f: from.text, s: req.secret.text, at: pending.receivedAt });
-      await this.state.flush();
+      this.asking.set(req.garq.text, { t: req.target.text, f: from.text, s: req.secret.text, at: pending.receivedAt } satisfies Asking);
+      await this.asking.flush();
       this.emit('pending', pending);
       return;
     }
@@ -185,14 +184,13 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /** Accepts a share: keep the secret aside, open the object, answer AK, debind the request. */
   private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret): Promise<IncomingShare> {
-    const secrets = this.daemon.objects.secrets;
-    secrets.quarantine(target, secret, from);
+    this.daemon.quarantine(target, secret, from);
     let share: IncomingShare;
     try {
       const obj = await this.daemon.open(target);
       share = { ghid: target, from, apiId: obj.apiId };
     } catch (err) {
-      secrets.release(target);
+      this.daemon.release(target);
       await this.answer(garq, from, 'NK');
       throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
     }
@@ -205,16 +203,16 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /** Answers a handshake and debinds it, so the server forgets it. */
   private async answer(garq: Ghid, to: Ghid, kind: 'AK' | 'NK'): Promise<void> {
     try {
-      const reply = buildRequest(this.daemon.account.identity, await this.identity(to), { kind, target: garq, status: 0 });
-      await this.daemon.network.publish(reply);
+      const reply = buildRequest(this.daemon.identity, await this.identity(to), { kind, target: garq, status: 0 });
+      await this.daemon.publish(reply);
     } finally {
       await this.debind(garq);
-      await this.state.flush();
+      await this.asking.flush();
     }
   }
 
   private async onAnswer(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
-    const out = this.state.get(OUT + req.target.text) as { t: string; r: string; k: string | null } | undefined;
+    const out = this.outgoing.get(req.target.text) as Outgoing | undefined;
     await this.debind(req.garq);
     if (!out) return;
     const recipient = Ghid.fromText(out.r);
@@ -222,14 +220,14 @@ export class Sharing extends EventEmitter<SharingEvents> {
       this.o.warn(`answer ${req.garq.short} to our request came from ${req.author.short}, not the recipient ${recipient.short}`);
       return;
     }
-    this.state.delete(OUT + req.target.text);
-    await this.state.flush();
+    this.outgoing.delete(req.target.text);
+    await this.outgoing.flush();
     this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k });
   }
 
   private async debind(garq: Ghid): Promise<void> {
     try {
-      await this.daemon.network.publish(await makeDebinding(this.daemon.account.identity, garq));
+      await this.daemon.publish(await makeDebinding(this.daemon.identity, garq));
     } catch (err) {
       this.o.warn(`could not debind request ${garq.short}: ${(err as Error).message}`);
     }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
+import { StatePrefixClaimed } from '../../../src/core/account/state-namespace.js';
 import { Daemon, type DaemonOptions } from '../../../src/core/daemon/daemon.js';
 import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
@@ -112,4 +113,13 @@ test("a user's updates reach another user who holds the object's secret", async 
   b.objects.on('update', (o) => seen.push(o.state.toString()));
   for (let n = 1; n <= 5; n++) await a.objects.update(obj.ghid, Buffer.from(`{"n":${n}}`));
   await until(() => seen.at(-1) === '{"n":5}', 'the last update to reach B');
+});
+
+test('as a DaemonPort the daemon hands out each account state prefix once, over the account state map', async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const contacts = a.state('contact:');
+  assert.throws(() => a.state('contact:'), StatePrefixClaimed);
+  contacts.set('someone', true);
+  assert.equal(a.account.state.get('contact:someone'), true);
 });

@@ -7,7 +7,7 @@ import { CommsError, HypergolixError, parseObject } from '../../../src/core/goli
 import { createMemoryLogger } from '../../../src/core/log/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { encodeFrame } from '../../../src/core/remote/wire.js';
-import { startServer } from '../../../src/core/server/index.js';
+import { startServer } from '../../../src/core/assembly/server.js';
 import { RawPeer } from '../../fixtures/remote/helpers.js';
 import { freePort, httpGet, serverHome, type ServerHome } from '../../fixtures/server/helpers.js';
 import { V2016_DIRS, read2016, v16Identity, v16Objects } from '../../fixtures/vectors.js';

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { loadConfig, updateConfig } from '../../../src/core/config/index.js';
-import { startApp, stopApp } from '../../../src/core/daemon/app.js';
+import { startApp, stopApp } from '../../../src/core/assembly/app.js';
 import { HGXLink, JsonObj } from '../../../src/hgx/index.js';
 import { logger, tempHome } from '../../fixtures/ipc/world.js';
 import { freePort } from '../../fixtures/free-port.js';

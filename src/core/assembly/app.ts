@@ -3,10 +3,11 @@ import { IncorrectPassword } from '../account/errors.js';
 import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
 import type { AccountProgress } from '../account/account.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
-import { startAppIpc, type AppIpcOptions, type IpcServer } from '../ipc/index.js';
+import { Daemon } from '../daemon/daemon.js';
+import type { IpcServer } from '../ipc/server.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { Sharing } from '../sharing/sharing.js';
-import { Daemon } from './daemon.js';
+import { startAppIpc, type AppIpcOptions } from './app-ipc.js';
 
 export interface AppCredentials {
   password?: string;

@@ -1,0 +1,67 @@
+import type { StatePrefix } from '../account/state-keys.js';
+import type { StateNamespace } from '../account/state-namespace.js';
+import type { Ghid, GolixObject, PrivateIdentity, Secret } from '../golix/index.js';
+import type { ApiId } from '../objects/hgxd.js';
+import type { AppObject } from '../objects/manager.js';
+
+export interface DaemonPortEvents {
+  /** A newer version of a live object arrived from elsewhere and was decrypted. */
+  update: [AppObject];
+  /** An object was deleted (debound) upstream. */
+  delete: [Ghid];
+  /** A GARQ addressed to us arrived (the sharing layer handles it). */
+  request: [GolixObject];
+  remote: [label: string, connected: boolean];
+}
+
+/**
+ * What the rooms above the daemon (sharing, IPC) may ask of it: the daemon as they see it,
+ * implemented by `Daemon`. They depend on this and never reach through the daemon into its
+ * engine, remotes, account or object manager, so each of those can change behind it.
+ */
+export interface DaemonPort {
+  /** Our identity's GHID. */
+  readonly fingerprint: Ghid;
+  /** Our private identity: signs share requests, answers and debindings. */
+  readonly identity: PrivateIdentity;
+
+  /**
+   * The account state's keys under one prefix (account/state-keys.ts), for the room that owns
+   * them. Each prefix can be claimed once per daemon; a second claim throws.
+   */
+  state(prefix: StatePrefix): StateNamespace;
+
+  /** Creates an app object; a dynamic one stays subscribed on the remotes. */
+  create(apiId: ApiId, state: Buffer, opts?: { dynamic?: boolean; legroom?: number }): Promise<AppObject>;
+  /** Opens an object (local cache first, else the remotes); a dynamic one stays subscribed. */
+  open(ghid: Ghid): Promise<AppObject>;
+  update(ghid: Ghid, state: Buffer, opts?: { legroom?: number }): Promise<AppObject>;
+  /** Binds a dynamic object's current container statically: a new static object. */
+  freeze(ghid: Ghid): Promise<AppObject>;
+  /** Keeps an object alive with a static binding of its GHID. */
+  hold(ghid: Ghid): Promise<void>;
+  /** Deletes an object we created or bound (a dynamic one is unsubscribed). */
+  delete(ghid: Ghid): Promise<void>;
+  /** Applies a frame fetched for a subscribed object (a newer one emits 'update'). */
+  receive(obj: GolixObject, subscribed: Ghid): Promise<void>;
+  /** Whether the object is decrypted in memory now. */
+  isLive(ghid: Ghid): boolean;
+  /** Keeps an object live (beyond the cache size) until unpinned. */
+  pin(ghid: Ghid): void;
+  unpin(ghid: Ghid): void;
+
+  /** Opens the object and returns the secret that reads it (null if none is known). */
+  secretOf(ghid: Ghid): Promise<Secret | null>;
+  /** Keeps a secret received in a share until the object it reads is opened. */
+  quarantine(target: Ghid, secret: Secret, from: Ghid): void;
+  /** Drops a quarantined secret (the share was not taken). */
+  release(target: Ghid): void;
+
+  /** Stores locally and sends to every remote. */
+  publish(obj: GolixObject): Promise<void>;
+  /** The local copy first, else the remotes; `fresh` asks the remotes for the newest frame. */
+  fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
+
+  on<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
+  off<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from '../remote/connection.js';
+import { silentLogger, type RemoteLogger } from '../remote/logger.js';
+import { IpcRefusal } from './refusal.js';
+
+/** One app connection: how it was admitted, its app token, what it registered and tracks. */
+export class Session {
+  connection!: Connection;
+  admitted = false;
+  authenticated = false;
+  legacy = false;
+  token: string | null = null;
+  /** api_ids registered (88-character text). */
+  readonly apis = new Set<string>();
+  /** GHIDs (text) this connection tracks: it hears their updates and deletions. */
+  readonly tracked = new Set<string>();
+  readonly connectedAt = Date.now();
+  authTimer: NodeJS.Timeout | null = null;
+  /** Names this connection in share records when it has no token, so it still hears `^S`/`^F`. */
+  readonly connKey = `conn:${randomBytes(8).toString('hex')}`;
+
+  constructor(
+    readonly id: number,
+    readonly remote: string,
+    private readonly logger: RemoteLogger = silentLogger,
+  ) {}
+
+  get name(): string {
+    return `app#${this.id}`;
+  }
+
+  /** The app token, or a refusal naming what needs one. */
+  requireToken(what: string): string {
+    if (!this.token) throw new IpcRefusal(`${what} needs an app token: register one (+T) first`);
+    return this.token;
+  }
+
+  /** Sends a request to the app; failures only cost a log line. Resolves to whether it was taken. */
+  push(verb: string, body: Uint8Array): Promise<boolean> {
+    if (!this.connection.isOpen) return Promise.resolve(false);
+    return this.connection.request(verb, body).then(
+      () => true,
+      (err: Error) => {
+        this.logger.debug(`${this.name}: ${verb} not taken: ${err.message}`);
+        return false;
+      },
+    );
+  }
+}
+
+/** The open sessions, and who holds which app token. */
+export class SessionTable implements Iterable<Session> {
+  private readonly all = new Set<Session>();
+  private readonly byToken = new Map<string, Session>();
+  private readonly byConnKey = new Map<string, Session>();
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  [Symbol.iterator](): Iterator<Session> {
+    return this.all[Symbol.iterator]();
+  }
+
+  /** The sessions that may use the daemon (authenticated, or admitted legacy clients). */
+  admitted(): Session[] {
+    return [...this.all].filter((s) => s.admitted);
+  }
+
+  add(s: Session): void {
+    this.all.add(s);
+    this.byConnKey.set(s.connKey, s);
+  }
+
+  remove(s: Session): void {
+    this.all.delete(s);
+    this.byConnKey.delete(s.connKey);
+    if (s.token && this.byToken.get(s.token) === s) this.byToken.delete(s.token);
+  }
+
+  /** The session holding an app token now, if any. */
+  holderOf(token: string): Session | undefined {
+    return this.byToken.get(token);
+  }
+
+  bindToken(s: Session, token: string): void {
+    s.token = token;
+    this.byToken.set(token, s);
+  }
+
+  /** The session a share record names: by app token, else by connection key. */
+  find(tokenOrConnKey: string): Session | undefined {
+    return this.byToken.get(tokenOrConnKey) ?? this.byConnKey.get(tokenOrConnKey);
+  }
+}

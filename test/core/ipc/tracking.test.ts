@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RemoteNak } from '../../../src/core/golix/index.js';
+import { Tracking } from '../../../src/core/ipc/tracking.js';
+import { AppVerb, decodeObjDef } from '../../../src/core/ipc/wire.js';
+import { API_A, FakeDaemon, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';
+
+test('an object is pinned while any connection tracks it, and unpinned when the last lets go', async () => {
+  const daemon = new FakeDaemon();
+  const tracking = new Tracking(daemon, 10);
+  const { s: a } = fakeSession(1);
+  const { s: b } = fakeSession(2);
+  const g = (await daemon.create(API_A, Buffer.from('x'))).ghid.text;
+  tracking.track(a, g);
+  tracking.track(a, g);
+  tracking.track(b, g);
+  assert.equal(daemon.pins.get(g), 1, 'pinned once, however many track it');
+  tracking.untrack(a, g);
+  assert.equal(daemon.pins.get(g), 1);
+  tracking.untrackAll(b);
+  assert.equal(daemon.pins.get(g), 0);
+  assert.equal(b.tracked.size, 0);
+});
+
+test('a connection tracks at most maxTracked objects', () => {
+  const tracking = new Tracking(new FakeDaemon(), 2);
+  const { s } = fakeSession(1);
+  tracking.track(s, randomGhid().text);
+  assert.equal(tracking.hasRoom(s), true);
+  tracking.track(s, randomGhid().text);
+  assert.equal(tracking.hasRoom(s), false);
+  assert.throws(() => tracking.checkRoom(s), RemoteNak);
+});
+
+test("updates reach every tracker but the author, without the author's records; a deletion untracks everyone", async () => {
+  const daemon = new FakeDaemon();
+  const tracking = new Tracking(daemon, 10);
+  const a = fakeSession(1);
+  const b = fakeSession(2);
+  const obj = await daemon.create(API_A, Buffer.from('v1'));
+  tracking.track(a.s, obj.ghid.text);
+  tracking.track(b.s, obj.ghid.text);
+  tracking.distributeUpdate(obj, a.s);
+  assert.equal(a.conn.pushes.length, 0);
+  assert.equal(b.conn.pushes.length, 1);
+  assert.equal(b.conn.pushes[0]!.verb, AppVerb.update);
+  const def = decodeObjDef(b.conn.pushes[0]!.body);
+  assert.deepEqual(Buffer.from(def.address!), Buffer.from(obj.ghid.bytes));
+  assert.equal(def.private, false);
+  assert.equal(def.legroom, 0);
+  assert.equal(Buffer.from(def.state).toString(), 'v1');
+
+  tracking.distributeDelete(obj.ghid, b.s);
+  assert.deepEqual(a.conn.pushes.map((p) => p.verb), [AppVerb.delete]);
+  assert.equal(b.conn.pushes.length, 1, 'the deleting app hears no XO');
+  assert.equal(a.s.tracked.size + b.s.tracked.size, 0);
+  assert.equal(daemon.pins.get(obj.ghid.text), 0);
+});
