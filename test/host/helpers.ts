@@ -7,7 +7,8 @@ import { after } from 'node:test';
 import type { HostEvent, Request, RequestKind, Response, ResponseValue } from '../../src/common/contract.js';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
-import { Controller, type ControllerOptions, type SecretVault } from '../../src/host/controller.js';
+import { Controller, type ControllerOptions } from '../../src/host/controller.js';
+import type { SecretVault } from '../../src/host/vault.js';
 import { until } from '../fixtures/wait.js';
 import { copyHomeInto } from '../fixtures/copy-home.js';
 

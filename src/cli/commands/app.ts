@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { startApp, stopApp, type StartedApp } from '../../core/daemon/app.js';
-import { createLogger, type Logger } from '../../core/log/index.js';
+import type { Logger } from '../../core/log/index.js';
 import {
   AlreadyRunning,
-  acquirePidFile,
   configureShutdown,
   detachFromParent,
   isDetachedChild,
@@ -18,6 +16,7 @@ import {
   stopProcess,
   waitPortsFree,
 } from '../../core/process/index.js';
+import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
 import { CliError, type CliIO } from '../command.js';
 import { promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
@@ -122,54 +121,33 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
 
 /** The daemon process itself (foreground, or the detached child). */
 async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, preloaded?: LoadedConfig, password?: string): Promise<number> {
-  let logger: Logger | undefined;
+  const runner = new DaemonRunner({ console: !detached });
+  let started: { app: StartedApp; log: Logger } | undefined;
   try {
     const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
-    const c = loaded.config;
-    const lock = acquirePidFile(c.process.pid_file, { info: { role: 'app', ipc_port: c.process.ipc_port } });
-    logger = createLogger({ name: 'hgxapp', logdir: c.process.logdir, verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug, console: !detached });
-    const log = logger;
-    const stopRelay = relayBootLog(log);
-    if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
-    log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
-    let started: StartedApp;
-    try {
-      started = await startApp(loaded, { password }, {
-        logger: log,
-        ipc: true,
-        onProgress: (p) => {
-          if (p.stage === 'keys') {
-            if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
-          }
-          else if (p.stage === 'password') log.info('Deriving the key from your password…');
-          else if (p.stage === 'objects') log.info('Creating your account…');
-          else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
-        },
-      });
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-    const { daemon } = started;
-    if (started.created) {
-      log.info('Account created.');
-      log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
-      log.info(`  User ID:     ${daemon.userId.text}`);
-      log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
-    } else {
-      log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
-    }
+    let stopRelay = () => {};
+    started = await runner.start(loaded, {
+      beforeStart: async (log) => {
+        stopRelay = relayBootLog(log);
+        if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
+        log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
+      },
+      credentials: () => ({ password }),
+      onProgress: logProgress,
+      onFailure: (err, log) => log.error(failureMessage(err)),
+    });
+    const { app, log } = started;
+    logAccount(app, log);
     configureShutdown({ log });
     onShutdown(async () => {
       log.info('Stopping the app daemon');
-      await stopApp(started);
-      lock.release();
-      await log.close();
+      await runner.stop();
     });
-    const ipc = started.ipc!.listenAddress!;
-    log.info(`Apps connect on ws://${ipc.host}:${ipc.port}/ with the key in ${started.ipc!.tokenFile}`);
+    const ipc = app.ipc!.listenAddress!;
+    log.info(`Apps connect on ws://${ipc.host}:${ipc.port}/ with the key in ${app.ipc!.tokenFile}`);
     log.info('Hypergolix boot complete');
-    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file, ipcPort: ipc.port });
+    const { daemon } = app;
+    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: app.created, logFile: log.file, ipcPort: ipc.port });
     stopRelay();
     if (detached) detachFromParent(log);
     // A pending promise alone does not keep Node running; a timer does, until shutdown exits.
@@ -177,11 +155,36 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     await new Promise<never>(() => {});
     return 0;
   } catch (err) {
-    const message = err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
-    logger?.error(message);
+    const message = failureMessage(err);
+    if (started) {
+      // It started, then could not tell the parent: do not leave it running unannounced.
+      started.log.error(message);
+      await runner.stop().catch(() => {});
+    }
     if (isDetachedChild()) await reportFailed(err);
-    await logger?.close();
     throw new CliError(message, 1);
+  }
+}
+
+const failureMessage = (err: unknown): string => (err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`);
+
+function logProgress(p: DaemonProgress, log: Logger): void {
+  if (p.stage === 'keys') {
+    if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
+  } else if (p.stage === 'password') log.info('Deriving the key from your password…');
+  else if (p.stage === 'objects') log.info('Creating your account…');
+  else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
+}
+
+function logAccount(app: StartedApp, log: Logger): void {
+  const { daemon } = app;
+  if (app.created) {
+    log.info('Account created.');
+    log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
+    log.info(`  User ID:     ${daemon.userId.text}`);
+    log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
+  } else {
+    log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
   }
 }
 

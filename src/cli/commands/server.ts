@@ -12,10 +12,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { createLogger, type Logger } from '../../core/log/index.js';
+import type { Logger } from '../../core/log/index.js';
 import {
   AlreadyRunning,
-  acquirePidFile,
   configureShutdown,
   detachFromParent,
   isDetachedChild,
@@ -27,10 +26,10 @@ import {
   startDetached,
   stopProcess,
   waitPortsFree,
-  type PidLock,
 } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
-import { SERVER_NODE_FLAGS, startServer, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
+import { SERVER_NODE_FLAGS, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
+import { persistenceServer, ServerRunner } from '../../host/server-runner.js';
 import { CliError, type CliIO } from '../command.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
@@ -171,57 +170,50 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
 
 /** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
 async function runServer(loaded: LoadedConfig, detached: boolean): Promise<number> {
-  const c = loaded.config.server;
-  let lock: PidLock | undefined;
-  let logger: Logger | undefined;
+  const runner = new ServerRunner({ start: persistenceServer, console: !detached, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
+  const stop = () => runner.stop();
+  let started: { server: RunningServer; log: Logger } | undefined;
   try {
-    lock = acquirePidFile(c.pid_file, { info: { role: 'server', host: resolveHost(c.host), port: c.port } });
-    logger = createLogger({ name: 'hgxserver', logdir: c.logdir, verbosity: c.verbosity, debug: c.debug, console: !detached });
-    const log = logger;
-    const held = lock;
-    const stopRelay = relayBootLog(log);
-    log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
-    for (const w of serverWarnings(loaded)) log.warn(w);
-
-    // Signals during start-up wait for it to finish, then close what it opened.
-    tuneServerHeap();
-    const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
-    configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
-    const stop = async (): Promise<void> => {
-      const server = await starting.catch(() => undefined);
-      try {
-        await server?.close();
-      } finally {
-        held.release();
-        await log.close();
-      }
-    };
-    onShutdown(stop);
-    installCrashHandlers(log, stop);
-    let running: RunningServer;
-    try {
-      running = await starting;
-    } catch (err) {
-      held.release();
-      throw err;
-    }
-    const { host, port } = running.address;
-    held.update({ role: 'server', host, port, logFile: log.file });
+    let stopRelay = () => {};
+    started = await runner.start(loaded.config, {
+      beforeStart: (log) => {
+        stopRelay = relayBootLog(log);
+        log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
+        for (const w of serverWarnings(loaded)) log.warn(w);
+        tuneServerHeap();
+        // Signals during start-up wait for it to finish, then close what it opened.
+        configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
+        onShutdown(stop);
+        installCrashHandlers(log, stop);
+      },
+      onFailure: (err, log) => logFailure(err, log),
+    });
+    const { server, log } = started;
+    const { host, port } = server.address;
     log.info(`Hypergolix server ready (pid ${process.pid})${log.file ? `; log file ${log.file}` : ''}`);
-    await reportReady({ host, port, logdir: c.logdir, logFile: log.file } satisfies ReadyInfo);
+    await reportReady({ host, port, logdir: loaded.config.server.logdir, logFile: log.file } satisfies ReadyInfo);
     stopRelay();
     if (detached) detachFromParent(log);
     // The listening socket keeps the process alive; the shutdown handler ends it.
     await new Promise<never>(() => {});
     return 0;
   } catch (err) {
-    const message = err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
-    logger?.error(message, ...(logger.debugStacks ? [err] : []));
-    lock?.release();
+    if (started) {
+      // It started, then could not tell the parent: do not leave it running unannounced.
+      logFailure(err, started.log);
+      await stop().catch(() => {});
+    }
+    const message = failureMessage(err);
     if (isDetachedChild()) await reportFailed(new Error(message));
-    await logger?.close();
     throw new CliError(message, 1);
   }
+}
+
+const failureMessage = (err: unknown): string =>
+  err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
+
+function logFailure(err: unknown, log: Logger): void {
+  log.error(failureMessage(err), ...(log.debugStacks ? [err] : []));
 }
 
 /**
