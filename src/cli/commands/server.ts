@@ -13,24 +13,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
-import {
-  AlreadyRunning,
-  configureShutdown,
-  detachFromParent,
-  isDetachedChild,
-  onShutdown,
-  readPidFile,
-  relayBootLog,
-  reportFailed,
-  reportReady,
-  startDetached,
-  stopProcess,
-  waitPortsFree,
-} from '../../core/process/index.js';
+import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
 import { SERVER_NODE_FLAGS, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
 import { persistenceServer, ServerRunner } from '../../host/server-runner.js';
 import { CliError, type CliIO } from '../command.js';
+import { ServiceProcess, startInBackground } from '../service-process.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
 
@@ -150,19 +138,13 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
   }
   if (args.foreground) return runServer(loaded, false);
 
-  const script = process.argv[1];
-  if (!script) throw new CliError('Cannot tell which script to run in the background; use --foreground', 1);
-  const { pid, info } = await startDetached<ReadyInfo>({
-    script,
+  const { pid, info } = await startInBackground<ReadyInfo>('Hypergolix server', io, {
     // The child reads exactly this file, wherever the search would lead it.
     args: ['start', 'server', '--foreground', '--detached-child', '--root', loaded.path],
     extraExecArgv: SERVER_NODE_FLAGS,
     cwd: io.cwd,
     env: io.env,
     bootTimeoutMs: BOOT_TIMEOUT_MS,
-    onLog: (line) => io.out(line),
-  }).catch((err: Error) => {
-    throw new CliError(`The Hypergolix server did not start: ${err.message}`, 1);
   });
   io.out(`Hypergolix server started (pid ${pid}), listening on ${info.host}:${info.port}; logs in ${info.logdir}`);
   return 0;
@@ -171,50 +153,36 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
 /** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
 async function runServer(loaded: LoadedConfig, detached: boolean): Promise<number> {
   const runner = new ServerRunner({ start: persistenceServer, console: !detached, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
-  const stop = () => runner.stop();
+  const proc = new ServiceProcess(detached);
   let started: { server: RunningServer; log: Logger } | undefined;
   try {
-    let stopRelay = () => {};
     started = await runner.start(loaded.config, {
       beforeStart: (log) => {
-        stopRelay = relayBootLog(log);
+        proc.relay(log);
         log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
         for (const w of serverWarnings(loaded)) log.warn(w);
         tuneServerHeap();
         // Signals during start-up wait for it to finish, then close what it opened.
-        configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
-        onShutdown(stop);
-        installCrashHandlers(log, stop);
+        proc.stopOnSignal(log, () => runner.stop(), SHUTDOWN_DEADLINE_MS);
+        installCrashHandlers(log, () => runner.stop());
       },
-      onFailure: (err, log) => logFailure(err, log),
+      onFailure: (err, log) => log.error(failureMessage(err), ...stacks(err, log)),
     });
     const { server, log } = started;
     const { host, port } = server.address;
     log.info(`Hypergolix server ready (pid ${process.pid})${log.file ? `; log file ${log.file}` : ''}`);
-    await reportReady({ host, port, logdir: loaded.config.server.logdir, logFile: log.file } satisfies ReadyInfo);
-    stopRelay();
-    if (detached) detachFromParent(log);
-    // The listening socket keeps the process alive; the shutdown handler ends it.
-    await new Promise<never>(() => {});
-    return 0;
+    return await proc.serve(log, { host, port, logdir: loaded.config.server.logdir, logFile: log.file } satisfies ReadyInfo);
   } catch (err) {
-    if (started) {
-      // It started, then could not tell the parent: do not leave it running unannounced.
-      logFailure(err, started.log);
-      await stop().catch(() => {});
-    }
     const message = failureMessage(err);
-    if (isDetachedChild()) await reportFailed(new Error(message));
-    throw new CliError(message, 1);
+    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, details: started && stacks(err, started.log) });
   }
 }
 
 const failureMessage = (err: unknown): string =>
   err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
 
-function logFailure(err: unknown, log: Logger): void {
-  log.error(failureMessage(err), ...(log.debugStacks ? [err] : []));
-}
+/** A logged failure carries its stack when the server's `debug` is on. */
+const stacks = (err: unknown, log: Logger): unknown[] => (log.debugStacks ? [err] : []);
 
 /**
  * A bug that escapes every handler would otherwise kill the process with a trace on a stderr
