@@ -4,23 +4,14 @@
  * one Controller and hand it to their transport as the contract's HostPort. It never imports
  * electron: the OS pieces it needs (secure storage) come in through small interfaces.
  *
- * It is a dispatcher over one module per feature:
+ * It dispatches to one module per feature: config-follower (hypergolix.yml loaded, saved and
+ * followed), account-session (create, unlock, lock: the daemon while unlocked), vault ("unlock
+ * automatically"), embedded-server, restart-plan and restart (what a new config restarts),
+ * status and notices (what the UI, tray and notifications hear).
  *
- *   config-follower   hypergolix.yml: loaded, saved, followed for hand edits
- *   account-session   create, unlock (by hand or automatically), lock; the daemon while unlocked
- *   vault             "unlock automatically": the secret in the OS's secure storage
- *   embedded-server   the persistence server the desktop app may run too
- *   restart-plan      what a new config restarts (pure); restart.ts carries it out
- *   status, notices   what the UI, the tray and the notifications hear
- *
- * States (the contract's AppState): see account-session.ts, plus
- *
- *   running ──saveSettings / hand edit──► restarting ──► running | error
- *   error ──saveSettings (a fix)──► restarting ──► running | error
- *
- * On start it loads hypergolix.yml (creating it if missing), watches it for hand edits, starts
- * the embedded server when `desktop.embedded_server` is on, and unlocks by itself when it can.
- * State-changing requests run one at a time, in order.
+ * On start it loads hypergolix.yml (creating it if missing), then in the background starts the
+ * embedded server when `desktop.embedded_server` is on and unlocks by itself when it can.
+ * A save or a hand edit restarts what it touches: running → restarting → running | error.
  */
 import {
   ERROR_CODES,
@@ -45,7 +36,8 @@ import { DaemonRunner } from './daemon-runner.js';
 import { EmbeddedServerSwitch } from './embedded-server.js';
 import { Listeners } from './listeners.js';
 import type { Notice } from './notices.js';
-import { applyConfig } from './restart.js';
+import { RequestQueue } from './request-queue.js';
+import { applyConfig, type RestartParts } from './restart.js';
 import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
 import { answerShare } from './shares.js';
@@ -95,8 +87,8 @@ export class Controller implements HostPort {
   private readonly session: AccountSession;
   private readonly server: EmbeddedServerSwitch;
   private readonly port: HostPort;
-  private queue: Promise<unknown> = Promise.resolve();
-  private stopping = false;
+  private readonly queue = new RequestQueue();
+  private readonly restartParts: RestartParts;
   private stopped: Promise<void> | null = null;
 
   constructor(private readonly o: ControllerOptions) {
@@ -117,22 +109,23 @@ export class Controller implements HostPort {
     });
     const notice = (n: Notice) => this.notices.emit(n);
     this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner, minPasswordLength: o.minPasswordLength });
+    this.restartParts = { session: this.session, server: this.server, status: this.feed, notice, log, now: o.clock ?? Date.now };
     this.port = hostPortFrom(
       {
         getState: async () => this.snapshot(),
-        createAccount: (req) => this.exclusive(() => this.session.create(req.password)),
-        unlock: (req) => this.exclusive(() => this.session.unlock(req.password, req.rememberOnThisComputer)),
-        lock: () => this.exclusive(() => this.session.lock()),
+        createAccount: (req) => this.queue.run(() => this.session.create(req.password)),
+        unlock: (req) => this.queue.run(() => this.session.unlock(req.password, req.rememberOnThisComputer)),
+        lock: () => this.queue.run(() => this.session.lock()),
         getSettings: async () => settingsFromConfig(this.file.config('read the settings')),
-        saveSettings: (req) => this.exclusive(() => this.saveSettings(req.settings)),
+        saveSettings: (req) => this.queue.run(() => this.saveSettings(req.settings)),
         whoami: async () => {
           const id = this.identity();
           if (!id) throw new HostFailure(ERROR_CODES.noAccount, 'There is no account yet');
           return id;
         },
         status: async () => this.status(),
-        acceptShare: (req) => this.exclusive(() => this.answer(req.id, true)),
-        declineShare: (req) => this.exclusive(() => this.answer(req.id, false)),
+        acceptShare: (req) => this.queue.run(() => this.answer(req.id, true)),
+        declineShare: (req) => this.queue.run(() => this.answer(req.id, false)),
       },
       (listener) => this.feed.subscribe(listener),
     );
@@ -163,12 +156,8 @@ export class Controller implements HostPort {
   }
 
   /** Resolves once every queued operation (unlock, save, restart…) has finished. */
-  async settled(): Promise<void> {
-    for (;;) {
-      const q = this.queue;
-      await q;
-      if (q === this.queue) return;
-    }
+  settled(): Promise<void> {
+    return this.queue.settled();
   }
 
   snapshot(): Snapshot {
@@ -216,11 +205,10 @@ export class Controller implements HostPort {
   // ── inside ──
 
   private async shutdown(): Promise<void> {
-    this.stopping = true;
     this.feed.stopPolling();
     this.file.close();
     // Whatever is running (a keygen cannot be interrupted) finishes first; later requests are refused.
-    await this.settled();
+    await this.queue.close();
     const wasRunning = this.session.app !== null;
     await this.session.end();
     await this.server.stop();
@@ -233,7 +221,7 @@ export class Controller implements HostPort {
   /** The file is usable: show whether it names an account, then start what starts by itself. */
   private begin(config: HypergolixConfig): void {
     this.feed.setState(config.user.user_id ? 'locked' : 'no-account');
-    void this.exclusive(() => this.bootstrap()).catch((err) => this.log.error(`Start-up failed: ${messageOf(err)}`));
+    void this.queue.run(() => this.bootstrap()).catch((err) => this.log.error(`Start-up failed: ${messageOf(err)}`));
   }
 
   /** The background part of start-up: the embedded server, then an automatic unlock. */
@@ -247,7 +235,7 @@ export class Controller implements HostPort {
     // The file was broken at start and is usable now.
     if (first) return this.begin(this.file.current!.config);
     this.feed.emitStatus();
-    void this.exclusive(async () => {
+    void this.queue.run(async () => {
       // A later save may already have applied it; use what is current when our turn comes.
       const loaded = this.file.current;
       if (loaded) await this.apply(loaded.config, false);
@@ -275,8 +263,7 @@ export class Controller implements HostPort {
   }
 
   private apply(next: HypergolixConfig, progress: boolean): Promise<boolean> {
-    const notice = (n: Notice) => this.notices.emit(n);
-    return applyConfig(next, progress, { session: this.session, server: this.server, status: this.feed, notice, log: this.log, now: this.o.clock ?? Date.now });
+    return applyConfig(next, progress, this.restartParts);
   }
 
   private async answer(id: string, accept: boolean): Promise<{}> {
@@ -289,15 +276,5 @@ export class Controller implements HostPort {
     const app = this.session.app;
     const loaded = this.file.current;
     return { app, config: app?.loaded.config ?? loaded?.config ?? null, configWarnings: loaded?.warnings ?? [], serverProblem: this.server.problem };
-  }
-
-  /** State-changing requests run one at a time, in order. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (this.stopping) throw new HostFailure(ERROR_CODES.unavailable, 'Hypergolix is shutting down');
-      return fn();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }
