@@ -12,7 +12,6 @@ import {
   updateConfig,
   watchConfig,
   type ConfigChange,
-  type ConfigEdits,
   type ConfigWatcher,
   type HypergolixConfig,
   type LoadedConfig,
@@ -127,7 +126,7 @@ export class ConfigFollower {
   /** Turns `desktop.unlock_automatically` on or off in the file, unless it already says so. */
   async setUnlockAutomatically(on: boolean): Promise<void> {
     const loaded = this.loaded;
-    if (loaded && loaded.config.desktop.unlock_automatically !== on) await this.edit(loaded, { desktop: { unlock_automatically: on } });
+    if (loaded && loaded.config.desktop.unlock_automatically !== on) this.adopt(await updateConfig(loaded, { desktop: { unlock_automatically: on } }));
   }
 
   /** Stops following the file. */
@@ -135,10 +134,6 @@ export class ConfigFollower {
     this.closed = true;
     this.watcher?.close();
     this.watcher = null;
-  }
-
-  private async edit(loaded: LoadedConfig, edits: ConfigEdits): Promise<void> {
-    this.adopt(await updateConfig(loaded, edits));
   }
 
   private watch(path: string): void {

@@ -88,8 +88,8 @@ export class Lease<T> {
   private async open(spec: LeaseSpec<T>, hooks: StartHooks): Promise<Leased<T>> {
     if (spec.pidFile) this.lock = acquirePidFile(spec.pidFile.path, { info: spec.pidFile.info });
     try {
-      this.ownsLog = typeof spec.log === 'function';
       this.log = typeof spec.log === 'function' ? spec.log() : spec.log;
+      this.ownsLog = typeof spec.log === 'function';
     } catch (err) {
       this.unlock();
       throw err;
@@ -102,11 +102,11 @@ export class Lease<T> {
       return { service, log };
     } catch (err) {
       this.unlock();
-      try {
-        await hooks.onFailure?.(err, log);
-      } finally {
-        await this.release();
-      }
+      // The start's own failure is what the caller hears of, even if reporting it fails too.
+      await Promise.resolve()
+        .then(() => hooks.onFailure?.(err, log))
+        .catch(() => {});
+      await this.release();
       throw err;
     }
   }

@@ -75,6 +75,22 @@ test('a failed start releases the lock, then runs onFailure with the log still o
   await lease.stop();
 });
 
+test('an onFailure that throws does not hide the start\'s own failure, and everything is still given back', async () => {
+  const pidFile = join(tempHome(), 'x.pid');
+  const events: string[] = [];
+  const boom = new Error('the store is corrupt');
+  const lease = new Lease<string>();
+  await assert.rejects(
+    lease.start(spec(events, pidFile, { start: () => Promise.reject(boom) }), {
+      onFailure: () => {
+        throw new Error('the parent went away');
+      },
+    }),
+    boom,
+  );
+  assert.deepEqual(events, ['log made (lock held)', 'log closed (lock released)']);
+});
+
 test('a log that cannot be made releases the pid file; a given log is never closed', async () => {
   const pidFile = join(tempHome(), 'x.pid');
   const lease = new Lease<string>();
