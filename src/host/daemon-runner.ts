@@ -44,7 +44,7 @@ export interface DaemonStart extends StartHooks {
 }
 
 /** The `hgxapp` log of a daemon started from `config`. */
-export function daemonLogFor(config: HypergolixConfig, options: { console?: boolean } = {}): Logger {
+function daemonLogFor(config: HypergolixConfig, options: { console?: boolean } = {}): Logger {
   const i = config.instrumentation;
   return createLogger({ name: 'hgxapp', logdir: config.process.logdir, verbosity: i.verbosity, debug: i.debug, console: options.console ?? false });
 }

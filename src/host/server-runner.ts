@@ -48,7 +48,7 @@ export interface ServerRunnerOptions<S extends EmbeddedServer> {
 }
 
 /** The `hgxserver` log of a server started from `config`. */
-export function serverLogFor(config: HypergolixConfig, options: { console?: boolean } = {}): Logger {
+function serverLogFor(config: HypergolixConfig, options: { console?: boolean } = {}): Logger {
   const s = config.server;
   return createLogger({ name: 'hgxserver', logdir: s.logdir, verbosity: s.verbosity, debug: s.debug, console: options.console ?? false });
 }
