@@ -2,7 +2,6 @@
 // and log, a second start refused naming the holder, and everything given back at stop or failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, updateConfig } from '../../src/core/config/index.js';
@@ -10,19 +9,12 @@ import { createMemoryLogger, type Logger } from '../../src/core/log/index.js';
 import { AlreadyRunning, readPidFile } from '../../src/core/process/index.js';
 import { DaemonRunner, type DaemonProgress } from '../../src/host/daemon-runner.js';
 import { freePort } from '../fixtures/free-port.js';
-import { KDF, PASSWORD, tempHome } from './helpers.js';
+import { accepts, KDF, PASSWORD, tempHome } from './helpers.js';
 
 async function home(ipcPort?: number) {
   const dir = tempHome();
   const loaded = await loadConfig({ env: { HYPERGOLIX_HOME: dir }, cwd: dir, homedir: dir, create: true });
   return ipcPort === undefined ? loaded : updateConfig(loaded, { process: { ipc_port: ipcPort } });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), ok(true)));
-    socket.on('error', () => ok(false));
-  });
 }
 
 test('a start that fails gives back the pid file, after the failure went into its log', async () => {

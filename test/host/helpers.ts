@@ -2,6 +2,7 @@
 // (cheap KDF), an in-memory vault, and the events a UI would see.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { HostEvent, Request, RequestKind, Response, ResponseValue } from '../../src/common/contract.js';
@@ -95,6 +96,14 @@ export async function harness(home: string, opts: Partial<ControllerOptions> = {
     },
     states: () => events.flatMap((e) => (e.kind === 'status' ? [e.status.state] : [])).filter((s, i, all) => i === 0 || all[i - 1] !== s),
   };
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), ok(true)));
+    socket.on('error', () => ok(false));
+  });
 }
 
 export { until };

@@ -3,7 +3,7 @@
 // and a failed start giving everything back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, updateConfig, type HypergolixConfig } from '../../src/core/config/index.js';
@@ -11,19 +11,12 @@ import { createMemoryLogger } from '../../src/core/log/index.js';
 import { AlreadyRunning, readPidFile } from '../../src/core/process/index.js';
 import { persistenceServer, ServerRunner, type ServerFactory } from '../../src/host/server-runner.js';
 import { freePort } from '../fixtures/free-port.js';
-import { tempHome } from './helpers.js';
+import { accepts, tempHome } from './helpers.js';
 
 async function serverConfig(port: number): Promise<HypergolixConfig> {
   const dir = tempHome();
   const loaded = await loadConfig({ env: { HYPERGOLIX_HOME: dir }, cwd: dir, homedir: dir, create: true });
   return (await updateConfig(loaded, { server: { port } })).config;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), ok(true)));
-    socket.on('error', () => ok(false));
-  });
 }
 
 test('a server run: the pid file gets the bound address and log; a second start is refused; stop closes, then releases', async () => {
