@@ -29,7 +29,7 @@ export interface AccountSessionOptions {
   notice: (n: Notice) => void;
   unlockAutomatically: UnlockAutomatically;
   runner: DaemonRunner;
-  /** @default MIN_PASSWORD_LENGTH, as the wizard asks */
+  /** @default 10, as the wizard asks */
   minPasswordLength?: number;
 }
 

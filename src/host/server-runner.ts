@@ -12,6 +12,9 @@ import { resolveHost } from '../core/remote/host.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../core/server/index.js';
 import { Lease, type StartHooks } from './lease.js';
 
+// The host modules and the CLI see the file-store server through this runner only.
+export type { RunningServer };
+
 /** A running persistence server, as much of it as a host needs. */
 export interface EmbeddedServer {
   readonly url?: string;

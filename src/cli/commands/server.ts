@@ -15,8 +15,8 @@ import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedC
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
-import { SERVER_NODE_FLAGS, tuneServerHeap, type RunningServer } from '../../core/server/index.js';
-import { persistenceServer, ServerRunner } from '../../host/server-runner.js';
+import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/server/index.js';
+import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
 import { CliError, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 
