@@ -25,8 +25,7 @@ import log from 'electron-log/main';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type HypergolixConfig } from '../core/config/index.js';
-import { createLogger } from '../core/log/index.js';
+import { loadConfig } from '../core/config/index.js';
 import { Controller } from '../host/controller.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
 import { setupIpc } from './ipc.js';
@@ -94,16 +93,11 @@ async function start(): Promise<void> {
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
 
-  const fileLogger = (name: string, logdirOf: (c: HypergolixConfig) => string, verbosity: (c: HypergolixConfig) => string, debug: (c: HypergolixConfig) => boolean) => (c: HypergolixConfig) =>
-    createLogger({ name, logdir: logdirOf(c), verbosity: verbosity(c), debug: debug(c) });
   const controller = new Controller({
     configOptions: { root: first.path },
     logger,
     vault: new SafeStorageVault(safeStorage, join(first.dir, VAULT_FILE)),
-    loggers: {
-      daemon: fileLogger('hgxapp', (c) => c.process.logdir, (c) => c.instrumentation.verbosity, (c) => c.instrumentation.debug),
-      server: fileLogger('hgxserver', (c) => c.server.logdir, (c) => c.server.verbosity, (c) => c.server.debug),
-    },
+    logFiles: { console: false },
   });
   await controller.start();
 

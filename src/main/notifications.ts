@@ -13,7 +13,7 @@
  * Notification is reached only through the Notifier.
  */
 import type { AppState, HostEvent, Settings, Status } from '../common/contract.js';
-import type { Notice } from '../host/controller.js';
+import type { Notice } from '../host/notices.js';
 
 export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'daemon-error';
 

@@ -8,7 +8,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../core/util/atomic-write.js';
-import type { SecretVault } from '../host/controller.js';
+import type { SecretVault } from '../host/vault.js';
 
 /** The slice of Electron's safeStorage used here. */
 export interface SafeStoragePort {

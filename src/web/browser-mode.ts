@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { HypergolixConfig } from '../core/config/index.js';
 import { createLogger, type Logger } from '../core/log/index.js';
 import { Controller, type ControllerOptions } from '../host/controller.js';
 import { startBridgeServer, type BridgeServer } from './bridge-server.js';
@@ -54,14 +53,10 @@ export async function startBrowserMode(o: BrowserModeOptions): Promise<BrowserMo
   const staticDir = o.staticDir ?? findUiDir();
   if (!staticDir) throw new Error('The settings UI is not built (no dist/renderer); run "npm run build" first');
   const logger = createLogger({ name: 'hgxui', logdir: o.logdir, verbosity: 'info', console: toConsole });
-  const daemonLogger = (c: HypergolixConfig): Logger =>
-    createLogger({ name: 'hgxapp', logdir: c.process.logdir, verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug, console: toConsole });
-  const serverLogger = (c: HypergolixConfig): Logger =>
-    createLogger({ name: 'hgxserver', logdir: c.server.logdir, verbosity: c.server.verbosity, debug: c.server.debug, console: toConsole });
   const controller = new Controller({
     configOptions: o.configOptions,
     logger,
-    loggers: { daemon: daemonLogger, server: serverLogger },
+    logFiles: { console: toConsole },
     // No OS secure storage in browser mode: "unlock automatically" is unavailable here.
     ...o.controller,
   });

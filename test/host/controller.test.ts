@@ -20,7 +20,7 @@ function accountHome() {
     const home = tempHome();
     const h = await harness(home);
     const id = await h.ask({ kind: 'createAccount', password: PASSWORD });
-    const rootSecret = (h.controller as unknown as { rootSecret: Secret }).rootSecret.text;
+    const rootSecret = (h.controller as unknown as { session: { rootSecret: Secret } }).session.rootSecret.text;
     await h.controller.stop();
     return { home, ...id, rootSecret };
   })();

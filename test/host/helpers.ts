@@ -2,12 +2,14 @@
 // (cheap KDF), an in-memory vault, and the events a UI would see.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { HostEvent, Request, RequestKind, Response, ResponseValue } from '../../src/common/contract.js';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
-import { Controller, type ControllerOptions, type SecretVault } from '../../src/host/controller.js';
+import { Controller, type ControllerOptions } from '../../src/host/controller.js';
+import type { SecretVault } from '../../src/host/vault.js';
 import { until } from '../fixtures/wait.js';
 import { copyHomeInto } from '../fixtures/copy-home.js';
 
@@ -94,6 +96,14 @@ export async function harness(home: string, opts: Partial<ControllerOptions> = {
     },
     states: () => events.flatMap((e) => (e.kind === 'status' ? [e.status.state] : [])).filter((s, i, all) => i === 0 || all[i - 1] !== s),
   };
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), ok(true)));
+    socket.on('error', () => ok(false));
+  });
 }
 
 export { until };

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IPC_CHANNELS, type HostEvent, type HostPort, type Settings, type Snapshot, type Status } from '../../src/common/contract.js';
-import type { Notice } from '../../src/host/controller.js';
+import type { Notice } from '../../src/host/notices.js';
 import { APP_SCHEME_PRIVILEGES, resolveAppRequest, serveAppRequest } from '../../src/main/app-protocol.js';
 import { setupIpc, type IpcMainPort } from '../../src/main/ipc.js';
 import { setupLifecycle, setupSingleInstance, type AppPort } from '../../src/main/lifecycle.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppState, HostEvent, Settings, Status } from '../../src/common/contract.js';
-import type { Notice } from '../../src/host/controller.js';
+import type { Notice } from '../../src/host/notices.js';
 import {
   UNREACHABLE_AFTER_MS,
   UnreachableWatch,

@@ -1,25 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { startApp, stopApp, type StartedApp } from '../../core/assembly/app.js';
-import { createLogger, type Logger } from '../../core/log/index.js';
-import {
-  AlreadyRunning,
-  acquirePidFile,
-  configureShutdown,
-  detachFromParent,
-  isDetachedChild,
-  onShutdown,
-  readHandoff,
-  readPidFile,
-  relayBootLog,
-  reportFailed,
-  reportReady,
-  startDetached,
-  stopProcess,
-  waitPortsFree,
-} from '../../core/process/index.js';
+import type { Logger } from '../../core/log/index.js';
+import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
 import { CliError, type CliIO } from '../command.js';
+import { ServiceProcess, startInBackground } from '../service-process.js';
 import { promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
 
 export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin] [--root PATH]
@@ -102,17 +88,12 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
 
   const password = await credentials(loaded, args, io);
-  const childArgs = ['start', 'app', '--detached-child', ...(args.root ? ['--root', loaded.path] : [])];
-  const { pid, info } = await startDetached<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>({
-    script: process.argv[1]!,
-    args: childArgs,
+  const { pid, info } = await startInBackground<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>('app daemon', io, {
+    args: ['start', 'app', '--detached-child', ...(args.root ? ['--root', loaded.path] : [])],
     cwd: io.cwd,
     env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
     secret: Buffer.from(password ?? '', 'utf8'),
     bootTimeoutMs: 120_000,
-    onLog: (line) => io.out(line),
-  }).catch((err: Error) => {
-    throw new CliError(`The app daemon did not start: ${err.message}`, 1);
   });
   io.out(`Hypergolix app daemon started (pid ${pid}).`);
   if (info.ipcPort) io.out(`Apps connect on 127.0.0.1:${info.ipcPort}.`);
@@ -122,66 +103,56 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
 
 /** The daemon process itself (foreground, or the detached child). */
 async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, preloaded?: LoadedConfig, password?: string): Promise<number> {
-  let logger: Logger | undefined;
+  const runner = new DaemonRunner({ console: !detached });
+  const proc = new ServiceProcess(detached);
+  let started: { app: StartedApp; log: Logger } | undefined;
   try {
     const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
-    const c = loaded.config;
-    const lock = acquirePidFile(c.process.pid_file, { info: { role: 'app', ipc_port: c.process.ipc_port } });
-    logger = createLogger({ name: 'hgxapp', logdir: c.process.logdir, verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug, console: !detached });
-    const log = logger;
-    const stopRelay = relayBootLog(log);
-    if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
-    log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
-    let started: StartedApp;
-    try {
-      started = await startApp(loaded, { password }, {
-        logger: log,
-        ipc: true,
-        onProgress: (p) => {
-          if (p.stage === 'keys') {
-            if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
-          }
-          else if (p.stage === 'password') log.info('Deriving the key from your password…');
-          else if (p.stage === 'objects') log.info('Creating your account…');
-          else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
-        },
-      });
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-    const { daemon } = started;
-    if (started.created) {
-      log.info('Account created.');
-      log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
-      log.info(`  User ID:     ${daemon.userId.text}`);
-      log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
-    } else {
-      log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
-    }
-    configureShutdown({ log });
-    onShutdown(async () => {
-      log.info('Stopping the app daemon');
-      await stopApp(started);
-      lock.release();
-      await log.close();
+    started = await runner.start(loaded, {
+      beforeStart: async (log) => {
+        proc.relay(log);
+        if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
+        log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
+      },
+      credentials: () => ({ password }),
+      onProgress: logProgress,
+      onFailure: (err, log) => log.error(failureMessage(err)),
     });
-    const ipc = started.ipc!.listenAddress!;
-    log.info(`Apps connect on ws://${ipc.host}:${ipc.port}/ with the key in ${started.ipc!.tokenFile}`);
+    const { app, log } = started;
+    logAccount(app, log);
+    proc.stopOnSignal(log, async () => {
+      log.info('Stopping the app daemon');
+      await runner.stop();
+    });
+    const ipc = app.ipc!.listenAddress!;
+    log.info(`Apps connect on ws://${ipc.host}:${ipc.port}/ with the key in ${app.ipc!.tokenFile}`);
     log.info('Hypergolix boot complete');
-    await reportReady({ fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: started.created, logFile: log.file, ipcPort: ipc.port });
-    stopRelay();
-    if (detached) detachFromParent(log);
-    // A pending promise alone does not keep Node running; a timer does, until shutdown exits.
-    setInterval(() => {}, 1 << 30);
-    await new Promise<never>(() => {});
-    return 0;
+    const { daemon } = app;
+    return await proc.serve(log, { fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: app.created, logFile: log.file, ipcPort: ipc.port });
   } catch (err) {
-    const message = err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`;
-    logger?.error(message);
-    if (isDetachedChild()) await reportFailed(err);
-    await logger?.close();
-    throw new CliError(message, 1);
+    return proc.failed(failureMessage(err), { toParent: err, started: started && { log: started.log, runner } });
+  }
+}
+
+const failureMessage = (err: unknown): string => (err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`);
+
+function logProgress(p: DaemonProgress, log: Logger): void {
+  if (p.stage === 'keys') {
+    if (p.keygen.stage !== 'done') log.info(`Generating your keys… (${p.keygen.completed}/${p.keygen.total})`);
+  } else if (p.stage === 'password') log.info('Deriving the key from your password…');
+  else if (p.stage === 'objects') log.info('Creating your account…');
+  else if (p.stage === 'remotes') log.info('Fetching your account from the remotes…');
+}
+
+function logAccount(app: StartedApp, log: Logger): void {
+  const { daemon } = app;
+  if (app.created) {
+    log.info('Account created.');
+    log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
+    log.info(`  User ID:     ${daemon.userId.text}`);
+    log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
+  } else {
+    log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
   }
 }
 
@@ -192,8 +163,7 @@ async function runBrowserMode(loaded: LoadedConfig, args: AppStartArgs, io: CliI
       throw new CliError(`Browser mode did not start: ${err.message}`, 1);
     },
   );
-  configureShutdown({ log: mode.logger });
-  onShutdown(() => mode.stop());
+  new ServiceProcess(false).stopOnSignal(mode.logger, () => mode.stop());
   io.err('Hypergolix is running in browser mode. Open this address in a browser on this computer (Ctrl-C stops Hypergolix):');
   io.out(mode.url);
   await new Promise<never>(() => {});

@@ -12,27 +12,13 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { createLogger, type Logger } from '../../core/log/index.js';
-import {
-  AlreadyRunning,
-  acquirePidFile,
-  configureShutdown,
-  detachFromParent,
-  isDetachedChild,
-  onShutdown,
-  readPidFile,
-  relayBootLog,
-  reportFailed,
-  reportReady,
-  startDetached,
-  stopProcess,
-  waitPortsFree,
-  type PidLock,
-} from '../../core/process/index.js';
+import type { Logger } from '../../core/log/index.js';
+import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/host.js';
 import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/assembly/heap.js';
-import { startServer, type RunningServer } from '../../core/assembly/server.js';
+import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
 import { CliError, type CliIO } from '../command.js';
+import { ServiceProcess, startInBackground } from '../service-process.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
 
@@ -152,19 +138,13 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
   }
   if (args.foreground) return runServer(loaded, false);
 
-  const script = process.argv[1];
-  if (!script) throw new CliError('Cannot tell which script to run in the background; use --foreground', 1);
-  const { pid, info } = await startDetached<ReadyInfo>({
-    script,
+  const { pid, info } = await startInBackground<ReadyInfo>('Hypergolix server', io, {
     // The child reads exactly this file, wherever the search would lead it.
     args: ['start', 'server', '--foreground', '--detached-child', '--root', loaded.path],
     extraExecArgv: SERVER_NODE_FLAGS,
     cwd: io.cwd,
     env: io.env,
     bootTimeoutMs: BOOT_TIMEOUT_MS,
-    onLog: (line) => io.out(line),
-  }).catch((err: Error) => {
-    throw new CliError(`The Hypergolix server did not start: ${err.message}`, 1);
   });
   io.out(`Hypergolix server started (pid ${pid}), listening on ${info.host}:${info.port}; logs in ${info.logdir}`);
   return 0;
@@ -172,58 +152,37 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
 
 /** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
 async function runServer(loaded: LoadedConfig, detached: boolean): Promise<number> {
-  const c = loaded.config.server;
-  let lock: PidLock | undefined;
-  let logger: Logger | undefined;
+  const runner = new ServerRunner({ start: persistenceServer, console: !detached, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
+  const proc = new ServiceProcess(detached);
+  let started: { server: RunningServer; log: Logger } | undefined;
   try {
-    lock = acquirePidFile(c.pid_file, { info: { role: 'server', host: resolveHost(c.host), port: c.port } });
-    logger = createLogger({ name: 'hgxserver', logdir: c.logdir, verbosity: c.verbosity, debug: c.debug, console: !detached });
-    const log = logger;
-    const held = lock;
-    const stopRelay = relayBootLog(log);
-    log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
-    for (const w of serverWarnings(loaded)) log.warn(w);
-
-    // Signals during start-up wait for it to finish, then close what it opened.
-    tuneServerHeap();
-    const starting = startServer(loaded.config, { logger: log, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
-    configureShutdown({ log, deadlineMs: SHUTDOWN_DEADLINE_MS });
-    const stop = async (): Promise<void> => {
-      const server = await starting.catch(() => undefined);
-      try {
-        await server?.close();
-      } finally {
-        held.release();
-        await log.close();
-      }
-    };
-    onShutdown(stop);
-    installCrashHandlers(log, stop);
-    let running: RunningServer;
-    try {
-      running = await starting;
-    } catch (err) {
-      held.release();
-      throw err;
-    }
-    const { host, port } = running.address;
-    held.update({ role: 'server', host, port, logFile: log.file });
+    started = await runner.start(loaded.config, {
+      beforeStart: (log) => {
+        proc.relay(log);
+        log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
+        for (const w of serverWarnings(loaded)) log.warn(w);
+        tuneServerHeap();
+        // Signals during start-up wait for it to finish, then close what it opened.
+        proc.stopOnSignal(log, () => runner.stop(), SHUTDOWN_DEADLINE_MS);
+        installCrashHandlers(log, () => runner.stop());
+      },
+      onFailure: (err, log) => log.error(failureMessage(err), ...stacks(err, log)),
+    });
+    const { server, log } = started;
+    const { host, port } = server.address;
     log.info(`Hypergolix server ready (pid ${process.pid})${log.file ? `; log file ${log.file}` : ''}`);
-    await reportReady({ host, port, logdir: c.logdir, logFile: log.file } satisfies ReadyInfo);
-    stopRelay();
-    if (detached) detachFromParent(log);
-    // The listening socket keeps the process alive; the shutdown handler ends it.
-    await new Promise<never>(() => {});
-    return 0;
+    return await proc.serve(log, { host, port, logdir: loaded.config.server.logdir, logFile: log.file } satisfies ReadyInfo);
   } catch (err) {
-    const message = err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
-    logger?.error(message, ...(logger.debugStacks ? [err] : []));
-    lock?.release();
-    if (isDetachedChild()) await reportFailed(new Error(message));
-    await logger?.close();
-    throw new CliError(message, 1);
+    const message = failureMessage(err);
+    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, details: started && stacks(err, started.log) });
   }
 }
+
+const failureMessage = (err: unknown): string =>
+  err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
+
+/** A logged failure carries its stack when the server's `debug` is on. */
+const stacks = (err: unknown, log: Logger): unknown[] => (log.debugStacks ? [err] : []);
 
 /**
  * A bug that escapes every handler would otherwise kill the process with a trace on a stderr

@@ -1,0 +1,237 @@
+/**
+ * The account while it is open on this computer: creating it, unlocking it (with a password, by
+ * itself from a legacy `user.root_secret` or the vault), locking it. Unlocked means the daemon
+ * runs; its root secret is kept meanwhile, so a restart after a settings change needs no
+ * password, and dropped on lock.
+ *
+ *   no-account ──create──► creating ──► running          (failure: no-account)
+ *   locked ──unlock──► unlocking ──► running             (failure: locked, wrong password its own code)
+ *   running | error ──lock──► locked
+ */
+import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
+import { IncorrectPassword } from '../core/account/errors.js';
+import type { HypergolixConfig, LoadedConfig } from '../core/config/index.js';
+import type { Secret } from '../core/golix/index.js';
+import type { Logger } from '../core/log/index.js';
+import { AlreadyRunning } from '../core/process/index.js';
+import type { ConfigFollower } from './config-follower.js';
+import type { AppCredentials, DaemonProgress, DaemonRunner, StartedApp } from './daemon-runner.js';
+import { wireDaemonNotices, type Notice } from './notices.js';
+import type { StatusFeed } from './status.js';
+import type { UnlockAutomatically } from './vault.js';
+
+const MIN_PASSWORD_LENGTH = 10;
+
+export interface AccountSessionOptions {
+  log: Logger;
+  config: ConfigFollower;
+  status: StatusFeed;
+  notice: (n: Notice) => void;
+  unlockAutomatically: UnlockAutomatically;
+  runner: DaemonRunner;
+  /** @default 10, as the wizard asks */
+  minPasswordLength?: number;
+}
+
+const isWrongPassword = (err: unknown) => err instanceof IncorrectPassword;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class AccountSession {
+  private secret: Secret | null = null;
+  private unwire: (() => void) | null = null;
+
+  constructor(private readonly o: AccountSessionOptions) {}
+
+  /** The running daemon; null while locked. */
+  get app(): StartedApp | null {
+    return this.o.runner.app;
+  }
+
+  /** The unlocked account's root secret, kept for restarts; null while locked. */
+  get rootSecret(): Secret | null {
+    return this.secret;
+  }
+
+  identity(): Identity | null {
+    const app = this.app;
+    if (app) return { fingerprint: app.daemon.fingerprint.text, userId: app.daemon.userId.text };
+    const u = this.o.config.current?.config.user;
+    return u?.fingerprint && u.user_id ? { fingerprint: u.fingerprint.text, userId: u.user_id.text } : null;
+  }
+
+  async create(password: string): Promise<Identity> {
+    this.need(['no-account'], 'create an account');
+    const min = this.o.minPasswordLength ?? MIN_PASSWORD_LENGTH;
+    if ([...password].length < min || password.trim() === '') {
+      throw new HostFailure(ERROR_CODES.badRequest, `A password needs at least ${min} characters`);
+    }
+    const { config, status, log } = this.o;
+    const loaded = await config.fresh();
+    if (loaded.config.user.user_id) {
+      config.adopt(loaded);
+      throw new HostFailure(ERROR_CODES.invalidState, 'hypergolix.yml already names an account; unlock it instead');
+    }
+    status.setState('creating');
+    const progress = (stage: AccountStage, fraction?: number) =>
+      status.emit(fraction === undefined ? { kind: 'accountProgress', stage } : { kind: 'accountProgress', stage, fraction });
+    progress('keys', 0);
+    try {
+      await this.launch(loaded, { password }, (p) => {
+        if (p.stage === 'keys') progress('keys', p.keygen.total > 0 ? p.keygen.completed / p.keygen.total : undefined);
+        else if (p.stage === 'password') progress('secret');
+        else if (p.stage === 'objects') progress('objects');
+        // The account's objects are made and queued for every remote; the config is written next.
+        else if (p.stage === 'done') progress('publish');
+      });
+    } catch (err) {
+      status.setState('no-account', `The account was not created: ${messageOf(err)}`);
+      throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.internal, `The account was not created: ${messageOf(err)}`);
+    }
+    progress('config');
+    // startApp wrote and read back the IDs (defect 14); check that the file we watch says so too.
+    const id = this.identity()!;
+    const check = await config.fresh().catch(() => null);
+    if (check?.config.user.user_id?.text !== id.userId) {
+      log.warn(`hypergolix.yml does not show the new user ID ${id.userId}; keep it safe yourself`);
+    }
+    progress('done');
+    status.setState('running');
+    log.info(`Account created: fingerprint ${id.fingerprint}, user ID ${id.userId}`);
+    return id;
+  }
+
+  async unlock(password: string, remember: boolean): Promise<{}> {
+    this.need(['locked', 'error'], 'unlock');
+    if (this.app) throw new HostFailure(ERROR_CODES.invalidState, 'Hypergolix is already unlocked');
+    const { config, status, unlockAutomatically } = this.o;
+    if (remember && !unlockAutomatically.available()) {
+      throw new HostFailure(ERROR_CODES.unavailable, 'This computer has no secure storage for the password, so Hypergolix cannot unlock automatically here');
+    }
+    const loaded = await config.fresh();
+    if (!loaded.config.user.user_id) {
+      config.adopt(loaded);
+      throw new HostFailure(ERROR_CODES.noAccount, 'hypergolix.yml names no account; create one first');
+    }
+    status.setState('unlocking');
+    try {
+      await this.launch(loaded, { password });
+    } catch (err) {
+      if (isWrongPassword(err)) {
+        status.setState('locked');
+        throw new HostFailure(ERROR_CODES.wrongPassword, 'Incorrect password');
+      }
+      status.setState('locked', `Could not unlock: ${messageOf(err)}`);
+      throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.unavailable, `Could not unlock: ${messageOf(err)}`);
+    }
+    status.setState('running');
+    try {
+      await unlockAutomatically.choose(remember, this.app!);
+      status.warnings.delete('unlock-automatically');
+    } catch (err) {
+      this.o.log.warn(`Could not change "unlock automatically": ${messageOf(err)}`);
+      status.warnings.set('unlock-automatically', `"Unlock automatically" could not be changed: ${messageOf(err)}`);
+      status.emitStatus();
+    }
+    return {};
+  }
+
+  async lock(): Promise<{}> {
+    this.need(['running', 'error'], 'lock');
+    if (!this.identity() && !this.app) throw new HostFailure(ERROR_CODES.noAccount, 'There is no account to lock');
+    await this.end();
+    this.o.status.setState('locked');
+    return {};
+  }
+
+  /** At start: unlocks with a legacy `user.root_secret` or the vault's secret, when there is one. */
+  async autoUnlock(config: HypergolixConfig): Promise<void> {
+    const found = await this.automaticSecret(config);
+    if (!found) return;
+    const { status, log } = this.o;
+    status.setState('unlocking');
+    try {
+      await this.launch(this.o.config.current!, { rootSecret: found.secret });
+      status.setState('running');
+      log.info('Unlocked automatically');
+    } catch (err) {
+      log.warn(`Automatic unlock failed: ${messageOf(err)}`);
+      if (found.fromVault && isWrongPassword(err)) {
+        // The saved secret no longer opens this account (e.g. the password was changed elsewhere).
+        await this.o.unlockAutomatically.forget().catch((e) => log.warn(`Could not clear the saved secret: ${messageOf(e)}`));
+        status.setState('locked', 'The saved password no longer opens this account; enter your password.');
+      } else {
+        status.setState('locked', `Could not unlock automatically: ${messageOf(err)}`);
+      }
+    }
+  }
+
+  /** The file now names another account: the one unlocked here is locked. */
+  async lockOut(message: string): Promise<void> {
+    await this.end();
+    this.o.status.setState('locked', message);
+  }
+
+  /** Starts the daemon again with the kept secret (after stopDaemon, for a settings change). */
+  relaunch(): Promise<void> {
+    return this.launch(this.o.config.current!, { rootSecret: this.secret! });
+  }
+
+  /** Stops the daemon (the account flushed), keeping the secret for a relaunch. */
+  async stopDaemon(): Promise<void> {
+    if (!this.app) return;
+    this.unwire?.();
+    this.unwire = null;
+    try {
+      await this.o.runner.stop();
+    } catch (err) {
+      this.o.log.warn(`The daemon did not stop cleanly: ${messageOf(err)}`);
+    }
+  }
+
+  /** Stops the daemon and forgets the secret. */
+  async end(): Promise<void> {
+    await this.stopDaemon();
+    this.secret = null;
+  }
+
+  private async automaticSecret(config: HypergolixConfig): Promise<{ secret: Secret; fromVault: boolean } | null> {
+    // Honoured, and warned about in status (defect 5).
+    if (config.user.root_secret) return { secret: config.user.root_secret, fromVault: false };
+    if (!config.desktop.unlock_automatically) return null;
+    const { unlockAutomatically, status, log } = this.o;
+    if (!unlockAutomatically.available()) {
+      status.say('"Unlock automatically" is on, but this host has no secure storage; enter your password.');
+      return null;
+    }
+    const secret = await unlockAutomatically.read(config.user.user_id?.text).catch((err) => {
+      log.warn(`Could not read the saved secret: ${messageOf(err)}`);
+      return null;
+    });
+    if (!secret) {
+      status.say('Could not unlock automatically; enter your password.');
+      return null;
+    }
+    return { secret, fromVault: true };
+  }
+
+  /** Starts the daemon (creating the account on a first run). */
+  private async launch(loaded: LoadedConfig, credentials: AppCredentials, onProgress?: (p: DaemonProgress) => void): Promise<void> {
+    let app: StartedApp;
+    try {
+      ({ app } = await this.o.runner.start(loaded, { credentials, onProgress }));
+    } catch (err) {
+      if (err instanceof AlreadyRunning) {
+        throw new HostFailure(ERROR_CODES.unavailable, `Another Hypergolix app daemon is running (pid ${err.pid}); stop it with "hypergolix stop app" first`);
+      }
+      throw err;
+    }
+    this.secret = app.daemon.account.rootSecret;
+    this.o.config.adopt(app.loaded);
+    this.unwire = wireDaemonNotices(app, this.o.notice, () => this.o.status.emitStatus());
+  }
+
+  private need(states: AppState[], what: string): void {
+    const state = this.o.status.state;
+    if (!states.includes(state)) throw new HostFailure(ERROR_CODES.invalidState, `Cannot ${what} while ${state}`);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * hypergolix.yml as the desktop host sees it: loaded (created if missing) at start, re-read
+ * before anything is decided from it, written only through the config module (comments kept,
+ * validated first), and followed while the app runs: a hand edit is adopted and announced as
+ * `configChanged`; a file that turns invalid or disappears leaves the current settings in
+ * place, with a warning in the status until it is usable again.
+ */
+import { ERROR_CODES, HostFailure, type Settings } from '../common/contract.js';
+import {
+  ConfigError,
+  loadConfig,
+  updateConfig,
+  watchConfig,
+  type ConfigChange,
+  type ConfigWatcher,
+  type HypergolixConfig,
+  type LoadedConfig,
+} from '../core/config/index.js';
+import type { Logger } from '../core/log/index.js';
+import { editsFromSettings, fieldsOf, isEmptyEdit, settingsFromConfig } from './settings.js';
+import type { StatusFeed } from './status.js';
+
+/** How to find hypergolix.yml (reference §6.2). */
+export interface ConfigLocation {
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  homedir?: string;
+}
+
+export interface ConfigFollowerOptions {
+  location?: ConfigLocation;
+  log: Logger;
+  status: StatusFeed;
+  /** Hand edits are read once an editor's burst of writes is over. @default 200 */
+  debounceMs?: number;
+  /** A hand edit was adopted; `first` when the file was unusable until now. */
+  onEdited(first: boolean): void;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class ConfigFollower {
+  private loaded: LoadedConfig | null = null;
+  private watcher: ConfigWatcher | null = null;
+  private watchedPath: string | null = null;
+  private closed = false;
+
+  constructor(private readonly o: ConfigFollowerOptions) {}
+
+  /** The config in use; null while the file has never been usable. */
+  get current(): LoadedConfig | null {
+    return this.loaded;
+  }
+
+  /** Loads the file (creating it if missing) and follows it; an unusable file is followed until it is fixed. */
+  async open(): Promise<{ loaded: LoadedConfig } | { error: ConfigError }> {
+    let loaded: LoadedConfig;
+    try {
+      loaded = await loadConfig({ ...this.o.location, create: true });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      // A broken file is the user's to fix; watch it and start once it is readable.
+      this.o.log.error(err.message);
+      this.watch(err.file);
+      return { error: err };
+    }
+    if (loaded.created) this.o.log.info(`Welcome to Hypergolix! Created ${loaded.path}`);
+    for (const w of loaded.warnings) this.o.log.warn(w.message);
+    this.adopt(loaded);
+    return { loaded };
+  }
+
+  /** The config in use, or `unavailable` saying why there is none. */
+  config(what: string): HypergolixConfig {
+    if (!this.loaded) throw new HostFailure(ERROR_CODES.unavailable, `Cannot ${what}: ${this.o.status.message ?? 'hypergolix.yml could not be read'}`);
+    return this.loaded.config;
+  }
+
+  /** The config as it is on disk now (the watcher may not have caught up with a hand edit). */
+  async fresh(): Promise<LoadedConfig> {
+    const path = this.loaded?.path;
+    if (!path) throw new HostFailure(ERROR_CODES.unavailable, this.o.status.message ?? 'hypergolix.yml could not be read');
+    try {
+      return await loadConfig({ ...this.o.location, root: path });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        const fields = fieldsOf(err);
+        throw new HostFailure(
+          ERROR_CODES.invalidSettings,
+          `hypergolix.yml has a problem to fix by hand first: ${err.message}`,
+          Object.keys(fields).length > 0 ? fields : undefined,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Uses `loaded` from now on (following its file if it is another one). */
+  adopt(loaded: LoadedConfig): void {
+    this.loaded = loaded;
+    if (this.watchedPath !== loaded.path) this.watch(loaded.path);
+  }
+
+  /** Writes what the settings say into the file as it is now; nothing is written when nothing differs. */
+  async save(settings: Settings): Promise<LoadedConfig> {
+    let saved: LoadedConfig;
+    try {
+      const current = await this.fresh();
+      const edits = editsFromSettings(current.config, settings);
+      saved = isEmptyEdit(edits) ? current : await updateConfig(current, edits);
+    } catch (err) {
+      if (err instanceof HostFailure) throw err;
+      if (err instanceof ConfigError) {
+        const fields = fieldsOf(err);
+        if (Object.keys(fields).length > 0) throw new HostFailure(ERROR_CODES.invalidSettings, err.message, fields);
+        throw new HostFailure(ERROR_CODES.internal, `The settings were not saved: ${err.message}`);
+      }
+      throw err;
+    }
+    this.o.log.info(`Settings saved to ${saved.path}`);
+    this.adopt(saved);
+    return saved;
+  }
+
+  /** Turns `desktop.unlock_automatically` on or off in the file, unless it already says so. */
+  async setUnlockAutomatically(on: boolean): Promise<void> {
+    const loaded = this.loaded;
+    if (loaded && loaded.config.desktop.unlock_automatically !== on) this.adopt(await updateConfig(loaded, { desktop: { unlock_automatically: on } }));
+  }
+
+  /** Stops following the file. */
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  private watch(path: string): void {
+    if (this.closed) return;
+    this.watcher?.close();
+    this.watchedPath = path;
+    try {
+      this.watcher = watchConfig(path, (change) => this.onChange(change), { debounceMs: this.o.debounceMs, homedir: this.o.location?.homedir });
+    } catch (err) {
+      this.watcher = null;
+      this.o.log.warn(`Hand edits of ${path} will not be noticed: ${messageOf(err)}`);
+    }
+  }
+
+  private onChange(change: ConfigChange): void {
+    if (this.closed) return;
+    const warnings = this.o.status.warnings;
+    if (change.kind === 'invalid') {
+      this.o.log.warn(`hypergolix.yml was edited and now has a problem: ${change.error.message}`);
+      warnings.set('config-invalid', `hypergolix.yml has a problem, so Hypergolix keeps its previous settings until it is fixed: ${change.error.message}`);
+      this.o.status.emitStatus();
+      return;
+    }
+    if (change.kind === 'removed') {
+      warnings.set('config-removed', `${change.path} was removed; Hypergolix keeps its current settings and writes the file again at the next save.`);
+      this.o.status.emitStatus();
+      return;
+    }
+    warnings.delete('config-invalid');
+    warnings.delete('config-removed');
+    const first = this.loaded === null;
+    // Keep where it was found (the watcher reports every file as an explicit root).
+    const loaded = this.loaded ? { ...change.loaded, source: this.loaded.source } : change.loaded;
+    this.o.log.info(`${loaded.path} was changed outside Hypergolix; applying it`);
+    this.adopt(loaded);
+    this.o.status.emit({ kind: 'configChanged', settings: settingsFromConfig(loaded.config) });
+    this.o.onEdited(first);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The desktop app's embedded persistence server (`desktop.embedded_server`): started from the
+ * config's `server:` section, with the config it was started with remembered (a later change
+ * of that section restarts it) and, when it did not start, why (shown as a status warning).
+ */
+import type { HypergolixConfig } from '../core/config/index.js';
+import type { Logger } from '../core/log/index.js';
+import { ServerRunner, type ServerFactory } from './server-runner.js';
+
+export interface EmbeddedServerOptions {
+  /** Null: this host runs no embedded server. */
+  start: ServerFactory | null;
+  /** The host's log: the server's own log when it has none, and the lines about starting and stopping it. */
+  log: Logger;
+  /** Give the server a log file of its own, made from the config at each start. */
+  logFile?: { console: boolean };
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class EmbeddedServerSwitch {
+  private readonly runner: ServerRunner | null;
+  private startedWith: HypergolixConfig | null = null;
+  private failure: string | null = null;
+
+  constructor(private readonly o: EmbeddedServerOptions) {
+    this.runner = o.start
+      ? new ServerRunner({
+          start: o.start,
+          // Not server.pid_file: `hypergolix stop server` would then signal the desktop app itself.
+          pidFile: false,
+          logger: o.logFile ? undefined : o.log.child('server'),
+          console: o.logFile?.console,
+        })
+      : null;
+  }
+
+  /** Whether this host can run an embedded server at all. */
+  get available(): boolean {
+    return this.runner !== null;
+  }
+
+  /** The config the server was last started (or tried) with; null while it is off. */
+  get config(): HypergolixConfig | null {
+    return this.startedWith;
+  }
+
+  /** Why the server is not running although it should; null when nothing is wrong. */
+  get problem(): string | null {
+    return this.failure;
+  }
+
+  /** Starts the server; on failure `problem` says why, and the error is thrown. `changed` runs either way. */
+  async start(config: HypergolixConfig, changed: () => void): Promise<void> {
+    if (!this.runner) return;
+    this.startedWith = config;
+    try {
+      const { server } = await this.runner.start(config);
+      this.failure = null;
+      this.o.log.info(`Embedded persistence server running${server.url ? ` at ${server.url}` : ''}`);
+    } catch (err) {
+      this.failure = `The embedded persistence server did not start: ${messageOf(err)}`;
+      this.o.log.error(this.failure);
+      throw err;
+    } finally {
+      changed();
+    }
+  }
+
+  async stop(): Promise<void> {
+    const running = this.runner?.server ?? null;
+    this.startedWith = null;
+    this.failure = null;
+    if (!running) return;
+    try {
+      await this.runner!.stop();
+      this.o.log.info('Embedded persistence server stopped');
+    } catch (err) {
+      this.o.log.warn(`The embedded server did not stop cleanly: ${messageOf(err)}`);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Things a desktop host may tell the user about (src/main's notifications decide which are
+ * shown): what the running daemon reports about shares and remotes, and a daemon that did not
+ * come back after a settings change.
+ */
+import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
+import type { StartedApp } from './daemon-runner.js';
+
+export type Notice =
+  | { kind: 'incoming-share'; from: string; /** true: waits for the user's decision (policy ask/known). */ waiting: boolean }
+  | { kind: 'share-result'; recipient: string; ok: boolean }
+  | { kind: 'remote'; remote: string; connected: boolean }
+  | { kind: 'daemon-error'; message: string };
+
+/**
+ * Turns the daemon's share and remote events into notices; `changed` runs when one also changes
+ * the status (a remote came or went, a share arrived). Returns the function that unwires them.
+ */
+export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void): () => void {
+  const onRemote = (label: string, connected: boolean) => {
+    notice({ kind: 'remote', remote: label, connected });
+    changed();
+  };
+  const onPending = (p: PendingShare) => {
+    notice({ kind: 'incoming-share', from: p.from.text, waiting: true });
+    changed();
+  };
+  const onIncoming = (s: TakenShare) => {
+    notice({ kind: 'incoming-share', from: s.from.text, waiting: false });
+    changed();
+  };
+  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, ok: r.ok });
+  app.daemon.on('remote', onRemote);
+  app.sharing.on('pending', onPending);
+  app.sharing.on('incoming', onIncoming);
+  app.sharing.on('result', onResult);
+  return () => {
+    app.daemon.off('remote', onRemote);
+    app.sharing.off('pending', onPending);
+    app.sharing.off('incoming', onIncoming);
+    app.sharing.off('result', onResult);
+  };
+}

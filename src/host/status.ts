@@ -1,0 +1,142 @@
+/**
+ * The status the UI and the tray show: the state (the contract's AppState) with its message,
+ * what the running daemon reports (remotes, objects cached, apps, waiting shares) and the
+ * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
+ * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
+ */
+import type { AppState, HostEvent, Status } from '../common/contract.js';
+import type { HypergolixConfig } from '../core/config/index.js';
+import type { Logger } from '../core/log/index.js';
+import type { StartedApp } from './daemon-runner.js';
+import { Listeners } from './listeners.js';
+import { pendingShares } from './shares.js';
+
+/** What a status is read from besides the state. */
+export interface StatusSources {
+  app: StartedApp | null;
+  /** The config whose remotes are shown: the running daemon's, else the file's. */
+  config: HypergolixConfig | null;
+  /** What the config module said about the file. */
+  configWarnings: readonly { code: string; message: string }[];
+  /** Why the embedded server is not running, when it should be. */
+  serverProblem: string | null;
+}
+
+/** At most this many warnings are shown. */
+const MAX_WARNINGS = 32;
+
+/** One warning per code, in order of first appearance; repeats are counted in its message. */
+export function mergeWarnings(entries: Iterable<readonly [code: string, message: string]>): { code: string; message: string }[] {
+  const byCode = new Map<string, { message: string; more: number }>();
+  for (const [code, message] of entries) {
+    const seen = byCode.get(code);
+    if (seen) seen.more++;
+    else byCode.set(code, { message, more: 0 });
+  }
+  return [...byCode].slice(0, MAX_WARNINGS).map(([code, w]) => ({ code, message: w.more > 0 ? `${w.message} (and ${w.more} more like it)` : w.message }));
+}
+
+export function statusOf(state: AppState, message: string | null, s: StatusSources, hostWarnings: ReadonlyMap<string, string>): Status {
+  const app = s.app;
+  const net = app ? app.daemon.network.status() : [];
+  const remotes = s.config?.remotes ?? [];
+  const warnings: [string, string][] = s.configWarnings.map((w) => [w.code, w.message]);
+  if (s.serverProblem) warnings.push(['embedded-server', s.serverProblem]);
+  warnings.push(...hostWarnings);
+  return {
+    state,
+    message,
+    remotes: remotes.map((r, i) => ({ host: r.host, port: r.port, tls: r.tls, connected: app !== null && (net[i]?.connected ?? false) })),
+    objectsCached: app ? app.daemon.engine.stats().objects : 0,
+    connectedApps: app?.ipc?.connectedApps() ?? 0,
+    incomingShares: app ? pendingShares(app) : [],
+    warnings: mergeWarnings(warnings),
+  };
+}
+
+export class StatusFeed {
+  private current: AppState = 'locked';
+  private detail: string | null = null;
+  /** Conditions the host itself reports (the config file, "unlock automatically"), by code. */
+  readonly warnings = new Map<string, string>();
+  private readonly listeners: Listeners<HostEvent>;
+  private timer: NodeJS.Timeout | null = null;
+  private lastSent = '';
+
+  constructor(
+    log: Logger,
+    private readonly sources: () => StatusSources,
+  ) {
+    this.listeners = new Listeners(log, 'An event listener');
+  }
+
+  get state(): AppState {
+    return this.current;
+  }
+
+  get message(): string | null {
+    return this.detail;
+  }
+
+  subscribe(listener: (ev: HostEvent) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  emit(ev: HostEvent): void {
+    this.listeners.emit(ev);
+  }
+
+  status(): Status {
+    return statusOf(this.current, this.detail, this.sources(), this.warnings);
+  }
+
+  setState(state: AppState, message: string | null = null): void {
+    this.current = state;
+    this.detail = message;
+    this.emitStatus();
+  }
+
+  /** A message for the user without a change of state. */
+  say(message: string): void {
+    this.detail = message;
+    this.emitStatus();
+  }
+
+  /** Changes the state without an event: the host is going away, and its UI with it. */
+  setStateQuietly(state: AppState): void {
+    this.current = state;
+  }
+
+  emitStatus(): void {
+    if (this.listeners.size === 0) return;
+    const status = this.status();
+    this.lastSent = JSON.stringify(status);
+    this.emit({ kind: 'status', status });
+  }
+
+  /** Re-reads the status every `intervalMs` and sends it when it changed. */
+  poll(intervalMs: number): void {
+    this.timer = setInterval(() => this.sendIfChanged(), intervalMs);
+    this.timer.unref();
+  }
+
+  stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Stops polling and forgets every subscriber. */
+  close(): void {
+    this.stopPolling();
+    this.listeners.clear();
+  }
+
+  private sendIfChanged(): void {
+    if (this.listeners.size === 0) return;
+    const status = this.status();
+    const json = JSON.stringify(status);
+    if (json === this.lastSent) return;
+    this.lastSent = json;
+    this.emit({ kind: 'status', status });
+  }
+}

@@ -1,0 +1,72 @@
+// The status the UI and the tray see, from its sources: warnings merged per code, remotes from
+// the right config, and events only when something changed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { HostEvent } from '../../src/common/contract.js';
+import { validateConfig } from '../../src/core/config/index.js';
+import { createMemoryLogger } from '../../src/core/log/index.js';
+import { StatusFeed, mergeWarnings, statusOf, type StatusSources } from '../../src/host/status.js';
+import { until } from './helpers.js';
+
+const withRemote = validateConfig('remotes:\n  - host: hgx.example\n    port: 7770\n    tls: true\n', { file: '/h/hypergolix.yml', homedir: '/h' }).config;
+
+test('mergeWarnings: one per code in order of first appearance, repeats counted, at most 32', () => {
+  assert.deepEqual(
+    mergeWarnings([
+      ['unknown-key', 'Unknown key a'],
+      ['root-secret', 'A root secret is in the file'],
+      ['unknown-key', 'Unknown key b'],
+      ['unknown-key', 'Unknown key c'],
+    ]),
+    [
+      { code: 'unknown-key', message: 'Unknown key a (and 2 more like it)' },
+      { code: 'root-secret', message: 'A root secret is in the file' },
+    ],
+  );
+  assert.equal(mergeWarnings(Array.from({ length: 40 }, (_, i) => [`code-${i}`, 'm'] as const)).length, 32);
+});
+
+test('statusOf while locked: the file\'s remotes (not connected), nothing counted, warnings from the file, the server and the host', () => {
+  const sources: StatusSources = { app: null, config: withRemote, configWarnings: [{ code: 'root-secret', message: 'secret in the file' }], serverProblem: 'port taken' };
+  const status = statusOf('locked', 'enter your password', sources, new Map([['config-invalid', 'the file has a problem']]));
+  assert.deepEqual(status, {
+    state: 'locked',
+    message: 'enter your password',
+    remotes: [{ host: 'hgx.example', port: 7770, tls: true, connected: false }],
+    objectsCached: 0,
+    connectedApps: 0,
+    incomingShares: [],
+    warnings: [
+      { code: 'root-secret', message: 'secret in the file' },
+      { code: 'embedded-server', message: 'port taken' },
+      { code: 'config-invalid', message: 'the file has a problem' },
+    ],
+  });
+  assert.deepEqual(statusOf('no-account', null, { app: null, config: null, configWarnings: [], serverProblem: null }, new Map()).remotes, []);
+});
+
+test('StatusFeed: a state change is sent; nothing is sent without subscribers; polling sends only what changed', async () => {
+  const sources: StatusSources = { app: null, config: null, configWarnings: [], serverProblem: null };
+  const feed = new StatusFeed(createMemoryLogger(), () => sources);
+  feed.setState('no-account');
+  const events: HostEvent[] = [];
+  const stop = feed.subscribe((ev) => events.push(ev));
+  feed.setState('locked', 'hello');
+  assert.deepEqual(events.map((e) => e.kind === 'status' && [e.status.state, e.status.message]), [['locked', 'hello']]);
+  feed.say('enter your password');
+  assert.equal(feed.message, 'enter your password');
+  assert.equal(events.length, 2);
+
+  feed.poll(10);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(events.length, 2, 'nothing changed, nothing sent');
+  sources.serverProblem = 'the port is taken';
+  await until(() => events.length === 3, 'the changed status');
+  feed.setStateQuietly('error');
+  assert.equal(feed.state, 'error');
+  feed.close();
+  stop();
+  sources.serverProblem = null;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(events.length, 3, 'closed: no more polling');
+});

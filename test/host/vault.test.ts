@@ -1,0 +1,44 @@
+// "Unlock automatically": what the vault keeps, and that a record for another account opens nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Secret } from '../../src/core/golix/index.js';
+import { createMemoryLogger } from '../../src/core/log/index.js';
+import type { ConfigFollower } from '../../src/host/config-follower.js';
+import { UnlockAutomatically, decodeRecord, encodeRecord } from '../../src/host/vault.js';
+import { MemoryVault } from './helpers.js';
+
+test('a record opens only the account it was made for', () => {
+  const secret = Secret.random();
+  const raw = encodeRecord('alice-id', secret);
+  assert.equal(decodeRecord(raw, 'alice-id')?.text, secret.text);
+  assert.equal(decodeRecord(raw, 'bob-id'), null);
+  assert.equal(decodeRecord(raw, undefined), null);
+  assert.equal(decodeRecord(Buffer.from(JSON.stringify({ v: 2, userId: 'alice-id', secret: secret.text })), 'alice-id'), null, 'an unknown version');
+  assert.doesNotMatch(raw.toString(), /"password"/);
+});
+
+test('available: false without a vault, or when asking the vault fails', () => {
+  const follower = {} as ConfigFollower;
+  const log = createMemoryLogger();
+  assert.equal(new UnlockAutomatically(undefined, follower, log).available(), false);
+  assert.equal(new UnlockAutomatically(new MemoryVault(false), follower, log).available(), false);
+  assert.equal(new UnlockAutomatically(new MemoryVault(true), follower, log).available(), true);
+  const broken = Object.assign(new MemoryVault(true), {
+    available: () => {
+      throw new Error('no keyring');
+    },
+  });
+  assert.equal(new UnlockAutomatically(broken, follower, log).available(), false);
+});
+
+test('read: another account\'s secret is ignored, with a warning', async () => {
+  const vault = new MemoryVault();
+  const log = createMemoryLogger();
+  const auto = new UnlockAutomatically(vault, {} as ConfigFollower, log);
+  assert.equal(await auto.read('alice-id'), null, 'nothing kept');
+  const secret = Secret.random();
+  vault.secret = encodeRecord('alice-id', secret);
+  assert.equal((await auto.read('alice-id'))?.text, secret.text);
+  assert.equal(await auto.read('bob-id'), null);
+  assert.ok(log.lines.some((l) => l.includes('belongs to another account')));
+});
