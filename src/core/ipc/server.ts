@@ -79,7 +79,7 @@ import {
   idBytes,
   idText,
   isAllZero,
-} from './wire.js';
+} from '../../wire/index.js';
 
 /** A refusal on the IPC wire: `NK FFFF` (the reference's IPCError code, §4.1). */
 export class IpcRefusal extends HypergolixError {

@@ -9,7 +9,8 @@
  * refuses a request without a more specific reason (§3.2). None of the specific codes fits — each
  * of 0001–0009 says the object itself is wrong, and a client acts on that (0009 makes a daemon
  * merge and retry) — while 0000/FFFF would read as a fault of the server. The message says which
- * limit it was, and for rate limits when to retry.
+ * limit it was, for people; the NK details say it for programs (`reason`, the limit's name) and,
+ * when the refusal is only for now (rate limits, shutting down), when to retry (`retryAfterMs`).
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,11 +22,11 @@ import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './host.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
-import { ServerMetrics } from './metrics.js';
+import { ServerMetrics, type RefusalReason } from './metrics.js';
 import { RateLimiter, defaultBurst } from './rate-limit.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
-import { ONE, decodeGhid, encodeBool, encodeGhidList } from './wire.js';
+import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
 export const DEFAULT_SERVER_PORT = 7770;
 
@@ -117,6 +118,9 @@ const MAX_PUSH_QUEUE = 10_000;
 const MAX_PUSH_QUEUE_BYTES = 64 * 1024 * 1024;
 
 const noop = (): void => {};
+
+/** What a publish refused because the server is going down suggests: try again in a second (a restart, or another node). */
+const SHUTDOWN_RETRY_MS = 1000;
 
 export class PersistenceServer {
   readonly metrics = new ServerMetrics();
@@ -345,7 +349,7 @@ export class PersistenceServer {
   }
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
-    if (this.closing) throw new RemoteNak('The server is shutting down');
+    if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
     if (this.allowlist) this.checkAllowed(body);
     let charge: string | null = null;
     if (this.identityRate || this.connectionRate) {
@@ -386,43 +390,51 @@ export class PersistenceServer {
     if (obj.type === 'GIDC') return;
     if (obj.type === 'GARQ') {
       if (this.allowlist!.has(obj.recipient.text)) return;
-      this.metrics.refusal('allowlist');
-      throw new RemoteNak(`Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
+      this.refuse('allowlist', `Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
     }
     const signer = signerOf(obj)!;
     if (!this.allowlist!.has(signer.text)) {
-      this.metrics.refusal('allowlist');
-      throw new RemoteNak(`Identity ${signer.short} may not publish on this server`);
+      this.refuse('allowlist', `Identity ${signer.short} may not publish on this server`);
     }
+  }
+
+  /**
+   * Refuses a request under one of the server's limits: `NK 000A` whose details name the limit
+   * (the metrics' name for it) and, for a refusal that is only for now, the wait.
+   */
+  private refuse(reason: RefusalReason, message: string, retryAfterMs?: number): never {
+    this.metrics.refusal(reason);
+    throw new RemoteNak(message, { reason, retryAfterMs });
   }
 
   private checkIdentityRate(signer: string): void {
     const limiter = this.identityRate!;
     const wait = limiter.wait(signer);
     if (wait === 0) return;
-    this.metrics.refusal('rate_identity');
-    const who = shortOf(signer);
-    throw new RemoteNak(
-      `Publishing too fast: identity ${who} may publish ${limiter.ratePerSecond} object(s) a second on this server ` +
+    this.refuse(
+      'rate_identity',
+      `Publishing too fast: identity ${shortOf(signer)} may publish ${limiter.ratePerSecond} object(s) a second on this server ` +
         `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
+      wait,
     );
   }
 
   private checkConnectionRate(peer: Peer): void {
     const limiter = this.connectionRate!;
     if (limiter.tryTake(peer)) return;
-    this.metrics.refusal('rate_connection');
-    throw new RemoteNak(
+    const wait = limiter.wait(peer);
+    this.refuse(
+      'rate_connection',
       `Publishing too fast: a connection may publish ${limiter.ratePerSecond} identity or request object(s) a second on this server ` +
-        `(${limiter.burst} at once); retry in ${formatWait(limiter.wait(peer))}`,
+        `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
+      wait,
     );
   }
 
   private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     const ghid = decodeGhid(body);
     if (!this.subscriptions.has(peer, ghid) && this.subscriptions.countOf(peer) >= this.maxSubscriptions) {
-      this.metrics.refusal('subscriptions');
-      throw new RemoteNak(`Subscription limit of ${this.maxSubscriptions} per connection reached`);
+      this.refuse('subscriptions', `Subscription limit of ${this.maxSubscriptions} per connection reached`);
     }
     const added = this.subscriptions.add(peer, ghid);
     let requests: Buffer[];
