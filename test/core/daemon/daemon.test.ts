@@ -90,7 +90,8 @@ test('a remote that is down at boot receives every pending publish once it is up
 });
 
 test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
-  const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 40, publishBurst: 4 });
+  // Tight enough that back-to-back publishes are refused however fast or slow the machine is.
+  const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 10, publishBurst: 1 });
   const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
   const objects = [];
   for (let i = 0; i < 6; i++) objects.push(await a.objects.create(API_ID_JSON, Buffer.from(`{"i":${i}}`)));
