@@ -227,7 +227,7 @@ test('the publish allow-list refuses signed objects from others with NK 000A; GI
   const byAlice = V.geocs.find((o) => o.entry.author === alice.text)!;
   const byCarol = V.geocs.find((o) => o.entry.author === carol.text)!;
   assert.equal(await c.publish(byAlice.raw), true);
-  await assert.rejects(c.publish(byCarol.raw), (err: unknown) => err instanceof RemoteNak && /may not publish/.test((err as Error).message));
+  await assert.rejects(c.publish(byCarol.raw), (err: unknown) => err instanceof RemoteNak && /may not publish/.test(err.message) && err.reason === 'allowlist');
   assert.equal(s.engine.objects.has(byCarol.obj.ghid.text), false);
   assert.equal(await c.publish(V.garqs[0]!.raw), true, 'a request to an allowed identity (bob) passes');
 
@@ -244,7 +244,7 @@ test('subscriptions per connection are bounded', async (t) => {
   const c = await s.client();
   await c.subscribe(V.ids[0]);
   await c.subscribe(V.ids[1]);
-  await assert.rejects(c.subscribe(V.ids[2]), RemoteNak);
+  await assert.rejects(c.subscribe(V.ids[2]), (err: unknown) => err instanceof RemoteNak && err.reason === 'subscriptions' && err.retryAfterMs === undefined);
   await c.subscribe(V.ids[1]); // already held: not a new one
   assert.equal(await c.unsubscribe(V.ids[0]), true);
   await c.subscribe(V.ids[2]);
@@ -352,6 +352,8 @@ test('close() lets in-flight publishes finish and answer, then closes connection
   const closing = s.server.close().then(() => (closed = true));
   await sleep(50);
   assert.equal(closed, false, 'close waits for the ingest');
+  // A publish arriving now is refused for now, and the NK details say so and when to come back.
+  await assert.rejects(c.publish(V.gidcs[0]!.raw), (err: unknown) => err instanceof RemoteNak && err.reason === 'shutting_down' && err.retryAfterMs === 1000);
   assert.equal((await fetch(`http://127.0.0.1:${s.port}/healthz`).catch(() => null))?.status ?? 'refused', 'refused', 'no new connections');
   release();
   assert.equal(await publishing, true, 'the in-flight publish is answered');
