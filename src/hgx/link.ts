@@ -43,7 +43,19 @@ import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass } 
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
-import { APPLY_UPSTREAM, DELETED, FORGET, KILL, LISTENER_ERROR, REQUEST, SHARE_RESULT, type LinkPort, type ObjClass, type OpenObject, type StateOf } from './port.js';
+import {
+  APPLY_UPSTREAM,
+  DELETED,
+  FORGET,
+  KILL,
+  LISTENER_ERROR,
+  REQUEST,
+  SHARE_RESULT,
+  type LinkPort,
+  type ObjClass,
+  type OpenObject,
+  type StateOf,
+} from './port.js';
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
 

@@ -14,7 +14,17 @@ export * from './frame.js';
 export * from './nak.js';
 export * from './socket.js';
 export * from './logger.js';
-export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, Peer, type CloseInfo, type PeerOptions, type Refusal, type RequestContext, type RequestHandler, type RequestOptions } from './peer.js';
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  Peer,
+  type CloseInfo,
+  type PeerOptions,
+  type Refusal,
+  type RequestContext,
+  type RequestHandler,
+  type RequestOptions,
+} from './peer.js';
 export * from './bytes.js';
 export * from './ids.js';
 export * from './ipc.js';

@@ -21,7 +21,22 @@ import {
   errorFromCode,
   type NakDetails,
 } from './errors.js';
-import { ACK, FRAME_HEADER_BYTES, MAX_TOKEN, MalformedFrame, NAK, UNATTRIBUTED_TOKEN, decodeFrame, encodeAck, encodeFrame, encodeNak, hex4, summarizeFrame, type Frame } from './frame.js';
+import {
+  ACK,
+  FRAME_HEADER_BYTES,
+  MAX_TOKEN,
+  MalformedFrame,
+  NAK,
+  UNATTRIBUTED_TOKEN,
+  decodeFrame,
+  encodeAck,
+  encodeFrame,
+  encodeNak,
+  hex4,
+  summarizeFrame,
+  type Frame,
+} from './frame.js';
+import { Heartbeat } from './heartbeat.js';
 import { frameSink, silentLogger, type PeerLogger } from './logger.js';
 import { decodeNak, type Nak } from './nak.js';
 import { PendingRequests } from './pending.js';
@@ -141,8 +156,7 @@ export class Peer<B extends Uint8Array = Uint8Array> {
   private readonly closeListeners: ((info: CloseInfo) => void)[] = [];
   private queuedBytes = 0;
   private running = 0;
-  private heard = true;
-  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private readonly heartbeat: Heartbeat | null = null;
   private resolveClosed!: (info: CloseInfo) => void;
   private closeInfo: CloseInfo | null = null;
 
@@ -176,9 +190,16 @@ export class Peer<B extends Uint8Array = Uint8Array> {
     if (socket.readyState === READY_STATE.closed) queueMicrotask(() => this.onClose(CLOSE_CODES.abnormal, 'closed before use'));
 
     if (heartbeatMs > 0) {
-      options.extras!.onPong(() => (this.heard = true));
-      this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
-      (this.heartbeat as { unref?: () => void }).unref?.();
+      this.heartbeat = new Heartbeat({
+        periodMs: heartbeatMs,
+        extras: options.extras!,
+        isOpen: () => this.socket.readyState === READY_STATE.open,
+        onSilent: () => {
+          this.logger.debug(`${this.name}: no traffic and no pong for a whole heartbeat period; dropping`);
+          this.terminate();
+        },
+        onPingError: (err) => this.logger.debug(`${this.name}: ping failed: ${err.message}`),
+      });
     }
   }
 
@@ -278,7 +299,7 @@ export class Peer<B extends Uint8Array = Uint8Array> {
   }
 
   private onMessage(data: unknown): void {
-    this.heard = true;
+    this.heartbeat?.heardFrom();
     if (this.closeInfo) return;
     const bytes = this.toBytes(data);
     if (bytes === null) {
@@ -411,26 +432,11 @@ export class Peer<B extends Uint8Array = Uint8Array> {
     }
   }
 
-  private beat(): void {
-    if (!this.heard) {
-      this.logger.debug(`${this.name}: no traffic and no pong for a whole heartbeat period; dropping`);
-      this.terminate();
-      return;
-    }
-    this.heard = false;
-    if (this.socket.readyState !== READY_STATE.open) return;
-    try {
-      this.o.extras!.ping();
-    } catch (err) {
-      this.logger.debug(`${this.name}: ping failed: ${(err as Error).message}`);
-    }
-  }
-
   private onClose(code: number, reason: string): void {
     if (this.closeInfo) return;
     const info = { code, reason };
     this.closeInfo = info;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.stop();
     this.queue.length = 0;
     this.queuedBytes = 0;
     const what = `${code}${reason ? ` ${reason}` : ''}`;

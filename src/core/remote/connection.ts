@@ -5,7 +5,14 @@
  * the remote client and the daemon's IPC server.
  */
 import type WebSocket from 'ws';
-import { Peer, type PeerOptions, type RequestContext as WireRequestContext, type RequestHandler as WireRequestHandler, type SocketExtras, type WireSocket } from '../../wire/index.js';
+import {
+  Peer,
+  type PeerOptions,
+  type RequestContext as WireRequestContext,
+  type RequestHandler as WireRequestHandler,
+  type SocketExtras,
+  type WireSocket,
+} from '../../wire/index.js';
 
 export { CLOSE_CODES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type CloseInfo, type RequestOptions } from '../../wire/index.js';
 
