@@ -245,7 +245,7 @@ export class Peer<B extends Uint8Array = Uint8Array> {
       return Promise.reject(err);
     }
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    const answer = this.pending.add(token, verb, timeoutMs, () => new RequestTimeout(`${this.name}: ${verb} got no answer within ${timeoutMs} ms`));
+    const answer = this.pending.add(token, timeoutMs, () => new RequestTimeout(`${this.name}: ${verb} got no answer within ${timeoutMs} ms`));
     if (!this.send(frame)) this.pending.settle(token, new ConnectionClosed(`${this.name}: connection closed while sending ${verb}`));
     return answer;
   }

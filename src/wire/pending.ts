@@ -11,7 +11,6 @@ import { MAX_TOKEN } from './frame.js';
 type Timer = ReturnType<typeof setTimeout>;
 
 interface Entry<B> {
-  readonly verb: string;
   readonly resolve: (body: B) => void;
   readonly reject: (err: Error) => void;
   readonly timer: Timer;
@@ -64,14 +63,14 @@ export class PendingRequests<B> {
    * Waits for the answer to `token`: `settle` resolves or rejects it; after `timeoutMs` it
    * rejects with `onTimeout()` and the token is retired.
    */
-  add(token: number, verb: string, timeoutMs: number, onTimeout: () => Error): Promise<B> {
+  add(token: number, timeoutMs: number, onTimeout: () => Error): Promise<B> {
     return new Promise<B>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.entries.delete(token);
         this.retire(token, timeoutMs);
         reject(onTimeout());
       }, timeoutMs);
-      this.entries.set(token, { verb, resolve, reject, timer });
+      this.entries.set(token, { resolve, reject, timer });
     });
   }
 
