@@ -23,9 +23,10 @@ import { PersistenceServer } from '../src/core/remote/server.js';
 import { RulesEngine } from '../src/core/rules/rules-engine.js';
 import { Sharing } from '../src/core/sharing/sharing.js';
 import { FileStore } from '../src/core/store/file-store.js';
-import { IpcVerb } from '../src/core/ipc/wire.js';
 import { ApiId, HGXLink, JsonObj, type GhidText } from '../src/hgx/index.js';
 import { ghidBytes } from '../src/hgx/ids.js';
+import { REQUEST } from '../src/hgx/port.js';
+import { IpcVerb } from '../src/wire/index.js';
 import { appHome, cleanupProcesses, startApp, startServer } from '../test/fixtures/ipc/spawn.js';
 import { machineInfo, machineMarkdown, waitForQuiet } from './lib/machine.js';
 import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
 
     // ---- (c) IPC throughput
     const targetBytes = ghidBytes(followed!.ghid);
-    const getRate = async (inFlight: number) => rate({ ...T, inFlight }, () => la._request(IpcVerb.getObject, targetBytes));
+    const getRate = async (inFlight: number) => rate({ ...T, inFlight }, () => la[REQUEST](IpcVerb.getObject, targetBytes));
     const get1 = await getRate(1);
     const get16 = await getRate(16);
     log(`>O of a held object: ${fmt(get1.perSecond)} /s at 1 in flight, ${fmt(get16.perSecond)} /s at 16`);

@@ -3,7 +3,7 @@
  * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
  * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
  */
-import { codeName } from '../core/golix/errors.js';
+import { codeName, type NakDetails } from '../wire/index.js';
 
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -43,9 +43,15 @@ export class IpcError extends HgxError {
   readonly code: number | null;
   /** The code's name, e.g. `DoesNotExist`, `IPCError`. */
   readonly codeName: string;
-  constructor(code: number | null, message: string) {
+  /** Ask again after this many milliseconds: the refusal is for now (the `NK`'s details). */
+  declare readonly retryAfterMs?: number;
+  /** Why, as a token for programs (the `NK`'s details), e.g. `busy`. */
+  declare readonly reason?: string;
+  constructor(code: number | null, message: string, details: NakDetails = {}) {
     super(message || 'The daemon refused the request');
     this.code = code;
     this.codeName = code === null ? 'Refused' : code === 0xffff ? 'IPCError' : codeName(code);
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.reason !== undefined) this.reason = details.reason;
   }
 }

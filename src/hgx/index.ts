@@ -17,19 +17,10 @@
  * Python pickles (api_id `…02`) are never unpickled: `get(Obj, ghid)` shows them as bytes and
  * `get(JsonObj, ghid)` refuses them.
  */
-export { HGXLink, type ConnectOptions, type LinkEvents, type ShareHandler } from './link.js';
-export {
-  HgxObject,
-  JsonObj,
-  Obj,
-  type AnyObj,
-  type JsonValue,
-  type NewOptions,
-  type ObjClass,
-  type ObjEvents,
-  type ObjInit,
-  type StateOf,
-} from './objects.js';
+export { HGXLink } from './link.js';
+export type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
+export { HgxObject, JsonObj, Obj, type AnyObj, type JsonValue, type ObjEvents } from './objects.js';
+export type { LinkPort, ObjClass, ObjInit, OpenObject, StateOf } from './port.js';
 export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, Unsharable, WrongClass } from './errors.js';
-export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../core/ipc/wire.js';
+export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../wire/index.js';

@@ -8,7 +8,7 @@
  * `hypergolix.yml` or `hgx-cfg.json` is the daemon's home. Reading files needs Node; in a
  * browser or a sandboxed renderer pass `token` (e.g. handed over by the host).
  */
-import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE, fromHex } from '../core/ipc/wire.js';
+import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE, fromHex } from '../wire/index.js';
 import { AuthFailed } from './errors.js';
 
 export interface KeySource {

@@ -28,6 +28,7 @@ import {
   DEFAULT_IPC_PORT,
   IpcVerb,
   ONE,
+  bytesEqual,
   decodeObjDef,
   decodeShareNotice,
   decodeShareResult,
@@ -35,62 +36,42 @@ import {
   fromHex,
   idText,
   toHex,
-} from '../core/ipc/wire.js';
+  type RequestHandler,
+} from '../wire/index.js';
 import { Emitter } from './emitter.js';
 import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
-import { findKey, readKeyFile, type KeySource } from './key.js';
-import type { AnyObj, HgxObject, NewOptions, ObjClass, StateOf } from './objects.js';
-import { Peer, openSocket, type IncomingHandler } from './peer.js';
-
-export interface ConnectOptions extends KeySource {
-  /** @default 7772 */
-  port?: number;
-  /** @default '127.0.0.1' */
-  host?: string;
-  /** How long `connect()` keeps trying before it fails with NotConnected. @default 5000 */
-  timeoutMs?: number;
-  /** How long one request waits for the daemon's answer. @default 30000 */
-  requestTimeoutMs?: number;
-  /** Reconnect after the daemon goes away. @default true (100 ms → 5 s back-off) */
-  reconnect?: boolean | { minDelayMs?: number; maxDelayMs?: number };
-  /**
-   * Skip authentication, for a daemon that admits legacy clients (`process.ipc_legacy_clients`).
-   * Such a link may use public objects only: no token, no private objects.
-   * @default false
-   */
-  legacy?: boolean;
-  /** Where listener errors and reconnect troubles are reported. @default console */
-  logger?: { warn(message: string, ...details: unknown[]): void };
-}
-
-/** `handler(ghid, origin, apiId)`: an object was shared with this user (origin = the sharer's fingerprint), or another app of this user made one (origin = `whoami`). */
-export type ShareHandler = (ghid: GhidText, origin: GhidText, apiId: ApiIdText) => void | Promise<void>;
-
-export interface LinkEvents {
-  /** The connection dropped; the link is reconnecting (unless closed). */
-  disconnected: [reason: string];
-  /** Reconnected, and token, handlers and open objects restored. */
-  reconnected: [];
-  /** A share's outcome for an object not open here (open objects get `'shared'`/`'share-failed'`). */
-  'share-result': [result: { ghid: GhidText; recipient: GhidText; ok: boolean }];
-  /** Something went wrong in the background (a failed restore, a listener error). */
-  error: [error: Error];
-}
+import { findKey, readKeyFile } from './key.js';
+import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
+import {
+  APPLY_UPSTREAM,
+  DELETED,
+  FORGET,
+  KILL,
+  LISTENER_ERROR,
+  REQUEST,
+  SHARE_RESULT,
+  type LinkPort,
+  type ObjClass,
+  type OpenObject,
+  type StateOf,
+} from './port.js';
+import { DaemonConnection } from './connection.js';
+import { openSocket } from './socket.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class HGXLink extends Emitter<LinkEvents> {
-  #peer: Peer | null = null;
+export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
+  #peer: DaemonConnection | null = null;
   #whoami: GhidText;
   #token: string | null = null;
   #key: Uint8Array;
   readonly #keyFile: string | null;
   readonly #url: string;
   readonly #o: ConnectOptions;
-  readonly #objects = new Map<GhidText, AnyObj>();
-  readonly #opening = new Map<GhidText, Promise<AnyObj>>();
+  readonly #objects = new Map<GhidText, OpenObject>();
+  readonly #opening = new Map<GhidText, Promise<OpenObject>>();
   readonly #handlers = new Map<ApiIdText, ShareHandler>();
   #closed = false;
   #reconnecting: Promise<void> | null = null;
@@ -156,7 +137,7 @@ export class HGXLink extends Emitter<LinkEvents> {
 
   async #open(timeoutMs: number, restoring: boolean): Promise<void> {
     const socket = await openSocket(this.#url, timeoutMs);
-    const peer = new Peer(socket, {
+    const peer = new DaemonConnection(socket, {
       handlers: this.#incoming(),
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
       onClose: (info) => this.#onClose(peer, info),
@@ -185,13 +166,13 @@ export class HGXLink extends Emitter<LinkEvents> {
   }
 
   /** Re-sends what the daemon keeps per connection: token, API registrations, open objects. */
-  async #restore(peer: Peer): Promise<void> {
+  async #restore(peer: DaemonConnection): Promise<void> {
     if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
     for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
     for (const obj of [...this.#objects.values()]) {
       try {
         const def = decodeObjDef(await peer.request(IpcVerb.getObject, ghidBytes(obj.ghid)));
-        if (!sameBytes(def.state, obj.stateBytes)) obj._applyUpstream(def.state.slice());
+        if (!bytesEqual(def.state, obj.stateBytes)) obj[APPLY_UPSTREAM](def.state.slice());
       } catch (err) {
         if (err instanceof IpcError) this.emit('error', new HgxError(`Could not reopen ${obj.ghid.slice(0, 12)}… after reconnecting: ${err.message}`, { cause: err }));
         else throw err;
@@ -199,7 +180,7 @@ export class HGXLink extends Emitter<LinkEvents> {
     }
   }
 
-  #onClose(peer: Peer, info: { code: number; reason: string }): void {
+  #onClose(peer: DaemonConnection, info: { code: number; reason: string }): void {
     if (this.#peer !== peer) return;
     this.#peer = null;
     if (this.#closed) return;
@@ -231,8 +212,12 @@ export class HGXLink extends Emitter<LinkEvents> {
     }
   }
 
-  /** @internal Sends one request on the current connection; NotConnected when there is none. */
-  _request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
+  /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. */
+  [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array> {
+    return this.#request(verb, body);
+  }
+
+  #request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
     const peer = this.#peer;
     if (!peer || !peer.isOpen) {
       return Promise.reject(new NotConnected(this.#closed ? 'The link is closed' : 'Not connected to the Hypergolix daemon (reconnecting)'));
@@ -242,21 +227,21 @@ export class HGXLink extends Emitter<LinkEvents> {
 
   // ------------------------------------------------------------------ daemon → app
 
-  #incoming(): Map<string, IncomingHandler> {
-    return new Map<string, IncomingHandler>([
+  #incoming(): Map<string, RequestHandler> {
+    return new Map<string, RequestHandler>([
       [AppVerb.share, (body) => this.#onShare(body)],
       [
         AppVerb.update,
         (body) => {
           const def = decodeObjDef(body);
-          if (def.address) this.#objects.get(idText(def.address))?._applyUpstream(def.state.slice());
+          if (def.address) this.#objects.get(idText(def.address))?.[APPLY_UPSTREAM](def.state.slice());
           return ONE;
         },
       ],
       [
         AppVerb.delete,
         (body) => {
-          this.#objects.get(ghidText(body))?._deleted();
+          this.#objects.get(ghidText(body))?.[DELETED]();
           return ONE;
         },
       ],
@@ -276,9 +261,9 @@ export class HGXLink extends Emitter<LinkEvents> {
     queueMicrotask(() => {
       try {
         const r = handler(ghid, origin, api);
-        if (r instanceof Promise) r.catch((err) => this._listenerError(err, 'share handler'));
+        if (r instanceof Promise) r.catch((err) => this[LISTENER_ERROR](err, 'share handler'));
       } catch (err) {
-        this._listenerError(err, 'share handler');
+        this[LISTENER_ERROR](err, 'share handler');
       }
     });
     return ONE;
@@ -289,13 +274,13 @@ export class HGXLink extends Emitter<LinkEvents> {
     const ghid = idText(r.ghid);
     const recipient = idText(r.recipient);
     const obj = this.#objects.get(ghid);
-    if (obj) obj._shareResult(recipient, ok);
+    if (obj) obj[SHARE_RESULT](recipient, ok);
     this.emit('share-result', { ghid, recipient, ok });
     return ONE;
   }
 
-  /** @internal */
-  _listenerError(err: unknown, where: string): void {
+  /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. */
+  [LISTENER_ERROR](err: unknown, where: string): void {
     (this.#o.logger ?? console).warn(`hgx: ${where} failed:`, err);
     if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new HgxError(String(err)));
   }
@@ -307,7 +292,7 @@ export class HGXLink extends Emitter<LinkEvents> {
   // ------------------------------------------------------------------ objects
 
   /** Creates an object (dynamic and public unless told otherwise) and returns it, open. */
-  async new<T extends AnyObj>(cls: ObjClass<T>, state: StateOf<T>, options: NewOptions = {}): Promise<T> {
+  async new<T extends OpenObject>(cls: ObjClass<T>, state: StateOf<T>, options: NewOptions = {}): Promise<T> {
     const apiId = options.apiId !== undefined ? ApiId.text(options.apiId) : cls.defaultApiId;
     const legroom = options.legroom ?? 0;
     if (!Number.isInteger(legroom) || legroom < 0 || legroom > 255) throw new HgxError('legroom is 1–255, or 0 for the default');
@@ -315,7 +300,7 @@ export class HGXLink extends Emitter<LinkEvents> {
     const isPrivate = options.private ?? false;
     const bytes = cls.encodeState(state);
     const ghid = idText(
-      await this._request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom })),
+      await this.#request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom })),
     );
     const obj = new cls(this, { ghid, author: this.#whoami, apiId, dynamic, private: isPrivate, legroom, bytes, state });
     this.#objects.set(ghid, obj);
@@ -326,9 +311,9 @@ export class HGXLink extends Emitter<LinkEvents> {
    * Opens an object. Instances are cached per GHID: the same call returns the same instance,
    * and asking for another class than the cached one fails with WrongClass (use `recast`).
    */
-  async get<T extends AnyObj>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
+  async get<T extends OpenObject>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
     const key = ghidText(ghid);
-    const check = (obj: AnyObj): T => {
+    const check = (obj: OpenObject): T => {
       if (obj.constructor !== cls) {
         throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
       }
@@ -339,7 +324,7 @@ export class HGXLink extends Emitter<LinkEvents> {
     const inFlight = this.#opening.get(key);
     if (inFlight) return check(await inFlight);
     const opening = (async () => {
-      const def = decodeObjDef(await this._request(IpcVerb.getObject, ghidBytes(key)));
+      const def = decodeObjDef(await this.#request(IpcVerb.getObject, ghidBytes(key)));
       const apiId = def.apiId ? idText(def.apiId) : ApiId.RAW;
       let obj: T;
       try {
@@ -353,7 +338,7 @@ export class HGXLink extends Emitter<LinkEvents> {
           bytes: def.state.slice(),
         });
       } catch (err) {
-        await this._request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
+        await this.#request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
         throw err instanceof HgxError ? err : new StateError((err as Error).message);
       }
       this.#objects.set(key, obj);
@@ -368,7 +353,7 @@ export class HGXLink extends Emitter<LinkEvents> {
   }
 
   /** The same object under another class; the old instance dies (its listeners stay with it). */
-  recast<T extends AnyObj>(obj: HgxObject<unknown>, cls: ObjClass<T>): T {
+  recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T {
     if (obj.constructor === cls && obj.isAlive) return obj as unknown as T;
     if (!obj.isAlive) throw new HgxError('Cannot recast a dead object');
     const next = new cls(this, {
@@ -381,13 +366,13 @@ export class HGXLink extends Emitter<LinkEvents> {
       bytes: obj.stateBytes,
     });
     this.#objects.delete(obj.ghid);
-    obj._kill();
+    obj[KILL]();
     this.#objects.set(obj.ghid, next);
     return next;
   }
 
-  /** @internal An instance died: forget it (only if it is the cached one). */
-  _forget(obj: AnyObj): void {
+  /** An instance died: forget it (only if it is the cached one). */
+  [FORGET](obj: OpenObject): void {
     if (this.#objects.get(obj.ghid) === obj) this.#objects.delete(obj.ghid);
   }
 
@@ -402,7 +387,7 @@ export class HGXLink extends Emitter<LinkEvents> {
     const had = this.#handlers.get(api);
     this.#handlers.set(api, handler);
     try {
-      await this._request(IpcVerb.registerApi, ApiId.bytes(api));
+      await this.#request(IpcVerb.registerApi, ApiId.bytes(api));
     } catch (err) {
       if (had) this.#handlers.set(api, had);
       else this.#handlers.delete(api);
@@ -412,7 +397,7 @@ export class HGXLink extends Emitter<LinkEvents> {
 
   async deregisterShareHandler(apiId: ApiIdText | Uint8Array): Promise<void> {
     const api = ApiId.text(apiId);
-    await this._request(IpcVerb.deregisterApi, ApiId.bytes(api));
+    await this.#request(IpcVerb.deregisterApi, ApiId.bytes(api));
     this.#handlers.delete(api);
   }
 
@@ -424,26 +409,19 @@ export class HGXLink extends Emitter<LinkEvents> {
   async registerToken(token?: string | Uint8Array): Promise<GhidText | null> {
     const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' ? fromHex(token) : token;
     if (body.length !== APP_TOKEN_BYTES) throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
-    const issued = await this._request(IpcVerb.setToken, body);
+    const issued = await this.#request(IpcVerb.setToken, body);
     this.#token = toHex(issued);
-    const startup = await this._request(IpcVerb.getStartup);
+    const startup = await this.#request(IpcVerb.getStartup);
     return startup.length === 0 ? null : idText(startup);
   }
 
   /** Makes `obj` this token's startup object (one per token). */
-  async registerStartup(obj: AnyObj | GhidLike): Promise<void> {
+  async registerStartup(obj: OpenObject | GhidLike): Promise<void> {
     const ghid = typeof obj === 'object' && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
-    await this._request(IpcVerb.registerStartup, ghidBytes(ghid));
+    await this.#request(IpcVerb.registerStartup, ghidBytes(ghid));
   }
 
   async deregisterStartup(): Promise<void> {
-    await this._request(IpcVerb.deregisterStartup);
+    await this.#request(IpcVerb.deregisterStartup);
   }
 }
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-

@@ -8,27 +8,25 @@
  * another user, another device, or another app on this daemon), never the object's own pushes.
  * Errors thrown by listeners are logged and swallowed.
  */
-import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../core/ipc/wire.js';
+import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../wire/index.js';
 import { Emitter } from './emitter.js';
 import { DeadObject, LocallyImmutable, StateError, Unsharable } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
-import type { HGXLink } from './link.js';
+import {
+  APPLY_UPSTREAM,
+  DELETED,
+  FORGET,
+  KILL,
+  LISTENER_ERROR,
+  REQUEST,
+  SHARE_RESULT,
+  type LinkPort,
+  type ObjClass,
+  type ObjInit,
+  type OpenObject,
+} from './port.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-/** What the link knows about an object when it makes an instance. */
-export interface ObjInit<S> {
-  ghid: GhidText;
-  author: GhidText;
-  apiId: ApiIdText;
-  dynamic: boolean;
-  private: boolean;
-  legroom: number;
-  /** The state as stored (serialized). */
-  bytes: Uint8Array;
-  /** The state itself when the caller already has it (a new object). */
-  state?: S;
-}
 
 export interface ObjEvents<T> {
   /** An upstream update was applied (`obj.state` is the new state). */
@@ -43,31 +41,9 @@ export interface ObjEvents<T> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyObj = HgxObject<any>;
-export type StateOf<T> = T extends HgxObject<infer S> ? S : never;
 
-/** A class of objects: how its state is (de)serialized and which API ID it uses by default. */
-export interface ObjClass<T extends AnyObj> {
-  new (link: HGXLink, init: ObjInit<StateOf<T>>): T;
-  readonly name: string;
-  readonly defaultApiId: ApiIdText;
-  encodeState(state: StateOf<T>): Uint8Array;
-  /** Throws StateError when the bytes are not a state of this class. */
-  decodeState(bytes: Uint8Array, apiId: ApiIdText): StateOf<T>;
-}
-
-export interface NewOptions {
-  /** @default the class's defaultApiId */
-  apiId?: ApiIdText | Uint8Array;
-  /** A dynamic object can be updated; a static one never changes. @default true */
-  dynamic?: boolean;
-  /** Readable and writable only by this app's token (register one first); never shareable. @default false */
-  private?: boolean;
-  /** Old frames each update keeps, 1–255; 0 = the daemon's default (7). @default 0 */
-  legroom?: number;
-}
-
-export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
-  readonly #link: HGXLink;
+export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> implements OpenObject {
+  readonly #link: LinkPort;
   /** The object's address: the dynamic GHID, or the container GHID of a static object. */
   readonly ghid: GhidText;
   /** Who created (binds) it: a fingerprint. */
@@ -81,7 +57,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
   #bytes: Uint8Array;
   #alive = true;
 
-  constructor(link: HGXLink, init: ObjInit<S>) {
+  constructor(link: LinkPort, init: ObjInit<S>) {
     super();
     this.#link = link;
     this.ghid = init.ghid;
@@ -94,7 +70,8 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
     this.#state = init.state !== undefined ? init.state : (this.constructor as ObjClass<HgxObject<S>>).decodeState(init.bytes, init.apiId);
   }
 
-  get link(): HGXLink {
+  /** The link that opened it (an HGXLink). */
+  get link(): LinkPort {
     return this.#link;
   }
 
@@ -139,7 +116,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
     if (!this.dynamic) throw new LocallyImmutable('A static object never changes: freeze() made it, or it was created static');
     if (this.author !== this.#link.whoami) throw new LocallyImmutable(`Only its author (${this.author.slice(0, 12)}…) can update this object`);
     const bytes = this.#cls().encodeState(this.#state);
-    await this.#link._request(
+    await this.#link[REQUEST](
       IpcVerb.updateObject,
       encodeObjDef({ address: ghidBytes(this.ghid), state: bytes, private: this.#private, dynamic: true, legroom: this.legroom }),
     );
@@ -149,7 +126,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
   /** Asks the daemon to fetch the newest version now; a newer one arrives as an `'update'` event. */
   async sync(): Promise<void> {
     this.#checkAlive();
-    await this.#link._request(IpcVerb.syncObject, ghidBytes(this.ghid));
+    await this.#link[REQUEST](IpcVerb.syncObject, ghidBytes(this.ghid));
   }
 
   /**
@@ -160,43 +137,43 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
   async share(recipient: GhidLike): Promise<void> {
     this.#checkAlive();
     if (this.#private) throw new Unsharable('A private object cannot be shared');
-    await this.#link._request(IpcVerb.shareObject, encodeShareRequest(ghidBytes(this.ghid), ghidBytes(recipient)));
+    await this.#link[REQUEST](IpcVerb.shareObject, encodeShareRequest(ghidBytes(this.ghid), ghidBytes(recipient)));
   }
 
   /** A static snapshot of the current version, as a new object of the same class. */
   async freeze(): Promise<this> {
     this.#checkAlive();
-    const frozen = await this.#link._request(IpcVerb.freezeObject, ghidBytes(this.ghid));
+    const frozen = await this.#link[REQUEST](IpcVerb.freezeObject, ghidBytes(this.ghid));
     return (await this.#link.get(this.#cls(), idText(frozen))) as this;
   }
 
   /** Keeps the object alive on the remotes with a static binding of its address. */
   async hold(): Promise<void> {
     this.#checkAlive();
-    await this.#link._request(IpcVerb.holdObject, ghidBytes(this.ghid));
+    await this.#link[REQUEST](IpcVerb.holdObject, ghidBytes(this.ghid));
   }
 
   /** Stops following the object (no more events); it stays stored. Never fails for lack of a connection. */
   async discard(): Promise<void> {
     if (!this.#alive) return;
-    this._kill();
-    if (this.#link.connected) await this.#link._request(IpcVerb.discardObject, ghidBytes(this.ghid)).catch(() => {});
+    this[KILL]();
+    if (this.#link.connected) await this.#link[REQUEST](IpcVerb.discardObject, ghidBytes(this.ghid)).catch(() => {});
   }
 
   /** Deletes the object everywhere (for its author); everyone following it is told. */
   async delete(): Promise<void> {
     this.#checkAlive();
-    await this.#link._request(IpcVerb.deleteObject, ghidBytes(this.ghid));
-    this._kill();
+    await this.#link[REQUEST](IpcVerb.deleteObject, ghidBytes(this.ghid));
+    this[KILL]();
   }
 
   /** The same object under another class (this instance dies): `link.recast(this, cls)`. */
-  recast<T extends AnyObj>(cls: ObjClass<T>): T {
+  recast<T extends OpenObject>(cls: ObjClass<T>): T {
     return this.#link.recast(this, cls);
   }
 
-  /** @internal An upstream version arrived. */
-  _applyUpstream(bytes: Uint8Array): void {
+  /** An upstream version arrived (the link calls this). */
+  [APPLY_UPSTREAM](bytes: Uint8Array): void {
     if (!this.#alive) return;
     let state: S;
     try {
@@ -210,27 +187,27 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> {
     this.emit('update', this);
   }
 
-  /** @internal Deleted upstream. */
-  _deleted(): void {
+  /** Deleted upstream (the link calls this). */
+  [DELETED](): void {
     if (!this.#alive) return;
-    this._kill();
+    this[KILL]();
     this.emit('delete', this);
   }
 
-  /** @internal A share's outcome. */
-  _shareResult(recipient: GhidText, ok: boolean): void {
+  /** A share's outcome (the link calls this). */
+  [SHARE_RESULT](recipient: GhidText, ok: boolean): void {
     this.emit(ok ? 'shared' : 'share-failed', recipient);
   }
 
-  /** @internal */
-  _kill(): void {
+  /** The instance dies: discarded, deleted or recast. */
+  [KILL](): void {
     if (!this.#alive) return;
     this.#alive = false;
-    this.#link._forget(this);
+    this.#link[FORGET](this);
   }
 
   protected override reportListenerError(err: unknown, event: string): void {
-    this.#link._listenerError(err, `object ${event}`);
+    this.#link[LISTENER_ERROR](err, `object ${event}`);
   }
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { HypergolixError, Ghid, makeDebinding, type GolixObject } from '../../src/core/golix/index.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
-import { decodeNak, encodeFrame } from '../../src/core/remote/wire.js';
+import { decodeNak, encodeFrame } from '../../src/wire/index.js';
 import { startServer, type RunningServer } from '../../src/core/assembly/server.js';
 import { RawPeer } from '../fixtures/remote/helpers.js';
 import { httpGet, metric, serverHome, sleep, until, type TestContext } from '../fixtures/server/helpers.js';
@@ -212,7 +212,7 @@ test('malformed frames get NK or a clean close while another client keeps being 
 
   const url = `ws://127.0.0.1:${running.address.port}/`;
   const peer = await RawPeer.connect(url);
-  const nak = async (data: Buffer | string, token: number, code: number) => {
+  const nak = async (data: Uint8Array | string, token: number, code: number) => {
     peer.send(data);
     const f = await peer.next(5000);
     assert.equal(f.code, 'NK');
@@ -221,7 +221,7 @@ test('malformed frames get NK or a clean close while another client keeps being 
   };
   await nak(Buffer.of(0), 0, 0x000e); // short
   await nak(Buffer.of(0, 0, 0x50), 0, 0x000e); // still shorter than a header
-  const wrongVersion = encodeFrame('??', 41);
+  const wrongVersion = Buffer.from(encodeFrame('??', 41));
   wrongVersion.writeUInt16BE(1, 0);
   await nak(wrongVersion, 41, 0x000e);
   await nak(encodeFrame('ZZ', 42), 42, 0x000e); // unknown verb

@@ -2,7 +2,7 @@
 // daemons (two accounts, created on first run), and an hgx SDK app on each side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFrame, encodeObjDef } from '../../src/core/ipc/wire.js';
+import { encodeFrame, encodeObjDef } from '../../src/wire/index.js';
 import { ApiId, HGXLink, JsonObj, type GhidText } from '../../src/hgx/index.js';
 import { RawClient, until } from '../fixtures/ipc/world.js';
 import { appHome, startApp, startServer, type AppProc } from '../fixtures/ipc/processes.js';

@@ -47,14 +47,28 @@ test('src/core imports neither electron nor react', () => {
   assert.deepEqual(bad, []);
 });
 
-test('src/core/golix imports only node:crypto, node:buffer and itself', () => {
+test('src/core/golix imports only node:crypto, node:buffer, the wire module and itself', () => {
   const bad = files
     .filter((f) => f.file.startsWith('src/core/golix/'))
     .flatMap((f) =>
       f.specs
-        .filter((s) => !(s === 'node:crypto' || s === 'node:buffer' || (s.startsWith('.') && inside(s, f.dir, 'core/golix'))))
+        .filter((s) => !(s === 'node:crypto' || s === 'node:buffer' || inside(s, f.dir, 'core/golix') || inside(s, f.dir, 'wire')))
         .map((s) => `${f.file}: ${s}`),
     );
+  assert.deepEqual(bad, []);
+});
+
+test('src/wire (the runtime-neutral wire module) imports nothing outside itself: no package, no Node builtin', () => {
+  const wire = files.filter((f) => f.file.startsWith('src/wire/'));
+  assert.ok(wire.length > 0);
+  const bad = wire.flatMap((f) => f.specs.filter((s) => !inside(s, f.dir, 'wire')).map((s) => `${f.file}: ${s}`));
+  assert.deepEqual(bad, []);
+});
+
+test('src/wire uses no Buffer and no Node-only globals', () => {
+  const bad = walk(join(src, 'wire'))
+    .filter((f) => /\b(Buffer|process|require|__dirname|setImmediate)\b/.test(readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')))
+    .map((f) => relative(root, f));
   assert.deepEqual(bad, []);
 });
 
@@ -105,14 +119,10 @@ test('nothing below the hosts imports src/host, src/main, src/web or src/cli', (
   assert.deepEqual(bad, []);
 });
 
-test('src/hgx (the SDK) uses only golix helpers, the IPC wire codec and itself', () => {
+test('src/hgx (the SDK) imports only the wire module and itself', () => {
   const bad = files
     .filter((f) => f.file.startsWith('src/hgx/'))
-    .flatMap((f) =>
-      f.specs
-        .filter((s) => s.startsWith('.') && !inside(s, f.dir, 'hgx') && !inside(s, f.dir, 'core/golix') && !/core\/ipc\/wire/.test(resolve(f.dir, s)))
-        .map((s) => `${f.file}: ${s}`),
-    );
+    .flatMap((f) => f.specs.filter((s) => s.startsWith('.') && !inside(s, f.dir, 'hgx') && !inside(s, f.dir, 'wire')).map((s) => `${f.file}: ${s}`));
   assert.deepEqual(bad, []);
 });
 
@@ -155,4 +165,12 @@ test('the floor rule reports a folder without a floor, and files directly in src
     'core/index.ts: core/ has no floor (add it to CORE_FLOORS)',
     'core/daemon/z.ts: ../newroom/x.js is in core/newroom, which has no floor',
   ]);
+});
+
+test('in src/hgx, the link and its objects do not import each other (they meet in port.ts)', () => {
+  const of = (name: string) => files.find((f) => f.file === `src/hgx/${name}`)!;
+  const imports = (from: string, to: string) => of(from).specs.some((s) => s.startsWith('.') && resolve(of(from).dir, s) === join(src, 'hgx', to));
+  assert.equal(imports('objects.ts', 'link.js'), false);
+  assert.equal(imports('link.ts', 'objects.js'), false);
+  assert.equal(imports('port.ts', 'objects.js') || imports('port.ts', 'link.js'), false);
 });

@@ -6,7 +6,6 @@ import {
   HypergolixError,
   IllegalDynamicFrame,
   InvalidIdentity,
-  RemoteNak,
   addressOf,
   codeName,
   parseObject,
@@ -280,17 +279,12 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 }
 
 /**
- * How long to hold a publish that a remote refused for now rather than for what it is: a rate
- * limit ("… retry in 1.5 s", defect 8) or a server going down. Null for a real refusal.
+ * How long to hold a publish that a remote refused for now rather than for what it is: the
+ * remote said when to ask again (NK details' `retryAfterMs`: a rate limit, defect 8, or a server
+ * going down). Null for a real refusal.
  */
 function retryAfterMs(err: unknown): number | null {
-  if (!(err instanceof RemoteNak)) return null;
-  const m = /retry in (\d+(?:\.\d+)?) (ms|s)\b/.exec(err.message);
-  if (m) {
-    const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-    // A little jitter so that many daemons refused together do not come back together.
-    return Math.min(60_000, ms) * (1 + Math.random() * 0.2);
-  }
-  if (/shutting down/i.test(err.message)) return 1000;
-  return null;
+  if (!(err instanceof HypergolixError) || err.retryAfterMs === undefined) return null;
+  // A little jitter so that many daemons refused together do not come back together.
+  return Math.min(60_000, err.retryAfterMs) * (1 + Math.random() * 0.2);
 }

@@ -8,7 +8,7 @@ import type { Inbox } from './inbox.js';
 import type { ObjectRecords } from './object-records.js';
 import { IpcRefusal } from './refusal.js';
 import type { Session, SessionTable } from './session.js';
-import { APP_TOKEN_BYTES, ONE, checkApiIdBytes, idText, isAllZero } from './wire.js';
+import { APP_TOKEN_BYTES, ONE, checkApiIdBytes, idText, isAllZero } from '../../wire/index.js';
 
 export interface AppRegistryDeps {
   daemon: Pick<DaemonPort, 'state'>;

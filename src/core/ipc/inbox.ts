@@ -4,7 +4,7 @@ import { Ghid } from '../golix/index.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { IncomingShare } from '../sharing/sharing.js';
 import type { Session, SessionTable } from './session.js';
-import { AppVerb, encodeShareNotice, idBytes, idText } from './wire.js';
+import { AppVerb, encodeShareNotice, idBytes, idText } from '../../wire/index.js';
 
 /** An inbox record: from (fingerprint text), api_id (text), when it arrived. */
 type InboxEntry = { f: string; a: string; at: number };

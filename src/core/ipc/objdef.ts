@@ -1,5 +1,5 @@
 import type { AppObject } from '../objects/manager.js';
-import { encodeObjDef } from './wire.js';
+import { encodeObjDef } from '../../wire/index.js';
 
 /**
  * An app object as an objdef (hypergolix-reference §4.3). Pushes (`!O`) carry no privacy flag

@@ -10,7 +10,7 @@ import type { ObjectRecords } from './object-records.js';
 import { IpcRefusal } from './refusal.js';
 import type { Session, SessionTable } from './session.js';
 import type { Tracking } from './tracking.js';
-import { AppVerb, ONE, decodeObjDef, decodeShareRequest, encodeShareNotice, encodeShareResult, idText } from './wire.js';
+import { AppVerb, ONE, decodeObjDef, decodeShareRequest, encodeShareNotice, encodeShareResult, idText } from '../../wire/index.js';
 
 export interface ObjectAccessDeps {
   daemon: DaemonPort;

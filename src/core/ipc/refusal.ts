@@ -1,5 +1,5 @@
 import { HypergolixError } from '../golix/index.js';
-import { IPC_ERROR_CODE } from './wire.js';
+import { IPC_ERROR_CODE } from '../../wire/index.js';
 
 /** A refusal on the IPC wire: `NK FFFF` (the reference's IPCError code, §4.1). */
 export class IpcRefusal extends HypergolixError {

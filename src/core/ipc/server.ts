@@ -55,7 +55,7 @@ import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
-import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES, IpcVerb, ONE } from './wire.js';
+import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES, IpcVerb, ONE } from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
 

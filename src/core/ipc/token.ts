@@ -12,7 +12,7 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, ren
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ValueError } from '../golix/index.js';
-import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE } from './wire.js';
+import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE } from '../../wire/index.js';
 
 export { IPC_TOKEN_FILE };
 

@@ -3,7 +3,7 @@ import { Ghid, RemoteNak } from '../golix/index.js';
 import type { AppObject } from '../objects/manager.js';
 import { objDefOf } from './objdef.js';
 import type { Session } from './session.js';
-import { AppVerb } from './wire.js';
+import { AppVerb } from '../../wire/index.js';
 
 /**
  * Which app connection tracks which object: a tracked object stays live in the daemon (pinned,

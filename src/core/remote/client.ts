@@ -13,7 +13,7 @@ import { CommsError, GHID_LENGTH, Ghid, MalformedGolixPrimitive } from '../golix
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS, type CloseInfo } from './connection.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { RemoteVerb } from './verbs.js';
-import { ONE, decodeBool, decodeGhidList } from './wire.js';
+import { ONE, decodeBool, decodeGhidList } from './bodies.js';
 
 export interface BackoffOptions {
   /** Ceiling of the first retry delay. @default 100 */

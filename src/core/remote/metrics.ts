@@ -1,6 +1,6 @@
 import { codeName } from '../golix/index.js';
 import type { StorageUsage } from '../rules/engine.js';
-import { hex4 } from './wire.js';
+import { hex4 } from '../../wire/index.js';
 
 /**
  * Events per second over a sliding window (default one minute), in one-second buckets, so a

@@ -1,31 +1,32 @@
 /**
  * The persistence server (hypergolix-reference §3): the reference's WebSocket protocol over a
  * validated store, plus a health and metrics endpoint over plain HTTP on the same port (defect 7:
- * no second fixed port), a publish allow-list, publish rate limits and per-connection limits
- * (defect 8; storage quotas are the rules engine's, rules/usage.ts), and NK answers instead of
+ * no second fixed port), a publish allow-list, publish rate limits (`publish-limits.ts`) and
+ * per-connection limits (defect 8; storage quotas are the rules engine's, rules/usage.ts), and NK answers instead of
  * dropped connections for malformed input (defect 16).
  *
  * Every refusal of defect 8 is `NK 000A` (RemoteNak): the reference's code for a remote that
  * refuses a request without a more specific reason (§3.2). None of the specific codes fits — each
  * of 0001–0009 says the object itself is wrong, and a client acts on that (0009 makes a daemon
  * merge and retry) — while 0000/FFFF would read as a fault of the server. The message says which
- * limit it was, and for rate limits when to retry.
+ * limit it was, for people; the NK details say it for programs (`reason`, the limit's name) and,
+ * when the refusal is only for now (rate limits, shutting down), when to retry (`retryAfterMs`).
  */
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CommsError, Ghid, HypergolixError, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
+import { CommsError, Ghid, RemoteNak } from '../golix/index.js';
 import type { Notification, PersistenceEngine, StorageUsage } from '../rules/engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './host.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
-import { RateLimiter, defaultBurst } from './rate-limit.js';
+import { PublishLimits, refuse } from './publish-limits.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
-import { ONE, decodeGhid, encodeBool, encodeGhidList } from './wire.js';
+import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
 export const DEFAULT_SERVER_PORT = 7770;
 
@@ -118,6 +119,9 @@ const MAX_PUSH_QUEUE_BYTES = 64 * 1024 * 1024;
 
 const noop = (): void => {};
 
+/** What a publish refused because the server is going down suggests: try again in a second (a restart, or another node). */
+const SHUTDOWN_RETRY_MS = 1000;
+
 export class PersistenceServer {
   readonly metrics = new ServerMetrics();
 
@@ -125,10 +129,7 @@ export class PersistenceServer {
   private readonly logger: RemoteLogger;
   private readonly maxMessageBytes: number;
   private readonly maxSubscriptions: number;
-  private readonly allowlist: ReadonlySet<string> | null;
-  /** Keyed by the signer GHID's 65 bytes as a latin1 string (cheap, and never shown). */
-  private readonly identityRate: RateLimiter<string> | null;
-  private readonly connectionRate: RateLimiter<Peer> | null;
+  private readonly limits: PublishLimits<Peer>;
   private readonly pingIntervalMs: number;
   private readonly notificationTimeoutMs: number;
   private readonly maxConnections: number;
@@ -150,11 +151,16 @@ export class PersistenceServer {
     this.logger = options.logger ?? silentLogger;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxSubscriptions = options.maxSubscriptionsPerConnection ?? 10_000;
-    this.allowlist = options.publishAllowlist ? new Set([...options.publishAllowlist].map((g) => g.text)) : null;
-    const limiter = <K>(rate: number | null | undefined, burst: number | null | undefined): RateLimiter<K> | null =>
-      rate ? new RateLimiter<K>({ ratePerSecond: rate, burst: burst ?? defaultBurst(rate), ...(options.now ? { now: options.now } : {}) }) : null;
-    this.identityRate = limiter<string>(options.publishRatePerIdentity, options.publishBurst);
-    this.connectionRate = limiter<Peer>(options.unsignedPublishRatePerConnection, options.unsignedPublishBurst);
+    this.limits = new PublishLimits<Peer>({
+      allowlist: options.publishAllowlist ?? null,
+      ratePerIdentity: options.publishRatePerIdentity ?? null,
+      burstPerIdentity: options.publishBurst ?? null,
+      unsignedRatePerConnection: options.unsignedPublishRatePerConnection ?? null,
+      unsignedBurstPerConnection: options.unsignedPublishBurst ?? null,
+      maxObjectBytes: this.maxMessageBytes,
+      metrics: this.metrics,
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
     this.maxConnections = options.maxConnections ?? 10_000;
@@ -308,7 +314,7 @@ export class PersistenceServer {
     peer.connection.once('close', () => {
       this.peers.delete(peer);
       this.subscriptions.removeAll(peer);
-      this.connectionRate?.delete(peer);
+      this.limits.forget(peer);
       peer.pushQueue.length = 0;
       peer.pushQueueBytes = 0;
     });
@@ -345,18 +351,8 @@ export class PersistenceServer {
   }
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
-    if (this.closing) throw new RemoteNak('The server is shutting down');
-    if (this.allowlist) this.checkAllowed(body);
-    let charge: string | null = null;
-    if (this.identityRate || this.connectionRate) {
-      const signer = claimedSigner(body);
-      if (signer === null) {
-        if (this.connectionRate) this.checkConnectionRate(peer);
-      } else if (this.identityRate) {
-        this.checkIdentityRate(signer);
-        charge = signer;
-      }
-    }
+    if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
+    const charge = this.limits.admit(peer, body);
     const pending = this.store.ingest(body);
     this.inFlight.add(pending);
     let result;
@@ -364,65 +360,23 @@ export class PersistenceServer {
       result = await pending;
     } catch (err) {
       if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
-      if (charge !== null && refusedAfterVerifying(err)) this.identityRate!.take(charge);
+      this.limits.settle(charge, err);
       throw err;
     } finally {
       this.inFlight.delete(pending);
     }
     // Charged only now: the engine has checked the signature against this very signer.
-    if (charge !== null) this.identityRate!.take(charge);
+    this.limits.settle(charge);
     this.metrics.publish(result.stored);
     const notifications = result.notifications;
     if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
     return encodeBool(result.stored);
   }
 
-  /**
-   * The allow-list needs only the signer's claimed GHID, so the object is read without hashing;
-   * the engine then verifies the signature against that very signer, so a forged claim fails.
-   */
-  private checkAllowed(body: Buffer): void {
-    const obj: GolixObject = parseObject(body, { maxBytes: this.maxMessageBytes, skipHash: true });
-    if (obj.type === 'GIDC') return;
-    if (obj.type === 'GARQ') {
-      if (this.allowlist!.has(obj.recipient.text)) return;
-      this.metrics.refusal('allowlist');
-      throw new RemoteNak(`Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
-    }
-    const signer = signerOf(obj)!;
-    if (!this.allowlist!.has(signer.text)) {
-      this.metrics.refusal('allowlist');
-      throw new RemoteNak(`Identity ${signer.short} may not publish on this server`);
-    }
-  }
-
-  private checkIdentityRate(signer: string): void {
-    const limiter = this.identityRate!;
-    const wait = limiter.wait(signer);
-    if (wait === 0) return;
-    this.metrics.refusal('rate_identity');
-    const who = shortOf(signer);
-    throw new RemoteNak(
-      `Publishing too fast: identity ${who} may publish ${limiter.ratePerSecond} object(s) a second on this server ` +
-        `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
-    );
-  }
-
-  private checkConnectionRate(peer: Peer): void {
-    const limiter = this.connectionRate!;
-    if (limiter.tryTake(peer)) return;
-    this.metrics.refusal('rate_connection');
-    throw new RemoteNak(
-      `Publishing too fast: a connection may publish ${limiter.ratePerSecond} identity or request object(s) a second on this server ` +
-        `(${limiter.burst} at once); retry in ${formatWait(limiter.wait(peer))}`,
-    );
-  }
-
   private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     const ghid = decodeGhid(body);
     if (!this.subscriptions.has(peer, ghid) && this.subscriptions.countOf(peer) >= this.maxSubscriptions) {
-      this.metrics.refusal('subscriptions');
-      throw new RemoteNak(`Subscription limit of ${this.maxSubscriptions} per connection reached`);
+      refuse(this.metrics, 'subscriptions', `Subscription limit of ${this.maxSubscriptions} per connection reached`);
     }
     const added = this.subscriptions.add(peer, ghid);
     let requests: Buffer[];
@@ -514,46 +468,10 @@ export class PersistenceServer {
       usage,
       connections: this.peers.size,
       subscriptions: this.subscriptions.size,
-      rateLimitedIdentities: this.identityRate?.size ?? null,
+      rateLimitedIdentities: this.limits.rateLimitedIdentities,
     });
     reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
   }
-}
-
-/**
- * The signer a publish claims, read without parsing: every signed Golix object (GEOC, GOBS, GOBD,
- * GDXX) names its author, binder or debinder in the 65 bytes right after the 9-byte header (magic,
- * version u32, cipher). Returned as a latin1 string of those bytes; null for GIDC, GARQ and
- * anything too short to tell. The claim is only trusted once the engine has verified the signature.
- */
-function claimedSigner(raw: Buffer): string | null {
-  if (raw.length < SIGNER_END) return null;
-  const magic = raw.toString('latin1', 0, 4);
-  if (magic !== 'GEOC' && magic !== 'GOBS' && magic !== 'GOBD' && magic !== 'GDXX') return null;
-  return raw.toString('latin1', SIGNER_AT, SIGNER_END);
-}
-const SIGNER_AT = 9;
-/**
- * Whether the engine refused a publish only after verifying its signature (golix §11 order: parse,
- * identity, signature, then the rules; the quota last): then the signer really sent it, and it
- * counts against the signer's rate like an accepted one. Not for malformed objects (0001), bad
- * signatures (0002) or unknown signers (0003), nor for faults of the server.
- */
-function refusedAfterVerifying(err: unknown): boolean {
-  return err instanceof HypergolixError && err.code >= 0x0004 && err.code <= 0x000a;
-}
-const SIGNER_END = SIGNER_AT + 65;
-
-function shortOf(signerBytes: string): string {
-  try {
-    return Ghid.fromBytes(Buffer.from(signerBytes, 'latin1')).short;
-  } catch {
-    return '(unreadable GHID)';
-  }
-}
-
-function formatWait(ms: number): string {
-  return ms < 1000 ? `${Math.max(ms, 1)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 function reply(res: ServerResponse, status: number, type: string, body: string): void {

@@ -1,6 +1,6 @@
 /**
  * The request codes of the remote persistence protocol (hypergolix-reference §3.3). Kept apart
- * from the framing in `wire.ts`, which the IPC protocol reuses with its own verbs.
+ * from the framing (`src/wire/frame.ts`), which the IPC protocol reuses with its own verbs.
  */
 export const RemoteVerb = {
   /** Either direction; empty body → `01`. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CommsError, HypergolixError, parseObject } from '../../../src/core/golix/index.js';
 import { createMemoryLogger } from '../../../src/core/log/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
-import { encodeFrame } from '../../../src/core/remote/wire.js';
+import { encodeFrame } from '../../../src/wire/index.js';
 import { startServer } from '../../../src/core/assembly/server.js';
 import { RawPeer } from '../../fixtures/remote/helpers.js';
 import { freePort, httpGet, serverHome, type ServerHome } from '../../fixtures/server/helpers.js';

@@ -91,7 +91,8 @@ test('a remote that is down at boot receives every pending publish once it is up
 });
 
 test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
-  const { port, engine } = await server(0, { publishRatePerIdentity: 40, publishBurst: 4 });
+  // Tight enough that back-to-back publishes are refused however fast or slow the machine is.
+  const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 10, publishBurst: 1 });
   const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
   const objects = [];
   for (let i = 0; i < 6; i++) objects.push(await a.objects.create(API_ID_JSON, Buffer.from(`{"i":${i}}`)));
@@ -99,6 +100,8 @@ test('publishes a remote refuses for now (rate limit) are kept and resent, in or
   await until(() => a.network.status()[0]!.pending === 0, 'the outbox to drain through the rate limit', 15000);
   for (const o of objects) assert.ok(engine.exists(o.ghid), `${o.ghid.short} reached the server`);
   assert.equal(engine.currentFrame(objects[0]!.ghid)?.counter, 1n);
+  // The limit did refuse some (NK 000A with retryAfterMs): the daemon held and resent them.
+  assert.ok(s.metrics.refusalsOf('rate_identity') > 0, 'the rate limit refused publishes');
 });
 
 test("a user's updates reach another user who holds the object's secret", async () => {

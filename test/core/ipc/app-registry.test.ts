@@ -6,7 +6,7 @@ import { Inbox } from '../../../src/core/ipc/inbox.js';
 import { ObjectRecords } from '../../../src/core/ipc/object-records.js';
 import { IpcRefusal } from '../../../src/core/ipc/refusal.js';
 import { SessionTable } from '../../../src/core/ipc/session.js';
-import { AppVerb, idText } from '../../../src/core/ipc/wire.js';
+import { AppVerb, idText } from '../../../src/wire/index.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { memoryState } from '../../fixtures/account/memory-state.js';
 import { API_A, API_B, fakeContext, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';

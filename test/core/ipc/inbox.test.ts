@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Inbox } from '../../../src/core/ipc/inbox.js';
 import { SessionTable } from '../../../src/core/ipc/session.js';
-import { AppVerb, decodeShareNotice, idText } from '../../../src/core/ipc/wire.js';
+import { AppVerb, decodeShareNotice, idText } from '../../../src/wire/index.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { memoryState } from '../../fixtures/account/memory-state.js';
 import { API_A, API_B, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';

@@ -8,7 +8,7 @@ import { ObjectRecords } from '../../../src/core/ipc/object-records.js';
 import { IpcRefusal } from '../../../src/core/ipc/refusal.js';
 import { SessionTable } from '../../../src/core/ipc/session.js';
 import { Tracking } from '../../../src/core/ipc/tracking.js';
-import { AppVerb, decodeObjDef, encodeObjDef, encodeShareRequest, idText } from '../../../src/core/ipc/wire.js';
+import { AppVerb, decodeObjDef, encodeObjDef, encodeShareRequest, idText } from '../../../src/wire/index.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
 import { API_A, FakeDaemon, fakeContext, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';

@@ -13,7 +13,7 @@ import {
   encodeObjDef,
   encodeShareRequest,
   idText,
-} from '../../../src/core/ipc/wire.js';
+} from '../../../src/wire/index.js';
 import { API_ID_JSON, API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { RawClient, tempHome, until, world, type User } from '../../fixtures/ipc/world.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RemoteNak } from '../../../src/core/golix/index.js';
 import { Tracking } from '../../../src/core/ipc/tracking.js';
-import { AppVerb, decodeObjDef } from '../../../src/core/ipc/wire.js';
+import { AppVerb, decodeObjDef } from '../../../src/wire/index.js';
 import { API_A, FakeDaemon, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';
 
 test('an object is pinned while any connection tracks it, and unpinned when the last lets go', async () => {

@@ -70,13 +70,13 @@ async function serve(dir: string, quota: QuotaOptions | null, options: Partial<P
 }
 
 /** The NK code a request was refused with (and its message), or null when it succeeded. */
-async function refusal(p: Promise<unknown>): Promise<{ code: number; message: string } | null> {
+async function refusal(p: Promise<unknown>): Promise<{ code: number; message: string; retryAfterMs?: number; reason?: string } | null> {
   try {
     await p;
     return null;
   } catch (err) {
     assert.ok(err instanceof HypergolixError, String(err));
-    return { code: err.code, message: err.message };
+    return { code: err.code, message: err.message, retryAfterMs: err.retryAfterMs, reason: err.reason };
   }
 }
 
@@ -190,6 +190,8 @@ test('an identity over its publish rate gets NK 000A with a retry delay, and goe
   const nk = await refusal(other.publish(frame(0).raw));
   assert.equal(nk?.code, 0x000a, 'the burst is spent, on every connection of hers');
   assert.match(nk!.message, /^Publishing too fast: identity AYjM4FAI3uv5… may publish 1 object\(s\) a second on this server \(3 at once\); retry in 1\.0 s$/);
+  // The same facts as NK details, for programs.
+  assert.deepEqual([nk!.retryAfterMs, nk!.reason], [1000, 'rate_identity']);
   assert.equal(await c.exists(frame(0).obj.ghid), false);
   assert.equal(s.server.metrics.refusalsOf('rate_identity'), 1);
 
@@ -209,6 +211,7 @@ test('publishes that name no signer are rate-limited per connection when asked',
   const nk = await refusal(a.publish(gidcB!.raw));
   assert.equal(nk?.code, 0x000a);
   assert.match(nk!.message, /retry in 1\.0 s$/);
+  assert.deepEqual([nk!.retryAfterMs, nk!.reason], [1000, 'rate_connection']);
   assert.equal(await b.publish(gidcB!.raw), true, 'another connection has its own allowance');
   assert.equal(await a.publish(gobs.raw), true, 'signed objects are not limited per connection');
   assert.equal(await a.publish(geoc.raw), true);

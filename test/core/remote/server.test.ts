@@ -10,7 +10,8 @@ import {
   RemoteNak,
 } from '../../../src/core/golix/index.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
-import { decodeGhidList, decodeNak, encodeFrame } from '../../../src/core/remote/wire.js';
+import { decodeGhidList } from '../../../src/core/remote/bodies.js';
+import { decodeNak, encodeFrame } from '../../../src/wire/index.js';
 import { FakeEngine } from '../../fixtures/remote/fake-engine.js';
 import { RawPeer, memoryLogger, sleep, waitFor } from '../../fixtures/remote/helpers.js';
 import { startServer, vectors } from '../../fixtures/remote/setup.js';
@@ -128,7 +129,7 @@ test('malformed input gets NK or a clean close, and the server keeps serving eve
   const notes = collect(bystander);
   const peer = await RawPeer.connect(s.url);
 
-  const expectNak = async (frame: Buffer | string, token: number, code: number) => {
+  const expectNak = async (frame: Uint8Array | string, token: number, code: number) => {
     peer.send(frame);
     const nk = await peer.next();
     assert.equal(nk.code, 'NK');
@@ -137,7 +138,7 @@ test('malformed input gets NK or a clean close, and the server keeps serving eve
   };
   await expectNak(Buffer.of(0, 0), 0, 0x000e); // short
   await expectNak(Buffer.from('not a frame at all, just bytes'), 0x6120, 0x000e); // garbage: "no" is not version 0, "a " is the token
-  const v9 = encodeFrame('??', 300);
+  const v9 = Buffer.from(encodeFrame('??', 300));
   v9.writeUInt16BE(9, 0);
   await expectNak(v9, 300, 0x000e); // wrong version
   await expectNak(encodeFrame('Q?', 301), 301, 0x000e); // unknown verb
@@ -226,7 +227,7 @@ test('the publish allow-list refuses signed objects from others with NK 000A; GI
   const byAlice = V.geocs.find((o) => o.entry.author === alice.text)!;
   const byCarol = V.geocs.find((o) => o.entry.author === carol.text)!;
   assert.equal(await c.publish(byAlice.raw), true);
-  await assert.rejects(c.publish(byCarol.raw), (err: unknown) => err instanceof RemoteNak && /may not publish/.test((err as Error).message));
+  await assert.rejects(c.publish(byCarol.raw), (err: unknown) => err instanceof RemoteNak && /may not publish/.test(err.message) && err.reason === 'allowlist');
   assert.equal(s.engine.objects.has(byCarol.obj.ghid.text), false);
   assert.equal(await c.publish(V.garqs[0]!.raw), true, 'a request to an allowed identity (bob) passes');
 
@@ -243,7 +244,7 @@ test('subscriptions per connection are bounded', async (t) => {
   const c = await s.client();
   await c.subscribe(V.ids[0]);
   await c.subscribe(V.ids[1]);
-  await assert.rejects(c.subscribe(V.ids[2]), RemoteNak);
+  await assert.rejects(c.subscribe(V.ids[2]), (err: unknown) => err instanceof RemoteNak && err.reason === 'subscriptions' && err.retryAfterMs === undefined);
   await c.subscribe(V.ids[1]); // already held: not a new one
   assert.equal(await c.unsubscribe(V.ids[0]), true);
   await c.subscribe(V.ids[2]);
@@ -351,6 +352,8 @@ test('close() lets in-flight publishes finish and answer, then closes connection
   const closing = s.server.close().then(() => (closed = true));
   await sleep(50);
   assert.equal(closed, false, 'close waits for the ingest');
+  // A publish arriving now is refused for now, and the NK details say so and when to come back.
+  await assert.rejects(c.publish(V.gidcs[0]!.raw), (err: unknown) => err instanceof RemoteNak && err.reason === 'shutting_down' && err.retryAfterMs === 1000);
   assert.equal((await fetch(`http://127.0.0.1:${s.port}/healthz`).catch(() => null))?.status ?? 'refused', 'refused', 'no new connections');
   release();
   assert.equal(await publishing, true, 'the in-flight publish is answered');
@@ -381,7 +384,7 @@ test('a raw !! answer with garbage does not disturb the server', async (t) => {
   const push = await raw.next();
   assert.equal(push.code, '!!');
   assert.deepEqual(decodeGhidList(push.body.subarray(0, 65)).map(String), [V.dynamic.text]);
-  const bad = encodeFrame('AK', push.token, Buffer.of(1));
+  const bad = Buffer.from(encodeFrame('AK', push.token, Buffer.of(1)));
   bad.writeUInt16BE(0xffff, 0);
   raw.send(bad);
   await waitFor(() => s.server.metrics.notificationsFailed === 1);

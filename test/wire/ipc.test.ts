@@ -1,28 +1,27 @@
-// The IPC codec: objdef layout (hypergolix-reference §4.2), frames byte-identical to the remote
-// codec, identifiers' text form identical to the core Ghid's.
+// The IPC codec: objdef layout (hypergolix-reference §4.2), the fixed-layout bodies, identifiers'
+// text form identical to the core Ghid's, hex.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Ghid } from '../../../src/core/golix/index.js';
-import * as remote from '../../../src/core/remote/wire.js';
+import { Ghid } from '../../src/core/golix/index.js';
+import { API_ID_JSON } from '../../src/core/objects/hgxd.js';
 import {
   OBJDEF_HEADER_BYTES,
   b64urlDecode,
   b64urlEncode,
-  decodeFrame,
-  decodeNak,
+  bytesEqual,
+  concatBytes,
   decodeObjDef,
   decodeShareNotice,
-  encodeAck,
-  encodeFrame,
-  encodeNak,
+  decodeShareRequest,
   encodeObjDef,
   encodeShareNotice,
+  encodeShareRequest,
+  fromHex,
   idBytes,
   idText,
-  IpcFrameError,
-} from '../../../src/core/ipc/wire.js';
-import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
+  toHex,
+} from '../../src/wire/index.js';
 
 const ghid = () => Buffer.concat([Buffer.of(1), randomBytes(64)]);
 
@@ -69,25 +68,7 @@ test('objdef: zeros mean none; structural errors are MalformedGolixPrimitive (00
   addr[1] = 7;
   assert.equal(code(() => decodeObjDef(addr)), 0x0001);
   assert.throws(() => encodeObjDef({ state: new Uint8Array(0), legroom: 256 }), /legroom/);
-});
-
-test('frames and NK bodies match the remote codec in both directions', () => {
-  for (const [code, token, body] of [['?I', 1, Buffer.alloc(0)], ['+O', 0xffff, randomBytes(300)], ['AK', 77, Buffer.of(1)]] as const) {
-    const ours = Buffer.from(encodeFrame(code, token, body));
-    assert.deepEqual(ours, remote.encodeFrame(code, token, body));
-    const theirs = remote.decodeFrame(ours);
-    const back = decodeFrame(ours);
-    assert.deepEqual([back.code, back.token, Buffer.from(back.body)], [theirs.code, theirs.token, theirs.body]);
-  }
-  assert.deepEqual(Buffer.from(encodeAck(5, Buffer.of(1))), remote.encodeAck(5, Buffer.of(1)));
-  assert.deepEqual(Buffer.from(encodeNak(5, 0xffff, 'naïve')), remote.encodeNak(5, 0xffff, 'naïve'));
-  assert.deepEqual(Buffer.from(encodeNak(5, null)), remote.encodeNak(5, null));
-  assert.deepEqual(decodeNak(remote.encodeNak(9, 0x000b, 'x').subarray(6)), { code: 0x000b, message: 'x' });
-  const long = 'é'.repeat(2000);
-  assert.deepEqual(Buffer.from(encodeNak(5, 1, long)), remote.encodeNak(5, 1, long));
-  assert.throws(() => decodeFrame(Buffer.of(0, 0, 0x3f)), (e: IpcFrameError) => e.reason === 'short' && e.code === 0x000e);
-  assert.throws(() => decodeFrame(Buffer.from('0001?I0001', 'latin1')), (e: IpcFrameError) => e.reason === 'version');
-  assert.throws(() => decodeFrame(Buffer.of(0, 0, 0xff, 0x01, 0, 9)), (e: IpcFrameError) => e.reason === 'code' && e.token === 9);
+  assert.throws(() => encodeObjDef({ state: new Uint8Array(0), address: new Uint8Array(64) }), /address is 65 bytes/);
 });
 
 test('identifier text is the core Ghid text; parsing is strict', () => {
@@ -107,6 +88,7 @@ test('identifier text is the core Ghid text; parsing is strict', () => {
   assert.throws(() => idBytes('short', 1), /GHID/);
   const t = idText(ghid());
   assert.throws(() => idBytes(t.slice(0, 86) + '_=', 1)); // non-canonical trailing bits or wrong byte
+  assert.equal(b64urlDecode('a*b='), null);
 });
 
 test('share notices: GHID + origin + api_id; the api_id must be one', () => {
@@ -116,4 +98,21 @@ test('share notices: GHID + origin + api_id; the api_id must be one', () => {
   assert.deepEqual([Buffer.from(n.ghid), Buffer.from(n.origin), Buffer.from(n.apiId)], [g, o, API_ID_JSON]);
   assert.throws(() => decodeShareNotice(encodeShareNotice(g, o, Buffer.alloc(65))), /none/);
   assert.throws(() => decodeShareNotice(Buffer.alloc(194)), /195/);
+});
+
+test('share requests: GHID + recipient, both GHIDs', () => {
+  const g = ghid();
+  const r = ghid();
+  const back = decodeShareRequest(encodeShareRequest(g, r));
+  assert.deepEqual([Buffer.from(back.ghid), Buffer.from(back.recipient)], [g, r]);
+  assert.throws(() => decodeShareRequest(concatBytes(g, new Uint8Array(65))), /recipient address algorithm 0/);
+});
+
+test('hex and byte helpers', () => {
+  const raw = randomBytes(33);
+  assert.equal(toHex(raw), raw.toString('hex'));
+  assert.ok(bytesEqual(fromHex(raw.toString('hex').toUpperCase()), raw));
+  assert.throws(() => fromHex('abc'), /hexadecimal/);
+  assert.throws(() => fromHex('zz'), /hexadecimal/);
+  assert.ok(!bytesEqual(Uint8Array.of(1), Uint8Array.of(1, 2)));
 });

@@ -1,0 +1,169 @@
+/**
+ * The persistence server's limits on publishing (defect 8): an allow-list of signers, a rate per
+ * signing identity and a rate per connection for objects that name no signer.
+ *
+ * Every refusal is `NK 000A` (RemoteNak), counted in the metrics under the limit's name; the
+ * message says which limit it was, for people, and the NK details say it for programs
+ * (`reason`, the same name) and, for a rate, when to retry (`retryAfterMs`).
+ */
+import { Ghid, HypergolixError, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
+import type { RefusalReason, ServerMetrics } from './metrics.js';
+import { RateLimiter, defaultBurst } from './rate-limit.js';
+
+export interface PublishLimitOptions {
+  /** Fingerprints allowed to publish signed objects (and to receive GARQs); null = anyone. */
+  allowlist: Iterable<Ghid> | null;
+  /** Publishes per second per signing identity; null = unlimited. */
+  ratePerIdentity: number | null;
+  /** How many at once before the identity rate applies. @default ten seconds' worth */
+  burstPerIdentity: number | null;
+  /** Publishes per second of unsigned objects per connection; null = unlimited. */
+  unsignedRatePerConnection: number | null;
+  /** @default ten seconds' worth */
+  unsignedBurstPerConnection: number | null;
+  /** Largest object, for reading one against the allow-list. */
+  maxObjectBytes: number;
+  metrics: ServerMetrics;
+  /** Clock of the rates, in milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** Counts a refusal under one of the server's limits and throws it as `NK 000A` with its details. */
+export function refuse(metrics: ServerMetrics, reason: RefusalReason, message: string, retryAfterMs?: number): never {
+  metrics.refusal(reason);
+  throw new RemoteNak(message, { reason, retryAfterMs });
+}
+
+/** The limits of one server. `C` names a connection. */
+export class PublishLimits<C> {
+  private readonly allowlist: ReadonlySet<string> | null;
+  /** Keyed by the signer GHID's 65 bytes as a latin1 string (cheap, and never shown). */
+  private readonly identityRate: RateLimiter<string> | null;
+  private readonly connectionRate: RateLimiter<C> | null;
+  private readonly metrics: ServerMetrics;
+  private readonly maxObjectBytes: number;
+
+  constructor(o: PublishLimitOptions) {
+    this.allowlist = o.allowlist ? new Set([...o.allowlist].map((g) => g.text)) : null;
+    const limiter = <K>(rate: number | null, burst: number | null): RateLimiter<K> | null =>
+      rate ? new RateLimiter<K>({ ratePerSecond: rate, burst: burst ?? defaultBurst(rate), ...(o.now ? { now: o.now } : {}) }) : null;
+    this.identityRate = limiter<string>(o.ratePerIdentity, o.burstPerIdentity);
+    this.connectionRate = limiter<C>(o.unsignedRatePerConnection, o.unsignedBurstPerConnection);
+    this.metrics = o.metrics;
+    this.maxObjectBytes = o.maxObjectBytes;
+  }
+
+  /** Identities holding a rate bucket now; null when identities are not rate-limited. */
+  get rateLimitedIdentities(): number | null {
+    return this.identityRate?.size ?? null;
+  }
+
+  /**
+   * Lets a publish through to the engine or throws its refusal. Returns the signer to charge
+   * once the engine has verified the signature (`settle`), or null.
+   */
+  admit(connection: C, body: Buffer): string | null {
+    if (this.allowlist) this.checkAllowed(body);
+    if (!this.identityRate && !this.connectionRate) return null;
+    const signer = claimedSigner(body);
+    if (signer === null) {
+      if (this.connectionRate) this.checkConnectionRate(connection);
+      return null;
+    }
+    if (!this.identityRate) return null;
+    this.checkIdentityRate(signer);
+    return signer;
+  }
+
+  /**
+   * The engine's verdict on an admitted publish (`err` undefined: stored). The signer is charged
+   * when it really sent the object: stored, or refused only after its signature checked out.
+   */
+  settle(charge: string | null, err?: unknown): void {
+    if (charge !== null && (err === undefined || refusedAfterVerifying(err))) this.identityRate!.take(charge);
+  }
+
+  /** A connection closed. */
+  forget(connection: C): void {
+    this.connectionRate?.delete(connection);
+  }
+
+  /**
+   * The allow-list needs only the signer's claimed GHID, so the object is read without hashing;
+   * the engine then verifies the signature against that very signer, so a forged claim fails.
+   */
+  private checkAllowed(body: Buffer): void {
+    const obj: GolixObject = parseObject(body, { maxBytes: this.maxObjectBytes, skipHash: true });
+    if (obj.type === 'GIDC') return;
+    if (obj.type === 'GARQ') {
+      if (this.allowlist!.has(obj.recipient.text)) return;
+      refuse(this.metrics, 'allowlist', `Requests are accepted only for identities allowed on this server; ${obj.recipient.short} is not one`);
+    }
+    const signer = signerOf(obj)!;
+    if (!this.allowlist!.has(signer.text)) refuse(this.metrics, 'allowlist', `Identity ${signer.short} may not publish on this server`);
+  }
+
+  private checkIdentityRate(signer: string): void {
+    const limiter = this.identityRate!;
+    const wait = limiter.wait(signer);
+    if (wait === 0) return;
+    refuse(
+      this.metrics,
+      'rate_identity',
+      `Publishing too fast: identity ${shortOf(signer)} may publish ${limiter.ratePerSecond} object(s) a second on this server ` +
+        `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
+      wait,
+    );
+  }
+
+  private checkConnectionRate(connection: C): void {
+    const limiter = this.connectionRate!;
+    if (limiter.tryTake(connection)) return;
+    const wait = limiter.wait(connection);
+    refuse(
+      this.metrics,
+      'rate_connection',
+      `Publishing too fast: a connection may publish ${limiter.ratePerSecond} identity or request object(s) a second on this server ` +
+        `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
+      wait,
+    );
+  }
+}
+
+const SIGNER_AT = 9;
+const SIGNER_END = SIGNER_AT + 65;
+
+/**
+ * The signer a publish claims, read without parsing: every signed Golix object (GEOC, GOBS, GOBD,
+ * GDXX) names its author, binder or debinder in the 65 bytes right after the 9-byte header (magic,
+ * version u32, cipher). Returned as a latin1 string of those bytes; null for GIDC, GARQ and
+ * anything too short to tell. The claim is only trusted once the engine has verified the signature.
+ */
+function claimedSigner(raw: Buffer): string | null {
+  if (raw.length < SIGNER_END) return null;
+  const magic = raw.toString('latin1', 0, 4);
+  if (magic !== 'GEOC' && magic !== 'GOBS' && magic !== 'GOBD' && magic !== 'GDXX') return null;
+  return raw.toString('latin1', SIGNER_AT, SIGNER_END);
+}
+
+/**
+ * Whether the engine refused a publish only after verifying its signature (golix §11 order: parse,
+ * identity, signature, then the rules; the quota last): then the signer really sent it, and it
+ * counts against the signer's rate like an accepted one. Not for malformed objects (0001), bad
+ * signatures (0002) or unknown signers (0003), nor for faults of the server.
+ */
+function refusedAfterVerifying(err: unknown): boolean {
+  return err instanceof HypergolixError && err.code >= 0x0004 && err.code <= 0x000a;
+}
+
+function shortOf(signerBytes: string): string {
+  try {
+    return Ghid.fromBytes(Buffer.from(signerBytes, 'latin1')).short;
+  } catch {
+    return '(unreadable GHID)';
+  }
+}
+
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${Math.max(ms, 1)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The options and events of `HGXLink` (see `link.ts`): what an app passes to `connect()` and
+ * `new()`, and what the link tells it.
+ */
+import type { ApiIdText, GhidText } from './ids.js';
+import type { KeySource } from './key.js';
+
+export interface ConnectOptions extends KeySource {
+  /** @default 7772 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** How long `connect()` keeps trying before it fails with NotConnected. @default 5000 */
+  timeoutMs?: number;
+  /** How long one request waits for the daemon's answer. @default 30000 */
+  requestTimeoutMs?: number;
+  /** Reconnect after the daemon goes away. @default true (100 ms → 5 s back-off) */
+  reconnect?: boolean | { minDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Skip authentication, for a daemon that admits legacy clients (`process.ipc_legacy_clients`).
+   * Such a link may use public objects only: no token, no private objects.
+   * @default false
+   */
+  legacy?: boolean;
+  /** Where listener errors and reconnect troubles are reported. @default console */
+  logger?: { warn(message: string, ...details: unknown[]): void };
+}
+
+export interface NewOptions {
+  /** @default the class's defaultApiId */
+  apiId?: ApiIdText | Uint8Array;
+  /** A dynamic object can be updated; a static one never changes. @default true */
+  dynamic?: boolean;
+  /** Readable and writable only by this app's token (register one first); never shareable. @default false */
+  private?: boolean;
+  /** Old frames each update keeps, 1–255; 0 = the daemon's default (7). @default 0 */
+  legroom?: number;
+}
+
+/** `handler(ghid, origin, apiId)`: an object was shared with this user (origin = the sharer's fingerprint), or another app of this user made one (origin = `whoami`). */
+export type ShareHandler = (ghid: GhidText, origin: GhidText, apiId: ApiIdText) => void | Promise<void>;
+
+export interface LinkEvents {
+  /** The connection dropped; the link is reconnecting (unless closed). */
+  disconnected: [reason: string];
+  /** Reconnected, and token, handlers and open objects restored. */
+  reconnected: [];
+  /** A share's outcome for an object not open here (open objects get `'shared'`/`'share-failed'`). */
+  'share-result': [result: { ghid: GhidText; recipient: GhidText; ok: boolean }];
+  /** Something went wrong in the background (a failed restore, a listener error). */
+  error: [error: Error];
+}

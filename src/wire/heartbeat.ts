@@ -1,0 +1,50 @@
+/**
+ * A connection's heartbeat: a ping every period, and a peer that sent nothing at all — no
+ * message, no pong — for a whole period counts as gone. Needs a socket that can ping
+ * (`SocketExtras`); WHATWG sockets cannot.
+ */
+import type { SocketExtras } from './socket.js';
+
+export interface HeartbeatOptions {
+  periodMs: number;
+  extras: SocketExtras;
+  /** Whether a ping can be sent now. */
+  isOpen: () => boolean;
+  /** The peer was silent for a whole period. */
+  onSilent: () => void;
+  onPingError: (err: Error) => void;
+}
+
+export class Heartbeat {
+  private heard = true;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly o: HeartbeatOptions) {
+    o.extras.onPong(() => this.heardFrom());
+    this.timer = setInterval(() => this.beat(), o.periodMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Something arrived from the peer: it is alive. */
+  heardFrom(): void {
+    this.heard = true;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    if (!this.heard) {
+      this.o.onSilent();
+      return;
+    }
+    this.heard = false;
+    if (!this.o.isOpen()) return;
+    try {
+      this.o.extras.ping();
+    } catch (err) {
+      this.o.onPingError(err as Error);
+    }
+  }
+}
