@@ -3,11 +3,13 @@
  * main process, or the browser-mode bridge in src/web). Both transports carry exactly these
  * requests, responses and events, and both validate what they receive with the checks below.
  *
- * Settings mirror hypergolix.yml (reference §6.1) key for key, so a field error's path
- * ("process.ipc_port", "remotes.2.host") names the YAML key the user would edit by hand.
- * The only exception is `server.enabled`, which lives in the file as `desktop.embedded_server`.
+ * Settings mirror hypergolix.yml key for key, so a field error's path ("process.ipc_port",
+ * "remotes.2.host") names the YAML key the user would edit by hand. The only exceptions are
+ * `server.enabled`, which lives in the file as `desktop.embedded_server`, and `server.host`,
+ * which is one of three modes here.
  */
-import { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity } from './config-fields.js';
+import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
+import { formKeys, putIn, type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────
@@ -19,24 +21,18 @@ export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
 export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
 export type AppState = (typeof APP_STATES)[number];
 
-export interface Remote {
-  host: string;
-  port: number;
-  tls: boolean;
-}
+export type Remote = RemoteSpec;
 
-export interface Settings {
+/**
+ * What the settings page edits: every key of src/common/config-keys.ts that has `ui` text, under
+ * its own name and as the file holds it (FormOf), plus what is the contract's own — the list
+ * of remotes, and the embedded persistence server's switch (`desktop.embedded_server` in the
+ * file) and reach (a mode standing for `server.host`).
+ */
+export type Settings = FormOf<ConfigKeys> & {
   remotes: Remote[];
-  instrumentation: { verbosity: Verbosity; debug: boolean };
-  process: { ipc_port: number; ipc_legacy_clients: boolean };
-  /** The embedded persistence server; `enabled` is `desktop.embedded_server` in the file. */
-  server: { enabled: boolean; host: ServerHostMode; port: number };
-  sharing: { accept: SharingPolicy };
-  desktop: {
-    start_at_login: boolean;
-    notifications: { incoming_share: boolean; share_result: boolean; remote_unreachable: boolean; daemon_error: boolean };
-  };
-}
+  server: { enabled: boolean; host: ServerHostMode };
+};
 
 export interface Identity {
   /** GHID text of the user's public identity: what others share to. */
@@ -208,17 +204,42 @@ export const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4
 const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
 
-export const checkSettings: Check<Settings> = obj<Settings>({
+/** How each kind a settings key may have travels; the value's range is the config rules' business. */
+const FORM_CHECKS: Partial<Record<KeySpec['kind'], Check<unknown>>> = {
+  boolean: bool,
+  port: num,
+  integer: num,
+  size: num,
+  rate: num,
+  verbosity: oneOf(VERBOSITIES),
+  policy: oneOf(SHARING_POLICIES),
+};
+
+/** The check of every key config-keys.ts puts on the settings page, nested as the Settings are. */
+function formChecks(): Record<string, unknown> {
+  const shape: Record<string, unknown> = {};
+  for (const { path, spec } of formKeys()) {
+    const check = FORM_CHECKS[spec.kind];
+    // A programming error in the table: caught by any test that loads the contract.
+    if (!check) throw new Error(`${path.join('.')} is on the settings page, but a ${spec.kind} cannot travel in the contract`);
+    putIn(shape, path, spec.default === null ? nullable(check) : check);
+  }
+  return shape;
+}
+
+/** An obj() check of a shape whose values are checks or shapes of their own. */
+const nested = (shape: Record<string, unknown>): Check<unknown> =>
+  obj<Record<string, unknown>>(
+    Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, typeof v === 'function' ? (v as Check<unknown>) : nested(v as Record<string, unknown>)])),
+  );
+
+const form = formChecks();
+
+const checkSettings = nested({
   remotes: arr(remote, LIMITS.remotes),
-  instrumentation: obj({ verbosity: oneOf(VERBOSITIES), debug: bool }),
-  process: obj({ ipc_port: num, ipc_legacy_clients: bool }),
-  server: obj({ enabled: bool, host: oneOf(SERVER_HOST_MODES), port: num }),
-  sharing: obj({ accept: oneOf(SHARING_POLICIES) }),
-  desktop: obj({
-    start_at_login: bool,
-    notifications: obj({ incoming_share: bool, share_result: bool, remote_unreachable: bool, daemon_error: bool }),
-  }),
-});
+  ...form,
+  server: { enabled: bool, host: oneOf(SERVER_HOST_MODES), ...(form['server'] as object) },
+}) as Check<Settings>;
 
 const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText });
 

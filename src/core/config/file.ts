@@ -5,10 +5,12 @@ import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
-import { DocumentEditor, EditConflict, defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset, type ConfigEdits } from './document.js';
+import { defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset } from './document.js';
+import { DocumentEditor, EditConflict, type ConfigEdits } from './edits.js';
 import { ConfigError, ConfigNotFound, formatField } from './errors.js';
 import { defaultConfigPath, findConfig, locateDefaults, searchDirs, type ConfigSource, type LocateOptions } from './locate.js';
-import { CONFIG_FILE, plainConfig, resolveConfig, type ConfigWarning, type HypergolixConfig } from './schema.js';
+import { resolveConfig } from './resolve.js';
+import { CONFIG_FILE, plainConfig, type ConfigWarning, type HypergolixConfig } from './schema.js';
 
 export interface LoadOptions extends LocateOptions {
   /** When no config exists, write the default one (creating its directory, mode 0700); also migrates a legacy file. */
