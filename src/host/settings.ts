@@ -10,6 +10,7 @@
  */
 import { formKeys, isKey, nodeAt, putIn, valueIn } from '../common/config-keys.js';
 import type { ServerHostMode, Settings } from '../common/contract.js';
+import { remoteKey, sentence } from '../common/settings-checks.js';
 import { plainConfig, type ConfigError, type ConfigEdits, type HypergolixConfig } from '../core/config/index.js';
 
 // ───────────────────────────── file → form ─────────────────────────────
@@ -40,8 +41,6 @@ export function settingsFromConfig(c: HypergolixConfig): Settings {
 }
 
 // ───────────────────────────── form → edits ─────────────────────────────
-
-const remoteKey = (r: { host: string; port: number }) => `${String(r.host).trim().replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${r.port}`;
 
 /** The remotes edits: only what differs, keeping the file's items (and their comments) where it can. */
 function remoteEdits(current: HypergolixConfig['remotes'], next: Settings['remotes'], edits: ConfigEdits): void {
@@ -111,24 +110,8 @@ export function editsFromSettings(current: HypergolixConfig, next: Settings): Co
 
 export const isEmptyEdit = (e: ConfigEdits): boolean => Object.keys(e).length === 0;
 
-// ───────────────────────────── checks the file cannot make ─────────────────────────────
-
-/**
- * Problems that each value alone does not have, so the config module accepts them, but that
- * would keep Hypergolix from working: the same remote twice, the server on the apps' port.
- */
-export function crossFieldProblems(s: Settings): Record<string, string> {
-  const out: Record<string, string> = {};
-  const seen = new Map<string, number>();
-  s.remotes.forEach((r, i) => {
-    const key = remoteKey(r);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, i);
-    else out[`remotes.${i}`] = `Remote ${first + 1} already has this host and port.`;
-  });
-  if (s.server.enabled && s.server.port === s.process.ipc_port) out['server.port'] = 'Must differ from the app connection port.';
-  return out;
-}
+// Checked again before a save: the form's checks across fields, which the file cannot make.
+export { crossFieldProblems } from '../common/settings-checks.js';
 
 // ───────────────────────────── errors → fields ─────────────────────────────
 
@@ -137,12 +120,6 @@ function contractField(path: readonly (string | number)[]): string {
   const node = nodeAt(path);
   if (node !== undefined && isKey(node) && node.ui?.field !== undefined) return node.ui.field;
   return path.map(String).join('.');
-}
-
-/** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */
-export function sentence(problem: string): string {
-  const core = problem.replace(/, not .*$/s, '').trim();
-  return `${core.charAt(0).toUpperCase()}${core.slice(1)}${/[.!?]$/.test(core) ? '' : '.'}`;
 }
 
 /** Field errors of a ConfigError, keyed like the contract; empty when no problem names a field. */
