@@ -18,7 +18,7 @@ import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional
 export { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity };
 export const SERVER_HOST_MODES = ['localhost', 'AUTO', 'ANY'] as const;
 export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
-export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
+const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
 export type AppState = (typeof APP_STATES)[number];
 
 export type Remote = RemoteSpec;
@@ -77,7 +77,7 @@ export interface Snapshot {
 /** Identity generation stages, in order, reported while an account is created. */
 export const ACCOUNT_STAGES = ['keys', 'secret', 'objects', 'publish', 'config', 'done'] as const;
 export type AccountStage = (typeof ACCOUNT_STAGES)[number];
-export const RESTART_PHASES = ['saving', 'stopping', 'starting', 'done', 'failed'] as const;
+const RESTART_PHASES = ['saving', 'stopping', 'starting', 'done', 'failed'] as const;
 export type RestartPhase = (typeof RESTART_PHASES)[number];
 
 // ───────────────────────────── errors ─────────────────────────────
@@ -154,7 +154,6 @@ export type HostEvent =
   | { kind: 'restartProgress'; phase: RestartPhase; message?: string }
   /** hypergolix.yml changed on disk (not by a save through this contract). */
   | { kind: 'configChanged'; settings: Settings };
-export type EventKind = HostEvent['kind'];
 
 // ───────────────────────────── the port ─────────────────────────────
 
@@ -185,7 +184,7 @@ export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscr
   };
 }
 
-export function toHostError(e: unknown): HostError {
+function toHostError(e: unknown): HostError {
   if (e instanceof HostFailure) return e.fields ? { code: e.code, message: e.message, fields: e.fields } : { code: e.code, message: e.message };
   if (e instanceof WireError) return { code: e.code, message: e.message };
   return { code: ERROR_CODES.internal, message: e instanceof Error ? e.message : 'Unexpected failure' };
@@ -199,7 +198,7 @@ export const fail = (code: string, message: string, fields?: Record<string, stri
 // ───────────────────────────── runtime checks ─────────────────────────────
 
 /** Generous but finite bounds: nothing legitimate comes near them. */
-export const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
+const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
 
 const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
@@ -243,7 +242,7 @@ const checkSettings = nested({
 
 const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText });
 
-export const checkStatus: Check<Status> = obj<Status>({
+const checkStatus: Check<Status> = obj<Status>({
   state: oneOf(APP_STATES),
   message: nullable(str({ max: LIMITS.text })),
   remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool }), LIMITS.remotes),
@@ -261,7 +260,7 @@ const password = str({ min: 1, max: LIMITS.password });
 const shareId = str({ min: 1, max: LIMITS.id });
 const kindOf = <K extends string>(k: K) => oneOf([k] as const);
 
-export const checkRequest: Check<Request> = byKind<Request>({
+const checkRequest: Check<Request> = byKind<Request>({
   getState: obj({ kind: kindOf('getState') }),
   createAccount: obj({ kind: kindOf('createAccount'), password }),
   unlock: obj({ kind: kindOf('unlock'), password, rememberOnThisComputer: bool }),
@@ -275,7 +274,7 @@ export const checkRequest: Check<Request> = byKind<Request>({
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
-export const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
+const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   getState: obj<Snapshot>({ status: checkStatus, identity: nullable(checkIdentity), canRememberPassword: bool }),
   createAccount: checkIdentity,
   unlock: empty,
@@ -306,7 +305,7 @@ export function checkResponse<K extends RequestKind>(kind: K): Check<Response<K>
   };
 }
 
-export const checkEvent: Check<HostEvent> = byKind<HostEvent>({
+const checkEvent: Check<HostEvent> = byKind<HostEvent>({
   status: obj({ kind: kindOf('status'), status: checkStatus }),
   accountProgress: obj({ kind: kindOf('accountProgress'), stage: oneOf(ACCOUNT_STAGES), fraction: optional(num) }),
   restartProgress: obj({ kind: kindOf('restartProgress'), phase: oneOf(RESTART_PHASES), message: optional(str({ max: LIMITS.text })) }),

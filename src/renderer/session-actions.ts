@@ -6,7 +6,7 @@ import type { Transport } from './transport.js';
 type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
 type Get = () => UiState;
 
-export function freshWizard(): WizardState {
+function freshWizard(): WizardState {
   return { step: 'welcome', stage: null, fraction: null, error: null, identity: null };
 }
 

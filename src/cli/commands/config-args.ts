@@ -37,7 +37,7 @@ export interface ConfigArgs {
   notes: string[];
 }
 
-export const usageError = (message: string) => new CliError(`${message}. See "hypergolix config --help".`, 2);
+const usageError = (message: string) => new CliError(`${message}. See "hypergolix config --help".`, 2);
 
 function check<T>(flag: string, value: string, r: Field<T>): T {
   if (r.ok) return r.value;

@@ -345,6 +345,6 @@ async function keepBackup(path: string): Promise<string> {
  * defaults healed, marker keys and user.password dropped, unknown keys kept) and keeps the
  * original as `hgx-cfg.json.bak`. A config that is not legacy is returned unchanged.
  */
-export async function migrateLegacy(loaded: LoadedConfig): Promise<LoadedConfig> {
+async function migrateLegacy(loaded: LoadedConfig): Promise<LoadedConfig> {
   return loaded.legacy ? updateConfig(loaded, {}) : loaded;
 }

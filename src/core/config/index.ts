@@ -26,7 +26,6 @@ export {
   plainConfig,
   type ConfigWarning,
   type HypergolixConfig,
-  type RemoteConfig,
   type SharingPolicy,
   type Verbosity,
 } from './schema.js';

@@ -4,14 +4,12 @@
  * types here follow from that table, with the engine's values (Ghid, Secret) in place of text.
  */
 import {
-  CONFIG_KEYS,
   isKey,
   isRemotes,
   keysOf,
   nodeAt,
   type ConfigKeys,
   type KindValues,
-  type RemoteSetting,
   type ValuesOf,
 } from '../../common/config-keys.js';
 import type { SharingPolicy, Verbosity } from '../../common/config-fields.js';
@@ -33,7 +31,6 @@ interface ResolvedKinds extends Omit<KindValues, 'ghid' | 'ghid-list' | 'secret'
  * of src/common/config-keys.ts (whose entries say what each means), in the file's order.
  */
 export type HypergolixConfig = ValuesOf<ConfigKeys, ResolvedKinds>;
-export type RemoteConfig = RemoteSetting;
 
 export interface ConfigWarning {
   /** Stable: 'root-secret', 'unknown-key', 'legacy-file', 'ipc-legacy-clients', 'ignored-value', 'config-permissions'. */
@@ -65,9 +62,6 @@ export function isReferenceKey(path: FieldPath): boolean {
   const spec = path.length === 2 ? nodeAt(path) : undefined;
   return spec !== undefined && isKey(spec) && spec.reference;
 }
-
-/** The sections in the order they are written. */
-export const SECTION_ORDER: readonly string[] = Object.keys(CONFIG_KEYS);
 
 /** Plain JSON form of a resolved config, for comparisons and for hosts that send it across a boundary. */
 export function plainConfig(config: HypergolixConfig): unknown {
