@@ -8,7 +8,7 @@ import { defaultSettings } from '../fixtures/ui/fake-host.js';
 
 test('every default passes its own validator', () => {
   for (const { path, spec } of keysOf()) {
-    if (spec.default === null || spec.kind === 'kdf') continue;
+    if (spec.default === null) continue;
     const values = Array.isArray(spec.default) ? spec.default : [spec.default];
     for (const v of values) assert.equal(parserOf(spec)(v).ok, true, `${path.join('.')}: ${String(v)}`);
   }

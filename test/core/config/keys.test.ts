@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keysOf, valueIn, type KeySpec } from '../../../src/common/config-keys.js';
+import { keysOf, putIn, valueIn, type KeySpec } from '../../../src/common/config-keys.js';
 import { loadConfig, plainConfig, updateConfig, type ConfigEdits } from '../../../src/core/config/index.js';
 import { sandbox, tempDir } from './helpers.js';
 
@@ -65,14 +65,12 @@ function another(spec: KeySpec): unknown {
 
 test('every plain key can be edited by name and reads back as written', async () => {
   const { path, loaded } = await withFile('');
-  const edits: Record<string, Record<string, unknown>> = {};
+  const edits: Record<string, unknown> = {};
   const expected: [string[], unknown][] = [];
   for (const { path: key, spec } of sectionKeys()) {
     const value = another(spec);
     if (value === undefined) continue;
-    let node = edits;
-    for (const seg of key.slice(0, -1)) node = (node[seg] ??= {}) as Record<string, Record<string, unknown>>;
-    node[key.at(-1)!] = value;
+    putIn(edits, key, value);
     expected.push([key, value]);
   }
   assert.ok(expected.length >= 25, `${expected.length} plain keys`);
