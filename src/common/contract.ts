@@ -9,7 +9,8 @@
  * which is one of three modes here.
  */
 import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
-import { formKeys, putIn, type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
+import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
+import { formKeys, putIn } from './config-paths.js';
 import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────

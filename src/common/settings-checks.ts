@@ -6,7 +6,8 @@
  * before it saves.
  */
 import { parseHost, parsePort, type Field } from './config-fields.js';
-import { formKeys, parserOf, valueIn } from './config-keys.js';
+import { parserOf } from './config-keys.js';
+import { formKeys, valueIn } from './config-paths.js';
 import type { Settings } from './contract.js';
 
 /** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */

@@ -8,7 +8,7 @@
  * module as given: it validates the whole edited file before writing, and its errors come back
  * keyed by the contract's field paths ("remotes.1.port", "server.enabled").
  */
-import { formKeys, isKey, nodeAt, putIn, valueIn } from '../common/config-keys.js';
+import { formKeys, isKey, nodeAt, putIn, valueIn } from '../common/config-paths.js';
 import type { ServerHostMode, Settings } from '../common/contract.js';
 import { remoteKey, sentence } from '../common/settings-checks.js';
 import { plainConfig, type ConfigError, type ConfigEdits, type HypergolixConfig } from '../core/config/index.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/index.js';
 import { configUsage } from '../../src/cli/commands/config-usage.js';
-import { keysOf } from '../../src/common/config-keys.js';
+import { keysOf } from '../../src/common/config-paths.js';
 
 test('every key is listed once, reference keys before project keys, with its default', () => {
   const usage = configUsage();

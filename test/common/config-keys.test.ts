@@ -1,8 +1,9 @@
-// The table every hypergolix.yml key is declared in: its entries are consistent, and the walkers
-// that the config module, the contract and the host use find what they should.
+// The table every hypergolix.yml key is declared in: its entries are consistent with each other,
+// with the shared constants and with the contract's Settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_KEYS, childKeys, formKeys, isGroup, isKey, isRemotes, keysOf, nodeAt, parserOf, putIn, valueIn } from '../../src/common/config-keys.js';
+import { CONFIG_KEYS, parserOf } from '../../src/common/config-keys.js';
+import { formKeys, keysOf, valueIn } from '../../src/common/config-paths.js';
 import { DEFAULT_IPC_PORT, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SERVER_PORT } from '../../src/common/defaults.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';
 
@@ -77,39 +78,4 @@ test('choice words cover every value of their key', () => {
   assert.deepEqual(Object.keys(CONFIG_KEYS.sharing.accept.ui.choices), ['all', 'known', 'ask']);
   assert.deepEqual(Object.keys(CONFIG_KEYS.instrumentation.verbosity.ui.choices), ['error', 'warning', 'info', 'debug', 'shouty', 'extreme']);
   assert.deepEqual(Object.keys(CONFIG_KEYS.server.host.ui.choices), ['localhost', 'AUTO', 'ANY']);
-});
-
-test('nodeAt and childKeys walk sections, groups and the items of remotes', () => {
-  assert.deepEqual(childKeys([]), ['process', 'instrumentation', 'user', 'remotes', 'server', 'sharing', 'account', 'desktop']);
-  assert.deepEqual(childKeys(['remotes']), []);
-  assert.deepEqual(childKeys(['remotes', 3]), ['host', 'port', 'tls', 'registration']);
-  assert.deepEqual(childKeys(['desktop', 'notifications']), ['incoming_share', 'share_result', 'remote_unreachable', 'daemon_error']);
-  assert.deepEqual(childKeys(['server', 'port']), []);
-  assert.deepEqual(childKeys(['nothing', 'here']), []);
-  assert.ok(isRemotes(nodeAt(['remotes'])!));
-  assert.ok(isGroup(nodeAt(['desktop', 'notifications'])!));
-  assert.ok(isKey(nodeAt(['remotes', 0, 'tls'])!));
-  assert.equal(nodeAt(['remotes', 'tls']), undefined);
-  assert.equal(nodeAt(['server', 'port', 'deeper']), undefined);
-  assert.equal(nodeAt(['toString']), undefined, 'no prototype keys');
-  assert.equal(nodeAt(['server', '__proto__']), undefined);
-});
-
-test('keysOf flattens groups and names a remote item remotes[].key', () => {
-  const paths = keysOf().map((k) => k.path.join('.'));
-  assert.ok(paths.includes('desktop.notifications.share_result'));
-  assert.ok(paths.includes('remotes[].registration'));
-  assert.equal(paths.includes('desktop.notifications'), false);
-  assert.equal(new Set(paths).size, paths.length);
-});
-
-test('valueIn and putIn read and build nested objects by key path', () => {
-  const o: Record<string, unknown> = {};
-  putIn(o, ['a', 'b', 'c'], 1);
-  putIn(o, ['a', 'd'], 2);
-  assert.deepEqual(o, { a: { b: { c: 1 }, d: 2 } });
-  assert.equal(valueIn(o, ['a', 'b', 'c']), 1);
-  assert.equal(valueIn(o, ['a', 'x', 'c']), undefined);
-  assert.equal(valueIn(o, ['a', 'd', 'e']), undefined);
-  assert.equal(valueIn({}, ['constructor']), undefined, 'only own keys');
 });

@@ -4,7 +4,8 @@
  * file and the settings page never disagree.
  */
 import { formatBytes, HOSTED_REMOTE } from '../../common/config-fields.js';
-import { CONFIG_KEYS, keysOf, type KeyEntry, type KeySpec } from '../../common/config-keys.js';
+import { CONFIG_KEYS, type KeySpec } from '../../common/config-keys.js';
+import { keysOf, type KeyEntry } from '../../common/config-paths.js';
 import { DEFAULT_IPC_PORT } from '../../common/defaults.js';
 
 const OPTIONS = `Usage: hypergolix config [options]

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { CONFIG_KEYS, isGroup, isRemotes, type ConfigTable } from '../../common/config-keys.js';
+import { CONFIG_KEYS, type ConfigTable } from '../../common/config-keys.js';
+import { isGroup, isRemotes } from '../../common/config-paths.js';
 import type { FieldPath } from './errors.js';
 import { LEGACY_MARKERS, isRetiredKey } from './schema.js';
 

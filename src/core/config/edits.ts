@@ -6,9 +6,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import {
   CONFIG_KEYS,
-  childKeys,
-  isGroup,
-  isRemotes,
   parserOf,
   type ConfigKeys,
   type ConfigTable,
@@ -18,6 +15,7 @@ import {
   type RemotesSpec,
   type SectionSpec,
 } from '../../common/config-keys.js';
+import { childKeys, isGroup, isRemotes } from '../../common/config-paths.js';
 import { parseBoolean, parseGhidText, parseHost, parseHttpUrl, parsePort, type Field, type SharingPolicy, type Verbosity } from '../../common/config-fields.js';
 import type { Ghid } from '../golix/ghid.js';
 import type { Secret } from '../golix/secret.js';

@@ -7,8 +7,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   CONFIG_KEYS,
-  isGroup,
-  isRemotes,
   parserOf,
   type GroupSpec,
   type ConfigTable,
@@ -17,6 +15,7 @@ import {
   type RemotesSpec,
   type SectionSpec,
 } from '../../common/config-keys.js';
+import { isGroup, isRemotes } from '../../common/config-paths.js';
 import { parseGhidText, parsePathText, parseSecretText, showValue, type Field } from '../../common/config-fields.js';
 import { Ghid } from '../golix/ghid.js';
 import { Secret } from '../golix/secret.js';

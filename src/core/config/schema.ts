@@ -3,15 +3,8 @@
  * their defaults, validators and words, are declared once in src/common/config-keys.ts; the
  * types here follow from that table, with the engine's values (Ghid, Secret) in place of text.
  */
-import {
-  isKey,
-  isRemotes,
-  keysOf,
-  nodeAt,
-  type ConfigKeys,
-  type KindValues,
-  type ValuesOf,
-} from '../../common/config-keys.js';
+import { type ConfigKeys, type KindValues, type ValuesOf } from '../../common/config-keys.js';
+import { isKey, isRemotes, keysOf, nodeAt } from '../../common/config-paths.js';
 import type { SharingPolicy, Verbosity } from '../../common/config-fields.js';
 import { Ghid } from '../golix/ghid.js';
 import { Secret } from '../golix/secret.js';

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keysOf, putIn, valueIn, type KeySpec } from '../../../src/common/config-keys.js';
+import { type KeySpec } from '../../../src/common/config-keys.js';
+import { keysOf, putIn, valueIn } from '../../../src/common/config-paths.js';
 import { loadConfig, plainConfig, updateConfig, type ConfigEdits } from '../../../src/core/config/index.js';
 import { sandbox, tempDir } from './helpers.js';
 
