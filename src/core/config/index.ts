@@ -42,4 +42,3 @@ export {
   type Validated,
 } from './file.js';
 export { watchConfig, type ConfigChange, type ConfigWatcher, type WatchOptions } from './watch.js';
-export { HOSTED_REMOTE } from '../../common/config-fields.js';
