@@ -46,10 +46,8 @@ export function parsePort(value: unknown): Field<number> {
 }
 
 export const KIB = 1024;
-export const MIB = 1024 * KIB;
+const MIB = 1024 * KIB;
 export const GIB = 1024 * MIB;
-/** Defect 30: the reference's 10 MiB stays the default; below 64 KiB ordinary objects stop fitting. */
-export const MAX_MESSAGE_BYTES = { default: 10 * MIB, min: 64 * KIB, max: 1 * GIB } as const;
 
 /** A byte count: an integer, or a number with a binary unit ("10 MiB", "512KiB"). */
 export function parseByteSize(value: unknown, min: number, max: number): Field<number> {
@@ -65,6 +63,16 @@ export function parseByteSize(value: unknown, min: number, max: number): Field<n
     return bad(
       `must be a size from ${formatBytes(min)} to ${formatBytes(max)} (bytes, or with KiB/MiB/GiB), not ${showValue(value)}`,
     );
+  }
+  return ok(n);
+}
+
+/** A rate in objects per second: a positive number, fractions allowed ("0.5" is one every two seconds). */
+export function parseRate(value: unknown, min: number, max: number): Field<number> {
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,9}(\.\d{1,9})?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    return bad(`must be a number of objects per second from ${min} to ${max}, not ${showValue(value)}`);
   }
   return ok(n);
 }
@@ -96,8 +104,6 @@ export function parseBoolean(value: unknown): Field<boolean> {
   return bad(`must be true or false (also yes/no, y/n, t/f, 1/0), not ${showValue(value)}`);
 }
 
-export const parseTls = parseBoolean;
-
 // ───────────────────────────── log verbosity ─────────────────────────────
 
 /** Least to most detailed. `shouty` adds WebSocket frames, `extreme` adds event-loop diagnostics. */
@@ -105,7 +111,7 @@ export const VERBOSITIES = ['error', 'warning', 'info', 'debug', 'shouty', 'extr
 export type Verbosity = (typeof VERBOSITIES)[number];
 
 /** The reference CLI's names (hypergolix-reference §7), plus `warn`, which people type anyway. */
-export const VERBOSITY_ALIASES: Readonly<Record<string, Verbosity>> = {
+const VERBOSITY_ALIASES: Readonly<Record<string, Verbosity>> = {
   quiet: 'error',
   normal: 'warning',
   warn: 'warning',
@@ -137,7 +143,16 @@ export function parseVerbosity(value: unknown): Field<Verbosity> {
   return bad(`must be one of ${VERBOSITIES.join(', ')} (or quiet, normal, loud, louder), not ${showValue(value)}`);
 }
 
-// ───────────────────────────── hosts, URLs ─────────────────────────────
+// ───────────────────────────── paths, hosts, URLs ─────────────────────────────
+
+/**
+ * A file system path as text. Where a relative one leads is the config module's business (from
+ * the config's directory, `~/` from home); here it only has to be a usable name.
+ */
+export function parsePathText(value: unknown): Field<string> {
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) return bad(`must be a file system path, not ${showValue(value)}`);
+  return ok(value);
+}
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -222,8 +237,6 @@ function decodeCanonical(text: string, bytes: number): Uint8Array | null {
   return o === bytes && acc === 0 ? out : null;
 }
 
-export const GHID_TEXT_LENGTH = 88;
-
 /**
  * GHID text (golix §1): 88 characters of padded URL-safe base64 for 65 bytes, address algorithm 1.
  * Fingerprints and user IDs are GHIDs.
@@ -236,8 +249,6 @@ export function parseGhidText(value: unknown): Field<string> {
   }
   return bad(`must be a GHID (88 characters of URL-safe base64, like AQ…=), not ${showValue(value)}`);
 }
-
-export const parseFingerprint = parseGhidText;
 
 /** A secret record's text (golix §7): 72 characters for the 53-byte `SH`, version 2, suite 1 record. */
 export function parseSecretText(value: unknown): Field<string> {

@@ -3,11 +3,14 @@
  * main process, or the browser-mode bridge in src/web). Both transports carry exactly these
  * requests, responses and events, and both validate what they receive with the checks below.
  *
- * Settings mirror hypergolix.yml (reference §6.1) key for key, so a field error's path
- * ("process.ipc_port", "remotes.2.host") names the YAML key the user would edit by hand.
- * The only exception is `server.enabled`, which lives in the file as `desktop.embedded_server`.
+ * Settings mirror hypergolix.yml key for key, so a field error's path ("process.ipc_port",
+ * "remotes.2.host") names the YAML key the user would edit by hand. The only exceptions are
+ * `server.enabled`, which lives in the file as `desktop.embedded_server`, and `server.host`,
+ * which is one of three modes here.
  */
-import { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity } from './config-fields.js';
+import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
+import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
+import { formKeys, putIn } from './config-paths.js';
 import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────
@@ -16,27 +19,21 @@ import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional
 export { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity };
 export const SERVER_HOST_MODES = ['localhost', 'AUTO', 'ANY'] as const;
 export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
-export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
+const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
 export type AppState = (typeof APP_STATES)[number];
 
-export interface Remote {
-  host: string;
-  port: number;
-  tls: boolean;
-}
+export type Remote = RemoteSpec;
 
-export interface Settings {
+/**
+ * What the settings page edits: every key of src/common/config-keys.ts that has `ui` text, under
+ * its own name and as the file holds it (FormOf), plus what is the contract's own — the list
+ * of remotes, and the embedded persistence server's switch (`desktop.embedded_server` in the
+ * file) and reach (a mode standing for `server.host`).
+ */
+export type Settings = FormOf<ConfigKeys> & {
   remotes: Remote[];
-  instrumentation: { verbosity: Verbosity; debug: boolean };
-  process: { ipc_port: number; ipc_legacy_clients: boolean };
-  /** The embedded persistence server; `enabled` is `desktop.embedded_server` in the file. */
-  server: { enabled: boolean; host: ServerHostMode; port: number };
-  sharing: { accept: SharingPolicy };
-  desktop: {
-    start_at_login: boolean;
-    notifications: { incoming_share: boolean; share_result: boolean; remote_unreachable: boolean; daemon_error: boolean };
-  };
-}
+  server: { enabled: boolean; host: ServerHostMode };
+};
 
 export interface Identity {
   /** GHID text of the user's public identity: what others share to. */
@@ -81,7 +78,7 @@ export interface Snapshot {
 /** Identity generation stages, in order, reported while an account is created. */
 export const ACCOUNT_STAGES = ['keys', 'secret', 'objects', 'publish', 'config', 'done'] as const;
 export type AccountStage = (typeof ACCOUNT_STAGES)[number];
-export const RESTART_PHASES = ['saving', 'stopping', 'starting', 'done', 'failed'] as const;
+const RESTART_PHASES = ['saving', 'stopping', 'starting', 'done', 'failed'] as const;
 export type RestartPhase = (typeof RESTART_PHASES)[number];
 
 // ───────────────────────────── errors ─────────────────────────────
@@ -158,7 +155,6 @@ export type HostEvent =
   | { kind: 'restartProgress'; phase: RestartPhase; message?: string }
   /** hypergolix.yml changed on disk (not by a save through this contract). */
   | { kind: 'configChanged'; settings: Settings };
-export type EventKind = HostEvent['kind'];
 
 // ───────────────────────────── the port ─────────────────────────────
 
@@ -189,7 +185,7 @@ export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscr
   };
 }
 
-export function toHostError(e: unknown): HostError {
+function toHostError(e: unknown): HostError {
   if (e instanceof HostFailure) return e.fields ? { code: e.code, message: e.message, fields: e.fields } : { code: e.code, message: e.message };
   if (e instanceof WireError) return { code: e.code, message: e.message };
   return { code: ERROR_CODES.internal, message: e instanceof Error ? e.message : 'Unexpected failure' };
@@ -203,26 +199,51 @@ export const fail = (code: string, message: string, fields?: Record<string, stri
 // ───────────────────────────── runtime checks ─────────────────────────────
 
 /** Generous but finite bounds: nothing legitimate comes near them. */
-export const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
+const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
 
 const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
 
-export const checkSettings: Check<Settings> = obj<Settings>({
+/** How each kind a settings key may have travels; the value's range is the config rules' business. */
+const FORM_CHECKS: Partial<Record<KeySpec['kind'], Check<unknown>>> = {
+  boolean: bool,
+  port: num,
+  integer: num,
+  size: num,
+  rate: num,
+  verbosity: oneOf(VERBOSITIES),
+  policy: oneOf(SHARING_POLICIES),
+};
+
+/** The check of every key config-keys.ts puts on the settings page, nested as the Settings are. */
+function formChecks(): Record<string, unknown> {
+  const shape: Record<string, unknown> = {};
+  for (const { path, spec } of formKeys()) {
+    const check = FORM_CHECKS[spec.kind];
+    // A programming error in the table: caught by any test that loads the contract.
+    if (!check) throw new Error(`${path.join('.')} is on the settings page, but a ${spec.kind} cannot travel in the contract`);
+    putIn(shape, path, spec.default === null ? nullable(check) : check);
+  }
+  return shape;
+}
+
+/** An obj() check of a shape whose values are checks or shapes of their own. */
+const nested = (shape: Record<string, unknown>): Check<unknown> =>
+  obj<Record<string, unknown>>(
+    Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, typeof v === 'function' ? (v as Check<unknown>) : nested(v as Record<string, unknown>)])),
+  );
+
+const form = formChecks();
+
+const checkSettings = nested({
   remotes: arr(remote, LIMITS.remotes),
-  instrumentation: obj({ verbosity: oneOf(VERBOSITIES), debug: bool }),
-  process: obj({ ipc_port: num, ipc_legacy_clients: bool }),
-  server: obj({ enabled: bool, host: oneOf(SERVER_HOST_MODES), port: num }),
-  sharing: obj({ accept: oneOf(SHARING_POLICIES) }),
-  desktop: obj({
-    start_at_login: bool,
-    notifications: obj({ incoming_share: bool, share_result: bool, remote_unreachable: bool, daemon_error: bool }),
-  }),
-});
+  ...form,
+  server: { enabled: bool, host: oneOf(SERVER_HOST_MODES), ...(form['server'] as object) },
+}) as Check<Settings>;
 
 const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText });
 
-export const checkStatus: Check<Status> = obj<Status>({
+const checkStatus: Check<Status> = obj<Status>({
   state: oneOf(APP_STATES),
   message: nullable(str({ max: LIMITS.text })),
   remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool }), LIMITS.remotes),
@@ -240,7 +261,7 @@ const password = str({ min: 1, max: LIMITS.password });
 const shareId = str({ min: 1, max: LIMITS.id });
 const kindOf = <K extends string>(k: K) => oneOf([k] as const);
 
-export const checkRequest: Check<Request> = byKind<Request>({
+const checkRequest: Check<Request> = byKind<Request>({
   getState: obj({ kind: kindOf('getState') }),
   createAccount: obj({ kind: kindOf('createAccount'), password }),
   unlock: obj({ kind: kindOf('unlock'), password, rememberOnThisComputer: bool }),
@@ -254,7 +275,7 @@ export const checkRequest: Check<Request> = byKind<Request>({
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
-export const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
+const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   getState: obj<Snapshot>({ status: checkStatus, identity: nullable(checkIdentity), canRememberPassword: bool }),
   createAccount: checkIdentity,
   unlock: empty,
@@ -285,7 +306,7 @@ export function checkResponse<K extends RequestKind>(kind: K): Check<Response<K>
   };
 }
 
-export const checkEvent: Check<HostEvent> = byKind<HostEvent>({
+const checkEvent: Check<HostEvent> = byKind<HostEvent>({
   status: obj({ kind: kindOf('status'), status: checkStatus }),
   accountProgress: obj({ kind: kindOf('accountProgress'), stage: oneOf(ACCOUNT_STAGES), fraction: optional(num) }),
   restartProgress: obj({ kind: kindOf('restartProgress'), phase: oneOf(RESTART_PHASES), message: optional(str({ max: LIMITS.text })) }),

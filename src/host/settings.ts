@@ -8,7 +8,9 @@
  * module as given: it validates the whole edited file before writing, and its errors come back
  * keyed by the contract's field paths ("remotes.1.port", "server.enabled").
  */
+import { formKeys, isKey, nodeAt, putIn, valueIn } from '../common/config-paths.js';
 import type { ServerHostMode, Settings } from '../common/contract.js';
+import { remoteKey, sentence } from '../common/settings-checks.js';
 import { plainConfig, type ConfigError, type ConfigEdits, type HypergolixConfig } from '../core/config/index.js';
 
 // ───────────────────────────── file → form ─────────────────────────────
@@ -21,7 +23,7 @@ const ALL_INTERFACES = new Set(['ANY', '0.0.0.0', '::']);
  * no mode of its own; it shows as "Local network" (AUTO), the closest meaning, and stays in the
  * file until the user picks another mode.
  */
-export function serverHostMode(host: string): ServerHostMode {
+function serverHostMode(host: string): ServerHostMode {
   if (LOOPBACK.has(host.toLowerCase())) return 'localhost';
   if (ALL_INTERFACES.has(host)) return 'ANY';
   return 'AUTO';
@@ -29,23 +31,16 @@ export function serverHostMode(host: string): ServerHostMode {
 
 const HOST_OF_MODE: Record<ServerHostMode, string> = { localhost: '127.0.0.1', AUTO: 'AUTO', ANY: 'ANY' };
 
+/** The form's values: the keys config-keys.ts shows, as the file holds them, and the contract's own parts. */
 export function settingsFromConfig(c: HypergolixConfig): Settings {
-  return {
-    remotes: c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls })),
-    instrumentation: { verbosity: c.instrumentation.verbosity, debug: c.instrumentation.debug },
-    process: { ipc_port: c.process.ipc_port, ipc_legacy_clients: c.process.ipc_legacy_clients },
-    server: { enabled: c.desktop.embedded_server, host: serverHostMode(c.server.host), port: c.server.port },
-    sharing: { accept: c.sharing.accept },
-    desktop: {
-      start_at_login: c.desktop.start_at_login,
-      notifications: { ...c.desktop.notifications },
-    },
-  };
+  const form: Record<string, unknown> = { remotes: c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls })) };
+  for (const { path } of formKeys()) putIn(form, path, valueIn(c, path));
+  putIn(form, ['server', 'enabled'], c.desktop.embedded_server);
+  putIn(form, ['server', 'host'], serverHostMode(c.server.host));
+  return form as Settings;
 }
 
 // ───────────────────────────── form → edits ─────────────────────────────
-
-const remoteKey = (r: { host: string; port: number }) => `${String(r.host).trim().replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${r.port}`;
 
 /** The remotes edits: only what differs, keeping the file's items (and their comments) where it can. */
 function remoteEdits(current: HypergolixConfig['remotes'], next: Settings['remotes'], edits: ConfigEdits): void {
@@ -103,68 +98,28 @@ export function editsFromSettings(current: HypergolixConfig, next: Settings): Co
   const edits: ConfigEdits = {};
   remoteEdits(current.remotes, next.remotes, edits);
 
-  const instrumentation: NonNullable<ConfigEdits['instrumentation']> = {};
-  if (next.instrumentation.verbosity !== now.instrumentation.verbosity) instrumentation.verbosity = next.instrumentation.verbosity;
-  if (next.instrumentation.debug !== now.instrumentation.debug) instrumentation.debug = next.instrumentation.debug;
-  if (Object.keys(instrumentation).length > 0) edits.instrumentation = instrumentation;
-
-  const proc: NonNullable<ConfigEdits['process']> = {};
-  if (next.process.ipc_port !== now.process.ipc_port) proc.ipc_port = next.process.ipc_port;
-  if (next.process.ipc_legacy_clients !== now.process.ipc_legacy_clients) proc.ipc_legacy_clients = next.process.ipc_legacy_clients;
-  if (Object.keys(proc).length > 0) edits.process = proc;
-
-  const server: NonNullable<ConfigEdits['server']> = {};
-  if (next.server.host !== now.server.host) server.host = HOST_OF_MODE[next.server.host];
-  if (next.server.port !== now.server.port) server.port = next.server.port;
-  if (Object.keys(server).length > 0) edits.server = server;
-
-  if (next.sharing.accept !== now.sharing.accept) edits.sharing = { accept: next.sharing.accept };
-
-  const desktop: NonNullable<ConfigEdits['desktop']> = {};
-  if (next.server.enabled !== now.server.enabled) desktop.embedded_server = next.server.enabled;
-  if (next.desktop.start_at_login !== now.desktop.start_at_login) desktop.start_at_login = next.desktop.start_at_login;
-  const notifications: NonNullable<NonNullable<ConfigEdits['desktop']>['notifications']> = {};
-  for (const k of ['incoming_share', 'share_result', 'remote_unreachable', 'daemon_error'] as const) {
-    if (next.desktop.notifications[k] !== now.desktop.notifications[k]) notifications[k] = next.desktop.notifications[k];
+  const changed: Record<string, unknown> = {};
+  for (const { path } of formKeys()) {
+    const value = valueIn(next, path);
+    if (value !== valueIn(now, path)) putIn(changed, path, value);
   }
-  if (Object.keys(notifications).length > 0) desktop.notifications = notifications;
-  if (Object.keys(desktop).length > 0) edits.desktop = desktop;
-  return edits;
+  if (next.server.host !== now.server.host) putIn(changed, ['server', 'host'], HOST_OF_MODE[next.server.host]);
+  if (next.server.enabled !== now.server.enabled) putIn(changed, ['desktop', 'embedded_server'], next.server.enabled);
+  return Object.assign(edits, changed);
 }
 
 export const isEmptyEdit = (e: ConfigEdits): boolean => Object.keys(e).length === 0;
 
-// ───────────────────────────── checks the file cannot make ─────────────────────────────
-
-/**
- * Problems that each value alone does not have, so the config module accepts them, but that
- * would keep Hypergolix from working: the same remote twice, the server on the apps' port.
- */
-export function crossFieldProblems(s: Settings): Record<string, string> {
-  const out: Record<string, string> = {};
-  const seen = new Map<string, number>();
-  s.remotes.forEach((r, i) => {
-    const key = remoteKey(r);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, i);
-    else out[`remotes.${i}`] = `Remote ${first + 1} already has this host and port.`;
-  });
-  if (s.server.enabled && s.server.port === s.process.ipc_port) out['server.port'] = 'Must differ from the app connection port.';
-  return out;
-}
+// Checked again before a save: the form's checks across fields, which the file cannot make.
+export { crossFieldProblems } from '../common/settings-checks.js';
 
 // ───────────────────────────── errors → fields ─────────────────────────────
 
 /** A config path as the contract names it: ['remotes', 1, 'port'] → "remotes.1.port". */
-export function contractField(path: readonly (string | number)[]): string {
-  if (path[0] === 'desktop' && path[1] === 'embedded_server') return 'server.enabled';
+function contractField(path: readonly (string | number)[]): string {
+  const node = nodeAt(path);
+  if (node !== undefined && isKey(node) && node.ui?.field !== undefined) return node.ui.field;
   return path.map(String).join('.');
-}
-
-/** "must be a whole number from 1 to 65535, not 70000" → "Must be a whole number from 1 to 65535." */
-export function sentence(problem: string): string {
-  const core = problem.replace(/, not .*$/s, '').trim();
-  return `${core.charAt(0).toUpperCase()}${core.slice(1)}${/[.!?]$/.test(core) ? '' : '.'}`;
 }
 
 /** Field errors of a ConfigError, keyed like the contract; empty when no problem names a field. */
@@ -186,13 +141,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * The daemon reads these sections when it starts; a change to any of them needs a restart.
  * (A change of account, `user:`, is not a restart: the unlocked account is not the named one.)
  */
-export function daemonPart(c: HypergolixConfig): unknown {
+function daemonPart(c: HypergolixConfig): unknown {
   const p = plainConfig(c) as Record<string, unknown>;
   return { process: p.process, instrumentation: p.instrumentation, remotes: p.remotes, sharing: p.sharing };
 }
 
 /** The embedded server reads `server:` and runs while `desktop.embedded_server` is on. */
-export function serverPart(c: HypergolixConfig): unknown {
+function serverPart(c: HypergolixConfig): unknown {
   const p = plainConfig(c) as Record<string, unknown>;
   return { server: p.server, enabled: c.desktop.embedded_server };
 }

@@ -1,7 +1,8 @@
 /** Chooses the screen from the host's state: wizard, unlock prompt, or the main window. */
-import type { View } from './store.js';
-import { useUi } from './store.js';
-import { Banner, Icon, Spinner } from './ui.js';
+import type { View } from './app-state.js';
+import { useUi } from './app-state.js';
+import { Icon } from './components/Icon.js';
+import { Banner, Spinner } from './components/feedback.js';
 import { IdentityView } from './views/Identity.js';
 import { SettingsView } from './views/Settings.js';
 import { STATE_WORDS, StatusView } from './views/Status.js';

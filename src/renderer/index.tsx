@@ -2,10 +2,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { createUiStore, installStore } from './store.js';
+import { createAppState, installAppState } from './app-state.js';
 import { connectHost } from './transport.js';
 
-installStore(createUiStore(connectHost()));
+installAppState(createAppState(connectHost()));
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

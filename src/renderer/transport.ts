@@ -45,11 +45,38 @@ const CONNECT_WAIT_MS = 8000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
+type Pending = Map<number, { kind: RequestKind; resolve: (r: Response) => void }>;
+
+/** Routes one message from the bridge: an event to the listeners, an answer to the request waiting for it. */
+function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) => void>): void {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(String(data));
+  } catch {
+    return;
+  }
+  const parsed = parseServerMessage(raw, (id) => pending.get(id)?.kind);
+  if (!parsed.ok) {
+    console.warn('hypergolix: ignored a malformed message from the host:', parsed.error.message);
+    return;
+  }
+  const m = parsed.value;
+  if ('event' in m) {
+    for (const l of listeners) l(m.event);
+  } else if (m.id !== null) {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    p?.resolve(m.response);
+  } else if (!m.response.ok) {
+    console.warn('hypergolix: the host refused a message:', m.response.error.message);
+  }
+}
+
 /** Browser mode: one socket, reconnected with jittered, capped back-off whenever it drops. */
-export function socketTransport(url: string): Transport {
+function socketTransport(url: string): Transport {
   const listeners = new Set<(ev: HostEvent) => void>();
   const connListeners = new Set<(s: ConnectionState) => void>();
-  const pending = new Map<number, { kind: RequestKind; resolve: (r: Response) => void }>();
+  const pending: Pending = new Map();
   const waiters = new Set<() => void>();
   let state: ConnectionState = 'connecting';
   let ws: WebSocket | null = null;
@@ -71,29 +98,7 @@ export function socketTransport(url: string): Transport {
       attempt = 0;
       setState('open');
     };
-    sock.onmessage = (msg) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(String(msg.data));
-      } catch {
-        return;
-      }
-      const parsed = parseServerMessage(raw, (id) => pending.get(id)?.kind);
-      if (!parsed.ok) {
-        console.warn('hypergolix: ignored a malformed message from the host:', parsed.error.message);
-        return;
-      }
-      const m = parsed.value;
-      if ('event' in m) {
-        for (const l of listeners) l(m.event);
-      } else if (m.id !== null) {
-        const p = pending.get(m.id);
-        pending.delete(m.id);
-        p?.resolve(m.response);
-      } else if (!m.response.ok) {
-        console.warn('hypergolix: the host refused a message:', m.response.error.message);
-      }
-    };
+    sock.onmessage = (msg) => route(msg.data, pending, listeners);
     sock.onclose = () => {
       if (ws !== sock) return;
       ws = null;
@@ -105,6 +110,7 @@ export function socketTransport(url: string): Transport {
     };
   };
 
+  /** Resolves true once the socket is open, false if it is not within CONNECT_WAIT_MS. */
   const whenOpen = () =>
     new Promise<boolean>((resolve) => {
       if (state === 'open') return resolve(true);

@@ -8,13 +8,14 @@
  * too, which defeats DNS-rebinding pages that would otherwise count as same-origin.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { readFile, realpath } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { dispatch, ERROR_CODES, parseClientMessage, type HostEvent, type HostPort, type ServerMessage } from '../common/contract.js';
-import { UI_MIME_TYPES } from '../common/mime.js';
+import { WebSocketServer } from 'ws';
+import type { HostPort } from '../common/contract.js';
+import { securityHeaders, serveStaticFile } from '../host/static-files.js';
+import { CLOSE_CODES, serveSocket } from './bridge-socket.js';
 
 export interface BridgeLogger {
   info(message: string): void;
@@ -54,13 +55,13 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
-const MIME = UI_MIME_TYPES;
-
-/** A socket whose unsent data grows past this is too slow to keep; it reconnects and resyncs. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-/** Close codes (4000–4999 are application-defined). */
-export const CLOSE_CODES = { malformed: 4400, tooLarge: 1009, slow: 4408, shutdown: 1001 } as const;
+/** What a browser gets beyond the static files' own security headers. */
+const BROWSER_HEADERS = {
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
 
 const silent: BridgeLogger = { info() {}, warn() {} };
 
@@ -81,148 +82,102 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
-  const { host, staticDir, logger = silent } = options;
-  const maxMessageBytes = options.maxMessageBytes ?? 256 * 1024;
-  const maxInFlight = options.maxInFlight ?? 32;
-  const maxClients = options.maxClients ?? 16;
-  const token = randomBytes(32).toString('base64url');
-  const root = await realpath(resolve(staticDir));
-  let port = 0;
+/** The token and the addresses one running bridge accepts; `port` is known once it listens. */
+class Gate {
+  readonly token = randomBytes(32).toString('base64url');
+  port = 0;
+
   // Cookies are shared by every port of a host, so the name carries the port: two instances
   // (or a test running several) never overwrite each other's token.
-  const cookieName = () => `hgx_token_${port}`;
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-
-  const tokenOf = (req: IncomingMessage, url: URL): { token: string | undefined; fromQuery: boolean } => {
-    const q = url.searchParams.get('token');
-    if (q !== null) return { token: q, fromQuery: true };
-    return { token: cookieValue(req.headers.cookie, cookieName()), fromQuery: false };
-  };
-
-  const baseHeaders = {
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'no-referrer',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    // The page URL carries the token: never let a cache keep it or anything it loads.
-    'Cache-Control': 'no-store',
-  };
-
-  const plain = (res: ServerResponse, status: number, text: string) => {
-    res.writeHead(status, { ...baseHeaders, 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(text + '\n');
-  };
-
-  async function serveFile(req: IncomingMessage, res: ServerResponse, pathname: string, setCookie: boolean): Promise<void> {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
-    } catch {
-      return plain(res, 400, 'Bad path');
-    }
-    if (rel.includes('\0')) return plain(res, 400, 'Bad path');
-    const full = resolve(join(root, rel));
-    if (full !== root && !full.startsWith(root + sep)) return plain(res, 404, 'Not found');
-    let body: Buffer;
-    try {
-      // realpath again: a symlink inside dist must not lead outside it.
-      const real = await realpath(full);
-      if (!real.startsWith(root + sep)) return plain(res, 404, 'Not found');
-      body = await readFile(real);
-    } catch {
-      return plain(res, 404, 'Not found');
-    }
-    const headers: Record<string, string> = { ...baseHeaders, 'Content-Type': MIME[extname(full)] ?? 'application/octet-stream', 'Content-Length': String(body.length) };
-    if (setCookie) headers['Set-Cookie'] = `${cookieName()}=${token}; Path=/; HttpOnly; SameSite=Strict`;
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+  get cookieName(): string {
+    return `hgx_token_${this.port}`;
   }
 
-  const server = createServer((req, res) => {
+  hostAllowed(req: IncomingMessage): boolean {
+    return req.headers.host === `127.0.0.1:${this.port}` || req.headers.host === `localhost:${this.port}`;
+  }
+
+  originAllowed(origin: string): boolean {
+    return origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
+  }
+
+  /** The token a request presents: from the query (the printed URL) or else from our cookie. */
+  tokenOf(req: IncomingMessage, url: URL): { valid: boolean; fromQuery: boolean } {
+    const q = url.searchParams.get('token');
+    const given = q ?? cookieValue(req.headers.cookie, this.cookieName);
+    return { valid: sameToken(given, this.token), fromQuery: q !== null };
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+function write(req: IncomingMessage, res: ServerResponse, a: Answer, extra: Record<string, string> = {}): void {
+  // Plain-text answers end with a newline, for people reading them with curl.
+  const body = typeof a.body === 'string' ? `${a.body}\n` : a.body;
+  res.writeHead(a.status, { ...BROWSER_HEADERS, ...a.headers, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A short plain-text refusal, with the headers a file would have. */
+function plain(status: number, text: string): Answer {
+  return { status, headers: { ...securityHeaders(CONTENT_SECURITY_POLICY), 'Content-Type': 'text/plain; charset=utf-8' }, body: text };
+}
+
+function httpServer(gate: Gate, root: string, logger: BridgeLogger): Server {
+  return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!allowedHosts().has(req.headers.host ?? '')) return plain(res, 421, 'Wrong host');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed');
-    const given = tokenOf(req, url);
-    if (!sameToken(given.token, token)) {
-      return plain(res, 403, 'Hypergolix: open the address Hypergolix printed; it carries the access token.');
-    }
-    serveFile(req, res, url.pathname, given.fromQuery).catch((e: unknown) => {
-      logger.warn(`bridge: serving ${url.pathname} failed: ${String(e)}`);
-      if (!res.headersSent) plain(res, 500, 'Internal error');
-      else res.destroy();
-    });
+    if (!gate.hostAllowed(req)) return write(req, res, plain(421, 'Wrong host'));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return write(req, res, plain(405, 'Method not allowed'));
+    const token = gate.tokenOf(req, url);
+    if (!token.valid) return write(req, res, plain(403, 'Hypergolix: open the address Hypergolix printed; it carries the access token.'));
+    serveStaticFile(root, url.pathname, { csp: CONTENT_SECURITY_POLICY })
+      .then((r) => {
+        // The first page load trades the token in the URL for a cookie the UI's files then carry.
+        const cookie: Record<string, string> = {};
+        if (r.status === 200 && token.fromQuery) cookie['Set-Cookie'] = `${gate.cookieName}=${gate.token}; Path=/; HttpOnly; SameSite=Strict`;
+        write(req, res, r, cookie);
+      })
+      .catch((e: unknown) => {
+        logger.warn(`bridge: serving ${url.pathname} failed: ${String(e)}`);
+        if (!res.headersSent) write(req, res, plain(500, 'Internal error'));
+        else res.destroy();
+      });
   });
+}
+
+const refuseUpgrade = (socket: Duplex, status: number, text: string) => {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+};
+
+export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
+  const { host, staticDir, logger = silent } = options;
+  const maxClients = options.maxClients ?? 16;
+  const gate = new Gate();
+  const root = await realpath(resolve(staticDir));
+  const server = httpServer(gate, root, logger);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
-
-  const refuseUpgrade = (socket: Duplex, status: number, text: string) => {
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  };
-
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 256 * 1024, perMessageDeflate: false });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== '/bridge') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!allowedHosts().has(req.headers.host ?? '')) return refuseUpgrade(socket, 421, 'Misdirected Request');
+    if (!gate.hostAllowed(req)) return refuseUpgrade(socket, 421, 'Misdirected Request');
     // Browsers always send Origin on a WebSocket; only non-browser clients (which must still
     // hold the token) may omit it.
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins().has(origin)) {
+    if (origin !== undefined && !gate.originAllowed(origin)) {
       logger.warn(`bridge: refused a socket from origin ${origin.slice(0, 100)}`);
       return refuseUpgrade(socket, 403, 'Forbidden');
     }
-    if (!sameToken(tokenOf(req, url).token, token)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!gate.tokenOf(req, url).valid) return refuseUpgrade(socket, 403, 'Forbidden');
     if (wss.clients.size >= maxClients) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
-
-  wss.on('connection', (ws: WebSocket) => {
-    let inFlight = 0;
-    const send = (msg: ServerMessage) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        ws.close(CLOSE_CODES.slow, 'too slow');
-        return;
-      }
-      ws.send(JSON.stringify(msg));
-    };
-    const unsubscribe = host.subscribe((event: HostEvent) => send({ event }));
-    ws.on('close', () => unsubscribe());
-    ws.on('error', (e) => logger.warn(`bridge: socket error: ${e.message}`));
-
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        send({ id: null, response: { ok: false, error: { code: ERROR_CODES.badRequest, message: 'Binary messages are not supported' } } });
-        return;
-      }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString());
-      } catch {
-        send({ id: null, response: { ok: false, error: { code: ERROR_CODES.badRequest, message: 'Not JSON' } } });
-        return;
-      }
-      const msg = parseClientMessage(raw);
-      if (!msg.ok) {
-        send({ id: msg.id, response: { ok: false, error: msg.error } });
-        return;
-      }
-      const { id, request } = msg.value;
-      if (inFlight >= maxInFlight) {
-        send({ id, response: { ok: false, error: { code: ERROR_CODES.busy, message: 'Too many requests at once' } } });
-        return;
-      }
-      inFlight++;
-      dispatch(host, request)
-        .then((response) => send({ id, response }))
-        .finally(() => inFlight--);
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, { host, maxInFlight: options.maxInFlight ?? 32, warn: (m) => logger.warn(m) }));
   });
 
   await new Promise<void>((ok, bad) => {
@@ -234,14 +189,13 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('bridge: no TCP address');
-  port = address.port;
-  const url = `http://127.0.0.1:${port}/?token=${token}`;
-  logger.info(`bridge: UI at http://127.0.0.1:${port}/ (token in the printed URL)`);
+  gate.port = address.port;
+  logger.info(`bridge: UI at http://127.0.0.1:${gate.port}/ (token in the printed URL)`);
 
   let closing: Promise<void> | undefined;
   return {
-    url,
-    port,
+    url: `http://127.0.0.1:${gate.port}/?token=${gate.token}`,
+    port: gate.port,
     close() {
       closing ??= new Promise<void>((done) => {
         for (const ws of wss.clients) {

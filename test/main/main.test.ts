@@ -3,12 +3,11 @@
 // ipcMain, safeStorage, Notification and app.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IPC_CHANNELS, type HostEvent, type HostPort, type Settings, type Snapshot, type Status } from '../../src/common/contract.js';
 import type { Notice } from '../../src/host/notices.js';
-import { APP_SCHEME_PRIVILEGES, resolveAppRequest, serveAppRequest } from '../../src/main/app-protocol.js';
 import { setupIpc, type IpcMainPort } from '../../src/main/ipc.js';
 import { setupLifecycle, setupSingleInstance, type AppPort } from '../../src/main/lifecycle.js';
 import { loggerOver } from '../../src/main/logging.js';
@@ -267,29 +266,6 @@ test('window: one at a time, recreated after it was closed, focused on open', ()
   assert.equal(wm.current(), null);
   wm.open();
   assert.equal(made.length, 2);
-});
-
-test('app protocol: serves only the UI directory, with the CSP', async () => {
-  const root = temp();
-  writeFileSync(join(root, 'index.html'), '<!doctype html>');
-  writeFileSync(join(root, 'app.js'), 'x');
-  const outside = temp();
-  writeFileSync(join(outside, 'secret.txt'), 'secret');
-  symlinkSync(join(outside, 'secret.txt'), join(root, 'link.txt'));
-
-  assert.equal(resolveAppRequest('hgx://app/', root), join(root, 'index.html'));
-  assert.equal(resolveAppRequest('hgx://app/app.js?x=1', root), join(root, 'app.js'));
-  for (const bad of ['hgx://app/../secret.txt', 'hgx://app/%2e%2e/%2e%2e/etc/passwd', 'hgx://app/..%2fsecret.txt', 'hgx://other/index.html', 'file:///etc/passwd', 'hgx://app/a%00b', 'hgx://app/%E0%A4%A']) {
-    const r = resolveAppRequest(bad, root);
-    assert.ok(r === null || r.startsWith(root + '/'), `${bad} → ${r}`);
-  }
-  const ok = await serveAppRequest('hgx://app/', root);
-  assert.equal(ok.status, 200);
-  assert.equal(ok.headers['Content-Type'], 'text/html; charset=utf-8');
-  assert.equal(ok.headers['Content-Security-Policy'], ELECTRON_CSP);
-  assert.equal((await serveAppRequest('hgx://app/link.txt', root)).status, 404, 'a symlink out of the UI directory');
-  assert.equal((await serveAppRequest('hgx://app/missing.js', root)).status, 404);
-  assert.equal(APP_SCHEME_PRIVILEGES.secure, true);
 });
 
 // ───────────────────────────── IPC ─────────────────────────────

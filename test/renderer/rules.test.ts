@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCommonPassword, passwordStrength } from '../../src/renderer/password-strength.js';
-import { validateSettings } from '../../src/renderer/settings-rules.js';
+import { validateSettings } from '../../src/common/settings-checks.js';
 import { sameValue, valueAt } from '../../src/renderer/paths.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';
 

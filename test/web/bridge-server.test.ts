@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,6 +91,7 @@ describe('browser-mode bridge server', () => {
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>hgx</title><script type="module" src="app.js"></script>');
     writeFileSync(join(staticDir, 'app.js'), 'console.log(1)');
     writeFileSync(join(dir, 'secret.txt'), 'outside the UI folder');
+    symlinkSync(join(dir, 'secret.txt'), join(staticDir, 'escape.txt'));
     host = new FakeHost({ state: 'locked', password: 'right-password-1', stepMs: 5 });
     server = await startBridgeServer({ host, staticDir, maxMessageBytes: 8 * 1024 });
     token = new URL(server.url).searchParams.get('token')!;
@@ -142,6 +143,18 @@ describe('browser-mode bridge server', () => {
     assert.equal((await get(server.port, '/%2e%2e/secret.txt', { cookie })).status, 404);
     assert.equal((await get(server.port, '/..%2fsecret.txt', { cookie })).status, 404);
     assert.equal((await get(server.port, '/nope.js', { cookie })).status, 404);
+    assert.equal((await get(server.port, '/escape.txt', { cookie })).status, 404, 'a symlink out of the UI folder');
+    assert.equal((await get(server.port, '/..%5csecret.txt', { cookie })).status, 400, 'a backslash');
+    assert.equal((await get(server.port, '/a%00b', { cookie })).status, 400, 'a NUL');
+    assert.equal((await get(server.port, '/%E0%A4%A', { cookie })).status, 400, 'malformed percent-encoding');
+    const refused = await get(server.port, '/%2e%2e/secret.txt', { cookie });
+    assert.doesNotMatch(refused.body, /outside/);
+    assert.equal(refused.headers['content-security-policy'], CONTENT_SECURITY_POLICY, 'refusals carry the headers too');
+    assert.equal(refused.headers['x-content-type-options'], 'nosniff');
+    assert.equal(refused.headers['cache-control'], 'no-store');
+    assert.equal(refused.headers['x-frame-options'], 'DENY');
+    assert.equal(js.headers['content-length'], String('console.log(1)'.length));
+    assert.equal(js.headers['set-cookie'], undefined, 'the cookie is set only for the tokened URL');
   });
 
   test('a request naming another Host (DNS rebinding) is refused', async () => {

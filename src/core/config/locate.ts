@@ -86,7 +86,7 @@ const isLegacyName = (p: string) => basename(p) === LEGACY_CONFIG_FILE || extnam
  * Where the explicit root points. An existing directory, or a missing path without a config
  * file extension, is a directory; anything else is the file itself.
  */
-export function rootTarget(root: string, cwd: string): { dir: string; file: string | null } {
+function rootTarget(root: string, cwd: string): { dir: string; file: string | null } {
   const p = resolve(cwd, root);
   if (isDir(p)) return { dir: p, file: null };
   if (isFile(p) || /\.(ya?ml|json)$/i.test(p)) return { dir: dirname(p), file: p };

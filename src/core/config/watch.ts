@@ -5,7 +5,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { ConfigSource } from './locate.js';
 import { LEGACY_CONFIG_FILE } from './schema.js';
-import { configFromText, hashText, lastOwnWrite, type LoadedConfig } from './store.js';
+import { configFromText, hashText, lastOwnWrite, type LoadedConfig } from './file.js';
 
 export type ConfigChange =
   /** Someone else changed the file and it is valid. */

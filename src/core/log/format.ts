@@ -45,7 +45,7 @@ function longError(err: Error): string {
   return inspect(err, { depth: 4, breakLength: Infinity });
 }
 
-export function formatValue(value: unknown, debug: boolean): string {
+function formatValue(value: unknown, debug: boolean): string {
   if (typeof value === 'string') return value;
   if (value instanceof Error) return debug ? longError(value) : shortError(value);
   return inspect(value, { depth: 4, breakLength: Infinity, maxArrayLength: 50, maxStringLength: 2000 });

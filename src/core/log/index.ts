@@ -3,7 +3,6 @@ export {
   createLogger,
   createMemoryLogger,
   nullLogger,
-  logFileName,
   setConsoleEnabled,
   LogSetupError,
   DEFAULT_MAX_FILES,

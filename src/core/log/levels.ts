@@ -1,5 +1,4 @@
 import { ValueError } from '../golix/errors.js';
-
 import { VERBOSITIES, parseVerbosity as parseVerbosityField, type Verbosity } from '../../common/config-fields.js';
 
 /**
@@ -9,11 +8,12 @@ import { VERBOSITIES, parseVerbosity as parseVerbosityField, type Verbosity } fr
  */
 export { VERBOSITIES, type Verbosity };
 
-/** The level a single line is written at. `shouty` lines are frames, `extreme` lines are loop stats. */
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'shouty' | 'extreme';
-
-/** Lowest (most important) first; electron-log compares levels by their index in this list. */
-export const LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug', 'shouty', 'extreme'];
+/**
+ * The levels a single line is written at, lowest (most important) first; electron-log compares
+ * levels by their index in this list. `shouty` lines are frames, `extreme` lines are loop stats.
+ */
+export const LEVELS = ['error', 'warn', 'info', 'debug', 'shouty', 'extreme'] as const;
+export type LogLevel = (typeof LEVELS)[number];
 
 /** Parses a verbosity from config or CLI input; throws ValueError naming the accepted values. */
 export function parseVerbosity(value: unknown): Verbosity {

@@ -90,7 +90,7 @@ function writeConsole(line: string): void {
 }
 
 /** `<name>_YYYY.MM.DD_HH.MM.SS.log`, local time, as the reference names its logs (§8). */
-export function logFileName(name: string, date: Date): string {
+function logFileName(name: string, date: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return (
     `${name}_${date.getFullYear()}.${p(date.getMonth() + 1)}.${p(date.getDate())}` +

@@ -2,19 +2,7 @@
 export { AlreadyRunning, PidFileError, StartFailed } from './errors.js';
 export { isProcessAlive } from './alive.js';
 export { acquirePidFile, readPidFile, type PidFileState, type PidInfo, type PidLock } from './pidfile.js';
-export { stopProcess, waitForExit, waitPortsFree, type PortSpec, type StopOptions, type StopResult } from './stop.js';
-export {
-  startDetached,
-  isDetachedChild,
-  reportBootLog,
-  relayBootLog,
-  reportReady,
-  reportFailed,
-  readHandoff,
-  detachFromParent,
-  type ChildMessage,
-  type DetachedChild,
-  type OutputSource,
-  type StartDetachedOptions,
-} from './detach.js';
-export { onShutdown, configureShutdown, shutdown, isShuttingDown, type ShutdownHandler, type ShutdownOptions } from './signals.js';
+export { stopProcess, waitPortsFree, type PortSpec, type StopOptions, type StopResult } from './stop.js';
+export { startDetached, type DetachedChild, type OutputSource, type StartDetachedOptions } from './detach.js';
+export { isDetachedChild, reportBootLog, relayBootLog, reportReady, reportFailed, readHandoff, detachFromParent } from './detached-child.js';
+export { onShutdown, configureShutdown, shutdown, type ShutdownHandler, type ShutdownOptions } from './signals.js';

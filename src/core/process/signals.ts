@@ -62,10 +62,6 @@ export function onShutdown(handler: ShutdownHandler): () => void {
   };
 }
 
-export function isShuttingDown(): boolean {
-  return running !== null;
-}
-
 /**
  * Runs the handlers and exits: status 0 if they all finished, 1 if one failed or the deadline
  * passed. Calling it again returns the same shutdown in progress.

@@ -33,7 +33,7 @@ export type StopResult =
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls until `pid` is gone; true if it went within `timeoutMs`. */
-export async function waitForExit(pid: number, timeoutMs: number, options: { pollMs?: number; procStart?: number } = {}): Promise<boolean> {
+async function waitForExit(pid: number, timeoutMs: number, options: { pollMs?: number; procStart?: number } = {}): Promise<boolean> {
   const pollMs = options.pollMs ?? 50;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,5 +1,5 @@
 import { codeName } from '../golix/index.js';
-import type { StorageUsage } from '../rules/engine.js';
+import type { StorageUsage } from '../rules/persistence-engine.js';
 import { hex4 } from '../../wire/index.js';
 
 /**

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CommsError, Ghid, RemoteNak } from '../golix/index.js';
-import type { Notification, PersistenceEngine, StorageUsage } from '../rules/engine.js';
+import type { Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './host.js';

@@ -1,12 +1,14 @@
 import { constants as fsc } from 'node:fs';
-import { mkdir, open, type FileHandle, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { Ghid, HypergolixError, parseObject } from '../golix/index.js';
-import { DSYNC_FLAG, syncFileSystem, writeDurably } from '../util/durable-write.js';
-import { decodeEntry, entryLength, entryOf, writeEntry, type Entry } from './entry.js';
+import { Ghid, HypergolixError } from '../golix/index.js';
+import { syncFileSystem } from '../util/durable-write.js';
+import { decodeEntry, entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
+import { SUFFIX, TEMP_PREFIX, objectFile, reconcile } from './ghidcache-dir.js';
 import { GhidList } from './ghid-list.js';
+import { readSnapshot, syncDir, writeSnapshot } from './index-snapshot.js';
+import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, isZero, newRecord, readRecords, sealRecord } from './journal-file.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 
 export interface FileStoreOptions {
@@ -30,22 +32,8 @@ export interface FileStoreOptions {
   warn?: (message: string) => void;
 }
 
-const SUFFIX = '.ghid';
-const TEMP_PREFIX = '.tmp-';
-/**
- * v3 moves the entry count after the entries, so that a snapshot can be streamed while the store
- * keeps changing; v2 added the ghidcache directory's mtime (ns). v1 and v2 are still read.
- */
-const SNAPSHOT_MAGIC = Buffer.from('HGXIDX03', 'latin1');
-const SNAPSHOT_MAGIC_V2 = Buffer.from('HGXIDX02', 'latin1');
-const SNAPSHOT_MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
-const SNAPSHOT_CHUNK = 1024 * 1024;
 /** Files to make durable at a checkpoint from which one syncfs replaces an fsync each. */
 const SYNCFS_FROM_FILES = 2000;
-const OP_PUT = 1;
-const OP_DEL = 2;
-/** `u32 length | op u8 | crc32 u32` before each journal record's body. */
-const RECORD_HEAD = 9;
 
 interface Pending {
   record: Buffer;
@@ -68,9 +56,7 @@ interface Pending {
  * - `<dir>.index`: a snapshot of every entry, written atomically at checkpoints, so opening a
  *   store reads one file and one directory listing instead of parsing every object.
  *
- * Files are the source of truth: an object file missing from the index is parsed and indexed,
- * an index entry without its file is dropped, and a stray or corrupt file is moved to
- * `<dir>.quarantine/` with a warning instead of stopping the boot.
+ * Files are the source of truth: at open, the index is made to agree with them (ghidcache-dir.ts).
  */
 export class FileStore implements ObjectStore {
   private readonly entries = new EntryTable();
@@ -111,16 +97,12 @@ export class FileStore implements ObjectStore {
     return `${this.dir}.index`;
   }
 
-  private get quarantineDir(): string {
-    return `${this.dir}.quarantine`;
-  }
-
   private journalPath(n: number): string {
     return `${this.dir}.journal.${n}`;
   }
 
   private filePath(ghid: string): string {
-    return join(this.dir, ghid + SUFFIX);
+    return objectFile(this.dir, ghid);
   }
 
   async load(): Promise<LoadResult> {
@@ -137,7 +119,7 @@ export class FileStore implements ObjectStore {
     // all pass through the journal; so with no journal left and the directory untouched since
     // the snapshot, the index is exact and the 100,000-name listing can be skipped.
     const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await dirMtimeNs(this.dir)) === snapshot.dirMtimeNs;
-    if (!untouched && (await this.reconcile(warnings))) dirty = true;
+    if (!untouched && (await reconcile(this.dir, this.entries, warnings))) dirty = true;
     this.journalIndex = (journals.at(-1) ?? 0) + 1;
     this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
     if (dirty) {
@@ -155,7 +137,7 @@ export class FileStore implements ObjectStore {
     // much larger socket read, which holding them would keep alive.
     try {
       const elen = entryLength(entry);
-      const record = this.record(OP_PUT, 4 + elen + received.length);
+      const record = newRecord(OP_PUT, 4 + elen + received.length);
       record.writeUInt32BE(elen, RECORD_HEAD);
       writeEntry(entry, record, RECORD_HEAD + 4);
       received.copy(record, RECORD_HEAD + 4 + elen);
@@ -164,14 +146,6 @@ export class FileStore implements ObjectStore {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-  }
-
-  /** A journal record with room for a body of `length` bytes; enqueue() fills in its checksum. */
-  private record(op: number, length: number): Buffer {
-    const record = Buffer.allocUnsafeSlow(RECORD_HEAD + length);
-    record.writeUInt32BE(length + 5, 0);
-    record.writeUInt8(op, 4);
-    return record;
   }
 
   /** Resolves once the backlog of unwritten files is under its limit. */
@@ -205,7 +179,7 @@ export class FileStore implements ObjectStore {
         return Promise.reject(err as Error);
       }
     }
-    const record = this.record(OP_DEL, ghid.length);
+    const record = newRecord(OP_DEL, ghid.length);
     record.write(ghid, RECORD_HEAD, 'latin1');
     return this.enqueue(record, ghid, null);
   }
@@ -252,7 +226,7 @@ export class FileStore implements ObjectStore {
       unlink = !this.fileless.delete(ghid);
     }
     this.setUnwritten(ghid, raw);
-    record.writeUInt32BE(crc32(record.subarray(RECORD_HEAD)), 5);
+    sealRecord(record);
     return new Promise((resolve, reject) => {
       this.queue.push({ record, ghid, raw, unlink, resolve, reject });
       this.committing ??= this.commitLoop();
@@ -338,7 +312,7 @@ export class FileStore implements ObjectStore {
   private async writeObjectFile(ghid: string, raw: Buffer): Promise<void> {
     const final = this.filePath(ghid);
     const temp = join(this.dir, `${TEMP_PREFIX}${ghid}-${process.pid}`);
-    await writeWhole(temp, raw, false);
+    await writeWhole(temp, raw);
     await rename(temp, final);
     this.unsynced.push(ghid);
   }
@@ -381,47 +355,8 @@ export class FileStore implements ObjectStore {
     await syncDir(this.dir);
   }
 
-  /**
-   * Streamed through one reused 1 MiB buffer, entry by entry: the index of 100,000 objects is
-   * ~20 MB, which built whole (or listed first) would sit in memory until the next full
-   * collection. A checkpoint writes it while ingests go on, so it may hold any state of an entry
-   * from the journal rotation onwards; replaying the newer journal, which has every change since
-   * the rotation, brings each entry to its latest state.
-   */
   private async writeSnapshot(): Promise<void> {
-    const chunk = Buffer.allocUnsafeSlow(SNAPSHOT_CHUNK);
-    let pos = SNAPSHOT_MAGIC.copy(chunk, 0);
-    pos = chunk.writeBigUInt64BE((await dirMtimeNs(this.dir)) ?? 0n, pos);
-    let count = 0;
-    const temp = `${this.indexPath}${TEMP_PREFIX}${process.pid}`;
-    const fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
-    try {
-      let crc = 0;
-      const flush = async () => {
-        crc = crc32(chunk.subarray(0, pos), crc);
-        await fh.write(chunk, 0, pos);
-        pos = 0;
-      };
-      for (const e of this.entries.values()) {
-        const length = entryLength(e);
-        if (pos + 4 + length + 8 > chunk.length) await flush();
-        pos = chunk.writeUInt32BE(length, pos);
-        pos = writeEntry(e, chunk, pos);
-        count++;
-      }
-      pos = chunk.writeUInt32BE(count, pos);
-      await flush();
-      pos = chunk.writeUInt32BE(crc, 0);
-      await fh.write(chunk, 0, pos);
-      await fh.sync();
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, this.indexPath);
-    await syncDir(dirname(this.indexPath));
+    await writeSnapshot(this.indexPath, this.entries.values(), await dirMtimeNs(this.dir));
   }
 
   // ---- loading
@@ -434,32 +369,7 @@ export class FileStore implements ObjectStore {
       return { ok: false, dirMtimeNs: null };
     }
     try {
-      const body = data.subarray(0, data.length - 4);
-      const magic = body.subarray(0, 8);
-      const version = magic.equals(SNAPSHOT_MAGIC) ? 3 : magic.equals(SNAPSHOT_MAGIC_V2) ? 2 : magic.equals(SNAPSHOT_MAGIC_V1) ? 1 : 0;
-      if (data.length < 16 || version === 0 || crc32(body) !== data.readUInt32BE(data.length - 4)) {
-        throw new Error('bad checksum');
-      }
-      const dirMtime = version >= 2 ? body.readBigUInt64BE(8) : null;
-      let pos = version >= 2 ? 16 : 8;
-      let end = body.length;
-      let count: number;
-      if (version === 3) {
-        end -= 4;
-        count = body.readUInt32BE(end);
-      } else {
-        count = body.readUInt32BE(pos);
-        pos += 4;
-      }
-      let read = 0;
-      for (; pos < end && read < count; read++) {
-        const len = body.readUInt32BE(pos);
-        if (pos + 4 + len > end) throw new Error('truncated entry');
-        this.entries.set(decodeEntry(body.subarray(pos + 4, pos + 4 + len)));
-        pos += 4 + len;
-      }
-      if (read !== count || pos !== end) throw new Error(`${read} entries where ${count} were counted`);
-      return { ok: true, dirMtimeNs: dirMtime };
+      return { ok: true, ...readSnapshot(data, (e) => this.entries.set(e)) };
     } catch (err) {
       this.entries.clear();
       warnings.push(`ghidcache index ${basename(this.indexPath)} is unreadable (${(err as Error).message}); rebuilding it from the files`);
@@ -479,15 +389,8 @@ export class FileStore implements ObjectStore {
   /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
   private async replayJournal(n: number, warnings: string[]): Promise<void> {
     const data = await readFile(this.journalPath(n));
-    let pos = 0;
-    let applied = 0;
-    while (pos + 9 <= data.length) {
-      const len = data.readUInt32BE(pos);
-      if (len < 5 || pos + 4 + len > data.length) break;
-      const op = data.readUInt8(pos + 4);
-      const body = data.subarray(pos + 9, pos + 4 + len);
-      if (crc32(body) !== data.readUInt32BE(pos + 5)) break;
-      pos += 4 + len;
+    const { records, end } = readRecords(data);
+    for (const { op, body } of records) {
       if (op === OP_PUT) {
         const elen = body.readUInt32BE(0);
         const entry = decodeEntry(body.subarray(4, 4 + elen));
@@ -500,66 +403,12 @@ export class FileStore implements ObjectStore {
         this.entries.delete(ghid);
         await unlinkIfExists(this.filePath(ghid));
       }
-      applied++;
     }
     // Past the last record: the zeros the journal was extended with, or a torn write.
-    if (pos < data.length && !isZero(data.subarray(pos))) {
-      warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - pos} bytes (an unacknowledged write)`);
+    if (end < data.length && !isZero(data.subarray(end))) {
+      warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - end} bytes (an unacknowledged write)`);
     }
-    if (applied > 0) warnings.push(`ghidcache journal ${n}: replayed ${applied} records after an unclean stop`);
-  }
-
-  /** Makes the entries agree with the files, which are the truth. Returns whether anything changed. */
-  private async reconcile(warnings: string[]): Promise<boolean> {
-    let changed = false;
-    const names = await readdir(this.dir);
-    const present = new Set<string>();
-    for (const name of names) {
-      if (name.startsWith(TEMP_PREFIX)) {
-        await rm(join(this.dir, name), { force: true });
-        continue;
-      }
-      const ghid = name.endsWith(SUFFIX) ? name.slice(0, -SUFFIX.length) : null;
-      if (ghid && this.entries.has(ghid)) {
-        present.add(ghid);
-        continue;
-      }
-      const why = ghid ? await this.adopt(ghid) : 'not an object file';
-      if (why === null) {
-        present.add(ghid!);
-      } else {
-        await this.quarantine(name, why, warnings);
-      }
-      changed = true;
-    }
-    for (const ghid of [...this.entries.refs()].map((ref) => this.entries.ghidAt(ref))) {
-      if (!present.has(ghid)) {
-        this.entries.delete(ghid);
-        warnings.push(`ghidcache: ${ghid.slice(0, 12)}… was indexed but its file is gone; forgetting it`);
-        changed = true;
-      }
-    }
-    return changed;
-  }
-
-  /** Indexes an unindexed object file. Returns null, or why the file is unusable. */
-  private async adopt(ghid: string): Promise<string | null> {
-    try {
-      const raw = await readFile(this.filePath(ghid));
-      const obj = parseObject(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
-      if (obj.ghid.text !== ghid) return `its content is object ${obj.ghid.text.slice(0, 12)}…, not the one its name says`;
-      this.entries.set(entryOf(obj));
-      return null;
-    } catch (err) {
-      return err instanceof HypergolixError ? `${err.name}: ${err.message}` : (err as Error).message;
-    }
-  }
-
-  private async quarantine(name: string, why: string, warnings: string[]): Promise<void> {
-    await mkdir(this.quarantineDir, { recursive: true, mode: 0o700 });
-    const dest = join(this.quarantineDir, `${Date.now()}-${name}`);
-    await rename(join(this.dir, name), dest).catch(() => rm(join(this.dir, name), { force: true, recursive: true }));
-    warnings.push(`ghidcache: moved ${name} to ${dest} (${why})`);
+    if (records.length > 0) warnings.push(`ghidcache journal ${n}: replayed ${records.length} records after an unclean stop`);
   }
 }
 
@@ -579,63 +428,12 @@ async function unlinkIfExists(path: string): Promise<void> {
   }
 }
 
-async function writeWhole(path: string, data: Buffer, sync: boolean): Promise<void> {
+/** Writes a whole file, not synced: a checkpoint syncs the files written since the last one. */
+async function writeWhole(path: string, data: Buffer): Promise<void> {
   const fh = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
   try {
     await fh.writeFile(data);
-    if (sync) await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => null);
-  if (fh) await fh.sync().catch(() => {}).finally(() => fh.close());
-}
-
-function isZero(data: Buffer): boolean {
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
-  return true;
-}
-
-const ZEROS = Buffer.alloc(256 * 1024);
-const MAX_EXTEND = 4 * 1024 * 1024;
-
-/**
- * A store journal written in place into space extended ahead with zeros. Overwriting blocks
- * the file already has leaves the sync nothing but the data to flush; appending would also
- * commit the file's new size through the file system's own journal on every commit, which
- * costs latency and CPU on the critical path of every acknowledged write. Replay stops at the
- * first zero length, so the padding reads as the end.
- */
-class JournalFile {
-  private position = 0;
-  private allocated = 0;
-
-  private constructor(private readonly fh: FileHandle) {}
-
-  static async create(path: string): Promise<JournalFile> {
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | DSYNC_FLAG;
-    return new JournalFile(await open(path, flags, 0o600));
-  }
-
-  /** Writes `data` after the previous commit and makes it durable. */
-  async commit(data: Buffer): Promise<void> {
-    const end = this.position + data.length;
-    while (end > this.allocated) {
-      // Grow by doubling from 64 KiB up to 4 MiB at a time: small for an idle daemon, rare for a busy server.
-      const step = Math.min(MAX_EXTEND, Math.max(64 * 1024, this.allocated));
-      for (let done = 0; done < step; done += ZEROS.length) {
-        await this.fh.write(ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
-      }
-      this.allocated += step;
-    }
-    await writeDurably(this.fh, data, this.position);
-    this.position = end;
-  }
-
-  close(): Promise<void> {
-    return this.fh.close();
   }
 }

@@ -1,6 +1,7 @@
 /** Whoami: the two IDs, copyable, and the fingerprint as a QR code for a phone or a friend. */
-import { useUi } from '../store.js';
-import { CopyField, QrCode } from '../ui.js';
+import { useUi } from '../app-state.js';
+import { QrCode } from '../components/QrCode.js';
+import { CopyField } from '../components/copy.js';
 
 export function IdentityView() {
   const identity = useUi((s) => s.snapshot?.identity ?? null);

@@ -1,7 +1,9 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
 import type { AppState, IncomingShare } from '../../common/contract.js';
-import { useUi } from '../store.js';
-import { Banner, CopyButton, shortGhid, timeAgo } from '../ui.js';
+import { useUi } from '../app-state.js';
+import { CopyButton } from '../components/copy.js';
+import { Banner } from '../components/feedback.js';
+import { shortGhid, timeAgo } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',

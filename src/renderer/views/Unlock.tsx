@@ -1,7 +1,10 @@
 /** The small standalone password prompt shown on every later start. */
 import { useState, type FormEvent } from 'react';
-import { useUi } from '../store.js';
-import { Banner, Icon, Spinner, shortGhid, useFocus } from '../ui.js';
+import { useUi } from '../app-state.js';
+import { Icon } from '../components/Icon.js';
+import { Banner, Spinner } from '../components/feedback.js';
+import { useFocus } from '../components/use-focus.js';
+import { shortGhid } from '../format.js';
 
 export function Unlock() {
   const { busy, error, attempts } = useUi((s) => s.unlock);

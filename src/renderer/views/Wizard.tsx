@@ -2,8 +2,11 @@
 import { useState, type FormEvent } from 'react';
 import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
 import { passwordStrength, MIN_LENGTH } from '../password-strength.js';
-import { useUi } from '../store.js';
-import { Banner, CopyField, Icon, Spinner, useFocus } from '../ui.js';
+import { useUi } from '../app-state.js';
+import { Icon } from '../components/Icon.js';
+import { CopyField } from '../components/copy.js';
+import { Banner, Spinner } from '../components/feedback.js';
+import { useFocus } from '../components/use-focus.js';
 
 const STEPS = ['welcome', 'password', 'creating', 'done'] as const;
 
@@ -78,7 +81,6 @@ function ChoosePassword() {
   const [show, setShow] = useState(false);
   const first = useFocus<HTMLInputElement>(true);
   const strength = passwordStrength(pw);
-  const filled = pw ? Math.max(1, strength.score) : 0;
   const mismatch = again.length > 0 && again !== pw;
   const ready = strength.acceptable && again === pw && understood;
 
@@ -104,17 +106,7 @@ function ChoosePassword() {
           onChange={(e) => setPw(e.currentTarget.value)}
           aria-describedby="strength"
         />
-        <div className="meter" id="strength" aria-live="polite">
-          <div className="meter-track">
-            {[0, 1, 2, 3].map((i) => (
-              <span key={i} className={i < filled ? METER_CLASS[strength.score] : ''} />
-            ))}
-          </div>
-          <span className="meter-label" data-testid="strength-label">
-            {pw ? `Strength: ${strength.label}` : `At least ${MIN_LENGTH} characters`}
-          </span>
-          {pw && strength.hints[0] ? <p className="hint">{strength.hints[0]}</p> : null}
-        </div>
+        <StrengthMeter password={pw} />
       </div>
       <div className={`field${mismatch ? ' invalid' : ''}`}>
         <label htmlFor="confirm-password">Type it again</label>
@@ -137,16 +129,7 @@ function ChoosePassword() {
       <label className="check">
         <input type="checkbox" checked={show} onChange={(e) => setShow(e.currentTarget.checked)} /> Show password
       </label>
-      <div className="warning-box">
-        <p>
-          <strong>If you lose this password, your account and everything in it is gone.</strong> It cannot be reset or recovered: there is no
-          “forgot password”. Write it down and keep it somewhere safe.
-        </p>
-        <label className="check">
-          <input id="understand" type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.currentTarget.checked)} />I understand that a lost
-          password cannot be recovered
-        </label>
-      </div>
+      <LossWarning understood={understood} onChange={setUnderstood} />
       <div className="actions">
         <button type="button" className="button" onClick={() => go('welcome')}>
           Back
@@ -156,6 +139,40 @@ function ChoosePassword() {
         </button>
       </div>
     </form>
+  );
+}
+
+/** How strong the password is, live, with the first hint to make it stronger. */
+function StrengthMeter({ password }: { password: string }) {
+  const strength = passwordStrength(password);
+  const filled = password ? Math.max(1, strength.score) : 0;
+  return (
+    <div className="meter" id="strength" aria-live="polite">
+      <div className="meter-track">
+        {[0, 1, 2, 3].map((i) => (
+          <span key={i} className={i < filled ? METER_CLASS[strength.score] : ''} />
+        ))}
+      </div>
+      <span className="meter-label" data-testid="strength-label">
+        {password ? `Strength: ${strength.label}` : `At least ${MIN_LENGTH} characters`}
+      </span>
+      {password && strength.hints[0] ? <p className="hint">{strength.hints[0]}</p> : null}
+    </div>
+  );
+}
+
+function LossWarning({ understood, onChange }: { understood: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <div className="warning-box">
+      <p>
+        <strong>If you lose this password, your account and everything in it is gone.</strong> It cannot be reset or recovered: there is no
+        “forgot password”. Write it down and keep it somewhere safe.
+      </p>
+      <label className="check">
+        <input id="understand" type="checkbox" checked={understood} onChange={(e) => onChange(e.currentTarget.checked)} />I understand that a lost
+        password cannot be recovered
+      </label>
+    </div>
   );
 }
 

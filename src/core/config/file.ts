@@ -5,10 +5,12 @@ import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
-import { DocumentEditor, EditConflict, defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset, type ConfigEdits } from './document.js';
+import { defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset } from './document.js';
+import { DocumentEditor, EditConflict, type ConfigEdits } from './edits.js';
 import { ConfigError, ConfigNotFound, formatField } from './errors.js';
 import { defaultConfigPath, findConfig, locateDefaults, searchDirs, type ConfigSource, type LocateOptions } from './locate.js';
-import { CONFIG_FILE, plainConfig, resolveConfig, type ConfigWarning, type HypergolixConfig } from './schema.js';
+import { resolveConfig } from './resolve.js';
+import { CONFIG_FILE, plainConfig, type ConfigWarning, type HypergolixConfig } from './schema.js';
 
 export interface LoadOptions extends LocateOptions {
   /** When no config exists, write the default one (creating its directory, mode 0700); also migrates a legacy file. */
@@ -343,6 +345,6 @@ async function keepBackup(path: string): Promise<string> {
  * defaults healed, marker keys and user.password dropped, unknown keys kept) and keeps the
  * original as `hgx-cfg.json.bak`. A config that is not legacy is returned unchanged.
  */
-export async function migrateLegacy(loaded: LoadedConfig): Promise<LoadedConfig> {
+async function migrateLegacy(loaded: LoadedConfig): Promise<LoadedConfig> {
   return loaded.legacy ? updateConfig(loaded, {}) : loaded;
 }

@@ -1,0 +1,81 @@
+/**
+ * What the rules consult besides the object itself: the store's entry table and the indexes
+ * over it. The indexes name objects by their record numbers in the table, which stay valid while
+ * the object is stored; the engine updates them in the same synchronous step that stores or
+ * removes the object.
+ */
+import type { Entry } from '../store/entry.js';
+import type { ReadonlyEntryTable } from '../store/entry-table.js';
+import { MultiMap } from './multimap.js';
+
+export class RuleIndexes {
+  /** dynamic GHID → record of its current frame */
+  readonly frames = new Map<string, number>();
+  /** target → records binding it: GOBSs, and the current frames of dynamic bindings */
+  readonly binders = new MultiMap<number>();
+  /** target → GDXX records */
+  readonly debinders = new MultiMap<number>();
+  /** recipient → GARQ records */
+  readonly requests = new MultiMap<number>();
+
+  constructor(readonly entries: ReadonlyEntryTable) {}
+
+  typeOf(ghid: string): Entry['type'] | undefined {
+    const ref = this.entries.refOf(ghid);
+    return ref === undefined ? undefined : this.entries.typeAt(ref);
+  }
+
+  /** Adds a stored object to the indexes. */
+  index(ref: number): void {
+    const e = this.entries;
+    switch (e.typeAt(ref)) {
+      case 'GOBS':
+        this.binders.add(e.targetAt(ref)!, ref);
+        break;
+      case 'GOBD':
+        if (this.frames.get(e.dynamicAt(ref)!) === ref) this.binders.add(e.targetAt(ref)!, ref);
+        break;
+      case 'GDXX':
+        this.debinders.add(e.targetAt(ref)!, ref);
+        break;
+      case 'GARQ':
+        this.requests.add(e.partyAt(ref)!, ref);
+        break;
+    }
+  }
+
+  /** Who may debind a target (golix §10): null when unknown, 'illegal' for GIDC/GEOC/frame GHIDs. */
+  authorityOver(target: string): string | null | 'illegal' {
+    const frame = this.frames.get(target);
+    if (frame !== undefined) return this.entries.partyAt(frame)!;
+    const ref = this.entries.refOf(target);
+    if (ref === undefined) return null;
+    switch (this.entries.typeAt(ref)) {
+      case 'GOBS':
+      case 'GDXX':
+      case 'GARQ':
+        // The signer; for a request, its recipient.
+        return this.entries.partyAt(ref)!;
+      default:
+        return 'illegal';
+    }
+  }
+
+  /**
+   * Whether a stored debinding by the rightful authority targets `ghid`. A provisional
+   * debinding by anyone else does not block the target (it could otherwise pre-empt objects
+   * whose GHIDs are predictable, such as a static binding or a first frame).
+   */
+  isDebound(ghid: string, authority: string): boolean {
+    for (const d of this.debinders.values(ghid)) {
+      if (this.entries.partyAt(d) === authority) return true;
+    }
+    return false;
+  }
+
+  /** Whether a static binding (GOBS) holds a dynamic binding, which then outlives its debinding. */
+  heldByStatic(dynamic: string): boolean {
+    for (const b of this.binders.values(dynamic)) if (this.entries.typeAt(b) === 'GOBS') return true;
+    return false;
+  }
+}

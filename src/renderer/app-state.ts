@@ -1,0 +1,137 @@
+/**
+ * The UI's state (one zustand store; "app state" so it is not confused with the object store).
+ * Every host call goes through here, so views stay declarative and the order of events (a status
+ * push racing a response) is resolved in one place.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import type { AccountStage, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
+import { sameValue } from './paths.js';
+import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
+import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
+import type { ConnectionState, Transport } from './transport.js';
+
+export type View = 'status' | 'identity' | 'settings';
+
+export interface WizardState {
+  step: 'welcome' | 'password' | 'creating' | 'done';
+  stage: AccountStage | null;
+  fraction: number | null;
+  error: string | null;
+  identity: Identity | null;
+}
+
+export interface SaveState {
+  phase: 'idle' | RestartPhase;
+  /** The outcome or the current step, in words. */
+  message: string | null;
+  ok: boolean | null;
+}
+
+export interface UiState {
+  connection: ConnectionState;
+  snapshot: Snapshot | null;
+  /** Set when a request failed in a way no view handles. */
+  problem: string | null;
+  view: View;
+  /** Non-null from the first sight of 'no-account' until the user finishes the last page. */
+  wizard: WizardState | null;
+  unlock: { busy: boolean; error: string | null; wrongPassword: boolean; attempts: number };
+  settings: {
+    /** What the host last said the file holds. */
+    baseline: Settings | null;
+    draft: Settings | null;
+    loading: boolean;
+    loadError: string | null;
+    /** Errors from the host, each kept with the value it judged, so editing the field clears it. */
+    serverErrors: Record<string, { message: string; value: unknown }>;
+    save: SaveState;
+    /** Set when hypergolix.yml changed on disk after we loaded it. */
+    diskChange: Settings | null;
+  };
+  shareBusy: Record<string, boolean>;
+
+  setView(view: View): void;
+  wizardGo(step: WizardState['step']): void;
+  createAccount(password: string): Promise<void>;
+  finishWizard(): void;
+  unlockWith(password: string, remember: boolean): Promise<boolean>;
+  lock(): Promise<void>;
+  loadSettings(): Promise<void>;
+  editSettings(change: (draft: Settings) => void): void;
+  revertSettings(): void;
+  saveSettings(): Promise<void>;
+  reloadFromDisk(): void;
+  dismissDiskChange(): void;
+  answerShare(id: string, accept: boolean): Promise<void>;
+  refresh(): Promise<void>;
+}
+
+export function createAppState(host: Transport): StoreApi<UiState> {
+  const store = createStore<UiState>()((set, get) => {
+    const patchSettings = (p: Partial<UiState['settings']>) => set((s) => ({ settings: { ...s.settings, ...p } }));
+
+    // Events may arrive before any view exists; the app state is their only reader.
+    function handleEvent(ev: HostEvent) {
+      switch (ev.kind) {
+        case 'status':
+          applyStatus(set, ev.status);
+          break;
+        case 'accountProgress':
+          patchWizard(set, { stage: ev.stage, fraction: ev.fraction ?? null });
+          break;
+        case 'restartProgress': {
+          const save = get().settings.save;
+          // 'done'/'failed' are settled by the save's own answer, which also carries the reason.
+          if (ev.phase !== 'done' && ev.phase !== 'failed' && save.phase !== 'done' && save.phase !== 'failed') {
+            patchSettings({ save: { phase: ev.phase, message: RESTART_WORDS[ev.phase], ok: null } });
+          }
+          break;
+        }
+        case 'configChanged': {
+          const { baseline } = get().settings;
+          if (baseline === null) patchSettings({ baseline: ev.settings, draft: clone(ev.settings) });
+          else if (!sameValue(baseline, ev.settings)) patchSettings({ diskChange: ev.settings });
+          break;
+        }
+      }
+    }
+    host.subscribe(handleEvent);
+
+    return {
+      connection: 'connecting',
+      snapshot: null,
+      problem: null,
+      view: 'status',
+      wizard: null,
+      unlock: { busy: false, error: null, wrongPassword: false, attempts: 0 },
+      settings: { baseline: null, draft: null, loading: false, loadError: null, serverErrors: {}, save: idleSave, diskChange: null },
+      shareBusy: {},
+
+      setView(view) {
+        set({ view });
+        if (view === 'settings' && !get().settings.draft && !get().settings.loading) void get().loadSettings();
+      },
+      ...sessionActions(set, get, host),
+      ...settingsActions(set, get, host),
+    };
+  });
+
+  host.onConnection((connection) => {
+    store.setState({ connection });
+    if (connection === 'open') void store.getState().refresh();
+  });
+  return store;
+}
+
+let current: StoreApi<UiState> | null = null;
+
+export function installAppState(s: StoreApi<UiState>): void {
+  current = s;
+}
+
+/** The React hook over the one app state. */
+export function useUi<T>(select: (s: UiState) => T): T {
+  if (!current) throw new Error('app state not installed');
+  return useStore(current, select);
+}

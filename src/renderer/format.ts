@@ -1,0 +1,23 @@
+/** Words and short forms for values the views show. */
+
+/** "3 minutes ago" from epoch milliseconds. */
+export function timeAgo(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return 'just now';
+  const units: [number, string][] = [
+    [60, 'minute'],
+    [3600, 'hour'],
+    [86400, 'day'],
+  ];
+  let out = '';
+  for (const [secs, name] of units) {
+    const n = Math.floor(s / secs);
+    if (n >= 1) out = `${n} ${name}${n === 1 ? '' : 's'} ago`;
+  }
+  return out;
+}
+
+/** The start and end of a long GHID, for places too narrow for all 88 characters. */
+export function shortGhid(g: string): string {
+  return g.length > 20 ? `${g.slice(0, 10)}…${g.slice(-6)}` : g;
+}

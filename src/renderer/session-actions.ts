@@ -1,0 +1,101 @@
+/** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock, answering shares. */
+import { ERROR_CODES, type Status } from '../common/contract.js';
+import type { UiState, WizardState } from './app-state.js';
+import type { Transport } from './transport.js';
+
+type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
+type Get = () => UiState;
+
+function freshWizard(): WizardState {
+  return { step: 'welcome', stage: null, fraction: null, error: null, identity: null };
+}
+
+/** A status from the host: the snapshot follows it, and a first sight of 'no-account' opens the wizard. */
+export function applyStatus(set: Set, status: Status): void {
+  set((s) => {
+    const snapshot = s.snapshot ? { ...s.snapshot, status } : null;
+    const wizard = s.wizard ?? (status.state === 'no-account' ? freshWizard() : null);
+    return { snapshot, wizard };
+  });
+}
+
+export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
+
+export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'answerShare'>;
+
+export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
+  return {
+    async refresh() {
+      const res = await host.request({ kind: 'getState' });
+      if (!res.ok) {
+        set({ problem: res.error.message });
+        return;
+      }
+      const snap = res.value;
+      set((s) => ({
+        snapshot: snap,
+        problem: null,
+        wizard: s.wizard ?? (snap.status.state === 'no-account' || snap.status.state === 'creating' ? freshWizard() : null),
+      }));
+    },
+
+    wizardGo(step) {
+      patchWizard(set, { step, error: null });
+    },
+
+    async createAccount(password) {
+      patchWizard(set, { step: 'creating', stage: 'keys', fraction: null, error: null });
+      const res = await host.request({ kind: 'createAccount', password });
+      if (!res.ok) {
+        patchWizard(set, { step: 'password', error: res.error.message, stage: null });
+        return;
+      }
+      patchWizard(set, { step: 'done', stage: 'done', identity: res.value });
+      void get().refresh();
+    },
+
+    finishWizard() {
+      set({ wizard: null, view: 'identity' });
+      void get().refresh();
+    },
+
+    async unlockWith(password, remember) {
+      set((s) => ({ unlock: { ...s.unlock, busy: true, error: null, wrongPassword: false } }));
+      const res = await host.request({ kind: 'unlock', password, rememberOnThisComputer: remember });
+      if (res.ok) {
+        set({ unlock: { busy: false, error: null, wrongPassword: false, attempts: 0 } });
+        void get().refresh();
+        return true;
+      }
+      const wrong = res.error.code === ERROR_CODES.wrongPassword;
+      set((s) => ({
+        unlock: {
+          busy: false,
+          wrongPassword: wrong,
+          error: wrong ? 'That password is not right. Check it and try again.' : res.error.message,
+          attempts: s.unlock.attempts + 1,
+        },
+      }));
+      return false;
+    },
+
+    async lock() {
+      const res = await host.request({ kind: 'lock' });
+      if (!res.ok) set({ problem: res.error.message });
+      else void get().refresh();
+    },
+
+    async answerShare(id, accept) {
+      set((s) => ({ shareBusy: { ...s.shareBusy, [id]: true } }));
+      const res = await host.request(accept ? { kind: 'acceptShare', id } : { kind: 'declineShare', id });
+      set((s) => {
+        const { [id]: _, ...rest } = s.shareBusy;
+        return { shareBusy: rest, problem: res.ok ? s.problem : res.error.message };
+      });
+      if (res.ok) {
+        const st = await host.request({ kind: 'status' });
+        if (st.ok) applyStatus(set, st.value);
+      }
+    }
+  };
+}

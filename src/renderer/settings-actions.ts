@@ -1,0 +1,88 @@
+/** The settings page's actions on the app state: load, edit, revert, save with a visible restart, follow the file. */
+import { ERROR_CODES, type RestartPhase } from '../common/contract.js';
+import type { SaveState, UiState } from './app-state.js';
+import { valueAt } from './paths.js';
+import type { Transport } from './transport.js';
+
+type Set = (partial: (s: UiState) => Partial<UiState>) => void;
+type Get = () => UiState;
+
+export const idleSave: SaveState = { phase: 'idle', message: null, ok: null };
+
+export const RESTART_WORDS: Record<RestartPhase, string> = {
+  saving: 'Saving…',
+  stopping: 'Restarting Hypergolix…',
+  starting: 'Restarting Hypergolix…',
+  done: 'Saved. Hypergolix restarted with the new settings.',
+  failed: 'Saved, but Hypergolix did not restart.',
+};
+
+export const clone = <T>(v: T): T => structuredClone(v);
+
+export type SettingsActions = Pick<UiState, 'loadSettings' | 'editSettings' | 'revertSettings' | 'saveSettings' | 'reloadFromDisk' | 'dismissDiskChange'>;
+
+export function settingsActions(set: Set, get: Get, host: Transport): SettingsActions {
+  const patchSettings = (p: Partial<UiState['settings']>) => set((s) => ({ settings: { ...s.settings, ...p } }));
+  return {
+    async loadSettings() {
+      patchSettings({ loading: true, loadError: null });
+      const res = await host.request({ kind: 'getSettings' });
+      if (!res.ok) {
+        patchSettings({ loading: false, loadError: res.error.message });
+        return;
+      }
+      patchSettings({ loading: false, baseline: res.value, draft: clone(res.value), serverErrors: {}, diskChange: null });
+    },
+
+    editSettings(change) {
+      const draft = get().settings.draft;
+      if (!draft) return;
+      const next = clone(draft);
+      change(next);
+      const save = get().settings.save;
+      // A finished save's message goes once the user edits again; one in progress stays.
+      const settled = save.phase === 'done' || save.phase === 'failed';
+      patchSettings({ draft: next, save: settled ? idleSave : save });
+    },
+
+    revertSettings() {
+      const base = get().settings.baseline;
+      patchSettings({ draft: base ? clone(base) : null, serverErrors: {}, save: idleSave });
+    },
+
+    async saveSettings() {
+      const { draft, save } = get().settings;
+      if (!draft || (save.phase !== 'idle' && save.phase !== 'done' && save.phase !== 'failed')) return;
+      const sent = clone(draft);
+      patchSettings({ save: { phase: 'saving', message: RESTART_WORDS.saving, ok: null }, serverErrors: {} });
+      const res = await host.request({ kind: 'saveSettings', settings: sent });
+      if (res.ok) {
+        const message = res.value.restarted ? RESTART_WORDS.done : 'Saved.';
+        patchSettings({ baseline: sent, save: { phase: 'done', message, ok: true }, diskChange: null });
+        return;
+      }
+      const fields = res.error.fields ?? {};
+      const serverErrors = Object.fromEntries(Object.entries(fields).map(([path, message]) => [path, { message, value: valueAt(sent, path) }]));
+      const saved = res.error.code === ERROR_CODES.restartFailed;
+      const message =
+        res.error.code === ERROR_CODES.invalidSettings
+          ? `Not saved: ${Object.keys(fields).length > 0 ? 'fix the marked fields.' : res.error.message}`
+          : saved
+            ? `${RESTART_WORDS.failed} ${res.error.message}`
+            : `Not saved: ${res.error.message}`;
+      patchSettings({ serverErrors, save: { phase: 'failed', message, ok: false }, ...(saved ? { baseline: sent } : {}) });
+    },
+
+    reloadFromDisk() {
+      const disk = get().settings.diskChange;
+      if (!disk) return;
+      patchSettings({ baseline: disk, draft: clone(disk), diskChange: null, serverErrors: {}, save: idleSave });
+    },
+
+    dismissDiskChange() {
+      const disk = get().settings.diskChange;
+      // The file is the new baseline either way; keeping the draft means "I'll overwrite it".
+      patchSettings({ diskChange: null, ...(disk ? { baseline: disk } : {}) });
+    }
+  };
+}
