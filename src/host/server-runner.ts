@@ -8,7 +8,7 @@
  */
 import type { HypergolixConfig } from '../core/config/index.js';
 import { createLogger, type Logger } from '../core/log/index.js';
-import { resolveHost } from '../core/remote/host.js';
+import { resolveHost } from '../core/remote/bind-address.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../core/assembly/server.js';
 import { Lease, type StartHooks } from './lease.js';
 

@@ -4,18 +4,19 @@
  * built-ins, no Buffer) and importing nothing outside this folder, so that it can become a
  * package of its own that both sides depend on.
  *
+ * - `defaults.ts`: the default ports and the 10 MiB message limit
  * - `errors.ts`: the error family with its wire codes (hypergolix-reference §3.2)
  * - `frame.ts`, `nak.ts`: the frame codec (§3.1) and `NK` bodies with their details
  * - `socket.ts`, `peer.ts`: the request/response peer over a WHATWG-shaped WebSocket
  * - `ipc.ts`, `objdef.ts`, `ids.ts`, `bytes.ts`: the IPC protocol (§4) and its identifiers
  */
+export * from './defaults.js';
 export * from './errors.js';
 export * from './frame.js';
 export * from './nak.js';
 export * from './socket.js';
 export * from './logger.js';
 export {
-  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   Peer,
   type CloseInfo,

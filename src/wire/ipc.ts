@@ -3,6 +3,7 @@
  * the fixed-layout bodies. Framing is the remote protocol's (`frame.ts`); the object definition
  * is in `objdef.ts`. Both ends use this module: the daemon's IPC server and the `hgx` SDK.
  */
+import { DEFAULT_IPC_PORT, DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
 import { concatBytes } from './bytes.js';
 import { MalformedGolixPrimitive } from './errors.js';
 import { GHID_BYTES, checkApiIdBytes, checkGhidBytes } from './ids.js';
@@ -15,8 +16,7 @@ export const APP_TOKEN_BYTES = 16;
 /** The per-user IPC key (the `AU` body and the `ipc-token` file, hex-encoded there). */
 export const AUTH_TOKEN_BYTES = 32;
 /** Largest IPC message either way (the reference's limit, defect 30). */
-export const IPC_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_IPC_PORT = 7772;
+export const IPC_MAX_MESSAGE_BYTES = DEFAULT_MAX_MESSAGE_BYTES;
 /** The name of the IPC key file in the Hypergolix home (the directory of hypergolix.yml). */
 export const IPC_TOKEN_FILE = 'ipc-token';
 

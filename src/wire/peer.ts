@@ -36,6 +36,7 @@ import {
   summarizeFrame,
   type Frame,
 } from './frame.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameSink, silentLogger, type PeerLogger } from './logger.js';
 import { decodeNak, type Nak } from './nak.js';
@@ -43,7 +44,6 @@ import { PendingRequests } from './pending.js';
 import { CLOSE_CODES, READY_STATE, bytesOf, type SocketExtras, type WireSocket } from './socket.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
 export interface RequestContext<B extends Uint8Array = Uint8Array> {
   readonly connection: Peer<B>;

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
-import { resolveHost } from '../../core/remote/host.js';
+import { resolveHost } from '../../core/remote/bind-address.js';
 import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/assembly/heap.js';
 import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
 import { CliError, type CliIO } from '../command.js';

@@ -3,5 +3,5 @@
  * apps, its per-user key file, and the wire codec the SDK shares. Starting it from a config is
  * the assembly's job (assembly/app-ipc.ts).
  */
-export { IpcRefusal, IpcServer, startIpcServer, type ConnectedApp, type IpcServerEvents, type IpcServerOptions } from './server.js';
+export { IpcRefusal, IpcServer, type ConnectedApp, type IpcServerEvents, type IpcServerOptions } from './server.js';
 export { ipcTokenPath, loadOrCreateIpcToken, loadOrCreateIpcTokenSync, readIpcToken, IPC_TOKEN_FILE } from './token.js';

@@ -373,15 +373,3 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     throw new IpcRefusal('Authentication failed: that is not the IPC key of this Hypergolix daemon');
   }
 }
-
-/** Starts an IPC server and waits until it listens. */
-export async function startIpcServer(options: IpcServerOptions): Promise<IpcServer> {
-  const server = new IpcServer(options);
-  try {
-    await server.listen();
-  } catch (err) {
-    await server.close();
-    throw err;
-  }
-  return server;
-}

@@ -6,6 +6,7 @@
  * The client keeps no outbox: a call while disconnected rejects at once, and the daemon replays
  * its own durable outbox on 'connected' (defect 21).
  */
+import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
 import { EventEmitter } from 'node:events';
 import type { SecureContextOptions } from 'node:tls';
 import WebSocket from 'ws';
@@ -108,7 +109,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     this.logger = options.logger ?? silentLogger;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-    this.url = `${options.tls ? 'wss' : 'ws'}://${host}:${options.port ?? 7770}/`;
+    this.url = `${options.tls ? 'wss' : 'ws'}://${host}:${options.port ?? DEFAULT_SERVER_PORT}/`;
   }
 
   get connected(): boolean {

@@ -16,11 +16,12 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
 import { CommsError, Ghid, RemoteNak } from '../golix/index.js';
 import type { Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
-import { resolveHost } from './host.js';
+import { resolveHost } from './bind-address.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
@@ -28,7 +29,7 @@ import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
-export const DEFAULT_SERVER_PORT = 7770;
+export { DEFAULT_SERVER_PORT };
 
 export interface PersistenceServerOptions {
   /**

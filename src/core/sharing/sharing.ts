@@ -16,11 +16,12 @@ import {
 } from '../golix/index.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { DaemonPort } from '../daemon/port.js';
+import type { SharingPolicy } from '../../common/config-fields.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
 
-export type SharingPolicy = 'all' | 'known' | 'ask';
+export type { SharingPolicy };
 
 /** A share another user sent us, accepted and readable. */
 export interface IncomingShare {

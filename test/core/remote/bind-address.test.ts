@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
-import { firstLanAddress, resolveHost, type InterfaceTable } from '../../../src/core/remote/host.js';
+import { firstLanAddress, resolveHost, type InterfaceTable } from '../../../src/core/remote/bind-address.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean): NetworkInterfaceInfo =>
   ({ address, family, internal, netmask: '', mac: '00:00:00:00:00:00', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as NetworkInterfaceInfo;

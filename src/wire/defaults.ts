@@ -1,0 +1,16 @@
+/**
+ * The numbers both ends of a connection agree on unless configured otherwise, each defined here
+ * once: the engine, the SDK, the config table (src/common/config-keys.ts) and the UI import them.
+ */
+
+/** Where a persistence server listens unless `server.port` says otherwise (the reference's port). */
+export const DEFAULT_SERVER_PORT = 7770;
+
+/** Where the app daemon takes IPC connections from apps unless `process.ipc_port` says otherwise. */
+export const DEFAULT_IPC_PORT = 7772;
+
+/**
+ * The reference's largest message, remote and IPC alike (defect 30), and the default of
+ * `server.max_message_bytes`: 10 MiB.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
