@@ -64,7 +64,11 @@ export async function openMasterObject(
   binder: Ghid,
   part: string,
 ): Promise<{ frame: Gobd; container: Geoc; plaintext: Buffer }> {
-  const frame = await fetchAccountFrame(source, ghid, binder, part);
+  return readMasterFrame(source, await fetchAccountFrame(source, ghid, binder, part), master, part);
+}
+
+/** Decrypts the current container of a master-secret object's frame already in hand. */
+export async function readMasterFrame(source: ObjectSource, frame: Gobd, master: Secret, part: string): Promise<{ frame: Gobd; container: Geoc; plaintext: Buffer }> {
   const secret = masterFrameSecret(frame, master, part);
   const container = await fetchCurrentContainer(source, frame, part);
   return { frame, container, plaintext: secret.apply(container.payload) };
