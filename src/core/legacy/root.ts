@@ -6,7 +6,8 @@ import { fetchObject, type ObjectSource } from './source.js';
 export async function fetchRootFrame(source: ObjectSource, userId: Ghid, expected: AccountFormat | 'any'): Promise<Gobd> {
   const root = await fetchObject(source, userId, 'root node');
   if (root.type !== 'GOBD' || !root.dynamic.equals(userId)) {
-    throw new NotThisFormat(expected, null, `${userId.short} is not a user ID: it names a ${root.type}, not a dynamic object`);
+    const what = root.type === 'GOBD' ? 'one frame of a dynamic object' : `a ${root.type}`;
+    throw new NotThisFormat(expected, null, `${userId.short} is not a user ID: it names ${what}, not a dynamic object`);
   }
   return root;
 }
