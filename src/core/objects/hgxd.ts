@@ -7,11 +7,10 @@ const HEADER = MAGIC.length + 1 + GHID_LENGTH;
 /** An API ID: 65 bytes shaped like an algo-0 GHID (`0x00` + 64 bytes), an app-defined schema tag. */
 export type ApiId = Buffer;
 
-/**
- * The reference's default api_ids (hypergolix-reference §5.3): 1 raw bytes, 3 JSON (2, pickle, is
- * never read by this project).
- */
+/** The reference's default api_ids (hypergolix-reference §5.3): raw bytes, pickle, JSON. */
 export const API_ID_RAW = defaultApiId(1);
+/** Objects of accounts made by the Python Hypergolix may carry it (read as bytes, never unpickled). */
+export const API_ID_PICKLE = defaultApiId(2);
 export const API_ID_JSON = defaultApiId(3);
 
 function defaultApiId(n: number): ApiId {
