@@ -73,30 +73,15 @@ export interface RunningServer {
 export async function startServer(config: HypergolixConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const s = config.server;
   const log = options.logger ?? nullLogger;
-  const warn = (message: string): void => log.warn(message);
   log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (ghidcache ${s.ghidcache})`);
 
-  const store = new FileStore(s.ghidcache, { ...options.store, warn });
-  const openStart = performance.now();
-  let openMs = 0;
-  let storeWarnings: string[] = [];
-  // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
-  // publishes in flight at once cannot together slip past a limit.
-  const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
-  const opening = RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn }).then(({ engine, warnings }) => {
-    openMs = performance.now() - openStart;
-    storeWarnings = warnings;
-    for (const w of warnings) log.warn(w);
-    const { objects } = engine.stats();
-    log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
-    return engine;
-  });
+  const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
   opening.catch(() => {});
 
   const server = new PersistenceServer({
     ...options.transport,
-    engine: opening,
+    engine: opening.then((o) => o.engine),
     host: s.host,
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
@@ -115,15 +100,17 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     await server.close();
     // The store may still be opening: let it finish and release it (its journal, its files).
     await opening.then(
-      (engine) => engine.close(),
+      (o) => o.engine.close(),
       () => {},
     );
     throw err;
   }
 
   let engine: RulesEngine;
+  let storeWarnings: string[];
+  let openMs: number;
   try {
-    engine = await opening;
+    ({ engine, warnings: storeWarnings, openMs } = await opening);
   } catch (err) {
     await server.close();
     throw err;
@@ -159,6 +146,23 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     objectsAtStart,
     close,
   };
+}
+
+/** Opens the configured store under the rules engine, logging what the open found. */
+async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: RulesEngine; warnings: string[]; openMs: number }> {
+  const s = config.server;
+  const warn = (message: string): void => log.warn(message);
+  const store = new FileStore(s.ghidcache, { ...options.store, warn });
+  const openStart = performance.now();
+  // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
+  // publishes in flight at once cannot together slip past a limit.
+  const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
+  const { engine, warnings } = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+  const openMs = performance.now() - openStart;
+  for (const w of warnings) log.warn(w);
+  const { objects } = engine.stats();
+  log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
+  return { engine, warnings, openMs };
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */

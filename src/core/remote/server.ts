@@ -12,7 +12,7 @@
  * limit it was, for people; the NK details say it for programs (`reason`, the limit's name) and,
  * when the refusal is only for now (rate limits, shutting down), when to retry (`retryAfterMs`).
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,9 +22,11 @@ import type { Notification, PersistenceEngine, StorageUsage } from '../rules/per
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
+import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
+import { PushQueue } from './push-queue.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
@@ -102,23 +104,9 @@ export interface ListenAddress {
 /** One WebSocket peer of the server. */
 class Peer {
   connection!: Connection;
-  /** Publishes of one connection are ingested in arrival order (binding before container, §3.5). */
-  /** `!!` waiting for a free slot in the push window, oldest first. */
-  readonly pushQueue: { subscribed: Ghid; raw: Buffer }[] = [];
-  pushQueueBytes = 0;
-  pushing = 0;
+  pushes!: PushQueue;
   constructor(readonly name: string) {}
 }
-
-/**
- * `!!` in flight to one subscriber at once. More wait in a queue bounded by count and bytes, so
- * a subscriber that reads slowly (or a `+S` that replays thousands of GARQs) costs bounded memory.
- */
-const PUSH_WINDOW = 128;
-const MAX_PUSH_QUEUE = 10_000;
-const MAX_PUSH_QUEUE_BYTES = 64 * 1024 * 1024;
-
-const noop = (): void => {};
 
 /** What a publish refused because the server is going down suggests: try again in a second (a restart, or another node). */
 const SHUTDOWN_RETRY_MS = 1000;
@@ -186,7 +174,7 @@ export class PersistenceServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.http = createServer((req, res) => this.onHttp(req, res));
+    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err, socket) => {
       this.logger.debug(`HTTP client error: ${err.message}`);
@@ -309,6 +297,7 @@ export class PersistenceServer {
       logger: this.logger,
       onNakSent: (code) => this.metrics.rejection(code),
     });
+    peer.pushes = new PushQueue({ connection: peer.connection, name: peer.name, timeoutMs: this.notificationTimeoutMs, counters: this.metrics, logger: this.logger });
     this.peers.add(peer);
     this.metrics.connectionsTotal++;
     this.logger.debug(`${peer.name}: connected (${this.peers.size} open)`);
@@ -316,8 +305,7 @@ export class PersistenceServer {
       this.peers.delete(peer);
       this.subscriptions.removeAll(peer);
       this.limits.forget(peer);
-      peer.pushQueue.length = 0;
-      peer.pushQueueBytes = 0;
+      peer.pushes.clear();
     });
   }
 
@@ -387,7 +375,7 @@ export class PersistenceServer {
       if (added) this.subscriptions.remove(peer, ghid);
       throw err;
     }
-    if (requests.length > 0) ctx.afterResponse(() => requests.forEach((raw) => this.push(peer, ghid, raw)));
+    if (requests.length > 0) ctx.afterResponse(() => requests.forEach((raw) => peer.pushes.push(ghid, raw)));
     return ONE;
   }
 
@@ -395,64 +383,18 @@ export class PersistenceServer {
   private fanOut(notifications: readonly Notification[], publisher: Peer): void {
     for (const n of notifications) {
       for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
-        if (peer !== publisher) this.push(peer, n.subscribed, n.object.raw);
+        if (peer !== publisher) peer.pushes.push(n.subscribed, n.object.raw);
       }
     }
   }
 
-  /** Queues one `!!`, sent in the background; a subscriber that fails to answer only costs a log line. */
-  private push(peer: Peer, subscribed: Ghid, raw: Buffer): void {
-    if (!peer.connection.isOpen) return;
-    if (peer.pushQueue.length >= MAX_PUSH_QUEUE || peer.pushQueueBytes + raw.length > MAX_PUSH_QUEUE_BYTES) {
-      this.metrics.notificationsFailed++;
-      this.logger.warn(`${peer.name}: subscriber is not keeping up; !! for ${subscribed.short} dropped`);
-      return;
-    }
-    peer.pushQueue.push({ subscribed, raw });
-    peer.pushQueueBytes += raw.length;
-    this.pump(peer);
+  /** For `/healthz`. */
+  private health(): HealthStatus {
+    return this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting';
   }
 
-  private pump(peer: Peer): void {
-    while (peer.pushing < PUSH_WINDOW && peer.pushQueue.length > 0) {
-      const { subscribed, raw } = peer.pushQueue.shift()!;
-      peer.pushQueueBytes -= raw.length;
-      if (!peer.connection.isOpen) continue;
-      peer.pushing++;
-      this.metrics.notificationsSent++;
-      peer.connection
-        .request(RemoteVerb.update, Buffer.concat([subscribed.bytes, raw]), { timeoutMs: this.notificationTimeoutMs })
-        .then(noop, (err: Error) => {
-          this.metrics.notificationsFailed++;
-          this.logger.debug(`${peer.name}: !! for ${subscribed.short} not acknowledged: ${err.message}`);
-        })
-        .finally(() => {
-          peer.pushing--;
-          this.pump(peer);
-        });
-    }
-  }
-
-  private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    try {
-      const path = (req.url ?? '/').split('?', 1)[0];
-      const method = req.method ?? 'GET';
-      if ((method === 'GET' || method === 'HEAD') && path === '/healthz') return this.health(res);
-      if ((method === 'GET' || method === 'HEAD') && path === '/metrics') return this.metricsPage(res);
-      reply(res, 404, 'application/json', '{"status":"not found"}');
-    } catch (err) {
-      this.logger.error('HTTP handler failed', err);
-      if (!res.headersSent) reply(res, 500, 'application/json', '{"status":"error"}');
-      else res.destroy();
-    }
-  }
-
-  private health(res: ServerResponse): void {
-    const status = this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting';
-    reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
-  }
-
-  private metricsPage(res: ServerResponse): void {
+  /** For `/metrics`. */
+  private metricsText(): string {
     let store: { objects: number; byType: Record<string, number> } | null = null;
     let usage: StorageUsage | null = null;
     if (this.engine) {
@@ -463,7 +405,7 @@ export class PersistenceServer {
         this.logger.warn('engine.stats() failed', err);
       }
     }
-    const text = this.metrics.render({
+    return this.metrics.render({
       ready: this.ready,
       store,
       usage,
@@ -471,13 +413,7 @@ export class PersistenceServer {
       subscriptions: this.subscriptions.size,
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
     });
-    reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text);
   }
-}
-
-function reply(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
 /** True when `promise` settled within `ms`. */

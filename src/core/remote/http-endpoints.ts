@@ -1,0 +1,42 @@
+/**
+ * The plain-HTTP side of the persistence server's port: `GET /healthz` (JSON status, 200 only
+ * when ready) and `GET /metrics` (Prometheus text). Anything else is a JSON 404; a handler that
+ * throws answers 500 rather than taking the server down.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RemoteLogger } from './logger.js';
+
+export type HealthStatus = 'ok' | 'starting' | 'closing' | 'failed';
+
+/** What the endpoints read from the server they belong to. */
+export interface ServerVitals {
+  health(): HealthStatus;
+  /** The metrics page, rendered now. */
+  metrics(): string;
+}
+
+/** A request handler for the server's HTTP listener. */
+export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      const method = req.method ?? 'GET';
+      const read = method === 'GET' || method === 'HEAD';
+      if (read && path === '/healthz') {
+        const status = vitals.health();
+        return reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
+      }
+      if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics());
+      reply(res, 404, 'application/json', '{"status":"not found"}');
+    } catch (err) {
+      logger.error('HTTP handler failed', err);
+      if (!res.headersSent) reply(res, 500, 'application/json', '{"status":"error"}');
+      else res.destroy();
+    }
+  };
+}
+
+function reply(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
