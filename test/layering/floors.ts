@@ -18,6 +18,7 @@ export const CORE_FLOORS: Readonly<Record<string, number>> = {
   account: 3,
   objects: 3,
   remote: 4,
+  legacy: 4,
   daemon: 5,
   sharing: 6,
   ipc: 6,
