@@ -103,6 +103,19 @@ export class ValueError extends HypergolixError {
   override readonly code = 0xfffe;
 }
 
+// ------------------------------------------------------------------------------------------
+// Codes this project adds after the reference's (which ends at 000F). A reference peer reads an
+// unknown code as a generic failure, and the message still says what happened.
+
+/**
+ * 0010: the storage behind this end is full (or refuses writes: ENOSPC, EDQUOT, EROFS, EIO), so
+ * nothing new can be stored for now. Reads and subscriptions go on; publishing resumes by itself
+ * once there is room again. Not a verdict on the object: resend it later (`retryAfterMs`).
+ */
+export class StorageFull extends HypergolixError {
+  override readonly code = 0x0010;
+}
+
 type ErrorClass = new (message: string, options?: HypergolixErrorOptions) => HypergolixError;
 
 const BY_CODE = new Map<number, ErrorClass>(
@@ -124,6 +137,7 @@ const BY_CODE = new Map<number, ErrorClass>(
     CommsError,
     IPCError,
     ValueError,
+    StorageFull,
   ].map((cls) => [new cls('').code, cls] as const),
 );
 

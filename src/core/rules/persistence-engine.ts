@@ -1,4 +1,5 @@
 import type { Ghid, GolixObject } from '../golix/index.js';
+import type { StorageState } from '../store/storage-state.js';
 
 /** One `!!` to send: the subscribed GHID and the object that concerns it. */
 export interface Notification {
@@ -55,6 +56,8 @@ export interface PersistenceEngine {
   stats(): { objects: number; byType: Record<string, number> };
   /** Quota accounting for metrics, when the engine enforces quotas; null or absent otherwise. */
   usage?(): StorageUsage | null;
+  /** Whether the backend can store anything now; absent: always ok. */
+  storage?(): StorageState;
   /** Flush and release the backend. */
   close(): Promise<void>;
 }

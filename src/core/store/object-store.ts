@@ -1,5 +1,6 @@
 import type { Entry } from './entry.js';
 import type { ReadonlyEntryTable } from './entry-table.js';
+import type { StorageState } from './storage-state.js';
 
 export interface LoadResult {
   /**
@@ -25,6 +26,8 @@ export interface ObjectStore {
   put(entry: Entry, raw: Buffer): Promise<void>;
   delete(ghid: string): Promise<void>;
   read(ghid: string): Promise<Buffer | null>;
+  /** Whether writes can be taken now (a full disk is a state, not a crash). Absent: always ok. */
+  storage?(): StorageState;
   /** Flushes everything and releases resources; a later load() needs no recovery. */
   close(): Promise<void>;
 }
