@@ -166,7 +166,8 @@ export class PersistenceServer {
       },
       (err: unknown) => {
         this.engineFailed = true;
-        this.logger.error('The store failed to open; the server will not accept connections', err);
+        // Whoever gave the engine promise holds its rejection and reports it (once); here it is detail.
+        this.logger.debug('The store failed to open; the server will not accept connections', err);
       },
     );
 

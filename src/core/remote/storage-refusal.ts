@@ -7,36 +7,15 @@
  */
 import { HypergolixError, StorageFull } from '../golix/index.js';
 import type { StorageState } from '../store/storage-state.js';
+import { FULL_ERRNOS, storageErrno } from '../util/disk-space.js';
 
-/** The errno codes that mean "this storage cannot take writes now" rather than a bug. */
-export const STORAGE_ERRNOS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
-
-/** The errno codes of a storage that is out of room (the others mean it refuses writes). */
-const FULL_ERRNOS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);
+export { STORAGE_ERRNOS, storageErrno } from '../util/disk-space.js';
 
 /** How long a refused publisher should wait before resending: the store checks for room about this often. */
 export const STORAGE_RETRY_MS = 5_000;
 
 /** The NK `reason` of each kind of storage trouble. */
 export const STORAGE_REASONS = { full: 'storage_full', failed: 'storage_failed' } as const;
-
-/** The errno code of an I/O error from Node (or of its cause), if it is one of STORAGE_ERRNOS. */
-export function storageErrno(err: unknown): string | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && STORAGE_ERRNOS.has(code)) return code;
-  }
-  return null;
-}
-
-/** The path an I/O error names (Node sets `path` on fs errors), if any. */
-export function errorPath(err: unknown): string | null {
-  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const path = (e as NodeJS.ErrnoException).path;
-    if (typeof path === 'string') return path;
-  }
-  return null;
-}
 
 /** Whose storage it is, for the message: a server's, or this computer's (the daemon's cache). */
 export type StorageOwner = 'server' | 'local';
