@@ -11,8 +11,8 @@
  * - objects: `state`, `ghid`, `apiId`, `author`, `private`, `dynamic`, `isAlive`, `push()`,
  *   `sync()`, `share(fingerprint)`, `freeze()`, `hold()`, `discard()`, `delete()`, and events
  *   `'update'`, `'delete'`, `'shared'`, `'share-failed'`
- * - errors: `HgxError` and its subclasses `NotConnected`, `AuthFailed`, `DeadObject`,
- *   `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`, `IpcError` (with `code`)
+ * - errors: `HgxError` and its subclasses `NotConnected`, `AuthFailed`, `DeadObject`, `StorageFull`,
+ *   `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`, `IpcError` (with `code`; `StorageFull` is one: the daemon's disk is full)
  *
  * Python pickles (api_id `…02`) are never unpickled: `get(Obj, ghid)` shows them as bytes and
  * `get(JsonObj, ghid)` refuses them.
@@ -22,5 +22,5 @@ export type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './lin
 export { HgxObject, JsonObj, Obj, type AnyObj, type JsonValue, type ObjEvents } from './objects.js';
 export type { LinkPort, ObjClass, ObjInit, OpenObject, StateOf } from './port.js';
 export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
-export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, Unsharable, WrongClass } from './errors.js';
+export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, StorageFull, Unsharable, WrongClass } from './errors.js';
 export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../wire/index.js';

@@ -13,6 +13,7 @@ import {
 } from '../golix/index.js';
 import { entryOf, type Entry } from '../store/entry.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
@@ -239,6 +240,11 @@ export class RulesEngine implements PersistenceEngine {
   /** What one identity has stored here, as the quota counts it; null when no quota is set. */
   usageOf(identity: Ghid): Usage | null {
     return this.usageLedger?.of(identity.text) ?? null;
+  }
+
+  /** Whether the store can take writes now (a full disk is a state): the store's own report. */
+  storage(): StorageState {
+    return this.store.storage?.() ?? STORAGE_OK;
   }
 
   stats(): { objects: number; byType: Record<string, number> } {
