@@ -1,5 +1,5 @@
 /**
- * `hypergolix/hgx`: the TypeScript SDK for Hypergolix apps. It talks to the user's local daemon
+ * `@hypergolix/hgx`: the TypeScript SDK for Hypergolix apps. It talks to the user's local daemon
  * over the IPC protocol (hypergolix-reference §4, §5) and works in Node (with the `ws` package)
  * and in an Electron renderer or a browser (global WebSocket; pass the key as `token` there).
  *
@@ -23,4 +23,4 @@ export { HgxObject, JsonObj, Obj, type AnyObj, type JsonValue, type ObjEvents } 
 export type { LinkPort, ObjClass, ObjInit, OpenObject, StateOf } from './port.js';
 export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, Unsharable, WrongClass } from './errors.js';
-export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../wire/index.js';
+export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../../../src/wire/index.js';

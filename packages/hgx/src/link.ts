@@ -37,7 +37,7 @@ import {
   idText,
   toHex,
   type RequestHandler,
-} from '../wire/index.js';
+} from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
 import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';

@@ -3,7 +3,7 @@
  * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
  * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
  */
-import { codeName, type NakDetails } from '../wire/index.js';
+import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
