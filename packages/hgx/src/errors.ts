@@ -55,3 +55,20 @@ export class IpcError extends HgxError {
     if (details.reason !== undefined) this.reason = details.reason;
   }
 }
+
+/**
+ * The daemon speaks another IPC protocol version than this SDK (checked with `?V` at connect
+ * time), or does not tell its version at all (`daemonProtocol` null: a daemon older than the
+ * check). Not retried: update the SDK or Hypergolix, as the message says.
+ */
+export class IncompatibleDaemon extends HgxError {
+  constructor(
+    message: string,
+    /** The daemon's IPC protocol version, or null when it did not tell. */
+    readonly daemonProtocol: number | null,
+    /** The IPC protocol versions this SDK speaks. */
+    readonly supported: { readonly min: number; readonly max: number },
+  ) {
+    super(message);
+  }
+}
