@@ -3,7 +3,7 @@
  * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
  * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
  */
-import { codeName, type NakDetails } from '../wire/index.js';
+import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -69,3 +69,20 @@ export function ipcErrorOf(nak: { code: number | null; message: string } & NakDe
 }
 
 const STORAGE_FULL_CODE = 0x0010;
+
+/**
+ * The daemon speaks another IPC protocol version than this SDK (checked with `?V` at connect
+ * time), or does not tell its version at all (`daemonProtocol` null: a daemon older than the
+ * check). Not retried: update the SDK or Hypergolix, as the message says.
+ */
+export class IncompatibleDaemon extends HgxError {
+  constructor(
+    message: string,
+    /** The daemon's IPC protocol version, or null when it did not tell. */
+    readonly daemonProtocol: number | null,
+    /** The IPC protocol versions this SDK speaks. */
+    readonly supported: { readonly min: number; readonly max: number },
+  ) {
+    super(message);
+  }
+}

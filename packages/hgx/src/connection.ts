@@ -16,7 +16,7 @@ import {
   type Refusal,
   type RequestHandler,
   type WireSocket,
-} from '../wire/index.js';
+} from '../../../src/wire/index.js';
 import { HgxError, IpcError, NotConnected, ipcErrorOf } from './errors.js';
 
 export interface DaemonConnectionOptions {
