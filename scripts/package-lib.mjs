@@ -35,7 +35,7 @@ export const DEV_ONLY_TOP = ['src', 'test', 'bench', 'docs', 'scripts', 'packagi
  * platform, what goes into the app, icons, the launcher that puts `hypergolix` on the PATH.
  * Returns a list of problems (empty: fine). `root` is where relative paths are checked.
  */
-export function configProblems(cfg, { appId, root }) {
+export function configProblems(cfg, { appId, root, serverOnly = new Set() }) {
   const p = [];
   const need = (ok, msg) => {
     if (!ok) p.push(msg);
@@ -72,6 +72,9 @@ export function configProblems(cfg, { appId, root }) {
     need(top === 'dist' || top === 'bin' || f === 'package.json', `files includes ${f}: only package.json, bin/ and dist/ belong in the app`);
   }
   for (const ex of ['!dist/types', '!dist/assets/source']) need(files.some((f) => f.startsWith(ex)), `files must exclude ${ex.slice(1)}`);
+  const excluded = excludedPackages(files);
+  const missing = [...serverOnly].filter((name) => !excluded.has(name)).sort();
+  need(missing.length === 0, `files must exclude the server-only packages ${missing.join(', ')} (!node_modules/{…}{,/**/*})`);
   for (const where of [cfg, linux, cfg.mac ?? {}, cfg.win ?? {}]) {
     need(asList(where.extraFiles).length === 0, 'extraFiles would put files beside the app; use extraResources');
   }
@@ -121,6 +124,43 @@ export function lockPackages(lock) {
   return { prod, dev };
 }
 
+/**
+ * Dependencies only the multi-node persistence server loads (by dynamic import, in postgres
+ * mode): they never ship in the desktop app, which runs the file store.
+ */
+export const SERVER_ONLY_DEPENDENCIES = ['pg'];
+
+/**
+ * Every package installed for `roots` (dependencies and optional dependencies, transitively)
+ * that nothing else among the production dependencies needs.
+ */
+export function serverOnlyPackages(lock, pkg, roots = SERVER_ONLY_DEPENDENCIES) {
+  const closure = (names) => {
+    const seen = new Set();
+    const queue = [...names];
+    while (queue.length > 0) {
+      const name = queue.shift();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const info = lock.packages?.[`node_modules/${name}`] ?? {};
+      queue.push(...Object.keys({ ...info.dependencies, ...info.optionalDependencies }));
+    }
+    return seen;
+  };
+  const app = closure(Object.keys(pkg.dependencies ?? {}).filter((d) => !roots.includes(d)));
+  return new Set([...closure(roots)].filter((name) => !app.has(name) && lock.packages?.[`node_modules/${name}`]));
+}
+
+// The packages a files list excludes whole: "!node_modules/{a,b}{,/**/*}" or "!node_modules/a{,/**/*}".
+export function excludedPackages(files) {
+  const names = new Set();
+  for (const f of files) {
+    const m = /^!node_modules\/(?:\{([^}]+)\}|([^{/]+))\{,\/\*\*\/\*\}$/.exec(f);
+    if (m) for (const name of (m[1] ?? m[2]).split(',')) names.add(name.trim());
+  }
+  return names;
+}
+
 /** Files the app cannot run without, relative to its root. */
 export function requiredAppFiles(pkg, trayStates) {
   return [
@@ -135,7 +175,9 @@ export function requiredAppFiles(pkg, trayStates) {
     'dist/hgx/index.js',
     'dist/assets/icons/png/256x256.png',
     ...trayStates.flatMap((s) => ['light', 'dark'].flatMap((v) => [`dist/assets/tray/tray-${s}-${v}.png`, `dist/assets/tray/tray-${s}-${v}@2x.png`]).concat([`dist/assets/tray/tray-${s}Template.png`, `dist/assets/tray/tray-${s}Template@2x.png`])),
-    ...Object.keys(pkg.dependencies ?? {}).map((d) => `node_modules/${d}/package.json`),
+    ...Object.keys(pkg.dependencies ?? {})
+      .filter((d) => !SERVER_ONLY_DEPENDENCIES.includes(d))
+      .map((d) => `node_modules/${d}/package.json`),
   ];
 }
 
@@ -173,6 +215,7 @@ export function inspectApp(entries, o) {
     if (pkg) {
       packages.add(pkg);
       if (o.dev.has(pkg)) problems.push(`devDependency in the app: ${pkg} (${path})`);
+      else if (o.serverOnly?.has(pkg)) problems.push(`server-only package in the app: ${pkg} (${path})`);
       else if (!o.prod.has(pkg)) problems.push(`package not among the production dependencies: ${pkg} (${path})`);
     } else {
       if (SOURCE_EXT.test(path) && !path.endsWith('.d.ts')) problems.push(`TypeScript source in the app: ${path}`);

@@ -23,6 +23,7 @@ import {
   readAsarFile,
   renderBuilderTemplate,
   requiredAppFiles,
+  serverOnlyPackages,
   writeFakeFpm,
   writeStubElectron,
   type AppEntry,
@@ -134,7 +135,18 @@ test('package of a node_modules path, innermost and scoped', () => {
 
 test('production and development packages from package-lock.json', () => {
   const { prod, dev } = lockPackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
-  assert.deepEqual([...prod].sort(), ['electron-log', 'ws', 'yaml']);
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  const serverOnly = serverOnlyPackages(lock, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')));
+  // What the desktop app ships: the production packages less the server's PostgreSQL client.
+  assert.deepEqual([...prod].filter((p) => !serverOnly.has(p)).sort(), ['electron-log', 'ws', 'yaml']);
+  assert.ok(serverOnly.has('pg') && serverOnly.has('pg-protocol') && !serverOnly.has('ws'));
+  // A package that an app dependency needs too is not server-only.
+  const shared = serverOnlyPackages(
+    { packages: { 'node_modules/a': { dependencies: { s: '1' } }, 'node_modules/p': { dependencies: { s: '1', q: '1' } }, 'node_modules/q': {}, 'node_modules/s': {} } },
+    { dependencies: { a: '1', p: '1' } },
+    ['p'],
+  );
+  assert.deepEqual([...shared].sort(), ['p', 'q']);
   for (const d of ['electron', 'electron-builder', 'react', 'typescript']) assert.ok(dev.has(d), d);
   const fake = lockPackages({ packages: { '': {}, 'node_modules/a': {}, 'node_modules/b': { dev: true }, 'node_modules/a/node_modules/c': { devOptional: true } } });
   assert.deepEqual([...fake.prod], ['a']);
