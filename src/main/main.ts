@@ -19,7 +19,7 @@ import { setupIpc } from './ipc.js';
 import { setupLifecycle, setupSessionEnd, setupSingleInstance } from './lifecycle.js';
 import { loggerOver } from './logging.js';
 import { launchCommand, loginItemFor, setupLoginItem, startedHidden } from './login-items.js';
-import { setupNotifications } from './notifications.js';
+import { HeldNotifications, setupNotifications } from './notifications.js';
 import { lockDownSession } from './session-lockdown.js';
 import { ShutdownSteps, desktopLogFile, firstLook, runStartup, type StartLocation } from './startup.js';
 import { setupTray, type TrayHandle } from './tray.js';
@@ -123,14 +123,11 @@ function setupDesktop(controller: Controller, win: WindowManager, steps: Shutdow
   nativeTheme.on('updated', () => tray.refresh());
   steps.add('the tray', () => tray.dispose());
 
-  const notifier = {
-    show: (n: { title: string; body: string }) => {
-      if (!Notification.isSupported()) return;
-      const notification = new Notification({ title: n.title, body: n.body, ...OS_ICON });
-      notification.on('click', () => win.open());
-      notification.show();
-    },
-  };
+  const notifier = new HeldNotifications({
+    create: (n) => (Notification.isSupported() ? new Notification({ title: n.title, body: n.body, ...OS_ICON }) : null),
+    onClick: () => win.open(),
+    warn,
+  });
   steps.add('notifications', setupNotifications(controller, notifier, { warn }));
 
   const loginCommand = launchCommand({ platform: process.platform, execPath: process.execPath, isPackaged: app.isPackaged, appPath: app.getAppPath(), env: process.env });

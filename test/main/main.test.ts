@@ -13,7 +13,6 @@ import { loggerOver } from '../../src/main/logging.js';
 import { notificationFor, setupNotifications, type NotificationText } from '../../src/main/notifications.js';
 import { setupTray, type TrayHost, type TrayPort } from '../../src/main/tray.js';
 import { TRAY_ICONS, trayIconFile, trayModel, type MenuItemId, type MenuItemModel } from '../../src/main/tray-model.js';
-import { SafeStorageVault, type SafeStoragePort } from '../../src/main/vault.js';
 import { APP_URL, ELECTRON_CSP, RendererCrashPolicy, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type ContentsPort, type WindowPort } from '../../src/main/window.js';
 import { defaultSettings, FAKE_IDENTITY } from '../fixtures/ui/fake-host.js';
 
@@ -315,50 +314,6 @@ test('ipc: requests only from our page, validated before the controller sees the
   stop();
   assert.equal(removed, true);
   assert.equal(listeners.size, 0);
-});
-
-// ───────────────────────────── vault ─────────────────────────────
-
-class FakeSafeStorage implements SafeStoragePort {
-  constructor(
-    public ok = true,
-    public backend = 'gnome_libsecret',
-  ) {}
-  isEncryptionAvailable() {
-    return this.ok;
-  }
-  getSelectedStorageBackend() {
-    return this.backend;
-  }
-  encryptString(plain: string): Buffer {
-    return Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a));
-  }
-  decryptString(buf: Buffer) {
-    return Buffer.from(buf.map((b) => b ^ 0x5a)).toString('utf8');
-  }
-}
-
-test('vault: the secret goes through safeStorage into a 0600 file; unavailable without a real keyring', async () => {
-  const dir = temp();
-  const file = join(dir, 'unlock-secret.bin');
-  const storage = new FakeSafeStorage();
-  const vault = new SafeStorageVault(storage, file, 'linux');
-  assert.equal(vault.available(), true);
-  assert.equal(await vault.load(), null);
-  const secret = Buffer.from('{"v":1,"secret":"AAAA"}');
-  await vault.save(secret);
-  assert.deepEqual(await vault.load(), secret);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(readFileSync(file).includes(Buffer.from(secret.toString('base64'))), false, 'encrypted on disk');
-  await vault.clear();
-  assert.equal(existsSync(file), false);
-  await vault.clear();
-
-  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'linux').available(), false, 'a fixed key is no protection');
-  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'darwin').available(), true);
-  const off = new SafeStorageVault(new FakeSafeStorage(false), file, 'win32');
-  assert.equal(off.available(), false);
-  await assert.rejects(off.save(secret));
 });
 
 // ───────────────────────────── notifications, lifecycle, logging ─────────────────────────────
