@@ -11,6 +11,7 @@
 import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
 import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
+import { accountFailure } from './account-errors.js';
 import type { HypergolixConfig, LoadedConfig } from '../core/config/index.js';
 import type { Secret } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
@@ -112,9 +113,11 @@ export class AccountSession {
     try {
       await this.launch(loaded, { password });
     } catch (err) {
-      if (isWrongPassword(err)) {
-        status.setState('locked');
-        throw new HostFailure(ERROR_CODES.wrongPassword, 'Incorrect password');
+      const failure = accountFailure(err);
+      if (failure) {
+        // Each way the account did not open has its own code and words (account-errors.ts).
+        status.setState('locked', failure.code === ERROR_CODES.wrongPassword ? undefined : failure.message);
+        throw new HostFailure(failure.code, failure.message);
       }
       status.setState('locked', `Could not unlock: ${messageOf(err)}`);
       throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.unavailable, `Could not unlock: ${messageOf(err)}`);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
 import { CliError, type CliIO } from '../command.js';
@@ -143,7 +144,8 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
   }
 }
 
-const failureMessage = (err: unknown): string => (err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`);
+const failureMessage = (err: unknown): string =>
+  err instanceof AlreadyRunning ? err.message : (accountFailure(err)?.message ?? `${(err as Error).name}: ${(err as Error).message}`);
 
 function logProgress(p: DaemonProgress, log: Logger): void {
   if (p.stage === 'keys') {
