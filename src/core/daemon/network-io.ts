@@ -6,6 +6,7 @@ import {
   HypergolixError,
   IllegalDynamicFrame,
   InvalidIdentity,
+  UnboundContainer,
   addressOf,
   codeName,
   parseObject,
@@ -149,6 +150,16 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   /**
+   * What binds `ghid` (GOBS GHIDs, dynamic GHIDs) here and on every connected remote, each once:
+   * how an account made elsewhere is found from what points to it (legacy/bring-over.ts).
+   */
+  async bindingsOf(ghid: Ghid): Promise<Ghid[]> {
+    const answers = await Promise.allSettled(this.remotes.filter((r) => r.client.connected).map((r) => r.client.bindings(ghid)));
+    const all = [...this.o.engine.bindingsOf(ghid), ...answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []))];
+    return [...new Map(all.map((g) => [g.text, g])).values()];
+  }
+
+  /**
    * A read-only view of what the remotes hold, bypassing the local cache: used to read a frame
    * that lost a counter race (the local cache keeps its own frame) in order to merge with it.
    */
@@ -211,6 +222,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     try {
       await this.o.engine.ingest(obj.raw);
     } catch (err) {
+      if (err instanceof UnboundContainer && obj.type === 'GEOC') return this.ingestWithBinding(obj, err);
       if (!(err instanceof InvalidIdentity)) throw err;
       const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
       if (!signer || this.o.engine.exists(signer)) throw err;
@@ -218,6 +230,18 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (!gidc || gidc.type !== 'GIDC') throw err;
       await this.o.engine.ingest(obj.raw);
     }
+  }
+
+  /**
+   * A container the local cache has no binding for (a static object opened on a new computer):
+   * its bindings come first, from the remotes, then the container.
+   */
+  private async ingestWithBinding(container: GolixObject, err: Error): Promise<void> {
+    for (const binding of await this.bindingsOf(container.ghid)) {
+      if (!this.o.engine.exists(binding)) await this.fetch(binding);
+    }
+    if (this.o.engine.bindingsOf(container.ghid).length === 0) throw err;
+    await this.o.engine.ingest(container.raw);
   }
 
   private async onConnected(r: Remote): Promise<void> {
