@@ -273,6 +273,35 @@ export function parseSharingPolicy(value: unknown): Field<SharingPolicy> {
   return bad(`must be all, known or ask, not ${showValue(value)}`);
 }
 
+/** Where a persistence server keeps its objects: its own files (the default) or a shared PostgreSQL. */
+export const SERVER_STORES = ['files', 'postgres'] as const;
+export type ServerStore = (typeof SERVER_STORES)[number];
+
+export function parseServerStore(value: unknown): Field<ServerStore> {
+  if (typeof value === 'string' && (SERVER_STORES as readonly string[]).includes(value.trim().toLowerCase())) {
+    return ok(value.trim().toLowerCase() as ServerStore);
+  }
+  return bad(`must be files or postgres, not ${showValue(value)}`);
+}
+
+/**
+ * A PostgreSQL connection URL (`postgres://` or `postgresql://`, as libpq and node-postgres read
+ * it; the host may be left out, or given as `?host=/socket/dir`). What it leaves out comes from
+ * the PG* environment variables. The message never repeats the value: it may hold a password.
+ */
+export function parsePostgresUrl(value: unknown): Field<string> {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    try {
+      const url = new URL(text);
+      if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return ok(text);
+    } catch {
+      // falls through to the shared message
+    }
+  }
+  return bad(`must be a postgres:// or postgresql:// URL${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
+}
+
 export interface RemoteSpec {
   host: string;
   port: number;
