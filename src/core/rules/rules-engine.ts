@@ -32,6 +32,12 @@ export interface RulesEngineOptions {
    * and then nothing is counted at all.
    */
   quota?: QuotaOptions | null;
+  /**
+   * A ledger kept outside the engine that already holds the usage of every signer the entries
+   * name (the postgres engine seeds one from its database for each transaction): it is used as
+   * it is, with or without limits, and the entries are not counted into it again.
+   */
+  ledger?: UsageLedger;
   warn?: (message: string) => void;
 }
 
@@ -61,7 +67,7 @@ export class RulesEngine implements PersistenceEngine {
   private readonly identities = new Map<string, PublicIdentity>();
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
-  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -109,7 +115,8 @@ export class RulesEngine implements PersistenceEngine {
     if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) {
+    if (options.ledger) engine.usageLedger = options.ledger;
+    else if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) {
       const ledger = new UsageLedger(quota);
       for (const e of entries.values()) ledger.add(e);
       engine.usageLedger = ledger;
