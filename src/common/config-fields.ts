@@ -290,15 +290,8 @@ export function parseServerStore(value: unknown): Field<ServerStore> {
  * the PG* environment variables. The message never repeats the value: it may hold a password.
  */
 export function parsePostgresUrl(value: unknown): Field<string> {
-  if (typeof value === 'string') {
-    const text = value.trim();
-    try {
-      const url = new URL(text);
-      if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return ok(text);
-    } catch {
-      // falls through to the shared message
-    }
-  }
+  // Not WHATWG URL parsing: libpq's `postgres://user@/db?host=/dir` has a user and no host.
+  if (typeof value === 'string' && /^postgres(ql)?:\/\/[^\s]*$/i.test(value.trim())) return ok(value.trim());
   return bad(`must be a postgres:// or postgresql:// URL${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
 }
 

@@ -57,11 +57,5 @@ export function describeTarget(url: string | null): string {
     const env = process.env;
     return `postgres (PG* variables: ${env.PGHOST ?? 'default host'}/${env.PGDATABASE ?? env.PGUSER ?? 'default database'})`;
   }
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return 'postgres (unparsable URL)';
-  }
+  return url.replace(/^(\w+:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
 }
