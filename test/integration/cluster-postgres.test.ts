@@ -121,7 +121,7 @@ test('a node SIGKILLed under load loses no acknowledged object', { skip }, async
   assert.deepEqual(missing, [], `acknowledged by the killed node but not stored (${acked.length} acknowledged)`);
 });
 
-test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_unavailable, close their clients, and recover by themselves', { skip }, async (t) => {
+test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_failed, close their clients, and recover by themselves', { skip }, async (t) => {
   const [n1, n2] = await nodes(t, 2);
   const container = await makeContainer(alice, Secret.random(), Buffer.from('before'));
   const frame = await makeFrame(alice, container.ghid);
@@ -146,7 +146,7 @@ test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_unavailabl
     cluster!.start();
   }
   assert.ok(refusal instanceof HypergolixError && refusal.code === 0x0010, String(refusal));
-  assert.equal(refusal.reason, 'storage_unavailable');
+  assert.equal(refusal.reason, 'storage_failed');
   assert.ok((refusal.retryAfterMs ?? 0) > 0);
 
   // Node 2 lost its push channel: it closed its clients, which came back and resubscribed.

@@ -22,6 +22,9 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+import { StorageFull } from '../golix/index.js';
+import { storageTrouble } from '../util/disk-space.js';
+import { checkStoreDirectory } from './store-path.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -79,6 +82,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const log = options.logger ?? nullLogger;
   const where = s.store === 'postgres' ? `database ${describeTarget(s.postgres)}` : `ghidcache ${s.ghidcache}`;
   log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (${where})`);
+  // Before the port is bound: a ghidcache that cannot be a directory is a config mistake, said as one.
+  if (s.store === 'files') await checkStoreDirectory(s.ghidcache, 'server.ghidcache');
 
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
@@ -157,20 +162,33 @@ export async function startServer(config: HypergolixConfig, options: StartServer
 async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: PersistenceEngine; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
+  const store = s.store === 'files' ? new FileStore(s.ghidcache, { ...options.store, warn }) : null;
   const openStart = performance.now();
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
   const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
   const rules = { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota };
   const { engine, warnings } =
-    s.store === 'postgres'
+    store === null
       ? await PostgresEngine.open({ ...rules, url: s.postgres, logger: log.child('postgres') })
-      : await RulesEngine.open(new FileStore(s.ghidcache, { ...options.store, warn }), { ...rules, warn });
+      : await RulesEngine.open(store, { ...rules, warn }).catch((err: unknown) => {
+          throw storeOpenError(err, s.ghidcache);
+        });
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
   return { engine, warnings, openMs };
+}
+
+/**
+ * A store that cannot open because its disk is full (or refuses writes) says so in one line,
+ * naming the key, the path and the room left, instead of a bare `ENOSPC … write`.
+ */
+function storeOpenError(err: unknown, ghidcache: string): unknown {
+  const trouble = storageTrouble(err, ghidcache);
+  if (!trouble) return err;
+  return new StorageFull(`Cannot open the server's store (server.ghidcache ${ghidcache}): ${trouble.message}`, { cause: err });
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */

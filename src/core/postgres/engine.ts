@@ -12,7 +12,7 @@
  * nodes (push-channel.ts).
  *
  * A database out of reach is a state (storage()), not a crash: publishes are refused with
- * StorageFull (NK 0010, reason `storage_unavailable`, retry after a second), reads with NK 000A
+ * StorageFull (NK 0010, reason `storage_failed`, retry after a second), reads with NK 000A
  * and the same reason, and the engine probes until the database answers again.
  */
 import { randomUUID } from 'node:crypto';
@@ -298,7 +298,7 @@ export class PostgresEngine implements PersistenceEngine {
       const code = unavailableCode(err);
       if (code === null) throw err;
       this.unavailable(code, err);
-      throw new RemoteNak(`Cannot ${what}: the database is unavailable (${code})`, { reason: 'storage_unavailable', retryAfterMs: UNAVAILABLE_RETRY_MS });
+      throw new RemoteNak(`Cannot ${what}: the database is unavailable (${code})`, { reason: 'storage_failed', retryAfterMs: UNAVAILABLE_RETRY_MS });
     }
   }
 

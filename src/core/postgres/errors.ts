@@ -45,7 +45,10 @@ export function isDiskFull(code: string): boolean {
 /** Milliseconds after which a refused publish may be sent again. */
 export const UNAVAILABLE_RETRY_MS = 1000;
 
-/** The refusal of a publish while the database is out of reach (or full). */
+/**
+ * The refusal of a publish while the database is out of reach (or full), with the NK reasons of
+ * any store in trouble (src/core/remote/storage-refusal.ts): `storage_full`, `storage_failed`.
+ */
 export function storageUnavailable(message: string, code: string): StorageFull {
-  return new StorageFull(message, { retryAfterMs: UNAVAILABLE_RETRY_MS, reason: isDiskFull(code) ? 'storage_full' : 'storage_unavailable' });
+  return new StorageFull(message, { retryAfterMs: UNAVAILABLE_RETRY_MS, reason: isDiskFull(code) ? 'storage_full' : 'storage_failed' });
 }

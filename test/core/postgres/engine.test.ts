@@ -144,7 +144,7 @@ test("two nodes: an identity's quota holds across both under concurrent publishe
   await Promise.all([a.close(), b.close()]);
 });
 
-test('the database stopped: publishes are refused with StorageFull (storage_unavailable), and accepted again once it is back', { skip: POSTGRES_SKIP }, async () => {
+test('the database stopped: publishes are refused with StorageFull (storage_failed), and accepted again once it is back', { skip: POSTGRES_SKIP }, async () => {
   const url = await database();
   const engine = await open(url);
   const lost: string[] = [];
@@ -157,7 +157,7 @@ test('the database stopped: publishes are refused with StorageFull (storage_unav
       (err: unknown) => err,
     );
     assert.ok(refused instanceof StorageFull, String(refused));
-    assert.equal(refused.reason, 'storage_unavailable');
+    assert.equal(refused.reason, 'storage_failed');
     assert.ok((refused.retryAfterMs ?? 0) > 0);
     assert.equal(engine.storage().kind, 'failed');
     await until(() => lost.length > 0, 'the push channel reporting its loss');
