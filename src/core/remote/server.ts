@@ -162,6 +162,8 @@ export class PersistenceServer {
     this.engineReady = Promise.resolve(options.engine).then(
       (engine) => {
         this.engine = engine;
+        // An engine shared by several nodes: their publishes reach our subscribers too.
+        engine.follow?.({ notifications: (notes) => this.fanOut(notes, null), lost: (reason) => this.dropClients(reason) });
         this.logger.info('Store ready; accepting connections');
       },
       (err: unknown) => {
@@ -322,9 +324,9 @@ export class PersistenceServer {
       [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
       [RemoteVerb.unsubscribe, (body) => encodeBool(this.subscriptions.remove(peer, decodeGhid(body)))],
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
-      [RemoteVerb.listBindings, (body) => encodeGhidList(this.store.bindingsOf(decodeGhid(body)))],
-      [RemoteVerb.listDebindings, (body) => encodeGhidList(this.store.debindingsOf(decodeGhid(body)))],
-      [RemoteVerb.exists, (body) => encodeBool(this.store.exists(decodeGhid(body)))],
+      [RemoteVerb.listBindings, async (body) => encodeGhidList(await this.store.bindingsOf(decodeGhid(body)))],
+      [RemoteVerb.listDebindings, async (body) => encodeGhidList(await this.store.debindingsOf(decodeGhid(body)))],
+      [RemoteVerb.exists, async (body) => encodeBool(await this.store.exists(decodeGhid(body)))],
       [
         RemoteVerb.disconnect,
         () => {
@@ -395,12 +397,19 @@ export class PersistenceServer {
   }
 
   /** Every subscriber of each notification's GHID, except the connection that caused it (§3.4). */
-  private fanOut(notifications: readonly Notification[], publisher: Peer): void {
+  private fanOut(notifications: readonly Notification[], publisher: Peer | null): void {
     for (const n of notifications) {
       for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
         if (peer !== publisher) peer.pushes.push(n.subscribed, n.object.raw);
       }
     }
+  }
+
+  /** Closes every connection (1013, try again later): pushes from other nodes may have been missed. */
+  private dropClients(reason: string): void {
+    if (this.peers.size === 0) return;
+    this.logger.warn(`Closing ${this.peers.size} connection(s) so that clients resubscribe: ${reason}`);
+    for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
   }
 
   /**

@@ -74,6 +74,15 @@ export class UsageLedger {
     this.totalObjects++;
   }
 
+  /** Sets what `signer` has stored, as counted elsewhere (a database's usage table). */
+  seed(signer: string, usage: Usage): void {
+    const before = this.of(signer);
+    this.totalBytes += usage.bytes - before.bytes;
+    this.totalObjects += usage.objects - before.objects;
+    if (usage.objects > 0) this.bySigner.set(signer, { ...usage });
+    else this.bySigner.delete(signer);
+  }
+
   /** Credits a removed entry back; an identity with nothing left is forgotten. */
   remove(e: Entry): void {
     const signer = e.signer;
