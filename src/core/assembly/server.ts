@@ -19,6 +19,9 @@ import { defaultBurst } from '../remote/rate-limit.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+import { FileRegistry, registrationsPath, type AccountRegistry } from '../registration/registry.js';
+import { FreeTierPolicy } from '../registration/quota.js';
+import { DEFAULT_UNREGISTERED_UPLOAD_BYTES } from '../../common/defaults.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -56,6 +59,8 @@ export interface RunningServer {
   readonly metrics: ServerMetrics;
   readonly server: PersistenceServer;
   readonly engine: RulesEngine;
+  /** The registered accounts, when `server.registration` is not off. */
+  readonly accounts: FileRegistry | null;
   /** What the store reported while opening: replayed journals, quarantined files, … */
   readonly storeWarnings: readonly string[];
   /** How long opening the store took (FileStore.load + RulesEngine.open), in ms. */
@@ -100,17 +105,21 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     await server.close();
     // The store may still be opening: let it finish and release it (its journal, its files).
     await opening.then(
-      (o) => o.engine.close(),
+      async (o) => {
+        await o.engine.close();
+        await o.accounts?.close();
+      },
       () => {},
     );
     throw err;
   }
 
   let engine: RulesEngine;
+  let accounts: FileRegistry | null;
   let storeWarnings: string[];
   let openMs: number;
   try {
-    ({ engine, warnings: storeWarnings, openMs } = await opening);
+    ({ engine, accounts, warnings: storeWarnings, openMs } = await opening);
   } catch (err) {
     await server.close();
     throw err;
@@ -129,6 +138,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
         await server.close();
       } finally {
         await engine.close();
+        await accounts?.close();
       }
       log.info('Store flushed; persistence server stopped');
     })();
@@ -141,6 +151,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     metrics: server.metrics,
     server,
     engine,
+    accounts,
     storeWarnings,
     openMs,
     objectsAtStart,
@@ -149,20 +160,45 @@ export async function startServer(config: HypergolixConfig, options: StartServer
 }
 
 /** Opens the configured store under the rules engine, logging what the open found. */
-async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: RulesEngine; warnings: string[]; openMs: number }> {
+async function openEngine(
+  config: HypergolixConfig,
+  options: StartServerOptions,
+  log: Logger,
+): Promise<{ engine: RulesEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
   const store = new FileStore(s.ghidcache, { ...options.store, warn });
   const openStart = performance.now();
+  const accounts = s.registration === 'off' ? null : await FileRegistry.open(registrationsPath(s.ghidcache));
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
-  const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
-  const { engine, warnings } = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+  const quota = {
+    bytesPerIdentity: s.quota_bytes_per_identity,
+    objectsPerIdentity: s.quota_objects_per_identity,
+    policy: accounts ? freeTier(accounts, s) : null,
+  };
+  let opened;
+  try {
+    opened = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+  } catch (err) {
+    await accounts?.close();
+    throw err;
+  }
+  const { engine, warnings } = opened;
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
-  return { engine, warnings, openMs };
+  return { engine, accounts, warnings, openMs };
+}
+
+/** The quota policy of `server.registration`: registered accounts get the quota keys, others the free tier. */
+function freeTier(accounts: AccountRegistry, s: HypergolixConfig['server']): FreeTierPolicy {
+  return new FreeTierPolicy(accounts, {
+    freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
+    registeredBytes: s.quota_bytes_per_identity,
+    registeredObjects: s.quota_objects_per_identity,
+  });
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */
@@ -172,7 +208,11 @@ function limitLines(s: HypergolixConfig['server']): string[] {
     s.quota_bytes_per_identity !== null ? formatBytes(s.quota_bytes_per_identity) : null,
     s.quota_objects_per_identity !== null ? `${s.quota_objects_per_identity} objects` : null,
   ].filter((x) => x !== null);
-  if (quota.length > 0) out.push(`Storage quota per identity: ${quota.join(', ')}`);
+  if (quota.length > 0) out.push(`Storage quota per identity: ${quota.join(', ')}${s.registration === 'off' ? '' : ' (registered accounts)'}`);
+  if (s.registration !== 'off') {
+    const free = s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES;
+    out.push(`Registration: ${s.registration}; unregistered identities may store ${formatBytes(free)}`);
+  }
   if (s.publish_rate_per_identity !== null) {
     const r = s.publish_rate_per_identity;
     out.push(`Publish rate per identity: ${r}/s, bursts of ${s.publish_burst ?? defaultBurst(r)}`);

@@ -42,6 +42,8 @@ interface EditKinds {
   rate: number | string;
   verbosity: Verbosity | string;
   policy: SharingPolicy | string;
+  registration: string;
+  'shared-secret': string;
   'server-host': string;
   host: string;
   url: string;
@@ -296,6 +298,7 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'port':
     case 'verbosity':
     case 'policy':
+    case 'registration':
     case 'server-host':
       return valueOr(parserOf(spec)(v), v);
     case 'boolean':

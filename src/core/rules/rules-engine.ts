@@ -109,7 +109,7 @@ export class RulesEngine implements PersistenceEngine {
     if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) {
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) {
       const ledger = new UsageLedger(quota);
       for (const e of entries.values()) ledger.add(e);
       engine.usageLedger = ledger;
