@@ -119,6 +119,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));
     network.on('remote', (label, up) => this.emit('remote', label, up));
+    network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
     // Publish our identity now for remotes already connected (reconnects do it themselves).

@@ -6,6 +6,7 @@ import {
   HypergolixError,
   IllegalDynamicFrame,
   InvalidIdentity,
+  RegistrationRequired,
   addressOf,
   codeName,
   parseObject,
@@ -17,6 +18,7 @@ import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { Outbox } from './outbox.js';
+import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
   host: string;
@@ -31,6 +33,16 @@ export interface NetworkIOEvents {
   conflict: [dynamic: Ghid];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
+  /** A remote refused an upload: our free tier there is used up until we register (NK 0011). */
+  'free-tier': [label: string, usage: FreeTierUsage];
+}
+
+/** What a remote said of our free tier there when it refused an upload (bytes). */
+export interface FreeTierUsage {
+  used: number | null;
+  limit: number | null;
+  /** For people: "register on host:port to upload more (X of Y used)…". */
+  message: string;
 }
 
 interface Remote {
@@ -40,6 +52,8 @@ interface Remote {
   flushing?: Promise<void>;
   /** A flush put off because the remote asked us to slow down. */
   retryTimer?: NodeJS.Timeout;
+  /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
+  freeTier?: FreeTierUsage;
 }
 
 export interface NetworkIOOptions {
@@ -91,8 +105,17 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const r of this.remotes) r.client.start();
   }
 
-  status(): { label: string; connected: boolean; pending: number }[] {
-    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size }));
+  status(): { label: string; connected: boolean; pending: number; freeTier: FreeTierUsage | null }[] {
+    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, freeTier: r.freeTier ?? null }));
+  }
+
+  /** Sends what a remote refused until registration again (after registering there). */
+  retryUploads(label: string): void {
+    for (const r of this.remotes) {
+      if (r.label !== label) continue;
+      r.freeTier = undefined;
+      void this.flush(r);
+    }
   }
 
   /** Waits until every remote is connected, or the timeout passes (then resolves anyway). */
@@ -186,6 +209,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const me = this.o.identity();
       if (me) await c.publish(me.raw);
       for (const s of this.subscriptions) await c.subscribe(Ghid.fromText(s));
+      // A new connection asks again: we may have registered meanwhile.
+      r.freeTier = undefined;
       this.emit('remote', r.label, true);
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
@@ -201,7 +226,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
   private flush(r: Remote): Promise<void> {
-    if (r.flushing || r.retryTimer || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
+    if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = (async () => {
       for (const [ghid, raw] of r.outbox.items()) {
         if (!r.client.connected) return;
@@ -210,6 +235,14 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
           await r.client.publish(raw);
         } catch (err) {
           if (err instanceof CommsError) return;
+          if (err instanceof RegistrationRequired) {
+            // Kept, in order, until we register there (or reconnect): nothing after it can go either.
+            const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
+            r.freeTier = usage;
+            this.o.logger.warn(`remote ${r.label} refused ${g.short}: ${usage.message}`);
+            this.emit('free-tier', r.label, usage);
+            return;
+          }
           const wait = retryAfterMs(err);
           if (wait !== null) {
             // Not a verdict on the object: keep it (and everything after it, in order) for later.
@@ -234,7 +267,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       }
     })().finally(() => {
       r.flushing = undefined;
-      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer) void this.flush(r);
+      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
     return r.flushing;
   }
