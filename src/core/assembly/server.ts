@@ -21,6 +21,8 @@ import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
 import { FileRegistry, registrationsPath, type AccountRegistry } from '../registration/registry.js';
 import { FreeTierPolicy } from '../registration/quota.js';
+import { ChallengeBook } from '../registration/challenges.js';
+import { RegistrationEndpoints, type RegistrationDeps } from '../registration/http.js';
 import { DEFAULT_UNREGISTERED_UPLOAD_BYTES } from '../../common/defaults.js';
 
 export interface StartServerOptions {
@@ -61,6 +63,8 @@ export interface RunningServer {
   readonly engine: RulesEngine;
   /** The registered accounts, when `server.registration` is not off. */
   readonly accounts: FileRegistry | null;
+  /** The registration page and webhook, when `server.registration` is not off. */
+  readonly registration: RegistrationEndpoints | null;
   /** What the store reported while opening: replayed journals, quarantined files, … */
   readonly storeWarnings: readonly string[];
   /** How long opening the store took (FileStore.load + RulesEngine.open), in ms. */
@@ -83,6 +87,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
   opening.catch(() => {});
+  let registrationDeps: RegistrationDeps | null = null;
+  const registration = s.registration === 'off' ? null : new RegistrationEndpoints(() => registrationDeps);
 
   const server = new PersistenceServer({
     ...options.transport,
@@ -95,6 +101,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
     publishBurst: s.publish_burst,
+    http: registration,
     logger: log.child('remote'),
   });
 
@@ -124,6 +131,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     await server.close();
     throw err;
   }
+  if (accounts && s.registration !== 'off') registrationDeps = registrationWith(engine, accounts, s.registration, s);
   await server.whenReady();
   if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
   for (const line of limitLines(s)) log.info(line);
@@ -152,6 +160,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     server,
     engine,
     accounts,
+    registration,
     storeWarnings,
     openMs,
     objectsAtStart,
@@ -190,6 +199,19 @@ async function openEngine(
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
   return { engine, accounts, warnings, openMs };
+}
+
+/** What the registration endpoints work with, once the store is open. */
+function registrationWith(engine: RulesEngine, accounts: FileRegistry, policy: RegistrationDeps['policy'], s: HypergolixConfig['server']): RegistrationDeps {
+  return {
+    policy,
+    accounts,
+    challenges: new ChallengeBook(),
+    identityOf: async (fp) => (engine.exists(fp) ? await engine.get(fp) : null),
+    usedBytes: (fp) => engine.usageOf(fp)?.bytes ?? 0,
+    freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
+    webhookSecret: s.registration_webhook_secret,
+  };
 }
 
 /** The quota policy of `server.registration`: registered accounts get the quota keys, others the free tier. */
