@@ -109,6 +109,12 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, freeTier: r.freeTier ?? null }));
   }
 
+  /** A configured remote by its label (`host:port`), or the first one when none is named. */
+  remoteSpec(label?: string): (RemoteSpec & { label: string }) | null {
+    const specs = this.o.remotes.map((spec) => ({ ...spec, label: `${spec.host}:${spec.port}` }));
+    return (label === undefined ? specs[0] : specs.find((s) => s.label === label)) ?? null;
+  }
+
   /** Sends what a remote refused until registration again (after registering there). */
   retryUploads(label: string): void {
     for (const r of this.remotes) {
