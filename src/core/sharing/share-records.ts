@@ -21,11 +21,13 @@ export interface SentRecord {
   object: Ghid;
   recipient: Ghid;
   state: OutgoingState;
+  apiId: string | null;
+  size: number | null;
   at: number;
 }
 
 type StoredIn = { f: string; a: string | null; z: number | null; at: number };
-type StoredOut = { s: OutgoingState; at: number };
+type StoredOut = { s: OutgoingState; at: number; a?: string | null; z?: number | null };
 
 const OUT_STATES: readonly OutgoingState[] = ['waiting', 'accepted', 'declined'];
 
@@ -48,8 +50,11 @@ export class ShareRecords {
     this.received.set(r.object.text, { f: r.from.text, a: r.apiId, z: r.size, at: this.now() } satisfies StoredIn);
   }
 
-  sentOne(object: Ghid, recipient: Ghid, state: OutgoingState): void {
-    this.sent.set(`${object.text} ${recipient.text}`, { s: state, at: this.now() } satisfies StoredOut);
+  /** Records a share we sent, or its answer (what it is is kept from the first record). */
+  sentOne(object: Ghid, recipient: Ghid, state: OutgoingState, what?: { apiId: string | null; size: number | null }): void {
+    const key = `${object.text} ${recipient.text}`;
+    const before = this.sent.get(key) as Partial<StoredOut> | undefined;
+    this.sent.set(key, { s: state, at: this.now(), a: what?.apiId ?? before?.a ?? null, z: what?.size ?? before?.z ?? null } satisfies StoredOut);
   }
 
   receivedList(): ReceivedRecord[] {
@@ -73,7 +78,8 @@ export class ShareRecords {
       const s = v as Partial<StoredOut> | null;
       if (!object || !recipient) continue;
       const state = OUT_STATES.includes(s?.s as OutgoingState) ? (s!.s as OutgoingState) : 'waiting';
-      out.push({ object, recipient, state, at: typeof s?.at === 'number' ? s.at : 0 });
+      const apiId = typeof s?.a === 'string' ? s.a : null;
+      out.push({ object, recipient, state, apiId, size: typeof s?.z === 'number' ? s.z : null, at: typeof s?.at === 'number' ? s.at : 0 });
     }
     return out.sort((a, b) => b.at - a.at);
   }

@@ -115,7 +115,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const garq = buildRequest(this.daemon.identity, to, { kind: 'HS', target: ghid, secret });
     this.outgoing.set(garq.ghid.text, { t: ghid.text, r: recipient.text, k: token } satisfies Outgoing);
     this.contacts.ensure(recipient, 'trusted');
-    this.records.sentOne(ghid, recipient, 'waiting');
+    const obj = await this.daemon.open(ghid);
+    this.records.sentOne(ghid, recipient, 'waiting', { apiId: apiIdText(obj.apiId), size: obj.state.length });
     await this.daemon.publish(garq);
     await this.outgoing.flush();
     return garq.ghid;
