@@ -23,4 +23,4 @@ export { HgxObject, JsonObj, Obj, type AnyObj, type JsonValue, type ObjEvents } 
 export type { LinkPort, ObjClass, ObjInit, OpenObject, StateOf } from './port.js';
 export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 export { AuthFailed, DeadObject, HgxError, IpcError, LocallyImmutable, NotConnected, StateError, Unsharable, WrongClass } from './errors.js';
-export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE } from '../wire/index.js';
+export { DEFAULT_IPC_PORT, IPC_TOKEN_FILE, type ContactJson as Contact } from '../wire/index.js';
