@@ -72,4 +72,12 @@ export class StorageWatch {
     this.last = state;
     return state;
   }
+
+  /** Throws the StorageFull refusal (after `refused()`) while the store cannot take writes. */
+  admit(engine: { storage?(): StorageState } | null, refused: () => void): void {
+    const state = this.check(engine);
+    if (state.kind === 'ok') return;
+    refused();
+    throw storageRefusal(state, 'server');
+  }
 }

@@ -3,7 +3,7 @@
 // remote's state, its objects stay queued in the outbox and are sent once it has room again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HGXLink, IpcError, JsonObj, StorageFull } from '../../../src/hgx/index.js';
+import { HGXLink, IpcError, JsonObj, StorageFull } from '../../../packages/hgx/src/index.js';
 import { FillableStore } from '../../fixtures/store/fillable-store.js';
 import { until, world } from '../../fixtures/ipc/world.js';
 

@@ -16,7 +16,7 @@ import {
 } from '../../../src/wire/index.js';
 import { API_ID_JSON, API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { RawClient, tempHome, until, world, type User } from '../../fixtures/ipc/world.js';
-import { HGXLink, JsonObj } from '../../../src/hgx/index.js';
+import { HGXLink, JsonObj } from '../../../packages/hgx/src/index.js';
 
 const ZERO_TOKEN = Buffer.alloc(16);
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
