@@ -5,6 +5,7 @@
  */
 import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
+/** Every error of the SDK: its subclasses tell what went wrong. */
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -56,6 +57,14 @@ export class IpcError extends HgxError {
   }
 }
 
+/** A range of IPC protocol versions, both ends included. */
+export interface ProtocolRange {
+  /** The oldest version. */
+  readonly min: number;
+  /** The newest version. */
+  readonly max: number;
+}
+
 /**
  * The daemon speaks another IPC protocol version than this SDK (checked with `?V` at connect
  * time), or does not tell its version at all (`daemonProtocol` null: a daemon older than the
@@ -67,7 +76,7 @@ export class IncompatibleDaemon extends HgxError {
     /** The daemon's IPC protocol version, or null when it did not tell. */
     readonly daemonProtocol: number | null,
     /** The IPC protocol versions this SDK speaks. */
-    readonly supported: { readonly min: number; readonly max: number },
+    readonly supported: ProtocolRange,
   ) {
     super(message);
   }
