@@ -84,6 +84,14 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** A size for reading, not for a config file: "0 bytes", "812 KiB", "1.4 GiB" (free space, say). */
+export function approximateBytes(n: number): string {
+  if (n < KIB) return `${n} bytes`;
+  const [unit, size] = n >= GIB ? ['GiB', GIB] : n >= MIB ? ['MiB', MIB] : ['KiB', KIB];
+  const v = n / size;
+  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${unit}`;
+}
+
 // ───────────────────────────── booleans ─────────────────────────────
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1', 'on']);

@@ -66,6 +66,20 @@ export interface ProtocolRange {
 }
 
 /**
+ * The daemon could not store what the app asked for: the disk under its local cache is full, or
+ * refuses writes (`NK 0010`; `reason` is `storage_full` or `storage_failed`). Nothing was
+ * changed; try again once there is room (`retryAfterMs` says when the daemon looks again).
+ */
+export class StorageFull extends IpcError {}
+
+/** The SDK error for an `NK` from the daemon: StorageFull for code 0010, IpcError otherwise. */
+export function ipcErrorOf(nak: { code: number | null; message: string } & NakDetails): IpcError {
+  return nak.code === STORAGE_FULL_CODE ? new StorageFull(nak.code, nak.message, nak) : new IpcError(nak.code, nak.message, nak);
+}
+
+const STORAGE_FULL_CODE = 0x0010;
+
+/**
  * The daemon speaks another IPC protocol version than this SDK (checked with `?V` at connect
  * time), or does not tell its version at all (`daemonProtocol` null: a daemon older than the
  * check). Not retried: update the SDK or Hypergolix, as the message says.

@@ -12,7 +12,8 @@
  *   `sync()`, `share(fingerprint)`, `freeze()`, `hold()`, `discard()`, `delete()`, and events
  *   `'update'`, `'delete'`, `'shared'`, `'share-failed'`
  * - errors: `HgxError` and its subclasses `NotConnected`, `AuthFailed`, `IncompatibleDaemon`,
- *   `DeadObject`, `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`, `IpcError` (with `code`)
+ *   `DeadObject`, `StorageFull`, `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`,
+ *   `IpcError` (with `code`; `StorageFull` is one: the daemon's disk is full)
  * - versions: `SDK_VERSION`, `SUPPORTED_IPC_PROTOCOLS` (checked against the daemon's at connect;
  *   `link.daemonProtocol`)
  *
@@ -33,6 +34,7 @@ export {
   LocallyImmutable,
   NotConnected,
   StateError,
+  StorageFull,
   Unsharable,
   WrongClass,
   type ProtocolRange,

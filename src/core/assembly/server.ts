@@ -19,6 +19,9 @@ import { defaultBurst } from '../remote/rate-limit.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+import { StorageFull } from '../golix/index.js';
+import { storageTrouble } from '../util/disk-space.js';
+import { checkStoreDirectory } from './store-path.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -74,6 +77,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const s = config.server;
   const log = options.logger ?? nullLogger;
   log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (ghidcache ${s.ghidcache})`);
+  // Before the port is bound: a ghidcache that cannot be a directory is a config mistake, said as one.
+  await checkStoreDirectory(s.ghidcache, 'server.ghidcache');
 
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
@@ -157,12 +162,24 @@ async function openEngine(config: HypergolixConfig, options: StartServerOptions,
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
   const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
-  const { engine, warnings } = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+  const { engine, warnings } = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn }).catch((err: unknown) => {
+    throw storeOpenError(err, s.ghidcache);
+  });
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
   return { engine, warnings, openMs };
+}
+
+/**
+ * A store that cannot open because its disk is full (or refuses writes) says so in one line,
+ * naming the key, the path and the room left, instead of a bare `ENOSPC … write`.
+ */
+function storeOpenError(err: unknown, ghidcache: string): unknown {
+  const trouble = storageTrouble(err, ghidcache);
+  if (!trouble) return err;
+  return new StorageFull(`Cannot open the server's store (server.ghidcache ${ghidcache}): ${trouble.message}`, { cause: err });
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */

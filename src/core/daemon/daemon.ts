@@ -11,6 +11,7 @@ import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
@@ -21,6 +22,8 @@ export type AccountRequest =
 
 export interface DaemonOptions {
   ghidcache: string;
+  /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
+  store?: ObjectStore;
   /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
   /** Where the account maps' journals live. @default `${ghidcache}.account` */
@@ -73,7 +76,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
       warn: (m) => o.logger.debug(m),
     });
     for (const w of warnings) o.logger.warn(w);

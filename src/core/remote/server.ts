@@ -29,6 +29,8 @@ import { PublishLimits, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
+import { asStorageRefusal, storageRefusal } from './storage-refusal.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
 export { DEFAULT_SERVER_PORT };
@@ -134,6 +136,8 @@ export class PersistenceServer {
   private address: ListenAddress | null = null;
   private closing: Promise<void> | null = null;
   private nextPeerId = 1;
+  /** The storage state last seen, so that a change is logged once, not per refused publish. */
+  private lastStorage: StorageState = STORAGE_OK;
 
   constructor(options: PersistenceServerOptions) {
     this.options = options;
@@ -162,7 +166,8 @@ export class PersistenceServer {
       },
       (err: unknown) => {
         this.engineFailed = true;
-        this.logger.error('The store failed to open; the server will not accept connections', err);
+        // Whoever gave the engine promise holds its rejection and reports it (once); here it is detail.
+        this.logger.debug('The store failed to open; the server will not accept connections', err);
       },
     );
 
@@ -341,6 +346,11 @@ export class PersistenceServer {
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
+    const storage = this.storageState();
+    if (storage.kind !== 'ok') {
+      this.metrics.refusal('storage_full');
+      throw storageRefusal(storage, 'server');
+    }
     const charge = this.limits.admit(peer, body);
     const pending = this.store.ingest(body);
     this.inFlight.add(pending);
@@ -350,7 +360,12 @@ export class PersistenceServer {
     } catch (err) {
       if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
       this.limits.settle(charge, err);
-      throw err;
+      const refusal = asStorageRefusal(err, this.storageState(), 'server');
+      if (refusal !== err) {
+        this.metrics.refusal('storage_full');
+        this.logger.warn(`A publish failed to be stored: ${(err as Error).message}`);
+      }
+      throw refusal;
     } finally {
       this.inFlight.delete(pending);
     }
@@ -388,6 +403,20 @@ export class PersistenceServer {
     }
   }
 
+  /**
+   * Whether the store takes writes now. Reads and subscriptions go on either way; publishes are
+   * refused with StorageFull until the store finds room again by itself. A change is logged once.
+   */
+  storageState(): StorageState {
+    const state = this.engine?.storage?.() ?? STORAGE_OK;
+    if (state.kind !== this.lastStorage.kind) {
+      if (state.kind === 'ok') this.logger.info('Storage has room again; accepting publishes');
+      else this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
+    }
+    this.lastStorage = state;
+    return state;
+  }
+
   /** For `/healthz`. */
   private health(): HealthStatus {
     return this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting';
@@ -412,6 +441,7 @@ export class PersistenceServer {
       connections: this.peers.size,
       subscriptions: this.subscriptions.size,
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
+      ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
     });
   }
 }

@@ -52,6 +52,13 @@ export class UsageLedger {
     this.objectsLimit = quota.objectsPerIdentity ?? null;
   }
 
+  /** Forgets every charge (before counting the entries again). */
+  clear(): void {
+    this.bySigner.clear();
+    this.totalBytes = 0;
+    this.totalObjects = 0;
+  }
+
   /** Charges a stored entry to its signer; unsigned entries (GIDC, GARQ) are free. */
   add(e: Entry): void {
     const signer = e.signer;
