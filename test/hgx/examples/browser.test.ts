@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { JsonLinesApp } from '../../fixtures/hgx/json-lines-app.js';
 import { world } from '../../fixtures/ipc/world.js';
-import { launchBrowser, skipReason } from '../../renderer/helpers.js';
+import { launchBrowser, screenshot, skipReason } from '../../renderer/helpers.js';
 
 const PKG = resolve(import.meta.dirname, '../../../packages/hgx');
 const EXAMPLES = join(PKG, 'examples');
@@ -59,6 +59,7 @@ test('a page handed the key by its host shares notes with a terminal app, live',
   await appB.send(`edit ${bGhid} edited in the terminal`, 'edited');
   await bNote.locator('.text', { hasText: 'edited in the terminal' }).waitFor();
   assert.deepEqual(problems, []);
+  await screenshot(page, 'hgx-browser-example');
 });
 
 test("the host relays only its own page's socket: another origin is refused before the daemon sees it", { skip }, async (t) => {
