@@ -109,6 +109,14 @@ export const ERROR_CODES = {
   busy: 'busy',
   unavailable: 'unavailable',
   wrongPassword: 'wrong-password',
+  /** The account was made by a version that cannot open here. */
+  accountOtherVersion: 'account-other-version',
+  /** The password opened the account, but something in it is damaged. */
+  accountDamaged: 'account-damaged',
+  /** No account with this user ID where it was looked for (the remote, the local cache). */
+  accountNotFound: 'account-not-found',
+  /** The account is not here and no remote could be reached to fetch it. */
+  remoteUnreachable: 'remote-unreachable',
   invalidSettings: 'invalid-settings',
   invalidState: 'invalid-state',
   noAccount: 'no-account',

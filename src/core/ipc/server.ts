@@ -333,6 +333,13 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   // ---------------------------------------------------------------- verbs
 
+  /** `?R`: signing for the account is for the user's own tools, never for a legacy client. */
+  private async registrationLink(s: Session, body: Buffer): Promise<Buffer> {
+    if (!s.authenticated) throw new IpcRefusal('Registration links need an authenticated connection (AU)');
+    const remote = body.length > 0 ? body.toString('utf8') : undefined;
+    return Buffer.from(await this.daemon.registrationLink(remote), 'utf8');
+  }
+
   /** Each verb to the concern that handles it; all but `AU` wait for the connection's admission. */
   private handlersFor(s: Session): Map<string, RequestHandler> {
     const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
@@ -346,6 +353,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const table: [string, RequestHandler][] = [
       [V.version, (b) => this.answerVersion(s, b)],
       [V.whoami, () => this.daemon.fingerprint.bytes],
+      [V.registrationLink, (b) => this.registrationLink(s, b)],
       [V.setToken, (b, ctx) => r.setToken(s, b, ctx)],
       [V.getStartup, () => r.getStartup(s)],
       [V.registerStartup, (b) => r.registerStartup(s, b)],

@@ -22,7 +22,7 @@ import type { Notification, PersistenceEngine, StorageUsage } from '../rules/per
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
-import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
+import { httpEndpoints, type HealthStatus, type HttpExtension } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
@@ -94,6 +94,8 @@ export interface PersistenceServerOptions {
   maxConnections?: number;
   /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
   closeTimeoutMs?: number;
+  /** More endpoints on the HTTP listener (registration). @default none */
+  http?: HttpExtension | null;
   /** @default silent */
   logger?: RemoteLogger;
 }
@@ -162,6 +164,8 @@ export class PersistenceServer {
     this.engineReady = Promise.resolve(options.engine).then(
       (engine) => {
         this.engine = engine;
+        // An engine shared by several nodes: their publishes reach our subscribers too.
+        engine.follow?.({ notifications: (notes) => this.fanOut(notes, null), lost: (reason) => this.dropClients(reason) });
         this.logger.info('Store ready; accepting connections');
       },
       (err: unknown) => {
@@ -179,7 +183,7 @@ export class PersistenceServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger));
+    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger, options.http ?? null));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err, socket) => {
       this.logger.debug(`HTTP client error: ${err.message}`);
@@ -322,9 +326,9 @@ export class PersistenceServer {
       [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
       [RemoteVerb.unsubscribe, (body) => encodeBool(this.subscriptions.remove(peer, decodeGhid(body)))],
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
-      [RemoteVerb.listBindings, (body) => encodeGhidList(this.store.bindingsOf(decodeGhid(body)))],
-      [RemoteVerb.listDebindings, (body) => encodeGhidList(this.store.debindingsOf(decodeGhid(body)))],
-      [RemoteVerb.exists, (body) => encodeBool(this.store.exists(decodeGhid(body)))],
+      [RemoteVerb.listBindings, async (body) => encodeGhidList(await this.store.bindingsOf(decodeGhid(body)))],
+      [RemoteVerb.listDebindings, async (body) => encodeGhidList(await this.store.debindingsOf(decodeGhid(body)))],
+      [RemoteVerb.exists, async (body) => encodeBool(await this.store.exists(decodeGhid(body)))],
       [
         RemoteVerb.disconnect,
         () => {
@@ -395,12 +399,19 @@ export class PersistenceServer {
   }
 
   /** Every subscriber of each notification's GHID, except the connection that caused it (§3.4). */
-  private fanOut(notifications: readonly Notification[], publisher: Peer): void {
+  private fanOut(notifications: readonly Notification[], publisher: Peer | null): void {
     for (const n of notifications) {
       for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
         if (peer !== publisher) peer.pushes.push(n.subscribed, n.object.raw);
       }
     }
+  }
+
+  /** Closes every connection (1013, try again later): pushes from other nodes may have been missed. */
+  private dropClients(reason: string): void {
+    if (this.peers.size === 0) return;
+    this.logger.warn(`Closing ${this.peers.size} connection(s) so that clients resubscribe: ${reason}`);
+    for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
   }
 
   /**

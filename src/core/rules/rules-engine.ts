@@ -34,6 +34,12 @@ export interface RulesEngineOptions {
    * and then nothing is counted at all.
    */
   quota?: QuotaOptions | null;
+  /**
+   * A ledger kept outside the engine that already holds the usage of every signer the entries
+   * name (the postgres engine seeds one from its database for each transaction): it is used as
+   * it is, with or without limits, and the entries are not counted into it again.
+   */
+  ledger?: UsageLedger;
   warn?: (message: string) => void;
 }
 
@@ -63,7 +69,7 @@ export class RulesEngine implements PersistenceEngine {
   private readonly identities = new Map<string, PublicIdentity>();
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
-  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -101,7 +107,12 @@ export class RulesEngine implements PersistenceEngine {
     }
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) engine.usageLedger = new UsageLedger(quota);
+    if (options.ledger) {
+      // Kept elsewhere and already complete: nothing here is counted into it again.
+      engine.usageLedger = options.ledger;
+      return { engine, warnings };
+    }
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) engine.usageLedger = new UsageLedger(quota);
     engine.countUsage(entries);
     // Writes the store undid (a full disk) leave the indexes naming records that changed.
     store.onRollback?.(() => {
