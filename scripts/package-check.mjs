@@ -36,6 +36,7 @@ import {
   listDir,
   listTarGz,
   lockPackages,
+  workspacePackages,
   serverOnlyPackages,
   readAsarFile,
   requiredAppFiles,
@@ -179,7 +180,7 @@ else {
     appPackageJson = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   } else problems.push('neither resources/app.asar nor resources/app');
   step('layout', layout.length === 3, layout.join(', '));
-  const r = inspectApp(appFiles, { required, prod, dev, serverOnly, budget: APP_BUDGET, appPackageJson });
+  const r = inspectApp(appFiles, { required, prod, dev, serverOnly, workspaces: workspacePackages(lockfile), budget: APP_BUDGET, appPackageJson });
   appSummary = r.summary;
   problems.push(...r.problems);
   step(

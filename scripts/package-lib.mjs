@@ -117,11 +117,23 @@ export function lockPackages(lock) {
   const dev = new Set();
   for (const [path, info] of Object.entries(lock.packages ?? {})) {
     if (!path) continue;
-    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    // A workspace's own entry ("packages/hgx") is named by its package; its link is under node_modules/.
+    const at = path.lastIndexOf('node_modules/');
+    const name = at < 0 ? info.name : path.slice(at + 'node_modules/'.length);
+    if (!name) continue;
     if (info.dev || info.devOptional) dev.add(name);
     else prod.add(name);
   }
   return { prod, dev };
+}
+
+/** This repository's own workspace packages (lock entries outside node_modules/), by name. */
+export function workspacePackages(lock) {
+  return new Set(
+    Object.entries(lock.packages ?? {})
+      .filter(([path, info]) => path && !path.includes('node_modules/') && info.name)
+      .map(([, info]) => info.name),
+  );
 }
 
 /**
@@ -172,7 +184,8 @@ export function requiredAppFiles(pkg, trayStates) {
     'dist/renderer/app.js',
     'dist/renderer/style.css',
     'dist/cli/index.js',
-    'dist/hgx/index.js',
+    // The SDK, as the workspace package the app depends on (packages/hgx, @hypergolix/hgx).
+    'node_modules/@hypergolix/hgx/dist/index.js',
     'dist/assets/icons/png/256x256.png',
     ...trayStates.flatMap((s) => ['light', 'dark'].flatMap((v) => [`dist/assets/tray/tray-${s}-${v}.png`, `dist/assets/tray/tray-${s}-${v}@2x.png`]).concat([`dist/assets/tray/tray-${s}Template.png`, `dist/assets/tray/tray-${s}Template@2x.png`])),
     ...Object.keys(pkg.dependencies ?? {})
@@ -193,6 +206,7 @@ export function packageOf(path) {
 }
 
 const SOURCE_EXT = /\.(ts|tsx|mts|cts)$/;
+const isWorkspaceBuild = (rel) => rel === 'package.json' || (rel.startsWith('dist/') && !rel.startsWith('dist/types/') && !rel.endsWith('.map') && !SOURCE_EXT.test(rel));
 
 /**
  * Checks a listing of the app ([{ path, size }], '/'-separated, relative to resources/app or
@@ -217,6 +231,8 @@ export function inspectApp(entries, o) {
       if (o.dev.has(pkg)) problems.push(`devDependency in the app: ${pkg} (${path})`);
       else if (o.serverOnly?.has(pkg)) problems.push(`server-only package in the app: ${pkg} (${path})`);
       else if (!o.prod.has(pkg)) problems.push(`package not among the production dependencies: ${pkg} (${path})`);
+      // Our own workspace packages ship their build only: package.json and dist/ (no sources, maps or types).
+      else if (o.workspaces?.has(pkg) && !isWorkspaceBuild(path.slice(`node_modules/${pkg}/`.length))) problems.push(`dev-only path in the app: ${path}`);
     } else {
       if (SOURCE_EXT.test(path) && !path.endsWith('.d.ts')) problems.push(`TypeScript source in the app: ${path}`);
       if (path.startsWith('dist/types/') || path.startsWith('dist/assets/source/')) problems.push(`dev-only path in the app: ${path}`);
