@@ -53,6 +53,7 @@ export function configProblems(cfg, { appId, root, serverOnly = new Set() }) {
   need(typeof linux.category === 'string' && /(^|;)Network(;|$)/.test(linux.category) && /(^|;)Utility(;|$)/.test(linux.category), 'linux.category must name Network and Utility');
   need(!!linux.synopsis && !!linux.description && !!linux.maintainer, 'linux needs synopsis, description and maintainer (the deb metadata)');
   need(cfg.mac?.category === 'public.app-category.productivity', 'mac.category must be public.app-category.productivity');
+  need(cfg.extraMetadata?.productName === 'Hypergolix', 'extraMetadata.productName must be Hypergolix (app.name and the data folder come from the packaged package.json)');
   need(cfg.extraMetadata?.desktopName === `${linux.executableName}.desktop`, 'extraMetadata.desktopName must be <executableName>.desktop (window class = desktop entry)');
   need(!!cfg.extraMetadata?.homepage && !!cfg.extraMetadata?.author?.email, 'extraMetadata needs homepage and author.email (the deb requires both)');
 
@@ -246,6 +247,8 @@ export function inspectApp(entries, o) {
     const pj = o.appPackageJson;
     if (pj.devDependencies && Object.keys(pj.devDependencies).length > 0) problems.push("the app's package.json lists devDependencies");
     if (pj.main && !paths.has(pj.main.replace(/^\.\//, ''))) problems.push(`the app's package.json main (${pj.main}) is not in the app`);
+    // app.name, and so the data folder (~/.config/Hypergolix, %APPDATA%\Hypergolix), come from it.
+    if (pj.productName !== 'Hypergolix') problems.push(`the app's package.json productName is ${pj.productName ?? 'missing'}, not Hypergolix`);
   }
   if (bytes > o.budget) problems.push(`the app is ${formatBytes(bytes)}, over its budget of ${formatBytes(o.budget)}`);
   return {

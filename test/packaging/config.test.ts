@@ -43,6 +43,7 @@ test('the checks catch what they are for', () => {
   assert.match(broken((c) => (c.nsis.perMachine = true)), /per user/);
   assert.match(broken((c) => (c.linux.executableName = 'Hypergolix')), /executableName must be hypergolix/);
   assert.match(broken((c) => (c.extraFiles = ['docs/**'])), /extraFiles/);
+  assert.match(broken((c) => delete c.extraMetadata.productName), /extraMetadata\.productName must be Hypergolix/);
   assert.match(broken((c) => (c.deb.afterInstall = 'packaging/linux/after-remove.sh')), /postinst must link \/usr\/bin\/hypergolix to the launcher/);
 });
 
