@@ -46,7 +46,8 @@ export function configProblems(cfg, { appId, root, serverOnly = new Set() }) {
 
   const linux = cfg.linux ?? {};
   const lt = targetNames(linux.target);
-  for (const t of ['deb', 'AppImage', 'tar.gz']) need(lt.includes(t), `linux.target lacks ${t}`);
+  for (const t of ['deb', 'tar.gz']) need(lt.includes(t), `linux.target lacks ${t}`);
+  need(!lt.includes('AppImage'), 'linux.target must not include AppImage: it aborts at launch where AppArmor restricts user namespaces (Ubuntu 24.04+) and cannot install the profile that allows them');
   need(targetNames(cfg.mac?.target).includes('dmg'), 'mac.target lacks dmg');
   need(targetNames(cfg.win?.target).includes('nsis'), 'win.target lacks nsis');
   need(linux.executableName === 'hypergolix', 'linux.executableName must be hypergolix (the desktop entry, the icon name, /usr/bin/hypergolix)');
