@@ -97,12 +97,20 @@ async function start(steps: ShutdownSteps): Promise<void> {
   const win = createWindows(noTrayPolicy(await presence), controller, logger);
   windows = win;
   steps.add('the window bridge', setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev)));
-  const tray = setupDesktop(controller, win, steps);
+  const { tray, notifier } = setupDesktop(controller, win, steps);
   steps.add('session-end listeners', setupSessionEnd(sessionEndPort(), { quit: () => app.quit(), info: (m) => logger.info(m) }));
 
   // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
   if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
-    (globalThis as { __hypergolix?: unknown }).__hypergolix = { tray: () => tray.current(), state: () => controller.status().state };
+    (globalThis as { __hypergolix?: unknown }).__hypergolix = {
+      tray: () => tray.current(),
+      state: () => controller.status().state,
+      snapshot: () => controller.snapshot(),
+      heldNotifications: () => notifier.count(),
+      notify: (title: string) => notifier.show({ kind: 'share-result', title, body: 'test' }),
+      clickNotifications: () => notifier.clickAll(),
+      setStartAtLogin: (on: boolean) => controller.setStartAtLogin(on),
+    };
   }
   showWindowIfNeeded(controller, win, logger);
 }
@@ -130,7 +138,7 @@ function createWindows(policy: NoTrayPolicy, controller: Controller, logger: Log
 const darkPanel = () => panelIsDark(process.platform, nativeTheme, process.env);
 
 /** The tray, notifications and the login item: the desktop around the window. */
-function setupDesktop(controller: Controller, win: WindowManager, steps: ShutdownSteps): TrayHandle {
+function setupDesktop(controller: Controller, win: WindowManager, steps: ShutdownSteps): { tray: TrayHandle; notifier: HeldNotifications } {
   const tray = setupTray({
     tray: electronTray(trayIconFile(ASSETS, 'locked', darkPanel())),
     host: controller,
@@ -163,7 +171,7 @@ function setupDesktop(controller: Controller, win: WindowManager, steps: Shutdow
       await loginItem.settled();
     });
   }
-  return tray;
+  return { tray, notifier };
 }
 
 function sessionEndPort() {
