@@ -3,9 +3,10 @@ import { CliError, describeFailure, isExpectedFailure, processIO, type CliIO, ty
 import { configCommand } from './commands/config.js';
 import { inspectCommand } from './commands/inspect.js';
 import { startCommand, stopCommand } from './commands/lifecycle.js';
+import { serverCommand } from './commands/server-admin.js';
 
 /** Every command the CLI offers, in the order `--help` lists them. */
-const COMMANDS: Command[] = [startCommand, stopCommand, configCommand, inspectCommand];
+const COMMANDS: Command[] = [startCommand, stopCommand, configCommand, inspectCommand, serverCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
