@@ -303,6 +303,25 @@ export function parsePostgresUrl(value: unknown): Field<string> {
   return bad(`must be a postgres:// or postgresql:// URL${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
 }
 
+/** `server.registration`: off (no accounts, as before), or who may register and how. */
+export const REGISTRATION_POLICIES = ['off', 'open', 'invite', 'approval'] as const;
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
+
+export function parseRegistrationPolicy(value: unknown): Field<RegistrationPolicy> {
+  if (typeof value === 'boolean' && !value) return ok('off');
+  if (typeof value === 'string' && (REGISTRATION_POLICIES as readonly string[]).includes(value.trim().toLowerCase())) {
+    return ok(value.trim().toLowerCase() as RegistrationPolicy);
+  }
+  return bad(`must be off, open, invite or approval, not ${showValue(value)}`);
+}
+
+/** A shared secret another system presents (a webhook's): printable ASCII, 32 to 256 characters. */
+export function parseSharedSecret(value: unknown): Field<string> {
+  if (typeof value === 'string' && /^[\x21-\x7e]{32,256}$/.test(value.trim())) return ok(value.trim());
+  // Never echo what may be a secret back into a message or a log.
+  return bad(`must be 32 to 256 printable characters without spaces${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
+}
+
 export interface RemoteSpec {
   host: string;
   port: number;

@@ -1,5 +1,5 @@
-// A full disk under a real server process: a one-line start-up failure naming the key, the path
-// and the room left; a ghidcache that is a file refused before the port is bound; and, on a real
+// A full disk under a real server process: starting on a full disk is a state (the path and why
+// in the log, publishes refused); a ghidcache that is a file refused before the port is bound; and, on a real
 // small file system that fills while the server runs, publishes refused with NK 0010 while reads
 // go on, and publishing again once there is room — no restart.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageFull } from '../../src/core/golix/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
-import { isListening, runCli, serverHome, startForeground, until } from '../fixtures/server/helpers.js';
+import { isListening, serverHome, startForeground, until } from '../fixtures/server/helpers.js';
 import { requests } from '../fixtures/server/objects.js';
 import { mountSmallDisk } from '../fixtures/server/small-disk.js';
 import { v16Identity } from '../fixtures/vectors.js';
@@ -30,22 +30,33 @@ test('server.ghidcache pointing at a file: one clear line naming the key and the
   assert.equal(await isListening(h.port), false);
 });
 
-test('a server starting on a full disk says which path and why in one line, once; no bare ENOSPC', async (t) => {
+test('a server starting on a full disk starts in the full state: it says which path and why, refuses publishes with NK 0010, and serves reads', async (t) => {
   const disk = mountSmallDisk(1024 * 1024);
   if (typeof disk === 'string') return t.skip(disk);
   t.after(() => disk.unmount());
   disk.fill();
   const ghidcache = join(disk.dir, 'ghidcache');
   const home = await serverHome({ ghidcache });
-  for (const args of [['--foreground'], []]) {
-    const run = await runCli(['start', 'server', ...args], { env: home.env, cwd: home.dir });
-    const all = run.stdout + run.stderr;
-    assert.equal(run.code, 1, all);
-    const line = `Cannot open the server's store (server.ghidcache ${ghidcache}): the disk holding`;
-    assert.equal(count(all, line), 1, all);
-    assert.match(all, /is full \(\d+(\.\d+)? (bytes|KiB) free, ENOSPC\)/);
-    assert.doesNotMatch(all, /ENOSPC: no space left on device|Error:|StorageFull:/);
-  }
+  const fg = startForeground(home, t);
+  await fg.ready();
+  t.after(async () => {
+    fg.child.kill('SIGTERM');
+    await fg.exited;
+  });
+  const out = fg.output();
+  assert.match(out, new RegExp(`storage is full: writing ${ghidcache.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\S* failed \\(ENOSPC\\)`), out);
+  assert.doesNotMatch(out, /ENOSPC: no space left on device|Error:|StorageFull:|at .*\.ts:\d+/);
+  const c = new RemoteClient({ host: '127.0.0.1', port: home.port, requestTimeoutMs: 10_000 });
+  c.start();
+  t.after(() => c.close());
+  await c.whenConnected(5000);
+  const refusal = await c.publish(v16Identity(0).publicIdentity.gidc.raw).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  assert.ok(refusal instanceof StorageFull, `expected StorageFull, got ${String(refusal)}`);
+  assert.equal(refusal.code, 0x0010);
+  assert.equal(await c.exists(v16Identity(0).ghid), false, 'reads are answered');
 });
 
 test('on a real small disk that fills while it runs: NK 0010, reads go on, and publishing resumes once there is room', async (t) => {

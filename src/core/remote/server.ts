@@ -22,7 +22,7 @@ import type { Notification, PersistenceEngine, StorageUsage } from '../rules/per
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
-import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
+import { httpEndpoints, type HealthStatus, type HttpExtension } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
@@ -94,6 +94,8 @@ export interface PersistenceServerOptions {
   maxConnections?: number;
   /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
   closeTimeoutMs?: number;
+  /** More endpoints on the HTTP listener (registration). @default none */
+  http?: HttpExtension | null;
   /** @default silent */
   logger?: RemoteLogger;
 }
@@ -181,7 +183,7 @@ export class PersistenceServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger));
+    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger, options.http ?? null));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err, socket) => {
       this.logger.debug(`HTTP client error: ${err.message}`);

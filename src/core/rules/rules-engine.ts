@@ -112,7 +112,7 @@ export class RulesEngine implements PersistenceEngine {
       engine.usageLedger = options.ledger;
       return { engine, warnings };
     }
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) engine.usageLedger = new UsageLedger(quota);
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) engine.usageLedger = new UsageLedger(quota);
     engine.countUsage(entries);
     // Writes the store undid (a full disk) leave the indexes naming records that changed.
     store.onRollback?.(() => {

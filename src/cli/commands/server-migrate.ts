@@ -2,15 +2,16 @@
  * `hypergolix server migrate --from files|postgres --to postgres|files`: a persistence server's
  * objects copied between its ghidcache (server.ghidcache) and its database (server.postgres, or
  * the PG* variables), with the server stopped. Then set server.store to the new side and start it.
+ * Dispatched by `hypergolix server` (server-accounts.ts).
  */
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, loadConfig } from '../../core/config/index.js';
 import { copyFilesToPostgres, copyPostgresToFiles } from '../../core/postgres/migrate-store.js';
 import { describeTarget } from '../../core/postgres/connect.js';
 import { readPidFile } from '../../core/process/index.js';
-import { CliError, type CliIO, type Command } from '../command.js';
+import { CliError, type CliIO } from '../command.js';
 
-const USAGE = `Usage: hypergolix server migrate --from files|postgres --to postgres|files [--root PATH]
+export const SERVER_MIGRATE_USAGE = `Usage: hypergolix server migrate --from files|postgres --to postgres|files [--root PATH]
 
 Copies a persistence server's objects between its file store (server.ghidcache) and a
 PostgreSQL database (server.postgres; what the URL leaves out comes from PGHOST, PGDATABASE, …),
@@ -23,16 +24,16 @@ as it was. Afterwards set server.store to the destination and start the server.
 
 const SIDES = ['files', 'postgres'] as const;
 
-async function migrateCommand(argv: string[], io: CliIO): Promise<number> {
+export async function runServerMigrate(argv: string[], io: CliIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, root: { type: 'string' } }, strict: true }));
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`);
+    throw new CliError(`${(err as Error).message}\n\n${SERVER_MIGRATE_USAGE}`);
   }
   const { from, to } = values;
   if (!SIDES.includes(from as never) || !SIDES.includes(to as never) || from === to) {
-    throw new CliError(`Give --from and --to, one "files" and the other "postgres".\n\n${USAGE}`);
+    throw new CliError(`Give --from and --to, one "files" and the other "postgres".\n\n${SERVER_MIGRATE_USAGE}`);
   }
   let config;
   try {
@@ -58,14 +59,3 @@ async function migrateCommand(argv: string[], io: CliIO): Promise<number> {
   io.out(`Copied ${copied} object${copied === 1 ? '' : 's'}. Now set server.store: ${to} and start the server.`);
   return 0;
 }
-
-export const serverCommand: Command = {
-  name: 'server',
-  summary: 'operate a persistence server: migrate its objects between files and PostgreSQL',
-  usage: USAGE,
-  async run(argv, io) {
-    const [what, ...rest] = argv;
-    if (what === 'migrate') return migrateCommand(rest, io);
-    throw new CliError(`server what? Expected "migrate", got ${what === undefined ? 'nothing' : `"${what}"`}.\n\n${USAGE}`);
-  },
-};

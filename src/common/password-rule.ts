@@ -1,5 +1,9 @@
 /**
- * A small password-strength heuristic for the account wizard. The password is the only thing
+ * The one password rule of the account, used by the wizard (as the user types), the CLI (at a
+ * terminal and with --password-stdin), the desktop host and password changes and recovery.
+ * No imports: it runs in the renderer as well as in the core and the hosts.
+ *
+ * A small password-strength heuristic. The password is the only thing
  * between an attacker holding the public root frames and the account (reference defect 4), so
  * the meter errs on the side of calling things weak. It estimates guessing entropy from length
  * and character classes, then takes bits away for the patterns guessers try first.
@@ -109,4 +113,24 @@ export function passwordStrength(pw: string): Strength {
   else [score, label] = [4, 'strong'];
   if (score === 4) hints.length = 0;
   return { score, label, bits, hints, acceptable: !common && length >= MIN_LENGTH && score >= 2 };
+}
+
+/** What the rule asks of a password that is not checked for strength (--allow-weak-password). */
+export interface PasswordRuleOptions {
+  /** Skip the strength check (only the length stays); scripts ask for this explicitly. */
+  allowWeak?: boolean;
+}
+
+/**
+ * Why this password may not protect an account, in one sentence for the person choosing it;
+ * null when it may. The length rule always holds; the strength check can be waived explicitly.
+ */
+export function passwordRefusal(pw: string, options: PasswordRuleOptions = {}): string | null {
+  const length = [...pw].length;
+  if (length < MIN_LENGTH) return `Use at least ${MIN_LENGTH} characters (this one has ${length}).`;
+  if (options.allowWeak) return null;
+  const s = passwordStrength(pw);
+  if (s.acceptable) return null;
+  if (isCommonPassword(pw)) return 'This is one of the first passwords anyone would try; choose another.';
+  return `This password is ${s.label}: ${s.hints[0] ?? 'make it longer.'}`;
 }
