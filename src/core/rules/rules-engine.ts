@@ -5,6 +5,7 @@ import {
   InvalidIdentity,
   MalformedGolixPrimitive,
   PublicIdentity,
+  StorageFull,
   isSigned,
   parseObjectAsync,
   signerOf,
@@ -14,6 +15,7 @@ import {
 import { entryOf, type Entry } from '../store/entry.js';
 import type { ReadonlyEntryTable } from '../store/entry-table.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
@@ -177,6 +179,10 @@ export class RulesEngine implements PersistenceEngine {
     let refusal: unknown = null;
     try {
       if ('error' in ready) throw ready.error;
+      // A store that cannot write now refuses before anything changes (StorageFull): checked
+      // here, in the synchronous section, so no effect is half-applied.
+      const storage = this.store.storage?.();
+      if (storage && storage.kind !== 'ok') throw new StorageFull(storage.message);
       for (const p of ready.objs) {
         // An identity that was published just before, in this sequence, is known only now.
         if (p.deferredSigner) await this.verifyDeferred(p.obj, options);
@@ -279,6 +285,11 @@ export class RulesEngine implements PersistenceEngine {
   currentFrame(dynamic: Ghid): Entry | undefined {
     const f = this.ix.frames.get(dynamic.text);
     return f === undefined ? undefined : this.ix.entries.at(f);
+  }
+
+  /** The store's state: whether it can take writes now. */
+  storage(): StorageState {
+    return this.store.storage?.() ?? STORAGE_OK;
   }
 
   entry(ghid: Ghid): Entry | undefined {
