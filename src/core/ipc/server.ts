@@ -33,7 +33,8 @@
  * sessions, and the dispatch of each verb to the concern that handles it — `app-registry.ts`
  * (tokens, api_ids, startup objects), `object-access.ts` (the object verbs) over
  * `object-records.ts` (private owners, legroom), `tracking.ts` (who hears which object) and
- * `inbox.ts` (shares waiting for an app). What they keep in the account state, and under which
+ * `inbox.ts` (shares waiting for an app), `people.ts` (contacts and shares for the CLI and the
+ * SDK). What they keep in the account state, and under which
  * prefix, is listed in account/state-keys.ts.
  */
 import { EventEmitter } from 'node:events';
@@ -51,11 +52,21 @@ import { AppRegistry } from './app-registry.js';
 import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
+import { peopleHandlers } from './people.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
-import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES, IpcVerb, ONE } from '../../wire/index.js';
+import {
+  AUTH_TOKEN_BYTES,
+  DEFAULT_IPC_PORT,
+  IPC_MAX_MESSAGE_BYTES,
+  IPC_PROTOCOL_VERSION,
+  IpcVerb,
+  ONE,
+  decodeProtocolVersion,
+  encodeProtocolVersion,
+} from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
 
@@ -324,6 +335,13 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   // ---------------------------------------------------------------- verbs
 
+  /** `?R`: signing for the account is for the user's own tools, never for a legacy client. */
+  private async registrationLink(s: Session, body: Buffer): Promise<Buffer> {
+    if (!s.authenticated) throw new IpcRefusal('Registration links need an authenticated connection (AU)');
+    const remote = body.length > 0 ? body.toString('utf8') : undefined;
+    return Buffer.from(await this.daemon.registrationLink(remote), 'utf8');
+  }
+
   /** Each verb to the concern that handles it; all but `AU` wait for the connection's admission. */
   private handlersFor(s: Session): Map<string, RequestHandler> {
     const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
@@ -335,7 +353,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const V = IpcVerb;
     const { registry: r, access: a } = this;
     const table: [string, RequestHandler][] = [
+      [V.version, (b) => this.answerVersion(s, b)],
       [V.whoami, () => this.daemon.fingerprint.bytes],
+      [V.registrationLink, (b) => this.registrationLink(s, b)],
       [V.setToken, (b, ctx) => r.setToken(s, b, ctx)],
       [V.getStartup, () => r.getStartup(s)],
       [V.registerStartup, (b) => r.registerStartup(s, b)],
@@ -352,9 +372,19 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       [V.discardObject, (b) => a.discardObject(s, b)],
       [V.deleteObject, (b) => a.deleteObject(s, b)],
     ];
+    table.push(...peopleHandlers(s, this.daemon, this.sharing));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;
+  }
+
+  /** `?V`: the daemon's IPC protocol version; an app that says another one is logged (it decides). */
+  private answerVersion(s: Session, body: Buffer): Uint8Array {
+    if (body.length > 0) {
+      const theirs = decodeProtocolVersion(body);
+      if (theirs !== IPC_PROTOCOL_VERSION) this.logger.warn(`${s.name}: the app speaks IPC protocol ${theirs}, this daemon ${IPC_PROTOCOL_VERSION}`);
+    }
+    return encodeProtocolVersion(IPC_PROTOCOL_VERSION);
   }
 
   private authenticate(s: Session, body: Buffer): Uint8Array {

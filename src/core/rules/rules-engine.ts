@@ -35,6 +35,12 @@ export interface RulesEngineOptions {
    * and then nothing is counted at all.
    */
   quota?: QuotaOptions | null;
+  /**
+   * A ledger kept outside the engine that already holds the usage of every signer the entries
+   * name (the postgres engine seeds one from its database for each transaction): it is used as
+   * it is, with or without limits, and the entries are not counted into it again.
+   */
+  ledger?: UsageLedger;
   warn?: (message: string) => void;
 }
 
@@ -64,7 +70,7 @@ export class RulesEngine implements PersistenceEngine {
   private readonly identities = new Map<string, PublicIdentity>();
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
-  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -102,7 +108,12 @@ export class RulesEngine implements PersistenceEngine {
     }
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) engine.usageLedger = new UsageLedger(quota);
+    if (options.ledger) {
+      // Kept elsewhere and already complete: nothing here is counted into it again.
+      engine.usageLedger = options.ledger;
+      return { engine, warnings };
+    }
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) engine.usageLedger = new UsageLedger(quota);
     engine.countUsage(entries);
     // Writes the store undid (a full disk) leave the indexes naming records that changed.
     store.onRollback?.(() => {
@@ -271,6 +282,11 @@ export class RulesEngine implements PersistenceEngine {
     return this.usageLedger?.of(identity.text) ?? null;
   }
 
+  /** Whether the store can take writes now (a full disk is a state): the store's own report. */
+  storage(): StorageState {
+    return this.store.storage?.() ?? STORAGE_OK;
+  }
+
   stats(): { objects: number; byType: Record<string, number> } {
     const byType: Record<string, number> = { GIDC: 0, GEOC: 0, GOBS: 0, GOBD: 0, GDXX: 0, GARQ: 0 };
     for (const ref of this.ix.entries.refs()) byType[this.ix.entries.typeAt(ref)]!++;
@@ -285,11 +301,6 @@ export class RulesEngine implements PersistenceEngine {
   currentFrame(dynamic: Ghid): Entry | undefined {
     const f = this.ix.frames.get(dynamic.text);
     return f === undefined ? undefined : this.ix.entries.at(f);
-  }
-
-  /** The store's state: whether it can take writes now. */
-  storage(): StorageState {
-    return this.store.storage?.() ?? STORAGE_OK;
   }
 
   entry(ghid: Ghid): Entry | undefined {
