@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { HypergolixError } from '../core/golix/errors.js';
 import { CliError, processIO, type CliIO, type Command } from './command.js';
+import { accountCommand } from './commands/account.js';
 import { configCommand } from './commands/config.js';
 import { inspectCommand } from './commands/inspect.js';
 import { startCommand, stopCommand } from './commands/lifecycle.js';
 
 /** Every command the CLI offers, in the order `--help` lists them. */
-const COMMANDS: Command[] = [startCommand, stopCommand, configCommand, inspectCommand];
+const COMMANDS: Command[] = [startCommand, stopCommand, accountCommand, configCommand, inspectCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
