@@ -65,8 +65,8 @@ test('account login: a second computer signs in through the remote; two daemons 
   assert.equal(login.code, 0, login.err);
   const said = login.out + login.err;
   assert.match(said, new RegExp(`Found the account \\(fingerprint ${first.fingerprint.replace(/[-=]/g, '\\$&')}\\)`));
-  assert.match(said, /Fetching your account from the remotes/, 'progress while the account is fetched');
-  assert.match(login.out, /Signed in to the account/);
+  assert.match(said, /Fetching your account from the remotes/, `progress while the account is fetched:\n${said}`);
+  assert.match(login.out, /Signed in to the account/, said);
   const yml = readFileSync(join(home, 'hypergolix.yml'), 'utf8');
   assert.ok(yml.includes(first.userId) && yml.includes(first.fingerprint) && yml.includes(String(port)), 'the config names the account and the remote');
   const whoami = await hgx(home, ['config', '--whoami']);

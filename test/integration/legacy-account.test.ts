@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, updateConfig } from '../../src/core/config/index.js';
 import { fromB64url } from '../../src/core/golix/index.js';
 import { PersistenceServer } from '../../src/core/remote/server.js';
-import { HGXLink, Obj } from '../../src/hgx/index.js';
+import { HGXLink, Obj } from '../../packages/hgx/src/index.js';
 import { engineOf, REFERENCE_ACCOUNTS, referenceAccounts, SERVER_CACHE } from '../fixtures/legacy.js';
 import { appHome, startApp, type AppHome } from '../fixtures/ipc/processes.js';
 import { until } from '../fixtures/wait.js';

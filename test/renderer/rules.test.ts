@@ -33,3 +33,10 @@ test('paths: values by dotted path, equality ignoring key order', () => {
   assert.equal(sameValue({ a: [1] }, { a: { 0: 1 } }), false);
   assert.equal(sameValue({ a: 1 }, { a: 1, b: undefined }), false);
 });
+
+test('the status page\'s storage line: OK, or what is full with its path and free space', async () => {
+  const { storageWords } = await import('../../src/renderer/format.js');
+  assert.equal(storageWords({ kind: 'ok', path: null, freeBytes: null, message: null }), 'OK');
+  assert.equal(storageWords({ kind: 'full', path: '/h/ghidcache', freeBytes: 3 * 1024 * 1024 + 400 * 1024, message: 'm' }), 'Full: /h/ghidcache (3.4 MiB free)');
+  assert.equal(storageWords({ kind: 'failed', path: '/h/ghidcache', freeBytes: null, message: 'm' }), 'Refuses writes: /h/ghidcache');
+});

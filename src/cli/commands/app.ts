@@ -5,7 +5,7 @@ import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } 
 import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
-import { CliError, type CliIO } from '../command.js';
+import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 import { checkNewPassword, promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
 
@@ -123,8 +123,13 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
   const runner = new DaemonRunner({ console: !detached });
   const proc = new ServiceProcess(detached);
   let started: { app: StartedApp; log: Logger } | undefined;
+  let ghidcache: string | undefined;
+  let logged = false;
+  const failureMessage = (err: unknown): string =>
+    err instanceof AlreadyRunning ? err.message : (accountFailure(err)?.message ?? describeFailure(err, ghidcache));
   try {
     const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
+    ghidcache = loaded.config.process.ghidcache;
     started = await runner.start(loaded, {
       beforeStart: async (log) => {
         proc.relay(log);
@@ -133,7 +138,11 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
       },
       credentials: () => ({ password }),
       onProgress: logProgress,
-      onFailure: (err, log) => log.error(failureMessage(err)),
+      onFailure: (err, log) => {
+        proc.endRelay();
+        log.error(failureMessage(err));
+        logged = true;
+      },
     });
     const { app, log } = started;
     logAccount(app, log);
@@ -147,12 +156,10 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     const { daemon } = app;
     return await proc.serve(log, { fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: app.created, logFile: log.file, ipcPort: ipc.port });
   } catch (err) {
-    return proc.failed(failureMessage(err), { toParent: err, started: started && { log: started.log, runner } });
+    const message = failureMessage(err);
+    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, logged });
   }
 }
-
-const failureMessage = (err: unknown): string =>
-  err instanceof AlreadyRunning ? err.message : (accountFailure(err)?.message ?? `${(err as Error).name}: ${(err as Error).message}`);
 
 function logProgress(p: DaemonProgress, log: Logger): void {
   if (p.stage === 'keys') {

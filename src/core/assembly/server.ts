@@ -1,7 +1,7 @@
 /**
  * The persistence-server host (hypergolix-reference §1, §3, §9): the `server:` block of
  * hypergolix.yml turned into a running server — a FileStore ghidcache under the Golix rules
- * engine, served by the WebSocket PersistenceServer with /healthz and /metrics on the same port.
+ * engine (or, with `store: postgres`, a database that several server nodes share), served by the WebSocket PersistenceServer with /healthz and /metrics on the same port.
  *
  * This module owns no process-wide state: no pid file, no signal handlers, no console. The CLI
  * (`hypergolix start server`) adds those around it; the Electron host can embed it as is.
@@ -16,9 +16,15 @@ import { nullLogger, type Logger } from '../log/index.js';
 import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
 import type { ServerMetrics } from '../remote/metrics.js';
 import { defaultBurst } from '../remote/rate-limit.js';
+import { PostgresEngine } from '../postgres/engine.js';
+import { describeTarget } from '../postgres/connect.js';
+import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+import { StorageFull } from '../golix/index.js';
+import { storageTrouble } from '../util/disk-space.js';
+import { checkStoreDirectory } from './store-path.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -55,7 +61,8 @@ export interface RunningServer {
   /** The counters behind /metrics. */
   readonly metrics: ServerMetrics;
   readonly server: PersistenceServer;
-  readonly engine: RulesEngine;
+  /** A RulesEngine over the ghidcache (`store: files`), or a PostgresEngine (`store: postgres`). */
+  readonly engine: PersistenceEngine;
   /** What the store reported while opening: replayed journals, quarantined files, … */
   readonly storeWarnings: readonly string[];
   /** How long opening the store took (FileStore.load + RulesEngine.open), in ms. */
@@ -73,7 +80,10 @@ export interface RunningServer {
 export async function startServer(config: HypergolixConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const s = config.server;
   const log = options.logger ?? nullLogger;
-  log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (ghidcache ${s.ghidcache})`);
+  const where = s.store === 'postgres' ? `database ${describeTarget(s.postgres)}` : `ghidcache ${s.ghidcache}`;
+  log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (${where})`);
+  // Before the port is bound: a ghidcache that cannot be a directory is a config mistake, said as one.
+  if (s.store === 'files') await checkStoreDirectory(s.ghidcache, 'server.ghidcache');
 
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
@@ -106,7 +116,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     throw err;
   }
 
-  let engine: RulesEngine;
+  let engine: PersistenceEngine;
   let storeWarnings: string[];
   let openMs: number;
   try {
@@ -149,20 +159,36 @@ export async function startServer(config: HypergolixConfig, options: StartServer
 }
 
 /** Opens the configured store under the rules engine, logging what the open found. */
-async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: RulesEngine; warnings: string[]; openMs: number }> {
+async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: PersistenceEngine; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
-  const store = new FileStore(s.ghidcache, { ...options.store, warn });
+  const store = s.store === 'files' ? new FileStore(s.ghidcache, { ...options.store, warn }) : null;
   const openStart = performance.now();
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
   const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
-  const { engine, warnings } = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+  const rules = { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota };
+  const { engine, warnings } =
+    store === null
+      ? await PostgresEngine.open({ ...rules, url: s.postgres, logger: log.child('postgres') })
+      : await RulesEngine.open(store, { ...rules, warn }).catch((err: unknown) => {
+          throw storeOpenError(err, s.ghidcache);
+        });
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
   return { engine, warnings, openMs };
+}
+
+/**
+ * A store that cannot open because its disk is full (or refuses writes) says so in one line,
+ * naming the key, the path and the room left, instead of a bare `ENOSPC … write`.
+ */
+function storeOpenError(err: unknown, ghidcache: string): unknown {
+  const trouble = storageTrouble(err, ghidcache);
+  if (!trouble) return err;
+  return new StorageFull(`Cannot open the server's store (server.ghidcache ${ghidcache}): ${trouble.message}`, { cause: err });
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */

@@ -42,6 +42,8 @@ interface EditKinds {
   rate: number | string;
   verbosity: Verbosity | string;
   policy: SharingPolicy | string;
+  'server-store': string;
+  'postgres-url': string;
   'server-host': string;
   host: string;
   url: string;
@@ -296,6 +298,7 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'port':
     case 'verbosity':
     case 'policy':
+    case 'server-store':
     case 'server-host':
       return valueOr(parserOf(spec)(v), v);
     case 'boolean':

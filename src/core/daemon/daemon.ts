@@ -11,6 +11,7 @@ import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
@@ -23,6 +24,8 @@ export type AccountRequest =
 
 export interface DaemonOptions {
   ghidcache: string;
+  /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
+  store?: ObjectStore;
   /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
   /** Where the account maps' journals live. @default `${ghidcache}.account` */
@@ -77,7 +80,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
       warn: (m) => o.logger.debug(m),
       // The local cache reads 2016 accounts (GOBD v15) to bring them over; nothing here writes v15.
       acceptV15: true,

@@ -3,7 +3,7 @@
  * 88-character URL-safe base64 text the rest of Hypergolix uses (config files, logs, the UI),
  * so they can be compared with `===`, used as map keys and handed to a peer out of band.
  */
-import { GHID_BYTES, fromHex, idBytes, idText, toHex } from '../wire/index.js';
+import { GHID_BYTES, fromHex, idBytes, idText, toHex } from '../../../src/wire/index.js';
 import { HgxError } from './errors.js';
 
 /** A GHID in text form (88 characters), e.g. an object's address or a user's fingerprint. */

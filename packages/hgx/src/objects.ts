@@ -8,7 +8,7 @@
  * another user, another device, or another app on this daemon), never the object's own pushes.
  * Errors thrown by listeners are logged and swallowed.
  */
-import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../wire/index.js';
+import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
 import { DeadObject, LocallyImmutable, StateError, Unsharable } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';

@@ -12,8 +12,10 @@
  *     await note.push();
  *
  * **Connection.** `connect()` opens `ws://127.0.0.1:7772/` (or `host`/`port`), presents the IPC
- * key (`AU`), and asks `whoami`. It retries until `timeoutMs` and then fails with NotConnected,
- * naming the address, when no daemon answers; a wrong key fails at once with AuthFailed.
+ * key (`AU`), checks the daemon's IPC protocol version (`?V`, see `version.ts`) and asks
+ * `whoami`. It retries until `timeoutMs` and then fails with NotConnected, naming the address,
+ * when no daemon answers; a wrong key fails at once with AuthFailed, a daemon of another
+ * protocol version with IncompatibleDaemon.
  *
  * **Reconnecting.** When the daemon goes away (a restart, a crash), the link reconnects by itself
  * with jittered exponential back-off from 100 ms up to 5 s, re-reads the key file if it has one,
@@ -37,9 +39,9 @@ import {
   idText,
   toHex,
   type RequestHandler,
-} from '../wire/index.js';
+} from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
-import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
+import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
@@ -58,6 +60,7 @@ import {
 } from './port.js';
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
+import { checkDaemonProtocol } from './version.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -74,6 +77,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   readonly #opening = new Map<GhidText, Promise<OpenObject>>();
   readonly #handlers = new Map<ApiIdText, ShareHandler>();
   #closed = false;
+  #daemonProtocol: number | null = null;
   #reconnecting: Promise<void> | null = null;
 
   private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
@@ -103,7 +107,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         await link.#open(Math.max(left, 50), false);
         return link;
       } catch (err) {
-        if (err instanceof AuthFailed) throw err;
+        // A wrong key or an incompatible daemon will not change by retrying.
+        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon) throw err;
         last = (err as Error).message;
       }
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
@@ -120,6 +125,11 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** The app token (32 hex digits) after `registerToken()`, else null. */
   get token(): string | null {
     return this.#token;
+  }
+
+  /** The daemon's IPC protocol version (checked at connect), or null for a legacy daemon that does not tell. */
+  get daemonProtocol(): number | null {
+    return this.#daemonProtocol;
   }
 
   get connected(): boolean {
@@ -151,6 +161,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
           throw err;
         }
       }
+      this.#daemonProtocol = await checkDaemonProtocol((verb, body) => peer.request(verb, body, timeoutMs), this.#o.legacy === true);
       const me = idText(await peer.request(IpcVerb.whoami, undefined, timeoutMs));
       if (this.#whoami && me !== this.#whoami) this.emit('error', new HgxError(`The daemon now runs another account (${me.slice(0, 12)}…)`));
       this.#whoami = me;
@@ -207,7 +218,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         this.emit('reconnected');
         return;
       } catch (err) {
-        if (err instanceof AuthFailed || attempt === 20) this.emit('error', err as Error);
+        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon || attempt === 20) this.emit('error', err as Error);
       }
     }
   }

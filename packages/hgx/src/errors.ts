@@ -3,7 +3,7 @@
  * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
  * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
  */
-import { codeName, type NakDetails } from '../wire/index.js';
+import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -53,5 +53,36 @@ export class IpcError extends HgxError {
     this.codeName = code === null ? 'Refused' : code === 0xffff ? 'IPCError' : codeName(code);
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.reason !== undefined) this.reason = details.reason;
+  }
+}
+
+/**
+ * The daemon could not store what the app asked for: the disk under its local cache is full, or
+ * refuses writes (`NK 0010`; `reason` is `storage_full` or `storage_failed`). Nothing was
+ * changed; try again once there is room (`retryAfterMs` says when the daemon looks again).
+ */
+export class StorageFull extends IpcError {}
+
+/** The SDK error for an `NK` from the daemon: StorageFull for code 0010, IpcError otherwise. */
+export function ipcErrorOf(nak: { code: number | null; message: string } & NakDetails): IpcError {
+  return nak.code === STORAGE_FULL_CODE ? new StorageFull(nak.code, nak.message, nak) : new IpcError(nak.code, nak.message, nak);
+}
+
+const STORAGE_FULL_CODE = 0x0010;
+
+/**
+ * The daemon speaks another IPC protocol version than this SDK (checked with `?V` at connect
+ * time), or does not tell its version at all (`daemonProtocol` null: a daemon older than the
+ * check). Not retried: update the SDK or Hypergolix, as the message says.
+ */
+export class IncompatibleDaemon extends HgxError {
+  constructor(
+    message: string,
+    /** The daemon's IPC protocol version, or null when it did not tell. */
+    readonly daemonProtocol: number | null,
+    /** The IPC protocol versions this SDK speaks. */
+    readonly supported: { readonly min: number; readonly max: number },
+  ) {
+    super(message);
   }
 }

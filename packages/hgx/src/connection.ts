@@ -16,8 +16,8 @@ import {
   type Refusal,
   type RequestHandler,
   type WireSocket,
-} from '../wire/index.js';
-import { HgxError, IpcError, NotConnected } from './errors.js';
+} from '../../../src/wire/index.js';
+import { HgxError, IpcError, NotConnected, ipcErrorOf } from './errors.js';
 
 export interface DaemonConnectionOptions {
   handlers: ReadonlyMap<string, RequestHandler>;
@@ -52,7 +52,7 @@ export class DaemonConnection {
       requestTimeoutMs: o.requestTimeoutMs,
       maxMessageBytes: IPC_MAX_MESSAGE_BYTES,
       onClose: o.onClose,
-      nakError: (nak) => new IpcError(nak.code, nak.message, nak),
+      nakError: ipcErrorOf,
       refusalOf,
     });
   }
