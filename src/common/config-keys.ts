@@ -26,10 +26,16 @@ import {
   parseRate,
   parseSecretText,
   parseServerHost,
+  parseServerStore,
+  parsePostgresUrl,
+  parseRegistrationPolicy,
+  parseSharedSecret,
   parseSharingPolicy,
   parseVerbosity,
+  type RegistrationPolicy,
   type Field,
   type RemoteSpec,
+  type ServerStore,
   type SharingPolicy,
   type Verbosity,
 } from './config-fields.js';
@@ -74,8 +80,11 @@ export type KeySpec = About &
     | { readonly kind: 'integer' | 'size' | 'rate'; readonly min: number; readonly max: number; readonly default: number | null }
     | { readonly kind: 'verbosity'; readonly default: Verbosity }
     | { readonly kind: 'policy'; readonly default: SharingPolicy }
+    | { readonly kind: 'server-store'; readonly default: ServerStore }
+    | { readonly kind: 'registration'; readonly default: RegistrationPolicy }
+    | { readonly kind: 'shared-secret'; readonly default: null }
     | { readonly kind: 'server-host' | 'path'; readonly default: string }
-    | { readonly kind: 'host' | 'url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
+    | { readonly kind: 'host' | 'url' | 'postgres-url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
     | { readonly kind: 'ghid-list'; readonly default: readonly [] | null }
   );
 
@@ -222,6 +231,28 @@ export const CONFIG_KEYS = {
       help: 'publishes one identity may make at once, with publish_rate_per_identity',
       shownDefault: "ten seconds' worth",
     },
+    registration: {
+      kind: 'registration',
+      reference: false,
+      default: 'off',
+      help: 'accounts: off (everyone alike), open, invite or approval (unregistered identities get the free tier)',
+    },
+    unregistered_upload_bytes: {
+      kind: 'size',
+      reference: false,
+      min: 0,
+      max: 1024 * GIB,
+      default: null,
+      help: 'bytes an unregistered identity may store while registration is on, e.g. "10 MiB"',
+      shownDefault: '10 MiB',
+    },
+    registration_webhook_secret: {
+      kind: 'shared-secret',
+      reference: false,
+      default: null,
+      help: 'the shared secret of the accounts webhook (POST /accounts/webhook); none: no webhook',
+      shownDefault: 'no webhook',
+    },
     unsigned_publish_rate_per_connection: {
       kind: 'rate',
       reference: false,
@@ -229,6 +260,19 @@ export const CONFIG_KEYS = {
       default: null,
       help: "GIDC and GARQ publishes per second per connection (bursts of ten seconds' worth)",
       shownDefault: 'no limit',
+    },
+    store: {
+      kind: 'server-store',
+      reference: false,
+      default: 'files',
+      help: 'where the server keeps objects: files (its ghidcache) or postgres (shared by several server nodes)',
+    },
+    postgres: {
+      kind: 'postgres-url',
+      reference: false,
+      default: null,
+      help: 'with store: postgres, the database as a postgres:// URL; what it leaves out comes from PGHOST, PGDATABASE, …',
+      shownDefault: 'the PG* variables',
     },
   },
   sharing: {
@@ -305,6 +349,10 @@ export interface KindValues {
   rate: number;
   verbosity: Verbosity;
   policy: SharingPolicy;
+  'server-store': ServerStore;
+  'postgres-url': string;
+  registration: RegistrationPolicy;
+  'shared-secret': string;
   'server-host': string;
   host: string;
   url: string;
@@ -366,6 +414,14 @@ export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
       return parseVerbosity;
     case 'policy':
       return parseSharingPolicy;
+    case 'server-store':
+      return parseServerStore;
+    case 'postgres-url':
+      return parsePostgresUrl;
+    case 'registration':
+      return parseRegistrationPolicy;
+    case 'shared-secret':
+      return parseSharedSecret;
     case 'server-host':
       return parseServerHost;
     case 'host':

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HGXLink, JsonObj } from '../../src/hgx/index.js';
+import { HGXLink, JsonObj } from '../../packages/hgx/src/index.js';
 import type { ContactJson, ShareJson } from '../../src/wire/people.js';
 import { until } from '../fixtures/wait.js';
 import { appHome, startApp, startServer, type AppHome } from '../fixtures/ipc/processes.js';

@@ -1,7 +1,7 @@
 // The SDK's view of the user's contacts, and the people verbs' gate: authenticated links only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HGXLink, IpcError } from '../../src/hgx/index.js';
+import { HGXLink, IpcError } from '../../packages/hgx/src/index.js';
 import { RawClient, world } from '../fixtures/ipc/world.js';
 
 test('an app reads the contacts the user named; a legacy client may not touch them', async (t) => {

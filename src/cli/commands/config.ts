@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
 import { homedir as osHomedir } from 'node:os';
 import { HOSTED_REMOTE, type SharingPolicy } from '../../common/config-fields.js';
 import { CONFIG_KEYS } from '../../common/config-keys.js';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../core/config/index.js';
+import { openUrl as openInBrowser } from '../../host/open-url.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { HOSTED_GONE, configEdits, describeRemote, parseConfigArgs, type ConfigArgs } from './config-args.js';
 import { configUsage } from './config-usage.js';
+import { daemonRegistrationLink } from '../daemon-ipc.js';
 
 const RESTART = 'Restart Hypergolix to apply the changes.';
 
@@ -41,30 +42,25 @@ function identityLines(c: HypergolixConfig, col: (l: string, v: string) => strin
 }
 
 export interface ConfigCommandDeps {
-  /** Opens a URL in the user's browser; failures are ignored. Default: xdg-open, open or start. */
-  openUrl?: (url: string, platform: NodeJS.Platform) => void;
+  /**
+   * Opens a URL in the user's browser. Default: src/host/open-url.ts (xdg-open, open, or
+   * rundll32's URL handler; never a shell; http(s) only). A throw or rejection is reported
+   * as a warning: the URL is printed anyway.
+   */
+  openUrl?: (url: string, platform: NodeJS.Platform) => void | Promise<void>;
   /** Whether stdout is a terminal (a script piping the output should not get a browser). */
   stdoutIsTTY?: () => boolean;
   /** Default process.platform. */
   platform?: NodeJS.Platform;
   /** The machine-wide config directory searched after the home directory. Default /etc/hypergolix. */
   systemDir?: string;
+  /** Asks the running daemon for a signed registration link. Default: over its IPC port. */
+  registrationLink?: (loaded: LoadedConfig, remote: string) => Promise<string>;
 }
 
-function defaultOpenUrl(url: string, platform: NodeJS.Platform): void {
-  const [cmd, args] =
-    platform === 'darwin'
-      ? ['open', [url]]
-      : platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
-        : ['xdg-open', [url]];
-  try {
-    const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore', windowsHide: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // Opening the page is a convenience; the URL is already printed.
-  }
+/** Opens the page without a shell, http(s) only (src/host/open-url.ts); a failure is the caller's to report. */
+function defaultOpenUrl(url: string, platform: NodeJS.Platform): Promise<void> {
+  return openInBrowser(url, { platform });
 }
 
 function displayAvailable(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
@@ -100,24 +96,32 @@ function whoami(loaded: LoadedConfig, io: CliIO): number {
   return 0;
 }
 
-/** --register: prints the first remote's registration URL for this fingerprint, and opens it where a person can see it. */
-function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => void): void {
+/**
+ * --register: the link to the first remote's registration page, printed and opened where a
+ * person can see it. A remote whose entry names a `registration:` page gets that page with the
+ * fingerprint (a hosted sign-up elsewhere); otherwise the running daemon fetches a challenge
+ * from the remote's own page and signs it with the account, so the page registers this
+ * account and no other.
+ */
+async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => Promise<void>, signedLink: (loaded: LoadedConfig, remote: string) => Promise<string>): Promise<void> {
   const fingerprint = loaded.config.user.fingerprint;
   if (!fingerprint) {
     throw new CliError('no account yet, so there is no fingerprint to register; create one first with "hypergolix start app" or the desktop app', 1);
   }
-  const remote = loaded.config.remotes.find((r) => r.registration);
+  const remote = loaded.config.remotes.find((r) => r.registration) ?? loaded.config.remotes[0];
   if (!remote) {
-    throw new CliError(
-      'none of the configured remotes offers registration (a remote offers it with a "registration:" URL in hypergolix.yml). ' +
-        'Servers you run yourself need no registration.',
-      1,
-    );
+    throw new CliError('no remote is configured, so there is nowhere to register (add one with --add-remote). Servers you run yourself need no registration.', 1);
   }
-  const url = new URL(remote.registration!);
-  url.searchParams.set('fingerprint', fingerprint.text);
-  io.out(`Register this account with ${describeRemote(remote)} at:\n  ${url.href}`);
-  open(url.href);
+  let href: string;
+  if (remote.registration) {
+    const url = new URL(remote.registration);
+    url.searchParams.set('fingerprint', fingerprint.text);
+    href = url.href;
+  } else {
+    href = await signedLink(loaded, `${remote.host}:${remote.port}`);
+  }
+  io.out(`Register this account with ${describeRemote(remote)} at:\n  ${href}`);
+  await open(href);
 }
 
 export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
@@ -160,15 +164,16 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
       }
       if (p.whoami && whoami(loaded, io) !== 0) return 1;
       if (p.register) {
-        register(loaded, io, (url) => {
+        await register(loaded, io, async (url) => {
           if (!stdoutIsTTY() || !displayAvailable(platform, io.env)) return;
           try {
-            openUrl(url, platform);
             io.out('Opening it in your browser.');
-          } catch {
-            // The URL is printed; a missing opener is not an error.
+            await openUrl(url, platform);
+          } catch (err) {
+            // The URL is printed; a missing opener or a refused URL is worth a line, not a failure.
+            io.err(`warning: the page was not opened: ${err instanceof Error ? err.message : String(err)}`);
           }
-        });
+        }, deps.registrationLink ?? daemonRegistrationLink);
       }
       if (!change && !p.whoami && !p.register) io.out(summary(loaded));
       return 0;

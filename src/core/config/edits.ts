@@ -42,6 +42,10 @@ interface EditKinds {
   rate: number | string;
   verbosity: Verbosity | string;
   policy: SharingPolicy | string;
+  'server-store': string;
+  'postgres-url': string;
+  registration: string;
+  'shared-secret': string;
   'server-host': string;
   host: string;
   url: string;
@@ -296,6 +300,8 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'port':
     case 'verbosity':
     case 'policy':
+    case 'server-store':
+    case 'registration':
     case 'server-host':
       return valueOr(parserOf(spec)(v), v);
     case 'boolean':

@@ -5,14 +5,18 @@ import { Account, type AccountProgress } from '../account/account.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
-import { Ghid, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { Ghid, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
 import type { ApiId } from '../objects/hgxd.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
+import type { BroughtOver } from '../legacy/bring-over.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
+import { openAccount } from './open-account.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
 
 export type AccountRequest =
@@ -21,6 +25,8 @@ export type AccountRequest =
 
 export interface DaemonOptions {
   ghidcache: string;
+  /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
+  store?: ObjectStore;
   /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
   /** Where the account maps' journals live. @default `${ghidcache}.account` */
@@ -51,6 +57,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     readonly account: Account,
     readonly objects: ObjectManager,
     private readonly logger: RemoteLogger,
+    /** Set when this start brought an account of the Python Hypergolix over into our format. */
+    readonly broughtOver: BroughtOver | null = null,
   ) {
     super();
   }
@@ -73,11 +81,14 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
       warn: (m) => o.logger.debug(m),
+      // The local cache reads 2016 accounts (GOBD v15) to bring them over; nothing here writes v15.
+      acceptV15: true,
     });
     for (const w of warnings) o.logger.warn(w);
     let account: Account | null = null;
+    let broughtOver: BroughtOver | null = null;
     const network = await NetworkIO.open({
       engine,
       identity: () => account?.identity.publicIdentity.gidc ?? null,
@@ -92,12 +103,13 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         account = await Account.create({ io: network, device, ...o.account.create, onProgress: o.onProgress });
       } else {
         const l = o.account.login;
-        if (!engine.exists(l.userId) && o.remotes.length > 0) {
+        const hasLocal = engine.exists(l.userId);
+        if (!hasLocal && o.remotes.length > 0) {
           // A new machine: the account lives only on the remotes (defect 24).
           o.onProgress?.({ stage: 'remotes' });
           await network.whenConnected(o.remoteWaitMs ?? 10_000);
         }
-        account = await Account.login({ io: network, device, ...l });
+        ({ account, broughtOver } = await openAccount(network, l, device, hasLocal));
       }
       await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
     } catch (err) {
@@ -106,7 +118,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       throw err;
     }
     const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
-    const daemon = new Daemon(engine, network, account, objects, o.logger);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
     daemon.wire();
     return daemon;
   }
@@ -119,6 +131,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));
     network.on('remote', (label, up) => this.emit('remote', label, up));
+    network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
     // Publish our identity now for remotes already connected (reconnects do it themselves).
@@ -237,6 +250,37 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   release(target: Ghid): void {
     this.objects.secrets.release(target);
+  }
+
+  /**
+   * A signed link to a remote's registration page for this account (`remote`: its `host:port`;
+   * the first remote when absent). The remote's challenge is signed with the account's identity,
+   * so the page registers this fingerprint and no other.
+   */
+  async registrationLink(remote?: string): Promise<string> {
+    const spec = this.network.remoteSpec(remote);
+    if (!spec) throw new ValueError(remote === undefined ? 'No remote is configured, so there is nowhere to register' : `${remote} is not one of the configured remotes`);
+    return registrationLink(spec, this.identity);
+  }
+
+  /**
+   * What each remote says of this account (registered or free tier, with usage); null for a
+   * remote that keeps no accounts or cannot be asked now. A remote that says registered gets the
+   * uploads it refused before, at once.
+   */
+  async remoteAccounts(): Promise<{ remote: string; account: RemoteAccount | null; error: string | null }[]> {
+    return Promise.all(
+      this.network.status().map(async ({ label, freeTier }) => {
+        const spec = this.network.remoteSpec(label)!;
+        try {
+          const account = await remoteAccount(spec, this.fingerprint.text);
+          if (account.status === 'registered' && freeTier) this.network.retryUploads(label);
+          return { remote: label, account, error: null };
+        } catch (err) {
+          return { remote: label, account: null, error: err instanceof RegistrationUnavailable ? null : (err as Error).message };
+        }
+      }),
+    );
   }
 
   publish(obj: GolixObject): Promise<void> {

@@ -57,7 +57,16 @@ import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
-import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES, IpcVerb, ONE } from '../../wire/index.js';
+import {
+  AUTH_TOKEN_BYTES,
+  DEFAULT_IPC_PORT,
+  IPC_MAX_MESSAGE_BYTES,
+  IPC_PROTOCOL_VERSION,
+  IpcVerb,
+  ONE,
+  decodeProtocolVersion,
+  encodeProtocolVersion,
+} from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
 
@@ -326,6 +335,13 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   // ---------------------------------------------------------------- verbs
 
+  /** `?R`: signing for the account is for the user's own tools, never for a legacy client. */
+  private async registrationLink(s: Session, body: Buffer): Promise<Buffer> {
+    if (!s.authenticated) throw new IpcRefusal('Registration links need an authenticated connection (AU)');
+    const remote = body.length > 0 ? body.toString('utf8') : undefined;
+    return Buffer.from(await this.daemon.registrationLink(remote), 'utf8');
+  }
+
   /** Each verb to the concern that handles it; all but `AU` wait for the connection's admission. */
   private handlersFor(s: Session): Map<string, RequestHandler> {
     const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
@@ -337,7 +353,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const V = IpcVerb;
     const { registry: r, access: a } = this;
     const table: [string, RequestHandler][] = [
+      [V.version, (b) => this.answerVersion(s, b)],
       [V.whoami, () => this.daemon.fingerprint.bytes],
+      [V.registrationLink, (b) => this.registrationLink(s, b)],
       [V.setToken, (b, ctx) => r.setToken(s, b, ctx)],
       [V.getStartup, () => r.getStartup(s)],
       [V.registerStartup, (b) => r.registerStartup(s, b)],
@@ -358,6 +376,15 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;
+  }
+
+  /** `?V`: the daemon's IPC protocol version; an app that says another one is logged (it decides). */
+  private answerVersion(s: Session, body: Buffer): Uint8Array {
+    if (body.length > 0) {
+      const theirs = decodeProtocolVersion(body);
+      if (theirs !== IPC_PROTOCOL_VERSION) this.logger.warn(`${s.name}: the app speaks IPC protocol ${theirs}, this daemon ${IPC_PROTOCOL_VERSION}`);
+    }
+    return encodeProtocolVersion(IPC_PROTOCOL_VERSION);
   }
 
   private authenticate(s: Session, body: Buffer): Uint8Array {
