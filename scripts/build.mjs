@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds every runtime bundle into dist/ with esbuild (type-checking is `npm run typecheck`).
+// Builds every runtime bundle into dist/ with esbuild, and the SDK package (packages/hgx/dist);
+// type-checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -16,7 +17,6 @@ mkdirSync(dist, { recursive: true });
 const node = { platform: 'node', target: 'node20', bundle: true, packages: 'external', sourcemap: 'linked', logLevel: 'warning' };
 const targets = [
   { entry: 'src/cli/index.ts', out: 'dist/cli/index.js', opts: { ...node, format: 'esm' } },
-  { entry: 'src/hgx/index.ts', out: 'dist/hgx/index.js', opts: { ...node, format: 'esm' } },
   { entry: 'src/main/main.ts', out: 'dist/main/main.js', opts: { ...node, format: 'esm', external: ['electron'] } },
   // A sandboxed preload cannot be an ES module.
   { entry: 'src/preload/preload.ts', out: 'dist/preload/preload.cjs', opts: { ...node, format: 'cjs', external: ['electron'] } },
@@ -37,9 +37,9 @@ for (const [from, to] of [['src/renderer/static', 'renderer'], ['assets', 'asset
   if (existsSync(join(root, from))) cpSync(join(root, from), join(dist, to), { recursive: true });
 }
 
-if (existsSync(join(root, 'src/hgx/index.ts'))) {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.hgx.json', '--declarationDir', join(dist, 'types')], { cwd: root, stdio: 'inherit' });
-}
+// The SDK is its own workspace package (packages/hgx, @hypergolix/hgx); the app ships it as a
+// dependency, built into packages/hgx/dist by the package's own build.
+execFileSync(process.execPath, [join(root, 'packages/hgx/scripts/build.mjs')], { cwd: join(root, 'packages/hgx'), stdio: 'inherit' });
 
 const old = join(root, `.dist-old-${process.pid}`);
 if (existsSync(final)) renameSync(final, old);

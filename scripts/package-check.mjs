@@ -36,6 +36,8 @@ import {
   listDir,
   listTarGz,
   lockPackages,
+  workspacePackages,
+  serverOnlyPackages,
   readAsarFile,
   requiredAppFiles,
   writeFakeFpm,
@@ -88,7 +90,8 @@ if (!args.has('--no-build')) {
 const cfg = parseYaml(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8'));
 const appId = appIdOfMain(readFileSync(join(ROOT, 'src/main/main.ts'), 'utf8'));
 {
-  const p = configProblems(cfg, { appId, root: ROOT });
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  const p = configProblems(cfg, { appId, root: ROOT, serverOnly: serverOnlyPackages(lock, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))) });
   problems.push(...p.map((x) => `electron-builder.yml: ${x}`));
   const t = (k) => [].concat(cfg[k]?.target ?? []).join('/');
   step('config', p.length === 0, p.length === 0 ? `appId ${cfg.appId}; linux ${t('linux')}, mac ${t('mac')}, win ${t('win')}; files: package.json, bin/, dist/` : p.join('; '));
@@ -144,8 +147,10 @@ try {
 }
 
 // ── 4. what came out ──
-const { prod, dev } = lockPackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
+const lockfile = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+const { prod, dev } = lockPackages(lockfile);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const serverOnly = serverOnlyPackages(lockfile, pkg);
 const required = requiredAppFiles(pkg, TRAY_STATES);
 const unpacked = readdirSync(out).map((d) => join(out, d)).find((d) => /linux(-\w+)?-unpacked$/.test(d) && statSync(d).isDirectory());
 const exe = cfg.linux.executableName;
@@ -175,7 +180,7 @@ else {
     appPackageJson = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   } else problems.push('neither resources/app.asar nor resources/app');
   step('layout', layout.length === 3, layout.join(', '));
-  const r = inspectApp(appFiles, { required, prod, dev, budget: APP_BUDGET, appPackageJson });
+  const r = inspectApp(appFiles, { required, prod, dev, serverOnly, workspaces: workspacePackages(lockfile), budget: APP_BUDGET, appPackageJson });
   appSummary = r.summary;
   problems.push(...r.problems);
   step(

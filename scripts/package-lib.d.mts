@@ -14,13 +14,18 @@ export interface AppSummary {
 export declare const DEV_ONLY_TOP: string[];
 export declare function appIdOfMain(mainTs: string): string;
 export declare function renderBuilderTemplate(text: string, macros: Record<string, string>): string;
-export declare function configProblems(cfg: any, o: { appId: string; root: string }): string[];
+export declare function configProblems(cfg: any, o: { appId: string; root: string; serverOnly?: Set<string> }): string[];
+export declare const SERVER_ONLY_DEPENDENCIES: string[];
+export declare function serverOnlyPackages(lock: any, pkg: { dependencies?: Record<string, string> }, roots?: string[]): Set<string>;
+export declare function excludedPackages(files: string[]): Set<string>;
 export declare function lockPackages(lock: unknown): { prod: Set<string>; dev: Set<string> };
+/** This repository's own workspace packages (lock entries outside node_modules/), by name. */
+export declare function workspacePackages(lock: unknown): Set<string>;
 export declare function requiredAppFiles(pkg: { dependencies?: Record<string, string> }, trayStates: string[]): string[];
 export declare function packageOf(path: string): string | null;
 export declare function inspectApp(
   entries: AppEntry[],
-  o: { required: string[]; prod: Set<string>; dev: Set<string>; budget: number; appPackageJson?: Record<string, any> | null },
+  o: { required: string[]; prod: Set<string>; dev: Set<string>; serverOnly?: Set<string>; workspaces?: Set<string>; budget: number; appPackageJson?: Record<string, any> | null },
 ): { problems: string[]; summary: AppSummary };
 export declare function formatBytes(n: number): string;
 export declare function listDir(dir: string): AppEntry[];

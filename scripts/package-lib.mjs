@@ -35,7 +35,7 @@ export const DEV_ONLY_TOP = ['src', 'test', 'bench', 'docs', 'scripts', 'packagi
  * platform, what goes into the app, icons, the launcher that puts `hypergolix` on the PATH.
  * Returns a list of problems (empty: fine). `root` is where relative paths are checked.
  */
-export function configProblems(cfg, { appId, root }) {
+export function configProblems(cfg, { appId, root, serverOnly = new Set() }) {
   const p = [];
   const need = (ok, msg) => {
     if (!ok) p.push(msg);
@@ -72,6 +72,9 @@ export function configProblems(cfg, { appId, root }) {
     need(top === 'dist' || top === 'bin' || f === 'package.json', `files includes ${f}: only package.json, bin/ and dist/ belong in the app`);
   }
   for (const ex of ['!dist/types', '!dist/assets/source']) need(files.some((f) => f.startsWith(ex)), `files must exclude ${ex.slice(1)}`);
+  const excluded = excludedPackages(files);
+  const missing = [...serverOnly].filter((name) => !excluded.has(name)).sort();
+  need(missing.length === 0, `files must exclude the server-only packages ${missing.join(', ')} (!node_modules/{…}{,/**/*})`);
   for (const where of [cfg, linux, cfg.mac ?? {}, cfg.win ?? {}]) {
     need(asList(where.extraFiles).length === 0, 'extraFiles would put files beside the app; use extraResources');
   }
@@ -114,11 +117,60 @@ export function lockPackages(lock) {
   const dev = new Set();
   for (const [path, info] of Object.entries(lock.packages ?? {})) {
     if (!path) continue;
-    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    // A workspace's own entry ("packages/hgx") is named by its package; its link is under node_modules/.
+    const at = path.lastIndexOf('node_modules/');
+    const name = at < 0 ? info.name : path.slice(at + 'node_modules/'.length);
+    if (!name) continue;
     if (info.dev || info.devOptional) dev.add(name);
     else prod.add(name);
   }
   return { prod, dev };
+}
+
+/** This repository's own workspace packages (lock entries outside node_modules/), by name. */
+export function workspacePackages(lock) {
+  return new Set(
+    Object.entries(lock.packages ?? {})
+      .filter(([path, info]) => path && !path.includes('node_modules/') && info.name)
+      .map(([, info]) => info.name),
+  );
+}
+
+/**
+ * Dependencies only the multi-node persistence server loads (by dynamic import, in postgres
+ * mode): they never ship in the desktop app, which runs the file store.
+ */
+export const SERVER_ONLY_DEPENDENCIES = ['pg'];
+
+/**
+ * Every package installed for `roots` (dependencies and optional dependencies, transitively)
+ * that nothing else among the production dependencies needs.
+ */
+export function serverOnlyPackages(lock, pkg, roots = SERVER_ONLY_DEPENDENCIES) {
+  const closure = (names) => {
+    const seen = new Set();
+    const queue = [...names];
+    while (queue.length > 0) {
+      const name = queue.shift();
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const info = lock.packages?.[`node_modules/${name}`] ?? {};
+      queue.push(...Object.keys({ ...info.dependencies, ...info.optionalDependencies }));
+    }
+    return seen;
+  };
+  const app = closure(Object.keys(pkg.dependencies ?? {}).filter((d) => !roots.includes(d)));
+  return new Set([...closure(roots)].filter((name) => !app.has(name) && lock.packages?.[`node_modules/${name}`]));
+}
+
+// The packages a files list excludes whole: "!node_modules/{a,b}{,/**/*}" or "!node_modules/a{,/**/*}".
+export function excludedPackages(files) {
+  const names = new Set();
+  for (const f of files) {
+    const m = /^!node_modules\/(?:\{([^}]+)\}|([^{/]+))\{,\/\*\*\/\*\}$/.exec(f);
+    if (m) for (const name of (m[1] ?? m[2]).split(',')) names.add(name.trim());
+  }
+  return names;
 }
 
 /** Files the app cannot run without, relative to its root. */
@@ -132,10 +184,13 @@ export function requiredAppFiles(pkg, trayStates) {
     'dist/renderer/app.js',
     'dist/renderer/style.css',
     'dist/cli/index.js',
-    'dist/hgx/index.js',
+    // The SDK, as the workspace package the app depends on (packages/hgx, @hypergolix/hgx).
+    'node_modules/@hypergolix/hgx/dist/index.js',
     'dist/assets/icons/png/256x256.png',
     ...trayStates.flatMap((s) => ['light', 'dark'].flatMap((v) => [`dist/assets/tray/tray-${s}-${v}.png`, `dist/assets/tray/tray-${s}-${v}@2x.png`]).concat([`dist/assets/tray/tray-${s}Template.png`, `dist/assets/tray/tray-${s}Template@2x.png`])),
-    ...Object.keys(pkg.dependencies ?? {}).map((d) => `node_modules/${d}/package.json`),
+    ...Object.keys(pkg.dependencies ?? {})
+      .filter((d) => !SERVER_ONLY_DEPENDENCIES.includes(d))
+      .map((d) => `node_modules/${d}/package.json`),
   ];
 }
 
@@ -151,6 +206,7 @@ export function packageOf(path) {
 }
 
 const SOURCE_EXT = /\.(ts|tsx|mts|cts)$/;
+const isWorkspaceBuild = (rel) => rel === 'package.json' || (rel.startsWith('dist/') && !rel.startsWith('dist/types/') && !rel.endsWith('.map') && !SOURCE_EXT.test(rel));
 
 /**
  * Checks a listing of the app ([{ path, size }], '/'-separated, relative to resources/app or
@@ -173,7 +229,10 @@ export function inspectApp(entries, o) {
     if (pkg) {
       packages.add(pkg);
       if (o.dev.has(pkg)) problems.push(`devDependency in the app: ${pkg} (${path})`);
+      else if (o.serverOnly?.has(pkg)) problems.push(`server-only package in the app: ${pkg} (${path})`);
       else if (!o.prod.has(pkg)) problems.push(`package not among the production dependencies: ${pkg} (${path})`);
+      // Our own workspace packages ship their build only: package.json and dist/ (no sources, maps or types).
+      else if (o.workspaces?.has(pkg) && !isWorkspaceBuild(path.slice(`node_modules/${pkg}/`.length))) problems.push(`dev-only path in the app: ${path}`);
     } else {
       if (SOURCE_EXT.test(path) && !path.endsWith('.d.ts')) problems.push(`TypeScript source in the app: ${path}`);
       if (path.startsWith('dist/types/') || path.startsWith('dist/assets/source/')) problems.push(`dev-only path in the app: ${path}`);

@@ -45,14 +45,40 @@ export function findElectron(o = {}) {
   return { ok: true, path: bin };
 }
 
-/** Runs a child with the terminal, passes SIGINT/SIGTERM on, and exits with its status. */
-function run(command, args) {
-  const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
+/**
+ * Whether a signal this script received should be passed on to its child. A terminal sends
+ * Ctrl-C (SIGINT) and a hang-up (SIGHUP) to its whole foreground process group, the child
+ * included, and npm passes them on to this script once more; forwarding them would make one
+ * Ctrl-C two, and the second means "exit without waiting" to the child. So with a terminal
+ * these are never forwarded; SIGTERM (sent to this process alone, by kill or a supervisor) is,
+ * once, and without a terminal each signal is passed on once.
+ * @param {NodeJS.Signals} signal
+ * @param {{ terminal: boolean, forwarded: ReadonlySet<string> }} o
+ */
+export function shouldForward(signal, o) {
+  if (o.forwarded.has(signal)) return false;
+  if (o.terminal && (signal === 'SIGINT' || signal === 'SIGHUP')) return false;
+  return true;
+}
+
+/**
+ * Runs a child with the terminal (same process group), passes signals on by shouldForward, and
+ * exits with its status (0 after a stop we were asked for).
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ terminal?: boolean, cwd?: string, env?: NodeJS.ProcessEnv }} [o]
+ */
+export function run(command, args, o = {}) {
+  const terminal = o.terminal ?? Boolean(process.stdin.isTTY);
+  const child = spawn(command, args, { cwd: o.cwd ?? ROOT, env: o.env ?? process.env, stdio: 'inherit' });
+  const forwarded = new Set();
   let asked = false;
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
     process.on(signal, () => {
       asked = true;
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode !== null || !shouldForward(signal, { terminal, forwarded })) return;
+      forwarded.add(signal);
+      child.kill(signal);
     });
   }
   child.on('error', (err) => {
@@ -62,11 +88,22 @@ function run(command, args) {
   child.on('exit', (code, signal) => process.exit(signal ? (asked ? 0 : 1) : (code ?? 1)));
 }
 
+/**
+ * How Electron runs the app in development: the project root (so package.json names the app
+ * and gives its entry), with a Chromium profile of its own, so the single-instance lock and
+ * the data folder never meet those of an installed Hypergolix.
+ * @param {string} root
+ * @param {string[]} [extra]
+ */
+export function electronArgs(root, extra = []) {
+  return [root, `--user-data-dir=${join(root, '.dev', 'electron-user-data')}`, ...extra];
+}
+
 function main() {
   const main = join(ROOT, 'dist/main/main.js');
   const electron = findElectron();
   if (electron.ok && existsSync(main)) {
-    run(electron.path, [main]);
+    run(electron.path, electronArgs(ROOT.replace(/[\\/]$/, '')));
     return;
   }
   const reason = electron.ok ? 'dist/main/main.js is not built' : electron.reason;

@@ -1,3 +1,6 @@
+import { HypergolixError } from '../core/golix/errors.js';
+import { storageTrouble } from '../core/util/disk-space.js';
+
 /** What every CLI command module exports. */
 export interface Command {
   /** e.g. "inspect", "start", "config". */
@@ -25,10 +28,65 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode = 2,
+    /** The message is already on the terminal (a foreground service logged it): print nothing more. */
+    readonly shown = false,
   ) {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** What a system call was doing, in words, for the one-line messages below. */
+const SYSCALL_WORDS: Record<string, string> = {
+  open: 'open',
+  read: 'read',
+  write: 'write to',
+  mkdir: 'create the directory',
+  rename: 'replace',
+  unlink: 'remove',
+  stat: 'look at',
+  lstat: 'look at',
+  realpath: 'resolve',
+  scandir: 'list',
+  fsync: 'flush',
+};
+
+/** Node's words for the errno codes a person may meet, in plain English. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EEXIST: 'something else is already there',
+  ELOOP: 'the path is a loop of symbolic links',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * One line for a failure, for people: the message without an internal class name in front
+ * (`CommsError:`, `UnknownSecret:`), a full disk described with its path and free space, and a
+ * system error (ENOENT, ELOOP, …) as what was being done to which path and why.
+ */
+export function describeFailure(err: unknown, fallbackPath?: string): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err instanceof HypergolixError || err instanceof CliError) return err.message;
+  const trouble = storageTrouble(err, fallbackPath);
+  if (trouble) return `Cannot store anything: ${trouble.message}`;
+  const sys = err as NodeJS.ErrnoException;
+  if (typeof sys.code === 'string' && typeof sys.syscall === 'string') {
+    const doing = SYSCALL_WORDS[sys.syscall] ?? sys.syscall;
+    const why = ERRNO_WORDS[sys.code] ?? sys.code;
+    return sys.path ? `Cannot ${doing} ${sys.path}: ${why} (${sys.code})` : `Cannot ${doing}: ${why} (${sys.code})`;
+  }
+  return err.message;
+}
+
+/** A failure a person can act on (ours, or a system error), as opposed to a bug, which keeps its stack. */
+export function isExpectedFailure(err: unknown): boolean {
+  if (err instanceof HypergolixError || err instanceof CliError) return true;
+  const sys = err as NodeJS.ErrnoException;
+  return err instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string';
 }
 
 export function processIO(): CliIO {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HypergolixError } from '../core/golix/errors.js';
-import { CliError, processIO, type CliIO, type Command } from './command.js';
+import { CliError, describeFailure, isExpectedFailure, processIO, type CliIO, type Command } from './command.js';
 import { configCommand } from './commands/config.js';
 import { inspectCommand } from './commands/inspect.js';
 import { startCommand, stopCommand } from './commands/lifecycle.js';
@@ -54,11 +53,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
-      io.err(`hypergolix ${command.name}: ${err.message}`);
+      if (!err.shown) io.err(`hypergolix ${command.name}: ${err.message}`);
       return err.exitCode;
     }
-    if (err instanceof HypergolixError) {
-      io.err(`hypergolix ${command.name}: ${err.name}: ${err.message}`);
+    if (isExpectedFailure(err)) {
+      io.err(`hypergolix ${command.name}: ${describeFailure(err)}`);
       return 1;
     }
     io.err(`hypergolix ${command.name}: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { passwordRefusal, type PasswordRuleOptions } from '../common/password-rule.js';
 import { CliError, type CliIO } from './command.js';
 
 /** Asks for a password on the terminal without echoing it. */
@@ -27,23 +28,59 @@ export function promptHidden(question: string, io: CliIO): Promise<string> {
   });
 }
 
-/** Reads a password from standard input (first line; for scripts). */
+/**
+ * Reads the first `count` lines of standard input, without waiting for it to close: a script
+ * may keep the pipe open (`(echo pw; sleep 600) | hypergolix start app --password-stdin`).
+ * Stops reading once it has them, so an open pipe does not keep the process alive.
+ */
+export function readStdinLines(io: CliIO, count: number, flag = '--password-stdin'): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const lines = () => text.split(/\r?\n/);
+    const finish = (result: string[] | Error) => {
+      io.stdin.off('data', onData).off('end', onEnd).off('error', onError);
+      io.stdin.pause();
+      (io.stdin as Partial<{ unref(): void }>).unref?.();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (lines().length > count) finish(lines().slice(0, count));
+    };
+    const onEnd = () => {
+      const got = lines().slice(0, count);
+      const missing = got.length < count || got.some((l) => l.length === 0);
+      finish(missing ? new CliError(`${flag}: standard input held ${count === 1 ? 'no line' : `fewer than ${count} lines`}`) : got);
+    };
+    const onError = (err: Error) => finish(new CliError(`${flag}: could not read standard input: ${err.message}`));
+    io.stdin.on('data', onData).on('end', onEnd).on('error', onError);
+    io.stdin.resume();
+  });
+}
+
+/** Reads a password from standard input: its first line (for scripts). */
 export async function readPasswordStdin(io: CliIO): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  const line = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
-  if (line.length === 0) throw new CliError('--password-stdin: standard input held no password');
+  const [line] = await readStdinLines(io, 1);
+  if (!line) throw new CliError('--password-stdin: standard input held no password');
   return line;
 }
 
+/** Refuses a new password the account's one rule does not accept, saying why. */
+export function checkNewPassword(password: string, options: PasswordRuleOptions = {}): string {
+  const refusal = passwordRefusal(password, options);
+  if (refusal) throw new CliError(`${refusal}${options.allowWeak ? '' : ' (a script may pass --allow-weak-password to skip the strength check)'}`);
+  return password;
+}
+
 /** Asks twice for a new password, with the warnings a new account needs. */
-export async function promptNewPassword(io: CliIO): Promise<string> {
-  io.err('Choose a password for your new Hypergolix account.');
-  io.err('It protects your keys and cannot be recovered: if you lose it, your account is lost.');
+export async function promptNewPassword(io: CliIO, intro: string[] = NEW_ACCOUNT_INTRO): Promise<string> {
+  for (const line of intro) io.err(line);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const first = await promptHidden('Password: ', io);
-    if (first.length < 8) {
-      io.err('Use at least 8 characters.');
+    const first = await promptHidden('New password: ', io);
+    const refusal = passwordRefusal(first);
+    if (refusal) {
+      io.err(refusal);
       continue;
     }
     const second = await promptHidden('Same password again: ', io);
@@ -52,3 +89,8 @@ export async function promptNewPassword(io: CliIO): Promise<string> {
   }
   throw new CliError('No password chosen', 1);
 }
+
+const NEW_ACCOUNT_INTRO = [
+  'Choose a password for your new Hypergolix account.',
+  'It protects your keys: write it down and keep it somewhere safe.',
+];

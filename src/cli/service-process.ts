@@ -43,6 +43,15 @@ export class ServiceProcess {
     this.stopRelay = relayBootLog(log);
   }
 
+  /**
+   * Stops relaying the log to a waiting parent: the failure about to be logged reaches it as the
+   * reason the start failed, and is printed there once, not twice.
+   */
+  endRelay(): void {
+    this.stopRelay();
+    this.stopRelay = () => {};
+  }
+
   /** SIGTERM, SIGINT and SIGHUP run `stop` (within `deadlineMs`, if given), then end the process. */
   stopOnSignal(log: Logger, stop: () => Promise<void>, deadlineMs?: number): void {
     configureShutdown(deadlineMs === undefined ? { log } : { log, deadlineMs });
@@ -64,12 +73,17 @@ export class ServiceProcess {
    * its log told why (with `details`), so it does not run unannounced; a waiting parent is told
    * `toParent`; the CLI exits 1 with `message`.
    */
-  async failed(message: string, o: { toParent: unknown; started?: { log: Logger; runner: { stop(): Promise<void> } }; details?: unknown[] }): Promise<never> {
+  async failed(
+    message: string,
+    o: { toParent: unknown; started?: { log: Logger; runner: { stop(): Promise<void> } }; details?: unknown[]; logged?: boolean },
+  ): Promise<never> {
     if (o.started) {
       o.started.log.error(message, ...(o.details ?? []));
       await o.started.runner.stop().catch(() => {});
     }
     if (isDetachedChild()) await reportFailed(o.toParent);
-    throw new CliError(message, 1);
+    // The log is the terminal (in the foreground) or relayed to it (a detached start): a message
+    // it already showed is not repeated.
+    throw new CliError(message, 1, o.logged === true || o.started !== undefined);
   }
 }

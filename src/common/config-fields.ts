@@ -84,6 +84,14 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** A size for reading, not for a config file: "0 bytes", "812 KiB", "1.4 GiB" (free space, say). */
+export function approximateBytes(n: number): string {
+  if (n < KIB) return `${n} bytes`;
+  const [unit, size] = n >= GIB ? ['GiB', GIB] : n >= MIB ? ['MiB', MIB] : ['KiB', KIB];
+  const v = n / size;
+  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${unit}`;
+}
+
 // ───────────────────────────── booleans ─────────────────────────────
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1', 'on']);
@@ -271,6 +279,28 @@ export function parseSharingPolicy(value: unknown): Field<SharingPolicy> {
     return ok(value.trim().toLowerCase() as SharingPolicy);
   }
   return bad(`must be all, known or ask, not ${showValue(value)}`);
+}
+
+/** Where a persistence server keeps its objects: its own files (the default) or a shared PostgreSQL. */
+export const SERVER_STORES = ['files', 'postgres'] as const;
+export type ServerStore = (typeof SERVER_STORES)[number];
+
+export function parseServerStore(value: unknown): Field<ServerStore> {
+  if (typeof value === 'string' && (SERVER_STORES as readonly string[]).includes(value.trim().toLowerCase())) {
+    return ok(value.trim().toLowerCase() as ServerStore);
+  }
+  return bad(`must be files or postgres, not ${showValue(value)}`);
+}
+
+/**
+ * A PostgreSQL connection URL (`postgres://` or `postgresql://`, as libpq and node-postgres read
+ * it; the host may be left out, or given as `?host=/socket/dir`). What it leaves out comes from
+ * the PG* environment variables. The message never repeats the value: it may hold a password.
+ */
+export function parsePostgresUrl(value: unknown): Field<string> {
+  // Not WHATWG URL parsing: libpq's `postgres://user@/db?host=/dir` has a user and no host.
+  if (typeof value === 'string' && /^postgres(ql)?:\/\/[^\s]*$/i.test(value.trim())) return ok(value.trim());
+  return bad(`must be a postgres:// or postgresql:// URL${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
 }
 
 /** `server.registration`: off (no accounts, as before), or who may register and how. */

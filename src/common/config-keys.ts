@@ -26,6 +26,8 @@ import {
   parseRate,
   parseSecretText,
   parseServerHost,
+  parseServerStore,
+  parsePostgresUrl,
   parseRegistrationPolicy,
   parseSharedSecret,
   parseSharingPolicy,
@@ -33,6 +35,7 @@ import {
   type RegistrationPolicy,
   type Field,
   type RemoteSpec,
+  type ServerStore,
   type SharingPolicy,
   type Verbosity,
 } from './config-fields.js';
@@ -77,10 +80,11 @@ export type KeySpec = About &
     | { readonly kind: 'integer' | 'size' | 'rate'; readonly min: number; readonly max: number; readonly default: number | null }
     | { readonly kind: 'verbosity'; readonly default: Verbosity }
     | { readonly kind: 'policy'; readonly default: SharingPolicy }
+    | { readonly kind: 'server-store'; readonly default: ServerStore }
     | { readonly kind: 'registration'; readonly default: RegistrationPolicy }
     | { readonly kind: 'shared-secret'; readonly default: null }
     | { readonly kind: 'server-host' | 'path'; readonly default: string }
-    | { readonly kind: 'host' | 'url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
+    | { readonly kind: 'host' | 'url' | 'postgres-url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
     | { readonly kind: 'ghid-list'; readonly default: readonly [] | null }
   );
 
@@ -257,6 +261,19 @@ export const CONFIG_KEYS = {
       help: "GIDC and GARQ publishes per second per connection (bursts of ten seconds' worth)",
       shownDefault: 'no limit',
     },
+    store: {
+      kind: 'server-store',
+      reference: false,
+      default: 'files',
+      help: 'where the server keeps objects: files (its ghidcache) or postgres (shared by several server nodes)',
+    },
+    postgres: {
+      kind: 'postgres-url',
+      reference: false,
+      default: null,
+      help: 'with store: postgres, the database as a postgres:// URL; what it leaves out comes from PGHOST, PGDATABASE, …',
+      shownDefault: 'the PG* variables',
+    },
   },
   sharing: {
     accept: {
@@ -329,6 +346,8 @@ export interface KindValues {
   rate: number;
   verbosity: Verbosity;
   policy: SharingPolicy;
+  'server-store': ServerStore;
+  'postgres-url': string;
   registration: RegistrationPolicy;
   'shared-secret': string;
   'server-host': string;
@@ -392,6 +411,10 @@ export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
       return parseVerbosity;
     case 'policy':
       return parseSharingPolicy;
+    case 'server-store':
+      return parseServerStore;
+    case 'postgres-url':
+      return parsePostgresUrl;
     case 'registration':
       return parseRegistrationPolicy;
     case 'shared-secret':

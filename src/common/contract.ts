@@ -44,6 +44,22 @@ export interface Identity {
 
 export interface RemoteStatus extends Remote {
   connected: boolean;
+  /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
+  storageFull?: boolean;
+}
+
+export const STORAGE_KINDS = ['ok', 'full', 'failed'] as const;
+
+/** Whether this computer's Hypergolix storage (the local cache) takes writes. */
+export interface StorageStatus {
+  /** `full`: no room (ENOSPC, EDQUOT); `failed`: the disk refuses writes (EIO, EROFS). */
+  kind: (typeof STORAGE_KINDS)[number];
+  /** The file or directory whose write failed; null when ok. */
+  path: string | null;
+  /** Free bytes on that disk when last checked; null when ok or unknown. */
+  freeBytes: number | null;
+  /** One sentence for a person; null when ok. */
+  message: string | null;
 }
 
 export interface IncomingShare {
@@ -61,6 +77,8 @@ export interface Status {
   message: string | null;
   remotes: RemoteStatus[];
   objectsCached: number;
+  /** The local cache's storage; absent before a daemon runs. */
+  storage?: StorageStatus;
   connectedApps: number;
   incomingShares: IncomingShare[];
   /** Standing conditions the user should see, e.g. legacy IPC clients on or a root_secret in the YAML. */
@@ -91,6 +109,14 @@ export const ERROR_CODES = {
   busy: 'busy',
   unavailable: 'unavailable',
   wrongPassword: 'wrong-password',
+  /** The account was made by a version that cannot open here. */
+  accountOtherVersion: 'account-other-version',
+  /** The password opened the account, but something in it is damaged. */
+  accountDamaged: 'account-damaged',
+  /** No account with this user ID where it was looked for (the remote, the local cache). */
+  accountNotFound: 'account-not-found',
+  /** The account is not here and no remote could be reached to fetch it. */
+  remoteUnreachable: 'remote-unreachable',
   invalidSettings: 'invalid-settings',
   invalidState: 'invalid-state',
   noAccount: 'no-account',
@@ -246,8 +272,11 @@ const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText })
 const checkStatus: Check<Status> = obj<Status>({
   state: oneOf(APP_STATES),
   message: nullable(str({ max: LIMITS.text })),
-  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool }), LIMITS.remotes),
+  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool, storageFull: optional(bool) }), LIMITS.remotes),
   objectsCached: uint,
+  storage: optional(
+    obj<StorageStatus>({ kind: oneOf(STORAGE_KINDS), path: nullable(str({ max: LIMITS.text })), freeBytes: nullable(uint), message: nullable(str({ max: LIMITS.text })) }),
+  ),
   connectedApps: uint,
   incomingShares: arr(
     obj<IncomingShare>({ id: str({ min: 1, max: LIMITS.id }), from: ghidText, apiId: str({ min: 1, max: LIMITS.ghid }), receivedAt: num }),

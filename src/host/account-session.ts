@@ -9,7 +9,9 @@
  *   running | error ──lock──► locked
  */
 import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
+import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
+import { accountFailure } from './account-errors.js';
 import type { HypergolixConfig, LoadedConfig } from '../core/config/index.js';
 import type { Secret } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
@@ -20,8 +22,6 @@ import { wireDaemonNotices, type Notice } from './notices.js';
 import type { StatusFeed } from './status.js';
 import type { UnlockAutomatically } from './vault.js';
 
-const MIN_PASSWORD_LENGTH = 10;
-
 export interface AccountSessionOptions {
   log: Logger;
   config: ConfigFollower;
@@ -29,8 +29,6 @@ export interface AccountSessionOptions {
   notice: (n: Notice) => void;
   unlockAutomatically: UnlockAutomatically;
   runner: DaemonRunner;
-  /** @default 10, as the wizard asks */
-  minPasswordLength?: number;
 }
 
 const isWrongPassword = (err: unknown) => err instanceof IncorrectPassword;
@@ -61,10 +59,9 @@ export class AccountSession {
 
   async create(password: string): Promise<Identity> {
     this.need(['no-account'], 'create an account');
-    const min = this.o.minPasswordLength ?? MIN_PASSWORD_LENGTH;
-    if ([...password].length < min || password.trim() === '') {
-      throw new HostFailure(ERROR_CODES.badRequest, `A password needs at least ${min} characters`);
-    }
+    // The wizard's rule, held here again: the contract is open to any client of the bridge.
+    const refusal = passwordRefusal(password);
+    if (refusal) throw new HostFailure(ERROR_CODES.badRequest, refusal);
     const { config, status, log } = this.o;
     const loaded = await config.fresh();
     if (loaded.config.user.user_id) {
@@ -116,9 +113,11 @@ export class AccountSession {
     try {
       await this.launch(loaded, { password });
     } catch (err) {
-      if (isWrongPassword(err)) {
-        status.setState('locked');
-        throw new HostFailure(ERROR_CODES.wrongPassword, 'Incorrect password');
+      const failure = accountFailure(err);
+      if (failure) {
+        // Each way the account did not open has its own code and words (account-errors.ts).
+        status.setState('locked', failure.code === ERROR_CODES.wrongPassword ? undefined : failure.message);
+        throw new HostFailure(failure.code, failure.message);
       }
       status.setState('locked', `Could not unlock: ${messageOf(err)}`);
       throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.unavailable, `Could not unlock: ${messageOf(err)}`);

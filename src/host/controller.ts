@@ -62,8 +62,6 @@ export interface ControllerOptions {
   kdf?: KdfParams;
   /** Milliseconds since the epoch. @default Date.now */
   clock?: () => number;
-  /** @default 10, as the wizard asks */
-  minPasswordLength?: number;
   /** Hand edits are read once an editor's burst of writes is over. @default 200 */
   watchDebounceMs?: number;
   /** How often status is re-read for the UI (objects cached, remotes); 0 turns it off. @default 2000 */
@@ -108,7 +106,7 @@ export class Controller implements HostPort {
       ipc: o.ipc,
     });
     const notice = (n: Notice) => this.notices.emit(n);
-    this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner, minPasswordLength: o.minPasswordLength });
+    this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner });
     this.restartParts = { session: this.session, server: this.server, status: this.feed, notice, log, now: o.clock ?? Date.now };
     this.port = hostPortFrom(
       {

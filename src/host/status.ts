@@ -4,7 +4,7 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import type { AppState, HostEvent, Status } from '../common/contract.js';
+import type { AppState, HostEvent, Status, StorageStatus } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import type { StartedApp } from './daemon-runner.js';
@@ -46,12 +46,26 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
   return {
     state,
     message,
-    remotes: remotes.map((r, i) => ({ host: r.host, port: r.port, tls: r.tls, connected: app !== null && (net[i]?.connected ?? false) })),
+    remotes: remotes.map((r, i) => ({
+      host: r.host,
+      port: r.port,
+      tls: r.tls,
+      connected: app !== null && (net[i]?.connected ?? false),
+      ...(net[i] && net[i].storage !== 'ok' ? { storageFull: true } : {}),
+    })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
+    ...(app ? { storage: storageStatus(app) } : {}),
     connectedApps: app?.ipc?.connectedApps() ?? 0,
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),
   };
+}
+
+/** The local cache's storage as the status shows it: ok, or full/failing with where and how much room. */
+function storageStatus(app: StartedApp): StorageStatus {
+  const s = app.daemon.engine.storage();
+  if (s.kind === 'ok') return { kind: 'ok', path: null, freeBytes: null, message: null };
+  return { kind: s.kind, path: s.path, freeBytes: s.freeBytes, message: s.message };
 }
 
 export class StatusFeed {

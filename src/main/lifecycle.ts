@@ -1,22 +1,32 @@
 /**
  * setupSingleInstance and setupLifecycle: one Hypergolix per user session (a second launch
- * brings the first one's window forward and exits), the app keeps running in the tray when its
- * window closes, and Quit stops the daemon and the embedded server cleanly before exiting.
+ * brings the first one's window forward, unless it was itself a `--hidden` login start, and
+ * exits), the app keeps running in the tray when its window closes, and Quit, a logoff or a
+ * system shutdown stops the daemon and the embedded server cleanly before exiting.
  */
+import { HIDDEN_FLAG } from './login-items.js';
 
 /** The slice of Electron's `app` used here. */
 export interface AppPort {
   requestSingleInstanceLock(): boolean;
-  on(event: 'second-instance' | 'window-all-closed' | 'activate', listener: () => void): void;
+  on(event: 'second-instance', listener: (event: unknown, argv: string[]) => void): void;
+  on(event: 'window-all-closed' | 'activate', listener: () => void): void;
   on(event: 'before-quit', listener: (event: { preventDefault(): void }) => void): void;
   quit(): void;
   exit(code?: number): void;
 }
 
+/** Whether a second launch with these arguments should bring the window forward (a login start should not). */
+export function secondLaunchOpensWindow(argv: readonly string[]): boolean {
+  return !argv.includes(HIDDEN_FLAG);
+}
+
 /** Returns false when another instance holds the lock: this one should exit at once. */
-export function setupSingleInstance(app: AppPort, focusFirst: () => void): boolean {
+export function setupSingleInstance(app: AppPort, openWindow: () => void): boolean {
   if (!app.requestSingleInstanceLock()) return false;
-  app.on('second-instance', focusFirst);
+  app.on('second-instance', (_event, argv) => {
+    if (secondLaunchOpensWindow(argv ?? [])) openWindow();
+  });
   return true;
 }
 
@@ -30,6 +40,10 @@ export interface LifecycleOptions {
   deadlineMs?: number;
 }
 
+/**
+ * Registered before the app is ready, so `activate` and a quit during start-up are heard
+ * (`stop` waits for start-up to finish before stopping what it started).
+ */
 export function setupLifecycle(app: AppPort, o: LifecycleOptions): { quitting(): boolean } {
   let phase: 'running' | 'stopping' | 'done' = 'running';
   // Closing the last window leaves the tray: no quit (the default would quit on Windows/Linux).
@@ -53,4 +67,31 @@ export function setupLifecycle(app: AppPort, o: LifecycleOptions): { quitting():
       });
   });
   return { quitting: () => phase !== 'running' };
+}
+
+/** How the OS announces the end of the session. */
+export interface SessionEndPort {
+  /** powerMonitor's `shutdown` (Linux, macOS); preventDefault asks the OS to wait while we stop. */
+  onShutdown(listener: (event?: { preventDefault?(): void }) => void): void;
+  /** Windows: `query-session-end` / `session-end` of a window (there is no before-quit then). Returns a disposer. */
+  onWindowsSessionEnd?(listener: (what: 'query' | 'end') => void): () => void;
+}
+
+/**
+ * A logoff or shutdown becomes a normal Quit (before-quit → a clean stop of the daemon), on
+ * every platform. Returns a disposer.
+ */
+export function setupSessionEnd(port: SessionEndPort, o: { quit(): void; info(message: string): void }): () => void {
+  let announced = false;
+  const end = (why: string) => {
+    if (!announced) o.info(`${why}: stopping cleanly`);
+    announced = true;
+    o.quit();
+  };
+  port.onShutdown((event) => {
+    event?.preventDefault?.();
+    end('The system is shutting down');
+  });
+  const off = port.onWindowsSessionEnd?.((what) => end(what === 'query' ? 'Windows asks whether the session may end' : 'The Windows session is ending'));
+  return () => off?.();
 }

@@ -1,42 +1,31 @@
 /**
  * The Electron main process: only wiring. Each feature is one setupX() module beside this file
- * (single instance, lifecycle, tray, window, IPC, vault, notifications, login item, logging), each reaching
- * Electron through a small interface; what the app *does* is the Controller in src/host, shared
- * with browser mode.
+ * (single instance, start-up, lifecycle, tray, window, IPC, vault, notifications, login item,
+ * logging), each reaching Electron through a small interface; what the app *does* is the
+ * Controller in src/host, shared with browser mode.
  */
-import {
-  BrowserWindow,
-  Menu,
-  Notification,
-  Tray,
-  app,
-  clipboard,
-  dialog,
-  ipcMain,
-  nativeImage,
-  nativeTheme,
-  protocol,
-  safeStorage,
-  session,
-  shell,
-  type MenuItemConstructorOptions,
-} from 'electron';
+import { Notification, app, clipboard, dialog, ipcMain, nativeTheme, powerMonitor, protocol, safeStorage, shell } from 'electron';
 import log from 'electron-log/main';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../core/config/index.js';
+import type { Logger } from '../core/log/index.js';
 import { Controller } from '../host/controller.js';
-import { APP_SCHEME, APP_SCHEME_PRIVILEGES, serveAppRequest } from './app-protocol.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol.js';
+import { electronTray } from './electron-tray.js';
+import { createAppWindow, sessionEndListener } from './electron-window.js';
 import { setupIpc } from './ipc.js';
-import { setupLifecycle, setupSingleInstance } from './lifecycle.js';
+import { setupLifecycle, setupSessionEnd, setupSingleInstance } from './lifecycle.js';
 import { loggerOver } from './logging.js';
 import { launchCommand, loginItemFor, setupLoginItem, startedHidden } from './login-items.js';
-import { setupNotifications } from './notifications.js';
-import { setupTray, type TrayPort } from './tray.js';
+import { HeldNotifications, setupNotifications } from './notifications.js';
+import { lockDownSession } from './session-lockdown.js';
+import { ShutdownSteps, desktopLogFile, firstLook, runStartup, type StartLocation } from './startup.js';
+import { setupTray, type TrayHandle } from './tray.js';
 import { trayIconFile } from './tray-model.js';
 import { SafeStorageVault, VAULT_FILE } from './vault.js';
-import { APP_URL, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type WindowManager } from './window.js';
+import { setupWindow, type WindowManager } from './window.js';
 
 /** Windows groups notifications and taskbar entries by this; = appId in electron-builder.yml (test/packaging checks). */
 export const APP_ID = 'org.hypergolix.Hypergolix';
@@ -47,103 +36,79 @@ const RENDERER = join(DIST, 'renderer');
 const ASSETS = join(DIST, 'assets');
 /** The window and notification icon where the OS takes it from the app (Linux, Windows); macOS uses the bundle's. */
 const APP_ICON = join(ASSETS, 'icons', 'png', '256x256.png');
+const OS_ICON = process.platform === 'darwin' ? {} : { icon: APP_ICON };
 
 // Before 'ready': the UI's own scheme (see app-protocol.ts).
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 app.setAppUserModelId(APP_ID);
 
+const warn = (m: string) => log.warn(m);
 let windows: WindowManager | null = null;
 
 if (!setupSingleInstance(app, () => windows?.open())) {
   // Another Hypergolix runs in this session; it has been asked to show its window.
   app.exit(0);
 } else {
-  app.whenReady().then(start, fatal);
+  const steps = new ShutdownSteps();
+  // Before ready, so a quit or `activate` during start-up is heard.
+  setupLifecycle(app, { stop: () => steps.run(warn), openWindow: () => windows?.open(), warn });
+  void runStartup({
+    app,
+    start: () => start(steps),
+    steps,
+    warn,
+    report: { log: (m) => log.error(m), showError: (title, message) => dialog.showErrorBox(title, message) },
+  });
 }
 
-function fatal(err: unknown): void {
-  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  log.error(`Hypergolix could not start: ${message}`);
-  dialog.showErrorBox('Hypergolix could not start', err instanceof Error ? err.message : String(err));
-  app.exit(1);
-}
-
-async function start(): Promise<void> {
-  // The config says where logs go; the controller reads it again (and watches it) itself.
-  const first = await loadConfig({ create: true });
-  const logdir = first.config.process.logdir;
-  log.transports.file.resolvePathFn = () => join(logdir, 'hgxdesktop.log');
+/** Points electron-log at <logdir>/hgxdesktop.log and returns the controller's logger over it. */
+function setupLogging(where: StartLocation): Logger {
+  const file = desktopLogFile(where.logDir);
+  log.transports.file.resolvePathFn = () => file;
   log.transports.file.maxSize = 5 * 1024 * 1024;
   log.errorHandler.startCatching({ showDialog: false });
-  const logger = loggerOver(log, 'hgxdesktop', join(logdir, 'hgxdesktop.log'));
-  logger.info(`Hypergolix ${app.getVersion()} starting (Electron ${process.versions.electron}, config ${first.path})`);
-  const warn = (m: string) => logger.warn(m);
+  const logger = loggerOver(log, 'hgxdesktop', file);
+  logger.info(`Hypergolix ${app.getVersion()} starting (Electron ${process.versions.electron}, config ${where.configPath})`);
+  if (where.problem) logger.error(`hypergolix.yml cannot be used: ${where.problem}`);
+  return logger;
+}
 
-  // No request leaves the machine, every webContents is locked down, and only the clipboard may be asked for.
-  const ses = session.defaultSession;
-  ses.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] }, (details, callback) => {
-    warn(`Blocked a request to ${details.url.slice(0, 200)}`);
-    callback({ cancel: true });
-  });
-  ses.setPermissionRequestHandler((_wc, permission, callback, details) => callback(allowPermission(permission, details.requestingUrl)));
-  ses.setPermissionCheckHandler((_wc, permission, origin) => allowPermission(permission, origin));
-  app.on('web-contents-created', (_e, contents) => hardenContents(contents, warn));
-  protocol.handle(APP_SCHEME, async (request) => {
-    const r = await serveAppRequest(request.url, RENDERER);
-    return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
-  });
+async function start(steps: ShutdownSteps): Promise<void> {
+  // The config says where logs go; the controller reads it again (and watches it) itself.
+  const where = await firstLook(() => loadConfig({ create: true }), app.getPath('logs'));
+  const logger = setupLogging(where);
+  lockDownSession(RENDERER, warn);
 
   const controller = new Controller({
-    configOptions: { root: first.path },
+    configOptions: { root: where.configPath },
     logger,
-    vault: new SafeStorageVault(safeStorage, join(first.dir, VAULT_FILE)),
+    vault: new SafeStorageVault(safeStorage, join(where.configDir, VAULT_FILE)),
     logFiles: { console: false },
+  });
+  steps.add('the daemon and the embedded server', async () => {
+    logger.info('Quitting: stopping the daemon and the embedded server');
+    await controller.stop();
+    logger.info('Stopped cleanly');
   });
   await controller.start();
 
-  windows = setupWindow(() => {
-    const w = new BrowserWindow(
-      windowOptions({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors, ...(process.platform === 'darwin' ? {} : { icon: APP_ICON }) }),
-    );
-    w.once('ready-to-show', () => w.show());
-    void w.loadURL(APP_URL);
-    return {
-      isDestroyed: () => w.isDestroyed(),
-      isMinimized: () => w.isMinimized(),
-      restore: () => w.restore(),
-      show: () => w.show(),
-      focus: () => w.focus(),
-      send: (channel, payload) => {
-        if (!w.isDestroyed() && isAppUrl(w.webContents.getURL())) w.webContents.send(channel, payload);
-      },
-      onClosed: (listener) => w.on('closed', listener),
-    };
-  });
-  const win = windows;
-  // Started at login (`--hidden`, or a macOS login item): the tray only, no window.
-  const hidden = startedHidden(process.argv, process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
-  if (hidden) logger.info('Started at login: in the tray only');
-  const stopIpc = setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev));
+  const win = setupWindow(() => createAppWindow({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors, menuBar: false, warn, ...OS_ICON }));
+  windows = win;
+  steps.add('the window bridge', setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev)));
+  const tray = setupDesktop(controller, win, steps);
+  steps.add('session-end listeners', setupSessionEnd(sessionEndPort(), { quit: () => app.quit(), info: (m) => logger.info(m) }));
 
-  const tray = new Tray(nativeImage.createFromPath(trayIconFile(ASSETS, 'locked', nativeTheme.shouldUseDarkColors)));
-  const trayPort: TrayPort = {
-    setImage: (file) => tray.setImage(nativeImage.createFromPath(file)),
-    setToolTip: (text) => tray.setToolTip(text),
-    setMenu: (items, onClick) =>
-      tray.setContextMenu(
-        Menu.buildFromTemplate(
-          items.map((i): MenuItemConstructorOptions =>
-            i.type === 'separator'
-              ? { type: 'separator' }
-              : { id: i.id, label: i.label, enabled: i.enabled, type: i.type, ...(i.type === 'checkbox' ? { checked: i.checked } : {}), click: (item) => onClick(i.id, item.checked) },
-          ),
-        ),
-      ),
-    onClick: (listener) => tray.on('click', listener),
-    destroy: () => tray.destroy(),
-  };
-  const trayHandle = setupTray({
-    tray: trayPort,
+  // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
+  if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
+    (globalThis as { __hypergolix?: unknown }).__hypergolix = { tray: () => tray.current(), state: () => controller.status().state };
+  }
+  showWindowIfNeeded(controller, win, logger);
+}
+
+/** The tray, notifications and the login item: the desktop around the window. */
+function setupDesktop(controller: Controller, win: WindowManager, steps: ShutdownSteps): TrayHandle {
+  const tray = setupTray({
+    tray: electronTray(trayIconFile(ASSETS, 'locked', nativeTheme.shouldUseDarkColors)),
     host: controller,
     actions: {
       openWindow: () => win.open(),
@@ -155,47 +120,43 @@ async function start(): Promise<void> {
     darkPanel: () => nativeTheme.shouldUseDarkColors,
     warn,
   });
-  nativeTheme.on('updated', () => trayHandle.refresh());
+  nativeTheme.on('updated', () => tray.refresh());
+  steps.add('the tray', () => tray.dispose());
 
-  const stopNotices = setupNotifications(
-    controller,
-    {
-      show: (n) => {
-        if (!Notification.isSupported()) return;
-        const notification = new Notification({ title: n.title, body: n.body, ...(process.platform === 'darwin' ? {} : { icon: APP_ICON }) });
-        notification.on('click', () => win.open());
-        notification.show();
-      },
-    },
-    { warn },
-  );
+  const notifier = new HeldNotifications({
+    create: (n) => (Notification.isSupported() ? new Notification({ title: n.title, body: n.body, ...OS_ICON }) : null),
+    onClick: () => win.open(),
+    warn,
+  });
+  steps.add('notifications', setupNotifications(controller, notifier, { warn }));
 
   const loginCommand = launchCommand({ platform: process.platform, execPath: process.execPath, isPackaged: app.isPackaged, appPath: app.getAppPath(), env: process.env });
   const loginPort = loginItemFor({ platform: process.platform, app, command: loginCommand, env: process.env, home: homedir() });
   const loginItem = loginPort ? setupLoginItem({ host: controller, port: loginPort, warn }) : null;
-
-  setupLifecycle(app, {
-    stop: async () => {
-      logger.info('Quitting: stopping the daemon and the embedded server');
-      stopNotices();
-      loginItem?.dispose();
-      await loginItem?.settled();
-      trayHandle.dispose();
-      stopIpc();
-      await controller.stop();
-      logger.info('Stopped cleanly');
-    },
-    openWindow: () => win.open(),
-    warn,
-  });
-
-  // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
-  if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
-    (globalThis as { __hypergolix?: unknown }).__hypergolix = { tray: () => trayHandle.current(), state: () => controller.status().state };
+  if (loginItem) {
+    steps.add('the login item', async () => {
+      loginItem.dispose();
+      await loginItem.settled();
+    });
   }
+  return tray;
+}
 
-  // A window when the user has something to do (create an account, unlock, see an error); otherwise the tray is enough.
-  // Started at login, the tray (its icon and state line) says what is needed instead.
+function sessionEndPort() {
+  return {
+    onShutdown: (listener: (event?: { preventDefault?(): void }) => void) => powerMonitor.on('shutdown', listener),
+    ...(process.platform === 'win32' ? { onWindowsSessionEnd: sessionEndListener } : {}),
+  };
+}
+
+/**
+ * A window when the user has something to do (create an account, unlock, see an error);
+ * otherwise the tray is enough. Started at login, the tray (its icon and state line) says
+ * what is needed instead.
+ */
+function showWindowIfNeeded(controller: Controller, win: WindowManager, logger: Logger): void {
+  const hidden = startedHidden(process.argv, process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (hidden) logger.info('Started at login: in the tray only');
   const needsUser = () => !hidden && ['no-account', 'locked', 'error'].includes(controller.status().state);
   if (needsUser()) win.open();
   void controller.settled().then(() => {

@@ -28,6 +28,62 @@ export interface Notifier {
   show(n: NotificationText): void;
 }
 
+/** One desktop notification as Electron makes it (main.ts adapts `new Notification(...)`). */
+export interface NotificationHandle {
+  on(event: 'click' | 'close', listener: () => void): void;
+  on(event: 'failed', listener: (event: unknown, error: string) => void): void;
+  show(): void;
+}
+
+/**
+ * Shows notifications and keeps each one referenced until it is clicked, closed or has failed:
+ * a Notification held only by a local is garbage-collected, its `click` listener with it
+ * (electron/electron#16922), and "click opens the window" would work only for a while. A
+ * failure (macOS refuses unsigned apps since Electron 42; Windows without a Start-menu
+ * shortcut) is logged. At most `max` are held; the oldest is let go first (Windows keeps
+ * notifications in its Action Center without ever saying they closed).
+ */
+export class HeldNotifications implements Notifier {
+  private readonly held = new Set<NotificationHandle>();
+
+  constructor(
+    private readonly o: {
+      /** Null when notifications are not supported here. */
+      create(text: NotificationText): NotificationHandle | null;
+      onClick(kind: NotificationKind): void;
+      warn(message: string): void;
+      /** @default 32 */
+      max?: number;
+    },
+  ) {}
+
+  show(text: NotificationText): void {
+    const n = this.o.create(text);
+    if (!n) return;
+    this.held.add(n);
+    const release = () => this.held.delete(n);
+    n.on('click', () => {
+      release();
+      this.o.onClick(text.kind);
+    });
+    n.on('close', release);
+    n.on('failed', (_event, error) => {
+      release();
+      this.o.warn(`The "${text.title}" notification could not be shown: ${error}`);
+    });
+    for (const old of this.held) {
+      if (this.held.size <= (this.o.max ?? 32)) break;
+      this.held.delete(old);
+    }
+    n.show();
+  }
+
+  /** How many are held (for tests and diagnostics). */
+  count(): number {
+    return this.held.size;
+  }
+}
+
 /** How long a remote must stay unreachable before the user hears of it. */
 export const UNREACHABLE_AFTER_MS = 60_000;
 

@@ -30,7 +30,7 @@ export const ELECTRON_CSP = [
 ].join('; ');
 
 /** The BrowserWindow options (plain data; main.ts passes them to Electron). */
-export function windowOptions(o: { preload: string; icon?: string; devTools: boolean; dark: boolean }) {
+export function windowOptions(o: { preload: string; icon?: string; devTools: boolean; dark: boolean; menuBar?: boolean }) {
   return {
     width: 980,
     height: 700,
@@ -38,7 +38,8 @@ export function windowOptions(o: { preload: string; icon?: string; devTools: boo
     minHeight: 480,
     show: false,
     title: 'Hypergolix',
-    autoHideMenuBar: true,
+    // Hidden unless the desktop has no tray host: then the menu bar is where Quit is (tray-host.ts).
+    autoHideMenuBar: !o.menuBar,
     backgroundColor: o.dark ? '#15171c' : '#f6f7f9',
     ...(o.icon ? { icon: o.icon } : {}),
     webPreferences: {
@@ -79,16 +80,17 @@ export function allowPermission(permission: string, requestingUrl: string): bool
 
 /** The parts of a BrowserWindow's webContents that the hardening touches. */
 export interface ContentsPort {
-  on(event: 'will-navigate' | 'will-redirect', listener: (event: { preventDefault(): void }, url: string) => void): void;
+  /** Electron 45 passes the URL as `details.url` (the second argument is deprecated). */
+  on(event: 'will-navigate' | 'will-redirect', listener: (details: { preventDefault(): void; url: string }) => void): void;
   on(event: 'will-attach-webview', listener: (event: { preventDefault(): void }) => void): void;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
 }
 
 /** Refuses navigation away from the app, new windows and webviews; logs each refusal. */
 export function hardenContents(contents: ContentsPort, warn: (message: string) => void = () => {}): void {
-  const refuse = (what: string) => (event: { preventDefault(): void }, url?: string) => {
+  const refuse = (what: string) => (event: { preventDefault(): void; url?: string }) => {
     event.preventDefault();
-    warn(`Refused ${what}${url ? ` to ${url.slice(0, 200)}` : ''}`);
+    warn(`Refused ${what}${event.url ? ` to ${event.url.slice(0, 200)}` : ''}`);
   };
   contents.on('will-navigate', refuse('a navigation'));
   contents.on('will-redirect', refuse('a redirect'));
@@ -97,6 +99,29 @@ export function hardenContents(contents: ContentsPort, warn: (message: string) =
     warn(`Refused a new window for ${url.slice(0, 200)}`);
     return { action: 'deny' };
   });
+}
+
+export type RendererGoneReason = 'clean-exit' | 'abnormal-exit' | 'killed' | 'crashed' | 'oom' | 'launch-failed' | 'integrity-failure' | 'memory-eviction';
+
+/**
+ * What to do when the window's renderer is gone (`render-process-gone`): a clean exit needs
+ * nothing; otherwise reload the page, unless it has gone `maxReloads` times within `periodMs`
+ * (a page that crashes at once would loop), then close the window and say so. The tray and the
+ * daemon keep running either way.
+ */
+export class RendererCrashPolicy {
+  private readonly recent: number[] = [];
+  constructor(private readonly o: { maxReloads?: number; periodMs?: number; now?: () => number } = {}) {}
+
+  decide(reason: RendererGoneReason): 'ignore' | 'reload' | 'close' {
+    if (reason === 'clean-exit') return 'ignore';
+    const now = (this.o.now ?? Date.now)();
+    const period = this.o.periodMs ?? 60_000;
+    while (this.recent.length > 0 && now - this.recent[0]! > period) this.recent.shift();
+    if (this.recent.length >= (this.o.maxReloads ?? 3)) return 'close';
+    this.recent.push(now);
+    return 'reload';
+  }
 }
 
 /** A window the app can show, focus and reach. */

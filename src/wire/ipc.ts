@@ -27,6 +27,16 @@ export const IPC_TOKEN_FILE = 'ipc-token';
  */
 export const IPC_ERROR_CODE = 0xffff;
 
+/**
+ * The IPC protocol version this code speaks, exchanged with `?V` right after `AU`: 1 is
+ * hypergolix-reference §4 with the project's `AU` and `?V`. It changes only when a verb or a body
+ * changes incompatibly; a new verb that old peers may ignore does not change it. The SDK checks
+ * it at connect time and names both versions when daemon and SDK disagree.
+ */
+export const IPC_PROTOCOL_VERSION = 1;
+/** `?V` bodies: one u16, big-endian. */
+export const PROTOCOL_VERSION_BYTES = 2;
+
 // ------------------------------------------------------------------------------------------
 // Verbs
 
@@ -38,6 +48,11 @@ export const IpcVerb = {
    * daemon admits legacy clients).
    */
   auth: 'AU',
+  /**
+   * Project extension: the app's IPC protocol version (u16 BE, or empty) → the daemon's (u16
+   * BE). Reference daemons do not know it (they answer `NK`, or nothing).
+   */
+  version: '?V',
   /** Empty → own fingerprint (65). */
   whoami: '?I',
   /**
@@ -102,6 +117,19 @@ function split(body: Uint8Array, parts: number, what: string): Uint8Array[] {
     throw new MalformedGolixPrimitive(`A ${what} body is ${parts * GHID_BYTES} bytes, got ${body.length}`);
   }
   return Array.from({ length: parts }, (_, i) => body.slice(i * GHID_BYTES, (i + 1) * GHID_BYTES));
+}
+
+/** A `?V` body: the sender's IPC protocol version. */
+export function encodeProtocolVersion(version: number = IPC_PROTOCOL_VERSION): Uint8Array {
+  if (!Number.isInteger(version) || version < 0 || version > 0xffff) throw new MalformedGolixPrimitive(`An IPC protocol version is a u16, got ${version}`);
+  return Uint8Array.of(version >> 8, version & 0xff);
+}
+
+export function decodeProtocolVersion(body: Uint8Array): number {
+  if (body.length !== PROTOCOL_VERSION_BYTES) {
+    throw new MalformedGolixPrimitive(`A protocol version body is ${PROTOCOL_VERSION_BYTES} bytes, got ${body.length}`);
+  }
+  return (body[0]! << 8) | body[1]!;
 }
 
 /** `@O` app → daemon: GHID + recipient fingerprint. */

@@ -26,7 +26,7 @@ function setup(opts: { tty?: boolean; display?: boolean } = {}) {
     platform: 'linux',
     systemDir: join(root, 'etc-hypergolix'),
     stdoutIsTTY: () => opts.tty ?? false,
-    openUrl: (url) => opened.push(url),
+    openUrl: (url) => void opened.push(url),
   });
   const env: NodeJS.ProcessEnv = { HOME: home, HYPERGOLIX_HOME: hgxHome, ...(opts.display ? { DISPLAY: ':0' } : {}) };
   /** Runs the command the way src/cli/index.ts does, turning thrown errors into exit codes. */

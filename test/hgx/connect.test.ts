@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthFailed, HGXLink, IpcError, JsonObj, NotConnected } from '../../src/hgx/index.js';
+import { AuthFailed, HGXLink, IpcError, JsonObj, NotConnected } from '../../packages/hgx/src/index.js';
 import { tempHome, world } from '../fixtures/ipc/world.js';
 import { freePort } from '../fixtures/free-port.js';
 

@@ -1,7 +1,7 @@
 // The hgx SDK against in-process daemons and a persistence server (fast: vector identities).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiId, DeadObject, HGXLink, JsonObj, LocallyImmutable, Obj, Unsharable, WrongClass, type GhidText } from '../../src/hgx/index.js';
+import { ApiId, DeadObject, HGXLink, JsonObj, LocallyImmutable, Obj, Unsharable, WrongClass, type GhidText } from '../../packages/hgx/src/index.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 test('share, follow updates and a delete between two users through the SDK', async (t) => {

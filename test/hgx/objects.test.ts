@@ -2,7 +2,7 @@
 // discard, update events only for upstream changes, @O between local apps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiId, DeadObject, HGXLink, JsonObj, LocallyImmutable, Obj, StateError, type GhidText } from '../../src/hgx/index.js';
+import { ApiId, DeadObject, HGXLink, JsonObj, LocallyImmutable, Obj, StateError, type GhidText } from '../../packages/hgx/src/index.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 async function twoApps() {

@@ -1,5 +1,6 @@
-// The SDK as apps get it: the built bundle, imported by package name (`hypergolix/hgx`) from a
-// separate Node process, against a daemon's IPC server.
+// The SDK as the app gets it through the workspace: the built package, imported by its name
+// (`@hypergolix/hgx`, linked into node_modules by npm's workspaces) from a separate Node process,
+// against a daemon's IPC server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,14 +9,16 @@ import { join, resolve } from 'node:path';
 import { world } from '../fixtures/ipc/world.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const built = existsSync(join(ROOT, 'dist/hgx/index.js')) && existsSync(join(ROOT, 'dist/types/hgx/index.d.ts'));
+const built = existsSync(join(ROOT, 'packages/hgx/dist/index.js')) && existsSync(join(ROOT, 'packages/hgx/dist/types/index.d.ts'));
+const linked = existsSync(join(ROOT, 'node_modules/@hypergolix/hgx/package.json'));
+const skip = !built ? 'packages/hgx/dist is not built (npm test builds it first)' : !linked ? 'node_modules/@hypergolix/hgx is not linked: run npm install (workspaces)' : false;
 
-test('the built hypergolix/hgx bundle connects, creates and reads an object', { skip: built ? false : 'dist/ is not built (npm test builds it first)' }, async () => {
+test('the built @hypergolix/hgx package, imported by name through the workspace, connects, creates and reads an object', { skip }, async () => {
   const w = await world();
   const a = await w.user(0);
   // Evaluated with the project as the working directory, so Node resolves the package's own
   // name through its "exports", as an app depending on it would.
-  const code = `import { HGXLink, JsonObj, ApiId } from 'hypergolix/hgx';
+  const code = `import { HGXLink, JsonObj, ApiId } from '@hypergolix/hgx';
 const link = await HGXLink.connect({ port: Number(process.argv[1]), tokenFile: process.argv[2] });
 const obj = await link.new(JsonObj, { from: 'bundle' });
 const again = await link.get(JsonObj, obj.ghid);

@@ -2,7 +2,7 @@
 // handlers and open objects, and fails fast (NotConnected) while the daemon is away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiId, HGXLink, JsonObj, NotConnected, type GhidText } from '../../src/hgx/index.js';
+import { ApiId, HGXLink, JsonObj, NotConnected, type GhidText } from '../../packages/hgx/src/index.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 test('after a daemon restart: handlers, tracked objects and the token are back; shares made meanwhile arrive', async (t) => {

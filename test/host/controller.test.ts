@@ -325,7 +325,7 @@ test('apps connect over IPC while unlocked; status counts them; lock closes the 
   writeFileSync(yml, readFileSync(yml, 'utf8').replace(/ipc_port: 7772/, `ipc_port: ${port}`));
   const h = await harness(home, { ipc: true });
   await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
-  const { HGXLink } = await import('../../src/hgx/index.js');
+  const { HGXLink } = await import('../../packages/hgx/src/index.js');
   const { ipcTokenPath } = await import('../../src/core/ipc/token.js');
   const link = await HGXLink.connect({ port, tokenFile: ipcTokenPath(home), reconnect: false, timeoutMs: 5000 });
   try {

@@ -70,3 +70,23 @@ test('StatusFeed: a state change is sent; nothing is sent without subscribers; p
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(events.length, 3, 'closed: no more polling');
 });
+
+test('statusOf while running: a storage line for the local cache (ok, or full with path and free space) and remotes whose storage is full', () => {
+  let storage: unknown = { kind: 'ok' };
+  const app = {
+    daemon: {
+      network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full' }] },
+      engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
+    },
+    sharing: { pending: () => [] },
+    ipc: null,
+  } as unknown as NonNullable<StatusSources['app']>;
+  const sources: StatusSources = { app, config: withRemote, configWarnings: [], serverProblem: null };
+  const ok = statusOf('running', null, sources, new Map());
+  assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
+  assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true }]);
+
+  storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };
+  const full = statusOf('running', null, sources, new Map());
+  assert.deepEqual(full.storage, { kind: 'full', path: '/h/ghidcache/journal', freeBytes: 4096, message: 'The disk holding /h/ghidcache is full (4 KiB free)' });
+});

@@ -10,6 +10,7 @@ import { RemoteClient } from '../../src/core/remote/client.js';
 import { decodeNak, encodeFrame } from '../../src/wire/index.js';
 import { startServer, type RunningServer } from '../../src/core/assembly/server.js';
 import { RawPeer } from '../fixtures/remote/helpers.js';
+import { backendKeys } from '../fixtures/server/backend.js';
 import { httpGet, metric, serverHome, sleep, until, type TestContext } from '../fixtures/server/helpers.js';
 import { readV16, v16Identity, v16Objects } from '../fixtures/vectors.js';
 
@@ -29,7 +30,7 @@ const ghidOf = (o: { obj: GolixObject }) => o.obj.ghid;
 type Note = { subscribed: string; raw: Buffer };
 
 async function host(t: TestContext, server: Record<string, string | number | boolean> = {}) {
-  const home = await serverHome(server);
+  const home = await serverHome({ ...(await backendKeys()), ...server });
   const log = createMemoryLogger({ name: 'hgxserver', verbosity: 'debug' });
   // Port 0: the OS picks a free one, so parallel test files never collide.
   const running = await startServer({ ...home.config, server: { ...home.config.server, port: 0 } }, { logger: log });
@@ -163,7 +164,7 @@ test('the reference-v16 scenario over the wire: valid order accepted and read ba
 });
 
 test('the store persists across a graceful restart of the host; /healthz and /metrics on the same port', async (t) => {
-  const home = await serverHome();
+  const home = await serverHome(await backendKeys());
   const config = { ...home.config, server: { ...home.config.server, port: 0 } };
   const first = await startServer(config);
   const c = new RemoteClient({ host: '127.0.0.1', port: first.address.port, backoff: { initialMs: 10, maxMs: 50 } });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, encodeObjDef } from '../../src/wire/index.js';
-import { ApiId, HGXLink, JsonObj, type GhidText } from '../../src/hgx/index.js';
+import { ApiId, HGXLink, JsonObj, type GhidText } from '../../packages/hgx/src/index.js';
 import { RawClient, until } from '../fixtures/ipc/world.js';
 import { appHome, startApp, startServer, type AppProc } from '../fixtures/ipc/processes.js';
 

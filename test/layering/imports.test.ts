@@ -9,6 +9,8 @@ import { CORE_FLOORS, floorViolations } from './floors.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const src = join(root, 'src');
+/** The SDK, a workspace package of its own (@hypergolix/hgx). */
+const sdk = join(root, 'packages/hgx/src');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -31,9 +33,10 @@ export function importsOf(code: string): string[] {
 }
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const files = walk(src).map((f) => ({ file: relative(root, f), specs: importsOf(readFileSync(f, 'utf8')), dir: dirname(f) }));
+const files = [...walk(src), ...walk(sdk)].map((f) => ({ file: relative(root, f), specs: importsOf(readFileSync(f, 'utf8')), dir: dirname(f) }));
 const inside = (spec: string, dir: string, folder: string) =>
   spec.startsWith('.') && resolve(dir, spec).startsWith(join(src, folder) + '/');
+const insideSdk = (spec: string, dir: string) => spec.startsWith('.') && resolve(dir, spec).startsWith(sdk + '/');
 
 test('the import scanner sees every import form', () => {
   const code = `import a from 'x';\nimport { b } from "y";\nimport 'z';\nexport * from './w.js';\nconst c = await import('v');\nrequire('u');`;
@@ -112,17 +115,32 @@ test('src/host (the Electron-free controller) imports only src/core, src/common 
 });
 
 test('nothing below the hosts imports src/host, src/main, src/web or src/cli', () => {
-  const lower = ['src/core/', 'src/common/', 'src/preload/', 'src/renderer/', 'src/hgx/'];
+  const lower = ['src/core/', 'src/common/', 'src/preload/', 'src/renderer/', 'packages/hgx/src/'];
   const bad = files
     .filter((f) => lower.some((l) => f.file.startsWith(l)))
     .flatMap((f) => f.specs.filter((s) => ['host', 'main', 'web', 'cli'].some((h) => inside(s, f.dir, h))).map((s) => `${f.file}: ${s}`));
   assert.deepEqual(bad, []);
 });
 
-test('src/hgx (the SDK) imports only the wire module and itself', () => {
+test('the SDK (packages/hgx/src) imports only the wire module, itself, ws and (in its Node runtime only) Node builtins', () => {
+  const sdkFiles = files.filter((f) => f.file.startsWith('packages/hgx/src/'));
+  assert.ok(sdkFiles.some((f) => f.file.endsWith('/runtime-node.ts')));
+  const bad = sdkFiles.flatMap((f) =>
+    f.specs
+      .filter((s) => {
+        if (s.startsWith('.')) return !insideSdk(s, f.dir) && !inside(s, f.dir, 'wire');
+        // Only the Node runtime (swapped out of the browser build) may reach Node or ws.
+        return !(f.file.endsWith('/runtime-node.ts') && (builtins.has(s) || s === 'ws'));
+      })
+      .map((s) => `${f.file}: ${s}`),
+  );
+  assert.deepEqual(bad, []);
+});
+
+test('nothing in src/ imports the SDK package (the app uses it only as a dependency)', () => {
   const bad = files
-    .filter((f) => f.file.startsWith('src/hgx/'))
-    .flatMap((f) => f.specs.filter((s) => s.startsWith('.') && !inside(s, f.dir, 'hgx') && !inside(s, f.dir, 'wire')).map((s) => `${f.file}: ${s}`));
+    .filter((f) => f.file.startsWith('src/'))
+    .flatMap((f) => f.specs.filter((s) => insideSdk(s, f.dir) || s.startsWith('@hypergolix/hgx')).map((s) => `${f.file}: ${s}`));
   assert.deepEqual(bad, []);
 });
 
@@ -167,9 +185,9 @@ test('the floor rule reports a folder without a floor, and files directly in src
   ]);
 });
 
-test('in src/hgx, the link and its objects do not import each other (they meet in port.ts)', () => {
-  const of = (name: string) => files.find((f) => f.file === `src/hgx/${name}`)!;
-  const imports = (from: string, to: string) => of(from).specs.some((s) => s.startsWith('.') && resolve(of(from).dir, s) === join(src, 'hgx', to));
+test('in the SDK, the link and its objects do not import each other (they meet in port.ts)', () => {
+  const of = (name: string) => files.find((f) => f.file === `packages/hgx/src/${name}`)!;
+  const imports = (from: string, to: string) => of(from).specs.some((s) => s.startsWith('.') && resolve(of(from).dir, s) === join(sdk, to));
   assert.equal(imports('objects.ts', 'link.js'), false);
   assert.equal(imports('link.ts', 'objects.js'), false);
   assert.equal(imports('port.ts', 'objects.js') || imports('port.ts', 'link.js'), false);

@@ -9,13 +9,11 @@ import { join, resolve } from 'node:path';
 import { IPC_CHANNELS, type HostEvent, type HostPort, type Settings, type Snapshot, type Status } from '../../src/common/contract.js';
 import type { Notice } from '../../src/host/notices.js';
 import { setupIpc, type IpcMainPort } from '../../src/main/ipc.js';
-import { setupLifecycle, setupSingleInstance, type AppPort } from '../../src/main/lifecycle.js';
 import { loggerOver } from '../../src/main/logging.js';
 import { notificationFor, setupNotifications, type NotificationText } from '../../src/main/notifications.js';
 import { setupTray, type TrayHost, type TrayPort } from '../../src/main/tray.js';
 import { TRAY_ICONS, trayIconFile, trayModel, type MenuItemId, type MenuItemModel } from '../../src/main/tray-model.js';
-import { SafeStorageVault, type SafeStoragePort } from '../../src/main/vault.js';
-import { APP_URL, ELECTRON_CSP, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type ContentsPort, type WindowPort } from '../../src/main/window.js';
+import { APP_URL, ELECTRON_CSP, RendererCrashPolicy, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type ContentsPort, type WindowPort } from '../../src/main/window.js';
 import { defaultSettings, FAKE_IDENTITY } from '../fixtures/ui/fake-host.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -221,21 +219,24 @@ test('window: sandboxed, isolated, no Node, own scheme only, strict CSP', () => 
 });
 
 test('window: navigation, redirects, new windows and webviews are refused', () => {
-  const handlers = new Map<string, (e: { preventDefault(): void }, url: string) => void>();
+  const handlers = new Map<string, (e: { preventDefault(): void; url?: string }) => void>();
   let openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
   const contents: ContentsPort = {
-    on: ((event: string, l: (e: { preventDefault(): void }, url: string) => void) => void handlers.set(event, l)) as ContentsPort['on'],
+    on: ((event: string, l: (e: { preventDefault(): void; url?: string }) => void) => void handlers.set(event, l)) as ContentsPort['on'],
     setWindowOpenHandler: (h) => void (openHandler = h),
   };
   const warnings: string[] = [];
   hardenContents(contents, (m) => warnings.push(m));
   for (const event of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
     let prevented = false;
-    handlers.get(event)!({ preventDefault: () => void (prevented = true) }, 'https://evil.example/');
+    // Electron 45 gives the URL as details.url (the second argument is deprecated and not passed here).
+    handlers.get(event)!({ preventDefault: () => void (prevented = true), url: `https://evil.example/${event}` });
     assert.equal(prevented, true, event);
   }
   assert.deepEqual(openHandler!({ url: 'https://evil.example/' }), { action: 'deny' });
   assert.equal(warnings.length, 4);
+  assert.match(warnings[0]!, /Refused a navigation to https:\/\/evil\.example\/will-navigate/);
+  assert.match(warnings[1]!, /Refused a redirect to https:\/\/evil\.example\/will-redirect/);
 });
 
 test('window: one at a time, recreated after it was closed, focused on open', () => {
@@ -315,50 +316,6 @@ test('ipc: requests only from our page, validated before the controller sees the
   assert.equal(listeners.size, 0);
 });
 
-// ───────────────────────────── vault ─────────────────────────────
-
-class FakeSafeStorage implements SafeStoragePort {
-  constructor(
-    public ok = true,
-    public backend = 'gnome_libsecret',
-  ) {}
-  isEncryptionAvailable() {
-    return this.ok;
-  }
-  getSelectedStorageBackend() {
-    return this.backend;
-  }
-  encryptString(plain: string): Buffer {
-    return Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0x5a));
-  }
-  decryptString(buf: Buffer) {
-    return Buffer.from(buf.map((b) => b ^ 0x5a)).toString('utf8');
-  }
-}
-
-test('vault: the secret goes through safeStorage into a 0600 file; unavailable without a real keyring', async () => {
-  const dir = temp();
-  const file = join(dir, 'unlock-secret.bin');
-  const storage = new FakeSafeStorage();
-  const vault = new SafeStorageVault(storage, file, 'linux');
-  assert.equal(vault.available(), true);
-  assert.equal(await vault.load(), null);
-  const secret = Buffer.from('{"v":1,"secret":"AAAA"}');
-  await vault.save(secret);
-  assert.deepEqual(await vault.load(), secret);
-  assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(readFileSync(file).includes(Buffer.from(secret.toString('base64'))), false, 'encrypted on disk');
-  await vault.clear();
-  assert.equal(existsSync(file), false);
-  await vault.clear();
-
-  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'linux').available(), false, 'a fixed key is no protection');
-  assert.equal(new SafeStorageVault(new FakeSafeStorage(true, 'basic_text'), file, 'darwin').available(), true);
-  const off = new SafeStorageVault(new FakeSafeStorage(false), file, 'win32');
-  assert.equal(off.available(), false);
-  await assert.rejects(off.save(secret));
-});
-
 // ───────────────────────────── notifications, lifecycle, logging ─────────────────────────────
 
 test('notifications follow the settings switches', () => {
@@ -386,70 +343,6 @@ test('notifications follow the settings switches', () => {
   assert.equal(listener, null);
 });
 
-class FakeApp implements AppPort {
-  handlers = new Map<string, ((e: { preventDefault(): void }) => void)[]>();
-  quits = 0;
-  exits: (number | undefined)[] = [];
-  constructor(private readonly lock = true) {}
-  requestSingleInstanceLock() {
-    return this.lock;
-  }
-  on(event: string, l: (e: { preventDefault(): void }) => void) {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), l]);
-  }
-  fire(event: string): boolean {
-    let prevented = false;
-    for (const h of this.handlers.get(event) ?? []) h({ preventDefault: () => void (prevented = true) });
-    return prevented;
-  }
-  quit() {
-    this.quits++;
-  }
-  exit(code?: number) {
-    this.exits.push(code);
-  }
-}
-
-test('single instance: the second launch focuses the first; the second process is told to leave', () => {
-  const first = new FakeApp(true);
-  let focused = 0;
-  assert.equal(setupSingleInstance(first, () => focused++), true);
-  first.fire('second-instance');
-  assert.equal(focused, 1);
-  assert.equal(setupSingleInstance(new FakeApp(false), () => focused++), false);
-});
-
-test('lifecycle: closing windows keeps the app; Quit waits for a clean stop, once', async () => {
-  const app = new FakeApp();
-  let stops = 0;
-  let release!: () => void;
-  const stopped = new Promise<void>((r) => (release = r));
-  const opened: string[] = [];
-  const lc = setupLifecycle(app, {
-    stop: async () => {
-      stops++;
-      await stopped;
-    },
-    openWindow: () => opened.push('open'),
-    warn: () => {},
-  });
-  assert.equal(app.fire('window-all-closed'), false);
-  assert.equal(app.quits, 0, 'the tray keeps it running');
-  app.fire('activate');
-  assert.deepEqual(opened, ['open']);
-
-  assert.equal(app.fire('before-quit'), true, 'held until the daemon has stopped');
-  assert.equal(lc.quitting(), true);
-  assert.equal(app.fire('before-quit'), true);
-  assert.equal(stops, 1, 'stopped once');
-  assert.equal(app.quits, 0);
-  release();
-  await new Promise((r) => setTimeout(r, 10));
-  assert.equal(app.quits, 1, 'then it quits');
-  assert.equal(app.fire('before-quit'), false, 'and the second round goes through');
-  assert.deepEqual(app.exits, []);
-});
-
 test('logging: the electron-log adapter is a core Logger', async () => {
   const lines: string[] = [];
   const target = { error: (m: unknown) => lines.push(`E ${m}`), warn: (m: unknown) => lines.push(`W ${m}`), info: (m: unknown) => lines.push(`I ${m}`), debug: (m: unknown) => lines.push(`D ${m}`) };
@@ -472,4 +365,17 @@ test('the build puts the tray icons where main.ts looks for them', () => {
   const build = readFileSync(join(ROOT, 'scripts/build.mjs'), 'utf8');
   assert.match(build, /\['assets', 'assets'\]/);
   assert.match(readFileSync(join(ROOT, 'src/main/main.ts'), 'utf8'), /join\(DIST, 'assets'\)/);
+});
+
+test('window: a crashed page is reloaded, a page that keeps crashing closes the window, a clean exit is left alone', () => {
+  let now = 0;
+  const policy = new RendererCrashPolicy({ maxReloads: 2, periodMs: 60_000, now: () => now });
+  assert.equal(policy.decide('clean-exit'), 'ignore');
+  assert.equal(policy.decide('crashed'), 'reload');
+  now += 1000;
+  assert.equal(policy.decide('oom'), 'reload');
+  now += 1000;
+  assert.equal(policy.decide('killed'), 'close', 'twice within the minute: stop reloading');
+  now += 120_000;
+  assert.equal(policy.decide('crashed'), 'reload', 'after a quiet spell a crash is reloaded again');
 });

@@ -5,12 +5,14 @@ import assert from 'node:assert/strict';
 import type { AppState, HostEvent, Settings, Status } from '../../src/common/contract.js';
 import type { Notice } from '../../src/host/notices.js';
 import {
+  HeldNotifications,
   UNREACHABLE_AFTER_MS,
   UnreachableWatch,
   notificationFor,
   remoteLabel,
   setupNotifications,
   unreachableNotification,
+  type NotificationHandle,
   type NotificationText,
   type Timers,
 } from '../../src/main/notifications.js';
@@ -240,4 +242,56 @@ test('shares reach the notifier; a failing notifier is a warning; stop unsubscri
   );
   stop();
   assert.match(warnings.join(), /no notification daemon/);
+});
+
+// ───────────────────────────── held until clicked, closed or failed ─────────────────────────────
+
+class FakeNotification implements NotificationHandle {
+  listeners = new Map<string, ((...args: never[]) => void)[]>();
+  shown = 0;
+  on(event: string, listener: (...args: never[]) => void): void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  }
+  show() {
+    this.shown++;
+  }
+  emit(event: 'click' | 'close' | 'failed', ...args: unknown[]) {
+    for (const l of this.listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);
+  }
+}
+
+test('notifications are held until clicked, closed or failed; a click opens the window; a failure is logged', () => {
+  const made: FakeNotification[] = [];
+  const clicks: string[] = [];
+  const warnings: string[] = [];
+  const held = new HeldNotifications({
+    create: () => {
+      const n = new FakeNotification();
+      made.push(n);
+      return n;
+    },
+    onClick: (kind) => clicks.push(kind),
+    warn: (m) => warnings.push(m),
+  });
+  const text = (kind: NotificationText['kind']): NotificationText => ({ kind, title: `t ${kind}`, body: 'b' });
+  held.show(text('incoming-share'));
+  held.show(text('share-result'));
+  held.show(text('daemon-error'));
+  assert.deepEqual(made.map((n) => n.shown), [1, 1, 1]);
+  assert.equal(held.count(), 3, 'each kept referenced while it is on screen');
+  made[0]!.emit('click');
+  assert.deepEqual(clicks, ['incoming-share']);
+  made[1]!.emit('close');
+  made[2]!.emit('failed', {}, 'Notifications are not allowed for this application');
+  assert.equal(held.count(), 0);
+  assert.deepEqual(warnings, ['The "t daemon-error" notification could not be shown: Notifications are not allowed for this application']);
+});
+
+test('notifications: at most `max` are held (the oldest let go), and none where they are unsupported', () => {
+  const held = new HeldNotifications({ create: () => new FakeNotification(), onClick: () => {}, warn: () => {}, max: 3 });
+  for (let i = 0; i < 10; i++) held.show({ kind: 'share-result', title: 't', body: 'b' });
+  assert.equal(held.count(), 3);
+  const none = new HeldNotifications({ create: () => null, onClick: () => {}, warn: () => {} });
+  none.show({ kind: 'share-result', title: 't', body: 'b' });
+  assert.equal(none.count(), 0);
 });

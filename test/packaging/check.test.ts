@@ -19,10 +19,12 @@ import {
   listTar,
   listTarGz,
   lockPackages,
+  workspacePackages,
   packageOf,
   readAsarFile,
   renderBuilderTemplate,
   requiredAppFiles,
+  serverOnlyPackages,
   writeFakeFpm,
   writeStubElectron,
   type AppEntry,
@@ -31,7 +33,7 @@ import {
 const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = { dependencies: { 'electron-log': '5.4.4', ws: '8.23.0', yaml: '2.9.1' } };
 const REQUIRED = requiredAppFiles(PKG, TRAY_STATES);
-const PROD = new Set(['electron-log', 'ws', 'yaml']);
+const PROD = new Set(['@hypergolix/hgx', 'electron-log', 'ws', 'yaml']);
 const DEV = new Set(['electron', 'react', 'typescript', 'esbuild', '@types/node']);
 const MiB = 1024 * 1024;
 
@@ -56,7 +58,7 @@ const check = (entries: AppEntry[], extra: Partial<Parameters<typeof inspectApp>
   inspectApp(entries, { required: REQUIRED, prod: PROD, dev: DEV, budget: 3.5 * MiB, appPackageJson: { main: 'dist/main/main.js' }, ...extra });
 
 test('required files: compiled main, preload, renderer, CLI, SDK, icons and the production dependencies', () => {
-  for (const f of ['dist/main/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/app.js', 'dist/cli/index.js', 'dist/hgx/index.js', 'bin/hypergolix.js', 'package.json']) {
+  for (const f of ['dist/main/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/app.js', 'dist/cli/index.js', 'node_modules/@hypergolix/hgx/dist/index.js', 'bin/hypergolix.js', 'package.json']) {
     assert.ok(REQUIRED.includes(f), f);
   }
   assert.ok(REQUIRED.includes('dist/assets/tray/tray-running-dark@2x.png'));
@@ -68,7 +70,7 @@ test('required files: compiled main, preload, renderer, CLI, SDK, icons and the 
 test('a good app passes, with a summary by area', () => {
   const r = check(goodApp());
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.summary.packages, ['electron-log', 'ws', 'yaml']);
+  assert.deepEqual(r.summary.packages, ['@hypergolix/hgx', 'electron-log', 'ws', 'yaml']);
   assert.equal(r.summary.files, goodApp().length);
   assert.equal(r.summary.maps, 0);
   const sizes = r.summary.areas.map(([, n]) => n);
@@ -109,6 +111,17 @@ test('dev-only files are refused: sources, tests, benchmarks, docs, types, the i
   assert.deepEqual(check([...goodApp(), { path: 'node_modules/electron-log/src/index.d.ts', size: 10 }]).problems, []);
 });
 
+test("our workspace package (the SDK) ships its build only: package.json and dist/, no sources, maps or types", () => {
+  const workspaces = new Set(['@hypergolix/hgx']);
+  assert.deepEqual(workspacePackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'))), workspaces);
+  const sdk = (path: string) => ({ path: `node_modules/@hypergolix/hgx/${path}`, size: 10 });
+  const ok = [sdk('package.json'), sdk('dist/browser.js')];
+  assert.deepEqual(check([...goodApp(), ...ok], { workspaces }).problems, []);
+  for (const path of ['src/link.ts', 'scripts/build.mjs', 'dist/index.js.map', 'dist/types/index.d.ts', 'tsconfig.json']) {
+    assert.match(check([...goodApp(), sdk(path)], { workspaces }).problems.join('\n'), /dev-only path in the app: node_modules\/@hypergolix\/hgx\//, path);
+  }
+});
+
 test('source maps are allowed and counted; the app package.json must point at a file in the app and carry no devDependencies', () => {
   const r = check([...goodApp(), { path: 'dist/main/main.js.map', size: 1000 }]);
   assert.deepEqual(r.problems, []);
@@ -134,10 +147,23 @@ test('package of a node_modules path, innermost and scoped', () => {
 
 test('production and development packages from package-lock.json', () => {
   const { prod, dev } = lockPackages(JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
-  assert.deepEqual([...prod].sort(), ['electron-log', 'ws', 'yaml']);
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  const serverOnly = serverOnlyPackages(lock, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')));
+  // What the desktop app ships: the production packages less the server's PostgreSQL client.
+  assert.deepEqual([...prod].filter((p) => !serverOnly.has(p)).sort(), ['@hypergolix/hgx', 'electron-log', 'ws', 'yaml']);
+  assert.ok(serverOnly.has('pg') && serverOnly.has('pg-protocol') && !serverOnly.has('ws'));
+  // A package that an app dependency needs too is not server-only.
+  const shared = serverOnlyPackages(
+    { packages: { 'node_modules/a': { dependencies: { s: '1' } }, 'node_modules/p': { dependencies: { s: '1', q: '1' } }, 'node_modules/q': {}, 'node_modules/s': {} } },
+    { dependencies: { a: '1', p: '1' } },
+    ['p'],
+  );
+  assert.deepEqual([...shared].sort(), ['p', 'q']);
   for (const d of ['electron', 'electron-builder', 'react', 'typescript']) assert.ok(dev.has(d), d);
-  const fake = lockPackages({ packages: { '': {}, 'node_modules/a': {}, 'node_modules/b': { dev: true }, 'node_modules/a/node_modules/c': { devOptional: true } } });
-  assert.deepEqual([...fake.prod], ['a']);
+  const fake = lockPackages({
+    packages: { '': {}, 'node_modules/a': {}, 'node_modules/b': { dev: true }, 'node_modules/a/node_modules/c': { devOptional: true }, 'node_modules/@w/p': { link: true }, 'packages/p': { name: '@w/p' } },
+  });
+  assert.deepEqual([...fake.prod].sort(), ['@w/p', 'a']);
   assert.deepEqual([...fake.dev].sort(), ['b', 'c']);
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { appIdOfMain, configProblems, downloadsNeeded, cannotPackageMessage, platformTargets, renderBuilderTemplate } from '../../scripts/package-lib.mjs';
+import { appIdOfMain, configProblems, excludedPackages, serverOnlyPackages, downloadsNeeded, cannotPackageMessage, platformTargets, renderBuilderTemplate } from '../../scripts/package-lib.mjs';
 import { SERVER_NODE_FLAGS } from '../../src/core/assembly/heap.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -52,7 +52,16 @@ test('what goes in: the build output and production dependencies only, no source
   assert.deepEqual(files.filter((f) => !f.startsWith('!')), ['package.json', 'bin/hypergolix.js', 'dist/**/*']);
   for (const ex of ['!dist/**/*.map', '!dist/types{,/**/*}', '!dist/assets/source{,/**/*}']) assert.ok(files.includes(ex), ex);
   const pkg = JSON.parse(read('package.json'));
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['electron-log', 'ws', 'yaml'], 'the production dependencies the app ships');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hypergolix/hgx', 'electron-log', 'pg', 'ws', 'yaml'], 'the production dependencies');
+  // The SDK is the workspace package (packages/hgx), at the version the workspace holds.
+  assert.deepEqual(pkg.workspaces, ['packages/hgx']);
+  assert.equal(pkg.dependencies['@hypergolix/hgx'], JSON.parse(read('packages/hgx/package.json')).version);
+  for (const ex of ['!node_modules/@hypergolix/hgx/{src,scripts,examples,docs,test}{,/**/*}', '!node_modules/@hypergolix/hgx/dist/**/*.map']) assert.ok(files.includes(ex), ex);
+  // pg is the multi-node server's PostgreSQL client: installed with the CLI, never in the desktop app.
+  const lock = JSON.parse(read('package-lock.json'));
+  const serverOnly = serverOnlyPackages(lock, pkg);
+  assert.deepEqual([...excludedPackages(files)].sort(), [...serverOnly].sort(), 'files excludes exactly the server-only packages');
+  assert.match(configProblems({ ...c, files: files.filter((f) => !f.startsWith('!node_modules/')) }, { appId: 'org.hypergolix.Hypergolix', root: ROOT, serverOnly }).join(), /must exclude the server-only packages pg, /);
   for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) assert.match(String(range), /^\d+\.\d+\.\d+$/, `${name} is pinned`);
   assert.equal(c.asar, false, 'a plain resources/app (the CLI runs from it in Node mode)');
   assert.equal(c.npmRebuild, false, 'no native modules');

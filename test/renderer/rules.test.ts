@@ -1,29 +1,9 @@
 // The renderer's pure logic, without a browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCommonPassword, passwordStrength } from '../../src/renderer/password-strength.js';
 import { validateSettings } from '../../src/common/settings-checks.js';
 import { sameValue, valueAt } from '../../src/renderer/paths.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';
-
-test('password strength: common, short and patterned passwords are refused', () => {
-  for (const pw of ['', 'abc', 'password', 'password123', 'P@ssw0rd1!', 'Summer2024!', 'qwertyuiop', 'aaaaaaaaaaaa', 'abcdefghijkl', '1234567890123', 'correct horse battery staple']) {
-    assert.equal(passwordStrength(pw).acceptable, false, pw);
-  }
-  assert.equal(isCommonPassword('Tr0ub4dor'), false);
-  assert.equal(isCommonPassword('L3tMe1n!'), true);
-});
-
-test('password strength: long or varied passwords pass, and score rises with length', () => {
-  for (const pw of ['purple-lantern-okra-92', 'kT9#vq2!Lm@z', 'Xy7$Qw3!Zp9&Lm2#', 'granite ferry mosaic tulip']) {
-    const s = passwordStrength(pw);
-    assert.equal(s.acceptable, true, pw);
-    assert.ok(s.score >= 3, `${pw}: ${s.label}`);
-  }
-  assert.ok(passwordStrength('kT9#vq2!Lm').bits < passwordStrength('kT9#vq2!Lm@zR4').bits);
-  assert.deepEqual(passwordStrength('Xy7$Qw3!Zp9&Lm2#').hints, []);
-  assert.match(passwordStrength('short').hints.join(' '), /at least 10/);
-});
 
 test('settings rules: the defaults are valid; bad fields are reported by contract path', () => {
   assert.deepEqual(validateSettings(defaultSettings()), {});
@@ -52,4 +32,11 @@ test('paths: values by dotted path, equality ignoring key order', () => {
   assert.equal(sameValue({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 }), true);
   assert.equal(sameValue({ a: [1] }, { a: { 0: 1 } }), false);
   assert.equal(sameValue({ a: 1 }, { a: 1, b: undefined }), false);
+});
+
+test('the status page\'s storage line: OK, or what is full with its path and free space', async () => {
+  const { storageWords } = await import('../../src/renderer/format.js');
+  assert.equal(storageWords({ kind: 'ok', path: null, freeBytes: null, message: null }), 'OK');
+  assert.equal(storageWords({ kind: 'full', path: '/h/ghidcache', freeBytes: 3 * 1024 * 1024 + 400 * 1024, message: 'm' }), 'Full: /h/ghidcache (3.4 MiB free)');
+  assert.equal(storageWords({ kind: 'failed', path: '/h/ghidcache', freeBytes: null, message: 'm' }), 'Refuses writes: /h/ghidcache');
 });

@@ -6,7 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { Ghid } from '../../src/core/golix/index.js';
 import { API_ID_JSON } from '../../src/core/objects/hgxd.js';
 import {
+  IPC_PROTOCOL_VERSION,
+  MalformedGolixPrimitive,
   OBJDEF_HEADER_BYTES,
+  decodeProtocolVersion,
+  encodeProtocolVersion,
   b64urlDecode,
   b64urlEncode,
   bytesEqual,
@@ -115,4 +119,15 @@ test('hex and byte helpers', () => {
   assert.throws(() => fromHex('abc'), /hexadecimal/);
   assert.throws(() => fromHex('zz'), /hexadecimal/);
   assert.ok(!bytesEqual(Uint8Array.of(1), Uint8Array.of(1, 2)));
+});
+
+test('?V bodies: the IPC protocol version as a u16, big-endian; other lengths and values refused', () => {
+  assert.equal(IPC_PROTOCOL_VERSION, 1);
+  assert.deepEqual([...encodeProtocolVersion()], [0, IPC_PROTOCOL_VERSION]);
+  assert.deepEqual([...encodeProtocolVersion(0x1234)], [0x12, 0x34]);
+  assert.equal(decodeProtocolVersion(Uint8Array.of(0x12, 0x34)), 0x1234);
+  assert.throws(() => decodeProtocolVersion(Uint8Array.of(1)), MalformedGolixPrimitive);
+  assert.throws(() => decodeProtocolVersion(new Uint8Array(3)), MalformedGolixPrimitive);
+  assert.throws(() => encodeProtocolVersion(0x10000), MalformedGolixPrimitive);
+  assert.throws(() => encodeProtocolVersion(1.5), MalformedGolixPrimitive);
 });

@@ -2,13 +2,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
-import { CliError, type CliIO } from '../command.js';
+import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
-import { promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
+import { checkNewPassword, promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
 
-export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin] [--root PATH]
+export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin [--allow-weak-password]] [--root PATH]
        hypergolix start app --ui [--port N] [--root PATH]
 
 Starts the Hypergolix app daemon. The first run creates your account: it asks for a new
@@ -17,7 +18,10 @@ for the password once (unless user.root_secret is set). Then the daemon runs in 
 background and this command returns once it is ready.
 
   --foreground      stay attached (logs on the terminal too); stop with Ctrl-C
-  --password-stdin  read the password from standard input (for scripts)
+  --password-stdin  read the password from the first line of standard input (for scripts)
+  --allow-weak-password
+                    with --password-stdin, a new account's password needs only the length
+                    (10 characters), not the strength check
   --root PATH       use this hypergolix.yml (or directory) instead of searching
   --ui              browser mode: run the daemon here (in the foreground) and serve the
                     desktop app's window on 127.0.0.1; prints the address to open, which
@@ -34,6 +38,7 @@ interface AppStartArgs {
   port?: number;
   foreground: boolean;
   passwordStdin: boolean;
+  allowWeak: boolean;
   root?: string;
   detachedChild: boolean;
 }
@@ -45,6 +50,7 @@ function parseStart(argv: string[]): AppStartArgs {
       options: {
         foreground: { type: 'boolean', default: false },
         'password-stdin': { type: 'boolean', default: false },
+        'allow-weak-password': { type: 'boolean', default: false },
         root: { type: 'string' },
         'detached-child': { type: 'boolean', default: false },
         ui: { type: 'boolean', default: false },
@@ -53,11 +59,12 @@ function parseStart(argv: string[]): AppStartArgs {
       strict: true,
       allowPositionals: false,
     });
+    if (values['allow-weak-password'] && !values['password-stdin']) throw new Error('--allow-weak-password goes with --password-stdin');
     if (values.port !== undefined && !values.ui) throw new Error('--port goes with --ui');
     if (values.ui && (values.foreground || values['password-stdin'])) throw new Error('--ui runs in the foreground and asks for the password in its window');
     const port = values.port === undefined ? undefined : /^\d{1,5}$/.test(values.port) && Number(values.port) <= 65535 ? Number(values.port) : NaN;
     if (Number.isNaN(port)) throw new Error(`--port must be a whole number from 0 to 65535, not ${JSON.stringify(values.port)}`);
-    return { ui: values.ui!, port, foreground: values.foreground!, passwordStdin: values['password-stdin']!, root: values.root, detachedChild: values['detached-child']! };
+    return { ui: values.ui!, port, foreground: values.foreground!, passwordStdin: values['password-stdin']!, allowWeak: values['allow-weak-password']!, root: values.root, detachedChild: values['detached-child']! };
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${APP_START_USAGE}`);
   }
@@ -74,7 +81,10 @@ async function loadOrCreate(args: { root?: string }, io: CliIO): Promise<LoadedC
 async function credentials(loaded: LoadedConfig, args: AppStartArgs, io: CliIO): Promise<string | undefined> {
   const hasAccount = loaded.config.user.user_id !== null;
   if (hasAccount && loaded.config.user.root_secret) return undefined;
-  if (args.passwordStdin) return readPasswordStdin(io);
+  if (args.passwordStdin) {
+    const password = await readPasswordStdin(io);
+    return hasAccount ? password : checkNewPassword(password, { allowWeak: args.allowWeak });
+  }
   return hasAccount ? promptHidden('Hypergolix password: ', io) : promptNewPassword(io);
 }
 
@@ -106,8 +116,13 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
   const runner = new DaemonRunner({ console: !detached });
   const proc = new ServiceProcess(detached);
   let started: { app: StartedApp; log: Logger } | undefined;
+  let ghidcache: string | undefined;
+  let logged = false;
+  const failureMessage = (err: unknown): string =>
+    err instanceof AlreadyRunning ? err.message : (accountFailure(err)?.message ?? describeFailure(err, ghidcache));
   try {
     const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
+    ghidcache = loaded.config.process.ghidcache;
     started = await runner.start(loaded, {
       beforeStart: async (log) => {
         proc.relay(log);
@@ -116,7 +131,11 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
       },
       credentials: () => ({ password }),
       onProgress: logProgress,
-      onFailure: (err, log) => log.error(failureMessage(err)),
+      onFailure: (err, log) => {
+        proc.endRelay();
+        log.error(failureMessage(err));
+        logged = true;
+      },
     });
     const { app, log } = started;
     logAccount(app, log);
@@ -130,11 +149,10 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     const { daemon } = app;
     return await proc.serve(log, { fingerprint: daemon.fingerprint.text, userId: daemon.userId.text, created: app.created, logFile: log.file, ipcPort: ipc.port });
   } catch (err) {
-    return proc.failed(failureMessage(err), { toParent: err, started: started && { log: started.log, runner } });
+    const message = failureMessage(err);
+    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, logged });
   }
 }
-
-const failureMessage = (err: unknown): string => (err instanceof AlreadyRunning ? err.message : `${(err as Error).name}: ${(err as Error).message}`);
 
 function logProgress(p: DaemonProgress, log: Logger): void {
   if (p.stage === 'keys') {

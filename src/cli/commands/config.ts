@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { homedir as osHomedir } from 'node:os';
 import { HOSTED_REMOTE, type SharingPolicy } from '../../common/config-fields.js';
 import { CONFIG_KEYS } from '../../common/config-keys.js';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../core/config/index.js';
+import { openUrl as openInBrowser } from '../../host/open-url.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { HOSTED_GONE, configEdits, describeRemote, parseConfigArgs, type ConfigArgs } from './config-args.js';
 import { configUsage } from './config-usage.js';
@@ -42,8 +42,12 @@ function identityLines(c: HypergolixConfig, col: (l: string, v: string) => strin
 }
 
 export interface ConfigCommandDeps {
-  /** Opens a URL in the user's browser; failures are ignored. Default: xdg-open, open or start. */
-  openUrl?: (url: string, platform: NodeJS.Platform) => void;
+  /**
+   * Opens a URL in the user's browser. Default: src/host/open-url.ts (xdg-open, open, or
+   * rundll32's URL handler; never a shell; http(s) only). A throw or rejection is reported
+   * as a warning: the URL is printed anyway.
+   */
+  openUrl?: (url: string, platform: NodeJS.Platform) => void | Promise<void>;
   /** Whether stdout is a terminal (a script piping the output should not get a browser). */
   stdoutIsTTY?: () => boolean;
   /** Default process.platform. */
@@ -54,20 +58,9 @@ export interface ConfigCommandDeps {
   registrationLink?: (loaded: LoadedConfig, remote: string) => Promise<string>;
 }
 
-function defaultOpenUrl(url: string, platform: NodeJS.Platform): void {
-  const [cmd, args] =
-    platform === 'darwin'
-      ? ['open', [url]]
-      : platform === 'win32'
-        ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
-        : ['xdg-open', [url]];
-  try {
-    const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore', windowsHide: true });
-    child.on('error', () => undefined);
-    child.unref();
-  } catch {
-    // Opening the page is a convenience; the URL is already printed.
-  }
+/** Opens the page without a shell, http(s) only (src/host/open-url.ts); a failure is the caller's to report. */
+function defaultOpenUrl(url: string, platform: NodeJS.Platform): Promise<void> {
+  return openInBrowser(url, { platform });
 }
 
 function displayAvailable(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): boolean {
@@ -110,7 +103,7 @@ function whoami(loaded: LoadedConfig, io: CliIO): number {
  * from the remote's own page and signs it with the account, so the page registers this
  * account and no other.
  */
-async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => void, signedLink: (loaded: LoadedConfig, remote: string) => Promise<string>): Promise<void> {
+async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => Promise<void>, signedLink: (loaded: LoadedConfig, remote: string) => Promise<string>): Promise<void> {
   const fingerprint = loaded.config.user.fingerprint;
   if (!fingerprint) {
     throw new CliError('no account yet, so there is no fingerprint to register; create one first with "hypergolix start app" or the desktop app', 1);
@@ -128,7 +121,7 @@ async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => 
     href = await signedLink(loaded, `${remote.host}:${remote.port}`);
   }
   io.out(`Register this account with ${describeRemote(remote)} at:\n  ${href}`);
-  open(href);
+  await open(href);
 }
 
 export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
@@ -171,13 +164,14 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
       }
       if (p.whoami && whoami(loaded, io) !== 0) return 1;
       if (p.register) {
-        await register(loaded, io, (url) => {
+        await register(loaded, io, async (url) => {
           if (!stdoutIsTTY() || !displayAvailable(platform, io.env)) return;
           try {
-            openUrl(url, platform);
             io.out('Opening it in your browser.');
-          } catch {
-            // The URL is printed; a missing opener is not an error.
+            await openUrl(url, platform);
+          } catch (err) {
+            // The URL is printed; a missing opener or a refused URL is worth a line, not a failure.
+            io.err(`warning: the page was not opened: ${err instanceof Error ? err.message : String(err)}`);
           }
         }, deps.registrationLink ?? daemonRegistrationLink);
       }

@@ -17,7 +17,7 @@ import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../c
 import { resolveHost } from '../../core/remote/bind-address.js';
 import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/assembly/heap.js';
 import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
-import { CliError, type CliIO } from '../command.js';
+import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 
 export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
@@ -155,6 +155,7 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
   const runner = new ServerRunner({ start: persistenceServer, console: !detached, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
   const proc = new ServiceProcess(detached);
   let started: { server: RunningServer; log: Logger } | undefined;
+  let logged = false;
   try {
     started = await runner.start(loaded.config, {
       beforeStart: (log) => {
@@ -166,7 +167,11 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
         proc.stopOnSignal(log, () => runner.stop(), SHUTDOWN_DEADLINE_MS);
         installCrashHandlers(log, () => runner.stop());
       },
-      onFailure: (err, log) => log.error(failureMessage(err), ...stacks(err, log)),
+      onFailure: (err, log) => {
+        proc.endRelay();
+        log.error(failureMessage(err), ...stacks(err, log));
+        logged = true;
+      },
     });
     const { server, log } = started;
     const { host, port } = server.address;
@@ -174,12 +179,11 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
     return await proc.serve(log, { host, port, logdir: loaded.config.server.logdir, logFile: log.file } satisfies ReadyInfo);
   } catch (err) {
     const message = failureMessage(err);
-    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, details: started && stacks(err, started.log) });
+    return proc.failed(message, { toParent: new Error(message), started: started && { log: started.log, runner }, details: started && stacks(err, started.log), logged });
   }
 }
 
-const failureMessage = (err: unknown): string =>
-  err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
+const failureMessage = (err: unknown): string => (err instanceof AlreadyRunning ? `The Hypergolix server is ${err.message}` : describeFailure(err));
 
 /** A logged failure carries its stack when the server's `debug` is on. */
 const stacks = (err: unknown, log: Logger): unknown[] => (log.debugStacks ? [err] : []);

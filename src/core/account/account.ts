@@ -4,11 +4,12 @@ import {
   InvalidIdentity,
   PrivateIdentity,
   Secret,
-  UnknownSecret,
+  HypergolixError,
   type KeygenProgress,
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { AccountMap } from './account-map.js';
+import { AccountFromOtherVersion, AccountNotFound, DamagedAccount, IncorrectPassword, type AccountPlace } from './errors.js';
 import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
 import { LwwMap } from './lww-map.js';
 import { MapJournal } from './map-journal.js';
@@ -39,11 +40,15 @@ export interface CreateOptions {
   onProgress?: (p: AccountProgress) => void;
   /** Use an existing identity instead of generating one (tests, imports). */
   identity?: PrivateIdentity;
+  /** The root secret, already derived from `password` (an account brought over keeps its own). */
+  rootSecret?: Secret;
 }
 
 export interface LoginOptions {
   io: ObjectIO;
   userId: Ghid;
+  /** Where `io` looked, for the message when the account is in none of them. @default 'local and remotes' */
+  searched?: AccountPlace;
   /** Optional: when known (from the config), the root frame's binder must match it. */
   fingerprint?: Ghid | null;
   password?: string;
@@ -82,7 +87,7 @@ export class Account {
   static async create(o: CreateOptions): Promise<Account> {
     const identity = o.identity ?? (await PrivateIdentity.generate((keygen) => o.onProgress?.({ stage: 'keys', keygen })));
     o.onProgress?.({ stage: 'password' });
-    const rootSecret = await deriveRootSecret(o.password, identity.ghid, o.kdf ?? DEFAULT_KDF);
+    const rootSecret = o.rootSecret ?? (await deriveRootSecret(o.password, identity.ghid, o.kdf ?? DEFAULT_KDF));
     o.onProgress?.({ stage: 'objects' });
     await o.io.publish(identity.publicIdentity.gidc);
     const make = (plaintext: Buffer) => MasterObject.create(o.io, identity, Secret.random(), plaintext);
@@ -110,27 +115,33 @@ export class Account {
 
   /**
    * Logs in: fetches the root frame (locally or from a remote, defect 24), takes the
-   * fingerprint from its binder, derives the root secret and opens the manifest. A wrong
-   * password fails at the manifest checksum with UnknownSecret("Incorrect password"), before
-   * anything is written.
+   * fingerprint from its binder, derives the root secret and opens the manifest. Errors tell
+   * what went wrong, before anything is written: AccountNotFound (no such root node),
+   * IncorrectPassword (the manifest checksum), AccountFromOtherVersion (a manifest this version
+   * cannot read, e.g. one of the Python Hypergolix), DamagedAccount (anything else inside).
    */
   static async login(o: LoginOptions): Promise<Account> {
     const frame = await o.io.fetch(o.userId);
-    if (!frame || frame.type !== 'GOBD') {
-      throw new UnknownSecret(`Account ${o.userId.short} was not found in the local cache or on any remote`);
+    if (!frame) throw new AccountNotFound(o.userId, o.searched ?? 'local and remotes');
+    if (frame.type !== 'GOBD' || !frame.dynamic.equals(o.userId)) {
+      throw new AccountFromOtherVersion('not-an-account', `${o.userId.short} is no user ID: it names a ${frame.type === 'GOBD' ? 'frame' : frame.type}, not an account's root node`);
+    }
+    if (frame.version !== 16) {
+      throw new AccountFromOtherVersion('2016', `Account ${o.userId.short} was made by the 2016 Hypergolix (GOBD v${frame.version} root node)`);
     }
     const fingerprint = frame.binder;
     if (o.fingerprint && !o.fingerprint.equals(fingerprint)) {
       throw new InvalidIdentity(`User ID ${o.userId.short} belongs to ${fingerprint.short}, not the configured fingerprint ${o.fingerprint.short}`);
     }
     const rootSecret = o.rootSecret ?? (await deriveRootSecret(o.password ?? '', fingerprint, o.kdf ?? DEFAULT_KDF));
-    const manifest = decodeManifest(await MasterObject.readFrame(o.io, frame, rootSecret, fingerprint));
-    const idRead = await MasterObject.open(o.io, null, manifest.identity.ghid, manifest.identity.master, fingerprint);
-    const identity = PrivateIdentity.deserialize(idRead.plaintext);
-    if (!identity.ghid.equals(fingerprint)) throw new InvalidIdentity('Account identity does not match its fingerprint');
+    const manifest = decodeManifest(await damagedUnless(() => MasterObject.readFrame(o.io, frame, rootSecret, fingerprint), 'root'));
+    const idRead = await damagedUnless(() => MasterObject.open(o.io, null, manifest.identity.ghid, manifest.identity.master, fingerprint), 'identity');
+    const identity = await damagedUnless(async () => PrivateIdentity.deserialize(idRead.plaintext), 'identity');
+    if (!identity.ghid.equals(fingerprint)) throw new DamagedAccount('identity', 'its keys are not those of the account\'s fingerprint');
     const openMap = async (name: 'secrets' | 'state') => {
-      const { object, plaintext } = await MasterObject.open(o.io, identity, manifest[name].ghid, manifest[name].master, fingerprint);
-      return new AccountMap(object!, LwwMap.decode(plaintext, o.device), o.io, fingerprint, name === 'secrets' ? SECRETS_FLUSH_MS : undefined);
+      const { object, plaintext } = await damagedUnless(() => MasterObject.open(o.io, identity, manifest[name].ghid, manifest[name].master, fingerprint), name);
+      const map = await damagedUnless(async () => LwwMap.decode(plaintext, o.device), name);
+      return new AccountMap(object!, map, o.io, fingerprint, name === 'secrets' ? SECRETS_FLUSH_MS : undefined);
     };
     const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);
     return new Account(identity, o.userId, rootSecret, manifest, secrets, state);
@@ -177,5 +188,18 @@ export class Account {
     } finally {
       await Promise.all(this.journals.splice(0).map((j) => j.close()));
     }
+  }
+}
+
+/**
+ * Runs one step of opening an account whose password was right: a protocol error it throws
+ * means the account is damaged (`part` says where), unless it already says what it is.
+ */
+async function damagedUnless<T>(step: () => Promise<T>, part: string): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof IncorrectPassword || err instanceof DamagedAccount || err instanceof AccountFromOtherVersion || !(err instanceof HypergolixError)) throw err;
+    throw new DamagedAccount(part, err.message, { cause: err });
   }
 }

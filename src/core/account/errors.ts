@@ -1,4 +1,11 @@
-import { UnknownSecret } from '../golix/index.js';
+import { CommsError, DoesNotExist, MalformedGolixPrimitive, UnknownSecret, ValueError, type Ghid } from '../golix/index.js';
+
+/*
+ * The four ways opening an account fails that a person must be able to tell apart (issue #13):
+ * the password is wrong; the account was made by a version that cannot open here; the account
+ * is damaged; the account is not where it was looked for. Callers test for the class, never for
+ * the message; hosts give each its own words (CLI) and its own error code (UI contract).
+ */
 
 /**
  * The password does not open this account: the root manifest's checksum does not match what the
@@ -8,5 +15,61 @@ import { UnknownSecret } from '../golix/index.js';
 export class IncorrectPassword extends UnknownSecret {
   constructor(message = 'Incorrect password', options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * The user ID names an account in a format this version cannot open: a newer manifest version
+ * of ours, or a layout of the Python Hypergolix no reader here knows. `format` says what was
+ * seen, as data.
+ */
+export class AccountFromOtherVersion extends ValueError {
+  constructor(
+    readonly format: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The password opened the account (its checksum or validator matched), but something inside it
+ * is not what its format holds. `part` names the account object concerned.
+ */
+export class DamagedAccount extends MalformedGolixPrimitive {
+  constructor(
+    readonly part: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Account object "${part}" is damaged: ${message}`, options);
+  }
+}
+
+/** Where an account was looked for and not found. */
+export type AccountPlace = 'local' | 'remotes' | 'local and remotes';
+
+/** No root node with this user ID in the places searched (the local cache, the remotes). */
+export class AccountNotFound extends DoesNotExist {
+  constructor(
+    readonly userId: Ghid,
+    readonly searched: AccountPlace,
+    message = `No account with user ID ${userId.text} was found ${searched === 'local' ? 'in the local cache' : searched === 'remotes' ? 'on the remotes' : 'in the local cache or on the remotes'}`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The account is not in the local cache and no remote could be reached to fetch it: not the
+ * same as an account that is not there (AccountNotFound), which a reachable remote answers.
+ */
+export class AccountUnreachable extends CommsError {
+  constructor(
+    readonly userId: Ghid,
+    /** `host:port` of each remote tried. */
+    readonly remotes: readonly string[],
+  ) {
+    super(`Account ${userId.short} is not in the local cache, and no remote could be reached to fetch it (${remotes.join(', ')})`);
   }
 }

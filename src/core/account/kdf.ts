@@ -16,6 +16,8 @@ export interface KdfParams {
 export const DEFAULT_KDF: KdfParams = { algorithm: 'scrypt', n: 2 ** 17, r: 8, p: 1 };
 /** The reference's fixed cost, for accounts it made. */
 export const REFERENCE_KDF: KdfParams = { algorithm: 'scrypt', n: 2 ** 15, r: 8, p: 1 };
+/** The low cost (N = 2^10) the Python Hypergolix's 2016 demo accounts were made with. */
+export const LOW_2016_KDF: KdfParams = { algorithm: 'scrypt', n: 2 ** 10, r: 8, p: 1 };
 
 export function checkKdf(params: unknown): KdfParams {
   const p = params as Partial<KdfParams> | null;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Reader } from '../golix/bytes.js';
 import { Ghid, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH } from '../golix/index.js';
-import { IncorrectPassword } from './errors.js';
+import { AccountFromOtherVersion, DamagedAccount, IncorrectPassword } from './errors.js';
 
 /** One internal account object: its dynamic GHID and the master secret its frames derive from. */
 export interface ManifestRecord {
@@ -41,10 +41,24 @@ export function decodeManifest(data: Buffer): RootManifest {
   if (!timingSafeEqual(createHash('sha512').update(body).digest(), data.subarray(data.length - 64))) {
     throw new IncorrectPassword();
   }
+  // The checksum matched: the password is right, so what follows is about the format.
+  if (body.subarray(0, 4).toString('latin1') !== MAGIC) {
+    throw new AccountFromOtherVersion('reference-0.1', 'The account was made by the Python Hypergolix (its root manifest has no "HGXR" header)');
+  }
+  if (body[4] !== VERSION) {
+    throw new AccountFromOtherVersion(`ours-v${body[4]}`, `The account was made by a newer Hypergolix (root manifest version ${body[4]}; this version reads ${VERSION})`);
+  }
+  try {
+    return readRecords(body);
+  } catch (err) {
+    if (err instanceof MalformedGolixPrimitive && !(err instanceof DamagedAccount)) throw new DamagedAccount('root', err.message, { cause: err });
+    throw err;
+  }
+}
+
+function readRecords(body: Buffer): RootManifest {
   const r = new Reader(body, 'root manifest');
-  if (r.take(4).toString('latin1') !== MAGIC) throw new MalformedGolixPrimitive('Not a Hypergolix root manifest');
-  const version = r.u8();
-  if (version !== VERSION) throw new MalformedGolixPrimitive(`Unsupported root manifest version ${version}`);
+  r.take(5);
   const out: Partial<RootManifest> = {};
   for (let i = r.u8(); i > 0; i--) {
     const name = r.take(r.u8()).toString('latin1');
@@ -54,6 +68,6 @@ export function decodeManifest(data: Buffer): RootManifest {
   }
   r.take(r.u16());
   r.end();
-  for (const name of NAMES) if (!out[name]) throw new MalformedGolixPrimitive(`Root manifest lacks "${name}"`);
+  for (const name of NAMES) if (!out[name]) throw new DamagedAccount('root', `the manifest lacks "${name}"`);
   return out as RootManifest;
 }

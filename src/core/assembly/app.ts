@@ -1,6 +1,7 @@
 import { ValueError, type Secret } from '../golix/index.js';
 import { IncorrectPassword } from '../account/errors.js';
-import { checkKdf, DEFAULT_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
+import { checkKdf, DEFAULT_KDF, LOW_2016_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
+import { broughtOverLine } from '../legacy/bring-over.js';
 import type { AccountProgress } from '../account/account.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -106,7 +107,7 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
   if (!rootSecret && !creds.password) throw new ValueError('A password is needed to log in');
   // Accounts record their KDF in the config; on a machine that lacks it, try ours, then the reference's.
   const known = configuredKdf(loaded);
-  const candidates = rootSecret ? [DEFAULT_KDF] : known ? [known] : [DEFAULT_KDF, REFERENCE_KDF];
+  const candidates = rootSecret ? [known ?? DEFAULT_KDF] : known ? [known] : [DEFAULT_KDF, REFERENCE_KDF, LOW_2016_KDF];
   for (const [i, kdf] of candidates.entries()) {
     try {
       const daemon = await Daemon.start({
@@ -115,8 +116,14 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
       });
       let current = loaded;
       const sharing = sharingFor(daemon, () => current, o.logger);
-      if (!known && !rootSecret) {
-        current = await updateConfig(loaded, { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } });
+      if (daemon.broughtOver) o.logger.info(broughtOverLine(daemon.broughtOver));
+      // An account brought over (now or on another computer) answers to its new user ID from now on.
+      const moved = !daemon.userId.equals(c.user.user_id);
+      if ((!known && !rootSecret) || moved) {
+        current = await updateConfig(loaded, {
+          ...(moved ? { user: { user_id: daemon.userId, fingerprint: daemon.fingerprint } } : {}),
+          ...(!known && !rootSecret ? { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } } : {}),
+        });
       }
       return { daemon, sharing, loaded: current, created: false };
     } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * The persistence-server host (hypergolix-reference §1, §3, §9): the `server:` block of
  * hypergolix.yml turned into a running server — a FileStore ghidcache under the Golix rules
- * engine, served by the WebSocket PersistenceServer with /healthz and /metrics on the same port.
+ * engine (or, with `store: postgres`, a database that several server nodes share), served by the WebSocket PersistenceServer with /healthz and /metrics on the same port.
  *
  * This module owns no process-wide state: no pid file, no signal handlers, no console. The CLI
  * (`hypergolix start server`) adds those around it; the Electron host can embed it as is.
@@ -16,14 +16,21 @@ import { nullLogger, type Logger } from '../log/index.js';
 import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
 import type { ServerMetrics } from '../remote/metrics.js';
 import { defaultBurst } from '../remote/rate-limit.js';
+import { PostgresEngine } from '../postgres/engine.js';
+import { describeTarget } from '../postgres/connect.js';
+import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { formatBytes } from '../../common/config-fields.js';
 import { FileStore, type FileStoreOptions } from '../store/file-store.js';
+import { StorageFull } from '../golix/index.js';
+import { storageTrouble } from '../util/disk-space.js';
+import { checkStoreDirectory } from './store-path.js';
 import { FileRegistry, registrationsPath, type AccountRegistry } from '../registration/registry.js';
 import { FreeTierPolicy } from '../registration/quota.js';
 import { ChallengeBook } from '../registration/challenges.js';
 import { RegistrationEndpoints, type RegistrationDeps } from '../registration/http.js';
 import { DEFAULT_UNREGISTERED_UPLOAD_BYTES } from '../../common/defaults.js';
+import { ConfigError } from '../config/errors.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -60,7 +67,8 @@ export interface RunningServer {
   /** The counters behind /metrics. */
   readonly metrics: ServerMetrics;
   readonly server: PersistenceServer;
-  readonly engine: RulesEngine;
+  /** A RulesEngine over the ghidcache (`store: files`), or a PostgresEngine (`store: postgres`). */
+  readonly engine: PersistenceEngine;
   /** The registered accounts, when `server.registration` is not off. */
   readonly accounts: FileRegistry | null;
   /** The registration page and webhook, when `server.registration` is not off. */
@@ -82,7 +90,10 @@ export interface RunningServer {
 export async function startServer(config: HypergolixConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   const s = config.server;
   const log = options.logger ?? nullLogger;
-  log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (ghidcache ${s.ghidcache})`);
+  const where = s.store === 'postgres' ? `database ${describeTarget(s.postgres)}` : `ghidcache ${s.ghidcache}`;
+  log.info(`Starting the Hypergolix persistence server${options.foreground ? ' in the foreground' : ''} (${where})`);
+  // Before the port is bound: a ghidcache that cannot be a directory is a config mistake, said as one.
+  if (s.store === 'files') await checkStoreDirectory(s.ghidcache, 'server.ghidcache');
 
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
@@ -121,7 +132,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     throw err;
   }
 
-  let engine: RulesEngine;
+  let engine: PersistenceEngine;
   let accounts: FileRegistry | null;
   let storeWarnings: string[];
   let openMs: number;
@@ -131,7 +142,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     await server.close();
     throw err;
   }
-  if (accounts && s.registration !== 'off') registrationDeps = registrationWith(engine, accounts, s.registration, s);
+  if (accounts && s.registration !== 'off' && engine instanceof RulesEngine) registrationDeps = registrationWith(engine, accounts, s.registration, s);
   await server.whenReady();
   if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
   for (const line of limitLines(s)) log.info(line);
@@ -173,10 +184,10 @@ async function openEngine(
   config: HypergolixConfig,
   options: StartServerOptions,
   log: Logger,
-): Promise<{ engine: RulesEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
+): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
-  const store = new FileStore(s.ghidcache, { ...options.store, warn });
+  const store = s.store === 'files' ? new FileStore(s.ghidcache, { ...options.store, warn }) : null;
   const openStart = performance.now();
   const accounts = s.registration === 'off' ? null : await FileRegistry.open(registrationsPath(s.ghidcache));
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
@@ -186,9 +197,18 @@ async function openEngine(
     objectsPerIdentity: s.quota_objects_per_identity,
     policy: accounts ? freeTier(accounts, s) : null,
   };
-  let opened;
+  const rules = { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes };
+  let opened: { engine: PersistenceEngine; warnings: string[] };
   try {
-    opened = await RulesEngine.open(store, { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota, warn });
+    if (store === null) {
+      // Registrations live beside a ghidcache today; the PostgreSQL backend has no table for them yet.
+      if (accounts) throw new ConfigError('hypergolix.yml', null, 'server.registration', 'needs server.store: files (the PostgreSQL backend does not keep registrations yet)');
+      opened = await PostgresEngine.open({ ...rules, quota, url: s.postgres, logger: log.child('postgres') });
+    } else {
+      opened = await RulesEngine.open(store, { ...rules, quota, warn }).catch((err: unknown) => {
+        throw storeOpenError(err, s.ghidcache);
+      });
+    }
   } catch (err) {
     await accounts?.close();
     throw err;
@@ -221,6 +241,16 @@ function freeTier(accounts: AccountRegistry, s: HypergolixConfig['server']): Fre
     registeredBytes: s.quota_bytes_per_identity,
     registeredObjects: s.quota_objects_per_identity,
   });
+}
+
+/**
+ * A store that cannot open because its disk is full (or refuses writes) says so in one line,
+ * naming the key, the path and the room left, instead of a bare `ENOSPC … write`.
+ */
+function storeOpenError(err: unknown, ghidcache: string): unknown {
+  const trouble = storageTrouble(err, ghidcache);
+  if (!trouble) return err;
+  return new StorageFull(`Cannot open the server's store (server.ghidcache ${ghidcache}): ${trouble.message}`, { cause: err });
 }
 
 /** The start-up log lines that state the storage quota and the publish rate limits, if any. */

@@ -42,6 +42,8 @@ interface EditKinds {
   rate: number | string;
   verbosity: Verbosity | string;
   policy: SharingPolicy | string;
+  'server-store': string;
+  'postgres-url': string;
   registration: string;
   'shared-secret': string;
   'server-host': string;
@@ -298,6 +300,7 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'port':
     case 'verbosity':
     case 'policy':
+    case 'server-store':
     case 'registration':
     case 'server-host':
       return valueOr(parserOf(spec)(v), v);

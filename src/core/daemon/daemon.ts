@@ -12,8 +12,11 @@ import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
+import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
+import type { BroughtOver } from '../legacy/bring-over.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
+import { openAccount } from './open-account.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
 
 export type AccountRequest =
@@ -22,6 +25,8 @@ export type AccountRequest =
 
 export interface DaemonOptions {
   ghidcache: string;
+  /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
+  store?: ObjectStore;
   /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
   /** Where the account maps' journals live. @default `${ghidcache}.account` */
@@ -52,6 +57,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     readonly account: Account,
     readonly objects: ObjectManager,
     private readonly logger: RemoteLogger,
+    /** Set when this start brought an account of the Python Hypergolix over into our format. */
+    readonly broughtOver: BroughtOver | null = null,
   ) {
     super();
   }
@@ -74,11 +81,14 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
       warn: (m) => o.logger.debug(m),
+      // The local cache reads 2016 accounts (GOBD v15) to bring them over; nothing here writes v15.
+      acceptV15: true,
     });
     for (const w of warnings) o.logger.warn(w);
     let account: Account | null = null;
+    let broughtOver: BroughtOver | null = null;
     const network = await NetworkIO.open({
       engine,
       identity: () => account?.identity.publicIdentity.gidc ?? null,
@@ -93,12 +103,13 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         account = await Account.create({ io: network, device, ...o.account.create, onProgress: o.onProgress });
       } else {
         const l = o.account.login;
-        if (!engine.exists(l.userId) && o.remotes.length > 0) {
+        const hasLocal = engine.exists(l.userId);
+        if (!hasLocal && o.remotes.length > 0) {
           // A new machine: the account lives only on the remotes (defect 24).
           o.onProgress?.({ stage: 'remotes' });
           await network.whenConnected(o.remoteWaitMs ?? 10_000);
         }
-        account = await Account.login({ io: network, device, ...l });
+        ({ account, broughtOver } = await openAccount(network, l, device, hasLocal));
       }
       await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
     } catch (err) {
@@ -107,7 +118,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       throw err;
     }
     const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
-    const daemon = new Daemon(engine, network, account, objects, o.logger);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
     daemon.wire();
     return daemon;
   }

@@ -6,17 +6,20 @@ import {
   HypergolixError,
   IllegalDynamicFrame,
   InvalidIdentity,
+  UnboundContainer,
   RegistrationRequired,
   addressOf,
   codeName,
   parseObject,
   signerOf,
+  StorageFull,
   type GolixObject,
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
+import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Outbox } from './outbox.js';
 import { registrationHint } from '../registration/hint.js';
 
@@ -33,6 +36,8 @@ export interface NetworkIOEvents {
   conflict: [dynamic: Ghid];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
+  /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
+  remoteStorage: [label: string, storage: RemoteStorage];
   /** A remote refused an upload: our free tier there is used up until we register (NK 0011). */
   'free-tier': [label: string, usage: FreeTierUsage];
 }
@@ -52,8 +57,23 @@ interface Remote {
   flushing?: Promise<void>;
   /** A flush put off because the remote asked us to slow down. */
   retryTimer?: NodeJS.Timeout;
+  /** The remote's storage as its last publish answer said: `full` after NK 0010, until one is stored again. */
+  storage: RemoteStorage;
   /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
   freeTier?: FreeTierUsage;
+}
+
+/** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
+export type RemoteStorage = 'ok' | 'storage_full' | 'storage_failed';
+
+export interface RemoteStatus {
+  label: string;
+  connected: boolean;
+  /** Objects in its outbox, waiting to be sent (kept there while its storage is full). */
+  pending: number;
+  storage: RemoteStorage;
+  /** Set while the remote refuses our uploads until we register (NK 0011). */
+  freeTier: FreeTierUsage | null;
 }
 
 export interface NetworkIOOptions {
@@ -87,7 +107,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const spec of o.remotes) {
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
-      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label) };
+      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok' };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.onNotification(remote, subscribed, raw));
@@ -105,8 +125,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const r of this.remotes) r.client.start();
   }
 
-  status(): { label: string; connected: boolean; pending: number; freeTier: FreeTierUsage | null }[] {
-    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, freeTier: r.freeTier ?? null }));
+  status(): RemoteStatus[] {
+    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage, freeTier: r.freeTier ?? null }));
   }
 
   /** A configured remote by its label (`host:port`), or the first one when none is named. */
@@ -133,7 +153,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Our own objects, made and signed in this process (see RulesEngine.ingest's `signedHere`). */
   async publish(...objects: GolixObject[]): Promise<void> {
-    await this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true });
+    await this.ingestLocal(objects);
     const entries = objects.map((o) => ({ ghid: o.ghid.text, raw: o.raw }));
     // Queue in every outbox (in memory at once), start sending, and only then wait for the
     // outboxes to be durable: the caller's acknowledgement needs that, the remote does not.
@@ -158,6 +178,16 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
     if (best && best !== local) await this.ingestRemote(best);
     return best;
+  }
+
+  /**
+   * What binds `ghid` (GOBS GHIDs, dynamic GHIDs) here and on every connected remote, each once:
+   * how an account made elsewhere is found from what points to it (legacy/bring-over.ts).
+   */
+  async bindingsOf(ghid: Ghid): Promise<Ghid[]> {
+    const answers = await Promise.allSettled(this.remotes.filter((r) => r.client.connected).map((r) => r.client.bindings(ghid)));
+    const all = [...this.o.engine.bindingsOf(ghid), ...answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []))];
+    return [...new Map(all.map((g) => [g.text, g])).values()];
   }
 
   /**
@@ -195,11 +225,35 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   // ---- internals
 
+  /**
+   * Our own objects into the local cache. A cache that cannot take writes (a full disk) refuses
+   * with StorageFull — the typed error an app gets through the SDK — and nothing is queued for
+   * the remotes: what was not stored here is not acknowledged.
+   */
+  private async ingestLocal(objects: GolixObject[]): Promise<void> {
+    const state = this.o.engine.storage();
+    if (state.kind !== 'ok') throw storageRefusal(state, 'local');
+    try {
+      await this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true });
+    } catch (err) {
+      throw asStorageRefusal(err, this.o.engine.storage(), 'local');
+    }
+  }
+
+  private setRemoteStorage(r: Remote, storage: RemoteStorage): void {
+    if (r.storage === storage) return;
+    r.storage = storage;
+    if (storage === 'ok') this.o.logger.info(`remote ${r.label}: its storage takes writes again; sending the ${r.outbox.size} queued`);
+    else this.o.logger.warn(`remote ${r.label}: its storage is full; ${r.outbox.size} object(s) stay queued and are resent when it has room`);
+    this.emit('remoteStorage', r.label, storage);
+  }
+
   /** Stores an object that came from a remote, fetching its signer's identity first if needed. */
   private async ingestRemote(obj: GolixObject): Promise<void> {
     try {
       await this.o.engine.ingest(obj.raw);
     } catch (err) {
+      if (err instanceof UnboundContainer && obj.type === 'GEOC') return this.ingestWithBinding(obj, err);
       if (!(err instanceof InvalidIdentity)) throw err;
       const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
       if (!signer || this.o.engine.exists(signer)) throw err;
@@ -207,6 +261,18 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (!gidc || gidc.type !== 'GIDC') throw err;
       await this.o.engine.ingest(obj.raw);
     }
+  }
+
+  /**
+   * A container the local cache has no binding for (a static object opened on a new computer):
+   * its bindings come first, from the remotes, then the container.
+   */
+  private async ingestWithBinding(container: GolixObject, err: Error): Promise<void> {
+    for (const binding of await this.bindingsOf(container.ghid)) {
+      if (!this.o.engine.exists(binding)) await this.fetch(binding);
+    }
+    if (this.o.engine.bindingsOf(container.ghid).length === 0) throw err;
+    await this.o.engine.ingest(container.raw);
   }
 
   private async onConnected(r: Remote): Promise<void> {
@@ -239,6 +305,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         const g = Ghid.fromText(ghid);
         try {
           await r.client.publish(raw);
+          this.setRemoteStorage(r, 'ok');
         } catch (err) {
           if (err instanceof CommsError) return;
           if (err instanceof RegistrationRequired) {
@@ -249,7 +316,9 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
             this.emit('free-tier', r.label, usage);
             return;
           }
-          const wait = retryAfterMs(err);
+          if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
+          // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
+          const wait = retryAfterMs(err) ?? (err instanceof StorageFull ? STORAGE_FULL_RESEND_MS : null);
           if (wait !== null) {
             // Not a verdict on the object: keep it (and everything after it, in order) for later.
             this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
@@ -316,6 +385,9 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
 }
+
+/** How long to wait before resending to a remote whose storage was full, when it did not say. */
+const STORAGE_FULL_RESEND_MS = 5_000;
 
 /**
  * How long to hold a publish that a remote refused for now rather than for what it is: the

@@ -55,7 +55,16 @@ import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
-import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES, IpcVerb, ONE } from '../../wire/index.js';
+import {
+  AUTH_TOKEN_BYTES,
+  DEFAULT_IPC_PORT,
+  IPC_MAX_MESSAGE_BYTES,
+  IPC_PROTOCOL_VERSION,
+  IpcVerb,
+  ONE,
+  decodeProtocolVersion,
+  encodeProtocolVersion,
+} from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
 
@@ -342,6 +351,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const V = IpcVerb;
     const { registry: r, access: a } = this;
     const table: [string, RequestHandler][] = [
+      [V.version, (b) => this.answerVersion(s, b)],
       [V.whoami, () => this.daemon.fingerprint.bytes],
       [V.registrationLink, (b) => this.registrationLink(s, b)],
       [V.setToken, (b, ctx) => r.setToken(s, b, ctx)],
@@ -363,6 +373,15 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;
+  }
+
+  /** `?V`: the daemon's IPC protocol version; an app that says another one is logged (it decides). */
+  private answerVersion(s: Session, body: Buffer): Uint8Array {
+    if (body.length > 0) {
+      const theirs = decodeProtocolVersion(body);
+      if (theirs !== IPC_PROTOCOL_VERSION) this.logger.warn(`${s.name}: the app speaks IPC protocol ${theirs}, this daemon ${IPC_PROTOCOL_VERSION}`);
+    }
+    return encodeProtocolVersion(IPC_PROTOCOL_VERSION);
   }
 
   private authenticate(s: Session, body: Buffer): Uint8Array {

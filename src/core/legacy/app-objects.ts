@@ -13,9 +13,12 @@ export interface LegacyAppObject {
   state: Buffer;
   /** Who made it: the binder of a dynamic object, the author of a static one. */
   author: Ghid;
-  /** The container read, and where its secret came from. */
+  /** The container read, its secret, and where that secret came from. */
   container: Ghid;
+  secret: Secret;
   secretFrom: 'persistent' | 'quarantine';
+  /** The current frame's counter (null for a static object, or a v15 frame). */
+  counter: bigint | null;
   /** The app token the object is private to (`dispatch_private`), if any. */
   privateTo: Buffer | null;
   /** App tokens that open the object at startup (`dispatch_startup`). */
@@ -97,7 +100,9 @@ async function readOne(account: LegacyAccount, source: ObjectSource, ghid: Ghid)
     dynamic,
     author,
     container: container.ghid,
+    secret: known.secret,
     secretFrom: known.from,
+    counter: dynamic ? obj.counter : null,
     privateTo: account.privateObjects.find((p) => p.ghid.equals(ghid))?.token ?? null,
     startupOf: account.startupObjects.filter((s) => s.ghid.equals(ghid)).map((s) => s.token),
   };

@@ -53,19 +53,8 @@ export class NotThisFormat extends ValueError {
   }
 }
 
-/**
- * The password opened the account (its checksum or validator matched), but something inside it
- * is not what the reference writes. `part` names the account object concerned.
- */
-export class DamagedAccount extends MalformedGolixPrimitive {
-  constructor(
-    readonly part: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Account object "${part}" is damaged: ${message}`, options);
-  }
-}
+// One class for a damaged account, whichever format: hosts tell it from a wrong password by class.
+export { DamagedAccount } from '../account/errors.js';
 
 /** An object the account needs is in no source: `role` says which (e.g. "root node", "dispatch_tokens container"). */
 export class LegacyObjectMissing extends DoesNotExist {

@@ -48,10 +48,14 @@ export interface MetricsSnapshot {
   subscriptions: number;
   /** Identities with a rate-limit bucket now; null when identities are not rate-limited. */
   rateLimitedIdentities?: number | null;
+  /** Whether the store takes writes now (false: full or failing; publishes get NK 0010). */
+  storageWritable?: boolean;
+  /** Bytes of pushes queued for subscribers over all connections, and the server-wide budget. */
+  pushQueue?: { bytes: number; budget: number; overflows: number };
 }
 
 /** Why the server refused a request under its own limits (defect 8); each is an `NK 000A`. */
-export type RefusalReason = 'allowlist' | 'quota' | 'rate_identity' | 'rate_connection' | 'subscriptions';
+export type RefusalReason = 'allowlist' | 'quota' | 'rate_identity' | 'rate_connection' | 'subscriptions' | 'storage_full' | 'push_budget';
 
 /** Counters of a persistence server, rendered in the Prometheus text format (version 0.0.4). */
 export class ServerMetrics {
@@ -110,6 +114,14 @@ export class ServerMetrics {
           .map(([type, n]) => [`{type="${escapeLabel(type)}"}`, n]),
       );
     }
+    if (s.storageWritable !== undefined) {
+      metric('hypergolix_storage_writable', 'gauge', 'Whether the store takes writes (0: full or failing; publishes get NK 0010).', [['', s.storageWritable ? 1 : 0]]);
+    }
+    if (s.pushQueue) {
+      metric('hypergolix_push_queue_bytes', 'gauge', 'Bytes of pushes (!!) queued for subscribers over all connections.', [['', s.pushQueue.bytes]]);
+      metric('hypergolix_push_budget_bytes', 'gauge', 'The server-wide budget for queued pushes (server.push_budget_bytes).', [['', s.pushQueue.budget]]);
+      metric('hypergolix_push_overflows_total', 'counter', 'Subscribers disconnected for falling behind the push budget.', [['', s.pushQueue.overflows]]);
+    }
     metric('hypergolix_connections_open', 'gauge', 'Open WebSocket connections.', [['', s.connections]]);
     metric('hypergolix_connections_total', 'counter', 'WebSocket connections accepted since start.', [['', this.connectionsTotal]]);
     metric('hypergolix_subscriptions', 'gauge', 'Subscriptions over all connections.', [['', s.subscriptions]]);
@@ -129,7 +141,7 @@ export class ServerMetrics {
     metric(
       'hypergolix_refusals_total',
       'counter',
-      'Requests refused under this server\'s limits (all NK 000A), by limit.',
+      'Requests refused under this server\'s limits (NK 000A; storage_full is NK 0010), by limit.',
       [...this.refusals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => [`{reason="${reason}"}`, n]),
     );
     if (s.usage) {

@@ -29,6 +29,8 @@ import { PublishLimits, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { RemoteVerb } from './verbs.js';
+import { asStorageRefusal, storageRefusal } from './storage-refusal.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
 export { DEFAULT_SERVER_PORT };
@@ -136,6 +138,8 @@ export class PersistenceServer {
   private address: ListenAddress | null = null;
   private closing: Promise<void> | null = null;
   private nextPeerId = 1;
+  /** The storage state last seen, so that a change is logged once, not per refused publish. */
+  private lastStorage: StorageState = STORAGE_OK;
 
   constructor(options: PersistenceServerOptions) {
     this.options = options;
@@ -160,11 +164,14 @@ export class PersistenceServer {
     this.engineReady = Promise.resolve(options.engine).then(
       (engine) => {
         this.engine = engine;
+        // An engine shared by several nodes: their publishes reach our subscribers too.
+        engine.follow?.({ notifications: (notes) => this.fanOut(notes, null), lost: (reason) => this.dropClients(reason) });
         this.logger.info('Store ready; accepting connections');
       },
       (err: unknown) => {
         this.engineFailed = true;
-        this.logger.error('The store failed to open; the server will not accept connections', err);
+        // Whoever gave the engine promise holds its rejection and reports it (once); here it is detail.
+        this.logger.debug('The store failed to open; the server will not accept connections', err);
       },
     );
 
@@ -319,9 +326,9 @@ export class PersistenceServer {
       [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
       [RemoteVerb.unsubscribe, (body) => encodeBool(this.subscriptions.remove(peer, decodeGhid(body)))],
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
-      [RemoteVerb.listBindings, (body) => encodeGhidList(this.store.bindingsOf(decodeGhid(body)))],
-      [RemoteVerb.listDebindings, (body) => encodeGhidList(this.store.debindingsOf(decodeGhid(body)))],
-      [RemoteVerb.exists, (body) => encodeBool(this.store.exists(decodeGhid(body)))],
+      [RemoteVerb.listBindings, async (body) => encodeGhidList(await this.store.bindingsOf(decodeGhid(body)))],
+      [RemoteVerb.listDebindings, async (body) => encodeGhidList(await this.store.debindingsOf(decodeGhid(body)))],
+      [RemoteVerb.exists, async (body) => encodeBool(await this.store.exists(decodeGhid(body)))],
       [
         RemoteVerb.disconnect,
         () => {
@@ -343,6 +350,11 @@ export class PersistenceServer {
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
+    const storage = this.storageState();
+    if (storage.kind !== 'ok') {
+      this.metrics.refusal('storage_full');
+      throw storageRefusal(storage, 'server');
+    }
     const charge = this.limits.admit(peer, body);
     const pending = this.store.ingest(body);
     this.inFlight.add(pending);
@@ -352,7 +364,12 @@ export class PersistenceServer {
     } catch (err) {
       if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
       this.limits.settle(charge, err);
-      throw err;
+      const refusal = asStorageRefusal(err, this.storageState(), 'server');
+      if (refusal !== err) {
+        this.metrics.refusal('storage_full');
+        this.logger.warn(`A publish failed to be stored: ${(err as Error).message}`);
+      }
+      throw refusal;
     } finally {
       this.inFlight.delete(pending);
     }
@@ -382,12 +399,33 @@ export class PersistenceServer {
   }
 
   /** Every subscriber of each notification's GHID, except the connection that caused it (§3.4). */
-  private fanOut(notifications: readonly Notification[], publisher: Peer): void {
+  private fanOut(notifications: readonly Notification[], publisher: Peer | null): void {
     for (const n of notifications) {
       for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
         if (peer !== publisher) peer.pushes.push(n.subscribed, n.object.raw);
       }
     }
+  }
+
+  /** Closes every connection (1013, try again later): pushes from other nodes may have been missed. */
+  private dropClients(reason: string): void {
+    if (this.peers.size === 0) return;
+    this.logger.warn(`Closing ${this.peers.size} connection(s) so that clients resubscribe: ${reason}`);
+    for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
+  }
+
+  /**
+   * Whether the store takes writes now. Reads and subscriptions go on either way; publishes are
+   * refused with StorageFull until the store finds room again by itself. A change is logged once.
+   */
+  storageState(): StorageState {
+    const state = this.engine?.storage?.() ?? STORAGE_OK;
+    if (state.kind !== this.lastStorage.kind) {
+      if (state.kind === 'ok') this.logger.info('Storage has room again; accepting publishes');
+      else this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
+    }
+    this.lastStorage = state;
+    return state;
   }
 
   /** For `/healthz`. */
@@ -414,6 +452,7 @@ export class PersistenceServer {
       connections: this.peers.size,
       subscriptions: this.subscriptions.size,
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
+      ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
     });
   }
 }

@@ -32,6 +32,21 @@ export interface StorageUsage {
 }
 
 /**
+ * What an engine shared with other writers (server nodes on one database) learns from them,
+ * for the server to act on.
+ */
+export interface EngineFollower {
+  /** Notifications of objects another writer committed: push them to this server's subscribers. */
+  notifications(notes: Notification[]): void;
+  /**
+   * The engine lost (or has just regained) its link to the other writers, so pushes may have
+   * been missed: close every client connection, so that clients reconnect, resubscribe and
+   * catch up.
+   */
+  lost(reason: string): void;
+}
+
+/**
  * The validated object store that a persistence server (and a daemon's local cache) runs on:
  * the Golix acceptance rules (golix §11) over a storage backend. Every method that takes input
  * from the network throws only HypergolixError subclasses, whose `code` is the wire NK code.
@@ -45,11 +60,11 @@ export interface PersistenceEngine {
   ingest(raw: Buffer): Promise<IngestResult>;
   /** Packed bytes of a static object, or of the current frame for a dynamic GHID. DoesNotExist otherwise. */
   get(ghid: Ghid): Promise<Buffer>;
-  exists(ghid: Ghid): boolean;
+  exists(ghid: Ghid): boolean | Promise<boolean>;
   /** GHIDs of the GOBS/GOBD (dynamic GHIDs) binding a target. */
-  bindingsOf(ghid: Ghid): Ghid[];
+  bindingsOf(ghid: Ghid): Ghid[] | Promise<Ghid[]>;
   /** GHIDs of the GDXX debinding a target. */
-  debindingsOf(ghid: Ghid): Ghid[];
+  debindingsOf(ghid: Ghid): Ghid[] | Promise<Ghid[]>;
   /** Packed stored GARQs addressed to a recipient (replayed on `+S`). */
   requestsFor(recipient: Ghid): Promise<Buffer[]>;
   /** Counts for metrics. */
@@ -58,6 +73,8 @@ export interface PersistenceEngine {
   usage?(): StorageUsage | null;
   /** Whether the backend can store anything now; absent: always ok. */
   storage?(): StorageState;
+  /** Where to report what other writers of a shared backend do; absent: there are none. */
+  follow?(follower: EngineFollower): void;
   /** Flush and release the backend. */
   close(): Promise<void>;
 }

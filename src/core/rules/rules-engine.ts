@@ -12,7 +12,9 @@ import {
   type GolixObject,
 } from '../golix/index.js';
 import { entryOf, type Entry } from '../store/entry.js';
+import type { ReadonlyEntryTable } from '../store/entry-table.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
@@ -32,6 +34,12 @@ export interface RulesEngineOptions {
    * and then nothing is counted at all.
    */
   quota?: QuotaOptions | null;
+  /**
+   * A ledger kept outside the engine that already holds the usage of every signer the entries
+   * name (the postgres engine seeds one from its database for each transaction): it is used as
+   * it is, with or without limits, and the entries are not counted into it again.
+   */
+  ledger?: UsageLedger;
   warn?: (message: string) => void;
 }
 
@@ -61,7 +69,7 @@ export class RulesEngine implements PersistenceEngine {
   private readonly identities = new Map<string, PublicIdentity>();
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
-  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota'>> & Pick<RulesEngineOptions, 'warn'>;
+  private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
 
   private constructor(
     private readonly store: ObjectStore,
@@ -80,24 +88,9 @@ export class RulesEngine implements PersistenceEngine {
   static async open(store: ObjectStore, options: RulesEngineOptions = {}): Promise<{ engine: RulesEngine; warnings: string[] }> {
     const engine = new RulesEngine(store, options);
     const { entries, warnings } = await store.load();
-    engine.ix = new RuleIndexes(entries);
     const pending: Promise<void>[] = [];
+    engine.index(entries, pending);
     const ofType = (type: string) => [...entries.refs()].filter((ref) => entries.typeAt(ref) === type).map((ref) => entries.ghidAt(ref));
-    // A crash between a new frame's put and its predecessor's delete leaves both: the newer wins.
-    for (const ghid of ofType('GOBD')) {
-      const ref = entries.refOf(ghid);
-      if (ref === undefined) continue;
-      const e = entries.at(ref);
-      const current = engine.ix.frames.get(e.dynamic!);
-      if (current !== undefined) {
-        const other = entries.at(current);
-        const loser = supersedes(e, other) ? other : e;
-        pending.push(store.delete(loser.ghid));
-        if (loser === e) continue;
-      }
-      engine.ix.frames.set(e.dynamic!, ref);
-    }
-    for (const ref of entries.refs()) engine.ix.index(ref);
     // Finish debindings and collections that a crash interrupted.
     for (const ghid of ofType('GDXX')) {
       const ref = entries.refOf(ghid);
@@ -105,16 +98,59 @@ export class RulesEngine implements PersistenceEngine {
     }
     for (const ghid of ofType('GEOC')) engine.collect(ghid, pending);
     for (const dynamic of [...engine.ix.frames.keys()]) engine.collect(dynamic, pending);
-    await Promise.all(pending);
-    if (pending.length > 0) warnings.push(`object store: completed ${pending.length} interrupted deletions`);
+    const failed = (await Promise.allSettled(pending)).filter((r) => r.status === 'rejected');
+    if (pending.length > failed.length) warnings.push(`object store: completed ${pending.length - failed.length} interrupted deletions`);
+    if (failed.length > 0) {
+      // A full or read-only disk: they are finished at the next start; the indexes follow what is stored.
+      warnings.push(`object store: ${failed.length} interrupted deletions wait for a writable disk (${(failed[0] as PromiseRejectedResult).reason})`);
+      engine.index(entries, null);
+    }
     // Quota usage comes from the entries' sizes and signers: no object is read or parsed.
     const quota = options.quota;
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) {
-      const ledger = new UsageLedger(quota);
-      for (const e of entries.values()) ledger.add(e);
-      engine.usageLedger = ledger;
+    if (options.ledger) {
+      // Kept elsewhere and already complete: nothing here is counted into it again.
+      engine.usageLedger = options.ledger;
+      return { engine, warnings };
     }
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) engine.usageLedger = new UsageLedger(quota);
+    engine.countUsage(entries);
+    // Writes the store undid (a full disk) leave the indexes naming records that changed.
+    store.onRollback?.(() => {
+      engine.identities.clear();
+      engine.index(entries, null);
+      engine.countUsage(entries);
+    });
     return { engine, warnings };
+  }
+
+  /**
+   * Derives the indexes from the store's entries. A crash between a new frame's put and its
+   * predecessor's delete leaves both: the newer wins, and the older is deleted when `deletes`
+   * is given.
+   */
+  private index(entries: ReadonlyEntryTable, deletes: Promise<void>[] | null): void {
+    this.ix = new RuleIndexes(entries);
+    // By name, not record: a delete frees its record at once.
+    const frames = [...entries.refs()].filter((ref) => entries.typeAt(ref) === 'GOBD').map((ref) => entries.ghidAt(ref));
+    for (const ghid of frames) {
+      const ref = entries.refOf(ghid);
+      if (ref === undefined) continue;
+      const e = entries.at(ref);
+      const current = this.ix.frames.get(e.dynamic!);
+      if (current !== undefined) {
+        const other = entries.at(current);
+        const loser = supersedes(e, other) ? other : e;
+        deletes?.push(this.store.delete(loser.ghid));
+        if (loser === e) continue;
+      }
+      this.ix.frames.set(e.dynamic!, ref);
+    }
+    for (const ref of entries.refs()) this.ix.index(ref);
+  }
+
+  private countUsage(entries: ReadonlyEntryTable): void {
+    this.usageLedger?.clear();
+    if (this.usageLedger) for (const e of entries.values()) this.usageLedger.add(e);
   }
 
   // ---- PersistenceEngine
@@ -239,6 +275,11 @@ export class RulesEngine implements PersistenceEngine {
   /** What one identity has stored here, as the quota counts it; null when no quota is set. */
   usageOf(identity: Ghid): Usage | null {
     return this.usageLedger?.of(identity.text) ?? null;
+  }
+
+  /** Whether the store can take writes now (a full disk is a state): the store's own report. */
+  storage(): StorageState {
+    return this.store.storage?.() ?? STORAGE_OK;
   }
 
   stats(): { objects: number; byType: Record<string, number> } {

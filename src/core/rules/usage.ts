@@ -74,6 +74,13 @@ export class UsageLedger {
     this.policy = quota.policy ?? null;
   }
 
+  /** Forgets every charge (before counting the entries again). */
+  clear(): void {
+    this.bySigner.clear();
+    this.totalBytes = 0;
+    this.totalObjects = 0;
+  }
+
   /** Charges a stored entry to its signer; unsigned entries (GIDC, GARQ) are free. */
   add(e: Entry): void {
     const signer = e.signer;
@@ -87,6 +94,15 @@ export class UsageLedger {
     }
     this.totalBytes += e.size;
     this.totalObjects++;
+  }
+
+  /** Sets what `signer` has stored, as counted elsewhere (a database's usage table). */
+  seed(signer: string, usage: Usage): void {
+    const before = this.of(signer);
+    this.totalBytes += usage.bytes - before.bytes;
+    this.totalObjects += usage.objects - before.objects;
+    if (usage.objects > 0) this.bySigner.set(signer, { ...usage });
+    else this.bySigner.delete(signer);
   }
 
   /** Credits a removed entry back; an identity with nothing left is forgotten. */

@@ -1,15 +1,17 @@
-import { constants as fsc } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { Ghid, HypergolixError } from '../golix/index.js';
-import { syncFileSystem } from '../util/durable-write.js';
-import { decodeEntry, entryLength, writeEntry, type Entry } from './entry.js';
+import { nodeFs, type FsOps } from '../util/fs-ops.js';
+import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
-import { SUFFIX, TEMP_PREFIX, objectFile, reconcile } from './ghidcache-dir.js';
-import { GhidList } from './ghid-list.js';
-import { readSnapshot, syncDir, writeSnapshot } from './index-snapshot.js';
-import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, isZero, newRecord, readRecords, sealRecord } from './journal-file.js';
+import { reconcile } from './ghidcache-dir.js';
+import { writeSnapshot } from './index-snapshot.js';
+import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, newRecord, sealRecord } from './journal-file.js';
+import { ObjectFiles } from './object-files.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
+import { StorageMonitor } from './storage-monitor.js';
+import type { StorageState } from './storage-state.js';
+import { listJournals, readIndex, replayJournal } from './store-recovery.js';
+import { UnwrittenFiles } from './unwritten-files.js';
 
 export interface FileStoreOptions {
   /** Rotate the journal and checkpoint once it grows past this. */
@@ -28,12 +30,21 @@ export interface FileStoreOptions {
   fileDelayMs?: number;
   /** File operations in flight at once. */
   ioConcurrency?: number;
-  /** Called with warnings found at run time (corrupt files met on read). */
+  /** How often to check for room again while writes fail. @default 2000 */
+  probeIntervalMs?: number;
+  /** The file operations to go through (tests inject faults here). Default: node:fs. */
+  fs?: FsOps;
+  /** Called with warnings found at run time (corrupt files met on read, writes failing, recovery). */
   warn?: (message: string) => void;
 }
 
-/** Files to make durable at a checkpoint from which one syncfs replaces an fsync each. */
-const SYNCFS_FROM_FILES = 2000;
+/** How to put a GHID back as it was before an operation that failed to commit. */
+interface Undo {
+  entry: Entry | undefined;
+  unwritten: Buffer | null | undefined;
+  hadUnwritten: boolean;
+  fileless: boolean;
+}
 
 interface Pending {
   record: Buffer;
@@ -41,6 +52,7 @@ interface Pending {
   raw: Buffer | null;
   /** For a delete: whether there may be a file to remove. */
   unlink: boolean;
+  undo: Undo;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -56,18 +68,16 @@ interface Pending {
  * - `<dir>.index`: a snapshot of every entry, written atomically at checkpoints, so opening a
  *   store reads one file and one directory listing instead of parsing every object.
  *
+ * The write contract (docs/formats.md, "The write contract"): an entry is visible from the moment
+ * put() is called, and undone if its journal commit fails; an object's bytes stay in memory
+ * until its file is written; a journal is removed only once every file it covers is durable;
+ * while writes fail, storage() says so and new writes are refused until a probe succeeds.
  * Files are the source of truth: at open, the index is made to agree with them (ghidcache-dir.ts).
  */
 export class FileStore implements ObjectStore {
   private readonly entries = new EntryTable();
-  /** Latest not-yet-written file state per GHID (bytes, or null for a delete). */
-  private readonly unwritten = new Map<string, Buffer | null>();
-  /** Objects put in this run whose file has not been started yet (so a delete has none to remove). */
-  private readonly fileless = new Set<string>();
-  private unwrittenBytes = 0;
-  private roomWaiters: (() => void)[] = [];
-  /** Files written since the last checkpoint; fsynced before the journal that covers them goes. */
-  private readonly unsynced = new GhidList();
+  private readonly pending: UnwrittenFiles;
+  private readonly files: ObjectFiles;
   private queue: Pending[] = [];
   private journal?: JournalFile;
   private journalIndex = 0;
@@ -75,12 +85,16 @@ export class FileStore implements ObjectStore {
   private committing?: Promise<void>;
   /** The batch being written now (to the journal it started on), through queueing its files. */
   private batchInFlight: Promise<void> = Promise.resolve();
-  private fileOps = Promise.resolve();
+  private fileOps: Promise<unknown> = Promise.resolve();
   private checkpointing?: Promise<void>;
   private closed = false;
+  private readonly rollbackListeners: (() => void)[] = [];
+  /** Ends the wait of the file writes that are waiting out their delay. */
+  private readonly wakers = new Set<() => void>();
+  private readonly monitor: StorageMonitor;
+  private readonly fs: FsOps;
   private readonly checkpointBytes: number;
   private readonly ioConcurrency: number;
-  private readonly maxUnwrittenBytes: number;
   private readonly fileDelayMs: number;
 
   constructor(
@@ -89,8 +103,22 @@ export class FileStore implements ObjectStore {
   ) {
     this.checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
     this.ioConcurrency = options.ioConcurrency ?? 32;
-    this.maxUnwrittenBytes = options.maxUnwrittenBytes ?? 8 * 1024 * 1024;
     this.fileDelayMs = options.fileDelayMs ?? 100;
+    this.fs = options.fs ?? nodeFs;
+    this.files = new ObjectFiles(dir, this.fs);
+    this.pending = new UnwrittenFiles(options.maxUnwrittenBytes ?? 8 * 1024 * 1024);
+    this.monitor = new StorageMonitor({
+      probe: () => this.probe(),
+      probeIntervalMs: options.probeIntervalMs,
+      changed: (state, message) => {
+        // Waiting for room that failing writes will not make would hold acknowledgements forever.
+        if (state.kind !== 'ok') {
+          this.pending.releaseWaiters();
+          this.wake();
+        }
+        options.warn?.(`ghidcache: ${message}`);
+      },
+    });
   }
 
   private get indexPath(): string {
@@ -101,32 +129,45 @@ export class FileStore implements ObjectStore {
     return `${this.dir}.journal.${n}`;
   }
 
-  private filePath(ghid: string): string {
-    return objectFile(this.dir, ghid);
+  storage(): StorageState {
+    return this.monitor.state();
+  }
+
+  /** Called, synchronously, each time entries were put back because their journal commit failed. */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
   }
 
   async load(): Promise<LoadResult> {
     const warnings: string[] = [];
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const snapshot = await this.readSnapshot(warnings);
+    await this.fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
-    const journals = await this.listJournals();
+    const journals = await listJournals(this.fs, this.dir);
     for (const n of journals) {
-      await this.replayJournal(n, warnings);
+      await replayJournal(this.fs, this.journalPath(n), n, warnings, {
+        entries: this.entries,
+        apply: (ghid, raw) => {
+          // A later record supersedes what an earlier one left stranded in memory.
+          if (this.pending.has(ghid)) this.pending.set(ghid, raw);
+          return this.applyFile(ghid, raw, true);
+        },
+        fileSize: (ghid) => this.files.size(ghid),
+      });
       dirty = true;
     }
     // A directory's mtime changes whenever a file is added to or removed from it. Our own writes
     // all pass through the journal; so with no journal left and the directory untouched since
     // the snapshot, the index is exact and the 100,000-name listing can be skipped.
-    const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await dirMtimeNs(this.dir)) === snapshot.dirMtimeNs;
-    if (!untouched && (await reconcile(this.dir, this.entries, warnings))) dirty = true;
+    const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await this.dirMtimeNs()) === snapshot.dirMtimeNs;
+    if (!untouched && (await reconcile(this.dir, this.entries, warnings, this.fs, (g) => this.pending.has(g)))) dirty = true;
     this.journalIndex = (journals.at(-1) ?? 0) + 1;
-    this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
+    await this.openJournal(warnings);
     if (dirty) {
-      // Everything recovered is now in the files; make them durable and start clean.
-      await this.syncFiles();
-      await this.writeSnapshot();
-      await Promise.all(journals.map((n) => rm(this.journalPath(n), { force: true })));
+      // Everything recovered is now in the files; make them durable and start clean. What could
+      // not be written stays in memory and in its journal, which is kept until it can be.
+      if (await this.makeDurable()) await this.removeJournals(journals);
+      else warnings.push(`ghidcache: could not make all it recovered durable (${this.failure()}); kept the journals for the next start`);
     }
     return { entries: this.entries, warnings };
   }
@@ -142,31 +183,9 @@ export class FileStore implements ObjectStore {
       writeEntry(entry, record, RECORD_HEAD + 4);
       received.copy(record, RECORD_HEAD + 4 + elen);
       const raw = record.subarray(RECORD_HEAD + 4 + elen);
-      return this.enqueue(record, entry.ghid, raw, entry).then(() => this.room());
+      return this.enqueue(record, entry.ghid, raw, entry).then(() => (this.monitor.ok ? this.pending.room() : undefined));
     } catch (err) {
       return Promise.reject(err as Error);
-    }
-  }
-
-  /** Resolves once the backlog of unwritten files is under its limit. */
-  private room(): Promise<void> {
-    if (this.unwrittenBytes <= this.maxUnwrittenBytes) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
-  private setUnwritten(ghid: string, raw: Buffer | null): void {
-    this.unwrittenBytes += (raw?.length ?? 0) - (this.unwritten.get(ghid)?.length ?? 0);
-    this.unwritten.set(ghid, raw);
-  }
-
-  private written(ghid: string, raw: Buffer | null): void {
-    if (this.unwritten.get(ghid) !== raw) return;
-    this.unwrittenBytes -= raw?.length ?? 0;
-    this.unwritten.delete(ghid);
-    if (this.unwrittenBytes <= this.maxUnwrittenBytes && this.roomWaiters.length > 0) {
-      const waiting = this.roomWaiters;
-      this.roomWaiters = [];
-      for (const resolve of waiting) resolve();
     }
   }
 
@@ -185,50 +204,72 @@ export class FileStore implements ObjectStore {
   }
 
   async read(ghid: string): Promise<Buffer | null> {
-    if (this.unwritten.has(ghid)) return this.unwritten.get(ghid)!;
+    if (this.pending.has(ghid)) return this.pending.get(ghid)!;
     if (!this.entries.has(ghid)) return null;
     try {
-      return await readFile(this.filePath(ghid));
+      return await this.fs.readFile(this.files.path(ghid));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         // Re-check: the file may have been replaced by a newer write while we read.
-        return this.unwritten.get(ghid) ?? null;
+        return this.pending.get(ghid) ?? null;
       }
       throw err;
     }
   }
 
+  /**
+   * Flushes everything. On a full or failing disk it keeps what it cannot flush — the journal
+   * holding it stays, and the next open restores it — and says so through `warn`.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wake();
     await this.drain();
     await this.checkpointing;
-    await this.syncFiles();
-    await this.writeSnapshot();
-    await this.journal?.close();
-    await rm(this.journalPath(this.journalIndex), { force: true });
-    // Older journals are removed by the checkpoint that covered them.
+    const clean = await this.makeDurable();
+    this.monitor.stop();
+    await this.journal?.close().catch(() => undefined);
+    if (clean) {
+      await this.removeJournals(await listJournals(this.fs, this.dir));
+      return;
+    }
+    this.options.warn?.(
+      `ghidcache: closed without flushing everything (${this.failure()}); ${this.pending.size} object file(s) not written, ` +
+        `kept in ${basename(this.journalPath(this.journalIndex))} and older journals: the next start restores them`,
+    );
   }
 
   // ---- writing
 
   private enqueue(record: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
+    if (!this.monitor.ok || !this.journal) {
+      // Refused before anything changes. The refusal is also the prompt to look again.
+      void this.monitor.probeNow();
+      return Promise.reject(this.monitor.refusal());
+    }
+    const undo: Undo = {
+      entry: this.entries.get(ghid),
+      hadUnwritten: this.pending.has(ghid),
+      unwritten: this.pending.get(ghid),
+      fileless: this.pending.fileless.has(ghid),
+    };
     let unlink = false;
     if (entry) {
-      const added = !this.entries.has(ghid);
+      const added = undo.entry === undefined;
       this.entries.set(entry);
-      if (added) this.fileless.add(ghid);
+      if (added) this.pending.fileless.add(ghid);
     } else {
       this.entries.delete(ghid);
       // An object replaced before its file was written (a daemon's frames, mostly) has no
       // file to remove: skip the unlink rather than fail it.
-      unlink = !this.fileless.delete(ghid);
+      unlink = !this.pending.fileless.delete(ghid);
     }
-    this.setUnwritten(ghid, raw);
+    this.pending.set(ghid, raw);
     sealRecord(record);
     return new Promise((resolve, reject) => {
-      this.queue.push({ record, ghid, raw, unlink, resolve, reject });
+      this.queue.push({ record, ghid, raw, unlink, undo, resolve, reject });
       this.committing ??= this.commitLoop();
     });
   }
@@ -252,9 +293,7 @@ export class FileStore implements ObjectStore {
             const due = Date.now() + this.fileDelayMs;
             this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
           },
-          (err: unknown) => {
-            for (const p of batch) p.reject(err as Error);
-          },
+          (err: unknown) => this.rollBack(batch, err),
         );
         await this.batchInFlight;
         if (this.journalBytes >= this.checkpointBytes && !this.checkpointing) {
@@ -272,6 +311,30 @@ export class FileStore implements ObjectStore {
     return data.length;
   }
 
+  /**
+   * A commit failed: its batch, and everything queued after it (made on top of it), is undone
+   * newest first, so readers see what they saw before it; then each caller gets StorageFull.
+   */
+  private rollBack(batch: Pending[], err: unknown): void {
+    this.monitor.fail(this.journal!.path, err);
+    const failed = [...batch, ...this.queue];
+    this.queue = [];
+    for (let i = failed.length - 1; i >= 0; i--) {
+      const { ghid, undo } = failed[i]!;
+      if (undo.entry) this.entries.set(undo.entry);
+      else this.entries.delete(ghid);
+      this.pending.restore(ghid, undo.hadUnwritten, undo.unwritten, undo.fileless);
+    }
+    for (const listener of this.rollbackListeners) listener();
+    const refusal = this.monitor.refusal();
+    Object.defineProperty(refusal, 'cause', { value: err, enumerable: false });
+    for (const p of failed) p.reject(refusal);
+    // A restored object may have had its file write skipped meanwhile, as superseded: it is
+    // written by the retry, and until then it counts as stranded (its journal is kept).
+    for (const { ghid } of failed) if (this.pending.has(ghid)) this.pending.stranded.add(ghid);
+    this.fileOps = this.fileOps.then(() => this.retryStranded());
+  }
+
   private async drain(): Promise<void> {
     while (this.committing) await this.committing;
     await this.fileOps;
@@ -281,159 +344,178 @@ export class FileStore implements ObjectStore {
   private async applyFiles(batch: Pending[], due: number): Promise<void> {
     const wait = due - Date.now();
     // Closing writes everything at once; so does a backlog that callers are waiting on.
-    if (wait > 0 && !this.closed && this.roomWaiters.length === 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0 && !this.closed && !this.pending.waiting && this.monitor.ok) await this.sleep(wait);
     const last = new Map<string, Pending>();
     for (const p of batch) last.set(p.ghid, p);
     // An operation that a later one on the same GHID has superseded is skipped: that one will
     // write (or remove) the file. File operations run one batch after another, so a skipped
     // write can never race the removal that superseded it.
-    const jobs = [...last.values()].filter((p) => this.unwritten.get(p.ghid) === p.raw);
+    const jobs = [...last.values()].filter((p) => this.pending.get(p.ghid) === p.raw && this.pending.has(p.ghid));
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {
         const { ghid, raw, unlink } = jobs[next++]!;
-        try {
-          if (raw) {
-            // From here on a delete must remove the file, even if it comes before the write ends.
-            this.fileless.delete(ghid);
-            await this.writeObjectFile(ghid, raw);
-          } else if (unlink) {
-            await unlinkIfExists(this.filePath(ghid));
-          }
-        } catch (err) {
-          this.options.warn?.(`ghidcache: could not write ${ghid}${SUFFIX}: ${(err as Error).message} (the journal still holds it)`);
-        }
-        this.written(ghid, raw);
+        await this.applyFile(ghid, raw, unlink);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.ioConcurrency, jobs.length) }, worker));
   }
 
-  private async writeObjectFile(ghid: string, raw: Buffer): Promise<void> {
-    const final = this.filePath(ghid);
-    const temp = join(this.dir, `${TEMP_PREFIX}${ghid}-${process.pid}`);
-    await writeWhole(temp, raw);
-    await rename(temp, final);
-    this.unsynced.push(ghid);
+  /** Waits `ms`, or less if the store closes or writes start failing (then files go out at once). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wakers = this.wakers;
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      }
+      wakers.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.wakers]) done();
+  }
+
+  /**
+   * Writes (or removes) one object's file. On failure the bytes stay in memory, the object is
+   * marked stranded for the probe to retry, and the journal holding it is kept. Returns whether it worked.
+   */
+  private async applyFile(ghid: string, raw: Buffer | null, unlink: boolean): Promise<boolean> {
+    try {
+      if (raw) {
+        // From here on a delete must remove the file, even if it comes before the write ends.
+        this.pending.fileless.delete(ghid);
+        await this.files.write(ghid, raw);
+      } else if (unlink) {
+        await this.files.remove(ghid);
+      }
+    } catch (err) {
+      // Kept (replay's objects are not held otherwise); a newer operation's state is left alone.
+      if (!this.pending.has(ghid)) this.pending.set(ghid, raw);
+      this.pending.stranded.add(ghid);
+      this.monitor.fail(this.files.path(ghid), err);
+      return false;
+    }
+    this.pending.written(ghid, raw);
+    return true;
+  }
+
+  /** Retries the files that could not be written; stops at the first failure. Returns whether none is left. */
+  private async retryStranded(): Promise<boolean> {
+    for (const ghid of [...this.pending.stranded]) {
+      if (!this.pending.has(ghid)) this.pending.stranded.delete(ghid);
+      else if (!(await this.applyFile(ghid, this.pending.get(ghid) ?? null, true))) return false;
+    }
+    return this.pending.stranded.size === 0;
   }
 
   /** Makes every file written so far durable, then starts a new journal and drops the old ones. */
   private async checkpoint(): Promise<void> {
     const old = this.journalIndex;
     const oldHandle = this.journal!;
-    this.journalIndex += 1;
-    this.journal = await JournalFile.create(this.journalPath(this.journalIndex));
+    let fresh: JournalFile;
+    try {
+      fresh = await JournalFile.create(this.journalPath(old + 1), this.fs);
+    } catch (err) {
+      // Keep writing the old journal; it is only longer than it should be.
+      this.monitor.fail(this.journalPath(old + 1), err);
+      return;
+    }
+    this.journalIndex = old + 1;
+    this.journal = fresh;
     this.journalBytes = 0;
     // Later batches go to the new journal. The one in flight may be on the old one; once it is
     // through, every batch the old journal holds has its files queued. Waiting for the commit
     // loop to go idle instead would starve the checkpoint for as long as writes keep coming.
     await this.batchInFlight;
     await this.fileOps;
-    await this.syncFiles();
-    await this.writeSnapshot();
-    await oldHandle.close();
-    for (let n = old; n > 0; n--) {
-      if (!(await rm(this.journalPath(n)).then(() => true, () => false))) break;
-    }
+    const clean = await this.makeDurable();
+    await oldHandle.close().catch(() => undefined);
+    if (clean) await this.removeJournals((await listJournals(this.fs, this.dir)).filter((n) => n <= old));
   }
 
-  private async syncFiles(): Promise<void> {
-    const written = this.unsynced.take();
-    // syncfs also waits for every other process's writes to the same file system, which a
-    // desktop app closing with a handful of files to sync should not; past a few thousand
-    // files it is much the cheaper way.
-    if (written.size >= SYNCFS_FROM_FILES && (await syncFileSystem(this.dir))) return syncDir(this.dir);
-    const ghids = written[Symbol.iterator]();
-    const worker = async () => {
-      // Files removed since they were written have nothing left to sync.
-      for (let next = ghids.next(); !next.done; next = ghids.next()) {
-        const fh = await open(this.filePath(next.value), 'r').catch(() => null);
-        if (fh) await fh.sync().finally(() => fh.close());
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(64, written.size) }, worker));
-    await syncDir(this.dir);
-  }
-
-  private async writeSnapshot(): Promise<void> {
-    await writeSnapshot(this.indexPath, this.entries.values(), await dirMtimeNs(this.dir));
-  }
-
-  // ---- loading
-
-  private async readSnapshot(warnings: string[]): Promise<{ ok: boolean; dirMtimeNs: bigint | null }> {
-    let data: Buffer;
-    try {
-      data = await readFile(this.indexPath);
-    } catch {
-      return { ok: false, dirMtimeNs: null };
+  /**
+   * Writes what is stranded, fsyncs the files written since the last time and writes the index.
+   * Returns whether all of it worked, which is when the journals before now may go.
+   */
+  private async makeDurable(): Promise<boolean> {
+    if (this.pending.stranded.size > 0) {
+      const done = this.fileOps.then(() => this.retryStranded());
+      this.fileOps = done.catch(() => false);
+      if (!(await done)) return false;
     }
     try {
-      return { ok: true, ...readSnapshot(data, (e) => this.entries.set(e)) };
+      await this.files.sync();
     } catch (err) {
-      this.entries.clear();
-      warnings.push(`ghidcache index ${basename(this.indexPath)} is unreadable (${(err as Error).message}); rebuilding it from the files`);
-      return { ok: false, dirMtimeNs: null };
+      this.monitor.fail(this.dir, err);
+      return false;
+    }
+    try {
+      await writeSnapshot(this.indexPath, this.entries.values(), await this.dirMtimeNs(), this.fs);
+    } catch (err) {
+      this.monitor.fail(this.indexPath, err);
+      return false;
+    }
+    return true;
+  }
+
+  private async openJournal(warnings: string[]): Promise<void> {
+    const path = this.journalPath(this.journalIndex);
+    try {
+      this.journal = await JournalFile.create(path, this.fs);
+    } catch (err) {
+      this.monitor.fail(path, err);
+      warnings.push(`ghidcache: cannot start a journal (${(err as Error).message}); reads are served, writes wait for room`);
     }
   }
 
-  private async listJournals(): Promise<number[]> {
-    const prefix = basename(this.dir) + '.journal.';
-    const names = await readdir(dirname(this.dir)).catch(() => [] as string[]);
-    return names
-      .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-      .map((n) => Number(n.slice(prefix.length)))
-      .sort((a, b) => a - b);
-  }
-
-  /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
-  private async replayJournal(n: number, warnings: string[]): Promise<void> {
-    const data = await readFile(this.journalPath(n));
-    const { records, end } = readRecords(data);
-    for (const { op, body } of records) {
-      if (op === OP_PUT) {
-        const elen = body.readUInt32BE(0);
-        const entry = decodeEntry(body.subarray(4, 4 + elen));
-        const raw = body.subarray(4 + elen);
-        this.entries.set(entry);
-        const existing = await stat(this.filePath(entry.ghid)).catch(() => null);
-        if (!existing || existing.size !== raw.length) await this.writeObjectFile(entry.ghid, Buffer.from(raw));
-      } else if (op === OP_DEL) {
-        const ghid = body.toString('latin1');
-        this.entries.delete(ghid);
-        await unlinkIfExists(this.filePath(ghid));
+  /**
+   * Removes journals, oldest first, and stops at the first it cannot remove: what is left is
+   * always the newest ones, which replay to the state the files already have.
+   */
+  private async removeJournals(ns: number[]): Promise<void> {
+    for (const n of ns) {
+      if (n === this.journalIndex && !this.closed) continue;
+      try {
+        await this.fs.rm(this.journalPath(n), { force: true });
+      } catch (err) {
+        this.monitor.fail(this.journalPath(n), err);
+        return;
       }
     }
-    // Past the last record: the zeros the journal was extended with, or a torn write.
-    if (end < data.length && !isZero(data.subarray(end))) {
-      warnings.push(`ghidcache journal ${n}: ignored a torn tail of ${data.length - end} bytes (an unacknowledged write)`);
+  }
+
+  /** While writes fail: retries what is stranded and shows that a journal and a file can be written. */
+  private async probe(): Promise<boolean> {
+    if (this.closed) return false;
+    if (!this.journal) {
+      try {
+        this.journal = await JournalFile.create(this.journalPath(this.journalIndex), this.fs);
+      } catch {
+        return false;
+      }
     }
-    if (records.length > 0) warnings.push(`ghidcache journal ${n}: replayed ${records.length} records after an unclean stop`);
+    const retried = this.fileOps.then(() => this.retryStranded());
+    this.fileOps = retried.catch(() => false);
+    if (!(await retried)) return false;
+    try {
+      await this.journal.reserve(64 * 1024);
+      await this.files.probe();
+      return true;
+    } catch {
+      return false;
+    }
   }
-}
 
-async function dirMtimeNs(dir: string): Promise<bigint | null> {
-  try {
-    return (await stat(dir, { bigint: true })).mtimeNs;
-  } catch {
-    return null;
+  private failure(): string {
+    const state = this.monitor.state();
+    return state.kind === 'ok' ? 'a write failed' : state.message;
   }
-}
 
-async function unlinkIfExists(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-/** Writes a whole file, not synced: a checkpoint syncs the files written since the last one. */
-async function writeWhole(path: string, data: Buffer): Promise<void> {
-  const fh = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
-  try {
-    await fh.writeFile(data);
-  } finally {
-    await fh.close();
+  private async dirMtimeNs(): Promise<bigint | null> {
+    return this.fs.mtimeNs(this.dir).catch(() => null);
   }
 }

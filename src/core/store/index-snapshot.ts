@@ -5,9 +5,9 @@
  * store keeps changing; v2 added the ghidcache directory's mtime (ns). v1 and v2 are still read.
  */
 import { constants as fsc } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { nodeFs, writeAll, type FsOps } from '../util/fs-ops.js';
 import { decodeEntry, entryLength, writeEntry, type Entry } from './entry.js';
 
 const MAGIC_V3 = Buffer.from('HGXIDX03', 'latin1');
@@ -15,9 +15,13 @@ const MAGIC_V2 = Buffer.from('HGXIDX02', 'latin1');
 const MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
 const CHUNK = 1024 * 1024;
 
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r').catch(() => null);
-  if (fh) await fh.sync().catch(() => {}).finally(() => fh.close());
+/**
+ * fsyncs a directory, so the names added to or removed from it are durable. Platforms that
+ * cannot open a directory skip it; a failing sync (EIO) is the caller's to handle.
+ */
+export async function syncDir(dir: string, fs: FsOps = nodeFs): Promise<void> {
+  const fh = await fs.open(dir, 'r').catch(() => null);
+  if (fh) await fh.sync().finally(() => fh.close());
 }
 
 /**
@@ -26,18 +30,18 @@ export async function syncDir(dir: string): Promise<void> {
  * ~20 MB, which built whole (or listed first) would sit in memory until the next full
  * collection. The entries may change while it is written; the caller replays what changed since.
  */
-export async function writeSnapshot(path: string, entries: Iterable<Entry>, dirMtimeNs: bigint | null): Promise<void> {
+export async function writeSnapshot(path: string, entries: Iterable<Entry>, dirMtimeNs: bigint | null, fs: FsOps = nodeFs): Promise<void> {
   const chunk = Buffer.allocUnsafeSlow(CHUNK);
   let pos = MAGIC_V3.copy(chunk, 0);
   pos = chunk.writeBigUInt64BE(dirMtimeNs ?? 0n, pos);
   let count = 0;
   const temp = `${path}.tmp-${process.pid}`;
-  const fh = await open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+  const fh = await fs.open(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
   try {
     let crc = 0;
     const flush = async () => {
       crc = crc32(chunk.subarray(0, pos), crc);
-      await fh.write(chunk, 0, pos);
+      await writeAll(fh, chunk, 0, pos, null);
       pos = 0;
     };
     for (const e of entries) {
@@ -50,16 +54,16 @@ export async function writeSnapshot(path: string, entries: Iterable<Entry>, dirM
     pos = chunk.writeUInt32BE(count, pos);
     await flush();
     pos = chunk.writeUInt32BE(crc, 0);
-    await fh.write(chunk, 0, pos);
+    await writeAll(fh, chunk, 0, pos, null);
     await fh.sync();
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  } finally {
     await fh.close();
+    await fs.rename(temp, path);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw err;
   }
-  await rename(temp, path);
-  await syncDir(dirname(path));
+  await syncDir(dirname(path), fs);
 }
 
 /** The entries of a snapshot's bytes and the directory mtime it recorded; throws when the bytes are not a whole snapshot. */

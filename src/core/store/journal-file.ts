@@ -5,9 +5,9 @@
  * checksum.
  */
 import { constants as fsc } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
+import { nodeFs, writeAll, type FsHandle, type FsOps } from '../util/fs-ops.js';
 
 export const OP_PUT = 1;
 export const OP_DEL = 2;
@@ -58,27 +58,52 @@ const MAX_EXTEND = 4 * 1024 * 1024;
 export class JournalFile {
   private position = 0;
   private allocated = 0;
+  /** Extensions run one at a time (a probe may reserve while a commit does). */
+  private extending: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly fh: FileHandle) {}
+  private constructor(
+    readonly path: string,
+    private readonly fh: FsHandle,
+  ) {}
 
-  static async create(path: string): Promise<JournalFile> {
+  static async create(path: string, fs: FsOps = nodeFs): Promise<JournalFile> {
     const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | DSYNC_FLAG;
-    return new JournalFile(await open(path, flags, 0o600));
+    return new JournalFile(path, await fs.open(path, flags, 0o600));
   }
 
-  /** Writes `data` after the previous commit and makes it durable. */
+  /**
+   * Writes `data` after the previous commit and makes it durable. When it fails, nothing counts
+   * as committed and the next commit writes over the same place; the failed bytes are zeroed
+   * where possible, so that a crash before then cannot replay part of a batch nobody was told
+   * had been stored.
+   */
   async commit(data: Buffer): Promise<void> {
-    const end = this.position + data.length;
+    await this.reserve(data.length);
+    try {
+      await writeDurably(this.fh, data, this.position);
+    } catch (err) {
+      await writeDurably(this.fh, Buffer.alloc(data.length), this.position).catch(() => undefined);
+      throw err;
+    }
+    this.position += data.length;
+  }
+
+  /** Makes sure the next `length` bytes are allocated (a full disk shows here, before any record is written). */
+  reserve(length: number): Promise<void> {
+    const run = this.extending.then(() => this.extend(this.position + length));
+    this.extending = run.catch(() => undefined);
+    return run;
+  }
+
+  private async extend(end: number): Promise<void> {
     while (end > this.allocated) {
       // Grow by doubling from 64 KiB up to 4 MiB at a time: small for an idle daemon, rare for a busy server.
       const step = Math.min(MAX_EXTEND, Math.max(64 * 1024, this.allocated));
       for (let done = 0; done < step; done += ZEROS.length) {
-        await this.fh.write(ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
+        await writeAll(this.fh, ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
       }
       this.allocated += step;
     }
-    await writeDurably(this.fh, data, this.position);
-    this.position = end;
   }
 
   close(): Promise<void> {

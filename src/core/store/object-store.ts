@@ -18,7 +18,10 @@ export interface LoadResult {
  * multi-node server — passes the same conformance suite (test/core/store/conformance.ts).
  *
  * Contract: operations take effect in call order; `put`/`delete` resolve once durable;
- * `read` and the entries `load` returned reflect every call made before, durable or not.
+ * `read` and the entries `load` returned reflect every call made before, durable or not,
+ * except calls that then reject: a write that fails changes nothing readers see (entries are
+ * put back, and `onRollback` listeners told). While storage() is not ok, writes are refused
+ * with StorageFull before anything changes.
  */
 export interface ObjectStore {
   /** Opens the store and returns every stored object's entry. Called once, first. */
@@ -28,6 +31,12 @@ export interface ObjectStore {
   read(ghid: string): Promise<Buffer | null>;
   /** Whether writes can be taken now (a full disk is a state, not a crash). Absent: always ok. */
   storage?(): StorageState;
+  /**
+   * Registers a listener called synchronously whenever writes that failed to become durable
+   * were undone: the entries are back as they were before those calls (which reject), so
+   * whatever was derived from them (the rules' indexes) must be derived again.
+   */
+  onRollback?(listener: () => void): void;
   /** Flushes everything and releases resources; a later load() needs no recovery. */
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
+import { nodeFs, type FsHandle, type FsOps } from './fs-ops.js';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -17,6 +17,8 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** Called with the temp file's path after its data is written, before the rename (tests use it to fail in between). */
   beforeRename?: (tempPath: string) => void | Promise<void>;
+  /** The file operations to use (tests put a fault-injecting one here). Default: node:fs. */
+  fs?: FsOps;
 }
 
 /**
@@ -28,13 +30,14 @@ export interface AtomicWriteOptions {
  * The temp file is removed if anything fails.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const fs = opts.fs ?? nodeFs;
   const target = await fs.realpath(path).catch(() => path);
   const dir = dirname(target);
-  const mode = opts.mode ?? (await existingMode(target)) ?? opts.newFileMode ?? 0o600;
+  const mode = opts.mode ?? (await existingMode(fs, target)) ?? opts.newFileMode ?? 0o600;
   const sync = opts.fsync ?? true;
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 
-  let handle: fs.FileHandle | undefined;
+  let handle: FsHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx', mode);
     await handle.writeFile(data);
@@ -44,16 +47,16 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle.close();
     handle = undefined;
     if (opts.beforeRename) await opts.beforeRename(temp);
-    await renameWithRetry(temp, target);
+    await renameWithRetry(fs, temp, target);
   } catch (err) {
     await handle?.close().catch(() => undefined);
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
-  if (sync) await fsyncDir(dir);
+  if (sync) await fsyncDir(dir, fs);
 }
 
-async function existingMode(path: string): Promise<number | null> {
+async function existingMode(fs: FsOps, path: string): Promise<number | null> {
   try {
     return (await fs.stat(path)).mode & 0o7777;
   } catch {
@@ -62,7 +65,7 @@ async function existingMode(path: string): Promise<number | null> {
 }
 
 /** Windows refuses to replace a file another process has open for a moment (antivirus, indexers). */
-async function renameWithRetry(from: string, to: string): Promise<void> {
+async function renameWithRetry(fs: FsOps, from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await fs.rename(from, to);
@@ -76,8 +79,8 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
 }
 
 /** Makes a rename durable. Windows and some file systems cannot open or sync a directory; the rename is still atomic there. */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
+export async function fsyncDir(dir: string, fs: FsOps = nodeFs): Promise<void> {
+  let handle: FsHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');
     await handle.sync();

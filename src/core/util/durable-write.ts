@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
-import { access, type FileHandle } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { writeAll, type FsHandle } from './fs-ops.js';
 
 /**
  * Open flag for files whose writes must be durable: O_DSYNC where the platform has it, so each
@@ -10,8 +11,8 @@ import { access, type FileHandle } from 'node:fs/promises';
 export const DSYNC_FLAG: number = fsc.O_DSYNC ?? 0;
 
 /** Writes `data` (at `position`, or where the file's mode puts it) and makes it durable. */
-export async function writeDurably(fh: FileHandle, data: Buffer, position: number | null = null): Promise<void> {
-  await fh.write(data, 0, data.length, position);
+export async function writeDurably(fh: Pick<FsHandle, 'write' | 'datasync'>, data: Buffer, position: number | null = null): Promise<void> {
+  await writeAll(fh, data, 0, data.length, position);
   if (DSYNC_FLAG === 0) await fh.datasync();
 }
 

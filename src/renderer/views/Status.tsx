@@ -3,7 +3,7 @@ import type { AppState, IncomingShare } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
 import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
-import { shortGhid, timeAgo } from '../format.js';
+import { shortGhid, storageWords, timeAgo } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -43,6 +43,14 @@ export function StatusView() {
           <dt>Objects cached</dt>
           <dd data-testid="objects-cached">{status.objectsCached.toLocaleString()}</dd>
         </div>
+        {status.storage ? (
+          <div className="stat">
+            <dt>Storage</dt>
+            <dd data-testid="storage" className={status.storage.kind === 'ok' ? undefined : 'error-text'} title={status.storage.message ?? undefined}>
+              {storageWords(status.storage)}
+            </dd>
+          </div>
+        ) : null}
         <div className="stat">
           <dt>Apps connected</dt>
           <dd data-testid="apps-connected">{status.connectedApps}</dd>
@@ -60,6 +68,7 @@ export function StatusView() {
                 {r.host}:{r.port}
               </span>
               {r.tls ? <span className="tag">TLS</span> : null}
+              {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
             </li>
           ))}

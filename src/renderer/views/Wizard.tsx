@@ -1,7 +1,7 @@
 /** First run: what an account is, a password, key generation, and the IDs to keep. */
 import { useState, type FormEvent } from 'react';
 import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
-import { passwordStrength, MIN_LENGTH } from '../password-strength.js';
+import { passwordRefusal, passwordStrength, MIN_LENGTH } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Icon } from '../components/Icon.js';
 import { CopyField } from '../components/copy.js';
@@ -80,9 +80,8 @@ function ChoosePassword() {
   const [understood, setUnderstood] = useState(false);
   const [show, setShow] = useState(false);
   const first = useFocus<HTMLInputElement>(true);
-  const strength = passwordStrength(pw);
   const mismatch = again.length > 0 && again !== pw;
-  const ready = strength.acceptable && again === pw && understood;
+  const ready = passwordRefusal(pw) === null && again === pw && understood;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -142,9 +141,13 @@ function ChoosePassword() {
   );
 }
 
-/** How strong the password is, live, with the first hint to make it stronger. */
+/**
+ * How strong the password is, live; while the rule refuses it, why (the button stays disabled),
+ * otherwise the first hint to make it stronger.
+ */
 function StrengthMeter({ password }: { password: string }) {
   const strength = passwordStrength(password);
+  const refusal = password ? passwordRefusal(password) : null;
   const filled = password ? Math.max(1, strength.score) : 0;
   return (
     <div className="meter" id="strength" aria-live="polite">
@@ -156,7 +159,13 @@ function StrengthMeter({ password }: { password: string }) {
       <span className="meter-label" data-testid="strength-label">
         {password ? `Strength: ${strength.label}` : `At least ${MIN_LENGTH} characters`}
       </span>
-      {password && strength.hints[0] ? <p className="hint">{strength.hints[0]}</p> : null}
+      {refusal ? (
+        <p className="field-error" data-testid="password-refusal">
+          {refusal}
+        </p>
+      ) : password && strength.hints[0] ? (
+        <p className="hint">{strength.hints[0]}</p>
+      ) : null}
     </div>
   );
 }

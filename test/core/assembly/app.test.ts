@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { loadConfig, updateConfig } from '../../../src/core/config/index.js';
 import { startApp, stopApp } from '../../../src/core/assembly/app.js';
-import { HGXLink, JsonObj } from '../../../src/hgx/index.js';
+import { HGXLink, JsonObj } from '../../../packages/hgx/src/index.js';
 import { logger, tempHome } from '../../fixtures/ipc/world.js';
 import { freePort } from '../../fixtures/free-port.js';
 

@@ -8,6 +8,7 @@ import { createMemoryLogger } from '../../../src/core/log/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { encodeFrame } from '../../../src/wire/index.js';
 import { startServer } from '../../../src/core/assembly/server.js';
+import type { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { RawPeer } from '../../fixtures/remote/helpers.js';
 import { freePort, httpGet, serverHome, type ServerHome } from '../../fixtures/server/helpers.js';
 import { V2016_DIRS, read2016, v16Identity, v16Objects } from '../../fixtures/vectors.js';
@@ -131,7 +132,7 @@ test('the config’s quota and rate limits apply and are logged at start (defect
   assert.match(text, /Storage quota per identity: 2 KiB/);
   assert.match(text, /Publish rate per identity: 0\.001\/s, bursts of 2/);
   assert.match(text, /Publish rate of identities and requests per connection: 100\/s, bursts of 1000/);
-  assert.equal(running.engine.usage()?.bytesLimit, 2048);
+  assert.equal(running.engine.usage?.()?.bytesLimit, 2048);
 
   const c = await connect(running.address.port, t);
   for (const g of gidcs) assert.equal(await c.publish(g.raw), true);
@@ -139,7 +140,7 @@ test('the config’s quota and rate limits apply and are logged at start (defect
   const geoc = v16[3]!;
   assert.equal(await c.publish(gobs.raw), true);
   assert.equal(await c.publish(geoc.raw), true);
-  assert.deepEqual(running.engine.usageOf(gidcs[0]!.obj.ghid), { bytes: gobs.raw.length + geoc.raw.length, objects: 2 });
+  assert.deepEqual((running.engine as RulesEngine).usageOf(gidcs[0]!.obj.ghid), { bytes: gobs.raw.length + geoc.raw.length, objects: 2 });
   const frame = v16.find((o) => o.obj.type === 'GOBD')!;
   assert.equal(await nkCode(c.publish(frame.raw)), 0x000a, 'the burst of 2 is spent');
   assert.equal(running.metrics.refusalsOf('rate_identity'), 1);

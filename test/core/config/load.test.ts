@@ -46,6 +46,8 @@ function expectedDefaults(dir: string) {
       publish_rate_per_identity: null,
       publish_burst: null,
       unsigned_publish_rate_per_connection: null,
+      store: 'files',
+      postgres: null,
     },
     sharing: { accept: 'ask', block: [] },
     account: { kdf: null },
@@ -206,6 +208,15 @@ test('quota bytes take plain integers and binary units; a burst without a rate i
   );
 });
 
+test('server.store picks files or postgres; server.postgres takes a postgres URL as written', async () => {
+  const pg = withFile('server:\n  store: Postgres\n  postgres: "postgresql://hgx:pw@db.internal:5433/hgx?sslmode=require"\n');
+  const s = (await loadConfig(pg.opts)).config.server;
+  assert.equal(s.store, 'postgres');
+  assert.equal(s.postgres, 'postgresql://hgx:pw@db.internal:5433/hgx?sslmode=require');
+  const socket = withFile('server:\n  store: postgres\n  postgres: postgres:///hgx?host=/run/postgresql\n');
+  assert.equal((await loadConfig(socket.opts)).config.server.postgres, 'postgres:///hgx?host=/run/postgresql');
+});
+
 test('a bad traceur (unused by anyone) is only a warning', async () => {
   const { opts } = withFile('instrumentation:\n  traceur: sometimes\n');
   const loaded = await loadConfig(opts);
@@ -242,6 +253,8 @@ const cases: { name: string; text: string; line: number; field: string | null; s
   { name: 'rate with a unit', text: 'server:\n  publish_rate_per_identity: 5/s\n', line: 2, field: 'server.publish_rate_per_identity', says: /objects per second/ },
   { name: 'burst fractional', text: 'server:\n  publish_rate_per_identity: 5\n  publish_burst: 2.5\n', line: 3, field: 'server.publish_burst', says: /whole number from 1/ },
   { name: 'allowlist item', text: `server:\n  publish_allowlist:\n    - ${G}\n    - nope\n`, line: 4, field: 'server.publish_allowlist[1]', says: /GHID/ },
+  { name: 'server store', text: 'server:\n  store: mysql\n', line: 2, field: 'server.store', says: /files or postgres, not "mysql"/ },
+  { name: 'postgres URL scheme', text: 'server:\n  postgres: "http://u:secret@db/x"\n', line: 2, field: 'server.postgres', says: /^(?!.*secret).*postgres:\/\/ or postgresql:\/\/ URL$/ },
   { name: 'sharing policy', text: 'sharing:\n  accept: everyone\n', line: 2, field: 'sharing.accept', says: /all, known or ask/ },
   { name: 'notification switch', text: 'desktop:\n  notifications:\n    daemon_error: loud\n', line: 3, field: 'desktop.notifications.daemon_error', says: /true or false/ },
   { name: 'path not a string', text: 'process:\n  logdir: [a, b]\n', line: 2, field: 'process.logdir', says: /path/ },

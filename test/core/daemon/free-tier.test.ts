@@ -14,6 +14,7 @@ import { silentLogger } from '../../../src/core/remote/logger.js';
 import { serverHome, tempDir } from '../../fixtures/server/helpers.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
+import type { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 
 const FREE = 256 * 1024;
 
@@ -41,11 +42,11 @@ test('over the free tier: kept in the outbox with a plain message; registering l
   assert.match(state.message, new RegExp(`^register on ${label.replace(/\./g, '\\.')} to upload more \\(.+ of 256 KiB used\\)`));
   assert.deepEqual(told.at(-1), state);
   assert.ok(d.network.status()[0]!.pending > 0, 'the refused upload is kept');
-  assert.ok(running.engine.usageOf(d.fingerprint)!.bytes <= FREE, 'the server stored no more than the free tier');
+  assert.ok((running.engine as RulesEngine).usageOf(d.fingerprint)!.bytes <= FREE, 'the server stored no more than the free tier');
 
   await running.accounts!.register(d.fingerprint.text, 'operator');
   d.network.retryUploads(label);
   await until(() => d.network.status().every((r) => r.pending === 0 && r.freeTier === null), 'the outbox to drain');
-  assert.ok(running.engine.usageOf(d.fingerprint)!.bytes > FREE, 'registered: the rest went up');
+  assert.ok((running.engine as RulesEngine).usageOf(d.fingerprint)!.bytes > FREE, 'registered: the rest went up');
   assert.ok(running.engine.exists(big.ghid));
 });

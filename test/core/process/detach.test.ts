@@ -100,15 +100,19 @@ test('a child that exits before it is ready rejects, with its last output', asyn
 });
 
 test('a child that never reports is killed after the boot timeout', async (t) => {
-  const { started } = start('hang', tempDir(t), { bootTimeoutMs: 1500, killGraceMs: 300 });
+  const { started } = start('hang', tempDir(t), { bootTimeoutMs: 1500, killGraceMs: 10_000 });
   const err = await started.then(
     () => assert.fail('should not be ready'),
     (e: unknown) => e,
   );
   assert.ok(err instanceof StartFailed);
   assert.equal(err.details.reason, 'timeout');
-  // The fixture handles SIGTERM with a graceful shutdown, so it exits by itself with status 0.
-  assert.equal(err.details.exitCode, 0);
+  // SIGTERM stopped it, within the grace before SIGKILL: the fixture's handler exits with status 0,
+  // or, on a loaded machine where tsx had not yet installed that handler, SIGTERM itself ended it.
+  assert.ok(
+    err.details.exitCode === 0 || err.details.signal === 'SIGTERM',
+    `stopped by SIGTERM, not ${err.details.signal ?? `status ${err.details.exitCode}`}`,
+  );
   assert.equal(isProcessAlive(err.details.pid!), false);
 });
 

@@ -10,6 +10,7 @@ import { startServer } from '../../../src/core/assembly/server.js';
 import { serverHome, type ServerHome, type TestContext } from '../../fixtures/server/helpers.js';
 import { signedPairs } from '../../fixtures/server/objects.js';
 import { v16Identity, v16Objects } from '../../fixtures/vectors.js';
+import type { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 
 const gidcs = v16Objects().filter((o) => o.obj.type === 'GIDC');
 const FREE = 4096;
@@ -59,7 +60,7 @@ test('an unregistered identity uploads up to the free limit, then NK 0011; regis
   assert.equal(err.used, used);
   assert.equal(err.limit, FREE);
   assert.equal(err.reason, 'unregistered');
-  assert.deepEqual(running.engine.usageOf(me.ghid), { bytes: used, objects: 2 * next + (fits ? 1 : 0) });
+  assert.deepEqual((running.engine as RulesEngine).usageOf(me.ghid), { bytes: used, objects: 2 * next + (fits ? 1 : 0) });
 
   // Reads are never limited.
   const stored = v16Objects().find((o) => o.obj.type === 'GIDC')!;

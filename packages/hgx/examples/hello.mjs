@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The smallest Hypergolix app: connect to the local daemon, keep a JSON object, read it back.
+//
+//   node hello.mjs [--port 7772] [--token-file <home>/ipc-token]
+//
+// Without options the SDK finds the daemon's key the way Hypergolix finds its config
+// ($HYPERGOLIX_HOME, the current directory, ~/.hypergolix, …). Prints one JSON line.
+import { parseArgs } from 'node:util';
+import { HGXLink, JsonObj } from '@hypergolix/hgx';
+
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' } } });
+const link = await HGXLink.connect({
+  ...(values.port ? { port: Number(values.port) } : {}),
+  ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
+});
+try {
+  const greeting = await link.new(JsonObj, { hello: 'world', at: new Date().toISOString() });
+  const again = await link.get(JsonObj, greeting.ghid);
+  console.log(JSON.stringify({ whoami: link.whoami, ghid: greeting.ghid, state: again.state, daemonProtocol: link.daemonProtocol }));
+} finally {
+  await link.close();
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Shared notes in a terminal: two users, each running this against their own Hypergolix daemon,
+// write notes, share them with each other, and see edits arrive live.
+//
+//   node main.mjs [--port 7772] [--token-file <home>/ipc-token]
+//
+// Commands, one a line:  new <text> · edit <ghid> <text> · share <ghid> <fingerprint> · list · whoami · quit
+// Everything the app says is one JSON object a line on stdout ({"type": …}), so other programs
+// (and the test of this example) can drive it.
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { HGXLink } from '@hypergolix/hgx';
+import { Notes } from './notes.js';
+
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' } } });
+const say = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+
+const link = await HGXLink.connect({
+  ...(values.port ? { port: Number(values.port) } : {}),
+  ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
+});
+link.on('disconnected', (reason) => say({ type: 'disconnected', reason }));
+link.on('reconnected', () => say({ type: 'reconnected' }));
+const notes = await Notes.open(link);
+notes.onChange((event) => {
+  // Our own create/edit are answered below; the rest arrive on their own.
+  if (event.type !== 'created' && event.type !== 'edited') say(event);
+});
+say({ type: 'ready', whoami: link.whoami });
+
+const commands = {
+  new: (rest) => notes.create(rest),
+  edit: (rest) => {
+    const [ghid, ...text] = rest.split(' ');
+    return notes.edit(ghid, text.join(' '));
+  },
+  share: async (rest) => {
+    const [ghid, fingerprint] = rest.split(' ');
+    await notes.share(ghid, fingerprint);
+    return { type: 'sharing', ghid, with: fingerprint };
+  },
+  list: () => ({ type: 'list', notes: notes.list() }),
+  whoami: () => ({ type: 'whoami', whoami: link.whoami }),
+};
+
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const [cmd, ...rest] = line.trim().split(' ');
+  if (!cmd) continue;
+  if (cmd === 'quit') break;
+  const run = commands[cmd];
+  if (!run) {
+    say({ type: 'error', error: 'UnknownCommand', message: `Unknown command ${cmd}: new, edit, share, list, whoami, quit` });
+    continue;
+  }
+  try {
+    say(await run(rest.join(' ')));
+  } catch (err) {
+    say({ type: 'error', error: err.name, message: err.message });
+  }
+}
+await link.close();

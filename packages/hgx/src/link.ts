@@ -1,0 +1,438 @@
+/**
+ * `HGXLink`: an app's connection to its user's Hypergolix daemon (hypergolix-reference §5.1).
+ *
+ *     const link = await HGXLink.connect();            // finds the daemon's IPC key, authenticates
+ *     link.registerShareHandler(ApiId.JSON, async (ghid, origin) => {
+ *       const obj = await link.get(JsonObj, ghid);
+ *       obj.on('update', (o) => console.log(o.state));
+ *     });
+ *     const note = await link.new(JsonObj, { text: 'hi' });
+ *     await note.share(peerFingerprint);
+ *     note.state = { text: 'hello' };
+ *     await note.push();
+ *
+ * **Connection.** `connect()` opens `ws://127.0.0.1:7772/` (or `host`/`port`), presents the IPC
+ * key (`AU`), checks the daemon's IPC protocol version (`?V`, see `version.ts`) and asks
+ * `whoami`. It retries until `timeoutMs` and then fails with NotConnected, naming the address,
+ * when no daemon answers; a wrong key fails at once with AuthFailed, a daemon of another
+ * protocol version with IncompatibleDaemon.
+ *
+ * **Reconnecting.** When the daemon goes away (a restart, a crash), the link reconnects by itself
+ * with jittered exponential back-off from 100 ms up to 5 s, re-reads the key file if it has one,
+ * and restores what the daemon forgot: the app token (`+T`), every share handler's API ID (`+A`)
+ * and every open object (`>O`, applying a changed state as an `'update'`). Meanwhile operations
+ * fail fast with NotConnected (they are not queued: the app decides whether to retry); the link
+ * emits `'disconnected'` and then `'reconnected'`.
+ */
+import {
+  APP_TOKEN_BYTES,
+  AppVerb,
+  DEFAULT_IPC_PORT,
+  IpcVerb,
+  ONE,
+  bytesEqual,
+  decodeObjDef,
+  decodeShareNotice,
+  decodeShareResult,
+  encodeObjDef,
+  fromHex,
+  idText,
+  toHex,
+  type RequestHandler,
+} from '../../../src/wire/index.js';
+import { Emitter } from './emitter.js';
+import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
+import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
+import { findKey, readKeyFile } from './key.js';
+import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
+import {
+  APPLY_UPSTREAM,
+  DELETED,
+  FORGET,
+  KILL,
+  LISTENER_ERROR,
+  REQUEST,
+  SHARE_RESULT,
+  type LinkPort,
+  type ObjClass,
+  type OpenObject,
+  type StateOf,
+} from './port.js';
+import { DaemonConnection } from './connection.js';
+import { openSocket } from './socket.js';
+import { checkDaemonProtocol } from './version.js';
+
+const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
+  #peer: DaemonConnection | null = null;
+  #whoami: GhidText;
+  #token: string | null = null;
+  #key: Uint8Array;
+  readonly #keyFile: string | null;
+  readonly #url: string;
+  readonly #o: ConnectOptions;
+  readonly #objects = new Map<GhidText, OpenObject>();
+  readonly #opening = new Map<GhidText, Promise<OpenObject>>();
+  readonly #handlers = new Map<ApiIdText, ShareHandler>();
+  #closed = false;
+  #daemonProtocol: number | null = null;
+  #reconnecting: Promise<void> | null = null;
+
+  private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
+    super();
+    this.#url = url;
+    this.#key = key.key;
+    this.#keyFile = key.file;
+    this.#o = o;
+    this.#whoami = '';
+  }
+
+  /** Connects to the local daemon and authenticates. See the module notes for the options. */
+  static async connect(options: ConnectOptions = {}): Promise<HGXLink> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? DEFAULT_IPC_PORT;
+    const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    const key = options.legacy ? { key: new Uint8Array(0), file: null } : await findKey(options);
+    const link = new HGXLink(url, key, options);
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const deadline = Date.now() + timeoutMs;
+    let delay = 100;
+    let last = '';
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      try {
+        await link.#open(Math.max(left, 50), false);
+        return link;
+      } catch (err) {
+        // A wrong key or an incompatible daemon will not change by retrying.
+        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon) throw err;
+        last = (err as Error).message;
+      }
+      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+      delay = Math.min(delay * 2, 1000);
+    }
+    throw new NotConnected(`No Hypergolix daemon answered on ${url} within ${timeoutMs} ms (${last || 'no answer'}); start it with "hypergolix start app"`);
+  }
+
+  /** The user's fingerprint (GHID text). */
+  get whoami(): GhidText {
+    return this.#whoami;
+  }
+
+  /** The app token (32 hex digits) after `registerToken()`, else null. */
+  get token(): string | null {
+    return this.#token;
+  }
+
+  /** The daemon's IPC protocol version (checked at connect), or null for a legacy daemon that does not tell. */
+  get daemonProtocol(): number | null {
+    return this.#daemonProtocol;
+  }
+
+  get connected(): boolean {
+    return this.#peer?.isOpen ?? false;
+  }
+
+  /** Stops the link for good: no reconnecting; operations fail with NotConnected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#peer?.close(1000, 'app closing');
+    this.#peer = null;
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  async #open(timeoutMs: number, restoring: boolean): Promise<void> {
+    const socket = await openSocket(this.#url, timeoutMs);
+    const peer = new DaemonConnection(socket, {
+      handlers: this.#incoming(),
+      requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
+      onClose: (info) => this.#onClose(peer, info),
+    });
+    try {
+      if (!this.#o.legacy) {
+        try {
+          await peer.request(IpcVerb.auth, this.#key, timeoutMs);
+        } catch (err) {
+          if (err instanceof IpcError) throw new AuthFailed(`The daemon refused the IPC key${this.#keyFile ? ` from ${this.#keyFile}` : ''}: ${err.message}`);
+          throw err;
+        }
+      }
+      this.#daemonProtocol = await checkDaemonProtocol((verb, body) => peer.request(verb, body, timeoutMs), this.#o.legacy === true);
+      const me = idText(await peer.request(IpcVerb.whoami, undefined, timeoutMs));
+      if (this.#whoami && me !== this.#whoami) this.emit('error', new HgxError(`The daemon now runs another account (${me.slice(0, 12)}…)`));
+      this.#whoami = me;
+      // Usable from here on: the daemon may deliver kept shares as soon as the token is back,
+      // and their handlers call get().
+      this.#peer = peer;
+      if (restoring) await this.#restore(peer);
+    } catch (err) {
+      if (this.#peer === peer) this.#peer = null;
+      peer.close(1000, 'setup failed');
+      throw err;
+    }
+  }
+
+  /** Re-sends what the daemon keeps per connection: token, API registrations, open objects. */
+  async #restore(peer: DaemonConnection): Promise<void> {
+    if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
+    for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
+    for (const obj of [...this.#objects.values()]) {
+      try {
+        const def = decodeObjDef(await peer.request(IpcVerb.getObject, ghidBytes(obj.ghid)));
+        if (!bytesEqual(def.state, obj.stateBytes)) obj[APPLY_UPSTREAM](def.state.slice());
+      } catch (err) {
+        if (err instanceof IpcError) this.emit('error', new HgxError(`Could not reopen ${obj.ghid.slice(0, 12)}… after reconnecting: ${err.message}`, { cause: err }));
+        else throw err;
+      }
+    }
+  }
+
+  #onClose(peer: DaemonConnection, info: { code: number; reason: string }): void {
+    if (this.#peer !== peer) return;
+    this.#peer = null;
+    if (this.#closed) return;
+    this.emit('disconnected', `closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
+    if (this.#o.reconnect === false) return;
+    this.#reconnecting ??= this.#reconnectLoop().finally(() => (this.#reconnecting = null));
+  }
+
+  async #reconnectLoop(): Promise<void> {
+    const r = typeof this.#o.reconnect === 'object' ? this.#o.reconnect : {};
+    const min = r.minDelayMs ?? 100;
+    const max = r.maxDelayMs ?? 5000;
+    for (let attempt = 0; !this.#closed; attempt++) {
+      const base = Math.min(max, min * 2 ** Math.min(attempt, 20));
+      await sleep(base / 2 + Math.random() * (base / 2));
+      if (this.#closed) return;
+      try {
+        if (this.#keyFile) this.#key = await readKeyFile(this.#keyFile).catch(() => this.#key);
+        await this.#open(Math.max(1000, max), true);
+        if (this.#closed) {
+          this.#peer?.close();
+          return;
+        }
+        this.emit('reconnected');
+        return;
+      } catch (err) {
+        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon || attempt === 20) this.emit('error', err as Error);
+      }
+    }
+  }
+
+  /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. */
+  [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array> {
+    return this.#request(verb, body);
+  }
+
+  #request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
+    const peer = this.#peer;
+    if (!peer || !peer.isOpen) {
+      return Promise.reject(new NotConnected(this.#closed ? 'The link is closed' : 'Not connected to the Hypergolix daemon (reconnecting)'));
+    }
+    return peer.request(verb, body);
+  }
+
+  // ------------------------------------------------------------------ daemon → app
+
+  #incoming(): Map<string, RequestHandler> {
+    return new Map<string, RequestHandler>([
+      [AppVerb.share, (body) => this.#onShare(body)],
+      [
+        AppVerb.update,
+        (body) => {
+          const def = decodeObjDef(body);
+          if (def.address) this.#objects.get(idText(def.address))?.[APPLY_UPSTREAM](def.state.slice());
+          return ONE;
+        },
+      ],
+      [
+        AppVerb.delete,
+        (body) => {
+          this.#objects.get(ghidText(body))?.[DELETED]();
+          return ONE;
+        },
+      ],
+      [AppVerb.shareSucceeded, (body) => this.#onShareResult(body, true)],
+      [AppVerb.shareFailed, (body) => this.#onShareResult(body, false)],
+    ]);
+  }
+
+  #onShare(body: Uint8Array): Uint8Array {
+    const n = decodeShareNotice(body);
+    const api = idText(n.apiId);
+    const handler = this.#handlers.get(api);
+    // Refusing keeps the share in the daemon's inbox until a handler is registered.
+    if (!handler) throw new IpcError(0xffff, 'This app has no handler for that API ID');
+    const ghid = idText(n.ghid);
+    const origin = idText(n.origin);
+    queueMicrotask(() => {
+      try {
+        const r = handler(ghid, origin, api);
+        if (r instanceof Promise) r.catch((err) => this[LISTENER_ERROR](err, 'share handler'));
+      } catch (err) {
+        this[LISTENER_ERROR](err, 'share handler');
+      }
+    });
+    return ONE;
+  }
+
+  #onShareResult(body: Uint8Array, ok: boolean): Uint8Array {
+    const r = decodeShareResult(body);
+    const ghid = idText(r.ghid);
+    const recipient = idText(r.recipient);
+    const obj = this.#objects.get(ghid);
+    if (obj) obj[SHARE_RESULT](recipient, ok);
+    this.emit('share-result', { ghid, recipient, ok });
+    return ONE;
+  }
+
+  /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. */
+  [LISTENER_ERROR](err: unknown, where: string): void {
+    (this.#o.logger ?? console).warn(`hgx: ${where} failed:`, err);
+    if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new HgxError(String(err)));
+  }
+
+  protected override reportListenerError(err: unknown, event: string): void {
+    (this.#o.logger ?? console).warn(`hgx: a '${event}' listener failed:`, err);
+  }
+
+  // ------------------------------------------------------------------ objects
+
+  /** Creates an object (dynamic and public unless told otherwise) and returns it, open. */
+  async new<T extends OpenObject>(cls: ObjClass<T>, state: StateOf<T>, options: NewOptions = {}): Promise<T> {
+    const apiId = options.apiId !== undefined ? ApiId.text(options.apiId) : cls.defaultApiId;
+    const legroom = options.legroom ?? 0;
+    if (!Number.isInteger(legroom) || legroom < 0 || legroom > 255) throw new HgxError('legroom is 1–255, or 0 for the default');
+    const dynamic = options.dynamic ?? true;
+    const isPrivate = options.private ?? false;
+    const bytes = cls.encodeState(state);
+    const ghid = idText(
+      await this.#request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom })),
+    );
+    const obj = new cls(this, { ghid, author: this.#whoami, apiId, dynamic, private: isPrivate, legroom, bytes, state });
+    this.#objects.set(ghid, obj);
+    return obj;
+  }
+
+  /**
+   * Opens an object. Instances are cached per GHID: the same call returns the same instance,
+   * and asking for another class than the cached one fails with WrongClass (use `recast`).
+   */
+  async get<T extends OpenObject>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
+    const key = ghidText(ghid);
+    const check = (obj: OpenObject): T => {
+      if (obj.constructor !== cls) {
+        throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
+      }
+      return obj as T;
+    };
+    const cached = this.#objects.get(key);
+    if (cached) return check(cached);
+    const inFlight = this.#opening.get(key);
+    if (inFlight) return check(await inFlight);
+    const opening = (async () => {
+      const def = decodeObjDef(await this.#request(IpcVerb.getObject, ghidBytes(key)));
+      const apiId = def.apiId ? idText(def.apiId) : ApiId.RAW;
+      let obj: T;
+      try {
+        obj = new cls(this, {
+          ghid: key,
+          author: def.author ? idText(def.author) : '',
+          apiId,
+          dynamic: def.dynamic,
+          private: def.private,
+          legroom: def.legroom,
+          bytes: def.state.slice(),
+        });
+      } catch (err) {
+        await this.#request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
+        throw err instanceof HgxError ? err : new StateError((err as Error).message);
+      }
+      this.#objects.set(key, obj);
+      return obj;
+    })();
+    this.#opening.set(key, opening);
+    try {
+      return check(await opening);
+    } finally {
+      this.#opening.delete(key);
+    }
+  }
+
+  /** The same object under another class; the old instance dies (its listeners stay with it). */
+  recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T {
+    if (obj.constructor === cls && obj.isAlive) return obj as unknown as T;
+    if (!obj.isAlive) throw new HgxError('Cannot recast a dead object');
+    const next = new cls(this, {
+      ghid: obj.ghid,
+      author: obj.author,
+      apiId: obj.apiId,
+      dynamic: obj.dynamic,
+      private: obj.private,
+      legroom: obj.legroom,
+      bytes: obj.stateBytes,
+    });
+    this.#objects.delete(obj.ghid);
+    obj[KILL]();
+    this.#objects.set(obj.ghid, next);
+    return next;
+  }
+
+  /** An instance died: forget it (only if it is the cached one). */
+  [FORGET](obj: OpenObject): void {
+    if (this.#objects.get(obj.ghid) === obj) this.#objects.delete(obj.ghid);
+  }
+
+  // ------------------------------------------------------------------ shares, tokens, startup
+
+  /**
+   * Routes shares with this API ID to `handler` (one per API ID; a new one replaces it). The
+   * daemon keeps shares that arrive while no app handles their API ID and delivers them now.
+   */
+  async registerShareHandler(apiId: ApiIdText | Uint8Array, handler: ShareHandler): Promise<void> {
+    const api = ApiId.text(apiId);
+    const had = this.#handlers.get(api);
+    this.#handlers.set(api, handler);
+    try {
+      await this.#request(IpcVerb.registerApi, ApiId.bytes(api));
+    } catch (err) {
+      if (had) this.#handlers.set(api, had);
+      else this.#handlers.delete(api);
+      throw err;
+    }
+  }
+
+  async deregisterShareHandler(apiId: ApiIdText | Uint8Array): Promise<void> {
+    const api = ApiId.text(apiId);
+    await this.#request(IpcVerb.deregisterApi, ApiId.bytes(api));
+    this.#handlers.delete(api);
+  }
+
+  /**
+   * Binds an app token to this link: a new one (no argument) or one issued before (32 hex
+   * digits). Tokens own private objects and a startup object, and keep API registrations across
+   * restarts. Resolves to the token's startup object's GHID, or null.
+   */
+  async registerToken(token?: string | Uint8Array): Promise<GhidText | null> {
+    const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' ? fromHex(token) : token;
+    if (body.length !== APP_TOKEN_BYTES) throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
+    const issued = await this.#request(IpcVerb.setToken, body);
+    this.#token = toHex(issued);
+    const startup = await this.#request(IpcVerb.getStartup);
+    return startup.length === 0 ? null : idText(startup);
+  }
+
+  /** Makes `obj` this token's startup object (one per token). */
+  async registerStartup(obj: OpenObject | GhidLike): Promise<void> {
+    const ghid = typeof obj === 'object' && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
+    await this.#request(IpcVerb.registerStartup, ghidBytes(ghid));
+  }
+
+  async deregisterStartup(): Promise<void> {
+    await this.#request(IpcVerb.deregisterStartup);
+  }
+}

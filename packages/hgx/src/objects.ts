@@ -1,0 +1,252 @@
+/**
+ * Objects as apps see them (hypergolix-reference §5.2): a state with an address (`ghid`), an API
+ * ID, an author, and the operations of the IPC protocol. `Obj` holds raw bytes, `JsonObj` any
+ * JSON value; a custom class extends `HgxObject<S>` and supplies the three statics of
+ * `ObjClass` (`defaultApiId`, `encodeState`, `decodeState`).
+ *
+ * Changing `state` is local until `push()`. `'update'` events report upstream changes only (from
+ * another user, another device, or another app on this daemon), never the object's own pushes.
+ * Errors thrown by listeners are logged and swallowed.
+ */
+import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../../../src/wire/index.js';
+import { Emitter } from './emitter.js';
+import { DeadObject, LocallyImmutable, StateError, Unsharable } from './errors.js';
+import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
+import {
+  APPLY_UPSTREAM,
+  DELETED,
+  FORGET,
+  KILL,
+  LISTENER_ERROR,
+  REQUEST,
+  SHARE_RESULT,
+  type LinkPort,
+  type ObjClass,
+  type ObjInit,
+  type OpenObject,
+} from './port.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ObjEvents<T> {
+  /** An upstream update was applied (`obj.state` is the new state). */
+  update: [obj: T];
+  /** The object was deleted upstream; it is dead now. */
+  delete: [obj: T];
+  /** A recipient accepted a share of this object (IPC `^S`). */
+  shared: [recipient: GhidText];
+  /** A recipient refused a share of this object (IPC `^F`). */
+  'share-failed': [recipient: GhidText];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyObj = HgxObject<any>;
+
+export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> implements OpenObject {
+  readonly #link: LinkPort;
+  /** The object's address: the dynamic GHID, or the container GHID of a static object. */
+  readonly ghid: GhidText;
+  /** Who created (binds) it: a fingerprint. */
+  readonly author: GhidText;
+  readonly apiId: ApiIdText;
+  readonly dynamic: boolean;
+  /** 0 = the daemon's default. */
+  readonly legroom: number;
+  #private: boolean;
+  #state: S;
+  #bytes: Uint8Array;
+  #alive = true;
+
+  constructor(link: LinkPort, init: ObjInit<S>) {
+    super();
+    this.#link = link;
+    this.ghid = init.ghid;
+    this.author = init.author;
+    this.apiId = init.apiId;
+    this.dynamic = init.dynamic;
+    this.legroom = init.legroom;
+    this.#private = init.private;
+    this.#bytes = init.bytes;
+    this.#state = init.state !== undefined ? init.state : (this.constructor as ObjClass<HgxObject<S>>).decodeState(init.bytes, init.apiId);
+  }
+
+  /** The link that opened it (an HGXLink). */
+  get link(): LinkPort {
+    return this.#link;
+  }
+
+  /** The current state. Assigning changes it locally; `push()` sends it. */
+  get state(): S {
+    return this.#state;
+  }
+
+  set state(value: S) {
+    this.#checkAlive();
+    this.#state = value;
+  }
+
+  get private(): boolean {
+    return this.#private;
+  }
+
+  /** False once discarded, deleted or recast. */
+  get isAlive(): boolean {
+    return this.#alive;
+  }
+
+  /** The state as last pushed or received (serialized). */
+  get stateBytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  #checkAlive(): void {
+    if (!this.#alive) throw new DeadObject(`Object ${this.ghid.slice(0, 12)}… is no longer alive (discarded, deleted or recast)`);
+  }
+
+  #cls(): ObjClass<HgxObject<S>> {
+    return this.constructor as ObjClass<HgxObject<S>>;
+  }
+
+  /**
+   * Sends the current state as the object's new version. Fails with LocallyImmutable for a
+   * static object or one somebody else wrote, NotConnected while the link is down.
+   */
+  async push(): Promise<void> {
+    this.#checkAlive();
+    if (!this.dynamic) throw new LocallyImmutable('A static object never changes: freeze() made it, or it was created static');
+    if (this.author !== this.#link.whoami) throw new LocallyImmutable(`Only its author (${this.author.slice(0, 12)}…) can update this object`);
+    const bytes = this.#cls().encodeState(this.#state);
+    await this.#link[REQUEST](
+      IpcVerb.updateObject,
+      encodeObjDef({ address: ghidBytes(this.ghid), state: bytes, private: this.#private, dynamic: true, legroom: this.legroom }),
+    );
+    this.#bytes = bytes;
+  }
+
+  /** Asks the daemon to fetch the newest version now; a newer one arrives as an `'update'` event. */
+  async sync(): Promise<void> {
+    this.#checkAlive();
+    await this.#link[REQUEST](IpcVerb.syncObject, ghidBytes(this.ghid));
+  }
+
+  /**
+   * Shares the object with another user (their fingerprint). Resolves once the daemon has sent
+   * the request; the recipient's answer arrives later as `'shared'` or `'share-failed'` (after a
+   * daemon restart only for apps with a token: `registerToken()`).
+   */
+  async share(recipient: GhidLike): Promise<void> {
+    this.#checkAlive();
+    if (this.#private) throw new Unsharable('A private object cannot be shared');
+    await this.#link[REQUEST](IpcVerb.shareObject, encodeShareRequest(ghidBytes(this.ghid), ghidBytes(recipient)));
+  }
+
+  /** A static snapshot of the current version, as a new object of the same class. */
+  async freeze(): Promise<this> {
+    this.#checkAlive();
+    const frozen = await this.#link[REQUEST](IpcVerb.freezeObject, ghidBytes(this.ghid));
+    return (await this.#link.get(this.#cls(), idText(frozen))) as this;
+  }
+
+  /** Keeps the object alive on the remotes with a static binding of its address. */
+  async hold(): Promise<void> {
+    this.#checkAlive();
+    await this.#link[REQUEST](IpcVerb.holdObject, ghidBytes(this.ghid));
+  }
+
+  /** Stops following the object (no more events); it stays stored. Never fails for lack of a connection. */
+  async discard(): Promise<void> {
+    if (!this.#alive) return;
+    this[KILL]();
+    if (this.#link.connected) await this.#link[REQUEST](IpcVerb.discardObject, ghidBytes(this.ghid)).catch(() => {});
+  }
+
+  /** Deletes the object everywhere (for its author); everyone following it is told. */
+  async delete(): Promise<void> {
+    this.#checkAlive();
+    await this.#link[REQUEST](IpcVerb.deleteObject, ghidBytes(this.ghid));
+    this[KILL]();
+  }
+
+  /** The same object under another class (this instance dies): `link.recast(this, cls)`. */
+  recast<T extends OpenObject>(cls: ObjClass<T>): T {
+    return this.#link.recast(this, cls);
+  }
+
+  /** An upstream version arrived (the link calls this). */
+  [APPLY_UPSTREAM](bytes: Uint8Array): void {
+    if (!this.#alive) return;
+    let state: S;
+    try {
+      state = this.#cls().decodeState(bytes, this.apiId);
+    } catch (err) {
+      this.reportListenerError(err, 'update (state does not decode)');
+      return;
+    }
+    this.#bytes = bytes;
+    this.#state = state;
+    this.emit('update', this);
+  }
+
+  /** Deleted upstream (the link calls this). */
+  [DELETED](): void {
+    if (!this.#alive) return;
+    this[KILL]();
+    this.emit('delete', this);
+  }
+
+  /** A share's outcome (the link calls this). */
+  [SHARE_RESULT](recipient: GhidText, ok: boolean): void {
+    this.emit(ok ? 'shared' : 'share-failed', recipient);
+  }
+
+  /** The instance dies: discarded, deleted or recast. */
+  [KILL](): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    this.#link[FORGET](this);
+  }
+
+  protected override reportListenerError(err: unknown, event: string): void {
+    this.#link[LISTENER_ERROR](err, `object ${event}`);
+  }
+}
+
+/** Raw bytes, unchanged (api_id `…01` by default). Also shows any other object as opaque bytes. */
+export class Obj extends HgxObject<Uint8Array> {
+  static readonly defaultApiId: ApiIdText = ApiId.RAW;
+  static encodeState(state: Uint8Array): Uint8Array {
+    if (!(state instanceof Uint8Array)) throw new StateError('An Obj state is a Uint8Array');
+    return state;
+  }
+  static decodeState(bytes: Uint8Array): Uint8Array {
+    return bytes.slice();
+  }
+}
+
+const utf8 = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Any JSON value, stored as compact UTF-8 JSON (api_id `…03` by default), the reference's
+ * `JsonObj` format; `\uXXXX` escapes written by Python read back as the same text.
+ */
+export class JsonObj extends HgxObject<JsonValue> {
+  static readonly defaultApiId: ApiIdText = ApiId.JSON;
+  static encodeState(state: JsonValue): Uint8Array {
+    const text = JSON.stringify(state);
+    if (text === undefined) throw new StateError('A JsonObj state must be a JSON value');
+    return utf8.encode(text);
+  }
+  static decodeState(bytes: Uint8Array, apiId: ApiIdText): JsonValue {
+    if (apiId === ApiId.PICKLE) {
+      throw new StateError('This is a Python pickle object (api_id …02): never unpickled; open it as Obj to see opaque bytes');
+    }
+    try {
+      return JSON.parse(utf8Strict.decode(bytes)) as JsonValue;
+    } catch (err) {
+      throw new StateError(`The object's state is not UTF-8 JSON: ${(err as Error).message}`);
+    }
+  }
+}
+
+export { ghidText };

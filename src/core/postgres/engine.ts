@@ -1,0 +1,356 @@
+/**
+ * The persistence engine of a server node over PostgreSQL, for several stateless nodes sharing
+ * one database (issue #15). Each node parses publishes and checks their signatures itself; what
+ * the rules decide, and everything stored, is in the database, so that no node's memory can go
+ * stale while others write.
+ *
+ * Publishes are applied in call order, in batches: while one transaction runs, the next
+ * publishes gather, and go together in the next (a group commit, as the file store's journal
+ * does). Each batch is one SERIALIZABLE transaction running the rules engine (transaction.ts);
+ * a publish is answered only after its COMMIT. Then its notifications go to this node's
+ * subscribers (through the IngestResult, as with the file store) and, by NOTIFY, to the other
+ * nodes (push-channel.ts).
+ *
+ * A database out of reach is a state (storage()), not a crash: publishes are refused with
+ * StorageFull (NK 0010, reason `storage_failed`, retry after a second), reads with NK 000A
+ * and the same reason, and the engine probes until the database answers again.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DEFAULT_MAX_OBJECT_BYTES,
+  DoesNotExist,
+  Ghid,
+  HypergolixError,
+  InvalidIdentity,
+  MalformedGolixPrimitive,
+  RemoteNak,
+  isSigned,
+  parseObject,
+  parseObjectAsync,
+  signerOf,
+  verifyObject,
+  type GolixObject,
+} from '../golix/index.js';
+import { nullLogger, type Logger } from '../log/index.js';
+import type { EngineFollower, IngestResult, Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
+import type { QuotaOptions } from '../rules/usage.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import { describeTarget, newClient, openPool, type ConnectOptions } from './connect.js';
+import { UNAVAILABLE_RETRY_MS, isConflict, storageUnavailable, unavailableCode } from './errors.js';
+import { IdentityCache } from './identities.js';
+import { PushChannel, announce, type Announcement } from './push-channel.js';
+import { migrate } from './schema.js';
+import type { SqlPool } from './sql.js';
+import { StatsCache } from './stats.js';
+import { commitBatch, type BatchItem, type RuleSettings } from './transaction.js';
+
+export interface PostgresEngineOptions extends ConnectOptions {
+  acceptV15?: boolean;
+  maxObjectBytes?: number;
+  maxChainDepth?: number;
+  quota?: QuotaOptions | null;
+  logger?: Logger;
+  /** Publishes per transaction at most. @default 64 */
+  batchSize?: number;
+  /** How often the object counts for /metrics are read again. @default 10000 */
+  statsIntervalMs?: number;
+}
+
+interface Queued {
+  prepared: Promise<Prepared>;
+  settled: boolean;
+  resolve: (r: IngestResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A parsed publish; `verified` false when its signer was unknown when it was parsed. */
+interface Prepared {
+  obj: GolixObject;
+  verified: boolean;
+}
+
+export class PostgresEngine implements PersistenceEngine {
+  /** This node's name on the push channel. */
+  readonly node = randomUUID();
+  private readonly queue: Queued[] = [];
+  private pumping: Promise<void> | null = null;
+  private readonly identities = new IdentityCache();
+  private follower: EngineFollower | null = null;
+  private state: StorageState = STORAGE_OK;
+  private probe: NodeJS.Timeout | null = null;
+  private closed = false;
+  private channel!: PushChannel;
+  private stats_!: StatsCache;
+  private readonly settings: RuleSettings;
+  private readonly log: Logger;
+  private readonly target: string;
+
+  private constructor(
+    private readonly pool: SqlPool,
+    private readonly o: PostgresEngineOptions,
+  ) {
+    this.log = o.logger ?? nullLogger;
+    this.target = describeTarget(o.url);
+    const warn = (m: string): void => this.log.warn(m);
+    this.settings = {
+      acceptV15: o.acceptV15 ?? false,
+      maxObjectBytes: o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+      maxChainDepth: o.maxChainDepth ?? 16,
+      quota: o.quota && (o.quota.bytesPerIdentity != null || o.quota.objectsPerIdentity != null) ? o.quota : null,
+      warn,
+    };
+  }
+
+  /** Connects, applies the schema's missing migrations, listens; rejects when the database cannot be used. */
+  static async open(o: PostgresEngineOptions): Promise<{ engine: PostgresEngine; warnings: string[] }> {
+    const pool = await openPool(o);
+    const engine = new PostgresEngine(pool, o);
+    pool.on('error', (err) => engine.log.debug(`postgres: an idle connection failed: ${err.message}`));
+    const warnings: string[] = [];
+    try {
+      const session = await pool.connect();
+      try {
+        const applied = await migrate(session);
+        if (applied.length > 0) warnings.push(`postgres: applied schema migration(s) ${applied.join(', ')}`);
+      } finally {
+        session.release();
+      }
+      engine.channel = new PushChannel({
+        node: engine.node,
+        connect: () => newClient(o),
+        heard: (items) => void engine.heard(items),
+        lost: (reason) => engine.follower?.lost(reason),
+        log: engine.log,
+      });
+      await engine.channel.start();
+      engine.stats_ = new StatsCache(pool, engine.settings.quota, o.statsIntervalMs ?? 10_000, engine.log);
+      await engine.stats_.refresh();
+    } catch (err) {
+      await engine.channel?.close();
+      await pool.end().catch(() => {});
+      const code = unavailableCode(err);
+      const why = err instanceof Error ? err.message : String(err);
+      throw new HypergolixError(`Cannot use the database ${engine.target}: ${why}${code ? ` (${code})` : ''}`, { cause: err });
+    }
+    return { engine, warnings };
+  }
+
+  // ---- publishing
+
+  ingest(raw: Buffer): Promise<IngestResult> {
+    if (this.closed) return Promise.reject(new RemoteNak('The store is closed', { reason: 'shutting_down', retryAfterMs: UNAVAILABLE_RETRY_MS }));
+    if (this.state.kind !== 'ok') return Promise.reject(storageUnavailable(this.state.message, this.state.errno));
+    return new Promise<IngestResult>((resolve, reject) => {
+      const q: Queued = { prepared: this.prepare(raw), settled: false, resolve, reject };
+      q.prepared.then(
+        () => (q.settled = true),
+        () => (q.settled = true),
+      );
+      this.queue.push(q);
+      this.pumping ??= this.pump().finally(() => (this.pumping = null));
+    });
+  }
+
+  /** Parse and signature check, in parallel with everything else. */
+  private async prepare(raw: Buffer): Promise<Prepared> {
+    const obj = await parseObjectAsync(raw, { maxBytes: this.settings.maxObjectBytes! });
+    if (obj.type === 'GOBD' && obj.version === 15 && !this.settings.acceptV15) {
+      throw new MalformedGolixPrimitive('GOBD version 15 (2016) frames are not accepted here');
+    }
+    if (obj.type === 'GIDC') this.identities.remember(obj.raw, obj.ghid);
+    if (!isSigned(obj)) return { obj, verified: true };
+    const signer = await this.identities.find(this.pool, signerOf(obj)!).catch(() => null);
+    if (!signer) return { obj, verified: false };
+    await verifyObject(obj, signer);
+    return { obj, verified: true };
+  }
+
+  /** A publish whose signer was unknown when parsed: an earlier publish may have brought it. */
+  private async verifyLate(obj: GolixObject): Promise<void> {
+    if (!isSigned(obj)) return;
+    const ghid = signerOf(obj)!;
+    const signer = await this.identities.find(this.pool, ghid);
+    if (!signer) throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
+    await verifyObject(obj, signer);
+  }
+
+  /** Takes the publishes in call order, as many as are ready (at least one), and commits them together. */
+  private async pump(): Promise<void> {
+    const size = this.o.batchSize ?? 64;
+    while (this.queue.length > 0) {
+      const batch: { item: BatchItem; q: Queued }[] = [];
+      while (this.queue.length > 0 && batch.length < size && (batch.length === 0 || this.queue[0]!.settled)) {
+        const q = this.queue.shift()!;
+        try {
+          const p = await q.prepared;
+          if (!p.verified) await this.verifyLate(p.obj);
+          batch.push({ item: { obj: p.obj }, q });
+        } catch (err) {
+          q.reject(err);
+        }
+      }
+      if (batch.length > 0) await this.commit(batch);
+    }
+  }
+
+  private async commit(batch: { item: BatchItem; q: Queued }[]): Promise<void> {
+    let session;
+    try {
+      session = await this.pool.connect();
+    } catch (err) {
+      return this.failAll(batch, err);
+    }
+    let result;
+    try {
+      result = await commitBatch(session, batch.map((b) => b.item), this.settings);
+      session.release();
+    } catch (err) {
+      session.release(unavailableCode(err) !== null);
+      return this.failAll(batch, err);
+    }
+    this.recovered();
+    this.stats_.applied(result.inserted, result.deleted);
+    const announced: Announcement[] = [];
+    result.outcomes.forEach((o, i) => {
+      if (!o.ok) return batch[i]!.q.reject(o.error);
+      for (const n of o.result.notifications) announced.push({ subscribed: n.subscribed.text, object: n.object.ghid.text });
+      batch[i]!.q.resolve(o.result);
+    });
+    // After COMMIT, outside the transaction; a failure only costs other nodes' pushes.
+    announce(this.pool, this.node, announced).catch((err: Error) => this.log.warn(`postgres: could not notify the other nodes: ${err.message}`));
+  }
+
+  private failAll(batch: { q: Queued }[], err: unknown): void {
+    const code = unavailableCode(err);
+    let refusal: unknown;
+    if (code !== null) {
+      this.unavailable(code, err);
+      refusal = storageUnavailable(this.state.kind === 'ok' ? `The database is unavailable (${code})` : this.state.message, code);
+    } else if (isConflict(err)) {
+      refusal = new RemoteNak('Too many concurrent writes to the same objects; try again', { reason: 'busy', retryAfterMs: 100 });
+    } else {
+      this.log.error('postgres: a batch failed', err);
+      refusal = err instanceof HypergolixError ? err : new HypergolixError(`The store failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    for (const b of batch) b.q.reject(refusal);
+  }
+
+  // ---- the database's state
+
+  storage(): StorageState {
+    return this.state;
+  }
+
+  private unavailable(code: string, err: unknown): void {
+    if (this.state.kind !== 'ok' || this.closed) return;
+    const why = err instanceof Error ? err.message : String(err);
+    const message = `The database ${this.target} cannot be used (${code}: ${why}); publishes are refused until it is back`;
+    this.state = { kind: code === '53100' ? 'full' : 'failed', path: this.target, errno: code, freeBytes: null, since: Date.now(), message };
+    this.log.error(message);
+    this.probe = setInterval(() => {
+      this.pool.query('SELECT 1').then(
+        () => this.recovered(),
+        () => {},
+      );
+    }, UNAVAILABLE_RETRY_MS);
+    this.probe.unref();
+  }
+
+  private recovered(): void {
+    if (this.state.kind === 'ok') return;
+    this.state = STORAGE_OK;
+    if (this.probe) clearInterval(this.probe);
+    this.probe = null;
+    this.log.info(`The database ${this.target} answers again; publishes are accepted`);
+  }
+
+  // ---- other nodes
+
+  follow(follower: EngineFollower): void {
+    this.follower = follower;
+  }
+
+  /** Announcements of another node: fetch the objects and hand them to the server. */
+  private async heard(items: Announcement[]): Promise<void> {
+    if (!this.follower) return;
+    try {
+      const objects = new Map<string, GolixObject>();
+      const { rows } = await this.pool.query<{ ghid: string; raw: Buffer }>('SELECT ghid, raw FROM objects WHERE ghid = ANY($1::text[])', [[...new Set(items.map((i) => i.object))]]);
+      for (const r of rows) objects.set(r.ghid, parseObject(r.raw));
+      // An object gone meanwhile (a frame replaced already) has a newer announcement on its way.
+      const notes: Notification[] = [];
+      for (const i of items) {
+        const object = objects.get(i.object);
+        if (object) notes.push({ subscribed: Ghid.fromText(i.subscribed), object });
+      }
+      if (notes.length > 0) this.follower.notifications(notes);
+    } catch (err) {
+      this.log.warn(`postgres: could not fetch what another node announced: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ---- reads
+
+  private async read<T>(what: string, q: () => Promise<T>): Promise<T> {
+    try {
+      return await q();
+    } catch (err) {
+      const code = unavailableCode(err);
+      if (code === null) throw err;
+      this.unavailable(code, err);
+      throw new RemoteNak(`Cannot ${what}: the database is unavailable (${code})`, { reason: 'storage_failed', retryAfterMs: UNAVAILABLE_RETRY_MS });
+    }
+  }
+
+  async get(ghid: Ghid): Promise<Buffer> {
+    const rows = await this.read('read', async () => (await this.pool.query<{ raw: Buffer }>("SELECT raw FROM objects WHERE ghid = $1 OR (dynamic = $1 AND type = 'GOBD') LIMIT 1", [ghid.text])).rows);
+    if (rows.length === 0) throw new DoesNotExist(`${ghid.short} is not stored here`);
+    return rows[0]!.raw;
+  }
+
+  exists(ghid: Ghid): Promise<boolean> {
+    return this.read('check', async () => {
+      const { rows } = await this.pool.query("SELECT 1 FROM objects WHERE ghid = $1 OR (dynamic = $1 AND type = 'GOBD') LIMIT 1", [ghid.text]);
+      return rows.length > 0;
+    });
+  }
+
+  bindingsOf(ghid: Ghid): Promise<Ghid[]> {
+    return this.read('list bindings', async () => {
+      const { rows } = await this.pool.query<{ g: string }>("SELECT coalesce(dynamic, ghid) AS g FROM objects WHERE target = $1 AND type IN ('GOBS', 'GOBD') ORDER BY stored_at, ghid", [ghid.text]);
+      return rows.map((r) => Ghid.fromText(r.g));
+    });
+  }
+
+  debindingsOf(ghid: Ghid): Promise<Ghid[]> {
+    return this.read('list debindings', async () => {
+      const { rows } = await this.pool.query<{ ghid: string }>("SELECT ghid FROM objects WHERE target = $1 AND type = 'GDXX' ORDER BY stored_at, ghid", [ghid.text]);
+      return rows.map((r) => Ghid.fromText(r.ghid));
+    });
+  }
+
+  requestsFor(recipient: Ghid): Promise<Buffer[]> {
+    return this.read('list requests', async () => {
+      const { rows } = await this.pool.query<{ raw: Buffer }>("SELECT raw FROM objects WHERE party = $1 AND type = 'GARQ' ORDER BY stored_at, ghid", [recipient.text]);
+      return rows.map((r) => r.raw);
+    });
+  }
+
+  stats(): { objects: number; byType: Record<string, number> } {
+    return this.stats_.counts();
+  }
+
+  usage(): StorageUsage | null {
+    return this.stats_.usage();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pumping;
+    if (this.probe) clearInterval(this.probe);
+    this.stats_.stop();
+    await this.channel.close();
+    await this.pool.end().catch(() => {});
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The database schema, as versioned migrations: `schema_version` holds the versions applied, and
+ * every node applies the missing ones at start, one node at a time (an advisory lock), each in
+ * its own transaction. A node refuses a database whose schema is newer than it knows, so an old
+ * node never writes under rules it does not have (docs/operators.md, "Upgrades").
+ */
+import { ValueError } from '../golix/index.js';
+import type { SqlClient } from './sql.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly what: string;
+  readonly sql: string;
+}
+
+/** Append only: a released migration never changes. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    what: 'objects, usage',
+    sql: `
+      CREATE TABLE objects (
+        ghid      text PRIMARY KEY,
+        type      text NOT NULL CHECK (type IN ('GIDC', 'GEOC', 'GOBS', 'GOBD', 'GDXX', 'GARQ')),
+        -- GOBS, GDXX: what they bind or debind; GOBD: its current target.
+        target    text,
+        -- GOBD: the dynamic GHID.
+        dynamic   text,
+        -- Author, binder or debinder; for a GARQ its recipient (who may debind it).
+        party     text,
+        -- GOBD v16 counter (u64).
+        counter   numeric(20),
+        size      integer NOT NULL,
+        -- The store's binary entry (src/core/store/entry.ts): what the rules read without parsing.
+        entry     bytea NOT NULL,
+        raw       bytea NOT NULL,
+        stored_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX objects_target ON objects (target) WHERE target IS NOT NULL;
+      -- One current frame per dynamic binding, whoever writes it.
+      CREATE UNIQUE INDEX objects_frame ON objects (dynamic) WHERE type = 'GOBD';
+      CREATE INDEX objects_request ON objects (party) WHERE type = 'GARQ';
+      -- Per-identity quota accounting (src/core/rules/usage.ts), kept in the same transactions.
+      CREATE TABLE usage (
+        identity text PRIMARY KEY,
+        bytes    bigint NOT NULL,
+        objects  bigint NOT NULL
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** Any number: the key of the advisory lock that serializes migrations between nodes. */
+const MIGRATION_LOCK = 0x48475831;
+
+/** Applies the missing migrations; returns the versions it applied. */
+export async function migrate(client: SqlClient): Promise<number[]> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
+    const have = new Set(rows.map((r) => r.version));
+    const newest = Math.max(0, ...have);
+    if (newest > SCHEMA_VERSION) {
+      throw new ValueError(`The database schema is version ${newest}, newer than this Hypergolix knows (${SCHEMA_VERSION}); upgrade this node`);
+    }
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_version (version) VALUES ($1)', [m.version]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+      applied.push(m.version);
+    }
+    return applied;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What one transaction sees of the database: the objects a batch could touch, loaded inside the
+ * transaction, as an ObjectStore the rules engine (src/core/rules) runs over unchanged; and what
+ * the rules then stored and deleted, as the writes the transaction makes.
+ *
+ * The neighbourhood is closed under the relations the rules follow: from a GHID, the object
+ * itself, the current frame of a dynamic GHID, and everything that targets it (bindings,
+ * frames, debindings); then the same from each of those objects' own GHID, target and dynamic
+ * GHID, until nothing new turns up. So every container comes with all its binders, every dynamic
+ * binding with its frame, static holders and debindings, and a chain of bindings with all its
+ * links — everything a check, a collection or a debinding consults. Rows read inside a
+ * SERIALIZABLE transaction are what PostgreSQL watches for conflicting writes by other nodes.
+ */
+import { decodeEntry, type Entry } from '../store/entry.js';
+import { EntryTable } from '../store/entry-table.js';
+import type { LoadResult, ObjectStore } from '../store/object-store.js';
+import type { SqlClient } from './sql.js';
+
+export interface ObjectRow {
+  ghid: string;
+  entry: Buffer;
+  /** Only for identities and frames: what the rules read (a signer's key), and what a released notification sends. */
+  raw: Buffer | null;
+}
+
+/** Rows reached from `seeds` (see above); raw bytes only of GIDCs and GOBDs. */
+const NEIGHBOURHOOD = `
+  WITH RECURSIVE reach(key) AS (
+      SELECT unnest($1::text[])
+    UNION
+      SELECT x.key
+      FROM reach r
+      CROSS JOIN LATERAL (
+          SELECT o.ghid, o.target, o.dynamic FROM objects o WHERE o.ghid = r.key
+        UNION ALL
+          SELECT o.ghid, o.target, o.dynamic FROM objects o WHERE o.dynamic = r.key AND o.type = 'GOBD'
+        UNION ALL
+          SELECT o.ghid, o.target, o.dynamic FROM objects o WHERE o.target = r.key
+      ) o
+      CROSS JOIN LATERAL (VALUES (o.ghid), (o.target), (o.dynamic)) x(key)
+      WHERE x.key IS NOT NULL
+  )
+  SELECT o.ghid, o.entry, CASE WHEN o.type IN ('GIDC', 'GOBD') THEN o.raw END AS raw
+  FROM objects o
+  WHERE o.ghid IN (SELECT key FROM reach)`;
+
+export async function loadNeighbourhood(client: SqlClient, seeds: Iterable<string>): Promise<ObjectRow[]> {
+  const { rows } = await client.query<ObjectRow>(NEIGHBOURHOOD, [[...new Set(seeds)]]);
+  return rows;
+}
+
+/** The GHIDs an entry names: where its neighbourhood starts. */
+export function seedsOf(e: Entry): string[] {
+  return [e.ghid, e.target, e.dynamic, e.signer, e.recipient].filter((g): g is string => g !== undefined);
+}
+
+/**
+ * The loaded rows as an ObjectStore. Writes before `arm()` (the rules engine repairing what it
+ * believes a crash left half done) would mean the neighbourhood was not closed: they are
+ * counted, not applied. After it, puts and deletes are recorded as the transaction's writes.
+ */
+export class TransactionView implements ObjectStore {
+  private readonly entries = new EntryTable();
+  private readonly raws = new Map<string, Buffer>();
+  /** GHIDs in the database when the transaction read it. */
+  private readonly before = new Set<string>();
+  private readonly added = new Map<string, { entry: Entry; raw: Buffer }>();
+  private readonly removed = new Set<string>();
+  private armed = false;
+  /** Repairs the engine asked for before arm(): zero when the neighbourhood is closed. */
+  unexpectedWrites = 0;
+
+  constructor(rows: readonly ObjectRow[]) {
+    for (const row of rows) {
+      this.entries.set(decodeEntry(row.entry));
+      this.before.add(row.ghid);
+      if (row.raw) this.raws.set(row.ghid, row.raw);
+    }
+  }
+
+  /** Every entry loaded (for the signers whose usage the transaction must know). */
+  loaded(): Entry[] {
+    return [...this.entries.values()];
+  }
+
+  /** The raw bytes of a loaded GIDC or GOBD. */
+  rawOf(ghid: string): Buffer | undefined {
+    return this.raws.get(ghid) ?? this.added.get(ghid)?.raw;
+  }
+
+  wasStored(ghid: string): boolean {
+    return this.before.has(ghid);
+  }
+
+  arm(): void {
+    this.armed = true;
+  }
+
+  async load(): Promise<LoadResult> {
+    return { entries: this.entries, warnings: [] };
+  }
+
+  put(entry: Entry, raw: Buffer): Promise<void> {
+    if (!this.armed) {
+      this.unexpectedWrites++;
+      return Promise.resolve();
+    }
+    this.entries.set(entry);
+    this.removed.delete(entry.ghid);
+    if (!this.before.has(entry.ghid)) this.added.set(entry.ghid, { entry, raw });
+    return Promise.resolve();
+  }
+
+  delete(ghid: string): Promise<void> {
+    if (!this.armed) {
+      this.unexpectedWrites++;
+      return Promise.resolve();
+    }
+    this.entries.delete(ghid);
+    this.added.delete(ghid);
+    if (this.before.has(ghid)) this.removed.add(ghid);
+    return Promise.resolve();
+  }
+
+  async read(ghid: string): Promise<Buffer | null> {
+    return this.rawOf(ghid) ?? null;
+  }
+
+  async close(): Promise<void> {}
+
+  /** What the transaction writes: objects to insert, GHIDs to delete (those it read as stored). */
+  writes(): { inserts: { entry: Entry; raw: Buffer }[]; deletes: string[] } {
+    return { inserts: [...this.added.values()], deletes: [...this.removed] };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The file operations a durable writer performs, as one small interface. The object store, its
+ * journal and index, the append logs and atomic writes all go through it, so a test can put a
+ * fault-injecting implementation underneath (failing the Nth write, fsync, rename or unlink
+ * with ENOSPC, EDQUOT, EIO or EROFS) and check the write contract at every write point.
+ * Production code uses `nodeFs`, which is node:fs/promises as it is.
+ */
+import * as fs from 'node:fs/promises';
+
+/** The part of a file handle the writers use. */
+export interface FsHandle {
+  write(data: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
+  writeFile(data: Uint8Array | string): Promise<void>;
+  chmod(mode: number): Promise<void>;
+  sync(): Promise<void>;
+  datasync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface FsOps {
+  open(path: string, flags: number | string, mode?: number): Promise<FsHandle>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string, options: { recursive: true; mode?: number }): Promise<unknown>;
+  rm(path: string, options: { force?: boolean; recursive?: boolean }): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  readdir(path: string): Promise<string[]>;
+  stat(path: string): Promise<{ size: number; mode: number }>;
+  /** The modification time in nanoseconds (a directory's changes whenever a name is added or removed). */
+  mtimeNs(path: string): Promise<bigint>;
+  realpath(path: string): Promise<string>;
+}
+
+export const nodeFs: FsOps = {
+  open: (path, flags, mode) => fs.open(path, flags, mode),
+  rename: (from, to) => fs.rename(from, to),
+  unlink: (path) => fs.unlink(path),
+  mkdir: (path, options) => fs.mkdir(path, options),
+  rm: (path, options) => fs.rm(path, options),
+  readFile: (path) => fs.readFile(path),
+  readdir: (path) => fs.readdir(path),
+  stat: (path) => fs.stat(path),
+  mtimeNs: async (path) => (await fs.stat(path, { bigint: true })).mtimeNs,
+  realpath: (path) => fs.realpath(path),
+};
+
+/**
+ * Writes all of `data[offset, offset + length)` at `position` (null: where the file's mode puts
+ * it). write(2) may write less than asked when the disk fills midway and report no error until
+ * the next call; a caller that took the count for the whole would call a torn write durable.
+ */
+export async function writeAll(fh: Pick<FsHandle, 'write'>, data: Buffer, offset: number, length: number, position: number | null): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(data, offset + done, length - done, position === null ? null : position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error(`write made no progress (${done} of ${length} bytes)`), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/** The errno code of a failed file operation, or null for anything else. */
+export function errnoOf(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Errors that mean the file system is out of room: more space may come back by itself. */
+export const FULL_ERRNOS: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT']);

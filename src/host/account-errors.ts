@@ -1,0 +1,31 @@
+/**
+ * The words and the UI error code for each way opening an account fails (issue #13): the CLI
+ * prints the message, the UI gets the code and the message. One place, so both say the same.
+ */
+import { ERROR_CODES } from '../common/contract.js';
+import { AccountFromOtherVersion, AccountNotFound, AccountUnreachable, DamagedAccount, IncorrectPassword } from '../core/account/errors.js';
+
+export interface AccountFailure {
+  code: string;
+  message: string;
+}
+
+/** What to tell the person when `err` ended an unlock, a sign-in or a password change; null for any other failure. */
+export function accountFailure(err: unknown): AccountFailure | null {
+  if (err instanceof IncorrectPassword) {
+    return { code: ERROR_CODES.wrongPassword, message: 'Incorrect password: it does not open this account.' };
+  }
+  if (err instanceof AccountFromOtherVersion) {
+    return { code: ERROR_CODES.accountOtherVersion, message: `This account was made by another version of Hypergolix, which this one cannot open. ${err.message}.` };
+  }
+  if (err instanceof DamagedAccount) {
+    return { code: ERROR_CODES.accountDamaged, message: `The password is right, but the account is damaged. ${err.message}.` };
+  }
+  if (err instanceof AccountNotFound) {
+    return { code: ERROR_CODES.accountNotFound, message: `${err.message}. Check the user ID, and that the remote is the one that holds this account.` };
+  }
+  if (err instanceof AccountUnreachable) {
+    return { code: ERROR_CODES.remoteUnreachable, message: `${err.message}. Check the address and your connection.` };
+  }
+  return null;
+}
