@@ -20,6 +20,7 @@ import { loadConfig, updateConfig } from '../../src/core/config/index.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { API_ID_JSON } from '../../src/core/objects/hgxd.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
+import type { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { silentLogger } from '../../src/core/remote/logger.js';
 import { Sharing } from '../../src/core/sharing/sharing.js';
 import { freePort, serverHome, tempDir, type ServerHome, type TestContext } from '../fixtures/server/helpers.js';
@@ -61,7 +62,9 @@ async function daemon(t: TestContext, port: number, identity: 0 | 1 | 2) {
 /** `hypergolix config --register` on a terminal with a display: the URL it printed and opened. */
 async function register(app: { env: Record<string, string>; dir: string }): Promise<string> {
   const opened: string[] = [];
-  const command = createConfigCommand({ platform: 'linux', stdoutIsTTY: () => true, openUrl: (url) => opened.push(url), systemDir: join(app.dir, 'etc') });
+  const command = createConfigCommand({ platform: 'linux', stdoutIsTTY: () => true, openUrl: (url) => {
+      opened.push(url);
+    }, systemDir: join(app.dir, 'etc') });
   const out: string[] = [];
   const io: CliIO = { out: (s) => out.push(s), err: (s) => out.push(s), stdin: Readable.from([]), isTTY: true, env: { ...app.env, DISPLAY: ':0' }, cwd: app.dir };
   assert.equal(await command.run(['--register'], io), 0, out.join('\n'));
@@ -96,7 +99,7 @@ test('free tier → refused with "register on SERVER…" → registered through 
   const big = await app.d.objects.create(API_ID_JSON, Buffer.from(JSON.stringify({ blob: randomBytes(FREE).toString('base64') })));
   await until(() => notices.length > 0, 'the daemon to report the free tier');
   assert.match(notices[0]!, new RegExp(`^register on ${app.label.replace(/\./g, '\\.')} to upload more \\(.+ of 256 KiB used\\)`));
-  assert.ok(running.engine.usageOf(app.d.fingerprint)!.bytes <= FREE);
+  assert.ok((running.engine as RulesEngine).usageOf(app.d.fingerprint)!.bytes <= FREE);
 
   const link = await register(app);
   assert.ok(link.startsWith(`http://${app.label}/register?`), link);
@@ -117,7 +120,7 @@ test('free tier → refused with "register on SERVER…" → registered through 
   assert.equal(accounts[0]!.account?.status, 'registered');
   await until(() => app.d.network.status().every((r) => r.pending === 0 && r.freeTier === null), 'the refused uploads to go through');
   assert.ok(running.engine.exists(big.ghid));
-  assert.ok(running.engine.usageOf(app.d.fingerprint)!.bytes > FREE);
+  assert.ok((running.engine as RulesEngine).usageOf(app.d.fingerprint)!.bytes > FREE);
 
   await withPage(browser, async (page) => {
     const res = await page.goto(link);
