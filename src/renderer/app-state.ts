@@ -64,6 +64,8 @@ export interface UiState {
   reloadFromDisk(): void;
   dismissDiskChange(): void;
   answerShare(id: string, accept: boolean): Promise<void>;
+  /** Opens a remote's registration page (signed by the account) in the browser. */
+  registerRemote(remote: string): Promise<void>;
   refresh(): Promise<void>;
 }
 

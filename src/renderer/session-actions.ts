@@ -21,7 +21,7 @@ export function applyStatus(set: Set, status: Status): void {
 
 export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
 
-export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'answerShare'>;
+export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'answerShare' | 'registerRemote'>;
 
 export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
   return {
@@ -83,6 +83,13 @@ export function sessionActions(set: Set, get: Get, host: Transport): SessionActi
       const res = await host.request({ kind: 'lock' });
       if (!res.ok) set({ problem: res.error.message });
       else void get().refresh();
+    },
+
+    async registerRemote(remote) {
+      const res = await host.request({ kind: 'registerRemote', remote });
+      if (!res.ok) set({ problem: res.error.message });
+      const st = await host.request({ kind: 'status' });
+      if (st.ok) applyStatus(set, st.value);
     },
 
     async answerShare(id, accept) {
