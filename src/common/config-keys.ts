@@ -284,9 +284,12 @@ export const CONFIG_KEYS = {
       ui: {
         label: 'When someone shares an object with you',
         choices: {
-          all: ['Accept shares from anyone', 'How the original Hypergolix behaves.'],
-          known: ['Accept shares only from people I already accepted', 'Shares from anyone else are refused.'],
-          ask: ['Ask me about people I have not accepted yet', 'Shares from people you accepted before arrive at once; the others wait for you under Status.'],
+          all: ['Accept shares from anyone', 'Anyone who knows your fingerprint can send you objects, except people you blocked.'],
+          known: ['Accept shares only from people I trust', 'Shares from anyone else are declined without asking you.'],
+          ask: [
+            'Ask me about people I do not trust yet',
+            'Shares from people you trust arrive at once. The others wait under Shares, where you accept once, accept and trust, or decline.',
+          ],
         },
       },
     },

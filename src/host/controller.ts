@@ -40,7 +40,7 @@ import { RequestQueue } from './request-queue.js';
 import { applyConfig, type RestartParts } from './restart.js';
 import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
-import { answerShare } from './shares.js';
+import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
 import { StatusFeed, type StatusSources } from './status.js';
 import { RemoteAccounts } from './remote-accounts.js';
 import { openUrl } from './open-url.js';
@@ -127,9 +127,14 @@ export class Controller implements HostPort {
           return id;
         },
         status: async () => this.status(),
-        acceptShare: (req) => this.queue.run(() => this.answer(req.id, true)),
+        acceptShare: (req) => this.queue.run(() => this.answer(req.id, true, { trust: req.trust })),
+        declineShare: (req) => this.queue.run(() => this.answer(req.id, false, { block: req.block })),
+        listContacts: async () => contactsOf(this.session.app),
+        changeContact: (req) => this.changed(() => editContact(this.session.app, req.change)),
+        removeContact: (req) => this.changed(() => forgetContact(this.session.app, req.fingerprint)),
+        safetyCode: (req) => safetyCodeFor(this.session.app, req.fingerprint),
+        listShares: async () => sharesOf(this.session.app),
         registerRemote: (req) => this.registerRemote(req.remote),
-        declineShare: (req) => this.queue.run(() => this.answer(req.id, false)),
       },
       (listener) => this.feed.subscribe(listener),
     );
@@ -270,10 +275,17 @@ export class Controller implements HostPort {
     return applyConfig(next, progress, this.restartParts);
   }
 
-  private async answer(id: string, accept: boolean): Promise<{}> {
-    await answerShare(this.session.app, id, accept);
+  private async answer(id: string, accept: boolean, opts: { trust?: boolean; block?: boolean }): Promise<{}> {
+    await answerShare(this.session.app, id, accept, opts);
     this.feed.emitStatus();
     return {};
+  }
+
+  /** A people change: the status (names of waiting shares) is sent again once it is made. */
+  private async changed<T>(run: () => Promise<T>): Promise<T> {
+    const value = await run();
+    this.feed.emitStatus();
+    return value;
   }
 
   private sources(): StatusSources {

@@ -30,7 +30,9 @@ import {
   DEFAULT_IPC_PORT,
   IpcVerb,
   ONE,
+  PeopleVerb,
   bytesEqual,
+  decodeJsonBody,
   decodeObjDef,
   decodeShareNotice,
   decodeShareResult,
@@ -38,6 +40,7 @@ import {
   fromHex,
   idText,
   toHex,
+  type ContactJson as Contact,
   type RequestHandler,
 } from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
@@ -221,6 +224,14 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         if (err instanceof AuthFailed || err instanceof IncompatibleDaemon || attempt === 20) this.emit('error', err as Error);
       }
     }
+  }
+
+  /**
+   * The user's contacts: a name (or null), trust and verified mark per fingerprint, so an app
+   * can show people by name. Read-only: the user manages them in Hypergolix itself.
+   */
+  async contacts(): Promise<Contact[]> {
+    return decodeJsonBody(await this.#request(PeopleVerb.listContacts)) as Contact[];
   }
 
   /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. */

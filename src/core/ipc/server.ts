@@ -33,7 +33,8 @@
  * sessions, and the dispatch of each verb to the concern that handles it — `app-registry.ts`
  * (tokens, api_ids, startup objects), `object-access.ts` (the object verbs) over
  * `object-records.ts` (private owners, legroom), `tracking.ts` (who hears which object) and
- * `inbox.ts` (shares waiting for an app). What they keep in the account state, and under which
+ * `inbox.ts` (shares waiting for an app), `people.ts` (contacts and shares for the CLI and the
+ * SDK). What they keep in the account state, and under which
  * prefix, is listed in account/state-keys.ts.
  */
 import { EventEmitter } from 'node:events';
@@ -51,6 +52,7 @@ import { AppRegistry } from './app-registry.js';
 import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
+import { peopleHandlers } from './people.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable } from './session.js';
 import { sameKey } from './token.js';
@@ -370,6 +372,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       [V.discardObject, (b) => a.discardObject(s, b)],
       [V.deleteObject, (b) => a.deleteObject(s, b)],
     ];
+    table.push(...peopleHandlers(s, this.daemon, this.sharing));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;
