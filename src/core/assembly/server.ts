@@ -48,6 +48,7 @@ export interface StartServerOptions {
     | 'port'
     | 'maxMessageBytes'
     | 'maxSubscriptionsPerConnection'
+    | 'pushBudgetBytes'
     | 'publishAllowlist'
     | 'publishRatePerIdentity'
     | 'unsignedPublishRatePerConnection'
@@ -108,6 +109,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
     maxSubscriptionsPerConnection: s.max_subscriptions,
+    pushBudgetBytes: s.push_budget_bytes,
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,

@@ -40,6 +40,7 @@ function expectedDefaults(dir: string) {
       max_message_bytes: 10 * 1024 * 1024,
       accept_v15: false,
       max_subscriptions: 10000,
+      push_budget_bytes: 64 * 1024 * 1024,
       publish_allowlist: null,
       quota_bytes_per_identity: null,
       quota_objects_per_identity: null,
