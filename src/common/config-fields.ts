@@ -46,7 +46,7 @@ export function parsePort(value: unknown): Field<number> {
 }
 
 export const KIB = 1024;
-const MIB = 1024 * KIB;
+export const MIB = 1024 * KIB;
 export const GIB = 1024 * MIB;
 
 /** A byte count: an integer, or a number with a binary unit ("10 MiB", "512KiB"). */
@@ -301,6 +301,25 @@ export function parsePostgresUrl(value: unknown): Field<string> {
   // Not WHATWG URL parsing: libpq's `postgres://user@/db?host=/dir` has a user and no host.
   if (typeof value === 'string' && /^postgres(ql)?:\/\/[^\s]*$/i.test(value.trim())) return ok(value.trim());
   return bad(`must be a postgres:// or postgresql:// URL${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
+}
+
+/** `server.registration`: off (no accounts, as before), or who may register and how. */
+export const REGISTRATION_POLICIES = ['off', 'open', 'invite', 'approval'] as const;
+export type RegistrationPolicy = (typeof REGISTRATION_POLICIES)[number];
+
+export function parseRegistrationPolicy(value: unknown): Field<RegistrationPolicy> {
+  if (typeof value === 'boolean' && !value) return ok('off');
+  if (typeof value === 'string' && (REGISTRATION_POLICIES as readonly string[]).includes(value.trim().toLowerCase())) {
+    return ok(value.trim().toLowerCase() as RegistrationPolicy);
+  }
+  return bad(`must be off, open, invite or approval, not ${showValue(value)}`);
+}
+
+/** A shared secret another system presents (a webhook's): printable ASCII, 32 to 256 characters. */
+export function parseSharedSecret(value: unknown): Field<string> {
+  if (typeof value === 'string' && /^[\x21-\x7e]{32,256}$/.test(value.trim())) return ok(value.trim());
+  // Never echo what may be a secret back into a message or a log.
+  return bad(`must be 32 to 256 printable characters without spaces${typeof value === 'string' ? '' : `, not ${showValue(value)}`}`);
 }
 
 export interface RemoteSpec {

@@ -15,6 +15,7 @@
 import {
   GIB,
   KIB,
+  MIB,
   parseBoolean,
   parseByteSize,
   parseGhidText,
@@ -28,8 +29,11 @@ import {
   parseServerHost,
   parseServerStore,
   parsePostgresUrl,
+  parseRegistrationPolicy,
+  parseSharedSecret,
   parseSharingPolicy,
   parseVerbosity,
+  type RegistrationPolicy,
   type Field,
   type RemoteSpec,
   type ServerStore,
@@ -78,6 +82,8 @@ export type KeySpec = About &
     | { readonly kind: 'verbosity'; readonly default: Verbosity }
     | { readonly kind: 'policy'; readonly default: SharingPolicy }
     | { readonly kind: 'server-store'; readonly default: ServerStore }
+    | { readonly kind: 'registration'; readonly default: RegistrationPolicy }
+    | { readonly kind: 'shared-secret'; readonly default: null }
     | { readonly kind: 'server-host' | 'path'; readonly default: string }
     | { readonly kind: 'host' | 'url' | 'postgres-url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
     | { readonly kind: 'ghid-list'; readonly default: readonly [] | null }
@@ -204,6 +210,15 @@ export const CONFIG_KEYS = {
     max_message_bytes: { kind: 'size', reference: false, min: 64 * KIB, max: 1 * GIB, default: DEFAULT_MAX_MESSAGE_BYTES, help: 'largest message or object, e.g. "16 MiB"' },
     accept_v15: { ...SWITCH, default: false, help: 'accept 2016-format (GOBD v15) objects from clients' },
     max_subscriptions: { kind: 'integer', reference: false, min: 1, max: 10_000_000, default: 10_000, help: 'subscriptions per connection' },
+    // Memory bounded by configuration, not by the number of peers: a subscriber that falls behind is disconnected and catches up.
+    push_budget_bytes: {
+      kind: 'size',
+      reference: false,
+      min: 1 * MIB,
+      max: 64 * GIB,
+      default: 64 * MIB,
+      help: 'memory for pushes waiting for subscribers, over all connections; past it the slowest is disconnected (it reconnects and catches up)',
+    },
     publish_allowlist: { kind: 'ghid-list', reference: false, default: null, help: 'fingerprints allowed to publish ([] for nobody)', shownDefault: 'anyone' },
     // Below 1 KiB not even one object fits.
     quota_bytes_per_identity: {
@@ -225,6 +240,28 @@ export const CONFIG_KEYS = {
       default: null,
       help: 'publishes one identity may make at once, with publish_rate_per_identity',
       shownDefault: "ten seconds' worth",
+    },
+    registration: {
+      kind: 'registration',
+      reference: false,
+      default: 'off',
+      help: 'accounts: off (everyone alike), open, invite or approval (unregistered identities get the free tier)',
+    },
+    unregistered_upload_bytes: {
+      kind: 'size',
+      reference: false,
+      min: 0,
+      max: 1024 * GIB,
+      default: null,
+      help: 'bytes an unregistered identity may store while registration is on, e.g. "10 MiB"',
+      shownDefault: '10 MiB',
+    },
+    registration_webhook_secret: {
+      kind: 'shared-secret',
+      reference: false,
+      default: null,
+      help: 'the shared secret of the accounts webhook (POST /accounts/webhook); none: no webhook',
+      shownDefault: 'no webhook',
     },
     unsigned_publish_rate_per_connection: {
       kind: 'rate',
@@ -257,9 +294,12 @@ export const CONFIG_KEYS = {
       ui: {
         label: 'When someone shares an object with you',
         choices: {
-          all: ['Accept shares from anyone', 'How the original Hypergolix behaves.'],
-          known: ['Accept shares only from people I already accepted', 'Shares from anyone else are refused.'],
-          ask: ['Ask me about people I have not accepted yet', 'Shares from people you accepted before arrive at once; the others wait for you under Status.'],
+          all: ['Accept shares from anyone', 'Anyone who knows your fingerprint can send you objects, except people you blocked.'],
+          known: ['Accept shares only from people I trust', 'Shares from anyone else are declined without asking you.'],
+          ask: [
+            'Ask me about people I do not trust yet',
+            'Shares from people you trust arrive at once. The others wait under Shares, where you accept once, accept and trust, or decline.',
+          ],
         },
       },
     },
@@ -321,6 +361,8 @@ export interface KindValues {
   policy: SharingPolicy;
   'server-store': ServerStore;
   'postgres-url': string;
+  registration: RegistrationPolicy;
+  'shared-secret': string;
   'server-host': string;
   host: string;
   url: string;
@@ -386,6 +428,10 @@ export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
       return parseServerStore;
     case 'postgres-url':
       return parsePostgresUrl;
+    case 'registration':
+      return parseRegistrationPolicy;
+    case 'shared-secret':
+      return parseSharedSecret;
     case 'server-host':
       return parseServerHost;
     case 'host':

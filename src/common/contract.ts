@@ -11,6 +11,8 @@
 import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
+import { checkContact, checkContactChange, checkContacts, checkSafetyCode, checkShares, fingerprintParam } from './contract-people.js';
+import type { ContactChange, ContactJson, ShareJson } from './contract-people.js';
 import { WireError, arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 // ───────────────────────────── values ─────────────────────────────
@@ -23,6 +25,7 @@ const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 
 export type AppState = (typeof APP_STATES)[number];
 
 export type Remote = RemoteSpec;
+export type { ContactChange, ContactJson, ShareJson };
 
 /**
  * What the settings page edits: every key of src/common/config-keys.ts that has `ui` text, under
@@ -69,6 +72,12 @@ export interface IncomingShare {
   apiId: string;
   /** Epoch milliseconds. */
   receivedAt: number;
+  /** The sender's contact name, if they have one. */
+  name?: string | null;
+  /** The object's type in words (people.ts apiTypeWords). */
+  type?: string;
+  /** Bytes of the object's state, when known. */
+  size?: number | null;
 }
 
 export interface Status {
@@ -164,8 +173,18 @@ export interface RequestMap {
   saveSettings: { params: { settings: Settings }; value: { restarted: boolean } };
   whoami: { params: {}; value: Identity };
   status: { params: {}; value: Status };
-  acceptShare: { params: { id: string }; value: {} };
-  declineShare: { params: { id: string }; value: {} };
+  /** `trust`: accept and trust the sender from now on (else accept once). */
+  acceptShare: { params: { id: string; trust?: boolean }; value: {} };
+  /** `block`: also block the sender. */
+  declineShare: { params: { id: string; block?: boolean }; value: {} };
+  listContacts: { params: {}; value: ContactJson[] };
+  /** Adds (`add`) or changes a contact; blocking declines what waits from them. */
+  changeContact: { params: { change: ContactChange }; value: ContactJson };
+  removeContact: { params: { fingerprint: string }; value: {} };
+  /** The six words both sides compare. */
+  safetyCode: { params: { fingerprint: string }; value: { words: string[] } };
+  /** Waiting, received and sent shares. */
+  listShares: { params: {}; value: ShareJson[] };
 }
 
 export type RequestKind = keyof RequestMap;
@@ -279,7 +298,15 @@ const checkStatus: Check<Status> = obj<Status>({
   ),
   connectedApps: uint,
   incomingShares: arr(
-    obj<IncomingShare>({ id: str({ min: 1, max: LIMITS.id }), from: ghidText, apiId: str({ min: 1, max: LIMITS.ghid }), receivedAt: num }),
+    obj<IncomingShare>({
+      id: str({ min: 1, max: LIMITS.id }),
+      from: ghidText,
+      apiId: str({ min: 1, max: LIMITS.ghid }),
+      receivedAt: num,
+      name: optional(nullable(str({ max: LIMITS.text }))),
+      type: optional(str({ max: LIMITS.text })),
+      size: optional(nullable(uint)),
+    }),
     LIMITS.shares,
   ),
   warnings: arr(obj({ code: str({ max: LIMITS.id }), message: str({ max: LIMITS.text }) }), 32),
@@ -299,8 +326,13 @@ const checkRequest: Check<Request> = byKind<Request>({
   saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings }),
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
-  acceptShare: obj({ kind: kindOf('acceptShare'), id: shareId }),
-  declineShare: obj({ kind: kindOf('declineShare'), id: shareId }),
+  acceptShare: obj({ kind: kindOf('acceptShare'), id: shareId, trust: optional(bool) }),
+  declineShare: obj({ kind: kindOf('declineShare'), id: shareId, block: optional(bool) }),
+  listContacts: obj({ kind: kindOf('listContacts') }),
+  changeContact: obj({ kind: kindOf('changeContact'), change: checkContactChange }),
+  removeContact: obj({ kind: kindOf('removeContact'), fingerprint: fingerprintParam }),
+  safetyCode: obj({ kind: kindOf('safetyCode'), fingerprint: fingerprintParam }),
+  listShares: obj({ kind: kindOf('listShares') }),
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
@@ -315,6 +347,11 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   status: checkStatus,
   acceptShare: empty,
   declineShare: empty,
+  listContacts: checkContacts,
+  changeContact: checkContact,
+  removeContact: empty,
+  safetyCode: checkSafetyCode,
+  listShares: checkShares,
 };
 
 const checkHostError = obj<HostError>({

@@ -40,7 +40,7 @@ import { RequestQueue } from './request-queue.js';
 import { applyConfig, type RestartParts } from './restart.js';
 import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
-import { answerShare } from './shares.js';
+import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
 import { StatusFeed, type StatusSources } from './status.js';
 import { UnlockAutomatically, type SecretVault } from './vault.js';
 
@@ -122,8 +122,13 @@ export class Controller implements HostPort {
           return id;
         },
         status: async () => this.status(),
-        acceptShare: (req) => this.queue.run(() => this.answer(req.id, true)),
-        declineShare: (req) => this.queue.run(() => this.answer(req.id, false)),
+        acceptShare: (req) => this.queue.run(() => this.answer(req.id, true, { trust: req.trust })),
+        declineShare: (req) => this.queue.run(() => this.answer(req.id, false, { block: req.block })),
+        listContacts: async () => contactsOf(this.session.app),
+        changeContact: (req) => this.changed(() => editContact(this.session.app, req.change)),
+        removeContact: (req) => this.changed(() => forgetContact(this.session.app, req.fingerprint)),
+        safetyCode: (req) => safetyCodeFor(this.session.app, req.fingerprint),
+        listShares: async () => sharesOf(this.session.app),
       },
       (listener) => this.feed.subscribe(listener),
     );
@@ -264,10 +269,17 @@ export class Controller implements HostPort {
     return applyConfig(next, progress, this.restartParts);
   }
 
-  private async answer(id: string, accept: boolean): Promise<{}> {
-    await answerShare(this.session.app, id, accept);
+  private async answer(id: string, accept: boolean, opts: { trust?: boolean; block?: boolean }): Promise<{}> {
+    await answerShare(this.session.app, id, accept, opts);
     this.feed.emitStatus();
     return {};
+  }
+
+  /** A people change: the status (names of waiting shares) is sent again once it is made. */
+  private async changed<T>(run: () => Promise<T>): Promise<T> {
+    const value = await run();
+    this.feed.emitStatus();
+    return value;
   }
 
   private sources(): StatusSources {

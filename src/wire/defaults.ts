@@ -14,3 +14,9 @@ export const DEFAULT_IPC_PORT = 7772;
  * `server.max_message_bytes`: 10 MiB.
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * What an unregistered identity may store on a server whose `server.registration` is on, unless
+ * `server.unregistered_upload_bytes` says otherwise: the 10 MB up of the Hypergolix docs.
+ */
+export const DEFAULT_UNREGISTERED_UPLOAD_BYTES = 10 * 1024 * 1024;

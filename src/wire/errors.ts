@@ -21,6 +21,10 @@ export interface NakDetails {
    * `shutting_down`. Lower-case letters, digits and `_`.
    */
   readonly reason?: string;
+  /** Bytes this end already holds for the one refused (a free-tier upload limit, say). */
+  readonly used?: number;
+  /** The byte limit that refused the request. */
+  readonly limit?: number;
 }
 
 export interface HypergolixErrorOptions extends NakDetails {
@@ -33,11 +37,15 @@ export class HypergolixError extends Error {
   // Declared, not defined: an error without details has no such own properties (logs stay terse).
   declare readonly retryAfterMs?: number;
   declare readonly reason?: string;
+  declare readonly used?: number;
+  declare readonly limit?: number;
   constructor(message: string, options?: HypergolixErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options?.reason !== undefined) this.reason = options.reason;
+    if (options?.used !== undefined) this.used = options.used;
+    if (options?.limit !== undefined) this.limit = options.limit;
   }
 }
 
@@ -116,6 +124,16 @@ export class StorageFull extends HypergolixError {
   override readonly code = 0x0010;
 }
 
+/**
+ * 0011: the server takes uploads from registered accounts only beyond a free allowance, and this
+ * identity, not registered there, has used it up (`used` and `limit`, in bytes, as NK details;
+ * `reason` "unregistered"). Downloads are never limited. Registering on that server (`hypergolix
+ * config --register`) lifts the limit at once; until then the upload stays refused.
+ */
+export class RegistrationRequired extends HypergolixError {
+  override readonly code = 0x0011;
+}
+
 type ErrorClass = new (message: string, options?: HypergolixErrorOptions) => HypergolixError;
 
 const BY_CODE = new Map<number, ErrorClass>(
@@ -138,6 +156,7 @@ const BY_CODE = new Map<number, ErrorClass>(
     IPCError,
     ValueError,
     StorageFull,
+    RegistrationRequired,
   ].map((cls) => [new cls('').code, cls] as const),
 );
 

@@ -9,6 +9,7 @@
  * - `frame.ts`, `nak.ts`: the frame codec (§3.1) and `NK` bodies with their details
  * - `socket.ts`, `peer.ts`: the request/response peer over a WHATWG-shaped WebSocket
  * - `ipc.ts`, `objdef.ts`, `ids.ts`, `bytes.ts`: the IPC protocol (§4) and its identifiers
+ * - `people.ts`: the project's IPC verbs for contacts and shares (JSON bodies)
  */
 export * from './defaults.js';
 export * from './errors.js';
@@ -30,3 +31,4 @@ export * from './bytes.js';
 export * from './ids.js';
 export * from './ipc.js';
 export * from './objdef.js';
+export * from './people.js';

@@ -55,6 +55,12 @@ export const IpcVerb = {
   version: '?V',
   /** Empty → own fingerprint (65). */
   whoami: '?I',
+  /**
+   * Project extension (server accounts): a remote's `host:port` as UTF-8, or empty for the first
+   * remote → the UTF-8 URL of its registration page, with a challenge the daemon fetched from it
+   * and signed with the account's identity. Authenticated connections only.
+   */
+  registrationLink: '?R',
   /** 16-byte app token (zeros = issue a new one) → the token (16). */
   setToken: '+T',
   /** Empty → startup GHID, or empty. Needs a token. */

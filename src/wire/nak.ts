@@ -24,6 +24,8 @@ export const MAX_NAK_FIELDS_BYTES = 256;
 export const MAX_RETRY_AFTER_MS = 86_400_000;
 
 const SEPARATOR = 0x00;
+/** Byte counts an `NK` may carry (`used` of `limit`): whole numbers from 0 to 2^53 − 1. */
+const BYTE_FIELDS = ['used', 'limit'] as const;
 const REASON = /^[a-z][a-z0-9_]{0,31}$/;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -47,6 +49,13 @@ function fieldsOf(details: NakDetails): Record<string, number | string> | null {
   if (typeof details.reason === 'string' && REASON.test(details.reason)) {
     out.reason = details.reason;
     any = true;
+  }
+  for (const key of BYTE_FIELDS) {
+    const value = details[key];
+    if (isByteCount(value)) {
+      out[key] = value;
+      any = true;
+    }
   }
   return any ? out : null;
 }
@@ -92,7 +101,7 @@ export function parseFields(block: Uint8Array): NakDetails {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
   const fields = parsed as Record<string, unknown>;
-  const out: { retryAfterMs?: number; reason?: string } = {};
+  const out: { -readonly [K in keyof NakDetails]: NakDetails[K] } = {};
   if (Object.hasOwn(fields, 'retryAfterMs')) {
     const wait = fields.retryAfterMs;
     if (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > MAX_RETRY_AFTER_MS) return {};
@@ -103,7 +112,17 @@ export function parseFields(block: Uint8Array): NakDetails {
     if (typeof reason !== 'string' || !REASON.test(reason)) return {};
     out.reason = reason;
   }
+  for (const key of BYTE_FIELDS) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (!isByteCount(value)) return {};
+    out[key] = value;
+  }
   return out;
+}
+
+function isByteCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function truncateUtf8(bytes: Uint8Array, maxBytes: number): Uint8Array {

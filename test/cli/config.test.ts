@@ -210,16 +210,18 @@ test('--register: prints the URL with the fingerprint, opens it only on a termin
   assert.deepEqual(headless.opened, [], 'no display: nothing opened');
 });
 
-test('--register without a registration URL, or without an account, fails clearly with exit 1', async () => {
+test('--register without a remote, an account or a running daemon fails clearly with exit 1', async () => {
   const { run, file } = setup();
+  const noRemote = await run('--register');
+  assert.equal(noRemote.code, 1);
   await run('--add-remote', 'a.org:1');
   const noAccount = await run('--register');
   assert.equal(noAccount.code, 1);
   assert.match(noAccount.err, /no account yet/);
   writeFileSync(file, readFileSync(file, 'utf8').replace('fingerprint: null', `fingerprint: ${ghidText()}`));
-  const noUrl = await run('--register');
-  assert.equal(noUrl.code, 1);
-  assert.match(noUrl.err, /none of the configured remotes offers registration/);
+  const noDaemon = await run('--register');
+  assert.equal(noDaemon.code, 1);
+  assert.match(noDaemon.err, /needs the app daemon.*hypergolix start app/);
 });
 
 test('--root picks an explicit file or directory', async () => {

@@ -20,6 +20,7 @@ export const CORE_FLOORS: Readonly<Record<string, number>> = {
   remote: 4,
   legacy: 4,
   postgres: 4,
+  registration: 4,
   daemon: 5,
   sharing: 6,
   ipc: 6,

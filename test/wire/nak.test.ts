@@ -94,3 +94,15 @@ test('errors carry the details as typed properties, and only when there are some
   assert.equal(plain.retryAfterMs, undefined);
   assert.ok(!Object.hasOwn(plain, 'retryAfterMs') && !Object.hasOwn(plain, 'reason'));
 });
+
+test('byte counts (used of limit) travel as fields and rebuild the error with them; bad ones void the block', () => {
+  const body = encodeNakBody(0x0011, 'register to upload more', { reason: 'unregistered', used: 10_000, limit: 10_485_760 });
+  assert.deepEqual(decodeNak(body), { code: 0x0011, message: 'register to upload more', reason: 'unregistered', used: 10_000, limit: 10_485_760 });
+  const err = errorFromCode(0x0011, 'register to upload more', decodeNak(body));
+  assert.equal(err.name, 'RegistrationRequired');
+  assert.equal(err.used, 10_000);
+  assert.equal(err.limit, 10_485_760);
+  assert.deepEqual(parseFields(Buffer.from('{"used":-1,"limit":5}')), {});
+  assert.deepEqual(parseFields(Buffer.from('{"used":1.5}')), {});
+  assert.deepEqual(decodeNak(encodeNakBody(0x0011, 'x', { used: -3, limit: Number.NaN })), { code: 0x0011, message: 'x' }, 'invalid counts are not sent');
+});

@@ -6,6 +6,7 @@ import { openUrl as openInBrowser } from '../../host/open-url.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { HOSTED_GONE, configEdits, describeRemote, parseConfigArgs, type ConfigArgs } from './config-args.js';
 import { configUsage } from './config-usage.js';
+import { daemonRegistrationLink } from '../daemon-ipc.js';
 
 const RESTART = 'Restart Hypergolix to apply the changes.';
 
@@ -53,6 +54,8 @@ export interface ConfigCommandDeps {
   platform?: NodeJS.Platform;
   /** The machine-wide config directory searched after the home directory. Default /etc/hypergolix. */
   systemDir?: string;
+  /** Asks the running daemon for a signed registration link. Default: over its IPC port. */
+  registrationLink?: (loaded: LoadedConfig, remote: string) => Promise<string>;
 }
 
 /** Opens the page without a shell, http(s) only (src/host/open-url.ts); a failure is the caller's to report. */
@@ -93,24 +96,32 @@ function whoami(loaded: LoadedConfig, io: CliIO): number {
   return 0;
 }
 
-/** --register: prints the first remote's registration URL for this fingerprint, and opens it where a person can see it. */
-async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => Promise<void>): Promise<void> {
+/**
+ * --register: the link to the first remote's registration page, printed and opened where a
+ * person can see it. A remote whose entry names a `registration:` page gets that page with the
+ * fingerprint (a hosted sign-up elsewhere); otherwise the running daemon fetches a challenge
+ * from the remote's own page and signs it with the account, so the page registers this
+ * account and no other.
+ */
+async function register(loaded: LoadedConfig, io: CliIO, open: (url: string) => Promise<void>, signedLink: (loaded: LoadedConfig, remote: string) => Promise<string>): Promise<void> {
   const fingerprint = loaded.config.user.fingerprint;
   if (!fingerprint) {
     throw new CliError('no account yet, so there is no fingerprint to register; create one first with "hypergolix start app" or the desktop app', 1);
   }
-  const remote = loaded.config.remotes.find((r) => r.registration);
+  const remote = loaded.config.remotes.find((r) => r.registration) ?? loaded.config.remotes[0];
   if (!remote) {
-    throw new CliError(
-      'none of the configured remotes offers registration (a remote offers it with a "registration:" URL in hypergolix.yml). ' +
-        'Servers you run yourself need no registration.',
-      1,
-    );
+    throw new CliError('no remote is configured, so there is nowhere to register (add one with --add-remote). Servers you run yourself need no registration.', 1);
   }
-  const url = new URL(remote.registration!);
-  url.searchParams.set('fingerprint', fingerprint.text);
-  io.out(`Register this account with ${describeRemote(remote)} at:\n  ${url.href}`);
-  await open(url.href);
+  let href: string;
+  if (remote.registration) {
+    const url = new URL(remote.registration);
+    url.searchParams.set('fingerprint', fingerprint.text);
+    href = url.href;
+  } else {
+    href = await signedLink(loaded, `${remote.host}:${remote.port}`);
+  }
+  io.out(`Register this account with ${describeRemote(remote)} at:\n  ${href}`);
+  await open(href);
 }
 
 export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
@@ -162,7 +173,7 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
             // The URL is printed; a missing opener or a refused URL is worth a line, not a failure.
             io.err(`warning: the page was not opened: ${err instanceof Error ? err.message : String(err)}`);
           }
-        });
+        }, deps.registrationLink ?? daemonRegistrationLink);
       }
       if (!change && !p.whoami && !p.register) io.out(summary(loaded));
       return 0;

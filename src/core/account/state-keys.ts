@@ -28,8 +28,15 @@ export const STATE_PREFIXES = {
   'ipc:legroom:': { owner: 'ipc/object-records', key: 'GHID', value: '1..255', what: 'the legroom an app asked for (absent: the default)' },
   'inbox:': { owner: 'ipc/inbox', key: 'GHID', value: '{f: from, a: api_id, at}', what: 'a share no app has taken yet' },
   'out:': { owner: 'sharing', key: 'request GHID', value: '{t: target, r: recipient, k: token or null}', what: 'our handshake awaiting an answer' },
-  'ask:': { owner: 'sharing', key: 'request GHID', value: '{t: target, f: from, s: secret, at}', what: "a stranger's share awaiting the user" },
-  'contact:': { owner: 'sharing', key: 'fingerprint', value: 'true', what: 'someone we shared with or accepted a share from' },
+  'ask:': { owner: 'sharing', key: 'request GHID', value: '{t: target, f: from, s: secret, at, a: api_id or null, z: size or null}', what: 'a share awaiting the user' },
+  'contact:': {
+    owner: 'sharing/contacts',
+    key: 'fingerprint',
+    value: '{n: name or null, t: trusted|ask|blocked, v: verified, at} (true in older accounts: trusted)',
+    what: 'a person: name, trust, verified mark',
+  },
+  'shared-in:': { owner: 'sharing/share-records', key: 'object GHID', value: '{f: from, a: api_id or null, z: size or null, at}', what: 'a share we accepted' },
+  'shared-out:': { owner: 'sharing/share-records', key: 'object GHID + " " + recipient', value: '{s: waiting|accepted|declined, at}', what: 'a share we sent and its answer' },
 } as const satisfies Record<string, StatePrefixEntry>;
 
 export type StatePrefix = keyof typeof STATE_PREFIXES;

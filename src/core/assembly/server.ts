@@ -25,6 +25,12 @@ import { FileStore, type FileStoreOptions } from '../store/file-store.js';
 import { StorageFull } from '../golix/index.js';
 import { storageTrouble } from '../util/disk-space.js';
 import { checkStoreDirectory } from './store-path.js';
+import { FileRegistry, registrationsPath, type AccountRegistry } from '../registration/registry.js';
+import { FreeTierPolicy } from '../registration/quota.js';
+import { ChallengeBook } from '../registration/challenges.js';
+import { RegistrationEndpoints, type RegistrationDeps } from '../registration/http.js';
+import { DEFAULT_UNREGISTERED_UPLOAD_BYTES } from '../../common/defaults.js';
+import { ConfigError } from '../config/errors.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -42,6 +48,7 @@ export interface StartServerOptions {
     | 'port'
     | 'maxMessageBytes'
     | 'maxSubscriptionsPerConnection'
+    | 'pushBudgetBytes'
     | 'publishAllowlist'
     | 'publishRatePerIdentity'
     | 'unsignedPublishRatePerConnection'
@@ -63,6 +70,10 @@ export interface RunningServer {
   readonly server: PersistenceServer;
   /** A RulesEngine over the ghidcache (`store: files`), or a PostgresEngine (`store: postgres`). */
   readonly engine: PersistenceEngine;
+  /** The registered accounts, when `server.registration` is not off. */
+  readonly accounts: FileRegistry | null;
+  /** The registration page and webhook, when `server.registration` is not off. */
+  readonly registration: RegistrationEndpoints | null;
   /** What the store reported while opening: replayed journals, quarantined files, … */
   readonly storeWarnings: readonly string[];
   /** How long opening the store took (FileStore.load + RulesEngine.open), in ms. */
@@ -88,6 +99,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const opening = openEngine(config, options, log);
   // The server reports a failed open itself; keep the rejection from counting as unhandled meanwhile.
   opening.catch(() => {});
+  let registrationDeps: RegistrationDeps | null = null;
+  const registration = s.registration === 'off' ? null : new RegistrationEndpoints(() => registrationDeps);
 
   const server = new PersistenceServer({
     ...options.transport,
@@ -96,54 +109,35 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
     maxSubscriptionsPerConnection: s.max_subscriptions,
+    pushBudgetBytes: s.push_budget_bytes,
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
     publishBurst: s.publish_burst,
+    http: registration,
     logger: log.child('remote'),
   });
 
-  let address: ListenAddress;
-  try {
-    address = await server.listen();
-  } catch (err) {
-    await server.close();
-    // The store may still be opening: let it finish and release it (its journal, its files).
-    await opening.then(
-      (o) => o.engine.close(),
-      () => {},
-    );
-    throw err;
-  }
+  const address = await listenOrRelease(server, opening);
 
   let engine: PersistenceEngine;
+  let accounts: FileRegistry | null;
   let storeWarnings: string[];
   let openMs: number;
   try {
-    ({ engine, warnings: storeWarnings, openMs } = await opening);
+    ({ engine, accounts, warnings: storeWarnings, openMs } = await opening);
   } catch (err) {
     await server.close();
     throw err;
   }
+  if (accounts && s.registration !== 'off' && engine instanceof RulesEngine) registrationDeps = registrationWith(engine, accounts, s.registration, s);
   await server.whenReady();
   if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
   for (const line of limitLines(s)) log.info(line);
   const objectsAtStart = engine.stats().objects;
   log.info(`Persistence server ready on ${address.host}:${address.port} (health: http://${hostForUrl(address.host)}:${address.port}/healthz)`);
 
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      log.info('Stopping the persistence server');
-      try {
-        await server.close();
-      } finally {
-        await engine.close();
-      }
-      log.info('Store flushed; persistence server stopped');
-    })();
-    return closing;
-  };
+  const close = closerOf(server, engine, accounts, log);
 
   return {
     address,
@@ -151,6 +145,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     metrics: server.metrics,
     server,
     engine,
+    accounts,
+    registration,
     storeWarnings,
     openMs,
     objectsAtStart,
@@ -158,27 +154,104 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   };
 }
 
+/** Binds the port; if that fails, closes the server and releases the store once it has opened. */
+async function listenOrRelease(server: PersistenceServer, opening: Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null }>): Promise<ListenAddress> {
+  try {
+    return await server.listen();
+  } catch (err) {
+    await server.close();
+    // The store may still be opening: let it finish and release it (its journal, its files).
+    await opening.then(
+      async (o) => {
+        await o.engine.close();
+        await o.accounts?.close();
+      },
+      () => {},
+    );
+    throw err;
+  }
+}
+
+/** Stops serving, then flushes and closes the store and the registrations; once, however often it is called. */
+function closerOf(server: PersistenceServer, engine: PersistenceEngine, accounts: FileRegistry | null, log: Logger): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= (async () => {
+      log.info('Stopping the persistence server');
+      try {
+        await server.close();
+      } finally {
+        await engine.close();
+        await accounts?.close();
+      }
+      log.info('Store flushed; persistence server stopped');
+    })();
+    return closing;
+  };
+}
+
 /** Opens the configured store under the rules engine, logging what the open found. */
-async function openEngine(config: HypergolixConfig, options: StartServerOptions, log: Logger): Promise<{ engine: PersistenceEngine; warnings: string[]; openMs: number }> {
+async function openEngine(
+  config: HypergolixConfig,
+  options: StartServerOptions,
+  log: Logger,
+): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
   const store = s.store === 'files' ? new FileStore(s.ghidcache, { ...options.store, warn }) : null;
   const openStart = performance.now();
+  const accounts = s.registration === 'off' ? null : await FileRegistry.open(registrationsPath(s.ghidcache));
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
-  const quota = { bytesPerIdentity: s.quota_bytes_per_identity, objectsPerIdentity: s.quota_objects_per_identity };
-  const rules = { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, quota };
-  const { engine, warnings } =
-    store === null
-      ? await PostgresEngine.open({ ...rules, url: s.postgres, logger: log.child('postgres') })
-      : await RulesEngine.open(store, { ...rules, warn }).catch((err: unknown) => {
-          throw storeOpenError(err, s.ghidcache);
-        });
+  const quota = {
+    bytesPerIdentity: s.quota_bytes_per_identity,
+    objectsPerIdentity: s.quota_objects_per_identity,
+    policy: accounts ? freeTier(accounts, s) : null,
+  };
+  const rules = { acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes };
+  let opened: { engine: PersistenceEngine; warnings: string[] };
+  try {
+    if (store === null) {
+      // Registrations live beside a ghidcache today; the PostgreSQL backend has no table for them yet.
+      if (accounts) throw new ConfigError('hypergolix.yml', null, 'server.registration', 'needs server.store: files (the PostgreSQL backend does not keep registrations yet)');
+      opened = await PostgresEngine.open({ ...rules, quota, url: s.postgres, logger: log.child('postgres') });
+    } else {
+      opened = await RulesEngine.open(store, { ...rules, quota, warn }).catch((err: unknown) => {
+        throw storeOpenError(err, s.ghidcache);
+      });
+    }
+  } catch (err) {
+    await accounts?.close();
+    throw err;
+  }
+  const { engine, warnings } = opened;
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
-  return { engine, warnings, openMs };
+  return { engine, accounts, warnings, openMs };
+}
+
+/** What the registration endpoints work with, once the store is open. */
+function registrationWith(engine: RulesEngine, accounts: FileRegistry, policy: RegistrationDeps['policy'], s: HypergolixConfig['server']): RegistrationDeps {
+  return {
+    policy,
+    accounts,
+    challenges: new ChallengeBook(),
+    identityOf: async (fp) => (engine.exists(fp) ? await engine.get(fp) : null),
+    usedBytes: (fp) => engine.usageOf(fp)?.bytes ?? 0,
+    freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
+    webhookSecret: s.registration_webhook_secret,
+  };
+}
+
+/** The quota policy of `server.registration`: registered accounts get the quota keys, others the free tier. */
+function freeTier(accounts: AccountRegistry, s: HypergolixConfig['server']): FreeTierPolicy {
+  return new FreeTierPolicy(accounts, {
+    freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
+    registeredBytes: s.quota_bytes_per_identity,
+    registeredObjects: s.quota_objects_per_identity,
+  });
 }
 
 /**
@@ -198,7 +271,11 @@ function limitLines(s: HypergolixConfig['server']): string[] {
     s.quota_bytes_per_identity !== null ? formatBytes(s.quota_bytes_per_identity) : null,
     s.quota_objects_per_identity !== null ? `${s.quota_objects_per_identity} objects` : null,
   ].filter((x) => x !== null);
-  if (quota.length > 0) out.push(`Storage quota per identity: ${quota.join(', ')}`);
+  if (quota.length > 0) out.push(`Storage quota per identity: ${quota.join(', ')}${s.registration === 'off' ? '' : ' (registered accounts)'}`);
+  if (s.registration !== 'off') {
+    const free = s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES;
+    out.push(`Registration: ${s.registration}; unregistered identities may store ${formatBytes(free)}`);
+  }
   if (s.publish_rate_per_identity !== null) {
     const r = s.publish_rate_per_identity;
     out.push(`Publish rate per identity: ${r}/s, bursts of ${s.publish_burst ?? defaultBurst(r)}`);

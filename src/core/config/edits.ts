@@ -44,6 +44,8 @@ interface EditKinds {
   policy: SharingPolicy | string;
   'server-store': string;
   'postgres-url': string;
+  registration: string;
+  'shared-secret': string;
   'server-host': string;
   host: string;
   url: string;
@@ -299,6 +301,7 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'verbosity':
     case 'policy':
     case 'server-store':
+    case 'registration':
     case 'server-host':
       return valueOr(parserOf(spec)(v), v);
     case 'boolean':

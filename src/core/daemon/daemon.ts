@@ -5,7 +5,8 @@ import { Account, type AccountProgress } from '../account/account.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
-import { Ghid, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { Ghid, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
 import type { ApiId } from '../objects/hgxd.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
@@ -130,6 +131,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));
     network.on('remote', (label, up) => this.emit('remote', label, up));
+    network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
     // Publish our identity now for remotes already connected (reconnects do it themselves).
@@ -248,6 +250,37 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   release(target: Ghid): void {
     this.objects.secrets.release(target);
+  }
+
+  /**
+   * A signed link to a remote's registration page for this account (`remote`: its `host:port`;
+   * the first remote when absent). The remote's challenge is signed with the account's identity,
+   * so the page registers this fingerprint and no other.
+   */
+  async registrationLink(remote?: string): Promise<string> {
+    const spec = this.network.remoteSpec(remote);
+    if (!spec) throw new ValueError(remote === undefined ? 'No remote is configured, so there is nowhere to register' : `${remote} is not one of the configured remotes`);
+    return registrationLink(spec, this.identity);
+  }
+
+  /**
+   * What each remote says of this account (registered or free tier, with usage); null for a
+   * remote that keeps no accounts or cannot be asked now. A remote that says registered gets the
+   * uploads it refused before, at once.
+   */
+  async remoteAccounts(): Promise<{ remote: string; account: RemoteAccount | null; error: string | null }[]> {
+    return Promise.all(
+      this.network.status().map(async ({ label, freeTier }) => {
+        const spec = this.network.remoteSpec(label)!;
+        try {
+          const account = await remoteAccount(spec, this.fingerprint.text);
+          if (account.status === 'registered' && freeTier) this.network.retryUploads(label);
+          return { remote: label, account, error: null };
+        } catch (err) {
+          return { remote: label, account: null, error: err instanceof RegistrationUnavailable ? null : (err as Error).message };
+        }
+      }),
+    );
   }
 
   publish(obj: GolixObject): Promise<void> {

@@ -7,6 +7,7 @@ import {
   IllegalDynamicFrame,
   InvalidIdentity,
   UnboundContainer,
+  RegistrationRequired,
   addressOf,
   codeName,
   parseObject,
@@ -20,6 +21,7 @@ import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Outbox } from './outbox.js';
+import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
   host: string;
@@ -36,6 +38,16 @@ export interface NetworkIOEvents {
   remote: [label: string, connected: boolean];
   /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
   remoteStorage: [label: string, storage: RemoteStorage];
+  /** A remote refused an upload: our free tier there is used up until we register (NK 0011). */
+  'free-tier': [label: string, usage: FreeTierUsage];
+}
+
+/** What a remote said of our free tier there when it refused an upload (bytes). */
+export interface FreeTierUsage {
+  used: number | null;
+  limit: number | null;
+  /** For people: "register on host:port to upload more (X of Y used)…". */
+  message: string;
 }
 
 interface Remote {
@@ -47,6 +59,8 @@ interface Remote {
   retryTimer?: NodeJS.Timeout;
   /** The remote's storage as its last publish answer said: `full` after NK 0010, until one is stored again. */
   storage: RemoteStorage;
+  /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
+  freeTier?: FreeTierUsage;
 }
 
 /** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
@@ -58,6 +72,8 @@ export interface RemoteStatus {
   /** Objects in its outbox, waiting to be sent (kept there while its storage is full). */
   pending: number;
   storage: RemoteStorage;
+  /** Set while the remote refuses our uploads until we register (NK 0011). */
+  freeTier: FreeTierUsage | null;
 }
 
 export interface NetworkIOOptions {
@@ -110,7 +126,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   status(): RemoteStatus[] {
-    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage }));
+    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage, freeTier: r.freeTier ?? null }));
+  }
+
+  /** A configured remote by its label (`host:port`), or the first one when none is named. */
+  remoteSpec(label?: string): (RemoteSpec & { label: string }) | null {
+    const specs = this.o.remotes.map((spec) => ({ ...spec, label: `${spec.host}:${spec.port}` }));
+    return (label === undefined ? specs[0] : specs.find((s) => s.label === label)) ?? null;
+  }
+
+  /** Sends what a remote refused until registration again (after registering there). */
+  retryUploads(label: string): void {
+    for (const r of this.remotes) {
+      if (r.label !== label) continue;
+      r.freeTier = undefined;
+      void this.flush(r);
+    }
   }
 
   /** Waits until every remote is connected, or the timeout passes (then resolves anyway). */
@@ -250,6 +281,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const me = this.o.identity();
       if (me) await c.publish(me.raw);
       for (const s of this.subscriptions) await c.subscribe(Ghid.fromText(s));
+      // A new connection asks again: we may have registered meanwhile.
+      r.freeTier = undefined;
       this.emit('remote', r.label, true);
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
@@ -265,7 +298,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
   private flush(r: Remote): Promise<void> {
-    if (r.flushing || r.retryTimer || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
+    if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = (async () => {
       for (const [ghid, raw] of r.outbox.items()) {
         if (!r.client.connected) return;
@@ -275,6 +308,14 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
           this.setRemoteStorage(r, 'ok');
         } catch (err) {
           if (err instanceof CommsError) return;
+          if (err instanceof RegistrationRequired) {
+            // Kept, in order, until we register there (or reconnect): nothing after it can go either.
+            const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
+            r.freeTier = usage;
+            this.o.logger.warn(`remote ${r.label} refused ${g.short}: ${usage.message}`);
+            this.emit('free-tier', r.label, usage);
+            return;
+          }
           if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
           // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
           const wait = retryAfterMs(err) ?? (err instanceof StorageFull ? STORAGE_FULL_RESEND_MS : null);
@@ -301,7 +342,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       }
     })().finally(() => {
       r.flushing = undefined;
-      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer) void this.flush(r);
+      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
     return r.flushing;
   }

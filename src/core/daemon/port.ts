@@ -1,3 +1,4 @@
+import type { FreeTierUsage } from './network-io.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { Ghid, GolixObject, PrivateIdentity, Secret } from '../golix/index.js';
@@ -12,6 +13,8 @@ export interface DaemonPortEvents {
   /** A GARQ addressed to us arrived (the sharing layer handles it). */
   request: [GolixObject];
   remote: [label: string, connected: boolean];
+  /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
+  'free-tier': [label: string, usage: FreeTierUsage];
 }
 
 /**
@@ -62,6 +65,8 @@ export interface DaemonPort {
   /** The local copy first, else the remotes; `fresh` asks the remotes for the newest frame. */
   fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
 
+  /** A signed link to a remote's registration page for this account (see Daemon.registrationLink). */
+  registrationLink(remote?: string): Promise<string>;
   on<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
   off<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
 }

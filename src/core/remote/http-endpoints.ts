@@ -15,8 +15,19 @@ export interface ServerVitals {
   metrics(): string;
 }
 
+/**
+ * More endpoints on the same listener (registration, src/core/registration/http.ts): asked first
+ * for every request but /healthz and /metrics.
+ */
+export interface HttpExtension {
+  /** True when it took the request (and will answer it). */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Lines appended to /metrics (Prometheus text), ending in a newline, or ''. */
+  metrics(): string;
+}
+
 /** A request handler for the server's HTTP listener. */
-export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger): (req: IncomingMessage, res: ServerResponse) => void {
+export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extension: HttpExtension | null = null): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
       const path = (req.url ?? '/').split('?', 1)[0];
@@ -26,7 +37,8 @@ export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger): (req:
         const status = vitals.health();
         return reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
       }
-      if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics());
+      if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics() + (extension?.metrics() ?? ''));
+      if (extension?.handle(req, res)) return;
       reply(res, 404, 'application/json', '{"status":"not found"}');
     } catch (err) {
       logger.error('HTTP handler failed', err);

@@ -5,6 +5,7 @@ import {
   InvalidIdentity,
   MalformedGolixPrimitive,
   PublicIdentity,
+  StorageFull,
   isSigned,
   parseObjectAsync,
   signerOf,
@@ -112,7 +113,7 @@ export class RulesEngine implements PersistenceEngine {
       engine.usageLedger = options.ledger;
       return { engine, warnings };
     }
-    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null)) engine.usageLedger = new UsageLedger(quota);
+    if (quota && (quota.bytesPerIdentity != null || quota.objectsPerIdentity != null || quota.policy)) engine.usageLedger = new UsageLedger(quota);
     engine.countUsage(entries);
     // Writes the store undid (a full disk) leave the indexes naming records that changed.
     store.onRollback?.(() => {
@@ -189,6 +190,10 @@ export class RulesEngine implements PersistenceEngine {
     let refusal: unknown = null;
     try {
       if ('error' in ready) throw ready.error;
+      // A store that cannot write now refuses before anything changes (StorageFull): checked
+      // here, in the synchronous section, so no effect is half-applied.
+      const storage = this.store.storage?.();
+      if (storage && storage.kind !== 'ok') throw new StorageFull(storage.message);
       for (const p of ready.objs) {
         // An identity that was published just before, in this sequence, is known only now.
         if (p.deferredSigner) await this.verifyDeferred(p.obj, options);

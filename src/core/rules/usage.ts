@@ -15,7 +15,7 @@
  * Everything the ledger needs is in the store's entries (size and signer), so it is rebuilt at
  * open from the index without reading or parsing any object.
  */
-import { RemoteNak } from '../golix/index.js';
+import { RegistrationRequired, RemoteNak } from '../golix/index.js';
 import type { Entry } from '../store/entry.js';
 
 export interface QuotaOptions {
@@ -23,6 +23,26 @@ export interface QuotaOptions {
   bytesPerIdentity?: number | null;
   /** Stored objects one identity may have signed; null or undefined for no limit. */
   objectsPerIdentity?: number | null;
+  /**
+   * Limits that depend on who signs (a server's registered accounts and its free tier): asked
+   * per admission; absent, every identity has the two limits above.
+   */
+  policy?: QuotaPolicy | null;
+}
+
+/** The limits one signer has now, by a policy outside the engine (the server's registrations). */
+export interface SignerLimits {
+  bytes: number | null;
+  objects: number | null;
+  /**
+   * The signer is not registered and `bytes` is its free allowance: going over it is refused
+   * with RegistrationRequired (NK 0011, `used` and `limit` as details), not QuotaExceeded.
+   */
+  freeTier: boolean;
+}
+
+export interface QuotaPolicy {
+  limitsFor(signer: string): SignerLimits;
 }
 
 export interface Usage {
@@ -46,10 +66,12 @@ export class UsageLedger {
   private totalObjects = 0;
   readonly bytesLimit: number | null;
   readonly objectsLimit: number | null;
+  private readonly policy: QuotaPolicy | null;
 
   constructor(quota: QuotaOptions) {
     this.bytesLimit = quota.bytesPerIdentity ?? null;
     this.objectsLimit = quota.objectsPerIdentity ?? null;
+    this.policy = quota.policy ?? null;
   }
 
   /** Forgets every charge (before counting the entries again). */
@@ -103,15 +125,23 @@ export class UsageLedger {
     const u = this.bySigner.get(signer);
     const usedBytes = u?.bytes ?? 0;
     const usedObjects = u?.objects ?? 0;
-    if (this.bytesLimit !== null && bytes > 0 && usedBytes + bytes > this.bytesLimit) {
+    const limits = this.policy?.limitsFor(signer) ?? { bytes: this.bytesLimit, objects: this.objectsLimit, freeTier: false };
+    if (limits.bytes !== null && bytes > 0 && usedBytes + bytes > limits.bytes) {
+      if (limits.freeTier) {
+        throw new RegistrationRequired(
+          `Free tier used up: identity ${short(signer)} stores ${usedBytes} of the ${limits.bytes} bytes this server allows ` +
+            `unregistered accounts, and this ${type} needs ${bytes} more; register on this server to upload more`,
+          { reason: 'unregistered', used: usedBytes, limit: limits.bytes },
+        );
+      }
       throw new QuotaExceeded(
-        `Storage quota exceeded: identity ${short(signer)} stores ${usedBytes} of its ${this.bytesLimit} bytes on this server, ` +
+        `Storage quota exceeded: identity ${short(signer)} stores ${usedBytes} of its ${limits.bytes} bytes on this server, ` +
           `and this ${type} needs ${bytes} more; delete something (debind it) first`,
       );
     }
-    if (this.objectsLimit !== null && objects > 0 && usedObjects + objects > this.objectsLimit) {
+    if (limits.objects !== null && objects > 0 && usedObjects + objects > limits.objects) {
       throw new QuotaExceeded(
-        `Storage quota exceeded: identity ${short(signer)} stores ${usedObjects} of its ${this.objectsLimit} objects on this server; ` +
+        `Storage quota exceeded: identity ${short(signer)} stores ${usedObjects} of its ${limits.objects} objects on this server; ` +
           `delete something (debind it) first`,
       );
     }

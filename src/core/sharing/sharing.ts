@@ -17,6 +17,10 @@ import {
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { DaemonPort } from '../daemon/port.js';
 import type { SharingPolicy } from '../../common/config-fields.js';
+import { decideShare } from './consent.js';
+import { Contacts } from './contacts.js';
+import { apiIdText, peekShare, type ShareContents } from './peek.js';
+import { ShareRecords } from './share-records.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
@@ -30,8 +34,8 @@ export interface IncomingShare {
   apiId: Buffer;
 }
 
-/** A share from a stranger, waiting for the user (policy `ask`). */
-export interface PendingShare {
+/** A share from someone not trusted, waiting for the user (policy `ask`). */
+export interface PendingShare extends ShareContents {
   /** The request's GHID: the handle for accept/decline. */
   id: string;
   ghid: Ghid;
@@ -60,14 +64,15 @@ export interface SharingOptions {
 }
 
 type Outgoing = { t: string; r: string; k: string | null };
-type Asking = { t: string; f: string; s: string; at: number };
+type Asking = { t: string; f: string; s: string; at: number; a?: string | null; z?: number | null; d?: boolean | null };
 
 /**
  * Sharing between users (hypergolix-reference §10): a handshake GARQ carries the object's
  * secret to the recipient; the recipient answers AK or NK and debinds the request. Unlike the
- * reference, incoming shares pass a consent policy (defect 3): `all` accepts everyone not
- * blocked; `known` accepts contacts and refuses strangers; `ask` (the default) accepts contacts
- * and holds strangers' shares until the user accepts or declines them.
+ * reference, incoming shares pass a consent policy (defect 3), decided in consent.ts from the
+ * policy and the sender's trust in the contacts: trusted senders are accepted, blocked ones
+ * refused, and anyone else accepted (`all`), refused (`known`) or held for the user (`ask`).
+ * Accepting once leaves the sender's trust as it was; accepting and trusting marks them trusted.
  */
 export class Sharing extends EventEmitter<SharingEvents> {
   private readonly inFlight = new Set<string>();
@@ -75,8 +80,10 @@ export class Sharing extends EventEmitter<SharingEvents> {
   private readonly outgoing: StateNamespace;
   /** Strangers' shares awaiting the user, by request GHID. */
   private readonly asking: StateNamespace;
-  /** People we shared with or accepted from, by fingerprint. */
-  private readonly contacts: StateNamespace;
+  /** People: names, trust, verified marks. */
+  readonly contacts: Contacts;
+  /** What was shared with us and by us. */
+  readonly records: ShareRecords;
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -85,7 +92,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
     super();
     this.outgoing = daemon.state('out:');
     this.asking = daemon.state('ask:');
-    this.contacts = daemon.state('contact:');
+    this.contacts = new Contacts(daemon.state('contact:'), daemon.fingerprint);
+    this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
   }
 
@@ -95,15 +103,10 @@ export class Sharing extends EventEmitter<SharingEvents> {
     return PublicIdentity.fromGidc(obj);
   }
 
-  isContact(ghid: Ghid): boolean {
-    return this.contacts.get(ghid.text) === true;
-  }
-
-  private addContact(ghid: Ghid): void {
-    if (!this.isContact(ghid)) this.contacts.set(ghid.text, true);
-  }
-
-  /** Shares an object we can read with `recipient`. The answer arrives later as a 'result'. */
+  /**
+   * Shares an object we can read with `recipient`. The answer arrives later as a 'result'.
+   * Someone we share with and did not know becomes a trusted contact: we chose them.
+   */
   async share(ghid: Ghid, recipient: Ghid, token: string | null = null): Promise<Ghid> {
     if (recipient.equals(this.daemon.fingerprint)) throw new ValueError('Sharing with yourself needs no handshake');
     const secret = await this.daemon.secretOf(ghid);
@@ -111,35 +114,63 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const to = await this.identity(recipient);
     const garq = buildRequest(this.daemon.identity, to, { kind: 'HS', target: ghid, secret });
     this.outgoing.set(garq.ghid.text, { t: ghid.text, r: recipient.text, k: token } satisfies Outgoing);
-    this.addContact(recipient);
+    this.contacts.ensure(recipient, 'trusted');
+    const obj = await this.daemon.open(ghid);
+    this.records.sentOne(ghid, recipient, 'waiting', { apiId: apiIdText(obj.apiId), size: obj.state.length });
     await this.daemon.publish(garq);
     await this.outgoing.flush();
     return garq.ghid;
   }
 
-  /** Shares from strangers that wait for the user. */
+  /** Shares that wait for the user, oldest first. */
   pending(): PendingShare[] {
     const out: PendingShare[] = [];
     for (const [id, v] of this.asking.entries()) {
       const p = v as Asking;
-      out.push({ id, ghid: Ghid.fromText(p.t), from: Ghid.fromText(p.f), receivedAt: p.at });
+      out.push({
+        id,
+        ghid: Ghid.fromText(p.t),
+        from: Ghid.fromText(p.f),
+        receivedAt: p.at,
+        apiId: p.a ?? null,
+        size: p.z ?? null,
+        dynamic: p.d ?? null,
+      });
     }
     return out.sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
-  async accept(id: string): Promise<IncomingShare> {
+  private waiting(id: string): Asking {
     const p = this.asking.get(id) as Asking | undefined;
-    if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
-    const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), Ghid.fromText(p.f), Secret.fromText(p.s));
+    if (!p) throw new NoSuchShare(`No share ${id.slice(0, 12)}… is waiting`);
+    return p;
+  }
+
+  /** Accepts a waiting share; with `trust`, the sender's later shares arrive without asking. */
+  async accept(id: string, opts: { trust?: boolean } = {}): Promise<IncomingShare> {
+    const p = this.waiting(id);
+    const from = Ghid.fromText(p.f);
+    const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), from, Secret.fromText(p.s));
     this.asking.delete(id);
+    if (opts.trust) this.contacts.set(from, { trust: 'trusted' });
+    await this.asking.flush();
     return share;
   }
 
-  async decline(id: string): Promise<void> {
-    const p = this.asking.get(id) as Asking | undefined;
-    if (!p) throw new NoSuchShare(`No pending share ${id.slice(0, 12)}…`);
+  /** Declines a waiting share (the sender is told); with `block`, their later shares are declined too. */
+  async decline(id: string, opts: { block?: boolean } = {}): Promise<void> {
+    const p = this.waiting(id);
+    const from = Ghid.fromText(p.f);
     this.asking.delete(id);
-    await this.answer(Ghid.fromText(id), Ghid.fromText(p.f), 'NK');
+    if (opts.block) this.contacts.set(from, { trust: 'blocked' });
+    await this.answer(Ghid.fromText(id), from, 'NK');
+  }
+
+  /** Declines every waiting share from someone (after they were blocked). */
+  async declineFrom(from: Ghid): Promise<number> {
+    const theirs = this.pending().filter((p) => p.from.equals(from));
+    for (const p of theirs) await this.decline(p.id).catch((err: unknown) => this.o.warn(`could not decline ${p.id.slice(0, 12)}: ${(err as Error).message}`));
+    return theirs.length;
   }
 
   private async onRequest(garq: GolixObject): Promise<void> {
@@ -168,14 +199,23 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const from = req.author;
     if (this.asking.get(req.garq.text)) return; // already waiting for the user
     const blocked = this.o.blocked().some((b) => b.equals(from));
-    const policy = this.o.policy();
-    if (blocked || (policy === 'known' && !this.isContact(from))) {
+    const decision = decideShare(this.o.policy(), this.contacts.trustOf(from), blocked);
+    if (decision === 'refuse') {
       await this.answer(req.garq, from, 'NK');
       return;
     }
-    if (policy === 'ask' && !this.isContact(from)) {
-      const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now() };
-      this.asking.set(req.garq.text, { t: req.target.text, f: from.text, s: req.secret.text, at: pending.receivedAt } satisfies Asking);
+    if (decision === 'ask') {
+      const contents = await peekShare((g) => this.daemon.fetch(g), req.target, req.secret);
+      const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now(), ...contents };
+      this.asking.set(req.garq.text, {
+        t: req.target.text,
+        f: from.text,
+        s: req.secret.text,
+        at: pending.receivedAt,
+        a: contents.apiId,
+        z: contents.size,
+        d: contents.dynamic,
+      } satisfies Asking);
       await this.asking.flush();
       this.emit('pending', pending);
       return;
@@ -187,15 +227,18 @@ export class Sharing extends EventEmitter<SharingEvents> {
   private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret): Promise<IncomingShare> {
     this.daemon.quarantine(target, secret, from);
     let share: IncomingShare;
+    let size: number;
     try {
       const obj = await this.daemon.open(target);
       share = { ghid: target, from, apiId: obj.apiId };
+      size = obj.state.length;
     } catch (err) {
       this.daemon.release(target);
       await this.answer(garq, from, 'NK');
       throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
     }
-    this.addContact(from);
+    this.contacts.ensure(from, 'ask');
+    this.records.receivedOne({ object: target, from, apiId: apiIdText(share.apiId), size });
     await this.answer(garq, from, 'AK');
     this.emit('incoming', share);
     return share;
@@ -222,6 +265,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
       return;
     }
     this.outgoing.delete(req.target.text);
+    this.records.sentOne(Ghid.fromText(out.t), recipient, req.kind === 'AK' ? 'accepted' : 'declined');
     await this.outgoing.flush();
     this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k });
   }

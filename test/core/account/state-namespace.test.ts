@@ -30,6 +30,8 @@ test('the registry holds the key prefixes existing accounts use, none the start 
     'ipc:startup:',
     'ipc:token:',
     'out:',
+    'shared-in:',
+    'shared-out:',
   ]);
   const prefixes = Object.keys(STATE_PREFIXES);
   for (const a of prefixes) for (const b of prefixes) if (a !== b) assert.ok(!b.startsWith(a), `${a} starts ${b}`);

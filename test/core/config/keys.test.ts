@@ -57,6 +57,8 @@ function another(spec: KeySpec): unknown {
       return 'debug';
     case 'policy':
       return 'known';
+    case 'registration':
+      return 'invite';
     case 'server-host':
       return 'ANY';
     default:

@@ -11,7 +11,8 @@ import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
-import { Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
+import { NoSuchShare, Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
+import { apiIdText } from '../../../src/core/sharing/peek.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
@@ -94,14 +95,50 @@ test("policy 'ask' holds a stranger's share until accepted; 'known' and the bloc
   await until(() => b.seen.pending.length === 1, 'the share to wait for B');
   assert.equal(b.seen.incoming.length, 0);
   assert.equal(b.sharing.pending().length, 1);
-  await b.sharing.accept(b.seen.pending[0]!.id);
+  const waiting = b.sharing.pending()[0]!;
+  // What the share is, read before accepting: a JSON object of 9 bytes.
+  assert.deepEqual([waiting.apiId, waiting.size, waiting.dynamic], [apiIdText(API_ID_JSON), 9, true]);
+  await b.sharing.accept(waiting.id);
   assert.equal(b.seen.incoming.length, 1);
   await until(() => a.seen.results.length === 1, 'the AK');
   assert.equal(a.seen.results[0]!.ok, true);
-  // Now A is a contact: the next share needs no question.
+  // Accepted once: A is a contact B is asked about, and the next share waits again.
+  assert.equal(b.sharing.contacts.trustOf(a.daemon.fingerprint), 'ask');
   const second = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"ask":2}'));
   await a.sharing.share(second.ghid, b.daemon.fingerprint);
-  await until(() => b.seen.incoming.length === 2, 'the contact share');
+  await until(() => b.seen.pending.length === 2, 'the second share to wait');
+  assert.equal(b.seen.incoming.length, 1);
+  // Accept and trust: from then on A's shares arrive at once.
+  await b.sharing.accept(b.seen.pending[1]!.id, { trust: true });
+  assert.equal(b.sharing.contacts.trustOf(a.daemon.fingerprint), 'trusted');
+  const third = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"ask":3}'));
+  await a.sharing.share(third.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.incoming.length === 3, 'the trusted share');
+  assert.equal(b.seen.pending.length, 2);
+  // B's history holds both accepted objects from A; A's holds each answer.
+  assert.deepEqual(new Set(b.sharing.records.receivedList().map((r) => r.object.text)), new Set([obj, second, third].map((o) => o.ghid.text)));
+  await until(() => a.sharing.records.sentList().every((r) => r.state === 'accepted'), "A's records of B's answers");
+  assert.equal(a.sharing.records.sentList().length, 3);
+});
+
+test('decline and block: the sender is told, and their later shares are refused without asking', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'ask');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"no":1}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.pending.length === 1, 'the share to wait');
+  await b.sharing.decline(b.seen.pending[0]!.id, { block: true });
+  await until(() => a.seen.results.length === 1, 'the NK');
+  assert.equal(a.seen.results[0]!.ok, false);
+  assert.equal(b.sharing.contacts.trustOf(a.daemon.fingerprint), 'blocked');
+  const again = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"no":2}'));
+  await a.sharing.share(again.ghid, b.daemon.fingerprint);
+  await until(() => a.seen.results.length === 2, 'the second NK');
+  assert.equal(a.seen.results[1]!.ok, false);
+  assert.equal(b.seen.pending.length, 1);
+  assert.deepEqual(a.sharing.records.sentList().map((r) => r.state), ['declined', 'declined']);
+  await assert.rejects(b.sharing.accept('nothing-waits-here'), NoSuchShare);
 });
 
 test('a blocked sender, and a stranger under "known", get a refusal', async () => {

@@ -1,0 +1,54 @@
+/**
+ * People and consent, as the UI, the CLI, the README and the daemon all say them: the trust
+ * levels a contact has, and the one wording of the choices an incoming share offers. Imports
+ * nothing (the renderer loads it too, and the core reads the trust levels).
+ */
+
+/** How far a contact is trusted: `trusted` shares arrive at once, `ask` wait for you, `blocked` are declined. */
+export const TRUST_LEVELS = ['trusted', 'ask', 'blocked'] as const;
+export type TrustLevel = (typeof TRUST_LEVELS)[number];
+
+export const CONTACT_NAME_MAX = 64;
+
+/** How someone without a name is called wherever a person is shown. */
+export const STRANGER = 'someone not in your contacts';
+
+/** What each trust level means, in the words the contacts list and `contacts --help` use. */
+export const TRUST_WORDS: Record<TrustLevel, [label: string, meaning: string]> = {
+  trusted: ['Trusted', 'their shares arrive at once'],
+  ask: ['Ask me', 'their shares wait for you to accept or decline'],
+  blocked: ['Blocked', 'their shares are declined without asking you'],
+};
+
+/** The three answers to a share that waits, and what each one does. */
+export const CONSENT_CHOICES = {
+  acceptOnce: ['Accept once', 'Open this object. Their next share asks you again.'],
+  acceptAndTrust: ['Accept and trust', 'Open this object, and accept their shares from now on without asking.'],
+  decline: ['Decline', 'Refuse this object; the sender is told. Tick "block" to refuse their later shares too.'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+/** The known object types by api_id text (the reference's defaults), for "what" a share is. */
+export const KNOWN_API_IDS: Record<string, string> = {
+  ['A'.repeat(86) + 'E=']: 'raw bytes',
+  ['A'.repeat(86) + 'I=']: 'Python pickle',
+  ['A'.repeat(86) + 'M=']: 'JSON',
+};
+
+/** The words for an object's type: a known one by name, else "an app's own type". */
+export function apiTypeWords(apiId: string | null): string {
+  if (apiId === null) return 'type not known until accepted';
+  return KNOWN_API_IDS[apiId] ?? `an app's own type (${apiId.slice(-10)})`;
+}
+
+/** A size in bytes in plain words. */
+export function sizeWords(bytes: number | null): string {
+  if (bytes === null) return 'size not known';
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Who someone is, in words: the contact's name, else the stranger phrase. */
+export function personWords(name: string | null | undefined): string {
+  return name ?? STRANGER;
+}

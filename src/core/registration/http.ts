@@ -1,0 +1,270 @@
+/**
+ * Registration over the server's HTTP listener (the one of /healthz and /metrics):
+ *
+ * - `GET /register/challenge` → `{"challenge", "expiresInMs", "policy"}`: a fresh challenge for
+ *   the daemon to sign (proof.ts).
+ * - `GET /register?fingerprint=…&challenge=…&signature=…` → the page (page.ts): checks the link
+ *   and, by policy, registers (open), records a request (approval) or asks for a code (invite).
+ * - `POST /register` (form: the same three fields and `code`) → the page, under invite.
+ * - `GET /register/status?fingerprint=…` → `{"status", "usedBytes", "freeBytes"}` for clients.
+ * - `POST /accounts/webhook` (`Authorization: Bearer <server.registration_webhook_secret>`,
+ *   JSON `{"action": "approve"|"revoke", "fingerprint"}`) → `{"fingerprint", "status"}`: how a
+ *   payment or sign-up system decides accounts.
+ *
+ * A link is good once: a challenge the server did not issue, one already used or expired, or a
+ * signature that is not the fingerprint's own over it, is refused (403) and changes nothing.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Ghid } from '../golix/index.js';
+import type { ChallengeBook } from './challenges.js';
+import { PAGE_CSP, renderPage, type PageContent } from './page.js';
+import { verifyChallenge } from './proof.js';
+import { ACCOUNT_STATUSES, type RegistrationPolicy } from './records.js';
+import type { AccountRegistry } from './registry.js';
+
+/** What the endpoints need once the store is open. */
+export interface RegistrationDeps {
+  policy: Exclude<RegistrationPolicy, 'off'>;
+  accounts: AccountRegistry;
+  challenges: ChallengeBook;
+  /** The identity's GIDC as stored on this server, or null. */
+  identityOf(fingerprint: Ghid): Promise<Buffer | null>;
+  /** Bytes the identity stores here (what the free tier counts). */
+  usedBytes(fingerprint: Ghid): number;
+  freeBytes: number;
+  webhookSecret: string | null;
+}
+
+export type RefusalReason = 'challenge' | 'signature' | 'unknown_identity' | 'invite' | 'revoked' | 'webhook_auth';
+
+const MAX_BODY_BYTES = 8192;
+
+/** The server's HTTP extension (`HttpExtension` of remote/http-endpoints.ts) for registration. */
+export class RegistrationEndpoints {
+  private readonly refusals = new Map<RefusalReason, number>();
+
+  /** `deps()` is null while the store is still opening (the endpoints answer 503). */
+  constructor(private readonly deps: () => RegistrationDeps | null) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://server.invalid');
+    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    const run = ROUTES[route];
+    if (!run) return false;
+    const deps = this.deps();
+    if (!deps) {
+      json(res, 503, { status: 'starting' });
+      return true;
+    }
+    run.call(this, deps, req, res, url).catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+    return true;
+  }
+
+  metrics(): string {
+    const deps = this.deps();
+    const lines: string[] = [];
+    if (deps) {
+      const counts = deps.accounts.counts();
+      lines.push('# HELP hypergolix_accounts Accounts known to the server, by status.', '# TYPE hypergolix_accounts gauge');
+      for (const s of ACCOUNT_STATUSES) lines.push(`hypergolix_accounts{status="${s}"} ${counts[s]}`);
+      lines.push('# HELP hypergolix_registration_challenges Registration challenges issued and not yet used or expired.', '# TYPE hypergolix_registration_challenges gauge');
+      lines.push(`hypergolix_registration_challenges ${deps.challenges.size}`);
+      lines.push('# HELP hypergolix_unregistered_upload_bytes What an unregistered identity may store, in bytes.', '# TYPE hypergolix_unregistered_upload_bytes gauge');
+      lines.push(`hypergolix_unregistered_upload_bytes ${deps.freeBytes}`);
+    }
+    lines.push('# HELP hypergolix_registration_refusals_total Registration and webhook requests refused, by reason.', '# TYPE hypergolix_registration_refusals_total counter');
+    for (const [reason, n] of this.refusals) lines.push(`hypergolix_registration_refusals_total{reason="${reason}"} ${n}`);
+    return lines.join('\n') + '\n';
+  }
+
+  refusalsOf(reason: RefusalReason): number {
+    return this.refusals.get(reason) ?? 0;
+  }
+
+  private refuse(reason: RefusalReason): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  async challenge(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse): Promise<void> {
+    json(res, 200, { ...d.challenges.issue(), policy: d.policy });
+  }
+
+  async status(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const fp = Ghid.tryText(url.searchParams.get('fingerprint'));
+    if (!fp) return json(res, 400, { status: 'error', message: 'fingerprint: not a GHID' });
+    const status = d.accounts.get(fp.text)?.status ?? 'unregistered';
+    json(res, 200, { policy: d.policy, status, usedBytes: d.usedBytes(fp), freeBytes: d.freeBytes });
+  }
+
+  async pageGet(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const link = linkOf(url.searchParams);
+    if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'Open this page with "hypergolix config --register", or with Register in the Hypergolix app.' });
+    const refused = await this.checkLink(d, link);
+    if (refused) return page(res, 403, refused);
+    const current = d.accounts.get(link.fingerprint)?.status;
+    if (current === 'registered' || current === 'revoked' || d.policy !== 'invite') {
+      if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
+      return page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
+    }
+    page(res, 200, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: link });
+  }
+
+  async pagePost(d: RegistrationDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const link = linkOf(form);
+    if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'The form is incomplete.' });
+    const refused = await this.checkLink(d, link);
+    if (refused) return page(res, 403, refused);
+    const current = d.accounts.get(link.fingerprint)?.status;
+    if (current === 'registered' || current === 'revoked' || d.policy !== 'invite') {
+      if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
+      return page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
+    }
+    const code = (form.get('code') ?? '').trim();
+    if (!code || !(await d.accounts.useInvite(code, link.fingerprint))) {
+      this.refuse('invite');
+      return page(res, 403, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: { ...link, error: 'That code is not valid (unknown, used up or expired).' } });
+    }
+    if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
+    await d.accounts.register(link.fingerprint, 'invite');
+    page(res, 200, { title: 'Registered', result: 'ok', message: 'Your account is registered: uploads to this server are no longer limited to the free tier.', fingerprint: link.fingerprint, policy: d.policy });
+  }
+
+  async webhook(d: RegistrationDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!d.webhookSecret) return json(res, 404, { status: 'not found' });
+    if (!sameSecret(bearerOf(req), d.webhookSecret)) {
+      this.refuse('webhook_auth');
+      return json(res, 401, { status: 'error', message: 'wrong or missing bearer secret' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return json(res, 400, { status: 'error', message: 'the body must be JSON' });
+    }
+    const { action, fingerprint } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const fp = Ghid.tryText(fingerprint);
+    if (!fp || (action !== 'approve' && action !== 'revoke')) {
+      return json(res, 400, { status: 'error', message: 'expected {"action": "approve" | "revoke", "fingerprint": GHID}' });
+    }
+    if (action === 'approve') await d.accounts.register(fp.text, 'webhook');
+    else await d.accounts.revoke(fp.text);
+    json(res, 200, { fingerprint: fp.text, status: d.accounts.get(fp.text)?.status ?? null });
+  }
+
+  // ---------------------------------------------------------------- checks and outcomes
+
+  /** Null when the link is live and signed by its fingerprint; otherwise the refusal page. */
+  private async checkLink(d: RegistrationDeps, link: Link): Promise<PageContent | null> {
+    if (!d.challenges.isLive(link.challenge)) return this.stale();
+    const gidc = await d.identityOf(Ghid.fromText(link.fingerprint));
+    if (!gidc) {
+      this.refuse('unknown_identity');
+      return { title: 'Unknown account', result: 'refused', message: 'This server has not seen this account yet: start Hypergolix with this server as a remote, then register again.', fingerprint: link.fingerprint };
+    }
+    if (!(await verifyChallenge(gidc, link.fingerprint, link.challenge, link.signature))) {
+      this.refuse('signature');
+      return { title: 'Refused', result: 'refused', message: 'This link was not signed by the account it names. Nothing was registered.', fingerprint: link.fingerprint };
+    }
+    return null;
+  }
+
+  private stale(): PageContent {
+    this.refuse('challenge');
+    return { title: 'Link expired or already used', result: 'refused', message: 'Registration links work once and for a few minutes. Run "hypergolix config --register" again for a new one.' };
+  }
+
+  /** Open and approval (and an account already decided): the outcome for a checked link. */
+  private async decide(d: RegistrationDeps, fp: string, current: string | undefined): Promise<PageContent> {
+    const base = { fingerprint: fp, policy: d.policy };
+    if (current === 'registered') return { ...base, title: 'Already registered', result: 'ok', message: 'This account is registered here already.' };
+    if (current === 'revoked') {
+      this.refuse('revoked');
+      return { ...base, title: 'Registration revoked', result: 'refused', message: "The operator revoked this account's registration; ask them to approve it again." };
+    }
+    if (d.policy === 'open') {
+      await d.accounts.register(fp, 'open');
+      return { ...base, title: 'Registered', result: 'ok', message: 'Your account is registered: uploads to this server are no longer limited to the free tier.' };
+    }
+    await d.accounts.request(fp);
+    return { ...base, title: 'Waiting for approval', result: 'waiting', message: 'Your request is recorded. The operator approves registrations; until then uploads stay within the free tier.' };
+  }
+}
+
+type Route = (this: RegistrationEndpoints, d: RegistrationDeps, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+const ROUTES: Record<string, Route> = {
+  'GET /register/challenge': RegistrationEndpoints.prototype.challenge,
+  'GET /register/status': RegistrationEndpoints.prototype.status,
+  'GET /register': RegistrationEndpoints.prototype.pageGet,
+  'POST /register': RegistrationEndpoints.prototype.pagePost,
+  'POST /accounts/webhook': RegistrationEndpoints.prototype.webhook,
+};
+
+interface Link {
+  fingerprint: string;
+  challenge: string;
+  signature: string;
+}
+
+function linkOf(p: URLSearchParams): Link | null {
+  const fp = Ghid.tryText(p.get('fingerprint'));
+  const challenge = p.get('challenge');
+  const signature = p.get('signature');
+  if (!fp || !challenge || !signature) return null;
+  return { fingerprint: fp.text, challenge, signature };
+}
+
+function bearerOf(req: IncomingMessage): string {
+  const h = req.headers.authorization ?? '';
+  return h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+}
+
+/** Compared as hashes, so neither the length nor the content leaks through timing. */
+function sameSecret(given: string, secret: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return given.length > 0 && timingSafeEqual(h(given), h(secret));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function page(res: ServerResponse, status: number, content: PageContent): void {
+  const body = renderPage(content);
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Content-Security-Policy': PAGE_CSP,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}

@@ -1,0 +1,163 @@
+/**
+ * Where a server keeps its registrations. `AccountRegistry` is what the rest of the server uses;
+ * `FileRegistry` keeps them in a journal beside the ghidcache (`<ghidcache>.accounts`, one JSON
+ * line per change, appended with O_APPEND and made durable before the change counts). A
+ * multi-node backend keeps them in its database behind the same interface.
+ *
+ * The operator's CLI (`hypergolix server accounts`) appends to the same file while the server
+ * runs: whole short lines appended with O_APPEND never interleave, and the server reads what was
+ * appended since it last looked before each decision (a stat per decision, a read when the file
+ * grew), so an approval or a revocation takes effect at the next upload. The file is never
+ * rewritten, so both keep appending safely; a torn last line (a crash mid-write) is left unread
+ * until it is complete, and a line this version does not understand is skipped.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { AppendLog } from '../util/append-log.js';
+import { RegistrationState, parseOp, type AccountRecord, type AccountStatus, type InviteRecord, type RegistrationOp, type RegistrationVia } from './records.js';
+
+export interface AccountRegistry {
+  /** The account's record as of now, or null for an identity the server has never seen register. */
+  get(fingerprint: string): AccountRecord | null;
+  list(): AccountRecord[];
+  counts(): Record<AccountStatus, number>;
+  /** Registers (or re-registers) an account. */
+  register(fingerprint: string, via: RegistrationVia): Promise<void>;
+  /** Asks the operator to approve an account; no change to one already decided. */
+  request(fingerprint: string): Promise<void>;
+  revoke(fingerprint: string): Promise<void>;
+  /** A new invite code, usable `uses` times until `expires` (ms since the epoch) or forever. */
+  createInvite(uses: number, expires: number | null): Promise<string>;
+  /** Spends one use of an invite for `fingerprint`; false when the code is unknown, used up or expired. */
+  useInvite(code: string, fingerprint: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The journal's path for a ghidcache directory: beside it, never inside (the store owns that). */
+export function registrationsPath(ghidcache: string): string {
+  return `${ghidcache.replace(/[\\/]+$/, '')}.accounts`;
+}
+
+/** An invite code's id in the journal. */
+export function inviteId(code: string): string {
+  return createHash('sha256').update(code.trim(), 'utf8').digest('hex');
+}
+
+export class FileRegistry implements AccountRegistry {
+  private readonly state = new RegistrationState();
+  /** Bytes of the file read and applied so far (always at a line's end). */
+  private offset = 0;
+  /** Invite uses being written, per invite id: not yet in the state, already taken. */
+  private readonly spending = new Map<string, number>();
+
+  private constructor(
+    private readonly log: AppendLog,
+    private readonly now: () => number,
+  ) {}
+
+  static async open(path: string, now: () => number = Date.now): Promise<FileRegistry> {
+    const { log } = await AppendLog.open(path);
+    const registry = new FileRegistry(log, now);
+    registry.refresh();
+    return registry;
+  }
+
+  get path(): string {
+    return this.log.path;
+  }
+
+  get(fingerprint: string): AccountRecord | null {
+    this.refresh();
+    const a = this.state.accounts.get(fingerprint);
+    return a ? { ...a } : null;
+  }
+
+  list(): AccountRecord[] {
+    this.refresh();
+    return [...this.state.accounts.values()].map((a) => ({ ...a })).sort((a, b) => a.since - b.since);
+  }
+
+  counts(): Record<AccountStatus, number> {
+    this.refresh();
+    return this.state.counts();
+  }
+
+  invites(): InviteRecord[] {
+    this.refresh();
+    return [...this.state.invites.values()].map((i) => ({ ...i }));
+  }
+
+  register(fp: string, via: RegistrationVia): Promise<void> {
+    return this.append({ op: 'register', fp, via, at: this.now() });
+  }
+
+  request(fp: string): Promise<void> {
+    return this.append({ op: 'request', fp, at: this.now() });
+  }
+
+  revoke(fp: string): Promise<void> {
+    return this.append({ op: 'revoke', fp, at: this.now() });
+  }
+
+  async createInvite(uses: number, expires: number | null): Promise<string> {
+    const code = randomBytes(12).toString('base64url');
+    await this.append({ op: 'invite', id: inviteId(code), uses, expires, at: this.now() });
+    return code;
+  }
+
+  async useInvite(code: string, fp: string): Promise<boolean> {
+    this.refresh();
+    const id = inviteId(code);
+    const invite = this.state.invites.get(id);
+    const spending = this.spending.get(id) ?? 0;
+    if (!invite || invite.usesLeft - spending < 1 || (invite.expires !== null && invite.expires <= this.now())) return false;
+    // Counted as spent at once, so two registrations racing for the last use cannot both have it.
+    this.spending.set(id, spending + 1);
+    try {
+      await this.append({ op: 'invite-used', id, fp, at: this.now() });
+    } finally {
+      const left = (this.spending.get(id) ?? 1) - 1;
+      if (left > 0) this.spending.set(id, left);
+      else this.spending.delete(id);
+    }
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+
+  private async append(op: RegistrationOp): Promise<void> {
+    await this.log.append([line(op)]);
+    this.refresh();
+  }
+
+  /** Reads and applies whatever complete lines were appended since the last look. */
+  private refresh(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.log.path, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return;
+      const buf = Buffer.alloc(size - this.offset);
+      const got = readSync(fd, buf, 0, buf.length, this.offset);
+      const end = buf.lastIndexOf(0x0a, got - 1);
+      if (end < 0) return;
+      for (const text of buf.subarray(0, end).toString('utf8').split('\n')) {
+        const op = text ? parseOp(text) : null;
+        if (op) this.state.apply(op);
+      }
+      this.offset += end + 1;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function line(op: RegistrationOp): Buffer {
+  return Buffer.from(JSON.stringify(op) + '\n', 'utf8');
+}

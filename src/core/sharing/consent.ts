@@ -1,0 +1,21 @@
+/**
+ * What happens to an incoming share, as a pure function of the account's policy and what it
+ * knows of the sender. The words the UI, the CLI and the README use for each outcome are in
+ * src/common/people.ts and the policy's choices in src/common/config-keys.ts; this is the one
+ * place the daemon decides, so the words and the behaviour cannot drift apart.
+ *
+ * - Blocked (in the contacts, or listed in `sharing.block`): declined, whatever the policy.
+ * - Trusted: accepted at once, whatever the policy.
+ * - Anyone else (a contact marked "ask me", or someone not in the contacts): accepted under
+ *   `all`, declined under `known`, held for the user under `ask`.
+ */
+import type { SharingPolicy } from '../../common/config-fields.js';
+import type { TrustLevel } from '../../common/people.js';
+
+export type ConsentDecision = 'take' | 'ask' | 'refuse';
+
+export function decideShare(policy: SharingPolicy, trust: TrustLevel | null, blockedInConfig: boolean): ConsentDecision {
+  if (blockedInConfig || trust === 'blocked') return 'refuse';
+  if (trust === 'trusted' || policy === 'all') return 'take';
+  return policy === 'known' ? 'refuse' : 'ask';
+}

@@ -1,0 +1,88 @@
+/**
+ * Contacts and shares as the CLI, the SDK and the UI see them (the JSON of src/wire/people.ts),
+ * and the changes they ask for, checked: one implementation behind the IPC verbs and the
+ * desktop controller alike.
+ */
+import type { Ghid } from '../golix/index.js';
+import type { ContactChange, ContactJson, ShareJson } from '../../wire/people.js';
+import { apiTypeWords } from '../../common/people.js';
+import { InvalidContact, parseFingerprint, parseTrust, type Contact } from './contacts.js';
+import { safetyCode } from './safety-code.js';
+import type { Sharing } from './sharing.js';
+
+export function contactJson(c: Contact): ContactJson {
+  return { fingerprint: c.fingerprint.text, name: c.name, trust: c.trust, verified: c.verified };
+}
+
+export function listContacts(sharing: Sharing): ContactJson[] {
+  return sharing.contacts.list().map(contactJson);
+}
+
+/**
+ * Applies a contact change from outside (CLI, SDK, UI). Blocking someone also declines what they
+ * have waiting. Writes the account state before answering.
+ */
+export async function changeContact(sharing: Sharing, change: ContactChange): Promise<ContactJson> {
+  if (typeof change !== 'object' || change === null || typeof change.fingerprint !== 'string') throw new InvalidContact('A contact change names a fingerprint');
+  const fp = parseFingerprint(change.fingerprint);
+  const edit = {
+    name: change.name === undefined || change.name === null ? change.name : String(change.name),
+    trust: change.trust === undefined ? undefined : parseTrust(String(change.trust)),
+    verified: change.verified === undefined ? undefined : change.verified === true,
+  };
+  const c = change.add ? sharing.contacts.set(fp, edit) : sharing.contacts.update(fp, edit);
+  await sharing.contacts.flush();
+  if (c.trust === 'blocked') await sharing.declineFrom(fp);
+  return contactJson(c);
+}
+
+export async function removeContact(sharing: Sharing, fingerprint: string): Promise<void> {
+  sharing.contacts.remove(parseFingerprint(String(fingerprint)));
+  await sharing.contacts.flush();
+}
+
+export function safetyCodeWith(self: Ghid, fingerprint: string): string[] {
+  return safetyCode(self, parseFingerprint(String(fingerprint)));
+}
+
+/** Waiting shares first (oldest first), then received and sent (newest first). */
+export function listShares(sharing: Sharing): ShareJson[] {
+  const nameOf = (g: Ghid) => sharing.contacts.get(g)?.name ?? null;
+  const waiting: ShareJson[] = sharing.pending().map((p) => ({
+    id: p.id,
+    direction: 'incoming',
+    state: 'waiting',
+    from: p.from.text,
+    name: nameOf(p.from),
+    object: p.ghid.text,
+    apiId: p.apiId,
+    type: apiTypeWords(p.apiId),
+    size: p.size,
+    time: p.receivedAt,
+  }));
+  const received: ShareJson[] = sharing.records.receivedList().map((r) => ({
+    id: r.object.text,
+    direction: 'incoming',
+    state: 'accepted',
+    from: r.from.text,
+    name: nameOf(r.from),
+    object: r.object.text,
+    apiId: r.apiId,
+    type: apiTypeWords(r.apiId),
+    size: r.size,
+    time: r.at,
+  }));
+  const sent: ShareJson[] = sharing.records.sentList().map((r) => ({
+    id: r.object.text,
+    direction: 'outgoing',
+    state: r.state,
+    to: r.recipient.text,
+    name: nameOf(r.recipient),
+    object: r.object.text,
+    apiId: r.apiId,
+    type: apiTypeWords(r.apiId),
+    size: r.size,
+    time: r.at,
+  }));
+  return [...waiting, ...received, ...sent];
+}

@@ -1,0 +1,86 @@
+/**
+ * What was shared, kept in the account state so every computer of the account shows the same
+ * history: objects others shared with us and we accepted (`shared-in:<object GHID>`), and each
+ * object we shared with each recipient and what they answered (`shared-out:<object> <recipient>`).
+ * Shares that wait for the user are Sharing's own (`ask:`).
+ */
+import { Ghid } from '../golix/index.js';
+import type { StateNamespace } from '../account/state-namespace.js';
+
+export type OutgoingState = 'waiting' | 'accepted' | 'declined';
+
+export interface ReceivedRecord {
+  object: Ghid;
+  from: Ghid;
+  apiId: string | null;
+  size: number | null;
+  at: number;
+}
+
+export interface SentRecord {
+  object: Ghid;
+  recipient: Ghid;
+  state: OutgoingState;
+  apiId: string | null;
+  size: number | null;
+  at: number;
+}
+
+type StoredIn = { f: string; a: string | null; z: number | null; at: number };
+type StoredOut = { s: OutgoingState; at: number; a?: string | null; z?: number | null };
+
+const OUT_STATES: readonly OutgoingState[] = ['waiting', 'accepted', 'declined'];
+
+function ghidOr(text: string): Ghid | null {
+  try {
+    return Ghid.fromText(text);
+  } catch {
+    return null;
+  }
+}
+
+export class ShareRecords {
+  constructor(
+    private readonly received: StateNamespace,
+    private readonly sent: StateNamespace,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  receivedOne(r: Omit<ReceivedRecord, 'at'>): void {
+    this.received.set(r.object.text, { f: r.from.text, a: r.apiId, z: r.size, at: this.now() } satisfies StoredIn);
+  }
+
+  /** Records a share we sent, or its answer (what it is is kept from the first record). */
+  sentOne(object: Ghid, recipient: Ghid, state: OutgoingState, what?: { apiId: string | null; size: number | null }): void {
+    const key = `${object.text} ${recipient.text}`;
+    const before = this.sent.get(key) as Partial<StoredOut> | undefined;
+    this.sent.set(key, { s: state, at: this.now(), a: what?.apiId ?? before?.a ?? null, z: what?.size ?? before?.z ?? null } satisfies StoredOut);
+  }
+
+  receivedList(): ReceivedRecord[] {
+    const out: ReceivedRecord[] = [];
+    for (const [key, v] of this.received.entries()) {
+      const s = v as Partial<StoredIn> | null;
+      const object = ghidOr(key);
+      const from = typeof s?.f === 'string' ? ghidOr(s.f) : null;
+      if (!object || !from) continue;
+      out.push({ object, from, apiId: typeof s!.a === 'string' ? s!.a : null, size: typeof s!.z === 'number' ? s!.z : null, at: typeof s!.at === 'number' ? s!.at : 0 });
+    }
+    return out.sort((a, b) => b.at - a.at);
+  }
+
+  sentList(): SentRecord[] {
+    const out: SentRecord[] = [];
+    for (const [key, v] of this.sent.entries()) {
+      const [o, r] = key.split(' ');
+      const object = ghidOr(o ?? '');
+      const recipient = ghidOr(r ?? '');
+      const s = v as Partial<StoredOut> | null;
+      if (!object || !recipient) continue;
+      const state = OUT_STATES.includes(s?.s as OutgoingState) ? (s!.s as OutgoingState) : 'waiting';
+      const apiId = typeof s?.a === 'string' ? s.a : null;
+      out.push({ object, recipient, state, apiId, size: typeof s?.z === 'number' ? s.z : null, at: typeof s?.at === 'number' ? s.at : 0 });
+    }
+    return out.sort((a, b) => b.at - a.at);
+  }
+}
