@@ -49,6 +49,12 @@ export interface RemoteStatus extends Remote {
   connected: boolean;
   /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
   storageFull?: boolean;
+  /** Why it is not connected, in plain words (remote-words.ts), or null. */
+  problem?: string | null;
+  /** Epoch ms of the last connection, or null if never. */
+  lastConnectedAt?: number | null;
+  /** Objects waiting to be uploaded to it. */
+  backlog?: number;
 }
 
 export const STORAGE_KINDS = ['ok', 'full', 'failed'] as const;
@@ -291,7 +297,7 @@ const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText })
 const checkStatus: Check<Status> = obj<Status>({
   state: oneOf(APP_STATES),
   message: nullable(str({ max: LIMITS.text })),
-  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool, storageFull: optional(bool) }), LIMITS.remotes),
+  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool, storageFull: optional(bool), problem: optional(nullable(str({ max: LIMITS.text }))), lastConnectedAt: optional(nullable(num)), backlog: optional(uint) }), LIMITS.remotes),
   objectsCached: uint,
   storage: optional(
     obj<StorageStatus>({ kind: oneOf(STORAGE_KINDS), path: nullable(str({ max: LIMITS.text })), freeBytes: nullable(uint), message: nullable(str({ max: LIMITS.text })) }),

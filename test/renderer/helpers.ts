@@ -154,7 +154,7 @@ export const unlock = (page: Page) => ({
 });
 
 export const shell = (page: Page) => ({
-  async go(view: 'Status' | 'Identity' | 'Settings') {
+  async go(view: 'Status' | 'Shares' | 'Contacts' | 'Identity' | 'Settings') {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();
   },
   state: () => page.getByTestId('state').innerText(),

@@ -1,8 +1,8 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, Status } from '../../common/contract.js';
+import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
-import { storageWords } from '../format.js';
+import { storageWords, timeAgo } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -96,10 +96,25 @@ export function StatusView() {
               {r.tls ? <span className="tag">TLS</span> : null}
               {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
+              <RemoteDetail remote={r} />
             </li>
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/** Per remote: why it is not connected, when it last was, and what waits to be uploaded. */
+function RemoteDetail({ remote: r }: { remote: RemoteStatus }) {
+  const parts: string[] = [];
+  if (!r.connected && r.problem) parts.push(r.problem);
+  if (r.lastConnectedAt !== undefined) parts.push(r.lastConnectedAt === null ? 'never connected yet' : `last connected ${timeAgo(r.lastConnectedAt)}`);
+  if (r.backlog) parts.push(`${r.backlog.toLocaleString()} object${r.backlog === 1 ? '' : 's'} waiting to upload`);
+  if (parts.length === 0) return null;
+  return (
+    <span className="hint block remote-detail" data-testid="remote-detail">
+      {parts.join(' · ')}
+    </span>
   );
 }
