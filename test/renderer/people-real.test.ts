@@ -14,7 +14,7 @@ import { appHome, startApp, startServer, type AppProc, type ServerProc } from '.
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
 import { ROOT, ensureBuilt, launchBrowser, openUi, screenshot, shell, skipReason, wizard, type OpenUi } from './helpers.js';
 
-const SHOTS = join(ROOT, 'test-artifacts/ui-real');
+const SHOTS = process.env.HGX_SHOTS_DIR ? join(process.env.HGX_SHOTS_DIR, 'real') : join(ROOT, 'test-artifacts/ui-real');
 const reason = skipReason();
 
 describe('people and consent in the UI, two accounts, real daemons and server', { skip: reason ?? false, timeout: 600_000 }, () => {
