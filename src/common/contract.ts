@@ -63,6 +63,12 @@ export interface RemoteStatus extends Remote {
   registerHint?: string;
   /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
   storageFull?: boolean;
+  /** Why it is not connected, in plain words (remote-words.ts), or null. */
+  problem?: string | null;
+  /** Epoch ms of the last connection, or null if never. */
+  lastConnectedAt?: number | null;
+  /** Objects waiting to be uploaded to it. */
+  backlog?: number;
 }
 
 export const STORAGE_KINDS = ['ok', 'full', 'failed'] as const;
@@ -316,6 +322,9 @@ const checkStatus: Check<Status> = obj<Status>({
       storageFull: optional(bool),
       account: optional(obj<RemoteAccountStatus>({ status: oneOf(ACCOUNT_STANDINGS), usedBytes: uint, freeBytes: uint })),
       registerHint: optional(str({ max: LIMITS.text })),
+      problem: optional(nullable(str({ max: LIMITS.text }))),
+      lastConnectedAt: optional(nullable(num)),
+      backlog: optional(uint),
     }),
     LIMITS.remotes,
   ),

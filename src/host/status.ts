@@ -9,6 +9,7 @@ import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import type { StartedApp } from './daemon-runner.js';
 import { Listeners } from './listeners.js';
+import { remoteProblemWords } from './remote-words.js';
 import { pendingShares } from './shares.js';
 
 /** What a status is read from besides the state. */
@@ -55,6 +56,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       connected: app !== null && (net[i]?.connected ?? false),
       ...(net[i] && net[i].storage !== 'ok' ? { storageFull: true } : {}),
       ...accountOf(s, `${r.host}:${r.port}`, app ? net[i]?.freeTier?.message : undefined),
+      ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, backlog: net[i].pending } : {}),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
     ...(app ? { storage: storageStatus(app) } : {}),

@@ -75,7 +75,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   let storage: unknown = { kind: 'ok' };
   const app = {
     daemon: {
-      network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full' }] },
+      network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full', lastFailure: null, lastConnectedAt: 5 }] },
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
     },
     sharing: { pending: () => [] },
@@ -84,7 +84,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   const sources: StatusSources = { app, config: withRemote, configWarnings: [], serverProblem: null };
   const ok = statusOf('running', null, sources, new Map());
   assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
-  assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true }]);
+  assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, backlog: 3 }]);
 
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };
   const full = statusOf('running', null, sources, new Map());

@@ -13,7 +13,8 @@ import { startBridgeServer, type BridgeServer } from '../../src/web/bridge-serve
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const STATIC_DIR = join(ROOT, 'dist/renderer');
-export const ARTIFACTS = join(ROOT, 'test-artifacts/ui');
+/** Where screenshots go: test-artifacts/ui, or HGX_SHOTS_DIR (scripts/screenshots.mjs points it into docs/). */
+export const ARTIFACTS = process.env.HGX_SHOTS_DIR ? resolve(process.env.HGX_SHOTS_DIR) : join(ROOT, 'test-artifacts/ui');
 export const CHROMIUM = process.env.HGX_CHROMIUM ?? '/usr/bin/chromium';
 
 export const SIZES = { desktop: { width: 1024, height: 700 }, small: { width: 360, height: 520 } } as const;
@@ -135,6 +136,8 @@ export const wizard = (page: Page) => ({
     await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 15_000 });
   },
   async ids() {
+    // The result step carries the fingerprint's QR code too.
+    await page.getByTestId('wizard-qr').getByLabel('QR code of your fingerprint').waitFor();
     return { fingerprint: await page.getByTestId('wizard-fingerprint').innerText(), userId: await page.getByTestId('wizard-userid').innerText() };
   },
   async finish() {
@@ -154,7 +157,7 @@ export const unlock = (page: Page) => ({
 });
 
 export const shell = (page: Page) => ({
-  async go(view: 'Status' | 'Identity' | 'Settings') {
+  async go(view: 'Status' | 'Shares' | 'Contacts' | 'Identity' | 'Settings') {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();
   },
   state: () => page.getByTestId('state').innerText(),

@@ -74,6 +74,9 @@ export interface RemoteStatus {
   storage: RemoteStorage;
   /** Set while the remote refuses our uploads until we register (NK 0011). */
   freeTier: FreeTierUsage | null;
+  /** Why it is not connected (the socket error's code and message), or null. */
+  lastFailure: { code: string | null; message: string; at: number } | null;
+  lastConnectedAt: number | null;
 }
 
 export interface NetworkIOOptions {
@@ -126,7 +129,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   status(): RemoteStatus[] {
-    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage, freeTier: r.freeTier ?? null }));
+    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage, freeTier: r.freeTier ?? null, lastFailure: r.client.lastFailure, lastConnectedAt: r.client.lastConnectedAt }));
   }
 
   /** A configured remote by its label (`host:port`), or the first one when none is named. */

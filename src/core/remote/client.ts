@@ -99,6 +99,10 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   private socket: WebSocket | null = null;
   private running = false;
   private attempt = 0;
+  /** Why the last connection attempt failed or the connection ended (the socket's error code, if any); null while connected. */
+  lastFailure: { code: string | null; message: string; at: number } | null = null;
+  /** Epoch ms of the last successful connection, or null. */
+  lastConnectedAt: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -245,7 +249,10 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     this.socket = socket;
     let opened = false;
     socket.on('error', (err) => {
-      if (!opened) this.logger.debug(`${this.url}: connect failed: ${err.message}`);
+      if (!opened) {
+        this.logger.debug(`${this.url}: connect failed: ${err.message}`);
+        this.lastFailure = { code: (err as NodeJS.ErrnoException).code ?? null, message: err.message, at: Date.now() };
+      }
     });
     socket.once('open', () => {
       opened = true;
@@ -269,10 +276,13 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
       connection.once('close', (info) => {
         if (this.connection === connection) this.connection = null;
         this.logger.info(`${this.url}: disconnected (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
+        this.lastFailure = { code: 'closed', message: `closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`, at: Date.now() };
         this.emit('disconnected', info);
         this.scheduleReconnect();
       });
       this.logger.info(`${this.url}: connected`);
+      this.lastFailure = null;
+      this.lastConnectedAt = Date.now();
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w.resolve();

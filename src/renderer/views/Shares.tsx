@@ -97,7 +97,7 @@ function WaitingShare({ share }: { share: ShareJson }) {
           {CONSENT_CHOICES.decline[0]}
         </button>
         <label className="choice inline">
-          <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> and block {personWords(share.name)}
+          <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> and block {share.name ?? 'them'}
         </label>
       </div>
       <p className="hint block">

@@ -2,7 +2,7 @@
 import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
-import { storageWords } from '../format.js';
+import { storageWords, timeAgo } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -97,6 +97,7 @@ export function StatusView() {
               {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
               <RemoteAccount remote={r} />
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
+              <RemoteDetail remote={r} />
             </li>
           ))}
         </ul>
@@ -135,4 +136,17 @@ function RemoteAccount({ remote }: { remote: RemoteStatus }) {
 
 function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+}
+/** Per remote: why it is not connected, when it last was, and what waits to be uploaded. */
+function RemoteDetail({ remote: r }: { remote: RemoteStatus }) {
+  const parts: string[] = [];
+  if (!r.connected && r.problem) parts.push(r.problem);
+  if (r.lastConnectedAt !== undefined) parts.push(r.lastConnectedAt === null ? 'never connected yet' : `last connected ${timeAgo(r.lastConnectedAt)}`);
+  if (r.backlog) parts.push(`${r.backlog.toLocaleString()} object${r.backlog === 1 ? '' : 's'} waiting to upload`);
+  if (parts.length === 0) return null;
+  return (
+    <span className="hint block remote-detail" data-testid="remote-detail">
+      {parts.join(' · ')}
+    </span>
+  );
 }

@@ -4,6 +4,7 @@ import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
 import { passwordRefusal, passwordStrength, MIN_LENGTH } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Icon } from '../components/Icon.js';
+import { QrCode } from '../components/QrCode.js';
 import { CopyField } from '../components/copy.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
@@ -235,6 +236,10 @@ function Done() {
       </p>
       <CopyField label="Fingerprint" value={identity.fingerprint} testId="wizard-fingerprint" />
       <CopyField label="User ID" value={identity.userId} testId="wizard-userid" />
+      <figure className="qr-card wizard-qr" data-testid="wizard-qr">
+        <QrCode text={identity.fingerprint} label="QR code of your fingerprint" />
+        <figcaption className="muted">Let a friend scan your fingerprint</figcaption>
+      </figure>
       <label className="check">
         <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} />I have saved my fingerprint and user ID
       </label>

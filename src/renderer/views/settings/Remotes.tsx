@@ -59,7 +59,7 @@ export function Remotes({ draft, err }: { draft: Settings; err: (path: string) =
               <button
                 type="button"
                 className="button icon-only"
-                aria-label={`Remove remote ${r.host || i + 1}`}
+                aria-label={r.host ? `Remove remote ${r.host}:${r.port}${r.tls ? ' (TLS)' : ''}` : `Remove remote ${i + 1}`}
                 onClick={() => {
                   setFresh(new Set());
                   edit((d) => void d.remotes.splice(i, 1));
