@@ -9,6 +9,7 @@ import { ConfigNotFound, loadConfig, type LoadedConfig } from '../../core/config
 import { Ghid } from '../../core/golix/index.js';
 import { FileRegistry, registrationsPath } from '../../core/registration/registry.js';
 import { CliError, type CliIO, type Command } from '../command.js';
+import { SERVER_MIGRATE_USAGE, runServerMigrate } from './server-migrate.js';
 
 export const SERVER_ACCOUNTS_USAGE = `Usage: hypergolix server accounts list [--json] [--root PATH]
        hypergolix server accounts approve FINGERPRINT [--root PATH]
@@ -131,18 +132,21 @@ export async function runServerAccounts(argv: string[], io: CliIO, now: () => nu
   }
 }
 
-const SERVER_USAGE = `Usage: hypergolix server accounts …
+const SERVER_USAGE = `Usage: hypergolix server accounts … | hypergolix server migrate …
 
-${SERVER_ACCOUNTS_USAGE}`;
+${SERVER_ACCOUNTS_USAGE}
 
-/** `hypergolix server …`: operator commands for a persistence server (today: accounts). */
+${SERVER_MIGRATE_USAGE}`;
+
+/** `hypergolix server …`: operator commands for a persistence server (accounts; migrate, server-migrate.ts). */
 export const serverCommand: Command = {
   name: 'server',
-  summary: 'operate a persistence server: server accounts list | approve | revoke | invite',
+  summary: 'operate a persistence server: server accounts list | approve | revoke | invite; server migrate',
   usage: SERVER_USAGE,
   async run(argv, io) {
     const [what, ...rest] = argv;
     if (what === 'accounts') return runServerAccounts(rest, io);
-    throw new CliError(`server what? Expected "accounts", got ${what === undefined ? 'nothing' : JSON.stringify(what)}.\n\n${SERVER_USAGE}`);
+    if (what === 'migrate') return runServerMigrate(rest, io);
+    throw new CliError(`server what? Expected "accounts" or "migrate", got ${what === undefined ? 'nothing' : JSON.stringify(what)}.\n\n${SERVER_USAGE}`);
   },
 };

@@ -76,6 +76,9 @@ export class PostgresEngine implements PersistenceEngine {
   private pumping: Promise<void> | null = null;
   private readonly identities = new IdentityCache();
   private follower: EngineFollower | null = null;
+  /** Announcements sent, and announcements heard, one after another: pushes keep commit order. */
+  private announcing: Promise<void> = Promise.resolve();
+  private hearing: Promise<void> = Promise.resolve();
   private state: StorageState = STORAGE_OK;
   private probe: NodeJS.Timeout | null = null;
   private closed = false;
@@ -118,7 +121,7 @@ export class PostgresEngine implements PersistenceEngine {
       engine.channel = new PushChannel({
         node: engine.node,
         connect: () => newClient(o),
-        heard: (items) => void engine.heard(items),
+        heard: (items) => void (engine.hearing = engine.hearing.then(() => engine.heard(items))),
         lost: (reason) => engine.follower?.lost(reason),
         log: engine.log,
       });
@@ -217,7 +220,10 @@ export class PostgresEngine implements PersistenceEngine {
       batch[i]!.q.resolve(o.result);
     });
     // After COMMIT, outside the transaction; a failure only costs other nodes' pushes.
-    announce(this.pool, this.node, announced).catch((err: Error) => this.log.warn(`postgres: could not notify the other nodes: ${err.message}`));
+    if (announced.length === 0) return;
+    this.announcing = this.announcing.then(() =>
+      announce(this.pool, this.node, announced).catch((err: Error) => this.log.warn(`postgres: could not notify the other nodes: ${err.message}`)),
+    );
   }
 
   private failAll(batch: { q: Queued }[], err: unknown): void {
@@ -350,6 +356,7 @@ export class PostgresEngine implements PersistenceEngine {
     await this.pumping;
     if (this.probe) clearInterval(this.probe);
     this.stats_.stop();
+    await this.announcing;
     await this.channel.close();
     await this.pool.end().catch(() => {});
   }

@@ -1,9 +1,8 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, IncomingShare } from '../../common/contract.js';
+import type { AppState, Status } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
-import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
-import { shortGhid, storageWords, timeAgo } from '../format.js';
+import { storageWords } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -14,6 +13,33 @@ export const STATE_WORDS: Record<AppState, string> = {
   restarting: 'Restarting',
   error: 'Error',
 };
+
+/** Why the running app needs the user's attention (the pill turns amber), or null. */
+export function needsAttention(status: Status): string | null {
+  if (status.state !== 'running') return null;
+  const down = status.remotes.filter((r) => !r.connected).length;
+  if (down > 0) return `${down} of ${status.remotes.length} remote${status.remotes.length === 1 ? ' is' : 's are'} not connected`;
+  if (status.incomingShares.length > 0) return `${status.incomingShares.length} share${status.incomingShares.length === 1 ? ' waits' : 's wait'} for your answer`;
+  if (status.warnings.length > 0) return status.warnings[0]!.message;
+  return null;
+}
+
+function WaitingNote({ count }: { count: number }) {
+  const setView = useUi((s) => s.setView);
+  return (
+    <Banner
+      tone="info"
+      testId="waiting-note"
+      actions={
+        <button type="button" className="button small primary" onClick={() => setView('shares')}>
+          Open Shares
+        </button>
+      }
+    >
+      {count === 1 ? 'A share waits' : `${count} shares wait`} for your answer.
+    </Banner>
+  );
+}
 
 export function StatusView() {
   const status = useUi((s) => s.snapshot?.status);
@@ -33,7 +59,7 @@ export function StatusView() {
           {w.message}
         </Banner>
       ))}
-      {status.incomingShares.length > 0 ? <Shares shares={status.incomingShares} /> : null}
+      {status.incomingShares.length > 0 ? <WaitingNote count={status.incomingShares.length} /> : null}
       <dl className="stats">
         <div className="stat">
           <dt>Remotes connected</dt>
@@ -74,41 +100,6 @@ export function StatusView() {
           ))}
         </ul>
       )}
-    </section>
-  );
-}
-
-function Shares({ shares }: { shares: IncomingShare[] }) {
-  const answer = useUi((s) => s.answerShare);
-  const busy = useUi((s) => s.shareBusy);
-  return (
-    <section className="card flat shares" aria-labelledby="shares-title" data-testid="shares">
-      <h2 id="shares-title">
-        Shared with you <span className="count">{shares.length}</span>
-      </h2>
-      <p className="hint">Accepting lets the app that handles this kind of object open it, and every later version the sender makes.</p>
-      <ul className="list">
-        {shares.map((s) => (
-          <li key={s.id} className="share" data-testid={`share-${s.id}`}>
-            <div className="grow">
-              <div>
-                From <span className="mono" title={s.from}>{shortGhid(s.from)}</span> <CopyButton text={s.from} what="sender fingerprint" />
-              </div>
-              <div className="hint">
-                Object type <span className="mono" title={s.apiId}>{shortGhid(s.apiId)}</span> · {timeAgo(s.receivedAt)}
-              </div>
-            </div>
-            <div className="share-actions">
-              <button type="button" className="button" disabled={busy[s.id]} onClick={() => void answer(s.id, false)}>
-                Decline
-              </button>
-              <button type="button" className="button primary" disabled={busy[s.id]} onClick={() => void answer(s.id, true)}>
-                Accept
-              </button>
-            </div>
-          </li>
-        ))}
-      </ul>
     </section>
   );
 }
