@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Ghid, HypergolixError } from '../golix/index.js';
-import { nodeFs, type FsOps } from '../util/fs-ops.js';
+import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { reconcile } from './ghidcache-dir.js';
@@ -10,7 +10,7 @@ import { ObjectFiles } from './object-files.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 import { StorageMonitor } from './storage-monitor.js';
 import type { StorageState } from './storage-state.js';
-import { StoreLock, type StoreLockOwner } from './store-lock.js';
+import { StoreLock, StoreLocked, type StoreLockOwner } from './store-lock.js';
 import { listJournals, readIndex, replayJournal } from './store-recovery.js';
 import { UnwrittenFiles } from './unwritten-files.js';
 
@@ -160,7 +160,16 @@ export class FileStore implements ObjectStore {
       // A directory that is already there opens even where nothing can be created (a full or read-only disk).
       if (!(await this.fs.stat(this.dir).then((s) => (s.mode & 0o170000) === 0o040000, () => false))) throw err;
     });
-    if (this.options.lock) this.lock = StoreLock.acquire(this.dir, this.options.lock);
+    if (this.options.lock) {
+      try {
+        this.lock = StoreLock.acquire(this.dir, this.options.lock);
+      } catch (err) {
+        // A full or read-only disk cannot take the lock file; the store still opens (to serve
+        // reads, and to report the state) rather than refuse to start over it.
+        if (err instanceof StoreLocked) throw err;
+        warnings.push(`ghidcache: could not write the lock ${this.dir}.lock (${errnoOf(err) ?? 'write failed'}); opened without it`);
+      }
+    }
     const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
     const journals = await listJournals(this.fs, this.dir);
