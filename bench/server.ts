@@ -23,7 +23,7 @@
 //
 // --slow runs the slow-subscriber phase alone (no signatures to make, so it is quick): the same
 // server process, `--slow-subscribers` (500) WebSocket subscribers to identity 1 that never read
-// after their +S, while 4 clients publish 20,000 GARQs to identity 1 (every one a push to every
+// after their +S, while 4 clients publish 5,000 GARQs to identity 1 (every one a push to every
 // slow subscriber). Server RSS is sampled throughout (peak), then the subscribers still open are
 // closed and RSS is read again once they have left. Writes its own section of BENCHMARKS.md.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -651,7 +651,7 @@ function report(r: {
 }
 
 const SLOW_SUBSCRIBERS = numArg('--slow-subscribers', 500);
-const SLOW_GARQS = 20_000;
+const SLOW_GARQS = 5_000;
 const TARGET_SLOW_PEAK_MIB = 250;
 
 /** The slow-subscriber phase (--slow): peak RSS while they hold pushes, RSS after they leave. */
@@ -689,6 +689,7 @@ async function slowMain(): Promise<void> {
     const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const overflows = Number(/^hypergolix_push_overflows_total (\d+)/m.exec(metricsText)?.[1] ?? NaN);
     const disconnected = slow.closedByServer();
+    if (load.firstError) log(`first publish error: ${load.firstError}`);
     log(`load: ${SLOW_GARQS} GARQs in ${fmt(load.seconds, 1)} s (${load.errors} errors); RSS peak ${fmt(peak, 1)} MiB (VmHWM ${fmt(hwm, 1)}); ${overflows} subscribers disconnected for falling behind`);
     slow.close();
     await new Promise((r) => setTimeout(r, 5000));

@@ -44,24 +44,40 @@ export async function connectSlowSubscribers(port: number, recipient: Uint8Array
 }
 
 /** Publishes `raws` over `clients` connections with `window` in flight each; resolves with the count refused. */
-export async function publishAll(port: number, raws: Buffer[], clients: number, window: number): Promise<{ seconds: number; errors: number }> {
+export async function publishAll(port: number, raws: Buffer[], clients: number, window: number): Promise<{ seconds: number; errors: number; firstError: string | null }> {
   const conns = Array.from({ length: clients }, () => new RemoteClient({ host: '127.0.0.1', port, requestTimeoutMs: 120_000 }));
   for (const c of conns) c.start();
   await Promise.all(conns.map((c) => c.whenConnected(10_000)));
   let next = 0;
   let errors = 0;
+  let firstError: string | null = null;
   const t0 = performance.now();
   await Promise.all(
     conns.flatMap((c) =>
       Array.from({ length: window }, async () => {
         while (next < raws.length) {
           const raw = raws[next++]!;
-          await c.publish(raw).catch(() => errors++);
+          // A connection the busy server dropped (heartbeat) is waited for and the publish resent, a few times.
+          for (let attempt = 0; ; attempt++) {
+            const ok = await c.publish(raw).then(
+              () => true,
+              (err: Error) => {
+                firstError ??= `${err.name}: ${err.message}`;
+                return false;
+              },
+            );
+            if (ok) break;
+            if (attempt >= 3) {
+              errors++;
+              break;
+            }
+            await c.whenConnected(30_000).catch(() => {});
+          }
         }
       }),
     ),
   );
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(conns.map((c) => c.close()));
-  return { seconds, errors };
+  return { seconds, errors, firstError };
 }

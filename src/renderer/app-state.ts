@@ -72,6 +72,8 @@ export interface UiState {
   changeContact(change: ContactChange, words: string): Promise<void>;
   removeContact(fingerprint: string): Promise<void>;
   showSafetyCode(fingerprint: string): Promise<void>;
+  /** Opens a remote's registration page (signed by the account) in the browser. */
+  registerRemote(remote: string): Promise<void>;
   refresh(): Promise<void>;
 }
 

@@ -21,7 +21,7 @@ export function applyStatus(set: Set, status: Status): void {
 
 export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
 
-export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock'>;
+export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
 
 export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
   return {
@@ -84,5 +84,12 @@ export function sessionActions(set: Set, get: Get, host: Transport): SessionActi
       if (!res.ok) set({ problem: res.error.message });
       else void get().refresh();
     },
+
+    async registerRemote(remote) {
+      const res = await host.request({ kind: 'registerRemote', remote });
+      if (!res.ok) set({ problem: res.error.message });
+      const st = await host.request({ kind: 'status' });
+      if (st.ok) applyStatus(set, st.value);
+    }
   };
 }

@@ -46,6 +46,10 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await w.enterPassword('password123');
     assert.match(await w.strength(), /very weak/);
     assert.equal(await w.createButton().isDisabled(), true, 'a common password is refused');
+    // Why, before the button is pressed: the core's one rule, in its words.
+    assert.match(await page.getByTestId('password-refusal').innerText(), /first passwords anyone would try/);
+    await w.enterPassword('Tk9#short');
+    assert.match(await page.getByTestId('password-refusal').innerText(), /at least 10 characters \(this one has 9\)/);
     await w.enterPassword('purple-lantern-okra-92', 'purple-lantern-okra-9');
     await page.getByText('The two passwords differ.').waitFor();
     await w.enterPassword('purple-lantern-okra-92');

@@ -4,16 +4,19 @@
  */
 import { CliError, type CliIO, type Command } from '../command.js';
 import { LOGIN_USAGE, runAccountLogin } from './account-login.js';
+import { PASSWORD_USAGE, runAccountPassword } from './account-password.js';
 
 type Runner = (argv: string[], io: CliIO) => Promise<number>;
 
 const VERBS: Record<string, { run: Runner; usage: string }> = {
   login: { run: runAccountLogin, usage: LOGIN_USAGE },
+  password: { run: runAccountPassword, usage: PASSWORD_USAGE },
 };
 
 const USAGE = `Usage: hypergolix account <verb> [options]
 
-  hypergolix account login   sign in on this computer to an account you already have
+  hypergolix account login     sign in on this computer to an account you already have
+  hypergolix account password  change the account's password
 
 ${Object.values(VERBS)
   .map((v) => v.usage)
@@ -21,7 +24,7 @@ ${Object.values(VERBS)
 
 export const accountCommand: Command = {
   name: 'account',
-  summary: 'your account on this computer: sign in (account login)',
+  summary: 'your account on every computer: sign in (account login), change the password (account password)',
   usage: USAGE,
   run: async (argv, io) => {
     const [verb, ...rest] = argv;

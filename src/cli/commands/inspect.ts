@@ -3,7 +3,7 @@ import { DEFAULT_MAX_OBJECT_BYTES, PublicIdentity } from '../../core/golix/index
 import { CliError, type CliIO, type Command } from '../command.js';
 import { examine, tooLarge, unreadable, type ExamineContext, type Report } from '../inspect/examine.js';
 import { collectFiles } from '../inspect/files.js';
-import { readKnownSize } from '../inspect/io.js';
+import { FileTooLarge, readKnownSize } from '../inspect/io.js';
 import { Tally, humanBlock, jsonLine } from '../inspect/format.js';
 import { forEachOrdered, mapLimit } from '../inspect/pool.js';
 
@@ -112,7 +112,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const candidates = files.flatMap((f, index) => (f.size === GIDC_SIZE ? [{ f, index }] : []));
   await mapLimit(candidates, IN_FLIGHT, async ({ f, index }) => {
     try {
-      const raw = await readKnownSize(f.path, GIDC_SIZE);
+      const raw = await readKnownSize(f.path, GIDC_SIZE, maxBytes);
       const identity = PublicIdentity.fromBytes(raw);
       identities.set(identity.ghid.text, identity);
       gidcBytes.set(index, raw);
@@ -139,8 +139,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       if (raw) gidcBytes.delete(index);
       else {
         try {
-          raw = await readKnownSize(f.path, f.size ?? 0);
+          raw = await readKnownSize(f.path, f.size ?? 0, maxBytes);
         } catch (err) {
+          if (err instanceof FileTooLarge) return tooLarge(f.display, err.limit + 1, maxBytes);
           return unreadable(f.display, f.size, err);
         }
       }

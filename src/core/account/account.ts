@@ -65,9 +65,10 @@ export interface LoginOptions {
  */
 export class Account {
   private constructor(
+    private readonly io: ObjectIO,
     readonly identity: PrivateIdentity,
     readonly userId: Ghid,
-    readonly rootSecret: Secret,
+    private root: Secret,
     readonly manifest: RootManifest,
     /** object GHID (and container GHIDs) → secrets; see objects/secrets.ts */
     readonly secrets: AccountMap,
@@ -82,6 +83,31 @@ export class Account {
 
   get fingerprint(): Ghid {
     return this.identity.ghid;
+  }
+
+  /** What the password derives; it opens the root node's newest frame. Changes with the password. */
+  get rootSecret(): Secret {
+    return this.root;
+  }
+
+  /**
+   * Sets a new password (or, from a recovery key, a new root secret): the root node gets a new
+   * frame, the same manifest encrypted under the new root secret. Every computer of the account
+   * fetches that frame at its next login, so the old password opens nothing from then on. The
+   * caller checks the new password against the rule and the current one against the account.
+   */
+  async changeRootSecret(next: Secret): Promise<void> {
+    const frame = await this.io.fetch(this.userId);
+    if (frame?.type !== 'GOBD' || !frame.binder.equals(this.fingerprint)) {
+      throw new AccountNotFound(this.userId, 'local and remotes', `The root node of ${this.userId.short} could not be fetched to change the password`);
+    }
+    await MasterObject.at(this.io, this.identity, next, frame).write(encodeManifest(this.manifest));
+    this.root = next;
+  }
+
+  /** Changes the password: `changeRootSecret` with the secret `password` derives under `kdf`. */
+  async changePassword(password: string, kdf: KdfParams): Promise<void> {
+    await this.changeRootSecret(await deriveRootSecret(password, this.fingerprint, kdf));
   }
 
   static async create(o: CreateOptions): Promise<Account> {
@@ -104,6 +130,7 @@ export class Account {
     const root = await MasterObject.create(o.io, identity, rootSecret, encodeManifest(manifest));
     o.onProgress?.({ stage: 'done' });
     return new Account(
+      o.io,
       identity,
       root.ghid,
       rootSecret,
@@ -144,7 +171,7 @@ export class Account {
       return new AccountMap(object!, map, o.io, fingerprint, name === 'secrets' ? SECRETS_FLUSH_MS : undefined);
     };
     const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);
-    return new Account(identity, o.userId, rootSecret, manifest, secrets, state);
+    return new Account(o.io, identity, o.userId, rootSecret, manifest, secrets, state);
   }
 
   /**

@@ -41,6 +41,11 @@ export class MasterObject {
     return obj;
   }
 
+  /** An object whose current frame is in hand, to write its next state (under `master`, which may be new). */
+  static at(io: ObjectIO, identity: PrivateIdentity, master: Secret, frame: Gobd): MasterObject {
+    return new MasterObject(io, identity, master, frame);
+  }
+
   /** Opens an existing object: fetches its newest frame and reads it. */
   static async open(
     io: ObjectIO,

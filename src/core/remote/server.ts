@@ -30,6 +30,7 @@ import { PushQueue } from './push-queue.js';
 import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { withTimeout } from './settle.js';
+import { GarqVariants } from './garq-variants.js';
 import { RemoteVerb } from './verbs.js';
 import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
@@ -153,6 +154,8 @@ export class PersistenceServer {
   private closing: Promise<void> | null = null;
   private nextPeerId = 1;
   private readonly storageWatch: StorageWatch;
+  /** Copies of stored GARQs that differ in their MAC: kept and pushed, so a forged one cannot suppress the genuine. */
+  private variants: GarqVariants | null = null;
 
   constructor(options: PersistenceServerOptions) {
     this.options = options;
@@ -411,8 +414,11 @@ export class PersistenceServer {
     this.limits.settle(charge);
     this.metrics.publish(result.stored);
     const notifications = result.notifications;
+    if (!result.stored && result.object.type === 'GARQ' && (await this.garqVariants().offer(result.object))) {
+      notifications.push({ subscribed: result.object.recipient, object: result.object });
+    }
     if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
-    return encodeBool(result.stored);
+    return encodeBool(result.stored || notifications.length > 0);
   }
 
   private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
@@ -423,7 +429,7 @@ export class PersistenceServer {
     const added = this.subscriptions.add(peer, ghid);
     let requests: Buffer[];
     try {
-      requests = await this.store.requestsFor(ghid);
+      requests = [...(await this.store.requestsFor(ghid)), ...(await this.garqVariants().for(ghid))];
     } catch (err) {
       if (added) this.subscriptions.remove(peer, ghid);
       throw err;
@@ -446,6 +452,10 @@ export class PersistenceServer {
     if (this.peers.size === 0) return;
     this.logger.warn(`Closing ${this.peers.size} connection(s) so that clients resubscribe: ${reason}`);
     for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
+  }
+
+  private garqVariants(): GarqVariants {
+    return (this.variants ??= new GarqVariants(this.store));
   }
 
   /** Whether the store takes writes now (see StorageWatch). */

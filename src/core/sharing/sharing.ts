@@ -6,6 +6,7 @@ import {
   PublicIdentity,
   UnknownSecret,
   ValueError,
+  VerificationFailure,
   buildRequest,
   makeDebinding,
   openRequest,
@@ -174,16 +175,20 @@ export class Sharing extends EventEmitter<SharingEvents> {
   }
 
   private async onRequest(garq: GolixObject): Promise<void> {
-    if (garq.type !== 'GARQ' || this.inFlight.has(garq.ghid.text)) return;
-    this.inFlight.add(garq.ghid.text);
+    // Keyed by the full bytes: copies of one GARQ GHID may differ in their MAC (a forged copy
+    // beside the genuine one; see docs/formats.md, "GARQ variants"), and each is tried.
+    const key = garq.type === 'GARQ' ? `${garq.ghid.text}:${garq.mac.toString('base64')}` : '';
+    if (garq.type !== 'GARQ' || this.inFlight.has(key)) return;
+    this.inFlight.add(key);
     try {
       let req: OpenedRequest;
       try {
         req = await openRequest(garq as Garq, this.daemon.identity, (g) => this.identity(g));
       } catch (err) {
-        // Unreadable or forged: nobody to answer; just let the server collect it.
+        // Unreadable or forged: nobody to answer. A MAC that does not verify is not debound: the
+        // debinding would name the GHID, and so remove the genuine copy the server also keeps.
         this.o.warn(`ignored an invalid request ${garq.ghid.short}: ${(err as Error).message}`);
-        await this.debind(garq.ghid);
+        if (!(err instanceof VerificationFailure)) await this.debind(garq.ghid);
         return;
       }
       if (req.kind === 'HS') await this.onHandshake(req);
@@ -191,7 +196,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     } catch (err) {
       this.o.warn(`request ${garq.ghid.short} not handled: ${(err as Error).message}`);
     } finally {
-      this.inFlight.delete(garq.ghid.text);
+      this.inFlight.delete(key);
     }
   }
 

@@ -1,5 +1,5 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, Status } from '../../common/contract.js';
+import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
 import { storageWords } from '../format.js';
@@ -95,6 +95,7 @@ export function StatusView() {
               </span>
               {r.tls ? <span className="tag">TLS</span> : null}
               {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
+              <RemoteAccount remote={r} />
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
             </li>
           ))}
@@ -102,4 +103,36 @@ export function StatusView() {
       )}
     </section>
   );
+}
+
+/** Registered, or the free tier with its usage, and a Register button (servers that keep accounts). */
+function RemoteAccount({ remote }: { remote: RemoteStatus }) {
+  const register = useUi((s) => s.registerRemote);
+  const a = remote.account;
+  if (!a && !remote.registerHint) return null;
+  const label = `${remote.host}:${remote.port}`;
+  const words =
+    a?.status === 'registered'
+      ? 'Registered'
+      : a?.status === 'pending'
+        ? 'Waiting for approval'
+        : a
+          ? `Free tier: ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
+          : 'Free tier used up';
+  return (
+    <>
+      <span className="tag" data-testid="remote-account" title={remote.registerHint}>
+        {words}
+      </span>
+      {a?.status !== 'registered' ? (
+        <button type="button" className="button small" data-testid="register-remote" onClick={() => void register(label)}>
+          Register
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }

@@ -1,0 +1,33 @@
+/**
+ * Changing the password of the open account, for the CLI (`hypergolix account password`) and the
+ * desktop (Settings → Account): the current password must derive the root secret the account
+ * was opened with, the new one must pass the one rule (src/common/password-rule.ts), then the
+ * root node gets a frame under the new password. The account's other computers read that frame
+ * at their next login, so the old password opens nothing afterwards.
+ */
+import { passwordRefusal, type PasswordRuleOptions } from '../common/password-rule.js';
+import type { Account } from '../core/account/account.js';
+import { IncorrectPassword } from '../core/account/errors.js';
+import { DEFAULT_KDF, deriveRootSecret } from '../core/account/kdf.js';
+import { configuredKdf } from '../core/assembly/app.js';
+import type { LoadedConfig } from '../core/config/index.js';
+import { ValueError } from '../core/golix/index.js';
+
+/** The new password does not pass the rule; the message says why. */
+export class PasswordRefused extends ValueError {}
+
+export async function changeAccountPassword(
+  account: Account,
+  loaded: LoadedConfig,
+  current: string,
+  next: string,
+  rule: PasswordRuleOptions = {},
+): Promise<void> {
+  const refusal = passwordRefusal(next, rule);
+  if (refusal) throw new PasswordRefused(refusal);
+  const kdf = configuredKdf(loaded) ?? DEFAULT_KDF;
+  if (!(await deriveRootSecret(current, account.fingerprint, kdf)).equals(account.rootSecret)) {
+    throw new IncorrectPassword('The current password is not right');
+  }
+  await account.changePassword(next, kdf);
+}

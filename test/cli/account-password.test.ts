@@ -1,0 +1,87 @@
+// `hypergolix account password` with two computers of one account on a real server: the change
+// made on one (its daemon running) reaches the other through the remote; the old password then
+// opens nothing anywhere.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { silentLogger } from '../../src/core/remote/logger.js';
+import { PersistenceServer } from '../../src/core/remote/server.js';
+import { RulesEngine } from '../../src/core/rules/rules-engine.js';
+import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { accountHome } from '../fixtures/account/home.js';
+import { freePort } from '../fixtures/free-port.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/hypergolix.js');
+const built = existsSync(join(ROOT, 'dist/cli/index.js')) ? false : 'dist/ is not built (npm test builds it first)';
+const OLD = 'velvet-harbor-quince-58';
+const NEW = 'copper-meadow-lantern-31';
+const homes: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+test.after(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {});
+  homes.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+const tempHome = () => (homes.push(mkdtempSync(join(tmpdir(), 'hgx-passwd-'))), homes.at(-1)!);
+
+function hgx(home: string, args: string[], input = ''): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HYPERGOLIX_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.stdin.end(input);
+    child.on('exit', (code) => done({ code: code ?? 1, out, err }));
+  });
+}
+
+test('account password: changed on one computer (daemon running), learnt by the other through the remote; the old password opens nothing', { skip: built }, async () => {
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  const server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1', logger: silentLogger });
+  const { port } = await server.listen();
+  cleanups.push(() => server.close());
+  const one = await accountHome(tempHome(), OLD, { remotes: [port] });
+  // The second computer: the same config (its own IPC port), an empty cache.
+  const other = tempHome();
+  writeFileSync(join(other, 'hypergolix.yml'), readFileSync(join(one.home, 'hypergolix.yml'), 'utf8').split(one.home).join(other).replace(/ipc_port: \d+/, `ipc_port: ${await freePort()}`));
+  for (const home of [one.home, other]) {
+    const started = await hgx(home, ['start', 'app', '--password-stdin'], `${OLD}\n`);
+    assert.equal(started.code, 0, started.err);
+    cleanups.push(() => hgx(home, ['stop', 'app']));
+  }
+
+  const weak = await hgx(one.home, ['account', 'password', '--password-stdin'], `${OLD}\nshort\n`);
+  assert.equal(weak.code, 2);
+  assert.match(weak.err, /at least 10 characters/);
+  const wrong = await hgx(one.home, ['account', 'password', '--password-stdin'], `not-the-password-1\n${NEW}\n`);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /current password is not right/);
+  assert.match(wrong.err, /start it again with "hypergolix start app"/);
+  const again = await hgx(one.home, ['start', 'app', '--password-stdin'], `${OLD}\n`);
+  assert.equal(again.code, 0, again.err);
+
+  const changed = await hgx(one.home, ['account', 'password', '--password-stdin'], `${OLD}\n${NEW}\n`);
+  assert.equal(changed.code, 0, changed.err);
+  assert.match(changed.out, /Password changed/);
+  assert.match(changed.out, /app daemon started/, 'the running daemon was started again with the new password');
+
+  // The other computer, restarted, takes only the new password: it fetches the new root frame.
+  assert.equal((await hgx(other, ['stop', 'app'])).code, 0);
+  const old = await hgx(other, ['start', 'app', '--password-stdin'], `${OLD}\n`);
+  assert.equal(old.code, 1);
+  assert.match(old.err, /Incorrect password/);
+  const fresh = await hgx(other, ['start', 'app', '--password-stdin'], `${NEW}\n`);
+  assert.equal(fresh.code, 0, fresh.err);
+
+  // And a third computer that never saw the old frames.
+  const third = tempHome();
+  cpSync(join(other, 'hypergolix.yml'), join(third, 'hypergolix.yml'));
+  writeFileSync(join(third, 'hypergolix.yml'), readFileSync(join(other, 'hypergolix.yml'), 'utf8').split(other).join(third).replace(/ipc_port: \d+/, `ipc_port: ${await freePort()}`));
+  const stale = await hgx(third, ['start', 'app', '--password-stdin'], `${OLD}\n`);
+  assert.equal(stale.code, 1);
+  assert.match(stale.err, /Incorrect password/);
+});
