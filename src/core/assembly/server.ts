@@ -198,7 +198,7 @@ async function openEngine(
 ): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
-  const store = s.store === 'files' ? new FileStore(s.ghidcache, { ...options.store, warn }) : null;
+  const store = s.store === 'files' ? new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, ...options.store, warn }) : null;
   const openStart = performance.now();
   const accounts = s.registration === 'off' ? null : await FileRegistry.open(registrationsPath(s.ghidcache));
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so

@@ -81,7 +81,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { warn: (m) => o.logger.warn(m) }), {
+    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { lock: { role: 'app', configKey: 'process.ghidcache' }, warn: (m) => o.logger.warn(m) }), {
       warn: (m) => o.logger.debug(m),
       // The local cache reads 2016 accounts (GOBD v15) to bring them over; nothing here writes v15.
       acceptV15: true,

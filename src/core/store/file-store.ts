@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Ghid, HypergolixError } from '../golix/index.js';
-import { nodeFs, type FsOps } from '../util/fs-ops.js';
+import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { reconcile } from './ghidcache-dir.js';
@@ -10,6 +10,7 @@ import { ObjectFiles } from './object-files.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 import { StorageMonitor } from './storage-monitor.js';
 import type { StorageState } from './storage-state.js';
+import { StoreLock, StoreLocked, type StoreLockOwner } from './store-lock.js';
 import { listJournals, readIndex, replayJournal } from './store-recovery.js';
 import { UnwrittenFiles } from './unwritten-files.js';
 
@@ -34,6 +35,11 @@ export interface FileStoreOptions {
   probeIntervalMs?: number;
   /** The file operations to go through (tests inject faults here). Default: node:fs. */
   fs?: FsOps;
+  /**
+   * Hold `<dir>.lock` while open, refusing (StoreLocked) when another live store holds it.
+   * Who this store is, for the message the other one gets.
+   */
+  lock?: StoreLockOwner;
   /** Called with warnings found at run time (corrupt files met on read, writes failing, recovery). */
   warn?: (message: string) => void;
 }
@@ -91,6 +97,7 @@ export class FileStore implements ObjectStore {
   private readonly rollbackListeners: (() => void)[] = [];
   /** Ends the wait of the file writes that are waiting out their delay. */
   private readonly wakers = new Set<() => void>();
+  private lock?: StoreLock;
   private readonly monitor: StorageMonitor;
   private readonly fs: FsOps;
   private readonly checkpointBytes: number;
@@ -139,11 +146,30 @@ export class FileStore implements ObjectStore {
   }
 
   async load(): Promise<LoadResult> {
+    try {
+      return await this.open();
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
+  }
+
+  private async open(): Promise<LoadResult> {
     const warnings: string[] = [];
     await this.fs.mkdir(this.dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
       // A directory that is already there opens even where nothing can be created (a full or read-only disk).
       if (!(await this.fs.stat(this.dir).then((s) => (s.mode & 0o170000) === 0o040000, () => false))) throw err;
     });
+    if (this.options.lock) {
+      try {
+        this.lock = StoreLock.acquire(this.dir, this.options.lock);
+      } catch (err) {
+        // A full or read-only disk cannot take the lock file; the store still opens (to serve
+        // reads, and to report the state) rather than refuse to start over it.
+        if (err instanceof StoreLocked) throw err;
+        warnings.push(`ghidcache: could not write the lock ${this.dir}.lock (${errnoOf(err) ?? 'write failed'}); opened without it`);
+      }
+    }
     const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
     const journals = await listJournals(this.fs, this.dir);
@@ -234,10 +260,9 @@ export class FileStore implements ObjectStore {
     const clean = await this.makeDurable();
     this.monitor.stop();
     await this.journal?.close().catch(() => undefined);
-    if (clean) {
-      await this.removeJournals(await listJournals(this.fs, this.dir));
-      return;
-    }
+    if (clean) await this.removeJournals(await listJournals(this.fs, this.dir));
+    this.lock?.release();
+    if (clean) return;
     this.options.warn?.(
       `ghidcache: closed without flushing everything (${this.failure()}); ${this.pending.size} object file(s) not written, ` +
         `kept in ${basename(this.journalPath(this.journalIndex))} and older journals: the next start restores them`,
