@@ -28,7 +28,7 @@ const numArg = (name: string, dflt: number): number => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : dflt;
 };
-const PAIRS = quick ? 600 : 2_000;
+const PAIRS = quick ? 300 : 2_000;
 const WINDOW = numArg('--window', 32);
 const PUSHES = quick ? 100 : 300;
 const log = (s: string) => process.stdout.write(s + '\n');
@@ -134,6 +134,7 @@ async function pushLatencies(from: RemoteClient, to: RemoteClient, garqs: readon
 const pct = (xs: readonly number[], p: number): number | null => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!);
 
 async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: readonly Buffer[], pg: boolean): Promise<RunResult> {
+  log(`${label}: ${nodes.length} node(s) ready`);
   const clients = await Promise.all(nodes.map(connect));
   for (const g of gidcs) await clients[0]!.publish(g);
   const cpu0 = nodes.map((n) => cpuOf(n.child.pid!));
@@ -160,7 +161,8 @@ async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: 
 
 async function main(): Promise<void> {
   log(`bench/cluster: ${PAIRS} GOBS + GEOC pairs per run, ${WINDOW} in flight per client, ${PUSHES} pushes`);
-  const pairs = await signedPairs(alice, PAIRS, { size: 256 });
+  const pairs = await signedPairs(alice, PAIRS, { size: 256, onProgress: (n) => log(`signed ${n} pairs`) });
+  log(`signed ${PAIRS} pairs`);
   const garqs = requests(alice, bob.publicIdentity, PUSHES);
   const cluster: TestPostgres = startPostgres({ fsync: true });
   const results: RunResult[] = [];
