@@ -20,6 +20,12 @@
 //    store's open time (FileStore.load + RulesEngine.open) is measured in a fresh process running
 //    the bundled code, plus the restarted server's own "Store loaded" figure.
 // --profile writes the server's CPU profile (node --cpu-prof) to bench/results/server-profile/.
+//
+// --slow runs the slow-subscriber phase alone (no signatures to make, so it is quick): the same
+// server process, `--slow-subscribers` (500) WebSocket subscribers to identity 1 that never read
+// after their +S, while 4 clients publish 20,000 GARQs to identity 1 (every one a push to every
+// slow subscriber). Server RSS is sampled throughout (peak), then the subscribers still open are
+// closed and RSS is read again once they have left. Writes its own section of BENCHMARKS.md.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, verify as verifyCb, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +44,7 @@ import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/rep
 import { median } from './lib/stats.js';
 import { rate, type RateResult } from './lib/timing.js';
 import { v16Identity, v16Objects } from './lib/vectors.js';
+import { connectSlowSubscribers, publishAll } from './lib/slow-subscribers.js';
 
 const root = resolve(import.meta.dirname, '..');
 const RESULTS = join(root, 'bench', 'results');
@@ -643,5 +650,76 @@ function report(r: {
   log('\nBENCHMARKS.md: section "Persistence server (bench/server)" written.');
 }
 
+const SLOW_SUBSCRIBERS = numArg('--slow-subscribers', 500);
+const SLOW_GARQS = 20_000;
+const TARGET_SLOW_PEAK_MIB = 250;
+
+/** The slow-subscriber phase (--slow): peak RSS while they hold pushes, RSS after they leave. */
+async function slowMain(): Promise<void> {
+  const machine = machineInfo();
+  const sender = v16Identity(0);
+  const recipient = v16Identity(1);
+  log(`building ${SLOW_GARQS} GARQs to identity 1`);
+  const garqs = requests(sender, recipient.publicIdentity, SLOW_GARQS);
+  const cli = await bundle('hypergolix-cli', CLI_ENTRY);
+  const home = mkdtempSync(join(tmpdir(), 'hgx-bench-slow-'));
+  const port = await freePort();
+  const created = await loadConfig({ root: home, create: true, env: { HYPERGOLIX_HOME: home }, cwd: home });
+  writeFileSync(created.path, readFileSync(created.path, 'utf8').replace(/^( {2}port:) 7770$/m, `$1 ${port}`));
+  let server: ServerProcess | null = null;
+  try {
+    server = await startServerProcess(cli, home);
+    const pid = server.child.pid!;
+    const seed = new RemoteClient({ host: '127.0.0.1', port });
+    seed.start();
+    await seed.whenConnected(10_000);
+    await seed.publish(sender.publicIdentity.gidc.raw);
+    await seed.publish(recipient.publicIdentity.gidc.raw);
+    await seed.close();
+    const rssEmpty = memoryOf(pid).rss;
+    const slow = await connectSlowSubscribers(port, recipient.ghid.bytes, SLOW_SUBSCRIBERS);
+    const rssSubscribed = memoryOf(pid).rss;
+    log(`server: RSS ${fmt(rssEmpty, 1)} MiB empty, ${fmt(rssSubscribed, 1)} MiB with ${SLOW_SUBSCRIBERS} slow subscribers connected`);
+    let peak = rssSubscribed;
+    const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(pid).rss)), 100);
+    const load = await publishAll(port, garqs, CLIENTS, WINDOW);
+    clearInterval(sampler);
+    peak = Math.max(peak, memoryOf(pid).rss);
+    const hwm = memoryOf(pid).peak;
+    const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const overflows = Number(/^hypergolix_push_overflows_total (\d+)/m.exec(metricsText)?.[1] ?? NaN);
+    const disconnected = slow.closedByServer();
+    log(`load: ${SLOW_GARQS} GARQs in ${fmt(load.seconds, 1)} s (${load.errors} errors); RSS peak ${fmt(peak, 1)} MiB (VmHWM ${fmt(hwm, 1)}); ${overflows} subscribers disconnected for falling behind`);
+    slow.close();
+    await new Promise((r) => setTimeout(r, 5000));
+    const queued = Number(/^hypergolix_push_queue_bytes (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? NaN);
+    const rssAfter = memoryOf(pid).rss;
+    log(`after they left: RSS ${fmt(rssAfter, 1)} MiB; pushes queued ${queued} bytes`);
+    await stopServerProcess(server);
+    server = null;
+    const headers: Row = ['Measurement', 'Result', 'Context', 'Target', 'Status'];
+    const rows: Row[] = [
+      [`Server RSS, peak, ${SLOW_SUBSCRIBERS} non-reading subscribers during a load of ${fmt(SLOW_GARQS, 0)} GARQs to them`, `${fmt(peak, 1)} MiB`, `VmHWM ${fmt(hwm, 1)} MiB; empty ${fmt(rssEmpty, 1)} MiB, ${fmt(rssSubscribed, 1)} MiB once subscribed; push budget 64 MiB (default); load ${fmt(load.seconds, 1)} s, ${load.errors} publish errors`, `< ${TARGET_SLOW_PEAK_MIB} MiB`, peak < TARGET_SLOW_PEAK_MIB ? 'PASS' : 'FAIL'],
+      ['Slow subscribers disconnected for falling behind (1013, push_budget)', `${overflows} of ${SLOW_SUBSCRIBERS}`, `${disconnected} sockets saw the server close them during the load; the rest were closed by the bench after it`, '—', '—'],
+      ['Server RSS after they left (5 s later)', `${fmt(rssAfter, 1)} MiB`, `pushes still queued: ${queued} bytes`, '—', '—'],
+    ];
+    log('');
+    log(textTable(headers, rows));
+    const text = [
+      machineMarkdown(machine),
+      '',
+      `Run with \`npm run bench -- server --slow\`. The server as in the section above (a real process, FileStore, default config: \`server.push_budget_bytes\` 64 MiB). ${SLOW_SUBSCRIBERS} WebSocket subscribers send \`+S\` for identity 1 and, once it is acknowledged, never read again (their TCP sockets paused); then ${CLIENTS} clients with ${WINDOW} publishes in flight each publish ${fmt(SLOW_GARQS, 0)} GARQs to identity 1, each one a push (\`!!\`) to every subscriber. Server RSS is sampled every 100 ms. Before the push budget (issue #18) each such subscriber cost ~2 MiB for as long as it stayed: 200 of them took a server from 192 to 551 MiB, and it stayed there after they left.`,
+      '',
+      markdownTable(headers, rows),
+    ].join('\n');
+    writeSection('Persistence server, slow subscribers (bench/server --slow)', text);
+    log('\nBENCHMARKS.md: section "Persistence server, slow subscribers (bench/server --slow)" written.');
+  } finally {
+    if (server) server.child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
 if (argv.includes('--client')) await clientMain();
+else if (argv.includes('--slow')) await slowMain();
 else await benchMain();

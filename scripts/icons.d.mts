@@ -13,6 +13,7 @@ export declare const SOURCE: string;
 export declare const TRAY_STATES: string[];
 export declare const LINUX_SIZES: number[];
 export declare const ICO_SIZES: number[];
+export declare const LINUX_TRAY_SIZE: number;
 export declare const ICNS_TYPES: [string, number][];
 export declare function pathPoints(d: string): { points: [number, number][]; closed: boolean }[];
 export declare function parseSvg(text: string): ParsedSvg;

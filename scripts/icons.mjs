@@ -8,6 +8,7 @@
 //   assets/tray/tray-<state>-<light|dark>.png, @2x   tray icons per state (src/main/tray-model.ts):
 //                                    a dark glyph for light panels, a light glyph for dark ones
 //   assets/tray/tray-<state>Template.png, @2x       macOS menu bar template images (black + alpha)
+//   assets/tray/tray-<state>-<light|dark>-24.png, @2x  the same for Linux panels (24 and 48 px)
 //
 // The SVG is read as a small subset: circle, rect, line and path (M L H V Z, absolute or
 // relative) with fill, stroke, stroke-width and stroke-linecap in solid #rrggbb colours; any
@@ -28,6 +29,8 @@ export const SOURCE = 'assets/source/hypergolix.svg';
 export const TRAY_STATES = ['no-account', 'locked', 'starting', 'running', 'offline', 'error'];
 export const LINUX_SIZES = [16, 24, 32, 48, 64, 128, 256, 512];
 export const ICO_SIZES = [16, 24, 32, 48, 64, 128, 256];
+/** The Linux tray glyph (= LINUX_TRAY_SIZE in src/main/tray-model.ts). */
+export const LINUX_TRAY_SIZE = 24;
 /** icns entry types and their pixel sizes (PNG data in each). */
 export const ICNS_TYPES = [
   ['icp4', 16],
@@ -531,6 +534,11 @@ export function generateIcons(svgText) {
       for (const [size, suffix] of [[16, ''], [32, '@2x']]) {
         const name = variant === 'Template' ? `tray-${state}Template${suffix}.png` : `tray-${state}-${variant}${suffix}.png`;
         files.set(`assets/tray/${name}`, encodePng(size, trayIcon(svg, size, state, variant)));
+      }
+      // Linux panels are 22–32 px tall: a 16 px glyph would be upscaled and blurred there.
+      if (variant === 'Template') continue;
+      for (const [size, suffix] of [[LINUX_TRAY_SIZE, ''], [LINUX_TRAY_SIZE * 2, '@2x']]) {
+        files.set(`assets/tray/tray-${state}-${variant}-${LINUX_TRAY_SIZE}${suffix}.png`, encodePng(size, trayIcon(svg, size, state, variant)));
       }
     }
   }

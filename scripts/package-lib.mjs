@@ -46,13 +46,15 @@ export function configProblems(cfg, { appId, root, serverOnly = new Set() }) {
 
   const linux = cfg.linux ?? {};
   const lt = targetNames(linux.target);
-  for (const t of ['deb', 'AppImage', 'tar.gz']) need(lt.includes(t), `linux.target lacks ${t}`);
+  for (const t of ['deb', 'tar.gz']) need(lt.includes(t), `linux.target lacks ${t}`);
+  need(!lt.includes('AppImage'), 'linux.target must not include AppImage: it aborts at launch where AppArmor restricts user namespaces (Ubuntu 24.04+) and cannot install the profile that allows them');
   need(targetNames(cfg.mac?.target).includes('dmg'), 'mac.target lacks dmg');
   need(targetNames(cfg.win?.target).includes('nsis'), 'win.target lacks nsis');
   need(linux.executableName === 'hypergolix', 'linux.executableName must be hypergolix (the desktop entry, the icon name, /usr/bin/hypergolix)');
   need(typeof linux.category === 'string' && /(^|;)Network(;|$)/.test(linux.category) && /(^|;)Utility(;|$)/.test(linux.category), 'linux.category must name Network and Utility');
   need(!!linux.synopsis && !!linux.description && !!linux.maintainer, 'linux needs synopsis, description and maintainer (the deb metadata)');
   need(cfg.mac?.category === 'public.app-category.productivity', 'mac.category must be public.app-category.productivity');
+  need(cfg.extraMetadata?.productName === 'Hypergolix', 'extraMetadata.productName must be Hypergolix (app.name and the data folder come from the packaged package.json)');
   need(cfg.extraMetadata?.desktopName === `${linux.executableName}.desktop`, 'extraMetadata.desktopName must be <executableName>.desktop (window class = desktop entry)');
   need(!!cfg.extraMetadata?.homepage && !!cfg.extraMetadata?.author?.email, 'extraMetadata needs homepage and author.email (the deb requires both)');
 
@@ -246,6 +248,8 @@ export function inspectApp(entries, o) {
     const pj = o.appPackageJson;
     if (pj.devDependencies && Object.keys(pj.devDependencies).length > 0) problems.push("the app's package.json lists devDependencies");
     if (pj.main && !paths.has(pj.main.replace(/^\.\//, ''))) problems.push(`the app's package.json main (${pj.main}) is not in the app`);
+    // app.name, and so the data folder (~/.config/Hypergolix, %APPDATA%\Hypergolix), come from it.
+    if (pj.productName !== 'Hypergolix') problems.push(`the app's package.json productName is ${pj.productName ?? 'missing'}, not Hypergolix`);
   }
   if (bytes > o.budget) problems.push(`the app is ${formatBytes(bytes)}, over its budget of ${formatBytes(o.budget)}`);
   return {

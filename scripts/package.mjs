@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run package`: builds dist/ and the installable packages for this platform into release/
-// (Linux: deb, AppImage, tar.gz; macOS: dmg; Windows: nsis), as electron-builder.yml says.
+// (Linux: deb, tar.gz; macOS: dmg; Windows: nsis), as electron-builder.yml says.
 //
 // electron-builder downloads what it lacks: Electron itself, and per target fpm (deb), the
 // AppImage runtime, NSIS. Before building, this script works out which of those are not on the

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError, describeFailure, isExpectedFailure, processIO, type CliIO, type Command } from './command.js';
+import { accountCommand } from './commands/account.js';
 import { configCommand } from './commands/config.js';
 import { contactsCommand } from './commands/contacts.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -8,7 +9,7 @@ import { serverCommand } from './commands/server-accounts.js';
 import { sharesCommand } from './commands/shares.js';
 
 /** Every command the CLI offers, in the order `--help` lists them. */
-const COMMANDS: Command[] = [startCommand, stopCommand, configCommand, contactsCommand, sharesCommand, serverCommand, inspectCommand];
+const COMMANDS: Command[] = [startCommand, stopCommand, accountCommand, configCommand, contactsCommand, sharesCommand, serverCommand, inspectCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -46,7 +46,7 @@ export function parsePort(value: unknown): Field<number> {
 }
 
 export const KIB = 1024;
-const MIB = 1024 * KIB;
+export const MIB = 1024 * KIB;
 export const GIB = 1024 * MIB;
 
 /** A byte count: an integer, or a number with a binary unit ("10 MiB", "512KiB"). */

@@ -15,6 +15,7 @@
 import {
   GIB,
   KIB,
+  MIB,
   parseBoolean,
   parseByteSize,
   parseGhidText,
@@ -209,6 +210,15 @@ export const CONFIG_KEYS = {
     max_message_bytes: { kind: 'size', reference: false, min: 64 * KIB, max: 1 * GIB, default: DEFAULT_MAX_MESSAGE_BYTES, help: 'largest message or object, e.g. "16 MiB"' },
     accept_v15: { ...SWITCH, default: false, help: 'accept 2016-format (GOBD v15) objects from clients' },
     max_subscriptions: { kind: 'integer', reference: false, min: 1, max: 10_000_000, default: 10_000, help: 'subscriptions per connection' },
+    // Memory bounded by configuration, not by the number of peers: a subscriber that falls behind is disconnected and catches up.
+    push_budget_bytes: {
+      kind: 'size',
+      reference: false,
+      min: 1 * MIB,
+      max: 64 * GIB,
+      default: 64 * MIB,
+      help: 'memory for pushes waiting for subscribers, over all connections; past it the slowest is disconnected (it reconnects and catches up)',
+    },
     publish_allowlist: { kind: 'ghid-list', reference: false, default: null, help: 'fingerprints allowed to publish ([] for nobody)', shownDefault: 'anyone' },
     // Below 1 KiB not even one object fits.
     quota_bytes_per_identity: {

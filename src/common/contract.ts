@@ -45,8 +45,22 @@ export interface Identity {
   userId: string;
 }
 
+/** The account's standing on a remote that keeps accounts (`server.registration` on). */
+export interface RemoteAccountStatus {
+  status: (typeof ACCOUNT_STANDINGS)[number];
+  /** Bytes this account stores there, and what an unregistered account may store. */
+  usedBytes: number;
+  freeBytes: number;
+}
+
+export const ACCOUNT_STANDINGS = ['registered', 'pending', 'revoked', 'unregistered'] as const;
+
 export interface RemoteStatus extends Remote {
   connected: boolean;
+  /** Registered or free tier, with usage; absent for a remote that keeps no accounts (or before it answered). */
+  account?: RemoteAccountStatus;
+  /** The remote refused an upload until this account registers there: what to tell the user. */
+  registerHint?: string;
   /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
   storageFull?: boolean;
 }
@@ -185,6 +199,8 @@ export interface RequestMap {
   safetyCode: { params: { fingerprint: string }; value: { words: string[] } };
   /** Waiting, received and sent shares. */
   listShares: { params: {}; value: ShareJson[] };
+  /** Opens the remote's registration page, signed by the account, in the browser; the link comes back too. */
+  registerRemote: { params: { remote: string }; value: { url: string } };
 }
 
 export type RequestKind = keyof RequestMap;
@@ -291,7 +307,18 @@ const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText })
 const checkStatus: Check<Status> = obj<Status>({
   state: oneOf(APP_STATES),
   message: nullable(str({ max: LIMITS.text })),
-  remotes: arr(obj<RemoteStatus>({ host: str({ max: LIMITS.host }), port: num, tls: bool, connected: bool, storageFull: optional(bool) }), LIMITS.remotes),
+  remotes: arr(
+    obj<RemoteStatus>({
+      host: str({ max: LIMITS.host }),
+      port: num,
+      tls: bool,
+      connected: bool,
+      storageFull: optional(bool),
+      account: optional(obj<RemoteAccountStatus>({ status: oneOf(ACCOUNT_STANDINGS), usedBytes: uint, freeBytes: uint })),
+      registerHint: optional(str({ max: LIMITS.text })),
+    }),
+    LIMITS.remotes,
+  ),
   objectsCached: uint,
   storage: optional(
     obj<StorageStatus>({ kind: oneOf(STORAGE_KINDS), path: nullable(str({ max: LIMITS.text })), freeBytes: nullable(uint), message: nullable(str({ max: LIMITS.text })) }),
@@ -333,6 +360,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   removeContact: obj({ kind: kindOf('removeContact'), fingerprint: fingerprintParam }),
   safetyCode: obj({ kind: kindOf('safetyCode'), fingerprint: fingerprintParam }),
   listShares: obj({ kind: kindOf('listShares') }),
+  registerRemote: obj({ kind: kindOf('registerRemote'), remote: str({ min: 3, max: LIMITS.host + 6 }) }),
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
@@ -346,6 +374,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   whoami: checkIdentity,
   status: checkStatus,
   acceptShare: empty,
+  registerRemote: obj<{ url: string }>({ url: str({ min: 1, max: LIMITS.text }) }),
   declineShare: empty,
   listContacts: checkContacts,
   changeContact: checkContact,

@@ -42,6 +42,8 @@ import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
 import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
 import { StatusFeed, type StatusSources } from './status.js';
+import { RemoteAccounts } from './remote-accounts.js';
+import { openUrl } from './open-url.js';
 import { UnlockAutomatically, type SecretVault } from './vault.js';
 
 export interface ControllerOptions {
@@ -72,6 +74,8 @@ export interface ControllerOptions {
   pidFile?: boolean;
   /** Serve apps over IPC (`process.ipc_port`, key in the config directory) while unlocked. @default true */
   ipc?: boolean;
+  /** Opens a web page in the user's browser (a remote's registration page). @default src/host/open-url.ts */
+  openUrl?: (url: string) => Promise<void>;
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -86,6 +90,7 @@ export class Controller implements HostPort {
   private readonly server: EmbeddedServerSwitch;
   private readonly port: HostPort;
   private readonly queue = new RequestQueue();
+  private readonly accounts = new RemoteAccounts(() => this.feed.emitStatus());
   private readonly restartParts: RestartParts;
   private stopped: Promise<void> | null = null;
 
@@ -129,6 +134,7 @@ export class Controller implements HostPort {
         removeContact: (req) => this.changed(() => forgetContact(this.session.app, req.fingerprint)),
         safetyCode: (req) => safetyCodeFor(this.session.app, req.fingerprint),
         listShares: async () => sharesOf(this.session.app),
+        registerRemote: (req) => this.registerRemote(req.remote),
       },
       (listener) => this.feed.subscribe(listener),
     );
@@ -285,6 +291,18 @@ export class Controller implements HostPort {
   private sources(): StatusSources {
     const app = this.session.app;
     const loaded = this.file.current;
-    return { app, config: app?.loaded.config ?? loaded?.config ?? null, configWarnings: loaded?.warnings ?? [], serverProblem: this.server.problem };
+    // Asked over HTTP in the background; this status shows the last answer.
+    void this.accounts.refresh(app).catch((err: unknown) => this.log.debug(`remote accounts: ${messageOf(err)}`));
+    return { app, config: app?.loaded.config ?? loaded?.config ?? null, configWarnings: loaded?.warnings ?? [], serverProblem: this.server.problem, accounts: this.accounts };
+  }
+
+  /** Register: a link signed by the account, opened in the browser; the standing is re-read as the user comes back. */
+  private async registerRemote(remote: string): Promise<{ url: string }> {
+    const app = this.session.app;
+    if (!app) throw new HostFailure(ERROR_CODES.noAccount, 'Unlock your account first: the registration is signed with it');
+    const url = await app.daemon.registrationLink(remote);
+    await (this.o.openUrl ?? openUrl)(url);
+    void this.accounts.refresh(app, true).catch(() => {});
+    return { url };
   }
 }

@@ -4,7 +4,7 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import type { AppState, HostEvent, Status, StorageStatus } from '../common/contract.js';
+import type { AppState, HostEvent, RemoteAccountStatus, Status, StorageStatus } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import type { StartedApp } from './daemon-runner.js';
@@ -20,6 +20,8 @@ export interface StatusSources {
   configWarnings: readonly { code: string; message: string }[];
   /** Why the embedded server is not running, when it should be. */
   serverProblem: string | null;
+  /** The account's standing per remote (`host:port`), as last asked. */
+  accounts?: { of(label: string): RemoteAccountStatus | undefined };
 }
 
 /** At most this many warnings are shown. */
@@ -52,6 +54,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       tls: r.tls,
       connected: app !== null && (net[i]?.connected ?? false),
       ...(net[i] && net[i].storage !== 'ok' ? { storageFull: true } : {}),
+      ...accountOf(s, `${r.host}:${r.port}`, app ? net[i]?.freeTier?.message : undefined),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
     ...(app ? { storage: storageStatus(app) } : {}),
@@ -59,6 +62,12 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),
   };
+}
+
+/** A remote's account standing and the daemon's "register on…" message, when there are any. */
+function accountOf(s: StatusSources, label: string, hint: string | undefined): { account?: RemoteAccountStatus; registerHint?: string } {
+  const account = s.app ? s.accounts?.of(label) : undefined;
+  return { ...(account ? { account } : {}), ...(hint ? { registerHint: hint } : {}) };
 }
 
 /** The local cache's storage as the status shows it: ok, or full/failing with where and how much room. */

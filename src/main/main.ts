@@ -4,7 +4,7 @@
  * logging), each reaching Electron through a small interface; what the app *does* is the
  * Controller in src/host, shared with browser mode.
  */
-import { Notification, app, clipboard, dialog, ipcMain, nativeTheme, powerMonitor, protocol, safeStorage, shell } from 'electron';
+import { Menu, Notification, app, clipboard, dialog, ipcMain, nativeTheme, powerMonitor, protocol, safeStorage, shell } from 'electron';
 import log from 'electron-log/main';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { loadConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import { Controller } from '../host/controller.js';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol.js';
-import { electronTray } from './electron-tray.js';
+import { applicationMenu, electronTray } from './electron-tray.js';
 import { createAppWindow, sessionEndListener } from './electron-window.js';
 import { setupIpc } from './ipc.js';
 import { setupLifecycle, setupSessionEnd, setupSingleInstance } from './lifecycle.js';
@@ -23,7 +23,8 @@ import { HeldNotifications, setupNotifications } from './notifications.js';
 import { lockDownSession } from './session-lockdown.js';
 import { ShutdownSteps, desktopLogFile, firstLook, runStartup, type StartLocation } from './startup.js';
 import { setupTray, type TrayHandle } from './tray.js';
-import { trayIconFile } from './tray-model.js';
+import { detectTrayHost, noTrayPolicy, type NoTrayPolicy } from './tray-host.js';
+import { panelIsDark, trayIconFile, windowMenu } from './tray-model.js';
 import { SafeStorageVault, VAULT_FILE } from './vault.js';
 import { setupWindow, type WindowManager } from './window.js';
 
@@ -75,6 +76,7 @@ function setupLogging(where: StartLocation): Logger {
 
 async function start(steps: ShutdownSteps): Promise<void> {
   // The config says where logs go; the controller reads it again (and watches it) itself.
+  const presence = detectTrayHost(process.platform, process.env);
   const where = await firstLook(() => loadConfig({ create: true }), app.getPath('logs'));
   const logger = setupLogging(where);
   lockDownSession(RENDERER, warn);
@@ -92,23 +94,53 @@ async function start(steps: ShutdownSteps): Promise<void> {
   });
   await controller.start();
 
-  const win = setupWindow(() => createAppWindow({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors, menuBar: false, warn, ...OS_ICON }));
+  const win = createWindows(noTrayPolicy(await presence), controller, logger);
   windows = win;
   steps.add('the window bridge', setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev)));
-  const tray = setupDesktop(controller, win, steps);
+  const { tray, notifier } = setupDesktop(controller, win, steps);
   steps.add('session-end listeners', setupSessionEnd(sessionEndPort(), { quit: () => app.quit(), info: (m) => logger.info(m) }));
 
   // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
   if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
-    (globalThis as { __hypergolix?: unknown }).__hypergolix = { tray: () => tray.current(), state: () => controller.status().state };
+    (globalThis as { __hypergolix?: unknown }).__hypergolix = {
+      tray: () => tray.current(),
+      state: () => controller.status().state,
+      snapshot: () => controller.snapshot(),
+      heldNotifications: () => notifier.count(),
+      notify: (title: string) => notifier.show({ kind: 'share-result', title, body: 'test' }),
+      clickNotifications: () => notifier.clickAll(),
+      setStartAtLogin: (on: boolean) => controller.setStartAtLogin(on),
+    };
   }
   showWindowIfNeeded(controller, win, logger);
 }
 
+/** The window on demand; with no tray host (plain GNOME) it keeps its menu bar and closing it quits. */
+function createWindows(policy: NoTrayPolicy, controller: Controller, logger: Logger): WindowManager {
+  if (policy.menuBar) logger.info('No tray host found: the window keeps its menu bar (Quit is there)');
+  if (process.platform !== 'darwin') {
+    Menu.setApplicationMenu(
+      applicationMenu(windowMenu(), (id) => {
+        if (id === 'quit') app.quit();
+        const logs = controller.logDir();
+        if (id === 'open-logs' && logs) void shell.openPath(logs);
+      }),
+    );
+  }
+  return setupWindow(() => {
+    const w = createAppWindow({ preload: PRELOAD, devTools: !app.isPackaged, dark: nativeTheme.shouldUseDarkColors, menuBar: policy.menuBar, warn, ...OS_ICON });
+    if (policy.quitOnClose) w.onClosed(() => app.quit());
+    return w;
+  });
+}
+
+/** Whether the tray's panel is dark now (see panelIsDark). */
+const darkPanel = () => panelIsDark(process.platform, nativeTheme, process.env);
+
 /** The tray, notifications and the login item: the desktop around the window. */
-function setupDesktop(controller: Controller, win: WindowManager, steps: ShutdownSteps): TrayHandle {
+function setupDesktop(controller: Controller, win: WindowManager, steps: ShutdownSteps): { tray: TrayHandle; notifier: HeldNotifications } {
   const tray = setupTray({
-    tray: electronTray(trayIconFile(ASSETS, 'locked', nativeTheme.shouldUseDarkColors)),
+    tray: electronTray(trayIconFile(ASSETS, 'locked', darkPanel())),
     host: controller,
     actions: {
       openWindow: () => win.open(),
@@ -117,7 +149,7 @@ function setupDesktop(controller: Controller, win: WindowManager, steps: Shutdow
       quit: () => app.quit(),
     },
     assetsDir: ASSETS,
-    darkPanel: () => nativeTheme.shouldUseDarkColors,
+    darkPanel,
     warn,
   });
   nativeTheme.on('updated', () => tray.refresh());
@@ -139,7 +171,7 @@ function setupDesktop(controller: Controller, win: WindowManager, steps: Shutdow
       await loginItem.settled();
     });
   }
-  return tray;
+  return { tray, notifier };
 }
 
 function sessionEndPort() {

@@ -33,6 +33,8 @@ export interface NotificationHandle {
   on(event: 'click' | 'close', listener: () => void): void;
   on(event: 'failed', listener: (event: unknown, error: string) => void): void;
   show(): void;
+  /** Electron's Notification is an EventEmitter: the tests click through this. */
+  emit?(event: 'click'): boolean;
 }
 
 /**
@@ -76,6 +78,11 @@ export class HeldNotifications implements Notifier {
       this.held.delete(old);
     }
     n.show();
+  }
+
+  /** Emits `click` on every held notification, as the OS would (the Electron tests; no OS click can be scripted). */
+  clickAll(): void {
+    for (const n of [...this.held]) n.emit?.('click');
   }
 
   /** How many are held (for tests and diagnostics). */

@@ -105,11 +105,55 @@ export function trayModel(snapshot: Snapshot, settings: Settings | null): TrayMo
   };
 }
 
+/** The window's own menu (Linux, Windows): what must stay reachable when there is no tray. */
+export function windowMenu(): MenuItemModel[] {
+  return [
+    { type: 'normal', id: 'open-logs', label: 'Open logs folder', enabled: true },
+    { type: 'separator' },
+    { type: 'normal', id: 'quit', label: 'Quit', enabled: true },
+  ];
+}
+
+/** The Linux tray glyph's size in px (panels are 22–32 px tall); scripts/icons.mjs draws it, and @2x. */
+export const LINUX_TRAY_GLYPH = 24;
+
 /**
  * The icon file for a state; `darkPanel` picks the light glyph. On macOS the template image
- * (Electron marks a file whose name ends in "Template" as one). Electron adds @2x itself on HiDPI.
+ * (Electron marks a file whose name ends in "Template" as one); on Linux the larger glyph.
+ * Electron adds @2x itself on HiDPI.
  */
 export function trayIconFile(assetsDir: string, icon: TrayIcon, darkPanel: boolean, platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return `${assetsDir}/tray/tray-${icon}Template.png`;
-  return `${assetsDir}/tray/tray-${icon}-${darkPanel ? 'dark' : 'light'}.png`;
+  const size = platform === 'linux' ? `-${LINUX_TRAY_GLYPH}` : '';
+  return `${assetsDir}/tray/tray-${icon}-${darkPanel ? 'dark' : 'light'}${size}.png`;
+}
+
+/** What Electron's nativeTheme says (shouldUseDarkColorsForSystemIntegratedUI: Windows and macOS only). */
+export interface ThemeFacts {
+  shouldUseDarkColors: boolean;
+  shouldUseDarkColorsForSystemIntegratedUI?: boolean;
+}
+
+/**
+ * Whether the panel the tray icon sits on is dark: the taskbar or top bar, not the app's own
+ * theme. Windows says so itself (a light app theme with a dark taskbar is the default);
+ * GNOME Shell's top bar (Ubuntu's too) is dark in light mode as well; other Linux panels
+ * (KDE Plasma, Xfce, Cinnamon) follow the desktop theme. macOS recolours template images.
+ */
+export function panelIsDark(platform: NodeJS.Platform, theme: ThemeFacts, env: NodeJS.ProcessEnv): boolean {
+  if (platform === 'win32') return theme.shouldUseDarkColorsForSystemIntegratedUI ?? theme.shouldUseDarkColors;
+  if (platform === 'linux') {
+    const desktops = (env['XDG_CURRENT_DESKTOP'] ?? '').toUpperCase().split(':');
+    if (desktops.includes('GNOME') || desktops.includes('UNITY')) return true;
+  }
+  return theme.shouldUseDarkColors;
+}
+
+/**
+ * Whether a left click on the icon opens the window. Not on macOS: with a context menu set, a
+ * click opens the menu and also emits `click` (tray_icon_cocoa.mm), so opening the window too
+ * would answer every trip to the menu, even one to Quit, with the settings window.
+ */
+export function trayClickOpensWindow(platform: NodeJS.Platform): boolean {
+  return platform !== 'darwin';
 }

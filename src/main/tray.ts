@@ -3,14 +3,14 @@
  * reached only through the TrayPort given in, so this logic runs in plain Node tests.
  */
 import type { HostEvent, Settings, Snapshot } from '../common/contract.js';
-import { trayIconFile, trayModel, type MenuItemId, type MenuItemModel, type TrayModel } from './tray-model.js';
+import { trayClickOpensWindow, trayIconFile, trayModel, type MenuItemId, type MenuItemModel, type TrayModel } from './tray-model.js';
 
 /** The few things done to the OS tray (main.ts adapts Electron's Tray + Menu.buildFromTemplate). */
 export interface TrayPort {
   setImage(file: string): void;
   setToolTip(text: string): void;
   setMenu(items: MenuItemModel[], onClick: (id: MenuItemId, checked: boolean) => void): void;
-  /** A left click (Windows, most Linux panels). */
+  /** A left click (Windows, most Linux panels; not listened to on macOS, see trayClickOpensWindow). */
   onClick(listener: () => void): void;
   destroy(): void;
 }
@@ -40,7 +40,7 @@ export interface TraySetup {
   /** Whether the panel is dark (a light glyph reads better there). */
   darkPanel(): boolean;
   warn?(message: string): void;
-  /** Picks the icon style (macOS: template images). @default process.platform */
+  /** Picks the icon style (macOS: template images; Linux: the larger glyph) and the click policy. @default process.platform */
   platform?: NodeJS.Platform;
 }
 
@@ -66,10 +66,10 @@ export function setupTray(o: TraySetup): TrayHandle {
         return;
       }
       case 'embedded-server':
-        void o.host.setEmbeddedServer(checked).catch((err: Error) => o.warn?.(`Embedded server switch failed: ${err.message}`));
+        void o.host.setEmbeddedServer(checked).catch((err: Error) => switchFailed('Embedded server', err));
         return;
       case 'start-at-login':
-        void o.host.setStartAtLogin(checked).catch((err: Error) => o.warn?.(`Start at login switch failed: ${err.message}`));
+        void o.host.setStartAtLogin(checked).catch((err: Error) => switchFailed('Start at login', err));
         return;
       case 'open-logs': {
         const dir = o.host.logDir();
@@ -83,6 +83,14 @@ export function setupTray(o: TraySetup): TrayHandle {
     }
   };
 
+  // The OS ticked the checkbox when it was clicked; the save behind it failed, so the settings
+  // did not change and the model neither: the menu is rebuilt to show the setting as it is.
+  const switchFailed = (what: string, err: Error) => {
+    o.warn?.(`${what} switch failed: ${err.message}`);
+    shown = null;
+    refresh();
+  };
+
   const refresh = () => {
     const model = trayModel(o.host.snapshot(), o.host.settings());
     const dark = o.darkPanel();
@@ -93,7 +101,7 @@ export function setupTray(o: TraySetup): TrayHandle {
     shownDark = dark;
   };
 
-  o.tray.onClick(() => o.actions.openWindow());
+  if (trayClickOpensWindow(o.platform ?? process.platform)) o.tray.onClick(() => o.actions.openWindow());
   // Any event may change what the tray shows (a save ends with 'restartProgress' even when nothing restarted).
   const unsubscribe = o.host.subscribe((ev) => {
     if (ev.kind !== 'accountProgress') refresh();

@@ -1,11 +1,14 @@
 /** Chooses the screen from the host's state: wizard, unlock prompt, or the main window. */
+import { useState } from 'react';
 import type { View } from './app-state.js';
 import { useUi } from './app-state.js';
 import { Icon } from './components/Icon.js';
 import { Banner, Spinner } from './components/feedback.js';
 import { IdentityView } from './views/Identity.js';
+import { ContactsView } from './views/Contacts.js';
 import { SettingsView } from './views/Settings.js';
-import { STATE_WORDS, StatusView } from './views/Status.js';
+import { SharesView } from './views/Shares.js';
+import { STATE_WORDS, StatusView, needsAttention } from './views/Status.js';
 import { Unlock } from './views/Unlock.js';
 import { Wizard } from './views/Wizard.js';
 
@@ -48,6 +51,8 @@ export function App() {
 
 const NAV: { view: View; label: string }[] = [
   { view: 'status', label: 'Status' },
+  { view: 'shares', label: 'Shares' },
+  { view: 'contacts', label: 'Contacts' },
   { view: 'identity', label: 'Identity' },
   { view: 'settings', label: 'Settings' },
 ];
@@ -60,6 +65,8 @@ function Shell() {
   const problem = useUi((s) => s.problem);
   const diskChange = useUi((s) => s.settings.diskChange !== null);
   const shares = status.incomingShares.length;
+  const attention = needsAttention(status);
+  const [confirmLock, setConfirmLock] = useState(false);
 
   return (
     <div className="shell">
@@ -74,7 +81,7 @@ function Shell() {
               <button type="button" className={`nav-item${view === n.view ? ' active' : ''}`} aria-current={view === n.view ? 'page' : undefined} onClick={() => setView(n.view)}>
                 <Icon name={n.view} />
                 <span>{n.label}</span>
-                {n.view === 'status' && shares > 0 ? (
+                {n.view === 'shares' && shares > 0 ? (
                   <span className="badge" aria-label={`${shares} waiting`}>
                     {shares}
                   </span>
@@ -85,18 +92,34 @@ function Shell() {
           ))}
         </ul>
         <div className="sidebar-foot">
-          <span className={`pill ${status.state}`} title={status.message ?? undefined}>
-            {STATE_WORDS[status.state]}
+          <span className={`pill ${attention ? 'attention' : status.state}`} title={attention ?? status.message ?? undefined} data-testid="sidebar-pill">
+            {attention ? 'Needs attention' : STATE_WORDS[status.state]}
           </span>
-          <button type="button" className="button small ghost" onClick={() => void lock()} title="Lock Hypergolix">
-            <Icon name="lock" />
-            <span>Lock</span>
-          </button>
+          {confirmLock ? (
+            <div className="lock-confirm" role="alertdialog" aria-label="Lock Hypergolix">
+              <p>
+                Locking disconnects {status.connectedApps} app{status.connectedApps === 1 ? '' : 's'}; they reconnect after you unlock.
+              </p>
+              <button type="button" className="button small" onClick={() => setConfirmLock(false)}>
+                Cancel
+              </button>
+              <button type="button" className="button small primary" onClick={() => void lock().then(() => setConfirmLock(false))}>
+                Lock anyway
+              </button>
+            </div>
+          ) : (
+            <button type="button" className="button small ghost" onClick={() => (status.connectedApps > 0 ? setConfirmLock(true) : void lock())} title="Lock Hypergolix">
+              <Icon name="lock" />
+              <span>Lock</span>
+            </button>
+          )}
         </div>
       </nav>
       <main className="content" id="content">
         {problem ? <Banner tone="error">{problem}</Banner> : null}
         {view === 'status' && <StatusView />}
+        {view === 'shares' && <SharesView />}
+        {view === 'contacts' && <ContactsView />}
         {view === 'identity' && <IdentityView />}
         {view === 'settings' && <SettingsView />}
       </main>

@@ -5,13 +5,14 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { AccountStage, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
+import type { AccountStage, ContactChange, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
 import { sameValue } from './paths.js';
+import { emptyPeople, peopleActions, type PeopleState } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
 import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
 import type { ConnectionState, Transport } from './transport.js';
 
-export type View = 'status' | 'identity' | 'settings';
+export type View = 'status' | 'shares' | 'contacts' | 'identity' | 'settings';
 
 export interface WizardState {
   step: 'welcome' | 'password' | 'creating' | 'done';
@@ -50,6 +51,7 @@ export interface UiState {
     diskChange: Settings | null;
   };
   shareBusy: Record<string, boolean>;
+  people: PeopleState;
 
   setView(view: View): void;
   wizardGo(step: WizardState['step']): void;
@@ -63,7 +65,15 @@ export interface UiState {
   saveSettings(): Promise<void>;
   reloadFromDisk(): void;
   dismissDiskChange(): void;
-  answerShare(id: string, accept: boolean): Promise<void>;
+  /** Accept once, accept and trust (`trust`), decline, or decline and block (`block`). */
+  answerShare(id: string, accept: boolean, opts?: { trust?: boolean; block?: boolean }): Promise<void>;
+  loadPeople(): Promise<void>;
+  /** Changes a contact; `words` say what was done once it was. */
+  changeContact(change: ContactChange, words: string): Promise<void>;
+  removeContact(fingerprint: string): Promise<void>;
+  showSafetyCode(fingerprint: string): Promise<void>;
+  /** Opens a remote's registration page (signed by the account) in the browser. */
+  registerRemote(remote: string): Promise<void>;
   refresh(): Promise<void>;
 }
 
@@ -107,13 +117,19 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       unlock: { busy: false, error: null, wrongPassword: false, attempts: 0 },
       settings: { baseline: null, draft: null, loading: false, loadError: null, serverErrors: {}, save: idleSave, diskChange: null },
       shareBusy: {},
+      people: emptyPeople,
 
       setView(view) {
         set({ view });
         if (view === 'settings' && !get().settings.draft && !get().settings.loading) void get().loadSettings();
+        if (view === 'shares' || view === 'contacts') {
+          set((s) => ({ people: { ...s.people, feedback: null } }));
+          void get().loadPeople();
+        }
       },
       ...sessionActions(set, get, host),
       ...settingsActions(set, get, host),
+      ...peopleActions(set, get, host),
     };
   });
 

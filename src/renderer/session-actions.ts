@@ -1,4 +1,4 @@
-/** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock, answering shares. */
+/** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock. */
 import { ERROR_CODES, type Status } from '../common/contract.js';
 import type { UiState, WizardState } from './app-state.js';
 import type { Transport } from './transport.js';
@@ -21,7 +21,7 @@ export function applyStatus(set: Set, status: Status): void {
 
 export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
 
-export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'answerShare'>;
+export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
 
 export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
   return {
@@ -85,17 +85,11 @@ export function sessionActions(set: Set, get: Get, host: Transport): SessionActi
       else void get().refresh();
     },
 
-    async answerShare(id, accept) {
-      set((s) => ({ shareBusy: { ...s.shareBusy, [id]: true } }));
-      const res = await host.request(accept ? { kind: 'acceptShare', id } : { kind: 'declineShare', id });
-      set((s) => {
-        const { [id]: _, ...rest } = s.shareBusy;
-        return { shareBusy: rest, problem: res.ok ? s.problem : res.error.message };
-      });
-      if (res.ok) {
-        const st = await host.request({ kind: 'status' });
-        if (st.ok) applyStatus(set, st.value);
-      }
+    async registerRemote(remote) {
+      const res = await host.request({ kind: 'registerRemote', remote });
+      if (!res.ok) set({ problem: res.error.message });
+      const st = await host.request({ kind: 'status' });
+      if (st.ok) applyStatus(set, st.value);
     }
   };
 }

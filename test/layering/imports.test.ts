@@ -6,6 +6,7 @@ import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CORE_FLOORS, floorViolations } from './floors.js';
+import { importsOf } from './import-scan.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const src = join(root, 'src');
@@ -19,18 +20,7 @@ function walk(dir: string): string[] {
   });
 }
 
-/** Every module specifier a file imports, re-exports or requires. */
-export function importsOf(code: string): string[] {
-  const specs: string[] = [];
-  const patterns = [
-    /\b(?:import|export)\s[^'"]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]!);
-  return specs;
-}
+export { importsOf };
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const files = [...walk(src), ...walk(sdk)].map((f) => ({ file: relative(root, f), specs: importsOf(readFileSync(f, 'utf8')), dir: dirname(f) }));

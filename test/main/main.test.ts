@@ -12,7 +12,7 @@ import { setupIpc, type IpcMainPort } from '../../src/main/ipc.js';
 import { loggerOver } from '../../src/main/logging.js';
 import { notificationFor, setupNotifications, type NotificationText } from '../../src/main/notifications.js';
 import { setupTray, type TrayHost, type TrayPort } from '../../src/main/tray.js';
-import { TRAY_ICONS, trayIconFile, trayModel, type MenuItemId, type MenuItemModel } from '../../src/main/tray-model.js';
+import { TRAY_ICONS, panelIsDark, trayClickOpensWindow, trayIconFile, trayModel, type MenuItemId, type MenuItemModel } from '../../src/main/tray-model.js';
 import { APP_URL, ELECTRON_CSP, RendererCrashPolicy, allowPermission, hardenContents, isAppUrl, setupWindow, windowOptions, type ContentsPort, type WindowPort } from '../../src/main/window.js';
 import { defaultSettings, FAKE_IDENTITY } from '../fixtures/ui/fake-host.js';
 
@@ -88,13 +88,13 @@ test('tray model: the menu, with what is possible in each state', () => {
   assert.equal(item(trayModel(snap({ state: 'running' }), null), 'embedded-server').enabled, false, 'no settings, no switch');
 });
 
-test('tray icons: a 16 px and a 32 px PNG per state and panel, and macOS template images', () => {
+test('tray icons: 16 and 32 px PNGs per state and panel (Windows), 24 and 48 px on Linux, and macOS template images', () => {
   const assets = join(ROOT, 'assets');
   assert.match(trayIconFile(assets, 'running', true, 'darwin'), /tray-runningTemplate\.png$/, 'Electron takes a name ending in Template as a template image');
   for (const icon of TRAY_ICONS) {
-    for (const [dark, platform] of [[false, 'linux'], [true, 'linux'], [false, 'darwin']] as const) {
+    for (const [dark, platform, base] of [[false, 'win32', 16], [true, 'win32', 16], [false, 'linux', 24], [true, 'linux', 24], [false, 'darwin', 16]] as const) {
       const file = trayIconFile(assets, icon, dark, platform);
-      for (const [path, size] of [[file, 16], [file.replace(/\.png$/, '@2x.png'), 32]] as const) {
+      for (const [path, size] of [[file, base], [file.replace(/\.png$/, '@2x.png'), base * 2]] as const) {
         assert.ok(existsSync(path), `${path} exists (npm run icons makes it)`);
         const png = readFileSync(path);
         assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
@@ -152,6 +152,7 @@ test('setupTray follows the controller and carries out the menu', async () => {
     tray,
     host,
     assetsDir: '/assets',
+    platform: 'win32',
     darkPanel: () => dark,
     actions: {
       openWindow: () => calls.push('open'),
@@ -191,6 +192,52 @@ test('setupTray follows the controller and carries out the menu', async () => {
   handle.dispose();
   assert.equal(tray.destroyed, true);
   assert.equal(listeners.size, 0);
+});
+
+test('tray click policy: a left click opens the window on Windows and Linux, never on macOS (the click also opens the menu there)', () => {
+  for (const [platform, listens] of [['win32', true], ['linux', true], ['darwin', false]] as const) {
+    const tray = new FakeTray();
+    const opened: string[] = [];
+    const host: TrayHost = { snapshot: () => snap({ state: 'running' }), settings: () => defaultSettings(), subscribe: () => () => {}, setEmbeddedServer: async () => ({}), setStartAtLogin: async () => ({}), logDir: () => null };
+    setupTray({ tray, host, assetsDir: '/a', platform, darkPanel: () => false, actions: { openWindow: () => opened.push('open'), copyText: () => {}, openFolder: () => {}, quit: () => {} } });
+    assert.equal(tray.leftClick !== null, listens, platform);
+    assert.equal(trayClickOpensWindow(platform), listens);
+    tray.click!('open', false);
+    assert.deepEqual(opened, ['open'], `${platform}: "Open Hypergolix" in the menu always works`);
+  }
+});
+
+test('tray checkbox: when the save behind it fails, the menu is redrawn with the setting as it is', async () => {
+  const tray = new FakeTray();
+  const warnings: string[] = [];
+  const host: TrayHost = {
+    snapshot: () => snap({ state: 'running' }),
+    settings: () => defaultSettings(),
+    subscribe: () => () => {},
+    setEmbeddedServer: async () => {
+      throw new Error('hypergolix.yml is read-only');
+    },
+    setStartAtLogin: async () => ({}),
+    logDir: () => null,
+  };
+  setupTray({ tray, host, assetsDir: '/a', platform: 'linux', darkPanel: () => false, warn: (m) => warnings.push(m), actions: { openWindow: () => {}, copyText: () => {}, openFolder: () => {}, quit: () => {} } });
+  const before = tray.menus.length;
+  tray.click!('embedded-server', true); // the OS has ticked it already
+  await new Promise((r) => setImmediate(r));
+  assert.equal(tray.menus.length, before + 1, 'redrawn although the model did not change');
+  const server = tray.menus.at(-1)!.find((i) => i.type === 'checkbox' && i.id === 'embedded-server');
+  assert.equal(server?.type === 'checkbox' && server.checked, false, 'unticked again: the setting is off');
+  assert.match(warnings.join(), /Embedded server switch failed: hypergolix.yml is read-only/);
+});
+
+test('tray glyph follows the panel, not the app theme', () => {
+  const light = { shouldUseDarkColors: false };
+  assert.equal(panelIsDark('win32', { shouldUseDarkColors: false, shouldUseDarkColorsForSystemIntegratedUI: true }, {}), true, 'Windows default: light apps, dark taskbar');
+  assert.equal(panelIsDark('win32', { shouldUseDarkColors: true, shouldUseDarkColorsForSystemIntegratedUI: false }, {}), false);
+  assert.equal(panelIsDark('linux', light, { XDG_CURRENT_DESKTOP: 'ubuntu:GNOME' }), true, "GNOME Shell's top bar is dark in light mode too");
+  assert.equal(panelIsDark('linux', light, { XDG_CURRENT_DESKTOP: 'KDE' }), false, 'Plasma panels follow the theme');
+  assert.equal(panelIsDark('linux', { shouldUseDarkColors: true }, { XDG_CURRENT_DESKTOP: 'XFCE' }), true);
+  assert.equal(panelIsDark('linux', light, {}), false);
 });
 
 // ───────────────────────────── window ─────────────────────────────

@@ -255,8 +255,9 @@ class FakeNotification implements NotificationHandle {
   show() {
     this.shown++;
   }
-  emit(event: 'click' | 'close' | 'failed', ...args: unknown[]) {
+  emit(event: 'click' | 'close' | 'failed', ...args: unknown[]): boolean {
     for (const l of this.listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);
+    return true;
   }
 }
 
@@ -291,6 +292,12 @@ test('notifications: at most `max` are held (the oldest let go), and none where 
   const held = new HeldNotifications({ create: () => new FakeNotification(), onClick: () => {}, warn: () => {}, max: 3 });
   for (let i = 0; i < 10; i++) held.show({ kind: 'share-result', title: 't', body: 'b' });
   assert.equal(held.count(), 3);
+  let clicks = 0;
+  const clicked = new HeldNotifications({ create: () => new FakeNotification(), onClick: () => void clicks++, warn: () => {} });
+  clicked.show({ kind: 'share-result', title: 't', body: 'b' });
+  clicked.clickAll();
+  assert.equal(clicks, 1);
+  assert.equal(clicked.count(), 0);
   const none = new HeldNotifications({ create: () => null, onClick: () => {}, warn: () => {} });
   none.show({ kind: 'share-result', title: 't', body: 'b' });
   assert.equal(none.count(), 0);

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config/index.js';
+import { harness, tempHome } from '../host/helpers.js';
 import { STARTUP_FAILED_TITLE, ShutdownSteps, firstLook, runStartup, type StartupAppPort } from '../../src/main/startup.js';
 
 const temps: string[] = [];
@@ -134,4 +135,16 @@ test('shutdown steps: last started is stopped first; a failing step does not sto
   assert.deepEqual(warnings, ['Stopping tray failed: gone already']);
   await steps.run(() => {});
   assert.deepEqual(order, ['ipc', 'daemon'], 'each step runs once');
+});
+
+test('start-up, as main.ts wires it: a broken hypergolix.yml gives a controller in its error state (the error view), not a crash', async () => {
+  const home = tempHome('hgx-startup-broken-');
+  const file = join(home, 'hypergolix.yml');
+  writeFileSync(file, 'process:\n  ipc_port: [unclosed\n');
+  const where = await firstLook(() => loadConfig({ root: file, create: true }), join(home, 'logs'));
+  // The same root main.ts passes; the rest as the host tests run a controller.
+  const h = await harness(home, { configOptions: { root: where.configPath } });
+  const status = h.controller.status();
+  assert.equal(status.state, 'error');
+  assert.match(status.message ?? '', /hypergolix\.yml cannot be used: .*line \d/);
 });

@@ -55,7 +55,7 @@ function goodApp(): AppEntry[] {
   ];
 }
 const check = (entries: AppEntry[], extra: Partial<Parameters<typeof inspectApp>[1]> = {}) =>
-  inspectApp(entries, { required: REQUIRED, prod: PROD, dev: DEV, budget: 3.5 * MiB, appPackageJson: { main: 'dist/main/main.js' }, ...extra });
+  inspectApp(entries, { required: REQUIRED, prod: PROD, dev: DEV, budget: 3.5 * MiB, appPackageJson: { main: 'dist/main/main.js', productName: 'Hypergolix' }, ...extra });
 
 test('required files: compiled main, preload, renderer, CLI, SDK, icons and the production dependencies', () => {
   for (const f of ['dist/main/main.js', 'dist/preload/preload.cjs', 'dist/renderer/index.html', 'dist/renderer/app.js', 'dist/cli/index.js', 'node_modules/@hypergolix/hgx/dist/index.js', 'bin/hypergolix.js', 'package.json']) {
@@ -127,7 +127,8 @@ test('source maps are allowed and counted; the app package.json must point at a 
   assert.deepEqual(r.problems, []);
   assert.equal(r.summary.maps, 1);
   assert.match(check(goodApp(), { appPackageJson: { main: 'dist/main/index.js' } }).problems.join(), /main \(dist\/main\/index\.js\) is not in the app/);
-  assert.match(check(goodApp(), { appPackageJson: { main: 'dist/main/main.js', devDependencies: { electron: '1' } } }).problems.join(), /devDependencies/);
+  assert.match(check(goodApp(), { appPackageJson: { main: 'dist/main/main.js', productName: 'Hypergolix', devDependencies: { electron: '1' } } }).problems.join(), /devDependencies/);
+  assert.match(check(goodApp(), { appPackageJson: { main: 'dist/main/main.js' } }).problems.join(), /productName is missing, not Hypergolix/);
 });
 
 test('the size budget', () => {

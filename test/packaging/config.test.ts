@@ -29,7 +29,7 @@ test('the checks catch what they are for', () => {
     return configProblems(c, { appId, root: ROOT }).join('\n');
   };
   assert.match(broken((c) => (c.appId = 'com.example.other')), /appId is com\.example\.other/);
-  assert.match(broken((c) => (c.linux.target = ['tar.gz'])), /lacks deb[\s\S]*lacks AppImage/);
+  assert.match(broken((c) => (c.linux.target = ['AppImage'])), /lacks deb[\s\S]*lacks tar\.gz[\s\S]*must not include AppImage/);
   assert.match(broken((c) => (c.mac.target = 'zip')), /mac\.target lacks dmg/);
   assert.match(broken((c) => (c.win.target = 'portable')), /win\.target lacks nsis/);
   assert.match(broken((c) => c.files.push('src/**/*')), /files includes src\/\*\*\/\*/);
@@ -43,6 +43,7 @@ test('the checks catch what they are for', () => {
   assert.match(broken((c) => (c.nsis.perMachine = true)), /per user/);
   assert.match(broken((c) => (c.linux.executableName = 'Hypergolix')), /executableName must be hypergolix/);
   assert.match(broken((c) => (c.extraFiles = ['docs/**'])), /extraFiles/);
+  assert.match(broken((c) => delete c.extraMetadata.productName), /extraMetadata\.productName must be Hypergolix/);
   assert.match(broken((c) => (c.deb.afterInstall = 'packaging/linux/after-remove.sh')), /postinst must link \/usr\/bin\/hypergolix to the launcher/);
 });
 
@@ -72,7 +73,7 @@ test('what goes in: the build output and production dependencies only, no source
 
 test('targets per platform, the desktop entry, the per-user Windows installer', () => {
   const c = config();
-  assert.deepEqual(platformTargets(c, 'linux'), ['deb', 'AppImage', 'tar.gz']);
+  assert.deepEqual(platformTargets(c, 'linux'), ['deb', 'tar.gz']);
   assert.deepEqual(platformTargets(c, 'darwin'), ['dmg']);
   assert.deepEqual(platformTargets(c, 'win32'), ['nsis']);
   assert.deepEqual(platformTargets(c, 'aix'), []);

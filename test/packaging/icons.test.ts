@@ -8,6 +8,7 @@ import {
   ICNS_TYPES,
   ICO_SIZES,
   LINUX_SIZES,
+  LINUX_TRAY_SIZE,
   SOURCE,
   TRAY_STATES,
   appIcon,
@@ -26,7 +27,7 @@ import {
   staleIcons,
   trayIcon,
 } from '../../scripts/icons.mjs';
-import { TRAY_ICONS } from '../../src/main/tray-model.js';
+import { LINUX_TRAY_GLYPH, TRAY_ICONS } from '../../src/main/tray-model.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SVG = readFileSync(join(ROOT, SOURCE), 'utf8');
@@ -35,7 +36,10 @@ const px = (rgba: Buffer, size: number, x: number, y: number) => [...rgba.subarr
 
 test('the committed icons are what assets/source/hypergolix.svg makes (npm run icons)', () => {
   const files = generateIcons(SVG);
-  assert.equal(files.size, LINUX_SIZES.length + 2 + TRAY_STATES.length * 3 * 2);
+  // Per state: light, dark and template at 16 and 32 px, and light and dark at 24 and 48 px for Linux.
+  assert.equal(files.size, LINUX_SIZES.length + 2 + TRAY_STATES.length * 3 * 2 + TRAY_STATES.length * 2 * 2);
+  assert.equal(LINUX_TRAY_SIZE, LINUX_TRAY_GLYPH, 'the script draws the size the tray asks for');
+  for (const f of files.keys()) if (/-24@2x\.png$/.test(f)) assert.equal(decodePng(files.get(f)!).size, 48, f);
   assert.deepEqual(staleIcons(ROOT, files), []);
 });
 

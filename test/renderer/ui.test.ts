@@ -212,27 +212,64 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     assert.deepEqual(ui.problems, []);
   });
 
-  test('status: an incoming share can be accepted, which calls the host', async () => {
+  test('shares: a waiting share says who and what, and each answer calls the host and says what it did', async () => {
     const { host, page, ui } = await start({ state: 'running' });
     await page.getByRole('heading', { name: 'Status' }).waitFor();
     assert.equal(await shell(page).state(), 'Running');
     assert.equal(await page.getByTestId('objects-cached').innerText(), (1284).toLocaleString('en-US'));
-    host.addIncomingShare({ id: 'sh-1', from: FAKE_IDENTITY.userId, apiId: 'AAEC' + 'x'.repeat(84), receivedAt: Date.now() - 120_000 });
-    host.addIncomingShare({ id: 'sh-2', from: FAKE_IDENTITY.fingerprint, apiId: 'AAED', receivedAt: Date.now() - 7_200_000 });
+    host.contacts.push({ fingerprint: FAKE_IDENTITY.fingerprint, name: 'Ada', trust: 'ask', verified: false });
+    host.addIncomingShare({ id: 'sh-1', from: FAKE_IDENTITY.userId, apiId: 'AAEC' + 'x'.repeat(84), receivedAt: Date.now() - 120_000, name: null, type: 'JSON', size: 120 });
+    host.addIncomingShare({ id: 'sh-2', from: FAKE_IDENTITY.fingerprint, apiId: 'AAED', receivedAt: Date.now() - 7_200_000, name: 'Ada', type: 'raw bytes', size: 4096 });
+    await page.getByTestId('waiting-note').waitFor();
+    assert.equal(await page.getByTestId('sidebar-pill').innerText(), 'Needs attention');
+    await page.getByTestId('waiting-note').getByRole('button', { name: 'Open Shares' }).click();
     await page.getByTestId('share-sh-1').waitFor();
-    await resizeShot(page, 'desktop', 'status-shares');
-    await resizeShot(page, 'small', 'status-shares');
+    assert.equal(await page.getByTestId('share-sh-1').getByTestId('share-from').innerText(), 'someone not in your contacts');
+    assert.match(await page.getByTestId('share-sh-1').getByTestId('share-what').innerText(), /JSON · 120 bytes/);
+    assert.equal(await page.getByTestId('share-sh-2').getByTestId('share-from').innerText(), 'Ada');
+    await resizeShot(page, 'desktop', 'shares');
+    await resizeShot(page, 'small', 'shares');
     await page.setViewportSize({ width: 1024, height: 700 });
-    await page.getByTestId('share-sh-1').getByRole('button', { name: 'Accept' }).click();
+    await page.getByTestId('share-sh-1').getByRole('button', { name: 'Accept once' }).click();
     await page.getByTestId('share-sh-1').waitFor({ state: 'detached' });
+    await page.getByTestId('people-feedback').getByText(/Accepted once/).waitFor();
+    await page.getByTestId('share-sh-2').getByRole('checkbox').check();
     await page.getByTestId('share-sh-2').getByRole('button', { name: 'Decline' }).click();
-    await page.getByTestId('shares').waitFor({ state: 'detached' });
-    assert.deepEqual(host.callsOf('acceptShare'), [{ kind: 'acceptShare', id: 'sh-1' }]);
-    assert.deepEqual(host.callsOf('declineShare'), [{ kind: 'declineShare', id: 'sh-2' }]);
+    await page.getByTestId('people-feedback').getByText('Declined, and Ada is blocked.').waitFor();
+    assert.deepEqual(host.callsOf('acceptShare'), [{ kind: 'acceptShare', id: 'sh-1', trust: false }]);
+    assert.deepEqual(host.callsOf('declineShare'), [{ kind: 'declineShare', id: 'sh-2', block: true }]);
+    await page.getByRole('button', { name: 'Status' }).click();
     host.patchStatus({ remotes: [{ host: '127.0.0.1', port: 7770, tls: false, connected: false }, { host: 'hgx.example.org', port: 443, tls: true, connected: true }] });
     await page.getByText('1 of 2').waitFor();
     await resizeShot(page, 'desktop', 'status');
     await resizeShot(page, 'small', 'status');
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('contacts: rename, trust, safety code and verified mark, remove — each with feedback', async () => {
+    const { host, page, ui } = await start({ state: 'running' });
+    host.contacts.push({ fingerprint: FAKE_IDENTITY.fingerprint, name: 'Ada', trust: 'ask', verified: false });
+    await page.getByRole('button', { name: 'Contacts' }).click();
+    const row = page.getByTestId(`contact-${FAKE_IDENTITY.fingerprint}`);
+    await row.waitFor();
+    await row.getByLabel('Trust for Ada').selectOption('trusted');
+    await page.getByTestId('people-feedback').getByText(/Ada: Trusted/).waitFor();
+    await row.getByRole('button', { name: 'Check the safety code with Ada' }).click();
+    await row.getByTestId('safety-code').getByText('bridge elbow armor river nest magnet').waitFor();
+    await resizeShot(page, 'desktop', 'contacts');
+    await row.getByRole('button', { name: 'They match: mark Ada verified' }).click();
+    await row.getByTestId('verified').waitFor();
+    await row.getByLabel('Name of Ada').fill('Ada L.');
+    await row.getByLabel('Name of Ada').press('Enter');
+    await page.getByTestId('people-feedback').getByText('Renamed to Ada L..').waitFor();
+    await page.getByRole('button', { name: 'Remove Ada L.' }).click();
+    await page.getByTestId('people-feedback').getByText('Ada L. was removed from your contacts.').waitFor();
+    assert.deepEqual(host.contacts, []);
+    assert.deepEqual(host.callsOf('changeContact').map((c) => c.change), [
+      { fingerprint: FAKE_IDENTITY.fingerprint, trust: 'trusted' },
+      { fingerprint: FAKE_IDENTITY.fingerprint, verified: true },
+      { fingerprint: FAKE_IDENTITY.fingerprint, name: 'Ada L.' },
+    ]);
     assert.deepEqual(ui.problems, []);
   });
 

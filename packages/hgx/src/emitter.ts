@@ -17,6 +17,7 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
     return () => this.off(event, listener);
   }
 
+  /** Adds a listener for the next event only; returns a function that removes it. */
   once<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
     const off = this.on(event, (...args: E[K]) => {
       off();
@@ -25,10 +26,12 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
     return off;
   }
 
+  /** Removes a listener added with `on` (the function `on` returns does the same). */
   off<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void {
     this.#listeners.get(event)?.delete(listener as Listener);
   }
 
+  /** How many listeners the event has. */
   listenerCount<K extends keyof E>(event: K): number {
     return this.#listeners.get(event)?.size ?? 0;
   }

@@ -5,6 +5,7 @@
  */
 import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
+/** Every error of the SDK: its subclasses tell what went wrong. */
 export class HgxError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -56,6 +57,14 @@ export class IpcError extends HgxError {
   }
 }
 
+/** A range of IPC protocol versions, both ends included. */
+export interface ProtocolRange {
+  /** The oldest version. */
+  readonly min: number;
+  /** The newest version. */
+  readonly max: number;
+}
+
 /**
  * The daemon could not store what the app asked for: the disk under its local cache is full, or
  * refuses writes (`NK 0010`; `reason` is `storage_full` or `storage_failed`). Nothing was
@@ -81,7 +90,7 @@ export class IncompatibleDaemon extends HgxError {
     /** The daemon's IPC protocol version, or null when it did not tell. */
     readonly daemonProtocol: number | null,
     /** The IPC protocol versions this SDK speaks. */
-    readonly supported: { readonly min: number; readonly max: number },
+    readonly supported: ProtocolRange,
   ) {
     super(message);
   }

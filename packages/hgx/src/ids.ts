@@ -13,7 +13,13 @@ export type GhidText = string;
  * Anything naming a GHID: its text, its 65 raw bytes, or an object with a `text` property (such
  * as the daemon's own `Ghid` class).
  */
-export type GhidLike = string | Uint8Array | { readonly text: string };
+export type GhidLike =
+  | string
+  | Uint8Array
+  | {
+      /** The GHID's text form. */
+      readonly text: string;
+    };
 
 /** Normalizes a GhidLike to its text; throws HgxError when it is not a GHID. */
 export function ghidText(g: GhidLike): GhidText {
@@ -85,10 +91,12 @@ export const ApiId = {
     }
   },
 
+  /** The 65 bytes of an API ID; throws HgxError if it is not one. */
   bytes(value: ApiIdText | Uint8Array): Uint8Array {
     return idBytes(ApiId.text(value), 0);
   },
 
+  /** The 65 bytes of an API ID in hexadecimal. */
   hex(value: ApiIdText | Uint8Array): string {
     return toHex(ApiId.bytes(value));
   },

@@ -25,6 +25,19 @@ export type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './lin
 export { HgxObject, JsonObj, Obj, type AnyObj, type JsonValue, type ObjEvents } from './objects.js';
 export type { LinkPort, ObjClass, ObjInit, OpenObject, StateOf } from './port.js';
 export { ApiId, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
-export { AuthFailed, DeadObject, HgxError, IncompatibleDaemon, IpcError, LocallyImmutable, NotConnected, StateError, StorageFull, Unsharable, WrongClass } from './errors.js';
+export {
+  AuthFailed,
+  DeadObject,
+  HgxError,
+  IncompatibleDaemon,
+  IpcError,
+  LocallyImmutable,
+  NotConnected,
+  StateError,
+  StorageFull,
+  Unsharable,
+  WrongClass,
+  type ProtocolRange,
+} from './errors.js';
 export { SDK_VERSION, SUPPORTED_IPC_PROTOCOLS } from './version.js';
 export { DEFAULT_IPC_PORT, IPC_PROTOCOL_VERSION, IPC_TOKEN_FILE, type ContactJson as Contact } from '../../../src/wire/index.js';

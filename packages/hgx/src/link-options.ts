@@ -5,6 +5,11 @@
 import type { ApiIdText, GhidText } from './ids.js';
 import type { KeySource } from './key.js';
 
+/**
+ * How `HGXLink.connect()` finds and talks to the daemon. Every field is optional: by default it
+ * connects to `127.0.0.1:7772` with the key from the Hypergolix home (Node only; in a browser pass
+ * `token`).
+ */
 export interface ConnectOptions extends KeySource {
   /** @default 7772 */
   port?: number;
@@ -15,7 +20,14 @@ export interface ConnectOptions extends KeySource {
   /** How long one request waits for the daemon's answer. @default 30000 */
   requestTimeoutMs?: number;
   /** Reconnect after the daemon goes away. @default true (100 ms → 5 s back-off) */
-  reconnect?: boolean | { minDelayMs?: number; maxDelayMs?: number };
+  reconnect?:
+    | boolean
+    | {
+        /** The first delay before trying again. @default 100 */
+        minDelayMs?: number;
+        /** The longest delay between tries (the delay doubles, with jitter, up to it). @default 5000 */
+        maxDelayMs?: number;
+      };
   /**
    * Skip authentication, for a daemon that admits legacy clients (`process.ipc_legacy_clients`).
    * Such a link may use public objects only: no token, no private objects.
@@ -23,9 +35,13 @@ export interface ConnectOptions extends KeySource {
    */
   legacy?: boolean;
   /** Where listener errors and reconnect troubles are reported. @default console */
-  logger?: { warn(message: string, ...details: unknown[]): void };
+  logger?: {
+    /** Called with a message and the error or details. */
+    warn(message: string, ...details: unknown[]): void;
+  };
 }
 
+/** How `link.new()` makes an object. */
 export interface NewOptions {
   /** @default the class's defaultApiId */
   apiId?: ApiIdText | Uint8Array;
@@ -40,13 +56,23 @@ export interface NewOptions {
 /** `handler(ghid, origin, apiId)`: an object was shared with this user (origin = the sharer's fingerprint), or another app of this user made one (origin = `whoami`). */
 export type ShareHandler = (ghid: GhidText, origin: GhidText, apiId: ApiIdText) => void | Promise<void>;
 
+/** The events of an `HGXLink` (`link.on(name, listener)`), with their listeners' arguments. */
 export interface LinkEvents {
   /** The connection dropped; the link is reconnecting (unless closed). */
   disconnected: [reason: string];
   /** Reconnected, and token, handlers and open objects restored. */
   reconnected: [];
   /** A share's outcome for an object not open here (open objects get `'shared'`/`'share-failed'`). */
-  'share-result': [result: { ghid: GhidText; recipient: GhidText; ok: boolean }];
+  'share-result': [
+    result: {
+      /** The object shared. */
+      ghid: GhidText;
+      /** Whom it was shared with (their fingerprint). */
+      recipient: GhidText;
+      /** Whether their daemon accepted it. */
+      ok: boolean;
+    },
+  ];
   /** Something went wrong in the background (a failed restore, a listener error). */
   error: [error: Error];
 }

@@ -68,6 +68,24 @@ import { checkDaemonProtocol } from './version.js';
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * An app's connection to its user's Hypergolix daemon: make objects, open them, share them, and
+ * hear about shares and updates.
+ *
+ * ```ts
+ * const link = await HGXLink.connect();
+ * await link.registerShareHandler(ApiId.JSON, async (ghid, origin) => {
+ *   const obj = await link.get(JsonObj, ghid);
+ *   obj.on('update', (o) => console.log(o.state));
+ * });
+ * const note = await link.new(JsonObj, { text: 'hi' });
+ * await note.share(peerFingerprint);
+ * ```
+ *
+ * When the daemon goes away the link emits `'disconnected'`, reconnects by itself (jittered
+ * back-off, 100 ms up to 5 s), restores its app token, share handlers and open objects, and emits
+ * `'reconnected'`; meanwhile operations fail fast with NotConnected (they are not queued).
+ */
 export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #peer: DaemonConnection | null = null;
   #whoami: GhidText;
@@ -92,7 +110,15 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     this.#whoami = '';
   }
 
-  /** Connects to the local daemon and authenticates. See the module notes for the options. */
+  /**
+   * Connects to the local daemon (`ws://127.0.0.1:7772/` unless `host`/`port` say otherwise),
+   * presents the IPC key (`token`, `tokenFile`, or the one found in the Hypergolix home), checks
+   * that the daemon speaks an IPC protocol version this SDK does, and learns `whoami`.
+   *
+   * Retries until `timeoutMs` (5 s), then fails with NotConnected naming the address; a wrong or
+   * missing key fails at once with AuthFailed, a daemon of another protocol version with
+   * IncompatibleDaemon.
+   */
   static async connect(options: ConnectOptions = {}): Promise<HGXLink> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? DEFAULT_IPC_PORT;
@@ -135,6 +161,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return this.#daemonProtocol;
   }
 
+  /** Whether the link has a connection to the daemon right now (false while reconnecting or closed). */
   get connected(): boolean {
     return this.#peer?.isOpen ?? false;
   }
@@ -234,7 +261,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return decodeJsonBody(await this.#request(PeopleVerb.listContacts)) as Contact[];
   }
 
-  /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. */
+  /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. @internal */
   [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array> {
     return this.#request(verb, body);
   }
@@ -301,7 +328,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return ONE;
   }
 
-  /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. */
+  /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. @internal */
   [LISTENER_ERROR](err: unknown, where: string): void {
     (this.#o.logger ?? console).warn(`hgx: ${where} failed:`, err);
     if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new HgxError(String(err)));
@@ -393,7 +420,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return next;
   }
 
-  /** An instance died: forget it (only if it is the cached one). */
+  /** An instance died: forget it (only if it is the cached one). @internal */
   [FORGET](obj: OpenObject): void {
     if (this.#objects.get(obj.ghid) === obj) this.#objects.delete(obj.ghid);
   }
@@ -417,6 +444,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     }
   }
 
+  /** Stops routing shares with this API ID to this app; later shares wait in the daemon again. */
   async deregisterShareHandler(apiId: ApiIdText | Uint8Array): Promise<void> {
     const api = ApiId.text(apiId);
     await this.#request(IpcVerb.deregisterApi, ApiId.bytes(api));
@@ -443,6 +471,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     await this.#request(IpcVerb.registerStartup, ghidBytes(ghid));
   }
 
+  /** Removes this token's startup object. */
   async deregisterStartup(): Promise<void> {
     await this.#request(IpcVerb.deregisterStartup);
   }

@@ -26,8 +26,10 @@ import {
   type OpenObject,
 } from './port.js';
 
+/** A JSON value: the state of a `JsonObj`. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** The events of an object (`obj.on(name, listener)`), with their listeners' arguments. */
 export interface ObjEvents<T> {
   /** An upstream update was applied (`obj.state` is the new state). */
   update: [obj: T];
@@ -40,17 +42,25 @@ export interface ObjEvents<T> {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** An object of any class. */
 export type AnyObj = HgxObject<any>;
 
+/**
+ * An open object with a state of type `S`: `Obj` and `JsonObj` are the built-in classes; a custom
+ * class extends this one and supplies the three statics of `ObjClass`. One instance per GHID per
+ * link (`link.get` returns the same one).
+ */
 export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> implements OpenObject {
   readonly #link: LinkPort;
   /** The object's address: the dynamic GHID, or the container GHID of a static object. */
   readonly ghid: GhidText;
   /** Who created (binds) it: a fingerprint. */
   readonly author: GhidText;
+  /** Which kind of app state it holds: shares are routed to apps by it. */
   readonly apiId: ApiIdText;
+  /** A dynamic object can be updated (`push()`); a static one never changes. */
   readonly dynamic: boolean;
-  /** 0 = the daemon's default. */
+  /** Old frames each update keeps; 0 = the daemon's default. */
   readonly legroom: number;
   #private: boolean;
   #state: S;
@@ -80,11 +90,13 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
     return this.#state;
   }
 
+  /** Changes the state locally (DeadObject once the object died); `push()` sends it. */
   set state(value: S) {
     this.#checkAlive();
     this.#state = value;
   }
 
+  /** Private objects belong to the app token that made them and are never shared. */
   get private(): boolean {
     return this.#private;
   }
@@ -172,7 +184,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
     return this.#link.recast(this, cls);
   }
 
-  /** An upstream version arrived (the link calls this). */
+  /** An upstream version arrived (the link calls this). @internal */
   [APPLY_UPSTREAM](bytes: Uint8Array): void {
     if (!this.#alive) return;
     let state: S;
@@ -187,19 +199,19 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
     this.emit('update', this);
   }
 
-  /** Deleted upstream (the link calls this). */
+  /** Deleted upstream (the link calls this). @internal */
   [DELETED](): void {
     if (!this.#alive) return;
     this[KILL]();
     this.emit('delete', this);
   }
 
-  /** A share's outcome (the link calls this). */
+  /** A share's outcome (the link calls this). @internal */
   [SHARE_RESULT](recipient: GhidText, ok: boolean): void {
     this.emit(ok ? 'shared' : 'share-failed', recipient);
   }
 
-  /** The instance dies: discarded, deleted or recast. */
+  /** The instance dies: discarded, deleted or recast. @internal */
   [KILL](): void {
     if (!this.#alive) return;
     this.#alive = false;
@@ -213,11 +225,14 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
 
 /** Raw bytes, unchanged (api_id `…01` by default). Also shows any other object as opaque bytes. */
 export class Obj extends HgxObject<Uint8Array> {
+  /** `ApiId.RAW`. */
   static readonly defaultApiId: ApiIdText = ApiId.RAW;
+  /** The bytes as they are. */
   static encodeState(state: Uint8Array): Uint8Array {
     if (!(state instanceof Uint8Array)) throw new StateError('An Obj state is a Uint8Array');
     return state;
   }
+  /** The bytes as they are (a copy). */
   static decodeState(bytes: Uint8Array): Uint8Array {
     return bytes.slice();
   }
@@ -231,12 +246,15 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
  * `JsonObj` format; `\uXXXX` escapes written by Python read back as the same text.
  */
 export class JsonObj extends HgxObject<JsonValue> {
+  /** `ApiId.JSON`. */
   static readonly defaultApiId: ApiIdText = ApiId.JSON;
+  /** Compact UTF-8 JSON. */
   static encodeState(state: JsonValue): Uint8Array {
     const text = JSON.stringify(state);
     if (text === undefined) throw new StateError('A JsonObj state must be a JSON value');
     return utf8.encode(text);
   }
+  /** Parses UTF-8 JSON; StateError for anything else (a pickle is never unpickled). */
   static decodeState(bytes: Uint8Array, apiId: ApiIdText): JsonValue {
     if (apiId === ApiId.PICKLE) {
       throw new StateError('This is a Python pickle object (api_id …02): never unpickled; open it as Obj to see opaque bytes');

@@ -12,11 +12,17 @@ import type { ApiIdText, GhidLike, GhidText } from './ids.js';
 
 /** What the link knows about an object when it makes an instance. */
 export interface ObjInit<S> {
+  /** The object's address. */
   ghid: GhidText;
+  /** Its author's fingerprint. */
   author: GhidText;
+  /** Its API ID. */
   apiId: ApiIdText;
+  /** Whether it can be updated. */
   dynamic: boolean;
+  /** Whether it belongs to one app token. */
   private: boolean;
+  /** Old frames each update keeps (0 = the daemon's default). */
   legroom: number;
   /** The state as stored (serialized). */
   bytes: Uint8Array;
@@ -25,13 +31,21 @@ export interface ObjInit<S> {
 }
 
 /** The state type of an object type. */
-export type StateOf<T> = T extends { readonly state: infer S } ? S : never;
+export type StateOf<T> = T extends {
+  /** The state. */
+  readonly state: infer S;
+}
+  ? S
+  : never;
 
 /** A class of objects: how its state is (de)serialized and which API ID it uses by default. */
 export interface ObjClass<T extends OpenObject> {
   new (link: LinkPort, init: ObjInit<StateOf<T>>): T;
+  /** The class's name (for messages). */
   readonly name: string;
+  /** The API ID `link.new` gives its objects unless told otherwise. */
   readonly defaultApiId: ApiIdText;
+  /** The state as bytes; throws StateError when it is not a state of this class. */
   encodeState(state: StateOf<T>): Uint8Array;
   /** Throws StateError when the bytes are not a state of this class. */
   decodeState(bytes: Uint8Array, apiId: ApiIdText): StateOf<T>;
@@ -48,11 +62,17 @@ export const LISTENER_ERROR: unique symbol = Symbol('hgx.link.listenerError');
 export interface LinkPort {
   /** The user's fingerprint. */
   readonly whoami: GhidText;
+  /** Whether the link is connected right now. */
   readonly connected: boolean;
+  /** Opens an object (see `HGXLink.get`). */
   get<T extends OpenObject>(cls: ObjClass<T>, ghid: GhidLike): Promise<T>;
+  /** The same object under another class (see `HGXLink.recast`). */
   recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T;
+  /** @internal */
   [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array>;
+  /** @internal */
   [FORGET](obj: OpenObject): void;
+  /** @internal */
   [LISTENER_ERROR](err: unknown, where: string): void;
 }
 
@@ -70,18 +90,30 @@ export const KILL: unique symbol = Symbol('hgx.object.kill');
  * HgxObject implements it.
  */
 export interface OpenObject {
+  /** Its address. */
   readonly ghid: GhidText;
+  /** Its author's fingerprint. */
   readonly author: GhidText;
+  /** Its API ID. */
   readonly apiId: ApiIdText;
+  /** Whether it can be updated. */
   readonly dynamic: boolean;
+  /** Whether it belongs to one app token. */
   readonly private: boolean;
+  /** Old frames each update keeps (0 = the daemon's default). */
   readonly legroom: number;
+  /** False once discarded, deleted or recast. */
   readonly isAlive: boolean;
+  /** The state (local until pushed). */
   readonly state: unknown;
   /** The state as last pushed or received (serialized). */
   readonly stateBytes: Uint8Array;
+  /** @internal */
   [APPLY_UPSTREAM](bytes: Uint8Array): void;
+  /** @internal */
   [DELETED](): void;
+  /** @internal */
   [SHARE_RESULT](recipient: GhidText, ok: boolean): void;
+  /** @internal */
   [KILL](): void;
 }

@@ -6,13 +6,13 @@
  * Python reference daemon, which knows no `?V`) skips the check when the daemon does not answer it.
  */
 import { IPC_PROTOCOL_VERSION, IpcVerb, decodeProtocolVersion, encodeProtocolVersion } from '../../../src/wire/index.js';
-import { IncompatibleDaemon, IpcError } from './errors.js';
+import { IncompatibleDaemon, IpcError, type ProtocolRange } from './errors.js';
 
 /** This package's version (kept equal to package.json's by a test). */
 export const SDK_VERSION = '0.2.0';
 
 /** The IPC protocol versions this SDK speaks: 1 is Hypergolix 0.2's (hypergolix-reference §4 + `AU` + `?V`). */
-export const SUPPORTED_IPC_PROTOCOLS: { readonly min: number; readonly max: number } = Object.freeze({ min: 1, max: IPC_PROTOCOL_VERSION });
+export const SUPPORTED_IPC_PROTOCOLS: ProtocolRange = Object.freeze({ min: 1, max: IPC_PROTOCOL_VERSION });
 
 type Ask = (verb: string, body: Uint8Array) => Promise<Uint8Array>;
 

@@ -97,9 +97,17 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   if (args.ui) return runBrowserMode(loaded, args, io);
   if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
 
-  const password = await credentials(loaded, args, io);
+  await startAppInBackground(loaded, await credentials(loaded, args, io), io, args.root !== undefined);
+  return 0;
+}
+
+/**
+ * Starts the daemon of `loaded` as a background process, handing it the password, and returns
+ * once it is ready (its boot log relayed meanwhile). Shared with `hypergolix account login`.
+ */
+export async function startAppInBackground(loaded: LoadedConfig, password: string | undefined, io: CliIO, byRoot: boolean): Promise<void> {
   const { pid, info } = await startInBackground<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>('app daemon', io, {
-    args: ['start', 'app', '--detached-child', ...(args.root ? ['--root', loaded.path] : [])],
+    args: ['start', 'app', '--detached-child', ...(byRoot ? ['--root', loaded.path] : [])],
     cwd: io.cwd,
     env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
     secret: Buffer.from(password ?? '', 'utf8'),
@@ -108,7 +116,6 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   io.out(`Hypergolix app daemon started (pid ${pid}).`);
   if (info.ipcPort) io.out(`Apps connect on 127.0.0.1:${info.ipcPort}.`);
   if (info.logFile) io.out(`Logs: ${info.logFile}`);
-  return 0;
 }
 
 /** The daemon process itself (foreground, or the detached child). */

@@ -48,6 +48,7 @@ export interface StartServerOptions {
     | 'port'
     | 'maxMessageBytes'
     | 'maxSubscriptionsPerConnection'
+    | 'pushBudgetBytes'
     | 'publishAllowlist'
     | 'publishRatePerIdentity'
     | 'unsignedPublishRatePerConnection'
@@ -108,6 +109,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
     maxSubscriptionsPerConnection: s.max_subscriptions,
+    pushBudgetBytes: s.push_budget_bytes,
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
@@ -116,21 +118,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     logger: log.child('remote'),
   });
 
-  let address: ListenAddress;
-  try {
-    address = await server.listen();
-  } catch (err) {
-    await server.close();
-    // The store may still be opening: let it finish and release it (its journal, its files).
-    await opening.then(
-      async (o) => {
-        await o.engine.close();
-        await o.accounts?.close();
-      },
-      () => {},
-    );
-    throw err;
-  }
+  const address = await listenOrRelease(server, opening);
 
   let engine: PersistenceEngine;
   let accounts: FileRegistry | null;
@@ -149,20 +137,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const objectsAtStart = engine.stats().objects;
   log.info(`Persistence server ready on ${address.host}:${address.port} (health: http://${hostForUrl(address.host)}:${address.port}/healthz)`);
 
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      log.info('Stopping the persistence server');
-      try {
-        await server.close();
-      } finally {
-        await engine.close();
-        await accounts?.close();
-      }
-      log.info('Store flushed; persistence server stopped');
-    })();
-    return closing;
-  };
+  const close = closerOf(server, engine, accounts, log);
 
   return {
     address,
@@ -176,6 +151,42 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     openMs,
     objectsAtStart,
     close,
+  };
+}
+
+/** Binds the port; if that fails, closes the server and releases the store once it has opened. */
+async function listenOrRelease(server: PersistenceServer, opening: Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null }>): Promise<ListenAddress> {
+  try {
+    return await server.listen();
+  } catch (err) {
+    await server.close();
+    // The store may still be opening: let it finish and release it (its journal, its files).
+    await opening.then(
+      async (o) => {
+        await o.engine.close();
+        await o.accounts?.close();
+      },
+      () => {},
+    );
+    throw err;
+  }
+}
+
+/** Stops serving, then flushes and closes the store and the registrations; once, however often it is called. */
+function closerOf(server: PersistenceServer, engine: PersistenceEngine, accounts: FileRegistry | null, log: Logger): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= (async () => {
+      log.info('Stopping the persistence server');
+      try {
+        await server.close();
+      } finally {
+        await engine.close();
+        await accounts?.close();
+      }
+      log.info('Store flushed; persistence server stopped');
+    })();
+    return closing;
   };
 }
 

@@ -84,13 +84,19 @@ export interface IpcServerOptions {
   legacyClients?: boolean;
   /** Exact `Origin` values allowed to upgrade (e.g. `app://my-hgx-app`). @default [] */
   allowedOrigins?: readonly string[];
-  /** Open connections; more upgrades get 503. @default 64 */
+  /** Admitted (authenticated or legacy) app connections; more upgrades get 503. @default 64 */
   maxConnections?: number;
+  /**
+   * Connections still waiting to authenticate: a pool of their own, so that they can never
+   * crowd out apps. A new connection when it is full pushes out the one that has waited longest
+   * (closed 1008); an app sends `AU` as soon as it is open, so it gets in. @default 8
+   */
+  maxUnauthenticated?: number;
   /** Objects one connection may track at once; more `>O`/`+O` get `NK 000A`. @default 4096 */
   maxTrackedPerConnection?: number;
   /** Largest message either way. @default 10 MiB */
   maxMessageBytes?: number;
-  /** A connection that has not authenticated by then is closed. @default 10000 */
+  /** A connection that has not authenticated by then is closed; counted from the upgrade, never renewed. @default 3000 */
   authTimeoutMs?: number;
   /** How long a push to an app (`@O`, `!O`, …) waits for its answer. @default 30000 */
   pushTimeoutMs?: number;
@@ -128,6 +134,10 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly logger: RemoteLogger;
   private readonly host: string;
   private readonly maxConnections: number;
+  private readonly maxUnauthenticated: number;
+  private readonly authTimeoutMs: number;
+  /** Unauthenticated connections pushed out of their pool, closing: no longer counted in it. */
+  private readonly leaving = new WeakSet<Session>();
   private readonly maxMessageBytes: number;
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly http: HttpServer;
@@ -152,6 +162,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     if (!LOOPBACK_HOSTS.has(this.host)) throw new ValueError(`The IPC server binds loopback only (127.0.0.1, ::1, localhost), not ${this.host}`);
     if (options.authToken.length !== AUTH_TOKEN_BYTES) throw new ValueError(`The IPC key is ${AUTH_TOKEN_BYTES} bytes`);
     this.maxConnections = options.maxConnections ?? 64;
+    this.maxUnauthenticated = Math.max(1, options.maxUnauthenticated ?? 8);
+    this.authTimeoutMs = options.authTimeoutMs ?? 3000;
     this.maxMessageBytes = options.maxMessageBytes ?? IPC_MAX_MESSAGE_BYTES;
     this.allowedOrigins = new Set(options.allowedOrigins ?? []);
     const { daemon, sessions, logger } = this;
@@ -291,8 +303,28 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     if (!LOOPBACK_HOSTS.has(hostHeader)) {
       return this.refuse(socket, 403, 'Forbidden', `host ${JSON.stringify(req.headers.host ?? '').slice(0, 80)} is not this computer's loopback address`);
     }
-    if (this.sessions.size >= this.maxConnections) return this.refuse(socket, 503, 'Service Unavailable', 'too many app connections');
+    if (this.sessions.admitted().length >= this.maxConnections) return this.refuse(socket, 503, 'Service Unavailable', 'too many app connections');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  }
+
+  /**
+   * Makes room in the unauthenticated pool for one more: the connection that has waited longest
+   * goes. Its deadline was never renewed, so nobody holds a slot for long by reconnecting.
+   */
+  private makeRoomToAuthenticate(): void {
+    const waiting = [...this.sessions].filter((s) => !s.admitted && !this.leaving.has(s));
+    for (let i = 0; i <= waiting.length - this.maxUnauthenticated; i++) {
+      const oldest = waiting[i]!;
+      this.leaving.add(oldest);
+      this.logger.info(`${oldest.name}: pushed out of the ${this.maxUnauthenticated} connections waiting to authenticate`);
+      this.dropUnauthenticated(oldest);
+    }
+  }
+
+  /** Closes (1008) a connection that did not authenticate, and drops it soon after: one that does not read would hold its socket through the handshake. */
+  private dropUnauthenticated(s: Session): void {
+    s.connection.close(CLOSE_CODES.policyViolation, 'authentication required');
+    setTimeout(() => s.connection.terminate(), 500).unref();
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
@@ -306,19 +338,21 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       maxOutstandingRequests: 1024,
       logger: this.logger,
     });
-    this.sessions.add(session);
     const loopback = addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
     if (this.o.legacyClients && loopback) {
+      this.sessions.add(session);
       session.admitted = true;
       session.legacy = true;
       this.changed();
     } else {
+      this.makeRoomToAuthenticate();
+      this.sessions.add(session);
       session.authTimer = setTimeout(() => {
         if (!session.admitted) {
-          this.logger.info(`${session.name}: no authentication within ${this.o.authTimeoutMs ?? 10_000} ms; closing`);
-          session.connection.close(CLOSE_CODES.policyViolation, 'authentication required');
+          this.logger.info(`${session.name}: no authentication within ${this.authTimeoutMs} ms; closing`);
+          this.dropUnauthenticated(session);
         }
-      }, this.o.authTimeoutMs ?? 10_000);
+      }, this.authTimeoutMs);
       session.authTimer.unref();
     }
     this.logger.debug(`${session.name}: connected from ${session.remote}`);
@@ -390,6 +424,10 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private authenticate(s: Session, body: Buffer): Uint8Array {
     if (body.length === AUTH_TOKEN_BYTES && sameKey(body, this.o.authToken)) {
       const first = !s.admitted;
+      if (first && this.sessions.admitted().length >= this.maxConnections) {
+        setImmediate(() => s.connection.close(CLOSE_CODES.tryAgainLater, 'too many app connections'));
+        throw new IpcRefusal(`Too many apps are connected (${this.maxConnections}); try again later`);
+      }
       s.admitted = true;
       s.authenticated = true;
       s.legacy = false;

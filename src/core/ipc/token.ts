@@ -8,9 +8,11 @@
  * are checked and tightened only elsewhere.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createFileExclusiveSync } from '../util/exclusive-create.js';
 import { ValueError } from '../golix/index.js';
 import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE } from '../../wire/index.js';
 
@@ -27,23 +29,14 @@ function parse(text: string): Buffer | null {
   return Buffer.from(t, 'hex');
 }
 
+/**
+ * Writes a new key: created exclusively (EEXIST when there is one), or replacing a bad one; either
+ * way atomically, so an app never reads a half-written key (a full disk midway changes nothing).
+ */
 async function writeNew(file: string, token: Buffer, exclusive: boolean): Promise<void> {
-  const target = exclusive ? file : `${file}.${process.pid}.tmp`;
-  const fh = await open(target, exclusive ? 'wx' : 'w', 0o600);
-  try {
-    await fh.writeFile(token.toString('hex') + '\n');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  if (!exclusive) {
-    try {
-      await rename(target, file);
-    } catch (err) {
-      await unlink(target).catch(() => {});
-      throw err;
-    }
-  }
+  const text = token.toString('hex') + '\n';
+  if (exclusive) createFileExclusiveSync(file, text, { mode: 0o600, fsync: true });
+  else await writeFileAtomic(file, text, { mode: 0o600 });
 }
 
 /**
@@ -74,25 +67,27 @@ export async function loadOrCreateIpcToken(file: string, o: { warn?: (m: string)
 }
 
 function writeNewSync(file: string, token: Buffer, exclusive: boolean): void {
-  const target = exclusive ? file : `${file}.${process.pid}.tmp`;
-  const fd = openSync(target, exclusive ? 'wx' : 'w', 0o600);
-  try {
-    writeSync(fd, token.toString('hex') + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  const text = token.toString('hex') + '\n';
+  if (exclusive) {
+    createFileExclusiveSync(file, text, { mode: 0o600, fsync: true });
+    return;
   }
-  if (!exclusive) {
+  const target = `${file}.${process.pid}.tmp`;
+  try {
+    unlinkSync(target);
+  } catch {
+    // none left over
+  }
+  createFileExclusiveSync(target, text, { mode: 0o600, fsync: true });
+  try {
+    renameSync(target, file);
+  } catch (err) {
     try {
-      renameSync(target, file);
-    } catch (err) {
-      try {
-        unlinkSync(target);
-      } catch {
-        // gone already
-      }
-      throw err;
+      unlinkSync(target);
+    } catch {
+      // gone already
     }
+    throw err;
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, mkdirSync } from 'node:fs';
+import { createFileExclusiveSync } from '../util/exclusive-create.js';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isProcessAlive, isValidPid, procStat } from './alive.js';
 import { AlreadyRunning, PidFileError } from './errors.js';
@@ -93,33 +94,9 @@ function render(info: Record<string, unknown> | undefined, started: string): str
   return `${process.pid}\n${JSON.stringify(meta)}\n`;
 }
 
-/**
- * Creates `path` holding `content`, or fails with EEXIST. Written to a private temp file first and
- * then hard-linked into place, so no other process ever sees the file empty or half-written (which
- * it would have to treat as garbage and take over).
- */
+/** Creates `path` holding `content`, or fails with EEXIST; never visible empty or half-written. */
 function createExclusive(path: string, content: string): void {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode: FILE_MODE, flag: 'wx' });
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    // Filesystems without hard links: a plain O_EXCL create, with the small empty-file window.
-    const fd = openSync(path, 'wx', FILE_MODE);
-    try {
-      writeSync(fd, content);
-    } finally {
-      closeSync(fd);
-    }
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-  }
+  createFileExclusiveSync(path, content, { mode: FILE_MODE });
 }
 
 /**

@@ -27,10 +27,12 @@ import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
+import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
 import { SubscriptionRegistry } from './subscriptions.js';
+import { withTimeout } from './settle.js';
 import { RemoteVerb } from './verbs.js';
-import { asStorageRefusal, storageRefusal } from './storage-refusal.js';
-import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
+import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 
 export { DEFAULT_SERVER_PORT };
@@ -92,6 +94,12 @@ export interface PersistenceServerOptions {
   maxConcurrentHandlers?: number;
   /** Open WebSocket connections; more upgrades are refused with 503. @default 10000 */
   maxConnections?: number;
+  /**
+   * Bytes of pushes (`!!`, and GARQs replayed on `+S`) queued or unacknowledged over all
+   * subscribers. Past it, the subscriber holding the most is disconnected (1013, reason
+   * `push_budget`); its client reconnects and catches up. @default 67108864 (64 MiB)
+   */
+  pushBudgetBytes?: number;
   /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
   closeTimeoutMs?: number;
   /** More endpoints on the HTTP listener (registration). @default none */
@@ -112,6 +120,11 @@ class Peer {
   constructor(readonly name: string) {}
 }
 
+/** The server-wide push budget when none is configured. */
+export const DEFAULT_PUSH_BUDGET_BYTES = 64 * 1024 * 1024;
+/** How long a subscriber disconnected for falling behind gets to read its close frame before its socket is dropped. */
+const EVICTION_GRACE_MS = 1000;
+
 /** What a publish refused because the server is going down suggests: try again in a second (a restart, or another node). */
 const SHUTDOWN_RETRY_MS = 1000;
 
@@ -123,6 +136,7 @@ export class PersistenceServer {
   private readonly maxMessageBytes: number;
   private readonly maxSubscriptions: number;
   private readonly limits: PublishLimits<Peer>;
+  private readonly pushBudget: PushBudget;
   private readonly pingIntervalMs: number;
   private readonly notificationTimeoutMs: number;
   private readonly maxConnections: number;
@@ -138,8 +152,7 @@ export class PersistenceServer {
   private address: ListenAddress | null = null;
   private closing: Promise<void> | null = null;
   private nextPeerId = 1;
-  /** The storage state last seen, so that a change is logged once, not per refused publish. */
-  private lastStorage: StorageState = STORAGE_OK;
+  private readonly storageWatch: StorageWatch;
 
   constructor(options: PersistenceServerOptions) {
     this.options = options;
@@ -160,6 +173,14 @@ export class PersistenceServer {
     this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
     this.maxConnections = options.maxConnections ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
+    this.storageWatch = new StorageWatch(this.logger);
+    this.pushBudget = new PushBudget({
+      bytes: options.pushBudgetBytes ?? DEFAULT_PUSH_BUDGET_BYTES,
+      onEvict: (holder, held) => {
+        this.metrics.refusal('push_budget');
+        this.logger.warn(`${holder.name}: fell behind with ${held} bytes of pushes waiting (server.push_budget_bytes ${this.pushBudget.limit}); disconnecting it`);
+      },
+    });
 
     this.engineReady = Promise.resolve(options.engine).then(
       (engine) => {
@@ -306,7 +327,15 @@ export class PersistenceServer {
       logger: this.logger,
       onNakSent: (code) => this.metrics.rejection(code),
     });
-    peer.pushes = new PushQueue({ connection: peer.connection, name: peer.name, timeoutMs: this.notificationTimeoutMs, counters: this.metrics, logger: this.logger });
+    peer.pushes = new PushQueue({
+      connection: peer.connection,
+      name: peer.name,
+      timeoutMs: this.notificationTimeoutMs,
+      counters: this.metrics,
+      logger: this.logger,
+      budget: this.pushBudget,
+      disconnect: () => this.disconnectSlow(peer),
+    });
     this.peers.add(peer);
     this.metrics.connectionsTotal++;
     this.logger.debug(`${peer.name}: connected (${this.peers.size} open)`);
@@ -316,6 +345,15 @@ export class PersistenceServer {
       this.limits.forget(peer);
       peer.pushes.clear();
     });
+  }
+
+  /**
+   * A subscriber that fell behind: told why (1013 and the reason as a token), then dropped, so that
+   * its socket's buffers go too — a peer that does not read would never finish the handshake.
+   */
+  private disconnectSlow(peer: Peer): void {
+    peer.connection.close(CLOSE_CODES.tryAgainLater, PUSH_BUDGET_REASON);
+    setTimeout(() => peer.connection.terminate(), EVICTION_GRACE_MS).unref();
   }
 
   private handlersFor(peer: Peer): Map<string, RequestHandler> {
@@ -350,11 +388,7 @@ export class PersistenceServer {
 
   private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
-    const storage = this.storageState();
-    if (storage.kind !== 'ok') {
-      this.metrics.refusal('storage_full');
-      throw storageRefusal(storage, 'server');
-    }
+    this.storageWatch.admit(this.engine, () => this.metrics.refusal('storage_full'));
     const charge = this.limits.admit(peer, body);
     const pending = this.store.ingest(body);
     this.inFlight.add(pending);
@@ -394,7 +428,7 @@ export class PersistenceServer {
       if (added) this.subscriptions.remove(peer, ghid);
       throw err;
     }
-    if (requests.length > 0) ctx.afterResponse(() => requests.forEach((raw) => peer.pushes.push(ghid, raw)));
+    if (requests.length > 0) ctx.afterResponse(() => peer.pushes.replay(ghid, requests));
     return ONE;
   }
 
@@ -414,18 +448,9 @@ export class PersistenceServer {
     for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
   }
 
-  /**
-   * Whether the store takes writes now. Reads and subscriptions go on either way; publishes are
-   * refused with StorageFull until the store finds room again by itself. A change is logged once.
-   */
+  /** Whether the store takes writes now (see StorageWatch). */
   storageState(): StorageState {
-    const state = this.engine?.storage?.() ?? STORAGE_OK;
-    if (state.kind !== this.lastStorage.kind) {
-      if (state.kind === 'ok') this.logger.info('Storage has room again; accepting publishes');
-      else this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
-    }
-    this.lastStorage = state;
-    return state;
+    return this.storageWatch.check(this.engine);
   }
 
   /** For `/healthz`. */
@@ -453,17 +478,7 @@ export class PersistenceServer {
       subscriptions: this.subscriptions.size,
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
       ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
+      pushQueue: { bytes: this.pushBudget.bytes, budget: this.pushBudget.limit, overflows: this.pushBudget.evictions },
     });
-  }
-}
-
-/** True when `promise` settled within `ms`. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

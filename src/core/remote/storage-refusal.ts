@@ -6,7 +6,8 @@
  * the operator's business: it goes to the log and the CLI, never to a peer.
  */
 import { HypergolixError, StorageFull } from '../golix/index.js';
-import type { StorageState } from '../store/storage-state.js';
+import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import type { RemoteLogger } from './logger.js';
 import { FULL_ERRNOS, storageErrno } from '../util/disk-space.js';
 
 export { STORAGE_ERRNOS, storageErrno } from '../util/disk-space.js';
@@ -50,4 +51,33 @@ export function asStorageRefusal(err: unknown, state: StorageState | undefined, 
   }
   if (err instanceof StorageFull) return new StorageFull(messageFor('full', owner), { reason: err.reason ?? STORAGE_REASONS.full, retryAfterMs: err.retryAfterMs ?? STORAGE_RETRY_MS, cause: err });
   return err;
+}
+
+/**
+ * A server's view of its store's storage: reads and subscriptions go on either way; publishes
+ * are refused with StorageFull until the store finds room again by itself. A change is logged
+ * once (with the path and the room left), not per refused publish.
+ */
+export class StorageWatch {
+  private last: StorageState = STORAGE_OK;
+
+  constructor(private readonly logger: RemoteLogger) {}
+
+  check(engine: { storage?(): StorageState } | null): StorageState {
+    const state = engine?.storage?.() ?? STORAGE_OK;
+    if (state.kind !== this.last.kind) {
+      if (state.kind === 'ok') this.logger.info('Storage has room again; accepting publishes');
+      else this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
+    }
+    this.last = state;
+    return state;
+  }
+
+  /** Throws the StorageFull refusal (after `refused()`) while the store cannot take writes. */
+  admit(engine: { storage?(): StorageState } | null, refused: () => void): void {
+    const state = this.check(engine);
+    if (state.kind === 'ok') return;
+    refused();
+    throw storageRefusal(state, 'server');
+  }
 }

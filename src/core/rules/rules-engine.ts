@@ -5,6 +5,7 @@ import {
   InvalidIdentity,
   MalformedGolixPrimitive,
   PublicIdentity,
+  StorageFull,
   isSigned,
   parseObjectAsync,
   signerOf,
@@ -189,6 +190,10 @@ export class RulesEngine implements PersistenceEngine {
     let refusal: unknown = null;
     try {
       if ('error' in ready) throw ready.error;
+      // A store that cannot write now refuses before anything changes (StorageFull): checked
+      // here, in the synchronous section, so no effect is half-applied.
+      const storage = this.store.storage?.();
+      if (storage && storage.kind !== 'ok') throw new StorageFull(storage.message);
       for (const p of ready.objs) {
         // An identity that was published just before, in this sequence, is known only now.
         if (p.deferredSigner) await this.verifyDeferred(p.obj, options);

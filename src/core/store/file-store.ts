@@ -140,7 +140,10 @@ export class FileStore implements ObjectStore {
 
   async load(): Promise<LoadResult> {
     const warnings: string[] = [];
-    await this.fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.fs.mkdir(this.dir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+      // A directory that is already there opens even where nothing can be created (a full or read-only disk).
+      if (!(await this.fs.stat(this.dir).then((s) => (s.mode & 0o170000) === 0o040000, () => false))) throw err;
+    });
     const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
     const journals = await listJournals(this.fs, this.dir);
@@ -169,6 +172,7 @@ export class FileStore implements ObjectStore {
       if (await this.makeDurable()) await this.removeJournals(journals);
       else warnings.push(`ghidcache: could not make all it recovered durable (${this.failure()}); kept the journals for the next start`);
     }
+    this.monitor.start();
     return { entries: this.entries, warnings };
   }
 
@@ -335,6 +339,12 @@ export class FileStore implements ObjectStore {
     this.fileOps = this.fileOps.then(() => this.retryStranded());
   }
 
+  /** Resolves once every write asked for so far has been carried out or has failed (tests, and a caller about to report state). */
+  async idle(): Promise<void> {
+    await this.drain();
+    await this.checkpointing;
+  }
+
   private async drain(): Promise<void> {
     while (this.committing) await this.committing;
     await this.fileOps;
@@ -365,7 +375,8 @@ export class FileStore implements ObjectStore {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wakers = this.wakers;
-      const timer = setTimeout(done, ms);
+      // Unref'd: the journal already holds the object, so this wait alone need not keep a process up.
+      const timer = setTimeout(done, ms).unref();
       function done(): void {
         clearTimeout(timer);
         wakers.delete(done);

@@ -18,7 +18,7 @@ export const objectFile = (dir: string, ghid: string): string => join(dir, ghid 
  * Makes the entries agree with the files: an object file missing from the index is parsed and
  * indexed, an index entry without its file is dropped, and a stray or corrupt file is moved to
  * `<dir>.quarantine/` with a warning instead of stopping the boot. Returns whether anything changed.
- * `inMemory` names objects whose file could not be written yet (a full disk at replay): their
+ * `inMemory` names objects whose file could not be written or removed yet (a full disk at replay): their
  * entries stay, and their bytes are served from memory until the file is written.
  */
 export async function reconcile(dir: string, entries: EntryTable, warnings: string[], fs: FsOps, inMemory: (ghid: string) => boolean): Promise<boolean> {
@@ -32,7 +32,8 @@ export async function reconcile(dir: string, entries: EntryTable, warnings: stri
       continue;
     }
     const ghid = name.endsWith(SUFFIX) ? name.slice(0, -SUFFIX.length) : null;
-    if (ghid && entries.has(ghid)) {
+    // A file whose object awaits its write or removal in memory is the journal's to settle.
+    if (ghid && (entries.has(ghid) || inMemory(ghid))) {
       present.add(ghid);
       continue;
     }

@@ -23,6 +23,8 @@ export class StorageMonitor {
   private timer?: NodeJS.Timeout;
   private probing?: Promise<boolean>;
   private stopped = false;
+  /** Probing waits for start(): a store being opened must not be written to by a probe. */
+  private started = false;
 
   constructor(private readonly options: StorageMonitorOptions) {}
 
@@ -56,6 +58,7 @@ export class StorageMonitor {
   /** Probes now (at most one at a time); resolves whether writes work. */
   probeNow(): Promise<boolean> {
     if (this.current.kind === 'ok') return Promise.resolve(true);
+    if (!this.started || this.stopped) return Promise.resolve(false);
     this.probing ??= this.options
       .probe()
       .catch(() => false)
@@ -65,6 +68,12 @@ export class StorageMonitor {
         return worked;
       });
     return this.probing;
+  }
+
+  /** Lets probes run (after the store is open); starts one if writes already failed. */
+  start(): void {
+    this.started = true;
+    if (this.current.kind !== 'ok') this.schedule();
   }
 
   stop(): void {
@@ -82,7 +91,7 @@ export class StorageMonitor {
   }
 
   private schedule(): void {
-    if (this.timer || this.stopped) return;
+    if (this.timer || this.stopped || !this.started) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.probeNow().then((worked) => {

@@ -1,8 +1,8 @@
 import { constants as fsc } from 'node:fs';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { DSYNC_FLAG, writeDurably } from './durable-write.js';
+import { errnoOf, nodeFs, type FsHandle, type FsOps } from './fs-ops.js';
 
 interface Waiter {
   resolve: () => void;
@@ -22,7 +22,11 @@ type Op = { append: Buffer[]; waiter: Waiter } | { replace: () => Buffer; waiter
  * it was asked for, which then follow it in the file too: replay must be idempotent.
  */
 export class AppendLog {
-  private fh?: FileHandle;
+  private fh?: FsHandle;
+  /** The file's length after the last whole write: a failed append is cut back to it. */
+  private size = 0;
+  /** A failed append could not be cut back yet: the next write tries again first. */
+  private torn = false;
   /** Appends and rewrites in call order; runs of appends go out as one batch. */
   private ops: Op[] = [];
   private running?: Promise<void>;
@@ -30,19 +34,26 @@ export class AppendLog {
   /** Bytes appended since the file was last rewritten (callers compact on it). */
   appendedBytes = 0;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    private readonly fs: FsOps,
+  ) {}
 
   /** Opens (creating it and its directory, private to the user) and returns what it holds. */
-  static async open(path: string): Promise<{ log: AppendLog; data: Buffer }> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    let data = Buffer.alloc(0);
+  static async open(path: string, fs: FsOps = nodeFs): Promise<{ log: AppendLog; data: Buffer }> {
+    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+      // An existing directory opens even where nothing can be created (a full or read-only disk).
+      if (!(await fs.stat(dirname(path)).then(() => true, () => false))) throw err;
+    });
+    let data: Buffer = Buffer.alloc(0);
     try {
-      data = await readFile(path);
+      data = await fs.readFile(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errnoOf(err) !== 'ENOENT') throw err;
     }
-    const log = new AppendLog(path);
-    log.fh = await open(path, APPEND_FLAGS, 0o600);
+    const log = new AppendLog(path, fs);
+    log.fh = await fs.open(path, APPEND_FLAGS, 0o600);
+    log.size = data.length;
     return { log, data };
   }
 
@@ -100,10 +111,29 @@ export class AppendLog {
     }
   }
 
+  /**
+   * A write that fails (a full disk) may leave part of its bytes at the end of the file; later
+   * records would follow that torn one, and replay, which stops at the first damaged record,
+   * would never reach them. So the file is cut back to its last whole write first.
+   */
   private async write(records: Buffer[]): Promise<void> {
     if (records.length === 0) return;
     const bytes = Buffer.concat(records);
-    await writeDurably(this.fh!, bytes);
+    if (this.torn) {
+      await this.fh!.truncate(this.size);
+      this.torn = false;
+    }
+    try {
+      await writeDurably(this.fh!, bytes);
+    } catch (err) {
+      this.torn = true;
+      await this.fh!.truncate(this.size).then(
+        () => (this.torn = false),
+        () => undefined,
+      );
+      throw err;
+    }
+    this.size += bytes.length;
     this.appendedBytes += bytes.length;
   }
 
@@ -111,10 +141,13 @@ export class AppendLog {
     await this.fh!.close();
     this.fh = undefined;
     try {
-      await writeFileAtomic(this.path, content(), { mode: 0o600 });
+      const data = content();
+      await writeFileAtomic(this.path, data, { mode: 0o600, fs: this.fs });
+      this.size = data.length;
+      this.torn = false;
       this.appendedBytes = 0;
     } finally {
-      this.fh = await open(this.path, APPEND_FLAGS, 0o600);
+      this.fh = await this.fs.open(this.path, APPEND_FLAGS, 0o600);
     }
   }
 

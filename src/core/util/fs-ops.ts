@@ -12,6 +12,7 @@ export interface FsHandle {
   write(data: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
   writeFile(data: Uint8Array | string): Promise<void>;
   chmod(mode: number): Promise<void>;
+  truncate(length: number): Promise<void>;
   sync(): Promise<void>;
   datasync(): Promise<void>;
   close(): Promise<void>;

@@ -1,9 +1,8 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, IncomingShare } from '../../common/contract.js';
+import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { useUi } from '../app-state.js';
-import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
-import { shortGhid, storageWords, timeAgo } from '../format.js';
+import { storageWords } from '../format.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -14,6 +13,33 @@ export const STATE_WORDS: Record<AppState, string> = {
   restarting: 'Restarting',
   error: 'Error',
 };
+
+/** Why the running app needs the user's attention (the pill turns amber), or null. */
+export function needsAttention(status: Status): string | null {
+  if (status.state !== 'running') return null;
+  const down = status.remotes.filter((r) => !r.connected).length;
+  if (down > 0) return `${down} of ${status.remotes.length} remote${status.remotes.length === 1 ? ' is' : 's are'} not connected`;
+  if (status.incomingShares.length > 0) return `${status.incomingShares.length} share${status.incomingShares.length === 1 ? ' waits' : 's wait'} for your answer`;
+  if (status.warnings.length > 0) return status.warnings[0]!.message;
+  return null;
+}
+
+function WaitingNote({ count }: { count: number }) {
+  const setView = useUi((s) => s.setView);
+  return (
+    <Banner
+      tone="info"
+      testId="waiting-note"
+      actions={
+        <button type="button" className="button small primary" onClick={() => setView('shares')}>
+          Open Shares
+        </button>
+      }
+    >
+      {count === 1 ? 'A share waits' : `${count} shares wait`} for your answer.
+    </Banner>
+  );
+}
 
 export function StatusView() {
   const status = useUi((s) => s.snapshot?.status);
@@ -33,7 +59,7 @@ export function StatusView() {
           {w.message}
         </Banner>
       ))}
-      {status.incomingShares.length > 0 ? <Shares shares={status.incomingShares} /> : null}
+      {status.incomingShares.length > 0 ? <WaitingNote count={status.incomingShares.length} /> : null}
       <dl className="stats">
         <div className="stat">
           <dt>Remotes connected</dt>
@@ -69,6 +95,7 @@ export function StatusView() {
               </span>
               {r.tls ? <span className="tag">TLS</span> : null}
               {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
+              <RemoteAccount remote={r} />
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
             </li>
           ))}
@@ -78,37 +105,34 @@ export function StatusView() {
   );
 }
 
-function Shares({ shares }: { shares: IncomingShare[] }) {
-  const answer = useUi((s) => s.answerShare);
-  const busy = useUi((s) => s.shareBusy);
+/** Registered, or the free tier with its usage, and a Register button (servers that keep accounts). */
+function RemoteAccount({ remote }: { remote: RemoteStatus }) {
+  const register = useUi((s) => s.registerRemote);
+  const a = remote.account;
+  if (!a && !remote.registerHint) return null;
+  const label = `${remote.host}:${remote.port}`;
+  const words =
+    a?.status === 'registered'
+      ? 'Registered'
+      : a?.status === 'pending'
+        ? 'Waiting for approval'
+        : a
+          ? `Free tier: ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
+          : 'Free tier used up';
   return (
-    <section className="card flat shares" aria-labelledby="shares-title" data-testid="shares">
-      <h2 id="shares-title">
-        Shared with you <span className="count">{shares.length}</span>
-      </h2>
-      <p className="hint">Accepting lets the app that handles this kind of object open it, and every later version the sender makes.</p>
-      <ul className="list">
-        {shares.map((s) => (
-          <li key={s.id} className="share" data-testid={`share-${s.id}`}>
-            <div className="grow">
-              <div>
-                From <span className="mono" title={s.from}>{shortGhid(s.from)}</span> <CopyButton text={s.from} what="sender fingerprint" />
-              </div>
-              <div className="hint">
-                Object type <span className="mono" title={s.apiId}>{shortGhid(s.apiId)}</span> · {timeAgo(s.receivedAt)}
-              </div>
-            </div>
-            <div className="share-actions">
-              <button type="button" className="button" disabled={busy[s.id]} onClick={() => void answer(s.id, false)}>
-                Decline
-              </button>
-              <button type="button" className="button primary" disabled={busy[s.id]} onClick={() => void answer(s.id, true)}>
-                Accept
-              </button>
-            </div>
-          </li>
-        ))}
-      </ul>
-    </section>
+    <>
+      <span className="tag" data-testid="remote-account" title={remote.registerHint}>
+        {words}
+      </span>
+      {a?.status !== 'registered' ? (
+        <button type="button" className="button small" data-testid="register-remote" onClick={() => void register(label)}>
+          Register
+        </button>
+      ) : null}
+    </>
   );
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }

@@ -16,6 +16,7 @@ import {
 } from '../../../src/wire/index.js';
 import { API_ID_JSON, API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { RawClient, tempHome, until, world, type User } from '../../fixtures/ipc/world.js';
+import { HGXLink, JsonObj } from '../../../packages/hgx/src/index.js';
 
 const ZERO_TOKEN = Buffer.alloc(16);
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -294,7 +295,8 @@ test('limits: tracked objects per connection, message size, connections', async 
   const closed = c.closed();
   c.ws.send(encodeFrame('+O', 5, def({ state: Buffer.alloc(70 * 1024), apiId: API_ID_JSON })));
   assert.equal(await closed, 1009);
-  const others = [await RawClient.open(a.port), await RawClient.open(a.port), await RawClient.open(a.port)];
+  // Three admitted apps fill maxConnections: the next upgrade is refused.
+  const others = [await authed(a), await authed(a), await authed(a)];
   await assert.rejects(RawClient.open(a.port), /HTTP 503/);
   for (const o of others) o.close();
 });
@@ -310,4 +312,34 @@ test('objects tracked by apps stay live (pinned) beyond the daemon cache size', 
   await c.ok('-O', g.bytes);
   await objects.create(API_ID_JSON, json('one more'));
   assert.equal(objects.isLive(g), false);
+});
+
+test('a flood of unauthenticated connections stays in its own small pool: an app still gets in and works', async () => {
+  const w = await world();
+  const a = await w.user(0, { offline: true });
+  // 80 sockets that never authenticate, opened as fast as the daemon takes them: each new one
+  // pushes the longest-waiting out of the pool of 8.
+  const flood = await Promise.all(Array.from({ length: 80 }, () => RawClient.open(a.port).catch(() => null)));
+  const open = flood.filter((c): c is RawClient => c !== null);
+  assert.ok(open.length >= 64, `${open.length} of the flood connected`);
+  await until(() => [...(a.ipc as unknown as { sessions: Iterable<{ admitted: boolean }> }).sessions].length <= 8, 'the pool back to its size');
+  // And while more keep coming (bounded: 128 more, 16 at a time), an app connects.
+  let flooding = true;
+  const more = (async () => {
+    for (let i = 0; i < 8 && flooding; i++) {
+      const batch = await Promise.all(Array.from({ length: 16 }, () => RawClient.open(a.port).catch(() => null)));
+      open.push(...batch.filter((c): c is RawClient => c !== null));
+    }
+  })();
+  const app = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  flooding = false;
+  await more;
+  try {
+    const obj = await app.new(JsonObj, { in: true });
+    assert.deepEqual(obj.state, { in: true });
+    assert.equal(a.ipc.connectedApps(), 1);
+  } finally {
+    await app.close();
+    for (const c of open) c.close();
+  }
 });

@@ -82,7 +82,7 @@ test('FileStore replays its journal when a file did not reach the disk, and igno
   await Promise.all(objects.slice(0, 5).map((o) => s.put(o.entry, o.raw)));
   // Simulate a crash: no close(); the journal stays. Then lose one file and tear the journal tail.
   const journal = (await readdir(join(dir, '..'))).find((n) => n.startsWith('ghidcache.journal.'))!;
-  await new Promise((r) => setTimeout(r, 50));
+  await s.idle();
   await rm(join(dir, `${objects[0]!.entry.ghid}.ghid`));
   await truncate(join(dir, `${objects[1]!.entry.ghid}.ghid`), 10);
   await appendFile(join(dir, '..', journal), Buffer.from([0, 0, 1, 0, 1, 2, 3]));

@@ -59,3 +59,37 @@ test('a rewrite is not starved by a steady stream of appends', async () => {
   assert.match((await readFile(log.path)).toString(), /^R\.*$/);
   await log.close();
 });
+
+test('a failed append (a full disk midway) is cut back: later appends replay after the last whole one', async () => {
+  const { FaultyFs } = await import('../../fixtures/store/faulty-fs.js');
+  const p = await path();
+  const fs = new FaultyFs();
+  const { log } = await AppendLog.open(p, fs);
+  await log.append([Buffer.from('one,')]);
+  // The write itself fails (after a partial write, as write(2) may); then the truncate too, once.
+  const real = await import('node:fs/promises');
+  fs.arm(1, 'ENOSPC', false);
+  await real.appendFile(p, 'to'); // what a short write leaves behind
+  await assert.rejects(log.append([Buffer.from('two,')]), (err: NodeJS.ErrnoException) => err.code === 'ENOSPC');
+  assert.equal((await readFile(p)).toString(), 'one,', 'the torn bytes are gone');
+  await log.append([Buffer.from('three,')]);
+  await log.close();
+  assert.equal((await readFile(p)).toString(), 'one,three,');
+});
+
+test('a torn tail that could not be cut back at once is cut before the next append', async () => {
+  const { FaultyFs } = await import('../../fixtures/store/faulty-fs.js');
+  const p = await path();
+  const fs = new FaultyFs();
+  const { log } = await AppendLog.open(p, fs);
+  await log.append([Buffer.from('one,')]);
+  const real = await import('node:fs/promises');
+  // Fail the write and the truncate after it.
+  fs.arm(1, 'EIO', true);
+  await real.appendFile(p, 'to');
+  await assert.rejects(log.append([Buffer.from('two,')]));
+  fs.heal();
+  await log.append([Buffer.from('three,')]);
+  await log.close();
+  assert.equal((await readFile(p)).toString(), 'one,three,');
+});

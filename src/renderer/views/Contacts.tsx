@@ -1,0 +1,133 @@
+/**
+ * Contacts: a name for each fingerprint, how far you trust them, and the safety code to check a
+ * fingerprint with its owner. Kept in your account, so every computer of it shows the same list.
+ */
+import { useState, type FormEvent } from 'react';
+import type { ContactJson } from '../../common/contract.js';
+import { STRANGER, TRUST_LEVELS, TRUST_WORDS, type TrustLevel } from '../../common/people.js';
+import { useUi } from '../app-state.js';
+import { CopyButton } from '../components/copy.js';
+import { Icon } from '../components/Icon.js';
+import { shortGhid } from '../format.js';
+import { Feedback } from './Shares.js';
+
+export function ContactsView() {
+  const contacts = useUi((s) => s.people.contacts);
+  const loaded = useUi((s) => s.people.loaded);
+  return (
+    <section aria-labelledby="contacts-title">
+      <header className="page-head">
+        <h1 id="contacts-title">Contacts</h1>
+        <p className="muted">
+          People you share with, and people whose shares you accepted. Anyone else is “{STRANGER}”. {TRUST_WORDS.trusted[0]}: {TRUST_WORDS.trusted[1]}.{' '}
+          {TRUST_WORDS.ask[0]}: {TRUST_WORDS.ask[1]}. {TRUST_WORDS.blocked[0]}: {TRUST_WORDS.blocked[1]}.
+        </p>
+      </header>
+      <Feedback />
+      {contacts.length === 0 ? <p className="muted">{loaded ? 'No contacts yet.' : 'Loading…'}</p> : null}
+      <ul className="list" data-testid="contacts">
+        {contacts.map((c) => (
+          <ContactRow key={c.fingerprint} contact={c} />
+        ))}
+      </ul>
+      <AddContact />
+    </section>
+  );
+}
+
+function ContactRow({ contact: c }: { contact: ContactJson }) {
+  const change = useUi((s) => s.changeContact);
+  const remove = useUi((s) => s.removeContact);
+  const showCode = useUi((s) => s.showSafetyCode);
+  const code = useUi((s) => s.people.codes[c.fingerprint]);
+  const busy = useUi((s) => s.people.busy[`contact:${c.fingerprint}`] === true);
+  const [name, setName] = useState(c.name ?? '');
+  const label = c.name ?? shortGhid(c.fingerprint);
+  const rename = (e: FormEvent) => {
+    e.preventDefault();
+    if (name.trim() && name.trim() !== c.name) void change({ fingerprint: c.fingerprint, name }, `Renamed to ${name.trim()}.`);
+  };
+  return (
+    <li className="list-row column contact" data-testid={`contact-${c.fingerprint}`}>
+      <form className="row" onSubmit={rename}>
+        <label className="grow">
+          <span className="sr-only">Name of {label}</span>
+          <input className="input" value={name} placeholder="Give them a name" onChange={(e) => setName(e.target.value)} onBlur={rename} />
+        </label>
+        {c.verified ? (
+          <span className="tag ok" data-testid="verified">
+            <Icon name="check" /> Verified
+          </span>
+        ) : null}
+        <label>
+          <span className="sr-only">Trust for {label}</span>
+          <select
+            value={c.trust}
+            disabled={busy}
+            onChange={(e) => {
+              const trust = e.target.value as TrustLevel;
+              void change({ fingerprint: c.fingerprint, trust }, `${label}: ${TRUST_WORDS[trust][0]} — ${TRUST_WORDS[trust][1]}.`);
+            }}
+          >
+            {TRUST_LEVELS.map((t) => (
+              <option key={t} value={t}>
+                {TRUST_WORDS[t][0]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" className="button small" onClick={() => void showCode(c.fingerprint)} aria-label={`Check the safety code with ${label}`}>
+          Safety code
+        </button>
+        <button type="button" className="button small ghost" disabled={busy} onClick={() => void remove(c.fingerprint)} aria-label={`Remove ${label}`}>
+          <Icon name="trash" />
+        </button>
+      </form>
+      <div className="hint mono">
+        {c.fingerprint} <CopyButton text={c.fingerprint} what="fingerprint" />
+      </div>
+      {code ? (
+        <div className="safety-code" data-testid="safety-code">
+          <p>
+            Compare these words with {label}, in person or by phone. They see the same six words on their side:
+          </p>
+          <p className="code-words">{code.join(' ')}</p>
+          {c.verified ? null : (
+            <button type="button" className="button small primary" onClick={() => void change({ fingerprint: c.fingerprint, verified: true }, `${label} is marked verified.`)}>
+              They match: mark {label} verified
+            </button>
+          )}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+function AddContact() {
+  const change = useUi((s) => s.changeContact);
+  const [fingerprint, setFingerprint] = useState('');
+  const [name, setName] = useState('');
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    void change({ fingerprint: fingerprint.trim(), name, add: true }, `${name.trim() || 'The contact'} was added (${TRUST_WORDS.ask[0]}).`).then(() => {
+      setFingerprint('');
+      setName('');
+    });
+  };
+  return (
+    <form className="card flat add-contact" onSubmit={add} aria-labelledby="add-contact-title">
+      <h2 id="add-contact-title">Add someone</h2>
+      <label className="field">
+        <span>Fingerprint</span>
+        <input className="input mono" value={fingerprint} required onChange={(e) => setFingerprint(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>Name</span>
+        <input className="input" value={name} required maxLength={64} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <button type="submit" className="button primary">
+        <Icon name="plus" /> Add contact
+      </button>
+    </form>
+  );
+}

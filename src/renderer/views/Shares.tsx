@@ -1,0 +1,137 @@
+/**
+ * Shares: what waits for you (who, what, and the three choices), what others shared with you,
+ * and what you shared, per object with its recipients and their answers. Every action ends in
+ * words in the live region at the top.
+ */
+import { useState } from 'react';
+import type { ShareJson } from '../../common/contract.js';
+import { CONSENT_CHOICES, personWords, sizeWords } from '../../common/people.js';
+import { useUi } from '../app-state.js';
+import { CopyButton } from '../components/copy.js';
+import { Banner } from '../components/feedback.js';
+import { shortGhid, timeAgo } from '../format.js';
+
+export function Feedback() {
+  const feedback = useUi((s) => s.people.feedback);
+  return (
+    <div aria-live="polite" data-testid="people-feedback">
+      {feedback ? <Banner tone={feedback.tone}>{feedback.message}</Banner> : null}
+    </div>
+  );
+}
+
+export function SharesView() {
+  const shares = useUi((s) => s.people.shares);
+  const loaded = useUi((s) => s.people.loaded);
+  const waiting = shares.filter((s) => s.state === 'waiting');
+  const received = shares.filter((s) => s.direction === 'incoming' && s.state !== 'waiting');
+  const sent = shares.filter((s) => s.direction === 'outgoing');
+  return (
+    <section aria-labelledby="shares-title">
+      <header className="page-head">
+        <h1 id="shares-title">Shares</h1>
+        <p className="muted">Objects people shared with you, and the ones you shared. Sharing an object that changes gives every later version too.</p>
+      </header>
+      <Feedback />
+      <section className="card flat shares" aria-labelledby="waiting-title" data-testid="waiting">
+        <h2 id="waiting-title">
+          Waiting for you <span className="count">{waiting.length}</span>
+        </h2>
+        {waiting.length === 0 ? <p className="muted">{loaded ? 'Nothing waits for your answer.' : 'Loading…'}</p> : null}
+        <ul className="list">
+          {waiting.map((s) => (
+            <WaitingShare key={s.id} share={s} />
+          ))}
+        </ul>
+      </section>
+      <h2>Shared with you</h2>
+      {received.length === 0 ? (
+        <p className="muted">Nothing yet.</p>
+      ) : (
+        <ul className="list" data-testid="received">
+          {received.map((s) => (
+            <li key={s.id} className="list-row">
+              <span className="grow">
+                <strong>{s.type}</strong> from {personWords(s.name)} <span className="hint">· {sizeWords(s.size)} · {timeAgo(s.time)}</span>
+              </span>
+              <span className="mono" title={s.object}>
+                {shortGhid(s.object)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Shared by you</h2>
+      <SentList sent={sent} />
+    </section>
+  );
+}
+
+function WaitingShare({ share }: { share: ShareJson }) {
+  const answer = useUi((s) => s.answerShare);
+  const busy = useUi((s) => s.people.busy[share.id] === true);
+  const [block, setBlock] = useState(false);
+  const from = share.from ?? '';
+  return (
+    <li className="share" data-testid={`share-${share.id}`}>
+      <div className="grow">
+        <div>
+          From <strong data-testid="share-from">{personWords(share.name)}</strong>{' '}
+          <span className="mono hint" title={from}>
+            {shortGhid(from)}
+          </span>{' '}
+          <CopyButton text={from} what="sender fingerprint" />
+        </div>
+        <div className="hint" data-testid="share-what">
+          {share.type} · {sizeWords(share.size)} · {timeAgo(share.time)}
+        </div>
+      </div>
+      <div className="share-actions">
+        <button type="button" className="button primary" disabled={busy} title={CONSENT_CHOICES.acceptOnce[1]} onClick={() => void answer(share.id, true)}>
+          {CONSENT_CHOICES.acceptOnce[0]}
+        </button>
+        <button type="button" className="button" disabled={busy} title={CONSENT_CHOICES.acceptAndTrust[1]} onClick={() => void answer(share.id, true, { trust: true })}>
+          {CONSENT_CHOICES.acceptAndTrust[0]}
+        </button>
+        <button type="button" className="button" disabled={busy} title={CONSENT_CHOICES.decline[1]} onClick={() => void answer(share.id, false, { block })}>
+          {CONSENT_CHOICES.decline[0]}
+        </button>
+        <label className="choice inline">
+          <input type="checkbox" checked={block} onChange={(e) => setBlock(e.target.checked)} /> and block {personWords(share.name)}
+        </label>
+      </div>
+      <p className="hint block">
+        {CONSENT_CHOICES.acceptOnce[0]}: {CONSENT_CHOICES.acceptOnce[1]} {CONSENT_CHOICES.acceptAndTrust[0]}: {CONSENT_CHOICES.acceptAndTrust[1]}
+      </p>
+    </li>
+  );
+}
+
+const ANSWER_WORDS = { waiting: 'no answer yet', accepted: 'accepted', declined: 'declined' } as const;
+
+function SentList({ sent }: { sent: ShareJson[] }) {
+  if (sent.length === 0) return <p className="muted">You have not shared anything yet. Apps share objects for you.</p>;
+  const byObject = new Map<string, ShareJson[]>();
+  for (const s of sent) byObject.set(s.object, [...(byObject.get(s.object) ?? []), s]);
+  return (
+    <ul className="list" data-testid="sent">
+      {[...byObject].map(([object, to]) => (
+        <li key={object} className="list-row column">
+          <div>
+            <strong>{to[0]!.type}</strong> <span className="hint">· {sizeWords(to[0]!.size)}</span>{' '}
+            <span className="mono hint" title={object}>
+              {shortGhid(object)}
+            </span>
+          </div>
+          <ul className="recipients">
+            {to.map((r) => (
+              <li key={r.to}>
+                with {personWords(r.name)} — {ANSWER_WORDS[r.state]} <span className="hint">({timeAgo(r.time)})</span>
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The Status view's per-remote account line (#16): a remote on the free tier shows its usage and
+ * a Register button; pressing it asks the host to open the signed registration page, and the
+ * line then reads Registered. The real UI over the scripted fake host, in Chromium.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright';
+import type { BridgeServer } from '../../src/web/bridge-server.js';
+import { FakeHost } from '../fixtures/ui/fake-host.js';
+import { launchBrowser, openUi, screenshot, serveUi, skipReason, type OpenUi } from './helpers.js';
+
+const reason = skipReason();
+
+describe('remote account line in Chromium', { skip: reason ?? false, timeout: 120_000 }, () => {
+  let browser: Browser;
+  const open: { ui: OpenUi; server: BridgeServer }[] = [];
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const o of open) {
+      await o.ui.close();
+      await o.server.close();
+    }
+    await browser?.close();
+  });
+
+  test('free tier with usage and Register; registered after it; a remote without accounts shows neither', async () => {
+    const host = new FakeHost({ state: 'running' });
+    const server = await serveUi(host);
+    const ui = await openUi(browser, server.url);
+    open.push({ ui, server });
+    const page = ui.page;
+    host.patchStatus({
+      remotes: [
+        {
+          host: 'hgx.example.org',
+          port: 7770,
+          tls: false,
+          connected: true,
+          account: { status: 'unregistered', usedBytes: 10 * 1024 * 1024, freeBytes: 10 * 1024 * 1024 },
+          registerHint: 'register on hgx.example.org:7770 to upload more (10 MiB of 10 MiB used)',
+        },
+        { host: 'own.example.org', port: 7770, tls: false, connected: true },
+      ],
+    });
+    const line = page.getByTestId('remote-account');
+    await line.waitFor();
+    assert.equal(await line.count(), 1, 'only the remote that keeps accounts');
+    assert.equal(await line.textContent(), 'Free tier: 10 MiB of 10 MiB used');
+    await screenshot(page, 'status-free-tier');
+    await page.getByTestId('register-remote').click();
+    await page.getByText('Registered').waitFor();
+    assert.equal(await page.getByTestId('register-remote').count(), 0);
+    assert.deepEqual(host.callsOf('registerRemote'), [{ kind: 'registerRemote', remote: 'hgx.example.org:7770' }]);
+    assert.deepEqual(ui.problems, []);
+  });
+});
+
+if (reason !== null) {
+  test('remote account line in Chromium', (t) => t.skip(`skipped: ${reason}`));
+}
