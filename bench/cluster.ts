@@ -143,7 +143,10 @@ async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: 
   const nodeCpu = nodes.reduce((sum, n, i) => sum + cpuOf(n.child.pid!) - cpu0[i]!, 0);
   const pgCpu = pg ? postgresCpu() - pg0 : null;
   const objects = pairs.length * 2;
-  const latencies = await pushLatencies(clients[0]!, clients.at(-1)!, garqs);
+  // A connection of its own: a server never pushes to the connection that published (§3.4).
+  const subscriber = await connect(nodes.at(-1)!);
+  const latencies = await pushLatencies(clients[0]!, subscriber, garqs);
+  await subscriber.close();
   await Promise.all(clients.map((c) => c.close()));
   for (const n of nodes) n.child.kill('SIGTERM');
   await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
