@@ -28,7 +28,7 @@ const numArg = (name: string, dflt: number): number => {
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : dflt;
 };
-const PAIRS = quick ? 600 : 2_000;
+const PAIRS = quick ? 300 : 2_000;
 const WINDOW = numArg('--window', 32);
 const PUSHES = quick ? 100 : 300;
 const log = (s: string) => process.stdout.write(s + '\n');
@@ -134,6 +134,7 @@ async function pushLatencies(from: RemoteClient, to: RemoteClient, garqs: readon
 const pct = (xs: readonly number[], p: number): number | null => (xs.length === 0 ? null : xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!);
 
 async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: readonly Buffer[], pg: boolean): Promise<RunResult> {
+  log(`${label}: ${nodes.length} node(s) ready`);
   const clients = await Promise.all(nodes.map(connect));
   for (const g of gidcs) await clients[0]!.publish(g);
   const cpu0 = nodes.map((n) => cpuOf(n.child.pid!));
@@ -142,7 +143,10 @@ async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: 
   const nodeCpu = nodes.reduce((sum, n, i) => sum + cpuOf(n.child.pid!) - cpu0[i]!, 0);
   const pgCpu = pg ? postgresCpu() - pg0 : null;
   const objects = pairs.length * 2;
-  const latencies = await pushLatencies(clients[0]!, clients.at(-1)!, garqs);
+  // A connection of its own: a server never pushes to the connection that published (§3.4).
+  const subscriber = await connect(nodes.at(-1)!);
+  const latencies = await pushLatencies(clients[0]!, subscriber, garqs);
+  await subscriber.close();
   await Promise.all(clients.map((c) => c.close()));
   for (const n of nodes) n.child.kill('SIGTERM');
   await Promise.all(nodes.map((n) => new Promise((r) => (n.child.exitCode !== null ? r(null) : n.child.once('exit', r)))));
@@ -160,7 +164,8 @@ async function run(label: string, nodes: Node[], pairs: readonly Pair[], garqs: 
 
 async function main(): Promise<void> {
   log(`bench/cluster: ${PAIRS} GOBS + GEOC pairs per run, ${WINDOW} in flight per client, ${PUSHES} pushes`);
-  const pairs = await signedPairs(alice, PAIRS, { size: 256 });
+  const pairs = await signedPairs(alice, PAIRS, { size: 256, onProgress: (n) => log(`signed ${n} pairs`) });
+  log(`signed ${PAIRS} pairs`);
   const garqs = requests(alice, bob.publicIdentity, PUSHES);
   const cluster: TestPostgres = startPostgres({ fsync: true });
   const results: RunResult[] = [];

@@ -149,8 +149,12 @@ test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_failed, cl
   assert.equal(refusal.reason, 'storage_failed');
   assert.ok((refusal.retryAfterMs ?? 0) > 0);
 
-  // Node 2 lost its push channel: it closed its clients, which came back and resubscribed.
+  // Node 2 lost its push channel: it closed its clients, which came back and resubscribed. What
+  // is committed before it listens again reaches them only by catching up; what is committed
+  // after, by push.
   await until(() => reconnects > 0, 'the subscriber reconnecting', 30_000);
+  await until(() => /push channel listening again/.test(n2!.server.output()), 'node 2 listening again', 30_000);
+  await until(async () => (await sub.c.listSubscriptions().catch(() => [])).length === 1, 'the subscriber subscribed again', 30_000);
   const c2 = await makeContainer(alice, Secret.random(), Buffer.from('after'));
   const f2 = await makeFrame(alice, c2.ghid, frameOf(frame));
   await until(async () => (await pub.c.publish(f2.raw).then(() => true, () => false)), 'a publish accepted again', 30_000, 250);
