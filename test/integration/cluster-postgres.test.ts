@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Ghid, HypergolixError, Secret, makeContainer, makeFrame, parseObject } from '../../src/core/golix/index.js';
+import { CommsError, Ghid, HypergolixError, Secret, makeContainer, makeFrame, parseObject } from '../../src/core/golix/index.js';
 import { frameOf } from '../../src/core/golix/builders.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../fixtures/postgres.js';
@@ -138,10 +138,17 @@ test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_failed, cl
   let refusal: unknown;
   try {
     const c1 = await makeContainer(alice, Secret.random(), Buffer.from('during'));
-    refusal = await pub.c.publish((await makeFrame(alice, c1.ghid, frameOf(frame))).raw).then(
-      (v) => v,
-      (err: unknown) => err,
-    );
+    const during = (await makeFrame(alice, c1.ghid, frameOf(frame))).raw;
+    // Node 1 loses its push channel too and closes its clients: a publish that meets that close
+    // is a CommsError, not the node's verdict; reconnect and ask again (bounded).
+    for (let attempt = 0; attempt < 20; attempt++) {
+      refusal = await pub.c.publish(during).then(
+        (v) => v,
+        (err: unknown) => err,
+      );
+      if (!(refusal instanceof CommsError)) break;
+      await pub.c.whenConnected(5000).catch(() => {});
+    }
   } finally {
     cluster!.start();
   }
