@@ -102,16 +102,27 @@ export class RegistrationEndpoints {
     json(res, 200, { policy: d.policy, status, usedBytes: d.usedBytes(fp), freeBytes: d.freeBytes });
   }
 
+  /**
+   * A link that is refused, stale, or needs no invite code is answered here (true); a link that
+   * is good and waits for an invite code is left to the caller (false).
+   */
+  private async answeredWithoutCode(d: RegistrationDeps, link: NonNullable<ReturnType<typeof linkOf>>, res: ServerResponse): Promise<boolean> {
+    const refused = await this.checkLink(d, link);
+    if (refused) {
+      page(res, 403, refused);
+      return true;
+    }
+    const current = d.accounts.get(link.fingerprint)?.status;
+    if (current !== 'registered' && current !== 'revoked' && d.policy === 'invite') return false;
+    if (!d.challenges.take(link.challenge)) page(res, 403, this.stale());
+    else page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
+    return true;
+  }
+
   async pageGet(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const link = linkOf(url.searchParams);
     if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'Open this page with "hypergolix config --register", or with Register in the Hypergolix app.' });
-    const refused = await this.checkLink(d, link);
-    if (refused) return page(res, 403, refused);
-    const current = d.accounts.get(link.fingerprint)?.status;
-    if (current === 'registered' || current === 'revoked' || d.policy !== 'invite') {
-      if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
-      return page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
-    }
+    if (await this.answeredWithoutCode(d, link, res)) return;
     page(res, 200, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: link });
   }
 
@@ -119,13 +130,7 @@ export class RegistrationEndpoints {
     const form = new URLSearchParams(await readBody(req));
     const link = linkOf(form);
     if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'The form is incomplete.' });
-    const refused = await this.checkLink(d, link);
-    if (refused) return page(res, 403, refused);
-    const current = d.accounts.get(link.fingerprint)?.status;
-    if (current === 'registered' || current === 'revoked' || d.policy !== 'invite') {
-      if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
-      return page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
-    }
+    if (await this.answeredWithoutCode(d, link, res)) return;
     const code = (form.get('code') ?? '').trim();
     if (!code || !(await d.accounts.useInvite(code, link.fingerprint))) {
       this.refuse('invite');
