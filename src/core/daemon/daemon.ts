@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Account, type AccountProgress } from '../account/account.js';
+import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
@@ -109,7 +110,16 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
           o.onProgress?.({ stage: 'remotes' });
           await network.whenConnected(o.remoteWaitMs ?? 10_000);
         }
-        ({ account, broughtOver } = await openAccount(network, l, device, hasLocal));
+        ({ account, broughtOver } = await openAccount(network, l, device, hasLocal).catch(async (err: unknown) => {
+          // The root is here but an account object is not, and a remote is still connecting: a
+          // sign-in on a new computer fetched the root moments ago and went on before the remotes
+          // were connected. Wait for them once and open again; with every remote connected, a
+          // missing object means the account really is damaged.
+          if (!(err instanceof DamagedAccount) || network.status().every((r) => r.connected)) throw err;
+          o.onProgress?.({ stage: 'remotes' });
+          await network.whenConnected(o.remoteWaitMs ?? 10_000);
+          return openAccount(network, l, device, hasLocal);
+        }));
       }
       await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
     } catch (err) {
