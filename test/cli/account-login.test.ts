@@ -2,41 +2,19 @@
 // persistence server, two daemons of one account; and the three errors a sign-in can meet.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { silentLogger } from '../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { accountHome } from '../fixtures/account/home.js';
+import { built, cliHarness } from '../fixtures/account/cli.js';
 import { freePort } from '../fixtures/free-port.js';
 import { v16Identity } from '../fixtures/vectors.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/hypergolix.js');
-const built = existsSync(join(ROOT, 'dist/cli/index.js')) ? false : 'dist/ is not built (npm test builds it first)';
 const PASSWORD = 'velvet-harbor-quince-58';
-const homes: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-test.after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  homes.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-const tempHome = () => (homes.push(mkdtempSync(join(tmpdir(), 'hgx-login-'))), homes.at(-1)!);
-
-function hgx(home: string, args: string[], input = ''): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HYPERGOLIX_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.stdin.end(input);
-    child.on('exit', (code) => done({ code: code ?? 1, out, err }));
-  });
-}
+const { tempHome, hgx, cleanups } = cliHarness('login');
 
 async function server(): Promise<number> {
   const { engine } = await RulesEngine.open(new MemoryStore());

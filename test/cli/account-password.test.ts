@@ -3,41 +3,19 @@
 // opens nothing anywhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { silentLogger } from '../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { accountHome } from '../fixtures/account/home.js';
+import { built, cliHarness } from '../fixtures/account/cli.js';
 import { freePort } from '../fixtures/free-port.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/hypergolix.js');
-const built = existsSync(join(ROOT, 'dist/cli/index.js')) ? false : 'dist/ is not built (npm test builds it first)';
 const OLD = 'velvet-harbor-quince-58';
 const NEW = 'copper-meadow-lantern-31';
-const homes: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-test.after(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => {});
-  homes.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-const tempHome = () => (homes.push(mkdtempSync(join(tmpdir(), 'hgx-passwd-'))), homes.at(-1)!);
-
-function hgx(home: string, args: string[], input = ''): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HYPERGOLIX_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.stdin.end(input);
-    child.on('exit', (code) => done({ code: code ?? 1, out, err }));
-  });
-}
+const { tempHome, hgx, cleanups } = cliHarness('passwd');
 
 test('account password: changed on one computer (daemon running), learnt by the other through the remote; the old password opens nothing', { skip: built }, async () => {
   const { engine } = await RulesEngine.open(new MemoryStore());
