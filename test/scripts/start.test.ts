@@ -52,7 +52,9 @@ function launch(o: { pty: boolean }) {
   const driver = `import(${JSON.stringify(START)}).then((m) => m.run(process.execPath, [${JSON.stringify(child)}, ${JSON.stringify(log)}], { cwd: ${JSON.stringify(dir)} }))`;
   const cmd = [process.execPath, '--input-type=module', '-e', driver];
   const p = o.pty
-    ? spawn('script', ['-qefc', cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    ? // `exec`: script runs its command through $SHELL (or dash as /bin/sh, which a Ctrl-C kills
+      // outright while it waits); the launcher itself must be the process the terminal runs.
+      spawn('script', ['-qefc', `exec ${cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SHELL: '/bin/sh' } })
     : spawn(cmd[0]!, cmd.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(p);
   let output = '';
