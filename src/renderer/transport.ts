@@ -3,16 +3,8 @@
  * the Electron preload's `window.hypergolix`, or (browser mode) a WebSocket to the bridge
  * server that served this page.
  */
-import {
-  ERROR_CODES,
-  fail,
-  parseServerMessage,
-  type HostEvent,
-  type HostPort,
-  type Request,
-  type RequestKind,
-  type Response,
-} from '../common/contract.js';
+import { ERROR_CODES, fail, type HostEvent, type HostPort, type Request, type RequestKind, type Response } from '../common/contract.js';
+import { parseServerMessage } from '../common/contract-envelope.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 

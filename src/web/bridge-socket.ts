@@ -4,7 +4,8 @@
  * what it is sent is closed (it reconnects and resyncs) rather than buffered without bound.
  */
 import type { RawData, WebSocket } from 'ws';
-import { dispatch, ERROR_CODES, parseClientMessage, type HostEvent, type HostPort, type ServerMessage } from '../common/contract.js';
+import { dispatch, ERROR_CODES, type HostEvent, type HostPort } from '../common/contract.js';
+import { parseClientMessage, type ServerMessage } from '../common/contract-envelope.js';
 
 /**
  * Close codes: 4408 (application-defined) for a socket too slow to keep, 1001 when the server

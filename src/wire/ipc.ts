@@ -3,7 +3,7 @@
  * the fixed-layout bodies. Framing is the remote protocol's (`frame.ts`); the object definition
  * is in `objdef.ts`. Both ends use this module: the daemon's IPC server and the `hgx` SDK.
  */
-import { DEFAULT_IPC_PORT, DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
 import { concatBytes } from './bytes.js';
 import { MalformedGolixPrimitive } from './errors.js';
 import { GHID_BYTES, checkApiIdBytes, checkGhidBytes } from './ids.js';

@@ -5,10 +5,8 @@ import {
   checkResponse,
   dispatch,
   hostPortFrom,
-  parseClientMessage,
   parseEvent,
   parseRequest,
-  parseServerMessage,
   type HostEvent,
   type HostHandlers,
   type Request,
@@ -133,27 +131,6 @@ test('responses are checked against the kind of request they answer', () => {
   assert.equal(tryParse(checkResponse('saveSettings'), { ok: false, error: { code: 'x', message: 'm', fields: { a: 1 } } }).ok, false);
   assert.equal(tryParse(checkResponse('lock'), { ok: 'yes' }).ok, false);
   assert.equal(tryParse(checkResponse('lock'), { ok: false }).ok, false);
-});
-
-test('the WebSocket envelope keeps the caller id when only the request is bad', () => {
-  assert.deepEqual(parseClientMessage({ id: 4, request: { kind: 'lock' } }), { ok: true, value: { id: 4, request: { kind: 'lock' } } });
-  const inner = parseClientMessage({ id: 5, request: { kind: 'nope' } });
-  assert.ok(!inner.ok);
-  assert.equal(inner.id, 5);
-  assert.equal(inner.error.code, 'unknown-request');
-  for (const env of [{ id: -1, request: { kind: 'lock' } }, { id: 1.5 }, { id: '1' }, 'x', null]) {
-    const r = parseClientMessage(env);
-    assert.ok(!r.ok);
-    assert.equal(r.id, null);
-  }
-  const kinds = new Map([[9, 'whoami' as const]]);
-  const k = (id: number) => kinds.get(id);
-  assert.equal(parseServerMessage({ id: 9, response: { ok: true, value: { fingerprint: 'a', userId: 'b' } } }, k).ok, true);
-  assert.equal(parseServerMessage({ id: 9, response: { ok: true, value: {} } }, k).ok, false);
-  assert.equal(parseServerMessage({ id: null, response: { ok: false, error: { code: 'bad-request', message: 'Not JSON' } } }, k).ok, true);
-  assert.equal(parseServerMessage({ id: 10, response: { ok: true, value: {} } }, k).ok, false, 'a success for no known request');
-  assert.equal(parseServerMessage({ event: { kind: 'restartProgress', phase: 'done' } }, k).ok, true);
-  assert.equal(parseServerMessage({ event: { kind: 'restartProgress', phase: 'later' } }, k).ok, false);
 });
 
 test('hostPortFrom turns throws into typed errors; dispatch never lets bad input through', async () => {

@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { HostEvent, ServerMessage } from '../../src/common/contract.js';
+import type { HostEvent } from '../../src/common/contract.js';
+import type { ServerMessage } from '../../src/common/contract-envelope.js';
 import { CONTENT_SECURITY_POLICY, startBridgeServer, type BridgeServer } from '../../src/web/bridge-server.js';
 import { FAKE_IDENTITY, FakeHost } from '../fixtures/ui/fake-host.js';
 

@@ -11,51 +11,35 @@
  *     note.state = { text: 'hello' };
  *     await note.push();
  *
- * **Connection.** `connect()` opens `ws://127.0.0.1:7772/` (or `host`/`port`), presents the IPC
- * key (`AU`), checks the daemon's IPC protocol version (`?V`, see `version.ts`) and asks
- * `whoami`. It retries until `timeoutMs` and then fails with NotConnected, naming the address,
- * when no daemon answers; a wrong key fails at once with AuthFailed, a daemon of another
- * protocol version with IncompatibleDaemon.
- *
- * **Reconnecting.** When the daemon goes away (a restart, a crash), the link reconnects by itself
- * with jittered exponential back-off from 100 ms up to 5 s, re-reads the key file if it has one,
- * and restores what the daemon forgot: the app token (`+T`), every share handler's API ID (`+A`)
- * and every open object (`>O`, applying a changed state as an `'update'`). Meanwhile operations
- * fail fast with NotConnected (they are not queued: the app decides whether to retry); the link
- * emits `'disconnected'` and then `'reconnected'`.
+ * Connecting, reconnecting and restoring are described on the class below; what the daemon asks
+ * of the app (shares, updates, deletions, share results) is answered in `incoming.ts`.
  */
 import {
   APP_TOKEN_BYTES,
-  AppVerb,
   DEFAULT_IPC_PORT,
   IpcVerb,
-  ONE,
   PeopleVerb,
   bytesEqual,
   decodeJsonBody,
   decodeObjDef,
-  decodeShareNotice,
-  decodeShareResult,
   encodeObjDef,
   fromHex,
   idText,
   toHex,
   type ContactJson as Contact,
-  type RequestHandler,
 } from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
+import { incomingHandlers } from './incoming.js';
 import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
 import {
   APPLY_UPSTREAM,
-  DELETED,
   FORGET,
   KILL,
   LISTENER_ERROR,
   REQUEST,
-  SHARE_RESULT,
   type LinkPort,
   type ObjClass,
   type OpenObject,
@@ -178,7 +162,12 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   async #open(timeoutMs: number, restoring: boolean): Promise<void> {
     const socket = await openSocket(this.#url, timeoutMs);
     const peer = new DaemonConnection(socket, {
-      handlers: this.#incoming(),
+      handlers: incomingHandlers({
+        object: (ghid) => this.#objects.get(ghid),
+        shareHandler: (api) => this.#handlers.get(api),
+        shareResult: (result) => this.emit('share-result', result),
+        listenerError: (err, where) => this[LISTENER_ERROR](err, where),
+      }),
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
       onClose: (info) => this.#onClose(peer, info),
     });
@@ -275,58 +264,6 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   }
 
   // ------------------------------------------------------------------ daemon → app
-
-  #incoming(): Map<string, RequestHandler> {
-    return new Map<string, RequestHandler>([
-      [AppVerb.share, (body) => this.#onShare(body)],
-      [
-        AppVerb.update,
-        (body) => {
-          const def = decodeObjDef(body);
-          if (def.address) this.#objects.get(idText(def.address))?.[APPLY_UPSTREAM](def.state.slice());
-          return ONE;
-        },
-      ],
-      [
-        AppVerb.delete,
-        (body) => {
-          this.#objects.get(ghidText(body))?.[DELETED]();
-          return ONE;
-        },
-      ],
-      [AppVerb.shareSucceeded, (body) => this.#onShareResult(body, true)],
-      [AppVerb.shareFailed, (body) => this.#onShareResult(body, false)],
-    ]);
-  }
-
-  #onShare(body: Uint8Array): Uint8Array {
-    const n = decodeShareNotice(body);
-    const api = idText(n.apiId);
-    const handler = this.#handlers.get(api);
-    // Refusing keeps the share in the daemon's inbox until a handler is registered.
-    if (!handler) throw new IpcError(0xffff, 'This app has no handler for that API ID');
-    const ghid = idText(n.ghid);
-    const origin = idText(n.origin);
-    queueMicrotask(() => {
-      try {
-        const r = handler(ghid, origin, api);
-        if (r instanceof Promise) r.catch((err) => this[LISTENER_ERROR](err, 'share handler'));
-      } catch (err) {
-        this[LISTENER_ERROR](err, 'share handler');
-      }
-    });
-    return ONE;
-  }
-
-  #onShareResult(body: Uint8Array, ok: boolean): Uint8Array {
-    const r = decodeShareResult(body);
-    const ghid = idText(r.ghid);
-    const recipient = idText(r.recipient);
-    const obj = this.#objects.get(ghid);
-    if (obj) obj[SHARE_RESULT](recipient, ok);
-    this.emit('share-result', { ghid, recipient, ok });
-    return ONE;
-  }
 
   /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. @internal */
   [LISTENER_ERROR](err: unknown, where: string): void {

@@ -1,0 +1,75 @@
+/**
+ * What the daemon asks of an app (hypergolix-reference §5.1, daemon → app verbs): a share for one
+ * of its API IDs, an update or deletion of an object it has open, and the outcome of a share it
+ * made. The link supplies where each lands; this module only decodes and routes.
+ */
+import { AppVerb, ONE, decodeObjDef, decodeShareNotice, decodeShareResult, idText, type RequestHandler } from '../../../src/wire/index.js';
+import { IpcError } from './errors.js';
+import { ghidText, type ApiIdText, type GhidText } from './ids.js';
+import type { ShareHandler } from './link-options.js';
+import { APPLY_UPSTREAM, DELETED, SHARE_RESULT, type OpenObject } from './port.js';
+
+/** Where the daemon's requests land in a link. */
+export interface IncomingTarget {
+  /** The open object with this GHID, if the app has it open. */
+  object(ghid: GhidText): OpenObject | undefined;
+  /** The app's handler for shares of this API ID, if it registered one. */
+  shareHandler(api: ApiIdText): ShareHandler | undefined;
+  /** Tells the app (its `'share-result'` listeners) how a share it made went. */
+  shareResult(result: { ghid: GhidText; recipient: GhidText; ok: boolean }): void;
+  /** A handler of the app failed. */
+  listenerError(err: unknown, where: string): void;
+}
+
+/** The request handlers for the link's connection, one per daemon → app verb. */
+export function incomingHandlers(target: IncomingTarget): Map<string, RequestHandler> {
+  return new Map<string, RequestHandler>([
+    [AppVerb.share, (body) => onShare(target, body)],
+    [
+      AppVerb.update,
+      (body) => {
+        const def = decodeObjDef(body);
+        if (def.address) target.object(idText(def.address))?.[APPLY_UPSTREAM](def.state.slice());
+        return ONE;
+      },
+    ],
+    [
+      AppVerb.delete,
+      (body) => {
+        target.object(ghidText(body))?.[DELETED]();
+        return ONE;
+      },
+    ],
+    [AppVerb.shareSucceeded, (body) => onShareResult(target, body, true)],
+    [AppVerb.shareFailed, (body) => onShareResult(target, body, false)],
+  ]);
+}
+
+function onShare(target: IncomingTarget, body: Uint8Array): Uint8Array {
+  const n = decodeShareNotice(body);
+  const api = idText(n.apiId);
+  const handler = target.shareHandler(api);
+  // Refusing keeps the share in the daemon's inbox until a handler is registered.
+  if (!handler) throw new IpcError(0xffff, 'This app has no handler for that API ID');
+  const ghid = idText(n.ghid);
+  const origin = idText(n.origin);
+  // After the answer: the handler usually calls get(), which must not wait on this request.
+  queueMicrotask(() => {
+    try {
+      const r = handler(ghid, origin, api);
+      if (r instanceof Promise) r.catch((err) => target.listenerError(err, 'share handler'));
+    } catch (err) {
+      target.listenerError(err, 'share handler');
+    }
+  });
+  return ONE;
+}
+
+function onShareResult(target: IncomingTarget, body: Uint8Array, ok: boolean): Uint8Array {
+  const r = decodeShareResult(body);
+  const ghid = idText(r.ghid);
+  const recipient = idText(r.recipient);
+  target.object(ghid)?.[SHARE_RESULT](recipient, ok);
+  target.shareResult({ ghid, recipient, ok });
+  return ONE;
+}
