@@ -3,15 +3,17 @@ import { Ghid, HypergolixError } from '../golix/index.js';
 import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
+import { FileWriter, type FileOp } from './file-writer.js';
 import { reconcile } from './ghidcache-dir.js';
 import { writeSnapshot } from './index-snapshot.js';
-import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, newRecord, sealRecord } from './journal-file.js';
+import { OP_DEL, OP_PUT, RECORD_HEAD, newRecord, sealRecord } from './journal-file.js';
+import { JournalSequence } from './journal-sequence.js';
 import { ObjectFiles } from './object-files.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
 import { StorageMonitor } from './storage-monitor.js';
 import type { StorageState } from './storage-state.js';
 import { StoreLock, StoreLocked, type StoreLockOwner } from './store-lock.js';
-import { listJournals, readIndex, replayJournal } from './store-recovery.js';
+import { readIndex, replayJournal } from './store-recovery.js';
 import { UnwrittenFiles } from './unwritten-files.js';
 
 export interface FileStoreOptions {
@@ -52,12 +54,8 @@ interface Undo {
   fileless: boolean;
 }
 
-interface Pending {
+interface Pending extends FileOp {
   record: Buffer;
-  ghid: string;
-  raw: Buffer | null;
-  /** For a delete: whether there may be a file to remove. */
-  unlink: boolean;
   undo: Undo;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -85,32 +83,24 @@ export class FileStore implements ObjectStore {
   private readonly pending: UnwrittenFiles;
   private readonly files: ObjectFiles;
   private queue: Pending[] = [];
-  private journal?: JournalFile;
-  private journalIndex = 0;
-  private journalBytes = 0;
+  private readonly journals: JournalSequence;
   private committing?: Promise<void>;
   /** The batch being written now (to the journal it started on), through queueing its files. */
   private batchInFlight: Promise<void> = Promise.resolve();
-  private fileOps: Promise<unknown> = Promise.resolve();
   private checkpointing?: Promise<void>;
   private closed = false;
   private readonly rollbackListeners: (() => void)[] = [];
-  /** Ends the wait of the file writes that are waiting out their delay. */
-  private readonly wakers = new Set<() => void>();
   private lock?: StoreLock;
   private readonly monitor: StorageMonitor;
   private readonly fs: FsOps;
   private readonly checkpointBytes: number;
-  private readonly ioConcurrency: number;
-  private readonly fileDelayMs: number;
+  private readonly writer: FileWriter;
 
   constructor(
     readonly dir: string,
     private readonly options: FileStoreOptions = {},
   ) {
     this.checkpointBytes = options.checkpointBytes ?? 64 * 1024 * 1024;
-    this.ioConcurrency = options.ioConcurrency ?? 32;
-    this.fileDelayMs = options.fileDelayMs ?? 100;
     this.fs = options.fs ?? nodeFs;
     this.files = new ObjectFiles(dir, this.fs);
     this.pending = new UnwrittenFiles(options.maxUnwrittenBytes ?? 8 * 1024 * 1024);
@@ -121,19 +111,24 @@ export class FileStore implements ObjectStore {
         // Waiting for room that failing writes will not make would hold acknowledgements forever.
         if (state.kind !== 'ok') {
           this.pending.releaseWaiters();
-          this.wake();
+          this.writer.wake();
         }
         options.warn?.(`ghidcache: ${message}`);
       },
+    });
+    this.journals = new JournalSequence(dir, this.fs, this.monitor);
+    this.writer = new FileWriter({
+      files: this.files,
+      pending: this.pending,
+      monitor: this.monitor,
+      ioConcurrency: options.ioConcurrency ?? 32,
+      delayMs: options.fileDelayMs ?? 100,
+      closing: () => this.closed,
     });
   }
 
   private get indexPath(): string {
     return `${this.dir}.index`;
-  }
-
-  private journalPath(n: number): string {
-    return `${this.dir}.journal.${n}`;
   }
 
   storage(): StorageState {
@@ -172,14 +167,14 @@ export class FileStore implements ObjectStore {
     }
     const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
-    const journals = await listJournals(this.fs, this.dir);
+    const journals = await this.journals.list();
     for (const n of journals) {
-      await replayJournal(this.fs, this.journalPath(n), n, warnings, {
+      await replayJournal(this.fs, this.journals.path(n), n, warnings, {
         entries: this.entries,
         apply: (ghid, raw) => {
           // A later record supersedes what an earlier one left stranded in memory.
           if (this.pending.has(ghid)) this.pending.set(ghid, raw);
-          return this.applyFile(ghid, raw, true);
+          return this.writer.apply(ghid, raw, true);
         },
         fileSize: (ghid) => this.files.size(ghid),
       });
@@ -190,12 +185,11 @@ export class FileStore implements ObjectStore {
     // the snapshot, the index is exact and the 100,000-name listing can be skipped.
     const untouched = snapshot.ok && journals.length === 0 && snapshot.dirMtimeNs !== null && (await this.dirMtimeNs()) === snapshot.dirMtimeNs;
     if (!untouched && (await reconcile(this.dir, this.entries, warnings, this.fs, (g) => this.pending.has(g)))) dirty = true;
-    this.journalIndex = (journals.at(-1) ?? 0) + 1;
-    await this.openJournal(warnings);
+    await this.journals.start(journals.at(-1) ?? 0, warnings);
     if (dirty) {
       // Everything recovered is now in the files; make them durable and start clean. What could
       // not be written stays in memory and in its journal, which is kept until it can be.
-      if (await this.makeDurable()) await this.removeJournals(journals);
+      if (await this.makeDurable()) await this.journals.remove(journals, false);
       else warnings.push(`ghidcache: could not make all it recovered durable (${this.failure()}); kept the journals for the next start`);
     }
     this.monitor.start();
@@ -254,18 +248,18 @@ export class FileStore implements ObjectStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wake();
+    this.writer.wake();
     await this.drain();
     await this.checkpointing;
     const clean = await this.makeDurable();
     this.monitor.stop();
-    await this.journal?.close().catch(() => undefined);
-    if (clean) await this.removeJournals(await listJournals(this.fs, this.dir));
+    await this.journals.close();
+    if (clean) await this.journals.remove(await this.journals.list(), true);
     this.lock?.release();
     if (clean) return;
     this.options.warn?.(
       `ghidcache: closed without flushing everything (${this.failure()}); ${this.pending.size} object file(s) not written, ` +
-        `kept in ${basename(this.journalPath(this.journalIndex))} and older journals: the next start restores them`,
+        `kept in ${basename(this.journals.currentPath)} and older journals: the next start restores them`,
     );
   }
 
@@ -273,7 +267,7 @@ export class FileStore implements ObjectStore {
 
   private enqueue(record: Buffer, ghid: string, raw: Buffer | null, entry?: Entry): Promise<void> {
     if (this.closed) return Promise.reject(new HypergolixError('Object store is closed'));
-    if (!this.monitor.ok || !this.journal) {
+    if (!this.monitor.ok || !this.journals.ready) {
       // Refused before anything changes. The refusal is also the prompt to look again.
       void this.monitor.probeNow();
       return Promise.reject(this.monitor.refusal());
@@ -316,16 +310,14 @@ export class FileStore implements ObjectStore {
         // lives until they are written, and would keep a second copy of the bytes that long.
         const bytes = this.commitBatch(batch);
         this.batchInFlight = bytes.then(
-          (length) => {
-            this.journalBytes += length;
+          () => {
             for (const p of batch) p.resolve();
-            const due = Date.now() + this.fileDelayMs;
-            this.fileOps = this.fileOps.then(() => this.applyFiles(batch, due));
+            this.writer.queueBatch(batch);
           },
           (err: unknown) => this.rollBack(batch, err),
         );
         await this.batchInFlight;
-        if (this.journalBytes >= this.checkpointBytes && !this.checkpointing) {
+        if (this.journals.bytes >= this.checkpointBytes && !this.checkpointing) {
           this.checkpointing = this.checkpoint().finally(() => (this.checkpointing = undefined));
         }
       }
@@ -334,10 +326,8 @@ export class FileStore implements ObjectStore {
     }
   }
 
-  private async commitBatch(batch: Pending[]): Promise<number> {
-    const data = Buffer.concat(batch.map((p) => p.record));
-    await this.journal!.commit(data);
-    return data.length;
+  private commitBatch(batch: Pending[]): Promise<void> {
+    return this.journals.commit(Buffer.concat(batch.map((p) => p.record)));
   }
 
   /**
@@ -345,7 +335,7 @@ export class FileStore implements ObjectStore {
    * newest first, so readers see what they saw before it; then each caller gets StorageFull.
    */
   private rollBack(batch: Pending[], err: unknown): void {
-    this.monitor.fail(this.journal!.path, err);
+    this.monitor.fail(this.journals.currentPath, err);
     const failed = [...batch, ...this.queue];
     this.queue = [];
     for (let i = failed.length - 1; i >= 0; i--) {
@@ -361,7 +351,7 @@ export class FileStore implements ObjectStore {
     // A restored object may have had its file write skipped meanwhile, as superseded: it is
     // written by the retry, and until then it counts as stranded (its journal is kept).
     for (const { ghid } of failed) if (this.pending.has(ghid)) this.pending.stranded.add(ghid);
-    this.fileOps = this.fileOps.then(() => this.retryStranded());
+    void this.writer.retry();
   }
 
   /** Resolves once every write asked for so far has been carried out or has failed (tests, and a caller about to report state). */
@@ -372,105 +362,21 @@ export class FileStore implements ObjectStore {
 
   private async drain(): Promise<void> {
     while (this.committing) await this.committing;
-    await this.fileOps;
-  }
-
-  /** Writes a committed batch's files. Only the last operation per GHID matters. */
-  private async applyFiles(batch: Pending[], due: number): Promise<void> {
-    const wait = due - Date.now();
-    // Closing writes everything at once; so does a backlog that callers are waiting on.
-    if (wait > 0 && !this.closed && !this.pending.waiting && this.monitor.ok) await this.sleep(wait);
-    const last = new Map<string, Pending>();
-    for (const p of batch) last.set(p.ghid, p);
-    // An operation that a later one on the same GHID has superseded is skipped: that one will
-    // write (or remove) the file. File operations run one batch after another, so a skipped
-    // write can never race the removal that superseded it.
-    const jobs = [...last.values()].filter((p) => this.pending.get(p.ghid) === p.raw && this.pending.has(p.ghid));
-    let next = 0;
-    const worker = async () => {
-      while (next < jobs.length) {
-        const { ghid, raw, unlink } = jobs[next++]!;
-        await this.applyFile(ghid, raw, unlink);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.ioConcurrency, jobs.length) }, worker));
-  }
-
-  /** Waits `ms`, or less if the store closes or writes start failing (then files go out at once). */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wakers = this.wakers;
-      // Unref'd: the journal already holds the object, so this wait alone need not keep a process up.
-      const timer = setTimeout(done, ms).unref();
-      function done(): void {
-        clearTimeout(timer);
-        wakers.delete(done);
-        resolve();
-      }
-      wakers.add(done);
-    });
-  }
-
-  private wake(): void {
-    for (const done of [...this.wakers]) done();
-  }
-
-  /**
-   * Writes (or removes) one object's file. On failure the bytes stay in memory, the object is
-   * marked stranded for the probe to retry, and the journal holding it is kept. Returns whether it worked.
-   */
-  private async applyFile(ghid: string, raw: Buffer | null, unlink: boolean): Promise<boolean> {
-    try {
-      if (raw) {
-        // From here on a delete must remove the file, even if it comes before the write ends.
-        this.pending.fileless.delete(ghid);
-        await this.files.write(ghid, raw);
-      } else if (unlink) {
-        await this.files.remove(ghid);
-      }
-    } catch (err) {
-      // Kept (replay's objects are not held otherwise); a newer operation's state is left alone.
-      if (!this.pending.has(ghid)) this.pending.set(ghid, raw);
-      this.pending.stranded.add(ghid);
-      this.monitor.fail(this.files.path(ghid), err);
-      return false;
-    }
-    this.pending.written(ghid, raw);
-    return true;
-  }
-
-  /** Retries the files that could not be written; stops at the first failure. Returns whether none is left. */
-  private async retryStranded(): Promise<boolean> {
-    for (const ghid of [...this.pending.stranded]) {
-      if (!this.pending.has(ghid)) this.pending.stranded.delete(ghid);
-      else if (!(await this.applyFile(ghid, this.pending.get(ghid) ?? null, true))) return false;
-    }
-    return this.pending.stranded.size === 0;
+    await this.writer.idle();
   }
 
   /** Makes every file written so far durable, then starts a new journal and drops the old ones. */
   private async checkpoint(): Promise<void> {
-    const old = this.journalIndex;
-    const oldHandle = this.journal!;
-    let fresh: JournalFile;
-    try {
-      fresh = await JournalFile.create(this.journalPath(old + 1), this.fs);
-    } catch (err) {
-      // Keep writing the old journal; it is only longer than it should be.
-      this.monitor.fail(this.journalPath(old + 1), err);
-      return;
-    }
-    this.journalIndex = old + 1;
-    this.journal = fresh;
-    this.journalBytes = 0;
+    const rotated = await this.journals.rotate();
+    if (!rotated) return;
     // Later batches go to the new journal. The one in flight may be on the old one; once it is
     // through, every batch the old journal holds has its files queued. Waiting for the commit
     // loop to go idle instead would starve the checkpoint for as long as writes keep coming.
     await this.batchInFlight;
-    await this.fileOps;
+    await this.writer.idle();
     const clean = await this.makeDurable();
-    await oldHandle.close().catch(() => undefined);
-    if (clean) await this.removeJournals((await listJournals(this.fs, this.dir)).filter((n) => n <= old));
+    await rotated.handle.close().catch(() => undefined);
+    if (clean) await this.journals.remove((await this.journals.list()).filter((n) => n <= rotated.old), false);
   }
 
   /**
@@ -478,11 +384,7 @@ export class FileStore implements ObjectStore {
    * Returns whether all of it worked, which is when the journals before now may go.
    */
   private async makeDurable(): Promise<boolean> {
-    if (this.pending.stranded.size > 0) {
-      const done = this.fileOps.then(() => this.retryStranded());
-      this.fileOps = done.catch(() => false);
-      if (!(await done)) return false;
-    }
+    if (this.pending.stranded.size > 0 && !(await this.writer.retry())) return false;
     try {
       await this.files.sync();
     } catch (err) {
@@ -498,47 +400,13 @@ export class FileStore implements ObjectStore {
     return true;
   }
 
-  private async openJournal(warnings: string[]): Promise<void> {
-    const path = this.journalPath(this.journalIndex);
-    try {
-      this.journal = await JournalFile.create(path, this.fs);
-    } catch (err) {
-      this.monitor.fail(path, err);
-      warnings.push(`ghidcache: cannot start a journal (${(err as Error).message}); reads are served, writes wait for room`);
-    }
-  }
-
-  /**
-   * Removes journals, oldest first, and stops at the first it cannot remove: what is left is
-   * always the newest ones, which replay to the state the files already have.
-   */
-  private async removeJournals(ns: number[]): Promise<void> {
-    for (const n of ns) {
-      if (n === this.journalIndex && !this.closed) continue;
-      try {
-        await this.fs.rm(this.journalPath(n), { force: true });
-      } catch (err) {
-        this.monitor.fail(this.journalPath(n), err);
-        return;
-      }
-    }
-  }
-
   /** While writes fail: retries what is stranded and shows that a journal and a file can be written. */
   private async probe(): Promise<boolean> {
     if (this.closed) return false;
-    if (!this.journal) {
-      try {
-        this.journal = await JournalFile.create(this.journalPath(this.journalIndex), this.fs);
-      } catch {
-        return false;
-      }
-    }
-    const retried = this.fileOps.then(() => this.retryStranded());
-    this.fileOps = retried.catch(() => false);
-    if (!(await retried)) return false;
+    if (!(await this.journals.ensure())) return false;
+    if (!(await this.writer.retry())) return false;
     try {
-      await this.journal.reserve(64 * 1024);
+      await this.journals.reserve(64 * 1024);
       await this.files.probe();
       return true;
     } catch {
