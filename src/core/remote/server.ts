@@ -17,12 +17,12 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
-import { CommsError, Ghid, RemoteNak } from '../golix/index.js';
+import { CommsError, RemoteNak } from '../golix/index.js';
 import type { Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
-import { httpEndpoints, type HealthStatus, type HttpExtension } from './http-endpoints.js';
+import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { PublishLimits, refuse } from './publish-limits.js';
@@ -35,79 +35,10 @@ import { RemoteVerb } from './verbs.js';
 import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
+import type { PersistenceServerOptions } from './server-options.js';
 
 export { DEFAULT_SERVER_PORT };
-
-export interface PersistenceServerOptions {
-  /**
-   * The validated store. A promise is accepted so the port can be bound (and a second instance
-   * detected) while a large store is still loading; until it resolves, `/healthz` answers 503 and
-   * WebSocket upgrades are refused with 503 (defect 7: ready only once the store has loaded).
-   * The server does not own the engine: close it after `close()`.
-   */
-  engine: PersistenceEngine | Promise<PersistenceEngine>;
-  /**
-   * Bind address: null/undefined → 127.0.0.1, `AUTO` → this machine's first non-internal IPv4
-   * address, `ANY` → 0.0.0.0 (case-insensitive), anything else literally.
-   * @default null
-   */
-  host?: string | null;
-  /** TCP port; 0 picks a free one. @default 7770 */
-  port?: number;
-  /** Largest WebSocket message either way; a larger incoming one closes that socket with 1009. @default 10485760 (10 MiB) */
-  maxMessageBytes?: number;
-  /** `+S` beyond this many subscriptions on one connection is refused with `NK 000A`. @default 10000 */
-  maxSubscriptionsPerConnection?: number;
-  /**
-   * Fingerprints of the identities allowed to publish signed objects (GEOC, GOBS, GOBD, GDXX);
-   * others get `NK 000A`. GIDCs are always accepted, and GARQs only when addressed to an allowed
-   * identity. null leaves the server open, as the reference is.
-   * @default null
-   */
-  publishAllowlist?: Iterable<Ghid> | null;
-  /**
-   * Publishes per second one signing identity may make (GEOC, GOBS, GOBD, GDXX, by their author,
-   * binder or debinder), over all its connections; more get `NK 000A` with a retry delay. A
-   * publish counts once its signature has checked out (whether the rules then accept it or not),
-   * so nobody can spend someone else's allowance by claiming their fingerprint. A publish that
-   * passed the check while others were in flight may take the bucket into debt, which later
-   * publishes wait off. null leaves publishing unlimited, as the reference does.
-   * @default null
-   */
-  publishRatePerIdentity?: number | null;
-  /**
-   * Publishes per second of objects that name no signer (GIDC, GARQ, and anything unparseable)
-   * on one connection; more get `NK 000A`. Per connection, not per address: behind a TLS proxy
-   * every client has the proxy's address. @default null (unlimited)
-   */
-  unsignedPublishRatePerConnection?: number | null;
-  /** How many publishes one identity may make at once before its rate applies. @default ten seconds' worth of the rate */
-  publishBurst?: number | null;
-  /** The same for unsigned publishes on one connection. @default ten seconds' worth of the rate */
-  unsignedPublishBurst?: number | null;
-  /** Clock of the rate limits, in milliseconds; for tests. @default Date.now */
-  now?: () => number;
-  /** WebSocket ping period; a peer silent for a whole period (no pong) is dropped. 0 disables. @default 30000 */
-  pingIntervalMs?: number;
-  /** How long a `!!` waits for the subscriber's answer (reference §3.4). @default 30000 */
-  notificationTimeoutMs?: number;
-  /** Requests handled at once per connection; more wait in a bounded queue. @default 32 */
-  maxConcurrentHandlers?: number;
-  /** Open WebSocket connections; more upgrades are refused with 503. @default 10000 */
-  maxConnections?: number;
-  /**
-   * Bytes of pushes (`!!`, and GARQs replayed on `+S`) queued or unacknowledged over all
-   * subscribers. Past it, the subscriber holding the most is disconnected (1013, reason
-   * `push_budget`); its client reconnects and catches up. @default 67108864 (64 MiB)
-   */
-  pushBudgetBytes?: number;
-  /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
-  closeTimeoutMs?: number;
-  /** More endpoints on the HTTP listener (registration). @default none */
-  http?: HttpExtension | null;
-  /** @default silent */
-  logger?: RemoteLogger;
-}
+export type { PersistenceServerOptions };
 
 export interface ListenAddress {
   host: string;

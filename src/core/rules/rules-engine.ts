@@ -18,6 +18,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
+import { HeldFrames } from './held-frames.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from './usage.js';
 
@@ -44,8 +45,6 @@ export interface RulesEngineOptions {
   warn?: (message: string) => void;
 }
 
-type Held = Map<string, GolixObject>;
-
 /**
  * The Golix acceptance rules (golix §9–§11), shared by the persistence server and the daemon's
  * local cache: identity, signature, targets, counters, authority, lifetime; then storage,
@@ -63,8 +62,7 @@ export class RulesEngine implements PersistenceEngine {
   /** The store's entries and the indexes over them; set by open(). */
   private ix!: RuleIndexes;
   /** target not yet stored → frames (by dynamic) whose notification waits for it */
-  private readonly held = new Map<string, Held>();
-  private heldCount = 0;
+  private readonly held: HeldFrames;
   /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
   private turn: Promise<void> = Promise.resolve();
   private readonly identities = new Map<string, PublicIdentity>();
@@ -83,6 +81,7 @@ export class RulesEngine implements PersistenceEngine {
       maxHeldNotifications: options.maxHeldNotifications ?? 10_000,
       warn: options.warn,
     };
+    this.held = new HeldFrames(this.options.maxHeldNotifications);
   }
 
   /** Loads the store and repairs what an interrupted run may have left half-applied. */
@@ -329,7 +328,7 @@ export class RulesEngine implements PersistenceEngine {
         replacedTarget = this.ix.entries.targetAt(previous)!;
         this.usageLedger?.remove(this.ix.entries.at(previous));
         this.ix.binders.remove(replacedTarget, previous);
-        this.unhold(replacedTarget, e.dynamic!);
+        this.held.unhold(replacedTarget, e.dynamic!);
         this.ix.frames.delete(e.dynamic!);
         writes.push(this.store.delete(this.ix.entries.ghidAt(previous)));
       }
@@ -346,7 +345,7 @@ export class RulesEngine implements PersistenceEngine {
     switch (e.type) {
       case 'GOBD':
         if (this.exists(Ghid.fromText(e.target!))) notes.push({ subscribed: Ghid.fromText(e.dynamic!), object: obj });
-        else this.hold(e.target!, e.dynamic!, obj);
+        else this.held.hold(e.target!, e.dynamic!, obj);
         break;
       case 'GARQ':
         notes.push({ subscribed: Ghid.fromText(e.recipient!), object: obj });
@@ -356,10 +355,8 @@ export class RulesEngine implements PersistenceEngine {
         break;
     }
     // Frames waiting for this object can now be announced.
-    const waiting = this.held.get(e.ghid);
+    const waiting = this.held.release(e.ghid);
     if (waiting) {
-      this.held.delete(e.ghid);
-      this.heldCount -= waiting.size;
       for (const [dynamic, frame] of waiting) notes.push({ subscribed: Ghid.fromText(dynamic), object: frame });
     }
   }
@@ -389,7 +386,7 @@ export class RulesEngine implements PersistenceEngine {
     const target = this.ix.entries.targetAt(frame)!;
     this.ix.frames.delete(dynamic);
     this.ix.binders.remove(target, frame);
-    this.unhold(target, dynamic);
+    this.held.unhold(target, dynamic);
     this.remove(frame, writes);
     this.collect(target, writes);
   }
@@ -429,25 +426,5 @@ export class RulesEngine implements PersistenceEngine {
     }
     const frame = this.ix.frames.get(ghid);
     if (frame !== undefined && this.ix.isDebound(ghid, this.ix.entries.partyAt(frame)!)) this.removeFrame(ghid, writes);
-  }
-
-  private hold(target: string, dynamic: string, frame: GolixObject): void {
-    let m = this.held.get(target);
-    if (!m) this.held.set(target, (m = new Map()));
-    if (!m.has(dynamic)) this.heldCount++;
-    m.set(dynamic, frame);
-    while (this.heldCount > this.options.maxHeldNotifications) {
-      const [oldest, set] = this.held.entries().next().value as [string, Held];
-      this.held.delete(oldest);
-      this.heldCount -= set.size;
-    }
-  }
-
-  private unhold(target: string, dynamic: string): void {
-    const m = this.held.get(target);
-    if (m?.delete(dynamic)) {
-      this.heldCount--;
-      if (m.size === 0) this.held.delete(target);
-    }
   }
 }
