@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/core/config/index.js';
 import { startServer } from '../../src/core/assembly/server.js';
 import { PASSWORD, MemoryVault, copyHome, harness, tempHome, until } from './helpers.js';
 import { freePort } from '../fixtures/free-port.js';
+import { lockHolder } from '../fixtures/store/lock-holder.js';
 
 let made: Promise<{ home: string; fingerprint: string; userId: string; rootSecret: string }> | null = null;
 
@@ -305,6 +306,24 @@ test('the embedded server starts and stops with the setting, and comes back afte
   await squatter.close();
   await h.controller.stop();
   assert.equal(await portOpen(squatter.address.port), false);
+});
+
+test('the embedded server on a ghidcache another process holds: the save says why, status warns with the holder and the key, the daemon runs on', async (t) => {
+  const h = await unlocked({ startServer: undefined });
+  const ghidcache = (await loadConfig({ root: h.yml })).config.server.ghidcache;
+  const other = await lockHolder(ghidcache, { role: 'server', configKey: 'server.ghidcache' });
+  t.after(() => other.child.kill('SIGKILL'));
+  assert.equal(other.line, 'open');
+  const on = structuredClone(await h.ask({ kind: 'getSettings' }));
+  on.server = { enabled: true, host: 'localhost', port: await freePort() };
+  const failed = await h.askRaw({ kind: 'saveSettings', settings: on });
+  assert.equal(!failed.ok && failed.error.code, ERROR_CODES.restartFailed);
+  const warning = h.controller.status().warnings.find((w) => w.code === 'embedded-server');
+  assert.ok(warning, JSON.stringify(h.controller.status().warnings));
+  assert.ok(warning.message.includes(`already in use by the server (pid ${other.child.pid})`), warning.message);
+  assert.match(warning.message, /set server\.ghidcache to another directory/);
+  assert.equal(h.controller.status().state, 'running');
+  await h.controller.stop();
 });
 
 test('status warns while legacy IPC clients are allowed, and stops warning when they are not', async () => {

@@ -3,11 +3,11 @@
 // lock left by a SIGKILLed holder is taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore } from '../../../src/core/store/file-store.js';
+import { lockHolder } from '../../fixtures/store/lock-holder.js';
 
 const temps: string[] = [];
 async function tempCache(): Promise<string> {
@@ -20,20 +20,7 @@ test.after(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: tr
 const SERVER = { role: 'server', configKey: 'server.ghidcache' };
 const APP = { role: 'app', configKey: 'process.ghidcache' };
 
-/** Starts hold-lock.ts and resolves with the child and its first line. */
-function holder(dir: string, who: { role: string; configKey: string }): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../fixtures/store/hold-lock.ts'), dir, who.role, who.configKey], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve({ child, line: out.split('\n')[0]! });
-    });
-    child.once('exit', () => resolve({ child, line: out.trim() }));
-  });
-}
+const holder = lockHolder;
 
 test('a second store on one directory in this process is refused, naming the holder and the key; after close it opens', async () => {
   const dir = await tempCache();
