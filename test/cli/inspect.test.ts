@@ -19,6 +19,7 @@ const OBJECTS = join(V16_DIR, 'objects');
 const NEGATIVE = join(V16_DIR, 'negative');
 const REQUIRED = ['file', 'type', 'version', 'ghid', 'author', 'hash_ok', 'signature_ok', 'error'];
 const EXTRA = new Set([
+  'problems',
   'signature',
   'name_ok',
   'size',
@@ -188,6 +189,21 @@ describe('inspect over the vectors', () => {
       assert.match(l.error!, /^VerificationFailure: /);
     }],
   ];
+  test('people read each problem in plain words, programs get its kind as a field', async () => {
+    const file = join(NEGATIVE, 'geoc_wrong_signature.bin');
+    const human = await inspect([file, ...gidcs]);
+    assert.equal(human.code, 1);
+    assert.match(human.out, /error: the signature does not verify: /);
+    assert.doesNotMatch(human.out, /VerificationFailure|MalformedGolixPrimitive/, 'no class names for people');
+    const { lines } = await inspect(['--json', file, ...gidcs]);
+    const line = lines.find((l) => l.file === file)! as Line & { problems: { kind: string; message: string }[] };
+    assert.equal(line.problems.length, 1);
+    assert.equal(line.problems[0]!.kind, 'VerificationFailure');
+    assert.equal(line.error, `VerificationFailure: ${line.problems[0]!.message}`);
+    const malformed = await inspect([join(NEGATIVE, 'truncated_gidc.bin')]);
+    assert.match(malformed.out, /error: not a valid Golix object: /);
+  });
+
   for (const [file, check] of negatives) {
     test(`negative/${file} is reported with the right error, exit 1`, async () => {
       const { code, lines } = await inspect(['--json', join(NEGATIVE, file), ...gidcs]);

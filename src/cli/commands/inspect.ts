@@ -37,7 +37,8 @@ Unreadable and malformed files are reported (type null, with the error), never s
 Options:
   --json           one JSON object per line and per file, with the fields
                    file, type, version, ghid, author, hash_ok, signature_ok, error
-                   then extra fields: signature ("ok", "bad", "unknown signer", "n/a",
+                   then extra fields: problems (each failure as {kind, message}),
+                   signature ("ok", "bad", "unknown signer", "n/a",
                    "not checked"), name_ok, size, and by type payload_length, binder, debinder,
                    target, targets, history, counter, dynamic, dynamic_verified, recipient.
                    author is the signer (author, binder or debinder); hash_ok is null when the

@@ -30,8 +30,10 @@ export interface Report {
   hash_ok: boolean | null;
   /** true / false when the signer's GIDC is among the inputs; null otherwise (see `signature`). */
   signature_ok: boolean | null;
-  /** `<ErrorName>: <message>` for every failure, joined by "; "; null when none. */
+  /** `<ErrorName>: <message>` for every failure, joined by "; "; null when none (the JSON contract). */
   error: string | null;
+  /** The same failures as data: what kind each is (the error's name) and its message. */
+  problems: Problem[];
   // ---- extra fields
   size: number | null;
   signature: SignatureStatus;
@@ -41,12 +43,10 @@ export interface Report {
   object: GolixObject | null;
 }
 
-/** The file name does not match the GHID the content hashes to. */
-export class FileNameMismatch extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FileNameMismatch';
-  }
+/** One thing wrong with a file: its kind (an error class name, for programs) and what happened. */
+export interface Problem {
+  kind: string;
+  message: string;
 }
 
 export interface ExamineContext {
@@ -57,13 +57,17 @@ export interface ExamineContext {
   maxBytes?: number;
 }
 
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return `Error: ${String(err)}`;
+export function problemOf(err: unknown): Problem {
+  return err instanceof Error ? { kind: err.name, message: err.message } : { kind: 'Error', message: String(err) };
 }
 
-function empty(file: string, size: number | null, error: string): Report {
-  return { file, type: null, version: null, ghid: null, author: null, hash_ok: null, signature_ok: null, error, size, signature: 'not checked', name_ok: null, object: null };
+/** The JSON `error` field: `<kind>: <message>` per problem, joined by "; ". */
+export function errorText(problems: readonly Problem[]): string | null {
+  return problems.length > 0 ? problems.map((p) => `${p.kind}: ${p.message}`).join('; ') : null;
+}
+
+function empty(file: string, size: number | null, problem: Problem): Report {
+  return { file, type: null, version: null, ghid: null, author: null, hash_ok: null, signature_ok: null, error: errorText([problem]), problems: [problem], size, signature: 'not checked', name_ok: null, object: null };
 }
 
 /**
@@ -75,13 +79,13 @@ export async function examine(file: string, raw: Buffer, ctx: ExamineContext): P
   try {
     return await examineUnsafe(file, raw, ctx);
   } catch (err) {
-    return empty(file, raw.length, describeError(err));
+    return empty(file, raw.length, problemOf(err));
   }
 }
 
 async function examineUnsafe(file: string, raw: Buffer, ctx: ExamineContext): Promise<Report> {
   const maxBytes = ctx.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES;
-  const errors: string[] = [];
+  const errors: Problem[] = [];
   let obj: GolixObject;
   let hashOk = true;
   try {
@@ -93,10 +97,10 @@ async function examineUnsafe(file: string, raw: Buffer, ctx: ExamineContext): Pr
     try {
       obj = parseObject(raw, { maxBytes, skipHash: true });
     } catch {
-      return empty(file, raw.length, describeError(err));
+      return empty(file, raw.length, problemOf(err));
     }
     hashOk = false;
-    errors.push(describeError(err));
+    errors.push(problemOf(err));
   }
 
   const nameOk = checkName(file, obj, errors);
@@ -109,14 +113,14 @@ async function examineUnsafe(file: string, raw: Buffer, ctx: ExamineContext): Pr
       const identity = ctx.identities.get(signer!.text);
       if (!identity) {
         signature = 'unknown signer';
-        if (ctx.strict) errors.push(`InvalidIdentity: the signer's GIDC (${signer!.text}) is not among the inputs`);
+        if (ctx.strict) errors.push({ kind: 'InvalidIdentity', message: `the signer's GIDC (${signer!.text}) is not among the inputs` });
       } else {
         try {
           await verifyObject(obj, identity);
           signature = 'ok';
         } catch (err) {
           signature = 'bad';
-          errors.push(describeError(err));
+          errors.push(problemOf(err));
         }
       }
     }
@@ -129,7 +133,8 @@ async function examineUnsafe(file: string, raw: Buffer, ctx: ExamineContext): Pr
     author: signer?.text ?? null,
     hash_ok: hashOk,
     signature_ok: signature === 'ok' ? true : signature === 'bad' ? false : null,
-    error: errors.length > 0 ? errors.join('; ') : null,
+    error: errorText(errors),
+    problems: errors,
     size: raw.length,
     signature,
     name_ok: nameOk,
@@ -138,22 +143,22 @@ async function examineUnsafe(file: string, raw: Buffer, ctx: ExamineContext): Pr
 }
 
 /** A file named `<ghid>.ghid` must carry that GHID (a GOBD is named after its frame GHID). */
-function checkName(file: string, obj: GolixObject, errors: string[]): boolean | null {
+function checkName(file: string, obj: GolixObject, errors: Problem[]): boolean | null {
   const name = basename(file);
   if (!name.endsWith('.ghid')) return null;
   const named = Ghid.tryText(name.slice(0, -'.ghid'.length));
   if (!named) return null;
   if (named.equals(obj.ghid)) return true;
-  errors.push(describeError(new FileNameMismatch(`the file is named ${named.text} but the object's GHID is ${obj.ghid.text}`)));
+  errors.push({ kind: 'FileNameMismatch', message: `the file is named ${named.text} but the object's GHID is ${obj.ghid.text}` });
   return false;
 }
 
 /** The error for a file that could not be read at all (or is too large to try). */
 export function unreadable(file: string, size: number | null, err: unknown): Report {
-  return empty(file, size, describeError(err));
+  return empty(file, size, problemOf(err));
 }
 
 /** A file larger than the object limit is refused without reading it. */
 export function tooLarge(file: string, size: number, maxBytes = DEFAULT_MAX_OBJECT_BYTES): Report {
-  return empty(file, size, describeError(new MalformedGolixPrimitive(`Object of ${size} bytes exceeds the ${maxBytes}-byte limit`)));
+  return empty(file, size, problemOf(new MalformedGolixPrimitive(`Object of ${size} bytes exceeds the ${maxBytes}-byte limit`)));
 }

@@ -11,6 +11,14 @@ function counterValue(counter: bigint | null): number | string | null {
   return counter <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(counter) : counter.toString();
 }
 
+/** Each kind of problem in plain words, for people (the kind itself stays in --json). */
+const PROBLEM_WORDS: Record<string, string> = {
+  MalformedGolixPrimitive: 'not a valid Golix object',
+  VerificationFailure: 'the signature does not verify',
+  InvalidIdentity: "the signer's identity is not among the inputs",
+  FileNameMismatch: 'wrong file name',
+};
+
 /** One `--json` line: the eight required fields first, then the extra fields for the type. */
 export function jsonLine(r: Report): string {
   const out: Record<string, unknown> = {
@@ -22,6 +30,7 @@ export function jsonLine(r: Report): string {
     hash_ok: r.hash_ok,
     signature_ok: r.signature_ok,
     error: r.error,
+    problems: r.problems,
     signature: r.signature,
     name_ok: r.name_ok,
     size: r.size,
@@ -121,7 +130,7 @@ export function humanBlock(r: Report, opts: HumanOptions): string {
         break;
     }
   }
-  if (r.error !== null) lines.push(`  error: ${r.error}`);
+  for (const p of r.problems) lines.push(`  error: ${PROBLEM_WORDS[p.kind] ?? 'could not be read'}: ${p.message}`);
   return lines.join('\n');
 }
 
