@@ -14,6 +14,7 @@
 import type { HypergolixConfig } from '../config/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
+import { FileVariantLog, type OpenedVariantLog } from '../remote/garq-variant-log.js';
 import type { ServerMetrics } from '../remote/metrics.js';
 import { defaultBurst } from '../remote/rate-limit.js';
 import { PostgresEngine } from '../postgres/engine.js';
@@ -105,6 +106,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const server = new PersistenceServer({
     ...options.transport,
     engine: opening.then((o) => o.engine),
+    garqVariantLog: opening.then((o) => o.variantLog),
     host: s.host,
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
@@ -155,7 +157,10 @@ export async function startServer(config: HypergolixConfig, options: StartServer
 }
 
 /** Binds the port; if that fails, closes the server and releases the store once it has opened. */
-async function listenOrRelease(server: PersistenceServer, opening: Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null }>): Promise<ListenAddress> {
+async function listenOrRelease(
+  server: PersistenceServer,
+  opening: Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; variantLog: OpenedVariantLog | null }>,
+): Promise<ListenAddress> {
   try {
     return await server.listen();
   } catch (err) {
@@ -165,6 +170,7 @@ async function listenOrRelease(server: PersistenceServer, opening: Promise<{ eng
       async (o) => {
         await o.engine.close();
         await o.accounts?.close();
+        await o.variantLog?.log.close();
       },
       () => {},
     );
@@ -195,7 +201,7 @@ async function openEngine(
   config: HypergolixConfig,
   options: StartServerOptions,
   log: Logger,
-): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; warnings: string[]; openMs: number }> {
+): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; variantLog: OpenedVariantLog | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
   const store = s.store === 'files' ? new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, ...options.store, warn }) : null;
@@ -225,11 +231,19 @@ async function openEngine(
     throw err;
   }
   const { engine, warnings } = opened;
+  let variantLog: OpenedVariantLog | null = null;
+  if (store !== null) {
+    // Beside the ghidcache, under its lock; a log that cannot be opened leaves variants in memory only.
+    variantLog = await FileVariantLog.open(FileVariantLog.pathFor(s.ghidcache)).catch((err: unknown) => {
+      log.warn(`GARQ variants are kept in memory only: ${FileVariantLog.pathFor(s.ghidcache)} could not be opened (${(err as Error).message})`);
+      return null;
+    });
+  }
   const openMs = performance.now() - openStart;
   for (const w of warnings) log.warn(w);
   const { objects } = engine.stats();
   log.info(`Store loaded: ${objects} object${objects === 1 ? '' : 's'} in ${Math.round(openMs)} ms`);
-  return { engine, accounts, warnings, openMs };
+  return { engine, accounts, variantLog, warnings, openMs };
 }
 
 /** What the registration endpoints work with, once the store is open. */

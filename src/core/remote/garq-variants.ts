@@ -6,10 +6,12 @@
  * GHID, up to MAX_VARIANTS in all, and pushes every one to the recipient (as it arrives, and on
  * `+S`); the recipient keeps the one whose MAC verifies. `GT` still answers the first-stored
  * copy, as the reference does: one object per GHID on the wire. The extra variants are kept in
- * memory, bounded in bytes, and go when the GARQ is removed (debound) or the server restarts.
+ * memory, bounded in bytes, and go when the GARQ is removed (debound); with a log
+ * (garq-variant-log.ts) each is durable before it is acknowledged and is restored at start.
  * See docs/formats.md ("GARQ variants").
  */
-import { Ghid, type GolixObject } from '../golix/index.js';
+import { Ghid, parseObject, type GolixObject } from '../golix/index.js';
+import type { VariantLog } from './garq-variant-log.js';
 
 /** Copies of one GARQ GHID a server keeps, the first-stored included. */
 export const MAX_VARIANTS = 4;
@@ -27,7 +29,31 @@ export class GarqVariants {
   private readonly byGhid = new Map<string, { recipient: string; raws: Buffer[] }>();
   private bytes = 0;
 
-  constructor(private readonly engine: VariantSource) {}
+  constructor(
+    private readonly engine: VariantSource,
+    private readonly log: VariantLog | null = null,
+  ) {}
+
+  /**
+   * Takes back the variants a log held (those whose GARQ is still stored, within the bounds),
+   * then rewrites the log with just those. Call once, before the first offer.
+   */
+  async restore(raws: readonly Buffer[]): Promise<void> {
+    for (const raw of raws) {
+      let obj: GolixObject;
+      try {
+        obj = parseObject(raw);
+      } catch {
+        continue; // Not a GARQ any more (a damaged record): nothing to restore.
+      }
+      this.keep(obj, await this.admissible(obj));
+    }
+    await this.log?.rewrite(this.all());
+  }
+
+  async close(): Promise<void> {
+    await this.log?.close();
+  }
 
   /** Extra variants held now, over all GHIDs. */
   get size(): number {
@@ -41,20 +67,51 @@ export class GarqVariants {
    * one and there is room. True when kept (the caller pushes it to the recipient).
    */
   async offer(obj: GolixObject): Promise<boolean> {
+    const raw = this.keep(obj, await this.admissible(obj));
+    if (!raw || !this.log) return raw !== null;
+    try {
+      await this.log.append(raw);
+    } catch (err) {
+      // Not durable, so not kept: the publish is refused and may be sent again.
+      this.forget(obj.ghid.text, raw);
+      throw err;
+    }
+    return true;
+  }
+
+  /** Whether `obj` is a new variant of a stored GARQ (and there is room for it). */
+  private async admissible(obj: GolixObject): Promise<boolean> {
     if (obj.type !== 'GARQ' || !(await this.engine.exists(obj.ghid))) return false;
     const first = await this.engine.get(obj.ghid).catch(() => null);
     if (!first || first.equals(obj.raw)) return false;
+    if (this.bytes + obj.raw.length > MAX_VARIANT_BYTES) await this.prune();
+    return this.bytes + obj.raw.length <= MAX_VARIANT_BYTES;
+  }
+
+  /** Holds an admissible variant unless it is held already or its GHID has all it may; returns the copy held. */
+  private keep(obj: GolixObject, admissible: boolean): Buffer | null {
+    if (!admissible || obj.type !== 'GARQ') return null;
     const key = obj.ghid.text;
     const held = this.byGhid.get(key) ?? { recipient: obj.recipient.text, raws: [] };
-    if (held.raws.some((r) => r.equals(obj.raw)) || held.raws.length + 1 >= MAX_VARIANTS) return false;
-    if (this.bytes + obj.raw.length > MAX_VARIANT_BYTES) {
-      await this.prune();
-      if (this.bytes + obj.raw.length > MAX_VARIANT_BYTES) return false;
-    }
-    held.raws.push(Buffer.from(obj.raw));
+    if (held.raws.some((r) => r.equals(obj.raw)) || held.raws.length + 1 >= MAX_VARIANTS) return null;
+    const raw = Buffer.from(obj.raw);
+    held.raws.push(raw);
     this.byGhid.set(key, held);
-    this.bytes += obj.raw.length;
-    return true;
+    this.bytes += raw.length;
+    return raw;
+  }
+
+  private forget(ghid: string, raw: Buffer): void {
+    const held = this.byGhid.get(ghid);
+    const i = held?.raws.indexOf(raw) ?? -1;
+    if (!held || i < 0) return;
+    held.raws.splice(i, 1);
+    this.bytes -= raw.length;
+    if (held.raws.length === 0) this.byGhid.delete(ghid);
+  }
+
+  private all(): Buffer[] {
+    return [...this.byGhid.values()].flatMap((v) => v.raws);
   }
 
   /** The extra variants of the GARQs still stored for a recipient (to replay after the stored ones on `+S`). */

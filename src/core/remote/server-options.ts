@@ -4,6 +4,7 @@
  */
 import type { Ghid } from '../golix/index.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
+import type { OpenedVariantLog } from './garq-variant-log.js';
 import type { HttpExtension } from './http-endpoints.js';
 import type { RemoteLogger } from './logger.js';
 
@@ -72,6 +73,13 @@ export interface PersistenceServerOptions {
   pushBudgetBytes?: number;
   /** How long `close()` waits for in-flight publishes and for peers to finish closing. @default 10000 */
   closeTimeoutMs?: number;
+  /**
+   * Where extra GARQ variants are kept across restarts (garq-variant-log.ts), opened by whoever
+   * opened the engine; the server restores them before accepting connections and closes the log
+   * when it closes. Without one they are kept in memory only (the PostgreSQL backend today).
+   * @default null
+   */
+  garqVariantLog?: Promise<OpenedVariantLog | null> | null;
   /** More endpoints on the HTTP listener (registration). @default none */
   http?: HttpExtension | null;
   /** @default silent */

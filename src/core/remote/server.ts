@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
-import { CommsError, RemoteNak } from '../golix/index.js';
+import { CommsError, RemoteNak, type GolixObject } from '../golix/index.js';
 import type { Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
@@ -31,6 +31,7 @@ import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
 import { SubscriptionRegistry } from './subscriptions.js';
 import { withTimeout } from './settle.js';
 import { GarqVariants } from './garq-variants.js';
+import type { OpenedVariantLog } from './garq-variant-log.js';
 import { RemoteVerb } from './verbs.js';
 import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
@@ -117,7 +118,8 @@ export class PersistenceServer {
     });
 
     this.engineReady = Promise.resolve(options.engine).then(
-      (engine) => {
+      async (engine) => {
+        await this.restoreVariants(engine, await options.garqVariantLog);
         this.engine = engine;
         // An engine shared by several nodes: their publishes reach our subscribers too.
         engine.follow?.({ notifications: (notes) => this.fanOut(notes, null), lost: (reason) => this.dropClients(reason) });
@@ -224,6 +226,7 @@ export class PersistenceServer {
     this.http.closeAllConnections();
     await httpClosed;
     this.wss.close();
+    await this.variants?.close().catch((err: unknown) => this.logger.warn(`Could not close the GARQ variant log: ${(err as Error).message}`));
     this.logger.info('Persistence server stopped');
   }
 
@@ -345,7 +348,7 @@ export class PersistenceServer {
     this.limits.settle(charge);
     this.metrics.publish(result.stored);
     const notifications = result.notifications;
-    if (!result.stored && result.object.type === 'GARQ' && (await this.garqVariants().offer(result.object))) {
+    if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
       notifications.push({ subscribed: result.object.recipient, object: result.object });
     }
     if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
@@ -383,6 +386,35 @@ export class PersistenceServer {
     if (this.peers.size === 0) return;
     this.logger.warn(`Closing ${this.peers.size} connection(s) so that clients resubscribe: ${reason}`);
     for (const peer of this.peers) peer.connection.close(CLOSE_CODES.tryAgainLater, 'resubscribe');
+  }
+
+  /** Takes back the GARQ variants a log kept (before any connection is accepted). */
+  private async restoreVariants(engine: PersistenceEngine, opened: OpenedVariantLog | null | undefined): Promise<void> {
+    if (!opened) return;
+    for (const w of opened.warnings) this.logger.warn(w);
+    this.variants = new GarqVariants(engine, opened.log);
+    try {
+      await this.variants.restore(opened.raws);
+    } catch (err) {
+      // The log could not be rewritten (a full disk): appending after what it holds could follow a torn record.
+      this.logger.warn(`GARQ variants are kept in memory only until the next start: rewriting their log failed (${(err as Error).message})`);
+      await opened.log.close().catch(() => undefined);
+      this.variants = new GarqVariants(engine);
+      await this.variants.restore(opened.raws);
+    }
+    if (this.variants.size > 0) this.logger.info(`Restored ${this.variants.size} GARQ variant(s)`);
+  }
+
+  /** A new variant of a stored GARQ: kept (durably, with a log) or refused as a publish that failed to be stored. */
+  private async offerVariant(obj: GolixObject): Promise<boolean> {
+    try {
+      return await this.garqVariants().offer(obj);
+    } catch (err) {
+      const refusal = asStorageRefusal(err, this.storageState(), 'server');
+      if (refusal !== err) this.metrics.refusal('storage_full');
+      this.logger.warn(`A GARQ variant failed to be stored: ${(err as Error).message}`);
+      throw refusal;
+    }
   }
 
   private garqVariants(): GarqVariants {

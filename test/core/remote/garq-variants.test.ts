@@ -10,15 +10,10 @@ import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { waitFor } from '../../fixtures/remote/helpers.js';
 import { startServer } from '../../fixtures/remote/setup.js';
-import { requests } from '../../fixtures/server/objects.js';
+import { forgedCopy, requests } from '../../fixtures/server/objects.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 
-/** The genuine request with MAC byte `i` flipped: the same GHID, a MAC that does not verify. */
-function forge(raw: Buffer, i: number): Buffer {
-  const copy = Buffer.from(raw);
-  copy[copy.length - 1 - i]! ^= 0xff;
-  return copy;
-}
+const forge = forgedCopy;
 
 test('a forged copy published first does not suppress the genuine one: both are kept and pushed, the recipient opens the genuine', async (t) => {
   const { engine } = await RulesEngine.open(new MemoryStore());
