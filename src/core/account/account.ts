@@ -5,6 +5,8 @@ import {
   PrivateIdentity,
   Secret,
   HypergolixError,
+  ValueError,
+  type Gobd,
   type KeygenProgress,
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
@@ -15,6 +17,7 @@ import { LwwMap } from './lww-map.js';
 import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
+import { coreManifest, newRecoveryKey, readWithRecoveryKey, revokeRecoveryNode, writeRecoveryNode, type RecoveryKey } from './recovery.js';
 import type { StatePrefix } from './state-keys.js';
 import { StateNamespaces, type StateNamespace } from './state-namespace.js';
 
@@ -54,6 +57,8 @@ export interface LoginOptions {
   password?: string;
   /** `user.root_secret`: logs in without a password (discouraged). */
   rootSecret?: Secret;
+  /** Opens with a recovery kit's key instead; `password` is then the new password, set at once. */
+  recoveryKey?: Uint8Array;
   kdf?: KdfParams;
   device: string;
 }
@@ -69,7 +74,7 @@ export class Account {
     readonly identity: PrivateIdentity,
     readonly userId: Ghid,
     private root: Secret,
-    readonly manifest: RootManifest,
+    private currentManifest: RootManifest,
     /** object GHID (and container GHIDs) → secrets; see objects/secrets.ts */
     readonly secrets: AccountMap,
     /** Everything else the daemon remembers; its rooms reach it through `claimState`. */
@@ -85,6 +90,16 @@ export class Account {
     return this.identity.ghid;
   }
 
+  /** The root node's plaintext: the internal objects, and the recovery node once a kit was made. */
+  get manifest(): RootManifest {
+    return this.currentManifest;
+  }
+
+  /** Whether a recovery kit was made for the account. */
+  get hasRecoveryKit(): boolean {
+    return this.currentManifest.recovery !== undefined;
+  }
+
   /** What the password derives; it opens the root node's newest frame. Changes with the password. */
   get rootSecret(): Secret {
     return this.root;
@@ -97,12 +112,40 @@ export class Account {
    * caller checks the new password against the rule and the current one against the account.
    */
   async changeRootSecret(next: Secret): Promise<void> {
+    const frame = await this.rootFrame('change the password');
+    await this.writeRoot(frame, next, this.currentManifest);
+    this.root = next;
+  }
+
+  /** A root frame holding `manifest` under `secret`, naming the recovery node (if any) as a pinned target. */
+  private async writeRoot(frame: Gobd, secret: Secret, manifest: RootManifest): Promise<void> {
+    const pins = manifest.recovery ? [manifest.recovery.ghid] : [];
+    await MasterObject.at(this.io, this.identity, secret, frame).write(encodeManifest(manifest), pins);
+  }
+
+  private async rootFrame(what: string): Promise<Gobd> {
     const frame = await this.io.fetch(this.userId);
     if (frame?.type !== 'GOBD' || !frame.binder.equals(this.fingerprint)) {
-      throw new AccountNotFound(this.userId, 'local and remotes', `The root node of ${this.userId.short} could not be fetched to change the password`);
+      throw new AccountNotFound(this.userId, 'local and remotes', `The root node of ${this.userId.short} could not be fetched to ${what}`);
     }
-    await MasterObject.at(this.io, this.identity, next, frame).write(encodeManifest(this.manifest));
-    this.root = next;
+    return frame;
+  }
+
+  /**
+   * Makes a recovery kit's key (recovery.ts): a new recovery node holding the manifest, named by
+   * a new root frame; the previous kit's key opens nothing afterwards. The key is returned once
+   * and kept nowhere.
+   */
+  async makeRecoveryKey(): Promise<RecoveryKey> {
+    const frame = await this.rootFrame('make a recovery kit');
+    const key = newRecoveryKey();
+    const node = await writeRecoveryNode(this.io, this.identity, key.bytes, this.currentManifest);
+    const old = this.currentManifest.recovery?.ghid;
+    const manifest: RootManifest = { ...coreManifest(this.currentManifest), recovery: { ghid: node, master: Secret.random() } };
+    await this.writeRoot(frame, this.root, manifest);
+    this.currentManifest = manifest;
+    if (old) await revokeRecoveryNode(this.io, this.identity, old);
+    return key;
   }
 
   /** Changes the password: `changeRootSecret` with the secret `password` derives under `kdf`. */
@@ -160,8 +203,27 @@ export class Account {
     if (o.fingerprint && !o.fingerprint.equals(fingerprint)) {
       throw new InvalidIdentity(`User ID ${o.userId.short} belongs to ${fingerprint.short}, not the configured fingerprint ${o.fingerprint.short}`);
     }
+    if (o.recoveryKey) return Account.recover(o, frame, o.recoveryKey);
     const rootSecret = o.rootSecret ?? (await deriveRootSecret(o.password ?? '', fingerprint, o.kdf ?? DEFAULT_KDF));
     const manifest = decodeManifest(await damagedUnless(() => MasterObject.readFrame(o.io, frame, rootSecret, fingerprint), 'root'));
+    return Account.openManifest(o, fingerprint, rootSecret, manifest);
+  }
+
+  /**
+   * Opens the account with a recovery key instead of its password and sets `o.password` as the
+   * new password (it must already have passed the rule): the old password opens nothing after.
+   */
+  private static async recover(o: LoginOptions, frame: Gobd, key: Uint8Array): Promise<Account> {
+    if (!o.password) throw new ValueError('Recovering an account sets a new password: give one');
+    const { manifest } = await readWithRecoveryKey(o.io, frame, key, o.userId);
+    const next = await deriveRootSecret(o.password, frame.binder, o.kdf ?? DEFAULT_KDF);
+    const account = await Account.openManifest(o, frame.binder, next, manifest);
+    await account.changeRootSecret(next);
+    return account;
+  }
+
+  /** The identity and the two maps a manifest names, opened. */
+  private static async openManifest(o: LoginOptions, fingerprint: Ghid, rootSecret: Secret, manifest: RootManifest): Promise<Account> {
     const idRead = await damagedUnless(() => MasterObject.open(o.io, null, manifest.identity.ghid, manifest.identity.master, fingerprint), 'identity');
     const identity = await damagedUnless(async () => PrivateIdentity.deserialize(idRead.plaintext), 'identity');
     if (!identity.ghid.equals(fingerprint)) throw new DamagedAccount('identity', 'its keys are not those of the account\'s fingerprint');

@@ -73,3 +73,24 @@ export class AccountUnreachable extends CommsError {
     super(`Account ${userId.short} is not in the local cache, and no remote could be reached to fetch it (${remotes.join(', ')})`);
   }
 }
+
+/** A recovery key that cannot be what a kit printed: wrong length, a character no key has, or its check group does not match (a typo). */
+export class RecoveryKeyTypo extends ValueError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The recovery key is well formed but does not open this account (another account's, or replaced by a newer kit). */
+export class WrongRecoveryKey extends UnknownSecret {
+  constructor(message = 'This recovery key does not open the account: it is another account\'s, or a newer recovery kit replaced it') {
+    super(message);
+  }
+}
+
+/** The account has no recovery kit: a recovery key cannot open it. */
+export class NoRecoveryKit extends DoesNotExist {
+  constructor(readonly userId: Ghid) {
+    super(`The account ${userId.short} has no recovery kit: make one with "hypergolix account recovery-kit" while you still know the password`);
+  }
+}

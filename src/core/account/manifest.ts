@@ -10,7 +10,12 @@ export interface ManifestRecord {
 }
 
 export type ManifestName = 'identity' | 'secrets' | 'state';
-export type RootManifest = Record<ManifestName, ManifestRecord>;
+/**
+ * `recovery` names the account's recovery node (recovery.ts) once a recovery kit was made; its
+ * secret is not the node's (that derives from the recovery key) and is never used. Versions that
+ * do not know the record skip it.
+ */
+export type RootManifest = Record<ManifestName, ManifestRecord> & { recovery?: ManifestRecord };
 const NAMES: readonly ManifestName[] = ['identity', 'secrets', 'state'];
 const MAGIC = 'HGXR';
 const VERSION = 1;
@@ -23,9 +28,11 @@ const VERSION = 1;
  * The padding (1024–9215 bytes, as the reference) hides the manifest's exact size.
  */
 export function encodeManifest(m: RootManifest): Buffer {
-  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.of(VERSION, NAMES.length)];
-  for (const name of NAMES) {
-    parts.push(Buffer.of(name.length), Buffer.from(name, 'latin1'), m[name].ghid.bytes, m[name].master.toRecord());
+  const records: [string, ManifestRecord][] = NAMES.map((name) => [name, m[name]]);
+  if (m.recovery) records.push(['recovery', m.recovery]);
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.of(VERSION, records.length)];
+  for (const [name, record] of records) {
+    parts.push(Buffer.of(name.length), Buffer.from(name, 'latin1'), record.ghid.bytes, record.master.toRecord());
   }
   const padLength = 1024 + (randomBytes(2).readUInt16BE(0) & 0x1fff);
   const pad = Buffer.alloc(2);
@@ -65,6 +72,7 @@ function readRecords(body: Buffer): RootManifest {
     const ghid = r.ghid();
     const master = Secret.fromRecord(r.take(SECRET_RECORD_LENGTH));
     if ((NAMES as readonly string[]).includes(name)) out[name as ManifestName] = { ghid, master };
+    else if (name === 'recovery') out.recovery = { ghid, master };
   }
   r.take(r.u16());
   r.end();

@@ -73,12 +73,20 @@ export class MasterObject {
     return master.ratchet(frame.dynamic, salt).apply(container.payload);
   }
 
-  /** Writes a new state as the next frame. */
-  async write(plaintext: Buffer): Promise<void> {
+  /**
+   * Writes a new state as the next frame. With `pins`, the frame's targets are the new container,
+   * the current one (what the next frame's secret derives from) and the pins, instead of the
+   * usual history: how the root node names the recovery node (recovery.ts).
+   */
+  async write(plaintext: Buffer, pins: readonly Ghid[] = []): Promise<void> {
     if (plaintext.length === 0) throw new ValueError('An account object state cannot be empty');
     const current = this.frame.targets[0]!;
     const secret = this.master.ratchet(this.frame.dynamic, current);
-    const { frame, container } = await makeUpdate(this.identity, secret, plaintext, frameOf(this.frame));
+    const previous = frameOf(this.frame);
+    const { frame, container } =
+      pins.length === 0
+        ? await makeUpdate(this.identity, secret, plaintext, previous)
+        : await makeUpdate(this.identity, secret, plaintext, { ...previous, targets: [current, ...pins] }, 1 + pins.length);
     await this.io.publish(frame, container);
     this.frame = frame;
   }
