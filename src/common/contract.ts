@@ -146,6 +146,12 @@ export const ERROR_CODES = {
   accountNotFound: 'account-not-found',
   /** The account is not here and no remote could be reached to fetch it. */
   remoteUnreachable: 'remote-unreachable',
+  /** A recovery key that cannot be right (length, a character, its check group): a typo. */
+  recoveryKeyTypo: 'recovery-key-typo',
+  /** A well-formed recovery key that does not open the account (another's, or replaced by a newer kit). */
+  wrongRecoveryKey: 'wrong-recovery-key',
+  /** The account has no recovery kit. */
+  noRecoveryKit: 'no-recovery-kit',
   invalidSettings: 'invalid-settings',
   invalidState: 'invalid-state',
   noAccount: 'no-account',

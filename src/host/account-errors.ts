@@ -3,7 +3,16 @@
  * prints the message, the UI gets the code and the message. One place, so both say the same.
  */
 import { ERROR_CODES } from '../common/contract.js';
-import { AccountFromOtherVersion, AccountNotFound, AccountUnreachable, DamagedAccount, IncorrectPassword } from '../core/account/errors.js';
+import {
+  AccountFromOtherVersion,
+  AccountNotFound,
+  AccountUnreachable,
+  DamagedAccount,
+  IncorrectPassword,
+  NoRecoveryKit,
+  RecoveryKeyTypo,
+  WrongRecoveryKey,
+} from '../core/account/errors.js';
 
 export interface AccountFailure {
   code: string;
@@ -24,6 +33,9 @@ export function accountFailure(err: unknown): AccountFailure | null {
   if (err instanceof AccountNotFound) {
     return { code: ERROR_CODES.accountNotFound, message: `${err.message}. Check the user ID, and that the remote is the one that holds this account.` };
   }
+  if (err instanceof RecoveryKeyTypo) return { code: ERROR_CODES.recoveryKeyTypo, message: `${err.message}.` };
+  if (err instanceof WrongRecoveryKey) return { code: ERROR_CODES.wrongRecoveryKey, message: `${err.message}.` };
+  if (err instanceof NoRecoveryKit) return { code: ERROR_CODES.noRecoveryKit, message: `${err.message}.` };
   if (err instanceof AccountUnreachable) {
     return { code: ERROR_CODES.remoteUnreachable, message: `${err.message}. Check the address and your connection.` };
   }

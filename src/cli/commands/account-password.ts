@@ -1,15 +1,11 @@
 /** `hypergolix account password`: change the account's password, the daemon running or not. */
 import { parseArgs } from 'node:util';
 import { passwordRefusal } from '../../common/password-rule.js';
-import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { createMemoryLogger } from '../../core/log/index.js';
-import { readPidFile, stopProcess } from '../../core/process/index.js';
-import { accountFailure } from '../../host/account-errors.js';
-import { DaemonRunner } from '../../host/daemon-runner.js';
+import { loadConfig } from '../../core/config/index.js';
 import { changeAccountPassword, PasswordRefused } from '../../host/password-change.js';
 import { CliError, type CliIO } from '../command.js';
 import { promptHidden, promptNewPassword, readStdinLines } from '../prompt.js';
-import { startAppInBackground } from './app.js';
+import { whileDaemonStopped } from './account-offline.js';
 
 export const PASSWORD_USAGE = `Usage: hypergolix account password [--password-stdin [--allow-weak-password]] [--root PATH]
 
@@ -22,9 +18,6 @@ one opens nothing afterwards.
                           and the new one from the second
   --allow-weak-password   with --password-stdin: the new password needs only the length
   --root PATH             use this hypergolix.yml (or directory) instead of searching`;
-
-/** How long the new root frame may take to reach the remotes before the daemon is stopped. */
-const PUSH_WAIT_MS = 15_000;
 
 async function passwords(io: CliIO, stdin: boolean): Promise<{ current: string; next: string }> {
   if (stdin) {
@@ -56,49 +49,21 @@ export async function runAccountPassword(argv: string[], io: CliIO): Promise<num
   const refusal = passwordRefusal(next, { allowWeak });
   if (refusal) throw new CliError(refusal, 2);
 
-  const running = readPidFile(loaded.config.process.pid_file)?.alive ?? false;
-  if (running) {
-    io.err('Stopping the app daemon for the change…');
-    const stopped = await stopProcess(loaded.config.process.pid_file);
-    if (stopped.status === 'timeout' || stopped.status === 'denied') throw new CliError(`The app daemon did not stop: ${stopped.message}`, 1);
-  }
-  try {
-    await change(loaded, current, next, allowWeak, io);
-  } catch (err) {
-    if (running) io.err('The app daemon was stopped for the change; start it again with "hypergolix start app".');
-    throw err;
-  }
+  await whileDaemonStopped({
+    loaded,
+    io,
+    credentials: { password: current },
+    wrongPassword: 'The current password is not right.',
+    change: async (account) => {
+      try {
+        await changeAccountPassword(account, loaded, current, next, { allowWeak });
+      } catch (err) {
+        throw err instanceof PasswordRefused ? new CliError(err.message, 2) : err;
+      }
+    },
+    restartWith: () => next,
+    byRoot: values.root !== undefined,
+  });
   io.out('Password changed. Use the new password on every computer of this account from now on.');
-  if (running) await startAppInBackground(loaded, next, io, values.root !== undefined);
   return 0;
-}
-
-async function change(loaded: LoadedConfig, current: string, next: string, allowWeak: boolean, io: CliIO): Promise<void> {
-  const runner = new DaemonRunner({ ipc: false, logger: createMemoryLogger() });
-  let app;
-  try {
-    ({ app } = await runner.start(loaded, { credentials: { password: current } }));
-  } catch (err) {
-    const failure = accountFailure(err);
-    throw failure ? new CliError(failure.code === 'wrong-password' ? 'The current password is not right.' : failure.message, 1) : err;
-  }
-  try {
-    await changeAccountPassword(app.daemon.account, loaded, current, next, { allowWeak });
-    const pushed = await untilPushed(() => app.daemon.network.status(), PUSH_WAIT_MS);
-    if (!pushed) io.err('Not every remote has the change yet; it is sent when the app daemon runs next.');
-  } catch (err) {
-    if (err instanceof PasswordRefused) throw new CliError(err.message, 2);
-    throw err;
-  } finally {
-    await runner.stop();
-  }
-}
-
-async function untilPushed(status: () => { connected: boolean; pending: number }[], ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (status().some((r) => r.pending > 0)) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
 }

@@ -5,18 +5,24 @@
 import { CliError, type CliIO, type Command } from '../command.js';
 import { LOGIN_USAGE, runAccountLogin } from './account-login.js';
 import { PASSWORD_USAGE, runAccountPassword } from './account-password.js';
+import { RECOVER_USAGE, runAccountRecover } from './account-recover.js';
+import { RECOVERY_KIT_USAGE, runAccountRecoveryKit } from './account-recovery-kit.js';
 
 type Runner = (argv: string[], io: CliIO) => Promise<number>;
 
 const VERBS: Record<string, { run: Runner; usage: string }> = {
   login: { run: runAccountLogin, usage: LOGIN_USAGE },
   password: { run: runAccountPassword, usage: PASSWORD_USAGE },
+  'recovery-kit': { run: runAccountRecoveryKit, usage: RECOVERY_KIT_USAGE },
+  recover: { run: runAccountRecover, usage: RECOVER_USAGE },
 };
 
 const USAGE = `Usage: hypergolix account <verb> [options]
 
   hypergolix account login     sign in on this computer to an account you already have
   hypergolix account password  change the account's password
+  hypergolix account recovery-kit  make a recovery kit (a key that sets a new password)
+  hypergolix account recover   set a new password with the recovery kit's key
 
 ${Object.values(VERBS)
   .map((v) => v.usage)
@@ -24,7 +30,7 @@ ${Object.values(VERBS)
 
 export const accountCommand: Command = {
   name: 'account',
-  summary: 'your account on every computer: sign in (account login), change the password (account password)',
+  summary: 'your account on every computer: sign in (account login), change the password (account password), recovery kits (account recovery-kit, account recover)',
   usage: USAGE,
   run: async (argv, io) => {
     const [verb, ...rest] = argv;

@@ -14,6 +14,8 @@ export interface AppCredentials {
   password?: string;
   /** From `user.root_secret` or the OS's secure storage: no password needed. */
   rootSecret?: Secret;
+  /** A recovery kit's key: opens the account without its password and sets `password` as the new one. */
+  recoveryKey?: Uint8Array;
 }
 
 export interface StartAppOptions {
@@ -112,7 +114,7 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
     try {
       const daemon = await Daemon.start({
         ...base,
-        account: { login: { userId: c.user.user_id, fingerprint: c.user.fingerprint, password: creds.password, rootSecret, kdf } },
+        account: { login: { userId: c.user.user_id, fingerprint: c.user.fingerprint, password: creds.password, rootSecret, kdf, recoveryKey: creds.recoveryKey } },
       });
       let current = loaded;
       const sharing = sharingFor(daemon, () => current, o.logger);

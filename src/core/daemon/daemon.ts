@@ -22,7 +22,7 @@ import type { DaemonPort, DaemonPortEvents } from './port.js';
 
 export type AccountRequest =
   | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
-  | { login: { userId: Ghid; fingerprint?: Ghid | null; password?: string; rootSecret?: Secret; kdf?: KdfParams } };
+  | { login: { userId: Ghid; fingerprint?: Ghid | null; password?: string; rootSecret?: Secret; kdf?: KdfParams; recoveryKey?: Uint8Array } };
 
 export interface DaemonOptions {
   ghidcache: string;

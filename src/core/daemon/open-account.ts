@@ -12,6 +12,8 @@ export interface AccountLogin {
   password?: string;
   rootSecret?: Secret;
   kdf?: KdfParams;
+  /** A recovery kit's key: opens the account and sets `password` as its new password. */
+  recoveryKey?: Uint8Array;
 }
 
 export interface OpenedAccount {

@@ -1,0 +1,59 @@
+/** `hypergolix account recovery-kit`: make the account's recovery kit (issue #13, "Recovery kit"). */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { recoveryKitPage } from '../../common/recovery-kit-page.js';
+import { loadConfig } from '../../core/config/index.js';
+import { writeFileAtomic } from '../../core/util/atomic-write.js';
+import { CliError, type CliIO } from '../command.js';
+import { promptHidden, readPasswordStdin } from '../prompt.js';
+import { whileDaemonStopped } from './account-offline.js';
+
+export const RECOVERY_KIT_USAGE = `Usage: hypergolix account recovery-kit [--out FILE] [--password-stdin] [--root PATH]
+
+Makes a recovery kit for the account hypergolix.yml names, after asking for its password: a
+page to print or save as PDF (FILE, by default hypergolix-recovery-kit.html here, readable by
+you only) with the user ID, the fingerprint, the remotes and a recovery key. The recovery key
+is also printed alone on the last line. It is shown this once and kept nowhere: with it,
+"hypergolix account recover" sets a new password when the old one is lost. A new kit replaces
+the previous one: its key opens nothing afterwards. A running app daemon is stopped for this
+and started again.
+
+  --out FILE          where to write the page
+  --password-stdin    read the password from the first line of standard input
+  --root PATH         use this hypergolix.yml (or directory) instead of searching`;
+
+const remoteText = (r: { host: string; port: number; tls: boolean }): string => `${r.host}:${r.port}${r.tls ? ':tls' : ''}`;
+
+export async function runAccountRecoveryKit(argv: string[], io: CliIO): Promise<number> {
+  let values: { out?: string; 'password-stdin'?: boolean; root?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'password-stdin': { type: 'boolean' }, root: { type: 'string' } }, strict: true }));
+    if (values.out === '') throw new Error('--out needs a file name');
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${RECOVERY_KIT_USAGE}`);
+  }
+  const loaded = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd });
+  if (!loaded.config.user.user_id) throw new CliError(`${loaded.path} names no account: create one with "hypergolix start app" or sign in with "hypergolix account login"`, 1);
+  const out = resolve(io.cwd, values.out ?? 'hypergolix-recovery-kit.html');
+  const password = values['password-stdin'] ? await readPasswordStdin(io) : await promptHidden('Password of this account: ', io);
+
+  const kit = await whileDaemonStopped({
+    loaded,
+    io,
+    credentials: { password },
+    wrongPassword: 'Incorrect password: it does not open this account.',
+    change: async (account) => ({ key: await account.makeRecoveryKey(), userId: account.userId.text, fingerprint: account.fingerprint.text }),
+    restartWith: () => password,
+    byRoot: values.root !== undefined,
+  });
+  const page = recoveryKitPage({ ...kit, key: kit.key.text, remotes: loaded.config.remotes.map(remoteText), made: new Date() });
+  try {
+    await writeFileAtomic(out, Buffer.from(page), { mode: 0o600 });
+    io.out(`Wrote the recovery kit to ${out}: print it or save it as a PDF, keep it safe, then delete the file.`);
+  } catch (err) {
+    io.err(`Could not write ${out} (${(err as Error).message}); the key below is the kit's: write it down now.`);
+  }
+  io.out('A previous recovery key, if there was one, opens nothing any more. The recovery key (shown this once):');
+  io.out(kit.key.text);
+  return 0;
+}
