@@ -213,6 +213,12 @@ export interface RequestMap {
   listShares: { params: {}; value: ShareJson[] };
   /** Opens the remote's registration page, signed by the account, in the browser; the link comes back too. */
   registerRemote: { params: { remote: string }; value: { url: string } };
+  /** While running: 'wrong-password' when `current` is not right, 'invalid-settings' (fields.next) when `next` breaks the rule. */
+  changePassword: { params: { current: string; next: string }; value: {} };
+  /** While running, after the password: a new recovery kit (the previous key opens nothing after). `page` is the printable kit. */
+  makeRecoveryKit: { params: { password: string }; value: { key: string; page: string } };
+  /** While locked: the kit's key opens the account and sets `password` as its new password, then it runs. */
+  recoverAccount: { params: { recoveryKey: string; password: string }; value: {} };
 }
 
 export type RequestKind = keyof RequestMap;
@@ -272,7 +278,7 @@ export const fail = (code: string, message: string, fields?: Record<string, stri
 // ───────────────────────────── runtime checks ─────────────────────────────
 
 /** Generous but finite bounds: nothing legitimate comes near them. */
-const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000 } as const;
+const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000, page: 256 * 1024 } as const;
 
 const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
@@ -376,6 +382,9 @@ const checkRequest: Check<Request> = byKind<Request>({
   safetyCode: obj({ kind: kindOf('safetyCode'), fingerprint: fingerprintParam }),
   listShares: obj({ kind: kindOf('listShares') }),
   registerRemote: obj({ kind: kindOf('registerRemote'), remote: str({ min: 3, max: LIMITS.host + 6 }) }),
+  changePassword: obj({ kind: kindOf('changePassword'), current: password, next: password }),
+  makeRecoveryKit: obj({ kind: kindOf('makeRecoveryKit'), password }),
+  recoverAccount: obj({ kind: kindOf('recoverAccount'), recoveryKey: str({ min: 1, max: 256 }), password }),
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
@@ -396,6 +405,9 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   removeContact: empty,
   safetyCode: checkSafetyCode,
   listShares: checkShares,
+  changePassword: empty,
+  makeRecoveryKit: obj<{ key: string; page: string }>({ key: str({ min: 1, max: 256 }), page: str({ min: 1, max: LIMITS.page }) }),
+  recoverAccount: empty,
 };
 
 const checkHostError = obj<HostError>({

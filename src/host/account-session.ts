@@ -11,7 +11,10 @@
 import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
 import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
+import { decodeRecoveryKey } from '../core/account/recovery.js';
 import { accountFailure } from './account-errors.js';
+import { recoveryKitPage } from '../common/recovery-kit-page.js';
+import { changeAccountPassword, checkPassword, PasswordRefused } from './password-change.js';
 import type { HypergolixConfig, LoadedConfig } from '../core/config/index.js';
 import type { Secret } from '../core/golix/index.js';
 import type { Logger } from '../core/log/index.js';
@@ -98,12 +101,33 @@ export class AccountSession {
   }
 
   async unlock(password: string, remember: boolean): Promise<{}> {
-    this.need(['locked', 'error'], 'unlock');
-    if (this.app) throw new HostFailure(ERROR_CODES.invalidState, 'Hypergolix is already unlocked');
-    const { config, status, unlockAutomatically } = this.o;
+    const { unlockAutomatically } = this.o;
     if (remember && !unlockAutomatically.available()) {
       throw new HostFailure(ERROR_CODES.unavailable, 'This computer has no secure storage for the password, so Hypergolix cannot unlock automatically here');
     }
+    return this.open({ password }, remember);
+  }
+
+  /**
+   * "Forgot your password?": the recovery kit's key opens the account and `password` becomes its
+   * new password (the old one opens nothing after). "Unlock automatically" stays as it was.
+   */
+  async recover(typedKey: string, password: string): Promise<{}> {
+    let recoveryKey: Buffer;
+    try {
+      recoveryKey = decodeRecoveryKey(typedKey);
+    } catch (err) {
+      throw this.failureOf(err);
+    }
+    const refusal = passwordRefusal(password);
+    if (refusal) throw new HostFailure(ERROR_CODES.invalidSettings, refusal, { password: refusal });
+    return this.open({ password, recoveryKey }, this.o.config.current?.config.desktop.unlock_automatically ?? false);
+  }
+
+  private async open(credentials: AppCredentials, remember: boolean): Promise<{}> {
+    this.need(['locked', 'error'], 'unlock');
+    if (this.app) throw new HostFailure(ERROR_CODES.invalidState, 'Hypergolix is already unlocked');
+    const { config, status, unlockAutomatically } = this.o;
     const loaded = await config.fresh();
     if (!loaded.config.user.user_id) {
       config.adopt(loaded);
@@ -111,7 +135,7 @@ export class AccountSession {
     }
     status.setState('unlocking');
     try {
-      await this.launch(loaded, { password });
+      await this.launch(loaded, credentials);
     } catch (err) {
       const failure = accountFailure(err);
       if (failure) {
@@ -132,6 +156,53 @@ export class AccountSession {
       status.emitStatus();
     }
     return {};
+  }
+
+  /**
+   * Settings → Account: a new password for the running account (its other computers learn it
+   * through the remotes). The kept root secret, and the vault's copy when "unlock automatically"
+   * is on, follow it.
+   */
+  async changePassword(current: string, next: string): Promise<{}> {
+    const app = this.running('change the password');
+    try {
+      await changeAccountPassword(app.daemon.account, app.loaded, current, next);
+    } catch (err) {
+      if (err instanceof PasswordRefused) throw new HostFailure(ERROR_CODES.invalidSettings, err.message, { next: err.message });
+      throw this.failureOf(err);
+    }
+    this.secret = app.daemon.account.rootSecret;
+    if (this.o.config.current?.config.desktop.unlock_automatically) await this.o.unlockAutomatically.choose(true, app);
+    return {};
+  }
+
+  /** Settings → Account and the wizard's last step: a new recovery kit, after the password. */
+  async makeRecoveryKit(password: string): Promise<{ key: string; page: string }> {
+    const app = this.running('make a recovery kit');
+    await checkPassword(app, password).catch((err: unknown) => {
+      throw this.failureOf(err);
+    });
+    const key = await app.daemon.account.makeRecoveryKey();
+    const c = app.loaded.config;
+    const page = recoveryKitPage({
+      key: key.text,
+      userId: app.daemon.userId.text,
+      fingerprint: app.daemon.fingerprint.text,
+      remotes: c.remotes.map((r) => `${r.host}:${r.port}${r.tls ? ':tls' : ''}`),
+      made: new Date(),
+    });
+    return { key: key.text, page };
+  }
+
+  private running(what: string): StartedApp {
+    this.need(['running'], what);
+    if (!this.app) throw new HostFailure(ERROR_CODES.invalidState, `Cannot ${what} while locked`);
+    return this.app;
+  }
+
+  private failureOf(err: unknown): unknown {
+    const failure = accountFailure(err);
+    return failure ? new HostFailure(failure.code, failure.code === ERROR_CODES.wrongPassword ? 'The password is not right.' : failure.message) : err;
   }
 
   async lock(): Promise<{}> {

@@ -135,6 +135,9 @@ export class Controller implements HostPort {
         safetyCode: (req) => safetyCodeFor(this.session.app, req.fingerprint),
         listShares: async () => sharesOf(this.session.app),
         registerRemote: (req) => this.registerRemote(req.remote),
+        changePassword: (req) => this.queue.run(() => this.session.changePassword(req.current, req.next)),
+        makeRecoveryKit: (req) => this.queue.run(() => this.session.makeRecoveryKit(req.password)),
+        recoverAccount: (req) => this.queue.run(() => this.session.recover(req.recoveryKey, req.password)),
       },
       (listener) => this.feed.subscribe(listener),
     );

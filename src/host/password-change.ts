@@ -26,8 +26,15 @@ export async function changeAccountPassword(
   const refusal = passwordRefusal(next, rule);
   if (refusal) throw new PasswordRefused(refusal);
   const kdf = configuredKdf(loaded) ?? DEFAULT_KDF;
-  if (!(await deriveRootSecret(current, account.fingerprint, kdf)).equals(account.rootSecret)) {
+  await checkPassword({ daemon: { account }, loaded }, current);
+  await account.changePassword(next, kdf);
+}
+
+/** IncorrectPassword unless `password` derives the root secret the running account was opened with. */
+export async function checkPassword(app: { daemon: { account: Account }; loaded: LoadedConfig }, password: string): Promise<void> {
+  const { account } = app.daemon;
+  const kdf = configuredKdf(app.loaded) ?? DEFAULT_KDF;
+  if (!(await deriveRootSecret(password, account.fingerprint, kdf)).equals(account.rootSecret)) {
     throw new IncorrectPassword('The current password is not right');
   }
-  await account.changePassword(next, kdf);
 }

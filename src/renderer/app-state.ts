@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { AccountStage, ContactChange, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
 import { sameValue } from './paths.js';
+import { accountActions, emptyAccount, type AccountState } from './account-actions.js';
 import { emptyPeople, peopleActions, type PeopleState } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
 import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
@@ -52,6 +53,13 @@ export interface UiState {
   };
   shareBusy: Record<string, boolean>;
   people: PeopleState;
+  account: AccountState;
+  /** Settings → Account; resolves whether it worked (the words are in `account.feedback`). */
+  changePassword(current: string, next: string): Promise<boolean>;
+  makeRecoveryKit(password: string): Promise<boolean>;
+  /** "Forgot your password?": the kit's key and a new password, from the unlock screen. */
+  recoverAccount(recoveryKey: string, password: string): Promise<boolean>;
+  closeKit(): void;
 
   setView(view: View): void;
   wizardGo(step: WizardState['step']): void;
@@ -118,6 +126,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       settings: { baseline: null, draft: null, loading: false, loadError: null, serverErrors: {}, save: idleSave, diskChange: null },
       shareBusy: {},
       people: emptyPeople,
+      account: emptyAccount,
 
       setView(view) {
         set({ view });
@@ -130,6 +139,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       ...sessionActions(set, get, host),
       ...settingsActions(set, get, host),
       ...peopleActions(set, get, host),
+      ...accountActions(set, get, host),
     };
   });
 

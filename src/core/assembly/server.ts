@@ -106,7 +106,8 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const server = new PersistenceServer({
     ...options.transport,
     engine: opening.then((o) => o.engine),
-    garqVariantLog: opening.then((o) => o.variantLog),
+    // A failed open is reported through the engine; this promise must not reject unheard.
+    garqVariantLog: opening.then((o) => o.variantLog, () => null),
     host: s.host,
     port: s.port,
     maxMessageBytes: s.max_message_bytes,

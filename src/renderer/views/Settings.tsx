@@ -5,6 +5,7 @@ import { sameValue, valueAt } from '../paths.js';
 import { validateSettings } from '../../common/settings-checks.js';
 import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
+import { AccountSection } from './settings/Account.js';
 import { Remotes } from './settings/Remotes.js';
 import { AppsSection, DesktopSection, LoggingSection, Section, ServerSection, SharingSection } from './settings/sections.js';
 
@@ -24,6 +25,7 @@ function useErrors(draft: Settings | null): Record<string, string> {
 export function SettingsView() {
   const { draft, baseline, loading, loadError, save, diskChange } = useUi((s) => s.settings);
   const { editSettings: edit, saveSettings, loadSettings } = useUi((s) => s);
+  const running = useUi((s) => s.snapshot?.status.state === 'running');
   const errors = useErrors(draft);
 
   if (loadError) {
@@ -52,28 +54,31 @@ export function SettingsView() {
   };
 
   return (
-    <form className="settings" onSubmit={submit} noValidate aria-labelledby="settings-title">
-      <header className="page-head">
-        <h1 id="settings-title">Settings</h1>
-        <p className="muted">Stored in hypergolix.yml. Saving restarts Hypergolix so the changes take effect.</p>
-      </header>
+    <>
+      <form className="settings" onSubmit={submit} noValidate aria-labelledby="settings-title">
+        <header className="page-head">
+          <h1 id="settings-title">Settings</h1>
+          <p className="muted">Stored in hypergolix.yml. Saving restarts Hypergolix so the changes take effect.</p>
+        </header>
 
-      {diskChange ? <DiskChangeBanner dirty={dirty} /> : null}
+        {diskChange ? <DiskChangeBanner dirty={dirty} /> : null}
 
-      <Section title="Remotes" intro="Persistence servers that keep your encrypted objects and pass on shares. With none, everything stays on this computer.">
-        <Remotes draft={draft} err={err} />
-      </Section>
+        <Section title="Remotes" intro="Persistence servers that keep your encrypted objects and pass on shares. With none, everything stays on this computer.">
+          <Remotes draft={draft} err={err} />
+        </Section>
 
-      <SharingSection {...props} />
-      <AppsSection {...props} />
-      <ServerSection {...props} />
-      <DesktopSection {...props} />
-      <LoggingSection {...props} />
+        <SharingSection {...props} />
+        <AppsSection {...props} />
+        <ServerSection {...props} />
+        <DesktopSection {...props} />
+        <LoggingSection {...props} />
 
-      <OtherErrors errors={errors} />
+        <OtherErrors errors={errors} />
 
-      <SaveBar dirty={dirty} invalid={invalid} busy={busy} />
-    </form>
+        <SaveBar dirty={dirty} invalid={invalid} busy={busy} />
+      </form>
+      {running ? <AccountSection /> : null}
+    </>
   );
 }
 

@@ -5,6 +5,7 @@ import { Icon } from '../components/Icon.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
 import { shortGhid } from '../format.js';
+import { RecoverForm } from './Recover.js';
 
 export function Unlock() {
   const { busy, error, attempts } = useUi((s) => s.unlock);
@@ -15,6 +16,14 @@ export function Unlock() {
   // Focus on arrival and again after every failed attempt, with the text selected for retyping.
   const field = useFocus<HTMLInputElement>(busy ? 0 : attempts + 1);
   const unlocking = busy || snapshot?.status.state === 'unlocking';
+  const [recovering, setRecovering] = useState(false);
+  if (recovering) {
+    return (
+      <main className="centered">
+        <RecoverForm onBack={() => setRecovering(false)} />
+      </main>
+    );
+  }
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -70,6 +79,9 @@ export function Unlock() {
           ) : (
             'Unlock'
           )}
+        </button>
+        <button type="button" className="button link" onClick={() => setRecovering(true)}>
+          Forgot your password?
         </button>
       </form>
     </main>

@@ -1,13 +1,14 @@
 /** First run: what an account is, a password, key generation, and the IDs to keep. */
 import { useState, type FormEvent } from 'react';
 import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
-import { passwordRefusal, passwordStrength, MIN_LENGTH } from '../../common/password-rule.js';
+import { passwordRefusal } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Icon } from '../components/Icon.js';
 import { QrCode } from '../components/QrCode.js';
 import { CopyField } from '../components/copy.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
+import { StrengthMeter } from '../components/StrengthMeter.js';
 
 const STEPS = ['welcome', 'password', 'creating', 'done'] as const;
 
@@ -69,8 +70,6 @@ function Welcome() {
     </>
   );
 }
-
-const METER_CLASS = ['bad', 'bad', 'fair', 'good', 'great'] as const;
 
 function ChoosePassword() {
   const { error } = useUi((s) => s.wizard)!;
@@ -139,35 +138,6 @@ function ChoosePassword() {
         </button>
       </div>
     </form>
-  );
-}
-
-/**
- * How strong the password is, live; while the rule refuses it, why (the button stays disabled),
- * otherwise the first hint to make it stronger.
- */
-function StrengthMeter({ password }: { password: string }) {
-  const strength = passwordStrength(password);
-  const refusal = password ? passwordRefusal(password) : null;
-  const filled = password ? Math.max(1, strength.score) : 0;
-  return (
-    <div className="meter" id="strength" aria-live="polite">
-      <div className="meter-track">
-        {[0, 1, 2, 3].map((i) => (
-          <span key={i} className={i < filled ? METER_CLASS[strength.score] : ''} />
-        ))}
-      </div>
-      <span className="meter-label" data-testid="strength-label">
-        {password ? `Strength: ${strength.label}` : `At least ${MIN_LENGTH} characters`}
-      </span>
-      {refusal ? (
-        <p className="field-error" data-testid="password-refusal">
-          {refusal}
-        </p>
-      ) : password && strength.hints[0] ? (
-        <p className="hint">{strength.hints[0]}</p>
-      ) : null}
-    </div>
   );
 }
 

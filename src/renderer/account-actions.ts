@@ -1,0 +1,54 @@
+/**
+ * The app state's account part (issue #13): changing the password and making a recovery kit
+ * (Settings → Account), and "Forgot your password?" on the unlock screen. Each ends in words for
+ * the user; a new kit's key is held here only until the user closes it (it is shown once).
+ */
+import type { UiState } from './app-state.js';
+import { applyStatus } from './session-actions.js';
+import type { Transport } from './transport.js';
+
+type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
+type Get = () => UiState;
+
+export interface AccountState {
+  busy: 'password' | 'kit' | 'recover' | null;
+  /** The outcome of the last action, in words (read out by a live region). */
+  feedback: { tone: 'ok' | 'error'; message: string; action: 'password' | 'kit' | 'recover' } | null;
+  /** A kit just made: its key and printable page, until closed. */
+  kit: { key: string; page: string } | null;
+}
+
+export const emptyAccount: AccountState = { busy: null, feedback: null, kit: null };
+
+export type AccountActions = Pick<UiState, 'changePassword' | 'makeRecoveryKit' | 'recoverAccount' | 'closeKit'>;
+
+export function accountActions(set: Set, get: Get, host: Transport): AccountActions {
+  const patch = (p: Partial<AccountState>) => set((s) => ({ account: { ...s.account, ...p } }));
+  async function run<T>(action: AccountState['busy'] & string, request: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>, done: string): Promise<T | null> {
+    patch({ busy: action, feedback: null });
+    const res = await request();
+    patch({ busy: null, feedback: res.ok ? { tone: 'ok', message: done, action } : { tone: 'error', message: res.error.message, action } });
+    return res.ok ? res.value : null;
+  }
+  return {
+    async changePassword(current, next) {
+      const ok = await run('password', () => host.request({ kind: 'changePassword', current, next }), 'Password changed. Use the new one on every computer of this account from now on.');
+      return ok !== null;
+    },
+    async makeRecoveryKit(password) {
+      const kit = await run('kit', () => host.request({ kind: 'makeRecoveryKit', password }), 'Recovery kit made. Any earlier recovery key opens nothing any more.');
+      if (kit) patch({ kit });
+      return kit !== null;
+    },
+    async recoverAccount(recoveryKey, password) {
+      const ok = await run('recover', () => host.request({ kind: 'recoverAccount', recoveryKey, password }), 'New password set. The old password opens nothing any more.');
+      const status = await host.request({ kind: 'status' });
+      if (status.ok) applyStatus(set, status.value);
+      if (ok !== null) void get().refresh();
+      return ok !== null;
+    },
+    closeKit() {
+      patch({ kit: null });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * "Forgot your password?" on the unlock screen (issue #13): the recovery kit's key and a new
+ * password open the account; the old password opens nothing afterwards.
+ */
+import { useState, type FormEvent } from 'react';
+import { passwordRefusal } from '../../common/password-rule.js';
+import { useUi } from '../app-state.js';
+import { Banner, Spinner } from '../components/feedback.js';
+import { StrengthMeter } from '../components/StrengthMeter.js';
+
+export function RecoverForm({ onBack }: { onBack: () => void }) {
+  const busy = useUi((s) => s.account.busy) === 'recover';
+  const feedback = useUi((s) => s.account.feedback);
+  const recoverAccount = useUi((s) => s.recoverAccount);
+  const [key, setKey] = useState('');
+  const [next, setNext] = useState('');
+  const [again, setAgain] = useState('');
+  const ready = key.trim() !== '' && passwordRefusal(next) === null && again === next && !busy;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (ready) await recoverAccount(key, next);
+  };
+  const failed = feedback?.action === 'recover' && feedback.tone === 'error' ? feedback.message : null;
+  return (
+    <form className="card unlock" onSubmit={submit} aria-labelledby="recover-title" noValidate>
+      <h1 id="recover-title">Set a new password</h1>
+      <p className="muted">With the recovery key from your recovery kit (9 groups of 4 characters).</p>
+      {failed ? <Banner tone="error" testId="recover-error">{failed}</Banner> : null}
+      <div className="field">
+        <label htmlFor="recovery-key">Recovery key</label>
+        <input id="recovery-key" className="input mono" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.currentTarget.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="recover-next">New password</label>
+        <input id="recover-next" className="input" type="password" autoComplete="new-password" aria-describedby="recover-strength" value={next} onChange={(e) => setNext(e.currentTarget.value)} />
+        <StrengthMeter password={next} id="recover-strength" />
+      </div>
+      <div className="field">
+        <label htmlFor="recover-again">New password again</label>
+        <input id="recover-again" className="input" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.currentTarget.value)} />
+        {again && again !== next ? <p className="field-error">The two new passwords differ.</p> : null}
+      </div>
+      <button type="submit" className="button primary wide" disabled={!ready}>
+        {busy ? (
+          <>
+            <Spinner /> Opening the account…
+          </>
+        ) : (
+          'Set the new password and unlock'
+        )}
+      </button>
+      <button type="button" className="button link" onClick={onBack}>
+        Back to the password
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Settings → Account and "Forgot your password?" in Chromium against a real daemon
+ * (`hypergolix start app --ui`, browser mode) for an account made from a reference identity:
+ * a recovery kit made after the password (the key shown once, the kit to save), the password
+ * changed, then — the new password "forgotten" — the kit's key setting another one on the unlock
+ * screen; the forgotten password then opens nothing. Issue #13.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright';
+import { accountHome } from '../fixtures/account/home.js';
+import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
+import { ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
+
+const SHOTS = join(ROOT, 'test-artifacts/ui-account');
+const FIRST = 'velvet-harbor-quince-58';
+const SECOND = 'copper-meadow-lantern-31';
+const THIRD = 'amber-thistle-gondola-74';
+const reason = skipReason();
+
+describe('the account in the UI with a real daemon: recovery kit, password change, forgot the password', { skip: reason ?? false, timeout: 240_000 }, () => {
+  let browser: Browser;
+  let home: string;
+  let proc: BrowserModeProcess | null = null;
+  let ui: OpenUi | null = null;
+
+  before(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+    home = mkdtempSync(join(tmpdir(), 'hgx-ui-account-'));
+    await accountHome(home, FIRST);
+  });
+  after(async () => {
+    await ui?.close().catch(() => {});
+    await proc?.stop().catch(() => {});
+    await browser?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function launch(): Promise<OpenUi> {
+    proc = await spawnBrowserMode(home);
+    ui = await openUi(browser, proc.url);
+    return ui;
+  }
+  async function restart(): Promise<OpenUi> {
+    await ui?.close();
+    assert.equal(await proc!.stop('SIGTERM'), 0, proc!.stderr());
+    return launch();
+  }
+
+  let key = '';
+
+  test('Settings → Account: a wrong password makes no kit; the right one shows the key once, with the kit to save', async () => {
+    const { page, problems } = await launch();
+    await unlock(page).submit(FIRST);
+    await page.getByTestId('state').waitFor({ timeout: 30_000 });
+    await settings(page).open();
+    const section = page.getByRole('region', { name: 'Account' });
+    await section.getByLabel('Password', { exact: true }).fill('not-the-password-9');
+    await section.getByRole('button', { name: 'Make a recovery kit' }).click();
+    await page.getByTestId('kit-feedback').getByText(/password is not right/).waitFor({ timeout: 30_000 });
+    await section.getByLabel('Password', { exact: true }).fill(FIRST);
+    await section.getByRole('button', { name: 'Make a recovery kit' }).click();
+    key = (await page.getByTestId('recovery-key').innerText({ timeout: 30_000 })).trim();
+    assert.match(key, /^([0-9A-Z]{4}-){8}[0-9A-Z]{4}$/);
+    const save = page.getByRole('link', { name: 'Save the kit' });
+    assert.equal(await save.getAttribute('download'), 'hypergolix-recovery-kit.html');
+    assert.ok(decodeURIComponent((await save.getAttribute('href'))!).includes(key), 'the kit to save carries the key');
+    await screenshot(page, 'account-1-kit', SHOTS);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    assert.equal(await page.getByTestId('recovery-key').count(), 0, 'shown once: gone when closed');
+    assert.deepEqual(problems, []);
+  });
+
+  test('Settings → Account: the password is changed; the rule speaks before the button', async () => {
+    const { page } = ui!;
+    const form = page.getByRole('form', { name: 'Change the password' });
+    await form.getByLabel('Current password').fill(FIRST);
+    await form.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByTestId('password-refusal').waitFor();
+    assert.equal(await form.getByRole('button', { name: 'Change password' }).isDisabled(), true);
+    await form.getByLabel('New password', { exact: true }).fill(SECOND);
+    await form.getByLabel('New password again').fill(SECOND);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByTestId('password-feedback').getByText(/Password changed/).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'account-2-password-changed', SHOTS);
+  });
+
+  test('Forgot your password?: the kit\'s key sets a new one and unlocks; the forgotten one opens nothing', async () => {
+    const { page, problems } = await restart();
+    await unlock(page).field().waitFor();
+    await page.getByRole('button', { name: 'Forgot your password?' }).click();
+    await page.getByLabel('Recovery key').fill(key.slice(0, -1));
+    await page.getByLabel('New password', { exact: true }).fill(THIRD);
+    await page.getByLabel('New password again').fill(THIRD);
+    await page.getByRole('button', { name: 'Set the new password and unlock' }).click();
+    await page.getByTestId('recover-error').getByText(/recovery key has 36 characters/).waitFor({ timeout: 30_000 });
+    await page.getByLabel('Recovery key').fill(key.toLowerCase());
+    await screenshot(page, 'account-3-recover', SHOTS);
+    await page.getByRole('button', { name: 'Set the new password and unlock' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    assert.equal(await shell(page).state(), 'Running');
+    assert.deepEqual(problems, []);
+
+    const again = await restart();
+    await unlock(again.page).submit(SECOND);
+    await unlock(again.page).error().waitFor({ timeout: 30_000 });
+    await unlock(again.page).submit(THIRD);
+    await again.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+  });
+});
