@@ -217,6 +217,13 @@ export interface RequestMap {
   changePassword: { params: { current: string; next: string }; value: {} };
   /** While running, after the password: a new recovery kit (the previous key opens nothing after). `page` is the printable kit. */
   makeRecoveryKit: { params: { password: string }; value: { key: string; page: string } };
+  /**
+   * With no account yet ("I already have an account"): checks that `remote` (HOST:PORT[:tls]) holds
+   * `userId`, writes both into hypergolix.yml and opens the account with `password`. Field errors
+   * (invalid-settings) for a malformed user ID or remote; account-not-found, remote-unreachable,
+   * wrong-password otherwise, with the file left as it was.
+   */
+  signIn: { params: { userId: string; remote: string; password: string }; value: Identity };
   /** While locked: the kit's key opens the account and sets `password` as its new password, then it runs. */
   recoverAccount: { params: { recoveryKey: string; password: string }; value: {} };
 }
@@ -385,6 +392,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   changePassword: obj({ kind: kindOf('changePassword'), current: password, next: password }),
   makeRecoveryKit: obj({ kind: kindOf('makeRecoveryKit'), password }),
   recoverAccount: obj({ kind: kindOf('recoverAccount'), recoveryKey: str({ min: 1, max: 256 }), password }),
+  signIn: obj({ kind: kindOf('signIn'), userId: str({ min: 1, max: LIMITS.ghid }), remote: str({ min: 1, max: LIMITS.host + 10 }), password }),
 });
 
 /** Checks of each kind's success value, so the UI can distrust a transport as much as the host does. */
@@ -408,6 +416,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   changePassword: empty,
   makeRecoveryKit: obj<{ key: string; page: string }>({ key: str({ min: 1, max: 256 }), page: str({ min: 1, max: LIMITS.page }) }),
   recoverAccount: empty,
+  signIn: checkIdentity,
 };
 
 const checkHostError = obj<HostError>({

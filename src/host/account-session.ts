@@ -12,6 +12,12 @@ import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identi
 import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
 import { decodeRecoveryKey } from '../core/account/recovery.js';
+import { readFile } from 'node:fs/promises';
+import { parseRemoteSpec } from '../common/config-fields.js';
+import { updateConfig } from '../core/config/index.js';
+import { Ghid } from '../core/golix/index.js';
+import { writeFileAtomic } from '../core/util/atomic-write.js';
+import { probeAccount } from './account-probe.js';
 import { accountFailure } from './account-errors.js';
 import { recoveryKitPage } from '../common/recovery-kit-page.js';
 import { changeAccountPassword, checkPassword, PasswordRefused } from './password-change.js';
@@ -156,6 +162,38 @@ export class AccountSession {
       status.emitStatus();
     }
     return {};
+  }
+
+  /**
+   * The wizard's "I already have an account": the remote is asked for the user ID first (so an
+   * unknown ID or an unreachable remote is said as such), then the IDs and the remote go into
+   * hypergolix.yml and the account opens; if it does not, the file is put back as it was.
+   */
+  async signIn(userIdText: string, remoteText: string, password: string): Promise<Identity> {
+    this.need(['no-account'], 'sign in');
+    const userId = Ghid.tryText(userIdText.trim());
+    if (!userId) throw new HostFailure(ERROR_CODES.invalidSettings, 'That is not a user ID', { userId: 'A user ID is 88 characters of letters, digits, - and _ (the Identity page or the recovery kit shows it)' });
+    const remote = parseRemoteSpec(remoteText.trim());
+    if (!remote.ok) throw new HostFailure(ERROR_CODES.invalidSettings, 'That is not a remote', { remote: remote.error });
+    const { config, status } = this.o;
+    const loaded = await config.fresh();
+    if (loaded.config.user.user_id) throw new HostFailure(ERROR_CODES.invalidState, 'hypergolix.yml already names an account; unlock it instead');
+    status.setState('unlocking');
+    let before: Buffer | null = null;
+    try {
+      const { fingerprint } = await probeAccount(remote.value, userId);
+      before = await readFile(loaded.path);
+      const updated = await updateConfig(loaded, { user: { user_id: userId, fingerprint }, remotes: { add: [remote.value] } });
+      config.adopt(updated);
+      await this.launch(updated, { password });
+    } catch (err) {
+      if (before) config.adopt(await restoreConfig(loaded.path, before, config));
+      const failure = accountFailure(err);
+      status.setState('no-account', failure?.code === ERROR_CODES.wrongPassword ? undefined : (failure?.message ?? `Could not sign in: ${messageOf(err)}`));
+      throw this.failureOf(err);
+    }
+    status.setState('running');
+    return this.identity()!;
   }
 
   /**
@@ -304,4 +342,10 @@ export class AccountSession {
     const state = this.o.status.state;
     if (!states.includes(state)) throw new HostFailure(ERROR_CODES.invalidState, `Cannot ${what} while ${state}`);
   }
+}
+
+/** Puts hypergolix.yml back as it was before a sign-in that did not work, and reads it again. */
+async function restoreConfig(path: string, before: Buffer, config: ConfigFollower): Promise<LoadedConfig> {
+  await writeFileAtomic(path, before);
+  return config.fresh();
 }

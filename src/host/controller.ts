@@ -138,6 +138,7 @@ export class Controller implements HostPort {
         changePassword: (req) => this.queue.run(() => this.session.changePassword(req.current, req.next)),
         makeRecoveryKit: (req) => this.queue.run(() => this.session.makeRecoveryKit(req.password)),
         recoverAccount: (req) => this.queue.run(() => this.session.recover(req.recoveryKey, req.password)),
+        signIn: (req) => this.queue.run(() => this.session.signIn(req.userId, req.remote, req.password)),
       },
       (listener) => this.feed.subscribe(listener),
     );

@@ -16,11 +16,15 @@ import type { ConnectionState, Transport } from './transport.js';
 export type View = 'status' | 'shares' | 'contacts' | 'identity' | 'settings';
 
 export interface WizardState {
-  step: 'welcome' | 'password' | 'creating' | 'done';
+  step: 'welcome' | 'password' | 'creating' | 'done' | 'signin';
   stage: AccountStage | null;
   fraction: number | null;
   error: string | null;
   identity: Identity | null;
+  /** Field errors of the sign-in form, by field (userId, remote). */
+  fields?: Record<string, string>;
+  /** A sign-in is running. */
+  busy?: boolean;
 }
 
 export interface SaveState {
@@ -64,6 +68,8 @@ export interface UiState {
   setView(view: View): void;
   wizardGo(step: WizardState['step']): void;
   createAccount(password: string): Promise<void>;
+  /** "I already have an account": field errors land in `wizard.fields`, others in `wizard.error`. */
+  signIn(userId: string, remote: string, password: string): Promise<void>;
   finishWizard(): void;
   unlockWith(password: string, remember: boolean): Promise<boolean>;
   lock(): Promise<void>;

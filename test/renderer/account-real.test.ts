@@ -7,11 +7,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright';
+import { PersistenceServer } from '../../src/core/remote/server.js';
+import { RulesEngine } from '../../src/core/rules/rules-engine.js';
+import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { accountHome } from '../fixtures/account/home.js';
+import { freePort } from '../fixtures/free-port.js';
+import { v16Identity } from '../fixtures/vectors.js';
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
 import { ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
 
@@ -110,5 +115,67 @@ describe('the account in the UI with a real daemon: recovery kit, password chang
     await unlock(again.page).error().waitFor({ timeout: 30_000 });
     await unlock(again.page).submit(THIRD);
     await again.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+  });
+});
+
+describe('the wizard\'s "I already have an account" with a real daemon and a real server', { skip: reason ?? false, timeout: 240_000 }, () => {
+  let browser: Browser;
+  let server: PersistenceServer;
+  let port: number;
+  let made: { userId: string; fingerprint: string };
+  let fresh: string;
+  let proc: BrowserModeProcess | null = null;
+  let ui: OpenUi | null = null;
+  const homes: string[] = [];
+
+  before(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+    const { engine } = await RulesEngine.open(new MemoryStore());
+    server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1' });
+    port = (await server.listen()).port;
+    homes.push(mkdtempSync(join(tmpdir(), 'hgx-ui-signin-a-')), mkdtempSync(join(tmpdir(), 'hgx-ui-signin-b-')));
+    made = await accountHome(homes[0]!, FIRST, { remotes: [port], index: 1 });
+    fresh = homes[1]!;
+    // Its own IPC port, so it never meets another daemon on 7772.
+    writeFileSync(join(fresh, 'hypergolix.yml'), `process:\n  ipc_port: ${await freePort()}\n`, { mode: 0o600 });
+  });
+  after(async () => {
+    await ui?.close().catch(() => {});
+    await proc?.stop().catch(() => {});
+    await browser?.close();
+    await server?.close();
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  });
+
+  test('an unknown user ID, a malformed remote and a wrong password are each said; the right ones open the account here', async () => {
+    proc = await spawnBrowserMode(fresh);
+    ui = await openUi(browser, proc.url);
+    const { page, problems } = ui;
+    await page.getByRole('button', { name: 'I already have an account' }).click();
+    await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    const fill = async (userId: string, remote: string, password: string) => {
+      await page.getByLabel('User ID').fill(userId);
+      await page.getByLabel('Remote that holds the account').fill(remote);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
+    await fill(made.userId, 'no port here', FIRST);
+    await page.locator('#signin-remote-error').waitFor({ timeout: 30_000 });
+    await fill(v16Identity(2).ghid.text, `127.0.0.1:${port}`, FIRST);
+    await page.getByTestId('signin-error').getByText(/holds no account with user ID/).waitFor({ timeout: 30_000 });
+    await fill(made.fingerprint, `127.0.0.1:${port}`, FIRST);
+    await page.getByTestId('signin-error').getByText(/is no account's user ID \(it names a GIDC\)/).waitFor({ timeout: 30_000 });
+    await fill(made.userId, `127.0.0.1:${port}`, 'not-the-password-9');
+    await page.getByTestId('signin-error').getByText(/password does not open this account/).waitFor({ timeout: 30_000 });
+    assert.doesNotMatch(readFileSync(join(fresh, 'hypergolix.yml'), 'utf8'), /user_id: \S/, 'a failed sign-in leaves the file as it was');
+    await screenshot(page, 'signin-1-wrong-password', SHOTS);
+    await fill(made.userId, `127.0.0.1:${port}`, FIRST);
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 60_000 });
+    assert.equal(await shell(page).state(), 'Running');
+    const yml = readFileSync(join(fresh, 'hypergolix.yml'), 'utf8');
+    assert.ok(yml.includes(made.userId) && yml.includes(made.fingerprint) && yml.includes(`port: ${port}`), yml);
+    await screenshot(page, 'signin-2-running', SHOTS);
+    assert.deepEqual(problems, []);
   });
 });

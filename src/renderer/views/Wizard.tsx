@@ -9,18 +9,17 @@ import { CopyField } from '../components/copy.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
 import { StrengthMeter } from '../components/StrengthMeter.js';
+import { SignIn } from './wizard/SignIn.js';
 
 const STEPS = ['welcome', 'password', 'creating', 'done'] as const;
 
 export function Wizard() {
   const wizard = useUi((s) => s.wizard)!;
-  const stepNo = STEPS.indexOf(wizard.step) + 1;
+  const stepNo = wizard.step === 'signin' ? 1 : STEPS.indexOf(wizard.step) + 1;
   return (
     <main className="centered">
       <section className="card wizard" aria-labelledby="wizard-title">
-        <p className="eyebrow">
-          Set up Hypergolix · step {stepNo} of {STEPS.length}
-        </p>
+        <p className="eyebrow">{wizard.step === 'signin' ? 'Set up Hypergolix · sign in' : `Set up Hypergolix · step ${stepNo} of ${STEPS.length}`}</p>
         <ol className="steps" aria-hidden="true">
           {STEPS.map((s, i) => (
             <li key={s} className={i < stepNo ? 'on' : ''} />
@@ -30,6 +29,7 @@ export function Wizard() {
         {wizard.step === 'password' && <ChoosePassword />}
         {wizard.step === 'creating' && <Creating />}
         {wizard.step === 'done' && <Done />}
+        {wizard.step === 'signin' && <SignIn />}
       </section>
     </main>
   );
@@ -65,6 +65,9 @@ function Welcome() {
       <div className="actions">
         <button ref={start} type="button" className="button primary" onClick={() => go('password')}>
           Get started
+        </button>
+        <button type="button" className="button" onClick={() => go('signin')}>
+          I already have an account
         </button>
       </div>
     </>

@@ -1,0 +1,62 @@
+/**
+ * The wizard's "I already have an account" (issue #13): the user ID (from the Identity page of
+ * another computer, or the recovery kit), a remote that holds the account, and the password. The
+ * host asks the remote first, so an unknown user ID, an unreachable remote and a wrong password
+ * each get their own words.
+ */
+import { useState, type FormEvent } from 'react';
+import { useUi } from '../../app-state.js';
+import { Banner, Spinner } from '../../components/feedback.js';
+import { useFocus } from '../../components/use-focus.js';
+
+export function SignIn() {
+  const wizard = useUi((s) => s.wizard)!;
+  const signIn = useUi((s) => s.signIn);
+  const go = useUi((s) => s.wizardGo);
+  const [userId, setUserId] = useState('');
+  const [remote, setRemote] = useState('');
+  const [password, setPassword] = useState('');
+  const first = useFocus<HTMLInputElement>(true);
+  const busy = wizard.busy === true;
+  const fields = wizard.fields ?? {};
+  const ready = userId.trim() !== '' && remote.trim() !== '' && password !== '' && !busy;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (ready) await signIn(userId, remote, password);
+  };
+  return (
+    <form onSubmit={submit} noValidate aria-labelledby="wizard-title">
+      <h1 id="wizard-title">Sign in to your account</h1>
+      <p className="lead">Use the account you already have on another computer. Its user ID is on that computer's Identity page and on your recovery kit.</p>
+      {wizard.error ? <Banner tone="error" testId="signin-error">{wizard.error}</Banner> : null}
+      <div className="field">
+        <label htmlFor="signin-user-id">User ID</label>
+        <input ref={first} id="signin-user-id" className="input mono" autoComplete="off" spellCheck={false} value={userId} aria-invalid={fields.userId ? true : undefined} aria-describedby={fields.userId ? 'signin-user-id-error' : undefined} onChange={(e) => setUserId(e.currentTarget.value)} />
+        {fields.userId ? <p className="field-error" id="signin-user-id-error">{fields.userId}</p> : null}
+      </div>
+      <div className="field">
+        <label htmlFor="signin-remote">Remote that holds the account</label>
+        <input id="signin-remote" className="input" placeholder="host:port (add :tls for TLS)" autoComplete="off" spellCheck={false} value={remote} aria-invalid={fields.remote ? true : undefined} aria-describedby={fields.remote ? 'signin-remote-error' : undefined} onChange={(e) => setRemote(e.currentTarget.value)} />
+        {fields.remote ? <p className="field-error" id="signin-remote-error">{fields.remote}</p> : null}
+      </div>
+      <div className="field">
+        <label htmlFor="signin-password">Password</label>
+        <input id="signin-password" className="input" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+      </div>
+      <div className="actions">
+        <button type="button" className="button" onClick={() => go('welcome')} disabled={busy}>
+          Back
+        </button>
+        <button type="submit" className="button primary" disabled={!ready}>
+          {busy ? (
+            <>
+              <Spinner /> Fetching your account…
+            </>
+          ) : (
+            'Sign in'
+          )}
+        </button>
+      </div>
+    </form>
+  );
+}
