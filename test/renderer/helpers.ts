@@ -128,7 +128,7 @@ export const wizard = (page: Page) => ({
     await page.getByLabel('Type it again').fill(again);
   },
   async acknowledge() {
-    await page.getByLabel('I understand that a lost password cannot be recovered').check();
+    await page.getByLabel('I understand that a lost password cannot be recovered without a recovery kit').check();
   },
   createButton: () => page.getByRole('button', { name: 'Create account' }),
   strength: () => page.getByTestId('strength-label').innerText(),

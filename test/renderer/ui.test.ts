@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright';
 import type { BridgeServer } from '../../src/web/bridge-server.js';
-import { FAKE_IDENTITY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
+import { FAKE_IDENTITY, FAKE_RECOVERY_KEY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
 import { SIZES, launchBrowser, openUi, readClipboard, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, waitForFocus, wizard, type OpenUi } from './helpers.js';
 
 const reason = skipReason();
@@ -73,6 +73,12 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await page.setViewportSize({ width: 1024, height: 700 });
 
     assert.equal(await page.getByRole('button', { name: 'Continue' }).isDisabled(), true);
+    // The last step offers the recovery kit: after the password, the key is shown once.
+    const kit = page.getByRole('form', { name: 'Recovery kit' });
+    await kit.getByLabel('Password', { exact: true }).fill('purple-lantern-okra-92');
+    await kit.getByRole('button', { name: 'Make a recovery kit' }).click();
+    assert.equal((await page.getByTestId('recovery-key').innerText()).trim(), FAKE_RECOVERY_KEY);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
     await page.getByRole('button', { name: 'Copy fingerprint' }).click();
     assert.equal(await readClipboard(page), FAKE_IDENTITY.fingerprint);
     await w.finish();

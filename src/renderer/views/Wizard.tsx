@@ -10,6 +10,7 @@ import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
 import { StrengthMeter } from '../components/StrengthMeter.js';
 import { SignIn } from './wizard/SignIn.js';
+import { RecoveryKit } from './settings/Account.js';
 
 const STEPS = ['welcome', 'password', 'creating', 'done'] as const;
 
@@ -52,7 +53,7 @@ function Welcome() {
         <li>
           <Icon name="lock" />
           <span>
-            <strong>Your password protects those keys.</strong> Nobody, including us, can reset it or recover it for you.
+            <strong>Your password protects those keys.</strong> Nobody, including us, can reset it for you: only a recovery kit, which you can make at the end, can set a new one.
           </span>
         </li>
         <li>
@@ -148,12 +149,12 @@ function LossWarning({ understood, onChange }: { understood: boolean; onChange: 
   return (
     <div className="warning-box">
       <p>
-        <strong>If you lose this password, your account and everything in it is gone.</strong> It cannot be reset or recovered: there is no
-        “forgot password”. Write it down and keep it somewhere safe.
+        <strong>If you lose this password and have no recovery kit, your account and everything in it is gone.</strong> Nobody can reset
+        it. Write it down and keep it somewhere safe, and make a recovery kit at the end.
       </p>
       <label className="check">
         <input id="understand" type="checkbox" checked={understood} onChange={(e) => onChange(e.currentTarget.checked)} />I understand that a lost
-        password cannot be recovered
+        password cannot be recovered without a recovery kit
       </label>
     </div>
   );
@@ -196,12 +197,7 @@ function Done() {
   const [saved, setSaved] = useState(false);
   if (!identity) return <Spinner />;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (saved) finish();
-      }}
-    >
+    <div>
       <h1 id="wizard-title">Your account is ready</h1>
       <p className="lead">
         Save both of these somewhere safe, together with your password. Share your <strong>fingerprint</strong> with people who want to share with you; keep the
@@ -213,14 +209,17 @@ function Done() {
         <QrCode text={identity.fingerprint} label="QR code of your fingerprint" />
         <figcaption className="muted">Let a friend scan your fingerprint</figcaption>
       </figure>
+      <div className="wizard-kit">
+        <RecoveryKit intro="Recommended: a key that sets a new password if you ever forget yours. Print it or save it with your fingerprint and user ID." />
+      </div>
       <label className="check">
         <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} />I have saved my fingerprint and user ID
       </label>
       <div className="actions">
-        <button type="submit" className="button primary" disabled={!saved}>
+        <button type="button" className="button primary" disabled={!saved} onClick={finish}>
           Continue
         </button>
       </div>
-    </form>
+    </div>
   );
 }

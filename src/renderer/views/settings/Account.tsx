@@ -91,7 +91,8 @@ function NewKit({ kit }: { kit: { key: string; page: string } }) {
   );
 }
 
-function RecoveryKit() {
+/** Makes a recovery kit after the password; in Settings → Account and on the wizard's last step. */
+export function RecoveryKit({ intro }: { intro?: string }) {
   const { busy, kit } = useUi((s) => s.account);
   const makeRecoveryKit = useUi((s) => s.makeRecoveryKit);
   const [password, setPassword] = useState('');
@@ -105,7 +106,7 @@ function RecoveryKit() {
     <form onSubmit={submit} noValidate aria-label="Recovery kit">
       <h3>Recovery kit</h3>
       <p className="hint">
-        A key that sets a new password if you forget yours ("Forgot your password?" on the unlock screen). Making a new kit makes any earlier key useless.
+        {intro ?? 'A key that sets a new password if you forget yours ("Forgot your password?" on the unlock screen). Making a new kit makes any earlier key useless.'}
       </p>
       {kit ? <NewKit kit={kit} /> : null}
       <div className="field">
