@@ -17,6 +17,15 @@ import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { accountHome } from '../fixtures/account/home.js';
 import { freePort } from '../fixtures/free-port.js';
 import { v16Identity } from '../fixtures/vectors.js';
+import qrcode from 'qrcode-generator';
+
+/** A GIF of `text`'s QR code, as a screenshot of the Identity page would hold it. */
+function qrPicture(text: string): Buffer {
+  const qr = qrcode(0, 'M');
+  qr.addData(text, 'Byte');
+  qr.make();
+  return Buffer.from(qr.createDataURL(6, 24).split(',')[1]!, 'base64');
+}
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
 import { ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
 
@@ -154,6 +163,16 @@ describe('the wizard\'s "I already have an account" with a real daemon and a rea
     const { page, problems } = ui;
     await page.getByRole('button', { name: 'I already have an account' }).click();
     await page.getByRole('heading', { name: 'Sign in to your account' }).waitFor();
+    // The user ID read from a picture of its QR code (as the Identity page and the kit show it).
+    const picture = join(fresh, 'user-id-qr.gif');
+    writeFileSync(picture, qrPicture(made.userId));
+    await page.locator('input[type=file]').setInputFiles(picture);
+    for (let i = 0; i < 100 && (await page.getByLabel('User ID').inputValue()) === ''; i++) await page.waitForTimeout(50);
+    assert.equal(await page.getByLabel('User ID').inputValue(), made.userId);
+    const blank = join(fresh, 'blank.gif');
+    writeFileSync(blank, Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64'));
+    await page.locator('input[type=file]').setInputFiles(blank);
+    await page.getByTestId('qr-problem').getByText('No QR code was found in that picture.').waitFor();
     const fill = async (userId: string, remote: string, password: string) => {
       await page.getByLabel('User ID').fill(userId);
       await page.getByLabel('Remote that holds the account').fill(remote);

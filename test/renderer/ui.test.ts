@@ -204,13 +204,14 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     assert.equal(await page.getByText('No remotes: local only.').count(), 1);
   });
 
-  test('identity: both IDs and a QR code of the fingerprint', async () => {
+  test('identity: both IDs, each with its QR code', async () => {
     const { page, ui } = await start({ state: 'running' });
     await shell(page).go('Identity');
     await page.getByRole('heading', { name: 'Your identity' }).waitFor();
     assert.equal(await page.getByTestId('fingerprint').innerText(), FAKE_IDENTITY.fingerprint);
     assert.equal(await page.getByTestId('userid').innerText(), FAKE_IDENTITY.userId);
-    const qr = page.getByTestId('qr');
+    assert.equal(await page.getByRole('img', { name: 'QR code of your user ID' }).count(), 1, 'the user ID too, for signing in elsewhere');
+    const qr = page.getByRole('img', { name: 'QR code of your fingerprint' });
     const box = await qr.boundingBox();
     assert.ok(box && box.width > 100 && box.height > 100, 'QR code drawn at a scannable size');
     const d = await qr.locator('path').getAttribute('d');

@@ -1,4 +1,4 @@
-/** Whoami: the two IDs, copyable, and the fingerprint as a QR code for a phone or a friend. */
+/** Whoami: the two IDs, copyable, and each as a QR code (the fingerprint for a friend, the user ID for your other computers). */
 import { useUi } from '../app-state.js';
 import { QrCode } from '../components/QrCode.js';
 import { CopyField } from '../components/copy.js';
@@ -20,6 +20,10 @@ export function IdentityView() {
         <figure className="card flat qr-card">
           <QrCode text={identity.fingerprint} label="QR code of your fingerprint" />
           <figcaption className="muted">Scan to get your fingerprint</figcaption>
+        </figure>
+        <figure className="card flat qr-card" data-testid="userid-qr">
+          <QrCode text={identity.userId} label="QR code of your user ID" />
+          <figcaption className="muted">Your user ID, for signing in on another computer</figcaption>
         </figure>
       </div>
     </section>

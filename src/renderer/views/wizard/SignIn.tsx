@@ -8,6 +8,7 @@ import { useState, type FormEvent } from 'react';
 import { useUi } from '../../app-state.js';
 import { Banner, Spinner } from '../../components/feedback.js';
 import { useFocus } from '../../components/use-focus.js';
+import { readQrFromImage } from '../../components/qr-image.js';
 
 export function SignIn() {
   const wizard = useUi((s) => s.wizard)!;
@@ -16,6 +17,17 @@ export function SignIn() {
   const [userId, setUserId] = useState('');
   const [remote, setRemote] = useState('');
   const [password, setPassword] = useState('');
+  const [qrProblem, setQrProblem] = useState<string | null>(null);
+  const readPicture = async (file: File | undefined) => {
+    if (!file) return;
+    const text = await readQrFromImage(file);
+    if (text && /^[A-Za-z0-9_-]{86,88}=*$/.test(text.trim())) {
+      setUserId(text.trim());
+      setQrProblem(null);
+    } else {
+      setQrProblem(text ? 'That QR code holds no user ID.' : 'No QR code was found in that picture.');
+    }
+  };
   const first = useFocus<HTMLInputElement>(true);
   const busy = wizard.busy === true;
   const fields = wizard.fields ?? {};
@@ -33,6 +45,11 @@ export function SignIn() {
         <label htmlFor="signin-user-id">User ID</label>
         <input ref={first} id="signin-user-id" className="input mono" autoComplete="off" spellCheck={false} value={userId} aria-invalid={fields.userId ? true : undefined} aria-describedby={fields.userId ? 'signin-user-id-error' : undefined} onChange={(e) => setUserId(e.currentTarget.value)} />
         {fields.userId ? <p className="field-error" id="signin-user-id-error">{fields.userId}</p> : null}
+        <label className="button small file-pick">
+          Read it from a picture of the QR code
+          <input type="file" accept="image/*" className="sr-only" onChange={(e) => void readPicture(e.currentTarget.files?.[0])} />
+        </label>
+        {qrProblem ? <p className="field-error" data-testid="qr-problem">{qrProblem}</p> : null}
       </div>
       <div className="field">
         <label htmlFor="signin-remote">Remote that holds the account</label>
