@@ -33,7 +33,7 @@ import {
 const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = { dependencies: { 'electron-log': '5.4.4', ws: '8.23.0', yaml: '2.9.1' } };
 const REQUIRED = requiredAppFiles(PKG, TRAY_STATES);
-const PROD = new Set(['@hypergolix/hgx', 'electron-log', 'ws', 'yaml']);
+const PROD = new Set(['@hypergolix/hgx', 'electron-log', 'qrcode-generator', 'ws', 'yaml']);
 const DEV = new Set(['electron', 'react', 'typescript', 'esbuild', '@types/node']);
 const MiB = 1024 * 1024;
 
@@ -151,7 +151,7 @@ test('production and development packages from package-lock.json', () => {
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
   const serverOnly = serverOnlyPackages(lock, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')));
   // What the desktop app ships: the production packages less the server's PostgreSQL client.
-  assert.deepEqual([...prod].filter((p) => !serverOnly.has(p)).sort(), ['@hypergolix/hgx', 'electron-log', 'ws', 'yaml']);
+  assert.deepEqual([...prod].filter((p) => !serverOnly.has(p)).sort(), ['@hypergolix/hgx', 'electron-log', 'qrcode-generator', 'ws', 'yaml']);
   assert.ok(serverOnly.has('pg') && serverOnly.has('pg-protocol') && !serverOnly.has('ws'));
   // A package that an app dependency needs too is not server-only.
   const shared = serverOnlyPackages(

@@ -53,7 +53,7 @@ test('what goes in: the build output and production dependencies only, no source
   assert.deepEqual(files.filter((f) => !f.startsWith('!')), ['package.json', 'bin/hypergolix.js', 'dist/**/*']);
   for (const ex of ['!dist/**/*.map', '!dist/types{,/**/*}', '!dist/assets/source{,/**/*}']) assert.ok(files.includes(ex), ex);
   const pkg = JSON.parse(read('package.json'));
-  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hypergolix/hgx', 'electron-log', 'pg', 'ws', 'yaml'], 'the production dependencies');
+  assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hypergolix/hgx', 'electron-log', 'pg', 'qrcode-generator', 'ws', 'yaml'], 'the production dependencies');
   // The SDK is the workspace package (packages/hgx), at the version the workspace holds.
   assert.deepEqual(pkg.workspaces, ['packages/hgx']);
   assert.equal(pkg.dependencies['@hypergolix/hgx'], JSON.parse(read('packages/hgx/package.json')).version);
