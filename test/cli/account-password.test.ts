@@ -5,11 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/core/remote/logger.js';
-import { PersistenceServer } from '../../src/core/remote/server.js';
-import { RulesEngine } from '../../src/core/rules/rules-engine.js';
-import { MemoryStore } from '../../src/core/store/memory-store.js';
-import { accountHome } from '../fixtures/account/home.js';
+import { twoComputers } from '../fixtures/account/second-computer.js';
 import { built, cliHarness } from '../fixtures/account/cli.js';
 import { freePort } from '../fixtures/free-port.js';
 
@@ -18,14 +14,8 @@ const NEW = 'copper-meadow-lantern-31';
 const { tempHome, hgx, cleanups } = cliHarness('passwd');
 
 test('account password: changed on one computer (daemon running), learnt by the other through the remote; the old password opens nothing', { skip: built }, async () => {
-  const { engine } = await RulesEngine.open(new MemoryStore());
-  const server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1', logger: silentLogger });
-  const { port } = await server.listen();
-  cleanups.push(() => server.close());
-  const one = await accountHome(tempHome(), OLD, { remotes: [port] });
   // The second computer: the same config (its own IPC port), an empty cache.
-  const other = tempHome();
-  writeFileSync(join(other, 'hypergolix.yml'), readFileSync(join(one.home, 'hypergolix.yml'), 'utf8').split(one.home).join(other).replace(/ipc_port: \d+/, `ipc_port: ${await freePort()}`));
+  const { one, other } = await twoComputers(OLD, { tempHome, cleanups });
   for (const home of [one.home, other]) {
     const started = await hgx(home, ['start', 'app', '--password-stdin'], `${OLD}\n`);
     assert.equal(started.code, 0, started.err);

@@ -5,15 +5,10 @@
 // kit's user ID and remote, typos and a replaced key told apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/core/remote/logger.js';
-import { PersistenceServer } from '../../src/core/remote/server.js';
-import { RulesEngine } from '../../src/core/rules/rules-engine.js';
-import { MemoryStore } from '../../src/core/store/memory-store.js';
-import { accountHome } from '../fixtures/account/home.js';
+import { twoComputers } from '../fixtures/account/second-computer.js';
 import { built, cliHarness } from '../fixtures/account/cli.js';
-import { freePort } from '../fixtures/free-port.js';
 
 const OLD = 'velvet-harbor-quince-58';
 const NEW = 'copper-meadow-lantern-31';
@@ -22,13 +17,8 @@ const { tempHome, hgx, cleanups } = cliHarness('recovery');
 const KEY = /^([0-9A-Z]{4}-){8}[0-9A-Z]{4}$/;
 
 test('recovery kit and recover: a lost password set anew with the key, on every computer of the account; a new kit revokes the old key', { skip: built }, async () => {
-  const { engine } = await RulesEngine.open(new MemoryStore());
-  const server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1', logger: silentLogger });
-  const { port } = await server.listen();
-  cleanups.push(() => server.close());
-  const one = await accountHome(tempHome(), OLD, { remotes: [port] });
-  const other = tempHome();
-  writeFileSync(join(other, 'hypergolix.yml'), readFileSync(join(one.home, 'hypergolix.yml'), 'utf8').split(one.home).join(other).replace(/ipc_port: \d+/, `ipc_port: ${await freePort()}`));
+  // The second computer: the same config (its own IPC port), an empty cache.
+  const { port, one, other } = await twoComputers(OLD, { tempHome, cleanups });
   const started = await hgx(one.home, ['start', 'app', '--password-stdin'], `${OLD}\n`);
   assert.equal(started.code, 0, started.err);
   cleanups.push(() => hgx(one.home, ['stop', 'app']));

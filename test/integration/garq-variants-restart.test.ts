@@ -6,18 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { openRequest, parseObject, type Garq, type Ghid } from '../../src/core/golix/index.js';
-import { RemoteClient } from '../../src/core/remote/client.js';
-import { serverHome, startForeground, until, type ServerHome, type TestContext } from '../fixtures/server/helpers.js';
+import { connectClient, serverHome, startForeground, until } from '../fixtures/server/helpers.js';
 import { forgedCopy, requests } from '../fixtures/server/objects.js';
 import { v16Identity } from '../fixtures/vectors.js';
 
-async function connect(home: ServerHome, t: TestContext): Promise<RemoteClient> {
-  const c = new RemoteClient({ host: '127.0.0.1', port: home.port, requestTimeoutMs: 10_000 });
-  c.start();
-  t.after(() => c.close());
-  await c.whenConnected(10_000);
-  return c;
-}
 
 for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   test(`after a ${signal} restart, a GARQ's genuine variant is still replayed beside the forgery published first`, async (t) => {
@@ -29,7 +21,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 
     const first = startForeground(home, t);
     await first.ready();
-    const c = await connect(home, t);
+    const c = await connectClient(home, t);
     await c.publish(sender.publicIdentity.gidc.raw);
     await c.publish(recipient.publicIdentity.gidc.raw);
     assert.equal(await c.publish(forged), true, 'the forgery is stored first');
@@ -45,7 +37,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       second.child.kill('SIGTERM');
       await second.exited;
     });
-    const sub = await connect(home, t);
+    const sub = await connectClient(home, t);
     const replayed: Buffer[] = [];
     sub.on('notification', (_s: Ghid, raw: Buffer) => void replayed.push(raw));
     await sub.subscribe(recipient.ghid);

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DoesNotExist, StorageFull, parseObject, type Ghid } from '../../src/core/golix/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
-import { serverHome, startForeground, type ServerHome, type TestContext } from '../fixtures/server/helpers.js';
+import { connectClient, serverHome, startForeground, type TestContext } from '../fixtures/server/helpers.js';
 import { requests, signedPairs } from '../fixtures/server/objects.js';
 import { mountSmallDisk, type SmallDisk } from '../fixtures/server/small-disk.js';
 import { v16Identity } from '../fixtures/vectors.js';
@@ -37,13 +37,6 @@ async function load(): Promise<Buffer[][]> {
   return out;
 }
 
-async function connect(home: ServerHome, t: TestContext): Promise<RemoteClient> {
-  const c = new RemoteClient({ host: '127.0.0.1', port: home.port, requestTimeoutMs: 15_000 });
-  c.start();
-  t.after(() => c.close());
-  await c.whenConnected(10_000);
-  return c;
-}
 
 /**
  * Publishes with WORKERS units in flight until each worker has met a refusal for a full disk (the
@@ -111,7 +104,7 @@ async function run(t: Ctx, stop: Stop): Promise<void> {
   const home = await serverHome({ ghidcache: join(disk.dir, 'ghidcache') });
   const first = startForeground(home, t);
   await first.ready();
-  const c1 = await connect(home, t);
+  const c1 = await connectClient(home, t);
   const { acked, refused } = await fillUp(c1, objects);
   assert.ok(refused.length > 0, `the disk filled (${acked.length} objects acknowledged)`);
   assert.ok(acked.length > 50, `a real load was acknowledged first (${acked.length})`);
@@ -130,7 +123,7 @@ async function run(t: Ctx, stop: Stop): Promise<void> {
     second.child.kill('SIGTERM');
     await second.exited;
   });
-  await checkAfterRestart(await connect(home, t), acked, refused);
+  await checkAfterRestart(await connectClient(home, t), acked, refused);
   assert.doesNotMatch(second.output(), /at .*\.ts:\d+|Error:/, 'the restart recovers without a stack trace');
 }
 

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { passwordRefusal } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
-import { StrengthMeter } from '../components/StrengthMeter.js';
+import { NewPasswordFields } from '../components/NewPasswordFields.js';
 
 export function RecoverForm({ onBack }: { onBack: () => void }) {
   const busy = useUi((s) => s.account.busy) === 'recover';
@@ -30,16 +30,7 @@ export function RecoverForm({ onBack }: { onBack: () => void }) {
         <label htmlFor="recovery-key">Recovery key</label>
         <input id="recovery-key" className="input mono" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.currentTarget.value)} />
       </div>
-      <div className="field">
-        <label htmlFor="recover-next">New password</label>
-        <input id="recover-next" className="input" type="password" autoComplete="new-password" aria-describedby="recover-strength" value={next} onChange={(e) => setNext(e.currentTarget.value)} />
-        <StrengthMeter password={next} id="recover-strength" />
-      </div>
-      <div className="field">
-        <label htmlFor="recover-again">New password again</label>
-        <input id="recover-again" className="input" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.currentTarget.value)} />
-        {again && again !== next ? <p className="field-error">The two new passwords differ.</p> : null}
-      </div>
+      <NewPasswordFields idPrefix="recover" next={next} again={again} setNext={setNext} setAgain={setAgain} />
       <button type="submit" className="button primary wide" disabled={!ready}>
         {busy ? (
           <>

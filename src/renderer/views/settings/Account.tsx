@@ -8,7 +8,7 @@ import { passwordRefusal } from '../../../common/password-rule.js';
 import { useUi } from '../../app-state.js';
 import { CopyField } from '../../components/copy.js';
 import { Banner, Spinner } from '../../components/feedback.js';
-import { StrengthMeter } from '../../components/StrengthMeter.js';
+import { NewPasswordFields } from '../../components/NewPasswordFields.js';
 import { Section } from './sections.js';
 
 function Feedback({ action }: { action: 'password' | 'kit' }) {
@@ -44,16 +44,7 @@ function ChangePassword() {
         <label htmlFor="pw-current">Current password</label>
         <input id="pw-current" className="input" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.currentTarget.value)} />
       </div>
-      <div className="field">
-        <label htmlFor="pw-next">New password</label>
-        <input id="pw-next" className="input" type="password" autoComplete="new-password" aria-describedby="pw-strength" value={next} onChange={(e) => setNext(e.currentTarget.value)} />
-        <StrengthMeter password={next} id="pw-strength" />
-      </div>
-      <div className="field">
-        <label htmlFor="pw-again">New password again</label>
-        <input id="pw-again" className="input" type="password" autoComplete="new-password" value={again} onChange={(e) => setAgain(e.currentTarget.value)} />
-        {again && again !== next ? <p className="field-error">The two new passwords differ.</p> : null}
-      </div>
+      <NewPasswordFields idPrefix="pw" next={next} again={again} setNext={setNext} setAgain={setAgain} />
       <Feedback action="password" />
       <button type="submit" className="button" disabled={!ready}>
         {busy ? (
