@@ -117,6 +117,7 @@ function Shell() {
       </nav>
       <main className="content" id="content">
         {problem ? <Banner tone="error">{problem}</Banner> : null}
+        <ConfigProblem />
         {view === 'status' && <StatusView />}
         {view === 'shares' && <SharesView />}
         {view === 'contacts' && <ContactsView />}
@@ -125,6 +126,19 @@ function Shell() {
       </main>
     </div>
   );
+}
+
+/**
+ * hypergolix.yml broken by hand while Hypergolix runs: said on every page, with the file, the line
+ * and what is wrong (the host's words), until the file is fixed; the previous settings stay meanwhile.
+ */
+function ConfigProblem() {
+  const problem = useUi((s) => s.snapshot?.status.warnings.find((w) => w.code === 'config-invalid')?.message ?? null);
+  return problem ? (
+    <Banner tone="error" testId="config-problem">
+      {problem}
+    </Banner>
+  ) : null;
 }
 
 function Logo() {

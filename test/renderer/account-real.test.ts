@@ -125,6 +125,29 @@ describe('the account in the UI with a real daemon: recovery kit, password chang
     await unlock(again.page).submit(THIRD);
     await again.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
   });
+
+  test('hypergolix.yml broken by hand: a banner with the file, the line and the problem on every page, Save held; gone once fixed (issue #14)', async () => {
+    const { page } = ui!;
+    const yml = join(home, 'hypergolix.yml');
+    const good = readFileSync(yml, 'utf8');
+    await settings(page).open();
+    writeFileSync(yml, `${good}
+process: [unclosed
+`);
+    const banner = page.getByTestId('config-problem');
+    await banner.waitFor({ timeout: 20_000 });
+    const text = await banner.innerText();
+    assert.ok(text.includes(yml), text);
+    assert.match(text, /line \d+/);
+    await page.getByLabel('Log detail').selectOption('debug');
+    assert.equal(await settings(page).saveButton().isDisabled(), true, 'nothing to save into a broken file');
+    assert.match(await settings(page).status().innerText(), /Fix hypergolix.yml first/);
+    await shell(page).go('Status');
+    await banner.waitFor();
+    await screenshot(page, 'config-broken', SHOTS);
+    writeFileSync(yml, good);
+    await banner.waitFor({ state: 'detached', timeout: 20_000 });
+  });
 });
 
 describe('the wizard\'s "I already have an account" with a real daemon and a real server', { skip: reason ?? false, timeout: 240_000 }, () => {

@@ -125,16 +125,18 @@ function OtherErrors({ errors }: { errors: Record<string, string> }) {
 function SaveBar({ dirty, invalid, busy }: { dirty: boolean; invalid: boolean; busy: boolean }) {
   const save = useUi((s) => s.settings.save);
   const revert = useUi((s) => s.revertSettings);
+  // A file broken by hand is fixed in the file: a save would only be refused, field or not.
+  const broken = useUi((s) => s.snapshot?.status.warnings.some((w) => w.code === 'config-invalid') ?? false);
   return (
     <div className="save-bar" role="region" aria-label="Save changes">
       <div className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">
         {busy ? <Spinner /> : null}
-        {save.message ?? (invalid ? 'Complete or fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : '')}
+        {broken ? 'Fix hypergolix.yml first (see above); then your changes can be saved.' : (save.message ?? (invalid ? 'Complete or fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : ''))}
       </div>
       <button type="button" className="button" disabled={!dirty || busy} onClick={revert}>
         Revert
       </button>
-      <button type="submit" className="button primary" disabled={!dirty || invalid || busy}>
+      <button type="submit" className="button primary" disabled={!dirty || invalid || busy || broken}>
         Save
       </button>
     </div>
