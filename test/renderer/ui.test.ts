@@ -102,6 +102,17 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await resizeShot(page, 'desktop', 'unlock-2-wrong');
     await resizeShot(page, 'small', 'unlock-2-wrong');
 
+    // Show lets the password be read back before it is sent; Caps Lock is said while it is on.
+    await u.field().fill('typed-blind');
+    await page.getByRole('button', { name: 'Show' }).click();
+    assert.equal(await u.field().getAttribute('type'), 'text');
+    await page.getByRole('button', { name: 'Hide' }).click();
+    assert.equal(await u.field().getAttribute('type'), 'password');
+    await u.field().dispatchEvent('keydown', { key: 'A', modifierCapsLock: true });
+    await page.getByTestId('caps-lock').getByText('Caps Lock is on.').waitFor();
+    await u.field().dispatchEvent('keyup', { key: 'a', modifierCapsLock: false });
+    await page.getByTestId('caps-lock').waitFor({ state: 'detached' });
+
     await u.submit('correct-password-42');
     await page.getByRole('heading', { name: 'Status' }).waitFor();
     assert.deepEqual(
@@ -202,6 +213,18 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     assert.equal(await page.getByLabel('App connection port').inputValue(), '7800');
     assert.equal(await page.getByTestId('disk-banner').count(), 0);
     assert.equal(await page.getByText('No remotes: local only.').count(), 1);
+  });
+
+  test('settings: the embedded server on "All network interfaces" warns what that exposes', async () => {
+    const { page, ui } = await start({ state: 'running' });
+    await settings(page).open();
+    await page.getByLabel('Run a persistence server').check();
+    assert.equal(await page.getByTestId('server-any-warning').count(), 0);
+    await page.getByLabel(/All network interfaces/).check();
+    await page.getByTestId('server-any-warning').getByText(/Anyone who can reach this computer/).waitFor();
+    await page.getByLabel(/This computer only/).check();
+    await page.getByTestId('server-any-warning').waitFor({ state: 'detached' });
+    assert.deepEqual(ui.problems, []);
   });
 
   test('identity: both IDs, each with its QR code', async () => {

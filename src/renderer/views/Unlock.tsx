@@ -4,6 +4,7 @@ import { useUi } from '../app-state.js';
 import { Icon } from '../components/Icon.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
+import { PasswordField } from '../components/PasswordField.js';
 import { shortGhid } from '../format.js';
 import { RecoverForm } from './Recover.js';
 
@@ -48,20 +49,16 @@ export function Unlock() {
             {error}
           </Banner>
         ) : null}
-        <div className="field">
-          <label htmlFor="unlock-password">Password</label>
-          <input
-            ref={field}
-            id="unlock-password"
-            className="input"
-            type="password"
-            autoComplete="current-password"
-            value={pw}
-            disabled={unlocking}
-            aria-invalid={error ? true : undefined}
-            onChange={(e) => setPw(e.currentTarget.value)}
-          />
-        </div>
+        <PasswordField
+          inputRef={field}
+          id="unlock-password"
+          label="Password"
+          autoComplete="current-password"
+          value={pw}
+          disabled={unlocking}
+          invalid={!!error}
+          onChange={setPw}
+        />
         {snapshot?.canRememberPassword ? (
           <label className="check">
             <input id="remember" type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />

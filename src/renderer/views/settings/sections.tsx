@@ -94,6 +94,12 @@ export function ServerSection({ draft, edit, err }: SectionProps) {
     <Section title="Embedded server" intro="Run a persistence server inside Hypergolix, for other computers or other accounts to use.">
       <Switch id="server-enabled" label={K.desktop.embedded_server.ui.label} checked={on} onChange={(v) => edit((d) => void (d.server.enabled = v))} />
       <Choices legend={reach.label} name="server-host" values={SERVER_HOST_MODES} words={reach.choices} value={draft.server.host} disabled={!on} onChange={(m) => edit((d) => void (d.server.host = m))} />
+      {on && draft.server.host === 'ANY' ? (
+        <Banner tone="warn" testId="server-any-warning">
+          Anyone who can reach this computer over any network can then connect to this server and store objects on it. Choose this only behind a
+          firewall you control, or with a publish allow-list (server.publish_allowlist in hypergolix.yml).
+        </Banner>
+      ) : null}
       <Field label={port.label} htmlFor="server-port" error={err('server.port')} hint={port.hint}>
         <NumberInput id="server-port" value={draft.server.port} invalid={!!err('server.port')} disabled={!on} describedBy={describe('server-port', err('server.port'))} onChange={(n) => edit((d) => void (d.server.port = n))} />
       </Field>
