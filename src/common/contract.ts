@@ -45,6 +45,22 @@ export interface Identity {
   userId: string;
 }
 
+/** One app connected to the daemon, as the status page lists it. */
+export interface ConnectedAppJson {
+  id: number;
+  /** The app token it registered (hex), or null: apps have no names, the token is what identifies one. */
+  token: string | null;
+  /** An old client admitted without the IPC key (public objects only). */
+  legacy: boolean;
+  /** How many API IDs it registered (kinds of shares it takes). */
+  apis: number;
+  /** Objects it follows. */
+  tracked: number;
+  /** Milliseconds since the epoch. */
+  connectedAt: number;
+  lastActivity: number;
+}
+
 /** The account's standing on a remote that keeps accounts (`server.registration` on). */
 export interface RemoteAccountStatus {
   status: (typeof ACCOUNT_STANDINGS)[number];
@@ -224,6 +240,10 @@ export interface RequestMap {
    * wrong-password otherwise, with the file left as it was.
    */
   signIn: { params: { userId: string; remote: string; password: string }; value: Identity };
+  /** The apps connected now (empty while locked). */
+  listApps: { params: {}; value: ConnectedAppJson[] };
+  /** Closes one app's connection; its SDK link stays closed (no reconnecting). 'not-found' when it is gone. */
+  disconnectApp: { params: { id: number }; value: {} };
   /** While locked: the kit's key opens the account and sets `password` as its new password, then it runs. */
   recoverAccount: { params: { recoveryKey: string; password: string }; value: {} };
 }
@@ -392,6 +412,8 @@ const checkRequest: Check<Request> = byKind<Request>({
   changePassword: obj({ kind: kindOf('changePassword'), current: password, next: password }),
   makeRecoveryKit: obj({ kind: kindOf('makeRecoveryKit'), password }),
   recoverAccount: obj({ kind: kindOf('recoverAccount'), recoveryKey: str({ min: 1, max: 256 }), password }),
+  listApps: obj({ kind: kindOf('listApps') }),
+  disconnectApp: obj({ kind: kindOf('disconnectApp'), id: uint }),
   signIn: obj({ kind: kindOf('signIn'), userId: str({ min: 1, max: LIMITS.ghid }), remote: str({ min: 1, max: LIMITS.host + 10 }), password }),
 });
 
@@ -417,6 +439,11 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   makeRecoveryKit: obj<{ key: string; page: string }>({ key: str({ min: 1, max: 256 }), page: str({ min: 1, max: LIMITS.page }) }),
   recoverAccount: empty,
   signIn: checkIdentity,
+  listApps: arr(
+    obj<ConnectedAppJson>({ id: uint, token: nullable(str({ max: 64 })), legacy: bool, apis: uint, tracked: uint, connectedAt: uint, lastActivity: uint }),
+    1024,
+  ),
+  disconnectApp: empty,
 };
 
 const checkHostError = obj<HostError>({

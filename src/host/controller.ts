@@ -30,6 +30,7 @@ import {
 import type { KdfParams } from '../core/account/kdf.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
+import { appsOf, disconnectApp } from './apps.js';
 import { AccountSession } from './account-session.js';
 import { ConfigFollower, type ConfigLocation } from './config-follower.js';
 import { DaemonRunner } from './daemon-runner.js';
@@ -139,6 +140,8 @@ export class Controller implements HostPort {
         makeRecoveryKit: (req) => this.queue.run(() => this.session.makeRecoveryKit(req.password)),
         recoverAccount: (req) => this.queue.run(() => this.session.recover(req.recoveryKey, req.password)),
         signIn: (req) => this.queue.run(() => this.session.signIn(req.userId, req.remote, req.password)),
+        listApps: async () => appsOf(this.session.app),
+        disconnectApp: async (req) => disconnectApp(this.session.app, req.id),
       },
       (listener) => this.feed.subscribe(listener),
     );

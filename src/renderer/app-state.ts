@@ -8,6 +8,7 @@ import { useStore } from 'zustand';
 import type { AccountStage, ContactChange, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
 import { sameValue } from './paths.js';
 import { accountActions, emptyAccount, type AccountState } from './account-actions.js';
+import { appsActions, emptyApps, type AppsState } from './apps-actions.js';
 import { emptyPeople, peopleActions, type PeopleState } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
 import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
@@ -58,6 +59,10 @@ export interface UiState {
   shareBusy: Record<string, boolean>;
   people: PeopleState;
   account: AccountState;
+  apps: AppsState;
+  loadApps(): Promise<void>;
+  /** Closes one app's connection; `name` is how the page called it, for the words after. */
+  disconnectApp(id: number, name: string): Promise<void>;
   /** Settings → Account; resolves whether it worked (the words are in `account.feedback`). */
   changePassword(current: string, next: string): Promise<boolean>;
   makeRecoveryKit(password: string): Promise<boolean>;
@@ -133,6 +138,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       shareBusy: {},
       people: emptyPeople,
       account: emptyAccount,
+      apps: emptyApps,
 
       setView(view) {
         set({ view });
@@ -146,6 +152,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       ...settingsActions(set, get, host),
       ...peopleActions(set, get, host),
       ...accountActions(set, get, host),
+      ...appsActions(set, host),
     };
   });
 

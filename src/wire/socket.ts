@@ -16,6 +16,8 @@ export const CLOSE_CODES = {
   policyViolation: 1008,
   messageTooBig: 1009,
   tryAgainLater: 1013,
+  /** The user disconnected this app in Hypergolix (status page): the SDK does not reconnect. Private-use range. */
+  closedByUser: 4001,
 } as const;
 
 export interface SocketEventMap {

@@ -14,6 +14,7 @@ import type { Browser } from 'playwright';
 import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { HGXLink, JsonObj } from '../../packages/hgx/src/index.js';
 import { accountHome } from '../fixtures/account/home.js';
 import { freePort } from '../fixtures/free-port.js';
 import { v16Identity } from '../fixtures/vectors.js';
@@ -35,17 +36,18 @@ const SECOND = 'copper-meadow-lantern-31';
 const THIRD = 'amber-thistle-gondola-74';
 const reason = skipReason();
 
-describe('the account in the UI with a real daemon: recovery kit, password change, forgot the password', { skip: reason ?? false, timeout: 240_000 }, () => {
+describe('the desktop UI with a real daemon: recovery kit, password change, forgot the password, a broken config, connected apps', { skip: reason ?? false, timeout: 240_000 }, () => {
   let browser: Browser;
   let home: string;
   let proc: BrowserModeProcess | null = null;
   let ui: OpenUi | null = null;
+  let ipcPort = 0;
 
   before(async () => {
     ensureBuilt();
     browser = await launchBrowser();
     home = mkdtempSync(join(tmpdir(), 'hgx-ui-account-'));
-    await accountHome(home, FIRST);
+    ipcPort = (await accountHome(home, FIRST)).loaded.config.process.ipc_port;
   });
   after(async () => {
     await ui?.close().catch(() => {});
@@ -147,6 +149,28 @@ process: [unclosed
     await screenshot(page, 'config-broken', SHOTS);
     writeFileSync(yml, good);
     await banner.waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  test('connected apps: an SDK app is listed with its token and activity; Disconnect closes it for good (issue #14)', async () => {
+    const { page } = ui!;
+    const app = await HGXLink.connect({ port: ipcPort, tokenFile: join(home, 'ipc-token') });
+    const token = (await app.registerToken())!;
+    assert.equal(token, null, 'a new token has no startup object');
+    const note = await app.new(JsonObj, { n: 1 });
+    const gone = new Promise<string>((ok) => app.once('disconnected', ok));
+    await shell(page).go('Status');
+    const row = page.getByTestId('app-list').locator('li').first();
+    await row.getByText(`App ${app.token!.slice(0, 8)}`).waitFor({ timeout: 20_000 });
+    await row.getByText(/follows 1 object/).waitFor();
+    await screenshot(page, 'status-apps', SHOTS);
+    await row.getByRole('button', { name: `Disconnect App ${app.token!.slice(0, 8)}` }).click();
+    assert.match(await gone, /4001/);
+    await page.getByTestId('apps-feedback').getByText(/was disconnected/).waitFor();
+    await page.getByText('No app is connected.').waitFor({ timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(app.connected, false, 'the SDK did not come back by itself');
+    await assert.rejects(note.push(), /user disconnected it/);
+    await app.close();
   });
 });
 

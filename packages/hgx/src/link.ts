@@ -16,6 +16,7 @@
  */
 import {
   APP_TOKEN_BYTES,
+  CLOSE_CODES,
   DEFAULT_IPC_PORT,
   IpcVerb,
   PeopleVerb,
@@ -214,8 +215,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     if (this.#peer !== peer) return;
     this.#peer = null;
     if (this.#closed) return;
+    // The user disconnected this app in Hypergolix: coming back by itself would undo their choice.
+    if (info.code === CLOSE_CODES.closedByUser) this.#closed = true;
     this.emit('disconnected', `closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
-    if (this.#o.reconnect === false) return;
+    if (this.#closed || this.#o.reconnect === false) return;
     this.#reconnecting ??= this.#reconnectLoop().finally(() => (this.#reconnecting = null));
   }
 
@@ -258,7 +261,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
     const peer = this.#peer;
     if (!peer || !peer.isOpen) {
-      return Promise.reject(new NotConnected(this.#closed ? 'The link is closed' : 'Not connected to the Hypergolix daemon (reconnecting)'));
+      return Promise.reject(new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)'));
     }
     return peer.request(verb, body);
   }

@@ -54,7 +54,7 @@ import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
 import { peopleHandlers } from './people.js';
 import { IpcRefusal } from './refusal.js';
-import { Session, SessionTable } from './session.js';
+import { Session, SessionTable, type ConnectedApp } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
 import {
@@ -69,6 +69,7 @@ import {
 } from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
+export type { ConnectedApp } from './session.js';
 
 export interface IpcServerOptions {
   /** The daemon as the IPC layer sees it (a `Daemon`). */
@@ -103,21 +104,6 @@ export interface IpcServerOptions {
   /** Where apps find the key: named in refusals so a developer knows what to read. */
   tokenFile?: string;
   logger?: RemoteLogger;
-}
-
-/** One connected app, for status displays (the desktop's "apps connected"). */
-export interface ConnectedApp {
-  id: number;
-  /** The app token (hex) bound with `+T`, if any. An identifier, not a secret. */
-  token: string | null;
-  /** Authenticated with the IPC key; false for admitted legacy clients. */
-  authenticated: boolean;
-  legacy: boolean;
-  /** api_ids it registered (88-character text). */
-  apis: string[];
-  tracked: number;
-  connectedAt: number;
-  remote: string;
 }
 
 export interface IpcServerEvents {
@@ -248,16 +234,16 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   /** The connected apps in detail. */
   apps(): ConnectedApp[] {
-    return this.sessions.admitted().map((s) => ({
-      id: s.id,
-      token: s.token,
-      authenticated: s.authenticated,
-      legacy: s.legacy && !s.authenticated,
-      apis: [...s.apis],
-      tracked: s.tracked.size,
-      connectedAt: s.connectedAt,
-      remote: s.remote,
-    }));
+    return this.sessions.admitted().map((s) => s.describe());
+  }
+
+  /** Closes one app's connection at the user's request (4001: the SDK does not reconnect); false when it is not connected. */
+  disconnect(id: number): boolean {
+    const session = this.sessions.admitted().find((s) => s.id === id);
+    if (!session) return false;
+    this.logger.info(`${session.name}: disconnected by the user`);
+    session.connection.close(CLOSE_CODES.closedByUser, 'disconnected by the user');
+    return true;
   }
 
   private changed(): void {
@@ -379,6 +365,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   /** Each verb to the concern that handles it; all but `AU` wait for the connection's admission. */
   private handlersFor(s: Session): Map<string, RequestHandler> {
     const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
+      s.lastActivity = Date.now();
       if (!s.admitted) {
         throw new IpcRefusal(`Authenticate first: send AU with the key from ${this.o.tokenFile ?? 'the ipc-token file in the Hypergolix home'}`);
       }

@@ -3,6 +3,22 @@ import type { Connection } from '../remote/connection.js';
 import { silentLogger, type RemoteLogger } from '../remote/logger.js';
 import { IpcRefusal } from './refusal.js';
 
+/** One connected app, for status displays (the desktop's "apps connected"). */
+export interface ConnectedApp {
+  id: number;
+  /** The app token (hex) bound with `+T`, if any. An identifier, not a secret. */
+  token: string | null;
+  /** Authenticated with the IPC key; false for admitted legacy clients. */
+  authenticated: boolean;
+  legacy: boolean;
+  /** api_ids it registered (88-character text). */
+  apis: string[];
+  tracked: number;
+  connectedAt: number;
+  lastActivity: number;
+  remote: string;
+}
+
 /** One app connection: how it was admitted, its app token, what it registered and tracks. */
 export class Session {
   connection!: Connection;
@@ -15,6 +31,8 @@ export class Session {
   /** GHIDs (text) this connection tracks: it hears their updates and deletions. */
   readonly tracked = new Set<string>();
   readonly connectedAt = Date.now();
+  /** When the app last asked something of the daemon. */
+  lastActivity = Date.now();
   authTimer: NodeJS.Timeout | null = null;
   /** Names this connection in share records when it has no token, so it still hears `^S`/`^F`. */
   readonly connKey = `conn:${randomBytes(8).toString('hex')}`;
@@ -27,6 +45,21 @@ export class Session {
 
   get name(): string {
     return `app#${this.id}`;
+  }
+
+  /** This connection as a status display shows it. */
+  describe(): ConnectedApp {
+    return {
+      id: this.id,
+      token: this.token,
+      authenticated: this.authenticated,
+      legacy: this.legacy && !this.authenticated,
+      apis: [...this.apis],
+      tracked: this.tracked.size,
+      connectedAt: this.connectedAt,
+      lastActivity: this.lastActivity,
+      remote: this.remote,
+    };
   }
 
   /** The app token, or a refusal naming what needs one. */

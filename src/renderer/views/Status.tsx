@@ -1,5 +1,6 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
 import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
+import { ConnectedApps } from './status/ConnectedApps.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
 import { storageWords, timeAgo } from '../format.js';
@@ -102,6 +103,7 @@ export function StatusView() {
           ))}
         </ul>
       )}
+      {status.state === 'running' ? <ConnectedApps count={status.connectedApps} /> : null}
     </section>
   );
 }
