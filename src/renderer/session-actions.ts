@@ -6,17 +6,25 @@ import type { Transport } from './transport.js';
 type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
 type Get = () => UiState;
 
-function freshWizard(): WizardState {
-  return { step: 'welcome', stage: null, fraction: null, error: null, identity: null };
+function freshWizard(step: WizardState['step'] = 'welcome'): WizardState {
+  return { step, stage: null, fraction: null, error: null, identity: null };
 }
 
-/** A status from the host: the snapshot follows it, and a first sight of 'no-account' opens the wizard. */
+/**
+ * The wizard as the host's state says it is, so a reload or a second tab shows the true step: an
+ * account being created shows its progress, one just created the result step, a failed creation
+ * the password step with the reason. Only the first sight of 'no-account' opens it at the welcome.
+ */
+function wizardFor(wizard: WizardState | null, status: Status): WizardState | null {
+  if (status.state === 'creating') return wizard?.step === 'creating' ? wizard : freshWizard('creating');
+  if (wizard?.step === 'creating' && status.state === 'running') return { ...wizard, step: 'done', stage: 'done' };
+  if (wizard?.step === 'creating' && status.state === 'no-account') return { ...wizard, step: 'password', stage: null, error: status.message };
+  return wizard ?? (status.state === 'no-account' ? freshWizard() : null);
+}
+
+/** A status from the host: the snapshot follows it, and so does the wizard's step. */
 export function applyStatus(set: Set, status: Status): void {
-  set((s) => {
-    const snapshot = s.snapshot ? { ...s.snapshot, status } : null;
-    const wizard = s.wizard ?? (status.state === 'no-account' ? freshWizard() : null);
-    return { snapshot, wizard };
-  });
+  set((s) => ({ snapshot: s.snapshot ? { ...s.snapshot, status } : null, wizard: wizardFor(s.wizard, status) }));
 }
 
 export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
@@ -35,7 +43,7 @@ export function sessionActions(set: Set, get: Get, host: Transport): SessionActi
       set((s) => ({
         snapshot: snap,
         problem: null,
-        wizard: s.wizard ?? (snap.status.state === 'no-account' || snap.status.state === 'creating' ? freshWizard() : null),
+        wizard: wizardFor(s.wizard, snap.status),
       }));
     },
 

@@ -87,6 +87,27 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     assert.deepEqual(ui.problems, []);
   });
 
+  test('the wizard lives in the host: a second tab (or a reload) during creation shows the progress, then the result step', async () => {
+    const host = new FakeHost({ state: 'no-account', stepMs: 400 });
+    const server = await serveUi(host);
+    const first = await openUi(browser, server.url);
+    open.push({ ui: first, server });
+    const w = wizard(first.page);
+    await w.start();
+    await w.enterPassword('purple-lantern-okra-92');
+    await w.acknowledge();
+    await w.createButton().click();
+    await first.page.getByRole('heading', { name: 'Creating your account' }).waitFor();
+    const second = await openUi(browser, server.url);
+    open.push({ ui: second, server });
+    await second.page.getByRole('heading', { name: 'Creating your account' }).waitFor();
+    assert.equal(await second.page.getByText('step 1 of 4').count(), 0, 'never back at the welcome step');
+    await second.page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 15_000 });
+    await second.page.getByTestId('wizard-fingerprint').getByText(FAKE_IDENTITY.fingerprint).waitFor();
+    assert.equal(host.callsOf('createAccount').length, 1, 'the second tab did not try again');
+    assert.deepEqual(second.problems, []);
+  });
+
   test('unlock: a wrong password says so and keeps focus; the right one opens the app', async () => {
     const { host, page, ui } = await start({ state: 'locked', password: 'correct-password-42' });
     const u = unlock(page);

@@ -1,5 +1,5 @@
 /** First run: what an account is, a password, key generation, and the IDs to keep. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
 import { passwordRefusal } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
@@ -195,6 +195,11 @@ function Done() {
   const identity = useUi((s) => s.wizard?.identity ?? s.snapshot?.identity ?? null);
   const finish = useUi((s) => s.finishWizard);
   const [saved, setSaved] = useState(false);
+  const refresh = useUi((s) => s.refresh);
+  // Another tab (or a reload) reached this step through the host's state: ask it for the IDs.
+  useEffect(() => {
+    if (!identity) void refresh();
+  }, [identity, refresh]);
   if (!identity) return <Spinner />;
   return (
     <div>
