@@ -147,6 +147,11 @@ export class Controller implements HostPort {
     );
   }
 
+  /** The directory of hypergolix.yml once it was found (browser mode keeps its address there); null before. */
+  configDir(): string | null {
+    return this.file.current?.dir ?? null;
+  }
+
   // ── HostPort ──
 
   request<K extends RequestKind>(req: Request<K>): Promise<Response<K>> {

@@ -26,6 +26,8 @@ export interface BridgeServerOptions {
   host: HostPort;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port?: number;
+  /** The access token (a kept one, so open tabs survive a restart); a new random one by default. */
+  token?: string;
   /** The built UI (dist/renderer): index.html, app.js, style.css. */
   staticDir: string;
   logger?: BridgeLogger;
@@ -84,8 +86,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 /** The token and the addresses one running bridge accepts; `port` is known once it listens. */
 class Gate {
-  readonly token = randomBytes(32).toString('base64url');
   port = 0;
+  constructor(readonly token: string = randomBytes(32).toString('base64url')) {}
 
   // Cookies are shared by every port of a host, so the name carries the port: two instances
   // (or a test running several) never overwrite each other's token.
@@ -156,7 +158,7 @@ const refuseUpgrade = (socket: Duplex, status: number, text: string) => {
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
   const { host, staticDir, logger = silent } = options;
   const maxClients = options.maxClients ?? 16;
-  const gate = new Gate();
+  const gate = new Gate(options.token);
   const root = await realpath(resolve(staticDir));
   const server = httpServer(gate, root, logger);
   server.headersTimeout = 10_000;

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createLogger, type Logger } from '../core/log/index.js';
 import { Controller, type ControllerOptions } from '../host/controller.js';
 import { startBridgeServer, type BridgeServer } from './bridge-server.js';
+import { readUiAddress, writeUiAddress } from './ui-address.js';
 
 /**
  * The built UI (dist/renderer), found from where this code runs: dist/cli/index.js when
@@ -63,7 +64,7 @@ export async function startBrowserMode(o: BrowserModeOptions): Promise<BrowserMo
   let bridge: BridgeServer | undefined;
   try {
     await controller.start();
-    bridge = await startBridgeServer({ host: controller, port: o.port ?? 0, staticDir, logger });
+    bridge = await listenAtKeptAddress(controller.configDir(), (port, token) => startBridgeServer({ host: controller, port, token, staticDir, logger }), o.port, logger);
   } catch (err) {
     await controller.stop().catch(() => {});
     await logger.close();
@@ -87,3 +88,28 @@ export async function startBrowserMode(o: BrowserModeOptions): Promise<BrowserMo
     },
   };
 }
+
+/**
+ * Listens where the last run did (same port, same token) unless told a port; when that port is
+ * taken now, on a free one, said in the log. The address is kept for the next run.
+ */
+async function listenAtKeptAddress(
+  configDir: string | null,
+  listen: (port: number, token: string | undefined) => Promise<BridgeServer>,
+  explicitPort: number | undefined,
+  logger: Logger,
+): Promise<BridgeServer> {
+  const kept = configDir ? await readUiAddress(configDir) : null;
+  let bridge: BridgeServer;
+  try {
+    bridge = await listen(explicitPort ?? kept?.port ?? 0, kept?.token);
+  } catch (err) {
+    if (explicitPort !== undefined || !kept || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    logger.warn(`The usual address's port ${kept.port} is taken now; serving the UI on another one this time`);
+    bridge = await listen(0, kept.token);
+  }
+  const token = new URL(bridge.url).searchParams.get('token')!;
+  if (configDir) await writeUiAddress(configDir, { port: bridge.port, token }).catch((err: unknown) => logger.warn(`Could not keep the UI's address for the next start: ${(err as Error).message}`));
+  return bridge;
+}
+
