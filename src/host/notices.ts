@@ -4,11 +4,19 @@
  * come back after a settings change.
  */
 import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
+import type { Ghid } from '../core/golix/index.js';
 import type { StartedApp } from './daemon-runner.js';
 
 export type Notice =
-  | { kind: 'incoming-share'; from: string; /** true: waits for the user's decision (policy ask/known). */ waiting: boolean }
-  | { kind: 'share-result'; recipient: string; ok: boolean }
+  | {
+      kind: 'incoming-share';
+      from: string;
+      /** The sender's name in the contacts, or null (someone not in your contacts, or not named). */
+      name: string | null;
+      /** true: waits for the user's decision (policy ask/known). */
+      waiting: boolean;
+    }
+  | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
   | { kind: 'daemon-error'; message: string };
 
@@ -17,19 +25,20 @@ export type Notice =
  * the status (a remote came or went, a share arrived). Returns the function that unwires them.
  */
 export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void): () => void {
+  const nameOf = (fingerprint: Ghid) => app.sharing.contacts.get(fingerprint)?.name ?? null;
   const onRemote = (label: string, connected: boolean) => {
     notice({ kind: 'remote', remote: label, connected });
     changed();
   };
   const onPending = (p: PendingShare) => {
-    notice({ kind: 'incoming-share', from: p.from.text, waiting: true });
+    notice({ kind: 'incoming-share', from: p.from.text, name: nameOf(p.from), waiting: true });
     changed();
   };
   const onIncoming = (s: TakenShare) => {
-    notice({ kind: 'incoming-share', from: s.from.text, waiting: false });
+    notice({ kind: 'incoming-share', from: s.from.text, name: nameOf(s.from), waiting: false });
     changed();
   };
-  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, ok: r.ok });
+  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok });
   app.daemon.on('remote', onRemote);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);

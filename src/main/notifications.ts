@@ -111,11 +111,11 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
     case 'incoming-share':
       if (!on.incoming_share) return null;
       return n.waiting
-        ? { kind: 'incoming-share', title: 'Someone shared something with you', body: `From ${short(n.from)}. Open Hypergolix to accept or decline it.` }
-        : { kind: 'incoming-share', title: 'New shared object', body: `From ${short(n.from)}.` };
+        ? { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` }
+        : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
     case 'share-result':
       if (!on.share_result) return null;
-      return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
+      return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
     case 'remote':
       // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.
       return null;
@@ -272,4 +272,9 @@ export function setupNotifications(host: NotificationHost, notifier: Notifier, o
     offEvents();
     watch.dispose();
   };
+}
+
+/** A person in a notification: their contact name (with the fingerprint's start), or the fingerprint alone. */
+function who(fingerprint: string, name: string | null): string {
+  return name ? `${name} (${short(fingerprint)})` : short(fingerprint);
 }

@@ -367,9 +367,9 @@ test('ipc: requests only from our page, validated before the controller sees the
 
 test('notifications follow the settings switches', () => {
   const s = defaultSettings();
-  const share: Notice = { kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, waiting: true };
+  const share: Notice = { kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, name: null, waiting: true };
   assert.match(notificationFor(share, s)!.body, /accept or decline/);
-  assert.match(notificationFor({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, ok: false }, s)!.title, /refused/);
+  assert.match(notificationFor({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, name: null, ok: false }, s)!.title, /refused/);
   assert.equal(notificationFor({ kind: 'daemon-error', message: 'boom' }, s)!.body, 'boom');
   assert.equal(notificationFor({ kind: 'remote', remote: 'x', connected: false }, s), null, 'a single drop is not news');
   s.desktop.notifications.incoming_share = false;

@@ -86,18 +86,24 @@ function harness(settings: Settings = defaultSettings(), initial: Status = statu
 
 test('shares: incoming (waiting or taken) and results, each behind its switch', () => {
   const s = defaultSettings();
-  const waiting = notificationFor({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, waiting: true }, s)!;
+  const waiting = notificationFor({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, name: null, waiting: true }, s)!;
   assert.equal(waiting.kind, 'incoming-share');
   assert.match(waiting.body, /accept or decline/);
   assert.ok(waiting.body.includes('…'), 'a long fingerprint is shortened');
-  assert.match(notificationFor({ kind: 'incoming-share', from: 'short', waiting: false }, s)!.title, /New shared object/);
-  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', ok: true }, s)!.title, 'Share accepted');
-  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', ok: false }, s)!.title, 'Share refused');
+  assert.match(notificationFor({ kind: 'incoming-share', from: 'short', name: null, waiting: false }, s)!.title, /New shared object/);
+  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', name: null, ok: true }, s)!.title, 'Share accepted');
+  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', name: null, ok: false }, s)!.title, 'Share refused');
   assert.equal(notificationFor({ kind: 'remote', remote: 'x:1', connected: false }, s), null, 'a single drop is not news');
+  // People by their contact names; someone not in the contacts is said to be so.
+  const named = notificationFor({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, name: 'Alice', waiting: true }, s)!;
+  assert.equal(named.title, 'Alice shared something with you');
+  assert.ok(named.body.startsWith('Alice ('), named.body);
+  assert.equal(waiting.title, 'Someone not in your contacts shared something with you');
+  assert.equal(notificationFor({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, name: 'Bob', ok: true }, s)!.body, 'Bob accepted your share.');
   s.desktop.notifications.incoming_share = false;
   s.desktop.notifications.share_result = false;
-  assert.equal(notificationFor({ kind: 'incoming-share', from: 'a', waiting: true }, s), null);
-  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', ok: true }, s), null);
+  assert.equal(notificationFor({ kind: 'incoming-share', from: 'a', name: null, waiting: true }, s), null);
+  assert.equal(notificationFor({ kind: 'share-result', recipient: 'bob', name: null, ok: true }, s), null);
   assert.equal(notificationFor({ kind: 'daemon-error', message: 'x' }, null), null, 'no settings, no notifications');
 });
 
@@ -223,8 +229,8 @@ test('an app that starts in the error state says so (started at login, no window
 
 test('shares reach the notifier; a failing notifier is a warning; stop unsubscribes', () => {
   const h = harness(defaultSettings(), status('running'));
-  h.notice({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, waiting: true });
-  h.notice({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, ok: false });
+  h.notice({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, name: null, waiting: true });
+  h.notice({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, name: null, ok: false });
   h.notice({ kind: 'remote', remote: 'x:1', connected: false });
   assert.deepEqual(h.shown.map((n) => n.kind), ['incoming-share', 'share-result']);
   h.stop();
@@ -232,7 +238,7 @@ test('shares reach the notifier; a failing notifier is a warning; stop unsubscri
 
   const warnings: string[] = [];
   const stop = setupNotifications(
-    { onNotice: (l) => (l({ kind: 'share-result', recipient: 'b', ok: true }), () => {}), subscribe: () => () => {}, settings: () => defaultSettings(), status: () => status('running') },
+    { onNotice: (l) => (l({ kind: 'share-result', recipient: 'b', name: null, ok: true }), () => {}), subscribe: () => () => {}, settings: () => defaultSettings(), status: () => status('running') },
     {
       show: () => {
         throw new Error('no notification daemon');
