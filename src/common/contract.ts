@@ -260,7 +260,13 @@ export type HostEvent =
   | { kind: 'accountProgress'; stage: AccountStage; /** 0..1 within the stage, when known. */ fraction?: number }
   | { kind: 'restartProgress'; phase: RestartPhase; message?: string }
   /** hypergolix.yml changed on disk (not by a save through this contract). */
-  | { kind: 'configChanged'; settings: Settings };
+  | { kind: 'configChanged'; settings: Settings }
+  /**
+   * Something to tell the user, already in words and already allowed by their notification
+   * settings. The Electron app shows its own system notifications and ignores these; browser
+   * mode shows them through the browser's Notification API when the user allowed it.
+   */
+  | { kind: 'notice'; title: string; body: string };
 
 // ───────────────────────────── the port ─────────────────────────────
 
@@ -470,6 +476,7 @@ const checkEvent: Check<HostEvent> = byKind<HostEvent>({
   accountProgress: obj({ kind: kindOf('accountProgress'), stage: oneOf(ACCOUNT_STAGES), fraction: optional(num) }),
   restartProgress: obj({ kind: kindOf('restartProgress'), phase: oneOf(RESTART_PHASES), message: optional(str({ max: LIMITS.text })) }),
   configChanged: obj({ kind: kindOf('configChanged'), settings: checkSettings }),
+  notice: obj({ kind: kindOf('notice'), title: str({ min: 1, max: LIMITS.text }), body: str({ max: LIMITS.text }) }),
 });
 
 export const parseRequest = (v: unknown) => tryParse(checkRequest, v);

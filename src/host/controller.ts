@@ -41,6 +41,7 @@ import { RequestQueue } from './request-queue.js';
 import { applyConfig, type RestartParts } from './restart.js';
 import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
+import { notificationFor } from './notice-words.js';
 import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
 import { StatusFeed, type StatusSources } from './status.js';
 import { RemoteAccounts } from './remote-accounts.js';
@@ -111,7 +112,12 @@ export class Controller implements HostPort {
       remoteWaitMs: o.remoteWaitMs,
       ipc: o.ipc,
     });
-    const notice = (n: Notice) => this.notices.emit(n);
+    const notice = (n: Notice) => {
+      this.notices.emit(n);
+      // Browser mode's tab shows it (the Electron window ignores these: main shows its own).
+      const words = notificationFor(n, this.file.current ? settingsFromConfig(this.file.current.config) : null);
+      if (words) this.feed.emit({ kind: 'notice', title: words.title, body: words.body });
+    };
     this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner });
     this.restartParts = { session: this.session, server: this.server, status: this.feed, notice, log, now: o.clock ?? Date.now };
     this.port = hostPortFrom(

@@ -14,14 +14,10 @@
  */
 import type { AppState, HostEvent, Settings, Status } from '../common/contract.js';
 import type { Notice } from '../host/notices.js';
+import { daemonErrorNotification, notificationFor, type NotificationKind, type NotificationText } from '../host/notice-words.js';
 
-export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'daemon-error';
-
-export interface NotificationText {
-  kind: NotificationKind;
-  title: string;
-  body: string;
-}
+// The words live in the host (browser mode says them too); the Electron side shows them.
+export { daemonErrorNotification, notificationFor, type NotificationKind, type NotificationText };
 
 /** Electron's Notification behind one call (main.ts checks Notification.isSupported()). */
 export interface Notifier {
@@ -94,40 +90,12 @@ export class HeldNotifications implements Notifier {
 /** How long a remote must stay unreachable before the user hears of it. */
 export const UNREACHABLE_AFTER_MS = 60_000;
 
-const short = (ghid: string) => (ghid.length > 20 ? `${ghid.slice(0, 10)}…${ghid.slice(-6)}` : ghid);
-
 const duration = (ms: number) => {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
   const m = Math.round(s / 60);
   return m === 1 ? 'a minute' : `${m} minutes`;
 };
-
-/** The notification for a notice under the user's settings, or null for none. */
-export function notificationFor(n: Notice, settings: Settings | null): NotificationText | null {
-  const on = settings?.desktop.notifications;
-  if (!on) return null;
-  switch (n.kind) {
-    case 'incoming-share':
-      if (!on.incoming_share) return null;
-      return n.waiting
-        ? { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` }
-        : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
-    case 'share-result':
-      if (!on.share_result) return null;
-      return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
-    case 'remote':
-      // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.
-      return null;
-    case 'daemon-error':
-      return daemonErrorNotification(n.message, settings);
-  }
-}
-
-export function daemonErrorNotification(message: string | null, settings: Settings | null): NotificationText | null {
-  if (!settings?.desktop.notifications.daemon_error) return null;
-  return { kind: 'daemon-error', title: 'Hypergolix stopped', body: message ?? 'Hypergolix stopped with an error. Open it to see what happened.' };
-}
 
 export function unreachableNotification(remote: string, afterMs: number, settings: Settings | null): NotificationText | null {
   if (!settings?.desktop.notifications.remote_unreachable) return null;
@@ -272,9 +240,4 @@ export function setupNotifications(host: NotificationHost, notifier: Notifier, o
     offEvents();
     watch.dispose();
   };
-}
-
-/** A person in a notification: their contact name (with the fingerprint's start), or the fingerprint alone. */
-function who(fingerprint: string, name: string | null): string {
-  return name ? `${name} (${short(fingerprint)})` : short(fingerprint);
 }

@@ -6,6 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { AccountStage, ContactChange, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
+import { showBrowserNotice } from './browser-notices.js';
 import { sameValue } from './paths.js';
 import { accountActions, emptyAccount, type AccountState } from './account-actions.js';
 import { appsActions, emptyApps, type AppsState } from './apps-actions.js';
@@ -37,6 +38,8 @@ export interface SaveState {
 
 export interface UiState {
   connection: ConnectionState;
+  /** Electron window or browser mode: some settings only mean something in one of them. */
+  mode: 'electron' | 'browser';
   snapshot: Snapshot | null;
   /** Set when a request failed in a way no view handles. */
   problem: string | null;
@@ -117,6 +120,9 @@ export function createAppState(host: Transport): StoreApi<UiState> {
           }
           break;
         }
+        case 'notice':
+          if (host.mode === 'browser') showBrowserNotice(ev.title, ev.body);
+          break;
         case 'configChanged': {
           const { baseline } = get().settings;
           if (baseline === null) patchSettings({ baseline: ev.settings, draft: clone(ev.settings) });
@@ -129,6 +135,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
 
     return {
       connection: 'connecting',
+      mode: host.mode,
       snapshot: null,
       problem: null,
       view: 'status',

@@ -248,6 +248,40 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     assert.deepEqual(ui.problems, []);
   });
 
+  test('browser mode: notices show as browser notifications once allowed; start at login is explained as the desktop app\'s', async () => {
+    const { host, page, ui } = await start({ state: 'running' });
+    // The browser's Notification API, recorded (a headless browser shows nothing).
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as { shown: [string, string][]; Notification: unknown };
+      w.shown = [];
+      let permission = 'default';
+      w.Notification = class {
+        static get permission() {
+          return permission;
+        }
+        static async requestPermission() {
+          permission = 'granted';
+          return permission;
+        }
+        constructor(title: string, o: { body: string }) {
+          w.shown.push([title, o.body]);
+        }
+      };
+    });
+    await page.reload();
+    await settings(page).open();
+    await page.getByTestId('desktop-only').waitFor();
+    assert.equal(await page.getByLabel('Start Hypergolix when I log in').isDisabled(), true);
+    host.emit({ kind: 'notice', title: 'Before', body: 'not allowed yet' });
+    await page.getByRole('button', { name: 'Allow notifications in this browser' }).click();
+    await page.getByTestId('browser-notifications').getByText(/allowed/).waitFor();
+    host.emit({ kind: 'notice', title: 'Alice shared something with you', body: 'Alice (AXs0W9ehq7…). Open Hypergolix to accept or decline it.' });
+    await page.waitForFunction(() => (globalThis as unknown as { shown: unknown[] }).shown.length === 1);
+    const shown = await page.evaluate(() => (globalThis as unknown as { shown: [string, string][] }).shown);
+    assert.deepEqual(shown[0]![0], 'Alice shared something with you');
+    assert.deepEqual(ui.problems, []);
+  });
+
   test('identity: both IDs, each with its QR code', async () => {
     const { page, ui } = await start({ state: 'running' });
     await shell(page).go('Identity');

@@ -2,7 +2,9 @@
  * The settings page's sections. Every label and hint comes from the table of
  * src/common/config-keys.ts, where each setting is declared once.
  */
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { askForBrowserNotifications, browserNotifications } from '../../browser-notices.js';
+import { useUi } from '../../app-state.js';
 import { CONFIG_KEYS } from '../../../common/config-keys.js';
 import { SERVER_HOST_MODES, SHARING_POLICIES, VERBOSITIES, type Settings, type Verbosity } from '../../../common/contract.js';
 import { Icon } from '../../components/Icon.js';
@@ -110,10 +112,18 @@ export function ServerSection({ draft, edit, err }: SectionProps) {
 export function DesktopSection({ draft, edit }: SectionProps) {
   const notify = K.desktop.notifications;
   const n = draft.desktop.notifications;
+  const browser = useUi((s) => s.mode) === 'browser';
   const ids = { incoming_share: 'notify-share', share_result: 'notify-result', remote_unreachable: 'notify-remote', daemon_error: 'notify-error' } as const;
   return (
     <Section title="Desktop">
-      <Switch id="start-at-login" label={K.desktop.start_at_login.ui.label} checked={draft.desktop.start_at_login} onChange={(on) => edit((d) => void (d.desktop.start_at_login = on))} />
+      {browser ? (
+        <p className="hint" data-testid="desktop-only">
+          Hypergolix runs in browser mode here. Starting at login is for the desktop app (it is kept in hypergolix.yml for it); notifications show in
+          this browser once you allow them.
+        </p>
+      ) : null}
+      <Switch id="start-at-login" label={K.desktop.start_at_login.ui.label} checked={draft.desktop.start_at_login} disabled={browser} onChange={(on) => edit((d) => void (d.desktop.start_at_login = on))} />
+      {browser ? <BrowserNotifications /> : null}
       <fieldset className="switches">
         <legend>{notify.ui.label}</legend>
         {(Object.keys(ids) as (keyof typeof ids)[]).map((key) => (
@@ -142,3 +152,19 @@ export function LoggingSection({ draft, edit, err }: SectionProps) {
     </Section>
   );
 }
+
+/** Browser mode: the browser's permission for notifications, asked for on a click (browsers allow nothing else). */
+function BrowserNotifications() {
+  const [state, setState] = useState(browserNotifications);
+  if (state === 'unsupported') return <p className="hint">This browser cannot show notifications.</p>;
+  if (state === 'granted') return <p className="hint" data-testid="browser-notifications">Notifications are allowed in this browser.</p>;
+  if (state === 'denied') return <p className="hint" data-testid="browser-notifications">This browser blocks notifications from Hypergolix; allow them in its site settings.</p>;
+  return (
+    <p>
+      <button type="button" className="button small" onClick={() => void askForBrowserNotifications().then(setState)}>
+        Allow notifications in this browser
+      </button>
+    </p>
+  );
+}
+

@@ -1,0 +1,48 @@
+/**
+ * What a notice says to a person (title and body), under their notification settings: the words
+ * the Electron app's system notifications and browser mode's browser notifications share.
+ */
+import type { Settings } from '../common/contract.js';
+import type { Notice } from './notices.js';
+
+export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'daemon-error';
+
+export interface NotificationText {
+  kind: NotificationKind;
+  title: string;
+  body: string;
+}
+
+const short = (ghid: string) => (ghid.length > 20 ? `${ghid.slice(0, 10)}…${ghid.slice(-6)}` : ghid);
+
+/** A person in a notification: their contact name (with the fingerprint's start), or the fingerprint alone. */
+function who(fingerprint: string, name: string | null): string {
+  return name ? `${name} (${short(fingerprint)})` : short(fingerprint);
+}
+
+/** The notification for a notice under the user's settings, or null for none. */
+export function notificationFor(n: Notice, settings: Settings | null): NotificationText | null {
+  const on = settings?.desktop.notifications;
+  if (!on) return null;
+  switch (n.kind) {
+    case 'incoming-share':
+      if (!on.incoming_share) return null;
+      return n.waiting
+        ? { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` }
+        : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
+    case 'share-result':
+      if (!on.share_result) return null;
+      return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
+    case 'remote':
+      // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.
+      return null;
+    case 'daemon-error':
+      return daemonErrorNotification(n.message, settings);
+  }
+}
+
+export function daemonErrorNotification(message: string | null, settings: Settings | null): NotificationText | null {
+  if (!settings?.desktop.notifications.daemon_error) return null;
+  return { kind: 'daemon-error', title: 'Hypergolix stopped', body: message ?? 'Hypergolix stopped with an error. Open it to see what happened.' };
+}
+
