@@ -189,6 +189,8 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await row.getByRole('button', { name: /Remove remote/ }).click();
 
     const ipc = page.getByLabel('App connection port');
+    assert.equal(await page.getByRole('region', { name: 'Advanced' }).getByLabel('App connection port').count(), 1, 'what most people never change is under Advanced');
+    assert.equal(await page.getByRole('region', { name: 'Advanced' }).getByLabel('Log detail').count(), 1);
     await ipc.fill('70000');
     await page.locator('#ipc-port-error').waitFor();
     assert.equal(await s.saveButton().isDisabled(), true);

@@ -7,7 +7,7 @@ import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { AccountSection } from './settings/Account.js';
 import { Remotes } from './settings/Remotes.js';
-import { AppsSection, DesktopSection, LoggingSection, Section, ServerSection, SharingSection } from './settings/sections.js';
+import { AdvancedSection, DesktopSection, Section, ServerSection, SharingSection } from './settings/sections.js';
 
 /** The errors to show: the live rules', then the host's for fields still holding the judged value. */
 function useErrors(draft: Settings | null): Record<string, string> {
@@ -68,10 +68,9 @@ export function SettingsView() {
         </Section>
 
         <SharingSection {...props} />
-        <AppsSection {...props} />
         <ServerSection {...props} />
         <DesktopSection {...props} />
-        <LoggingSection {...props} />
+        <AdvancedSection {...props} />
 
         <OtherErrors errors={errors} />
 

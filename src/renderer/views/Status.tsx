@@ -128,7 +128,7 @@ function RemoteAccount({ remote }: { remote: RemoteStatus }) {
         {words}
       </span>
       {a?.status !== 'registered' ? (
-        <button type="button" className="button small" data-testid="register-remote" onClick={() => void register(label)}>
+        <button type="button" className="button small" data-testid="register-remote" aria-label={`Register on ${label}`} onClick={() => void register(label)}>
           Register
         </button>
       ) : null}

@@ -69,11 +69,26 @@ export function SharingSection({ draft, edit }: SectionProps) {
   );
 }
 
-export function AppsSection({ draft, edit, err }: SectionProps) {
+/**
+ * What most people never change, in plain words: how apps reach Hypergolix (the port, and old apps
+ * without the key) and how much it writes to its logs. Kept apart so the page's first sections are
+ * the everyday ones.
+ */
+export function AdvancedSection(props: SectionProps) {
+  return (
+    <Section title="Advanced" intro="For developers and for finding problems: how apps connect to Hypergolix, and how much it writes to its logs. Most people never change these.">
+      <AppsFields {...props} />
+      <LoggingFields {...props} />
+    </Section>
+  );
+}
+
+function AppsFields({ draft, edit, err }: SectionProps) {
   const port = K.process.ipc_port.ui;
   const legacy = K.process.ipc_legacy_clients.ui;
   return (
-    <Section title="Apps">
+    <section aria-labelledby="section-apps" className="subsection">
+      <h3 id="section-apps">Apps</h3>
       <Field label={port.label} htmlFor="ipc-port" error={err('process.ipc_port')} hint={port.hint}>
         <NumberInput id="ipc-port" value={draft.process.ipc_port} invalid={!!err('process.ipc_port')} describedBy={describe('ipc-port', err('process.ipc_port'))} onChange={(n) => edit((d) => void (d.process.ipc_port = n))} />
       </Field>
@@ -84,7 +99,7 @@ export function AppsSection({ draft, edit, err }: SectionProps) {
           this on only for apps you trust, and off again when you are done.
         </Banner>
       ) : null}
-    </Section>
+    </section>
   );
 }
 
@@ -134,11 +149,12 @@ export function DesktopSection({ draft, edit }: SectionProps) {
   );
 }
 
-export function LoggingSection({ draft, edit, err }: SectionProps) {
+function LoggingFields({ draft, edit, err }: SectionProps) {
   const verbosity = K.instrumentation.verbosity.ui;
   const debug = K.instrumentation.debug.ui;
   return (
-    <Section title="Logging">
+    <section aria-labelledby="section-logging" className="subsection">
+      <h3 id="section-logging">Logs</h3>
       <Field label={verbosity.label} htmlFor="verbosity" error={err('instrumentation.verbosity')}>
         <select id="verbosity" className="input" value={draft.instrumentation.verbosity} onChange={(e) => edit((d) => void (d.instrumentation.verbosity = e.currentTarget.value as Verbosity))}>
           {VERBOSITIES.map((v) => (
@@ -149,7 +165,7 @@ export function LoggingSection({ draft, edit, err }: SectionProps) {
         </select>
       </Field>
       <Switch id="debug" label={debug.label} description={debug.hint} checked={draft.instrumentation.debug} onChange={(on) => edit((d) => void (d.instrumentation.debug = on))} />
-    </Section>
+    </section>
   );
 }
 
