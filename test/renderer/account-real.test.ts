@@ -30,7 +30,7 @@ function qrPicture(text: string): Buffer {
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
 import { ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
 
-const SHOTS = join(ROOT, 'test-artifacts/ui-account');
+const SHOTS = process.env.HGX_SHOTS_DIR ? join(process.env.HGX_SHOTS_DIR, 'account') : join(ROOT, 'test-artifacts/ui-account');
 const FIRST = 'velvet-harbor-quince-58';
 const SECOND = 'copper-meadow-lantern-31';
 const THIRD = 'amber-thistle-gondola-74';
