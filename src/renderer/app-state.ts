@@ -106,9 +106,13 @@ export function createAppState(host: Transport): StoreApi<UiState> {
     // Events may arrive before any view exists; the app state is their only reader.
     function handleEvent(ev: HostEvent) {
       switch (ev.kind) {
-        case 'status':
+        case 'status': {
+          const before = get().snapshot?.status.incomingShares.length;
           applyStatus(set, ev.status);
+          // A share arrived (or was answered elsewhere) while the Shares page is open: show it there too.
+          if (get().view === 'shares' && ev.status.incomingShares.length !== before) void get().loadPeople();
           break;
+        }
         case 'accountProgress':
           patchWizard(set, { stage: ev.stage, fraction: ev.fraction ?? null });
           break;

@@ -2,7 +2,8 @@
  * People and consent in the real UI, in Chromium, against real daemons and a real server: B runs
  * browser mode (account created through the wizard, policy "ask"), A is an app daemon with an SDK
  * app that shares with B. The journey: a stranger's share waits with who and what, "accept and
- * trust" makes A's next share arrive at once, the contact is named and the name shown on shares.
+ * trust" makes A's next share arrive at once, the contact is named and the name shown on shares;
+ * C, a third account, declines and blocks A: A hears it, and A's later shares are refused unasked.
  * Screenshots go to test-artifacts/ui-real/.
  */
 import { after, before, describe, test } from 'node:test';
@@ -17,13 +18,15 @@ import { ROOT, ensureBuilt, launchBrowser, openUi, screenshot, shell, skipReason
 const SHOTS = process.env.HGX_SHOTS_DIR ? join(process.env.HGX_SHOTS_DIR, 'real') : join(ROOT, 'test-artifacts/ui-real');
 const reason = skipReason();
 
-describe('people and consent in the UI, two accounts, real daemons and server', { skip: reason ?? false, timeout: 600_000 }, () => {
+describe('people and consent in the UI, three accounts, real daemons and server', { skip: reason ?? false, timeout: 600_000 }, () => {
   let browser: Browser;
   let server: ServerProc;
   let procA: AppProc;
   let procB: BrowserModeProcess;
   let link: HGXLink;
   let ui: OpenUi;
+  let procC: BrowserModeProcess | null = null;
+  let uiC: OpenUi | null = null;
 
   before(async () => {
     ensureBuilt();
@@ -38,6 +41,8 @@ describe('people and consent in the UI, two accounts, real daemons and server', 
 
   after(async () => {
     await link?.close();
+    await uiC?.close().catch(() => {});
+    await procC?.stop().catch(() => {});
     await ui?.close().catch(() => {});
     await procB?.stop().catch(() => {});
     await procA?.stop();
@@ -100,6 +105,53 @@ describe('people and consent in the UI, two accounts, real daemons and server', 
     await received.getByText('from Alice').first().waitFor();
     assert.equal(await received.locator('li').count(), 2);
     await screenshot(page, 'shares-received', SHOTS);
+    assert.deepEqual(problems, []);
+  });
+
+  test('a third account declines and blocks: the sender hears "declined", and later shares are refused without asking', async () => {
+    const homeC = await appHome('ui-c', server.port, 'ask');
+    procC = await spawnBrowserMode(homeC.dir);
+    uiC = await openUi(browser, procC.url);
+    const { page, problems } = uiC;
+    const w = wizard(page);
+    await page.getByRole('heading', { name: 'Create your Hypergolix account' }).waitFor();
+    await w.start();
+    await w.enterPassword('copper-meadow-lantern-31');
+    await w.acknowledge();
+    await w.createButton().click();
+    await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 240_000 });
+    const carol = await w.ids();
+    await w.finish();
+
+    const shareWithCarol = async (note: string) => {
+      const obj = await link.new(JsonObj, { note });
+      const answered = new Promise<string>((resolve) => {
+        obj.on('shared', () => resolve('accepted'));
+        obj.on('share-failed', () => resolve('declined'));
+      });
+      await obj.share(carol.fingerprint);
+      return answered;
+    };
+    // The Shares page is open before the share arrives: it shows up there by itself.
+    await shell(page).go('Shares');
+    const first = shareWithCarol('for C');
+    const waiting = page.getByTestId('waiting').locator('li.share').first();
+    await waiting.waitFor({ timeout: 60_000 });
+    assert.equal(await waiting.getByTestId('share-from').innerText(), 'someone not in your contacts');
+    await waiting.getByRole('checkbox').check();
+    await waiting.getByRole('button', { name: 'Decline' }).click();
+    await page.getByTestId('people-feedback').getByText(/Declined, and .* is blocked\./).waitFor();
+    assert.equal(await first, 'declined', 'the sender is told');
+
+    // The Shares page stays open: a new share would show up on it by itself; none does.
+    assert.equal(await shareWithCarol('again, for C'), 'declined', 'a blocked sender is refused without asking');
+    await shell(page).go('Shares');
+    assert.equal(await page.getByTestId('waiting').locator('li.share').count(), 0, 'nothing waits from a blocked sender');
+    await shell(page).go('Contacts');
+    const row = page.getByTestId(`contact-${procA.fingerprint}`);
+    await row.waitFor();
+    assert.equal(await row.locator('select').inputValue(), 'blocked');
+    await screenshot(page, 'contacts-blocked', SHOTS);
     assert.deepEqual(problems, []);
   });
 });
