@@ -23,7 +23,9 @@ export function App() {
       <main className="centered">
         <div className="card splash" role="status">
           <Logo />
-          {connection === 'closed' || problem ? (
+          {connection === 'refused' ? (
+            <TokenRefused />
+          ) : connection === 'closed' || problem ? (
             <p>{problem ?? 'Cannot reach Hypergolix. Trying again…'}</p>
           ) : (
             <p>
@@ -39,7 +41,11 @@ export function App() {
   const screen = wizard || state === 'no-account' || state === 'creating' ? <Wizard /> : state === 'locked' || state === 'unlocking' ? <Unlock /> : <Shell />;
   return (
     <>
-      {connection !== 'open' ? (
+      {connection === 'refused' ? (
+        <div className="top-banner" role="alert">
+          <TokenRefused />
+        </div>
+      ) : connection !== 'open' ? (
         <div className="top-banner" role="alert">
           <Spinner /> Lost the connection to Hypergolix. Reconnecting…
         </div>
@@ -139,6 +145,16 @@ function ConfigProblem() {
       {problem}
     </Banner>
   ) : null;
+}
+
+/** This tab's address is out of date: Hypergolix runs, at a new address (its token changed). */
+function TokenRefused() {
+  return (
+    <p data-testid="token-refused">
+      Hypergolix runs, but with a new access token, so this tab can no longer reach it. Open the address it printed when it started (in the
+      terminal where <code>hypergolix start app --ui</code> runs).
+    </p>
+  );
 }
 
 function Logo() {

@@ -6,7 +6,8 @@
 import { ERROR_CODES, fail, type HostEvent, type HostPort, type Request, type RequestKind, type Response } from '../common/contract.js';
 import { parseServerMessage } from '../common/contract-envelope.js';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `refused`: Hypergolix answers but no longer takes this tab's access token (it started with a new address). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'refused';
 
 export interface Transport extends HostPort {
   readonly mode: 'electron' | 'browser';
@@ -64,6 +65,16 @@ function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) =
   }
 }
 
+/** Whether Hypergolix is up but refuses this tab's token (it answers 403 for its own page). */
+async function tokenRefused(): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/', window.location.href), { cache: 'no-store', credentials: 'same-origin' });
+    return res.status === 403;
+  } catch {
+    return false; // Not up at all: reconnecting is right.
+  }
+}
+
 /** Browser mode: one socket, reconnected with jittered, capped back-off whenever it drops. */
 function socketTransport(url: string): Transport {
   const listeners = new Set<(ev: HostEvent) => void>();
@@ -99,6 +110,8 @@ function socketTransport(url: string): Transport {
       setState('closed');
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt++) * (0.5 + Math.random() / 2);
       setTimeout(connect, delay);
+      // A browser does not show why a socket was refused; a page request does (403: the token).
+      if (attempt >= 2) void tokenRefused().then((refused) => refused && state === 'closed' && setState('refused'));
     };
   };
 

@@ -55,6 +55,23 @@ describe('browser mode keeps its address', { skip: reason ?? false, timeout: 120
     assert.equal(await second.stop('SIGTERM'), 0);
   });
 
+  test('a tab whose token is no longer taken says so, and where to find the new address', async () => {
+    const first = await start();
+    const ui = await openUi(browser, first.url);
+    await unlock(ui.page).field().waitFor();
+    assert.equal(await first.stop('SIGTERM'), 0);
+    const kept = JSON.parse(readFileSync(join(home, UI_ADDRESS_FILE), 'utf8')) as { port: number; token: string };
+    // Same port, another token: what a lost or replaced address file gives.
+    writeFileSync(join(home, UI_ADDRESS_FILE), JSON.stringify({ port: kept.port, token: 'x'.repeat(43) }));
+    const second = await start();
+    assert.notEqual(second.url, first.url);
+    await ui.page.getByTestId('token-refused').first().waitFor({ timeout: 30_000 });
+    assert.match(await ui.page.getByTestId('token-refused').first().innerText(), /new access token/);
+    await ui.close();
+    assert.equal(await second.stop('SIGTERM'), 0);
+    writeFileSync(join(home, UI_ADDRESS_FILE), JSON.stringify(kept));
+  });
+
   test('the port taken since: another port, the same token, said in the log; a damaged file: a new address', async () => {
     const kept = JSON.parse(readFileSync(join(home, UI_ADDRESS_FILE), 'utf8')) as { port: number; token: string };
     const squatter = createServer();
