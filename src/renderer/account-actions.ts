@@ -1,10 +1,11 @@
 /**
  * The app state's account part (issue #13): changing the password and making a recovery kit
- * (Settings → Account), and "Forgot your password?" on the unlock screen. Each ends in words for
+ * (Settings → Account), "Forgot your password?" on the unlock screen, and the wizard's sign-in. Each ends in words for
  * the user; a new kit's key is held here only until the user closes it (it is shown once).
  */
 import type { UiState } from './app-state.js';
-import { applyStatus } from './session-actions.js';
+import { ERROR_CODES } from '../common/contract.js';
+import { applyStatus, patchWizard } from './session-actions.js';
 import type { Transport } from './transport.js';
 
 type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
@@ -20,7 +21,7 @@ export interface AccountState {
 
 export const emptyAccount: AccountState = { busy: null, feedback: null, kit: null };
 
-export type AccountActions = Pick<UiState, 'changePassword' | 'makeRecoveryKit' | 'recoverAccount' | 'closeKit'>;
+export type AccountActions = Pick<UiState, 'changePassword' | 'makeRecoveryKit' | 'recoverAccount' | 'closeKit' | 'signIn'>;
 
 export function accountActions(set: Set, get: Get, host: Transport): AccountActions {
   const patch = (p: Partial<AccountState>) => set((s) => ({ account: { ...s.account, ...p } }));
@@ -47,6 +48,20 @@ export function accountActions(set: Set, get: Get, host: Transport): AccountActi
       if (ok !== null) void get().refresh();
       return ok !== null;
     },
+    /** The wizard's "I already have an account". */
+    async signIn(userId, remote, password) {
+      patchWizard(set, { busy: true, error: null, fields: {} });
+      const res = await host.request({ kind: 'signIn', userId, remote, password });
+      if (!res.ok) {
+        const fields = res.error.fields ?? {};
+        const wrong = res.error.code === ERROR_CODES.wrongPassword;
+        patchWizard(set, { busy: false, fields, error: Object.keys(fields).length > 0 ? null : wrong ? 'That password does not open this account.' : res.error.message });
+        return;
+      }
+      set({ wizard: null, view: 'status' });
+      void get().refresh();
+    },
+
     closeKit() {
       patch({ kit: null });
     },

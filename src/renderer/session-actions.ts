@@ -29,7 +29,7 @@ export function applyStatus(set: Set, status: Status): void {
 
 export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
 
-export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'signIn' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
+export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
 
 export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
   return {
@@ -59,19 +59,6 @@ export function sessionActions(set: Set, get: Get, host: Transport): SessionActi
         return;
       }
       patchWizard(set, { step: 'done', stage: 'done', identity: res.value });
-      void get().refresh();
-    },
-
-    async signIn(userId, remote, password) {
-      patchWizard(set, { busy: true, error: null, fields: {} });
-      const res = await host.request({ kind: 'signIn', userId, remote, password });
-      if (!res.ok) {
-        const fields = res.error.fields ?? {};
-        const wrong = res.error.code === ERROR_CODES.wrongPassword;
-        patchWizard(set, { busy: false, fields, error: Object.keys(fields).length > 0 ? null : wrong ? 'That password does not open this account.' : res.error.message });
-        return;
-      }
-      set({ wizard: null, view: 'status' });
       void get().refresh();
     },
 

@@ -11,7 +11,8 @@
  * See docs/formats.md ("GARQ variants").
  */
 import { Ghid, parseObject, type GolixObject } from '../golix/index.js';
-import type { VariantLog } from './garq-variant-log.js';
+import type { OpenedVariantLog, VariantLog } from './garq-variant-log.js';
+import type { RemoteLogger } from './logger.js';
 
 /** Copies of one GARQ GHID a server keeps, the first-stored included. */
 export const MAX_VARIANTS = 4;
@@ -33,6 +34,26 @@ export class GarqVariants {
     private readonly engine: VariantSource,
     private readonly log: VariantLog | null = null,
   ) {}
+
+  /**
+   * The variants a log kept, restored for `engine`, logging what the log said. When the log
+   * cannot be rewritten (a full disk), they are kept in memory only until the next start:
+   * appending after what it holds could follow a torn record.
+   */
+  static async restored(engine: VariantSource, opened: OpenedVariantLog, logger: RemoteLogger): Promise<GarqVariants> {
+    for (const w of opened.warnings) logger.warn(w);
+    let variants = new GarqVariants(engine, opened.log);
+    try {
+      await variants.restore(opened.raws);
+    } catch (err) {
+      logger.warn(`GARQ variants are kept in memory only until the next start: rewriting their log failed (${(err as Error).message})`);
+      await opened.log.close().catch(() => undefined);
+      variants = new GarqVariants(engine);
+      await variants.restore(opened.raws);
+    }
+    if (variants.size > 0) logger.info(`Restored ${variants.size} GARQ variant(s)`);
+    return variants;
+  }
 
   /**
    * Takes back the variants a log held (those whose GARQ is still stored, within the bounds),

@@ -390,19 +390,7 @@ export class PersistenceServer {
 
   /** Takes back the GARQ variants a log kept (before any connection is accepted). */
   private async restoreVariants(engine: PersistenceEngine, opened: OpenedVariantLog | null | undefined): Promise<void> {
-    if (!opened) return;
-    for (const w of opened.warnings) this.logger.warn(w);
-    this.variants = new GarqVariants(engine, opened.log);
-    try {
-      await this.variants.restore(opened.raws);
-    } catch (err) {
-      // The log could not be rewritten (a full disk): appending after what it holds could follow a torn record.
-      this.logger.warn(`GARQ variants are kept in memory only until the next start: rewriting their log failed (${(err as Error).message})`);
-      await opened.log.close().catch(() => undefined);
-      this.variants = new GarqVariants(engine);
-      await this.variants.restore(opened.raws);
-    }
-    if (this.variants.size > 0) this.logger.info(`Restored ${this.variants.size} GARQ variant(s)`);
+    if (opened) this.variants = await GarqVariants.restored(engine, opened, this.logger);
   }
 
   /** A new variant of a stored GARQ: kept (durably, with a log) or refused as a publish that failed to be stored. */
