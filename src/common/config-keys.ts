@@ -324,7 +324,7 @@ export const CONFIG_KEYS = {
       keys: {
         incoming_share: { ...SWITCH, default: true, help: 'someone shares an object with you', ui: { label: 'someone shares an object with me' } },
         share_result: { ...SWITCH, default: true, help: 'a share you made succeeds or fails', ui: { label: 'a share I made succeeds or fails' } },
-        remote_unreachable: { ...SWITCH, default: true, help: 'a remote cannot be reached', ui: { label: 'a remote cannot be reached' } },
+        remote_unreachable: { ...SWITCH, default: true, help: 'a remote cannot be reached, or takes no more uploads until you register', ui: { label: 'a remote cannot be reached, or wants me to register' } },
         daemon_error: { ...SWITCH, default: true, help: 'Hypergolix runs into an error', ui: { label: 'Hypergolix runs into an error' } },
       },
     },

@@ -5,7 +5,7 @@
 import type { Settings } from '../common/contract.js';
 import type { Notice } from './notices.js';
 
-export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'daemon-error';
+export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error';
 
 export interface NotificationText {
   kind: NotificationKind;
@@ -33,6 +33,9 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
     case 'share-result':
       if (!on.share_result) return null;
       return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
+    case 'free-tier':
+      if (!on.remote_unreachable) return null;
+      return { kind: 'free-tier', title: `Register on ${n.remote} to upload more`, body: `${n.message.charAt(0).toUpperCase()}${n.message.slice(1)}. Your changes wait on this computer until then; use Register on the status page.` };
     case 'remote':
       // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.
       return null;

@@ -4,6 +4,7 @@
  * come back after a settings change.
  */
 import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
+import type { FreeTierUsage } from '../core/daemon/network-io.js';
 import type { Ghid } from '../core/golix/index.js';
 import type { StartedApp } from './daemon-runner.js';
 
@@ -18,6 +19,8 @@ export type Notice =
     }
   | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
+  /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
+  | { kind: 'free-tier'; remote: string; message: string }
   | { kind: 'daemon-error'; message: string };
 
 /**
@@ -38,12 +41,21 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     notice({ kind: 'incoming-share', from: s.from.text, name: nameOf(s.from), waiting: false });
     changed();
   };
+  // Once per remote while unlocked: the daemon meets the refusal again at every retry.
+  const told = new Set<string>();
+  const onFreeTier = (label: string, usage: FreeTierUsage) => {
+    if (!told.has(label)) notice({ kind: 'free-tier', remote: label, message: usage.message });
+    told.add(label);
+    changed();
+  };
   const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok });
   app.daemon.on('remote', onRemote);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);
   app.sharing.on('result', onResult);
+  app.daemon.on('free-tier', onFreeTier);
   return () => {
+    app.daemon.off('free-tier', onFreeTier);
     app.daemon.off('remote', onRemote);
     app.sharing.off('pending', onPending);
     app.sharing.off('incoming', onIncoming);

@@ -1,0 +1,54 @@
+// The daemon's events as notices for the desktop (issue #14 item 1, issue #16): people by their
+// contact names, and a remote's free-tier refusal told once while unlocked, not at every retry.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { Ghid } from '../../src/core/golix/index.js';
+import type { StartedApp } from '../../src/host/daemon-runner.js';
+import { wireDaemonNotices, type Notice } from '../../src/host/notices.js';
+import { notificationFor } from '../../src/host/notice-words.js';
+import { defaultSettings } from '../fixtures/ui/fake-host.js';
+import { v16Identity } from '../fixtures/vectors.js';
+
+function fakeApp(names: Map<string, string>) {
+  const daemon = new EventEmitter();
+  const sharing = Object.assign(new EventEmitter(), { contacts: { get: (fp: Ghid) => (names.has(fp.text) ? { name: names.get(fp.text)! } : null) } });
+  return { app: { daemon, sharing } as unknown as StartedApp, daemon, sharing };
+}
+
+test('a remote that wants registration is told once while unlocked, in words with its usage', () => {
+  const { app, daemon } = fakeApp(new Map());
+  const notices: Notice[] = [];
+  let changed = 0;
+  const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++);
+  const usage = { used: 10 * 1024 * 1024, limit: 10 * 1024 * 1024, message: 'register on hgx.example.org:7770 to upload more (10 MiB of 10 MiB used)' };
+  daemon.emit('free-tier', 'hgx.example.org:7770', usage);
+  daemon.emit('free-tier', 'hgx.example.org:7770', usage);
+  assert.deepEqual(notices, [{ kind: 'free-tier', remote: 'hgx.example.org:7770', message: usage.message }]);
+  assert.equal(changed, 2, 'the status follows every time');
+  const words = notificationFor(notices[0]!, defaultSettings())!;
+  assert.equal(words.title, 'Register on hgx.example.org:7770 to upload more');
+  assert.match(words.body, /^Register on hgx\.example\.org:7770 to upload more \(10 MiB of 10 MiB used\)\. Your changes wait/);
+  const off = defaultSettings();
+  off.desktop.notifications.remote_unreachable = false;
+  assert.equal(notificationFor(notices[0]!, off), null, 'behind the remotes switch');
+  unwire();
+  daemon.emit('free-tier', 'other:7770', usage);
+  assert.equal(notices.length, 1, 'unwired: nothing more');
+});
+
+test('share notices carry the contact name, or null for someone not in the contacts', () => {
+  const alice = v16Identity(0).ghid;
+  const stranger = v16Identity(1).ghid;
+  const { app, sharing } = fakeApp(new Map([[alice.text, 'Alice']]));
+  const notices: Notice[] = [];
+  wireDaemonNotices(app, (n) => notices.push(n), () => {});
+  sharing.emit('pending', { from: alice });
+  sharing.emit('incoming', { from: stranger });
+  sharing.emit('result', { recipient: alice, ok: true });
+  assert.deepEqual(notices, [
+    { kind: 'incoming-share', from: alice.text, name: 'Alice', waiting: true },
+    { kind: 'incoming-share', from: stranger.text, name: null, waiting: false },
+    { kind: 'share-result', recipient: alice.text, name: 'Alice', ok: true },
+  ]);
+});
