@@ -27,6 +27,8 @@ import { freePort, serverHome, tempDir, type ServerHome, type TestContext } from
 import { v16Identity } from '../fixtures/vectors.js';
 import { until } from '../fixtures/wait.js';
 import { launchBrowser, skipReason } from '../renderer/helpers.js';
+import { accountHome } from '../fixtures/account/home.js';
+import { PASSWORD, harness } from '../host/helpers.js';
 
 const FREE = 256 * 1024;
 const skip = skipReason();
@@ -166,4 +168,28 @@ test('invite: the page asks for the code in Chromium; a wrong code is refused, t
     assert.deepEqual(errors, []);
   });
   assert.equal(running.accounts!.get(app.d.fingerprint.text)?.via, 'invite');
+});
+
+test('the desktop\'s Register button (controller.registerRemote) against a real daemon and server: a signed page for this account opens; approval leaves it pending for the operator', async (t) => {
+  const { running } = await server(t, { registration: 'approval' });
+  const port = running.address.port;
+  const dir = tempDir('hgx-reg-desktop-');
+  const made = await accountHome(dir, PASSWORD, { remotes: [port], index: 1 });
+  const opened: string[] = [];
+  const h = await harness(dir, { openUrl: async (url) => void opened.push(url) });
+  t.after(() => h.controller.stop());
+  await h.controller.settled();
+  await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
+
+  const { url } = await h.ask({ kind: 'registerRemote', remote: `127.0.0.1:${port}` });
+  assert.deepEqual(opened, [url], 'the browser was asked to open exactly the link it answered');
+  assert.ok(url.startsWith(`http://127.0.0.1:${port}/register?`), url);
+  const page = await fetch(url);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.ok(html.includes(made.fingerprint), 'the page is about this account');
+  assert.equal(running.accounts!.get(made.fingerprint)?.status, 'pending', 'waiting for the operator');
+
+  const refused = await h.askRaw({ kind: 'registerRemote', remote: '127.0.0.1:1' });
+  assert.equal(refused.ok, false, 'a remote the account does not use is refused with a reason');
 });
