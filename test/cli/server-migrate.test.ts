@@ -1,6 +1,6 @@
 // `hypergolix server migrate`: a file store copied into PostgreSQL and back, byte for byte, with
-// the rules state (current frames, quota usage) intact; refusals for a non-empty destination and
-// for bad arguments.
+// the rules state (current frames, quota usage) and the server's accounts intact; refusals for a
+// non-empty destination and for bad arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
@@ -11,6 +11,8 @@ import type { CliIO } from '../../src/cli/command.js';
 import { PostgresEngine } from '../../src/core/postgres/engine.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { FileStore } from '../../src/core/store/file-store.js';
+import { PgRegistry } from '../../src/core/postgres/registry.js';
+import { FileRegistry, registrationsPath } from '../../src/core/registration/registry.js';
 import { POSTGRES_SKIP, startPostgres } from '../fixtures/postgres.js';
 import { serverHome } from '../fixtures/server/helpers.js';
 import { v16Objects } from '../fixtures/vectors.js';
@@ -39,10 +41,25 @@ test('server migrate: files → postgres → files keeps every object and the ru
   for (const o of published) await files.ingest(o.raw);
   const usage = files.usageOf(Ghid.fromText(frameN(0).entry.binder!));
   await files.close();
+  // The server's accounts: one approved and then revoked, one pending, an invite half used.
+  const [a, b] = [published[0]!.obj.ghid.text, published[1]!.obj.ghid.text];
+  const journal = await FileRegistry.open(registrationsPath(home.config.server.ghidcache));
+  await journal.register(a, 'operator');
+  await journal.revoke(a);
+  await journal.request(b);
+  const code = await journal.createInvite(2, null);
+  assert.equal(await journal.useInvite(code, b), true);
+  const accounts = { list: journal.list(), invites: journal.invites() };
+  await journal.close();
 
   const there = await cli(['server', 'migrate', '--from', 'files', '--to', 'postgres', '--root', home.dir]);
   assert.equal(there.code, 0, there.err);
-  assert.match(there.out, new RegExp(`Copied ${kept.length} objects`));
+  assert.match(there.out, new RegExp(`Copied ${kept.length} objects and 5 registration records`));
+  const cluster = await PgRegistry.open({ url, refreshMs: 0 });
+  assert.deepEqual({ list: cluster.list(), invites: cluster.invites() }, accounts, 'the accounts as the journal had them');
+  assert.equal(await cluster.useInvite(code, a), true, 'the invite keeps its last use');
+  assert.equal(await cluster.useInvite(code, a), false);
+  await cluster.close();
 
   const pg = (await PostgresEngine.open({ url, quota })).engine;
   for (const o of kept) assert.deepEqual(await pg.get(o.obj.ghid), o.raw, o.entry.file);
@@ -59,6 +76,11 @@ test('server migrate: files → postgres → files keeps every object and the ru
   const back = await serverHome({ postgres: JSON.stringify(url), ghidcache: join(home.dir, 'back') });
   const returned = await cli(['server', 'migrate', '--from', 'postgres', '--to', 'files', '--root', back.dir]);
   assert.equal(returned.code, 0, returned.err);
+  assert.match(returned.out, new RegExp(`Copied ${kept.length} objects and 6 registration records`));
+  const home2 = await FileRegistry.open(registrationsPath(back.config.server.ghidcache));
+  assert.deepEqual(home2.list(), accounts.list);
+  assert.equal(home2.invites()[0]!.usesLeft, 0);
+  await home2.close();
   const restored = (await RulesEngine.open(new FileStore(back.config.server.ghidcache))).engine;
   assert.equal(restored.stats().objects, kept.length);
   for (const o of kept) assert.deepEqual(await restored.get(o.obj.ghid), o.raw);

@@ -6,12 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CommsError, Ghid, HypergolixError, Secret, makeContainer, makeFrame, parseObject } from '../../src/core/golix/index.js';
+import { CommsError, Ghid, HypergolixError, RegistrationRequired, Secret, makeContainer, makeFrame, parseObject } from '../../src/core/golix/index.js';
 import { frameOf } from '../../src/core/golix/builders.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../fixtures/postgres.js';
 import { signedPairs } from '../fixtures/server/objects.js';
-import { serverHome, startForeground, until, type ForegroundServer, type TestContext } from '../fixtures/server/helpers.js';
+import { runCli, serverHome, startForeground, until, type ForegroundServer, type ServerHome, type TestContext } from '../fixtures/server/helpers.js';
+import { registrationLink, remoteAccount } from '../../src/core/registration/client.js';
 import { v16Identity, v16Objects } from '../fixtures/vectors.js';
 
 const v16 = v16Objects();
@@ -25,17 +26,18 @@ let cluster: TestPostgres | null = null;
 
 interface Node {
   port: number;
+  home: ServerHome;
   server: ForegroundServer;
 }
 
 /** `n` server processes on one fresh database. */
-async function nodes(t: TestContext, n: number): Promise<Node[]> {
+async function nodes(t: TestContext, n: number, keys: Record<string, string | number> = {}): Promise<Node[]> {
   cluster ??= startPostgres();
   const url = JSON.stringify(await cluster.database());
   const out: Node[] = [];
   for (let i = 0; i < n; i++) {
-    const home = await serverHome({ store: 'postgres', postgres: url });
-    out.push({ port: home.port, server: startForeground(home, t) });
+    const home = await serverHome({ store: 'postgres', postgres: url, ...keys });
+    out.push({ port: home.port, home, server: startForeground(home, t) });
   }
   await Promise.all(out.map((node) => node.server.ready(60_000)));
   return out;
@@ -167,4 +169,40 @@ test('PostgreSQL stopped: nodes refuse publishes with NK 0010 storage_failed, cl
   await until(async () => (await pub.c.publish(f2.raw).then(() => true, () => false)), 'a publish accepted again', 30_000, 250);
   assert.equal(await pub.c.publish(c2.raw), true);
   await until(() => sub.pushes.some((p) => p.raw.equals(f2.raw)), 'the push of the frame published after the restart', 30_000);
+});
+
+test('registration on a cluster: a link from one node registers on another; the operator approves from the CLI; every node agrees at the next upload', { skip }, async (t) => {
+  const [n1, n2] = await nodes(t, 2, { registration: 'approval', unregistered_upload_bytes: 0 });
+  const [a, b] = [await client(t, n1!), await client(t, n2!)];
+  await a.c.publish(gidcOf(alice.ghid));
+  const [first, second] = await signedPairs(alice, 2);
+  const refused = await b.c.publish(first!.binding).catch((err: unknown) => err);
+  assert.ok(refused instanceof RegistrationRequired, `node 2 knows the free tier: ${String(refused)}`);
+
+  // Behind a load balancer the challenge comes from one node and the signed link reaches another.
+  const link = new URL(await registrationLink({ host: '127.0.0.1', port: n1!.port, tls: false }, alice));
+  link.port = String(n2!.port);
+  const page = await fetch(link);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /data-result="waiting"/);
+  assert.equal((await remoteAccount({ host: '127.0.0.1', port: n1!.port, tls: false }, alice.ghid.text)).status, 'pending', 'node 1 sees the request node 2 recorded');
+
+  // The operator, on any machine with the cluster's hypergolix.yml.
+  const cli = (...args: string[]) => runCli(['server', 'accounts', ...args], { env: n1!.home.env, cwd: n1!.home.dir });
+  const listed = await cli('list', '--json');
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal((JSON.parse(listed.stdout.trim()) as { status: string }).status, 'pending');
+  const approved = await cli('approve', alice.ghid.text);
+  assert.equal(approved.code, 0, approved.stderr);
+
+  // At once, on both nodes: no waiting for a timer.
+  assert.equal(await b.c.publish(first!.binding), true);
+  assert.equal(await b.c.publish(first!.container), true);
+  assert.equal(await a.c.publish(second!.binding), true);
+  const status = await remoteAccount({ host: '127.0.0.1', port: n2!.port, tls: false }, alice.ghid.text);
+  assert.equal(status.status, 'registered');
+  assert.ok(status.usedBytes > 0, 'usage as the database counts it');
+
+  assert.equal((await cli('revoke', alice.ghid.text)).code, 0);
+  assert.ok((await a.c.publish(second!.container).catch((err: unknown) => err)) instanceof RegistrationRequired, 'revoked: the free tier again, on node 1 too');
 });

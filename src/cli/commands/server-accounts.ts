@@ -1,13 +1,13 @@
 /**
  * `hypergolix server accounts …`: the operator's view of a server's registrations (#16). Works
- * on the registrations journal beside the server's ghidcache, whether or not the server runs: a
- * running server reads what was appended before its next decision, so an approval or a
- * revocation applies to the account's next upload.
+ * where the server keeps them (the journal beside its ghidcache, or the cluster's database),
+ * whether or not the server runs: a running server reads what was appended before its next
+ * decision, so an approval or a revocation applies to the account's next upload.
  */
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { Ghid } from '../../core/golix/index.js';
-import { FileRegistry, registrationsPath } from '../../core/registration/registry.js';
+import { openRegistrations } from '../../core/assembly/registrations.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { SERVER_MIGRATE_USAGE, runServerMigrate } from './server-migrate.js';
 
@@ -19,7 +19,7 @@ export const SERVER_ACCOUNTS_USAGE = `Usage: hypergolix server accounts list [--
 The accounts of the persistence server configured in hypergolix.yml (server.registration on:
 open, invite or approval). Unregistered identities may store server.unregistered_upload_bytes
 (10 MiB by default); registered accounts get the server's quota. Changes apply at once, also
-to a running server.
+to a running server, and on a PostgreSQL cluster (server.store: postgres) to every node.
 
   list       every account the server knows: fingerprint, status (registered, pending,
              revoked), how it got there, since when. --json: one JSON object per line
@@ -95,7 +95,7 @@ export async function runServerAccounts(argv: string[], io: CliIO, now: () => nu
   const loaded = await load(args.root, io);
   const s = loaded.config.server;
   if (s.registration === 'off') io.err(`note: server.registration is off in ${loaded.path}; accounts take effect once it is open, invite or approval`);
-  const registry = await FileRegistry.open(registrationsPath(s.ghidcache), now);
+  const registry = await openRegistrations(s, now);
   try {
     switch (args.action) {
       case 'list': {

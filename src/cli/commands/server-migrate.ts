@@ -56,6 +56,7 @@ export async function runServerMigrate(argv: string[], io: CliIO): Promise<numbe
   const where = describeTarget(s.postgres);
   io.err(from === 'files' ? `Copying ${s.ghidcache} into ${where}` : `Copying ${where} into ${s.ghidcache}`);
   const copied = from === 'files' ? await copyFilesToPostgres(options) : await copyPostgresToFiles(options);
-  io.out(`Copied ${copied} object${copied === 1 ? '' : 's'}. Now set server.store: ${to} and start the server.`);
+  const accounts = copied.registrations === 0 ? '' : ` and ${copied.registrations} registration record${copied.registrations === 1 ? '' : 's'}`;
+  io.out(`Copied ${copied.objects} object${copied.objects === 1 ? '' : 's'}${accounts}. Now set server.store: ${to} and start the server.`);
   return 0;
 }

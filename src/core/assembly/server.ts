@@ -26,12 +26,13 @@ import { FileStore, type FileStoreOptions } from '../store/file-store.js';
 import { StorageFull } from '../golix/index.js';
 import { storageTrouble } from '../util/disk-space.js';
 import { checkStoreDirectory } from './store-path.js';
-import { FileRegistry, registrationsPath, type AccountRegistry } from '../registration/registry.js';
+import type { AccountRegistry, OpLogRegistry } from '../registration/registry.js';
+import { PgRegistry } from '../postgres/registry.js';
+import { openRegistrations } from './registrations.js';
 import { FreeTierPolicy } from '../registration/quota.js';
 import { ChallengeBook } from '../registration/challenges.js';
 import { RegistrationEndpoints, type RegistrationDeps } from '../registration/http.js';
 import { DEFAULT_UNREGISTERED_UPLOAD_BYTES } from '../../common/defaults.js';
-import { ConfigError } from '../config/errors.js';
 
 export interface StartServerOptions {
   /** Where everything is logged; the WebSocket layer logs under `<name>.remote`. @default nullLogger */
@@ -72,7 +73,7 @@ export interface RunningServer {
   /** A RulesEngine over the ghidcache (`store: files`), or a PostgresEngine (`store: postgres`). */
   readonly engine: PersistenceEngine;
   /** The registered accounts, when `server.registration` is not off. */
-  readonly accounts: FileRegistry | null;
+  readonly accounts: OpLogRegistry | null;
   /** The registration page and webhook, when `server.registration` is not off. */
   readonly registration: RegistrationEndpoints | null;
   /** What the store reported while opening: replayed journals, quarantined files, … */
@@ -124,7 +125,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
   const address = await listenOrRelease(server, opening);
 
   let engine: PersistenceEngine;
-  let accounts: FileRegistry | null;
+  let accounts: OpLogRegistry | null;
   let storeWarnings: string[];
   let openMs: number;
   try {
@@ -133,7 +134,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     await server.close();
     throw err;
   }
-  if (accounts && s.registration !== 'off' && engine instanceof RulesEngine) registrationDeps = registrationWith(engine, accounts, s.registration, s);
+  if (accounts && s.registration !== 'off') registrationDeps = registrationWith(engine, accounts, s.registration, s);
   await server.whenReady();
   if (s.publish_allowlist) log.info(`Publishing is limited to ${s.publish_allowlist.length} identit${s.publish_allowlist.length === 1 ? 'y' : 'ies'}`);
   for (const line of limitLines(s)) log.info(line);
@@ -160,7 +161,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
 /** Binds the port; if that fails, closes the server and releases the store once it has opened. */
 async function listenOrRelease(
   server: PersistenceServer,
-  opening: Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; variantLog: OpenedVariantLog | null }>,
+  opening: Promise<{ engine: PersistenceEngine; accounts: OpLogRegistry | null; variantLog: OpenedVariantLog | null }>,
 ): Promise<ListenAddress> {
   try {
     return await server.listen();
@@ -180,7 +181,7 @@ async function listenOrRelease(
 }
 
 /** Stops serving, then flushes and closes the store and the registrations; once, however often it is called. */
-function closerOf(server: PersistenceServer, engine: PersistenceEngine, accounts: FileRegistry | null, log: Logger): () => Promise<void> {
+function closerOf(server: PersistenceServer, engine: PersistenceEngine, accounts: OpLogRegistry | null, log: Logger): () => Promise<void> {
   let closing: Promise<void> | null = null;
   return () => {
     closing ??= (async () => {
@@ -202,12 +203,12 @@ async function openEngine(
   config: HypergolixConfig,
   options: StartServerOptions,
   log: Logger,
-): Promise<{ engine: PersistenceEngine; accounts: FileRegistry | null; variantLog: OpenedVariantLog | null; warnings: string[]; openMs: number }> {
+): Promise<{ engine: PersistenceEngine; accounts: OpLogRegistry | null; variantLog: OpenedVariantLog | null; warnings: string[]; openMs: number }> {
   const s = config.server;
   const warn = (message: string): void => log.warn(message);
   const store = s.store === 'files' ? new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, ...options.store, warn }) : null;
   const openStart = performance.now();
-  const accounts = s.registration === 'off' ? null : await FileRegistry.open(registrationsPath(s.ghidcache));
+  const accounts = s.registration === 'off' ? null : await openRegistrations(s);
   // Quotas are enforced by the engine, where each publish is checked and stored in one step, so
   // publishes in flight at once cannot together slip past a limit.
   const quota = {
@@ -219,9 +220,10 @@ async function openEngine(
   let opened: { engine: PersistenceEngine; warnings: string[] };
   try {
     if (store === null) {
-      // Registrations live beside a ghidcache today; the PostgreSQL backend has no table for them yet.
-      if (accounts) throw new ConfigError('hypergolix.yml', null, 'server.registration', 'needs server.store: files (the PostgreSQL backend does not keep registrations yet)');
-      opened = await PostgresEngine.open({ ...rules, quota, url: s.postgres, logger: log.child('postgres') });
+      // Each batch first reads the registrations other nodes and the operator wrote, so the free
+      // tier is decided on what the cluster knows, not on what this node heard last.
+      const beforeBatch = accounts instanceof PgRegistry ? accounts.catchUp.bind(accounts) : undefined;
+      opened = await PostgresEngine.open({ ...rules, quota, url: s.postgres, logger: log.child('postgres'), beforeBatch });
     } else {
       opened = await RulesEngine.open(store, { ...rules, quota, warn }).catch((err: unknown) => {
         throw storeOpenError(err, s.ghidcache);
@@ -248,13 +250,17 @@ async function openEngine(
 }
 
 /** What the registration endpoints work with, once the store is open. */
-function registrationWith(engine: RulesEngine, accounts: FileRegistry, policy: RegistrationDeps['policy'], s: HypergolixConfig['server']): RegistrationDeps {
+function registrationWith(engine: PersistenceEngine, accounts: OpLogRegistry, policy: RegistrationDeps['policy'], s: HypergolixConfig['server']): RegistrationDeps {
   return {
     policy,
     accounts,
-    challenges: new ChallengeBook(),
-    identityOf: async (fp) => (engine.exists(fp) ? await engine.get(fp) : null),
-    usedBytes: (fp) => engine.usageOf(fp)?.bytes ?? 0,
+    challenges: accounts instanceof PgRegistry ? accounts.challengeBook() : new ChallengeBook(),
+    identityOf: async (fp) => ((await engine.exists(fp)) ? await engine.get(fp) : null),
+    usedBytes: async (fp) => {
+      if (engine instanceof RulesEngine) return engine.usageOf(fp)?.bytes ?? 0;
+      if (engine instanceof PostgresEngine) return (await engine.usageOf(fp.text)).bytes;
+      return 0;
+    },
     freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
     webhookSecret: s.registration_webhook_secret,
   };

@@ -33,16 +33,17 @@ import {
 } from '../golix/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import type { EngineFollower, IngestResult, Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
-import type { QuotaOptions } from '../rules/usage.js';
+import type { QuotaOptions, Usage } from '../rules/usage.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { describeTarget, newClient, openPool, type ConnectOptions } from './connect.js';
 import { UNAVAILABLE_RETRY_MS, isConflict, storageUnavailable, unavailableCode } from './errors.js';
 import { IdentityCache } from './identities.js';
 import { PushChannel, announce, type Announcement } from './push-channel.js';
 import { migrate } from './schema.js';
-import type { SqlPool } from './sql.js';
+import type { SqlClient, SqlPool } from './sql.js';
 import { StatsCache } from './stats.js';
 import { commitBatch, type BatchItem, type RuleSettings } from './transaction.js';
+import { readUsage } from './writes.js';
 
 export interface PostgresEngineOptions extends ConnectOptions {
   acceptV15?: boolean;
@@ -54,6 +55,11 @@ export interface PostgresEngineOptions extends ConnectOptions {
   batchSize?: number;
   /** How often the object counts for /metrics are read again. @default 10000 */
   statsIntervalMs?: number;
+  /**
+   * Run on each batch's connection before its transaction: what the node must learn from the
+   * database before deciding (the registrations the quota policy reads, `PgRegistry.catchUp`).
+   */
+  beforeBatch?: (client: SqlClient) => Promise<void>;
 }
 
 interface Queued {
@@ -99,7 +105,7 @@ export class PostgresEngine implements PersistenceEngine {
       acceptV15: o.acceptV15 ?? false,
       maxObjectBytes: o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
       maxChainDepth: o.maxChainDepth ?? 16,
-      quota: o.quota && (o.quota.bytesPerIdentity != null || o.quota.objectsPerIdentity != null) ? o.quota : null,
+      quota: o.quota && (o.quota.bytesPerIdentity != null || o.quota.objectsPerIdentity != null || o.quota.policy) ? o.quota : null,
       warn,
     };
   }
@@ -205,6 +211,7 @@ export class PostgresEngine implements PersistenceEngine {
     }
     let result;
     try {
+      await this.o.beforeBatch?.(session);
       result = await commitBatch(session, batch.map((b) => b.item), this.settings);
       session.release();
     } catch (err) {
@@ -348,6 +355,11 @@ export class PostgresEngine implements PersistenceEngine {
 
   usage(): StorageUsage | null {
     return this.stats_.usage();
+  }
+
+  /** What one identity stores, as the quota counts it (the `usage` table, kept in every batch). */
+  usageOf(identity: string): Promise<Usage> {
+    return this.read('read usage', async () => (await readUsage(this.pool, [identity])).get(identity) ?? { bytes: 0, objects: 0 });
   }
 
   async close(): Promise<void> {

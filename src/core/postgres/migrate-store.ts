@@ -2,13 +2,19 @@
  * `hypergolix server migrate`: a server's objects copied between its file store (the ghidcache)
  * and a PostgreSQL database, either way, with the server stopped. Objects are copied as they are
  * stored — entries and bytes, no re-validation: the rules held when they were accepted. The
- * destination must be empty, so a copy never merges two stores' rule states.
+ * destination must be empty, so a copy never merges two stores' rule states. The server's
+ * accounts (its registrations journal, `<ghidcache>.accounts`, and the `registration_ops` rows)
+ * go along, op for op, in the same order.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { ValueError } from '../golix/index.js';
 import { supersedes } from '../rules/acceptance.js';
 import { decodeEntry, type Entry } from '../store/entry.js';
 import { FileStore } from '../store/file-store.js';
 import { openPool } from './connect.js';
+import { parseOp } from '../registration/records.js';
+import { registrationsPath } from '../registration/registry.js';
+import { AppendLog } from '../util/append-log.js';
 import { migrate } from './schema.js';
 import type { SqlClient } from './sql.js';
 import { packEntry } from './writes.js';
@@ -20,6 +26,22 @@ export interface MigrateOptions {
   /** Called now and then with the objects copied so far. */
   progress?: (copied: number, total: number) => void;
   warn?: (message: string) => void;
+}
+
+/** What a copy moved. */
+export interface Copied {
+  objects: number;
+  /** Registration ops (the accounts' history). */
+  registrations: number;
+}
+
+/** The registrations journal's ops beside a ghidcache, as their JSON texts (unknown or torn lines left out). */
+function journalOps(ghidcache: string): string[] {
+  const path = registrationsPath(ghidcache);
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  // A last line without its newline is a torn write: the server would not read it either.
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((line) => line !== '' && parseOp(line) !== null);
 }
 
 /** Objects per INSERT (and per read from the database). */
@@ -45,8 +67,8 @@ function currentEntries(entries: Iterable<Entry>): Entry[] {
   return [...out, ...frames.values()];
 }
 
-/** Copies the ghidcache into an empty database (its schema made first); returns the objects copied. */
-export async function copyFilesToPostgres(o: MigrateOptions): Promise<number> {
+/** Copies the ghidcache (and its registrations) into an empty database, its schema made first. */
+export async function copyFilesToPostgres(o: MigrateOptions): Promise<Copied> {
   const store = new FileStore(o.ghidcache, { warn: o.warn ?? (() => {}) });
   const pool = await openPool({ url: o.url, applicationName: 'hypergolix-migrate' });
   try {
@@ -57,6 +79,9 @@ export async function copyFilesToPostgres(o: MigrateOptions): Promise<number> {
       await migrate(session);
       const existing = await objectCount(session);
       if (existing > 0) throw new ValueError(`The database already holds ${existing} objects; migrate into an empty one`);
+      const { rows: held } = await session.query<{ n: string }>('SELECT count(*) AS n FROM registration_ops');
+      if (Number(held[0]!.n) > 0) throw new ValueError(`The database already holds ${held[0]!.n} registration records; migrate into an empty one`);
+      const ops = journalOps(o.ghidcache);
       const todo = currentEntries(entries.values());
       await session.query('BEGIN');
       for (let i = 0; i < todo.length; i += CHUNK) {
@@ -75,8 +100,9 @@ export async function copyFilesToPostgres(o: MigrateOptions): Promise<number> {
         `INSERT INTO usage (identity, bytes, objects)
          SELECT party, sum(size), count(*) FROM objects WHERE type NOT IN ('GIDC', 'GARQ') GROUP BY party`,
       );
+      if (ops.length > 0) await session.query('INSERT INTO registration_ops (op) SELECT op FROM unnest($1::text[]) WITH ORDINALITY AS t(op, n) ORDER BY n', [ops]);
       await session.query('COMMIT');
-      return todo.length;
+      return { objects: todo.length, registrations: ops.length };
     } catch (err) {
       await session.query('ROLLBACK').catch(() => {});
       throw err;
@@ -89,13 +115,15 @@ export async function copyFilesToPostgres(o: MigrateOptions): Promise<number> {
   }
 }
 
-/** Copies the database into an empty ghidcache; returns the objects copied. */
-export async function copyPostgresToFiles(o: MigrateOptions): Promise<number> {
+/** Copies the database (and its registrations) into an empty ghidcache. */
+export async function copyPostgresToFiles(o: MigrateOptions): Promise<Copied> {
   const store = new FileStore(o.ghidcache, { warn: o.warn ?? (() => {}) });
   const pool = await openPool({ url: o.url, applicationName: 'hypergolix-migrate' });
   try {
     const { entries } = await store.load();
     if (entries.size > 0) throw new ValueError(`The ghidcache ${o.ghidcache} already holds ${entries.size} objects; migrate into an empty one`);
+    const journal = journalOps(o.ghidcache);
+    if (journal.length > 0) throw new ValueError(`${registrationsPath(o.ghidcache)} already holds ${journal.length} registration records; migrate into an empty ghidcache`);
     const session = await pool.connect();
     try {
       await migrate(session);
@@ -113,7 +141,16 @@ export async function copyPostgresToFiles(o: MigrateOptions): Promise<number> {
       after = rows.at(-1)!.ghid;
       o.progress?.(copied, total);
     }
-    return copied;
+    const { rows: ops } = await pool.query<{ op: string }>('SELECT op FROM registration_ops ORDER BY seq');
+    if (ops.length > 0) {
+      const { log } = await AppendLog.open(registrationsPath(o.ghidcache));
+      try {
+        await log.append(ops.map((r) => Buffer.from(r.op + '\n', 'utf8')));
+      } finally {
+        await log.close();
+      }
+    }
+    return { objects: copied, registrations: ops.length };
   } finally {
     await pool.end().catch(() => {});
     await store.close();

@@ -48,6 +48,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    what: 'registration_ops, registration_challenges',
+    sql: `
+      -- The server's accounts (src/core/registration), as the ops of the registrations journal in
+      -- order: one JSON op per row, the same lines a single server appends to <ghidcache>.accounts.
+      -- Rows are inserted under one advisory lock, so seq order is commit order and a node that has
+      -- read up to seq N never misses an earlier row committed later.
+      CREATE TABLE registration_ops (
+        seq bigserial PRIMARY KEY,
+        op  text NOT NULL,
+        at  timestamptz NOT NULL DEFAULT now()
+      );
+      -- Registration challenges issued by any node, each taken once (src/core/postgres/challenges.ts).
+      CREATE TABLE registration_challenges (
+        challenge text PRIMARY KEY,
+        expires   timestamptz NOT NULL
+      );
+      CREATE INDEX registration_challenges_expires ON registration_challenges (expires);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -9,9 +9,27 @@ import { randomBytes } from 'node:crypto';
 export const CHALLENGE_TTL_MS = 10 * 60_000;
 /** Outstanding challenges; beyond this the oldest are dropped (a flood cannot grow memory). */
 export const MAX_CHALLENGES = 10_000;
-const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+export const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
-export class ChallengeBook {
+/** A fresh challenge's text: 32 random bytes, base64url. */
+export function newChallenge(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Where challenges are kept: this process (`ChallengeBook`) for one server, the shared database
+ * for a cluster (src/core/postgres/challenges.ts), where the node that issued a challenge is
+ * rarely the one its link comes back to.
+ */
+export interface Challenges {
+  issue(): { challenge: string; expiresInMs: number } | Promise<{ challenge: string; expiresInMs: number }>;
+  isLive(challenge: string): boolean | Promise<boolean>;
+  take(challenge: string): boolean | Promise<boolean>;
+  /** Outstanding challenges, as last counted (for /metrics). */
+  readonly size: number;
+}
+
+export class ChallengeBook implements Challenges {
   /** challenge → when it expires. Insertion order is issue order, so the oldest come first. */
   private readonly live = new Map<string, number>();
 
@@ -24,7 +42,7 @@ export class ChallengeBook {
   issue(): { challenge: string; expiresInMs: number } {
     this.sweep();
     while (this.live.size >= this.max) this.live.delete(this.live.keys().next().value!);
-    const challenge = randomBytes(32).toString('base64url');
+    const challenge = newChallenge();
     this.live.set(challenge, this.now() + this.ttlMs);
     return { challenge, expiresInMs: this.ttlMs };
   }

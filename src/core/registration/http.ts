@@ -17,7 +17,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ghid } from '../golix/index.js';
-import type { ChallengeBook } from './challenges.js';
+import type { Challenges } from './challenges.js';
 import { PAGE_CSP, renderPage, type PageContent } from './page.js';
 import { verifyChallenge } from './proof.js';
 import { ACCOUNT_STATUSES, type RegistrationPolicy } from './records.js';
@@ -27,11 +27,11 @@ import type { AccountRegistry } from './registry.js';
 export interface RegistrationDeps {
   policy: Exclude<RegistrationPolicy, 'off'>;
   accounts: AccountRegistry;
-  challenges: ChallengeBook;
+  challenges: Challenges;
   /** The identity's GIDC as stored on this server, or null. */
   identityOf(fingerprint: Ghid): Promise<Buffer | null>;
   /** Bytes the identity stores here (what the free tier counts). */
-  usedBytes(fingerprint: Ghid): number;
+  usedBytes(fingerprint: Ghid): number | Promise<number>;
   freeBytes: number;
   webhookSecret: string | null;
 }
@@ -57,7 +57,10 @@ export class RegistrationEndpoints {
       json(res, 503, { status: 'starting' });
       return true;
     }
-    run.call(this, deps, req, res, url).catch((err: unknown) => {
+    // Every answer starts from what other writers (the operator, other nodes) recorded meanwhile.
+    Promise.resolve(deps.accounts.refresh())
+      .then(() => run.call(this, deps, req, res, url))
+      .catch((err: unknown) => {
       if (!res.headersSent) json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
       else res.destroy();
     });
@@ -92,14 +95,14 @@ export class RegistrationEndpoints {
   // ---------------------------------------------------------------- routes
 
   async challenge(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-    json(res, 200, { ...d.challenges.issue(), policy: d.policy });
+    json(res, 200, { ...(await d.challenges.issue()), policy: d.policy });
   }
 
   async status(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const fp = Ghid.tryText(url.searchParams.get('fingerprint'));
     if (!fp) return json(res, 400, { status: 'error', message: 'fingerprint: not a GHID' });
     const status = d.accounts.get(fp.text)?.status ?? 'unregistered';
-    json(res, 200, { policy: d.policy, status, usedBytes: d.usedBytes(fp), freeBytes: d.freeBytes });
+    json(res, 200, { policy: d.policy, status, usedBytes: await d.usedBytes(fp), freeBytes: d.freeBytes });
   }
 
   /**
@@ -114,7 +117,7 @@ export class RegistrationEndpoints {
     }
     const current = d.accounts.get(link.fingerprint)?.status;
     if (current !== 'registered' && current !== 'revoked' && d.policy === 'invite') return false;
-    if (!d.challenges.take(link.challenge)) page(res, 403, this.stale());
+    if (!(await d.challenges.take(link.challenge))) page(res, 403, this.stale());
     else page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
     return true;
   }
@@ -136,7 +139,7 @@ export class RegistrationEndpoints {
       this.refuse('invite');
       return page(res, 403, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: { ...link, error: 'That code is not valid (unknown, used up or expired).' } });
     }
-    if (!d.challenges.take(link.challenge)) return page(res, 403, this.stale());
+    if (!(await d.challenges.take(link.challenge))) return page(res, 403, this.stale());
     await d.accounts.register(link.fingerprint, 'invite');
     page(res, 200, { title: 'Registered', result: 'ok', message: 'Your account is registered: uploads to this server are no longer limited to the free tier.', fingerprint: link.fingerprint, policy: d.policy });
   }
@@ -167,7 +170,7 @@ export class RegistrationEndpoints {
 
   /** Null when the link is live and signed by its fingerprint; otherwise the refusal page. */
   private async checkLink(d: RegistrationDeps, link: Link): Promise<PageContent | null> {
-    if (!d.challenges.isLive(link.challenge)) return this.stale();
+    if (!(await d.challenges.isLive(link.challenge))) return this.stale();
     const gidc = await d.identityOf(Ghid.fromText(link.fingerprint));
     if (!gidc) {
       this.refuse('unknown_identity');

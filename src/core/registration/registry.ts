@@ -1,8 +1,9 @@
 /**
  * Where a server keeps its registrations. `AccountRegistry` is what the rest of the server uses;
  * `FileRegistry` keeps them in a journal beside the ghidcache (`<ghidcache>.accounts`, one JSON
- * line per change, appended with O_APPEND and made durable before the change counts). A
- * multi-node backend keeps them in its database behind the same interface.
+ * line per change, appended with O_APPEND and made durable before the change counts);
+ * `PgRegistry` (src/core/postgres/registry.ts) keeps the same ops in the database the nodes of a
+ * cluster share. Both are an `OpLogRegistry`: the state is the ops applied in order.
  *
  * The operator's CLI (`hypergolix server accounts`) appends to the same file while the server
  * runs: whole short lines appended with O_APPEND never interleave, and the server reads what was
@@ -30,6 +31,8 @@ export interface AccountRegistry {
   createInvite(uses: number, expires: number | null): Promise<string>;
   /** Spends one use of an invite for `fingerprint`; false when the code is unknown, used up or expired. */
   useInvite(code: string, fingerprint: string): Promise<boolean>;
+  /** Reads what other writers (the operator's CLI, other nodes) recorded since the last look. */
+  refresh(): void | Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,47 +46,42 @@ export function inviteId(code: string): string {
   return createHash('sha256').update(code.trim(), 'utf8').digest('hex');
 }
 
-export class FileRegistry implements AccountRegistry {
-  private readonly state = new RegistrationState();
-  /** Bytes of the file read and applied so far (always at a line's end). */
-  private offset = 0;
-  /** Invite uses being written, per invite id: not yet in the state, already taken. */
-  private readonly spending = new Map<string, number>();
+/**
+ * A registry kept as a log of `RegistrationOp`s, wherever the log lives: the state is the ops
+ * applied in order, reads answer from it (after `catchUpNow`, which a backend with a cheap
+ * synchronous look uses), and every change is one op appended.
+ */
+export abstract class OpLogRegistry implements AccountRegistry {
+  protected readonly state = new RegistrationState();
 
-  private constructor(
-    private readonly log: AppendLog,
-    private readonly now: () => number,
-  ) {}
+  protected constructor(protected readonly now: () => number) {}
 
-  static async open(path: string, now: () => number = Date.now): Promise<FileRegistry> {
-    const { log } = await AppendLog.open(path);
-    const registry = new FileRegistry(log, now);
-    registry.refresh();
-    return registry;
-  }
-
-  get path(): string {
-    return this.log.path;
-  }
+  /** Appends one op durably and applies it (with anything else appended meanwhile). */
+  protected abstract append(op: RegistrationOp): Promise<void>;
+  /** What a synchronous read can learn of others' ops before answering. */
+  protected abstract catchUpNow(): void;
+  abstract refresh(): void | Promise<void>;
+  abstract useInvite(code: string, fingerprint: string): Promise<boolean>;
+  abstract close(): Promise<void>;
 
   get(fingerprint: string): AccountRecord | null {
-    this.refresh();
+    this.catchUpNow();
     const a = this.state.accounts.get(fingerprint);
     return a ? { ...a } : null;
   }
 
   list(): AccountRecord[] {
-    this.refresh();
+    this.catchUpNow();
     return [...this.state.accounts.values()].map((a) => ({ ...a })).sort((a, b) => a.since - b.since);
   }
 
   counts(): Record<AccountStatus, number> {
-    this.refresh();
+    this.catchUpNow();
     return this.state.counts();
   }
 
   invites(): InviteRecord[] {
-    this.refresh();
+    this.catchUpNow();
     return [...this.state.invites.values()].map((i) => ({ ...i }));
   }
 
@@ -105,12 +103,42 @@ export class FileRegistry implements AccountRegistry {
     return code;
   }
 
+  /** Whether the invite `id` has a use left now, `taken` uses already promised elsewhere. */
+  protected inviteUsable(id: string, taken = 0): boolean {
+    const invite = this.state.invites.get(id);
+    return !!invite && invite.usesLeft - taken >= 1 && (invite.expires === null || invite.expires > this.now());
+  }
+}
+
+export class FileRegistry extends OpLogRegistry {
+  /** Bytes of the file read and applied so far (always at a line's end). */
+  private offset = 0;
+  /** Invite uses being written, per invite id: not yet in the state, already taken. */
+  private readonly spending = new Map<string, number>();
+
+  private constructor(
+    private readonly log: AppendLog,
+    now: () => number,
+  ) {
+    super(now);
+  }
+
+  static async open(path: string, now: () => number = Date.now): Promise<FileRegistry> {
+    const { log } = await AppendLog.open(path);
+    const registry = new FileRegistry(log, now);
+    registry.refresh();
+    return registry;
+  }
+
+  get path(): string {
+    return this.log.path;
+  }
+
   async useInvite(code: string, fp: string): Promise<boolean> {
     this.refresh();
     const id = inviteId(code);
-    const invite = this.state.invites.get(id);
     const spending = this.spending.get(id) ?? 0;
-    if (!invite || invite.usesLeft - spending < 1 || (invite.expires !== null && invite.expires <= this.now())) return false;
+    if (!this.inviteUsable(id, spending)) return false;
     // Counted as spent at once, so two registrations racing for the last use cannot both have it.
     this.spending.set(id, spending + 1);
     try {
@@ -127,13 +155,17 @@ export class FileRegistry implements AccountRegistry {
     return this.log.close();
   }
 
-  private async append(op: RegistrationOp): Promise<void> {
+  protected async append(op: RegistrationOp): Promise<void> {
     await this.log.append([line(op)]);
     this.refresh();
   }
 
+  protected catchUpNow(): void {
+    this.refresh();
+  }
+
   /** Reads and applies whatever complete lines were appended since the last look. */
-  private refresh(): void {
+  refresh(): void {
     let fd: number;
     try {
       fd = openSync(this.log.path, 'r');
