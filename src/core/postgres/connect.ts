@@ -37,6 +37,10 @@ function settings(o: ConnectOptions): Record<string, unknown> {
     application_name: o.applicationName ?? 'hypergolix-server',
     // TCP keepalive: a node notices a database host that vanished without closing its sockets.
     keepAlive: true,
+    // No JIT: the planner's estimate for the recursive neighbourhood query (view.ts) is far above
+    // jit_above_cost, so PostgreSQL compiled it on every batch — 14 of its 15 ms — for a query
+    // that reads a few dozen rows through indexes. Our statements are all small OLTP ones.
+    options: '-c jit=off',
   };
 }
 
