@@ -284,8 +284,12 @@ export class PostgresEngine implements PersistenceEngine {
   }
 
   /** Announcements of another node: fetch the objects and hand them to the server. */
-  private async heard(items: Announcement[]): Promise<void> {
+  private async heard(heard: Announcement[]): Promise<void> {
     if (!this.follower) return;
+    // Only what someone here waits for is fetched: every node hears every other node's commits.
+    const wants = this.follower.wants?.bind(this.follower);
+    const items = wants ? heard.filter((i) => wants(i.subscribed)) : heard;
+    if (items.length === 0) return;
     try {
       const objects = new Map<string, GolixObject>();
       const { rows } = await this.pool.query<{ ghid: string; raw: Buffer }>('SELECT ghid, raw FROM objects WHERE ghid = ANY($1::text[])', [[...new Set(items.map((i) => i.object))]]);

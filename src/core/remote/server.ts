@@ -122,7 +122,11 @@ export class PersistenceServer {
         await this.restoreVariants(engine, await options.garqVariantLog);
         this.engine = engine;
         // An engine shared by several nodes: their publishes reach our subscribers too.
-        engine.follow?.({ notifications: (notes) => this.fanOut(notes, null), lost: (reason) => this.dropClients(reason) });
+        engine.follow?.({
+          notifications: (notes) => this.fanOut(notes, null),
+          wants: (subscribed) => this.subscriptions.watched(subscribed),
+          lost: (reason) => this.dropClients(reason),
+        });
         this.logger.info('Store ready; accepting connections');
       },
       (err: unknown) => {

@@ -53,6 +53,11 @@ export class SubscriptionRegistry<Peer> {
     return this.byPeer.get(peer)?.size ?? 0;
   }
 
+  /** Whether any peer is subscribed to a GHID, by its text. */
+  watched(ghidText: string): boolean {
+    return this.byGhid.has(ghidText);
+  }
+
   /** Peers subscribed to a GHID (a copy, safe to iterate while subscriptions change). */
   subscribersOf(ghid: Ghid): Peer[] {
     return [...(this.byGhid.get(ghid.text) ?? [])];

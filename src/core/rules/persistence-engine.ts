@@ -39,6 +39,11 @@ export interface EngineFollower {
   /** Notifications of objects another writer committed: push them to this server's subscribers. */
   notifications(notes: Notification[]): void;
   /**
+   * Whether anyone here is subscribed to a GHID (text): announcements nobody here waits for are
+   * not fetched. Absent: every announcement is fetched.
+   */
+  wants?(subscribed: string): boolean;
+  /**
    * The engine lost (or has just regained) its link to the other writers, so pushes may have
    * been missed: close every client connection, so that clients reconnect, resubscribe and
    * catch up.

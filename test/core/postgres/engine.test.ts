@@ -129,6 +129,34 @@ test('two nodes: a commit on one is announced to the other; a frame stored on on
   await Promise.all([a.close(), b.close()]);
 });
 
+test('two nodes: a node fetches only the announcements someone there is subscribed to', { skip: POSTGRES_SKIP }, async () => {
+  const url = await database();
+  const [a, b] = [await open(url), await open(url)];
+  await a.ingest(aliceGidc);
+  const [unwanted, wanted] = await Promise.all(
+    ['nobody waits', 'somebody waits'].map(async (text) => {
+      const c = await makeContainer(alice, Secret.random(), Buffer.from(text));
+      return { c, f: await makeFrame(alice, c.ghid) };
+    }),
+  );
+  const asked: string[] = [];
+  const heard: Notification[] = [];
+  b.follow({
+    notifications: (n) => heard.push(...n),
+    wants: (subscribed) => (asked.push(subscribed), subscribed === wanted!.f.dynamic.text),
+    lost: () => {},
+  });
+  for (const x of [unwanted!, wanted!]) {
+    // The frame first: a container must be bound when it arrives.
+    await a.ingest(x.f.raw);
+    await a.ingest(x.c.raw);
+  }
+  await until(() => heard.length > 0, 'node b hearing of the wanted frame');
+  assert.deepEqual(heard.map((n) => n.object.ghid.text), [wanted!.f.ghid.text], 'announcements are heard in commit order: the unwanted one came first and was dropped');
+  assert.ok(asked.includes(unwanted!.f.dynamic.text), 'the unwanted announcement was heard and asked about');
+  await Promise.all([a.close(), b.close()]);
+});
+
 test("two nodes: an identity's quota holds across both under concurrent publishes", { skip: POSTGRES_SKIP }, async () => {
   const url = await database();
   const quota = { objectsPerIdentity: 5 };
