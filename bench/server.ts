@@ -62,6 +62,12 @@ const GARQS = quick ? 8_000 : 80_000;
 /** Pairs in the signed-only phase; the rest go into the mixed phase. */
 const SIGNED_PHASE_PAIRS = PAIRS / 2;
 const TARGET_RATE = 5_000;
+/** One client alone (issue #17): pairs it publishes to a fresh server, objects it keeps in flight, targets. */
+const ONE_PAIRS = quick ? 300 : 1_500;
+const ONE_IN_FLIGHT = 16;
+const TARGET_ONE_RATE = 6_000;
+const TARGET_ONE_OF_VERIFY = 0.35;
+const TARGET_ONE_RSS_MIB = 60;
 const TARGET_RSS_MIB = 150;
 const TARGET_OPEN_S = 1;
 const CACHE = join(RESULTS, `server-objects-${PAIRS}p-${GARQS}g-v1.bin`);
@@ -151,8 +157,13 @@ async function objectSet(): Promise<ObjectSet> {
   return set;
 }
 
+type Phase = 'signed' | 'mixed' | 'one';
+
 /** The units of a phase, in publishing order. */
-function phaseUnits(set: ObjectSet, phase: 'signed' | 'mixed'): Unit[] {
+function phaseUnits(set: ObjectSet, phase: Phase): Unit[] {
+  // Alone on a fresh server: each lane publishes a binding, then its container, so a lane has
+  // one object in flight and the client as many as it has lanes.
+  if (phase === 'one') return set.pairs.slice(0, ONE_PAIRS).map((p) => [...p]);
   if (phase === 'signed') return set.pairs.slice(0, SIGNED_PHASE_PAIRS).map((p) => [...p]);
   const pairs = set.pairs.slice(SIGNED_PHASE_PAIRS);
   const every = Math.max(1, Math.floor(set.garqs.length / Math.max(1, pairs.length)));
@@ -168,7 +179,7 @@ function phaseUnits(set: ObjectSet, phase: 'signed' | 'mixed'): Unit[] {
 
 // ---------------------------------------------------------------- client process
 
-type ToClient = { type: 'init'; port: number } | { type: 'run'; phase: 'signed' | 'mixed'; index: number; of: number; window: number } | { type: 'exit' };
+type ToClient = { type: 'init'; port: number } | { type: 'run'; phase: Phase; index: number; of: number; window: number } | { type: 'exit' };
 type FromClient =
   | { type: 'ready' }
   | { type: 'done'; objects: number; start: number; end: number; latencies: number[]; errors: number; firstError: string | null; duplicates: number };
@@ -410,11 +421,11 @@ interface PhaseResult {
   duplicates: number;
 }
 
-async function runPhase(clients: ChildProcess[], phase: 'signed' | 'mixed', serverPid: number): Promise<PhaseResult> {
+async function runPhase(clients: ChildProcess[], phase: Phase, serverPid: number, window = WINDOW): Promise<PhaseResult> {
   const done = clients.map((c) => waitFor(c, 'done'));
   const cpu0 = cpuSecondsOf(serverPid);
   const wall0 = performance.now();
-  clients.forEach((c, index) => c.send({ type: 'run', phase, index, of: clients.length, window: WINDOW } satisfies ToClient));
+  clients.forEach((c, index) => c.send({ type: 'run', phase, index, of: clients.length, window } satisfies ToClient));
   const results = await Promise.all(done);
   const serverCores = (cpuSecondsOf(serverPid) - cpu0) / ((performance.now() - wall0) / 1000);
   const start = Math.min(...results.map((r) => r.start));
@@ -437,6 +448,50 @@ async function runPhase(clients: ChildProcess[], phase: 'signed' | 'mixed', serv
   };
 }
 
+/** A home for a server on a free port; returns it with the port. */
+async function serverHomeDir(parent: string): Promise<{ home: string; port: number }> {
+  const home = mkdtempSync(join(parent, 'home-'));
+  const port = await freePort();
+  const created = await loadConfig({ root: home, create: true, env: { HYPERGOLIX_HOME: home }, cwd: home });
+  writeFileSync(created.path, readFileSync(created.path, 'utf8').replace(/^( {2}port:) 7770$/m, `$1 ${port}`));
+  return { home, port };
+}
+
+interface OneClientResult {
+  phase: PhaseResult;
+  rssEmpty: number;
+  rssAfter: number;
+}
+
+/**
+ * One client alone with a fresh server, keeping ONE_IN_FLIGHT objects in flight: what a single
+ * busy daemon or importer sees, with no other client to fill the server's batches.
+ */
+async function oneClient(cli: string, set: ObjectSet, parent: string): Promise<OneClientResult> {
+  const { home, port } = await serverHomeDir(parent);
+  const server = await startServerProcess(cli, home);
+  const client = fork(import.meta.filename, ['--client', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const rssEmpty = memoryOf(server.child.pid!).rss;
+    const seed = new RemoteClient({ host: '127.0.0.1', port });
+    seed.start();
+    await seed.whenConnected(10_000);
+    for (const g of set.gidcs) await seed.publish(g);
+    await seed.close();
+    const ready = waitFor(client, 'ready');
+    client.send({ type: 'init', port } satisfies ToClient);
+    await ready;
+    const phase = await runPhase([client], 'one', server.child.pid!, ONE_IN_FLIGHT);
+    const rssAfter = memoryOf(server.child.pid!).rss;
+    client.send({ type: 'exit' } satisfies ToClient);
+    await stopServerProcess(server);
+    return { phase, rssEmpty, rssAfter };
+  } finally {
+    if (client.exitCode === null) client.kill('SIGKILL');
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  }
+}
+
 async function benchMain(): Promise<void> {
   const machine = machineInfo();
   const set = await objectSet();
@@ -445,7 +500,8 @@ async function benchMain(): Promise<void> {
   log(`raw RSA-4096 PSS-SHA512 verify in this process, ${machine.cores} and 64 in flight`);
   const verifyCores = await verifyBound(set, machine.cores);
   const verify64 = await verifyBound(set, 64);
-  log(`  ${fmt(verifyCores.perSecond)} /s at ${machine.cores} in flight, ${fmt(verify64.perSecond)} /s at 64 in flight`);
+  const verifyOne = await verifyBound(set, ONE_IN_FLIGHT);
+  log(`  ${fmt(verifyCores.perSecond)} /s at ${machine.cores} in flight, ${fmt(verifyOne.perSecond)} /s at ${ONE_IN_FLIGHT}, ${fmt(verify64.perSecond)} /s at 64 in flight`);
 
   const cli = await bundle('hypergolix-cli', CLI_ENTRY);
   const opener = await bundle('open-store', OPENER_ENTRY);
@@ -516,7 +572,11 @@ async function benchMain(): Promise<void> {
     await stopServerProcess(restarted);
     log(`restarted server: store loaded in ${reported} ms, ready ${fmt(readyMs, 0)} ms after spawn (Node start-up included); RSS ${fmt(rssRestart.rss, 1)} MiB`);
 
-    report({ machine, verifyCores, verify64, files, signed, mixed, stored, totalObjects, rssEmpty: rssEmpty.rss, loaded, rssRestart: rssRestart.rss, openMs, opens, reported, readyMs, filesAtEnd, drainSeconds, rssDrained: drained.rss });
+    log(`one client alone, fresh server: ${2 * ONE_PAIRS} GOBS + GEOC, ${ONE_IN_FLIGHT} in flight`);
+    const one = await oneClient(cli, set, home);
+    log(`  ${fmt(one.phase.perSecond)} objects/s, p50 ${fmt(one.phase.p50, 2)} ms, p99 ${fmt(one.phase.p99, 2)} ms; server CPU ${fmt(one.phase.serverCores, 2)} cores; RSS ${fmt(one.rssAfter, 1)} MiB after (empty ${fmt(one.rssEmpty, 1)})`);
+
+    report({ machine, verifyCores, verify64, verifyOne, one, files, signed, mixed, stored, totalObjects, rssEmpty: rssEmpty.rss, loaded, rssRestart: rssRestart.rss, openMs, opens, reported, readyMs, filesAtEnd, drainSeconds, rssDrained: drained.rss });
   } finally {
     for (const c of clients) if (c.exitCode === null) c.kill('SIGKILL');
     if (server) server.child.kill('SIGKILL');
@@ -543,6 +603,8 @@ function report(r: {
   machine: ReturnType<typeof machineInfo>;
   verifyCores: RateResult;
   verify64: RateResult;
+  verifyOne: RateResult;
+  one: OneClientResult;
   files: { perSecond: number; rounds: number[] };
   signed: PhaseResult;
   mixed: PhaseResult;
@@ -592,6 +654,24 @@ function report(r: {
       `≥ ${fmt(TARGET_RATE, 0)} /s`,
       pass(r.mixed.perSecond >= TARGET_RATE),
     ],
+    [
+      `Publish, one client alone: ${fmt(r.one.phase.objects, 0)} GOBS + GEOC, ${ONE_IN_FLIGHT} objects in flight, fresh server`,
+      `${fmt(r.one.phase.perSecond)} objects/s`,
+      `${fmt(r.one.phase.p50, 2)} ms`,
+      `${fmt(r.one.phase.p99, 2)} ms`,
+      `${fmt((r.one.phase.perSecond / r.verifyOne.perSecond) * 100, 1)} % of raw verify at ${ONE_IN_FLIGHT} in flight (${fmt(r.verifyOne.perSecond)} /s); server CPU ${fmt(r.one.phase.serverCores, 2)} of ${r.machine.cores} cores`,
+      `≥ ${fmt(TARGET_ONE_RATE, 0)} /s and ≥ ${TARGET_ONE_OF_VERIFY * 100} % of raw verify`,
+      pass(r.one.phase.perSecond >= TARGET_ONE_RATE && r.one.phase.perSecond >= TARGET_ONE_OF_VERIFY * r.verifyOne.perSecond),
+    ],
+    [
+      'Server RSS after the one-client load',
+      `${fmt(r.one.rssAfter, 1)} MiB`,
+      '—',
+      '—',
+      `the same server empty: ${fmt(r.one.rssEmpty, 1)} MiB`,
+      `≤ ${TARGET_ONE_RSS_MIB} MiB`,
+      pass(r.one.rssAfter <= TARGET_ONE_RSS_MIB),
+    ],
     ['Publish, both phases together', `${fmt(overall)} objects/s`, '—', '—', `${fmt(r.signed.objects + r.mixed.objects, 0)} objects in ${fmt(r.signed.seconds + r.mixed.seconds, 1)} s`, '—', '—'],
     [
       'Object files (`<ghid>.ghid`) behind the acknowledgements',
@@ -632,7 +712,8 @@ function report(r: {
   ];
   log('');
   log(textTable(headers, rows));
-  if (r.signed.errors + r.mixed.errors > 0) log(`warning: ${r.signed.errors + r.mixed.errors} publishes failed`);
+  const errors = r.signed.errors + r.mixed.errors + r.one.phase.errors;
+  if (errors > 0) log(`warning: ${errors} publishes failed`);
   if (quick) {
     log('\n--quick: BENCHMARKS.md not updated.');
     return;
@@ -640,7 +721,7 @@ function report(r: {
   const text = [
     machineMarkdown(r.machine),
     '',
-    `Run with \`npm run bench -- server\`. The server is a real process: the CLI bundled by esbuild and started as \`hypergolix start server --foreground\` on a temp \`HYPERGOLIX_HOME\` (default config: verbosity info, FileStore ghidcache whose journal is fdatasync'ed in groups before every acknowledgement; UV_THREADPOOL_SIZE=${r.machine.uvThreadpool} inherited). ${CLIENTS} client processes (forked, one WebSocket each) publish as fast as the server acknowledges, each keeping ${WINDOW} units in flight (a unit is a binding followed by its container, or one GARQ). The ${fmt(2 * PAIRS, 0)} signed objects (GOBS + GEOC pairs by the three manifest identities, 256-byte payloads) and ${fmt(GARQS, 0)} GARQs (to identity 1) are generated once and cached in \`bench/results/\`. Throughput counts acknowledged objects from the first request to the last answer; latency is per publish, PB to AK, over every publish of the phase. The raw verify rate is measured in the benchmark process while the server is idle; before the server starts, the benchmark syncs the disk and measures the raw file-creation rate in rounds until two agree (see below for why). Errors: ${r.signed.errors + r.mixed.errors}.`,
+    `Run with \`npm run bench -- server\`. The server is a real process: the CLI bundled by esbuild and started as \`hypergolix start server --foreground\` on a temp \`HYPERGOLIX_HOME\` (default config: verbosity info, FileStore ghidcache whose journal is fdatasync'ed in groups before every acknowledgement; UV_THREADPOOL_SIZE=${r.machine.uvThreadpool} inherited). ${CLIENTS} client processes (forked, one WebSocket each) publish as fast as the server acknowledges, each keeping ${WINDOW} units in flight (a unit is a binding followed by its container, or one GARQ). The ${fmt(2 * PAIRS, 0)} signed objects (GOBS + GEOC pairs by the three manifest identities, 256-byte payloads) and ${fmt(GARQS, 0)} GARQs (to identity 1) are generated once and cached in \`bench/results/\`. Throughput counts acknowledged objects from the first request to the last answer; latency is per publish, PB to AK, over every publish of the phase. The one-client row is a separate, fresh server with one client process keeping ${ONE_IN_FLIGHT} objects in flight (${ONE_IN_FLIGHT} lanes, each a binding then its container), as one busy daemon or importer does. The raw verify rate is measured in the benchmark process while the server is idle; before the server starts, the benchmark syncs the disk and measures the raw file-creation rate in rounds until two agree (see below for why). Errors: ${errors}.`,
     '',
     markdownTable(headers, rows),
     '',
