@@ -2,7 +2,7 @@
 // Run: npm run bench -- propagation [--quick]
 //
 // Real processes: one `hypergolix start server --foreground`, two `hypergolix start app
-// --foreground` daemons (accounts A and B, created on the first start), all from the sources;
+// --foreground` daemons (accounts A and B, created on the first start), all the built command (bin/hypergolix.js);
 // this process runs one hgx SDK app per daemon. Measured:
 // (a) latency from A's `push()` to B's `'update'` event, one update at a time (p50/p99);
 // (b) share delivery: `share()` at A to B's share handler (the handshake both ways);
@@ -13,6 +13,7 @@
 //     each stage can be timestamped), split at the IPC hops and the daemons' public events.
 import { constants, createPublicKey, randomBytes, sign as signCb, verify as verifyCb, type KeyObject } from 'node:crypto';
 import { Secret } from '../src/core/golix/index.js';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ import { ApiId, HGXLink, JsonObj, type GhidText } from '../packages/hgx/src/inde
 import { ghidBytes } from '../packages/hgx/src/ids.js';
 import { REQUEST } from '../packages/hgx/src/port.js';
 import { IpcVerb } from '../src/wire/index.js';
-import { appHome, cleanupProcesses, startApp, startServer } from '../test/fixtures/ipc/spawn.js';
+import { appHome, cleanupProcesses, runBuiltCli, startApp, startServer } from '../test/fixtures/ipc/spawn.js';
 import { machineInfo, machineMarkdown, waitForQuiet } from './lib/machine.js';
 import { fmt, markdownTable, textTable, writeSection, type Row } from './lib/report.js';
 import { mean, median } from './lib/stats.js';
@@ -158,6 +159,9 @@ async function main(): Promise<void> {
   const quiet = await waitForQuiet(60);
   log(`bench/propagation: ${UPDATES} updates, ${SHARES} shares${quick ? ' (quick)' : ''}; CPUs ${(quiet.busy * 100).toFixed(0)} % busy before the start`);
 
+  // The built command, as users run it.
+  if (!existsSync(new URL('../dist/cli/index.js', import.meta.url))) throw new Error('bench/propagation runs the built CLI: npm run build first');
+  runBuiltCli(new URL('../bin/hypergolix.js', import.meta.url).pathname);
   const server = await startServer();
   const [homeA, homeB] = await Promise.all([appHome('bench-a', server.port), appHome('bench-b', server.port)]);
   const [procA, procB] = await Promise.all([startApp(homeA), startApp(homeB)]);
@@ -322,7 +326,7 @@ async function main(): Promise<void> {
       [
         machineMarkdown(machine),
         '',
-        `Run with \`npm run bench -- propagation\`. Real processes, started from the sources: one \`hypergolix start server --foreground\` (FileStore ghidcache on disk) and two \`hypergolix start app --foreground\` daemons (accounts A and B, keys generated on their first start, \`sharing.accept: all\`), all on 127.0.0.1; this process runs one hgx SDK app per daemon (\`HGXLink\`, \`JsonObj\`). Latencies are wall-clock in this process from the call at A's app to the event at B's app, so they include both IPC hops, A's daemon (ratchet, encrypt, two signatures, local store, \`PB\` binding then container), the server (validation, store, \`!!\`), and B's daemon (verify, \`GT\` of the container, decrypt). Updates go one at a time (each waits for B's event) after ${warm} unmeasured ones, with a 200-byte JSON state; shares each create a new object first (not timed), then time \`share()\` to B's handler (the GARQ handshake, B's fetch and decrypt, \`@O\`). The bound is two RSA-4096 PSS-SHA512 signatures with the same key, in parallel on the libuv pool, measured in the same process and run; the crypto-path bound adds what the server and B cannot skip either: each verifies both signatures (two in parallel, twice), and B decrypts the state once.`,
+        `Run with \`npm run bench -- propagation\`. Real processes, the built command (\`bin/hypergolix.js\`): one \`hypergolix start server --foreground\` (FileStore ghidcache on disk) and two \`hypergolix start app --foreground\` daemons (accounts A and B, keys generated on their first start, \`sharing.accept: all\`), all on 127.0.0.1; this process runs one hgx SDK app per daemon (\`HGXLink\`, \`JsonObj\`). Latencies are wall-clock in this process from the call at A's app to the event at B's app, so they include both IPC hops, A's daemon (ratchet, encrypt, two signatures, local store, \`PB\` binding then container), the server (validation, store, \`!!\`), and B's daemon (verify, \`GT\` of the container, decrypt). Updates go one at a time (each waits for B's event) after ${warm} unmeasured ones, with a 200-byte JSON state; shares each create a new object first (not timed), then time \`share()\` to B's handler (the GARQ handshake, B's fetch and decrypt, \`@O\`). The bound is two RSA-4096 PSS-SHA512 signatures with the same key, in parallel on the libuv pool, measured in the same process and run; the crypto-path bound adds what the server and B cannot skip either: each verifies both signatures (two in parallel, twice), and B decrypts the state once.`,
         '',
         markdownTable(headers, rows),
         '',
