@@ -20,7 +20,7 @@ import { mean, median } from './lib/stats.js';
 import { rate } from './lib/timing.js';
 import { manifestPrivateKey } from './lib/vectors.js';
 import { freePort } from '../test/fixtures/free-port.js';
-import { appHome, cleanupProcesses, runBuiltCli, startApp, startServer } from '../test/fixtures/ipc/spawn.js';
+import { appHome, cleanupProcesses, runBuiltCli, startAppDetached, startServer } from '../test/fixtures/ipc/spawn.js';
 import { HGXLink, JsonObj } from '../packages/hgx/src/index.js';
 
 const quick = process.argv.includes('--quick');
@@ -82,14 +82,14 @@ const raw = await rate({ inFlight: cores, seconds, repeats, warmupSeconds: 0.5 }
 const bound = raw.perSecond / 2;
 
 // 3. Updates per second as users make them: an app through the hgx SDK to a real daemon process
-// (`hypergolix start app --foreground`), whose remote is a real server process on this machine,
+// (`hypergolix start app`, detached as users start it), whose remote is a real server process on this machine,
 // both the built command users run (its RSS is theirs, not a TypeScript loader's).
 const builtBin = join(import.meta.dirname, '../bin/hypergolix.js');
 if (!existsSync(join(import.meta.dirname, '../dist/cli/index.js'))) throw new Error('bench/daemon runs the built CLI: npm run build first');
 runBuiltCli(builtBin);
 const server = await startServer();
 const home = await appHome('bench-daemon', server.port);
-const app = await startApp(home);
+const app = await startAppDetached(home);
 const link = await HGXLink.connect({ port: home.ipcPort, tokenFile: home.tokenFile });
 const sdkObjects = await Promise.all(Array.from({ length: 8 }, (_, i) => link.new(JsonObj, { i, n: 0 })));
 let pushes = 0;
@@ -101,7 +101,7 @@ const push = async (w: number) => {
 const sdkOne = await rate({ inFlight: 1, seconds, repeats, warmupSeconds: 0.5 }, () => push(0));
 const sdkEight = await rate({ inFlight: 8, seconds, repeats, warmupSeconds: 0.5 }, push);
 const rssOf = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
-const [appRss, serverRss] = [await rssOf(app.child.pid!), await rssOf(server.child.pid!)];
+const [appRss, serverRss] = [await rssOf(app.pid), await rssOf(server.child.pid!)];
 await link.close();
 await app.stop();
 await server.stop();
@@ -204,8 +204,8 @@ ${markdownTable(['Measurement', 'Value', 'Target', ''], md)}
 The bound for updates is half the raw RSA-4096 sign rate measured in the same run with one
 signature in flight per core: every update signs a container and a frame. The reference
 manages about 12 updates/s on this machine and takes 4–5 s to create an account. The SDK rows
-are what users see: a real \`hypergolix start app --foreground\` process (its account made at
-its first start) with a real \`hypergolix start server --foreground\` process as its remote, both
+are what users see: the daemon as \`hypergolix start app\` runs it (detached, with the heap
+settings of src/core/assembly/heap.ts; its account made at its first start) with a real \`hypergolix start server --foreground\` process as its remote, both
 the built command (\`bin/hypergolix.js\`), and this process as the app, pushing a JSON state of ~230 bytes; an update
 counts once the daemon has acknowledged it (stored and queued for the server, which receives it
 meanwhile). The context rows call the daemon's API in this process with no remote. An update is

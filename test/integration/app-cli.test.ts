@@ -8,6 +8,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
+import { DAEMON_NODE_FLAGS } from '../../src/core/assembly/heap.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { Ghid } from '../../src/core/golix/index.js';
 import { silentLogger } from '../../src/core/remote/logger.js';
@@ -83,6 +84,12 @@ test('first run creates an account and a valid config; restart, wrong password, 
   const again = await hgx(home, ['start', 'app', '--password-stdin'], 'correct horse battery\n');
   assert.equal(again.code, 1);
   assert.match(again.err, /already running \(pid \d+\)/);
+  if (process.platform === 'linux') {
+    // The detached daemon runs with the heap settings of src/core/assembly/heap.ts.
+    const pid = Number(/already running \(pid (\d+)\)/.exec(again.err)![1]);
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    for (const flag of DAEMON_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+  }
   const stop = await hgx(home, ['stop', 'app']);
   assert.equal(stop.code, 0);
   assert.match(stop.out, /stopped/);

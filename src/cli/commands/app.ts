@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DAEMON_NODE_FLAGS } from '../../core/assembly/heap.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
@@ -112,6 +113,7 @@ export async function startAppInBackground(loaded: LoadedConfig, password: strin
     env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
     secret: Buffer.from(password ?? '', 'utf8'),
     bootTimeoutMs: 120_000,
+    extraExecArgv: DAEMON_NODE_FLAGS,
   });
   io.out(`Hypergolix app daemon started (pid ${pid}).`);
   if (info.ipcPort) io.out(`Apps connect on 127.0.0.1:${info.ipcPort}.`);
