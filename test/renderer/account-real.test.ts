@@ -151,16 +151,19 @@ process: [unclosed
     await banner.waitFor({ state: 'detached', timeout: 20_000 });
   });
 
-  test('connected apps: an SDK app is listed with its token and activity; Disconnect closes it for good (issue #14)', async () => {
+  test('connected apps: an SDK app is listed with its token and activity; Disconnect closes it for good (issue #14)', async (t) => {
     const { page } = ui!;
     const app = await HGXLink.connect({ port: ipcPort, tokenFile: join(home, 'ipc-token') });
+    // Closed whatever happens: a link left open would keep reconnecting, and this file from ending.
+    t.after(() => app.close());
     const token = (await app.registerToken())!;
     assert.equal(token, null, 'a new token has no startup object');
     const note = await app.new(JsonObj, { n: 1 });
     const gone = new Promise<string>((ok) => app.once('disconnected', ok));
     await shell(page).go('Status');
-    const row = page.getByTestId('app-list').locator('li').first();
-    await row.getByText(`App ${app.token!.slice(0, 8)}`).waitFor({ timeout: 20_000 });
+    // This app's row, wherever the list puts it (an app of an earlier step may still be listed).
+    const row = page.getByTestId('app-list').locator('li', { hasText: `App ${app.token!.slice(0, 8)}` });
+    await row.waitFor({ timeout: 20_000 });
     await row.getByText(/follows 1 object/).waitFor();
     await screenshot(page, 'status-apps', SHOTS);
     await row.getByRole('button', { name: `Disconnect App ${app.token!.slice(0, 8)}` }).click();

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright';
 import type { BridgeServer } from '../../src/web/bridge-server.js';
+import type { ConnectedAppJson } from '../../src/common/contract.js';
 import { FAKE_IDENTITY, FAKE_RECOVERY_KEY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
 import { SIZES, launchBrowser, openUi, readClipboard, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, waitForFocus, wizard, type OpenUi } from './helpers.js';
 
@@ -281,6 +282,23 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await page.waitForFunction(() => (globalThis as unknown as { shown: unknown[] }).shown.length === 1);
     const shown = await page.evaluate(() => (globalThis as unknown as { shown: [string, string][] }).shown);
     assert.deepEqual(shown[0]![0], 'Alice shared something with you');
+    assert.deepEqual(ui.problems, []);
+  });
+
+  test('connected apps: a row follows its app while shown, though the number of apps stays the same', async () => {
+    const { host, page, ui } = await start({ state: 'running' });
+    const now = Date.now();
+    const app = (over: Partial<ConnectedAppJson>): ConnectedAppJson => ({ id: 1, token: null, legacy: false, apis: 0, tracked: 0, connectedAt: now, lastActivity: now, ...over });
+    host.apps = [app({}), app({ id: 2, token: 'ab'.repeat(16), tracked: 1 })];
+    await shell(page).go('Status');
+    const list = page.getByTestId('app-list');
+    await list.getByText('App #1').waitFor();
+    // App 1 registers its token and follows two objects: still two apps, so no status push says so.
+    host.apps = [app({ token: 'cd'.repeat(16), tracked: 2, apis: 1 }), host.apps[1]!];
+    const row = list.locator('li', { hasText: 'App cdcdcdcd' });
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByText(/follows 2 objects · takes 1 kind of share/).waitFor();
+    assert.equal(await list.getByText('App #1').count(), 0);
     assert.deepEqual(ui.problems, []);
   });
 

@@ -8,14 +8,23 @@ import type { ConnectedAppJson } from '../../../common/contract.js';
 import { useUi } from '../../app-state.js';
 import { timeAgo } from '../../format.js';
 
+/** How often the shown list is asked for again. */
+const APPS_REFRESH_MS = 3000;
+
 const nameOf = (a: ConnectedAppJson): string => (a.token ? `App ${a.token.slice(0, 8)}` : a.legacy ? `Old app #${a.id}` : `App #${a.id}`);
 
 export function ConnectedApps({ count }: { count: number }) {
   const { list, feedback } = useUi((s) => s.apps);
   const loadApps = useUi((s) => s.loadApps);
   const disconnectApp = useUi((s) => s.disconnectApp);
-  // The status push carries the count; the list is asked for whenever it changes.
+  // The status push carries the count; the list is asked for whenever it changes, and every few
+  // seconds while shown: an app that registers its token, follows objects or goes quiet keeps
+  // the count as it was, and its row would go stale.
   useEffect(() => void loadApps(), [count, loadApps]);
+  useEffect(() => {
+    const timer = setInterval(() => void loadApps(), APPS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [loadApps]);
   return (
     <>
       <h2>Connected apps</h2>
