@@ -156,13 +156,26 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Our own objects, made and signed in this process (see RulesEngine.ingest's `signedHere`). */
   async publish(...objects: GolixObject[]): Promise<void> {
-    await this.ingestLocal(objects);
     const entries = objects.map((o) => ({ ghid: o.ghid.text, raw: o.raw }));
-    // Queue in every outbox (in memory at once), start sending, and only then wait for the
-    // outboxes to be durable: the caller's acknowledgement needs that, the remote does not.
-    const durable = Promise.all(this.remotes.map((r) => r.outbox.add(entries)));
-    for (const r of this.remotes) void this.flush(r);
-    await durable;
+    const ghids = entries.map((e) => e.ghid);
+    // The local store's write and the outboxes' run side by side (two durable writes, one wait),
+    // the outboxes holding the objects unsent until the local store has them: what is not stored
+    // here is never sent from here, and is taken back out of the outboxes.
+    const queued = Promise.all(this.remotes.map((r) => r.outbox.add(entries, { hold: true })));
+    queued.catch(() => {});
+    try {
+      await this.ingestLocal(objects);
+    } catch (err) {
+      await queued.catch(() => {});
+      await Promise.all(this.remotes.map((r) => r.outbox.withdraw(ghids).catch(() => {})));
+      throw err;
+    }
+    // Sending starts now; the caller's acknowledgement also waits for the outboxes to be durable.
+    for (const r of this.remotes) {
+      r.outbox.release(ghids);
+      void this.flush(r);
+    }
+    await queued;
   }
 
   async fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
@@ -230,8 +243,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /**
    * Our own objects into the local cache. A cache that cannot take writes (a full disk) refuses
-   * with StorageFull — the typed error an app gets through the SDK — and nothing is queued for
-   * the remotes: what was not stored here is not acknowledged.
+   * with StorageFull — the typed error an app gets through the SDK — and what `publish` held in
+   * the outboxes is taken back unsent: what was not stored here is not acknowledged.
    */
   private async ingestLocal(objects: GolixObject[]): Promise<void> {
     const state = this.o.engine.storage();
@@ -345,7 +358,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       }
     })().finally(() => {
       r.flushing = undefined;
-      if (r.outbox.size > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
+      if (r.outbox.ready > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
     return r.flushing;
   }

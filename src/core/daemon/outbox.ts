@@ -17,6 +17,11 @@ const OP_DONE = 2;
  */
 export class Outbox {
   private readonly pending = new Map<string, Buffer>();
+  /**
+   * Queued but not to be sent yet: our own objects whose local store write runs alongside their
+   * queueing (NetworkIO.publish). Memory only: after a restart they are sent like the rest.
+   */
+  private readonly held = new Set<string>();
   private doneSinceCompact = 0;
 
   private constructor(private readonly log: AppendLog) {}
@@ -52,18 +57,36 @@ export class Outbox {
     return this.pending.size;
   }
 
-  /** Queued entries (GHID text and bytes), oldest first. */
-  items(): [string, Buffer][] {
-    return [...this.pending.entries()];
+  /** Entries that may be sent now (queued and not held). */
+  get ready(): number {
+    return this.pending.size - this.held.size;
   }
 
-  /** Queues objects by GHID; resolves once durable. */
-  add(objects: { ghid: string; raw: Buffer }[]): Promise<void> {
+  /** Entries that may be sent now (GHID text and bytes), oldest first. */
+  items(): [string, Buffer][] {
+    return [...this.pending.entries()].filter(([g]) => !this.held.has(g));
+  }
+
+  /** Queues objects by GHID; resolves once durable. `hold`: not sent until `release`d. */
+  add(objects: { ghid: string; raw: Buffer }[], options: { hold?: boolean } = {}): Promise<void> {
     for (const o of objects) {
       this.pending.delete(o.ghid);
       this.pending.set(o.ghid, o.raw);
+      if (options.hold) this.held.add(o.ghid);
     }
     return this.log.append(objects.map((o) => queueRecord(o.ghid, o.raw)));
+  }
+
+  /** Held entries may be sent from now on. */
+  release(ghids: readonly string[]): void {
+    for (const g of ghids) this.held.delete(g);
+  }
+
+  /** Takes held entries back unsent (their object was not stored after all); resolves once durable. */
+  withdraw(ghids: readonly string[]): Promise<void> {
+    const gone = ghids.filter((g) => this.held.delete(g) && this.pending.delete(g));
+    if (gone.length === 0) return Promise.resolve();
+    return this.log.append(gone.map((g) => record(OP_DONE, Buffer.from(g, 'latin1'))));
   }
 
   done(ghid: string): Promise<void> {

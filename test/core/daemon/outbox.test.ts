@@ -25,3 +25,35 @@ test('queued objects survive a restart in order; done ones do not; a torn tail i
   await again.close();
   assert.equal((await Outbox.open(dir, '127.0.0.1:7770')).size, 0);
 });
+
+test('held entries are queued durably but not offered until released; withdrawn ones are gone, also after a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([{ ghid: g(1), raw: Buffer.alloc(10, 1) }]);
+  await box.add([2, 3].map((n) => ({ ghid: g(n), raw: Buffer.alloc(10, n) })), { hold: true });
+  await box.add([{ ghid: g(4), raw: Buffer.alloc(10, 4) }], { hold: true });
+  assert.deepEqual(box.items().map(([k]) => k), [g(1)], 'held ones are not offered');
+  assert.equal(box.size, 4);
+  assert.equal(box.ready, 1);
+  box.release([g(2), g(3)]);
+  assert.deepEqual(box.items().map(([k]) => k), [g(1), g(2), g(3)], 'released in their queue order');
+  await box.withdraw([g(4), g(1)]);
+  assert.equal(box.size, 3, 'only a held entry can be withdrawn');
+  await box.close();
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.deepEqual(again.items().map(([k]) => k), [g(1), g(2), g(3)], 'the withdrawn one is not replayed');
+  await again.close();
+});
+
+test('an entry held when the process died is sent after the restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([{ ghid: g(7), raw: Buffer.alloc(10, 7) }], { hold: true });
+  await box.close();
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.deepEqual(again.items().map(([k]) => k), [g(7)]);
+  assert.equal(again.ready, 1);
+  await again.close();
+});

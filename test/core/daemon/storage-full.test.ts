@@ -33,6 +33,32 @@ test('an app writing while the local cache is full gets StorageFull through the 
   assert.deepEqual(obj.state, { v: 2 });
 });
 
+test('a write the full local cache refuses is never sent to a remote: its outbox takes it back', async (t) => {
+  const local = new FillableStore('/home/user/.hypergolix/ghidcache');
+  const w = await world();
+  const a = await w.user(0, { store: local });
+  const app = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => app.close());
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the start-up publishes sent');
+  const storedOnServer = () => w.serverEngine.stats().objects;
+  const before = storedOnServer();
+
+  local.fill();
+  const err = await app.new(JsonObj, { never: 'sent' }).then(
+    () => assert.fail('a write onto a full cache succeeded'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StorageFull, `got ${String(err)}`);
+  assert.equal(a.daemon.network.status()[0]!.pending, 0, 'nothing left queued for the remote');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(storedOnServer(), before, 'the server never got it');
+
+  local.free();
+  await app.new(JsonObj, { sent: true });
+  await until(() => storedOnServer() > before, 'the next write reaches the server');
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'and the outbox drains');
+});
+
 test("a remote's NK 0010 is that remote's state: objects stay in its outbox and go out once it has room", async (t) => {
   const serverStore = new FillableStore('/srv/ghidcache');
   const w = await world({ serverStore });
