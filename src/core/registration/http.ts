@@ -57,13 +57,20 @@ export class RegistrationEndpoints {
       json(res, 503, { status: 'starting' });
       return true;
     }
-    // Every answer starts from what other writers (the operator, other nodes) recorded meanwhile.
-    Promise.resolve(deps.accounts.refresh())
-      .then(() => run.call(this, deps, req, res, url))
+    // Every answer starts from what other writers (the operator, other nodes) recorded meanwhile;
+    // where they cannot be read now (a cluster's database restarting), nothing is decided.
+    const unavailable = (err: unknown): void => {
+      const message = `The server's accounts cannot be read right now (${err instanceof Error ? err.message : String(err)}); try again in a moment.`;
+      if (PAGE_ROUTES.has(route)) page(res, 503, { title: 'Try again shortly', result: 'refused', message });
+      else json(res, 503, { status: 'unavailable', message });
+    };
+    Promise.resolve()
+      .then(() => deps.accounts.refresh())
+      .then(() => run.call(this, deps, req, res, url), unavailable)
       .catch((err: unknown) => {
-      if (!res.headersSent) json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
-      else res.destroy();
-    });
+        if (!res.headersSent) json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
+        else res.destroy();
+      });
     return true;
   }
 
@@ -204,6 +211,9 @@ export class RegistrationEndpoints {
     return { ...base, title: 'Waiting for approval', result: 'waiting', message: 'Your request is recorded. The operator approves registrations; until then uploads stay within the free tier.' };
   }
 }
+
+/** The routes a person's browser opens: their refusals are pages, the others' JSON. */
+const PAGE_ROUTES = new Set(['GET /register', 'POST /register']);
 
 type Route = (this: RegistrationEndpoints, d: RegistrationDeps, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 

@@ -2,7 +2,8 @@
 // use them, against a real throwaway cluster: what one node or the operator records holds on
 // every node; the last use of an invite raced on two nodes goes to one; a challenge issued by one
 // node is taken once on another; and the free tier is decided per batch on what the database
-// knows, so an approval made elsewhere lifts it at the very next upload.
+// knows, so an approval made elsewhere lifts it at the very next upload; while the database
+// restarts, registration says so (503) and decides nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RegistrationRequired, type HypergolixError } from '../../../src/core/golix/index.js';
@@ -14,6 +15,9 @@ import { FreeTierPolicy } from '../../../src/core/registration/quota.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../../fixtures/postgres.js';
 import { signedPairs } from '../../fixtures/server/objects.js';
 import { v16Identity, v16Objects } from '../../fixtures/vectors.js';
+import { startServer } from '../../../src/core/assembly/server.js';
+import { serverHome } from '../../fixtures/server/helpers.js';
+import { until } from '../../fixtures/wait.js';
 
 const skip = POSTGRES_SKIP;
 let cluster: TestPostgres | null = null;
@@ -137,4 +141,30 @@ test('a database that cannot be reached is named in a clear error', { skip }, as
     assert.match(err.message, /Cannot read the accounts in the database postgres:\/\/nobody@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
     return true;
   });
+});
+
+test('the database restarting: registration answers 503 (a page for the browser, JSON for clients) and decides nothing; then works again', { skip }, async (t) => {
+  const url = await database();
+  const home = await serverHome({ store: 'postgres', postgres: JSON.stringify(url), registration: 'open' });
+  const running = await startServer({ ...home.config, server: { ...home.config.server, port: 0 } });
+  t.after(() => running.close());
+  const base = `http://127.0.0.1:${running.address.port}`;
+  assert.equal((await fetch(`${base}/register/status?fingerprint=${alice.ghid.text}`)).status, 200);
+
+  cluster!.stop();
+  try {
+    const status = await fetch(`${base}/register/status?fingerprint=${alice.ghid.text}`);
+    assert.equal(status.status, 503);
+    const body = (await status.json()) as { status: string; message: string };
+    assert.equal(body.status, 'unavailable');
+    assert.match(body.message, /accounts cannot be read right now .*try again/);
+    const page = await fetch(`${base}/register?fingerprint=${alice.ghid.text}&challenge=${'A'.repeat(43)}&signature=x`);
+    assert.equal(page.status, 503);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /Try again shortly/);
+  } finally {
+    cluster!.start();
+  }
+  const back = await until(async () => ((await fetch(`${base}/register/status?fingerprint=${alice.ghid.text}`)).status === 200 ? true : null), 'registration answering again', 30_000, 200);
+  assert.equal(back, true);
 });
