@@ -82,18 +82,18 @@ export async function copyFilesToPostgres(o: MigrateOptions): Promise<Copied> {
       const { rows: held } = await session.query<{ n: string }>('SELECT count(*) AS n FROM registration_ops');
       if (Number(held[0]!.n) > 0) throw new ValueError(`The database already holds ${held[0]!.n} registration records; migrate into an empty one`);
       const ops = journalOps(o.ghidcache);
-      const todo = currentEntries(entries.values());
+      const toCopy = currentEntries(entries.values());
       await session.query('BEGIN');
-      for (let i = 0; i < todo.length; i += CHUNK) {
+      for (let i = 0; i < toCopy.length; i += CHUNK) {
         const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
-        for (const e of todo.slice(i, i + CHUNK)) {
+        for (const e of toCopy.slice(i, i + CHUNK)) {
           const raw = await store.read(e.ghid);
           if (!raw) throw new ValueError(`${e.ghid} is in the ghidcache's index but its file cannot be read`);
           const row = [e.ghid, e.type, e.target ?? null, e.dynamic ?? null, e.signer ?? e.recipient ?? null, e.counter == null ? null : e.counter.toString(), e.size, packEntry(e), raw];
           row.forEach((v, c) => cols[c]!.push(v));
         }
         await session.query(INSERT, cols);
-        o.progress?.(Math.min(i + CHUNK, todo.length), todo.length);
+        o.progress?.(Math.min(i + CHUNK, toCopy.length), toCopy.length);
       }
       // Quota usage, as the rules count it (rules/usage.ts): by signer, GIDCs and GARQs free.
       await session.query(
@@ -102,7 +102,7 @@ export async function copyFilesToPostgres(o: MigrateOptions): Promise<Copied> {
       );
       if (ops.length > 0) await session.query('INSERT INTO registration_ops (op) SELECT op FROM unnest($1::text[]) WITH ORDINALITY AS t(op, n) ORDER BY n', [ops]);
       await session.query('COMMIT');
-      return { objects: todo.length, registrations: ops.length };
+      return { objects: toCopy.length, registrations: ops.length };
     } catch (err) {
       await session.query('ROLLBACK').catch(() => {});
       throw err;
