@@ -9,32 +9,14 @@
  * file and the form with it, and the settings page takes its labels and hints from it. A plain
  * setting is added by adding one entry here (and, to show it on the page, placing its widget).
  *
- * Pure data plus the validators it names (config-paths.ts walks it); runs unchanged in Node and
- * in the browser.
+ * Pure data (config-paths.ts walks it; config-parsers.ts gives each kind its validator); runs
+ * unchanged in Node and in the browser.
  */
 import {
   GIB,
   KIB,
   MIB,
-  parseBoolean,
-  parseByteSize,
-  parseGhidText,
-  parseHost,
-  parseHttpUrl,
-  parseInteger,
-  parsePathText,
-  parsePort,
-  parseRate,
-  parseSecretText,
-  parseServerHost,
-  parseServerStore,
-  parsePostgresUrl,
-  parseRegistrationPolicy,
-  parseSharedSecret,
-  parseSharingPolicy,
-  parseVerbosity,
   type RegistrationPolicy,
-  type Field,
   type RemoteSpec,
   type ServerStore,
   type SharingPolicy,
@@ -406,47 +388,3 @@ export type FormOf<N> = N extends GroupSpec
   : N extends KeySpec
     ? ValueOf<N>
     : { -readonly [K in keyof N as Shown<N[K]> extends true ? K : never]: FormOf<N[K]> };
-
-/** The validator of one value of a key (for a list of GHIDs, of one item). */
-export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
-  switch (spec.kind) {
-    case 'boolean':
-      return parseBoolean;
-    case 'port':
-      return parsePort;
-    case 'integer':
-      return (v) => parseInteger(v, spec.min, spec.max);
-    case 'size':
-      return (v) => parseByteSize(v, spec.min, spec.max);
-    case 'rate':
-      return (v) => parseRate(v, spec.min, spec.max);
-    case 'verbosity':
-      return parseVerbosity;
-    case 'policy':
-      return parseSharingPolicy;
-    case 'server-store':
-      return parseServerStore;
-    case 'postgres-url':
-      return parsePostgresUrl;
-    case 'registration':
-      return parseRegistrationPolicy;
-    case 'shared-secret':
-      return parseSharedSecret;
-    case 'server-host':
-      return parseServerHost;
-    case 'host':
-      return parseHost;
-    case 'url':
-      return parseHttpUrl;
-    case 'path':
-      return parsePathText;
-    case 'ghid':
-    case 'ghid-list':
-      return parseGhidText;
-    case 'secret':
-      return parseSecretText;
-    case 'kdf':
-      // Its parts are checked together, by the config module.
-      return (v) => ({ ok: true, value: v });
-  }
-}

@@ -6,7 +6,7 @@
  * before it saves.
  */
 import { parseHost, parsePort, type Field } from './config-fields.js';
-import { parserOf } from './config-keys.js';
+import { parserOf } from './config-parsers.js';
 import { formKeys, valueIn } from './config-paths.js';
 import type { Settings } from './contract.js';
 

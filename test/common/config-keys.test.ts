@@ -2,7 +2,8 @@
 // with the shared constants and with the contract's Settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_KEYS, parserOf } from '../../src/common/config-keys.js';
+import { CONFIG_KEYS } from '../../src/common/config-keys.js';
+import { parserOf } from '../../src/common/config-parsers.js';
 import { formKeys, keysOf, valueIn } from '../../src/common/config-paths.js';
 import { DEFAULT_IPC_PORT, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_SERVER_PORT } from '../../src/common/defaults.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';

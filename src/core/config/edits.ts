@@ -6,7 +6,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import {
   CONFIG_KEYS,
-  parserOf,
   type ConfigKeys,
   type ConfigTable,
   type GroupSpec,
@@ -15,6 +14,7 @@ import {
   type RemotesSpec,
   type SectionSpec,
 } from '../../common/config-keys.js';
+import { parserOf } from '../../common/config-parsers.js';
 import { childKeys, isGroup, isRemotes } from '../../common/config-paths.js';
 import { parseBoolean, parseGhidText, parseHost, parseHttpUrl, parsePort, type Field, type SharingPolicy, type Verbosity } from '../../common/config-fields.js';
 import type { Ghid } from '../golix/ghid.js';

@@ -7,7 +7,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   CONFIG_KEYS,
-  parserOf,
   type GroupSpec,
   type ConfigTable,
   type KdfSetting,
@@ -15,6 +14,7 @@ import {
   type RemotesSpec,
   type SectionSpec,
 } from '../../common/config-keys.js';
+import { parserOf } from '../../common/config-parsers.js';
 import { isGroup, isRemotes } from '../../common/config-paths.js';
 import { parseGhidText, parsePathText, parseSecretText, showValue, type Field } from '../../common/config-fields.js';
 import { Ghid } from '../golix/ghid.js';
