@@ -13,7 +13,3 @@ export function openRegistrations(s: HypergolixConfig['server'], now: () => numb
   return FileRegistry.open(registrationsPath(s.ghidcache), now);
 }
 
-/** Where `openRegistrations` keeps them, in words (for the operator's messages). */
-export function registrationsPlace(s: HypergolixConfig['server']): string {
-  return s.store === 'postgres' ? 'the registration_ops table of the cluster database' : registrationsPath(s.ghidcache);
-}

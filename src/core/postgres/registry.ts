@@ -105,7 +105,8 @@ export class PgRegistry extends OpLogRegistry {
       await insert(session, { op: 'invite-used', id, fp, at: this.now() });
       return true;
     });
-    await this.refresh();
+    // Not `refresh`: one already in flight may have read before our commit.
+    await this.catchUp(this.pool);
     return spent;
   }
 
@@ -118,7 +119,9 @@ export class PgRegistry extends OpLogRegistry {
 
   protected async append(op: RegistrationOp): Promise<void> {
     await this.locked((session) => insert(session, op));
-    await this.refresh();
+    // A catch-up of its own, not `refresh`: one already in flight may have read before our
+    // commit, and the change must show here once the call that made it returns.
+    await this.catchUp(this.pool);
   }
 
   /** Reads answer from memory: the catch-ups above keep it current. */
