@@ -70,9 +70,11 @@ export class Outbox {
   /** Queues objects by GHID; resolves once durable. `hold`: not sent until `release`d. */
   add(objects: { ghid: string; raw: Buffer }[], options: { hold?: boolean } = {}): Promise<void> {
     for (const o of objects) {
+      // One already queued unheld was stored here before: it stays free to go (and withdraw
+      // leaves it), whatever becomes of this publish.
+      if (options.hold && !(this.pending.has(o.ghid) && !this.held.has(o.ghid))) this.held.add(o.ghid);
       this.pending.delete(o.ghid);
       this.pending.set(o.ghid, o.raw);
-      if (options.hold) this.held.add(o.ghid);
     }
     return this.log.append(objects.map((o) => queueRecord(o.ghid, o.raw)));
   }

@@ -24,7 +24,7 @@ export class PgChallengeBook implements Challenges {
     const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM registration_challenges');
     this.counted = Number(rows[0]?.n ?? 0);
     if (this.counted > this.max) {
-      await this.db.query('DELETE FROM registration_challenges WHERE challenge IN (SELECT challenge FROM registration_challenges ORDER BY expires OFFSET 0 LIMIT $1)', [this.counted - this.max]);
+      await this.db.query('DELETE FROM registration_challenges WHERE challenge IN (SELECT challenge FROM registration_challenges ORDER BY expires LIMIT $1)', [this.counted - this.max]);
       this.counted = this.max;
     }
     return { challenge, expiresInMs: this.ttlMs };

@@ -57,3 +57,17 @@ test('an entry held when the process died is sent after the restart', async () =
   assert.equal(again.ready, 1);
   await again.close();
 });
+
+test('an entry already queued stays queued when the same object is held again and withdrawn', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([{ ghid: g(5), raw: Buffer.alloc(10, 5) }]);
+  await box.add([{ ghid: g(5), raw: Buffer.alloc(10, 5) }, { ghid: g(6), raw: Buffer.alloc(10, 6) }], { hold: true });
+  assert.deepEqual(box.items().map(([k]) => k), [g(5)], 'the earlier queueing still holds');
+  await box.withdraw([g(5), g(6)]);
+  assert.deepEqual(box.items().map(([k]) => k), [g(5)]);
+  assert.equal(box.size, 1);
+  await box.close();
+  assert.deepEqual((await Outbox.open(dir, '127.0.0.1:7770')).items().map(([k]) => k), [g(5)]);
+});
