@@ -284,11 +284,11 @@ export class PostgresEngine implements PersistenceEngine {
   }
 
   /** Announcements of another node: fetch the objects and hand them to the server. */
-  private async heard(heard: Announcement[]): Promise<void> {
+  private async heard(announced: Announcement[]): Promise<void> {
     if (!this.follower) return;
     // Only what someone here waits for is fetched: every node hears every other node's commits.
     const wants = this.follower.wants?.bind(this.follower);
-    const items = wants ? heard.filter((i) => wants(i.subscribed)) : heard;
+    const items = wants ? announced.filter((i) => wants(i.subscribed)) : announced;
     if (items.length === 0) return;
     try {
       const objects = new Map<string, GolixObject>();
