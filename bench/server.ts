@@ -1,6 +1,6 @@
 // bench/server: the persistence server as a real process, with durable storage, fed by several
 // client processes as fast as it acknowledges.
-// Run: npm run bench -- server [--quick] [--clients N] [--window N] [--profile]
+// Run: npm run bench -- server [--quick] [--clients N] [--window N] [--profile] [--one] [--slow]
 //
 // 1. Objects are generated once and cached in bench/results/ (signing is slow): 10,000 static
 //    bindings + containers (GOBS + GEOC, 20,000 RSA-4096 signatures, the three manifest
@@ -412,6 +412,8 @@ async function fileCreateBound(dir: string): Promise<{ perSecond: number; rounds
 interface PhaseResult {
   /** Server CPU (all threads) over the phase's wall time, in cores. */
   serverCores: number;
+  /** The client processes' CPU over the same time, in cores (they share this machine's cores). */
+  clientCores: number;
   objects: number;
   seconds: number;
   perSecond: number;
@@ -423,11 +425,15 @@ interface PhaseResult {
 
 async function runPhase(clients: ChildProcess[], phase: Phase, serverPid: number, window = WINDOW): Promise<PhaseResult> {
   const done = clients.map((c) => waitFor(c, 'done'));
+  const clientCpu = () => clients.reduce((a, c) => a + cpuSecondsOf(c.pid!), 0);
   const cpu0 = cpuSecondsOf(serverPid);
+  const clientCpu0 = clientCpu();
   const wall0 = performance.now();
   clients.forEach((c, index) => c.send({ type: 'run', phase, index, of: clients.length, window } satisfies ToClient));
   const results = await Promise.all(done);
-  const serverCores = (cpuSecondsOf(serverPid) - cpu0) / ((performance.now() - wall0) / 1000);
+  const wallSeconds = (performance.now() - wall0) / 1000;
+  const serverCores = (cpuSecondsOf(serverPid) - cpu0) / wallSeconds;
+  const clientCores = (clientCpu() - clientCpu0) / wallSeconds;
   const start = Math.min(...results.map((r) => r.start));
   const end = Math.max(...results.map((r) => r.end));
   const objects = results.reduce((a, r) => a + r.objects, 0);
@@ -438,6 +444,7 @@ async function runPhase(clients: ChildProcess[], phase: Phase, serverPid: number
   const seconds = (end - start) / 1000;
   return {
     serverCores,
+    clientCores,
     objects,
     seconds,
     perSecond: objects / seconds,
@@ -469,7 +476,8 @@ interface OneClientResult {
  */
 async function oneClient(cli: string, set: ObjectSet, parent: string): Promise<OneClientResult> {
   const { home, port } = await serverHomeDir(parent);
-  const server = await startServerProcess(cli, home);
+  const profileFlags = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'server-profile')}`] : [];
+  const server = await startServerProcess(cli, home, profileFlags);
   const client = fork(import.meta.filename, ['--client', ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const rssEmpty = memoryOf(server.child.pid!).rss;
@@ -583,6 +591,25 @@ async function benchMain(): Promise<void> {
     rmSync(home, { recursive: true, force: true });
   }
   if (PROFILE) log(`CPU profiles of the server process: ${profileDir}`);
+}
+
+/**
+ * `--one`: the one-client row alone, printed and not written to BENCHMARKS.md, for trying a
+ * change against the verify bound without the 100,000-object run. `--profile` profiles its server.
+ */
+async function oneMain(): Promise<void> {
+  const set = await objectSet();
+  const verifyOne = await verifyBound(set, ONE_IN_FLIGHT);
+  log(`raw verify at ${ONE_IN_FLIGHT} in flight: ${fmt(verifyOne.perSecond)} /s`);
+  const cli = await bundle('hypergolix-cli', CLI_ENTRY);
+  spawnSync('sync');
+  const home = mkdtempSync(join(tmpdir(), 'hgx-bench-server-'));
+  try {
+    const one = await oneClient(cli, set, home);
+    log(`one client, ${ONE_IN_FLIGHT} in flight: ${fmt(one.phase.perSecond)} objects/s (${fmt((100 * one.phase.perSecond) / verifyOne.perSecond, 0)} % of verify), p50 ${fmt(one.phase.p50, 2)} ms, p99 ${fmt(one.phase.p99, 2)} ms; server CPU ${fmt(one.phase.serverCores, 2)} cores, client ${fmt(one.phase.clientCores, 2)}; RSS ${fmt(one.rssAfter, 1)} MiB after (empty ${fmt(one.rssEmpty, 1)})`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -804,4 +831,5 @@ async function slowMain(): Promise<void> {
 
 if (argv.includes('--client')) await clientMain();
 else if (argv.includes('--slow')) await slowMain();
+else if (argv.includes('--one')) await oneMain();
 else await benchMain();

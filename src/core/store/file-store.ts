@@ -176,7 +176,7 @@ export class FileStore implements ObjectStore {
           if (this.pending.has(ghid)) this.pending.set(ghid, raw);
           return this.writer.apply(ghid, raw, true);
         },
-        fileSize: (ghid) => this.files.size(ghid),
+        fileHolds: (ghid, raw) => this.files.holds(ghid, raw),
       });
       dirty = true;
     }

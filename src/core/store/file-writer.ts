@@ -69,8 +69,9 @@ export class FileWriter {
     try {
       if (raw) {
         // From here on a delete must remove the file, even if it comes before the write ends.
-        pending.fileless.delete(ghid);
-        await files.write(ghid, raw);
+        // An object with no file yet is created straight under its name (see ObjectFiles).
+        const fresh = pending.fileless.delete(ghid);
+        await files.write(ghid, raw, fresh);
       } else if (unlink) {
         await files.remove(ghid);
       }

@@ -46,8 +46,11 @@ export interface ReplayTarget {
    * whether it worked instead of throwing.
    */
   apply(ghid: string, raw: Buffer | null): Promise<boolean>;
-  /** Size of the object's file, or null when there is none. */
-  fileSize(ghid: string): Promise<number | null>;
+  /**
+   * Whether the object's file holds exactly these bytes. Sizes alone would miss a file torn
+   * after it was extended (the right length, zeros where the data never landed).
+   */
+  fileHolds(ghid: string, raw: Buffer): Promise<boolean>;
 }
 
 /** Re-applies a journal; its tail may be torn by a crash, which ends the replay. */
@@ -60,7 +63,7 @@ export async function replayJournal(fs: FsOps, path: string, n: number, warnings
       const entry = decodeEntry(body.subarray(4, 4 + elen));
       const raw = body.subarray(4 + elen);
       target.entries.set(entry);
-      if ((await target.fileSize(entry.ghid)) !== raw.length) await target.apply(entry.ghid, Buffer.from(raw));
+      if (!(await target.fileHolds(entry.ghid, raw))) await target.apply(entry.ghid, Buffer.from(raw));
     } else if (op === OP_DEL) {
       const ghid = body.toString('latin1');
       target.entries.delete(ghid);

@@ -93,7 +93,8 @@ test('an object whose file cannot be written stays readable from memory, and a c
   await store.close();
   const again = await open(dir, fs);
   // The journal takes the record; every object file write fails from now on.
-  fs.arm(0, 'ENOSPC', true, (_op, path) => basename(path).startsWith('.tmp-'));
+  // (A new object's file is written under its own name, a rewrite under a temp name.)
+  fs.arm(0, 'ENOSPC', true, (_op, path) => dirname(path) === dir);
   await again.store.put(b!.entry, b!.raw);
   for (let i = 0; i < 200 && again.store.storage().kind === 'ok'; i++) await new Promise((r) => setTimeout(r, 5));
   assert.equal(again.store.storage().kind, 'full');

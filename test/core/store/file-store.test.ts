@@ -75,6 +75,29 @@ test('FileStore quarantines corrupt, misnamed and stray files instead of failing
   await s2.close();
 });
 
+test('FileStore writes a new object straight under its name, and replay rewrites one torn at its full length', async () => {
+  const dir = await tempCache();
+  const s = new FileStore(dir, { fileDelayMs: 0 });
+  await s.load();
+  const names: string[] = [];
+  const watch = (await import('node:fs')).watch(dir, (_event, name) => name && names.push(name));
+  await Promise.all(objects.slice(0, 3).map((o) => s.put(o.entry, o.raw)));
+  await s.idle();
+  // inotify events arrive on the event loop: wait until all three files have shown.
+  for (let i = 0; i < 100 && new Set(names).size < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  watch.close();
+  assert.deepEqual([...new Set(names)].sort(), objects.slice(0, 3).map((o) => `${o.entry.ghid}.ghid`).sort(), 'no temp names for new objects');
+  // A crash after the file was extended but before its data landed: the right length, zeros.
+  const torn = join(dir, `${objects[0]!.entry.ghid}.ghid`);
+  await writeFile(torn, Buffer.alloc(objects[0]!.raw.length));
+  const s2 = new FileStore(dir);
+  const { warnings } = await s2.load();
+  assert.ok(warnings.some((w) => /replayed 3 records/.test(w)), warnings.join('\n'));
+  assert.deepEqual(await s2.read(objects[0]!.entry.ghid), objects[0]!.raw);
+  await s2.close();
+  assert.deepEqual(await readFile(torn), objects[0]!.raw);
+});
+
 test('FileStore replays its journal when a file did not reach the disk, and ignores a torn tail', async () => {
   const dir = await tempCache();
   const s = new FileStore(dir, { fileDelayMs: 0 });
