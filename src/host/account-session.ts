@@ -11,6 +11,7 @@
 import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
 import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
+import { PreparedIdentity } from '../core/account/prepared-identity.js';
 import { decodeRecoveryKey } from '../core/account/recovery.js';
 import { readFile } from 'node:fs/promises';
 import { parseRemoteSpec } from '../common/config-fields.js';
@@ -38,6 +39,8 @@ export interface AccountSessionOptions {
   notice: (n: Notice) => void;
   unlockAutomatically: UnlockAutomatically;
   runner: DaemonRunner;
+  /** Where a new account's keys are made ahead of "Create" (tests pass cheap ones). */
+  keys?: PreparedIdentity;
 }
 
 const isWrongPassword = (err: unknown) => err instanceof IncorrectPassword;
@@ -46,8 +49,19 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export class AccountSession {
   private secret: Secret | null = null;
   private unwire: (() => void) | null = null;
+  private readonly keys: PreparedIdentity;
 
-  constructor(private readonly o: AccountSessionOptions) {}
+  constructor(private readonly o: AccountSessionOptions) {
+    this.keys = o.keys ?? new PreparedIdentity();
+  }
+
+  /**
+   * The first-run wizard is showing: a new account's keys start now, in the background, so that
+   * "Create" waits only for the password's scrypt (see PreparedIdentity).
+   */
+  prepareKeys(): void {
+    this.keys.prepare();
+  }
 
   /** The running daemon; null while locked. */
   get app(): StartedApp | null {
@@ -82,7 +96,7 @@ export class AccountSession {
       status.emit(fraction === undefined ? { kind: 'accountProgress', stage } : { kind: 'accountProgress', stage, fraction });
     progress('keys', 0);
     try {
-      await this.launch(loaded, { password }, (p) => {
+      await this.launch(loaded, { password, prepared: this.keys }, (p) => {
         if (p.stage === 'keys') progress('keys', p.keygen.total > 0 ? p.keygen.completed / p.keygen.total : undefined);
         else if (p.stage === 'password') progress('secret');
         else if (p.stage === 'objects') progress('objects');
@@ -90,6 +104,8 @@ export class AccountSession {
         else if (p.stage === 'done') progress('publish');
       });
     } catch (err) {
+      // The wizard shows again; so does a fresh set of keys (the taken ones are never reused).
+      this.keys.prepare();
       status.setState('no-account', `The account was not created: ${messageOf(err)}`);
       throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.internal, `The account was not created: ${messageOf(err)}`);
     }
@@ -186,6 +202,7 @@ export class AccountSession {
       const updated = await updateConfig(loaded, { user: { user_id: userId, fingerprint }, remotes: { add: [remote.value] } });
       config.adopt(updated);
       await this.launch(updated, { password });
+      this.keys.discard();
     } catch (err) {
       if (before) config.adopt(await restoreConfig(loaded.path, before, config));
       const failure = accountFailure(err);

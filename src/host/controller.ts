@@ -27,6 +27,7 @@ import {
   type Snapshot,
   type Status,
 } from '../common/contract.js';
+import type { PreparedIdentity } from '../core/account/prepared-identity.js';
 import type { KdfParams } from '../core/account/kdf.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
@@ -64,6 +65,8 @@ export interface ControllerOptions {
   logFiles?: { console: boolean };
   /** KDF for new accounts (tests use cheap ones). @default the daemon's default */
   kdf?: KdfParams;
+  /** Where a new account's keys are made ahead (tests pass ones made cheaply). */
+  keys?: PreparedIdentity;
   /** Milliseconds since the epoch. @default Date.now */
   clock?: () => number;
   /** Hand edits are read once an editor's burst of writes is over. @default 200 */
@@ -118,7 +121,7 @@ export class Controller implements HostPort {
       const words = notificationFor(n, this.file.current ? settingsFromConfig(this.file.current.config) : null);
       if (words) this.feed.emit({ kind: 'notice', title: words.title, body: words.body });
     };
-    this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner });
+    this.session = new AccountSession({ log, config: this.file, status: this.feed, notice, unlockAutomatically: this.unlockAutomatically, runner, keys: o.keys });
     this.restartParts = { session: this.session, server: this.server, status: this.feed, notice, log, now: o.clock ?? Date.now };
     this.port = hostPortFrom(
       {
@@ -248,6 +251,7 @@ export class Controller implements HostPort {
   /** The file is usable: show whether it names an account, then start what starts by itself. */
   private begin(config: HypergolixConfig): void {
     this.feed.setState(config.user.user_id ? 'locked' : 'no-account');
+    if (!config.user.user_id) this.session.prepareKeys();
     void this.queue.run(() => this.bootstrap()).catch((err) => this.log.error(`Start-up failed: ${messageOf(err)}`));
   }
 

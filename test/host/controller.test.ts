@@ -12,6 +12,8 @@ import { startServer } from '../../src/core/assembly/server.js';
 import { PASSWORD, MemoryVault, copyHome, harness, tempHome, until } from './helpers.js';
 import { freePort } from '../fixtures/free-port.js';
 import { lockHolder } from '../fixtures/store/lock-holder.js';
+import { PreparedIdentity } from '../../src/core/account/prepared-identity.js';
+import { v16Identity } from '../fixtures/vectors.js';
 
 let made: Promise<{ home: string; fingerprint: string; userId: string; rootSecret: string }> | null = null;
 
@@ -82,6 +84,38 @@ test('first run: no account → creating → running; progress in order; the IDs
   const again = await h.askRaw({ kind: 'createAccount', password: PASSWORD });
   assert.equal(!again.ok && again.error.code, ERROR_CODES.invalidState);
   await h.controller.stop();
+});
+
+test("the wizard's keys are made while it shows: Create uses them, and a failed creation prepares new ones", async (t) => {
+  const made: string[] = [];
+  const keys = new PreparedIdentity({
+    generate: async () => {
+      const id = v16Identity(made.length === 0 ? 2 : 1);
+      made.push(id.ghid.text);
+      return id;
+    },
+  });
+  const home = tempHome();
+  const h = await harness(home, { keys });
+  assert.deepEqual(made, [v16Identity(2).ghid.text], 'keys started with the wizard, before any request');
+  const id = await h.ask({ kind: 'createAccount', password: PASSWORD });
+  assert.equal(id.fingerprint, v16Identity(2).ghid.text, 'the account has the prepared keys');
+  assert.equal(made.length, 1, 'no second generation');
+  await h.controller.stop();
+
+  // A creation that fails (the ghidcache is held by another process) shows the wizard again, with new keys.
+  const other = tempHome();
+  const keys2 = new PreparedIdentity({ generate: async () => (made.push('x'), v16Identity(0)) });
+  const h2 = await harness(other, { keys: keys2 });
+  const before = made.length;
+  const ghidcache = (await loadConfig({ root: h2.yml })).config.process.ghidcache;
+  const holder = await lockHolder(ghidcache, { role: 'server', configKey: 'server.ghidcache' });
+  t.after(() => holder.child.kill('SIGKILL'));
+  const refused = await h2.askRaw({ kind: 'createAccount', password: PASSWORD });
+  assert.equal(refused.ok, false);
+  assert.equal(h2.controller.status().state, 'no-account');
+  assert.equal(made.length, before + 1, 'the taken keys are not reused: a new set is being made');
+  await h2.controller.stop();
 });
 
 test('later runs: locked → wrong password (its own code, nothing changes) → right password → running → lock', async () => {

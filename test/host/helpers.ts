@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import type { HostEvent, Request, RequestKind, Response, ResponseValue } from '../../src/common/contract.js';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
+import { PreparedIdentity } from '../../src/core/account/prepared-identity.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { Controller, type ControllerOptions } from '../../src/host/controller.js';
 import type { SecretVault } from '../../src/host/vault.js';
@@ -75,6 +76,8 @@ export async function harness(home: string, opts: Partial<ControllerOptions> = {
     watchDebounceMs: 50,
     statusIntervalMs: 0,
     ipc: false,
+    // Keys only when an account is made: most harnesses never make one.
+    keys: new PreparedIdentity({ ahead: false }),
     ...opts,
   });
   controllers.push(controller);

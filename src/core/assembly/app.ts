@@ -3,6 +3,7 @@ import { IncorrectPassword } from '../account/errors.js';
 import { checkKdf, DEFAULT_KDF, LOW_2016_KDF, REFERENCE_KDF, type KdfParams } from '../account/kdf.js';
 import { broughtOverLine } from '../legacy/bring-over.js';
 import type { AccountProgress } from '../account/account.js';
+import type { PreparedIdentity } from '../account/prepared-identity.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { IpcServer } from '../ipc/server.js';
@@ -16,6 +17,8 @@ export interface AppCredentials {
   rootSecret?: Secret;
   /** A recovery kit's key: opens the account without its password and sets `password` as the new one. */
   recoveryKey?: Uint8Array;
+  /** For a new account: keys made ahead, while the password was being chosen (the first-run wizard). */
+  prepared?: PreparedIdentity;
 }
 
 export interface StartAppOptions {
@@ -90,7 +93,8 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
     }
     if (!creds.password) throw new ValueError('A password is needed to create an account');
     const kdf = o.kdf ?? DEFAULT_KDF;
-    const daemon = await Daemon.start({ ...base, account: { create: { password: creds.password, kdf } } });
+    const identity = await creds.prepared?.take((keygen) => o.onProgress?.({ stage: 'keys', keygen }));
+    const daemon = await Daemon.start({ ...base, account: { create: { password: creds.password, kdf, identity } } });
     // Listen for shares from the first moment (no I/O turn passes before this line runs).
     let current = loaded;
     const sharing = sharingFor(daemon, () => current, o.logger);
