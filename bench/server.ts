@@ -29,7 +29,6 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, verify as verifyCb, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -37,6 +36,7 @@ import { loadConfig } from '../src/core/config/index.js';
 import { PublicIdentity, parseObject, signerOf, type SignedObject } from '../src/core/golix/index.js';
 import { RemoteClient } from '../src/core/remote/client.js';
 import { SERVER_NODE_FLAGS } from '../src/core/assembly/heap.js';
+import { nodeFs } from '../src/core/util/fs-ops.js';
 import { freePort } from '../test/fixtures/free-port.js';
 import { requests, signedPairs } from '../test/fixtures/server/objects.js';
 import { machineInfo, machineMarkdown } from './lib/machine.js';
@@ -371,8 +371,8 @@ async function verifyBound(set: ObjectSet, inFlight: number): Promise<RateResult
 }
 
 /**
- * The raw rate of creating object files the way the store does (temp file, write, close,
- * rename; 32 at a time on the libuv pool), in a directory beside the server's. Once the backlog
+ * The raw rate of creating object files the way the store does for a new object (straight
+ * under its name: open, write, close; 32 at a time on the libuv pool), in a directory beside the server's. Once the backlog
  * of unwritten files is full, acknowledgements are paced by it. On this VM (ext4 mounted with
  * `discard`) it drops up to twentyfold for half a minute or more after files are deleted —
  * such as the 100,000 an earlier run removes when it ends — so rounds run, keeping their files
@@ -391,11 +391,7 @@ async function fileCreateBound(dir: string): Promise<{ perSecond: number; rounds
       Array.from({ length: 32 }, async () => {
         while (made < end) {
           const name = `${made++}`.padStart(88, 'x');
-          const temp = join(dir, `.tmp-${name}`);
-          const fh = await open(temp, 'w', 0o600);
-          await fh.writeFile(payload);
-          await fh.close();
-          await rename(temp, join(dir, `${name}.ghid`));
+          await nodeFs.writeWhole(join(dir, `${name}.ghid`), payload, 0o600);
         }
       }),
     );
@@ -655,7 +651,7 @@ function report(r: {
     ['Raw RSA-4096 PSS-SHA512 verify (async), this process, ' + `${r.machine.cores} in flight (= cores)`, `${fmt(r.verifyCores.perSecond)} /s ±${r.verifyCores.spread.toFixed(0)} %`, '—', '—', 'the bound for signed objects', '—', '—'],
     ['Raw RSA-4096 PSS-SHA512 verify (async), this process, 64 in flight', `${fmt(r.verify64.perSecond)} /s ±${r.verify64.spread.toFixed(0)} %`, '—', '—', '', '—', '—'],
     [
-      'Raw object-file creation (temp file, write, close, rename), this process, 32 in flight',
+      'Raw object-file creation (straight under its name: open, write, close), this process, 32 in flight',
       `${fmt(r.files.perSecond)} files/s`,
       '—',
       '—',
