@@ -3,17 +3,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CliIO } from '../../src/cli/command.js';
 import { checkNewPassword, readPasswordStdin, readStdinLines } from '../../src/cli/prompt.js';
 import { accountHome } from '../fixtures/account/home.js';
+import { freePort } from '../fixtures/free-port.js';
+import { inTerminal, noTerminal } from '../fixtures/process/terminal.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/hypergolix.js');
 const built = existsSync(join(ROOT, 'dist/cli/index.js')) ? false : 'dist/ is not built (npm test builds it first)';
+const terminal = noTerminal || built;
 const homes: string[] = [];
 test.after(() => homes.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const tempHome = () => (homes.push(mkdtempSync(join(tmpdir(), 'hgx-prompt-'))), homes.at(-1)!);
@@ -88,4 +91,57 @@ test('start app --password-stdin reads the first line and proceeds while the pip
   assert.match(started.out, /app daemon started/);
   const stopped = await hgx(home, ['stop', 'app'], '');
   assert.equal(stopped.code, 0, stopped.err);
+});
+
+/** Pids of the daemons `start app` detached for `home` (found by their environment). */
+function detachedDaemons(home: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+        return env.includes(`HYPERGOLIX_HOME=${home}`) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('--detached-child');
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(check(), what);
+}
+
+test('start app in a terminal, first run: the daemon starts, and makes the keys, while the password is typed', { skip: terminal }, async () => {
+  const home = tempHome();
+  assert.equal((await hgx(home, ['config', '--ipc-port', String(await freePort())], '')).code, 0);
+  const run = inTerminal([process.execPath, BIN, 'start', 'app'], { ...process.env, HYPERGOLIX_HOME: home });
+  await run.waitFor(/New password: /);
+  await until('the daemon runs while the prompt waits', () => detachedDaemons(home).length === 1);
+  await run.answer('New password: ', 'velvet-harbor-quince-58');
+  await run.answer('Same password again: ', 'velvet-harbor-quince-58');
+  assert.equal(await run.exited, 0, run.output());
+  assert.match(run.output(), /Account created\./);
+  assert.match(run.output(), /app daemon started/);
+  const stopped = await hgx(home, ['stop', 'app'], '');
+  assert.equal(stopped.code, 0, stopped.err);
+  const again = await hgx(home, ['start', 'app', '--password-stdin'], 'velvet-harbor-quince-58\n');
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /Account login successful/);
+  assert.equal((await hgx(home, ['stop', 'app'], '')).code, 0);
+});
+
+test('start app in a terminal: Ctrl-C at the password prompt stops the daemon waiting for it, which leaves nothing behind', { skip: terminal }, async () => {
+  const home = tempHome();
+  assert.equal((await hgx(home, ['config', '--ipc-port', String(await freePort())], '')).code, 0);
+  const before = readdirSync(home).sort();
+  const run = inTerminal([process.execPath, BIN, 'start', 'app'], { ...process.env, HYPERGOLIX_HOME: home });
+  await run.waitFor(/New password: /);
+  await until('the daemon runs while the prompt waits', () => detachedDaemons(home).length === 1);
+  await run.answer('New password: ', '\x03');
+  assert.equal(await run.exited, 130, run.output());
+  assert.match(run.output(), /Cancelled/);
+  assert.deepEqual(detachedDaemons(home), [], 'the daemon is gone when the command returns');
+  assert.deepEqual(readdirSync(home).sort(), before, 'no ghidcache, log or pid file was made');
 });

@@ -3,6 +3,7 @@ import { DAEMON_NODE_FLAGS } from '../../core/assembly/heap.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { PreparedIdentity } from '../../core/account/prepared-identity.js';
 import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
 import { startBrowserMode } from '../../web/browser-mode.js';
@@ -14,7 +15,7 @@ export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--pa
        hypergolix start app --ui [--port N] [--root PATH]
 
 Starts the Hypergolix app daemon. The first run creates your account: it asks for a new
-password twice, generates your keys and prints your fingerprint and user ID. Later runs ask
+password twice, generates your keys (while you type) and prints your fingerprint and user ID. Later runs ask
 for the password once (unless user.root_secret is set). Then the daemon runs in the
 background and this command returns once it is ready.
 
@@ -97,24 +98,43 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   if (running?.alive) throw new CliError(`The app daemon is already running (pid ${running.pid})`, 1);
   if (args.ui) return runBrowserMode(loaded, args, io);
   if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
-
-  await startAppInBackground(loaded, await credentials(loaded, args, io), io, args.root !== undefined);
+  // Asked on a terminal, the password takes a person seconds: the daemon starts meanwhile and
+  // waits for it (a new account's keys are made in that time). Read from stdin, it is at hand.
+  const password = asksOnTerminal(loaded, args) ? credentials(loaded, args, io) : await credentials(loaded, args, io);
+  await startAppInBackground(loaded, password, io, args.root !== undefined);
   return 0;
+}
+
+function asksOnTerminal(loaded: LoadedConfig, args: AppStartArgs): boolean {
+  const { user } = loaded.config;
+  return !args.passwordStdin && !(user.user_id !== null && user.root_secret);
 }
 
 /**
  * Starts the daemon of `loaded` as a background process, handing it the password, and returns
- * once it is ready (its boot log relayed meanwhile). Shared with `hypergolix account login`.
+ * once it is ready (its boot log relayed meanwhile). A password still being asked for may be
+ * given as a promise: the daemon starts at once and waits for it; if the prompt fails, the
+ * daemon is stopped before its error is thrown. Shared with `hypergolix account login`.
  */
-export async function startAppInBackground(loaded: LoadedConfig, password: string | undefined, io: CliIO, byRoot: boolean): Promise<void> {
-  const { pid, info } = await startInBackground<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>('app daemon', io, {
+export async function startAppInBackground(loaded: LoadedConfig, password: string | undefined | Promise<string | undefined>, io: CliIO, byRoot: boolean): Promise<void> {
+  const secret = Promise.resolve(password).then((p) => Buffer.from(p ?? '', 'utf8'));
+  const starting = startInBackground<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>('app daemon', io, {
     args: ['start', 'app', '--detached-child', ...(byRoot ? ['--root', loaded.path] : [])],
     cwd: io.cwd,
     env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
-    secret: Buffer.from(password ?? '', 'utf8'),
+    secret,
     bootTimeoutMs: 120_000,
     extraExecArgv: DAEMON_NODE_FLAGS,
   });
+  // Awaited below; until the password is in, a daemon that fails must not interrupt the prompt.
+  starting.catch(() => {});
+  try {
+    await secret;
+  } catch (err) {
+    await starting.catch(() => {});
+    throw err;
+  }
+  const { pid, info } = await starting;
   io.out(`Hypergolix app daemon started (pid ${pid}).`);
   if (info.ipcPort) io.out(`Apps connect on 127.0.0.1:${info.ipcPort}.`);
   if (info.logFile) io.out(`Logs: ${info.logFile}`);
@@ -132,13 +152,18 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
   try {
     const loaded = preloaded ?? (await loadConfig({ root: args.root, create: true, env: io.env, cwd: io.cwd }));
     ghidcache = loaded.config.process.ghidcache;
+    // A detached daemon may be started while its password is still being typed: a new
+    // account's keys are made meanwhile, and nothing (lock, log) is taken before it arrives, so a
+    // cancelled prompt leaves nothing behind.
+    const keys = detached && loaded.config.user.user_id === null ? new PreparedIdentity() : undefined;
+    keys?.prepare();
+    if (detached) password = (await readHandoff({ timeoutMs: null }))?.toString('utf8') || undefined;
     started = await runner.start(loaded, {
-      beforeStart: async (log) => {
+      beforeStart: (log) => {
         proc.relay(log);
-        if (detached) password = (await readHandoff())?.toString('utf8') || undefined;
         log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
       },
-      credentials: () => ({ password }),
+      credentials: () => ({ password, prepared: keys }),
       onProgress: logProgress,
       onFailure: (err, log) => {
         proc.endRelay();

@@ -28,9 +28,15 @@ export interface StartDetachedOptions {
   cwd?: string;
   /** Default: this process's environment. */
   env?: NodeJS.ProcessEnv;
-  /** Written to the child's stdin, which is then closed; the child reads it with `readHandoff()`. */
-  secret?: Buffer;
-  /** How long the child may take to report ready before it is killed. Default 60 s. */
+  /**
+   * Written to the child's stdin, which is then closed; the child reads it with `readHandoff()`.
+   * A promise (a password still being typed) lets the child start meanwhile: its boot timeout
+   * runs from when the secret is written, and what it prints is held until then, so nothing
+   * lands in the middle of a prompt. If the promise rejects, the child is stopped and the start
+   * fails with reason `cancelled`.
+   */
+  secret?: Buffer | Promise<Buffer>;
+  /** How long the child may take to report ready (after its secret is written) before it is killed. Default 60 s. */
   bootTimeoutMs?: number;
   /** How long a child that reported failure, or timed out, gets to exit before SIGKILL. Default 3 s. */
   killGraceMs?: number;
@@ -120,12 +126,18 @@ export function startDetached<I = unknown>(options: StartDetachedOptions): Promi
       reject(new StartFailed(`could not start ${options.script}: ${(err as Error).message}`, { reason: 'spawn' }, { cause: err }));
       return;
     }
-    new BootWatch<I>(child, options, resolve, reject);
-    if (handoff && child.stdin) {
-      // EPIPE if the child died before reading: the exit path reports that.
-      child.stdin.on('error', () => {});
-      child.stdin.end(options.secret);
-    }
+    const watch = new BootWatch<I>(child, options, resolve, reject);
+    if (!handoff || !child.stdin) return watch.arm();
+    const stdin = child.stdin;
+    // EPIPE if the child died before reading: the exit path reports that.
+    stdin.on('error', () => {});
+    Promise.resolve(options.secret!).then(
+      (secret) => {
+        stdin.end(secret);
+        watch.arm();
+      },
+      (err: unknown) => watch.cancel(err),
+    );
   });
 }
 
@@ -141,7 +153,9 @@ class BootWatch<I> {
   private failure: StartFailed | null = null;
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly bootTimer: NodeJS.Timeout;
+  private bootTimer: NodeJS.Timeout | undefined;
+  /** What the child printed before `arm`: held, so it does not land in a prompt still being answered. */
+  private held: [string, OutputSource][] | null = [];
 
   constructor(
     private readonly child: ChildProcess,
@@ -151,23 +165,42 @@ class BootWatch<I> {
   ) {
     this.onLog = options.onLog ?? ((line: string) => process.stderr.write(line + '\n'));
     this.killGraceMs = options.killGraceMs ?? 3_000;
-    const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
     this.flushOut = lines(child.stdout, this.output('stdout'));
     this.flushErr = lines(child.stderr, this.output('stderr'));
-    this.bootTimer = setTimeout(() => {
-      this.fail(new StartFailed(`did not report ready within ${Math.round(bootTimeoutMs / 1000)} s`, { reason: 'timeout', pid: child.pid }), 0);
-    }, bootTimeoutMs);
     child.on('message', this.onMessage);
     child.on('exit', this.onExit);
     child.on('close', this.onClose);
     child.on('error', this.onError);
   }
 
+  /** The secret is written (or there is none): the boot timeout starts, held output is shown. */
+  arm(): void {
+    if (this.settled || this.failure) return;
+    const bootTimeoutMs = this.options.bootTimeoutMs ?? 60_000;
+    this.bootTimer = setTimeout(() => {
+      this.fail(new StartFailed(`did not report ready within ${Math.round(bootTimeoutMs / 1000)} s`, { reason: 'timeout', pid: this.child.pid }), 0);
+    }, bootTimeoutMs);
+    const held = this.held ?? [];
+    this.held = null;
+    for (const [line, source] of held) safe(() => this.onLog(line, source));
+  }
+
+  /** The secret will not come (its prompt was cancelled): the child is stopped at once. */
+  cancel(cause: unknown): void {
+    this.held = null;
+    this.fail(new StartFailed('cancelled before it was handed its secret', { reason: 'cancelled', pid: this.child.pid }, { cause }), 0);
+  }
+
+  private show(line: string, source: OutputSource): void {
+    if (this.held) this.held.push([line, source]);
+    else safe(() => this.onLog(line, source));
+  }
+
   private output(source: 'stdout' | 'stderr') {
     return (line: string) => {
       this.tail.push(line);
       if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();
-      safe(() => this.onLog(line, source));
+      this.show(line, source);
     };
   }
 
@@ -217,7 +250,7 @@ class BootWatch<I> {
   private readonly onMessage = (raw: unknown): void => {
     if (this.settled || !isChildMessage(raw)) return;
     if (raw.type === 'log') {
-      safe(() => this.onLog(raw.line, 'log'));
+      this.show(raw.line, 'log');
     } else if (raw.type === 'failed') {
       const e = raw.error;
       // It said it failed and will exit by itself; the grace period covers a child that doesn't.

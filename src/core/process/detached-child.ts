@@ -84,18 +84,20 @@ export function reportFailed(error: unknown): Promise<void> {
 /**
  * Reads the secret the parent wrote to stdin (once; later calls resolve null). Null when not
  * started detached or started without a secret, so a foreground run never consumes a terminal.
+ * `timeoutMs: null` waits as long as the parent does (a person typing a password): if the parent
+ * dies instead, the pipe closes and what arrived (nothing) is returned.
  */
-export async function readHandoff(options: { timeoutMs?: number } = {}): Promise<Buffer | null> {
+export async function readHandoff(options: { timeoutMs?: number | null } = {}): Promise<Buffer | null> {
   const s = state();
   if (!s.handoff || s.handoffRead) return null;
   s.handoffRead = true;
   const stdin = process.stdin;
   const chunks: Buffer[] = [];
   let size = 0;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs === undefined ? 10_000 : options.timeoutMs;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no secret arrived on stdin within ${timeoutMs} ms`)), timeoutMs);
+      const timer = timeoutMs === null ? undefined : setTimeout(() => reject(new Error(`no secret arrived on stdin within ${timeoutMs} ms`)), timeoutMs);
       stdin.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_HANDOFF_BYTES) {

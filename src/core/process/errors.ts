@@ -18,7 +18,7 @@ export class StartFailed extends HypergolixError {
   constructor(
     message: string,
     readonly details: {
-      reason: 'failed' | 'exited' | 'timeout' | 'spawn';
+      reason: 'failed' | 'exited' | 'timeout' | 'spawn' | 'cancelled';
       pid?: number;
       exitCode?: number | null;
       signal?: NodeJS.Signals | null;

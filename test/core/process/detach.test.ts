@@ -140,6 +140,42 @@ test('the secret arrives intact over stdin and is in neither argv nor the enviro
   assert.match(cmdline.toString(), /boot-child\.ts\0secret\0/, 'sanity: this is the child');
 });
 
+test('a secret still being typed: the child starts at once and waits for it; its output is held until then, and the boot timeout runs from the handoff', async (t) => {
+  let give!: (b: Buffer) => void;
+  const secret = new Promise<Buffer>((resolve) => (give = resolve));
+  const { started, seen } = start('secret', tempDir(t), { secret, bootTimeoutMs: 3000 });
+  // Longer than the boot timeout: the wait for the secret is not counted against the child.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.deepEqual(seen, [], 'nothing shown while the secret is awaited (it would land in the prompt)');
+  const bytes = randomBytes(32);
+  give(bytes);
+  const child = await started;
+  t.after(() => killPid(child.pid));
+  assert.deepEqual(child.info, { sha256: createHash('sha256').update(bytes).digest('hex'), length: bytes.length });
+  assert.deepEqual(
+    seen.map((s) => s.line.replace(/^\S+ /, '')),
+    [1, 2, 3].map((n) => `INFO    hgxtest: boot step ${n}`),
+    'the held boot log, shown once the secret was handed over',
+  );
+});
+
+test('a secret that will not come (its prompt was cancelled): the waiting child is stopped and the start fails as cancelled', async (t) => {
+  let refuse!: (err: Error) => void;
+  const secret = new Promise<Buffer>((_, reject) => (refuse = reject));
+  const { started, seen } = start('secret', tempDir(t), { secret });
+  await new Promise((r) => setTimeout(r, 300));
+  refuse(new Error('Cancelled'));
+  const err = await started.then(
+    () => assert.fail('should not be ready'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.details.reason, 'cancelled');
+  assert.equal((err.cause as Error).message, 'Cancelled');
+  assert.equal(isProcessAlive(err.details.pid!), false, 'gone by the time the start fails');
+  assert.deepEqual(seen, [], 'what it printed meanwhile is not shown');
+});
+
 test('the child-side helpers are no-ops in the foreground', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'foreground'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
