@@ -32,10 +32,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { CLI_BUILD } from '../scripts/build-options.mjs';
 import { loadConfig } from '../src/core/config/index.js';
 import { PublicIdentity, parseObject, signerOf, type SignedObject } from '../src/core/golix/index.js';
 import { RemoteClient } from '../src/core/remote/client.js';
-import { SERVER_NODE_FLAGS } from '../src/core/assembly/heap.js';
+import { SERVER_NODE_FLAGS, SERVICE_ENV } from '../src/core/assembly/heap.js';
 import { nodeFs } from '../src/core/util/fs-ops.js';
 import { freePort } from '../test/fixtures/free-port.js';
 import { requests, signedPairs } from '../test/fixtures/server/objects.js';
@@ -271,21 +272,20 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Bundles `contents` (an entry importing from src/) the way `npm run build` does, into bench/results/ (dist/ is left alone). */
+/** Bundles `contents` (an entry importing from src/) the way `npm run build` bundles the CLI, into bench/results/ (dist/ is left alone). */
 async function bundle(name: string, contents: string): Promise<string> {
-  const outfile = join(RESULTS, 'server-bench-bundles', `${name}.mjs`);
-  await build({
-    stdin: { contents, resolveDir: root, loader: 'ts', sourcefile: `${name}-entry.ts` },
-    outfile,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    bundle: true,
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
-  return outfile;
+  const outdir = join(RESULTS, 'server-bench-bundles', name);
+  // Split into chunks as the CLI is, which needs an entry file rather than stdin.
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const entry = join(root, `.bench-entry-${name}-${process.pid}.ts`);
+  writeFileSync(entry, contents);
+  try {
+    await build({ ...CLI_BUILD, entryPoints: { [name]: entry }, outdir, outExtension: { '.js': '.mjs' } });
+  } finally {
+    rmSync(entry, { force: true });
+  }
+  return join(outdir, `${name}.mjs`);
 }
 
 const CLI_ENTRY = "import { main } from './src/cli/index.ts';\nprocess.exitCode = await main(process.argv.slice(2));\n";
@@ -323,7 +323,7 @@ interface ServerProcess {
 async function startServerProcess(cli: string, home: string, extraNodeFlags: string[] = []): Promise<ServerProcess> {
   // The flags `hypergolix start server` gives the server it detaches (and the systemd unit sets).
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extraNodeFlags, cli, 'start', 'server', '--foreground'], {
-    env: { ...process.env, HYPERGOLIX_HOME: home },
+    env: { ...SERVICE_ENV, ...process.env, HYPERGOLIX_HOME: home },
     cwd: home,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

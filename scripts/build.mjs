@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI_BUILD, NODE_BUILD } from './build-options.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const final = join(root, 'dist');
@@ -14,12 +15,11 @@ const dist = join(root, `.dist-build-${process.pid}`);
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-const node = { platform: 'node', target: 'node20', bundle: true, packages: 'external', sourcemap: 'linked', logLevel: 'warning' };
 const targets = [
-  { entry: 'src/cli/index.ts', out: 'dist/cli/index.js', opts: { ...node, format: 'esm' } },
-  { entry: 'src/main/main.ts', out: 'dist/main/main.js', opts: { ...node, format: 'esm', external: ['electron'] } },
+  { entry: 'src/cli/index.ts', outdir: 'dist/cli', opts: CLI_BUILD },
+  { entry: 'src/main/main.ts', out: 'dist/main/main.js', opts: { ...NODE_BUILD, format: 'esm', external: ['electron'] } },
   // A sandboxed preload cannot be an ES module.
-  { entry: 'src/preload/preload.ts', out: 'dist/preload/preload.cjs', opts: { ...node, format: 'cjs', external: ['electron'] } },
+  { entry: 'src/preload/preload.ts', out: 'dist/preload/preload.cjs', opts: { ...NODE_BUILD, format: 'cjs', external: ['electron'] } },
   {
     entry: 'src/renderer/index.tsx',
     out: 'dist/renderer/app.js',
@@ -30,7 +30,7 @@ const targets = [
 await Promise.all(
   targets
     .filter((t) => existsSync(join(root, t.entry)))
-    .map((t) => build({ ...t.opts, entryPoints: [join(root, t.entry)], outfile: join(dist, t.out.replace(/^dist\//, '')) })),
+    .map((t) => build({ ...t.opts, entryPoints: [join(root, t.entry)], ...(t.outdir ? { outdir: join(dist, t.outdir.replace(/^dist\//, '')) } : { outfile: join(dist, t.out.replace(/^dist\//, '')) }) })),
 );
 
 for (const [from, to] of [['src/renderer/static', 'renderer'], ['assets', 'assets']]) {

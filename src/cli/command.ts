@@ -5,8 +5,6 @@ import { storageTrouble } from '../core/util/disk-space.js';
 export interface Command {
   /** e.g. "inspect", "start", "config". */
   name: string;
-  /** One line for the command list in `hypergolix --help`. */
-  summary: string;
   /** Full usage text printed by `hypergolix <name> --help`. */
   usage: string;
   /** Runs the command; resolves to the process exit status. */

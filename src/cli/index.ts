@@ -1,15 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { CliError, describeFailure, isExpectedFailure, processIO, type CliIO, type Command } from './command.js';
-import { accountCommand } from './commands/account.js';
-import { configCommand } from './commands/config.js';
-import { contactsCommand } from './commands/contacts.js';
-import { inspectCommand } from './commands/inspect.js';
-import { startCommand, stopCommand } from './commands/lifecycle.js';
-import { serverCommand } from './commands/server-accounts.js';
-import { sharesCommand } from './commands/shares.js';
 
-/** Every command the CLI offers, in the order `--help` lists them. */
-const COMMANDS: Command[] = [startCommand, stopCommand, accountCommand, configCommand, contactsCommand, sharesCommand, serverCommand, inspectCommand];
+/** A command as `--help` lists it; its code is loaded only when it runs. */
+interface CommandEntry {
+  name: string;
+  /** One line for the command list in `hypergolix --help`. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every command the CLI offers, in the order `--help` lists them. Each is a chunk of its own
+ * (scripts/build.mjs splits the bundle), so a process compiles the code of the command it runs:
+ * a persistence server does not hold the daemon's, the UI's or the inspector's.
+ */
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'start', summary: 'start the app daemon or the persistence server (start app | start server)', load: async () => (await import('./commands/lifecycle.js')).startCommand },
+  { name: 'stop', summary: 'stop the app daemon or the persistence server (stop app | stop server)', load: async () => (await import('./commands/lifecycle.js')).stopCommand },
+  {
+    name: 'account',
+    summary: 'your account on every computer: sign in (account login), change the password (account password), recovery kits (account recovery-kit, account recover)',
+    load: async () => (await import('./commands/account.js')).accountCommand,
+  },
+  { name: 'config', summary: 'show or edit the configuration (hypergolix.yml); --whoami, --register', load: async () => (await import('./commands/config.js')).configCommand },
+  {
+    name: 'contacts',
+    summary: 'the people you know: names, trust, verification (list | add | rename | trust | block | verify | remove)',
+    load: async () => (await import('./commands/contacts.js')).contactsCommand,
+  },
+  { name: 'shares', summary: 'shares waiting for you, received and sent; accept or decline (list | accept | decline)', load: async () => (await import('./commands/shares.js')).sharesCommand },
+  {
+    name: 'server',
+    summary: 'operate a persistence server: server accounts list | approve | revoke | invite; server migrate',
+    load: async () => (await import('./commands/server-accounts.js')).serverCommand,
+  },
+  { name: 'inspect', summary: 'look into Golix object files or a ghidcache: type, GHID, fields, hash and signature checks', load: async () => (await import('./commands/inspect.js')).inspectCommand },
+];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,11 +69,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.out(`hypergolix ${version()}`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === first);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (!entry) {
     io.err(`hypergolix: unknown command "${first}". Run "hypergolix --help" for the list.`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('-h') || rest.includes('--help')) {
     io.out(command.usage);
     return 0;

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
-import { DAEMON_NODE_FLAGS } from '../../src/core/assembly/heap.js';
+import { DAEMON_NODE_FLAGS, SERVICE_ENV } from '../../src/core/assembly/heap.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { Ghid } from '../../src/core/golix/index.js';
 import { silentLogger } from '../../src/core/remote/logger.js';
@@ -89,6 +89,9 @@ test('first run creates an account and a valid config; restart, wrong password, 
     const pid = Number(/already running \(pid (\d+)\)/.exec(again.err)![1]);
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
     for (const flag of DAEMON_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+    // …and the allocator settings, in its environment.
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    for (const [k, v] of Object.entries(SERVICE_ENV)) assert.ok(environ.includes(`${k}=${v}`), `${k}=${v} in its environment`);
   }
   const stop = await hgx(home, ['stop', 'app']);
   assert.equal(stop.code, 0);

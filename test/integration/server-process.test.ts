@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseObject } from '../../src/core/golix/index.js';
-import { SERVER_NODE_FLAGS } from '../../src/core/assembly/heap.js';
+import { SERVER_NODE_FLAGS, SERVICE_ENV } from '../../src/core/assembly/heap.js';
 import { isProcessAlive } from '../../src/core/process/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
 import { httpGet, isListening, metric, runCli, serverHome, sleep, startForeground, until } from '../fixtures/server/helpers.js';
@@ -131,6 +131,9 @@ test('detached start → second start says already running → stop → stopped 
     // The detached server runs with the heap settings of src/core/assembly/heap.ts.
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     for (const flag of SERVER_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+    // …and the allocator settings, in its environment.
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    for (const [k, v] of Object.entries(SERVICE_ENV)) assert.ok(environ.includes(`${k}=${v}`), `${k}=${v} in its environment`);
   }
 
   const health = await httpGet(home.port, '/healthz');

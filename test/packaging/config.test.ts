@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { appIdOfMain, configProblems, excludedPackages, serverOnlyPackages, downloadsNeeded, cannotPackageMessage, platformTargets, renderBuilderTemplate } from '../../scripts/package-lib.mjs';
-import { SERVER_NODE_FLAGS } from '../../src/core/assembly/heap.js';
+import { SERVER_NODE_FLAGS, SERVICE_ENV } from '../../src/core/assembly/heap.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
@@ -158,7 +158,11 @@ test('the systemd unit runs the server in the foreground as its own user, harden
   const kv = (k: string) => [...unit.matchAll(new RegExp(`^${k}=(.*)$`, 'gm'))].map((m) => m[1]);
   assert.deepEqual(kv('ExecStart'), ['/usr/bin/hypergolix start server --foreground']);
   assert.deepEqual(kv('User'), ['hypergolix']);
-  assert.deepEqual(kv('Environment'), ['HYPERGOLIX_HOME=/var/lib/hypergolix', `NODE_OPTIONS=${SERVER_NODE_FLAGS.join(' ')}`]);
+  assert.deepEqual(kv('Environment'), [
+    'HYPERGOLIX_HOME=/var/lib/hypergolix',
+    `NODE_OPTIONS=${SERVER_NODE_FLAGS.join(' ')}`,
+    ...Object.entries(SERVICE_ENV).map(([k, v]) => `${k}=${v}`),
+  ]);
   assert.deepEqual(kv('Restart'), ['on-failure']);
   assert.deepEqual(kv('StateDirectory'), ['hypergolix']);
   for (const k of ['NoNewPrivileges', 'ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'RestrictNamespaces', 'SystemCallFilter', 'CapabilityBoundingSet']) assert.equal(kv(k).length, 1, k);

@@ -30,7 +30,6 @@ ${Object.values(VERBS)
 
 export const accountCommand: Command = {
   name: 'account',
-  summary: 'your account on every computer: sign in (account login), change the password (account password), recovery kits (account recovery-kit, account recover)',
   usage: USAGE,
   run: async (argv, io) => {
     const [verb, ...rest] = argv;

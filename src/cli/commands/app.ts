@@ -1,39 +1,17 @@
 import { parseArgs } from 'node:util';
-import { DAEMON_NODE_FLAGS } from '../../core/assembly/heap.js';
+import { DAEMON_NODE_FLAGS, SERVICE_ENV } from '../../core/assembly/heap.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { PreparedIdentity } from '../../core/account/prepared-identity.js';
 import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
-import { startBrowserMode } from '../../web/browser-mode.js';
 import { CliError, describeFailure, type CliIO } from '../command.js';
+import { APP_START_USAGE, APP_STOP_USAGE } from './lifecycle-usage.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 import { checkNewPassword, promptHidden, promptNewPassword, readPasswordStdin } from '../prompt.js';
 
-export const APP_START_USAGE = `Usage: hypergolix start app [--foreground] [--password-stdin [--allow-weak-password]] [--root PATH]
-       hypergolix start app --ui [--port N] [--root PATH]
 
-Starts the Hypergolix app daemon. The first run creates your account: it asks for a new
-password twice, generates your keys (while you type) and prints your fingerprint and user ID. Later runs ask
-for the password once (unless user.root_secret is set). Then the daemon runs in the
-background and this command returns once it is ready.
-
-  --foreground      stay attached (logs on the terminal too); stop with Ctrl-C
-  --password-stdin  read the password from the first line of standard input (for scripts)
-  --allow-weak-password
-                    with --password-stdin, a new account's password needs only the length
-                    (10 characters), not the strength check
-  --root PATH       use this hypergolix.yml (or directory) instead of searching
-  --ui              browser mode: run the daemon here (in the foreground) and serve the
-                    desktop app's window on 127.0.0.1; prints the address to open, which
-                    carries an access token. The account is created or unlocked there.
-  --port N          with --ui: the port of that address (default: a free one)`;
-
-export const APP_STOP_USAGE = `Usage: hypergolix stop app [--force] [--root PATH]
-
-Stops the app daemon gracefully (the account is flushed, remotes are told), waiting until it
-has exited and released its IPC port. --force kills it if it does not stop in time.`;
 
 interface AppStartArgs {
   ui: boolean;
@@ -121,7 +99,7 @@ export async function startAppInBackground(loaded: LoadedConfig, password: strin
   const starting = startInBackground<{ fingerprint: string; userId: string; created: boolean; logFile: string | null; ipcPort?: number }>('app daemon', io, {
     args: ['start', 'app', '--detached-child', ...(byRoot ? ['--root', loaded.path] : [])],
     cwd: io.cwd,
-    env: { ...io.env, HYPERGOLIX_HOME: loaded.dir },
+    env: { ...SERVICE_ENV, ...io.env, HYPERGOLIX_HOME: loaded.dir },
     secret,
     bootTimeoutMs: 120_000,
     extraExecArgv: DAEMON_NODE_FLAGS,
@@ -210,6 +188,8 @@ function logAccount(app: StartedApp, log: Logger): void {
 
 /** `--ui`: the controller and the UI bridge in this process until SIGINT/SIGTERM; stdout gets only the URL. */
 async function runBrowserMode(loaded: LoadedConfig, args: AppStartArgs, io: CliIO): Promise<number> {
+  // Loaded here: the UI bridge and its static files are no business of a daemon started otherwise.
+  const { startBrowserMode } = await import('../../web/browser-mode.js');
   const mode = await startBrowserMode({ configOptions: { root: loaded.path, env: io.env, cwd: io.cwd }, logdir: loaded.config.process.logdir, port: args.port }).catch(
     (err: Error) => {
       throw new CliError(`Browser mode did not start: ${err.message}`, 1);

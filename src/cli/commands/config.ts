@@ -148,7 +148,6 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
 
   return {
     name: 'config',
-    summary: 'show or edit the configuration (hypergolix.yml); --whoami, --register',
     usage: configUsage(),
     async run(argv: string[], io: CliIO): Promise<number> {
       const p = parseConfigArgs(argv);

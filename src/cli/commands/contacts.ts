@@ -110,7 +110,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
 export const contactsCommand: Command = {
   name: 'contacts',
-  summary: 'the people you know: names, trust, verification (list | add | rename | trust | block | verify | remove)',
   usage: CONTACTS_USAGE,
   run,
 };

@@ -168,7 +168,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'look into Golix object files or a ghidcache: type, GHID, fields, hash and signature checks',
   usage,
   run,
 };

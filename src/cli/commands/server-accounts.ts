@@ -141,7 +141,6 @@ ${SERVER_MIGRATE_USAGE}`;
 /** `hypergolix server …`: operator commands for a persistence server (accounts; migrate, server-migrate.ts). */
 export const serverCommand: Command = {
   name: 'server',
-  summary: 'operate a persistence server: server accounts list | approve | revoke | invite; server migrate',
   usage: SERVER_USAGE,
   async run(argv, io) {
     const [what, ...rest] = argv;

@@ -15,30 +15,13 @@ import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedC
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/bind-address.js';
-import { SERVER_NODE_FLAGS, tuneServerHeap } from '../../core/assembly/heap.js';
+import { SERVER_NODE_FLAGS, SERVICE_ENV, tuneServerHeap } from '../../core/assembly/heap.js';
 import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
 import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
+import { SERVER_START_USAGE, SERVER_STOP_USAGE } from './lifecycle-usage.js';
 
-export const SERVER_START_USAGE = `Usage: hypergolix start server [--foreground] [--root PATH]
 
-Starts the Hypergolix persistence server with the settings in the server: section of
-hypergolix.yml (ghidcache, logdir, pid_file, host, port, verbosity, debug, and the limits).
-The file must exist: create it with "hypergolix config". Without --foreground the server runs
-in the background and this command returns once it accepts connections.
-
-  --foreground   stay attached (for systemd and containers); logs go to the terminal too,
-                 and Ctrl-C or SIGTERM stops the server gracefully
-  --root PATH    use this hypergolix.yml (or the one in this directory) instead of searching
-                 $HYPERGOLIX_HOME, the current directory, ~/.hypergolix, /etc/hypergolix
-
-Health and metrics: GET /healthz and /metrics over plain HTTP on the server's port.`;
-
-export const SERVER_STOP_USAGE = `Usage: hypergolix stop server [--force] [--root PATH]
-
-Stops the persistence server named by server.pid_file gracefully (in-flight publishes are
-answered, connections closed, the store flushed) and waits until it has exited and released
-its port. --force kills it if it has not stopped within 30 seconds.`;
 
 /** The reference's `start server` options; each now fails with a pointer to the config file. */
 const LEGACY_LONG = new Set(['--cachedir', '--host', '--port', '--chdir', '--logdir', '--debug', '--traceur', '--verbosity']);
@@ -143,7 +126,8 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
     args: ['start', 'server', '--foreground', '--detached-child', '--root', loaded.path],
     extraExecArgv: SERVER_NODE_FLAGS,
     cwd: io.cwd,
-    env: io.env,
+    // The allocator settings unless the environment says otherwise.
+    env: { ...SERVICE_ENV, ...io.env },
     bootTimeoutMs: BOOT_TIMEOUT_MS,
   });
   io.out(`Hypergolix server started (pid ${pid}), listening on ${info.host}:${info.port}; logs in ${info.logdir}`);

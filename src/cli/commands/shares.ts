@@ -102,7 +102,6 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
 export const sharesCommand: Command = {
   name: 'shares',
-  summary: 'shares waiting for you, received and sent; accept or decline (list | accept | decline)',
   usage: SHARES_USAGE,
   run,
 };

@@ -21,6 +21,16 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
 /**
+ * Environment for the long-running processes `hypergolix start app|server` detaches (the systemd
+ * unit sets the same). glibc's malloc gives each thread that allocates an arena of its own, up to
+ * eight per core; the RSA, scrypt and file work runs on the libuv pool's six threads, and each
+ * arena keeps the pages it once used. One arena measured 6 MiB less RSS for a server after one
+ * client's load (77–78 MiB against 82–84) at the same rate; the allocations that matter are
+ * V8's, which has its own heap.
+ */
+export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+
+/**
  * After each full collection, let the old generation grow 20 % beyond what survived instead of
  * V8's default factor (up to 4×): a few more short collections, for RSS that stays near what the
  * index needs. Applies from the next collection on, so it is set at start-up, before the store
