@@ -315,52 +315,89 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
   private flush(r: Remote): Promise<void> {
     if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
-    r.flushing = (async () => {
-      for (const [ghid, raw] of r.outbox.items()) {
-        if (!r.client.connected) return;
-        const g = Ghid.fromText(ghid);
-        try {
-          await r.client.publish(raw);
-          this.setRemoteStorage(r, 'ok');
-        } catch (err) {
-          if (err instanceof CommsError) return;
-          if (err instanceof RegistrationRequired) {
-            // Kept, in order, until we register there (or reconnect): nothing after it can go either.
-            const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
-            r.freeTier = usage;
-            this.o.logger.warn(`remote ${r.label} refused ${g.short}: ${usage.message}`);
-            this.emit('free-tier', r.label, usage);
-            return;
-          }
-          if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
-          // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
-          const wait = retryAfterMs(err) ?? (err instanceof StorageFull ? STORAGE_FULL_RESEND_MS : null);
-          if (wait !== null) {
-            // Not a verdict on the object: keep it (and everything after it, in order) for later.
-            this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
-            clearTimeout(r.retryTimer);
-            r.retryTimer = setTimeout(() => {
-              r.retryTimer = undefined;
-              void this.flush(r);
-            }, wait);
-            r.retryTimer.unref();
-            return;
-          }
-          if (err instanceof IllegalDynamicFrame) {
-            const obj = parseObject(raw);
-            if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
-          } else {
-            const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
-            this.o.logger.warn(`remote ${r.label} refused ${g.short} (${code}): ${(err as Error).message}`);
-          }
-        }
-        await r.outbox.done(ghid);
-      }
-    })().finally(() => {
+    r.flushing = this.drain(r).finally(() => {
       r.flushing = undefined;
       if (r.outbox.ready > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
     return r.flushing;
+  }
+
+  /**
+   * Sends the outbox in order with up to OUTBOX_WINDOW publishes awaiting their answers, so an
+   * update's frame and container leave together and a backlog drains at the link's rate rather
+   * than one round trip (and one durable write) per object. Answers are taken in order: once one
+   * says "later" (dropped connection, slow down, storage full, register first), every refusal
+   * after it is kept too, since it may depend on that object (a container on its binding); what
+   * was accepted meanwhile is done. Frames of one binding never overtake each other: the next
+   * goes once the previous is answered, so a frame kept for later is never preceded at the
+   * remote by its successor.
+   */
+  private async drain(r: Remote): Promise<void> {
+    const inFlight: { ghid: string; raw: Buffer; dynamic: string | null; answer: Promise<unknown> }[] = [];
+    const framesInFlight = new Set<string>();
+    const written: Promise<void>[] = [];
+    let kept = false;
+    const takeOldest = async () => {
+      const sent = inFlight.shift()!;
+      const refusal = await sent.answer;
+      if (sent.dynamic !== null) framesInFlight.delete(sent.dynamic);
+      if (refusal === ACCEPTED) {
+        this.setRemoteStorage(r, 'ok');
+        written.push(r.outbox.done(sent.ghid));
+      } else if (!kept) {
+        kept = this.keepForLater(r, sent.ghid, sent.raw, refusal);
+        if (!kept) written.push(r.outbox.done(sent.ghid));
+      }
+    };
+    for (const [ghid, raw] of r.outbox.items()) {
+      const dynamic = dynamicOf(raw);
+      while (dynamic !== null && framesInFlight.has(dynamic)) await takeOldest();
+      if (kept || !r.client.connected) break;
+      inFlight.push({ ghid, raw, dynamic, answer: r.client.publish(raw).then(() => ACCEPTED, (err: unknown) => err) });
+      if (dynamic !== null) framesInFlight.add(dynamic);
+      if (inFlight.length >= OUTBOX_WINDOW) await takeOldest();
+    }
+    while (inFlight.length > 0) await takeOldest();
+    await Promise.all(written);
+  }
+
+  /**
+   * What a refused publish means for the outbox: true if the object stays queued for later (the
+   * remote asked to wait, is full, wants us registered, or the connection dropped), false if the
+   * refusal is a verdict on the object, which is then done (a conflicting frame is reported).
+   */
+  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): boolean {
+    if (err instanceof CommsError) return true;
+    if (err instanceof RegistrationRequired) {
+      // Kept, in order, until we register there (or reconnect): nothing after it can go either.
+      const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
+      r.freeTier = usage;
+      this.o.logger.warn(`remote ${r.label} refused ${Ghid.fromText(ghid).short}: ${usage.message}`);
+      this.emit('free-tier', r.label, usage);
+      return true;
+    }
+    if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
+    // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
+    const wait = retryAfterMs(err) ?? (err instanceof StorageFull ? STORAGE_FULL_RESEND_MS : null);
+    if (wait !== null) {
+      // Not a verdict on the object: keep it (and everything after it, in order) for later.
+      this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
+      clearTimeout(r.retryTimer);
+      r.retryTimer = setTimeout(() => {
+        r.retryTimer = undefined;
+        void this.flush(r);
+      }, wait);
+      r.retryTimer.unref();
+      return true;
+    }
+    if (err instanceof IllegalDynamicFrame) {
+      const obj = parseObject(raw);
+      if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
+    } else {
+      const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
+      this.o.logger.warn(`remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`);
+    }
+    return false;
   }
 
   /** `!!` (or a catch-up GT): store it, fetch a frame's container, then tell the daemon. */
@@ -404,6 +441,25 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
 /** How long to wait before resending to a remote whose storage was full, when it did not say. */
 const STORAGE_FULL_RESEND_MS = 5_000;
+
+/**
+ * Publishes to one remote awaiting their answers at once: a few round trips' worth at the
+ * server's ingest rate, and half the requests a server runs at once per connection (32).
+ */
+const OUTBOX_WINDOW = 16;
+
+/** A publish's answer when the remote took the object. */
+const ACCEPTED = Symbol('accepted');
+
+/** The dynamic GHID a queued frame belongs to; null for any other object (or bytes that do not parse). */
+function dynamicOf(raw: Buffer): string | null {
+  try {
+    const obj = parseObject(raw);
+    return obj.type === 'GOBD' ? obj.dynamic.text : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * How long to hold a publish that a remote refused for now rather than for what it is: the

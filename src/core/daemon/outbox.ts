@@ -6,6 +6,18 @@ const OP_QUEUE = 1;
 const OP_DONE = 2;
 
 /**
+ * The object's bytes in a buffer of their own. A small Buffer is usually a slice of an 8 KiB
+ * pool slab (or of a larger message), and keeping the slice keeps the whole slab: an outbox of
+ * 1,400 objects of ~1 KiB measured 11 MiB this way. Queued objects may wait for hours (a remote
+ * away), so each keeps only its own bytes.
+ */
+function ownCopy(raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(raw.length);
+  raw.copy(out);
+  return out;
+}
+
+/**
  * Publishes not yet acknowledged by one remote, in order, kept on disk so that a restart or a
  * crash loses nothing (defect 21). It holds the objects' bytes, not references into the cache:
  * a frame superseded locally before it was sent must still reach the remote, or subscribers
@@ -44,7 +56,7 @@ export class Outbox {
       pos += 9 + len;
       if (op === OP_QUEUE && payload.length > 0) {
         // The key is supplied by the writer's record: ghid text (88) then the object.
-        box.pending.set(payload.toString('latin1', 0, 88), Buffer.from(payload.subarray(88)));
+        box.pending.set(payload.toString('latin1', 0, 88), ownCopy(payload.subarray(88)));
       } else if (op === OP_DONE) {
         box.pending.delete(payload.toString('latin1'));
       }
@@ -74,7 +86,7 @@ export class Outbox {
       // leaves it), whatever becomes of this publish.
       if (options.hold && !(this.pending.has(o.ghid) && !this.held.has(o.ghid))) this.held.add(o.ghid);
       this.pending.delete(o.ghid);
-      this.pending.set(o.ghid, o.raw);
+      this.pending.set(o.ghid, ownCopy(o.raw));
     }
     return this.log.append(objects.map((o) => queueRecord(o.ghid, o.raw)));
   }

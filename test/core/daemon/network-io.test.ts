@@ -1,5 +1,6 @@
-// NetworkIO against a scripted remote: a publish refused for now is held for the NK's
-// retryAfterMs field (never for anything read from the message) and resent in order.
+// NetworkIO against a scripted remote: the outbox keeps several publishes awaiting answers, in
+// order, frames of one binding one at a time; a publish refused for now is held for the NK's
+// retryAfterMs field (never for anything read from the message) and resent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
-import { DoesNotExist, RemoteNak, parseObject } from '../../../src/core/golix/index.js';
+import { DoesNotExist, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
@@ -20,18 +21,26 @@ import { until } from '../../fixtures/wait.js';
 
 const RETRY_AFTER_MS = 400;
 
-/** A remote that takes every publish, except the one of `refuseOnce` the first time: NK 000A with only the NK fields saying when. */
-async function scriptedRemote(refuseOnce: string) {
+/**
+ * A remote that takes every publish, except the one of `refuseOnce` the first time: NK 000A with
+ * only the NK fields saying when. `answerAfterMs` holds each answer back, and `mostAwaiting`
+ * counts the publishes it held at once.
+ */
+async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0) {
   const arrivals: { ghid: string; at: number; refused: boolean }[] = [];
+  const held = { now: 0, most: 0 };
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(wss, 'listening');
   wss.on('connection', (ws) => {
     new Connection(ws, {
       handlers: {
-        PB: (body) => {
+        PB: async (body) => {
           const ghid = parseObject(body).ghid.text;
           const refused = ghid === refuseOnce && !arrivals.some((a) => a.refused);
           arrivals.push({ ghid, at: Date.now(), refused });
+          held.most = Math.max(held.most, ++held.now);
+          await new Promise((r) => setTimeout(r, answerAfterMs));
+          held.now--;
           // The message names no time: only the field can tell the daemon when to come back.
           if (refused) throw new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' });
           return ONE;
@@ -42,13 +51,11 @@ async function scriptedRemote(refuseOnce: string) {
       },
     });
   });
-  return { arrivals, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+  return { arrivals, mostAwaiting: () => held.most, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
 }
 
-test("a publish a remote refuses for now is resent after the NK's retryAfterMs, in order, and not dropped", async (t) => {
-  const objects = vectors().gidcs.slice(0, 3).map((o) => o.obj);
-  assert.equal(objects.length, 3);
-  const remote = await scriptedRemote(objects[1]!.ghid.text);
+/** A NetworkIO with one remote, connected; closed (with the remote) after the test. */
+async function connectedTo(remote: Awaited<ReturnType<typeof scriptedRemote>>, t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const { engine } = await RulesEngine.open(new MemoryStore());
   const io = await NetworkIO.open({
@@ -66,6 +73,14 @@ test("a publish a remote refuses for now is resent after the NK's retryAfterMs, 
   });
   io.start();
   await io.whenConnected(2000);
+  return io;
+}
+
+test("a publish a remote refuses for now is resent after the NK's retryAfterMs and not dropped", async (t) => {
+  const objects = vectors().gidcs.slice(0, 3).map((o) => o.obj);
+  assert.equal(objects.length, 3);
+  const remote = await scriptedRemote(objects[1]!.ghid.text);
+  const io = await connectedTo(remote, t);
 
   await io.publish(...objects);
   await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
@@ -73,10 +88,55 @@ test("a publish a remote refuses for now is resent after the NK's retryAfterMs, 
   const texts = objects.map((o) => o.ghid.text);
   assert.deepEqual(
     remote.arrivals.map((a) => [texts.indexOf(a.ghid), a.refused]),
-    [[0, false], [1, true], [1, false], [2, false]],
-    'the refused publish and everything after it waited, in order',
+    [[0, false], [1, true], [2, false], [1, false]],
+    'sent together; the refused one alone waited, and nothing was dropped (2 does not depend on 1)',
   );
-  const waited = remote.arrivals[2]!.at - remote.arrivals[1]!.at;
+  const waited = remote.arrivals[3]!.at - remote.arrivals[1]!.at;
   // The daemon adds up to 20 % jitter; timers may fire a millisecond early.
   assert.ok(waited >= RETRY_AFTER_MS - 5 && waited < RETRY_AFTER_MS * 1.2 + 500, `resent ${waited} ms after the refusal`);
+});
+
+test("the outbox keeps several publishes awaiting their answers: a backlog drains at the link's rate, not one round trip per object", async (t) => {
+  const objects = [...vectors().gidcs, ...vectors().garqs].slice(0, 6).map((o) => o.obj);
+  const remote = await scriptedRemote(null, 50);
+  const io = await connectedTo(remote, t);
+  await io.publish(...objects);
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  assert.equal(remote.arrivals.length, objects.length);
+  assert.ok(remote.mostAwaiting() >= objects.length, `the remote held ${remote.mostAwaiting()} publishes at once`);
+  assert.deepEqual(
+    remote.arrivals.map((a) => a.ghid),
+    objects.map((o) => o.ghid.text),
+    'sent in the order queued',
+  );
+});
+
+test('frames of one binding never overtake each other: the next waits for the answer to the one before, which may be "later"', async (t) => {
+  const v = vectors();
+  const frames = v.frames
+    .map((f) => f.obj)
+    .filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic))
+    .sort((a, b) => Number((a.counter ?? 0n) - (b.counter ?? 0n)));
+  assert.ok(frames.length >= 2, 'the vectors have two frames of one binding');
+  const [first, second] = frames as [GolixObject, GolixObject];
+  const other = v.garqs[0]!.obj;
+  const remote = await scriptedRemote(first.ghid.text, 30);
+  const io = await connectedTo(remote, t);
+  // The identities first, so that the objects are valid here; then the three at once.
+  await io.publish(...v.gidcs.map((g) => g.obj));
+  await until(() => io.status()[0]!.pending === 0, 'the identities to go', 5000);
+  remote.arrivals.length = 0;
+  await io.publish(first, other, second);
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  const names = new Map([first, other, second].map((o, i) => [o.ghid.text, ['first', 'other', 'second'][i]!]));
+  assert.deepEqual(
+    remote.arrivals.map((a) => [names.get(a.ghid), a.refused]),
+    [
+      ['first', true],
+      ['other', false],
+      ['first', false],
+      ['second', false],
+    ],
+    'the other object went alongside; the second frame only after the first was taken',
+  );
 });

@@ -71,3 +71,22 @@ test('an entry already queued stays queued when the same object is held again an
   await box.close();
   assert.deepEqual((await Outbox.open(dir, '127.0.0.1:7770')).items().map(([k]) => k), [g(5)]);
 });
+
+test('a queued object keeps only its own bytes, not the pool slab or message it was sliced from (also after a restart)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  // As objects arrive: small slices of larger buffers (Node's 8 KiB pool, a WebSocket message).
+  const message = Buffer.alloc(8192, 7);
+  const raws = [1, 2, 3].map((n) => message.subarray(n * 1000, n * 1000 + 900));
+  await box.add(raws.map((raw, i) => ({ ghid: g(i), raw })));
+  message.fill(0); // the sender reuses its buffer: the queue must not change with it
+  for (const [, raw] of box.items()) {
+    assert.equal(raw.buffer.byteLength, 900, 'its own 900 bytes, not the 8 KiB it came in');
+    assert.deepEqual(raw, Buffer.alloc(900, 7));
+  }
+  await box.close();
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  for (const [, raw] of again.items()) assert.equal(raw.buffer.byteLength, 900, 'read back: its own bytes, not the log file read whole');
+  await again.close();
+});
