@@ -21,6 +21,7 @@ import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Outbox } from './outbox.js';
+import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
@@ -322,42 +323,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return r.flushing;
   }
 
-  /**
-   * Sends the outbox in order with up to OUTBOX_WINDOW publishes awaiting their answers, so an
-   * update's frame and container leave together and a backlog drains at the link's rate rather
-   * than one round trip (and one durable write) per object. Answers are taken in order: once one
-   * says "later" (dropped connection, slow down, storage full, register first), every refusal
-   * after it is kept too, since it may depend on that object (a container on its binding); what
-   * was accepted meanwhile is done. Frames of one binding never overtake each other: the next
-   * goes once the previous is answered, so a frame kept for later is never preceded at the
-   * remote by its successor.
-   */
+  /** The outbox, in order and several at a time (send-in-order.ts); done once taken or refused for good. */
   private async drain(r: Remote): Promise<void> {
-    const inFlight: { ghid: string; raw: Buffer; dynamic: string | null; answer: Promise<unknown> }[] = [];
-    const framesInFlight = new Set<string>();
     const written: Promise<void>[] = [];
-    let kept = false;
-    const takeOldest = async () => {
-      const sent = inFlight.shift()!;
-      const refusal = await sent.answer;
-      if (sent.dynamic !== null) framesInFlight.delete(sent.dynamic);
-      if (refusal === ACCEPTED) {
+    await sendInOrder(r.outbox.items(), {
+      publish: (raw) => r.client.publish(raw),
+      connected: () => r.client.connected,
+      accepted: (ghid) => {
         this.setRemoteStorage(r, 'ok');
-        written.push(r.outbox.done(sent.ghid));
-      } else if (!kept) {
-        kept = this.keepForLater(r, sent.ghid, sent.raw, refusal);
-        if (!kept) written.push(r.outbox.done(sent.ghid));
-      }
-    };
-    for (const [ghid, raw] of r.outbox.items()) {
-      const dynamic = dynamicOf(raw);
-      while (dynamic !== null && framesInFlight.has(dynamic)) await takeOldest();
-      if (kept || !r.client.connected) break;
-      inFlight.push({ ghid, raw, dynamic, answer: r.client.publish(raw).then(() => ACCEPTED, (err: unknown) => err) });
-      if (dynamic !== null) framesInFlight.add(dynamic);
-      if (inFlight.length >= OUTBOX_WINDOW) await takeOldest();
-    }
-    while (inFlight.length > 0) await takeOldest();
+        written.push(r.outbox.done(ghid));
+      },
+      refused: (ghid, raw, err) => {
+        const later = this.keepForLater(r, ghid, raw, err);
+        if (!later) written.push(r.outbox.done(ghid));
+        return later;
+      },
+    });
     await Promise.all(written);
   }
 
@@ -441,25 +422,6 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
 /** How long to wait before resending to a remote whose storage was full, when it did not say. */
 const STORAGE_FULL_RESEND_MS = 5_000;
-
-/**
- * Publishes to one remote awaiting their answers at once: a few round trips' worth at the
- * server's ingest rate, and half the requests a server runs at once per connection (32).
- */
-const OUTBOX_WINDOW = 16;
-
-/** A publish's answer when the remote took the object. */
-const ACCEPTED = Symbol('accepted');
-
-/** The dynamic GHID a queued frame belongs to; null for any other object (or bytes that do not parse). */
-function dynamicOf(raw: Buffer): string | null {
-  try {
-    const obj = parseObject(raw);
-    return obj.type === 'GOBD' ? obj.dynamic.text : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * How long to hold a publish that a remote refused for now rather than for what it is: the

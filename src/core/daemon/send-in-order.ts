@@ -1,0 +1,63 @@
+/**
+ * How a remote's outbox is sent: in order, with up to SEND_WINDOW publishes awaiting their
+ * answers, so an update's frame and container leave together and a backlog drains at the link's
+ * rate rather than one round trip (and one durable write) per object.
+ *
+ * Answers are taken in the order sent. Once one says "later" (the caller decides which do: a
+ * dropped connection, slow down, storage full, register first), nothing more is sent and every
+ * refusal after it is kept as well, since it may depend on that object (a container on its
+ * binding); what was accepted meanwhile counts as accepted. Frames of one binding never overtake
+ * each other: the next is sent once the previous is answered, so a frame kept for later is never
+ * preceded at the remote by its successor.
+ */
+import { parseObject } from '../golix/index.js';
+
+/**
+ * Publishes awaiting answers at once: a few round trips' worth at a server's ingest rate, and
+ * half the requests a server runs at once per connection (32).
+ */
+export const SEND_WINDOW = 16;
+
+export interface SendHooks {
+  publish(raw: Buffer): Promise<unknown>;
+  /** False once the link is down: nothing more is sent. */
+  connected(): boolean;
+  accepted(ghid: string): void;
+  /** A refusal before any "later": true if it means later (the object stays queued and sending stops). */
+  refused(ghid: string, raw: Buffer, err: unknown): boolean;
+}
+
+const ACCEPTED = Symbol('accepted');
+
+/** The dynamic GHID a queued frame belongs to; null for any other object (or bytes that do not parse). */
+function dynamicOf(raw: Buffer): string | null {
+  try {
+    const obj = parseObject(raw);
+    return obj.type === 'GOBD' ? obj.dynamic.text : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends `items` (GHID text and bytes, oldest first) as above; resolves once every answer is taken. */
+export async function sendInOrder(items: Iterable<[string, Buffer]>, hooks: SendHooks): Promise<void> {
+  const inFlight: { ghid: string; raw: Buffer; dynamic: string | null; answer: Promise<unknown> }[] = [];
+  const framesInFlight = new Set<string>();
+  let later = false;
+  const takeOldest = async () => {
+    const sent = inFlight.shift()!;
+    const answer = await sent.answer;
+    if (sent.dynamic !== null) framesInFlight.delete(sent.dynamic);
+    if (answer === ACCEPTED) hooks.accepted(sent.ghid);
+    else if (!later) later = hooks.refused(sent.ghid, sent.raw, answer);
+  };
+  for (const [ghid, raw] of items) {
+    const dynamic = dynamicOf(raw);
+    while (dynamic !== null && framesInFlight.has(dynamic)) await takeOldest();
+    if (later || !hooks.connected()) break;
+    inFlight.push({ ghid, raw, dynamic, answer: hooks.publish(raw).then(() => ACCEPTED, (err: unknown) => err) });
+    if (dynamic !== null) framesInFlight.add(dynamic);
+    if (inFlight.length >= SEND_WINDOW) await takeOldest();
+  }
+  while (inFlight.length > 0) await takeOldest();
+}
