@@ -78,14 +78,14 @@ export async function runAppStart(argv: string[], io: CliIO): Promise<number> {
   if (args.foreground) return runDaemon(args, io, false, loaded, await credentials(loaded, args, io));
   // Asked on a terminal, the password takes a person seconds: the daemon starts meanwhile and
   // waits for it (a new account's keys are made in that time). Read from stdin, it is at hand.
-  const password = asksOnTerminal(loaded, args) ? credentials(loaded, args, io) : await credentials(loaded, args, io);
+  const password = asksOnTerminal(loaded, args, io) ? credentials(loaded, args, io) : await credentials(loaded, args, io);
   await startAppInBackground(loaded, password, io, args.root !== undefined);
   return 0;
 }
 
-function asksOnTerminal(loaded: LoadedConfig, args: AppStartArgs): boolean {
+function asksOnTerminal(loaded: LoadedConfig, args: AppStartArgs, io: CliIO): boolean {
   const { user } = loaded.config;
-  return !args.passwordStdin && !(user.user_id !== null && user.root_secret);
+  return io.isTTY && !args.passwordStdin && !(user.user_id !== null && user.root_secret);
 }
 
 /**
