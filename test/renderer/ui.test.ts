@@ -60,12 +60,14 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await resizeShot(page, 'desktop', 'wizard-2-password');
     await resizeShot(page, 'small', 'wizard-2-password');
     await page.setViewportSize({ width: 1024, height: 700 });
-    // Enter submits the form from the second field.
+    // Enter submits the form from the second field. Creation waits for the screenshot of it.
+    const release = host.holdProgress();
     await page.getByLabel('Type it again').press('Enter');
 
     await page.getByRole('heading', { name: 'Creating your account' }).waitFor();
     await page.locator('.stages li.active').nth(0).waitFor();
     await screenshot(page, 'wizard-3-creating-1024x700');
+    release();
     await w.waitForDone();
     assert.deepEqual(await w.ids(), FAKE_IDENTITY);
     assert.deepEqual(host.callsOf('createAccount'), [{ kind: 'createAccount', password: 'purple-lantern-okra-92' }]);
@@ -89,7 +91,9 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
   });
 
   test('the wizard lives in the host: a second tab (or a reload) during creation shows the progress, then the result step', async () => {
-    const host = new FakeHost({ state: 'no-account', stepMs: 400 });
+    const host = new FakeHost({ state: 'no-account', stepMs: 50 });
+    // Creation waits until the second tab has seen it: a loaded machine opens tabs slowly.
+    const release = host.holdProgress();
     const server = await serveUi(host);
     const first = await openUi(browser, server.url);
     open.push({ ui: first, server });
@@ -103,6 +107,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     open.push({ ui: second, server });
     await second.page.getByRole('heading', { name: 'Creating your account' }).waitFor();
     assert.equal(await second.page.getByText('step 1 of 4').count(), 0, 'never back at the welcome step');
+    release();
     await second.page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 15_000 });
     await second.page.getByTestId('wizard-fingerprint').getByText(FAKE_IDENTITY.fingerprint).waitFor();
     assert.equal(host.callsOf('createAccount').length, 1, 'the second tab did not try again');
@@ -161,9 +166,11 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     await page.getByLabel('Allow legacy app connections').check();
     await page.getByTestId('legacy-warning').waitFor();
     await page.getByLabel('Allow legacy app connections').uncheck();
+    const release = host.holdProgress(1); // past 'saving', held while restarting
     await s.save();
     await page.getByText('Restarting Hypergolix…').waitFor();
     await screenshot(page, 'settings-2-restarting-1024x700');
+    release();
     await page.getByText('Saved. Hypergolix restarted with the new settings.').waitFor();
 
     const expected = defaultSettings();
