@@ -133,7 +133,8 @@ export const wizard = (page: Page) => ({
   createButton: () => page.getByRole('button', { name: 'Create account' }),
   strength: () => page.getByTestId('strength-label').innerText(),
   async waitForDone() {
-    await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 15_000 });
+    // With a real daemon this includes RSA key generation, which a loaded machine can stretch.
+    await page.getByRole('heading', { name: 'Your account is ready' }).waitFor({ timeout: 60_000 });
   },
   async ids() {
     // The result step carries the fingerprint's QR code too.
