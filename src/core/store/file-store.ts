@@ -26,11 +26,17 @@ export interface FileStoreOptions {
    */
   maxUnwrittenBytes?: number;
   /**
-   * How long after its journal commit an object file is written. Objects replaced or removed
-   * within this time (a hot object's frames and containers) are never written at all: the
-   * journal already made them durable. @default 100
+   * How long after its journal commit an object file is written at the soonest, and how long
+   * commits must pause before files are written (a burst's files follow the burst). Objects
+   * replaced or removed meanwhile (a hot object's frames and containers) are never written at
+   * all: the journal already made them durable. @default 100
    */
   fileDelayMs?: number;
+  /**
+   * How long files may be held back waiting for commits to pause, at the most. Half of
+   * maxUnwrittenBytes bounds it too: past that, files are written as they come due. @default 5000
+   */
+  maxFileDelayMs?: number;
   /** File operations in flight at once. */
   ioConcurrency?: number;
   /** How often to check for room again while writes fail. @default 2000 */
@@ -123,6 +129,7 @@ export class FileStore implements ObjectStore {
       monitor: this.monitor,
       ioConcurrency: options.ioConcurrency ?? 32,
       delayMs: options.fileDelayMs ?? 100,
+      maxDelayMs: options.maxFileDelayMs ?? 5000,
       closing: () => this.closed,
     });
   }
@@ -373,6 +380,7 @@ export class FileStore implements ObjectStore {
     // through, every batch the old journal holds has its files queued. Waiting for the commit
     // loop to go idle instead would starve the checkpoint for as long as writes keep coming.
     await this.batchInFlight;
+    this.writer.hurry();
     await this.writer.idle();
     const clean = await this.makeDurable();
     await rotated.handle.close().catch(() => undefined);

@@ -23,8 +23,13 @@ export interface FileWriterOptions {
   monitor: StorageMonitor;
   /** File operations in flight at once. */
   ioConcurrency: number;
-  /** How long after its commit an object's file is written (superseded ones never are). */
+  /**
+   * How long after its commit an object's file is written at the soonest (superseded ones never
+   * are), and how long commits must have paused before files are written.
+   */
   delayMs: number;
+  /** How long a file may be held back for a pause in the commits, at the most. */
+  maxDelayMs: number;
   /** Whether the store is closing: then files go out at once. */
   closing: () => boolean;
 }
@@ -34,13 +39,28 @@ export class FileWriter {
   private chain: Promise<unknown> = Promise.resolve();
   /** Ends the wait of the file writes that are waiting out their delay. */
   private readonly wakers = new Set<() => void>();
+  /** When the latest batch was committed. */
+  private lastCommit = 0;
+  /** Batches are numbered as queued; those up to `hurried` wait for no pause (see hurry). */
+  private queued = 0;
+  private hurried = 0;
 
   constructor(private readonly o: FileWriterOptions) {}
 
-  /** Queues a committed batch's files, written once their delay is over. */
+  /** Queues a committed batch's files, written once their delay is over (see holdBack). */
   queueBatch(batch: readonly FileOp[]): void {
-    const due = Date.now() + this.o.delayMs;
-    this.chain = this.chain.then(() => this.applyBatch(batch, due));
+    const committed = Date.now();
+    this.lastCommit = committed;
+    // Past half the backlog's limit, a file waiting for a pause goes now.
+    if (this.o.pending.filling) this.wake();
+    const seq = ++this.queued;
+    this.chain = this.chain.then(() => this.applyBatch(batch, committed, seq));
+  }
+
+  /** The batches queued so far are written as soon as they are due, not held for a pause (a checkpoint waits for them). */
+  hurry(): void {
+    this.hurried = this.queued;
+    this.wake();
   }
 
   /** Queues a retry of the stranded files, after what is queued; resolves whether none is left. */
@@ -86,12 +106,33 @@ export class FileWriter {
     return true;
   }
 
+  /**
+   * Waits until a batch committed at `committed` is due. Object files cost far more than the
+   * journal's one write per batch (on ext4 most of an object's kernel time is its file's
+   * creation), and they compete with ingest for the same cores: so a burst is acknowledged at
+   * the journal's pace and its files follow once commits pause for `delayMs`, or `maxDelayMs`
+   * after their commit at the latest. Never past half the backlog's limit (then sustained ingest
+   * runs at the disk's file-creation rate, as without this), not for a checkpoint (hurry), and
+   * never while closing, failing, or with callers waiting for room.
+   */
+  private async holdBack(committed: number, seq: number): Promise<void> {
+    const { pending, monitor, delayMs, maxDelayMs } = this.o;
+    for (;;) {
+      if (this.o.closing() || pending.waiting || !monitor.ok) return;
+      const soonest = committed + delayMs;
+      const quiet = this.lastCommit + delayMs;
+      const hold = !pending.filling && seq > this.hurried;
+      const until = hold ? Math.max(soonest, Math.min(quiet, committed + maxDelayMs)) : soonest;
+      const wait = until - Date.now();
+      if (wait <= 0) return;
+      await this.sleep(wait);
+    }
+  }
+
   /** Writes a committed batch's files. Only the last operation per GHID matters. */
-  private async applyBatch(batch: readonly FileOp[], due: number): Promise<void> {
-    const { pending, monitor } = this.o;
-    const wait = due - Date.now();
-    // Closing writes everything at once; so does a backlog that callers are waiting on.
-    if (wait > 0 && !this.o.closing() && !pending.waiting && monitor.ok) await this.sleep(wait);
+  private async applyBatch(batch: readonly FileOp[], committed: number, seq: number): Promise<void> {
+    await this.holdBack(committed, seq);
+    const { pending } = this.o;
     const last = new Map<string, FileOp>();
     for (const p of batch) last.set(p.ghid, p);
     // An operation that a later one on the same GHID has superseded is skipped: that one will

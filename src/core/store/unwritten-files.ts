@@ -25,6 +25,15 @@ export class UnwrittenFiles {
     return this.waiters.length > 0;
   }
 
+  /**
+   * Whether the backlog is past half its limit: then files are written as soon as they are due,
+   * no longer held back for a pause in the ingest, so sustained ingest runs at the disk's rate
+   * without making acknowledgements wait.
+   */
+  get filling(): boolean {
+    return this.bytes * 2 >= this.maxBytes;
+  }
+
   has(ghid: string): boolean {
     return this.latest.has(ghid);
   }
