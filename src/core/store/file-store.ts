@@ -73,8 +73,8 @@ interface Pending extends FileOp {
  * (defect 29) by two siblings of the directory:
  *
  * - `<dir>.journal.<n>`: every put/delete is written and committed with one synchronous write per
- *   batch (group commit) before it is acknowledged; object files are then written by temp file
- *   and rename. After a crash the journal restores any file that did not reach the disk.
+ *   batch (group commit) before it is acknowledged; object files follow once commits pause
+ *   (FileWriter). After a crash the journal restores any file that did not reach the disk.
  * - `<dir>.index`: a snapshot of every entry, written atomically at checkpoints, so opening a
  *   store reads one file and one directory listing instead of parsing every object.
  *
