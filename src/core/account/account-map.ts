@@ -1,5 +1,6 @@
 import { IllegalDynamicFrame, type Ghid, type Gobd } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
+import { ContainerMissing } from './errors.js';
 import { LwwMap, type Cell, type JsonValue } from './lww-map.js';
 import type { MapJournal } from './map-journal.js';
 import { MasterObject } from './master-object.js';
@@ -9,11 +10,19 @@ import { MasterObject } from './master-object.js';
  * (one frame per flush, defect 28); a frame from another device is merged, and if this device
  * still has writes the other lacked, they are written back on top (defect 19).
  */
+/** How often a conflicting write re-reads a frame whose container has not arrived yet, and the first wait (doubling). */
+const UNREADABLE_FRAME_TRIES = 6;
+const UNREADABLE_FRAME_WAIT_MS = 10;
+/** A scheduled write that failed is tried again, waiting twice as long each time up to this. */
+const MAX_RETRY_DELAY_MS = 60_000;
+
 export class AccountMap {
   private dirty = false;
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private journal?: MapJournal;
+  /** The wait before the next scheduled write; grows while scheduled writes fail. */
+  private retryDelayMs: number;
 
   constructor(
     private readonly object: MasterObject,
@@ -21,7 +30,9 @@ export class AccountMap {
     private readonly io: ObjectIO,
     private readonly owner: Ghid,
     private readonly flushDelayMs = 20,
-  ) {}
+  ) {
+    this.retryDelayMs = flushDelayMs;
+  }
 
   get ghid(): Ghid {
     return this.object.ghid;
@@ -74,12 +85,24 @@ export class AccountMap {
     await this.flush();
   }
 
-  private schedule(): void {
+  /** Writes the changes soon (or, for a retry, after `retryMs`). */
+  private schedule(retryMs?: number): void {
     this.dirty = true;
-    this.timer ??= setTimeout(() => {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush().catch(() => {});
-    }, this.flushDelayMs);
+      this.flush().then(
+        () => (this.retryDelayMs = this.flushDelayMs),
+        () => {
+          // The changes stay (and, with a journal, stay durable): try again later, not only at
+          // the next change, backing off while the cause lasts (a full disk, no remote).
+          this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+          if (this.dirty) this.schedule(this.retryDelayMs);
+        },
+      );
+    }, retryMs ?? this.flushDelayMs);
+    // A retry alone does not keep a process up that is otherwise done (its close flushed or failed).
+    if (retryMs !== undefined) this.timer.unref();
   }
 
   /** Writes pending changes as one frame. Resolves once they are stored locally and queued for the remotes. */
@@ -88,7 +111,8 @@ export class AccountMap {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.flushing) await this.flushing;
+    // Another flush's failure is its own: this one tries again if there is still something to write.
+    while (this.flushing) await this.flushing.catch(() => {});
     if (!this.dirty) return;
     this.flushing = (async () => {
       for (let attempt = 0; ; attempt++) {
@@ -102,11 +126,27 @@ export class AccountMap {
           this.dirty = true;
           if (!(err instanceof IllegalDynamicFrame) || attempt >= 5) throw err;
           // Another device got there first: take its frame, merge, and write on top of it.
-          await this.refresh();
+          await this.refreshOnceReadable();
         }
       }
     })().finally(() => (this.flushing = undefined));
     return this.flushing;
+  }
+
+  /**
+   * Merges the newest frame, fetched again while it names a container that is not here yet: the
+   * other device publishes its frame before its container, and may write again meanwhile.
+   */
+  private async refreshOnceReadable(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.refresh();
+        return;
+      } catch (err) {
+        if (!(err instanceof ContainerMissing) || attempt >= UNREADABLE_FRAME_TRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, UNREADABLE_FRAME_WAIT_MS * 2 ** (attempt - 1)));
+      }
+    }
   }
 
   /** Merges the newest frame (given, or fetched). Returns whether the local view changed. */

@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Secret, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
+import { AccountMap } from '../../../src/core/account/account-map.js';
+import { LwwMap } from '../../../src/core/account/lww-map.js';
+import { MasterObject } from '../../../src/core/account/master-object.js';
+import type { ObjectIO } from '../../../src/core/objects/object-io.js';
+import { v16Identity } from '../../fixtures/vectors.js';
+import { LocalIO } from '../../fixtures/daemon/local-io.js';
+
+const id = v16Identity(0);
+
+/** One account object in a local engine, opened as a map by as many devices as a test needs. */
+async function accountObject() {
+  const local = await LocalIO.create();
+  await local.publish(id.publicIdentity.gidc);
+  const master = Secret.random();
+  const { ghid } = await MasterObject.create(local, id, master, new LwwMap('origin').encode());
+  const open = async (io: ObjectIO, device: string, flushDelayMs = 20) => {
+    const { object, plaintext } = await MasterObject.open(io, id, ghid, master, id.ghid);
+    return new AccountMap(object!, LwwMap.decode(plaintext, device), io, id.ghid, flushDelayMs);
+  };
+  /** What a device opening the object now would read. */
+  const stored = async () => {
+    const { plaintext } = await MasterObject.open(local, null, ghid, master, id.ghid);
+    return Object.fromEntries(LwwMap.decode(plaintext, 'reader').entries());
+  };
+  return { local, open, stored };
+}
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+/** Bounded wait, in real time, for something a timer brings about. */
+async function eventually(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) assert.fail(`never happened: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('a conflicting write that meets the other device\'s frame before its container waits for the container, then merges', async () => {
+  const { local, open, stored } = await accountObject();
+  // Device A publishes its frame, then its container only once the test lets it: the window in
+  // which another device sees the frame and not yet what it names.
+  const containerMayGo = gate();
+  const frameStored = gate();
+  const aIO: ObjectIO = {
+    fetch: (g) => local.fetch(g),
+    publish: async (frame: GolixObject, ...rest: GolixObject[]) => {
+      await local.publish(frame);
+      frameStored.open();
+      await containerMayGo.opened;
+      await local.publish(...rest);
+    },
+  };
+  let misses = 0;
+  const bIO: ObjectIO = {
+    publish: (...objects) => local.publish(...objects),
+    fetch: async (g: Ghid) => {
+      const found = await local.fetch(g);
+      if (!found && ++misses === 1) containerMayGo.open();
+      return found;
+    },
+  };
+  const a = await open(aIO, 'a');
+  const b = await open(bIO, 'b');
+  a.set('from-a', 1);
+  b.set('from-b', 2);
+  const aWrites = a.flush();
+  await frameStored.opened;
+  await b.flush(); // conflicts with A's frame, whose container is not there yet
+  await aWrites;
+  assert.equal(misses, 1, 'B met the missing container once, then found it');
+  assert.deepEqual(Object.fromEntries(b.entries()), { 'from-a': 1, 'from-b': 2 });
+  assert.deepEqual(await stored(), { 'from-a': 1, 'from-b': 2 }, 'B wrote the merge on top');
+});
+
+test('a flush that waits behind a failing one writes the changes itself', async () => {
+  const { local, open, stored } = await accountObject();
+  const firstPublish = gate();
+  const failNow = gate();
+  let publishes = 0;
+  const io: ObjectIO = {
+    fetch: (g) => local.fetch(g),
+    publish: async (...objects) => {
+      if (++publishes === 1) {
+        firstPublish.open();
+        await failNow.opened;
+        throw new Error('the disk is full');
+      }
+      await local.publish(...objects);
+    },
+  };
+  const a = await open(io, 'a', 1);
+  a.set('k', 1); // its scheduled write starts, and fails once the explicit flush waits behind it
+  await firstPublish.opened;
+  const explicit = a.flush();
+  failNow.open();
+  await explicit;
+  assert.deepEqual(await stored(), { k: 1 });
+});
+
+test('a scheduled write that failed is tried again, without waiting for another change', async () => {
+  const { local, open, stored } = await accountObject();
+  let publishes = 0;
+  const io: ObjectIO = {
+    fetch: (g) => local.fetch(g),
+    publish: async (...objects) => {
+      if (++publishes === 1) throw new Error('no remote and a full disk');
+      await local.publish(...objects);
+    },
+  };
+  const a = await open(io, 'a', 5);
+  a.set('k', 1);
+  await eventually(async () => (await stored()).k === 1, 'the change was written by a retry');
+  assert.equal(publishes, 2);
+});
