@@ -5,17 +5,17 @@ import { LwwMap, type Cell, type JsonValue } from './lww-map.js';
 import type { MapJournal } from './map-journal.js';
 import { MasterObject } from './master-object.js';
 
-/**
- * One internal account object: an LWW map kept in a master-secret object. Changes are batched
- * (one frame per flush, defect 28); a frame from another device is merged, and if this device
- * still has writes the other lacked, they are written back on top (defect 19).
- */
 /** How often a conflicting write re-reads a frame whose container has not arrived yet, and the first wait (doubling). */
 const UNREADABLE_FRAME_TRIES = 6;
 const UNREADABLE_FRAME_WAIT_MS = 10;
 /** A scheduled write that failed is tried again, waiting twice as long each time up to this. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
+/**
+ * One internal account object: an LWW map kept in a master-secret object. Changes are batched
+ * (one frame per flush, defect 28); a frame from another device is merged, and if this device
+ * still has writes the other lacked, they are written back on top (defect 19).
+ */
 export class AccountMap {
   private dirty = false;
   private flushing?: Promise<void>;
@@ -23,6 +23,8 @@ export class AccountMap {
   private journal?: MapJournal;
   /** The wait before the next scheduled write; grows while scheduled writes fail. */
   private retryDelayMs: number;
+  /** Set by stop(): nothing is scheduled any more. */
+  private stopped = false;
 
   constructor(
     private readonly object: MasterObject,
@@ -88,21 +90,25 @@ export class AccountMap {
   /** Writes the changes soon (or, for a retry, after `retryMs`). */
   private schedule(retryMs?: number): void {
     this.dirty = true;
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().then(
-        () => (this.retryDelayMs = this.flushDelayMs),
-        () => {
-          // The changes stay (and, with a journal, stay durable): try again later, not only at
-          // the next change, backing off while the cause lasts (a full disk, no remote).
-          this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
-          if (this.dirty) this.schedule(this.retryDelayMs);
-        },
-      );
+      this.flush().catch(() => {
+        // The changes stay (and, with a journal, stay durable): try again later, not only at
+        // the next change, backing off while the cause lasts (a full disk, no remote).
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+        if (this.dirty) this.schedule(this.retryDelayMs);
+      });
     }, retryMs ?? this.flushDelayMs);
     // A retry alone does not keep a process up that is otherwise done (its close flushed or failed).
     if (retryMs !== undefined) this.timer.unref();
+  }
+
+  /** No more scheduled writes or retries (the account is closing; its last flush is the caller's). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Writes pending changes as one frame. Resolves once they are stored locally and queued for the remotes. */
@@ -121,6 +127,7 @@ export class AccountMap {
         try {
           await this.object.write(this.map.encode());
           this.journal?.covered(upTo);
+          this.retryDelayMs = this.flushDelayMs;
           return;
         } catch (err) {
           this.dirty = true;

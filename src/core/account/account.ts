@@ -275,6 +275,9 @@ export class Account {
     try {
       await this.flush();
     } finally {
+      // Nothing may write after the journals close: a failed flush is not retried by a timer.
+      this.secrets.stop();
+      this.state.stop();
       await Promise.all(this.journals.splice(0).map((j) => j.close()));
     }
   }
