@@ -123,6 +123,10 @@ const SCENARIOS: Scenario[] = [
       await publish(w, 0, 2);
       // Died here: object files never written, the journals the only copy.
       await w.fs.crash();
+      // The dead store must not live on in this process: its files, held back for 60 s, would
+      // then fail on the crashed fs and probe for recovery every 2 ms until the file ends. Closing
+      // changes nothing on disk (the crashed fs refuses everything); it only stops its timers.
+      await w.engine!.close().catch(() => {});
       w.fs = new FaultyFs();
       w.engine = undefined;
     },
