@@ -1,13 +1,12 @@
 import { IllegalDynamicFrame, type Ghid, type Gobd } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
-import { ContainerMissing } from './errors.js';
+import { retryWhileContainerMissing } from '../objects/container-wait.js';
 import { LwwMap, type Cell, type JsonValue } from './lww-map.js';
 import type { MapJournal } from './map-journal.js';
 import { MasterObject } from './master-object.js';
 
 /** How often a conflicting write re-reads a frame whose container has not arrived yet, and the first wait (doubling). */
-const UNREADABLE_FRAME_TRIES = 6;
-const UNREADABLE_FRAME_WAIT_MS = 10;
+const UNREADABLE_FRAME_WAIT = { tries: 6, firstWaitMs: 10 };
 /** A scheduled write that failed is tried again, waiting twice as long each time up to this. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
@@ -145,15 +144,7 @@ export class AccountMap {
    * other device publishes its frame before its container, and may write again meanwhile.
    */
   private async refreshOnceReadable(): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.refresh();
-        return;
-      } catch (err) {
-        if (!(err instanceof ContainerMissing) || attempt >= UNREADABLE_FRAME_TRIES) throw err;
-        await new Promise((resolve) => setTimeout(resolve, UNREADABLE_FRAME_WAIT_MS * 2 ** (attempt - 1)));
-      }
-    }
+    await retryWhileContainerMissing(() => this.refresh(), UNREADABLE_FRAME_WAIT);
   }
 
   /** Merges the newest frame (given, or fetched). Returns whether the local view changed. */

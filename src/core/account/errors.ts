@@ -46,21 +46,6 @@ export class DamagedAccount extends MalformedGolixPrimitive {
   }
 }
 
-/**
- * A frame of an account object names a container that is not here: another device's frame can
- * arrive before its container does (both are published, frame first), or the frame was
- * superseded and its container removed while it was being read. Fetching the newest frame
- * again, a moment later, is the remedy. On the wire it is UnknownSecret (000D).
- */
-export class ContainerMissing extends UnknownSecret {
-  constructor(
-    readonly container: Ghid,
-    readonly dynamic: Ghid,
-  ) {
-    super(`Container ${container.short} of account object ${dynamic.short} is missing`);
-  }
-}
-
 /** Where an account was looked for and not found. */
 export type AccountPlace = 'local' | 'remotes' | 'local and remotes';
 

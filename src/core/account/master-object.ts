@@ -9,7 +9,7 @@ import {
   type PrivateIdentity,
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
-import { ContainerMissing } from './errors.js';
+import { ContainerMissing } from '../objects/errors.js';
 
 /**
  * A dynamic object keyed by a master secret (golix §8.1): frame n ≥ 1 is encrypted under
@@ -69,7 +69,7 @@ export class MasterObject {
     const [current, previous] = frame.targets;
     if (!previous) throw new UnknownSecret(`Account object ${frame.dynamic.short} has no readable frame yet`);
     const container = await io.fetch(current!);
-    if (!container || container.type !== 'GEOC') throw new ContainerMissing(current!, frame.dynamic);
+    if (!container || container.type !== 'GEOC') throw new ContainerMissing(current!, frame.dynamic, 'account object');
     const salt = frame.version === 15 ? frame.history[0]! : previous;
     return master.ratchet(frame.dynamic, salt).apply(container.payload);
   }

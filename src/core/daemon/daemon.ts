@@ -9,6 +9,7 @@ import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
 import type { ApiId } from '../objects/hgxd.js';
+import { retryWhileContainerMissing } from '../objects/container-wait.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
@@ -45,6 +46,9 @@ export interface DaemonOptions {
 
 export type DaemonEvents = DaemonPortEvents;
 
+/** How long a merge after a lost counter race waits for the winning frame's container (~3 s in all). */
+const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
+
 /**
  * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
  * local validated cache, the remotes, the account and its objects, and the routing of what the
@@ -52,6 +56,9 @@ export type DaemonEvents = DaemonPortEvents;
  * parts (status, statistics).
  */
 export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
+  /** Aborted by stop(): ends the waits of a merge in progress. */
+  private readonly stopping = new AbortController();
+
   private constructor(
     readonly engine: RulesEngine,
     readonly network: NetworkIO,
@@ -174,21 +181,17 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     const map = this.accountMap(dynamic);
     if (!map) return;
     const view = this.network.remoteView();
-    // The winning frame's container may still be on its way to the remote: retry briefly.
-    for (let attempt = 0; ; attempt++) {
-      try {
+    try {
+      // The winning frame's container may still be on its way to the remote: the frame is
+      // fetched again each time, since the other device may have written again meanwhile.
+      await retryWhileContainerMissing(async () => {
         const theirs = await view.fetch(dynamic);
-        if (!theirs || theirs.type !== 'GOBD') return;
-        await map.refresh(theirs, view);
-        await map.flush();
-        return;
-      } catch (err) {
-        if (attempt >= 10) {
-          this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
-      }
+        if (theirs?.type === 'GOBD') await map.refresh(theirs, view);
+      }, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+      await map.flush();
+    } catch (err) {
+      if (this.stopping.signal.aborted) return;
+      this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
     }
   }
 
@@ -302,6 +305,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.account.close().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
     await this.network.close();
     await this.engine.close();

@@ -14,7 +14,10 @@ import {
   signerOf,
   StorageFull,
   type GolixObject,
+  type Gobd,
 } from '../golix/index.js';
+import { retryWhileContainerMissing } from '../objects/container-wait.js';
+import { ContainerMissing } from '../objects/errors.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
@@ -101,6 +104,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   private readonly remotes: Remote[] = [];
   private readonly subscriptions = new Set<string>();
   private closed = false;
+  /** Aborted at close: ends the waits for announced frames' containers. */
+  private readonly closing = new AbortController();
 
   private constructor(private readonly o: NetworkIOOptions) {
     super();
@@ -404,21 +409,66 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       }
       throw err;
     }
-    if (obj.type === 'GOBD' && !this.o.engine.exists(obj.targets[0]!)) {
-      const container = await r.client.get(obj.targets[0]!).catch(() => null);
-      if (container) await this.ingestRemote(parseObject(container));
+    if (obj.type === 'GOBD' && !(await this.hasContainer(obj, r))) {
+      // A server of the reference announces a frame as soon as it has it, and its container is
+      // uploaded after it: wait for the container without holding this `!!`'s answer (the
+      // server's pushes to us queue behind it), and tell the daemon once it is here.
+      void this.announceOnceContained(obj, subscribed);
+      return;
     }
     this.emit('notification', obj, subscribed);
   }
 
+  /** Whether a frame's container is here, asking `from` (else every connected remote) for it. */
+  private async hasContainer(frame: Gobd, from?: Remote): Promise<boolean> {
+    const target = frame.targets[0]!;
+    if (this.o.engine.exists(target)) return true;
+    if (from) {
+      const raw = await from.client.get(target).catch(() => null);
+      if (raw) await this.ingestRemote(parseObject(raw));
+    } else {
+      await this.fetch(target);
+    }
+    return this.o.engine.exists(target);
+  }
+
+  /**
+   * Asks again for a frame's missing container, waiting longer each time, and announces the frame
+   * once it is here. Stops when a newer frame has replaced it (its own announcement covers it),
+   * or at close. Past the last try the frame waits for the next one, or for the catch-up of the
+   * next reconnect.
+   */
+  private async announceOnceContained(frame: Gobd, subscribed: Ghid): Promise<void> {
+    const current = () => this.o.engine.currentFrame(frame.dynamic)?.ghid === frame.ghid.text;
+    try {
+      const contained = await retryWhileContainerMissing(async () => {
+        if (!current()) return false;
+        if (!(await this.hasContainer(frame))) throw new ContainerMissing(frame.targets[0]!, frame.dynamic, 'frame');
+        return true;
+      }, { ...ANNOUNCED_CONTAINER_WAIT, signal: this.closing.signal });
+      if (contained && current()) this.emit('notification', frame, subscribed);
+    } catch (err) {
+      if (this.closed) return;
+      this.o.logger.warn(`frame ${frame.counter ?? 0n} of ${frame.dynamic.short} was announced, but ${(err as Error).message}: it is applied with the next frame or reconnect`);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     for (const r of this.remotes) clearTimeout(r.retryTimer);
     await Promise.allSettled(this.remotes.map((r) => r.flushing));
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
 }
+
+/**
+ * How long an announced frame waits for its container: 25 ms after the first miss, doubling, up
+ * to about 100 s in all. A container normally follows its frame within a round trip; the long
+ * tail covers an uploader whose link dropped between the two and resends on reconnect.
+ */
+const ANNOUNCED_CONTAINER_WAIT = { tries: 13, firstWaitMs: 25 };
 
 /** How long to wait before resending to a remote whose storage was full, when it did not say. */
 const STORAGE_FULL_RESEND_MS = 5_000;

@@ -18,6 +18,7 @@ import {
   type GolixObject,
   type PrivateIdentity,
 } from '../golix/index.js';
+import { ContainerMissing } from './errors.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret } from './secrets.js';
@@ -224,7 +225,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       this.secrets.setDynamic(ghid, { container: frame.targets[0]!, secret: candidates[0]!, binder, counter });
     }
     const container = await this.io.fetch(frame.targets[0]!);
-    if (!container || container.type !== 'GEOC') throw new UnknownSecret(`Container ${frame.targets[0]!.short} is missing`);
+    if (!container || container.type !== 'GEOC') throw new ContainerMissing(frame.targets[0]!, ghid);
     let opened: { secret: Secret; apiId: ApiId; state: Buffer } | null = null;
     for (const secret of candidates) {
       try {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
 import { AccountMap } from '../../../src/core/account/account-map.js';
-import { ContainerMissing } from '../../../src/core/account/errors.js';
+import { ContainerMissing } from '../../../src/core/objects/errors.js';
 import { LwwMap } from '../../../src/core/account/lww-map.js';
 import { MasterObject } from '../../../src/core/account/master-object.js';
 import type { ObjectIO } from '../../../src/core/objects/object-io.js';

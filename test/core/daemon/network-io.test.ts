@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
-import { DoesNotExist, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { DoesNotExist, Ghid, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
@@ -55,7 +55,7 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0) {
 }
 
 /** A NetworkIO with one remote, connected; closed (with the remote) after the test. */
-async function connectedTo(remote: Awaited<ReturnType<typeof scriptedRemote>>, t: { after(fn: () => Promise<void>): void }) {
+async function connectedTo(remote: { port: number; close(): Promise<void> }, t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const { engine } = await RulesEngine.open(new MemoryStore());
   const io = await NetworkIO.open({
@@ -139,4 +139,105 @@ test('frames of one binding never overtake each other: the next waits for the an
     ],
     'the other object went alongside; the second frame only after the first was taken',
   );
+});
+
+/**
+ * A remote as the reference's server behaves: it announces a frame (`!!`) as soon as a
+ * subscription asks, while the frame's container is not there yet; the container can be had
+ * (`GT`) only `containerAfterMs` after the announcement (never, if null).
+ */
+async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, containerAfterMs: number | null) {
+  const v = vectors();
+  const byGhid = new Map(v.all.map((o) => [o.obj.ghid.text, o.obj]));
+  const container = frame.targets[0]!.text;
+  const seen = { announcedAt: 0, answeredAt: 0, containerAsks: 0 };
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  wss.on('connection', (ws) => {
+    const conn: Connection = new Connection(ws, {
+      handlers: {
+        PB: () => ONE,
+        '+S': (body) => {
+          setImmediate(() => {
+            seen.announcedAt = Date.now();
+            void conn.request('!!', Buffer.concat([body, frame.raw])).then(() => (seen.answeredAt = Date.now()));
+          });
+          return ONE;
+        },
+        GT: (body) => {
+          const ghid = Ghid.fromBytes(body).text;
+          if (ghid === container) {
+            seen.containerAsks++;
+            const arrived = containerAfterMs !== null && seen.announcedAt > 0 && Date.now() >= seen.announcedAt + containerAfterMs;
+            if (!arrived) throw new DoesNotExist('Not uploaded yet');
+          }
+          const obj = byGhid.get(ghid);
+          if (!obj) throw new DoesNotExist('Nothing here');
+          return obj.raw;
+        },
+      },
+    });
+  });
+  return { seen, container, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+}
+
+/** The newest frame of the vectors' dynamic object. */
+function newestFrame() {
+  const v = vectors();
+  return v.frames
+    .map((f) => f.obj)
+    .filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic))
+    .sort((a, b) => Number((b.counter ?? 0n) - (a.counter ?? 0n)))[0]!;
+}
+
+test("a frame announced before its container arrives is answered at once, and reaches the daemon once its container is here", async (t) => {
+  const frame = newestFrame();
+  const remote = await announcingRemote(frame, 300);
+  const io = await connectedTo(remote, t);
+  const heard: { frame: string; containerHere: boolean; at: number }[] = [];
+  io.on('notification', (obj) => heard.push({ frame: obj.ghid.text, containerHere: io.engine.exists(frame.targets[0]!), at: Date.now() }));
+
+  io.subscribe(frame.dynamic);
+  await until(() => heard.length > 0, 'the frame to be announced to the daemon', 5000);
+
+  assert.deepEqual(heard.map((h) => [h.frame, h.containerHere]), [[frame.ghid.text, true]], 'announced once, with its container stored');
+  assert.ok(remote.seen.answeredAt > 0 && remote.seen.answeredAt - remote.seen.announcedAt < 300, `the !! was answered ${remote.seen.answeredAt - remote.seen.announcedAt} ms after it was sent, not held for the container`);
+  assert.ok(heard[0]!.at - remote.seen.announcedAt >= 300, 'the daemon heard of it only once the container could be had');
+  assert.ok(remote.seen.containerAsks >= 2, `the container was asked for again (${remote.seen.containerAsks} times)`);
+  assert.ok(io.engine.exists(frame.ghid), 'the frame itself was stored when it was announced');
+});
+
+test('closing stops the wait for a container that never arrives, at once and without announcing the frame', async (t) => {
+  const frame = newestFrame();
+  const remote = await announcingRemote(frame, null);
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
+  t.after(async () => {
+    await remote.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  // Closed by the test itself; again (harmlessly) after it, should it fail first.
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  const io = await NetworkIO.open({
+    engine,
+    identity: () => null,
+    remotes: [{ host: '127.0.0.1', port: remote.port, tls: false }],
+    outboxDir: join(dir, 'outbox'),
+    logger: silentLogger,
+    client: { heartbeatMs: 0 },
+  });
+  t.after(() => io.close());
+  io.start();
+  await io.whenConnected(2000);
+  let announced = false;
+  io.on('notification', () => (announced = true));
+  io.subscribe(frame.dynamic);
+  await until(() => remote.seen.containerAsks >= 3, 'the container to be asked for a few times', 5000);
+
+  const started = Date.now();
+  await io.close();
+  const asks = remote.seen.containerAsks;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(Date.now() - started < 2000, 'close did not wait out the schedule');
+  assert.equal(remote.seen.containerAsks, asks, 'nothing was asked after close');
+  assert.equal(announced, false, 'a frame without its container never reaches the daemon');
 });

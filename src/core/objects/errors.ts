@@ -1,0 +1,18 @@
+import { UnknownSecret, type Ghid } from '../golix/index.js';
+
+/**
+ * A frame names a container that is not here (nor on any remote asked): the frame can arrive
+ * before its container does (both are published, frame first, and a reference-era server
+ * announces the frame at once), or the frame was superseded and its container removed while it
+ * was being read. Fetching again, a moment later, is the remedy. On the wire it is
+ * UnknownSecret (000D).
+ */
+export class ContainerMissing extends UnknownSecret {
+  constructor(
+    readonly container: Ghid,
+    readonly dynamic: Ghid,
+    what = 'object',
+  ) {
+    super(`Container ${container.short} of ${what} ${dynamic.short} is missing`);
+  }
+}
