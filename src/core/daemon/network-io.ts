@@ -270,8 +270,21 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     this.emit('remoteStorage', r.label, storage);
   }
 
-  /** Stores an object that came from a remote, fetching its signer's identity first if needed. */
-  private async ingestRemote(obj: GolixObject): Promise<void> {
+  /**
+   * Stores what came from a remote, fetching a signer's identity first if needed. Several objects
+   * (a frame and its container) are checked in parallel and stored in one commit; if that is
+   * refused they are taken one at a time, which stores what can be and says which was refused.
+   */
+  private async ingestRemote(obj: GolixObject, ...more: GolixObject[]): Promise<void> {
+    if (more.length > 0) {
+      try {
+        await this.o.engine.ingestBatch([obj, ...more].map((o) => o.raw));
+        return;
+      } catch {
+        for (const o of [obj, ...more]) await this.ingestRemote(o);
+        return;
+      }
+    }
     try {
       await this.o.engine.ingest(obj.raw);
     } catch (err) {
@@ -389,8 +402,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** `!!` (or a catch-up GT): store it, fetch a frame's container, then tell the daemon. */
   private async onNotification(r: Remote, subscribed: Ghid, raw: Buffer): Promise<void> {
     const obj = parseObject(raw);
+    // A new frame's container is asked for first, so that both are checked at once and stored
+    // in one commit, rather than one after the other.
+    const container = obj.type === 'GOBD' && !this.o.engine.exists(obj.targets[0]!) ? await this.getFrom(r, obj.targets[0]!) : null;
     try {
-      await this.ingestRemote(obj);
+      await this.ingestRemote(obj, ...(container ? [container] : []));
     } catch (err) {
       this.o.logger.debug(`push of ${obj.type} ${obj.ghid.short} for ${subscribed.short} not stored: ${(err as Error).name}: ${(err as Error).message}`);
       if (err instanceof IllegalDynamicFrame) {
@@ -424,12 +440,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     const target = frame.targets[0]!;
     if (this.o.engine.exists(target)) return true;
     if (from) {
-      const raw = await from.client.get(target).catch(() => null);
-      if (raw) await this.ingestRemote(parseObject(raw));
+      const obj = await this.getFrom(from, target);
+      if (obj) await this.ingestRemote(obj);
     } else {
       await this.fetch(target);
     }
     return this.o.engine.exists(target);
+  }
+
+  /** `ghid` as one remote has it; null when it has not, or answers with anything else. */
+  private async getFrom(r: Remote, ghid: Ghid): Promise<GolixObject | null> {
+    try {
+      const obj = parseObject(await r.client.get(ghid));
+      return addressOf(obj).equals(ghid) ? obj : null;
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -144,9 +144,10 @@ test('frames of one binding never overtake each other: the next waits for the an
 /**
  * A remote as the reference's server behaves: it announces a frame (`!!`) as soon as a
  * subscription asks, while the frame's container is not there yet; the container can be had
- * (`GT`) only `containerAfterMs` after the announcement (never, if null).
+ * (`GT`) only `containerAfterMs` after the announcement (never, if null); until then a `GT` of it
+ * is refused, or answered with `meanwhile`.
  */
-async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, containerAfterMs: number | null) {
+async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, containerAfterMs: number | null, meanwhile?: GolixObject) {
   const v = vectors();
   const byGhid = new Map(v.all.map((o) => [o.obj.ghid.text, o.obj]));
   const container = frame.targets[0]!.text;
@@ -169,6 +170,7 @@ async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, c
           if (ghid === container) {
             seen.containerAsks++;
             const arrived = containerAfterMs !== null && seen.announcedAt > 0 && Date.now() >= seen.announcedAt + containerAfterMs;
+            if (!arrived && meanwhile) return meanwhile.raw;
             if (!arrived) throw new DoesNotExist('Not uploaded yet');
           }
           const obj = byGhid.get(ghid);
@@ -240,4 +242,21 @@ test('closing stops the wait for a container that never arrives, at once and wit
   assert.ok(Date.now() - started < 2000, 'close did not wait out the schedule');
   assert.equal(remote.seen.containerAsks, asks, 'nothing was asked after close');
   assert.equal(announced, false, 'a frame without its container never reaches the daemon');
+});
+
+test('a remote that answers for a container with another object: the frame is stored, the other object is not taken for its container', async (t) => {
+  const frame = newestFrame();
+  const stranger = vectors().garqs[0]!.obj;
+  const remote = await announcingRemote(frame, 300, stranger);
+  const io = await connectedTo(remote, t);
+  const heard: boolean[] = [];
+  io.on('notification', () => heard.push(io.engine.exists(frame.targets[0]!)));
+
+  io.subscribe(frame.dynamic);
+  await until(() => remote.seen.containerAsks >= 2, 'the container to be asked for again', 5000);
+  assert.ok(io.engine.exists(frame.ghid), 'the frame was stored');
+  assert.equal(io.engine.exists(stranger.ghid), false, 'the wrong answer was not stored');
+  assert.deepEqual(heard, [], 'nor was the frame announced without its container');
+  await until(() => heard.length > 0, 'the frame to be announced once its container comes', 5000);
+  assert.deepEqual(heard, [true]);
 });
