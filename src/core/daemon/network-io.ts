@@ -343,21 +343,19 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** The outbox, in order and several at a time (send-in-order.ts); done once taken or refused for good. */
   private async drain(r: Remote): Promise<void> {
-    const written: Promise<void>[] = [];
     await sendInOrder(r.outbox.items(), {
       publish: (raw) => r.client.publish(raw),
       connected: () => r.client.connected,
       accepted: (ghid) => {
         this.setRemoteStorage(r, 'ok');
-        written.push(r.outbox.done(ghid));
+        r.outbox.done(ghid);
       },
       refused: (ghid, raw, err) => {
         const later = this.keepForLater(r, ghid, raw, err);
-        if (!later) written.push(r.outbox.done(ghid));
+        if (!later) r.outbox.done(ghid);
         return later;
       },
     });
-    await Promise.all(written);
   }
 
   /**

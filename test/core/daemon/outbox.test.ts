@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Outbox } from '../../../src/core/daemon/outbox.js';
+import { basename, join } from 'node:path';
+import { DONE_WRITE_DELAY_MS, Outbox } from '../../../src/core/daemon/outbox.js';
 
 const g = (n: number) => String(n).padStart(86, 'A') + '==';
 const dirs: string[] = [];
@@ -14,16 +14,18 @@ test('queued objects survive a restart in order; done ones do not; a torn tail i
   dirs.push(dir);
   const box = await Outbox.open(dir, '127.0.0.1:7770');
   await box.add([1, 2, 3, 4].map((n) => ({ ghid: g(n), raw: Buffer.alloc(100 + n, n) })));
-  await box.done(g(2));
+  box.done(g(2));
   await box.close();
   await appendFile(box.path, Buffer.from([1, 0, 0, 9, 9, 1, 2]));
   const again = await Outbox.open(dir, '127.0.0.1:7770');
   assert.deepEqual(again.items().map(([k]) => k), [g(1), g(3), g(4)]);
   assert.deepEqual(again.items()[1]![1], Buffer.alloc(103, 3));
-  for (const [k] of again.items()) await again.done(k);
+  for (const [k] of again.items()) again.done(k);
   assert.equal(again.size, 0);
   await again.close();
-  assert.equal((await Outbox.open(dir, '127.0.0.1:7770')).size, 0);
+  const last = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.equal(last.size, 0);
+  await last.close();
 });
 
 test('held entries are queued durably but not offered until released; withdrawn ones are gone, also after a restart', async () => {
@@ -89,4 +91,33 @@ test('a queued object keeps only its own bytes, not the pool slab or message it 
   const again = await Outbox.open(dir, '127.0.0.1:7770');
   for (const [, raw] of again.items()) assert.equal(raw.buffer.byteLength, 900, 'read back: its own bytes, not the log file read whole');
   await again.close();
+});
+
+test('a done record goes out with the next publish, needing no write of its own; one that never did only means a resend', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  // What a restart would find now: the file as it is, opened elsewhere (opening compacts it).
+  const afterCrash = async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'hgx-outbox-copy-'));
+    dirs.push(copy);
+    await cp(box.path, join(copy, basename(box.path)));
+    const again = await Outbox.open(copy, '127.0.0.1:7770');
+    await again.close();
+    return again.items().map(([k]) => k);
+  };
+  await box.add([1, 2].map((n) => ({ ghid: g(n), raw: Buffer.alloc(10, n) })));
+  box.done(g(1));
+  assert.deepEqual(await afterCrash(), [g(1), g(2)], 'a crash now offers the done entry again (the remote has it), and loses nothing queued');
+  await box.add([{ ghid: g(3), raw: Buffer.alloc(10, 3) }]);
+  assert.deepEqual(await afterCrash(), [g(2), g(3)], 'the next publish carried the done record');
+  box.done(g(3));
+  await box.add([{ ghid: g(3), raw: Buffer.alloc(10, 3) }]);
+  assert.deepEqual(await afterCrash(), [g(2), g(3)], 'done and then queued again: queued');
+  box.done(g(2));
+  await new Promise((r) => setTimeout(r, DONE_WRITE_DELAY_MS + 300));
+  assert.deepEqual(await afterCrash(), [g(3)], 'with nothing to go with, it was written alone a moment later');
+  box.done(g(3));
+  await box.close();
+  assert.deepEqual(await afterCrash(), [], 'close writes what was done meanwhile');
 });
