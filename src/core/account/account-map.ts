@@ -92,12 +92,8 @@ export class AccountMap {
     if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch(() => {
-        // The changes stay (and, with a journal, stay durable): try again later, not only at
-        // the next change, backing off while the cause lasts (a full disk, no remote).
-        this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
-        if (this.dirty) this.schedule(this.retryDelayMs);
-      });
+      // A failure is retried by flush itself.
+      this.flush().catch(() => {});
     }, retryMs ?? this.flushDelayMs);
     // A retry alone does not keep a process up that is otherwise done (its close flushed or failed).
     if (retryMs !== undefined) this.timer.unref();
@@ -135,7 +131,16 @@ export class AccountMap {
           await this.refreshOnceReadable();
         }
       }
-    })().finally(() => (this.flushing = undefined));
+    })()
+      .catch((err: unknown) => {
+        // Whoever asked for this write (a timer, a merge, secure()), the changes stay (and, with
+        // a journal, stay durable): try again later, not only at the next change, backing off
+        // while the cause lasts (a full disk, no remote). Not once the account is closing.
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+        if (this.dirty) this.schedule(this.retryDelayMs);
+        throw err;
+      })
+      .finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 

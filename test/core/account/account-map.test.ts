@@ -109,6 +109,24 @@ test('a flush that waits behind a failing one writes the changes itself', async 
   assert.deepEqual(await stored(), { k: 1 });
 });
 
+test('a write asked for directly (a merge, secure()) that failed is tried again later, like a scheduled one', async () => {
+  const { local, open, stored } = await accountObject();
+  let publishes = 0;
+  const io: ObjectIO = {
+    fetch: (g) => local.fetch(g),
+    publish: async (...objects) => {
+      if (++publishes === 1) throw new Error('no remote and a full disk');
+      await local.publish(...objects);
+    },
+  };
+  const a = await open(io, 'a', 5);
+  a.set('k', 1);
+  await assert.rejects(a.flush(), /full disk/, 'the caller hears of the failure');
+  const written = () => stored().then((m) => m.k === 1, (err) => (err instanceof ContainerMissing ? false : Promise.reject(err)));
+  await eventually(written, 'the change was written by a retry');
+  assert.equal(publishes, 2);
+});
+
 test('a scheduled write that failed is tried again, without waiting for another change', async () => {
   const { local, open, stored } = await accountObject();
   let publishes = 0;
