@@ -212,24 +212,8 @@ test("a frame announced before its container arrives is answered at once, and re
 test('closing stops the wait for a container that never arrives, at once and without announcing the frame', async (t) => {
   const frame = newestFrame();
   const remote = await announcingRemote(frame, null);
-  const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
-  t.after(async () => {
-    await remote.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  // Closed by the test itself; again (harmlessly) after it, should it fail first.
-  const { engine } = await RulesEngine.open(new MemoryStore());
-  const io = await NetworkIO.open({
-    engine,
-    identity: () => null,
-    remotes: [{ host: '127.0.0.1', port: remote.port, tls: false }],
-    outboxDir: join(dir, 'outbox'),
-    logger: silentLogger,
-    client: { heartbeatMs: 0 },
-  });
-  t.after(() => io.close());
-  io.start();
-  await io.whenConnected(2000);
+  // Closed by the test itself, then again (harmlessly) after it.
+  const io = await connectedTo(remote, t);
   let announced = false;
   io.on('notification', () => (announced = true));
   io.subscribe(frame.dynamic);
