@@ -7,7 +7,7 @@ import { MasterObject } from './master-object.js';
 
 /** How often a conflicting write re-reads a frame whose container has not arrived yet, and the first wait (doubling). */
 const UNREADABLE_FRAME_WAIT = { tries: 6, firstWaitMs: 10 };
-/** A scheduled write that failed is tried again, waiting twice as long each time up to this. */
+/** A write that failed is tried again, waiting twice as long each time up to this. */
 const MAX_RETRY_DELAY_MS = 60_000;
 
 /**

@@ -1,28 +1,22 @@
 import { EventEmitter } from 'node:events';
 import {
-  AlreadyDebound,
   CommsError,
   Ghid,
   HypergolixError,
   IllegalDynamicFrame,
-  InvalidIdentity,
-  UnboundContainer,
   RegistrationRequired,
   addressOf,
   codeName,
   parseObject,
-  signerOf,
   StorageFull,
   type GolixObject,
-  type Gobd,
 } from '../golix/index.js';
-import { retryWhileContainerMissing } from '../objects/container-wait.js';
-import { ContainerMissing } from '../objects/errors.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
+import { Inbound } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
@@ -104,11 +98,19 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   private readonly remotes: Remote[] = [];
   private readonly subscriptions = new Set<string>();
   private closed = false;
-  /** Aborted at close: ends the waits for announced frames' containers. */
-  private readonly closing = new AbortController();
+  /** What the remotes push to us (and what we fetch from them) into the local cache. */
+  private readonly inbound: Inbound;
 
   private constructor(private readonly o: NetworkIOOptions) {
     super();
+    this.inbound = new Inbound({
+      engine: o.engine,
+      logger: o.logger,
+      fetch: (ghid) => this.fetch(ghid),
+      bindingsOf: (ghid) => this.bindingsOf(ghid),
+      notify: (obj, subscribed) => this.emit('notification', obj, subscribed),
+      conflict: (dynamic) => this.emit('conflict', dynamic),
+    });
   }
 
   static async open(o: NetworkIOOptions): Promise<NetworkIO> {
@@ -119,7 +121,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok' };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
-      client.on('notification', (subscribed, raw) => io.onNotification(remote, subscribed, raw));
+      client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
       io.remotes.push(remote);
     }
     return io;
@@ -198,7 +200,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       // Several remotes may disagree on a dynamic GHID: take the newest frame (defect 23).
       if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
     }
-    if (best && best !== local) await this.ingestRemote(best);
+    if (best && best !== local) await this.inbound.ingest(best);
     return best;
   }
 
@@ -270,46 +272,6 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     this.emit('remoteStorage', r.label, storage);
   }
 
-  /**
-   * Stores what came from a remote, fetching a signer's identity first if needed. Several objects
-   * (a frame and its container) are checked in parallel and stored in one commit; if that is
-   * refused they are taken one at a time, which stores what can be and says which was refused.
-   */
-  private async ingestRemote(obj: GolixObject, ...more: GolixObject[]): Promise<void> {
-    if (more.length > 0) {
-      try {
-        await this.o.engine.ingestBatch([obj, ...more].map((o) => o.raw));
-        return;
-      } catch {
-        for (const o of [obj, ...more]) await this.ingestRemote(o);
-        return;
-      }
-    }
-    try {
-      await this.o.engine.ingest(obj.raw);
-    } catch (err) {
-      if (err instanceof UnboundContainer && obj.type === 'GEOC') return this.ingestWithBinding(obj, err);
-      if (!(err instanceof InvalidIdentity)) throw err;
-      const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
-      if (!signer || this.o.engine.exists(signer)) throw err;
-      const gidc = await this.fetch(signer);
-      if (!gidc || gidc.type !== 'GIDC') throw err;
-      await this.o.engine.ingest(obj.raw);
-    }
-  }
-
-  /**
-   * A container the local cache has no binding for (a static object opened on a new computer):
-   * its bindings come first, from the remotes, then the container.
-   */
-  private async ingestWithBinding(container: GolixObject, err: Error): Promise<void> {
-    for (const binding of await this.bindingsOf(container.ghid)) {
-      if (!this.o.engine.exists(binding)) await this.fetch(binding);
-    }
-    if (this.o.engine.bindingsOf(container.ghid).length === 0) throw err;
-    await this.o.engine.ingest(container.raw);
-  }
-
   private async onConnected(r: Remote): Promise<void> {
     const c = r.client;
     try {
@@ -324,7 +286,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       for (const s of this.subscriptions) {
         const ghid = Ghid.fromText(s);
         const raw = await c.get(ghid).catch(() => null);
-        if (raw) await this.onNotification(r, ghid, raw).catch(() => {});
+        if (raw) await this.inbound.onPush(c, ghid, raw).catch(() => {});
       }
     } catch (err) {
       this.o.logger.warn(`remote ${r.label}: resynchronization interrupted: ${(err as Error).message}`);
@@ -387,112 +349,30 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       r.retryTimer.unref();
       return true;
     }
-    if (err instanceof IllegalDynamicFrame) {
+    const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
+    const refused = `remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`;
+    if (!this.o.engine.exists(Ghid.fromText(ghid))) {
+      // Superseded or deleted here since it was queued (resent after a crash, whose done records
+      // were not written yet): the remote has something newer, and nothing is lost.
+      this.o.logger.debug(`${refused}; it is superseded here too`);
+    } else if (err instanceof IllegalDynamicFrame) {
       const obj = parseObject(raw);
       if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
     } else {
-      const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
-      this.o.logger.warn(`remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`);
+      this.o.logger.warn(refused);
     }
     return false;
   }
 
-  /** `!!` (or a catch-up GT): store it, fetch a frame's container, then tell the daemon. */
-  private async onNotification(r: Remote, subscribed: Ghid, raw: Buffer): Promise<void> {
-    const obj = parseObject(raw);
-    // A new frame's container is asked for first, so that both are checked at once and stored
-    // in one commit, rather than one after the other.
-    const container = obj.type === 'GOBD' && !this.o.engine.exists(obj.targets[0]!) ? await this.getFrom(r, obj.targets[0]!) : null;
-    try {
-      await this.ingestRemote(obj, ...(container ? [container] : []));
-    } catch (err) {
-      this.o.logger.debug(`push of ${obj.type} ${obj.ghid.short} for ${subscribed.short} not stored: ${(err as Error).name}: ${(err as Error).message}`);
-      if (err instanceof IllegalDynamicFrame) {
-        // Same counter as ours but another frame: another device won a race at this remote
-        // (its container is there: the server announces a frame only once it is). Merge.
-        const mine = obj.type === 'GOBD' ? this.o.engine.currentFrame(obj.dynamic) : undefined;
-        if (obj.type === 'GOBD' && mine && mine.counter === obj.counter && mine.ghid !== obj.ghid.text) this.emit('conflict', obj.dynamic);
-        return;
-      }
-      if (err instanceof AlreadyDebound) {
-        // The remote is behind: it still has something we debound. Send it our debinding.
-        for (const d of this.o.engine.debindingsOf(addressOf(obj))) {
-          await r.client.publish(await this.o.engine.get(d)).catch(() => {});
-        }
-        return;
-      }
-      throw err;
-    }
-    if (obj.type === 'GOBD' && !(await this.hasContainer(obj, r))) {
-      // A server of the reference announces a frame as soon as it has it, and its container is
-      // uploaded after it: wait for the container without holding this `!!`'s answer (the
-      // server's pushes to us queue behind it), and tell the daemon once it is here.
-      void this.announceOnceContained(obj, subscribed);
-      return;
-    }
-    this.emit('notification', obj, subscribed);
-  }
-
-  /** Whether a frame's container is here, asking `from` (else every connected remote) for it. */
-  private async hasContainer(frame: Gobd, from?: Remote): Promise<boolean> {
-    const target = frame.targets[0]!;
-    if (this.o.engine.exists(target)) return true;
-    if (from) {
-      const obj = await this.getFrom(from, target);
-      if (obj) await this.ingestRemote(obj);
-    } else {
-      await this.fetch(target);
-    }
-    return this.o.engine.exists(target);
-  }
-
-  /** `ghid` as one remote has it; null when it has not, or answers with anything else. */
-  private async getFrom(r: Remote, ghid: Ghid): Promise<GolixObject | null> {
-    try {
-      const obj = parseObject(await r.client.get(ghid));
-      return addressOf(obj).equals(ghid) ? obj : null;
-    } catch {
-      return null;
-    }
-  }
-
-  /**
-   * Asks again for a frame's missing container, waiting longer each time, and announces the frame
-   * once it is here. Stops when a newer frame has replaced it (its own announcement covers it),
-   * or at close. Past the last try the frame waits for the next one, or for the catch-up of the
-   * next reconnect.
-   */
-  private async announceOnceContained(frame: Gobd, subscribed: Ghid): Promise<void> {
-    const current = () => this.o.engine.currentFrame(frame.dynamic)?.ghid === frame.ghid.text;
-    try {
-      const contained = await retryWhileContainerMissing(async () => {
-        if (!current()) return false;
-        if (!(await this.hasContainer(frame))) throw new ContainerMissing(frame.targets[0]!, frame.dynamic, 'frame');
-        return true;
-      }, { ...ANNOUNCED_CONTAINER_WAIT, signal: this.closing.signal });
-      if (contained && current()) this.emit('notification', frame, subscribed);
-    } catch (err) {
-      if (this.closed) return;
-      this.o.logger.warn(`frame ${frame.counter ?? 0n} of ${frame.dynamic.short} was announced, but ${(err as Error).message}: it is applied with the next frame or reconnect`);
-    }
-  }
-
   async close(): Promise<void> {
     this.closed = true;
-    this.closing.abort();
+    this.inbound.close();
     for (const r of this.remotes) clearTimeout(r.retryTimer);
     await Promise.allSettled(this.remotes.map((r) => r.flushing));
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
 }
-
-/**
- * How long an announced frame waits for its container: 25 ms after the first miss, doubling, up
- * to about 100 s in all. A container normally follows its frame within a round trip; the long
- * tail covers an uploader whose link dropped between the two and resends on reconnect.
- */
-const ANNOUNCED_CONTAINER_WAIT = { tries: 13, firstWaitMs: 25 };
 
 /** How long to wait before resending to a remote whose storage was full, when it did not say. */
 const STORAGE_FULL_RESEND_MS = 5_000;

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
-import { DoesNotExist, Ghid, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { Outbox } from '../../../src/core/daemon/outbox.js';
+import { DoesNotExist, Ghid, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
-import { silentLogger } from '../../../src/core/remote/logger.js';
+import { silentLogger, type RemoteLogger } from '../../../src/core/remote/logger.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { vectors } from '../../fixtures/remote/setup.js';
@@ -22,11 +23,11 @@ import { until } from '../../fixtures/wait.js';
 const RETRY_AFTER_MS = 400;
 
 /**
- * A remote that takes every publish, except the one of `refuseOnce` the first time: NK 000A with
- * only the NK fields saying when. `answerAfterMs` holds each answer back, and `mostAwaiting`
+ * A remote that takes every publish, except the one of `refuseOnce` the first time: by default NK
+ * 000A with only the NK fields saying when. `answerAfterMs` holds each answer back, and `mostAwaiting`
  * counts the publishes it held at once.
  */
-async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0) {
+async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refusal: () => Error = () => new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' })) {
   const arrivals: { ghid: string; at: number; refused: boolean }[] = [];
   const held = { now: 0, most: 0 };
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -42,7 +43,7 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0) {
           await new Promise((r) => setTimeout(r, answerAfterMs));
           held.now--;
           // The message names no time: only the field can tell the daemon when to come back.
-          if (refused) throw new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' });
+          if (refused) throw refusal();
           return ONE;
         },
         GT: () => {
@@ -54,16 +55,24 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0) {
   return { arrivals, mostAwaiting: () => held.most, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
 }
 
-/** A NetworkIO with one remote, connected; closed (with the remote) after the test. */
-async function connectedTo(remote: { port: number; close(): Promise<void> }, t: { after(fn: () => Promise<void>): void }) {
+/**
+ * A NetworkIO with one remote, connected; closed (with the remote) after the test. `queued`: what
+ * its outbox held from a run before this one (a restart).
+ */
+async function connectedTo(remote: { port: number; close(): Promise<void> }, t: { after(fn: () => Promise<void>): void }, o: { logger?: RemoteLogger; queued?: GolixObject[] } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const { engine } = await RulesEngine.open(new MemoryStore());
+  if (o.queued) {
+    const before = await Outbox.open(join(dir, 'outbox'), `127.0.0.1:${remote.port}`);
+    await before.add(o.queued.map((q) => ({ ghid: q.ghid.text, raw: q.raw })));
+    await before.close();
+  }
   const io = await NetworkIO.open({
     engine,
     identity: () => null,
     remotes: [{ host: '127.0.0.1', port: remote.port, tls: false }],
     outboxDir: join(dir, 'outbox'),
-    logger: silentLogger,
+    logger: o.logger ?? silentLogger,
     client: { heartbeatMs: 0 },
   });
   t.after(async () => {
@@ -243,4 +252,33 @@ test('a remote that answers for a container with another object: the frame is st
   assert.deepEqual(heard, [], 'nor was the frame announced without its container');
   await until(() => heard.length > 0, 'the frame to be announced once its container comes', 5000);
   assert.deepEqual(heard, [true]);
+});
+
+/** A logger that keeps what it is told at debug and warn level. */
+function keptLines() {
+  const lines: { level: 'debug' | 'warn'; line: string }[] = [];
+  const logger: RemoteLogger = { ...silentLogger, debug: (line) => lines.push({ level: 'debug', line }), warn: (line) => lines.push({ level: 'warn', line }) };
+  return { logger, at: (level: 'debug' | 'warn') => lines.filter((l) => l.level === level).map((l) => l.line) };
+}
+
+test('a resend refused because the remote has something newer is no warning: the object is superseded here too', async (t) => {
+  const gone = vectors().geocs[0]!.obj;
+  const log = keptLines();
+  // Queued before a crash, and replaced here since (this cache does not hold it).
+  const remote = await scriptedRemote(gone.ghid.text, 0, () => new UnboundContainer('Not bound by anything'));
+  const io = await connectedTo(remote, t, { logger: log.logger, queued: [gone] });
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  assert.deepEqual(log.at('warn'), [], 'no warning for what is superseded');
+  assert.ok(log.at('debug').some((l) => l.includes('superseded here too')), 'said at debug level');
+});
+
+test('the same refusal of an object this cache still holds is a warning', async (t) => {
+  const kept = vectors().gidcs[0]!.obj;
+  const log = keptLines();
+  const remote = await scriptedRemote(kept.ghid.text, 0, () => new UnboundContainer('Not bound by anything'));
+  const io = await connectedTo(remote, t, { logger: log.logger });
+  await io.publish(kept);
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  assert.equal(log.at('warn').length, 1, 'one warning');
+  assert.match(log.at('warn')[0]!, /refused .* \(UnboundContainer\)/);
 });
