@@ -1,18 +1,26 @@
 #!/usr/bin/env node
+'use strict';
 // The `hypergolix` command. The CLI lives in dist/ (built by `npm run build`).
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+//
+// CommonJS (bin/package.json says so) because RSA signing and verification, scrypt and file I/O
+// all queue on libuv's thread pool, whose size is read from UV_THREADPOOL_SIZE when the pool is
+// created: an ES module entry creates it while being loaded, before its first line runs. Here the
+// size is set first (bin/pool-size.cjs), for this process and the daemons and servers it detaches.
+const { existsSync, readFileSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { poolSize } = require('./pool-size.cjs');
 
-// RSA signing and verification, scrypt and file I/O all queue on libuv's thread pool, which has
-// 4 threads unless told otherwise. It is created on first use, so this is early enough; detached
-// daemons and servers inherit it.
-process.env.UV_THREADPOOL_SIZE ??= String(availableParallelism() + 4);
-import { fileURLToPath } from 'node:url';
+process.env.UV_THREADPOOL_SIZE = poolSize(process.argv.slice(2), process.env, availableParallelism(), (path) => readFileSync(path, 'utf8'));
 
-const cli = new URL('../dist/cli/index.js', import.meta.url);
-if (!existsSync(fileURLToPath(cli))) {
+const cli = join(__dirname, '..', 'dist', 'cli', 'index.js');
+if (!existsSync(cli)) {
   console.error('hypergolix: the CLI is not built yet. Run `npm run build` in the project directory.');
   process.exit(2);
 }
-const { main } = await import(cli.href);
-process.exitCode = await main(process.argv.slice(2));
+import(pathToFileURL(cli).href)
+  .then(({ main }) => main(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -180,6 +180,8 @@ export function requiredAppFiles(pkg, trayStates) {
   return [
     'package.json',
     'bin/hypergolix.js',
+    'bin/pool-size.cjs',
+    'bin/package.json',
     'dist/main/main.js',
     'dist/preload/preload.cjs',
     'dist/renderer/index.html',

@@ -2,10 +2,10 @@
 // keys, real files, a real persistence server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REFERENCE_KDF } from '../../src/core/account/kdf.js';
 import { DAEMON_NODE_FLAGS, SERVICE_ENV } from '../../src/core/assembly/heap.js';
@@ -15,7 +15,9 @@ import { silentLogger } from '../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { allowedCpus } from '../../src/core/process/thread-pool.js';
 import { freePort } from '../fixtures/free-port.js';
+import { until } from '../fixtures/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/hypergolix.js');
@@ -34,7 +36,9 @@ async function tempdir(): Promise<string> {
 
 function hgx(home: string, args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, HYPERGOLIX_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Threads spread on any kernel, so that the daemon's pinned pool can be checked everywhere.
+    const env = { ...process.env, HYPERGOLIX_HOME: home, HYPERGOLIX_SPREAD_THREADS: 'on' };
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -92,6 +96,19 @@ test('first run creates an account and a valid config; restart, wrong password, 
     // …and the allocator settings, in its environment.
     const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
     for (const [k, v] of Object.entries(SERVICE_ENV)) assert.ok(environ.includes(`${k}=${v}`), `${k}=${v} in its environment`);
+    // …and a thread pool of one thread per CPU, each pinned to its own (bin/pool-size.cjs,
+    // src/core/process/thread-pool.ts), done just after the daemon started.
+    if (availableParallelism() > 1 && !spawnSync('taskset', ['--version']).error) {
+      const cpus = allowedCpus(() => readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const pinned = () =>
+        readdirSync(`/proc/${pid}/task`)
+          .map((tid) => allowedCpus(() => readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')))
+          .filter((allowed) => allowed.length === 1)
+          .map(([cpu]) => cpu!)
+          .sort((a, b) => a - b);
+      await until(() => pinned().length === cpus.length || null, 'the daemon to pin its thread pool');
+      assert.deepEqual(pinned(), cpus, 'one pool thread on each CPU');
+    }
   }
   const stop = await hgx(home, ['stop', 'app']);
   assert.equal(stop.code, 0);

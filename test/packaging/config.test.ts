@@ -50,7 +50,7 @@ test('the checks catch what they are for', () => {
 test('what goes in: the build output and production dependencies only, no sources', () => {
   const c = config();
   const files: string[] = c.files;
-  assert.deepEqual(files.filter((f) => !f.startsWith('!')), ['package.json', 'bin/hypergolix.js', 'dist/**/*']);
+  assert.deepEqual(files.filter((f) => !f.startsWith('!')), ['package.json', 'bin/hypergolix.js', 'bin/pool-size.cjs', 'bin/package.json', 'dist/**/*']);
   for (const ex of ['!dist/**/*.map', '!dist/types{,/**/*}', '!dist/assets/source{,/**/*}']) assert.ok(files.includes(ex), ex);
   const pkg = JSON.parse(read('package.json'));
   assert.deepEqual(Object.keys(pkg.dependencies).sort(), ['@hypergolix/hgx', 'electron-log', 'pg', 'qrcode-generator', 'ws', 'yaml'], 'the production dependencies');

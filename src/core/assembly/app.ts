@@ -6,6 +6,7 @@ import type { AccountProgress } from '../account/account.js';
 import type { PreparedIdentity } from '../account/prepared-identity.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
+import { describeSpread, spreadThreadPoolOnce } from '../process/thread-pool.js';
 import type { IpcServer } from '../ipc/server.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { Sharing } from '../sharing/sharing.js';
@@ -66,6 +67,11 @@ export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
  */
 export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
   const started = await startAccount(loaded, creds, o);
+  // After the account's keys and KDF, which keep the pool busy; the updates that follow gain.
+  void spreadThreadPoolOnce().then((outcome) => {
+    if (outcome.kind === 'pinned') o.logger.info(describeSpread(outcome));
+    else o.logger.debug(describeSpread(outcome));
+  });
   if (!o.ipc) return { ...started, ipc: null };
   try {
     return { ...started, ipc: await startAppIpc(started, o.logger, o.ipc === true ? {} : o.ipc) };

@@ -1,0 +1,185 @@
+/**
+ * Pins libuv's pool threads one per CPU, where the kernel would otherwise stack them on one.
+ *
+ * An update is signed twice (container and frame), and both signatures start together on two
+ * pool threads. Some kernels place a woken thread on the CPU of the thread that woke it: this
+ * project's Firecracker VMs do (`kernel.sched_vcpu_pack`), and there the two signatures shared one
+ * CPU about half the time while the other CPU idled, taking 7.5 ms instead of 3.8. With one pool
+ * thread per CPU (bin/pool-size.cjs sizes the pool before it exists) and each thread pinned to its
+ * own CPU, two jobs started together run on two CPUs.
+ *
+ * Linux only: the pool's threads are told apart from the others as the ones that make read(2)
+ * calls for a burst of reads from /dev/urandom (/proc/self/task/<tid>/io counts each thread's),
+ * and pinned with util-linux's `taskset`.
+ * Anything missing (not Linux, no taskset, one CPU) leaves the threads as they are, said why.
+ */
+import { execFile } from 'node:child_process';
+import { openSync, read, readdirSync, readFileSync } from 'node:fs';
+import { platform } from 'node:os';
+
+/** Where the setting comes from: `auto` (the default), `on` or `off` (bin/pool-size.cjs reads it too). */
+export const SPREAD_ENV = 'HYPERGOLIX_SPREAD_THREADS';
+/** The sysctl of the kernels that pack woken threads onto the waker's CPU; > 0 while they do. */
+export const PACKING_SYSCTL = '/proc/sys/kernel/sched_vcpu_pack';
+
+export type SpreadSetting = 'auto' | 'on' | 'off';
+
+/** Jobs per CPU in each burst that tells the pool's threads apart (each ~0.5 ms of kernel CPU). */
+const PROBE_JOBS_PER_CPU = 8;
+const PROBE_READ_BYTES = 192 * 1024;
+
+export type SpreadOutcome =
+  | { kind: 'pinned'; threads: { tid: number; cpu: number }[]; why: string }
+  | { kind: 'left'; why: string };
+
+/** What the pinning reads and runs; tests replace parts of it. */
+export interface ThreadHost {
+  platform: string;
+  pid: number;
+  readText(path: string): string;
+  listThreads(): number[];
+  /** Runs `taskset -p -c <cpu> <tid>`; rejects with the reason it failed. */
+  pin(tid: number, cpu: number): Promise<void>;
+  /** One job on the pool that makes a read(2) call and takes the thread for a while. */
+  poolJob(): Promise<void>;
+}
+
+export const nodeThreadHost: ThreadHost = {
+  platform: platform(),
+  pid: process.pid,
+  readText: (path) => readFileSync(path, 'utf8'),
+  listThreads: () => readdirSync('/proc/self/task').map(Number),
+  pin: (tid, cpu) =>
+    new Promise((resolve, reject) =>
+      execFile('taskset', ['-p', '-c', String(cpu), String(tid)], { timeout: 5_000 }, (err, _out, stderr) =>
+        err ? reject(new Error((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'taskset (util-linux) is not installed' : stderr.trim() || err.message)) : resolve(),
+      ),
+    ),
+  poolJob: () => new Promise((resolve, reject) => read(urandom(), Buffer.allocUnsafe(PROBE_READ_BYTES), 0, PROBE_READ_BYTES, null, (err) => (err ? reject(err) : resolve()))),
+};
+
+let urandomFd: number | null = null;
+/** Kept open for the process's life: the probe runs once. */
+function urandom(): number {
+  urandomFd ??= openSync('/dev/urandom', 'r');
+  return urandomFd;
+}
+
+/** The setting in `env`; anything but `on` or `off` counts as `auto`. */
+export function spreadSetting(env: NodeJS.ProcessEnv): SpreadSetting {
+  const v = env[SPREAD_ENV];
+  return v === 'on' || v === 'off' ? v : 'auto';
+}
+
+/** The packing sysctl's value, or null where the kernel has none. */
+export function packingValue(readText: (path: string) => string): number | null {
+  try {
+    const value = Number(readText(PACKING_SYSCTL).trim());
+    return Number.isInteger(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A kernel CPU list ("0-3,8,10-11") as CPU numbers; [] if it is not one. */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return [];
+    const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (to < from || to - from > 4096) return [];
+    for (let c = from; c <= to; c++) out.push(c);
+  }
+  return out;
+}
+
+/** The CPUs this process may run on (Cpus_allowed_list of /proc/self/status). */
+export function allowedCpus(readText: (path: string) => string): number[] {
+  const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readText('/proc/self/status'));
+  return m ? parseCpuList(m[1]!) : [];
+}
+
+/** How many read(2) calls a thread has made (its I/O accounting), or null if it ended. */
+function readCalls(host: ThreadHost, tid: number): number | null {
+  try {
+    const m = /^syscr:\s*(\d+)$/m.exec(host.readText(`/proc/self/task/${tid}/io`));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The threads, other than the main one, that made read calls during a burst of `jobs` pool reads. */
+async function readersInBurst(host: ThreadHost, jobs: number): Promise<Set<number>> {
+  const threads = host.listThreads().filter((tid) => tid !== host.pid);
+  const before = new Map(threads.map((tid) => [tid, readCalls(host, tid)]));
+  await Promise.all(Array.from({ length: jobs }, () => host.poolJob()));
+  return new Set(
+    threads.filter((tid) => {
+      const [a, b] = [before.get(tid), readCalls(host, tid)];
+      return a != null && b != null && b > a;
+    }),
+  );
+}
+
+/**
+ * The pool's threads: those that read during two bursts of pool reads. `jobs` should be several
+ * per thread, so that every thread takes some however they are woken. V8's helper threads never
+ * read; a thread that happened to read during one burst for its own reasons is unlikely to in both.
+ */
+export async function findPoolThreads(host: ThreadHost, jobs: number): Promise<number[]> {
+  const first = await readersInBurst(host, jobs);
+  const second = await readersInBurst(host, jobs);
+  return [...first].filter((tid) => second.has(tid));
+}
+
+/** Why the threads are spread here, or null if they are left alone. */
+function reasonToSpread(host: ThreadHost, setting: SpreadSetting): string | null {
+  if (setting === 'off') return null;
+  if (setting === 'on') return `${SPREAD_ENV}=on`;
+  const packing = packingValue(host.readText);
+  return packing !== null && packing > 0 ? `this kernel places woken threads on their waker's CPU (kernel.sched_vcpu_pack = ${packing})` : null;
+}
+
+/**
+ * Pins the pool's threads round-robin over the CPUs this process may use, when the setting or the
+ * kernel calls for it. Never throws: an outcome says what was done, or why nothing was.
+ */
+export async function spreadThreadPool(options: { env?: NodeJS.ProcessEnv; host?: ThreadHost } = {}): Promise<SpreadOutcome> {
+  const host = options.host ?? nodeThreadHost;
+  const env = options.env ?? process.env;
+  const setting = spreadSetting(env);
+  const why = reasonToSpread(host, setting);
+  if (why === null) return { kind: 'left', why: setting === 'off' ? `${SPREAD_ENV}=off` : 'this kernel spreads woken threads itself' };
+  if (host.platform !== 'linux') return { kind: 'left', why: `pinning threads is done on Linux only, not ${host.platform}` };
+  try {
+    const cpus = allowedCpus(host.readText);
+    if (cpus.length < 2) return { kind: 'left', why: 'this process may use only one CPU' };
+    const tids = await findPoolThreads(host, PROBE_JOBS_PER_CPU * cpus.length);
+    if (tids.length === 0) return { kind: 'left', why: 'the thread pool could not be told apart from the other threads' };
+    // More threads than CPUs would share CPUs in pairs again: the pool is sized as the process
+    // starts (bin/pool-size.cjs does it for `hypergolix start app`), too late to change here.
+    if (tids.length > cpus.length) return { kind: 'left', why: `the thread pool has ${tids.length} threads for ${cpus.length} CPUs` };
+    const threads = tids.map((tid, i) => ({ tid, cpu: cpus[i % cpus.length]! }));
+    await Promise.all(threads.map(({ tid, cpu }) => host.pin(tid, cpu)));
+    return { kind: 'pinned', threads, why };
+  } catch (err) {
+    return { kind: 'left', why: `pinning failed: ${(err as Error).message}` };
+  }
+}
+
+let once: Promise<SpreadOutcome> | null = null;
+
+/** spreadThreadPool for this process, done at most once (a desktop app restarts its daemon in place). */
+export function spreadThreadPoolOnce(): Promise<SpreadOutcome> {
+  once ??= spreadThreadPool();
+  return once;
+}
+
+/** The outcome as one line for the log. */
+export function describeSpread(outcome: SpreadOutcome): string {
+  if (outcome.kind === 'left') return `Thread pool left to the kernel: ${outcome.why}.`;
+  const cpus = [...new Set(outcome.threads.map((t) => t.cpu))];
+  return `Thread pool: ${outcome.threads.length} threads pinned over CPUs ${cpus.join(', ')}, because ${outcome.why}.`;
+}

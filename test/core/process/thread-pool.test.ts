@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { availableParallelism, platform } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  allowedCpus,
+  describeSpread,
+  parseCpuList,
+  spreadSetting,
+  spreadThreadPool,
+  type ThreadHost,
+} from '../../../src/core/process/thread-pool.js';
+
+test('CPU lists as the kernel writes them', () => {
+  assert.deepEqual(parseCpuList('0-1'), [0, 1]);
+  assert.deepEqual(parseCpuList('0-3,8,10-11\n'), [0, 1, 2, 3, 8, 10, 11]);
+  assert.deepEqual(parseCpuList('5'), [5]);
+  for (const bad of ['', 'x', '3-1', '0-', '1,,2', '0-99999']) assert.deepEqual(parseCpuList(bad), [], JSON.stringify(bad));
+  assert.deepEqual(allowedCpus(() => 'Name:\tnode\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n'), [0, 1]);
+  assert.deepEqual(allowedCpus(() => 'Name:\tnode\n'), []);
+});
+
+test('the setting: on, off, and anything else is auto', () => {
+  assert.equal(spreadSetting({ HYPERGOLIX_SPREAD_THREADS: 'on' }), 'on');
+  assert.equal(spreadSetting({ HYPERGOLIX_SPREAD_THREADS: 'off' }), 'off');
+  assert.equal(spreadSetting({ HYPERGOLIX_SPREAD_THREADS: 'yes' }), 'auto');
+  assert.equal(spreadSetting({}), 'auto');
+});
+
+/**
+ * A process with a main thread (1), two pool threads (2, 3) and a V8 helper (4), which never
+ * reads; `pool` lists the threads that take the probe's reads in turn, and `readsOnce` a thread
+ * that reads for reasons of its own during the first burst only.
+ */
+function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; readsOnce?: number } = {}) {
+  const reads = new Map<number, number>([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
+  const pool = o.pool ?? [2, 3];
+  const pinned: [number, number][] = [];
+  let turn = 0;
+  const host: ThreadHost = {
+    platform: o.platform ?? 'linux',
+    pid: 1,
+    readText(path) {
+      if (path === '/proc/sys/kernel/sched_vcpu_pack') {
+        if (o.sysctl === null) throw new Error('ENOENT');
+        return `${o.sysctl ?? '15'}\n`;
+      }
+      if (path === '/proc/self/status') return `Name:\tnode\nCpus_allowed_list:\t${o.cpus ?? '0-1'}\n`;
+      const m = /^\/proc\/self\/task\/(\d+)\/io$/.exec(path);
+      if (m) return `rchar: 0\nwchar: 0\nsyscr: ${reads.get(Number(m[1]))}\nsyscw: 0\n`;
+      throw new Error(`unexpected read of ${path}`);
+    },
+    listThreads: () => [...reads.keys()],
+    async pin(tid, cpu) {
+      if (o.pinFails) throw new Error(o.pinFails);
+      pinned.push([tid, cpu]);
+    },
+    async poolJob() {
+      const tid = pool[turn++ % pool.length]!;
+      reads.set(tid, reads.get(tid)! + 1);
+      // The first burst is 8 reads per CPU.
+      if (o.readsOnce !== undefined && turn <= 16) reads.set(o.readsOnce, reads.get(o.readsOnce)! + 1);
+    },
+  };
+  return { host, pinned };
+}
+
+test('on a packing kernel the pool threads, and only they, are pinned one per CPU', async () => {
+  const { host, pinned } = fakeHost();
+  const outcome = await spreadThreadPool({ env: {}, host });
+  assert.deepEqual(outcome, {
+    kind: 'pinned',
+    threads: [{ tid: 2, cpu: 0 }, { tid: 3, cpu: 1 }],
+    why: "this kernel places woken threads on their waker's CPU (kernel.sched_vcpu_pack = 15)",
+  });
+  assert.deepEqual(pinned, [[2, 0], [3, 1]]);
+  assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1, because this kernel places/);
+});
+
+test('a thread that reads during one burst of the probe only is not taken for a pool thread', async () => {
+  const { host, pinned } = fakeHost({ readsOnce: 5 });
+  const outcome = await spreadThreadPool({ env: {}, host });
+  assert.equal(outcome.kind, 'pinned', JSON.stringify(outcome));
+  assert.deepEqual(pinned, [[2, 0], [3, 1]]);
+});
+
+test('the CPUs are the ones the process may use, whatever their numbers', async () => {
+  const { host, pinned } = fakeHost({ cpus: '4,6', sysctl: '0' });
+  const outcome = await spreadThreadPool({ env: { HYPERGOLIX_SPREAD_THREADS: 'on' }, host });
+  assert.equal(outcome.kind, 'pinned');
+  assert.equal(outcome.kind === 'pinned' && outcome.why, 'HYPERGOLIX_SPREAD_THREADS=on');
+  assert.deepEqual(pinned, [[2, 4], [3, 6]]);
+});
+
+test('left alone, with the reason, wherever spreading does not apply or cannot be done', async () => {
+  const cases: [Parameters<typeof fakeHost>[0], NodeJS.ProcessEnv, RegExp][] = [
+    [{}, { HYPERGOLIX_SPREAD_THREADS: 'off' }, /HYPERGOLIX_SPREAD_THREADS=off/],
+    [{ sysctl: null }, {}, /spreads woken threads itself/],
+    [{ sysctl: '0' }, {}, /spreads woken threads itself/],
+    [{ platform: 'darwin' }, {}, /Linux only, not darwin/],
+    [{ cpus: '0' }, {}, /only one CPU/],
+    [{ cpus: 'garbled' }, {}, /only one CPU/],
+    [{ pool: [2, 3, 5] }, {}, /3 threads for 2 CPUs/],
+    [{ pinFails: 'taskset (util-linux) is not installed' }, {}, /pinning failed: taskset \(util-linux\) is not installed/],
+  ];
+  for (const [o, env, why] of cases) {
+    const { host, pinned } = fakeHost(o);
+    const outcome = await spreadThreadPool({ env, host });
+    assert.equal(outcome.kind, 'left', JSON.stringify(o));
+    assert.match(outcome.kind === 'left' ? outcome.why : '', why);
+    assert.match(describeSpread(outcome), /^Thread pool left to the kernel: /);
+    if (!o?.pinFails) assert.deepEqual(pinned, []);
+  }
+});
+
+const tasksetMissing = spawnSync('taskset', ['--version']).error !== undefined;
+const skipReal =
+  platform() !== 'linux'
+    ? 'pins threads on Linux only'
+    : availableParallelism() < 2
+      ? 'needs two CPUs'
+      : tasksetMissing
+        ? 'taskset (util-linux) is not installed'
+        : false;
+
+test('a real process: each pool thread ends up allowed on exactly its own CPU', { skip: skipReal }, async () => {
+  const cpus = Math.min(availableParallelism(), 4);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../fixtures/process/spread-child.ts')], {
+    env: { ...process.env, HYPERGOLIX_SPREAD_THREADS: 'on', UV_THREADPOOL_SIZE: String(cpus) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(out.split('\n')[0]!);
+      });
+      child.once('exit', (code) => reject(new Error(`child exited (${code}) before answering`)));
+    });
+    const { pid, outcome } = JSON.parse(line) as { pid: number; outcome: Awaited<ReturnType<typeof spreadThreadPool>> };
+    assert.equal(outcome.kind, 'pinned', JSON.stringify(outcome));
+    if (outcome.kind !== 'pinned') return;
+    assert.equal(outcome.threads.length, cpus, 'one pool thread per CPU');
+    assert.equal(new Set(outcome.threads.map((t) => t.cpu)).size, cpus, 'each on a CPU of its own');
+    for (const { tid, cpu } of outcome.threads) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      assert.deepEqual(allowedCpus(() => status), [cpu], `thread ${tid}`);
+    }
+    // The main thread is left free.
+    assert.ok(allowedCpus(() => readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8')).length >= 2);
+  } finally {
+    child.stdin.end();
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+  }
+});
