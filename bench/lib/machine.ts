@@ -1,5 +1,7 @@
 // The machine a benchmark ran on, for the record in BENCHMARKS.md.
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { packingValue } from '../../src/core/process/thread-pool.js';
 
 export interface MachineInfo {
   cpu: string;
@@ -11,6 +13,11 @@ export interface MachineInfo {
   platform: string;
   /** The libuv pool size in effect, as set in the environment (4 when unset). */
   uvThreadpool: string;
+  /**
+   * kernel.sched_vcpu_pack where the kernel has it: above 0, woken threads are put on their
+   * waker's CPU, and `hypergolix start app` pins its pool's threads one per CPU.
+   */
+  vcpuPack: number | null;
   date: string;
   /** 1-minute load average when the benchmark started (other processes compete for the cores). */
   loadAtStart: number;
@@ -27,6 +34,7 @@ export function machineInfo(): MachineInfo {
     openssl: process.versions.openssl ?? 'unknown',
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     uvThreadpool: pool ? pool : '4 (default)',
+    vcpuPack: packingValue((path) => readFileSync(path, 'utf8')),
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     loadAtStart: os.loadavg()[0]!,
   };
@@ -36,7 +44,9 @@ export function machineInfo(): MachineInfo {
 export function machineMarkdown(m: MachineInfo): string {
   return (
     `Machine: ${m.cpu}, ${m.cores} logical cores, ${m.ramGiB} GiB RAM; ${m.platform}; ` +
-    `Node ${m.node} (OpenSSL ${m.openssl}); UV_THREADPOOL_SIZE=${m.uvThreadpool}. Measured ${m.date}; ` +
+    `Node ${m.node} (OpenSSL ${m.openssl}); UV_THREADPOOL_SIZE=${m.uvThreadpool}` +
+    (m.vcpuPack === null ? '' : `; kernel.sched_vcpu_pack=${m.vcpuPack}${m.vcpuPack > 0 ? ' (app daemons pin one pool thread per CPU)' : ''}`) +
+    `. Measured ${m.date}; ` +
     `1-minute load average ${m.loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end.`
   );
 }
