@@ -42,11 +42,11 @@ function runsAppDaemon(args) {
 
 /**
  * The pool size for a process running `hypergolix <args>`. An app daemon whose threads are
- * spread gets one per CPU; otherwise what the environment says, else the CPUs plus four (file
- * I/O shares the pool with the crypto).
+ * spread gets one per CPU (on one CPU there is nothing to spread); otherwise what the environment
+ * says, else the CPUs plus four (file I/O shares the pool with the crypto).
  */
 function poolSize(args, env, cpus, readText) {
-  if (runsAppDaemon(args) && spreadsThreads(env, readText)) return String(cpus);
+  if (cpus >= 2 && runsAppDaemon(args) && spreadsThreads(env, readText)) return String(cpus);
   return env.UV_THREADPOOL_SIZE ?? String(cpus + 4);
 }
 

@@ -40,6 +40,7 @@ test('an app daemon on a packing kernel gets one pool thread per CPU, whatever t
     assert.equal(poolSize(args, { UV_THREADPOOL_SIZE: '6' }, 2, packing('15')), '2', args.join(' '));
   }
   assert.equal(poolSize(['start', 'app'], {}, 8, packing('15')), '8');
+  assert.equal(poolSize(['start', 'app'], {}, 1, packing('15')), '5', 'one CPU: nothing to spread, the usual pool');
 });
 
 test('everything else keeps the usual pool: the environment, else the CPUs plus four', () => {

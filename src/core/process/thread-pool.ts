@@ -27,6 +27,8 @@ export type SpreadSetting = 'auto' | 'on' | 'off';
 /** Jobs per CPU in each burst that tells the pool's threads apart (each ~0.5 ms of kernel CPU). */
 const PROBE_JOBS_PER_CPU = 8;
 const PROBE_READ_BYTES = 192 * 1024;
+/** libuv's pool size when UV_THREADPOOL_SIZE is not set. */
+const DEFAULT_POOL_SIZE = 4;
 
 export type SpreadOutcome =
   | { kind: 'pinned'; threads: { tid: number; cpu: number }[]; why: string }
@@ -156,10 +158,14 @@ export async function spreadThreadPool(options: { env?: NodeJS.ProcessEnv; host?
   try {
     const cpus = allowedCpus(host.readText);
     if (cpus.length < 2) return { kind: 'left', why: 'this process may use only one CPU' };
+    // A pool sized as usual (more threads than CPUs: not a `hypergolix start app` process, or
+    // its size was forced) would share CPUs in pairs again; no need to look for its threads.
+    const size = Number(env.UV_THREADPOOL_SIZE) || DEFAULT_POOL_SIZE;
+    if (size > cpus.length) return { kind: 'left', why: `the thread pool has ${size} threads for ${cpus.length} CPUs` };
     const tids = await findPoolThreads(host, PROBE_JOBS_PER_CPU * cpus.length);
     if (tids.length === 0) return { kind: 'left', why: 'the thread pool could not be told apart from the other threads' };
-    // More threads than CPUs would share CPUs in pairs again: the pool is sized as the process
-    // starts (bin/pool-size.cjs does it for `hypergolix start app`), too late to change here.
+    // The environment may have been changed after the pool was made: count what was found too.
+    // The pool is sized as the process starts (bin/pool-size.cjs), too late to change here.
     if (tids.length > cpus.length) return { kind: 'left', why: `the thread pool has ${tids.length} threads for ${cpus.length} CPUs` };
     const threads = tids.map((tid, i) => ({ tid, cpu: cpus[i % cpus.length]! }));
     await Promise.all(threads.map(({ tid, cpu }) => host.pin(tid, cpu)));

@@ -70,7 +70,7 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
 
 test('on a packing kernel the pool threads, and only they, are pinned one per CPU', async () => {
   const { host, pinned } = fakeHost();
-  const outcome = await spreadThreadPool({ env: {}, host });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
   assert.deepEqual(outcome, {
     kind: 'pinned',
     threads: [{ tid: 2, cpu: 0 }, { tid: 3, cpu: 1 }],
@@ -82,29 +82,32 @@ test('on a packing kernel the pool threads, and only they, are pinned one per CP
 
 test('a thread that reads during one burst of the probe only is not taken for a pool thread', async () => {
   const { host, pinned } = fakeHost({ readsOnce: 5 });
-  const outcome = await spreadThreadPool({ env: {}, host });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
   assert.equal(outcome.kind, 'pinned', JSON.stringify(outcome));
   assert.deepEqual(pinned, [[2, 0], [3, 1]]);
 });
 
 test('the CPUs are the ones the process may use, whatever their numbers', async () => {
   const { host, pinned } = fakeHost({ cpus: '4,6', sysctl: '0' });
-  const outcome = await spreadThreadPool({ env: { HYPERGOLIX_SPREAD_THREADS: 'on' }, host });
+  const outcome = await spreadThreadPool({ env: { HYPERGOLIX_SPREAD_THREADS: 'on', UV_THREADPOOL_SIZE: '2' }, host });
   assert.equal(outcome.kind, 'pinned');
   assert.equal(outcome.kind === 'pinned' && outcome.why, 'HYPERGOLIX_SPREAD_THREADS=on');
   assert.deepEqual(pinned, [[2, 4], [3, 6]]);
 });
 
 test('left alone, with the reason, wherever spreading does not apply or cannot be done', async () => {
+  const two = { UV_THREADPOOL_SIZE: '2' };
   const cases: [Parameters<typeof fakeHost>[0], NodeJS.ProcessEnv, RegExp][] = [
-    [{}, { HYPERGOLIX_SPREAD_THREADS: 'off' }, /HYPERGOLIX_SPREAD_THREADS=off/],
-    [{ sysctl: null }, {}, /spreads woken threads itself/],
-    [{ sysctl: '0' }, {}, /spreads woken threads itself/],
-    [{ platform: 'darwin' }, {}, /Linux only, not darwin/],
-    [{ cpus: '0' }, {}, /only one CPU/],
-    [{ cpus: 'garbled' }, {}, /only one CPU/],
-    [{ pool: [2, 3, 5] }, {}, /3 threads for 2 CPUs/],
-    [{ pinFails: 'taskset (util-linux) is not installed' }, {}, /pinning failed: taskset \(util-linux\) is not installed/],
+    [{}, { ...two, HYPERGOLIX_SPREAD_THREADS: 'off' }, /HYPERGOLIX_SPREAD_THREADS=off/],
+    [{ sysctl: null }, two, /spreads woken threads itself/],
+    [{ sysctl: '0' }, two, /spreads woken threads itself/],
+    [{ platform: 'darwin' }, two, /Linux only, not darwin/],
+    [{ cpus: '0' }, two, /only one CPU/],
+    [{ cpus: 'garbled' }, two, /only one CPU/],
+    [{}, { UV_THREADPOOL_SIZE: '6' }, /6 threads for 2 CPUs/],
+    [{}, {}, /4 threads for 2 CPUs/],
+    [{ pool: [2, 3, 5] }, two, /3 threads for 2 CPUs/],
+    [{ pinFails: 'taskset (util-linux) is not installed' }, two, /pinning failed: taskset \(util-linux\) is not installed/],
   ];
   for (const [o, env, why] of cases) {
     const { host, pinned } = fakeHost(o);
