@@ -8,9 +8,9 @@
  * thread per CPU (bin/pool-size.cjs sizes the pool before it exists) and each thread pinned to its
  * own CPU, two jobs started together run on two CPUs.
  *
- * Linux only: the pool's threads are told apart from the others as the ones that make read(2)
- * calls for a burst of reads from /dev/urandom (/proc/self/task/<tid>/io counts each thread's),
- * and pinned with util-linux's `taskset`.
+ * Linux only: the pool's threads are told apart from the others as the ones that read the bytes
+ * of a burst of large reads from /dev/urandom (/proc/self/task/<tid>/io counts what each thread
+ * reads), and pinned with util-linux's `taskset`.
  * Anything missing (not Linux, no taskset, one CPU) leaves the threads as they are, said why.
  */
 import { execFile } from 'node:child_process';
@@ -26,7 +26,7 @@ export type SpreadSetting = 'auto' | 'on' | 'off';
 
 /** Jobs per CPU in each burst that tells the pool's threads apart (each ~0.5 ms of kernel CPU). */
 const PROBE_JOBS_PER_CPU = 8;
-const PROBE_READ_BYTES = 192 * 1024;
+export const PROBE_READ_BYTES = 192 * 1024;
 /** libuv's pool size when UV_THREADPOOL_SIZE is not set. */
 const DEFAULT_POOL_SIZE = 4;
 
@@ -42,7 +42,7 @@ export interface ThreadHost {
   listThreads(): number[];
   /** Runs `taskset -p -c <cpu> <tid>`; rejects with the reason it failed. */
   pin(tid: number, cpu: number): Promise<void>;
-  /** One job on the pool that makes a read(2) call and takes the thread for a while. */
+  /** One job on the pool that reads PROBE_READ_BYTES, taking the thread for a while. */
   poolJob(): Promise<void>;
 }
 
@@ -102,33 +102,37 @@ export function allowedCpus(readText: (path: string) => string): number[] {
   return m ? parseCpuList(m[1]!) : [];
 }
 
-/** How many read(2) calls a thread has made (its I/O accounting), or null if it ended. */
-function readCalls(host: ThreadHost, tid: number): number | null {
+/** How many bytes a thread has read (its I/O accounting's rchar), or null if it ended. */
+function bytesRead(host: ThreadHost, tid: number): number | null {
   try {
-    const m = /^syscr:\s*(\d+)$/m.exec(host.readText(`/proc/self/task/${tid}/io`));
+    const m = /^rchar:\s*(\d+)$/m.exec(host.readText(`/proc/self/task/${tid}/io`));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
   }
 }
 
-/** The threads, other than the main one, that made read calls during a burst of `jobs` pool reads. */
+/**
+ * The threads, other than the main one, that read at least one probe job's bytes during a burst
+ * of `jobs` pool reads. Others read too now and then (a loader's pipe, a log), but little.
+ */
 async function readersInBurst(host: ThreadHost, jobs: number): Promise<Set<number>> {
   const threads = host.listThreads().filter((tid) => tid !== host.pid);
-  const before = new Map(threads.map((tid) => [tid, readCalls(host, tid)]));
+  const before = new Map(threads.map((tid) => [tid, bytesRead(host, tid)]));
   await Promise.all(Array.from({ length: jobs }, () => host.poolJob()));
   return new Set(
     threads.filter((tid) => {
-      const [a, b] = [before.get(tid), readCalls(host, tid)];
-      return a != null && b != null && b > a;
+      const [a, b] = [before.get(tid), bytesRead(host, tid)];
+      return a != null && b != null && b - a >= PROBE_READ_BYTES;
     }),
   );
 }
 
 /**
- * The pool's threads: those that read during two bursts of pool reads. `jobs` should be several
- * per thread, so that every thread takes some however they are woken. V8's helper threads never
- * read; a thread that happened to read during one burst for its own reasons is unlikely to in both.
+ * The pool's threads: those that read a probe job's bytes during both of two bursts of pool
+ * reads. `jobs` should be several per thread, so that every thread takes some however they are
+ * woken. V8's helper threads never read; a thread that read much for reasons of its own during
+ * one burst is unlikely to during both.
  */
 export async function findPoolThreads(host: ThreadHost, jobs: number): Promise<number[]> {
   const first = await readersInBurst(host, jobs);

@@ -9,6 +9,7 @@ import {
   allowedCpus,
   describeSpread,
   parseCpuList,
+  PROBE_READ_BYTES,
   spreadSetting,
   spreadThreadPool,
   type ThreadHost,
@@ -31,9 +32,9 @@ test('the setting: on, off, and anything else is auto', () => {
 });
 
 /**
- * A process with a main thread (1), two pool threads (2, 3) and a V8 helper (4), which never
- * reads; `pool` lists the threads that take the probe's reads in turn, and `readsOnce` a thread
- * that reads for reasons of its own during the first burst only.
+ * A process with a main thread (1), two pool threads (2, 3) and a thread (4) that reads a little
+ * all along; `pool` lists the threads that take the probe's reads in turn, and `readsOnce` a
+ * thread that reads much for reasons of its own during the first burst only.
  */
 function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; readsOnce?: number } = {}) {
   const reads = new Map<number, number>([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
@@ -50,7 +51,7 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
       }
       if (path === '/proc/self/status') return `Name:\tnode\nCpus_allowed_list:\t${o.cpus ?? '0-1'}\n`;
       const m = /^\/proc\/self\/task\/(\d+)\/io$/.exec(path);
-      if (m) return `rchar: 0\nwchar: 0\nsyscr: ${reads.get(Number(m[1]))}\nsyscw: 0\n`;
+      if (m) return `rchar: ${reads.get(Number(m[1]))}\nwchar: 0\nsyscr: 0\nsyscw: 0\n`;
       throw new Error(`unexpected read of ${path}`);
     },
     listThreads: () => [...reads.keys()],
@@ -60,9 +61,11 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
     },
     async poolJob() {
       const tid = pool[turn++ % pool.length]!;
-      reads.set(tid, reads.get(tid)! + 1);
+      reads.set(tid, reads.get(tid)! + PROBE_READ_BYTES);
+      // A little reading all along, as a loader's pipe or a log would do.
+      reads.set(4, reads.get(4)! + 4096);
       // The first burst is 8 reads per CPU.
-      if (o.readsOnce !== undefined && turn <= 16) reads.set(o.readsOnce, reads.get(o.readsOnce)! + 1);
+      if (o.readsOnce !== undefined && turn <= 16) reads.set(o.readsOnce, reads.get(o.readsOnce)! + PROBE_READ_BYTES);
     },
   };
   return { host, pinned };
