@@ -68,10 +68,13 @@ export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
 export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
   const started = await startAccount(loaded, creds, o);
   // After the account's keys and KDF, which keep the pool busy; the updates that follow gain.
-  void spreadThreadPoolOnce().then((outcome) => {
-    if (outcome.kind === 'pinned') o.logger.info(describeSpread(outcome));
-    else o.logger.debug(describeSpread(outcome));
-  });
+  // Never rejects; the catch is for a log already closed when it ends (a daemon stopped at once).
+  void spreadThreadPoolOnce()
+    .then((outcome) => {
+      if (outcome.kind === 'pinned') o.logger.info(describeSpread(outcome));
+      else o.logger.debug(describeSpread(outcome));
+    })
+    .catch(() => {});
   if (!o.ipc) return { ...started, ipc: null };
   try {
     return { ...started, ipc: await startAppIpc(started, o.logger, o.ipc === true ? {} : o.ipc) };
