@@ -6,7 +6,7 @@ import type { AccountProgress } from '../account/account.js';
 import type { PreparedIdentity } from '../account/prepared-identity.js';
 import { updateConfig, type LoadedConfig } from '../config/index.js';
 import { Daemon } from '../daemon/daemon.js';
-import { describeSpread, spreadThreadPoolOnce } from '../process/thread-pool.js';
+import { describeSpread, spreadSettingWarning, spreadThreadPoolOnce } from '../process/thread-pool.js';
 import type { IpcServer } from '../ipc/server.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { Sharing } from '../sharing/sharing.js';
@@ -68,6 +68,8 @@ export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
 export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
   const started = await startAccount(loaded, creds, o);
   // After the account's keys and KDF, which keep the pool busy; the updates that follow gain.
+  const badSetting = spreadSettingWarning(process.env);
+  if (badSetting) o.logger.warn(badSetting);
   // Never rejects; the catch is for a log already closed when it ends (a daemon stopped at once).
   void spreadThreadPoolOnce()
     .then((outcome) => {

@@ -67,10 +67,17 @@ function urandom(): number {
   return urandomFd;
 }
 
-/** The setting in `env`; anything but `on` or `off` counts as `auto`. */
+/** The setting in `env`; anything but `on` or `off` counts as `auto` (see spreadSettingWarning). */
 export function spreadSetting(env: NodeJS.ProcessEnv): SpreadSetting {
   const v = env[SPREAD_ENV];
   return v === 'on' || v === 'off' ? v : 'auto';
+}
+
+/** What to tell the user when the setting is neither unset nor one of its values; null if fine. */
+export function spreadSettingWarning(env: NodeJS.ProcessEnv): string | null {
+  const v = env[SPREAD_ENV];
+  if (v === undefined || v === '' || v === 'auto' || v === 'on' || v === 'off') return null;
+  return `${SPREAD_ENV}=${JSON.stringify(v).slice(0, 40)} is not auto, on or off; auto is used`;
 }
 
 /** The packing sysctl's value, or null where the kernel has none. */
@@ -134,7 +141,7 @@ async function readersInBurst(host: ThreadHost, jobs: number): Promise<Set<numbe
  * woken. V8's helper threads never read; a thread that read much for reasons of its own during
  * one burst is unlikely to during both.
  */
-export async function findPoolThreads(host: ThreadHost, jobs: number): Promise<number[]> {
+async function findPoolThreads(host: ThreadHost, jobs: number): Promise<number[]> {
   const first = await readersInBurst(host, jobs);
   const second = await readersInBurst(host, jobs);
   return [...first].filter((tid) => second.has(tid));

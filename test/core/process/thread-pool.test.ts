@@ -11,6 +11,7 @@ import {
   parseCpuList,
   PROBE_READ_BYTES,
   spreadSetting,
+  spreadSettingWarning,
   spreadThreadPool,
   type ThreadHost,
 } from '../../../src/core/process/thread-pool.js';
@@ -29,6 +30,8 @@ test('the setting: on, off, and anything else is auto', () => {
   assert.equal(spreadSetting({ HYPERGOLIX_SPREAD_THREADS: 'off' }), 'off');
   assert.equal(spreadSetting({ HYPERGOLIX_SPREAD_THREADS: 'yes' }), 'auto');
   assert.equal(spreadSetting({}), 'auto');
+  for (const fine of [undefined, '', 'auto', 'on', 'off']) assert.equal(spreadSettingWarning({ HYPERGOLIX_SPREAD_THREADS: fine }), null, String(fine));
+  assert.equal(spreadSettingWarning({ HYPERGOLIX_SPREAD_THREADS: 'yes' }), 'HYPERGOLIX_SPREAD_THREADS="yes" is not auto, on or off; auto is used');
 });
 
 /**
