@@ -9,6 +9,7 @@
 import { Ghid, HypergolixError, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
 import type { RefusalReason, ServerMetrics } from './metrics.js';
 import { RateLimiter, defaultBurst } from './rate-limit.js';
+import type { PersistenceServerOptions } from './server-options.js';
 
 export interface PublishLimitOptions {
   /** Fingerprints allowed to publish signed objects (and to receive GARQs); null = anyone. */
@@ -26,6 +27,20 @@ export interface PublishLimitOptions {
   metrics: ServerMetrics;
   /** Clock of the rates, in milliseconds. @default Date.now */
   now?: () => number;
+}
+
+/** A server's limits as its options configure them (unset: unlimited, anyone may publish). */
+export function publishLimitOptions(options: PersistenceServerOptions, maxObjectBytes: number, metrics: ServerMetrics): PublishLimitOptions {
+  return {
+    allowlist: options.publishAllowlist ?? null,
+    ratePerIdentity: options.publishRatePerIdentity ?? null,
+    burstPerIdentity: options.publishBurst ?? null,
+    unsignedRatePerConnection: options.unsignedPublishRatePerConnection ?? null,
+    unsignedBurstPerConnection: options.unsignedPublishBurst ?? null,
+    maxObjectBytes,
+    metrics,
+    ...(options.now ? { now: options.now } : {}),
+  };
 }
 
 /** Counts a refusal under one of the server's limits and throws it as `NK 000A` with its details. */

@@ -25,7 +25,7 @@ import { resolveHost } from './bind-address.js';
 import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
-import { PublishLimits, refuse } from './publish-limits.js';
+import { PublishLimits, publishLimitOptions, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
 import { SubscriptionRegistry } from './subscriptions.js';
@@ -94,16 +94,7 @@ export class PersistenceServer {
     this.logger = options.logger ?? silentLogger;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxSubscriptions = options.maxSubscriptionsPerConnection ?? 10_000;
-    this.limits = new PublishLimits<Peer>({
-      allowlist: options.publishAllowlist ?? null,
-      ratePerIdentity: options.publishRatePerIdentity ?? null,
-      burstPerIdentity: options.publishBurst ?? null,
-      unsignedRatePerConnection: options.unsignedPublishRatePerConnection ?? null,
-      unsignedBurstPerConnection: options.unsignedPublishBurst ?? null,
-      maxObjectBytes: this.maxMessageBytes,
-      metrics: this.metrics,
-      ...(options.now ? { now: options.now } : {}),
-    });
+    this.limits = new PublishLimits<Peer>(publishLimitOptions(options, this.maxMessageBytes, this.metrics));
     this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
     this.maxConnections = options.maxConnections ?? 10_000;
@@ -323,15 +314,20 @@ export class PersistenceServer {
    * publishes keep their order — a binding before its container — without waiting for each
    * other to become durable; their journal commits are then grouped.
    */
-  private publish(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
-    return this.ingest(peer, body, ctx);
-  }
-
-  private async ingest(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
+  private async publish(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
     this.storageWatch.admit(this.engine, () => this.metrics.refusal('storage_full'));
     const charge = this.limits.admit(peer, body);
-    const pending = this.store.ingest(body);
+    // Subscribers are told as soon as the object is readable here, while its commit is still
+    // being written: they need no durability (a rolled-back object is published again by its
+    // owner, whose answer waits for the commit), and a commit is most of an ingest's latency.
+    let relayed = false;
+    const pending = this.store.ingest(body, {
+      applied: (notifications) => {
+        relayed = true;
+        this.fanOut(notifications, peer);
+      },
+    });
     this.inFlight.add(pending);
     let result;
     try {
@@ -339,19 +335,14 @@ export class PersistenceServer {
     } catch (err) {
       if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
       this.limits.settle(charge, err);
-      const refusal = asStorageRefusal(err, this.storageState(), 'server');
-      if (refusal !== err) {
-        this.metrics.refusal('storage_full');
-        this.logger.warn(`A publish failed to be stored: ${(err as Error).message}`);
-      }
-      throw refusal;
+      throw this.storageRefusal(err, 'A publish');
     } finally {
       this.inFlight.delete(pending);
     }
     // Charged only now: the engine has checked the signature against this very signer.
     this.limits.settle(charge);
     this.metrics.publish(result.stored);
-    const notifications = result.notifications;
+    const notifications = relayed ? [] : result.notifications;
     if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
       notifications.push({ subscribed: result.object.recipient, object: result.object });
     }
@@ -402,11 +393,18 @@ export class PersistenceServer {
     try {
       return await this.garqVariants().offer(obj);
     } catch (err) {
-      const refusal = asStorageRefusal(err, this.storageState(), 'server');
-      if (refusal !== err) this.metrics.refusal('storage_full');
-      this.logger.warn(`A GARQ variant failed to be stored: ${(err as Error).message}`);
-      throw refusal;
+      throw this.storageRefusal(err, 'A GARQ variant');
     }
+  }
+
+  /** A failed write as the refusal to answer with: a full or failing store says so, counted and logged. */
+  private storageRefusal(err: unknown, what: string): unknown {
+    const refusal = asStorageRefusal(err, this.storageState(), 'server');
+    if (refusal !== err) {
+      this.metrics.refusal('storage_full');
+      this.logger.warn(`${what} failed to be stored: ${(err as Error).message}`);
+    }
+    return refusal;
   }
 
   private garqVariants(): GarqVariants {

@@ -18,6 +18,22 @@ export interface IngestResult {
   notifications: Notification[];
 }
 
+/**
+ * What a caller may do with an ingest before it is durable. An engine serves an object through
+ * `get()` from the moment it is applied (a failed commit rolls it back, so readers see what they
+ * saw before), so what it releases may be relayed then: subscribers need no durability, only the
+ * publisher's answer does.
+ */
+export interface IngestHooks {
+  /**
+   * Called at most once, when the object is applied and readable but not yet durable, with the
+   * notifications it releases. An engine that can only show an object once it is committed
+   * (PostgreSQL: other nodes read the database) never calls it; the notifications then come
+   * with the result as always.
+   */
+  applied?(notifications: Notification[]): void;
+}
+
 /** Per-identity quota accounting (rules/usage.ts), for metrics. */
 export interface StorageUsage {
   /** Identities with at least one stored object charged to them. */
@@ -62,7 +78,7 @@ export interface PersistenceEngine {
    * Ingests are applied in the order they were called, however their parsing and signature
    * checks interleave, so callers may issue the next one before the previous has resolved.
    */
-  ingest(raw: Buffer): Promise<IngestResult>;
+  ingest(raw: Buffer, hooks?: IngestHooks): Promise<IngestResult>;
   /** Packed bytes of a static object, or of the current frame for a dynamic GHID. DoesNotExist otherwise. */
   get(ghid: Ghid): Promise<Buffer>;
   exists(ghid: Ghid): boolean | Promise<boolean>;

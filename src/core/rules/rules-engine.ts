@@ -19,8 +19,17 @@ import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import { HeldFrames } from './held-frames.js';
-import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
+import type { IngestHooks, IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from './usage.js';
+
+/**
+ * `signedHere`: the caller has just made this object with its own private key (the daemon's own
+ * publishes), so re-verifying the signature it computed would only burn CPU. Everything else —
+ * parsing, hashes, every rule — still applies. Never set it for received bytes.
+ */
+export interface IngestOptions extends IngestHooks {
+  signedHere?: boolean;
+}
 
 export interface RulesEngineOptions {
   /** Accept GOBD v15 uploads (2016 era). The reference refuses them; so do we by default. */
@@ -155,12 +164,7 @@ export class RulesEngine implements PersistenceEngine {
 
   // ---- PersistenceEngine
 
-  /**
-   * `signedHere`: the caller has just made this object with its own private key (the daemon's
-   * own publishes), so re-verifying the signature it computed would only burn CPU. Everything
-   * else — parsing, hashes, every rule — still applies. Never set it for received bytes.
-   */
-  async ingest(raw: Buffer, options: { signedHere?: boolean } = {}): Promise<IngestResult> {
+  async ingest(raw: Buffer, options: IngestOptions = {}): Promise<IngestResult> {
     return (await this.ingestBatch([raw], options))[0]!;
   }
 
@@ -174,7 +178,7 @@ export class RulesEngine implements PersistenceEngine {
    * signature checks finish in, so a caller may issue the next ingest without waiting for the
    * previous one to become durable (a server pipelines a connection's publishes this way).
    */
-  async ingestBatch(raws: Buffer[], options: { signedHere?: boolean } = {}): Promise<IngestResult[]> {
+  async ingestBatch(raws: Buffer[], options: IngestOptions = {}): Promise<IngestResult[]> {
     const prepared = Promise.all(raws.map((raw) => this.prepare(raw, options))).then(
       (objs) => ({ objs }),
       (error: unknown) => ({ error }),
@@ -215,6 +219,8 @@ export class RulesEngine implements PersistenceEngine {
     } finally {
       release();
     }
+    const released = results.flatMap((r) => r.notifications);
+    if (released.length > 0) options.applied?.(released);
     await Promise.all(writes);
     if (refusal) throw refusal;
     return results;

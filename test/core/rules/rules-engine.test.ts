@@ -175,6 +175,42 @@ test('a frame published before its container is announced when the container arr
   assert.deepEqual(r.notifications.map((n) => [n.subscribed.text, n.object.ghid.text]), [[f.dynamic.text, f.ghid.text]]);
 });
 
+test('the applied hook hands over released notifications while the commit is still being written, once, readable', async () => {
+  // A store whose writes are applied at once (readable) and made durable when released.
+  let release!: () => void;
+  const durable = new Promise<void>((r) => (release = r));
+  const store = new MemoryStore();
+  const put = store.put.bind(store);
+  store.put = (entry, raw) => put(entry, raw).then(() => durable);
+  const engine = await engineWith(store);
+  const id = engine.ingest(alice.publicIdentity.raw);
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const f = await makeFrame(alice, c.ghid);
+  const calls: string[][] = [];
+  const hooks = { applied: (notes: { object: { ghid: Ghid } }[]) => void calls.push(notes.map((n) => n.object.ghid.text)) };
+  const frame = engine.ingest(f.raw, hooks);
+  let readBack: Promise<Buffer[]> | null = null;
+  const container = engine.ingest(c.raw, {
+    applied: (notes) => {
+      hooks.applied(notes);
+      readBack = Promise.all([engine.get(f.dynamic), engine.get(c.ghid)]);
+    },
+  });
+  let settled = false;
+  void Promise.all([id, frame, container]).then(() => (settled = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(calls, [[f.ghid.text]], 'the frame releases nothing; its container releases the frame, once');
+  assert.equal(settled, false, 'the ingests wait for durability');
+  assert.deepEqual(await readBack, [f.raw, c.raw], 'readable through get() before anything is durable');
+  release();
+  const r = await container;
+  assert.deepEqual(r.notifications.map((n) => n.object.ghid.text), [f.ghid.text], 'the result still carries them');
+  assert.deepEqual(calls.length, 1);
+  // A refusal applies nothing and calls nothing.
+  await assert.rejects(engine.ingest(Buffer.from('not golix'), hooks), (err: unknown) => err instanceof MalformedGolixPrimitive);
+  assert.equal(calls.length, 1);
+});
+
 test('a provisional debinding by the wrong author does not block the real target', async () => {
   const engine = await engineWith();
   for (const id of [alice, bob]) await engine.ingest(id.publicIdentity.raw);
