@@ -17,6 +17,7 @@ import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { allowedCpus } from '../../src/core/process/thread-pool.js';
 import { freePort } from '../fixtures/free-port.js';
+import { SCHED_BATCH, schedulingPolicy } from '../fixtures/process/threads.js';
 import { until } from '../fixtures/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -108,6 +109,9 @@ test('first run creates an account and a valid config; restart, wrong password, 
           .sort((a, b) => a - b);
       await until(() => pinned().length === cpus.length || null, 'the daemon to pin its thread pool');
       assert.deepEqual(pinned(), cpus, 'one pool thread on each CPU');
+      // …each under SCHED_BATCH, so that waking one does not preempt the thread that woke it.
+      const batch = () => readdirSync(`/proc/${pid}/task`).filter((tid) => schedulingPolicy(pid, tid) === SCHED_BATCH).length;
+      await until(() => batch() === cpus.length || null, 'the pool threads to run under SCHED_BATCH');
     }
   }
   const stop = await hgx(home, ['stop', 'app']);

@@ -15,6 +15,7 @@ import {
   spreadThreadPool,
   type ThreadHost,
 } from '../../../src/core/process/thread-pool.js';
+import { SCHED_BATCH, SCHED_OTHER, schedulingPolicy } from '../../fixtures/process/threads.js';
 
 test('CPU lists as the kernel writes them', () => {
   assert.deepEqual(parseCpuList('0-1'), [0, 1]);
@@ -39,10 +40,11 @@ test('the setting: on, off, and anything else is auto', () => {
  * all along; `pool` lists the threads that take the probe's reads in turn, and `readsOnce` a
  * thread that reads much for reasons of its own during the first burst only.
  */
-function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; readsOnce?: number } = {}) {
+function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; batchFails?: string; readsOnce?: number } = {}) {
   const reads = new Map<number, number>([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
   const pool = o.pool ?? [2, 3];
   const pinned: [number, number][] = [];
+  const batched: number[] = [];
   let turn = 0;
   const host: ThreadHost = {
     platform: o.platform ?? 'linux',
@@ -62,6 +64,10 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
       if (o.pinFails) throw new Error(o.pinFails);
       pinned.push([tid, cpu]);
     },
+    async batch(tid) {
+      if (o.batchFails) throw new Error(o.batchFails);
+      batched.push(tid);
+    },
     async poolJob() {
       const tid = pool[turn++ % pool.length]!;
       reads.set(tid, reads.get(tid)! + PROBE_READ_BYTES);
@@ -71,19 +77,31 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
       if (o.readsOnce !== undefined && turn <= 16) reads.set(o.readsOnce, reads.get(o.readsOnce)! + PROBE_READ_BYTES);
     },
   };
-  return { host, pinned };
+  return { host, pinned, batched };
 }
 
 test('on a packing kernel the pool threads, and only they, are pinned one per CPU', async () => {
-  const { host, pinned } = fakeHost();
+  const { host, pinned, batched } = fakeHost();
   const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
   assert.deepEqual(outcome, {
     kind: 'pinned',
     threads: [{ tid: 2, cpu: 0 }, { tid: 3, cpu: 1 }],
     why: "this kernel places woken threads on their waker's CPU (kernel.sched_vcpu_pack = 15)",
+    batch: null,
   });
   assert.deepEqual(pinned, [[2, 0], [3, 1]]);
-  assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1, because this kernel places/);
+  assert.deepEqual(batched, [2, 3], 'and set to SCHED_BATCH');
+  assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1 under SCHED_BATCH, because this kernel places/);
+});
+
+test('threads that cannot be set to SCHED_BATCH stay pinned, and the log says why', async () => {
+  const { host, pinned, batched } = fakeHost({ batchFails: 'chrt (util-linux) is not installed' });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
+  assert.equal(outcome.kind, 'pinned');
+  assert.equal(outcome.kind === 'pinned' && outcome.batch, 'chrt (util-linux) is not installed');
+  assert.deepEqual(pinned, [[2, 0], [3, 1]]);
+  assert.deepEqual(batched, []);
+  assert.match(describeSpread(outcome), /pinned over CPUs 0, 1 \(not under SCHED_BATCH: chrt \(util-linux\) is not installed\), because/);
 });
 
 test('a thread that reads during one burst of the probe only is not taken for a pool thread', async () => {
@@ -116,12 +134,13 @@ test('left alone, with the reason, wherever spreading does not apply or cannot b
     [{ pinFails: 'taskset (util-linux) is not installed' }, two, /pinning failed: taskset \(util-linux\) is not installed/],
   ];
   for (const [o, env, why] of cases) {
-    const { host, pinned } = fakeHost(o);
+    const { host, pinned, batched } = fakeHost(o);
     const outcome = await spreadThreadPool({ env, host });
     assert.equal(outcome.kind, 'left', JSON.stringify(o));
     assert.match(outcome.kind === 'left' ? outcome.why : '', why);
     assert.match(describeSpread(outcome), /^Thread pool left to the kernel: /);
     if (!o?.pinFails) assert.deepEqual(pinned, []);
+    assert.deepEqual(batched, []);
   }
 });
 
@@ -158,7 +177,9 @@ test('a real process: each pool thread ends up allowed on exactly its own CPU', 
     for (const { tid, cpu } of outcome.threads) {
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
       assert.deepEqual(allowedCpus(() => status), [cpu], `thread ${tid}`);
+      assert.equal(schedulingPolicy(pid, tid), SCHED_BATCH, `thread ${tid} under SCHED_BATCH`);
     }
+    assert.equal(schedulingPolicy(pid, pid), SCHED_OTHER, 'the main thread keeps the normal policy');
     // The main thread is left free.
     assert.ok(allowedCpus(() => readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8')).length >= 2);
   } finally {
