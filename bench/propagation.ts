@@ -334,7 +334,7 @@ async function main(): Promise<void> {
         '',
         markdownTable(rateHeaders, rateRows),
         '',
-        `Where the time goes: the same path with the server, both daemons, their IPC servers and both apps in one process (file stores, the vector identities), so every stage can be timestamped at the IPC hops and the daemons' public events; the stages of one update add up to its total. One event loop serves everything here, so no hop waits for another process to be scheduled: on a busy machine this total comes out lower than the real-process figure above, whose extra time is the four processes waiting for a core.`,
+        `Where the time goes: the same path with the server, both daemons, their IPC servers and both apps in one process (file stores, the vector identities), so every stage can be timestamped at the IPC hops and the daemons' public events; the stages of one update add up to its total. One event loop serves everything here, so no hop waits for another process to be scheduled; but this process's thread pool is not the app daemon's (it is neither one thread per CPU nor pinned, see \`process/thread-pool.ts\`), so where the kernel packs woken threads A's two signatures often share a CPU here, and the total can come out above the real-process figure.`,
         '',
         markdownTable(partHeaders, partRows),
         '',
