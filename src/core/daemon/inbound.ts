@@ -14,6 +14,7 @@ import { retryWhileContainerMissing } from '../objects/container-wait.js';
 import { ContainerMissing } from '../objects/errors.js';
 import type { RemoteClient } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
+import type { IngestHooks } from '../rules/persistence-engine.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 
 /** What the inbound side needs of the daemon's network (NetworkIO). */
@@ -56,17 +57,23 @@ export class Inbound {
    * refused they are taken one at a time, which stores what can be and says which was refused.
    */
   async ingest(obj: GolixObject, ...more: GolixObject[]): Promise<void> {
-    if (more.length > 0) {
+    return this.ingestAll([obj, ...more], {});
+  }
+
+  /** As ingest; `hooks.applied` is called (at most once) when the first try is applied and readable, not yet durable. */
+  private async ingestAll(objs: GolixObject[], hooks: IngestHooks): Promise<void> {
+    const obj = objs[0]!;
+    if (objs.length > 1) {
       try {
-        await this.host.engine.ingestBatch([obj, ...more].map((o) => o.raw));
+        await this.host.engine.ingestBatch(objs.map((o) => o.raw), hooks);
         return;
       } catch {
-        for (const o of [obj, ...more]) await this.ingest(o);
+        for (const o of objs) await this.ingest(o);
         return;
       }
     }
     try {
-      await this.host.engine.ingest(obj.raw);
+      await this.host.engine.ingest(obj.raw, hooks);
     } catch (err) {
       if (err instanceof UnboundContainer && obj.type === 'GEOC') return this.ingestWithBinding(obj, err);
       if (!(err instanceof InvalidIdentity)) throw err;
@@ -90,14 +97,28 @@ export class Inbound {
     await this.host.engine.ingest(container.raw);
   }
 
-  /** `!!` (or a catch-up GT): store it, fetch a frame's container, then tell the daemon. */
+  /**
+   * `!!` (or a catch-up GT): store it, fetch a frame's container, and tell the daemon.
+   *
+   * The daemon is told as soon as the local cache has checked and applied what came (and can
+   * read it back), while its commit is still being written: an update reaches the app a commit's
+   * latency sooner. Nothing acknowledged rests on it. The object is the author's, kept by the
+   * server and the author's outbox; if the commit fails, it is taken back here, and comes again
+   * with the next frame or the catch-up of the next reconnect.
+   */
   async onPush(from: RemoteClient, subscribed: Ghid, raw: Buffer): Promise<void> {
     const obj = parseObject(raw);
     // A new frame's container is asked for first, so that both are checked at once and stored
     // in one commit, rather than one after the other.
     const container = obj.type === 'GOBD' && !this.host.engine.exists(obj.targets[0]!) ? await getFrom(from, obj.targets[0]!) : null;
+    let told = false;
+    const tell = () => {
+      if (told) return;
+      told = true;
+      this.host.notify(obj, subscribed);
+    };
     try {
-      await this.ingest(obj, ...(container ? [container] : []));
+      await this.ingestAll(container ? [obj, container] : [obj], { applied: tell });
     } catch (err) {
       this.host.logger.debug(`push of ${obj.type} ${obj.ghid.short} for ${subscribed.short} not stored: ${(err as Error).name}: ${(err as Error).message}`);
       if (err instanceof IllegalDynamicFrame) {
@@ -123,7 +144,8 @@ export class Inbound {
       void this.announceOnceContained(obj, subscribed);
       return;
     }
-    this.host.notify(obj, subscribed);
+    // Nothing new was applied (already here): told now, as the daemon may not have seen it.
+    tell();
   }
 
   /**

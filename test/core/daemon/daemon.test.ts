@@ -13,6 +13,7 @@ import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
+import { HeldStore } from '../../fixtures/store/held-store.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
 
@@ -38,9 +39,10 @@ async function server(port = 0, limits: Partial<ConstructorParameters<typeof Per
   return { server: s, port: addr.port, engine };
 }
 
-async function daemon(port: number, account: DaemonOptions['account']) {
+async function daemon(port: number, account: DaemonOptions['account'], store?: DaemonOptions['store']) {
   const d = await Daemon.start({
     ghidcache: join(await home(), 'ghidcache'),
+    ...(store ? { store } : {}),
     remotes: [{ host: '127.0.0.1', port, tls: false }],
     account,
     logger: process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: () => {} } : silentLogger,
@@ -116,6 +118,30 @@ test("a user's updates reach another user who holds the object's secret", async 
   b.objects.on('update', (o) => seen.push(o.state.toString()));
   for (let n = 1; n <= 5; n++) await a.objects.update(obj.ghid, Buffer.from(`{"n":${n}}`));
   await until(() => seen.at(-1) === '{"n":5}', 'the last update to reach B');
+});
+
+test("another user's update reaches the app while the local cache is still making it durable", async (t) => {
+  const { port } = await server();
+  const held = new HeldStore();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const b = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(1) } }, held);
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"n":0}'));
+  await until(() => a.network.status()[0]!.pending === 0, 'publish');
+  b.objects.secrets.quarantine(obj.ghid, a.objects.secrets.dynamic(obj.ghid)!.secret, a.fingerprint);
+  await b.open(obj.ghid);
+  const seen: { state: string; waiting: number }[] = [];
+  b.on('update', (o) => seen.push({ state: o.state.toString(), waiting: held.waiting }));
+
+  const release = held.hold();
+  t.after(release); // a daemon waits for its commits as it stops
+  await a.objects.update(obj.ghid, Buffer.from('{"n":1}'));
+  await until(() => seen.length === 1, "the update to reach B's app");
+  assert.equal(seen[0]!.state, '{"n":1}');
+  assert.ok(seen[0]!.waiting > 0, "B's cache was still making it durable");
+  release();
+  await until(() => held.waiting === 0, "B's commit");
+  // Stored after all: B reads it back from its cache as a newcomer would.
+  assert.equal((await b.engine.get(obj.ghid)).equals(await a.engine.get(obj.ghid)), true);
 });
 
 test('as a DaemonPort the daemon hands out each account state prefix once, over the account state map', async () => {

@@ -6,30 +6,14 @@ import type { Gobd } from '../../../src/core/golix/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
-import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { sleep, waitFor } from '../../fixtures/remote/helpers.js';
+import { HeldStore } from '../../fixtures/store/held-store.js';
 import { vectors } from '../../fixtures/remote/setup.js';
 
 const V = vectors();
 
-/** A store whose writes are readable at once and durable when `hold`'s promise says so. */
-function heldStore(): { store: MemoryStore; hold(): () => void } {
-  const store = new MemoryStore();
-  let durable: Promise<void> = Promise.resolve();
-  const put = store.put.bind(store);
-  store.put = (entry, raw) => put(entry, raw).then(() => durable);
-  return {
-    store,
-    hold() {
-      let release!: () => void;
-      durable = new Promise<void>((r) => (release = r));
-      return release;
-    },
-  };
-}
-
 test('subscribers get an update while its commit is written; the publisher is answered once it is durable', async (t) => {
-  const { store, hold } = heldStore();
+  const store = new HeldStore();
   const { engine } = await RulesEngine.open(store);
   const server = new PersistenceServer({ engine, host: '127.0.0.1', port: 0 });
   const { port } = await server.listen();
@@ -50,7 +34,7 @@ test('subscribers get an update while its commit is written; the publisher is an
   sub.on('notification', (_subscribed, raw) => void pushed.push(raw));
   await sub.subscribe(V.dynamic);
 
-  const release = hold();
+  const release = store.hold();
   let answered = 0;
   const publishes = [frame, container].map((o) => pub.publish(o.raw).then((stored) => (answered++, stored)));
   await waitFor(() => pushed.length === 1, 2000, 'the !! before the commit');

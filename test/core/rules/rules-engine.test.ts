@@ -31,6 +31,7 @@ import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import type { ObjectStore } from '../../../src/core/store/object-store.js';
+import { HeldStore } from '../../fixtures/store/held-store.js';
 import { V2016_DIRS, read2016, readV16, v16Identity, v16Objects } from '../../fixtures/vectors.js';
 
 const v16 = v16Objects();
@@ -176,12 +177,8 @@ test('a frame published before its container is announced when the container arr
 });
 
 test('the applied hook hands over released notifications while the commit is still being written, once, readable', async () => {
-  // A store whose writes are applied at once (readable) and made durable when released.
-  let release!: () => void;
-  const durable = new Promise<void>((r) => (release = r));
-  const store = new MemoryStore();
-  const put = store.put.bind(store);
-  store.put = (entry, raw) => put(entry, raw).then(() => durable);
+  const store = new HeldStore();
+  const release = store.hold();
   const engine = await engineWith(store);
   const id = engine.ingest(alice.publicIdentity.raw);
   const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
