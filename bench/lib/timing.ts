@@ -116,20 +116,26 @@ export async function timeRepeated(repeats: number, fn: () => Promise<unknown>):
  * Two throughputs measured in alternating runs (after warming both up), so that drift and
  * other load on the machine affect both alike: the basis of every "x % of the bound" figure.
  */
-export async function ratePaired(
-  options: Omit<RateOptions, 'inFlight'>,
-  a: { inFlight: number; op: (worker: number) => Promise<unknown> },
-  b: { inFlight: number; op: (worker: number) => Promise<unknown> },
-): Promise<[RateResult, RateResult]> {
+export async function ratePaired(options: Omit<RateOptions, 'inFlight'>, a: Measured, b: Measured): Promise<[RateResult, RateResult]> {
   if (options.warmupSeconds > 0) {
-    await runFor(options.warmupSeconds, a.inFlight, a.op);
-    await runFor(options.warmupSeconds, b.inFlight, b.op);
+    await go(a, options.warmupSeconds);
+    await go(b, options.warmupSeconds);
   }
   const ra = [];
   const rb = [];
   for (let i = 0; i < options.repeats; i++) {
-    ra.push(await runFor(options.seconds, a.inFlight, a.op));
-    rb.push(await runFor(options.seconds, b.inFlight, b.op));
+    ra.push(await go(a, options.seconds));
+    rb.push(await go(b, options.seconds));
   }
   return [summarise(ra), summarise(rb)];
 }
+
+/** What ratePaired measures: operations run here, or runs made elsewhere (another process). */
+export type Measured =
+  | { inFlight: number; op: (worker: number) => Promise<unknown> }
+  | { run: (seconds: number) => Promise<{ ops: number; elapsed: number; cpuPerOp: number }> };
+
+function go(m: Measured, seconds: number): Promise<{ ops: number; elapsed: number; cpuPerOp: number }> {
+  return 'run' in m ? m.run(seconds) : runFor(seconds, m.inFlight, m.op);
+}
+
