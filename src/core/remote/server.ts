@@ -324,8 +324,8 @@ export class PersistenceServer {
     let relayed = false;
     const pending = this.store.ingest(body, {
       applied: (notifications) => {
-        relayed = true;
         this.fanOut(notifications, peer);
+        relayed = true;
       },
     });
     this.inFlight.add(pending);

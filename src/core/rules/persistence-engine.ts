@@ -29,7 +29,7 @@ export interface IngestHooks {
    * Called at most once, when the object is applied and readable but not yet durable, with the
    * notifications it releases. An engine that can only show an object once it is committed
    * (PostgreSQL: other nodes read the database) never calls it; the notifications then come
-   * with the result as always.
+   * with the result as always. What it throws is ignored: the ingest goes on.
    */
   applied?(notifications: Notification[]): void;
 }

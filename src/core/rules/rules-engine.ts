@@ -220,7 +220,12 @@ export class RulesEngine implements PersistenceEngine {
       release();
     }
     const released = results.flatMap((r) => r.notifications);
-    if (released.length > 0) options.applied?.(released);
+    try {
+      if (released.length > 0) options.applied?.(released);
+    } catch {
+      // The hook only brings news forward: the objects are applied and their commit under way,
+      // and the result carries the same notifications (the server relays them from there).
+    }
     await Promise.all(writes);
     if (refusal) throw refusal;
     return results;

@@ -206,6 +206,17 @@ test('the applied hook hands over released notifications while the commit is sti
   // A refusal applies nothing and calls nothing.
   await assert.rejects(engine.ingest(Buffer.from('not golix'), hooks), (err: unknown) => err instanceof MalformedGolixPrimitive);
   assert.equal(calls.length, 1);
+  // A hook that throws does not fail the ingest, whose result still carries the news.
+  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('y'));
+  const f2 = await makeFrame(alice, c2.ghid);
+  await engine.ingest(f2.raw);
+  const thrown = await engine.ingest(c2.raw, {
+    applied: () => {
+      throw new Error('a listener failed');
+    },
+  });
+  assert.deepEqual(thrown.notifications.map((n) => n.object.ghid.text), [f2.ghid.text]);
+  assert.deepEqual(await engine.get(c2.ghid), c2.raw);
 });
 
 test('a provisional debinding by the wrong author does not block the real target', async () => {
