@@ -114,8 +114,8 @@ export class Inbound {
     let told = false;
     const tell = () => {
       if (told) return;
-      told = true;
       this.host.notify(obj, subscribed);
+      told = true;
     };
     try {
       await this.ingestAll(container ? [obj, container] : [obj], { applied: tell });
