@@ -53,7 +53,10 @@ test('two devices change the account concurrently and neither change is lost', a
   b.state.set('from-b', 2);
   await a.state.flush();
   await b.state.flush(); // conflicts with a's frame, merges, writes on top
+  // …unless, on a slow machine, b's own 20 ms flush timer wrote first while a was still signing:
+  // then a merged and wrote on top. Either way each device has both once it has caught up.
   await a.state.refresh();
+  await b.state.refresh();
   const c = await Account.login({ io, userId: a.userId, password: 'correct horse', kdf, device: 'c' });
   for (const acct of [a, b, c]) assert.deepEqual(Object.fromEntries(acct.state.entries()), { 'from-a': 1, 'from-b': 2 });
 });
