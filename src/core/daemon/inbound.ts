@@ -144,7 +144,7 @@ export class Inbound {
       void this.announceOnceContained(obj, subscribed);
       return;
     }
-    // Nothing new was applied (already here): told now, as the daemon may not have seen it.
+    // Not told yet (nothing new was applied, or the objects went in one at a time): told now.
     tell();
   }
 
