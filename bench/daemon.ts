@@ -145,17 +145,16 @@ const timing = { seconds, repeats, warmupSeconds: 0.5 };
  */
 interface Bounded {
   rate: RateResult;
-  /** Half the raw sign rate with `cores` signatures in flight, measured between this row's runs. */
-  bound: number;
+  /** The raw sign rate with `cores` signatures in flight, measured between this row's runs: the bound is half of it. */
   raw: number;
 }
 const cryptoBound = await startCryptoBound();
 const bounded = async (inFlight: number, op: (worker: number) => Promise<unknown>): Promise<Bounded> => {
   const [raw, measured] = await ratePaired(timing, { run: (s) => cryptoBound.signRun(s, cores) }, { inFlight, op });
-  return { rate: measured, bound: raw.perSecond / 2, raw: raw.perSecond };
+  return { rate: measured, raw: raw.perSecond };
 };
-const ofBound = (b: Bounded) => `${fmt(b.rate.perSecond)} /s (${percent(b.rate.perSecond / b.bound)} of ${fmt(b.bound)} /s)`;
-const atLeast80 = (b: Bounded) => b.rate.perSecond / b.bound >= 0.8;
+const ofBound = (b: Bounded) => `${fmt(b.rate.perSecond)} /s (${percent((2 * b.rate.perSecond) / b.raw)} of ${fmt(b.raw / 2)} /s)`;
+const atLeast80 = (b: Bounded) => (2 * b.rate.perSecond) / b.raw >= 0.8;
 
 // 3. Updates per second as users make them: an app through the hgx SDK to a real daemon process
 // (`hypergolix start app`, detached as users start it), whose remote is a real server process on this machine,

@@ -1,5 +1,5 @@
 // The child of crypto-bound.ts: pins its thread pool, then measures what it is asked to, over IPC.
-import { constants, createPublicKey, randomBytes, sign as signCb, verify as verifyCb, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, randomBytes, sign as signCb, verify as verifyCb } from 'node:crypto';
 import { Secret } from '../../src/core/golix/index.js';
 import { describeSpread, spreadThreadPool } from '../../src/core/process/thread-pool.js';
 import type { BoundReply, BoundRequest } from './crypto-bound.js';
@@ -12,7 +12,7 @@ const pub = createPublicKey(key);
 // An update's two signed objects: a container of ~1.3 kB and a frame of ~400 bytes.
 const data = [randomBytes(1300), randomBytes(400)];
 
-const sign = (k: KeyObject, d: Buffer) => new Promise<Buffer>((res, rej) => signCb('sha512', d, { key: k, ...PSS }, (e, s) => (e ? rej(e) : res(s))));
+const sign = (d: Buffer) => new Promise<Buffer>((res, rej) => signCb('sha512', d, { key, ...PSS }, (e, s) => (e ? rej(e) : res(s))));
 const verify = (d: Buffer, sig: Buffer) => new Promise<boolean>((res, rej) => verifyCb('sha512', d, { key: pub, ...PSS }, sig, (e, ok) => (e ? rej(e) : res(ok))));
 
 async function timed(count: number, once: () => Promise<unknown>): Promise<number[]> {
@@ -32,14 +32,14 @@ const sealed = secret.apply(Buffer.from(JSON.stringify({ n: 0, pad: 'x'.repeat(2
 async function answer(request: BoundRequest): Promise<BoundReply> {
   switch (request.kind) {
     case 'sign':
-      return { kind: 'run', run: await runFor(request.seconds, request.inFlight, () => sign(key, data[0]!)) };
+      return { kind: 'run', run: await runFor(request.seconds, request.inFlight, () => sign(data[0]!)) };
     case 'pairs':
-      return { kind: 'latencies', ms: await timed(request.count, () => Promise.all(data.map((d) => sign(key, d)))) };
+      return { kind: 'latencies', ms: await timed(request.count, () => Promise.all(data.map(sign))) };
     case 'path':
       return {
         kind: 'latencies',
         ms: await timed(request.count, async () => {
-          const sigs = await Promise.all(data.map((d) => sign(key, d)));
+          const sigs = await Promise.all(data.map(sign));
           // The server verifies both, then B does.
           for (let hop = 0; hop < 2; hop++) await Promise.all(data.map((d, j) => verify(d, sigs[j]!)));
           secret.apply(sealed);

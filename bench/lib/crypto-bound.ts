@@ -7,13 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-
-/** One timed run, as bench/lib/timing.ts's runFor returns it. */
-export interface Run {
-  ops: number;
-  elapsed: number;
-  cpuPerOp: number;
-}
+import type { Run } from './timing.js';
 
 export type BoundRequest =
   | { kind: 'sign'; seconds: number; inFlight: number }

@@ -29,6 +29,13 @@ export interface RateResult {
   cpuPerOp: number;
 }
 
+/** One timed run: operations completed, seconds taken, CPU microseconds per operation. */
+export interface Run {
+  ops: number;
+  elapsed: number;
+  cpuPerOp: number;
+}
+
 /**
  * One run: `inFlight` loops each start `op` again as soon as their previous one finishes,
  * until `seconds` have passed; the rate counts every completion up to the last one.
@@ -37,7 +44,7 @@ export async function runFor(
   seconds: number,
   inFlight: number,
   op: (worker: number) => Promise<unknown>,
-): Promise<{ ops: number; elapsed: number; cpuPerOp: number }> {
+): Promise<Run> {
   let ops = 0;
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -55,7 +62,7 @@ export async function runFor(
 }
 
 /** Summarises measured runs. */
-export function summarise(runs: readonly { ops: number; elapsed: number; cpuPerOp: number }[]): RateResult {
+export function summarise(runs: readonly Run[]): RateResult {
   const samples = runs.map((r) => r.ops / r.elapsed);
   return {
     perSecond: median(samples),
@@ -76,7 +83,7 @@ export async function rate(options: RateOptions, op: (worker: number) => Promise
 
 /** Throughput of a synchronous `op` on the calling thread (no concurrency), same protocol. */
 export async function rateSync(options: Omit<RateOptions, 'inFlight'>, op: () => unknown): Promise<RateResult> {
-  const runSync = (seconds: number): { ops: number; elapsed: number; cpuPerOp: number } => {
+  const runSync = (seconds: number): Run => {
     let ops = 0;
     const cpu = process.cpuUsage();
     const start = performance.now();
@@ -133,9 +140,9 @@ export async function ratePaired(options: Omit<RateOptions, 'inFlight'>, a: Meas
 /** What ratePaired measures: operations run here, or runs made elsewhere (another process). */
 export type Measured =
   | { inFlight: number; op: (worker: number) => Promise<unknown> }
-  | { run: (seconds: number) => Promise<{ ops: number; elapsed: number; cpuPerOp: number }> };
+  | { run: (seconds: number) => Promise<Run> };
 
-function go(m: Measured, seconds: number): Promise<{ ops: number; elapsed: number; cpuPerOp: number }> {
+function go(m: Measured, seconds: number): Promise<Run> {
   return 'run' in m ? m.run(seconds) : runFor(seconds, m.inFlight, m.op);
 }
 

@@ -8,8 +8,8 @@
  * thread per CPU (bin/pool-size.cjs sizes the pool before it exists) and each thread pinned to its
  * own CPU, two jobs started together run on two CPUs.
  *
- * The pinned threads also run under SCHED_BATCH, which a woken thread never preempts its waker
- * under. Without it, the first signature's thread, woken on the main thread's CPU, took that CPU
+ * The pinned threads also run under SCHED_BATCH: a woken SCHED_BATCH thread never preempts the
+ * thread that woke it. Without it, the first signature's thread, woken on the main thread's CPU, took that CPU
  * at once, and the main thread waited ~0.7 ms before it could hand over the second signature.
  *
  * Linux only: the pool's threads are told apart from the others as the ones that read the bytes
