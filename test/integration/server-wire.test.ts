@@ -176,6 +176,10 @@ test('the store persists across a graceful restart of the host; /healthz and /me
   const page = (await httpGet(first.address.port, '/metrics')).body;
   assert.equal(metric(page, 'hypergolix_objects_stored'), 5);
   assert.equal(metric(page, 'hypergolix_connections_open'), 1);
+  assert.equal(metric(page, 'hypergolix_publish_duration_seconds_count'), 5);
+  const commits = metric(page, 'hypergolix_store_commit_duration_seconds_count')!;
+  assert.ok(commits >= 1 && commits <= 5, `the file store timed its journal commits (${commits})`);
+  assert.ok(metric(page, 'hypergolix_store_commit_duration_seconds_sum')! > 0);
   await c.close();
   await first.close();
   await first.close(); // idempotent

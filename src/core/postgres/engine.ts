@@ -44,6 +44,7 @@ import type { SqlClient, SqlPool } from './sql.js';
 import { StatsCache } from './stats.js';
 import { commitBatch, type BatchItem, type RuleSettings } from './transaction.js';
 import { readUsage } from './writes.js';
+import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
 
 export interface PostgresEngineOptions extends ConnectOptions {
   acceptV15?: boolean;
@@ -86,6 +87,7 @@ export class PostgresEngine implements PersistenceEngine {
   private announcing: Promise<void> = Promise.resolve();
   private hearing: Promise<void> = Promise.resolve();
   private state: StorageState = STORAGE_OK;
+  private readonly commitTimes = new Histogram();
   private probe: NodeJS.Timeout | null = null;
   private closed = false;
   private channel!: PushChannel;
@@ -212,7 +214,9 @@ export class PostgresEngine implements PersistenceEngine {
     let result;
     try {
       await this.o.beforeBatch?.(session);
+      const started = performance.now();
       result = await commitBatch(session, batch.map((b) => b.item), this.settings);
+      this.commitTimes.observeSince(started);
       session.release();
     } catch (err) {
       session.release(unavailableCode(err) !== null);
@@ -252,6 +256,10 @@ export class PostgresEngine implements PersistenceEngine {
 
   storage(): StorageState {
     return this.state;
+  }
+
+  commitDurations(): HistogramSnapshot {
+    return this.commitTimes.snapshot();
   }
 
   private unavailable(code: string, err: unknown): void {

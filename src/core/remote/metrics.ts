@@ -1,6 +1,8 @@
 import { codeName } from '../golix/index.js';
-import type { StorageUsage } from '../rules/persistence-engine.js';
+import type { PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
+import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
 import { hex4 } from '../../wire/index.js';
+import type { RemoteLogger } from './logger.js';
 
 /**
  * Events per second over a sliding window (default one minute), in one-second buckets, so a
@@ -52,6 +54,19 @@ export interface MetricsSnapshot {
   storageWritable?: boolean;
   /** Bytes of pushes queued for subscribers over all connections, and the server-wide budget. */
   pushQueue?: { bytes: number; budget: number; overflows: number };
+  /** How long the engine's durable commits took (engine.commitDurations()); absent or null: not measured. */
+  commitDurations?: HistogramSnapshot | null;
+}
+
+/** What `/metrics` reads of the engine (none before it is ready); a read that fails is logged and left out. */
+export function engineFigures(engine: PersistenceEngine | null, logger: RemoteLogger): Pick<MetricsSnapshot, 'store' | 'usage' | 'commitDurations'> {
+  if (!engine) return { store: null };
+  try {
+    return { store: engine.stats(), usage: engine.usage?.() ?? null, commitDurations: engine.commitDurations?.() ?? null };
+  } catch (err) {
+    logger.warn('engine.stats() failed', err);
+    return { store: null };
+  }
 }
 
 /** Why the server refused a request under its own limits (defect 8); each is an `NK 000A`. */
@@ -65,6 +80,8 @@ export class ServerMetrics {
   notificationsFailed = 0;
   connectionsTotal = 0;
   readonly publishRate: MovingRate;
+  /** Seconds from handling an accepted publish to its answer. */
+  readonly publishDurations = new Histogram();
   /** NKs sent, by code; key -1 counts code-less NKs. */
   private readonly rejections = new Map<number, number>();
   private readonly refusals = new Map<RefusalReason, number>();
@@ -73,7 +90,9 @@ export class ServerMetrics {
     this.publishRate = new MovingRate(60, now);
   }
 
-  publish(stored: boolean): void {
+  /** An accepted publish, handled from `startedMs` (performance.now()) until now. */
+  publish(stored: boolean, startedMs?: number): void {
+    if (startedMs !== undefined) this.publishDurations.observeSince(startedMs);
     this.publishesTotal++;
     if (stored) this.publishesNew++;
     this.publishRate.mark();
@@ -101,6 +120,11 @@ export class ServerMetrics {
     const metric = (name: string, type: 'gauge' | 'counter', help: string, samples: [labels: string, value: number][]): void => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) out.push(`${name}${labels} ${formatNumber(value)}`);
+    };
+    const histogram = (name: string, help: string, h: HistogramSnapshot): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+      h.bounds.forEach((bound, i) => out.push(`${name}_bucket{le="${bound}"} ${h.cumulative[i]}`));
+      out.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
     };
     metric('hypergolix_ready', 'gauge', 'Whether the store has loaded and the server accepts connections.', [['', s.ready ? 1 : 0]]);
     if (s.store) {
@@ -130,6 +154,18 @@ export class ServerMetrics {
     metric('hypergolix_publishes_per_second', 'gauge', 'Accepted publishes per second, averaged over the last minute.', [
       ['', this.publishRate.perSecond()],
     ]);
+    histogram(
+      'hypergolix_publish_duration_seconds',
+      'Time from handling an accepted publish (PB) to its answer: checks, its durable commit, and earlier publishes of its connection.',
+      this.publishDurations.snapshot(),
+    );
+    if (s.commitDurations) {
+      histogram(
+        'hypergolix_store_commit_duration_seconds',
+        'Time to make one batch of publishes durable: a journal write (file store), or a transaction from BEGIN to COMMIT with its retries (PostgreSQL).',
+        s.commitDurations,
+      );
+    }
     metric(
       'hypergolix_rejections_total',
       'counter',

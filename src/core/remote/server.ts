@@ -18,13 +18,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
 import { CommsError, RemoteNak, type GolixObject } from '../golix/index.js';
-import type { Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
+import type { Notification, PersistenceEngine } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
 import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
-import { ServerMetrics } from './metrics.js';
+import { ServerMetrics, engineFigures } from './metrics.js';
 import { PublishLimits, publishLimitOptions, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
@@ -315,6 +315,7 @@ export class PersistenceServer {
    * other to become durable; their journal commits are then grouped.
    */
   private async publish(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
+    const started = performance.now();
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
     this.storageWatch.admit(this.engine, () => this.metrics.refusal('storage_full'));
     const charge = this.limits.admit(peer, body);
@@ -341,7 +342,7 @@ export class PersistenceServer {
     }
     // Charged only now: the engine has checked the signature against this very signer.
     this.limits.settle(charge);
-    this.metrics.publish(result.stored);
+    this.metrics.publish(result.stored, started);
     const notifications = relayed ? [] : result.notifications;
     if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
       notifications.push({ subscribed: result.object.recipient, object: result.object });
@@ -423,20 +424,9 @@ export class PersistenceServer {
 
   /** For `/metrics`. */
   private metricsText(): string {
-    let store: { objects: number; byType: Record<string, number> } | null = null;
-    let usage: StorageUsage | null = null;
-    if (this.engine) {
-      try {
-        store = this.engine.stats();
-        usage = this.engine.usage?.() ?? null;
-      } catch (err) {
-        this.logger.warn('engine.stats() failed', err);
-      }
-    }
     return this.metrics.render({
       ready: this.ready,
-      store,
-      usage,
+      ...engineFigures(this.engine, this.logger),
       connections: this.peers.size,
       subscriptions: this.subscriptions.size,
       rateLimitedIdentities: this.limits.rateLimitedIdentities,

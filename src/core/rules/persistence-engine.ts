@@ -1,5 +1,6 @@
 import type { Ghid, GolixObject } from '../golix/index.js';
 import type { StorageState } from '../store/storage-state.js';
+import type { HistogramSnapshot } from '../util/histogram.js';
 
 /** One `!!` to send: the subscribed GHID and the object that concerns it. */
 export interface Notification {
@@ -94,6 +95,8 @@ export interface PersistenceEngine {
   usage?(): StorageUsage | null;
   /** Whether the backend can store anything now; absent: always ok. */
   storage?(): StorageState;
+  /** How long its durable commits have taken, in seconds; absent or null: not measured (an in-memory store). */
+  commitDurations?(): HistogramSnapshot | null;
   /** Where to report what other writers of a shared backend do; absent: there are none. */
   follow?(follower: EngineFollower): void;
   /** Flush and release the backend. */

@@ -15,6 +15,7 @@ import {
 import { entryOf, type Entry } from '../store/entry.js';
 import type { ReadonlyEntryTable } from '../store/entry-table.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { HistogramSnapshot } from '../util/histogram.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
@@ -295,6 +296,10 @@ export class RulesEngine implements PersistenceEngine {
   /** Whether the store can take writes now (a full disk is a state): the store's own report. */
   storage(): StorageState {
     return this.store.storage?.() ?? STORAGE_OK;
+  }
+
+  commitDurations(): HistogramSnapshot | null {
+    return this.store.commitDurations?.() ?? null;
   }
 
   stats(): { objects: number; byType: Record<string, number> } {

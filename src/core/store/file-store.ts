@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Ghid, HypergolixError } from '../golix/index.js';
 import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
+import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
 import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { FileWriter, type FileOp } from './file-writer.js';
@@ -101,6 +102,7 @@ export class FileStore implements ObjectStore {
   private readonly fs: FsOps;
   private readonly checkpointBytes: number;
   private readonly writer: FileWriter;
+  private readonly commitTimes = new Histogram();
 
   constructor(
     readonly dir: string,
@@ -140,6 +142,10 @@ export class FileStore implements ObjectStore {
 
   storage(): StorageState {
     return this.monitor.state();
+  }
+
+  commitDurations(): HistogramSnapshot {
+    return this.commitTimes.snapshot();
   }
 
   /** Called, synchronously, each time entries were put back because their journal commit failed. */
@@ -315,9 +321,11 @@ export class FileStore implements ObjectStore {
         this.queue = [];
         // No closure may capture the concatenated copy: the one queueing the batch's files
         // lives until they are written, and would keep a second copy of the bytes that long.
+        const started = performance.now();
         const bytes = this.commitBatch(batch);
         this.batchInFlight = bytes.then(
           () => {
+            this.commitTimes.observeSince(started);
             for (const p of batch) p.resolve();
             this.writer.queueBatch(batch);
           },

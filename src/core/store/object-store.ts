@@ -1,6 +1,7 @@
 import type { Entry } from './entry.js';
 import type { ReadonlyEntryTable } from './entry-table.js';
 import type { StorageState } from './storage-state.js';
+import type { HistogramSnapshot } from '../util/histogram.js';
 
 export interface LoadResult {
   /**
@@ -31,6 +32,8 @@ export interface ObjectStore {
   read(ghid: string): Promise<Buffer | null>;
   /** Whether writes can be taken now (a full disk is a state, not a crash). Absent: always ok. */
   storage?(): StorageState;
+  /** How long its durable commits (each a batch of writes) have taken, in seconds. Absent: nothing is made durable. */
+  commitDurations?(): HistogramSnapshot;
   /**
    * Registers a listener called synchronously whenever writes that failed to become durable
    * were undone: the entries are back as they were before those calls (which reject), so

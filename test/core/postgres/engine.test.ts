@@ -84,6 +84,8 @@ test('the reference scenario — publish, get, refusals, debindings — on Postg
   assert.deepEqual(r.notifications.map((n) => [n.subscribed.text, n.object.type]), [[dynamic.text, 'GDXX']]);
   await assert.rejects(engine.get(dynamic), DoesNotExist);
   await rejects(engine, frameN(9).raw, AlreadyDebound);
+  const commits = engine.commitDurations();
+  assert.ok(commits.count >= 25 && commits.sum > 0, `each transaction is timed for /metrics (${commits.count} commits, ${commits.sum} s)`);
   await engine.close();
 });
 

@@ -296,6 +296,10 @@ test('/healthz and /metrics over plain HTTP on the WebSocket port; anything else
     assert.ok(text.split('\n').includes(line), `missing: ${line}\n${text}`);
   }
   assert.match(text, /^# TYPE hypergolix_publishes_total counter$/m);
+  assert.match(text, /^# TYPE hypergolix_publish_duration_seconds histogram$/m);
+  assert.ok(text.split('\n').includes('hypergolix_publish_duration_seconds_count 2'), 'both accepted publishes timed');
+  assert.ok(text.split('\n').includes('hypergolix_publish_duration_seconds_bucket{le="+Inf"} 2'));
+  assert.doesNotMatch(text, /hypergolix_store_commit_duration_seconds/, 'an in-memory store makes nothing durable, so it reports no commits');
   assert.match(text, /^hypergolix_publishes_per_second 0\.0333$/m, 'two publishes over a one-minute window');
 
   assert.equal((await fetch(`${base}/`)).status, 404);

@@ -29,6 +29,21 @@ storeConformance('FileStore', {
   },
 });
 
+test('FileStore times each journal commit (one per batch) for /metrics', async () => {
+  const store = new FileStore(await tempCache());
+  await store.load();
+  assert.equal(store.commitDurations().count, 0);
+  for (const o of objects.slice(0, 3)) await store.put(o.entry, o.raw);
+  const sequential = store.commitDurations();
+  assert.equal(sequential.count, 3, 'a put awaited alone is a commit of its own');
+  await Promise.all(objects.slice(3, 8).map((o) => store.put(o.entry, o.raw)));
+  const after = store.commitDurations();
+  assert.ok(after.count > 3 && after.count < 8, `five puts at once share their commits (${after.count - 3} for 5)`);
+  assert.ok(after.sum > sequential.sum);
+  assert.equal(after.cumulative.at(-1)! <= after.count, true);
+  await store.close();
+});
+
 test('FileStore keeps the reference layout: <ghid>.ghid files with the exact bytes', async () => {
   const dir = await tempCache();
   const s = new FileStore(dir);
