@@ -30,13 +30,18 @@ export type SpreadSetting = 'auto' | 'on' | 'off';
 
 /** Jobs per CPU in each burst that tells the pool's threads apart (each ~0.5 ms of kernel CPU). */
 const PROBE_JOBS_PER_CPU = 8;
+/** Rounds of two bursts at most, while some of the pool's threads have not shown themselves. */
+const PROBE_ROUNDS = 5;
 export const PROBE_READ_BYTES = 192 * 1024;
 /** libuv's pool size when UV_THREADPOOL_SIZE is not set. */
 const DEFAULT_POOL_SIZE = 4;
 
 export type SpreadOutcome =
-  /** `batch`: null once the threads run under SCHED_BATCH, else why they do not. */
-  | { kind: 'pinned'; threads: { tid: number; cpu: number }[]; why: string; batch: string | null }
+  /**
+   * `batch`: null once the threads run under SCHED_BATCH, else why they do not. `poolSize`: the
+   * threads the pool has; more than `threads` when some could not be told apart in time.
+   */
+  | { kind: 'pinned'; threads: { tid: number; cpu: number }[]; poolSize: number; why: string; batch: string | null }
   | { kind: 'left'; why: string };
 
 /** What the pinning reads and runs; tests replace parts of it. */
@@ -151,12 +156,18 @@ async function readersInBurst(host: ThreadHost, jobs: number): Promise<Set<numbe
  * The pool's threads: those that read a probe job's bytes during both of two bursts of pool
  * reads. `jobs` should be several per thread, so that every thread takes some however they are
  * woken. V8's helper threads never read; a thread that read much for reasons of its own during
- * one burst is unlikely to during both.
+ * one burst is unlikely to during both. On a busy machine one thread may get no CPU through a
+ * whole burst while the others take every job, so rounds of two bursts go on, up to
+ * PROBE_ROUNDS, until all `expected` threads have shown themselves.
  */
-async function findPoolThreads(host: ThreadHost, jobs: number): Promise<number[]> {
-  const first = await readersInBurst(host, jobs);
-  const second = await readersInBurst(host, jobs);
-  return [...first].filter((tid) => second.has(tid));
+async function findPoolThreads(host: ThreadHost, jobs: number, expected: number): Promise<number[]> {
+  const found = new Set<number>();
+  for (let round = 0; round < PROBE_ROUNDS && found.size < expected; round++) {
+    const first = await readersInBurst(host, jobs);
+    const second = await readersInBurst(host, jobs);
+    for (const tid of first) if (second.has(tid)) found.add(tid);
+  }
+  return [...found];
 }
 
 /** Why the threads are spread here, or null if they are left alone. */
@@ -185,7 +196,7 @@ export async function spreadThreadPool(options: { env?: NodeJS.ProcessEnv; host?
     // its size was forced) would share CPUs in pairs again; no need to look for its threads.
     const size = Number(env.UV_THREADPOOL_SIZE) || DEFAULT_POOL_SIZE;
     if (size > cpus.length) return { kind: 'left', why: `the thread pool has ${size} threads for ${cpus.length} CPUs` };
-    const tids = await findPoolThreads(host, PROBE_JOBS_PER_CPU * cpus.length);
+    const tids = await findPoolThreads(host, PROBE_JOBS_PER_CPU * cpus.length, size);
     if (tids.length === 0) return { kind: 'left', why: 'the thread pool could not be told apart from the other threads' };
     // The environment may have been changed after the pool was made: count what was found too.
     // The pool is sized as the process starts (bin/pool-size.cjs), too late to change here.
@@ -197,7 +208,7 @@ export async function spreadThreadPool(options: { env?: NodeJS.ProcessEnv; host?
       () => null,
       (err: unknown) => (err as Error).message,
     );
-    return { kind: 'pinned', threads, why, batch };
+    return { kind: 'pinned', threads, poolSize: Math.max(size, tids.length), why, batch };
   } catch (err) {
     return { kind: 'left', why: `pinning failed: ${(err as Error).message}` };
   }
@@ -216,5 +227,7 @@ export function describeSpread(outcome: SpreadOutcome): string {
   if (outcome.kind === 'left') return `Thread pool left to the kernel: ${outcome.why}.`;
   const cpus = [...new Set(outcome.threads.map((t) => t.cpu))];
   const batch = outcome.batch === null ? ' under SCHED_BATCH' : ` (not under SCHED_BATCH: ${outcome.batch})`;
-  return `Thread pool: ${outcome.threads.length} threads pinned over CPUs ${cpus.join(', ')}${batch}, because ${outcome.why}.`;
+  const missed = outcome.poolSize - outcome.threads.length;
+  const count = missed > 0 ? `${outcome.threads.length} of ${outcome.poolSize} threads pinned (${missed} could not be told apart from the others)` : `${outcome.threads.length} threads pinned`;
+  return `Thread pool: ${count} over CPUs ${cpus.join(', ')}${batch}, because ${outcome.why}.`;
 }

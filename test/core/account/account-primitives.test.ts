@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, scrypt } from 'node:crypto';
-import { Ghid, Secret, UnknownSecret, parseObject, type Gobd } from '../../../src/core/golix/index.js';
+import { Ghid, SECRET_RECORD_LENGTH, Secret, UnknownSecret, parseObject, type Gobd } from '../../../src/core/golix/index.js';
 import { deriveRootSecret, checkKdf, REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { LwwMap } from '../../../src/core/account/lww-map.js';
 import { decodeManifest, encodeManifest } from '../../../src/core/account/manifest.js';
@@ -42,7 +42,10 @@ test('root manifest round-trips; a wrong secret reads as "Incorrect password"', 
   const data = encodeManifest(m);
   const back = decodeManifest(data);
   assert.ok(back.identity.ghid.equals(m.identity.ghid) && back.state.master.equals(m.state.master));
-  assert.ok(data.length >= 1024 + 200 && data.length <= 9215 + 300);
+  // Magic, version and count, the three records, the pad's length, the checksum; then a pad of 1 KiB plus up to 8 KiB - 1.
+  const fixed = 4 + 2 + ['identity', 'secrets', 'state'].reduce((n, name) => n + 1 + name.length + 65 + SECRET_RECORD_LENGTH, 0) + 2 + 64;
+  const pad = data.length - fixed;
+  assert.ok(pad >= 1024 && pad <= 1024 + 0x1fff, `random padding of ${pad} bytes`);
   const wrong = Secret.random().apply(Secret.random().apply(data));
   assert.throws(() => decodeManifest(wrong), UnknownSecret);
 });

@@ -40,7 +40,9 @@ test('the setting: on, off, and anything else is auto', () => {
  * all along; `pool` lists the threads that take the probe's reads in turn, and `readsOnce` a
  * thread that reads much for reasons of its own during the first burst only.
  */
-function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; batchFails?: string; readsOnce?: number } = {}) {
+function fakeHost(
+  o: { sysctl?: string | null; cpus?: string; platform?: string; pool?: number[]; pinFails?: string; batchFails?: string; readsOnce?: number; starved?: { tid: number; jobs: number } } = {},
+) {
   const reads = new Map<number, number>([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
   const pool = o.pool ?? [2, 3];
   const pinned: [number, number][] = [];
@@ -69,7 +71,9 @@ function fakeHost(o: { sysctl?: string | null; cpus?: string; platform?: string;
       batched.push(tid);
     },
     async poolJob() {
-      const tid = pool[turn++ % pool.length]!;
+      let tid = pool[turn++ % pool.length]!;
+      // A thread that gets no CPU on a busy machine: another one takes its jobs.
+      if (o.starved && tid === o.starved.tid && turn <= o.starved.jobs) tid = pool.find((t) => t !== tid)!;
       reads.set(tid, reads.get(tid)! + PROBE_READ_BYTES);
       // A little reading all along, as a loader's pipe or a log would do.
       reads.set(4, reads.get(4)! + 4096);
@@ -86,6 +90,7 @@ test('on a packing kernel the pool threads, and only they, are pinned one per CP
   assert.deepEqual(outcome, {
     kind: 'pinned',
     threads: [{ tid: 2, cpu: 0 }, { tid: 3, cpu: 1 }],
+    poolSize: 2,
     why: "this kernel places woken threads on their waker's CPU (kernel.sched_vcpu_pack = 15)",
     batch: null,
   });
@@ -109,6 +114,22 @@ test('a thread that reads during one burst of the probe only is not taken for a 
   const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
   assert.equal(outcome.kind, 'pinned', JSON.stringify(outcome));
   assert.deepEqual(pinned, [[2, 0], [3, 1]]);
+});
+
+test('a pool thread starved through the first bursts (a busy machine) is found in a later round', async () => {
+  // A round is two bursts of 8 jobs per CPU: 32 jobs here.
+  const { host, pinned } = fakeHost({ starved: { tid: 3, jobs: 40 } });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
+  assert.equal(outcome.kind === 'pinned' && outcome.poolSize, 2);
+  assert.deepEqual(pinned, [[2, 0], [3, 1]]);
+  assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1 /);
+});
+
+test('a pool thread that never shows itself: the others are pinned, and the log says one was missed', async () => {
+  const { host, pinned } = fakeHost({ starved: { tid: 3, jobs: Number.POSITIVE_INFINITY } });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
+  assert.deepEqual(pinned, [[2, 0]]);
+  assert.match(describeSpread(outcome), /^Thread pool: 1 of 2 threads pinned \(1 could not be told apart from the others\) over CPUs 0 under SCHED_BATCH/);
 });
 
 test('the CPUs are the ones the process may use, whatever their numbers', async () => {
