@@ -28,7 +28,7 @@ function qrPicture(text: string): Buffer {
   return Buffer.from(qr.createDataURL(6, 24).split(',')[1]!, 'base64');
 }
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
-import { ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
+import { ensureBuilt, launchBrowser, mainWindow, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
 
 const SHOTS = process.env.HGX_SHOTS_DIR ? join(process.env.HGX_SHOTS_DIR, 'account') : join(ROOT, 'test-artifacts/ui-account');
 const FIRST = 'velvet-harbor-quince-58';
@@ -117,7 +117,7 @@ describe('the desktop UI with a real daemon: recovery kit, password change, forg
     await page.getByLabel('Recovery key').fill(key.toLowerCase());
     await screenshot(page, 'account-3-recover', SHOTS);
     await page.getByRole('button', { name: 'Set the new password and unlock' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    await mainWindow(page, 30_000);
     assert.equal(await shell(page).state(), 'Running');
     assert.deepEqual(problems, []);
 
@@ -125,7 +125,7 @@ describe('the desktop UI with a real daemon: recovery kit, password change, forg
     await unlock(again.page).submit(SECOND);
     await unlock(again.page).error().waitFor({ timeout: 30_000 });
     await unlock(again.page).submit(THIRD);
-    await again.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    await mainWindow(again.page, 30_000);
   });
 
   test('hypergolix.yml broken by hand: a banner with the file, the line and the problem on every page, Save held; gone once fixed (issue #14)', async () => {
@@ -240,7 +240,7 @@ describe('the wizard\'s "I already have an account" with a real daemon and a rea
     assert.doesNotMatch(readFileSync(join(fresh, 'hypergolix.yml'), 'utf8'), /user_id: \S/, 'a failed sign-in leaves the file as it was');
     await screenshot(page, 'signin-1-wrong-password', SHOTS);
     await fill(made.userId, `127.0.0.1:${port}`, FIRST);
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 60_000 });
+    await mainWindow(page, 60_000);
     assert.equal(await shell(page).state(), 'Running');
     const yml = readFileSync(join(fresh, 'hypergolix.yml'), 'utf8');
     assert.ok(yml.includes(made.userId) && yml.includes(made.fingerprint) && yml.includes(`port: ${port}`), yml);

@@ -157,6 +157,16 @@ export const unlock = (page: Page) => ({
   error: () => page.getByTestId('unlock-error'),
 });
 
+/** Waits for the main window (after an unlock or a sign-in); on a timeout, fails with what the page shows instead. */
+export async function mainWindow(page: Page, timeout = 30_000): Promise<void> {
+  try {
+    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout });
+  } catch (err) {
+    const shown = await page.locator('body').innerText({ timeout: 1000 }).catch(() => '(the page could not be read)');
+    throw new Error(`the main window did not show within ${timeout} ms; the page shows:\n${shown.slice(0, 2000)}`, { cause: err });
+  }
+}
+
 export const shell = (page: Page) => ({
   async go(view: 'Status' | 'Shares' | 'Contacts' | 'Identity' | 'Settings') {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view }).click();

@@ -17,7 +17,7 @@ import { PersistenceServer } from '../../src/core/remote/server.js';
 import { RulesEngine } from '../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { BIN, spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
-import { ROOT, ensureBuilt, launchBrowser, openUi, screenshot, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
+import { ROOT, ensureBuilt, launchBrowser, mainWindow, openUi, screenshot, settings, shell, skipReason, unlock, wizard, type OpenUi } from './helpers.js';
 import { freePort } from '../fixtures/free-port.js';
 
 const SHOTS = join(ROOT, 'test-artifacts/ui-real');
@@ -144,7 +144,7 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
     assert.match(await u.error().innerText(), /password is not right/);
     await screenshot(page, 'unlock-2-wrong', SHOTS);
     await u.submit(PASSWORD);
-    await page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 30_000 });
+    await mainWindow(page, 30_000);
     await page.getByTestId('state').waitFor();
     assert.equal(await shell(page).state(), 'Running');
     await screenshot(page, 'unlock-3-running', SHOTS);
