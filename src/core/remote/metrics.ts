@@ -64,7 +64,7 @@ export function engineFigures(engine: PersistenceEngine | null, logger: RemoteLo
   try {
     return { store: engine.stats(), usage: engine.usage?.() ?? null, commitDurations: engine.commitDurations?.() ?? null };
   } catch (err) {
-    logger.warn('engine.stats() failed', err);
+    logger.warn("reading the engine's figures for /metrics failed", err);
     return { store: null };
   }
 }
