@@ -1,20 +1,9 @@
 import { scrypt, timingSafeEqual } from 'node:crypto';
-import { Ghid, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH } from '../golix/index.js';
+import { Secret, type Ghid } from '../golix/index.js';
 import { IncorrectPassword } from '../account/errors.js';
 import { REFERENCE_KDF, checkKdf, type KdfParams } from '../account/kdf.js';
-import {
-  readIdentity,
-  readIncoming,
-  readNameMap,
-  readOutstanding,
-  readPending,
-  readPrivate,
-  readSecrets,
-  readStartup,
-  readTokens,
-  readUnusedSetMap,
-  unpickle,
-} from './account-objects.js';
+import { assembleAccount, MANIFEST_RECORD_LENGTH, readManifestRecord, valuesByName, type ManifestRecord } from './account-assembly.js';
+import { readNameMap, readSecrets, unpickle } from './account-objects.js';
 import { DamagedAccount, NotThisFormat } from './errors.js';
 import type { LegacyAccount, SystemObject, SystemObjectName } from './legacy-account.js';
 import { checkFingerprint } from './reference-account.js';
@@ -22,11 +11,10 @@ import { fetchRootFrame } from './root.js';
 import { fetchAccountFrame, fetchCurrentContainer, openMasterObject, readMasterFrame, type ObjectSource } from './source.js';
 
 const VALIDATOR_LENGTH = 32;
-const RECORD_LENGTH = 65 + SECRET_RECORD_LENGTH;
 /** The primary manifest's four records after the validator (hypergolix-reference §2.9). */
 const PRIMARY_NAMES = ['identity', 'privateer_persistent', 'privateer_quarantine', 'secondary_manifest'] as const;
-export const PRIMARY_MANIFEST_MIN = VALIDATOR_LENGTH + PRIMARY_NAMES.length * RECORD_LENGTH + 1024;
-export const PRIMARY_MANIFEST_MAX = VALIDATOR_LENGTH + PRIMARY_NAMES.length * RECORD_LENGTH + 9215;
+export const PRIMARY_MANIFEST_MIN = VALIDATOR_LENGTH + PRIMARY_NAMES.length * MANIFEST_RECORD_LENGTH + 1024;
+export const PRIMARY_MANIFEST_MAX = VALIDATOR_LENGTH + PRIMARY_NAMES.length * MANIFEST_RECORD_LENGTH + 9215;
 const TOKEN_LENGTH = 4;
 
 /** The secondary manifest's names, and the HEAD names of the same objects. */
@@ -84,25 +72,9 @@ export async function open2016Account(o: Login2016Options): Promise<LegacyAccoun
       return { object: { name, ghid, master: null, frame: frame.ghid, container: container.ghid } as SystemObject, value: unpickle(name, secret.apply(container.payload)) };
     }),
   );
-  const value = (name: SystemObjectName) => [...primary, ...secondary].find((x) => x.object.name === name)!.value;
-  readUnusedSetMap('dispatch_orphan_acks', value('dispatch_orphan_acks'));
-  readUnusedSetMap('dispatch_orphan_naks', value('dispatch_orphan_naks'));
-  return {
-    format: '2016',
-    userId: o.userId,
-    fingerprint,
-    identity: readIdentity(value('identity'), fingerprint),
-    rootSecret,
-    systemObjects: [...primary, ...secondary].map((x) => x.object),
-    persistentSecrets,
-    quarantinedSecrets: readSecrets('privateer_quarantine', value('privateer_quarantine')),
-    appTokens: readTokens('dispatch_tokens', value('dispatch_tokens'), TOKEN_LENGTH),
-    startupObjects: readStartup('dispatch_startup', value('dispatch_startup'), TOKEN_LENGTH),
-    privateObjects: readPrivate('dispatch_private', value('dispatch_private'), TOKEN_LENGTH),
-    incomingShares: readIncoming('dispatch_incoming', value('dispatch_incoming')),
-    pendingRequests: readPending('rolodex_pending', value('rolodex_pending')),
-    outstandingShares: readOutstanding('rolodex_outstanding', value('rolodex_outstanding'), TOKEN_LENGTH),
-  };
+  const opened = [...primary, ...secondary];
+  const systemObjects = opened.map((x) => x.object);
+  return assembleAccount({ format: '2016', userId: o.userId, fingerprint, rootSecret, systemObjects, persistentSecrets }, valuesByName(opened), TOKEN_LENGTH);
 }
 
 /**
@@ -121,19 +93,11 @@ async function checkValidator(plaintext: Buffer, master: Secret, kdf: KdfParams)
   if (plaintext.length < VALIDATOR_LENGTH || !timingSafeEqual(validator, plaintext.subarray(0, VALIDATOR_LENGTH))) throw new IncorrectPassword();
 }
 
-function readPrimaryRecords(plaintext: Buffer): { name: (typeof PRIMARY_NAMES)[number]; ghid: Ghid; master: Secret }[] {
-  if (plaintext.length < VALIDATOR_LENGTH + PRIMARY_NAMES.length * RECORD_LENGTH) {
+function readPrimaryRecords(plaintext: Buffer): ManifestRecord<(typeof PRIMARY_NAMES)[number]>[] {
+  if (plaintext.length < VALIDATOR_LENGTH + PRIMARY_NAMES.length * MANIFEST_RECORD_LENGTH) {
     throw new DamagedAccount('root', `a primary manifest of ${plaintext.length} bytes is too short`);
   }
-  return PRIMARY_NAMES.map((name, i) => {
-    const at = VALIDATOR_LENGTH + i * RECORD_LENGTH;
-    try {
-      return { name, ghid: Ghid.fromBytes(plaintext.subarray(at, at + 65)), master: Secret.fromRecord(plaintext.subarray(at + 65, at + RECORD_LENGTH)) };
-    } catch (err) {
-      if (err instanceof MalformedGolixPrimitive) throw new DamagedAccount('root', `record ${name}: ${err.message}`, { cause: err });
-      throw err;
-    }
-  });
+  return PRIMARY_NAMES.map((name, i) => readManifestRecord(plaintext, VALIDATOR_LENGTH + i * MANIFEST_RECORD_LENGTH, name));
 }
 
 function scryptBytes(password: Buffer, salt: Buffer, length: number, { n, r, p }: KdfParams): Promise<Buffer> {

@@ -1,19 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Ghid, InvalidIdentity, MalformedGolixPrimitive, Secret, SECRET_RECORD_LENGTH, ValueError, type Gobd } from '../golix/index.js';
+import { InvalidIdentity, ValueError, type Ghid, type Gobd, type Secret } from '../golix/index.js';
 import { IncorrectPassword } from '../account/errors.js';
 import { REFERENCE_KDF, deriveRootSecret, type KdfParams } from '../account/kdf.js';
-import {
-  readIdentity,
-  readIncoming,
-  readOutstanding,
-  readPending,
-  readPrivate,
-  readSecrets,
-  readStartup,
-  readTokens,
-  readUnusedSetMap,
-  unpickle,
-} from './account-objects.js';
+import { assembleAccount, MANIFEST_RECORD_LENGTH, readManifestRecord, valuesByName, type ManifestRecord } from './account-assembly.js';
+import { readSecrets, unpickle } from './account-objects.js';
 import { DamagedAccount, NotThisFormat } from './errors.js';
 import type { LegacyAccount, SystemObject, SystemObjectName } from './legacy-account.js';
 import { openMasterObject, readMasterFrame, type ObjectSource } from './source.js';
@@ -34,11 +24,10 @@ export const REFERENCE_MANIFEST_NAMES = [
   'dispatch_orphan_naks',
 ] as const satisfies readonly SystemObjectName[];
 
-const RECORD_LENGTH = 65 + SECRET_RECORD_LENGTH;
 const CHECKSUM_LENGTH = 64;
 /** The reference pads with 1024–9215 bytes; only the records and the checksum matter here. */
-export const REFERENCE_MANIFEST_MIN = REFERENCE_MANIFEST_NAMES.length * RECORD_LENGTH + 1024 + CHECKSUM_LENGTH;
-export const REFERENCE_MANIFEST_MAX = REFERENCE_MANIFEST_NAMES.length * RECORD_LENGTH + 9215 + CHECKSUM_LENGTH;
+export const REFERENCE_MANIFEST_MIN = REFERENCE_MANIFEST_NAMES.length * MANIFEST_RECORD_LENGTH + 1024 + CHECKSUM_LENGTH;
+export const REFERENCE_MANIFEST_MAX = REFERENCE_MANIFEST_NAMES.length * MANIFEST_RECORD_LENGTH + 9215 + CHECKSUM_LENGTH;
 const TOKEN_LENGTH = 16;
 const OUR_MANIFEST_MAGIC = Buffer.from('HGXR', 'latin1');
 
@@ -77,25 +66,10 @@ export async function openReferenceAccount(o: ReferenceLoginOptions): Promise<Le
       return { object, value: unpickle(name, state) };
     }),
   );
-  const value = (name: SystemObjectName) => opened.find((x) => x.object.name === name)!.value;
-  readUnusedSetMap('dispatch_orphan_acks', value('dispatch_orphan_acks'));
-  readUnusedSetMap('dispatch_orphan_naks', value('dispatch_orphan_naks'));
-  return {
-    format: 'reference-0.1',
-    userId: o.userId,
-    fingerprint,
-    identity: readIdentity(value('identity'), fingerprint),
-    rootSecret,
-    systemObjects: opened.map((x) => x.object),
-    persistentSecrets: readSecrets('privateer_persistent', value('privateer_persistent')),
-    quarantinedSecrets: readSecrets('privateer_quarantine', value('privateer_quarantine')),
-    appTokens: readTokens('dispatch_tokens', value('dispatch_tokens'), TOKEN_LENGTH),
-    startupObjects: readStartup('dispatch_startup', value('dispatch_startup'), TOKEN_LENGTH),
-    privateObjects: readPrivate('dispatch_private', value('dispatch_private'), TOKEN_LENGTH),
-    incomingShares: readIncoming('dispatch_incoming', value('dispatch_incoming')),
-    pendingRequests: readPending('rolodex_pending', value('rolodex_pending')),
-    outstandingShares: readOutstanding('rolodex_outstanding', value('rolodex_outstanding'), TOKEN_LENGTH),
-  };
+  const value = valuesByName(opened);
+  const systemObjects = opened.map((x) => x.object);
+  const persistentSecrets = readSecrets('privateer_persistent', value('privateer_persistent'));
+  return assembleAccount({ format: 'reference-0.1', userId: o.userId, fingerprint, rootSecret, systemObjects, persistentSecrets }, value, TOKEN_LENGTH);
 }
 
 /** The root frame's binder is the fingerprint; a configured one must agree. */
@@ -111,21 +85,13 @@ export function checkFingerprint(root: Gobd, configured: Ghid | null | undefined
  * A checksum mismatch is a wrong password; a right checksum over our own manifest format is an
  * account of this project.
  */
-export function readRootManifest(plaintext: Buffer): { name: SystemObjectName; ghid: Ghid; master: Secret }[] {
+export function readRootManifest(plaintext: Buffer): ManifestRecord<SystemObjectName>[] {
   const body = plaintext.subarray(0, Math.max(0, plaintext.length - CHECKSUM_LENGTH));
   const sum = plaintext.subarray(body.length);
   if (sum.length !== CHECKSUM_LENGTH || !timingSafeEqual(createHash('sha512').update(body).digest(), sum)) throw new IncorrectPassword();
   if (body.subarray(0, OUR_MANIFEST_MAGIC.length).equals(OUR_MANIFEST_MAGIC)) {
     throw new NotThisFormat('reference-0.1', 'ours', 'The account is in this project\'s own format');
   }
-  if (body.length < REFERENCE_MANIFEST_NAMES.length * RECORD_LENGTH) throw new DamagedAccount('root', `a manifest of ${plaintext.length} bytes is too short`);
-  return REFERENCE_MANIFEST_NAMES.map((name, i) => {
-    const at = i * RECORD_LENGTH;
-    try {
-      return { name, ghid: Ghid.fromBytes(body.subarray(at, at + 65)), master: Secret.fromRecord(body.subarray(at + 65, at + RECORD_LENGTH)) };
-    } catch (err) {
-      if (err instanceof MalformedGolixPrimitive) throw new DamagedAccount('root', `record ${name}: ${err.message}`, { cause: err });
-      throw err;
-    }
-  });
+  if (body.length < REFERENCE_MANIFEST_NAMES.length * MANIFEST_RECORD_LENGTH) throw new DamagedAccount('root', `a manifest of ${plaintext.length} bytes is too short`);
+  return REFERENCE_MANIFEST_NAMES.map((name, i) => readManifestRecord(body, i * MANIFEST_RECORD_LENGTH, name));
 }
