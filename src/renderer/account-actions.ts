@@ -3,27 +3,16 @@
  * (Settings → Account), "Forgot your password?" on the unlock screen, and the wizard's sign-in. Each ends in words for
  * the user; a new kit's key is held here only until the user closes it (it is shown once).
  */
-import type { UiState } from './app-state.js';
+import type { AccountState, GetUi, SetUi, UiState } from './ui-state.js';
 import { ERROR_CODES } from '../common/contract.js';
 import { applyStatus, patchWizard } from './session-actions.js';
 import type { Transport } from './transport.js';
-
-type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
-type Get = () => UiState;
-
-export interface AccountState {
-  busy: 'password' | 'kit' | 'recover' | null;
-  /** The outcome of the last action, in words (read out by a live region). */
-  feedback: { tone: 'ok' | 'error'; message: string; action: 'password' | 'kit' | 'recover' } | null;
-  /** A kit just made: its key and printable page, until closed. */
-  kit: { key: string; page: string } | null;
-}
 
 export const emptyAccount: AccountState = { busy: null, feedback: null, kit: null };
 
 export type AccountActions = Pick<UiState, 'changePassword' | 'makeRecoveryKit' | 'recoverAccount' | 'closeKit' | 'signIn'>;
 
-export function accountActions(set: Set, get: Get, host: Transport): AccountActions {
+export function accountActions(set: SetUi, get: GetUi, host: Transport): AccountActions {
   const patch = (p: Partial<AccountState>) => set((s) => ({ account: { ...s.account, ...p } }));
   async function run<T>(action: AccountState['busy'] & string, request: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>, done: string): Promise<T | null> {
     patch({ busy: action, feedback: null });

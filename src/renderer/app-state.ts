@@ -5,99 +5,18 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { AccountStage, ContactChange, HostEvent, Identity, RestartPhase, Settings, Snapshot } from '../common/contract.js';
+import type { HostEvent } from '../common/contract.js';
 import { showBrowserNotice } from './browser-notices.js';
 import { sameValue } from './paths.js';
-import { accountActions, emptyAccount, type AccountState } from './account-actions.js';
-import { appsActions, emptyApps, type AppsState } from './apps-actions.js';
-import { emptyPeople, peopleActions, type PeopleState } from './people-actions.js';
+import { accountActions, emptyAccount } from './account-actions.js';
+import { appsActions, emptyApps } from './apps-actions.js';
+import { emptyPeople, peopleActions } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
 import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
-import type { ConnectionState, Transport } from './transport.js';
+import type { Transport } from './transport.js';
+import type { UiState } from './ui-state.js';
 
-export type View = 'status' | 'shares' | 'contacts' | 'identity' | 'settings';
-
-export interface WizardState {
-  step: 'welcome' | 'password' | 'creating' | 'done' | 'signin';
-  stage: AccountStage | null;
-  fraction: number | null;
-  error: string | null;
-  identity: Identity | null;
-  /** Field errors of the sign-in form, by field (userId, remote). */
-  fields?: Record<string, string>;
-  /** A sign-in is running. */
-  busy?: boolean;
-}
-
-export interface SaveState {
-  phase: 'idle' | RestartPhase;
-  /** The outcome or the current step, in words. */
-  message: string | null;
-  ok: boolean | null;
-}
-
-export interface UiState {
-  connection: ConnectionState;
-  /** Electron window or browser mode: some settings only mean something in one of them. */
-  mode: 'electron' | 'browser';
-  snapshot: Snapshot | null;
-  /** Set when a request failed in a way no view handles. */
-  problem: string | null;
-  view: View;
-  /** Non-null from the first sight of 'no-account' until the user finishes the last page. */
-  wizard: WizardState | null;
-  unlock: { busy: boolean; error: string | null; wrongPassword: boolean; attempts: number };
-  settings: {
-    /** What the host last said the file holds. */
-    baseline: Settings | null;
-    draft: Settings | null;
-    loading: boolean;
-    loadError: string | null;
-    /** Errors from the host, each kept with the value it judged, so editing the field clears it. */
-    serverErrors: Record<string, { message: string; value: unknown }>;
-    save: SaveState;
-    /** Set when hypergolix.yml changed on disk after we loaded it. */
-    diskChange: Settings | null;
-  };
-  shareBusy: Record<string, boolean>;
-  people: PeopleState;
-  account: AccountState;
-  apps: AppsState;
-  loadApps(): Promise<void>;
-  /** Closes one app's connection; `name` is how the page called it, for the words after. */
-  disconnectApp(id: number, name: string): Promise<void>;
-  /** Settings → Account; resolves whether it worked (the words are in `account.feedback`). */
-  changePassword(current: string, next: string): Promise<boolean>;
-  makeRecoveryKit(password: string): Promise<boolean>;
-  /** "Forgot your password?": the kit's key and a new password, from the unlock screen. */
-  recoverAccount(recoveryKey: string, password: string): Promise<boolean>;
-  closeKit(): void;
-
-  setView(view: View): void;
-  wizardGo(step: WizardState['step']): void;
-  createAccount(password: string): Promise<void>;
-  /** "I already have an account": field errors land in `wizard.fields`, others in `wizard.error`. */
-  signIn(userId: string, remote: string, password: string): Promise<void>;
-  finishWizard(): void;
-  unlockWith(password: string, remember: boolean): Promise<boolean>;
-  lock(): Promise<void>;
-  loadSettings(): Promise<void>;
-  editSettings(change: (draft: Settings) => void): void;
-  revertSettings(): void;
-  saveSettings(): Promise<void>;
-  reloadFromDisk(): void;
-  dismissDiskChange(): void;
-  /** Accept once, accept and trust (`trust`), decline, or decline and block (`block`). */
-  answerShare(id: string, accept: boolean, opts?: { trust?: boolean; block?: boolean }): Promise<void>;
-  loadPeople(): Promise<void>;
-  /** Changes a contact; `words` say what was done once it was. */
-  changeContact(change: ContactChange, words: string): Promise<void>;
-  removeContact(fingerprint: string): Promise<void>;
-  showSafetyCode(fingerprint: string): Promise<void>;
-  /** Opens a remote's registration page (signed by the account) in the browser. */
-  registerRemote(remote: string): Promise<void>;
-  refresh(): Promise<void>;
-}
+export type { SaveState, UiState, View, WizardState } from './ui-state.js';
 
 export function createAppState(host: Transport): StoreApi<UiState> {
   const store = createStore<UiState>()((set, get) => {

@@ -3,30 +3,16 @@
  * them, each ending in words for the user (`people.feedback`, read out by a live region), so no
  * action goes without an answer.
  */
-import type { ContactChange, ContactJson, ShareJson } from '../common/contract.js';
-import type { UiState } from './app-state.js';
+import type { ContactChange } from '../common/contract.js';
+import type { GetUi, PeopleState, SetUi, UiState } from './ui-state.js';
 import { applyStatus } from './session-actions.js';
 import type { Transport } from './transport.js';
-
-type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
-type Get = () => UiState;
-
-export interface PeopleState {
-  contacts: ContactJson[];
-  shares: ShareJson[];
-  loaded: boolean;
-  /** The outcome of the last action, in words. */
-  feedback: { tone: 'ok' | 'error'; message: string } | null;
-  busy: Record<string, boolean>;
-  /** Safety codes shown, by fingerprint. */
-  codes: Record<string, string[]>;
-}
 
 export const emptyPeople: PeopleState = { contacts: [], shares: [], loaded: false, feedback: null, busy: {}, codes: {} };
 
 export type PeopleActions = Pick<UiState, 'loadPeople' | 'answerShare' | 'changeContact' | 'removeContact' | 'showSafetyCode'>;
 
-export function peopleActions(set: Set, get: Get, host: Transport): PeopleActions {
+export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleActions {
   const patch = (p: Partial<PeopleState>) => set((s) => ({ people: { ...s.people, ...p } }));
   const busy = (key: string, on: boolean) =>
     set((s) => {

@@ -1,10 +1,7 @@
 /** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock. */
 import { ERROR_CODES, type Status } from '../common/contract.js';
-import type { UiState, WizardState } from './app-state.js';
+import type { GetUi, SetUi, UiState, WizardState } from './ui-state.js';
 import type { Transport } from './transport.js';
-
-type Set = (partial: Partial<UiState> | ((s: UiState) => Partial<UiState>)) => void;
-type Get = () => UiState;
 
 function freshWizard(step: WizardState['step'] = 'welcome'): WizardState {
   return { step, stage: null, fraction: null, error: null, identity: null };
@@ -23,15 +20,15 @@ function wizardFor(wizard: WizardState | null, status: Status): WizardState | nu
 }
 
 /** A status from the host: the snapshot follows it, and so does the wizard's step. */
-export function applyStatus(set: Set, status: Status): void {
+export function applyStatus(set: SetUi, status: Status): void {
   set((s) => ({ snapshot: s.snapshot ? { ...s.snapshot, status } : null, wizard: wizardFor(s.wizard, status) }));
 }
 
-export const patchWizard = (set: Set, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
+export const patchWizard = (set: SetUi, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
 
 export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
 
-export function sessionActions(set: Set, get: Get, host: Transport): SessionActions {
+export function sessionActions(set: SetUi, get: GetUi, host: Transport): SessionActions {
   return {
     async refresh() {
       const res = await host.request({ kind: 'getState' });

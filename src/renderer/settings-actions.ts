@@ -1,11 +1,10 @@
 /** The settings page's actions on the app state: load, edit, revert, save with a visible restart, follow the file. */
 import { ERROR_CODES, type RestartPhase } from '../common/contract.js';
-import type { SaveState, UiState } from './app-state.js';
+import type { GetUi, SaveState, UiState } from './ui-state.js';
 import { valueAt } from './paths.js';
 import type { Transport } from './transport.js';
 
 type Set = (partial: (s: UiState) => Partial<UiState>) => void;
-type Get = () => UiState;
 
 export const idleSave: SaveState = { phase: 'idle', message: null, ok: null };
 
@@ -21,7 +20,7 @@ export const clone = <T>(v: T): T => structuredClone(v);
 
 export type SettingsActions = Pick<UiState, 'loadSettings' | 'editSettings' | 'revertSettings' | 'saveSettings' | 'reloadFromDisk' | 'dismissDiskChange'>;
 
-export function settingsActions(set: Set, get: Get, host: Transport): SettingsActions {
+export function settingsActions(set: Set, get: GetUi, host: Transport): SettingsActions {
   const patchSettings = (p: Partial<UiState['settings']>) => set((s) => ({ settings: { ...s.settings, ...p } }));
   return {
     async loadSettings() {

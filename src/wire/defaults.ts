@@ -20,3 +20,6 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
  * `server.unregistered_upload_bytes` says otherwise: the 10 MB up of the Hypergolix docs.
  */
 export const DEFAULT_UNREGISTERED_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+/** How long a request waits for its answer unless the peer is configured otherwise: 30 s, the reference's. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;

@@ -4,7 +4,7 @@
  * built-ins, no Buffer) and importing nothing outside this folder, so that it can become a
  * package of its own that both sides depend on.
  *
- * - `defaults.ts`: the default ports and the 10 MiB message limit
+ * - `defaults.ts`: the default ports, the 10 MiB message limit and the 30 s request timeout
  * - `errors.ts`: the error family with its wire codes (hypergolix-reference §3.2)
  * - `frame.ts`, `nak.ts`: the frame codec (§3.1) and `NK` bodies with their details
  * - `socket.ts`, `peer.ts`: the request/response peer over a WHATWG-shaped WebSocket
@@ -18,9 +18,9 @@ export * from './nak.js';
 export * from './socket.js';
 export * from './logger.js';
 export {
-  DEFAULT_REQUEST_TIMEOUT_MS,
   Peer,
   type CloseInfo,
+  type PeerHandle,
   type PeerOptions,
   type Refusal,
   type RequestContext,

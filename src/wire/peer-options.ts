@@ -1,17 +1,23 @@
 /**
  * What a `Peer` (peer.ts) is configured with and hands its handlers: options, the request
- * context, handler and refusal shapes, close information.
+ * context, handler and refusal shapes, close information. Only types: peer.ts depends on this
+ * file, not the other way round (a handler sees its connection as a `PeerHandle`).
  */
 import type { NakDetails } from './errors.js';
 import type { PeerLogger } from './logger.js';
 import type { Nak } from './nak.js';
-import type { Peer } from './peer.js';
 import type { SocketExtras } from './socket.js';
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** What a handler may do with the connection its request came on (a `Peer` is one). */
+export interface PeerHandle<B extends Uint8Array = Uint8Array> {
+  readonly isOpen: boolean;
+  request(verb: string, body?: Uint8Array, options?: RequestOptions): Promise<B>;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
 
 export interface RequestContext<B extends Uint8Array = Uint8Array> {
-  readonly connection: Peer<B>;
+  readonly connection: PeerHandle<B>;
   readonly verb: string;
   readonly token: number;
   /**
@@ -37,7 +43,7 @@ export interface Refusal extends NakDetails {
 export interface PeerOptions<B extends Uint8Array = Uint8Array> {
   /** Incoming verbs this end answers; any other verb gets `NK 000E`. */
   handlers?: ReadonlyMap<string, RequestHandler<B>> | Readonly<Record<string, RequestHandler<B>>>;
-  /** How long `request()` waits for the answer. @default 30000 */
+  /** How long `request()` waits for the answer. @default DEFAULT_REQUEST_TIMEOUT_MS (30000) */
   requestTimeoutMs?: number;
   /** Own requests awaiting an answer; more reject at once with TooManyRequests. @default 1024 */
   maxOutstandingRequests?: number;

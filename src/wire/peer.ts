@@ -36,15 +36,15 @@ import {
   summarizeFrame,
   type Frame,
 } from './frame.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './defaults.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameSink, silentLogger, type PeerLogger } from './logger.js';
 import { decodeNak, type Nak } from './nak.js';
 import { PendingRequests } from './pending.js';
 import { CLOSE_CODES, READY_STATE, bytesOf, type WireSocket } from './socket.js';
 
-export * from './peer-options.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, type CloseInfo, type PeerOptions, type RequestContext, type RequestHandler, type RequestOptions } from './peer-options.js';
+export type * from './peer-options.js';
+import type { CloseInfo, PeerHandle, PeerOptions, RequestContext, RequestHandler, RequestOptions } from './peer-options.js';
 
 interface Queued<B extends Uint8Array> {
   frame: Frame<B>;
