@@ -1,7 +1,8 @@
 /**
  * The people part of the UI ↔ host contract: contacts, the safety code and shares, as the same
  * JSON the IPC verbs carry (src/wire/people.ts, imported for its types only), and their runtime
- * checks. contract.ts puts them in its request map.
+ * checks. contract.ts puts them in its request map; the daemon's IPC handlers (src/core/ipc/
+ * people.ts) check the verbs' bodies with the same checks, so both edges refuse alike.
  */
 import type { ContactChange, ContactJson, ShareJson } from '../wire/people.js';
 import { TRUST_LEVELS } from './people.js';
@@ -41,6 +42,14 @@ export const checkShare: Check<ShareJson> = obj<ShareJson>({
   size: nullable(uint),
   time: num,
 });
+
+/** A share's id (a waiting share's request GHID, or an object's), as accept and decline take it. */
+export const shareIdParam = str({ min: 1, max: 128 });
+
+/** The bodies of the people verbs that take one (src/wire/people.ts). */
+export const checkFingerprintBody = obj<{ fingerprint: string }>({ fingerprint: ghidText });
+export const checkAcceptBody = obj<{ id: string; trust?: boolean }>({ id: shareIdParam, trust: optional(bool) });
+export const checkDeclineBody = obj<{ id: string; block?: boolean }>({ id: shareIdParam, block: optional(bool) });
 
 export const checkContacts = arr(checkContact, LIMITS.contacts);
 export const checkShares = arr(checkShare, LIMITS.shares);

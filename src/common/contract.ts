@@ -12,7 +12,7 @@ import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, typ
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
 import { toHostError, fail, type HostError, type Result } from './contract-errors.js';
-import { checkContact, checkContactChange, checkContacts, checkSafetyCode, checkShares, fingerprintParam } from './contract-people.js';
+import { checkContact, checkContactChange, checkContacts, checkSafetyCode, checkShares, fingerprintParam, shareIdParam } from './contract-people.js';
 import type { ContactChange, ContactJson, ShareJson } from './contract-people.js';
 import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
@@ -334,7 +334,6 @@ const checkStatus: Check<Status> = obj<Status>({
 
 const empty = obj<{}>({});
 const password = str({ min: 1, max: LIMITS.password });
-const shareId = str({ min: 1, max: LIMITS.id });
 const kindOf = <K extends string>(k: K) => oneOf([k] as const);
 
 const checkRequest: Check<Request> = byKind<Request>({
@@ -346,8 +345,8 @@ const checkRequest: Check<Request> = byKind<Request>({
   saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings }),
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
-  acceptShare: obj({ kind: kindOf('acceptShare'), id: shareId, trust: optional(bool) }),
-  declineShare: obj({ kind: kindOf('declineShare'), id: shareId, block: optional(bool) }),
+  acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),
+  declineShare: obj({ kind: kindOf('declineShare'), id: shareIdParam, block: optional(bool) }),
   listContacts: obj({ kind: kindOf('listContacts') }),
   changeContact: obj({ kind: kindOf('changeContact'), change: checkContactChange }),
   removeContact: obj({ kind: kindOf('removeContact'), fingerprint: fingerprintParam }),

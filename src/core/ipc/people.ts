@@ -8,19 +8,26 @@ import type { RequestHandler } from '../remote/connection.js';
 import type { DaemonPort } from '../daemon/port.js';
 import { NoSuchShare, type Sharing } from '../sharing/sharing.js';
 import { changeContact, listContacts, listShares, removeContact, safetyCodeWith } from '../sharing/people-view.js';
-import { ONE, PeopleVerb, decodeJsonBody, encodeJsonBody, type ContactChange } from '../../wire/index.js';
+import { ONE, PeopleVerb, decodeJsonBody, encodeJsonBody } from '../../wire/index.js';
+import { checkAcceptBody, checkContactChange, checkDeclineBody, checkFingerprintBody } from '../../common/contract-people.js';
+import { WireError, type Check } from '../../common/wire-check.js';
 import { IpcRefusal } from './refusal.js';
 import type { Session } from './session.js';
 
-function jsonObject(body: Uint8Array, verb: string): Record<string, unknown> {
-  const v = decodeJsonBody(body);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new IpcRefusal(`${verb} takes a JSON object`);
-  return v as Record<string, unknown>;
-}
-
-function text(v: unknown, what: string): string {
-  if (typeof v !== 'string' || !v) throw new IpcRefusal(`${what} must be a non-empty string`);
-  return v;
+/**
+ * A verb's JSON body, checked as the desktop's contract checks the same request: a field of the
+ * wrong type is refused with its name (`C!.verified: expected true or false`), never coerced,
+ * and fields the verb does not know are dropped.
+ */
+function bodyOf<T>(check: Check<T>, body: Uint8Array, verb: string): T {
+  const value = decodeJsonBody(body);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new IpcRefusal(`${verb} takes a JSON object`);
+  try {
+    return check(value, verb);
+  } catch (err) {
+    if (err instanceof WireError) throw new IpcRefusal(err.message);
+    throw err;
+  }
 }
 
 async function answering<T>(run: () => Promise<T>): Promise<T> {
@@ -41,29 +48,29 @@ export function peopleHandlers(s: Session, daemon: DaemonPort, sharing: Sharing)
   };
   const table: [string, RequestHandler][] = [
     [V.listContacts, () => encodeJsonBody(listContacts(sharing))],
-    [V.setContact, async (b) => encodeJsonBody(await changeContact(sharing, jsonObject(b, V.setContact) as unknown as ContactChange))],
+    [V.setContact, async (b) => encodeJsonBody(await changeContact(sharing, bodyOf(checkContactChange, b, V.setContact)))],
     [
       V.removeContact,
       async (b) => {
-        await removeContact(sharing, text(jsonObject(b, V.removeContact).fingerprint, 'fingerprint'));
+        await removeContact(sharing, bodyOf(checkFingerprintBody, b, V.removeContact).fingerprint);
         return ONE;
       },
     ],
-    [V.safetyCode, (b) => encodeJsonBody({ words: safetyCodeWith(daemon.fingerprint, text(jsonObject(b, V.safetyCode).fingerprint, 'fingerprint')) })],
+    [V.safetyCode, (b) => encodeJsonBody({ words: safetyCodeWith(daemon.fingerprint, bodyOf(checkFingerprintBody, b, V.safetyCode).fingerprint) })],
     [V.listShares, () => encodeJsonBody(listShares(sharing))],
     [
       V.acceptShare,
       async (b) => {
-        const req = jsonObject(b, V.acceptShare);
-        await answering(() => sharing.accept(text(req.id, 'id'), { trust: req.trust === true }));
+        const req = bodyOf(checkAcceptBody, b, V.acceptShare);
+        await answering(() => sharing.accept(req.id, { trust: req.trust === true }));
         return ONE;
       },
     ],
     [
       V.declineShare,
       async (b) => {
-        const req = jsonObject(b, V.declineShare);
-        await answering(() => sharing.decline(text(req.id, 'id'), { block: req.block === true }));
+        const req = bodyOf(checkDeclineBody, b, V.declineShare);
+        await answering(() => sharing.decline(req.id, { block: req.block === true }));
         return ONE;
       },
     ],

@@ -12,17 +12,8 @@ import {
   type Ghid,
   type GolixObject,
 } from '../../../src/core/golix/index.js';
+import { mutate, rng } from '../../fixtures/mutate.js';
 import { V2016_DIRS, read2016, v16Identity, v16Objects } from '../../fixtures/vectors.js';
-
-/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds = [...v16Objects().map((o) => o.raw), ...V2016_DIRS.flatMap((d) => read2016(d).map((f) => f.raw))];
 const identities = new Map<string, PublicIdentity>();
@@ -31,31 +22,6 @@ for (const raw of seeds) {
   if (obj.type === 'GIDC') identities.set(obj.ghid.text, PublicIdentity.fromBytes(raw));
 }
 const recipient = v16Identity(1);
-
-function mutate(raw: Buffer, rand: () => number): Buffer {
-  const out = Buffer.from(raw);
-  switch (Math.floor(rand() * 5)) {
-    case 0: {
-      const i = Math.floor(rand() * out.length);
-      out[i] = out[i]! ^ (1 << Math.floor(rand() * 8));
-      return out;
-    }
-    case 1: {
-      for (let k = 0; k < 1 + Math.floor(rand() * 8); k++) out[Math.floor(rand() * out.length)] = Math.floor(rand() * 256);
-      return out;
-    }
-    case 2:
-      return out.subarray(0, Math.floor(rand() * out.length));
-    case 3:
-      return Buffer.concat([out, Buffer.alloc(1 + Math.floor(rand() * 70), Math.floor(rand() * 256))]);
-    default: {
-      // Header fields are where parsers most often go wrong: hit the first 90 bytes.
-      const i = Math.floor(rand() * Math.min(90, out.length));
-      out[i] = Math.floor(rand() * 256);
-      return out;
-    }
-  }
-}
 
 async function judge(bytes: Buffer): Promise<'rejected' | 'verified' | 'hash-only'> {
   let obj: GolixObject;
