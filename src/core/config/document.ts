@@ -21,7 +21,17 @@ export function parseText(text: string): ParsedText {
   return { doc, lines };
 }
 
-export const keyText = (key: unknown): string => (isScalar(key) ? String(key.value) : String(key));
+/**
+ * A mapping key as the config names keys. Only scalars name anything: a mapping or a list used
+ * as a key (`? {a: 1}`, or a line of `{{{{`) is described, never stringified, since yaml's
+ * stringifying of nested complex keys grows exponentially (a 30-character line ran out of
+ * string length).
+ */
+export const keyText = (key: unknown): string => {
+  if (isScalar(key)) return String(key.value);
+  if (key === null || key === undefined) return String(key);
+  return isMap(key) ? '(a mapping used as a key)' : isSeq(key) ? '(a list used as a key)' : '(a complex key)';
+};
 
 function nodeLine(lines: LineCounter, node: unknown): number | null {
   const range = (node as Node | null | undefined)?.range;

@@ -268,6 +268,9 @@ const cases: { name: string; text: string; line: number; field: string | null; s
   { name: 'YAML unclosed quote', text: 'user:\n  user_id: null\nremotes:\n- host: "a.org\n  port: 1\n', line: 6, field: 'remotes[0]', says: /YAML syntax error/ },
   { name: 'YAML tab indentation', text: 'process:\n\tipc_port: 1\n', line: 2, field: null, says: /Tabs/ },
   { name: 'duplicate key', text: 'server:\n  port: 1\n  port: 2\n', line: 3, field: 'server.port', says: /unique/ },
+  // Found by test/core/config/fuzz.test.ts: naming the field of this syntax error stringified
+  // 30 nested keys, which grows exponentially, and threw a RangeError instead.
+  { name: 'YAML a line of nested braces', text: 'server:\n  port: 7770\n' + '{'.repeat(30) + '\n', line: 3, field: 'server', says: /YAML syntax error/ },
 ];
 
 for (const c of cases) {
