@@ -68,8 +68,9 @@ export class RegistrationEndpoints {
       .then(() => deps.accounts.refresh())
       .then(() => run.call(this, deps, req, res, url), unavailable)
       .catch((err: unknown) => {
-        if (!res.headersSent) json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else if (err instanceof BodyTooLarge) tooLarge(res, PAGE_ROUTES.has(route), () => req.destroy());
+        else json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
       });
     return true;
   }
@@ -157,9 +158,10 @@ export class RegistrationEndpoints {
       this.refuse('webhook_auth');
       return json(res, 401, { status: 'error', message: 'wrong or missing bearer secret' });
     }
+    const text = await readBody(req);
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(req));
+      body = JSON.parse(text);
     } catch {
       return json(res, 400, { status: 'error', message: 'the body must be JSON' });
     }
@@ -250,15 +252,28 @@ function sameSecret(given: string, secret: string): boolean {
   return given.length > 0 && timingSafeEqual(h(given), h(secret));
 }
 
+/** A request body past MAX_BODY_BYTES: the client is answered 413, not cut off. */
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`The request body is over ${MAX_BODY_BYTES} bytes.`);
+    this.name = 'BodyTooLarge';
+  }
+}
+
+/**
+ * The request body as text. Past MAX_BODY_BYTES it rejects with BodyTooLarge and drops what
+ * else arrives, so that the 413 can still be written; the connection is closed once it is.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
       size += c.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        chunks.length = 0;
+        reject(new BodyTooLarge());
         return;
       }
       chunks.push(c);
@@ -266,6 +281,15 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** 413, as a page for a person's browser or as JSON; then the connection closes, whatever is still being sent. */
+function tooLarge(res: ServerResponse, asPage: boolean, close: () => void): void {
+  res.setHeader('Connection', 'close');
+  res.on('finish', close);
+  const message = `The request is over ${MAX_BODY_BYTES} bytes; a registration form or webhook call is much smaller.`;
+  if (asPage) page(res, 413, { title: 'Request too large', result: 'refused', message });
+  else json(res, 413, { status: 'error', message });
 }
 
 function page(res: ServerResponse, status: number, content: PageContent): void {

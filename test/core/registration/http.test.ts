@@ -130,3 +130,15 @@ test('a server with registration off offers none', async (t) => {
   assert.equal((await fetch(`${base}/register/challenge`)).status, 404);
   await assert.rejects(registrationLink(remote, v16Identity(0)), RegistrationUnavailable);
 });
+
+test('a body over 8 KiB is answered 413 (a page for the form, JSON for the webhook), not cut off', async (t) => {
+  const { base } = await serve(t, { registration: 'invite', registration_webhook_secret: SECRET });
+  const form = await fetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'code=' + 'x'.repeat(20_000) });
+  assert.equal(form.status, 413);
+  assert.equal(form.headers.get('connection'), 'close');
+  assert.match(await form.text(), /data-result="refused"[\s\S]*over 8192 bytes/);
+  const hook = await fetch(`${base}/accounts/webhook`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ action: 'approve', pad: 'x'.repeat(20_000) }) });
+  assert.equal(hook.status, 413);
+  assert.match(((await hook.json()) as { message: string }).message, /over 8192 bytes/);
+  assert.equal((await fetch(`${base}/register/challenge`)).status, 200, 'the server still answers');
+});
