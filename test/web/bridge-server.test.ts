@@ -275,7 +275,8 @@ describe('browser-mode bridge server', () => {
     assert.equal(host.listenerCount, idle + 1);
     c.close();
     await c.closed;
-    await new Promise((r) => setTimeout(r, 20));
+    // The bridge hears of the close a moment after the client: wait for it, bounded.
+    for (let i = 0; i < 500 && host.listenerCount !== idle; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(host.listenerCount, idle);
   });
 });
