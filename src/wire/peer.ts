@@ -39,7 +39,7 @@ import {
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameSink, silentLogger, type PeerLogger } from './logger.js';
-import { decodeNak, type Nak } from './nak.js';
+import { decodeNak } from './nak.js';
 import { PendingRequests } from './pending.js';
 import { CLOSE_CODES, READY_STATE, bytesOf, type WireSocket } from './socket.js';
 
@@ -53,7 +53,7 @@ interface Queued<B extends Uint8Array> {
 
 const EMPTY = new Uint8Array(0);
 
-export class Peer<B extends Uint8Array = Uint8Array> {
+export class Peer<B extends Uint8Array = Uint8Array> implements PeerHandle<B> {
   readonly socket: WireSocket;
   readonly name: string;
   /** Resolves once the socket has closed and every pending request was rejected. */

@@ -6,7 +6,7 @@
 import type { Ghid } from '../golix/index.js';
 import type { ContactChange, ContactJson, ShareJson } from '../../wire/people.js';
 import { apiTypeWords } from '../../common/people.js';
-import { InvalidContact, parseFingerprint, parseTrust, type Contact } from './contacts.js';
+import { parseFingerprint, parseTrust, type Contact } from './contacts.js';
 import { safetyCode } from './safety-code.js';
 import type { Sharing } from './sharing.js';
 
@@ -20,16 +20,13 @@ export function listContacts(sharing: Sharing): ContactJson[] {
 
 /**
  * Applies a contact change from outside (CLI, SDK, UI). Blocking someone also declines what they
- * have waiting. Writes the account state before answering.
+ * have waiting. Writes the account state before answering. Both edges that call it (the IPC
+ * verb and the desktop contract) have checked the change's shape with checkContactChange; what
+ * is left is what the shape cannot say (a fingerprint that is a GHID, a name a person would type).
  */
 export async function changeContact(sharing: Sharing, change: ContactChange): Promise<ContactJson> {
-  if (typeof change !== 'object' || change === null || typeof change.fingerprint !== 'string') throw new InvalidContact('A contact change names a fingerprint');
   const fp = parseFingerprint(change.fingerprint);
-  const edit = {
-    name: change.name === undefined || change.name === null ? change.name : String(change.name),
-    trust: change.trust === undefined ? undefined : parseTrust(String(change.trust)),
-    verified: change.verified === undefined ? undefined : change.verified === true,
-  };
+  const edit = { name: change.name, trust: change.trust === undefined ? undefined : parseTrust(change.trust), verified: change.verified };
   const c = change.add ? sharing.contacts.set(fp, edit) : sharing.contacts.update(fp, edit);
   await sharing.contacts.flush();
   if (c.trust === 'blocked') await sharing.declineFrom(fp);
