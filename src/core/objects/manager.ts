@@ -216,28 +216,22 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     const record = this.secrets.dynamic(ghid)!;
     const secret = record.secret.ratchet(ghid, record.container);
     const prepared = prepareUpdate(this.identity, secret, encodeAppObject(current.apiId, state), this.pendingFrame.get(key) ?? frameOf(this.frames.get(key)!), legroom);
-    // The signatures start now and run while the log's write does.
-    const signing = signUpdate(this.identity, prepared.unsignedContainer, prepared.unsignedFrame);
-    signing.catch(() => {});
     await behind.log.add([encodeUnsignedUpdate(ghid, prepared)]);
     if (behind.unpublished(ghid) === 0) this.lastPublished.set(key, record);
     const next: DynamicRecord = { container: prepared.container, secret, binder: this.identity.ghid, counter: prepared.frame.counter };
     this.pendingFrame.set(key, prepared.frame);
     this.secrets.setDynamic(ghid, next);
-    behind.enqueue(ghid, prepared.container.text, () => this.publishBehind(behind, ghid, prepared, signing, next, legroom));
+    behind.enqueue(ghid, prepared.container.text, () => this.publishBehind(behind, ghid, prepared, next, legroom));
     return this.remember({ ...current, state, counter: next.counter, container: next.container });
   }
 
-  /** One acknowledged update, signed (again, should its first signing have failed), stored and queued. */
-  private async publishBehind(
-    behind: WriteBehind,
-    ghid: Ghid,
-    prepared: PreparedUpdate,
-    signing: Promise<{ container: Geoc; frame: Gobd }>,
-    record: DynamicRecord,
-    legroom: number,
-  ): Promise<void> {
-    const signed = await signing.catch(() => signUpdate(this.identity, prepared.unsignedContainer, prepared.unsignedFrame));
+  /** One acknowledged update, signed, stored and queued. */
+  private async publishBehind(behind: WriteBehind, ghid: Ghid, prepared: PreparedUpdate, record: DynamicRecord, legroom: number): Promise<void> {
+    // The signatures start once the acknowledgement is on its way (next turn of the event
+    // loop). Started before, they take both CPUs as it is sent, and the app, woken to read it,
+    // waited about one signature's time for a CPU on this project's VMs (BENCHMARKS.md).
+    await new Promise((resolve) => setImmediate(resolve));
+    const signed = await signUpdate(this.identity, prepared.unsignedContainer, prepared.unsignedFrame);
     try {
       await this.io.publish(signed.frame, signed.container);
     } catch (err) {

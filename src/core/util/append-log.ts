@@ -80,8 +80,9 @@ export class AppendLog {
   }
 
   private async loop(): Promise<void> {
-    // Yield first, so that `running` is assigned before the loop can finish and clear it.
-    await null;
+    // No yield before the first write: it reaches the thread pool within `append` itself, ahead
+    // of work its caller queues next (an update's signatures, objects/manager.ts). The loop
+    // cannot finish before `running` is assigned: it awaits each batch, which always yields.
     try {
       // The emptiness check and the `finally` below run in one turn, so no operation can slip
       // between them unseen.
