@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { Account, type AccountProgress } from '../account/account.js';
 import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
@@ -13,9 +12,6 @@ import type { ApiId } from '../objects/hgxd.js';
 import { retryWhileContainerMissing } from '../objects/container-wait.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
-import { replayUnsigned } from '../objects/replay-unsigned.js';
-import type { UnsignedLog } from '../objects/write-behind.js';
-import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -24,10 +20,6 @@ import type { BroughtOver } from '../legacy/bring-over.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
 import { openAccount } from './open-account.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
-import { DurableQueue } from '../util/durable-queue.js';
-
-/** The log of updates acknowledged before they were signed (objects/write-behind.ts), in the outbox directory. */
-const UNSIGNED_LOG = 'unsigned.updates';
 
 export type AccountRequest =
   | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
@@ -37,10 +29,7 @@ export interface DaemonOptions {
   ghidcache: string;
   /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
   store?: ObjectStore;
-  /**
-   * Where each remote's outbox lives, and the log of updates acknowledged before they were
-   * signed (`unsigned.updates`). @default `${ghidcache}.outbox`
-   */
+  /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
   outboxDir?: string;
   /** Where the account maps' journals live. @default `${ghidcache}.account` */
   journalDir?: string;
@@ -56,25 +45,6 @@ export interface DaemonOptions {
 }
 
 export type DaemonEvents = DaemonPortEvents;
-
-/**
- * The unsigned-updates log as the object layer writes it: an update is refused with StorageFull,
- * as any write, while the local cache cannot take writes, or when the log's own write fails for
- * want of room; it is never acknowledged then.
- */
-function refusingWhenFull(log: DurableQueue, engine: RulesEngine): UnsignedLog {
-  return {
-    add: async (entries) => {
-      const state = engine.storage();
-      if (state.kind !== 'ok') throw storageRefusal(state, 'local');
-      await log.add(entries).catch((err: unknown) => {
-        throw asStorageRefusal(err, engine.storage(), 'local');
-      });
-    },
-    done: (key) => log.done(key),
-    items: () => log.items(),
-  };
-}
 
 /** How long a merge after a lost counter race waits for the winning frame's container (~3 s in all). */
 const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
@@ -94,7 +64,6 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     readonly network: NetworkIO,
     readonly account: Account,
     readonly objects: ObjectManager,
-    private readonly unsignedLog: DurableQueue,
     private readonly logger: RemoteLogger,
     /** Set when this start brought an account of the Python Hypergolix over into our format. */
     readonly broughtOver: BroughtOver | null = null,
@@ -128,18 +97,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     for (const w of warnings) o.logger.warn(w);
     let account: Account | null = null;
     let broughtOver: BroughtOver | null = null;
-    const outboxDir = o.outboxDir ?? `${o.ghidcache}.outbox`;
     const network = await NetworkIO.open({
       engine,
       identity: () => account?.identity.publicIdentity.gidc ?? null,
       remotes: o.remotes,
-      outboxDir,
+      outboxDir: o.outboxDir ?? `${o.ghidcache}.outbox`,
       logger: o.logger,
-    });
-    const unsignedLog = await DurableQueue.open(join(outboxDir, UNSIGNED_LOG)).catch(async (err: unknown) => {
-      await network.close();
-      await engine.close();
-      throw err;
     });
     network.start();
     const device = o.device ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
@@ -167,20 +130,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       }
       await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
     } catch (err) {
-      await unsignedLog.close();
       await network.close();
       await engine.close();
       throw err;
     }
-    const warn = (m: string) => o.logger.warn(m);
-    const log = refusingWhenFull(unsignedLog, engine);
-    // Before anything opens the objects they update: their records may be ahead of the store.
-    const replayed = await replayUnsigned(log, account.identity, network, warn);
-    const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects, unsignedLog: log, warn });
-    if (replayed.published + replayed.dropped + replayed.kept > 0) {
-      o.logger.info(`updates acknowledged before a crash: ${replayed.published} stored now, ${replayed.dropped} superseded, ${replayed.kept} still waiting`);
-    }
-    const daemon = new Daemon(engine, network, account, objects, unsignedLog, o.logger, broughtOver);
+    const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
     daemon.wire();
     return daemon;
   }
@@ -297,8 +252,6 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   }
 
   async secretOf(ghid: Ghid): Promise<Secret | null> {
-    // A share's secret must open a frame the remotes have: the newest acknowledged is published first.
-    await this.objects.whenPublished(ghid);
     const obj = await this.objects.open(ghid);
     const secrets = this.objects.secrets;
     return obj.dynamic ? (secrets.dynamic(ghid)?.secret ?? null) : secrets.static(ghid);
@@ -353,10 +306,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.objects.close();
     await this.account.close().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
     await this.network.close();
     await this.engine.close();
-    await this.unsignedLog.close();
   }
 }

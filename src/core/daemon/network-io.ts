@@ -17,7 +17,7 @@ import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound } from './inbound.js';
-import { openOutbox, type Outbox } from './outbox.js';
+import { Outbox } from './outbox.js';
 import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
@@ -118,7 +118,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const spec of o.remotes) {
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
-      const remote: Remote = { label, client, outbox: await openOutbox(o.outboxDir, label), storage: 'ok' };
+      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok' };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));

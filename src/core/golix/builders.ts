@@ -2,7 +2,7 @@ import { ValueError } from './errors.js';
 import { Ghid } from './ghid.js';
 import { sha512 } from './header.js';
 import type { PrivateIdentity } from './identity.js';
-import { packGdxx, packGeoc, packGobd, packGobs, type Gdxx, type Geoc, type Gobd, type Gobs, type Unsigned } from './objects.js';
+import { packGdxx, packGeoc, packGobd, packGobs, type Gdxx, type Geoc, type Gobd, type Gobs } from './objects.js';
 import type { Secret } from './secret.js';
 import { signObject } from './sign.js';
 
@@ -41,51 +41,16 @@ export async function makeFrame(binder: PrivateIdentity, target: Ghid, previous?
 
 function nextFrameBytes(binder: Ghid, target: Ghid, previous: Frame | undefined, legroom: number) {
   if (!Number.isInteger(legroom) || legroom < 1 || legroom > 255) throw new ValueError('legroom must be 1..255');
-  if (!previous) return { ...packGobd(binder, 0n, [target]), counter: 0n, targets: [target] };
+  if (!previous) return packGobd(binder, 0n, [target]);
   const targets = [target, ...previous.targets.slice(0, legroom)];
-  const counter = previous.counter + 1n;
-  return { ...packGobd(binder, counter, targets, previous.dynamic), counter, targets };
-}
-
-/** An update packed but not signed yet: everything in it is known before either signature. */
-export interface PreparedUpdate {
-  unsignedContainer: Unsigned;
-  unsignedFrame: Unsigned;
-  /** The container's GHID (its prefix hash, the same however often it is signed). */
-  container: Ghid;
-  /** Where the binding stands once this frame is written. */
-  frame: Frame;
+  return packGobd(binder, previous.counter + 1n, targets, previous.dynamic);
 }
 
 /**
- * Packs one update of a dynamic object: the new container and the frame binding it. The
- * container's GHID is its prefix hash, so the frame can be packed before either is signed.
+ * One update of a dynamic object: the new container and the frame binding it. The container's
+ * GHID is its prefix hash, so the frame can be packed before either is signed, and the two
+ * RSA signatures run in parallel on the thread pool.
  */
-export function prepareUpdate(
-  identity: PrivateIdentity,
-  secret: Secret,
-  plaintext: Buffer,
-  previous?: Frame,
-  legroom = DEFAULT_LEGROOM,
-): PreparedUpdate {
-  const unsignedContainer = packGeoc(identity.ghid, secret.apply(plaintext));
-  const container = ghidOfUnsigned(unsignedContainer);
-  const { unsigned, dynamic, counter, targets } = nextFrameBytes(identity.ghid, container, previous, legroom);
-  return { unsignedContainer, unsignedFrame: unsigned, container, frame: { dynamic, counter, targets } };
-}
-
-/** The GHID an object will have once signed: the SHA-512 of its unsigned prefix. */
-export function ghidOfUnsigned(unsigned: Unsigned): Ghid {
-  return Ghid.fromDigest(sha512(unsigned));
-}
-
-/** Signs a packed update; the two RSA signatures run in parallel on the thread pool. */
-export async function signUpdate(identity: PrivateIdentity, unsignedContainer: Unsigned, unsignedFrame: Unsigned): Promise<{ container: Geoc; frame: Gobd }> {
-  const [container, frame] = await Promise.all([signObject<Geoc>(unsignedContainer, identity), signObject<Gobd>(unsignedFrame, identity)]);
-  return { container, frame };
-}
-
-/** One update of a dynamic object, packed and signed. */
 export async function makeUpdate(
   identity: PrivateIdentity,
   secret: Secret,
@@ -93,8 +58,11 @@ export async function makeUpdate(
   previous?: Frame,
   legroom = DEFAULT_LEGROOM,
 ): Promise<{ container: Geoc; frame: Gobd }> {
-  const prepared = prepareUpdate(identity, secret, plaintext, previous, legroom);
-  return signUpdate(identity, prepared.unsignedContainer, prepared.unsignedFrame);
+  const unsignedGeoc = packGeoc(identity.ghid, secret.apply(plaintext));
+  const containerGhid = Ghid.fromDigest(sha512(unsignedGeoc));
+  const { unsigned } = nextFrameBytes(identity.ghid, containerGhid, previous, legroom);
+  const [container, frame] = await Promise.all([signObject<Geoc>(unsignedGeoc, identity), signObject<Gobd>(unsigned, identity)]);
+  return { container, frame };
 }
 
 /** Where a parsed frame leaves its binding: what makeFrame/makeUpdate need to write the next one. */

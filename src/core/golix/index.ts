@@ -28,4 +28,4 @@ export {
 export { PrivateIdentity, PublicIdentity, type KeygenProgress } from './identity.js';
 export { checkSignature, signObject, signUnsigned, verifyObject } from './sign.js';
 export { buildRequest, decodeInner, encodeInner, openRequest, type OpenedRequest, type RequestBody } from './requests.js';
-export { DEFAULT_LEGROOM, frameOf, ghidOfUnsigned, makeContainer, makeDebinding, makeFrame, makeStatic, makeUpdate, prepareUpdate, signUpdate, type Frame, type PreparedUpdate } from './builders.js';
+export { DEFAULT_LEGROOM, frameOf, makeContainer, makeDebinding, makeFrame, makeStatic, makeUpdate, type Frame } from './builders.js';

@@ -12,25 +12,16 @@ import {
   makeContainer,
   makeDebinding,
   makeStatic,
-  HypergolixError,
-  StorageFull,
   makeUpdate,
-  prepareUpdate,
-  signUpdate,
-  type Frame,
   type Geoc,
   type Gobd,
   type GolixObject,
-  type PreparedUpdate,
   type PrivateIdentity,
 } from '../golix/index.js';
 import { ContainerMissing } from './errors.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
-import { SecretStore, healSecret, type DynamicRecord } from './secrets.js';
-import { encodeUnsignedUpdate } from './unsigned-update.js';
-import { KeyedLock } from '../util/keyed-lock.js';
-import { WriteBehind, type UnsignedLog } from './write-behind.js';
+import { SecretStore, healSecret } from './secrets.js';
 
 /** An app object as the daemon sees it. */
 export interface AppObject {
@@ -58,9 +49,6 @@ export interface ObjectManagerEvents {
 export interface ObjectManagerOptions {
   /** Live objects kept decrypted in memory (defect 25). */
   maxLive?: number;
-  /** Where updates go between their acknowledgement and their publication (write-behind.ts); without it, updates are acknowledged once published. */
-  unsignedLog?: UnsignedLog;
-  warn?: (message: string) => void;
 }
 
 /**
@@ -73,13 +61,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   private readonly maxLive: number;
   private readonly pinned = new Set<string>();
   /** Serializes work per object so two updates never race for the same counter. */
-  private readonly locks = new KeyedLock();
-  private readonly writeBehind?: WriteBehind;
-  /** Where each object's binding stands with its acknowledged updates, while some are unpublished. */
-  private readonly pendingFrame = new Map<string, Frame>();
-  /** Each object's secret record as of its last published update, to go back to (dropQueued). */
-  private readonly lastPublished = new Map<string, DynamicRecord>();
-  private readonly warn: (message: string) => void;
+  private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly io: ObjectIO,
@@ -89,25 +71,15 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   ) {
     super();
     this.maxLive = options.maxLive ?? 1000;
-    this.warn = options.warn ?? (() => {});
-    if (options.unsignedLog) this.writeBehind = new WriteBehind(options.unsignedLog, this.warn);
-  }
-
-  /**
-   * Resolves once every acknowledged update of the object is stored and queued for the remotes
-   * (what shares, freezes and deletions build on); throws what keeps that from happening.
-   */
-  async whenPublished(ghid: Ghid): Promise<void> {
-    await this.writeBehind?.settled(ghid);
-  }
-
-  /** Stops retrying publications; what is unpublished stays in the log for the next start. */
-  close(): Promise<void> {
-    return this.writeBehind?.close() ?? Promise.resolve();
   }
 
   private withLock<T>(ghid: Ghid, fn: () => Promise<T>): Promise<T> {
-    return this.locks.run(ghid.text, fn);
+    const prev = this.locks.get(ghid.text) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.locks.set(ghid.text, settled);
+    void settled.then(() => this.locks.get(ghid.text) === settled && this.locks.delete(ghid.text));
+    return next;
   }
 
   private remember(obj: AppObject, frame?: Gobd): AppObject {
@@ -123,7 +95,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     if (this.live.size <= this.maxLive) return;
     for (const key of this.live.keys()) {
       if (this.live.size <= this.maxLive) break;
-      if (this.pinned.has(key) || this.pendingFrame.has(key)) continue;
+      if (this.pinned.has(key)) continue;
       this.live.delete(key);
       this.frames.delete(key);
       this.emit('evict', Ghid.fromText(key));
@@ -166,119 +138,39 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     return this.remember({ ghid: container.ghid, dynamic: false, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid });
   }
 
-  /**
-   * Pushes a new state of one of our own dynamic objects. With a write-behind log it is
-   * acknowledged once packed and logged, and published behind (write-behind.ts); else once
-   * signed, stored and queued.
-   */
-  async update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
-    const legroom = legroomOf(opts.legroom);
-    const behind = this.writeBehind;
-    if (!behind) return this.withLock(ghid, () => this.updateNow(ghid, state, legroom));
-    await behind.room(ghid);
-    return this.withLock(ghid, () => this.updateBehind(behind, ghid, state, legroom));
-  }
-
-  /** The object as an update of it starts: ours, dynamic, and its secret record durable enough. */
-  private async ownDynamic(ghid: Ghid, legroom: number): Promise<AppObject> {
-    const current = await this.open(ghid);
-    if (!current.dynamic) throw new ValueError('A static object cannot be updated');
-    if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
-    if (this.secrets.unsecuredUpdates(ghid) >= SecretStore.maxUnsecured(legroom)) await this.secrets.secure();
-    return current;
-  }
-
-  private async updateNow(ghid: Ghid, state: Buffer, legroom: number): Promise<AppObject> {
-    const current = await this.ownDynamic(ghid, legroom);
-    for (let attempt = 0; ; attempt++) {
-      const frame = this.frames.get(ghid.text)!;
-      const record = this.secrets.dynamic(ghid)!;
-      const secret = record.secret.ratchet(ghid, record.container);
-      const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
-      try {
-        await this.io.publish(next.frame, next.container);
-      } catch (err) {
-        // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
-        if (err instanceof IllegalDynamicFrame && attempt < 3) {
-          await this.refresh(ghid);
-          continue;
-        }
-        throw err;
-      }
-      this.secrets.setDynamic(ghid, { container: next.container.ghid, secret, binder: this.identity.ghid, counter: next.frame.counter! });
-      return this.remember({ ...current, state, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
-    }
-  }
-
-  private async updateBehind(behind: WriteBehind, ghid: Ghid, state: Buffer, legroom: number): Promise<AppObject> {
-    const current = await this.ownDynamic(ghid, legroom);
-    const key = ghid.text;
-    const record = this.secrets.dynamic(ghid)!;
-    const secret = record.secret.ratchet(ghid, record.container);
-    const prepared = prepareUpdate(this.identity, secret, encodeAppObject(current.apiId, state), this.pendingFrame.get(key) ?? frameOf(this.frames.get(key)!), legroom);
-    await behind.log.add([encodeUnsignedUpdate(ghid, prepared)]);
-    if (behind.unpublished(ghid) === 0) this.lastPublished.set(key, record);
-    const next: DynamicRecord = { container: prepared.container, secret, binder: this.identity.ghid, counter: prepared.frame.counter };
-    this.pendingFrame.set(key, prepared.frame);
-    this.secrets.setDynamic(ghid, next);
-    behind.enqueue(ghid, prepared.container.text, () => this.publishBehind(behind, ghid, prepared, next, legroom));
-    return this.remember({ ...current, state, counter: next.counter, container: next.container });
-  }
-
-  /** One acknowledged update, signed, stored and queued. */
-  private async publishBehind(behind: WriteBehind, ghid: Ghid, prepared: PreparedUpdate, record: DynamicRecord, legroom: number): Promise<void> {
-    // The signatures start once the acknowledgement is on its way (next turn of the event
-    // loop). Started before, they take both CPUs as it is sent, and the app, woken to read it,
-    // waited about one signature's time for a CPU on this project's VMs (BENCHMARKS.md).
-    await new Promise((resolve) => setImmediate(resolve));
-    const signed = await signUpdate(this.identity, prepared.unsignedContainer, prepared.unsignedFrame);
-    try {
-      await this.io.publish(signed.frame, signed.container);
-    } catch (err) {
-      if (err instanceof IllegalDynamicFrame) return this.rebase(behind, ghid, legroom);
-      // Refused for what it is (not for want of room): retrying would only jam the object.
-      if (err instanceof HypergolixError && !(err instanceof StorageFull)) return this.abandon(behind, ghid, err);
-      throw err;
-    }
-    this.frames.set(ghid.text, signed.frame);
-    this.lastPublished.set(ghid.text, record);
-    if (this.pendingFrame.get(ghid.text)?.counter === record.counter) this.pendingFrame.delete(ghid.text);
-  }
-
-  /**
-   * Another device of this account wrote the object's next frame first (defect 19): the queued
-   * frames build on a replaced one. They are dropped, and the newest state acknowledged here is
-   * written on top of the other device's, as an update made now would be.
-   */
-  private rebase(behind: WriteBehind, ghid: Ghid, legroom: number): Promise<void> {
+  /** Pushes a new state of one of our own dynamic objects. */
+  update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
     return this.withLock(ghid, async () => {
-      const ours = this.live.get(ghid.text);
-      this.dropQueued(behind, ghid);
-      if (ours) await this.updateNow(ghid, ours.state, legroom);
+      const current = await this.open(ghid);
+      if (!current.dynamic) throw new ValueError('A static object cannot be updated');
+      if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
+      const legroom = legroomOf(opts.legroom);
+      if (this.secrets.unsecuredUpdates(ghid) >= SecretStore.maxUnsecured(legroom)) await this.secrets.secure();
+      for (let attempt = 0; ; attempt++) {
+        const frame = this.frames.get(ghid.text)!;
+        const record = this.secrets.dynamic(ghid)!;
+        const secret = record.secret.ratchet(ghid, record.container);
+        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
+        try {
+          await this.io.publish(next.frame, next.container);
+        } catch (err) {
+          // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
+          if (err instanceof IllegalDynamicFrame && attempt < 3) {
+            await this.refresh(ghid);
+            continue;
+          }
+          throw err;
+        }
+        this.secrets.setDynamic(ghid, { container: next.container.ghid, secret, binder: this.identity.ghid, counter: next.frame.counter! });
+        return this.remember({ ...current, state, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
+      }
     });
-  }
-
-  private abandon(behind: WriteBehind, ghid: Ghid, err: Error): void {
-    this.dropQueued(behind, ghid);
-    // Opened again, it shows what the store holds.
-    this.discard(ghid);
-    this.warn(`updates of ${ghid.short} were acknowledged but refused by the local store, and are dropped: ${err.message}`);
-  }
-
-  /** The queued updates are void: the object's record and frame go back to its last published. */
-  private dropQueued(behind: WriteBehind, ghid: Ghid): void {
-    behind.supersede(ghid);
-    this.pendingFrame.delete(ghid.text);
-    const published = this.lastPublished.get(ghid.text);
-    if (published) this.secrets.setDynamic(ghid, published);
   }
 
   /** Opens an object: from memory, else fetched, checked and decrypted. */
   async open(ghid: Ghid): Promise<AppObject> {
     const cached = this.live.get(ghid.text);
     if (cached) return this.remember(cached);
-    // Its record may be ahead of what is stored until its acknowledged updates are.
-    await this.writeBehind?.settled(ghid);
     const obj = await this.io.fetch(ghid);
     if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
     if (obj.type === 'GOBD') return this.applyFrame(obj, true);
@@ -372,7 +264,6 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
 
   /** Binds the current container statically and returns it as a new static object. */
   async freeze(ghid: Ghid): Promise<AppObject> {
-    await this.whenPublished(ghid);
     const current = await this.open(ghid);
     if (!current.dynamic) throw new ValueError('Only a dynamic object can be frozen');
     const binding = await makeStatic(this.identity, current.container);
@@ -384,15 +275,12 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
 
   /** Keeps the object alive with a static binding of its GHID. */
   async hold(ghid: Ghid): Promise<void> {
-    await this.whenPublished(ghid);
     await this.open(ghid);
     await this.io.publish(await makeStatic(this.identity, ghid));
   }
 
   /** Deletes: a GDXX on the dynamic GHID, or on each of our own static bindings of a container. */
   async delete(ghid: Ghid, ownBindings: Ghid[] = []): Promise<void> {
-    // The debinding follows every frame acknowledged before it.
-    await this.whenPublished(ghid);
     const current = await this.open(ghid);
     if (!current.author.equals(this.identity.ghid) && ownBindings.length === 0) {
       throw new InconsistentAuthor('Only objects you created (or bound) can be deleted');

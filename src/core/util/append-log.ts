@@ -80,9 +80,8 @@ export class AppendLog {
   }
 
   private async loop(): Promise<void> {
-    // No yield before the first write: it reaches the thread pool within `append` itself, ahead
-    // of work its caller queues next (an update's signatures, objects/manager.ts). The loop
-    // cannot finish before `running` is assigned: it awaits each batch, which always yields.
+    // Yield first, so that `running` is assigned before the loop can finish and clear it.
+    await null;
     try {
       // The emptiness check and the `finally` below run in one turn, so no operation can slip
       // between them unseen.

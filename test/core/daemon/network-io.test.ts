@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
-import { openOutbox } from '../../../src/core/daemon/outbox.js';
+import { Outbox } from '../../../src/core/daemon/outbox.js';
 import { DoesNotExist, Ghid, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
@@ -63,7 +63,7 @@ async function connectedTo(remote: { port: number; close(): Promise<void> }, t: 
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const { engine } = await RulesEngine.open(new MemoryStore());
   if (o.queued) {
-    const before = await openOutbox(join(dir, 'outbox'), `127.0.0.1:${remote.port}`);
+    const before = await Outbox.open(join(dir, 'outbox'), `127.0.0.1:${remote.port}`);
     await before.add(o.queued.map((q) => ({ ghid: q.ghid.text, raw: q.raw })));
     await before.close();
   }

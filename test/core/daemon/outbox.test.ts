@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { openOutbox } from '../../../src/core/daemon/outbox.js';
-import { DONE_WRITE_DELAY_MS } from '../../../src/core/util/durable-queue.js';
+import { DONE_WRITE_DELAY_MS, Outbox } from '../../../src/core/daemon/outbox.js';
 
 const g = (n: number) => String(n).padStart(86, 'A') + '==';
 const dirs: string[] = [];
@@ -13,18 +12,18 @@ test.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: tru
 test('queued objects survive a restart in order; done ones do not; a torn tail is ignored', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   await box.add([1, 2, 3, 4].map((n) => ({ ghid: g(n), raw: Buffer.alloc(100 + n, n) })));
   box.done(g(2));
   await box.close();
   await appendFile(box.path, Buffer.from([1, 0, 0, 9, 9, 1, 2]));
-  const again = await openOutbox(dir, '127.0.0.1:7770');
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
   assert.deepEqual(again.items().map(([k]) => k), [g(1), g(3), g(4)]);
   assert.deepEqual(again.items()[1]![1], Buffer.alloc(103, 3));
   for (const [k] of again.items()) again.done(k);
   assert.equal(again.size, 0);
   await again.close();
-  const last = await openOutbox(dir, '127.0.0.1:7770');
+  const last = await Outbox.open(dir, '127.0.0.1:7770');
   assert.equal(last.size, 0);
   await last.close();
 });
@@ -32,7 +31,7 @@ test('queued objects survive a restart in order; done ones do not; a torn tail i
 test('held entries are queued durably but not offered until released; withdrawn ones are gone, also after a restart', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   await box.add([{ ghid: g(1), raw: Buffer.alloc(10, 1) }]);
   await box.add([2, 3].map((n) => ({ ghid: g(n), raw: Buffer.alloc(10, n) })), { hold: true });
   await box.add([{ ghid: g(4), raw: Buffer.alloc(10, 4) }], { hold: true });
@@ -44,7 +43,7 @@ test('held entries are queued durably but not offered until released; withdrawn 
   await box.withdraw([g(4), g(1)]);
   assert.equal(box.size, 3, 'only a held entry can be withdrawn');
   await box.close();
-  const again = await openOutbox(dir, '127.0.0.1:7770');
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
   assert.deepEqual(again.items().map(([k]) => k), [g(1), g(2), g(3)], 'the withdrawn one is not replayed');
   await again.close();
 });
@@ -52,10 +51,10 @@ test('held entries are queued durably but not offered until released; withdrawn 
 test('an entry held when the process died is sent after the restart', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   await box.add([{ ghid: g(7), raw: Buffer.alloc(10, 7) }], { hold: true });
   await box.close();
-  const again = await openOutbox(dir, '127.0.0.1:7770');
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
   assert.deepEqual(again.items().map(([k]) => k), [g(7)]);
   assert.equal(again.ready, 1);
   await again.close();
@@ -64,7 +63,7 @@ test('an entry held when the process died is sent after the restart', async () =
 test('an entry already queued stays queued when the same object is held again and withdrawn', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   await box.add([{ ghid: g(5), raw: Buffer.alloc(10, 5) }]);
   await box.add([{ ghid: g(5), raw: Buffer.alloc(10, 5) }, { ghid: g(6), raw: Buffer.alloc(10, 6) }], { hold: true });
   assert.deepEqual(box.items().map(([k]) => k), [g(5)], 'the earlier queueing still holds');
@@ -72,13 +71,13 @@ test('an entry already queued stays queued when the same object is held again an
   assert.deepEqual(box.items().map(([k]) => k), [g(5)]);
   assert.equal(box.size, 1);
   await box.close();
-  assert.deepEqual((await openOutbox(dir, '127.0.0.1:7770')).items().map(([k]) => k), [g(5)]);
+  assert.deepEqual((await Outbox.open(dir, '127.0.0.1:7770')).items().map(([k]) => k), [g(5)]);
 });
 
 test('a queued object keeps only its own bytes, not the pool slab or message it was sliced from (also after a restart)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   // As objects arrive: small slices of larger buffers (Node's 8 KiB pool, a WebSocket message).
   const message = Buffer.alloc(8192, 7);
   const raws = [1, 2, 3].map((n) => message.subarray(n * 1000, n * 1000 + 900));
@@ -89,7 +88,7 @@ test('a queued object keeps only its own bytes, not the pool slab or message it 
     assert.deepEqual(raw, Buffer.alloc(900, 7));
   }
   await box.close();
-  const again = await openOutbox(dir, '127.0.0.1:7770');
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
   for (const [, raw] of again.items()) assert.equal(raw.buffer.byteLength, 900, 'read back: its own bytes, not the log file read whole');
   await again.close();
 });
@@ -97,13 +96,13 @@ test('a queued object keeps only its own bytes, not the pool slab or message it 
 test('a done record goes out with the next publish, needing no write of its own; one that never did only means a resend', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
-  const box = await openOutbox(dir, '127.0.0.1:7770');
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
   // What a restart would find now: the file as it is, opened elsewhere (opening compacts it).
   const afterCrash = async () => {
     const copy = await mkdtemp(join(tmpdir(), 'hgx-outbox-copy-'));
     dirs.push(copy);
     await cp(box.path, join(copy, basename(box.path)));
-    const again = await openOutbox(copy, '127.0.0.1:7770');
+    const again = await Outbox.open(copy, '127.0.0.1:7770');
     await again.close();
     return again.items().map(([k]) => k);
   };
