@@ -38,6 +38,22 @@ export class WrongClass extends HgxError {}
 /** The object's state does not decode with the class asked for (or is a pickle: never unpickled). */
 export class StateError extends HgxError {}
 
+/**
+ * The daemon's answer could not be read: damaged on its way, or not what this SDK's protocol
+ * says it should be. The request may have been carried out; reading the object again tells.
+ */
+export class UnreadableAnswer extends HgxError {}
+
+/** Reads an answer with `read`; what it throws (other than an HgxError) becomes UnreadableAnswer. */
+export function readAnswer<T>(verb: string, answer: Uint8Array, read: (answer: Uint8Array) => T): T {
+  try {
+    return read(answer);
+  } catch (err) {
+    if (err instanceof HgxError) throw err;
+    throw new UnreadableAnswer(`The daemon's answer to ${verb} could not be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** The daemon answered `NK`. */
 export class IpcError extends HgxError {
   /** The wire error code (hypergolix-reference §3.2/§4.1), null for a code-less refusal. */

@@ -13,7 +13,8 @@
  *   `'update'`, `'delete'`, `'shared'`, `'share-failed'`
  * - errors: `HgxError` and its subclasses `NotConnected`, `AuthFailed`, `IncompatibleDaemon`,
  *   `DeadObject`, `StorageFull`, `LocallyImmutable`, `Unsharable`, `WrongClass`, `StateError`,
- *   `IpcError` (with `code`; `StorageFull` is one: the daemon's disk is full)
+ *   `IpcError` (with `code`; `StorageFull` is one: the daemon's disk is full), `UnreadableAnswer`
+ *   (the daemon's answer was damaged or not what the protocol says)
  * - versions: `SDK_VERSION`, `SUPPORTED_IPC_PROTOCOLS` (checked against the daemon's at connect;
  *   `link.daemonProtocol`)
  *
@@ -36,6 +37,7 @@ export {
   StateError,
   StorageFull,
   Unsharable,
+  UnreadableAnswer,
   WrongClass,
   type ProtocolRange,
 } from './errors.js';

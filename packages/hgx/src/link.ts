@@ -31,7 +31,7 @@ import {
 } from '../../../src/wire/index.js';
 import { Emitter } from './emitter.js';
 import { incomingHandlers } from './incoming.js';
-import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass } from './errors.js';
+import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
@@ -250,20 +250,22 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * can show people by name. Read-only: the user manages them in Hypergolix itself.
    */
   async contacts(): Promise<Contact[]> {
-    return decodeJsonBody(await this.#request(PeopleVerb.listContacts)) as Contact[];
+    return (await this.#request(PeopleVerb.listContacts, undefined, decodeJsonBody)) as Contact[];
   }
 
   /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. @internal */
-  [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array> {
-    return this.#request(verb, body);
+  [REQUEST]<T = Uint8Array>(verb: string, body?: Uint8Array, read?: (answer: Uint8Array) => T): Promise<T> {
+    return this.#request(verb, body, read);
   }
 
-  #request(verb: string, body?: Uint8Array): Promise<Uint8Array> {
+  /** Sends one request and reads its answer with `read` (UnreadableAnswer when that fails). */
+  async #request<T = Uint8Array>(verb: string, body?: Uint8Array, read?: (answer: Uint8Array) => T): Promise<T> {
     const peer = this.#peer;
     if (!peer || !peer.isOpen) {
-      return Promise.reject(new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)'));
+      throw new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)');
     }
-    return peer.request(verb, body);
+    const answer = await peer.request(verb, body);
+    return read ? readAnswer(verb, answer, read) : (answer as T);
   }
 
   // ------------------------------------------------------------------ daemon → app
@@ -288,9 +290,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     const dynamic = options.dynamic ?? true;
     const isPrivate = options.private ?? false;
     const bytes = cls.encodeState(state);
-    const ghid = idText(
-      await this.#request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom })),
-    );
+    const ghid = await this.#request(IpcVerb.newObject, encodeObjDef({ state: bytes, apiId: ApiId.bytes(apiId), dynamic, private: isPrivate, legroom }), idText);
     const obj = new cls(this, { ghid, author: this.#whoami, apiId, dynamic, private: isPrivate, legroom, bytes, state });
     this.#objects.set(ghid, obj);
     return obj;
@@ -313,7 +313,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     const inFlight = this.#opening.get(key);
     if (inFlight) return check(await inFlight);
     const opening = (async () => {
-      const def = decodeObjDef(await this.#request(IpcVerb.getObject, ghidBytes(key)));
+      const def = await this.#request(IpcVerb.getObject, ghidBytes(key), decodeObjDef);
       const apiId = def.apiId ? idText(def.apiId) : ApiId.RAW;
       let obj: T;
       try {
@@ -399,10 +399,11 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   async registerToken(token?: string | Uint8Array): Promise<GhidText | null> {
     const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' ? fromHex(token) : token;
     if (body.length !== APP_TOKEN_BYTES) throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
-    const issued = await this.#request(IpcVerb.setToken, body);
-    this.#token = toHex(issued);
-    const startup = await this.#request(IpcVerb.getStartup);
-    return startup.length === 0 ? null : idText(startup);
+    this.#token = await this.#request(IpcVerb.setToken, body, (issued) => {
+      if (issued.length !== APP_TOKEN_BYTES) throw new RangeError(`an app token is ${APP_TOKEN_BYTES} bytes, got ${issued.length}`);
+      return toHex(issued);
+    });
+    return this.#request(IpcVerb.getStartup, undefined, (startup) => (startup.length === 0 ? null : idText(startup)));
   }
 
   /** Makes `obj` this token's startup object (one per token). */

@@ -155,8 +155,8 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
   /** A static snapshot of the current version, as a new object of the same class. */
   async freeze(): Promise<this> {
     this.#checkAlive();
-    const frozen = await this.#link[REQUEST](IpcVerb.freezeObject, ghidBytes(this.ghid));
-    return (await this.#link.get(this.#cls(), idText(frozen))) as this;
+    const frozen = await this.#link[REQUEST](IpcVerb.freezeObject, ghidBytes(this.ghid), idText);
+    return (await this.#link.get(this.#cls(), frozen)) as this;
   }
 
   /** Keeps the object alive on the remotes with a static binding of its address. */

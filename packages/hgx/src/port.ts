@@ -69,7 +69,7 @@ export interface LinkPort {
   /** The same object under another class (see `HGXLink.recast`). */
   recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T;
   /** @internal */
-  [REQUEST](verb: string, body?: Uint8Array): Promise<Uint8Array>;
+  [REQUEST]<T = Uint8Array>(verb: string, body?: Uint8Array, read?: (answer: Uint8Array) => T): Promise<T>;
   /** @internal */
   [FORGET](obj: OpenObject): void;
   /** @internal */
