@@ -38,10 +38,10 @@ const CONNECT_WAIT_MS = 8000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
-type Pending = Map<number, { kind: RequestKind; resolve: (r: Response) => void }>;
+export type Pending = Map<number, { kind: RequestKind; resolve: (r: Response) => void }>;
 
 /** Routes one message from the bridge: an event to the listeners, an answer to the request waiting for it. */
-function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) => void>): void {
+export function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) => void>): void {
   let raw: unknown;
   try {
     raw = JSON.parse(String(data));
@@ -50,6 +50,15 @@ function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) =
   }
   const parsed = parseServerMessage(raw, (id) => pending.get(id)?.kind);
   if (!parsed.ok) {
+    // An answer to a request waiting here ends it, as the Electron preload does, rather than
+    // leaving the page waiting for one that will not come.
+    const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+    const p = typeof id === 'number' ? pending.get(id) : undefined;
+    if (p) {
+      pending.delete(id as number);
+      p.resolve(fail(ERROR_CODES.internal, `The host answered oddly: ${parsed.error.message}`));
+      return;
+    }
     console.warn('hypergolix: ignored a malformed message from the host:', parsed.error.message);
     return;
   }
