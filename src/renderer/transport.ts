@@ -4,7 +4,7 @@
  * server that served this page.
  */
 import { ERROR_CODES, fail, type HostEvent, type HostPort, type Request, type RequestKind, type Response } from '../common/contract.js';
-import { parseServerMessage } from '../common/contract-envelope.js';
+import { route, type Pending } from './host-messages.js';
 
 /** `refused`: Hypergolix answers but no longer takes this tab's access token (it started with a new address). */
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'refused';
@@ -37,42 +37,6 @@ function preloadTransport(api: HostPort): Transport {
 const CONNECT_WAIT_MS = 8000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
-
-export type Pending = Map<number, { kind: RequestKind; resolve: (r: Response) => void }>;
-
-/** Routes one message from the bridge: an event to the listeners, an answer to the request waiting for it. */
-export function route(data: unknown, pending: Pending, listeners: Set<(ev: HostEvent) => void>): void {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(String(data));
-  } catch {
-    return;
-  }
-  const parsed = parseServerMessage(raw, (id) => pending.get(id)?.kind);
-  if (!parsed.ok) {
-    // An answer to a request waiting here ends it, as the Electron preload does, rather than
-    // leaving the page waiting for one that will not come.
-    const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-    const p = typeof id === 'number' ? pending.get(id) : undefined;
-    if (p) {
-      pending.delete(id as number);
-      p.resolve(fail(ERROR_CODES.internal, `The host answered oddly: ${parsed.error.message}`));
-      return;
-    }
-    console.warn('hypergolix: ignored a malformed message from the host:', parsed.error.message);
-    return;
-  }
-  const m = parsed.value;
-  if ('event' in m) {
-    for (const l of listeners) l(m.event);
-  } else if (m.id !== null) {
-    const p = pending.get(m.id);
-    pending.delete(m.id);
-    p?.resolve(m.response);
-  } else if (!m.response.ok) {
-    console.warn('hypergolix: the host refused a message:', m.response.error.message);
-  }
-}
 
 /** Whether Hypergolix is up but refuses this tab's token (it answers 403 for its own page). */
 async function tokenRefused(): Promise<boolean> {

@@ -5,14 +5,27 @@ import { objDefOf } from './objdef.js';
 import type { Session } from './session.js';
 import { AppVerb } from '../../wire/index.js';
 
+/** An update on its way to one app, and the newest one waiting behind it (null: none). */
+interface Lane {
+  waiting: Uint8Array | null;
+}
+
 /**
  * Which app connection tracks which object: a tracked object stays live in the daemon (pinned,
  * beyond its cache size), and its trackers hear its updates (`!O`) and its deletion (`XO`).
  * A connection tracks at most `maxTracked` objects.
+ *
+ * An app hears an object's updates one at a time: until it has answered one (or the answer
+ * timed out), only the newest of those that came meanwhile waits, and the ones before it are
+ * skipped (each carries the whole state). So an app that stops reading (hung, stopped in a
+ * debugger) holds at most two updates per object it tracks, however fast others write, instead
+ * of every one of them queued in the daemon's memory.
  */
 export class Tracking {
   /** GHID text → sessions tracking it. */
   private readonly trackers = new Map<string, Set<Session>>();
+  /** Per connection: the objects with an update on its way to it. */
+  private readonly lanes = new WeakMap<Session, Map<string, Lane>>();
 
   constructor(
     private readonly daemon: Pick<DaemonPort, 'pin' | 'unpin'>,
@@ -66,8 +79,26 @@ export class Tracking {
     for (const s of set) {
       if (s === except) continue;
       body ??= objDefOf(obj);
-      void s.push(AppVerb.update, body);
+      this.deliver(s, obj.ghid.text, body);
     }
+  }
+
+  /** One update to one app, or (while one is on its way) the newest waiting behind it. */
+  private deliver(s: Session, ghid: string, body: Uint8Array): void {
+    let lanes = this.lanes.get(s);
+    if (!lanes) this.lanes.set(s, (lanes = new Map()));
+    const busy = lanes.get(ghid);
+    if (busy) {
+      busy.waiting = body;
+      return;
+    }
+    const lane: Lane = { waiting: null };
+    lanes.set(ghid, lane);
+    void s.push(AppVerb.update, body).then(() => {
+      lanes.delete(ghid);
+      // Untracked meanwhile (discarded, deleted, disconnected): what waits is dropped.
+      if (lane.waiting && s.tracked.has(ghid)) this.deliver(s, ghid, lane.waiting);
+    });
   }
 
   /** A deleted object: `XO` to its trackers (but the deleting app), and nobody tracks it any more. */

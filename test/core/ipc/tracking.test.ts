@@ -4,6 +4,7 @@ import { RemoteNak } from '../../../src/core/golix/index.js';
 import { Tracking } from '../../../src/core/ipc/tracking.js';
 import { AppVerb, decodeObjDef } from '../../../src/wire/index.js';
 import { API_A, FakeDaemon, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';
+import { until } from '../../fixtures/wait.js';
 
 test('an object is pinned while any connection tracks it, and unpinned when the last lets go', async () => {
   const daemon = new FakeDaemon();
@@ -55,4 +56,44 @@ test("updates reach every tracker but the author, without the author's records; 
   assert.equal(b.conn.pushes.length, 1, 'the deleting app hears no XO');
   assert.equal(a.s.tracked.size + b.s.tracked.size, 0);
   assert.equal(daemon.pins.get(obj.ghid.text), 0);
+});
+
+test('an app that has not answered an update gets only the newest of those that came meanwhile, once it answers', async () => {
+  const daemon = new FakeDaemon();
+  const tracking = new Tracking(daemon, 10);
+  const slow = fakeSession(1);
+  let answer!: () => void;
+  slow.conn.gate = new Promise((r) => (answer = r));
+  const obj = await daemon.create(API_A, Buffer.from('v0'));
+  const other = await daemon.create(API_A, Buffer.from('w0'));
+  tracking.track(slow.s, obj.ghid.text);
+  tracking.track(slow.s, other.ghid.text);
+  const stateOf = (p: { body: Buffer }) => Buffer.from(decodeObjDef(p.body).state).toString();
+
+  for (let n = 1; n <= 50; n++) tracking.distributeUpdate({ ...obj, state: Buffer.from(`v${n}`) }, null);
+  tracking.distributeUpdate({ ...other, state: Buffer.from('w1') }, null);
+  assert.deepEqual(slow.conn.pushes.map(stateOf), ['v1', 'w1'], 'one on its way per object; the rest wait');
+
+  slow.conn.gate = null;
+  answer();
+  await until(() => slow.conn.pushes.length === 3, 'the newest update to go out');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(slow.conn.pushes.map(stateOf), ['v1', 'w1', 'v50'], 'then only the newest: v2…v49 skipped');
+});
+
+test('what waits for a slow app is dropped when the object is deleted or untracked: no update after its XO', async () => {
+  const daemon = new FakeDaemon();
+  const tracking = new Tracking(daemon, 10);
+  const slow = fakeSession(1);
+  let answer!: () => void;
+  slow.conn.gate = new Promise((r) => (answer = r));
+  const obj = await daemon.create(API_A, Buffer.from('v0'));
+  tracking.track(slow.s, obj.ghid.text);
+  tracking.distributeUpdate({ ...obj, state: Buffer.from('v1') }, null);
+  tracking.distributeUpdate({ ...obj, state: Buffer.from('v2') }, null);
+  tracking.distributeDelete(obj.ghid, null);
+  slow.conn.gate = null;
+  answer();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(slow.conn.pushes.map((p) => p.verb), [AppVerb.update, AppVerb.delete]);
 });

@@ -1,9 +1,9 @@
-// The browser-mode transport's routing of the bridge's messages, in Node (the socket and the
+// Browser mode's routing of the bridge's messages, in Node (the socket and the
 // page around it are covered by the browser-mode tests in a real Chromium).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HostEvent, Response } from '../../src/common/contract.js';
-import { route, type Pending } from '../../src/renderer/transport.js';
+import { route, type Pending } from '../../src/renderer/host-messages.js';
 
 function setUp() {
   const answers: Response[] = [];
