@@ -58,15 +58,25 @@ test("updates reach every tracker but the author, without the author's records; 
   assert.equal(daemon.pins.get(obj.ghid.text), 0);
 });
 
-test('an app that has not answered an update gets only the newest of those that came meanwhile, once it answers', async () => {
+/** A connection whose app holds its answers back until `answer()`, tracking one object. */
+async function slowApp() {
   const daemon = new FakeDaemon();
   const tracking = new Tracking(daemon, 10);
   const slow = fakeSession(1);
-  let answer!: () => void;
-  slow.conn.gate = new Promise((r) => (answer = r));
+  let release!: () => void;
+  slow.conn.gate = new Promise((r) => (release = r));
   const obj = await daemon.create(API_A, Buffer.from('v0'));
-  const other = await daemon.create(API_A, Buffer.from('w0'));
   tracking.track(slow.s, obj.ghid.text);
+  const answer = () => {
+    slow.conn.gate = null;
+    release();
+  };
+  return { daemon, tracking, slow, obj, answer };
+}
+
+test('an app that has not answered an update gets only the newest of those that came meanwhile, once it answers', async () => {
+  const { daemon, tracking, slow, obj, answer } = await slowApp();
+  const other = await daemon.create(API_A, Buffer.from('w0'));
   tracking.track(slow.s, other.ghid.text);
   const stateOf = (p: { body: Buffer }) => Buffer.from(decodeObjDef(p.body).state).toString();
 
@@ -74,7 +84,6 @@ test('an app that has not answered an update gets only the newest of those that 
   tracking.distributeUpdate({ ...other, state: Buffer.from('w1') }, null);
   assert.deepEqual(slow.conn.pushes.map(stateOf), ['v1', 'w1'], 'one on its way per object; the rest wait');
 
-  slow.conn.gate = null;
   answer();
   await until(() => slow.conn.pushes.length === 3, 'the newest update to go out');
   await new Promise((r) => setImmediate(r));
@@ -82,17 +91,10 @@ test('an app that has not answered an update gets only the newest of those that 
 });
 
 test('what waits for a slow app is dropped when the object is deleted or untracked: no update after its XO', async () => {
-  const daemon = new FakeDaemon();
-  const tracking = new Tracking(daemon, 10);
-  const slow = fakeSession(1);
-  let answer!: () => void;
-  slow.conn.gate = new Promise((r) => (answer = r));
-  const obj = await daemon.create(API_A, Buffer.from('v0'));
-  tracking.track(slow.s, obj.ghid.text);
+  const { tracking, slow, obj, answer } = await slowApp();
   tracking.distributeUpdate({ ...obj, state: Buffer.from('v1') }, null);
   tracking.distributeUpdate({ ...obj, state: Buffer.from('v2') }, null);
   tracking.distributeDelete(obj.ghid, null);
-  slow.conn.gate = null;
   answer();
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(slow.conn.pushes.map((p) => p.verb), [AppVerb.update, AppVerb.delete]);
