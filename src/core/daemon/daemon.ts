@@ -179,8 +179,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** Another device won a counter race on a remote: merge with its frame and write on top. */
   private async resolveConflict(dynamic: Ghid): Promise<void> {
     const map = this.accountMap(dynamic);
-    if (!map) return;
     const view = this.network.remoteView();
+    if (!map) return this.resolveObjectConflict(dynamic, view);
     try {
       // The winning frame's container may still be on its way to the remote: the frame is
       // fetched again each time, since the other device may have written again meanwhile.
@@ -192,6 +192,16 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     } catch (err) {
       if (this.stopping.signal.aborted) return;
       this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
+    }
+  }
+
+  /** The same race on an app object: its newest state goes on top of the other device's frame. */
+  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<void> {
+    try {
+      await retryWhileContainerMissing(() => this.objects.resolveConflict(dynamic, view), { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+    } catch (err) {
+      if (this.stopping.signal.aborted) return;
+      this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
     }
   }
 

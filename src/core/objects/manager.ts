@@ -155,7 +155,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
           await this.io.publish(next.frame, next.container);
         } catch (err) {
           // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
-          if (err instanceof IllegalDynamicFrame && attempt < 3) {
+          if (err instanceof IllegalDynamicFrame && attempt < MAX_CATCH_UPS) {
             await this.refresh(ghid);
             continue;
           }
@@ -216,7 +216,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     // A share's secret opens whichever container was current when it was sent, which may be
     // any entry of the vector by now: try each, and keep the one that yields an app object.
     const candidates = record
-      ? [healSecret(frame, record)]
+      ? [healSecret(frame, this.secrets.known(ghid))]
       : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
     if (record) {
       // The vector is authenticated (binder and signature checked), so the ratchet can move on
@@ -242,6 +242,41 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     const obj = this.remember({ ghid, dynamic: true, apiId, state, author: binder, counter, container: container.ghid }, frame);
     if (live && !opening) this.emit('update', obj);
     return obj;
+  }
+
+  /**
+   * A remote refused our frame of this object as not newer than its own: another computer of the
+   * account wrote it at the same moment (defect 19 across computers), and our frames from there on
+   * are not the remote's chain. Left alone, both computers would go on writing chains the other
+   * cannot read. So the remote's newest frame becomes the object's (read with a secret known from
+   * before the fork), and the newest state acknowledged here is written on top of it, with a
+   * counter above both chains: both computers then follow one chain and end on the same state.
+   */
+  resolveConflict(ghid: Ghid, remote: ObjectIO): Promise<void> {
+    return this.withLock(ghid, async () => {
+      const record = this.secrets.dynamic(ghid);
+      if (!record || !record.binder.equals(this.identity.ghid)) return;
+      const theirs = await remote.fetch(ghid);
+      const mine = this.frames.get(ghid.text);
+      if (theirs?.type !== 'GOBD' || (mine && theirs.targets[0]!.equals(mine.targets[0]!))) return;
+      const secret = healSecret(theirs, this.secrets.known(ghid));
+      const container = await remote.fetch(theirs.targets[0]!);
+      if (container?.type !== 'GEOC') throw new ContainerMissing(theirs.targets[0]!, ghid);
+      const opened = decodeAppObject(secret.apply(container.payload));
+      const ours = this.live.get(ghid.text);
+      const { apiId, state } = ours ?? opened;
+      // Above our own frames here too, or the local store would refuse it as older.
+      const local = await this.io.fetch(ghid);
+      const top = [theirs.counter ?? 0n, local?.type === 'GOBD' ? (local.counter ?? 0n) : 0n, record.counter].reduce((a, b) => (a > b ? a : b));
+      const legroom = Math.max(DEFAULT_LEGROOM, theirs.targets.length - 1);
+      const nextSecret = secret.ratchet(ghid, container.ghid);
+      const next = await makeUpdate(this.identity, nextSecret, encodeAppObject(apiId, state), { dynamic: ghid, counter: top, targets: theirs.targets }, legroom);
+      await this.io.publish(next.frame, next.container);
+      this.secrets.setDynamic(ghid, { container: next.container.ghid, secret: nextSecret, binder: this.identity.ghid, counter: next.frame.counter! });
+      const obj = this.remember({ ghid, dynamic: true, apiId, state, author: this.identity.ghid, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
+      // What the apps here show moves only if the remote's state was not ours to begin with.
+      if (!ours) this.emit('update', obj);
+    });
   }
 
   /** A frame that arrived from a remote subscription. Ignores what we cannot or need not read. */
@@ -301,6 +336,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     this.secrets.forget(ghid);
   }
 }
+
+/**
+ * How often one update catches up with a newer frame from another computer of the account and
+ * tries again before it is refused (IllegalDynamicFrame): each try takes two signatures, and
+ * two computers writing an object every few milliseconds can each win several times in a row.
+ */
+const MAX_CATCH_UPS = 8;
 
 function legroomOf(n: number | undefined): number {
   if (n === undefined || n === 0) return DEFAULT_LEGROOM;

@@ -33,6 +33,12 @@ export interface SecretMap {
 export class SecretStore {
   /** Updates per object since the records were last made durable. */
   private readonly unsecured = new Map<string, number>();
+  /**
+   * The secrets of each object's recent containers, newest last (memory only): two computers of
+   * one account writing an object at once fork its chain, and a frame of the other fork names
+   * none of our newest containers but one from before the fork, whose secret opens it.
+   */
+  private readonly recent = new Map<string, KnownSecret[]>();
 
   constructor(private readonly map: SecretMap) {}
 
@@ -64,11 +70,29 @@ export class SecretStore {
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
+    this.keepRecent(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
     // Re-opening a known object must not mark the secrets map (and its journal) as changed.
     if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder)) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
+  }
+
+  /** Every container of the object whose secret is known here: the record's, then recent ones. */
+  known(dyn: Ghid): KnownSecret[] {
+    const record = this.dynamic(dyn);
+    return [...(record ? [{ container: record.container, secret: record.secret }] : []), ...(this.recent.get(dyn.text) ?? [])];
+  }
+
+  private keepRecent(dyn: Ghid, known: KnownSecret): void {
+    const list = this.recent.get(dyn.text) ?? [];
+    if (list.some((k) => k.container.equals(known.container))) return;
+    list.push(known);
+    if (list.length > RECENT_SECRETS) list.shift();
+    // Re-inserted, so that the objects written least lately go first when there are too many.
+    this.recent.delete(dyn.text);
+    this.recent.set(dyn.text, list);
+    if (this.recent.size > RECENT_OBJECTS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   static(container: Ghid): Secret | null {
@@ -94,6 +118,7 @@ export class SecretStore {
   }
 
   forget(ghid: Ghid): void {
+    this.recent.delete(ghid.text);
     this.map.delete(`d:${ghid.text}`);
     this.map.delete(`s:${ghid.text}`);
     this.map.delete(`q:${ghid.text}`);
@@ -105,17 +130,33 @@ export class SecretStore {
   }
 }
 
+/** A container GHID with the secret that opens it. */
+export interface KnownSecret {
+  container: Ghid;
+  secret: Secret;
+}
+
+/** Recent secrets kept per object (a fork deeper than this cannot be read across), and objects kept. */
+const RECENT_SECRETS = 16;
+const RECENT_OBJECTS = 1024;
+
 /**
  * Catches up along a frame's target vector (golix §8.3): from the newest entry whose secret is
- * known, ratchet towards index 0. `known` is a container GHID with its secret.
+ * known, ratchet towards index 0. `known`: containers with their secrets, in any order.
  */
-export function healSecret(frame: Gobd, known: { container: Ghid; secret: Secret }): Secret {
+export function healSecret(frame: Gobd, known: KnownSecret | readonly KnownSecret[]): Secret {
   const v = frame.targets;
-  const j = v.findIndex((t) => t.equals(known.container));
-  if (j < 0) {
+  const all = Array.isArray(known) ? (known as readonly KnownSecret[]) : [known as KnownSecret];
+  let j = -1;
+  let from: KnownSecret | undefined;
+  for (const k of all) {
+    const i = v.findIndex((t) => t.equals(k.container));
+    if (i >= 0 && (j < 0 || i < j)) [j, from] = [i, k];
+  }
+  if (!from) {
     throw new UnknownSecret(`Cannot catch up with ${frame.dynamic.short}: the last readable version is more than ${v.length - 1} versions old`);
   }
-  let s = known.secret;
+  let s = from.secret;
   for (let i = j - 1; i >= 0; i--) s = s.ratchet(frame.dynamic, v[i + 1]!);
   return s;
 }

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Secret, UnknownSecret, type Gobd } from '../../../src/core/golix/index.js';
+import { SecretStore, healSecret, type SecretMap } from '../../../src/core/objects/secrets.js';
+import { randomGhid } from '../../fixtures/ipc/fakes.js';
+
+function memoryMap(): SecretMap {
+  const m = new Map<string, unknown>();
+  return {
+    get: (k) => m.get(k),
+    set: (k, v) => void m.set(k, v),
+    delete: (k) => void m.delete(k),
+    entries: (prefix) => [...m].filter(([k]) => k.startsWith(prefix)),
+    secure: async () => {},
+  };
+}
+
+const dyn = randomGhid();
+const chain = Array.from({ length: 4 }, () => randomGhid());
+/** A frame whose vector is chain[3], chain[2], chain[1], chain[0] (newest first). */
+const frame = { dynamic: dyn, targets: [...chain].reverse() } as unknown as Gobd;
+
+test('healSecret ratchets from the newest vector entry whose secret is known, whichever order they come in', () => {
+  const s0 = Secret.random();
+  const s1 = s0.ratchet(dyn, chain[0]!);
+  const fromOldest = healSecret(frame, { container: chain[0]!, secret: s0 });
+  const fromNewer = healSecret(frame, [
+    { container: randomGhid(), secret: Secret.random() },
+    { container: chain[0]!, secret: s0 },
+    { container: chain[1]!, secret: s1 },
+  ]);
+  assert.equal(fromNewer.text, fromOldest.text, 'the same secret, from one step closer');
+  assert.equal(healSecret(frame, { container: chain[3]!, secret: s0 }).text, s0.text, 'the newest itself needs no step');
+  assert.throws(() => healSecret(frame, [{ container: randomGhid(), secret: s0 }]), UnknownSecret);
+});
+
+test('the store keeps the secrets of recent containers, re-opened ones too, and forgets them with the object', () => {
+  const store = new SecretStore(memoryMap());
+  const binder = randomGhid();
+  const secrets = chain.map(() => Secret.random());
+  chain.forEach((container, n) => store.setDynamic(dyn, { container, secret: secrets[n]!, binder, counter: BigInt(n) }));
+  // The same record again (an object opened again) changes nothing, and is still known.
+  store.setDynamic(dyn, { container: chain[3]!, secret: secrets[3]!, binder, counter: 3n });
+  const known = store.known(dyn);
+  for (const [n, container] of chain.entries()) {
+    assert.ok(known.some((k) => k.container.equals(container) && k.secret.text === secrets[n]!.text), `container ${n} known`);
+  }
+  for (let n = 0; n < 40; n++) store.setDynamic(dyn, { container: randomGhid(), secret: Secret.random(), binder, counter: BigInt(10 + n) });
+  assert.ok(store.known(dyn).length <= 17, 'a bounded number per object (the record and the recent ones)');
+  store.forget(dyn);
+  assert.deepEqual(store.known(dyn), []);
+});
