@@ -10,27 +10,32 @@ import { until, world } from '../fixtures/ipc/world.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
 
-test('two computers of one account write one object at the same moments: after each, all agree on a last write', async (t) => {
+/** Two computers of one account, each with an app, and an object one made and the other opened. */
+async function twoComputers(t: { after(fn: () => unknown): void }) {
   const w = await world();
   const one = await w.user(0);
   const two = await w.device(one, 0);
   const appOne = await HGXLink.connect({ port: one.port, tokenFile: one.tokenFile });
   const appTwo = await HGXLink.connect({ port: two.port, tokenFile: two.tokenFile });
   t.after(() => Promise.all([appOne.close(), appTwo.close()]));
-
-  const onOne = await appOne.new(JsonObj, { by: 'one', round: 0 });
-  let onTwo: JsonObj | null = null;
-  await until(async () => (onTwo = await appTwo.get(JsonObj, onOne.ghid).catch(() => null)) !== null, 'the other computer to open it', 10_000);
-  const both = [onOne, onTwo!];
+  const onOne = await appOne.new(JsonObj, { by: 'one', n: 0 });
+  const onTwo = await until(() => appTwo.get(JsonObj, onOne.ghid).catch(() => null), 'the other computer to open it', 10_000);
+  /** The state both show once synced, or null while they differ. */
   const agreed = async () => {
-    await Promise.all(both.map((o) => o.sync()));
-    const [a, b] = both.map((o) => JSON.stringify(o.state));
+    await Promise.all([onOne.sync(), onTwo.sync()]);
+    const [a, b] = [onOne, onTwo].map((o) => JSON.stringify(o.state));
     return a === b ? a! : null;
   };
+  return { w, one, two, onOne, onTwo, agreed };
+}
+
+test('two computers of one account write one object at the same moments: after each, all agree on a last write', async (t) => {
+  const { w, one, two, onOne, onTwo, agreed } = await twoComputers(t);
+  const both = [onOne, onTwo];
 
   for (let round = 1; round <= ROUNDS; round++) {
     onOne.state = { by: 'one', round };
-    onTwo!.state = { by: 'two', round };
+    onTwo.state = { by: 'two', round };
     await Promise.all(both.map((o) => o.push()));
     const state = await until(agreed, `both computers to agree after round ${round}`, 10_000);
     assert.equal((JSON.parse(state) as { round: number }).round, round, `round ${round} ends on one of its writes: ${state}`);
@@ -48,14 +53,7 @@ test('two computers of one account write one object at the same moments: after e
 });
 
 test('two computers of one account each write an object ten times, at random moments: they end on the same state', async (t) => {
-  const w = await world();
-  const one = await w.user(0);
-  const two = await w.device(one, 0);
-  const appOne = await HGXLink.connect({ port: one.port, tokenFile: one.tokenFile });
-  const appTwo = await HGXLink.connect({ port: two.port, tokenFile: two.tokenFile });
-  t.after(() => Promise.all([appOne.close(), appTwo.close()]));
-  const onOne = await appOne.new(JsonObj, { by: 'one', n: 0 });
-  const onTwo = await until(() => appTwo.get(JsonObj, onOne.ghid).catch(() => null), 'the other computer to open it', 10_000);
+  const { onOne, onTwo, agreed } = await twoComputers(t);
 
   const writes = async (obj: JsonObj, by: string) => {
     for (let n = 1; n <= 10; n++) {
@@ -65,10 +63,6 @@ test('two computers of one account each write an object ten times, at random mom
     }
   };
   await Promise.all([writes(onOne, 'one'), writes(onTwo, 'two')]);
-  const state = await until(async () => {
-    await Promise.all([onOne.sync(), onTwo.sync()]);
-    const [a, b] = [onOne.state, onTwo.state].map((s) => JSON.stringify(s));
-    return a === b ? a! : null;
-  }, 'both computers to agree', 10_000);
+  const state = await until(agreed, 'both computers to agree', 10_000);
   assert.equal((JSON.parse(state) as { n: number }).n, 10, `they agree on a last write: ${state}`);
 });

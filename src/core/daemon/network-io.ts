@@ -359,7 +359,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     } else if (err instanceof IllegalDynamicFrame) {
       const obj = parseObject(raw);
       if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
-    } else if (err instanceof UnboundContainer) {
+    } else if (err instanceof UnboundContainer && parseObject(raw).type === 'GEOC') {
       // Our containers go right after the frames that bind them: the frame was refused (another
       // computer of the account wrote first), and the conflict it raised writes the state again.
       this.o.logger.debug(`${refused}; its frame was refused before it`);

@@ -282,3 +282,17 @@ test('the same refusal of an object this cache still holds is a warning', async 
   assert.equal(log.at('warn').length, 1, 'one warning');
   assert.match(log.at('warn')[0]!, /refused .* \(UnboundContainer\)/);
 });
+
+test('a container of ours refused as unbound (its frame was refused first: another computer wrote) is said at debug level', async (t) => {
+  const frame = newestFrame();
+  const container = vectors().geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;
+  const log = keptLines();
+  const remote = await scriptedRemote(container.ghid.text, 0, () => new UnboundContainer('Not bound by anything'));
+  const io = await connectedTo(remote, t, { logger: log.logger });
+  const binder = vectors().gidcs.find((g) => g.obj.ghid.equals(frame.binder))!.obj;
+  await io.publish(binder);
+  await io.publish(frame, container);
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  assert.deepEqual(log.at('warn'), []);
+  assert.ok(log.at('debug').some((l) => l.includes('its frame was refused before it')));
+});
