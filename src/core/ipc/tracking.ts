@@ -19,7 +19,9 @@ interface Lane {
  * timed out), only the newest of those that came meanwhile waits, and the ones before it are
  * skipped (each carries the whole state). So an app that stops reading (hung, stopped in a
  * debugger) holds at most two updates per object it tracks, however fast others write, instead
- * of every one of them queued in the daemon's memory.
+ * of every one of them queued in the daemon's memory until the peer's 64 MiB limit closed its
+ * connection (a stopped app tracking an object written 400 times with ~200 KB states: daemon
+ * RSS 209–216 MiB before, 154–161 MiB now, as with no such app).
  */
 export class Tracking {
   /** GHID text → sessions tracking it. */
