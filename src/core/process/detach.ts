@@ -154,8 +154,12 @@ class BootWatch<I> {
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private bootTimer: NodeJS.Timeout | undefined;
-  /** What the child printed before `arm`: held, so it does not land in a prompt still being answered. */
-  private held: [string, OutputSource][] | null = [];
+  /**
+   * What the child printed before `arm`: held, so it does not land in a prompt still being
+   * answered. `dropped` once the start is cancelled: what it prints while it is stopped is not
+   * shown either (it stays in the failure's tail).
+   */
+  private held: [string, OutputSource][] | null | 'dropped' = [];
 
   constructor(
     private readonly child: ChildProcess,
@@ -180,18 +184,19 @@ class BootWatch<I> {
     this.bootTimer = setTimeout(() => {
       this.fail(new StartFailed(`did not report ready within ${Math.round(bootTimeoutMs / 1000)} s`, { reason: 'timeout', pid: this.child.pid }), 0);
     }, bootTimeoutMs);
-    const held = this.held ?? [];
+    const held = Array.isArray(this.held) ? this.held : [];
     this.held = null;
     for (const [line, source] of held) safe(() => this.onLog(line, source));
   }
 
   /** The secret will not come (its prompt was cancelled): the child is stopped at once. */
   cancel(cause: unknown): void {
-    this.held = null;
+    this.held = 'dropped';
     this.fail(new StartFailed('cancelled before it was handed its secret', { reason: 'cancelled', pid: this.child.pid }, { cause }), 0);
   }
 
   private show(line: string, source: OutputSource): void {
+    if (this.held === 'dropped') return;
     if (this.held) this.held.push([line, source]);
     else safe(() => this.onLog(line, source));
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDetached, type OutputSource } from '../../../src/core/process/detach.js';
 import { StartFailed } from '../../../src/core/process/errors.js';
@@ -174,6 +174,23 @@ test('a secret that will not come (its prompt was cancelled): the waiting child 
   assert.equal((err.cause as Error).message, 'Cancelled');
   assert.equal(isProcessAlive(err.details.pid!), false, 'gone by the time the start fails');
   assert.equal(seen.length, 0, 'what it printed meanwhile is not shown');
+});
+
+test('what a cancelled child prints while it stops is not shown either, only kept in the failure', async (t) => {
+  const dir = tempDir(t);
+  let refuse!: (err: Error) => void;
+  const secret = new Promise<Buffer>((_, reject) => (refuse = reject));
+  const { started, seen } = start('secret-loud', dir, { secret });
+  await until(() => existsSync(join(dir, 'waiting')), 'the child to wait for its secret', 15_000);
+  refuse(new Error('Cancelled'));
+  const err = await started.then(
+    () => assert.fail('should not be ready'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof StartFailed);
+  assert.equal(err.details.reason, 'cancelled');
+  assert.match(String(err.details.output), /stopping: no secret came/, 'the line it printed on its way out is in the failure');
+  assert.deepEqual(seen, [], 'nothing reached the terminal the prompt was in');
 });
 
 test('the child-side helpers are no-ops in the foreground', async () => {
