@@ -159,11 +159,12 @@ test('a secret still being typed: the child starts at once and waits for it; its
   );
 });
 
-test('a secret that will not come (its prompt was cancelled): the waiting child is stopped and the start fails as cancelled', async (t) => {
+/** Starts `mode` waiting for a secret, cancels the secret once `ready()` resolves, and returns the failure. */
+async function cancelledStart(mode: string, dir: string, ready: () => Promise<unknown>) {
   let refuse!: (err: Error) => void;
   const secret = new Promise<Buffer>((_, reject) => (refuse = reject));
-  const { started, seen } = start('secret', tempDir(t), { secret });
-  await new Promise((r) => setTimeout(r, 300));
+  const { started, seen } = start(mode, dir, { secret });
+  await ready();
   refuse(new Error('Cancelled'));
   const err = await started.then(
     () => assert.fail('should not be ready'),
@@ -171,6 +172,11 @@ test('a secret that will not come (its prompt was cancelled): the waiting child 
   );
   assert.ok(err instanceof StartFailed);
   assert.equal(err.details.reason, 'cancelled');
+  return { err, seen };
+}
+
+test('a secret that will not come (its prompt was cancelled): the waiting child is stopped and the start fails as cancelled', async (t) => {
+  const { err, seen } = await cancelledStart('secret', tempDir(t), () => new Promise((r) => setTimeout(r, 300)));
   assert.equal((err.cause as Error).message, 'Cancelled');
   assert.equal(isProcessAlive(err.details.pid!), false, 'gone by the time the start fails');
   assert.equal(seen.length, 0, 'what it printed meanwhile is not shown');
@@ -178,17 +184,7 @@ test('a secret that will not come (its prompt was cancelled): the waiting child 
 
 test('what a cancelled child prints while it stops is not shown either, only kept in the failure', async (t) => {
   const dir = tempDir(t);
-  let refuse!: (err: Error) => void;
-  const secret = new Promise<Buffer>((_, reject) => (refuse = reject));
-  const { started, seen } = start('secret-loud', dir, { secret });
-  await until(() => existsSync(join(dir, 'waiting')), 'the child to wait for its secret', 15_000);
-  refuse(new Error('Cancelled'));
-  const err = await started.then(
-    () => assert.fail('should not be ready'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof StartFailed);
-  assert.equal(err.details.reason, 'cancelled');
+  const { err, seen } = await cancelledStart('secret-loud', dir, () => until(() => existsSync(join(dir, 'waiting')), 'the child to wait for its secret', 15_000));
   assert.match(String(err.details.output), /stopping: no secret came/, 'the line it printed on its way out is in the failure');
   assert.deepEqual(seen, [], 'nothing reached the terminal the prompt was in');
 });
