@@ -125,6 +125,7 @@ test('detached start → second start says already running → stop → stopped 
   assert.equal(Number(m[2]), home.port);
   assert.equal(m[3], home.config.server.logdir);
   assert.match(started.stdout, /Persistence server listening on 127\.0\.0\.1/, 'the boot log is relayed');
+  assert.ok(started.stdout.includes(`Node ${process.versions.node}, OpenSSL ${process.versions.openssl}`), 'its first line names the runtime (signing speed depends on it)');
   assert.ok(alive(pid));
   assert.equal(readFileSync(home.config.server.pid_file, 'utf8').split('\n')[0], String(pid));
   if (process.platform === 'linux') {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { DAEMON_NODE_FLAGS, SERVICE_ENV } from '../../core/assembly/heap.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
-import { AlreadyRunning, readHandoff, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { AlreadyRunning, readHandoff, readPidFile, runtimeDescription, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { PreparedIdentity } from '../../core/account/prepared-identity.js';
 import { accountFailure } from '../../host/account-errors.js';
 import { DaemonRunner, type DaemonProgress, type StartedApp } from '../../host/daemon-runner.js';
@@ -139,7 +139,7 @@ async function runDaemon(args: AppStartArgs, io: CliIO, detached: boolean, prelo
     started = await runner.start(loaded, {
       beforeStart: (log) => {
         proc.relay(log);
-        log.info(`Starting the Hypergolix app daemon (config ${loaded.path})`);
+        log.info(`Starting the Hypergolix app daemon (config ${loaded.path}; ${runtimeDescription()})`);
       },
       credentials: () => ({ password, prepared: keys }),
       onProgress: logProgress,

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
-import { AlreadyRunning, readPidFile, stopProcess, waitPortsFree } from '../../core/process/index.js';
+import { AlreadyRunning, readPidFile, runtimeDescription, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/bind-address.js';
 import { SERVER_NODE_FLAGS, SERVICE_ENV, tuneServerHeap } from '../../core/assembly/heap.js';
 import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
@@ -144,7 +144,7 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
     started = await runner.start(loaded.config, {
       beforeStart: (log) => {
         proc.relay(log);
-        log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}`);
+        log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}; ${runtimeDescription()}`);
         for (const w of serverWarnings(loaded)) log.warn(w);
         tuneServerHeap();
         // Signals during start-up wait for it to finish, then close what it opened.

@@ -5,4 +5,5 @@ export { acquirePidFile, readPidFile, type PidFileState, type PidInfo, type PidL
 export { stopProcess, waitPortsFree, type PortSpec, type StopOptions, type StopResult } from './stop.js';
 export { startDetached, type DetachedChild, type OutputSource, type StartDetachedOptions } from './detach.js';
 export { isDetachedChild, reportBootLog, relayBootLog, reportReady, reportFailed, readHandoff, detachFromParent } from './detached-child.js';
+export { runtimeDescription } from './runtime.js';
 export { onShutdown, configureShutdown, shutdown, type ShutdownHandler, type ShutdownOptions } from './signals.js';
