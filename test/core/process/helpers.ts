@@ -47,7 +47,9 @@ export function runFixture(name: string, args: string[] = [], t?: { after: (fn: 
     pid: child.pid!,
     lines,
     exited,
-    waitFor: (pattern, timeoutMs = 5000) => until(() => lines.find((l) => pattern.test(l)), `${name} to print ${pattern}`, timeoutMs),
+    // A fixture starts through tsx (compiling TypeScript): under the whole suite's parallel load
+    // on two CPUs that once took over 5 s before its first line. A bound, not a measurement.
+    waitFor: (pattern, timeoutMs = 15_000) => until(() => lines.find((l) => pattern.test(l)), `${name} to print ${pattern}`, timeoutMs),
   };
 }
 
