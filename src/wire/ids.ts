@@ -19,12 +19,12 @@ export function idText(bytes: Uint8Array): string {
  * address), 0 an API ID.
  */
 export function idBytes(text: string, algo: 0 | 1): Uint8Array {
-  const what = algo === 1 ? 'GHID' : 'API ID';
+  const what = algo === 1 ? 'a GHID' : 'an API ID';
   const raw = typeof text === 'string' && text.length === 88 ? b64urlDecode(text) : null;
   if (!raw || raw.length !== GHID_BYTES || b64urlEncode(raw) !== text) {
-    throw new ValueError(`Not a ${what} (expected 88 characters of URL-safe base64): ${preview(text)}`);
+    throw new ValueError(`Not ${what} (expected 88 characters of URL-safe base64): ${preview(text)}`);
   }
-  if (raw[0] !== algo) throw new ValueError(`Not a ${what}: its first byte is ${raw[0]}, not ${algo}`);
+  if (raw[0] !== algo) throw new ValueError(`Not ${what}: its first byte is ${raw[0]}, not ${algo}`);
   return raw;
 }
 

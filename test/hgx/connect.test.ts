@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AuthFailed, HGXLink, IpcError, JsonObj, NotConnected } from '../../packages/hgx/src/index.js';
+import { AuthFailed, HGXLink, HgxError, IpcError, JsonObj, NotConnected } from '../../packages/hgx/src/index.js';
 import { tempHome, world } from '../fixtures/ipc/world.js';
 import { freePort } from '../fixtures/free-port.js';
 
@@ -17,6 +17,42 @@ test('connect() fails with NotConnected, naming the address, when no daemon answ
     (err: Error) => err instanceof NotConnected && err.message.includes(`ws://127.0.0.1:${port}/`) && /hypergolix start app/.test(err.message),
   );
   assert.ok(Date.now() - started < 2000);
+});
+
+test('an option of the wrong kind or out of range fails at once with an HgxError naming it', async () => {
+  const token = 'ab'.repeat(32);
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ port: Number('abc') }, /^port is a whole number from 1 to 65535, not NaN$/],
+    [{ port: '7772' }, /port .* not "7772"/],
+    [{ port: 70000 }, /port .* not 70000/],
+    [{ port: 0 }, /port .* not 0/],
+    [{ port: 7772.5 }, /port/],
+    [{ host: '' }, /host is a host name or an IP address/],
+    [{ host: '[::1]' }, /without brackets/],
+    [{ host: 'evil.example/path' }, /host/],
+    [{ host: 42 }, /host .* not 42/],
+    [{ timeoutMs: Number.NaN }, /timeoutMs is a number of milliseconds from 1 to 2147483647, not NaN/],
+    [{ timeoutMs: -5 }, /timeoutMs/],
+    [{ requestTimeoutMs: 2 ** 31 }, /requestTimeoutMs .* not 2147483648/],
+    [{ requestTimeoutMs: Infinity }, /requestTimeoutMs .* not Infinity/],
+    [{ reconnect: { minDelayMs: 0 } }, /reconnect\.minDelayMs .* from 10 /],
+    [{ reconnect: { maxDelayMs: '5s' } }, /reconnect\.maxDelayMs .* not "5s"/],
+    [{ reconnect: 'yes' }, /reconnect is true, false or \{ minDelayMs, maxDelayMs \}/],
+    [{ legacy: 'no' }, /legacy is true or false/],
+    [{ logger: {} }, /logger is an object with a warn/],
+    [{ tokenFile: '' }, /tokenFile is the path of a file/],
+  ];
+  for (const [options, message] of bad) {
+    const started = Date.now();
+    await assert.rejects(
+      HGXLink.connect({ token, timeoutMs: 3000, ...options } as never),
+      (err: Error) => message.test(err.message) && err.constructor === HgxError,
+      JSON.stringify(options),
+    );
+    assert.ok(Date.now() - started < 1000, `${JSON.stringify(options)} failed at once`);
+  }
+  await assert.rejects(HGXLink.connect(null as never), (err: Error) => err instanceof HgxError && /options object/.test(err.message));
+  await assert.rejects(HGXLink.connect({ token: 42 } as never), (err: Error) => err instanceof AuthFailed && /64 hexadecimal digits or 32 bytes/.test(err.message));
 });
 
 test('a wrong key is AuthFailed at once; a missing key file is AuthFailed naming it', async () => {

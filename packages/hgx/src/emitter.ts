@@ -1,16 +1,32 @@
 /**
  * A small typed event emitter that runs anywhere (Node, Electron renderer, browser). Errors
  * thrown by listeners are handed to `reportListenerError` and swallowed, so an app's callback
- * can never break the link.
+ * can never break the link. `on()` refuses an event the emitter does not have, and a listener
+ * that is not a function: found when the app subscribes, not never.
  */
+import { checkFunction } from './checks.js';
+import { HgxError } from './errors.js';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
+/** Every event name of an emitter, each once: the type makes the list complete. */
+export type EventNames<E> = { readonly [K in keyof E]: true };
+
 export class Emitter<E extends { [K in keyof E]: unknown[] }> {
   #listeners = new Map<keyof E, Set<Listener>>();
+  readonly #events: EventNames<E>;
+
+  constructor(events: EventNames<E>) {
+    this.#events = events;
+  }
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
+    if (!Object.hasOwn(this.#events, event)) {
+      throw new HgxError(`There is no '${String(event)}' event; the events are ${Object.keys(this.#events).map((e) => `'${e}'`).join(', ')}`);
+    }
+    checkFunction(`The '${String(event)}' listener`, listener);
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
     set.add(listener as Listener);

@@ -37,7 +37,9 @@ function parseKey(text: string, where: string): Uint8Array {
 export async function findKey(src: KeySource): Promise<FoundKey> {
   if (src.token !== undefined) {
     if (typeof src.token === 'string') return { key: parseKey(src.token, 'The token option'), file: null };
-    if (src.token.length !== AUTH_TOKEN_BYTES) throw new AuthFailed(`An IPC key is ${AUTH_TOKEN_BYTES} bytes`);
+    if (!(src.token instanceof Uint8Array) || src.token.length !== AUTH_TOKEN_BYTES) {
+      throw new AuthFailed(`The token option is ${AUTH_TOKEN_BYTES * 2} hexadecimal digits or ${AUTH_TOKEN_BYTES} bytes`);
+    }
     return { key: src.token, file: null };
   }
   const file = src.tokenFile || (await runtime.findKeyFile());

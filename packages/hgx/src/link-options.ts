@@ -2,6 +2,7 @@
  * The options and events of `HGXLink` (see `link.ts`): what an app passes to `connect()` and
  * `new()`, and what the link tells it.
  */
+import type { EventNames } from './emitter.js';
 import type { ApiIdText, GhidText } from './ids.js';
 import type { KeySource } from './key.js';
 
@@ -23,9 +24,9 @@ export interface ConnectOptions extends KeySource {
   reconnect?:
     | boolean
     | {
-        /** The first delay before trying again. @default 100 */
+        /** The first delay before trying again, at least 10 ms. @default 100 */
         minDelayMs?: number;
-        /** The longest delay between tries (the delay doubles, with jitter, up to it). @default 5000 */
+        /** The longest delay between tries, at least 10 ms (the delay doubles, with jitter, up to it). @default 5000 */
         maxDelayMs?: number;
       };
   /**
@@ -76,3 +77,6 @@ export interface LinkEvents {
   /** Something went wrong in the background (a failed restore, a listener error). */
   error: [error: Error];
 }
+
+/** The link's events, for `on()` to refuse a name that is none of them (a typo would never fire). */
+export const LINK_EVENTS: EventNames<LinkEvents> = { disconnected: true, reconnected: true, 'share-result': true, error: true };

@@ -34,7 +34,8 @@ import { incomingHandlers } from './incoming.js';
 import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
-import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
+import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass } from './checks.js';
+import { LINK_EVENTS, type ConnectOptions, type LinkEvents, type NewOptions, type ShareHandler } from './link-options.js';
 import {
   APPLY_UPSTREAM,
   FORGET,
@@ -87,7 +88,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #reconnecting: Promise<void> | null = null;
 
   private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
-    super();
+    super(LINK_EVENTS);
     this.#url = url;
     this.#key = key.key;
     this.#keyFile = key.file;
@@ -102,9 +103,11 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    *
    * Retries until `timeoutMs` (5 s), then fails with NotConnected naming the address; a wrong or
    * missing key fails at once with AuthFailed, a daemon of another protocol version with
-   * IncompatibleDaemon.
+   * IncompatibleDaemon. An option of the wrong kind or out of range (a port of `'7772'` or
+   * 70000, a timeout of `NaN`) fails at once with HgxError naming it.
    */
   static async connect(options: ConnectOptions = {}): Promise<HGXLink> {
+    checkConnectOptions(options);
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? DEFAULT_IPC_PORT;
     const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
@@ -284,9 +287,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** Creates an object (dynamic and public unless told otherwise) and returns it, open. */
   async new<T extends OpenObject>(cls: ObjClass<T>, state: StateOf<T>, options: NewOptions = {}): Promise<T> {
+    checkObjClass(cls, 'new');
+    checkNewOptions(options);
     const apiId = options.apiId !== undefined ? ApiId.text(options.apiId) : cls.defaultApiId;
     const legroom = options.legroom ?? 0;
-    if (!Number.isInteger(legroom) || legroom < 0 || legroom > 255) throw new HgxError('legroom is 1–255, or 0 for the default');
     const dynamic = options.dynamic ?? true;
     const isPrivate = options.private ?? false;
     const bytes = cls.encodeState(state);
@@ -301,6 +305,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * and asking for another class than the cached one fails with WrongClass (use `recast`).
    */
   async get<T extends OpenObject>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
+    checkObjClass(cls, 'get');
     const key = ghidText(ghid);
     const check = (obj: OpenObject): T => {
       if (obj.constructor !== cls) {
@@ -343,6 +348,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** The same object under another class; the old instance dies (its listeners stay with it). */
   recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T {
+    checkObjClass(cls, 'recast');
+    if (typeof obj !== 'object' || obj === null || typeof obj.ghid !== 'string') throw new HgxError('recast() takes an object opened by a link (link.new or link.get)');
     if (obj.constructor === cls && obj.isAlive) return obj as unknown as T;
     if (!obj.isAlive) throw new HgxError('Cannot recast a dead object');
     const next = new cls(this, {
@@ -373,6 +380,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    */
   async registerShareHandler(apiId: ApiIdText | Uint8Array, handler: ShareHandler): Promise<void> {
     const api = ApiId.text(apiId);
+    checkFunction('The share handler', handler);
     const had = this.#handlers.get(api);
     this.#handlers.set(api, handler);
     try {
@@ -397,8 +405,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * restarts. Resolves to the token's startup object's GHID, or null.
    */
   async registerToken(token?: string | Uint8Array): Promise<GhidText | null> {
-    const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' ? fromHex(token) : token;
-    if (body.length !== APP_TOKEN_BYTES) throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
+    const body = token === undefined ? ZERO_TOKEN : typeof token === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(token) ? fromHex(token) : token;
+    if (!(body instanceof Uint8Array) || body.length !== APP_TOKEN_BYTES) {
+      throw new HgxError(`An app token is ${APP_TOKEN_BYTES} bytes (${APP_TOKEN_BYTES * 2} hex digits)`);
+    }
     this.#token = await this.#request(IpcVerb.setToken, body, (issued) => {
       if (issued.length !== APP_TOKEN_BYTES) throw new RangeError(`an app token is ${APP_TOKEN_BYTES} bytes, got ${issued.length}`);
       return toHex(issued);

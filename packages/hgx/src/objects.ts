@@ -9,7 +9,7 @@
  * Errors thrown by listeners are logged and swallowed.
  */
 import { IpcVerb, encodeObjDef, encodeShareRequest, idText } from '../../../src/wire/index.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type EventNames } from './emitter.js';
 import { DeadObject, LocallyImmutable, StateError, Unsharable } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import {
@@ -41,6 +41,8 @@ export interface ObjEvents<T> {
   'share-failed': [recipient: GhidText];
 }
 
+const OBJ_EVENTS: EventNames<ObjEvents<unknown>> = { update: true, delete: true, shared: true, 'share-failed': true };
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 /** An object of any class. */
 export type AnyObj = HgxObject<any>;
@@ -68,7 +70,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
   #alive = true;
 
   constructor(link: LinkPort, init: ObjInit<S>) {
-    super();
+    super(OBJ_EVENTS);
     this.#link = link;
     this.ghid = init.ghid;
     this.author = init.author;
@@ -250,7 +252,13 @@ export class JsonObj extends HgxObject<JsonValue> {
   static readonly defaultApiId: ApiIdText = ApiId.JSON;
   /** Compact UTF-8 JSON. */
   static encodeState(state: JsonValue): Uint8Array {
-    const text = JSON.stringify(state);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(state);
+    } catch (err) {
+      // A cycle, a BigInt, or a toJSON that throws.
+      throw new StateError(`A JsonObj state must be a JSON value: ${(err as Error).message.split('\n')[0]}`);
+    }
     if (text === undefined) throw new StateError('A JsonObj state must be a JSON value');
     return utf8.encode(text);
   }
