@@ -28,9 +28,13 @@ if (files.length === 0) {
 // Most test files wait on I/O, child processes or the libuv pool, not the CPU, so run more
 // files at once than there are cores.
 const concurrency = process.env.TEST_CONCURRENCY ?? '4';
+// A backstop, far above any file's time (the slowest take ~3 minutes on one CPU): a file whose
+// process never exits (a handle left open after a failure) is killed and reported as failed,
+// instead of holding the whole run until CI gives up on it.
+const fileTimeoutMs = process.env.TEST_FILE_TIMEOUT_MS ?? String(15 * 60_000);
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${fileTimeoutMs}`, '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' } },
 );
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

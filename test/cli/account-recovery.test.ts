@@ -38,6 +38,14 @@ test('recovery kit and recover: a lost password set anew with the key, on every 
   assert.equal(statSync(page).mode & 0o777, 0o600, 'the kit is readable by its owner only');
   assert.match(kit.out, /app daemon started/, 'the running daemon was started again');
 
+  // A kit that could not be written is refused before the password is read: the key above stays the one.
+  for (const [out, why] of [[join(one.home, 'no-such-dir', 'kit.html'), /no-such-dir does not exist\. Nothing was changed\./], [one.home, /it is a directory/]] as const) {
+    const refused = await hgx(one.home, ['account', 'recovery-kit', '--password-stdin', '--out', out], `${OLD}\n`);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, why);
+    assert.doesNotMatch(refused.out, /Stopping|recovery key/);
+  }
+
   // Typos are caught before anything is opened; a weak new password is refused.
   const typo = await hgx(one.home, ['account', 'recover', '--recovery-key-stdin'], `${key.slice(0, -1)}\n${NEW}\n`);
   assert.equal(typo.code, 2);

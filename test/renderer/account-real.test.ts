@@ -52,7 +52,7 @@ describe('the desktop UI with a real daemon: recovery kit, password change, forg
   after(async () => {
     await ui?.close().catch(() => {});
     await proc?.stop().catch(() => {});
-    await browser?.close();
+    await browser?.close().catch(() => {});
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -202,7 +202,7 @@ describe('the wizard\'s "I already have an account" with a real daemon and a rea
   after(async () => {
     await ui?.close().catch(() => {});
     await proc?.stop().catch(() => {});
-    await browser?.close();
+    await browser?.close().catch(() => {});
     await server?.close();
     for (const h of homes) rmSync(h, { recursive: true, force: true });
   });

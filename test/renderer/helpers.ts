@@ -88,6 +88,56 @@ export async function openUi(browser: Browser, url: string, size: SizeName = 'de
   return { page, context, problems, close: () => context.close() };
 }
 
+/**
+ * A suite's browser, bridge servers and pages, closed together by `end()` (its `after` hook).
+ * node:test runs that hook when the suite times out, while its tests go on running: anything they
+ * open afterwards is closed at once and their next step fails, since a bridge server left
+ * listening would keep the test file's process, and so the whole run, alive for ever. Each part
+ * is closed even when another fails (a context's close() throws once the browser is gone).
+ */
+export class UiSuite {
+  #browser: Browser | null = null;
+  #closers: (() => Promise<unknown>)[] = [];
+  #ended = false;
+
+  async launch(): Promise<void> {
+    this.#browser = await this.#keep(await launchBrowser(), (b) => b.close());
+  }
+
+  get browser(): Browser {
+    if (!this.#browser) throw new Error('the suite has no browser: call launch() in before()');
+    return this.#browser;
+  }
+
+  /** A bridge server for `host`, serving the built UI. */
+  async serve(host: HostPort): Promise<BridgeServer> {
+    return this.#keep(await serveUi(host), (s) => s.close());
+  }
+
+  /** The UI at `url` in a fresh context of the suite's browser. */
+  async open(url: string, size: SizeName = 'desktop', colorScheme: 'light' | 'dark' = 'light'): Promise<OpenUi> {
+    return this.#keep(await openUi(this.browser, url, size, colorScheme), (ui) => ui.close());
+  }
+
+  async end(): Promise<void> {
+    this.#ended = true;
+    const closers = this.#closers.splice(0).reverse();
+    // Pages and servers first (in parallel), the browser (the first thing kept) last.
+    const browser = this.#browser ? closers.pop() : undefined;
+    await Promise.allSettled(closers.map((close) => close()));
+    await browser?.().catch(() => {});
+  }
+
+  async #keep<T>(thing: T, close: (thing: T) => Promise<unknown>): Promise<T> {
+    if (this.#ended) {
+      await close(thing).catch(() => {});
+      throw new Error('the suite has ended (it timed out): nothing more is opened');
+    }
+    this.#closers.push(() => close(thing));
+    return thing;
+  }
+}
+
 // What page.evaluate callbacks use of the browser; declared here because the Node tsconfig has no DOM lib.
 interface BrowserGlobals {
   navigator: { clipboard: { readText(): Promise<string> } };

@@ -40,14 +40,14 @@ describe('people and consent in the UI, three accounts, real daemons and server'
   });
 
   after(async () => {
-    await link?.close();
+    await link?.close().catch(() => {});
     await uiC?.close().catch(() => {});
     await procC?.stop().catch(() => {});
     await ui?.close().catch(() => {});
     await procB?.stop().catch(() => {});
-    await procA?.stop();
+    await procA?.stop().catch(() => {});
     await server?.stop();
-    await browser?.close();
+    await browser?.close().catch(() => {});
   });
 
   test('a stranger\'s share waits with who and what; accept and trust; the next share arrives; name the contact', async () => {

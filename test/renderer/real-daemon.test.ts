@@ -80,7 +80,7 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
   after(async () => {
     await ui?.close().catch(() => {});
     await proc?.stop().catch(() => {});
-    await browser?.close();
+    await browser?.close().catch(() => {});
     await remote?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });

@@ -5,32 +5,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright';
-import type { BridgeServer } from '../../src/web/bridge-server.js';
 import { FakeHost } from '../fixtures/ui/fake-host.js';
-import { launchBrowser, openUi, screenshot, serveUi, skipReason, type OpenUi } from './helpers.js';
+import { UiSuite, screenshot, skipReason } from './helpers.js';
 
 const reason = skipReason();
 
 describe('remote account line in Chromium', { skip: reason ?? false, timeout: 120_000 }, () => {
-  let browser: Browser;
-  const open: { ui: OpenUi; server: BridgeServer }[] = [];
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const o of open) {
-      await o.ui.close();
-      await o.server.close();
-    }
-    await browser?.close();
-  });
+  const suite = new UiSuite();
+  before(() => suite.launch());
+  after(() => suite.end());
 
   test('free tier with usage and Register; registered after it; a remote without accounts shows neither', async () => {
     const host = new FakeHost({ state: 'running' });
-    const server = await serveUi(host);
-    const ui = await openUi(browser, server.url);
-    open.push({ ui, server });
+    const server = await suite.serve(host);
+    const ui = await suite.open(server.url);
     const page = ui.page;
     host.patchStatus({
       remotes: [

@@ -4,34 +4,23 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright';
-import type { BridgeServer } from '../../src/web/bridge-server.js';
+import type { Page } from 'playwright';
 import type { ConnectedAppJson } from '../../src/common/contract.js';
 import { FAKE_IDENTITY, FAKE_RECOVERY_KEY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
-import { SIZES, launchBrowser, openUi, readClipboard, resizeShot, screenshot, serveUi, settings, shell, skipReason, unlock, waitForFocus, wizard, type OpenUi } from './helpers.js';
+import { SIZES, UiSuite, readClipboard, resizeShot, screenshot, settings, shell, skipReason, unlock, waitForFocus, wizard, type OpenUi } from './helpers.js';
 
 const reason = skipReason();
 
-describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 }, () => {
-  let browser: Browser;
-  const open: { ui: OpenUi; server: BridgeServer }[] = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const o of open) {
-      await o.ui.close();
-      await o.server.close();
-    }
-    await browser?.close();
-  });
+// The whole suite, not each test: ~90 s on CI's two CPUs, so room for a machine three times slower.
+describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 }, () => {
+  const suite = new UiSuite();
+  before(() => suite.launch());
+  after(() => suite.end());
 
   async function start(opts: FakeHostOptions = {}, size: 'desktop' | 'small' = 'desktop'): Promise<{ host: FakeHost; page: Page; ui: OpenUi }> {
     const host = new FakeHost(opts);
-    const server = await serveUi(host);
-    const ui = await openUi(browser, server.url, size);
-    open.push({ ui, server });
+    const server = await suite.serve(host);
+    const ui = await suite.open(server.url, size);
     return { host, page: ui.page, ui };
   }
 
@@ -94,17 +83,15 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
     const host = new FakeHost({ state: 'no-account', stepMs: 50 });
     // Creation waits until the second tab has seen it: a loaded machine opens tabs slowly.
     const release = host.holdProgress();
-    const server = await serveUi(host);
-    const first = await openUi(browser, server.url);
-    open.push({ ui: first, server });
+    const server = await suite.serve(host);
+    const first = await suite.open(server.url);
     const w = wizard(first.page);
     await w.start();
     await w.enterPassword('purple-lantern-okra-92');
     await w.acknowledge();
     await w.createButton().click();
     await first.page.getByRole('heading', { name: 'Creating your account' }).waitFor();
-    const second = await openUi(browser, server.url);
-    open.push({ ui: second, server });
+    const second = await suite.open(server.url);
     await second.page.getByRole('heading', { name: 'Creating your account' }).waitFor();
     assert.equal(await second.page.getByText('step 1 of 4').count(), 0, 'never back at the welcome step');
     release();
@@ -391,9 +378,8 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 120_000 },
 
   test('dark mode renders (screenshots only)', async () => {
     const host = new FakeHost({ state: 'running' });
-    const server = await serveUi(host);
-    const ui = await openUi(browser, server.url, 'desktop', 'dark');
-    open.push({ ui, server });
+    const server = await suite.serve(host);
+    const ui = await suite.open(server.url, 'desktop', 'dark');
     await ui.page.getByRole('heading', { name: 'Status' }).waitFor();
     await screenshot(ui.page, 'dark-status-1024x700');
     await settings(ui.page).open();

@@ -1,5 +1,7 @@
 /** `hypergolix account recovery-kit`: make the account's recovery kit (issue #13, "Recovery kit"). */
-import { resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { recoveryKitPage } from '../../common/recovery-kit-page.js';
 import { loadConfig } from '../../core/config/index.js';
@@ -35,6 +37,7 @@ export async function runAccountRecoveryKit(argv: string[], io: CliIO): Promise<
   const loaded = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd });
   if (!loaded.config.user.user_id) throw new CliError(`${loaded.path} names no account: create one with "hypergolix start app" or sign in with "hypergolix account login"`, 1);
   const out = resolve(io.cwd, values.out ?? 'hypergolix-recovery-kit.html');
+  await checkPlaceForPage(out);
   const password = values['password-stdin'] ? await readPasswordStdin(io) : await promptHidden('Password of this account: ', io);
 
   const kit = await whileDaemonStopped({
@@ -47,13 +50,32 @@ export async function runAccountRecoveryKit(argv: string[], io: CliIO): Promise<
     byRoot: values.root !== undefined,
   });
   const page = recoveryKitPage({ ...kit, key: kit.key.text, remotes: loaded.config.remotes.map(remoteText), made: new Date() });
+  let wrote = true;
   try {
     await writeFileAtomic(out, Buffer.from(page), { mode: 0o600 });
     io.out(`Wrote the recovery kit to ${out}: print it or save it as a PDF, keep it safe, then delete the file.`);
   } catch (err) {
+    wrote = false;
     io.err(`Could not write ${out} (${(err as Error).message}); the key below is the kit's: write it down now.`);
   }
   io.out('A previous recovery key, if there was one, opens nothing any more. The recovery key (shown this once):');
   io.out(kit.key.text);
-  return 0;
+  return wrote ? 0 : 1;
+}
+
+/**
+ * Refuses a page that could not be written before the password is asked, the daemon stopped and
+ * the old key replaced: a typo in --out should change nothing. (A write can still fail later, on
+ * a full disk; then the key is printed for the user to write down.)
+ */
+async function checkPlaceForPage(out: string): Promise<void> {
+  const refuse = (why: string): never => {
+    throw new CliError(`Cannot write the recovery kit to ${out}: ${why}. Nothing was changed.`, 2);
+  };
+  const dir = dirname(out);
+  const place = await stat(dir).catch((err: NodeJS.ErrnoException) => refuse(err.code === 'ENOENT' ? `${dir} does not exist` : err.message));
+  if (!place.isDirectory()) refuse(`${dir} is not a directory`);
+  const existing = await stat(out).catch(() => null);
+  if (existing?.isDirectory()) refuse('it is a directory');
+  await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => refuse(err.code === 'EROFS' ? `${dir} is on a read-only file system` : `${dir} is not writable by you`));
 }
