@@ -418,7 +418,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** Makes `obj` this token's startup object (one per token). */
   async registerStartup(obj: OpenObject | GhidLike): Promise<void> {
-    const ghid = typeof obj === 'object' && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
+    const ghid = typeof obj === 'object' && obj !== null && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
     await this.#request(IpcVerb.registerStartup, ghidBytes(ghid));
   }
 
