@@ -9,10 +9,18 @@ import { parseArgs } from 'node:util';
 import { HGXLink, JsonObj } from '@hypergolix/hgx';
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' } } });
-const link = await HGXLink.connect({
-  ...(values.port ? { port: Number(values.port) } : {}),
-  ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
-});
+let link;
+try {
+  link = await HGXLink.connect({
+    ...(values.port ? { port: Number(values.port) } : {}),
+    ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
+  });
+} catch (err) {
+  // NotConnected (no daemon answered), AuthFailed (no key, or the wrong one), IncompatibleDaemon,
+  // or an HgxError naming a bad option (such as a --port that is not a number): each says what to do.
+  console.error(`hello: ${err.message}`);
+  process.exit(1);
+}
 try {
   const greeting = await link.new(JsonObj, { hello: 'world', at: new Date().toISOString() });
   const again = await link.get(JsonObj, greeting.ghid);

@@ -15,10 +15,17 @@ import { Notes } from './notes.js';
 const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' } } });
 const say = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
-const link = await HGXLink.connect({
-  ...(values.port ? { port: Number(values.port) } : {}),
-  ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
-});
+let link;
+try {
+  link = await HGXLink.connect({
+    ...(values.port ? { port: Number(values.port) } : {}),
+    ...(values['token-file'] ? { tokenFile: values['token-file'] } : {}),
+  });
+} catch (err) {
+  // No daemon, no or a wrong key, a daemon of another protocol, or a bad option: the message says which.
+  say({ type: 'error', error: err.name, message: err.message });
+  process.exit(1);
+}
 link.on('disconnected', (reason) => say({ type: 'disconnected', reason }));
 link.on('reconnected', () => say({ type: 'reconnected' }));
 const notes = await Notes.open(link);
