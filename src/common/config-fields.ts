@@ -17,7 +17,10 @@ const bad = <T>(error: string): Field<T> => ({ ok: false, error });
 export function showValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value) || value instanceof Set) return 'a list';
+  // YAML tags make these: !!binary, !!timestamp.
+  if (value instanceof Uint8Array) return 'binary data';
+  if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
   const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return s.length > 40 ? s.slice(0, 39) + '…' : s;

@@ -262,6 +262,8 @@ const cases: { name: string; text: string; line: number; field: string | null; s
   { name: 'sharing policy', text: 'sharing:\n  accept: everyone\n', line: 2, field: 'sharing.accept', says: /all, known or ask/ },
   { name: 'notification switch', text: 'desktop:\n  notifications:\n    daemon_error: loud\n', line: 3, field: 'desktop.notifications.daemon_error', says: /true or false/ },
   { name: 'path not a string', text: 'process:\n  logdir: [a, b]\n', line: 2, field: 'process.logdir', says: /path/ },
+  { name: 'a YAML tag making binary data', text: 'process:\n  ipc_port: !!binary aGVsbG8=\n', line: 2, field: 'process.ipc_port', says: /65535, not binary data$/ },
+  { name: 'a YAML tag making a set', text: 'instrumentation:\n  verbosity: !!set {info}\n', line: 2, field: 'instrumentation.verbosity', says: /not a list$/ },
   { name: 'section not a mapping', text: 'process:\n  - 1\n', line: 1, field: 'process', says: /section/ },
   { name: 'top level not a mapping', text: '- a\n- b\n', line: 1, field: null, says: /sections/ },
   { name: 'YAML indentation', text: 'process:\n  ipc_port: 7772\n logdir: x\n', line: 3, field: 'process', says: /YAML syntax error: All mapping items/ },
