@@ -1,7 +1,8 @@
 /**
  * The plain-HTTP side of the persistence server's port: `GET /healthz` (JSON status, 200 only
- * when ready) and `GET /metrics` (Prometheus text). Anything else is a JSON 404; a handler that
- * throws answers 500 rather than taking the server down.
+ * when ready) and `GET /metrics` (Prometheus text). Another method on them is a 405, anything
+ * else a JSON 404; a handler that throws answers 500 rather than taking the server down. A
+ * request HTTP cannot parse is answered by `clientErrorReply` below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RemoteLogger } from './logger.js';
@@ -39,6 +40,8 @@ export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extens
       }
       if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics() + (extension?.metrics() ?? ''));
       if (extension?.handle(req, res)) return;
+      // A probe configured with the wrong method should say so, not that the page is missing.
+      if (path === '/healthz' || path === '/metrics') return reply(res, 405, 'application/json', '{"status":"method not allowed"}', { Allow: 'GET, HEAD' });
       reply(res, 404, 'application/json', '{"status":"not found"}');
     } catch (err) {
       logger.error('HTTP handler failed', err);
@@ -48,7 +51,18 @@ export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extens
   };
 }
 
-function reply(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * What a client whose request HTTP cannot parse is told before its socket is closed: 431 for
+ * headers over Node's limit, 400 otherwise (as Node itself answers when no one listens for
+ * 'clientError'); nothing once the client has gone.
+ */
+export function clientErrorReply(err: Error & { code?: string }): string | null {
+  if (err.code === 'ECONNRESET') return null;
+  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }

@@ -13,7 +13,7 @@
  * when the refusal is only for now (rate limits, shutting down), when to retry (`retryAfterMs`).
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
@@ -22,7 +22,7 @@ import type { Notification, PersistenceEngine } from '../rules/persistence-engin
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
-import { httpEndpoints, type HealthStatus } from './http-endpoints.js';
+import { clientErrorReply, httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics, engineFigures } from './metrics.js';
 import { PublishLimits, publishLimitOptions, refuse } from './publish-limits.js';
@@ -137,8 +137,11 @@ export class PersistenceServer {
     });
     this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger, options.http ?? null));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (err, socket) => {
+    this.http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
       this.logger.debug(`HTTP client error: ${err.message}`);
+      const answer = clientErrorReply(err);
+      // As Node does without a listener: a reply only if nothing of a response was sent yet.
+      if (answer && socket.writable && (socket as Socket).bytesWritten === 0) socket.write(answer);
       socket.destroy();
     });
   }

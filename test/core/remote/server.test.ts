@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import {
   CommsError,
   DoesNotExist,
@@ -264,7 +265,7 @@ test('WebSocket ping/pong drops a dead peer and keeps live ones', async (t) => {
   await live.ping();
 });
 
-test('/healthz and /metrics over plain HTTP on the WebSocket port; anything else 404', async (t) => {
+test('/healthz and /metrics over plain HTTP on the WebSocket port; another method 405, anything else 404', async (t) => {
   const s = await startServer();
   t.after(() => s.stop());
   const c = await s.client();
@@ -304,7 +305,23 @@ test('/healthz and /metrics over plain HTTP on the WebSocket port; anything else
 
   assert.equal((await fetch(`${base}/`)).status, 404);
   assert.equal((await fetch(`${base}/healthz/x`)).status, 404);
-  assert.equal((await fetch(`${base}/metrics`, { method: 'POST' })).status, 404);
+  const post = await fetch(`${base}/metrics`, { method: 'POST' });
+  assert.equal(post.status, 405, 'the page is there; the method is not');
+  assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  assert.equal((await fetch(`${base}/healthz`, { method: 'DELETE' })).status, 405);
+  assert.equal((await fetch(`${base}/healthz`, { method: 'HEAD' })).status, 200);
+
+  // What HTTP cannot parse is answered, then closed: headers past Node's limit 431, garbage 400.
+  const raw = async (request: string) => {
+    const socket = connect(s.port, '127.0.0.1');
+    socket.end(request);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('latin1').split('\r\n')[0];
+  };
+  assert.equal(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 'HTTP/1.1 431 Request Header Fields Too Large');
+  assert.equal(await raw('NOT HTTP AT ALL\r\n\r\n'), 'HTTP/1.1 400 Bad Request');
+  assert.equal((await fetch(`${base}/healthz`)).status, 200, 'and the server goes on');
 });
 
 test('until the store is ready: /healthz 503 and WebSocket upgrades refused', async (t) => {
