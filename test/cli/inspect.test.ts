@@ -353,11 +353,22 @@ describe('the built binary', () => {
     const usage = await spawnCli([bin, 'inspect']);
     assert.equal(usage.code, 2);
   });
+
+  test('an object piped in: inspect /dev/stdin reads it, though a pipe cannot seek', async () => {
+    const name = readdirSync(OBJECTS).find((n) => n.endsWith('.ghid'))!;
+    // A shell's pipe, as a user's `cat x | …` makes (Node's own stdio pipes are sockets, which /dev/stdin cannot open).
+    const script = 'cat "$1" | "$2" "$3" inspect --json /dev/stdin';
+    const piped = await spawnCli(['-c', script, 'sh', join(OBJECTS, name), process.execPath, join(root, 'bin/hypergolix.js')], '/bin/sh');
+    assert.equal(piped.code, 0, piped.stdout + piped.stderr);
+    const line = JSON.parse(piped.stdout) as Line;
+    assert.equal(`${line.ghid}.ghid`, name);
+    assert.equal(line.hash_ok, true);
+  });
 });
 
-function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnCli(args: string[], command = process.execPath): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(command, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -15,14 +15,16 @@ export function statFile(path: string): Promise<Stats> {
 
 /**
  * Reads a whole file whose size is already known from stat: open, one read, close. A file that
- * turns out longer than expected (it grew since stat) is read again the ordinary way.
+ * turns out longer than expected (it grew since stat) is read on, up to the limit. Reads are
+ * sequential (position null), not positional: a pipe (`inspect /dev/stdin` under `cat x |`)
+ * cannot seek, and a freshly opened file reads the same either way.
  */
 export function readKnownSize(path: string, size: number, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (err, fd) => {
       if (err) return reject(err);
       const buf = Buffer.allocUnsafe(size + 1);
-      read(fd, buf, 0, size + 1, 0, (readErr, n) => {
+      read(fd, buf, 0, size + 1, null, (readErr, n) => {
         if (readErr || n <= size) {
           close(fd, () => (readErr ? reject(readErr) : resolve(buf.subarray(0, n))));
           return;
@@ -32,7 +34,7 @@ export function readKnownSize(path: string, size: number, maxBytes: number): Pro
         buf.copy(whole, 0, 0, Math.min(n, maxBytes + 1));
         const more = (at: number): void => {
           if (at > maxBytes) return close(fd, () => reject(new FileTooLarge(maxBytes)));
-          read(fd, whole, at, maxBytes + 1 - at, at, (again, got) => {
+          read(fd, whole, at, maxBytes + 1 - at, null, (again, got) => {
             if (again) return close(fd, () => reject(again));
             if (got === 0) return close(fd, () => resolve(whole.subarray(0, at)));
             more(at + got);
