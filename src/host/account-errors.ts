@@ -3,6 +3,7 @@
  * prints the message, the UI gets the code and the message. One place, so both say the same.
  */
 import { ERROR_CODES } from '../common/contract.js';
+import { remoteProblemWords } from './remote-words.js';
 import {
   AccountFromOtherVersion,
   AccountNotFound,
@@ -37,7 +38,8 @@ export function accountFailure(err: unknown): AccountFailure | null {
   if (err instanceof WrongRecoveryKey) return { code: ERROR_CODES.wrongRecoveryKey, message: `${err.message}.` };
   if (err instanceof NoRecoveryKit) return { code: ERROR_CODES.noRecoveryKit, message: `${err.message}.` };
   if (err instanceof AccountUnreachable) {
-    return { code: ERROR_CODES.remoteUnreachable, message: `${err.message}. Check the address and your connection.` };
+    const why = err.failure ? remoteProblemWords(err.failure) : null;
+    return { code: ERROR_CODES.remoteUnreachable, message: `${err.message}. ${why ?? 'Check the address and your connection.'}` };
   }
   return null;
 }

@@ -13,7 +13,7 @@ import {
   type GolixObject,
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
-import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
+import { RemoteClient, type ConnectFailure, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
@@ -74,7 +74,7 @@ export interface RemoteStatus {
   /** Set while the remote refuses our uploads until we register (NK 0011). */
   freeTier: FreeTierUsage | null;
   /** Why it is not connected (the socket error's code and message), or null. */
-  lastFailure: { code: string | null; message: string; at: number } | null;
+  lastFailure: ConnectFailure | null;
   lastConnectedAt: number | null;
 }
 

@@ -33,7 +33,7 @@ const LEGACY_FORMATS: readonly string[] = ['reference-0.1', '2016'] satisfies Le
 export async function openAccount(network: NetworkIO, login: AccountLogin, device: string, hasLocal: boolean): Promise<OpenedAccount> {
   const remotes = network.status();
   if (!hasLocal && remotes.length > 0 && !remotes.some((r) => r.connected)) {
-    throw new AccountUnreachable(login.userId, remotes.map((r) => r.label));
+    throw new AccountUnreachable(login.userId, remotes.map((r) => r.label), remotes.find((r) => r.lastFailure)?.lastFailure ?? null);
   }
   const searched = remotes.length === 0 ? 'local' : 'local and remotes';
   try {

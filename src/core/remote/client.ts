@@ -72,6 +72,15 @@ export interface RemoteClientEvents {
   /** The socket closed; a reconnect follows unless `close()` was called. */
   disconnected: [info: CloseInfo];
   notification: [subscribed: Ghid, raw: Buffer];
+  /** A connection attempt failed before it opened (its error's code as data); another follows. */
+  'connect-failed': [failure: ConnectFailure];
+}
+
+/** Why the last connection attempt failed: the socket error's code (`ECONNREFUSED` …) and message. */
+export interface ConnectFailure {
+  code: string | null;
+  message: string;
+  at: number;
 }
 
 /** The delay before reconnect attempt `attempt` (0-based). `random` returns [0, 1). */
@@ -100,7 +109,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   private running = false;
   private attempt = 0;
   /** Why the last connection attempt failed or the connection ended (the socket's error code, if any); null while connected. */
-  lastFailure: { code: string | null; message: string; at: number } | null = null;
+  lastFailure: ConnectFailure | null = null;
   /** Epoch ms of the last successful connection, or null. */
   lastConnectedAt: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -252,6 +261,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
       if (!opened) {
         this.logger.debug(`${this.url}: connect failed: ${err.message}`);
         this.lastFailure = { code: (err as NodeJS.ErrnoException).code ?? null, message: err.message, at: Date.now() };
+        this.emit('connect-failed', this.lastFailure);
       }
     });
     socket.once('open', () => {
