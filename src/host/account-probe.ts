@@ -6,7 +6,7 @@
  */
 import { AccountNotFound, AccountUnreachable } from '../core/account/errors.js';
 import { DoesNotExist, parseObject, type Ghid } from '../core/golix/index.js';
-import { RemoteClient, type ConnectFailure } from '../core/remote/client.js';
+import { RemoteClient } from '../core/remote/client.js';
 
 export interface RemoteAddress {
   host: string;
@@ -21,25 +21,13 @@ export interface ProbedAccount {
 
 const label = (r: RemoteAddress) => `${r.host}:${r.port}${r.tls ? ':tls' : ''}`;
 
-/**
- * Connection failures that are an answer, not silence: no such host, nothing listening, a TLS
- * refusal. A person waiting to sign in is told at once; silence is waited out to the timeout.
- */
-const ANSWERED = new Set(['ENOTFOUND', 'ECONNREFUSED', 'EPROTO', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 /** Asks `remote` for the account's root node. Throws AccountUnreachable (with why) or AccountNotFound. */
 export async function probeAccount(remote: RemoteAddress, userId: Ghid, timeoutMs = 10_000): Promise<ProbedAccount> {
   const client = new RemoteClient({ host: remote.host, port: remote.port, tls: remote.tls, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
-  let answered: (failure: ConnectFailure) => void = () => {};
-  const refused = new Promise<never>((_, reject) => (answered = reject));
-  refused.catch(() => {});
-  client.on('connect-failed', (failure) => {
-    if (failure.code && ANSWERED.has(failure.code)) answered(failure);
-  });
   client.start();
   try {
     try {
-      await Promise.race([client.whenConnected(timeoutMs), refused]);
+      await client.whenConnected(timeoutMs, { untilRefused: true });
     } catch {
       throw new AccountUnreachable(userId, [label(remote)], client.lastFailure);
     }

@@ -157,8 +157,9 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   /** Waits until every remote is connected, or the timeout passes (then resolves anyway). */
+  /** Until every remote is connected, has refused the connection (nothing listening, no such host), or `timeoutMs` passed. */
   async whenConnected(timeoutMs: number): Promise<void> {
-    await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs)));
+    await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs, { untilRefused: true })));
   }
 
   // ---- ObjectIO

@@ -76,6 +76,18 @@ export interface RemoteClientEvents {
   'connect-failed': [failure: ConnectFailure];
 }
 
+/** Connection failures that are an answer, not silence: no such host, nothing listening, a TLS refusal. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'ECONNREFUSED',
+  'EPROTO',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Why the last connection attempt failed: the socket error's code (`ECONNREFUSED` …) and message. */
 export interface ConnectFailure {
   code: string | null;
@@ -137,20 +149,36 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     this.open();
   }
 
-  /** Resolves when connected (at once if already). Rejects on timeout or `close()`. */
-  whenConnected(timeoutMs?: number): Promise<void> {
+  /**
+   * Resolves when connected (at once if already). Rejects on timeout or `close()`, and with
+   * `untilRefused` also at the first attempt that fails with an answer rather than silence
+   * (nothing listening, no such host, a TLS refusal): a person signing in is told at once.
+   */
+  whenConnected(timeoutMs?: number, o: { untilRefused?: boolean } = {}): Promise<void> {
     if (this.connected) return Promise.resolve();
     if (!this.running) return Promise.reject(new CommsError(`${this.url}: client is not started`));
     return new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject };
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (): boolean => {
+        const i = this.waiters.indexOf(waiter);
+        if (i < 0) return false;
+        this.waiters.splice(i, 1);
+        clearTimeout(timer);
+        this.off('connect-failed', onFailed);
+        return true;
+      };
+      const waiter = {
+        resolve: () => settle() && resolve(),
+        reject: (err: Error) => settle() && reject(err),
+      };
+      const onFailed = (failure: ConnectFailure) => {
+        if (o.untilRefused && failure.code !== null && REFUSALS.has(failure.code)) waiter.reject(new CommsError(`${this.url}: ${failure.message}`));
+      };
       this.waiters.push(waiter);
+      this.on('connect-failed', onFailed);
       if (timeoutMs !== undefined) {
-        setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i < 0) return;
-          this.waiters.splice(i, 1);
-          reject(new CommsError(`${this.url}: not connected within ${timeoutMs} ms`));
-        }, timeoutMs).unref();
+        timer = setTimeout(() => waiter.reject(new CommsError(`${this.url}: not connected within ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
       }
     });
   }
@@ -293,9 +321,8 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
       this.logger.info(`${this.url}: connected`);
       this.lastFailure = null;
       this.lastConnectedAt = Date.now();
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w.resolve();
+      // Each waiter takes itself off the list as it settles.
+      for (const w of [...this.waiters]) w.resolve();
       this.emit('connected');
     });
     socket.once('close', () => {
@@ -311,9 +338,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   }
 
   private failWaiters(err: Error): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.reject(err);
+    for (const w of [...this.waiters]) w.reject(err);
   }
 
   private async onUpdate(body: Buffer): Promise<Buffer> {

@@ -17,6 +17,7 @@ import { decodeFrame, type Frame } from '../../../src/wire/index.js';
 import { FakeEngine } from '../../fixtures/remote/fake-engine.js';
 import { memoryLogger, sleep, waitFor } from '../../fixtures/remote/helpers.js';
 import { startServer, vectors } from '../../fixtures/remote/setup.js';
+import { freePort } from '../../fixtures/free-port.js';
 
 const V = vectors();
 
@@ -83,6 +84,29 @@ test('reconnects with back-off after the server restarts on the same port and sa
   assert.equal(await c.publish(V.gidcs[0]!.raw), true);
   await c.close();
   await second.close();
+});
+
+test('whenConnected: waits through refusals by default; with untilRefused the first refusal ends the wait, with its code', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const c = new RemoteClient({ host: '127.0.0.1', port, backoff: { initialMs: 10, maxMs: 20 } });
+  const failures: (string | null)[] = [];
+  c.on('connect-failed', (f) => failures.push(f.code));
+  c.start();
+  await assert.rejects(c.whenConnected(300), /not connected within 300 ms/);
+  assert.ok(failures.length > 1 && failures.every((code) => code === 'ECONNREFUSED'), `several refused attempts were waited through: ${failures}`);
+  // A wait far longer than this test's own bound: only the refusal can end it.
+  await assert.rejects(c.whenConnected(600_000, { untilRefused: true }), (err: unknown) => err instanceof CommsError && /ECONNREFUSED/.test((err as Error).message));
+  assert.equal(c.lastFailure?.code, 'ECONNREFUSED');
+  assert.equal(c.listenerCount('connect-failed'), 1, 'a settled wait leaves no listener behind');
+
+  // Connected once the server is there; a wait begun before then resolves, and it too cleans up.
+  const waiting = c.whenConnected(5_000);
+  const server = new PersistenceServer({ engine: new FakeEngine(), host: '127.0.0.1', port });
+  await server.listen();
+  await waiting;
+  assert.equal(c.listenerCount('connect-failed'), 1);
+  await c.close();
+  await server.close();
 });
 
 test('close() sends XX, closes, and stops reconnecting', async () => {
