@@ -75,9 +75,11 @@ test('the key is found through HYPERGOLIX_HOME like the config; a closed link fa
     const link = await HGXLink.connect({ port: a.port });
     assert.equal(link.whoami, a.daemon.fingerprint.text);
     assert.equal(link.connected, true);
+    const opened = await link.new(JsonObj, 1);
     await link.close();
     assert.equal(link.connected, false);
     await assert.rejects(link.new(JsonObj, 1), NotConnected);
+    await assert.rejects(link.get(JsonObj, opened.ghid), NotConnected, 'not the instance cached before the close either');
   } finally {
     if (saved === undefined) delete process.env.HYPERGOLIX_HOME;
     else process.env.HYPERGOLIX_HOME = saved;

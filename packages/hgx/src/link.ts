@@ -261,12 +261,14 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return this.#request(verb, body, read);
   }
 
+  #notConnected(): NotConnected {
+    return new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)');
+  }
+
   /** Sends one request and reads its answer with `read` (UnreadableAnswer when that fails). */
   async #request<T = Uint8Array>(verb: string, body?: Uint8Array, read?: (answer: Uint8Array) => T): Promise<T> {
     const peer = this.#peer;
-    if (!peer || !peer.isOpen) {
-      throw new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)');
-    }
+    if (!peer || !peer.isOpen) throw this.#notConnected();
     const answer = await peer.request(verb, body);
     return read ? readAnswer(verb, answer, read) : (answer as T);
   }
@@ -306,6 +308,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    */
   async get<T extends OpenObject>(cls: ObjClass<T>, ghid: GhidLike): Promise<T> {
     checkObjClass(cls, 'get');
+    // Not even an instance opened before: nothing done with it would reach the daemon any more.
+    if (this.#closed) throw this.#notConnected();
     const key = ghidText(ghid);
     const check = (obj: OpenObject): T => {
       if (obj.constructor !== cls) {
