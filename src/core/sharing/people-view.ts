@@ -6,7 +6,7 @@
 import type { Ghid } from '../golix/index.js';
 import type { ContactChange, ContactJson, ShareJson } from '../../wire/people.js';
 import { apiTypeWords } from '../../common/people.js';
-import { parseFingerprint, parseTrust, type Contact } from './contacts.js';
+import { InvalidContact, parseFingerprint, parseTrust, type Contact } from './contacts.js';
 import { safetyCode } from './safety-code.js';
 import type { Sharing } from './sharing.js';
 
@@ -38,8 +38,11 @@ export async function removeContact(sharing: Sharing, fingerprint: string): Prom
   await sharing.contacts.flush();
 }
 
+/** The six words both sides compare; refused for your own fingerprint, as adding yourself is. */
 export function safetyCodeWith(self: Ghid, fingerprint: string): string[] {
-  return safetyCode(self, parseFingerprint(String(fingerprint)));
+  const other = parseFingerprint(String(fingerprint));
+  if (other.equals(self)) throw new InvalidContact('That is your own fingerprint: a safety code is compared with someone else');
+  return safetyCode(self, other);
 }
 
 /** Waiting shares first (oldest first), then received and sent (newest first). */
