@@ -11,6 +11,7 @@ import type { IpcServer } from '../ipc/server.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { Sharing } from '../sharing/sharing.js';
 import { startAppIpc, type AppIpcOptions } from './app-ipc.js';
+import { checkIpcPortFree } from '../ipc/port-check.js';
 
 export interface AppCredentials {
   password?: string;
@@ -66,6 +67,11 @@ export function configuredKdf(loaded: LoadedConfig): KdfParams | null {
  * the IPC server for apps.
  */
 export async function startApp(loaded: LoadedConfig, creds: AppCredentials, o: StartAppOptions): Promise<StartedApp> {
+  if (o.ipc) {
+    // Before keys are made or derived: a first run on a busy port would otherwise create the account and then fail.
+    const ipc = o.ipc === true ? {} : o.ipc;
+    await checkIpcPortFree(ipc.host ?? '127.0.0.1', ipc.port ?? loaded.config.process.ipc_port);
+  }
   const started = await startAccount(loaded, creds, o);
   // After the account's keys and KDF, which keep the pool busy; the updates that follow gain.
   const badSetting = spreadSettingWarning(process.env);

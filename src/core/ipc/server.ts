@@ -53,6 +53,7 @@ import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
 import { peopleHandlers } from './people.js';
+import { cannotListen } from './port-check.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable, type ConnectedApp } from './session.js';
 import { sameKey } from './token.js';
@@ -184,8 +185,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         this.http.off('listening', onListening);
-        const why = err.code === 'EADDRINUSE' ? 'is already in use (is another daemon running?)' : `failed (${err.message})`;
-        reject(new CommsError(`Cannot listen for apps on ${this.host}:${port}: the port ${why}`, { cause: err }));
+        reject(cannotListen(this.host, port, err));
       };
       const onListening = () => {
         this.http.off('error', onError);

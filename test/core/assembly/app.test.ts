@@ -2,7 +2,8 @@
 // discovery through the home, stopApp releasing the port, a busy port failing the start cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
@@ -67,6 +68,26 @@ test('startApp without ipc has none; a busy IPC port fails the start with a clea
     // The daemon that failed to serve apps was stopped: its cache can be opened again.
     const again = await startApp(plain.loaded, { password: 'pw pw pw pw' }, opts);
     await stopApp(again);
+  } finally {
+    busy.close();
+  }
+});
+
+test('a first run on a busy IPC port fails before the account is made: no keys, nothing written', async () => {
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+  const port = (busy.address() as { port: number }).port;
+  try {
+    const h = await home(port);
+    const before = await readFile(h.loaded.path, 'utf8');
+    let progressed = false;
+    await assert.rejects(
+      startApp(h.loaded, { password: 'pw pw pw pw' }, { logger, kdf: { ...REFERENCE_KDF, n: 1024 }, ipc: true, onProgress: () => (progressed = true) }),
+      new RegExp(`Cannot listen for apps on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+    );
+    assert.equal(progressed, false, 'no account step began');
+    assert.equal(await readFile(h.loaded.path, 'utf8'), before, 'hypergolix.yml names no account');
+    assert.equal(existsSync(h.loaded.config.process.ghidcache), false, 'no cache was made');
   } finally {
     busy.close();
   }
