@@ -1,6 +1,6 @@
 // startApp({ ipc }) from a config: the key file beside hypergolix.yml, the configured port, SDK
 // discovery through the home, stopApp releasing the port, a busy port failing the start cleanly.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -54,41 +54,37 @@ test('startApp with ipc serves apps on process.ipc_port with the key in <home>/i
   });
 });
 
-test('startApp without ipc has none; a busy IPC port fails the start with a clear error and stops the daemon', async () => {
+/** A port some other program holds for the rest of the test. */
+async function busyPort(t: TestContext): Promise<number> {
   const busy = createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
-  const port = (busy.address() as { port: number }).port;
-  try {
-    const h = await home(port);
-    const opts = { logger, kdf: { ...REFERENCE_KDF, n: 1024 } };
-    const plain = await startApp(h.loaded, { password: 'pw pw pw pw' }, opts);
-    assert.equal(plain.ipc, null);
-    await stopApp(plain);
-    await assert.rejects(startApp(plain.loaded, { password: 'pw pw pw pw' }, { ...opts, ipc: true }), /already in use/);
-    // The daemon that failed to serve apps was stopped: its cache can be opened again.
-    const again = await startApp(plain.loaded, { password: 'pw pw pw pw' }, opts);
-    await stopApp(again);
-  } finally {
-    busy.close();
-  }
+  t.after(() => busy.close());
+  return (busy.address() as { port: number }).port;
+}
+
+test('startApp without ipc has none; a busy IPC port fails the start with a clear error and leaves the cache usable', async (t) => {
+  const port = await busyPort(t);
+  const h = await home(port);
+  const opts = { logger, kdf: { ...REFERENCE_KDF, n: 1024 } };
+  const plain = await startApp(h.loaded, { password: 'pw pw pw pw' }, opts);
+  assert.equal(plain.ipc, null);
+  await stopApp(plain);
+  await assert.rejects(startApp(plain.loaded, { password: 'pw pw pw pw' }, { ...opts, ipc: true }), /already in use/);
+  // The port is checked before the daemon starts, so nothing holds the cache: it opens again.
+  const again = await startApp(plain.loaded, { password: 'pw pw pw pw' }, opts);
+  await stopApp(again);
 });
 
-test('a first run on a busy IPC port fails before the account is made: no keys, nothing written', async () => {
-  const busy = createServer();
-  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
-  const port = (busy.address() as { port: number }).port;
-  try {
-    const h = await home(port);
-    const before = await readFile(h.loaded.path, 'utf8');
-    let progressed = false;
-    await assert.rejects(
-      startApp(h.loaded, { password: 'pw pw pw pw' }, { logger, kdf: { ...REFERENCE_KDF, n: 1024 }, ipc: true, onProgress: () => (progressed = true) }),
-      new RegExp(`Cannot listen for apps on 127\\.0\\.0\\.1:${port}: the port is already in use`),
-    );
-    assert.equal(progressed, false, 'no account step began');
-    assert.equal(await readFile(h.loaded.path, 'utf8'), before, 'hypergolix.yml names no account');
-    assert.equal(existsSync(h.loaded.config.process.ghidcache), false, 'no cache was made');
-  } finally {
-    busy.close();
-  }
+test('a first run on a busy IPC port fails before the account is made: no keys, nothing written', async (t) => {
+  const port = await busyPort(t);
+  const h = await home(port);
+  const before = await readFile(h.loaded.path, 'utf8');
+  let progressed = false;
+  await assert.rejects(
+    startApp(h.loaded, { password: 'pw pw pw pw' }, { logger, kdf: { ...REFERENCE_KDF, n: 1024 }, ipc: true, onProgress: () => (progressed = true) }),
+    new RegExp(`Cannot listen for apps on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+  );
+  assert.equal(progressed, false, 'no account step began');
+  assert.equal(await readFile(h.loaded.path, 'utf8'), before, 'hypergolix.yml names no account');
+  assert.equal(existsSync(h.loaded.config.process.ghidcache), false, 'no cache was made');
 });
