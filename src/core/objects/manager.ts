@@ -18,6 +18,7 @@ import {
   type GolixObject,
   type PrivateIdentity,
 } from '../golix/index.js';
+import { retryWhileContainerMissing } from './container-wait.js';
 import { ContainerMissing } from './errors.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
@@ -148,15 +149,18 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       if (this.secrets.unsecuredUpdates(ghid) >= SecretStore.maxUnsecured(legroom)) await this.secrets.secure();
       for (let attempt = 0; ; attempt++) {
         const frame = this.frames.get(ghid.text)!;
-        const record = this.secrets.dynamic(ghid)!;
-        const secret = record.secret.ratchet(ghid, record.container);
+        // From the frame written on, not the record: another computer of the account may have
+        // moved the record past it, and a secret that does not follow the frame's vector would
+        // make a version nobody can read.
+        const secret = healSecret(frame, this.secrets.known(ghid)).ratchet(ghid, frame.targets[0]!);
         const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
         try {
           await this.io.publish(next.frame, next.container);
         } catch (err) {
           // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
+          // Its frame can be here a moment before its container.
           if (err instanceof IllegalDynamicFrame && attempt < MAX_CATCH_UPS) {
-            await this.refresh(ghid);
+            await retryWhileContainerMissing(() => this.refresh(ghid), CATCH_UP_CONTAINER_WAIT);
             continue;
           }
           throw err;
@@ -206,12 +210,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     }
     const counter = frame.counter ?? 0n;
     const live = this.live.get(ghid.text);
-    if (record && counter <= record.counter) {
-      if (counter === record.counter && live) return this.remember(live);
-      if (!opening || counter < record.counter) {
-        if (live) return live;
-        throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
-      }
+    // What is shown is this version or a newer one. (The record alone does not say: it moves on
+    // before the container is here, and another computer of the account moves it too.)
+    if (live && counter <= live.counter) return counter === live.counter ? this.remember(live) : live;
+    if (record && (counter < record.counter || (counter === record.counter && !opening && !live))) {
+      // Older than the secret known here, which cannot be ratcheted back to it.
+      if (live) return live;
+      throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
     }
     // A share's secret opens whichever container was current when it was sent, which may be
     // any entry of the vector by now: try each, and keep the one that yields an app object.
@@ -258,7 +263,10 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       if (!record || !record.binder.equals(this.identity.ghid)) return;
       const theirs = await remote.fetch(ghid);
       const mine = this.frames.get(ghid.text);
-      if (theirs?.type !== 'GOBD' || (mine && theirs.targets[0]!.equals(mine.targets[0]!))) return;
+      // Nothing to do when our newest frame is theirs or already written on top of it: a race
+      // is reported twice (our frame refused, theirs pushed to us), and the second report comes
+      // while what the first wrote is still on its way to the remote.
+      if (theirs?.type !== 'GOBD' || (mine && mine.targets.some((t) => t.equals(theirs.targets[0]!)))) return;
       const secret = healSecret(theirs, this.secrets.known(ghid));
       const container = await remote.fetch(theirs.targets[0]!);
       if (container?.type !== 'GEOC') throw new ContainerMissing(theirs.targets[0]!, ghid);
@@ -343,6 +351,9 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
  * two computers writing an object every few milliseconds can each win several times in a row.
  */
 const MAX_CATCH_UPS = 8;
+
+/** How long a catch-up waits for the container of the other computer's frame (~0.8 s in all). */
+const CATCH_UP_CONTAINER_WAIT = { tries: 6, firstWaitMs: 25 };
 
 function legroomOf(n: number | undefined): number {
   if (n === undefined || n === 0) return DEFAULT_LEGROOM;

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account } from '../../../src/core/account/account.js';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
-import { Ghid, InconsistentAuthor, UnknownSecret, packGobd, signObject, type Gobd } from '../../../src/core/golix/index.js';
+import { Ghid, IllegalDynamicFrame, InconsistentAuthor, UnknownSecret, packGobd, signObject, type Gobd } from '../../../src/core/golix/index.js';
+import { ContainerMissing } from '../../../src/core/objects/errors.js';
 import { API_ID_JSON, API_ID_RAW, decodeAppObject } from '../../../src/core/objects/hgxd.js';
 import { ObjectManager } from '../../../src/core/objects/manager.js';
 import { SecretStore } from '../../../src/core/objects/secrets.js';
@@ -110,4 +111,81 @@ test('after a burst of updates and a crash (no final flush), the object still op
   const again = await Account.login({ io, userId: a.account.userId, password: 'pw', kdf, device: 'after-crash' });
   const fresh = new ObjectManager(io, again.identity, new SecretStore(again.secrets));
   assert.equal((await fresh.open(obj.ghid)).state.toString(), 'v30');
+});
+
+/** One account's two computers, each with its own local store, and a remote between them. */
+async function twoComputers() {
+  const remote = await LocalIO.create();
+  const computer = async (device: string) => {
+    const io = await LocalIO.create();
+    const account = await Account.create({ io, password: 'pw', kdf, device, identity: v16Identity(0) });
+    return { io, account, objects: new ObjectManager(io, account.identity, new SecretStore(account.secrets)) };
+  };
+  const one = await computer('one');
+  const two = await computer('two');
+  await remote.publish(one.account.identity.publicIdentity.gidc);
+  const obj = await one.objects.create(API_ID_RAW, Buffer.from('v0'));
+  for (const to of [remote, two.io]) await send(one.io, to, obj.ghid, 'frame', 'container');
+  // What the account's secrets map brings to the other computer.
+  two.objects.secrets.setDynamic(obj.ghid, one.objects.secrets.dynamic(obj.ghid)!);
+  await two.objects.open(obj.ghid);
+  return { remote, one, two, ghid: obj.ghid, v0: one.objects.secrets.dynamic(obj.ghid)!.secret };
+}
+
+/** Copies an object's current frame, or its container, or both, from one store to another. */
+async function send(from: LocalIO, to: LocalIO, ghid: Ghid, ...what: ('frame' | 'container')[]): Promise<Gobd> {
+  const frame = (await from.fetch(ghid)) as Gobd;
+  if (what.includes('frame')) await to.publish(frame);
+  if (what.includes('container')) await to.publish((await from.fetch(frame.targets[0]!))!);
+  return frame;
+}
+
+test("another computer's frame that arrives before its container is shown once the container is here, and written after", async () => {
+  const { one, two, ghid } = await twoComputers();
+  await two.objects.update(ghid, Buffer.from('v1'));
+  const f1 = await send(two.io, one.io, ghid, 'frame');
+  await assert.rejects(one.objects.receive(f1, ghid), ContainerMissing);
+  await send(two.io, one.io, ghid, 'container');
+  assert.equal((await one.objects.refresh(ghid))!.state.toString(), 'v1', 'the secret moved on while the container was missing');
+
+  const v2 = await one.objects.update(ghid, Buffer.from('v2'));
+  assert.equal(v2.counter, 2n);
+  const seen: string[] = [];
+  two.objects.on('update', (o) => seen.push(o.state.toString()));
+  await two.objects.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
+  assert.deepEqual(seen, ['v2']);
+});
+
+test("an update after the account's secrets moved past the frame shown here is readable by whoever follows the object", async () => {
+  const { one, two, ghid, v0 } = await twoComputers();
+  await two.objects.update(ghid, Buffer.from('v1'));
+  // The secrets map brings the other computer's newer record; its frame has not come yet.
+  one.objects.secrets.setDynamic(ghid, two.objects.secrets.dynamic(ghid)!);
+  await one.objects.update(ghid, Buffer.from('mine'));
+
+  const friend = await Account.create({ io: one.io, password: 'pw', kdf, device: 'f', identity: v16Identity(1) });
+  const reader = new ObjectManager(one.io, friend.identity, new SecretStore(friend.secrets));
+  reader.secrets.quarantine(ghid, v0, one.account.fingerprint);
+  assert.equal((await reader.open(ghid)).state.toString(), 'mine');
+});
+
+test('a race between two computers is resolved once, however often it is reported', async () => {
+  const { remote, one, two, ghid } = await twoComputers();
+  await one.objects.update(ghid, Buffer.from('one'));
+  await send(one.io, remote, ghid, 'frame', 'container');
+  await two.objects.update(ghid, Buffer.from('two'));
+  await assert.rejects(remote.publish((await two.io.fetch(ghid))!), IllegalDynamicFrame, 'the remote took the first');
+
+  await two.objects.resolveConflict(ghid, remote);
+  const written = (await two.io.fetch(ghid)) as Gobd;
+  assert.equal(written.counter, 2n, "two's state goes on top of one's frame");
+  // Reported again (one's frame pushed to two is refused here too) before two's reached the remote.
+  await two.objects.resolveConflict(ghid, remote);
+  assert.equal(((await two.io.fetch(ghid)) as Gobd).ghid.text, written.ghid.text, 'nothing more was written');
+
+  await send(two.io, remote, ghid, 'frame', 'container');
+  const seen: string[] = [];
+  one.objects.on('update', (o) => seen.push(o.state.toString()));
+  await one.objects.receive(await send(remote, one.io, ghid, 'frame', 'container'), ghid);
+  assert.deepEqual(seen, ['two'], 'both computers end on the state written last');
 });
