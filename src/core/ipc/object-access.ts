@@ -103,6 +103,7 @@ export class ObjectAccess {
     if (!def.address) throw new MalformedGolixPrimitive('An update names its object in the objdef address');
     const ghid = Ghid.fromBytes(def.address);
     const owner = this.records.checkAccess(s, ghid);
+    const mark = this.tracking.changeArrived(s, ghid.text);
     if (owner === null && def.private) {
       throw new IpcRefusal('CatOuttaBagError: an object that was public cannot be made private; other apps may already have it');
     }
@@ -111,7 +112,7 @@ export class ObjectAccess {
     this.records.setLegroom(ghid, def.legroom);
     if (owner !== null && !def.private) this.records.clearOwner(ghid);
     if (!s.tracked.has(ghid.text) && this.tracking.hasRoom(s)) this.tracking.track(s, ghid.text);
-    ctx.afterResponse(() => this.tracking.distributeUpdate(obj, s));
+    ctx.afterResponse(() => this.tracking.changeApplied(s, obj, mark));
     return ONE;
   }
 

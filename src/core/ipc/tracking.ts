@@ -5,9 +5,28 @@ import { objDefOf } from './objdef.js';
 import type { Session } from './session.js';
 import { AppVerb } from '../../wire/index.js';
 
-/** An update on its way to one app, and the newest one waiting behind it (null: none). */
+/** One version of an object, as an app hears it (`!O`). */
+interface Update {
+  counter: bigint;
+  body: Uint8Array;
+}
+
+/** What one app has heard of one object it tracks. */
 interface Lane {
-  waiting: Uint8Array | null;
+  /** Updates sent to it so far. */
+  sent: number;
+  /** The newest version sent to it or waiting for it. */
+  newest: bigint;
+  /** One is on its way: the app has not answered it yet. */
+  busy: boolean;
+  /** The newest update waiting behind the one on its way (null: none). */
+  waiting: Update | null;
+}
+
+/** Taken when an app's change to an object arrives: what the app had been sent of it by then. */
+export interface ChangeMark {
+  busy: boolean;
+  sent: number;
 }
 
 /**
@@ -26,7 +45,7 @@ interface Lane {
 export class Tracking {
   /** GHID text → sessions tracking it. */
   private readonly trackers = new Map<string, Set<Session>>();
-  /** Per connection: the objects with an update on its way to it. */
+  /** Per connection: what it has heard of each object it tracks. */
   private readonly lanes = new WeakMap<Session, Map<string, Lane>>();
 
   constructor(
@@ -59,6 +78,7 @@ export class Tracking {
 
   untrack(s: Session, ghid: string): void {
     if (!s.tracked.delete(ghid)) return;
+    this.lanes.get(s)?.delete(ghid);
     const set = this.trackers.get(ghid);
     if (!set) return;
     set.delete(s);
@@ -77,29 +97,56 @@ export class Tracking {
   distributeUpdate(obj: AppObject, except: Session | null): void {
     const set = this.trackers.get(obj.ghid.text);
     if (!set) return;
-    let body: Uint8Array | null = null;
+    let update: Update | null = null;
     for (const s of set) {
       if (s === except) continue;
-      body ??= objDefOf(obj);
-      this.deliver(s, obj.ghid.text, body);
+      update ??= { counter: obj.counter, body: objDefOf(obj) };
+      this.deliver(s, obj.ghid.text, update);
     }
   }
 
+  /** Call as an app's change to an object arrives, before it is applied. */
+  changeArrived(s: Session, ghid: string): ChangeMark {
+    const lane = this.lanes.get(s)?.get(ghid);
+    return { busy: lane?.busy ?? false, sent: lane?.sent ?? 0 };
+  }
+
+  /**
+   * The app's change is applied and `obj` is the object now. An update sent to that app while its
+   * change was on its way or being applied is older than the change, and the app shows it after
+   * its own state: so that it does not stay there, the app hears the object as it is now after it
+   * (unless something newer is already sent or waiting). Then every other tracker hears it.
+   */
+  changeApplied(s: Session, obj: AppObject, mark: ChangeMark): void {
+    const ghid = obj.ghid.text;
+    const lane = this.lanes.get(s)?.get(ghid);
+    const crossed = mark.busy || (lane?.sent ?? 0) !== mark.sent;
+    if (crossed && lane && s.tracked.has(ghid) && obj.counter >= lane.newest) {
+      this.deliver(s, ghid, { counter: obj.counter, body: objDefOf(obj) });
+    }
+    this.distributeUpdate(obj, s);
+  }
+
   /** One update to one app, or (while one is on its way) the newest waiting behind it. */
-  private deliver(s: Session, ghid: string, body: Uint8Array): void {
+  private deliver(s: Session, ghid: string, update: Update): void {
     let lanes = this.lanes.get(s);
     if (!lanes) this.lanes.set(s, (lanes = new Map()));
-    const busy = lanes.get(ghid);
-    if (busy) {
-      busy.waiting = body;
+    let lane = lanes.get(ghid);
+    if (!lane) lanes.set(ghid, (lane = { sent: 0, newest: update.counter, busy: false, waiting: null }));
+    if (update.counter > lane.newest) lane.newest = update.counter;
+    if (lane.busy) {
+      if (!lane.waiting || lane.waiting.counter <= update.counter) lane.waiting = update;
       return;
     }
-    const lane: Lane = { waiting: null };
-    lanes.set(ghid, lane);
-    void s.push(AppVerb.update, body).then(() => {
-      lanes.delete(ghid);
+    lane.busy = true;
+    lane.sent++;
+    const sending = lane;
+    void s.push(AppVerb.update, update.body).then(() => {
+      sending.busy = false;
+      const next = sending.waiting;
+      sending.waiting = null;
       // Untracked meanwhile (discarded, deleted, disconnected): what waits is dropped.
-      if (lane.waiting && s.tracked.has(ghid)) this.deliver(s, ghid, lane.waiting);
+      if (next && s.tracked.has(ghid)) this.deliver(s, ghid, next);
     });
   }
 

@@ -12,6 +12,7 @@ import { AppVerb, decodeObjDef, encodeObjDef, encodeShareRequest, idText } from 
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
 import { API_A, FakeDaemon, fakeContext, fakeSession, randomGhid } from '../../fixtures/ipc/fakes.js';
+import { until } from '../../fixtures/wait.js';
 
 const TOKEN = '44'.repeat(16);
 
@@ -112,3 +113,28 @@ test('a share result reaches the token that asked, or is only logged', () => {
 function textOf(bytes: Uint8Array): string {
   return idText(bytes);
 }
+
+test("an app whose change crossed another app's on the way hears the object as it is after its own", async () => {
+  const { access, connect } = setup();
+  const a = connect(1);
+  const b = connect(2);
+  const g = await access.newObject(a.s, newDef(), fakeContext());
+  await access.getObject(b.s, Buffer.from(g));
+  const updateTo = (state: string) => Buffer.from(encodeObjDef({ address: g, apiId: API_A, state: Buffer.from(state), dynamic: true, private: false }));
+  let release!: () => void;
+  b.conn.gate = new Promise((r) => (release = r));
+
+  const first = fakeContext();
+  await access.updateObject(a.s, updateTo('from a'), first);
+  first.runAfter();
+  // b has not read a's version yet when its own change arrives.
+  const second = fakeContext();
+  await access.updateObject(b.s, updateTo('from b'), second);
+  second.runAfter();
+  b.conn.gate = null;
+  release();
+  const statesOf = (conn: typeof a.conn) => conn.pushes.map((p) => Buffer.from(decodeObjDef(p.body).state).toString());
+  await until(() => b.conn.pushes.length === 2, "b's own version after a's");
+  assert.deepEqual(statesOf(b.conn), ['from a', 'from b']);
+  assert.deepEqual(statesOf(a.conn), ['from b'], 'a hears b, once');
+});

@@ -99,3 +99,38 @@ test('what waits for a slow app is dropped when the object is deleted or untrack
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(slow.conn.pushes.map((p) => p.verb), [AppVerb.update, AppVerb.delete]);
 });
+
+/** What a connection was sent, as the states of its updates. */
+const statesSent = (conn: { pushes: { body: Buffer }[] }) => conn.pushes.map((p) => Buffer.from(decodeObjDef(p.body).state).toString());
+
+test("an update that crossed an app's own change on the way is followed by the object as it is after the change", async () => {
+  const { tracking, slow, obj, answer } = await slowApp();
+  // Another computer's version goes out to the app, which has not read it yet...
+  tracking.distributeUpdate({ ...obj, counter: 1n, state: Buffer.from('theirs') }, null);
+  // ...when the app's own change arrives, and is written after it.
+  const mark = tracking.changeArrived(slow.s, obj.ghid.text);
+  tracking.changeApplied(slow.s, { ...obj, counter: 2n, state: Buffer.from('mine') }, mark);
+  answer();
+  await until(() => slow.conn.pushes.length === 2, 'the object as it is now');
+  assert.deepEqual(statesSent(slow.conn), ['theirs', 'mine'], 'the app ends on its own change, which is the newest');
+});
+
+test("an app's change crossed by nothing is not sent back to it, nor one older than what it was sent since", async () => {
+  const { tracking, slow, obj, answer } = await slowApp();
+  answer();
+  tracking.distributeUpdate({ ...obj, counter: 1n, state: Buffer.from('heard') }, null);
+  await new Promise((r) => setImmediate(r));
+  tracking.changeApplied(slow.s, { ...obj, counter: 2n, state: Buffer.from('mine') }, tracking.changeArrived(slow.s, obj.ghid.text));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(statesSent(slow.conn), ['heard'], 'it answered before it wrote: it shows its own change');
+
+  const late = await slowApp();
+  late.tracking.distributeUpdate({ ...late.obj, counter: 1n, state: Buffer.from('theirs') }, null);
+  const mark = late.tracking.changeArrived(late.slow.s, late.obj.ghid.text);
+  late.tracking.distributeUpdate({ ...late.obj, counter: 3n, state: Buffer.from('newer') }, null);
+  late.tracking.changeApplied(late.slow.s, { ...late.obj, counter: 2n, state: Buffer.from('mine') }, mark);
+  late.answer();
+  await until(() => late.slow.conn.pushes.length === 2, 'the newest version');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(statesSent(late.slow.conn), ['theirs', 'newer'], 'a newer version came after the change: that one is the last');
+});
