@@ -20,6 +20,7 @@
 import { execFile } from 'node:child_process';
 import { openSync, read, readdirSync, readFileSync } from 'node:fs';
 import { platform } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Where the setting comes from: `auto` (the default), `on` or `off` (bin/pool-size.cjs reads it too). */
 export const SPREAD_ENV = 'HYPERGOLIX_SPREAD_THREADS';
@@ -32,6 +33,12 @@ export type SpreadSetting = 'auto' | 'on' | 'off';
 const PROBE_JOBS_PER_CPU = 8;
 /** Rounds of two bursts at most, while some of the pool's threads have not shown themselves. */
 const PROBE_ROUNDS = 5;
+/**
+ * When a probe missed some of the pool's threads (busy with other work, or the machine busy
+ * through all its rounds: a daemon starting while other programs load the CPUs), the waits
+ * before probing again for the rest; what was found is pinned meanwhile.
+ */
+const LATER_PROBES_MS = [1_000, 2_000, 4_000, 8_000];
 export const PROBE_READ_BYTES = 192 * 1024;
 /** libuv's pool size when UV_THREADPOOL_SIZE is not set. */
 const DEFAULT_POOL_SIZE = 4;
@@ -56,6 +63,8 @@ export interface ThreadHost {
   batch(tid: number): Promise<void>;
   /** One job on the pool that reads PROBE_READ_BYTES, taking the thread for a while. */
   poolJob(): Promise<void>;
+  /** Waits, without keeping the process alive for it. */
+  sleep(ms: number): Promise<void>;
 }
 
 /** Runs one of util-linux's tools; rejects with what went wrong. */
@@ -75,6 +84,7 @@ export const nodeThreadHost: ThreadHost = {
   pin: (tid, cpu) => utilLinux('taskset', ['-p', '-c', String(cpu), String(tid)]),
   batch: (tid) => utilLinux('chrt', ['-b', '-p', '0', String(tid)]),
   poolJob: () => new Promise((resolve, reject) => read(urandom(), Buffer.allocUnsafe(PROBE_READ_BYTES), 0, PROBE_READ_BYTES, null, (err) => (err ? reject(err) : resolve()))),
+  sleep: (ms) => sleep(ms, undefined, { ref: false }),
 };
 
 let urandomFd: number | null = null;
@@ -160,14 +170,12 @@ async function readersInBurst(host: ThreadHost, jobs: number): Promise<Set<numbe
  * whole burst while the others take every job, so rounds of two bursts go on, up to
  * PROBE_ROUNDS, until all `expected` threads have shown themselves.
  */
-async function findPoolThreads(host: ThreadHost, jobs: number, expected: number): Promise<number[]> {
-  const found = new Set<number>();
+async function findPoolThreads(host: ThreadHost, jobs: number, expected: number, found: Set<number>): Promise<void> {
   for (let round = 0; round < PROBE_ROUNDS && found.size < expected; round++) {
     const first = await readersInBurst(host, jobs);
     const second = await readersInBurst(host, jobs);
     for (const tid of first) if (second.has(tid)) found.add(tid);
   }
-  return [...found];
 }
 
 /** Why the threads are spread here, or null if they are left alone. */
@@ -196,25 +204,44 @@ export async function spreadThreadPool(options: { env?: NodeJS.ProcessEnv; host?
     // its size was forced) would share CPUs in pairs again; no need to look for its threads.
     const size = Number(env.UV_THREADPOOL_SIZE) || DEFAULT_POOL_SIZE;
     if (size > cpus.length) return { kind: 'left', why: `the thread pool has ${size} threads for ${cpus.length} CPUs` };
-    const tids = await findPoolThreads(host, PROBE_JOBS_PER_CPU * cpus.length, size);
-    if (tids.length === 0) return { kind: 'left', why: 'the thread pool could not be told apart from the other threads' };
+    const jobs = PROBE_JOBS_PER_CPU * cpus.length;
+    const found = new Set<number>();
+    await findPoolThreads(host, jobs, size, found);
+    if (found.size === 0) return { kind: 'left', why: 'the thread pool could not be told apart from the other threads' };
     // The environment may have been changed after the pool was made: count what was found too.
     // The pool is sized as the process starts (bin/pool-size.cjs), too late to change here.
-    if (tids.length > cpus.length) return { kind: 'left', why: `the thread pool has ${tids.length} threads for ${cpus.length} CPUs` };
-    const threads = tids.map((tid, i) => ({ tid, cpu: cpus[i % cpus.length]! }));
-    await Promise.all(threads.map(({ tid, cpu }) => host.pin(tid, cpu)));
-    // Pinned, the threads already help; without SCHED_BATCH they help a little less.
-    const batch = await Promise.all(threads.map(({ tid }) => host.batch(tid))).then(
-      () => null,
-      (err: unknown) => (err as Error).message,
-    );
-    return { kind: 'pinned', threads, poolSize: Math.max(size, tids.length), why, batch };
+    if (found.size > cpus.length) return { kind: 'left', why: `the thread pool has ${found.size} threads for ${cpus.length} CPUs` };
+    const threads: { tid: number; cpu: number }[] = [];
+    let batch = await pinNew(host, found, cpus, threads);
+    for (const ms of LATER_PROBES_MS) {
+      if (found.size >= size) break;
+      await host.sleep(ms);
+      await findPoolThreads(host, jobs, size, found);
+      if (found.size > cpus.length) break;
+      batch = (await pinNew(host, found, cpus, threads)) ?? batch;
+    }
+    return { kind: 'pinned', threads, poolSize: Math.max(size, threads.length), why, batch };
   } catch (err) {
     return { kind: 'left', why: `pinning failed: ${(err as Error).message}` };
   }
 }
 
 let once: Promise<SpreadOutcome> | null = null;
+
+/**
+ * Pins the threads of `found` not in `threads` yet, each to the next CPU round-robin, adds them
+ * to `threads`, and sets them to SCHED_BATCH. Resolves with null, or why SCHED_BATCH failed.
+ */
+async function pinNew(host: ThreadHost, found: Set<number>, cpus: number[], threads: { tid: number; cpu: number }[]): Promise<string | null> {
+  const fresh = [...found].filter((tid) => !threads.some((t) => t.tid === tid)).map((tid, i) => ({ tid, cpu: cpus[(threads.length + i) % cpus.length]! }));
+  await Promise.all(fresh.map(({ tid, cpu }) => host.pin(tid, cpu)));
+  threads.push(...fresh);
+  // Pinned, the threads already help; without SCHED_BATCH they help a little less.
+  return Promise.all(fresh.map(({ tid }) => host.batch(tid))).then(
+    () => null,
+    (err: unknown) => (err as Error).message,
+  );
+}
 
 /** spreadThreadPool for this process, done at most once (a desktop app restarts its daemon in place). */
 export function spreadThreadPoolOnce(): Promise<SpreadOutcome> {

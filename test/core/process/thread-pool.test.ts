@@ -47,6 +47,7 @@ function fakeHost(
   const pool = o.pool ?? [2, 3];
   const pinned: [number, number][] = [];
   const batched: number[] = [];
+  const slept: number[] = [];
   let turn = 0;
   const host: ThreadHost = {
     platform: o.platform ?? 'linux',
@@ -80,8 +81,11 @@ function fakeHost(
       // The first burst is 8 reads per CPU.
       if (o.readsOnce !== undefined && turn <= 16) reads.set(o.readsOnce, reads.get(o.readsOnce)! + PROBE_READ_BYTES);
     },
+    async sleep(ms) {
+      slept.push(ms);
+    },
   };
-  return { host, pinned, batched };
+  return { host, pinned, batched, slept };
 }
 
 test('on a packing kernel the pool threads, and only they, are pinned one per CPU', async () => {
@@ -125,10 +129,21 @@ test('a pool thread starved through the first bursts (a busy machine) is found i
   assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1 /);
 });
 
+test('a pool thread starved through every round of the first probe is looked for again later, the others pinned meanwhile', async () => {
+  // The first probe is five rounds of 32 jobs: 160.
+  const { host, pinned, batched, slept } = fakeHost({ starved: { tid: 3, jobs: 200 } });
+  const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
+  assert.deepEqual(pinned, [[2, 0], [3, 1]], 'the first one pinned at once, the other one once found, on the other CPU');
+  assert.deepEqual(batched, [2, 3]);
+  assert.deepEqual(slept, [1_000], 'one wait was enough');
+  assert.match(describeSpread(outcome), /^Thread pool: 2 threads pinned over CPUs 0, 1 under SCHED_BATCH/);
+});
+
 test('a pool thread that never shows itself: the others are pinned, and the log says one was missed', async () => {
-  const { host, pinned } = fakeHost({ starved: { tid: 3, jobs: Number.POSITIVE_INFINITY } });
+  const { host, pinned, slept } = fakeHost({ starved: { tid: 3, jobs: Number.POSITIVE_INFINITY } });
   const outcome = await spreadThreadPool({ env: { UV_THREADPOOL_SIZE: '2' }, host });
   assert.deepEqual(pinned, [[2, 0]]);
+  assert.deepEqual(slept, [1_000, 2_000, 4_000, 8_000], 'looked for four times more, waiting longer each time');
   assert.match(describeSpread(outcome), /^Thread pool: 1 of 2 threads pinned \(1 could not be told apart from the others\) over CPUs 0 under SCHED_BATCH/);
 });
 
