@@ -14,6 +14,7 @@ import { AccountMap } from './account-map.js';
 import { AccountFromOtherVersion, AccountNotFound, DamagedAccount, IncorrectPassword, type AccountPlace } from './errors.js';
 import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
 import { LwwMap } from './lww-map.js';
+import { secretsRank } from '../objects/secrets.js';
 import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
@@ -178,7 +179,7 @@ export class Account {
       root.ghid,
       rootSecret,
       manifest,
-      new AccountMap(secretsObj, new LwwMap(o.device), o.io, identity.ghid, SECRETS_FLUSH_MS),
+      new AccountMap(secretsObj, new LwwMap(o.device, secretsRank), o.io, identity.ghid, SECRETS_FLUSH_MS),
       new AccountMap(stateObj, new LwwMap(o.device), o.io, identity.ghid),
     );
   }
@@ -229,7 +230,7 @@ export class Account {
     if (!identity.ghid.equals(fingerprint)) throw new DamagedAccount('identity', 'its keys are not those of the account\'s fingerprint');
     const openMap = async (name: 'secrets' | 'state') => {
       const { object, plaintext } = await damagedUnless(() => MasterObject.open(o.io, identity, manifest[name].ghid, manifest[name].master, fingerprint), name);
-      const map = await damagedUnless(async () => LwwMap.decode(plaintext, o.device), name);
+      const map = await damagedUnless(async () => LwwMap.decode(plaintext, o.device, name === 'secrets' ? secretsRank : undefined), name);
       return new AccountMap(object!, map, o.io, fingerprint, name === 'secrets' ? SECRETS_FLUSH_MS : undefined);
     };
     const [secrets, state] = await Promise.all([openMap('secrets'), openMap('state')]);

@@ -8,17 +8,38 @@ export type Cell = [number, string, JsonValue | null];
 const FORMAT = 'hgx-lww/1';
 
 /**
+ * Ranks a write of a key (its value, or null for a deletion): of two writes, the higher rank
+ * wins whatever their times, and the later write wins between equal ranks. A rank per write,
+ * not a comparison of two, so that the order stays total and every replica converges
+ * whichever order it merges in. The same on every device.
+ */
+export type Rank = (key: string, value: JsonValue | null) => bigint;
+
+/**
  * A last-writer-wins map: the format of the account's internal objects. Two devices of one
  * account that change it concurrently merge per key, the newer write winning (defect 19), so
  * neither change is lost. Serialized as UTF-8 JSON:
  * `{"format":"hgx-lww/1","entries":{"key":[timestamp, "device", value|null]}}`.
  * Timestamps are hybrid logical clocks (milliseconds × 1000 + a counter), ties broken by device.
+ * A map may rank some writes above others whatever their times (`Rank`).
  */
 export class LwwMap {
   private readonly cells = new Map<string, Cell>();
   private clock = 0;
 
-  constructor(private readonly device: string) {}
+  constructor(
+    private readonly device: string,
+    private readonly rank?: Rank,
+  ) {}
+
+  /** Whether cell `a` wins over cell `b` for `key`: by rank, then time, then device. */
+  private wins(key: string, a: Cell, b: Cell): boolean {
+    if (this.rank) {
+      const [x, y] = [this.rank(key, a[2]), this.rank(key, b[2])];
+      if (x !== y) return x > y;
+    }
+    return a[0] !== b[0] ? a[0] > b[0] : a[1] > b[1];
+  }
 
   private tick(): number {
     this.clock = Math.max(this.clock + 1, Date.now() * 1000);
@@ -54,7 +75,7 @@ export class LwwMap {
   mergeCell(key: string, cell: Cell): boolean {
     this.clock = Math.max(this.clock, cell[0]);
     const mine = this.cells.get(key);
-    if (mine && !newer(cell, mine)) return false;
+    if (mine && !this.wins(key, cell, mine)) return false;
     this.cells.set(key, cell);
     return true;
   }
@@ -81,7 +102,7 @@ export class LwwMap {
   isCoveredBy(other: LwwMap): boolean {
     for (const [k, mine] of this.cells) {
       const theirs = other.cells.get(k);
-      if (!theirs || newer(mine, theirs)) return false;
+      if (!theirs || this.wins(k, mine, theirs)) return false;
     }
     return true;
   }
@@ -90,7 +111,7 @@ export class LwwMap {
     return Buffer.from(JSON.stringify({ format: FORMAT, entries: Object.fromEntries(this.cells) }), 'utf8');
   }
 
-  static decode(data: Buffer, device: string): LwwMap {
+  static decode(data: Buffer, device: string, rank?: Rank): LwwMap {
     let doc: unknown;
     try {
       doc = JSON.parse(data.toString('utf8'));
@@ -99,7 +120,7 @@ export class LwwMap {
     }
     const d = doc as { format?: unknown; entries?: unknown };
     if (d?.format !== FORMAT || typeof d.entries !== 'object' || d.entries === null) throw new ValueError('Not an hgx-lww/1 account map');
-    const map = new LwwMap(device);
+    const map = new LwwMap(device, rank);
     for (const [k, cell] of Object.entries(d.entries)) {
       if (!Array.isArray(cell) || cell.length !== 3 || typeof cell[0] !== 'number' || typeof cell[1] !== 'string') {
         throw new ValueError(`Account map entry ${JSON.stringify(k)} is malformed`);
@@ -111,6 +132,3 @@ export class LwwMap {
   }
 }
 
-function newer(a: Cell, b: Cell): boolean {
-  return a[0] !== b[0] ? a[0] > b[0] : a[1] > b[1];
-}

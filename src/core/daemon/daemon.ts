@@ -143,7 +143,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private wire(): void {
     const { network, account, objects } = this;
     network.subscribe(account.fingerprint);
-    for (const g of account.internalObjects) network.subscribe(g);
+    // Caught up at once: another computer of the account may have changed them while this one was off.
+    for (const g of account.internalObjects) network.subscribe(g, { catchUp: true });
     objects.on('evict', (g) => network.unsubscribe(g));
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));

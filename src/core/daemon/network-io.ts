@@ -238,10 +238,28 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   // ---- subscriptions
 
-  subscribe(ghid: Ghid): void {
-    if (this.subscriptions.has(ghid.text)) return;
+  /**
+   * Asks the remotes to push what changes `ghid`. With `catchUp`, the remotes connected now are
+   * also asked for what they hold already, as a reconnect asks for every subscription: what
+   * changed while this computer was off is otherwise heard only with the next change. (A daemon
+   * subscribes to its account's maps after opening the account, by when its remotes are usually
+   * connected, and their reconnect catch-up has passed.)
+   */
+  subscribe(ghid: Ghid, o: { catchUp?: boolean } = {}): void {
+    const known = this.subscriptions.has(ghid.text);
     this.subscriptions.add(ghid.text);
-    for (const r of this.remotes) if (r.client.connected) r.client.subscribe(ghid).catch(() => {});
+    for (const r of this.remotes) {
+      if (!r.client.connected) continue;
+      const c = r.client;
+      if (!known) void c.subscribe(ghid).then(() => (o.catchUp ? this.catchUp(c, ghid) : undefined), () => {});
+      else if (o.catchUp) void this.catchUp(c, ghid);
+    }
+  }
+
+  /** What one remote holds of `ghid` now, taken in as if it had been pushed. Never rejects. */
+  private async catchUp(c: RemoteClient, ghid: Ghid): Promise<void> {
+    const raw = await c.get(ghid).catch(() => null);
+    if (raw) await this.inbound.onPush(c, ghid, raw).catch(() => {});
   }
 
   unsubscribe(ghid: Ghid): void {
@@ -285,11 +303,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       this.emit('remote', r.label, true);
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
-      for (const s of this.subscriptions) {
-        const ghid = Ghid.fromText(s);
-        const raw = await c.get(ghid).catch(() => null);
-        if (raw) await this.inbound.onPush(c, ghid, raw).catch(() => {});
-      }
+      for (const s of this.subscriptions) await this.catchUp(c, Ghid.fromText(s));
     } catch (err) {
       this.o.logger.warn(`remote ${r.label}: resynchronization interrupted: ${(err as Error).message}`);
     }

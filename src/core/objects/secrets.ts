@@ -74,6 +74,11 @@ export class SecretStore {
     const old = this.dynamic(dyn);
     // Re-opening a known object must not mark the secrets map (and its journal) as changed.
     if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder)) return;
+    // Never back: the map ranks records by counter (secretsRank), so a lower one written
+    // here would lose to the higher one at the next merge anyway, and its journal would replay
+    // differently. A frame written below another computer's record is refused by the remotes
+    // and written again above it; meanwhile its secret is among the recent ones.
+    if (old && old.binder.equals(r.binder) && old.counter > r.counter) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
   }
@@ -129,6 +134,25 @@ export class SecretStore {
     for (const [k] of this.map.entries('d:')) yield Ghid.fromText(k.slice(2));
   }
 }
+
+/**
+ * How the account's secrets map ranks two computers' writes of one dynamic object's record
+ * (`d:` keys; account/lww-map.ts `Rank`): the higher counter wins, whatever the times, since the
+ * remotes keep the frame of the higher counter and only its record reads it. (By time alone, a
+ * computer that wrote an object many times offline, and came back after the other had written
+ * it a few times, lost its record to the other's: neither could read the frames the remotes
+ * kept.) A deletion ranks above every record: a debound object is gone for good. Equal counters
+ * and every other key: the later write.
+ */
+export function secretsRank(key: string, value: unknown): bigint {
+  if (!key.startsWith('d:')) return 0n;
+  if (value === null) return DELETED_RANK;
+  const n = (value as { n?: unknown }).n;
+  return typeof n === 'string' && /^\d{1,20}$/.test(n) ? BigInt(n) : -1n;
+}
+
+/** Above any frame counter (64 bits). */
+const DELETED_RANK = 2n ** 64n;
 
 /** A container GHID with the secret that opens it. */
 export interface KnownSecret {

@@ -39,9 +39,9 @@ async function server(port = 0, limits: Partial<ConstructorParameters<typeof Per
   return { server: s, port: addr.port, engine };
 }
 
-async function daemon(port: number, account: DaemonOptions['account'], store?: DaemonOptions['store']) {
+async function daemon(port: number, account: DaemonOptions['account'], store?: DaemonOptions['store'], ghidcache?: string) {
   const d = await Daemon.start({
-    ghidcache: join(await home(), 'ghidcache'),
+    ghidcache: ghidcache ?? join(await home(), 'ghidcache'),
     ...(store ? { store } : {}),
     remotes: [{ host: '127.0.0.1', port, tls: false }],
     account,
@@ -77,6 +77,22 @@ test('two daemons of one account change the account concurrently and both change
   await until(() => a.network.status().every((r) => r.pending === 0) && b.network.status().every((r) => r.pending === 0), 'outboxes to drain');
   const c = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
   assert.ok(both(c), 'a third login sees both');
+});
+
+test('a computer that was off hears at its start what another computer changed in the account meanwhile', async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  const cacheOfB = join(await home(), 'ghidcache');
+  const login = { login: { userId: a.userId, password: 'pw', kdf } };
+  await (await daemon(port, login, undefined, cacheOfB)).stop();
+
+  a.account.state.set('while-b-was-off', 'A');
+  await a.account.state.flush();
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  // Nothing changes after b starts: what it knows of the change, it fetched itself.
+  const b = await daemon(port, login, undefined, cacheOfB);
+  await until(() => b.account.state.get('while-b-was-off') === 'A', 'b to catch up with the account', 5_000);
 });
 
 test('a remote that is down at boot receives every pending publish once it is up', async () => {

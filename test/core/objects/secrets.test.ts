@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, UnknownSecret, type Gobd } from '../../../src/core/golix/index.js';
-import { SecretStore, healSecret, type SecretMap } from '../../../src/core/objects/secrets.js';
+import { SecretStore, healSecret, secretsRank, type SecretMap } from '../../../src/core/objects/secrets.js';
 import { randomGhid } from '../../fixtures/ipc/fakes.js';
 
 function memoryMap(): SecretMap {
@@ -49,4 +49,24 @@ test('the store keeps the secrets of recent containers, re-opened ones too, and 
   assert.ok(store.known(dyn).length <= 17, 'a bounded number per object (the record and the recent ones)');
   store.forget(dyn);
   assert.deepEqual(store.known(dyn), []);
+});
+
+test("the secrets map ranks an object's records by counter, a deletion above them, and leaves everything else to time", () => {
+  const record = (n: string) => ({ c: chain[0]!.text, s: Secret.random().text, b: dyn.text, n });
+  const key = `d:${dyn.text}`;
+  assert.equal(secretsRank(key, record('12')), 12n);
+  assert.ok(secretsRank(key, record('12')) > secretsRank(key, record('3')));
+  assert.ok(secretsRank(key, null) > secretsRank(key, record('18446744073709551615')), 'a debound object stays forgotten');
+  assert.equal(secretsRank(key, { n: 'x' }), -1n, 'a record it cannot read ranks below the rest');
+  assert.equal(secretsRank(`s:${dyn.text}`, record('9')), 0n, 'static secrets and shares: the later write');
+  assert.equal(secretsRank(`q:${dyn.text}`, null), 0n);
+});
+
+test("a record never goes back to a lower counter; the lower one's secret is still known here", () => {
+  const store = new SecretStore(memoryMap());
+  const [ahead, behind] = [Secret.random(), Secret.random()];
+  store.setDynamic(dyn, { container: chain[3]!, secret: ahead, binder: dyn, counter: 9n });
+  store.setDynamic(dyn, { container: chain[1]!, secret: behind, binder: dyn, counter: 4n });
+  assert.equal(store.dynamic(dyn)!.counter, 9n);
+  assert.ok(store.known(dyn).some((k) => k.container.equals(chain[1]!) && k.secret.text === behind.text));
 });
