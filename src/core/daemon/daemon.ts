@@ -6,7 +6,7 @@ import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
-import { Ghid, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { Ghid, UnknownSecret, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
 import type { ApiId } from '../objects/hgxd.js';
 import { retryWhileContainerMissing } from '../objects/container-wait.js';
@@ -151,7 +151,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('remote', (label, up) => this.emit('remote', label, up));
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
-    network.on('conflict', (dynamic) => void this.resolveConflict(dynamic));
+    network.on('conflict', (dynamic, settled) => void this.resolveConflict(dynamic).then((done) => done && settled()));
     // Publish our identity now for remotes already connected (reconnects do it themselves).
     void network.publish(account.identity.publicIdentity.gidc).catch(() => {});
   }
@@ -177,8 +177,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return null;
   }
 
-  /** Another device won a counter race on a remote: merge with its frame and write on top. */
-  private async resolveConflict(dynamic: Ghid): Promise<void> {
+  /** Another device won a counter race on a remote: merge with its frame and write on top. True once done. */
+  private async resolveConflict(dynamic: Ghid): Promise<boolean> {
     const map = this.accountMap(dynamic);
     const view = this.network.remoteView();
     if (!map) return this.resolveObjectConflict(dynamic, view);
@@ -190,19 +190,29 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         if (theirs?.type === 'GOBD') await map.refresh(theirs, view);
       }, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
       await map.flush();
+      return true;
     } catch (err) {
-      if (this.stopping.signal.aborted) return;
-      this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
+      if (!this.stopping.signal.aborted) this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
+      return false;
     }
   }
 
   /** The same race on an app object: its newest state goes on top of the other device's frame. */
-  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<void> {
+  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<boolean> {
     try {
-      await retryWhileContainerMissing(() => this.objects.resolveConflict(dynamic, view), { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+      const resolve = () =>
+        this.objects.resolveConflict(dynamic, view).catch(async (err: unknown) => {
+          // The other computer wrote more than a legroom past our frame (while we were off): the
+          // record that reads its frame is in the account's secrets map, not merged here yet.
+          if (!(err instanceof UnknownSecret)) throw err;
+          await this.account.secrets.refresh(undefined, view);
+          return this.objects.resolveConflict(dynamic, view);
+        });
+      await retryWhileContainerMissing(resolve, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+      return true;
     } catch (err) {
-      if (this.stopping.signal.aborted) return;
-      this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
+      if (!this.stopping.signal.aborted) this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
+      return false;
     }
   }
 

@@ -31,8 +31,12 @@ export interface RemoteSpec {
 export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
   notification: [object: GolixObject, subscribed: Ghid];
-  /** A remote refused one of our frames as not newer: another device wrote first (defect 19). */
-  conflict: [dynamic: Ghid];
+  /**
+   * A remote refused one of our frames as not newer: another device wrote first (defect 19).
+   * `settled()` once our state is written again on top: the refused frame stays in the outbox
+   * (parked) until then, so a stop in between raises the conflict again at the next start.
+   */
+  conflict: [dynamic: Ghid, settled: () => void];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
   /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
@@ -110,7 +114,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       fetch: (ghid) => this.fetch(ghid),
       bindingsOf: (ghid) => this.bindingsOf(ghid),
       notify: (obj, subscribed) => this.emit('notification', obj, subscribed),
-      conflict: (dynamic) => this.emit('conflict', dynamic),
+      conflict: (dynamic) => this.emit('conflict', dynamic, () => {}),
     });
   }
 
@@ -329,27 +333,28 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         r.outbox.done(ghid);
       },
       refused: (ghid, raw, err) => {
-        const later = this.keepForLater(r, ghid, raw, err);
-        if (!later) r.outbox.done(ghid);
-        return later;
+        const verdict = this.keepForLater(r, ghid, raw, err);
+        if (verdict === 'done') r.outbox.done(ghid);
+        return verdict === 'later';
       },
     });
   }
 
   /**
-   * What a refused publish means for the outbox: true if the object stays queued for later (the
-   * remote asked to wait, is full, wants us registered, or the connection dropped), false if the
-   * refusal is a verdict on the object, which is then done (a conflicting frame is reported).
+   * What a refused publish means for the outbox: `later` if the object stays queued, and sending
+   * stops (the remote asked to wait, is full, wants us registered, or the connection dropped);
+   * `done` if the refusal is a verdict on the object; `parked` for a frame of ours that another
+   * computer's beat, kept until the conflict it raises is settled.
    */
-  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): boolean {
-    if (err instanceof CommsError) return true;
+  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): 'later' | 'done' | 'parked' {
+    if (err instanceof CommsError) return 'later';
     if (err instanceof RegistrationRequired) {
       // Kept, in order, until we register there (or reconnect): nothing after it can go either.
       const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
       r.freeTier = usage;
       this.o.logger.warn(`remote ${r.label} refused ${Ghid.fromText(ghid).short}: ${usage.message}`);
       this.emit('free-tier', r.label, usage);
-      return true;
+      return 'later';
     }
     if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
     // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
@@ -363,7 +368,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         void this.flush(r);
       }, wait);
       r.retryTimer.unref();
-      return true;
+      return 'later';
     }
     const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
     const refused = `remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`;
@@ -373,7 +378,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       this.o.logger.debug(`${refused}; it is superseded here too`);
     } else if (err instanceof IllegalDynamicFrame) {
       const obj = parseObject(raw);
-      if (obj.type === 'GOBD') this.emit('conflict', obj.dynamic);
+      if (obj.type === 'GOBD') {
+        r.outbox.park(ghid);
+        this.emit('conflict', obj.dynamic, () => r.outbox.done(ghid));
+        return 'parked';
+      }
     } else if (err instanceof UnboundContainer && parseObject(raw).type === 'GEOC') {
       // Our containers go right after the frames that bind them: the frame was refused (another
       // computer of the account wrote first), and the conflict it raised writes the state again.
@@ -381,7 +390,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     } else {
       this.o.logger.warn(refused);
     }
-    return false;
+    return 'done';
   }
 
   async close(): Promise<void> {

@@ -113,8 +113,18 @@ export class Outbox {
     return this.log.append([...this.takeDone(), ...gone.map((g) => record(OP_DONE, Buffer.from(g, 'latin1')))]);
   }
 
+  /**
+   * Not offered any more for now, but kept until `done`: a frame the remote refused because
+   * another computer wrote first, until its state is written again on top. A stop before that
+   * leaves it in the log, so the next start sends it again and the refusal comes again.
+   */
+  park(ghid: string): void {
+    if (this.pending.has(ghid)) this.held.add(ghid);
+  }
+
   /** The remote has taken the entry (or refused it for good): it is no longer offered. */
   done(ghid: string): void {
+    this.held.delete(ghid);
     if (!this.pending.delete(ghid)) return;
     this.doneUnwritten.push(record(OP_DONE, Buffer.from(ghid, 'latin1')));
     if (!this.doneTimer) {

@@ -175,8 +175,11 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   async open(ghid: Ghid): Promise<AppObject> {
     const cached = this.live.get(ghid.text);
     if (cached) return this.remember(cached);
-    const obj = await this.io.fetch(ghid);
+    let obj = await this.io.fetch(ghid);
     if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
+    // Older than the record: another computer's record came through the account's secrets map
+    // before its frame did, and that record cannot read back. Ask the remotes for the frame.
+    if (obj.type === 'GOBD' && (obj.counter ?? 0n) < (this.secrets.dynamic(ghid)?.counter ?? 0n)) obj = (await this.io.fetch(ghid, { fresh: true })) ?? obj;
     if (obj.type === 'GOBD') return this.applyFrame(obj, true);
     if (obj.type === 'GEOC') return this.openStatic(obj);
     throw new DispatchError(`${ghid.short} is a ${obj.type}, not an object`);

@@ -9,7 +9,8 @@ export interface ObjectIO {
   publish(...objects: GolixObject[]): Promise<void>;
   /**
    * An object by GHID: the local cache first, else the remotes. For a dynamic GHID, the newest
-   * frame known (highest counter across remotes, defect 23). Null when nobody has it.
+   * frame known (highest counter across remotes, defect 23). Null when nobody has it. `fresh`:
+   * a dynamic GHID's frame is asked of the remotes even when one is stored here.
    */
-  fetch(ghid: Ghid): Promise<GolixObject | null>;
+  fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
 }

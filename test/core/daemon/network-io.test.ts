@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
 import { Outbox } from '../../../src/core/daemon/outbox.js';
-import { DoesNotExist, Ghid, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { DoesNotExist, Ghid, IllegalDynamicFrame, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
 import { silentLogger, type RemoteLogger } from '../../../src/core/remote/logger.js';
@@ -27,7 +27,7 @@ const RETRY_AFTER_MS = 400;
  * 000A with only the NK fields saying when. `answerAfterMs` holds each answer back, and `mostAwaiting`
  * counts the publishes it held at once.
  */
-async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refusal: () => Error = () => new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' })) {
+async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refusal: () => Error = () => new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' }), times = 1) {
   const arrivals: { ghid: string; at: number; refused: boolean }[] = [];
   const held = { now: 0, most: 0 };
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -37,7 +37,7 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refu
       handlers: {
         PB: async (body) => {
           const ghid = parseObject(body).ghid.text;
-          const refused = ghid === refuseOnce && !arrivals.some((a) => a.refused);
+          const refused = ghid === refuseOnce && arrivals.filter((a) => a.refused).length < times;
           arrivals.push({ ghid, at: Date.now(), refused });
           held.most = Math.max(held.most, ++held.now);
           await new Promise((r) => setTimeout(r, answerAfterMs));
@@ -59,9 +59,14 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refu
  * A NetworkIO with one remote, connected; closed (with the remote) after the test. `queued`: what
  * its outbox held from a run before this one (a restart).
  */
-async function connectedTo(remote: { port: number; close(): Promise<void> }, t: { after(fn: () => Promise<void>): void }, o: { logger?: RemoteLogger; queued?: GolixObject[] } = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
+async function connectedTo(
+  remote: { port: number; close(): Promise<void> },
+  t: { after(fn: () => Promise<void>): void },
+  o: { logger?: RemoteLogger; queued?: GolixObject[]; dir?: string; stored?: GolixObject[] } = {},
+) {
+  const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'hgx-netio-')));
   const { engine } = await RulesEngine.open(new MemoryStore());
+  for (const s of o.stored ?? []) await engine.ingest(s.raw);
   if (o.queued) {
     const before = await Outbox.open(join(dir, 'outbox'), `127.0.0.1:${remote.port}`);
     await before.add(o.queued.map((q) => ({ ghid: q.ghid.text, raw: q.raw })));
@@ -295,4 +300,38 @@ test('a container of ours refused as unbound (its frame was refused first: anoth
   await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
   assert.deepEqual(log.at('warn'), []);
   assert.ok(log.at('debug').some((l) => l.includes('its frame was refused before it')));
+});
+
+test('a frame refused because another computer wrote first waits in the outbox until its conflict is settled; a stop before that raises it again', async (t) => {
+  const frame = newestFrame();
+  const container = vectors().geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;
+  const binder = vectors().gidcs.find((g) => g.obj.ghid.equals(frame.binder))!.obj;
+  const remote = await scriptedRemote(frame.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'), 2);
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
+  const reported = (io: NetworkIO) => {
+    const settles: (() => void)[] = [];
+    io.on('conflict', (dynamic, settled) => {
+      assert.ok(dynamic.equals(frame.dynamic));
+      settles.push(settled);
+    });
+    return settles;
+  };
+
+  const first = await connectedTo(remote, t, { dir });
+  const firstReports = reported(first);
+  await first.publish(binder);
+  await first.publish(frame, container);
+  await until(() => firstReports.length === 1 && first.status()[0]!.pending === 1, 'the conflict, with its frame kept');
+  await first.close();
+
+  // Stopped before the conflict was settled: the next start sends the frame, and hears it again.
+  const second = await connectedTo(remote, t, { dir, stored: [binder, frame, container] });
+  const secondReports = reported(second);
+  await until(() => secondReports.length === 1, 'the conflict again');
+  assert.equal(second.status()[0]!.pending, 1);
+  secondReports[0]!();
+  assert.equal(second.status()[0]!.pending, 0, 'settled: done');
+  assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 2);
+  // Before the hooks: the remote's close waits for every connection to it to end.
+  await second.close();
 });

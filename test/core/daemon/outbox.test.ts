@@ -60,6 +60,27 @@ test('an entry held when the process died is sent after the restart', async () =
   await again.close();
 });
 
+test('a parked entry is not offered but stays queued until done; parked when the process stopped, it is offered again', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([1, 2].map((n) => ({ ghid: g(n), raw: Buffer.alloc(10, n) })));
+  box.park(g(1));
+  box.park(g(9));
+  assert.deepEqual(box.items().map(([k]) => k), [g(2)], 'parked: not offered');
+  assert.deepEqual([box.size, box.ready], [2, 1], 'still counted as waiting; parking an unknown entry does nothing');
+  await box.close();
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.deepEqual(again.items().map(([k]) => k), [g(1), g(2)], 'a stop before it was settled: sent again');
+  again.park(g(1));
+  again.done(g(1));
+  assert.deepEqual([again.size, again.ready], [1, 1]);
+  await again.close();
+  const last = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.deepEqual(last.items().map(([k]) => k), [g(2)]);
+  await last.close();
+});
+
 test('an entry already queued stays queued when the same object is held again and withdrawn', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
