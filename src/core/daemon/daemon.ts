@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Account, type AccountProgress } from '../account/account.js';
 import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
@@ -48,6 +49,13 @@ export type DaemonEvents = DaemonPortEvents;
 
 /** How long a merge after a lost counter race waits for the winning frame's container (~3 s in all). */
 const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
+/**
+ * The waits of an update of an object another computer of the account wrote more than a legroom
+ * past what this one has read (both writing it many times at once), for the record that reads
+ * those frames: it comes through the account's secrets map, which that computer writes within a
+ * second. ~3.4 s in all, then the update fails as before.
+ */
+const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
 
 /**
  * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
@@ -231,8 +239,19 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return obj;
   }
 
-  update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
-    return this.objects.update(ghid, state, opts);
+  /** An update of one of our objects; waits for the other computer's record in a deep race (RECORD_WAITS_MS). */
+  async update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.objects.update(ghid, state, opts);
+      } catch (err) {
+        // Only for an object read here before: one never readable fails at once.
+        const waitMs = RECORD_WAITS_MS[attempt];
+        if (!(err instanceof UnknownSecret) || waitMs === undefined || !this.objects.isLive(ghid) || this.stopping.signal.aborted) throw err;
+        await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => {});
+        await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
+      }
+    }
   }
 
   freeze(ghid: Ghid): Promise<AppObject> {
