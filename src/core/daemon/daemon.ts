@@ -160,6 +160,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic, settled) => void this.resolveConflict(dynamic).then((done) => done && settled()));
+    // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
+    network.resendParked();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
     void network.publish(account.identity.publicIdentity.gidc).catch(() => {});
   }

@@ -64,6 +64,8 @@ interface Remote {
   storage: RemoteStorage;
   /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
   freeTier?: FreeTierUsage;
+  /** Frames of ours it refused as not newer, parked in the outbox until their conflict is settled. */
+  parked: Set<string>;
 }
 
 /** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
@@ -123,7 +125,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const spec of o.remotes) {
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
-      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok' };
+      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok', parked: new Set() };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
@@ -149,6 +151,20 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   remoteSpec(label?: string): (RemoteSpec & { label: string }) | null {
     const specs = this.o.remotes.map((spec) => ({ ...spec, label: `${spec.host}:${spec.port}` }));
     return (label === undefined ? specs[0] : specs.find((s) => s.label === label)) ?? null;
+  }
+
+  /**
+   * Sends the parked frames again, so that their refusals raise their conflicts again: for
+   * conflicts raised before anyone listened (a start flushes the outboxes as soon as a remote
+   * connects, before the daemon has opened the account and listens).
+   */
+  resendParked(): void {
+    for (const r of this.remotes) {
+      if (r.parked.size === 0) continue;
+      r.outbox.release([...r.parked]);
+      r.parked.clear();
+      void this.flush(r);
+    }
   }
 
   /** Sends what a remote refused until registration again (after registering there). */
@@ -380,7 +396,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const obj = parseObject(raw);
       if (obj.type === 'GOBD') {
         r.outbox.park(ghid);
-        this.emit('conflict', obj.dynamic, () => r.outbox.done(ghid));
+        r.parked.add(ghid);
+        this.emit('conflict', obj.dynamic, () => {
+          r.parked.delete(ghid);
+          r.outbox.done(ghid);
+        });
         return 'parked';
       }
     } else if (err instanceof UnboundContainer && parseObject(raw).type === 'GEOC') {

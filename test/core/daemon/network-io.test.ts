@@ -302,11 +302,11 @@ test('a container of ours refused as unbound (its frame was refused first: anoth
   assert.ok(log.at('debug').some((l) => l.includes('its frame was refused before it')));
 });
 
-test('a frame refused because another computer wrote first waits in the outbox until its conflict is settled; a stop before that raises it again', async (t) => {
+test('a frame refused because another computer wrote first waits in the outbox until its conflict is settled; a stop before that raises it again once the daemon listens', async (t) => {
   const frame = newestFrame();
   const container = vectors().geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;
   const binder = vectors().gidcs.find((g) => g.obj.ghid.equals(frame.binder))!.obj;
-  const remote = await scriptedRemote(frame.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'), 2);
+  const remote = await scriptedRemote(frame.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'), 3);
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const reported = (io: NetworkIO) => {
     const settles: (() => void)[] = [];
@@ -324,14 +324,19 @@ test('a frame refused because another computer wrote first waits in the outbox u
   await until(() => firstReports.length === 1 && first.status()[0]!.pending === 1, 'the conflict, with its frame kept');
   await first.close();
 
-  // Stopped before the conflict was settled: the next start sends the frame, and hears it again.
+  // Stopped before the conflict was settled: the next start sends the frame again, and the
+  // refusal comes before anyone listens (a daemon opens its account after connecting)...
   const second = await connectedTo(remote, t, { dir, stored: [binder, frame, container] });
+  await until(() => remote.arrivals.filter((a) => a.refused).length === 2, 'the second refusal');
+  assert.equal(second.status()[0]!.pending, 1, 'parked still');
+  // ...so once the daemon listens, the parked frame goes again and the conflict is heard.
   const secondReports = reported(second);
+  second.resendParked();
   await until(() => secondReports.length === 1, 'the conflict again');
   assert.equal(second.status()[0]!.pending, 1);
   secondReports[0]!();
   assert.equal(second.status()[0]!.pending, 0, 'settled: done');
-  assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 2);
+  assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 3);
   // Before the hooks: the remote's close waits for every connection to it to end.
   await second.close();
 });
