@@ -146,3 +146,65 @@ for (const [offline, online] of [
     assert.equal(onTwo, onOne, 'both computers read the same');
   });
 }
+
+/** What a computer (or another user) shows of `ghid` after asking the remotes, as an app's sync() makes it, or why it cannot. */
+async function shownAfterSync(u: { daemon: import('../../src/core/daemon/daemon.js').Daemon }, ghid: import('../../src/core/golix/index.js').Ghid): Promise<string> {
+  try {
+    const newest = await u.daemon.fetch(ghid, { fresh: true });
+    if (newest?.type === 'GOBD') await u.daemon.receive(newest, ghid).catch(() => {});
+    return (await u.daemon.open(ghid)).state.toString();
+  } catch (err) {
+    return `(${(err as Error).message})`;
+  }
+}
+
+// After a restart, the secret of the computer's own offline frame is kept among the recent ones
+// before the account's secrets map ranks the other computer's record above it.
+test('a computer writes an object offline and restarts before it is back: its writes survive the other computer\'s', async (t) => {
+  const w = await world();
+  const link = await CuttableLink.open(w.serverPort);
+  t.after(() => link.close());
+  let one = await w.user(0, { remotePort: link.port });
+  const two = await w.device(one, 0);
+  const { ghid } = await one.daemon.create(API_ID_RAW, Buffer.from('v0'));
+  await until(() => two.daemon.open(ghid).catch(() => null), 'the other computer to open it');
+  link.cut();
+  await until(() => one.daemon.network.status().every((r) => !r.connected), 'the first computer to be offline');
+  for (let n = 1; n <= 3; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+  one = await one.restart();
+  for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+  await two.daemon.account.secrets.flush();
+  link.restore();
+  await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+  const state = await until(async () => {
+    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
+    return a === b ? a : null;
+  }, 'both computers to agree', 10_000);
+  assert.equal(state, 'one 3', 'the computer that came back ends on its own last write');
+});
+
+// A known defect, kept as todo until fixed (its assertion says what users should get): another
+// user, who has no secrets map, follows the frames' vectors only, and after a restart knows no
+// container of the chain that the remote switched to.
+test('another user follows a shared object across an offline fork of its author\'s computers, after restarting', { todo: 'known defect: the recipient cannot read past the fork; see docs/architecture-notes.md' }, async (t) => {
+  const w = await world();
+  const link = await CuttableLink.open(w.serverPort);
+  t.after(() => link.close());
+  const one = await w.user(0, { remotePort: link.port });
+  const two = await w.device(one, 0);
+  let friend = await w.user(1);
+  const { ghid } = await one.daemon.create(API_ID_RAW, Buffer.from('v0'));
+  await one.sharing.share(ghid, friend.daemon.fingerprint);
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
+  await until(() => two.daemon.open(ghid).catch(() => null), 'the other computer to open it');
+  link.cut();
+  await until(() => one.daemon.network.status().every((r) => !r.connected), 'the first computer to be offline');
+  for (let n = 1; n <= 12; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+  for (let n = 1; n <= 3; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'two 3' || null, 'the friend to follow the other computer');
+  friend = await friend.restart();
+  link.restore();
+  await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+  const seen = await until(async () => ((await shownAfterSync(friend, ghid)) === 'one 12' ? 'one 12' : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
+  assert.equal(seen, 'one 12');
+});

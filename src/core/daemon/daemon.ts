@@ -143,6 +143,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       throw err;
     }
     const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
+    // Before the account's maps are merged with the remotes' (wire): a frame written here and not
+    // taken by a remote yet may lose a race there, and its secret is then needed to write its
+    // state again on top, after another computer's record has replaced ours.
+    for (const g of network.queuedDynamics()) objects.secrets.rememberCurrent(g);
     const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
     daemon.wire();
     return daemon;

@@ -153,6 +153,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return (label === undefined ? specs[0] : specs.find((s) => s.label === label)) ?? null;
   }
 
+  /** The dynamic objects with a frame of ours still waiting in an outbox (not taken by a remote yet). */
+  queuedDynamics(): Ghid[] {
+    const seen = new Map<string, Ghid>();
+    for (const r of this.remotes) {
+      for (const [, raw] of r.outbox.all()) {
+        try {
+          const obj = parseObject(raw);
+          if (obj.type === 'GOBD') seen.set(obj.dynamic.text, obj.dynamic);
+        } catch {
+          // bytes that do not parse are refused by the remote, and done there
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+
   /**
    * Sends the parked frames again, so that their refusals raise their conflicts again: for
    * conflicts raised before anyone listened (a start flushes the outboxes as soon as a remote

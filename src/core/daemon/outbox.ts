@@ -84,6 +84,11 @@ export class Outbox {
     return this.pending.size - this.held.size;
   }
 
+  /** Every entry, held and parked ones too (GHID text and bytes), oldest first. */
+  all(): [string, Buffer][] {
+    return [...this.pending.entries()];
+  }
+
   /** Entries that may be sent now (GHID text and bytes), oldest first. */
   items(): [string, Buffer][] {
     return [...this.pending.entries()].filter(([g]) => !this.held.has(g));

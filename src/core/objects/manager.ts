@@ -274,10 +274,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       const container = await remote.fetch(theirs.targets[0]!);
       if (container?.type !== 'GEOC') throw new ContainerMissing(theirs.targets[0]!, ghid);
       const opened = decodeAppObject(secret.apply(container.payload));
-      const ours = this.live.get(ghid.text);
-      const { apiId, state } = ours ?? opened;
+      const live = this.live.get(ghid.text);
       // Above our own frames here too, or the local store would refuse it as older.
       const local = await this.io.fetch(ghid);
+      // Our newest state: what is shown here, else our newest frame here (an object nobody has
+      // opened since a restart, e.g. written offline before it).
+      const ours = live ?? (local?.type === 'GOBD' ? await this.readFrame(local) : null);
+      const { apiId, state } = ours ?? opened;
       const top = [theirs.counter ?? 0n, local?.type === 'GOBD' ? (local.counter ?? 0n) : 0n, record.counter].reduce((a, b) => (a > b ? a : b));
       const legroom = Math.max(DEFAULT_LEGROOM, theirs.targets.length - 1);
       const nextSecret = secret.ratchet(ghid, container.ghid);
@@ -286,8 +289,19 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       this.secrets.setDynamic(ghid, { container: next.container.ghid, secret: nextSecret, binder: this.identity.ghid, counter: next.frame.counter! });
       const obj = this.remember({ ghid, dynamic: true, apiId, state, author: this.identity.ghid, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
       // What the apps here show moves only if the remote's state was not ours to begin with.
-      if (!ours) this.emit('update', obj);
+      if (!live) this.emit('update', obj);
     });
+  }
+
+  /** The state in one of our frames stored here, if its container is here and a known secret opens it. */
+  private async readFrame(frame: Gobd): Promise<{ apiId: ApiId; state: Buffer } | null> {
+    try {
+      const container = await this.io.fetch(frame.targets[0]!);
+      if (container?.type !== 'GEOC') return null;
+      return decodeAppObject(healSecret(frame, this.secrets.known(frame.dynamic)).apply(container.payload));
+    } catch {
+      return null;
+    }
   }
 
   /** A frame that arrived from a remote subscription. Ignores what we cannot or need not read. */

@@ -83,6 +83,16 @@ export class SecretStore {
     this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
   }
 
+  /**
+   * Keeps the record's secret among the recent ones: for an object whose frame written here may
+   * lose a race at the remotes, before the account's secrets map brings the other computer's
+   * record, which ranks higher and replaces this one.
+   */
+  rememberCurrent(dyn: Ghid): void {
+    const r = this.dynamic(dyn);
+    if (r) this.keepRecent(dyn, { container: r.container, secret: r.secret });
+  }
+
   /** Every container of the object whose secret is known here: the record's, then recent ones. */
   known(dyn: Ghid): KnownSecret[] {
     const record = this.dynamic(dyn);
