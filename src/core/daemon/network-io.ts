@@ -19,7 +19,7 @@ import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound } from './inbound.js';
 import { Outbox } from './outbox.js';
-import { sendInOrder } from './send-in-order.js';
+import { dynamicOf, sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
@@ -155,18 +155,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** The dynamic objects with a frame of ours still waiting in an outbox (not taken by a remote yet). */
   queuedDynamics(): Ghid[] {
-    const seen = new Map<string, Ghid>();
-    for (const r of this.remotes) {
-      for (const [, raw] of r.outbox.all()) {
-        try {
-          const obj = parseObject(raw);
-          if (obj.type === 'GOBD') seen.set(obj.dynamic.text, obj.dynamic);
-        } catch {
-          // bytes that do not parse are refused by the remote, and done there
-        }
-      }
-    }
-    return [...seen.values()];
+    const texts = new Set(this.remotes.flatMap((r) => r.outbox.all().map(([, raw]) => dynamicOf(raw))));
+    return [...texts].flatMap((t) => (t === null ? [] : [Ghid.fromText(t)]));
   }
 
   /**

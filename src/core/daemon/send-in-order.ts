@@ -30,7 +30,7 @@ export interface SendHooks {
 const ACCEPTED = Symbol('accepted');
 
 /** The dynamic GHID a queued frame belongs to; null for any other object (or bytes that do not parse). */
-function dynamicOf(raw: Buffer): string | null {
+export function dynamicOf(raw: Buffer): string | null {
   try {
     const obj = parseObject(raw);
     return obj.type === 'GOBD' ? obj.dynamic.text : null;
