@@ -270,20 +270,17 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       // is reported twice (our frame refused, theirs pushed to us), and the second report comes
       // while what the first wrote is still on its way to the remote.
       if (theirs?.type !== 'GOBD' || (mine && mine.targets.some((t) => t.equals(theirs.targets[0]!)))) return;
-      const secret = healSecret(theirs, this.secrets.known(ghid));
-      const container = await remote.fetch(theirs.targets[0]!);
-      if (container?.type !== 'GEOC') throw new ContainerMissing(theirs.targets[0]!, ghid);
-      const opened = decodeAppObject(secret.apply(container.payload));
+      const opened = await this.openFrame(theirs, remote);
       const live = this.live.get(ghid.text);
       // Above our own frames here too, or the local store would refuse it as older.
       const local = await this.io.fetch(ghid);
       // Our newest state: what is shown here, else our newest frame here (an object nobody has
       // opened since a restart, e.g. written offline before it).
-      const ours = live ?? (local?.type === 'GOBD' ? await this.readFrame(local) : null);
+      const ours = live ?? (local?.type === 'GOBD' ? await this.openFrame(local, this.io).catch(() => null) : null);
       const { apiId, state } = ours ?? opened;
       const top = [theirs.counter ?? 0n, local?.type === 'GOBD' ? (local.counter ?? 0n) : 0n, record.counter].reduce((a, b) => (a > b ? a : b));
       const legroom = Math.max(DEFAULT_LEGROOM, theirs.targets.length - 1);
-      const nextSecret = secret.ratchet(ghid, container.ghid);
+      const nextSecret = opened.secret.ratchet(ghid, opened.container);
       const next = await makeUpdate(this.identity, nextSecret, encodeAppObject(apiId, state), { dynamic: ghid, counter: top, targets: theirs.targets }, legroom);
       await this.io.publish(next.frame, next.container);
       this.secrets.setDynamic(ghid, { container: next.container.ghid, secret: nextSecret, binder: this.identity.ghid, counter: next.frame.counter! });
@@ -293,15 +290,15 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     });
   }
 
-  /** The state in one of our frames stored here, if its container is here and a known secret opens it. */
-  private async readFrame(frame: Gobd): Promise<{ apiId: ApiId; state: Buffer } | null> {
-    try {
-      const container = await this.io.fetch(frame.targets[0]!);
-      if (container?.type !== 'GEOC') return null;
-      return decodeAppObject(healSecret(frame, this.secrets.known(frame.dynamic)).apply(container.payload));
-    } catch {
-      return null;
-    }
+  /**
+   * A frame's container fetched through `io`, the known secret that opens it (healed along the
+   * frame's vector) and what it holds. UnknownSecret or ContainerMissing when it cannot be read.
+   */
+  private async openFrame(frame: Gobd, io: ObjectIO): Promise<{ secret: Secret; container: Ghid; apiId: ApiId; state: Buffer }> {
+    const secret = healSecret(frame, this.secrets.known(frame.dynamic));
+    const container = await io.fetch(frame.targets[0]!);
+    if (container?.type !== 'GEOC') throw new ContainerMissing(frame.targets[0]!, frame.dynamic);
+    return { secret, container: container.ghid, ...decodeAppObject(secret.apply(container.payload)) };
   }
 
   /** A frame that arrived from a remote subscription. Ignores what we cannot or need not read. */
