@@ -39,6 +39,16 @@ export class AccountMap {
     return this.object.ghid;
   }
 
+  /** The newest frame written or taken in here. */
+  get head(): Ghid {
+    return this.object.head;
+  }
+
+  /** Its counter. */
+  get counter(): bigint {
+    return this.object.counter;
+  }
+
   get(key: string): JsonValue | undefined {
     return this.map.get(key);
   }
@@ -152,15 +162,20 @@ export class AccountMap {
     await retryWhileContainerMissing(() => this.refresh(), UNREADABLE_FRAME_WAIT);
   }
 
-  /** Merges the newest frame (given, or fetched). Returns whether the local view changed. */
+  /**
+   * Merges the newest frame (given, or fetched). Returns whether the local view changed. A frame
+   * below ours is another computer's, on a fork (this one wrote more meanwhile, offline): it is
+   * not taken as the object's, but its writes are merged all the same and written on top of
+   * ours, or the other computers would have them only once that one is back.
+   */
   async refresh(frame?: Gobd, via: ObjectIO = this.io): Promise<boolean> {
     const f = frame ?? (await via.fetch(this.object.ghid));
-    if (!f || f.type !== 'GOBD' || !this.object.canAdopt(f)) return false;
+    if (!f || f.type !== 'GOBD' || !f.dynamic.equals(this.object.ghid) || f.ghid.equals(this.object.head)) return false;
     // Read before adopting: if the read fails, a retry must still see the frame as new.
     const remote = LwwMap.decode(await MasterObject.readFrame(via, f, this.object.master, this.owner), 'remote');
-    if (!this.object.adopt(f)) return false;
+    const adopted = this.object.adopt(f);
     const changed = this.map.merge(remote);
-    if (!this.map.isCoveredBy(remote)) this.schedule();
+    if (adopted ? !this.map.isCoveredBy(remote) : changed) this.schedule();
     return changed;
   }
 }

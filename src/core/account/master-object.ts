@@ -33,6 +33,11 @@ export class MasterObject {
     return this.frame.counter ?? 0n;
   }
 
+  /** The newest frame written or taken in here. */
+  get head(): Ghid {
+    return this.frame.ghid;
+  }
+
   /** Creates the object with `plaintext` as its first readable state (frame 1). */
   static async create(io: ObjectIO, identity: PrivateIdentity, master: Secret, plaintext: Buffer): Promise<MasterObject> {
     const first = await makeUpdate(identity, Secret.random(), Buffer.from('you pass butter'));

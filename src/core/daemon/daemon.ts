@@ -7,17 +7,18 @@ import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
-import { Ghid, UnknownSecret, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
+import { Ghid, IllegalDynamicFrame, UnknownSecret, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
 import type { ApiId } from '../objects/hgxd.js';
 import { retryWhileContainerMissing } from '../objects/container-wait.js';
-import { ObjectManager, type AppObject } from '../objects/manager.js';
+import { ObjectManager, type AppObject, type ConflictResolution } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
+import type { ConflictOutcome } from './conflict-holds.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
 import { openAccount } from './open-account.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
@@ -49,6 +50,8 @@ export type DaemonEvents = DaemonPortEvents;
 
 /** How long a merge after a lost counter race waits for the winning frame's container (~3 s in all). */
 const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
+/** How often a resolution tries again when the other computer's next frame reaches the local store first. */
+const RESOLUTION_RACES = 8;
 /**
  * The waits of an update of an object another computer of the account wrote more than a legroom
  * past what this one has read (both writing it many times at once), for the record that reads
@@ -163,7 +166,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('remote', (label, up) => this.emit('remote', label, up));
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
-    network.on('conflict', (dynamic, settled) => void this.resolveConflict(dynamic).then((done) => done && settled()));
+    network.on('conflict', (dynamic, settle) => void this.resolveConflict(dynamic).then(settle));
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
     network.resendParked();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
@@ -191,8 +194,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return null;
   }
 
-  /** Another device won a counter race on a remote: merge with its frame and write on top. True once done. */
-  private async resolveConflict(dynamic: Ghid): Promise<boolean> {
+  /**
+   * Another device won a counter race on a remote: merge with its frame and write on top. Says
+   * what becomes of our frames of the object held back meanwhile (ConflictOutcome).
+   */
+  private async resolveConflict(dynamic: Ghid): Promise<ConflictOutcome> {
     const map = this.accountMap(dynamic);
     const view = this.network.remoteView();
     if (!map) return this.resolveObjectConflict(dynamic, view);
@@ -203,30 +209,49 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         const theirs = await view.fetch(dynamic);
         if (theirs?.type === 'GOBD') await map.refresh(theirs, view);
       }, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
-      await map.flush();
-      return true;
     } catch (err) {
       if (!this.stopping.signal.aborted) this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
-      return false;
+    }
+    try {
+      await map.flush();
+      // A map's every frame holds all of it and opens with the account's master secret: its
+      // newest frame here stands for the older ones held back, whichever chain it is on.
+      return { top: map.head.text, counter: map.counter };
+    } catch (err) {
+      if (!this.stopping.signal.aborted) this.logger.warn(`could not write ${dynamic.short} after a concurrent change: ${(err as Error).message}`);
+      return 'failed';
     }
   }
 
   /** The same race on an app object: its newest state goes on top of the other device's frame. */
-  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<boolean> {
+  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<ConflictOutcome> {
     try {
-      const resolve = () =>
-        this.objects.resolveConflict(dynamic, view).catch(async (err: unknown) => {
-          // The other computer wrote more than a legroom past our frame (while we were off): the
-          // record that reads its frame is in the account's secrets map, not merged here yet.
-          if (!(err instanceof UnknownSecret)) throw err;
-          await this.account.secrets.refresh(undefined, view);
-          return this.objects.resolveConflict(dynamic, view);
-        });
-      await retryWhileContainerMissing(resolve, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
-      return true;
+      const resolve = async (): Promise<ConflictResolution> => {
+        let refreshed = false;
+        for (let raced = 0; ; raced++) {
+          try {
+            return await this.objects.resolveConflict(dynamic, view);
+          } catch (err) {
+            if (err instanceof UnknownSecret && !refreshed) {
+              // The other computer wrote more than a legroom past our frame (while we were off): the
+              // record that reads its frame is in the account's secrets map, not merged here yet.
+              refreshed = true;
+              await this.account.secrets.refresh(undefined, view);
+            } else if (!(err instanceof IllegalDynamicFrame) || raced >= RESOLUTION_RACES) {
+              throw err;
+            }
+            // (Or a newer frame reached the local store meanwhile, the other computer writing
+            // again: the next try resolves against it.)
+          }
+        }
+      };
+      const resolution = await retryWhileContainerMissing(resolve, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+      return resolution === 'not-ours' ? 'dismiss' : resolution === 'no-remote-frame' ? 'failed' : { top: resolution.top.text, counter: resolution.counter };
     } catch (err) {
       if (!this.stopping.signal.aborted) this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
-      return false;
+      // Unreadable here (a fork deeper than the legroom, and no record that reads the remote's
+      // frame): our frames go as they are, the refused ones again later.
+      return err instanceof UnknownSecret ? 'send-rest' : 'failed';
     }
   }
 

@@ -19,7 +19,8 @@ import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound } from './inbound.js';
 import { Outbox } from './outbox.js';
-import { dynamicOf, sendInOrder } from './send-in-order.js';
+import { ConflictHolds, type ConflictOutcome } from './conflict-holds.js';
+import { frameFacts, sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
@@ -33,10 +34,11 @@ export interface NetworkIOEvents {
   notification: [object: GolixObject, subscribed: Ghid];
   /**
    * A remote refused one of our frames as not newer: another device wrote first (defect 19).
-   * `settled()` once our state is written again on top: the refused frame stays in the outbox
-   * (parked) until then, so a stop in between raises the conflict again at the next start.
+   * `settle(outcome)` once resolved: until then the refused frame, and our later frames of the
+   * object, stay in the outbox (conflict-holds.ts), so a stop in between raises the conflict
+   * again at the next start.
    */
-  conflict: [dynamic: Ghid, settled: () => void];
+  conflict: [dynamic: Ghid, settle: (outcome: ConflictOutcome) => void];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
   /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
@@ -64,8 +66,8 @@ interface Remote {
   storage: RemoteStorage;
   /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
   freeTier?: FreeTierUsage;
-  /** Frames of ours it refused as not newer, parked in the outbox until their conflict is settled. */
-  parked: Set<string>;
+  /** Frames of ours held back from it while a conflict on their object is open. */
+  holds: ConflictHolds;
 }
 
 /** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
@@ -125,7 +127,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     for (const spec of o.remotes) {
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
-      const remote: Remote = { label, client, outbox: await Outbox.open(o.outboxDir, label), storage: 'ok', parked: new Set() };
+      const outbox = await Outbox.open(o.outboxDir, label);
+      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote)) };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
@@ -155,22 +158,17 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** The dynamic objects with a frame of ours still waiting in an outbox (not taken by a remote yet). */
   queuedDynamics(): Ghid[] {
-    const texts = new Set(this.remotes.flatMap((r) => r.outbox.all().map(([, raw]) => dynamicOf(raw))));
+    const texts = new Set(this.remotes.flatMap((r) => r.outbox.all().map(([, raw]) => frameFacts(raw)?.dynamic ?? null)));
     return [...texts].flatMap((t) => (t === null ? [] : [Ghid.fromText(t)]));
   }
 
   /**
-   * Sends the parked frames again, so that their refusals raise their conflicts again: for
-   * conflicts raised before anyone listened (a start flushes the outboxes as soon as a remote
-   * connects, before the daemon has opened the account and listens).
+   * Sends the frames held for a conflict not being resolved again, so that their refusals raise
+   * their conflicts again: for conflicts raised before anyone listened (a start flushes the
+   * outboxes as soon as a remote connects, before the daemon has opened the account and listens).
    */
   resendParked(): void {
-    for (const r of this.remotes) {
-      if (r.parked.size === 0) continue;
-      r.outbox.release([...r.parked]);
-      r.parked.clear();
-      void this.flush(r);
-    }
+    for (const r of this.remotes) r.holds.retryIdle();
   }
 
   /** Sends what a remote refused until registration again (after registering there). */
@@ -182,7 +180,6 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
   }
 
-  /** Waits until every remote is connected, or the timeout passes (then resolves anyway). */
   /** Until every remote is connected, has refused the connection (nothing listening, no such host), or `timeoutMs` passed. */
   async whenConnected(timeoutMs: number): Promise<void> {
     await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs, { untilRefused: true })));
@@ -245,6 +242,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /**
    * A read-only view of what the remotes hold, bypassing the local cache: used to read a frame
    * that lost a counter race (the local cache keeps its own frame) in order to merge with it.
+   * Other objects (containers) fall back to the local cache; frames do not: our own frame is not
+   * the remote's.
    */
   remoteView(): ObjectIO {
     return {
@@ -257,7 +256,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
           const raw = await r.client.get(ghid).catch(() => null);
           if (raw) return parseObject(raw);
         }
-        return this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
+        const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
+        return local?.type === 'GOBD' ? null : local;
       },
     };
   }
@@ -327,6 +327,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       // A new connection asks again: we may have registered meanwhile.
       r.freeTier = undefined;
       this.emit('remote', r.label, true);
+      // Conflicts that failed to settle (the link went down meanwhile) are raised again.
+      r.holds.retryIdle();
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
       for (const s of this.subscriptions) await this.catchUp(c, Ghid.fromText(s));
@@ -359,6 +361,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         if (verdict === 'done') r.outbox.done(ghid);
         return verdict === 'later';
       },
+      holdBack: (ghid, frame) => r.holds.holdBack(ghid, frame),
     });
   }
 
@@ -366,7 +369,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * What a refused publish means for the outbox: `later` if the object stays queued, and sending
    * stops (the remote asked to wait, is full, wants us registered, or the connection dropped);
    * `done` if the refusal is a verdict on the object; `parked` for a frame of ours that another
-   * computer's beat, kept until the conflict it raises is settled.
+   * computer's beat (and its container), kept until the conflict it raises is settled.
    */
   private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): 'later' | 'done' | 'parked' {
     if (err instanceof CommsError) return 'later';
@@ -392,23 +395,23 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       r.retryTimer.unref();
       return 'later';
     }
+    // Ours, refused as not newer: another computer of the account wrote first. Held with our
+    // later frames of the object until the conflict is settled (conflict-holds.ts), whether or
+    // not a later frame of ours has replaced it here (written offline, or resent after a crash).
+    const frame = err instanceof IllegalDynamicFrame ? frameFacts(raw) : null;
+    if (frame) {
+      const settle = r.holds.refused(ghid, frame);
+      // Raised before anyone listens (a start): raised again once the daemon does (resendParked).
+      if (settle && !this.emit('conflict', Ghid.fromText(frame.dynamic), settle)) settle('failed');
+      return 'parked';
+    }
+    if (err instanceof UnboundContainer && r.holds.refusedContainer(ghid)) return 'parked';
     const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
     const refused = `remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`;
     if (!this.o.engine.exists(Ghid.fromText(ghid))) {
       // Superseded or deleted here since it was queued (resent after a crash, whose done records
       // were not written yet): the remote has something newer, and nothing is lost.
       this.o.logger.debug(`${refused}; it is superseded here too`);
-    } else if (err instanceof IllegalDynamicFrame) {
-      const obj = parseObject(raw);
-      if (obj.type === 'GOBD') {
-        r.outbox.park(ghid);
-        r.parked.add(ghid);
-        this.emit('conflict', obj.dynamic, () => {
-          r.parked.delete(ghid);
-          r.outbox.done(ghid);
-        });
-        return 'parked';
-      }
     } else if (err instanceof UnboundContainer && parseObject(raw).type === 'GEOC') {
       // Our containers go right after the frames that bind them: the frame was refused (another
       // computer of the account wrote first), and the conflict it raised writes the state again.
@@ -422,7 +425,10 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   async close(): Promise<void> {
     this.closed = true;
     this.inbound.close();
-    for (const r of this.remotes) clearTimeout(r.retryTimer);
+    for (const r of this.remotes) {
+      clearTimeout(r.retryTimer);
+      r.holds.close();
+    }
     await Promise.allSettled(this.remotes.map((r) => r.flushing));
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));

@@ -8,7 +8,8 @@
  * refusal after it is kept as well, since it may depend on that object (a container on its
  * binding); what was accepted meanwhile counts as accepted. Frames of one binding never overtake
  * each other: the next is sent once the previous is answered, so a frame kept for later is never
- * preceded at the remote by its successor.
+ * preceded at the remote by its successor. And the caller may hold an object back (`holdBack`):
+ * our later frames of an object whose frame was refused as not newer wait for that conflict.
  */
 import { parseObject } from '../golix/index.js';
 
@@ -25,15 +26,24 @@ export interface SendHooks {
   accepted(ghid: string): void;
   /** A refusal before any "later": true if it means later (the object stays queued and sending stops). */
   refused(ghid: string, raw: Buffer, err: unknown): boolean;
+  /** Asked just before an object would be sent: true keeps it back (the caller keeps it queued). */
+  holdBack?(ghid: string, frame: FrameFacts | null): boolean;
+}
+
+/** What sending needs to know of a queued frame (GOBD): its object, its counter and its container. */
+export interface FrameFacts {
+  dynamic: string;
+  counter: bigint;
+  container: string;
 }
 
 const ACCEPTED = Symbol('accepted');
 
-/** The dynamic GHID a queued frame belongs to; null for any other object (or bytes that do not parse). */
-export function dynamicOf(raw: Buffer): string | null {
+/** A queued frame's facts; null for any other object (or bytes that do not parse). */
+export function frameFacts(raw: Buffer): FrameFacts | null {
   try {
     const obj = parseObject(raw);
-    return obj.type === 'GOBD' ? obj.dynamic.text : null;
+    return obj.type === 'GOBD' ? { dynamic: obj.dynamic.text, counter: obj.counter ?? 0n, container: obj.targets[0]!.text } : null;
   } catch {
     return null;
   }
@@ -52,9 +62,12 @@ export async function sendInOrder(items: Iterable<[string, Buffer]>, hooks: Send
     else if (!later) later = hooks.refused(sent.ghid, sent.raw, answer);
   };
   for (const [ghid, raw] of items) {
-    const dynamic = dynamicOf(raw);
+    const frame = frameFacts(raw);
+    const dynamic = frame?.dynamic ?? null;
     while (dynamic !== null && framesInFlight.has(dynamic)) await takeOldest();
     if (later || !hooks.connected()) break;
+    // Asked once the previous frame of its object is answered: its refusal may hold this one back.
+    if (hooks.holdBack?.(ghid, frame)) continue;
     inFlight.push({ ghid, raw, dynamic, answer: hooks.publish(raw).then(() => ACCEPTED, (err: unknown) => err) });
     if (dynamic !== null) framesInFlight.add(dynamic);
     if (inFlight.length >= SEND_WINDOW) await takeOldest();

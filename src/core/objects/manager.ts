@@ -24,6 +24,12 @@ import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret } from './secrets.js';
 
+/**
+ * What `resolveConflict` found: our frame on top of the remote's newest (written now, or there
+ * already) with its counter, or why there is none.
+ */
+export type ConflictResolution = { top: Ghid; counter: bigint } | 'not-ours' | 'no-remote-frame';
+
 /** An app object as the daemon sees it. */
 export interface AppObject {
   ghid: Ghid;
@@ -259,17 +265,20 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
    * cannot read. So the remote's newest frame becomes the object's (read with a secret known from
    * before the fork), and the newest state acknowledged here is written on top of it, with a
    * counter above both chains: both computers then follow one chain and end on the same state.
+   * UnknownSecret when the remote's frame cannot be read here.
    */
-  resolveConflict(ghid: Ghid, remote: ObjectIO): Promise<void> {
+  resolveConflict(ghid: Ghid, remote: ObjectIO): Promise<ConflictResolution> {
     return this.withLock(ghid, async () => {
       const record = this.secrets.dynamic(ghid);
-      if (!record || !record.binder.equals(this.identity.ghid)) return;
+      if (!record || !record.binder.equals(this.identity.ghid)) return 'not-ours';
       const theirs = await remote.fetch(ghid);
-      const mine = this.frames.get(ghid.text);
-      // Nothing to do when our newest frame is theirs or already written on top of it: a race
+      if (theirs?.type !== 'GOBD') return 'no-remote-frame';
+      // Nothing to do when the frame shown here is theirs or already written on top of it: a race
       // is reported twice (our frame refused, theirs pushed to us), and the second report comes
-      // while what the first wrote is still on its way to the remote.
-      if (theirs?.type !== 'GOBD' || (mine && mine.targets.some((t) => t.equals(theirs.targets[0]!)))) return;
+      // while what the first wrote is still on its way to the remote. (Not the frame stored here:
+      // that may be theirs, taken in but not shown yet, with our state still to be written.)
+      const mine = this.frames.get(ghid.text);
+      if (mine?.targets.some((t) => t.equals(theirs.targets[0]!))) return { top: mine.ghid, counter: mine.counter ?? 0n };
       const opened = await this.openFrame(theirs, remote);
       const live = this.live.get(ghid.text);
       // Above our own frames here too, or the local store would refuse it as older.
@@ -287,6 +296,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       const obj = this.remember({ ghid, dynamic: true, apiId, state, author: this.identity.ghid, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
       // What the apps here show moves only if the remote's state was not ours to begin with.
       if (!live) this.emit('update', obj);
+      return { top: next.frame.ghid, counter: next.frame.counter! };
     });
   }
 

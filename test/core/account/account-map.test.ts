@@ -26,7 +26,7 @@ async function accountObject() {
     const { plaintext } = await MasterObject.open(local, null, ghid, master, id.ghid);
     return Object.fromEntries(LwwMap.decode(plaintext, 'reader').entries());
   };
-  return { local, open, stored };
+  return { local, open, stored, ghid };
 }
 
 function gate() {
@@ -142,4 +142,32 @@ test('a scheduled write that failed is tried again, without waiting for another 
   const written = () => stored().then((m) => m.k === 1, (err) => (err instanceof ContainerMissing ? false : Promise.reject(err)));
   await eventually(written, 'the change was written by a retry');
   assert.equal(publishes(), 2);
+});
+
+test('a frame of another computer below ours (a fork: this one wrote more, offline) is merged and written on top of ours', async () => {
+  const { local, open, stored, ghid } = await accountObject();
+  // The other computer's store starts from the same frame, then forks.
+  const theirStore = await LocalIO.create();
+  const head = (await local.fetch(ghid))!;
+  assert.equal(head.type, 'GOBD');
+  await theirStore.publish(id.publicIdentity.gidc, head, (await local.fetch(head.type === 'GOBD' ? head.targets[0]! : ghid))!);
+  const ours = await open(local, 'ours');
+  const theirs = await open(theirStore, 'theirs');
+  theirs.set('from-theirs', 1);
+  await theirs.flush();
+  for (let n = 1; n <= 3; n++) {
+    ours.set(`from-ours-${n}`, n);
+    await ours.flush();
+  }
+  const theirFrame = (await theirStore.fetch(ghid))!;
+  assert.ok(theirFrame.type === 'GOBD' && theirFrame.counter! < ours.counter, 'theirs is below ours');
+  const before = ours.counter;
+  assert.equal(await ours.refresh(theirFrame, theirStore), true, 'its write is taken in');
+  await ours.flush();
+  assert.ok(ours.counter > before, 'and written on top of ours');
+  assert.deepEqual(await stored(), { 'from-ours-1': 1, 'from-ours-2': 2, 'from-ours-3': 3, 'from-theirs': 1 });
+  // Taken in once: the same frame again changes nothing and writes nothing.
+  assert.equal(await ours.refresh(theirFrame, theirStore), false);
+  await ours.flush();
+  assert.equal(ours.counter, before + 1n);
 });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
+import type { ConflictOutcome } from '../../../src/core/daemon/conflict-holds.js';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
 import { Outbox } from '../../../src/core/daemon/outbox.js';
 import { DoesNotExist, Ghid, IllegalDynamicFrame, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
@@ -309,7 +310,7 @@ test('a frame refused because another computer wrote first waits in the outbox u
   const remote = await scriptedRemote(frame.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'), 3);
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const reported = (io: NetworkIO) => {
-    const settles: (() => void)[] = [];
+    const settles: ((outcome: ConflictOutcome) => void)[] = [];
     io.on('conflict', (dynamic, settled) => {
       assert.ok(dynamic.equals(frame.dynamic));
       settles.push(settled);
@@ -334,9 +335,40 @@ test('a frame refused because another computer wrote first waits in the outbox u
   second.resendParked();
   await until(() => secondReports.length === 1, 'the conflict again');
   assert.equal(second.status()[0]!.pending, 1);
-  secondReports[0]!();
+  // Our state written again on top of the remote's frame, with a higher counter: done.
+  secondReports[0]!({ top: "a frame above it", counter: (frame.counter ?? 0n) + 1n });
   assert.equal(second.status()[0]!.pending, 0, 'settled: done');
   assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 3);
   // Before the hooks: the remote's close waits for every connection to it to end.
   await second.close();
+});
+
+test('once a frame of ours is refused as not newer, our later frames of the object wait for its conflict, and go once our state is on top', async (t) => {
+  const v = vectors();
+  const frames = v.frames
+    .map((f) => f.obj)
+    .filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic))
+    .sort((a, b) => Number((a.counter ?? 0n) - (b.counter ?? 0n)));
+  const [older, newer] = frames as [(typeof frames)[0], (typeof frames)[0]];
+  const containerOf = (f: typeof older) => v.geocs.find((g) => g.obj.ghid.equals(f.targets[0]!))!.obj;
+  const binder = v.gidcs.find((g) => g.obj.ghid.equals(older.binder))!.obj;
+  const remote = await scriptedRemote(older.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'));
+  const io = await connectedTo(remote, t);
+  const settles: ((outcome: ConflictOutcome) => void)[] = [];
+  io.on('conflict', (_dynamic, settle) => settles.push(settle));
+  await io.publish(binder);
+  await io.publish(older, containerOf(older));
+  await io.publish(newer, containerOf(newer));
+  await until(() => settles.length === 1 && remote.arrivals.length === 3, 'the conflict');
+  await new Promise((r) => setTimeout(r, 100));
+  const arrived = () => remote.arrivals.map((a) => a.ghid);
+  assert.ok(!arrived().includes(newer.ghid.text), 'the later frame is held back');
+  assert.ok(!arrived().includes(containerOf(newer).ghid.text), 'and its container');
+  assert.equal(io.status()[0]!.pending, 3, 'the refused frame, the later frame and its container are kept');
+  // Our newest state is in the later frame, written on top of the remote's: it goes, the refused one is done.
+  settles[0]!({ top: newer.ghid.text, counter: newer.counter ?? 0n });
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain');
+  assert.deepEqual(arrived().slice(3), [newer.ghid.text, containerOf(newer).ghid.text]);
+  assert.equal(arrived().filter((g) => g === older.ghid.text).length, 1, 'the refused frame is not sent again');
+  await io.close();
 });

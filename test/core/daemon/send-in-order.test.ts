@@ -88,3 +88,25 @@ test('after a "later" answer nothing more is sent; later refusals are kept, not 
     "b's refusal is not taken as final (it may depend on a); the rest of the window was accepted",
   );
 });
+
+test('an object held back is not sent; it is asked about once the previous frame of its binding is answered, with its frame facts', async () => {
+  const v = vectors();
+  const frames = v.frames.map((f) => f.obj).filter((f) => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));
+  const [first, second] = frames as [GolixObject, GolixObject];
+  const other = v.gidcs[0]!.obj;
+  // The first frame is refused; the hook then holds back the second (as NetworkIO's holds do).
+  const s = scripted((raw) => (raw.equals(first.raw) ? 'refused' : 'ok'));
+  const asked: [string, bigint | null][] = [];
+  s.hooks.holdBack = (ghid, frame) => {
+    asked.push([ghid, frame?.counter ?? null]);
+    return frame !== null && s.settled.some(([g, how]) => g === first.ghid.text && how === 'refused');
+  };
+  const done = sendInOrder([first, other, second].map(item), s.hooks);
+  await s.answerAll(done);
+  assert.deepEqual(s.sent, [first.raw, other.raw], 'the second frame is held back');
+  assert.deepEqual(asked, [
+    [first.ghid.text, first.type === 'GOBD' ? first.counter : null],
+    [other.ghid.text, null],
+    [second.ghid.text, second.type === 'GOBD' ? second.counter : null],
+  ]);
+});
