@@ -217,3 +217,26 @@ test('a computer changes the account 12 times offline, the other 3 times and shu
   await until(() => again.daemon.account.state.get('test:one-12') === 12 || null, 'the other computer to read both', 10_000);
   assert.equal(again.daemon.account.state.get('test:two-3'), 3);
 });
+
+// The same, with the author's computer restarted while offline: the secret of the version its
+// offline writes started from is kept in the object's record at the stop (SecretStore.rememberBase),
+// so the conflict can read the other computer's frame, forked from that version.
+test('another user follows a shared object across an offline fork, the author\'s computer having restarted while offline too', async (t) => {
+  const computers = await cuttableComputers(t);
+  const { w, two, ghid } = computers;
+  let { one } = computers;
+  let friend = await w.user(1);
+  await one.sharing.share(ghid, friend.daemon.fingerprint);
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
+  await computers.cut();
+  for (let n = 1; n <= 12; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+  one = await one.restart();
+  for (let n = 1; n <= 3; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'two 3' || null, 'the friend to follow the other computer');
+  friend = await friend.restart();
+  computers.restore();
+  await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+  const seen = await until(async () => ((await shownAfterSync(friend, ghid)) === 'one 12' ? 'one 12' : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
+  assert.equal(seen, 'one 12');
+  assert.equal(await shownAfterSync(two, ghid), 'one 12', 'and the other computer');
+});

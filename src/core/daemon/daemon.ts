@@ -56,7 +56,8 @@ const RESOLUTION_RACES = 8;
  * The waits of an update of an object another computer of the account wrote more than a legroom
  * past what this one has read (both writing it many times at once), for the record that reads
  * those frames: it comes through the account's secrets map, which that computer writes within a
- * second. ~3.4 s in all, then the update fails as before.
+ * second. And of one that lost every catch-up to the other computer's next frame (it writes
+ * faster than this one signs), for a pause in its burst. ~3.4 s in all, then the update fails.
  */
 const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
 
@@ -149,7 +150,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     // Before the account's maps are merged with the remotes' (wire): a frame written here and not
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.
-    for (const g of network.queuedDynamics()) objects.secrets.rememberCurrent(g);
+    for (const { dynamic } of network.queuedDynamics()) objects.secrets.rememberCurrent(dynamic);
     const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
     daemon.wire();
     return daemon;
@@ -270,7 +271,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return obj;
   }
 
-  /** An update of one of our objects; waits for the other computer's record in a deep race (RECORD_WAITS_MS). */
+  /** An update of one of our objects; waits for the other computer's record, or a pause in its writes, in a race (RECORD_WAITS_MS). */
   async update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -278,9 +279,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       } catch (err) {
         // Only for an object read here before: one never readable fails at once.
         const waitMs = RECORD_WAITS_MS[attempt];
-        if (!(err instanceof UnknownSecret) || waitMs === undefined || !this.objects.isLive(ghid) || this.stopping.signal.aborted) throw err;
+        const raced = err instanceof IllegalDynamicFrame;
+        if (!(err instanceof UnknownSecret || raced) || waitMs === undefined || !this.objects.isLive(ghid) || this.stopping.signal.aborted) throw err;
         await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => {});
-        await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
+        if (!raced) await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
       }
     }
   }
@@ -377,6 +379,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    // Written with the account's maps: what a conflict met after the next start needs to read
+    // the remote's frame (SecretStore.rememberBase).
+    for (const { dynamic, base } of this.network.queuedDynamics()) if (base) this.objects.secrets.rememberBase(dynamic, base);
     await this.account.close().catch((err) => this.logger.warn(`account flush at shutdown failed: ${(err as Error).message}`));
     await this.network.close();
     await this.engine.close();

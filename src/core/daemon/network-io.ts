@@ -20,7 +20,8 @@ import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { ConflictHolds, type ConflictOutcome } from './conflict-holds.js';
-import { frameFacts, sendInOrder } from './send-in-order.js';
+import { resendDelayMs } from './resend-delay.js';
+import { frameFacts, oldestFrames, sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
@@ -156,10 +157,13 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return (label === undefined ? specs[0] : specs.find((s) => s.label === label)) ?? null;
   }
 
-  /** The dynamic objects with a frame of ours still waiting in an outbox (not taken by a remote yet). */
-  queuedDynamics(): Ghid[] {
-    const texts = new Set(this.remotes.flatMap((r) => r.outbox.all().map(([, raw]) => frameFacts(raw)?.dynamic ?? null)));
-    return [...texts].flatMap((t) => (t === null ? [] : [Ghid.fromText(t)]));
+  /**
+   * The dynamic objects with a frame of ours still waiting in an outbox (not taken by a remote
+   * yet), each with the container the oldest such frame was written on (null: a first frame).
+   */
+  queuedDynamics(): { dynamic: Ghid; base: Ghid | null }[] {
+    const frames = oldestFrames(this.remotes.flatMap((r) => r.outbox.all()));
+    return frames.map((f) => ({ dynamic: Ghid.fromText(f.dynamic), base: f.previous === null ? null : Ghid.fromText(f.previous) }));
   }
 
   /**
@@ -382,8 +386,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       return 'later';
     }
     if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
-    // A full remote keeps everything queued even if it gave no retry delay (a reference-era server never does).
-    const wait = retryAfterMs(err) ?? (err instanceof StorageFull ? STORAGE_FULL_RESEND_MS : null);
+    // A full remote keeps everything queued even if it gave no retry delay.
+    const wait = resendDelayMs(err);
     if (wait !== null) {
       // Not a verdict on the object: keep it (and everything after it, in order) for later.
       this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
@@ -433,18 +437,4 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
-}
-
-/** How long to wait before resending to a remote whose storage was full, when it did not say. */
-const STORAGE_FULL_RESEND_MS = 5_000;
-
-/**
- * How long to hold a publish that a remote refused for now rather than for what it is: the
- * remote said when to ask again (NK details' `retryAfterMs`: a rate limit, defect 8, or a server
- * going down). Null for a real refusal.
- */
-function retryAfterMs(err: unknown): number | null {
-  if (!(err instanceof HypergolixError) || err.retryAfterMs === undefined) return null;
-  // A little jitter so that many daemons refused together do not come back together.
-  return Math.min(60_000, err.retryAfterMs) * (1 + Math.random() * 0.2);
 }

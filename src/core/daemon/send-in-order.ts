@@ -30,11 +30,13 @@ export interface SendHooks {
   holdBack?(ghid: string, frame: FrameFacts | null): boolean;
 }
 
-/** What sending needs to know of a queued frame (GOBD): its object, its counter and its container. */
+/** What sending needs to know of a queued frame (GOBD): its object, its counter, its container and the one before. */
 export interface FrameFacts {
   dynamic: string;
   counter: bigint;
   container: string;
+  /** The container it was written on (its vector's second entry); null for an object's first frame. */
+  previous: string | null;
 }
 
 const ACCEPTED = Symbol('accepted');
@@ -43,10 +45,21 @@ const ACCEPTED = Symbol('accepted');
 export function frameFacts(raw: Buffer): FrameFacts | null {
   try {
     const obj = parseObject(raw);
-    return obj.type === 'GOBD' ? { dynamic: obj.dynamic.text, counter: obj.counter ?? 0n, container: obj.targets[0]!.text } : null;
+    return obj.type === 'GOBD' ? { dynamic: obj.dynamic.text, counter: obj.counter ?? 0n, container: obj.targets[0]!.text, previous: obj.targets[1]?.text ?? null } : null;
   } catch {
     return null;
   }
+}
+
+/** The oldest (lowest counter) frame of each object among queued `items`. */
+export function oldestFrames(items: Iterable<[string, Buffer]>): FrameFacts[] {
+  const oldest = new Map<string, FrameFacts>();
+  for (const [, raw] of items) {
+    const f = frameFacts(raw);
+    const seen = f ? oldest.get(f.dynamic) : undefined;
+    if (f && (!seen || f.counter < seen.counter)) oldest.set(f.dynamic, f);
+  }
+  return [...oldest.values()];
 }
 
 /** Sends `items` (GHID text and bytes, oldest first) as above; resolves once every answer is taken. */

@@ -167,6 +167,10 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
           // Its frame can be here a moment before its container.
           if (err instanceof IllegalDynamicFrame && attempt < MAX_CATCH_UPS) {
             await retryWhileContainerMissing(() => this.refresh(ghid), CATCH_UP_CONTAINER_WAIT);
+            // Still on the same frame: the newer one is not readable here yet (its record came
+            // first, and its frame is held back by that computer's own conflict). The caller may
+            // wait for it (Daemon.update) rather than fail at once after MAX_CATCH_UPS tries.
+            if (this.frames.get(ghid.text) === frame) throw new UnknownSecret(`The newest version of ${ghid.short} is not readable here yet`);
             continue;
           }
           throw err;
@@ -181,11 +185,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   async open(ghid: Ghid): Promise<AppObject> {
     const cached = this.live.get(ghid.text);
     if (cached) return this.remember(cached);
-    let obj = await this.io.fetch(ghid);
+    const obj = await this.newest(ghid);
     if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
-    // Older than the record: another computer's record came through the account's secrets map
-    // before its frame did, and that record cannot read back. Ask the remotes for the frame.
-    if (obj.type === 'GOBD' && (obj.counter ?? 0n) < (this.secrets.dynamic(ghid)?.counter ?? 0n)) obj = (await this.io.fetch(ghid, { fresh: true })) ?? obj;
     if (obj.type === 'GOBD') return this.applyFrame(obj, true);
     if (obj.type === 'GEOC') return this.openStatic(obj);
     throw new DispatchError(`${ghid.short} is a ${obj.type}, not an object`);
@@ -279,6 +280,10 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       // that may be theirs, taken in but not shown yet, with our state still to be written.)
       const mine = this.frames.get(ghid.text);
       if (mine?.targets.some((t) => t.equals(theirs.targets[0]!))) return { top: mine.ghid, counter: mine.counter ?? 0n };
+      // Nor when it is behind theirs on their chain: what is shown here was taken in from there
+      // (or taken there) after the frame refused was written, and theirs is newer. Written on
+      // top, it would undo what the other computer wrote since.
+      if (mine && theirs.targets.some((t) => t.equals(mine.targets[0]!))) return { top: theirs.ghid, counter: theirs.counter ?? 0n };
       const opened = await this.openFrame(theirs, remote);
       const live = this.live.get(ghid.text);
       // Above our own frames here too, or the local store would refuse it as older.
@@ -323,10 +328,21 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
 
   /** Fetches the newest frame and applies it (sync, or catch-up after a reconnect, defect 22). */
   async refresh(ghid: Ghid): Promise<AppObject | null> {
-    const frame = await this.io.fetch(ghid);
+    const frame = await this.newest(ghid);
     if (!frame) return null;
     if (frame.type !== 'GOBD') return this.open(ghid);
     return this.applyFrame(frame, true);
+  }
+
+  /**
+   * The object as stored here, or, for a frame older than its record, as the remotes hold it:
+   * another computer's record came through the account's secrets map before its frame did, and
+   * that record cannot read back.
+   */
+  private async newest(ghid: Ghid): Promise<GolixObject | null> {
+    const obj = await this.io.fetch(ghid);
+    if (obj?.type !== 'GOBD' || (obj.counter ?? 0n) >= (this.secrets.dynamic(ghid)?.counter ?? 0n)) return obj;
+    return (await this.io.fetch(ghid, { fresh: true })) ?? obj;
   }
 
   /** Binds the current container statically and returns it as a new static object. */

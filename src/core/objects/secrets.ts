@@ -9,6 +9,21 @@ export interface DynamicRecord {
   binder: Ghid;
   /** The highest counter seen; frames must exceed it. */
   counter: bigint;
+  /**
+   * Kept at a stop while frames of ours written here wait to be sent: the version the first of
+   * them was written on, which the remotes' chain goes through (rememberBase).
+   */
+  base?: KnownSecret;
+}
+
+/** A `d:` record as the secrets map holds it (docs/formats.md); `fc`/`fs`: the base, if kept. */
+interface StoredRecord {
+  c: string;
+  s: string;
+  b: string;
+  n: string;
+  fc?: string;
+  fs?: string;
 }
 
 /**
@@ -64,9 +79,10 @@ export class SecretStore {
   }
 
   dynamic(dyn: Ghid): DynamicRecord | null {
-    const v = this.map.get(`d:${dyn.text}`) as { c: string; s: string; b: string; n: string } | undefined;
+    const v = this.map.get(`d:${dyn.text}`) as StoredRecord | undefined;
     if (!v) return null;
-    return { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s), binder: Ghid.fromText(v.b), counter: BigInt(v.n) };
+    const base = v.fc !== undefined && v.fs !== undefined ? { container: Ghid.fromText(v.fc), secret: Secret.fromText(v.fs) } : undefined;
+    return { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s), binder: Ghid.fromText(v.b), counter: BigInt(v.n), ...(base ? { base } : {}) };
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
@@ -80,7 +96,29 @@ export class SecretStore {
     // and written again above it; meanwhile its secret is among the recent ones.
     if (old && old.binder.equals(r.binder) && old.counter > r.counter) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
-    this.map.set(`d:${dyn.text}`, { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() });
+    this.write(dyn, r);
+  }
+
+  private write(dyn: Ghid, r: DynamicRecord): void {
+    const stored: StoredRecord = { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() };
+    if (r.base) Object.assign(stored, { fc: r.base.container.text, fs: r.base.secret.text });
+    this.map.set(`d:${dyn.text}`, { ...stored });
+  }
+
+  /**
+   * Keeps, in the object's record, the secret of `container`: the version the first of our
+   * frames still waiting to be sent was written on (at a stop, before the account's maps are
+   * written). A remote's chain goes through that version, and another computer's frames forked
+   * from it name it; after a restart, the secrets of our older versions are gone from memory,
+   * and without it a conflict with such a frame could not be read here. False when its secret is
+   * not among the recent ones (more than RECENT_SECRETS writes since).
+   */
+  rememberBase(dyn: Ghid, container: Ghid): boolean {
+    const r = this.dynamic(dyn);
+    const known = this.known(dyn).find((k) => k.container.equals(container));
+    if (!r || !known) return false;
+    if (!r.base?.container.equals(container)) this.write(dyn, { ...r, base: known });
+    return true;
   }
 
   /**
@@ -90,6 +128,7 @@ export class SecretStore {
    */
   rememberCurrent(dyn: Ghid): void {
     const r = this.dynamic(dyn);
+    if (r?.base) this.keepRecent(dyn, r.base);
     if (r) this.keepRecent(dyn, { container: r.container, secret: r.secret });
   }
 

@@ -16,7 +16,7 @@ const OTHER = g('other');
 
 /** Frame `n` of OBJ (or of `dynamic`) and its container. */
 function frame(n: number, dynamic = OBJ): { ghid: string; facts: FrameFacts } {
-  return { ghid: g(`${dynamic.slice(0, 5)}-frame-${n}`), facts: { dynamic, counter: BigInt(n), container: g(`${dynamic.slice(0, 5)}-container-${n}`) } };
+  return { ghid: g(`${dynamic.slice(0, 5)}-frame-${n}`), facts: { dynamic, counter: BigInt(n), container: g(`${dynamic.slice(0, 5)}-container-${n}`), previous: null } };
 }
 
 /** An outbox holding frames 1..n of OBJ, each followed by its container, and the holds over it. */

@@ -189,3 +189,23 @@ test('a race between two computers is resolved once, however often it is reporte
   await one.objects.receive(await send(remote, one.io, ghid, 'frame', 'container'), ghid);
   assert.deepEqual(seen, ['two'], 'both computers end on the state written last');
 });
+
+test('a race whose winner this computer has since taken in, and the other wrote on: nothing is written over it', async () => {
+  const { remote, one, two, ghid } = await twoComputers();
+  // Two's write loses to one's at the remote...
+  await one.objects.update(ghid, Buffer.from('one 1'));
+  await send(one.io, remote, ghid, 'frame', 'container');
+  await two.objects.update(ghid, Buffer.from('two 1'));
+  await assert.rejects(remote.publish((await two.io.fetch(ghid))!), IllegalDynamicFrame);
+  // ...two then takes in one's next frame (above its own), before the refusal is dealt with...
+  await one.objects.update(ghid, Buffer.from('one 2'));
+  await two.objects.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
+  // ...and one writes again, at the remote.
+  await one.objects.update(ghid, Buffer.from('one 3'));
+  const theirs = await send(one.io, remote, ghid, 'frame', 'container');
+
+  const resolution = await two.objects.resolveConflict(ghid, remote);
+  assert.deepEqual(resolution, { top: theirs.ghid, counter: theirs.counter }, 'theirs is newer than what two shows');
+  assert.equal((await two.objects.open(ghid)).state.toString(), 'one 2', 'two wrote nothing (one 2 is what it shows until one 3 comes)');
+  assert.equal(((await two.io.fetch(ghid)) as Gobd).counter, 2n);
+});

@@ -70,3 +70,21 @@ test("a record never goes back to a lower counter; the lower one's secret is sti
   assert.equal(store.dynamic(dyn)!.counter, 9n);
   assert.ok(store.known(dyn).some((k) => k.container.equals(chain[1]!) && k.secret.text === behind.text));
 });
+
+test('the base of our unsent frames, kept in the record, is known again in a new process; a later write drops it', () => {
+  const map = memoryMap();
+  const store = new SecretStore(map);
+  const secrets = chain.map(() => Secret.random());
+  chain.forEach((container, n) => store.setDynamic(dyn, { container, secret: secrets[n]!, binder: dyn, counter: BigInt(n) }));
+  assert.equal(store.rememberBase(dyn, randomGhid()), false, 'a container whose secret is not known here');
+  assert.equal(store.rememberBase(dyn, chain[0]!), true);
+  assert.equal(store.dynamic(dyn)!.counter, 3n, 'the record itself is unchanged');
+
+  // A new process over the same map knows the record's secret, and the base once remembered.
+  const again = new SecretStore(map);
+  assert.ok(!again.known(dyn).some((k) => k.container.equals(chain[0]!)));
+  again.rememberCurrent(dyn);
+  assert.ok(again.known(dyn).some((k) => k.container.equals(chain[0]!) && k.secret.text === secrets[0]!.text), 'the base is known');
+  again.setDynamic(dyn, { container: randomGhid(), secret: Secret.random(), binder: dyn, counter: 4n });
+  assert.equal(again.dynamic(dyn)!.base, undefined, 'a new version: the record keeps no base');
+});
