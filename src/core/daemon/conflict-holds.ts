@@ -108,7 +108,7 @@ export class ConflictHolds {
     for (const [dynamic, hold] of this.holds) {
       if (hold.resolving) continue;
       this.holds.delete(dynamic);
-      for (const ghid of hold.frames.keys()) this.release(ghid, hold.frames.get(ghid)!);
+      for (const [ghid, h] of hold.frames) this.release(ghid, h);
       any = true;
     }
     if (any) this.resend();
@@ -122,16 +122,15 @@ export class ConflictHolds {
   private settle(dynamic: string, hold: Hold, outcome: ConflictOutcome): void {
     hold.resolving = false;
     if (outcome === 'failed') return this.retryLater();
-    const doneIf = (ghid: string, h: Held) => (typeof outcome === 'object' ? ghid !== outcome.top && h.counter <= outcome.counter : outcome === 'dismiss' && h.refused);
     for (const [ghid, h] of hold.frames) {
-      if (doneIf(ghid, h)) {
-        hold.frames.delete(ghid);
+      const what = fate(outcome, ghid, h);
+      if (what === 'stay') continue;
+      hold.frames.delete(ghid);
+      if (what === 'go') this.release(ghid, h);
+      else {
         this.containers.delete(h.container);
         this.outbox.done(ghid);
         this.outbox.done(h.container);
-      } else if (!h.refused || typeof outcome === 'object') {
-        hold.frames.delete(ghid);
-        this.release(ghid, h);
       }
     }
     if (hold.frames.size === 0) this.holds.delete(dynamic);
@@ -156,6 +155,7 @@ export class ConflictHolds {
     return true;
   }
 
+
   private release(ghid: string, h: Held): void {
     this.containers.delete(h.container);
     this.outbox.release([ghid, h.container]);
@@ -170,4 +170,11 @@ export class ConflictHolds {
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, CONFLICT_RETRY_MS.most);
   }
+}
+
+/** What a settled conflict makes of one frame it held (and its container): done, sent, or kept for the retry. */
+function fate(outcome: Exclude<ConflictOutcome, 'failed'>, ghid: string, h: Held): 'done' | 'go' | 'stay' {
+  if (typeof outcome === 'object') return ghid !== outcome.top && h.counter <= outcome.counter ? 'done' : 'go';
+  if (!h.refused) return 'go';
+  return outcome === 'dismiss' ? 'done' : 'stay';
 }

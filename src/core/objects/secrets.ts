@@ -17,14 +17,7 @@ export interface DynamicRecord {
 }
 
 /** A `d:` record as the secrets map holds it (docs/formats.md); `fc`/`fs`: the base, if kept. */
-interface StoredRecord {
-  c: string;
-  s: string;
-  b: string;
-  n: string;
-  fc?: string;
-  fs?: string;
-}
+type StoredRecord = Record<'c' | 's' | 'b' | 'n', string> & Partial<Record<'fc' | 'fs', string>>;
 
 /**
  * The map the secrets live in: the account's `secrets` map (account/AccountMap), as much of it
@@ -102,7 +95,7 @@ export class SecretStore {
   private write(dyn: Ghid, r: DynamicRecord): void {
     const stored: StoredRecord = { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() };
     if (r.base) Object.assign(stored, { fc: r.base.container.text, fs: r.base.secret.text });
-    this.map.set(`d:${dyn.text}`, { ...stored });
+    this.map.set(`d:${dyn.text}`, stored);
   }
 
   /**
