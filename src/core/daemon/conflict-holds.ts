@@ -85,6 +85,15 @@ export class ConflictHolds {
     };
   }
 
+  /**
+   * The conflict just raised for `dynamic` had no listener (a start, before the daemon listens):
+   * everything stays held until `retryIdle` (the daemon's `resendParked`, or the next connect).
+   */
+  unheard(dynamic: string): void {
+    const hold = this.holds.get(dynamic);
+    if (hold) hold.resolving = false;
+  }
+
   /** A container of ours refused as unbound: kept with its frame when that frame is held. */
   refusedContainer(ghid: string): boolean {
     return this.parkContainer(ghid);

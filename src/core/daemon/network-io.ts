@@ -406,7 +406,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     if (frame) {
       const settle = r.holds.refused(ghid, frame);
       // Raised before anyone listens (a start): raised again once the daemon does (resendParked).
-      if (settle && !this.emit('conflict', Ghid.fromText(frame.dynamic), settle)) settle('failed');
+      if (settle && !this.emit('conflict', Ghid.fromText(frame.dynamic), settle)) r.holds.unheard(frame.dynamic);
       return 'parked';
     }
     if (err instanceof UnboundContainer && r.holds.refusedContainer(ghid)) return 'parked';

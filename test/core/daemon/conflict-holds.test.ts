@@ -123,3 +123,13 @@ test('a conflict that failed to settle keeps everything until it is tried again;
   assert.equal(s.outbox.size, 4);
   assert.equal(s.holds.frames, 0);
 });
+
+test('a conflict nobody heard (a start, before the daemon listens) keeps everything until it is raised again', async (t) => {
+  const s = await setup(t, 2);
+  refuseFirst(s);
+  s.holds.unheard(OBJ);
+  await new Promise((r) => setTimeout(r, CONFLICT_RETRY_MS.first + 200));
+  assert.deepEqual(s.offered(), [], 'no timer sends it meanwhile');
+  s.holds.retryIdle();
+  assert.equal(s.offered().length, 4, 'offered again once the daemon listens');
+});

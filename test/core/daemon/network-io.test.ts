@@ -328,19 +328,23 @@ test('a frame refused because another computer wrote first waits in the outbox u
   // Stopped before the conflict was settled: the next start sends the frame again, and the
   // refusal comes before anyone listens (a daemon opens its account after connecting)...
   const second = await connectedTo(remote, t, { dir, stored: [binder, frame, container] });
-  await until(() => remote.arrivals.filter((a) => a.refused).length === 2, 'the second refusal');
-  assert.equal(second.status()[0]!.pending, 1, 'parked still');
-  // ...so once the daemon listens, the parked frame goes again and the conflict is heard.
-  const secondReports = reported(second);
-  second.resendParked();
-  await until(() => secondReports.length === 1, 'the conflict again');
-  assert.equal(second.status()[0]!.pending, 1);
-  // Our state written again on top of the remote's frame, with a higher counter: done.
-  secondReports[0]!({ top: "a frame above it", counter: (frame.counter ?? 0n) + 1n });
-  assert.equal(second.status()[0]!.pending, 0, 'settled: done');
-  assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 3);
-  // Before the hooks: the remote's close waits for every connection to it to end.
-  await second.close();
+  // Closed before the hooks even when an assertion fails: the remote's close waits for every
+  // connection to it to end.
+  try {
+    await until(() => remote.arrivals.filter((a) => a.refused).length === 2, 'the second refusal');
+    assert.equal(second.status()[0]!.pending, 1, 'parked still');
+    // ...so once the daemon listens, the parked frame goes again and the conflict is heard.
+    const secondReports = reported(second);
+    second.resendParked();
+    await until(() => secondReports.length === 1, 'the conflict again');
+    assert.equal(second.status()[0]!.pending, 1);
+    // Our state written again on top of the remote's frame, with a higher counter: done.
+    secondReports[0]!({ top: "a frame above it", counter: (frame.counter ?? 0n) + 1n });
+    assert.equal(second.status()[0]!.pending, 0, 'settled: done');
+    assert.equal(remote.arrivals.filter((a) => a.ghid === frame.ghid.text).length, 3);
+  } finally {
+    await second.close();
+  }
 });
 
 test('once a frame of ours is refused as not newer, our later frames of the object wait for its conflict, and go once our state is on top', async (t) => {
