@@ -16,7 +16,7 @@ import { API_ID_JSON } from '../src/core/objects/hgxd.js';
 import { silentLogger } from '../src/core/remote/logger.js';
 import { machineInfo, machineMarkdown, waitForQuiet } from './lib/machine.js';
 import { fmt, markdownTable, percent, textTable, writeSection } from './lib/report.js';
-import { mean, median } from './lib/stats.js';
+import { median } from './lib/stats.js';
 import { ratePaired, type RateResult } from './lib/timing.js';
 import { startCryptoBound } from './lib/crypto-bound.js';
 import { freePort } from '../test/fixtures/free-port.js';

@@ -3,12 +3,16 @@
 // server (the other's came first); that computer takes the server's frame and writes its state on
 // top. Every push is answered, and once they are quiet both computers, and a third that signs in
 // afterwards, show the same state: one of the two written last.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HGXLink, JsonObj } from '../../packages/hgx/src/index.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
-import { until, world } from '../fixtures/ipc/world.js';
+import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
+import type { Ghid } from '../../src/core/golix/index.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
 
@@ -47,7 +51,7 @@ async function cuttableComputers(t: { after(fn: () => unknown): void }) {
     link.cut();
     await until(() => one.daemon.network.status().every((r) => !r.connected), 'the first computer to be offline');
   };
-  return { w, one, two, ghid, cut, restore: () => link.restore() };
+  return { w, one, two, ghid, cut, restore: () => link.restore(), linkPort: link.port };
 }
 
 test('two computers of one account write one object at the same moments: after each, all agree on a last write', async (t) => {
@@ -163,7 +167,7 @@ test('a computer writes an object offline and restarts before it is back: its wr
   let { one } = computers;
   await computers.cut();
   for (let n = 1; n <= 3; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
-  one = await one.restart();
+  one = await one.restart({ unreachable: true });
   for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
   await two.daemon.account.secrets.flush();
   computers.restore();
@@ -219,24 +223,57 @@ test('a computer changes the account 12 times offline, the other 3 times and shu
 });
 
 // The same, with the author's computer restarted while offline: the secret of the version its
-// offline writes started from is kept in the object's record at the stop (SecretStore.rememberBase),
-// so the conflict can read the other computer's frame, forked from that version.
-test('another user follows a shared object across an offline fork, the author\'s computer having restarted while offline too', async (t) => {
-  const computers = await cuttableComputers(t);
-  const { w, two, ghid } = computers;
-  let { one } = computers;
-  let friend = await w.user(1);
-  await one.sharing.share(ghid, friend.daemon.fingerprint);
-  await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
-  await computers.cut();
-  for (let n = 1; n <= 12; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
-  one = await one.restart();
-  for (let n = 1; n <= 3; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
-  await until(async () => (await shownAfterSync(friend, ghid)) === 'two 3' || null, 'the friend to follow the other computer');
-  friend = await friend.restart();
-  computers.restore();
-  await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
-  const seen = await until(async () => ((await shownAfterSync(friend, ghid)) === 'one 12' ? 'one 12' : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
-  assert.equal(seen, 'one 12');
-  assert.equal(await shownAfterSync(two, ghid), 'one 12', 'and the other computer');
-});
+// offline writes started from is kept in the object's record from the first of them on
+// (SecretStore: the record's base), so the conflict can read the other computer's frame, forked
+// from that version, after a crash too, and after more offline writes than the secrets kept in
+// memory (16).
+for (const [writes, end] of [
+  [12, 'restart'],
+  [20, 'restart'],
+  [12, 'crash'],
+  [20, 'crash'],
+] as const) {
+  test(`another user follows a shared object across an offline fork, the author's computer having written ${writes} times offline, then a ${end}`, async (t) => {
+    const computers = await cuttableComputers(t);
+    const { w, two, ghid } = computers;
+    let { one } = computers;
+    let friend = await w.user(1);
+    await one.sharing.share(ghid, friend.daemon.fingerprint);
+    await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
+    await computers.cut();
+    if (end === 'restart') {
+      for (let n = 1; n <= writes; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+    } else {
+      await one.stop();
+      await writeThenKill(one, computers.linkPort, ghid, writes, 'one');
+    }
+    one = await one.restart({ unreachable: true });
+    for (let n = 1; n <= 3; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+    await until(async () => (await shownAfterSync(friend, ghid)) === 'two 3' || null, 'the friend to follow the other computer');
+    friend = await friend.restart();
+    computers.restore();
+    await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+    const last = `one ${writes}`;
+    const seen = await until(async () => ((await shownAfterSync(friend, ghid)) === last ? last : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
+    assert.equal(seen, last);
+    assert.equal(await shownAfterSync(two, ghid), last, 'and the other computer');
+  });
+}
+
+/** Writes `ghid` `count` times from a daemon in a child process on `u`'s home, then SIGKILLs it. */
+async function writeThenKill(u: User, remotePort: number, ghid: Ghid, count: number, prefix: string): Promise<void> {
+  const args = [join(u.home, 'ghidcache'), String(remotePort), u.daemon.userId.text, ghid.text, String(count), prefix];
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/daemon/write-and-wait.ts', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  let out = '';
+  const done = await new Promise<boolean>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('done\n')) resolve(true);
+    });
+    child.once('exit', () => resolve(false));
+  });
+  child.kill('SIGKILL');
+  await exited;
+  assert.ok(done, `the writer stopped early: ${out}`);
+}

@@ -3,8 +3,7 @@
 // ipcMain, safeStorage, Notification and app.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IPC_CHANNELS, type HostEvent, type HostPort, type Settings, type Snapshot, type Status } from '../../src/common/contract.js';
 import type { Notice } from '../../src/host/notices.js';
@@ -17,13 +16,6 @@ import { APP_URL, ELECTRON_CSP, RendererCrashPolicy, allowPermission, hardenCont
 import { defaultSettings, FAKE_IDENTITY } from '../fixtures/ui/fake-host.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const temps: string[] = [];
-test.after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'hgx-main-'));
-  temps.push(d);
-  return d;
-};
 
 function snap(status: Partial<Status>, identity = true): Snapshot {
   return {

@@ -10,7 +10,7 @@
  * after a restart the outbox offers them all again, and the first refusal holds the rest again.
  */
 import type { Outbox } from './outbox.js';
-import type { FrameFacts } from './send-in-order.js';
+import type { FrameFacts } from './frame-facts.js';
 
 /** How a conflict on an object was settled, for the frames of ours it holds back. */
 export type ConflictOutcome =

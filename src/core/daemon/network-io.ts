@@ -1,17 +1,5 @@
 import { EventEmitter } from 'node:events';
-import {
-  CommsError,
-  Ghid,
-  HypergolixError,
-  IllegalDynamicFrame,
-  UnboundContainer,
-  RegistrationRequired,
-  addressOf,
-  codeName,
-  parseObject,
-  StorageFull,
-  type GolixObject,
-} from '../golix/index.js';
+import { CommsError, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, addressOf, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type ConnectFailure, type RemoteClientOptions } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
@@ -21,7 +9,9 @@ import { Inbound } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { ConflictHolds, type ConflictOutcome } from './conflict-holds.js';
 import { resendDelayMs } from './resend-delay.js';
-import { frameFacts, oldestFrames, sendInOrder } from './send-in-order.js';
+import { logFinalRefusal } from './final-refusal.js';
+import { frameFacts, lowest } from './frame-facts.js';
+import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 
 export interface RemoteSpec {
@@ -162,8 +152,26 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * yet), each with the container the oldest such frame was written on (null: a first frame).
    */
   queuedDynamics(): { dynamic: Ghid; base: Ghid | null }[] {
-    const frames = oldestFrames(this.remotes.flatMap((r) => r.outbox.all()));
-    return frames.map((f) => ({ dynamic: Ghid.fromText(f.dynamic), base: f.previous === null ? null : Ghid.fromText(f.previous) }));
+    const dynamics = new Set(this.remotes.flatMap((r) => r.outbox.oldestFrames().map((f) => f.dynamic)));
+    return [...dynamics].map((d) => ({ dynamic: Ghid.fromText(d), base: this.oldestBase(d) }));
+  }
+
+  /**
+   * The version a remote's chain of `dynamic` goes through, for a frame of ours about to be
+   * written on `writtenOn`: the one the oldest of our frames still waiting was written on (null:
+   * none waits, or that frame is the object's first), else `writtenOn` itself when a remote is
+   * out of reach (the frame will wait), else null (it goes at once). SecretStore keeps its secret
+   * in the object's record, for a conflict met after a crash or a restart.
+   */
+  chainBase(dynamic: Ghid, writtenOn: Ghid): Ghid | null {
+    const waiting = this.remotes.some((r) => r.outbox.oldestFrame(dynamic.text));
+    if (waiting) return this.oldestBase(dynamic.text);
+    return this.remotes.some((r) => !r.client.connected) ? writtenOn : null;
+  }
+
+  private oldestBase(dynamic: string): Ghid | null {
+    const previous = lowest(this.remotes.flatMap((r) => r.outbox.oldestFrame(dynamic) ?? []))?.previous;
+    return previous ? Ghid.fromText(previous) : null;
   }
 
   /**
@@ -410,19 +418,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       return 'parked';
     }
     if (err instanceof UnboundContainer && r.holds.refusedContainer(ghid)) return 'parked';
-    const code = err instanceof HypergolixError ? codeName(err.code) : 'error';
-    const refused = `remote ${r.label} refused ${Ghid.fromText(ghid).short} (${code}): ${(err as Error).message}`;
-    if (!this.o.engine.exists(Ghid.fromText(ghid))) {
-      // Superseded or deleted here since it was queued (resent after a crash, whose done records
-      // were not written yet): the remote has something newer, and nothing is lost.
-      this.o.logger.debug(`${refused}; it is superseded here too`);
-    } else if (err instanceof UnboundContainer && parseObject(raw).type === 'GEOC') {
-      // Our containers go right after the frames that bind them: the frame was refused (another
-      // computer of the account wrote first), and the conflict it raised writes the state again.
-      this.o.logger.debug(`${refused}; its frame was refused before it`);
-    } else {
-      this.o.logger.warn(refused);
-    }
+    logFinalRefusal(this.o.logger, { remote: r.label, ghid, raw, err, storedHere: this.o.engine.exists(Ghid.fromText(ghid)) });
     return 'done';
   }
 

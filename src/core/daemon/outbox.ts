@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AppendLog } from '../util/append-log.js';
+import { QueuedFrames, type FrameFacts } from './frame-facts.js';
 
 const OP_QUEUE = 1;
 const OP_DONE = 2;
@@ -41,6 +42,8 @@ export class Outbox {
    * queueing (NetworkIO.publish). Memory only: after a restart they are sent like the rest.
    */
   private readonly held = new Set<string>();
+  /** The frames among the pending entries, by object. */
+  private readonly frames = new QueuedFrames();
   private doneSinceCompact = 0;
   /** Done records not written yet (see above), and the timer that writes them alone. */
   private doneUnwritten: Buffer[] = [];
@@ -71,6 +74,7 @@ export class Outbox {
         box.pending.delete(payload.toString('latin1'));
       }
     }
+    for (const [ghid, raw] of box.pending) box.frames.add(ghid, raw);
     await box.compact();
     return box;
   }
@@ -94,6 +98,16 @@ export class Outbox {
     return [...this.pending.entries()].filter(([g]) => !this.held.has(g));
   }
 
+  /** The lowest-counter frame of `dynamic` still here (held and parked ones too), or null. */
+  oldestFrame(dynamic: string): FrameFacts | null {
+    return this.frames.oldest(dynamic);
+  }
+
+  /** The lowest-counter frame of each object with a frame still here. */
+  oldestFrames(): FrameFacts[] {
+    return [...this.frames.oldestEach()];
+  }
+
   /** Queues objects by GHID; resolves once durable. `hold`: not sent until `release`d. */
   add(objects: { ghid: string; raw: Buffer }[], options: { hold?: boolean } = {}): Promise<void> {
     for (const o of objects) {
@@ -102,6 +116,7 @@ export class Outbox {
       if (options.hold && !(this.pending.has(o.ghid) && !this.held.has(o.ghid))) this.held.add(o.ghid);
       this.pending.delete(o.ghid);
       this.pending.set(o.ghid, ownCopy(o.raw));
+      this.frames.add(o.ghid, o.raw);
     }
     return this.log.append([...this.takeDone(), ...objects.map((o) => queueRecord(o.ghid, o.raw))]);
   }
@@ -114,6 +129,7 @@ export class Outbox {
   /** Takes held entries back unsent (their object was not stored after all); resolves once durable. */
   withdraw(ghids: readonly string[]): Promise<void> {
     const gone = ghids.filter((g) => this.held.delete(g) && this.pending.delete(g));
+    for (const g of gone) this.frames.remove(g);
     if (gone.length === 0) return Promise.resolve();
     return this.log.append([...this.takeDone(), ...gone.map((g) => record(OP_DONE, Buffer.from(g, 'latin1')))]);
   }
@@ -131,6 +147,7 @@ export class Outbox {
   done(ghid: string): void {
     this.held.delete(ghid);
     if (!this.pending.delete(ghid)) return;
+    this.frames.remove(ghid);
     this.doneUnwritten.push(record(OP_DONE, Buffer.from(ghid, 'latin1')));
     if (!this.doneTimer) {
       this.doneTimer = setTimeout(() => void this.writeDone().catch(() => {}), DONE_WRITE_DELAY_MS);

@@ -11,7 +11,7 @@
  * preceded at the remote by its successor. And the caller may hold an object back (`holdBack`):
  * our later frames of an object whose frame was refused as not newer wait for that conflict.
  */
-import { parseObject } from '../golix/index.js';
+import { frameFacts, type FrameFacts } from './frame-facts.js';
 
 /**
  * Publishes awaiting answers at once: a few round trips' worth at a server's ingest rate, and
@@ -30,37 +30,7 @@ export interface SendHooks {
   holdBack?(ghid: string, frame: FrameFacts | null): boolean;
 }
 
-/** What sending needs to know of a queued frame (GOBD): its object, its counter, its container and the one before. */
-export interface FrameFacts {
-  dynamic: string;
-  counter: bigint;
-  container: string;
-  /** The container it was written on (its vector's second entry); null for an object's first frame. */
-  previous: string | null;
-}
-
 const ACCEPTED = Symbol('accepted');
-
-/** A queued frame's facts; null for any other object (or bytes that do not parse). */
-export function frameFacts(raw: Buffer): FrameFacts | null {
-  try {
-    const obj = parseObject(raw);
-    return obj.type === 'GOBD' ? { dynamic: obj.dynamic.text, counter: obj.counter ?? 0n, container: obj.targets[0]!.text, previous: obj.targets[1]?.text ?? null } : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The oldest (lowest counter) frame of each object among queued `items`. */
-export function oldestFrames(items: Iterable<[string, Buffer]>): FrameFacts[] {
-  const oldest = new Map<string, FrameFacts>();
-  for (const [, raw] of items) {
-    const f = frameFacts(raw);
-    const seen = f ? oldest.get(f.dynamic) : undefined;
-    if (f && (!seen || f.counter < seen.counter)) oldest.set(f.dynamic, f);
-  }
-  return [...oldest.values()];
-}
 
 /** Sends `items` (GHID text and bytes, oldest first) as above; resolves once every answer is taken. */
 export async function sendInOrder(items: Iterable<[string, Buffer]>, hooks: SendHooks): Promise<void> {

@@ -43,7 +43,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DaemonPort } from '../daemon/port.js';
-import { CommsError, type Ghid, ValueError } from '../golix/index.js';
+import { type Ghid, ValueError } from '../golix/index.js';
 import type { AppObject } from '../objects/manager.js';
 import { CLOSE_CODES, Connection, type RequestHandler } from '../remote/connection.js';
 import { silentLogger, type RemoteLogger } from '../remote/logger.js';

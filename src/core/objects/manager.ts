@@ -22,7 +22,7 @@ import { retryWhileContainerMissing } from './container-wait.js';
 import { ContainerMissing } from './errors.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
-import { SecretStore, healSecret } from './secrets.js';
+import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
 
 /**
  * What `resolveConflict` found: our frame on top of the remote's newest (written now, or there
@@ -158,7 +158,10 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
         // From the frame written on, not the record: another computer of the account may have
         // moved the record past it, and a secret that does not follow the frame's vector would
         // make a version nobody can read.
-        const secret = healSecret(frame, this.secrets.known(ghid)).ratchet(ghid, frame.targets[0]!);
+        const writtenOn = { container: frame.targets[0]!, secret: healSecret(frame, this.secrets.known(ghid)) };
+        const secret = writtenOn.secret.ratchet(ghid, writtenOn.container);
+        // Asked before this frame joins the ones waiting.
+        const base = this.baseFor(ghid, writtenOn);
         const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
         try {
           await this.io.publish(next.frame, next.container);
@@ -175,10 +178,17 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
           }
           throw err;
         }
-        this.secrets.setDynamic(ghid, { container: next.container.ghid, secret, binder: this.identity.ghid, counter: next.frame.counter! });
+        this.secrets.setDynamic(ghid, { container: next.container.ghid, secret, binder: this.identity.ghid, counter: next.frame.counter!, ...(base !== undefined ? { base } : {}) });
         return this.remember({ ...current, state, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
       }
     });
+  }
+
+  /** The base the record keeps for a frame written on `writtenOn` (ObjectIO.chainBase); undefined keeps the record's. */
+  private baseFor(ghid: Ghid, writtenOn: KnownSecret): KnownSecret | null | undefined {
+    const wanted = this.io.chainBase?.(ghid, writtenOn.container);
+    if (wanted === undefined || wanted === null) return wanted;
+    return wanted.equals(writtenOn.container) ? writtenOn : (this.secrets.find(ghid, wanted) ?? undefined);
   }
 
   /** Opens an object: from memory, else fetched, checked and decrypted. */

@@ -13,4 +13,10 @@ export interface ObjectIO {
    * a dynamic GHID's frame is asked of the remotes even when one is stored here.
    */
   fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
+  /**
+   * For a frame of ours of `dynamic` about to be written on the version `writtenOn`: the version
+   * the remotes' chain goes through while our frames wait for them (null: none waits), whose
+   * secret the object's record keeps (SecretStore, DynamicRecord.base). Absent: nothing waits.
+   */
+  chainBase?(dynamic: Ghid, writtenOn: Ghid): Ghid | null;
 }

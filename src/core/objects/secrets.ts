@@ -10,10 +10,13 @@ export interface DynamicRecord {
   /** The highest counter seen; frames must exceed it. */
   counter: bigint;
   /**
-   * Kept at a stop while frames of ours written here wait to be sent: the version the first of
-   * them was written on, which the remotes' chain goes through (rememberBase).
+   * While frames of ours written here wait to be sent (offline, or refused for a conflict): the
+   * version the first of them was written on, which the remotes' chain goes through. Another
+   * computer's frames fork from it, and after a crash or a restart, or more than RECENT_SECRETS
+   * writes, its secret is known from here alone. In `setDynamic`: absent keeps the record's,
+   * null drops it.
    */
-  base?: KnownSecret;
+  base?: KnownSecret | null;
 }
 
 /** A `d:` record as the secrets map holds it (docs/formats.md); `fc`/`fs`: the base, if kept. */
@@ -81,15 +84,16 @@ export class SecretStore {
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
     this.keepRecent(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
+    const base = r.base !== undefined ? r.base : old?.binder.equals(r.binder) ? old.base : null;
     // Re-opening a known object must not mark the secrets map (and its journal) as changed.
-    if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder)) return;
+    if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder) && sameContainer(old.base, base)) return;
     // Never back: the map ranks records by counter (secretsRank), so a lower one written
     // here would lose to the higher one at the next merge anyway, and its journal would replay
     // differently. A frame written below another computer's record is refused by the remotes
     // and written again above it; meanwhile its secret is among the recent ones.
     if (old && old.binder.equals(r.binder) && old.counter > r.counter) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
-    this.write(dyn, r);
+    this.write(dyn, { ...r, base });
   }
 
   private write(dyn: Ghid, r: DynamicRecord): void {
@@ -99,16 +103,14 @@ export class SecretStore {
   }
 
   /**
-   * Keeps, in the object's record, the secret of `container`: the version the first of our
-   * frames still waiting to be sent was written on (at a stop, before the account's maps are
-   * written). A remote's chain goes through that version, and another computer's frames forked
-   * from it name it; after a restart, the secrets of our older versions are gone from memory,
-   * and without it a conflict with such a frame could not be read here. False when its secret is
-   * not among the recent ones (more than RECENT_SECRETS writes since).
+   * Makes `container` the record's base (DynamicRecord.base): at a stop, the version the first
+   * of our frames still waiting was written on, should an update not have kept it already
+   * (written while every remote was reachable, and refused since). False when its secret is not
+   * known here (more than RECENT_SECRETS writes since).
    */
   rememberBase(dyn: Ghid, container: Ghid): boolean {
     const r = this.dynamic(dyn);
-    const known = this.known(dyn).find((k) => k.container.equals(container));
+    const known = this.find(dyn, container);
     if (!r || !known) return false;
     if (!r.base?.container.equals(container)) this.write(dyn, { ...r, base: known });
     return true;
@@ -125,10 +127,16 @@ export class SecretStore {
     if (r) this.keepRecent(dyn, { container: r.container, secret: r.secret });
   }
 
-  /** Every container of the object whose secret is known here: the record's, then recent ones. */
+  /** Every container of the object whose secret is known here: the record's, its base, then recent ones. */
   known(dyn: Ghid): KnownSecret[] {
     const record = this.dynamic(dyn);
-    return [...(record ? [{ container: record.container, secret: record.secret }] : []), ...(this.recent.get(dyn.text) ?? [])];
+    const own = record ? [{ container: record.container, secret: record.secret }, ...(record.base ? [record.base] : [])] : [];
+    return [...own, ...(this.recent.get(dyn.text) ?? [])];
+  }
+
+  /** The secret of one container of the object, if known here. */
+  find(dyn: Ghid, container: Ghid): KnownSecret | null {
+    return this.known(dyn).find((k) => k.container.equals(container)) ?? null;
   }
 
   private keepRecent(dyn: Ghid, known: KnownSecret): void {
@@ -200,6 +208,10 @@ const DELETED_RANK = 2n ** 64n;
 export interface KnownSecret {
   container: Ghid;
   secret: Secret;
+}
+
+function sameContainer(a: KnownSecret | null | undefined, b: KnownSecret | null | undefined): boolean {
+  return a && b ? a.container.equals(b.container) : !a && !b;
 }
 
 /** Recent secrets kept per object (a fork deeper than this cannot be read across), and objects kept. */

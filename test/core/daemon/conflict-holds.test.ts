@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFLICT_RETRY_MS, ConflictHolds } from '../../../src/core/daemon/conflict-holds.js';
 import { Outbox } from '../../../src/core/daemon/outbox.js';
-import type { FrameFacts } from '../../../src/core/daemon/send-in-order.js';
+import type { FrameFacts } from '../../../src/core/daemon/frame-facts.js';
 
 /** A GHID text (88 characters, as the outbox keeps them). */
 const g = (name: string) => name.padEnd(88, '_');

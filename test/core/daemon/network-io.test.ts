@@ -376,3 +376,34 @@ test('once a frame of ours is refused as not newer, our later frames of the obje
   assert.equal(arrived().filter((g) => g === older.ghid.text).length, 1, 'the refused frame is not sent again');
   await io.close();
 });
+
+test('chainBase: the version our waiting frames of an object were written on; else the one written on when a remote is out of reach; else none', async (t) => {
+  const v = vectors();
+  const frames = v.frames.map((f) => f.obj).filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));
+  const older = frames.sort((a, b) => Number((a.counter ?? 0n) - (b.counter ?? 0n))).find((f) => f.targets.length > 1)!;
+  const container = v.geocs.find((g) => g.obj.ghid.equals(older.targets[0]!))!.obj;
+  const binder = v.gidcs.find((g) => g.obj.ghid.equals(older.binder))!.obj;
+  const writtenOn = Ghid.fromText(container.ghid.text);
+  const remote = await scriptedRemote(older.ghid.text, 0, () => new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2'));
+  const io = await connectedTo(remote, t);
+  const settles: ((outcome: ConflictOutcome) => void)[] = [];
+  io.on('conflict', (_dynamic, settle) => settles.push(settle));
+  assert.equal(io.chainBase(v.dynamic, writtenOn), null, 'every remote reachable and nothing waiting: a frame goes at once');
+  await io.publish(binder);
+  await io.publish(older, container);
+  await until(() => settles.length === 1, 'the conflict');
+  assert.equal(io.chainBase(v.dynamic, writtenOn)?.text, older.targets[1]!.text, 'the refused frame waits: what it was written on');
+  settles[0]!('dismiss');
+  assert.equal(io.chainBase(v.dynamic, writtenOn), null, 'nothing waits any more');
+
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  // Never started: its remote is out of reach.
+  const away = await NetworkIO.open({ engine, identity: () => null, remotes: [{ host: '127.0.0.1', port: remote.port, tls: false }], outboxDir: join(dir, 'outbox'), logger: silentLogger });
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  try {
+    assert.equal(away.chainBase(v.dynamic, writtenOn)?.text, writtenOn.text, 'a remote out of reach: the frame will wait, from the version it is written on');
+  } finally {
+    await away.close();
+  }
+});

@@ -4,6 +4,8 @@ import { appendFile, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DONE_WRITE_DELAY_MS, Outbox } from '../../../src/core/daemon/outbox.js';
+import type { GolixObject } from '../../../src/core/golix/index.js';
+import { vectors } from '../../fixtures/remote/setup.js';
 
 const g = (n: number) => String(n).padStart(86, 'A') + '==';
 const dirs: string[] = [];
@@ -141,4 +143,28 @@ test('a done record goes out with the next publish, needing no write of its own;
   box.done(g(3));
   await box.close();
   assert.deepEqual(await afterCrash(), [], 'close writes what was done meanwhile');
+});
+
+test('the oldest frame of an object still queued: held and parked ones count, done and withdrawn ones do not, also after a restart', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const v = vectors();
+  const frames = v.frames.map((f) => f.obj).filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));
+  const [a, b] = [...frames].sort((x, y) => Number((x.counter ?? 0n) - (y.counter ?? 0n))) as [GolixObject, GolixObject];
+  const counter = (o: GolixObject) => (o.type === 'GOBD' ? o.counter : null);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([b, v.geocs[0]!.obj].map((o) => ({ ghid: o.ghid.text, raw: o.raw })));
+  await box.add([{ ghid: a.ghid.text, raw: a.raw }], { hold: true });
+  assert.equal(box.oldestFrame(v.dynamic.text)?.counter, counter(a), 'a held frame counts');
+  await box.withdraw([a.ghid.text]);
+  assert.equal(box.oldestFrame(v.dynamic.text)?.counter, counter(b), 'a withdrawn one does not');
+  box.park(b.ghid.text);
+  assert.equal(box.oldestFrame(v.dynamic.text)?.counter, counter(b), 'a parked one counts');
+  await box.close();
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.deepEqual(again.oldestFrames().map((f) => f.counter), [counter(b)], 'after a restart');
+  again.done(b.ghid.text);
+  assert.equal(again.oldestFrame(v.dynamic.text), null, 'done');
+  assert.deepEqual(again.oldestFrames(), []);
+  await again.close();
 });

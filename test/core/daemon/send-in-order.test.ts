@@ -3,7 +3,7 @@
 // sent and no refusal taken as final.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SEND_WINDOW, oldestFrames, sendInOrder, type SendHooks } from '../../../src/core/daemon/send-in-order.js';
+import { SEND_WINDOW, sendInOrder, type SendHooks } from '../../../src/core/daemon/send-in-order.js';
 import type { GolixObject } from '../../../src/core/golix/index.js';
 import { vectors } from '../../fixtures/remote/setup.js';
 
@@ -109,23 +109,4 @@ test('an object held back is not sent; it is asked about once the previous frame
     [other.ghid.text, null],
     [second.ghid.text, second.type === 'GOBD' ? second.counter : null],
   ]);
-});
-
-test('oldestFrames: the lowest-counter frame of each object among queued items, with the container it was written on', () => {
-  const v = vectors();
-  const frames = v.frames.map((f) => f.obj).filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));
-  assert.ok(frames.length >= 2);
-  const byCounter = [...frames].sort((a, b) => Number((a.counter ?? 0n) - (b.counter ?? 0n)));
-  const oldest = byCounter[0]!;
-  // Queued newest first, with another object between: the order does not matter, the counter does.
-  const queue = [...byCounter].reverse().map(item);
-  queue.splice(1, 0, item(v.gidcs[0]!.obj));
-  const found = oldestFrames(queue);
-  assert.equal(found.length, 1, 'one object');
-  assert.deepEqual(found[0], {
-    dynamic: v.dynamic.text,
-    counter: oldest.counter ?? 0n,
-    container: oldest.targets[0]!.text,
-    previous: oldest.targets[1]?.text ?? null,
-  });
 });

@@ -209,3 +209,22 @@ test('a race whose winner this computer has since taken in, and the other wrote 
   assert.equal((await two.objects.open(ghid)).state.toString(), 'one 2', 'two wrote nothing (one 2 is what it shows until one 3 comes)');
   assert.equal(((await two.io.fetch(ghid)) as Gobd).counter, 2n);
 });
+
+test('an update keeps in the record the version the remotes\' chain goes through while our frames wait (ObjectIO.chainBase), past the recent secrets, for a new process too', async () => {
+  const { io, a } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
+  const first = a.objects.secrets.dynamic(obj.ghid)!;
+  // Offline: the first frame waits, from the version written on; the next ones wait behind it.
+  let base: Ghid | null = null;
+  Object.assign(io, { chainBase: (_dynamic: Ghid, writtenOn: Ghid) => (base ??= writtenOn) });
+  for (let n = 1; n <= 20; n++) await a.objects.update(obj.ghid, Buffer.from(`v${n}`));
+  assert.equal(base!.text, first.container.text);
+  const kept = a.objects.secrets.dynamic(obj.ghid)!.base;
+  assert.equal(kept?.container.text, first.container.text, 'the version the offline writes started from');
+  assert.equal(kept?.secret.text, first.secret.text, 'with its secret');
+  assert.equal(new SecretStore(a.account.secrets).find(obj.ghid, first.container)?.secret.text, first.secret.text, 'known in a new process');
+  // Back online with nothing waiting: the next write keeps no base.
+  Object.assign(io, { chainBase: () => null });
+  await a.objects.update(obj.ghid, Buffer.from('v21'));
+  assert.equal(a.objects.secrets.dynamic(obj.ghid)!.base, undefined);
+});
