@@ -199,6 +199,36 @@ test('another user follows a shared object across an offline fork of its author\
   assert.equal(seen, 'one 12');
 });
 
+// Both computers write more times than the legroom (7) on their forks: the frame the other
+// computer left on the server names no version the first knows, and its record of the object,
+// in the account's secrets map, loses there to ours, which has the higher counter. The secrets map
+// still tells of the record it leaves out (SecretStore: outranked records), and ours goes on top.
+for (const [offline, online] of [
+  [20, 10],
+  [12, 10],
+  [10, 20],
+] as const) {
+  test(`another user follows a shared object when its author's computer writes it ${offline} times offline and the other ${online} times`, async (t) => {
+    const { w, one, two, ghid, cut, restore } = await cuttableComputers(t);
+    let friend = await w.user(1);
+    await one.sharing.share(ghid, friend.daemon.fingerprint);
+    await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
+    await cut();
+    for (let n = 1; n <= offline; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+    for (let n = 1; n <= online; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+    // As a second later: each computer has written the account's secrets map (a timer does).
+    await Promise.all([one, two].map((u) => u.daemon.account.secrets.flush()));
+    await until(async () => (await shownAfterSync(friend, ghid)) === `two ${online}` || null, 'the friend to follow the other computer');
+    friend = await friend.restart();
+    restore();
+    await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+    const last = `one ${offline}`;
+    const seen = await until(async () => ((await shownAfterSync(friend, ghid)) === last ? last : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
+    assert.equal(seen, last);
+    assert.equal(await shownAfterSync(two, ghid), last, 'and the other computer');
+  });
+}
+
 // The account's own maps fork the same way: the other computer's changes, below ours, are merged
 // and written on top of ours, not left for that computer to bring when it is back.
 test('a computer changes the account 12 times offline, the other 3 times and shuts down: the first has both computers\' changes when back', async (t) => {

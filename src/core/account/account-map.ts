@@ -57,6 +57,11 @@ export class AccountMap {
     return this.map.entries(prefix);
   }
 
+  /** Tells `listener` of each value a merge leaves out for a write of higher rank (LwwMap.outranked). */
+  onOutranked(listener: (key: string, value: JsonValue) => void): void {
+    this.map.outranked = listener;
+  }
+
   set(key: string, value: JsonValue): void {
     this.map.set(key, value);
     this.journal?.record(key, this.map.cell(key)!);

@@ -26,6 +26,11 @@ export type Rank = (key: string, value: JsonValue | null) => bigint;
 export class LwwMap {
   private readonly cells = new Map<string, Cell>();
   private clock = 0;
+  /**
+   * Told of a value a merge leaves out because a write of higher rank took its key (either
+   * side's): it was someone's, and may still be worth knowing outside the map.
+   */
+  outranked?: (key: string, value: JsonValue) => void;
 
   constructor(
     private readonly device: string,
@@ -75,7 +80,12 @@ export class LwwMap {
   mergeCell(key: string, cell: Cell): boolean {
     this.clock = Math.max(this.clock, cell[0]);
     const mine = this.cells.get(key);
-    if (mine && !this.wins(key, cell, mine)) return false;
+    const won = !mine || this.wins(key, cell, mine);
+    if (mine && this.outranked) {
+      const [loser, winner] = won ? [mine, cell] : [cell, mine];
+      if (loser[2] !== null && this.rank && this.rank(key, loser[2]) < this.rank(key, winner[2])) this.outranked(key, loser[2]);
+    }
+    if (!won) return false;
     this.cells.set(key, cell);
     return true;
   }

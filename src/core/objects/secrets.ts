@@ -33,6 +33,8 @@ export interface SecretMap {
   entries(prefix: string): Iterable<[string, unknown]>;
   /** Resolves once every change so far survives a crash. */
   secure(): Promise<void>;
+  /** Tells `listener` of each value a merge leaves out for a record of higher rank (secretsRank). */
+  onOutranked?(listener: (key: string, value: unknown) => void): void;
 }
 
 /**
@@ -51,7 +53,9 @@ export class SecretStore {
    */
   private readonly recent = new Map<string, KnownSecret[]>();
 
-  constructor(private readonly map: SecretMap) {}
+  constructor(private readonly map: SecretMap) {
+    map.onOutranked?.((key, value) => this.keepOutranked(key, value));
+  }
 
   /**
    * After a crash, an object reopens from its last durable record by ratcheting along the
@@ -137,6 +141,24 @@ export class SecretStore {
   /** The secret of one container of the object, if known here. */
   find(dyn: Ghid, container: Ghid): KnownSecret | null {
     return this.known(dyn).find((k) => k.container.equals(container)) ?? null;
+  }
+
+  /**
+   * A record of an object that lost to one of a higher counter when the secrets map merged
+   * another computer's (or ours that lost to theirs) still holds secrets of the object's chain:
+   * two computers that each wrote it past the legroom on a fork (one offline) need the other's to
+   * read its frame and write on top of it, even when ours ranks higher. Kept among the recent ones.
+   */
+  private keepOutranked(key: string, value: unknown): void {
+    if (!key.startsWith('d:') || typeof value !== 'object' || value === null) return;
+    const v = value as Partial<StoredRecord>;
+    try {
+      const dyn = Ghid.fromText(key.slice(2));
+      if (v.c !== undefined && v.s !== undefined) this.keepRecent(dyn, { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s) });
+      if (v.fc !== undefined && v.fs !== undefined) this.keepRecent(dyn, { container: Ghid.fromText(v.fc), secret: Secret.fromText(v.fs) });
+    } catch {
+      // A record this store cannot read holds nothing it could use.
+    }
   }
 
   private keepRecent(dyn: Ghid, known: KnownSecret): void {

@@ -48,3 +48,34 @@ test('replicas with a rank converge whatever order they merge in', () => {
     assert.equal(new Set(results).size, 1, `round ${round}: ${results.join(' / ')}`);
   }
 });
+
+test('a merge tells of the value a write of higher rank took the key from, on either side; not of one lost to time, nor of a deletion', () => {
+  const told: [string, JsonValue][] = [];
+  const here = new LwwMap('here', bigger);
+  here.outranked = (key, value) => told.push([key, value]);
+  here.set('n:mine-higher', 9);
+  here.set('n:theirs-higher', 2);
+  here.set('n:same', 5);
+  here.set('t:time', 'old');
+  here.set('n:deleted', 4);
+  here.delete('n:deleted');
+  const there = new LwwMap('there', bigger);
+  there.set('n:mine-higher', 3);
+  there.set('n:theirs-higher', 7);
+  there.set('n:same', 5);
+  there.set('t:time', 'new');
+  there.set('n:deleted', 8);
+  here.merge(there);
+  assert.deepEqual(told.sort(), [
+    ['n:deleted', 8],
+    ['n:mine-higher', 3],
+    ['n:theirs-higher', 2],
+  ]);
+  assert.equal(here.get('n:theirs-higher'), 7);
+  assert.equal(here.get('n:mine-higher'), 9);
+  assert.equal(here.get('t:time'), 'new');
+  // A second merge of the same tells again of what still loses there (a merge remembers nothing).
+  told.length = 0;
+  here.merge(there);
+  assert.deepEqual(told.map(([k]) => k).sort(), ['n:deleted', 'n:mine-higher']);
+});

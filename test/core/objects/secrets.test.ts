@@ -105,3 +105,17 @@ test('a write keeps the record\'s base unless it says otherwise: a new base, or 
   assert.equal(store.dynamic(dyn)!.base, undefined, 'dropped');
   assert.equal(store.dynamic(dyn)!.counter, 3n);
 });
+
+test('a record the secrets map leaves out for one of a higher counter still gives its secrets, and its base\'s', () => {
+  let tell: (key: string, value: unknown) => void = () => assert.fail('not listening');
+  const store = new SecretStore({ ...memoryMap(), onOutranked: (listener) => void (tell = listener) });
+  const [theirs, theirBase] = [Secret.random(), Secret.random()];
+  store.setDynamic(dyn, { container: chain[3]!, secret: Secret.random(), binder: dyn, counter: 12n });
+  tell(`d:${dyn.text}`, { c: chain[2]!.text, s: theirs.text, b: dyn.text, n: '10', fc: chain[0]!.text, fs: theirBase.text });
+  assert.equal(store.find(dyn, chain[2]!)?.secret.text, theirs.text);
+  assert.equal(store.find(dyn, chain[0]!)?.secret.text, theirBase.text);
+  assert.equal(store.dynamic(dyn)!.counter, 12n, 'the record is ours still');
+  // Anything else is not a record to learn from, and is no error either.
+  for (const [key, value] of [[`s:${dyn.text}`, 'x'], [`d:${dyn.text}`, 'not a record'], [`d:${dyn.text}`, { c: 'bad', s: 'bad' }], ['d:bad', { c: chain[1]!.text, s: theirs.text }]] as const) tell(key, value);
+  assert.equal(store.find(dyn, chain[1]!), null);
+});
