@@ -58,6 +58,7 @@ const RESOLUTION_RACES = 8;
  * those frames: it comes through the account's secrets map, which that computer writes within a
  * second. And of one that lost every catch-up to the other computer's next frame (it writes
  * faster than this one signs), for a pause in its burst. ~3.4 s in all, then the update fails.
+ * A conflict's resolution waits the same for that record before our frames go as they are.
  */
 const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
 
@@ -228,15 +229,19 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<ConflictOutcome> {
     try {
       const resolve = async (): Promise<ConflictResolution> => {
-        let refreshed = false;
+        let refreshes = 0;
         for (let raced = 0; ; raced++) {
           try {
             return await this.objects.resolveConflict(dynamic, view);
           } catch (err) {
-            if (err instanceof UnknownSecret && !refreshed) {
+            if (err instanceof UnknownSecret && refreshes <= RECORD_WAITS_MS.length) {
               // The other computer wrote more than a legroom past our frame (while we were off): the
-              // record that reads its frame is in the account's secrets map, not merged here yet.
-              refreshed = true;
+              // record that reads its frame is in the account's secrets map, not merged here yet,
+              // or not even there (that computer writes its map a second after a change, and
+              // then, merging ours, carries its record's secret in ours: SecretStore.carry).
+              // Asked again, waiting longer each time, before our frames go as they are.
+              if (refreshes > 0) await sleep(RECORD_WAITS_MS[refreshes - 1]!, undefined, { signal: this.stopping.signal });
+              refreshes++;
               await this.account.secrets.refresh(undefined, view);
             } else if (!(err instanceof IllegalDynamicFrame) || raced >= RESOLUTION_RACES) {
               throw err;

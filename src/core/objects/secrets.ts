@@ -17,10 +17,21 @@ export interface DynamicRecord {
    * null drops it.
    */
   base?: KnownSecret | null;
+  /**
+   * The newest version of another fork of the object's chain: another computer's record that
+   * lost to this one in a merge of the secrets map (see `carry`). Kept by later writes.
+   */
+  fork?: KnownSecret;
 }
 
-/** A `d:` record as the secrets map holds it (docs/formats.md); `fc`/`fs`: the base, if kept. */
-type StoredRecord = Record<'c' | 's' | 'b' | 'n', string> & Partial<Record<'fc' | 'fs', string>>;
+/** A `d:` record as the secrets map holds it (docs/formats.md); `fc`/`fs`: the base, `oc`/`os`: the fork, if kept. */
+type StoredRecord = Record<'c' | 's' | 'b' | 'n', string> & Partial<Record<'fc' | 'fs' | 'oc' | 'os', string>>;
+
+/** A container and its secret from two fields of a stored record, if both are there. */
+function storedPair(v: Partial<StoredRecord>, c: keyof StoredRecord, s: keyof StoredRecord): KnownSecret | undefined {
+  const [container, secret] = [v[c], v[s]];
+  return container !== undefined && secret !== undefined ? { container: Ghid.fromText(container), secret: Secret.fromText(secret) } : undefined;
+}
 
 /**
  * The map the secrets live in: the account's `secrets` map (account/AccountMap), as much of it
@@ -81,14 +92,16 @@ export class SecretStore {
   dynamic(dyn: Ghid): DynamicRecord | null {
     const v = this.map.get(`d:${dyn.text}`) as StoredRecord | undefined;
     if (!v) return null;
-    const base = v.fc !== undefined && v.fs !== undefined ? { container: Ghid.fromText(v.fc), secret: Secret.fromText(v.fs) } : undefined;
-    return { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s), binder: Ghid.fromText(v.b), counter: BigInt(v.n), ...(base ? { base } : {}) };
+    const [base, fork] = [storedPair(v, 'fc', 'fs'), storedPair(v, 'oc', 'os')];
+    return { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s), binder: Ghid.fromText(v.b), counter: BigInt(v.n), ...(base ? { base } : {}), ...(fork ? { fork } : {}) };
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
     this.keepRecent(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
-    const base = r.base !== undefined ? r.base : old?.binder.equals(r.binder) ? old.base : null;
+    const same = old?.binder.equals(r.binder) ?? false;
+    const base = r.base !== undefined ? r.base : same ? old!.base : null;
+    const fork = r.fork ?? (same ? old!.fork : undefined);
     // Re-opening a known object must not mark the secrets map (and its journal) as changed.
     if (old && old.counter === r.counter && old.container.equals(r.container) && old.binder.equals(r.binder) && sameContainer(old.base, base)) return;
     // Never back: the map ranks records by counter (secretsRank), so a lower one written
@@ -97,12 +110,13 @@ export class SecretStore {
     // and written again above it; meanwhile its secret is among the recent ones.
     if (old && old.binder.equals(r.binder) && old.counter > r.counter) return;
     this.unsecured.set(dyn.text, (this.unsecured.get(dyn.text) ?? 0) + 1);
-    this.write(dyn, { ...r, base });
+    this.write(dyn, { ...r, base, ...(fork ? { fork } : {}) });
   }
 
   private write(dyn: Ghid, r: DynamicRecord): void {
     const stored: StoredRecord = { c: r.container.text, s: r.secret.text, b: r.binder.text, n: r.counter.toString() };
     if (r.base) Object.assign(stored, { fc: r.base.container.text, fs: r.base.secret.text });
+    if (r.fork) Object.assign(stored, { oc: r.fork.container.text, os: r.fork.secret.text });
     this.map.set(`d:${dyn.text}`, stored);
   }
 
@@ -134,7 +148,7 @@ export class SecretStore {
   /** Every container of the object whose secret is known here: the record's, its base, then recent ones. */
   known(dyn: Ghid): KnownSecret[] {
     const record = this.dynamic(dyn);
-    const own = record ? [{ container: record.container, secret: record.secret }, ...(record.base ? [record.base] : [])] : [];
+    const own = record ? [{ container: record.container, secret: record.secret }, ...[record.base, record.fork].filter((k): k is KnownSecret => !!k)] : [];
     return [...own, ...(this.recent.get(dyn.text) ?? [])];
   }
 
@@ -147,18 +161,35 @@ export class SecretStore {
    * A record of an object that lost to one of a higher counter when the secrets map merged
    * another computer's (or ours that lost to theirs) still holds secrets of the object's chain:
    * two computers that each wrote it past the legroom on a fork (one offline) need the other's to
-   * read its frame and write on top of it, even when ours ranks higher. Kept among the recent ones.
+   * read its frame and write on top of it, even when ours ranks higher. Kept among the recent
+   * ones, and its newest version carried in the record that won.
    */
   private keepOutranked(key: string, value: unknown): void {
     if (!key.startsWith('d:') || typeof value !== 'object' || value === null) return;
     const v = value as Partial<StoredRecord>;
     try {
       const dyn = Ghid.fromText(key.slice(2));
-      if (v.c !== undefined && v.s !== undefined) this.keepRecent(dyn, { container: Ghid.fromText(v.c), secret: Secret.fromText(v.s) });
-      if (v.fc !== undefined && v.fs !== undefined) this.keepRecent(dyn, { container: Ghid.fromText(v.fc), secret: Secret.fromText(v.fs) });
+      const [newest, base, fork] = [storedPair(v, 'c', 's'), storedPair(v, 'fc', 'fs'), storedPair(v, 'oc', 'os')];
+      for (const known of [newest, base, fork]) if (known) this.keepRecent(dyn, known);
+      if (newest && v.b !== undefined) this.carry(dyn, newest, Ghid.fromText(v.b));
     } catch {
       // A record this store cannot read holds nothing it could use.
     }
+  }
+
+  /**
+   * Writes `lost` into the object's record as its fork, once the merge that outranked it is
+   * done. The computer whose record lost merges ours and never writes its own again, so this is
+   * how the account's other computers learn the secret that reads that fork's frames (until then
+   * only on that computer, and on the remote's chain when its frames came first). The same
+   * counter, so the same rank: the record carrying it wins by time everywhere.
+   */
+  private carry(dyn: Ghid, lost: KnownSecret, binder: Ghid): void {
+    queueMicrotask(() => {
+      const r = this.dynamic(dyn);
+      if (!r || !r.binder.equals(binder) || [r.container, r.base?.container, r.fork?.container].some((c) => c?.equals(lost.container))) return;
+      this.write(dyn, { ...r, fork: lost });
+    });
   }
 
   private keepRecent(dyn: Ghid, known: KnownSecret): void {

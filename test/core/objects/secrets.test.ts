@@ -119,3 +119,30 @@ test('a record the secrets map leaves out for one of a higher counter still give
   for (const [key, value] of [[`s:${dyn.text}`, 'x'], [`d:${dyn.text}`, 'not a record'], [`d:${dyn.text}`, { c: 'bad', s: 'bad' }], ['d:bad', { c: chain[1]!.text, s: theirs.text }]] as const) tell(key, value);
   assert.equal(store.find(dyn, chain[1]!), null);
 });
+
+test('an outranked record\'s newest version is carried in the record that won, once, as its fork, known in a new process and kept by later writes', async () => {
+  let tell: (key: string, value: unknown) => void = () => assert.fail('not listening');
+  const map = { ...memoryMap(), onOutranked: (listener: typeof tell) => void (tell = listener) };
+  const store = new SecretStore(map);
+  const theirs = Secret.random();
+  const lost = { c: chain[2]!.text, s: theirs.text, b: dyn.text, n: '10' };
+  store.setDynamic(dyn, { container: chain[3]!, secret: Secret.random(), binder: dyn, counter: 12n });
+  let writes = 0;
+  const set = map.set;
+  map.set = (k, v) => void (writes++, set(k, v));
+  tell(`d:${dyn.text}`, lost);
+  assert.equal(store.dynamic(dyn)!.fork, undefined, 'not while the merge runs');
+  await Promise.resolve();
+  assert.equal(store.dynamic(dyn)!.fork?.container.text, chain[2]!.text);
+  assert.equal(store.dynamic(dyn)!.counter, 12n, 'the same counter, the same rank');
+  tell(`d:${dyn.text}`, lost);
+  await Promise.resolve();
+  assert.equal(writes, 1, 'carried once');
+  assert.equal(new SecretStore({ ...map, onOutranked: () => {} }).find(dyn, chain[2]!)?.secret.text, theirs.text, 'known from the record in a new process');
+  store.setDynamic(dyn, { container: randomGhid(), secret: Secret.random(), binder: dyn, counter: 13n });
+  assert.equal(store.dynamic(dyn)!.fork?.container.text, chain[2]!.text, 'kept by a later write');
+  // Another author's record is another object's chain: nothing to carry.
+  tell(`d:${dyn.text}`, { ...lost, c: chain[1]!.text, b: randomGhid().text });
+  await Promise.resolve();
+  assert.equal(store.dynamic(dyn)!.fork?.container.text, chain[2]!.text);
+});
