@@ -145,7 +145,7 @@ export class SecretStore {
     if (r) this.keepRecent(dyn, { container: r.container, secret: r.secret });
   }
 
-  /** Every container of the object whose secret is known here: the record's, its base, then recent ones. */
+  /** Every container of the object whose secret is known here: the record's, its base and fork, then recent ones. */
   known(dyn: Ghid): KnownSecret[] {
     const record = this.dynamic(dyn);
     const own = record ? [{ container: record.container, secret: record.secret }, ...[record.base, record.fork].filter((k): k is KnownSecret => !!k)] : [];
@@ -179,16 +179,20 @@ export class SecretStore {
 
   /**
    * Writes `lost` into the object's record as its fork, once the merge that outranked it is
-   * done. The computer whose record lost merges ours and never writes its own again, so this is
-   * how the account's other computers learn the secret that reads that fork's frames (until then
-   * only on that computer, and on the remote's chain when its frames came first). The same
-   * counter, so the same rank: the record carrying it wins by time everywhere.
+   * done. A computer whose record lost takes the winner and never writes its own again, so this
+   * is how the account's other computers learn the secret that reads that fork's frames, which
+   * may be the remote's chain. The same counter, so the same rank: the record carrying it wins by
+   * time everywhere.
    */
   private carry(dyn: Ghid, lost: KnownSecret, binder: Ghid): void {
     queueMicrotask(() => {
-      const r = this.dynamic(dyn);
-      if (!r || !r.binder.equals(binder) || [r.container, r.base?.container, r.fork?.container].some((c) => c?.equals(lost.container))) return;
-      this.write(dyn, { ...r, fork: lost });
+      try {
+        const r = this.dynamic(dyn);
+        if (!r || !r.binder.equals(binder) || [r.container, r.base?.container, r.fork?.container].some((c) => c?.equals(lost.container))) return;
+        this.write(dyn, { ...r, fork: lost });
+      } catch {
+        // A record this store cannot read (from another version of it) is left as it is.
+      }
     });
   }
 

@@ -146,3 +146,13 @@ test('an outranked record\'s newest version is carried in the record that won, o
   await Promise.resolve();
   assert.equal(store.dynamic(dyn)!.fork?.container.text, chain[2]!.text);
 });
+
+test('a record that cannot be read is left as it is when an outranked one would be carried in it, without an error', async () => {
+  let tell: (key: string, value: unknown) => void = () => assert.fail('not listening');
+  const map = { ...memoryMap(), onOutranked: (listener: typeof tell) => void (tell = listener) };
+  new SecretStore(map);
+  map.set(`d:${dyn.text}`, { c: chain[3]!.text, s: Secret.random().text, b: dyn.text, n: 'not a counter' });
+  tell(`d:${dyn.text}`, { c: chain[2]!.text, s: Secret.random().text, b: dyn.text, n: '10' });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual((map.get(`d:${dyn.text}`) as { n: string }).n, 'not a counter');
+});
