@@ -12,6 +12,7 @@ import { HGXLink, JsonObj } from '../../packages/hgx/src/index.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
+import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 import type { Ghid } from '../../src/core/golix/index.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
@@ -146,17 +147,6 @@ for (const [offline, online] of [
     const onTwo = await until(async () => ((await shownAfterSync(twoAgain, ghid)) === onOne ? onOne : null), 'the other computer to read the same', 20_000).catch(() => shownAfterSync(twoAgain, ghid));
     assert.equal(onTwo, onOne, 'both computers read the same');
   });
-}
-
-/** What a computer (or another user) shows of `ghid` after asking the remotes, as an app's sync() makes it, or why it cannot. */
-async function shownAfterSync(u: { daemon: import('../../src/core/daemon/daemon.js').Daemon }, ghid: import('../../src/core/golix/index.js').Ghid): Promise<string> {
-  try {
-    const newest = await u.daemon.fetch(ghid, { fresh: true });
-    if (newest?.type === 'GOBD') await u.daemon.receive(newest, ghid).catch(() => {});
-    return (await u.daemon.open(ghid)).state.toString();
-  } catch (err) {
-    return `(${(err as Error).message})`;
-  }
 }
 
 // After a restart, the secret of the computer's own offline frame is kept among the recent ones

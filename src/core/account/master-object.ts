@@ -97,15 +97,15 @@ export class MasterObject {
     this.frame = frame;
   }
 
-  /** Adopts a newer frame that arrived from elsewhere (another device of the account). */
   /**
-   * Whether a frame from elsewhere is one to take in. Equal counters count too: that is a
+   * Whether a frame from elsewhere (another device of the account) is one to take in. Equal counters count too: that is a
    * concurrent frame from another device, which the next write must supersede.
    */
   canAdopt(frame: Gobd): boolean {
     return frame.dynamic.equals(this.ghid) && (frame.counter ?? 0n) >= this.counter && !frame.ghid.equals(this.frame.ghid);
   }
 
+  /** Adopts a newer frame that arrived from elsewhere; whether it was one to take in. */
   adopt(frame: Gobd): boolean {
     if (!this.canAdopt(frame)) return false;
     this.frame = frame;

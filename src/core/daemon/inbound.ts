@@ -23,6 +23,8 @@ export interface InboundHost {
   logger: RemoteLogger;
   /** An object from the local cache, else from the connected remotes (then stored here). */
   fetch(ghid: Ghid): Promise<GolixObject | null>;
+  /** An object as the first connected remote that has it holds it, not stored here. */
+  fromRemotes(ghid: Ghid): Promise<GolixObject | null>;
   /** What binds `ghid`, here and on the connected remotes. */
   bindingsOf(ghid: Ghid): Promise<Ghid[]>;
   /** The daemon is told of an object a subscription brought, stored (a frame with its container). */
@@ -53,36 +55,46 @@ export class Inbound {
 
   /**
    * Stores what came from a remote, fetching a signer's identity first if needed. Several objects
-   * (a frame and its container) are checked in parallel and stored in one commit; if that is
-   * refused they are taken one at a time, which stores what can be and says which was refused.
+   * (a frame and its container) are checked in parallel and stored in one commit, or none is:
+   * a frame is never stored without its container (see onPush).
    */
   async ingest(obj: GolixObject, ...more: GolixObject[]): Promise<void> {
     return this.ingestAll([obj, ...more], {});
   }
 
+  /**
+   * Stores an object fetched from a remote; a frame only with its container (onPush says why).
+   * Without it, the frame is not stored: reading it fails as a missing container would, and is
+   * tried again, while the version stored here stays readable.
+   */
+  async storeFetched(obj: GolixObject): Promise<void> {
+    if (obj.type !== 'GOBD' || this.host.engine.exists(obj.targets[0]!)) return this.ingest(obj);
+    const container = await this.host.fromRemotes(obj.targets[0]!);
+    if (container) await this.ingest(obj, container);
+  }
+
   /** As ingest; `hooks.applied` is called (at most once) when the first try is applied and readable, not yet durable. */
   private async ingestAll(objs: GolixObject[], hooks: IngestHooks): Promise<void> {
-    const obj = objs[0]!;
-    if (objs.length > 1) {
-      try {
-        await this.host.engine.ingestBatch(objs.map((o) => o.raw), hooks);
-        return;
-      } catch {
-        for (const o of objs) await this.ingest(o);
-        return;
-      }
-    }
+    const raws = objs.map((o) => o.raw);
     try {
-      await this.host.engine.ingest(obj.raw, hooks);
+      await this.host.engine.ingestBatch(raws, hooks);
     } catch (err) {
-      if (err instanceof UnboundContainer && obj.type === 'GEOC') return this.ingestWithBinding(obj, err);
-      if (!(err instanceof InvalidIdentity)) throw err;
-      const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
-      if (!signer || this.host.engine.exists(signer)) throw err;
-      const gidc = await this.host.fetch(signer);
-      if (!gidc || gidc.type !== 'GIDC') throw err;
-      await this.host.engine.ingest(obj.raw);
+      if (err instanceof UnboundContainer && objs.length === 1 && objs[0]!.type === 'GEOC') return this.ingestWithBinding(objs[0]!, err);
+      if (!(err instanceof InvalidIdentity) || !(await this.fetchSigners(objs))) throw err;
+      await this.host.engine.ingestBatch(raws);
     }
+  }
+
+  /** Fetches the identities of the objects' signers (a GARQ's recipient) not stored here; whether any came. */
+  private async fetchSigners(objs: GolixObject[]): Promise<boolean> {
+    let fetched = false;
+    for (const obj of objs) {
+      const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
+      if (!signer || this.host.engine.exists(signer)) continue;
+      const gidc = await this.host.fetch(signer);
+      fetched ||= gidc?.type === 'GIDC';
+    }
+    return fetched;
   }
 
   /**
@@ -98,7 +110,12 @@ export class Inbound {
   }
 
   /**
-   * `!!` (or a catch-up GT): store it, fetch a frame's container, and tell the daemon.
+   * `!!` (or a catch-up GT): store it, with a frame's container, and tell the daemon.
+   *
+   * A frame is stored only together with its container, in one commit. Stored alone, it would
+   * replace the object's current frame, whose container then goes: were the daemon stopped
+   * before the new container came (the link dropped between the two), the object, or the
+   * account's own map, could not be read on the next start until a remote was reachable again.
    *
    * The daemon is told as soon as the local cache has checked and applied what came (and can
    * read it back), while its commit is still being written: an update reaches the app a commit's
@@ -108,9 +125,22 @@ export class Inbound {
    */
   async onPush(from: RemoteClient, subscribed: Ghid, raw: Buffer): Promise<void> {
     const obj = parseObject(raw);
-    // A new frame's container is asked for first, so that both are checked at once and stored
-    // in one commit, rather than one after the other.
-    const container = obj.type === 'GOBD' && !this.host.engine.exists(obj.targets[0]!) ? await getFrom(from, obj.targets[0]!) : null;
+    // A frame no newer than ours is offered alone: the local cache refuses it, and the refusal
+    // tells of a race another computer won (takeIn).
+    if (obj.type === 'GOBD' && !this.host.engine.exists(obj.targets[0]!) && this.newer(obj)) {
+      const container = await getFrom(from, obj.targets[0]!);
+      // A server of the reference announces a frame as soon as it has it, and its container is
+      // uploaded after it (or our link dropped): wait for the container without holding this
+      // `!!`'s answer (the server's pushes to us queue behind it).
+      if (!container) return void this.takeInOnceContained(from, obj, subscribed);
+      return this.takeIn(from, subscribed, [obj, container]);
+    }
+    return this.takeIn(from, subscribed, [obj]);
+  }
+
+  /** Stores what a remote pushed (a frame with its container) and tells the daemon. */
+  private async takeIn(from: RemoteClient, subscribed: Ghid, objs: GolixObject[]): Promise<void> {
+    const obj = objs[0]!;
     let told = false;
     const tell = () => {
       if (told) return;
@@ -118,7 +148,7 @@ export class Inbound {
       told = true;
     };
     try {
-      await this.ingestAll(container ? [obj, container] : [obj], { applied: tell });
+      await this.ingestAll(objs, { applied: tell });
     } catch (err) {
       this.host.logger.debug(`push of ${obj.type} ${obj.ghid.short} for ${subscribed.short} not stored: ${(err as Error).name}: ${(err as Error).message}`);
       if (err instanceof IllegalDynamicFrame) {
@@ -137,43 +167,45 @@ export class Inbound {
       }
       throw err;
     }
-    if (obj.type === 'GOBD' && !this.host.engine.exists(obj.targets[0]!)) {
-      // A server of the reference announces a frame as soon as it has it, and its container is
-      // uploaded after it: wait for the container without holding this `!!`'s answer (the
-      // server's pushes to us queue behind it), and tell the daemon once it is here.
-      void this.announceOnceContained(obj, subscribed);
-      return;
-    }
-    // Not told yet (nothing new was applied, or the objects went in one at a time): told now.
+    // Not told yet (nothing new was applied): told now.
     tell();
   }
 
   /**
    * Asks every connected remote for a frame's missing container, at once and then again, waiting
-   * longer each time, and announces the frame once it is here. Stops when a newer frame has replaced it (its own announcement covers it),
-   * or at close. Past the last try the frame waits for the next one, or for the catch-up of the
-   * next reconnect.
+   * longer each time, and stores the frame with it once it comes. Stops when a frame as new is
+   * here (its own announcement covers it), or at close. Past the last try the frame waits for
+   * the next one, or for the catch-up of the next reconnect.
    */
-  private async announceOnceContained(frame: Gobd, subscribed: Ghid): Promise<void> {
+  private async takeInOnceContained(from: RemoteClient, frame: Gobd, subscribed: Ghid): Promise<void> {
     // Announced again meanwhile (the catch-up of a reconnect): one wait is enough.
     if (this.waiting.has(frame.ghid.text)) return;
     this.waiting.add(frame.ghid.text);
     const target = frame.targets[0]!;
-    const current = () => this.host.engine.currentFrame(frame.dynamic)?.ghid === frame.ghid.text;
     try {
-      const contained = await retryWhileContainerMissing(async () => {
-        if (!current()) return false;
-        if (!this.host.engine.exists(target)) await this.host.fetch(target);
-        if (!this.host.engine.exists(target)) throw new ContainerMissing(target, frame.dynamic, 'frame');
-        return true;
+      const container = await retryWhileContainerMissing(async () => {
+        if (!this.newer(frame)) return null;
+        const found = await this.host.fromRemotes(target);
+        if (!found) throw new ContainerMissing(target, frame.dynamic, 'frame');
+        return found;
       }, { ...ANNOUNCED_CONTAINER_WAIT, signal: this.closing.signal });
-      if (contained && current()) this.host.notify(frame, subscribed);
+      // Stored by another way meanwhile (a fetch, the catch-up), which told the daemon.
+      if (this.host.engine.currentFrame(frame.dynamic)?.ghid === frame.ghid.text) return;
+      await this.takeIn(from, subscribed, container && this.newer(frame) ? [frame, container] : [frame]);
     } catch (err) {
       if (this.closing.signal.aborted) return;
-      this.host.logger.warn(`frame ${frame.counter ?? 0n} of ${frame.dynamic.short} was announced, but ${(err as Error).message}: it is applied with the next frame or reconnect`);
+      this.host.logger.warn(`frame ${frame.counter ?? 0n} of ${frame.dynamic.short} was announced, but ${(err as Error).message}: it is taken in with the next frame or reconnect`);
     } finally {
       this.waiting.delete(frame.ghid.text);
     }
+  }
+
+  /** Whether a frame is newer than the one stored here of its object (v15 frames, which have no counter, always are). */
+  private newer(frame: Gobd): boolean {
+    const current = this.host.engine.currentFrame(frame.dynamic);
+    if (!current) return true;
+    if (current.ghid === frame.ghid.text) return false;
+    return frame.counter === null || current.counter === null || current.counter === undefined || frame.counter > current.counter;
   }
 
   close(): void {

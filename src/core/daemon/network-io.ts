@@ -107,6 +107,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       engine: o.engine,
       logger: o.logger,
       fetch: (ghid) => this.fetch(ghid),
+      fromRemotes: (ghid) => this.fromRemotes(ghid),
       bindingsOf: (ghid) => this.bindingsOf(ghid),
       notify: (obj, subscribed) => this.emit('notification', obj, subscribed),
       conflict: (dynamic) => this.emit('conflict', dynamic, () => {}),
@@ -237,8 +238,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       // Several remotes may disagree on a dynamic GHID: take the newest frame (defect 23).
       if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
     }
-    if (best && best !== local) await this.inbound.ingest(best);
+    // A frame whose container cannot be had is still the answer, unstored (Inbound.storeFetched).
+    if (best && best !== local) await this.inbound.storeFetched(best);
     return best;
+  }
+
+  /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */
+  async fromRemotes(ghid: Ghid): Promise<GolixObject | null> {
+    for (const r of this.remotes) {
+      if (!r.client.connected) continue;
+      const obj = await r.client.get(ghid).then(
+        (raw) => parseObject(raw),
+        () => null,
+      );
+      if (obj && addressOf(obj).equals(ghid)) return obj;
+    }
+    return null;
   }
 
   /**
@@ -263,11 +278,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         throw new CommsError('remoteView is read-only');
       },
       fetch: async (ghid: Ghid) => {
-        for (const r of this.remotes) {
-          if (!r.client.connected) continue;
-          const raw = await r.client.get(ghid).catch(() => null);
-          if (raw) return parseObject(raw);
-        }
+        const remote = await this.fromRemotes(ghid);
+        if (remote) return remote;
         const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
         return local?.type === 'GOBD' ? null : local;
       },
