@@ -1,4 +1,4 @@
-// One account on three computers and an object shared with another user. Two computers go
+// One account on three computers, and an object shared with another user. Two computers go
 // offline (each behind its own link, which the test cuts) and write the object; the third writes it
 // meanwhile, online, and the other user follows it. The two come back one after the other, or at
 // once. Each computer that comes back writes its last state on top of what the server holds, so
@@ -86,3 +86,40 @@ for (const { writes, mapsWritten, restarted, back } of cases) {
     }
   });
 }
+
+// The account's own maps: each computer's changes reach the others, and a key all three set ends
+// the same everywhere, on one of their last values.
+test('three computers change the account, two of them offline and restarted: all three, and a fourth signing in later, have every change', async (t) => {
+  const w = await world();
+  const links = await Promise.all([CuttableLink.open(w.serverPort), CuttableLink.open(w.serverPort)]);
+  t.after(() => Promise.all(links.map((l) => l.close())));
+  let one = await w.user(0, { remotePort: links[0].port });
+  let two = await w.device(one, 0, { remotePort: links[1].port });
+  const three = await w.device(one, 0);
+  for (const link of links) link.cut();
+  await until(() => [one, two].every((u) => u.daemon.network.status().every((r) => !r.connected)), 'two computers to be offline');
+  const change = async (u: User, by: string, times: number) => {
+    for (let n = 1; n <= times; n++) {
+      u.daemon.account.state.set(`test:${by}-${n}`, n);
+      u.daemon.account.state.set('test:shared', `${by} ${n}`);
+      await u.daemon.account.state.flush();
+    }
+  };
+  await change(one, 'one', 12);
+  await change(two, 'two', 9);
+  await change(three, 'three', 4);
+  [one, two] = await Promise.all([one.restart({ unreachable: true }), two.restart({ unreachable: true })]);
+  for (const link of links) link.restore();
+  await until(() => quiet(one) && quiet(two), 'both computers to upload', 20_000);
+
+  const hasAll = (u: User) => ['one-12', 'two-9', 'three-4'].every((k) => u.daemon.account.state.get(`test:${k}`) !== undefined);
+  await until(() => [one, two, three].every(hasAll) || null, 'every computer to have every change', 15_000);
+  const shared = await until(() => {
+    const values = [one, two, three].map((u) => u.daemon.account.state.get('test:shared'));
+    return values.every((v) => v === values[0]) ? values[0] : null;
+  }, 'the three to agree on the key all set', 10_000);
+  assert.ok(['one 12', 'two 9', 'three 4'].includes(shared as string), `one of the last values: ${String(shared)}`);
+  const fourth = await w.device(three, 0);
+  assert.ok(hasAll(fourth), 'a computer signing in afterwards has them all');
+  assert.equal(fourth.daemon.account.state.get('test:shared'), shared);
+});
