@@ -71,6 +71,8 @@ const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
 export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** Aborted by stop(): ends the waits of a merge in progress. */
   private readonly stopping = new AbortController();
+  /** Objects kept subscribed whether live or not (follow), by GHID text. */
+  private readonly followed = new Set<string>();
 
   private constructor(
     readonly engine: RulesEngine,
@@ -162,7 +164,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.subscribe(account.fingerprint);
     // Caught up at once: another computer of the account may have changed them while this one was off.
     for (const g of account.internalObjects) network.subscribe(g, { catchUp: true });
-    objects.on('evict', (g) => network.unsubscribe(g));
+    objects.on('evict', (g) => {
+      if (!this.followed.has(g.text)) network.unsubscribe(g);
+    });
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));
     network.on('remote', (label, up) => this.emit('remote', label, up));
@@ -186,7 +190,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         await this.objects.receive(obj, subscribed);
       }
     } catch (err) {
-      this.logger.warn(`update for ${subscribed.short} not applied: ${(err as Error).message}`);
+      // A frame we have seen already (the catch-up of a followed object) is nothing to apply.
+      const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
+      log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
     }
   }
 
@@ -310,7 +316,13 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
           return e?.type === 'GOBS' && e.signer === this.fingerprint.text;
         });
     await this.objects.delete(ghid, own);
+    this.followed.delete(ghid.text);
     if (obj.dynamic) this.network.unsubscribe(ghid);
+  }
+
+  follow(ghid: Ghid): void {
+    this.followed.add(ghid.text);
+    this.network.subscribe(ghid, { catchUp: true });
   }
 
   receive(obj: GolixObject, subscribed: Ghid): Promise<void> {

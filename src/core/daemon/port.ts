@@ -45,6 +45,13 @@ export interface DaemonPort {
   hold(ghid: Ghid): Promise<void>;
   /** Deletes an object we created or bound (a dynamic one is unsubscribed). */
   delete(ghid: Ghid): Promise<void>;
+  /**
+   * Keeps an object subscribed on the remotes whether an app has it open or not, from now until
+   * the daemon stops, and takes in its current version at once: an object shared with us is
+   * read along its frames only, so a daemon that let more versions than a frame carries back
+   * (its legroom) pass unseen could not read it again.
+   */
+  follow(ghid: Ghid): void;
   /** Applies a frame fetched for a subscribed object (a newer one emits 'update'). */
   receive(obj: GolixObject, subscribed: Ghid): Promise<void>;
   /** Whether the object is decrypted in memory now. */

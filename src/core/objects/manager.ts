@@ -222,8 +222,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   async applyFrame(frame: Gobd, opening = false): Promise<AppObject> {
     const ghid = frame.dynamic;
     const record = this.secrets.dynamic(ghid);
-    const share = record ? null : this.secrets.quarantined(ghid);
-    const binder = record?.binder ?? share?.from;
+    const quarantined = this.secrets.quarantined(ghid);
+    const binder = record?.binder ?? quarantined?.from;
     if (!binder) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
     if (!frame.binder.equals(binder)) {
       throw new InconsistentAuthor(`Frame of ${ghid.short} is bound by ${frame.binder.short}, expected ${binder.short}`);
@@ -238,12 +238,21 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       if (live) return live;
       throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
     }
+    // A record that cannot catch up (the object moved on more versions than a frame carries
+    // back while we did not follow it) gives way to a new share of it, if one came.
+    let healed: Secret | null = null;
+    if (record) {
+      try {
+        healed = healSecret(frame, this.secrets.known(ghid));
+      } catch (err) {
+        if (!quarantined) throw err;
+      }
+    }
+    const share = healed ? null : quarantined;
     // A share's secret opens whichever container was current when it was sent, which may be
     // any entry of the vector by now: try each, and keep the one that yields an app object.
-    const candidates = record
-      ? [healSecret(frame, this.secrets.known(ghid))]
-      : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
-    if (record) {
+    const candidates = healed ? [healed] : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
+    if (healed) {
       // The vector is authenticated (binder and signature checked), so the ratchet can move on
       // even if this frame's container is already gone (replaced while it was in flight):
       // remember the newest secret now, or a burst of updates would leave us behind for good.

@@ -289,7 +289,7 @@ export function healSecret(frame: Gobd, known: KnownSecret | readonly KnownSecre
     if (i >= 0 && (j < 0 || i < j)) [j, from] = [i, k];
   }
   if (!from) {
-    throw new UnknownSecret(`Cannot catch up with ${frame.dynamic.short}: the last readable version is more than ${v.length - 1} versions old`);
+    throw new UnknownSecret(`Cannot catch up with ${frame.dynamic.short}: the last readable version is more than ${v.length - 1} versions old; a new share of it from its author opens it again`);
   }
   let s = from.secret;
   for (let i = j - 1; i >= 0; i--) s = s.ratchet(frame.dynamic, v[i + 1]!);

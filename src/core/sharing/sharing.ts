@@ -65,6 +65,13 @@ export interface SharingOptions {
 }
 
 type Outgoing = { t: string; r: string; k: string | null };
+
+/**
+ * How many of the objects shared with us (the newest shares first) the daemon follows. A remote
+ * takes 10,000 subscriptions per connection by default; this leaves room for the live objects
+ * (1,000) and the account's own.
+ */
+export const MAX_FOLLOWED_SHARES = 5000;
 type Asking = { t: string; f: string; s: string; at: number; a?: string | null; z?: number | null; d?: boolean | null };
 
 /**
@@ -96,6 +103,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.contacts = new Contacts(daemon.state('contact:'), daemon.fingerprint);
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
+    // Read along their frames only: followed from the start, whether an app opens them or not.
+    for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }
 
   private async identity(ghid: Ghid): Promise<PublicIdentity> {
@@ -244,6 +253,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     }
     this.contacts.ensure(from, 'ask');
     this.records.receivedOne({ object: target, from, apiId: apiIdText(share.apiId), size });
+    this.daemon.follow(target);
     await this.answer(garq, from, 'AK');
     this.emit('incoming', share);
     return share;

@@ -1,0 +1,67 @@
+// An object another user shared with us can be read only along its frames: each names the
+// containers of the last versions (7 back, its legroom), and our secret moves from one to the
+// next. So the daemon follows every object shared with us, from its start and whether an app has
+// it open or not; before, after a restart (or once the object left the live cache), more than 7
+// updates by its author left it unreadable here for good.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
+import { until, world, type User } from '../fixtures/ipc/world.js';
+import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
+
+const WRITES = 12;
+
+/** An owner, and a friend who accepted the owner's share of one object and read it. */
+async function sharedWithFriend(o: { friendLive?: number } = {}) {
+  const w = await world();
+  const owner = await w.user(0);
+  const friend = await w.user(1, { maxLiveObjects: o.friendLive });
+  const { ghid } = await owner.daemon.create(API_ID_RAW, Buffer.from('v0'));
+  await owner.sharing.share(ghid, friend.daemon.fingerprint);
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to read the share');
+  return { w, owner, friend, ghid };
+}
+
+/** The owner writes the object `WRITES` times; the friend, once its daemon has followed them, reads the last. */
+async function writesFollowed(owner: User, friend: User, ghid: Parameters<typeof shownAfterSync>[1]) {
+  for (let n = 1; n <= WRITES; n++) {
+    await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
+    // The friend's daemon takes each version in as it is pushed, one at a time.
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const last = `owner ${WRITES}`;
+  return until(async () => ((await shownAfterSync(friend, ghid)) === last ? last : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid));
+}
+
+test(`a friend's daemon restarted after accepting a share still reads it after ${WRITES} updates by its author, no app having opened it since`, async () => {
+  const { owner, friend, ghid } = await sharedWithFriend();
+  const again = await friend.restart();
+  assert.equal(await writesFollowed(owner, again, ghid), `owner ${WRITES}`);
+});
+
+test(`a shared object evicted from the friend's live cache is still followed through ${WRITES} updates`, async () => {
+  const { owner, friend, ghid } = await sharedWithFriend({ friendLive: 1 });
+  // Another object takes the only live place.
+  await friend.daemon.create(API_ID_RAW, Buffer.from('mine'));
+  assert.equal(friend.daemon.isLive(ghid), false, 'the shared object left the live cache');
+  assert.equal(await writesFollowed(owner, friend, ghid), `owner ${WRITES}`);
+});
+
+// A daemon that was not running cannot follow: past the legroom the object is out of its reach
+// (Golix frames carry 7 versions back), and it says so. The author's new share of it brings a
+// secret of a current version, which the friend's daemon takes over the record that cannot
+// catch up; before, the record was tried alone and the new share was refused.
+test(`a friend whose computer was off while the author wrote ${WRITES} times is told it cannot catch up, and reads the object again once the author shares it again`, async () => {
+  const { owner, friend, ghid } = await sharedWithFriend();
+  await friend.stop();
+  for (let n = 1; n <= WRITES; n++) await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
+  const again = await friend.restart();
+  assert.match(await shownAfterSync(again, ghid), /Cannot catch up with .*more than 7 versions old; a new share of it from its author opens it again/);
+
+  const answered = new Promise<boolean>((resolve) => owner.sharing.once('result', (r) => resolve(r.ok)));
+  await owner.sharing.share(ghid, again.daemon.fingerprint);
+  assert.equal(await answered, true, 'the friend accepts the new share');
+  assert.equal(await shownAfterSync(again, ghid), `owner ${WRITES}`);
+  await owner.daemon.update(ghid, Buffer.from('owner after'));
+  assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === 'owner after' ? 'owner after' : null), 'the next version to be read').catch(() => shownAfterSync(again, ghid)), 'owner after', 'and follows it from there');
+});
