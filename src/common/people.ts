@@ -22,7 +22,7 @@ export const TRUST_WORDS: Record<TrustLevel, [label: string, meaning: string]> =
 
 /** The three answers to a share that waits, and what each one does. */
 export const CONSENT_CHOICES = {
-  acceptOnce: ['Accept once', 'Open this object. Their next share asks you again.'],
+  acceptOnce: ['Accept once', 'Open this object. Their next share of another object asks you again.'],
   acceptAndTrust: ['Accept and trust', 'Open this object, and accept their shares from now on without asking.'],
   decline: ['Decline', 'Refuse this object; the sender is told. Tick "block" to refuse their later shares too.'],
 } as const satisfies Record<string, readonly [string, string]>;

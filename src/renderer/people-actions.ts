@@ -52,7 +52,7 @@ export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleAc
         accept
           ? opts.trust
             ? `Accepted, and ${who} is trusted: their later shares arrive without asking you.`
-            : `Accepted once. ${who === 'the sender' ? 'Their' : `${who}'s`} next share asks you again.`
+            : `Accepted once. ${who === 'the sender' ? 'Their' : `${who}'s`} next share of another object asks you again.`
           : opts.block
             ? `Declined, and ${who} is blocked.`
             : 'Declined. The sender is told.',

@@ -11,13 +11,17 @@ import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const WRITES = 12;
 
-/** An owner, and a friend who accepted the owner's share of one object and read it. */
-async function sharedWithFriend(o: { friendLive?: number } = {}) {
+/** An owner, and a friend who accepted the owner's share of one object and read it (under `ask`, once, as a person would). */
+async function sharedWithFriend(o: { friendLive?: number; policy?: 'ask' } = {}) {
   const w = await world();
   const owner = await w.user(0);
-  const friend = await w.user(1, { maxLiveObjects: o.friendLive });
+  const friend = await w.user(1, { maxLiveObjects: o.friendLive, policy: o.policy });
   const { ghid } = await owner.daemon.create(API_ID_RAW, Buffer.from('v0'));
   await owner.sharing.share(ghid, friend.daemon.fingerprint);
+  if (o.policy === 'ask') {
+    const [waiting] = await until(() => (friend.sharing.pending().length > 0 ? friend.sharing.pending() : null), 'the share to wait for the friend');
+    await friend.sharing.accept(waiting!.id);
+  }
   await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to read the share');
   return { w, owner, friend, ghid };
 }
@@ -51,16 +55,20 @@ test(`a shared object evicted from the friend's live cache is still followed thr
 // (Golix frames carry 7 versions back), and it says so. The author's new share of it brings a
 // secret of a current version, which the friend's daemon takes over the record that cannot
 // catch up; before, the record was tried alone and the new share was refused.
-test(`a friend whose computer was off while the author wrote ${WRITES} times is told it cannot catch up, and reads the object again once the author shares it again`, async () => {
-  const { owner, friend, ghid } = await sharedWithFriend();
+for (const policy of [undefined, 'ask'] as const) test(`a friend whose computer was off while the author wrote ${WRITES} times is told it cannot catch up, and reads the object again once the author shares it again${policy ? ', without being asked again (policy "ask")' : ''}`, async () => {
+  const { owner, friend, ghid } = await sharedWithFriend({ policy });
   await friend.stop();
   for (let n = 1; n <= WRITES; n++) await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
   const again = await friend.restart();
   assert.match(await shownAfterSync(again, ghid), /Cannot catch up with .*more than 7 versions old; a new share of it from its author opens it again/);
 
-  const answered = new Promise<boolean>((resolve) => owner.sharing.once('result', (r) => resolve(r.ok)));
+  const answered = new Promise<boolean | 'no answer in 10 s'>((resolve) => {
+    owner.sharing.once('result', (r) => resolve(r.ok));
+    setTimeout(() => resolve('no answer in 10 s'), 10_000).unref();
+  });
   await owner.sharing.share(ghid, again.daemon.fingerprint);
   assert.equal(await answered, true, 'the friend accepts the new share');
+  assert.deepEqual(again.sharing.pending(), [], 'nothing waits for the friend');
   assert.equal(await shownAfterSync(again, ghid), `owner ${WRITES}`);
   await owner.daemon.update(ghid, Buffer.from('owner after'));
   assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === 'owner after' ? 'owner after' : null), 'the next version to be read').catch(() => shownAfterSync(again, ghid)), 'owner after', 'and follows it from there');

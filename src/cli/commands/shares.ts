@@ -89,7 +89,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       else printList(all, io);
     } else if (action === 'accept') {
       await link.call(PeopleVerb.acceptShare, { id, trust: args.trust });
-      io.out(args.trust ? 'Accepted. Their later shares arrive without asking you.' : 'Accepted once. Their next share asks you again.');
+      io.out(args.trust ? 'Accepted. Their later shares arrive without asking you.' : 'Accepted once. Their next share of another object asks you again.');
     } else {
       await link.call(PeopleVerb.declineShare, { id, block: args.block });
       io.out(args.block ? 'Declined, and the sender is blocked.' : 'Declined. The sender is told.');

@@ -6,6 +6,8 @@
  *
  * - Blocked (in the contacts, or listed in `sharing.block`): declined, whatever the policy.
  * - Trusted: accepted at once, whatever the policy.
+ * - A new share of an object we took from the same sender before (they share it again when we
+ *   could no longer catch up with it): accepted at once, whatever the policy.
  * - Anyone else (a contact marked "ask me", or someone not in the contacts): accepted under
  *   `all`, declined under `known`, held for the user under `ask`.
  */
@@ -14,8 +16,8 @@ import type { TrustLevel } from '../../common/people.js';
 
 export type ConsentDecision = 'take' | 'ask' | 'refuse';
 
-export function decideShare(policy: SharingPolicy, trust: TrustLevel | null, blockedInConfig: boolean): ConsentDecision {
+export function decideShare(policy: SharingPolicy, trust: TrustLevel | null, blockedInConfig: boolean, takenFromThemBefore = false): ConsentDecision {
   if (blockedInConfig || trust === 'blocked') return 'refuse';
-  if (trust === 'trusted' || policy === 'all') return 'take';
+  if (trust === 'trusted' || policy === 'all' || takenFromThemBefore) return 'take';
   return policy === 'known' ? 'refuse' : 'ask';
 }

@@ -50,6 +50,12 @@ export class ShareRecords {
     this.received.set(r.object.text, { f: r.from.text, a: r.apiId, z: r.size, at: this.now() } satisfies StoredIn);
   }
 
+  /** Who shared `object` with us, if we took a share of it. */
+  receivedFrom(object: Ghid): Ghid | null {
+    const s = this.received.get(object.text) as Partial<StoredIn> | null | undefined;
+    return typeof s?.f === 'string' ? ghidOr(s.f) : null;
+  }
+
   /** Records a share we sent, or its answer (what it is is kept from the first record). */
   sentOne(object: Ghid, recipient: Ghid, state: OutgoingState, what?: { apiId: string | null; size: number | null }): void {
     const key = `${object.text} ${recipient.text}`;

@@ -213,7 +213,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const from = req.author;
     if (this.asking.get(req.garq.text)) return; // already waiting for the user
     const blocked = this.o.blocked().some((b) => b.equals(from));
-    const decision = decideShare(this.o.policy(), this.contacts.trustOf(from), blocked);
+    const again = this.records.receivedFrom(req.target)?.equals(from) ?? false;
+    const decision = decideShare(this.o.policy(), this.contacts.trustOf(from), blocked, again);
     if (decision === 'refuse') {
       await this.answer(req.garq, from, 'NK');
       return;

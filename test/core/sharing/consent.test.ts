@@ -16,3 +16,11 @@ test('blocked is refused and trusted taken under every policy; others follow the
   }
   assert.deepEqual([...TRUST_LEVELS], ['trusted', 'ask', 'blocked']);
 });
+
+test('a new share of an object taken from the same sender before is taken under every policy, unless they are blocked', () => {
+  for (const policy of SHARING_POLICIES) {
+    for (const trust of [null, 'ask', 'trusted'] as const) assert.equal(decideShare(policy, trust, false, true), 'take', `${policy}/${trust}`);
+    assert.equal(decideShare(policy, 'blocked', false, true), 'refuse');
+    assert.equal(decideShare(policy, 'ask', true, true), 'refuse', 'sharing.block wins');
+  }
+});
