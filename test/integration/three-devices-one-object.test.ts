@@ -18,6 +18,17 @@ import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const quiet = (u: User) => u.daemon.network.status().every((r) => r.connected && r.pending === 0);
 
+/** Three computers of one account: the first two reach the server through links the test cuts, the third directly. */
+async function threeComputers(t: { after(fn: () => unknown): void }) {
+  const w = await world();
+  const links = await Promise.all([CuttableLink.open(w.serverPort), CuttableLink.open(w.serverPort)]);
+  t.after(() => Promise.all(links.map((l) => l.close())));
+  const one = await w.user(0, { remotePort: links[0].port });
+  const two = await w.device(one, 0, { remotePort: links[1].port });
+  const three = await w.device(one, 0);
+  return { w, links, one, two, three };
+}
+
 interface Case {
   /** Writes offline by the first and the second computer, and online by the third. */
   writes: [number, number, number];
@@ -40,12 +51,8 @@ for (const { writes, mapsWritten, restarted, back } of cases) {
   const [a, b, c] = writes;
   const title = `three computers write a shared object, two of them offline (${a} and ${b} times${restarted ? ', then restarted' : ''}), the third ${c} times; the two come back ${back}${mapsWritten ? ', their secrets maps written' : ''}: all end on a last write`;
   test(title, async (t) => {
-    const w = await world();
-    const links = await Promise.all([CuttableLink.open(w.serverPort), CuttableLink.open(w.serverPort)]);
-    t.after(() => Promise.all(links.map((l) => l.close())));
-    let one = await w.user(0, { remotePort: links[0].port });
-    let two = await w.device(one, 0, { remotePort: links[1].port });
-    const three = await w.device(one, 0);
+    const { w, links, three, ...computers } = await threeComputers(t);
+    let { one, two } = computers;
     const { ghid } = await three.daemon.create(API_ID_RAW, Buffer.from('v0'));
     let friend = await w.user(1);
     await three.sharing.share(ghid, friend.daemon.fingerprint);
@@ -90,12 +97,8 @@ for (const { writes, mapsWritten, restarted, back } of cases) {
 // The account's own maps: each computer's changes reach the others, and a key all three set ends
 // the same everywhere, on one of their last values.
 test('three computers change the account, two of them offline and restarted: all three, and a fourth signing in later, have every change', async (t) => {
-  const w = await world();
-  const links = await Promise.all([CuttableLink.open(w.serverPort), CuttableLink.open(w.serverPort)]);
-  t.after(() => Promise.all(links.map((l) => l.close())));
-  let one = await w.user(0, { remotePort: links[0].port });
-  let two = await w.device(one, 0, { remotePort: links[1].port });
-  const three = await w.device(one, 0);
+  const { w, links, three, ...computers } = await threeComputers(t);
+  let { one, two } = computers;
   for (const link of links) link.cut();
   await until(() => [one, two].every((u) => u.daemon.network.status().every((r) => !r.connected)), 'two computers to be offline');
   const change = async (u: User, by: string, times: number) => {
