@@ -65,6 +65,7 @@ export interface SharingOptions {
 }
 
 type Outgoing = { t: string; r: string; k: string | null };
+type Asking = { t: string; f: string; s: string; at: number; a?: string | null; z?: number | null; d?: boolean | null };
 
 /**
  * How many of the objects shared with us (the newest shares first) the daemon follows. A remote
@@ -72,7 +73,6 @@ type Outgoing = { t: string; r: string; k: string | null };
  * (1,000) and the account's own.
  */
 export const MAX_FOLLOWED_SHARES = 5000;
-type Asking = { t: string; f: string; s: string; at: number; a?: string | null; z?: number | null; d?: boolean | null };
 
 /**
  * Sharing between users (hypergolix-reference §10): a handshake GARQ carries the object's
