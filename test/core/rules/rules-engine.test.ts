@@ -157,7 +157,7 @@ test('refusals: malformed, unknown identity, bad signature, wrong debinder, wron
 test('a dynamic binding that would close a cycle is refused', async () => {
   const engine = await engineWith();
   await engine.ingest(alice.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const a0 = await makeFrame(alice, c.ghid);
   await engine.ingest(a0.raw);
   const b0 = await makeFrame(alice, a0.dynamic); // B → A
@@ -169,7 +169,7 @@ test('a dynamic binding that would close a cycle is refused', async () => {
 test('a frame published before its container is announced when the container arrives', async () => {
   const engine = await engineWith();
   await engine.ingest(alice.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const f = await makeFrame(alice, c.ghid);
   assert.deepEqual((await engine.ingest(f.raw)).notifications, []);
   const r = await engine.ingest(c.raw);
@@ -181,7 +181,7 @@ test('the applied hook hands over released notifications while the commit is sti
   const release = store.hold();
   const engine = await engineWith(store);
   const id = engine.ingest(alice.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const f = await makeFrame(alice, c.ghid);
   const calls: string[][] = [];
   const hooks = { applied: (notes: { object: { ghid: Ghid } }[]) => void calls.push(notes.map((n) => n.object.ghid.text)) };
@@ -209,7 +209,7 @@ test('the applied hook hands over released notifications while the commit is sti
   await assert.rejects(engine.ingest(Buffer.from('not golix'), hooks), (err: unknown) => err instanceof MalformedGolixPrimitive);
   assert.equal(calls.length, 1);
   // A hook that throws does not fail the ingest, whose result still carries the news.
-  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('y'));
+  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('another state, long enough to be unique'));
   const f2 = await makeFrame(alice, c2.ghid);
   await engine.ingest(f2.raw);
   const thrown = await engine.ingest(c2.raw, {
@@ -224,7 +224,7 @@ test('the applied hook hands over released notifications while the commit is sti
 test('a provisional debinding by the wrong author does not block the real target', async () => {
   const engine = await engineWith();
   for (const id of [alice, bob]) await engine.ingest(id.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const gobs = await makeStatic(alice, c.ghid);
   await engine.ingest((await makeDebinding(bob, gobs.ghid)).raw); // unknown target: provisional
   assert.equal((await engine.ingest(gobs.raw)).stored, true);
@@ -237,7 +237,7 @@ test('a provisional debinding by the wrong author does not block the real target
 test('a held dynamic binding survives its debinding until the hold goes', async () => {
   const engine = await engineWith();
   await engine.ingest(alice.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const f = await makeFrame(alice, c.ghid);
   const hold = await makeStatic(alice, f.dynamic);
   for (const o of [f, c, hold]) await engine.ingest(o.raw);
@@ -296,7 +296,9 @@ test('pipelined ingests apply in call order: identity, binding and container iss
 test('a newer frame that keeps its target keeps the container; one that moves on frees it', async () => {
   const engine = await engineWith();
   await engine.ingest(alice.publicIdentity.raw);
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  // Long enough that the two containers never coincide: a 1-byte state encrypts to 1 byte, and
+  // two of them by one author were the same object once in 256 runs.
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('the first state of the object'));
   const f0 = await makeFrame(alice, c.ghid);
   for (const o of [f0, c]) await engine.ingest(o.raw);
   const f1 = await makeFrame(alice, c.ghid, frameOf(f0));
@@ -305,7 +307,7 @@ test('a newer frame that keeps its target keeps the container; one that moves on
   assert.equal(engine.exists(f0.ghid), false);
   assert.deepEqual(await engine.get(f1.dynamic), f1.raw);
   assert.deepEqual(engine.bindingsOf(c.ghid).map((g) => g.text), [f1.dynamic.text]);
-  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('y'));
+  const c2 = await makeContainer(alice, Secret.random(), Buffer.from('the second state of the object'));
   const f2 = await makeFrame(alice, c2.ghid, frameOf(f1));
   for (const o of [f2, c2]) await engine.ingest(o.raw);
   assert.equal(engine.exists(c.ghid), false, 'the old container, bound by nothing now, is collected');
@@ -316,7 +318,7 @@ test('an ingest after close is refused with the store\'s typed error, and leaves
   const engine = await engineWith(await fileStore());
   await engine.ingest(alice.publicIdentity.raw);
   await engine.close();
-  const c = await makeContainer(alice, Secret.random(), Buffer.from('x'));
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
   const f = await makeFrame(alice, c.ghid);
   await assert.rejects(engine.ingest(f.raw), (err: unknown) => err instanceof HypergolixError && /closed/.test(err.message));
   assert.equal(engine.exists(f.dynamic), false);
