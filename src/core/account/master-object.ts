@@ -98,8 +98,9 @@ export class MasterObject {
   }
 
   /**
-   * Whether a frame from elsewhere (another device of the account) is one to take in. Equal counters count too: that is a
-   * concurrent frame from another device, which the next write must supersede.
+   * Whether a frame from elsewhere (another device of the account) is one to take in. Equal
+   * counters count too: that is a concurrent frame from another device, which the next write
+   * must supersede.
    */
   canAdopt(frame: Gobd): boolean {
     return frame.dynamic.equals(this.ghid) && (frame.counter ?? 0n) >= this.counter && !frame.ghid.equals(this.frame.ghid);

@@ -214,7 +214,7 @@ export class Inbound {
 }
 
 /** `ghid` as one remote has it; null when it has not, or answers with anything else. */
-async function getFrom(remote: RemoteClient, ghid: Ghid): Promise<GolixObject | null> {
+export async function getFrom(remote: RemoteClient, ghid: Ghid): Promise<GolixObject | null> {
   try {
     const obj = parseObject(await remote.get(ghid));
     return addressOf(obj).equals(ghid) ? obj : null;

@@ -5,7 +5,7 @@ import { RemoteClient, type ConnectFailure, type RemoteClientOptions } from '../
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
-import { Inbound } from './inbound.js';
+import { Inbound, getFrom } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { ConflictHolds, type ConflictOutcome } from './conflict-holds.js';
 import { resendDelayMs } from './resend-delay.js';
@@ -246,12 +246,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */
   async fromRemotes(ghid: Ghid): Promise<GolixObject | null> {
     for (const r of this.remotes) {
-      if (!r.client.connected) continue;
-      const obj = await r.client.get(ghid).then(
-        (raw) => parseObject(raw),
-        () => null,
-      );
-      if (obj && addressOf(obj).equals(ghid)) return obj;
+      const obj = r.client.connected ? await getFrom(r.client, ghid) : null;
+      if (obj) return obj;
     }
     return null;
   }
