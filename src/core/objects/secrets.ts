@@ -97,9 +97,14 @@ export class SecretStore {
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
-    this.keepRecent(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
     const same = old?.binder.equals(r.binder) ?? false;
+    // The version we move from stays known too, not only those set in this process: two of the
+    // author's computers can each write on it at once, and a remote keeps first one frame, then
+    // the other with the higher counter; a reader that took the first (with a record loaded at
+    // its start) reads the second only from the version both were written on.
+    if (same) this.keepRecent(dyn, { container: old!.container, secret: old!.secret });
+    this.keepRecent(dyn, { container: r.container, secret: r.secret });
     const base = r.base !== undefined ? r.base : same ? old!.base : null;
     const fork = r.fork ?? (same ? old!.fork : undefined);
     // Re-opening a known object must not mark the secrets map (and its journal) as changed.

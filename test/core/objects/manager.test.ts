@@ -228,3 +228,31 @@ test('an update keeps in the record the version the remotes\' chain goes through
   await a.objects.update(obj.ghid, Buffer.from('v21'));
   assert.equal(a.objects.secrets.dynamic(obj.ghid)!.base, undefined);
 });
+
+test("another user who took one computer's frame reads the other computer's frame on the same version with a higher counter, with its record loaded at its start", async () => {
+  const { one, two, ghid, v0 } = await twoComputers();
+  const friendIO = await LocalIO.create();
+  await friendIO.publish(one.account.identity.publicIdentity.gidc);
+  const friend = await Account.create({ io: friendIO, password: 'pw', kdf, device: 'f', identity: v16Identity(1) });
+  const first = new ObjectManager(friendIO, friend.identity, new SecretStore(friend.secrets));
+  first.secrets.quarantine(ghid, v0, one.account.fingerprint);
+  await send(one.io, friendIO, ghid, 'frame', 'container');
+  assert.equal((await first.open(ghid)).state.toString(), 'v0');
+  // The friend's daemon restarts: it knows the version it showed from its record alone, and
+  // follows the object without an app opening it (its current frame is nothing new).
+  const reader = new ObjectManager(friendIO, friend.identity, new SecretStore(friend.secrets));
+  await assert.rejects(reader.receive((await friendIO.fetch(ghid)) as Gobd, ghid), IllegalDynamicFrame);
+
+  // Both computers write on v0 at once (each resolving a conflict against it, say); the remote
+  // keeps two's frame, then one's, whose counter is higher, and which names v0 but not two's.
+  await two.objects.update(ghid, Buffer.from('two'));
+  for (const state of ['one 1', 'one 2']) await one.objects.update(ghid, Buffer.from(state));
+  await reader.receive(await send(two.io, friendIO, ghid, 'frame', 'container'), ghid);
+  assert.equal((await reader.open(ghid)).state.toString(), 'two');
+  const seen: string[] = [];
+  reader.on('update', (o) => seen.push(o.state.toString()));
+  const ones = await send(one.io, friendIO, ghid, 'frame', 'container');
+  assert.ok(!ones.targets.some((t) => t.equals(reader.secrets.dynamic(ghid)!.container)), "one's frame does not name two's version");
+  await reader.receive(ones, ghid);
+  assert.deepEqual(seen, ['one 2'], 'the friend follows the remote from one fork to the other');
+});

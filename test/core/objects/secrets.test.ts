@@ -71,6 +71,19 @@ test("a record never goes back to a lower counter; the lower one's secret is sti
   assert.ok(store.known(dyn).some((k) => k.container.equals(chain[1]!) && k.secret.text === behind.text));
 });
 
+test('a record loaded from the map, then moved on, is still known here: the version another fork was written on', () => {
+  const map = memoryMap();
+  const [loaded, next] = [Secret.random(), Secret.random()];
+  new SecretStore(map).setDynamic(dyn, { container: chain[0]!, secret: loaded, binder: dyn, counter: 1n });
+  const store = new SecretStore(map);
+  store.setDynamic(dyn, { container: chain[1]!, secret: next, binder: dyn, counter: 2n });
+  assert.ok(store.known(dyn).some((k) => k.container.equals(chain[0]!) && k.secret.text === loaded.text));
+  // Not across binders: another author's object of that name is another chain.
+  const other = new SecretStore(map);
+  other.setDynamic(dyn, { container: chain[2]!, secret: Secret.random(), binder: randomGhid(), counter: 3n });
+  assert.ok(!other.known(dyn).some((k) => k.container.equals(chain[1]!)));
+});
+
 test('the base of our unsent frames, kept in the record, is known again in a new process', () => {
   const map = memoryMap();
   const store = new SecretStore(map);
