@@ -27,11 +27,13 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
   switch (n.kind) {
     case 'incoming-share':
       if (!on.incoming_share) return null;
-      return n.waiting
-        ? { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` }
+      if (n.waiting) return { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` };
+      return n.again
+        ? { kind: 'incoming-share', title: 'Shared object readable again', body: `${who(n.from, n.name)} shared again an object this computer could no longer read.` }
         : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
     case 'share-result':
       if (!on.share_result) return null;
+      if (n.again && n.ok) return { kind: 'share-result', title: 'Shared again', body: `${n.name ?? short(n.recipient)} could no longer read an object you shared with them, and asked for it: it was shared again.` };
       return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
     case 'free-tier':
       if (!on.remote_unreachable) return null;

@@ -16,8 +16,10 @@ export type Notice =
       name: string | null;
       /** true: waits for the user's decision (policy ask/known). */
       waiting: boolean;
+      /** A new share of an object taken from them before, which had moved on past this computer's reach. */
+      again?: boolean;
     }
-  | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean }
+  | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean; again?: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
   /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
   | { kind: 'free-tier'; remote: string; message: string }
@@ -38,7 +40,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     changed();
   };
   const onIncoming = (s: TakenShare) => {
-    notice({ kind: 'incoming-share', from: s.from.text, name: nameOf(s.from), waiting: false });
+    notice({ kind: 'incoming-share', from: s.from.text, name: nameOf(s.from), waiting: false, ...(s.again ? { again: true } : {}) });
     changed();
   };
   // Once per remote while unlocked: the daemon meets the refusal again at every retry.
@@ -48,7 +50,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     told.add(label);
     changed();
   };
-  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok });
+  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}) });
   app.daemon.on('remote', onRemote);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);

@@ -52,3 +52,21 @@ test('share notices carry the contact name, or null for someone not in the conta
     { kind: 'share-result', recipient: alice.text, name: 'Alice', ok: true },
   ]);
 });
+
+test('a share again (asked for by a recipient who could no longer read the object) is told as such, on both sides', () => {
+  const alice = v16Identity(0).ghid;
+  const { app, sharing } = fakeApp(new Map([[alice.text, 'Alice']]));
+  const notices: Notice[] = [];
+  wireDaemonNotices(app, (n) => notices.push(n), () => {});
+  sharing.emit('incoming', { from: alice, again: true });
+  sharing.emit('result', { recipient: alice, ok: true, again: true });
+  assert.deepEqual(notices, [
+    { kind: 'incoming-share', from: alice.text, name: 'Alice', waiting: false, again: true },
+    { kind: 'share-result', recipient: alice.text, name: 'Alice', ok: true, again: true },
+  ]);
+  const [received, sent] = notices.map((n) => notificationFor(n, defaultSettings())!);
+  assert.equal(received!.title, 'Shared object readable again');
+  assert.match(received!.body, /^Alice \(.*\) shared again an object this computer could no longer read\.$/);
+  assert.equal(sent!.title, 'Shared again');
+  assert.match(sent!.body, /^Alice could no longer read an object you shared with them, and asked for it: it was shared again\.$/);
+});

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
+import type { IncomingShare, ShareResult } from '../../src/core/sharing/sharing.js';
 
 const WRITES = 12;
 
@@ -52,24 +53,60 @@ test(`a shared object evicted from the friend's live cache is still followed thr
 });
 
 // A daemon that was not running cannot follow: past the legroom the object is out of its reach
-// (Golix frames carry 7 versions back), and it says so. The author's new share of it brings a
-// secret of a current version, which the friend's daemon takes over the record that cannot
-// catch up; before, the record was tried alone and the new share was refused.
-for (const policy of [undefined, 'ask'] as const) test(`a friend whose computer was off while the author wrote ${WRITES} times is told it cannot catch up, and reads the object again once the author shares it again${policy ? ', without being asked again (policy "ask")' : ''}`, async () => {
+// (Golix frames carry 7 versions back). It asks whoever shared the object to share it again
+// (sharing/share-again.ts), and their daemon does: the new share brings a secret of a current
+// version, taken without asking (the same sender) over the record that cannot catch up. Before,
+// the friend was told to ask, and, earlier still, the new share was refused.
+const CANNOT_CATCH_UP = /Cannot catch up with .*more than 7 versions old; a new share of it from its author opens it again/;
+
+/** Whether the owner's daemon shares the object again with `friend` within `ms` (its 'result' event). */
+const sharedAgain = (owner: User, friend: User, ms = 10_000) =>
+  new Promise<boolean | 'no share again'>((resolve) => {
+    const seen = (r: ShareResult) => {
+      if (!r.recipient.equals(friend.daemon.fingerprint)) return;
+      owner.sharing.off('result', seen);
+      resolve(r.again === true && r.ok);
+    };
+    owner.sharing.on('result', seen);
+    setTimeout(() => resolve('no share again'), ms).unref();
+  });
+
+for (const policy of [undefined, 'ask'] as const) test(`a friend whose computer was off while the author wrote ${WRITES} times asks for the object again, and reads it once the author's daemon shares it again${policy ? ', without being asked (policy "ask")' : ''}`, async () => {
   const { owner, friend, ghid } = await sharedWithFriend({ policy });
   await friend.stop();
   for (let n = 1; n <= WRITES; n++) await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
+  const answered = sharedAgain(owner, friend);
   const again = await friend.restart();
-  assert.match(await shownAfterSync(again, ghid), /Cannot catch up with .*more than 7 versions old; a new share of it from its author opens it again/);
-
-  const answered = new Promise<boolean | 'no answer in 10 s'>((resolve) => {
-    owner.sharing.once('result', (r) => resolve(r.ok));
-    setTimeout(() => resolve('no answer in 10 s'), 10_000).unref();
-  });
-  await owner.sharing.share(ghid, again.daemon.fingerprint);
-  assert.equal(await answered, true, 'the friend accepts the new share');
+  const taken = new Promise<IncomingShare>((resolve) => again.sharing.once('incoming', resolve));
+  assert.equal(await answered, true, "the owner's daemon shares it again (so marked), and the friend takes it");
+  assert.equal((await taken).again, true, 'the friend is told it is a share again');
   assert.deepEqual(again.sharing.pending(), [], 'nothing waits for the friend');
-  assert.equal(await shownAfterSync(again, ghid), `owner ${WRITES}`);
+  const last = `owner ${WRITES}`;
+  assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === last ? last : null), 'the friend to read it').catch(() => shownAfterSync(again, ghid)), last);
   await owner.daemon.update(ghid, Buffer.from('owner after'));
   assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === 'owner after' ? 'owner after' : null), 'the next version to be read').catch(() => shownAfterSync(again, ghid)), 'owner after', 'and follows it from there');
+});
+
+test('the request waits on the server while the author is away, and is answered when they are back', async () => {
+  const { owner, friend, ghid } = await sharedWithFriend();
+  await friend.stop();
+  for (let n = 1; n <= WRITES; n++) await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
+  await owner.stop();
+  const again = await friend.restart();
+  assert.match(await until(async () => ((await shownAfterSync(again, ghid)).match(CANNOT_CATCH_UP) ? 'told' : null), 'the friend to be told').then(() => shownAfterSync(again, ghid)), CANNOT_CATCH_UP);
+  const back = await owner.restart();
+  const last = `owner ${WRITES}`;
+  assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === last ? last : null), 'the friend to read it once the author is back', 15_000).catch(() => shownAfterSync(again, ghid)), last);
+  await until(() => back.sharing.records.sentState(ghid, again.daemon.fingerprint) === 'accepted' || null, "the friend's answer to reach the author");
+});
+
+test('a request to share again from someone blocked since is ignored', async () => {
+  const { owner, friend, ghid } = await sharedWithFriend();
+  owner.sharing.contacts.set(friend.daemon.fingerprint, { trust: 'blocked' });
+  await friend.stop();
+  for (let n = 1; n <= WRITES; n++) await owner.daemon.update(ghid, Buffer.from(`owner ${n}`));
+  const answered = sharedAgain(owner, friend, 5_000);
+  const again = await friend.restart();
+  assert.equal(await answered, 'no share again', 'a blocked friend gets no new share');
+  assert.match(await shownAfterSync(again, ghid), CANNOT_CATCH_UP);
 });

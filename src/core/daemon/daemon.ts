@@ -190,6 +190,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         await this.objects.receive(obj, subscribed);
       }
     } catch (err) {
+      if (err instanceof UnknownSecret) this.emit('unreadable', subscribed);
       // A frame we have seen already (the catch-up of a followed object) is nothing to apply.
       const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
       log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
@@ -277,7 +278,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** Opens an object and keeps it subscribed while it stays live. */
   async open(ghid: Ghid): Promise<AppObject> {
-    const obj = await this.objects.open(ghid);
+    const obj = await this.objects.open(ghid).catch((err: unknown) => {
+      if (err instanceof UnknownSecret) this.emit('unreadable', ghid);
+      throw err;
+    });
     if (obj.dynamic) this.network.subscribe(ghid);
     return obj;
   }

@@ -12,6 +12,11 @@ export interface DaemonPortEvents {
   delete: [Ghid];
   /** A GARQ addressed to us arrived (the sharing layer handles it). */
   request: [GolixObject];
+  /**
+   * A version of an object was found that no secret known here reads (a frame pushed or
+   * fetched, or an app's open): for another user's object, only a new share opens it again.
+   */
+  unreadable: [Ghid];
   remote: [label: string, connected: boolean];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];

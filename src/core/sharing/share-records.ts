@@ -63,6 +63,12 @@ export class ShareRecords {
     this.sent.set(key, { s: state, at: this.now(), a: what?.apiId ?? before?.a ?? null, z: what?.size ?? before?.z ?? null } satisfies StoredOut);
   }
 
+  /** What became of our share of `object` with `recipient`, if we shared it with them. */
+  sentState(object: Ghid, recipient: Ghid): OutgoingState | null {
+    const s = this.sent.get(`${object.text} ${recipient.text}`) as Partial<StoredOut> | null | undefined;
+    return OUT_STATES.includes(s?.s as OutgoingState) ? (s!.s as OutgoingState) : null;
+  }
+
   receivedList(): ReceivedRecord[] {
     const out: ReceivedRecord[] = [];
     for (const [key, v] of this.received.entries()) {

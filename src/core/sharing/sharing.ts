@@ -22,6 +22,7 @@ import { decideShare } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
+import { ASK_AGAIN_EVERY_MS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
@@ -33,6 +34,8 @@ export interface IncomingShare {
   ghid: Ghid;
   from: Ghid;
   apiId: Buffer;
+  /** A new share of an object we had taken from them before (it had moved on past our reach). */
+  again?: boolean;
 }
 
 /** A share from someone not trusted, waiting for the user (policy `ask`). */
@@ -50,6 +53,8 @@ export interface ShareResult {
   ok: boolean;
   /** App token that asked for the share, if any (for IPC `^S`/`^F`). */
   token: string | null;
+  /** Shared again because the recipient asked (they could no longer read it: share-again.ts). */
+  again?: boolean;
 }
 
 export interface SharingEvents {
@@ -64,7 +69,7 @@ export interface SharingOptions {
   warn: (message: string) => void;
 }
 
-type Outgoing = { t: string; r: string; k: string | null };
+type Outgoing = { t: string; r: string; k: string | null; g?: boolean };
 type Asking = { t: string; f: string; s: string; at: number; a?: string | null; z?: number | null; d?: boolean | null };
 
 /**
@@ -92,6 +97,9 @@ export class Sharing extends EventEmitter<SharingEvents> {
   readonly contacts: Contacts;
   /** What was shared with us and by us. */
   readonly records: ShareRecords;
+  /** Objects shared with us we asked to be shared again (share-again.ts), and those we shared again. */
+  private readonly asked = new Throttle(ASK_AGAIN_EVERY_MS);
+  private readonly sharedAgain = new Throttle(SHARE_AGAIN_EVERY_MS);
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -103,6 +111,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.contacts = new Contacts(daemon.state('contact:'), daemon.fingerprint);
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
+    daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
     // Read along their frames only: followed from the start, whether an app opens them or not.
     for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }
@@ -117,13 +126,13 @@ export class Sharing extends EventEmitter<SharingEvents> {
    * Shares an object we can read with `recipient`. The answer arrives later as a 'result'.
    * Someone we share with and did not know becomes a trusted contact: we chose them.
    */
-  async share(ghid: Ghid, recipient: Ghid, token: string | null = null): Promise<Ghid> {
+  async share(ghid: Ghid, recipient: Ghid, token: string | null = null, again = false): Promise<Ghid> {
     if (recipient.equals(this.daemon.fingerprint)) throw new ValueError('Sharing with yourself needs no handshake');
     const secret = await this.daemon.secretOf(ghid);
     if (!secret) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
     const to = await this.identity(recipient);
     const garq = buildRequest(this.daemon.identity, to, { kind: 'HS', target: ghid, secret });
-    this.outgoing.set(garq.ghid.text, { t: ghid.text, r: recipient.text, k: token } satisfies Outgoing);
+    this.outgoing.set(garq.ghid.text, { t: ghid.text, r: recipient.text, k: token, ...(again ? { g: true } : {}) } satisfies Outgoing);
     this.contacts.ensure(recipient, 'trusted');
     const obj = await this.daemon.open(ghid);
     this.records.sentOne(ghid, recipient, 'waiting', { apiId: apiIdText(obj.apiId), size: obj.state.length });
@@ -201,6 +210,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
         return;
       }
       if (req.kind === 'HS') await this.onHandshake(req);
+      else if (req.kind === 'NK' && req.status === SHARE_AGAIN_STATUS && !this.outgoing.get(req.target.text)) await this.onAskedAgain(req);
       else await this.onAnswer(req);
     } catch (err) {
       this.o.warn(`request ${garq.ghid.short} not handled: ${(err as Error).message}`);
@@ -240,12 +250,13 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /** Accepts a share: keep the secret aside, open the object, answer AK, debind the request. */
   private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret): Promise<IncomingShare> {
+    const again = this.records.receivedFrom(target)?.equals(from) ?? false;
     this.daemon.quarantine(target, secret, from);
     let share: IncomingShare;
     let size: number;
     try {
       const obj = await this.daemon.open(target);
-      share = { ghid: target, from, apiId: obj.apiId };
+      share = { ghid: target, from, apiId: obj.apiId, again };
       size = obj.state.length;
     } catch (err) {
       this.daemon.release(target);
@@ -283,7 +294,37 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.outgoing.delete(req.target.text);
     this.records.sentOne(Ghid.fromText(out.t), recipient, req.kind === 'AK' ? 'accepted' : 'declined');
     await this.outgoing.flush();
-    this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k });
+    this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k, again: out.g === true });
+  }
+
+  /**
+   * An object shared with us that we can no longer read: asks whoever shared it to share it
+   * again (share-again.ts), at most once an hour. Their new share is taken without asking
+   * (consent.ts), and opens the object over the record that could not catch up.
+   */
+  private async askAgain(ghid: Ghid): Promise<void> {
+    const from = this.records.receivedFrom(ghid);
+    if (!from || !this.asked.take(ghid.text)) return;
+    try {
+      const ask = buildRequest(this.daemon.identity, await this.identity(from), { kind: 'NK', target: ghid, status: SHARE_AGAIN_STATUS });
+      await this.daemon.publish(ask);
+      this.o.warn(`${ghid.short} moved on past what this computer can read; asked ${from.short}, who shared it, to share it again`);
+    } catch (err) {
+      this.o.warn(`could not ask ${from.short} to share ${ghid.short} again: ${(err as Error).message}`);
+    }
+  }
+
+  /** Someone asks us to share an object with them again: done if we shared it with them before. */
+  private async onAskedAgain(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
+    await this.debind(req.garq);
+    const { target, author } = req;
+    const blocked = this.o.blocked().some((b) => b.equals(author)) || this.contacts.trustOf(author) === 'blocked';
+    if (decideShareAgain(this.records.sentState(target, author), blocked) === 'ignore') {
+      this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: not shared with them, or they are blocked`);
+      return;
+    }
+    if (!this.sharedAgain.take(`${target.text} ${author.text}`)) return;
+    await this.share(target, author, null, true);
   }
 
   private async debind(garq: Ghid): Promise<void> {

@@ -1,0 +1,52 @@
+/**
+ * Asking for a share again. Another user's object is read along its frames alone, each naming
+ * the last 7 versions: a daemon that did not follow it through more writes than that (its
+ * computer was off) cannot read it again, and only a new share, with the secret of a current
+ * version, opens it. Rather than have every author re-send secrets to everyone every few
+ * versions (requests piling up on the server for recipients who stay away), the recipient asks,
+ * once it finds itself behind: an `NK` request (golix §6.1) whose target is the object, not a
+ * request of ours, with the status below. The Python reference writes status 0 and only ever
+ * answers requests with NK, so it logs such a request as a NAK for an unknown origin and does
+ * nothing else; this project's sharer answers with a new handshake, as a user would.
+ */
+import type { OutgoingState } from './share-records.js';
+
+/** The NK status (a u32 the reference always writes as 0) meaning "share this object with me again". */
+export const SHARE_AGAIN_STATUS = 1;
+
+/** How often a recipient asks again for one object it still cannot read. */
+export const ASK_AGAIN_EVERY_MS = 60 * 60 * 1000;
+
+/** How often a sharer shares one object again with one recipient, however often they ask. */
+export const SHARE_AGAIN_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * Whether a request to share an object again is honoured: only for someone we shared it with
+ * and who took it (the request cannot widen who reads the object), and never for someone
+ * blocked since.
+ */
+export function decideShareAgain(sent: OutgoingState | null, blocked: boolean): 'share' | 'ignore' {
+  return sent === 'accepted' && !blocked ? 'share' : 'ignore';
+}
+
+/** At most one go per key within a period (memory only: a restart allows one more). */
+export class Throttle {
+  private readonly last = new Map<string, number>();
+
+  constructor(
+    private readonly periodMs: number,
+    private readonly max = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True, and remembered, when `key` had no go within the period. */
+  take(key: string): boolean {
+    const t = this.now();
+    const before = this.last.get(key);
+    if (before !== undefined && t - before < this.periodMs) return false;
+    this.last.delete(key);
+    this.last.set(key, t);
+    if (this.last.size > this.max) this.last.delete(this.last.keys().next().value!);
+    return true;
+  }
+}
