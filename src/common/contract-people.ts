@@ -41,6 +41,7 @@ export const checkShare: Check<ShareJson> = obj<ShareJson>({
   type: str({ max: LIMITS.text }),
   size: nullable(uint),
   time: num,
+  askedAgain: optional(num),
 });
 
 /** A share's id (a waiting share's request GHID, or an object's), as accept and decline take it. */

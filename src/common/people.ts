@@ -48,6 +48,14 @@ export function sizeWords(bytes: number | null): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/**
+ * A share this computer can no longer read (it missed more versions than one carries keys
+ * for), and has asked its sender to share again: the CLI and the UI say it in these words.
+ */
+export function askedAgainWords(name: string | null | undefined): string {
+  return `Cannot be read on this computer (it missed too many versions while it was off); asked ${personWords(name)} to share it again`;
+}
+
 /** Who someone is, in words: the contact's name, else the stranger phrase. */
 export function personWords(name: string | null | undefined): string {
   return name ?? STRANGER;

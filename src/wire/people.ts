@@ -62,6 +62,11 @@ export interface ShareJson {
   size: number | null;
   /** Epoch milliseconds: received, or sent/answered. */
   time: number;
+  /**
+   * An accepted incoming share this computer can no longer read (it missed more versions than
+   * one carries keys for): when it asked the sender to share it again (epoch milliseconds).
+   */
+  askedAgain?: number;
 }
 
 const encoder = new TextEncoder();

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HGXLink, JsonObj } from '../../packages/hgx/src/index.js';
 import type { ContactJson, ShareJson } from '../../src/wire/people.js';
 import { until } from '../fixtures/wait.js';
+import { describeShare } from '../../src/cli/commands/shares.js';
 import { appHome, startApp, startServer, type AppHome } from '../fixtures/ipc/processes.js';
 
 const CLI = fileURLToPath(new URL('../fixtures/ipc/cli.ts', import.meta.url));
@@ -122,4 +123,12 @@ test('shares and contacts from the CLI: consent as the words say, against real d
   assert.deepEqual([usage.code, /takes one ID/.test(usage.err)], [2, true], usage.err);
   await ok(homeB, 'contacts', 'remove', A);
   assert.equal(await ok(homeB, 'contacts', 'list', '--json'), '');
+});
+
+test('a share this computer can no longer read says so, and whom it asked to share it again', () => {
+  const object = 'A' + 'b'.repeat(87);
+  const share: ShareJson = { id: object, direction: 'incoming', state: 'accepted', from: 'A' + 'c'.repeat(87), name: 'Alice', object, apiId: null, type: 'JSON', size: 12, time: Date.UTC(2026, 11, 1, 9, 30) };
+  assert.doesNotMatch(describeShare(share), /Cannot be read/);
+  const lines = describeShare({ ...share, askedAgain: Date.UTC(2026, 11, 5, 8, 15) }).split('\n');
+  assert.equal(lines[2], '    Cannot be read on this computer (it missed too many versions while it was off); asked Alice to share it again (2026-12-05 08:15)');
 });

@@ -9,6 +9,7 @@ import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 import type { IncomingShare, ShareResult } from '../../src/core/sharing/sharing.js';
+import { listShares } from '../../src/core/sharing/people-view.js';
 
 const WRITES = 12;
 
@@ -94,10 +95,13 @@ test('the request waits on the server while the author is away, and is answered 
   await owner.stop();
   const again = await friend.restart();
   assert.match(await until(async () => ((await shownAfterSync(again, ghid)).match(CANNOT_CATCH_UP) ? 'told' : null), 'the friend to be told').then(() => shownAfterSync(again, ghid)), CANNOT_CATCH_UP);
+  const row = () => listShares(again.sharing).find((s) => s.direction === 'incoming' && s.object === ghid.text);
+  await until(() => typeof row()?.askedAgain === 'number' || null, 'the shares list to say the friend asked for it again');
   const back = await owner.restart();
   const last = `owner ${WRITES}`;
   assert.equal(await until(async () => ((await shownAfterSync(again, ghid)) === last ? last : null), 'the friend to read it once the author is back', 15_000).catch(() => shownAfterSync(again, ghid)), last);
   await until(() => back.sharing.records.sentState(ghid, again.daemon.fingerprint) === 'accepted' || null, "the friend's answer to reach the author");
+  assert.equal(row()?.askedAgain, undefined, 'and no longer once it reads it');
 });
 
 test('a request to share again from someone blocked since is ignored', async () => {

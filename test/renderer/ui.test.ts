@@ -323,6 +323,9 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     host.contacts.push({ fingerprint: FAKE_IDENTITY.fingerprint, name: 'Ada', trust: 'ask', verified: false });
     host.addIncomingShare({ id: 'sh-1', from: FAKE_IDENTITY.userId, apiId: 'AAEC' + 'x'.repeat(84), receivedAt: Date.now() - 120_000, name: null, type: 'JSON', size: 120 });
     host.addIncomingShare({ id: 'sh-2', from: FAKE_IDENTITY.fingerprint, apiId: 'AAED', receivedAt: Date.now() - 7_200_000, name: 'Ada', type: 'raw bytes', size: 4096 });
+    // One taken before that this computer can no longer read: it asked Ada for it again.
+    const behind = FAKE_IDENTITY.userId;
+    host.shares.push({ id: behind, direction: 'incoming', state: 'accepted', from: FAKE_IDENTITY.fingerprint, name: 'Ada', object: behind, apiId: null, type: 'JSON', size: 80, time: Date.now() - 86_400_000, askedAgain: Date.now() - 180_000 });
     await page.getByTestId('waiting-note').waitFor();
     assert.equal(await page.getByTestId('sidebar-pill').innerText(), 'Needs attention');
     await page.getByTestId('waiting-note').getByRole('button', { name: 'Open Shares' }).click();
@@ -330,6 +333,10 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     assert.equal(await page.getByTestId('share-sh-1').getByTestId('share-from').innerText(), 'someone not in your contacts');
     assert.match(await page.getByTestId('share-sh-1').getByTestId('share-what').innerText(), /JSON · 120 bytes/);
     assert.equal(await page.getByTestId('share-sh-2').getByTestId('share-from').innerText(), 'Ada');
+    assert.equal(
+      await page.getByTestId('received').getByTestId('asked-again').innerText(),
+      'Cannot be read on this computer (it missed too many versions while it was off); asked Ada to share it again (3 minutes ago).',
+    );
     await resizeShot(page, 'desktop', 'shares');
     await resizeShot(page, 'small', 'shares');
     await page.setViewportSize({ width: 1024, height: 700 });

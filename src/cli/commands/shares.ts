@@ -3,7 +3,7 @@
  * and the answer to a share that waits — in the same words as the app's Shares view.
  */
 import { parseArgs } from 'node:util';
-import { CONSENT_CHOICES, STRANGER, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, STRANGER, askedAgainWords, sizeWords } from '../../common/people.js';
 import { PeopleVerb, type ShareJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { connectDaemon } from '../daemon-link.js';
@@ -51,13 +51,15 @@ function parse(argv: string[]) {
 
 const HEADINGS = { waiting: 'Waiting for you', in: 'Shared with you', out: 'Shared by you' } as const;
 
-function describe(s: ShareJson): string {
+/** One share as `hypergolix shares` prints it. */
+export function describeShare(s: ShareJson): string {
   const who = s.name ?? STRANGER;
   const what = `${s.type}, ${sizeWords(s.size)}`;
   const when = new Date(s.time).toISOString().replace('T', ' ').slice(0, 16);
   if (s.direction === 'outgoing') return `  ${s.object}  to ${who} (${s.to}) — ${s.state}, ${when}\n    ${what}`;
   const head = s.state === 'waiting' ? `  id ${s.id}\n    from ${who} (${s.from})` : `  ${s.object}  from ${who} (${s.from})`;
-  return `${head}\n    ${what}, ${when}`;
+  const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name)} (${new Date(s.askedAgain).toISOString().replace('T', ' ').slice(0, 16)})`;
+  return `${head}\n    ${what}, ${when}${behind}`;
 }
 
 function printList(all: ShareJson[], io: CliIO): void {
@@ -68,7 +70,7 @@ function printList(all: ShareJson[], io: CliIO): void {
   };
   for (const key of ['waiting', 'in', 'out'] as const) {
     io.out(`${HEADINGS[key]}: ${groups[key].length === 0 ? 'none' : ''}`.trimEnd());
-    for (const s of groups[key]) io.out(describe(s));
+    for (const s of groups[key]) io.out(describeShare(s));
   }
   if (groups.waiting.length) io.out('\nAnswer with: hypergolix shares accept ID [--trust] | hypergolix shares decline ID [--block]');
 }

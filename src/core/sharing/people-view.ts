@@ -45,6 +45,8 @@ export function safetyCodeWith(self: Ghid, fingerprint: string): string[] {
   return safetyCode(self, other);
 }
 
+const askedAgain = (at: number | null) => (at === null ? {} : { askedAgain: at });
+
 /** Waiting shares first (oldest first), then received and sent (newest first). */
 export function listShares(sharing: Sharing): ShareJson[] {
   const nameOf = (g: Ghid) => sharing.contacts.get(g)?.name ?? null;
@@ -71,6 +73,7 @@ export function listShares(sharing: Sharing): ShareJson[] {
     type: apiTypeWords(r.apiId),
     size: r.size,
     time: r.at,
+    ...askedAgain(sharing.askedAgain(r.object)),
   }));
   const sent: ShareJson[] = sharing.records.sentList().map((r) => ({
     id: r.object.text,

@@ -100,6 +100,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /** Objects shared with us we asked to be shared again (share-again.ts), and those we shared again. */
   private readonly asked = new Throttle(ASK_AGAIN_EVERY_MS);
   private readonly sharedAgain = new Throttle(SHARE_AGAIN_EVERY_MS);
+  /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
+  private readonly behind = new Map<string, number>();
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -112,6 +114,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
     daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
+    daemon.on('update', (obj) => this.behind.delete(obj.ghid.text));
     // Read along their frames only: followed from the start, whether an app opens them or not.
     for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }
@@ -265,6 +268,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     }
     this.contacts.ensure(from, 'ask');
     this.records.receivedOne({ object: target, from, apiId: apiIdText(share.apiId), size });
+    this.behind.delete(target.text);
     this.daemon.follow(target);
     await this.answer(garq, from, 'AK');
     this.emit('incoming', share);
@@ -308,10 +312,16 @@ export class Sharing extends EventEmitter<SharingEvents> {
     try {
       const ask = buildRequest(this.daemon.identity, await this.identity(from), { kind: 'NK', target: ghid, status: SHARE_AGAIN_STATUS });
       await this.daemon.publish(ask);
+      if (!this.behind.has(ghid.text)) this.behind.set(ghid.text, Date.now());
       this.o.warn(`${ghid.short} moved on past what this computer can read; asked ${from.short}, who shared it, to share it again`);
     } catch (err) {
       this.o.warn(`could not ask ${from.short} to share ${ghid.short} again: ${(err as Error).message}`);
     }
+  }
+
+  /** When this daemon asked for a share of `ghid` again, if it still cannot read it. */
+  askedAgain(ghid: Ghid): number | null {
+    return this.behind.get(ghid.text) ?? null;
   }
 
   /** Someone asks us to share an object with them again: done if we shared it with them before. */

@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import type { ShareJson } from '../../common/contract.js';
-import { CONSENT_CHOICES, personWords, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, askedAgainWords, personWords, sizeWords } from '../../common/people.js';
 import { useUi } from '../app-state.js';
 import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
@@ -53,6 +53,11 @@ export function SharesView() {
             <li key={s.id} className="list-row">
               <span className="grow">
                 <strong>{s.type}</strong> from {personWords(s.name)} <span className="hint">· {sizeWords(s.size)} · {timeAgo(s.time)}</span>
+                {s.askedAgain === undefined ? null : (
+                  <span className="hint block" data-testid="asked-again">
+                    {askedAgainWords(s.name)} ({timeAgo(s.askedAgain)}).
+                  </span>
+                )}
               </span>
               <span className="mono" title={s.object}>
                 {shortGhid(s.object)}
