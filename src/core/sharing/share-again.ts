@@ -14,8 +14,12 @@ import type { OutgoingState } from './share-records.js';
 /** The NK status (a u32 the reference always writes as 0) meaning "share this object with me again". */
 export const SHARE_AGAIN_STATUS = 1;
 
-/** How often a recipient asks again for one object it still cannot read. */
-export const ASK_AGAIN_EVERY_MS = 60 * 60 * 1000;
+/**
+ * How often a recipient asks again for one object it still cannot read. A request waits on the
+ * server until the sharer's daemon answers it, so asking again helps only when an answer went
+ * astray; and a Python sharer never removes it, so each ask stays there.
+ */
+export const ASK_AGAIN_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /** How often a sharer shares one object again with one recipient, however often they ask. */
 export const SHARE_AGAIN_EVERY_MS = 10 * 60 * 1000;
