@@ -303,8 +303,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /**
    * An object shared with us that we can no longer read: asks whoever shared it to share it
-   * again (share-again.ts), at most once a day (and once per start). Their new share is taken without asking
-   * (consent.ts), and opens the object over the record that could not catch up.
+   * again (share-again.ts), at most once a day (and once per start). Their new share is taken
+   * without asking (consent.ts), and opens the object over the record that could not catch up.
    */
   private async askAgain(ghid: Ghid): Promise<void> {
     const from = this.records.receivedFrom(ghid);
