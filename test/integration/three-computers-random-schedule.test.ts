@@ -4,7 +4,10 @@
 // daemon. After every restart the computer reads the object from its own cache; at the end, with
 // every link restored and every outbox drained, all four read the same state, the last write of
 // one of the computers. Seeds 1 and 2 failed before the friend's daemon followed the objects
-// shared with it (a restart stopped it hearing of them). HGX_CHAOS_SEEDS="3 4 5" runs others.
+// shared with it (a restart stopped it hearing of them). Seed 21 failed every other run before
+// a computer restarted just after coming back could open the object at once (Daemon.open
+// merges the account's secrets map first; ObjectManager.applyFrame shows the newest frame here
+// when the record is ahead of it). HGX_CHAOS_SEEDS="3 4 5" runs others.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
@@ -12,7 +15,7 @@ import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
-const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2').split(/\s+/).filter(Boolean).map(Number);
+const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
 
 /** xorshift32: the same schedule for the same seed. */

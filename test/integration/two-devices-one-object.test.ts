@@ -13,7 +13,7 @@ import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
-import type { Ghid } from '../../src/core/golix/index.js';
+import type { Ghid, Gobd } from '../../src/core/golix/index.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
 
@@ -302,3 +302,26 @@ async function writeThenKill(u: User, remotePort: number, ghid: Ghid, count: num
   await exited;
   assert.ok(done, `the writer stopped early: ${out}`);
 }
+
+// Restarted once back, a computer that wrote an object offline has the other computer's frame
+// in its cache, a frame no secret it holds reads (the other wrote more than the legroom since
+// the fork): the record that reads it is in the account's secrets map on the server, which a
+// start merges only once the server answers. An app opening the object at once waits for that
+// merge (Daemon.open), where it used to be told the object cannot catch up.
+test('a computer that wrote an object offline, back and restarted at once, opens it at once', async (t) => {
+  const computers = await cuttableComputers(t);
+  const { two, ghid } = computers;
+  let { one } = computers;
+  await computers.cut();
+  for (let n = 1; n <= 3; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+  // Back within the second before the other computer writes its secrets map: the first cannot
+  // read the other's frame until then, so what it has stored is that frame, not yet its own
+  // state written on top.
+  for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+  const twos = (await two.daemon.fetch(ghid)) as Gobd;
+  computers.restore();
+  await until(async () => ((await one.daemon.fetch(ghid)) as Gobd | null)?.ghid.equals(twos.ghid) || null, "the other computer's frame to reach the first computer's cache");
+  one = await one.restart();
+  const state = await one.daemon.open(ghid).then((o) => o.state.toString(), (e: Error) => `(${e.message})`);
+  assert.ok(['two 12', 'one 3'].includes(state), `the object opens: ${state}`);
+});

@@ -278,12 +278,33 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** Opens an object and keeps it subscribed while it stays live. */
   async open(ghid: Ghid): Promise<AppObject> {
-    const obj = await this.objects.open(ghid).catch((err: unknown) => {
+    const obj = await this.openReadable(ghid).catch((err: unknown) => {
       if (err instanceof UnknownSecret) this.emit('unreadable', ghid);
       throw err;
     });
     if (obj.dynamic) this.network.subscribe(ghid);
     return obj;
+  }
+
+  /**
+   * One of our objects that another computer of the account wrote past what this one knows
+   * (this one wrote it offline meanwhile): the record that reads its frames is in the account's
+   * secrets map on the remotes, and a start merges that map only once they answer, after an
+   * app may already have asked. So the map is merged now and the open tried again, waiting
+   * longer each time (RECORD_WAITS_MS) while a remote is connected, before the open fails.
+   */
+  private async openReadable(ghid: Ghid): Promise<AppObject> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.objects.open(ghid);
+      } catch (err) {
+        const ours = this.objects.secrets.dynamic(ghid)?.binder.equals(this.fingerprint) ?? false;
+        const online = this.network.status().some((r) => r.connected);
+        if (!(err instanceof UnknownSecret) || !ours || !online || attempt > RECORD_WAITS_MS.length || this.stopping.signal.aborted) throw err;
+        if (attempt > 0) await sleep(RECORD_WAITS_MS[attempt - 1]!, undefined, { signal: this.stopping.signal });
+        await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
+      }
+    }
   }
 
   /** An update of one of our objects; waits for the other computer's record, or a pause in its writes, in a race (RECORD_WAITS_MS). */

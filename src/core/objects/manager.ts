@@ -236,7 +236,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     if (record && (counter < record.counter || (counter === record.counter && !opening && !live))) {
       // Older than the secret known here, which cannot be ratcheted back to it.
       if (live) return live;
-      throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
+      // Opened with nothing shown, this frame is the newest here and on the remotes asked: the
+      // record is ahead of it (another computer's, through the account's secrets map, whose
+      // frame is held back by that computer's conflict). Shown when a secret known here reads
+      // it (the record's fork or base, a recent one); the record stays where it is.
+      if (!(opening && counter < record.counter && readableWith(frame, this.secrets.known(ghid)))) {
+        throw new IllegalDynamicFrame(`Frame ${counter} of ${ghid.short} is not newer than ${record.counter}`);
+      }
     }
     // A record that cannot catch up (the object moved on more versions than a frame carries
     // back while we did not follow it) gives way to a new share of it, if one came.
@@ -418,4 +424,13 @@ function legroomOf(n: number | undefined): number {
   if (n === undefined || n === 0) return DEFAULT_LEGROOM;
   if (!Number.isInteger(n) || n < 1 || n > 255) throw new ValueError('legroom must be 1..255 (0 = default 7)');
   return n;
+}
+
+function readableWith(frame: Gobd, known: KnownSecret[]): boolean {
+  try {
+    healSecret(frame, known);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -256,3 +256,27 @@ test("another user who took one computer's frame reads the other computer's fram
   await reader.receive(ones, ghid);
   assert.deepEqual(seen, ['one 2'], 'the friend follows the remote from one fork to the other');
 });
+
+test('opened with the record ahead of every frame here, the newest frame here is shown when a secret known here reads it, and the record stays', async () => {
+  const { one, two, ghid, v0 } = await twoComputers();
+  const v0Container = two.objects.secrets.dynamic(ghid)!.container;
+  await one.objects.update(ghid, Buffer.from('one 1'));
+  // The secrets map brings one's record, carrying the version it outranked as its fork; one's
+  // frame is held back (its own conflict), so two's store holds v0 only.
+  const ahead = one.objects.secrets.dynamic(ghid)!;
+  two.objects.secrets.setDynamic(ghid, { ...ahead, base: null, fork: { container: v0Container, secret: v0 } });
+  const restarted = new ObjectManager(two.io, two.account.identity, new SecretStore(two.account.secrets));
+  assert.equal((await restarted.open(ghid)).state.toString(), 'v0');
+  assert.equal(restarted.secrets.dynamic(ghid)!.counter, 1n, 'the record is not moved back');
+  const seen: string[] = [];
+  restarted.on('update', (o) => seen.push(o.state.toString()));
+  await restarted.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
+  assert.deepEqual(seen, ['one 1'], 'and the frame the record reads is shown when it comes');
+
+  // With no secret here that reads it, the old frame is refused as before.
+  const { two: other, ghid: g2, one: one2 } = await twoComputers();
+  await one2.objects.update(g2, Buffer.from('one 1'));
+  other.objects.secrets.setDynamic(g2, { ...one2.objects.secrets.dynamic(g2)!, base: null });
+  const fresh = new ObjectManager(other.io, other.account.identity, new SecretStore(other.account.secrets));
+  await assert.rejects(fresh.open(g2), IllegalDynamicFrame);
+});
