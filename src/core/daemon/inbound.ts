@@ -65,12 +65,22 @@ export class Inbound {
   /**
    * Stores an object fetched from a remote; a frame only with its container (onPush says why).
    * Without it, the frame is not stored: reading it fails as a missing container would, and is
-   * tried again, while the version stored here stays readable.
+   * tried again, while the version stored here stays readable. Returns what the fetch answers:
+   * the object, or the frame stored here if that became newer while the remotes answered (our
+   * own written meanwhile, or one pushed in), which makes theirs stale rather than an error.
    */
-  async storeFetched(obj: GolixObject): Promise<void> {
-    if (obj.type !== 'GOBD' || this.host.engine.exists(obj.targets[0]!)) return this.ingest(obj);
-    const container = await this.host.fromRemotes(obj.targets[0]!);
-    if (container) await this.ingest(obj, container);
+  async storeFetched(obj: GolixObject): Promise<GolixObject> {
+    try {
+      if (obj.type !== 'GOBD' || this.host.engine.exists(obj.targets[0]!)) await this.ingest(obj);
+      else {
+        const container = await this.host.fromRemotes(obj.targets[0]!);
+        if (container) await this.ingest(obj, container);
+      }
+      return obj;
+    } catch (err) {
+      if (!(err instanceof IllegalDynamicFrame) || obj.type !== 'GOBD' || !this.host.engine.exists(obj.dynamic)) throw err;
+      return parseObject(await this.host.engine.get(obj.dynamic));
+    }
   }
 
   /** As ingest; `hooks.applied` is called (at most once) when the first try is applied and readable, not yet durable. */

@@ -239,8 +239,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
     }
     // A frame whose container cannot be had is still the answer, unstored (Inbound.storeFetched).
-    if (best && best !== local) await this.inbound.storeFetched(best);
-    return best;
+    return best && best !== local ? this.inbound.storeFetched(best) : best;
   }
 
   /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */

@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import type { ConflictOutcome } from '../../../src/core/daemon/conflict-holds.js';
 import { NetworkIO } from '../../../src/core/daemon/network-io.js';
 import { Outbox } from '../../../src/core/daemon/outbox.js';
-import { DoesNotExist, Ghid, IllegalDynamicFrame, RemoteNak, UnboundContainer, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { DoesNotExist, Ghid, IllegalDynamicFrame, RemoteNak, UnboundContainer, parseObject, type GolixObject, type Gobd } from '../../../src/core/golix/index.js';
 import { ONE } from '../../../src/core/remote/bodies.js';
 import { Connection } from '../../../src/core/remote/connection.js';
 import { silentLogger, type RemoteLogger } from '../../../src/core/remote/logger.js';
@@ -294,6 +294,41 @@ test('a fetch finds a newer frame whose container the remote lacks: it answers w
   assert.equal((await io2.fetch(frame.dynamic, { fresh: true }))?.ghid.text, frame.ghid.text);
   assert.equal(io2.engine.currentFrame(frame.dynamic)?.ghid, frame.ghid.text, 'with its container at hand, the frame is stored');
   assert.ok(io2.engine.exists(frame.targets[0]!));
+});
+
+// A fresh fetch (an open whose record is ahead of the frame here) can cross a newer frame being
+// stored here: our own update, or a push. The remote's answer is then stale, not an error; the
+// open used to fail with the local store's refusal ("Frame counter … is not greater than …").
+test('a fresh fetch whose answer the frame stored here has overtaken meanwhile answers with the stored one', async (t) => {
+  const v = vectors();
+  const [newest, middle, oldest] = framesNewestFirst();
+  const withContainer = (f: Gobd) => [f, v.all.find((o) => o.obj.ghid.equals(f.targets[0]!))!.obj];
+  let release = () => {};
+  const gate = new Promise<void>((r) => (release = r));
+  let asked = false;
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  wss.on('connection', (ws) => {
+    new Connection(ws, {
+      handlers: {
+        GT: async (body) => {
+          const ghid = Ghid.fromBytes(body);
+          if (!ghid.equals(newest!.dynamic)) return v.all.find((o) => o.obj.ghid.equals(ghid))!.obj.raw;
+          asked = true;
+          await gate;
+          return middle!.raw;
+        },
+      },
+    });
+  });
+  const remote = { port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+  const io = await connectedTo(remote, t, { stored: [...v.gidcs.map((g) => g.obj), ...withContainer(oldest!)] });
+  const fetching = io.fetch(newest!.dynamic, { fresh: true });
+  await until(() => asked, 'the remote to be asked');
+  await io.engine.ingestBatch(withContainer(newest!).map((o) => o.raw));
+  release();
+  assert.equal((await fetching)?.ghid.text, newest!.ghid.text, 'the frame stored meanwhile is the answer');
+  assert.equal(io.engine.currentFrame(newest!.dynamic)?.ghid, newest!.ghid.text);
 });
 
 test('a pushed frame no newer than the one stored here is refused without waiting for its container', async (t) => {
