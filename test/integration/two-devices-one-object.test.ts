@@ -320,7 +320,9 @@ test('a computer that wrote an object offline, back and restarted at once, opens
   for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
   const twos = (await two.daemon.fetch(ghid)) as Gobd;
   computers.restore();
-  await until(async () => ((await one.daemon.fetch(ghid)) as Gobd | null)?.ghid.equals(twos.ghid) || null, "the other computer's frame to reach the first computer's cache");
+  // (On a loaded machine the other computer's map may have gone out before, and the first may
+  // already have written its state on top: the open is then easy, and the test still passes.)
+  await until(async () => ((await one.daemon.fetch(ghid)) as Gobd | null)!.counter! >= twos.counter! || null, "the other computer's frame to reach the first computer's cache");
   one = await one.restart();
   const state = await one.daemon.open(ghid).then((o) => o.state.toString(), (e: Error) => `(${e.message})`);
   assert.ok(['two 12', 'one 3'].includes(state), `the object opens: ${state}`);
