@@ -53,4 +53,9 @@ export class Throttle {
     if (this.last.size > this.max) this.last.delete(this.last.keys().next().value!);
     return true;
   }
+
+  /** Gives `key` its go back (what it was taken for did not happen). */
+  forget(key: string): void {
+    this.last.delete(key);
+  }
 }

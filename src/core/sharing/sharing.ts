@@ -315,6 +315,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
       if (!this.behind.has(ghid.text)) this.behind.set(ghid.text, Date.now());
       this.o.warn(`${ghid.short} moved on past what this computer can read; asked ${from.short}, who shared it, to share it again`);
     } catch (err) {
+      // Nothing went out: the next unreadable version asks again.
+      this.asked.forget(ghid.text);
       this.o.warn(`could not ask ${from.short} to share ${ghid.short} again: ${(err as Error).message}`);
     }
   }

@@ -33,4 +33,6 @@ test('a throttle lets one go per key within its period, and remembers a bounded 
   assert.equal(t.take('c'), true);
   assert.equal(t.take('b'), true, 'the key remembered longest was let go of (2 at most)');
   assert.equal(t.take('c'), false);
+  t.forget('c');
+  assert.equal(t.take('c'), true, 'a key forgotten has its go back');
 });
