@@ -71,6 +71,8 @@ const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
 export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** Aborted by stop(): ends the waits of a merge in progress. */
   private readonly stopping = new AbortController();
+  /** Objects reported unreadable (DaemonPortEvents), until one of their versions is read again. */
+  private readonly unreadable = new Set<string>();
   /** Objects kept subscribed whether live or not (follow), by GHID text. */
   private readonly followed = new Set<string>();
 
@@ -188,9 +190,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         if (obj.type === 'GARQ') this.emit('request', obj);
       } else {
         await this.objects.receive(obj, subscribed);
+        this.readAgain(subscribed);
       }
     } catch (err) {
-      if (err instanceof UnknownSecret) this.emit('unreadable', subscribed);
+      if (err instanceof UnknownSecret) this.reportUnreadable(subscribed);
       // A frame we have seen already (the catch-up of a followed object) is nothing to apply.
       const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
       log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
@@ -279,11 +282,21 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** Opens an object and keeps it subscribed while it stays live. */
   async open(ghid: Ghid): Promise<AppObject> {
     const obj = await this.openReadable(ghid).catch((err: unknown) => {
-      if (err instanceof UnknownSecret) this.emit('unreadable', ghid);
+      if (err instanceof UnknownSecret) this.reportUnreadable(ghid);
       throw err;
     });
+    this.readAgain(ghid);
     if (obj.dynamic) this.network.subscribe(ghid);
     return obj;
+  }
+
+  private reportUnreadable(ghid: Ghid): void {
+    this.unreadable.add(ghid.text);
+    this.emit('unreadable', ghid);
+  }
+
+  private readAgain(ghid: Ghid): void {
+    if (this.unreadable.delete(ghid.text)) this.emit('readable', ghid);
   }
 
   /**

@@ -17,6 +17,8 @@ export interface DaemonPortEvents {
    * fetched, or an app's open): for another user's object, only a new share opens it again.
    */
   unreadable: [Ghid];
+  /** An object reported unreadable was read again (a new share, or a frame a known secret reads). */
+  readable: [Ghid];
   remote: [label: string, connected: boolean];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];

@@ -114,7 +114,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
     daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
-    daemon.on('update', (obj) => this.behind.delete(obj.ghid.text));
+    daemon.on('readable', (ghid) => this.behind.delete(ghid.text));
     // Read along their frames only: followed from the start, whether an app opens them or not.
     for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from '../../../src/core/sharing/share-again.js';
 import { decodeInner, encodeInner } from '../../../src/core/golix/requests.js';
-import { randomGhid } from '../../fixtures/ipc/fakes.js';
+import { FakeDaemon, randomGhid } from '../../fixtures/ipc/fakes.js';
+import { openRequest, type Garq, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
+import { Sharing } from '../../../src/core/sharing/sharing.js';
+import { v16Identity } from '../../fixtures/vectors.js';
+import { until } from '../../fixtures/wait.js';
 
 test('an object is shared again only with someone who took it, and not blocked since', () => {
   assert.equal(decideShareAgain('accepted', false), 'share');
@@ -35,4 +39,40 @@ test('a throttle lets one go per key within its period, and remembers a bounded 
   assert.equal(t.take('c'), false);
   t.forget('c');
   assert.equal(t.take('c'), true, 'a key forgotten has its go back');
+});
+
+/** A daemon that is the vectors' second identity, knows the first's, and keeps what it publishes. */
+class SigningDaemon extends FakeDaemon {
+  override readonly fingerprint = v16Identity(1).ghid;
+  readonly published: GolixObject[] = [];
+  override get identity() {
+    return v16Identity(1);
+  }
+  override async fetch(ghid: Ghid): Promise<GolixObject | null> {
+    const sharer = v16Identity(0).publicIdentity.gidc;
+    return ghid.equals(sharer.ghid) ? sharer : null;
+  }
+  override async publish(obj: GolixObject): Promise<void> {
+    this.published.push(obj);
+  }
+}
+
+test('an object shared with us that cannot be read: its sharer is asked once, by a request naming it, and the shares list says so until it is read again', async () => {
+  const daemon = new SigningDaemon();
+  const sharer = v16Identity(0);
+  const [object, mine] = [randomGhid(), randomGhid()];
+  daemon.shared.map.raw.set(`shared-in:${object.text}`, { f: sharer.ghid.text, a: null, z: 1, at: 1000 });
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {} });
+
+  daemon.emit('unreadable', mine);
+  daemon.emit('unreadable', object);
+  await until(() => sharing.askedAgain(object), 'the ask to go out');
+  daemon.emit('unreadable', object);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(daemon.published.length, 1, 'one ask, for the object shared with us only (not ours), however often it is unreadable');
+  const opened = await openRequest(daemon.published[0] as Garq, sharer, async () => v16Identity(1).publicIdentity);
+  assert.deepEqual([opened.kind, opened.author.text, opened.target.text, 'status' in opened ? opened.status : null], ['NK', daemon.fingerprint.text, object.text, SHARE_AGAIN_STATUS]);
+
+  daemon.emit('readable', object);
+  assert.equal(sharing.askedAgain(object), null, 'read again: nothing to say');
 });
