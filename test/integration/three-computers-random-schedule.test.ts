@@ -17,6 +17,7 @@ import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
+const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
 
 /** xorshift32: the same schedule for the same seed. */
 function rng(seed: number) {
@@ -48,8 +49,17 @@ for (const seed of SEEDS) test(`three computers and a friend under a random sche
   const log: string[] = [];
   for (let step = 0; step < STEPS; step++) {
     const i = Math.floor(rand() * 3);
-    const action = pick(['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const);
+    const action = pick(ACTIONS);
     log.push(`${action} ${i}`);
+    try {
+      await runStep(action, i);
+    } catch (err) {
+      // Which step failed, and the schedule up to it, for whoever looks at a failing seed.
+      throw new Error(`step ${step + 1}, ${action} ${i}: ${(err as Error).message}\n${log.join(', ')}`, { cause: err });
+    }
+    await new Promise((r) => setTimeout(r, rand() * 300));
+  }
+  async function runStep(action: (typeof ACTIONS)[number], i: number): Promise<void> {
     switch (action) {
       case 'write':
         writes[i]!++;
@@ -90,7 +100,6 @@ for (const seed of SEEDS) test(`three computers and a friend under a random sche
         friend = await friend.restart();
         break;
     }
-    await new Promise((r) => setTimeout(r, rand() * 300));
   }
   for (let i = 0; i < 3; i++) if (!up[i]) links[i]!.restore();
   await until(() => cs.every((u) => u.daemon.network.status().every((r) => r.connected && r.pending === 0)), 'all quiet', 30_000);
