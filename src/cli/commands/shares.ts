@@ -51,14 +51,17 @@ function parse(argv: string[]) {
 
 const HEADINGS = { waiting: 'Waiting for you', in: 'Shared with you', out: 'Shared by you' } as const;
 
+/** A moment as the list prints it: UTC, to the minute. */
+const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+
 /** One share as `hypergolix shares` prints it. */
 export function describeShare(s: ShareJson): string {
   const who = s.name ?? STRANGER;
   const what = `${s.type}, ${sizeWords(s.size)}`;
-  const when = new Date(s.time).toISOString().replace('T', ' ').slice(0, 16);
+  const when = minute(s.time);
   if (s.direction === 'outgoing') return `  ${s.object}  to ${who} (${s.to}) — ${s.state}, ${when}\n    ${what}`;
   const head = s.state === 'waiting' ? `  id ${s.id}\n    from ${who} (${s.from})` : `  ${s.object}  from ${who} (${s.from})`;
-  const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name)} (${new Date(s.askedAgain).toISOString().replace('T', ' ').slice(0, 16)})`;
+  const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name)} (${minute(s.askedAgain)})`;
   return `${head}\n    ${what}, ${when}${behind}`;
 }
 

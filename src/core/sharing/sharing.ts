@@ -268,7 +268,6 @@ export class Sharing extends EventEmitter<SharingEvents> {
     }
     this.contacts.ensure(from, 'ask');
     this.records.receivedOne({ object: target, from, apiId: apiIdText(share.apiId), size });
-    this.behind.delete(target.text);
     this.daemon.follow(target);
     await this.answer(garq, from, 'AK');
     this.emit('incoming', share);
