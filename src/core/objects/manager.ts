@@ -19,7 +19,7 @@ import {
   type PrivateIdentity,
 } from '../golix/index.js';
 import { retryWhileContainerMissing } from './container-wait.js';
-import { ContainerMissing } from './errors.js';
+import { containerOf, containerOrNewer } from './frame-container.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
@@ -264,8 +264,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       // remember the newest secret now, or a burst of updates would leave us behind for good.
       this.secrets.setDynamic(ghid, { container: frame.targets[0]!, secret: candidates[0]!, binder, counter });
     }
-    const container = await this.io.fetch(frame.targets[0]!);
-    if (!container || container.type !== 'GEOC') throw new ContainerMissing(frame.targets[0]!, ghid);
+    const container = await containerOrNewer(this.io, frame);
+    if (container.type === 'GOBD') return this.applyFrame(container, opening);
     let opened: { secret: Secret; apiId: ApiId; state: Buffer } | null = null;
     for (const secret of candidates) {
       try {
@@ -277,6 +277,9 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     }
     if (!opened) throw new UnknownSecret(`The known secret does not open ${ghid.short}`);
     const { secret, apiId, state } = opened;
+    // A newer version was shown meanwhile (pushed in while this one's container was fetched).
+    const shown = this.live.get(ghid.text);
+    if (shown && shown !== live && shown.counter > counter) return shown;
     this.secrets.setDynamic(ghid, { container: container.ghid, secret, binder, counter });
     if (share) this.secrets.release(ghid);
     const obj = this.remember({ ghid, dynamic: true, apiId, state, author: binder, counter, container: container.ghid }, frame);
@@ -336,8 +339,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
    */
   private async openFrame(frame: Gobd, io: ObjectIO): Promise<{ secret: Secret; container: Ghid; apiId: ApiId; state: Buffer }> {
     const secret = healSecret(frame, this.secrets.known(frame.dynamic));
-    const container = await io.fetch(frame.targets[0]!);
-    if (container?.type !== 'GEOC') throw new ContainerMissing(frame.targets[0]!, frame.dynamic);
+    const container = await containerOf(io, frame);
     return { secret, container: container.ghid, ...decodeAppObject(secret.apply(container.payload)) };
   }
 

@@ -280,3 +280,41 @@ test('opened with the record ahead of every frame here, the newest frame here is
   const fresh = new ObjectManager(other.io, other.account.identity, new SecretStore(other.account.secrets));
   await assert.rejects(fresh.open(g2), IllegalDynamicFrame);
 });
+
+test('a frame replaced here while its container was asked for gives way to the newer one (an open racing a start\'s catch-up)', async () => {
+  const { io, a, b } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
+  const shared = a.objects.secrets.dynamic(obj.ghid)!;
+  await a.objects.update(obj.ghid, Buffer.from('v1'));
+  const first = (await io.fetch(obj.ghid)) as Gobd;
+  await a.objects.update(obj.ghid, Buffer.from('v2'));
+  assert.equal(await io.fetch(first.targets[0]!), null, 'the replaced frame\'s container went with it');
+  b.objects.secrets.quarantine(obj.ghid, shared.secret, a.account.fingerprint);
+  const shown = await b.objects.applyFrame(first, true);
+  assert.equal(shown.state.toString(), 'v2');
+  assert.equal(shown.counter, 2n);
+});
+
+test('an older version read while a newer one was pushed in does not replace it', async () => {
+  const { io, a, b } = await twoUsers();
+  const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
+  b.objects.secrets.quarantine(obj.ghid, a.objects.secrets.dynamic(obj.ghid)!.secret, a.account.fingerprint);
+  await a.objects.update(obj.ghid, Buffer.from('v1'));
+  const first = (await io.fetch(obj.ghid)) as Gobd;
+  const firstContainer = await io.fetch(first.targets[0]!);
+  await a.objects.update(obj.ghid, Buffer.from('v2'));
+  const second = (await io.fetch(obj.ghid)) as Gobd;
+  // b's cache answers for the first container only once the second frame is shown.
+  let release!: () => void;
+  const pushed = new Promise<void>((r) => (release = r));
+  const slow = new ObjectManager(
+    { publish: (...o) => io.publish(...o), fetch: async (g) => (g.equals(first.targets[0]!) ? (await pushed, firstContainer) : io.fetch(g)) },
+    b.account.identity,
+    b.objects.secrets,
+  );
+  const opening = slow.applyFrame(first, true);
+  await slow.receive(second, obj.ghid);
+  release();
+  assert.equal((await opening).state.toString(), 'v2');
+  assert.equal((await slow.open(obj.ghid)).state.toString(), 'v2');
+});
