@@ -330,6 +330,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         const waitMs = RECORD_WAITS_MS[attempt];
         const raced = err instanceof IllegalDynamicFrame;
         if (!(err instanceof UnknownSecret || raced) || waitMs === undefined || !this.objects.isLive(ghid) || this.stopping.signal.aborted) throw err;
+        // Offline, the record that reads the other computer's frame cannot come: a write made
+        // here is not refused for it, but goes over that frame (ObjectManager.update), and the
+        // remotes and the account's secrets map settle which is newest once back.
+        if (!raced && !this.network.status().some((r) => r.connected)) return this.objects.update(ghid, state, { ...opts, overUnreadable: true });
         await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => {});
         if (!raced) await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
       }

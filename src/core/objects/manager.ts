@@ -20,7 +20,9 @@ import {
 } from '../golix/index.js';
 import { retryWhileContainerMissing } from './container-wait.js';
 import { containerOf, containerOrNewer } from './frame-container.js';
+import type { AppObject } from './app-object.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
+import { LiveObjects } from './live-objects.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
 
@@ -28,21 +30,9 @@ import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
  * What `resolveConflict` found: our frame on top of the remote's newest (written now, or there
  * already) with its counter, or why there is none.
  */
-export type ConflictResolution = { top: Ghid; counter: bigint } | 'not-ours' | 'no-remote-frame';
+export type { AppObject } from './app-object.js';
 
-/** An app object as the daemon sees it. */
-export interface AppObject {
-  ghid: Ghid;
-  dynamic: boolean;
-  apiId: ApiId;
-  state: Buffer;
-  /** Binder (dynamic) or author (static). */
-  author: Ghid;
-  /** Current frame counter (dynamic), else 0n. */
-  counter: bigint;
-  /** The container currently shown. */
-  container: Ghid;
-}
+export type ConflictResolution = { top: Ghid; counter: bigint } | 'not-ours' | 'no-remote-frame';
 
 export interface ObjectManagerEvents {
   /** A newer version arrived from elsewhere and was decrypted. */
@@ -63,10 +53,7 @@ export interface ObjectManagerOptions {
  * statically (GOBS) or dynamically (GOBD frames keyed by the ratchet).
  */
 export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
-  private readonly live = new Map<string, AppObject>();
-  private readonly frames = new Map<string, Gobd>();
-  private readonly maxLive: number;
-  private readonly pinned = new Set<string>();
+  private readonly live: LiveObjects;
   /** Serializes work per object so two updates never race for the same counter. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -77,7 +64,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     options: ObjectManagerOptions = {},
   ) {
     super();
-    this.maxLive = options.maxLive ?? 1000;
+    this.live = new LiveObjects(options.maxLive ?? 1000, (ghid) => this.emit('evict', ghid));
   }
 
   private withLock<T>(ghid: Ghid, fn: () => Promise<T>): Promise<T> {
@@ -90,23 +77,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   }
 
   private remember(obj: AppObject, frame?: Gobd): AppObject {
-    this.live.delete(obj.ghid.text);
-    this.live.set(obj.ghid.text, obj);
-    if (frame) this.frames.set(obj.ghid.text, frame);
-    this.trim();
-    return obj;
-  }
-
-  /** Evicts the least recently used objects that nothing pinned, down to maxLive. */
-  private trim(): void {
-    if (this.live.size <= this.maxLive) return;
-    for (const key of this.live.keys()) {
-      if (this.live.size <= this.maxLive) break;
-      if (this.pinned.has(key)) continue;
-      this.live.delete(key);
-      this.frames.delete(key);
-      this.emit('evict', Ghid.fromText(key));
-    }
+    return this.live.remember(obj, frame);
   }
 
   /**
@@ -114,16 +85,16 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
    * while something tracks it, e.g. an app over IPC. The tracker bounds how many it pins.
    */
   pin(ghid: Ghid): void {
-    this.pinned.add(ghid.text);
+    this.live.pin(ghid);
   }
 
   unpin(ghid: Ghid): void {
-    if (this.pinned.delete(ghid.text)) this.trim();
+    this.live.unpin(ghid);
   }
 
   /** Whether the object is decrypted in memory now. */
   isLive(ghid: Ghid): boolean {
-    return this.live.has(ghid.text);
+    return this.live.has(ghid);
   }
 
   async create(apiId: ApiId, state: Buffer, opts: { dynamic?: boolean; legroom?: number } = {}): Promise<AppObject> {
@@ -145,16 +116,24 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     return this.remember({ ghid: container.ghid, dynamic: false, apiId, state, author: this.identity.ghid, counter: 0n, container: container.ghid });
   }
 
-  /** Pushes a new state of one of our own dynamic objects. */
-  update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
+  /**
+   * Pushes a new state of one of our own dynamic objects. `overUnreadable`: when the newest frame
+   * here is another computer's that no secret here reads (it wrote past the legroom while this
+   * one was away, and its record is in the account's secrets map, out of reach offline), the
+   * state is written on the version shown here with a counter above that frame, rather than
+   * refused: the remotes then keep whichever is newer, and the account's computers reconcile
+   * through the secrets map (SecretStore.merge keeps the outranked record as the fork).
+   */
+  update(ghid: Ghid, state: Buffer, opts: { legroom?: number; overUnreadable?: boolean } = {}): Promise<AppObject> {
     return this.withLock(ghid, async () => {
       const current = await this.open(ghid);
       if (!current.dynamic) throw new ValueError('A static object cannot be updated');
       if (!current.author.equals(this.identity.ghid)) throw new InconsistentAuthor('Only the object\'s creator can update it');
       const legroom = legroomOf(opts.legroom);
       if (this.secrets.unsecuredUpdates(ghid) >= SecretStore.maxUnsecured(legroom)) await this.secrets.secure();
+      let above = 0n;
       for (let attempt = 0; ; attempt++) {
-        const frame = this.frames.get(ghid.text)!;
+        const frame = this.live.frame(ghid)!;
         // From the frame written on, not the record: another computer of the account may have
         // moved the record past it, and a secret that does not follow the frame's vector would
         // make a version nobody can read.
@@ -162,18 +141,23 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
         const secret = writtenOn.secret.ratchet(ghid, writtenOn.container);
         // Asked before this frame joins the ones waiting.
         const base = this.baseFor(ghid, writtenOn);
-        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), frameOf(frame), legroom);
+        const previous = frameOf(frame);
+        const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), { ...previous, counter: previous.counter > above ? previous.counter : above }, legroom);
         try {
           await this.io.publish(next.frame, next.container);
         } catch (err) {
           // Another device of this account wrote a newer frame: catch up and write after it (defect 19).
           // Its frame can be here a moment before its container.
           if (err instanceof IllegalDynamicFrame && attempt < MAX_CATCH_UPS) {
-            await retryWhileContainerMissing(() => this.refresh(ghid), CATCH_UP_CONTAINER_WAIT);
-            // Still on the same frame: the newer one is not readable here yet (its record came
-            // first, and its frame is held back by that computer's own conflict). The caller may
-            // wait for it (Daemon.update) rather than fail at once after MAX_CATCH_UPS tries.
-            if (this.frames.get(ghid.text) === frame) throw new UnknownSecret(`The newest version of ${ghid.short} is not readable here yet`);
+            const unread = await retryWhileContainerMissing(() => this.refresh(ghid), CATCH_UP_CONTAINER_WAIT).then(
+              // Still on the same frame: the newer one is not readable here yet (its record came
+              // first, and its frame is held back by that computer's own conflict). The caller may
+              // wait for it (Daemon.update) rather than fail at once after MAX_CATCH_UPS tries.
+              () => (this.live.frame(ghid) === frame ? new UnknownSecret(`The newest version of ${ghid.short} is not readable here yet`) : null),
+              (e: unknown) => (e instanceof UnknownSecret ? e : Promise.reject(e)),
+            );
+            if (unread && !opts.overUnreadable) throw unread;
+            if (unread) above = await this.storedCounter(ghid);
             continue;
           }
           throw err;
@@ -182,6 +166,12 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
         return this.remember({ ...current, state, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
       }
     });
+  }
+
+  /** The counter of the object's frame stored here (0 for none). */
+  private async storedCounter(ghid: Ghid): Promise<bigint> {
+    const stored = await this.io.fetch(ghid);
+    return stored?.type === 'GOBD' ? (stored.counter ?? 0n) : 0n;
   }
 
   /** The base the record keeps for a frame written on `writtenOn` (ObjectIO.chainBase); undefined keeps the record's. */
@@ -193,7 +183,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
 
   /** Opens an object: from memory, else fetched, checked and decrypted. */
   async open(ghid: Ghid): Promise<AppObject> {
-    const cached = this.live.get(ghid.text);
+    const cached = this.live.get(ghid);
     if (cached) return this.remember(cached);
     const obj = await this.newest(ghid);
     if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
@@ -229,7 +219,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       throw new InconsistentAuthor(`Frame of ${ghid.short} is bound by ${frame.binder.short}, expected ${binder.short}`);
     }
     const counter = frame.counter ?? 0n;
-    const live = this.live.get(ghid.text);
+    const live = this.live.get(ghid);
     // What is shown is this version or a newer one. (The record alone does not say: it moves on
     // before the container is here, and another computer of the account moves it too.)
     if (live && counter <= live.counter) return counter === live.counter ? this.remember(live) : live;
@@ -278,7 +268,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     if (!opened) throw new UnknownSecret(`The known secret does not open ${ghid.short}`);
     const { secret, apiId, state } = opened;
     // A newer version was shown meanwhile (pushed in while this one's container was fetched).
-    const shown = this.live.get(ghid.text);
+    const shown = this.live.get(ghid);
     if (shown && shown !== live && shown.counter > counter) return shown;
     this.secrets.setDynamic(ghid, { container: container.ghid, secret, binder, counter });
     if (share) this.secrets.release(ghid);
@@ -306,14 +296,14 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       // is reported twice (our frame refused, theirs pushed to us), and the second report comes
       // while what the first wrote is still on its way to the remote. (Not the frame stored here:
       // that may be theirs, taken in but not shown yet, with our state still to be written.)
-      const mine = this.frames.get(ghid.text);
+      const mine = this.live.frame(ghid);
       if (mine?.targets.some((t) => t.equals(theirs.targets[0]!))) return { top: mine.ghid, counter: mine.counter ?? 0n };
       // Nor when it is behind theirs on their chain: what is shown here was taken in from there
       // (or taken there) after the frame refused was written, and theirs is newer. Written on
       // top, it would undo what the other computer wrote since.
       if (mine && theirs.targets.some((t) => t.equals(mine.targets[0]!))) return { top: theirs.ghid, counter: theirs.counter ?? 0n };
       const opened = await this.openFrame(theirs, remote);
-      const live = this.live.get(ghid.text);
+      const live = this.live.get(ghid);
       // Above our own frames here too, or the local store would refuse it as older.
       const local = await this.io.fetch(ghid);
       // Our newest state: what is shown here, else our newest frame here (an object nobody has
@@ -402,8 +392,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
 
   /** Stops tracking an object in memory (it stays stored and readable). */
   discard(ghid: Ghid): void {
-    this.live.delete(ghid.text);
-    this.frames.delete(ghid.text);
+    this.live.discard(ghid);
   }
 
   private forget(ghid: Ghid): void {

@@ -113,6 +113,24 @@ test('after a burst of updates and a crash (no final flush), the object still op
   assert.equal((await fresh.open(obj.ghid)).state.toString(), 'v30');
 });
 
+test("a write over another computer's frame that no secret here reads goes above it, on the version shown here, only when asked (offline)", async () => {
+  const { one, two, ghid } = await twoComputers();
+  for (let n = 1; n <= 10; n++) await two.objects.update(ghid, Buffer.from(`two ${n}`));
+  await send(two.io, one.io, ghid, 'frame', 'container');
+  await assert.rejects(one.objects.update(ghid, Buffer.from('mine')), UnknownSecret, 'refused by default: online, the record that reads it is waited for');
+  const mine = await one.objects.update(ghid, Buffer.from('mine'), { overUnreadable: true });
+  assert.equal(mine.counter, 11n);
+  const stored = (await one.io.fetch(ghid)) as Gobd;
+  assert.equal(stored.counter, 11n, 'stored here above the frame it could not read');
+  assert.equal(one.objects.secrets.dynamic(ghid)!.counter, 11n, 'and the record with it, which outranks the other in the secrets map');
+  // The other computer still knows the version this one wrote on, and follows.
+  const seen: string[] = [];
+  two.objects.on('update', (o) => seen.push(o.state.toString()));
+  await two.objects.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
+  assert.deepEqual(seen, ['mine']);
+});
+
+
 /** One account's two computers, each with its own local store, and a remote between them. */
 async function twoComputers() {
   const remote = await LocalIO.create();
