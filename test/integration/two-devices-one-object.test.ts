@@ -13,7 +13,7 @@ import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
-import type { Ghid, Gobd } from '../../src/core/golix/index.js';
+import { parseObject, type Ghid, type Gobd } from '../../src/core/golix/index.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
 
@@ -351,4 +351,8 @@ test("a computer that took in the other's frame it cannot read yet, then went of
     return a === b ? a : null;
   }, 'both computers to agree', 15_000);
   assert.equal(state, 'one 3', 'the last write, made offline, is where both end');
+  // Written on top of the server's chain, not switched to a fork whoever follows the object by
+  // its frames alone (another user it is shared with) could not read across.
+  const served = parseObject(await computers.w.serverEngine.get(ghid)) as Gobd;
+  assert.ok(served.targets.some((c) => c.equals(twos.targets[0]!)), "the server's frame names the other computer's last version");
 });

@@ -170,6 +170,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return this.remotes.some((r) => !r.client.connected) ? writtenOn : null;
   }
 
+  /** A frame of ours each remote settles as a conflict before it is sent (ConflictHolds.settleFirst). */
+  settleFirst(frame: Ghid): void {
+    for (const r of this.remotes) r.holds.settleFirst(frame.text);
+  }
+
   private oldestBase(dynamic: string): Ghid | null {
     const previous = lowest(this.remotes.flatMap((r) => r.outbox.oldestFrame(dynamic) ?? []))?.previous;
     return previous ? Ghid.fromText(previous) : null;
@@ -369,7 +374,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** The outbox, in order and several at a time (send-in-order.ts); done once taken or refused for good. */
   private async drain(r: Remote): Promise<void> {
     await sendInOrder(r.outbox.items(), {
-      publish: (raw) => r.client.publish(raw),
+      publish: (raw, ghid) => (r.holds.refuseFirst(ghid) ? Promise.reject(new IllegalDynamicFrame('Written over a frame not readable here: settled first')) : r.client.publish(raw)),
       connected: () => r.client.connected,
       accepted: (ghid) => {
         this.setRemoteStorage(r, 'ok');

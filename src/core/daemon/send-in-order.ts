@@ -20,7 +20,7 @@ import { frameFacts, type FrameFacts } from './frame-facts.js';
 export const SEND_WINDOW = 16;
 
 export interface SendHooks {
-  publish(raw: Buffer): Promise<unknown>;
+  publish(raw: Buffer, ghid: string): Promise<unknown>;
   /** False once the link is down: nothing more is sent. */
   connected(): boolean;
   accepted(ghid: string): void;
@@ -51,7 +51,7 @@ export async function sendInOrder(items: Iterable<[string, Buffer]>, hooks: Send
     if (later || !hooks.connected()) break;
     // Asked once the previous frame of its object is answered: its refusal may hold this one back.
     if (hooks.holdBack?.(ghid, frame)) continue;
-    inFlight.push({ ghid, raw, dynamic, answer: hooks.publish(raw).then(() => ACCEPTED, (err: unknown) => err) });
+    inFlight.push({ ghid, raw, dynamic, answer: hooks.publish(raw, ghid).then(() => ACCEPTED, (err: unknown) => err) });
     if (dynamic !== null) framesInFlight.add(dynamic);
     if (inFlight.length >= SEND_WINDOW) await takeOldest();
   }

@@ -144,6 +144,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
         const previous = frameOf(frame);
         const next = await makeUpdate(this.identity, secret, encodeAppObject(current.apiId, state), { ...previous, counter: previous.counter > above ? previous.counter : above }, legroom);
         try {
+          if (above > 0n) this.io.settleFirst?.(next.frame.ghid);
           await this.io.publish(next.frame, next.container);
         } catch (err) {
           // Another device of this account wrote a newer frame: catch up and write after it (defect 19).

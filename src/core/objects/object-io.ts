@@ -19,4 +19,9 @@ export interface ObjectIO {
    * secret the object's record keeps (SecretStore, DynamicRecord.base). Absent: nothing waits.
    */
   chainBase?(dynamic: Ghid, writtenOn: Ghid): Ghid | null;
+  /**
+   * A frame of ours about to be published over another computer's frame that no secret here
+   * reads: each remote settles it as a conflict before it goes (ConflictHolds.settleFirst).
+   */
+  settleFirst?(frame: Ghid): void;
 }

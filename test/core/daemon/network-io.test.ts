@@ -481,6 +481,33 @@ test('once a frame of ours is refused as not newer, our later frames of the obje
   await io.close();
 });
 
+test('a frame to settle first (written over one not readable here) is not sent until its conflict is settled; settled as send-rest, it goes as it is', async (t) => {
+  const v = vectors();
+  const frame = v.frames.map((f) => f.obj).find((f): f is Gobd => f.type === 'GOBD' && f.dynamic.equals(v.dynamic))!;
+  const container = v.geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;
+  const binder = v.gidcs.find((g) => g.obj.ghid.equals(frame.binder))!.obj;
+  const remote = await scriptedRemote(null);
+  const io = await connectedTo(remote, t);
+  const conflicts: { dynamic: Ghid; settle: (outcome: ConflictOutcome) => void }[] = [];
+  io.on('conflict', (dynamic, settle) => conflicts.push({ dynamic, settle }));
+  await io.publish(binder);
+  io.settleFirst(frame.ghid);
+  await io.publish(frame, container);
+  await until(() => conflicts.length === 1 || null, 'the conflict');
+  assert.ok(conflicts[0]!.dynamic.equals(frame.dynamic));
+  await new Promise((r) => setTimeout(r, 100));
+  const arrived = () => remote.arrivals.map((a) => a.ghid);
+  assert.ok(!arrived().includes(frame.ghid.text), 'the frame did not reach the remote');
+  // (Its container went: this remote takes anything; a server refuses it as unbound, and it is
+  // kept with its frame, as after any refusal.)
+  assert.equal(io.status()[0]!.pending, 1, 'it is kept');
+  conflicts[0]!.settle('send-rest');
+  // (The refused frame waits for the conflict retry; a daemon offers it again at once here.)
+  io.resendParked();
+  await until(() => io.status()[0]!.pending === 0 || null, 'the outbox to drain', 5_000);
+  assert.ok(arrived().includes(frame.ghid.text), 'sent as it is once the conflict could not be settled otherwise');
+});
+
 test('chainBase: the version our waiting frames of an object were written on; else the one written on when a remote is out of reach; else none', async (t) => {
   const v = vectors();
   const frames = v.frames.map((f) => f.obj).filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));

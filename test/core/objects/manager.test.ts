@@ -118,16 +118,22 @@ test("a write over another computer's frame that no secret here reads goes above
   for (let n = 1; n <= 10; n++) await two.objects.update(ghid, Buffer.from(`two ${n}`));
   await send(two.io, one.io, ghid, 'frame', 'container');
   await assert.rejects(one.objects.update(ghid, Buffer.from('mine')), UnknownSecret, 'refused by default: online, the record that reads it is waited for');
+  const settled: string[] = [];
+  Object.assign(one.io, { settleFirst: (frame: Ghid) => settled.push(frame.text) });
   const mine = await one.objects.update(ghid, Buffer.from('mine'), { overUnreadable: true });
   assert.equal(mine.counter, 11n);
   const stored = (await one.io.fetch(ghid)) as Gobd;
   assert.equal(stored.counter, 11n, 'stored here above the frame it could not read');
+  assert.deepEqual(settled, [stored.ghid.text], 'and to be settled with each remote as a conflict before it goes');
   assert.equal(one.objects.secrets.dynamic(ghid)!.counter, 11n, 'and the record with it, which outranks the other in the secrets map');
-  // The other computer still knows the version this one wrote on, and follows.
+  await one.objects.update(ghid, Buffer.from('mine 2'), { overUnreadable: true });
+  assert.equal(settled.length, 1, 'a write on top of it is an ordinary one');
+  // Sent as it is (a conflict that cannot be settled), the other computer still knows the
+  // version this one wrote on, and follows.
   const seen: string[] = [];
   two.objects.on('update', (o) => seen.push(o.state.toString()));
   await two.objects.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
-  assert.deepEqual(seen, ['mine']);
+  assert.deepEqual(seen, ['mine 2']);
 });
 
 
