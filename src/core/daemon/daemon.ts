@@ -21,6 +21,7 @@ import type { BroughtOver } from '../legacy/bring-over.js';
 import type { ConflictOutcome } from './conflict-holds.js';
 import { NetworkIO, type RemoteSpec } from './network-io.js';
 import { openAccount } from './open-account.js';
+import { RECORD_WAITS_MS, nextUpdateStep } from './record-waits.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
 
 export type AccountRequest =
@@ -52,16 +53,6 @@ export type DaemonEvents = DaemonPortEvents;
 const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
 /** How often a resolution tries again when the other computer's next frame reaches the local store first. */
 const RESOLUTION_RACES = 8;
-/**
- * The waits of an update of an object another computer of the account wrote more than a legroom
- * past what this one has read (both writing it many times at once), for the record that reads
- * those frames: it comes through the account's secrets map, which that computer writes within a
- * second. And of one that lost every catch-up to the other computer's next frame (it writes
- * faster than this one signs), for a pause in its burst. ~3.4 s in all, then the update fails.
- * A conflict's resolution waits the same for that record before our frames go as they are.
- */
-const RECORD_WAITS_MS = [100, 250, 500, 1_000, 1_500];
-
 /**
  * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
  * local validated cache, the remotes, the account and its objects, and the routing of what the
@@ -326,16 +317,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       try {
         return await this.objects.update(ghid, state, opts);
       } catch (err) {
-        // Only for an object read here before: one never readable fails at once.
-        const waitMs = RECORD_WAITS_MS[attempt];
-        const raced = err instanceof IllegalDynamicFrame;
-        if (!(err instanceof UnknownSecret || raced) || waitMs === undefined || !this.objects.isLive(ghid) || this.stopping.signal.aborted) throw err;
-        // Offline, the record that reads the other computer's frame cannot come: a write made
-        // here is not refused for it, but goes over that frame (ObjectManager.update), and the
-        // remotes and the account's secrets map settle which is newest once back.
-        if (!raced && !this.network.status().some((r) => r.connected)) return this.objects.update(ghid, state, { ...opts, overUnreadable: true });
-        await sleep(waitMs, undefined, { signal: this.stopping.signal }).catch(() => {});
-        if (!raced) await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
+        const online = this.network.status().some((r) => r.connected);
+        const step = nextUpdateStep(err, attempt, { live: this.objects.isLive(ghid), online, stopping: this.stopping.signal.aborted });
+        if (step === 'fail') throw err;
+        if (step === 'over') return this.objects.update(ghid, state, { ...opts, overUnreadable: true });
+        await sleep(step.waitMs, undefined, { signal: this.stopping.signal }).catch(() => {});
+        if (step.refresh) await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
       }
     }
   }
