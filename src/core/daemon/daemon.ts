@@ -304,7 +304,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       } catch (err) {
         const ours = this.objects.secrets.dynamic(ghid)?.binder.equals(this.fingerprint) ?? false;
         const online = this.network.status().some((r) => r.connected);
-        if (!(err instanceof UnknownSecret) || !ours || !online || attempt > RECORD_WAITS_MS.length || this.stopping.signal.aborted) throw err;
+        if (!(err instanceof UnknownSecret) || !ours || this.stopping.signal.aborted) throw err;
+        // Ours: no share from anyone opens it (the healing error says so), the account's secrets map does.
+        if (!online || attempt > RECORD_WAITS_MS.length) throw new UnknownSecret(`${ghid.short} was written on another computer of this account past what this one has read; it opens once the account's keys reach this computer through ${online ? 'the server' : 'a server (none is connected now)'}`);
         if (attempt > 0) await sleep(RECORD_WAITS_MS[attempt - 1]!, undefined, { signal: this.stopping.signal });
         await this.account.secrets.refresh(undefined, this.network.remoteView()).catch(() => false);
       }
