@@ -36,6 +36,14 @@ async function twoComputers(t: { after(fn: () => unknown): void }) {
   return { w, one, two, onOne, onTwo, agreed };
 }
 
+/** The state two computers show of an object once they agree, waiting up to `ms`. */
+function bothAgree(one: User, two: User, ghid: Ghid, ms: number): Promise<string> {
+  return until(async () => {
+    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
+    return a === b ? a : null;
+  }, 'both computers to agree', ms);
+}
+
 /**
  * Two computers of one account and an object both opened, the first reaching the server through
  * a link the test cuts (`cut()` resolves once it is offline) and restores.
@@ -105,10 +113,7 @@ test('two computers each write one object 40 times as fast as they can: every wr
     for (let n = 1; n <= 40; n++) await u.daemon.update(ghid, Buffer.from(`${by} ${n}`));
   };
   await Promise.all([writes(one, 'one'), writes(two, 'two')]);
-  const state = await until(async () => {
-    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
-    return a === b ? a : null;
-  }, 'both computers to agree', 20_000);
+  const state = await bothAgree(one, two, ghid, 20_000);
   assert.match(state, /^(one|two) 40$/);
 });
 
@@ -151,6 +156,22 @@ for (const [offline, online] of [
 
 // After a restart, the secret of the computer's own offline frame is kept among the recent ones
 // before the account's secrets map ranks the other computer's record above it.
+/**
+ * The other computer writes past the legroom while the first is away; the first comes back
+ * within the second before the other writes its secrets map, stores the other's newest frame,
+ * cannot read it until the map comes, and is cut off again first. (On a loaded machine the map
+ * may come before the cut, and the first reads that frame.) Returns that frame.
+ */
+async function unreadableThenCut(c: Awaited<ReturnType<typeof cuttableComputers>>): Promise<Gobd> {
+  await c.cut();
+  for (let n = 1; n <= 12; n++) await c.two.daemon.update(c.ghid, Buffer.from(`two ${n}`));
+  const twos = (await c.two.daemon.fetch(c.ghid)) as Gobd;
+  c.restore();
+  await until(async () => ((await c.one.daemon.fetch(c.ghid)) as Gobd | null)!.counter! >= twos.counter! || null, "the other computer's frame to reach the first computer's cache");
+  await c.cut();
+  return twos;
+}
+
 test('a computer writes an object offline and restarts before it is back: its writes survive the other computer\'s', async (t) => {
   const computers = await cuttableComputers(t);
   const { two, ghid } = computers;
@@ -162,10 +183,7 @@ test('a computer writes an object offline and restarts before it is back: its wr
   await two.daemon.account.secrets.flush();
   computers.restore();
   await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
-  const state = await until(async () => {
-    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
-    return a === b ? a : null;
-  }, 'both computers to agree', 10_000);
+  const state = await bothAgree(one, two, ghid, 10_000);
   assert.equal(state, 'one 3', 'the computer that came back ends on its own last write');
 });
 
@@ -331,25 +349,13 @@ test('a computer that wrote an object offline, back and restarted at once, opens
 test("a computer that took in the other's frame it cannot read yet, then went offline, still takes writes, and both end on its last once back", async (t) => {
   const computers = await cuttableComputers(t);
   const { one, two, ghid } = computers;
-  // The other computer writes past the legroom while the first is away; the first comes back
-  // within the second before the other writes its secrets map, stores the other's newest frame,
-  // cannot read it until the map comes, and is cut off again first. (On a loaded machine the
-  // map may come before the cut: the writes are then plain offline writes, and the test still
-  // passes.)
-  await computers.cut();
-  for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
-  const twos = (await two.daemon.fetch(ghid)) as Gobd;
-  computers.restore();
-  await until(async () => ((await one.daemon.fetch(ghid)) as Gobd | null)!.counter! >= twos.counter! || null, "the other computer's frame to reach the first computer's cache");
-  await computers.cut();
+  // (If the map came before the cut, the writes are plain offline writes: the test still passes.)
+  const twos = await unreadableThenCut(computers);
   for (let n = 1; n <= 3; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
   assert.equal((await one.daemon.open(ghid)).state.toString(), 'one 3', 'each write is taken and shown offline');
   computers.restore();
   await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
-  const state = await until(async () => {
-    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
-    return a === b ? a : null;
-  }, 'both computers to agree', 15_000);
+  const state = await bothAgree(one, two, ghid, 15_000);
   assert.equal(state, 'one 3', 'the last write, made offline, is where both end');
   // Written on top of the server's chain, not switched to a fork whoever follows the object by
   // its frames alone (another user it is shared with) could not read across.
@@ -359,15 +365,9 @@ test("a computer that took in the other's frame it cannot read yet, then went of
 
 test("restarted offline with the other computer's frame it cannot read yet, an open says why, and opens once back", async (t) => {
   const computers = await cuttableComputers(t);
-  const { two, ghid } = computers;
-  let { one } = computers;
-  await computers.cut();
-  for (let n = 1; n <= 12; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
-  const twos = (await two.daemon.fetch(ghid)) as Gobd;
-  computers.restore();
-  await until(async () => ((await one.daemon.fetch(ghid)) as Gobd | null)!.counter! >= twos.counter! || null, "the other computer's frame to reach the first computer's cache");
-  await computers.cut();
-  one = await one.restart({ unreachable: true });
+  const { ghid } = computers;
+  await unreadableThenCut(computers);
+  const one = await computers.one.restart({ unreachable: true });
   const offline = await one.daemon.open(ghid).then((o) => o.state.toString(), (e: Error) => `(${e.message})`);
   t.diagnostic(`offline: ${offline}`);
   // (On a loaded machine the secrets map may have come before the cut: the open is then easy.)
