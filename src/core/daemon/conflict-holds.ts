@@ -52,8 +52,6 @@ export class ConflictHolds {
   private readonly containers = new Map<string, string>();
   private retryTimer?: NodeJS.Timeout;
   private retryMs = CONFLICT_RETRY_MS.first;
-  /** Frames of ours to settle as a conflict before they are sent (settleFirst). */
-  private readonly unsent = new Set<string>();
 
   /** `resend`: the outbox has entries to offer again (a flush). */
   constructor(
@@ -94,22 +92,6 @@ export class ConflictHolds {
   unheard(dynamic: string): void {
     const hold = this.holds.get(dynamic);
     if (hold) hold.resolving = false;
-  }
-
-  /**
-   * A frame of ours written over another computer's frame that no secret here could read (an
-   * offline write, ObjectManager.update's overUnreadable): its counter is above that frame's, so
-   * the remote would take it and its chain would switch to our fork. It is refused here once
-   * instead (refuseFirst), which raises the conflict: written again on top of the remote's
-   * frame once the secrets map reads it, or sent as it is if it cannot be (`send-rest`).
-   */
-  settleFirst(ghid: string): void {
-    this.unsent.add(ghid);
-  }
-
-  /** Whether a frame about to be sent is refused here, the first time only (settleFirst). */
-  refuseFirst(ghid: string): boolean {
-    return this.unsent.delete(ghid);
   }
 
   /** A container of ours refused as unbound: kept with its frame when that frame is held. */

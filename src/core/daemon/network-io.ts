@@ -24,10 +24,10 @@ export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
   notification: [object: GolixObject, subscribed: Ghid];
   /**
-   * A remote refused one of our frames as not newer: another device wrote first (defect 19).
-   * `settle(outcome)` once resolved: until then the refused frame, and our later frames of the
-   * object, stay in the outbox (conflict-holds.ts), so a stop in between raises the conflict
-   * again at the next start.
+   * A remote refused one of our frames as not newer: another device wrote first (defect 19); or
+   * the outbox did, for a frame to settle first (Outbox.add). `settle(outcome)` once resolved:
+   * until then that frame, and our later frames of the object, stay in the outbox
+   * (conflict-holds.ts); a stop in between raises the conflict again at the next start.
    */
   conflict: [dynamic: Ghid, settle: (outcome: ConflictOutcome) => void];
   /** Connection state of a remote changed. */
@@ -97,6 +97,8 @@ export interface NetworkIOOptions {
 export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO {
   private readonly remotes: Remote[] = [];
   private readonly subscriptions = new Set<string>();
+  /** Frames of ours the next publish queues to be settled first (settleFirst). */
+  private readonly toSettleFirst = new Set<string>();
   private closed = false;
   /** What the remotes push to us (and what we fetch from them) into the local cache. */
   private readonly inbound: Inbound;
@@ -170,9 +172,9 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return this.remotes.some((r) => !r.client.connected) ? writtenOn : null;
   }
 
-  /** A frame of ours each remote settles as a conflict before it is sent (ConflictHolds.settleFirst). */
+  /** A frame of ours about to be published that each remote settles as a conflict before it is sent (Outbox.add). */
   settleFirst(frame: Ghid): void {
-    for (const r of this.remotes) r.holds.settleFirst(frame.text);
+    this.toSettleFirst.add(frame.text);
   }
 
   private oldestBase(dynamic: string): Ghid | null {
@@ -191,8 +193,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Sends what a remote refused until registration again (after registering there). */
   retryUploads(label: string): void {
-    for (const r of this.remotes) {
-      if (r.label !== label) continue;
+    for (const r of this.remotes.filter((x) => x.label === label)) {
       r.freeTier = undefined;
       void this.flush(r);
     }
@@ -212,7 +213,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     // The local store's write and the outboxes' run side by side (two durable writes, one wait),
     // the outboxes holding the objects unsent until the local store has them: what is not stored
     // here is never sent from here, and is taken back out of the outboxes.
-    const queued = Promise.all(this.remotes.map((r) => r.outbox.add(entries, { hold: true })));
+    const settleFirst = ghids.filter((g) => this.toSettleFirst.delete(g));
+    const queued = Promise.all(this.remotes.map((r) => r.outbox.add(entries, { hold: true, settleFirst })));
     queued.catch(() => {});
     try {
       await this.ingestLocal(objects);
@@ -374,7 +376,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** The outbox, in order and several at a time (send-in-order.ts); done once taken or refused for good. */
   private async drain(r: Remote): Promise<void> {
     await sendInOrder(r.outbox.items(), {
-      publish: (raw, ghid) => (r.holds.refuseFirst(ghid) ? Promise.reject(new IllegalDynamicFrame('Written over a frame not readable here: settled first')) : r.client.publish(raw)),
+      publish: (raw, ghid) => (r.outbox.refuseFirst(ghid) ? Promise.reject(new IllegalDynamicFrame('Written over a frame not readable here: settled first')) : r.client.publish(raw)),
       connected: () => r.client.connected,
       accepted: (ghid) => {
         this.setRemoteStorage(r, 'ok');

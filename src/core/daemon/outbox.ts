@@ -5,6 +5,8 @@ import { QueuedFrames, type FrameFacts } from './frame-facts.js';
 
 const OP_QUEUE = 1;
 const OP_DONE = 2;
+/** The entry named (written just before it) is to be settled as a conflict before it is sent (`add`). */
+const OP_SETTLE_FIRST = 3;
 /** How long a done record may wait for an append to go out with before it is written alone. */
 export const DONE_WRITE_DELAY_MS = 1_000;
 
@@ -27,7 +29,8 @@ function ownCopy(raw: Buffer): Buffer {
  * would see a gap wider than the legroom and could not ratchet across it.
  *
  * An append-only log of records `op u8 | length u32 | payload | crc32 u32` (op 1: a packed
- * object; op 2: the 88-character GHID text of an entry that is done), group-committed
+ * object; op 2: the 88-character GHID text of an entry that is done; op 3: that of an entry to
+ * settle first, written before it), group-committed
  * (AppendLog) and compacted when it is mostly done records.
  *
  * A done record needs no sync of its own: lost in a crash, it only means the entry is sent again
@@ -42,6 +45,8 @@ export class Outbox {
    * queueing (NetworkIO.publish). Memory only: after a restart they are sent like the rest.
    */
   private readonly held = new Set<string>();
+  /** Pending frames of ours to be refused here once, before they are sent (`add`'s settleFirst). */
+  private readonly unsettled = new Set<string>();
   /** The frames among the pending entries, by object. */
   private readonly frames = new QueuedFrames();
   private doneSinceCompact = 0;
@@ -72,8 +77,11 @@ export class Outbox {
         box.pending.set(payload.toString('latin1', 0, 88), ownCopy(payload.subarray(88)));
       } else if (op === OP_DONE) {
         box.pending.delete(payload.toString('latin1'));
+      } else if (op === OP_SETTLE_FIRST) {
+        box.unsettled.add(payload.toString('latin1'));
       }
     }
+    for (const g of box.unsettled) if (!box.pending.has(g)) box.unsettled.delete(g);
     for (const [ghid, raw] of box.pending) box.frames.add(ghid, raw);
     await box.compact();
     return box;
@@ -108,8 +116,17 @@ export class Outbox {
     return [...this.frames.oldestEach()];
   }
 
-  /** Queues objects by GHID; resolves once durable. `hold`: not sent until `release`d. */
-  add(objects: { ghid: string; raw: Buffer }[], options: { hold?: boolean } = {}): Promise<void> {
+  /**
+   * Queues objects by GHID; resolves once durable. `hold`: not sent until `release`d.
+   * `settleFirst`: frames of ours written over another computer's frame that no secret here
+   * read (an offline write, ObjectManager.update's overUnreadable). Their counter is above that
+   * frame's, so the remote would take them and its chain would switch to our fork: each is
+   * refused here once instead (`refuseFirst`), which raises the conflict as the remote's refusal
+   * would, and is sent as it is only if that cannot be settled. Kept across a restart.
+   */
+  add(objects: { ghid: string; raw: Buffer }[], options: { hold?: boolean; settleFirst?: readonly string[] } = {}): Promise<void> {
+    const marks = (options.settleFirst ?? []).filter((g) => objects.some((o) => o.ghid === g));
+    for (const g of marks) this.unsettled.add(g);
     for (const o of objects) {
       // One already queued unheld was stored here before: it stays free to go (and withdraw
       // leaves it), whatever becomes of this publish.
@@ -118,7 +135,12 @@ export class Outbox {
       this.pending.set(o.ghid, ownCopy(o.raw));
       this.frames.add(o.ghid, o.raw);
     }
-    return this.log.append([...this.takeDone(), ...objects.map((o) => queueRecord(o.ghid, o.raw))]);
+    return this.log.append([...this.takeDone(), ...marks.map(settleFirstRecord), ...objects.map((o) => queueRecord(o.ghid, o.raw))]);
+  }
+
+  /** Whether a frame about to be sent is refused here, the first time only (`add`'s settleFirst; again after a restart). */
+  refuseFirst(ghid: string): boolean {
+    return this.unsettled.delete(ghid);
   }
 
   /** Held entries may be sent from now on. */
@@ -129,7 +151,10 @@ export class Outbox {
   /** Takes held entries back unsent (their object was not stored after all); resolves once durable. */
   withdraw(ghids: readonly string[]): Promise<void> {
     const gone = ghids.filter((g) => this.held.delete(g) && this.pending.delete(g));
-    for (const g of gone) this.frames.remove(g);
+    for (const g of gone) {
+      this.frames.remove(g);
+      this.unsettled.delete(g);
+    }
     if (gone.length === 0) return Promise.resolve();
     return this.log.append([...this.takeDone(), ...gone.map((g) => record(OP_DONE, Buffer.from(g, 'latin1')))]);
   }
@@ -148,6 +173,7 @@ export class Outbox {
     this.held.delete(ghid);
     if (!this.pending.delete(ghid)) return;
     this.frames.remove(ghid);
+    this.unsettled.delete(ghid);
     this.doneUnwritten.push(record(OP_DONE, Buffer.from(ghid, 'latin1')));
     if (!this.doneTimer) {
       this.doneTimer = setTimeout(() => void this.writeDone().catch(() => {}), DONE_WRITE_DELAY_MS);
@@ -174,7 +200,7 @@ export class Outbox {
   private compact(): Promise<void> {
     this.doneSinceCompact = 0;
     this.takeDone();
-    return this.log.replace(() => Buffer.concat([...this.pending].map(([g, raw]) => queueRecord(g, raw))));
+    return this.log.replace(() => Buffer.concat([...this.pending].flatMap(([g, raw]) => [...(this.unsettled.has(g) ? [settleFirstRecord(g)] : []), queueRecord(g, raw)])));
   }
 
   async close(): Promise<void> {
@@ -186,6 +212,10 @@ export class Outbox {
 
 function queueRecord(ghid: string, raw: Buffer): Buffer {
   return record(OP_QUEUE, Buffer.concat([Buffer.from(ghid, 'latin1'), raw]));
+}
+
+function settleFirstRecord(ghid: string): Buffer {
+  return record(OP_SETTLE_FIRST, Buffer.from(ghid, 'latin1'));
 }
 
 function record(op: number, payload: Buffer): Buffer {

@@ -27,7 +27,7 @@ export type UpdateStep =
  * Only an object read here before is waited for (one never readable fails at once). Its newest
  * frame here unreadable, the record that reads it cannot come while offline, or did not within
  * the waits: the write is then not refused for it, but goes over that frame, and each remote
- * settles it as a conflict before it is sent (ConflictHolds.settleFirst). A race lost to every
+ * settles it as a conflict before it is sent (Outbox.add's settleFirst). A race lost to every
  * catch-up waits for a pause, and fails after the last wait.
  */
 export function nextUpdateStep(err: unknown, attempt: number, o: { live: boolean; online: boolean; stopping: boolean }): UpdateStep {

@@ -21,7 +21,7 @@ export interface ObjectIO {
   chainBase?(dynamic: Ghid, writtenOn: Ghid): Ghid | null;
   /**
    * A frame of ours about to be published over another computer's frame that no secret here
-   * reads: each remote settles it as a conflict before it goes (ConflictHolds.settleFirst).
+   * reads: each remote settles it as a conflict before it goes (Outbox.add's settleFirst).
    */
   settleFirst?(frame: Ghid): void;
 }

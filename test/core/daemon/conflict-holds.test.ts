@@ -133,12 +133,3 @@ test('a conflict nobody heard (a start, before the daemon listens) keeps everyth
   s.holds.retryIdle();
   assert.equal(s.offered().length, 4, 'offered again once the daemon listens');
 });
-
-test('a frame written over one not readable here is refused here once before it is sent, which raises its conflict; sent again, it goes', async (t) => {
-  const s = await setup(t, 2);
-  const [over, other] = s.frames;
-  s.holds.settleFirst(over!.ghid);
-  assert.equal(s.holds.refuseFirst(other!.ghid), false, 'only the frame named');
-  assert.equal(s.holds.refuseFirst(over!.ghid), true, 'refused the first time');
-  assert.equal(s.holds.refuseFirst(over!.ghid), false, 'and only then: a conflict settled as send-rest sends it as it is');
-});

@@ -168,3 +168,30 @@ test('the oldest frame of an object still queued: held and parked ones count, do
   assert.deepEqual(again.oldestFrames(), []);
   await again.close();
 });
+
+test('entries to settle first are refused once each, and again after a restart (a compaction too), until done or withdrawn', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([1, 2].map((n) => ({ ghid: g(n), raw: Buffer.alloc(10, n) })), { settleFirst: [g(1), g(9)] });
+  await box.add([{ ghid: g(3), raw: Buffer.alloc(10, 3) }], { hold: true, settleFirst: [g(3)] });
+  assert.equal(box.refuseFirst(g(2)), false, 'only those named');
+  assert.equal(box.refuseFirst(g(9)), false, 'and queued with them');
+  assert.equal(box.refuseFirst(g(1)), true);
+  assert.equal(box.refuseFirst(g(1)), false, 'once: a conflict that cannot be settled sends it as it is');
+  await box.close();
+
+  const again = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.equal(again.refuseFirst(g(1)), true, 'after a restart its conflict is raised again');
+  again.done(g(3));
+  assert.equal(again.refuseFirst(g(3)), false, 'done');
+  await again.add([{ ghid: g(5), raw: Buffer.alloc(10, 5) }], { hold: true, settleFirst: [g(5)] });
+  await again.withdraw([g(5)]);
+  assert.equal(again.refuseFirst(g(5)), false, 'withdrawn');
+  await again.close();
+
+  const third = await Outbox.open(dir, '127.0.0.1:7770');
+  assert.equal(third.refuseFirst(g(1)), true, 'kept by the compaction of the second start');
+  assert.deepEqual([g(2), g(3), g(5)].map((k) => third.refuseFirst(k)), [false, false, false]);
+  await third.close();
+});
