@@ -26,12 +26,12 @@ import { LiveObjects } from './live-objects.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
 
+export type { AppObject } from './app-object.js';
+
 /**
  * What `resolveConflict` found: our frame on top of the remote's newest (written now, or there
  * already) with its counter, or why there is none.
  */
-export type { AppObject } from './app-object.js';
-
 export type ConflictResolution = { top: Ghid; counter: bigint } | 'not-ours' | 'no-remote-frame';
 
 export interface ObjectManagerEvents {
@@ -121,8 +121,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
    * here is another computer's that no secret here reads (it wrote past the legroom while this
    * one was away, and its record is in the account's secrets map, out of reach offline), the
    * state is written on the version shown here with a counter above that frame, rather than
-   * refused: the remotes then keep whichever is newer, and the account's computers reconcile
-   * through the secrets map (SecretStore.merge keeps the outranked record as the fork).
+   * refused. Each remote settles that frame as a conflict before it is sent (ObjectIO.settleFirst):
+   * once the record reads the other frame, our state goes on top of it.
    */
   update(ghid: Ghid, state: Buffer, opts: { legroom?: number; overUnreadable?: boolean } = {}): Promise<AppObject> {
     return this.withLock(ghid, async () => {
@@ -158,7 +158,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
               (e: unknown) => (e instanceof UnknownSecret ? e : Promise.reject(e)),
             );
             if (unread && !opts.overUnreadable) throw unread;
-            if (unread) above = await this.storedCounter(ghid);
+            above = unread ? await this.storedCounter(ghid) : 0n;
             continue;
           }
           throw err;
