@@ -21,7 +21,10 @@ export const SHARE_AGAIN_STATUS = 1;
  */
 export const ASK_AGAIN_EVERY_MS = 24 * 60 * 60 * 1000;
 
-/** How often a sharer shares one object again with one recipient, however often they ask. */
+/**
+ * How often a sharer shares one object again with one recipient, however often they ask: a
+ * request within that time is answered once it is over.
+ */
 export const SHARE_AGAIN_EVERY_MS = 10 * 60 * 1000;
 
 /**
@@ -54,7 +57,13 @@ export class Throttle {
     return true;
   }
 
-  /** Gives `key` its go back (what it was taken for did not happen). */
+  /** How long until `key` may go again (0: now). */
+  waitFor(key: string): number {
+    const before = this.last.get(key);
+    return before === undefined ? 0 : Math.max(0, this.periodMs - (this.now() - before));
+  }
+
+  /** Gives `key` its go back (what it was taken for did not happen, or was answered). */
   forget(key: string): void {
     this.last.delete(key);
   }

@@ -67,6 +67,8 @@ export interface SharingOptions {
   policy: () => SharingPolicy;
   blocked: () => readonly Ghid[];
   warn: (message: string) => void;
+  /** SHARE_AGAIN_EVERY_MS unless told (tests). */
+  shareAgainEveryMs?: number;
 }
 
 type Outgoing = { t: string; r: string; k: string | null; g?: boolean };
@@ -99,7 +101,9 @@ export class Sharing extends EventEmitter<SharingEvents> {
   readonly records: ShareRecords;
   /** Objects shared with us we asked to be shared again (share-again.ts), and those we shared again. */
   private readonly asked = new Throttle(ASK_AGAIN_EVERY_MS);
-  private readonly sharedAgain = new Throttle(SHARE_AGAIN_EVERY_MS);
+  private readonly sharedAgain: Throttle;
+  /** Requests to share again that came too soon, answered once the period is over (object and recipient). */
+  private readonly owed = new Set<string>();
   /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
   private readonly behind = new Map<string, number>();
 
@@ -108,13 +112,17 @@ export class Sharing extends EventEmitter<SharingEvents> {
     private readonly o: SharingOptions,
   ) {
     super();
+    this.sharedAgain = new Throttle(o.shareAgainEveryMs ?? SHARE_AGAIN_EVERY_MS);
     this.outgoing = daemon.state('out:');
     this.asking = daemon.state('ask:');
     this.contacts = new Contacts(daemon.state('contact:'), daemon.fingerprint);
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
     daemon.on('request', (garq) => void this.onRequest(garq));
     daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
-    daemon.on('readable', (ghid) => this.behind.delete(ghid.text));
+    // Answered: falling behind again later is a new case, asked about at once.
+    daemon.on('readable', (ghid) => {
+      if (this.behind.delete(ghid.text)) this.asked.forget(ghid.text);
+    });
     // Read along their frames only: followed from the start, whether an app opens them or not.
     for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }
@@ -302,8 +310,9 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /**
    * An object shared with us that we can no longer read: asks whoever shared it to share it
-   * again (share-again.ts), at most once a day (and once per start). Their new share is taken
-   * without asking (consent.ts), and opens the object over the record that could not catch up.
+   * again (share-again.ts), at most once a day (and once per start, or once read again since).
+   * Their new share is taken without asking (consent.ts), and opens the object over the record
+   * that could not catch up.
    */
   private async askAgain(ghid: Ghid): Promise<void> {
     const from = this.records.receivedFrom(ghid);
@@ -328,14 +337,24 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /** Someone asks us to share an object with them again: done if we shared it with them before. */
   private async onAskedAgain(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
     await this.debind(req.garq);
-    const { target, author } = req;
+    await this.shareAgain(req.target, req.author);
+  }
+
+  private async shareAgain(target: Ghid, author: Ghid): Promise<void> {
     const blocked = this.o.blocked().some((b) => b.equals(author)) || this.contacts.trustOf(author) === 'blocked';
     if (decideShareAgain(this.records.sentState(target, author), blocked) === 'ignore') {
       this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: not shared with them, or they are blocked`);
       return;
     }
-    if (!this.sharedAgain.take(`${target.text} ${author.text}`)) return;
-    await this.share(target, author, null, true);
+    const key = `${target.text} ${author.text}`;
+    if (this.sharedAgain.take(key)) return void (await this.share(target, author, null, true));
+    // Shared again with them a moment ago (they fell behind again at once): once, when the period is over.
+    if (this.owed.has(key)) return;
+    this.owed.add(key);
+    setTimeout(() => {
+      this.owed.delete(key);
+      this.shareAgain(target, author).catch((err: Error) => this.o.warn(`could not share ${target.short} again with ${author.short}: ${err.message}`));
+    }, this.sharedAgain.waitFor(key)).unref();
   }
 
   private async debind(garq: Ghid): Promise<void> {

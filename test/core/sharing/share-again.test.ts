@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from '../../../src/core/sharing/share-again.js';
 import { decodeInner, encodeInner } from '../../../src/core/golix/requests.js';
 import { FakeDaemon, randomGhid } from '../../fixtures/ipc/fakes.js';
-import { openRequest, type Garq, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
+import { Secret, buildRequest, openRequest, type Garq, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
+import { API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { Sharing } from '../../../src/core/sharing/sharing.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
@@ -39,6 +40,11 @@ test('a throttle lets one go per key within its period, and remembers a bounded 
   assert.equal(t.take('c'), false);
   t.forget('c');
   assert.equal(t.take('c'), true, 'a key forgotten has its go back');
+  now = 1400;
+  assert.equal(t.waitFor('c'), 610, 'how long until it may go again');
+  assert.equal(t.waitFor('z'), 0, 'a key without a go may go now');
+  now = 5000;
+  assert.equal(t.waitFor('c'), 0);
 });
 
 /** A daemon that is the vectors' second identity, knows the first's, and keeps what it publishes. */
@@ -75,4 +81,56 @@ test('an object shared with us that cannot be read: its sharer is asked once, by
 
   daemon.emit('readable', object);
   assert.equal(sharing.askedAgain(object), null, 'read again: nothing to say');
+  daemon.emit('unreadable', object);
+  await until(() => sharing.askedAgain(object), 'the second ask');
+  assert.equal(daemon.published.length, 2, 'answered, the ask was spent: falling behind again asks again at once');
+});
+
+/** The sharer's side: the vectors' first identity, which shared `object` with the second, who took it. */
+class SharerDaemon extends FakeDaemon {
+  override readonly fingerprint = v16Identity(0).ghid;
+  readonly published: GolixObject[] = [];
+  constructor(readonly object: Ghid) {
+    super();
+    this.objects.set(object.text, { ghid: object, dynamic: true, apiId: API_ID_RAW, state: Buffer.from('v9'), author: this.fingerprint, counter: 9n, container: randomGhid() });
+  }
+  override get identity() {
+    return v16Identity(0);
+  }
+  override async secretOf(ghid: Ghid): Promise<Secret | null> {
+    return ghid.equals(this.object) ? Secret.random() : null;
+  }
+  override async fetch(ghid: Ghid): Promise<GolixObject | null> {
+    const friend = v16Identity(1).publicIdentity.gidc;
+    return ghid.equals(friend.ghid) ? friend : null;
+  }
+  override async publish(obj: GolixObject): Promise<void> {
+    this.published.push(obj);
+  }
+  /** The handshakes it sent (its debindings of the requests it answered aside). */
+  shares(): Garq[] {
+    return this.published.filter((o): o is Garq => o.type === 'GARQ');
+  }
+}
+
+test('asked again within the period of the last share again, a sharer shares once more when the period is over', async () => {
+  const object = randomGhid();
+  const daemon = new SharerDaemon(object);
+  const friend = v16Identity(1);
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {}, shareAgainEveryMs: 400 });
+  const ask = () => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: object, status: SHARE_AGAIN_STATUS }));
+  const took = () => sharing.records.sentOne(object, friend.ghid, 'accepted');
+  took();
+  ask();
+  await until(() => daemon.shares().length === 1 || null, 'the share again');
+  took();
+  const second = Date.now();
+  ask();
+  ask();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(daemon.shares().length, 1, 'not at once');
+  await until(() => daemon.shares().length === 2 || null, 'the share once the period is over', 3_000);
+  assert.ok(Date.now() - second >= 250, 'within the period of the first');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(daemon.shares().length, 2, 'once, however many asks came meanwhile');
 });
