@@ -11,7 +11,8 @@
 // racing the catch-up of a start read the frame the catch-up replaced (containerOrNewer). Seeds
 // 83 and 93 failed before an offline write went over another computer's frame that could not
 // be read here yet (ObjectManager.update's overUnreadable); 93 is among the default seeds.
-// HGX_CHAOS_SEEDS="3 4 5" runs others.
+// HGX_CHAOS_SEEDS="3 4 5" runs others; HGX_CHAOS_FRIEND_SEEDS those of the schedule that cuts
+// the friend's link too (seeds 1 to 120 passed when it was added).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
@@ -20,8 +21,13 @@ import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21 93').split(/\s+/).filter(Boolean).map(Number);
+/** Seeds of the schedule in which the friend's link is cut and restored too. */
+const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
 const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
+/** The friend's link too (its restarts then happen offline as well). */
+const WITH_FRIEND_CUTS = [...ACTIONS, 'fcut', 'frestore'] as const;
+type Action = (typeof WITH_FRIEND_CUTS)[number];
 
 /** xorshift32: the same schedule for the same seed. */
 function rng(seed: number) {
@@ -34,7 +40,12 @@ function rng(seed: number) {
   };
 }
 
-for (const seed of SEEDS) test(`three computers and a friend under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
+const RUNS = [
+  ...SEEDS.map((seed) => ({ seed, actions: ACTIONS as readonly Action[], friendCuts: false })),
+  ...FRIEND_SEEDS.map((seed) => ({ seed, actions: WITH_FRIEND_CUTS as readonly Action[], friendCuts: true })),
+];
+
+for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a friend${friendCuts ? ' whose link is cut too' : ''} under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
   const rand = rng(seed);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const w = await world();
@@ -46,14 +57,17 @@ for (const seed of SEEDS) test(`three computers and a friend under a random sche
   cs.push(await w.device(cs[0]!, 0, { remotePort: links[2]!.port }));
   const up = [true, true, true];
   const { ghid } = await cs[2]!.daemon.create(API_ID_RAW, Buffer.from('v0'));
-  let friend = await w.user(1);
+  const friendLink = await CuttableLink.open(w.serverPort);
+  t.after(() => friendLink.close());
+  let friendUp = true;
+  let friend = await w.user(1, { remotePort: friendLink.port });
   await cs[2]!.sharing.share(ghid, friend.daemon.fingerprint);
   for (const u of [...cs, friend]) await until(async () => (await shownAfterSync(u, ghid)) === 'v0' || null, 'open');
   const writes = [0, 0, 0];
   const log: string[] = [];
   for (let step = 0; step < STEPS; step++) {
     const i = Math.floor(rand() * 3);
-    const action = pick(ACTIONS);
+    const action = pick(actions);
     log.push(`${action} ${i}`);
     try {
       await runStep(action, i);
@@ -63,7 +77,7 @@ for (const seed of SEEDS) test(`three computers and a friend under a random sche
     }
     await new Promise((r) => setTimeout(r, rand() * 300));
   }
-  async function runStep(action: (typeof ACTIONS)[number], i: number): Promise<void> {
+  async function runStep(action: Action, i: number): Promise<void> {
     switch (action) {
       case 'write':
         writes[i]!++;
@@ -101,11 +115,25 @@ for (const seed of SEEDS) test(`three computers and a friend under a random sche
         await cs[i]!.daemon.account.secrets.flush();
         break;
       case 'friend':
-        friend = await friend.restart();
+        friend = await friend.restart({ unreachable: !friendUp });
+        break;
+      case 'fcut':
+        if (friendUp) {
+          friendLink.cut();
+          friendUp = false;
+          await until(() => friend.daemon.network.status().every((r) => !r.connected), 'friend offline');
+        }
+        break;
+      case 'frestore':
+        if (!friendUp) {
+          friendLink.restore();
+          friendUp = true;
+        }
         break;
     }
   }
   for (let i = 0; i < 3; i++) if (!up[i]) links[i]!.restore();
+  if (!friendUp) friendLink.restore();
   await until(() => cs.every((u) => u.daemon.network.status().every((r) => r.connected && r.pending === 0)), 'all quiet', 30_000);
   const lasts = [0, 1, 2].filter((i) => writes[i]! > 0).map((i) => `c${i} ${writes[i]}`);
   const everyone = [...cs, friend];

@@ -22,8 +22,8 @@ export const SHARE_AGAIN_STATUS = 1;
 export const ASK_AGAIN_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * How often a sharer shares one object again with one recipient, however often they ask: a
- * request within that time is answered once it is over.
+ * How often a sharer shares one object again with one recipient, however often they ask, unless
+ * they took the last one since (each take costs them a signed answer): then at once.
  */
 export const SHARE_AGAIN_EVERY_MS = 10 * 60 * 1000;
 
@@ -57,10 +57,9 @@ export class Throttle {
     return true;
   }
 
-  /** How long until `key` may go again (0: now). */
-  waitFor(key: string): number {
-    const before = this.last.get(key);
-    return before === undefined ? 0 : Math.max(0, this.periodMs - (this.now() - before));
+  /** When `key` last had its go, if within memory. */
+  lastGo(key: string): number | null {
+    return this.last.get(key) ?? null;
   }
 
   /** Gives `key` its go back (what it was taken for did not happen, or was answered). */

@@ -65,8 +65,14 @@ export class ShareRecords {
 
   /** What became of our share of `object` with `recipient`, if we shared it with them. */
   sentState(object: Ghid, recipient: Ghid): OutgoingState | null {
+    return this.sentRecord(object, recipient)?.state ?? null;
+  }
+
+  /** That, and when it became so (ms since the epoch; 0 when not known). */
+  sentRecord(object: Ghid, recipient: Ghid): { state: OutgoingState; at: number } | null {
     const s = this.sent.get(`${object.text} ${recipient.text}`) as Partial<StoredOut> | null | undefined;
-    return OUT_STATES.includes(s?.s as OutgoingState) ? (s!.s as OutgoingState) : null;
+    if (!OUT_STATES.includes(s?.s as OutgoingState)) return null;
+    return { state: s!.s as OutgoingState, at: typeof s!.at === 'number' ? s!.at : 0 };
   }
 
   receivedList(): ReceivedRecord[] {

@@ -102,8 +102,6 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /** Objects shared with us we asked to be shared again (share-again.ts), and those we shared again. */
   private readonly asked = new Throttle(ASK_AGAIN_EVERY_MS);
   private readonly sharedAgain: Throttle;
-  /** Requests to share again that came too soon, answered once the period is over (object and recipient). */
-  private readonly owed = new Set<string>();
   /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
   private readonly behind = new Map<string, number>();
 
@@ -337,24 +335,20 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /** Someone asks us to share an object with them again: done if we shared it with them before. */
   private async onAskedAgain(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
     await this.debind(req.garq);
-    await this.shareAgain(req.target, req.author);
-  }
-
-  private async shareAgain(target: Ghid, author: Ghid): Promise<void> {
+    const { target, author } = req;
     const blocked = this.o.blocked().some((b) => b.equals(author)) || this.contacts.trustOf(author) === 'blocked';
-    if (decideShareAgain(this.records.sentState(target, author), blocked) === 'ignore') {
-      this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: not shared with them, or they are blocked`);
+    const sent = this.records.sentRecord(target, author);
+    if (decideShareAgain(sent?.state ?? null, blocked) === 'ignore') {
+      const why = blocked ? 'they are blocked' : sent?.state === 'waiting' ? 'our last share of it waits for them to take it' : 'not shared with them, or not taken';
+      this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: ${why}`);
       return;
     }
+    // Our last share again was taken since (here, or by another computer of the account, whose
+    // record is the same): they fell behind again, and are answered at once.
     const key = `${target.text} ${author.text}`;
-    if (this.sharedAgain.take(key)) return void (await this.share(target, author, null, true));
-    // Shared again with them a moment ago (they fell behind again at once): once, when the period is over.
-    if (this.owed.has(key)) return;
-    this.owed.add(key);
-    setTimeout(() => {
-      this.owed.delete(key);
-      this.shareAgain(target, author).catch((err: Error) => this.o.warn(`could not share ${target.short} again with ${author.short}: ${err.message}`));
-    }, this.sharedAgain.waitFor(key)).unref();
+    if (sent!.at > (this.sharedAgain.lastGo(key) ?? Number.POSITIVE_INFINITY)) this.sharedAgain.forget(key);
+    if (!this.sharedAgain.take(key)) return;
+    await this.share(target, author, null, true);
   }
 
   private async debind(garq: Ghid): Promise<void> {

@@ -40,11 +40,8 @@ test('a throttle lets one go per key within its period, and remembers a bounded 
   assert.equal(t.take('c'), false);
   t.forget('c');
   assert.equal(t.take('c'), true, 'a key forgotten has its go back');
-  now = 1400;
-  assert.equal(t.waitFor('c'), 610, 'how long until it may go again');
-  assert.equal(t.waitFor('z'), 0, 'a key without a go may go now');
-  now = 5000;
-  assert.equal(t.waitFor('c'), 0);
+  assert.equal(t.lastGo('c'), 1010, 'when it last went');
+  assert.equal(t.lastGo('z'), null);
 });
 
 /** A daemon that is the vectors' second identity, knows the first's, and keeps what it publishes. */
@@ -113,24 +110,35 @@ class SharerDaemon extends FakeDaemon {
   }
 }
 
-test('asked again within the period of the last share again, a sharer shares once more when the period is over', async () => {
+test('a sharer shares again at once when its last share again was taken since, else once a period after it; never while one waits', async () => {
   const object = randomGhid();
   const daemon = new SharerDaemon(object);
   const friend = v16Identity(1);
   const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {}, shareAgainEveryMs: 400 });
   const ask = () => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: object, status: SHARE_AGAIN_STATUS }));
-  const took = () => sharing.records.sentOne(object, friend.ghid, 'accepted');
-  took();
+  const take = (share: Garq) => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'AK', target: share.ghid, status: 0 }));
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+  const results: boolean[] = [];
+  sharing.on('result', (r) => results.push(r.again === true && r.ok));
+  sharing.records.sentOne(object, friend.ghid, 'accepted');
   ask();
   await until(() => daemon.shares().length === 1 || null, 'the share again');
-  took();
-  const second = Date.now();
   ask();
+  await settle();
+  assert.equal(daemon.shares().length, 1, 'not while that share waits to be taken');
+  take(daemon.shares()[0]!);
+  await until(() => results.length === 1 || null, 'the share taken');
   ask();
-  await new Promise((r) => setTimeout(r, 150));
-  assert.equal(daemon.shares().length, 1, 'not at once');
-  await until(() => daemon.shares().length === 2 || null, 'the share once the period is over', 3_000);
-  assert.ok(Date.now() - second >= 250, 'within the period of the first');
-  await new Promise((r) => setTimeout(r, 600));
-  assert.equal(daemon.shares().length, 2, 'once, however many asks came meanwhile');
+  await until(() => daemon.shares().length === 2 || null, 'taken since: shared again at once, within the period');
+  assert.deepEqual(results, [true]);
+
+  // Taken before the last share again (as the record says): a period after it, not before.
+  const last = Date.now();
+  daemon.shared.map.raw.set(`shared-out:${object.text} ${friend.ghid.text}`, { s: 'accepted', at: last - 10_000, a: null, z: null });
+  ask();
+  await settle();
+  assert.equal(daemon.shares().length, 2, 'not within the period');
+  await new Promise((r) => setTimeout(r, Math.max(0, last + 450 - Date.now())));
+  ask();
+  await until(() => daemon.shares().length === 3 || null, 'a period later');
 });
