@@ -29,11 +29,13 @@ export const SHARE_AGAIN_EVERY_MS = 10 * 60 * 1000;
 
 /**
  * Whether a request to share an object again is honoured: only for someone we shared it with
- * and who took it (the request cannot widen who reads the object), and never for someone
- * blocked since.
+ * and who took it, or has it on its way (the request cannot widen who reads the object: they
+ * were sent its secret already), and never for someone blocked since. One on its way is shared
+ * again only once a period is over (Sharing): its answer may have been lost, taken in by another
+ * computer of the account before this one's record of the share reached it.
  */
 export function decideShareAgain(sent: OutgoingState | null, blocked: boolean): 'share' | 'ignore' {
-  return sent === 'accepted' && !blocked ? 'share' : 'ignore';
+  return (sent === 'accepted' || sent === 'waiting') && !blocked ? 'share' : 'ignore';
 }
 
 /** At most one go per key within a period (memory only: a restart allows one more). */

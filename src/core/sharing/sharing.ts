@@ -81,6 +81,9 @@ type Asking = { t: string; f: string; s: string; at: number; a?: string | null; 
  */
 export const MAX_FOLLOWED_SHARES = 5000;
 
+/** How long an answer to a request not known here waits for the account state to bring it (~3.5 s in all). */
+const ANSWER_WAITS_MS = [500, 1_000, 2_000];
+
 /**
  * Sharing between users (hypergolix-reference §10): a handshake GARQ carries the object's
  * secret to the recipient; the recipient answers AK or NK and debinds the request. Unlike the
@@ -292,7 +295,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
   }
 
   private async onAnswer(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
-    const out = this.outgoing.get(req.target.text) as Outgoing | undefined;
+    const out = await this.outgoingFor(req.target);
     await this.debind(req.garq);
     if (!out) return;
     const recipient = Ghid.fromText(out.r);
@@ -304,6 +307,20 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.records.sentOne(Ghid.fromText(out.t), recipient, req.kind === 'AK' ? 'accepted' : 'declined');
     await this.outgoing.flush();
     this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k, again: out.g === true });
+  }
+
+  /**
+   * Our request an answer names. Another computer of the account may have made it a moment ago,
+   * its record not here yet (the account state follows within a second or so): asked again a
+   * few times before the answer counts as one to nothing and is debound, or it would be lost to
+   * the computer that made the request, whose record of the share would wait for good.
+   */
+  private async outgoingFor(request: Ghid): Promise<Outgoing | undefined> {
+    for (const waitMs of [...ANSWER_WAITS_MS, null]) {
+      const out = this.outgoing.get(request.text) as Outgoing | undefined;
+      if (out || waitMs === null) return out;
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+    }
   }
 
   /**
@@ -339,15 +356,18 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const blocked = this.o.blocked().some((b) => b.equals(author)) || this.contacts.trustOf(author) === 'blocked';
     const sent = this.records.sentRecord(target, author);
     if (decideShareAgain(sent?.state ?? null, blocked) === 'ignore') {
-      const why = blocked ? 'they are blocked' : sent?.state === 'waiting' ? 'our last share of it waits for them to take it' : 'not shared with them, or not taken';
+      const why = blocked ? 'they are blocked' : 'not shared with them, or not taken';
       this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: ${why}`);
       return;
     }
     // Our last share again was taken since (here, or by another computer of the account, whose
     // record is the same): they fell behind again, and are answered at once.
     const key = `${target.text} ${author.text}`;
-    if (sent!.at > (this.sharedAgain.lastGo(key) ?? Number.POSITIVE_INFINITY)) this.sharedAgain.forget(key);
-    if (!this.sharedAgain.take(key)) return;
+    if (sent!.state === 'accepted' && sent!.at > (this.sharedAgain.lastGo(key) ?? Number.POSITIVE_INFINITY)) this.sharedAgain.forget(key);
+    if (!this.sharedAgain.take(key)) {
+      this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: our last share again is not taken yet, and was sent less than ${Math.round((this.o.shareAgainEveryMs ?? SHARE_AGAIN_EVERY_MS) / 60_000)} min ago`);
+      return;
+    }
     await this.share(target, author, null, true);
   }
 

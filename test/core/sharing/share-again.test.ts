@@ -9,12 +9,13 @@ import { Sharing } from '../../../src/core/sharing/sharing.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
 
-test('an object is shared again only with someone who took it, and not blocked since', () => {
+test('an object is shared again only with someone who took it or has it on its way, and not blocked since', () => {
   assert.equal(decideShareAgain('accepted', false), 'share');
   assert.equal(decideShareAgain('accepted', true), 'ignore', 'blocked since');
   assert.equal(decideShareAgain(null, false), 'ignore', 'never shared with them: the request cannot widen who reads it');
   assert.equal(decideShareAgain('declined', false), 'ignore', 'they declined it');
-  assert.equal(decideShareAgain('waiting', false), 'ignore', 'a share is on its way already');
+  assert.equal(decideShareAgain('waiting', false), 'share', 'one on its way: they were sent its secret already (its answer may be lost)');
+  assert.equal(decideShareAgain('waiting', true), 'ignore');
 });
 
 test('the request is an NK naming the object, with a status the reference never writes', () => {
@@ -110,7 +111,7 @@ class SharerDaemon extends FakeDaemon {
   }
 }
 
-test('a sharer shares again at once when its last share again was taken since, else once a period after it; never while one waits', async () => {
+test('a sharer shares again at once when its last share again was taken since, else once a period after it', async () => {
   const object = randomGhid();
   const daemon = new SharerDaemon(object);
   const friend = v16Identity(1);
@@ -125,7 +126,7 @@ test('a sharer shares again at once when its last share again was taken since, e
   await until(() => daemon.shares().length === 1 || null, 'the share again');
   ask();
   await settle();
-  assert.equal(daemon.shares().length, 1, 'not while that share waits to be taken');
+  assert.equal(daemon.shares().length, 1, 'not within the period while that share waits to be taken');
   take(daemon.shares()[0]!);
   await until(() => results.length === 1 || null, 'the share taken');
   ask();
@@ -141,4 +142,25 @@ test('a sharer shares again at once when its last share again was taken since, e
   await new Promise((r) => setTimeout(r, Math.max(0, last + 450 - Date.now())));
   ask();
   await until(() => daemon.shares().length === 3 || null, 'a period later');
+});
+
+test("an answer that comes before another computer's record of the request is taken once the record comes, not dropped", async () => {
+  const object = randomGhid();
+  const daemon = new SharerDaemon(object);
+  const friend = v16Identity(1);
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {} });
+  const results: string[] = [];
+  sharing.on('result', (r) => results.push(`${r.ghid.text} ${r.ok}`));
+  await sharing.share(object, friend.ghid);
+  const request = daemon.shares()[0]!;
+  // As on the account's other computer: the request made, its record not synced yet.
+  const key = `out:${request.ghid.text}`;
+  const record = daemon.shared.map.raw.get(key);
+  daemon.shared.map.raw.delete(key);
+  daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'AK', target: request.ghid, status: 0 }));
+  await new Promise((r) => setTimeout(r, 200));
+  daemon.shared.map.raw.set(key, record!);
+  await until(() => results.length === 1 || null, 'the answer taken', 5_000);
+  assert.deepEqual(results, [`${object.text} true`]);
+  assert.equal(sharing.records.sentState(object, friend.ghid), 'accepted');
 });
