@@ -4,7 +4,7 @@
  * come back after a settings change.
  */
 import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
-import type { FreeTierUsage } from '../core/daemon/network-io.js';
+import type { FreeTierUsage } from '../core/daemon/remote-status.js';
 import type { Ghid } from '../core/golix/index.js';
 import type { StartedApp } from './daemon-runner.js';
 

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { CommsError, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, addressOf, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
-import { RemoteClient, type ConnectFailure, type RemoteClientOptions } from '../remote/client.js';
+import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
+import type { FreeTierUsage, RemoteSpec, RemoteStatus, RemoteStorage } from './remote-status.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
@@ -13,12 +14,6 @@ import { logFinalRefusal } from './final-refusal.js';
 import { frameFacts, lowest } from './frame-facts.js';
 import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
-
-export interface RemoteSpec {
-  host: string;
-  port: number;
-  tls: boolean;
-}
 
 export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
@@ -38,14 +33,6 @@ export interface NetworkIOEvents {
   'free-tier': [label: string, usage: FreeTierUsage];
 }
 
-/** What a remote said of our free tier there when it refused an upload (bytes). */
-export interface FreeTierUsage {
-  used: number | null;
-  limit: number | null;
-  /** For people: "register on host:port to upload more (X of Y used)…". */
-  message: string;
-}
-
 interface Remote {
   label: string;
   client: RemoteClient;
@@ -59,22 +46,6 @@ interface Remote {
   freeTier?: FreeTierUsage;
   /** Frames of ours held back from it while a conflict on their object is open. */
   holds: ConflictHolds;
-}
-
-/** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
-export type RemoteStorage = 'ok' | 'storage_full' | 'storage_failed';
-
-export interface RemoteStatus {
-  label: string;
-  connected: boolean;
-  /** Objects in its outbox, waiting to be sent (kept there while its storage is full). */
-  pending: number;
-  storage: RemoteStorage;
-  /** Set while the remote refuses our uploads until we register (NK 0011). */
-  freeTier: FreeTierUsage | null;
-  /** Why it is not connected (the socket error's code and message), or null. */
-  lastFailure: ConnectFailure | null;
-  lastConnectedAt: number | null;
 }
 
 export interface NetworkIOOptions {

@@ -1,4 +1,4 @@
-import type { FreeTierUsage } from './network-io.js';
+import type { FreeTierUsage } from './remote-status.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { Ghid, GolixObject, PrivateIdentity, Secret } from '../golix/index.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { startServer } from '../../../src/core/assembly/server.js';
 import { Daemon } from '../../../src/core/daemon/daemon.js';
-import type { FreeTierUsage } from '../../../src/core/daemon/network-io.js';
+import type { FreeTierUsage } from '../../../src/core/daemon/remote-status.js';
 import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { serverHome, tempDir } from '../../fixtures/server/helpers.js';

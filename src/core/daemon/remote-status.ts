@@ -1,0 +1,36 @@
+import type { ConnectFailure } from '../remote/client.js';
+
+/**
+ * What the daemon tells of each remote it syncs with: the facts NetworkIO keeps per remote, as the
+ * daemon's port, the host's notices and the status views read them.
+ */
+
+export interface RemoteSpec {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+/** What a remote said of our free tier there when it refused an upload (bytes). */
+export interface FreeTierUsage {
+  used: number | null;
+  limit: number | null;
+  /** For people: "register on host:port to upload more (X of Y used)…". */
+  message: string;
+}
+
+/** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */
+export type RemoteStorage = 'ok' | 'storage_full' | 'storage_failed';
+
+export interface RemoteStatus {
+  label: string;
+  connected: boolean;
+  /** Objects in its outbox, waiting to be sent (kept there while its storage is full). */
+  pending: number;
+  storage: RemoteStorage;
+  /** Set while the remote refuses our uploads until we register (NK 0011). */
+  freeTier: FreeTierUsage | null;
+  /** Why it is not connected (the socket error's code and message), or null. */
+  lastFailure: ConnectFailure | null;
+  lastConnectedAt: number | null;
+}
