@@ -34,10 +34,35 @@ export const KNOWN_API_IDS: Record<string, string> = {
   ['A'.repeat(86) + 'M=']: 'JSON',
 };
 
-/** The words for an object's type: a known one by name, else "an app's own type". */
+/**
+ * The words for an object's type: a known one by name; else "an app's own type", with the name
+ * the app wrote into its API ID when that is plain text (apps often pad a name to 64 bytes), or
+ * the ID's last characters. The name is the sender's to choose, so it is only ever shown quoted,
+ * after "an app's own type", and only when every character is printable ASCII.
+ */
 export function apiTypeWords(apiId: string | null): string {
   if (apiId === null) return 'type not known until accepted';
-  return KNOWN_API_IDS[apiId] ?? `an app's own type (${apiId.slice(-10)})`;
+  const known = KNOWN_API_IDS[apiId];
+  if (known) return known;
+  const name = apiIdName(apiId);
+  return name === null ? `an app's own type (${apiId.slice(-10)})` : `an app's own type ("${name}")`;
+}
+
+/** Characters an app may have padded its name with to fill the API ID's 64 bytes. */
+const NAME_PADDING = /[\0 ._=*#-]+$/;
+
+/** The plain-text name in an API ID's 64 bytes, its padding dropped; null when there is none. */
+export function apiIdName(apiId: string): string | null {
+  let bytes: string;
+  try {
+    // atob, not Buffer: the renderer loads this module too.
+    bytes = atob(apiId.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  if (bytes.length !== 65 || bytes.charCodeAt(0) !== 0) return null;
+  const name = bytes.slice(1).replace(NAME_PADDING, '');
+  return name.length >= 3 && /^[\x20-\x7e]+$/.test(name) ? name : null;
 }
 
 /** A size in bytes in plain words. */

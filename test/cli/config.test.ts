@@ -1,6 +1,7 @@
 // `hypergolix config` end to end through its run(argv, io), against real files in temp homes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -88,7 +89,7 @@ test('--add-remote and --remove-remote (and the reference -ah / -rh forms) edit 
   let r = await run('--add-remote', 'hgx.example.org:7770:tls');
   assert.equal(r.code, 0);
   assert.match(r.out, /Added remote hgx\.example\.org:7770 \(TLS\)\./);
-  assert.match(r.out, /Restart Hypergolix to apply the changes\.$/);
+  assert.match(r.out, /The changes apply the next time Hypergolix starts\.$/);
   r = await run('-ah', '10.0.0.5', '7771', 'n');
   assert.equal(r.code, 0);
   let text = readFileSync(file, 'utf8');
@@ -100,12 +101,32 @@ test('--add-remote and --remove-remote (and the reference -ah / -rh forms) edit 
   r = await run('--remove-remote', 'hgx.example.org:7770');
   assert.match(r.out, /Removed remote hgx\.example\.org:7770\./);
   r = await run('-rh', '10.0.0.5', '7771');
-  assert.match(r.out, /Restart Hypergolix to apply the changes\.$/);
+  assert.match(r.out, /The changes apply the next time Hypergolix starts\.$/);
   text = readFileSync(file, 'utf8');
   assert.doesNotMatch(text, /host: (hgx\.example\.org|10\.0\.0\.5)/);
   r = await run('--remove-remote', 'nowhere.org:1');
   assert.match(r.out, /not configured; nothing to remove/);
   assert.match(r.out, /Nothing changed/);
+});
+
+test('a saved change names the running processes that must restart to apply it', async (t) => {
+  const { run, hgxHome } = setup();
+  await run();
+  // Stand-ins for a running daemon and server: live processes named by this config's pid files.
+  const sleepers = [spawn('sleep', ['60']), spawn('sleep', ['60'])];
+  t.after(() => sleepers.forEach((p) => p.kill()));
+  writeFileSync(join(hgxHome, 'hypergolix.pid'), `${sleepers[0]!.pid}\n{}\n`);
+  let r = await run('--verbosity', 'debug');
+  assert.match(r.out, new RegExp(`Restart Hypergolix to apply the changes: the app daemon \\(pid ${sleepers[0]!.pid}\\) still runs with the settings it started with\\.$`));
+  writeFileSync(join(hgxHome, 'hgx-server.pid'), `${sleepers[1]!.pid}\n{}\n`);
+  r = await run('--verbosity', 'info');
+  assert.match(r.out, /the app daemon \(pid \d+\) and the server \(pid \d+\) still run with the settings they started with\.$/);
+  // A pid file left by a process that is gone is not a running process.
+  sleepers[0]!.kill();
+  sleepers[1]!.kill();
+  await Promise.all(sleepers.map((p) => new Promise((done) => (p.exitCode !== null || p.signalCode !== null ? done(null) : p.once('exit', done)))));
+  r = await run('--verbosity', 'debug');
+  assert.match(r.out, /The changes apply the next time Hypergolix starts\.$/);
 });
 
 test('a bad value names the flag and value, exits 2 and leaves the file byte-identical', async () => {
@@ -145,7 +166,7 @@ test('--verbosity takes the reference aliases; --debug/--no-debug, --ipc-port, -
   let r = await run('-v', 'louder', '--debug', '-ipc', '7780', '--sharing', 'known');
   assert.equal(r.code, 0);
   assert.match(r.out, /Verbosity set to debug\./);
-  assert.match(r.out, /Restart Hypergolix to apply the changes\.$/);
+  assert.match(r.out, /The changes apply the next time Hypergolix starts\.$/);
   const text = readFileSync(file, 'utf8');
   assert.match(text, /verbosity: debug/);
   assert.match(text, /debug: true/);

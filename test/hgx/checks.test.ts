@@ -38,6 +38,12 @@ test('new, get and recast refuse what is not a class, options of the wrong kind,
     ['a state with a cycle', () => link.new(JsonObj, cycle as never), StateError, /^A JsonObj state must be a JSON value: Converting circular structure to JSON$/],
     ['a BigInt state', () => link.new(JsonObj, 10n as never), StateError, /^A JsonObj state must be a JSON value: Do not know how to serialize a BigInt$/],
     ['push() of a state with a cycle', () => ((obj.state = cycle as never), obj.push()), StateError, /Converting circular structure/],
+    // A GHID argument that is not one says which argument it was.
+    ['get(cls, a name)', () => link.get(JsonObj, 'notes'), HgxError, /^get\(\)'s ghid: Not a GHID \(expected 88 characters of URL-safe base64\): "notes"$/],
+    ['get(cls, null)', () => link.get(JsonObj, null as never), HgxError, /^get\(\)'s ghid: Not a GHID: null$/],
+    ['share(a name)', () => obj.share('bob'), HgxError, /^share\(\)'s recipient \(a user's fingerprint\): Not a GHID .*"bob"$/],
+    ['share(64 bytes)', () => obj.share(new Uint8Array(64)), HgxError, /^share\(\)'s recipient \(a user's fingerprint\): A GHID is 65 bytes starting with 0x01$/],
+    ['registerStartup(a number)', () => link.registerStartup(7 as never), HgxError, /^registerStartup\(\)'s object: Not a GHID: number$/],
   ];
   for (const [what, call, cls, message] of cases) await refuses(what, call, cls, message);
 

@@ -21,23 +21,27 @@ export type GhidLike =
       readonly text: string;
     };
 
-/** Normalizes a GhidLike to its text; throws HgxError when it is not a GHID. */
-export function ghidText(g: GhidLike): GhidText {
+/**
+ * Normalizes a GhidLike to its text; throws HgxError when it is not a GHID. `what` names the
+ * argument in that error ("share()'s recipient"), so that an app's user learns which value was wrong.
+ */
+export function ghidText(g: GhidLike, what?: string): GhidText {
+  const named = (message: string): HgxError => new HgxError(what ? `${what}: ${message}` : message);
   try {
     if (typeof g === 'string') return idText(idBytes(g, 1));
     if (g instanceof Uint8Array) {
-      if (g.length !== GHID_BYTES || g[0] !== 1) throw new HgxError(`A GHID is ${GHID_BYTES} bytes starting with 0x01`);
+      if (g.length !== GHID_BYTES || g[0] !== 1) throw named(`A GHID is ${GHID_BYTES} bytes starting with 0x01`);
       return idText(g);
     }
     if (g && typeof g.text === 'string') return idText(idBytes(g.text, 1));
   } catch (err) {
-    throw err instanceof HgxError ? err : new HgxError((err as Error).message);
+    throw err instanceof HgxError ? err : named((err as Error).message);
   }
-  throw new HgxError('Not a GHID');
+  throw named(`Not a GHID: ${g === null ? 'null' : typeof g}`);
 }
 
-export function ghidBytes(g: GhidLike): Uint8Array {
-  return idBytes(ghidText(g), 1);
+export function ghidBytes(g: GhidLike, what?: string): Uint8Array {
+  return idBytes(ghidText(g, what), 1);
 }
 
 /**

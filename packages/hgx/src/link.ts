@@ -310,7 +310,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     checkObjClass(cls, 'get');
     // Not even an instance opened before: nothing done with it would reach the daemon any more.
     if (this.#closed) throw this.#notConnected();
-    const key = ghidText(ghid);
+    const key = ghidText(ghid, "get()'s ghid");
     const check = (obj: OpenObject): T => {
       if (obj.constructor !== cls) {
         throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
@@ -422,7 +422,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** Makes `obj` this token's startup object (one per token). */
   async registerStartup(obj: OpenObject | GhidLike): Promise<void> {
-    const ghid = typeof obj === 'object' && obj !== null && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike);
+    const ghid = typeof obj === 'object' && obj !== null && 'ghid' in obj && typeof obj.ghid === 'string' ? obj.ghid : ghidText(obj as GhidLike, "registerStartup()'s object");
     await this.#request(IpcVerb.registerStartup, ghidBytes(ghid));
   }
 

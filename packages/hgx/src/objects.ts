@@ -151,7 +151,7 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
   async share(recipient: GhidLike): Promise<void> {
     this.#checkAlive();
     if (this.#private) throw new Unsharable('A private object cannot be shared');
-    await this.#link[REQUEST](IpcVerb.shareObject, encodeShareRequest(ghidBytes(this.ghid), ghidBytes(recipient)));
+    await this.#link[REQUEST](IpcVerb.shareObject, encodeShareRequest(ghidBytes(this.ghid), ghidBytes(recipient, "share()'s recipient (a user's fingerprint)")));
   }
 
   /** A static snapshot of the current version, as a new object of the same class. */

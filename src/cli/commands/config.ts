@@ -2,13 +2,30 @@ import { homedir as osHomedir } from 'node:os';
 import { HOSTED_REMOTE, type SharingPolicy } from '../../common/config-fields.js';
 import { CONFIG_KEYS } from '../../common/config-keys.js';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../core/config/index.js';
+import { readPidFile } from '../../core/process/index.js';
 import { openUrl as openInBrowser } from '../../host/open-url.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { HOSTED_GONE, configEdits, describeRemote, parseConfigArgs, type ConfigArgs } from './config-args.js';
 import { configUsage } from './config-usage.js';
 import { daemonRegistrationLink } from '../daemon-ipc.js';
 
-const RESTART = 'Restart Hypergolix to apply the changes.';
+/**
+ * What a saved change needs to take effect: nothing more if no Hypergolix process of this config
+ * runs (it is read at the next start), else a restart of the ones that do, named with their pids.
+ */
+function applyAdvice(config: HypergolixConfig): string {
+  const processes: [name: string, pidFile: string][] = [
+    ['the app daemon', config.process.pid_file],
+    ['the server', config.server.pid_file],
+  ];
+  const running = processes.flatMap(([name, pidFile]) => {
+    const state = readPidFile(pidFile);
+    return state?.alive && state.pid !== null ? [`${name} (pid ${state.pid})`] : [];
+  });
+  if (running.length === 0) return 'The changes apply the next time Hypergolix starts.';
+  const still = running.length > 1 ? 'still run with the settings they' : 'still runs with the settings it';
+  return `Restart Hypergolix to apply the changes: ${running.join(' and ')} ${still} started with.`;
+}
 
 /** "ask (ask me about people I have not accepted yet)": the policy, in the settings page's words. */
 function sharingText(policy: SharingPolicy): string {
@@ -159,7 +176,7 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
         loaded = await updateConfig(before, change);
         for (const n of notes) io.out(n);
         if (loaded.text === before.text && !before.legacy) io.out(`Nothing changed in ${loaded.path}.`);
-        else io.out(`Saved ${loaded.path}. ${RESTART}`);
+        else io.out(`Saved ${loaded.path}. ${applyAdvice(loaded.config)}`);
       }
       if (p.whoami && whoami(loaded, io) !== 0) return 1;
       if (p.register) {
