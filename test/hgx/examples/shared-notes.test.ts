@@ -4,7 +4,8 @@
 // B live; B cannot edit A's note.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { JsonLinesApp } from '../../fixtures/hgx/json-lines-app.js';
 import { world } from '../../fixtures/ipc/world.js';
@@ -17,8 +18,12 @@ test('two users share a note and see its edits live', { skip: built ? false : 'p
   const w = await world();
   const [a, b] = [await w.user(0), await w.user(1)];
   // The example imports '@hypergolix/hgx' by name: inside the package, Node resolves it to the build.
-  const appA = JsonLinesApp.start(MAIN, ['--port', String(a.port), '--token-file', a.tokenFile], PKG);
-  const appB = JsonLinesApp.start(MAIN, ['--port', String(b.port), '--token-file', b.tokenFile], PKG);
+  const stateA = mkdtempSync(join(tmpdir(), 'hgx-notes-a-'));
+  const stateB = mkdtempSync(join(tmpdir(), 'hgx-notes-b-'));
+  const startA = () => JsonLinesApp.start(MAIN, ['--port', String(a.port), '--token-file', a.tokenFile, '--state-dir', stateA], PKG);
+  const startB = () => JsonLinesApp.start(MAIN, ['--port', String(b.port), '--token-file', b.tokenFile, '--state-dir', stateB], PKG);
+  let appA = startA();
+  let appB = startB();
   t.after(() => Promise.all([appA.quit(), appB.quit()]));
   assert.equal((await appA.next((e) => e.type === 'ready')).whoami, a.daemon.fingerprint.text);
   const bWho = (await appB.next((e) => e.type === 'ready')).whoami as string;
@@ -45,4 +50,27 @@ test('two users share a note and see its edits live', { skip: built ? false : 'p
   assert.deepEqual((listB.notes as { text: string }[]).map((n) => n.text), ['groceries: milk, eggs']);
   assert.equal(await appA.quit(), 0);
   assert.equal(await appB.quit(), 0);
+
+  // Restarted, each app opens its notes again (its token's startup object lists them): A the
+  // note it wrote, B the one it accepted, and A's next edit still reaches B live.
+  const [tokenFileA] = readdirSync(stateA);
+  assert.equal(tokenFileA, `${a.daemon.fingerprint.text}.token`);
+  assert.equal(statSync(join(stateA, tokenFileA!)).mode & 0o777, 0o600);
+  appA = startA();
+  appB = startB();
+  await Promise.all([appA.next((e) => e.type === 'ready'), appB.next((e) => e.type === 'ready')]);
+  const texts = async (app: JsonLinesApp) => ((await app.send('list', 'list')).notes as { text: string; ghid: string }[]).map((n) => [n.ghid, n.text]);
+  assert.deepEqual(await texts(appA), [[note.ghid, 'groceries: milk, eggs']]);
+  assert.deepEqual(await texts(appB), [[note.ghid, 'groceries: milk, eggs']]);
+  await appA.send(`edit ${note.ghid} groceries: bread`, 'edited');
+  await appB.next((e) => e.type === 'updated' && (e.note as { text: string }).text === 'groceries: bread');
+
+  // A second run for the same account while one runs cannot have the token (one connection
+  // each): it says so and works without keeping its notes.
+  const second = startA();
+  t.after(() => second.quit());
+  const refusal = await second.next((e) => e.type === 'error');
+  assert.match(refusal.message as string, /in use by another connection.*this run does not keep its notes$/);
+  await second.next((e) => e.type === 'ready');
+  assert.equal(await second.quit(), 0);
 });

@@ -2,17 +2,23 @@
 // Shared notes in a terminal: two users, each running this against their own Hypergolix daemon,
 // write notes, share them with each other, and see edits arrive live.
 //
-//   node main.mjs [--port 7772] [--token-file <home>/ipc-token]
+//   node main.mjs [--port 7772] [--token-file <home>/ipc-token] [--state-dir DIR]
+//
+// The app's token (which keeps its notes across restarts) is kept in DIR, one file per account
+// ($XDG_CONFIG_HOME/hypergolix-shared-notes, else ~/.config/hypergolix-shared-notes).
 //
 // Commands, one a line:  new <text> · edit <ghid> <text> · share <ghid> <fingerprint> · list · whoami · quit
 // Everything the app says is one JSON object a line on stdout ({"type": …}), so other programs
 // (and the test of this example) can drive it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { HGXLink } from '@hypergolix/hgx';
 import { Notes } from './notes.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' } } });
+const { values } = parseArgs({ options: { port: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' } } });
 const say = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 let link;
@@ -28,7 +34,38 @@ try {
 }
 link.on('disconnected', (reason) => say({ type: 'disconnected', reason }));
 link.on('reconnected', () => say({ type: 'reconnected' }));
-const notes = await Notes.open(link);
+// The app token is a key to this app's private objects: a file only this user can read.
+const stateDir = values['state-dir'] ?? join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'hypergolix-shared-notes');
+const appTokenFile = join(stateDir, `${link.whoami}.token`);
+let appToken;
+try {
+  appToken = readFileSync(appTokenFile, 'utf8').trim() || undefined;
+} catch (err) {
+  if (err.code !== 'ENOENT') say({ type: 'error', error: err.code, message: `Cannot read ${appTokenFile}: ${err.message}` });
+}
+let notes;
+try {
+  notes = await Notes.open(link, { keep: true, token: appToken });
+} catch (err) {
+  if (err.codeName !== 'UnknownToken') {
+    // Most likely this app runs already for this account (a token serves one connection).
+    say({ type: 'error', error: err.codeName ?? err.name, message: `${err.message}; this run does not keep its notes` });
+    notes = await Notes.open(link);
+  } else {
+    // The daemon's account no longer knows the token (its home was made anew): start a new list.
+    say({ type: 'error', error: err.codeName, message: `${err.message}; starting a new list of notes` });
+    appToken = undefined;
+    notes = await Notes.open(link, { keep: true });
+  }
+}
+if (!appToken && link.token) {
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(appTokenFile, `${link.token}\n`, { mode: 0o600 });
+  } catch (err) {
+    say({ type: 'error', error: err.code, message: `Cannot keep the app's token in ${appTokenFile} (the notes will not open again after a restart): ${err.message}` });
+  }
+}
 notes.onChange((event) => {
   // Our own create/edit are answered below; the rest arrive on their own.
   if (event.type !== 'created' && event.type !== 'edited') say(event);
