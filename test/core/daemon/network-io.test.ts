@@ -63,7 +63,7 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refu
 async function connectedTo(
   remote: { port: number; close(): Promise<void> },
   t: { after(fn: () => Promise<void>): void },
-  o: { logger?: RemoteLogger; queued?: GolixObject[]; dir?: string; stored?: GolixObject[] } = {},
+  o: { logger?: RemoteLogger; queued?: GolixObject[]; dir?: string; stored?: GolixObject[]; beforeStart?: (io: NetworkIO) => void } = {},
 ) {
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'hgx-netio-')));
   const { engine } = await RulesEngine.open(new MemoryStore());
@@ -86,6 +86,7 @@ async function connectedTo(
     await remote.close();
     await rm(dir, { recursive: true, force: true });
   });
+  o.beforeStart?.(io);
   io.start();
   await io.whenConnected(2000);
   return io;
@@ -431,11 +432,25 @@ test('a frame refused because another computer wrote first waits in the outbox u
 
   // Stopped before the conflict was settled: the next start sends the frame again, and the
   // refusal comes before anyone listens (a daemon opens its account after connecting)...
-  const second = await connectedTo(remote, t, { dir, stored: [binder, frame, container] });
+  // (Conflicts raised with nobody listening are counted, so that the listener below comes only
+  // after the second refusal was taken in: attached before, it would hear that refusal itself.)
+  let unheard = 0;
+  const second = await connectedTo(remote, t, {
+    dir,
+    stored: [binder, frame, container],
+    beforeStart: (io) => {
+      const emit = io.emit.bind(io);
+      io.emit = ((event: string, ...args: unknown[]) => {
+        const heard = (emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+        if (event === 'conflict' && !heard) unheard++;
+        return heard;
+      }) as typeof io.emit;
+    },
+  });
   // Closed before the hooks even when an assertion fails: the remote's close waits for every
   // connection to it to end.
   try {
-    await until(() => remote.arrivals.filter((a) => a.refused).length === 2, 'the second refusal');
+    await until(() => remote.arrivals.filter((a) => a.refused).length === 2 && unheard === 1, 'the second refusal, raised unheard');
     assert.equal(second.status()[0]!.pending, 1, 'parked still');
     // ...so once the daemon listens, the parked frame goes again and the conflict is heard.
     const secondReports = reported(second);
