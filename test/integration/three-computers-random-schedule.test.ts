@@ -14,7 +14,12 @@
 // HGX_CHAOS_SEEDS="3 4 5" runs others; HGX_CHAOS_FRIEND_SEEDS those of the schedule that cuts
 // the friend's link too, whose seeds 80, 116 and 39 failed until a sharer answered a friend that
 // fell behind again at once, and an answer taken in by another computer of the account was kept
-// for the one that made the request (Sharing); seeds 1 to 100 pass.
+// for the one that made the request (Sharing); seeds 1 to 100 pass. Seed 192 of it failed in
+// most runs until a record of the same counter that lost by time in the account's secrets map
+// was carried in the one that won (two computers had each written that version on its own fork,
+// and the server kept the loser's: the others could read nothing), and a friend whose share
+// again opened nothing (a version the server never took) said so and asked again soon
+// (share-again.ts OPENED_NOTHING_STATUS) rather than declining it and waiting a day.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
@@ -24,7 +29,7 @@ import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21 93').split(/\s+/).filter(Boolean).map(Number);
 /** Seeds of the schedule in which the friend's link is cut and restored too. */
-const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1').split(/\s+/).filter(Boolean).map(Number);
+const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1 192').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
 const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
 /** The friend's link too (its restarts then happen offline as well). */
@@ -136,7 +141,10 @@ for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a fr
   }
   for (let i = 0; i < 3; i++) if (!up[i]) links[i]!.restore();
   if (!friendUp) friendLink.restore();
-  await until(() => cs.every((u) => u.daemon.network.status().every((r) => r.connected && r.pending === 0)), 'all quiet', 30_000);
+  await until(() => cs.every((u) => u.daemon.network.status().every((r) => r.connected && r.pending === 0)), 'all quiet', 30_000).catch((err: Error) => {
+    const status = cs.map((u, i) => `c${i}: ${u.daemon.network.status().map((r) => `connected ${r.connected}, ${r.pending} pending`).join('; ')}`);
+    throw new Error(`${err.message} (${status.join(' | ')})\n${log.join(', ')}`);
+  });
   const lasts = [0, 1, 2].filter((i) => writes[i]! > 0).map((i) => `c${i} ${writes[i]}`);
   const everyone = [...cs, friend];
   const agreed = await until(async () => {

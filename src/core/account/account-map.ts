@@ -57,7 +57,7 @@ export class AccountMap {
     return this.map.entries(prefix);
   }
 
-  /** Tells `listener` of each value a merge leaves out for a write of higher rank (LwwMap.outranked). */
+  /** Tells `listener` of each value a merge leaves out for a write that outranks it (LwwMap.outranked). */
   onOutranked(listener: (key: string, value: JsonValue) => void): void {
     this.map.outranked = listener;
   }

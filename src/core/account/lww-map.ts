@@ -27,8 +27,9 @@ export class LwwMap {
   private readonly cells = new Map<string, Cell>();
   private clock = 0;
   /**
-   * Told of a value a merge leaves out because a write of higher rank took its key (either
-   * side's): it was someone's, and may still be worth knowing outside the map.
+   * Told of a value a merge leaves out because a write that outranks it took its key (either
+   * side's): one of higher rank, or of the same rank from another device, written later. It was
+   * someone's, and may still be worth knowing outside the map.
    */
   outranked?: (key: string, value: JsonValue) => void;
 
@@ -83,7 +84,7 @@ export class LwwMap {
     const won = !mine || this.wins(key, cell, mine);
     if (mine && this.outranked) {
       const [loser, winner] = won ? [mine, cell] : [cell, mine];
-      if (loser[2] !== null && this.rank && this.rank(key, loser[2]) < this.rank(key, winner[2])) this.outranked(key, loser[2]);
+      if (loser[2] !== null && this.rank && loses(this.rank(key, loser[2]), this.rank(key, winner[2]), loser[1] !== winner[1])) this.outranked(key, loser[2]);
     }
     if (!won) return false;
     this.cells.set(key, cell);
@@ -142,3 +143,11 @@ export class LwwMap {
   }
 }
 
+/**
+ * Whether a write of rank `loser` that a merge leaves out was outranked: by a higher rank, or by
+ * an equal one from another device (two devices each wrote a value of that rank, and the later
+ * one stays). A device's own later write of the same rank only moves its value on.
+ */
+function loses(loser: bigint, winner: bigint, otherDevice: boolean): boolean {
+  return loser < winner || (loser === winner && otherDevice);
+}

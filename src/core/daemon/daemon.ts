@@ -426,6 +426,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return this.network.fetch(ghid, opts);
   }
 
+  get stopped(): AbortSignal {
+    return this.stopping.signal;
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     // Written with the account's maps: what a conflict met after the next start needs to read

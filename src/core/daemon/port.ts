@@ -34,6 +34,8 @@ export interface DaemonPort {
   readonly fingerprint: Ghid;
   /** Our private identity: signs share requests, answers and debindings. */
   readonly identity: PrivateIdentity;
+  /** Aborted when the daemon stops: the rooms above start nothing after it. */
+  readonly stopped: AbortSignal;
 
   /**
    * The account state's keys under one prefix (account/state-keys.ts), for the room that owns

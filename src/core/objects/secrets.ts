@@ -44,7 +44,7 @@ export interface SecretMap {
   entries(prefix: string): Iterable<[string, unknown]>;
   /** Resolves once every change so far survives a crash. */
   secure(): Promise<void>;
-  /** Tells `listener` of each value a merge leaves out for a record of higher rank (secretsRank). */
+  /** Tells `listener` of each value a merge leaves out for a record that outranks it (secretsRank; or the same rank, written later on another computer). */
   onOutranked?(listener: (key: string, value: unknown) => void): void;
 }
 
@@ -167,7 +167,10 @@ export class SecretStore {
    * another computer's (or ours that lost to theirs) still holds secrets of the object's chain:
    * two computers that each wrote it past the legroom on a fork (one offline) need the other's to
    * read its frame and write on top of it, even when ours ranks higher. Kept among the recent
-   * ones, and its newest version carried in the record that won.
+   * ones, and its newest version carried in the record that won. So is one of the same counter
+   * that lost by time to another computer's: each wrote that version on its own fork, and the
+   * remotes kept one, maybe the loser's (friend-cut seed 192 of the random schedule: the record
+   * that won read a frame the server refused, and the computers behind could read nothing).
    */
   private keepOutranked(key: string, value: unknown): void {
     if (!key.startsWith('d:') || typeof value !== 'object' || value === null) return;

@@ -15,6 +15,23 @@ import type { OutgoingState } from './share-records.js';
 export const SHARE_AGAIN_STATUS = 1;
 
 /**
+ * The NK status with which a recipient answers a share again whose secret opened nothing here:
+ * the sharer's computer shared the version it shows, which the server never took (its write lost
+ * a race with another computer of the account, and the conflict is not settled yet). Answered
+ * with the reference's 0, the sharer would count the share declined and never share it again;
+ * with this one it keeps the share as taken and answers the recipient's next ask at once
+ * (ASK_AGAIN_AFTER_NOTHING_MS). The reference reads any NK as a refusal, and never asks again.
+ */
+export const OPENED_NOTHING_STATUS = 2;
+
+/**
+ * When a recipient asks again after each share again that opened nothing: soon, as the sharer's
+ * conflict is usually settled within seconds, then less often; after the last, once a day
+ * (ASK_AGAIN_EVERY_MS). A sharer that stays on its fork is asked a bounded number of times.
+ */
+export const ASK_AGAIN_AFTER_NOTHING_MS: readonly number[] = [2_000, 10_000, 60_000, 10 * 60_000, 60 * 60_000];
+
+/**
  * How often a recipient asks again for one object it still cannot read. A request waits on the
  * server until the sharer's daemon answers it, so asking again helps only when an answer went
  * astray; and a Python sharer never removes it, so each ask stays there.

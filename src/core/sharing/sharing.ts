@@ -22,7 +22,7 @@ import { decideShare } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
-import { ASK_AGAIN_EVERY_MS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
+import { ASK_AGAIN_AFTER_NOTHING_MS, ASK_AGAIN_EVERY_MS, OPENED_NOTHING_STATUS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
@@ -69,6 +69,8 @@ export interface SharingOptions {
   warn: (message: string) => void;
   /** SHARE_AGAIN_EVERY_MS unless told (tests). */
   shareAgainEveryMs?: number;
+  /** ASK_AGAIN_AFTER_NOTHING_MS unless told (tests). */
+  askAgainAfterNothingMs?: readonly number[];
 }
 
 type Outgoing = { t: string; r: string; k: string | null; g?: boolean };
@@ -107,6 +109,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
   private readonly sharedAgain: Throttle;
   /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
   private readonly behind = new Map<string, number>();
+  /** Of those, how many shares again opened nothing (OPENED_NOTHING_STATUS). */
+  private readonly fruitless = new Map<string, number>();
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -122,6 +126,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
     daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
     // Answered: falling behind again later is a new case, asked about at once.
     daemon.on('readable', (ghid) => {
+      this.fruitless.delete(ghid.text);
       if (this.behind.delete(ghid.text)) this.asked.forget(ghid.text);
     });
     // Read along their frames only: followed from the start, whether an app opens them or not.
@@ -272,7 +277,11 @@ export class Sharing extends EventEmitter<SharingEvents> {
       size = obj.state.length;
     } catch (err) {
       this.daemon.release(target);
-      await this.answer(garq, from, 'NK');
+      // From whoever shared it before: their computer shared a version the server never took
+      // (share-again.ts). Said so, and asked again soon, rather than declined for good.
+      const nothing = again && err instanceof UnknownSecret;
+      await this.answer(garq, from, 'NK', nothing ? OPENED_NOTHING_STATUS : 0);
+      if (nothing) this.askSoon(target);
       throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
     }
     this.contacts.ensure(from, 'ask');
@@ -284,9 +293,9 @@ export class Sharing extends EventEmitter<SharingEvents> {
   }
 
   /** Answers a handshake and debinds it, so the server forgets it. */
-  private async answer(garq: Ghid, to: Ghid, kind: 'AK' | 'NK'): Promise<void> {
+  private async answer(garq: Ghid, to: Ghid, kind: 'AK' | 'NK', status = 0): Promise<void> {
     try {
-      const reply = buildRequest(this.daemon.identity, await this.identity(to), { kind, target: garq, status: 0 });
+      const reply = buildRequest(this.daemon.identity, await this.identity(to), { kind, target: garq, status });
       await this.daemon.publish(reply);
     } finally {
       await this.debind(garq);
@@ -304,9 +313,19 @@ export class Sharing extends EventEmitter<SharingEvents> {
       return;
     }
     this.outgoing.delete(req.target.text);
-    this.records.sentOne(Ghid.fromText(out.t), recipient, req.kind === 'AK' ? 'accepted' : 'declined');
+    const object = Ghid.fromText(out.t);
+    if (req.kind === 'NK' && req.status === OPENED_NOTHING_STATUS) {
+      // They took it before (only they answer so), and still want it: kept as taken, so that
+      // their next ask is answered at once, with the secret of the version shown then.
+      this.records.sentOne(object, recipient, 'accepted');
+      await this.outgoing.flush();
+      this.o.warn(`${recipient.short} could not open ${object.short} with the secret shared again (a version the server did not take); their next ask is answered at once`);
+      if (out.g !== true) this.emit('result', { ghid: object, recipient, ok: false, token: out.k });
+      return;
+    }
+    this.records.sentOne(object, recipient, req.kind === 'AK' ? 'accepted' : 'declined');
     await this.outgoing.flush();
-    this.emit('result', { ghid: Ghid.fromText(out.t), recipient, ok: req.kind === 'AK', token: out.k, again: out.g === true });
+    this.emit('result', { ghid: object, recipient, ok: req.kind === 'AK', token: out.k, again: out.g === true });
   }
 
   /**
@@ -342,6 +361,23 @@ export class Sharing extends EventEmitter<SharingEvents> {
       this.asked.forget(ghid.text);
       this.o.warn(`could not ask ${from.short} to share ${ghid.short} again: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * A share again opened nothing: asked again after the next wait of ASK_AGAIN_AFTER_NOTHING_MS,
+   * if still behind then (the sharer answers at once, OPENED_NOTHING_STATUS), else once a day.
+   */
+  private askSoon(ghid: Ghid): void {
+    const tries = this.fruitless.get(ghid.text) ?? 0;
+    const waitMs = (this.o.askAgainAfterNothingMs ?? ASK_AGAIN_AFTER_NOTHING_MS)[tries];
+    if (waitMs === undefined || !this.behind.has(ghid.text)) return;
+    this.fruitless.set(ghid.text, tries + 1);
+    this.o.warn(`the share again of ${ghid.short} opened nothing here (a version its server did not take); asking again in ${waitMs / 1000} s`);
+    setTimeout(() => {
+      if (this.daemon.stopped.aborted || !this.behind.has(ghid.text)) return;
+      this.asked.forget(ghid.text);
+      void this.askAgain(ghid);
+    }, waitMs).unref();
   }
 
   /** When this daemon asked for a share of `ghid` again, if it still cannot read it. */

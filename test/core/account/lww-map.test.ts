@@ -49,8 +49,10 @@ test('replicas with a rank converge whatever order they merge in', () => {
   }
 });
 
-test('a merge tells of the value a write of higher rank took the key from, on either side; not of one lost to time, nor of a deletion', () => {
+test("a merge tells of the value a write of higher rank took the key from, on either side, and of one another device's later write of the same rank took; not of a device's own older write, nor of a deletion", () => {
   const told: [string, JsonValue][] = [];
+  const earlier = new LwwMap('here', bigger);
+  earlier.set('t:own', 'first');
   const here = new LwwMap('here', bigger);
   here.outranked = (key, value) => told.push([key, value]);
   here.set('n:mine-higher', 9);
@@ -59,21 +61,27 @@ test('a merge tells of the value a write of higher rank took the key from, on ei
   here.set('t:time', 'old');
   here.set('n:deleted', 4);
   here.delete('n:deleted');
+  here.set('t:own', 'second');
   const there = new LwwMap('there', bigger);
   there.set('n:mine-higher', 3);
   there.set('n:theirs-higher', 7);
+  there.set('n:same', 6);
   there.set('n:same', 5);
   there.set('t:time', 'new');
   there.set('n:deleted', 8);
   here.merge(there);
+  here.merge(earlier);
   assert.deepEqual(told.sort(), [
     ['n:deleted', 8],
     ['n:mine-higher', 3],
+    ['n:same', 5],
     ['n:theirs-higher', 2],
+    ['t:time', 'old'],
   ]);
   assert.equal(here.get('n:theirs-higher'), 7);
   assert.equal(here.get('n:mine-higher'), 9);
   assert.equal(here.get('t:time'), 'new');
+  assert.equal(here.get('t:own'), 'second', "a device's own later write moves its value on, and is not told of");
   // A second merge of the same tells again of what still loses there (a merge remembers nothing).
   told.length = 0;
   here.merge(there);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Secret, UnknownSecret, type Gobd } from '../../../src/core/golix/index.js';
 import { SecretStore, healSecret, secretsRank, type SecretMap } from '../../../src/core/objects/secrets.js';
 import { randomGhid } from '../../fixtures/ipc/fakes.js';
+import { LwwMap } from '../../../src/core/account/lww-map.js';
 
 function memoryMap(): SecretMap {
   const m = new Map<string, unknown>();
@@ -168,4 +169,46 @@ test('a record that cannot be read is left as it is when an outranked one would 
   tell(`d:${dyn.text}`, { c: chain[2]!.text, s: Secret.random().text, b: dyn.text, n: '10' });
   await new Promise((r) => setImmediate(r));
   assert.deepEqual((map.get(`d:${dyn.text}`) as { n: string }).n, 'not a counter');
+});
+
+/** The secrets map of one computer of the account: an LWW map ranked as the account ranks it, as a SecretMap. */
+function computerMap(device: string): SecretMap & { lww: LwwMap } {
+  const lww = new LwwMap(device, secretsRank);
+  return {
+    lww,
+    get: (k) => lww.get(k),
+    set: (k, v) => lww.set(k, v),
+    delete: (k) => void lww.delete(k),
+    entries: (prefix) => lww.entries(prefix),
+    secure: async () => {},
+    onOutranked: (listener) => void (lww.outranked = listener),
+  };
+}
+
+test("two computers that each wrote the same version on their own fork: the record that wins by time carries the other's, which the server may have kept, on both", async () => {
+  const [a, b] = [computerMap('a'), computerMap('b')];
+  const [storeA, storeB] = [new SecretStore(a), new SecretStore(b)];
+  const [kept, refused] = [Secret.random(), Secret.random()];
+  // b's write reached the server first; a's, of the same counter, was refused, and written later.
+  storeB.setDynamic(dyn, { container: chain[2]!, secret: kept, binder: dyn, counter: 18n });
+  await new Promise((r) => setTimeout(r, 2));
+  storeA.setDynamic(dyn, { container: chain[3]!, secret: refused, binder: dyn, counter: 18n });
+  b.lww.merge(a.lww);
+  a.lww.merge(b.lww);
+  await new Promise((r) => setImmediate(r));
+  // b carried its own record, lost by time, in a's; merged back, a has it too.
+  a.lww.merge(b.lww);
+  b.lww.merge(a.lww);
+  for (const [name, store] of [['a', storeA], ['b', storeB]] as const) {
+    const r = store.dynamic(dyn)!;
+    assert.equal(r.container.text, chain[3]!.text, `${name}: the later write wins`);
+    assert.equal(r.fork?.container.text, chain[2]!.text, `${name}: the other fork's version is carried`);
+    assert.equal(store.find(dyn, chain[2]!)?.secret.text, kept.text);
+  }
+  // Merged again and again, nothing is carried again.
+  const before = a.lww.cell(`d:${dyn.text}`);
+  a.lww.merge(b.lww);
+  b.lww.merge(a.lww);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(a.lww.cell(`d:${dyn.text}`), before);
 });

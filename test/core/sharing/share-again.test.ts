@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from '../../../src/core/sharing/share-again.js';
+import { OPENED_NOTHING_STATUS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from '../../../src/core/sharing/share-again.js';
 import { decodeInner, encodeInner } from '../../../src/core/golix/requests.js';
 import { FakeDaemon, randomGhid } from '../../fixtures/ipc/fakes.js';
-import { Secret, buildRequest, openRequest, type Garq, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
+import { Secret, UnknownSecret, buildRequest, openRequest, type Garq, type Ghid, type GolixObject } from '../../../src/core/golix/index.js';
 import { API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { Sharing } from '../../../src/core/sharing/sharing.js';
 import { v16Identity } from '../../fixtures/vectors.js';
@@ -163,4 +163,93 @@ test("an answer that comes before another computer's record of the request is ta
   await until(() => results.length === 1 || null, 'the answer taken', 5_000);
   assert.deepEqual(results, [`${object.text} true`]);
   assert.equal(sharing.records.sentState(object, friend.ghid), 'accepted');
+});
+
+/** The friend's daemon of the test above, whose every open fails as a share of a version the server never took does. */
+class BehindDaemon extends SigningDaemon {
+  override async open(ghid: Ghid): Promise<never> {
+    throw new UnknownSecret(`The known secret does not open ${ghid.short}`);
+  }
+  /** What it published, opened: kind, target and status. */
+  async sent(): Promise<string[]> {
+    const sharer = v16Identity(0);
+    const out: string[] = [];
+    for (const o of this.published) {
+      if (o.type !== 'GARQ') continue;
+      const r = await openRequest(o as Garq, sharer, async () => v16Identity(1).publicIdentity);
+      out.push(`${r.kind} ${r.target.short} ${'status' in r ? r.status : ''}`);
+    }
+    return out;
+  }
+}
+
+test('a share again that opens nothing is answered so (not declined), and asked for again after each wait of a bounded list, while still behind', async () => {
+  const daemon = new BehindDaemon();
+  const sharer = v16Identity(0);
+  const object = randomGhid();
+  daemon.shared.map.raw.set(`shared-in:${object.text}`, { f: sharer.ghid.text, a: null, z: 1, at: 1000 });
+  const warnings: string[] = [];
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: (m) => warnings.push(m), askAgainAfterNothingMs: [50, 100] });
+  const shareAgain = () => {
+    const hs = buildRequest(sharer, v16Identity(1).publicIdentity, { kind: 'HS', target: object, secret: Secret.random() });
+    daemon.emit('request', hs);
+    return hs.ghid;
+  };
+  daemon.emit('unreadable', object);
+  await until(() => sharing.askedAgain(object), 'the first ask');
+  const first = shareAgain();
+  await until(async () => (await daemon.sent()).length >= 3 || null, 'the answer, and the ask again after the first wait');
+  assert.deepEqual(await daemon.sent(), [`NK ${object.short} ${SHARE_AGAIN_STATUS}`, `NK ${first.short} ${OPENED_NOTHING_STATUS}`, `NK ${object.short} ${SHARE_AGAIN_STATUS}`]);
+  assert.ok(warnings.some((w) => w.includes('does not open')), 'the failure is logged');
+  const second = shareAgain();
+  await until(async () => (await daemon.sent()).length >= 5 || null, 'the ask again after the second wait');
+  assert.deepEqual((await daemon.sent()).slice(3), [`NK ${second.short} ${OPENED_NOTHING_STATUS}`, `NK ${object.short} ${SHARE_AGAIN_STATUS}`]);
+  shareAgain();
+  await until(async () => (await daemon.sent()).length >= 6 || null, 'the third answer');
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal((await daemon.sent()).length, 6, 'the waits spent: no ask again before a day');
+
+  // Read again meanwhile: a wait that ends then asks nothing.
+  const other = randomGhid();
+  daemon.shared.map.raw.set(`shared-in:${other.text}`, { f: sharer.ghid.text, a: null, z: 1, at: 1000 });
+  daemon.emit('unreadable', other);
+  await until(async () => (await daemon.sent()).length >= 7 || null, 'the ask for the other');
+  daemon.emit('request', buildRequest(sharer, v16Identity(1).publicIdentity, { kind: 'HS', target: other, secret: Secret.random() }));
+  await until(async () => (await daemon.sent()).length >= 8 || null, 'its answer');
+  daemon.emit('readable', other);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal((await daemon.sent()).length, 8, 'read again: not asked for');
+});
+
+test('a recipient whose share again opened nothing stays one who took it: their next ask is answered at once, and no result is told for it', async () => {
+  const object = randomGhid();
+  const daemon = new SharerDaemon(object);
+  const friend = v16Identity(1);
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {}, shareAgainEveryMs: 60_000 });
+  const results: string[] = [];
+  sharing.on('result', (r) => results.push(`${r.ok} ${r.token}`));
+  const ask = () => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: object, status: SHARE_AGAIN_STATUS }));
+  const nothing = (share: Garq) => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: share.ghid, status: OPENED_NOTHING_STATUS }));
+  sharing.records.sentOne(object, friend.ghid, 'accepted');
+  ask();
+  await until(() => daemon.shares().length === 1 || null, 'the share again');
+  await new Promise((r) => setTimeout(r, 5));
+  nothing(daemon.shares()[0]!);
+  await until(() => sharing.records.sentRecord(object, friend.ghid)?.state === 'accepted' || null, 'kept as taken');
+  ask();
+  await until(() => daemon.shares().length === 2 || null, 'answered at once, within the period');
+  assert.deepEqual(results, [], 'nobody waits for the result of a share again');
+
+  // A share a user made: the app that asked is told it did not open.
+  await sharing.share(object, friend.ghid, 'token-1');
+  nothing(daemon.shares()[2]!);
+  await until(() => results.length === 1 || null, 'the result');
+  assert.deepEqual(results, ['false token-1']);
+  assert.equal(sharing.records.sentState(object, friend.ghid), 'accepted');
+
+  // The reference's NK (status 0) is a refusal, as before.
+  ask();
+  await until(() => daemon.shares().length === 4 || null, 'the next share again');
+  daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: daemon.shares()[3]!.ghid, status: 0 }));
+  await until(() => sharing.records.sentState(object, friend.ghid) === 'declined' || null, 'declined');
 });
