@@ -130,6 +130,10 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return [...dynamics].map((d) => ({ dynamic: Ghid.fromText(d), base: this.oldestBase(d) }));
   }
 
+  waiting(dynamic: Ghid): boolean {
+    return this.remotes.some((r) => r.client.connected && r.outbox.oldestFrame(dynamic.text) !== null);
+  }
+
   /**
    * The version a remote's chain of `dynamic` goes through, for a frame of ours about to be
    * written on `writtenOn`: the one the oldest of our frames still waiting was written on (null:

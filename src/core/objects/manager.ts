@@ -224,6 +224,11 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     // What is shown is this version or a newer one. (The record alone does not say: it moves on
     // before the container is here, and another computer of the account moves it too.)
     if (live && counter <= live.counter) return counter === live.counter ? this.remember(live) : live;
+    // Another computer's frame, not written on what is shown here, while our frames of it wait
+    // for a remote: it races them. Shown now, it would replace what this computer wrote, and the
+    // conflict their refusal raises would find nothing of ours left to write on top of it (the
+    // last to reach the server wins: ours). Stored here still; the conflict settles what shows.
+    if (live && this.io.waiting?.(ghid) && !frame.targets.some((t) => t.equals(live.container))) return live;
     if (record && (counter < record.counter || (counter === record.counter && !opening && !live))) {
       // Older than the secret known here, which cannot be ratcheted back to it.
       if (live) return live;

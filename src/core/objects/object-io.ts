@@ -24,4 +24,9 @@ export interface ObjectIO {
    * reads: each remote settles it as a conflict before it goes (Outbox.add's settleFirst).
    */
   settleFirst?(frame: Ghid): void;
+  /**
+   * Whether frames of ours of `dynamic` wait for a connected remote's answer (sent, or held back
+   * for a conflict). Absent: none ever waits.
+   */
+  waiting?(dynamic: Ghid): boolean;
 }

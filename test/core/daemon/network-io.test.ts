@@ -523,7 +523,7 @@ test('a frame to settle first (written over one not readable here) is not sent u
   assert.ok(arrived().includes(frame.ghid.text), 'sent as it is once the conflict could not be settled otherwise');
 });
 
-test('chainBase: the version our waiting frames of an object were written on; else the one written on when a remote is out of reach; else none', async (t) => {
+test('chainBase: the version our waiting frames of an object were written on; else the one written on when a remote is out of reach; else none (and waiting: whether a connected remote has frames of it still to answer)', async (t) => {
   const v = vectors();
   const frames = v.frames.map((f) => f.obj).filter((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD' && f.dynamic.equals(v.dynamic));
   const older = frames.sort((a, b) => Number((a.counter ?? 0n) - (b.counter ?? 0n))).find((f) => f.targets.length > 1)!;
@@ -539,8 +539,11 @@ test('chainBase: the version our waiting frames of an object were written on; el
   await io.publish(older, container);
   await until(() => settles.length === 1, 'the conflict');
   assert.equal(io.chainBase(v.dynamic, writtenOn)?.text, older.targets[1]!.text, 'the refused frame waits: what it was written on');
+  assert.equal(io.waiting(v.dynamic), true);
+  assert.equal(io.waiting(older.binder), false, 'nothing of another object waits');
   settles[0]!('dismiss');
   assert.equal(io.chainBase(v.dynamic, writtenOn), null, 'nothing waits any more');
+  assert.equal(io.waiting(v.dynamic), false);
 
   const dir = await mkdtemp(join(tmpdir(), 'hgx-netio-'));
   const { engine } = await RulesEngine.open(new MemoryStore());
@@ -549,6 +552,9 @@ test('chainBase: the version our waiting frames of an object were written on; el
   t.after(() => rm(dir, { recursive: true, force: true }));
   try {
     assert.equal(away.chainBase(v.dynamic, writtenOn)?.text, writtenOn.text, 'a remote out of reach: the frame will wait, from the version it is written on');
+    await away.publish(binder);
+    await away.publish(older, container);
+    assert.equal(away.waiting(v.dynamic), false, 'a frame for a remote out of reach waits for no answer: no newer frame can come from there');
   } finally {
     await away.close();
   }

@@ -234,6 +234,33 @@ test('a race whose winner this computer has since taken in, and the other wrote 
   assert.equal(((await two.io.fetch(ghid)) as Gobd).counter, 2n);
 });
 
+test("another computer's frame racing ours while ours wait for a remote is not shown over ours, and ours goes on top of it; one written on ours is shown", async () => {
+  const { remote, one, two, ghid } = await twoComputers();
+  let waiting = true;
+  Object.assign(two.io, { waiting: (g: Ghid) => waiting && g.equals(ghid) });
+  const seen: string[] = [];
+  two.objects.on('update', (o) => seen.push(o.state.toString()));
+  // Two writes offline; one writes twice at the remote meanwhile.
+  await two.objects.update(ghid, Buffer.from('two 1'));
+  await one.objects.update(ghid, Buffer.from('one 1'));
+  await one.objects.update(ghid, Buffer.from('one 2'));
+  await send(one.io, remote, ghid, 'frame', 'container');
+  // Back online, one's frame is pushed to two before two's refusal is dealt with.
+  await two.objects.receive(await send(remote, two.io, ghid, 'frame', 'container'), ghid);
+  assert.equal((await two.objects.open(ghid)).state.toString(), 'two 1', 'what two wrote is still shown');
+  assert.deepEqual(seen, []);
+  const resolution = await two.objects.resolveConflict(ghid, remote);
+  assert.ok(typeof resolution === 'object' && resolution.counter === 3n, "two's state goes on top of one's frame");
+  await send(two.io, remote, ghid, 'frame', 'container');
+  await one.objects.receive(await send(remote, one.io, ghid, 'frame', 'container'), ghid);
+  assert.equal((await one.objects.open(ghid)).state.toString(), 'two 1', 'the last to reach the remote is what both show');
+  // One writes on what two wrote: shown at two, whose frames may still be on their way.
+  await one.objects.update(ghid, Buffer.from('one 3'));
+  await two.objects.receive(await send(one.io, two.io, ghid, 'frame', 'container'), ghid);
+  assert.deepEqual(seen, ['one 3']);
+  waiting = false;
+});
+
 test('an update keeps in the record the version the remotes\' chain goes through while our frames wait (ObjectIO.chainBase), past the recent secrets, for a new process too', async () => {
   const { io, a } = await twoUsers();
   const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
