@@ -33,6 +33,7 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
         : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
     case 'share-result':
       if (!on.share_result) return null;
+      if (n.unopened) return { kind: 'share-result', title: 'Share not opened', body: `${n.name ?? short(n.recipient)} could not open what you shared: your last change to it was still on its way to the server. Share it again in a moment.` };
       if (n.again && n.ok) return { kind: 'share-result', title: 'Shared again', body: `${n.name ?? short(n.recipient)} could no longer read an object you shared with them, and asked for it: it was shared again.` };
       return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
     case 'free-tier':

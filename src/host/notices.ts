@@ -19,7 +19,7 @@ export type Notice =
       /** A new share of an object taken from them before, which had moved on past this computer's reach. */
       again?: boolean;
     }
-  | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean; again?: boolean }
+  | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean; again?: boolean; unopened?: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
   /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
   | { kind: 'free-tier'; remote: string; message: string }
@@ -50,7 +50,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     told.add(label);
     changed();
   };
-  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}) });
+  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}), ...(r.unopened ? { unopened: true } : {}) });
   app.daemon.on('remote', onRemote);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);

@@ -70,3 +70,15 @@ test('a share again (asked for by a recipient who could no longer read the objec
   assert.equal(sent!.title, 'Shared again');
   assert.match(sent!.body, /^Alice could no longer read an object you shared with them, and asked for it: it was shared again\.$/);
 });
+
+test('a share the recipient could not open (shared from a version the server had not taken yet) is not told as refused', () => {
+  const alice = v16Identity(0).ghid;
+  const { app, sharing } = fakeApp(new Map([[alice.text, 'Alice']]));
+  const notices: Notice[] = [];
+  wireDaemonNotices(app, (n) => notices.push(n), () => {});
+  sharing.emit('result', { recipient: alice, ok: false, unopened: true });
+  assert.deepEqual(notices, [{ kind: 'share-result', recipient: alice.text, name: 'Alice', ok: false, unopened: true }]);
+  const words = notificationFor(notices[0]!, defaultSettings())!;
+  assert.equal(words.title, 'Share not opened');
+  assert.match(words.body, /^Alice could not open what you shared: your last change to it was still on its way to the server\. Share it again in a moment\.$/);
+});

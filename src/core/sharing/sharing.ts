@@ -55,6 +55,8 @@ export interface ShareResult {
   token: string | null;
   /** Shared again because the recipient asked (they could no longer read it: share-again.ts). */
   again?: boolean;
+  /** Not refused: the recipient could not open it (OPENED_NOTHING_STATUS), shared from a version the server had not taken yet. */
+  unopened?: boolean;
 }
 
 export interface SharingEvents {
@@ -320,7 +322,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
       this.records.sentOne(object, recipient, 'accepted');
       await this.outgoing.flush();
       this.o.warn(`${recipient.short} could not open ${object.short} with the secret shared again (a version the server did not take); their next ask is answered at once`);
-      if (out.g !== true) this.emit('result', { ghid: object, recipient, ok: false, token: out.k });
+      if (out.g !== true) this.emit('result', { ghid: object, recipient, ok: false, token: out.k, unopened: true });
       return;
     }
     this.records.sentOne(object, recipient, req.kind === 'AK' ? 'accepted' : 'declined');

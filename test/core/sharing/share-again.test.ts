@@ -227,7 +227,7 @@ test('a recipient whose share again opened nothing stays one who took it: their 
   const friend = v16Identity(1);
   const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {}, shareAgainEveryMs: 60_000 });
   const results: string[] = [];
-  sharing.on('result', (r) => results.push(`${r.ok} ${r.token}`));
+  sharing.on('result', (r) => results.push(`${r.ok} ${r.token}${r.unopened ? ' true' : ''}`));
   const ask = () => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: object, status: SHARE_AGAIN_STATUS }));
   const nothing = (share: Garq) => daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: share.ghid, status: OPENED_NOTHING_STATUS }));
   sharing.records.sentOne(object, friend.ghid, 'accepted');
@@ -244,7 +244,7 @@ test('a recipient whose share again opened nothing stays one who took it: their 
   await sharing.share(object, friend.ghid, 'token-1');
   nothing(daemon.shares()[2]!);
   await until(() => results.length === 1 || null, 'the result');
-  assert.deepEqual(results, ['false token-1']);
+  assert.deepEqual(results, ['false token-1 true']);
   assert.equal(sharing.records.sentState(object, friend.ghid), 'accepted');
 
   // The reference's NK (status 0) is a refusal, as before.
