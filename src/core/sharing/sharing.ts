@@ -111,8 +111,10 @@ export class Sharing extends EventEmitter<SharingEvents> {
   private readonly sharedAgain: Throttle;
   /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
   private readonly behind = new Map<string, number>();
-  /** Of those, how many shares again opened nothing (OPENED_NOTHING_STATUS). */
+  /** Of those, how many rounds of shares again opened nothing (OPENED_NOTHING_STATUS). */
   private readonly fruitless = new Map<string, number>();
+  /** Those whose next ask waits for its time (askSoon). */
+  private readonly askingSoon = new Set<string>();
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -368,14 +370,17 @@ export class Sharing extends EventEmitter<SharingEvents> {
   /**
    * A share again opened nothing: asked again after the next wait of ASK_AGAIN_AFTER_NOTHING_MS,
    * if still behind then (the sharer answers at once, OPENED_NOTHING_STATUS), else once a day.
+   * Each computer of the sharer's account may answer one ask: their shares make one round.
    */
   private askSoon(ghid: Ghid): void {
     const tries = this.fruitless.get(ghid.text) ?? 0;
     const waitMs = (this.o.askAgainAfterNothingMs ?? ASK_AGAIN_AFTER_NOTHING_MS)[tries];
-    if (waitMs === undefined || !this.behind.has(ghid.text)) return;
+    if (waitMs === undefined || !this.behind.has(ghid.text) || this.askingSoon.has(ghid.text)) return;
     this.fruitless.set(ghid.text, tries + 1);
+    this.askingSoon.add(ghid.text);
     this.o.warn(`the share again of ${ghid.short} opened nothing here (a version its server did not take); asking again in ${waitMs / 1000} s`);
     setTimeout(() => {
+      this.askingSoon.delete(ghid.text);
       if (this.daemon.stopped.aborted || !this.behind.has(ghid.text)) return;
       this.asked.forget(ghid.text);
       void this.askAgain(ghid);
