@@ -365,6 +365,9 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   private async newest(ghid: Ghid): Promise<GolixObject | null> {
     const obj = await this.io.fetch(ghid);
     if (obj?.type !== 'GOBD' || (obj.counter ?? 0n) >= (this.secrets.dynamic(ghid)?.counter ?? 0n)) return obj;
+    // Unless frames of ours wait for a remote: the one here is ours, written offline (the record
+    // ahead of it is another computer's), and what the conflict writes on top (applyFrame).
+    if (this.io.waiting?.(ghid)) return obj;
     return (await this.io.fetch(ghid, { fresh: true })) ?? obj;
   }
 

@@ -261,6 +261,27 @@ test("another computer's frame racing ours while ours wait for a remote is not s
   waiting = false;
 });
 
+test("opened after a restart while its frames wait, with another computer's record ahead (the secrets map merged): what this computer wrote is shown, not the remote's frame", async () => {
+  const { remote, one, two, ghid } = await twoComputers();
+  await two.objects.update(ghid, Buffer.from('two 1'));
+  const mine = two.objects.secrets.dynamic(ghid)!;
+  await one.objects.update(ghid, Buffer.from('one 1'));
+  await one.objects.update(ghid, Buffer.from('one 2'));
+  await send(one.io, remote, ghid, 'frame', 'container');
+  // The merge brings one's record, carrying two's as its fork (SecretStore.carry).
+  two.objects.secrets.setDynamic(ghid, { ...one.objects.secrets.dynamic(ghid)!, fork: { container: mine.container, secret: mine.secret } });
+  let waiting = true;
+  const fetchHere = two.io.fetch.bind(two.io);
+  Object.assign(two.io, {
+    waiting: () => waiting,
+    fetch: async (g: Ghid, o?: { fresh?: boolean }) => (o?.fresh ? remote.fetch(g) : ((await fetchHere(g)) ?? remote.fetch(g))),
+  });
+  const restarted = () => new ObjectManager(two.io, two.account.identity, two.objects.secrets);
+  assert.equal((await restarted().open(ghid)).state.toString(), 'two 1', 'ours, which the conflict writes on top');
+  waiting = false;
+  assert.equal((await restarted().open(ghid)).state.toString(), 'one 2', "nothing of ours waits: the remote's newest");
+});
+
 test('an update keeps in the record the version the remotes\' chain goes through while our frames wait (ObjectIO.chainBase), past the recent secrets, for a new process too', async () => {
   const { io, a } = await twoUsers();
   const obj = await a.objects.create(API_ID_RAW, Buffer.from('v0'));
