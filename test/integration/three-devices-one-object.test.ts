@@ -12,22 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
-import { until, world, type User } from '../fixtures/ipc/world.js';
-import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
+import { until, type User } from '../fixtures/ipc/world.js';
+import { quiet, threeComputers } from '../fixtures/daemon/three-computers.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
-
-const quiet = (u: User) => u.daemon.network.status().every((r) => r.connected && r.pending === 0);
-
-/** Three computers of one account: the first two reach the server through links the test cuts, the third directly. */
-async function threeComputers(t: { after(fn: () => unknown): void }) {
-  const w = await world();
-  const links = await Promise.all([CuttableLink.open(w.serverPort), CuttableLink.open(w.serverPort)]);
-  t.after(() => Promise.all(links.map((l) => l.close())));
-  const one = await w.user(0, { remotePort: links[0].port });
-  const two = await w.device(one, 0, { remotePort: links[1].port });
-  const three = await w.device(one, 0);
-  return { w, links, one, two, three };
-}
 
 interface Case {
   /** Writes offline by the first and the second computer, and online by the third. */
