@@ -22,6 +22,7 @@ import type { ConflictOutcome } from './conflict-holds.js';
 import { NetworkIO } from './network-io.js';
 import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
+import { SETTLE_WAIT_MS, untilSettled } from './settle-wait.js';
 import { RECORD_WAITS_MS, nextUpdateStep } from './record-waits.js';
 import type { DaemonPort, DaemonPortEvents } from './port.js';
 
@@ -424,6 +425,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
     return this.network.fetch(ghid, opts);
+  }
+
+  settled(ghid: Ghid, timeoutMs = SETTLE_WAIT_MS): Promise<boolean> {
+    return untilSettled(() => this.network.waiting(ghid), timeoutMs, this.stopping.signal);
   }
 
   get stopped(): AbortSignal {

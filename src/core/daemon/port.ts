@@ -69,6 +69,11 @@ export interface DaemonPort {
   pin(ghid: Ghid): void;
   unpin(ghid: Ghid): void;
 
+  /**
+   * Resolves once no frame of ours of the object waits for a connected remote's answer (true),
+   * or after `timeoutMs` (false): before its secret is shared (daemon/settle-wait.ts).
+   */
+  settled(ghid: Ghid, timeoutMs?: number): Promise<boolean>;
   /** Opens the object and returns the secret that reads it (null if none is known). */
   secretOf(ghid: Ghid): Promise<Secret | null>;
   /** Keeps a secret received in a share until the object it reads is opened. */

@@ -149,6 +149,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
    */
   async share(ghid: Ghid, recipient: Ghid, token: string | null = null, again = false): Promise<Ghid> {
     if (recipient.equals(this.daemon.fingerprint)) throw new ValueError('Sharing with yourself needs no handshake');
+    // The version shared is the one shown here: once the server took it, not one it may refuse.
+    await this.daemon.settled(ghid);
     const secret = await this.daemon.secretOf(ghid);
     if (!secret) throw new UnknownSecret(`No secret is known for ${ghid.short}`);
     const to = await this.identity(recipient);

@@ -262,3 +262,22 @@ test('a recipient whose share again opened nothing stays one who took it: their 
   daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: daemon.shares()[3]!.ghid, status: 0 }));
   await until(() => sharing.records.sentState(object, friend.ghid) === 'declined' || null, 'declined');
 });
+
+test('a share goes once our frames of the object are answered by the remotes, with the secret of the version shown then', async () => {
+  const object = randomGhid();
+  const steps: string[] = [];
+  const daemon = new (class extends SharerDaemon {
+    override async settled(ghid: Ghid): Promise<boolean> {
+      steps.push(`settled ${ghid.short}`);
+      return true;
+    }
+    override async secretOf(ghid: Ghid): Promise<Secret | null> {
+      steps.push(`secret ${ghid.short}`);
+      return super.secretOf(ghid);
+    }
+  })(object);
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: () => {} });
+  await sharing.share(object, v16Identity(1).ghid);
+  assert.deepEqual(steps, [`settled ${object.short}`, `secret ${object.short}`]);
+  assert.equal(daemon.shares().length, 1);
+});
