@@ -3,7 +3,8 @@ import type { AppObject } from './app-object.js';
 
 /**
  * The objects kept decrypted in memory, with the frame each was last read from or written as:
- * least recently used first, bounded (defect 25) except for those pinned.
+ * least recently used first, bounded (defect 25) except for those pinned, and those `busy` says
+ * must stay (for now).
  */
 export class LiveObjects {
   private readonly live = new Map<string, AppObject>();
@@ -14,6 +15,7 @@ export class LiveObjects {
   constructor(
     private readonly maxLive: number,
     private readonly onEvict: (ghid: Ghid) => void,
+    private readonly busy: (ghid: Ghid) => boolean = () => false,
   ) {}
 
   get(ghid: Ghid): AppObject | undefined {
@@ -51,14 +53,15 @@ export class LiveObjects {
     this.frames.delete(ghid.text);
   }
 
-  /** Evicts the least recently used objects that nothing pinned, down to maxLive. */
+  /** Evicts the least recently used objects that nothing pinned and that are not busy, down to maxLive. */
   private trim(): void {
     if (this.live.size <= this.maxLive) return;
     for (const key of this.live.keys()) {
       if (this.live.size <= this.maxLive) break;
-      if (this.pinned.has(key)) continue;
-      this.discard(Ghid.fromText(key));
-      this.onEvict(Ghid.fromText(key));
+      const ghid = Ghid.fromText(key);
+      if (this.pinned.has(key) || this.busy(ghid)) continue;
+      this.discard(ghid);
+      this.onEvict(ghid);
     }
   }
 }

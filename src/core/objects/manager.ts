@@ -64,7 +64,9 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     options: ObjectManagerOptions = {},
   ) {
     super();
-    this.live = new LiveObjects(options.maxLive ?? 1000, (ghid) => this.emit('evict', ghid));
+    // An object whose frames wait for a remote stays: what it shows is what this computer wrote,
+    // which a frame held back from showing (applyFrame) would replace once read again from here.
+    this.live = new LiveObjects(options.maxLive ?? 1000, (ghid) => this.emit('evict', ghid), (ghid) => this.io.waiting?.(ghid) ?? false);
   }
 
   private withLock<T>(ghid: Ghid, fn: () => Promise<T>): Promise<T> {

@@ -34,6 +34,19 @@ test('pinned objects stay past the bound; unpinned, they leave at once if over i
   assert.equal(live.get(ghid(3))?.state.toString(), '3');
 });
 
+test('a busy object stays past the bound, and leaves at a later trim once it is not', () => {
+  const evicted: number[] = [];
+  let busy = true;
+  const live = new LiveObjects(1, (g) => evicted.push(g.address[0]!), (g) => busy && g.address[0] === 1);
+  live.remember(object(1));
+  live.remember(object(2));
+  assert.deepEqual(evicted, [2], 'the busy one stayed, though older');
+  busy = false;
+  live.remember(object(3));
+  assert.deepEqual(evicted, [2, 1]);
+  assert.deepEqual([1, 3].map((n) => live.has(ghid(n))), [false, true]);
+});
+
 test('an object discarded, or evicted, leaves with its frame; one remembered without a frame keeps the last', () => {
   const live = new LiveObjects(1, () => {});
   const frame = { dynamic: ghid(1) } as unknown as Parameters<LiveObjects['remember']>[1];
