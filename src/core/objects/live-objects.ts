@@ -58,8 +58,9 @@ export class LiveObjects {
     if (this.live.size <= this.maxLive) return;
     for (const key of this.live.keys()) {
       if (this.live.size <= this.maxLive) break;
+      if (this.pinned.has(key)) continue;
       const ghid = Ghid.fromText(key);
-      if (this.pinned.has(key) || this.busy(ghid)) continue;
+      if (this.busy(ghid)) continue;
       this.discard(ghid);
       this.onEvict(ghid);
     }

@@ -325,7 +325,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
       // their next ask is answered at once, with the secret of the version shown then.
       this.records.sentOne(object, recipient, 'accepted');
       await this.outgoing.flush();
-      this.o.warn(`${recipient.short} could not open ${object.short} with the secret shared again (a version the server did not take); their next ask is answered at once`);
+      this.o.warn(`${recipient.short} could not open ${object.short} with the secret we shared (a version the server did not take); their next ask is answered at once`);
       if (out.g !== true) this.emit('result', { ghid: object, recipient, ok: false, token: out.k, unopened: true });
       return;
     }
