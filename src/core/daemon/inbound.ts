@@ -1,12 +1,12 @@
 import {
   AlreadyDebound,
+  Ghid,
   IllegalDynamicFrame,
   InvalidIdentity,
   UnboundContainer,
   addressOf,
   parseObject,
   signerOf,
-  type Ghid,
   type GolixObject,
   type Gobd,
 } from '../golix/index.js';
@@ -31,6 +31,8 @@ export interface InboundHost {
   notify(obj: GolixObject, subscribed: Ghid): void;
   /** Another device won a counter race at a remote: the daemon merges. */
   conflict(dynamic: Ghid): void;
+  /** Whether frames of ours of `dynamic` wait for a connected remote's answer (NetworkIO.waiting). */
+  waiting(dynamic: Ghid): boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export class Inbound {
   private readonly closing = new AbortController();
   /** Frames announced whose containers are being waited for (GHID text). */
   private readonly waiting = new Set<string>();
+  /** Objects of which a frame racing ours was left out (racesOurs), by GHID text. */
+  private readonly raced = new Set<string>();
 
   constructor(private readonly host: InboundHost) {}
 
@@ -70,6 +74,7 @@ export class Inbound {
    * own written meanwhile, or one pushed in), which makes theirs stale rather than an error.
    */
   async storeFetched(obj: GolixObject): Promise<GolixObject> {
+    if (obj.type === 'GOBD' && this.racesOurs(obj)) return obj;
     try {
       if (obj.type !== 'GOBD' || this.host.engine.exists(obj.targets[0]!)) await this.ingest(obj);
       else {
@@ -135,6 +140,10 @@ export class Inbound {
    */
   async onPush(from: RemoteClient, subscribed: Ghid, raw: Buffer): Promise<void> {
     const obj = parseObject(raw);
+    if (obj.type === 'GOBD' && this.racesOurs(obj)) {
+      this.host.logger.debug(`frame ${obj.counter ?? 0n} of ${obj.dynamic.short} races ours still waiting: not taken in until the conflict is settled`);
+      return;
+    }
     // A frame no newer than ours is offered alone: the local cache refuses it, and the refusal
     // tells of a race another computer won (takeIn).
     if (obj.type === 'GOBD' && !this.host.engine.exists(obj.targets[0]!) && this.newer(obj)) {
@@ -208,6 +217,35 @@ export class Inbound {
     } finally {
       this.waiting.delete(frame.ghid.text);
     }
+  }
+
+  /**
+   * Another computer's frame, newer than ours stored here but not written on it, while frames of
+   * ours of the object wait for a remote's answer: the two race. Stored, it would replace ours
+   * here (and our container would go), so that a daemon stopped before the conflict is settled
+   * would read it back as the object and write it again on top, losing what this computer wrote
+   * (the last write to reach the server wins: ours). Left out, it is read from the remote when
+   * our refused frame raises the conflict (ObjectManager.resolveConflict); taken by the remote,
+   * ours supersede it. A frame written on ours (its writer saw ours) is no race.
+   */
+  private racesOurs(frame: Gobd): boolean {
+    const current = this.host.engine.currentFrame(frame.dynamic);
+    if (!current?.target || !this.newer(frame) || frame.targets.some((t) => t.text === current.target)) return false;
+    if (!this.host.waiting(frame.dynamic)) return false;
+    this.raced.add(frame.dynamic.text);
+    return true;
+  }
+
+  /**
+   * The objects of which a racing frame was left out and whose frames of ours no longer wait:
+   * to be asked of the remotes again (NetworkIO). Their answer to ours usually raised the
+   * conflict that settled it; if they took ours instead, or refused it for good, what they hold
+   * now is read here only this way until the next change.
+   */
+  racesOver(): Ghid[] {
+    const over = [...this.raced].map((d) => Ghid.fromText(d)).filter((d) => !this.host.waiting(d));
+    for (const d of over) this.raced.delete(d.text);
+    return over;
   }
 
   /** Whether a frame is newer than the one stored here of its object (v15 frames, which have no counter, always are). */

@@ -84,6 +84,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       bindingsOf: (ghid) => this.bindingsOf(ghid),
       notify: (obj, subscribed) => this.emit('notification', obj, subscribed),
       conflict: (dynamic) => this.emit('conflict', dynamic, () => {}),
+      waiting: (dynamic) => this.waiting(dynamic),
     });
   }
 
@@ -289,6 +290,13 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     if (raw) await this.inbound.onPush(c, ghid, raw).catch(() => {});
   }
 
+  /** What the remotes hold now of objects whose racing frames were left out while ours waited (Inbound.racesOver). */
+  private catchUpRaces(): void {
+    for (const dynamic of this.inbound.racesOver()) {
+      for (const r of this.remotes) if (r.client.connected && this.subscriptions.has(dynamic.text)) void this.catchUp(r.client, dynamic);
+    }
+  }
+
   unsubscribe(ghid: Ghid): void {
     if (!this.subscriptions.delete(ghid.text)) return;
     for (const r of this.remotes) if (r.client.connected) r.client.unsubscribe(ghid).catch(() => {});
@@ -343,6 +351,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = this.drain(r).finally(() => {
       r.flushing = undefined;
+      this.catchUpRaces();
       if (r.outbox.ready > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
     return r.flushing;

@@ -163,17 +163,24 @@ test('frames of one binding never overtake each other: the next waits for the an
  * (`GT`) only `containerAfterMs` after the announcement (never, if null); until then a `GT` of it
  * is refused, or answered with `meanwhile`.
  */
-async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, containerAfterMs: number | null, meanwhile?: GolixObject) {
+async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, containerAfterMs: number | null, meanwhile?: GolixObject, o: { holdPublishes?: boolean } = {}) {
   const v = vectors();
   const byGhid = new Map(v.all.map((o) => [o.obj.ghid.text, o.obj]));
   const container = frame.targets[0]!.text;
-  const seen = { announcedAt: 0, answeredAt: 0, containerAsks: 0 };
+  const seen = { announcedAt: 0, answeredAt: 0, containerAsks: 0, publishes: 0 };
+  // `holdPublishes`: each publish is answered only once `release` is called.
+  let release = () => {};
+  const released = o.holdPublishes ? new Promise<void>((r) => (release = r)) : Promise.resolve();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(wss, 'listening');
   wss.on('connection', (ws) => {
     const conn: Connection = new Connection(ws, {
       handlers: {
-        PB: () => ONE,
+        PB: async () => {
+          seen.publishes++;
+          await released;
+          return ONE;
+        },
         '+S': (body) => {
           setImmediate(() => {
             seen.announcedAt = Date.now();
@@ -201,7 +208,16 @@ async function announcingRemote(frame: Extract<GolixObject, { type: 'GOBD' }>, c
       },
     });
   });
-  return { seen, container, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+  return {
+    seen,
+    container,
+    port: (wss.address() as AddressInfo).port,
+    release: () => release(),
+    close: () => {
+      release();
+      return new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
 }
 
 /** The vectors' dynamic object's frames, newest first. */
@@ -346,6 +362,47 @@ test('a pushed frame no newer than the one stored here is refused without waitin
   assert.equal(remote.seen.containerAsks, 0, 'its container was not asked for');
   assert.equal(announced, false);
   assert.equal(io.engine.currentFrame(stale.dynamic)?.ghid, frames[1]!.ghid.text);
+});
+
+/**
+ * A NetworkIO whose frame `ours` of the vectors' object (counter `ours`) waits for the remote's
+ * answer (held back) when the remote pushes the object's newest frame to it.
+ */
+async function pushedWhileOursWait(t: { after(fn: () => Promise<void>): void }, ours: bigint) {
+  const v = vectors();
+  const frames = framesNewestFirst();
+  const theirs = frames[0]!;
+  const mine = frames.find((f) => f.counter === ours)!;
+  const remote = await announcingRemote(theirs, 0, undefined, { holdPublishes: true });
+  const io = await connectedTo(remote, t, { stored: v.gidcs.map((g) => g.obj) });
+  const heard: string[] = [];
+  io.on('notification', (obj) => heard.push(obj.ghid.text));
+  await io.publish(mine, v.all.find((o) => o.obj.ghid.equals(mine.targets[0]!))!.obj);
+  await until(() => remote.seen.publishes === 2, 'our frame and its container to be sent');
+  assert.equal(io.waiting(theirs.dynamic), true, 'ours wait for an answer');
+  io.subscribe(theirs.dynamic);
+  await until(() => remote.seen.answeredAt > 0, 'the push to be answered', 5000);
+  return { io, remote, theirs, mine, heard };
+}
+
+test("a pushed frame racing ours (newer, not written on ours) is not stored while ours wait for the remote's answer; once they are answered, what the remote holds is asked for again", async (t) => {
+  const { io, remote, theirs, mine, heard } = await pushedWhileOursWait(t, 1n);
+  assert.ok(!theirs.targets.some((c) => c.equals(mine.targets[0]!)), 'the fixture: theirs is not written on ours');
+  assert.equal(io.engine.currentFrame(theirs.dynamic)?.ghid, mine.ghid.text, 'ours is still the object here (a restart reads it back)');
+  assert.ok(io.engine.exists(mine.targets[0]!), 'with its container');
+  assert.deepEqual(heard, [], 'the daemon is not told of theirs');
+
+  remote.release();
+  await until(() => heard.length > 0, 'the remote to be asked again once ours were taken', 5000);
+  assert.deepEqual(heard, [theirs.ghid.text]);
+  assert.equal(io.engine.currentFrame(theirs.dynamic)?.ghid, theirs.ghid.text, 'nothing of ours waits: the remote\'s newest is taken in');
+});
+
+test('a pushed frame written on ours is taken in while ours wait: its writer saw ours', async (t) => {
+  const { io, theirs, mine, heard } = await pushedWhileOursWait(t, 8n);
+  assert.ok(theirs.targets.some((c) => c.equals(mine.targets[0]!)), 'the fixture: theirs is written on ours');
+  await until(() => heard.length > 0, 'the daemon to be told', 5000);
+  assert.equal(io.engine.currentFrame(theirs.dynamic)?.ghid, theirs.ghid.text);
 });
 
 test('a remote that answers for a container with another object: the other object is not taken for its container, and the frame waits for it', async (t) => {
