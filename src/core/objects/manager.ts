@@ -229,7 +229,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     // Another computer's frame, not written on what is shown here, while our frames of it wait
     // for a remote: it races them. Shown now, it would replace what this computer wrote, and the
     // conflict their refusal raises would find nothing of ours left to write on top of it (the
-    // last to reach the server wins: ours). Stored here still; the conflict settles what shows.
+    // last to reach the server wins: ours). Nor does the daemon store it (Inbound's racesOurs),
+    // which would replace ours in the local store. The conflict settles what shows.
     if (live && this.io.waiting?.(ghid) && !frame.targets.some((t) => t.equals(live.container))) return live;
     if (record && (counter < record.counter || (counter === record.counter && !opening && !live))) {
       // Older than the secret known here, which cannot be ratcheted back to it.
