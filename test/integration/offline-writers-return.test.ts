@@ -6,7 +6,9 @@
 // seeded cases generalize three-devices-one-object's "in turn" case, which caught an offline
 // computer showing the other's frame over its own writes before its conflict wrote them on top
 // (ObjectManager.applyFrame while ObjectIO.waiting). That race depends on timing: seeds 1 to 40
-// pass on the code before that fix too, so the fixed case stays where it was found.
+// pass on the code before that fix too, so the fixed case stays where it was found. A computer
+// may also be restarted just after it comes back, before its conflict is settled: what it wrote
+// offline must survive that (Inbound's racesOurs).
 // HGX_RETURN_SEEDS="1 2 3" runs others; seeds 1 to 40 pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +39,11 @@ for (const seed of SEEDS) {
   const [online, between] = [count(24), count(5)];
   const [restarted, mapsWritten, friendRestarted] = [rand() < 0.5, rand() < 0.5, rand() < 0.5];
   const order = rand() < 0.5 ? [0, 1] : [1, 0];
-  const title = `seed ${seed}: two computers write offline (${offline.join(' and ')} times${restarted ? ', then restarted' : ''}${mapsWritten ? ', their secrets maps written' : ''}), the third ${online} times online; computer ${order[0]} comes back, the third writes ${between} times, computer ${order[1]} comes back${friendRestarted ? ' (the friend restarted before)' : ''}: each return is what everyone online shows`;
+  // Drawn last, so that the cases above stay what they were for each seed: a computer restarted
+  // this many ms after its link is back, while its conflict is being settled or just after.
+  const restartedOnReturn = [0, 1].map(() => (rand() < 0.5 ? Math.floor(rand() * 400) : null));
+  const onReturn = (i: number) => (restartedOnReturn[i] === null ? '' : ` (restarted ${restartedOnReturn[i]} ms after)`);
+  const title = `seed ${seed}: two computers write offline (${offline.join(' and ')} times${restarted ? ', then restarted' : ''}${mapsWritten ? ', their secrets maps written' : ''}), the third ${online} times online; computer ${order[0]} comes back${onReturn(order[0]!)}, the third writes ${between} times, computer ${order[1]} comes back${onReturn(order[1]!)}${friendRestarted ? ' (the friend restarted before)' : ''}: each return is what everyone online shows`;
   test(title, async (t) => {
     const { w, links, three, one, two } = await threeComputers(t);
     const away: User[] = [one, two];
@@ -67,6 +73,11 @@ for (const seed of SEEDS) {
     for (const [k, i] of order.entries()) {
       links[i]!.restore();
       back.push(i);
+      const delay = restartedOnReturn[i];
+      if (delay !== null && delay !== undefined) {
+        await new Promise((r) => setTimeout(r, delay));
+        away[i] = await away[i]!.restart();
+      }
       await until(() => quiet(away[i]!), `computer ${i} to upload`, 20_000);
       await allShow(`c${i} ${offline[i]}`, `computer ${i} back`);
       if (k === 0 && between > 0) {
