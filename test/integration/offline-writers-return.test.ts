@@ -9,7 +9,8 @@
 // pass on the code before that fix too, so the fixed case stays where it was found. A computer
 // may also be restarted just after it comes back, before its conflict is settled: what it wrote
 // offline must survive that (Inbound's racesOurs): seed 25, a default seed, lost it every time
-// before that fix (everyone ended on the third's write).
+// before that fix (everyone ended on the third's write). Or its link may drop again for 200 ms
+// just after it is back (a flapping link).
 // HGX_RETURN_SEEDS="1 2 3" runs others; seeds 1 to 40 pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,10 @@ for (const seed of SEEDS) {
   // Drawn last, so that the cases above stay what they were for each seed: a computer restarted
   // this many ms after its link is back, while its conflict is being settled or just after.
   const restartedOnReturn = [0, 1].map(() => (rand() < 0.5 ? Math.floor(rand() * 400) : null));
-  const onReturn = (i: number) => (restartedOnReturn[i] === null ? '' : ` (restarted ${restartedOnReturn[i]} ms after)`);
+  // And a link that drops again this many ms after it is back, for 200 ms (a flapping link).
+  const flaps = [0, 1].map(() => (rand() < 0.5 ? Math.floor(rand() * 400) : null));
+  const onReturn = (i: number) =>
+    (restartedOnReturn[i] === null ? '' : ` (restarted ${restartedOnReturn[i]} ms after)`) + (flaps[i] === null ? '' : ` (its link dropping again ${flaps[i]} ms after)`);
   const title = `seed ${seed}: two computers write offline (${offline.join(' and ')} times${restarted ? ', then restarted' : ''}${mapsWritten ? ', their secrets maps written' : ''}), the third ${online} times online; computer ${order[0]} comes back${onReturn(order[0]!)}, the third writes ${between} times, computer ${order[1]} comes back${onReturn(order[1]!)}${friendRestarted ? ' (the friend restarted before)' : ''}: each return is what everyone online shows`;
   test(title, async (t) => {
     const { w, links, three, one, two } = await threeComputers(t);
@@ -74,11 +78,21 @@ for (const seed of SEEDS) {
     for (const [k, i] of order.entries()) {
       links[i]!.restore();
       back.push(i);
+      const flap = flaps[i];
+      const flapped =
+        flap === null || flap === undefined
+          ? Promise.resolve()
+          : new Promise((r) => setTimeout(r, flap)).then(async () => {
+              links[i]!.cut();
+              await new Promise((r) => setTimeout(r, 200));
+              links[i]!.restore();
+            });
       const delay = restartedOnReturn[i];
       if (delay !== null && delay !== undefined) {
         await new Promise((r) => setTimeout(r, delay));
         away[i] = await away[i]!.restart();
       }
+      await flapped;
       await until(() => quiet(away[i]!), `computer ${i} to upload`, 20_000);
       await allShow(`c${i} ${offline[i]}`, `computer ${i} back`);
       if (k === 0 && between > 0) {
