@@ -20,6 +20,7 @@
 // and the server kept the loser's: the others could read nothing), and a friend whose share
 // again opened nothing (a version the server never took) said so and asked again soon
 // (share-again.ts OPENED_NOTHING_STATUS) rather than declining it and waiting a day.
+// HGX_CHAOS_SERVER_SEEDS those of the schedule in which the server restarts too (its store kept).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
@@ -30,11 +31,15 @@ import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21 93').split(/\s+/).filter(Boolean).map(Number);
 /** Seeds of the schedule in which the friend's link is cut and restored too. */
 const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1 192').split(/\s+/).filter(Boolean).map(Number);
+/** Seeds of the schedule in which the server restarts too. */
+const SERVER_SEEDS = (process.env.HGX_CHAOS_SERVER_SEEDS ?? '1').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
 const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
 /** The friend's link too (its restarts then happen offline as well). */
 const WITH_FRIEND_CUTS = [...ACTIONS, 'fcut', 'frestore'] as const;
-type Action = (typeof WITH_FRIEND_CUTS)[number];
+/** The server restarted (its store kept, as a process restarted on the same ghidcache). */
+const WITH_SERVER_RESTARTS = [...ACTIONS, 'srestart'] as const;
+type Action = (typeof WITH_FRIEND_CUTS)[number] | (typeof WITH_SERVER_RESTARTS)[number];
 
 /** xorshift32: the same schedule for the same seed. */
 function rng(seed: number) {
@@ -50,9 +55,10 @@ function rng(seed: number) {
 const RUNS = [
   ...SEEDS.map((seed) => ({ seed, actions: ACTIONS as readonly Action[], friendCuts: false })),
   ...FRIEND_SEEDS.map((seed) => ({ seed, actions: WITH_FRIEND_CUTS as readonly Action[], friendCuts: true })),
+  ...SERVER_SEEDS.map((seed) => ({ seed, actions: WITH_SERVER_RESTARTS as readonly Action[], friendCuts: false })),
 ];
 
-for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a friend${friendCuts ? ' whose link is cut too' : ''} under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
+for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a friend${friendCuts ? ' whose link is cut too' : ''}${actions.includes('srestart') ? ', with the server restarting,' : ''} under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
   const rand = rng(seed);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const w = await world();
@@ -130,6 +136,9 @@ for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a fr
           friendUp = false;
           await until(() => friend.daemon.network.status().every((r) => !r.connected), 'friend offline');
         }
+        break;
+      case 'srestart':
+        await w.restartServer();
         break;
       case 'frestore':
         if (!friendUp) {
