@@ -10,7 +10,7 @@
 // may also be restarted just after it comes back, before its conflict is settled: what it wrote
 // offline must survive that (Inbound's racesOurs): seed 25, a default seed, lost it every time
 // before that fix (everyone ended on the third's write). Or its link may drop again for 200 ms
-// just after it is back (a flapping link).
+// just after it is back (a flapping link), or the server restart then (its store kept).
 // HGX_RETURN_SEEDS="1 2 3" runs others; seeds 1 to 40 pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,8 +51,15 @@ for (const seed of SEEDS) {
     const flap = rand() < 0.5 ? Math.floor(rand() * 400) : null;
     return restartedOnReturn[i] === null ? flap : null;
   });
+  // Or else the server restarting this many ms after the computer's link is back.
+  const serverRestarts = [0, 1].map((i) => {
+    const after = rand() < 0.5 ? Math.floor(rand() * 400) : null;
+    return restartedOnReturn[i] === null && flaps[i] === null ? after : null;
+  });
   const onReturn = (i: number) =>
-    (restartedOnReturn[i] === null ? '' : ` (restarted ${restartedOnReturn[i]} ms after)`) + (flaps[i] === null ? '' : ` (its link dropping again ${flaps[i]} ms after)`);
+    (restartedOnReturn[i] === null ? '' : ` (restarted ${restartedOnReturn[i]} ms after)`) +
+    (flaps[i] === null ? '' : ` (its link dropping again ${flaps[i]} ms after)`) +
+    (serverRestarts[i] === null ? '' : ` (the server restarting ${serverRestarts[i]} ms after)`);
   const title = `seed ${seed}: two computers write offline (${offline.join(' and ')} times${restarted ? ', then restarted' : ''}${mapsWritten ? ', their secrets maps written' : ''}), the third ${online} times online; computer ${order[0]} comes back${onReturn(order[0]!)}, the third writes ${between} times, computer ${order[1]} comes back${onReturn(order[1]!)}${friendRestarted ? ' (the friend restarted before)' : ''}: each return is what everyone online shows`;
   test(title, async (t) => {
     const { w, links, three, one, two } = await threeComputers(t);
@@ -92,12 +99,14 @@ for (const seed of SEEDS) {
               await new Promise((r) => setTimeout(r, 200));
               links[i]!.restore();
             });
+      const serverRestart = serverRestarts[i];
+      const serverRestarted = serverRestart === null || serverRestart === undefined ? Promise.resolve() : new Promise((r) => setTimeout(r, serverRestart)).then(() => w.restartServer());
       const delay = restartedOnReturn[i];
       if (delay !== null && delay !== undefined) {
         await new Promise((r) => setTimeout(r, delay));
         away[i] = await away[i]!.restart();
       }
-      await flapped;
+      await Promise.all([flapped, serverRestarted]);
       await until(() => quiet(away[i]!), `computer ${i} to upload`, 20_000);
       await allShow(`c${i} ${offline[i]}`, `computer ${i} back`);
       if (k === 0 && between > 0) {
