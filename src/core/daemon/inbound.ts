@@ -72,6 +72,7 @@ export class Inbound {
    * tried again, while the version stored here stays readable. Returns what the fetch answers:
    * the object, or the frame stored here if that became newer while the remotes answered (our
    * own written meanwhile, or one pushed in), which makes theirs stale rather than an error.
+   * A frame racing ours is answered unstored (racesOurs).
    */
   async storeFetched(obj: GolixObject): Promise<GolixObject> {
     if (obj.type === 'GOBD' && this.racesOurs(obj)) return obj;

@@ -65,7 +65,8 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
   ) {
     super();
     // An object whose frames wait for a remote stays: what it shows is what this computer wrote,
-    // which a frame held back from showing (applyFrame) would replace once read again from here.
+    // which the conflict writes on top. (Read again, it is the same: a racing frame is neither
+    // shown, applyFrame, nor stored, Inbound's racesOurs. This keeps it so without a read.)
     this.live = new LiveObjects(options.maxLive ?? 1000, (ghid) => this.emit('evict', ghid), (ghid) => this.io.waiting?.(ghid) ?? false);
   }
 
