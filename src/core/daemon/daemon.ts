@@ -7,8 +7,7 @@ import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
-import { Ghid, IllegalDynamicFrame, UnknownSecret, ValueError, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
-import { RegistrationUnavailable, registrationLink, remoteAccount, type RemoteAccount } from '../registration/client.js';
+import { Ghid, IllegalDynamicFrame, UnknownSecret, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import type { ApiId } from '../objects/hgxd.js';
 import { retryWhileContainerMissing } from '../objects/container-wait.js';
 import { ObjectManager, type AppObject, type ConflictResolution } from '../objects/manager.js';
@@ -20,6 +19,7 @@ import { FileStore } from '../store/file-store.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
 import type { ConflictOutcome } from './conflict-holds.js';
 import { NetworkIO } from './network-io.js';
+import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
 import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
 import { SETTLE_WAIT_MS, untilSettled } from './settle-wait.js';
@@ -317,6 +317,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** An update of one of our objects; waits for the other computer's record, or a pause in its writes, in a race (RECORD_WAITS_MS). */
   async update(ghid: Ghid, state: Buffer, opts: { legroom?: number } = {}): Promise<AppObject> {
+    // Not in memory (an app that had it open before a restart just pushes): opened as an app's
+    // open is, which waits for the account's record of another computer's newer frames.
+    if (!this.objects.isLive(ghid)) await this.open(ghid);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.objects.update(ghid, state, opts);
@@ -331,7 +334,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     }
   }
 
-  freeze(ghid: Ghid): Promise<AppObject> {
+  async freeze(ghid: Ghid): Promise<AppObject> {
+    await this.openReadable(ghid);
     return this.objects.freeze(ghid);
   }
 
@@ -341,7 +345,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** A dynamic object is debound; a static one through each of our own static bindings (GOBS). */
   async delete(ghid: Ghid): Promise<void> {
-    const obj = await this.objects.open(ghid);
+    const obj = await this.openReadable(ghid);
     const own = obj.dynamic
       ? []
       : this.engine.bindingsOf(ghid).filter((b) => {
@@ -375,7 +379,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   }
 
   async secretOf(ghid: Ghid): Promise<Secret | null> {
-    const obj = await this.objects.open(ghid);
+    const obj = await this.openReadable(ghid);
     const secrets = this.objects.secrets;
     return obj.dynamic ? (secrets.dynamic(ghid)?.secret ?? null) : secrets.static(ghid);
   }
@@ -388,35 +392,14 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     this.objects.secrets.release(target);
   }
 
-  /**
-   * A signed link to a remote's registration page for this account (`remote`: its `host:port`;
-   * the first remote when absent). The remote's challenge is signed with the account's identity,
-   * so the page registers this fingerprint and no other.
-   */
+  /** A signed link to a remote's registration page for this account (remote-accounts.ts). */
   async registrationLink(remote?: string): Promise<string> {
-    const spec = this.network.remoteSpec(remote);
-    if (!spec) throw new ValueError(remote === undefined ? 'No remote is configured, so there is nowhere to register' : `${remote} is not one of the configured remotes`);
-    return registrationLink(spec, this.identity);
+    return registrationLinkFor(this.network, this.identity, remote);
   }
 
-  /**
-   * What each remote says of this account (registered or free tier, with usage); null for a
-   * remote that keeps no accounts or cannot be asked now. A remote that says registered gets the
-   * uploads it refused before, at once.
-   */
-  async remoteAccounts(): Promise<{ remote: string; account: RemoteAccount | null; error: string | null }[]> {
-    return Promise.all(
-      this.network.status().map(async ({ label, freeTier }) => {
-        const spec = this.network.remoteSpec(label)!;
-        try {
-          const account = await remoteAccount(spec, this.fingerprint.text);
-          if (account.status === 'registered' && freeTier) this.network.retryUploads(label);
-          return { remote: label, account, error: null };
-        } catch (err) {
-          return { remote: label, account: null, error: err instanceof RegistrationUnavailable ? null : (err as Error).message };
-        }
-      }),
-    );
+  /** What each remote says of this account (remote-accounts.ts). */
+  remoteAccounts(): Promise<RemoteAccountView[]> {
+    return remoteAccountsOf(this.network, this.fingerprint.text);
   }
 
   publish(obj: GolixObject): Promise<void> {

@@ -86,7 +86,7 @@ export interface DaemonPort {
   /** The local copy first, else the remotes; `fresh` asks the remotes for the newest frame. */
   fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
 
-  /** A signed link to a remote's registration page for this account (see Daemon.registrationLink). */
+  /** A signed link to a remote's registration page for this account (see daemon/remote-accounts.ts). */
   registrationLink(remote?: string): Promise<string>;
   on<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
   off<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;
