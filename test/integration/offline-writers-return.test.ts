@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, type User } from '../fixtures/ipc/world.js';
 import { quiet, threeComputers } from '../fixtures/daemon/three-computers.js';
+import { wentBack } from '../fixtures/server/accepted-history.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 const SEEDS = (process.env.HGX_RETURN_SEEDS ?? '1 8 25').split(/\s+/).filter(Boolean).map(Number);
@@ -62,9 +63,10 @@ for (const seed of SEEDS) {
     (serverRestarts[i] === null ? '' : ` (the server restarting ${serverRestarts[i]} ms after)`);
   const title = `seed ${seed}: two computers write offline (${offline.join(' and ')} times${restarted ? ', then restarted' : ''}${mapsWritten ? ', their secrets maps written' : ''}), the third ${online} times online; computer ${order[0]} comes back${onReturn(order[0]!)}, the third writes ${between} times, computer ${order[1]} comes back${onReturn(order[1]!)}${friendRestarted ? ' (the friend restarted before)' : ''}: each return is what everyone online shows`;
   test(title, async (t) => {
-    const { w, links, three, one, two } = await threeComputers(t);
+    const { w, links, three, one, two, taken } = await threeComputers(t);
     const away: User[] = [one, two];
     const { ghid } = await three.daemon.create(API_ID_RAW, Buffer.from('v0'));
+    const first = three.daemon.objects.secrets.dynamic(ghid)!;
     let friend = await w.user(1);
     await three.sharing.share(ghid, friend.daemon.fingerprint);
     for (const u of [...away, friend]) await until(async () => (await shownAfterSync(u, ghid)) === 'v0' || null, 'every computer and the friend to open it');
@@ -114,5 +116,8 @@ for (const seed of SEEDS) {
         await allShow(`three again ${between}`, 'the third wrote after it');
       }
     }
+    // Nothing went back on the way: each writer's states reached the server in the order written.
+    const states = taken.statesOf(ghid, first);
+    assert.equal(wentBack(states), null, `the server took ${states.join(', ')}`);
   });
 }

@@ -20,26 +20,40 @@
 // and the server kept the loser's: the others could read nothing), and a friend whose share
 // again opened nothing (a version the server never took) said so and asked again soon
 // (share-again.ts OPENED_NOTHING_STATUS) rather than declining it and waiting a day.
-// HGX_CHAOS_SERVER_SEEDS those of the schedule in which the server restarts too (its store kept).
+// HGX_CHAOS_SERVER_SEEDS those of the schedule in which the server restarts too (its store kept);
+// HGX_CHAOS_RETURN_SEEDS those in which a computer offline may come back and be restarted
+// 0-400 ms later, whose seed 15 (a default seed) failed about one run in four until a write of an
+// object not in memory waited for the account's record as an open does (Daemon.update). Beyond
+// the state everyone ends on, the server's own record is checked (RecordingStore): the state of
+// the last frame it took is what everyone shows, each computer's last write is among those it
+// took (a conflict that wrote another computer's state on top loses it, and would still end on
+// "some last write"), and each computer's states reached it in the order that computer wrote
+// them. With these checks, base seeds 101-160, friend-cut seeds 1-30, server seeds 1-20 and
+// return seeds 1-90 pass.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
+import { RecordingStore, wentBack } from '../fixtures/server/accepted-history.js';
 
 const SEEDS = (process.env.HGX_CHAOS_SEEDS ?? '1 2 21 93').split(/\s+/).filter(Boolean).map(Number);
 /** Seeds of the schedule in which the friend's link is cut and restored too. */
 const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1 192').split(/\s+/).filter(Boolean).map(Number);
 /** Seeds of the schedule in which the server restarts too. */
 const SERVER_SEEDS = (process.env.HGX_CHAOS_SERVER_SEEDS ?? '1').split(/\s+/).filter(Boolean).map(Number);
+/** Seeds of the schedule in which a computer may be restarted just after it comes back. */
+const RETURN_SEEDS = (process.env.HGX_CHAOS_RETURN_SEEDS ?? '15').split(/\s+/).filter(Boolean).map(Number);
 const STEPS = 30;
 const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
 /** The friend's link too (its restarts then happen offline as well). */
 const WITH_FRIEND_CUTS = [...ACTIONS, 'fcut', 'frestore'] as const;
 /** The server restarted (its store kept, as a process restarted on the same ghidcache). */
 const WITH_SERVER_RESTARTS = [...ACTIONS, 'srestart'] as const;
-type Action = (typeof WITH_FRIEND_CUTS)[number] | (typeof WITH_SERVER_RESTARTS)[number];
+/** A computer offline comes back and is restarted 0-400 ms later, while its conflict may still be settling. */
+const WITH_RESTARTS_ON_RETURN = [...ACTIONS, 'return'] as const;
+type Action = (typeof WITH_FRIEND_CUTS)[number] | (typeof WITH_SERVER_RESTARTS)[number] | (typeof WITH_RESTARTS_ON_RETURN)[number];
 
 /** xorshift32: the same schedule for the same seed. */
 function rng(seed: number) {
@@ -56,12 +70,14 @@ const RUNS = [
   ...SEEDS.map((seed) => ({ seed, actions: ACTIONS as readonly Action[], friendCuts: false })),
   ...FRIEND_SEEDS.map((seed) => ({ seed, actions: WITH_FRIEND_CUTS as readonly Action[], friendCuts: true })),
   ...SERVER_SEEDS.map((seed) => ({ seed, actions: WITH_SERVER_RESTARTS as readonly Action[], friendCuts: false })),
+  ...RETURN_SEEDS.map((seed) => ({ seed, actions: WITH_RESTARTS_ON_RETURN as readonly Action[], friendCuts: false })),
 ];
 
-for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a friend${friendCuts ? ' whose link is cut too' : ''}${actions.includes('srestart') ? ', with the server restarting,' : ''} under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
+for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a friend${friendCuts ? ' whose link is cut too' : ''}${actions.includes('srestart') ? ', with the server restarting,' : ''}${actions.includes('return') ? ', restarted as they come back,' : ''} under a random schedule of writes, cut links and restarts (seed ${seed}): each reads the object after each restart, and all end on one last write`, async (t) => {
   const rand = rng(seed);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-  const w = await world();
+  const serverStore = new RecordingStore();
+  const w = await world({ serverStore });
   const links = await Promise.all([0, 1, 2].map(() => CuttableLink.open(w.serverPort)));
   t.after(() => Promise.all(links.map((l) => l.close())));
   const cs: User[] = [];
@@ -70,6 +86,7 @@ for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a fr
   cs.push(await w.device(cs[0]!, 0, { remotePort: links[2]!.port }));
   const up = [true, true, true];
   const { ghid } = await cs[2]!.daemon.create(API_ID_RAW, Buffer.from('v0'));
+  const first = cs[2]!.daemon.objects.secrets.dynamic(ghid)!;
   const friendLink = await CuttableLink.open(w.serverPort);
   t.after(() => friendLink.close());
   let friendUp = true;
@@ -137,6 +154,14 @@ for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a fr
           await until(() => friend.daemon.network.status().every((r) => !r.connected), 'friend offline');
         }
         break;
+      case 'return':
+        if (!up[i]) {
+          links[i]!.restore();
+          up[i] = true;
+          await new Promise((r) => setTimeout(r, rand() * 400));
+          cs[i] = await cs[i]!.restart();
+        }
+        break;
       case 'srestart':
         await w.restartServer();
         break;
@@ -161,4 +186,10 @@ for (const { seed, actions, friendCuts } of RUNS) test(`three computers and a fr
     return all.every((s) => s === all[0]) ? all[0]! : null;
   }, 'all agree', 15_000).catch(async () => JSON.stringify(await Promise.all(everyone.map((u) => shownAfterSync(u, ghid)))));
   assert.ok(lasts.length === 0 ? agreed === 'v0' : lasts.includes(agreed), `agreed ${agreed}; lasts ${lasts}\n${log.join(', ')}`);
+  // What the server took, in order: nothing acknowledged was lost on the way, and nothing went back.
+  const taken = serverStore.statesOf(ghid, first);
+  const seen = `the server took ${taken.join(', ')}\n${log.join(', ')}`;
+  assert.equal(taken.at(-1), agreed, `everyone shows the last state the server took; ${seen}`);
+  for (const last of lasts) assert.ok(taken.includes(last), `${last}, the last write of its computer, reached the server; ${seen}`);
+  assert.equal(wentBack(taken), null, `each computer's states reached the server in the order it wrote them; ${seen}`);
 });

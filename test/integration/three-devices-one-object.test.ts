@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, type User } from '../fixtures/ipc/world.js';
 import { quiet, threeComputers } from '../fixtures/daemon/three-computers.js';
+import { wentBack } from '../fixtures/server/accepted-history.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 
 interface Case {
@@ -42,9 +43,10 @@ for (const { writes, mapsWritten, restarted, back } of cases) {
   const [a, b, c] = writes;
   const title = `three computers write a shared object, two of them offline (${a} and ${b} times${restarted ? ', then restarted' : ''}), the third ${c} times; the two come back ${back}${mapsWritten ? ', their secrets maps written' : ''}: all end on a last write`;
   test(title, async (t) => {
-    const { w, links, three, ...computers } = await threeComputers(t);
+    const { w, links, three, taken, ...computers } = await threeComputers(t);
     let { one, two } = computers;
     const { ghid } = await three.daemon.create(API_ID_RAW, Buffer.from('v0'));
+    const first = three.daemon.objects.secrets.dynamic(ghid)!;
     let friend = await w.user(1);
     await three.sharing.share(ghid, friend.daemon.fingerprint);
     for (const u of [one, two, friend]) await until(async () => (await shownAfterSync(u, ghid)) === 'v0' || null, 'every computer and the friend to open it');
@@ -82,6 +84,11 @@ for (const { writes, mapsWritten, restarted, back } of cases) {
       }, 'all four to agree', 10_000).catch(async () => JSON.stringify(await Promise.all(everyone.map((u) => shownAfterSync(u, ghid)))));
       assert.ok([`one ${a}`, `two ${b}`].includes(shown), `all four show one of the last writes of the computers back: ${shown}`);
     }
+    // What the server took: the last write of each computer back (each conflict wrote it on top
+    // of the other's), and each computer's states in the order it wrote them.
+    const states = taken.statesOf(ghid, first);
+    for (const last of [`one ${a}`, `two ${b}`]) assert.ok(states.includes(last), `${last} reached the server; it took ${states.join(', ')}`);
+    assert.equal(wentBack(states), null, `the server took ${states.join(', ')}`);
   });
 }
 
