@@ -45,7 +45,8 @@ const FRIEND_SEEDS = (process.env.HGX_CHAOS_FRIEND_SEEDS ?? '1 192').split(/\s+/
 const SERVER_SEEDS = (process.env.HGX_CHAOS_SERVER_SEEDS ?? '1').split(/\s+/).filter(Boolean).map(Number);
 /** Seeds of the schedule in which a computer may be restarted just after it comes back. */
 const RETURN_SEEDS = (process.env.HGX_CHAOS_RETURN_SEEDS ?? '15').split(/\s+/).filter(Boolean).map(Number);
-const STEPS = 30;
+/** Steps of each schedule; HGX_CHAOS_STEPS=60 runs longer ones (a seed's first 30 steps stay the same). */
+const STEPS = Number(process.env.HGX_CHAOS_STEPS ?? 30);
 const ACTIONS = ['write', 'write', 'write', 'burst', 'cut', 'restore', 'restart', 'flush', 'friend'] as const;
 /** The friend's link too (its restarts then happen offline as well). */
 const WITH_FRIEND_CUTS = [...ACTIONS, 'fcut', 'frestore'] as const;
