@@ -137,6 +137,13 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       let above = 0n;
       for (let attempt = 0; ; attempt++) {
         const frame = this.live.frame(ghid)!;
+        // Another computer's record came through the account's secrets map ahead of every frame
+        // here (its frame not here yet). Written below it, our frame's secret would be known only
+        // in memory (the record never goes back): after a restart nothing here would read what
+        // this computer wrote, and the conflict would write the other's state on top. So it goes
+        // above, and is settled as a conflict before it is sent, as over an unreadable frame.
+        const record = this.secrets.dynamic(ghid);
+        if (record && record.counter > (frame.counter ?? 0n) && record.counter > above) above = record.counter;
         // From the frame written on, not the record: another computer of the account may have
         // moved the record past it, and a secret that does not follow the frame's vector would
         // make a version nobody can read.
