@@ -255,6 +255,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         }
       };
       const resolution = await retryWhileContainerMissing(resolve, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
+      if (typeof resolution === 'object' && resolution.oursUnread) this.logger.warn(`what this computer wrote of ${dynamic.short} could not be read here; the other computer's version, written on top, stands`);
       return resolution === 'not-ours' ? 'dismiss' : resolution === 'no-remote-frame' ? 'failed' : { top: resolution.top.text, counter: resolution.counter };
     } catch (err) {
       if (!this.stopping.signal.aborted) this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);

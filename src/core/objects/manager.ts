@@ -30,9 +30,11 @@ export type { AppObject } from './app-object.js';
 
 /**
  * What `resolveConflict` found: our frame on top of the remote's newest (written now, or there
- * already) with its counter, or why there is none.
+ * already) with its counter, or why there is none. `oursUnread`: nothing of ours here could be
+ * read, so the remote's state was written on top (the caller says so: what this computer wrote
+ * is lost).
  */
-export type ConflictResolution = { top: Ghid; counter: bigint } | 'not-ours' | 'no-remote-frame';
+export type ConflictResolution = { top: Ghid; counter: bigint; oursUnread?: true } | 'not-ours' | 'no-remote-frame';
 
 export interface ObjectManagerEvents {
   /** A newer version arrived from elsewhere and was decrypted. */
@@ -336,7 +338,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       const obj = this.remember({ ghid, dynamic: true, apiId, state, author: this.identity.ghid, counter: next.frame.counter!, container: next.container.ghid }, next.frame);
       // What the apps here show moves only if the remote's state was not ours to begin with.
       if (!live) this.emit('update', obj);
-      return { top: next.frame.ghid, counter: next.frame.counter! };
+      return { top: next.frame.ghid, counter: next.frame.counter!, ...(ours ? {} : { oursUnread: true as const }) };
     });
   }
 

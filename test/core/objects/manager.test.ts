@@ -214,6 +214,17 @@ test("a write while another computer's record is ahead of every frame here goes 
   assert.equal((await restarted.open(ghid)).state.toString(), 'mine 2');
 });
 
+test('a conflict that can read nothing of ours here writes the remote\'s state on top and says so', async () => {
+  const { remote, one, two, ghid } = await twoComputers();
+  // The frame here is one no secret here reads, and nothing is shown (a new process).
+  for (let n = 1; n <= 10; n++) await two.objects.update(ghid, Buffer.from(`two ${n}`));
+  await send(two.io, one.io, ghid, 'frame', 'container');
+  const fresh = new ObjectManager(one.io, one.account.identity, new SecretStore(one.account.secrets));
+  const resolution = await fresh.resolveConflict(ghid, remote);
+  assert.ok(typeof resolution === 'object' && resolution.oursUnread, 'the daemon warns that what this computer wrote is lost');
+  assert.equal((await fresh.open(ghid)).state.toString(), 'v0', "the remote's state, on top");
+});
+
 test('a race between two computers is resolved once, however often it is reported', async () => {
   const { remote, one, two, ghid } = await twoComputers();
   await one.objects.update(ghid, Buffer.from('one'));
