@@ -55,6 +55,8 @@ export type DaemonEvents = DaemonPortEvents;
 const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
 /** How often a resolution tries again when the other computer's next frame reaches the local store first. */
 const RESOLUTION_RACES = 8;
+/** How long a stop waits for the conflicts being resolved (their waits end at once; a signature may be under way). */
+const STOP_RESOLUTIONS_WAIT_MS = 3_000;
 /**
  * The app daemon's engine room, independent of how it is hosted (CLI, Electron, tests): the
  * local validated cache, the remotes, the account and its objects, and the routing of what the
@@ -68,6 +70,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly unreadable = new Set<string>();
   /** Objects kept subscribed whether live or not (follow), by GHID text. */
   private readonly followed = new Set<string>();
+  /** Conflicts being resolved: a stop lets them finish before the account closes. */
+  private readonly resolving = new Set<Promise<void>>();
 
   private constructor(
     readonly engine: RulesEngine,
@@ -167,7 +171,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('remote', (label, up) => this.emit('remote', label, up));
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
-    network.on('conflict', (dynamic, settle) => void this.resolveConflict(dynamic).then(settle));
+    network.on('conflict', (dynamic, settle) => {
+      const resolved = this.resolveConflict(dynamic).then(settle);
+      this.resolving.add(resolved);
+      void resolved.finally(() => this.resolving.delete(resolved));
+    });
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
     network.resendParked();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
@@ -421,6 +429,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    // A resolution that wrote our state on top of the other computer's frame records its secret
+    // next: closed before, the account would lose that record, and a restart could not read the
+    // frame it sent (seen in offline-writers-return with a restart just after a return).
+    const wait = new Promise((r) => setTimeout(r, STOP_RESOLUTIONS_WAIT_MS).unref());
+    await Promise.race([Promise.allSettled([...this.resolving]), wait]);
     // Written with the account's maps: what a conflict met after the next start needs to read
     // the remote's frame (SecretStore.rememberBase).
     for (const { dynamic, base } of this.network.queuedDynamics()) if (base) this.objects.secrets.rememberBase(dynamic, base);
