@@ -67,7 +67,7 @@ for (const seed of SEEDS) {
     const away: User[] = [one, two];
     const { ghid } = await three.daemon.create(API_ID_RAW, Buffer.from('v0'));
     const first = three.daemon.objects.secrets.dynamic(ghid)!;
-    let friend = await w.user(1);
+    let friend = await w.user(1, { label: 'friend' });
     await three.sharing.share(ghid, friend.daemon.fingerprint);
     for (const u of [...away, friend]) await until(async () => (await shownAfterSync(u, ghid)) === 'v0' || null, 'every computer and the friend to open it');
 
@@ -87,7 +87,8 @@ for (const seed of SEEDS) {
         const all = await Promise.all(everyone.map((u) => shownAfterSync(u, ghid)));
         return all.every((s) => s === expected) ? expected : null;
       }, `${expected} everywhere`, 15_000).catch(async () => JSON.stringify(await Promise.all(everyone.map((u) => shownAfterSync(u, ghid)))));
-      assert.equal(shown, expected, `${when}: computers ${back.join(', ')}, the third, the friend`);
+      // What the server took says whether a write never reached it or reached it and was not shown.
+      assert.equal(shown, expected, `${when}: computers ${back.join(', ')}, the third, the friend (the server took ${taken.statesOf(ghid, first).join(', ')})`);
     };
     for (const [k, i] of order.entries()) {
       links[i]!.restore();

@@ -172,6 +172,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic, settle) => {
+      // Raised while stopping (the outbox drains at a stop), a resolution could write after the
+      // account has closed, and the record of its frame's secret would be lost. Our frames stay
+      // queued instead, and the next start's refusal raises the conflict again.
+      if (this.stopping.signal.aborted) return settle('failed');
       const resolved = this.resolveConflict(dynamic).then(settle);
       this.resolving.add(resolved);
       void resolved.finally(() => this.resolving.delete(resolved));

@@ -168,3 +168,18 @@ test('as a DaemonPort the daemon hands out each account state prefix once, over 
   contacts.set('someone', true);
   assert.equal(a.account.state.get('contact:someone'), true);
 });
+
+test('a conflict raised while the daemon stops is left to the next start, not resolved after the account closed', async () => {
+  const { port } = await server();
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } });
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"n":0}'));
+  await until(() => a.network.status()[0]!.pending === 0, 'publish');
+  const before = a.objects.secrets.dynamic(obj.ghid)!.counter;
+  // The outbox drains while a stop closes the network, and a refusal then raises a conflict.
+  const stopped = a.stop();
+  const outcomes: unknown[] = [];
+  a.network.emit('conflict', obj.ghid, (outcome) => outcomes.push(outcome));
+  await stopped;
+  assert.deepEqual(outcomes, ['failed'], 'our frames stay queued for the next start');
+  assert.equal(a.objects.secrets.dynamic(obj.ghid)!.counter, before, 'nothing was written on top');
+});
