@@ -3,21 +3,21 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Account, type AccountProgress } from '../account/account.js';
+import type { AccountMap } from '../account/account-map.js';
 import { DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, IllegalDynamicFrame, UnknownSecret, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import type { ApiId } from '../objects/hgxd.js';
-import { retryWhileContainerMissing } from '../objects/container-wait.js';
-import { ObjectManager, type AppObject, type ConflictResolution } from '../objects/manager.js';
+import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
-import type { ConflictOutcome } from './conflict-holds.js';
+import { ConflictResolver } from './conflict-resolver.js';
 import { NetworkIO } from './network-io.js';
 import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
 import type { RemoteSpec } from './remote-status.js';
@@ -51,10 +51,6 @@ export interface DaemonOptions {
 
 export type DaemonEvents = DaemonPortEvents;
 
-/** How long a merge after a lost counter race waits for the winning frame's container (~3 s in all). */
-const CONFLICT_CONTAINER_WAIT = { tries: 8, firstWaitMs: 25 };
-/** How often a resolution tries again when the other computer's next frame reaches the local store first. */
-const RESOLUTION_RACES = 8;
 /** How long a stop waits for the conflicts being resolved (their waits end at once; a signature may be under way). */
 const STOP_RESOLUTIONS_WAIT_MS = 3_000;
 /**
@@ -70,8 +66,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly unreadable = new Set<string>();
   /** Objects kept subscribed whether live or not (follow), by GHID text. */
   private readonly followed = new Set<string>();
-  /** Conflicts being resolved: a stop lets them finish before the account closes. */
-  private readonly resolving = new Set<Promise<void>>();
+  /** What a remote's refusal of our frame as not newer brings about (conflict-resolver.ts). */
+  private readonly conflicts: ConflictResolver;
 
   private constructor(
     readonly engine: RulesEngine,
@@ -83,6 +79,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     readonly broughtOver: BroughtOver | null = null,
   ) {
     super();
+    this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
   }
 
   get fingerprint(): Ghid {
@@ -171,15 +168,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     network.on('remote', (label, up) => this.emit('remote', label, up));
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
-    network.on('conflict', (dynamic, settle) => {
-      // Raised while stopping (the outbox drains at a stop), a resolution could write after the
-      // account has closed, and the record of its frame's secret would be lost. Our frames stay
-      // queued instead, and the next start's refusal raises the conflict again.
-      if (this.stopping.signal.aborted) return settle('failed');
-      const resolved = this.resolveConflict(dynamic).then(settle);
-      this.resolving.add(resolved);
-      void resolved.finally(() => this.resolving.delete(resolved));
-    });
+    network.on('conflict', (dynamic, settle) => this.conflicts.raised(dynamic, settle));
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
     network.resendParked();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
@@ -205,76 +194,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     }
   }
 
-  private accountMap(ghid: Ghid) {
+  private accountMap(ghid: Ghid): AccountMap | null {
     if (ghid.equals(this.account.manifest.secrets.ghid)) return this.account.secrets;
     if (ghid.equals(this.account.manifest.state.ghid)) return this.account.state;
     return null;
-  }
-
-  /**
-   * Another device won a counter race on a remote: merge with its frame and write on top. Says
-   * what becomes of our frames of the object held back meanwhile (ConflictOutcome).
-   */
-  private async resolveConflict(dynamic: Ghid): Promise<ConflictOutcome> {
-    const map = this.accountMap(dynamic);
-    const view = this.network.remoteView();
-    if (!map) return this.resolveObjectConflict(dynamic, view);
-    try {
-      // The winning frame's container may still be on its way to the remote: the frame is
-      // fetched again each time, since the other device may have written again meanwhile.
-      await retryWhileContainerMissing(async () => {
-        const theirs = await view.fetch(dynamic);
-        if (theirs?.type === 'GOBD') await map.refresh(theirs, view);
-      }, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
-    } catch (err) {
-      if (!this.stopping.signal.aborted) this.logger.warn(`could not merge a concurrent change to ${dynamic.short}: ${(err as Error).message}`);
-    }
-    try {
-      await map.flush();
-      // A map's every frame holds all of it and opens with the account's master secret: its
-      // newest frame here stands for the older ones held back, whichever chain it is on.
-      return { top: map.head.text, counter: map.counter };
-    } catch (err) {
-      if (!this.stopping.signal.aborted) this.logger.warn(`could not write ${dynamic.short} after a concurrent change: ${(err as Error).message}`);
-      return 'failed';
-    }
-  }
-
-  /** The same race on an app object: its newest state goes on top of the other device's frame. */
-  private async resolveObjectConflict(dynamic: Ghid, view: ReturnType<NetworkIO['remoteView']>): Promise<ConflictOutcome> {
-    try {
-      const resolve = async (): Promise<ConflictResolution> => {
-        let refreshes = 0;
-        for (let raced = 0; ; raced++) {
-          try {
-            return await this.objects.resolveConflict(dynamic, view);
-          } catch (err) {
-            if (err instanceof UnknownSecret && refreshes <= RECORD_WAITS_MS.length) {
-              // The other computer wrote more than a legroom past our frame (while we were off): the
-              // record that reads its frame is in the account's secrets map, not merged here yet,
-              // or not even there (that computer writes its map a second after a change, and
-              // then, merging ours, carries its record's secret in ours: SecretStore.carry).
-              // Asked again, waiting longer each time, before our frames go as they are.
-              if (refreshes > 0) await sleep(RECORD_WAITS_MS[refreshes - 1]!, undefined, { signal: this.stopping.signal });
-              refreshes++;
-              await this.account.secrets.refresh(undefined, view);
-            } else if (!(err instanceof IllegalDynamicFrame) || raced >= RESOLUTION_RACES) {
-              throw err;
-            }
-            // (Or a newer frame reached the local store meanwhile, the other computer writing
-            // again: the next try resolves against it.)
-          }
-        }
-      };
-      const resolution = await retryWhileContainerMissing(resolve, { ...CONFLICT_CONTAINER_WAIT, signal: this.stopping.signal });
-      if (typeof resolution === 'object' && resolution.oursUnread) this.logger.warn(`what this computer wrote of ${dynamic.short} could not be read here; the other computer's version, written on top, stands`);
-      return resolution === 'not-ours' ? 'dismiss' : resolution === 'no-remote-frame' ? 'failed' : { top: resolution.top.text, counter: resolution.counter };
-    } catch (err) {
-      if (!this.stopping.signal.aborted) this.logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
-      // Unreadable here (a fork deeper than the legroom, and no record that reads the remote's
-      // frame): our frames go as they are, the refused ones again later.
-      return err instanceof UnknownSecret ? 'send-rest' : 'failed';
-    }
   }
 
   // ---------------------------------------------------------------- DaemonPort
@@ -433,11 +356,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   async stop(): Promise<void> {
     this.stopping.abort();
-    // A resolution that wrote our state on top of the other computer's frame records its secret
-    // next: closed before, the account would lose that record, and a restart could not read the
-    // frame it sent (seen in offline-writers-return with a restart just after a return).
-    const wait = new Promise((r) => setTimeout(r, STOP_RESOLUTIONS_WAIT_MS).unref());
-    await Promise.race([Promise.allSettled([...this.resolving]), wait]);
+    // Before the account closes: a resolution records its frame's secret last (seen lost in
+    // offline-writers-return with a restart just after a return).
+    await this.conflicts.finished(STOP_RESOLUTIONS_WAIT_MS);
     // Written with the account's maps: what a conflict met after the next start needs to read
     // the remote's frame (SecretStore.rememberBase).
     for (const { dynamic, base } of this.network.queuedDynamics()) if (base) this.objects.secrets.rememberBase(dynamic, base);
