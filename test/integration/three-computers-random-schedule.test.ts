@@ -35,8 +35,9 @@
 // it): return seed 28 with 60 steps, a default, failed every time before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Ghid } from '../../src/core/golix/index.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
-import { until, world, type User } from '../fixtures/ipc/world.js';
+import { labelledLogger, until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 import { RecordingStore, wentBack } from '../fixtures/server/accepted-history.js';
@@ -94,24 +95,35 @@ for (const { seed, steps, actions, friendCuts } of RUNS) test(`three computers a
   const links = await Promise.all([0, 1, 2].map(() => CuttableLink.open(w.serverPort)));
   t.after(() => Promise.all(links.map((l) => l.close())));
   const cs: User[] = [];
-  cs.push(await w.user(0, { remotePort: links[0]!.port }));
-  cs.push(await w.device(cs[0]!, 0, { remotePort: links[1]!.port }));
-  cs.push(await w.device(cs[0]!, 0, { remotePort: links[2]!.port }));
+  cs.push(await w.user(0, { remotePort: links[0]!.port, label: 'c0' }));
+  cs.push(await w.device(cs[0]!, 0, { remotePort: links[1]!.port, label: 'c1' }));
+  cs.push(await w.device(cs[0]!, 0, { remotePort: links[2]!.port, label: 'c2' }));
   const up = [true, true, true];
   const { ghid } = await cs[2]!.daemon.create(API_ID_RAW, Buffer.from('v0'));
   const first = cs[2]!.daemon.objects.secrets.dynamic(ghid)!;
   const friendLink = await CuttableLink.open(w.serverPort);
   t.after(() => friendLink.close());
   let friendUp = true;
-  let friend = await w.user(1, { remotePort: friendLink.port });
+  let friend = await w.user(1, { remotePort: friendLink.port, label: 'friend' });
   await cs[2]!.sharing.share(ghid, friend.daemon.fingerprint);
   for (const u of [...cs, friend]) await until(async () => (await shownAfterSync(u, ghid)) === 'v0' || null, 'open');
   const writes = [0, 0, 0];
+  /** What a computer holds of the object, said when it cannot read it: versions as the counters of the server's frames (? if the server has none). */
+  const recordOf = (u: User) => {
+    const at = (k: { container: Ghid } | null | undefined) => (k ? `@${serverStore.counterOf(k.container) ?? '?'}` : 'none');
+    const r = u.daemon.objects.secrets.dynamic(ghid);
+    const known = u.daemon.objects.secrets.known(ghid).map(at).join(' ');
+    const queued = u.daemon.network.queuedDynamics().map((q) => `${q.dynamic.equals(ghid) ? 'the object' : q.dynamic.short}${q.base ? ` on ${at({ container: q.base })}` : ''}`);
+    return `its record ${at(r)} (counter ${r?.counter}, base ${at(r?.base)}, fork ${at(r?.fork)}), known ${known}, frame @${u.daemon.engine.currentFrame(ghid)?.counter} stored, ${u.daemon.network.status().map((s) => s.pending).join('+')} queued (frames of ${queued.join(', ') || 'nothing'})`;
+  };
   const log: string[] = [];
+  const schedule = labelledLogger('schedule');
   for (let step = 0; step < steps; step++) {
     const i = Math.floor(rand() * 3);
     const action = pick(actions);
     log.push(`${action} ${i}`);
+    // Between the daemons' own lines, where the schedule is (HGX_TEST_LOG).
+    schedule.info(`step ${step + 1}: ${action} ${i}`);
     try {
       await runStep(action, i);
     } catch (err) {
@@ -151,7 +163,7 @@ for (const { seed, steps, actions, friendCuts } of RUNS) test(`three computers a
         cs[i] = await cs[i]!.restart({ unreachable: !up[i] });
         {
           const s = (await cs[i]!.daemon.open(ghid).then((o) => o.state.toString(), (e: Error) => `(${e.message})`));
-          assert.ok(!s.startsWith('('), `after a restart, computer ${i} reads the object: ${s}\n${log.join(', ')}`);
+          assert.ok(!s.startsWith('('), `after a restart, computer ${i} reads the object: ${s} (${recordOf(cs[i]!)}; the server took ${serverStore.countedStatesOf(ghid, first).join(', ')})\n${log.join(', ')}`);
         }
         break;
       case 'flush':

@@ -15,6 +15,7 @@ import { AccountFromOtherVersion, AccountNotFound, DamagedAccount, IncorrectPass
 import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
 import { LwwMap } from './lww-map.js';
 import { secretsRank } from '../objects/secrets.js';
+import { KeptHere } from './kept-here.js';
 import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
@@ -85,6 +86,8 @@ export class Account {
   }
 
   private readonly journals: MapJournal[] = [];
+  /** The version of each object this computer last showed (kept-here.ts); opened with the journals. */
+  keptHere: KeptHere | null = null;
   private readonly namespaces: StateNamespaces;
 
   get fingerprint(): Ghid {
@@ -252,7 +255,8 @@ export class Account {
 
   /**
    * Journals both account maps in `dir` (one `<map GHID>.journal` each), first replaying what a
-   * run that ended without writing the maps left there. Call once, before any change.
+   * run that ended without writing the maps left there, and opens what this computer keeps
+   * there of its own (`keptHere`). Call once, before any change.
    */
   async openJournals(dir: string, warn: (message: string) => void): Promise<void> {
     const opened = await Promise.all(
@@ -265,6 +269,7 @@ export class Account {
       map.attachJournal(journal, cells);
       this.journals.push(journal);
     }
+    this.keptHere = await KeptHere.open(dir, this.manifest.secrets, warn);
   }
 
   async flush(): Promise<void> {
@@ -279,7 +284,7 @@ export class Account {
       // Nothing may write after the journals close: a failed flush is not retried by a timer.
       this.secrets.stop();
       this.state.stop();
-      await Promise.all(this.journals.splice(0).map((j) => j.close()));
+      await Promise.all([...this.journals.splice(0).map((j) => j.close()), this.keptHere?.close()]);
     }
   }
 }

@@ -145,7 +145,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       await engine.close();
       throw err;
     }
-    const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets), { maxLive: o.maxLiveObjects });
+    const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets, account.keptHere ?? undefined), { maxLive: o.maxLiveObjects });
     // Before the account's maps are merged with the remotes' (wire): a frame written here and not
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.

@@ -49,6 +49,15 @@ export interface SecretMap {
 }
 
 /**
+ * What this computer keeps of its own, apart from the account's maps: the version of each
+ * object it last showed (account/KeptHere). Declared here for the same reason as SecretMap.
+ */
+export interface KeptHereStore {
+  get(dyn: Ghid): KnownSecret | null;
+  set(dyn: Ghid, known: KnownSecret | null): void;
+}
+
+/**
  * Object secrets, kept in the account's `secrets` map (hypergolix-reference §2.6, our format):
  * `d:<dynamic GHID>` → the newest known container, its secret, binder and counter (older secrets
  * follow from the ratchet and are not kept); `s:<container GHID>` → a static object's secret;
@@ -64,7 +73,15 @@ export class SecretStore {
    */
   private readonly recent = new Map<string, KnownSecret[]>();
 
-  constructor(private readonly map: SecretMap) {
+  /**
+   * `here`: where the version each object last showed here is kept, so that a record another
+   * computer's replaced in a merge cannot leave this computer unable to read the frame in its
+   * own cache (an offline start opens that one).
+   */
+  constructor(
+    private readonly map: SecretMap,
+    private readonly here?: KeptHereStore,
+  ) {
     map.onOutranked?.((key, value) => this.keepOutranked(key, value));
   }
 
@@ -97,6 +114,9 @@ export class SecretStore {
   }
 
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
+    // Every version set here is one this computer shows (written, taken in, or opened), whatever
+    // becomes of the record below.
+    this.here?.set(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
     const same = old?.binder.equals(r.binder) ?? false;
     // The version we move from stays known too, not only those set in this process: two of the
@@ -150,11 +170,12 @@ export class SecretStore {
     if (r) this.keepRecent(dyn, { container: r.container, secret: r.secret });
   }
 
-  /** Every container of the object whose secret is known here: the record's, its base and fork, then recent ones. */
+  /** Every container of the object whose secret is known here: the record's, its base and fork, the one last shown here, then recent ones. */
   known(dyn: Ghid): KnownSecret[] {
     const record = this.dynamic(dyn);
     const own = record ? [{ container: record.container, secret: record.secret }, ...[record.base, record.fork].filter((k): k is KnownSecret => !!k)] : [];
-    return [...own, ...(this.recent.get(dyn.text) ?? [])];
+    const here = this.here?.get(dyn);
+    return [...own, ...(here ? [here] : []), ...(this.recent.get(dyn.text) ?? [])];
   }
 
   /** The secret of one container of the object, if known here. */
@@ -239,6 +260,7 @@ export class SecretStore {
 
   forget(ghid: Ghid): void {
     this.recent.delete(ghid.text);
+    this.here?.set(ghid, null);
     this.map.delete(`d:${ghid.text}`);
     this.map.delete(`s:${ghid.text}`);
     this.map.delete(`q:${ghid.text}`);

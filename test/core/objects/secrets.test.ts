@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, UnknownSecret, type Gobd } from '../../../src/core/golix/index.js';
-import { SecretStore, healSecret, secretsRank, type SecretMap } from '../../../src/core/objects/secrets.js';
+import { SecretStore, healSecret, secretsRank, type KeptHereStore, type KnownSecret, type SecretMap } from '../../../src/core/objects/secrets.js';
 import { randomGhid } from '../../fixtures/ipc/fakes.js';
 import { LwwMap } from '../../../src/core/account/lww-map.js';
 
@@ -211,4 +211,39 @@ test("two computers that each wrote the same version on their own fork: the reco
   b.lww.merge(a.lww);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(a.lww.cell(`d:${dyn.text}`), before);
+});
+
+/** What a computer keeps of its own (account/KeptHere), in memory. */
+function keptHere(): KeptHereStore {
+  const m = new Map<string, KnownSecret>();
+  return { get: (d) => m.get(d.text) ?? null, set: (d, k) => void (k ? m.set(d.text, k) : m.delete(d.text)) };
+}
+
+test("the version a computer last showed stays readable there after other computers' records replaced its own and what it carried", async () => {
+  const [one, two, three] = [computerMap('one'), computerMap('two'), computerMap('three')];
+  const here = keptHere();
+  const storeOne = new SecretStore(one, here);
+  new SecretStore(two);
+  const mine = Secret.random();
+  // Computer one writes version chain[1] and follows the object no further (no app has it open).
+  storeOne.setDynamic(dyn, { container: chain[1]!, secret: mine, binder: dyn, counter: 34n });
+  // Computer two's record, higher, replaces it in a merge; one carries its own as the fork.
+  new SecretStore(two).setDynamic(dyn, { container: chain[3]!, secret: Secret.random(), binder: dyn, counter: 41n });
+  one.lww.merge(two.lww);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(storeOne.dynamic(dyn)!.fork?.container.text, chain[1]!.text);
+  // Then a third computer writes that record again, later, carrying a fork of its own.
+  await new Promise((r) => setTimeout(r, 2));
+  three.lww.merge(one.lww);
+  three.lww.set(`d:${dyn.text}`, { c: chain[3]!.text, s: (storeOne.dynamic(dyn)!.secret).text, b: dyn.text, n: '41', oc: chain[2]!.text, os: Secret.random().text });
+  one.lww.merge(three.lww);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(storeOne.dynamic(dyn)!.fork?.container.text, chain[2]!.text, "the account's record no longer reads computer one's version");
+  // Computer one restarts offline: its cache holds version chain[1] only.
+  const restarted = new SecretStore(one, here);
+  assert.equal(restarted.find(dyn, chain[1]!)?.secret.text, mine.text, 'read with what it kept here');
+  assert.equal(new SecretStore(one).find(dyn, chain[1]!), null, 'and with nothing else');
+  // Gone with the object.
+  restarted.forget(dyn);
+  assert.equal(here.get(dyn), null);
 });
