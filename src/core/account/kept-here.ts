@@ -11,10 +11,11 @@
  *
  * Sealed like the account journal (map-journal.ts, under the secrets map's master secret), in
  * `<secrets map GHID>.here` beside it. Records carry the latest value per object; the file is
- * rewritten as just those once it has grown. Written within the journal's write delay, without
- * a durable wait of its own: what an update acknowledged is durable through its record, and
- * this only has to outlive the record's replacement by a merge, which comes from the remotes
- * at least a map write later.
+ * rewritten as just those once it has grown. Written a second after a change (and at the close),
+ * without a durable wait of its own: what an update acknowledged is durable through its record,
+ * and this only has to outlive the record's replacement by a merge, which comes from the remotes
+ * at least a map write later. After a crash it may be a second behind; the next version shown
+ * brings it up to date.
  */
 import { join } from 'node:path';
 import { Ghid, Secret } from '../golix/index.js';
@@ -28,8 +29,14 @@ export interface KeptSecret {
 
 const PREFIX = 'h:';
 
+/** How long a change waits to be sealed and written with the others of that time. */
+const WRITE_DELAY_MS = 1_000;
+
 export class KeptHere {
   private closed = false;
+  /** Objects whose kept version changed since the last write. */
+  private readonly dirty = new Set<string>();
+  private timer?: NodeJS.Timeout;
 
   private constructor(
     private readonly journal: MapJournal,
@@ -58,12 +65,26 @@ export class KeptHere {
     if (this.closed || (known ? old?.container.equals(known.container) : !old)) return;
     if (known) this.kept.set(dyn.text, known);
     else this.kept.delete(dyn.text);
-    this.journal.record(PREFIX + dyn.text, [Date.now(), 'here', known ? { c: known.container.text, s: known.secret.text } : null]);
+    // Sealed once per object and write, not once per update: a burst of updates costs one.
+    this.dirty.add(dyn.text);
+    this.timer ??= setTimeout(() => this.write(), WRITE_DELAY_MS).unref();
+  }
+
+  private write(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.dirty.size === 0) return;
+    for (const dyn of this.dirty) {
+      const known = this.kept.get(dyn);
+      this.journal.record(PREFIX + dyn, [Date.now(), 'here', known ? { c: known.container.text, s: known.secret.text } : null]);
+    }
+    this.dirty.clear();
     // Nothing is ever covered by a map write here: this only rewrites the file once it has grown.
     this.journal.covered(0);
   }
 
   close(): Promise<void> {
+    this.write();
     this.closed = true;
     return this.journal.close();
   }
