@@ -86,9 +86,13 @@ export class Account {
   }
 
   private readonly journals: MapJournal[] = [];
-  /** The version of each object this computer last showed (kept-here.ts); opened with the journals. */
-  keptHere: KeptHere | null = null;
+  private here: KeptHere | null = null;
   private readonly namespaces: StateNamespaces;
+
+  /** The version of each object this computer last showed (kept-here.ts); null until `openJournals`. */
+  get keptHere(): KeptHere | null {
+    return this.here;
+  }
 
   get fingerprint(): Ghid {
     return this.identity.ghid;
@@ -269,7 +273,7 @@ export class Account {
       map.attachJournal(journal, cells);
       this.journals.push(journal);
     }
-    this.keptHere = await KeptHere.open(dir, this.manifest.secrets, warn);
+    this.here = await KeptHere.open(dir, this.manifest.secrets, warn);
   }
 
   async flush(): Promise<void> {
@@ -284,7 +288,7 @@ export class Account {
       // Nothing may write after the journals close: a failed flush is not retried by a timer.
       this.secrets.stop();
       this.state.stop();
-      await Promise.all([...this.journals.splice(0).map((j) => j.close()), this.keptHere?.close()]);
+      await Promise.all([...this.journals.splice(0).map((j) => j.close()), this.here?.close()]);
     }
   }
 }
