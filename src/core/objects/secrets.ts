@@ -72,13 +72,11 @@ export class SecretStore {
    * none of our newest containers but one from before the fork, whose secret opens it.
    */
   private readonly recent = new Map<string, KnownSecret[]>();
-  /** The version of each object this process last showed (set through `setDynamic`). */
-  private readonly shown = new Map<string, KnownSecret>();
 
   /**
-   * `here`: where the version an object last showed here is kept while the record does not read
-   * it (another computer's replaced ours in a merge, or ours stayed above it), so that this
-   * computer can always read the frame in its own cache (an offline start opens that one).
+   * `here`: where the version each object last showed here is kept, so that a record another
+   * computer's replaced in a merge cannot leave this computer unable to read the frame in its
+   * own cache (an offline start opens that one).
    */
   constructor(
     private readonly map: SecretMap,
@@ -118,15 +116,7 @@ export class SecretStore {
   setDynamic(dyn: Ghid, r: DynamicRecord): void {
     // Every version set here is one this computer shows (written, taken in, or opened), whatever
     // becomes of the record below.
-    this.shown.set(dyn.text, { container: r.container, secret: r.secret });
-    try {
-      this.setRecord(dyn, r);
-    } finally {
-      this.keepShown(dyn);
-    }
-  }
-
-  private setRecord(dyn: Ghid, r: DynamicRecord): void {
+    this.here?.set(dyn, { container: r.container, secret: r.secret });
     const old = this.dynamic(dyn);
     const same = old?.binder.equals(r.binder) ?? false;
     // The version we move from stays known too, not only those set in this process: two of the
@@ -211,29 +201,9 @@ export class SecretStore {
       const [newest, base, fork] = [storedPair(v, 'c', 's'), storedPair(v, 'fc', 'fs'), storedPair(v, 'oc', 'os')];
       for (const known of [newest, base, fork]) if (known) this.keepRecent(dyn, known);
       if (newest && v.b !== undefined) this.carry(dyn, newest, Ghid.fromText(v.b));
-      // Once the merge is done: the record that won may not read what this computer shows.
-      if (this.shown.has(dyn.text)) queueMicrotask(() => this.keepShown(dyn));
     } catch {
       // A record this store cannot read holds nothing it could use.
     }
-  }
-
-  /**
-   * Keeps the version shown here of `dyn` where this computer alone keeps things (`here`) while
-   * the record does not read it itself, its base or its fork; and lets it go once it does, so
-   * that only the few objects the account's record left behind are kept there.
-   */
-  private keepShown(dyn: Ghid): void {
-    const shown = this.shown.get(dyn.text);
-    if (!this.here || !shown) return;
-    let r: DynamicRecord | null = null;
-    try {
-      r = this.dynamic(dyn);
-    } catch {
-      // A record this store cannot read reads nothing.
-    }
-    const covered = r !== null && [r.container, r.base?.container, r.fork?.container].some((c) => c?.equals(shown.container));
-    this.here.set(dyn, covered ? null : shown);
   }
 
   /**
@@ -290,7 +260,6 @@ export class SecretStore {
 
   forget(ghid: Ghid): void {
     this.recent.delete(ghid.text);
-    this.shown.delete(ghid.text);
     this.here?.set(ghid, null);
     this.map.delete(`d:${ghid.text}`);
     this.map.delete(`s:${ghid.text}`);

@@ -232,7 +232,6 @@ test("the version a computer last showed stays readable there after other comput
   one.lww.merge(two.lww);
   await new Promise((r) => setImmediate(r));
   assert.equal(storeOne.dynamic(dyn)!.fork?.container.text, chain[1]!.text);
-  assert.equal(here.get(dyn), null, 'nothing kept apart while the record reads it');
   // Then a third computer writes that record again, later, carrying a fork of its own.
   await new Promise((r) => setTimeout(r, 2));
   three.lww.merge(one.lww);
@@ -240,17 +239,11 @@ test("the version a computer last showed stays readable there after other comput
   one.lww.merge(three.lww);
   await new Promise((r) => setImmediate(r));
   assert.equal(storeOne.dynamic(dyn)!.fork?.container.text, chain[2]!.text, "the account's record no longer reads computer one's version");
-  assert.equal(here.get(dyn)?.container.text, chain[1]!.text, 'so it is kept apart');
   // Computer one restarts offline: its cache holds version chain[1] only.
   const restarted = new SecretStore(one, here);
   assert.equal(restarted.find(dyn, chain[1]!)?.secret.text, mine.text, 'read with what it kept here');
   assert.equal(new SecretStore(one).find(dyn, chain[1]!), null, 'and with nothing else');
-  // Shown again through the record (computer one writes on top), it is let go.
-  storeOne.setDynamic(dyn, { container: randomGhid(), secret: Secret.random(), binder: dyn, counter: 42n });
-  assert.equal(here.get(dyn), null);
-  // Kept while a lower version shows under a higher record, and gone with the object.
-  restarted.setDynamic(dyn, { container: chain[0]!, secret: Secret.random(), binder: dyn, counter: 5n });
-  assert.equal(here.get(dyn)?.container.text, chain[0]!.text);
+  // Gone with the object.
   restarted.forget(dyn);
   assert.equal(here.get(dyn), null);
 });
