@@ -9,17 +9,21 @@
  * older frame in its local cache, readable only with a secret then known in memory alone:
  * restarted offline, it could not show what it wrote itself. This keeps that secret.
  *
- * Sealed like the account journal (map-journal.ts, under the secrets map's master secret), in
- * `<secrets map GHID>.here` beside it. Records carry the latest value per object; the file is
- * rewritten as just those once it has grown. Written a second after a change (and at the close),
- * without a durable wait of its own: what an update acknowledged is durable through its record,
- * and this only has to outlive the record's replacement by a merge, which comes from the remotes
- * at least a map write later. After a crash it may be a second behind; the next version shown
- * brings it up to date.
+ * `<secrets map GHID>.here` beside the account journals, sealed the same way (sealed-records.ts,
+ * under the secrets map's master secret; docs/formats.md). It holds one entry per object the
+ * account has, so it is kept compact: in memory, one pair of short byte strings per object (not
+ * decoded until asked for); on disk, one record per write holding every change of that write,
+ * and the file rewritten as one record of them all once the appended ones outgrow it. Written a
+ * second after a change (and at the close), without a durable wait of its own: what an update
+ * acknowledged is durable through its record, and this only has to outlive the record's
+ * replacement by a merge, which comes from the remotes at least a map write later. After a crash
+ * it may be a second behind; the next version shown brings it up to date.
  */
 import { join } from 'node:path';
-import { Ghid, Secret } from '../golix/index.js';
+import { GHID_LENGTH, Ghid, SECRET_RECORD_LENGTH, Secret } from '../golix/index.js';
+import { AppendLog } from '../util/append-log.js';
 import { MapJournal } from './map-journal.js';
+import { Sealer, setAside, type SealedFormat } from './sealed-records.js';
 
 /** A container and the secret that opens it. */
 export interface KeptSecret {
@@ -27,46 +31,74 @@ export interface KeptSecret {
   secret: Secret;
 }
 
-const PREFIX = 'h:';
+export const HERE_FORMAT: SealedFormat = { name: 'a file of versions kept here', magic: 'HGXH', version: 1, info: 'hgx-here/1' };
+
+/** An entry: `dynamic GHID | 1 | container GHID | secret record`, or `dynamic GHID | 0` once the object is gone. */
+const KEPT = 1;
+const GONE = 0;
+const VALUE_LENGTH = GHID_LENGTH + SECRET_RECORD_LENGTH;
+const ENTRY_LENGTH = GHID_LENGTH + 1 + VALUE_LENGTH;
 
 /** How long a change waits to be sealed and written with the others of that time. */
 const WRITE_DELAY_MS = 1_000;
+/** A file is rewritten once it is this large and twice what it holds (across runs: it is not rewritten at each start). */
+const COMPACT_BYTES = 64 * 1024;
+
+/** Keys and values are the raw bytes as latin1 strings: a fifth of the memory of decoded objects. */
+type Kept = Map<string, string>;
 
 export class KeptHere {
   private closed = false;
   /** Objects whose kept version changed since the last write. */
   private readonly dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
+  /** The last write failed: the next one rewrites the whole file instead of appending. */
+  private broken = false;
+  /** The file's length once the writes asked for are done. */
+  private size: number;
 
   private constructor(
-    private readonly journal: MapJournal,
-    private readonly kept: Map<string, KeptSecret>,
-  ) {}
+    private readonly log: AppendLog,
+    private readonly sealer: Sealer,
+    private readonly kept: Kept,
+    private readonly warn: (message: string) => void,
+    size: number,
+  ) {
+    this.size = size;
+  }
 
   static async open(dir: string, map: { ghid: Ghid; master: Secret }, warn: (message: string) => void): Promise<KeptHere> {
-    const { journal, cells } = await MapJournal.open({ path: join(dir, `${map.ghid.text}.here`), master: map.master, map: map.ghid, warn });
-    const kept = new Map<string, KeptSecret>();
-    for (const [key, [, , value]] of cells) {
-      if (!key.startsWith(PREFIX)) continue;
-      const parsed = parse(value);
-      if (parsed) kept.set(key.slice(PREFIX.length), parsed);
-      else kept.delete(key.slice(PREFIX.length));
+    let { log, data } = await AppendLog.open(join(dir, `${map.ghid.text}.here`));
+    const kept: Kept = new Map();
+    // The first version of this file was an account journal of `h:` cells: it is read once, then rewritten.
+    const read = data.length === 0 ? null : isJournal(data) ? fromJournal(data, map) : Sealer.read(data, HERE_FORMAT, map.master, map.ghid, decodeRecord);
+    if (read?.unreadable !== undefined) log = await setAside(log, read.unreadable, 'The file of versions kept here', warn);
+    else if (read) {
+      for (const entries of read.items) for (const [dyn, value] of entries) value === null ? kept.delete(dyn) : kept.set(dyn, value);
+      if (read.damagedTail > 0) warn(`Ignored a damaged tail of ${read.damagedTail} bytes in ${log.path} (an interrupted write)`);
     }
-    return new KeptHere(journal, kept);
+    // A file read whole keeps its key and is appended to; any other is written anew first.
+    const sealer = read && 'sealer' in read && read.damagedTail === 0 && !isJournal(data) ? read.sealer : null;
+    const here = new KeptHere(log, sealer ?? Sealer.fresh(HERE_FORMAT, map.master, map.ghid), kept, warn, data.length);
+    if (!sealer || here.grown) await here.rewrite();
+    return here;
   }
 
   get(dyn: Ghid): KeptSecret | null {
-    return this.kept.get(dyn.text) ?? null;
+    const value = this.kept.get(dyn.bytes.toString('latin1'));
+    return value === undefined ? null : decodeValue(value);
   }
 
   /** Keeps `known` as the version of `dyn` shown here (null: the object is gone). Said again, nothing is written. */
   set(dyn: Ghid, known: KeptSecret | null): void {
-    const old = this.kept.get(dyn.text);
-    if (this.closed || (known ? old?.container.equals(known.container) : !old)) return;
-    if (known) this.kept.set(dyn.text, known);
-    else this.kept.delete(dyn.text);
+    if (this.closed) return;
+    const key = dyn.bytes.toString('latin1');
+    const value = known && Buffer.concat([known.container.bytes, known.secret.toRecord()]).toString('latin1');
+    if (value === (this.kept.get(key) ?? null)) return;
+    if (value) this.kept.set(key, value);
+    else this.kept.delete(key);
     // Sealed once per object and write, not once per update: a burst of updates costs one.
-    this.dirty.add(dyn.text);
+    this.dirty.add(key);
     this.timer ??= setTimeout(() => this.write(), WRITE_DELAY_MS).unref();
   }
 
@@ -74,29 +106,105 @@ export class KeptHere {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.dirty.size === 0) return;
-    for (const dyn of this.dirty) {
-      const known = this.kept.get(dyn);
-      this.journal.record(PREFIX + dyn, [Date.now(), 'here', known ? { c: known.container.text, s: known.secret.text } : null]);
-    }
+    const changes = [...this.dirty].map((key) => encodeEntry(key, this.kept.get(key) ?? null));
     this.dirty.clear();
-    // Nothing is ever covered by a map write here: this only rewrites the file once it has grown.
-    this.journal.covered(0);
+    const whole = this.broken || this.grown;
+    const record = whole ? null : this.sealer.seal(Buffer.concat(changes));
+    if (record) this.size += record.length;
+    void (record ? this.watch(this.log.append([record])) : this.rewrite());
+  }
+
+  /** Rewrites the file as what is kept now; a failure (a full disk) leaves the next write to try again. */
+  private async rewrite(): Promise<void> {
+    if (await this.watch(this.log.replace(() => this.snapshot()))) this.broken = false;
+  }
+
+  /** Whether the write went through; the first failure in a row is told, the rest only remembered. */
+  private watch(written: Promise<void>): Promise<boolean> {
+    return written.then(
+      () => true,
+      (err: Error) => {
+        if (!this.broken) this.warn(`The file of versions kept here could not be written: ${err.message}`);
+        this.broken = true;
+        return false;
+      },
+    );
+  }
+
+  /** Appended records hold as much again as the versions kept: time to rewrite the file. */
+  private get grown(): boolean {
+    return this.size >= Math.max(COMPACT_BYTES, 2 * this.kept.size * ENTRY_LENGTH);
+  }
+
+  /** The whole file: the header and one record of every version kept. */
+  private snapshot(): Buffer {
+    const entries = [...this.kept].map(([key, value]) => encodeEntry(key, value));
+    const whole = Buffer.concat([this.sealer.header, ...(entries.length > 0 ? [this.sealer.seal(Buffer.concat(entries))] : [])]);
+    this.size = whole.length;
+    return whole;
   }
 
   close(): Promise<void> {
     this.write();
     this.closed = true;
-    return this.journal.close();
+    return this.log.close();
   }
 }
 
-function parse(value: unknown): KeptSecret | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const { c, s } = value as { c?: unknown; s?: unknown };
-  if (typeof c !== 'string' || typeof s !== 'string') return null;
+function encodeEntry(key: string, value: string | null): Buffer {
+  return Buffer.from(key + (value === null ? String.fromCharCode(GONE) : String.fromCharCode(KEPT) + value), 'latin1');
+}
+
+/**
+ * A record's entries, or null if it holds anything else. Values are decoded when asked for, not
+ * here (the record authenticated, so they are what this code wrote): a start with many objects
+ * would otherwise make two objects for each.
+ */
+function decodeRecord(plain: Buffer): [string, string | null][] | null {
+  const entries: [string, string | null][] = [];
+  let pos = 0;
+  while (pos < plain.length) {
+    const kind = plain[pos + GHID_LENGTH];
+    const end = pos + GHID_LENGTH + 1 + (kind === KEPT ? VALUE_LENGTH : 0);
+    if ((kind !== KEPT && kind !== GONE) || end > plain.length) return null;
+    const dyn = plain.toString('latin1', pos, pos + GHID_LENGTH);
+    const value = kind === KEPT ? plain.toString('latin1', pos + GHID_LENGTH + 1, end) : null;
+    entries.push([dyn, value]);
+    pos = end;
+  }
+  return entries;
+}
+
+function decodeValue(value: string): KeptSecret | null {
+  const bytes = Buffer.from(value, 'latin1');
   try {
-    return { container: Ghid.fromText(c), secret: Secret.fromText(s) };
+    return { container: Ghid.fromBytes(bytes.subarray(0, GHID_LENGTH)), secret: Secret.fromRecord(bytes.subarray(GHID_LENGTH)) };
   } catch {
     return null;
   }
+}
+
+function isJournal(data: Buffer): boolean {
+  return data.toString('latin1', 0, 4) === 'HGXJ';
+}
+
+/** The first version's file: `h:<dynamic GHID>` → `{c, s}` cells in the journal's format; anything else is left out. */
+function fromJournal(data: Buffer, map: { ghid: Ghid; master: Secret }) {
+  const read = MapJournal.read(data, map.master, map.ghid);
+  if (read.unreadable !== undefined) return read;
+  const entries = read.items.map(([key, [, , value]]): [string, string | null] | null => {
+    const dyn = key.startsWith('h:') ? Ghid.tryText(key.slice(2)) : null;
+    if (!dyn) return null;
+    const { c, s } = (typeof value === 'object' && value !== null ? value : {}) as { c?: unknown; s?: unknown };
+    const container = Ghid.tryText(c);
+    let secret: Secret | null = null;
+    try {
+      secret = typeof s === 'string' ? Secret.fromText(s) : null;
+    } catch {
+      // Not a secret: the entry says the object is gone, as the first version read it.
+    }
+    const kept = container && secret ? Buffer.concat([container.bytes, secret.toRecord()]).toString('latin1') : null;
+    return [dyn.bytes.toString('latin1'), kept];
+  });
+  return { ...read, items: [entries.filter((e) => e !== null)] };
 }

@@ -1,16 +1,9 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { rename } from 'node:fs/promises';
 import type { Ghid, Secret } from '../golix/index.js';
 import { AppendLog } from '../util/append-log.js';
 import type { Cell, JsonValue } from './lww-map.js';
+import { Sealer, setAside, type SealedFormat, type SealedRead } from './sealed-records.js';
 
-const MAGIC = Buffer.from('HGXJ', 'latin1');
-const VERSION = 1;
-const SALT_LENGTH = 32;
-const HEADER_LENGTH = MAGIC.length + 1 + SALT_LENGTH;
-const NONCE_LENGTH = 12;
-const TAG_LENGTH = 16;
-const INFO = Buffer.from('hgx-journal/1', 'latin1');
+export const JOURNAL_FORMAT: SealedFormat = { name: 'an account journal', magic: 'HGXJ', version: 1, info: 'hgx-journal/1' };
 /** A rewrite once this many bytes were appended since the last one (a few hundred records). */
 const DEFAULT_COMPACT_BYTES = 64 * 1024;
 /** How long a recorded change may wait in memory for others to share its write. */
@@ -46,9 +39,7 @@ export class MapJournal {
 
   private constructor(
     private readonly log: AppendLog,
-    private readonly key: Buffer,
-    private readonly salt: Buffer,
-    private readonly aad: Buffer,
+    private readonly sealer: Sealer,
     private readonly warn: (message: string) => void,
     private readonly compactBytes: number,
   ) {}
@@ -56,19 +47,13 @@ export class MapJournal {
   /** Opens the journal and returns the changes it holds, oldest first, for the map to merge. */
   static async open(o: MapJournalOptions): Promise<{ journal: MapJournal; cells: [string, Cell][] }> {
     let { log, data } = await AppendLog.open(o.path);
-    const aad = Buffer.from(o.map.bytes);
     const latest = new Map<string, Cell>();
     if (data.length > 0) {
-      const read = readJournal(data, o.master, aad);
-      if (read.unreadable) {
-        // Never delete what might be someone's only copy: move it aside and start anew.
-        await log.close();
-        const aside = `${o.path}.unreadable-${Date.now()}`;
-        await rename(o.path, aside);
-        o.warn(`The account journal ${o.path} ${read.unreadable}; it was moved to ${aside} and a new one started`);
-        ({ log } = await AppendLog.open(o.path));
+      const read = MapJournal.read(data, o.master, o.map);
+      if (read.unreadable !== undefined) {
+        log = await setAside(log, read.unreadable, 'The account journal', o.warn);
       } else {
-        for (const [key, cell] of read.cells) {
+        for (const [key, cell] of read.items) {
           // Latest per key, in the order last written.
           latest.delete(key);
           latest.set(key, cell);
@@ -77,12 +62,16 @@ export class MapJournal {
       }
     }
     const cells = [...latest];
-    const salt = randomBytes(SALT_LENGTH);
-    const journal = new MapJournal(log, deriveKey(o.master, salt, aad), salt, aad, o.warn, o.compactBytes ?? DEFAULT_COMPACT_BYTES);
+    const journal = new MapJournal(log, Sealer.fresh(JOURNAL_FORMAT, o.master, o.map), o.warn, o.compactBytes ?? DEFAULT_COMPACT_BYTES);
     for (const [key, cell] of cells) journal.pending.set(key, { seq: journal.nextSeq++, cell });
     // A fresh salt (so a fresh key) per run; the replayed changes stay until the map covers them.
     await log.replace(() => journal.snapshot());
     return { journal, cells };
+  }
+
+  /** The cells a journal's bytes hold, in the order written. */
+  static read(data: Buffer, master: Secret, map: Ghid): SealedRead<[string, Cell]> {
+    return Sealer.read(data, JOURNAL_FORMAT, master, map, decodeCell);
   }
 
   /** The sequence number of the newest record; `covered()` takes it back. */
@@ -142,71 +131,22 @@ export class MapJournal {
   }
 
   private snapshot(): Buffer {
-    const header = Buffer.concat([MAGIC, Buffer.from([VERSION]), this.salt]);
     this.inFile = this.pending.size;
-    return Buffer.concat([header, ...[...this.pending].map(([key, p]) => this.seal(key, p.cell))]);
+    return Buffer.concat([this.sealer.header, ...[...this.pending].map(([key, p]) => this.seal(key, p.cell))]);
   }
 
   private seal(key: string, cell: Cell): Buffer {
-    const nonce = randomBytes(NONCE_LENGTH);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
-    cipher.setAAD(this.aad);
-    const body = Buffer.concat([cipher.update(JSON.stringify([key, ...cell]), 'utf8'), cipher.final()]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(NONCE_LENGTH + body.length + TAG_LENGTH);
-    return Buffer.concat([length, nonce, body, cipher.getAuthTag()]);
+    return this.sealer.seal(Buffer.from(JSON.stringify([key, ...cell]), 'utf8'));
   }
 }
 
-function deriveKey(master: Secret, salt: Buffer, aad: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha512', Buffer.concat([master.key, master.seed]), salt, Buffer.concat([INFO, aad]), 32));
-}
-
-interface ReadResult {
-  cells: [string, Cell][];
-  /** Why the whole file cannot be used, if it cannot. */
-  unreadable?: string;
-  damagedTail: number;
-}
-
-function readJournal(data: Buffer, master: Secret, aad: Buffer): ReadResult {
-  if (data.length < HEADER_LENGTH || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    return { cells: [], unreadable: 'is not an account journal', damagedTail: 0 };
-  }
-  if (data[MAGIC.length] !== VERSION) {
-    return { cells: [], unreadable: `has format version ${data[MAGIC.length]}, which this version does not read`, damagedTail: 0 };
-  }
-  const key = deriveKey(master, data.subarray(MAGIC.length + 1, HEADER_LENGTH), aad);
-  const cells: [string, Cell][] = [];
-  let pos = HEADER_LENGTH;
-  while (pos < data.length) {
-    const cell = openRecord(data, pos, key, aad);
-    if (!cell) {
-      // The first record failing means another key: another account's journal, not a torn write.
-      if (cells.length === 0) return { cells, unreadable: 'belongs to another account or is damaged', damagedTail: 0 };
-      return { cells, damagedTail: data.length - pos };
-    }
-    cells.push(cell.entry);
-    pos = cell.next;
-  }
-  return { cells, damagedTail: 0 };
-}
-
-function openRecord(data: Buffer, pos: number, key: Buffer, aad: Buffer): { entry: [string, Cell]; next: number } | null {
-  if (pos + 4 > data.length) return null;
-  const length = data.readUInt32BE(pos);
-  const end = pos + 4 + length;
-  if (length < NONCE_LENGTH + TAG_LENGTH || end > data.length) return null;
-  const nonce = data.subarray(pos + 4, pos + 4 + NONCE_LENGTH);
+/** A record's plaintext: the UTF-8 JSON `[key, timestamp, device, value or null]`. */
+function decodeCell(plain: Buffer): [string, Cell] | null {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
-    decipher.setAAD(aad);
-    decipher.setAuthTag(data.subarray(end - TAG_LENGTH, end));
-    const plain = Buffer.concat([decipher.update(data.subarray(pos + 4 + NONCE_LENGTH, end - TAG_LENGTH)), decipher.final()]);
     const entry = JSON.parse(plain.toString('utf8')) as unknown;
     if (!isEntry(entry)) return null;
     const [k, ts, device, value] = entry;
-    return { entry: [k, [ts, device, value]], next: end };
+    return [k, [ts, device, value]];
   } catch {
     return null;
   }
