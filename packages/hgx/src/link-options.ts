@@ -2,7 +2,6 @@
  * The options and events of `HGXLink` (see `link.ts`): what an app passes to `connect()` and
  * `new()`, and what the link tells it.
  */
-import type { EventNames } from './emitter.js';
 import type { ApiIdText, GhidText } from './ids.js';
 import type { KeySource } from './key.js';
 
@@ -77,6 +76,3 @@ export interface LinkEvents {
   /** Something went wrong in the background (a failed restore, a listener error). */
   error: [error: Error];
 }
-
-/** The link's events, for `on()` to refuse a name that is none of them (a typo would never fire). */
-export const LINK_EVENTS: EventNames<LinkEvents> = { disconnected: true, reconnected: true, 'share-result': true, error: true };

@@ -29,13 +29,13 @@ import {
   toHex,
   type ContactJson as Contact,
 } from '../../../src/wire/index.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type EventNames } from './emitter.js';
 import { incomingHandlers } from './incoming.js';
 import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass } from './checks.js';
-import { LINK_EVENTS, type ConnectOptions, type LinkEvents, type NewOptions, type ShareHandler } from './link-options.js';
+import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
 import {
   APPLY_UPSTREAM,
   FORGET,
@@ -53,6 +53,9 @@ import { checkDaemonProtocol } from './version.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The link's events, for `on()` to refuse a name that is none of them (a typo would never fire). */
+const LINK_EVENTS: EventNames<LinkEvents> = { disconnected: true, reconnected: true, 'share-result': true, error: true };
 
 /**
  * An app's connection to its user's Hypergolix daemon: make objects, open them, share them, and
