@@ -22,7 +22,7 @@
 import { join } from 'node:path';
 import { GHID_LENGTH, Ghid, SECRET_RECORD_LENGTH, Secret } from '../golix/index.js';
 import { AppendLog } from '../util/append-log.js';
-import { MapJournal } from './map-journal.js';
+import { JOURNAL_FORMAT, MapJournal } from './map-journal.js';
 import { Sealer, setAside, type SealedFormat } from './sealed-records.js';
 
 /** A container and the secret that opens it. */
@@ -71,14 +71,15 @@ export class KeptHere {
     let { log, data } = await AppendLog.open(join(dir, `${map.ghid.text}.here`));
     const kept: Kept = new Map();
     // The first version of this file was an account journal of `h:` cells: it is read once, then rewritten.
-    const read = data.length === 0 ? null : isJournal(data) ? fromJournal(data, map) : Sealer.read(data, HERE_FORMAT, map.master, map.ghid, decodeRecord);
+    const firstFormat = data.toString('latin1', 0, JOURNAL_FORMAT.magic.length) === JOURNAL_FORMAT.magic;
+    const read = data.length === 0 ? null : firstFormat ? fromJournal(data, map) : Sealer.read(data, HERE_FORMAT, map.master, map.ghid, decodeRecord);
     if (read?.unreadable !== undefined) log = await setAside(log, read.unreadable, 'The file of versions kept here', warn);
     else if (read) {
       for (const entries of read.items) for (const [dyn, value] of entries) value === null ? kept.delete(dyn) : kept.set(dyn, value);
       if (read.damagedTail > 0) warn(`Ignored a damaged tail of ${read.damagedTail} bytes in ${log.path} (an interrupted write)`);
     }
     // A file read whole keeps its key and is appended to; any other is written anew first.
-    const sealer = read && 'sealer' in read && read.damagedTail === 0 && !isJournal(data) ? read.sealer : null;
+    const sealer = read && 'sealer' in read && read.damagedTail === 0 && !firstFormat ? read.sealer : null;
     const here = new KeptHere(log, sealer ?? Sealer.fresh(HERE_FORMAT, map.master, map.ghid), kept, warn, data.length);
     if (!sealer || here.grown) await here.rewrite();
     return here;
@@ -182,10 +183,6 @@ function decodeValue(value: string): KeptSecret | null {
   } catch {
     return null;
   }
-}
-
-function isJournal(data: Buffer): boolean {
-  return data.toString('latin1', 0, 4) === 'HGXJ';
 }
 
 /** The first version's file: `h:<dynamic GHID>` → `{c, s}` cells in the journal's format; anything else is left out. */
