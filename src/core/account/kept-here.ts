@@ -14,10 +14,10 @@
  * account has, so it is kept compact: in memory, one pair of short byte strings per object (not
  * decoded until asked for); on disk, one record per write holding every change of that write,
  * and the file rewritten as one record of them all once the appended ones outgrow it. Written a
- * second after a change (and at the close), without a durable wait of its own: what an update
- * acknowledged is durable through its record, and this only has to outlive the record's
- * replacement by a merge, which comes from the remotes at least a map write later. After a crash
- * it may be a second behind; the next version shown brings it up to date.
+ * second after a change, at the close, and whenever the account's records are made durable
+ * (`secure`, with SecretStore.secure: at a creation, and every few updates of an object): so
+ * after a crash it is never further behind than the record, and the same ratchet along the
+ * frame's vector that brings the record up to date brings this one too.
  */
 import { join } from 'node:path';
 import { GHID_LENGTH, Ghid, SECRET_RECORD_LENGTH, Secret } from '../golix/index.js';
@@ -52,6 +52,8 @@ export class KeptHere {
   /** Objects whose kept version changed since the last write. */
   private readonly dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
+  /** The last write asked for: done when it is on disk, or its failure told. */
+  private written: Promise<unknown> = Promise.resolve();
   /** The last write failed: the next one rewrites the whole file instead of appending. */
   private broken = false;
   /** The file's length once the writes asked for are done. */
@@ -103,6 +105,16 @@ export class KeptHere {
     this.timer ??= setTimeout(() => this.write(), WRITE_DELAY_MS).unref();
   }
 
+  /**
+   * Writes what changed now; resolves once it is on disk (durable, as the account's records are
+   * when they are secured) or its failure told, which the next write makes good. Never rejects:
+   * what an update acknowledged rests on the record, not on this.
+   */
+  async secure(): Promise<void> {
+    if (!this.closed) this.write();
+    await this.written;
+  }
+
   private write(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -112,7 +124,7 @@ export class KeptHere {
     const whole = this.broken || this.grown;
     const record = whole ? null : this.sealer.seal(Buffer.concat(changes));
     if (record) this.size += record.length;
-    void (record ? this.watch(this.log.append([record])) : this.rewrite());
+    this.written = record ? this.watch(this.log.append([record])) : this.rewrite();
   }
 
   /** Rewrites the file as what is kept now; a failure (a full disk) leaves the next write to try again. */

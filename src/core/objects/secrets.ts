@@ -55,6 +55,8 @@ export interface SecretMap {
 export interface KeptHereStore {
   get(dyn: Ghid): KnownSecret | null;
   set(dyn: Ghid, known: KnownSecret | null): void;
+  /** Resolves once what was set so far is on disk (or could not be, which it tells itself). */
+  secure(): Promise<void>;
 }
 
 /**
@@ -100,10 +102,13 @@ export class SecretStore {
     return this.unsecured.get(dyn.text) ?? 0;
   }
 
-  /** Resolves once every record so far survives a crash (SecretMap.secure). */
+  /**
+   * Resolves once every record so far survives a crash (SecretMap.secure), and the versions kept
+   * here with them: a crash then leaves neither further behind than the other.
+   */
   async secure(): Promise<void> {
     this.unsecured.clear();
-    await this.map.secure();
+    await Promise.all([this.map.secure(), this.here?.secure()]);
   }
 
   dynamic(dyn: Ghid): DynamicRecord | null {

@@ -112,6 +112,28 @@ test('a start reads the file as it is, appends to it, and rewrites it only once 
   assert.deepEqual(p.warnings, []);
 });
 
+test('secured, what was set is on disk at once, as a crash would find it (no close, no timer)', async () => {
+  const p = await place();
+  const here = await p.open();
+  const [one, two] = [randomGhid(), randomGhid()];
+  const kept = version();
+  here.set(one, kept);
+  await here.secure();
+  here.set(two, version());
+  await here.secure();
+  await here.secure(); // nothing new: waits for nothing, writes nothing
+  const size = (await stat(hereFile(p.dir))).size;
+  // Read by another opener while this one still runs, as a start after a crash reads it.
+  const crashed = await p.open();
+  assert.equal(crashed.get(one)?.secret.text, kept.secret.text);
+  assert.ok(crashed.get(two));
+  assert.equal((await stat(hereFile(p.dir))).size, size, 'read whole: not rewritten');
+  await crashed.close();
+  await here.close();
+  await here.secure(); // after the close: nothing to do, no error
+  assert.deepEqual(p.warnings, []);
+});
+
 test('a torn last write is left out, said once, and the file written anew', async () => {
   const p = await place();
   const here = await p.open();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Secret, UnknownSecret, type Gobd } from '../../../src/core/golix/index.js';
+import { Secret, UnknownSecret, type Ghid, type Gobd } from '../../../src/core/golix/index.js';
 import { SecretStore, healSecret, secretsRank, type KeptHereStore, type KnownSecret, type SecretMap } from '../../../src/core/objects/secrets.js';
 import { randomGhid } from '../../fixtures/ipc/fakes.js';
 import { LwwMap } from '../../../src/core/account/lww-map.js';
@@ -214,10 +214,27 @@ test("two computers that each wrote the same version on their own fork: the reco
 });
 
 /** What a computer keeps of its own (account/KeptHere), in memory. */
-function keptHere(): KeptHereStore {
+function keptHere(): KeptHereStore & { secured: number } {
   const m = new Map<string, KnownSecret>();
-  return { get: (d) => m.get(d.text) ?? null, set: (d, k) => void (k ? m.set(d.text, k) : m.delete(d.text)) };
+  const here = {
+    secured: 0,
+    get: (d: Ghid) => m.get(d.text) ?? null,
+    set: (d: Ghid, k: KnownSecret | null) => void (k ? m.set(d.text, k) : m.delete(d.text)),
+    secure: async () => void here.secured++,
+  };
+  return here;
 }
+
+test('securing the records secures the versions kept here with them, waiting for both', async () => {
+  const here = keptHere();
+  let mapSecured = false;
+  const store = new SecretStore({ ...memoryMap(), secure: () => new Promise<void>((r) => setTimeout(() => ((mapSecured = true), r()), 5)) }, here);
+  store.setDynamic(dyn, { container: chain[1]!, secret: Secret.random(), binder: dyn, counter: 1n });
+  assert.equal(here.secured, 0, 'not at each version');
+  await store.secure();
+  assert.equal(here.secured, 1);
+  assert.ok(mapSecured, 'and the map');
+});
 
 test("the version a computer last showed stays readable there after other computers' records replaced its own and what it carried", async () => {
   const [one, two, three] = [computerMap('one'), computerMap('two'), computerMap('three')];
