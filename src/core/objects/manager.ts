@@ -22,6 +22,7 @@ import { retryWhileContainerMissing } from './container-wait.js';
 import { containerOf, containerOrNewer } from './frame-container.js';
 import type { AppObject } from './app-object.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
+import { openWithAny, readableWith, secretsToTry } from './frame-secrets.js';
 import { LiveObjects } from './live-objects.js';
 import type { ObjectIO } from './object-io.js';
 import { SecretStore, healSecret, type KnownSecret } from './secrets.js';
@@ -255,35 +256,17 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     }
     // A record that cannot catch up (the object moved on more versions than a frame carries
     // back while we did not follow it) gives way to a new share of it, if one came.
-    let healed: Secret | null = null;
-    if (record) {
-      try {
-        healed = healSecret(frame, this.secrets.known(ghid));
-      } catch (err) {
-        if (!quarantined) throw err;
-      }
-    }
+    const { healed, candidates } = secretsToTry(frame, record ? this.secrets.known(ghid) : null, quarantined?.secret ?? null);
     const share = healed ? null : quarantined;
-    // A share's secret opens whichever container was current when it was sent, which may be
-    // any entry of the vector by now: try each, and keep the one that yields an app object.
-    const candidates = healed ? [healed] : frame.targets.map((container) => healSecret(frame, { container, secret: share!.secret }));
     if (healed) {
       // The vector is authenticated (binder and signature checked), so the ratchet can move on
       // even if this frame's container is already gone (replaced while it was in flight):
       // remember the newest secret now, or a burst of updates would leave us behind for good.
-      this.secrets.setDynamic(ghid, { container: frame.targets[0]!, secret: candidates[0]!, binder, counter });
+      this.secrets.setDynamic(ghid, { container: frame.targets[0]!, secret: healed, binder, counter });
     }
     const container = await containerOrNewer(this.io, frame);
     if (container.type === 'GOBD') return this.applyFrame(container, opening);
-    let opened: { secret: Secret; apiId: ApiId; state: Buffer } | null = null;
-    for (const secret of candidates) {
-      try {
-        opened = { secret, ...decodeAppObject(secret.apply(container.payload)) };
-        break;
-      } catch {
-        // not this one
-      }
-    }
+    const opened = openWithAny(container, candidates);
     if (!opened) throw new UnknownSecret(`The known secret does not open ${ghid.short}`);
     const { secret, apiId, state } = opened;
     // A newer version was shown meanwhile (pushed in while this one's container was fetched).
@@ -437,13 +420,4 @@ function legroomOf(n: number | undefined): number {
   if (n === undefined || n === 0) return DEFAULT_LEGROOM;
   if (!Number.isInteger(n) || n < 1 || n > 255) throw new ValueError('legroom must be 1..255 (0 = default 7)');
   return n;
-}
-
-function readableWith(frame: Gobd, known: KnownSecret[]): boolean {
-  try {
-    healSecret(frame, known);
-    return true;
-  } catch {
-    return false;
-  }
 }
