@@ -3,7 +3,7 @@
  * from `<home>/ipc-token`, one authenticated connection, JSON verbs (src/wire/people.ts).
  */
 import { WebSocket } from 'ws';
-import { loadConfig } from '../core/config/index.js';
+import { loadConfig, type LoadedConfig } from '../core/config/index.js';
 import { ipcTokenPath, readIpcToken } from '../core/ipc/index.js';
 import { Connection } from '../core/remote/connection.js';
 import { IpcVerb, decodeJsonBody, encodeJsonBody } from '../wire/index.js';
@@ -24,7 +24,11 @@ function openSocket(url: string): Promise<WebSocket> {
 
 /** Connects to the daemon of the config at `root` (or found as usual); a CliError when none runs. */
 export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLink> {
-  const loaded = await loadConfig({ root, env: io.env, cwd: io.cwd });
+  return connectDaemonOf(await loadConfig({ root, env: io.env, cwd: io.cwd }));
+}
+
+/** Connects to the daemon of a config already loaded; a CliError when none runs. */
+export async function connectDaemonOf(loaded: LoadedConfig): Promise<DaemonLink> {
   const port = loaded.config.process.ipc_port;
   let key: Buffer;
   try {

@@ -17,6 +17,7 @@ interface CommandEntry {
 const COMMANDS: readonly CommandEntry[] = [
   { name: 'start', summary: 'start the app daemon or the persistence server (start app | start server)', load: async () => (await import('./commands/lifecycle.js')).startCommand },
   { name: 'stop', summary: 'stop the app daemon or the persistence server (stop app | stop server)', load: async () => (await import('./commands/lifecycle.js')).stopCommand },
+  { name: 'status', summary: 'what runs here and how it stands: the app daemon (remotes, cache, apps, shares) and the server', load: async () => (await import('./commands/status.js')).statusCommand },
   {
     name: 'account',
     summary: 'your account on every computer: sign in (account login), change the password (account password), recovery kits (account recovery-kit, account recover)',

@@ -10,6 +10,7 @@
  * - `socket.ts`, `peer.ts`: the request/response peer over a WHATWG-shaped WebSocket
  * - `ipc.ts`, `objdef.ts`, `ids.ts`, `bytes.ts`: the IPC protocol (§4) and its identifiers
  * - `people.ts`: the project's IPC verbs for contacts and shares (JSON bodies)
+ * - `status.ts`: the project's IPC verb for the daemon's status (JSON body)
  */
 export * from './defaults.js';
 export * from './errors.js';
@@ -32,3 +33,4 @@ export * from './ids.js';
 export * from './ipc.js';
 export * from './objdef.js';
 export * from './people.js';
+export * from './status.js';

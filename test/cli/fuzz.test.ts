@@ -1,5 +1,5 @@
 // Seeded random command lines for the commands that start nothing and reach no network:
-// config, contacts, shares, inspect and server accounts, in a home of their own. Each must end
+// config, contacts, shares, status, inspect and server accounts, in a home of their own. Each must end
 // with an exit status and, when it fails, the CLI's own message (a CliError or an expected
 // failure), never what src/cli/index.ts prints as "unexpected error". HGX_FUZZ_REQUESTS and
 // HGX_FUZZ_SEED run other campaigns.
@@ -14,6 +14,7 @@ import { contactsCommand } from '../../src/cli/commands/contacts.js';
 import { inspectCommand } from '../../src/cli/commands/inspect.js';
 import { serverCommand } from '../../src/cli/commands/server-accounts.js';
 import { sharesCommand } from '../../src/cli/commands/shares.js';
+import { statusCommand } from '../../src/cli/commands/status.js';
 import { ghidText, tempDir } from '../core/config/helpers.js';
 import { pick, rng } from '../fixtures/mutate.js';
 import { V16_DIR, v16Objects } from '../fixtures/vectors.js';
@@ -42,6 +43,7 @@ test(`${LINES} random command lines: each ends with an exit status and the CLI's
     ],
     ['contacts', contactsCommand, ['list', 'add', 'rename', 'trust', 'ask', 'block', 'verify', 'remove', '--json', '--yes']],
     ['shares', sharesCommand, ['list', 'accept', 'decline', '--trust', '--block', '--json']],
+    ['status', statusCommand, ['--json', 'app', 'server']],
     ['inspect', inspectCommand, ['--json', '--full', '-q', '--quiet', '--strict', '-r', '--recursive', '--', objects, join(objects, 'garbage.ghid'), join(objects, 'missing.ghid'), root]],
     ['server', serverCommand, ['list', 'approve', 'revoke', 'invite', '--json', '--uses', '--expires', '30m', '2w', '0d', '9999999w']],
   ];

@@ -24,7 +24,7 @@ import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
 import { SETTLE_WAIT_MS, untilSettled } from './settle-wait.js';
 import { RECORD_WAITS_MS, nextUpdateStep } from './record-waits.js';
-import type { DaemonPort, DaemonPortEvents } from './port.js';
+import type { DaemonPort, DaemonPortEvents, DaemonStatus } from './port.js';
 
 export type AccountRequest =
   | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
@@ -331,6 +331,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** A signed link to a remote's registration page for this account (remote-accounts.ts). */
   async registrationLink(remote?: string): Promise<string> {
     return registrationLinkFor(this.network, this.identity, remote);
+  }
+
+  /** What the daemon can tell of itself now: its remotes, its cache and the cache's storage. */
+  status(): DaemonStatus {
+    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage() };
   }
 
   /** What each remote says of this account (remote-accounts.ts). */

@@ -1,4 +1,5 @@
-import type { FreeTierUsage } from './remote-status.js';
+import type { FreeTierUsage, RemoteStatus } from './remote-status.js';
+import type { StorageState } from '../store/storage-state.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { Ghid, GolixObject, PrivateIdentity, Secret } from '../golix/index.js';
@@ -22,6 +23,13 @@ export interface DaemonPortEvents {
   remote: [label: string, connected: boolean];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];
+}
+
+/** The daemon as it stands: each remote (in the configured order), its cache and the cache's storage. */
+export interface DaemonStatus {
+  remotes: RemoteStatus[];
+  objectsCached: number;
+  storage: StorageState;
 }
 
 /**
@@ -85,6 +93,9 @@ export interface DaemonPort {
   publish(obj: GolixObject): Promise<void>;
   /** The local copy first, else the remotes; `fresh` asks the remotes for the newest frame. */
   fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
+
+  /** What the daemon can tell of itself now (`hypergolix status`, through IPC). */
+  status(): DaemonStatus;
 
   /** A signed link to a remote's registration page for this account (see daemon/remote-accounts.ts). */
   registrationLink(remote?: string): Promise<string>;

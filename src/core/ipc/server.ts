@@ -34,7 +34,7 @@
  * (tokens, api_ids, startup objects), `object-access.ts` (the object verbs) over
  * `object-records.ts` (private owners, legroom), `tracking.ts` (who hears which object) and
  * `inbox.ts` (shares waiting for an app), `people.ts` (contacts and shares for the CLI and the
- * SDK). What they keep in the account state, and under which
+ * SDK), `daemon-status.ts` (`hypergolix status`). What they keep in the account state, and under which
  * prefix, is listed in account/state-keys.ts.
  */
 import { EventEmitter } from 'node:events';
@@ -53,6 +53,7 @@ import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
 import { peopleHandlers } from './people.js';
+import { statusHandlers } from './daemon-status.js';
 import { cannotListen } from './port-check.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable, type ConnectedApp } from './session.js';
@@ -394,6 +395,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       [V.deleteObject, (b) => a.deleteObject(s, b)],
     ];
     table.push(...peopleHandlers(s, this.daemon, this.sharing));
+    table.push(...statusHandlers(s, this.daemon, this.sharing, (asking) => this.sessions.admitted().filter((o) => o !== asking).length));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;

@@ -1,0 +1,127 @@
+/**
+ * `hypergolix status`: what runs from this configuration and how it stands, in the words of the
+ * desktop's Status page. The app daemon is asked over its IPC port (the `D?` verb); the
+ * persistence server is read from its pid file, which names where it listens.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
+import { readPidFile } from '../../core/process/index.js';
+import { remoteProblemWords } from '../../host/remote-words.js';
+import { StatusVerb, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
+import { CliError, type CliIO, type Command } from '../command.js';
+import { connectDaemonOf } from '../daemon-link.js';
+
+export const STATUS_USAGE = `Usage: hypergolix status [--json] [--root PATH]
+
+What runs from this configuration, and how it stands: the app daemon (your account, the
+remotes it syncs with and what waits to be sent to each, the local cache and its disk, the
+apps connected, the shares waiting for your answer) and the persistence server.
+
+  --json       one JSON object {"app", "server"}: "app" is null when the daemon is not
+               running, {"pid", "answering": false, "why"} when it does not answer, else
+               {"pid", "fingerprint", "objectsCached", "storage", "remotes", "appsConnected",
+               "sharesWaiting"}; "server" is null or {"pid", "host", "port"}
+  --root PATH  use this hypergolix.yml (or directory) instead of searching
+
+Exit status: 0 when the app daemon runs and answers, 1 when it does not, 2 on bad arguments.`;
+
+/** The app daemon as this command found it: not running, running but not answering, or its status. */
+type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
+
+interface ServerFound {
+  pid: number;
+  host: string;
+  port: number;
+}
+
+function parse(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, root: { type: 'string' } }, allowPositionals: true, strict: true });
+    if (positionals.length > 0) throw new Error(`status takes no operands (got "${positionals[0]}")`);
+    return { json: values.json!, root: values.root };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`);
+  }
+}
+
+async function appFound(loaded: LoadedConfig): Promise<AppFound> {
+  const running = readPidFile(loaded.config.process.pid_file);
+  if (!running?.alive || running.pid === null) return { state: 'stopped' };
+  try {
+    const link = await connectDaemonOf(loaded);
+    try {
+      return { state: 'running', pid: running.pid, status: (await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson };
+    } finally {
+      link.close();
+    }
+  } catch (err) {
+    // Starting (the account not open yet), stopping, or another IPC port than the config's.
+    return { state: 'silent', pid: running.pid, why: (err as Error).message };
+  }
+}
+
+function serverFound(loaded: LoadedConfig): ServerFound | null {
+  const c = loaded.config.server;
+  const running = readPidFile(c.pid_file);
+  if (!running?.alive || running.pid === null) return null;
+  const info = running.info ?? {};
+  // Where it listens, as it wrote once bound; the config's, while it is still starting.
+  return { pid: running.pid, host: typeof info.host === 'string' ? info.host : c.host, port: typeof info.port === 'number' && info.port > 0 ? info.port : c.port };
+}
+
+const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One remote's line (and the lines under it), as the Status page words it. */
+export function describeRemote(r: RemoteStatusJson): string[] {
+  const waiting = r.waiting === 0 ? 'nothing waiting to be sent' : `${plural(r.waiting, 'object')} waiting to be sent`;
+  const head = r.connected ? `connected, ${waiting}` : `not connected, ${waiting}${r.lastConnectedAt === null ? '; never connected' : `; last connected ${minute(r.lastConnectedAt)} UTC`}`;
+  const lines = [`    ${r.remote}  ${head}`];
+  if (!r.connected) lines.push(`      ${remoteProblemWords(r.lastFailure)}`);
+  if (r.storage !== 'ok') lines.push(`      Its storage ${r.storage === 'storage_full' ? 'is full' : 'failed'}: what waits is kept here and sent once it takes writes again.`);
+  if (r.registerHint) lines.push(`      ${r.registerHint}`);
+  return lines;
+}
+
+function printApp(app: AppFound, loaded: LoadedConfig, io: CliIO): void {
+  if (app.state === 'stopped') {
+    io.out('App daemon: not running. Start it with: hypergolix start app');
+    return;
+  }
+  if (app.state === 'silent') {
+    io.out(`App daemon: running (pid ${app.pid}) but not answering on IPC port ${loaded.config.process.ipc_port}: ${app.why}`);
+    return;
+  }
+  const s = app.status;
+  io.out(`App daemon: running (pid ${app.pid})`);
+  io.out(`  Account: ${s.fingerprint}`);
+  io.out(`  Objects cached: ${s.objectsCached}`);
+  io.out(`  Storage: ${s.storage.kind === 'ok' ? 'OK' : `${s.storage.kind === 'full' ? 'FULL' : 'FAILING'}: ${s.storage.message}`}`);
+  io.out(`  Apps connected: ${s.appsConnected}`);
+  io.out(`  Shares waiting for your answer: ${s.sharesWaiting}${s.sharesWaiting > 0 ? ' (see: hypergolix shares)' : ''}`);
+  if (s.remotes.length === 0) io.out('  Remotes: none; your objects stay on this computer (add one: hypergolix config --add-remote HOST:PORT)');
+  else {
+    io.out('  Remotes:');
+    for (const r of s.remotes) for (const line of describeRemote(r)) io.out(line);
+  }
+}
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parse(argv);
+  const loaded = await loadConfig({ root: args.root, env: io.env, cwd: io.cwd });
+  const [app, server] = [await appFound(loaded), serverFound(loaded)];
+  if (args.json) {
+    const appJson = app.state === 'running' ? { pid: app.pid, ...app.status } : app.state === 'silent' ? { pid: app.pid, answering: false, why: app.why } : null;
+    io.out(JSON.stringify({ app: appJson, server }));
+  } else {
+    printApp(app, loaded, io);
+    io.out(server ? `Persistence server: running (pid ${server.pid}) on ${server.host}:${server.port}` : 'Persistence server: not running');
+  }
+  return app.state === 'running' ? 0 : 1;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: STATUS_USAGE,
+  run,
+};

@@ -1,0 +1,47 @@
+/**
+ * The project's IPC verb for the daemon's status (an extension of hypergolix-reference §4):
+ * what `hypergolix status` shows, as the desktop's Status page shows it. Bodies are UTF-8 JSON;
+ * only connections authenticated with the IPC key may use it (it names the remotes).
+ */
+export const StatusVerb = {
+  /** Empty → `DaemonStatusJson`. */
+  daemonStatus: 'D?',
+} as const;
+export type StatusVerb = (typeof StatusVerb)[keyof typeof StatusVerb];
+
+/** One remote the daemon syncs with, as its status tells it. */
+export interface RemoteStatusJson {
+  /** `host:port`, as configured. */
+  remote: string;
+  connected: boolean;
+  /** Objects in its outbox, waiting to be sent. */
+  waiting: number;
+  /** What its last publish said of its storage. */
+  storage: 'ok' | 'storage_full' | 'storage_failed';
+  /** Set while it refuses our uploads until we register there: what to do, in words. */
+  registerHint: string | null;
+  /** Why it is not connected: the socket error's code (data) and message; null when connected. */
+  lastFailure: { code: string | null; message: string } | null;
+  /** Epoch milliseconds of the last connection, or null if it never connected. */
+  lastConnectedAt: number | null;
+}
+
+/** The local cache's storage: ok, or full/failed with where and how much room. */
+export interface CacheStorageJson {
+  kind: 'ok' | 'full' | 'failed';
+  path: string | null;
+  freeBytes: number | null;
+  message: string | null;
+}
+
+export interface DaemonStatusJson {
+  /** The account's identity (its fingerprint, GHID text). */
+  fingerprint: string;
+  objectsCached: number;
+  storage: CacheStorageJson;
+  remotes: RemoteStatusJson[];
+  /** Apps connected now, the one asking not counted. */
+  appsConnected: number;
+  /** Shares waiting for an answer (`hypergolix shares`). */
+  sharesWaiting: number;
+}

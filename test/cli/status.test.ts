@@ -1,0 +1,102 @@
+// `hypergolix status` as a user runs it: the built CLI, a real persistence server and a real app
+// daemon started and stopped by the CLI itself, and the server taken away under the daemon.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadConfig, updateConfig } from '../../src/core/config/index.js';
+import type { DaemonStatusJson } from '../../src/wire/index.js';
+import { accountHome } from '../fixtures/account/home.js';
+import { built, cliHarness } from '../fixtures/account/cli.js';
+import { freePort } from '../fixtures/free-port.js';
+import { until } from '../fixtures/wait.js';
+
+const PASSWORD = 'amber-lantern-orchard-41';
+const { tempHome, hgx, cleanups } = cliHarness('status');
+
+interface StatusJson {
+  app: (DaemonStatusJson & { pid: number }) | null;
+  server: { pid: number; host: string; port: number } | null;
+}
+
+async function statusJson(home: string): Promise<{ code: number; json: StatusJson }> {
+  const r = await hgx(home, ['status', '--json']);
+  assert.equal(r.err, '');
+  return { code: r.code, json: JSON.parse(r.out) as StatusJson };
+}
+
+/** A server home on a free port, started with `hypergolix start server` (stopped after the file). */
+async function runningServer(): Promise<{ home: string; port: number }> {
+  const home = tempHome();
+  const port = await freePort();
+  await updateConfig(await loadConfig({ root: join(home, 'hypergolix.yml'), create: true }), { server: { port } });
+  const started = await hgx(home, ['start', 'server']);
+  assert.equal(started.code, 0, started.err);
+  cleanups.push(() => hgx(home, ['stop', 'server']));
+  return { home, port };
+}
+
+test('status: the daemon not running, then running with its account and remote, the server on its own home, then the remote gone', { skip: built }, async () => {
+  const server = await runningServer();
+  const account = await accountHome(tempHome(), PASSWORD, { remotes: [server.port] });
+  const remote = `127.0.0.1:${server.port}`;
+
+  const before = await hgx(account.home, ['status']);
+  assert.equal(before.code, 1);
+  assert.match(before.out, /^App daemon: not running\. Start it with: hypergolix start app$/m);
+  assert.match(before.out, /^Persistence server: not running$/m, 'this home runs no server');
+  assert.deepEqual((await statusJson(account.home)).json, { app: null, server: null });
+
+  const started = await hgx(account.home, ['start', 'app', '--password-stdin'], `${PASSWORD}\n`);
+  assert.equal(started.code, 0, started.err);
+  cleanups.push(() => hgx(account.home, ['stop', 'app']));
+  const running = await until(async () => {
+    const s = await statusJson(account.home);
+    return s.code === 0 && s.json.app?.remotes[0]?.connected ? s.json.app : null;
+  }, 'the daemon connected to its remote');
+  assert.equal(running.fingerprint, account.fingerprint);
+  assert.ok(running.pid > 0);
+  assert.ok(running.objectsCached > 0);
+  assert.equal(running.storage.kind, 'ok');
+  assert.equal(running.appsConnected, 0, 'the status command itself is not counted');
+  assert.equal(running.sharesWaiting, 0);
+  assert.deepEqual(
+    running.remotes.map((r) => [r.remote, r.connected, r.lastFailure]),
+    [[remote, true, null]],
+  );
+
+  const text = await hgx(account.home, ['status']);
+  assert.equal(text.code, 0, text.err);
+  assert.match(text.out, new RegExp(`^App daemon: running \\(pid ${running.pid}\\)$`, 'm'));
+  assert.match(text.out, new RegExp(`^  Account: ${account.fingerprint.replace(/[+=]/g, '\\$&')}$`, 'm'));
+  assert.match(text.out, /^  Storage: OK$/m);
+  assert.match(text.out, new RegExp(`^    ${remote}  connected, nothing waiting to be sent$`, 'm'));
+
+  // The server's own home: its pid and where it listens; no daemon runs there.
+  const serverSide = await hgx(server.home, ['status']);
+  assert.equal(serverSide.code, 1);
+  assert.match(serverSide.out, new RegExp(`^Persistence server: running \\(pid \\d+\\) on 127\\.0\\.0\\.1:${server.port}$`, 'm'));
+  const serverJson = (await statusJson(server.home)).json;
+  assert.equal(serverJson.app, null);
+  assert.equal(serverJson.server?.port, server.port);
+
+  // The remote goes away under the running daemon: told, with why, and the daemon still answers.
+  assert.equal((await hgx(server.home, ['stop', 'server'])).code, 0);
+  const away = await until(async () => {
+    const s = await statusJson(account.home);
+    return s.json.app && !s.json.app.remotes[0]!.connected ? s : null;
+  }, 'the remote seen as gone');
+  assert.equal(away.code, 0);
+  assert.notEqual(away.json.app!.remotes[0]!.lastConnectedAt, null);
+  const told = await hgx(account.home, ['status']);
+  assert.match(told.out, new RegExp(`^    ${remote}  not connected, nothing waiting to be sent; last connected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`, 'm'));
+  assert.match(told.out, /^      (Connection refused: nothing listens on that port\. Is the server running\?|The server closed the connection; reconnecting\.|Connecting…)$/m);
+});
+
+test('status refuses operands and unknown options with its usage (exit 2)', { skip: built }, async () => {
+  const home = tempHome();
+  for (const args of [['status', 'app'], ['status', '--bogus']]) {
+    const r = await hgx(home, args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--root PATH\]/);
+  }
+});

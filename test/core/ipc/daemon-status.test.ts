@@ -1,0 +1,60 @@
+// The daemon's status over IPC (`D?`, what `hypergolix status` shows): for authenticated
+// connections only, the asker not counted among the apps, and each remote and the cache's
+// storage as the daemon knows them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { daemonStatusJson } from '../../../src/core/ipc/daemon-status.js';
+import type { Sharing } from '../../../src/core/sharing/sharing.js';
+import { decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
+import { FakeDaemon } from '../../fixtures/ipc/fakes.js';
+import { RawClient, world } from '../../fixtures/ipc/world.js';
+
+test('D? tells an authenticated app the account, its cache and its remote; the asker is not among the apps; a legacy client is refused', async (t) => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { legacyClients: true } });
+  const legacy = await RawClient.open(a.port);
+  t.after(() => legacy.close());
+  await assert.rejects(legacy.ok('D?'), /needs a connection authenticated with the IPC key/);
+
+  const raw = await RawClient.open(a.port);
+  t.after(() => raw.close());
+  await raw.ok('AU', a.key);
+  const status = decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson;
+  assert.equal(status.fingerprint, a.daemon.fingerprint.text);
+  assert.equal(status.objectsCached, a.daemon.engine.stats().objects);
+  assert.ok(status.objectsCached > 0, 'the account objects are cached');
+  assert.deepEqual(status.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
+  assert.equal(status.remotes.length, 1);
+  assert.equal(status.remotes[0]!.remote, `127.0.0.1:${w.serverPort}`);
+  assert.equal(status.remotes[0]!.connected, true);
+  assert.equal(status.remotes[0]!.waiting, 0);
+  assert.equal(status.remotes[0]!.lastFailure, null);
+  assert.equal(status.sharesWaiting, 0);
+  assert.equal(status.appsConnected, 1, 'the legacy client is an app connected; the asker is not counted');
+
+  const other = await RawClient.open(a.port);
+  t.after(() => other.close());
+  await other.ok('AU', a.key);
+  assert.equal((decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson).appsConnected, 2);
+});
+
+test('a remote away, one that wants us registered, and a full cache are told as data', () => {
+  const daemon = new FakeDaemon();
+  daemon.current = {
+    remotes: [
+      { label: 'a.example:7770', connected: false, pending: 3, storage: 'ok', freeTier: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', at: 5 }, lastConnectedAt: 1_700_000_000_000 },
+      { label: 'b.example:7770', connected: true, pending: 1, storage: 'storage_full', freeTier: { used: 10, limit: 10, message: 'register on b.example:7770 to upload more' }, lastFailure: { code: 'ECONNRESET', message: 'old', at: 4 }, lastConnectedAt: 1_700_000_001_000 },
+    ],
+    storage: { kind: 'full', path: '/home/x/ghidcache', errno: 'ENOSPC', freeBytes: 512, since: 1, message: 'The disk holding /home/x/ghidcache is full' },
+  };
+  const sharing = { pending: () => [{}, {}] } as unknown as Sharing;
+  const status = daemonStatusJson(daemon, sharing, 2);
+  assert.deepEqual(status.storage, { kind: 'full', path: '/home/x/ghidcache', freeBytes: 512, message: 'The disk holding /home/x/ghidcache is full' });
+  assert.deepEqual(status.remotes, [
+    { remote: 'a.example:7770', connected: false, waiting: 3, storage: 'ok', registerHint: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, lastConnectedAt: 1_700_000_000_000 },
+    { remote: 'b.example:7770', connected: true, waiting: 1, storage: 'storage_full', registerHint: 'register on b.example:7770 to upload more', lastFailure: null, lastConnectedAt: 1_700_000_001_000 },
+  ]);
+  assert.equal(status.sharesWaiting, 2);
+  assert.equal(status.appsConnected, 2);
+  assert.equal(status.objectsCached, 0);
+});
