@@ -42,4 +42,12 @@ export {
   type ProtocolRange,
 } from './errors.js';
 export { SDK_VERSION, SUPPORTED_IPC_PROTOCOLS } from './version.js';
-export { DEFAULT_IPC_PORT, IPC_PROTOCOL_VERSION, IPC_TOKEN_FILE, type ContactJson as Contact } from '../../../src/wire/index.js';
+export {
+  DEFAULT_IPC_PORT,
+  IPC_PROTOCOL_VERSION,
+  IPC_TOKEN_FILE,
+  type CacheStorageJson as CacheStorage,
+  type ContactJson as Contact,
+  type DaemonStatusJson as DaemonStatus,
+  type RemoteStatusJson as RemoteStatus,
+} from '../../../src/wire/index.js';

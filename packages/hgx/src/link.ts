@@ -20,6 +20,7 @@ import {
   DEFAULT_IPC_PORT,
   IpcVerb,
   PeopleVerb,
+  StatusVerb,
   bytesEqual,
   decodeJsonBody,
   decodeObjDef,
@@ -28,6 +29,7 @@ import {
   idText,
   toHex,
   type ContactJson as Contact,
+  type DaemonStatusJson as DaemonStatus,
 } from '../../../src/wire/index.js';
 import { Emitter, type EventNames } from './emitter.js';
 import { incomingHandlers } from './incoming.js';
@@ -257,6 +259,16 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    */
   async contacts(): Promise<Contact[]> {
     return (await this.#request(PeopleVerb.listContacts, undefined, decodeJsonBody)) as Contact[];
+  }
+
+  /**
+   * How Hypergolix stands now, as its Status page and `hypergolix status` tell it: the account's
+   * fingerprint, objects cached and whether the disk takes writes, each remote (connected or why
+   * not, objects waiting to be sent to it), other apps connected and shares waiting. An app can
+   * show "offline" or "not synced yet" from it. Needs a link authenticated with the IPC key.
+   */
+  async status(): Promise<DaemonStatus> {
+    return (await this.#request(StatusVerb.daemonStatus, undefined, decodeJsonBody)) as DaemonStatus;
   }
 
   /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. @internal */

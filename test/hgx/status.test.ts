@@ -1,0 +1,32 @@
+// The SDK's view of the daemon's status (the `D?` verb): what an app needs to show "offline" or
+// "not synced yet"; authenticated links only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HGXLink, IpcError, JsonObj } from '../../packages/hgx/src/index.js';
+import { until, world } from '../fixtures/ipc/world.js';
+
+test('an app reads how the daemon stands: its account, cache and remote, and when the remote is away; a legacy client may not', async (t) => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { legacyClients: true } });
+  const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => link.close());
+  const status = await link.status();
+  assert.equal(status.fingerprint, a.daemon.fingerprint.text);
+  assert.equal(status.storage.kind, 'ok');
+  assert.equal(status.appsConnected, 0, 'the asking app is not counted');
+  assert.deepEqual(status.remotes.map((r) => [r.remote, r.connected, r.waiting]), [[`127.0.0.1:${w.serverPort}`, true, 0]]);
+
+  // The remote goes away; what the app writes meanwhile waits for it, and the status says so.
+  await w.server.close();
+  await until(async () => !(await link.status()).remotes[0]!.connected, 'the remote seen as gone');
+  const before = (await link.status()).objectsCached;
+  await link.new(JsonObj, { offline: true });
+  const away = await link.status();
+  assert.ok(away.remotes[0]!.waiting >= 2, `the new object's binding and container wait: ${away.remotes[0]!.waiting}`);
+  assert.notEqual(away.remotes[0]!.lastFailure, null);
+  assert.ok(away.objectsCached >= before + 2);
+
+  const legacy = await HGXLink.connect({ port: a.port, legacy: true });
+  t.after(() => legacy.close());
+  await assert.rejects(legacy.status(), (e) => e instanceof IpcError && /authenticated with the IPC key/.test(e.message));
+});
