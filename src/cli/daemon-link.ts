@@ -27,9 +27,8 @@ export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLin
   return connectDaemonOf(await loadConfig({ root, env: io.env, cwd: io.cwd }));
 }
 
-/** Connects to the daemon of a config already loaded; a CliError when none runs. */
-export async function connectDaemonOf(loaded: LoadedConfig): Promise<DaemonLink> {
-  const port = loaded.config.process.ipc_port;
+/** Connects to the daemon of a config already loaded (on `port`, else the config's IPC port); a CliError when none runs. */
+export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config.process.ipc_port): Promise<DaemonLink> {
   let key: Buffer;
   try {
     key = await readIpcToken(ipcTokenPath(loaded.dir));

@@ -71,6 +71,13 @@ test('status: the daemon not running, then running with its account and remote, 
   assert.match(text.out, /^  Storage: OK$/m);
   assert.match(text.out, new RegExp(`^    ${remote}  connected, nothing waiting to be sent$`, 'm'));
 
+  // The config's IPC port edited while the daemon runs (it applies at the next start): the
+  // daemon is still found where its pid file says it listens.
+  assert.equal((await hgx(account.home, ['config', '--ipc-port', String(await freePort())])).code, 0);
+  const moved = await statusJson(account.home);
+  assert.equal(moved.code, 0);
+  assert.equal(moved.json.app?.fingerprint, account.fingerprint);
+
   // The server's own home: its pid and where it listens; no daemon runs there.
   const serverSide = await hgx(server.home, ['status']);
   assert.equal(serverSide.code, 1);
@@ -78,6 +85,13 @@ test('status: the daemon not running, then running with its account and remote, 
   const serverJson = (await statusJson(server.home)).json;
   assert.equal(serverJson.app, null);
   assert.equal(serverJson.server?.port, server.port);
+  // A configuration whose server port answers without its pid file (the desktop app's embedded
+  // server holds none): said as such, with no pid.
+  const elsewhere = tempHome();
+  await updateConfig(await loadConfig({ root: join(elsewhere, 'hypergolix.yml'), create: true }), { server: { port: server.port } });
+  const answering = await hgx(elsewhere, ['status']);
+  assert.match(answering.out, new RegExp(`^Persistence server: one answers on 127\\.0\\.0\\.1:${server.port}, not started from this configuration`, 'm'));
+  assert.deepEqual((await statusJson(elsewhere)).json.server, { pid: null, host: '127.0.0.1', port: server.port });
 
   // The remote goes away under the running daemon: told, with why, and the daemon still answers.
   assert.equal((await hgx(server.home, ['stop', 'server'])).code, 0);

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
+import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
 import { remoteProblemWords } from '../../host/remote-words.js';
 import { StatusVerb, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
@@ -18,21 +19,27 @@ remotes it syncs with and what waits to be sent to each, the local cache and its
 apps connected, the shares waiting for your answer) and the persistence server.
 
   --json       one JSON object {"app", "server"}: "app" is null when the daemon is not
-               running, {"pid", "answering": false, "why"} when it does not answer, else
+               running, {"pid", "answering": false, "ipcPort", "why"} when it does not answer, else
                {"pid", "fingerprint", "objectsCached", "storage", "remotes", "appsConnected",
-               "sharesWaiting"}; "server" is null or {"pid", "host", "port"}
+               "sharesWaiting"}; "server" is null or {"pid", "host", "port"}, its pid null when a
+               server answers on the configured port without this configuration's pid file
+               (the desktop app's embedded server)
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not, 2 on bad arguments.`;
 
 /** The app daemon as this command found it: not running, running but not answering, or its status. */
-type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
+type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; port: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
 
+/** A persistence server found: from this configuration's pid file, or (pid null) only answering on its port. */
 interface ServerFound {
-  pid: number;
+  pid: number | null;
   host: string;
   port: number;
 }
+
+/** How long the server's port may take to answer `/healthz`. */
+const HEALTH_TIMEOUT_MS = 1_500;
 
 function parse(argv: string[]) {
   try {
@@ -47,8 +54,11 @@ function parse(argv: string[]) {
 async function appFound(loaded: LoadedConfig): Promise<AppFound> {
   const running = readPidFile(loaded.config.process.pid_file);
   if (!running?.alive || running.pid === null) return { state: 'stopped' };
+  // The port it listens on, as it wrote at its start: the config's may have been edited since.
+  const written = running.info?.ipc_port;
+  const port = typeof written === 'number' && written > 0 ? written : loaded.config.process.ipc_port;
   try {
-    const link = await connectDaemonOf(loaded);
+    const link = await connectDaemonOf(loaded, port);
     try {
       return { state: 'running', pid: running.pid, status: (await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson };
     } finally {
@@ -56,17 +66,38 @@ async function appFound(loaded: LoadedConfig): Promise<AppFound> {
     }
   } catch (err) {
     // Starting (the account not open yet), stopping, or another IPC port than the config's.
-    return { state: 'silent', pid: running.pid, why: (err as Error).message };
+    return { state: 'silent', pid: running.pid, port, why: (err as Error).message };
   }
 }
 
-function serverFound(loaded: LoadedConfig): ServerFound | null {
+async function serverFound(loaded: LoadedConfig): Promise<ServerFound | null> {
   const c = loaded.config.server;
   const running = readPidFile(c.pid_file);
-  if (!running?.alive || running.pid === null) return null;
-  const info = running.info ?? {};
-  // Where it listens, as it wrote once bound; the config's, while it is still starting.
-  return { pid: running.pid, host: typeof info.host === 'string' ? info.host : c.host, port: typeof info.port === 'number' && info.port > 0 ? info.port : c.port };
+  if (running?.alive && running.pid !== null) {
+    const info = running.info ?? {};
+    // Where it listens, as it wrote once bound; the config's, while it is still starting.
+    return { pid: running.pid, host: typeof info.host === 'string' ? info.host : resolveHost(c.host), port: typeof info.port === 'number' && info.port > 0 ? info.port : c.port };
+  }
+  // No server of this configuration's pid file: the desktop app's embedded server holds none
+  // (`hypergolix stop server` must not stop the app), so its port is asked instead.
+  const host = resolveHost(c.host);
+  return (await answersHealth(host === ALL_INTERFACES ? LOOPBACK : host, c.port)) ? { pid: null, host, port: c.port } : null;
+}
+
+/** Whether a persistence server answers `GET /healthz` on that address. */
+async function answersHealth(host: string, port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    return res.ok && ((await res.json()) as { status?: unknown }).status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+function serverLine(server: ServerFound | null): string {
+  if (!server) return 'Persistence server: not running';
+  const where = `${server.host}:${server.port}`;
+  return server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`;
 }
 
 const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
@@ -83,13 +114,13 @@ export function describeRemote(r: RemoteStatusJson): string[] {
   return lines;
 }
 
-function printApp(app: AppFound, loaded: LoadedConfig, io: CliIO): void {
+function printApp(app: AppFound, io: CliIO): void {
   if (app.state === 'stopped') {
     io.out('App daemon: not running. Start it with: hypergolix start app');
     return;
   }
   if (app.state === 'silent') {
-    io.out(`App daemon: running (pid ${app.pid}) but not answering on IPC port ${loaded.config.process.ipc_port}: ${app.why}`);
+    io.out(`App daemon: running (pid ${app.pid}) but not answering on IPC port ${app.port}: ${app.why}`);
     return;
   }
   const s = app.status;
@@ -109,13 +140,13 @@ function printApp(app: AppFound, loaded: LoadedConfig, io: CliIO): void {
 async function run(argv: string[], io: CliIO): Promise<number> {
   const args = parse(argv);
   const loaded = await loadConfig({ root: args.root, env: io.env, cwd: io.cwd });
-  const [app, server] = [await appFound(loaded), serverFound(loaded)];
+  const [app, server] = await Promise.all([appFound(loaded), serverFound(loaded)]);
   if (args.json) {
-    const appJson = app.state === 'running' ? { pid: app.pid, ...app.status } : app.state === 'silent' ? { pid: app.pid, answering: false, why: app.why } : null;
+    const appJson = app.state === 'running' ? { pid: app.pid, ...app.status } : app.state === 'silent' ? { pid: app.pid, answering: false, ipcPort: app.port, why: app.why } : null;
     io.out(JSON.stringify({ app: appJson, server }));
   } else {
-    printApp(app, loaded, io);
-    io.out(server ? `Persistence server: running (pid ${server.pid}) on ${server.host}:${server.port}` : 'Persistence server: not running');
+    printApp(app, io);
+    io.out(serverLine(server));
   }
   return app.state === 'running' ? 0 : 1;
 }
