@@ -65,7 +65,7 @@ async function appFound(loaded: LoadedConfig): Promise<AppFound> {
       link.close();
     }
   } catch (err) {
-    // Starting (the account not open yet), stopping, or another IPC port than the config's.
+    // Starting (its account not open yet, so not listening for apps) or stopping.
     return { state: 'silent', pid: running.pid, port, why: (err as Error).message };
   }
 }
@@ -104,7 +104,7 @@ const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slic
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One remote's line (and the lines under it), as the Status page words it. */
-export function describeRemote(r: RemoteStatusJson): string[] {
+function describeRemote(r: RemoteStatusJson): string[] {
   const waiting = r.waiting === 0 ? 'nothing waiting to be sent' : `${plural(r.waiting, 'object')} waiting to be sent`;
   const head = r.connected ? `connected, ${waiting}` : `not connected, ${waiting}${r.lastConnectedAt === null ? '; never connected' : `; last connected ${minute(r.lastConnectedAt)} UTC`}`;
   const lines = [`    ${r.remote}  ${head}`];
