@@ -104,7 +104,7 @@ const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slic
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One remote's line (and the lines under it), as the Status page words it. */
-function describeRemote(r: RemoteStatusJson): string[] {
+function remoteLines(r: RemoteStatusJson): string[] {
   const waiting = r.waiting === 0 ? 'nothing waiting to be sent' : `${plural(r.waiting, 'object')} waiting to be sent`;
   const head = r.connected ? `connected, ${waiting}` : `not connected, ${waiting}${r.lastConnectedAt === null ? '; never connected' : `; last connected ${minute(r.lastConnectedAt)} UTC`}`;
   const lines = [`    ${r.remote}  ${head}`];
@@ -133,7 +133,7 @@ function printApp(app: AppFound, io: CliIO): void {
   if (s.remotes.length === 0) io.out('  Remotes: none; your objects stay on this computer (add one: hypergolix config --add-remote HOST:PORT)');
   else {
     io.out('  Remotes:');
-    for (const r of s.remotes) for (const line of describeRemote(r)) io.out(line);
+    for (const r of s.remotes) for (const line of remoteLines(r)) io.out(line);
   }
 }
 
