@@ -4,8 +4,9 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import type { AppState, HostEvent, RemoteAccountStatus, Status, StorageStatus } from '../common/contract.js';
+import type { AppState, HostEvent, RemoteAccountStatus, Status } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
+import { cacheStorageOf } from '../core/ipc/daemon-status.js';
 import type { Logger } from '../core/log/index.js';
 import type { StartedApp } from './daemon-runner.js';
 import { Listeners } from './listeners.js';
@@ -59,7 +60,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, backlog: net[i].pending } : {}),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
-    ...(app ? { storage: storageStatus(app) } : {}),
+    ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()) } : {}),
     connectedApps: app?.ipc?.connectedApps() ?? 0,
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),
@@ -72,12 +73,6 @@ function accountOf(s: StatusSources, label: string, hint: string | undefined): {
   return { ...(account ? { account } : {}), ...(hint ? { registerHint: hint } : {}) };
 }
 
-/** The local cache's storage as the status shows it: ok, or full/failing with where and how much room. */
-function storageStatus(app: StartedApp): StorageStatus {
-  const s = app.daemon.engine.storage();
-  if (s.kind === 'ok') return { kind: 'ok', path: null, freeBytes: null, message: null };
-  return { kind: s.kind, path: s.path, freeBytes: s.freeBytes, message: s.message };
-}
 
 export class StatusFeed {
   private current: AppState = 'locked';

@@ -17,7 +17,7 @@ export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps
   return {
     fingerprint: daemon.fingerprint.text,
     objectsCached: now.objectsCached,
-    storage: storageJson(now.storage),
+    storage: cacheStorageOf(now.storage),
     remotes: now.remotes.map((r) => ({
       remote: r.label,
       connected: r.connected,
@@ -32,7 +32,8 @@ export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps
   };
 }
 
-function storageJson(s: StorageState): CacheStorageJson {
+/** A store's state as a status shows it (here, and on the desktop's Status page): ok, or full/failed with where and how much room. */
+export function cacheStorageOf(s: StorageState): CacheStorageJson {
   return s.kind === 'ok' ? { kind: 'ok', path: null, freeBytes: null, message: null } : { kind: s.kind, path: s.path, freeBytes: s.freeBytes, message: s.message };
 }
 
