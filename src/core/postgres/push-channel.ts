@@ -98,7 +98,7 @@ export class PushChannel {
     client.on('error', (err) => drop(err.message));
     client.on('end', () => drop('connection closed'));
     client.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL || msg.payload === undefined) return;
+      if (gone || msg.channel !== CHANNEL || msg.payload === undefined) return;
       const decoded = decodePayload(msg.payload);
       if (!decoded) this.o.log.warn('Ignored a malformed cross-node push announcement');
       else if (decoded.node !== this.o.node && decoded.items.length > 0) this.o.heard(decoded.items);
@@ -115,6 +115,10 @@ export class PushChannel {
       await client.end().catch(() => {});
       return;
     }
+    // It failed between LISTEN's answer and here (pg reports an error that followed the answer
+    // in the same read before this resumes): not a listening connection. A start is refused; a
+    // reconnection tries again.
+    if (gone) throw new Error('the connection failed as it began to listen');
     this.client = client;
     this.listening = true;
   }
