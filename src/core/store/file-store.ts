@@ -189,7 +189,9 @@ export class FileStore implements ObjectStore {
           if (this.pending.has(ghid)) this.pending.set(ghid, raw);
           return this.writer.apply(ghid, raw, true);
         },
-        fileHolds: (ghid, raw) => this.files.holds(ghid, raw),
+        // What an earlier record left unwritten in memory (its file not yet brought in line, a
+        // delete whose unlink failed) is superseded only through apply, whatever the file holds.
+        fileHolds: async (ghid, raw) => !this.pending.has(ghid) && (await this.files.holds(ghid, raw)),
       });
       dirty = true;
     }

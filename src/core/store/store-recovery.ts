@@ -16,7 +16,9 @@ export async function readIndex(fs: FsOps, path: string, entries: EntryTable, wa
   let data: Buffer;
   try {
     data = await fs.readFile(path);
-  } catch {
+  } catch (err) {
+    // None yet is the normal case; one that is there but cannot be read is a repair to report.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`ghidcache index ${basename(path)} could not be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); rebuilding it from the files`);
     return { ok: false, dirMtimeNs: null };
   }
   try {
