@@ -5,13 +5,15 @@
 import { WebSocket } from 'ws';
 import { loadConfig, type LoadedConfig } from '../core/config/index.js';
 import { ipcTokenPath, readIpcToken } from '../core/ipc/index.js';
-import { Connection } from '../core/remote/connection.js';
+import { Connection, type RequestHandler } from '../core/remote/connection.js';
 import { IpcVerb, decodeJsonBody, encodeJsonBody } from '../wire/index.js';
 import { CliError, type CliIO } from './command.js';
 
 export interface DaemonLink {
   call(verb: string, body?: unknown): Promise<unknown>;
   close(): void;
+  /** Resolves once the connection has closed (the daemon stopped, or `close()`). */
+  readonly closed: Promise<unknown>;
 }
 
 function openSocket(url: string): Promise<WebSocket> {
@@ -27,8 +29,11 @@ export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLin
   return connectDaemonOf(await loadConfig({ root, env: io.env, cwd: io.cwd }));
 }
 
-/** Connects to the daemon of a config already loaded (on `port`, else the config's IPC port); a CliError when none runs. */
-export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config.process.ipc_port): Promise<DaemonLink> {
+/**
+ * Connects to the daemon of a config already loaded (on `port`, else the config's IPC port); a
+ * CliError when none runs. `handlers` answer what the daemon sends (`D!` after `D+`).
+ */
+export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config.process.ipc_port, handlers?: Map<string, RequestHandler>): Promise<DaemonLink> {
   let key: Buffer;
   try {
     key = await readIpcToken(ipcTokenPath(loaded.dir));
@@ -41,7 +46,7 @@ export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config
   } catch {
     throw new CliError(`The app daemon is not running (nothing answers on 127.0.0.1:${port}). Start it with: hypergolix start app`, 1);
   }
-  const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000 });
+  const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(handlers ? { handlers } : {}) });
   await conn.request(IpcVerb.auth, key);
   return {
     async call(verb, body) {
@@ -49,5 +54,6 @@ export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config
       return answer.length === 1 && answer[0] === 1 ? true : decodeJsonBody(answer);
     },
     close: () => conn.close(),
+    closed: conn.closed,
   };
 }

@@ -1,11 +1,20 @@
 /**
- * The project's IPC verb for the daemon's status (an extension of hypergolix-reference §4):
+ * The project's IPC verbs for the daemon's status (an extension of hypergolix-reference §4):
  * what `hypergolix status` shows, as the desktop's Status page shows it. Bodies are UTF-8 JSON;
- * only connections authenticated with the IPC key may use it (it names the remotes).
+ * only connections authenticated with the IPC key may use them (they name the remotes).
  */
 export const StatusVerb = {
-  /** Empty → `DaemonStatusJson`. */
+  /** App → daemon. Empty → `DaemonStatusJson`. */
   daemonStatus: 'D?',
+  /**
+   * App → daemon. Empty → `DaemonStatusJson`, as `D?`; from then on, until `D-` or the
+   * connection closes, the daemon sends `D!` whenever what it would answer changes.
+   */
+  watch: 'D+',
+  /** App → daemon. Empty → `01`: no more `D!`. */
+  unwatch: 'D-',
+  /** Daemon → app. `DaemonStatusJson` → empty: the status changed (after `D+`). */
+  changed: 'D!',
 } as const;
 export type StatusVerb = (typeof StatusVerb)[keyof typeof StatusVerb];
 

@@ -93,6 +93,11 @@ test('status: the daemon not running, then running with its account and remote, 
   assert.match(answering.out, new RegExp(`^Persistence server: one answers on 127\\.0\\.0\\.1:${server.port}, not started from this configuration`, 'm'));
   assert.deepEqual((await statusJson(elsewhere)).json.server, { pid: null, host: '127.0.0.1', port: server.port });
 
+  // A `status --watch` started now hears what follows, until the daemon stops. Its connection
+  // is an app to the other askers: seen there, it watches.
+  const watch = hgx(account.home, ['status', '--watch', '--json']);
+  await until(async () => (await statusJson(account.home)).json.app?.appsConnected === 1, 'status --watch connected');
+
   // The remote goes away under the running daemon: told, with why, and the daemon still answers.
   assert.equal((await hgx(server.home, ['stop', 'server'])).code, 0);
   const away = await until(async () => {
@@ -104,6 +109,19 @@ test('status: the daemon not running, then running with its account and remote, 
   const told = await hgx(account.home, ['status']);
   assert.match(told.out, new RegExp(`^    ${remote}  not connected, nothing waiting to be sent; last connected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`, 'm'));
   assert.match(told.out, /^      (Connection refused: nothing listens on that port\. Is the server running\?|The server closed the connection; reconnecting\.|Connecting…)$/m);
+
+  // The daemon stops: --watch says so and ends (exit 1), having told each change on its own line.
+  assert.equal((await hgx(account.home, ['stop', 'app'])).code, 0);
+  const watched = await watch;
+  assert.equal(watched.code, 1, watched.err);
+  const lines = watched.out.trim().split('\n').map((l) => JSON.parse(l) as StatusJson);
+  assert.ok(lines.length >= 3, watched.out);
+  assert.equal(lines[0]!.app?.remotes[0]?.connected, true, 'first: as it stood');
+  assert.equal(lines[0]!.app?.fingerprint, account.fingerprint);
+  const gone = lines.find((l) => l.app && !l.app.remotes[0]!.connected);
+  assert.ok(gone, "the remote's going told");
+  assert.equal(gone.app!.pid, running.pid);
+  assert.deepEqual(lines.at(-1), { app: null, server: null }, 'last: the daemon stopped');
 });
 
 test('status refuses operands and unknown options with its usage (exit 2)', { skip: built }, async () => {
@@ -111,6 +129,6 @@ test('status refuses operands and unknown options with its usage (exit 2)', { sk
   for (const args of [['status', 'app'], ['status', '--bogus']]) {
     const r = await hgx(home, args);
     assert.equal(r.code, 2, args.join(' '));
-    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--root PATH\]/);
+    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch\] \[--root PATH\]/);
   }
 });

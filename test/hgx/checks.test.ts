@@ -67,7 +67,7 @@ test('share handlers, tokens and listeners are checked when given, not when firs
     ['a token of odd hex', () => link.registerToken('xyz'), /^An app token is 16 bytes \(32 hex digits\)$/],
     ['a token of 31 hex digits', () => link.registerToken('a'.repeat(31)), /^An app token is 16 bytes/],
     ['a token that is a number', () => link.registerToken(5 as never), /^An app token is 16 bytes/],
-    ["the link's 'connected' event (there is none)", () => link.on('connected' as never, () => {}), /^There is no 'connected' event; the events are 'disconnected', 'reconnected', 'share-result', 'error'$/],
+    ["the link's 'connected' event (there is none)", () => link.on('connected' as never, () => {}), /^There is no 'connected' event; the events are 'disconnected', 'reconnected', 'share-result', 'status', 'error'$/],
     ["an object's 'updated' event (a typo of 'update')", () => obj.on('updated' as never, () => {}), /^There is no 'updated' event; the events are 'update', 'delete', 'shared', 'share-failed'$/],
     ['once() of an unknown event', () => obj.once('changed' as never, () => {}), /^There is no 'changed' event/],
     ['a listener that is a string', () => obj.on('update', 'render' as never), /^The 'update' listener is a function, not "render"$/],

@@ -2,7 +2,7 @@
 // "not synced yet"; authenticated links only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HGXLink, IpcError, JsonObj } from '../../packages/hgx/src/index.js';
+import { HGXLink, IpcError, JsonObj, type DaemonStatus } from '../../packages/hgx/src/index.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 test('an app reads how the daemon stands: its account, cache and remote, and when the remote is away; a legacy client may not', async (t) => {
@@ -29,4 +29,38 @@ test('an app reads how the daemon stands: its account, cache and remote, and whe
   const legacy = await HGXLink.connect({ port: a.port, legacy: true });
   t.after(() => legacy.close());
   await assert.rejects(legacy.status(), (e) => e instanceof IpcError && /authenticated with the IPC key/.test(e.message));
+});
+
+test('an app watching the status hears the remote go and what waits for it, again after the daemon restarts, and nothing once it stops watching', async (t) => {
+  const w = await world();
+  let a = await w.user(0, { ipc: { statusIntervalMs: 50 } });
+  const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => link.close());
+  const heard: DaemonStatus[] = [];
+  link.on('status', (s) => heard.push(s));
+  const now = await link.watchStatus();
+  assert.equal(now.remotes[0]!.connected, true);
+
+  await w.server.close();
+  await until(() => heard.some((s) => !s.remotes[0]!.connected), "the remote's going told");
+  await link.new(JsonObj, { offline: true });
+  await until(() => heard.some((s) => s.remotes[0]!.waiting >= 2), 'what waits for the remote told');
+
+  // The daemon restarts: the watch is restored, and the status after it told.
+  const order: string[] = [];
+  link.on('reconnected', () => order.push('reconnected'));
+  link.on('status', () => order.push('status'));
+  a = await a.restart();
+  await until(() => order.includes('reconnected'), 'the link back', 10_000);
+  assert.ok(order.includes('status'), `a status with the reconnection: ${order.join(', ')}`);
+  const other = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => other.close());
+  await until(() => heard.at(-1)!.appsConnected === 1, 'the watch kept across the restart');
+
+  await link.unwatchStatus();
+  const count = heard.length;
+  await other.close();
+  await until(async () => (await link.status()).appsConnected === 0, 'the other app gone');
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(heard.length, count, 'no status after unwatchStatus()');
 });

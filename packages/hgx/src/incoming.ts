@@ -1,9 +1,21 @@
 /**
  * What the daemon asks of an app (hypergolix-reference §5.1, daemon → app verbs): a share for one
  * of its API IDs, an update or deletion of an object it has open, and the outcome of a share it
- * made. The link supplies where each lands; this module only decodes and routes.
+ * made; and, once the app watches it, the daemon's status (`D!`, src/wire/status.ts). The link
+ * supplies where each lands; this module only decodes and routes.
  */
-import { AppVerb, ONE, decodeObjDef, decodeShareNotice, decodeShareResult, idText, type RequestHandler } from '../../../src/wire/index.js';
+import {
+  AppVerb,
+  ONE,
+  StatusVerb,
+  decodeJsonBody,
+  decodeObjDef,
+  decodeShareNotice,
+  decodeShareResult,
+  idText,
+  type DaemonStatusJson,
+  type RequestHandler,
+} from '../../../src/wire/index.js';
 import { IpcError } from './errors.js';
 import { ghidText, type ApiIdText, type GhidText } from './ids.js';
 import type { ShareHandler } from './link-options.js';
@@ -17,6 +29,8 @@ export interface IncomingTarget {
   shareHandler(api: ApiIdText): ShareHandler | undefined;
   /** Tells the app (its `'share-result'` listeners) how a share it made went. */
   shareResult(result: { ghid: GhidText; recipient: GhidText; ok: boolean }): void;
+  /** Tells the app (its `'status'` listeners) the daemon's status changed. */
+  status(status: DaemonStatusJson): void;
   /** A handler of the app failed. */
   listenerError(err: unknown, where: string): void;
 }
@@ -42,6 +56,15 @@ export function incomingHandlers(target: IncomingTarget): Map<string, RequestHan
     ],
     [AppVerb.shareSucceeded, (body) => onShareResult(target, body, true)],
     [AppVerb.shareFailed, (body) => onShareResult(target, body, false)],
+    [
+      StatusVerb.changed,
+      (body) => {
+        const status = decodeJsonBody(body);
+        if (typeof status !== 'object' || status === null) throw new IpcError(0xffff, 'A status is a JSON object');
+        target.status(status as DaemonStatusJson);
+        return ONE;
+      },
+    ],
   ]);
 }
 

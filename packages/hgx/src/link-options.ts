@@ -2,6 +2,7 @@
  * The options and events of `HGXLink` (see `link.ts`): what an app passes to `connect()` and
  * `new()`, and what the link tells it.
  */
+import type { DaemonStatusJson } from '../../../src/wire/index.js';
 import type { ApiIdText, GhidText } from './ids.js';
 import type { KeySource } from './key.js';
 
@@ -73,6 +74,12 @@ export interface LinkEvents {
       ok: boolean;
     },
   ];
+  /**
+   * How Hypergolix stands changed (after `watchStatus()`): a remote connected or went away, what
+   * waits to be sent changed, and so on; the status as `status()` returns it. One follows each
+   * `'reconnected'` too.
+   */
+  status: [status: DaemonStatusJson];
   /** Something went wrong in the background (a failed restore, a listener error). */
   error: [error: Error];
 }

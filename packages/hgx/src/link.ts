@@ -1,18 +1,7 @@
 /**
- * `HGXLink`: an app's connection to its user's Hypergolix daemon (hypergolix-reference §5.1).
- *
- *     const link = await HGXLink.connect();            // finds the daemon's IPC key, authenticates
- *     link.registerShareHandler(ApiId.JSON, async (ghid, origin) => {
- *       const obj = await link.get(JsonObj, ghid);
- *       obj.on('update', (o) => console.log(o.state));
- *     });
- *     const note = await link.new(JsonObj, { text: 'hi' });
- *     await note.share(peerFingerprint);
- *     note.state = { text: 'hello' };
- *     await note.push();
- *
- * Connecting, reconnecting and restoring are described on the class below; what the daemon asks
- * of the app (shares, updates, deletions, share results) is answered in `incoming.ts`.
+ * `HGXLink`: an app's connection to its user's Hypergolix daemon (hypergolix-reference §5.1); an
+ * example is on the class. Trying again is in `retry.ts`; what the daemon asks of the app
+ * (shares, updates, deletions, share results, status changes) is answered in `incoming.ts`.
  */
 import {
   APP_TOKEN_BYTES,
@@ -33,7 +22,7 @@ import {
 } from '../../../src/wire/index.js';
 import { Emitter, type EventNames } from './emitter.js';
 import { incomingHandlers } from './incoming.js';
-import { AuthFailed, HgxError, IncompatibleDaemon, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
+import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass } from './checks.js';
@@ -52,12 +41,12 @@ import {
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
 import { checkDaemonProtocol } from './version.js';
+import { attemptWithin, reconnectLoop } from './retry.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The link's events, for `on()` to refuse a name that is none of them (a typo would never fire). */
-const LINK_EVENTS: EventNames<LinkEvents> = { disconnected: true, reconnected: true, 'share-result': true, error: true };
+const LINK_EVENTS: EventNames<LinkEvents> = { disconnected: true, reconnected: true, 'share-result': true, status: true, error: true };
 
 /**
  * An app's connection to its user's Hypergolix daemon: make objects, open them, share them, and
@@ -91,6 +80,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #closed = false;
   #daemonProtocol: number | null = null;
   #reconnecting: Promise<void> | null = null;
+  /** The app watches the daemon's status (`watchStatus()`): asked again after a reconnect. */
+  #watchingStatus = false;
 
   private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
     super(LINK_EVENTS);
@@ -119,24 +110,9 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     const key = options.legacy ? { key: new Uint8Array(0), file: null } : await findKey(options);
     const link = new HGXLink(url, key, options);
     const timeoutMs = options.timeoutMs ?? 5000;
-    const deadline = Date.now() + timeoutMs;
-    let delay = 100;
-    let last = '';
-    for (;;) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      try {
-        await link.#open(Math.max(left, 50), false);
-        return link;
-      } catch (err) {
-        // A wrong key or an incompatible daemon will not change by retrying.
-        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon) throw err;
-        last = (err as Error).message;
-      }
-      await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-      delay = Math.min(delay * 2, 1000);
-    }
-    throw new NotConnected(`No Hypergolix daemon answered on ${url} within ${timeoutMs} ms (${last || 'no answer'}); start it with "hypergolix start app"`);
+    const { ok, lastError } = await attemptWithin(timeoutMs, (left) => link.#open(left, false));
+    if (ok) return link;
+    throw new NotConnected(`No Hypergolix daemon answered on ${url} within ${timeoutMs} ms (${lastError || 'no answer'}); start it with "hypergolix start app"`);
   }
 
   /** The user's fingerprint (GHID text). */
@@ -175,6 +151,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         object: (ghid) => this.#objects.get(ghid),
         shareHandler: (api) => this.#handlers.get(api),
         shareResult: (result) => this.emit('share-result', result),
+        status: (status) => this.#watchingStatus && this.emit('status', status),
         listenerError: (err, where) => this[LISTENER_ERROR](err, where),
       }),
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
@@ -204,9 +181,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     }
   }
 
-  /** Re-sends what the daemon keeps per connection: token, API registrations, open objects. */
+  /** Re-sends what the daemon keeps per connection: token, API registrations, open objects, the status watch. */
   async #restore(peer: DaemonConnection): Promise<void> {
     if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
+    if (this.#watchingStatus) this.emit('status', readAnswer(StatusVerb.watch, await peer.request(StatusVerb.watch), decodeJsonBody) as DaemonStatus);
     for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
     for (const obj of [...this.#objects.values()]) {
       try {
@@ -232,25 +210,20 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   async #reconnectLoop(): Promise<void> {
     const r = typeof this.#o.reconnect === 'object' ? this.#o.reconnect : {};
-    const min = r.minDelayMs ?? 100;
-    const max = r.maxDelayMs ?? 5000;
-    for (let attempt = 0; !this.#closed; attempt++) {
-      const base = Math.min(max, min * 2 ** Math.min(attempt, 20));
-      await sleep(base / 2 + Math.random() * (base / 2));
-      if (this.#closed) return;
-      try {
+    const back = await reconnectLoop({
+      minDelayMs: r.minDelayMs ?? 100,
+      maxDelayMs: r.maxDelayMs ?? 5000,
+      closed: () => this.#closed,
+      attempt: async () => {
         if (this.#keyFile) this.#key = await readKeyFile(this.#keyFile).catch(() => this.#key);
-        await this.#open(Math.max(1000, max), true);
-        if (this.#closed) {
-          this.#peer?.close();
-          return;
-        }
-        this.emit('reconnected');
-        return;
-      } catch (err) {
-        if (err instanceof AuthFailed || err instanceof IncompatibleDaemon || attempt === 20) this.emit('error', err as Error);
-      }
-    }
+        await this.#open(Math.max(1000, r.maxDelayMs ?? 5000), true);
+      },
+      report: (err) => this.emit('error', err),
+    });
+    if (!back) return;
+    // Closed while the last try was under way: the connection it made goes too.
+    if (this.#closed) this.#peer?.close();
+    else this.emit('reconnected');
   }
 
   /**
@@ -269,6 +242,24 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    */
   async status(): Promise<DaemonStatus> {
     return (await this.#request(StatusVerb.daemonStatus, undefined, decodeJsonBody)) as DaemonStatus;
+  }
+
+  /**
+   * Watches how Hypergolix stands: resolves to the status now (as `status()`), then emits
+   * `'status'` each time it changes (a remote connecting or going away at once; what waits to be
+   * sent and the objects cached at most once a second) until `unwatchStatus()`. Kept across
+   * reconnects: a `'status'` follows each `'reconnected'`. Needs a link authenticated with the IPC key.
+   */
+  async watchStatus(): Promise<DaemonStatus> {
+    const now = (await this.#request(StatusVerb.watch, undefined, decodeJsonBody)) as DaemonStatus;
+    this.#watchingStatus = true;
+    return now;
+  }
+
+  /** Stops the `'status'` events of `watchStatus()`. */
+  async unwatchStatus(): Promise<void> {
+    this.#watchingStatus = false;
+    if (this.connected) await this.#request(StatusVerb.unwatch);
   }
 
   /** Sends one request on the current connection; NotConnected when there is none. For the link's objects. @internal */

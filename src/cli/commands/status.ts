@@ -8,11 +8,11 @@ import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
 import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
 import { remoteProblemWords } from '../../host/remote-words.js';
-import { StatusVerb, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
+import { ONE, StatusVerb, decodeJsonBody, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
-import { connectDaemonOf } from '../daemon-link.js';
+import { connectDaemonOf, type DaemonLink } from '../daemon-link.js';
 
-export const STATUS_USAGE = `Usage: hypergolix status [--json] [--root PATH]
+export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch] [--root PATH]
 
 What runs from this configuration, and how it stands: the app daemon (your account, the
 remotes it syncs with and what waits to be sent to each, the local cache and its disk, the
@@ -24,9 +24,13 @@ apps connected, the shares waiting for your answer) and the persistence server.
                "sharesWaiting"}; "server" is null or {"pid", "host", "port"}, its pid null when a
                server answers on the configured port without this configuration's pid file
                (the desktop app's embedded server)
+  --watch      stay and tell again each time the app daemon's status changes (a remote
+               connecting or going away, what waits to be sent), until Ctrl-C or the daemon
+               stops; with --json, one such object per line
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
-Exit status: 0 when the app daemon runs and answers, 1 when it does not, 2 on bad arguments.`;
+Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it
+stops), 2 on bad arguments.`;
 
 /** The app daemon as this command found it: not running, running but not answering, or its status. */
 type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; port: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
@@ -43,26 +47,40 @@ const HEALTH_TIMEOUT_MS = 1_500;
 
 function parse(argv: string[]) {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, root: { type: 'string' } }, allowPositionals: true, strict: true });
+    const options = { json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, root: { type: 'string' } } as const;
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     if (positionals.length > 0) throw new Error(`status takes no operands (got "${positionals[0]}")`);
-    return { json: values.json!, root: values.root };
+    return { json: values.json, watch: values.watch, root: values.root };
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`);
   }
 }
 
-async function appFound(loaded: LoadedConfig): Promise<AppFound> {
+/** What `--watch` hears: each status the daemon sends, and the link's end. */
+interface Watching {
+  changed(status: DaemonStatusJson): void;
+  link?: DaemonLink;
+}
+
+/** The app daemon as found now; `watching` asks it to tell each change (`D+`) and keeps the link open. */
+async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppFound> {
   const running = readPidFile(loaded.config.process.pid_file);
   if (!running?.alive || running.pid === null) return { state: 'stopped' };
   // The port it listens on, as it wrote at its start: the config's may have been edited since.
   const written = running.info?.ipc_port;
   const port = typeof written === 'number' && written > 0 ? written : loaded.config.process.ipc_port;
   try {
-    const link = await connectDaemonOf(loaded, port);
+    const told = (body: Buffer) => {
+      watching?.changed(decodeJsonBody(body) as DaemonStatusJson);
+      return ONE;
+    };
+    const link = await connectDaemonOf(loaded, port, watching && new Map([[StatusVerb.changed, told]]));
     try {
-      return { state: 'running', pid: running.pid, status: (await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson };
+      const status = (await link.call(watching ? StatusVerb.watch : StatusVerb.daemonStatus)) as DaemonStatusJson;
+      if (watching) watching.link = link;
+      return { state: 'running', pid: running.pid, status };
     } finally {
-      link.close();
+      if (!watching?.link) link.close();
     }
   } catch (err) {
     // Starting (its account not open yet, so not listening for apps) or stopping.
@@ -137,18 +155,44 @@ function printApp(app: AppFound, io: CliIO): void {
   }
 }
 
-async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parse(argv);
-  const loaded = await loadConfig({ root: args.root, env: io.env, cwd: io.cwd });
-  const [app, server] = await Promise.all([appFound(loaded), serverFound(loaded)]);
-  if (args.json) {
+function print(app: AppFound, server: ServerFound | null, json: boolean, io: CliIO): void {
+  if (json) {
     const appJson = app.state === 'running' ? { pid: app.pid, ...app.status } : app.state === 'silent' ? { pid: app.pid, answering: false, ipcPort: app.port, why: app.why } : null;
     io.out(JSON.stringify({ app: appJson, server }));
   } else {
     printApp(app, io);
     io.out(serverLine(server));
   }
-  return app.state === 'running' ? 0 : 1;
+}
+
+async function run(argv: string[], io: CliIO): Promise<number> {
+  const args = parse(argv);
+  const loaded = await loadConfig({ root: args.root, env: io.env, cwd: io.cwd });
+  // Changes told before the first status is printed wait for it, and each other.
+  let firstPrinted!: (pid: number) => void;
+  let printed = new Promise<number>((resolve) => (firstPrinted = resolve));
+  const watching: Watching | undefined = args.watch
+    ? {
+        changed: (status) => {
+          printed = printed.then(async (pid) => {
+            const server = await serverFound(loaded);
+            if (!args.json) io.out(`--- ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`);
+            print({ state: 'running', pid, status }, server, args.json, io);
+            return pid;
+          });
+        },
+      }
+    : undefined;
+  const [first, server] = await Promise.all([appFound(loaded, watching), serverFound(loaded)]);
+  print(first, server, args.json, io);
+  if (first.state !== 'running') return 1;
+  firstPrinted(first.pid);
+  if (!watching?.link) return 0;
+  await watching.link.closed;
+  await printed;
+  if (args.json) io.out(JSON.stringify({ app: null, server: await serverFound(loaded) }));
+  else io.out('App daemon: stopped.');
+  return 1;
 }
 
 export const statusCommand: Command = {

@@ -1,15 +1,17 @@
 /**
- * The IPC verb for the daemon's status (src/wire/status.ts): what `hypergolix status` shows.
- * Only a connection authenticated with the IPC key may use it (it names the remotes and what
- * waits for them); the asking connection is not counted among the apps connected.
+ * The IPC verbs for the daemon's status (src/wire/status.ts): what `hypergolix status` shows,
+ * asked once (`D?`) or watched (`D+`/`D-`, status-watch.ts). Only a connection authenticated
+ * with the IPC key may use them (they name the remotes and what waits for them); the asking
+ * connection is not counted among the apps connected.
  */
 import type { RequestHandler } from '../remote/connection.js';
 import type { DaemonPort } from '../daemon/port.js';
 import type { StorageState } from '../store/storage-state.js';
 import type { Sharing } from '../sharing/sharing.js';
-import { StatusVerb, encodeJsonBody, type CacheStorageJson, type DaemonStatusJson } from '../../wire/index.js';
+import { ONE, StatusVerb, encodeJsonBody, type CacheStorageJson, type DaemonStatusJson } from '../../wire/index.js';
 import { IpcRefusal } from './refusal.js';
 import type { Session } from './session.js';
+import type { StatusWatch } from './status-watch.js';
 
 /** The daemon's status as the verb answers it. `otherApps`: apps connected besides the one asking. */
 export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps: number): DaemonStatusJson {
@@ -37,15 +39,21 @@ export function cacheStorageOf(s: StorageState): CacheStorageJson {
   return s.kind === 'ok' ? { kind: 'ok', path: null, freeBytes: null, message: null } : { kind: s.kind, path: s.path, freeBytes: s.freeBytes, message: s.message };
 }
 
-/** The handler of the status verb for one session. */
-export function statusHandlers(s: Session, daemon: DaemonPort, sharing: Sharing, otherApps: (asking: Session) => number): [string, RequestHandler][] {
+/** The handlers of the status verbs for one session; `statusFor` answers it as `D?` does. */
+export function statusHandlers(s: Session, statusFor: (asking: Session) => DaemonStatusJson, watch: StatusWatch): [string, RequestHandler][] {
+  const authenticated = <T>(answer: () => T) => (): T => {
+    if (!s.authenticated) throw new IpcRefusal("The daemon's status needs a connection authenticated with the IPC key");
+    return answer();
+  };
   return [
+    [StatusVerb.daemonStatus, authenticated(() => encodeJsonBody(statusFor(s)))],
+    [StatusVerb.watch, authenticated(() => encodeJsonBody(watch.watch(s)))],
     [
-      StatusVerb.daemonStatus,
-      () => {
-        if (!s.authenticated) throw new IpcRefusal("The daemon's status needs a connection authenticated with the IPC key");
-        return encodeJsonBody(daemonStatusJson(daemon, sharing, otherApps(s)));
-      },
+      StatusVerb.unwatch,
+      authenticated(() => {
+        watch.unwatch(s);
+        return ONE;
+      }),
     ],
   ];
 }

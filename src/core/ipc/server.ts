@@ -53,12 +53,14 @@ import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
 import { peopleHandlers } from './people.js';
-import { statusHandlers } from './daemon-status.js';
+import { daemonStatusJson, statusHandlers } from './daemon-status.js';
+import { StatusWatch } from './status-watch.js';
 import { cannotListen } from './port-check.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable, type ConnectedApp } from './session.js';
 import { sameKey } from './token.js';
 import { Tracking } from './tracking.js';
+import { LOOPBACK_HOSTS, upgradeRefusal } from './upgrade-checks.js';
 import {
   AUTH_TOKEN_BYTES,
   DEFAULT_IPC_PORT,
@@ -101,6 +103,8 @@ export interface IpcServerOptions {
   maxMessageBytes?: number;
   /** A connection that has not authenticated by then is closed; counted from the upgrade, never renewed. @default 3000 */
   authTimeoutMs?: number;
+  /** How often the status is read again while an app watches it (`D+`), besides at each remote's and app's coming and going. @default 1000 */
+  statusIntervalMs?: number;
   /** How long a push to an app (`@O`, `!O`, …) waits for its answer. @default 30000 */
   pushTimeoutMs?: number;
   /** Where apps find the key: named in refusals so a developer knows what to read. */
@@ -112,8 +116,6 @@ export interface IpcServerEvents {
   /** The set of connected apps, or what one of them registered, changed. */
   apps: [ConnectedApp[]];
 }
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly o: IpcServerOptions;
@@ -135,6 +137,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly inbox: Inbox;
   private readonly registry: AppRegistry;
   private readonly access: ObjectAccess;
+  private readonly statusWatch: StatusWatch;
   private readonly unhook: (() => void)[] = [];
   private nextId = 1;
   private address: { host: string; port: number } | null = null;
@@ -160,6 +163,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     this.inbox = new Inbox(daemon, sessions, logger);
     this.registry = new AppRegistry({ daemon, sessions, records, inbox: this.inbox, logger, changed: () => this.changed() });
     this.access = new ObjectAccess({ daemon, sharing: this.sharing, sessions, records, tracking: this.tracking, inbox: this.inbox, logger });
+    this.statusWatch = new StatusWatch({ statusFor: (s) => this.statusFor(s), intervalMs: options.statusIntervalMs ?? 1000 });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.http = createServer((_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' });
@@ -211,6 +215,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const u of this.unhook) u();
+      this.statusWatch.close();
       const closed = [...this.sessions].map((s) => {
         s.connection.close(CLOSE_CODES.goingAway, 'daemon stopping');
         return s.connection.closed;
@@ -249,6 +254,12 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   private changed(): void {
     if (this.listenerCount('apps') > 0) this.emit('apps', this.apps());
+    this.statusWatch.poke();
+  }
+
+  /** The daemon's status as `D?` answers `asking`: the other apps connected are counted, not it. */
+  private statusFor(asking: Session) {
+    return daemonStatusJson(this.daemon, this.sharing, this.sessions.admitted().filter((o) => o !== asking).length);
   }
 
   // ---------------------------------------------------------------- daemon events
@@ -259,7 +270,12 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const onDelete = (ghid: Ghid) => this.access.forgetObject(ghid, null);
     const onIncoming = (share: IncomingShare) => void this.inbox.deliverShare(share);
     const onResult = (r: ShareResult) => this.access.shareResult(r);
+    // What status watchers are told at once; the rest (what waits, objects cached) at their interval.
+    const onStatusChange = () => this.statusWatch.poke();
     daemon.on('update', onUpdate);
+    daemon.on('remote', onStatusChange);
+    daemon.on('free-tier', onStatusChange);
+    sharing.on('incoming', onStatusChange);
     daemon.on('delete', onDelete);
     sharing.on('incoming', onIncoming);
     sharing.on('result', onResult);
@@ -269,6 +285,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       () => daemon.off('update', onUpdate),
       () => daemon.off('delete', onDelete),
       () => sharing.off('result', onResult),
+      () => daemon.off('remote', onStatusChange),
+      () => daemon.off('free-tier', onStatusChange),
+      () => sharing.off('incoming', onStatusChange),
     );
   }
 
@@ -282,14 +301,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.logger.debug(`IPC upgrade socket error: ${err.message}`));
     if (this.closing) return this.refuse(socket, 503, 'Service Unavailable', 'daemon stopping');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !this.allowedOrigins.has(origin)) {
-      return this.refuse(socket, 403, 'Forbidden', `origin ${JSON.stringify(origin).slice(0, 80)} is not allowed`);
-    }
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
-    if (!LOOPBACK_HOSTS.has(hostHeader)) {
-      return this.refuse(socket, 403, 'Forbidden', `host ${JSON.stringify(req.headers.host ?? '').slice(0, 80)} is not this computer's loopback address`);
-    }
+    const refusal = upgradeRefusal(req, this.allowedOrigins);
+    if (refusal) return this.refuse(socket, refusal.status, refusal.text, refusal.why);
     if (this.sessions.admitted().length >= this.maxConnections) return this.refuse(socket, 503, 'Service Unavailable', 'too many app connections');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
   }
@@ -350,6 +363,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     if (session.authTimer) clearTimeout(session.authTimer);
     this.sessions.remove(session);
     this.tracking.untrackAll(session);
+    this.statusWatch.unwatch(session);
     this.logger.debug(`${session.name}: disconnected`);
     if (session.admitted) this.changed();
   }
@@ -395,7 +409,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       [V.deleteObject, (b) => a.deleteObject(s, b)],
     ];
     table.push(...peopleHandlers(s, this.daemon, this.sharing));
-    table.push(...statusHandlers(s, this.daemon, this.sharing, (asking) => this.sessions.admitted().filter((o) => o !== asking).length));
+    table.push(...statusHandlers(s, (asking) => this.statusFor(asking), this.statusWatch));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => this.authenticate(s, b));
     return map;

@@ -7,7 +7,7 @@ import { daemonStatusJson } from '../../../src/core/ipc/daemon-status.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
 import { decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
 import { FakeDaemon } from '../../fixtures/ipc/fakes.js';
-import { RawClient, world } from '../../fixtures/ipc/world.js';
+import { RawClient, until, world } from '../../fixtures/ipc/world.js';
 
 test('D? tells an authenticated app the account, its cache and its remote; the asker is not among the apps; a legacy client is refused', async (t) => {
   const w = await world();
@@ -57,4 +57,40 @@ test('a remote away, one that wants us registered, and a full cache are told as 
   assert.equal(status.sharesWaiting, 2);
   assert.equal(status.appsConnected, 2);
   assert.equal(status.objectsCached, 0);
+});
+
+test('D+ answers the status and then tells each change with D!, at once when an app comes or the remote goes; D- ends it; a legacy client may not watch', async (t) => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { legacyClients: true, statusIntervalMs: 60_000 } });
+  const legacy = await RawClient.open(a.port);
+  t.after(() => legacy.close());
+  await assert.rejects(legacy.ok('D+'), /needs a connection authenticated with the IPC key/);
+
+  const watcher = await RawClient.open(a.port);
+  t.after(() => watcher.close());
+  await watcher.ok('AU', a.key);
+  const first = decodeJsonBody(await watcher.ok('D+')) as DaemonStatusJson;
+  assert.equal(first.appsConnected, 1, 'the legacy client');
+  assert.equal(first.remotes[0]!.connected, true);
+  const told = () => watcher.pushes.filter((p) => p.code === 'D!').map((p) => decodeJsonBody(p.body) as DaemonStatusJson);
+
+  // Another app connects: told at once (the interval here is a minute).
+  const other = await RawClient.open(a.port);
+  await other.ok('AU', a.key);
+  await until(() => told().length === 1, 'D! after an app connected');
+  assert.equal(told()[0]!.appsConnected, 2);
+
+  // The remote goes away: told at once, with why.
+  await w.server.close();
+  await until(() => told().some((s) => !s.remotes[0]!.connected), 'D! after the remote went away');
+  const away = told().find((s) => !s.remotes[0]!.connected)!;
+  assert.notEqual(away.remotes[0]!.lastFailure, null);
+
+  // Unwatched: the other app leaving is not told.
+  assert.deepEqual(await watcher.ok('D-'), Buffer.of(1));
+  const count = told().length;
+  other.close();
+  await until(async () => (decodeJsonBody(await watcher.ok('D?')) as DaemonStatusJson).appsConnected === 1, 'the other app gone');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(told().length, count);
 });
