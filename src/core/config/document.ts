@@ -18,7 +18,38 @@ export function parseText(text: string): ParsedText {
   const lines = new LineCounter();
   // prettyErrors off: ConfigError builds its own "file, line N: field …" message.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  if (!listsIndented(text)) unindentedLists.add(doc);
   return { doc, lines };
+}
+
+/** Documents whose block lists are written at their key's indentation (the reference's layout). */
+const unindentedLists = new WeakSet<Document>();
+
+/**
+ * Whether the file writes a block list's items indented under its key (`remotes:\n  - host:`),
+ * as yaml does by default, or at the key's own indentation (`remotes:\n- host:`), as the
+ * reference does (hypergolix-reference §6.1). The first list decides; a file without one, yaml's way.
+ */
+function listsIndented(text: string): boolean {
+  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !/^\s*#/.test(l));
+  for (let i = 0; i + 1 < rows.length; i++) {
+    const key = /^(\s*)[^\s#-][^#]*:\s*(#.*)?$/.exec(rows[i]!);
+    const item = /^(\s*)- /.exec(rows[i + 1]!);
+    if (key && item) return item[1]!.length > key[1]!.length;
+  }
+  return true;
+}
+
+/** A copy to edit, which keeps the original's layout of lists. */
+export function cloneDocument(doc: Document): Document {
+  const copy = doc.clone();
+  if (unindentedLists.has(doc)) unindentedLists.add(copy);
+  return copy;
+}
+
+/** A Document as saved: lists laid out as the file had them, no folding (a long path or URL stays on one line, as people expect to find it). */
+export function renderDocument(doc: Document): string {
+  return doc.toString({ lineWidth: 0, indentSeq: !unindentedLists.has(doc) });
 }
 
 /**

@@ -3,7 +3,7 @@
  * of everything not edited survive a save. A new key is inserted where the table of
  * src/common/config-keys.ts puts it among its siblings (the order the reference writes).
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import {
   CONFIG_KEYS,
   type ConfigKeys,
@@ -95,10 +95,14 @@ export class EditConflict extends Error {
 export class DocumentEditor {
   constructor(readonly doc: Document) {}
 
-  private root(): YAMLMap {
+  /** The document's mapping; for an empty document, a new one when `create`, else null (an edit that finds nothing changes nothing). */
+  private root(create: true): YAMLMap;
+  private root(create: boolean): YAMLMap | null;
+  private root(create: boolean): YAMLMap | null {
     const c = this.doc.contents;
     if (isMap(c)) return c;
     if (c === null || (isScalar(c) && (c.value === null || c.value === undefined))) {
+      if (!create) return null;
       const map = this.doc.createNode({}) as YAMLMap;
       this.doc.contents = map;
       return map;
@@ -108,7 +112,9 @@ export class DocumentEditor {
 
   /** The collection at `path`, creating maps for missing or null steps. */
   private container(path: FieldPath, create: boolean): YAMLMap | YAMLSeq | null {
-    let node: YAMLMap | YAMLSeq = this.root();
+    const root = this.root(create);
+    if (!root) return null;
+    let node: YAMLMap | YAMLSeq = root;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
       let next: unknown = isMap(node) ? node.items.find((p) => keyText(p.key) === String(seg))?.value : node.items[seg as number];
@@ -143,7 +149,13 @@ export class DocumentEditor {
     if (pair) {
       // Assigning into the existing scalar keeps its comments.
       if (isScalar(pair.value) && isScalarValue(value)) pair.value.value = value;
-      else pair.value = this.asNode(value);
+      else {
+        // A comment on the line of an empty value (`instrumentation: # none yet`) stays on that
+        // line when the value becomes a section or a list.
+        const comment = isScalar(pair.value) || isCollection(pair.value) ? pair.value.comment : undefined;
+        pair.value = this.asNode(value);
+        if (comment && isScalar(pair.key) && !pair.key.comment) pair.key.comment = comment;
+      }
       return;
     }
     // After the last sibling that precedes it in the reference order, else before the first that follows it.
@@ -159,6 +171,13 @@ export class DocumentEditor {
       });
     }
     const at = after >= 0 ? after + 1 : before >= 0 ? before : parent.items.length;
+    // A section keeps a comment above its first key as its own: it stays with that key, not
+    // above one inserted before it.
+    const first = parent.items[0];
+    if (at === 0 && parentPath.length > 0 && parent.commentBefore && first && isScalar(first.key)) {
+      first.key.commentBefore = parent.commentBefore;
+      parent.commentBefore = undefined;
+    }
     parent.items.splice(at, 0, this.doc.createPair(name, this.asNode(value)));
   }
 
@@ -178,6 +197,7 @@ export class DocumentEditor {
   }
 
   delete(path: FieldPath): void {
+    if (path.length === 0) throw new EditConflict(path, 'names no key');
     const parent = this.container(path.slice(0, -1), false);
     if (!parent) return;
     const key = path[path.length - 1]!;
@@ -195,10 +215,11 @@ export class DocumentEditor {
   }
 
   private remotesSeq(create: boolean): YAMLSeq | null {
-    const root = this.root();
+    const root = this.root(create);
+    if (!root) return null;
     let node: unknown = root.items.find((p) => keyText(p.key) === 'remotes')?.value;
     if (isAlias(node)) node = node.resolve(this.doc);
-    if (isSeq(node) && (node.items.length > 0 || !create)) return node;
+    if (isSeq(node)) return node;
     if (!create) return null;
     if (node !== undefined && node !== null && !isSeq(node) && !(isScalar(node) && node.value === null)) {
       throw new EditConflict(['remotes'], 'is not a list, so remotes cannot be added to it');
@@ -209,16 +230,18 @@ export class DocumentEditor {
   }
 
   private findRemote(seq: YAMLSeq, host: string, port: number | string): number {
-    const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    // `[::1]` and `::1` name the same host, in the file as in the edit.
+    const bare = (h: string) => h.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const h = bare(host);
     const p = Number(port);
     return seq.items.findIndex((item) => {
       const v = isMap(item) ? (item.toJSON() as Record<string, unknown>) : null;
-      return v !== null && String(v['host']).toLowerCase() === h && Number(v['port']) === p;
+      return v !== null && bare(String(v['host'])) === h && Number(v['port']) === p;
     });
   }
 
   replaceRemotes(list: RemoteInput[]): void {
-    this.put(this.root(), [], 'remotes', this.asNode(list.map(remoteValue)));
+    this.put(this.root(true), [], 'remotes', this.asNode(list.map(remoteValue)));
   }
 
   /** Returns whether a remote was there to remove. */
@@ -239,11 +262,21 @@ export class DocumentEditor {
     const i = existing ? this.findRemote(existing, String(value['host']), value['port'] as number) : -1;
     if (existing && i >= 0) {
       this.set(['remotes', i, 'tls'], value['tls']);
-      if (remote.registration !== undefined) this.setOrReset(['remotes', i, 'registration'], value['registration'] ?? null);
+      // null removes it (a remote's registration is the project's key: absent means none).
+      if (remote.registration === null) this.delete(['remotes', i, 'registration']);
+      else if (remote.registration !== undefined) this.set(['remotes', i, 'registration'], value['registration']);
       return;
     }
     const seq = this.remotesSeq(true)!;
-    if (seq.items.length === 0) seq.flow = false;
+    // `remotes: []` (its comment kept) becomes a block list; a flow list the user wrote with items stays flow.
+    if (seq.items.length === 0 && seq.flow) {
+      seq.flow = false;
+      const pair = this.root(true).items.find((p) => keyText(p.key) === 'remotes');
+      if (seq.comment && pair && isScalar(pair.key) && !pair.key.comment) {
+        pair.key.comment = seq.comment;
+        seq.comment = undefined;
+      }
+    }
     seq.items.push(this.asNode(value) as Node);
   }
 

@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
-import { defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset } from './document.js';
+import { cloneDocument, defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset, renderDocument } from './document.js';
 import { DocumentEditor, EditConflict, type ConfigEdits } from './edits.js';
 import { ConfigError, ConfigNotFound, formatField } from './errors.js';
 import { defaultConfigPath, findConfig, locateDefaults, searchDirs, type ConfigSource, type LocateOptions } from './locate.js';
@@ -139,10 +139,6 @@ function syntaxErrorField(path: (string | number)[], code: string): (string | nu
   return typeof trusted[1] === 'number' ? trusted.slice(0, 2) : trusted.slice(0, 1);
 }
 
-function renderDocument(doc: Document): string {
-  // No folding: a long path or URL stays on one line, as people expect to find it.
-  return doc.toString({ lineWidth: 0 });
-}
 
 // ───────────────────────────── the one save ─────────────────────────────
 
@@ -282,7 +278,7 @@ export function updateConfig(loaded: LoadedConfig, edits: ConfigEdits): Promise<
 
 async function update(loaded: LoadedConfig, edits: ConfigEdits): Promise<LoadedConfig> {
   const src = await current(loaded);
-  const doc = src.document.clone();
+  const doc = cloneDocument(src.document);
   try {
     new DocumentEditor(doc).apply(edits);
   } catch (err) {

@@ -57,8 +57,11 @@ test('a file in PyYAML style keeps its comments and values through a save', asyn
   const after = readFileSync(path, 'utf8');
   assert.match(after, /^# written by the reference\n/);
   assert.match(after, /host: a\.org {1,2}# first/);
+  assert.match(after, /\nremotes:\n- host: a\.org/, "the reference's lists stay at their key's indentation");
   assert.deepEqual(saved.config.remotes, [{ host: 'a.org', port: 1, tls: false, registration: null }]);
   assert.equal(saved.config.instrumentation.debug, true);
+  await updateConfig(saved, { remotes: { add: [{ host: 'b.org', port: 2 }] } });
+  assert.match(readFileSync(path, 'utf8'), /\nremotes:\n- host: a\.org {1,2}# first\n {2}port: 1\n {2}tls: false\n- host: b\.org\n/, 'a remote added in the same layout');
 });
 
 test('unknown keys are kept through a save, wherever they are', async () => {
@@ -155,6 +158,14 @@ test('an edit that changes nothing writes nothing', async () => {
   const same = await updateConfig(loaded, { process: { ipc_port: 7772 }, remotes: { remove: [{ host: 'nowhere.org', port: 1 }] } });
   assert.equal(statSync(path).ino, ino, 'not replaced');
   assert.equal(same.text, HAND_WRITTEN);
+  // Nor on a file that holds nothing yet (it would have become "{}").
+  for (const text of ['', '# notes only\n']) {
+    const empty = await withFile(text);
+    const inode = statSync(empty.path).ino;
+    await updateConfig(empty.loaded, { remotes: { remove: [{ host: 'nowhere.org', port: 1 }] }, sharing: { accept: null } });
+    assert.equal(statSync(empty.path).ino, inode, `${JSON.stringify(text)} not replaced`);
+    assert.equal(readFileSync(empty.path, 'utf8'), text);
+  }
 });
 
 test('the file keeps its mode through a save; a new one is 0600', { skip: process.platform === 'win32' && 'POSIX modes' }, async () => {
