@@ -42,7 +42,7 @@ import { PushChannel, announce, type Announcement } from './push-channel.js';
 import { migrate } from './schema.js';
 import type { SqlClient, SqlPool } from './sql.js';
 import { StatsCache } from './stats.js';
-import { commitBatch, type BatchItem, type RuleSettings } from './transaction.js';
+import { CommitOutcomeUnknown, commitBatch, leavesSessionUnusable, type BatchItem, type BatchResult, type RuleSettings } from './transaction.js';
 import { readUsage } from './writes.js';
 import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
 
@@ -158,7 +158,16 @@ export class PostgresEngine implements PersistenceEngine {
         () => (q.settled = true),
       );
       this.queue.push(q);
-      this.pumping ??= this.pump().finally(() => (this.pumping = null));
+      this.kick();
+    });
+  }
+
+  /** Starts the pump unless it runs. */
+  private kick(): void {
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = null;
+      // A publish queued after the pump last looked, before this ran, found it still running.
+      if (this.queue.length > 0) this.kick();
     });
   }
 
@@ -211,7 +220,7 @@ export class PostgresEngine implements PersistenceEngine {
     } catch (err) {
       return this.failAll(batch, err);
     }
-    let result;
+    let result: BatchResult;
     try {
       await this.o.beforeBatch?.(session);
       const started = performance.now();
@@ -219,8 +228,10 @@ export class PostgresEngine implements PersistenceEngine {
       this.commitTimes.observeSince(started);
       session.release();
     } catch (err) {
-      session.release(unavailableCode(err) !== null);
-      return this.failAll(batch, err);
+      session.release(leavesSessionUnusable(err));
+      if (!(err instanceof CommitOutcomeUnknown)) return this.failAll(batch, err);
+      if (!(await this.committedAfterAll(err.result))) return this.failAll(batch, err.cause);
+      result = err.result;
     }
     this.recovered();
     this.stats_.applied(result.inserted, result.deleted);
@@ -235,6 +246,26 @@ export class PostgresEngine implements PersistenceEngine {
     this.announcing = this.announcing.then(() =>
       announce(this.pool, this.node, announced).catch((err: Error) => this.log.warn(`postgres: could not notify the other nodes: ${err.message}`)),
     );
+  }
+
+  /**
+   * Whether a batch whose COMMIT lost its connection was committed: its first object is in the
+   * database (a transaction commits whole). Answered so, its publishers are told it is stored and
+   * its subscribers hear of it; refused, a publisher would send it again and hear only "already
+   * stored", and nobody would be told. Unknown while the database is out of reach: refused.
+   */
+  private async committedAfterAll(result: BatchResult): Promise<boolean> {
+    const first = result.inserted[0];
+    if (!first) return false;
+    try {
+      const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE ghid = $1', [first.ghid]);
+      const committed = Number(rows[0]?.n ?? 0) > 0;
+      this.log.warn(`postgres: the connection failed at COMMIT; the batch was ${committed ? '' : 'not '}committed`);
+      return committed;
+    } catch {
+      this.log.warn('postgres: the connection failed at COMMIT, and whether the batch was committed cannot be read now; its publishers will send it again');
+      return false;
+    }
   }
 
   private failAll(batch: { q: Queued }[], err: unknown): void {

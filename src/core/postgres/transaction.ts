@@ -10,7 +10,7 @@ import { entryOf, type Entry } from '../store/entry.js';
 import type { IngestResult, Notification } from '../rules/persistence-engine.js';
 import { RulesEngine, type RulesEngineOptions } from '../rules/rules-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from '../rules/usage.js';
-import { isConflict } from './errors.js';
+import { isConflict, unavailableCode } from './errors.js';
 import type { SqlSession } from './sql.js';
 import { TransactionView, loadNeighbourhood, seedsOf } from './view.js';
 import { applyWrites, readUsage } from './writes.js';
@@ -35,21 +35,48 @@ export interface BatchResult {
   attempts: number;
 }
 
+/**
+ * COMMIT's connection failed: the database may have committed the batch or not. It carries what
+ * the batch did, for the caller to look at the database again and tell.
+ */
+export class CommitOutcomeUnknown extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly result: BatchResult,
+  ) {
+    super(`The connection failed at COMMIT: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CommitOutcomeUnknown';
+  }
+}
+
+/** Errors after which the session must not go back to the pool: its ROLLBACK failed, so it may still be inside the transaction. */
+const spoiled = new WeakSet<object>();
+
+/** Whether the session that threw `err` is left unusable (discard it: `release(true)`). */
+export function leavesSessionUnusable(err: unknown): boolean {
+  return err instanceof CommitOutcomeUnknown || unavailableCode(err) !== null || (typeof err === 'object' && err !== null && spoiled.has(err));
+}
+
 /** Runs `items` in order in one transaction on `session`; conflicts run it again, up to `maxAttempts`. */
 export async function commitBatch(session: SqlSession, items: readonly BatchItem[], settings: RuleSettings, maxAttempts = 30): Promise<BatchResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return { ...(await attemptBatch(session, items, settings)), attempts: attempt };
     } catch (err) {
-      await session.query('ROLLBACK').catch(() => {});
-      if (!isConflict(err) || attempt >= maxAttempts) throw err;
+      if (err instanceof CommitOutcomeUnknown) throw new CommitOutcomeUnknown(err.cause, { ...err.result, attempts: attempt });
+      const rolledBack = await session.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      if (!rolledBack && typeof err === 'object' && err !== null) spoiled.add(err);
+      if (!rolledBack || !isConflict(err) || attempt >= maxAttempts) throw err;
       // Back off a little, more each time, with jitter: the other writer finishes meanwhile.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
     }
   }
 }
 
-async function attemptBatch(session: SqlSession, items: readonly BatchItem[], settings: RuleSettings): Promise<Omit<BatchResult, 'attempts'>> {
+async function attemptBatch(session: SqlSession, items: readonly BatchItem[], settings: RuleSettings): Promise<BatchResult> {
   await session.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
   const entries = items.map((i) => entryOf(i.obj));
   const view = new TransactionView(await loadNeighbourhood(session, entries.flatMap(seedsOf)));
@@ -82,8 +109,15 @@ async function attemptBatch(session: SqlSession, items: readonly BatchItem[], se
   }
   const writes = view.writes();
   await applyWrites(session, { ...writes, usage });
-  await session.query('COMMIT');
-  return { outcomes, inserted: writes.inserts.map((i) => i.entry), deleted: writes.deletes.length };
+  const result = { outcomes, inserted: writes.inserts.map((i) => i.entry), deleted: writes.deletes.length, attempts: 1 };
+  try {
+    await session.query('COMMIT');
+  } catch (err) {
+    // A refusal (a serialization failure) rolled it back; a lost connection leaves it unknown.
+    if (unavailableCode(err) !== null) throw new CommitOutcomeUnknown(err, result);
+    throw err;
+  }
+  return result;
 }
 
 /**
