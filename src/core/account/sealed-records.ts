@@ -69,14 +69,22 @@ export class Sealer {
       const record = sealer.open(data, pos);
       const item = record && decode(record.plain);
       if (item === null || item === undefined) {
-        // The first record failing means another key: another account's file, not a torn write.
-        if (items.length === 0) return { unreadable: 'belongs to another account or is damaged' };
-        return { sealer, items, damagedTail: data.length - pos };
+        if (items.length > 0) return { sealer, items, damagedTail: data.length - pos };
+        // The first record failing means another key (another account's file), or damage; or,
+        // cut short, a crash during the file's first append. That is told apart from a damaged
+        // length only by a guess, so such a file is set aside too, never cut: but said as it is.
+        if (Sealer.cutShort(data, pos)) return { unreadable: 'ends in its first record cut short (a crash while it was first written, or damage)' };
+        return { unreadable: 'belongs to another account or is damaged' };
       }
       items.push(item);
       pos = record!.next;
     }
     return { sealer, items, damagedTail: 0 };
+  }
+
+  /** Whether the record at `pos` says it ends past the data (or its length is cut). */
+  private static cutShort(data: Buffer, pos: number): boolean {
+    return pos + 4 > data.length || pos + 4 + data.readUInt32BE(pos) > data.length;
   }
 
   private open(data: Buffer, pos: number): { plain: Buffer; next: number } | null {

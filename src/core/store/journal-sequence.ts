@@ -53,8 +53,10 @@ export class JournalSequence {
 
   /** Commits one batch's records with one synchronous write; rejects when the write fails. */
   async commit(data: Buffer): Promise<void> {
-    await this.current!.commit(data);
-    this.bytes += data.length;
+    const journal = this.current!;
+    await journal.commit(data);
+    // A checkpoint may have started the next journal meanwhile: these bytes are the old one's.
+    if (this.current === journal) this.bytes += data.length;
   }
 
   /**

@@ -33,7 +33,12 @@ export async function readIndex(fs: FsOps, path: string, entries: EntryTable, wa
 /** The numbers of the journals `<dir>.journal.<n>` beside the directory, in order. */
 export async function listJournals(fs: FsOps, dir: string): Promise<number[]> {
   const prefix = basename(dir) + '.journal.';
-  const names = await fs.readdir(dirname(dir)).catch(() => [] as string[]);
+  // None when the folder is not there yet; any other failure is thrown: taken for "no journals",
+  // it would let the store start journal 1 over one not yet replayed.
+  const names = await fs.readdir(dirname(dir)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
   return names
     .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
     .map((n) => Number(n.slice(prefix.length)))

@@ -293,6 +293,13 @@ test('listJournals: none beside the directory, or no parent directory at all, is
   assert.deepEqual(await listJournals(nodeFs, join(dir, 'missing', 'ghidcache')), []);
 });
 
+test('listJournals: a folder that cannot be listed is an error, never "no journals" (the store would start journal 1 over one not replayed)', async () => {
+  const dir = await tempCache();
+  await writeFile(`${dir}.journal.1`, 'x');
+  const failing: FsOps = { ...nodeFs, readdir: async (path: string) => Promise.reject(Object.assign(new Error(`EIO: i/o error, scandir '${path}'`), { code: 'EIO' })) };
+  await assert.rejects(listJournals(failing, dir), (e) => (e as NodeJS.ErrnoException).code === 'EIO');
+});
+
 // ---------------------------------------------------------------------------------------------
 // replayJournal
 
