@@ -44,6 +44,9 @@ test('two users share a note and see its edits live', { skip: built ? false : 'p
   const updated = await appB.next((e) => e.type === 'updated' && (e.note as { text: string }).text === 'groceries: milk, eggs');
   assert.equal((updated.note as { ghid: string }).ghid, note.ghid);
 
+  // Synced, as the daemon's status tells it.
+  assert.deepEqual(await appA.send('sync', 'sync'), { type: 'sync', online: true, waiting: 0 });
+
   const refused = await appB.send(`edit ${note.ghid} mine now`, 'error');
   assert.equal(refused.error, 'LocallyImmutable');
   const listB = await appB.send('list', 'list');
@@ -73,4 +76,11 @@ test('two users share a note and see its edits live', { skip: built ? false : 'p
   assert.match(refusal.message as string, /in use by another connection.*this run does not keep its notes$/);
   await second.next((e) => e.type === 'ready');
   assert.equal(await second.quit(), 0);
+
+  // The server goes away: the app tells it, and that an edit made meanwhile waits for it.
+  await w.server.close();
+  await appA.next((e) => e.type === 'sync' && e.online === false);
+  await appA.send(`edit ${note.ghid} groceries: offline`, 'edited');
+  const waiting = await appA.next((e) => e.type === 'sync' && (e.waiting as number) > 0);
+  assert.equal(waiting.online, false);
 });

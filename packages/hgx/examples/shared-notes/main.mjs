@@ -7,7 +7,7 @@
 // The app's token (which keeps its notes across restarts) is kept in DIR, one file per account
 // ($XDG_CONFIG_HOME/hypergolix-shared-notes, else ~/.config/hypergolix-shared-notes).
 //
-// Commands, one a line:  new <text> · edit <ghid> <text> · share <ghid> <fingerprint> · list · whoami · quit
+// Commands, one a line:  new <text> · edit <ghid> <text> · share <ghid> <fingerprint> · list · sync · whoami · quit
 // Everything the app says is one JSON object a line on stdout ({"type": …}), so other programs
 // (and the test of this example) can drive it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -70,6 +70,26 @@ notes.onChange((event) => {
   // Our own create/edit are answered below; the rest arrive on their own.
   if (event.type !== 'created' && event.type !== 'edited') say(event);
 });
+
+// Whether the notes have reached the servers: told when it changes (a server going away, edits
+// waiting for it, all sent), from the daemon's status.
+const syncOf = (status) => ({
+  type: 'sync',
+  online: status.remotes.length > 0 && status.remotes.some((r) => r.connected),
+  waiting: Math.max(0, ...status.remotes.map((r) => r.waiting)),
+});
+let lastSync = '';
+const tellSync = (status) => {
+  const sync = syncOf(status);
+  if (JSON.stringify(sync) !== lastSync) say(sync);
+  lastSync = JSON.stringify(sync);
+};
+link.on('status', tellSync);
+try {
+  lastSync = JSON.stringify(syncOf(await link.watchStatus()));
+} catch (err) {
+  say({ type: 'error', error: err.name, message: `Cannot follow whether the notes are synced: ${err.message}` });
+}
 say({ type: 'ready', whoami: link.whoami });
 
 const commands = {
@@ -84,6 +104,7 @@ const commands = {
     return { type: 'sharing', ghid, with: fingerprint };
   },
   list: () => ({ type: 'list', notes: notes.list() }),
+  sync: async () => syncOf(await link.status()),
   whoami: () => ({ type: 'whoami', whoami: link.whoami }),
 };
 
@@ -94,7 +115,7 @@ for await (const line of lines) {
   if (cmd === 'quit') break;
   const run = commands[cmd];
   if (!run) {
-    say({ type: 'error', error: 'UnknownCommand', message: `Unknown command ${cmd}: new, edit, share, list, whoami, quit` });
+    say({ type: 'error', error: 'UnknownCommand', message: `Unknown command ${cmd}: new, edit, share, list, sync, whoami, quit` });
     continue;
   }
   try {
