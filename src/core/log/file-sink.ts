@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { dirname, extname } from 'node:path';
 
 export interface FileSinkOptions {
@@ -26,7 +26,13 @@ const DIR_MODE = 0o700;
  * once writing works again.
  */
 export class FileSink {
-  readonly path: string;
+  path: string;
+  /** The name asked for: a new file taken by another start meanwhile moves to its next free `_n`. */
+  private readonly base: string;
+  /** Our file's inode: a file found under our name later may be another start's. */
+  private ino: number | null = null;
+  /** A failed write left part of a line that could not be cut back: the next write starts a new line. */
+  private midLine = false;
   private fd: number | null = null;
   private size = 0;
   private lastCheck = 0;
@@ -43,11 +49,19 @@ export class FileSink {
     this.maxSize = options.maxSize;
     this.maxFiles = Math.max(0, Math.floor(options.maxFiles));
     this.checkIntervalMs = options.checkIntervalMs ?? 1000;
-    mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
-    this.path = path;
-    // O_EXCL: two starts within the same second must get two files, not interleave in one.
-    for (let n = 1; ; n++) {
-      const candidate = n === 1 ? path : insertSuffix(path, `_${n}`);
+    this.path = this.base = path;
+    this.create();
+  }
+
+  /**
+   * A new file under our name, else the next free `_n` (O_EXCL): two starts within the same
+   * second must get two files, not interleave in one. Throws when none can be made.
+   */
+  private create(): void {
+    mkdirSync(dirname(this.base), { recursive: true, mode: DIR_MODE });
+    const first = this.path === this.base ? 1 : Number(/_(\d+)(?:\.[^.]*)?$/.exec(this.path)?.[1] ?? 1);
+    for (let n = first; ; n++) {
+      const candidate = n === 1 ? this.base : insertSuffix(this.base, `_${n}`);
       try {
         this.fd = openSync(candidate, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND, FILE_MODE);
         this.path = candidate;
@@ -56,6 +70,9 @@ export class FileSink {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 100) throw err;
       }
     }
+    const st = fstatSync(this.fd!);
+    this.ino = st.ino;
+    this.size = st.size;
     this.lastCheck = Date.now();
   }
 
@@ -64,15 +81,16 @@ export class FileSink {
     try {
       this.ensureOpen();
       if (this.fd === null) {
-        this.drop('log file is not open');
+        // (Waiting to try again: the failure that closed it is the one to tell.)
+        this.drop(this.lastError ?? 'log file is not open');
         return;
       }
-      if (this.dropped > 0) {
-        const note = `${new Date().toISOString()} WARN    log: ${this.dropped} line(s) could not be written (${this.lastError})\n`;
-        this.dropped = 0;
-        this.append(Buffer.from(note));
-      }
-      this.append(Buffer.from(line + '\n'));
+      // The note of lines lost goes with the next line, in one write: on a disk still full
+      // neither lands (the note would fit where the line does not), and it is told once.
+      const note = this.dropped > 0 ? `${new Date().toISOString()} WARN    log: ${this.dropped} line(s) could not be written (${this.lastError})\n` : '';
+      this.append(Buffer.from(note + line + '\n'));
+      this.dropped = 0;
+      this.lastError = null;
     } catch (err) {
       this.drop(err instanceof Error ? err.message : String(err));
       this.closeFd();
@@ -87,8 +105,23 @@ export class FileSink {
   private append(buf: Buffer): void {
     if (this.maxSize > 0 && this.size > 0 && this.size + buf.length > this.maxSize) this.rotate();
     if (this.fd === null) throw new Error('log file could not be reopened after rotation');
+    if (this.midLine) buf = Buffer.concat([Buffer.from('\n'), buf]);
+    const start = this.size;
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      // A full disk takes part of a line: cut it back, so that every record starts a line.
+      if (off > 0) {
+        try {
+          ftruncateSync(this.fd, start);
+        } catch {
+          this.midLine = true;
+        }
+      }
+      throw err;
+    }
+    this.midLine = false;
     this.size += buf.length;
   }
 
@@ -112,14 +145,27 @@ export class FileSink {
     }
     if (now - this.lastReopenAttempt < this.checkIntervalMs) return;
     this.lastReopenAttempt = now;
-    this.open();
+    this.reopen();
   }
 
-  private open(): void {
-    mkdirSync(dirname(this.path), { recursive: true, mode: DIR_MODE });
-    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, FILE_MODE);
-    this.size = fstatSync(this.fd).size;
-    this.lastCheck = Date.now();
+  /** Our file again after a failure, if it is still there and still ours; else a new one. */
+  private reopen(): void {
+    let fd: number | null = null;
+    try {
+      fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND);
+      const st = fstatSync(fd);
+      if (st.ino === this.ino && st.nlink > 0) {
+        this.fd = fd;
+        this.size = st.size;
+        this.lastCheck = Date.now();
+        return;
+      }
+      closeSync(fd);
+    } catch (err) {
+      if (fd !== null) closeSync(fd);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err;
+    }
+    this.create();
   }
 
   private rotate(): void {
@@ -133,7 +179,7 @@ export class FileSink {
         renameQuiet(this.path, this.backup(1));
       }
     } finally {
-      this.open();
+      this.create();
     }
   }
 
