@@ -143,7 +143,7 @@ export async function copyPostgresToFiles(o: MigrateOptions): Promise<Copied> {
     }
     const { rows: ops } = await pool.query<{ op: string }>('SELECT op FROM registration_ops ORDER BY seq');
     if (ops.length > 0) {
-      const { log } = await AppendLog.open(registrationsPath(o.ghidcache));
+      const { log } = await AppendLog.open(registrationsPath(o.ghidcache), undefined, { shared: true });
       try {
         await log.append(ops.map((r) => Buffer.from(r.op + '\n', 'utf8')));
       } finally {

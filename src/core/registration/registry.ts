@@ -124,7 +124,7 @@ export class FileRegistry extends OpLogRegistry {
   }
 
   static async open(path: string, now: () => number = Date.now): Promise<FileRegistry> {
-    const { log } = await AppendLog.open(path);
+    const { log } = await AppendLog.open(path, undefined, { shared: true });
     const registry = new FileRegistry(log, now);
     registry.refresh();
     return registry;
@@ -156,8 +156,27 @@ export class FileRegistry extends OpLogRegistry {
   }
 
   protected async append(op: RegistrationOp): Promise<void> {
-    await this.log.append([line(op)]);
+    // After a line torn by a crash (or a failed write, never cut back in a shared file), a
+    // record starts on a line of its own: glued to the fragment, it would be lost with it.
+    await this.log.append([this.endsMidLine() ? Buffer.concat([NEWLINE, line(op)]) : line(op)]);
     this.refresh();
+  }
+
+  /** Whether the file ends inside a line. */
+  private endsMidLine(): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.log.path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const last = Buffer.alloc(1);
+      return size > 0 && readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   protected catchUpNow(): void {
@@ -189,6 +208,8 @@ export class FileRegistry extends OpLogRegistry {
     }
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function line(op: RegistrationOp): Buffer {
   return Buffer.from(JSON.stringify(op) + '\n', 'utf8');

@@ -37,10 +37,16 @@ export class AppendLog {
   private constructor(
     readonly path: string,
     private readonly fs: FsOps,
+    private readonly shared: boolean,
   ) {}
 
-  /** Opens (creating it and its directory, private to the user) and returns what it holds. */
-  static async open(path: string, fs: FsOps = nodeFs): Promise<{ log: AppendLog; data: Buffer }> {
+  /**
+   * Opens (creating it and its directory, private to the user) and returns what it holds.
+   * `shared`: other processes append to the file too (the server's registrations, beside the
+   * operator's CLI). A failed write is then never cut back, since that would cut their records
+   * appended meanwhile: the caller's records must mark their own start (a line after a torn one).
+   */
+  static async open(path: string, fs: FsOps = nodeFs, o: { shared?: boolean } = {}): Promise<{ log: AppendLog; data: Buffer }> {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
       // An existing directory opens even where nothing can be created (a full or read-only disk).
       if (!(await fs.stat(dirname(path)).then(() => true, () => false))) throw err;
@@ -51,7 +57,7 @@ export class AppendLog {
     } catch (err) {
       if (errnoOf(err) !== 'ENOENT') throw err;
     }
-    const log = new AppendLog(path, fs);
+    const log = new AppendLog(path, fs, o.shared ?? false);
     log.fh = await fs.open(path, APPEND_FLAGS, 0o600);
     log.size = data.length;
     return { log, data };
@@ -119,6 +125,11 @@ export class AppendLog {
   private async write(records: Buffer[]): Promise<void> {
     if (records.length === 0) return;
     const bytes = Buffer.concat(records);
+    if (this.shared) {
+      await writeDurably(this.fh!, bytes);
+      this.appendedBytes += bytes.length;
+      return;
+    }
     if (this.torn) {
       await this.fh!.truncate(this.size);
       this.torn = false;
