@@ -49,6 +49,8 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export class AccountSession {
   private secret: Secret | null = null;
   private unwire: (() => void) | null = null;
+  /** Counted by each stop: a start it overtook sees the count changed (launch). */
+  private stops = 0;
   private readonly keys: PreparedIdentity;
 
   constructor(private readonly o: AccountSessionOptions) {
@@ -86,12 +88,17 @@ export class AccountSession {
     const refusal = passwordRefusal(password);
     if (refusal) throw new HostFailure(ERROR_CODES.badRequest, refusal);
     const { config, status, log } = this.o;
-    const loaded = await config.fresh();
+    // Busy from here, before the first wait: a second create meanwhile is refused by need().
+    status.setState('creating');
+    const loaded = await config.fresh().catch((err: unknown) => {
+      status.setState('no-account');
+      throw err;
+    });
     if (loaded.config.user.user_id) {
       config.adopt(loaded);
+      status.setState('no-account');
       throw new HostFailure(ERROR_CODES.invalidState, 'hypergolix.yml already names an account; unlock it instead');
     }
-    status.setState('creating');
     const progress = (stage: AccountStage, fraction?: number) =>
       status.emit(fraction === undefined ? { kind: 'accountProgress', stage } : { kind: 'accountProgress', stage, fraction });
     progress('keys', 0);
@@ -106,6 +113,10 @@ export class AccountSession {
     } catch (err) {
       // The wizard shows again; so does a fresh set of keys (the taken ones are never reused).
       this.keys.prepare();
+      if (err instanceof StoppedWhileStarting && config.current?.config.user.user_id) {
+        status.setState('locked', 'The account was created, but Hypergolix stopped before it opened; unlock it.');
+        throw err;
+      }
       status.setState('no-account', `The account was not created: ${messageOf(err)}`);
       throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.internal, `The account was not created: ${messageOf(err)}`);
     }
@@ -150,12 +161,18 @@ export class AccountSession {
     this.need(['locked', 'error'], 'unlock');
     if (this.app) throw new HostFailure(ERROR_CODES.invalidState, 'Hypergolix is already unlocked');
     const { config, status, unlockAutomatically } = this.o;
-    const loaded = await config.fresh();
+    // Busy from here, before the first wait: a second unlock meanwhile is refused by need().
+    const was = status.state;
+    status.setState('unlocking');
+    const loaded = await config.fresh().catch((err: unknown) => {
+      status.setState(was);
+      throw err;
+    });
     if (!loaded.config.user.user_id) {
       config.adopt(loaded);
+      status.setState(was);
       throw new HostFailure(ERROR_CODES.noAccount, 'hypergolix.yml names no account; create one first');
     }
-    status.setState('unlocking');
     try {
       await this.launch(loaded, credentials);
     } catch (err) {
@@ -192,9 +209,15 @@ export class AccountSession {
     const remote = parseRemoteSpec(remoteText.trim());
     if (!remote.ok) throw new HostFailure(ERROR_CODES.invalidSettings, 'That is not a remote', { remote: remote.error });
     const { config, status } = this.o;
-    const loaded = await config.fresh();
-    if (loaded.config.user.user_id) throw new HostFailure(ERROR_CODES.invalidState, 'hypergolix.yml already names an account; unlock it instead');
     status.setState('unlocking');
+    const loaded = await config.fresh().catch((err: unknown) => {
+      status.setState('no-account');
+      throw err;
+    });
+    if (loaded.config.user.user_id) {
+      status.setState('no-account');
+      throw new HostFailure(ERROR_CODES.invalidState, 'hypergolix.yml already names an account; unlock it instead');
+    }
     let before: Buffer | null = null;
     try {
       const { fingerprint } = await probeAccount(remote.value, userId);
@@ -301,9 +324,12 @@ export class AccountSession {
     return this.launch(this.o.config.current!, { rootSecret: this.secret! });
   }
 
-  /** Stops the daemon (the account flushed), keeping the secret for a relaunch. */
+  /**
+   * Stops the daemon (the account flushed), keeping the secret for a relaunch; a start under
+   * way is waited for and undone (the runner's lease), and its launch gives its daemon up.
+   */
   async stopDaemon(): Promise<void> {
-    if (!this.app) return;
+    this.stops++;
     this.unwire?.();
     this.unwire = null;
     try {
@@ -341,6 +367,7 @@ export class AccountSession {
 
   /** Starts the daemon (creating the account on a first run). */
   private async launch(loaded: LoadedConfig, credentials: AppCredentials, onProgress?: (p: DaemonProgress) => void): Promise<void> {
+    const stops = this.stops;
     let app: StartedApp;
     try {
       ({ app } = await this.o.runner.start(loaded, { credentials, onProgress }));
@@ -350,14 +377,23 @@ export class AccountSession {
       }
       throw err;
     }
-    this.secret = app.daemon.account.rootSecret;
     this.o.config.adopt(app.loaded);
+    // A stop came while it started: the daemon is being stopped; nothing of it is kept.
+    if (this.stops !== stops) throw new StoppedWhileStarting();
+    this.secret = app.daemon.account.rootSecret;
     this.unwire = wireDaemonNotices(app, this.o.notice, () => this.o.status.emitStatus());
   }
 
   private need(states: AppState[], what: string): void {
     const state = this.o.status.state;
     if (!states.includes(state)) throw new HostFailure(ERROR_CODES.invalidState, `Cannot ${what} while ${state}`);
+  }
+}
+
+/** A start overtaken by a stop (Quit, or the file naming another account meanwhile). */
+class StoppedWhileStarting extends HostFailure {
+  constructor() {
+    super(ERROR_CODES.invalidState, 'Hypergolix was stopped while it was starting');
   }
 }
 
