@@ -181,7 +181,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       if (map) {
         if (obj.type === 'GOBD') await map.refresh(obj);
       } else if (subscribed.equals(this.fingerprint)) {
-        if (obj.type === 'GARQ') this.emit('request', obj);
+        // (A remote may push anything under our fingerprint: only a request to us is ours.)
+        if (obj.type === 'GARQ' && obj.recipient.equals(this.fingerprint)) this.emit('request', obj);
       } else {
         await this.objects.receive(obj, subscribed);
         this.readAgain(subscribed);

@@ -211,6 +211,11 @@ export class Inbound {
       }, { ...ANNOUNCED_CONTAINER_WAIT, signal: this.closing.signal });
       // Stored by another way meanwhile (a fetch, the catch-up), which told the daemon.
       if (this.host.engine.currentFrame(frame.dynamic)?.ghid === frame.ghid.text) return;
+      // This computer wrote the object during the wait: the frame now races ours (racesOurs).
+      if (this.racesOurs(frame)) {
+        this.host.logger.debug(`frame ${frame.counter ?? 0n} of ${frame.dynamic.short} races ours written while its container was awaited; left out`);
+        return;
+      }
       await this.takeIn(from, subscribed, container && this.newer(frame) ? [frame, container] : [frame]);
     } catch (err) {
       if (this.closing.signal.aborted) return;
