@@ -226,8 +226,12 @@ class ScopedLogger implements Logger {
   constructor(
     private readonly root: Root,
     readonly name: string,
-    readonly file: string | null,
   ) {}
+
+  /** The file written now (its name moves on when another start took it meanwhile: FileSink). */
+  get file(): string | null {
+    return this.root.sink?.path ?? null;
+  }
 
   get verbosity(): Verbosity {
     return this.root.verbosity;
@@ -261,7 +265,7 @@ class ScopedLogger implements Logger {
     this.root.log('shouty', this.name, [`${direction} ${summary}`]);
   }
   child(scope: string): Logger {
-    return new ScopedLogger(this.root, this.name ? `${this.name}.${scope}` : scope, this.file);
+    return new ScopedLogger(this.root, this.name ? `${this.name}.${scope}` : scope);
   }
   onLine(listener: LineListener): () => void {
     this.root.listeners.add(listener);
@@ -278,7 +282,7 @@ class ScopedMemoryLogger extends ScopedLogger implements MemoryLogger {
     name: string,
     readonly lines: string[],
   ) {
-    super(root, name, null);
+    super(root, name);
   }
 }
 
@@ -305,7 +309,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (root.maxRank >= levelRank('extreme')) {
     root.startLoopMonitor(`${options.name}.loop`, options.loopReportMs ?? DEFAULT_LOOP_REPORT_MS);
   }
-  return new ScopedLogger(root, options.name, sink?.path ?? null);
+  return new ScopedLogger(root, options.name);
 }
 
 /** A logger that keeps its lines in memory, for tests. Default verbosity: debug. */
@@ -316,4 +320,4 @@ export function createMemoryLogger(options: Partial<Pick<LoggerOptions, 'name' |
 }
 
 /** A logger that discards everything. */
-export const nullLogger: Logger = new ScopedLogger(new Root({ verbosity: 'error', debugStacks: false, discard: true }), '', null);
+export const nullLogger: Logger = new ScopedLogger(new Root({ verbosity: 'error', debugStacks: false, discard: true }), '');
