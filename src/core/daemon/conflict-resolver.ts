@@ -11,8 +11,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Account } from '../account/account.js';
 import type { AccountMap } from '../account/account-map.js';
-import { IllegalDynamicFrame, UnknownSecret, type Ghid } from '../golix/index.js';
+import { IllegalDynamicFrame, type Ghid } from '../golix/index.js';
 import { retryWhileContainerMissing } from '../objects/container-wait.js';
+import { noSecretReads } from '../objects/errors.js';
 import type { ConflictResolution, ObjectManager } from '../objects/manager.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { ConflictOutcome } from './conflict-holds.js';
@@ -97,11 +98,13 @@ export class ConflictResolver {
     try {
       const resolve = async (): Promise<ConflictResolution> => {
         let refreshes = 0;
-        for (let raced = 0; ; raced++) {
+        let raced = 0;
+        for (;;) {
           try {
             return await objects.resolveConflict(dynamic, view);
           } catch (err) {
-            if (err instanceof UnknownSecret && refreshes <= RECORD_WAITS_MS.length) {
+            // (A container not here yet is no unknown secret: retryWhileContainerMissing waits for it.)
+            if (noSecretReads(err) && refreshes <= RECORD_WAITS_MS.length) {
               // The other computer wrote more than a legroom past our frame (while we were off): the
               // record that reads its frame is in the account's secrets map, not merged here yet,
               // or not even there (that computer writes its map a second after a change, and
@@ -110,7 +113,7 @@ export class ConflictResolver {
               if (refreshes > 0) await sleep(RECORD_WAITS_MS[refreshes - 1]!, undefined, { signal: stopping });
               refreshes++;
               await account.secrets.refresh(undefined, view);
-            } else if (!(err instanceof IllegalDynamicFrame) || raced >= RESOLUTION_RACES) {
+            } else if (!(err instanceof IllegalDynamicFrame) || raced++ >= RESOLUTION_RACES) {
               throw err;
             }
             // (Or a newer frame reached the local store meanwhile, the other computer writing
@@ -125,7 +128,7 @@ export class ConflictResolver {
       if (!stopping.aborted) logger.warn(`could not write after another computer's change to ${dynamic.short}: ${(err as Error).message}`);
       // Unreadable here (a fork deeper than the legroom, and no record that reads the remote's
       // frame): our frames go as they are, the refused ones again later.
-      return err instanceof UnknownSecret ? 'send-rest' : 'failed';
+      return noSecretReads(err) ? 'send-rest' : 'failed';
     }
   }
 }

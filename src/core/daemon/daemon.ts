@@ -10,6 +10,7 @@ import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, IllegalDynamicFrame, UnknownSecret, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import type { ApiId } from '../objects/hgxd.js';
+import { noSecretReads } from '../objects/errors.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
@@ -188,7 +189,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         this.readAgain(subscribed);
       }
     } catch (err) {
-      if (err instanceof UnknownSecret) this.reportUnreadable(subscribed);
+      // (A container not here yet is no unreadable version: nobody need share it again.)
+      if (noSecretReads(err)) this.reportUnreadable(subscribed);
       // A frame we have seen already (the catch-up of a followed object) is nothing to apply.
       const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
       log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
@@ -212,7 +214,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   /** Opens an object and keeps it subscribed while it stays live. */
   async open(ghid: Ghid): Promise<AppObject> {
     const obj = await this.openReadable(ghid).catch((err: unknown) => {
-      if (err instanceof UnknownSecret) this.reportUnreadable(ghid);
+      if (noSecretReads(err)) this.reportUnreadable(ghid);
       throw err;
     });
     this.readAgain(ghid);

@@ -16,3 +16,8 @@ export class ContainerMissing extends UnknownSecret {
     super(`Container ${container.short} of ${what} ${dynamic.short} is missing`);
   }
 }
+
+/** No secret known here reads the object: an UnknownSecret other than a container not here yet (which waiting cures). */
+export function noSecretReads(err: unknown): boolean {
+  return err instanceof UnknownSecret && !(err instanceof ContainerMissing);
+}
