@@ -54,8 +54,10 @@ export function checkAcceptance(ix: RuleIndexes, e: Entry, o: AcceptanceOptions)
 function checkBindingTarget(ix: RuleIndexes, target: string, self: string | null, o: AcceptanceOptions): void {
   if (ix.frames.has(target)) {
     let cur: string | undefined = target;
-    for (let depth = 0; cur !== undefined && ix.frames.has(cur); depth++) {
+    for (let depth = 0; cur !== undefined; depth++) {
+      // Compared before asking for a stored frame: a first frame's own binding has none yet.
       if (cur === self) throw new InvalidTarget('Binding would close a circular chain of dynamic bindings');
+      if (!ix.frames.has(cur)) break;
       if (depth >= o.maxChainDepth) throw new InvalidTarget(`Chain of dynamic bindings deeper than ${o.maxChainDepth}`);
       cur = ix.entries.targetAt(ix.frames.get(cur)!);
     }
@@ -87,7 +89,7 @@ function checkFrame(ix: RuleIndexes, e: Entry, o: AcceptanceOptions): void {
       throw new InconsistentAuthor(`Dynamic binding ${short(dynamic)} belongs to ${short(current.signer!)}`);
     }
   }
-  if (ix.isDebound(dynamic, e.signer!) && !ix.heldByStatic(dynamic)) {
+  if (ix.isDebound(dynamic, e.signer!) && !ix.heldElsewhere(dynamic)) {
     throw new AlreadyDebound(`Dynamic binding ${short(dynamic)} was debound`);
   }
 }

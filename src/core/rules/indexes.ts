@@ -73,9 +73,12 @@ export class RuleIndexes {
     return false;
   }
 
-  /** Whether a static binding (GOBS) holds a dynamic binding, which then outlives its debinding. */
-  heldByStatic(dynamic: string): boolean {
-    for (const b of this.binders.values(dynamic)) if (this.entries.typeAt(b) === 'GOBS') return true;
-    return false;
+  /**
+   * Whether something else binds a dynamic binding (a GOBS, or another dynamic binding's current
+   * frame), which then outlives its debinding (golix §10: "refused only if nothing else binds
+   * its dynamic GHID"), as garbage collection already counts it.
+   */
+  heldElsewhere(dynamic: string): boolean {
+    return this.binders.count(dynamic) > 0;
   }
 }

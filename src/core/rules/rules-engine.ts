@@ -389,7 +389,7 @@ export class RulesEngine implements PersistenceEngine {
     const type = this.ix.entries.typeAt(ref);
     if (type === 'GOBD') {
       if (obj) notes.push({ subscribed: Ghid.fromText(target), object: obj });
-      if (!this.ix.heldByStatic(target)) this.removeFrame(target, writes);
+      if (!this.ix.heldElsewhere(target)) this.removeFrame(target, writes);
       return;
     }
     if (type === 'GARQ' && obj) notes.push({ subscribed: Ghid.fromText(authority!), object: obj });

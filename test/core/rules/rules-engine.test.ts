@@ -166,6 +166,37 @@ test('a dynamic binding that would close a cycle is refused', async () => {
   await rejects(engine, a1.raw, InvalidTarget);
 });
 
+test("a first frame that closes a cycle through a binding that named it before it existed is refused", async () => {
+  const engine = await engineWith();
+  await engine.ingest(alice.publicIdentity.raw);
+  const c = await makeContainer(alice, Secret.random(), Buffer.from('one state, long enough to be unique'));
+  const a0 = await makeFrame(alice, c.ghid);
+  await engine.ingest(a0.raw);
+  const b0 = await makeFrame(alice, a0.dynamic); // B → A, not sent yet: B's GHID is known from it
+  await engine.ingest((await makeFrame(alice, b0.dynamic, frameOf(a0))).raw); // A → B (B unknown: taken)
+  await rejects(engine, b0.raw, InvalidTarget); // B → A → B
+});
+
+test('a debound dynamic binding that another dynamic binding binds is kept, takes newer frames, and goes once unbound (golix §10)', async () => {
+  const engine = await engineWith();
+  await engine.ingest(alice.publicIdentity.raw);
+  const [c1, c2] = [await makeContainer(alice, Secret.random(), Buffer.from('the first state, long enough')), await makeContainer(alice, Secret.random(), Buffer.from('another state, long enough too'))];
+  const d1 = await makeFrame(alice, c1.ghid);
+  await engine.ingest(d1.raw);
+  await engine.ingest(c1.raw);
+  const d2 = await makeFrame(alice, d1.dynamic); // D2 → D1
+  await engine.ingest(d2.raw);
+  await engine.ingest((await makeDebinding(alice, d1.dynamic)).raw);
+  assert.ok(engine.exists(d1.dynamic), 'held by D2: kept');
+  const d1next = await makeFrame(alice, c1.ghid, frameOf(d1));
+  await engine.ingest(d1next.raw);
+  assert.equal(engine.currentFrame(d1.dynamic)?.ghid, d1next.ghid.text);
+  // D2 moves on: nothing binds D1 any more, and its debinding takes effect.
+  await engine.ingest(c2.raw).catch(() => {});
+  await engine.ingest((await makeFrame(alice, c2.ghid, frameOf(d2))).raw);
+  assert.equal(engine.exists(d1.dynamic), false, 'unbound and debound: collected');
+});
+
 test('a frame published before its container is announced when the container arrives', async () => {
   const engine = await engineWith();
   await engine.ingest(alice.publicIdentity.raw);
