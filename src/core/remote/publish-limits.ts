@@ -49,12 +49,25 @@ export function refuse(metrics: ServerMetrics, reason: RefusalReason, message: s
   throw new RemoteNak(message, { reason, retryAfterMs });
 }
 
+/** What `admit` let through, for `settle` to charge. */
+export interface Admitted {
+  /** The identity to charge once its signature checked out; null when identities are not limited. */
+  signer: string | null;
+  /** The object claims a signer (GEOC, GOBS, GOBD, GDXX), which the engine has yet to verify. */
+  claimsSigner: boolean;
+}
+
 /** The limits of one server. `C` names a connection. */
 export class PublishLimits<C> {
   private readonly allowlist: ReadonlySet<string> | null;
   /** Keyed by the signer GHID's 65 bytes as a latin1 string (cheap, and never shown). */
   private readonly identityRate: RateLimiter<string> | null;
   private readonly connectionRate: RateLimiter<C> | null;
+  /**
+   * Publishes that claimed a signer and did not verify (malformed, a bad signature, an unknown
+   * signer): nobody's identity pays for them, so the connection does, at its unsigned rate.
+   */
+  private readonly unverifiedRate: RateLimiter<C> | null;
   private readonly metrics: ServerMetrics;
   private readonly maxObjectBytes: number;
 
@@ -64,6 +77,7 @@ export class PublishLimits<C> {
       rate ? new RateLimiter<K>({ ratePerSecond: rate, burst: burst ?? defaultBurst(rate), ...(o.now ? { now: o.now } : {}) }) : null;
     this.identityRate = limiter<string>(o.ratePerIdentity, o.burstPerIdentity);
     this.connectionRate = limiter<C>(o.unsignedRatePerConnection, o.unsignedBurstPerConnection);
+    this.unverifiedRate = limiter<C>(o.unsignedRatePerConnection, o.unsignedBurstPerConnection);
     this.metrics = o.metrics;
     this.maxObjectBytes = o.maxObjectBytes;
   }
@@ -74,33 +88,38 @@ export class PublishLimits<C> {
   }
 
   /**
-   * Lets a publish through to the engine or throws its refusal. Returns the signer to charge
-   * once the engine has verified the signature (`settle`), or null.
+   * Lets a publish through to the engine or throws its refusal. Returns what to charge once the
+   * engine has its verdict (`settle`).
    */
-  admit(connection: C, body: Buffer): string | null {
+  admit(connection: C, body: Buffer): Admitted {
     if (this.allowlist) this.checkAllowed(body);
-    if (!this.identityRate && !this.connectionRate) return null;
     const signer = claimedSigner(body);
     if (signer === null) {
-      if (this.connectionRate) this.checkConnectionRate(connection);
-      return null;
+      if (this.connectionRate) this.checkConnectionRate(this.connectionRate, connection, 'identity or request object(s)');
+      return { signer: null, claimsSigner: false };
     }
-    if (!this.identityRate) return null;
-    this.checkIdentityRate(signer);
-    return signer;
+    if (this.unverifiedRate && this.unverifiedRate.wait(connection) > 0) this.checkConnectionRate(this.unverifiedRate, connection, 'object(s) that do not verify');
+    if (this.identityRate) this.checkIdentityRate(signer);
+    return { signer: this.identityRate ? signer : null, claimsSigner: true };
   }
 
   /**
    * The engine's verdict on an admitted publish (`err` undefined: stored). The signer is charged
-   * when it really sent the object: stored, or refused only after its signature checked out.
+   * when it really sent the object: stored, or refused only after its signature checked out. One
+   * that claimed a signer and did not verify is charged to the connection.
    */
-  settle(charge: string | null, err?: unknown): void {
-    if (charge !== null && (err === undefined || refusedAfterVerifying(err))) this.identityRate!.take(charge);
+  settle(connection: C, admitted: Admitted, err?: unknown): void {
+    if (err === undefined || refusedAfterVerifying(err)) {
+      if (admitted.signer !== null) this.identityRate!.take(admitted.signer);
+    } else if (admitted.claimsSigner && notVerified(err)) {
+      this.unverifiedRate?.take(connection);
+    }
   }
 
   /** A connection closed. */
   forget(connection: C): void {
     this.connectionRate?.delete(connection);
+    this.unverifiedRate?.delete(connection);
   }
 
   /**
@@ -131,14 +150,13 @@ export class PublishLimits<C> {
     );
   }
 
-  private checkConnectionRate(connection: C): void {
-    const limiter = this.connectionRate!;
-    if (limiter.tryTake(connection)) return;
+  private checkConnectionRate(limiter: RateLimiter<C>, connection: C, what: string): void {
+    if (limiter === this.connectionRate && limiter.tryTake(connection)) return;
     const wait = limiter.wait(connection);
     refuse(
       this.metrics,
       'rate_connection',
-      `Publishing too fast: a connection may publish ${limiter.ratePerSecond} identity or request object(s) a second on this server ` +
+      `Publishing too fast: a connection may publish ${limiter.ratePerSecond} ${what} a second on this server ` +
         `(${limiter.burst} at once); retry in ${formatWait(wait)}`,
       wait,
     );
@@ -169,6 +187,11 @@ function claimedSigner(raw: Buffer): string | null {
  */
 function refusedAfterVerifying(err: unknown): boolean {
   return err instanceof HypergolixError && err.code >= 0x0004 && err.code <= 0x000a;
+}
+
+/** Refused before its signature checked out: malformed (0001), a bad signature (0002), an unknown signer (0003). */
+function notVerified(err: unknown): boolean {
+  return err instanceof HypergolixError && err.code >= 0x0001 && err.code <= 0x0003;
 }
 
 function shortOf(signerBytes: string): string {

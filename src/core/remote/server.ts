@@ -338,13 +338,13 @@ export class PersistenceServer {
       result = await pending;
     } catch (err) {
       if (err instanceof QuotaExceeded) this.metrics.refusal('quota');
-      this.limits.settle(charge, err);
+      this.limits.settle(peer, charge, err);
       throw this.storageRefusal(err, 'A publish');
     } finally {
       this.inFlight.delete(pending);
     }
     // Charged only now: the engine has checked the signature against this very signer.
-    this.limits.settle(charge);
+    this.limits.settle(peer, charge);
     this.metrics.publish(result.stored, started);
     const notifications = relayed ? [] : result.notifications;
     if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
