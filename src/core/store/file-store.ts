@@ -6,7 +6,7 @@ import { entryLength, writeEntry, type Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { FileWriter, type FileOp } from './file-writer.js';
 import { reconcile } from './ghidcache-dir.js';
-import { writeSnapshot } from './index-snapshot.js';
+import { removeStaleSnapshots, writeSnapshot } from './index-snapshot.js';
 import { OP_DEL, OP_PUT, RECORD_HEAD, newRecord, sealRecord } from './journal-file.js';
 import { JournalSequence } from './journal-sequence.js';
 import { ObjectFiles } from './object-files.js';
@@ -178,6 +178,7 @@ export class FileStore implements ObjectStore {
         warnings.push(`ghidcache: could not write the lock ${this.dir}.lock (${errnoOf(err) ?? 'write failed'}); opened without it`);
       }
     }
+    if (this.lock) await removeStaleSnapshots(this.indexPath, this.fs);
     const snapshot = await readIndex(this.fs, this.indexPath, this.entries, warnings);
     let dirty = !snapshot.ok;
     const journals = await this.journals.list();

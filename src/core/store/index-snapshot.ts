@@ -5,7 +5,7 @@
  * store keeps changing; v2 added the ghidcache directory's mtime (ns). v1 and v2 are still read.
  */
 import { constants as fsc } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { nodeFs, writeAll, type FsOps } from '../util/fs-ops.js';
 import { decodeEntry, entryLength, writeEntry, type Entry } from './entry.js';
@@ -22,6 +22,17 @@ const CHUNK = 1024 * 1024;
 export async function syncDir(dir: string, fs: FsOps = nodeFs): Promise<void> {
   const fh = await fs.open(dir, 'r').catch(() => null);
   if (fh) await fh.sync().finally(() => fh.close());
+}
+
+/**
+ * Removes snapshots a crash left half-written beside `path` (`<path>.tmp-<pid>`, ~20 MB each at
+ * 100,000 objects): a later process has another pid and never overwrites them. Only for the
+ * holder of the store's lock, so no other process is writing one now.
+ */
+export async function removeStaleSnapshots(path: string, fs: FsOps = nodeFs): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  const names = await fs.readdir(dirname(path)).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => fs.rm(join(dirname(path), n), { force: true }).catch(() => undefined)));
 }
 
 /**

@@ -53,11 +53,13 @@ export function readableBytes(n: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let v = n / 1024;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
+  const shown = (x: number) => (x >= 10 ? Math.round(x) : Math.round(x * 10) / 10);
+  // Rounded first: 1048575 bytes is "1 MiB", not "1024 KiB".
+  while (shown(v) >= 1024 && u < units.length - 1) {
     v /= 1024;
     u++;
   }
-  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${units[u]}`;
+  return `${shown(v)} ${units[u]}`;
 }
 
 export interface StorageTrouble {
