@@ -94,7 +94,11 @@ export class PushBudget {
     return best;
   }
 
-  private evict(holder: BudgetHolder): void {
+  /**
+   * Disconnects a subscriber for falling behind, counted and told (`onEvict`) as every such
+   * disconnection is: here when the budget is spent, or by its own queue's bounds (PushQueue).
+   */
+  evict(holder: BudgetHolder): void {
     const had = this.heldBy(holder);
     this.forget(holder);
     this.evictions++;

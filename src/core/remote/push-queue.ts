@@ -59,7 +59,8 @@ export class PushQueue implements BudgetHolder {
     if (this.queue.length >= MAX_PUSH_QUEUE || this.queuedBytes + raw.length > Math.min(MAX_PUSH_QUEUE_BYTES, this.o.budget.limit)) {
       this.o.logger.warn(`${this.o.name}: subscriber is not keeping up (${this.queue.length} pushes queued); disconnecting it`);
       this.o.counters.notificationsFailed++;
-      this.evict();
+      // Through the budget: counted and logged as every subscriber disconnected for falling behind.
+      this.o.budget.evict(this);
       return;
     }
     if (!this.o.budget.reserve(this, raw.length)) {

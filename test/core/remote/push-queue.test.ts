@@ -270,6 +270,7 @@ test(`a subscriber's own queue is bounded by count: past ${MAX_PUSH_QUEUE} waiti
   assert.deepEqual(s.counters, { notificationsSent: PUSH_WINDOW, notificationsFailed: 1 });
   assert.equal(budget.bytes, 0, 'everything it held released, in flight included');
   assert.ok(s.logger.lines.some((l) => l === `warn many: subscriber is not keeping up (${MAX_PUSH_QUEUE} pushes queued); disconnecting it`), s.logger.lines.join('\n'));
+  assert.equal(budget.evictions, 1, 'counted as every subscriber disconnected for falling behind (the metrics read it)');
   for (const x of s.conn.sent) x.answer();
   await settle();
   assert.equal(s.conn.sent.length, PUSH_WINDOW, 'the queue was dropped');
