@@ -56,7 +56,7 @@ export class ShareRecords {
     return typeof s?.f === 'string' ? ghidOr(s.f) : null;
   }
 
-  /** Records a share we sent, or its answer (what it is is kept from the first record). */
+  /** Records a share we sent, or its answer (what it is, api_id and size, kept from the record before unless given again). */
   sentOne(object: Ghid, recipient: Ghid, state: OutgoingState, what?: { apiId: string | null; size: number | null }): void {
     const key = `${object.text} ${recipient.text}`;
     const before = this.sent.get(key) as Partial<StoredOut> | undefined;
@@ -94,8 +94,9 @@ export class ShareRecords {
       const object = ghidOr(o ?? '');
       const recipient = ghidOr(r ?? '');
       const s = v as Partial<StoredOut> | null;
-      if (!object || !recipient) continue;
-      const state = OUT_STATES.includes(s?.s as OutgoingState) ? (s!.s as OutgoingState) : 'waiting';
+      // A state this version does not know (a newer version's, or damage) is skipped, as sentRecord does.
+      if (!object || !recipient || !OUT_STATES.includes(s?.s as OutgoingState)) continue;
+      const state = s!.s as OutgoingState;
       const apiId = typeof s?.a === 'string' ? s.a : null;
       out.push({ object, recipient, state, apiId, size: typeof s?.z === 'number' ? s.z : null, at: typeof s?.at === 'number' ? s.at : 0 });
     }
