@@ -79,6 +79,10 @@ function crossKeyWarnings(c: HypergolixConfig, r: Resolver): void {
   if (c.server.publish_burst !== null && c.server.publish_rate_per_identity === null) {
     r.warn('ignored-value', ['server', 'publish_burst'], 'server.publish_burst has no effect without server.publish_rate_per_identity');
   }
+  if (c.process.pid_file === c.server.pid_file) {
+    // One pid file for both: the second to start is refused as running, and stopping one stops the other.
+    r.fail(['server', 'pid_file'], `is the same file as process.pid_file (${c.server.pid_file}); the app daemon and the server each need their own`);
+  }
   if (c.process.ipc_legacy_clients) {
     r.warn(
       'ipc-legacy-clients',
@@ -135,8 +139,9 @@ class Resolver {
   /** One key's value: absent or null → the default; a bad value → a problem, and the default. */
   private key(v: unknown, path: FieldPath, spec: KeySpec): unknown {
     const fallback = spec.kind === 'path' ? join(this.ctx.dir, spec.default) : spec.default;
-    if (absent(v)) return spec.kind === 'ghid-list' && spec.default !== null ? [] : fallback;
-    if (spec.kind === 'ghid-list') return this.ghidList(v, path);
+    if (spec.kind === 'ghid-list' && absent(v)) return spec.default !== null ? [] : null;
+    if (absent(v)) return fallback;
+    if (spec.kind === 'ghid-list') return this.ghidList(v, path, spec.default !== null ? [] : null);
     if (spec.kind === 'kdf') return this.kdf(v, path);
     const r = this.parse(v, spec);
     if (r.ok) return r.value;
@@ -159,10 +164,10 @@ class Resolver {
     }
   }
 
-  private ghidList(v: unknown, path: FieldPath): Ghid[] | null {
+  private ghidList(v: unknown, path: FieldPath, fallback: Ghid[] | null): Ghid[] | null {
     if (!Array.isArray(v)) {
       this.fail(path, `must be a list of fingerprints, not ${showValue(v)}`);
-      return null;
+      return fallback;
     }
     const out: Ghid[] = [];
     v.forEach((item, i) => {
@@ -247,6 +252,8 @@ function toPath(v: unknown, ctx: ResolveContext): Field<string> {
   const t = parsePathText(v);
   if (!t.ok) return t;
   const p = t.value;
-  if (p === '~' || p.startsWith('~/') || p.startsWith('~\\')) return { ok: true, value: join(ctx.homedir, p.slice(1)) };
+  // Through resolve() as the others: `~/cache/` is `~/cache` (the store names its siblings by
+  // appending to the path, which a trailing slash would put inside the directory).
+  if (p === '~' || p.startsWith('~/') || p.startsWith('~\\')) return { ok: true, value: resolve(ctx.homedir, `.${p.slice(1)}`) };
   return { ok: true, value: isAbsolute(p) ? resolve(p) : resolve(ctx.dir, p) };
 }
