@@ -51,6 +51,8 @@ export class AccountSession {
   private unwire: (() => void) | null = null;
   /** Counted by each stop: a start it overtook sees the count changed (launch). */
   private stops = 0;
+  /** The account the kept secret opens. */
+  private secretUser: Ghid | null = null;
   private readonly keys: PreparedIdentity;
 
   constructor(private readonly o: AccountSessionOptions) {
@@ -73,6 +75,11 @@ export class AccountSession {
   /** The unlocked account's root secret, kept for restarts; null while locked. */
   get rootSecret(): Secret | null {
     return this.secret;
+  }
+
+  /** The account that secret opens (its user ID); null while locked. */
+  get secretAccount(): Ghid | null {
+    return this.secret ? this.secretUser : null;
   }
 
   identity(): Identity | null {
@@ -381,6 +388,7 @@ export class AccountSession {
     // A stop came while it started: the daemon is being stopped; nothing of it is kept.
     if (this.stops !== stops) throw new StoppedWhileStarting();
     this.secret = app.daemon.account.rootSecret;
+    this.secretUser = app.daemon.userId;
     this.unwire = wireDaemonNotices(app, this.o.notice, () => this.o.status.emitStatus());
   }
 

@@ -15,6 +15,8 @@ export interface RunningNow {
   daemon: { userId: Ghid; config: HypergolixConfig } | null;
   /** The unlocked account's root secret is kept, so the daemon can start again without a password. */
   secretKept: boolean;
+  /** The account that kept secret opens (its user ID); null when none is kept. */
+  secretFor: Ghid | null;
   /** The config the embedded server was last started (or tried) with; null when it is off. */
   serverConfig: HypergolixConfig | null;
   /** This host can run an embedded server at all. */
@@ -35,7 +37,9 @@ export interface RestartPlan {
 
 export function planRestart(now: RunningNow, next: HypergolixConfig): RestartPlan {
   const named = next.user.user_id;
-  const lockOtherAccount = now.daemon !== null && named !== null && !named.equals(now.daemon.userId);
+  // The account unlocked here: the running daemon's, or, after a restart that failed, the kept secret's.
+  const unlocked = now.daemon?.userId ?? (now.secretKept ? now.secretFor : null);
+  const lockOtherAccount = unlocked !== null && named !== null && !named.equals(unlocked);
   let showState: RestartPlan['showState'] = null;
   if (!lockOtherAccount && now.daemon === null && !now.secretKept && (now.state === 'locked' || now.state === 'no-account')) {
     const want = named ? 'locked' : 'no-account';

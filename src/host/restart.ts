@@ -33,6 +33,7 @@ export async function applyConfig(next: HypergolixConfig, progress: boolean, p: 
       state: p.status.state,
       daemon: app ? { userId: app.daemon.userId, config: app.loaded.config } : null,
       secretKept: p.session.rootSecret !== null,
+      secretFor: p.session.secretAccount,
       serverConfig: p.server.config,
       serverAvailable: p.server.available,
     },

@@ -11,6 +11,7 @@
 import { formKeys, isKey, nodeAt, putIn, valueIn } from '../common/config-paths.js';
 import type { ServerHostMode, Settings } from '../common/contract.js';
 import { remoteKey, sentence } from '../common/settings-checks.js';
+import { alignRemotes } from './remote-alignment.js';
 import { plainConfig, type ConfigError, type ConfigEdits, type HypergolixConfig } from '../core/config/index.js';
 
 // ───────────────────────────── file → form ─────────────────────────────
@@ -42,48 +43,43 @@ export function settingsFromConfig(c: HypergolixConfig): Settings {
 
 // ───────────────────────────── form → edits ─────────────────────────────
 
-/** The remotes edits: only what differs, keeping the file's items (and their comments) where it can. */
+/** The remotes edits: only what differs, keeping the file's items (and their comments) where it can (remote-alignment.ts). */
 function remoteEdits(current: HypergolixConfig['remotes'], next: Settings['remotes'], edits: ConfigEdits): void {
   const set: Record<string, unknown> = {};
-  const oldKeys = current.map(remoteKey);
-  const newKeys = next.map(remoteKey);
-  const newSet = new Set(newKeys);
-  const kept = current.filter((r) => newSet.has(remoteKey(r)));
-  const keptKeys = kept.map(remoteKey);
-  const oldSet = new Set(oldKeys);
-  // The common cases: some removed, some appended, the rest in their old order.
-  const appendOnly =
-    new Set(oldKeys).size === oldKeys.length &&
-    newSet.size === newKeys.length &&
-    keptKeys.every((k, i) => newKeys[i] === k) &&
-    newKeys.slice(keptKeys.length).every((k) => !oldSet.has(k));
-  if (appendOnly) {
-    const removed = current.filter((r) => !newSet.has(remoteKey(r)));
-    const added = next.slice(kept.length);
-    next.slice(0, kept.length).forEach((r, i) => {
-      if (kept[i]!.tls !== r.tls) set[`remotes[${i}].tls`] = r.tls;
-    });
-    if (removed.length > 0 || added.length > 0) {
+  const plan = alignRemotes(current.map(remoteKey), next.map(remoteKey));
+  if (plan) {
+    // Indexes once the removals are made (they go first; `set` applies last, appends at the end).
+    const at = (i: number) => i - plan.removed.filter((r) => r < i).length;
+    for (const [i, j] of plan.kept) if (current[i]!.tls !== next[j]!.tls) set[`remotes[${at(i)}].tls`] = next[j]!.tls;
+    for (const [i, j] of plan.edited) {
+      Object.assign(set, { [`remotes[${at(i)}].host`]: next[j]!.host, [`remotes[${at(i)}].port`]: next[j]!.port, [`remotes[${at(i)}].tls`]: next[j]!.tls });
+      // A registration page belongs to the server it was written for.
+      if (current[i]!.registration !== null) set[`remotes[${at(i)}].registration`] = undefined;
+    }
+    if (plan.removed.length > 0 || plan.appended.length > 0) {
       edits.remotes = {
-        ...(removed.length > 0 ? { remove: removed.map((r) => ({ host: r.host, port: r.port })) } : {}),
-        ...(added.length > 0 ? { add: added.map((r) => ({ host: r.host, port: r.port, tls: r.tls })) } : {}),
+        ...(plan.removed.length > 0 ? { remove: plan.removed.map((i) => ({ host: current[i]!.host, port: current[i]!.port })) } : {}),
+        ...(plan.appended.length > 0 ? { add: plan.appended.map((j) => ({ host: next[j]!.host, port: next[j]!.port, tls: next[j]!.tls })) } : {}),
       };
     }
   } else {
-    // Edited in place or reordered: position by position.
+    // Reordered: position by position. A remote that was in the file keeps its registration
+    // page wherever it lands.
+    const registrationOf = (r: Settings['remotes'][number]) => current.find((o) => remoteKey(o) === remoteKey(r))?.registration ?? null;
     const shared = Math.min(current.length, next.length);
     for (let i = 0; i < shared; i++) {
       const was = current[i]!;
       const now = next[i]!;
       if (remoteKey(was) !== remoteKey(now)) {
-        set[`remotes[${i}].host`] = now.host;
-        set[`remotes[${i}].port`] = now.port;
-        set[`remotes[${i}].tls`] = now.tls;
-        // A registration page belongs to the server it was written for.
-        if (was.registration !== null) set[`remotes[${i}].registration`] = undefined;
+        Object.assign(set, { [`remotes[${i}].host`]: now.host, [`remotes[${i}].port`]: now.port, [`remotes[${i}].tls`]: now.tls });
+        const page = registrationOf(now);
+        if (page !== was.registration) set[`remotes[${i}].registration`] = page ?? undefined;
       } else if (was.tls !== now.tls) set[`remotes[${i}].tls`] = now.tls;
     }
-    for (let i = shared; i < next.length; i++) set[`remotes[${i}]`] = { host: next[i]!.host, port: next[i]!.port, tls: next[i]!.tls };
+    for (let i = shared; i < next.length; i++) {
+      const page = registrationOf(next[i]!);
+      set[`remotes[${i}]`] = { host: next[i]!.host, port: next[i]!.port, tls: next[i]!.tls, ...(page ? { registration: page } : {}) };
+    }
     for (let i = current.length - 1; i >= next.length; i--) set[`remotes[${i}]`] = undefined;
   }
   if (Object.keys(set).length > 0) edits.set = { ...edits.set, ...set };

@@ -35,12 +35,15 @@ function file(o: FileSays = {}): HypergolixConfig {
   return validateConfig(text, { file: '/home/someone/.hypergolix/hypergolix.yml', homedir: '/home/someone' }).config;
 }
 
-const unlocked = (as: Ghid, started: FileSays = {}): Pick<RunningNow, 'state' | 'daemon' | 'secretKept'> => ({
+type Account = Pick<RunningNow, 'state' | 'daemon' | 'secretKept' | 'secretFor'>;
+const unlocked = (as: Ghid, started: FileSays = {}): Account => ({
   state: 'running',
   daemon: { userId: as, config: file({ user: as, ...started }) },
   secretKept: true,
+  secretFor: as,
 });
-const nothingRuns = (state: AppState, secretKept = false): Pick<RunningNow, 'state' | 'daemon' | 'secretKept'> => ({ state, daemon: null, secretKept });
+/** Nothing runs; `secretFor`: the account whose secret is kept (after a restart that failed). */
+const nothingRuns = (state: AppState, secretFor: Ghid | null = null): Account => ({ state, daemon: null, secretKept: secretFor !== null, secretFor });
 const noServer = { serverConfig: null, serverAvailable: true };
 const serverFrom = (o: FileSays) => ({ serverConfig: file({ embedded: true, ...o }), serverAvailable: true });
 
@@ -55,9 +58,10 @@ const cases: [name: string, now: RunningNow, next: HypergolixConfig, want: Parti
   ['locked, the file loses its account: no-account', { ...nothingRuns('locked'), ...noServer }, file(), { showState: 'no-account' }],
   ['no account, the file gains one: locked', { ...nothingRuns('no-account'), ...noServer }, file({ user: alice }), { showState: 'locked' }],
   ['creating, the file gains an account: the state is the wizard\'s to change', { ...nothingRuns('creating'), ...noServer }, file({ user: alice }), {}],
-  ['error after a failed restart, secret kept: the daemon is brought back', { ...nothingRuns('error', true), ...noServer }, file({ user: alice }), { restartDaemon: true }],
+  ['error after a failed restart, secret kept: the daemon is brought back', { ...nothingRuns('error', alice), ...noServer }, file({ user: alice }), { restartDaemon: true }],
+  ['error after a failed restart, and the file now names another account: lock, no retry with the old secret', { ...nothingRuns('error', alice), ...noServer }, file({ user: bob }), { lockOtherAccount: true }],
   ['error with no secret kept: nothing to restart with', { ...nothingRuns('error'), ...noServer }, file({ user: alice }), {}],
-  ['error, secret kept, but the file names no account: no restart', { ...nothingRuns('error', true), ...noServer }, file(), {}],
+  ['error, secret kept, but the file names no account: no restart', { ...nothingRuns('error', alice), ...noServer }, file(), {}],
   ['the embedded server turned on: it starts', { ...unlocked(alice), ...noServer }, file({ user: alice, embedded: true }), { server: 'start' }],
   ['turned on where no embedded server can run: nothing', { ...unlocked(alice), serverConfig: null, serverAvailable: false }, file({ user: alice, embedded: true }), {}],
   ['the embedded server turned off: it stops', { ...unlocked(alice), ...serverFrom({}) }, file({ user: alice }), { server: 'stop' }],
