@@ -13,6 +13,8 @@ import { DETACHED_MARKER, type ChildMessage } from './detached-child.js';
  * pipe: unlike argv and the environment, a pipe is not readable by other users through /proc or ps.
  */
 
+/** How long a ready child's pipes may still deliver what it printed before it said so. */
+const READY_DRAIN_MS = 20;
 const OUTPUT_TAIL_LINES = 40;
 
 export type OutputSource = 'log' | 'stdout' | 'stderr';
@@ -262,9 +264,17 @@ class BootWatch<I> {
       this.fail(new StartFailed(e.message, { reason: 'failed', pid: this.child.pid, errorName: String(e.name ?? 'Error') }), this.killGraceMs);
     } else if (!this.failure) {
       this.settled = true;
-      this.detachListeners();
-      release(this.child);
-      this.resolve({ pid: this.child.pid!, info: raw.info as I });
+      clearTimeout(this.bootTimer);
+      // What it printed just before saying so may not be read yet: its pipes are read in this
+      // same turn of the loop, or the next. Let them drain a moment before letting go.
+      const info = raw.info as I;
+      setTimeout(() => {
+        this.flushOut();
+        this.flushErr();
+        this.detachListeners();
+        release(this.child);
+        this.resolve({ pid: this.child.pid!, info });
+      }, READY_DRAIN_MS).unref();
     }
   };
 
