@@ -274,7 +274,7 @@ class BootWatch<I> {
         this.detachListeners();
         release(this.child);
         this.resolve({ pid: this.child.pid!, info });
-      }, READY_DRAIN_MS).unref();
+      }, READY_DRAIN_MS);
     }
   };
 

@@ -46,7 +46,9 @@ test('the parent can exit while the detached child keeps running; console output
   const { code } = await Promise.race([
     parent.exited,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('parent did not exit: a handle kept it alive')), 10_000);
+      // A backstop against a hang, far above its ~3 s (two processes booting through tsx), which
+      // a full parallel run on two CPUs stretched past 10 s once.
+      timer = setTimeout(() => reject(new Error('parent did not exit: a handle kept it alive')), 30_000);
     }),
   ]);
   clearTimeout(timer);

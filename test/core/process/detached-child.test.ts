@@ -267,7 +267,7 @@ function startChild(mode: string, dir: string, extra: Partial<Parameters<typeof 
 /** `2024-… INFO    hgxchild: text` → `INFO hgxchild: text`. */
 const bare = (line: string) => line.replace(/^\S+ (ERROR|WARN|INFO|DEBUG) +/, '$1 ');
 
-describe('detached child', { concurrency: 3 }, () => {
+describe('detached child', { concurrency: 2 }, () => {
   it('reports ready once, with its info, then drops the IPC channel and writes nothing more to the parent’s pipes', async () => {
     const dir = runDir();
     const r = raw('raw-ready', dir, { marker: 'ipc' });
