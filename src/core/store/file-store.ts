@@ -2,12 +2,12 @@ import { basename } from 'node:path';
 import { Ghid, HypergolixError } from '../golix/index.js';
 import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
-import { entryLength, writeEntry, type Entry } from './entry.js';
+import type { Entry } from './entry.js';
 import { EntryTable } from './entry-table.js';
 import { FileWriter, type FileOp } from './file-writer.js';
 import { reconcile } from './ghidcache-dir.js';
 import { removeStaleSnapshots, writeSnapshot } from './index-snapshot.js';
-import { OP_DEL, OP_PUT, RECORD_HEAD, newRecord, sealRecord } from './journal-file.js';
+import { delRecord, putRecord, sealRecord } from './journal-file.js';
 import { JournalSequence } from './journal-sequence.js';
 import { ObjectFiles } from './object-files.js';
 import type { LoadResult, ObjectStore } from './object-store.js';
@@ -213,16 +213,10 @@ export class FileStore implements ObjectStore {
   }
 
   put(entry: Entry, received: Buffer): Promise<void> {
-    // The journal record is built in one allocation of its own, and the bytes held until the
-    // object's file is written are a view into it: received bytes are usually a view into a
-    // much larger socket read, which holding them would keep alive.
     try {
-      const elen = entryLength(entry);
-      const record = newRecord(OP_PUT, 4 + elen + received.length);
-      record.writeUInt32BE(elen, RECORD_HEAD);
-      writeEntry(entry, record, RECORD_HEAD + 4);
-      received.copy(record, RECORD_HEAD + 4 + elen);
-      const raw = record.subarray(RECORD_HEAD + 4 + elen);
+      const record = putRecord(entry, received);
+      // The bytes held until the object's file is written: a view into the record (putRecord).
+      const raw = record.subarray(record.length - received.length);
       return this.enqueue(record, entry.ghid, raw, entry).then(() => (this.monitor.ok ? this.pending.room() : undefined));
     } catch (err) {
       return Promise.reject(err as Error);
@@ -238,9 +232,7 @@ export class FileStore implements ObjectStore {
         return Promise.reject(err as Error);
       }
     }
-    const record = newRecord(OP_DEL, ghid.length);
-    record.write(ghid, RECORD_HEAD, 'latin1');
-    return this.enqueue(record, ghid, null);
+    return this.enqueue(delRecord(ghid), ghid, null);
   }
 
   async read(ghid: string): Promise<Buffer | null> {

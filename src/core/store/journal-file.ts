@@ -8,6 +8,7 @@ import { constants as fsc } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
 import { nodeFs, writeAll, type FsHandle, type FsOps } from '../util/fs-ops.js';
+import { entryLength, writeEntry, type Entry } from './entry.js';
 
 export const OP_PUT = 1;
 export const OP_DEL = 2;
@@ -22,8 +23,31 @@ export function newRecord(op: number, length: number): Buffer {
   return record;
 }
 
-export function sealRecord(record: Buffer): void {
+/** Fills in a record's checksum once its body is written; returns the record. */
+export function sealRecord(record: Buffer): Buffer {
   record.writeUInt32BE(crc32(record.subarray(RECORD_HEAD)), 5);
+  return record;
+}
+
+/**
+ * A PUT record, not sealed yet: `u32 entry length | entry | object bytes`, in one allocation of
+ * its own (the object's bytes held until its file is written are a view into it: `raw` is
+ * usually a view into a much larger socket read, which holding it would keep alive).
+ */
+export function putRecord(entry: Entry, raw: Buffer): Buffer {
+  const elen = entryLength(entry);
+  const record = newRecord(OP_PUT, 4 + elen + raw.length);
+  record.writeUInt32BE(elen, RECORD_HEAD);
+  writeEntry(entry, record, RECORD_HEAD + 4);
+  raw.copy(record, RECORD_HEAD + 4 + elen);
+  return record;
+}
+
+/** A DEL record, not sealed yet: the 88-character GHID. */
+export function delRecord(ghid: string): Buffer {
+  const record = newRecord(OP_DEL, ghid.length);
+  record.write(ghid, RECORD_HEAD, 'latin1');
+  return record;
 }
 
 /** The intact records of a journal's bytes, in order, and where they end. */

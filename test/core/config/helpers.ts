@@ -35,3 +35,51 @@ export function sandbox(root: string, env: NodeJS.ProcessEnv = {}) {
     platform: 'linux' as NodeJS.Platform,
   };
 }
+
+/** Every setting's default, as resolved for a config in `dir` (README, hypergolix-reference §6.1). */
+export function expectedDefaults(dir: string) {
+  return {
+    process: {
+      ghidcache: join(dir, 'ghidcache'),
+      logdir: join(dir, 'logs'),
+      pid_file: join(dir, 'hypergolix.pid'),
+      ipc_port: 7772,
+      ipc_legacy_clients: false,
+    },
+    instrumentation: { verbosity: 'info', debug: false, traceur: false },
+    user: { fingerprint: null, user_id: null, root_secret: null },
+    remotes: [],
+    server: {
+      ghidcache: join(dir, 'server', 'ghidcache'),
+      logdir: join(dir, 'server', 'logs'),
+      pid_file: join(dir, 'hgx-server.pid'),
+      host: '127.0.0.1',
+      port: 7770,
+      verbosity: 'info',
+      debug: false,
+      max_message_bytes: 10 * 1024 * 1024,
+      accept_v15: false,
+      max_subscriptions: 10000,
+      push_budget_bytes: 64 * 1024 * 1024,
+      publish_allowlist: null,
+      quota_bytes_per_identity: null,
+      quota_objects_per_identity: null,
+      publish_rate_per_identity: null,
+      publish_burst: null,
+      registration: 'off',
+      unregistered_upload_bytes: null,
+      registration_webhook_secret: null,
+      unsigned_publish_rate_per_connection: null,
+      store: 'files',
+      postgres: null,
+    },
+    sharing: { accept: 'ask', block: [] },
+    account: { kdf: null },
+    desktop: {
+      embedded_server: false,
+      start_at_login: false,
+      notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true },
+      unlock_automatically: false,
+    },
+  };
+}

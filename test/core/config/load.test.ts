@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { ValueError } from '../../../src/core/golix/errors.js';
 import { ConfigError, loadConfig, plainConfig, updateConfig, validateConfig } from '../../../src/core/config/index.js';
-import { ghidText, sandbox, secretText, tempDir } from './helpers.js';
+import { expectedDefaults, ghidText, sandbox, secretText, tempDir } from './helpers.js';
 
 /** Writes `text` as the config in a fresh sandbox's ~/.hypergolix and returns load options for it. */
 function withFile(text: string, name = 'hypergolix.yml') {
@@ -17,52 +17,6 @@ function withFile(text: string, name = 'hypergolix.yml') {
   return { opts, dir, path: join(dir, name) };
 }
 
-function expectedDefaults(dir: string) {
-  return {
-    process: {
-      ghidcache: join(dir, 'ghidcache'),
-      logdir: join(dir, 'logs'),
-      pid_file: join(dir, 'hypergolix.pid'),
-      ipc_port: 7772,
-      ipc_legacy_clients: false,
-    },
-    instrumentation: { verbosity: 'info', debug: false, traceur: false },
-    user: { fingerprint: null, user_id: null, root_secret: null },
-    remotes: [],
-    server: {
-      ghidcache: join(dir, 'server', 'ghidcache'),
-      logdir: join(dir, 'server', 'logs'),
-      pid_file: join(dir, 'hgx-server.pid'),
-      host: '127.0.0.1',
-      port: 7770,
-      verbosity: 'info',
-      debug: false,
-      max_message_bytes: 10 * 1024 * 1024,
-      accept_v15: false,
-      max_subscriptions: 10000,
-      push_budget_bytes: 64 * 1024 * 1024,
-      publish_allowlist: null,
-      quota_bytes_per_identity: null,
-      quota_objects_per_identity: null,
-      publish_rate_per_identity: null,
-      publish_burst: null,
-      registration: 'off',
-      unregistered_upload_bytes: null,
-      registration_webhook_secret: null,
-      unsigned_publish_rate_per_connection: null,
-      store: 'files',
-      postgres: null,
-    },
-    sharing: { accept: 'ask', block: [] },
-    account: { kdf: null },
-    desktop: {
-      embedded_server: false,
-      start_at_login: false,
-      notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true },
-      unlock_automatically: false,
-    },
-  };
-}
 
 test('an empty file resolves to every default, keys in the reference order; server and app paths differ (defect 31)', async () => {
   const { opts, dir } = withFile('');

@@ -8,7 +8,7 @@ import { keysOf, putIn } from '../../../src/common/config-paths.js';
 import { lineOfPath, parseText } from '../../../src/core/config/document.js';
 import { resolveConfig, type ResolveContext, type Resolved } from '../../../src/core/config/resolve.js';
 import { isReferenceKey, plainConfig } from '../../../src/core/config/schema.js';
-import { ghidText, secretText } from './helpers.js';
+import { expectedDefaults, ghidText, secretText } from './helpers.js';
 
 const posixOnly = { skip: process.platform === 'win32' && 'POSIX paths' };
 
@@ -37,52 +37,7 @@ function clean(text: string, ctx: Partial<ResolveContext> = {}): Resolved {
 const problemsOf = (r: Resolved) => r.problems.map((p) => [p.path.join('.'), p.line]);
 const warningsOf = (r: Resolved) => r.warnings.map((w) => [w.code, w.field, w.line]);
 
-function defaults(dir: string) {
-  return {
-    process: {
-      ghidcache: join(dir, 'ghidcache'),
-      logdir: join(dir, 'logs'),
-      pid_file: join(dir, 'hypergolix.pid'),
-      ipc_port: 7772,
-      ipc_legacy_clients: false,
-    },
-    instrumentation: { verbosity: 'info', debug: false, traceur: false },
-    user: { fingerprint: null, user_id: null, root_secret: null },
-    remotes: [],
-    server: {
-      ghidcache: join(dir, 'server', 'ghidcache'),
-      logdir: join(dir, 'server', 'logs'),
-      pid_file: join(dir, 'hgx-server.pid'),
-      host: '127.0.0.1',
-      port: 7770,
-      verbosity: 'info',
-      debug: false,
-      max_message_bytes: 10 * MIB,
-      accept_v15: false,
-      max_subscriptions: 10_000,
-      push_budget_bytes: 64 * MIB,
-      publish_allowlist: null,
-      quota_bytes_per_identity: null,
-      quota_objects_per_identity: null,
-      publish_rate_per_identity: null,
-      publish_burst: null,
-      registration: 'off',
-      unregistered_upload_bytes: null,
-      registration_webhook_secret: null,
-      unsigned_publish_rate_per_connection: null,
-      store: 'files',
-      postgres: null,
-    },
-    sharing: { accept: 'ask', block: [] },
-    account: { kdf: null },
-    desktop: {
-      embedded_server: false,
-      start_at_login: false,
-      notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true },
-      unlock_automatically: false,
-    },
-  };
-}
+const defaults = expectedDefaults;
 
 const ctx0: ResolveContext = { dir: DIR, homedir: HOME, lineOf: () => null };
 

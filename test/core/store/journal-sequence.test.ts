@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { entryLength, entryOf, writeEntry, type Entry } from '../../../src/core/store/entry.js';
+import { entryOf, type Entry } from '../../../src/core/store/entry.js';
 import { EntryTable } from '../../../src/core/store/entry-table.js';
-import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, newRecord, readRecords, sealRecord } from '../../../src/core/store/journal-file.js';
+import { JournalFile, OP_DEL, OP_PUT, delRecord as unsealedDel, putRecord as unsealedPut, readRecords, sealRecord } from '../../../src/core/store/journal-file.js';
 import { JournalSequence } from '../../../src/core/store/journal-sequence.js';
 import { StorageMonitor } from '../../../src/core/store/storage-monitor.js';
 import type { StorageState } from '../../../src/core/store/storage-state.js';
@@ -32,24 +32,11 @@ async function tempCache(): Promise<string> {
 }
 test.after(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))));
 
-/** A PUT record, built as FileStore.put builds it: `u32 entry length | entry | object bytes`. */
-function putRecord(entry: Entry, raw: Buffer): Buffer {
-  const elen = entryLength(entry);
-  const record = newRecord(OP_PUT, 4 + elen + raw.length);
-  record.writeUInt32BE(elen, RECORD_HEAD);
-  writeEntry(entry, record, RECORD_HEAD + 4);
-  raw.copy(record, RECORD_HEAD + 4 + elen);
-  sealRecord(record);
-  return record;
-}
+/** A PUT record, sealed, as FileStore.put builds it (journal-file.ts). */
+const putRecord = (entry: Entry, raw: Buffer): Buffer => sealRecord(unsealedPut(entry, raw));
 
-/** A DEL record, built as FileStore.delete builds it. */
-function delRecord(ghid: string): Buffer {
-  const record = newRecord(OP_DEL, ghid.length);
-  record.write(ghid, RECORD_HEAD, 'latin1');
-  sealRecord(record);
-  return record;
-}
+/** A DEL record, sealed, as FileStore.delete builds it. */
+const delRecord = (ghid: string): Buffer => sealRecord(unsealedDel(ghid));
 
 /** Replays a journal file into a recording target: what it applies, in order, and the warnings. */
 async function replay(path: string, n: number) {

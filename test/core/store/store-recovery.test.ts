@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { entryLength, entryOf, writeEntry, type Entry } from '../../../src/core/store/entry.js';
+import { entryOf, type Entry } from '../../../src/core/store/entry.js';
 import { EntryTable } from '../../../src/core/store/entry-table.js';
 import { writeSnapshot } from '../../../src/core/store/index-snapshot.js';
-import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, newRecord, readRecords, sealRecord } from '../../../src/core/store/journal-file.js';
+import { JournalFile, RECORD_HEAD, delRecord as unsealedDel, putRecord as unsealedPut, readRecords, sealRecord } from '../../../src/core/store/journal-file.js';
 import { listJournals, readIndex, replayJournal, type ReplayTarget } from '../../../src/core/store/store-recovery.js';
 import { nodeFs, type FsOps } from '../../../src/core/util/fs-ops.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
@@ -38,24 +38,11 @@ async function tempCache(): Promise<string> {
 }
 test.after(() => Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))));
 
-/** A PUT record, built as FileStore.put builds it: `u32 entry length | entry | object bytes`. */
-function putRecord(entry: Entry, raw: Buffer): Buffer {
-  const elen = entryLength(entry);
-  const record = newRecord(OP_PUT, 4 + elen + raw.length);
-  record.writeUInt32BE(elen, RECORD_HEAD);
-  writeEntry(entry, record, RECORD_HEAD + 4);
-  raw.copy(record, RECORD_HEAD + 4 + elen);
-  sealRecord(record);
-  return record;
-}
+/** A PUT record, sealed, as FileStore.put builds it (journal-file.ts). */
+const putRecord = (entry: Entry, raw: Buffer): Buffer => sealRecord(unsealedPut(entry, raw));
 
-/** A DEL record, built as FileStore.delete builds it: the 88-character GHID. */
-function delRecord(ghid: string): Buffer {
-  const record = newRecord(OP_DEL, ghid.length);
-  record.write(ghid, RECORD_HEAD, 'latin1');
-  sealRecord(record);
-  return record;
-}
+/** A DEL record, sealed, as FileStore.delete builds it. */
+const delRecord = (ghid: string): Buffer => sealRecord(unsealedDel(ghid));
 
 /** Writes a journal through JournalFile, one commit per batch; returns the offset where each batch's records end. */
 async function writeJournal(path: string, batches: Buffer[][]): Promise<number[]> {
