@@ -258,7 +258,8 @@ export class Controller implements HostPort {
   /** The background part of start-up: the embedded server, then an automatic unlock. */
   private async bootstrap(): Promise<void> {
     const config = this.file.config('start');
-    if (config.desktop.embedded_server && this.server.available) await this.server.start(config, () => this.feed.emitStatus());
+    // A server that does not start (its port taken) is a status warning; the account still unlocks.
+    if (config.desktop.embedded_server && this.server.available) await this.server.start(config, () => this.feed.emitStatus()).catch(() => undefined);
     if (config.user.user_id && this.feed.state === 'locked') await this.session.autoUnlock(config);
   }
 

@@ -6,6 +6,7 @@
 import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import { ServerRunner, type ServerFactory } from './server-runner.js';
+import { serverChanged } from './settings.js';
 
 export interface EmbeddedServerOptions {
   /** Null: this host runs no embedded server. */
@@ -53,6 +54,8 @@ export class EmbeddedServerSwitch {
   /** Starts the server; on failure `problem` says why, and the error is thrown. `changed` runs either way. */
   async start(config: HypergolixConfig, changed: () => void): Promise<void> {
     if (!this.runner) return;
+    // Running already with this section: nothing to do (another one is a restart: stop first).
+    if (this.runner.server && this.startedWith && !serverChanged(this.startedWith, config)) return changed();
     this.startedWith = config;
     try {
       const { server } = await this.runner.start(config);
@@ -67,14 +70,15 @@ export class EmbeddedServerSwitch {
     }
   }
 
+  /** Stops the server, one still starting included (the runner waits for it, then closes it). */
   async stop(): Promise<void> {
-    const running = this.runner?.server ?? null;
+    const wasOn = this.startedWith !== null;
     this.startedWith = null;
     this.failure = null;
-    if (!running) return;
+    if (!this.runner) return;
     try {
-      await this.runner!.stop();
-      this.o.log.info('Embedded persistence server stopped');
+      await this.runner.stop();
+      if (wasOn) this.o.log.info('Embedded persistence server stopped');
     } catch (err) {
       this.o.log.warn(`The embedded server did not stop cleanly: ${messageOf(err)}`);
     }

@@ -35,6 +35,7 @@ export async function applyConfig(next: HypergolixConfig, progress: boolean, p: 
       secretKept: p.session.rootSecret !== null,
       secretFor: p.session.secretAccount,
       serverConfig: p.server.config,
+      serverFailed: p.server.problem !== null,
       serverAvailable: p.server.available,
     },
     next,
