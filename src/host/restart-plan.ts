@@ -19,8 +19,6 @@ export interface RunningNow {
   secretFor: Ghid | null;
   /** The config the embedded server was last started (or tried) with; null when it is off. */
   serverConfig: HypergolixConfig | null;
-  /** Its last start failed (a port taken): a save tries again, its settings changed or not. */
-  serverFailed: boolean;
   /** This host can run an embedded server at all. */
   serverAvailable: boolean;
 }
@@ -59,7 +57,6 @@ function serverStep(now: RunningNow, next: HypergolixConfig): ServerStep {
   const want = next.desktop.embedded_server && now.serverAvailable;
   const have = now.serverConfig;
   if (!want) return have ? 'stop' : 'none';
-  // Not running after a start that failed: started again, its settings changed or not.
-  if (!have || now.serverFailed) return 'start';
+  if (!have) return 'start';
   return serverChanged(have, next) ? 'restart' : 'none';
 }

@@ -35,7 +35,6 @@ export async function applyConfig(next: HypergolixConfig, progress: boolean, p: 
       secretKept: p.session.rootSecret !== null,
       secretFor: p.session.secretAccount,
       serverConfig: p.server.config,
-      serverFailed: p.server.problem !== null,
       serverAvailable: p.server.available,
     },
     next,

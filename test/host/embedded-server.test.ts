@@ -89,7 +89,7 @@ function parts(sw: EmbeddedServerSwitch, log: MemoryLogger): { parts: RestartPar
 }
 
 const planFor = (sw: EmbeddedServerSwitch, next: HypergolixConfig) =>
-  planRestart({ state: 'no-account', daemon: null, secretKept: false, secretFor: null, serverConfig: sw.config, serverFailed: sw.problem !== null, serverAvailable: sw.available }, next).server;
+  planRestart({ state: 'no-account', daemon: null, secretKept: false, secretFor: null, serverConfig: sw.config, serverAvailable: sw.available }, next).server;
 
 // ───────────────────────────── start, stop, restart ─────────────────────────────
 
@@ -244,7 +244,7 @@ test('a real server on a port someone holds: `problem` names the port in use', a
 // serverChanged, so a save with the SAME server settings — the user freed the port and saved
 // again — plans 'none': applyConfig returns false, nothing is started, and the status keeps
 // "did not start" until the app restarts or the user changes a server setting back and forth.
-test('a failed start, the port freed, the same server settings saved again: the server is started again', async () => {
+test('a failed start is not retried by a save of the same settings (the file watcher sees every save); switched off and on, it starts', async () => {
   const fake = fakeServers();
   const { sw, log } = embedded(fake.factory);
   const p = parts(sw, log);
@@ -256,20 +256,23 @@ test('a failed start, the port freed, the same server settings saved again: the 
   await assert.rejects(applyConfig(on.config, true, p.parts), /port 7809 is already in use/);
   assert.match(sw.problem ?? '', /did not start: port 7809 is already in use/);
 
-  // The user frees the port and saves again without changing the server settings.
+  // The port freed, the same settings saved again: nothing retried, the warning stays.
   fake.taken.clear();
   const again = await savedAgain(on);
-  const step = planFor(sw, again.config);
-  const restarted = await applyConfig(again.config, true, p.parts);
-  assert.deepEqual(
-    { step, restarted, running: fake.running(), problem: sw.problem },
-    { step: 'start', restarted: true, running: 1, problem: null },
-    'the save retries the start that failed',
-  );
+  assert.equal(planFor(sw, again.config), 'none');
+  assert.equal(await applyConfig(again.config, true, p.parts), false);
+  assert.match(sw.problem ?? '', /already in use/);
+  // Switched off and on again (Settings or the tray): it starts.
+  const offAgain = await updateConfig(again, { desktop: { embedded_server: false } });
+  await applyConfig(offAgain.config, true, p.parts);
+  assert.equal(sw.problem, null, 'switched off: no warning');
+  const onAgain = await updateConfig(offAgain, { desktop: { embedded_server: true } });
+  assert.equal(await applyConfig(onAgain.config, true, p.parts), true);
+  assert.deepEqual({ running: fake.running(), problem: sw.problem }, { running: 1, problem: null });
   await sw.stop();
 });
 
-test('the same retry on a real server: a port freed after a failed start at launch, the settings saved again, the server comes up', async (t) => {
+test('a real server: a port held at launch, freed, then the server switched off and on comes up', async (t) => {
   const squatter = createServer();
   const port = await freePort();
   await new Promise<void>((ok) => squatter.listen(port, '127.0.0.1', ok));
@@ -279,7 +282,10 @@ test('the same retry on a real server: a port freed after a failed start at laun
   // The desktop's start-up (controller.ts bootstrap) starts it from the file.
   await assert.rejects(sw.start(loaded.config, () => {}));
   await new Promise<void>((ok) => squatter.close(() => ok()));
-  await applyConfig((await savedAgain(loaded)).config, true, parts(sw, log).parts).catch(() => {});
+  const p = parts(sw, log).parts;
+  const off = await updateConfig(loaded, { desktop: { embedded_server: false } });
+  await applyConfig(off.config, true, p);
+  await applyConfig((await updateConfig(off, { desktop: { embedded_server: true } })).config, true, p);
   assert.equal(await accepts(port), true, `nothing listens on ${port}; problem: ${sw.problem}`);
   assert.equal(sw.problem, null);
 });

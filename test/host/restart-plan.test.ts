@@ -44,8 +44,8 @@ const unlocked = (as: Ghid, started: FileSays = {}): Account => ({
 });
 /** Nothing runs; `secretFor`: the account whose secret is kept (after a restart that failed). */
 const nothingRuns = (state: AppState, secretFor: Ghid | null = null): Account => ({ state, daemon: null, secretKept: secretFor !== null, secretFor });
-const noServer = { serverConfig: null, serverFailed: false, serverAvailable: true };
-const serverFrom = (o: FileSays, serverFailed = false) => ({ serverConfig: file({ embedded: true, ...o }), serverFailed, serverAvailable: true });
+const noServer = { serverConfig: null, serverAvailable: true };
+const serverFrom = (o: FileSays) => ({ serverConfig: file({ embedded: true, ...o }), serverAvailable: true });
 
 const NOTHING: RestartPlan = { lockOtherAccount: false, showState: null, restartDaemon: false, server: 'none' };
 
@@ -63,8 +63,7 @@ const cases: [name: string, now: RunningNow, next: HypergolixConfig, want: Parti
   ['error with no secret kept: nothing to restart with', { ...nothingRuns('error'), ...noServer }, file({ user: alice }), {}],
   ['error, secret kept, but the file names no account: no restart', { ...nothingRuns('error', alice), ...noServer }, file(), {}],
   ['the embedded server turned on: it starts', { ...unlocked(alice), ...noServer }, file({ user: alice, embedded: true }), { server: 'start' }],
-  ['turned on where no embedded server can run: nothing', { ...unlocked(alice), serverConfig: null, serverFailed: false, serverAvailable: false }, file({ user: alice, embedded: true }), {}],
-  ['its last start failed, the same settings saved again: it is tried again', { ...unlocked(alice), ...serverFrom({}, true) }, file({ user: alice, embedded: true }), { server: 'start' }],
+  ['turned on where no embedded server can run: nothing', { ...unlocked(alice), serverConfig: null, serverAvailable: false }, file({ user: alice, embedded: true }), {}],
   ['the embedded server turned off: it stops', { ...unlocked(alice), ...serverFrom({}) }, file({ user: alice }), { server: 'stop' }],
   ['its port changed: it restarts', { ...unlocked(alice), ...serverFrom({}) }, file({ user: alice, embedded: true, serverPort: 7790 }), { server: 'restart' }],
   ['a daemon change with the server as it was: only the daemon', { ...unlocked(alice), ...serverFrom({}) }, file({ user: alice, embedded: true, verbosity: 'warning' }), { restartDaemon: true }],
