@@ -6,17 +6,13 @@
  * the operator's business: it goes to the log and the CLI, never to a peer.
  */
 import { HypergolixError, StorageFull } from '../golix/index.js';
-import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import { STORAGE_OK, STORAGE_REASONS, STORAGE_RETRY_MS, type StorageState } from '../store/storage-state.js';
 import type { RemoteLogger } from './logger.js';
 import { FULL_ERRNOS, storageErrno } from '../util/disk-space.js';
 
 export { STORAGE_ERRNOS, storageErrno } from '../util/disk-space.js';
 
-/** How long a refused publisher should wait before resending: the store checks for room about this often. */
-export const STORAGE_RETRY_MS = 5_000;
-
-/** The NK `reason` of each kind of storage trouble. */
-export const STORAGE_REASONS = { full: 'storage_full', failed: 'storage_failed' } as const;
+export { STORAGE_REASONS, STORAGE_RETRY_MS } from '../store/storage-state.js';
 
 /** Whose storage it is, for the message: a server's, or this computer's (the daemon's cache). */
 export type StorageOwner = 'server' | 'local';

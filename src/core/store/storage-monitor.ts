@@ -7,7 +7,7 @@
 import { statfs } from 'node:fs/promises';
 import { HypergolixError, StorageFull } from '../golix/index.js';
 import { errnoOf, FULL_ERRNOS } from '../util/fs-ops.js';
-import { STORAGE_OK, type StorageState } from './storage-state.js';
+import { STORAGE_OK, STORAGE_REASONS, STORAGE_RETRY_MS, type StorageState } from './storage-state.js';
 
 export interface StorageMonitorOptions {
   /** Does the writes that prove the storage works again; resolves true when they all succeeded. */
@@ -41,9 +41,10 @@ export class StorageMonitor {
     const errno = errnoOf(err) ?? 'EIO';
     const kind = FULL_ERRNOS.has(errno) ? 'full' : 'failed';
     const since = this.current.kind === 'ok' ? Date.now() : this.current.since;
-    const wasOk = this.current.kind === 'ok';
+    const before = this.current.kind;
     this.current = { kind, path, errno, freeBytes: null, since, message: describe(kind, path, errno, null) };
-    if (wasOk) this.options.changed?.(this.current, this.current.message);
+    // Told once per change of kind: ok → full, full → failed; not again for each write refused.
+    if (before !== kind) this.options.changed?.(this.current, this.current.message);
     void this.measureFreeSpace(path);
     this.schedule();
   }
@@ -52,7 +53,7 @@ export class StorageMonitor {
   refusal(): HypergolixError {
     const s = this.current;
     if (s.kind === 'ok') return new HypergolixError('storage is available');
-    return new StorageFull(s.message);
+    return new StorageFull(s.message, { reason: STORAGE_REASONS[s.kind], retryAfterMs: STORAGE_RETRY_MS });
   }
 
   /** Probes now (at most one at a time); resolves whether writes work. */

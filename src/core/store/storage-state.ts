@@ -22,3 +22,9 @@ export type StorageState =
     };
 
 export const STORAGE_OK: StorageState = { kind: 'ok' };
+
+/** How long a refused writer should wait before trying again: the store checks for room about this often. */
+export const STORAGE_RETRY_MS = 5_000;
+
+/** The NK `reason` of each kind of storage trouble. */
+export const STORAGE_REASONS = { full: 'storage_full', failed: 'storage_failed' } as const;
