@@ -1,5 +1,6 @@
 import { Account } from '../account/account.js';
 import { deriveRootSecret, type KdfParams } from '../account/kdf.js';
+import { IncorrectPassword } from '../account/errors.js';
 import { frameOf, makeFrame, type Ghid, type PrivateIdentity } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { SecretStore } from '../objects/secrets.js';
@@ -49,6 +50,12 @@ export async function bringOver(o: {
   const { legacy } = o;
   const scan = await readAppObjects(legacy, (g) => o.io.fetch(g), o.bindingsOf);
   const rootSecret = o.password === undefined ? legacy.rootSecret : await deriveRootSecret(o.password, legacy.fingerprint, o.kdf);
+  // A 0.1 account's root secret is its password's: one that derives another is not its password
+  // (the account opened by a root secret in the config, the password mistyped), and must not
+  // become the new account's, which neither the real password nor the old secret would open.
+  if (legacy.format === 'reference-0.1' && !rootSecret.equals(legacy.rootSecret)) {
+    throw new IncorrectPassword('That is not the password of the account being brought over');
+  }
   const account = await Account.create({ io: o.io, password: '', rootSecret, identity: legacy.identity, device: o.device });
   const secrets = new SecretStore(account.secrets);
   for (const obj of scan.objects) {
