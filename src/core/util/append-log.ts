@@ -71,9 +71,10 @@ export class AppendLog {
   /**
    * Replaces the whole file with `content()`, evaluated when the rewrite runs (after the
    * operations queued before it, before those queued after), atomically: a crash leaves the old
-   * file or the new one.
+   * file or the new one. Not for a shared file: the other writers' records would be cut.
    */
   replace(content: () => Buffer): Promise<void> {
+    if (this.shared) return Promise.reject(new Error(`${this.path} is appended to by other processes too; it is never rewritten`));
     return this.push((waiter) => ({ replace: content, waiter }));
   }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppendLog } from '../../../src/core/util/append-log.js';
@@ -92,4 +93,15 @@ test('a torn tail that could not be cut back at once is cut before the next appe
   await log.append([Buffer.from('three,')]);
   await log.close();
   assert.equal((await readFile(p)).toString(), 'one,three,');
+});
+
+test('a shared log (other processes append too) is never rewritten: replace is refused, the file untouched', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-alog-shared-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'shared.log');
+  const { log } = await AppendLog.open(path, undefined, { shared: true });
+  t.after(() => log.close());
+  await log.append([Buffer.from('one\n')]);
+  await assert.rejects(log.replace(() => Buffer.from('')), /never rewritten/);
+  assert.equal(readFileSync(path, 'utf8'), 'one\n');
 });
