@@ -13,7 +13,7 @@
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { syncFileSystem } from '../util/durable-write.js';
-import { nodeFs, type FsOps } from '../util/fs-ops.js';
+import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { TEMP_PREFIX, objectFile } from './ghidcache-dir.js';
 import { GhidList } from './ghid-list.js';
 import { syncDir } from './index-snapshot.js';
@@ -82,9 +82,13 @@ export class ObjectFiles {
       if (written.size >= SYNCFS_FROM_FILES && this.fs === nodeFs && (await syncFileSystem(this.dir))) return await syncDir(this.dir, this.fs);
       const ghids = written[Symbol.iterator]();
       const worker = async () => {
-        // Files removed since they were written have nothing left to sync.
+        // Files removed since they were written have nothing left to sync; any other failure to
+        // open one (EMFILE, EIO) leaves it not known to be durable.
         for (let next = ghids.next(); !next.done; next = ghids.next()) {
-          const fh = await this.fs.open(this.path(next.value), 'r').catch(() => null);
+          const fh = await this.fs.open(this.path(next.value), 'r').catch((err: unknown) => {
+            if (errnoOf(err) === 'ENOENT') return null;
+            throw err;
+          });
           if (fh) await fh.sync().finally(() => fh.close());
         }
       };
