@@ -7,6 +7,7 @@
 import { constants as fsc } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir } from '../util/atomic-write.js';
 import { nodeFs, writeAll, type FsOps } from '../util/fs-ops.js';
 import { decodeEntry, entryLength, writeEntry, type Entry } from './entry.js';
 
@@ -14,15 +15,6 @@ const MAGIC_V3 = Buffer.from('HGXIDX03', 'latin1');
 const MAGIC_V2 = Buffer.from('HGXIDX02', 'latin1');
 const MAGIC_V1 = Buffer.from('HGXIDX01', 'latin1');
 const CHUNK = 1024 * 1024;
-
-/**
- * fsyncs a directory, so the names added to or removed from it are durable. Platforms that
- * cannot open a directory skip it; a failing sync (EIO) is the caller's to handle.
- */
-export async function syncDir(dir: string, fs: FsOps = nodeFs): Promise<void> {
-  const fh = await fs.open(dir, 'r').catch(() => null);
-  if (fh) await fh.sync().finally(() => fh.close());
-}
 
 /**
  * Removes snapshots a crash left half-written beside `path` (`<path>.tmp-<pid>`, ~20 MB each at
@@ -74,7 +66,7 @@ export async function writeSnapshot(path: string, entries: Iterable<Entry>, dirM
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
-  await syncDir(dirname(path), fs);
+  await fsyncDir(dirname(path), fs);
 }
 
 /** The entries of a snapshot's bytes and the directory mtime it recorded; throws when the bytes are not a whole snapshot. */

@@ -12,11 +12,11 @@
  */
 import { constants as fsc } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDir } from '../util/atomic-write.js';
 import { syncFileSystem } from '../util/durable-write.js';
 import { errnoOf, nodeFs, type FsOps } from '../util/fs-ops.js';
 import { TEMP_PREFIX, objectFile } from './ghidcache-dir.js';
 import { GhidList } from './ghid-list.js';
-import { syncDir } from './index-snapshot.js';
 
 /** Files to make durable at a checkpoint from which one syncfs replaces an fsync each. */
 const SYNCFS_FROM_FILES = 2000;
@@ -79,7 +79,7 @@ export class ObjectFiles {
       // syncfs also waits for every other process's writes to the same file system, which a
       // desktop app closing with a handful of files to sync should not; past a few thousand
       // files it is much the cheaper way.
-      if (written.size >= SYNCFS_FROM_FILES && this.fs === nodeFs && (await syncFileSystem(this.dir))) return await syncDir(this.dir, this.fs);
+      if (written.size >= SYNCFS_FROM_FILES && this.fs === nodeFs && (await syncFileSystem(this.dir))) return await fsyncDir(this.dir, this.fs);
       const ghids = written[Symbol.iterator]();
       const worker = async () => {
         // Files removed since they were written have nothing left to sync; any other failure to
@@ -93,7 +93,7 @@ export class ObjectFiles {
         }
       };
       await Promise.all(Array.from({ length: Math.min(64, written.size) }, worker));
-      await syncDir(this.dir, this.fs);
+      await fsyncDir(this.dir, this.fs);
     } catch (err) {
       // Not known to be durable: sync them again next time; the journal is kept meanwhile.
       for (const ghid of written) this.unsynced.push(ghid);

@@ -2,7 +2,7 @@
 // `"HGXIDX03" | dir mtime ns u64 | (u32 length | entry)* | u32 count | crc32`, written by temp file,
 // fsync, rename, directory fsync; read back by readSnapshot, which refuses anything not whole.
 // (readIndex over snapshots is pinned in store-recovery.test.ts; this file pins writeSnapshot,
-// readSnapshot and syncDir themselves.) Real files in a temp dir; v16 vectors for the entries.
+// readSnapshot and the directory sync (fsyncDir) they use.) Real files in a temp dir; v16 vectors for the entries.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { entryLength, entryOf, writeEntry, type Entry } from '../../../src/core/store/entry.js';
-import { readSnapshot, removeStaleSnapshots, syncDir, writeSnapshot } from '../../../src/core/store/index-snapshot.js';
+import { readSnapshot, removeStaleSnapshots, writeSnapshot } from '../../../src/core/store/index-snapshot.js';
+import { fsyncDir as syncDir } from '../../../src/core/util/atomic-write.js';
 import { nodeFs, type FsHandle, type FsOps } from '../../../src/core/util/fs-ops.js';
 import { errnoError } from '../../fixtures/store/faulty-fs.js';
 import { v16Objects } from '../../fixtures/vectors.js';
@@ -327,12 +328,22 @@ test('syncDir: opens the directory read-only, fsyncs it and closes it', async ()
   await syncDir(dir); // with the real node:fs
 });
 
-test('syncDir: a directory that cannot be opened is skipped (platforms without directory handles)', async () => {
+test('syncDir: a directory that cannot be opened is skipped where a platform has no directory handles', async () => {
+  const dir = dirname(freshIndex());
+  for (const code of ['EISDIR', 'EPERM', 'EACCES', 'ENOTSUP']) {
+    const log: string[] = [];
+    await syncDir(dir, loggingFs(log, { open: async (p) => Promise.reject(errnoError(code, 'open', p)) }));
+    assert.deepEqual(log, [`open ${dir} r`]);
+  }
+});
+
+test('syncDir: any other failure to open the directory (missing, EMFILE, EIO) rejects: its names are not known durable', async () => {
   const missing = join(dirname(freshIndex()), 'missing');
-  await syncDir(missing);
-  const log: string[] = [];
-  await syncDir(missing, loggingFs(log, { open: async (p) => Promise.reject(errnoError('EISDIR', 'open', p)) }));
-  assert.deepEqual(log, [`open ${missing} r`]);
+  await assert.rejects(syncDir(missing), { code: 'ENOENT' });
+  const dir = dirname(freshIndex());
+  for (const code of ['EMFILE', 'EIO']) {
+    await assert.rejects(syncDir(dir, loggingFs([], { open: async (p) => Promise.reject(errnoError(code, 'open', p)) })), { code });
+  }
 });
 
 test('syncDir: a failing fsync (EIO) is the caller\'s: it rejects, and the handle is still closed', async () => {
