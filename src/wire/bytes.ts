@@ -63,23 +63,31 @@ export function b64urlEncode(a: Uint8Array): string {
   return s;
 }
 
-/** Decodes padded or unpadded URL-safe base64; null on any other character. */
+/**
+ * Decodes URL-safe base64, padded (to a multiple of 4) or unpadded; null for anything else: other
+ * characters, padding where none belongs, or trailing bits that are not zero (which would let
+ * several texts stand for the same bytes).
+ */
 export function b64urlDecode(text: string): Uint8Array | null {
-  const t = text.replace(/=+$/, '');
-  if (t.length % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((t.length * 3) / 4));
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
+  const padding = text.length - end;
+  if (padding > 2 || (padding > 0 && text.length % 4 !== 0)) return null;
+  if (end % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
   let bits = 0;
   let acc = 0;
   let at = 0;
-  for (const c of t) {
-    const v = B64_INDEX.get(c);
+  for (let i = 0; i < end; i++) {
+    const v = B64_INDEX.get(text[i]!);
     if (v === undefined) return null;
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       out[at++] = (acc >> bits) & 0xff;
     }
   }
+  if ((acc & ((1 << bits) - 1)) !== 0) return null;
   return out;
 }

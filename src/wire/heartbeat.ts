@@ -17,6 +17,7 @@ export interface HeartbeatOptions {
 
 export class Heartbeat {
   private heard = true;
+  private silent = false;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: HeartbeatOptions) {
@@ -35,12 +36,16 @@ export class Heartbeat {
   }
 
   private beat(): void {
+    // A period without a ping (the socket not open yet) proves nothing about the peer.
+    if (this.silent || !this.o.isOpen()) return;
     if (!this.heard) {
+      // Told once: what follows (terminating the socket) is the caller's.
+      this.silent = true;
+      this.stop();
       this.o.onSilent();
       return;
     }
     this.heard = false;
-    if (!this.o.isOpen()) return;
     try {
       this.o.extras.ping();
     } catch (err) {

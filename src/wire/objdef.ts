@@ -36,20 +36,22 @@ export function encodeObjDef(d: Partial<ObjDef> & { state: Uint8Array }): Uint8A
   if (!Number.isInteger(legroom) || legroom < 0 || legroom > 255) throw new ValueError('legroom must be 0..255 (0 = default)');
   const out = new Uint8Array(OBJDEF_HEADER_BYTES + d.state.length);
   out[0] = 0;
-  out.set(idOrZero(d.address, 'address'), 1);
-  out.set(idOrZero(d.author, 'author'), 66);
+  out.set(idOrZero(d.address, 'address', 1), 1);
+  out.set(idOrZero(d.author, 'author', 1), 66);
   out[131] = d.private ? 1 : 0;
   out[132] = d.dynamic ? 1 : 0;
   out[133] = legroom;
-  out.set(idOrZero(d.apiId, 'api_id'), 134);
+  out.set(idOrZero(d.apiId, 'api_id', 0), 134);
   out[199] = d.isLink ? 1 : 0;
   out.set(d.state, OBJDEF_HEADER_BYTES);
   return out;
 }
 
-function idOrZero(id: Uint8Array | null | undefined, what: string): Uint8Array {
+/** An identifier field's bytes, checked as decodeObjDef checks them, so a mistake shows here and not at the other end. */
+function idOrZero(id: Uint8Array | null | undefined, what: string, algo: number): Uint8Array {
   if (!id) return ZERO_ID;
   if (id.length !== GHID_BYTES) throw new ValueError(`The objdef ${what} is ${GHID_BYTES} bytes, got ${id.length}`);
+  if (!isAllZero(id) && id[0] !== algo) throw new ValueError(`The objdef ${what} starts with ${id[0]}, expected ${algo}`);
   return id;
 }
 
@@ -67,7 +69,8 @@ export function decodeObjDef(data: Uint8Array): ObjDef {
     const raw = data.subarray(at, at + GHID_BYTES);
     if (isAllZero(raw)) return null;
     if (raw[0] !== algo) throw new MalformedGolixPrimitive(`The objdef ${what} starts with ${raw[0]}, expected ${algo}`);
-    return raw.slice();
+    // A copy, not a view: a Buffer's slice() would share (and keep alive) the whole message.
+    return new Uint8Array(raw);
   };
   const flag = (at: number, what: string): boolean => {
     const v = data[at]!;

@@ -36,10 +36,10 @@ import {
   summarizeFrame,
   type Frame,
 } from './frame.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
 import { Heartbeat } from './heartbeat.js';
 import { frameSink, silentLogger, type PeerLogger } from './logger.js';
 import { decodeNak } from './nak.js';
+import { peerLimits, timerDelay } from './peer-limits.js';
 import { PendingRequests } from './pending.js';
 import { CLOSE_CODES, READY_STATE, bytesOf, type WireSocket } from './socket.js';
 
@@ -81,20 +81,21 @@ export class Peer<B extends Uint8Array = Uint8Array> implements PeerHandle<B> {
   private closeInfo: CloseInfo | null = null;
 
   constructor(socket: WireSocket, options: PeerOptions<B> = {}) {
-    const heartbeatMs = options.heartbeatMs ?? 0;
+    const limits = peerLimits(options, (MAX_TOKEN + 1) / 2);
+    const heartbeatMs = limits.heartbeatMs;
     if (heartbeatMs > 0 && !options.extras) throw new TypeError('A heartbeat needs a socket that can ping (options.extras)');
     this.socket = socket;
     this.o = options;
     this.name = options.name ?? 'peer';
     const h = options.handlers ?? new Map<string, RequestHandler<B>>();
     this.handlers = h instanceof Map ? h : new Map(Object.entries(h));
-    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.pending = new PendingRequests<B>(Math.min(options.maxOutstandingRequests ?? 1024, (MAX_TOKEN + 1) / 2));
-    this.maxConcurrent = Math.max(1, options.maxConcurrentHandlers ?? 32);
-    this.maxQueued = options.maxQueuedRequests ?? 256;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? 32 * 1024 * 1024;
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.requestTimeoutMs = limits.requestTimeoutMs;
+    this.pending = new PendingRequests<B>(limits.maxOutstanding);
+    this.maxConcurrent = limits.maxConcurrent;
+    this.maxQueued = limits.maxQueued;
+    this.maxQueuedBytes = limits.maxQueuedBytes;
+    this.maxMessageBytes = limits.maxMessageBytes;
+    this.maxBufferedBytes = limits.maxBufferedBytes;
     this.logger = options.logger ?? silentLogger;
     this.frameLog = frameSink(this.logger);
     // Without a converter of its own, B is Uint8Array (the default type argument).
@@ -157,6 +158,12 @@ export class Peer<B extends Uint8Array = Uint8Array> implements PeerHandle<B> {
     if (FRAME_HEADER_BYTES + body.length > this.maxMessageBytes) {
       return Promise.reject(new MessageTooLarge(`${verb} request of ${body.length} bytes exceeds the ${this.maxMessageBytes}-byte message limit`));
     }
+    let timeoutMs: number;
+    try {
+      timeoutMs = options.timeoutMs === undefined ? this.requestTimeoutMs : timerDelay('timeoutMs', options.timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const token = this.pending.allocate();
     let frame: Uint8Array;
     try {
@@ -164,7 +171,6 @@ export class Peer<B extends Uint8Array = Uint8Array> implements PeerHandle<B> {
     } catch (err) {
       return Promise.reject(err);
     }
-    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     const answer = this.pending.add(token, timeoutMs, () => new RequestTimeout(`${this.name}: ${verb} got no answer within ${timeoutMs} ms`));
     if (!this.send(frame)) this.pending.settle(token, new ConnectionClosed(`${this.name}: connection closed while sending ${verb}`));
     return answer;
