@@ -22,8 +22,11 @@ export function showValue(value: unknown): string {
   if (value instanceof Uint8Array) return 'binary data';
   if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
-  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return s.length > 40 ? s.slice(0, 39) + '…' : s;
+  // Invisible characters (a zero-width space pasted from a web page) are shown escaped, so the
+  // message does not call a plain-looking value bad; long values are cut between characters.
+  const s = typeof value === 'string' ? JSON.stringify(value).replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : String(value);
+  const chars = Array.from(s);
+  return chars.length > 40 ? chars.slice(0, 39).join('') + '…' : s;
 }
 
 // ───────────────────────────── numbers ─────────────────────────────
@@ -198,6 +201,23 @@ export function parseHost(value: unknown): Field<string> {
   return bad(`must be a host name or IP address, not ${showValue(value)}`);
 }
 
+/**
+ * The form of a host under which two spellings of one server compare equal: no brackets, lower
+ * case, no trailing dot on a name, an IPv6 address in its shortest form (`0:0:0:0:0:0:0:1` is `::1`).
+ */
+export function hostKey(host: string): string {
+  let s = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (isIPv6(s)) {
+    const [addr, zone] = s.split('%', 2) as [string, string | undefined];
+    try {
+      s = new URL(`http://[${addr}]/`).hostname.slice(1, -1) + (zone === undefined ? '' : `%${zone}`);
+    } catch {
+      // isIPv6 accepted it; the WHATWG parser should too. Compared as written otherwise.
+    }
+  } else if (s.endsWith('.')) s = s.slice(0, -1);
+  return s;
+}
+
 /** `server.host`: unset means loopback; AUTO (detected LAN address) and ANY (all interfaces) in any case. */
 export function parseServerHost(value: unknown): Field<string> {
   if (value === null || value === undefined) return ok('127.0.0.1');
@@ -344,7 +364,10 @@ export function parseRemoteSpec(value: unknown, opts: { allowTls?: boolean } = {
   if (typeof value !== 'string') return bad(`must look like ${shape}, not ${showValue(value)}`);
   const s = value.trim();
   const m = /^\[([^\]]*)\]:([^:]*)(?::([^:]*))?$/.exec(s) ?? /^([^:[\]]*):([^:]*)(?::([^:]*))?$/.exec(s);
-  if (!m) return bad(`must look like ${shape}, not ${showValue(value)}`);
+  if (!m) {
+    const hint = !s.startsWith('[') && (s.match(/:/g)?.length ?? 0) > 2 ? ' (put an IPv6 address in brackets: [::1]:7770)' : '';
+    return bad(`must look like ${shape}${hint}, not ${showValue(value)}`);
+  }
   const host = parseHost(m[1]);
   if (!host.ok) return bad(`has a bad host: ${host.error}`);
   const port = parsePort(m[2]);

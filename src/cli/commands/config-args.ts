@@ -5,6 +5,7 @@
  */
 import {
   HOSTED_REMOTE,
+  hostKey,
   parseBoolean,
   parseHost,
   parsePort,
@@ -33,17 +34,34 @@ export interface ConfigArgs {
   debug?: boolean;
   ipcPort?: number;
   sharing?: SharingPolicy;
-  /** Lines printed after a successful save, in flag order. */
-  notes: string[];
+  /** What to say after a successful save, in flag order (said against the file as it was). */
+  notes: ConfigNote[];
 }
+
+/** One thing a save did, to be put in words once the file it changed is known. */
+export type ConfigNote =
+  | { readonly kind: 'add'; readonly remote: RemoteSpec; readonly extra: readonly string[] }
+  | { readonly kind: 'remove'; readonly remote: { host: string; port: number } }
+  | { readonly kind: 'only' | 'verbosity' | 'debug' | 'ipcPort' | 'sharing' };
 
 const usageError = (message: string) => new CliError(`${message}. See "hypergolix config --help".`, 2);
 
 function check<T>(flag: string, value: string, r: Field<T>): T {
   if (r.ok) return r.value;
   // The flag and value lead the message already, so the validator's closing ", not <value>" would repeat them.
-  throw usageError(`${flag} ${showValue(value)}: the value ${r.error.replace(/, not [^,]*$/, '')}`);
+  // That closing part is `, not ` and showValue's rendering: quoted text (cut with … when long), or a word.
+  const what = r.error.replace(/, not (?:"(?:[^"\\]|\\.)*(?:"|…)|[^,"]*)$/, '');
+  throw usageError(`${flag} ${showValue(value)}: the value ${what}`);
 }
+
+/** Sets a one-value setting; given again, it must say the same (as --only and --debug must). */
+function setOnce<K extends 'root' | 'verbosity' | 'ipcPort' | 'sharing'>(p: ConfigArgs, key: K, value: NonNullable<ConfigArgs[K]>, flag: string): void {
+  if (p[key] !== undefined && p[key] !== value) throw usageError(`${flag} is given twice with different values`);
+  if (p[key] === undefined && key !== 'root') p.notes.push({ kind: key as 'verbosity' | 'ipcPort' | 'sharing' });
+  p[key] = value;
+}
+
+const sameRemote = (a: { host: string; port: number }, b: { host: string; port: number }) => a.port === b.port && hostKey(a.host) === hostKey(b.host);
 
 export const describeRemote = (r: { host: string; port: number; tls?: boolean }) =>
   `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}${r.tls === undefined ? '' : r.tls ? ' (TLS)' : ' (no TLS)'}`;
@@ -56,14 +74,28 @@ interface FlagContext {
 }
 type Handler = (p: ConfigArgs, c: FlagContext) => void;
 
-function added(p: ConfigArgs, r: RemoteSpec, ...notes: string[]): void {
+function added(p: ConfigArgs, r: RemoteSpec, ...extra: string[]): void {
+  const twice = p.add.find((x) => sameRemote(x, r));
+  if (twice && twice.tls !== r.tls) throw usageError(`${describeRemote(r)} is added twice, with and without TLS`);
+  if (p.remove.some((x) => sameRemote(x, r))) throw usageError(`${describeRemote({ host: r.host, port: r.port })} is both added and removed`);
+  if (twice) return;
   p.add.push(r);
-  p.notes.push(`Added remote ${describeRemote(r)}.`, ...notes);
+  p.notes.push({ kind: 'add', remote: r, extra });
+}
+
+function removed(p: ConfigArgs, r: { host: string; port: number }): void {
+  if (p.add.some((x) => sameRemote(x, r))) throw usageError(`${describeRemote(r)} is both added and removed`);
+  if (p.remove.some((x) => sameRemote(x, r))) return;
+  p.remove.push(r);
+  p.notes.push({ kind: 'remove', remote: r });
 }
 
 const FLAGS: Record<string, Handler> = {
-  '--root': (p, { take }) => {
-    p.root = take(1)[0]!;
+  '--root': (p, { flag, take }) => {
+    const v = take(1)[0]!;
+    // An empty path would be the current directory, which the search then finds on every run.
+    if (v.trim() === '') throw usageError(`${flag} needs the path of a folder`);
+    setOnce(p, 'root', v, flag);
   },
   '--whoami': (p, { noValue }) => {
     noValue();
@@ -79,8 +111,8 @@ const FLAGS: Record<string, Handler> = {
   },
   '--remove-remote': (p, { flag, take }) => {
     const v = take(1)[0]!;
-    const r = check(flag, v, parseRemoteSpec(v));
-    p.remove.push({ host: r.host, port: r.port });
+    const r = check(flag, v, parseRemoteSpec(v, { allowTls: false }));
+    removed(p, { host: r.host, port: r.port });
   },
   '--addhost': (p, { flag, take }) => {
     const [h, port, tls] = take(3) as [string, string, string];
@@ -92,12 +124,13 @@ const FLAGS: Record<string, Handler> = {
   },
   '--removehost': (p, { flag, take }) => {
     const [h, port] = take(2) as [string, string];
-    p.remove.push({ host: check(`${flag} HOST`, h, parseHost(h)), port: check(`${flag} PORT`, port, parsePort(port)) });
+    removed(p, { host: check(`${flag} HOST`, h, parseHost(h)), port: check(`${flag} PORT`, port, parsePort(port)) });
   },
   '--only': (p, { flag, take }) => {
     const v = take(1)[0]!;
     if (v !== 'local' && v !== 'hgx') throw usageError(`${flag} ${showValue(v)}: use "local" (no remotes) or "hgx"`);
     if (p.only && p.only !== v) throw usageError(`${flag} is given twice with different values`);
+    if (!p.only) p.notes.push({ kind: 'only' });
     p.only = v;
   },
   '--add': (p, { flag, take }) => {
@@ -108,27 +141,28 @@ const FLAGS: Record<string, Handler> = {
   '--remove': (p, { flag, take }) => {
     const v = take(1)[0]!;
     if (v !== 'hgx') throw usageError(`${flag} ${showValue(v)}: only "hgx" is a named remote; use --remove-remote HOST:PORT`);
-    p.remove.push({ host: HOSTED_REMOTE.host, port: HOSTED_REMOTE.port });
+    removed(p, { host: HOSTED_REMOTE.host, port: HOSTED_REMOTE.port });
   },
   '--verbosity': (p, { flag, take }) => {
     const v = take(1)[0]!;
-    p.verbosity = check(flag, v, parseVerbosity(v));
+    setOnce(p, 'verbosity', check(flag, v, parseVerbosity(v)), flag);
   },
   '--debug': (p, c) => setDebug(p, c, true),
   '--no-debug': (p, c) => setDebug(p, c, false),
   '--ipc-port': (p, { flag, take }) => {
     const v = take(1)[0]!;
-    p.ipcPort = check(flag, v, parsePort(v));
+    setOnce(p, 'ipcPort', check(flag, v, parsePort(v)), flag);
   },
   '--sharing': (p, { flag, take }) => {
     const v = take(1)[0]!;
-    p.sharing = check(flag, v, parseSharingPolicy(v));
+    setOnce(p, 'sharing', check(flag, v, parseSharingPolicy(v)), flag);
   },
 };
 
 function setDebug(p: ConfigArgs, c: FlagContext, on: boolean): void {
   c.noValue();
   if (p.debug !== undefined && p.debug !== on) throw usageError('--debug and --no-debug contradict each other');
+  if (p.debug === undefined) p.notes.push({ kind: 'debug' });
   p.debug = on;
 }
 

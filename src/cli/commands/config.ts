@@ -1,5 +1,5 @@
 import { homedir as osHomedir } from 'node:os';
-import { HOSTED_REMOTE, type SharingPolicy } from '../../common/config-fields.js';
+import { HOSTED_REMOTE, hostKey, type SharingPolicy } from '../../common/config-fields.js';
 import { CONFIG_KEYS } from '../../common/config-keys.js';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
@@ -85,20 +85,34 @@ function displayAvailable(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): bo
   return Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY']);
 }
 
-/** What a save of these flags did, in words, in flag order. */
+/** What a save of these flags did, in words, in flag order, against the file as it was before. */
 function changeNotes(p: ConfigArgs, before: LoadedConfig): string[] {
-  const notes = [...p.notes];
-  for (const r of p.remove) {
-    const there = before.config.remotes.some((x) => x.host.toLowerCase() === r.host.toLowerCase() && x.port === r.port);
-    notes.push(there ? `Removed remote ${describeRemote(r)}.` : `Remote ${describeRemote(r)} is not configured; nothing to remove.`);
-  }
-  if (p.only === 'local') notes.push('Removed all remotes: Hypergolix keeps everything on this computer.');
-  if (p.only === 'hgx') notes.push(`Remotes set to ${describeRemote(HOSTED_REMOTE)} only.`, HOSTED_GONE);
-  if (p.verbosity !== undefined) notes.push(`Verbosity set to ${p.verbosity}.`);
-  if (p.debug !== undefined) notes.push(`Debug mode ${p.debug ? 'on' : 'off'}.`);
-  if (p.ipcPort !== undefined) notes.push(`IPC port set to ${p.ipcPort}.`);
-  if (p.sharing !== undefined) notes.push(`Sharing policy set to ${sharingText(p.sharing)}.`);
-  return notes;
+  const configured = (r: { host: string; port: number }) => before.config.remotes.find((x) => x.port === r.port && hostKey(x.host) === hostKey(r.host));
+  return p.notes.flatMap((n): string[] => {
+    switch (n.kind) {
+      case 'add': {
+        const there = configured(n.remote);
+        const said = !there
+          ? `Added remote ${describeRemote(n.remote)}.`
+          : there.tls === n.remote.tls
+            ? `Remote ${describeRemote(there)} is already configured.`
+            : `Remote ${describeRemote({ host: there.host, port: there.port })} now connects ${n.remote.tls ? 'with' : 'without'} TLS.`;
+        return [said, ...n.extra];
+      }
+      case 'remove':
+        return [configured(n.remote) ? `Removed remote ${describeRemote(n.remote)}.` : `Remote ${describeRemote(n.remote)} is not configured; nothing to remove.`];
+      case 'only':
+        return p.only === 'local' ? ['Removed all remotes: Hypergolix keeps everything on this computer.'] : [`Remotes set to ${describeRemote(HOSTED_REMOTE)} only.`, HOSTED_GONE];
+      case 'verbosity':
+        return [`Verbosity set to ${p.verbosity}.`];
+      case 'debug':
+        return [`Debug mode ${p.debug ? 'on' : 'off'}.`];
+      case 'ipcPort':
+        return [`IPC port set to ${p.ipcPort}.`];
+      case 'sharing':
+        return [`Sharing policy set to ${sharingText(p.sharing!)}.`];
+    }
+  });
 }
 
 /** --whoami: exit status 1 without an account. */
@@ -175,6 +189,9 @@ export function createConfigCommand(deps: ConfigCommandDeps = {}): Command {
         const notes = changeNotes(p, before);
         loaded = await updateConfig(before, change);
         for (const n of notes) io.out(n);
+        // What the change itself brought (a port now shared with the server's, a secret written in plain text).
+        const had = new Set(before.warnings.map((w) => `${w.code} ${w.field}`));
+        for (const w of loaded.warnings) if (!had.has(`${w.code} ${w.field}`)) io.err(`warning: ${w.message}`);
         if (loaded.text === before.text && !before.legacy) io.out(`Nothing changed in ${loaded.path}.`);
         else io.out(`Saved ${loaded.path}. ${applyAdvice(loaded.config)}`);
       }

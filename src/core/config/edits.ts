@@ -16,7 +16,7 @@ import {
 } from '../../common/config-keys.js';
 import { parserOf } from '../../common/config-parsers.js';
 import { childKeys, isGroup, isRemotes } from '../../common/config-paths.js';
-import { parseBoolean, parseGhidText, parseHost, parseHttpUrl, parsePort, type Field, type SharingPolicy, type Verbosity } from '../../common/config-fields.js';
+import { hostKey, parseBoolean, parseGhidText, parseHost, parseHttpUrl, parsePort, type Field, type SharingPolicy, type Verbosity } from '../../common/config-fields.js';
 import type { Ghid } from '../golix/ghid.js';
 import type { Secret } from '../golix/secret.js';
 import { keyText } from './document.js';
@@ -230,8 +230,8 @@ export class DocumentEditor {
   }
 
   private findRemote(seq: YAMLSeq, host: string, port: number | string): number {
-    // `[::1]` and `::1` name the same host, in the file as in the edit.
-    const bare = (h: string) => h.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    // `[::1]`, `::1` and `0:0:0:0:0:0:0:1`, or `a.org.` and `A.org`, name the same host, in the file as in the edit.
+    const bare = (h: string) => hostKey(h);
     const h = bare(host);
     const p = Number(port);
     return seq.items.findIndex((item) => {

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { ValueError } from '../golix/errors.js';
 import { CONFIG_FILE, LEGACY_CONFIG_FILE } from './schema.js';
 
 /** Where a config was found: the search step that matched, or the explicit root. */
@@ -83,11 +84,14 @@ function inDir(dir: string, source: ConfigSource): ConfigLocation | null {
 const isLegacyName = (p: string) => basename(p) === LEGACY_CONFIG_FILE || extname(p).toLowerCase() === '.json';
 
 /**
- * Where the explicit root points. An existing directory, or a missing path without a config
- * file extension, is a directory; anything else is the file itself.
+ * Where the explicit root points (`~` is the home directory). An existing directory, or a
+ * missing path without a config file extension, is a directory; anything else is the file itself.
  */
-function rootTarget(root: string, cwd: string): { dir: string; file: string | null } {
-  const p = resolve(cwd, root);
+function rootTarget(root: string, r: Resolved): { dir: string; file: string | null } {
+  // An empty root would be the current directory, which the search then finds on every run.
+  if (root.trim() === '') throw new ValueError('The config root is empty: give the path of a folder or of a hypergolix.yml');
+  // `--root=~/x` reaches us unexpanded (a shell expands `~` only at the start of a word).
+  const p = root === '~' || root.startsWith('~/') || root.startsWith('~\\') ? resolve(r.homedir, `.${root.slice(1)}`) : resolve(r.cwd, root);
   if (isDir(p)) return { dir: p, file: null };
   if (isFile(p) || /\.(ya?ml|json)$/i.test(p)) return { dir: dirname(p), file: p };
   return { dir: p, file: null };
@@ -97,7 +101,7 @@ function rootTarget(root: string, cwd: string): { dir: string; file: string | nu
 export function findConfig(opts: LocateOptions = {}): ConfigLocation | null {
   const r = locateDefaults(opts);
   if (opts.root !== undefined) {
-    const t = rootTarget(opts.root, r.cwd);
+    const t = rootTarget(opts.root, r);
     if (t.file) return isFile(t.file) ? { path: t.file, dir: t.dir, legacy: isLegacyName(t.file), source: 'root' } : null;
     return inDir(t.dir, 'root');
   }
@@ -112,7 +116,7 @@ export function findConfig(opts: LocateOptions = {}): ConfigLocation | null {
 export function defaultConfigPath(opts: LocateOptions = {}): { path: string; dir: string; source: ConfigSource } {
   const r = locateDefaults(opts);
   if (opts.root !== undefined) {
-    const t = rootTarget(opts.root, r.cwd);
+    const t = rootTarget(opts.root, r);
     return { path: t.file ?? join(t.dir, CONFIG_FILE), dir: t.dir, source: 'root' };
   }
   const home = nonEmpty(r.env['HYPERGOLIX_HOME']);

@@ -66,6 +66,9 @@ export function resolveConfig(value: unknown, ctx: ResolveContext): Resolved {
   return { config: resolved, warnings: r.warnings, problems: r.problems };
 }
 
+/** server.host values under which the server listens where the daemon's IPC does (127.0.0.1). */
+const SHARES_IPC_ADDRESS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', 'any']);
+
 /** Warnings about a combination of values, each of them valid alone. */
 function crossKeyWarnings(c: HypergolixConfig, r: Resolver): void {
   if (c.user.root_secret) {
@@ -82,6 +85,10 @@ function crossKeyWarnings(c: HypergolixConfig, r: Resolver): void {
   if (c.process.pid_file === c.server.pid_file) {
     // One pid file for both: the second to start is refused as running, and stopping one stops the other.
     r.fail(['server', 'pid_file'], `is the same file as process.pid_file (${c.server.pid_file}); the app daemon and the server each need their own`);
+  }
+  if (c.process.ipc_port === c.server.port && SHARES_IPC_ADDRESS.has(c.server.host.toLowerCase())) {
+    // The daemon's IPC listens on 127.0.0.1 too: whichever of the two starts second cannot listen.
+    r.warn('port-clash', ['process', 'ipc_port'], `process.ipc_port is ${c.process.ipc_port}, the port of this config's server (server.port) on the same address: the app and the server cannot both run`);
   }
   if (c.process.ipc_legacy_clients) {
     r.warn(

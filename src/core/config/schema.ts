@@ -26,7 +26,7 @@ interface ResolvedKinds extends Omit<KindValues, 'ghid' | 'ghid-list' | 'secret'
 export type HypergolixConfig = ValuesOf<ConfigKeys, ResolvedKinds>;
 
 export interface ConfigWarning {
-  /** Stable: 'root-secret', 'unknown-key', 'legacy-file', 'ipc-legacy-clients', 'ignored-value', 'config-permissions'. */
+  /** Stable: 'root-secret', 'unknown-key', 'legacy-file', 'ipc-legacy-clients', 'ignored-value', 'config-permissions', 'port-clash'. */
   code: string;
   message: string;
   field: string | null;
