@@ -5,8 +5,10 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPair,
+  privateDecrypt,
   publicEncrypt,
-  sign as signCallback,
+  sign as rsaSign,
+  verify as rsaVerify,
   webcrypto,
 } from 'node:crypto';
 import { Reader, u32 } from './bytes.js';
@@ -28,6 +30,8 @@ function rsaPublicFromModulus(modulus: Buffer): KeyObject {
 }
 
 function modulusOf(key: KeyObject): Buffer {
+  // Only an RSA key exports its modulus; an RSA-PSS or EC key would throw from export() untyped.
+  if (key.asymmetricKeyType !== 'rsa') throw new InvalidIdentity(`Identity keys must be RSA, not ${key.asymmetricKeyType ?? 'unknown'}`);
   const jwk = key.export({ format: 'jwk' });
   if (jwk.kty !== 'RSA' || jwk.e !== 'AQAB' || typeof jwk.n !== 'string') {
     throw new InvalidIdentity('Identity keys must be RSA with public exponent 65537');
@@ -91,7 +95,12 @@ export class PublicIdentity {
 
   /** RSA-OAEP-SHA512 under the encryption key (GARQ payloads). A public-key operation: cheap. */
   encrypt(plaintext: Buffer): Buffer {
-    return publicEncrypt({ key: this.encryptionKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha512' }, plaintext);
+    try {
+      return publicEncrypt({ key: this.encryptionKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha512' }, plaintext);
+    } catch (err) {
+      // A GIDC anyone can publish: a modulus OpenSSL cannot use is this identity's fault, told as such.
+      throw new InvalidIdentity(`Cannot encrypt to ${this.ghid.text.slice(0, 12)}…: ${(err as Error).message}`);
+    }
   }
 }
 
@@ -221,13 +230,34 @@ export class PrivateIdentity {
     if (!identity.ghid.equals(fingerprint)) {
       throw new InvalidIdentity('Serialized private identity does not match its fingerprint');
     }
+    identity.checkKeysWork();
     return identity;
+  }
+
+  /**
+   * Signs and decrypts once with the private keys and checks the results against the public
+   * ones. A private key damaged where the modulus is not (its exponent, primes or CRT values)
+   * still loads and still derives the right GIDC, but every signature it makes would be refused
+   * and nothing sent to it could be read: found here, at login, it is a damaged identity
+   * instead. About 15 ms, once.
+   */
+  checkKeysWork(): void {
+    const probe = Buffer.from('hypergolix private identity self-check', 'latin1');
+    try {
+      const signature = rsaSign('sha512', probe, { key: this.signingPrivate, ...PSS });
+      if (!rsaVerify('sha512', probe, { key: this.publicIdentity.signingKey, ...PSS }, signature)) throw new Error('its signatures do not verify');
+      const oaep = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha512' } as const;
+      const sealed = publicEncrypt({ key: this.publicIdentity.encryptionKey, ...oaep }, probe);
+      if (!privateDecrypt({ key: this.encryptionPrivate, ...oaep }, sealed).equals(probe)) throw new Error('it cannot decrypt');
+    } catch (err) {
+      throw new InvalidIdentity(`The private identity's keys are damaged: ${(err as Error).message}`);
+    }
   }
 
   /** RSA-PSS-SHA512 (salt 64) over `data`, on the thread pool. */
   sign(data: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) =>
-      signCallback('sha512', data, { key: this.signingPrivate, ...PSS }, (err, sig) => (err ? reject(err) : resolve(sig))),
+      rsaSign('sha512', data, { key: this.signingPrivate, ...PSS }, (err, sig) => (err ? reject(err) : resolve(sig))),
     );
   }
 

@@ -197,6 +197,8 @@ function readDynamic(r: Reader, checkable: boolean, skipHash: boolean): { dynami
 
 function modulus(bytes: Buffer, which: string): Buffer {
   if (bytes[0] === 0) throw new MalformedGolixPrimitive(`GIDC: ${which} key is not a 4096-bit modulus`);
+  // An RSA modulus is a product of two odd primes; an even one makes OpenSSL fail untyped later.
+  if ((bytes[bytes.length - 1]! & 1) === 0) throw new MalformedGolixPrimitive(`GIDC: ${which} key's modulus is even, so not an RSA modulus`);
   return bytes;
 }
 

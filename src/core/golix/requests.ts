@@ -82,6 +82,8 @@ export async function openRequest(
   if (!garq.recipient.equals(recipient.ghid)) throw new ValueError('Request is addressed to someone else');
   const { author, body } = decodeInner(await recipient.decrypt(garq.payload));
   const authorIdentity = await resolveAuthor(author);
+  // The MAC binds the author named inside; the exchange must be with that very identity.
+  if (!authorIdentity.ghid.equals(author)) throw new VerificationFailure('Request MAC cannot be checked: the identity found for its author is another one');
   const expected = createHmac('sha512', macKey(recipient.exchange(authorIdentity), author, recipient.ghid))
     .update(garq.ghid.address)
     .digest();

@@ -68,7 +68,10 @@ export class Secret {
     if (typeof text !== 'string' || !/^[A-Za-z0-9_-]{71}=$/.test(text)) {
       throw new ValueError('A secret is 72 characters of URL-safe base64');
     }
-    return Secret.fromRecord(fromB64url(text));
+    const record = fromB64url(text);
+    // The 71st character carries two spare bits: four spellings would decode to one secret.
+    if (b64url(record) !== text) throw new ValueError('A secret is 72 characters of URL-safe base64 in canonical form');
+    return Secret.fromRecord(record);
   }
 
   equals(other: Secret): boolean {
