@@ -107,18 +107,25 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const files = await collectFiles(opts.paths, io.cwd, opts.recursive, IN_FLIGHT);
   const maxBytes = DEFAULT_MAX_OBJECT_BYTES;
 
-  // Pass 1: every identity among the inputs, so that any object's signer can be found.
+  // Pass 1: every identity among the inputs, so that any object's signer can be found. A pipe or
+  // device named as an argument is read here whatever it holds, since it can be read only once.
   const identities = new Map<string, PublicIdentity>();
-  const gidcBytes = new Map<number, Buffer>();
-  const candidates = files.flatMap((f, index) => (f.size === GIDC_SIZE ? [{ f, index }] : []));
+  const early = new Map<number, Buffer | { failed: unknown }>();
+  const candidates = files.flatMap((f, index) => (!f.statError && (f.size === GIDC_SIZE || (!f.regular && !f.listed)) ? [{ f, index }] : []));
   await mapLimit(candidates, IN_FLIGHT, async ({ f, index }) => {
+    let raw: Buffer;
     try {
-      const raw = await readKnownSize(f.path, GIDC_SIZE, maxBytes);
+      raw = await readKnownSize(f.path, f.regular ? GIDC_SIZE : 0, maxBytes);
+    } catch (err) {
+      if (!f.regular) early.set(index, { failed: err });
+      return;
+    }
+    early.set(index, raw);
+    try {
       const identity = PublicIdentity.fromBytes(raw);
       identities.set(identity.ghid.text, identity);
-      gidcBytes.set(index, raw);
     } catch {
-      // Not a valid GIDC after all: pass 2 reads it again and reports what it is.
+      // Not a valid GIDC after all: pass 2 reports what it is.
     }
   });
 
@@ -135,18 +142,21 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     { limit: IN_FLIGHT, byteBudget: BYTE_BUDGET, weight: (f) => Math.min(f.size ?? 0, maxBytes) },
     async (f, index): Promise<Report> => {
       if (f.statError) return unreadable(f.display, null, f.statError);
-      if (f.size !== null && f.size > maxBytes) return tooLarge(f.display, f.size, maxBytes);
-      let raw = gidcBytes.get(index);
-      if (raw) gidcBytes.delete(index);
-      else {
+      // Opening a FIFO found in a folder would wait for a writer for ever; a device may never end.
+      if (f.listed && !f.regular) return unreadable(f.display, null, new Error('not a regular file (a folder, FIFO, socket or device), so not read'));
+      if (f.regular && f.size !== null && f.size > maxBytes) return tooLarge(f.display, f.size, maxBytes);
+      let read: Buffer | { failed: unknown } | undefined = early.get(index);
+      early.delete(index);
+      if (!read) {
         try {
-          raw = await readKnownSize(f.path, f.size ?? 0, maxBytes);
+          read = await readKnownSize(f.path, f.size ?? 0, maxBytes);
         } catch (err) {
-          if (err instanceof FileTooLarge) return tooLarge(f.display, err.limit + 1, maxBytes);
-          return unreadable(f.display, f.size, err);
+          read = { failed: err };
         }
       }
-      return examine(f.display, raw, ctx);
+      if (Buffer.isBuffer(read)) return examine(f.display, read, ctx);
+      if (read.failed instanceof FileTooLarge) return tooLarge(f.display, null, maxBytes);
+      return unreadable(f.display, f.regular ? f.size : null, read.failed);
     },
     (report) => {
       tally.add(report);

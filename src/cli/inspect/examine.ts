@@ -158,7 +158,8 @@ export function unreadable(file: string, size: number | null, err: unknown): Rep
   return empty(file, size, problemOf(err));
 }
 
-/** A file larger than the object limit is refused without reading it. */
-export function tooLarge(file: string, size: number, maxBytes = DEFAULT_MAX_OBJECT_BYTES): Report {
-  return empty(file, size, problemOf(new MalformedGolixPrimitive(`Object of ${size} bytes exceeds the ${maxBytes}-byte limit`)));
+/** A file larger than the object limit is refused without reading it (size null: one that never ends was not measured). */
+export function tooLarge(file: string, size: number | null, maxBytes = DEFAULT_MAX_OBJECT_BYTES): Report {
+  const what = size === null ? `Object of more than ${maxBytes} bytes` : `Object of ${size} bytes`;
+  return empty(file, size, problemOf(new MalformedGolixPrimitive(`${what} exceeds the ${maxBytes}-byte limit`)));
 }

@@ -76,7 +76,9 @@ function g(ghid: Ghid | string | null, opts: HumanOptions): string {
 }
 
 /** The file path, with a `<ghid>.ghid` base name shortened like any GHID unless `--full`. */
-function displayFile(file: string, opts: HumanOptions): string {
+function displayFile(shown: string, opts: HumanOptions): string {
+  // A name is the file system's: control characters in it must not make lines or move the cursor.
+  const file = shown.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   if (opts.full) return file;
   const name = basename(file);
   if (!name.endsWith('.ghid') || !Ghid.tryText(name.slice(0, -5))) return file;

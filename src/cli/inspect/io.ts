@@ -9,7 +9,7 @@ export class FileTooLarge extends Error {
   }
 }
 
-export function statFile(path: string): Promise<Stats> {
+export function statFile(path: string | Buffer): Promise<Stats> {
   return new Promise((resolve, reject) => stat(path, (err, st) => (err ? reject(err) : resolve(st))));
 }
 
@@ -19,7 +19,7 @@ export function statFile(path: string): Promise<Stats> {
  * sequential (position null), not positional: a pipe (`inspect /dev/stdin` under `cat x |`)
  * cannot seek, and a freshly opened file reads the same either way.
  */
-export function readKnownSize(path: string, size: number, maxBytes: number): Promise<Buffer> {
+export function readKnownSize(path: string | Buffer, size: number, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     open(path, 'r', (err, fd) => {
       if (err) return reject(err);
