@@ -619,12 +619,12 @@ describe('collectFiles', () => {
     writeFileSync(join(dir, 'other.bin'), 'yy');
     const base = basename(dir);
     const files = await collectFiles([base, `${base}/`, `${base}/a.ghid`, `./${base}/other.bin`], tmp, false, 4);
-    const names = files.map((f) => f.path.slice(dir.length + 1));
+    const names = files.map((f) => String(f.path).slice(dir.length + 1));
     assert.deepEqual(names.sort(), ['C.ghid', 'a.ghid', 'b.ghid', 'other.bin']);
     const displays = files.map((f) => f.display);
     assert.deepEqual(displays, [...displays].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     assert.ok(files.every((f) => f.statError === null && f.size !== null));
-    assert.equal(files.find((f) => f.path.endsWith('other.bin'))!.size, 2);
+    assert.equal(files.find((f) => String(f.path).endsWith('other.bin'))!.size, 2);
   });
 
   test('recursion: subdirectories only with -r; a directory named *.ghid is descended into, not read; a link back up does not loop', async () => {
