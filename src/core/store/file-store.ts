@@ -98,6 +98,8 @@ export class FileStore implements ObjectStore {
   private closed = false;
   private readonly rollbackListeners: (() => void)[] = [];
   private lock?: StoreLock;
+  /** load() finished: the table is whole and the journals are this store's to manage. */
+  private opened = false;
   private readonly monitor: StorageMonitor;
   private readonly fs: FsOps;
   private readonly checkpointBytes: number;
@@ -209,6 +211,7 @@ export class FileStore implements ObjectStore {
       else warnings.push(`ghidcache: could not make all it recovered durable (${this.failure()}); kept the journals for the next start`);
     }
     this.monitor.start();
+    this.opened = true;
     return { entries: this.entries, warnings };
   }
 
@@ -256,6 +259,14 @@ export class FileStore implements ObjectStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (!this.opened) {
+      // Never opened, or its opening failed (another live store's lock, a read error midway):
+      // its table may be partial and the journals another store's, so nothing is written or
+      // removed. What a replay started writing is let finish; the next start replays again.
+      await this.writer.idle();
+      this.monitor.stop();
+      return;
+    }
     this.writer.wake();
     await this.drain();
     await this.checkpointing;

@@ -3,10 +3,12 @@
 // lock left by a SIGKILLed holder is taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { entryOf } from '../../../src/core/store/entry.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
+import { v16Objects } from '../../fixtures/vectors.js';
 import { lockHolder } from '../../fixtures/store/lock-holder.js';
 
 const temps: string[] = [];
@@ -39,6 +41,27 @@ test('a second store on one directory in this process is refused, naming the hol
   await assert.rejects(stat(`${dir}.lock`), { code: 'ENOENT' });
   await app.load();
   await app.close();
+});
+
+test("closing a store the lock refused touches nothing of the holder's: its journal, its index, its unwritten objects", async () => {
+  const dir = await tempCache();
+  // The holder, running: its objects in its journal, their files not written yet.
+  const server = new FileStore(dir, { lock: SERVER, fileDelayMs: 600_000, maxFileDelayMs: 600_000 });
+  await server.load();
+  const objects = v16Objects().slice(0, 3);
+  for (const o of objects) await server.put(entryOf(o.obj), o.raw);
+  const before = (await readdir(dirname(dir))).sort();
+  assert.ok(before.some((n) => n.includes('.journal.')), before.join(' '));
+  const refused = new FileStore(dir, { lock: APP });
+  await assert.rejects(refused.load(), { name: 'StoreLocked' });
+  await refused.close();
+  assert.deepEqual((await readdir(dirname(dir))).sort(), before, 'no journal removed, no index written');
+  for (const o of objects) assert.deepEqual(await server.read(o.obj.ghid.text), o.raw);
+  await server.close();
+  const reopened = new FileStore(dir, { lock: SERVER });
+  const { entries } = await reopened.load();
+  for (const o of objects) assert.ok(entries.has(o.obj.ghid.text));
+  await reopened.close();
 });
 
 test('another process holding the directory refuses this one with its pid and role; a SIGKILLed holder is taken over', async () => {
