@@ -3,6 +3,8 @@
  * what `hypergolix status` shows, as the desktop's Status page shows it. Bodies are UTF-8 JSON;
  * only connections authenticated with the IPC key may use them (they name the remotes).
  */
+import { ValueError } from './errors.js';
+
 export const StatusVerb = {
   /** App → daemon. Empty → `DaemonStatusJson`. */
   daemonStatus: 'D?',
@@ -53,4 +55,27 @@ export interface DaemonStatusJson {
   appsConnected: number;
   /** Shares waiting for an answer (`hypergolix shares`). */
   sharesWaiting: number;
+}
+
+/**
+ * A decoded status body checked for the fields an app reads (fingerprint, counts, storage, each
+ * remote's name, connection and backlog); other fields pass through, for daemons newer than the
+ * app. A ValueError names the first field that is not what it should be, so an app's status
+ * listener never meets a `remotes` that is no list.
+ */
+export function checkDaemonStatus(value: unknown): DaemonStatusJson {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  const bad = (what: string) => new ValueError(`A daemon status has ${what}`);
+  if (!isObject(value)) throw bad('to be a JSON object');
+  if (typeof value['fingerprint'] !== 'string') throw bad('no fingerprint text');
+  for (const key of ['objectsCached', 'appsConnected', 'sharesWaiting']) if (!count(value[key])) throw bad(`no count of ${key}`);
+  const storage = value['storage'];
+  if (!isObject(storage) || typeof storage['kind'] !== 'string') throw bad('no storage state');
+  const remotes = value['remotes'];
+  if (!Array.isArray(remotes)) throw bad('no list of remotes');
+  for (const r of remotes) {
+    if (!isObject(r) || typeof r['remote'] !== 'string' || typeof r['connected'] !== 'boolean' || !count(r['waiting'])) throw bad('a remote without its name, connection and backlog');
+  }
+  return value as unknown as DaemonStatusJson;
 }

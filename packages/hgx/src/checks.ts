@@ -21,8 +21,9 @@ export function checkConnectOptions(o: ConnectOptions): void {
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)) {
     throw new HgxError(`port is a whole number from 1 to 65535, not ${show(o.port)}`);
   }
-  if (o.host !== undefined && !(typeof o.host === 'string' && /^[^\s/?#@\[\]]+$/.test(o.host))) {
-    throw new HgxError(`host is a host name or an IP address (such as 127.0.0.1, localhost or ::1, without brackets), not ${show(o.host)}`);
+  if (o.host !== undefined && !(typeof o.host === 'string' && /^[^\s/?#@\[\]%]+$/.test(o.host) && (!o.host.includes(':') || (/^[0-9a-f:.]+$/i.test(o.host) && o.host.split(':').length > 2)))) {
+    // A colon belongs only in an IPv6 address: "localhost:7772" would make no URL.
+    throw new HgxError(`host is a host name or an IP address (such as 127.0.0.1, localhost or ::1, without brackets; the port goes in port), not ${show(o.host)}`);
   }
   checkDelay('timeoutMs', o.timeoutMs, 1);
   checkDelay('requestTimeoutMs', o.requestTimeoutMs, 1);
@@ -31,6 +32,9 @@ export function checkConnectOptions(o: ConnectOptions): void {
     const { minDelayMs, maxDelayMs } = o.reconnect;
     checkDelay('reconnect.minDelayMs', minDelayMs, SHORTEST_RECONNECT_DELAY_MS);
     checkDelay('reconnect.maxDelayMs', maxDelayMs, SHORTEST_RECONNECT_DELAY_MS);
+    if (minDelayMs !== undefined && maxDelayMs !== undefined && minDelayMs > maxDelayMs) {
+      throw new HgxError(`reconnect.minDelayMs (${minDelayMs}) is more than reconnect.maxDelayMs (${maxDelayMs})`);
+    }
   }
   checkFlag('legacy', o.legacy);
   if (o.logger !== undefined && typeof o.logger?.warn !== 'function') throw new HgxError('logger is an object with a warn(message, ...details) method');

@@ -15,6 +15,8 @@ export type EventNames<E> = { readonly [K in keyof E]: true };
 
 export class Emitter<E extends { [K in keyof E]: unknown[] }> {
   #listeners = new Map<keyof E, Set<Listener>>();
+  /** The wrapper `once` added for a listener, so that `off(event, listener)` finds it. */
+  #onceWrappers = new Map<keyof E, Map<Listener, Listener>>();
   readonly #events: EventNames<E>;
 
   constructor(events: EventNames<E>) {
@@ -35,15 +37,24 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
 
   /** Adds a listener for the next event only; returns a function that removes it. */
   once<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
-    const off = this.on(event, (...args: E[K]) => {
-      off();
+    const wrapper = (...args: E[K]) => {
+      this.off(event, listener);
       listener(...args);
-    });
-    return off;
+    };
+    this.on(event, wrapper);
+    let wrappers = this.#onceWrappers.get(event);
+    if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()));
+    wrappers.set(listener as Listener, wrapper as Listener);
+    return () => this.off(event, listener);
   }
 
-  /** Removes a listener added with `on` (the function `on` returns does the same). */
+  /** Removes a listener added with `on` or `once` (the function either returns does the same). */
   off<K extends keyof E>(event: K, listener: (...args: E[K]) => void): void {
+    const wrapper = this.#onceWrappers.get(event)?.get(listener as Listener);
+    if (wrapper) {
+      this.#onceWrappers.get(event)!.delete(listener as Listener);
+      this.#listeners.get(event)?.delete(wrapper);
+    }
     this.#listeners.get(event)?.delete(listener as Listener);
   }
 
@@ -56,12 +67,23 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
     const set = this.#listeners.get(event);
     if (!set) return;
     for (const l of [...set]) {
+      // One removed by an earlier listener of this event is not called for it (as in the DOM).
+      if (!set.has(l)) continue;
       try {
         const r = l(...args) as unknown;
-        if (r && typeof (r as Promise<unknown>).catch === 'function') (r as Promise<unknown>).catch((err) => this.reportListenerError(err, String(event)));
+        if (r && typeof (r as Promise<unknown>).catch === 'function') (r as Promise<unknown>).catch((err) => this.#report(err, String(event)));
       } catch (err) {
-        this.reportListenerError(err, String(event));
+        this.#report(err, String(event));
       }
+    }
+  }
+
+  /** A report that fails (an app's logger that throws) must not stop the other listeners. */
+  #report(err: unknown, event: string): void {
+    try {
+      this.reportListenerError(err, event);
+    } catch {
+      // Nowhere left to tell it.
     }
   }
 

@@ -74,7 +74,13 @@ export const ApiId = {
 
   /** From the 64 bytes after the leading `0x00` (or all 65), as bytes or hex. */
   from(value: Uint8Array | string): ApiIdText {
-    let b = typeof value === 'string' ? fromHex(value) : value;
+    let b: Uint8Array;
+    try {
+      b = typeof value === 'string' ? fromHex(value) : value;
+    } catch (err) {
+      throw new HgxError(`An API ID in hexadecimal is 128 (or 130) hex digits: ${(err as Error).message}`);
+    }
+    if (!(b instanceof Uint8Array)) throw new HgxError('ApiId.from() takes the API ID as bytes or hexadecimal text');
     if (b.length === GHID_BYTES - 1) {
       const full = new Uint8Array(GHID_BYTES);
       full.set(b, 1);

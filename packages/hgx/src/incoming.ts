@@ -6,8 +6,11 @@
  */
 import {
   AppVerb,
+  MalformedGolixPrimitive,
   ONE,
   StatusVerb,
+  checkDaemonStatus,
+  checkGhidBytes,
   decodeJsonBody,
   decodeObjDef,
   decodeShareNotice,
@@ -17,14 +20,16 @@ import {
   type RequestHandler,
 } from '../../../src/wire/index.js';
 import { IpcError } from './errors.js';
-import { ghidText, type ApiIdText, type GhidText } from './ids.js';
+import type { ApiIdText, GhidText } from './ids.js';
 import type { ShareHandler } from './link-options.js';
-import { APPLY_UPSTREAM, DELETED, SHARE_RESULT, type OpenObject } from './port.js';
+import { SHARE_RESULT, type OpenObject } from './port.js';
 
 /** Where the daemon's requests land in a link. */
 export interface IncomingTarget {
   /** The open object with this GHID, if the app has it open. */
   object(ghid: GhidText): OpenObject | undefined;
+  /** An update (its state) or deletion (null) of an object, open or being opened (ObjectTable.upstream). */
+  upstream(ghid: GhidText, state: Uint8Array | null): void;
   /** The app's handler for shares of this API ID, if it registered one. */
   shareHandler(api: ApiIdText): ShareHandler | undefined;
   /** Tells the app (its `'share-result'` listeners) how a share it made went. */
@@ -43,14 +48,15 @@ export function incomingHandlers(target: IncomingTarget): Map<string, RequestHan
       AppVerb.update,
       (body) => {
         const def = decodeObjDef(body);
-        if (def.address) target.object(idText(def.address))?.[APPLY_UPSTREAM](def.state.slice());
+        if (!def.address) throw new MalformedGolixPrimitive('An update names its object in the objdef address');
+        target.upstream(idText(def.address), def.state.slice());
         return ONE;
       },
     ],
     [
       AppVerb.delete,
       (body) => {
-        target.object(ghidText(body))?.[DELETED]();
+        target.upstream(idText(checkGhidBytes(body)), null);
         return ONE;
       },
     ],
@@ -59,9 +65,13 @@ export function incomingHandlers(target: IncomingTarget): Map<string, RequestHan
     [
       StatusVerb.changed,
       (body) => {
-        const status = decodeJsonBody(body);
-        if (typeof status !== 'object' || status === null) throw new IpcError(0xffff, 'A status is a JSON object');
-        target.status(status as DaemonStatusJson);
+        let status: DaemonStatusJson;
+        try {
+          status = readStatus(body);
+        } catch (err) {
+          throw new IpcError(0xfffe, (err as Error).message);
+        }
+        target.status(status);
         return ONE;
       },
     ],
@@ -79,8 +89,11 @@ function onShare(target: IncomingTarget, body: Uint8Array): Uint8Array {
   // After the answer: the handler usually calls get(), which must not wait on this request.
   queueMicrotask(() => {
     try {
-      const r = handler(ghid, origin, api);
-      if (r instanceof Promise) r.catch((err) => target.listenerError(err, 'share handler'));
+      const r: unknown = handler(ghid, origin, api);
+      // Duck-typed: a promise from another realm (an iframe, a vm context) is no `instanceof Promise`.
+      if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
+        Promise.resolve(r as PromiseLike<void>).then(undefined, (err: unknown) => target.listenerError(err, 'share handler'));
+      }
     } catch (err) {
       target.listenerError(err, 'share handler');
     }
@@ -92,7 +105,12 @@ function onShareResult(target: IncomingTarget, body: Uint8Array, ok: boolean): U
   const r = decodeShareResult(body);
   const ghid = idText(r.ghid);
   const recipient = idText(r.recipient);
-  target.object(ghid)?.[SHARE_RESULT](recipient, ok);
-  target.shareResult({ ghid, recipient, ok });
+  // An open object hears it ('shared' / 'share-failed'); the link's 'share-result' is for the others.
+  const obj = target.object(ghid);
+  if (obj) obj[SHARE_RESULT](recipient, ok);
+  else target.shareResult({ ghid, recipient, ok });
   return ONE;
 }
+
+/** A status body (`D?` and `D+` answers, `D!` requests), checked for what an app reads of it. */
+export const readStatus = (body: Uint8Array): DaemonStatusJson => checkDaemonStatus(decodeJsonBody(body));

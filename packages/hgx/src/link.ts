@@ -21,7 +21,7 @@ import {
   type DaemonStatusJson as DaemonStatus,
 } from '../../../src/wire/index.js';
 import { Emitter, type EventNames } from './emitter.js';
-import { incomingHandlers } from './incoming.js';
+import { incomingHandlers, readStatus } from './incoming.js';
 import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
@@ -41,6 +41,7 @@ import {
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
 import { checkDaemonProtocol } from './version.js';
+import { ObjectTable } from './object-table.js';
 import { attemptWithin, reconnectLoop } from './retry.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
@@ -74,14 +75,15 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   readonly #keyFile: string | null;
   readonly #url: string;
   readonly #o: ConnectOptions;
-  readonly #objects = new Map<GhidText, OpenObject>();
-  readonly #opening = new Map<GhidText, Promise<OpenObject>>();
+  readonly #objects = new ObjectTable();
   readonly #handlers = new Map<ApiIdText, ShareHandler>();
   #closed = false;
   #daemonProtocol: number | null = null;
   #reconnecting: Promise<void> | null = null;
   /** The app watches the daemon's status (`watchStatus()`): asked again after a reconnect. */
   #watchingStatus = false;
+  /** `watchStatus()` waits for its answer: a change the daemon sends meanwhile is kept for after it. */
+  #statusBehind: { status: DaemonStatus | null } | null = null;
 
   private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
     super(LINK_EVENTS);
@@ -149,9 +151,13 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     const peer = new DaemonConnection(socket, {
       handlers: incomingHandlers({
         object: (ghid) => this.#objects.get(ghid),
+        upstream: (ghid, state) => this.#objects.upstream(ghid, state),
         shareHandler: (api) => this.#handlers.get(api),
         shareResult: (result) => this.emit('share-result', result),
-        status: (status) => this.#watchingStatus && this.emit('status', status),
+        status: (status) => {
+          if (this.#statusBehind) this.#statusBehind.status = status;
+          else if (this.#watchingStatus) this.emit('status', status);
+        },
         listenerError: (err, where) => this[LISTENER_ERROR](err, where),
       }),
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
@@ -184,9 +190,9 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** Re-sends what the daemon keeps per connection: token, API registrations, open objects, the status watch. */
   async #restore(peer: DaemonConnection): Promise<void> {
     if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
-    if (this.#watchingStatus) this.emit('status', readAnswer(StatusVerb.watch, await peer.request(StatusVerb.watch), decodeJsonBody) as DaemonStatus);
+    if (this.#watchingStatus) this.emit('status', readAnswer(StatusVerb.watch, await peer.request(StatusVerb.watch), readStatus));
     for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
-    for (const obj of [...this.#objects.values()]) {
+    for (const obj of this.#objects.list()) {
       try {
         const def = decodeObjDef(await peer.request(IpcVerb.getObject, ghidBytes(obj.ghid)));
         if (!bytesEqual(def.state, obj.stateBytes)) obj[APPLY_UPSTREAM](def.state.slice());
@@ -241,7 +247,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * show "offline" or "not synced yet" from it. Needs a link authenticated with the IPC key.
    */
   async status(): Promise<DaemonStatus> {
-    return (await this.#request(StatusVerb.daemonStatus, undefined, decodeJsonBody)) as DaemonStatus;
+    return this.#request(StatusVerb.daemonStatus, undefined, readStatus);
   }
 
   /**
@@ -251,9 +257,16 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * reconnects: a `'status'` follows each `'reconnected'`. Needs a link authenticated with the IPC key.
    */
   async watchStatus(): Promise<DaemonStatus> {
-    const now = (await this.#request(StatusVerb.watch, undefined, decodeJsonBody)) as DaemonStatus;
-    this.#watchingStatus = true;
-    return now;
+    // The daemon may send a change right behind its answer: kept, and told after the answer.
+    const behind = (this.#statusBehind = { status: null as DaemonStatus | null });
+    try {
+      const now = await this.#request(StatusVerb.watch, undefined, readStatus);
+      this.#watchingStatus = true;
+      if (behind.status) queueMicrotask(() => this.#watchingStatus && this.emit('status', behind.status!));
+      return now;
+    } finally {
+      if (this.#statusBehind === behind) this.#statusBehind = null;
+    }
   }
 
   /** Stops the `'status'` events of `watchStatus()`. */
@@ -283,12 +296,21 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** A listener or handler of the app failed: logged, and emitted as `'error'` when anyone listens. @internal */
   [LISTENER_ERROR](err: unknown, where: string): void {
-    (this.#o.logger ?? console).warn(`hgx: ${where} failed:`, err);
+    this.#warn(`hgx: ${where} failed:`, err);
     if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new HgxError(String(err)));
   }
 
   protected override reportListenerError(err: unknown, event: string): void {
-    (this.#o.logger ?? console).warn(`hgx: a '${event}' listener failed:`, err);
+    this.#warn(`hgx: a '${event}' listener failed:`, err);
+  }
+
+  /** The app's logger, which must not break the link by throwing itself. */
+  #warn(message: string, err: unknown): void {
+    try {
+      (this.#o.logger ?? console).warn(message, err);
+    } catch {
+      // Nowhere left to tell it.
+    }
   }
 
   // ------------------------------------------------------------------ objects
@@ -323,19 +345,13 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
       }
       return obj as T;
     };
-    const cached = this.#objects.get(key);
-    if (cached) return check(cached);
-    const inFlight = this.#opening.get(key);
-    if (inFlight) return check(await inFlight);
-    const opening = (async () => {
+    const obj = await this.#objects.open(key, async () => {
       const def = await this.#request(IpcVerb.getObject, ghidBytes(key), decodeObjDef);
-      const apiId = def.apiId ? idText(def.apiId) : ApiId.RAW;
-      let obj: T;
       try {
-        obj = new cls(this, {
+        return new cls(this, {
           ghid: key,
           author: def.author ? idText(def.author) : '',
-          apiId,
+          apiId: def.apiId ? idText(def.apiId) : ApiId.RAW,
           dynamic: def.dynamic,
           private: def.private,
           legroom: def.legroom,
@@ -345,15 +361,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         await this.#request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
         throw err instanceof HgxError ? err : new StateError((err as Error).message);
       }
-      this.#objects.set(key, obj);
-      return obj;
-    })();
-    this.#opening.set(key, opening);
-    try {
-      return check(await opening);
-    } finally {
-      this.#opening.delete(key);
-    }
+    });
+    return check(obj);
   }
 
   /** The same object under another class; the old instance dies (its listeners stay with it). */
@@ -371,7 +380,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
       legroom: obj.legroom,
       bytes: obj.stateBytes,
     });
-    this.#objects.delete(obj.ghid);
+    this.#objects.forget(obj);
     obj[KILL]();
     this.#objects.set(obj.ghid, next);
     return next;
@@ -379,7 +388,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /** An instance died: forget it (only if it is the cached one). @internal */
   [FORGET](obj: OpenObject): void {
-    if (this.#objects.get(obj.ghid) === obj) this.#objects.delete(obj.ghid);
+    this.#objects.forget(obj);
   }
 
   // ------------------------------------------------------------------ shares, tokens, startup

@@ -187,18 +187,19 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
   }
 
   /** An upstream version arrived (the link calls this). @internal */
-  [APPLY_UPSTREAM](bytes: Uint8Array): void {
-    if (!this.#alive) return;
+  [APPLY_UPSTREAM](bytes: Uint8Array): boolean {
+    if (!this.#alive) return true;
     let state: S;
     try {
       state = this.#cls().decodeState(bytes, this.apiId);
     } catch (err) {
       this.reportListenerError(err, 'update (state does not decode)');
-      return;
+      return false;
     }
     this.#bytes = bytes;
     this.#state = state;
     this.emit('update', this);
+    return true;
   }
 
   /** Deleted upstream (the link calls this). @internal */

@@ -108,8 +108,8 @@ export interface OpenObject {
   readonly state: unknown;
   /** The state as last pushed or received (serialized). */
   readonly stateBytes: Uint8Array;
-  /** @internal */
-  [APPLY_UPSTREAM](bytes: Uint8Array): void;
+  /** @internal Whether it was taken (false: the state does not decode as the object's class). */
+  [APPLY_UPSTREAM](bytes: Uint8Array): boolean;
   /** @internal */
   [DELETED](): void;
   /** @internal */
