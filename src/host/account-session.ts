@@ -251,13 +251,25 @@ export class AccountSession {
   async changePassword(current: string, next: string): Promise<{}> {
     const app = this.running('change the password');
     try {
-      await changeAccountPassword(app.daemon.account, app.loaded, current, next);
+      const saved = await changeAccountPassword(app.daemon.account, this.o.config.current ?? app.loaded, current, next);
+      if (saved) this.o.config.adopt(saved);
     } catch (err) {
       if (err instanceof PasswordRefused) throw new HostFailure(ERROR_CODES.invalidSettings, err.message, { next: err.message });
       throw this.failureOf(err);
     }
     this.secret = app.daemon.account.rootSecret;
-    if (this.o.config.current?.config.desktop.unlock_automatically) await this.o.unlockAutomatically.choose(true, app);
+    // The password has changed: a keychain that cannot take the new secret is a warning, not a failure.
+    if (this.o.config.current?.config.desktop.unlock_automatically) {
+      await this.o.unlockAutomatically.choose(true, app).then(
+        () => this.o.status.warnings.delete('unlock-automatically'),
+        async (err: unknown) => {
+          this.o.log.warn(`The new password is set, but the keychain did not take it: ${messageOf(err)}`);
+          await this.o.unlockAutomatically.forget().catch(() => undefined);
+          this.o.status.warnings.set('unlock-automatically', `"Unlock automatically" is off: the keychain did not take the new password (${messageOf(err)})`);
+          this.o.status.emitStatus();
+        },
+      );
+    }
     return {};
   }
 
@@ -384,7 +396,9 @@ export class AccountSession {
       }
       throw err;
     }
-    this.o.config.adopt(app.loaded);
+    // Only what the start itself wrote (an account recorded) replaces the config in use: hand
+    // edits adopted while it started are newer than the text it began with.
+    if (app.loaded.text !== loaded.text) this.o.config.adopt(app.loaded);
     // A stop came while it started: the daemon is being stopped; nothing of it is kept.
     if (this.stops !== stops) throw new StoppedWhileStarting();
     this.secret = app.daemon.account.rootSecret;

@@ -5,6 +5,7 @@
  * `configChanged`; a file that turns invalid or disappears leaves the current settings in
  * place, with a warning in the status until it is usable again.
  */
+import { existsSync } from 'node:fs';
 import { ERROR_CODES, HostFailure, type Settings } from '../common/contract.js';
 import {
   ConfigError,
@@ -106,9 +107,11 @@ export class ConfigFollower {
   async save(settings: Settings): Promise<LoadedConfig> {
     let saved: LoadedConfig;
     try {
-      const current = await this.fresh();
+      // A removed file is written again from the settings in use (as its warning says).
+      const removed = this.loaded !== null && !existsSync(this.loaded.path);
+      const current = removed ? this.loaded! : await this.fresh();
       const edits = editsFromSettings(current.config, settings);
-      saved = isEmptyEdit(edits) ? current : await updateConfig(current, edits);
+      saved = isEmptyEdit(edits) && !removed ? current : await updateConfig(current, edits);
     } catch (err) {
       if (err instanceof HostFailure) throw err;
       if (err instanceof ConfigError) {
@@ -119,6 +122,7 @@ export class ConfigFollower {
       throw err;
     }
     this.o.log.info(`Settings saved to ${saved.path}`);
+    this.o.status.warnings.delete('config-removed');
     this.adopt(saved);
     return saved;
   }
@@ -164,6 +168,12 @@ export class ConfigFollower {
     }
     warnings.delete('config-invalid');
     warnings.delete('config-removed');
+    if (this.loaded && change.loaded.text === this.loaded.text) {
+      // Back to what is in use (an undo, a file put back): nothing to apply or restart, the warnings cleared.
+      this.o.status.emitStatus();
+      this.o.status.emit({ kind: 'configChanged', settings: settingsFromConfig(this.loaded.config) });
+      return;
+    }
     const first = this.loaded === null;
     // Keep where it was found (the watcher reports every file as an explicit root).
     const loaded = this.loaded ? { ...change.loaded, source: this.loaded.source } : change.loaded;

@@ -49,11 +49,27 @@ export const hashText = (text: string): string => createHash('sha256').update(te
 
 // ───────────────────────────── our own writes ─────────────────────────────
 
-const ownWrites = new Map<string, string>();
+/** Per file, the hashes of the texts this process wrote that no watcher has seen yet, oldest first. */
+const ownWrites = new Map<string, string[]>();
 
-/** The hash of the text this process last wrote to `path`, so watchers can ignore their own saves. */
-export function lastOwnWrite(path: string): string | undefined {
-  return ownWrites.get(resolve(path));
+function noteOwnWrite(path: string, hash: string): void {
+  const list = ownWrites.get(resolve(path)) ?? [];
+  list.push(hash);
+  // A watcher that never saw the older ones (merged into one read) is past them.
+  ownWrites.set(resolve(path), list.slice(-16));
+}
+
+/**
+ * Whether `hash` is of a text this process wrote to `path` and no watcher has seen yet; if so it
+ * counts as seen, with every own write before it. A watcher ignores its own saves by this, each
+ * once: the same text written later by hand (an undo) is a hand edit.
+ */
+export function takeOwnWrite(path: string, hash: string): boolean {
+  const list = ownWrites.get(resolve(path));
+  const at = list?.indexOf(hash) ?? -1;
+  if (at < 0) return false;
+  list!.splice(0, at + 1);
+  return true;
 }
 
 /** Saves to one file are serialized, so two quick edits both land instead of one undoing the other. */
@@ -158,7 +174,7 @@ async function saveDocument(path: string, doc: Document, ctx: SaveContext) {
   const intended = evaluate(text, { file: path, dir: ctx.dir, homedir: ctx.homedir });
   try {
     await fs.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
-    ownWrites.set(resolve(path), hashText(text));
+    noteOwnWrite(path, hashText(text));
     await writeFileAtomic(path, text, { newFileMode: 0o600 });
   } catch (err) {
     throw new ConfigError(path, null, null, `could not be written: ${(err as Error).message}`, { cause: err });
@@ -187,6 +203,12 @@ async function readText(path: string): Promise<string> {
   } catch (err) {
     throw new ConfigError(path, null, null, `cannot be read: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** `loaded` with the warning that its file exposes a root secret to other users, where it does. */
+export async function withPermissionWarnings(loaded: LoadedConfig, platform: NodeJS.Platform = process.platform): Promise<LoadedConfig> {
+  const more = await permissionWarnings(loaded.path, loaded.config, platform);
+  return more.length === 0 ? loaded : { ...loaded, warnings: [...loaded.warnings, ...more] };
 }
 
 async function permissionWarnings(path: string, config: HypergolixConfig, platform: NodeJS.Platform): Promise<ConfigWarning[]> {
@@ -258,9 +280,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     });
   }
   const text = await readText(found.path);
-  const loaded = configFromText(found, text, r.homedir);
-  const warnings = [...loaded.warnings, ...(await permissionWarnings(found.path, loaded.config, r.platform))];
-  const result = { ...loaded, warnings };
+  const result = await withPermissionWarnings(configFromText(found, text, r.homedir), r.platform);
   return found.legacy && (opts.create || opts.migrate) ? migrateLegacy(result) : result;
 }
 
@@ -289,7 +309,8 @@ async function update(loaded: LoadedConfig, edits: ConfigEdits): Promise<LoadedC
   }
 
   const target = src.legacy ? join(src.dir, CONFIG_FILE) : src.path;
-  if (!src.legacy && renderDocument(doc) === renderDocument(src.document)) return src;
+  // Nothing to change is nothing to write, unless the file was removed: a save writes it again.
+  if (!src.legacy && renderDocument(doc) === renderDocument(src.document) && existsSync(src.path)) return src;
   if (src.legacy && existsSync(target)) {
     throw new ConfigError(
       src.path,

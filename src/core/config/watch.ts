@@ -1,11 +1,14 @@
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir as osHomedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { ConfigSource } from './locate.js';
 import { LEGACY_CONFIG_FILE } from './schema.js';
-import { configFromText, hashText, lastOwnWrite, type LoadedConfig } from './file.js';
+import { configFromText, hashText, takeOwnWrite, withPermissionWarnings, type LoadedConfig } from './file.js';
+
+/** How often a config whose directory is gone is looked for. */
+const POLL_MS = 1000;
 
 export type ConfigChange =
   /** Someone else changed the file and it is valid. */
@@ -39,9 +42,12 @@ function readOrNull(path: string): string | null {
 
 /**
  * Tells the desktop app when the config file is edited by hand. It watches the directory, not
- * the file, because an atomic save (ours or an editor's) replaces the file's inode. Saves made by
- * this process (through updateConfig) are recognized by their content hash and not reported, nor
- * is a touch that leaves the content the same.
+ * the file, because an atomic save (ours or an editor's) replaces the file's inode; and, where
+ * the file is a symbolic link (a dotfile manager's), the directory of the file it points to as
+ * well. Saves made by this process (through updateConfig) are recognized by their content hash,
+ * each once, and not reported, nor is a touch that leaves the content the same. A file emptied
+ * (an editor's truncate before its write) is not taken for a file of defaults. When the whole
+ * directory goes, the file is polled until it is back.
  */
 export function watchConfig(path: string, onChange: (change: ConfigChange) => void, opts: WatchOptions = {}): ConfigWatcher {
   const file = resolve(path);
@@ -52,9 +58,13 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
   const persistent = opts.persistent ?? false;
   const initial = readOrNull(file);
   let last: string | null = initial === null ? null : hashText(initial);
+  // Our own save of what is there now (the file created just before) is seen here, not by a check.
+  if (last !== null) takeOwnWrite(file, last);
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let checking: Promise<void> = Promise.resolve();
+  let watchers: FSWatcher[] = [];
+  let polling = false;
 
   const check = async (): Promise<void> => {
     let text: string | null;
@@ -65,23 +75,33 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
     }
     if (closed) return;
     if (text === null) {
+      if (!existsSync(dir)) startPolling();
       if (last !== null) {
         last = null;
         onChange({ kind: 'removed', path: file });
       }
       return;
     }
+    if (polling) startWatching();
     const hash = hashText(text);
     if (hash === last) return;
+    const wasText = last !== null;
     last = hash;
-    if (hash === lastOwnWrite(file)) return;
+    if (takeOwnWrite(file, hash)) return;
+    if (wasText && text.trim() === '') {
+      // Most likely an editor between its truncate and its write; the write is reported when it comes.
+      onChange({ kind: 'invalid', error: new ConfigError(file, null, null, 'is empty') });
+      return;
+    }
+    let loaded: LoadedConfig;
     try {
       const loc = { path: file, dir, source: opts.source ?? ('root' as const), legacy: name === LEGACY_CONFIG_FILE };
-      onChange({ kind: 'changed', loaded: configFromText(loc, text, homedir) });
+      loaded = configFromText(loc, text, homedir);
     } catch (err) {
-      if (err instanceof ConfigError) onChange({ kind: 'invalid', error: err });
-      else throw err;
+      if (err instanceof ConfigError) return onChange({ kind: 'invalid', error: err });
+      throw err;
     }
+    onChange({ kind: 'changed', loaded: await withPermissionWarnings(loaded) });
   };
 
   const schedule = () => {
@@ -93,25 +113,62 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
     if (!persistent) timer.unref();
   };
 
-  let watcher: FSWatcher;
+  /** The directories to watch, each with the name that matters in it: the file's, and its link target's. */
+  const places = (): { dir: string; name: string }[] => {
+    const out = [{ dir, name }];
+    try {
+      const real = realpathSync(file);
+      if (real !== file) out.push({ dir: dirname(real), name: basename(real) });
+    } catch {
+      // No file (yet), or a dangling link: its own directory is watched.
+    }
+    return out;
+  };
+
+  const stopWatching = () => {
+    for (const w of watchers) w.close();
+    watchers = [];
+  };
+
+  function startWatching(): void {
+    stopWatching();
+    if (polling) unwatchFile(file, schedule);
+    polling = false;
+    for (const p of places()) {
+      const w = watch(p.dir, { persistent }, (_event, filename) => {
+        // Some platforms omit the name; then every event in the directory is checked by content.
+        if (filename === null || filename.toString() === p.name) schedule();
+      });
+      w.on('error', (err) => {
+        if (closed) return;
+        // The directory itself went (removed or renamed): poll the path until it is back.
+        if (!existsSync(dir)) return startPolling();
+        onChange({ kind: 'invalid', error: new ConfigError(file, null, null, `can no longer be watched for changes: ${err.message}`, { cause: err }) });
+      });
+      watchers.push(w);
+    }
+  }
+
+  function startPolling(): void {
+    if (closed || polling) return;
+    stopWatching();
+    polling = true;
+    watchFile(file, { persistent, interval: POLL_MS }, schedule);
+  }
+
   try {
-    watcher = watch(dir, { persistent }, (_event, filename) => {
-      // Some platforms omit the name; then every event in the directory is checked by content.
-      if (filename === null || filename.toString() === name) schedule();
-    });
+    startWatching();
   } catch (err) {
+    stopWatching();
     throw new ConfigError(file, null, null, `cannot be watched for changes: ${(err as Error).message}`, { cause: err });
   }
-  watcher.on('error', (err) => {
-    if (closed) return;
-    onChange({ kind: 'invalid', error: new ConfigError(file, null, null, `can no longer be watched for changes: ${err.message}`, { cause: err }) });
-  });
 
   return {
     close() {
       closed = true;
       clearTimeout(timer);
-      watcher.close();
+      stopWatching();
+      if (polling) unwatchFile(file, schedule);
     },
   };
 }
