@@ -78,10 +78,14 @@ export class ConfigFollower {
     return this.loaded.config;
   }
 
-  /** The config as it is on disk now (the watcher may not have caught up with a hand edit). */
+  /**
+   * The config as it is on disk now (the watcher may not have caught up with a hand edit); while
+   * the file is removed, the one in use (kept, as the warning says, until a save writes it again).
+   */
   async fresh(): Promise<LoadedConfig> {
     const path = this.loaded?.path;
     if (!path) throw new HostFailure(ERROR_CODES.unavailable, this.o.status.message ?? 'hypergolix.yml could not be read');
+    if (!existsSync(path)) return this.loaded!;
     try {
       return await loadConfig({ ...this.o.location, root: path });
     } catch (err) {
@@ -109,7 +113,7 @@ export class ConfigFollower {
     try {
       // A removed file is written again from the settings in use (as its warning says).
       const removed = this.loaded !== null && !existsSync(this.loaded.path);
-      const current = removed ? this.loaded! : await this.fresh();
+      const current = await this.fresh();
       const edits = editsFromSettings(current.config, settings);
       saved = isEmptyEdit(edits) && !removed ? current : await updateConfig(current, edits);
     } catch (err) {
