@@ -43,15 +43,19 @@ export function encodeManifest(m: RootManifest): Buffer {
 }
 
 export function decodeManifest(data: Buffer): RootManifest {
-  if (data.length < 70) throw new IncorrectPassword();
-  const body = data.subarray(0, data.length - 64);
-  if (!timingSafeEqual(createHash('sha512').update(body).digest(), data.subarray(data.length - 64))) {
+  // A wrong password decrypts to noise, which starts with "HGXR" and our version once in 2^40:
+  // with that header, a checksum that fails means a right password and a damaged manifest.
+  const ours = data.length >= 5 && data.toString('latin1', 0, 4) === MAGIC && data[4] === VERSION;
+  const body = data.subarray(0, Math.max(0, data.length - 64));
+  if (data.length < 70 || !timingSafeEqual(createHash('sha512').update(body).digest(), data.subarray(data.length - 64))) {
+    if (ours) throw new DamagedAccount('root', 'its checksum does not match: the manifest was damaged or cut short');
     throw new IncorrectPassword();
   }
   // The checksum matched: the password is right, so what follows is about the format.
   if (body.subarray(0, 4).toString('latin1') !== MAGIC) {
     throw new AccountFromOtherVersion('reference-0.1', 'The account was made by the Python Hypergolix (its root manifest has no "HGXR" header)');
   }
+  if (body[4]! < VERSION) throw new DamagedAccount('root', `unknown manifest version ${body[4]}`);
   if (body[4] !== VERSION) {
     throw new AccountFromOtherVersion(`ours-v${body[4]}`, `The account was made by a newer Hypergolix (root manifest version ${body[4]}; this version reads ${VERSION})`);
   }

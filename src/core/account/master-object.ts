@@ -61,7 +61,8 @@ export class MasterObject {
     expectedBinder: Ghid,
   ): Promise<{ object: MasterObject | null; plaintext: Buffer }> {
     const frame = await io.fetch(ghid);
-    if (!frame || frame.type !== 'GOBD') throw new UnknownSecret(`Account object ${ghid.short} could not be found locally or on any remote`);
+    if (!frame) throw new UnknownSecret(`Account object ${ghid.short} could not be found locally or on any remote`);
+    if (frame.type !== 'GOBD') throw new UnknownSecret(`Account object ${ghid.short} is a ${frame.type}, not an account object (a dynamic binding)`);
     const plaintext = await MasterObject.readFrame(io, frame, master, expectedBinder);
     return { object: identity ? new MasterObject(io, identity, master, frame) : null, plaintext };
   }
@@ -72,10 +73,11 @@ export class MasterObject {
       throw new UnknownSecret(`Frame of ${frame.dynamic.short} is bound by ${frame.binder.short}, not the account`);
     }
     const [current, previous] = frame.targets;
-    if (!previous) throw new UnknownSecret(`Account object ${frame.dynamic.short} has no readable frame yet`);
-    const container = await io.fetch(current!);
-    if (!container || container.type !== 'GEOC') throw new ContainerMissing(current!, frame.dynamic, 'account object');
-    const salt = frame.version === 15 ? frame.history[0]! : previous;
+    // A 2016 (v15) frame has one target; its secret derives from the previous frame's GHID (golix §8.2).
+    const salt = frame.version === 15 ? frame.history[0] : previous;
+    if (!current || !salt) throw new UnknownSecret(`Account object ${frame.dynamic.short} has no readable frame yet`);
+    const container = await io.fetch(current);
+    if (!container || container.type !== 'GEOC') throw new ContainerMissing(current, frame.dynamic, 'account object');
     return master.ratchet(frame.dynamic, salt).apply(container.payload);
   }
 
