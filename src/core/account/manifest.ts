@@ -73,7 +73,8 @@ function readRecords(body: Buffer): RootManifest {
   const out: Partial<RootManifest> = {};
   for (let i = r.u8(); i > 0; i--) {
     const name = r.take(r.u8()).toString('latin1');
-    const ghid = r.ghid();
+    // A copy: a view would keep the whole decrypted manifest (every object's master secret) in memory with it.
+    const ghid = Ghid.fromBytes(Buffer.from(r.ghid().bytes));
     const master = Secret.fromRecord(r.take(SECRET_RECORD_LENGTH));
     if ((NAMES as readonly string[]).includes(name)) out[name as ManifestName] = { ghid, master };
     else if (name === 'recovery') out.recovery = { ghid, master };
