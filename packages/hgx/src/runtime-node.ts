@@ -59,7 +59,8 @@ export const runtime: Runtime = {
     const path = await import('node:path');
     const dirs = await searchDirs();
     for (const dir of dirs) {
-      if (['hypergolix.yml', 'hgx-cfg.json'].some((f) => fs.existsSync(path.join(dir, f)))) return path.join(dir, IPC_TOKEN_FILE);
+      // A file, as the daemon's search requires (a folder of that name is no config).
+      if (['hypergolix.yml', 'hgx-cfg.json'].some((f) => fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())) return path.join(dir, IPC_TOKEN_FILE);
     }
     throw new AuthFailed(`No Hypergolix home found (looked in ${dirs.join(', ')}); set HYPERGOLIX_HOME or pass tokenFile`);
   },

@@ -8,10 +8,8 @@
  * are checked and tightened only elsewhere.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { createFileExclusiveSync } from '../util/exclusive-create.js';
 import { ValueError } from '../golix/index.js';
 import { AUTH_TOKEN_BYTES, IPC_TOKEN_FILE } from '../../wire/index.js';
@@ -29,100 +27,106 @@ function parse(text: string): Buffer | null {
   return Buffer.from(t, 'hex');
 }
 
-/**
- * Writes a new key: created exclusively (EEXIST when there is one), or replacing a bad one; either
- * way atomically, so an app never reads a half-written key (a full disk midway changes nothing).
- */
-async function writeNew(file: string, token: Buffer, exclusive: boolean): Promise<void> {
-  const text = token.toString('hex') + '\n';
-  if (exclusive) createFileExclusiveSync(file, text, { mode: 0o600, fsync: true });
-  else await writeFileAtomic(file, text, { mode: 0o600 });
+/** What a key file holds at most; anything longer is no key (and is not read further). */
+const MAX_KEY_FILE_BYTES = 1024;
+const NO_FOLLOW = (fsc.O_NOFOLLOW ?? 0) | (fsc.O_NONBLOCK ?? 0);
+
+/** What is at the key's path, looked at through a descriptor opened without following a link. */
+type Found =
+  | { kind: 'missing' }
+  /** A link, a FIFO, a device, another user's file: replaced by a key file of our own, never followed. */
+  | { kind: 'foreign'; what: string; ino: number | null }
+  | { kind: 'directory' }
+  | { kind: 'file'; key: Buffer | null; ino: number; loose: number | null };
+
+function examine(file: string): Found {
+  let fd: number;
+  try {
+    fd = openSync(file, fsc.O_RDONLY | NO_FOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    if (code === 'ELOOP') return { kind: 'foreign', what: 'a symbolic link', ino: lstatSync(file, { throwIfNoEntry: false })?.ino ?? null };
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { kind: 'directory' };
+    if (!st.isFile()) return { kind: 'foreign', what: 'not a regular file', ino: st.ino };
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) return { kind: 'foreign', what: `owned by another user (uid ${st.uid})`, ino: st.ino };
+    let loose: number | null = null;
+    if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+      fchmodSync(fd, 0o600);
+      loose = st.mode & 0o777;
+    }
+    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { kind: 'file', key: n > MAX_KEY_FILE_BYTES ? null : parse(buf.toString('utf8', 0, n)), ino: st.ino, loose };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes what is at `file` if it is still the entry examined (a racing start may have put its key there since). */
+function removeIfSame(file: string, ino: number | null): void {
+  const now = lstatSync(file, { throwIfNoEntry: false });
+  if (!now || (ino !== null && now.ino !== ino)) return;
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 }
 
 /**
  * Reads the IPC key, creating it (and the directory, mode 0700) when missing. A file others can
- * read is tightened to 0600 with a warning; an unreadable or malformed one is replaced.
- */
-export async function loadOrCreateIpcToken(file: string, o: { warn?: (m: string) => void } = {}): Promise<Buffer> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const fresh = randomBytes(AUTH_TOKEN_BYTES);
-  try {
-    await writeNew(file, fresh, true);
-    return fresh;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (process.platform !== 'win32') {
-    const st = await stat(file);
-    if ((st.mode & 0o077) !== 0) {
-      await chmod(file, 0o600);
-      o.warn?.(`${file} was readable by other users (mode ${(st.mode & 0o777).toString(8)}); tightened to 600`);
-    }
-  }
-  const existing = parse(await readFile(file, 'utf8'));
-  if (existing) return existing;
-  o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
-  await writeNew(file, fresh, false);
-  return fresh;
-}
-
-function writeNewSync(file: string, token: Buffer, exclusive: boolean): void {
-  const text = token.toString('hex') + '\n';
-  if (exclusive) {
-    createFileExclusiveSync(file, text, { mode: 0o600, fsync: true });
-    return;
-  }
-  const target = `${file}.${process.pid}.tmp`;
-  try {
-    unlinkSync(target);
-  } catch {
-    // none left over
-  }
-  createFileExclusiveSync(target, text, { mode: 0o600, fsync: true });
-  try {
-    renameSync(target, file);
-  } catch (err) {
-    try {
-      unlinkSync(target);
-    } catch {
-      // gone already
-    }
-    throw err;
-  }
-}
-
-/**
- * loadOrCreateIpcToken without yielding to the event loop: a host that must attach listeners
- * to a running daemon before anything else happens (so no share slips past) uses this.
+ * read is tightened to 0600 with a warning. Anything else at the path — a malformed key, a
+ * symbolic link (followed, it could make the daemon rewrite or chmod a file elsewhere), a FIFO,
+ * another user's file — is removed and a new key created in its place, exclusively: of two
+ * starts repairing at once, one creates the key and the other reads it, so both hold the same.
+ * A directory there is refused, naming it.
  */
 export function loadOrCreateIpcTokenSync(file: string, o: { warn?: (m: string) => void } = {}): Buffer {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fresh = randomBytes(AUTH_TOKEN_BYTES);
-  try {
-    writeNewSync(file, fresh, true);
-    return fresh;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (process.platform !== 'win32') {
-    const st = statSync(file);
-    if ((st.mode & 0o077) !== 0) {
-      chmodSync(file, 0o600);
-      o.warn?.(`${file} was readable by other users (mode ${(st.mode & 0o777).toString(8)}); tightened to 600`);
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const fresh = randomBytes(AUTH_TOKEN_BYTES);
+    try {
+      createFileExclusiveSync(file, fresh.toString('hex') + '\n', { mode: 0o600, fsync: true });
+      return fresh;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const found = examine(file);
+    switch (found.kind) {
+      case 'missing':
+        continue;
+      case 'directory':
+        throw new ValueError(`${file} is a directory, not the IPC key file; remove or rename it`);
+      case 'foreign':
+        o.warn?.(`${file} is ${found.what}; replacing it with a new IPC key (apps must reconnect)`);
+        removeIfSame(file, found.ino);
+        continue;
+      case 'file':
+        if (found.loose !== null) o.warn?.(`${file} was readable by other users (mode ${found.loose.toString(8)}); tightened to 600`);
+        if (found.key) return found.key;
+        o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
+        removeIfSame(file, found.ino);
     }
   }
-  const existing = parse(readFileSync(file, 'utf8'));
-  if (existing) return existing;
-  o.warn?.(`${file} does not hold a valid IPC key; writing a new one (apps must reconnect)`);
-  writeNewSync(file, fresh, false);
-  return fresh;
+  throw new ValueError(`${file}: could not create the IPC key (the file keeps changing; is another start repairing it?)`);
+}
+
+/** loadOrCreateIpcTokenSync, for callers that await (a 65-byte file: done at once). */
+export async function loadOrCreateIpcToken(file: string, o: { warn?: (m: string) => void } = {}): Promise<Buffer> {
+  return loadOrCreateIpcTokenSync(file, o);
 }
 
 /** Reads an existing key (for tools and tests). */
 export async function readIpcToken(file: string): Promise<Buffer> {
-  const key = parse(await readFile(file, 'utf8'));
-  if (!key) throw new ValueError(`${file} does not hold a valid IPC key (${AUTH_TOKEN_BYTES * 2} hex digits)`);
-  return key;
+  const found = examine(file);
+  if (found.kind === 'file' && found.key) return found.key;
+  throw new ValueError(`${file} does not hold a valid IPC key (${AUTH_TOKEN_BYTES * 2} hex digits)`);
 }
 
 /** Constant-time comparison of a presented key with the real one. */
