@@ -3,8 +3,8 @@ import { passwordRefusal, type PasswordRuleOptions } from '../common/password-ru
 import { CliError, type CliIO } from './command.js';
 
 /** Asks for a password on the terminal without echoing it. */
-export function promptHidden(question: string, io: CliIO): Promise<string> {
-  if (!io.isTTY) throw new CliError('No terminal to ask for the password on; pass it with --password-stdin');
+export function promptHidden(question: string, io: CliIO, flag = '--password-stdin'): Promise<string> {
+  if (!io.isTTY) throw new CliError(`No terminal to ask on; pass it with ${flag}`);
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: io.stdin, output: process.stderr, terminal: true });
     const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
@@ -28,6 +28,9 @@ export function promptHidden(question: string, io: CliIO): Promise<string> {
   });
 }
 
+/** What standard input may hold before its lines end: passwords and keys, not files. */
+const MAX_STDIN_CHARS = 64 * 1024;
+
 /**
  * Reads the first `count` lines of standard input, without waiting for it to close: a script
  * may keep the pipe open (`(echo pw; sleep 600) | hypergolix start app --password-stdin`).
@@ -36,6 +39,20 @@ export function promptHidden(question: string, io: CliIO): Promise<string> {
 export function readStdinLines(io: CliIO, count: number, flag = '--password-stdin'): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let text = '';
+    // Strict UTF-8, across chunk boundaries (a character split between two reads stays whole);
+    // a byte-order mark at the start is dropped.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decode = (chunk?: Buffer | string): boolean => {
+      try {
+        text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: chunk !== undefined });
+      } catch {
+        finish(new CliError(`${flag}: standard input is not UTF-8 text`, 2));
+        return false;
+      }
+      if (text.length <= MAX_STDIN_CHARS) return true;
+      finish(new CliError(`${flag}: standard input is too long (more than ${MAX_STDIN_CHARS} characters before ${count === 1 ? 'its line ends' : `its ${count} lines end`})`, 2));
+      return false;
+    };
     const lines = () => text.split(/\r?\n/);
     const finish = (result: string[] | Error) => {
       io.stdin.off('data', onData).off('end', onEnd).off('error', onError);
@@ -45,10 +62,11 @@ export function readStdinLines(io: CliIO, count: number, flag = '--password-stdi
       else resolve(result);
     };
     const onData = (chunk: Buffer | string) => {
-      text += chunk.toString();
+      if (!decode(chunk)) return;
       if (lines().length > count) finish(lines().slice(0, count));
     };
     const onEnd = () => {
+      if (!decode()) return;
       const got = lines().slice(0, count);
       const missing = got.length < count || got.some((l) => l.length === 0);
       finish(missing ? new CliError(`${flag}: standard input held ${count === 1 ? 'no line' : `fewer than ${count} lines`}`) : got);

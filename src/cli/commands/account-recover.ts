@@ -64,7 +64,7 @@ function parseRecover(argv: string[]): RecoverArgs {
 }
 
 async function keyAndPassword(io: CliIO, args: RecoverArgs): Promise<{ key: Buffer; next: string }> {
-  const [typed, next] = args.stdin ? await readStdinLines(io, 2, '--recovery-key-stdin') : [await promptHidden('Recovery key (from the kit): ', io), undefined];
+  const [typed, next] = args.stdin ? await readStdinLines(io, 2, '--recovery-key-stdin') : [await promptHidden('Recovery key (from the kit): ', io, '--recovery-key-stdin'), undefined];
   let key: Buffer;
   try {
     key = decodeRecoveryKey(typed ?? '');
@@ -103,7 +103,10 @@ export async function runAccountRecover(argv: string[], io: CliIO): Promise<numb
       io,
       credentials: { password: next, recoveryKey: key },
       wrongPassword: 'The recovery key does not open this account.',
-      change: async () => undefined,
+      // A legacy user.root_secret would open the account before the new password is asked: it follows.
+      change: async (account) => {
+        if (current.config.user.root_secret) await updateConfig(current, { user: { root_secret: account.rootSecret } });
+      },
       restartWith: () => next,
       byRoot: args.root !== undefined,
     });
@@ -111,7 +114,7 @@ export async function runAccountRecover(argv: string[], io: CliIO): Promise<numb
     if (!named) await writeFileAtomic(loaded.path, before);
     throw err;
   }
-  io.out('New password set. The old password opens nothing any more: use the new one on every computer of this account.');
+  io.out('New password set: use it on every computer of this account. The old password opens nothing once a computer has synced (one that was off opens its own copy until then).');
   io.out('The recovery key keeps working; make a new kit ("hypergolix account recovery-kit") if anyone else may have seen it.');
   if (!named) await startAppInBackground(current, next, io, args.root !== undefined);
   return 0;

@@ -1,6 +1,6 @@
 /** `hypergolix account recovery-kit`: make the account's recovery kit (issue #13, "Recovery kit"). */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, lstat, open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { recoveryKitPage } from '../../common/recovery-kit-page.js';
@@ -75,7 +75,23 @@ async function checkPlaceForPage(out: string): Promise<void> {
   const dir = dirname(out);
   const place = await stat(dir).catch((err: NodeJS.ErrnoException) => refuse(err.code === 'ENOENT' ? `${dir} does not exist` : err.message));
   if (!place.isDirectory()) refuse(`${dir} is not a directory`);
-  const existing = await stat(out).catch(() => null);
+  // Never through a link, never over another file: only an earlier kit (whose key the new one revokes) is replaced.
+  const existing = await lstat(out).catch(() => null);
   if (existing?.isDirectory()) refuse('it is a directory');
+  if (existing?.isSymbolicLink()) refuse('it is a symbolic link');
+  if (existing && !existing.isFile()) refuse('something other than a file is there');
+  if (existing && !(await isRecoveryKit(out))) refuse('a file that is not a recovery kit is there; choose another --out or move it');
   await access(dir, constants.W_OK).catch((err: NodeJS.ErrnoException) => refuse(err.code === 'EROFS' ? `${dir} is on a read-only file system` : `${dir} is not writable by you`));
+}
+
+/** Whether the file is a recovery kit page this command wrote (its title tells, within its first bytes). */
+async function isRecoveryKit(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+    return buffer.toString('utf8', 0, bytesRead).includes('<title>Hypergolix recovery kit</title>');
+  } finally {
+    await fh.close();
+  }
 }

@@ -199,7 +199,8 @@ export class Account {
    * cannot read, e.g. one of the Python Hypergolix), DamagedAccount (anything else inside).
    */
   static async login(o: LoginOptions): Promise<Account> {
-    const frame = await o.io.fetch(o.userId);
+    // A recovery starts from the newest root frame the remotes have, not a copy cached here.
+    const frame = await o.io.fetch(o.userId, o.recoveryKey ? { fresh: true } : undefined);
     if (!frame) throw new AccountNotFound(o.userId, o.searched ?? 'local and remotes');
     if (frame.type !== 'GOBD' || !frame.dynamic.equals(o.userId)) {
       throw new AccountFromOtherVersion('not-an-account', `${o.userId.short} is no user ID: it names a ${frame.type === 'GOBD' ? 'frame' : frame.type}, not an account's root node`);

@@ -71,8 +71,9 @@ export class AccountUnreachable extends CommsError {
     readonly remotes: readonly string[],
     /** Why the last attempt to connect failed (the socket error's code), when one was seen. */
     readonly failure: { code: string | null; message: string } | null = null,
+    message = `Account ${userId.short} is not in the local cache, and no remote could be reached to fetch it (${remotes.join(', ')})`,
   ) {
-    super(`Account ${userId.short} is not in the local cache, and no remote could be reached to fetch it (${remotes.join(', ')})`);
+    super(message);
   }
 }
 

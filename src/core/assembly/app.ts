@@ -102,7 +102,8 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
   const c = loaded.config;
   const remotes = c.remotes.map((r) => ({ host: r.host, port: r.port, tls: r.tls }));
   const base = { ghidcache: c.process.ghidcache, remotes, logger: o.logger, onProgress: o.onProgress, remoteWaitMs: o.remoteWaitMs };
-  const rootSecret = creds.rootSecret ?? c.user.root_secret ?? undefined;
+  // A password typed now is checked, and wins over a legacy user.root_secret kept in the file.
+  const rootSecret = creds.rootSecret ?? (creds.password || creds.recoveryKey ? undefined : c.user.root_secret) ?? undefined;
 
   if (!c.user.user_id) {
     if (c.user.fingerprint) {
@@ -130,7 +131,11 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
   if (!rootSecret && !creds.password) throw new ValueError('A password is needed to log in');
   // Accounts record their KDF in the config; on a machine that lacks it, try ours, then the reference's.
   const known = configuredKdf(loaded);
-  const candidates = rootSecret ? [known ?? DEFAULT_KDF] : known ? [known] : [DEFAULT_KDF, REFERENCE_KDF, LOW_2016_KDF];
+  // The recorded one first; then the others, since a password set on another computer (a
+  // recovery on a new one) may have been derived under another: found, it is recorded here.
+  const same = (a: KdfParams, b: KdfParams) => a.algorithm === b.algorithm && a.n === b.n && a.r === b.r && a.p === b.p;
+  const others = [DEFAULT_KDF, REFERENCE_KDF, LOW_2016_KDF].filter((k) => !known || !same(k, known));
+  const candidates = rootSecret ? [known ?? DEFAULT_KDF] : [...(known ? [known] : []), ...others];
   for (const [i, kdf] of candidates.entries()) {
     try {
       const daemon = await Daemon.start({
@@ -142,10 +147,11 @@ async function startAccount(loaded: LoadedConfig, creds: AppCredentials, o: Star
       if (daemon.broughtOver) o.logger.info(broughtOverLine(daemon.broughtOver));
       // An account brought over (now or on another computer) answers to its new user ID from now on.
       const moved = !daemon.userId.equals(c.user.user_id);
-      if ((!known && !rootSecret) || moved) {
+      const learned = !rootSecret && (!known || !same(known, kdf));
+      if (learned || moved) {
         current = await updateConfig(loaded, {
           ...(moved ? { user: { user_id: daemon.userId, fingerprint: daemon.fingerprint } } : {}),
-          ...(!known && !rootSecret ? { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } } : {}),
+          ...(learned ? { set: { 'account.kdf': { algorithm: kdf.algorithm, n: kdf.n, r: kdf.r, p: kdf.p } } } : {}),
         });
       }
       return { daemon, sharing, loaded: current, created: false };

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Account, type AccountProgress } from '../account/account.js';
 import type { AccountMap } from '../account/account-map.js';
-import { DamagedAccount } from '../account/errors.js';
+import { AccountUnreachable, DamagedAccount } from '../account/errors.js';
 import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
@@ -124,10 +124,17 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       } else {
         const l = o.account.login;
         const hasLocal = engine.exists(l.userId);
-        if (!hasLocal && o.remotes.length > 0) {
-          // A new machine: the account lives only on the remotes (defect 24).
+        // A new machine: the account lives only on the remotes (defect 24). A recovery builds on
+        // the account's newest root frame, which a cache here may be behind on (a kit or a password
+        // made elsewhere since): it waits for the remotes too, and needs one.
+        if ((!hasLocal || l.recoveryKey) && o.remotes.length > 0) {
           o.onProgress?.({ stage: 'remotes' });
           await network.whenConnected(o.remoteWaitMs ?? 10_000);
+          const remotes = network.status();
+          if (l.recoveryKey && !remotes.some((r) => r.connected)) {
+            const failure = remotes.find((r) => r.lastFailure)?.lastFailure ?? null;
+            throw new AccountUnreachable(l.userId, remotes.map((r) => r.label), failure, `A recovery needs the account as the remotes have it, and none could be reached (${remotes.map((r) => r.label).join(', ')})`);
+          }
         }
         ({ account, broughtOver } = await openAccount(network, l, device, hasLocal).catch(async (err: unknown) => {
           // The root is here but an account object is not, and a remote is still connecting: a
