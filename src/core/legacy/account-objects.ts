@@ -32,7 +32,10 @@ export function readIdentity(value: PyValue, fingerprint: Ghid): PrivateIdentity
     throw new DamagedAccount(part, `expected exactly the fields ${IDENTITY_FIELDS.join(', ')}`);
   }
   const [ghid, signature, encryption, exchange] = IDENTITY_FIELDS.map((f) => bytes(part, dict.get(f)!));
-  if (!ghid!.equals(fingerprint.bytes)) throw new DamagedAccount(part, `it names ${Ghid.fromBytes(ghid!).short}, not the account's fingerprint`);
+  if (!ghid!.equals(fingerprint.bytes)) {
+    const named = ghid!.length === 65 && ghid![0] === 1 ? Ghid.fromBytes(ghid!).short : `no GHID (${ghid!.length} bytes)`;
+    throw new DamagedAccount(part, `it names ${named}, not the account's fingerprint`);
+  }
   let identity: PrivateIdentity;
   try {
     identity = PrivateIdentity.fromRaw(signature!, encryption!, exchange!);
@@ -40,6 +43,13 @@ export function readIdentity(value: PyValue, fingerprint: Ghid): PrivateIdentity
     throw new DamagedAccount(part, (err as Error).message, { cause: err });
   }
   if (!identity.ghid.equals(fingerprint)) throw new DamagedAccount(part, `its keys make ${identity.ghid.short}, not the fingerprint`);
+  // Keys damaged where their modulus is not still make the fingerprint: found here, not as
+  // signatures every server refuses after the account is brought over.
+  try {
+    identity.checkKeysWork();
+  } catch (err) {
+    throw new DamagedAccount(part, (err as Error).message, { cause: err });
+  }
   return identity;
 }
 

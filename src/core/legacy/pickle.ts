@@ -74,7 +74,8 @@ type Handler = (m: Machine) => void;
 
 const PROTOCOLS = { min: 2, max: 4 };
 const MAX_GLOBAL_LINE = 256;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the text, as Python reads it, not a mark to drop.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Machine {
   pos = 0;
