@@ -84,6 +84,7 @@ export function parseRate(value: unknown, min: number, max: number): Field<numbe
 }
 
 export function formatBytes(n: number): string {
+  if (n === 0) return '0 bytes';
   if (n % GIB === 0) return `${n / GIB} GiB`;
   if (n % MIB === 0) return `${n / MIB} MiB`;
   if (n % KIB === 0) return `${n / KIB} KiB`;

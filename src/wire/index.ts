@@ -28,6 +28,7 @@ export {
   type RequestHandler,
   type RequestOptions,
 } from './peer.js';
+export { LONGEST_TIMER_MS, count as wholeNumberOption, timerDelay } from './peer-limits.js';
 export * from './bytes.js';
 export * from './ids.js';
 export * from './ipc.js';

@@ -51,7 +51,8 @@ export function timerDelay(name: string, v: unknown): number {
   throw new ValueError(`${name} is a whole number of milliseconds from 1 to ${LONGEST_TIMER_MS}, not ${String(v)}`);
 }
 
-function count(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+/** A whole number from `min` to `max`, or a ValueError naming `name`. */
+export function count(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
   throw new ValueError(`${name} is a whole number from ${min} to ${max}, not ${String(v)}`);
 }

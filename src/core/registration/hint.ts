@@ -15,6 +15,9 @@ export function registrationHint(server: string, used: number | undefined, limit
 export function roundBytes(n: number): string {
   const exact = formatBytes(n);
   if (!exact.endsWith(' bytes') || n < 1024) return exact;
-  const [unit, size] = n >= 1024 ** 3 ? ['GiB', 1024 ** 3] : n >= 1024 ** 2 ? ['MiB', 1024 ** 2] : ['KiB', 1024];
-  return `${(n / size).toFixed(1)} ${unit}`;
+  const units: [string, number][] = [['KiB', 1024], ['MiB', 1024 ** 2], ['GiB', 1024 ** 3]];
+  // The unit after rounding: 1,048,575 bytes is "1.0 MiB", not "1024.0 KiB".
+  let i = n >= 1024 ** 3 ? 2 : n >= 1024 ** 2 ? 1 : 0;
+  if (i < 2 && (n / units[i]![1]).toFixed(1) === '1024.0') i++;
+  return `${(n / units[i]![1]).toFixed(1)} ${units[i]![0]}`;
 }

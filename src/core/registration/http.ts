@@ -17,6 +17,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ghid } from '../golix/index.js';
+import { parseTarget } from '../util/http-target.js';
 import type { Challenges } from './challenges.js';
 import { PAGE_CSP, renderPage, type PageContent } from './page.js';
 import { verifyChallenge } from './proof.js';
@@ -48,10 +49,17 @@ export class RegistrationEndpoints {
   constructor(private readonly deps: () => RegistrationDeps | null) {}
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://server.invalid');
-    const route = `${req.method ?? 'GET'} ${url.pathname}`;
+    const url = parseTarget(req.url);
+    if (!url) return false;
+    // HEAD is GET without the body (Node leaves the body out of a HEAD's answer).
+    const route = `${req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')} ${url.pathname}`;
     const run = ROUTES[route];
-    if (!run) return false;
+    if (!run) {
+      const allowed = Object.keys(ROUTES).flatMap((r) => (r.endsWith(` ${url.pathname}`) ? [r.split(' ')[0]!] : []));
+      if (allowed.length === 0) return false;
+      json(res, 405, { status: 'method not allowed' }, { Allow: (allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed).join(', ') });
+      return true;
+    }
     const deps = this.deps();
     if (!deps) {
       json(res, 503, { status: 'starting' });
@@ -305,8 +313,9 @@ function page(res: ServerResponse, status: number, content: PageContent): void {
   res.end(body);
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(value);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
   res.end(body);
 }
+

@@ -5,6 +5,7 @@
  * request HTTP cannot parse is answered by `clientErrorReply` below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseTarget } from '../util/http-target.js';
 import type { RemoteLogger } from './logger.js';
 
 export type HealthStatus = 'ok' | 'starting' | 'closing' | 'failed';
@@ -31,14 +32,15 @@ export interface HttpExtension {
 export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extension: HttpExtension | null = null): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     try {
-      const path = (req.url ?? '/').split('?', 1)[0];
+      // Origin form (`/healthz`) or absolute form (`http://host/healthz`, RFC 9112 §3.2.2).
+      const path = parseTarget(req.url)?.pathname ?? null;
       const method = req.method ?? 'GET';
       const read = method === 'GET' || method === 'HEAD';
       if (read && path === '/healthz') {
         const status = vitals.health();
         return reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
       }
-      if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics() + (extension?.metrics() ?? ''));
+      if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics() + extensionMetrics(extension, logger));
       if (extension?.handle(req, res)) return;
       // A probe configured with the wrong method should say so, not that the page is missing.
       if (path === '/healthz' || path === '/metrics') return reply(res, 405, 'application/json', '{"status":"method not allowed"}', { Allow: 'GET, HEAD' });
@@ -51,6 +53,16 @@ export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extens
   };
 }
 
+/** The extension's figures; one that fails to give them is logged and left out, not the whole page. */
+function extensionMetrics(extension: HttpExtension | null, logger: RemoteLogger): string {
+  try {
+    return extension?.metrics() ?? '';
+  } catch (err) {
+    logger.warn(`metrics: the registration figures are left out: ${err instanceof Error ? err.message : String(err)}`);
+    return '';
+  }
+}
+
 function reply(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...headers });
   res.end(res.req.method === 'HEAD' ? undefined : body);
@@ -61,8 +73,14 @@ function reply(res: ServerResponse, status: number, type: string, body: string, 
  * headers over Node's limit, 400 otherwise (as Node itself answers when no one listens for
  * 'clientError'); nothing once the client has gone.
  */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'Payload Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
 export function clientErrorReply(err: Error & { code?: string }): string | null {
   if (err.code === 'ECONNRESET') return null;
-  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+  const [status, text] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
   return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }

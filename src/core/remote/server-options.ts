@@ -2,7 +2,8 @@
  * What a persistence server (`server.ts`) is configured with: its engine, where it listens, and
  * each limit with its reason and default. The assembly fills these from `hypergolix.yml`.
  */
-import type { Ghid } from '../golix/index.js';
+import { FRAME_HEADER_BYTES, timerDelay, wholeNumberOption as count } from '../../wire/index.js';
+import { ValueError, type Ghid } from '../golix/index.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { OpenedVariantLog } from './garq-variant-log.js';
 import type { HttpExtension } from './http-endpoints.js';
@@ -84,4 +85,33 @@ export interface PersistenceServerOptions {
   http?: HttpExtension | null;
   /** @default silent */
   logger?: RemoteLogger;
+}
+
+/**
+ * Checks the numbers a server runs on, at construction, naming the option: a NaN limit would
+ * mean none, a negative one refuse everything, and a timer of NaN or 0 fire at once — each found
+ * late, some (a connection's options) as a crash at the first connection.
+ */
+export function checkServerOptions(o: PersistenceServerOptions): void {
+  const whole = (name: keyof PersistenceServerOptions, min: number) => {
+    if (o[name] !== undefined) count(name, o[name], min);
+  };
+  const delay = (name: keyof PersistenceServerOptions, zeroIsOff = false) => {
+    if (o[name] !== undefined && !(zeroIsOff && o[name] === 0)) timerDelay(name, o[name]);
+  };
+  whole('maxMessageBytes', FRAME_HEADER_BYTES);
+  whole('maxSubscriptionsPerConnection', 0);
+  whole('maxConcurrentHandlers', 1);
+  whole('maxConnections', 0);
+  whole('pushBudgetBytes', 0);
+  delay('pingIntervalMs', true);
+  delay('notificationTimeoutMs');
+  delay('closeTimeoutMs');
+  for (const name of ['publishRatePerIdentity', 'unsignedPublishRatePerConnection'] as const) {
+    const v = o[name];
+    if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new ValueError(`${name} is a number of publishes per second above 0 (or null for no limit), not ${String(v)}`);
+  }
+  for (const name of ['publishBurst', 'unsignedPublishBurst'] as const) {
+    if (o[name] !== undefined && o[name] !== null) count(name, o[name], 1);
+  }
 }

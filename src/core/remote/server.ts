@@ -36,7 +36,7 @@ import { RemoteVerb } from './verbs.js';
 import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
-import type { PersistenceServerOptions } from './server-options.js';
+import { checkServerOptions, type PersistenceServerOptions } from './server-options.js';
 
 export { DEFAULT_SERVER_PORT };
 export type { PersistenceServerOptions };
@@ -90,6 +90,7 @@ export class PersistenceServer {
   private variants: GarqVariants | null = null;
 
   constructor(options: PersistenceServerOptions) {
+    checkServerOptions(options);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
