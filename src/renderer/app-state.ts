@@ -38,7 +38,8 @@ export function createAppState(host: Transport): StoreApi<UiState> {
         case 'restartProgress': {
           const save = get().settings.save;
           // 'done'/'failed' are settled by the save's own answer, which also carries the reason.
-          if (ev.phase !== 'done' && ev.phase !== 'failed' && save.phase !== 'done' && save.phase !== 'failed') {
+          // Followed only while this window's own save runs (the tray's switches restart too).
+          if (ev.phase !== 'done' && ev.phase !== 'failed' && save.phase !== 'idle' && save.phase !== 'done' && save.phase !== 'failed') {
             patchSettings({ save: { phase: ev.phase, message: RESTART_WORDS[ev.phase], ok: null } });
           }
           break;
@@ -50,6 +51,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
           const { baseline } = get().settings;
           if (baseline === null) patchSettings({ baseline: ev.settings, draft: clone(ev.settings) });
           else if (!sameValue(baseline, ev.settings)) patchSettings({ diskChange: ev.settings });
+          else patchSettings({ diskChange: null }); // a change undone takes its banner with it
           break;
         }
       }

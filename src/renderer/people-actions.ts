@@ -25,10 +25,13 @@ export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleAc
   /** Runs one change: busy while it runs, the lists and the status re-read after, words either way. */
   async function act<T>(key: string, run: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>, words: (v: T) => string) {
     busy(key, true);
+    const view = get().view;
     const res = await run();
     busy(key, false);
-    if (!res.ok) return say('error', res.error.message);
-    say('ok', words(res.value));
+    // Words for the page the user acted on; on another page by now, they would be about nothing there.
+    const here = get().view === view;
+    if (!res.ok) return here ? say('error', res.error.message) : undefined;
+    if (here) say('ok', words(res.value));
     await get().loadPeople();
     const st = await host.request({ kind: 'status' });
     if (st.ok) applyStatus(set, st.value);

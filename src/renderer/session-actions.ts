@@ -1,5 +1,7 @@
 /** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock. */
 import { ERROR_CODES, type Status } from '../common/contract.js';
+import { emptyAccount } from './account-actions.js';
+import { emptyPeople } from './people-actions.js';
 import type { GetUi, SetUi, UiState, WizardState } from './ui-state.js';
 import type { Transport } from './transport.js';
 
@@ -16,12 +18,25 @@ function wizardFor(wizard: WizardState | null, status: Status): WizardState | nu
   if (status.state === 'creating') return wizard?.step === 'creating' ? wizard : freshWizard('creating');
   if (wizard?.step === 'creating' && status.state === 'running') return { ...wizard, step: 'done', stage: 'done' };
   if (wizard?.step === 'creating' && status.state === 'no-account') return { ...wizard, step: 'password', stage: null, error: status.message };
+  // An account exists now (made or signed in by another window, or this one's answer was lost): the first steps are over.
+  if (wizard && ENTRY_STEPS.has(wizard.step) && HAS_ACCOUNT.has(status.state)) return null;
   return wizard ?? (status.state === 'no-account' ? freshWizard() : null);
+}
+
+const ENTRY_STEPS: ReadonlySet<WizardState['step']> = new Set(['welcome', 'password', 'signin']);
+// Not 'unlocking': a sign-in from the wizard passes through it and may come back to 'no-account'.
+const HAS_ACCOUNT: ReadonlySet<Status['state']> = new Set(['locked', 'running', 'restarting']);
+const idleUnlock: UiState['unlock'] = { busy: false, error: null, wrongPassword: false, attempts: 0 };
+
+/** What follows from a status: the wizard's step, and the unlock screen's words once it is left (however it was). */
+function followStatus(s: UiState, status: Status): Pick<UiState, 'wizard' | 'unlock'> {
+  const onUnlock = status.state === 'locked' || status.state === 'unlocking';
+  return { wizard: wizardFor(s.wizard, status), unlock: onUnlock || s.unlock.busy ? s.unlock : idleUnlock };
 }
 
 /** A status from the host: the snapshot follows it, and so does the wizard's step. */
 export function applyStatus(set: SetUi, status: Status): void {
-  set((s) => ({ snapshot: s.snapshot ? { ...s.snapshot, status } : null, wizard: wizardFor(s.wizard, status) }));
+  set((s) => ({ snapshot: s.snapshot ? { ...s.snapshot, status } : null, ...followStatus(s, status) }));
 }
 
 export const patchWizard = (set: SetUi, p: Partial<WizardState>) => set((s) => (s.wizard ? { wizard: { ...s.wizard, ...p } } : {}));
@@ -29,6 +44,7 @@ export const patchWizard = (set: SetUi, p: Partial<WizardState>) => set((s) => (
 export type SessionActions = Pick<UiState, 'refresh' | 'wizardGo' | 'createAccount' | 'finishWizard' | 'unlockWith' | 'lock' | 'registerRemote'>;
 
 export function sessionActions(set: SetUi, get: GetUi, host: Transport): SessionActions {
+  const registering = new Set<string>();
   return {
     async refresh() {
       const res = await host.request({ kind: 'getState' });
@@ -37,15 +53,16 @@ export function sessionActions(set: SetUi, get: GetUi, host: Transport): Session
         return;
       }
       const snap = res.value;
-      set((s) => ({
-        snapshot: snap,
-        problem: null,
-        wizard: wizardFor(s.wizard, snap.status),
-      }));
+      set((s) => {
+        // Another account now (hypergolix.yml names another, unlocked here): nothing of the last one's stays.
+        const before = s.snapshot?.identity?.fingerprint;
+        const switched = before !== undefined && snap.identity !== null && snap.identity.fingerprint !== before;
+        return { snapshot: snap, problem: null, ...followStatus(s, snap.status), ...(switched ? { people: emptyPeople, account: emptyAccount } : {}) };
+      });
     },
 
     wizardGo(step) {
-      patchWizard(set, { step, error: null });
+      patchWizard(set, { step, error: null, fields: {}, busy: false });
     },
 
     async createAccount(password) {
@@ -91,10 +108,18 @@ export function sessionActions(set: SetUi, get: GetUi, host: Transport): Session
     },
 
     async registerRemote(remote) {
-      const res = await host.request({ kind: 'registerRemote', remote });
-      if (!res.ok) set({ problem: res.error.message });
-      const st = await host.request({ kind: 'status' });
-      if (st.ok) applyStatus(set, st.value);
+      // One at a time per remote: the host opens a browser page for each.
+      const key = remote;
+      if (registering.has(key)) return;
+      registering.add(key);
+      try {
+        const res = await host.request({ kind: 'registerRemote', remote });
+        set({ problem: res.ok ? null : res.error.message });
+        const st = await host.request({ kind: 'status' });
+        if (st.ok) applyStatus(set, st.value);
+      } finally {
+        registering.delete(key);
+      }
     }
   };
 }

@@ -67,7 +67,8 @@ function socketTransport(url: string): Transport {
   };
 
   const connect = () => {
-    setState('connecting');
+    // Refused stays refused (the tab needs the new address) until a socket does open.
+    if (state !== 'refused') setState('connecting');
     const sock = new WebSocket(url);
     ws = sock;
     sock.onopen = () => {
@@ -80,7 +81,7 @@ function socketTransport(url: string): Transport {
       ws = null;
       for (const [, p] of pending) p.resolve(fail(ERROR_CODES.unavailable, 'Lost the connection to Hypergolix.'));
       pending.clear();
-      setState('closed');
+      if (state !== 'refused') setState('closed');
       const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt++) * (0.5 + Math.random() / 2);
       setTimeout(connect, delay);
       // A browser does not show why a socket was refused; a page request does (403: the token).
@@ -92,6 +93,7 @@ function socketTransport(url: string): Transport {
   const whenOpen = () =>
     new Promise<boolean>((resolve) => {
       if (state === 'open') return resolve(true);
+      if (state === 'refused') return resolve(false);
       const done = (ok: boolean) => {
         clearTimeout(timer);
         waiters.delete(onOpen);
