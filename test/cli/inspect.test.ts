@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -363,6 +363,37 @@ describe('the built binary', () => {
     const line = JSON.parse(piped.stdout) as Line;
     assert.equal(`${line.ghid}.ghid`, name);
     assert.equal(line.hash_ok, true);
+  });
+});
+
+describe('an unreadable folder under -r', () => {
+  test('is one failure among the results, not the end of the run', async (t) => {
+    // Root reads any folder: the CLI runs as nobody then (as the PostgreSQL fixture does).
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return t.skip('runuser is missing, and root reads any folder');
+    const bundle = join(root, 'dist/cli/index.js');
+    if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource()) await promisify(execFile)(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root });
+    const dir = mkdtempSync(join(tmpdir(), 'hgx-inspect-locked-'));
+    t.after(() => {
+      chmodSync(join(dir, 'locked'), 0o755);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    chmodSync(dir, 0o755);
+    const name = readdirSync(OBJECTS).find((n) => n.endsWith('.ghid'))!;
+    await copyFile(join(OBJECTS, name), join(dir, name));
+    await mkdir(join(dir, 'locked'));
+    await copyFile(join(OBJECTS, name), join(dir, 'locked', name));
+    chmodSync(join(dir, name), 0o644);
+    chmodSync(join(dir, 'locked'), 0o000);
+    const cli = [process.execPath, join(root, 'bin/hypergolix.js'), 'inspect', '-r', '--json', dir];
+    const r = asRoot ? await spawnCli(['-u', 'nobody', '--', ...cli], 'runuser') : await spawnCli(cli.slice(1));
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+    assert.deepEqual(lines.map((l) => [l.file.slice(dir.length + 1), l.error === null]), [
+      [name, true],
+      ['locked/', false],
+    ]);
+    assert.match(lines[1]!.error!, /cannot list directory \(EACCES\)/);
   });
 });
 

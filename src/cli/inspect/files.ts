@@ -20,7 +20,8 @@ export interface InputFile {
   regular: boolean;
 }
 
-type Found = Pick<InputFile, 'display' | 'path' | 'listed'>;
+/** A file found, or a folder under a PATH that could not be listed (reported as that entry's error). */
+type Found = Pick<InputFile, 'display' | 'path' | 'listed'> & { listError?: unknown };
 
 /**
  * Expands PATH arguments: a file is taken whatever its name; a directory contributes its
@@ -46,7 +47,8 @@ export async function collectFiles(args: readonly string[], cwd: string, recursi
   const key = (p: string | Buffer) => (typeof p === 'string' ? `s${p}` : `b${p.toString('hex')}`);
   const unique = found.filter((f) => (seen.has(key(f.path)) ? false : (seen.add(key(f.path)), true)));
   unique.sort((a, b) => (a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
-  return mapLimit(unique, concurrency, async (f) => {
+  return mapLimit(unique, concurrency, async ({ listError, ...f }) => {
+    if (listError !== undefined) return { ...f, size: null, statError: listError, regular: false };
     try {
       const st = await statFile(f.path);
       return { ...f, size: st.size, statError: null, regular: st.isFile() };
@@ -63,19 +65,23 @@ function child(path: string | Buffer, name: Buffer): string | Buffer {
   return Buffer.concat([typeof path === 'string' ? Buffer.from(path) : path, Buffer.from(sep), name]);
 }
 
-async function listDirectory(display: string, path: string | Buffer, recursive: boolean, out: Found[]): Promise<void> {
+async function listDirectory(display: string, path: string | Buffer, recursive: boolean, out: Found[], top = true): Promise<void> {
   let entries;
   try {
     entries = await readdir(path, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
-    throw new CliError(`${display}: cannot list directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 2);
+    const why = `cannot list directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    // A PATH given is a usage error; a folder met under it is one failure among the results.
+    if (top) throw new CliError(`${display}: ${why}`, 2);
+    out.push({ display: `${display}/`, path, listed: true, listError: new Error(why) });
+    return;
   }
   for (const entry of entries) {
     const name = entry.name as Buffer;
     const childDisplay = join(display, name.toString('utf8'));
     const childPath = child(path, name);
     if (entry.isDirectory()) {
-      if (recursive) await listDirectory(childDisplay, childPath, recursive, out);
+      if (recursive) await listDirectory(childDisplay, childPath, recursive, out, false);
     } else if (name.toString('latin1').endsWith('.ghid')) {
       // Regular files and symlinks alike; a dangling link is reported as that file's error.
       out.push({ display: childDisplay, path: childPath, listed: true });
