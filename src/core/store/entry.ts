@@ -64,6 +64,13 @@ export function entryOf(obj: GolixObject): Entry {
 
 const TYPES: readonly ObjectType[] = ['GIDC', 'GEOC', 'GOBS', 'GOBD', 'GDXX', 'GARQ'];
 const TEXT = 88;
+/**
+ * A GOBD whose target or history count does not fit a byte (Golix allows up to 1008 GHIDs; a
+ * legroom of 255 makes 256 targets): the same fields with both counts as u16. Written only when
+ * needed, so every entry written before reads as it was.
+ */
+const WIDE_GOBD = 6;
+const isWide = (e: Entry) => e.type === 'GOBD' && (e.targets!.length > 255 || e.history!.length > 255);
 
 /**
  * Binary form of an entry, for the index snapshot and the journal:
@@ -82,13 +89,14 @@ export function entryLength(e: Entry): number {
     case 'GDXX':
       return 6 + 3 * TEXT;
     case 'GOBD':
-      return 6 + 3 * TEXT + 10 + (e.targets!.length + e.history!.length) * TEXT;
+      return 6 + 3 * TEXT + (isWide(e) ? 12 : 10) + (e.targets!.length + e.history!.length) * TEXT;
   }
 }
 
 /** Writes the entry's binary form into `out` at `offset`; returns the offset after it. */
 export function writeEntry(e: Entry, out: Buffer, offset: number): number {
-  let pos = out.writeUInt8(TYPES.indexOf(e.type), offset);
+  const wide = isWide(e);
+  let pos = out.writeUInt8(wide ? WIDE_GOBD : TYPES.indexOf(e.type), offset);
   pos = out.writeUInt8(e.version, pos);
   pos = out.writeUInt32BE(e.size, pos);
   const text = (s: string | undefined) => {
@@ -114,8 +122,8 @@ export function writeEntry(e: Entry, out: Buffer, offset: number): number {
       text(e.signer);
       text(e.dynamic);
       pos = out.writeBigUInt64BE(e.counter ?? 0n, pos);
-      pos = out.writeUInt8(e.targets!.length, pos);
-      pos = out.writeUInt8(e.history!.length, pos);
+      pos = wide ? out.writeUInt16BE(e.targets!.length, pos) : out.writeUInt8(e.targets!.length, pos);
+      pos = wide ? out.writeUInt16BE(e.history!.length, pos) : out.writeUInt8(e.history!.length, pos);
       e.targets!.forEach(text);
       e.history!.forEach(text);
       break;
@@ -126,7 +134,9 @@ export function writeEntry(e: Entry, out: Buffer, offset: number): number {
 /** Decodes one entry. */
 export function decodeEntry(buf: Buffer): Entry {
   const r = new Reader(buf, 'index entry');
-  const type = TYPES[r.u8()];
+  const code = r.u8();
+  const wide = code === WIDE_GOBD;
+  const type = wide ? 'GOBD' : TYPES[code];
   if (!type) throw new MalformedGolixPrimitive('index entry: unknown type');
   const version = r.u8();
   const size = r.u32();
@@ -151,8 +161,9 @@ export function decodeEntry(buf: Buffer): Entry {
       const signer = text();
       const dynamic = text();
       const counter = r.u64();
-      const nt = r.u8();
-      const nh = r.u8();
+      const nt = wide ? r.u16() : r.u8();
+      const nh = wide ? r.u16() : r.u8();
+      if (nt === 0) throw new MalformedGolixPrimitive('index entry: a GOBD without a target');
       const targets = Array.from({ length: nt }, text);
       const history = Array.from({ length: nh }, text);
       e = { ghid, type, version, size, signer, dynamic, counter: version === 15 ? null : counter, targets, target: targets[0]!, history };

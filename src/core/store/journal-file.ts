@@ -84,6 +84,10 @@ export class JournalFile {
   private allocated = 0;
   /** Extensions run one at a time (a probe may reserve while a commit does). */
   private extending: Promise<unknown> = Promise.resolve();
+  /** Commits run one at a time, each after the previous one's place. */
+  private committing: Promise<unknown> = Promise.resolve();
+  /** The end of a failed commit's bytes that could not be zeroed: the next commit zeroes up to it. */
+  private dirtyEnd = 0;
 
   private constructor(
     readonly path: string,
@@ -101,15 +105,33 @@ export class JournalFile {
    * where possible, so that a crash before then cannot replay part of a batch nobody was told
    * had been stored.
    */
-  async commit(data: Buffer): Promise<void> {
-    await this.reserve(data.length);
+  commit(data: Buffer): Promise<void> {
+    const run = this.committing.then(() => this.commitNow(data));
+    this.committing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async commitNow(data: Buffer): Promise<void> {
+    // A failed commit whose zeroing failed too left records past this one's end: they go in the
+    // same durable write, or replay would take them after this one.
+    const stale = Math.max(0, this.dirtyEnd - (this.position + data.length));
+    const out = stale > 0 ? Buffer.concat([data, Buffer.alloc(stale)]) : data;
+    await this.reserve(out.length);
     try {
-      await writeDurably(this.fh, data, this.position);
+      await writeDurably(this.fh, out, this.position);
     } catch (err) {
-      await writeDurably(this.fh, Buffer.alloc(data.length), this.position).catch(() => undefined);
+      await writeDurably(this.fh, Buffer.alloc(out.length), this.position).then(
+        () => {
+          if (this.dirtyEnd <= this.position + out.length) this.dirtyEnd = 0;
+        },
+        () => {
+          this.dirtyEnd = Math.max(this.dirtyEnd, this.position + out.length);
+        },
+      );
       throw err;
     }
     this.position += data.length;
+    if (this.dirtyEnd <= this.position) this.dirtyEnd = 0;
   }
 
   /** Makes sure the next `length` bytes are allocated (a full disk shows here, before any record is written). */
@@ -123,8 +145,15 @@ export class JournalFile {
     while (end > this.allocated) {
       // Grow by doubling from 64 KiB up to 4 MiB at a time: small for an idle daemon, rare for a busy server.
       const step = Math.min(MAX_EXTEND, Math.max(64 * 1024, this.allocated));
-      for (let done = 0; done < step; done += ZEROS.length) {
-        await writeAll(this.fh, ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
+      try {
+        for (let done = 0; done < step; done += ZEROS.length) {
+          await writeAll(this.fh, ZEROS, 0, Math.min(ZEROS.length, step - done), this.allocated + done);
+        }
+      } catch (err) {
+        // A step that did not fit gives back what it took: a full disk keeps its last free bytes
+        // for the object files and the probe, not for padding nobody can use.
+        await this.fh.truncate(this.allocated).catch(() => undefined);
+        throw err;
       }
       this.allocated += step;
     }

@@ -45,6 +45,7 @@ export class UnwrittenFiles {
   set(ghid: string, raw: Buffer | null): void {
     this.bytes += (raw?.length ?? 0) - (this.latest.get(ghid)?.length ?? 0);
     this.latest.set(ghid, raw);
+    this.releaseIfRoom();
   }
 
   /** Puts a GHID back as it was before an operation that did not commit. */
@@ -60,7 +61,6 @@ export class UnwrittenFiles {
     if (this.latest.get(ghid) !== raw) return;
     this.forget(ghid);
     this.stranded.delete(ghid);
-    if (this.bytes <= this.maxBytes) this.releaseWaiters();
   }
 
   /** Resolves once the backlog of unwritten files is under its limit. */
@@ -78,5 +78,11 @@ export class UnwrittenFiles {
   private forget(ghid: string): void {
     this.bytes -= this.latest.get(ghid)?.length ?? 0;
     this.latest.delete(ghid);
+    this.releaseIfRoom();
+  }
+
+  /** Whatever brought the backlog under its limit (a write, a smaller replacement, a rollback), those waiting go on. */
+  private releaseIfRoom(): void {
+    if (this.waiters.length > 0 && this.bytes <= this.maxBytes) this.releaseWaiters();
   }
 }
