@@ -44,6 +44,8 @@ const MAX_BODY_BYTES = 8192;
 /** The server's HTTP extension (`HttpExtension` of remote/http-endpoints.ts) for registration. */
 export class RegistrationEndpoints {
   private readonly refusals = new Map<RefusalReason, number>();
+  /** Challenges of invite forms being handled now. */
+  private readonly posting = new Set<string>();
 
   /** `deps()` is null while the store is still opening (the endpoints answer 503). */
   constructor(private readonly deps: () => RegistrationDeps | null) {}
@@ -67,18 +69,21 @@ export class RegistrationEndpoints {
     }
     // Every answer starts from what other writers (the operator, other nodes) recorded meanwhile;
     // where they cannot be read now (a cluster's database restarting), nothing is decided.
-    const unavailable = (err: unknown): void => {
-      const message = `The server's accounts cannot be read right now (${err instanceof Error ? err.message : String(err)}); try again in a moment.`;
+    // What failed stays with the server (a database's address, its error text): anyone may ask here.
+    const unavailable = (): void => {
+      const message = "The server's accounts cannot be read or written right now; try again in a moment.";
       if (PAGE_ROUTES.has(route)) page(res, 503, { title: 'Try again shortly', result: 'refused', message });
       else json(res, 503, { status: 'unavailable', message });
     };
     Promise.resolve()
       .then(() => deps.accounts.refresh())
-      .then(() => run.call(this, deps, req, res, url), unavailable)
+      .then(() => run.call(this, deps, req, res, url), () => unavailable())
       .catch((err: unknown) => {
         if (res.headersSent) res.destroy();
         else if (err instanceof BodyTooLarge) tooLarge(res, PAGE_ROUTES.has(route), () => req.destroy());
-        else json(res, 500, { status: 'error', message: err instanceof Error ? err.message : String(err) });
+        // Past the first read, a failure is the accounts' store failing midway (a database
+        // restarting): nothing was decided, and the same link works again later.
+        else unavailable();
       });
     return true;
   }
@@ -151,6 +156,17 @@ export class RegistrationEndpoints {
     if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'The form is incomplete.' });
     if (await this.answeredWithoutCode(d, link, res)) return;
     const code = (form.get('code') ?? '').trim();
+    // An expired link spends no use of the code, nor does the same form posted twice at once here.
+    if (this.posting.has(link.challenge) || !(await d.challenges.isLive(link.challenge))) return page(res, 403, this.stale());
+    this.posting.add(link.challenge);
+    try {
+      await this.registerWithCode(d, res, link, code);
+    } finally {
+      this.posting.delete(link.challenge);
+    }
+  }
+
+  private async registerWithCode(d: RegistrationDeps, res: ServerResponse, link: Link, code: string): Promise<void> {
     if (!code || !(await d.accounts.useInvite(code, link.fingerprint))) {
       this.refuse('invite');
       return page(res, 403, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: { ...link, error: 'That code is not valid (unknown, used up or expired).' } });
