@@ -21,11 +21,15 @@ export function secondLaunchOpensWindow(argv: readonly string[]): boolean {
   return !argv.includes(HIDDEN_FLAG);
 }
 
+/** Apps whose Quit has begun (setupLifecycle): a second launch then opens no window. */
+const quitBegun = new WeakSet<AppPort>();
+
 /** Returns false when another instance holds the lock: this one should exit at once. */
 export function setupSingleInstance(app: AppPort, openWindow: () => void): boolean {
   if (!app.requestSingleInstanceLock()) return false;
   app.on('second-instance', (_event, argv) => {
-    if (secondLaunchOpensWindow(argv ?? [])) openWindow();
+    // Not once Quit began: the window's bridge is being torn down.
+    if (secondLaunchOpensWindow(argv ?? []) && !quitBegun.has(app)) openWindow();
   });
   return true;
 }
@@ -48,12 +52,15 @@ export function setupLifecycle(app: AppPort, o: LifecycleOptions): { quitting():
   let phase: 'running' | 'stopping' | 'done' = 'running';
   // Closing the last window leaves the tray: no quit (the default would quit on Windows/Linux).
   app.on('window-all-closed', () => {});
-  app.on('activate', () => o.openWindow());
+  app.on('activate', () => {
+    if (phase === 'running') o.openWindow();
+  });
   app.on('before-quit', (event) => {
     if (phase === 'done') return;
     event.preventDefault();
     if (phase === 'stopping') return;
     phase = 'stopping';
+    quitBegun.add(app);
     const deadline = setTimeout(() => {
       o.warn('Stopping took too long; exiting anyway');
       app.exit(1);

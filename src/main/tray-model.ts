@@ -28,7 +28,13 @@ export interface TrayModel {
 /** Windows cuts tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
 
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+/** Cut to `max` UTF-16 units with an ellipsis, never inside a character (an emoji, a rare CJK one in a path). */
+function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let n = max - 1;
+  if (/[\uD800-\uDBFF]/.test(s[n - 1] ?? '')) n--;
+  return `${s.slice(0, n)}…`;
+}
 
 export function trayIcon(snapshot: Snapshot): TrayIcon {
   const { state, remotes } = snapshot.status;
@@ -68,12 +74,13 @@ export function stateLine(snapshot: Snapshot): string {
       return `Error: ${message ?? 'Hypergolix stopped'}`;
     case 'running':
       if (remotes.length === 0) return 'Running, local only';
-      if (connected === 0) return `Offline: ${remotes.length === 1 ? 'the remote is' : `none of ${remotes.length} remotes is`} reachable`;
+      if (connected === 0) return `Offline: ${remotes.length === 1 ? 'the remote is not' : `none of ${remotes.length} remotes is`} reachable`;
       return `Running, ${connected} of ${remotes.length} remote${remotes.length === 1 ? '' : 's'} connected`;
   }
 }
 
-export function trayModel(snapshot: Snapshot, settings: Settings | null): TrayModel {
+/** `logs`: whether there is a log folder to open (none while hypergolix.yml cannot be read). */
+export function trayModel(snapshot: Snapshot, settings: Settings | null, logs = true): TrayModel {
   const busy = ['creating', 'unlocking', 'restarting'].includes(snapshot.status.state);
   const line = stateLine(snapshot);
   return {
@@ -98,7 +105,7 @@ export function trayModel(snapshot: Snapshot, settings: Settings | null): TrayMo
         enabled: settings !== null,
         checked: settings?.desktop.start_at_login ?? false,
       },
-      { type: 'normal', id: 'open-logs', label: 'Open logs folder', enabled: true },
+      { type: 'normal', id: 'open-logs', label: 'Open logs folder', enabled: logs },
       { type: 'separator' },
       { type: 'normal', id: 'quit', label: 'Quit', enabled: true },
     ],

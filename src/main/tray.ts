@@ -66,11 +66,9 @@ export function setupTray(o: TraySetup): TrayHandle {
         return;
       }
       case 'embedded-server':
-        void o.host.setEmbeddedServer(checked).catch((err: Error) => switchFailed('Embedded server', err));
-        return;
+        return flip('Embedded server', o.host.setEmbeddedServer(checked));
       case 'start-at-login':
-        void o.host.setStartAtLogin(checked).catch((err: Error) => switchFailed('Start at login', err));
-        return;
+        return flip('Start at login', o.host.setStartAtLogin(checked));
       case 'open-logs': {
         const dir = o.host.logDir();
         if (dir) o.actions.openFolder(dir);
@@ -85,14 +83,28 @@ export function setupTray(o: TraySetup): TrayHandle {
 
   // The OS ticked the checkbox when it was clicked; the save behind it failed, so the settings
   // did not change and the model neither: the menu is rebuilt to show the setting as it is.
+  // The controller answers a refusal ({ ok: false, error }) rather than throwing it.
+  const flip = (what: string, done: Promise<unknown>) => {
+    void done.then(
+      (r) => {
+        const refused = r as { ok?: boolean; error?: { message?: string } } | null;
+        if (refused?.ok === false) switchFailed(what, new Error(refused.error?.message ?? 'refused'));
+      },
+      (err: Error) => switchFailed(what, err),
+    );
+  };
+
   const switchFailed = (what: string, err: Error) => {
     o.warn?.(`${what} switch failed: ${err.message}`);
     shown = null;
     refresh();
   };
 
+  let disposed = false;
   const refresh = () => {
-    const model = trayModel(o.host.snapshot(), o.host.settings());
+    // After Quit's dispose (a theme change, a late event): the OS tray is gone.
+    if (disposed) return;
+    const model = trayModel(o.host.snapshot(), o.host.settings(), o.host.logDir() !== null);
     const dark = o.darkPanel();
     if (!shown || shown.icon !== model.icon || shownDark !== dark) o.tray.setImage(trayIconFile(o.assetsDir, model.icon, dark, o.platform));
     if (!shown || shown.tooltip !== model.tooltip) o.tray.setToolTip(model.tooltip);
@@ -112,6 +124,7 @@ export function setupTray(o: TraySetup): TrayHandle {
     current: () => shown!,
     refresh,
     dispose() {
+      disposed = true;
       unsubscribe();
       o.tray.destroy();
     },
