@@ -79,6 +79,21 @@ export class PushQueue implements BudgetHolder {
     this.pump();
   }
 
+  /**
+   * Drops what waits for subscriptions the connection no longer holds (after `-S`, `XX`): live
+   * pushes give their bytes back to the budget; replays not yet sent go.
+   */
+  forget(stillHeld: (subscribed: Ghid) => boolean): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i]!;
+      if (stillHeld(q.subscribed)) continue;
+      this.queue.splice(i, 1);
+      this.queuedBytes -= q.raw.length;
+      this.o.budget.release(this, q.raw.length);
+    }
+    for (let i = this.replays.length - 1; i >= 0; i--) if (!stillHeld(this.replays[i]!.subscribed)) this.replays.splice(i, 1);
+  }
+
   /** Disconnects the subscriber for falling behind and drops what it was owed (its client catches up). */
   evict(): void {
     if (this.evicted) return;

@@ -298,7 +298,7 @@ export class PersistenceServer {
       [RemoteVerb.publish, (body, ctx) => this.publish(peer, body, ctx)],
       [RemoteVerb.get, (body) => this.store.get(decodeGhid(body))],
       [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
-      [RemoteVerb.unsubscribe, (body) => encodeBool(this.subscriptions.remove(peer, decodeGhid(body)))],
+      [RemoteVerb.unsubscribe, (body) => encodeBool(this.unsubscribe(peer, () => this.subscriptions.remove(peer, decodeGhid(body))))],
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
       [RemoteVerb.listBindings, async (body) => encodeGhidList(await this.store.bindingsOf(decodeGhid(body)))],
       [RemoteVerb.listDebindings, async (body) => encodeGhidList(await this.store.debindingsOf(decodeGhid(body)))],
@@ -306,7 +306,7 @@ export class PersistenceServer {
       [
         RemoteVerb.disconnect,
         () => {
-          this.subscriptions.removeAll(peer);
+          this.unsubscribe(peer, () => this.subscriptions.removeAll(peer));
           return ONE;
         },
       ],
@@ -355,19 +355,22 @@ export class PersistenceServer {
     return encodeBool(result.stored || notifications.length > 0);
   }
 
+  /** Runs an unsubscription; what waits to be pushed for what it dropped goes with it. */
+  private unsubscribe<T>(peer: Peer, drop: () => T): T {
+    const result = drop();
+    peer.pushes.forget((g) => this.subscriptions.has(peer, g));
+    return result;
+  }
+
   private async subscribe(peer: Peer, body: Buffer, ctx: RequestContext): Promise<Buffer> {
     const ghid = decodeGhid(body);
     if (!this.subscriptions.has(peer, ghid) && this.subscriptions.countOf(peer) >= this.maxSubscriptions) {
       refuse(this.metrics, 'subscriptions', `Subscription limit of ${this.maxSubscriptions} per connection reached`);
     }
-    const added = this.subscriptions.add(peer, ghid);
-    let requests: Buffer[];
-    try {
-      requests = [...(await this.store.requestsFor(ghid)), ...(await this.garqVariants().for(ghid))];
-    } catch (err) {
-      if (added) this.subscriptions.remove(peer, ghid);
-      throw err;
-    }
+    this.subscriptions.add(peer, ghid);
+    // A failed read keeps the subscription (another +S of it may have been answered meanwhile);
+    // the refusal tells the client to ask again for what it missed.
+    const requests = [...(await this.store.requestsFor(ghid)), ...(await this.garqVariants().for(ghid))];
     if (requests.length > 0) ctx.afterResponse(() => peer.pushes.replay(ghid, requests));
     return ONE;
   }
