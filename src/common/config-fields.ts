@@ -24,7 +24,8 @@ export function showValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   // Invisible characters (a zero-width space pasted from a web page) are shown escaped, so the
   // message does not call a plain-looking value bad; long values are cut between characters.
-  const s = typeof value === 'string' ? JSON.stringify(value).replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : String(value);
+  // Only the start of a long value is shown: it is cut before it is escaped, not after.
+  const s = typeof value === 'string' ? JSON.stringify(Array.from(value.slice(0, 80)).slice(0, 40).join('')).replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : String(value);
   const chars = Array.from(s);
   return chars.length > 40 ? chars.slice(0, 39).join('') + '…' : s;
 }

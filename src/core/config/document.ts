@@ -17,7 +17,10 @@ export interface ParsedText {
 export function parseText(text: string): ParsedText {
   const lines = new LineCounter();
   // prettyErrors off: ConfigError builds its own "file, line N: field …" message.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  // A lone CR is a line break in YAML (and to PyYAML); as one character for one it keeps every offset.
+  const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+  // Merge keys (`<<: *base`) mean what they mean to the reference's PyYAML.
+  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
   if (!listsIndented(text)) unindentedLists.add(doc);
   return { doc, lines };
 }

@@ -197,12 +197,47 @@ async function saveDocument(path: string, doc: Document, ctx: SaveContext) {
 
 // ───────────────────────────── load ─────────────────────────────
 
+/** A config is a few kilobytes: anything past this is no config, and is not read whole. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 async function readText(path: string): Promise<string> {
+  let raw: Buffer;
   try {
-    return await fs.readFile(path, 'utf8');
+    const size = (await fs.stat(path)).size;
+    if (size > MAX_CONFIG_BYTES) throw new ConfigError(path, null, null, `is ${size} bytes, too large to be a configuration (at most ${MAX_CONFIG_BYTES})`);
+    raw = await fs.readFile(path);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(path, null, null, `cannot be read: ${(err as Error).message}`, { cause: err });
   }
+  try {
+    // A path in another encoding would otherwise read as a different path (é as U+FFFD).
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    const bad = firstInvalidUtf8(raw);
+    const line = raw.subarray(0, bad).toString('latin1').split('\n').length;
+    throw new ConfigError(path, line, null, 'is not UTF-8 text; save it as UTF-8');
+  }
+}
+
+/** The offset of the first byte where `raw` stops being UTF-8. */
+function firstInvalidUtf8(raw: Buffer): number {
+  let lo = 0;
+  let hi = raw.length;
+  const ok = (n: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** `loaded` with the warning that its file exposes a root secret to other users, where it does. */

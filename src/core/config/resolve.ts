@@ -45,7 +45,8 @@ export interface Resolved {
 
 type Tree = Record<string, unknown>;
 
-const isMap = (v: unknown): v is Tree => typeof v === 'object' && v !== null && !Array.isArray(v);
+// A plain mapping: a `!!omap`/`!!set` (a JS Map or Set) is no section, rather than one with no keys.
+const isMap = (v: unknown): v is Tree => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 const absent = (v: unknown): v is null | undefined => v === null || v === undefined;
 
 /** Resolves a parsed file; see the module comment. */
