@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, unwatchFile, watch, watchFile, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir as osHomedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
@@ -64,7 +64,7 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
   let closed = false;
   let checking: Promise<void> = Promise.resolve();
   let watchers: FSWatcher[] = [];
-  let polling = false;
+  let polling: NodeJS.Timeout | null = null;
 
   const check = async (): Promise<void> => {
     let text: string | null;
@@ -132,8 +132,8 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
 
   function startWatching(): void {
     stopWatching();
-    if (polling) unwatchFile(file, schedule);
-    polling = false;
+    if (polling) clearInterval(polling);
+    polling = null;
     for (const p of places()) {
       const w = watch(p.dir, { persistent }, (_event, filename) => {
         // Some platforms omit the name; then every event in the directory is checked by content.
@@ -149,11 +149,13 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
     }
   }
 
+  // A check every POLL_MS (it compares contents, so no baseline can be taken too late, as
+  // fs.watchFile's first stat can be when the file comes back at once).
   function startPolling(): void {
     if (closed || polling) return;
     stopWatching();
-    polling = true;
-    watchFile(file, { persistent, interval: POLL_MS }, schedule);
+    polling = setInterval(schedule, POLL_MS);
+    if (!persistent) polling.unref();
   }
 
   try {
@@ -168,7 +170,7 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
       closed = true;
       clearTimeout(timer);
       stopWatching();
-      if (polling) unwatchFile(file, schedule);
+      if (polling) clearInterval(polling);
     },
   };
 }

@@ -157,7 +157,7 @@ test('the database restarting: registration answers 503 (a page for the browser,
     assert.equal(status.status, 503);
     const body = (await status.json()) as { status: string; message: string };
     assert.equal(body.status, 'unavailable');
-    assert.match(body.message, /accounts cannot be read right now .*try again/);
+    assert.match(body.message, /accounts cannot be read or written right now.*try again/);
     const page = await fetch(`${base}/register?fingerprint=${alice.ghid.text}&challenge=${'A'.repeat(43)}&signature=x`);
     assert.equal(page.status, 503);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
