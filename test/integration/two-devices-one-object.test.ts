@@ -13,6 +13,7 @@ import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { until, world, type User } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
+import { RecordingStore } from '../fixtures/server/accepted-history.js';
 import { parseObject, type Ghid, type Gobd } from '../../src/core/golix/index.js';
 
 const ROUNDS = Number(process.env.HGX_ROUNDS ?? 5);
@@ -409,4 +410,47 @@ test("restarted offline with the other computer's frame it cannot read yet, an o
   );
   computers.restore();
   assert.equal(await until(async () => (await one.daemon.open(ghid).catch(() => null))?.state.toString() ?? null, 'the open once back', 10_000), 'two 12');
+});
+
+// Both computers write past the legroom on their forks, and the one that wrote at the server goes
+// away before its secrets map (written a second after a change) reaches it: the record that reads
+// its frames is out of reach. The first, back, cannot settle the conflict; after the waits for that
+// record its newest state goes on the version its offline writes started from, above the server's
+// frame. Sent as they were, its frames would have switched the server's chain to a fork that
+// nobody following the object by ratchet (another user it is shared with) reads past (seed 192 of
+// the three-computer schedule, one run in ~60).
+test('a computer back from writing past the legroom offline, the other gone before its record reached the server: its last write goes on the server\'s chain where a friend reads it', async (t) => {
+  const serverStore = new RecordingStore();
+  const w = await world({ serverStore });
+  const links = await Promise.all([0, 1].map(() => CuttableLink.open(w.serverPort)));
+  t.after(() => Promise.all(links.map((l) => l.close())));
+  const one = await w.user(0, { remotePort: links[0]!.port });
+  const two = await w.device(one, 0, { remotePort: links[1]!.port });
+  const friend = await w.user(1);
+  const { ghid } = await one.daemon.create(API_ID_RAW, Buffer.from('v0'));
+  const first = one.daemon.objects.secrets.dynamic(ghid)!;
+  await until(() => two.daemon.open(ghid).catch(() => null), 'the other computer to open it');
+  await one.sharing.share(ghid, friend.daemon.fingerprint);
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'v0' || null, 'the friend to open it');
+  links[0]!.cut();
+  await until(() => one.daemon.network.status().every((r) => !r.connected), 'the first computer to be offline');
+  for (let n = 1; n <= 10; n++) await one.daemon.update(ghid, Buffer.from(`one ${n}`));
+  // The other's secrets map is held back (its timer would write it a second after the first change).
+  const map = two.daemon.account.secrets;
+  const flush = map.flush.bind(map);
+  map.flush = async () => {};
+  t.after(() => void (map.flush = flush));
+  for (let n = 1; n <= 10; n++) await two.daemon.update(ghid, Buffer.from(`two ${n}`));
+  await until(() => two.daemon.network.status().every((r) => r.pending === 0), 'the other computer to upload');
+  links[1]!.cut();
+  await until(() => two.daemon.network.status().every((r) => !r.connected), 'the other computer to be offline');
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'two 10' || null, 'the friend to follow the other computer');
+  links[0]!.restore();
+  await until(() => one.daemon.network.status().every((r) => r.connected && r.pending === 0), 'the outbox to drain', 20_000);
+  const taken = serverStore.statesOf(ghid, first);
+  assert.equal(taken.at(-1), 'one 10', `the server's chain reads on from v0 to the last write; it took ${taken.join(', ')}`);
+  assert.equal(await until(async () => ((await shownAfterSync(friend, ghid)) === 'one 10' ? 'one 10' : null), 'the friend to read the last write', 10_000).catch(() => shownAfterSync(friend, ghid)), 'one 10');
+  map.flush = flush;
+  links[1]!.restore();
+  assert.equal(await bothAgree(one, two, ghid, 15_000), 'one 10', 'and the other computer, back, ends there too');
 });

@@ -99,9 +99,10 @@ export class ConflictResolver {
       const resolve = async (): Promise<ConflictResolution> => {
         let refreshes = 0;
         let raced = 0;
+        let onBase = false;
         for (;;) {
           try {
-            return await objects.resolveConflict(dynamic, view);
+            return await objects.resolveConflict(dynamic, view, { onBase });
           } catch (err) {
             // (A container not here yet is no unknown secret: retryWhileContainerMissing waits for it.)
             if (noSecretReads(err) && refreshes <= RECORD_WAITS_MS.length) {
@@ -113,6 +114,10 @@ export class ConflictResolver {
               if (refreshes > 0) await sleep(RECORD_WAITS_MS[refreshes - 1]!, undefined, { signal: stopping });
               refreshes++;
               await account.secrets.refresh(undefined, view);
+            } else if (noSecretReads(err) && !onBase) {
+              // The waits are over: ours goes on the version our frames were written on, if
+              // that reads better than our frames as they are (ObjectManager.resolveConflict).
+              onBase = true;
             } else if (!(err instanceof IllegalDynamicFrame) || raced++ >= RESOLUTION_RACES) {
               throw err;
             }

@@ -19,6 +19,7 @@ import {
   type PrivateIdentity,
 } from '../golix/index.js';
 import { retryWhileContainerMissing } from './container-wait.js';
+import { noSecretReads } from './errors.js';
 import { containerOf, containerOrNewer } from './frame-container.js';
 import type { AppObject } from './app-object.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
@@ -286,9 +287,14 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
    * cannot read. So the remote's newest frame becomes the object's (read with a secret known from
    * before the fork), and the newest state acknowledged here is written on top of it, with a
    * counter above both chains: both computers then follow one chain and end on the same state.
-   * UnknownSecret when the remote's frame cannot be read here.
+   * UnknownSecret when the remote's frame cannot be read here, unless `onBase` (the waits for
+   * the record that reads it are over): our newest state then goes on the version our waiting
+   * frames were written on (the record's base, on the remote's chain), above the remote's frame.
+   * Sent as they were, the first of them above the remote's counter would switch the chain to
+   * our fork, which nobody who follows the object by ratchet (a friend it is shared with) reads
+   * past when it is deeper than the legroom; written on the base, they read it (golix §8.3).
    */
-  resolveConflict(ghid: Ghid, remote: ObjectIO): Promise<ConflictResolution> {
+  resolveConflict(ghid: Ghid, remote: ObjectIO, opts: { onBase?: boolean } = {}): Promise<ConflictResolution> {
     return this.withLock(ghid, async () => {
       const record = this.secrets.dynamic(ghid);
       if (!record || !record.binder.equals(this.identity.ghid)) return 'not-ours';
@@ -304,18 +310,29 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
       // (or taken there) after the frame refused was written, and theirs is newer. Written on
       // top, it would undo what the other computer wrote since.
       if (mine && theirs.targets.some((t) => t.equals(mine.targets[0]!))) return { top: theirs.ghid, counter: theirs.counter ?? 0n };
-      const opened = await this.openFrame(theirs, remote);
+      const read = await this.openFrame(theirs, remote).then((opened) => ({ opened }), (err: unknown) => ({ err }));
       const live = this.live.get(ghid);
       // Above our own frames here too, or the local store would refuse it as older.
       const local = await this.io.fetch(ghid);
       // Our newest state: what is shown here, else our newest frame here (an object nobody has
       // opened since a restart, e.g. written offline before it).
       const ours = live ?? (local?.type === 'GOBD' ? await this.openFrame(local, this.io).catch(() => null) : null);
-      const { apiId, state } = ours ?? opened;
+      // The version written on: theirs, read here; else (onBase) our base, for a deep fork only:
+      // a shallower one names the base in its frames, and goes as it is, each state of ours with it.
+      let on: { secret: Secret; container: Ghid; targets: readonly Ghid[] };
+      let shown: { apiId: ApiId; state: Buffer };
+      if ('opened' in read) [on, shown] = [{ ...read.opened, targets: theirs.targets }, ours ?? read.opened];
+      else {
+        const base = record.base;
+        const deep = base && local?.type === 'GOBD' && !local.targets.some((t) => t.equals(base.container));
+        if (!opts.onBase || !noSecretReads(read.err) || !ours || !deep) throw read.err;
+        [on, shown] = [{ ...base, targets: [base.container] }, ours];
+      }
+      const { apiId, state } = shown;
       const top = [theirs.counter ?? 0n, local?.type === 'GOBD' ? (local.counter ?? 0n) : 0n, record.counter].reduce((a, b) => (a > b ? a : b));
-      const legroom = Math.max(DEFAULT_LEGROOM, theirs.targets.length - 1);
-      const nextSecret = opened.secret.ratchet(ghid, opened.container);
-      const next = await makeUpdate(this.identity, nextSecret, encodeAppObject(apiId, state), { dynamic: ghid, counter: top, targets: theirs.targets }, legroom);
+      const legroom = Math.max(DEFAULT_LEGROOM, on.targets.length - 1);
+      const nextSecret = on.secret.ratchet(ghid, on.container);
+      const next = await makeUpdate(this.identity, nextSecret, encodeAppObject(apiId, state), { dynamic: ghid, counter: top, targets: on.targets }, legroom);
       await this.io.publish(next.frame, next.container);
       this.secrets.setDynamic(ghid, { container: next.container.ghid, secret: nextSecret, binder: this.identity.ghid, counter: next.frame.counter! });
       const obj = this.remember({ ghid, dynamic: true, apiId, state, author: this.identity.ghid, counter: next.frame.counter!, container: next.container.ghid }, next.frame);

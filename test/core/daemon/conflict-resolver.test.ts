@@ -46,6 +46,8 @@ function setUp(now: () => number = () => 0) {
     /** Virtual times of resolveConflict's calls. */
     resolves: [] as number[],
     resolvedWith: [] as [Ghid, ObjectIO][],
+    /** Whether each call asked for our state on the base (onBase). */
+    onBase: [] as boolean[],
     /** Virtual times of the secrets map's refreshes, and their arguments. */
     refreshes: [] as number[],
     refreshedWith: [] as unknown[][],
@@ -84,9 +86,10 @@ function setUp(now: () => number = () => 0) {
     },
   };
   const objects = {
-    resolveConflict: async (g: Ghid, io: ObjectIO): Promise<ConflictResolution> => {
+    resolveConflict: async (g: Ghid, io: ObjectIO, opts: { onBase?: boolean } = {}): Promise<ConflictResolution> => {
       rec.resolves.push(now());
       rec.resolvedWith.push([g, io]);
+      rec.onBase.push(opts.onBase === true);
       // The last step repeats.
       const step = hooks.steps.length > 1 ? hooks.steps.shift()! : hooks.steps[0]!;
       if (step instanceof Error) throw step;
@@ -260,7 +263,7 @@ test("the remote's frame unreadable for now: the secrets map asked at once, and 
   assert.deepEqual(s.rec.warnings, []);
 });
 
-test("the remote's frame never readable: the secrets map asked with the record waits between, then 'send-rest'", async (t) => {
+test("the remote's frame never readable: the secrets map asked with the record waits between, then on the base, then 'send-rest'", async (t) => {
   const clock = virtualTime(t);
   const s = setUp(clock.now);
   s.hooks.steps = [unreadable()];
@@ -269,11 +272,23 @@ test("the remote's frame never readable: the secrets map asked with the record w
   assert.equal(await c.outcome, 'send-rest');
   assert.equal(s.rec.refreshes.length, RECORD_WAITS_MS.length + 1, 'asked once at once, then after each wait');
   assert.deepEqual(gaps(s.rec.refreshes), RECORD_WAITS_MS, 'waiting longer each time');
-  assert.equal(s.rec.resolves.length, RECORD_WAITS_MS.length + 2, 'tried after each refresh');
+  assert.equal(s.rec.resolves.length, RECORD_WAITS_MS.length + 3, 'tried after each refresh, then once on the base');
+  assert.deepEqual(s.rec.onBase, [...s.rec.resolves.slice(1).map(() => false), true], 'on the base only once the waits are over');
   const total = RECORD_WAITS_MS.reduce((a, b) => a + b, 0);
   assert.equal(s.rec.resolves.at(-1), total, '~3.4 s in all');
   assert.equal(s.rec.warnings.length, 1);
   assert.match(s.rec.warnings[0]!, /could not write after another computer's change to .*: no secret reads that frame/);
+});
+
+test('the remote\'s frame never readable, and our fork deeper than the legroom: our state written on the base settles it', async (t) => {
+  const clock = virtualTime(t);
+  const s = setUp(clock.now);
+  s.hooks.steps = [...RECORD_WAITS_MS.map(() => unreadable()), unreadable(), unreadable(), { top: TOP, counter: 12n }];
+  const c = s.raise();
+  await clock.until(c.settled);
+  assert.deepEqual(await c.outcome, { top: TOP.text, counter: 12n });
+  assert.equal(s.rec.onBase.at(-1), true);
+  assert.deepEqual(s.rec.warnings, []);
 });
 
 test('the secrets map readable after a few tries: resolved then, the waits so far taken', async (t) => {

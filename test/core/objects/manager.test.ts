@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Account } from '../../../src/core/account/account.js';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
-import { Ghid, IllegalDynamicFrame, InconsistentAuthor, UnknownSecret, packGobd, signObject, type Gobd } from '../../../src/core/golix/index.js';
+import { Ghid, IllegalDynamicFrame, InconsistentAuthor, UnknownSecret, packGobd, signObject, type Geoc, type Gobd } from '../../../src/core/golix/index.js';
 import { ContainerMissing } from '../../../src/core/objects/errors.js';
 import { API_ID_JSON, API_ID_RAW, decodeAppObject } from '../../../src/core/objects/hgxd.js';
 import { ObjectManager } from '../../../src/core/objects/manager.js';
-import { SecretStore } from '../../../src/core/objects/secrets.js';
+import { SecretStore, healSecret } from '../../../src/core/objects/secrets.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { LocalIO } from '../../fixtures/daemon/local-io.js';
 
@@ -223,6 +223,44 @@ test('a conflict that can read nothing of ours here writes the remote\'s state o
   const resolution = await fresh.resolveConflict(ghid, remote);
   assert.ok(typeof resolution === 'object' && resolution.oursUnread, 'the daemon warns that what this computer wrote is lost');
   assert.equal((await fresh.open(ghid)).state.toString(), 'v0', "the remote's state, on top");
+});
+
+/** Two wrote `mine` times offline on v0 (its frames' base), one wrote `theirs` times at the remote meanwhile, and two has no record that reads one's frames. */
+async function forkedOffline(mine: number, theirs: number) {
+  const parts = await twoComputers();
+  const { remote, one, two, ghid } = parts;
+  const v0 = { container: two.objects.secrets.dynamic(ghid)!.container, secret: parts.v0 };
+  // As NetworkIO says while the remote is out of reach: the chain there goes through v0.
+  Object.assign(two.io, { chainBase: () => v0.container });
+  for (let n = 1; n <= mine; n++) await two.objects.update(ghid, Buffer.from(`two ${n}`));
+  for (let n = 1; n <= theirs; n++) await one.objects.update(ghid, Buffer.from(`one ${n}`));
+  await send(one.io, remote, ghid, 'frame', 'container');
+  return { ...parts, v0 };
+}
+
+test('a conflict that cannot read the remote\'s frame, with a fork deeper than the legroom: onBase writes our newest state on the base, which a friend reads', async () => {
+  const { remote, one, two, ghid, v0 } = await forkedOffline(10, 10);
+  await assert.rejects(two.objects.resolveConflict(ghid, remote), UnknownSecret, 'without onBase the caller waits for the record');
+  const resolution = await two.objects.resolveConflict(ghid, remote, { onBase: true });
+  assert.ok(typeof resolution === 'object' && resolution.counter === 11n && !resolution.oursUnread, 'above the remote\'s frame and ours');
+  const bridge = (await two.io.fetch(ghid)) as Gobd;
+  assert.deepEqual(bridge.targets.slice(1).map((t) => t.text), [v0.container.text], 'written on the base, not on our fork');
+  const theirs = await send(two.io, remote, ghid, 'frame', 'container');
+  assert.equal(theirs.ghid.text, bridge.ghid.text, 'the remote takes it over its own');
+  // A friend who followed the remote's chain knows v0 (not one's record, nor two's fork) and reads it.
+  const friend = healSecret(bridge, v0);
+  const container = (await remote.fetch(bridge.targets[0]!)) as Geoc;
+  assert.equal(decodeAppObject(friend.apply(container.payload)).state.toString(), 'two 10');
+  await one.objects.receive(await send(remote, one.io, ghid, 'frame', 'container'), ghid);
+  assert.equal((await one.objects.open(ghid)).state.toString(), 'two 10', 'the other computer reads it along the chain too');
+});
+
+test('a conflict that cannot read the remote\'s frame, with a fork within the legroom: onBase leaves our frames to go as they are (they name the base)', async () => {
+  const { remote, two, ghid, v0 } = await forkedOffline(3, 10);
+  await assert.rejects(two.objects.resolveConflict(ghid, remote, { onBase: true }), UnknownSecret);
+  const ours = (await two.io.fetch(ghid)) as Gobd;
+  assert.equal(ours.counter, 3n, 'nothing was written');
+  assert.ok(ours.targets.some((t) => t.equals(v0.container)), 'a friend reads our frames along their vector');
 });
 
 test('a race between two computers is resolved once, however often it is reported', async () => {
