@@ -22,6 +22,9 @@ const fail = (path: string, what: string): never => {
   throw new WireError('bad-request', `${path || 'message'}: expected ${what}`);
 };
 
+/** The path of a member: `path.key`, or `key` alone at the top (no stray leading dot). */
+const member = (path: string, key: string | number): string => (path ? `${path}.${key}` : String(key));
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -51,7 +54,11 @@ export const arr =
   (v, path) => {
     if (!Array.isArray(v)) return fail(path, 'a list');
     if (v.length > max) return fail(path, `at most ${max} items`);
-    return v.map((x, i) => item(x, `${path}.${i}`));
+    // A loop, not map: map skips the holes of a sparse list (structured clone keeps them), and
+    // an unchecked undefined would travel on as a T.
+    const out: T[] = [];
+    for (let i = 0; i < v.length; i++) out.push(item(v[i], member(path, i)));
+    return out;
   };
 
 /** A string-keyed map with a bounded number of entries. */
@@ -64,7 +71,7 @@ export const dict =
     const out: Record<string, T> = Object.create(null);
     for (const k of keys) {
       if (k.length > keyMax) return fail(path, `keys of at most ${keyMax} characters`);
-      out[k] = value(v[k], `${path}.${k}`);
+      out[k] = value(v[k], member(path, k));
     }
     return { ...out };
   };
@@ -90,7 +97,7 @@ export const obj =
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(shape) as (keyof T & string)[]) {
       const own = Object.prototype.hasOwnProperty.call(v, key) ? v[key] : undefined;
-      const parsed = shape[key](own, path ? `${path}.${key}` : key);
+      const parsed = shape[key](own, member(path, key));
       if (parsed !== undefined) out[key] = parsed;
     }
     return out as T;

@@ -89,6 +89,13 @@ export class IllegalDynamicFrame extends HypergolixError {
 export class RemoteNak extends HypergolixError {
   override readonly code = 0x000a;
 }
+/**
+ * The other end failed in a way of its own ("Exception", FFFF): not one of the family. Read back
+ * as its own class so that a daemon relaying it to an app passes on FFFF, not 0000.
+ */
+export class RemoteException extends HypergolixError {
+  override readonly code = 0xffff;
+}
 export class UnknownToken extends HypergolixError {
   override readonly code = 0x000b;
 }
@@ -162,7 +169,7 @@ const BY_CODE = new Map<number, ErrorClass>(
 
 /** Rebuilds the error class named by a wire code (unknown codes become `RemoteNak`). */
 export function errorFromCode(code: number, message: string, details: NakDetails = {}): HypergolixError {
-  const cls = BY_CODE.get(code) ?? (code === 0xffff ? HypergolixError : RemoteNak);
+  const cls = BY_CODE.get(code) ?? (code === 0xffff ? RemoteException : RemoteNak);
   return new cls(message, details);
 }
 
