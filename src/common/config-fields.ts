@@ -25,9 +25,16 @@ export function showValue(value: unknown): string {
   // Invisible characters (a zero-width space pasted from a web page) are shown escaped, so the
   // message does not call a plain-looking value bad; long values are cut between characters.
   // Only the start of a long value is shown: it is cut before it is escaped, not after.
-  const s = typeof value === 'string' ? JSON.stringify(Array.from(value.slice(0, 80)).slice(0, 40).join('')).replace(/[\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : String(value);
+  // C1 controls (U+0080–U+009F) too, which JSON leaves raw; a character outside the BMP (a tag
+  // character) is escaped as itself, \u{…}, not as half of its surrogate pair.
+  const s = typeof value === 'string' ? JSON.stringify(Array.from(value.slice(0, 80)).slice(0, 40).join('')).replace(/[\p{Cf}\p{Zl}\p{Zp}\u0080-\u009f]/gu, escapeChar) : String(value);
   const chars = Array.from(s);
   return chars.length > 40 ? chars.slice(0, 39).join('') + '…' : s;
+}
+
+function escapeChar(c: string): string {
+  const code = c.codePointAt(0)!;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
 // ───────────────────────────── numbers ─────────────────────────────
@@ -60,7 +67,8 @@ export const GIB = 1024 * MIB;
 export function parseByteSize(value: unknown, min: number, max: number): Field<number> {
   let n = wholeNumber(value);
   if (n === null && typeof value === 'string') {
-    const m = /^\s*(\d{1,10})\s*(B|KiB|MiB|GiB)\s*$/i.exec(value);
+    // "bytes" as formatBytes writes it: a size shown in a message can be typed back as shown.
+    const m = /^\s*(\d{1,10})\s*(B|bytes?|KiB|MiB|GiB)\s*$/i.exec(value);
     if (m) {
       const unit = m[2]!.toLowerCase();
       n = Number(m[1]) * (unit === 'kib' ? KIB : unit === 'mib' ? MIB : unit === 'gib' ? GIB : 1);
@@ -95,9 +103,16 @@ export function formatBytes(n: number): string {
 /** A size for reading, not for a config file: "0 bytes", "812 KiB", "1.4 GiB" (free space, say). */
 export function approximateBytes(n: number): string {
   if (n < KIB) return `${n} bytes`;
-  const [unit, size] = n >= GIB ? ['GiB', GIB] : n >= MIB ? ['MiB', MIB] : ['KiB', KIB];
-  const v = n / size;
-  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${unit}`;
+  const units = [['KiB', KIB], ['MiB', MIB], ['GiB', GIB]] as const;
+  const rounded = (size: number) => {
+    const v = n / size;
+    return v >= 10 ? Math.round(v) : Math.round(v * 10) / 10;
+  };
+  // The unit is the largest the value reaches once rounded: MiB - 1 is "1 MiB", not "1024 KiB".
+  let i = units.findLastIndex(([, size]) => n >= size);
+  if (i < units.length - 1 && rounded(units[i]![1]) >= 1024) i++;
+  const [unit, size] = units[i]!;
+  return `${rounded(size)} ${unit}`;
 }
 
 // ───────────────────────────── booleans ─────────────────────────────
@@ -153,8 +168,8 @@ export function parseVerbosity(value: unknown): Field<Verbosity> {
   if (typeof value === 'string') {
     const w = value.trim().toLowerCase();
     if ((VERBOSITIES as readonly string[]).includes(w)) return ok(w as Verbosity);
-    const alias = VERBOSITY_ALIASES[w];
-    if (alias) return ok(alias);
+    // Own keys only: "constructor" or "__proto__" would otherwise find Object.prototype's.
+    if (Object.hasOwn(VERBOSITY_ALIASES, w)) return ok(VERBOSITY_ALIASES[w]!);
   }
   return bad(`must be one of ${VERBOSITIES.join(', ')} (or quiet, normal, loud, louder), not ${showValue(value)}`);
 }
@@ -174,7 +189,9 @@ const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 function isIPv6(s: string): boolean {
-  const [addr, zone] = s.split('%', 2) as [string, string | undefined];
+  const parts = s.split('%');
+  if (parts.length > 2) return false;
+  const [addr, zone] = parts as [string, string | undefined];
   if (zone !== undefined && !/^[\w.-]{1,64}$/.test(zone)) return false;
   if (!/^[0-9a-f:.]+$/i.test(addr) || !addr.includes(':')) return false;
   const halves = addr.split('::');
@@ -182,7 +199,8 @@ function isIPv6(s: string): boolean {
   const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
   let count = 0;
   for (const [i, g] of groups.entries()) {
-    if (i === groups.length - 1 && g.includes('.')) {
+    // An IPv4 part ends the address: the last group of the last half ("1.2.3.4::" is none).
+    if (i === groups.length - 1 && g.includes('.') && halves.at(-1) !== '') {
       if (!IPV4.test(g)) return false;
       count += 2;
     } else if (/^[0-9a-f]{1,4}$/i.test(g)) count += 1;
@@ -199,7 +217,10 @@ export function parseHost(value: unknown): Field<string> {
   if (s === '') return bad('must be a host name or IP address, not empty');
   if (IPV4.test(s) || isIPv6(s)) return ok(s);
   const name = s.endsWith('.') ? s.slice(0, -1) : s;
-  if (name.length <= 253 && name.split('.').every((l) => LABEL.test(l)) && !/^[\d.]+$/.test(name)) return ok(s);
+  // A name whose last label is a number (decimal, or 0x hex) is read by URL parsers as an IPv4
+  // address ("example.1" fails, "0x7f.1" is 127.0.0.1): the remote could never be reached by it.
+  const last = name.split('.').at(-1)!;
+  if (name.length <= 253 && name.split('.').every((l) => LABEL.test(l)) && !/^(\d+|0x[0-9a-f]*)$/i.test(last)) return ok(s);
   return bad(`must be a host name or IP address, not ${showValue(value)}`);
 }
 

@@ -5,7 +5,7 @@
  * file cannot make. The settings page runs them live; the host runs the cross-field ones again
  * before it saves.
  */
-import { parseHost, parsePort, type Field } from './config-fields.js';
+import { hostKey, parseHost, parsePort, type Field } from './config-fields.js';
 import { parserOf } from './config-parsers.js';
 import { formKeys, valueIn } from './config-paths.js';
 import type { Settings } from './contract.js';
@@ -17,8 +17,8 @@ export function sentence(problem: string): string {
   return `${core.charAt(0).toUpperCase()}${core.slice(1)}${/[.!?]$/.test(core) ? '' : '.'}`;
 }
 
-/** A remote's identity: its host (any case, IPv6 brackets or not) and port. */
-export const remoteKey = (r: { host: string; port: number }): string => `${String(r.host).trim().replace(/^\[(.*)\]$/, '$1').toLowerCase()}:${r.port}`;
+/** A remote's identity: its host as `hostKey` has it (as the CLI and the config file compare hosts) and port. */
+export const remoteKey = (r: { host: string; port: number }): string => `${hostKey(String(r.host))}:${r.port}`;
 
 /**
  * Problems that each value alone does not have, so the config module accepts them, but that

@@ -445,7 +445,7 @@ describe('applied to hypergolix.yml', () => {
 
   test('hosts that look like YAML numbers, booleans or null are written so they read back as the same host', async () => {
     const { run, remotes } = setup();
-    const hosts = ['true', 'null', '1e3', '0x1F', '0o17', 'nan', 'on', 'yes', '1_000', '12-34'];
+    const hosts = ['true', 'null', '1e3', '0b101', '0o17', 'nan', 'on', 'yes', '1_000', '12-34'];
     const r = await run(...hosts.flatMap((h) => ['--add-remote', `${h}:7770`]));
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(
