@@ -3,69 +3,159 @@
  * in place on the user's Document are edits.ts's.
  */
 import { join } from 'node:path';
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { Composer, Document, LineCounter, Pair, Parser, isAlias, isMap, isSeq, type Alias, type CST, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { CONFIG_KEYS, type ConfigTable } from '../../common/config-keys.js';
 import { isGroup, isRemotes } from '../../common/config-paths.js';
+import { keyText, secondDocument, secondDocumentAt, structureProblems, syntaxProblems, tooDeep, type TextProblem } from './checks.js';
 import type { FieldPath } from './errors.js';
 import { LEGACY_MARKERS, isRetiredKey } from './schema.js';
+
+export { keyText } from './checks.js';
 
 export interface ParsedText {
   doc: Document;
   lines: LineCounter;
+  /**
+   * What makes the text unusable as a config before any value is checked: too deep, a second
+   * document, syntax errors, keys that are no names or are written twice, bad aliases. In the
+   * order of the file; a config with any of these is refused.
+   */
+  problems: TextProblem[];
 }
+
+/**
+ * Duplicate keys are found by checks.ts in one pass: yaml's own check (uniqueKeys) compares each
+ * key with every one before it, which made reading quadratic in the number of keys. Merge keys
+ * (`<<: *base`) mean what they mean to the reference's PyYAML.
+ */
+const PARSE_OPTIONS = { uniqueKeys: false, keepSourceTokens: false, merge: true } as const;
 
 export function parseText(text: string): ParsedText {
   const lines = new LineCounter();
-  // prettyErrors off: ConfigError builds its own "file, line N: field …" message.
   // A lone CR is a line break in YAML (and to PyYAML); as one character for one it keeps every offset.
   const source = text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
-  // Merge keys (`<<: *base`) mean what they mean to the reference's PyYAML.
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
-  if (!listsIndented(text)) unindentedLists.add(doc);
-  return { doc, lines };
+  // yaml's parseDocument, in its parts: the depth and the second document are checked on the
+  // tokens, before yaml's recursive composer runs (and with our words, not the library's).
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(source));
+  const deep = tooDeep(tokens, lines);
+  if (deep) return { doc: new Document(null), lines, problems: [deep] };
+  const second = secondDocumentAt(tokens);
+  const doc = new Composer(PARSE_OPTIONS).compose(second < 0 ? tokens : tokens.slice(0, second), true, source.length).next().value as Document;
+  const problems = syntaxProblems(doc, lines, (offset) => pathAtOffset(doc, offset));
+  if (second >= 0) problems.push(secondDocument(tokens[second] as CST.Document, lines));
+  // Around a syntax error the tree is a guess: its keys and aliases are checked once it parses.
+  if (problems.length === 0) problems.push(...structureProblems(doc, lines));
+  problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+  const newline = text.indexOf('\n');
+  if (newline > 0 && text[newline - 1] === '\r') crlfDocs.add(doc);
+  noteListLayouts(doc, lines);
+  return { doc, lines, problems };
 }
 
-/** Documents whose block lists are written at their key's indentation (the reference's layout). */
-const unindentedLists = new WeakSet<Document>();
+// ───────────────────────────── the file's layout, kept on save ─────────────────────────────
+
+/** Documents read from a file with CRLF line ends (its first line decides): a save keeps them. */
+const crlfDocs = new WeakSet<Document>();
 
 /**
- * Whether the file writes a block list's items indented under its key (`remotes:\n  - host:`),
- * as yaml does by default, or at the key's own indentation (`remotes:\n- host:`), as the
- * reference does (hypergolix-reference §6.1). The first list decides; a file without one, yaml's way.
+ * Per block list written as a key's value, whether the file indents its items under the key
+ * (`remotes:\n  - host:`), as yaml does by default, or writes them at the key's own
+ * indentation (`remotes:\n- host:`), as the reference does (hypergolix-reference §6.1).
  */
-function listsIndented(text: string): boolean {
-  const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !/^\s*#/.test(l));
-  for (let i = 0; i + 1 < rows.length; i++) {
-    const key = /^(\s*)[^\s#-][^#]*:\s*(#.*)?$/.exec(rows[i]!);
-    const item = /^(\s*)- /.exec(rows[i + 1]!);
-    if (key && item) return item[1]!.length > key[1]!.length;
+const listIndented = new WeakMap<YAMLSeq, boolean>();
+
+/** Documents whose new lists (those the file did not have) follow the reference's layout: the file's first list decides. */
+const unindentedLists = new WeakSet<Document>();
+
+/** Records each block list's layout, in document order. */
+function noteListLayouts(doc: Document, lines: LineCounter): void {
+  let first: boolean | null = null;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const { key, value } = node.items[i]!;
+        stack.push(value);
+        const keyAt = (key as Node | null)?.range?.[0];
+        if (!isSeq(value) || value.flow || !value.range || keyAt === undefined) continue;
+        const indented = lines.linePos(value.range[0]).col > lines.linePos(keyAt).col;
+        listIndented.set(value, indented);
+      }
+    } else if (isSeq(node)) {
+      if (first === null && listIndented.has(node)) first = listIndented.get(node)!;
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push(node.items[i]);
+    }
   }
-  return true;
+  if (first === false) unindentedLists.add(doc);
 }
 
-/** A copy to edit, which keeps the original's layout of lists. */
+/** A copy to edit, which keeps the original's layout: line ends, and each list's indentation. */
 export function cloneDocument(doc: Document): Document {
   const copy = doc.clone();
   if (unindentedLists.has(doc)) unindentedLists.add(copy);
+  if (crlfDocs.has(doc)) crlfDocs.add(copy);
+  // A clone has the same shape, node for node.
+  const stack: [unknown, unknown][] = [[doc.contents, copy.contents]];
+  while (stack.length > 0) {
+    const [a, b] = stack.pop()!;
+    if (isMap(a) && isMap(b)) {
+      a.items.forEach((p, i) => stack.push([p.key, b.items[i]?.key], [p.value, b.items[i]?.value]));
+    } else if (isSeq(a) && isSeq(b)) {
+      const indented = listIndented.get(a);
+      if (indented !== undefined) listIndented.set(b, indented);
+      a.items.forEach((item, i) => stack.push([item, b.items[i]]));
+    }
+  }
   return copy;
 }
 
-/** A Document as saved: lists laid out as the file had them, no folding (a long path or URL stays on one line, as people expect to find it). */
+/**
+ * A Document as saved: line ends and lists laid out as the file had them, no folding (a long
+ * path or URL stays on one line, as people expect to find it).
+ */
 export function renderDocument(doc: Document): string {
-  return doc.toString({ lineWidth: 0, indentSeq: !unindentedLists.has(doc) });
+  const undo = layListsOut(doc);
+  let text: string;
+  try {
+    text = doc.toString({ lineWidth: 0, indentSeq: !unindentedLists.has(doc) });
+  } finally {
+    undo();
+  }
+  // Every line break yaml writes is a "\n": a string holding one is written escaped or as a block scalar.
+  return crlfDocs.has(doc) ? text.replace(/\n/g, '\r\n') : text;
 }
 
+type PairToString = Pair['toString'];
+
 /**
- * A mapping key as the config names keys. Only scalars name anything: a mapping or a list used
- * as a key (`? {a: 1}`, or a line of `{{{{`) is described, never stringified, since yaml's
- * stringifying of nested complex keys grows exponentially (a 30-character line ran out of
- * string length).
+ * yaml lays out every list of a document one way (its indentSeq option), while a file may indent
+ * some lists and not others. For one render, each pair whose value is a list the file had
+ * renders with that list's layout; lists inside it that the file did not have (an edit's) take
+ * the same. Returns what puts the pairs back as they were.
  */
-export const keyText = (key: unknown): string => {
-  if (isScalar(key)) return String(key.value);
-  if (key === null || key === undefined) return String(key);
-  return isMap(key) ? '(a mapping used as a key)' : isSeq(key) ? '(a list used as a key)' : '(a complex key)';
-};
+function layListsOut(doc: Document): () => void {
+  const patched: Pair[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const indentSeq = isSeq(pair.value) ? listIndented.get(pair.value) : undefined;
+        if (indentSeq !== undefined) {
+          const own: PairToString = (ctx, onComment, onChompKeep) =>
+            Pair.prototype.toString.call(pair, ctx && { ...ctx, options: { ...ctx.options, indentSeq } }, onComment, onChompKeep);
+          Object.defineProperty(pair, 'toString', { value: own, configurable: true, writable: true });
+          patched.push(pair);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) stack.push(...node.items);
+  }
+  return () => {
+    for (const pair of patched) delete (pair as { toString?: PairToString }).toString;
+  };
+}
 
 function nodeLine(lines: LineCounter, node: unknown): number | null {
   const range = (node as Node | null | undefined)?.range;
@@ -74,21 +164,47 @@ function nodeLine(lines: LineCounter, node: unknown): number | null {
 
 /** The line of the deepest part of `path` that exists in the file (a missing key reports its section's line). */
 export function lineOfPath(doc: Document, lines: LineCounter, path: FieldPath): number | null {
-  let node: unknown = doc.contents;
-  let line = nodeLine(lines, node);
-  for (const seg of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p.key) === String(seg));
-      if (!pair) break;
-      line = nodeLine(lines, pair.key) ?? nodeLine(lines, pair.value) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      node = node.items[seg];
-      line = nodeLine(lines, node) ?? line;
-    } else break;
-  }
-  return line;
+  return lineFinder(doc, lines)(path);
+}
+
+/**
+ * lineOfPath for many paths of one parsed file: each mapping's keys are indexed once, so a file
+ * with thousands of unknown keys (a warning, and a line, each) is still read in linear time.
+ */
+export function lineFinder(doc: Document, lines: LineCounter): (path: FieldPath) => number | null {
+  const index = new Map<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, name: string): Pair | undefined => {
+    let keys = index.get(map);
+    if (!keys) {
+      keys = new Map();
+      for (const p of map.items as Pair[]) if (!keys.has(keyText(p.key))) keys.set(keyText(p.key), p);
+      index.set(map, keys);
+    }
+    return keys.get(name);
+  };
+  // Alias.resolve walks the whole document each time.
+  const targets = new Map<unknown, unknown>();
+  const follow = (alias: Alias): unknown => {
+    if (!targets.has(alias)) targets.set(alias, alias.resolve(doc));
+    return targets.get(alias);
+  };
+  return (path) => {
+    let node: unknown = doc.contents;
+    let line = nodeLine(lines, node);
+    for (const seg of path) {
+      if (isAlias(node)) node = follow(node);
+      if (isMap(node)) {
+        const pair = pairOf(node, String(seg));
+        if (!pair) break;
+        line = nodeLine(lines, pair.key) ?? nodeLine(lines, pair.value) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+        node = node.items[seg];
+        line = nodeLine(lines, node) ?? line;
+      } else break;
+    }
+    return line;
+  };
 }
 
 /** The key path that encloses a byte offset (where a syntax error was found), for naming the field. */

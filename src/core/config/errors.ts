@@ -66,8 +66,25 @@ function parseFieldLoose(field: string): (string | number)[] {
 
 function describe(file: string, line: number | null, field: string | null, problem: string): string {
   const where = line === null ? file : `${file}, line ${line}`;
-  return field ? `${where}: ${field} ${problem}` : `${where}: ${problem}`;
+  return visible(field ? `${where}: ${field} ${problem}` : `${where}: ${problem}`);
 }
+
+/** Characters a terminal or a dialog shows as nothing (or as a break): controls, format characters, line and paragraph separators. */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]|(?![\t\n])\p{Cc}/gu;
+
+/**
+ * `text` with every invisible character written as an escape (`\ufeff`), so a message about a
+ * key such as "\u200bserver" does not read as one about "server". Tabs and line breaks stay.
+ */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Whether `text` holds a character that `visible` escapes. */
+export const hasInvisible = (text: string): boolean => text.search(INVISIBLE) >= 0;
 
 /** No configuration file exists where one was looked for, and creating one was not asked for. */
 export class ConfigNotFound extends DoesNotExist {

@@ -5,10 +5,11 @@ import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
-import { cloneDocument, defaultDocument, legacyDocument, lineOfPath, parseText, pathAtOffset, renderDocument } from './document.js';
+import { cloneDocument, defaultDocument, legacyDocument, lineFinder, lineOfPath, parseText, renderDocument } from './document.js';
 import { DocumentEditor, EditConflict, type ConfigEdits } from './edits.js';
-import { ConfigError, ConfigNotFound, formatField } from './errors.js';
+import { ConfigError, ConfigNotFound, formatField, hasInvisible, visible } from './errors.js';
 import { defaultConfigPath, findConfig, locateDefaults, searchDirs, type ConfigSource, type LocateOptions } from './locate.js';
+import { readText, writeTarget } from './paths.js';
 import { resolveConfig } from './resolve.js';
 import { CONFIG_FILE, plainConfig, type ConfigWarning, type HypergolixConfig } from './schema.js';
 
@@ -116,45 +117,36 @@ function evaluate(text: string, ctx: ValidateContext) {
   const file = ctx.file;
   const parsed = parseText(text.replace(/^\uFEFF/, ''));
   const { doc, lines } = parsed;
-  if (doc.errors.length > 0) {
-    throw ConfigError.collect(
-      doc.errors.map((e) => {
-        const path = syntaxErrorField(pathAtOffset(doc, e.pos[0]), e.code);
-        const problem = `${path.length ? 'contains a YAML' : 'YAML'} syntax error: ${e.message}`;
-        return new ConfigError(file, lines.linePos(e.pos[0]).line, path.length ? formatField(path) : null, problem, { path });
-      }),
-    );
+  if (parsed.problems.length > 0) {
+    throw ConfigError.collect(parsed.problems.map((p) => new ConfigError(file, p.line, p.path.length ? formatField(p.path) : null, p.problem, { path: p.path })));
   }
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    // parseText refused every alias that points nowhere or repeats too much, each on its line,
+    // so yaml's own alias limit (which throws without one) is not needed.
+    value = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     throw new ConfigError(file, null, null, `cannot be read as data: ${(err as Error).message}`, { cause: err });
   }
   const dir = ctx.dir ?? resolve(file, '..');
   const homedir = ctx.homedir ?? locateDefaults({}).homedir;
-  const r = resolveConfig(value, {
-    dir,
-    homedir,
-    lineOf: (path) => lineOfPath(doc, lines, path),
-  });
+  const r = resolveConfig(value, { dir, homedir, lineOf: lineFinder(doc, lines) });
   if (r.problems.length > 0) {
     throw ConfigError.collect(r.problems.map((p) => new ConfigError(file, p.line, p.path.length ? formatField(p.path) : null, p.problem, { path: p.path })));
   }
-  return { parsed, config: r.config, warnings: r.warnings };
+  return { parsed, config: r.config, warnings: r.warnings.map(shownWarning) };
 }
 
 /**
- * Around a syntax error the parser's tree is a guess, so only its outer part is trusted: the
- * section, and the item of a list. A duplicate key is parsed fine and is named exactly.
+ * A warning as a person reads it: an invisible character in a key's name (a byte order mark
+ * mid-file, a zero-width space pasted from a web page) is shown escaped, and said to be there,
+ * or "server" would be called unknown with no visible reason.
  */
-function syntaxErrorField(path: (string | number)[], code: string): (string | number)[] {
-  const sane = path.findIndex((seg) => typeof seg === 'string' && !/^[\w.-]+$/.test(seg));
-  const trusted = sane < 0 ? path : path.slice(0, sane);
-  if (code === 'DUPLICATE_KEY') return trusted;
-  return typeof trusted[1] === 'number' ? trusted.slice(0, 2) : trusted.slice(0, 1);
+function shownWarning(w: ConfigWarning): ConfigWarning {
+  if (!hasInvisible(w.message)) return w;
+  const why = w.code === 'unknown-key' ? '; its name holds an invisible character (shown escaped): delete it' : '';
+  return { ...w, message: visible(w.message) + why };
 }
-
 
 // ───────────────────────────── the one save ─────────────────────────────
 
@@ -174,9 +166,12 @@ async function saveDocument(path: string, doc: Document, ctx: SaveContext) {
   const intended = evaluate(text, { file: path, dir: ctx.dir, homedir: ctx.homedir });
   try {
     await fs.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
+    // Through a symlink, even a dangling one, to its target: the link stays.
+    const target = await writeTarget(path);
     noteOwnWrite(path, hashText(text));
-    await writeFileAtomic(path, text, { newFileMode: 0o600 });
+    await writeFileAtomic(target, text, { newFileMode: 0o600 });
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(path, null, null, `could not be written: ${(err as Error).message}`, { cause: err });
   }
   let back: string;
@@ -196,49 +191,6 @@ async function saveDocument(path: string, doc: Document, ctx: SaveContext) {
 }
 
 // ───────────────────────────── load ─────────────────────────────
-
-/** A config is a few kilobytes: anything past this is no config, and is not read whole. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
-async function readText(path: string): Promise<string> {
-  let raw: Buffer;
-  try {
-    const size = (await fs.stat(path)).size;
-    if (size > MAX_CONFIG_BYTES) throw new ConfigError(path, null, null, `is ${size} bytes, too large to be a configuration (at most ${MAX_CONFIG_BYTES})`);
-    raw = await fs.readFile(path);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(path, null, null, `cannot be read: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    // A path in another encoding would otherwise read as a different path (é as U+FFFD).
-    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    const bad = firstInvalidUtf8(raw);
-    const line = raw.subarray(0, bad).toString('latin1').split('\n').length;
-    throw new ConfigError(path, line, null, 'is not UTF-8 text; save it as UTF-8');
-  }
-}
-
-/** The offset of the first byte where `raw` stops being UTF-8. */
-function firstInvalidUtf8(raw: Buffer): number {
-  let lo = 0;
-  let hi = raw.length;
-  const ok = (n: number) => {
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, n), { stream: true });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (ok(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 /** `loaded` with the warning that its file exposes a root secret to other users, where it does. */
 export async function withPermissionWarnings(loaded: LoadedConfig, platform: NodeJS.Platform = process.platform): Promise<LoadedConfig> {

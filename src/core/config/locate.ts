@@ -1,7 +1,8 @@
-import { statSync } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ValueError } from '../golix/errors.js';
+import { ConfigError } from './errors.js';
+import { kindAt, notAFile } from './paths.js';
 import { CONFIG_FILE, LEGACY_CONFIG_FILE } from './schema.js';
 
 /** Where a config was found: the search step that matched, or the explicit root. */
@@ -69,15 +70,36 @@ export function searchDirs(opts: LocateOptions = {}): { dir: string; source: Con
   return out;
 }
 
-const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
-const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+/**
+ * A config file in a searched folder: found, absent, or a ConfigError. A folder of that name is
+ * passed over (creating the config there is refused when it comes to it); a named pipe or other
+ * non-file is refused now, since creating a config would replace it.
+ */
+function fileIn(path: string): boolean {
+  const { kind, stats } = kindAt(path);
+  if (kind === 'other') throw notAFile(path, stats!);
+  return kind === 'file';
+}
 
-/** The config in one directory: `hypergolix.yml` beats `hgx-cfg.json` (defect 15). */
+/**
+ * The config in one directory: `hypergolix.yml` beats `hgx-cfg.json` (defect 15). A "directory"
+ * that is a file (a common slip: $HYPERGOLIX_HOME set to the config file itself) is refused by
+ * name, not passed over: the search would otherwise find some other config, or create one.
+ */
 function inDir(dir: string, source: ConfigSource): ConfigLocation | null {
+  const at = kindAt(dir);
+  if (at.kind === 'missing') return null;
+  if (at.kind !== 'dir') {
+    const hint =
+      source === 'HYPERGOLIX_HOME'
+        ? `$HYPERGOLIX_HOME names it, but must name the folder that holds ${CONFIG_FILE}${basename(dir) === CONFIG_FILE ? `: set HYPERGOLIX_HOME=${dirname(dir)}` : ''}`
+        : `a folder is expected here, to hold ${CONFIG_FILE}; move it aside`;
+    throw new ConfigError(dir, null, null, `is ${at.kind === 'file' ? 'a file' : 'not a folder'}; ${hint}`);
+  }
   const yml = join(dir, CONFIG_FILE);
-  if (isFile(yml)) return { path: yml, dir, legacy: false, source };
+  if (fileIn(yml)) return { path: yml, dir, legacy: false, source };
   const json = join(dir, LEGACY_CONFIG_FILE);
-  if (isFile(json)) return { path: json, dir, legacy: true, source };
+  if (fileIn(json)) return { path: json, dir, legacy: true, source };
   return null;
 }
 
@@ -92,17 +114,23 @@ function rootTarget(root: string, r: Resolved): { dir: string; file: string | nu
   if (root.trim() === '') throw new ValueError('The config root is empty: give the path of a folder or of a hypergolix.yml');
   // `--root=~/x` reaches us unexpanded (a shell expands `~` only at the start of a word).
   const p = root === '~' || root.startsWith('~/') || root.startsWith('~\\') ? resolve(r.homedir, `.${root.slice(1)}`) : resolve(r.cwd, root);
-  if (isDir(p)) return { dir: p, file: null };
-  if (isFile(p) || /\.(ya?ml|json)$/i.test(p)) return { dir: dirname(p), file: p };
+  const { kind } = kindAt(p);
+  if (kind === 'dir') return { dir: p, file: null };
+  // Anything else that exists is meant as the file, and is refused as one if it is no file.
+  if (kind !== 'missing' || /\.(ya?ml|json)$/i.test(p)) return { dir: dirname(p), file: p };
   return { dir: p, file: null };
 }
 
-/** Finds the config file without creating anything; null when there is none. */
+/**
+ * Finds the config file without creating anything; null when there is none. A path on the way
+ * that cannot be a config (a symlink loop, a named pipe, a file where a folder belongs) is a
+ * ConfigError naming it.
+ */
 export function findConfig(opts: LocateOptions = {}): ConfigLocation | null {
   const r = locateDefaults(opts);
   if (opts.root !== undefined) {
     const t = rootTarget(opts.root, r);
-    if (t.file) return isFile(t.file) ? { path: t.file, dir: t.dir, legacy: isLegacyName(t.file), source: 'root' } : null;
+    if (t.file) return fileIn(t.file) ? { path: t.file, dir: t.dir, legacy: isLegacyName(t.file), source: 'root' } : null;
     return inDir(t.dir, 'root');
   }
   for (const { dir, source } of searchDirs(opts)) {
