@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { homedir as osHomedir } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { readText } from './paths.js';
 import type { ConfigSource } from './locate.js';
 import { LEGACY_CONFIG_FILE } from './schema.js';
 import { configFromText, hashText, takeOwnWrite, withPermissionWarnings, type LoadedConfig } from './file.js';
@@ -34,7 +34,8 @@ export interface ConfigWatcher {
 
 function readOrNull(path: string): string | null {
   try {
-    return readFileSync(path, 'utf8');
+    // Not opened unless a regular file: reading a named pipe would wait for a writer.
+    return statSync(path).isFile() ? readFileSync(path, 'utf8') : null;
   } catch {
     return null;
   }
@@ -69,8 +70,19 @@ export function watchConfig(path: string, onChange: (change: ConfigChange) => vo
   const check = async (): Promise<void> => {
     let text: string | null;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
+      // As the config is read at a start: a named pipe put there is refused, not waited on for
+      // ever; a huge or non-UTF-8 file is said to be so.
+      text = await readText(file);
+    } catch (err) {
+      if (closed) return;
+      const gone = err instanceof ConfigError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      if (err instanceof ConfigError && !gone) {
+        // Said once, not at every check, until the file changes again.
+        const mark = `unusable: ${err.message}`;
+        if (last === mark) return;
+        last = mark;
+        return onChange({ kind: 'invalid', error: err });
+      }
       text = null;
     }
     if (closed) return;

@@ -1,7 +1,9 @@
 // The desktop app's view of hand edits: reported once, our own saves never.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, updateConfig, watchConfig, type ConfigChange } from '../../../src/core/config/index.js';
 import { sandbox, tempDir } from './helpers.js';
@@ -83,4 +85,36 @@ test('a broken hand edit is reported as invalid with its line and field; removal
   } finally {
     watcher.close();
   }
+});
+
+test('a named pipe put in place of the file is reported as unusable, once, and the watcher goes on', { skip: process.platform === 'win32' ? 'no FIFOs at a path on Windows' : false }, async () => {
+  const { loaded, changes, watcher } = await setup();
+  try {
+    rmSync(loaded.path);
+    await waitFor(() => changes.length > 0, 'the removal');
+    execFileSync('mkfifo', [loaded.path]);
+    await waitFor(() => changes.length > 1, 'the pipe');
+    const c = changes[1]!;
+    assert.ok(c.kind === 'invalid' && c.error instanceof ConfigError, c.kind);
+    assert.match(c.error.message, /named pipe|not a regular file/);
+    // Touched again, the same problem is not said twice.
+    writeFileSync(join(dirname(loaded.path), 'other'), 'x');
+    await sleep(DEBOUNCE * 6);
+    assert.equal(changes.length, 2);
+    rmSync(loaded.path);
+    writeFileSync(loaded.path, loaded.text.replace('ipc_port: 7772', 'ipc_port: 7798'));
+    await waitFor(() => changes.some((x) => x.kind === 'changed'), 'the file back');
+    const back = changes.find((x) => x.kind === 'changed');
+    assert.equal(back?.kind === 'changed' && back.loaded.config.process.ipc_port, 7798);
+  } finally {
+    watcher.close();
+  }
+});
+
+test('a watcher started on a named pipe does not wait for a writer', { skip: process.platform === 'win32' ? 'no FIFOs at a path on Windows' : false }, async () => {
+  const root = tempDir();
+  const path = join(root, 'hypergolix.yml');
+  execFileSync('mkfifo', [path]);
+  const watcher = watchConfig(path, () => {}, { debounceMs: DEBOUNCE });
+  watcher.close();
 });
