@@ -212,17 +212,18 @@ test("two saves of the app in a row: the first is not taken for a hand edit whil
     }
     return rename(from, to);
   });
-  const readFile = fsp.readFile;
-  t.mock.method(fsp, 'readFile', async (...args: Parameters<typeof fsp.readFile>) => {
+  // The watcher reads through an open handle (config/paths.ts readText): its open is where it is held.
+  const open = fsp.open;
+  t.mock.method(fsp, 'open', async (...args: Parameters<typeof fsp.open>) => {
     const fromWatcher = args[0] === w.yml && /config[\\/]watch\.[tj]s/.test(new Error().stack ?? '');
     // The watcher's read of the first save waits until the second save is about to land.
     if (fromWatcher && delayWatcher) {
       delayWatcher = false;
       await atRename;
     }
-    const text = await readFile(...args);
+    const handle = await open(...args);
     if (fromWatcher && held) watcherReadWhileHeld = true;
-    return text;
+    return handle;
   });
   syncBuiltinESMExports();
   t.after(() => {
