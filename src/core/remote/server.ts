@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
 import { CommsError, RemoteNak, type GolixObject } from '../golix/index.js';
-import type { Notification, PersistenceEngine } from '../rules/persistence-engine.js';
+import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
@@ -28,7 +28,7 @@ import { ServerMetrics, engineFigures } from './metrics.js';
 import { PublishLimits, publishLimitOptions, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
-import { SubscriptionRegistry } from './subscriptions.js';
+import { SubscriptionRegistry, fanOut } from './subscriptions.js';
 import { withTimeout } from './settle.js';
 import { GarqVariants } from './garq-variants.js';
 import type { OpenedVariantLog } from './garq-variant-log.js';
@@ -50,6 +50,8 @@ export interface ListenAddress {
 class Peer {
   connection!: Connection;
   pushes!: PushQueue;
+  /** Names this connection as the uploader of what it publishes (IngestHooks.origin), without holding on to it. */
+  readonly origin = Symbol('peer');
   constructor(readonly name: string) {}
 }
 
@@ -115,7 +117,7 @@ export class PersistenceServer {
         this.engine = engine;
         // An engine shared by several nodes: their publishes reach our subscribers too.
         engine.follow?.({
-          notifications: (notes) => this.fanOut(notes, null),
+          notifications: (notes) => fanOut(this.subscriptions, notes, null),
           wants: (subscribed) => this.subscriptions.watched(subscribed),
           lost: (reason) => this.dropClients(reason),
         });
@@ -328,8 +330,9 @@ export class PersistenceServer {
     // owner, whose answer waits for the commit), and a commit is most of an ingest's latency.
     let relayed = false;
     const pending = this.store.ingest(body, {
+      origin: peer.origin,
       applied: (notifications) => {
-        this.fanOut(notifications, peer);
+        fanOut(this.subscriptions, notifications, peer);
         relayed = true;
       },
     });
@@ -351,7 +354,7 @@ export class PersistenceServer {
     if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
       notifications.push({ subscribed: result.object.recipient, object: result.object });
     }
-    if (notifications.length > 0) ctx.afterResponse(() => this.fanOut(notifications, peer));
+    if (notifications.length > 0) ctx.afterResponse(() => fanOut(this.subscriptions, notifications, peer));
     return encodeBool(result.stored || notifications.length > 0);
   }
 
@@ -373,15 +376,6 @@ export class PersistenceServer {
     const requests = [...(await this.store.requestsFor(ghid)), ...(await this.garqVariants().for(ghid))];
     if (requests.length > 0) ctx.afterResponse(() => peer.pushes.replay(ghid, requests));
     return ONE;
-  }
-
-  /** Every subscriber of each notification's GHID, except the connection that caused it (§3.4). */
-  private fanOut(notifications: readonly Notification[], publisher: Peer | null): void {
-    for (const n of notifications) {
-      for (const peer of this.subscriptions.subscribersOf(n.subscribed)) {
-        if (peer !== publisher) peer.pushes.push(n.subscribed, n.object.raw);
-      }
-    }
   }
 
   /** Closes every connection (1013, try again later): pushes from other nodes may have been missed. */

@@ -1,4 +1,5 @@
 import type { Ghid } from '../golix/index.js';
+import type { Notification } from '../rules/persistence-engine.js';
 
 /**
  * Who is subscribed to what, in both directions, so that fan-out on publish and clean-up on
@@ -70,5 +71,30 @@ export class SubscriptionRegistry<Peer> {
     const ghids = [...own.values()];
     for (const ghid of ghids) this.remove(peer, ghid);
     return ghids.length;
+  }
+}
+
+/** What the fan-out needs of a subscriber. */
+export interface Subscriber {
+  /** Names its connection as the uploader of what it publishes (IngestHooks.origin). */
+  readonly origin: symbol;
+  readonly pushes: { push(subscribed: Ghid, raw: Buffer): void };
+}
+
+/**
+ * Pushes each notification to every subscriber of its GHID but the connection that uploaded its
+ * object (hypergolix-reference §3.4). That is not always `publisher`, whose publish released it:
+ * a frame held for its container is announced when the container arrives, perhaps from another
+ * connection, and the engine names the frame's uploader as the notification's `origin`. Without
+ * one (an engine that does not track uploaders) the publisher is taken for the uploader, as a
+ * frame and its container mostly come over one connection; with neither (another node's
+ * publish), everyone subscribed is told.
+ */
+export function fanOut<P extends Subscriber>(registry: SubscriptionRegistry<P>, notifications: readonly Notification[], publisher: P | null): void {
+  for (const n of notifications) {
+    const uploader = n.origin ?? publisher?.origin;
+    for (const peer of registry.subscribersOf(n.subscribed)) {
+      if (peer.origin !== uploader) peer.pushes.push(n.subscribed, n.object.raw);
+    }
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Entry } from '../store/entry.js';
 import type { ReadonlyEntryTable } from '../store/entry-table.js';
+import { supersedes } from './acceptance.js';
 import { MultiMap } from './multimap.js';
 
 export class RuleIndexes {
@@ -19,6 +20,31 @@ export class RuleIndexes {
   readonly requests = new MultiMap<number>();
 
   constructor(readonly entries: ReadonlyEntryTable) {}
+
+  /**
+   * The indexes of what `entries` hold. A crash between a new frame's put and its predecessor's
+   * delete leaves both: the newer wins, and the older is passed to `discard` when it is given.
+   */
+  static derive(entries: ReadonlyEntryTable, discard: ((ghid: string) => void) | null): RuleIndexes {
+    const ix = new RuleIndexes(entries);
+    // By name, not record: a delete (by `discard`) frees its record at once.
+    const frames = [...entries.refs()].filter((ref) => entries.typeAt(ref) === 'GOBD').map((ref) => entries.ghidAt(ref));
+    for (const ghid of frames) {
+      const ref = entries.refOf(ghid);
+      if (ref === undefined) continue;
+      const e = entries.at(ref);
+      const current = ix.frames.get(e.dynamic!);
+      if (current !== undefined) {
+        const other = entries.at(current);
+        const loser = supersedes(e, other) ? other : e;
+        discard?.(loser.ghid);
+        if (loser === e) continue;
+      }
+      ix.frames.set(e.dynamic!, ref);
+    }
+    for (const ref of entries.refs()) ix.index(ref);
+    return ix;
+  }
 
   typeOf(ghid: string): Entry['type'] | undefined {
     const ref = this.entries.refOf(ghid);

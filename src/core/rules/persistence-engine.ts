@@ -6,6 +6,12 @@ import type { HistogramSnapshot } from '../util/histogram.js';
 export interface Notification {
   subscribed: Ghid;
   object: GolixObject;
+  /**
+   * Who uploaded `object`, as its ingest's `IngestHooks.origin` named it; absent when not known.
+   * A frame held for its container is announced by whichever ingest stores the container, so
+   * the uploader of what is announced is not always the one whose ingest announces it.
+   */
+  origin?: unknown;
 }
 
 export interface IngestResult {
@@ -26,6 +32,12 @@ export interface IngestResult {
  * publisher's answer does.
  */
 export interface IngestHooks {
+  /**
+   * Who uploads the object (a server's connection), opaque to the engine: its notifications
+   * carry it as their `origin`, also when another ingest releases them, so that a server does
+   * not echo an object back to its uploader (hypergolix-reference §3.4).
+   */
+  origin?: unknown;
   /**
    * Called at most once, when the object is applied and readable but not yet durable, with the
    * notifications it releases. An engine that can only show an object once it is committed

@@ -17,9 +17,9 @@ import type { ReadonlyEntryTable } from '../store/entry-table.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { HistogramSnapshot } from '../util/histogram.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
-import { admitToQuota, checkAcceptance, supersedes } from './acceptance.js';
+import { admitToQuota, checkAcceptance } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
-import { HeldFrames } from './held-frames.js';
+import { HeldFrames, type HeldStep } from './held-frames.js';
 import type { IngestHooks, IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from './usage.js';
 
@@ -71,8 +71,8 @@ export interface RulesEngineOptions {
 export class RulesEngine implements PersistenceEngine {
   /** The store's entries and the indexes over them; set by open(). */
   private ix!: RuleIndexes;
-  /** target not yet stored → frames (by dynamic) whose notification waits for it */
-  private readonly held: HeldFrames;
+  /** target not yet stored → the notifications of frames (by dynamic) that wait for it */
+  private readonly held: HeldFrames<Notification>;
   /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
   private turn: Promise<void> = Promise.resolve();
   private readonly identities = new Map<string, PublicIdentity>();
@@ -91,7 +91,7 @@ export class RulesEngine implements PersistenceEngine {
       maxHeldNotifications: options.maxHeldNotifications ?? 10_000,
       warn: options.warn,
     };
-    this.held = new HeldFrames(this.options.maxHeldNotifications);
+    this.held = new HeldFrames<Notification>(this.options.maxHeldNotifications);
   }
 
   /** Loads the store and repairs what an interrupted run may have left half-applied. */
@@ -129,33 +129,15 @@ export class RulesEngine implements PersistenceEngine {
       engine.identities.clear();
       engine.index(entries, null);
       engine.countUsage(entries);
+      // Which frames wait for their target is not in the entries: the undone objects' changes go.
+      engine.held.rollBack((ghid) => entries.has(ghid));
     });
     return { engine, warnings };
   }
 
-  /**
-   * Derives the indexes from the store's entries. A crash between a new frame's put and its
-   * predecessor's delete leaves both: the newer wins, and the older is deleted when `deletes`
-   * is given.
-   */
+  /** Derives the indexes from the store's entries; frames a crash left superseded are deleted when `deletes` is given. */
   private index(entries: ReadonlyEntryTable, deletes: Promise<void>[] | null): void {
-    this.ix = new RuleIndexes(entries);
-    // By name, not record: a delete frees its record at once.
-    const frames = [...entries.refs()].filter((ref) => entries.typeAt(ref) === 'GOBD').map((ref) => entries.ghidAt(ref));
-    for (const ghid of frames) {
-      const ref = entries.refOf(ghid);
-      if (ref === undefined) continue;
-      const e = entries.at(ref);
-      const current = this.ix.frames.get(e.dynamic!);
-      if (current !== undefined) {
-        const other = entries.at(current);
-        const loser = supersedes(e, other) ? other : e;
-        deletes?.push(this.store.delete(loser.ghid));
-        if (loser === e) continue;
-      }
-      this.ix.frames.set(e.dynamic!, ref);
-    }
-    for (const ref of entries.refs()) this.ix.index(ref);
+    this.ix = RuleIndexes.derive(entries, deletes && ((ghid) => deletes.push(this.store.delete(ghid))));
   }
 
   private countUsage(entries: ReadonlyEntryTable): void {
@@ -192,6 +174,7 @@ export class RulesEngine implements PersistenceEngine {
     const writes: Promise<void>[] = [];
     const results: IngestResult[] = [];
     let refusal: unknown = null;
+    let last: HeldStep<Notification> | null = null;
     try {
       if ('error' in ready) throw ready.error;
       // A store that cannot write now refuses before anything changes (StorageFull): checked
@@ -214,7 +197,9 @@ export class RulesEngine implements PersistenceEngine {
           break;
         }
         const notifications: Notification[] = [];
-        this.apply(e, p.obj, writes, notifications);
+        this.held.begin(e.ghid);
+        this.apply(e, p.obj, writes, notifications, options.origin);
+        last = this.held.end();
         results.push({ stored: true, object: p.obj, notifications });
       }
     } finally {
@@ -227,7 +212,8 @@ export class RulesEngine implements PersistenceEngine {
       // The hook only brings news forward: the objects are applied and their commit under way,
       // and the result carries the same notifications (the server relays them from there).
     }
-    await Promise.all(writes);
+    // Durable (in call order): no rollback undoes what these objects did to the held frames.
+    await Promise.all(writes).finally(() => this.held.settle(last));
     if (refusal) throw refusal;
     return results;
   }
@@ -336,7 +322,7 @@ export class RulesEngine implements PersistenceEngine {
 
   // ---- effects
 
-  private apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[]): void {
+  private apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[], origin: unknown): void {
     let replacedTarget: string | undefined;
     if (e.type === 'GOBD') {
       const previous = this.ix.frames.get(e.dynamic!);
@@ -359,10 +345,13 @@ export class RulesEngine implements PersistenceEngine {
     // After the new frame is indexed: a container it still targets stays.
     if (replacedTarget !== undefined) this.collect(replacedTarget, writes);
     switch (e.type) {
-      case 'GOBD':
-        if (this.exists(Ghid.fromText(e.target!))) notes.push({ subscribed: Ghid.fromText(e.dynamic!), object: obj });
-        else this.held.hold(e.target!, e.dynamic!, obj);
+      case 'GOBD': {
+        // Who uploaded it goes with it: another's ingest may release it (IngestHooks.origin).
+        const note: Notification = { subscribed: Ghid.fromText(e.dynamic!), object: obj, ...(origin !== undefined && { origin }) };
+        if (this.exists(Ghid.fromText(e.target!))) notes.push(note);
+        else this.held.hold(e.target!, e.dynamic!, note);
         break;
+      }
       case 'GARQ':
         notes.push({ subscribed: Ghid.fromText(e.recipient!), object: obj });
         break;
@@ -370,11 +359,9 @@ export class RulesEngine implements PersistenceEngine {
         this.enforceDebinding(e, writes, notes, obj);
         break;
     }
-    // Frames waiting for this object can now be announced.
-    const waiting = this.held.release(e.ghid);
-    if (waiting) {
-      for (const [dynamic, frame] of waiting) notes.push({ subscribed: Ghid.fromText(dynamic), object: frame });
-    }
+    // Frames waiting for this object can now be announced; for a frame, also those waiting for
+    // its dynamic GHID, which exists from its first frame on.
+    for (const target of e.type === 'GOBD' ? [e.ghid, e.dynamic!] : [e.ghid]) notes.push(...(this.held.release(target)?.values() ?? []));
   }
 
   /** Removes what a debinding debinds, and collects what that leaves unbound. */

@@ -328,7 +328,7 @@ describe('PersistenceServer subscriptions', () => {
     assert.equal(notes.quits.length, 0);
   });
 
-  test('a held frame released by another connection’s container goes to every subscriber but the frame’s uploader', { todo: 'known: the publisher whose object released a held frame is left out, not the uploader of the frame' }, async (t) => {
+  test('a held frame released by another connection’s container goes to every subscriber but the frame’s uploader', async (t) => {
     // §3.4: a !! is never sent to the connection that uploaded the object. A frame published
     // before its container is announced when the container arrives, perhaps from someone else.
     const s = await serve();
@@ -598,7 +598,7 @@ describe('rules engine indexes', () => {
     await assertConsistent(engine, store, [...ghids, rx.ghid, dx.ghid], 'after the debindings');
   });
 
-  test('a frame whose target is another dynamic binding, not stored yet, is announced once that binding is', { todo: 'known: a frame held under a dynamic GHID is not released when the first frame of that binding is stored' }, async () => {
+  test('a frame whose target is another dynamic binding, not stored yet, is announced once that binding is', async () => {
     // D1 → D2 → C, published D1's frame first (its target D2 unknown: accepted, golix §11).
     const engine = await engineOver();
     const c = await container();
@@ -609,7 +609,8 @@ describe('rules engine indexes', () => {
     assert.equal(engine.exists(f1.dynamic), true);
     assert.deepEqual(await engine.get(f1.dynamic), f1.raw);
     // For comparison: published after D2 exists, the same kind of frame is announced at once.
-    const f3 = await makeFrame(alice, f2.dynamic); // D3 → D2
+    // Bob's: alice's first frame to D2 would be f1 again (a first frame is its binder and target).
+    const f3 = await makeFrame(bob, f2.dynamic); // D3 → D2
     assert.deepEqual(frameNotes((await engine.ingest(f3.raw)).notifications), [[f3.dynamic.text, f3.ghid.text]]);
     assert.deepEqual(
       frameNotes(notes.filter((n) => n.subscribed.equals(f1.dynamic))),
@@ -806,7 +807,7 @@ async function failingEngine() {
 }
 
 describe('rules engine indexes after a rollback (the store’s onRollback)', () => {
-  test('a frame whose commit was rolled back is never announced, even when its container arrives later', { todo: 'known: a rollback rebuilds the indexes but not the frames held for their container' }, async (t) => {
+  test('a frame whose commit was rolled back is never announced, even when its container arrives later', async (t) => {
     const { engine, rolledBack } = await failingEngine();
     t.after(() => engine.close());
     const c = await container();
@@ -822,7 +823,7 @@ describe('rules engine indexes after a rollback (the store’s onRollback)', () 
     assert.deepEqual(frameNotes(r.notifications), [], 'announced a frame that is not stored (the held notification survived the rollback)');
   });
 
-  test('a frame whose replacement was rolled back is still announced when its container arrives', { todo: 'known: as above, the held frames are not restored by a rollback' }, async (t) => {
+  test('a frame whose replacement was rolled back is still announced when its container arrives', async (t) => {
     const { engine, rolledBack } = await failingEngine();
     t.after(() => engine.close());
     const [c0, c1] = [await container(), await container()];
@@ -838,6 +839,18 @@ describe('rules engine indexes after a rollback (the store’s onRollback)', () 
       [[f0.dynamic.text, f0.ghid.text]],
       "the rolled-back replacement took the first frame's held notification with it: its subscribers never hear of it",
     );
+  });
+
+  test('frames a rolled-back container released are held again, and announced once when it is stored', async (t) => {
+    const { engine, rolledBack } = await failingEngine();
+    t.after(() => engine.close());
+    const c = await container();
+    const f = await makeFrame(alice, c.ghid);
+    assert.deepEqual((await engine.ingest(f.raw)).notifications, [], 'held until c arrives');
+    await rolledBack(c.raw);
+    assert.equal(engine.exists(c.ghid), false);
+    assert.deepEqual(frameNotes((await engine.ingest(c.raw)).notifications), [[f.dynamic.text, f.ghid.text]], 'the undone release took the held frame with it');
+    assert.deepEqual((await engine.ingest(c.raw)).notifications, [], 'announced once');
   });
 
   test('a rolled-back update puts back the replaced frame, its collected container, the binders and the usage', async (t) => {

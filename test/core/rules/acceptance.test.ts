@@ -1,6 +1,5 @@
 // Unit tests of the acceptance rules (src/core/rules/acceptance.ts: supersedes, checkAcceptance,
-// admitToQuota; golix §9, §10, §11 steps 5–7) and of HeldFrames (held-frames.ts), against
-// RuleIndexes built here over an EntryTable, the way RulesEngine builds them (no engine, no
+// admitToQuota; golix §9, §10, §11 steps 5–7), against RuleIndexes built here over an EntryTable, the way RulesEngine builds them (no engine, no
 // signatures). Entries are synthetic except where a case says it uses the reference's vectors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,10 +13,8 @@ import {
   InvalidTarget,
   RegistrationRequired,
   UnboundContainer,
-  type GolixObject,
 } from '../../../src/core/golix/index.js';
 import { admitToQuota, checkAcceptance, supersedes, type AcceptanceOptions } from '../../../src/core/rules/acceptance.js';
-import { HeldFrames } from '../../../src/core/rules/held-frames.js';
 import { RuleIndexes } from '../../../src/core/rules/indexes.js';
 import { QuotaExceeded, UsageLedger, type QuotaOptions } from '../../../src/core/rules/usage.js';
 import { EntryTable } from '../../../src/core/store/entry-table.js';
@@ -903,67 +900,4 @@ test('admitToQuota: a debinding of something of one\'s own is never refused; any
   admits(w, gdxx(alice, gh()), full, { needs: 716 });
   // Bob, at his limit, debinding something that is not his (checkAcceptance would refuse it anyway).
   admits(w, gdxx(bob, s.ghid), { bytesPerIdentity: 716 }, { needs: 716 });
-});
-
-// ---- HeldFrames
-
-test('HeldFrames: hold, replace, unhold, release, and the bound on held frames (oldest target first)', () => {
-  const objs = v16Objects()
-    .filter((o) => o.obj.type === 'GOBD')
-    .map((o) => o.obj);
-  const [f0, f1, f2, f3, f4] = objs as [GolixObject, GolixObject, GolixObject, GolixObject, GolixObject];
-  const [t1, t2, t3, d1, d2, d3, d4, d5] = Array.from({ length: 8 }, gh);
-  const keys = (m: Map<string, GolixObject> | undefined) => (m ? [...m].map(([k, v]) => [k, v.ghid.text]) : undefined);
-
-  // Hold, replace (same dynamic, same target), release once.
-  const h = new HeldFrames(10);
-  h.hold(t1!, d1!, f0);
-  h.hold(t1!, d1!, f1);
-  h.hold(t1!, d2!, f2);
-  assert.deepEqual(keys(h.release(t1!)), [
-    [d1, f1.ghid.text],
-    [d2, f2.ghid.text],
-  ]);
-  assert.equal(h.release(t1!), undefined, 'released frames are forgotten');
-  assert.equal(h.release(t2!), undefined);
-
-  // Unhold: only that dynamic's frame for that target; unknown pairs are a no-op.
-  h.hold(t1!, d1!, f0);
-  h.hold(t1!, d2!, f1);
-  h.unhold(t1!, d1!);
-  h.unhold(t1!, d3!);
-  h.unhold(t2!, d2!);
-  assert.deepEqual(keys(h.release(t1!)), [[d2, f1.ghid.text]]);
-
-  // The bound: replacing does not count twice; past the bound the oldest target goes whole.
-  const b = new HeldFrames(3);
-  b.hold(t1!, d1!, f0);
-  b.hold(t1!, d1!, f1); // replace: still one
-  b.hold(t1!, d2!, f2);
-  b.hold(t2!, d3!, f3); // 3 held
-  b.hold(t3!, d4!, f4); // 4 > 3: t1 (2 frames) goes
-  assert.equal(b.release(t1!), undefined);
-  b.hold(t3!, d5!, f0); // 3 held again: nothing goes
-  assert.deepEqual(keys(b.release(t2!)), [[d3, f3.ghid.text]]);
-  assert.deepEqual(keys(b.release(t3!)), [
-    [d4, f4.ghid.text],
-    [d5, f0.ghid.text],
-  ]);
-
-  // Counting stays right through unhold: after emptying a target it is gone, and a target held
-  // again is the newest.
-  const u = new HeldFrames(2);
-  u.hold(t1!, d1!, f0);
-  u.hold(t2!, d2!, f1);
-  u.unhold(t1!, d1!);
-  u.hold(t1!, d3!, f2); // t1 is now newer than t2
-  u.hold(t3!, d4!, f3); // 3 > 2: t2 (oldest) goes
-  assert.equal(u.release(t2!), undefined);
-  assert.deepEqual(keys(u.release(t1!)), [[d3, f2.ghid.text]]);
-  assert.deepEqual(keys(u.release(t3!)), [[d4, f3.ghid.text]]);
-
-  // A bound of 0 keeps nothing.
-  const z = new HeldFrames(0);
-  z.hold(t1!, d1!, f0);
-  assert.equal(z.release(t1!), undefined);
 });
