@@ -19,7 +19,10 @@
 // was carried in the one that won (two computers had each written that version on its own fork,
 // and the server kept the loser's: the others could read nothing), and a friend whose share
 // again opened nothing (a version the server never took) said so and asked again soon
-// (share-again.ts OPENED_NOTHING_STATUS) rather than declining it and waiting a day.
+// (share-again.ts OPENED_NOTHING_STATUS) rather than declining it and waiting a day. It failed
+// again about one run in sixty under load (the server's chain unreadable past a computer's deep
+// fork) until such a fork, whose remote frame no record here read, went on its base rather than
+// as it was (ObjectManager.resolveConflict's onBase).
 // HGX_CHAOS_SERVER_SEEDS those of the schedule in which the server restarts too (its store kept);
 // HGX_CHAOS_RETURN_SEEDS those in which a computer offline may come back and be restarted
 // 0-400 ms later, whose seed 15 (a default seed) failed about one run in four until a write of an
