@@ -663,7 +663,7 @@ describe('rules engine indexes', () => {
     await assertConsistent(engine, store, [...ghids, outer.ghid], 'released');
   });
 
-  // FUZZ_SEED and FUZZ_STEPS run other sequences (seeds 1–32 at 200 steps were clean when written).
+  // FUZZ_SEED and FUZZ_STEPS run other sequences (seeds 1–32 at 200 steps pass; 9 and 19 re-upload a frame after its removal).
   test('random publishes, updates, debindings and re-uploads keep the live indexes equal to rebuilt ones', async () => {
     let seed = Number(process.env.FUZZ_SEED ?? 0x1badf00d);
     const rand = (n: number) => {
@@ -688,6 +688,9 @@ describe('rules engine indexes', () => {
     const announced = new Set<string>();
     /** Every object announced is stored when it is announced; a frame is current, its target there, and announced once. */
     const checkNotes = (r: IngestResult | string, step: number) => {
+      // A frame that left the store (debound, and its debinding debound in turn) may be uploaded
+      // and announced again: once only while it stays stored.
+      for (const g of announced) if (!engine.entry(Ghid.fromText(g))) announced.delete(g);
       if (typeof r === 'string') return r;
       for (const n of r.notifications) {
         const what = `step ${step}: ${n.object.type} ${n.object.ghid.short} for ${n.subscribed.short}`;
