@@ -69,6 +69,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX registration_challenges_expires ON registration_challenges (expires);
     `,
   },
+  {
+    version: 3,
+    what: 'registration_key, registration_spent',
+    sql: `
+      -- Registration challenges are sealed, not stored (src/core/postgres/challenges.ts): one key
+      -- for every node, made by the first that issues one. Replacing it voids the challenges out
+      -- there, and nodes that read the old one keep it until they restart: leave it be.
+      CREATE TABLE registration_key (
+        id  smallint PRIMARY KEY CHECK (id = 1),
+        key bytea NOT NULL CHECK (octet_length(key) = 32)
+      );
+      -- Challenges spent (by their nonce), until they expire: a link works once.
+      CREATE TABLE registration_spent (
+        nonce   text PRIMARY KEY,
+        expires timestamptz NOT NULL
+      );
+      CREATE INDEX registration_spent_expires ON registration_spent (expires);
+      -- registration_challenges (version 2) is no longer written. It stays for the nodes of the
+      -- previous release still running during a rolling upgrade; its rows expire unused.
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -2,7 +2,8 @@
  * Registration over the server's HTTP listener (the one of /healthz and /metrics):
  *
  * - `GET /register/challenge` → `{"challenge", "expiresInMs", "policy"}`: a fresh challenge for
- *   the daemon to sign (proof.ts).
+ *   the daemon to sign (proof.ts), naming this server as the daemon asked for it (the
+ *   Hypergolix-Server header, else Host): 421 when `publicNames` are set and it is not one.
  * - `GET /register?fingerprint=…&challenge=…&signature=…` → the page (page.ts): checks the link
  *   and, by policy, registers (open), records a request (approval) or asks for a code (invite).
  * - `POST /register` (form: the same three fields and `code`) → the page, under invite.
@@ -13,14 +14,15 @@
  *
  * A link is good once: a challenge the server did not issue, one already used or expired, or a
  * signature that is not the fingerprint's own over it, is refused (403) and changes nothing.
+ * (A link for an account already registered or revoked only shows that, and is not used up.)
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Ghid } from '../golix/index.js';
 import { parseTarget } from '../util/http-target.js';
-import type { Challenges } from './challenges.js';
+import { SERVER_NAME_HEADER, nameMatches, readChallenge, serverName, type Challenges } from './challenges.js';
 import { PAGE_CSP, renderPage, type PageContent } from './page.js';
-import { verifyChallenge } from './proof.js';
+import { signedByOlderVersion, verifyChallenge } from './proof.js';
 import { ACCOUNT_STATUSES, type RegistrationPolicy } from './records.js';
 import type { AccountRegistry } from './registry.js';
 
@@ -35,17 +37,22 @@ export interface RegistrationDeps {
   usedBytes(fingerprint: Ghid): number | Promise<number>;
   freeBytes: number;
   webhookSecret: string | null;
+  /**
+   * The names this server answers to (`host`, any port, or `host:port`; from `serverName`).
+   * Empty or absent: a challenge names the server as the daemon asked for it, which stops a
+   * remote that passes another server's challenge on as it got it, not one that asks that
+   * server under its own name; with the names set, the server issues and accepts only those.
+   */
+  publicNames?: readonly string[];
 }
 
-export type RefusalReason = 'challenge' | 'signature' | 'unknown_identity' | 'invite' | 'revoked' | 'webhook_auth';
+export type RefusalReason = 'challenge' | 'server_name' | 'signature' | 'unknown_identity' | 'invite' | 'revoked' | 'webhook_auth';
 
 const MAX_BODY_BYTES = 8192;
 
 /** The server's HTTP extension (`HttpExtension` of remote/http-endpoints.ts) for registration. */
 export class RegistrationEndpoints {
   private readonly refusals = new Map<RefusalReason, number>();
-  /** Challenges of invite forms being handled now. */
-  private readonly posting = new Set<string>();
 
   /** `deps()` is null while the store is still opening (the endpoints answer 503). */
   constructor(private readonly deps: () => RegistrationDeps | null) {}
@@ -95,8 +102,12 @@ export class RegistrationEndpoints {
       const counts = deps.accounts.counts();
       lines.push('# HELP hypergolix_accounts Accounts known to the server, by status.', '# TYPE hypergolix_accounts gauge');
       for (const s of ACCOUNT_STATUSES) lines.push(`hypergolix_accounts{status="${s}"} ${counts[s]}`);
-      lines.push('# HELP hypergolix_registration_challenges Registration challenges issued and not yet used or expired.', '# TYPE hypergolix_registration_challenges gauge');
-      lines.push(`hypergolix_registration_challenges ${deps.challenges.size}`);
+      // Challenges keep no state until used, so those outstanding cannot be counted: a flood of
+      // them shows as the rate of the issued counter.
+      lines.push('# HELP hypergolix_registration_challenges_issued_total Registration challenges this node issued since it started.', '# TYPE hypergolix_registration_challenges_issued_total counter');
+      lines.push(`hypergolix_registration_challenges_issued_total ${deps.challenges.issued}`);
+      lines.push('# HELP hypergolix_registration_challenges_spent Registration challenges used, remembered until they expire so that a link works once.', '# TYPE hypergolix_registration_challenges_spent gauge');
+      lines.push(`hypergolix_registration_challenges_spent ${deps.challenges.spent}`);
       lines.push('# HELP hypergolix_unregistered_upload_bytes What an unregistered identity may store, in bytes.', '# TYPE hypergolix_unregistered_upload_bytes gauge');
       lines.push(`hypergolix_unregistered_upload_bytes ${deps.freeBytes}`);
     }
@@ -115,8 +126,18 @@ export class RegistrationEndpoints {
 
   // ---------------------------------------------------------------- routes
 
-  async challenge(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-    json(res, 200, { ...(await d.challenges.issue()), policy: d.policy });
+  async challenge(d: RegistrationDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const asked = req.headers[SERVER_NAME_HEADER] ?? req.headers.host;
+    const name = serverName(asked);
+    if (name === null) {
+      return json(res, 400, { status: 'error', message: "Ask for a challenge by this server's name: a Hypergolix-Server or Host header of host or host:port." });
+    }
+    const names = publicNamesOf(d);
+    if (names && !nameMatches(name, names)) {
+      this.refuse('server_name');
+      return json(res, 421, { status: 'misdirected', message: `This server answers as ${names.join(', ')}, not as ${name}: add it as a remote under one of those names and register again.` });
+    }
+    json(res, 200, { ...(await d.challenges.issue(name)), policy: d.policy });
   }
 
   async status(d: RegistrationDeps, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -137,9 +158,18 @@ export class RegistrationEndpoints {
       return true;
     }
     const current = d.accounts.get(link.fingerprint)?.status;
-    if (current !== 'registered' && current !== 'revoked' && d.policy === 'invite') return false;
-    if (!(await d.challenges.take(link.challenge))) page(res, 403, this.stale());
-    else page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
+    // Decided already: the page only says so, changes nothing and leaves the link unused, so
+    // the challenges remembered as spent grow only with what registrations change.
+    if (current === 'registered' || current === 'revoked') {
+      page(res, current === 'revoked' ? 403 : 200, await this.decide(d, link.fingerprint, current));
+      return true;
+    }
+    if (d.policy === 'invite') return false;
+    if (!(await d.challenges.take(link.challenge))) {
+      page(res, 403, this.stale());
+      return true;
+    }
+    page(res, 200, await this.givenBackIfFailed(d, link, () => this.decide(d, link.fingerprint, current)));
     return true;
   }
 
@@ -147,7 +177,7 @@ export class RegistrationEndpoints {
     const link = linkOf(url.searchParams);
     if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'Open this page with "hypergolix config --register", or with Register in the Hypergolix app.' });
     if (await this.answeredWithoutCode(d, link, res)) return;
-    page(res, 200, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: link });
+    page(res, 200, this.codeForm(d, link));
   }
 
   async pagePost(d: RegistrationDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -156,24 +186,42 @@ export class RegistrationEndpoints {
     if (!link) return page(res, 400, { title: 'Not a registration link', result: 'refused', message: 'The form is incomplete.' });
     if (await this.answeredWithoutCode(d, link, res)) return;
     const code = (form.get('code') ?? '').trim();
-    // An expired link spends no use of the code, nor does the same form posted twice at once here.
-    if (this.posting.has(link.challenge) || !(await d.challenges.isLive(link.challenge))) return page(res, 403, this.stale());
-    this.posting.add(link.challenge);
+    if (!code) return this.wrongCode(d, res, link);
+    // The challenge is spent before the code, so that the two go together: a link that expired
+    // meanwhile, or the same form posted twice (here or on another node), spends no use of the
+    // code; a code refused gives the challenge back, so the person can correct it.
+    if (!(await d.challenges.take(link.challenge))) return page(res, 403, this.stale());
+    const used = await this.givenBackIfFailed(d, link, () => d.accounts.useInvite(code, link.fingerprint));
+    if (!used) {
+      await d.challenges.release(link.challenge);
+      return this.wrongCode(d, res, link);
+    }
+    await d.accounts.register(link.fingerprint, 'invite');
+    page(res, 200, { title: 'Registered', result: 'ok', message: 'Your account is registered: uploads to this server are no longer limited to the free tier.', fingerprint: link.fingerprint, policy: d.policy });
+  }
+
+  /**
+   * `work` after the link's challenge was taken; when it fails (the accounts' store failing
+   * midway), the challenge is given back if it can be, so the same link works once the store is.
+   */
+  private async givenBackIfFailed<T>(d: RegistrationDeps, link: Link, work: () => Promise<T>): Promise<T> {
     try {
-      await this.registerWithCode(d, res, link, code);
-    } finally {
-      this.posting.delete(link.challenge);
+      return await work();
+    } catch (err) {
+      await Promise.resolve()
+        .then(() => d.challenges.release(link.challenge))
+        .catch(() => {});
+      throw err;
     }
   }
 
-  private async registerWithCode(d: RegistrationDeps, res: ServerResponse, link: Link, code: string): Promise<void> {
-    if (!code || !(await d.accounts.useInvite(code, link.fingerprint))) {
-      this.refuse('invite');
-      return page(res, 403, { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: { ...link, error: 'That code is not valid (unknown, used up or expired).' } });
-    }
-    if (!(await d.challenges.take(link.challenge))) return page(res, 403, this.stale());
-    await d.accounts.register(link.fingerprint, 'invite');
-    page(res, 200, { title: 'Registered', result: 'ok', message: 'Your account is registered: uploads to this server are no longer limited to the free tier.', fingerprint: link.fingerprint, policy: d.policy });
+  private codeForm(d: RegistrationDeps, link: Link, error?: string): PageContent {
+    return { title: 'Enter your invite code', result: 'form', message: 'Enter the invite code the operator gave you.', fingerprint: link.fingerprint, policy: d.policy, form: error ? { ...link, error } : link };
+  }
+
+  private wrongCode(d: RegistrationDeps, res: ServerResponse, link: Link): void {
+    this.refuse('invite');
+    page(res, 403, this.codeForm(d, link, 'That code is not valid (unknown, used up or expired).'));
   }
 
   async webhook(d: RegistrationDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -201,9 +249,16 @@ export class RegistrationEndpoints {
 
   // ---------------------------------------------------------------- checks and outcomes
 
-  /** Null when the link is live and signed by its fingerprint; otherwise the refusal page. */
+  /** Null when the link is live, for this server and signed by its fingerprint; otherwise the refusal page. */
   private async checkLink(d: RegistrationDeps, link: Link): Promise<PageContent | null> {
     if (!(await d.challenges.isLive(link.challenge))) return this.stale();
+    // Sealed here, so a name this server answered to when it was issued; the names may have changed since.
+    const named = readChallenge(link.challenge)?.server ?? '';
+    const names = publicNamesOf(d);
+    if (names && !nameMatches(named, names)) {
+      this.refuse('server_name');
+      return { title: 'Refused', result: 'refused', message: `This link was made for ${named}, which is not a name of this server (${names.join(', ')}). Nothing was registered.`, fingerprint: link.fingerprint };
+    }
     const gidc = await d.identityOf(Ghid.fromText(link.fingerprint));
     if (!gidc) {
       this.refuse('unknown_identity');
@@ -211,6 +266,9 @@ export class RegistrationEndpoints {
     }
     if (!(await verifyChallenge(gidc, link.fingerprint, link.challenge, link.signature))) {
       this.refuse('signature');
+      if (await signedByOlderVersion(gidc, link.fingerprint, link.challenge, link.signature)) {
+        return { title: 'Update Hypergolix', result: 'refused', message: 'This link was made by an older version of Hypergolix, whose links do not name the server they are for. Update Hypergolix and register again. Nothing was registered.', fingerprint: link.fingerprint };
+      }
       return { title: 'Refused', result: 'refused', message: 'This link was not signed by the account it names. Nothing was registered.', fingerprint: link.fingerprint };
     }
     return null;
@@ -255,6 +313,11 @@ interface Link {
   fingerprint: string;
   challenge: string;
   signature: string;
+}
+
+/** `publicNames` as challenges carry names, or null when none are set; an entry that is not a name matches nothing. */
+function publicNamesOf(d: RegistrationDeps): string[] | null {
+  return d.publicNames?.length ? d.publicNames.flatMap((n) => serverName(n) ?? []) : null;
 }
 
 function linkOf(p: URLSearchParams): Link | null {

@@ -85,9 +85,9 @@ test('a challenge issued by one node is taken once on another; forged, replayed 
   t.after(() => poolB.end());
   const nodeA = registry.challengeBook();
   const nodeB = new PgChallengeBook(poolB);
-  const { challenge } = await nodeA.issue();
-  assert.equal(nodeA.size, 1);
-  assert.equal(await nodeB.isLive(challenge), true);
+  const { challenge } = await nodeA.issue('hgx.example.org');
+  assert.equal(nodeA.issued, 1);
+  assert.equal(await nodeB.isLive(challenge), true, 'sealed under the key the nodes share');
   const raced = await Promise.all([nodeA.take(challenge), nodeB.take(challenge)]);
   assert.equal(raced.filter(Boolean).length, 1, 'used once');
   assert.equal(await nodeB.isLive(challenge), false);
@@ -95,17 +95,18 @@ test('a challenge issued by one node is taken once on another; forged, replayed 
   assert.equal(await nodeB.take("'; DROP TABLE registration_challenges; --"), false, 'not a challenge at all');
 
   const shortLived = new PgChallengeBook(poolB, 1);
-  const old = await shortLived.issue();
+  const old = await shortLived.issue('hgx.example.org');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(await nodeA.take(old.challenge), false, 'expired');
 
-  // A flood is capped: beyond `max` the oldest go.
-  const capped = new PgChallengeBook(poolB, 60_000, 5);
+  // A flood keeps nothing: issuing writes no row, and every challenge issued stays good.
+  const rows = async () => Number((await poolB.query<{ n: string }>('SELECT (SELECT count(*) FROM registration_spent) + (SELECT count(*) FROM registration_challenges) AS n')).rows[0]!.n);
+  const before = await rows();
   const issued = [];
-  for (let i = 0; i < 8; i++) issued.push((await capped.issue()).challenge);
-  assert.equal(capped.size, 5);
-  assert.equal(await capped.isLive(issued[0]!), false, 'the oldest was dropped');
-  assert.equal(await capped.isLive(issued[7]!), true);
+  for (let i = 0; i < 50; i++) issued.push((await nodeB.issue('hgx.example.org')).challenge);
+  assert.equal(await rows(), before, 'no row per challenge issued');
+  assert.equal(await nodeA.take(issued[0]!), true, 'the first of the flood is still good');
+  assert.equal(nodeA.spent, 2, 'spent and remembered until they expire: the raced one and this one');
 });
 
 test('the free tier on PostgreSQL: refused past it, and an approval on another node counts at the next upload', { skip }, async (t) => {
