@@ -87,10 +87,28 @@ export function isExpectedFailure(err: unknown): boolean {
   return err instanceof Error && typeof sys.code === 'string' && typeof sys.syscall === 'string';
 }
 
+/**
+ * A reader that went (`hypergolix status | head -1`) makes the next write fail with EPIPE, an
+ * 'error' event that would end the CLI with a stack trace: output is dropped from then on, and
+ * the command ends with its own status.
+ */
+const quieted = new WeakSet<NodeJS.WriteStream>();
+
+function quietWhenClosed(stream: NodeJS.WriteStream): (text: string) => void {
+  if (!quieted.has(stream)) {
+    quieted.add(stream);
+    stream.on('error', () => stream.destroy());
+  }
+  return (text) => {
+    if (stream.destroyed) return;
+    stream.write(text.endsWith('\n') ? text : text + '\n');
+  };
+}
+
 export function processIO(): CliIO {
   return {
-    out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-    err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    out: quietWhenClosed(process.stdout),
+    err: quietWhenClosed(process.stderr),
     stdin: process.stdin,
     isTTY: Boolean(process.stdin.isTTY),
     env: process.env,

@@ -1,13 +1,35 @@
 /**
- * How CLI commands talk to the running app daemon: its IPC port from hypergolix.yml, the key
- * from `<home>/ipc-token`, one authenticated connection, JSON verbs (src/wire/people.ts).
+ * How CLI commands talk to the running app daemon: its IPC port (as the daemon wrote it in its
+ * pid file, else from hypergolix.yml), the key from `<home>/ipc-token`, one authenticated
+ * connection, JSON verbs (src/wire/people.ts). When it cannot be reached, the error says why in
+ * the daemon's terms: not running, or running but its key is missing, or not answering.
  */
+import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { loadConfig, type LoadedConfig } from '../core/config/index.js';
 import { ipcTokenPath, readIpcToken } from '../core/ipc/index.js';
+import { readPidFile } from '../core/process/pidfile.js';
 import { Connection, type RequestHandler } from '../core/remote/connection.js';
-import { IpcVerb, decodeJsonBody, encodeJsonBody } from '../wire/index.js';
+import { ConnectionClosed, IpcVerb, RequestTimeout, decodeJsonBody, encodeJsonBody } from '../wire/index.js';
 import { CliError, type CliIO } from './command.js';
+
+/** How long the connection and its authentication may take: a daemon that holds its port but is frozen must not hang the command. */
+export const DAEMON_ANSWER_MS = 5_000;
+
+/**
+ * Why the daemon could not be reached: `why` in the daemon's terms; `pid` of the live process
+ * holding its pid file, or null when none runs (then the advice is to start it).
+ */
+export class DaemonUnreachable extends CliError {
+  constructor(
+    readonly why: string,
+    readonly pid: number | null,
+    /** The words to print, when the daemon's own say it all (its refusal of the key). */
+    message?: string,
+  ) {
+    super(message ?? (pid === null ? `The app daemon is not running (${why}). Start it with: hypergolix start app` : `The app daemon (pid ${pid}) is running, but ${why}`), 1);
+  }
+}
 
 export interface DaemonLink {
   call(verb: string, body?: unknown): Promise<unknown>;
@@ -18,10 +40,18 @@ export interface DaemonLink {
 
 function openSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: DAEMON_ANSWER_MS });
     ws.once('open', () => resolve(ws));
     ws.once('error', (err) => reject(err));
   });
+}
+
+/** The app daemon's process, as its pid file says: its pid and the IPC port it listens on, when alive. */
+export function runningDaemon(loaded: LoadedConfig): { pid: number; ipcPort: number | null } | null {
+  const found = readPidFile(loaded.config.process.pid_file);
+  if (!found?.alive || found.pid === null) return null;
+  const written = found.info?.ipc_port;
+  return { pid: found.pid, ipcPort: typeof written === 'number' && written > 0 ? written : null };
 }
 
 /** Connects to the daemon of the config at `root` (or found as usual); a CliError when none runs. */
@@ -33,21 +63,42 @@ export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLin
  * Connects to the daemon of a config already loaded (on `port`, else the config's IPC port); a
  * CliError when none runs. `handlers` answer what the daemon sends (`D!` after `D+`).
  */
-export async function connectDaemonOf(loaded: LoadedConfig, port = loaded.config.process.ipc_port, handlers?: Map<string, RequestHandler>): Promise<DaemonLink> {
+export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handlers?: Map<string, RequestHandler>): Promise<DaemonLink> {
+  const running = runningDaemon(loaded);
+  // The port it listens on, as it wrote at its start: the config's may have been edited since.
+  port ??= running?.ipcPort ?? loaded.config.process.ipc_port;
+  const keyFile = ipcTokenPath(loaded.dir);
   let key: Buffer;
   try {
-    key = await readIpcToken(ipcTokenPath(loaded.dir));
+    key = await readIpcToken(keyFile);
   } catch {
-    throw new CliError(`The app daemon is not running (no IPC key in ${loaded.dir}). Start it with: hypergolix start app`, 1);
+    if (!running) throw new DaemonUnreachable(`no IPC key in ${loaded.dir}`, null);
+    const state = existsSync(keyFile) ? 'is damaged' : 'is missing';
+    throw new DaemonUnreachable(`its IPC key ${keyFile} ${state}, so nothing can connect to it. Restart it to write a new one: hypergolix stop app, then hypergolix start app`, running.pid);
   }
   let ws: WebSocket;
   try {
     ws = await openSocket(`ws://127.0.0.1:${port}/`);
-  } catch {
-    throw new CliError(`The app daemon is not running (nothing answers on 127.0.0.1:${port}). Start it with: hypergolix start app`, 1);
+  } catch (err) {
+    if (!running) throw new DaemonUnreachable(`nothing answers on 127.0.0.1:${port}`, null);
+    const timedOut = /timed? ?out/i.test((err as Error).message);
+    throw new DaemonUnreachable(
+      timedOut
+        ? `it holds 127.0.0.1:${port} but did not answer within ${DAEMON_ANSWER_MS / 1000} s (busy, or stopped by a signal)`
+        : `nothing answers on 127.0.0.1:${port}: it is starting or stopping, or its pid file (${loaded.config.process.pid_file}) is stale and pid ${running.pid} is another program`,
+      running.pid,
+    );
   }
   const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(handlers ? { handlers } : {}) });
-  await conn.request(IpcVerb.auth, key);
+  try {
+    await conn.request(IpcVerb.auth, key, { timeoutMs: DAEMON_ANSWER_MS });
+  } catch (err) {
+    conn.close();
+    const message = (err as Error).message;
+    // Its refusal says what is wrong in its own words; silence is ours to word.
+    if (err instanceof RequestTimeout || err instanceof ConnectionClosed) throw new DaemonUnreachable(`it did not answer within ${DAEMON_ANSWER_MS / 1000} s (${message})`, running?.pid ?? null);
+    throw new DaemonUnreachable(message, running?.pid ?? null, message);
+  }
   return {
     async call(verb, body) {
       const answer = await conn.request(verb, body === undefined ? new Uint8Array(0) : encodeJsonBody(body));

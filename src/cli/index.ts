@@ -80,6 +80,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.out(command.usage);
     return 0;
   }
+  // Every command takes --root; an empty one (an unset variable: --root "$HGX") is a bad
+  // argument (2), not a failure of the command (status's 1 means "not running").
+  const rootAt = rest.findIndex((a, i) => (a === '--root' && rest[i + 1]?.trim() === '') || /^--root=\s*$/.test(a));
+  if (rootAt >= 0) {
+    io.err(`hypergolix ${command.name}: The config root is empty: give the path of a folder or of a hypergolix.yml`);
+    return 2;
+  }
   try {
     return await command.run(rest, io);
   } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { STRANGER, TRUST_WORDS } from '../../common/people.js';
+import { checkContactName, parseFingerprint } from '../../core/sharing/contacts.js';
 import { PeopleVerb, type ContactJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { connectDaemon } from '../daemon-link.js';
@@ -61,9 +62,13 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const operands = arity === 2 && rest.length > 2 ? [rest[0]!, rest.slice(1).join(' ')] : rest;
   if (operands.length !== arity) throw new CliError(`contacts ${action} takes ${arity === 0 ? 'no operands' : arity === 1 ? 'FINGERPRINT' : 'FINGERPRINT NAME'}\n\n${CONTACTS_USAGE}`);
   if (args.json && action !== 'list') throw new CliError('--json goes with list');
+  if (args.yes && action !== 'verify') throw new CliError('--yes goes with verify');
+  const [fingerprint = '', name] = operands;
+  // Checked here, in words: the daemon's refusal names protocol fields ("C!.fingerprint").
+  if (arity > 0) parseFingerprint(fingerprint);
+  if (name !== undefined) checkContactName(name);
   const link = await connectDaemon(io, args.root);
   try {
-    const [fingerprint = '', name] = operands;
     switch (action) {
       case 'list': {
         const all = (await link.call(PeopleVerb.listContacts)) as ContactJson[];
@@ -74,8 +79,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       }
       case 'add':
       case 'rename': {
+        // add of someone already a contact renames them: said as such, with the name they had.
+        const before = action === 'add' ? ((await link.call(PeopleVerb.listContacts)) as ContactJson[]).find((c) => c.fingerprint === fingerprint.trim()) : undefined;
         const c = (await link.call(PeopleVerb.setContact, { fingerprint, name, add: action === 'add' })) as ContactJson;
-        io.out(`${action === 'add' ? 'Added' : 'Renamed'}: ${line(c)}`);
+        const renamedFrom = before && before.name !== c.name ? ` (already a contact; was ${before.name === null ? 'unnamed' : JSON.stringify(before.name)})` : before ? ' (already a contact)' : '';
+        io.out(`${action === 'add' && !before ? 'Added' : 'Renamed'}: ${line(c)}${renamedFrom}`);
         return 0;
       }
       case 'trust':
@@ -90,7 +98,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         const { words } = (await link.call(PeopleVerb.safetyCode, { fingerprint })) as { words: string[] };
         io.out(`Safety code: ${words.join(' ')}`);
         if (args.yes) {
-          const c = (await link.call(PeopleVerb.setContact, { fingerprint, verified: true })) as ContactJson;
+          // Verifying someone not yet a contact adds them (unnamed), as the instruction promised.
+          const c = (await link.call(PeopleVerb.setContact, { fingerprint, verified: true, add: true })) as ContactJson;
           io.out(`Marked ${c.name ?? c.fingerprint} as verified.`);
         } else {
           io.out('Compare it with them; if it matches, run this again with --yes to mark them verified.');

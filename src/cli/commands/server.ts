@@ -69,7 +69,19 @@ function rejectLegacy(argv: string[], io: CliIO): void {
   const root = typeof lenient.values.root === 'string' ? lenient.values.root : undefined;
   const positional = lenient.positionals[0];
   if (used === undefined && positional === undefined) return;
+  // A positional right after an option neither command knows is that option's value
+  // (`--rot /srv/hgx`, a typo of --root): the strict parse names the unknown option instead.
+  if (used === undefined && unknownOptionBefore(argv, positional!)) return;
   throw legacyError(used ?? `a pid file argument (${positional})`, root, io);
+}
+
+/** Options of start server and stop server (the reference's are LEGACY_*, refused by name). */
+const KNOWN_OPTIONS = new Set(['--root', '--foreground', '--detached-child', '-h', '--help']);
+
+function unknownOptionBefore(argv: readonly string[], positional: string): boolean {
+  const at = argv.indexOf(positional);
+  const before = at > 0 ? argv[at - 1]! : '';
+  return before.startsWith('-') && !before.includes('=') && !KNOWN_OPTIONS.has(before);
 }
 
 function parseStart(argv: string[], io: CliIO): ServerStartArgs {

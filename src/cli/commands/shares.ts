@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CONSENT_CHOICES, STRANGER, askedAgainWords, sizeWords } from '../../common/people.js';
+import { Ghid } from '../../core/golix/index.js';
 import { PeopleVerb, type ShareJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { connectDaemon } from '../daemon-link.js';
@@ -86,6 +87,11 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (args.trust && action !== 'accept') throw new CliError('--trust goes with accept');
   if (args.block && action !== 'decline') throw new CliError('--block goes with decline');
   if (args.json && action !== 'list') throw new CliError('--json goes with list');
+  // Said here, in words: the daemon's refusal names protocol fields ("S+.id").
+  const shareId = id?.trim();
+  if (action !== 'list' && !shareId) throw new CliError(`shares ${action} takes the ID of a waiting share, as "hypergolix shares" lists them\n\n${SHARES_USAGE}`);
+  // In the daemon's words for an ID it does not hold (sharing.ts NoSuchShare).
+  if (shareId !== undefined && !Ghid.tryText(shareId)) throw new CliError(`No share ${shareId.slice(0, 12)}… is waiting`, 1);
   const link = await connectDaemon(io, args.root);
   try {
     if (action === 'list') {
@@ -93,10 +99,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       if (args.json) for (const s of all) io.out(JSON.stringify(s));
       else printList(all, io);
     } else if (action === 'accept') {
-      await link.call(PeopleVerb.acceptShare, { id, trust: args.trust });
+      await link.call(PeopleVerb.acceptShare, { id: shareId, trust: args.trust });
       io.out(args.trust ? 'Accepted. Their later shares arrive without asking you.' : 'Accepted once. Their next share of another object asks you again.');
     } else {
-      await link.call(PeopleVerb.declineShare, { id, block: args.block });
+      await link.call(PeopleVerb.declineShare, { id: shareId, block: args.block });
       io.out(args.block ? 'Declined, and the sender is blocked.' : 'Declined. The sender is told.');
     }
     return 0;

@@ -10,7 +10,7 @@ import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-ad
 import { remoteProblemWords } from '../../host/remote-words.js';
 import { ONE, StatusVerb, decodeJsonBody, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
-import { connectDaemonOf, type DaemonLink } from '../daemon-link.js';
+import { DaemonUnreachable, connectDaemonOf, runningDaemon, type DaemonLink } from '../daemon-link.js';
 
 export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch] [--root PATH]
 
@@ -40,6 +40,8 @@ interface ServerFound {
   pid: number | null;
   host: string;
   port: number;
+  /** False when its pid file names a live process but nothing answers /healthz there. */
+  answering?: false;
 }
 
 /** How long the server's port may take to answer `/healthz`. */
@@ -64,11 +66,10 @@ interface Watching {
 
 /** The app daemon as found now; `watching` asks it to tell each change (`D+`) and keeps the link open. */
 async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppFound> {
-  const running = readPidFile(loaded.config.process.pid_file);
-  if (!running?.alive || running.pid === null) return { state: 'stopped' };
+  const running = runningDaemon(loaded);
+  if (!running) return { state: 'stopped' };
   // The port it listens on, as it wrote at its start: the config's may have been edited since.
-  const written = running.info?.ipc_port;
-  const port = typeof written === 'number' && written > 0 ? written : loaded.config.process.ipc_port;
+  const port = running.ipcPort ?? loaded.config.process.ipc_port;
   try {
     const told = (body: Buffer) => {
       watching?.changed(decodeJsonBody(body) as DaemonStatusJson);
@@ -84,7 +85,7 @@ async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppF
     }
   } catch (err) {
     // Starting (its account not open yet, so not listening for apps) or stopping.
-    return { state: 'silent', pid: running.pid, port, why: (err as Error).message };
+    return { state: 'silent', pid: running.pid, port, why: err instanceof DaemonUnreachable ? err.why : (err as Error).message };
   }
 }
 
@@ -94,7 +95,12 @@ async function serverFound(loaded: LoadedConfig): Promise<ServerFound | null> {
   if (running?.alive && running.pid !== null) {
     const info = running.info ?? {};
     // Where it listens, as it wrote once bound; the config's, while it is still starting.
-    return { pid: running.pid, host: typeof info.host === 'string' ? info.host : resolveHost(c.host), port: typeof info.port === 'number' && info.port > 0 ? info.port : c.port };
+    const host = typeof info.host === 'string' ? info.host : resolveHost(c.host);
+    const port = typeof info.port === 'number' && info.port > 0 ? info.port : c.port;
+    // Asked, not believed on its pid alone: a pid file left behind (the reference wrote plain
+    // ones at the same path) may name a process that is no server now.
+    const answering = await answersHealth(host === ALL_INTERFACES ? LOOPBACK : host, port);
+    return { pid: running.pid, host, port, ...(answering ? {} : { answering }) };
   }
   // No server of this configuration's pid file: the desktop app's embedded server holds none
   // (`hypergolix stop server` must not stop the app), so its port is asked instead.
@@ -115,6 +121,7 @@ async function answersHealth(host: string, port: number): Promise<boolean> {
 function serverLine(server: ServerFound | null): string {
   if (!server) return 'Persistence server: not running';
   const where = `${server.host}:${server.port}`;
+  if (server.answering === false) return `Persistence server: pid ${server.pid} (from its pid file) is alive, but no server answers on ${where}: it is starting, or the pid file is stale and that pid is another program`;
   return server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`;
 }
 

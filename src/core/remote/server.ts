@@ -121,7 +121,8 @@ export class PersistenceServer {
           wants: (subscribed) => this.subscriptions.watched(subscribed),
           lost: (reason) => this.dropClients(reason),
         });
-        this.logger.info('Store ready; accepting connections');
+        // Not "accepting connections": that is for listen() to say once bound (a port taken fails after this).
+        this.logger.info('Store ready');
       },
       (err: unknown) => {
         this.engineFailed = true;

@@ -35,6 +35,9 @@ export function checkContactName(name: string): string {
   if (!trimmed) throw new InvalidContact('A contact name cannot be empty');
   if ([...trimmed].length > CONTACT_NAME_MAX) throw new InvalidContact(`A contact name is at most ${CONTACT_NAME_MAX} characters`);
   if (/\p{Cc}/u.test(trimmed)) throw new InvalidContact('A contact name cannot contain control characters');
+  // Direction overrides and isolates turn the text after the name (a fingerprint in a list)
+  // around on screen; line and paragraph separators break a list line in two.
+  if (/[\u202a-\u202e\u2066-\u2069\u2028\u2029]/u.test(trimmed)) throw new InvalidContact('A contact name cannot contain text-direction or line-separator characters');
   return trimmed;
 }
 

@@ -190,6 +190,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /** Accepts a waiting share; with `trust`, the sender's later shares arrive without asking. */
   async accept(id: string, opts: { trust?: boolean } = {}): Promise<IncomingShare> {
+    // As fingerprints are: an ID pasted with the spaces around it still names its share.
+    id = id.trim();
     const p = this.waiting(id);
     const from = Ghid.fromText(p.f);
     const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), from, Secret.fromText(p.s));
@@ -201,6 +203,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
 
   /** Declines a waiting share (the sender is told); with `block`, their later shares are declined too. */
   async decline(id: string, opts: { block?: boolean } = {}): Promise<void> {
+    id = id.trim();
     const p = this.waiting(id);
     const from = Ghid.fromText(p.f);
     this.asking.delete(id);

@@ -1,0 +1,338 @@
+// `hypergolix status` in the cases test/cli/status.test.ts does not reach: no daemon with stale
+// or foreign pid files, a real daemon (a reference identity, started with `hypergolix start app
+// --foreground` from the sources) whose IPC key is refused, missing or whose process is frozen,
+// bad arguments, and a reader that closes standard output early. Most runs go through
+// main(argv, io) in this process; the ones whose process-level behaviour matters (a hang, a
+// crash on a closed pipe) run the CLI as a child process with a bounded wait.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, updateConfig } from '../../../src/core/config/index.js';
+import { accountHome } from '../../fixtures/account/home.js';
+import { freePort } from '../../fixtures/free-port.js';
+import { startApp, type AppProc } from '../../fixtures/ipc/processes.js';
+import { CLI, TSX_IMPORT, runCli } from '../../fixtures/server/helpers.js';
+import { runMain, envOf } from '../../fixtures/cli/in-process.js';
+
+const PASSWORD = 'amber-lantern-orchard-41';
+const STACK = /\n\s+at [^\n]*:\d+:\d+|Unhandled 'error' event|unexpected error/;
+
+const homes: string[] = [];
+const sleepers: ChildProcess[] = [];
+after(() => {
+  for (const s of sleepers) if (s.exitCode === null && s.signalCode === null) s.kill('SIGKILL');
+  for (const d of homes) rmSync(d, { recursive: true, force: true });
+});
+
+function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-status-cmd-'));
+  homes.push(dir);
+  return dir;
+}
+
+const run = runMain;
+
+/** A home holding only a default hypergolix.yml (its server on a free port, nothing listening). */
+async function configHome(): Promise<{ home: string; pidFile: string; serverPidFile: string; ipcPort: number; serverPort: number }> {
+  const home = tempHome();
+  const ipcPort = await freePort();
+  const serverPort = await freePort();
+  const loaded = await updateConfig(await loadConfig({ root: join(home, 'hypergolix.yml'), create: true, env: envOf(home), cwd: home }), {
+    process: { ipc_port: ipcPort },
+    server: { port: serverPort },
+  });
+  return { home, pidFile: loaded.config.process.pid_file, serverPidFile: loaded.config.server.pid_file, ipcPort, serverPort };
+}
+
+/** A process that is certainly not a Hypergolix daemon, alive until the file ends. */
+function sleeper(): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+  sleepers.push(child);
+  return child;
+}
+
+/** A pid that was a process a moment ago and is gone now. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+const writeKey = (file: string, key: Buffer) => writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
+
+describe('status without a daemon', () => {
+  test('nothing running: both lines, JSON with two nulls, exit 1, nothing on stderr', async () => {
+    const h = await configHome();
+    const text = await run(h.home, 'status');
+    assert.equal(text.code, 1);
+    assert.equal(text.err, '');
+    assert.equal(text.out, 'App daemon: not running. Start it with: hypergolix start app\nPersistence server: not running');
+    const json = await run(h.home, 'status', '--json');
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.out), { app: null, server: null });
+  });
+
+  test('--watch with no daemon says so once and ends with exit 1 instead of waiting', async () => {
+    const h = await configHome();
+    const r = await run(h.home, 'status', '--watch', '--json');
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.out.split('\n').map((l) => JSON.parse(l) as unknown), [{ app: null, server: null }]);
+  });
+
+  test('a stale pid file (its process gone, as a SIGKILLed daemon leaves it) reads as not running and is left for the next start', async () => {
+    const h = await configHome();
+    const pid = deadPid();
+    writeFileSync(h.pidFile, `${pid}\n${JSON.stringify({ started: new Date().toISOString(), role: 'app', ipc_port: h.ipcPort })}\n`);
+    writeFileSync(h.serverPidFile, `${pid}\n${JSON.stringify({ host: '127.0.0.1', port: h.serverPort })}\n`);
+    const r = await run(h.home, 'status', '--json');
+    assert.equal(r.code, 1);
+    assert.deepEqual(JSON.parse(r.out), { app: null, server: null });
+    const text = await run(h.home, 'status');
+    assert.match(text.out, /^App daemon: not running\./m);
+    assert.match(text.out, /^Persistence server: not running$/m);
+  });
+
+  test('garbage in the pid files reads as not running, not as an error', async () => {
+    const h = await configHome();
+    writeFileSync(h.pidFile, 'not a pid\n{oops');
+    writeFileSync(h.serverPidFile, '-12\n');
+    const r = await run(h.home, 'status');
+    assert.equal(r.code, 1, r.err);
+    assert.doesNotMatch(r.err, STACK);
+    assert.match(r.out, /^App daemon: not running\./m);
+  });
+
+  // Fixed (daemon-link.ts DaemonUnreachable):
+  // a pid file naming a live process where no daemon answers (a bare pid as the Python reference
+  // wrote it, since reused by another program) is printed as "App daemon: running (pid N) but not
+  // answering on IPC port P: The app daemon is not running (no IPC key in …|nothing answers on
+  // …). Start it with: hypergolix start app": one line says running and not running, and the
+  // advice it gives ("start app") is refused as "already running" by the same stale file.
+  test('a pid file naming a live process that is no daemon, nothing on its port: not told as both running and not running', async () => {
+    const h = await configHome();
+    const other = sleeper();
+    writeFileSync(h.pidFile, `${other.pid}\n`);
+    const r = await run(h.home, 'status');
+    assert.equal(r.code, 1);
+    const line = r.out.split('\n')[0]!;
+    assert.match(line, new RegExp(`pid ${other.pid}`));
+    const json = JSON.parse((await run(h.home, 'status', '--json')).out) as { app: { pid: number; answering: boolean; ipcPort: number; why: string } };
+    assert.deepEqual([json.app.pid, json.app.answering, json.app.ipcPort], [other.pid, false, h.ipcPort]);
+    assert.ok(!(/running \(pid/.test(line) && /is not running/.test(line)), `contradictory: ${line}`);
+    assert.doesNotMatch(json.app.why, /not running.*Start it with: hypergolix start app/, 'the "why" contradicts "pid N runs"');
+  });
+
+  // Fixed: the persistence server's pid file is believed on
+  // the pid alone: a live process that is not a server (a bare pid file left by the Python
+  // reference at the same default path, hgx-server.pid, with the pid since reused) is printed as
+  // "Persistence server: running (pid N) on 127.0.0.1:P" although nothing listens there; the
+  // app daemon's line at least asks its port, the server's never asks /healthz.
+  test('a server pid file naming a live process that is no server, nothing on the port: not told as a running server', async () => {
+    const h = await configHome();
+    const other = sleeper();
+    writeFileSync(h.serverPidFile, `${other.pid}\n`);
+    const r = await run(h.home, 'status');
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.out, new RegExp(`^Persistence server: running \\(pid ${other.pid}\\) on 127\\.0\\.0\\.1:${h.serverPort}$`, 'm'), r.out);
+  });
+
+  test('a server answering on the configured port without this pid file is found (pid null)', async () => {
+    const h = await configHome();
+    // A real persistence server's /healthz, from the same code the server runs.
+    const { startServer } = await import('../../../src/core/assembly/server.js');
+    const loaded = await loadConfig({ root: h.home, env: envOf(h.home), cwd: h.home });
+    const server = await startServer({ ...loaded.config, server: { ...loaded.config.server, port: h.serverPort, ghidcache: join(h.home, 'other-ghidcache') } });
+    try {
+      const r = await run(h.home, 'status', '--json');
+      assert.equal(r.code, 1);
+      assert.deepEqual(JSON.parse(r.out), { app: null, server: { pid: null, host: '127.0.0.1', port: h.serverPort } });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('status: bad arguments', () => {
+  test('operands, unknown or misspelt options, values on flags, a missing --root value: exit 2 with the usage, no stack', async () => {
+    const h = await configHome();
+    for (const argv of [['app'], ['--bogus'], ['-j'], ['--JSON'], ['--json=1'], ['--watch=yes'], ['--root'], ['--', '--json'], ['--json', 'server']]) {
+      const r = await run(h.home, 'status', ...argv);
+      assert.equal(r.code, 2, `status ${argv.join(' ')}: ${r.err}`);
+      assert.match(r.err, /^hypergolix status: /, argv.join(' '));
+      assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch\] \[--root PATH\]/, argv.join(' '));
+      assert.doesNotMatch(r.err, STACK, argv.join(' '));
+      assert.equal(r.out, '', argv.join(' '));
+    }
+  });
+
+  test('--help (anywhere) prints the usage with the exit statuses and exits 0', async () => {
+    const h = await configHome();
+    for (const argv of [['--help'], ['-h'], ['--json', '--help'], ['--bogus', '-h']]) {
+      const r = await run(h.home, 'status', ...argv);
+      assert.equal(r.code, 0, argv.join(' '));
+      assert.match(r.out, /^Usage: hypergolix status/);
+      assert.match(r.out, /Exit status: 0 when the app daemon runs and answers, 1 when it does not/);
+    }
+  });
+
+  test('--root naming no config: exit 1 and where it looked, nothing printed as a status', async () => {
+    const h = await configHome();
+    const r = await run(h.home, 'status', '--root', join(h.home, 'nowhere'));
+    assert.equal(r.code, 1);
+    assert.match(r.err, /No hypergolix\.yml .*found\. Looked in: .*nowhere/);
+    assert.equal(r.out, '');
+  });
+
+  // Fixed (cli/index.ts): an empty
+  // --root ("--root=" or "--root \"$DIR\"" with DIR unset) is a bad argument, which status's own
+  // usage promises to answer with exit 2; it exits 1, the status that means "the app daemon is not
+  // running", so a script testing `hypergolix status --root "$DIR"` takes a typo for a stopped daemon.
+  test('an empty --root is a bad argument: exit 2, as the usage says', async () => {
+    const h = await configHome();
+    for (const argv of [['--root='], ['--root', ''], ['--root', '   ']]) {
+      const r = await run(h.home, 'status', ...argv);
+      assert.match(r.err, /config root is empty/, argv.join(' '));
+      assert.equal(r.code, 2, `status ${JSON.stringify(argv)} exits ${r.code}: ${r.err}`);
+    }
+  });
+});
+
+describe('status: standard output closed early', () => {
+  // Fixed: processIO writes to stdout with no 'error' handler, so when the
+  // reader has gone (`hypergolix status | head -1`, `hypergolix status | grep -q running`, which
+  // stops reading at the first match) the write's EPIPE kills the process with Node's
+  // "Unhandled 'error' event" and a stack trace on the terminal instead of ending quietly.
+  test('a reader that stops reading gets no crash and no stack trace on stderr', async () => {
+    const h = await configHome();
+    for (const args of [['status'], ['status', '--json']]) {
+      const result = await new Promise<{ code: number | null; err: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [TSX_IMPORT, CLI, ...args], { env: { ...process.env, ...envOf(h.home) }, cwd: h.home, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.destroy();
+        let err = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`hypergolix ${args.join(' ')} did not end within 30 s`));
+        }, 30_000);
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, err });
+        });
+      });
+      assert.doesNotMatch(result.err, STACK, `hypergolix ${args.join(' ')} with its reader gone:\n${result.err}`);
+      assert.equal(result.code, 1, 'still the exit status of "the daemon is not running"');
+    }
+  });
+});
+
+describe('status with a real app daemon', () => {
+  let home = '';
+  let app: AppProc | undefined;
+  let fingerprint = '';
+  let ipcPort = 0;
+  let tokenFile = '';
+
+  before(async () => {
+    home = tempHome();
+    const account = await accountHome(home, PASSWORD);
+    fingerprint = account.fingerprint;
+    ipcPort = account.loaded.config.process.ipc_port;
+    tokenFile = join(home, 'ipc-token');
+    const h = { dir: home, env: { ...process.env, ...envOf(home) }, ipcPort, tokenFile };
+    app = await startApp(h, PASSWORD);
+    ipcPort = h.ipcPort;
+  });
+  after(async () => {
+    if (app) {
+      app.child.kill('SIGCONT');
+      await app.stop();
+    }
+  });
+
+  test('running: its pid, account and an empty cache state in text and JSON, exit 0', async () => {
+    const text = await run(home, 'status');
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, new RegExp(`^App daemon: running \\(pid ${app!.child.pid}\\)$`, 'm'));
+    assert.ok(text.out.includes(`  Account: ${fingerprint}`), text.out);
+    assert.match(text.out, /^ {2}Remotes: none; your objects stay on this computer/m);
+    assert.match(text.out, /^ {2}Shares waiting for your answer: 0$/m);
+    const json = await run(home, 'status', '--json');
+    assert.equal(json.code, 0);
+    const parsed = JSON.parse(json.out) as { app: { pid: number; fingerprint: string; appsConnected: number; sharesWaiting: number; remotes: unknown[] } };
+    assert.deepEqual([parsed.app.pid, parsed.app.fingerprint, parsed.app.appsConnected, parsed.app.sharesWaiting, parsed.app.remotes], [app!.child.pid, fingerprint, 0, 0, []]);
+  });
+
+  test('a refused IPC key (another key in ipc-token): running but not answering, why says the key was refused, exit 1', async () => {
+    const original = readFileSync(tokenFile);
+    try {
+      writeKey(tokenFile, randomBytes(32));
+      const json = await run(home, 'status', '--json');
+      assert.equal(json.code, 1);
+      const parsed = JSON.parse(json.out) as { app: { pid: number; answering: boolean; ipcPort: number; why: string } };
+      assert.deepEqual([parsed.app.pid, parsed.app.answering, parsed.app.ipcPort], [app!.child.pid, false, ipcPort]);
+      assert.match(parsed.app.why, /Authentication failed: that is not the IPC key of this Hypergolix daemon/);
+      const text = await run(home, 'status');
+      assert.equal(text.code, 1);
+      assert.match(text.out, new RegExp(`^App daemon: running \\(pid ${app!.child.pid}\\) but not answering on IPC port ${ipcPort}: Authentication failed`, 'm'));
+      assert.doesNotMatch(text.err, STACK);
+    } finally {
+      writeFileSync(tokenFile, original, { mode: 0o600 });
+    }
+    assert.equal((await run(home, 'status')).code, 0, 'answers again with its own key');
+  });
+
+  // Fixed: the daemon runs and
+  // listens, but ipc-token is gone or damaged (removed by a clean-up script, restored from a
+  // backup): status prints "App daemon: running (pid N) but not answering on IPC port P: The app
+  // daemon is not running (no IPC key in DIR). Start it with: hypergolix start app" — it says
+  // running and not running at once, and the advice fails ("already running").
+  test('ipc-token missing or damaged while the daemon runs: says what is wrong, not "not running, start it"', async () => {
+    const original = readFileSync(tokenFile);
+    try {
+      for (const damage of [() => unlinkSync(tokenFile), () => writeFileSync(tokenFile, 'garbage\n', { mode: 0o600 })]) {
+        damage();
+        const r = await run(home, 'status');
+        assert.equal(r.code, 1);
+        const line = r.out.split('\n')[0]!;
+        assert.match(line, new RegExp(`^App daemon: running \\(pid ${app!.child.pid}\\) but not answering`));
+        assert.doesNotMatch(line, /The app daemon is not running|Start it with: hypergolix start app/, `contradictory: ${line}`);
+      }
+    } finally {
+      writeFileSync(tokenFile, original, { mode: 0o600 });
+    }
+    assert.equal((await run(home, 'status')).code, 0);
+  });
+
+  // Fixed: the
+  // WebSocket to the IPC port is opened with no handshake timeout. A daemon that holds its port
+  // but does not answer (frozen: SIGSTOP, a debugger, a hung event loop) accepts the TCP
+  // connection and never completes the upgrade, so `hypergolix status` hangs for ever instead of
+  // printing "running (pid N) but not answering" — the one case its "answering": false exists for.
+  test('a frozen daemon (SIGSTOP): status ends within 15 s telling it does not answer, exit 1', async () => {
+    const env = { ...process.env, ...envOf(home) };
+    app!.child.kill('SIGSTOP');
+    let r: Awaited<ReturnType<typeof runCli>> | undefined;
+    let hung: Error | undefined;
+    try {
+      r = await runCli(['status', '--json'], { env, cwd: home, timeoutMs: 15_000 }).catch((err: Error) => {
+        hung = err;
+        return undefined;
+      });
+    } finally {
+      app!.child.kill('SIGCONT');
+    }
+    assert.equal(hung, undefined, 'status hung on a daemon that does not answer (killed after 15 s)');
+    assert.equal(r!.code, 1, r!.stderr);
+    const parsed = JSON.parse(r!.stdout) as { app: { pid: number; answering: boolean } };
+    assert.deepEqual([parsed.app.pid, parsed.app.answering], [app!.child.pid, false]);
+  });
+
+  test('after the freeze the daemon answers again (the file leaves it as it found it)', async () => {
+    const r = await run(home, 'status', '--json');
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.equal((JSON.parse(r.out) as { app: { fingerprint: string } }).app.fingerprint, fingerprint);
+  });
+});
