@@ -12,6 +12,13 @@ import { entryLength, writeEntry, type Entry } from './entry.js';
 
 export const OP_PUT = 1;
 export const OP_DEL = 2;
+/**
+ * The op bytes written: a PUT or DEL whose checksum covers the op byte too (crc32 of op, then
+ * body). A record written before them (ops 1 and 2) covers its body only, so a damaged op byte
+ * read as intact: a PUT replayed as a delete of a garbage name. Those still replay, as written.
+ */
+const SEALED_OP: Record<number, number> = { [OP_PUT]: 3, [OP_DEL]: 4 };
+const OP_OF_SEALED: Record<number, number> = { 3: OP_PUT, 4: OP_DEL };
 /** `u32 length | op u8 | crc32 u32` before each record's body. */
 export const RECORD_HEAD = 9;
 
@@ -19,13 +26,18 @@ export const RECORD_HEAD = 9;
 export function newRecord(op: number, length: number): Buffer {
   const record = Buffer.allocUnsafeSlow(RECORD_HEAD + length);
   record.writeUInt32BE(length + 5, 0);
-  record.writeUInt8(op, 4);
+  record.writeUInt8(SEALED_OP[op] ?? op, 4);
   return record;
+}
+
+/** The checksum of a record: over its op byte and body, or (ops 1 and 2, written before) its body only. */
+function checksum(op: number, body: Buffer): number {
+  return OP_OF_SEALED[op] === undefined ? crc32(body) : crc32(body, crc32(Buffer.of(op)));
 }
 
 /** Fills in a record's checksum once its body is written; returns the record. */
 export function sealRecord(record: Buffer): Buffer {
-  record.writeUInt32BE(crc32(record.subarray(RECORD_HEAD)), 5);
+  record.writeUInt32BE(checksum(record.readUInt8(4), record.subarray(RECORD_HEAD)), 5);
   return record;
 }
 
@@ -58,8 +70,11 @@ export function readRecords(data: Buffer): { records: { op: number; body: Buffer
     const len = data.readUInt32BE(pos);
     if (len < 5 || pos + 4 + len > data.length) break;
     const body = data.subarray(pos + RECORD_HEAD, pos + 4 + len);
-    if (crc32(body) !== data.readUInt32BE(pos + 5)) break;
-    records.push({ op: data.readUInt8(pos + 4), body });
+    const written = data.readUInt8(pos + 4);
+    const op = OP_OF_SEALED[written] ?? written;
+    // An op no journal writes is damage, as a failed checksum is: the records end there.
+    if ((op !== OP_PUT && op !== OP_DEL) || checksum(written, body) !== data.readUInt32BE(pos + 5)) break;
+    records.push({ op, body });
     pos += 4 + len;
   }
   return { records, end: pos };

@@ -61,7 +61,8 @@ export async function writeAll(fh: Pick<FsHandle, 'write'>, data: Buffer, offset
   let done = 0;
   while (done < length) {
     const { bytesWritten } = await fh.write(data, offset + done, length - done, position === null ? null : position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error(`write made no progress (${done} of ${length} bytes)`), { code: 'EIO' });
+    // Not `<= 0`: a count that is no number (a substituted handle's) must not end the loop as done.
+    if (!(Number.isInteger(bytesWritten) && bytesWritten > 0 && bytesWritten <= length - done)) throw Object.assign(new Error(`write made no progress (${done} of ${length} bytes)`), { code: 'EIO' });
     done += bytesWritten;
   }
 }
