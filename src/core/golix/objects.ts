@@ -81,6 +81,8 @@ export interface ParseOptions {
  * MalformedGolixPrimitive; nothing else is ever thrown.
  */
 export function parseObject(input: Uint8Array, options: ParseOptions = {}): GolixObject {
+  // Callers from JSON or IPC may hand anything: it is malformed, not a TypeError.
+  if (!(input instanceof Uint8Array)) throw new MalformedGolixPrimitive('An object is bytes');
   const raw = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const max = options.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   if (raw.length > max) throw new MalformedGolixPrimitive(`Object of ${raw.length} bytes exceeds the ${max}-byte limit`);
@@ -240,6 +242,10 @@ export function packGidc(signingModulus: Buffer, encryptionModulus: Buffer, exch
   if (signingModulus.length !== MODULUS_LENGTH || encryptionModulus.length !== MODULUS_LENGTH) {
     throw new ValueError('GIDC moduli are 512 bytes');
   }
+  // As parseObject checks them (golix §3.9): a full 4096 bits, odd. Packed otherwise, no peer would take it.
+  for (const m of [signingModulus, encryptionModulus]) {
+    if (m[0] === 0 || (m[MODULUS_LENGTH - 1]! & 1) === 0) throw new ValueError('GIDC moduli are odd numbers of a full 4096 bits');
+  }
   if (exchangePublic.length !== X25519_LENGTH) throw new ValueError('An X25519 public key is 32 bytes');
   const body = Buffer.concat([writeHeader('GIDC'), signingModulus, encryptionModulus, exchangePublic, ALGO]);
   return Buffer.concat([body, sha512(body)]);
@@ -268,6 +274,7 @@ export function packGobd(binder: Ghid, counter: bigint, targets: readonly Ghid[]
   if (dynamic !== undefined && targets.length < 2) {
     throw new ValueError('Every frame after the first must carry at least two targets (golix §4.4)');
   }
+  if (counter < 0n || counter >= 2n ** 64n) throw new ValueError('A GOBD counter is a u64 (a frame after counter 2^64 - 1 cannot be made)');
   const vector = Buffer.concat(targets.map((t) => t.bytes));
   if (vector.length > 0xffff) throw new ValueError('GOBD target vector too long');
   const head = Buffer.concat([writeHeader('GOBD'), binder.bytes, u64(counter), u16(vector.length), vector, ALGO]);

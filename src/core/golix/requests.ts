@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { Reader, u16, u32 } from './bytes.js';
 import { MalformedGolixPrimitive, ValueError, VerificationFailure } from './errors.js';
-import type { Ghid } from './ghid.js';
+import { Ghid } from './ghid.js';
 import { writeHeader } from './header.js';
 import type { PrivateIdentity, PublicIdentity } from './identity.js';
 import { parseObject, withDigest, type Garq } from './objects.js';
@@ -19,6 +19,8 @@ const MAX_INNER = 382;
 
 export function encodeInner(author: Ghid, body: RequestBody): Buffer {
   let payload: Buffer;
+  // Only the kinds a recipient reads (golix §6.1; 00 00 is never sent): any other would be lost there without a word here.
+  if (!['HS', 'AK', 'NK'].includes(body.kind)) throw new ValueError(`A request is HS, AK or NK, not ${JSON.stringify(String(body.kind).slice(0, 8))}`);
   if (body.kind === 'HS') {
     payload = Buffer.concat([body.target.bytes, Buffer.of(SECRET_RECORD_LENGTH), body.secret.toRecord()]);
   } else {
@@ -33,19 +35,20 @@ export function encodeInner(author: Ghid, body: RequestBody): Buffer {
 export function decodeInner(inner: Buffer): { author: Ghid; body: RequestBody } {
   if (inner.length > MAX_INNER) throw new MalformedGolixPrimitive('Request container too long');
   const r = new Reader(inner, 'request container');
-  const author = r.ghid();
+  // Copies, not views: a caller may wipe or reuse the decrypted plaintext.
+  const author = Ghid.fromBytes(r.ghid().bytes);
   const kind = r.take(2).toString('latin1');
   const length = r.u16();
   if (length !== r.remaining) throw new MalformedGolixPrimitive(`Request container length ${length} does not match its payload`);
   const p = new Reader(r.take(length), `${kind} request`);
   let body: RequestBody;
   if (kind === 'HS') {
-    const target = p.ghid();
+    const target = Ghid.fromBytes(p.ghid().bytes);
     const secretLength = p.u8();
     if (secretLength !== SECRET_RECORD_LENGTH) throw new MalformedGolixPrimitive(`Handshake secret length ${secretLength} is not ${SECRET_RECORD_LENGTH}`);
     body = { kind, target, secret: Secret.fromRecord(p.take(secretLength)) };
   } else if (kind === 'AK' || kind === 'NK') {
-    body = { kind, target: p.ghid(), status: p.u32() };
+    body = { kind, target: Ghid.fromBytes(p.ghid().bytes), status: p.u32() };
   } else {
     // Kind 00 00 ("arbitrary") exists in the parser only; nothing may act on it (golix §6.1).
     throw new MalformedGolixPrimitive(`Unsupported request kind ${JSON.stringify(kind)}`);

@@ -97,4 +97,9 @@ export class Secret {
   toJSON(): string {
     return '<secret>';
   }
+
+  /** What util.inspect (the logger, console.log) shows: never the key or the seed. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret <hidden>';
+  }
 }
