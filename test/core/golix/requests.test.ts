@@ -137,7 +137,7 @@ describe('the inner container (§6.1)', () => {
     assert.throws(() => decodeInner(Buffer.concat([alice.ghid.bytes, Buffer.from('HS'), u16(noSecret.length), noSecret])), MalformedGolixPrimitive);
   });
 
-  // DEFECT (low: today's callers in sharing.ts pass literal kinds): src/core/golix/requests.ts:30 —
+  // Fixed (low: today's callers in sharing.ts pass literal kinds):
   // encodeInner checks the status but never the kind: anything that is not 'HS' is written as an
   // AK/NK-shaped body under whatever kind string it carries, so a body that reaches it untyped
   // (JS, IPC-decoded data) produces kind 00 00 ("do not emit", golix §6.1), an unknown kind, or a
@@ -167,7 +167,7 @@ describe('the inner container (§6.1)', () => {
     }
   });
 
-  // DEFECT (low: openRequest itself never reuses the buffer): src/core/golix/requests.ts:36 —
+  // Fixed (low: openRequest itself never reuses the buffer):
   // decodeInner returns author and target GHIDs that are views (Ghid.view) into the caller's buffer, not copies. A caller that wipes or reuses the
   // decrypted plaintext after decoding (ordinary hygiene for a buffer that held a secret) silently
   // changes the "immutable" GHIDs it got back: the author becomes an algo-0 GHID no parser would
