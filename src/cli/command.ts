@@ -90,14 +90,21 @@ export function isExpectedFailure(err: unknown): boolean {
 /**
  * A reader that went (`hypergolix status | head -1`) makes the next write fail with EPIPE, an
  * 'error' event that would end the CLI with a stack trace: output is dropped from then on, and
- * the command ends with its own status.
+ * the command ends with its own status. Another write failure (a full disk under a redirect) is
+ * not the reader's choice, so it is said once on stderr.
  */
 const quieted = new WeakSet<NodeJS.WriteStream>();
 
 function quietWhenClosed(stream: NodeJS.WriteStream): (text: string) => void {
   if (!quieted.has(stream)) {
     quieted.add(stream);
-    stream.on('error', () => stream.destroy());
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      stream.destroy();
+      if (err.code === 'EPIPE' || stream === process.stderr || process.stderr.destroyed) return;
+      process.stderr.write(`hypergolix: cannot write the output, the rest of it is lost: ${err.code ?? err.message}\n`);
+      // Usually told after the command ended (writes are flushed later): a script must not read success.
+      process.exitCode ||= 1;
+    });
   }
   return (text) => {
     if (stream.destroyed) return;

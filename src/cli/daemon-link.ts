@@ -68,26 +68,24 @@ export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handl
   // The port it listens on, as it wrote at its start: the config's may have been edited since.
   port ??= running?.ipcPort ?? loaded.config.process.ipc_port;
   const keyFile = ipcTokenPath(loaded.dir);
-  let key: Buffer;
-  try {
-    key = await readIpcToken(keyFile);
-  } catch {
-    if (!running) throw new DaemonUnreachable(`no IPC key in ${loaded.dir}`, null);
-    const state = existsSync(keyFile) ? 'is damaged' : 'is missing';
-    throw new DaemonUnreachable(`its IPC key ${keyFile} ${state}, so nothing can connect to it. Restart it to write a new one: hypergolix stop app, then hypergolix start app`, running.pid);
-  }
+  const key = await readIpcToken(keyFile).catch(() => null);
+  if (!key && !running) throw new DaemonUnreachable(`no IPC key in ${loaded.dir}`, null);
+  // Its port is asked even without a key: a live pid where nothing listens is a stale pid file
+  // (the fix is not the key), and a daemon that listens is told apart from one that is frozen.
   let ws: WebSocket;
   try {
     ws = await openSocket(`ws://127.0.0.1:${port}/`);
   } catch (err) {
     if (!running) throw new DaemonUnreachable(`nothing answers on 127.0.0.1:${port}`, null);
-    const timedOut = /timed? ?out/i.test((err as Error).message);
-    throw new DaemonUnreachable(
-      timedOut
-        ? `it holds 127.0.0.1:${port} but did not answer within ${DAEMON_ANSWER_MS / 1000} s (busy, or stopped by a signal)`
-        : `nothing answers on 127.0.0.1:${port}: it is starting or stopping, or its pid file (${loaded.config.process.pid_file}) is stale and pid ${running.pid} is another program`,
-      running.pid,
-    );
+    if (/timed? ?out/i.test((err as Error).message)) throw new DaemonUnreachable(`it holds 127.0.0.1:${port} but did not answer within ${DAEMON_ANSWER_MS / 1000} s (busy, or stopped by a signal)`, running.pid);
+    // Not told as running: the pid may be another program's now.
+    const stale = `its pid file (${loaded.config.process.pid_file}) is stale and pid ${running.pid} is another program`;
+    throw new DaemonUnreachable(`nothing answers on 127.0.0.1:${port}: it is starting or stopping, or ${stale}`, running.pid, `Pid ${running.pid} of the app daemon's pid file is alive, but nothing answers on 127.0.0.1:${port}: the daemon is starting or stopping, or ${stale}`);
+  }
+  if (!key) {
+    ws.terminate();
+    const state = existsSync(keyFile) ? 'is damaged' : 'is missing';
+    throw new DaemonUnreachable(`its IPC key ${keyFile} ${state}, so nothing can connect to it. Restart it to write a new one: hypergolix stop app, then hypergolix start app`, running!.pid);
   }
   const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(handlers ? { handlers } : {}) });
   try {

@@ -22,13 +22,15 @@ contact you are asked about. Needs the app daemon running.
 
   list          one line per contact (the default); --json prints one JSON object per line:
                 {"fingerprint", "name", "trust", "verified"}
-  add           adds someone (trust: ask me) with a name
+  add           adds someone (trust: ask me) with a name, or names a contact who has none; a
+                contact who has a name keeps it (rename changes it)
   rename        gives a contact another name
   trust         ${TRUST_WORDS.trusted[0]}: ${TRUST_WORDS.trusted[1]}
   ask           ${TRUST_WORDS.ask[0]}: ${TRUST_WORDS.ask[1]}
   block         ${TRUST_WORDS.blocked[0]}: ${TRUST_WORDS.blocked[1]} (what waits from them is declined)
   verify        prints the six-word safety code of you and them: compare it with them in
-                person or by phone (it is the same on both sides). --yes marks them verified.
+                person or by phone (it is the same on both sides). --yes marks them verified
+                (adding them to your contacts, without a name, if they are not yet)
   remove        forgets a contact (their next share counts as from ${STRANGER})
   --root PATH   use this hypergolix.yml (or directory) instead of searching`;
 
@@ -63,11 +65,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (operands.length !== arity) throw new CliError(`contacts ${action} takes ${arity === 0 ? 'no operands' : arity === 1 ? 'FINGERPRINT' : 'FINGERPRINT NAME'}\n\n${CONTACTS_USAGE}`);
   if (args.json && action !== 'list') throw new CliError('--json goes with list');
   if (args.yes && action !== 'verify') throw new CliError('--yes goes with verify');
-  const [fingerprint = '', name] = operands;
+  const [fingerprint = '', name = ''] = operands;
   // Checked here, in words: the daemon's refusal names protocol fields ("C!.fingerprint").
-  if (arity > 0) parseFingerprint(fingerprint);
-  if (name !== undefined) checkContactName(name);
+  const fp = arity > 0 ? parseFingerprint(fingerprint).text : '';
+  const wanted = arity === 2 ? checkContactName(name) : '';
   const link = await connectDaemon(io, args.root);
+  const known = async () => ((await link.call(PeopleVerb.listContacts)) as ContactJson[]).find((c) => c.fingerprint === fp);
   try {
     switch (action) {
       case 'list': {
@@ -77,13 +80,22 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         else for (const c of all) io.out(line(c));
         return 0;
       }
-      case 'add':
+      case 'add': {
+        // A contact's name changes only through rename: an existing fingerprint pasted by mistake
+        // must not take the name a person gave them away, under the word "Added".
+        const before = await known();
+        if (before?.name === wanted) {
+          io.out(`Already a contact: ${line(before)}`);
+          return 0;
+        }
+        if (before && before.name !== null) throw new CliError(`${fp.slice(0, 12)}… is already in your contacts as ${JSON.stringify(before.name)}. To rename them: hypergolix contacts rename ${fp} ${wanted}`, 1);
+        const c = (await link.call(PeopleVerb.setContact, { fingerprint, name, add: true })) as ContactJson;
+        io.out(`${before ? 'Named' : 'Added'}: ${line(c)}`);
+        return 0;
+      }
       case 'rename': {
-        // add of someone already a contact renames them: said as such, with the name they had.
-        const before = action === 'add' ? ((await link.call(PeopleVerb.listContacts)) as ContactJson[]).find((c) => c.fingerprint === fingerprint.trim()) : undefined;
-        const c = (await link.call(PeopleVerb.setContact, { fingerprint, name, add: action === 'add' })) as ContactJson;
-        const renamedFrom = before && before.name !== c.name ? ` (already a contact; was ${before.name === null ? 'unnamed' : JSON.stringify(before.name)})` : before ? ' (already a contact)' : '';
-        io.out(`${action === 'add' && !before ? 'Added' : 'Renamed'}: ${line(c)}${renamedFrom}`);
+        const c = (await link.call(PeopleVerb.setContact, { fingerprint, name, add: false })) as ContactJson;
+        io.out(`Renamed: ${line(c)}`);
         return 0;
       }
       case 'trust':
@@ -99,8 +111,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         io.out(`Safety code: ${words.join(' ')}`);
         if (args.yes) {
           // Verifying someone not yet a contact adds them (unnamed), as the instruction promised.
+          const added = !(await known());
           const c = (await link.call(PeopleVerb.setContact, { fingerprint, verified: true, add: true })) as ContactJson;
           io.out(`Marked ${c.name ?? c.fingerprint} as verified.`);
+          if (added) io.out(`Added them to your contacts, without a name (to give one: hypergolix contacts add ${fp} NAME).`);
         } else {
           io.out('Compare it with them; if it matches, run this again with --yes to mark them verified.');
         }
@@ -108,7 +122,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       }
       default: {
         await link.call(PeopleVerb.removeContact, { fingerprint });
-        io.out(`Removed ${fingerprint}.`);
+        io.out(`Removed ${fp}.`);
         return 0;
       }
     }

@@ -121,8 +121,9 @@ export class PersistenceServer {
           wants: (subscribed) => this.subscriptions.watched(subscribed),
           lost: (reason) => this.dropClients(reason),
         });
-        // Not "accepting connections": that is for listen() to say once bound (a port taken fails after this).
-        this.logger.info('Store ready');
+        // Not "accepting connections": listen() says that once bound (a taken port fails after
+        // this), and a store that opens after a failed start closed the server is ready for no one.
+        if (!this.closing) this.logger.info('Store ready');
       },
       (err: unknown) => {
         this.engineFailed = true;

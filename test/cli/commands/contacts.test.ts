@@ -223,7 +223,11 @@ describe('contacts with a real app daemon', () => {
     const again = await run(home, 'contacts', 'verify', fp, '--yes');
     try {
       assert.equal(again.code, 0, `followed the instruction and got: ${again.err}`);
-      assert.equal((await contact(fp))?.verified, true);
+      // Added, unnamed, and told so (with how to name them).
+      assert.deepEqual(await contact(fp), { fingerprint: fp, name: null, trust: 'ask', verified: true });
+      assert.ok(again.out.endsWith(`Marked ${fp} as verified.\nAdded them to your contacts, without a name (to give one: hypergolix contacts add ${fp} NAME).`), again.out);
+      // Verifying a contact again adds nothing and says nothing of adding.
+      assert.doesNotMatch(await ok('verify', fp, '--yes'), /Added/);
     } finally {
       await forget(fp);
     }
@@ -275,13 +279,12 @@ describe('contacts with a real app daemon', () => {
     }
   });
 
-  // Fixed (src/core/sharing/contacts.ts checkContactName):
-  // only \p{Cc} is refused, so a name may carry a bidi override (U+202E), a line or paragraph
-  // separator (U+2028/U+2029) or an isolate (U+2066). The name is printed right before the
-  // fingerprint ("NAME  Ask me  FP" in the list, "from NAME (FP)" under shares); an unclosed
-  // U+202E makes the terminal show the rest of the line — the fingerprint a person compares —
-  // reversed, and U+2028 breaks the line where some terminals show it. Such characters come in
-  // with a pasted name and no person types them.
+  // Fixed: checkContactName refused only \p{Cc}, so a name may carry a bidi override (U+202E), a
+  // line or paragraph separator (U+2028/U+2029) or an isolate (U+2066). The name is printed right
+  // before the fingerprint ("NAME  Ask me  FP" in the list, "from NAME (FP)" under shares); an
+  // unclosed U+202E makes the terminal show the rest of the line — the fingerprint a person
+  // compares — reversed, and U+2028 breaks the line where some terminals show it. Such characters
+  // come in with a pasted name and no person types them.
   test('names with bidi overrides or line separators are refused, like control characters', async () => {
     try {
       await ok('add', alice, 'Alice');
@@ -314,7 +317,11 @@ describe('contacts with a real app daemon', () => {
   // contacts replaces their name and prints "Added: NAME …" as if someone new had been added; the
   // name they had is gone without a word. A person who pastes the wrong (an existing) fingerprint
   // loses a contact's name and is told the opposite of what happened; `rename` exists for this.
+  // Chosen: add refuses to replace a name (exit 1, naming the rename command), since the likely
+  // cause is a pasted wrong fingerprint; it names a contact who has none and is a no-op for the
+  // same name.
   test('add of an existing contact does not silently replace their name while saying "Added"', async () => {
+    const unnamed = someone();
     try {
       await ok('add', alice, 'Alice');
       await ok('trust', alice);
@@ -322,8 +329,16 @@ describe('contacts with a real app daemon', () => {
       const name = (await contact(alice))?.name;
       assert.equal((await contact(alice))?.trust, 'trusted', 'their trust is kept either way');
       assert.ok(r.code !== 0 || !/^Added:/.test(r.out), `said "${r.out}" and the name went from Alice to ${name}`);
+      assert.equal(r.code, 1);
+      assert.equal(r.err, `hypergolix contacts: ${alice.slice(0, 12)}… is already in your contacts as "Alice". To rename them: hypergolix contacts rename ${alice} Mallory`);
+      assert.equal(name, 'Alice', 'the name they had is kept');
+      assert.match(await ok('add', alice, ' Alice '), /^Already a contact: Alice +Trusted +/);
+      await ok('block', unnamed);
+      assert.match(await ok('add', unnamed, 'Nemo'), /^Named: Nemo +Blocked +/);
+      assert.deepEqual(await contact(unnamed), { fingerprint: unnamed, name: 'Nemo', trust: 'blocked', verified: false });
     } finally {
       await forget(alice);
+      await forget(unnamed);
     }
   });
 

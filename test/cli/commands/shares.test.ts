@@ -175,6 +175,9 @@ describe('shares with real daemons: A shares with B, B answers from the CLI', ()
         const r = await run(homeB, 'shares', action, id);
         assert.notEqual(r.code, 0);
         if (WIRE_JARGON.test(r.err)) told.push(`shares ${action} <${id.length} chars> → ${r.err}`);
+        // No ID at all is a usage error; a long one names no share, as any unknown ID.
+        if (id === '') assert.deepEqual([r.code, /takes the ID of a waiting share/.test(r.err)], [2, true], r.err);
+        else assert.equal(r.err, `hypergolix shares: No share ${id.slice(0, 12)}… is waiting`);
       }
     }
     assert.deepEqual(told, [], told.join('\n'));
@@ -236,7 +239,7 @@ describe('shares with real daemons: A shares with B, B answers from the CLI', ()
     );
   });
 
-  // Fixed (daemon-link.ts: the port the daemon wrote in its pid file):
+  // Fixed: shares connected on the IPC port of hypergolix.yml (not the
   // port the running daemon recorded in its pid file as status does) — after `hypergolix config
   // --ipc-port N` while the daemon runs, `shares` says "The app daemon is not running (nothing
   // answers on 127.0.0.1:N). Start it with: hypergolix start app", though it runs, `status` finds

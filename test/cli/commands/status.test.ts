@@ -105,11 +105,10 @@ describe('status without a daemon', () => {
     assert.match(r.out, /^App daemon: not running\./m);
   });
 
-  // Fixed (daemon-link.ts DaemonUnreachable):
-  // a pid file naming a live process where no daemon answers (a bare pid as the Python reference
-  // wrote it, since reused by another program) is printed as "App daemon: running (pid N) but not
-  // answering on IPC port P: The app daemon is not running (no IPC key in …|nothing answers on
-  // …). Start it with: hypergolix start app": one line says running and not running, and the
+  // Fixed: a pid file naming a live process where no daemon answers (a bare pid as the Python
+  // reference wrote it, since reused by another program) is printed as "App daemon: running (pid N)
+  // but not answering on IPC port P: The app daemon is not running (no IPC key in …|nothing answers
+  // on …). Start it with: hypergolix start app": one line says running and not running, and the
   // advice it gives ("start app") is refused as "already running" by the same stale file.
   test('a pid file naming a live process that is no daemon, nothing on its port: not told as both running and not running', async () => {
     const h = await configHome();
@@ -123,6 +122,9 @@ describe('status without a daemon', () => {
     assert.deepEqual([json.app.pid, json.app.answering, json.app.ipcPort], [other.pid, false, h.ipcPort]);
     assert.ok(!(/running \(pid/.test(line) && /is not running/.test(line)), `contradictory: ${line}`);
     assert.doesNotMatch(json.app.why, /not running.*Start it with: hypergolix start app/, 'the "why" contradicts "pid N runs"');
+    // Nothing listens there: the pid file may be stale, and no key would change that.
+    assert.match(json.app.why, /pid file \(.*\) is stale/);
+    assert.doesNotMatch(json.app.why, /IPC key/);
   });
 
   // Fixed: the persistence server's pid file is believed on
@@ -186,10 +188,10 @@ describe('status: bad arguments', () => {
     assert.equal(r.out, '');
   });
 
-  // Fixed (cli/index.ts): an empty
-  // --root ("--root=" or "--root \"$DIR\"" with DIR unset) is a bad argument, which status's own
-  // usage promises to answer with exit 2; it exits 1, the status that means "the app daemon is not
-  // running", so a script testing `hypergolix status --root "$DIR"` takes a typo for a stopped daemon.
+  // Fixed: an empty --root ("--root=" or "--root \"$DIR\"" with DIR unset) is a bad argument, which
+  // status's own usage promises to answer with exit 2; it exits 1, the status that means "the app
+  // daemon is not running", so a script testing `hypergolix status --root "$DIR"` takes a typo for
+  // a stopped daemon.
   test('an empty --root is a bad argument: exit 2, as the usage says', async () => {
     const h = await configHome();
     for (const argv of [['--root='], ['--root', ''], ['--root', '   ']]) {
