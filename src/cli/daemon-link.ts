@@ -51,7 +51,7 @@ export function runningDaemon(loaded: LoadedConfig): { pid: number; ipcPort: num
   const found = readPidFile(loaded.config.process.pid_file);
   if (!found?.alive || found.pid === null) return null;
   const written = found.info?.ipc_port;
-  return { pid: found.pid, ipcPort: typeof written === 'number' && written > 0 ? written : null };
+  return { pid: found.pid, ipcPort: Number.isInteger(written) && (written as number) >= 1 && (written as number) <= 65535 ? (written as number) : null };
 }
 
 /** Connects to the daemon of the config at `root` (or found as usual); a CliError when none runs. */

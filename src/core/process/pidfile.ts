@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createFileExclusiveSync } from '../util/exclusive-create.js';
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { isProcessAlive, isValidPid, procStat } from './alive.js';
 import { AlreadyRunning, PidFileError } from './errors.js';
 
@@ -36,7 +36,7 @@ export interface PidFileState {
 const FILE_MODE = 0o600;
 const MAX_ATTEMPTS = 50;
 /** A takeover guard older than this was left by a process that died mid-takeover. */
-const GUARD_STALE_MS = 10_000;
+const GUARD_STALE_MS = 500;
 
 /** Absolute paths of the pid files this process holds. */
 const held = new Set<string>();
@@ -83,14 +83,15 @@ function stateOf(content: string, path: string): PidFileState {
 
 /** The pid file's owner and whether it is running; null if there is no file. */
 export function readPidFile(path: string): PidFileState | null {
-  path = resolve(path);
+  path = canonical(path);
   const content = readRaw(path);
   return content === null ? null : stateOf(content, path);
 }
 
 function render(info: Record<string, unknown> | undefined, started: string): string {
   const stat = procStat(process.pid);
-  const meta: PidInfo = { started, ...(stat ? { procStart: stat.startTicks } : {}), ...info };
+  // The liveness fields last: info passed by a caller cannot replace them.
+  const meta: PidInfo = { ...info, started, ...(stat ? { procStart: stat.startTicks } : {}) };
   return `${process.pid}\n${JSON.stringify(meta)}\n`;
 }
 
@@ -161,6 +162,7 @@ export function acquirePidFile(path: string, options: { info?: Record<string, un
   const content = render(options.info, started);
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    path = canonical(path);
   } catch (err) {
     throw new PidFileError(`cannot create the directory of pid file ${path}: ${(err as Error).message}`, { cause: err });
   }
@@ -176,10 +178,16 @@ export function acquirePidFile(path: string, options: { info?: Record<string, un
       }
     }
     const existing = readRaw(path);
-    if (existing === null) continue; // released between our create and our read
+    if (existing === null) {
+      // A link whose target is gone (into a /run a reboot emptied) makes every create EEXIST.
+      const target = danglingLinkTarget(path);
+      if (target !== null) throw new PidFileError(`pid file ${path} is a symbolic link to ${target}, which does not exist: create its folder, or remove the link`);
+      continue; // released between our create and our read
+    }
     const state = stateOf(existing, path);
     if (state.alive && state.pid !== null) throw new AlreadyRunning(state.pid, path);
-    if (!removeIfUnchanged(path, existing)) sleepSync(5 + Math.floor(Math.random() * 20));
+    // Waits long enough in all (~1.5 s) to outlast a guard left by a starter killed holding it.
+    if (!removeIfUnchanged(path, existing)) sleepSync(20 + Math.floor(Math.random() * 20));
   }
   held.add(path);
   installExitHook();
@@ -188,6 +196,10 @@ export function acquirePidFile(path: string, options: { info?: Record<string, un
     path,
     update(info) {
       if (!held.has(path)) throw new PidFileError(`pid file ${path} is no longer held`);
+      // Removed meanwhile and taken by another process: its file is not ours to overwrite.
+      const now = readRaw(path);
+      const owner = now === null ? null : parse(now).pid;
+      if (owner !== null && owner !== process.pid) throw new PidFileError(`pid file ${path} now names pid ${owner}, not this process: it was replaced while this one ran`);
       const next = render(info, started);
       const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
       try {
@@ -208,4 +220,25 @@ export function acquirePidFile(path: string, options: { info?: Record<string, un
     },
   };
   return lock;
+}
+
+/** The target of `path` when it is a symbolic link to nothing, else null. */
+function danglingLinkTarget(path: string): string | null {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return null;
+    const target = readlinkSync(path);
+    return existsSync(path) ? null : target;
+  } catch {
+    return null;
+  }
+}
+
+/** One name for one file: the same lock reached through a symlinked folder is the same lock. */
+function canonical(path: string): string {
+  const full = resolve(path);
+  try {
+    return join(realpathSync(dirname(full)), basename(full));
+  } catch {
+    return full;
+  }
 }

@@ -6,6 +6,8 @@
  */
 import { constants as fsc } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { dirname } from 'node:path';
+import { fsyncDir } from '../util/atomic-write.js';
 import { DSYNC_FLAG, writeDurably } from '../util/durable-write.js';
 import { nodeFs, writeAll, type FsHandle, type FsOps } from '../util/fs-ops.js';
 import { entryLength, writeEntry, type Entry } from './entry.js';
@@ -111,7 +113,16 @@ export class JournalFile {
 
   static async create(path: string, fs: FsOps = nodeFs): Promise<JournalFile> {
     const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | DSYNC_FLAG;
-    return new JournalFile(path, await fs.open(path, flags, 0o600));
+    const fh = await fs.open(path, flags, 0o600);
+    try {
+      // Its name durable before any commit to it is acknowledged: POSIX promises a new file's
+      // directory entry only after the directory is synced (a power cut could lose the journal).
+      await fsyncDir(dirname(path), fs);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    return new JournalFile(path, fh);
   }
 
   /**

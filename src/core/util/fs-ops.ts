@@ -70,7 +70,9 @@ export async function writeAll(fh: Pick<FsHandle, 'write'>, data: Buffer, offset
 /** The errno code of a failed file operation, or null for anything else. */
 export function errnoOf(err: unknown): string | null {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' ? code : null;
+  // Errno names only (EIO, ENOSPC): Node's own codes (ERR_INVALID_ARG_VALUE, ABORT_ERR) are no
+  // disk's state, and would be shown as one.
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : null;
 }
 
 /** Errors that mean the file system is out of room: more space may come back by itself. */
