@@ -12,8 +12,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalFile, OP_DEL, OP_PUT, RECORD_HEAD, delRecord, newRecord, readRecords, sealRecord } from '../../../src/core/store/journal-file.js';
-import { FULL_ERRNOS, errnoOf, nodeFs, type FsHandle, type FsOps } from '../../../src/core/util/fs-ops.js';
+import { FULL_ERRNOS, errnoOf, nodeFs, type FsOps } from '../../../src/core/util/fs-ops.js';
 import { mountSmallDisk } from '../../fixtures/server/small-disk.js';
+import { hooked } from '../../fixtures/store/hooked-fs.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const temps: string[] = [];
@@ -205,31 +206,16 @@ describe('JournalFile in a process killed mid-stream', () => {
  * torn write (a prefix of the bytes lands, then EIO), the zeroing of a failed commit included.
  */
 function stormyFs(rnd: () => number, rate: () => number): FsOps {
-  return {
-    ...nodeFs,
-    async open(path, flags, mode) {
-      const real = await nodeFs.open(path, flags, mode);
-      const handle: FsHandle = {
-        write: async (data, offset, length, position) => {
-          if (rnd() < rate()) {
-            if (rnd() < 0.5 && length > 1 && position !== null) {
-              const part = 1 + Math.floor(rnd() * (length - 1));
-              await real.write(data, offset, part, position);
-            }
-            throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
-          }
-          return real.write(data, offset, length, position);
-        },
-        writeFile: (d) => real.writeFile(d),
-        chmod: (m) => real.chmod(m),
-        truncate: (l) => real.truncate(l),
-        sync: () => real.sync(),
-        datasync: () => real.datasync(),
-        close: () => real.close(),
-      };
-      return handle;
-    },
-  };
+  return hooked(async (data, offset, length, position, real) => {
+    if (rnd() < rate()) {
+      if (rnd() < 0.5 && length > 1 && position !== null) {
+        const part = 1 + Math.floor(rnd() * (length - 1));
+        await real.write(data, offset, part, position);
+      }
+      throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+    }
+    return real.write(data, offset, length, position);
+  });
 }
 
 describe('JournalFile under a storm of failed and torn writes', () => {

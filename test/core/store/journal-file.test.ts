@@ -23,9 +23,10 @@ import {
 } from '../../../src/core/store/journal-file.js';
 import { EntryTable } from '../../../src/core/store/entry-table.js';
 import { replayJournal, type ReplayTarget } from '../../../src/core/store/store-recovery.js';
-import { nodeFs, type FsHandle, type FsOps } from '../../../src/core/util/fs-ops.js';
+import { nodeFs } from '../../../src/core/util/fs-ops.js';
 import { FaultyFs, errnoError } from '../../fixtures/store/faulty-fs.js';
 import { v16Objects } from '../../fixtures/vectors.js';
+import { hooked } from '../../fixtures/store/hooked-fs.js';
 
 const objects = v16Objects().map((o) => ({ entry: entryOf(o.obj), raw: o.raw }));
 const small = objects.filter((o) => o.raw.length < 4096);
@@ -46,25 +47,6 @@ function rec(op: number, body: Buffer): Buffer {
   const r = newRecord(op, body.length);
   body.copy(r, RECORD_HEAD);
   return sealRecord(r);
-}
-
-/** Wraps the real FsOps so that each handle's writes go through `hook` (which may fail them or hold them). */
-function hooked(hook: (data: Buffer, offset: number, length: number, position: number | null, real: FsHandle) => Promise<{ bytesWritten: number }>): FsOps {
-  return {
-    ...nodeFs,
-    async open(path, flags, mode) {
-      const real = await nodeFs.open(path, flags, mode);
-      return {
-        write: (data, offset, length, position) => hook(data, offset, length, position, real),
-        writeFile: (d) => real.writeFile(d),
-        chmod: (m) => real.chmod(m),
-        truncate: (l) => real.truncate(l),
-        sync: () => real.sync(),
-        datasync: () => real.datasync(),
-        close: () => real.close(),
-      };
-    },
-  };
 }
 
 describe('record format and readRecords', () => {
