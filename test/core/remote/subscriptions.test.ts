@@ -207,6 +207,18 @@ interface Served {
   stop(): Promise<void>;
 }
 
+/** Holds every notification `sub` gets unanswered until `open()`; `received()` counts them. */
+function heldAnswers(sub: RemoteClient): { open: () => void; received: () => number } {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let received = 0;
+  sub.on('notification', async () => {
+    received++;
+    await gate;
+  });
+  return { open, received: () => received };
+}
+
 async function serve(options: Partial<PersistenceServerOptions> = {}, wrap?: (e: RulesEngine) => PersistenceEngine): Promise<Served> {
   const { engine } = await RulesEngine.open(new MemoryStore());
   const server = new PersistenceServer({ engine: wrap ? wrap(engine) : engine, host: '127.0.0.1', port: 0, notificationTimeoutMs: 60_000, ...options });
@@ -361,20 +373,14 @@ describe('PersistenceServer subscriptions', () => {
     for (const raw of requests(alice, bob.publicIdentity, n)) assert.equal(await pub.publish(raw), true);
 
     // The subscriber holds every !! unanswered until it has unsubscribed: a full window is in flight.
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let received = 0;
-    sub.on('notification', async () => {
-      received++;
-      await gate;
-    });
+    const { open, received } = heldAnswers(sub);
     await sub.subscribe(bob.ghid);
     await until(() => s.server.metrics.notificationsSent === PUSH_WINDOW, 'the first window of the replay');
     assert.equal(await sub.unsubscribe(bob.ghid), true);
     const sentWhenUnsubscribed = s.server.metrics.notificationsSent;
     open();
     // Wait until nothing is queued or in flight any more (the replay is either dropped or done).
-    await until(async () => received === s.server.metrics.notificationsSent && (await metric(s.port, 'hypergolix_push_queue_bytes')) === 0, 'the push queue to drain');
+    await until(async () => received() === s.server.metrics.notificationsSent && (await metric(s.port, 'hypergolix_push_queue_bytes')) === 0, 'the push queue to drain');
     assert.equal(
       s.server.metrics.notificationsSent,
       sentWhenUnsubscribed,
@@ -388,19 +394,13 @@ describe('PersistenceServer subscriptions', () => {
     const [pub, sub] = [await s.client(), await s.client()];
     for (const id of [alice, bob]) await pub.publish(id.publicIdentity.raw);
     for (const raw of requests(alice, bob.publicIdentity, PUSH_WINDOW * 3, carol.ghid)) await pub.publish(raw);
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    let received = 0;
-    sub.on('notification', async () => {
-      received++;
-      await gate;
-    });
+    const { open, received } = heldAnswers(sub);
     await sub.subscribe(bob.ghid);
     await until(() => s.server.metrics.notificationsSent === PUSH_WINDOW, 'the first window of the replay');
     await sub.disconnect();
     const sentAtXX = s.server.metrics.notificationsSent;
     open();
-    await until(async () => received === s.server.metrics.notificationsSent && (await metric(s.port, 'hypergolix_push_queue_bytes')) === 0, 'the push queue to drain');
+    await until(async () => received() === s.server.metrics.notificationsSent && (await metric(s.port, 'hypergolix_push_queue_bytes')) === 0, 'the push queue to drain');
     assert.equal(s.server.metrics.notificationsSent, sentAtXX, 'after XX (shutting down) the replay went on');
   });
 
