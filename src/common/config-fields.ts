@@ -241,6 +241,43 @@ export function hostKey(host: string): string {
   return s;
 }
 
+/**
+ * One of `server.public_names`: a name the server is reached by publicly, `host` or `host:port`
+ * (an IPv6 address in brackets), as registration challenges name servers: lower case, no
+ * trailing dot, an IPv6 address in its shortest form, a port without leading zeros.
+ */
+export function parsePublicName(value: unknown): Field<string> {
+  const shape = 'must be a host name or IP address, optionally with :PORT';
+  const s = typeof value === 'string' ? value.trim() : '';
+  const m = /^\[([^\]]*)\](?::(\d*))?$/.exec(s) ?? /^([^:[\]]*)(?::(\d*))?$/.exec(s);
+  const hint = !s.startsWith('[') && !s.includes('/') && (s.match(/:/g)?.length ?? 0) > 1 ? ' (an IPv6 address in brackets: [2001:db8::1]:7770)' : '';
+  const host = m ? parseHost(m[1]) : null;
+  const v6 = host?.ok === true && isIPv6(host.value);
+  // A name must start and end with a letter or digit, as the server reads the Host it is asked under.
+  if (!m || !host?.ok || v6 !== s.startsWith('[') || host.value.includes('%') || (!v6 && !/^[a-z0-9](.*[a-z0-9])?\.?$/i.test(host.value))) {
+    return bad(`${shape}${hint}, not ${showValue(value)}`);
+  }
+  const port = m[2] === undefined ? null : parsePort(m[2]);
+  if (port && !port.ok) return bad(`has a bad port: ${port.error}`);
+  const key = hostKey(host.value);
+  const name = `${v6 ? `[${key}]` : key}${port ? `:${port.value}` : ''}`;
+  // Longer than a challenge can name: such a name would match nothing.
+  return name.length <= 255 ? ok(name) : bad(`${shape}, not ${showValue(value)}`);
+}
+
+/** `server.public_names`: a list of names (parsePublicName), or one text of them separated by commas or spaces. */
+export function parsePublicNames(value: unknown): Field<string[]> {
+  const items = typeof value === 'string' ? value.split(/[\s,]+/).filter((w) => w !== '') : Array.isArray(value) ? (value as unknown[]) : null;
+  if (!items) return bad(`must be a list of host names (host or host:port), not ${showValue(value)}`);
+  const out: string[] = [];
+  for (const [i, item] of items.entries()) {
+    const r = parsePublicName(item);
+    if (!r.ok) return bad(items.length > 1 || Array.isArray(value) ? `name ${i + 1} ${r.error}` : r.error);
+    if (!out.includes(r.value)) out.push(r.value);
+  }
+  return ok(out);
+}
+
 /** `server.host`: unset means loopback; AUTO (detected LAN address) and ANY (all interfaces) in any case. */
 export function parseServerHost(value: unknown): Field<string> {
   if (value === null || value === undefined) return ok('127.0.0.1');

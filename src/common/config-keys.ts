@@ -69,6 +69,7 @@ export type KeySpec = About &
     | { readonly kind: 'server-host' | 'path'; readonly default: string }
     | { readonly kind: 'host' | 'url' | 'postgres-url' | 'ghid' | 'secret' | 'kdf'; readonly default: null }
     | { readonly kind: 'ghid-list'; readonly default: readonly [] | null }
+    | { readonly kind: 'name-list'; readonly default: readonly [] }
   );
 
 /** Keys nested one level deeper (desktop.notifications.*). */
@@ -238,6 +239,13 @@ export const CONFIG_KEYS = {
       help: 'bytes an unregistered identity may store while registration is on, e.g. "10 MiB"',
       shownDefault: '10 MiB',
     },
+    public_names: {
+      kind: 'name-list',
+      reference: false,
+      default: [],
+      help: 'the names (host or host:port) the server is reached by; registration challenges asked under any other name are refused',
+      shownDefault: '[] (any name)',
+    },
     registration_webhook_secret: {
       kind: 'shared-secret',
       reference: false,
@@ -352,6 +360,7 @@ export interface KindValues {
   ghid: string;
   secret: string;
   'ghid-list': string[];
+  'name-list': string[];
   kdf: KdfSetting;
   remotes: RemoteSetting[];
 }

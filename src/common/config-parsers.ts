@@ -12,6 +12,7 @@ import {
   parsePathText,
   parsePort,
   parsePostgresUrl,
+  parsePublicNames,
   parseRate,
   parseRegistrationPolicy,
   parseSecretText,
@@ -24,7 +25,7 @@ import {
 } from './config-fields.js';
 import type { KeySpec } from './config-keys.js';
 
-/** The validator of one value of a key (for a list of GHIDs, of one item). */
+/** The validator of one value of a key (for a list of GHIDs, of one item; for a list of names, of the list). */
 export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
   switch (spec.kind) {
     case 'boolean':
@@ -53,6 +54,8 @@ export function parserOf(spec: KeySpec): (value: unknown) => Field<unknown> {
       return parseServerHost;
     case 'host':
       return parseHost;
+    case 'name-list':
+      return parsePublicNames;
     case 'url':
       return parseHttpUrl;
     case 'path':

@@ -9,6 +9,7 @@ import {
   parseBoolean,
   parseHost,
   parsePort,
+  parsePublicNames,
   parseRemoteSpec,
   parseSharingPolicy,
   parseVerbosity,
@@ -34,6 +35,8 @@ export interface ConfigArgs {
   debug?: boolean;
   ipcPort?: number;
   sharing?: SharingPolicy;
+  /** server.public_names; [] resets it (any name). */
+  publicNames?: string[];
   /** What to say after a successful save, in flag order (said against the file as it was). */
   notes: ConfigNote[];
 }
@@ -42,7 +45,7 @@ export interface ConfigArgs {
 export type ConfigNote =
   | { readonly kind: 'add'; readonly remote: RemoteSpec; readonly extra: readonly string[] }
   | { readonly kind: 'remove'; readonly remote: { host: string; port: number } }
-  | { readonly kind: 'only' | 'verbosity' | 'debug' | 'ipcPort' | 'sharing' };
+  | { readonly kind: 'only' | 'verbosity' | 'debug' | 'ipcPort' | 'sharing' | 'publicNames' };
 
 const usageError = (message: string) => new CliError(`${message}. See "hypergolix config --help".`, 2);
 
@@ -157,6 +160,13 @@ const FLAGS: Record<string, Handler> = {
     const v = take(1)[0]!;
     setOnce(p, 'sharing', check(flag, v, parseSharingPolicy(v)), flag);
   },
+  '--public-names': (p, { flag, take }) => {
+    const v = take(1)[0]!;
+    const names = check(flag, v, parsePublicNames(v));
+    if (p.publicNames !== undefined && p.publicNames.join() !== names.join()) throw usageError(`${flag} is given twice with different values`);
+    if (p.publicNames === undefined) p.notes.push({ kind: 'publicNames' });
+    p.publicNames = names;
+  },
 };
 
 function setDebug(p: ConfigArgs, c: FlagContext, on: boolean): void {
@@ -218,5 +228,7 @@ export function configEdits(p: ConfigArgs): ConfigEdits | null {
   }
   if (p.ipcPort !== undefined) e.process = { ipc_port: p.ipcPort };
   if (p.sharing !== undefined) e.sharing = { accept: p.sharing };
+  // None is the default, so the key leaves the file.
+  if (p.publicNames !== undefined) e.server = { public_names: p.publicNames.length ? p.publicNames : null };
   return Object.keys(e).length ? e : null;
 }

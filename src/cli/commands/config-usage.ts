@@ -37,6 +37,8 @@ Edits (each is checked before anything is written):
   --debug, --no-debug                   debug mode on or off
   -ipc, --ipc-port PORT                 the port apps use to reach the daemon (default ${DEFAULT_IPC_PORT})
   --sharing all|known|ask               who may share with you without being asked (default ${CONFIG_KEYS.sharing.accept.default})
+  --public-names NAME[,NAME…]           server.public_names: the names (host or host:port) the server
+                                        gives registration challenges under ("" for any name)
 
 Other settings are edited in the file itself; it keeps your comments. Null or a missing key means
 the default; relative paths are taken from the file's directory.`;

@@ -47,6 +47,7 @@ export function summary(loaded: LoadedConfig): string {
   lines.push(col('Logging', `${c.instrumentation.verbosity}, debug ${c.instrumentation.debug ? 'on' : 'off'}`));
   lines.push(col('IPC port', `${c.process.ipc_port}${c.process.ipc_legacy_clients ? ' (legacy apps may connect without a key)' : ''}`));
   lines.push(col('Server', `${describeRemote({ host: c.server.host, port: c.server.port })}${c.desktop.embedded_server ? ' (run by the desktop app)' : ''}`));
+  if (c.server.public_names.length) lines.push(col('', `public names: ${c.server.public_names.join(', ')}`));
   const blocked = c.sharing.block.length ? `; ${c.sharing.block.length} blocked` : '';
   lines.push(col('Sharing', sharingText(c.sharing.accept) + blocked));
   return lines.join('\n');
@@ -111,6 +112,8 @@ function changeNotes(p: ConfigArgs, before: LoadedConfig): string[] {
         return [`IPC port set to ${p.ipcPort}.`];
       case 'sharing':
         return [`Sharing policy set to ${sharingText(p.sharing!)}.`];
+      case 'publicNames':
+        return [p.publicNames!.length ? `Server public names set to ${p.publicNames!.join(', ')}.` : 'Server public names cleared: registration challenges are given under any name.'];
     }
   });
 }

@@ -263,6 +263,7 @@ function registrationWith(engine: PersistenceEngine, accounts: OpLogRegistry, po
     },
     freeBytes: s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES,
     webhookSecret: s.registration_webhook_secret,
+    publicNames: s.public_names,
   };
 }
 
@@ -296,6 +297,7 @@ function limitLines(s: HypergolixConfig['server']): string[] {
   if (s.registration !== 'off') {
     const free = s.unregistered_upload_bytes ?? DEFAULT_UNREGISTERED_UPLOAD_BYTES;
     out.push(`Registration: ${s.registration}; unregistered identities may store ${formatBytes(free)}`);
+    if (s.public_names.length > 0) out.push(`Registration challenges only under ${s.public_names.join(', ')}`);
   }
   if (s.publish_rate_per_identity !== null) {
     const r = s.publish_rate_per_identity;

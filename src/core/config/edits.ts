@@ -53,6 +53,8 @@ interface EditKinds {
   ghid: GhidLike;
   secret: Secret | string;
   'ghid-list': GhidLike[];
+  /** A list of names, or one text of them separated by commas or spaces. */
+  'name-list': string[] | string;
   kdf: KdfSetting;
 }
 
@@ -336,6 +338,7 @@ function normalize(spec: KeySpec, v: unknown): unknown {
     case 'server-store':
     case 'registration':
     case 'server-host':
+    case 'name-list':
       return valueOr(parserOf(spec)(v), v);
     case 'boolean':
       return typeof v === 'string' ? valueOr(parseBoolean(v), v) : v;

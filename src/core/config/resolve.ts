@@ -16,7 +16,7 @@ import {
 } from '../../common/config-keys.js';
 import { parserOf } from '../../common/config-parsers.js';
 import { isGroup, isRemotes } from '../../common/config-paths.js';
-import { parseGhidText, parsePathText, parseSecretText, showValue, type Field } from '../../common/config-fields.js';
+import { parseGhidText, parsePathText, parsePublicName, parsePublicNames, parseSecretText, showValue, type Field } from '../../common/config-fields.js';
 import { Ghid } from '../golix/ghid.js';
 import { Secret } from '../golix/secret.js';
 import { formatField, type FieldPath } from './errors.js';
@@ -148,6 +148,7 @@ class Resolver {
   private key(v: unknown, path: FieldPath, spec: KeySpec): unknown {
     const fallback = spec.kind === 'path' ? join(this.ctx.dir, spec.default) : spec.default;
     if (spec.kind === 'ghid-list' && absent(v)) return spec.default !== null ? [] : null;
+    if (spec.kind === 'name-list') return absent(v) ? [] : this.nameList(v, path);
     if (absent(v)) return fallback;
     if (spec.kind === 'ghid-list') return this.ghidList(v, path, spec.default !== null ? [] : null);
     if (spec.kind === 'kdf') return this.kdf(v, path);
@@ -184,6 +185,25 @@ class Resolver {
       else this.fail([...path, i], g.error);
     });
     return out;
+  }
+
+  /** `server.public_names`: each name of a list checked at its own line (text of names as parsePublicNames reads it); [] when wrong. */
+  private nameList(v: unknown, path: FieldPath): string[] {
+    if (!Array.isArray(v)) {
+      const r = parsePublicNames(v);
+      if (!r.ok) this.fail(path, r.error);
+      return r.ok ? r.value : [];
+    }
+    const out: string[] = [];
+    let ok = true;
+    v.forEach((item, i) => {
+      const r = parsePublicName(item);
+      if (!r.ok) {
+        this.fail([...path, i], r.error);
+        ok = false;
+      } else if (!out.includes(r.value)) out.push(r.value);
+    });
+    return ok ? out : [];
   }
 
   /** `account.kdf`: scrypt with its cost parameters, checked together; a problem names the part that is wrong. */

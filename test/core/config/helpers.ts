@@ -68,6 +68,7 @@ export function expectedDefaults(dir: string) {
       publish_burst: null,
       registration: 'off',
       unregistered_upload_bytes: null,
+      public_names: [],
       registration_webhook_secret: null,
       unsigned_publish_rate_per_connection: null,
       store: 'files',
