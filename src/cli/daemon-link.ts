@@ -1,8 +1,9 @@
 /**
  * How CLI commands talk to the running app daemon: its IPC port (as the daemon wrote it in its
- * pid file, else from hypergolix.yml), the key from `<home>/ipc-token`, one authenticated
- * connection, JSON verbs (src/wire/people.ts). When it cannot be reached, the error says why in
- * the daemon's terms: not running, or running but its key is missing, or not answering.
+ * pid file, else from hypergolix.yml), the key from `<home>/ipc-token` (proved, never sent: the
+ * listener proves it holds it first), one authenticated connection, JSON verbs
+ * (src/wire/people.ts). When it cannot be reached, the error says why in the daemon's terms: not
+ * running, or running but its key is missing, or not answering, or not the daemon at all.
  */
 import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -10,7 +11,7 @@ import { loadConfig, type LoadedConfig } from '../core/config/index.js';
 import { ipcTokenPath, readIpcToken } from '../core/ipc/index.js';
 import { readPidFile } from '../core/process/pidfile.js';
 import { Connection, type RequestHandler } from '../core/remote/connection.js';
-import { ConnectionClosed, IpcVerb, RequestTimeout, decodeJsonBody, encodeJsonBody } from '../wire/index.js';
+import { ConnectionClosed, NotThisDaemon, RequestTimeout, decodeJsonBody, encodeJsonBody, proveKeyToDaemon } from '../wire/index.js';
 import { CliError, type CliIO } from './command.js';
 
 /** How long the connection and its authentication may take: a daemon that holds its port but is frozen must not hang the command. */
@@ -33,6 +34,8 @@ export class DaemonUnreachable extends CliError {
 
 export interface DaemonLink {
   call(verb: string, body?: unknown): Promise<unknown>;
+  /** A verb whose bodies are not JSON, as bytes both ways. */
+  raw(verb: string, body: Uint8Array): Promise<Uint8Array>;
   close(): void;
   /** Resolves once the connection has closed (the daemon stopped, or `close()`). */
   readonly closed: Promise<unknown>;
@@ -89,10 +92,15 @@ export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handl
   }
   const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(handlers ? { handlers } : {}) });
   try {
-    await conn.request(IpcVerb.auth, key, { timeoutMs: DAEMON_ANSWER_MS });
+    // The listener proves it holds the key before we prove we do: the key itself never goes out.
+    await proveKeyToDaemon((verb, body) => conn.request(verb, body, { timeoutMs: DAEMON_ANSWER_MS }), key, port);
   } catch (err) {
     conn.close();
     const message = (err as Error).message;
+    if (err instanceof NotThisDaemon) {
+      if (!running) throw new DaemonUnreachable(`what answers on 127.0.0.1:${port} is not it: ${err.why}; the key was not sent`, null);
+      throw new DaemonUnreachable(`what answers on 127.0.0.1:${port} does not hold the IPC key in ${keyFile} (${err.why}; the key was not sent): the key file was replaced since the daemon started (restart it: hypergolix stop app, then hypergolix start app), or another program holds the port`, running.pid);
+    }
     // Its refusal says what is wrong in its own words; silence is ours to word.
     if (err instanceof RequestTimeout || err instanceof ConnectionClosed) throw new DaemonUnreachable(`it did not answer within ${DAEMON_ANSWER_MS / 1000} s (${message})`, running?.pid ?? null);
     throw new DaemonUnreachable(message, running?.pid ?? null, message);
@@ -102,6 +110,7 @@ export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handl
       const answer = await conn.request(verb, body === undefined ? new Uint8Array(0) : encodeJsonBody(body));
       return answer.length === 1 && answer[0] === 1 ? true : decodeJsonBody(answer);
     },
+    raw: (verb, body) => conn.request(verb, body),
     close: () => conn.close(),
     closed: conn.closed,
   };

@@ -9,6 +9,7 @@
  * - `frame.ts`, `nak.ts`: the frame codec (§3.1) and `NK` bodies with their details
  * - `socket.ts`, `peer.ts`: the request/response peer over a WHATWG-shaped WebSocket
  * - `ipc.ts`, `objdef.ts`, `ids.ts`, `bytes.ts`: the IPC protocol (§4) and its identifiers
+ * - `ipc-auth.ts`, `sha256.ts`: the IPC key proof (`AC`/`AP`), with its own HMAC-SHA-256
  * - `people.ts`: the project's IPC verbs for contacts and shares (JSON bodies)
  * - `status.ts`: the project's IPC verb for the daemon's status (JSON body)
  */
@@ -32,6 +33,8 @@ export { LONGEST_TIMER_MS, count as wholeNumberOption, timerDelay } from './peer
 export * from './bytes.js';
 export * from './ids.js';
 export * from './ipc.js';
+export * from './ipc-auth.js';
+export { constantTimeEqual, hmacSha256, sha256 } from './sha256.js';
 export * from './objdef.js';
 export * from './people.js';
 export * from './status.js';

@@ -40,14 +40,22 @@ export const PROTOCOL_VERSION_BYTES = 2;
 // ------------------------------------------------------------------------------------------
 // Verbs
 
-/** App → daemon requests (§4.3), plus the project's `AU` handshake. */
+/** App → daemon requests (§4.3), plus the project's handshakes (`AU`, `AC`/`AP`). */
 export const IpcVerb = {
   /**
-   * Project extension (defect 1): the first frame of a connection, body = the 32-byte IPC key
-   * from `<home>/ipc-token` → `01`. Every other verb is refused until it succeeded (unless the
-   * daemon admits legacy clients).
+   * Project extension (defect 1), the first handshake: body = the 32-byte IPC key from
+   * `<home>/ipc-token` → `01`. Every other verb is refused until the connection is admitted
+   * (by this or by `AC`/`AP`; or the daemon admits legacy clients). Still accepted from apps
+   * built with an older SDK; it hands the key to whatever listens, so nothing here sends it.
    */
   auth: 'AU',
+  /**
+   * Project extension: the IPC key proof (`ipc-auth.ts`), which replaces `AU` in this project's
+   * apps and tools: app nonce (32) → daemon nonce (32) + daemon proof (32)…
+   */
+  authChallenge: 'AC',
+  /** …then app proof (32) → `01`. The connection is admitted as by `AU`. */
+  authProof: 'AP',
   /**
    * Project extension: the app's IPC protocol version (u16 BE, or empty) → the daemon's (u16
    * BE). Reference daemons do not know it (they answer `NK`, or nothing).

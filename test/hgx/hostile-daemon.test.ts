@@ -80,6 +80,7 @@ test(`${CALLS} calls through a daemon whose answers and pushes are damaged: each
   const warnings: string[] = [];
   const link = await HGXLink.connect({
     port: proxy.port,
+    daemonPort: a.port,
     tokenFile: a.tokenFile,
     requestTimeoutMs: 1_000,
     reconnect: { minDelayMs: 20, maxDelayMs: 200 },
@@ -162,7 +163,7 @@ test("an answer that is not what the protocol says (a GHID of 7 bytes) is an Unr
     return Buffer.from(encodeAck(token, body.subarray(0, 7)));
   });
   t.after(() => proxy.close());
-  const link = await HGXLink.connect({ port: proxy.port, tokenFile: a.tokenFile });
+  const link = await HGXLink.connect({ port: proxy.port, daemonPort: a.port, tokenFile: a.tokenFile });
   t.after(() => link.close());
   cut = true;
   await assert.rejects(link.new(JsonObj, { n: 1 }), (err: unknown) => {

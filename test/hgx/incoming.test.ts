@@ -33,6 +33,7 @@ import {
   encodeProtocolVersion,
   encodeShareNotice,
   encodeShareResult,
+  fromHex,
   idText,
   type Nak,
   type RequestContext,
@@ -41,6 +42,7 @@ import {
 } from '../../src/wire/index.js';
 import { freePort } from '../fixtures/free-port.js';
 import { until } from '../fixtures/wait.js';
+import { keyProofHandlers } from '../fixtures/hgx/key-proof.js';
 
 // ------------------------------------------------------------------------------------------------
 // Identifiers and bodies
@@ -344,7 +346,7 @@ async function scriptedDaemon(o: { objects?: Map<GhidText, Stored>; extra?: [str
   const peers: Peer[] = [];
   wss.on('connection', (ws) => {
     const handlers = new Map<string, RequestHandler>([
-      [IpcVerb.auth, () => ONE],
+      ...keyProofHandlers(fromHex(TOKEN), () => (wss.address() as { port: number }).port),
       [IpcVerb.version, () => encodeProtocolVersion(1)],
       [IpcVerb.whoami, () => FINGERPRINT],
       [IpcVerb.registerApi, () => ONE],

@@ -7,20 +7,21 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HGXLink, IncompatibleDaemon, IPC_PROTOCOL_VERSION, SDK_VERSION, SUPPORTED_IPC_PROTOCOLS } from '../../packages/hgx/src/index.js';
-import { IpcVerb, ONE, Peer, encodeProtocolVersion, type RequestHandler, type WireSocket } from '../../src/wire/index.js';
+import { IpcVerb, Peer, encodeProtocolVersion, fromHex, type RequestHandler, type WireSocket } from '../../src/wire/index.js';
 import { world } from '../fixtures/ipc/world.js';
+import { keyProofHandlers } from '../fixtures/hgx/key-proof.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FINGERPRINT = Uint8Array.from({ length: 65 }, (_, i) => (i === 0 ? 1 : i));
 
-/** A daemon that answers AU and ?I, and ?V as told (a handler that throws is an NK, absent is "unknown request"). */
+/** A daemon that proves the key (AC/AP) and answers ?I, and ?V as told (a handler that throws is an NK, absent is "unknown request"). */
 async function fakeDaemon(version: RequestHandler | null) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const asked: number[] = [];
   wss.on('connection', (ws: WebSocket) => {
     const handlers = new Map<string, RequestHandler>([
-      [IpcVerb.auth, () => ONE],
+      ...keyProofHandlers(fromHex(TOKEN), () => (wss.address() as { port: number }).port),
       [IpcVerb.whoami, () => FINGERPRINT],
     ]);
     if (version) {

@@ -18,8 +18,9 @@ const SHORTEST_RECONNECT_DELAY_MS = 10;
 /** `HGXLink.connect(options)`. */
 export function checkConnectOptions(o: ConnectOptions): void {
   if (typeof o !== 'object' || o === null) throw new HgxError('connect() takes an options object');
-  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)) {
-    throw new HgxError(`port is a whole number from 1 to 65535, not ${show(o.port)}`);
+  for (const name of ['port', 'daemonPort'] as const) {
+    const port = o[name];
+    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new HgxError(`${name} is a whole number from 1 to 65535, not ${show(port)}`);
   }
   if (o.host !== undefined && !(typeof o.host === 'string' && /^[^\s/?#@\[\]%]+$/.test(o.host) && (!o.host.includes(':') || (/^[0-9a-f:.]+$/i.test(o.host) && o.host.split(':').length > 2)))) {
     // A colon belongs only in an IPv6 address: "localhost:7772" would make no URL.

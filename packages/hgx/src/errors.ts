@@ -20,7 +20,7 @@ export class HgxError extends Error {
  */
 export class NotConnected extends HgxError {}
 
-/** The daemon refused the IPC key, or no key could be found to present. */
+/** The daemon refused the IPC key, what answers on the port could not prove it holds the key (not the daemon of this key), or no key could be found. */
 export class AuthFailed extends HgxError {}
 
 /** The object was discarded, deleted (here or upstream) or recast. */

@@ -1,5 +1,6 @@
 /**
- * Finding the IPC key an app presents to the daemon (`AU`, the first frame of a connection).
+ * Finding the IPC key an app proves to the daemon (auth.ts: the key proof, the first frames of a
+ * connection; the key itself is never sent).
  *
  * The daemon keeps it in `ipc-token` (64 hex digits, mode 0600) beside its `hypergolix.yml`.
  * Without `token` or `tokenFile`, the SDK looks for the config the way Hypergolix does

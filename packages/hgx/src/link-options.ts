@@ -14,6 +14,12 @@ import type { KeySource } from './key.js';
 export interface ConnectOptions extends KeySource {
   /** @default 7772 */
   port?: number;
+  /**
+   * The port the daemon itself listens on, when `port` is a relay's (a host that relays its
+   * page's socket to the daemon): the key proof names the daemon's port, so that a program
+   * holding another port cannot pass the proof on. @default port
+   */
+  daemonPort?: number;
   /** @default '127.0.0.1' */
   host?: string;
   /** How long `connect()` keeps trying before it fails with NotConnected. @default 5000 */

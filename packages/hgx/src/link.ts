@@ -22,7 +22,7 @@ import {
 } from '../../../src/wire/index.js';
 import { Emitter, type EventNames } from './emitter.js';
 import { incomingHandlers, readStatus } from './incoming.js';
-import { AuthFailed, HgxError, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
+import { HgxError, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
 import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass } from './checks.js';
@@ -41,6 +41,7 @@ import {
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
 import { checkDaemonProtocol } from './version.js';
+import { proveKey } from './auth.js';
 import { ObjectTable } from './object-table.js';
 import { attemptWithin, reconnectLoop } from './retry.js';
 
@@ -74,6 +75,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #key: Uint8Array;
   readonly #keyFile: string | null;
   readonly #url: string;
+  /** The daemon's port (the one dialled, unless a relay's), which the key proof names. */
+  readonly #port: number;
   readonly #o: ConnectOptions;
   readonly #objects = new ObjectTable();
   readonly #handlers = new Map<ApiIdText, ShareHandler>();
@@ -85,9 +88,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** `watchStatus()` waits for its answer: a change the daemon sends meanwhile is kept for after it. */
   #statusBehind: { status: DaemonStatus | null } | null = null;
 
-  private constructor(url: string, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
+  private constructor(url: string, port: number, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
     super(LINK_EVENTS);
     this.#url = url;
+    this.#port = port;
     this.#key = key.key;
     this.#keyFile = key.file;
     this.#o = o;
@@ -96,11 +100,13 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /**
    * Connects to the local daemon (`ws://127.0.0.1:7772/` unless `host`/`port` say otherwise),
-   * presents the IPC key (`token`, `tokenFile`, or the one found in the Hypergolix home), checks
-   * that the daemon speaks an IPC protocol version this SDK does, and learns `whoami`.
+   * proves the IPC key (`token`, `tokenFile`, or the one found in the Hypergolix home) once the
+   * daemon has proved it holds it too (the key is never sent), checks that the daemon speaks an
+   * IPC protocol version this SDK does, and learns `whoami`.
    *
    * Retries until `timeoutMs` (5 s), then fails with NotConnected naming the address; a wrong or
-   * missing key fails at once with AuthFailed, a daemon of another protocol version with
+   * missing key, or a listener that cannot prove the key, fails at once with AuthFailed; a
+   * daemon too old for the key proof or of another protocol version with
    * IncompatibleDaemon. An option of the wrong kind or out of range (a port of `'7772'` or
    * 70000, a timeout of `NaN`) fails at once with HgxError naming it.
    */
@@ -110,7 +116,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     const port = options.port ?? DEFAULT_IPC_PORT;
     const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}/`;
     const key = options.legacy ? { key: new Uint8Array(0), file: null } : await findKey(options);
-    const link = new HGXLink(url, key, options);
+    const link = new HGXLink(url, options.daemonPort ?? port, key, options);
     const timeoutMs = options.timeoutMs ?? 5000;
     const { ok, lastError } = await attemptWithin(timeoutMs, (left) => link.#open(left, false));
     if (ok) return link;
@@ -165,12 +171,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     });
     try {
       if (!this.#o.legacy) {
-        try {
-          await peer.request(IpcVerb.auth, this.#key, timeoutMs);
-        } catch (err) {
-          if (err instanceof IpcError) throw new AuthFailed(`The daemon refused the IPC key${this.#keyFile ? ` from ${this.#keyFile}` : ''}: ${err.message}`);
-          throw err;
-        }
+        await proveKey((verb, body) => peer.request(verb, body, timeoutMs), this.#key, this.#port, this.#keyFile);
       }
       this.#daemonProtocol = await checkDaemonProtocol((verb, body) => peer.request(verb, body, timeoutMs), this.#o.legacy === true);
       const me = idText(await peer.request(IpcVerb.whoami, undefined, timeoutMs));

@@ -9,9 +9,12 @@ import { IPC_PROTOCOL_VERSION, IpcVerb, decodeProtocolVersion, encodeProtocolVer
 import { IncompatibleDaemon, IpcError, type ProtocolRange } from './errors.js';
 
 /** This package's version (kept equal to package.json's by a test). */
-export const SDK_VERSION = '0.2.0';
+export const SDK_VERSION = '0.3.0';
 
-/** The IPC protocol versions this SDK speaks: 1 is Hypergolix 0.2's (hypergolix-reference §4 + `AU` + `?V`). */
+/**
+ * The IPC protocol versions this SDK speaks: 1 is Hypergolix 0.2's (hypergolix-reference §4 + `AU`
+ * + `?V`), with the key proof (`AC`/`AP`) added since: a daemon without it is refused at `AC` (auth.ts).
+ */
 export const SUPPORTED_IPC_PROTOCOLS: ProtocolRange = Object.freeze({ min: 1, max: IPC_PROTOCOL_VERSION });
 
 type Ask = (verb: string, body: Uint8Array) => Promise<Uint8Array>;

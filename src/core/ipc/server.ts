@@ -3,17 +3,17 @@
  * 127.0.0.1:`process.ipc_port`, framed like the remote protocol, with the reference's verbs in
  * both directions. On top of the reference it adds:
  *
- * - **Authentication (defect 1).** A connection's first frame must be `AU` carrying the 32-byte
- *   per-user key from `<home>/ipc-token` (mode 0600); a wrong key is answered `NK FFFF` and the
- *   connection closed, and a connection that has not authenticated within `authTimeoutMs` is
- *   closed. A first-frame handshake, rather than a header, because browsers cannot set headers
- *   on a WebSocket. WebSocket upgrades carrying an `Origin` header not on `allowedOrigins` (empty
- *   by default) are refused with 403 before any frame: browsers always send `Origin`, Node
- *   clients send none. `file://` pages send `Origin: null`, which any sandboxed web frame can
- *   also send, so it is never allowed implicitly. The `Host` header must name the loopback
- *   address (DNS-rebinding guard). The server binds loopback only.
+ * - **Authentication (defect 1).** A connection must first prove the 32-byte per-user key from
+ *   `<home>/ipc-token` (mode 0600): the key proof `AC`/`AP` (key-gate.ts; the daemon proves it
+ *   first, neither side sends the key), or `AU` (the key itself) from apps of older SDKs. A
+ *   wrong one is answered `NK FFFF` and the connection closed; one that has not authenticated
+ *   within `authTimeoutMs` is closed. A first-frame handshake, not a header: browsers cannot set
+ *   headers on a WebSocket. Upgrades with an `Origin` not on `allowedOrigins` (empty by default)
+ *   get 403 before any frame (browsers always send one; `file://` pages send `Origin: null`, as
+ *   any sandboxed frame can, so it is never allowed implicitly). The `Host` header must name the
+ *   loopback address (DNS-rebinding guard). The server binds loopback only.
  * - **Legacy clients** (`process.ipc_legacy_clients`, off by default): reference apps that know
- *   nothing of `AU` are admitted from loopback without it, and a warning is logged at start. They
+ *   nothing of the handshakes are admitted from loopback without it, and a warning is logged at start. They
  *   may use public objects only: app tokens (and so private and startup objects) need an
  *   authenticated connection (defect 2: a token is an identifier, not a credential).
  * - **Private objects (defect 2)** are readable, writable, shareable and deletable only by the
@@ -29,7 +29,7 @@
  *   connections and tracked objects per connection; malformed frames get `NK` and the connection
  *   stays usable (defect 16).
  *
- * This module is the transport and the gate: the HTTP upgrade checks, the `AU` handshake, the
+ * This module is the transport and the gate: the HTTP upgrade checks, the handshakes, the
  * sessions, and the dispatch of each verb to the concern that handles it — `app-registry.ts`
  * (tokens, api_ids, startup objects), `object-access.ts` (the object verbs) over
  * `object-records.ts` (private owners, legroom), `tracking.ts` (who hears which object) and
@@ -58,7 +58,7 @@ import { StatusWatch } from './status-watch.js';
 import { cannotListen } from './port-check.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable, type ConnectedApp } from './session.js';
-import { sameKey } from './token.js';
+import { KeyGate } from './key-gate.js';
 import { Tracking } from './tracking.js';
 import { LOOPBACK_HOSTS, upgradeRefusal } from './upgrade-checks.js';
 import {
@@ -94,7 +94,7 @@ export interface IpcServerOptions {
   /**
    * Connections still waiting to authenticate: a pool of their own, so that they can never
    * crowd out apps. A new connection when it is full pushes out the one that has waited longest
-   * (closed 1008); an app sends `AU` as soon as it is open, so it gets in. @default 8
+   * (closed 1008); an app proves the key as soon as it is open, so it gets in. @default 8
    */
   maxUnauthenticated?: number;
   /** Objects one connection may track at once; more `>O`/`+O` get `NK 000A`. @default 4096 */
@@ -138,6 +138,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly registry: AppRegistry;
   private readonly access: ObjectAccess;
   private readonly statusWatch: StatusWatch;
+  private readonly gate: KeyGate;
   private readonly unhook: (() => void)[] = [];
   private nextId = 1;
   private address: { host: string; port: number } | null = null;
@@ -163,6 +164,15 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     this.inbox = new Inbox(daemon, sessions, logger);
     this.registry = new AppRegistry({ daemon, sessions, records, inbox: this.inbox, logger, changed: () => this.changed() });
     this.access = new ObjectAccess({ daemon, sharing: this.sharing, sessions, records, tracking: this.tracking, inbox: this.inbox, logger });
+    this.gate = new KeyGate({
+      key: options.authToken,
+      port: () => this.address!.port,
+      logger,
+      tokenFile: options.tokenFile,
+      admit: (s) => this.admit(s),
+      // The NK goes out first (it is sent when the refusal is caught), then the close frame.
+      reject: (s) => setImmediate(() => s.connection.close(CLOSE_CODES.policyViolation, 'authentication failed')),
+    });
     this.statusWatch = new StatusWatch({ statusFor: (s) => this.statusFor(s), intervalMs: options.statusIntervalMs ?? 1000 });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.http = createServer((_req, res) => {
@@ -203,11 +213,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     this.http.on('error', (err) => this.logger.error('IPC server error', err));
     this.address = { host: this.host, port: (this.http.address() as AddressInfo).port };
     this.logger.info(`IPC listening on ${this.host}:${this.address.port}`);
-    if (this.o.legacyClients) {
-      this.logger.warn(
-        'process.ipc_legacy_clients is on: any program on this computer can use your public objects through the IPC port without the key',
-      );
-    }
+    if (this.o.legacyClients) this.logger.warn('process.ipc_legacy_clients is on: any program on this computer can use your public objects through the IPC port without the key');
     return this.address;
   }
 
@@ -372,17 +378,17 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
 
   /** `?R`: signing for the account is for the user's own tools, never for a legacy client. */
   private async registrationLink(s: Session, body: Buffer): Promise<Buffer> {
-    if (!s.authenticated) throw new IpcRefusal('Registration links need an authenticated connection (AU)');
+    if (!s.authenticated) throw new IpcRefusal('Registration links need a connection authenticated with the IPC key');
     const remote = body.length > 0 ? body.toString('utf8') : undefined;
     return Buffer.from(await this.daemon.registrationLink(remote), 'utf8');
   }
 
-  /** Each verb to the concern that handles it; all but `AU` wait for the connection's admission. */
+  /** Each verb to the concern that handles it; all but the handshakes wait for the connection's admission. */
   private handlersFor(s: Session): Map<string, RequestHandler> {
     const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
       s.lastActivity = Date.now();
       if (!s.admitted) {
-        throw new IpcRefusal(`Authenticate first: send AU with the key from ${this.o.tokenFile ?? 'the ipc-token file in the Hypergolix home'}`);
+        throw new IpcRefusal(`Authenticate first: prove the key (AC, then AP) from ${this.o.tokenFile ?? 'the ipc-token file in the Hypergolix home'}`);
       }
       return fn(body, ctx);
     };
@@ -411,7 +417,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     table.push(...peopleHandlers(s, this.daemon, this.sharing));
     table.push(...statusHandlers(s, (asking) => this.statusFor(asking), this.statusWatch));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
-    map.set(V.auth, (b) => this.authenticate(s, b));
+    map.set(V.auth, (b) => (this.gate.rawKey(s, b), ONE));
+    map.set(V.authChallenge, (b) => this.gate.challenge(s, b));
+    map.set(V.authProof, (b) => (this.gate.proof(s, b), ONE));
     return map;
   }
 
@@ -424,23 +432,17 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     return encodeProtocolVersion(IPC_PROTOCOL_VERSION);
   }
 
-  private authenticate(s: Session, body: Buffer): Uint8Array {
-    if (body.length === AUTH_TOKEN_BYTES && sameKey(body, this.o.authToken)) {
-      const first = !s.admitted;
-      if (first && this.sessions.admitted().length >= this.maxConnections) {
-        setImmediate(() => s.connection.close(CLOSE_CODES.tryAgainLater, 'too many app connections'));
-        throw new IpcRefusal(`Too many apps are connected (${this.maxConnections}); try again later`);
-      }
-      s.admitted = true;
-      s.authenticated = true;
-      s.legacy = false;
-      if (s.authTimer) clearTimeout(s.authTimer);
-      if (first) this.changed();
-      return ONE;
+  /** Admits a connection whose app proved the key (AU or AC/AP), unless too many apps are connected. */
+  private admit(s: Session): void {
+    const first = !s.admitted;
+    if (first && this.sessions.admitted().length >= this.maxConnections) {
+      setImmediate(() => s.connection.close(CLOSE_CODES.tryAgainLater, 'too many app connections'));
+      throw new IpcRefusal(`Too many apps are connected (${this.maxConnections}); try again later`);
     }
-    this.logger.warn(`${s.name}: wrong IPC key; closing the connection`);
-    // The NK goes out first (it is sent when this throw is caught), then the close frame.
-    setImmediate(() => s.connection.close(CLOSE_CODES.policyViolation, 'authentication failed'));
-    throw new IpcRefusal('Authentication failed: that is not the IPC key of this Hypergolix daemon');
+    s.admitted = true;
+    s.authenticated = true;
+    s.legacy = false;
+    if (s.authTimer) clearTimeout(s.authTimer);
+    if (first) this.changed();
   }
 }

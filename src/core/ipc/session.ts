@@ -34,6 +34,8 @@ export class Session {
   /** When the app last asked something of the daemon. */
   lastActivity = Date.now();
   authTimer: NodeJS.Timeout | null = null;
+  /** The key proof under way (`AC` answered), or spent: one per connection (key-gate.ts). */
+  keyProof: { appNonce: Uint8Array; daemonNonce: Uint8Array; spent?: boolean } | null = null;
   /** Names this connection in share records when it has no token, so it still hears `^S`/`^F`. */
   readonly connKey = `conn:${randomBytes(8).toString('hex')}`;
 

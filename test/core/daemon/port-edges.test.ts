@@ -311,16 +311,46 @@ describe('takeovers, guards and unusable paths', () => {
 });
 
 describe('discovery: who the CLI trusts with the IPC key', () => {
-  // Known, not fixed (marked todo): the port is
-  // discovered from the pid file or the config, and the CLI then sends the raw IPC key
-  // (IpcVerb.auth) to whatever accepts a WebSocket there, with nothing proving the listener is the
-  // daemon — even when the pid file says
-  // no daemon runs (no file, or a dead pid). Any local program or user that binds 127.0.0.1:<port>
-  // while the daemon is down (or after it moved port) receives the key from the next
-  // `hypergolix status` / `contacts` / `shares`, and can later connect to the real daemon as an app
-  // with full access to the account's objects.
+  test('a stranger that answers the key proof with a proof of its own: not the daemon, said so, and the key is not sent', async () => {
+    const { WebSocketServer } = await import('ws');
+    const { Peer, IpcVerb } = await import('../../../src/wire/index.js');
+    const { ipcTokenPath, loadOrCreateIpcTokenSync } = await import('../../../src/core/ipc/index.js');
+    const { connectDaemonOf, DaemonUnreachable } = await import('../../../src/cli/daemon-link.js');
+    const { randomBytes } = await import('node:crypto');
+    const home = tempDir();
+    const key = loadOrCreateIpcTokenSync(ipcTokenPath(home));
+    const received: Buffer[] = [];
+    const stranger = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => stranger.once('listening', () => r()));
+    stranger.on('connection', (ws) => {
+      ws.on('message', (d) => received.push(Buffer.from(d as Buffer)));
+      new Peer(ws as never, { name: 'stranger', handlers: new Map([[IpcVerb.authChallenge, () => randomBytes(64)]]) });
+    });
+    const port = (stranger.address() as { port: number }).port;
+    const loaded = { dir: home, config: { process: { pid_file: join(home, 'hypergolix.pid'), ipc_port: port } } } as unknown as LoadedConfig;
+    try {
+      await assert.rejects(connectDaemonOf(loaded), (err: unknown) => {
+        assert.ok(err instanceof DaemonUnreachable, String(err));
+        assert.equal(err.pid, null);
+        assert.match(err.message, new RegExp(`^The app daemon is not running \\(what answers on 127\\.0\\.0\\.1:${port} is not it: its proof was not made with this key, or for this port; the key was not sent\\)\\. Start it with: hypergolix start app$`));
+        return true;
+      });
+      assert.equal(received.length, 1, 'only AC went out');
+      assert.equal(received[0]!.includes(key), false);
+    } finally {
+      for (const c of stranger.clients) c.terminate();
+      await new Promise<void>((r) => stranger.close(() => r()));
+    }
+  });
+
+  // Fixed: the port is discovered from the pid file or the config, and the CLI sent the raw IPC
+  // key (AU) to whatever accepted a WebSocket there, with nothing proving the listener is the
+  // daemon — even when the pid file said no daemon runs. Any local program that bound
+  // 127.0.0.1:<port> while the daemon was down received the key from the next `hypergolix
+  // status` / `contacts` / `shares`. Now the listener must prove it holds the key (AC) before
+  // anything but a nonce is sent.
   for (const pidFile of ['absent', 'naming a dead pid'] as const) {
-    test(`with the pid file ${pidFile}, a stranger listening on the IPC port is not handed the key`, { todo: 'known: IPC auth sends the key itself; a proof that does not reveal it (challenge and HMAC, both ways) is a protocol change for the daemon, the CLI and the hgx SDK' }, async () => {
+    test(`with the pid file ${pidFile}, a stranger listening on the IPC port is not handed the key`, async () => {
       const { WebSocketServer } = await import('ws');
       const { ipcTokenPath, loadOrCreateIpcTokenSync } = await import('../../../src/core/ipc/index.js');
       const { connectDaemonOf, DaemonUnreachable } = await import('../../../src/cli/daemon-link.js');

@@ -27,8 +27,8 @@ function render(notes) {
 }
 
 try {
-  const { token, port } = JSON.parse($('hgx-host').textContent);
-  const link = await HGXLink.connect({ host: location.hostname, port, token });
+  const { token, port, daemonPort } = JSON.parse($('hgx-host').textContent);
+  const link = await HGXLink.connect({ host: location.hostname, port, daemonPort, token });
   link.on('disconnected', () => status('reconnecting…', true));
   link.on('reconnected', () => status('connected'));
   $('whoami').textContent = link.whoami;

@@ -36,7 +36,8 @@ const importMapHash = createHash('sha256').update(importMap).digest('base64');
 async function page(port) {
   const key = (await readFile(values['token-file'], 'utf8')).trim();
   // A data block, not a script: the page reads it; nothing else can (same-origin only, no-store).
-  const handed = JSON.stringify({ token: key, port }).replaceAll('<', '\\u003c');
+  // daemonPort: the page dials this relay, but proves the key to the daemon, whose port the proof names.
+  const handed = JSON.stringify({ token: key, port, daemonPort: Number(values['daemon-port']) }).replaceAll('<', '\\u003c');
   const html = await readFile(join(here, 'index.html'), 'utf8');
   return html.replace('<!--host-->', `<script type="importmap">${importMap}</script>\n    <script id="hgx-host" type="application/json">${handed}</script>`);
 }
