@@ -57,8 +57,11 @@ test('server migrate: files → postgres → files keeps every object and the ru
   assert.match(there.out, new RegExp(`Copied ${kept.length} objects and 5 registration records`));
   const cluster = await PgRegistry.open({ url, refreshMs: 0 });
   assert.deepEqual({ list: cluster.list(), invites: cluster.invites() }, accounts, 'the accounts as the journal had them');
-  assert.equal(await cluster.useInvite(code, a), true, 'the invite keeps its last use');
+  const c = published[2]!.obj.ghid.text;
+  assert.equal(await cluster.useInvite(code, c), true, 'the invite keeps its last use');
   assert.equal(await cluster.useInvite(code, a), false);
+  assert.deepEqual([cluster.get(c)?.status, cluster.get(c)?.via], ['registered', 'invite'], 'the use registered its account');
+  const afterUse = cluster.list();
   await cluster.close();
 
   const pg = (await PostgresEngine.open({ url, quota })).engine;
@@ -78,7 +81,7 @@ test('server migrate: files → postgres → files keeps every object and the ru
   assert.equal(returned.code, 0, returned.err);
   assert.match(returned.out, new RegExp(`Copied ${kept.length} objects and 6 registration records`));
   const home2 = await FileRegistry.open(registrationsPath(back.config.server.ghidcache));
-  assert.deepEqual(home2.list(), accounts.list);
+  assert.deepEqual(home2.list(), afterUse);
   assert.equal(home2.invites()[0]!.usesLeft, 0);
   await home2.close();
   const restored = (await RulesEngine.open(new FileStore(back.config.server.ghidcache))).engine;

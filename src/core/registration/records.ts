@@ -67,7 +67,13 @@ export class RegistrationState {
         return;
       case 'invite-used': {
         const invite = this.invites.get(op.id);
-        if (invite) invite.usesLeft = Math.max(0, invite.usesLeft - 1);
+        // A use of an invite nobody wrote is no registration (our writers check the invite first).
+        if (!invite) return;
+        invite.usesLeft = Math.max(0, invite.usesLeft - 1);
+        // The use registers the account in the same line: a separate `register` line that failed
+        // to be written would have spent the use for nothing. (Journals written before also have
+        // one after it; applied again, it changes nothing.)
+        this.accounts.set(op.fp, { fingerprint: op.fp, status: 'registered', via: 'invite', since: op.at });
         return;
       }
     }

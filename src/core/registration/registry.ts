@@ -29,7 +29,10 @@ export interface AccountRegistry {
   revoke(fingerprint: string): Promise<void>;
   /** A new invite code, usable `uses` times until `expires` (ms since the epoch) or forever. */
   createInvite(uses: number, expires: number | null): Promise<string>;
-  /** Spends one use of an invite for `fingerprint`; false when the code is unknown, used up or expired. */
+  /**
+   * Spends one use of an invite and registers `fingerprint` with it, in one record (so a failure
+   * cannot spend the use without the registration); false when the code is unknown, used up or expired.
+   */
   useInvite(code: string, fingerprint: string): Promise<boolean>;
   /** Reads what other writers (the operator's CLI, other nodes) recorded since the last look. */
   refresh(): void | Promise<void>;

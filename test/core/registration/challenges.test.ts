@@ -254,6 +254,34 @@ describe('the page spends the challenge and the invite code together', () => {
     assert.equal(book.spent, 1);
   });
 
+  test('an invite code spends its use and registers in one write: a store failing at it spends neither, and nothing can fail between them', async (t) => {
+    const registry = await fileRegistry(t);
+    const code = await registry.createInvite(1, null);
+    let failing = true;
+    let registerCalls = 0;
+    const accounts = wrapAccounts(registry, {
+      useInvite: (c, fp) => (failing ? Promise.reject(new Error('disk gone')) : registry.useInvite(c, fp)),
+      // Formerly a second write after the use: failing here lost the use with nobody registered.
+      register: (fp, via) => (registerCalls++, Promise.reject(new Error(`register(${fp}, ${via}) is not a step of an invite`))),
+    });
+    const book = new ChallengeBook();
+    const { base } = await serveEndpoints(t, deps(accounts, book, 'invite'));
+    const form = await linkQuery(alice, book.issue(NAME).challenge);
+    form.set('code', code);
+    const post = () => fetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const first = await post();
+    assert.equal(first.status, 503, await first.text());
+    assert.equal(registry.invites()[0]?.usesLeft, 1, 'the use is not spent');
+    assert.equal(registry.get(alice.ghid.text), null);
+    assert.equal(book.spent, 0, 'the challenge is given back');
+    failing = false;
+    const again = await post();
+    assert.equal(again.status, 200, await again.text());
+    assert.deepEqual([registry.get(alice.ghid.text)?.status, registry.get(alice.ghid.text)?.via], ['registered', 'invite']);
+    assert.equal(registry.invites()[0]?.usesLeft, 0);
+    assert.equal(registerCalls, 0);
+  });
+
   test('a link for an account already registered only says so: nothing changes and nothing is remembered', async (t) => {
     const registry = await fileRegistry(t);
     await registry.register(alice.ghid.text, 'operator');
