@@ -49,8 +49,14 @@ function openSocket(url: string): Promise<WebSocket> {
   });
 }
 
-/** The app daemon's process, as its pid file says: its pid and the IPC port it listens on, when alive. */
-export function runningDaemon(loaded: LoadedConfig): { pid: number; ipcPort: number | null } | null {
+/** The app daemon's process as its pid file says: its pid, and the IPC port it wrote (null when none or impossible). */
+export interface RunningDaemon {
+  pid: number;
+  ipcPort: number | null;
+}
+
+/** The app daemon's process, as its pid file says, when alive. */
+export function runningDaemon(loaded: LoadedConfig): RunningDaemon | null {
   const found = readPidFile(loaded.config.process.pid_file);
   if (!found?.alive || found.pid === null) return null;
   const written = found.info?.ipc_port;
@@ -63,13 +69,14 @@ export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLin
 }
 
 /**
- * Connects to the daemon of a config already loaded (on `port`, else the config's IPC port); a
- * CliError when none runs. `handlers` answer what the daemon sends (`D!` after `D+`).
+ * Connects to the daemon of a config already loaded, on the IPC port its pid file names (else
+ * the config's); a CliError when none runs. `running` is the pid file as the caller already read
+ * it (read here when not given); `handlers` answer what the daemon sends (`D!` after `D+`).
  */
-export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handlers?: Map<string, RequestHandler>): Promise<DaemonLink> {
-  const running = runningDaemon(loaded);
+export async function connectDaemonOf(loaded: LoadedConfig, o: { running?: RunningDaemon | null; handlers?: Map<string, RequestHandler> | undefined } = {}): Promise<DaemonLink> {
+  const running = o.running === undefined ? runningDaemon(loaded) : o.running;
   // The port it listens on, as it wrote at its start: the config's may have been edited since.
-  port ??= running?.ipcPort ?? loaded.config.process.ipc_port;
+  const port = running?.ipcPort ?? loaded.config.process.ipc_port;
   const keyFile = ipcTokenPath(loaded.dir);
   const key = await readIpcToken(keyFile).catch(() => null);
   if (!key && !running) throw new DaemonUnreachable(`no IPC key in ${loaded.dir}`, null);
@@ -90,7 +97,7 @@ export async function connectDaemonOf(loaded: LoadedConfig, port?: number, handl
     const state = existsSync(keyFile) ? 'is damaged' : 'is missing';
     throw new DaemonUnreachable(`its IPC key ${keyFile} ${state}, so nothing can connect to it. Restart it to write a new one: hypergolix stop app, then hypergolix start app`, running!.pid);
   }
-  const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(handlers ? { handlers } : {}) });
+  const conn = new Connection(ws, { name: 'daemon', requestTimeoutMs: 30_000, ...(o.handlers ? { handlers: o.handlers } : {}) });
   try {
     // The listener proves it holds the key before we prove we do: the key itself never goes out.
     await proveKeyToDaemon((verb, body) => conn.request(verb, body, { timeoutMs: DAEMON_ANSWER_MS }), key, port);

@@ -68,14 +68,14 @@ interface Watching {
 async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppFound> {
   const running = runningDaemon(loaded);
   if (!running) return { state: 'stopped' };
-  // The port it listens on, as it wrote at its start: the config's may have been edited since.
+  // The port connectDaemonOf dials: the one it wrote at its start (the config's may have been edited since).
   const port = running.ipcPort ?? loaded.config.process.ipc_port;
   try {
     const told = (body: Buffer) => {
       watching?.changed(decodeJsonBody(body) as DaemonStatusJson);
       return ONE;
     };
-    const link = await connectDaemonOf(loaded, port, watching && new Map([[StatusVerb.changed, told]]));
+    const link = await connectDaemonOf(loaded, { running, handlers: watching && new Map([[StatusVerb.changed, told]]) });
     try {
       const status = (await link.call(watching ? StatusVerb.watch : StatusVerb.daemonStatus)) as DaemonStatusJson;
       if (watching) watching.link = link;

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { CliError, type CliIO } from '../../../src/cli/command.js';
 import { createConfigCommand } from '../../../src/cli/commands/config.js';
 import { configEdits, parseConfigArgs } from '../../../src/cli/commands/config-args.js';
 import { configUsage } from '../../../src/cli/commands/config-usage.js';
+import { CliError } from '../../../src/cli/command.js';
 import { tempDir } from '../../core/config/helpers.js';
+import { runCommand } from '../../fixtures/cli/in-process.js';
 
 function setup() {
   const root = tempDir('hgx-cli-public-names-');
@@ -19,20 +19,7 @@ function setup() {
   mkdirSync(cwd, { recursive: true });
   const command = createConfigCommand({ platform: 'linux', systemDir: join(root, 'etc-hypergolix'), stdoutIsTTY: () => false, openUrl: () => {} });
   const env: NodeJS.ProcessEnv = { HOME: join(root, 'home'), HYPERGOLIX_HOME: hgxHome };
-  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), stdin: Readable.from([]), isTTY: false, env, cwd };
-    let code: number;
-    try {
-      code = await command.run(argv, io);
-    } catch (e) {
-      if (!(e instanceof CliError)) throw e;
-      code = e.exitCode;
-      err.push(e.message);
-    }
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = (...argv: string[]) => runCommand(command, argv, env, cwd);
   return { run, file: join(hgxHome, 'hypergolix.yml') };
 }
 
