@@ -32,7 +32,7 @@ import {
   type GolixObject,
 } from '../golix/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import type { EngineFollower, IngestResult, Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
+import type { EngineFollower, IngestHooks, IngestResult, Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
 import type { QuotaOptions, Usage } from '../rules/usage.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { describeTarget, newClient, openPool, type ConnectOptions } from './connect.js';
@@ -43,6 +43,7 @@ import { migrate } from './schema.js';
 import type { SqlClient, SqlPool } from './sql.js';
 import { StatsCache } from './stats.js';
 import { CommitOutcomeUnknown, commitBatch, leavesSessionUnusable, type BatchItem, type BatchResult, type RuleSettings } from './transaction.js';
+import { WaitingUploaders } from './waiting-uploaders.js';
 import { readUsage } from './writes.js';
 import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
 
@@ -61,10 +62,13 @@ export interface PostgresEngineOptions extends ConnectOptions {
    * database before deciding (the registrations the quota policy reads, `PgRegistry.catchUp`).
    */
   beforeBatch?: (client: SqlClient) => Promise<void>;
+  /** Uploaders of frames waiting for their target remembered at most (waiting-uploaders.ts). @default 10000 */
+  maxWaitingUploaders?: number;
 }
 
 interface Queued {
   prepared: Promise<Prepared>;
+  origin: unknown;
   settled: boolean;
   resolve: (r: IngestResult) => void;
   reject: (e: unknown) => void;
@@ -82,6 +86,7 @@ export class PostgresEngine implements PersistenceEngine {
   private readonly queue: Queued[] = [];
   private pumping: Promise<void> | null = null;
   private readonly identities = new IdentityCache();
+  private readonly waiting: WaitingUploaders;
   private follower: EngineFollower | null = null;
   /** Announcements sent, and announcements heard, one after another: pushes keep commit order. */
   private announcing: Promise<void> = Promise.resolve();
@@ -103,12 +108,14 @@ export class PostgresEngine implements PersistenceEngine {
     this.log = o.logger ?? nullLogger;
     this.target = describeTarget(o.url);
     const warn = (m: string): void => this.log.warn(m);
+    this.waiting = new WaitingUploaders(o.maxWaitingUploaders);
     this.settings = {
       acceptV15: o.acceptV15 ?? false,
       maxObjectBytes: o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
       maxChainDepth: o.maxChainDepth ?? 16,
       quota: o.quota && (o.quota.bytesPerIdentity != null || o.quota.objectsPerIdentity != null || o.quota.policy) ? o.quota : null,
       warn,
+      uploaderOf: (frame) => this.waiting.uploaderOf(frame),
     };
   }
 
@@ -148,11 +155,11 @@ export class PostgresEngine implements PersistenceEngine {
 
   // ---- publishing
 
-  ingest(raw: Buffer): Promise<IngestResult> {
+  ingest(raw: Buffer, hooks?: IngestHooks): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new RemoteNak('The store is closed', { reason: 'shutting_down', retryAfterMs: UNAVAILABLE_RETRY_MS }));
     if (this.state.kind !== 'ok') return Promise.reject(storageUnavailable(this.state.message, this.state.errno));
     return new Promise<IngestResult>((resolve, reject) => {
-      const q: Queued = { prepared: this.prepare(raw), settled: false, resolve, reject };
+      const q: Queued = { prepared: this.prepare(raw), origin: hooks?.origin, settled: false, resolve, reject };
       q.prepared.then(
         () => (q.settled = true),
         () => (q.settled = true),
@@ -204,7 +211,7 @@ export class PostgresEngine implements PersistenceEngine {
         try {
           const p = await q.prepared;
           if (!p.verified) await this.verifyLate(p.obj);
-          batch.push({ item: { obj: p.obj }, q });
+          batch.push({ item: { obj: p.obj, origin: q.origin }, q });
         } catch (err) {
           q.reject(err);
         }
@@ -235,6 +242,7 @@ export class PostgresEngine implements PersistenceEngine {
     }
     this.recovered();
     this.stats_.applied(result.inserted, result.deleted);
+    this.rememberWaiting(batch, result);
     const announced: Announcement[] = [];
     result.outcomes.forEach((o, i) => {
       if (!o.ok) return batch[i]!.q.reject(o.error);
@@ -246,6 +254,16 @@ export class PostgresEngine implements PersistenceEngine {
     this.announcing = this.announcing.then(() =>
       announce(this.pool, this.node, announced).catch((err: Error) => this.log.warn(`postgres: could not notify the other nodes: ${err.message}`)),
     );
+  }
+
+  /** Frames stored by this batch that wait for their target: who uploaded them, for when they are announced. */
+  private rememberWaiting(batch: { item: BatchItem }[], result: BatchResult): void {
+    const released = new Set(result.outcomes.flatMap((o) => (o.ok ? o.result.notifications.map((n) => n.object.ghid.text) : [])));
+    for (const frame of released) this.waiting.take(frame);
+    result.outcomes.forEach((o, i) => {
+      if (!o.ok || !o.result.stored || o.result.object.type !== 'GOBD' || released.has(o.result.object.ghid.text)) return;
+      this.waiting.remember(o.result.object.ghid.text, batch[i]!.item.origin);
+    });
   }
 
   /**
@@ -324,6 +342,8 @@ export class PostgresEngine implements PersistenceEngine {
 
   /** Announcements of another node: fetch the objects and hand them to the server. */
   private async heard(announced: Announcement[]): Promise<void> {
+    // A frame uploaded here that another node released: its uploader here is left out.
+    const uploaders = new Map(announced.map((i) => [i.object, this.waiting.take(i.object)]));
     if (!this.follower) return;
     // Only what someone here waits for is fetched: every node hears every other node's commits.
     const wants = this.follower.wants?.bind(this.follower);
@@ -337,7 +357,8 @@ export class PostgresEngine implements PersistenceEngine {
       const notes: Notification[] = [];
       for (const i of items) {
         const object = objects.get(i.object);
-        if (object) notes.push({ subscribed: Ghid.fromText(i.subscribed), object });
+        const origin = uploaders.get(i.object);
+        if (object) notes.push({ subscribed: Ghid.fromText(i.subscribed), object, ...(origin !== undefined && { origin }) });
       }
       if (notes.length > 0) this.follower.notifications(notes);
     } catch (err) {

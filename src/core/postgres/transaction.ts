@@ -7,23 +7,31 @@
  */
 import { HypergolixError, parseObject, type GolixObject, Ghid } from '../golix/index.js';
 import { entryOf, type Entry } from '../store/entry.js';
-import type { IngestResult, Notification } from '../rules/persistence-engine.js';
+import type { IngestResult } from '../rules/persistence-engine.js';
 import { RulesEngine, type RulesEngineOptions } from '../rules/rules-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from '../rules/usage.js';
 import { isConflict, unavailableCode } from './errors.js';
 import type { SqlSession } from './sql.js';
 import { TransactionView, loadNeighbourhood, seedsOf } from './view.js';
+import { UPLOADED_ELSEWHERE } from './waiting-uploaders.js';
 import { applyWrites, readUsage } from './writes.js';
 
 /** A publish whose parsing and signature check passed on this node. */
 export interface BatchItem {
   obj: GolixObject;
+  /** Who uploads it (IngestHooks.origin): the notifications it releases, or that release it later, carry it. */
+  origin?: unknown;
 }
 
 export type Outcome = { ok: true; result: IngestResult } | { ok: false; error: HypergolixError };
 
 export interface RuleSettings extends Pick<RulesEngineOptions, 'acceptV15' | 'maxObjectBytes' | 'maxChainDepth' | 'warn'> {
   quota: QuotaOptions | null;
+  /**
+   * Who uploaded a frame stored in an earlier transaction whose announcement waited (this
+   * node's WaitingUploaders); undefined when this node does not know (another node stored it).
+   */
+  uploaderOf?: (frame: string) => unknown;
 }
 
 export interface BatchResult {
@@ -85,21 +93,24 @@ async function attemptBatch(session: SqlSession, items: readonly BatchItem[], se
   const before = await readUsage(session, [...signers]);
   const ledger = new UsageLedger(settings.quota ?? {});
   for (const [id, u] of before) ledger.seed(id, u);
-  const { engine } = await RulesEngine.open(view, { ...settings, ledger });
+  const { uploaderOf, ...rules } = settings;
+  // Before the batch writes: a dynamic GHID without a frame yet holds back frames that target it.
+  const framed = new Set(view.loaded().flatMap((e) => (e.type === 'GOBD' ? [e.dynamic!] : [])));
+  const { engine } = await RulesEngine.open(view, { ...rules, ledger });
   if (view.unexpectedWrites > 0) settings.warn?.(`postgres: the rules wanted ${view.unexpectedWrites} repair(s) in a loaded neighbourhood; ignored`);
   view.arm();
 
   const outcomes: Outcome[] = [];
   for (const item of items) {
     try {
-      const [result] = await engine.ingestBatch([item.obj.raw], { signedHere: true });
+      const [result] = await engine.ingestBatch([item.obj.raw], { signedHere: true, ...(item.origin !== undefined && { origin: item.origin }) });
       outcomes.push({ ok: true, result: result! });
     } catch (error) {
       if (!(error instanceof HypergolixError)) throw error;
       outcomes.push({ ok: false, error });
     }
   }
-  releaseWaitingFrames(view, engine, outcomes);
+  releaseWaitingFrames(view, engine, outcomes, framed, uploaderOf ?? (() => undefined));
 
   const usage = new Map<string, Usage>();
   for (const id of signers) {
@@ -121,21 +132,34 @@ async function attemptBatch(session: SqlSession, items: readonly BatchItem[], se
 }
 
 /**
- * A frame stored before its container waits to be announced until the container is stored
- * (rules-engine.ts holds it in memory). Here the frame may have come through another node, or
- * another transaction: when a container is stored, its frames already in the database are
- * announced with it, unless the rules engine announced them itself.
+ * A frame stored before its target waits to be announced until the target is stored: a
+ * container, or a dynamic GHID's first frame (rules-engine.ts holds it in memory, as
+ * held-frames.ts describes). Here the frame may have come through another node, or another
+ * transaction: when its target is stored, the frames already in the database that wait for it
+ * are announced with it, unless the rules engine announced them itself. Each carries its
+ * uploader as `origin` — this node's record of it, or UPLOADED_ELSEWHERE, so that the target's
+ * publisher is not taken for the frame's uploader and left out (subscriptions.ts `fanOut`).
  */
-function releaseWaitingFrames(view: TransactionView, engine: RulesEngine, outcomes: Outcome[]): void {
+function releaseWaitingFrames(view: TransactionView, engine: RulesEngine, outcomes: Outcome[], framed: Set<string>, uploaderOf: (frame: string) => unknown): void {
+  const announced = new Set<string>();
+  for (const o of outcomes) if (o.ok) for (const n of o.result.notifications) announced.add(n.object.ghid.text);
   for (const o of outcomes) {
-    if (!o.ok || !o.result.stored || o.result.object.type !== 'GEOC') continue;
-    const container = o.result.object.ghid.text;
-    for (const dynamic of engine.bindingsOf(o.result.object.ghid)) {
-      const frame = engine.currentFrame(dynamic);
-      if (!frame || frame.target !== container || !view.wasStored(frame.ghid)) continue;
-      if (o.result.notifications.some((n: Notification) => n.subscribed.text === dynamic.text)) continue;
-      const raw = view.rawOf(frame.ghid);
-      if (raw) o.result.notifications.push({ subscribed: Ghid.fromText(dynamic.text), object: parseObject(raw) });
+    if (!o.ok || !o.result.stored) continue;
+    const obj = o.result.object;
+    const targets = [obj.ghid.text];
+    if (obj.type === 'GOBD' && !framed.has(obj.dynamic.text)) {
+      framed.add(obj.dynamic.text);
+      targets.push(obj.dynamic.text);
+    }
+    for (const target of targets) {
+      for (const dynamic of engine.bindingsOf(Ghid.fromText(target))) {
+        const frame = engine.currentFrame(dynamic);
+        if (!frame || frame.target !== target || !view.wasStored(frame.ghid) || announced.has(frame.ghid)) continue;
+        const raw = view.rawOf(frame.ghid);
+        if (!raw) continue;
+        announced.add(frame.ghid);
+        o.result.notifications.push({ subscribed: Ghid.fromText(dynamic.text), object: parseObject(raw), origin: uploaderOf(frame.ghid) ?? UPLOADED_ELSEWHERE });
+      }
     }
   }
 }
