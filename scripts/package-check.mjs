@@ -44,9 +44,9 @@ import {
   writeStubElectron,
 } from './package-lib.mjs';
 
-/** The app as installed (resources/app, unpacked): today ~2.1 MiB. */
+/** The app as installed (resources/app, unpacked): today ~3.1 MiB. */
 export const APP_BUDGET = 3.5 * 1024 * 1024;
-/** The Linux tar.gz less Electron (the stub is a few bytes): today ~0.5 MiB. */
+/** The Linux tar.gz less Electron (the stub is a few bytes): today ~0.9 MiB. */
 export const TARBALL_BUDGET = 1.25 * 1024 * 1024;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
