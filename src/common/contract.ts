@@ -55,6 +55,8 @@ export interface ConnectedAppJson {
   token: string | null;
   /** An old client admitted without the IPC key (public objects only). */
   legacy: boolean;
+  /** It proved the key by sending it (an app of hgx SDK 0.2): it should update its SDK. */
+  sendsKey: boolean;
   /** How many API IDs it registered (kinds of shares it takes). */
   apis: number;
   /** Objects it follows. */
@@ -384,7 +386,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   recoverAccount: empty,
   signIn: checkIdentity,
   listApps: arr(
-    obj<ConnectedAppJson>({ id: uint, token: nullable(str({ max: 64 })), legacy: bool, apis: uint, tracked: uint, connectedAt: uint, lastActivity: uint }),
+    obj<ConnectedAppJson>({ id: uint, token: nullable(str({ max: 64 })), legacy: bool, sendsKey: bool, apis: uint, tracked: uint, connectedAt: uint, lastActivity: uint }),
     1024,
   ),
   disconnectApp: empty,

@@ -11,6 +11,7 @@ export function appsOf(app: StartedApp | null): ConnectedAppJson[] {
     id: a.id,
     token: a.token,
     legacy: a.legacy,
+    sendsKey: a.sendsKey,
     apis: a.apis.length,
     tracked: a.tracked,
     connectedAt: a.connectedAt,

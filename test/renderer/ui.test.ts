@@ -282,7 +282,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
   test('connected apps: a row follows its app while shown, though the number of apps stays the same', async () => {
     const { host, page, ui } = await start({ state: 'running' });
     const now = Date.now();
-    const app = (over: Partial<ConnectedAppJson>): ConnectedAppJson => ({ id: 1, token: null, legacy: false, apis: 0, tracked: 0, connectedAt: now, lastActivity: now, ...over });
+    const app = (over: Partial<ConnectedAppJson>): ConnectedAppJson => ({ id: 1, token: null, legacy: false, sendsKey: false, apis: 0, tracked: 0, connectedAt: now, lastActivity: now, ...over });
     host.apps = [app({}), app({ id: 2, token: 'ab'.repeat(16), tracked: 1 })];
     await shell(page).go('Status');
     const list = page.getByTestId('app-list');
@@ -293,6 +293,12 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     await row.waitFor({ timeout: 10_000 });
     await row.getByText(/follows 2 objects · takes 1 kind of share/).waitFor();
     assert.equal(await list.getByText('App #1').count(), 0);
+    assert.equal(await list.getByText('older SDK: sends its key').count(), 0, 'apps that prove the key get no tag');
+    // An app of hgx SDK 0.2 proves the key by sending it: the row says so, and why to update.
+    host.apps = [host.apps[0]!, app({ id: 2, token: 'ab'.repeat(16), tracked: 1, sendsKey: true })];
+    const old = list.locator('li', { hasText: 'App abababab' }).getByText('older SDK: sends its key');
+    await old.waitFor({ timeout: 10_000 });
+    assert.match((await old.getAttribute('title')) ?? '', /Update the app's hgx SDK to 0\.3/);
     assert.deepEqual(ui.problems, []);
   });
 

@@ -57,6 +57,7 @@ export class KeyGate {
       this.o.logger.warn(`${s.name}: wrong IPC key proof; closing the connection`);
       throw this.fail(s, 'that proof was not made with the IPC key of this Hypergolix daemon');
     }
+    s.handshake = 'proof';
     this.o.admit(s);
   }
 
@@ -64,6 +65,7 @@ export class KeyGate {
   rawKey(s: Session, body: Uint8Array): void {
     if (body.length === AUTH_TOKEN_BYTES && sameKey(body, this.o.key)) {
       if (!s.authenticated) this.o.logger.info(`${s.name}: authenticated with AU (the key itself), as SDKs before 0.3 do; its app should update its hgx SDK`);
+      s.handshake ??= 'key';
       this.o.admit(s);
       return;
     }

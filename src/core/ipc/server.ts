@@ -166,7 +166,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     this.access = new ObjectAccess({ daemon, sharing: this.sharing, sessions, records, tracking: this.tracking, inbox: this.inbox, logger });
     this.gate = new KeyGate({
       key: options.authToken,
-      port: () => this.address!.port,
+      // The port bound, read from the socket: a connection may come before listen() has recorded it.
+      port: () => (this.http.address() as AddressInfo).port,
       logger,
       tokenFile: options.tokenFile,
       admit: (s) => this.admit(s),

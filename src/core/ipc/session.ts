@@ -11,6 +11,8 @@ export interface ConnectedApp {
   /** Authenticated with the IPC key; false for admitted legacy clients. */
   authenticated: boolean;
   legacy: boolean;
+  /** Authenticated with `AU`, the key itself (an app built with hgx SDK 0.2): it should update its SDK. */
+  sendsKey: boolean;
   /** api_ids it registered (88-character text). */
   apis: string[];
   tracked: number;
@@ -34,6 +36,8 @@ export class Session {
   /** When the app last asked something of the daemon. */
   lastActivity = Date.now();
   authTimer: NodeJS.Timeout | null = null;
+  /** How it proved the key: the key proof (`AC`/`AP`), or the key itself (`AU`); null before. */
+  handshake: 'proof' | 'key' | null = null;
   /** The key proof under way (`AC` answered), or spent: one per connection (key-gate.ts). */
   keyProof: { appNonce: Uint8Array; daemonNonce: Uint8Array; spent?: boolean } | null = null;
   /** Names this connection in share records when it has no token, so it still hears `^S`/`^F`. */
@@ -56,6 +60,7 @@ export class Session {
       token: this.token,
       authenticated: this.authenticated,
       legacy: this.legacy && !this.authenticated,
+      sendsKey: this.handshake === 'key',
       apis: [...this.apis],
       tracked: this.tracked.size,
       connectedAt: this.connectedAt,

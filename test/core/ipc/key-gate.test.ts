@@ -31,7 +31,7 @@ test('AC then AP admits the connection; the daemon proved first, over its own po
   assert.deepEqual(await c.ok('AP', appProof(a, n)), Buffer.of(1));
   assert.deepEqual(await c.ok('?I'), a.daemon.fingerprint.bytes);
   assert.equal(a.ipc.connectedApps(), 1);
-  assert.deepEqual(a.ipc.apps().map((x) => [x.authenticated, x.legacy]), [[true, false]]);
+  assert.deepEqual(a.ipc.apps().map((x) => [x.authenticated, x.legacy, x.sendsKey]), [[true, false, false]]);
   c.close();
 });
 
@@ -102,6 +102,7 @@ test('AU, the key itself, still admits apps of older SDKs; a wrong one is refuse
   const old = await RawClient.open(a.port);
   assert.deepEqual(await old.ok('AU', a.key), Buffer.of(1));
   assert.deepEqual(await old.ok('?I'), a.daemon.fingerprint.bytes);
+  assert.deepEqual(a.ipc.apps().map((x) => [x.authenticated, x.sendsKey]), [[true, true]], 'listed as sending its key, for the status page');
   const wrong = await RawClient.open(a.port);
   const closed = wrong.closed();
   await assert.rejects(wrong.ok('AU', randomBytes(32)), (e) => nakOf(e).code === 0xffff && /that is not the IPC key of this Hypergolix daemon/.test(nakOf(e).message));

@@ -40,6 +40,11 @@ export function ConnectedApps({ count }: { count: number }) {
               <span className="grow">
                 <strong>{nameOf(a)}</strong>
                 {a.legacy ? <span className="tag">no key: public objects only</span> : null}
+                {a.sendsKey ? (
+                  <span className="tag" title="This app proves the IPC key by sending it, as hgx SDK 0.2 does: whatever listens on the port while Hypergolix is closed can take it. Update the app's hgx SDK to 0.3.">
+                    older SDK: sends its key
+                  </span>
+                ) : null}
                 <span className="hint block">
                   follows {a.tracked} object{a.tracked === 1 ? '' : 's'} · takes {a.apis} kind{a.apis === 1 ? '' : 's'} of share · connected {timeAgo(a.connectedAt)} · last active{' '}
                   {timeAgo(a.lastActivity)}
