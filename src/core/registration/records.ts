@@ -46,6 +46,13 @@ export type RegistrationOp =
 export class RegistrationState {
   readonly accounts = new Map<string, AccountRecord>();
   readonly invites = new Map<string, InviteRecord>();
+  /** Per invite id, how many of its uses each fingerprint got (a use past the last is none). */
+  private readonly uses = new Map<string, Map<string, number>>();
+
+  /** How many uses of invite `id` went to `fp` so far: a writer learns from it whether its line won the last use. */
+  usesBy(id: string, fp: string): number {
+    return this.uses.get(id)?.get(fp) ?? 0;
+  }
 
   apply(op: RegistrationOp): void {
     switch (op.op) {
@@ -67,9 +74,15 @@ export class RegistrationState {
         return;
       case 'invite-used': {
         const invite = this.invites.get(op.id);
-        // A use of an invite nobody wrote is no registration (our writers check the invite first).
-        if (!invite) return;
-        invite.usesLeft = Math.max(0, invite.usesLeft - 1);
+        // A use of an invite nobody wrote is no registration (our writers check the invite
+        // first), nor is one past its last use: two writers (the server and the operator's CLI,
+        // each checking before it appends) may race for the last one, and the journal's order
+        // decides which of them got it (FileRegistry.useInvite reads it back).
+        if (!invite || invite.usesLeft < 1) return;
+        invite.usesLeft -= 1;
+        const byFp = this.uses.get(op.id) ?? new Map<string, number>();
+        byFp.set(op.fp, (byFp.get(op.fp) ?? 0) + 1);
+        this.uses.set(op.id, byFp);
         // The use registers the account in the same line: a separate `register` line that failed
         // to be written would have spent the use for nothing. (Journals written before also have
         // one after it; applied again, it changes nothing.)

@@ -144,6 +144,7 @@ export class FileRegistry extends OpLogRegistry {
     if (!this.inviteUsable(id, spending)) return false;
     // Counted as spent at once, so two registrations racing for the last use cannot both have it.
     this.spending.set(id, spending + 1);
+    const before = this.state.usesBy(id, fp);
     try {
       await this.append({ op: 'invite-used', id, fp, at: this.now() });
     } finally {
@@ -151,7 +152,9 @@ export class FileRegistry extends OpLogRegistry {
       if (left > 0) this.spending.set(id, left);
       else this.spending.delete(id);
     }
-    return true;
+    // Another process (the operator's CLI, a second server) may have appended a use of the last
+    // one between our check and our line: the file's order says whose it is.
+    return this.state.usesBy(id, fp) > before;
   }
 
   close(): Promise<void> {
