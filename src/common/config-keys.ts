@@ -117,6 +117,15 @@ export const CONFIG_KEYS = {
       help: 'let Python hgx apps connect without the per-install key (loopback only)',
       ui: { label: 'Allow legacy app connections', hint: 'For old Python hgx apps that cannot authenticate.' },
     },
+    ipc_accept_sent_key: {
+      ...SWITCH,
+      default: true,
+      help: 'let apps built with hgx SDK 0.2 prove the key by sending it (newer apps prove it without sending it)',
+      ui: {
+        label: 'Allow apps that send their key',
+        hint: 'Apps built with hgx SDK 0.2 prove the key by sending it, which a program holding the port while Hypergolix is closed could take. Turn off once your apps are updated.',
+      },
+    },
   },
   instrumentation: {
     verbosity: {

@@ -256,6 +256,19 @@ test('--root picks an explicit file or directory', async () => {
   assert.match(s.out, /IPC port: +7001/);
 });
 
+test('the summary says when apps must prove the key without sending it (process.ipc_accept_sent_key off)', async () => {
+  const { run, file, hgxHome } = setup();
+  mkdirSync(hgxHome, { recursive: true });
+  writeFileSync(file, 'process:\n  ipc_port: 7772\n');
+  assert.match((await run()).out, /IPC port: +7772$/m, 'on by default: nothing to say');
+  writeFileSync(file, 'process:\n  ipc_port: 7772\n  ipc_accept_sent_key: false\n');
+  assert.match((await run()).out, /IPC port: +7772 \(apps must prove the key without sending it: hgx SDK 0\.3\)$/m);
+  writeFileSync(file, 'process:\n  ipc_accept_sent_key: perhaps\n');
+  const bad = await run();
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /ipc_accept_sent_key/);
+});
+
 test('a config with a bad value is reported with file, line and field (exit 1), not a crash', async () => {
   const { run, file, hgxHome } = setup();
   mkdirSync(hgxHome, { recursive: true });

@@ -16,7 +16,7 @@ import { tempHome } from './helpers.js';
 
 const DEFAULTS: Settings = {
   remotes: [],
-  process: { ipc_port: 7772, ipc_legacy_clients: false },
+  process: { ipc_port: 7772, ipc_legacy_clients: false, ipc_accept_sent_key: true },
   instrumentation: { verbosity: 'info', debug: false },
   server: { port: 7770, enabled: false, host: 'localhost' },
   sharing: { accept: 'ask' },
@@ -87,7 +87,7 @@ test('hand-written values show as the form\'s values (spellings normalized); the
       { host: 'Example.ORG', port: 7770, tls: true },
       { host: '::1', port: 7771, tls: false },
     ],
-    process: { ipc_port: 7790, ipc_legacy_clients: true },
+    process: { ipc_port: 7790, ipc_legacy_clients: true, ipc_accept_sent_key: true },
     instrumentation: { verbosity: 'info', debug: false },
     // A specific address has no mode of its own: it shows as "Local network".
     server: { port: 7780, enabled: true, host: 'AUTO' },

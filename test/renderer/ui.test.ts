@@ -153,6 +153,10 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     await page.getByLabel('Allow legacy app connections').check();
     await page.getByTestId('legacy-warning').waitFor();
     await page.getByLabel('Allow legacy app connections').uncheck();
+    // On by default (apps of hgx SDK 0.2 still connect); turned off, apps must prove the key without sending it.
+    const sentKey = page.getByLabel('Allow apps that send their key');
+    assert.equal(await sentKey.isChecked(), true);
+    await sentKey.uncheck();
     const release = host.holdProgress(1); // past 'saving', held while restarting
     await s.save();
     await page.getByText('Restarting Hypergolix…').waitFor();
@@ -163,6 +167,7 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     const expected = defaultSettings();
     expected.remotes.push({ host: 'hgx.example.org', port: 443, tls: true });
     expected.instrumentation.verbosity = 'debug';
+    expected.process.ipc_accept_sent_key = false;
     assert.deepEqual(host.saved, [expected]);
     const phases = host.events.filter((e) => e.kind === 'restartProgress').map((e) => (e.kind === 'restartProgress' ? e.phase : ''));
     assert.deepEqual(phases, ['saving', 'stopping', 'starting', 'done']);

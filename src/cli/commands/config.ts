@@ -45,7 +45,7 @@ export function summary(loaded: LoadedConfig): string {
     lines.push(col(i === 0 ? 'Remotes' : '', describeRemote(r) + reg));
   });
   lines.push(col('Logging', `${c.instrumentation.verbosity}, debug ${c.instrumentation.debug ? 'on' : 'off'}`));
-  lines.push(col('IPC port', `${c.process.ipc_port}${c.process.ipc_legacy_clients ? ' (legacy apps may connect without a key)' : ''}`));
+  lines.push(col('IPC port', `${c.process.ipc_port}${c.process.ipc_legacy_clients ? ' (legacy apps may connect without a key)' : ''}${c.process.ipc_accept_sent_key ? '' : ' (apps must prove the key without sending it: hgx SDK 0.3)'}`));
   lines.push(col('Server', `${describeRemote({ host: c.server.host, port: c.server.port })}${c.desktop.embedded_server ? ' (run by the desktop app)' : ''}`));
   if (c.server.public_names.length) lines.push(col('', `public names: ${c.server.public_names.join(', ')}`));
   const blocked = c.sharing.block.length ? `; ${c.sharing.block.length} blocked` : '';

@@ -35,6 +35,7 @@ export function startAppIpc(
       tokenFile,
       port: o.port ?? c.process.ipc_port,
       legacyClients: o.legacyClients ?? c.process.ipc_legacy_clients,
+      acceptSentKey: o.acceptSentKey ?? c.process.ipc_accept_sent_key,
       logger,
     });
     return server.listen().then(

@@ -29,6 +29,8 @@ export interface KeyGateOptions {
   logger: RemoteLogger;
   /** Where apps find the key, named in refusals. */
   tokenFile: string | undefined;
+  /** Whether `AU` (the key itself) is accepted (`process.ipc_accept_sent_key`). */
+  acceptSentKey: boolean;
   /** Admits a connection that proved the key (it may refuse: too many apps). */
   admit: (s: Session) => void;
   /** Closes a connection that failed, once its `NK` is out. */
@@ -63,6 +65,10 @@ export class KeyGate {
 
   /** `AU`: the key itself, from an app of an older SDK. */
   rawKey(s: Session, body: Uint8Array): void {
+    if (!this.o.acceptSentKey) {
+      this.o.logger.warn(`${s.name}: an app sent the IPC key itself (AU, hgx SDK 0.2), which process.ipc_accept_sent_key refuses; closing the connection`);
+      throw this.fail(s, 'this daemon takes only the key proof (process.ipc_accept_sent_key is off): update the app to hgx SDK 0.3, or turn "Allow apps that send their key" on');
+    }
     if (body.length === AUTH_TOKEN_BYTES && sameKey(body, this.o.key)) {
       if (!s.authenticated) this.o.logger.info(`${s.name}: authenticated with AU (the key itself), as SDKs before 0.3 do; its app should update its hgx SDK`);
       s.handshake ??= 'key';

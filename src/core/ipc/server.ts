@@ -85,8 +85,10 @@ export interface IpcServerOptions {
   port?: number;
   /** Loopback only: `127.0.0.1`, `::1` or `localhost`. @default '127.0.0.1' */
   host?: string;
-  /** Admit reference clients without `AU` (loopback only; public objects only). @default false */
+  /** Admit reference clients without a handshake (loopback only; public objects only). @default false */
   legacyClients?: boolean;
+  /** Accept `AU` (the key itself, from apps of hgx SDK 0.2) besides the key proof. @default true */
+  acceptSentKey?: boolean;
   /** Exact `Origin` values allowed to upgrade (e.g. `app://my-hgx-app`). @default [] */
   allowedOrigins?: readonly string[];
   /** Admitted (authenticated or legacy) app connections; more upgrades get 503. @default 64 */
@@ -168,8 +170,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       key: options.authToken,
       // The port bound, read from the socket: a connection may come before listen() has recorded it.
       port: () => (this.http.address() as AddressInfo).port,
-      logger,
-      tokenFile: options.tokenFile,
+      logger, tokenFile: options.tokenFile, acceptSentKey: options.acceptSentKey ?? true,
       admit: (s) => this.admit(s),
       // The NK goes out first (it is sent when the refusal is caught), then the close frame.
       reject: (s) => setImmediate(() => s.connection.close(CLOSE_CODES.policyViolation, 'authentication failed')),

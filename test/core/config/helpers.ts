@@ -45,6 +45,7 @@ export function expectedDefaults(dir: string) {
       pid_file: join(dir, 'hypergolix.pid'),
       ipc_port: 7772,
       ipc_legacy_clients: false,
+      ipc_accept_sent_key: true,
     },
     instrumentation: { verbosity: 'info', debug: false, traceur: false },
     user: { fingerprint: null, user_id: null, root_secret: null },

@@ -108,3 +108,16 @@ test('AU, the key itself, still admits apps of older SDKs; a wrong one is refuse
   await assert.rejects(wrong.ok('AU', randomBytes(32)), (e) => nakOf(e).code === 0xffff && /that is not the IPC key of this Hypergolix daemon/.test(nakOf(e).message));
   assert.equal(await closed, 1008);
 });
+
+test('with process.ipc_accept_sent_key off, AU is refused (saying which switch) and closed; the key proof still admits', async () => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { acceptSentKey: false } });
+  const old = await RawClient.open(a.port);
+  const closed = old.closed();
+  await assert.rejects(old.ok('AU', a.key), (e) => nakOf(e).code === 0xffff && /takes only the key proof \(process\.ipc_accept_sent_key is off\): update the app to hgx SDK 0\.3/.test(nakOf(e).message));
+  assert.equal(await closed, 1008);
+  const c = await RawClient.open(a.port);
+  const n = await challenge(c);
+  assert.deepEqual(await c.ok('AP', appProof(a, n)), Buffer.of(1));
+  assert.equal(a.ipc.connectedApps(), 1);
+});

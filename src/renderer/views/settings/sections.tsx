@@ -86,12 +86,14 @@ export function AdvancedSection(props: SectionProps) {
 function AppsFields({ draft, edit, err }: SectionProps) {
   const port = K.process.ipc_port.ui;
   const legacy = K.process.ipc_legacy_clients.ui;
+  const sentKey = K.process.ipc_accept_sent_key.ui;
   return (
     <section aria-labelledby="section-apps" className="subsection">
       <h3 id="section-apps">Apps</h3>
       <Field label={port.label} htmlFor="ipc-port" error={err('process.ipc_port')} hint={port.hint}>
         <NumberInput id="ipc-port" value={draft.process.ipc_port} invalid={!!err('process.ipc_port')} describedBy={describe('ipc-port', err('process.ipc_port'))} onChange={(n) => edit((d) => void (d.process.ipc_port = n))} />
       </Field>
+      <Switch id="sent-key-ipc" label={sentKey.label} description={sentKey.hint} checked={draft.process.ipc_accept_sent_key} onChange={(on) => edit((d) => void (d.process.ipc_accept_sent_key = on))} />
       <Switch id="legacy-ipc" label={legacy.label} description={legacy.hint} checked={draft.process.ipc_legacy_clients} onChange={(on) => edit((d) => void (d.process.ipc_legacy_clients = on))} />
       {draft.process.ipc_legacy_clients ? (
         <Banner tone="warn" testId="legacy-warning">
