@@ -121,3 +121,38 @@ test('with process.ipc_accept_sent_key off, AU is refused (saying which switch) 
   assert.deepEqual(await c.ok('AP', appProof(a, n)), Buffer.of(1));
   assert.equal(a.ipc.connectedApps(), 1);
 });
+
+test('200 connections trying seeded damaged handshakes: each answered or closed, nobody admitted without the right proof, and the daemon still admits a real one', async (t) => {
+  const { rng, pick, mutate } = await import('../../fixtures/mutate.js');
+  const SEED = Number(process.env.HGX_FUZZ_SEED ?? 2512);
+  const rand = rng(SEED);
+  const w = await world();
+  const a = await w.user(0, { ipc: { authTimeoutMs: 2000 } });
+  const tally: Record<string, number> = {};
+  for (let i = 0; i < 200; i++) {
+    const c = await RawClient.open(a.port);
+    const closed = c.closed();
+    let open = true;
+    void closed.then(() => (open = false));
+    // One to three steps of AC / AP / AU with damaged (or, for AC, sometimes good) bodies.
+    for (let step = 0, steps = 1 + pick(rand, 3); step < steps && open; step++) {
+      const verb = (['AC', 'AP', 'AU'] as const)[pick(rand, 3)]!;
+      const valid = verb === 'AC' ? randomBytes(32) : verb === 'AP' ? randomBytes(32) : a.key;
+      const body = verb === 'AC' && rand() < 0.5 ? valid : mutate(valid, rand, 40);
+      if (verb === 'AU' && Buffer.from(body).equals(a.key)) continue;
+      // A refused handshake closes the connection: a request sent on it gets no answer.
+      const answer = await Promise.race([c.request(verb, body).catch(() => null), closed.then(() => null)]);
+      const what = answer === null ? 'closed' : answer.code;
+      tally[`${verb} ${what}`] = (tally[`${verb} ${what}`] ?? 0) + 1;
+      if (answer?.code === 'AK' && verb !== 'AC') assert.fail(`connection ${i}: ${verb} ${Buffer.from(body).toString('hex')} was admitted`);
+    }
+    assert.equal(a.ipc.connectedApps(), 0, `connection ${i}: nobody admitted`);
+    c.close();
+  }
+  t.diagnostic(`seed ${SEED}: ${Object.entries(tally).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  assert.ok(tally['AC AK']! > 0 && Object.keys(tally).some((k) => k.endsWith('NK')), JSON.stringify(tally));
+  const c = await RawClient.open(a.port);
+  const n = await challenge(c);
+  assert.deepEqual(await c.ok('AP', appProof(a, n)), Buffer.of(1));
+  assert.equal(a.ipc.connectedApps(), 1);
+});
