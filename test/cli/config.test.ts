@@ -4,11 +4,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { CliError, type CliIO } from '../../src/cli/command.js';
 import { createConfigCommand } from '../../src/cli/commands/config.js';
-import { HypergolixError } from '../../src/core/golix/errors.js';
 import { ghidText, tempDir } from '../core/config/helpers.js';
+import { runCommand } from '../fixtures/cli/in-process.js';
 
 interface Run {
   code: number;
@@ -31,21 +29,7 @@ function setup(opts: { tty?: boolean; display?: boolean } = {}) {
   });
   const env: NodeJS.ProcessEnv = { HOME: home, HYPERGOLIX_HOME: hgxHome, ...(opts.display ? { DISPLAY: ':0' } : {}) };
   /** Runs the command the way src/cli/index.ts does, turning thrown errors into exit codes. */
-  async function run(...argv: string[]): Promise<Run> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), stdin: Readable.from([]), isTTY: false, env, cwd };
-    let code: number;
-    try {
-      code = await command.run(argv, io);
-    } catch (e) {
-      if (e instanceof CliError) code = e.exitCode;
-      else if (e instanceof HypergolixError) code = 1;
-      else throw e;
-      err.push(`${e.name}: ${e.message}`);
-    }
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = (...argv: string[]): Promise<Run> => runCommand(command, argv, env, cwd);
   const file = join(hgxHome, 'hypergolix.yml');
   return { run, file, opened, hgxHome, root, cwd };
 }

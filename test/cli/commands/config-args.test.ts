@@ -8,16 +8,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { CliError, type CliIO } from '../../../src/cli/command.js';
+import { CliError } from '../../../src/cli/command.js';
 import { createConfigCommand } from '../../../src/cli/commands/config.js';
 import { configEdits, describeRemote, parseConfigArgs, type ConfigArgs } from '../../../src/cli/commands/config-args.js';
 import { HOSTED_REMOTE } from '../../../src/common/config-fields.js';
 import { CONFIG_KEYS } from '../../../src/common/config-keys.js';
 import { parserOf } from '../../../src/common/config-parsers.js';
 import { validateConfig } from '../../../src/core/config/index.js';
-import { HypergolixError } from '../../../src/core/golix/errors.js';
 import { tempDir } from '../../core/config/helpers.js';
+import { runCommand } from '../../fixtures/cli/in-process.js';
 
 // ───────────────────────────── helpers ─────────────────────────────
 
@@ -71,21 +70,7 @@ function setup() {
     },
   });
   const env: NodeJS.ProcessEnv = { HOME: home, HYPERGOLIX_HOME: hgxHome };
-  async function run(...argv: string[]): Promise<Run> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), stdin: Readable.from([]), isTTY: false, env, cwd };
-    let code: number;
-    try {
-      code = await command.run(argv, io);
-    } catch (e) {
-      if (e instanceof CliError) code = e.exitCode;
-      else if (e instanceof HypergolixError) code = 1;
-      else throw e;
-      err.push(`${e.name}: ${e.message}`);
-    }
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const run = (...argv: string[]): Promise<Run> => runCommand(command, argv, env, cwd);
   const file = join(hgxHome, 'hypergolix.yml');
   const read = () => readFileSync(file, 'utf8');
   /** The file as Hypergolix reads it. */
