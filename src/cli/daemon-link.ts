@@ -105,7 +105,10 @@ export async function connectDaemonOf(loaded: LoadedConfig, o: { running?: Runni
     conn.close();
     const message = (err as Error).message;
     if (err instanceof NotThisDaemon) {
-      if (!running) throw new DaemonUnreachable(`what answers on 127.0.0.1:${port} is not it: ${err.why}; the key was not sent`, null);
+      if (!running) {
+        const why = `another program answers on 127.0.0.1:${port} (${err.why}; the key was not sent)`;
+        throw new DaemonUnreachable(why, null, `The app daemon is not running, and ${why}. The daemon needs that port: stop that program, or give the daemon another port with: hypergolix config --ipc-port PORT`);
+      }
       throw new DaemonUnreachable(`what answers on 127.0.0.1:${port} does not hold the IPC key in ${keyFile} (${err.why}; the key was not sent): the key file was replaced since the daemon started (restart it: hypergolix stop app, then hypergolix start app), or another program holds the port`, running.pid);
     }
     // Its refusal says what is wrong in its own words; silence is ours to word.

@@ -332,7 +332,7 @@ describe('discovery: who the CLI trusts with the IPC key', () => {
       await assert.rejects(connectDaemonOf(loaded), (err: unknown) => {
         assert.ok(err instanceof DaemonUnreachable, String(err));
         assert.equal(err.pid, null);
-        assert.match(err.message, new RegExp(`^The app daemon is not running \\(what answers on 127\\.0\\.0\\.1:${port} is not it: its proof was not made with this key, or for this port; the key was not sent\\)\\. Start it with: hypergolix start app$`));
+        assert.match(err.message, new RegExp(`^The app daemon is not running, and another program answers on 127\\.0\\.0\\.1:${port} \\(its proof was not made with this key, or for this port; the key was not sent\\)\\. The daemon needs that port: stop that program, or give the daemon another port with: hypergolix config --ipc-port PORT$`));
         return true;
       });
       assert.equal(received.length, 1, 'only AC went out');
