@@ -5,9 +5,17 @@
 import { createServer } from 'node:net';
 import { CommsError } from '../golix/index.js';
 
+/** The other loopback address of the one bound; null for `localhost` (it names whichever the resolver picks). */
+export function otherLoopback(host: string): string | null {
+  return host === '127.0.0.1' ? '::1' : host === '::1' ? '127.0.0.1' : null;
+}
+
+/** Errors that say an address does not exist here (no IPv6), not that someone holds it. */
+export const NO_SUCH_ADDRESS: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'EINVAL']);
+
 export function cannotListen(host: string, port: number, err: NodeJS.ErrnoException): CommsError {
   const why = err.code === 'EADDRINUSE' ? 'is already in use (is another daemon running?)' : `failed (${err.message})`;
-  return new CommsError(`Cannot listen for apps on ${host}:${port}: the port ${why}`, { cause: err });
+  return new CommsError(`Cannot listen for apps on ${host.includes(':') ? `[${host}]` : host}:${port}: the port ${why}`, { cause: err });
 }
 
 /**
@@ -17,9 +25,18 @@ export function cannotListen(host: string, port: number, err: NodeJS.ErrnoExcept
  */
 export async function checkIpcPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', (err: NodeJS.ErrnoException) => reject(cannotListen(host, port, err)));
-    probe.listen(port, host, () => probe.close(() => resolve()));
+  await probe(host, port);
+  // The other loopback address too, as listen() binds both (loopback-pair.ts); absent is fine.
+  const other = otherLoopback(host);
+  if (other) await probe(other, port).catch((err: CommsError) => {
+    if (!NO_SUCH_ADDRESS.has((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '')) throw err;
+  });
+}
+
+function probe(host: string, port: number): Promise<void> {
+  const server = createServer();
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(cannotListen(host, port, err)));
+    server.listen(port, host, () => server.close(() => resolve()));
   });
 }

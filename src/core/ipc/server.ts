@@ -55,7 +55,7 @@ import { ObjectRecords } from './object-records.js';
 import { peopleHandlers } from './people.js';
 import { daemonStatusJson, statusHandlers } from './daemon-status.js';
 import { StatusWatch } from './status-watch.js';
-import { cannotListen } from './port-check.js';
+import { listenLoopbackPair } from './loopback-pair.js';
 import { IpcRefusal } from './refusal.js';
 import { Session, SessionTable, type ConnectedApp } from './session.js';
 import { KeyGate } from './key-gate.js';
@@ -133,6 +133,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly maxMessageBytes: number;
   private readonly allowedOrigins: ReadonlySet<string>;
   private readonly http: HttpServer;
+  /** The same port on the other loopback address, or null where there is none (listen()). */
+  private twin: HttpServer | null = null;
   private readonly wss: WebSocketServer;
   private readonly sessions = new SessionTable();
   private readonly tracking: Tracking;
@@ -177,13 +179,19 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     });
     this.statusWatch = new StatusWatch({ statusFor: (s) => this.statusFor(s), intervalMs: options.statusIntervalMs ?? 1000 });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.http = createServer((_req, res) => {
+    this.http = this.httpServer();
+    this.hook();
+  }
+
+  /** An HTTP server that takes WebSocket upgrades only: the port's, and its twin's on the other loopback address. */
+  private httpServer(): HttpServer {
+    const http = createServer((_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' });
       res.end('Hypergolix IPC: WebSocket only\n');
     });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (_err, socket) => socket.destroy());
-    this.hook();
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    http.on('clientError', (_err, socket) => socket.destroy());
+    return http;
   }
 
   /** Where apps find the key (as given in the options). */
@@ -198,22 +206,11 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   /** Binds the port. Rejects with CommsError when it is in use. */
   async listen(): Promise<{ host: string; port: number }> {
     if (this.address) return this.address;
-    const port = this.o.port ?? DEFAULT_IPC_PORT;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException) => {
-        this.http.off('listening', onListening);
-        reject(cannotListen(this.host, port, err));
-      };
-      const onListening = () => {
-        this.http.off('error', onError);
-        resolve();
-      };
-      this.http.once('error', onError);
-      this.http.once('listening', onListening);
-      this.http.listen(port, this.host);
-    });
-    this.http.on('error', (err) => this.logger.error('IPC server error', err));
-    this.address = { host: this.host, port: (this.http.address() as AddressInfo).port };
+    // Both loopback addresses (loopback-pair.ts): the key proof names the port, not the address.
+    const { port, twin } = await listenLoopbackPair(this.http, () => this.httpServer(), this.host, this.o.port ?? DEFAULT_IPC_PORT);
+    this.twin = twin;
+    for (const http of [this.http, twin]) http?.on('error', (err) => this.logger.error('IPC server error', err));
+    this.address = { host: this.host, port };
     this.logger.info(`IPC listening on ${this.host}:${this.address.port}`);
     if (this.o.legacyClients) this.logger.warn('process.ipc_legacy_clients is on: any program on this computer can use your public objects through the IPC port without the key');
     return this.address;
@@ -232,9 +229,10 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       await Promise.all(closed);
       clearTimeout(timer);
       if (this.address) {
-        const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-        this.http.closeAllConnections();
-        await closed;
+        const servers = [this.http, this.twin].filter((h) => h !== null);
+        const closed = servers.map((h) => new Promise<void>((resolve) => h.close(() => resolve())));
+        for (const h of servers) h.closeAllConnections();
+        await Promise.all(closed);
       }
       this.wss.close();
     })();
