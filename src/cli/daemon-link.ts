@@ -63,6 +63,11 @@ export function runningDaemon(loaded: LoadedConfig): RunningDaemon | null {
   return { pid: found.pid, ipcPort: Number.isInteger(written) && (written as number) >= 1 && (written as number) <= 65535 ? (written as number) : null };
 }
 
+/** The port the daemon listens on: the one it wrote at its start (the config's may have been edited since), else the config's. */
+export function daemonIpcPort(loaded: LoadedConfig, running: RunningDaemon | null): number {
+  return running?.ipcPort ?? loaded.config.process.ipc_port;
+}
+
 /** Connects to the daemon of the config at `root` (or found as usual); a CliError when none runs. */
 export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLink> {
   return connectDaemonOf(await loadConfig({ root, env: io.env, cwd: io.cwd }));
@@ -75,8 +80,7 @@ export async function connectDaemon(io: CliIO, root?: string): Promise<DaemonLin
  */
 export async function connectDaemonOf(loaded: LoadedConfig, o: { running?: RunningDaemon | null; handlers?: Map<string, RequestHandler> | undefined } = {}): Promise<DaemonLink> {
   const running = o.running === undefined ? runningDaemon(loaded) : o.running;
-  // The port it listens on, as it wrote at its start: the config's may have been edited since.
-  const port = running?.ipcPort ?? loaded.config.process.ipc_port;
+  const port = daemonIpcPort(loaded, running);
   const keyFile = ipcTokenPath(loaded.dir);
   const key = await readIpcToken(keyFile).catch(() => null);
   if (!key && !running) throw new DaemonUnreachable(`no IPC key in ${loaded.dir}`, null);

@@ -10,7 +10,7 @@ import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-ad
 import { remoteProblemWords } from '../../host/remote-words.js';
 import { ONE, StatusVerb, decodeJsonBody, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
-import { DaemonUnreachable, connectDaemonOf, runningDaemon, type DaemonLink } from '../daemon-link.js';
+import { DaemonUnreachable, connectDaemonOf, daemonIpcPort, runningDaemon, type DaemonLink } from '../daemon-link.js';
 
 export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch] [--root PATH]
 
@@ -68,8 +68,7 @@ interface Watching {
 async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppFound> {
   const running = runningDaemon(loaded);
   if (!running) return { state: 'stopped' };
-  // The port connectDaemonOf dials: the one it wrote at its start (the config's may have been edited since).
-  const port = running.ipcPort ?? loaded.config.process.ipc_port;
+  const port = daemonIpcPort(loaded, running);
   try {
     const told = (body: Buffer) => {
       watching?.changed(decodeJsonBody(body) as DaemonStatusJson);
