@@ -21,3 +21,22 @@ export function decideShare(policy: SharingPolicy, trust: TrustLevel | null, blo
   if (trust === 'trusted' || policy === 'all' || takenFromThemBefore) return 'take';
   return policy === 'known' ? 'refuse' : 'ask';
 }
+
+/**
+ * How many shares may wait for the user at once, from one sender and from everyone. Each waits
+ * in the account's records, which every computer of the account syncs, and in the Shares view:
+ * without a bound, anyone who knows the fingerprint could fill both by sending shares. Past it,
+ * a share that would wait is declined (the sender is told) until the user answers some.
+ */
+export interface WaitingLimits {
+  perSender: number;
+  total: number;
+}
+export const WAITING_LIMITS: WaitingLimits = { perSender: 20, total: 200 };
+
+/** Why a share from `from` cannot wait for the user beside those waiting (their senders), or null if it can. */
+export function noRoomToWait(waitingFrom: readonly string[], from: string, limits: WaitingLimits = WAITING_LIMITS): string | null {
+  if (waitingFrom.length >= limits.total) return `${waitingFrom.length} shares already wait for an answer (at most ${limits.total})`;
+  const theirs = waitingFrom.filter((f) => f === from).length;
+  return theirs >= limits.perSender ? `${theirs} of their shares already wait for an answer (at most ${limits.perSender} from one person)` : null;
+}

@@ -18,7 +18,7 @@ import {
 import type { StateNamespace } from '../account/state-namespace.js';
 import type { DaemonPort } from '../daemon/port.js';
 import type { SharingPolicy } from '../../common/config-fields.js';
-import { decideShare } from './consent.js';
+import { decideShare, noRoomToWait, type WaitingLimits } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
@@ -73,6 +73,8 @@ export interface SharingOptions {
   shareAgainEveryMs?: number;
   /** ASK_AGAIN_AFTER_NOTHING_MS unless told (tests). */
   askAgainAfterNothingMs?: readonly number[];
+  /** WAITING_LIMITS unless told (tests). */
+  waitingLimits?: WaitingLimits;
 }
 
 type Outgoing = { t: string; r: string; k: string | null; g?: boolean };
@@ -251,12 +253,14 @@ export class Sharing extends EventEmitter<SharingEvents> {
     const blocked = this.o.blocked().some((b) => b.equals(from));
     const again = this.records.receivedFrom(req.target)?.equals(from) ?? false;
     const decision = decideShare(this.o.policy(), this.contacts.trustOf(from), blocked, again);
-    if (decision === 'refuse') {
+    if (decision === 'refuse' || (decision === 'ask' && this.noRoomFor(from))) {
       await this.answer(req.garq, from, 'NK');
       return;
     }
     if (decision === 'ask') {
       const contents = await peekShare((g) => this.daemon.fetch(g), req.target, req.secret);
+      // Checked again: other shares may have come to wait while this one was read.
+      if (this.noRoomFor(from)) return await this.answer(req.garq, from, 'NK');
       const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now(), ...contents };
       this.asking.set(req.garq.text, {
         t: req.target.text,
@@ -272,6 +276,13 @@ export class Sharing extends EventEmitter<SharingEvents> {
       return;
     }
     await this.take(req.garq, req.target, from, req.secret);
+  }
+
+  /** Whether a share from `from` finds the waiting list full (consent.ts), said in the log. */
+  private noRoomFor(from: Ghid): boolean {
+    const why = noRoomToWait(this.pending().map((p) => p.from.text), from.text, this.o.waitingLimits);
+    if (why) this.o.warn(`declined a share from ${from.short} without asking: ${why}`);
+    return why !== null;
   }
 
   /** Accepts a share: keep the secret aside, open the object, answer AK, debind the request. */

@@ -1,7 +1,7 @@
 // The consent rule, every policy against every trust: the behaviour the settings' words promise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideShare } from '../../../src/core/sharing/consent.js';
+import { WAITING_LIMITS, decideShare, noRoomToWait } from '../../../src/core/sharing/consent.js';
 import { SHARING_POLICIES } from '../../../src/common/config-fields.js';
 import { TRUST_LEVELS } from '../../../src/common/people.js';
 
@@ -23,4 +23,17 @@ test('a new share of an object taken from the same sender before is taken under 
     assert.equal(decideShare(policy, 'blocked', false, true), 'refuse');
     assert.equal(decideShare(policy, 'ask', true, true), 'refuse', 'sharing.block wins');
   }
+});
+
+test('the waiting list has room until one sender, or everyone, has filled it', () => {
+  const limits = { perSender: 2, total: 4 };
+  assert.equal(noRoomToWait([], 'a', limits), null);
+  assert.equal(noRoomToWait(['a', 'b'], 'a', limits), null);
+  assert.match(noRoomToWait(['a', 'b', 'a'], 'a', limits) ?? '', /2 of their shares already wait .*at most 2 from one person/);
+  assert.equal(noRoomToWait(['a', 'b', 'a'], 'c', limits), null);
+  assert.match(noRoomToWait(['a', 'b', 'a', 'c'], 'd', limits) ?? '', /4 shares already wait .*at most 4/);
+  // The defaults: enough for any real person, far below what would swell the account's records.
+  assert.deepEqual(WAITING_LIMITS, { perSender: 20, total: 200 });
+  assert.equal(noRoomToWait(Array(19).fill('a'), 'a'), null);
+  assert.notEqual(noRoomToWait(Array(20).fill('a'), 'a'), null);
 });

@@ -11,6 +11,7 @@ import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import type { WaitingLimits } from '../../../src/core/sharing/consent.js';
 import { NoSuchShare, Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
 import { apiIdText } from '../../../src/core/sharing/peek.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
@@ -31,7 +32,7 @@ async function world() {
   const server = new PersistenceServer({ engine, port: 0, host: '127.0.0.1' });
   const { port } = await server.listen();
   cleanups.push(() => server.close());
-  const user = async (i: 0 | 1, policy: SharingPolicy = 'all', blocked: Ghid[] = [], existing?: { userId: Ghid; cache: string }) => {
+  const user = async (i: 0 | 1 | 2, policy: SharingPolicy = 'all', blocked: Ghid[] = [], existing?: { userId: Ghid; cache: string }, waitingLimits?: WaitingLimits) => {
     const cache = existing?.cache ?? join(await mkdtemp(join(tmpdir(), 'hgx-share-')), 'ghidcache');
     temps.push(join(cache, '..'));
     const daemon = await Daemon.start({
@@ -40,7 +41,8 @@ async function world() {
       account: existing ? { login: { userId: existing.userId, password: 'pw', kdf } } : { create: { password: 'pw', kdf, identity: v16Identity(i) } },
       logger: process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: console.error } : silentLogger,
     });
-    const sharing = new Sharing(daemon, { policy: () => policy, blocked: () => blocked, warn: () => {} });
+    const warnings: string[] = [];
+    const sharing = new Sharing(daemon, { policy: () => policy, blocked: () => blocked, warn: (m) => warnings.push(m), ...(waitingLimits ? { waitingLimits } : {}) });
     const seen = { incoming: [] as IncomingShare[], pending: [] as PendingShare[], results: [] as ShareResult[] };
     sharing.on('incoming', (s) => seen.incoming.push(s));
     sharing.on('pending', (s) => seen.pending.push(s));
@@ -52,7 +54,7 @@ async function world() {
     };
     cleanups.push(stop);
     await daemon.network.whenConnected(5000);
-    return { daemon, sharing, seen, stop, cache };
+    return { daemon, sharing, seen, stop, cache, warnings };
   };
   return { user };
 }
@@ -167,4 +169,36 @@ test('B offline during the share receives it when it comes back', async () => {
   await until(() => b2.seen.incoming.length === 1, 'the share after B returns');
   assert.equal((await b2.daemon.open(obj.ghid)).state.toString(), '{"late":true}');
   await until(() => a.seen.results.length === 1, 'A to hear the late AK');
+});
+
+test("a full waiting list declines strangers' further shares (per sender, then in all), and answering one makes room", async () => {
+  const { user } = await world();
+  const b = await user(1, 'ask', [], undefined, { perSender: 2, total: 3 });
+  const a = await user(0);
+  const c = await user(2);
+  const shareFrom = async (who: typeof a, n: number) => {
+    const obj = await who.daemon.objects.create(API_ID_JSON, Buffer.from(`{"n":${n}}`));
+    await who.sharing.share(obj.ghid, b.daemon.fingerprint);
+  };
+  for (let n = 0; n < 3; n++) await shareFrom(a, n);
+  await until(() => a.seen.results.length === 1, 'the third share from A to be declined');
+  assert.equal(a.seen.results[0]!.ok, false);
+  assert.equal(b.sharing.pending().length, 2);
+  assert.ok(b.warnings.some((w) => w.includes('2 of their shares already wait')), b.warnings.join('\n'));
+  // C, another stranger: one more fits in all, the next does not.
+  await shareFrom(c, 10);
+  await until(() => b.sharing.pending().length === 3, "C's first share to wait");
+  await shareFrom(c, 11);
+  await until(() => c.seen.results.length === 1, "C's second share to be declined");
+  assert.equal(c.seen.results[0]!.ok, false);
+  assert.ok(b.warnings.some((w) => w.includes('3 shares already wait')), b.warnings.join('\n'));
+  // The user answers one of A's: room again, for A as for anyone.
+  await b.sharing.decline(b.sharing.pending().find((p) => p.from.equals(a.daemon.fingerprint))!.id);
+  await shareFrom(a, 3);
+  await until(() => b.seen.pending.length === 4, "A's next share to wait");
+  assert.equal(b.sharing.pending().length, 3);
+  // A trusted sender is never held by the list: their share is taken at once.
+  b.sharing.contacts.set(c.daemon.fingerprint, { trust: 'trusted' });
+  await shareFrom(c, 12);
+  await until(() => b.seen.incoming.length === 1, "trusted C's share");
 });
