@@ -1,4 +1,4 @@
-// Enforces the layer table of docs/architecture.md, and the floors inside src/core
+// Enforces the layer table of ../shared/docs/architecture.md, and the floors inside src/core
 // (docs/architecture-notes.md), by reading every import in src/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

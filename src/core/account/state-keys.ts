@@ -28,7 +28,7 @@ export const STATE_PREFIXES = {
   'ipc:legroom:': { owner: 'ipc/object-records', key: 'GHID', value: '1..255', what: 'the legroom an app asked for (absent: the default)' },
   'inbox:': { owner: 'ipc/inbox', key: 'GHID', value: '{f: from, a: api_id, at}', what: 'a share no app has taken yet' },
   'out:': { owner: 'sharing', key: 'request GHID', value: '{t: target, r: recipient, k: token or null}', what: 'our handshake awaiting an answer' },
-  'ask:': { owner: 'sharing', key: 'request GHID', value: '{t: target, f: from, s: secret, at, a: api_id or null, z: size or null}', what: 'a share awaiting the user' },
+  'ask:': { owner: 'sharing', key: 'request GHID', value: '{t: target, f: from, s: secret, at, a: api_id or null, z: size or null, d: dynamic or null}', what: 'a share awaiting the user (at most WAITING_LIMITS, sharing/consent)' },
   'contact:': {
     owner: 'sharing/contacts',
     key: 'fingerprint',

@@ -379,8 +379,7 @@ test('formats.md and the state-key registry give the shared-in: record as it is 
   for (const field of ['f', 'a', 'z', 'at']) assert.match(STATE_PREFIXES['shared-in:'].value, new RegExp(`\\b${field}\\b`));
 });
 
-// FAILS (doc bug): since d212d68 a shared-out: record also stores `a` (api_id) and `z` (size),
-// which formats.md and account/state-keys.ts still leave out ({s, at}).
+// A shared-out: record stores `a` (api_id) and `z` (size) too (since d212d68): the docs must say so.
 test('formats.md and the state-key registry give every field of the shared-out: record as it is stored', () => {
   const { map, r } = records();
   const [object, friend] = [ghid(), ghid()];
