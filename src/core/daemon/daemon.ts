@@ -357,7 +357,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     return this.network.publish(obj);
   }
 
-  fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
+  fetch(ghid: Ghid, opts: { fresh?: boolean; keep?: boolean } = {}): Promise<GolixObject | null> {
     return this.network.fetch(ghid, opts);
   }
 

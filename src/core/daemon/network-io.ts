@@ -207,7 +207,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     await queued;
   }
 
-  async fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
+  /** `keep: false` returns what a remote holds without storing it here (checked to be that object, not verified). */
+  async fetch(ghid: Ghid, opts: { fresh?: boolean; keep?: boolean } = {}): Promise<GolixObject | null> {
     const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
     if (local && !(opts.fresh && local.type === 'GOBD')) return local;
     const answers = await Promise.allSettled(
@@ -222,7 +223,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
     }
     // A frame whose container cannot be had is still the answer, unstored (Inbound.storeFetched).
-    return best && best !== local ? this.inbound.storeFetched(best) : best;
+    return best && best !== local && opts.keep !== false ? this.inbound.storeFetched(best) : best;
   }
 
   /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */

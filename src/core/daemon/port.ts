@@ -91,8 +91,11 @@ export interface DaemonPort {
 
   /** Stores locally and sends to every remote. */
   publish(obj: GolixObject): Promise<void>;
-  /** The local copy first, else the remotes; `fresh` asks the remotes for the newest frame. */
-  fetch(ghid: Ghid, opts?: { fresh?: boolean }): Promise<GolixObject | null>;
+  /**
+   * The local copy first, else the remotes; `fresh` asks the remotes for the newest frame;
+   * `keep: false` leaves what the remotes give unstored (a look at a share not accepted yet).
+   */
+  fetch(ghid: Ghid, opts?: { fresh?: boolean; keep?: boolean }): Promise<GolixObject | null>;
 
   /** What the daemon can tell of itself now (`hypergolix status`, through IPC). */
   status(): DaemonStatus;

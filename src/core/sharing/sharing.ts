@@ -258,7 +258,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
       return;
     }
     if (decision === 'ask') {
-      const contents = await peekShare((g) => this.daemon.fetch(g), req.target, req.secret);
+      // Not kept here: what someone we may decline sends must not fill this computer's disk.
+      const contents = await peekShare((g) => this.daemon.fetch(g, { keep: false }), req.target, req.secret);
       // Checked again: other shares may have come to wait while this one was read.
       if (this.noRoomFor(from)) return await this.answer(req.garq, from, 'NK');
       const pending: PendingShare = { id: req.garq.text, ghid: req.target, from, receivedAt: Date.now(), ...contents };

@@ -100,8 +100,13 @@ test("policy 'ask' holds a stranger's share until accepted; 'known' and the bloc
   const waiting = b.sharing.pending()[0]!;
   // What the share is, read before accepting: a JSON object of 9 bytes.
   assert.deepEqual([waiting.apiId, waiting.size, waiting.dynamic], [apiIdText(API_ID_JSON), 9, true]);
+  // Read to be shown, not kept: until B accepts, none of it is in B's cache.
+  const frame = (await a.daemon.fetch(obj.ghid))!;
+  assert.equal(frame.type, 'GOBD');
+  for (const g of [obj.ghid, frame.type === 'GOBD' ? frame.targets[0]! : obj.ghid]) assert.equal(b.daemon.engine.exists(g), false, g.short);
   await b.sharing.accept(waiting.id);
   assert.equal(b.seen.incoming.length, 1);
+  assert.equal(b.daemon.engine.exists(obj.ghid), true);
   await until(() => a.seen.results.length === 1, 'the AK');
   assert.equal(a.seen.results[0]!.ok, true);
   // Accepted once: A is a contact B is asked about, and the next share waits again.
