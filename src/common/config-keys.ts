@@ -202,6 +202,15 @@ export const CONFIG_KEYS = {
     max_message_bytes: { kind: 'size', reference: false, min: 64 * KIB, max: 1 * GIB, default: DEFAULT_MAX_MESSAGE_BYTES, help: 'largest message or object, e.g. "16 MiB"' },
     accept_v15: { ...SWITCH, default: false, help: 'accept 2016-format (GOBD v15) objects from clients' },
     max_subscriptions: { kind: 'integer', reference: false, min: 1, max: 10_000_000, default: 10_000, help: 'subscriptions per connection' },
+    max_requests_per_recipient: {
+      kind: 'integer',
+      reference: false,
+      min: 1,
+      max: 10_000_000,
+      default: null,
+      help: 'requests (shares and their answers) stored for one identity at once; more wait until its daemon takes some',
+      shownDefault: 'no limit',
+    },
     // Memory bounded by configuration, not by the number of peers: a subscriber that falls behind is disconnected and catches up.
     push_budget_bytes: {
       kind: 'size',

@@ -50,6 +50,7 @@ export interface StartServerOptions {
     | 'port'
     | 'maxMessageBytes'
     | 'maxSubscriptionsPerConnection'
+    | 'maxRequestsPerRecipient'
     | 'pushBudgetBytes'
     | 'publishAllowlist'
     | 'publishRatePerIdentity'
@@ -113,6 +114,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     port: s.port,
     maxMessageBytes: s.max_message_bytes,
     maxSubscriptionsPerConnection: s.max_subscriptions,
+    maxRequestsPerRecipient: s.max_requests_per_recipient,
     pushBudgetBytes: s.push_budget_bytes,
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
@@ -306,6 +308,9 @@ function limitLines(s: HypergolixConfig['server']): string[] {
   if (s.unsigned_publish_rate_per_connection !== null) {
     const r = s.unsigned_publish_rate_per_connection;
     out.push(`Publish rate of identities and requests per connection: ${r}/s, bursts of ${defaultBurst(r)}`);
+  }
+  if (s.max_requests_per_recipient !== null) {
+    out.push(`Requests waiting per identity: at most ${s.max_requests_per_recipient}`);
   }
   return out;
 }

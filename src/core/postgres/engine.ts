@@ -413,6 +413,13 @@ export class PostgresEngine implements PersistenceEngine {
     });
   }
 
+  requestCount(recipient: Ghid): Promise<number> {
+    return this.read('count requests', async () => {
+      const { rows } = await this.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM objects WHERE party = $1 AND type = 'GARQ'", [recipient.text]);
+      return rows[0]!.n;
+    });
+  }
+
   stats(): { objects: number; byType: Record<string, number> } {
     return this.stats_.counts();
   }

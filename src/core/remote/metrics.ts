@@ -70,7 +70,7 @@ export function engineFigures(engine: PersistenceEngine | null, logger: RemoteLo
 }
 
 /** Why the server refused a request under its own limits (defect 8); each is an `NK 000A`. */
-export type RefusalReason = 'allowlist' | 'quota' | 'rate_identity' | 'rate_connection' | 'subscriptions' | 'storage_full' | 'push_budget';
+export type RefusalReason = 'allowlist' | 'quota' | 'rate_identity' | 'rate_connection' | 'subscriptions' | 'storage_full' | 'push_budget' | 'requests_waiting';
 
 /** Counters of a persistence server, rendered in the Prometheus text format (version 0.0.4). */
 export class ServerMetrics {

@@ -7,6 +7,7 @@
  * (`reason`, the same name) and, for a rate, when to retry (`retryAfterMs`).
  */
 import { Ghid, HypergolixError, RemoteNak, parseObject, signerOf, type GolixObject } from '../golix/index.js';
+import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { RefusalReason, ServerMetrics } from './metrics.js';
 import { RateLimiter, defaultBurst } from './rate-limit.js';
 import type { PersistenceServerOptions } from './server-options.js';
@@ -42,6 +43,30 @@ export function publishLimitOptions(options: PersistenceServerOptions, maxObject
     ...(options.now ? { now: options.now } : {}),
   };
 }
+
+/**
+ * Refuses a GARQ whose recipient already has `limit` requests stored (`maxRequestsPerRecipient`).
+ * Counted before the ingest, so publishes in flight together may pass it by their number: a
+ * bound on a flood, not an exact count. Anything but a GARQ passes untouched and unread.
+ */
+export async function checkRequestRoom(engine: Pick<PersistenceEngine, 'requestCount'>, body: Buffer, limit: number, metrics: ServerMetrics): Promise<void> {
+  if (body.length < 4 || body.toString('latin1', 0, 4) !== 'GARQ') return;
+  let recipient: Ghid;
+  try {
+    const obj = parseObject(body, { skipHash: true });
+    if (obj.type !== 'GARQ') return;
+    recipient = obj.recipient;
+  } catch {
+    return; // malformed: the engine refuses it with its own error
+  }
+  const stored = await engine.requestCount(recipient);
+  if (stored >= limit) {
+    refuse(metrics, 'requests_waiting', `Identity ${recipient.short} has ${stored} requests waiting on this server (at most ${limit}); retry once its daemon has taken some`, REQUESTS_RETRY_MS);
+  }
+}
+
+/** When a sender refused for a full request box may try again: a recipient's daemon takes its requests within seconds of connecting. */
+const REQUESTS_RETRY_MS = 60_000;
 
 /** Counts a refusal under one of the server's limits and throws it as `NK 000A` with its details. */
 export function refuse(metrics: ServerMetrics, reason: RefusalReason, message: string, retryAfterMs?: number): never {

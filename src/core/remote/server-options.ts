@@ -30,6 +30,13 @@ export interface PersistenceServerOptions {
   /** `+S` beyond this many subscriptions on one connection is refused with `NK 000A`. @default 10000 */
   maxSubscriptionsPerConnection?: number;
   /**
+   * GARQs (shares and their answers) stored for one recipient at once; another is refused with
+   * `NK 000A` until the recipient's daemon takes some (it debinds each it handles), so that
+   * nobody can bury an account under requests its daemon must open one by one. null: no limit.
+   * @default null
+   */
+  maxRequestsPerRecipient?: number | null;
+  /**
    * Fingerprints of the identities allowed to publish signed objects (GEOC, GOBS, GOBD, GDXX);
    * others get `NK 000A`. GIDCs are always accepted, and GARQs only when addressed to an allowed
    * identity. null leaves the server open, as the reference is.
@@ -101,6 +108,7 @@ export function checkServerOptions(o: PersistenceServerOptions): void {
   };
   whole('maxMessageBytes', FRAME_HEADER_BYTES);
   whole('maxSubscriptionsPerConnection', 0);
+  if (o.maxRequestsPerRecipient !== null) whole('maxRequestsPerRecipient', 1);
   whole('maxConcurrentHandlers', 1);
   whole('maxConnections', 0);
   whole('pushBudgetBytes', 0);

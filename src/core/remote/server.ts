@@ -25,7 +25,7 @@ import { resolveHost } from './bind-address.js';
 import { clientErrorReply, httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics, engineFigures } from './metrics.js';
-import { PublishLimits, publishLimitOptions, refuse } from './publish-limits.js';
+import { PublishLimits, checkRequestRoom, publishLimitOptions, refuse } from './publish-limits.js';
 import { PushQueue } from './push-queue.js';
 import { PUSH_BUDGET_REASON, PushBudget } from './push-budget.js';
 import { SubscriptionRegistry, fanOut } from './subscriptions.js';
@@ -70,6 +70,7 @@ export class PersistenceServer {
   private readonly logger: RemoteLogger;
   private readonly maxMessageBytes: number;
   private readonly maxSubscriptions: number;
+  private readonly maxRequests: number | null;
   private readonly limits: PublishLimits<Peer>;
   private readonly pushBudget: PushBudget;
   private readonly pingIntervalMs: number;
@@ -97,6 +98,7 @@ export class PersistenceServer {
     this.logger = options.logger ?? silentLogger;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxSubscriptions = options.maxSubscriptionsPerConnection ?? 10_000;
+    this.maxRequests = options.maxRequestsPerRecipient ?? null;
     this.limits = new PublishLimits<Peer>(publishLimitOptions(options, this.maxMessageBytes, this.metrics));
     this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.notificationTimeoutMs = options.notificationTimeoutMs ?? 30_000;
@@ -327,6 +329,7 @@ export class PersistenceServer {
     if (this.closing) throw new RemoteNak('The server is shutting down', { retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'shutting_down' });
     this.storageWatch.admit(this.engine, () => this.metrics.refusal('storage_full'));
     const charge = this.limits.admit(peer, body);
+    if (this.maxRequests !== null) await checkRequestRoom(this.store, body, this.maxRequests, this.metrics);
     // Subscribers are told as soon as the object is readable here, while its commit is still
     // being written: they need no durability (a rolled-back object is published again by its
     // owner, whose answer waits for the commit), and a commit is most of an ingest's latency.

@@ -101,6 +101,8 @@ export interface PersistenceEngine {
   debindingsOf(ghid: Ghid): Ghid[] | Promise<Ghid[]>;
   /** Packed stored GARQs addressed to a recipient (replayed on `+S`). */
   requestsFor(recipient: Ghid): Promise<Buffer[]>;
+  /** How many GARQs addressed to a recipient are stored (the server's `maxRequestsPerRecipient`). */
+  requestCount(recipient: Ghid): number | Promise<number>;
   /** Counts for metrics. */
   stats(): { objects: number; byType: Record<string, number> };
   /** Quota accounting for metrics, when the engine enforces quotas; null or absent otherwise. */

@@ -257,6 +257,10 @@ export class RulesEngine implements PersistenceEngine {
     return [...this.ix.debinders.values(ghid.text)].map((ref) => Ghid.fromText(this.ix.entries.ghidAt(ref)));
   }
 
+  requestCount(recipient: Ghid): number {
+    return this.ix.requests.count(recipient.text);
+  }
+
   async requestsFor(recipient: Ghid): Promise<Buffer[]> {
     // GHIDs first: records may be reused once their objects go, while this awaits reads.
     const ghids = [...this.ix.requests.values(recipient.text)].map((ref) => this.ix.entries.ghidAt(ref));

@@ -10,6 +10,7 @@ import { encodeFrame } from '../../../src/wire/index.js';
 import { startServer } from '../../../src/core/assembly/server.js';
 import type { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { RawPeer } from '../../fixtures/remote/helpers.js';
+import { requests } from '../../fixtures/server/objects.js';
 import { freePort, httpGet, serverHome, type ServerHome } from '../../fixtures/server/helpers.js';
 import { V2016_DIRS, read2016, v16Identity, v16Objects } from '../../fixtures/vectors.js';
 
@@ -124,7 +125,7 @@ test('the config’s limits apply: publish allow-list, subscriptions per connect
 });
 
 test('the config’s quota and rate limits apply and are logged at start (defect 8)', async (t) => {
-  const home = await serverHome({ quota_bytes_per_identity: '2 KiB', publish_rate_per_identity: 0.001, publish_burst: 2, unsigned_publish_rate_per_connection: 100 });
+  const home = await serverHome({ quota_bytes_per_identity: '2 KiB', publish_rate_per_identity: 0.001, publish_burst: 2, unsigned_publish_rate_per_connection: 100, max_requests_per_recipient: 1 });
   const log = createMemoryLogger({ name: 'hgxserver', verbosity: 'info' });
   const running = await startServer(onPort0(home), { logger: log });
   t.after(() => running.close());
@@ -132,6 +133,7 @@ test('the config’s quota and rate limits apply and are logged at start (defect
   assert.match(text, /Storage quota per identity: 2 KiB/);
   assert.match(text, /Publish rate per identity: 0\.001\/s, bursts of 2/);
   assert.match(text, /Publish rate of identities and requests per connection: 100\/s, bursts of 1000/);
+  assert.match(text, /Requests waiting per identity: at most 1/);
   assert.equal(running.engine.usage?.()?.bytesLimit, 2048);
 
   const c = await connect(running.address.port, t);
@@ -144,6 +146,10 @@ test('the config’s quota and rate limits apply and are logged at start (defect
   const frame = v16.find((o) => o.obj.type === 'GOBD')!;
   assert.equal(await nkCode(c.publish(frame.raw)), 0x000a, 'the burst of 2 is spent');
   assert.equal(running.metrics.refusalsOf('rate_identity'), 1);
+  const [first, second] = requests(v16Identity(1), v16Identity(0).publicIdentity, 2);
+  assert.equal(await c.publish(first!), true);
+  assert.equal(await nkCode(c.publish(second!)), 0x000a, 'one request may wait for identity 0');
+  assert.equal(running.metrics.refusalsOf('requests_waiting'), 1);
 });
 
 test('shouty verbosity logs WebSocket frames; info does not', async (t) => {

@@ -61,6 +61,7 @@ export function expectedDefaults(dir: string) {
       max_message_bytes: 10 * 1024 * 1024,
       accept_v15: false,
       max_subscriptions: 10000,
+      max_requests_per_recipient: null,
       push_budget_bytes: 64 * 1024 * 1024,
       publish_allowlist: null,
       quota_bytes_per_identity: null,

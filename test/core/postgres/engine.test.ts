@@ -15,12 +15,15 @@ import {
   UnboundContainer,
   makeContainer,
   makeFrame,
+  makeDebinding,
   makeStatic,
+  parseObject,
 } from '../../../src/core/golix/index.js';
 import { frameOf } from '../../../src/core/golix/builders.js';
 import { QuotaExceeded } from '../../../src/core/rules/usage.js';
 import type { Notification } from '../../../src/core/rules/persistence-engine.js';
 import { until } from '../../fixtures/wait.js';
+import { requests } from '../../fixtures/server/objects.js';
 import { PostgresEngine } from '../../../src/core/postgres/engine.js';
 import type { PersistenceEngine } from '../../../src/core/rules/persistence-engine.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../../fixtures/postgres.js';
@@ -171,6 +174,20 @@ test("two nodes: an identity's quota holds across both under concurrent publishe
   let stored = 0;
   for (const g of bindings) if (await a.exists(g.ghid)) stored++;
   assert.equal(stored, 5);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test("two nodes: the requests waiting for a recipient, as the server's maxRequestsPerRecipient counts them", { skip: POSTGRES_SKIP }, async () => {
+  const url = await database();
+  const [a, b] = [await open(url), await open(url)];
+  const bobGidc = v16.find((o) => o.obj.type === 'GIDC' && o.obj.ghid.equals(bob.ghid))!.raw;
+  for (const g of [aliceGidc, bobGidc]) await a.ingest(g);
+  const garqs = requests(alice, bob.publicIdentity, 3);
+  for (const [i, raw] of garqs.entries()) await (i % 2 ? a : b).ingest(raw);
+  assert.deepEqual([await a.requestCount(bob.ghid), await b.requestCount(bob.ghid), await a.requestCount(alice.ghid)], [3, 3, 0]);
+  // Bob's daemon takes one: debound, and no longer waiting on either node.
+  await b.ingest((await makeDebinding(bob, parseObject(garqs[1]!).ghid)).raw);
+  assert.deepEqual([await a.requestCount(bob.ghid), await b.requestCount(bob.ghid)], [2, 2]);
   await Promise.all([a.close(), b.close()]);
 });
 

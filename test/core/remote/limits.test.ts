@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HypergolixError, type Gobd } from '../../../src/core/golix/index.js';
+import { HypergolixError, makeDebinding, parseObject, type Gobd } from '../../../src/core/golix/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer, type PersistenceServerOptions } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import type { QuotaOptions } from '../../../src/core/rules/usage.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
-import { v16Objects } from '../../fixtures/vectors.js';
+import { FakeEngine } from '../../fixtures/remote/fake-engine.js';
+import { requests } from '../../fixtures/server/objects.js';
+import { v16Identity, v16Objects } from '../../fixtures/vectors.js';
 
 const v16 = v16Objects();
 const byIndex = (i: number) => v16[i]!;
@@ -218,4 +220,34 @@ test('publishes that name no signer are rate-limited per connection when asked',
   clock.t += 1000;
   assert.equal(await a.publish(gidcC!.raw), true);
   assert.equal(s.server.metrics.refusalsOf('rate_connection'), 1);
+});
+
+// ───────────────────────────── requests per recipient ─────────────────────────────
+
+test('a recipient with as many requests waiting as the server allows gets no more (NK 000A) until its daemon takes one', async (t) => {
+  const s = await serve(await storeDir(), null, { maxRequestsPerRecipient: 3 });
+  t.after(() => s.stop());
+  const c = await s.client();
+  const [alice, bob] = [v16Identity(0), v16Identity(1)];
+  for (const g of [gidcA!, gidcB!, gidcC!]) await c.publish(g.raw);
+  const garqs = requests(alice, bob.publicIdentity, 5);
+  for (const raw of garqs.slice(0, 3)) assert.equal(await c.publish(raw), true);
+  const nk = await refusal(c.publish(garqs[3]!));
+  assert.deepEqual([nk?.code, nk?.reason, nk?.retryAfterMs], [0x000a, 'requests_waiting', 60_000]);
+  assert.match(nk!.message, /has 3 requests waiting on this server \(at most 3\)/);
+  assert.equal(await s.engine.exists(parseObject(garqs[3]!).ghid), false, 'nothing refused is stored');
+  // Another recipient has its own room.
+  assert.equal(await c.publish(requests(bob, alice.publicIdentity, 1)[0]!), true);
+  // Bob's daemon takes one (debinds it): room for one more.
+  assert.equal(await c.publish((await makeDebinding(bob, parseObject(garqs[0]!).ghid)).raw), true);
+  assert.equal(await c.publish(garqs[3]!), true);
+  assert.equal((await refusal(c.publish(garqs[4]!)))?.reason, 'requests_waiting');
+  assert.equal(s.server.metrics.refusalsOf('requests_waiting'), 2);
+  assert.ok((await metricsPage(s.port)).some((l) => /reason="requests_waiting"} 2$/.test(l)));
+});
+
+test('maxRequestsPerRecipient must be a whole number of at least 1, or null', () => {
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => new PersistenceServer({ engine: new FakeEngine(), host: '127.0.0.1', port: 0, maxRequestsPerRecipient: bad }), /maxRequestsPerRecipient/);
+  }
 });

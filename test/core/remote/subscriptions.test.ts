@@ -471,6 +471,7 @@ function delegate(engine: RulesEngine, requestsFor: (recipient: Ghid) => Promise
     bindingsOf: (g) => engine.bindingsOf(g),
     debindingsOf: (g) => engine.debindingsOf(g),
     requestsFor,
+    requestCount: (g) => engine.requestCount(g),
     stats: () => engine.stats(),
     close: () => engine.close(),
   };
