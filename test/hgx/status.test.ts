@@ -64,3 +64,23 @@ test('an app watching the status hears the remote go and what waits for it, agai
   await new Promise((r) => setTimeout(r, 150));
   assert.equal(heard.length, count, 'no status after unwatchStatus()');
 });
+
+test('unwatchStatus() called while watchStatus() waits for its answer wins: no status after it, not even on reconnecting', async (t) => {
+  const w = await world();
+  let a = await w.user(0, { ipc: { statusIntervalMs: 50 } });
+  const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile, reconnect: { minDelayMs: 20, maxDelayMs: 200 } });
+  t.after(() => link.close());
+  const heard: DaemonStatus[] = [];
+  link.on('status', (s) => heard.push(s));
+  const watching = link.watchStatus();
+  await link.unwatchStatus();
+  assert.equal((await watching).remotes.length, 1);
+  let reconnected = false;
+  link.on('reconnected', () => (reconnected = true));
+  a = await a.restart();
+  await until(() => reconnected, 'the link back', 10_000);
+  const other = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => other.close());
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(heard, [], 'no status after unwatchStatus()');
+});

@@ -6,7 +6,7 @@
  * the SDK. TypeScript catches most of these; apps in JavaScript, and values read at run time, are
  * why they are checked here too.
  */
-import { HgxError } from './errors.js';
+import { DeadObject, HgxError } from './errors.js';
 import type { ConnectOptions, NewOptions } from './link-options.js';
 import type { ObjClass, OpenObject } from './port.js';
 
@@ -58,6 +58,17 @@ export function checkObjClass<T extends OpenObject>(cls: ObjClass<T>, method: st
   if (typeof cls !== 'function' || typeof statics.encodeState !== 'function' || typeof statics.decodeState !== 'function' || typeof statics.defaultApiId !== 'string') {
     throw new HgxError(`${method}() takes an object class (JsonObj, Obj or a subclass of HgxObject), not ${show(cls)}`);
   }
+}
+
+/**
+ * The object given to `recast`: alive, and opened by this link. One of another link would be
+ * killed there without its daemon being told, and held here by a link that never opened it,
+ * which would hear none of its updates.
+ */
+export function checkRecastable(obj: OpenObject, link: unknown): void {
+  if (typeof obj !== 'object' || obj === null || typeof obj.ghid !== 'string') throw new HgxError('recast() takes an object opened by a link (link.new or link.get)');
+  if ((obj as { link?: unknown }).link !== link) throw new HgxError('recast() takes an object opened by this link: this one was opened by another (recast it there, or get() it on this link)');
+  if (!obj.isAlive) throw new DeadObject(`Cannot recast ${obj.ghid.slice(0, 12)}…: it is no longer alive (discarded, deleted or recast)`);
 }
 
 /** A callback the SDK will call later: checked now, so that the mistake is not found when it fires. */

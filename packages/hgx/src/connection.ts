@@ -42,16 +42,34 @@ function refusalOf(err: unknown): Refusal {
   return { code: IPC_ERROR_CODE, message: 'The app failed to handle the request' };
 }
 
+/**
+ * How long close() waits for the daemon to answer the closing handshake before it drops the
+ * socket: a daemon that stopped reading would otherwise hold it (and the app's process) for the
+ * socket's own timeout, 30 s in `ws`.
+ */
+const CLOSE_HANDSHAKE_MS = 1000;
+
 export class DaemonConnection {
   readonly #peer: Peer;
+  readonly #socket: WireSocket;
+  /** Rejects every request still waiting once close() is called: their answers no longer matter. */
+  readonly #abandoned: Promise<never>;
+  #abandon!: (err: Error) => void;
+  #dropTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(socket: WireSocket, o: DaemonConnectionOptions) {
+    this.#socket = socket;
+    this.#abandoned = new Promise<never>((_, reject) => (this.#abandon = reject));
+    this.#abandoned.catch(() => {});
     this.#peer = new Peer(socket, {
       name: 'daemon',
       handlers: o.handlers,
       requestTimeoutMs: o.requestTimeoutMs,
       maxMessageBytes: IPC_MAX_MESSAGE_BYTES,
-      onClose: o.onClose,
+      onClose: (info) => {
+        if (this.#dropTimer) clearTimeout(this.#dropTimer);
+        o.onClose(info);
+      },
       nakError: ipcErrorOf,
       refusalOf,
     });
@@ -64,13 +82,21 @@ export class DaemonConnection {
   /** Resolves with the `AK` body; rejects with IpcError, NotConnected or HgxError. */
   async request(verb: string, body?: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     try {
-      return await this.#peer.request(verb, body, timeoutMs === undefined ? {} : { timeoutMs });
+      return await Promise.race([this.#peer.request(verb, body, timeoutMs === undefined ? {} : { timeoutMs }), this.#abandoned]);
     } catch (err) {
       throw sdkError(err);
     }
   }
 
+  /** Closes the connection: requests still waiting fail now with NotConnected, not when (or if) the daemon answers the close. */
   close(code = 1000, reason = ''): void {
+    this.#abandon(new NotConnected(`daemon: connection closed (${code}${reason ? ` ${reason}` : ''})`));
+    if (!this.#peer.isOpen) return;
     this.#peer.close(code, reason);
+    this.#dropTimer ??= setTimeout(() => {
+      // `ws` drops at once with terminate(); a browser's socket has none and keeps its own timeout.
+      const s = this.#socket as WireSocket & { terminate?: () => void };
+      if (typeof s.terminate === 'function') s.terminate();
+    }, CLOSE_HANDSHAKE_MS);
   }
 }

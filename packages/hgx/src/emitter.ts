@@ -25,10 +25,7 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
-    if (!Object.hasOwn(this.#events, event)) {
-      throw new HgxError(`There is no '${String(event)}' event; the events are ${Object.keys(this.#events).map((e) => `'${e}'`).join(', ')}`);
-    }
-    checkFunction(`The '${String(event)}' listener`, listener);
+    this.#check(event, listener);
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, (set = new Set()));
     set.add(listener as Listener);
@@ -37,15 +34,33 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
 
   /** Adds a listener for the next event only; returns a function that removes it. */
   once<K extends keyof E>(event: K, listener: (...args: E[K]) => void): () => void {
+    // Checked here, not only by on(): that sees the wrapper, always a function, and a listener
+    // that is not one would fail only when the event fires, swallowed as a listener error.
+    this.#check(event, listener);
+    // The wrapper removes itself only: off(event, listener) would also remove the same listener
+    // added with on(), which must outlive this once.
     const wrapper = (...args: E[K]) => {
-      this.off(event, listener);
+      this.#dropOnce(event, listener as Listener, wrapper as Listener);
       listener(...args);
     };
     this.on(event, wrapper);
     let wrappers = this.#onceWrappers.get(event);
     if (!wrappers) this.#onceWrappers.set(event, (wrappers = new Map()));
     wrappers.set(listener as Listener, wrapper as Listener);
-    return () => this.off(event, listener);
+    return () => this.#dropOnce(event, listener as Listener, wrapper as Listener);
+  }
+
+  #dropOnce(event: keyof E, listener: Listener, wrapper: Listener): void {
+    this.#listeners.get(event)?.delete(wrapper);
+    const wrappers = this.#onceWrappers.get(event);
+    if (wrappers?.get(listener) === wrapper) wrappers.delete(listener);
+  }
+
+  #check(event: keyof E, listener: unknown): void {
+    if (!Object.hasOwn(this.#events, event)) {
+      throw new HgxError(`There is no '${String(event)}' event; the events are ${Object.keys(this.#events).map((e) => `'${e}'`).join(', ')}`);
+    }
+    checkFunction(`The '${String(event)}' listener`, listener);
   }
 
   /** Removes a listener added with `on` or `once` (the function either returns does the same). */

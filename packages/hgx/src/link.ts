@@ -25,7 +25,7 @@ import { incomingHandlers, readStatus } from './incoming.js';
 import { HgxError, IpcError, NotConnected, StateError, WrongClass, readAnswer } from './errors.js';
 import { ApiId, ghidBytes, ghidText, type ApiIdText, type GhidLike, type GhidText } from './ids.js';
 import { findKey, readKeyFile } from './key.js';
-import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass } from './checks.js';
+import { checkConnectOptions, checkFunction, checkNewOptions, checkObjClass, checkRecastable } from './checks.js';
 import type { ConnectOptions, LinkEvents, NewOptions, ShareHandler } from './link-options.js';
 import {
   APPLY_UPSTREAM,
@@ -43,7 +43,7 @@ import { openSocket } from './socket.js';
 import { checkDaemonProtocol } from './version.js';
 import { proveKey } from './auth.js';
 import { ObjectTable } from './object-table.js';
-import { attemptWithin, reconnectLoop } from './retry.js';
+import { Pause, attemptWithin, reconnectLoop } from './retry.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
 
@@ -83,8 +83,14 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   #closed = false;
   #daemonProtocol: number | null = null;
   #reconnecting: Promise<void> | null = null;
+  /** What close() ends at once, so that no timer or socket of the link outlives it: the back-off's waits, a socket being opened, a connection being set up. */
+  readonly #pause = new Pause();
+  readonly #cancel = new AbortController();
+  #settingUp: DaemonConnection | null = null;
   /** The app watches the daemon's status (`watchStatus()`): asked again after a reconnect. */
   #watchingStatus = false;
+  /** unwatchStatus() calls so far: one made while a watchStatus() waits for its answer wins over it. */
+  #unwatches = 0;
   /** `watchStatus()` waits for its answer: a change the daemon sends meanwhile is kept for after it. */
   #statusBehind: { status: DaemonStatus | null } | null = null;
 
@@ -143,9 +149,12 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     return this.#peer?.isOpen ?? false;
   }
 
-  /** Stops the link for good: no reconnecting; operations fail with NotConnected. */
+  /** Stops the link for good: no reconnecting; operations, and those still waiting for an answer, fail with NotConnected. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#pause.wake();
+    this.#cancel.abort();
+    this.#settingUp?.close(1000, 'app closing');
     this.#peer?.close(1000, 'app closing');
     this.#peer = null;
   }
@@ -153,7 +162,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   // ------------------------------------------------------------------ connection
 
   async #open(timeoutMs: number, restoring: boolean): Promise<void> {
-    const socket = await openSocket(this.#url, timeoutMs);
+    const socket = await openSocket(this.#url, timeoutMs, this.#cancel.signal);
     const peer = new DaemonConnection(socket, {
       handlers: incomingHandlers({
         object: (ghid) => this.#objects.get(ghid),
@@ -169,6 +178,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
       onClose: (info) => this.#onClose(peer, info),
     });
+    this.#settingUp = peer;
     try {
       if (!this.#o.legacy) {
         await proveKey((verb, body) => peer.request(verb, body, timeoutMs), this.#key, this.#port, this.#keyFile);
@@ -185,6 +195,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
       if (this.#peer === peer) this.#peer = null;
       peer.close(1000, 'setup failed');
       throw err;
+    } finally {
+      if (this.#settingUp === peer) this.#settingUp = null;
     }
   }
 
@@ -218,6 +230,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   async #reconnectLoop(): Promise<void> {
     const r = typeof this.#o.reconnect === 'object' ? this.#o.reconnect : {};
     const back = await reconnectLoop({
+      sleep: (ms) => this.#pause.sleep(ms),
       minDelayMs: r.minDelayMs ?? 100,
       maxDelayMs: r.maxDelayMs ?? 5000,
       closed: () => this.#closed,
@@ -260,9 +273,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   async watchStatus(): Promise<DaemonStatus> {
     // The daemon may send a change right behind its answer: kept, and told after the answer.
     const behind = (this.#statusBehind = { status: null as DaemonStatus | null });
+    const unwatches = this.#unwatches;
     try {
       const now = await this.#request(StatusVerb.watch, undefined, readStatus);
-      this.#watchingStatus = true;
+      if (unwatches === this.#unwatches) this.#watchingStatus = true;
       if (behind.status) queueMicrotask(() => this.#watchingStatus && this.emit('status', behind.status!));
       return now;
     } finally {
@@ -273,6 +287,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** Stops the `'status'` events of `watchStatus()`. */
   async unwatchStatus(): Promise<void> {
     this.#watchingStatus = false;
+    this.#unwatches++;
     if (this.connected) await this.#request(StatusVerb.unwatch);
   }
 
@@ -282,7 +297,9 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   }
 
   #notConnected(): NotConnected {
-    return new NotConnected(this.#closed ? 'The link is closed (by the app, or the user disconnected it in Hypergolix)' : 'Not connected to the Hypergolix daemon (reconnecting)');
+    if (this.#closed) return new NotConnected('The link is closed (by the app, or the user disconnected it in Hypergolix)');
+    // With reconnect: false nothing will come back: saying "reconnecting" would have the app wait for it.
+    return new NotConnected(`Not connected to the Hypergolix daemon (${this.#o.reconnect === false ? 'the link does not reconnect (reconnect: false): make a new one' : 'reconnecting'})`);
   }
 
   /** Sends one request and reads its answer with `read` (UnreadableAnswer when that fails). */
@@ -341,23 +358,14 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
     if (this.#closed) throw this.#notConnected();
     const key = ghidText(ghid, "get()'s ghid");
     const check = (obj: OpenObject): T => {
-      if (obj.constructor !== cls) {
-        throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
-      }
+      if (obj.constructor !== cls) throw new WrongClass(`${key.slice(0, 12)}… is open as ${obj.constructor.name}, not ${cls.name}: use link.recast(obj, ${cls.name})`);
       return obj as T;
     };
     const obj = await this.#objects.open(key, async () => {
       const def = await this.#request(IpcVerb.getObject, ghidBytes(key), decodeObjDef);
       try {
-        return new cls(this, {
-          ghid: key,
-          author: def.author ? idText(def.author) : '',
-          apiId: def.apiId ? idText(def.apiId) : ApiId.RAW,
-          dynamic: def.dynamic,
-          private: def.private,
-          legroom: def.legroom,
-          bytes: def.state.slice(),
-        });
+        const [author, apiId] = [def.author ? idText(def.author) : '', def.apiId ? idText(def.apiId) : ApiId.RAW];
+        return new cls(this, { ghid: key, author, apiId, dynamic: def.dynamic, private: def.private, legroom: def.legroom, bytes: def.state.slice() });
       } catch (err) {
         await this.#request(IpcVerb.discardObject, ghidBytes(key)).catch(() => {});
         throw err instanceof HgxError ? err : new StateError((err as Error).message);
@@ -369,18 +377,10 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** The same object under another class; the old instance dies (its listeners stay with it). */
   recast<T extends OpenObject>(obj: OpenObject, cls: ObjClass<T>): T {
     checkObjClass(cls, 'recast');
-    if (typeof obj !== 'object' || obj === null || typeof obj.ghid !== 'string') throw new HgxError('recast() takes an object opened by a link (link.new or link.get)');
-    if (obj.constructor === cls && obj.isAlive) return obj as unknown as T;
-    if (!obj.isAlive) throw new HgxError('Cannot recast a dead object');
-    const next = new cls(this, {
-      ghid: obj.ghid,
-      author: obj.author,
-      apiId: obj.apiId,
-      dynamic: obj.dynamic,
-      private: obj.private,
-      legroom: obj.legroom,
-      bytes: obj.stateBytes,
-    });
+    checkRecastable(obj, this);
+    if (obj.constructor === cls) return obj as unknown as T;
+    const { ghid, author, apiId, dynamic, legroom } = obj;
+    const next = new cls(this, { ghid, author, apiId, dynamic, private: obj.private, legroom, bytes: obj.stateBytes });
     this.#objects.forget(obj);
     obj[KILL]();
     this.#objects.set(obj.ghid, next);

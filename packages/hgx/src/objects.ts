@@ -230,15 +230,27 @@ export abstract class HgxObject<S> extends Emitter<ObjEvents<HgxObject<S>>> impl
 export class Obj extends HgxObject<Uint8Array> {
   /** `ApiId.RAW`. */
   static readonly defaultApiId: ApiIdText = ApiId.RAW;
-  /** The bytes as they are. */
+  /**
+   * A copy of the bytes: what was pushed (`stateBytes`) must not change when the app then edits
+   * its state in place, or a reconnect would take that unpushed edit for an upstream change.
+   */
   static encodeState(state: Uint8Array): Uint8Array {
     if (!(state instanceof Uint8Array)) throw new StateError('An Obj state is a Uint8Array');
-    return state;
+    return state.slice();
   }
   /** The bytes as they are (a copy). */
   static decodeState(bytes: Uint8Array): Uint8Array {
     return bytes.slice();
   }
+}
+
+/** A JSON.stringify replacer that throws StateError where it would silently write null for a value that is not. */
+function refuseNull(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new StateError(`A JsonObj state must be a JSON value: ${value} (at ${JSON.stringify(key)}) is not a JSON number`);
+  if (Array.isArray(this) && (value === undefined || typeof value === 'function' || typeof value === 'symbol')) {
+    throw new StateError(`A JsonObj state must be a JSON value: an array holds ${typeof value} (at index ${key})`);
+  }
+  return value;
 }
 
 const utf8 = new TextEncoder();
@@ -261,6 +273,10 @@ export class JsonObj extends HgxObject<JsonValue> {
       throw new StateError(`A JsonObj state must be a JSON value: ${(err as Error).message.split('\n')[0]}`);
     }
     if (text === undefined) throw new StateError('A JsonObj state must be a JSON value');
+    // JSON.stringify writes NaN, ±Infinity and an array's undefined or function as null: the
+    // object would then hold null for everyone else while this instance still shows the value.
+    // Only such a value writes null, so a state without any is not walked twice.
+    if (text.includes('null')) JSON.stringify(state, refuseNull);
     return utf8.encode(text);
   }
   /** Parses UTF-8 JSON; StateError for anything else (a pickle is never unpickled). */

@@ -34,7 +34,32 @@ export async function attemptWithin(timeoutMs: number, attempt: (timeLeftMs: num
   }
 }
 
+/**
+ * The waits of one link, which its close() ends at once (`wake`): a waiting timer would keep a
+ * closed link's process alive for up to the longest back-off.
+ */
+export class Pause {
+  readonly #waits = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void }>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wait = { timer: setTimeout(() => wait.done(), ms), done: () => (this.#waits.delete(wait), resolve()) };
+      this.#waits.add(wait);
+    });
+  }
+
+  /** Ends every wait now. */
+  wake(): void {
+    for (const wait of [...this.#waits]) {
+      clearTimeout(wait.timer);
+      wait.done();
+    }
+  }
+}
+
 export interface Reconnection {
+  /** Waits between tries (close() ends the wait). */
+  sleep(ms: number): Promise<void>;
   minDelayMs: number;
   maxDelayMs: number;
   /** Whether the link was closed meanwhile: no more tries. */
@@ -49,7 +74,7 @@ export interface Reconnection {
 export async function reconnectLoop(r: Reconnection): Promise<boolean> {
   for (let attempt = 0; !r.closed(); attempt++) {
     const base = Math.min(r.maxDelayMs, r.minDelayMs * 2 ** Math.min(attempt, 20));
-    await sleep(base / 2 + Math.random() * (base / 2));
+    await r.sleep(base / 2 + Math.random() * (base / 2));
     if (r.closed()) return false;
     try {
       await r.attempt();
