@@ -19,6 +19,11 @@ export interface CliIO {
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Settles once standard output is gone (its reader went: `status --watch | head -1`), for a
+   * command that would otherwise go on for ever writing to nobody. Absent in tests' fake streams.
+   */
+  outputGone?: Promise<void>;
 }
 
 /** A user-facing CLI failure: printed as `hypergolix: <message>` with the given exit status. */
@@ -114,6 +119,8 @@ function quietWhenClosed(stream: NodeJS.WriteStream): (text: string) => void {
 
 export function processIO(): CliIO {
   return {
+    // Destroyed by the error handler above once a write fails (EPIPE: the reader went).
+    outputGone: new Promise<void>((resolve) => process.stdout.once('close', () => resolve())),
     out: quietWhenClosed(process.stdout),
     err: quietWhenClosed(process.stderr),
     stdin: process.stdin,

@@ -76,13 +76,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return 2;
   }
   const command = await entry.load();
-  if (rest.includes('-h') || rest.includes('--help')) {
+  // After "--" every argument is an operand (`inspect -- --help` inspects a file named --help).
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('-h') || options.includes('--help')) {
     io.out(command.usage);
     return 0;
   }
   // Every command takes --root; an empty one (an unset variable: --root "$HGX") is a bad
   // argument (2), not a failure of the command (status's 1 means "not running").
-  const rootAt = rest.findIndex((a, i) => (a === '--root' && rest[i + 1]?.trim() === '') || /^--root=\s*$/.test(a));
+  const rootAt = options.findIndex((a, i) => (a === '--root' && options[i + 1]?.trim() === '') || /^--root=\s*$/.test(a));
   if (rootAt >= 0) {
     io.err(`hypergolix ${command.name}: The config root is empty: give the path of a folder or of a hypergolix.yml`);
     return 2;

@@ -16,14 +16,25 @@ export function promptHidden(question: string, io: CliIO, flag = '--password-std
         process.stderr.write(s);
       }
     };
+    let settled = false;
     rl.question(question, (answer) => {
+      settled = true;
       process.stderr.write('\n');
       rl.close();
       resolve(answer);
     });
     rl.on('SIGINT', () => {
+      settled = true;
       rl.close();
       reject(new CliError('Cancelled', 130));
+    });
+    // Ctrl-D on an empty line (or the terminal going away) closes the prompt without an answer:
+    // without this the command would wait for ever, a daemon started meanwhile waiting with it.
+    rl.on('close', () => {
+      if (settled) return;
+      settled = true;
+      process.stderr.write('\n');
+      reject(new CliError('Nothing was entered: the input ended (Ctrl-D)', 1));
     });
   });
 }

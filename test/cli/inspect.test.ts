@@ -277,6 +277,29 @@ describe('inspect over the vectors', () => {
     assert.equal(help.code, 0);
     assert.match(help.out, /--strict/);
   });
+
+  test('after "--", --help and -h are PATHs: inspect -- --help inspects a file named --help', async () => {
+    const dir = join(tmp, 'dashdash');
+    await mkdir(dir);
+    await writeFile(join(dir, '--help'), 'not an object');
+    const r = await inspect(['--', '--help'], dir);
+    assert.equal(r.code, 1, r.err);
+    assert.doesNotMatch(r.out, /Usage:/);
+    assert.match(r.out, /^--help\n {2}malformed \(13 bytes\)/);
+    const help = await inspect(['--help', '--', 'x'], dir);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^Usage: hypergolix inspect/);
+  });
+
+  test('an empty PATH (an unset variable: inspect "$DIR") is a usage error, not the current directory', async () => {
+    // Run from a folder of objects: "" used to resolve to it and inspect them all, exit 0.
+    for (const args of [[''], ['--json', ''], ['--', ''], [OBJECTS, '']]) {
+      const r = await inspect(args, OBJECTS);
+      assert.equal(r.code, 2, `args ${JSON.stringify(args)}: ${r.err}`);
+      assert.equal(r.err, 'hypergolix inspect: a PATH is empty (an unset variable?): give a file or a directory\n');
+      assert.equal(r.out, '');
+    }
+  });
 });
 
 describe('inspect at scale', () => {

@@ -95,12 +95,23 @@ test('start app --password-stdin reads the first line and proceeds while the pip
 
 /** Pids of the daemons `start app` detached for `home` (found by their environment). */
 function detachedDaemons(home: string): number[] {
+  return processesOf(home).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('--detached-child');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** Pids of this test's CLI processes for `home` (found by their environment): the command and its daemon. */
+function processesOf(home: string): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .filter((pid) => {
       try {
         const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-        return env.includes(`HYPERGOLIX_HOME=${home}`) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('--detached-child');
+        return env.includes(`HYPERGOLIX_HOME=${home}`);
       } catch {
         return false; // gone meanwhile
       }
@@ -144,4 +155,19 @@ test('start app in a terminal: Ctrl-C at the password prompt stops the daemon wa
   assert.match(run.output(), /Cancelled/);
   assert.deepEqual(detachedDaemons(home), [], 'the daemon is gone when the command returns');
   assert.deepEqual(readdirSync(home).sort(), before, 'no ghidcache, log or pid file was made');
+});
+
+test('start app in a terminal: Ctrl-D at the password prompt ends the command (exit 1) and the daemon waiting for it', { skip: terminal }, async () => {
+  const { home } = await accountHome(tempHome(), 'velvet-harbor-quince-58');
+  const run = inTerminal([process.execPath, BIN, 'start', 'app'], { ...process.env, HYPERGOLIX_HOME: home });
+  await run.waitFor(/Hypergolix password: /);
+  await until('the daemon runs while the prompt waits', () => detachedDaemons(home).length === 1);
+  // Ctrl-D on an empty line: the prompt's input ends without an answer (it used to wait for ever).
+  await run.answer('Hypergolix password: ', '\x04');
+  const code = await Promise.race([run.exited, new Promise<string>((r) => setTimeout(() => r('still waiting after 20 s'), 20_000).unref())]);
+  // A failure must not hang the file: its own processes go.
+  if (code !== 1) for (const pid of processesOf(home)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  assert.equal(code, 1, run.output());
+  assert.match(run.output(), /Nothing was entered: the input ended \(Ctrl-D\)/);
+  assert.deepEqual(detachedDaemons(home), [], 'the daemon is gone when the command returns');
 });

@@ -2,7 +2,8 @@
 // daemon started and stopped by the CLI itself, and the server taken away under the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { loadConfig, updateConfig } from '../../src/core/config/index.js';
 import type { DaemonStatusJson } from '../../src/wire/index.js';
 import { accountHome } from '../fixtures/account/home.js';
@@ -131,4 +132,30 @@ test('status refuses operands and unknown options with its usage (exit 2)', { sk
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch\] \[--root PATH\]/);
   }
+});
+
+test('status --watch whose reader went (status --watch | head -1) ends at its next write instead of running on', { skip: built }, async () => {
+  const account = await accountHome(tempHome(), PASSWORD);
+  const started = await hgx(account.home, ['start', 'app', '--password-stdin'], `${PASSWORD}\n`);
+  assert.equal(started.code, 0, started.err);
+  cleanups.push(() => hgx(account.home, ['stop', 'app']));
+
+  const bin = resolve(import.meta.dirname, '../../bin/hypergolix.js');
+  const watch = spawn(process.execPath, [bin, 'status', '--watch', '--json'], { env: { ...process.env, HYPERGOLIX_HOME: account.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  watch.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => watch.once('exit', (code) => r(code)));
+  // As `head -1`: the first line read, then the pipe closed.
+  await new Promise<void>((r) => watch.stdout.once('data', () => r()));
+  watch.stdout.destroy();
+  // Each app connecting (here the contacts command) changes the status: a write that finds no reader.
+  let code: number | null | undefined;
+  void exited.then((c) => (code = c));
+  for (let i = 0; i < 20 && code === undefined; i++) {
+    await hgx(account.home, ['contacts']);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (code === undefined) watch.kill('SIGKILL'); // so that a failure does not hang the file
+  assert.equal(code, 0, `status --watch still ran with nobody reading; stderr: ${err}`);
+  assert.doesNotMatch(err, /EPIPE|at .*:\d+:\d+/);
 });

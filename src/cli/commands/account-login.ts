@@ -1,6 +1,6 @@
 /** `hypergolix account login`: sign in on another computer (issue #13, "Sign in on another computer"). */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { parseRemoteSpec } from '../../common/config-fields.js';
 import { loadConfig, updateConfig } from '../../core/config/index.js';
 import { Ghid } from '../../core/golix/index.js';

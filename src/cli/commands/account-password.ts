@@ -1,5 +1,5 @@
 /** `hypergolix account password`: change the account's password, the daemon running or not. */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { passwordRefusal } from '../../common/password-rule.js';
 import { loadConfig } from '../../core/config/index.js';
 import { changeAccountPassword, PasswordRefused } from '../../host/password-change.js';

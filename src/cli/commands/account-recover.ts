@@ -1,6 +1,6 @@
 /** `hypergolix account recover`: a new password from the recovery kit's key (issue #13, "Recovery kit"). */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { parseRemoteSpec, type RemoteSpec } from '../../common/config-fields.js';
 import { passwordRefusal } from '../../common/password-rule.js';
 import { RecoveryKeyTypo } from '../../core/account/errors.js';

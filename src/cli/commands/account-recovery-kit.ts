@@ -1,8 +1,8 @@
 /** `hypergolix account recovery-kit`: make the account's recovery kit (issue #13, "Recovery kit"). */
 import { constants } from 'node:fs';
 import { access, lstat, open, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { dirname, join, resolve, sep } from 'node:path';
+import { parseArgs } from '../args.js';
 import { recoveryKitPage } from '../../common/recovery-kit-page.js';
 import { loadConfig } from '../../core/config/index.js';
 import { writeFileAtomic } from '../../core/util/atomic-write.js';
@@ -37,6 +37,11 @@ export async function runAccountRecoveryKit(argv: string[], io: CliIO): Promise<
   const loaded = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd });
   if (!loaded.config.user.user_id) throw new CliError(`${loaded.path} names no account: create one with "hypergolix start app" or sign in with "hypergolix account login"`, 1);
   const out = resolve(io.cwd, values.out ?? 'hypergolix-recovery-kit.html');
+  // resolve() drops a trailing "/" (or "/."): "--out kits/" would become a file named "kits".
+  const last = values.out?.split(/[/]/).pop();
+  if (values.out !== undefined && (last === '' || last === '.' || last === '..' || values.out.endsWith(sep))) {
+    throw new CliError(`Cannot write the recovery kit to ${values.out}: it names a folder: give the file's name too, such as ${join(out, 'hypergolix-recovery-kit.html')}. Nothing was changed.`, 2);
+  }
   await checkPlaceForPage(out);
   const password = values['password-stdin'] ? await readPasswordStdin(io) : await promptHidden('Password of this account: ', io);
 

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { DAEMON_NODE_FLAGS, SERVICE_ENV } from '../../core/assembly/heap.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';

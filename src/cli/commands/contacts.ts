@@ -2,7 +2,7 @@
  * `hypergolix contacts`: the people this account knows, with their names and trust, kept in the
  * account (every computer of it sees the same list). Talks to the running app daemon.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { STRANGER, TRUST_WORDS } from '../../common/people.js';
 import { checkContactName, parseFingerprint } from '../../core/sharing/contacts.js';
 import { PeopleVerb, type ContactJson } from '../../wire/index.js';

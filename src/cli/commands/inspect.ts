@@ -99,6 +99,8 @@ function parseArgs(argv: readonly string[]): Options {
     else flag(arg);
   }
   if (opts.paths.length === 0) throw new CliError('no PATH given. Usage: hypergolix inspect [options] PATH...', 2);
+  // "" would resolve to the current directory and inspect whatever lies there.
+  if (opts.paths.includes('')) throw new CliError('a PATH is empty (an unset variable?): give a file or a directory', 2);
   return opts;
 }
 

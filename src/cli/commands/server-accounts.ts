@@ -4,7 +4,7 @@
  * whether or not the server runs: a running server reads what was appended before its next
  * decision, so an approval or a revocation applies to the account's next upload.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { ConfigNotFound, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { Ghid } from '../../core/golix/index.js';
 import { openRegistrations } from '../../core/assembly/registrations.js';
@@ -70,6 +70,8 @@ function parse(argv: string[]): Args {
     throw new CliError(needsFp ? `${action} takes one FINGERPRINT\n\n${SERVER_ACCOUNTS_USAGE}` : `${action} takes no arguments\n\n${SERVER_ACCOUNTS_USAGE}`);
   }
   if (action !== 'invite' && (values.uses !== undefined || values.expires !== undefined)) throw new CliError('--uses and --expires go with invite');
+  // Accepted and ignored, it would promise JSON to a script that then gets a plain line.
+  if (action !== 'list' && values.json) throw new CliError('--json goes with list');
   const uses = values.uses === undefined ? 1 : /^\d{1,7}$/.test(values.uses) && Number(values.uses) > 0 ? Number(values.uses) : NaN;
   if (Number.isNaN(uses)) throw new CliError(`--uses must be a whole number from 1, not ${JSON.stringify(values.uses)}`);
   let fp: string | undefined;

@@ -4,7 +4,7 @@
  * the PG* variables), with the server stopped. Then set server.store to the new side and start it.
  * Dispatched by `hypergolix server` (server-accounts.ts).
  */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { ConfigNotFound, loadConfig } from '../../core/config/index.js';
 import { copyFilesToPostgres, copyPostgresToFiles } from '../../core/postgres/migrate-store.js';
 import { describeTarget } from '../../core/postgres/connect.js';

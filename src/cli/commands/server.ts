@@ -10,7 +10,8 @@
  * `server.pid_file` as a single-instance lock, logs to a new file in `server.logdir` per start,
  * and closes gracefully on SIGTERM/SIGINT/SIGHUP: connections closed, store flushed.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs as parseLeniently } from 'node:util';
+import { parseArgs } from '../args.js';
 import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, runtimeDescription, stopProcess, waitPortsFree } from '../../core/process/index.js';
@@ -65,7 +66,8 @@ function legacyError(what: string, root: string | undefined, io: CliIO): CliErro
 /** A reference-era flag or a positional pid file fails, naming the file to edit instead. */
 function rejectLegacy(argv: string[], io: CliIO): void {
   const used = findLegacy(argv);
-  const lenient = parseArgs({ args: argv, options: { root: { type: 'string' } }, strict: false, allowPositionals: true });
+  // Only to find --root for the message: a repeated one is refused by the strict parse after this.
+  const lenient = parseLeniently({ args: argv, options: { root: { type: 'string' } }, strict: false, allowPositionals: true });
   const root = typeof lenient.values.root === 'string' ? lenient.values.root : undefined;
   const positional = lenient.positionals[0];
   if (used === undefined && positional === undefined) return;

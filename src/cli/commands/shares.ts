@@ -2,7 +2,7 @@
  * `hypergolix shares`: what waits for you, what others shared with you and what you shared,
  * and the answer to a share that waits — in the same words as the app's Shares view.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { CONSENT_CHOICES, STRANGER, askedAgainWords, sizeWords } from '../../common/people.js';
 import { Ghid } from '../../core/golix/index.js';
 import { PeopleVerb, type ShareJson } from '../../wire/index.js';

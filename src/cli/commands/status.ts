@@ -3,7 +3,7 @@
  * desktop's Status page. The app daemon is asked over its IPC port (the `D?` verb); the
  * persistence server is read from its pid file, which names where it listens.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../args.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
 import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
@@ -194,7 +194,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   if (first.state !== 'running') return 1;
   firstPrinted(first.pid);
   if (!watching?.link) return 0;
-  await watching.link.closed;
+  // Nobody reads any more (`status --watch | head -1`): stop watching instead of writing to nobody.
+  const readerWent = await Promise.race([watching.link.closed.then(() => false), ...(io.outputGone ? [io.outputGone.then(() => true)] : [])]);
+  if (readerWent) {
+    watching.link.close();
+    return 0;
+  }
   await printed;
   if (args.json) io.out(JSON.stringify({ app: null, server: await serverFound(loaded) }));
   else io.out('App daemon: stopped.');

@@ -67,3 +67,17 @@ test('invite prints a code once; bad arguments are usage errors', async () => {
   assert.equal(parseDuration('12h'), 12 * 3_600_000);
   assert.equal(parseDuration('2w'), 14 * 86_400_000);
 });
+
+test('--json goes with list only: approve, revoke and invite refuse it (their output is not JSON), and change nothing', async () => {
+  const home = await serverHome({ registration: 'invite' });
+  const fp = v16Identity(0).ghid.text;
+  for (const argv of [['approve', fp, '--json'], ['revoke', '--json', fp], ['invite', '--json']]) {
+    const r = await run(home, 'server', 'accounts', ...argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.out}`);
+    assert.match(r.err, /^hypergolix server: --json goes with list$/m);
+    assert.equal(r.out, '');
+  }
+  const list = await run(home, 'server', 'accounts', 'list', '--json');
+  assert.equal(list.code, 0, list.err);
+  assert.equal(list.out, '', 'nothing was approved or revoked');
+});
