@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CommsError, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, addressOf, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
+import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, addressOf, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { FreeTierUsage, RemoteSpec, RemoteStatus, RemoteStorage } from './remote-status.js';
@@ -285,10 +285,22 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
   }
 
-  /** What one remote holds of `ghid` now, taken in as if it had been pushed. Never rejects. */
+  /**
+   * What one remote holds of `ghid` now, taken in as if it had been pushed. Never rejects. An
+   * object it no longer has was deleted while we were away: its debinding is what the push
+   * would have brought, and it deletes the object here too (the local cache checks that its
+   * author made it).
+   */
   private async catchUp(c: RemoteClient, ghid: Ghid): Promise<void> {
-    const raw = await c.get(ghid).catch(() => null);
-    if (raw) await this.inbound.onPush(c, ghid, raw).catch(() => {});
+    let raws: Buffer[];
+    try {
+      raws = [await c.get(ghid)];
+    } catch (err) {
+      if (!(err instanceof DoesNotExist) || !this.o.engine.exists(ghid)) return;
+      const debindings = await c.debindings(ghid).catch(() => []);
+      raws = (await Promise.all(debindings.map((d) => getFrom(c, d)))).flatMap((o) => (o?.type === 'GDXX' ? [o.raw] : []));
+    }
+    for (const raw of raws) await this.inbound.onPush(c, ghid, raw).catch(() => {});
   }
 
   /** What the remotes hold now of objects whose racing frames were left out while ours waited (Inbound.racesOver). */

@@ -207,3 +207,24 @@ test("a full waiting list declines strangers' further shares (per sender, then i
   await shareFrom(c, 12);
   await until(() => b.seen.incoming.length === 1, "trusted C's share");
 });
+
+test('B offline while A deletes a shared object hears of the delete when it comes back', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'all');
+  const userId = b.daemon.userId;
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"soon":"gone"}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.incoming.length === 1, 'B to take the share');
+  assert.equal((await b.daemon.open(obj.ghid)).state.toString(), '{"soon":"gone"}');
+  await b.daemon.account.flush();
+  await until(() => b.daemon.network.status()[0]!.pending === 0, 'B to sync');
+  await b.stop();
+  await a.daemon.objects.delete(obj.ghid);
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the delete to reach the server');
+  const b2 = await user(1, 'all', [], { userId, cache: b.cache });
+  const deleted: string[] = [];
+  b2.daemon.objects.on('delete', (g) => deleted.push(g.text));
+  await until(() => deleted.includes(obj.ghid.text), 'B to hear of the delete after it returns');
+  await assert.rejects(b2.daemon.open(obj.ghid));
+});
