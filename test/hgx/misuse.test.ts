@@ -3,7 +3,7 @@
 // JSON has not (NaN, Infinity, undefined in an array) that would silently be stored as null.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeadObject, HGXLink, HgxError, JsonObj, Obj, StateError } from '../../packages/hgx/src/index.js';
+import { DeadObject, HGXLink, HgxError, IpcError, JsonObj, Obj, StateError } from '../../packages/hgx/src/index.js';
 import { Emitter } from '../../packages/hgx/src/emitter.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
@@ -124,4 +124,11 @@ test("a once() listener that is also added with on() stays subscribed by on() af
     e.fire(4);
     assert.deepEqual(heard, [1, 1, 2, 3]);
   }
+});
+
+test('get() of an object found nowhere is IpcError 0x000D UnknownSecret, as the README says, and names it', async (t) => {
+  const { one, close } = await twoLinks();
+  t.after(close);
+  const nowhere = Buffer.concat([Buffer.from([1]), Buffer.alloc(64, 7)]).toString('base64url').padEnd(88, '=');
+  await assert.rejects(one.get(JsonObj, nowhere), (e: Error) => e instanceof IpcError && e.code === 0x000d && e.codeName === 'UnknownSecret' && /was not found locally or on any remote/.test(e.message));
 });

@@ -1,7 +1,7 @@
 /**
  * The SDK's errors. Every one is an `HgxError`; failures the daemon reports (`NK`) are
  * `IpcError` with the wire code, so an app can tell "private to another app" (`0xFFFF`) from
- * "not found anywhere" (`0x0008`) or a bad argument (`0xFFFE`).
+ * "not found anywhere, or no key to read it" (`0x000D`, UnknownSecret) or a bad argument (`0xFFFE`).
  */
 import { codeName, type NakDetails } from '../../../src/wire/index.js';
 
