@@ -7,6 +7,8 @@ export interface Command {
   name: string;
   /** Full usage text printed by `hypergolix <name> --help`. */
   usage: string;
+  /** A verb's own usage, for `hypergolix <name> <verb> --help` (null: not a verb, the full usage). */
+  usageOf?(argv: readonly string[]): string | null;
   /** Runs the command; resolves to the process exit status. */
   run(argv: string[], io: CliIO): Promise<number>;
 }

@@ -91,7 +91,7 @@ export async function connectDaemonOf(loaded: LoadedConfig, o: { running?: Runni
     ws = await openSocket(`ws://127.0.0.1:${port}/`);
   } catch (err) {
     if (!running) throw new DaemonUnreachable(`nothing answers on 127.0.0.1:${port}`, null);
-    if (/timed? ?out/i.test((err as Error).message)) throw new DaemonUnreachable(`it holds 127.0.0.1:${port} but did not answer within ${DAEMON_ANSWER_MS / 1000} s (busy, or stopped by a signal)`, running.pid);
+    if (/timed? ?out/i.test((err as Error).message)) throw new DaemonUnreachable(`it did not answer on 127.0.0.1:${port} within ${DAEMON_ANSWER_MS / 1000} s (busy, or stopped by a signal)`, running.pid);
     // Not told as running: the pid may be another program's now.
     const stale = `its pid file (${loaded.config.process.pid_file}) is stale and pid ${running.pid} is another program`;
     throw new DaemonUnreachable(`nothing answers on 127.0.0.1:${port}: it is starting or stopping, or ${stale}`, running.pid, `Pid ${running.pid} of the app daemon's pid file is alive, but nothing answers on 127.0.0.1:${port}: the daemon is starting or stopping, or ${stale}`);

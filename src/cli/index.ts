@@ -26,7 +26,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'config', summary: 'show or edit the configuration (hypergolix.yml); --whoami, --register', load: async () => (await import('./commands/config.js')).configCommand },
   {
     name: 'contacts',
-    summary: 'the people you know: names, trust, verification (list | add | rename | trust | block | verify | remove)',
+    summary: 'the people you know: names, trust, verification (list | add | rename | trust | ask | block | verify | remove)',
     load: async () => (await import('./commands/contacts.js')).contactsCommand,
   },
   { name: 'shares', summary: 'shares waiting for you, received and sent; accept or decline (list | accept | decline)', load: async () => (await import('./commands/shares.js')).sharesCommand },
@@ -79,7 +79,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   // After "--" every argument is an operand (`inspect -- --help` inspects a file named --help).
   const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
   if (options.includes('-h') || options.includes('--help')) {
-    io.out(command.usage);
+    io.out(command.usageOf?.(options) ?? command.usage);
     return 0;
   }
   // Every command takes --root; an empty one (an unset variable: --root "$HGX") is a bad

@@ -30,3 +30,22 @@ test('a config file that is a loop of symbolic links: one clear line, no stack, 
   assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /);
   assert.doesNotMatch(lines[0]!.replace(/^hypergolix start: /, ''), CLASS_PREFIX);
 });
+
+test("a verb's --help prints that verb's usage (server migrate, server accounts, account login), the command's own the whole", async () => {
+  const dir = tempDir('hgx-cli-msg-');
+  const help = async (...args: string[]) => {
+    const r = await runCli([...args, '--help'], { env: { ...process.env, HYPERGOLIX_HOME: dir }, cwd: dir, timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const migrate = await help('server', 'migrate');
+  assert.match(migrate, /^Usage: hypergolix server migrate --from/);
+  assert.doesNotMatch(migrate, /server accounts list/);
+  const accounts = await help('server', 'accounts');
+  assert.match(accounts, /server accounts/);
+  assert.doesNotMatch(accounts, /--from files\|postgres/);
+  assert.match(await help('account', 'login'), /^Usage: hypergolix account login /);
+  const whole = await help('server');
+  assert.ok(/server accounts/.test(whole) && /server migrate --from/.test(whole), whole);
+  assert.match(await help(), /contacts .*\| trust \| ask \| block \|/);
+});

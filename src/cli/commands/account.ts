@@ -31,6 +31,7 @@ ${Object.values(VERBS)
 export const accountCommand: Command = {
   name: 'account',
   usage: USAGE,
+  usageOf: ([verb]) => (verb !== undefined && Object.hasOwn(VERBS, verb) ? VERBS[verb]!.usage : null),
   run: async (argv, io) => {
     const [verb, ...rest] = argv;
     const found = verb === undefined ? undefined : VERBS[verb];

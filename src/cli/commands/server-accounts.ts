@@ -144,6 +144,7 @@ ${SERVER_MIGRATE_USAGE}`;
 export const serverCommand: Command = {
   name: 'server',
   usage: SERVER_USAGE,
+  usageOf: ([what]) => (what === 'accounts' ? SERVER_ACCOUNTS_USAGE : what === 'migrate' ? SERVER_MIGRATE_USAGE : null),
   async run(argv, io) {
     const [what, ...rest] = argv;
     if (what === 'accounts') return runServerAccounts(rest, io);
