@@ -71,12 +71,13 @@ export function searchDirs(opts: LocateOptions = {}): { dir: string; source: Con
 }
 
 /**
- * A config file in a searched folder: found, absent, or a ConfigError. A folder of that name is
- * passed over (creating the config there is refused when it comes to it); a named pipe or other
- * non-file is refused now, since creating a config would replace it.
+ * A config file in a searched folder: found, absent, or a ConfigError. A folder of that name, a
+ * named pipe or another non-file is refused by name: passed over, the search would quietly use
+ * a config further down (or create one) while the one the user named sits broken.
  */
 function fileIn(path: string): boolean {
   const { kind, stats } = kindAt(path);
+  if (kind === 'dir') throw new ConfigError(path, null, null, 'is a folder, not a config file: move it aside, and a new config is made here at the next start');
   if (kind === 'other') throw notAFile(path, stats!);
   return kind === 'file';
 }

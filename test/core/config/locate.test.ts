@@ -133,3 +133,14 @@ test('without create, a missing config is ConfigNotFound naming every place sear
     return true;
   });
 });
+
+test('a folder where the config file belongs is refused by name, not passed over for a config further down', () => {
+  const root = tempDir();
+  const hgxHome = join(root, 'hgx-home');
+  const opts = sandbox(root, { HYPERGOLIX_HOME: hgxHome });
+  put(join(opts.homedir, '.hypergolix'));
+  mkdirSync(join(hgxHome, 'hypergolix.yml'), { recursive: true });
+  assert.throws(() => findConfig(opts), (e: Error) => e.message.includes(join(hgxHome, 'hypergolix.yml')) && /is a folder, not a config file: move it aside/.test(e.message));
+  rmSync(join(hgxHome, 'hypergolix.yml'), { recursive: true });
+  assert.equal(findConfig(opts)?.source, 'home');
+});
