@@ -5,6 +5,7 @@
  * binary can run) use it; so do the UI tests and the desktop benchmark.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { createLogger, type Logger } from '../core/log/index.js';
 import { Controller, type ControllerOptions } from '../host/controller.js';
@@ -63,6 +64,8 @@ export async function startBrowserMode(o: BrowserModeOptions): Promise<BrowserMo
   });
   let bridge: BridgeServer | undefined;
   try {
+    // A port the user named and another program holds is said before the daemon starts: at once, and in words.
+    if (o.port) await checkUiPortFree(o.port);
     await controller.start();
     bridge = await listenAtKeptAddress(controller.configDir(), (port, token) => startBridgeServer({ host: controller, port, token, staticDir, logger }), o.port, logger);
   } catch (err) {
@@ -87,6 +90,18 @@ export async function startBrowserMode(o: BrowserModeOptions): Promise<BrowserMo
       return stopping;
     },
   };
+}
+
+/** Binds the UI's port on 127.0.0.1 for a moment, as the bridge will. */
+function checkUiPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  return new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'another program holds it' : err.code === 'EACCES' ? 'this user may not listen on it' : err.message;
+      reject(new Error(`Cannot serve the UI on 127.0.0.1:${port}: ${why}. Choose another with --port, or leave --port out to pick a free one`, { cause: err }));
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { findElectron } from '../../scripts/start.mjs';
@@ -70,6 +71,20 @@ test('hypergolix start app: --port needs --ui, --ui excludes --foreground, the p
   }
   const help = spawnSync(process.execPath, [join(ROOT, 'bin/hypergolix.js'), 'start', '--help'], { encoding: 'utf8' });
   assert.match(help.stdout + help.stderr, /--ui/);
+});
+
+test('start app --ui --port N with N held by another program: refused at once, in words, before the daemon starts', async (t) => {
+  ensureBuilt();
+  const home = tempHome();
+  const holder = createServer();
+  await new Promise<void>((ok) => holder.listen(0, '127.0.0.1', ok));
+  t.after(() => holder.close());
+  const port = (holder.address() as AddressInfo).port;
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/hypergolix.js'), 'start', 'app', '--ui', '--port', String(port)], { env: { ...process.env, HYPERGOLIX_HOME: home }, cwd: home, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`Cannot serve the UI on 127\\.0\\.0\\.1:${port}: another program holds it\\. Choose another with --port`));
+  assert.doesNotMatch(r.stderr, /EADDRINUSE|\n\s+at /);
+  assert.equal(existsSync(join(home, 'ghidcache')), false, 'no daemon was started');
 });
 
 test('npm start finds a usable Electron the way the package does, but never downloads one', () => {
