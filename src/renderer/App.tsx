@@ -1,5 +1,6 @@
 /** Chooses the screen from the host's state: wizard, unlock prompt, or the main window. */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useFocus } from './components/use-focus.js';
 import type { View } from './app-state.js';
 import { useUi } from './app-state.js';
 import { Icon } from './components/Icon.js';
@@ -26,7 +27,12 @@ export function App() {
           {connection === 'refused' ? (
             <TokenRefused />
           ) : connection === 'closed' || problem ? (
-            <p>{problem ?? 'Cannot reach Hypergolix. Trying again…'}</p>
+            <>
+              <p>{problem ?? 'Cannot reach Hypergolix. Trying again…'}</p>
+              {/* Connected, but the host could not say its state: only a new connection would ask
+                  again by itself, so without this the page would stay here for good. */}
+              {connection === 'open' && problem ? <RetryState /> : null}
+            </>
           ) : (
             <p>
               <Spinner /> Connecting to Hypergolix…
@@ -73,6 +79,16 @@ function Shell() {
   const shares = status.incomingShares.length;
   const attention = needsAttention(status);
   const [confirmLock, setConfirmLock] = useState(false);
+  // Back on the Lock button once the question is closed, so a keyboard user is where they were.
+  const lockButton = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (confirmLock) asked.current = true;
+    else if (asked.current) {
+      asked.current = false;
+      lockButton.current?.focus();
+    }
+  }, [confirmLock]);
 
   return (
     <div className="shell">
@@ -102,19 +118,9 @@ function Shell() {
             {attention ? 'Needs attention' : STATE_WORDS[status.state]}
           </span>
           {confirmLock ? (
-            <div className="lock-confirm" role="alertdialog" aria-label="Lock Hypergolix">
-              <p>
-                Locking disconnects {status.connectedApps} app{status.connectedApps === 1 ? '' : 's'}; they reconnect after you unlock.
-              </p>
-              <button type="button" className="button small" onClick={() => setConfirmLock(false)}>
-                Cancel
-              </button>
-              <button type="button" className="button small primary" onClick={() => void lock().then(() => setConfirmLock(false))}>
-                Lock anyway
-              </button>
-            </div>
+            <LockConfirm apps={status.connectedApps} onCancel={() => setConfirmLock(false)} onLock={() => void lock().then(() => setConfirmLock(false))} />
           ) : (
-            <button type="button" className="button small ghost" onClick={() => (status.connectedApps > 0 ? setConfirmLock(true) : void lock())} title="Lock Hypergolix">
+            <button ref={lockButton} type="button" className="button small ghost" onClick={() => (status.connectedApps > 0 ? setConfirmLock(true) : void lock())} title="Lock Hypergolix">
               <Icon name="lock" />
               <span>Lock</span>
             </button>
@@ -135,6 +141,45 @@ function Shell() {
 }
 
 /**
+ * "Locking disconnects N apps": the focus moves into the question (it replaces the button that
+ * had it, which would leave the focus nowhere), and Escape cancels, as in any dialog.
+ */
+function LockConfirm({ apps, onCancel, onLock }: { apps: number; onCancel: () => void; onLock: () => void }) {
+  const cancel = useFocus<HTMLButtonElement>(true);
+  // Once: a double click would send a second lock, refused as "not possible while locked".
+  const locking = useRef(false);
+  const lockOnce = () => {
+    if (locking.current) return;
+    locking.current = true;
+    onLock();
+  };
+  return (
+    <div
+      className="lock-confirm"
+      role="alertdialog"
+      aria-label="Lock Hypergolix"
+      aria-describedby="lock-confirm-words"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+    >
+      <p id="lock-confirm-words">
+        Locking disconnects {apps} app{apps === 1 ? '' : 's'}; they reconnect after you unlock.
+      </p>
+      <button ref={cancel} type="button" className="button small" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="button" className="button small primary" onClick={lockOnce}>
+        Lock anyway
+      </button>
+    </div>
+  );
+}
+
+/**
  * hypergolix.yml broken by hand while Hypergolix runs: said on every page, with the file, the line
  * and what is wrong (the host's words), until the file is fixed; the previous settings stay meanwhile.
  */
@@ -145,6 +190,24 @@ function ConfigProblem() {
       {problem}
     </Banner>
   ) : null;
+}
+
+function RetryState() {
+  const refresh = useUi((s) => s.refresh);
+  const [asking, setAsking] = useState(false);
+  return (
+    <button
+      type="button"
+      className="button primary"
+      disabled={asking}
+      onClick={() => {
+        setAsking(true);
+        void refresh().finally(() => setAsking(false));
+      }}
+    >
+      Try again
+    </button>
+  );
 }
 
 /** This tab's address is out of date: Hypergolix runs, at a new address (its token changed). */

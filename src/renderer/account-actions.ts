@@ -7,6 +7,7 @@ import type { AccountState, GetUi, SetUi, UiState } from './ui-state.js';
 import { ERROR_CODES } from '../common/contract.js';
 import { applyStatus, patchWizard } from './session-actions.js';
 import type { Transport } from './transport.js';
+import { tooLongToSend } from './password-limit.js';
 
 export const emptyAccount: AccountState = { busy: null, feedback: null, kit: null };
 
@@ -39,6 +40,11 @@ export function accountActions(set: SetUi, get: GetUi, host: Transport): Account
     },
     /** The wizard's "I already have an account". */
     async signIn(userId, remote, password) {
+      const tooLong = tooLongToSend(password);
+      if (tooLong) {
+        patchWizard(set, { busy: false, fields: {}, error: tooLong });
+        return;
+      }
       patchWizard(set, { busy: true, error: null, fields: {} });
       const res = await host.request({ kind: 'signIn', userId, remote, password });
       if (!res.ok) {

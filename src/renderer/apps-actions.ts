@@ -12,12 +12,21 @@ export function appsActions(set: SetUi, host: Transport): AppsActions {
     const res = await host.request({ kind: 'listApps' });
     if (res.ok) patch({ list: res.value });
   }
+  // Apps being disconnected: a second click (a double click) would be answered "not connected
+  // any more", and those words would replace the ones saying it was disconnected.
+  const leaving = new Set<number>();
   return {
     loadApps,
     async disconnectApp(id, name) {
-      const res = await host.request({ kind: 'disconnectApp', id });
-      patch({ feedback: res.ok ? { tone: 'ok', message: `${name} was disconnected. It stays out until it is started again.` } : { tone: 'error', message: res.error.message } });
-      await loadApps();
+      if (leaving.has(id)) return;
+      leaving.add(id);
+      try {
+        const res = await host.request({ kind: 'disconnectApp', id });
+        patch({ feedback: res.ok ? { tone: 'ok', message: `${name} was disconnected. It stays out until it is started again.` } : { tone: 'error', message: res.error.message } });
+        await loadApps();
+      } finally {
+        leaving.delete(id);
+      }
     },
   };
 }

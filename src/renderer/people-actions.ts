@@ -8,7 +8,7 @@ import type { GetUi, PeopleState, SetUi, UiState } from './ui-state.js';
 import { applyStatus } from './session-actions.js';
 import type { Transport } from './transport.js';
 
-export const emptyPeople: PeopleState = { contacts: [], shares: [], loaded: false, feedback: null, busy: {}, codes: {} };
+export const emptyPeople: PeopleState = { contacts: [], shares: [], loaded: false, loadError: null, feedback: null, busy: {}, codes: {} };
 
 export type PeopleActions = Pick<UiState, 'loadPeople' | 'answerShare' | 'changeContact' | 'removeContact' | 'showSafetyCode'>;
 
@@ -22,29 +22,38 @@ export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleAc
   const say = (tone: 'ok' | 'error', message: string) => patch({ feedback: { tone, message } });
   const nameOf = (fp: string) => get().people.contacts.find((c) => c.fingerprint === fp)?.name ?? null;
 
-  /** Runs one change: busy while it runs, the lists and the status re-read after, words either way. */
-  async function act<T>(key: string, run: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>, words: (v: T) => string) {
+  /**
+   * Runs one change: busy while it runs, the lists and the status re-read after, words either way.
+   * Resolves whether it was done, so a form keeps what was typed when it was not.
+   */
+  async function act<T>(key: string, run: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>, words: (v: T) => string): Promise<boolean> {
     busy(key, true);
     const view = get().view;
     const res = await run();
     busy(key, false);
     // Words for the page the user acted on; on another page by now, they would be about nothing there.
     const here = get().view === view;
-    if (!res.ok) return here ? say('error', res.error.message) : undefined;
+    if (!res.ok) {
+      if (here) say('error', res.error.message);
+      return false;
+    }
     if (here) say('ok', words(res.value));
     await get().loadPeople();
     const st = await host.request({ kind: 'status' });
     if (st.ok) applyStatus(set, st.value);
+    return true;
   }
 
   return {
     async loadPeople() {
       const [contacts, shares] = await Promise.all([host.request({ kind: 'listContacts' }), host.request({ kind: 'listShares' })]);
+      // Kept apart from the feedback (an action's words): the pages show it in place of their lists,
+      // with a way to ask again, instead of "Loading…" for ever.
       if (!contacts.ok || !shares.ok) {
-        say('error', (!contacts.ok ? contacts.error : !shares.ok ? shares.error : { message: '' }).message);
+        patch({ loadError: (!contacts.ok ? contacts.error : !shares.ok ? shares.error : { message: '' }).message });
         return;
       }
-      patch({ contacts: contacts.value, shares: shares.value, loaded: true });
+      patch({ contacts: contacts.value, shares: shares.value, loaded: true, loadError: null });
     },
 
     async answerShare(id, accept, opts = {}) {
@@ -63,7 +72,7 @@ export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleAc
     },
 
     async changeContact(change: ContactChange, words: string) {
-      await act(`contact:${change.fingerprint}`, () => host.request({ kind: 'changeContact', change }), () => words);
+      return act(`contact:${change.fingerprint}`, () => host.request({ kind: 'changeContact', change }), () => words);
     },
 
     async removeContact(fingerprint) {

@@ -4,6 +4,7 @@ import { emptyAccount } from './account-actions.js';
 import { emptyPeople } from './people-actions.js';
 import type { GetUi, SetUi, UiState, WizardState } from './ui-state.js';
 import type { Transport } from './transport.js';
+import { tooLongToSend } from './password-limit.js';
 
 function freshWizard(step: WizardState['step'] = 'welcome'): WizardState {
   return { step, stage: null, fraction: null, error: null, identity: null };
@@ -82,6 +83,11 @@ export function sessionActions(set: SetUi, get: GetUi, host: Transport): Session
     },
 
     async unlockWith(password, remember) {
+      const tooLong = tooLongToSend(password);
+      if (tooLong) {
+        set((s) => ({ unlock: { busy: false, error: tooLong, wrongPassword: false, attempts: s.unlock.attempts + 1 } }));
+        return false;
+      }
       set((s) => ({ unlock: { ...s.unlock, busy: true, error: null, wrongPassword: false } }));
       const res = await host.request({ kind: 'unlock', password, rememberOnThisComputer: remember });
       if (res.ok) {

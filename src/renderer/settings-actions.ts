@@ -1,7 +1,7 @@
 /** The settings page's actions on the app state: load, edit, revert, save with a visible restart, follow the file. */
 import { ERROR_CODES, type RestartPhase } from '../common/contract.js';
 import type { GetUi, SaveState, UiState } from './ui-state.js';
-import { valueAt } from './paths.js';
+import { sameValue, valueAt } from './paths.js';
 import type { Transport } from './transport.js';
 
 type Set = (partial: (s: UiState) => Partial<UiState>) => void;
@@ -22,6 +22,22 @@ export type SettingsActions = Pick<UiState, 'loadSettings' | 'editSettings' | 'r
 
 export function settingsActions(set: Set, get: GetUi, host: Transport): SettingsActions {
   const patchSettings = (p: Partial<UiState['settings']>) => set((s) => ({ settings: { ...s.settings, ...p } }));
+  /**
+   * The file holds values as the host writes them (a host trimmed, say: "  example.org " is saved
+   * as "example.org"), so after a save the form shows what the file says rather than what was
+   * typed, unless the user edited on meanwhile. Unread (the host went away), what was sent stays.
+   */
+  async function adoptSaved(sent: UiState['settings']['draft']) {
+    const res = await host.request({ kind: 'getSettings' });
+    if (!res.ok) return;
+    const { draft, diskChange } = get().settings;
+    patchSettings({
+      baseline: res.value,
+      ...(sameValue(draft, sent) ? { draft: clone(res.value) } : {}),
+      ...(diskChange && sameValue(diskChange, res.value) ? { diskChange: null } : {}),
+    });
+  }
+
   return {
     async loadSettings() {
       patchSettings({ loading: true, loadError: null });
@@ -58,6 +74,7 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
       if (res.ok) {
         const message = res.value.restarted ? RESTART_WORDS.done : 'Saved.';
         patchSettings({ baseline: sent, save: { phase: 'done', message, ok: true }, diskChange: null });
+        await adoptSaved(sent);
         return;
       }
       const fields = res.error.fields ?? {};

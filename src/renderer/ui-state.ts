@@ -82,8 +82,8 @@ export interface UiState {
   /** Accept once, accept and trust (`trust`), decline, or decline and block (`block`). */
   answerShare(id: string, accept: boolean, opts?: { trust?: boolean; block?: boolean }): Promise<void>;
   loadPeople(): Promise<void>;
-  /** Changes a contact; `words` say what was done once it was. */
-  changeContact(change: ContactChange, words: string): Promise<void>;
+  /** Changes a contact; `words` say what was done once it was. Resolves whether it was. */
+  changeContact(change: ContactChange, words: string): Promise<boolean>;
   removeContact(fingerprint: string): Promise<void>;
   showSafetyCode(fingerprint: string): Promise<void>;
   /** Opens a remote's registration page (signed by the account) in the browser. */
@@ -109,6 +109,8 @@ export interface PeopleState {
   contacts: ContactJson[];
   shares: ShareJson[];
   loaded: boolean;
+  /** Why the lists could not be read (the last time they were asked for), or null. */
+  loadError: string | null;
   /** The outcome of the last action, in words. */
   feedback: { tone: 'ok' | 'error'; message: string } | null;
   busy: Record<string, boolean>;

@@ -12,7 +12,8 @@ import type { HostPort } from '../../src/common/contract.js';
 import { startBridgeServer, type BridgeServer } from '../../src/web/bridge-server.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const STATIC_DIR = join(ROOT, 'dist/renderer');
+/** The built UI; HGX_UI_DIR points the tests at another build (say, of an older tree, to see a new test fail there). */
+export const STATIC_DIR = process.env.HGX_UI_DIR ? resolve(process.env.HGX_UI_DIR) : join(ROOT, 'dist/renderer');
 /** Where screenshots go: test-artifacts/ui, or HGX_SHOTS_DIR (scripts/screenshots.mjs points it into docs/). */
 export const ARTIFACTS = process.env.HGX_SHOTS_DIR ? resolve(process.env.HGX_SHOTS_DIR) : join(ROOT, 'test-artifacts/ui');
 export const CHROMIUM = process.env.HGX_CHROMIUM ?? '/usr/bin/chromium';

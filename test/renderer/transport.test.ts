@@ -848,13 +848,12 @@ describe('app state: people', () => {
     assert.equal(loads(), before + 1);
   });
 
-  test('a list that cannot be read says so', async () => {
+  test('a list that cannot be read says so (as the lists\' problem, which the pages show with Try again)', async () => {
     const { host, ui } = await start({ hold: ['listShares'] });
     ui().setView('contacts');
     host.reply('listShares', fail(ERROR_CODES.unavailable, 'The daemon is not running'));
-    await until(() => ui().people.feedback, 'the words');
-    assert.deepEqual(ui().people.feedback, { tone: 'error', message: 'The daemon is not running' });
-    assert.equal(ui().people.loaded, false);
+    await until(() => ui().people.loadError, 'the words');
+    assert.deepEqual([ui().people.loadError, ui().people.feedback, ui().people.loaded], ['The daemon is not running', null, false]);
   });
 });
 

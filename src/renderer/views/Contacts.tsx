@@ -2,18 +2,19 @@
  * Contacts: a name for each fingerprint, how far you trust them, and the safety code to check a
  * fingerprint with its owner. Kept in your account, so every computer of it shows the same list.
  */
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import type { ContactJson } from '../../common/contract.js';
 import { STRANGER, TRUST_LEVELS, TRUST_WORDS, type TrustLevel } from '../../common/people.js';
 import { useUi } from '../app-state.js';
 import { CopyButton } from '../components/copy.js';
 import { Icon } from '../components/Icon.js';
 import { shortGhid } from '../format.js';
-import { Feedback } from './Shares.js';
+import { Feedback, ListProblem } from './Shares.js';
 
 export function ContactsView() {
   const contacts = useUi((s) => s.people.contacts);
   const loaded = useUi((s) => s.people.loaded);
+  const failed = useUi((s) => s.people.loadError !== null);
   return (
     <section aria-labelledby="contacts-title">
       <header className="page-head">
@@ -24,7 +25,8 @@ export function ContactsView() {
         </p>
       </header>
       <Feedback />
-      {contacts.length === 0 ? <p className="muted">{loaded ? 'No contacts yet.' : 'Loading…'}</p> : null}
+      <ListProblem />
+      {contacts.length === 0 && (loaded || !failed) ? <p className="muted">{loaded ? 'No contacts yet.' : 'Loading…'}</p> : null}
       <ul className="list" data-testid="contacts">
         {contacts.map((c) => (
           <ContactRow key={c.fingerprint} contact={c} />
@@ -42,10 +44,18 @@ function ContactRow({ contact: c }: { contact: ContactJson }) {
   const code = useUi((s) => s.people.codes[c.fingerprint]);
   const busy = useUi((s) => s.people.busy[`contact:${c.fingerprint}`] === true);
   const [name, setName] = useState(c.name ?? '');
+  // The field follows the name the account keeps (renamed in another window, or reloaded).
+  const [seen, setSeen] = useState(c.name);
+  if (c.name !== seen) {
+    setSeen(c.name);
+    setName(c.name ?? '');
+  }
   const label = c.name ?? shortGhid(c.fingerprint);
   const rename = (e: FormEvent) => {
     e.preventDefault();
-    if (name.trim() && name.trim() !== c.name) void change({ fingerprint: c.fingerprint, name }, `Renamed to ${name.trim()}.`);
+    // A name cannot be emptied: an empty field would look as if it had been, so it shows the kept name again.
+    if (!name.trim()) setName(c.name ?? '');
+    else if (name.trim() !== c.name) void change({ fingerprint: c.fingerprint, name }, `Renamed to ${name.trim()}.`);
   };
   return (
     <li className="list-row column contact" data-testid={`contact-${c.fingerprint}`}>
@@ -107,15 +117,24 @@ function AddContact() {
   const change = useUi((s) => s.changeContact);
   const [fingerprint, setFingerprint] = useState('');
   const [name, setName] = useState('');
-  const add = (e: FormEvent) => {
+  // One add at a time: a double click would send it twice and say it twice. A ref, not a
+  // disabled button: disabling the focused button would drop a keyboard user's focus to the page.
+  const adding = useRef(false);
+  const add = async (e: FormEvent) => {
     e.preventDefault();
-    void change({ fingerprint: fingerprint.trim(), name, add: true }, `${name.trim() || 'The contact'} was added (${TRUST_WORDS.ask[0]}).`).then(() => {
+    if (adding.current) return;
+    adding.current = true;
+    const done = await change({ fingerprint: fingerprint.trim(), name, add: true }, `${name.trim() || 'The contact'} was added (${TRUST_WORDS.ask[0]}).`).finally(() => {
+      adding.current = false;
+    });
+    // Refused (a mistyped fingerprint, say): what was typed stays, to be corrected rather than retyped.
+    if (done) {
       setFingerprint('');
       setName('');
-    });
+    }
   };
   return (
-    <form className="card flat add-contact" onSubmit={add} aria-labelledby="add-contact-title">
+    <form className="card flat add-contact" onSubmit={(e) => void add(e)} aria-labelledby="add-contact-title">
       <h2 id="add-contact-title">Add someone</h2>
       <label className="field">
         <span>Fingerprint</span>

@@ -3,10 +3,11 @@
  * password open the account; the old password opens nothing afterwards.
  */
 import { useState, type FormEvent } from 'react';
-import { passwordRefusal } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { NewPasswordFields } from '../components/NewPasswordFields.js';
+import { useFocus } from '../components/use-focus.js';
+import { newPasswordProblem } from '../password-limit.js';
 
 export function RecoverForm({ onBack }: { onBack: () => void }) {
   const busy = useUi((s) => s.account.busy) === 'recover';
@@ -15,12 +16,18 @@ export function RecoverForm({ onBack }: { onBack: () => void }) {
   const [key, setKey] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const ready = key.trim() !== '' && passwordRefusal(next) === null && again === next && !busy;
+  // Only this visit's failures: an error from an earlier visit would greet the user on arrival.
+  const [tries, setTries] = useState(0);
+  // Focus on arrival and after each failure (the key is what is most likely mistyped).
+  const keyField = useFocus<HTMLInputElement>(busy ? 0 : tries + 1);
+  const ready = key.trim() !== '' && newPasswordProblem(next) === null && again === next && !busy;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (ready) await recoverAccount(key, next);
+    if (!ready) return;
+    const done = await recoverAccount(key, next);
+    if (!done) setTries((n) => n + 1);
   };
-  const failed = feedback?.action === 'recover' && feedback.tone === 'error' ? feedback.message : null;
+  const failed = tries > 0 && feedback?.action === 'recover' && feedback.tone === 'error' ? feedback.message : null;
   return (
     <form className="card unlock" onSubmit={submit} aria-labelledby="recover-title" noValidate>
       <h1 id="recover-title">Set a new password</h1>
@@ -28,7 +35,7 @@ export function RecoverForm({ onBack }: { onBack: () => void }) {
       {failed ? <Banner tone="error" testId="recover-error">{failed}</Banner> : null}
       <div className="field">
         <label htmlFor="recovery-key">Recovery key</label>
-        <input id="recovery-key" className="input mono" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.currentTarget.value)} />
+        <input ref={keyField} id="recovery-key" className="input mono" autoComplete="off" spellCheck={false} value={key} onChange={(e) => setKey(e.currentTarget.value)} />
       </div>
       <NewPasswordFields idPrefix="recover" next={next} again={again} setNext={setNext} setAgain={setAgain} />
       <button type="submit" className="button primary wide" disabled={!ready}>

@@ -1,5 +1,5 @@
 /** Settings bound to hypergolix.yml: validated as you type, saved with a visible restart. */
-import type { FormEvent } from 'react';
+import { useEffect, useRef, type FormEvent, type RefObject } from 'react';
 import type { Settings } from '../../common/contract.js';
 import { sameValue, valueAt } from '../paths.js';
 import { validateSettings } from '../../common/settings-checks.js';
@@ -121,14 +121,36 @@ function OtherErrors({ errors }: { errors: Record<string, string> }) {
   );
 }
 
+/**
+ * Where the focus goes when a save ends: Save is disabled while it runs, which drops the focus
+ * to the page, so a keyboard user would start again from the top. A refused field gets it (to be
+ * fixed), otherwise the words that say how the save went. Focus the user has moved is left alone.
+ */
+function useFocusAfterSave(status: RefObject<HTMLDivElement | null>): void {
+  const phase = useUi((s) => s.settings.save.phase);
+  const before = useRef(phase);
+  useEffect(() => {
+    const ended = before.current !== phase && (phase === 'done' || phase === 'failed');
+    before.current = phase;
+    // Lost: on the page, or still on the disabled Save (Chromium moves it off a disabled element only later).
+    const at = document.activeElement;
+    const lost = !at || at === document.body || (at instanceof HTMLButtonElement && at.disabled);
+    if (!ended || !lost) return;
+    const marked = document.querySelector<HTMLElement>('form.settings [aria-invalid="true"]');
+    (marked ?? status.current)?.focus();
+  }, [phase, status]);
+}
+
 function SaveBar({ dirty, invalid, busy }: { dirty: boolean; invalid: boolean; busy: boolean }) {
   const save = useUi((s) => s.settings.save);
+  const statusRef = useRef<HTMLDivElement>(null);
+  useFocusAfterSave(statusRef);
   const revert = useUi((s) => s.revertSettings);
   // A file broken by hand is fixed in the file: a save would only be refused, field or not.
   const broken = useUi((s) => s.snapshot?.status.warnings.some((w) => w.code === 'config-invalid') ?? false);
   return (
     <div className="save-bar" role="region" aria-label="Save changes">
-      <div className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">
+      <div ref={statusRef} tabIndex={-1} className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">
         {busy ? <Spinner /> : null}
         {broken ? 'Fix hypergolix.yml first (see above); then your changes can be saved.' : (save.message ?? (invalid ? 'Complete or fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : ''))}
       </div>

@@ -3,7 +3,7 @@
  * and what you shared, per object with its recipients and their answers. Every action ends in
  * words in the live region at the top.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ShareJson } from '../../common/contract.js';
 import { CONSENT_CHOICES, askedAgainWords, personWords, sizeWords } from '../../common/people.js';
 import { useUi } from '../app-state.js';
@@ -20,10 +20,40 @@ export function Feedback() {
   );
 }
 
+/**
+ * The lists could not be read: said in place of them, with a way to ask again (otherwise the
+ * page would say "Loading…" for ever, or "Nothing yet" about lists it never saw).
+ */
+export function ListProblem() {
+  const loadError = useUi((s) => s.people.loadError);
+  const loadPeople = useUi((s) => s.loadPeople);
+  const [asking, setAsking] = useState(false);
+  if (!loadError) return null;
+  const again = () => {
+    setAsking(true);
+    void loadPeople().finally(() => setAsking(false));
+  };
+  return (
+    <Banner
+      tone="error"
+      testId="people-load-error"
+      actions={
+        <button type="button" className="button small" disabled={asking} onClick={again}>
+          Try again
+        </button>
+      }
+    >
+      Could not read your contacts and shares: {loadError}
+    </Banner>
+  );
+}
+
 export function SharesView() {
   const shares = useUi((s) => s.people.shares);
   const loaded = useUi((s) => s.people.loaded);
+  const failed = useUi((s) => s.people.loadError !== null);
   const waiting = shares.filter((s) => s.state === 'waiting');
+  const waitingTitle = useFocusAfterAnswer(waiting.length);
   const received = shares.filter((s) => s.direction === 'incoming' && s.state !== 'waiting');
   const sent = shares.filter((s) => s.direction === 'outgoing');
   return (
@@ -33,11 +63,12 @@ export function SharesView() {
         <p className="muted">Objects people shared with you, and the ones you shared. Sharing an object that changes gives every later version too.</p>
       </header>
       <Feedback />
+      <ListProblem />
       <section className="card flat shares" aria-labelledby="waiting-title" data-testid="waiting">
-        <h2 id="waiting-title">
+        <h2 id="waiting-title" ref={waitingTitle} tabIndex={-1}>
           Waiting for you <span className="count">{waiting.length}</span>
         </h2>
-        {waiting.length === 0 ? <p className="muted">{loaded ? 'Nothing waits for your answer.' : 'Loading…'}</p> : null}
+        {waiting.length === 0 && (loaded || !failed) ? <p className="muted">{loaded ? 'Nothing waits for your answer.' : 'Loading…'}</p> : null}
         <ul className="list">
           {waiting.map((s) => (
             <WaitingShare key={s.id} share={s} />
@@ -46,7 +77,7 @@ export function SharesView() {
       </section>
       <h2>Shared with you</h2>
       {received.length === 0 ? (
-        <p className="muted">Nothing yet.</p>
+        <p className="muted">{loaded ? 'Nothing yet.' : failed ? 'Not known: the list could not be read.' : 'Loading…'}</p>
       ) : (
         <ul className="list" data-testid="received">
           {received.map((s) => (
@@ -67,9 +98,26 @@ export function SharesView() {
         </ul>
       )}
       <h2>Shared by you</h2>
-      <SentList sent={sent} />
+      {loaded || sent.length > 0 ? <SentList sent={sent} /> : <p className="muted">{failed ? 'Not known: the list could not be read.' : 'Loading…'}</p>}
     </section>
   );
+}
+
+/**
+ * An answered share leaves the list and takes the focused button with it: the focus then goes to
+ * the next share's first answer, or to the list's heading, instead of back to the top of the page.
+ */
+function useFocusAfterAnswer(count: number) {
+  const title = useRef<HTMLHeadingElement>(null);
+  const before = useRef(count);
+  useEffect(() => {
+    const fewer = count < before.current;
+    before.current = count;
+    const at = document.activeElement;
+    if (!fewer || (at && at !== document.body)) return;
+    (document.querySelector<HTMLElement>('[data-testid="waiting"] .share-actions button') ?? title.current)?.focus();
+  }, [count]);
+  return title;
 }
 
 function WaitingShare({ share }: { share: ShareJson }) {

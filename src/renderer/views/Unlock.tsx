@@ -14,10 +14,11 @@ export function Unlock() {
   const unlockWith = useUi((s) => s.unlockWith);
   const [pw, setPw] = useState('');
   const [remember, setRemember] = useState(false);
-  // Focus on arrival and again after every failed attempt, with the text selected for retyping.
-  const field = useFocus<HTMLInputElement>(busy ? 0 : attempts + 1);
-  const unlocking = busy || snapshot?.status.state === 'unlocking';
   const [recovering, setRecovering] = useState(false);
+  // Focus on arrival, again after every failed attempt (the text selected for retyping), and on
+  // the way back from "Forgot your password?".
+  const field = useFocus<HTMLInputElement>(busy || recovering ? 0 : attempts + 1);
+  const unlocking = busy || snapshot?.status.state === 'unlocking';
   if (recovering) {
     return (
       <main className="centered">

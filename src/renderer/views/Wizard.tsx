@@ -1,7 +1,6 @@
 /** First run: what an account is, a password, key generation, and the IDs to keep. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { ACCOUNT_STAGES, type AccountStage } from '../../common/contract.js';
-import { passwordRefusal } from '../../common/password-rule.js';
 import { useUi } from '../app-state.js';
 import { Icon } from '../components/Icon.js';
 import { QrCode } from '../components/QrCode.js';
@@ -9,6 +8,7 @@ import { CopyField } from '../components/copy.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
 import { StrengthMeter } from '../components/StrengthMeter.js';
+import { newPasswordProblem } from '../password-limit.js';
 import { SignIn } from './wizard/SignIn.js';
 import { RecoveryKit } from './settings/Account.js';
 
@@ -85,7 +85,7 @@ function ChoosePassword() {
   const [show, setShow] = useState(false);
   const first = useFocus<HTMLInputElement>(true);
   const mismatch = again.length > 0 && again !== pw;
-  const ready = passwordRefusal(pw) === null && again === pw && understood;
+  const ready = newPasswordProblem(pw) === null && again === pw && understood;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

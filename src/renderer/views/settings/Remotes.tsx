@@ -12,10 +12,18 @@ export function Remotes({ draft, err }: { draft: Settings; err: (path: string) =
   // A just-added row starts empty; it is not "wrong" until the user has had a go at it.
   const [fresh, setFresh] = useState<ReadonlySet<number>>(new Set());
   const settle = (i: number) => fresh.has(i) && setFresh(new Set([...fresh].filter((x) => x !== i)));
+  // After a removal, the focus goes to the remove button now in that place (or the last one, or
+  // Add remote): the removed row took the focused button with it, which leaves the focus nowhere.
+  const removedIndex = useRef<number | null>(null);
   useEffect(() => {
     if (focusIndex.current !== null) {
       document.getElementById(`remote-${focusIndex.current}-host`)?.focus();
       focusIndex.current = null;
+    }
+    if (removedIndex.current !== null) {
+      const at = Math.min(removedIndex.current, draft.remotes.length - 1);
+      (document.getElementById(`remote-${at}-remove`) ?? document.getElementById('add-remote'))?.focus();
+      removedIndex.current = null;
     }
   });
   return (
@@ -57,11 +65,13 @@ export function Remotes({ draft, err }: { draft: Settings; err: (path: string) =
                 TLS
               </label>
               <button
+                id={`remote-${i}-remove`}
                 type="button"
                 className="button icon-only"
                 aria-label={r.host ? `Remove remote ${r.host}:${r.port}${r.tls ? ' (TLS)' : ''}` : `Remove remote ${i + 1}`}
                 onClick={() => {
                   setFresh(new Set());
+                  removedIndex.current = i;
                   edit((d) => void d.remotes.splice(i, 1));
                 }}
               >
@@ -73,6 +83,7 @@ export function Remotes({ draft, err }: { draft: Settings; err: (path: string) =
         })}
       </ul>
       <button
+        id="add-remote"
         type="button"
         className="button"
         onClick={() => {

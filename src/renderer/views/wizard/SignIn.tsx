@@ -4,7 +4,7 @@
  * host asks the remote first, so an unknown user ID, an unreachable remote and a wrong password
  * each get their own words.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useUi } from '../../app-state.js';
 import { Banner, Spinner } from '../../components/feedback.js';
 import { useFocus } from '../../components/use-focus.js';
@@ -31,13 +31,25 @@ export function SignIn() {
   const first = useFocus<HTMLInputElement>(true);
   const busy = wizard.busy === true;
   const fields = wizard.fields ?? {};
+  // A refused sign-in puts the focus where the fix is: the field the host marked, else the
+  // password (the Sign in button was disabled meanwhile, which drops the focus to the page).
+  const form = useRef<HTMLFormElement>(null);
+  const wasBusy = useRef(false);
+  useEffect(() => {
+    if (wasBusy.current && !busy) {
+      const target = form.current?.querySelector<HTMLInputElement>('input[aria-invalid="true"]') ?? form.current?.querySelector<HTMLInputElement>('#signin-password');
+      target?.focus();
+      target?.select();
+    }
+    wasBusy.current = busy;
+  }, [busy]);
   const ready = userId.trim() !== '' && remote.trim() !== '' && password !== '' && !busy;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (ready) await signIn(userId, remote, password);
   };
   return (
-    <form onSubmit={submit} noValidate aria-labelledby="wizard-title">
+    <form ref={form} onSubmit={submit} noValidate aria-labelledby="wizard-title">
       <h1 id="wizard-title">Sign in to your account</h1>
       <p className="lead">Use the account you already have on another computer. Its user ID is on that computer's Identity page and on your recovery kit.</p>
       {wizard.error ? <Banner tone="error" testId="signin-error">{wizard.error}</Banner> : null}
