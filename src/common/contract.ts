@@ -8,6 +8,7 @@
  * `server.enabled`, which lives in the file as `desktop.embedded_server`, and `server.host`,
  * which is one of three modes here.
  */
+import { MAX_LENGTH as MAX_PASSWORD_LENGTH } from './password-rule.js';
 import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
@@ -252,7 +253,7 @@ export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscr
 // ───────────────────────────── runtime checks ─────────────────────────────
 
 /** Generous but finite bounds: nothing legitimate comes near them. */
-const LIMITS = { password: 1024, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000, page: 256 * 1024 } as const;
+const LIMITS = { password: MAX_PASSWORD_LENGTH, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000, page: 256 * 1024 } as const;
 
 const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });

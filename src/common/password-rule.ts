@@ -24,6 +24,12 @@ export interface Strength {
 }
 
 export const MIN_LENGTH = 10;
+/**
+ * The longest password, in UTF-16 units (as a request to the desktop host counts it: the
+ * contract's LIMITS.password). Every way of setting one holds to it, or a password set at a
+ * terminal could never be typed into the desktop app.
+ */
+export const MAX_LENGTH = 1024;
 
 // The passwords and words guessers try first; compared after lower-casing and undoing leetspeak.
 const COMMON = new Set(
@@ -128,6 +134,7 @@ export interface PasswordRuleOptions {
 export function passwordRefusal(pw: string, options: PasswordRuleOptions = {}): string | null {
   const length = [...pw].length;
   if (length < MIN_LENGTH) return `Use at least ${MIN_LENGTH} characters (this one has ${length}).`;
+  if (pw.length > MAX_LENGTH) return `Use at most ${MAX_LENGTH} characters (this one has ${pw.length}).`;
   if (options.allowWeak) return null;
   const s = passwordStrength(pw);
   if (s.acceptable) return null;

@@ -1,17 +1,12 @@
 /**
- * The account's password rule as the forms that set a new password apply it: the rule itself
- * (src/common/password-rule.ts), plus the longest password a request may carry. Without that
- * limit, a very long (pasted) password passes every check on the page and is then refused by
- * the host as "password: expected a string of 1–1024 characters" after the user pressed the button.
+ * The account's password rule as the forms that set a new password apply it
+ * (src/common/password-rule.ts, which holds the longest password a request may carry), and the
+ * words for a password to open the account that is too long to send.
  */
-import { passwordRefusal } from '../common/password-rule.js';
+import { MAX_LENGTH as MAX_PASSWORD, passwordRefusal } from '../common/password-rule.js';
 
-/** The contract's limit on a password (LIMITS.password in src/common/contract.ts), counted as it counts: in UTF-16 units. */
-export const MAX_PASSWORD = 1024;
-
-/** Why this new password cannot be used, in one sentence, or null when it can. */
+/** Why this new password cannot be used, in one sentence, or null when it can (the rule holds the limit too). */
 export function newPasswordProblem(pw: string): string | null {
-  if (pw.length > MAX_PASSWORD) return `Use at most ${MAX_PASSWORD} characters (this one has ${pw.length}).`;
   return passwordRefusal(pw);
 }
 

@@ -1,7 +1,8 @@
 // The one password rule: the wizard, the CLI, the host and password changes all ask it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCommonPassword, MIN_LENGTH, passwordRefusal, passwordStrength } from '../../src/common/password-rule.js';
+import { isCommonPassword, MAX_LENGTH, MIN_LENGTH, passwordRefusal, passwordStrength } from '../../src/common/password-rule.js';
+import { parseRequest } from '../../src/common/contract.js';
 
 test('password strength: common, short and patterned passwords are refused', () => {
   for (const pw of ['', 'abc', 'password', 'password123', 'P@ssw0rd1!', 'Summer2024!', 'qwertyuiop', 'aaaaaaaaaaaa', 'abcdefghijkl', '1234567890123', 'correct horse battery staple']) {
@@ -34,4 +35,18 @@ test('the rule: a reason for every refused password, none for an accepted one; -
   assert.equal(passwordRefusal('aaaaaaaaaaaa', { allowWeak: true }), null);
   assert.match(passwordRefusal('abc', { allowWeak: true })!, /at least/);
   assert.match(passwordRefusal('abcdefghi', { allowWeak: true })!, /this one has 9/);
+});
+
+test('the rule holds the longest password a request to the desktop host carries, with or without the strength check', () => {
+  const longest = 'Correct horse battery staple 9! '.repeat(32); // 1,024 characters
+  assert.equal(longest.length, MAX_LENGTH);
+  assert.equal(passwordRefusal(longest), null);
+  for (const allowWeak of [false, true]) {
+    assert.equal(passwordRefusal(`${longest}x`, { allowWeak }), `Use at most ${MAX_LENGTH} characters (this one has ${MAX_LENGTH + 1}).`);
+  }
+  // Counted as the contract counts: UTF-16 units (an emoji is two).
+  assert.match(passwordRefusal(`${longest.slice(0, MAX_LENGTH - 1)}😀`) ?? '', /at most 1024 characters \(this one has 1025\)/);
+  const request = { kind: 'unlock', password: longest, rememberOnThisComputer: false };
+  assert.equal(parseRequest(request).ok, true, 'the longest the rule lets through, the host takes');
+  assert.equal(parseRequest({ ...request, password: `${longest}x` }).ok, false);
 });
