@@ -221,7 +221,19 @@ export function parseHost(value: unknown): Field<string> {
   // address ("example.1" fails, "0x7f.1" is 127.0.0.1): the remote could never be reached by it.
   const last = name.split('.').at(-1)!;
   if (name.length <= 253 && name.split('.').every((l) => LABEL.test(l)) && !/^(\d+|0x[0-9a-f]*)$/i.test(last)) return ok(s);
+  const ascii = /[^\x00-\x7f]/.test(name) ? asciiName(name) : null;
+  if (ascii) return bad(`must be a host name in its ASCII form: for ${showValue(value)} write "${ascii}"`);
   return bad(`must be a host name or IP address, not ${showValue(value)}`);
+}
+
+/** An internationalised name's ASCII (punycode) form, as a browser or Node would dial it; null when it has none. */
+function asciiName(name: string): string | null {
+  try {
+    const host = new URL(`http://${name}/`).hostname;
+    return host.split('.').every((l) => LABEL.test(l)) ? host : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -725,3 +725,9 @@ describe('agreement with the config module (config-keys.ts table, resolve.ts, sc
     for (const kind of kinds) assert.equal(typeof parserOf({ kind, default: null, reference: false, help: '', min: 0, max: 1 } as unknown as KeySpec), 'function', kind);
   });
 });
+
+test('an internationalised host name is refused with its ASCII form to write instead', () => {
+  assert.deepEqual(parseHost('bücher.example'), { ok: false, error: 'must be a host name in its ASCII form: for "bücher.example" write "xn--bcher-kva.example"' });
+  assert.deepEqual(parseHost('xn--bcher-kva.example'), { ok: true, value: 'xn--bcher-kva.example' });
+  assert.deepEqual(parseHost('bü cher.example'), { ok: false, error: 'must be a host name or IP address, not "bü cher.example"' });
+});
