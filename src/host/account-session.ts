@@ -169,15 +169,18 @@ export class AccountSession {
     if (this.app) throw new HostFailure(ERROR_CODES.invalidState, 'Hypergolix is already unlocked');
     const { config, status, unlockAutomatically } = this.o;
     // Busy from here, before the first wait: a second unlock meanwhile is refused by need().
+    // No usable file (the error view says why): refused with that reason, the view left as it is.
+    config.config('unlock');
     const was = status.state;
+    const wasMessage = status.message;
     status.setState('unlocking');
     const loaded = await config.fresh().catch((err: unknown) => {
-      status.setState(was);
+      status.setState(was, wasMessage);
       throw err;
     });
     if (!loaded.config.user.user_id) {
       config.adopt(loaded);
-      status.setState(was);
+      status.setState(was, wasMessage);
       throw new HostFailure(ERROR_CODES.noAccount, 'hypergolix.yml names no account; create one first');
     }
     try {
@@ -234,9 +237,18 @@ export class AccountSession {
       await this.launch(updated, { password });
       this.keys.discard();
     } catch (err) {
-      if (before) config.adopt(await restoreConfig(loaded.path, before, config));
       const failure = accountFailure(err);
-      status.setState('no-account', failure?.code === ERROR_CODES.wrongPassword ? undefined : (failure?.message ?? `Could not sign in: ${messageOf(err)}`));
+      let words = failure?.code === ERROR_CODES.wrongPassword ? null : (failure?.message ?? `Could not sign in: ${messageOf(err)}`);
+      try {
+        if (before) config.adopt(await restoreConfig(loaded.path, before, config));
+      } catch (restoreErr) {
+        // The disk refused the file back (full, read-only, replaced): the sign-in's own failure is
+        // still what the user hears, and the state must leave "unlocking" all the same.
+        this.o.log.warn(`hypergolix.yml could not be put back after a failed sign-in: ${messageOf(restoreErr)}`);
+        words = `${words ?? 'The password is not right.'} hypergolix.yml could not be put back as it was (${messageOf(restoreErr)}); check it by hand.`;
+      }
+      // What the file in use names decides the view: the wizard, or unlock if the IDs stayed in it.
+      status.setState(config.current?.config.user.user_id ? 'locked' : 'no-account', words ?? undefined);
       throw this.failureOf(err);
     }
     status.setState('running');

@@ -17,6 +17,7 @@ import {
   ERROR_CODES,
   HostFailure,
   hostPortFrom,
+  toHostError,
   type HostEvent,
   type HostPort,
   type Identity,
@@ -180,6 +181,8 @@ export class Controller implements HostPort {
    */
   async start(): Promise<void> {
     const opened = await this.file.open();
+    // Stopped while the file was read (Quit during start-up): start nothing, no keys, no timer.
+    if (this.stopped) return;
     if ('error' in opened) this.feed.setState('error', `hypergolix.yml cannot be used: ${opened.error.message}`);
     else this.begin(opened.loaded.config);
     if (this.o.statusIntervalMs !== 0) this.feed.poll(this.o.statusIntervalMs ?? 2000);
@@ -285,10 +288,20 @@ export class Controller implements HostPort {
   }
 
   private async saveSwitch(change: (s: Settings) => void): Promise<Response<'saveSettings'>> {
-    const s = this.settings();
-    if (!s) return { ok: false, error: { code: ERROR_CODES.unavailable, message: 'The settings could not be read' } };
-    change(s);
-    const res = await this.request({ kind: 'saveSettings', settings: s });
+    let res: Response<'saveSettings'>;
+    try {
+      // Read the settings when this save's turn comes, not now: a save queued before it (the
+      // window's) would otherwise be undone by this one's stale copy of every other field.
+      const value = await this.queue.run(() => {
+        const s = this.settings();
+        if (!s) throw new HostFailure(ERROR_CODES.unavailable, 'The settings could not be read');
+        change(s);
+        return this.saveSettings(s);
+      });
+      res = { ok: true, value };
+    } catch (err) {
+      res = { ok: false, error: toHostError(err) };
+    }
     const now = this.settings();
     if (now) this.feed.emit({ kind: 'configChanged', settings: now });
     return res;

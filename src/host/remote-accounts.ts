@@ -11,6 +11,10 @@ export class RemoteAccounts {
   private readonly byRemote = new Map<string, RemoteAccountStatus>();
   private lastRefresh = -Infinity;
   private refreshing: Promise<void> | null = null;
+  /** The account (user ID) whose standing `byRemote` holds: another account's is never shown. */
+  private account: string | null = null;
+  /** Counts refreshes and clears. */
+  private turns = 0;
 
   constructor(
     private readonly onChange: () => void,
@@ -23,15 +27,29 @@ export class RemoteAccounts {
     return this.byRemote.get(label);
   }
 
-  /** Refreshes in the background when the last answer is older than `everyMs` (or `force`). */
+  /**
+   * Refreshes in the background when the last answer is older than `everyMs` (or `force`). Another
+   * account unlocked than the one the answers are for: they are dropped and asked again at once.
+   */
   refresh(app: StartedApp | null, force = false): Promise<void> {
-    if (!app || this.refreshing || (!force && this.now() - this.lastRefresh < this.everyMs)) return this.refreshing ?? Promise.resolve();
+    if (!app) return this.refreshing ?? Promise.resolve();
+    const account = app.daemon.userId?.text ?? null;
+    if (account !== this.account) {
+      this.clear();
+      this.account = account;
+    }
+    if (this.refreshing || (!force && this.now() - this.lastRefresh < this.everyMs)) return this.refreshing ?? Promise.resolve();
     this.lastRefresh = this.now();
-    this.refreshing = (async () => {
+    // Which refresh this is: one dropped by clear() (another account) keeps none of its answers.
+    const turn = ++this.turns;
+    const refreshing = (async () => {
       try {
+        const answers = await app.daemon.remoteAccounts();
+        // Asked for an account that is no longer the one unlocked: its answers are not this one's.
+        if (this.turns !== turn) return;
         let changed = false;
-        for (const { remote, account } of await app.daemon.remoteAccounts()) {
-          const next = account ? { status: account.status, usedBytes: account.usedBytes, freeBytes: account.freeBytes } : undefined;
+        for (const { remote, account: standing } of answers) {
+          const next = standing ? { status: standing.status, usedBytes: standing.usedBytes, freeBytes: standing.freeBytes } : undefined;
           if (JSON.stringify(next) === JSON.stringify(this.byRemote.get(remote))) continue;
           if (next) this.byRemote.set(remote, next);
           else this.byRemote.delete(remote);
@@ -39,14 +57,18 @@ export class RemoteAccounts {
         }
         if (changed) this.onChange();
       } finally {
-        this.refreshing = null;
+        if (this.turns === turn) this.refreshing = null;
       }
     })();
-    return this.refreshing;
+    this.refreshing = refreshing;
+    return refreshing;
   }
 
+  /** Forgets every answer and when it was asked (an answer under way is then not kept). */
   clear(): void {
     this.byRemote.clear();
     this.lastRefresh = -Infinity;
+    this.refreshing = null;
+    this.turns++;
   }
 }

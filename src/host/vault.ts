@@ -65,8 +65,16 @@ export class UnlockAutomatically {
   /** After an unlock: keep the running account's secret (and turn the option on), or turn it off. */
   async choose(remember: boolean, app: StartedApp): Promise<void> {
     if (remember) {
-      await this.vault!.save(encodeRecord(app.daemon.userId.text, app.daemon.account.rootSecret));
-      await this.config.setUnlockAutomatically(true);
+      // A recovery, or a password change, where the file says "on" but this host cannot keep it (browser mode).
+      if (!this.vault || !this.available()) throw new Error('this computer has no secure storage for the password');
+      await this.vault.save(encodeRecord(app.daemon.userId.text, app.daemon.account.rootSecret));
+      try {
+        await this.config.setUnlockAutomatically(true);
+      } catch (err) {
+        // The file still says "off" (the warning says so): no secret may stay behind in the vault.
+        await this.vault.clear().catch((e: unknown) => this.log.warn(`Could not clear the saved secret: ${e instanceof Error ? e.message : String(e)}`));
+        throw err;
+      }
       this.log.info('This computer now unlocks Hypergolix automatically');
     } else if (this.config.current?.config.desktop.unlock_automatically) {
       await this.forget();
