@@ -10,6 +10,7 @@ import {
   AccountUnreachable,
   DamagedAccount,
   IncorrectPassword,
+  PasswordChangedElsewhere,
   NoRecoveryKit,
   RecoveryKeyTypo,
   WrongRecoveryKey,
@@ -22,6 +23,10 @@ export interface AccountFailure {
 
 /** What to tell the person when `err` ended an unlock, a sign-in or a password change; null for any other failure. */
 export function accountFailure(err: unknown): AccountFailure | null {
+  // Before IncorrectPassword, which it is to hosts that know no better.
+  if (err instanceof PasswordChangedElsewhere) {
+    return { code: ERROR_CODES.wrongPassword, message: 'The password was changed on another computer of this account since this one was unlocked: lock Hypergolix and unlock it with the new password, then try again.' };
+  }
   if (err instanceof IncorrectPassword) {
     return { code: ERROR_CODES.wrongPassword, message: 'Incorrect password: it does not open this account.' };
   }
@@ -29,7 +34,9 @@ export function accountFailure(err: unknown): AccountFailure | null {
     return { code: ERROR_CODES.accountOtherVersion, message: `This account was made by another version of Hypergolix, which this one cannot open. ${err.message}.` };
   }
   if (err instanceof DamagedAccount) {
-    return { code: ERROR_CODES.accountDamaged, message: `The password is right, but the account is damaged. ${err.message}.` };
+    // The copy of the root node here is read before the password is tried on it: nothing is known of the password.
+    const lead = err.part === 'root copy' ? "The account's files on this computer are damaged" : 'The password is right, but the account is damaged';
+    return { code: ERROR_CODES.accountDamaged, message: `${lead}. ${err.message}.` };
   }
   if (err instanceof AccountNotFound) {
     return { code: ERROR_CODES.accountNotFound, message: `${err.message}. Check the user ID, and that the remote is the one that holds this account.` };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { AccountUnreachable } from '../../src/core/account/errors.js';
+import { AccountUnreachable, DamagedAccount, IncorrectPassword, PasswordChangedElsewhere } from '../../src/core/account/errors.js';
 import { accountFailure } from '../../src/host/account-errors.js';
 import { probeAccount } from '../../src/host/account-probe.js';
 import { freePort } from '../fixtures/free-port.js';
@@ -48,4 +48,12 @@ test('a remote that accepts the connection and never answers is waited out, then
   assert.ok(err instanceof AccountUnreachable);
   assert.ok(sockets.size >= 1, 'it did connect at the TCP level');
   assert.match(accountFailure(err)!.message, /no remote could be reached to fetch it \(127\.0\.0\.1:\d+\)\. /);
+});
+
+test('the words for a password changed on another computer, and for a damaged copy of the root here', () => {
+  const elsewhere = accountFailure(new PasswordChangedElsewhere(userId, 'change the password'))!;
+  assert.match(elsewhere.message, /^The password was changed on another computer of this account since this one was unlocked: lock Hypergolix and unlock it with the new password/);
+  assert.match(accountFailure(new IncorrectPassword('no'))!.message, /^Incorrect password/);
+  assert.match(accountFailure(new DamagedAccount('root copy', 'cut'))!.message, /^The account's files on this computer are damaged\. /);
+  assert.match(accountFailure(new DamagedAccount('identity', 'cut'))!.message, /^The password is right, but the account is damaged\. /);
 });

@@ -59,8 +59,12 @@ export const runtime: Runtime = {
     const path = await import('node:path');
     const dirs = await searchDirs();
     for (const dir of dirs) {
-      // A file, as the daemon's search requires (a folder of that name is no config).
-      if (['hypergolix.yml', 'hgx-cfg.json'].some((f) => fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.isFile())) return path.join(dir, IPC_TOKEN_FILE);
+      for (const name of ['hypergolix.yml', 'hgx-cfg.json']) {
+        const found = fs.statSync(path.join(dir, name), { throwIfNoEntry: false });
+        if (found?.isFile()) return path.join(dir, IPC_TOKEN_FILE);
+        // As the daemon's search: a folder of that name stops it (no daemon runs from a home behind it).
+        if (found?.isDirectory()) throw new AuthFailed(`${path.join(dir, name)} is a folder, not a config file: no daemon runs with it there; move it aside, or pass tokenFile`);
+      }
     }
     throw new AuthFailed(`No Hypergolix home found (looked in ${dirs.join(', ')}); set HYPERGOLIX_HOME or pass tokenFile`);
   },

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Ghid,
   InvalidIdentity,
+  MalformedGolixPrimitive,
   PrivateIdentity,
   Secret,
   HypergolixError,
@@ -11,7 +13,7 @@ import {
 } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { AccountMap } from './account-map.js';
-import { AccountFromOtherVersion, AccountNotFound, DamagedAccount, IncorrectPassword, type AccountPlace } from './errors.js';
+import { AccountFromOtherVersion, AccountNotFound, AccountUnreachable, DamagedAccount, IncorrectPassword, PasswordChangedElsewhere, type AccountPlace } from './errors.js';
 import { DEFAULT_KDF, deriveRootSecret, type KdfParams } from './kdf.js';
 import { LwwMap } from './lww-map.js';
 import { secretsRank } from '../objects/secrets.js';
@@ -29,6 +31,8 @@ import { StateNamespaces, type StateNamespace } from './state-namespace.js';
  * keeps each change durable in between (SecretStore.secure).
  */
 const SECRETS_FLUSH_MS = 1000;
+/** How long a root write waits for every remote to be connected and to have answered this computer's previous root frame. */
+const ROOT_SETTLE_WAIT_MS = 5_000;
 
 export type AccountProgress =
   | { stage: 'keys'; keygen: KeygenProgress }
@@ -118,11 +122,14 @@ export class Account {
    * frame, the same manifest encrypted under the new root secret. Every computer of the account
    * fetches that frame at its next login, so the old password opens nothing from then on. The
    * caller checks the new password against the rule and the current one against the account.
+   * PasswordChangedElsewhere when another computer set another password since this one opened
+   * the account: writing on top of it would silently bring back the password it replaced.
    */
   async changeRootSecret(next: Secret): Promise<void> {
-    const frame = await this.rootFrame('change the password');
-    await this.writeRoot(frame, next, this.currentManifest);
+    const { frame, manifest } = await this.newestRoot('change the password');
+    await this.writeRoot(frame, next, manifest);
     this.root = next;
+    this.currentManifest = manifest;
   }
 
   /** A root frame holding `manifest` under `secret`, naming the recovery node (if any) as a pinned target. */
@@ -131,25 +138,50 @@ export class Account {
     await MasterObject.at(this.io, this.identity, secret, frame).write(encodeManifest(manifest), pins);
   }
 
-  private async rootFrame(what: string): Promise<Gobd> {
-    const frame = await this.io.fetch(this.userId);
+  /**
+   * The newest root frame the remotes have (the copy here may be behind: another computer of the
+   * account changed the password or made a kit meanwhile), and the manifest it holds. Each root
+   * write starts from it, so that it carries on the other computer's recovery node and does not
+   * hide its password under this computer's older one.
+   */
+  private async newestRoot(what: string): Promise<{ frame: Gobd; manifest: RootManifest }> {
+    // A remote out of reach (or a root frame of ours it has not answered yet): the frame fetched
+    // may not be the newest, and ours would be refused once it gets there, the remote keeping the
+    // other computer's password and this computer its own, with nobody told. So a root write
+    // waits (a start connects to the remotes; a kit then a password: the first frame is answered)
+    // and, if that does not settle, is refused.
+    for (let waited = 0; !this.rootSettled() && waited < ROOT_SETTLE_WAIT_MS; waited += 50) await sleep(50);
+    const frame = await this.io.fetch(this.userId, { fresh: true });
     if (frame?.type !== 'GOBD' || !frame.binder.equals(this.fingerprint)) {
       throw new AccountNotFound(this.userId, 'local and remotes', `The root node of ${this.userId.short} could not be fetched to ${what}`);
     }
-    return frame;
+    if (!this.rootSettled()) {
+      throw new AccountUnreachable(this.userId, [], null, `Could not ${what}: every remote of the account must be reachable, so that the other computers learn of it and no change made meanwhile on one of them is written over`);
+    }
+    try {
+      return { frame, manifest: decodeManifest(await MasterObject.readFrame(this.io, frame, this.root, this.fingerprint)) };
+    } catch (err) {
+      if (err instanceof IncorrectPassword) throw new PasswordChangedElsewhere(this.userId, what);
+      throw err;
+    }
+  }
+
+  /** Whether every remote is connected and none still has a root frame of ours to answer (ObjectIO.chainBase is null just then). */
+  private rootSettled(): boolean {
+    return !this.io.waiting?.(this.userId) && (this.io.chainBase?.(this.userId, this.userId) ?? null) === null;
   }
 
   /**
    * Makes a recovery kit's key (recovery.ts): a new recovery node holding the manifest, named by
-   * a new root frame; the previous kit's key opens nothing afterwards. The key is returned once
-   * and kept nowhere.
+   * a new root frame; the previous kit's key (made here or on another computer) opens nothing
+   * afterwards. The key is returned once and kept nowhere.
    */
   async makeRecoveryKey(): Promise<RecoveryKey> {
-    const frame = await this.rootFrame('make a recovery kit');
+    const { frame, manifest: newest } = await this.newestRoot('make a recovery kit');
     const key = newRecoveryKey();
-    const node = await writeRecoveryNode(this.io, this.identity, key.bytes, this.currentManifest);
-    const old = this.currentManifest.recovery?.ghid;
-    const manifest: RootManifest = { ...coreManifest(this.currentManifest), recovery: { ghid: node, master: Secret.random() } };
+    const node = await writeRecoveryNode(this.io, this.identity, key.bytes, newest);
+    const old = newest.recovery?.ghid;
+    const manifest: RootManifest = { ...coreManifest(newest), recovery: { ghid: node, master: Secret.random() } };
     await this.writeRoot(frame, this.root, manifest);
     this.currentManifest = manifest;
     if (old) await revokeRecoveryNode(this.io, this.identity, old);
@@ -200,10 +232,19 @@ export class Account {
    */
   static async login(o: LoginOptions): Promise<Account> {
     // A recovery starts from the newest root frame the remotes have, not a copy cached here.
-    const frame = await o.io.fetch(o.userId, o.recoveryKey ? { fresh: true } : undefined);
+    const frame = await o.io.fetch(o.userId, o.recoveryKey ? { fresh: true } : undefined).catch((err: unknown) => {
+      // The copy of the root node here does not parse (a damaged or cut file): a damaged
+      // account, told as one, not a bare protocol error no host can name.
+      if (err instanceof MalformedGolixPrimitive && !(err instanceof DamagedAccount)) {
+        throw new DamagedAccount('root copy', `the copy of its root node on this computer cannot be read (${err.message})`, { cause: err });
+      }
+      throw err;
+    });
     if (!frame) throw new AccountNotFound(o.userId, o.searched ?? 'local and remotes');
     if (frame.type !== 'GOBD' || !frame.dynamic.equals(o.userId)) {
-      throw new AccountFromOtherVersion('not-an-account', `${o.userId.short} is no user ID: it names a ${frame.type === 'GOBD' ? 'frame' : frame.type}, not an account's root node`);
+      // Most likely the fingerprint (a GIDC) or another GHID given for the user ID: no account
+      // is there, whatever version (as the sign-in's probe of the remote says, host/account-probe.ts).
+      throw new AccountNotFound(o.userId, o.searched ?? 'local and remotes', `${o.userId.short} is no account's user ID: it names ${frame.type === 'GOBD' ? 'a frame of another object' : `a ${frame.type}${frame.type === 'GIDC' ? ' (an identity: a fingerprint, not a user ID)' : ''}`}`);
     }
     if (frame.version !== 16) {
       throw new AccountFromOtherVersion('2016', `Account ${o.userId.short} was made by the 2016 Hypergolix (GOBD v${frame.version} root node)`);
@@ -227,7 +268,9 @@ export class Account {
     const { manifest } = await readWithRecoveryKey(o.io, frame, key, o.userId);
     const next = await deriveRootSecret(o.password, frame.binder, o.kdf ?? DEFAULT_KDF);
     const account = await Account.openManifest(o, frame.binder, next, manifest);
-    await account.changeRootSecret(next);
+    // On the frame the key was read from (fetched fresh from the remotes): the old password,
+    // unknown here, cannot open it, so changeRootSecret's check would refuse it.
+    await account.writeRoot(frame, next, manifest);
     return account;
   }
 

@@ -97,3 +97,19 @@ export class NoRecoveryKit extends DoesNotExist {
     super(`The account ${userId.short} has no recovery kit: make one with "hypergolix account recovery-kit" while you still know the password`);
   }
 }
+
+/**
+ * The password this computer opened the account with no longer opens its newest root frame:
+ * another computer of the account changed it (or recovered the account) since. Changing the
+ * password or making a kit from here would write the old password back over the new one, so it
+ * is refused; signing in again with the new password opens the account here. An IncorrectPassword
+ * for hosts that know no better: the password this computer holds is no longer the account's.
+ */
+export class PasswordChangedElsewhere extends IncorrectPassword {
+  constructor(
+    readonly userId: Ghid,
+    what: string,
+  ) {
+    super(`Could not ${what}: the password of account ${userId.short} was changed on another computer since this one signed in; sign in again with the new password`);
+  }
+}
