@@ -1,12 +1,15 @@
 /**
  * Validators for single hypergolix.yml values, shared by the config module (src/core/config), the
  * CLI and the React settings UI, so a value the UI accepts as you type is exactly a value the file
- * accepts on save. This module has no imports at all: it runs unchanged in Node and in the browser.
+ * accepts on save. Its only import is the host syntax beside it (host-syntax.ts): it runs unchanged
+ * in Node and in the browser.
  *
  * Every parser takes an untrusted value (YAML scalar, CLI word, form text) and returns either the
  * normalized value or a short reason that reads after a field name, e.g.
  * `remotes[1].port: must be a whole number from 1 to 65535, not 70000`.
  */
+
+import { IPV4, LABEL, asciiName, isIPv6 } from './host-syntax.js';
 
 export type Field<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -185,30 +188,6 @@ export function parsePathText(value: unknown): Field<string> {
   return ok(value);
 }
 
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-function isIPv6(s: string): boolean {
-  const parts = s.split('%');
-  if (parts.length > 2) return false;
-  const [addr, zone] = parts as [string, string | undefined];
-  if (zone !== undefined && !/^[\w.-]{1,64}$/.test(zone)) return false;
-  if (!/^[0-9a-f:.]+$/i.test(addr) || !addr.includes(':')) return false;
-  const halves = addr.split('::');
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
-  let count = 0;
-  for (const [i, g] of groups.entries()) {
-    // An IPv4 part ends the address: the last group of the last half ("1.2.3.4::" is none).
-    if (i === groups.length - 1 && g.includes('.') && halves.at(-1) !== '') {
-      if (!IPV4.test(g)) return false;
-      count += 2;
-    } else if (/^[0-9a-f]{1,4}$/i.test(g)) count += 1;
-    else return false;
-  }
-  return halves.length === 2 ? count < 8 : count === 8;
-}
-
 /** A DNS name, IPv4 address or IPv6 address (brackets optional, and removed). */
 export function parseHost(value: unknown): Field<string> {
   if (typeof value !== 'string') return bad(`must be a host name or IP address, not ${showValue(value)}`);
@@ -224,16 +203,6 @@ export function parseHost(value: unknown): Field<string> {
   const ascii = /[^\x00-\x7f]/.test(name) ? asciiName(name) : null;
   if (ascii) return bad(`must be a host name in its ASCII form: for ${showValue(value)} write "${ascii}"`);
   return bad(`must be a host name or IP address, not ${showValue(value)}`);
-}
-
-/** An internationalised name's ASCII (punycode) form, as a browser or Node would dial it; null when it has none. */
-function asciiName(name: string): string | null {
-  try {
-    const host = new URL(`http://${name}/`).hostname;
-    return host.split('.').every((l) => LABEL.test(l)) ? host : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
