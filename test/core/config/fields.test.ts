@@ -28,10 +28,14 @@ const error = (r: { ok: boolean; error?: string }): string => {
   return r.error!;
 };
 
-test('config-fields.ts has no imports, so the browser UI can load it', () => {
-  const src = readFileSync(fileURLToPath(new URL('../../../src/common/config-fields.ts', import.meta.url)), 'utf8');
-  assert.doesNotMatch(src, /^\s*import\s/m);
-  assert.doesNotMatch(src, /\brequire\(/);
+test('config-fields.ts imports only host-syntax.ts, which imports nothing, so the browser UI can load both', () => {
+  const read = (name: string) => readFileSync(fileURLToPath(new URL(`../../../src/common/${name}`, import.meta.url)), 'utf8');
+  const fields = read('config-fields.ts');
+  assert.deepEqual([...fields.matchAll(/^\s*import\s.*from\s+'([^']+)'/gm)].map((m) => m[1]), ['./host-syntax.js']);
+  assert.equal([...fields.matchAll(/^\s*import\s/gm)].length, 1);
+  const syntax = read('host-syntax.ts');
+  assert.doesNotMatch(syntax, /^\s*import\s/m);
+  for (const src of [fields, syntax]) assert.doesNotMatch(src, /\brequire\(/);
 });
 
 test('ports are whole numbers 1..65535, from numbers or digit strings', () => {
