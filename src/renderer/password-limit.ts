@@ -1,14 +1,8 @@
 /**
- * The account's password rule as the forms that set a new password apply it
- * (src/common/password-rule.ts, which holds the longest password a request may carry), and the
- * words for a password to open the account that is too long to send.
+ * The words for a password to open the account that is too long to send. (A new password is
+ * checked by the rule itself, src/common/password-rule.ts, which holds the same limit.)
  */
-import { MAX_LENGTH as MAX_PASSWORD, passwordRefusal } from '../common/password-rule.js';
-
-/** Why this new password cannot be used, in one sentence, or null when it can (the rule holds the limit too). */
-export function newPasswordProblem(pw: string): string | null {
-  return passwordRefusal(pw);
-}
+import { MAX_LENGTH as MAX_PASSWORD } from '../common/password-rule.js';
 
 /**
  * Why a password to open the account cannot be sent as it is (longer than a request may carry),

@@ -1,5 +1,4 @@
-import { MIN_LENGTH, passwordStrength } from '../../common/password-rule.js';
-import { newPasswordProblem } from '../password-limit.js';
+import { MIN_LENGTH, passwordRefusal, passwordStrength } from '../../common/password-rule.js';
 
 const METER_CLASS = ['bad', 'bad', 'fair', 'good', 'great'] as const;
 
@@ -9,7 +8,7 @@ const METER_CLASS = ['bad', 'bad', 'fair', 'good', 'great'] as const;
  */
 export function StrengthMeter({ password, id = 'strength' }: { password: string; id?: string }) {
   const strength = passwordStrength(password);
-  const refusal = password ? newPasswordProblem(password) : null;
+  const refusal = password ? passwordRefusal(password) : null;
   const filled = password ? Math.max(1, strength.score) : 0;
   return (
     <div className="meter" id={id} aria-live="polite">

@@ -7,7 +7,7 @@ import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { NewPasswordFields } from '../components/NewPasswordFields.js';
 import { useFocus } from '../components/use-focus.js';
-import { newPasswordProblem } from '../password-limit.js';
+import { passwordRefusal } from '../../common/password-rule.js';
 
 export function RecoverForm({ onBack }: { onBack: () => void }) {
   const busy = useUi((s) => s.account.busy) === 'recover';
@@ -20,7 +20,7 @@ export function RecoverForm({ onBack }: { onBack: () => void }) {
   const [tries, setTries] = useState(0);
   // Focus on arrival and after each failure (the key is what is most likely mistyped).
   const keyField = useFocus<HTMLInputElement>(busy ? 0 : tries + 1);
-  const ready = key.trim() !== '' && newPasswordProblem(next) === null && again === next && !busy;
+  const ready = key.trim() !== '' && passwordRefusal(next) === null && again === next && !busy;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!ready) return;

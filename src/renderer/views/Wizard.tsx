@@ -8,7 +8,7 @@ import { CopyField } from '../components/copy.js';
 import { Banner, Spinner } from '../components/feedback.js';
 import { useFocus } from '../components/use-focus.js';
 import { StrengthMeter } from '../components/StrengthMeter.js';
-import { newPasswordProblem } from '../password-limit.js';
+import { passwordRefusal } from '../../common/password-rule.js';
 import { SignIn } from './wizard/SignIn.js';
 import { RecoveryKit } from './settings/Account.js';
 
@@ -85,7 +85,7 @@ function ChoosePassword() {
   const [show, setShow] = useState(false);
   const first = useFocus<HTMLInputElement>(true);
   const mismatch = again.length > 0 && again !== pw;
-  const ready = newPasswordProblem(pw) === null && again === pw && understood;
+  const ready = passwordRefusal(pw) === null && again === pw && understood;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -8,7 +8,7 @@ import { useUi } from '../../app-state.js';
 import { CopyField } from '../../components/copy.js';
 import { Banner, Spinner } from '../../components/feedback.js';
 import { NewPasswordFields } from '../../components/NewPasswordFields.js';
-import { newPasswordProblem } from '../../password-limit.js';
+import { passwordRefusal } from '../../../common/password-rule.js';
 import { Section } from './sections.js';
 
 function Feedback({ action }: { action: 'password' | 'kit' }) {
@@ -27,7 +27,7 @@ function ChangePassword() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [again, setAgain] = useState('');
-  const ready = current !== '' && newPasswordProblem(next) === null && again === next && !busy;
+  const ready = current !== '' && passwordRefusal(next) === null && again === next && !busy;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!ready) return;
