@@ -28,7 +28,7 @@ function qrPicture(text: string): Buffer {
   return Buffer.from(qr.createDataURL(6, 24).split(',')[1]!, 'base64');
 }
 import { spawnBrowserMode, type BrowserModeProcess } from '../fixtures/ui/browser-mode.js';
-import { ensureBuilt, launchBrowser, mainWindow, openUi, screenshot, settings, shell, skipReason, unlock, type OpenUi, ROOT } from './helpers.js';
+import { ensureBuilt, launchBrowser, mainWindow, openUi, screenshot, settings, shell, skipReason, unlock, waitForValue, type OpenUi, ROOT } from './helpers.js';
 
 const SHOTS = process.env.HGX_SHOTS_DIR ? join(process.env.HGX_SHOTS_DIR, 'account') : join(ROOT, 'test-artifacts/ui-account');
 const FIRST = 'velvet-harbor-quince-58';
@@ -224,8 +224,7 @@ describe('the wizard\'s "I already have an account" with a real daemon and a rea
     const picture = join(fresh, 'user-id-qr.gif');
     writeFileSync(picture, qrPicture(made.userId));
     await page.locator('input[type=file]').setInputFiles(picture);
-    for (let i = 0; i < 100 && (await page.getByLabel('User ID').inputValue()) === ''; i++) await page.waitForTimeout(50);
-    assert.equal(await page.getByLabel('User ID').inputValue(), made.userId);
+    assert.equal(await waitForValue(page.getByLabel('User ID'), made.userId), made.userId);
     const blank = join(fresh, 'blank.gif');
     writeFileSync(blank, Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64'));
     await page.locator('input[type=file]').setInputFiles(blank);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright';
 import { ERROR_CODES, fail, type Request } from '../../src/common/contract.js';
 import { FAKE_IDENTITY, FakeHost, defaultSettings, type FakeHostOptions } from '../fixtures/ui/fake-host.js';
-import { UiSuite, mainWindow, settings, shell, skipReason, waitForFocus, wizard, type OpenUi } from './helpers.js';
+import { UiSuite, mainWindow, settings, shell, skipReason, waitForFocus, waitForValue, wizard, type OpenUi } from './helpers.js';
 
 const reason = skipReason();
 
@@ -88,12 +88,13 @@ describe('the UI under adversarial use, in Chromium', { skip: reason ?? false, t
     await page.getByTestId('people-feedback').getByText('Bob was added', { exact: false }).waitFor();
     await page.getByLabel('Name of Bob').waitFor();
     assert.equal(host.callsOf('changeContact').filter((c) => c.change.fingerprint === FAKE_IDENTITY.userId).length, 1, 'one add for a double click');
-    assert.equal(await fp.inputValue(), '', 'a done add empties the form');
+    assert.equal(await waitForValue(fp, ''), '', 'a done add empties the form');
+    assert.equal(await name.inputValue(), '');
 
     const row = page.getByLabel('Name of Bob');
     await row.fill('');
     await row.blur();
-    assert.equal(await row.inputValue(), 'Bob', 'a name cannot be emptied, so the kept one shows again');
+    assert.equal(await waitForValue(row, 'Bob'), 'Bob', 'a name cannot be emptied, so the kept one shows again');
     assert.equal(host.callsOf('changeContact').length, 1, 'and nothing was sent (the refused add never reached the fake)');
     assert.deepEqual(ui.problems, []);
   });

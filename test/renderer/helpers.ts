@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright';
 import type { HostPort } from '../../src/common/contract.js';
 import { startBridgeServer, type BridgeServer } from '../../src/web/bridge-server.js';
 
@@ -148,6 +148,20 @@ interface BrowserGlobals {
 /** The page's clipboard text (the context must have clipboard-read permission, as openUi grants). */
 export function readClipboard(page: Page): Promise<string> {
   return page.evaluate(() => (globalThis as unknown as BrowserGlobals).navigator.clipboard.readText());
+}
+
+/**
+ * Waits until an input shows `want`, then returns it; after the wait, the value it last showed.
+ * For a value set by React after an await (a form emptied once a request is done), which may
+ * land a render after the feedback the test waited for.
+ */
+export async function waitForValue(input: Locator, want: string, timeoutMs = 10_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await input.inputValue();
+    if (value === want || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Waits until the element with this id has the focus. */
