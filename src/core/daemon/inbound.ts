@@ -101,16 +101,24 @@ export class Inbound {
     }
   }
 
-  /** Fetches the identities of the objects' signers (a GARQ's recipient) not stored here; whether any came. */
+  /**
+   * Fetches the identities of the objects' signers (a GARQ's recipient) not stored here, or whose
+   * copy here is damaged (the fetch puts it right, local-copy.ts); whether any came.
+   */
   private async fetchSigners(objs: GolixObject[]): Promise<boolean> {
     let fetched = false;
     for (const obj of objs) {
       const signer = signerOf(obj) ?? (obj.type === 'GARQ' ? obj.recipient : null);
-      if (!signer || this.host.engine.exists(signer)) continue;
+      if (!signer || (await this.readable(signer))) continue;
       const gidc = await this.host.fetch(signer);
       fetched ||= gidc?.type === 'GIDC';
     }
     return fetched;
+  }
+
+  /** Whether an identity is stored here and reads as one (its copy is not damaged). */
+  private readable(identity: Ghid): Promise<boolean> {
+    return this.host.engine.exists(identity) ? this.host.engine.identity(identity).then(() => true, () => false) : Promise.resolve(false);
   }
 
   /**

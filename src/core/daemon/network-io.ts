@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, addressOf, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
+import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { FreeTierUsage, RemoteSpec, RemoteStatus, RemoteStorage } from './remote-status.js';
@@ -14,6 +14,8 @@ import { logFinalRefusal } from './final-refusal.js';
 import { frameFacts, lowest } from './frame-facts.js';
 import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
+import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy } from './local-copy.js';
+import { newestAnswer } from './newest-answer.js';
 
 export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
@@ -73,6 +75,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   private closed = false;
   /** What the remotes push to us (and what we fetch from them) into the local cache. */
   private readonly inbound: Inbound;
+  private readonly mender: CopyMender;
 
   private constructor(private readonly o: NetworkIOOptions) {
     super();
@@ -86,6 +89,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       conflict: (dynamic) => this.emit('conflict', dynamic, () => {}),
       waiting: (dynamic) => this.waiting(dynamic),
     });
+    this.mender = new CopyMender({ ...o, take: (obj) => this.inbound.storeFetched(obj) });
   }
 
   static async open(o: NetworkIOOptions): Promise<NetworkIO> {
@@ -209,19 +213,13 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** `keep: false` returns what a remote holds without storing it here (checked to be that object, not verified). */
   async fetch(ghid: Ghid, opts: { fresh?: boolean; keep?: boolean } = {}): Promise<GolixObject | null> {
-    const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
+    const here = await readLocalCopy(this.o.engine, ghid);
+    const local = here.kind === 'ok' ? here.obj : null;
     if (local && !(opts.fresh && local.type === 'GOBD')) return local;
-    const answers = await Promise.allSettled(
-      this.remotes.filter((r) => r.client.connected).map((r) => r.client.get(ghid).then((raw) => parseObject(raw))),
-    );
-    let best: GolixObject | null = local;
-    for (const a of answers) {
-      if (a.status !== 'fulfilled') continue;
-      const o = a.value;
-      if (!addressOf(o).equals(ghid)) continue;
-      // Several remotes may disagree on a dynamic GHID: take the newest frame (defect 23).
-      if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
-    }
+    if (here.kind === 'damaged' && !this.remotes.some((r) => r.client.connected)) await this.whenConnected(DAMAGED_WAIT_MS);
+    const answers = await Promise.allSettled(this.remotes.filter((r) => r.client.connected).map((r) => r.client.get(ghid).then((raw) => parseObject(raw))));
+    const best = newestAnswer(ghid, local, answers);
+    if (here.kind === 'damaged') return this.mender.answer(ghid, here, best, opts.keep !== false);
     // A frame whose container cannot be had is still the answer, unstored (Inbound.storeFetched).
     return best && best !== local && opts.keep !== false ? this.inbound.storeFetched(best) : best;
   }
@@ -259,8 +257,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       fetch: async (ghid: Ghid) => {
         const remote = await this.fromRemotes(ghid);
         if (remote) return remote;
-        const local = this.o.engine.exists(ghid) ? parseObject(await this.o.engine.get(ghid)) : null;
-        return local?.type === 'GOBD' ? null : local;
+        const here = await readLocalCopy(this.o.engine, ghid);
+        return here.kind === 'ok' && here.obj.type !== 'GOBD' ? here.obj : null;
       },
     };
   }
@@ -326,7 +324,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     const state = this.o.engine.storage();
     if (state.kind !== 'ok') throw storageRefusal(state, 'local');
     try {
-      await this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true });
+      await this.mender.withOwnIdentity(() => this.o.engine.ingestBatch(objects.map((o) => o.raw), { signedHere: true }), this.o.identity());
     } catch (err) {
       throw asStorageRefusal(err, this.o.engine.storage(), 'local');
     }

@@ -20,40 +20,12 @@ import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import { HeldFrames, type HeldStep } from './held-frames.js';
-import type { IngestHooks, IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
-import { UsageLedger, type QuotaOptions, type Usage } from './usage.js';
+import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
+import { UsageLedger, type Usage } from './usage.js';
+import type { IngestOptions, RulesEngineOptions } from './rules-options.js';
+import { CallOrder } from '../util/call-order.js';
 
-/**
- * `signedHere`: the caller has just made this object with its own private key (the daemon's own
- * publishes), so re-verifying the signature it computed would only burn CPU. Everything else —
- * parsing, hashes, every rule — still applies. Never set it for received bytes.
- */
-export interface IngestOptions extends IngestHooks {
-  signedHere?: boolean;
-}
-
-export interface RulesEngineOptions {
-  /** Accept GOBD v15 uploads (2016 era). The reference refuses them; so do we by default. */
-  acceptV15?: boolean;
-  maxObjectBytes?: number;
-  /** How far a chain of bindings may reach before it counts as circular (golix §11). */
-  maxChainDepth?: number;
-  /** Frames waiting for their container; the oldest are forgotten past this. */
-  maxHeldNotifications?: number;
-  /**
-   * Per-identity storage quotas (defect 8; see usage.ts for who is charged what). A publish that
-   * would take its signer over a limit is refused with QuotaExceeded (NK 000A). Off by default,
-   * and then nothing is counted at all.
-   */
-  quota?: QuotaOptions | null;
-  /**
-   * A ledger kept outside the engine that already holds the usage of every signer the entries
-   * name (the postgres engine seeds one from its database for each transaction): it is used as
-   * it is, with or without limits, and the entries are not counted into it again.
-   */
-  ledger?: UsageLedger;
-  warn?: (message: string) => void;
-}
+export type { IngestOptions, RulesEngineOptions } from './rules-options.js';
 
 /**
  * The Golix acceptance rules (golix §9–§11), shared by the persistence server and the daemon's
@@ -73,8 +45,8 @@ export class RulesEngine implements PersistenceEngine {
   private ix!: RuleIndexes;
   /** target not yet stored → the notifications of frames (by dynamic) that wait for it */
   private readonly held: HeldFrames<Notification>;
-  /** Resolves when every earlier ingest has been applied: ingests apply in call order. */
-  private turn: Promise<void> = Promise.resolve();
+  /** Ingests (and repairs) apply in call order. */
+  private readonly order = new CallOrder();
   private readonly identities = new Map<string, PublicIdentity>();
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
@@ -166,11 +138,9 @@ export class RulesEngine implements PersistenceEngine {
       (objs) => ({ objs }),
       (error: unknown) => ({ error }),
     );
-    const turn = this.turn;
-    let release!: () => void;
-    this.turn = new Promise<void>((r) => (release = r));
+    const turn = this.order.enter();
     const ready = await prepared;
-    await turn;
+    const release = await turn;
     const writes: Promise<void>[] = [];
     const results: IngestResult[] = [];
     let refusal: unknown = null;
@@ -242,6 +212,26 @@ export class RulesEngine implements PersistenceEngine {
     const raw = this.ix.entries.has(key) ? await this.store.read(key) : null;
     if (!raw) throw new DoesNotExist(`${ghid.short} is not stored here`);
     return raw;
+  }
+
+  /**
+   * Writes again the bytes of a stored object whose copy here is damaged (they no longer parse,
+   * or hash to another object): `raw`, fetched elsewhere, must be that very object. Its GHID is
+   * a hash of every byte, so nothing is checked again. In call order with ingests; false when
+   * `raw` is no object stored here (another one, or this one removed meanwhile).
+   */
+  async repair(raw: Buffer): Promise<boolean> {
+    const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
+    const release = await this.order.enter();
+    let write: Promise<void> | null = null;
+    try {
+      const stored = this.ix.entries.get(obj.ghid.text);
+      if (stored) write = this.store.put(stored, obj.raw);
+    } finally {
+      release();
+    }
+    this.identities.delete(obj.ghid.text);
+    return write ? write.then(() => true) : false;
   }
 
   exists(ghid: Ghid): boolean {
@@ -319,7 +309,13 @@ export class RulesEngine implements PersistenceEngine {
     if (this.ix.typeOf(ghid.text) !== 'GIDC') throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
     const raw = await this.store.read(ghid.text);
     if (!raw) throw new InvalidIdentity(`Identity ${ghid.short} is not known here`);
-    const id = PublicIdentity.fromBytes(raw);
+    let id: PublicIdentity;
+    try {
+      id = PublicIdentity.fromBytes(raw);
+    } catch (err) {
+      // Damaged since it was stored: refused as unknown, so a daemon fetches it again (Inbound.fetchSigners).
+      throw new InvalidIdentity(`Identity ${ghid.short}: its copy here is damaged (${(err as Error).message})`);
+    }
     this.identities.set(ghid.text, id);
     return id;
   }

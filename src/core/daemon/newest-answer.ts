@@ -1,0 +1,17 @@
+/**
+ * Which of the remotes' answers to a fetch is the object: one that is the object asked for
+ * (its address is the GHID asked), and among frames of a dynamic GHID, on which several remotes
+ * may disagree, the newest (defect 23); `local`, the copy here, is the one to beat.
+ */
+import { addressOf, type Ghid, type GolixObject } from '../golix/index.js';
+
+export function newestAnswer(ghid: Ghid, local: GolixObject | null, answers: PromiseSettledResult<GolixObject>[]): GolixObject | null {
+  let best = local;
+  for (const a of answers) {
+    if (a.status !== 'fulfilled') continue;
+    const o = a.value;
+    if (!addressOf(o).equals(ghid)) continue;
+    if (!best || (o.type === 'GOBD' && best.type === 'GOBD' && (o.counter ?? 0n) > (best.counter ?? 0n))) best = o;
+  }
+  return best;
+}
