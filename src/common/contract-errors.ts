@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   /** The account has no recovery kit. */
   noRecoveryKit: 'no-recovery-kit',
   invalidSettings: 'invalid-settings',
+  /** A setting the form changed was also changed elsewhere (another window, the tray, the file) since the form opened. */
+  settingsChanged: 'settings-changed',
   invalidState: 'invalid-state',
   noAccount: 'no-account',
   notFound: 'not-found',

@@ -164,8 +164,11 @@ export interface RequestMap {
   /**
    * Validates, writes hypergolix.yml (comments kept) and restarts what the change needs, reporting
    * 'restartProgress' events. Invalid input fails with 'invalid-settings' and `fields`; nothing is written.
+   * With `base`, the settings the form was opened on, only what the form changed is written over
+   * the file as it is now (settings-merge.ts); a field also changed elsewhere since, to another
+   * value, fails with 'settings-changed' and `fields`, and nothing is written.
    */
-  saveSettings: { params: { settings: Settings }; value: { restarted: boolean } };
+  saveSettings: { params: { settings: Settings; base?: Settings }; value: { restarted: boolean } };
   whoami: { params: {}; value: Identity };
   status: { params: {}; value: Status };
   /** `trust`: accept and trust the sender from now on (else accept once). */
@@ -345,7 +348,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   unlock: obj({ kind: kindOf('unlock'), password, rememberOnThisComputer: bool }),
   lock: obj({ kind: kindOf('lock') }),
   getSettings: obj({ kind: kindOf('getSettings') }),
-  saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings }),
+  saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings, base: optional(checkSettings) }),
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
   acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),

@@ -18,6 +18,8 @@ import {
   type LoadedConfig,
 } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
+import { valueAt } from '../common/json-paths.js';
+import { mergeSettings } from '../common/settings-merge.js';
 import { editsFromSettings, fieldsOf, isEmptyEdit, settingsFromConfig } from './settings.js';
 import type { StatusFeed } from './status.js';
 
@@ -40,6 +42,19 @@ export interface ConfigFollowerOptions {
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The form's changes over the file's settings now; a field changed in both, to different values, refuses the save. */
+function mergedOrRefused(base: Settings, mine: Settings, now: Settings): Settings {
+  const { merged, conflicts } = mergeSettings(base, mine, now);
+  if (conflicts.length === 0) return merged;
+  const fields = Object.fromEntries(conflicts.map((path) => [path, `Changed elsewhere since you opened the settings: it is now ${shownValue(valueAt(now, path))}.`]));
+  throw new HostFailure(ERROR_CODES.settingsChanged, 'Some settings you changed were changed elsewhere meanwhile (another window, the tray, or the file itself): reload them, or keep your edits and save again', fields);
+}
+
+function shownValue(v: unknown): string {
+  if (Array.isArray(v)) return v.length === 0 ? 'empty' : v.map((r) => (typeof r === 'object' && r !== null && 'host' in r && 'port' in r ? `${String(r.host)}:${String(r.port)}` : JSON.stringify(r))).join(', ');
+  return typeof v === 'string' ? `"${v}"` : JSON.stringify(v) ?? 'not set';
+}
 
 export class ConfigFollower {
   private loaded: LoadedConfig | null = null;
@@ -108,13 +123,18 @@ export class ConfigFollower {
   }
 
   /** Writes what the settings say into the file as it is now; nothing is written when nothing differs. */
-  async save(settings: Settings): Promise<LoadedConfig> {
+  /**
+   * Writes the settings. With `base` (what the form was opened on), only what the form changed,
+   * over the file as it is now; a field changed there too since, to another value, is refused
+   * with 'settings-changed' (settings-merge.ts).
+   */
+  async save(settings: Settings, base?: Settings): Promise<LoadedConfig> {
     let saved: LoadedConfig;
     try {
       // A removed file is written again from the settings in use (as its warning says).
       const removed = this.loaded !== null && !existsSync(this.loaded.path);
       const current = await this.fresh();
-      const edits = editsFromSettings(current.config, settings);
+      const edits = editsFromSettings(current.config, base ? mergedOrRefused(base, settings, settingsFromConfig(current.config)) : settings);
       saved = isEmptyEdit(edits) && !removed ? current : await updateConfig(current, edits);
     } catch (err) {
       if (err instanceof HostFailure) throw err;

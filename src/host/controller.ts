@@ -131,7 +131,7 @@ export class Controller implements HostPort {
         unlock: (req) => this.queue.run(() => this.session.unlock(req.password, req.rememberOnThisComputer)),
         lock: () => this.queue.run(() => this.session.lock()),
         getSettings: async () => settingsFromConfig(this.file.config('read the settings')),
-        saveSettings: (req) => this.queue.run(() => this.saveSettings(req.settings)),
+        saveSettings: (req) => this.queue.run(() => this.saveSettings(req.settings, req.base)),
         whoami: async () => {
           const id = this.identity();
           if (!id) throw new HostFailure(ERROR_CODES.noAccount, 'There is no account yet');
@@ -277,11 +277,11 @@ export class Controller implements HostPort {
     }).catch((err) => this.log.warn(`Applying the edited hypergolix.yml failed: ${messageOf(err)}`));
   }
 
-  private async saveSettings(settings: Settings): Promise<{ restarted: boolean }> {
+  private async saveSettings(settings: Settings, base?: Settings): Promise<{ restarted: boolean }> {
     const problems = crossFieldProblems(settings);
     if (Object.keys(problems).length > 0) throw new HostFailure(ERROR_CODES.invalidSettings, 'Some settings are not valid', problems);
     this.feed.emit({ kind: 'restartProgress', phase: 'saving' });
-    const saved = await this.file.save(settings);
+    const saved = await this.file.save(settings, base);
     const restarted = await this.apply(saved.config, true);
     this.feed.emit({ kind: 'restartProgress', phase: 'done' });
     return { restarted };

@@ -7,7 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { HostEvent } from '../common/contract.js';
 import { showBrowserNotice } from './browser-notices.js';
-import { sameValue } from './paths.js';
+import { sameValue } from '../common/json-paths.js';
 import { accountActions, emptyAccount } from './account-actions.js';
 import { appsActions, emptyApps } from './apps-actions.js';
 import { emptyPeople, peopleActions } from './people-actions.js';

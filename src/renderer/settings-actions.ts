@@ -1,7 +1,8 @@
 /** The settings page's actions on the app state: load, edit, revert, save with a visible restart, follow the file. */
 import { ERROR_CODES, type RestartPhase } from '../common/contract.js';
 import type { GetUi, SaveState, UiState } from './ui-state.js';
-import { sameValue, valueAt } from './paths.js';
+import { sameValue, valueAt } from '../common/json-paths.js';
+import { mergeSettings } from '../common/settings-merge.js';
 import type { Transport } from './transport.js';
 
 type Set = (partial: (s: UiState) => Partial<UiState>) => void;
@@ -38,6 +39,11 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
     });
   }
 
+  async function offerFileSettings() {
+    const res = await host.request({ kind: 'getSettings' });
+    if (res.ok && !sameValue(res.value, get().settings.baseline)) patchSettings({ diskChange: res.value });
+  }
+
   return {
     async loadSettings() {
       patchSettings({ loading: true, loadError: null });
@@ -66,11 +72,13 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
     },
 
     async saveSettings() {
-      const { draft, save } = get().settings;
+      const { draft, save, baseline } = get().settings;
       if (!draft || (save.phase !== 'idle' && save.phase !== 'done' && save.phase !== 'failed')) return;
       const sent = clone(draft);
       patchSettings({ save: { phase: 'saving', message: RESTART_WORDS.saving, ok: null }, serverErrors: {} });
-      const res = await host.request({ kind: 'saveSettings', settings: sent });
+      // With what the form was opened on, the host writes only what was changed here, so a save
+      // made meanwhile in another window or by hand is not undone (common/settings-merge.ts).
+      const res = await host.request({ kind: 'saveSettings', settings: sent, ...(baseline ? { base: clone(baseline) } : {}) });
       if (res.ok) {
         const message = res.value.restarted ? RESTART_WORDS.done : 'Saved.';
         patchSettings({ baseline: sent, save: { phase: 'done', message, ok: true }, diskChange: null });
@@ -87,6 +95,9 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
             ? `${RESTART_WORDS.failed} ${res.error.message}`
             : `Not saved: ${res.error.message}`;
       patchSettings({ serverErrors, save: { phase: 'failed', message, ok: false }, ...(saved ? { baseline: sent } : {}) });
+      // Changed elsewhere too: the file's settings are offered as a change on disk is (Reload, or
+      // Keep my edits, which makes them the form's base, so that saving again writes these edits).
+      if (res.error.code === ERROR_CODES.settingsChanged) await offerFileSettings();
     },
 
     reloadFromDisk() {
@@ -96,9 +107,14 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
     },
 
     dismissDiskChange() {
-      const disk = get().settings.diskChange;
-      // The file is the new baseline either way; keeping the draft means "I'll overwrite it".
-      patchSettings({ diskChange: null, ...(disk ? { baseline: disk } : {}) });
+      const { diskChange: disk, baseline, draft } = get().settings;
+      if (!disk) return;
+      // The edits made here are kept, put over the file's new values: a setting changed only
+      // elsewhere shows its new value (saving would otherwise write the old one back), and one
+      // changed in both keeps this page's. The file is the new base for the next save, so the
+      // host's answers about the old one (a field "changed elsewhere") no longer hold.
+      const rebased = baseline && draft ? mergeSettings(baseline, draft, disk).merged : draft;
+      patchSettings({ diskChange: null, baseline: disk, draft: rebased, serverErrors: {} });
     }
   };
 }

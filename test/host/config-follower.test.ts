@@ -357,6 +357,31 @@ test('removed: the next save writes the file again, as the warning promises', as
   assert.equal(w.warning('config-removed'), undefined);
 });
 
+test("a save with the form's base writes only what the form changed, over a hand edit made since; a field both changed is refused with settings-changed, and nothing is written", async (t) => {
+  const w = await follow(tempHome('hgx-follow-'), t);
+  const base = structuredClone(settingsFromConfig(w.follower.config('test')));
+  // Edited by hand (or by another window) after the form opened.
+  editInPlace(w.yml, /verbosity: \w+/, 'verbosity: warning');
+  await until(() => w.edits.length === 1 || null, 'the hand edit to be adopted');
+  const mine = structuredClone(base);
+  mine.instrumentation.debug = !base.instrumentation.debug;
+  await w.follower.save(mine, base);
+  assert.match(read(w.yml), /verbosity: warning/, 'the hand edit is kept');
+  assert.equal(settingsFromConfig(w.follower.config('test')).instrumentation.debug, mine.instrumentation.debug, "and the form's change written");
+
+  const before = read(w.yml);
+  const both = structuredClone(base);
+  both.instrumentation.verbosity = 'error';
+  const refused = await w.follower.save(both, base).catch((e: unknown) => e);
+  assert.ok(refused instanceof HostFailure && refused.code === ERROR_CODES.settingsChanged, String(refused));
+  assert.deepEqual(Object.keys((refused as HostFailure).fields ?? {}), ['instrumentation.verbosity']);
+  assert.match((refused as HostFailure).fields!['instrumentation.verbosity']!, /it is now "warning"/);
+  assert.equal(read(w.yml), before, 'nothing was written');
+  // Without a base (the CLI, an older UI), the form is written whole, as before.
+  await w.follower.save(both);
+  assert.match(read(w.yml), /verbosity: error/);
+});
+
 // BUG (watch.ts:46-49, 98-101): the watcher watches the directory of the path it was given and
 // only events named like it. A hypergolix.yml that is a symlink (a dotfile manager's, which
 // writeFileAtomic takes care to keep) is edited in its target's directory, so no edit made to it,

@@ -176,6 +176,54 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
     await screenshot(page, 'status-remote-connected', SHOTS);
   });
 
+  test("two windows: a save from one keeps what the other saved meanwhile; a setting both changed is refused, offered, and saved once the user keeps theirs", async () => {
+    const a = ui!.page;
+    const second = await openUi(browser, proc!.url);
+    const b = second.page;
+    try {
+      for (const page of [a, b]) await settings(page).open();
+      assert.match(readFileSync(yml, 'utf8'), /verbosity: debug/, 'as the test before left it');
+      const done = (page: typeof a) => page.getByText('Saved. Hypergolix restarted with the new settings.').waitFor({ timeout: 30_000 });
+
+      // A changes the log detail; B, opened before, changes another switch and saves after A.
+      await settings(a).setVerbosity('info');
+      await settings(a).save();
+      await done(a);
+      await b.locator('#debug').check();
+      await settings(b).save();
+      await done(b);
+      let file = readFileSync(yml, 'utf8');
+      assert.match(file, /verbosity: info/, "A's change is kept: B's form still showed debug, which it did not change");
+      assert.match(file, /debug: true/, "and B's is written");
+      assert.match(file, new RegExp(`^${COMMENT}$`, 'm'));
+
+      // Both change the log detail: the later save is refused, nothing is written, the field says what it is now.
+      await settings(a).setVerbosity('warning');
+      await settings(a).save();
+      await done(a);
+      await settings(b).setVerbosity('error');
+      const before = readFileSync(yml);
+      await settings(b).save();
+      await settings(b).status().getByText('changed elsewhere meanwhile', { exact: false }).waitFor();
+      assert.match(await b.locator('#verbosity-error').innerText(), /Changed elsewhere since you opened the settings: it is now "warning"/);
+      assert.deepEqual(readFileSync(yml), before, 'nothing was written');
+      await b.getByTestId('disk-banner').waitFor();
+      await screenshot(b, 'settings-6-changed-elsewhere', SHOTS);
+
+      // Keep my edits: B's value stays in its form, and saving writes it.
+      await b.getByRole('button', { name: 'Keep my edits' }).click();
+      assert.equal(await b.getByLabel('Log detail').inputValue(), 'error');
+      await settings(b).save();
+      await done(b);
+      file = readFileSync(yml, 'utf8');
+      assert.match(file, /verbosity: error/);
+      assert.match(file, /debug: true/);
+      assert.deepEqual(second.problems, []);
+    } finally {
+      await second.close();
+    }
+  });
+
   test('an invalid port is refused, by the form and by the host, and the file stays byte-identical', async () => {
     const { page } = ui!;
     const s = settings(page);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateSettings } from '../../src/common/settings-checks.js';
-import { sameValue, valueAt } from '../../src/renderer/paths.js';
+import { sameValue, valueAt } from '../../src/common/json-paths.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';
 
 test('settings rules: the defaults are valid; bad fields are reported by contract path', () => {

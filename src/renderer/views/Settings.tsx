@@ -1,7 +1,7 @@
 /** Settings bound to hypergolix.yml: validated as you type, saved with a visible restart. */
 import { useEffect, useRef, type FormEvent, type RefObject } from 'react';
 import type { Settings } from '../../common/contract.js';
-import { sameValue, valueAt } from '../paths.js';
+import { sameValue, valueAt } from '../../common/json-paths.js';
 import { validateSettings } from '../../common/settings-checks.js';
 import { useUi } from '../app-state.js';
 import { Banner, Spinner } from '../components/feedback.js';
@@ -101,7 +101,8 @@ function DiskChangeBanner({ dirty }: { dirty: boolean }) {
         </>
       }
     >
-      hypergolix.yml was changed on disk. Reload to see the new values{dirty ? ' (your unsaved edits here will be lost)' : ''}.
+      The settings were changed outside this page (another window, the tray, or hypergolix.yml itself). Reload to see the new values
+      {dirty ? ' (your unsaved edits here will be lost), or keep your edits: they are put over the new values, and where both changed a setting, yours stays' : ''}.
     </Banner>
   );
 }

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mergeSettings } from '../../src/common/settings-merge.js';
+
+const base = { process: { ipc_port: 7772, legacy: false }, instrumentation: { verbosity: 'info', debug: false }, remotes: [{ host: 'a.example', port: 7770, tls: true }] };
+const copy = () => structuredClone(base);
+
+test('only what the form changed is written: a change made elsewhere meanwhile is kept', () => {
+  const mine = copy();
+  mine.instrumentation.debug = true;
+  const now = copy();
+  now.instrumentation.verbosity = 'debug';
+  now.remotes.push({ host: 'b.example', port: 7770, tls: false });
+  const { merged, conflicts } = mergeSettings(base, mine, now);
+  assert.deepEqual(conflicts, []);
+  assert.deepEqual(merged, { ...now, instrumentation: { verbosity: 'debug', debug: true } });
+});
+
+test('a field changed in both to different values is a conflict (lists as one field); to the same value it is not', () => {
+  const mine = copy();
+  mine.instrumentation.verbosity = 'error';
+  mine.remotes[0]!.port = 7771;
+  mine.process.legacy = true;
+  const now = copy();
+  now.instrumentation.verbosity = 'warning';
+  now.remotes[0]!.tls = false;
+  now.process.legacy = true;
+  const { merged, conflicts } = mergeSettings(base, mine, now);
+  assert.deepEqual(conflicts.sort(), ['instrumentation.verbosity', 'remotes']);
+  assert.equal(merged.process.legacy, true);
+  // The merged value of a conflict is the form's: what "keep my edits" puts in the form.
+  assert.equal(merged.instrumentation.verbosity, 'error');
+  assert.deepEqual(merged.remotes, mine.remotes);
+});
+
+test('nothing changed anywhere, or only in the form: the form wins whole; keys only one side has are kept', () => {
+  assert.deepEqual(mergeSettings(base, copy(), copy()), { merged: base, conflicts: [] });
+  const mine = copy();
+  mine.process.ipc_port = 7800;
+  assert.deepEqual(mergeSettings(base, mine, copy()), { merged: mine, conflicts: [] });
+  const newer = { ...copy(), desktop: { start_at_login: true } };
+  assert.deepEqual(mergeSettings(base, mine, newer).merged, { ...mine, desktop: { start_at_login: true } }, 'a key the form never had (a newer host) is kept');
+});
