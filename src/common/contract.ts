@@ -169,6 +169,12 @@ export interface RequestMap {
    * value, fails with 'settings-changed' and `fields`, and nothing is written.
    */
   saveSettings: { params: { settings: Settings; base?: Settings }; value: { restarted: boolean } };
+  /**
+   * Tries again what did not come back from the last restart (the daemon left in 'error', an
+   * embedded server whose start failed), with hypergolix.yml as it is: "Try again" after "Saved,
+   * but Hypergolix did not restart". `restarted` false: nothing had failed. Fails as a save's restart does.
+   */
+  retryRestart: { params: {}; value: { restarted: boolean } };
   whoami: { params: {}; value: Identity };
   status: { params: {}; value: Status };
   /** `trust`: accept and trust the sender from now on (else accept once). */
@@ -349,6 +355,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   lock: obj({ kind: kindOf('lock') }),
   getSettings: obj({ kind: kindOf('getSettings') }),
   saveSettings: obj({ kind: kindOf('saveSettings'), settings: checkSettings, base: optional(checkSettings) }),
+  retryRestart: obj({ kind: kindOf('retryRestart') }),
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
   acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),
@@ -375,6 +382,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   lock: empty,
   getSettings: checkSettings,
   saveSettings: obj({ restarted: bool }),
+  retryRestart: obj({ restarted: bool }),
   whoami: checkIdentity,
   status: checkStatus,
   acceptShare: empty,

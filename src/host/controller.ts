@@ -40,7 +40,7 @@ import { EmbeddedServerSwitch } from './embedded-server.js';
 import { Listeners } from './listeners.js';
 import type { Notice } from './notices.js';
 import { RequestQueue } from './request-queue.js';
-import { applyConfig, type RestartParts } from './restart.js';
+import { applyConfig, retryFailed, type RestartParts } from './restart.js';
 import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
 import { notificationFor } from './notice-words.js';
@@ -132,6 +132,7 @@ export class Controller implements HostPort {
         lock: () => this.queue.run(() => this.session.lock()),
         getSettings: async () => settingsFromConfig(this.file.config('read the settings')),
         saveSettings: (req) => this.queue.run(() => this.saveSettings(req.settings, req.base)),
+        retryRestart: () => this.queue.run(() => this.retryRestart()),
         whoami: async () => {
           const id = this.identity();
           if (!id) throw new HostFailure(ERROR_CODES.noAccount, 'There is no account yet');
@@ -284,6 +285,12 @@ export class Controller implements HostPort {
     const saved = await this.file.save(settings, base);
     const restarted = await this.apply(saved.config, true);
     this.feed.emit({ kind: 'restartProgress', phase: 'done' });
+    return { restarted };
+  }
+
+  private async retryRestart(): Promise<{ restarted: boolean }> {
+    const restarted = await retryFailed(this.file.config('try the restart again'), this.restartParts);
+    if (restarted) this.feed.emit({ kind: 'restartProgress', phase: 'done' });
     return { restarted };
   }
 

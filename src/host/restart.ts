@@ -77,3 +77,13 @@ export async function applyConfig(next: HypergolixConfig, progress: boolean, p: 
   }
   return true;
 }
+
+/**
+ * Tries again what did not come back from the last restart, with `config` (the file as it is):
+ * the daemon left in 'error' (planRestart starts it again while the account's secret is kept),
+ * and an embedded server whose start failed, stopped first so that the plan starts it again.
+ */
+export async function retryFailed(config: HypergolixConfig, p: RestartParts): Promise<boolean> {
+  if (p.server.problem !== null) await p.server.stop();
+  return applyConfig(config, true, p);
+}

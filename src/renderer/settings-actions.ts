@@ -1,6 +1,6 @@
 /** The settings page's actions on the app state: load, edit, revert, save with a visible restart, follow the file. */
 import { ERROR_CODES, type RestartPhase } from '../common/contract.js';
-import type { GetUi, SaveState, UiState } from './ui-state.js';
+import { busySaving, type GetUi, type SaveState, type UiState } from './ui-state.js';
 import { sameValue, valueAt } from '../common/json-paths.js';
 import { mergeSettings } from '../common/settings-merge.js';
 import type { Transport } from './transport.js';
@@ -19,7 +19,7 @@ export const RESTART_WORDS: Record<RestartPhase, string> = {
 
 export const clone = <T>(v: T): T => structuredClone(v);
 
-export type SettingsActions = Pick<UiState, 'loadSettings' | 'editSettings' | 'revertSettings' | 'saveSettings' | 'reloadFromDisk' | 'dismissDiskChange'>;
+export type SettingsActions = Pick<UiState, 'loadSettings' | 'editSettings' | 'revertSettings' | 'saveSettings' | 'retryRestart' | 'reloadFromDisk' | 'dismissDiskChange'>;
 
 export function settingsActions(set: Set, get: GetUi, host: Transport): SettingsActions {
   const patchSettings = (p: Partial<UiState['settings']>) => set((s) => ({ settings: { ...s.settings, ...p } }));
@@ -73,7 +73,7 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
 
     async saveSettings() {
       const { draft, save, baseline } = get().settings;
-      if (!draft || (save.phase !== 'idle' && save.phase !== 'done' && save.phase !== 'failed')) return;
+      if (!draft || busySaving(save)) return;
       const sent = clone(draft);
       patchSettings({ save: { phase: 'saving', message: RESTART_WORDS.saving, ok: null }, serverErrors: {} });
       // With what the form was opened on, the host writes only what was changed here, so a save
@@ -94,10 +94,18 @@ export function settingsActions(set: Set, get: GetUi, host: Transport): Settings
           : saved
             ? `${RESTART_WORDS.failed} ${res.error.message}`
             : `Not saved: ${res.error.message}`;
-      patchSettings({ serverErrors, save: { phase: 'failed', message, ok: false }, ...(saved ? { baseline: sent } : {}) });
+      patchSettings({ serverErrors, save: { phase: 'failed', message, ok: false, retry: saved }, ...(saved ? { baseline: sent } : {}) });
       // Changed elsewhere too: the file's settings are offered as a change on disk is (Reload, or
       // Keep my edits, which makes them the form's base, so that saving again writes these edits).
       if (res.error.code === ERROR_CODES.settingsChanged) await offerFileSettings();
+    },
+
+    async retryRestart() {
+      if (busySaving(get().settings.save)) return;
+      patchSettings({ save: { phase: 'stopping', message: RESTART_WORDS.stopping, ok: null } });
+      const res = await host.request({ kind: 'retryRestart' });
+      if (res.ok) patchSettings({ save: { phase: 'done', message: res.value.restarted ? RESTART_WORDS.done : 'Nothing needed restarting.', ok: true } });
+      else patchSettings({ save: { phase: 'failed', message: res.error.code === ERROR_CODES.restartFailed ? res.error.message : `Not restarted: ${res.error.message}`, ok: false, retry: true } });
     },
 
     reloadFromDisk() {

@@ -26,7 +26,12 @@ export interface SaveState {
   /** The outcome or the current step, in words. */
   message: string | null;
   ok: boolean | null;
+  /** Saved, but what had to restart did not come back: the restart can be tried again (retryRestart). */
+  retry?: boolean;
 }
+
+/** A save or a restart is under way (its answer settles it). */
+export const busySaving = (save: SaveState): boolean => save.phase !== 'idle' && save.phase !== 'done' && save.phase !== 'failed';
 
 export interface UiState {
   connection: ConnectionState;
@@ -77,6 +82,8 @@ export interface UiState {
   editSettings(change: (draft: Settings) => void): void;
   revertSettings(): void;
   saveSettings(): Promise<void>;
+  /** Tries again the restart that did not come back (after "Saved, but Hypergolix did not restart", or in state 'error'). */
+  retryRestart(): Promise<void>;
   reloadFromDisk(): void;
   dismissDiskChange(): void;
   /** Accept once, accept and trust (`trust`), decline, or decline and block (`block`). */

@@ -18,6 +18,8 @@ const requests: Request[] = [
   { kind: 'createAccount', password: 'correct horse' },
   { kind: 'unlock', password: 'pw', rememberOnThisComputer: true },
   { kind: 'saveSettings', settings: defaultSettings() },
+  { kind: 'saveSettings', settings: defaultSettings(), base: defaultSettings() },
+  { kind: 'retryRestart' },
   { kind: 'acceptShare', id: 's1', trust: true },
   { kind: 'declineShare', id: 's1', block: false },
   { kind: 'changeContact', change: { fingerprint, add: true, name: 'Bea', trust: 'trusted', verified: false } },

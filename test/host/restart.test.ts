@@ -17,7 +17,7 @@ import type { AppCredentials, DaemonRunner, DaemonStart, StartedApp } from '../.
 import { EmbeddedServerSwitch } from '../../src/host/embedded-server.js';
 import type { Notice } from '../../src/host/notices.js';
 import { RequestQueue } from '../../src/host/request-queue.js';
-import { applyConfig, type RestartParts } from '../../src/host/restart.js';
+import { applyConfig, retryFailed, type RestartParts } from '../../src/host/restart.js';
 import type { ServerFactory } from '../../src/host/server-runner.js';
 import { settingsFromConfig } from '../../src/host/settings.js';
 import { StatusFeed } from '../../src/host/status.js';
@@ -325,6 +325,37 @@ test('a server that does not start: restartFailed naming why, a status warning, 
   assert.ok(w.feed.status().warnings.some((x) => x.code === 'embedded-server' && /port 7792 is taken/.test(x.message)));
   assert.equal(w.phases().at(-1)?.phase, 'failed');
   assert.deepEqual(w.notices, [], 'no daemon-error notice: the daemon is fine');
+});
+
+test('retryFailed: nothing failed restarts nothing; a daemon left in error and a server that did not start are started again, with the file as it is', async (t) => {
+  const w = await world({ embedded: true });
+  t.after(w.close);
+  assert.equal(await retryFailed(w.follower.current!.config, w.parts), false, 'nothing had failed');
+  assert.deepEqual(w.order, []);
+
+  w.takenPorts.add(7793);
+  w.daemon.failNext = 1;
+  const next = await w.save((s) => {
+    s.server.port = 7793;
+    s.instrumentation.verbosity = 'debug';
+  });
+  await assert.rejects(applyConfig(next, true, w.parts), (e: unknown) => e instanceof HostFailure && e.code === ERROR_CODES.restartFailed);
+  assert.equal(w.feed.state, 'error');
+  assert.ok(w.server.problem);
+
+  // Still failing (the port is still taken): the same answer, and the daemon, which could start, runs.
+  w.order.length = 0;
+  await assert.rejects(retryFailed(w.follower.current!.config, w.parts), (e: unknown) => e instanceof HostFailure && /port 7793 is taken/.test(e.message));
+  assert.deepEqual(w.order, ['server start (7793)', 'daemon start (debug)'], 'a server that never started has nothing to stop');
+  assert.equal(w.feed.state, 'running');
+
+  // The cause gone: the server starts, and the warning goes.
+  w.takenPorts.delete(7793);
+  w.order.length = 0;
+  assert.equal(await retryFailed(w.follower.current!.config, w.parts), true);
+  assert.deepEqual(w.order, ['server start (7793)']);
+  assert.equal(w.server.problem, null);
+  assert.ok(!w.feed.status().warnings.some((x) => x.code === 'embedded-server'));
 });
 
 test('the file now names another account: that one is locked (secret forgotten), nothing is restarted', async (t) => {

@@ -256,6 +256,33 @@ describe('the UI under adversarial use, in Chromium', { skip: reason ?? false, t
     assert.deepEqual(ui.problems, []);
   });
 
+  test('a restart that does not come back after a save: "Try the restart again" on the settings page, "Try again" on the status page, until it does', async () => {
+    const { host, page, ui } = await start({ state: 'running' }, (h) => void (h.restartFailures = 2));
+    await mainWindow(page);
+    const s = settings(page);
+    await s.open();
+    await s.setVerbosity('debug');
+    await s.save();
+    await s.status().getByText('Saved, but Hypergolix did not restart. Hypergolix did not restart: the IPC port is taken.').waitFor();
+    await page.getByRole('button', { name: 'Try the restart again' }).click();
+    // Fails once more: said again, and offered again.
+    await page.getByRole('button', { name: 'Try the restart again' }).waitFor();
+    assert.match(await s.status().innerText(), /^Hypergolix did not restart: the IPC port is taken\.$/);
+    assert.equal(host.callsOf('retryRestart').length, 1);
+
+    await shell(page).go('Status');
+    const stopped = page.getByTestId('stopped-by-error');
+    await stopped.getByText('the IPC port is taken', { exact: false }).waitFor();
+    await stopped.getByRole('button', { name: 'Try again' }).dblclick();
+    await page.getByTestId('state').getByText('Running').waitFor();
+    assert.equal(await stopped.count(), 0, 'the error is gone once it runs');
+    assert.equal(host.callsOf('retryRestart').length, 2, 'a double click tries once');
+    await s.open();
+    await s.status().getByText('Saved. Hypergolix restarted with the new settings.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Try the restart again' }).count(), 0);
+    assert.deepEqual(ui.problems, []);
+  });
+
   test('a host that cannot say its state: the start screen says why and offers Try again, which gets past it', async () => {
     let failing!: { on: boolean };
     const { page, ui } = await start({ state: 'running' }, (host) => (failing = failWhile(host, 'getState', 'The account store could not be opened.')));

@@ -707,7 +707,7 @@ describe('app state: settings', () => {
     let saving = ui().saveSettings();
     host.reply('saveSettings', fail(ERROR_CODES.invalidSettings, 'Some settings are not valid', { 'process.ipc_port': 'Port 7780 is taken.' }));
     await saving;
-    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not saved: fix the marked fields.', ok: false });
+    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not saved: fix the marked fields.', ok: false, retry: false });
     assert.deepEqual(ui().settings.serverErrors, { 'process.ipc_port': { message: 'Port 7780 is taken.', value: 7780 } });
     assert.equal(ui().settings.baseline?.process.ipc_port, 7772);
 
@@ -717,15 +717,36 @@ describe('app state: settings', () => {
     assert.deepEqual(ui().settings.serverErrors, {});
     host.reply('saveSettings', fail(ERROR_CODES.restartFailed, 'The daemon did not start.'));
     await saving;
-    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Saved, but Hypergolix did not restart. The daemon did not start.', ok: false });
+    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Saved, but Hypergolix did not restart. The daemon did not start.', ok: false, retry: true });
     assert.equal(ui().settings.baseline?.process.ipc_port, 7781, 'saved: the file has it');
 
     ui().editSettings((d) => void (d.process.ipc_port = 7782));
     saving = ui().saveSettings();
     host.dropAll();
     await saving;
-    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not saved: Lost the connection to Hypergolix.', ok: false });
+    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not saved: Lost the connection to Hypergolix.', ok: false, retry: false });
     assert.equal(ui().settings.baseline?.process.ipc_port, 7781);
+  });
+
+  test('retryRestart: busy while it runs and tried once at a time; each answer said, a refusal offering it again', async () => {
+    const { host, ui } = await start({ hold: ['retryRestart'] });
+    let retrying = ui().retryRestart();
+    assert.equal(ui().settings.save.phase, 'stopping');
+    await ui().retryRestart();
+    host.reply('retryRestart', { ok: true, value: { restarted: true } });
+    await retrying;
+    assert.equal(host.calls.filter((r) => r.kind === 'retryRestart').length, 1, 'a second try while one runs is not sent');
+    assert.deepEqual(ui().settings.save, { phase: 'done', message: 'Saved. Hypergolix restarted with the new settings.', ok: true });
+
+    retrying = ui().retryRestart();
+    host.reply('retryRestart', { ok: true, value: { restarted: false } });
+    await retrying;
+    assert.equal(ui().settings.save.message, 'Nothing needed restarting.');
+
+    retrying = ui().retryRestart();
+    host.reply('retryRestart', fail(ERROR_CODES.unavailable, 'hypergolix.yml cannot be read.'));
+    await retrying;
+    assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not restarted: hypergolix.yml cannot be read.', ok: false, retry: true });
   });
 
   test('restart progress from a save this window did not make (the tray\'s "Start at login") does not leave Settings busy', async () => {

@@ -147,6 +147,7 @@ function SaveBar({ dirty, invalid, busy }: { dirty: boolean; invalid: boolean; b
   const statusRef = useRef<HTMLDivElement>(null);
   useFocusAfterSave(statusRef);
   const revert = useUi((s) => s.revertSettings);
+  const retry = useUi((s) => s.retryRestart);
   // A file broken by hand is fixed in the file: a save would only be refused, field or not.
   const broken = useUi((s) => s.snapshot?.status.warnings.some((w) => w.code === 'config-invalid') ?? false);
   return (
@@ -155,6 +156,11 @@ function SaveBar({ dirty, invalid, busy }: { dirty: boolean; invalid: boolean; b
         {busy ? <Spinner /> : null}
         {broken ? 'Fix hypergolix.yml first (see above); then your changes can be saved.' : (save.message ?? (invalid ? 'Complete or fix the marked fields to save.' : dirty ? 'You have unsaved changes.' : ''))}
       </div>
+      {save.phase === 'failed' && save.retry && !busy ? (
+        <button type="button" className="button" onClick={() => void retry()}>
+          Try the restart again
+        </button>
+      ) : null}
       <button type="button" className="button" disabled={!dirty || busy} onClick={revert}>
         Revert
       </button>

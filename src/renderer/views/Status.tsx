@@ -4,6 +4,7 @@ import { ConnectedApps } from './status/ConnectedApps.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
 import { storageWords, timeAgo } from '../format.js';
+import { busySaving } from '../ui-state.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
   'no-account': 'No account',
@@ -42,6 +43,25 @@ function WaitingNote({ count }: { count: number }) {
   );
 }
 
+/** Stopped by an error (a restart that did not come back): it says why, and the restart can be tried again. */
+function StoppedByError({ message }: { message: string | null }) {
+  const retry = useUi((s) => s.retryRestart);
+  const busy = useUi((s) => busySaving(s.settings.save));
+  return (
+    <Banner
+      tone="error"
+      testId="stopped-by-error"
+      actions={
+        <button type="button" className="button small" disabled={busy} onClick={() => void retry()}>
+          {busy ? 'Restarting…' : 'Try again'}
+        </button>
+      }
+    >
+      {message ?? 'Hypergolix stopped because of an error.'}
+    </Banner>
+  );
+}
+
 export function StatusView() {
   const status = useUi((s) => s.snapshot?.status);
   if (!status) return null;
@@ -54,7 +74,7 @@ export function StatusView() {
           {STATE_WORDS[status.state]}
         </span>
       </header>
-      {status.state === 'error' ? <Banner tone="error">{status.message ?? 'Hypergolix stopped because of an error.'}</Banner> : null}
+      {status.state === 'error' ? <StoppedByError message={status.message} /> : null}
       {status.warnings.map((w) => (
         <Banner key={w.code} tone="warn">
           {w.message}
