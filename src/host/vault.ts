@@ -76,7 +76,9 @@ export class UnlockAutomatically {
         throw err;
       }
       this.log.info('This computer now unlocks Hypergolix automatically');
-    } else if (this.config.current?.config.desktop.unlock_automatically) {
+    } else if (this.available() && this.config.current?.config.desktop.unlock_automatically) {
+      // Only a host that offered the choice turns it off: browser mode, with no secure storage,
+      // shares hypergolix.yml with the desktop app, whose "unlock automatically" is not its to undo.
       await this.forget();
     }
   }

@@ -292,6 +292,29 @@ test('unlock automatically: kept in the vault (not the YAML), used at the next s
   const refused = await none.askRaw({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: true });
   assert.equal(!refused.ok && refused.error.code, ERROR_CODES.unavailable);
   assert.equal(none.controller.status().state, 'locked');
+  await none.controller.stop();
+});
+
+test('browser mode (no secure storage) unlocking the desktop app\'s account leaves its "unlock automatically" on', async () => {
+  const vault = new MemoryVault();
+  const h = await unlocked({ vault });
+  await h.ask({ kind: 'lock' });
+  await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: true });
+  await h.controller.stop();
+
+  // The same home, as `hypergolix start app --ui` opens it: no vault, so no choice was offered.
+  const browser = await harness(h.home);
+  await browser.controller.settled();
+  assert.equal((await browser.ask({ kind: 'getState' })).canRememberPassword, false);
+  await browser.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
+  assert.equal(browser.controller.status().state, 'running');
+  assert.match(readFileSync(h.yml, 'utf8'), /unlock_automatically: true/, 'not turned off by a host that could not keep it');
+  await browser.controller.stop();
+
+  const desktop = await harness(h.home, { vault });
+  await desktop.controller.settled();
+  assert.equal(desktop.controller.status().state, 'running', 'the desktop app still unlocks by itself');
+  await desktop.controller.stop();
 });
 
 test('a legacy user.root_secret is honoured, with a warning (defect 5)', async () => {
