@@ -15,7 +15,8 @@
  * off, so a development run does not remove the installed app's entry. A change of the switch
  * is always applied.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../core/util/make-dirs.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { HostEvent, Settings } from '../common/contract.js';
 
@@ -131,7 +132,7 @@ export const nodeFiles: AutostartFiles = {
     }
   },
   async write(path, text) {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeDirs(dirname(path), 0o700);
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, text, { mode: 0o644 });
     await rename(tmp, path);

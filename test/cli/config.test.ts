@@ -52,6 +52,13 @@ test('no config yet: it is created in $HYPERGOLIX_HOME with a welcome, and summa
   assert.doesNotMatch(again.out, /Welcome/);
 });
 
+test('$HYPERGOLIX_HOME where no folder can be made (under /proc): refused at once, naming the folder, nothing hangs', { skip: existsSync('/proc/self') ? false : 'no /proc on this system' }, async () => {
+  const command = createConfigCommand({ platform: 'linux', systemDir: join(tempDir('hgx-cli-proc-'), 'etc'), stdoutIsTTY: () => false, openUrl: () => {} });
+  const r = await runCommand(command, [], { HOME: tempDir('hgx-cli-proc-home-'), HYPERGOLIX_HOME: '/proc/hgx-nowhere' }, tempDir('hgx-cli-proc-cwd-'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /\/proc\/hgx-nowhere\/hypergolix\.yml: could not be written: .*mkdir '\/proc\/hgx-nowhere'/);
+});
+
 test('--whoami: full GHIDs, labelled, exit 0; without an account it says so and exits 1', async () => {
   const { run, file } = setup();
   const none = await run('--whoami');

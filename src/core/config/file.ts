@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
 import { fsyncDir, writeFileAtomic } from '../util/atomic-write.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { cloneDocument, defaultDocument, legacyDocument, lineFinder, lineOfPath, parseText, renderDocument } from './document.js';
 import { DocumentEditor, EditConflict, type ConfigEdits } from './edits.js';
 import { ConfigError, ConfigNotFound, formatField, hasInvisible, visible } from './errors.js';
@@ -165,7 +166,7 @@ async function saveDocument(path: string, doc: Document, ctx: SaveContext) {
   const text = renderDocument(doc);
   const intended = evaluate(text, { file: path, dir: ctx.dir, homedir: ctx.homedir });
   try {
-    await fs.mkdir(ctx.dir, { recursive: true, mode: 0o700 });
+    await makeDirs(ctx.dir, 0o700);
     // Through a symlink, even a dangling one, to its target: the link stays.
     const target = await writeTarget(path);
     noteOwnWrite(path, hashText(text));

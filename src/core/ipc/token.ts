@@ -8,7 +8,8 @@
  * are checked and tightened only elsewhere.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, lstatSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
+import { makeDirsSync } from '../util/make-dirs.js';
 import { dirname, join } from 'node:path';
 import { createFileExclusiveSync } from '../util/exclusive-create.js';
 import { ValueError } from '../golix/index.js';
@@ -88,7 +89,7 @@ function removeIfSame(file: string, ino: number | null): void {
  * A directory there is refused, naming it.
  */
 export function loadOrCreateIpcTokenSync(file: string, o: { warn?: (m: string) => void } = {}): Buffer {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirsSync(dirname(file), 0o700);
   for (let attempt = 0; attempt < 8; attempt++) {
     const fresh = randomBytes(AUTH_TOKEN_BYTES);
     try {

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { makeDirsSync } from '../util/make-dirs.js';
 import { dirname, extname } from 'node:path';
 
 export interface FileSinkOptions {
@@ -58,7 +59,7 @@ export class FileSink {
    * second must get two files, not interleave in one. Throws when none can be made.
    */
   private create(): void {
-    mkdirSync(dirname(this.base), { recursive: true, mode: DIR_MODE });
+    makeDirsSync(dirname(this.base), DIR_MODE);
     const first = this.path === this.base ? 1 : Number(/_(\d+)(?:\.[^.]*)?$/.exec(this.path)?.[1] ?? 1);
     for (let n = first; ; n++) {
       const candidate = n === 1 ? this.base : insertSuffix(this.base, `_${n}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createFileExclusiveSync } from '../util/exclusive-create.js';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { makeDirsSync } from '../util/make-dirs.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isProcessAlive, isValidPid, procStat } from './alive.js';
 import { AlreadyRunning, PidFileError } from './errors.js';
@@ -161,7 +162,7 @@ export function acquirePidFile(path: string, options: { info?: Record<string, un
   const started = new Date().toISOString();
   const content = render(options.info, started);
   try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirsSync(dirname(path), 0o700);
     path = canonical(path);
   } catch (err) {
     throw new PidFileError(`cannot create the directory of pid file ${path}: ${(err as Error).message}`, { cause: err });

@@ -7,6 +7,7 @@
  */
 import { close as closeCb, open as openCb, write as writeCb, constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
+import { makeDirs } from './make-dirs.js';
 
 /** The part of a file handle the writers use. */
 export interface FsHandle {
@@ -43,7 +44,7 @@ export const nodeFs: FsOps = {
   writeWhole,
   rename: (from, to) => fs.rename(from, to),
   unlink: (path) => fs.unlink(path),
-  mkdir: (path, options) => fs.mkdir(path, options),
+  mkdir: (path, options) => makeDirs(path, options.mode),
   rm: (path, options) => fs.rm(path, options),
   readFile: (path) => fs.readFile(path),
   readdir: (path) => fs.readdir(path),
