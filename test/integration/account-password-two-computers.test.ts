@@ -110,6 +110,25 @@ test('two computers change the password, one of them offline: the offline change
   }
 });
 
+test('both computers change the password at the same moment, online: one change stands on both and on a new computer; the other is refused as changed elsewhere', async (t) => {
+  const { w, link, homes, one, two, userId } = await setup(t);
+  await until(() => synced(two) || null, 'two to be in sync', 10_000);
+  const outcomes = await Promise.allSettled([one.account.changePassword('password of one 2', kdf), two.account.changePassword('password of two 3', kdf)]);
+  const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+  assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, `exactly one change stands: ${outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join(' | ')}`);
+  const refused = (outcomes[1 - won] as PromiseRejectedResult).reason;
+  assert.ok(refused instanceof PasswordChangedElsewhere, String(refused));
+  const [stands, lost] = won === 0 ? ['password of one 2', 'password of two 3'] : ['password of two 3', 'password of one 2'];
+  await until(() => (synced(one) && synced(two)) || null, 'both to have sent everything', 10_000);
+  await stop(one);
+  await stop(two);
+  // Every computer, from its own cache and online, opens with the change that stood, and only with it.
+  for (const [home, port] of [[homes[0]!, w.serverPort], [homes[1]!, link.port], [await tempHome('hgx-pw-3-'), w.serverPort]] as const) {
+    await assert.rejects(computer(home, port, 'again', { userId, password: lost }), IncorrectPassword);
+    await stop(await computer(home, port, 'again', { userId, password: stands }));
+  }
+});
+
 test('a recovery on a new computer while two runs on the lost password: two cannot write that password back; the kit works twice, an older kit not at all', async (t) => {
   const { w, one, two, userId } = await setup(t);
   const old = await one.account.makeRecoveryKey();

@@ -58,7 +58,10 @@ async function nkOf(running: RunningServer, c: RemoteClient, raw: Buffer, ghid?:
     () => -1,
     (err: unknown) => (err instanceof HypergolixError ? err.code : -2),
   );
-  assert.equal(running.engine.stats().objects, before, 'a refusal stores nothing');
+  // No more than before: on PostgreSQL the counts are read again now and then (every 10 s), and
+  // only that read counts the deletions of earlier commits, so they may drop meanwhile.
+  const after = running.engine.stats().objects;
+  assert.ok(after <= before, `a refusal stores nothing (${before} objects before, ${after} after)`);
   if (ghid) assert.equal(await c.exists(ghid), false, 'the refused object is not there');
   return code;
 }

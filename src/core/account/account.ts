@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  CommsError,
   Ghid,
+  IllegalDynamicFrame,
   InvalidIdentity,
   MalformedGolixPrimitive,
   PrivateIdentity,
@@ -21,6 +23,7 @@ import { KeptHere } from './kept-here.js';
 import { MapJournal } from './map-journal.js';
 import { decodeManifest, encodeManifest, type RootManifest } from './manifest.js';
 import { MasterObject } from './master-object.js';
+import { lostRootRace } from './root-race.js';
 import { coreManifest, newRecoveryKey, readWithRecoveryKey, revokeRecoveryNode, writeRecoveryNode, type RecoveryKey } from './recovery.js';
 import type { StatePrefix } from './state-keys.js';
 import { StateNamespaces, type StateNamespace } from './state-namespace.js';
@@ -33,6 +36,8 @@ import { StateNamespaces, type StateNamespace } from './state-namespace.js';
 const SECRETS_FLUSH_MS = 1000;
 /** How long a root write waits for every remote to be connected and to have answered this computer's previous root frame. */
 const ROOT_SETTLE_WAIT_MS = 5_000;
+/** How often a recovery kit is made again after losing a race to another computer's kit. */
+const ROOT_RACE_TRIES = 3;
 
 export type AccountProgress =
   | { stage: 'keys'; keygen: KeygenProgress }
@@ -127,15 +132,33 @@ export class Account {
    */
   async changeRootSecret(next: Secret): Promise<void> {
     const { frame, manifest } = await this.newestRoot('change the password');
-    await this.writeRoot(frame, next, manifest);
+    if (!(await this.writeRootAnswered(frame, next, manifest))) throw new PasswordChangedElsewhere(this.userId, 'change the password', true);
     this.root = next;
     this.currentManifest = manifest;
   }
 
   /** A root frame holding `manifest` under `secret`, naming the recovery node (if any) as a pinned target. */
-  private async writeRoot(frame: Gobd, secret: Secret, manifest: RootManifest): Promise<void> {
+  private async writeRoot(frame: Gobd, secret: Secret, manifest: RootManifest): Promise<Gobd> {
     const pins = manifest.recovery ? [manifest.recovery.ghid] : [];
-    await MasterObject.at(this.io, this.identity, secret, frame).write(encodeManifest(manifest), pins);
+    const root = MasterObject.at(this.io, this.identity, secret, frame);
+    await root.write(encodeManifest(manifest), pins);
+    return root.newest;
+  }
+
+  /**
+   * writeRoot, then waits for the remotes' answer: false when another computer's root frame,
+   * written at the same moment, stands there instead (this computer then follows it, root-race.ts).
+   */
+  private async writeRootAnswered(frame: Gobd, secret: Secret, manifest: RootManifest): Promise<boolean> {
+    // Refused here: the other computer's frame of that counter reached this one first (pushed
+    // since it was fetched), which this computer then already follows.
+    const written = await this.writeRoot(frame, secret, manifest).catch((err: unknown) => {
+      if (err instanceof IllegalDynamicFrame) return null;
+      throw err;
+    });
+    if (!written) return false;
+    for (let waited = 0; !this.rootSettled() && waited < ROOT_SETTLE_WAIT_MS; waited += 50) await sleep(50);
+    return !(await lostRootRace(this.io, this.identity, written));
   }
 
   /**
@@ -177,15 +200,22 @@ export class Account {
    * afterwards. The key is returned once and kept nowhere.
    */
   async makeRecoveryKey(): Promise<RecoveryKey> {
-    const { frame, manifest: newest } = await this.newestRoot('make a recovery kit');
-    const key = newRecoveryKey();
-    const node = await writeRecoveryNode(this.io, this.identity, key.bytes, newest);
-    const old = newest.recovery?.ghid;
-    const manifest: RootManifest = { ...coreManifest(newest), recovery: { ghid: node, master: Secret.random() } };
-    await this.writeRoot(frame, this.root, manifest);
-    this.currentManifest = manifest;
-    if (old) await revokeRecoveryNode(this.io, this.identity, old);
-    return key;
+    for (let tries = 1; ; tries++) {
+      // After a race lost to another computer's password change, this throws PasswordChangedElsewhere.
+      const { frame, manifest: newest } = await this.newestRoot('make a recovery kit');
+      const key = newRecoveryKey();
+      const node = await writeRecoveryNode(this.io, this.identity, key.bytes, newest);
+      const old = newest.recovery?.ghid;
+      const manifest: RootManifest = { ...coreManifest(newest), recovery: { ghid: node, master: Secret.random() } };
+      if (await this.writeRootAnswered(frame, this.root, manifest)) {
+        this.currentManifest = manifest;
+        if (old) await revokeRecoveryNode(this.io, this.identity, old);
+        return key;
+      }
+      // Lost to another computer's kit, made at the same moment: ours is named by nothing; made again on theirs.
+      await revokeRecoveryNode(this.io, this.identity, node);
+      if (tries === ROOT_RACE_TRIES) throw new CommsError(`Could not make a recovery kit: other computers of account ${this.userId.short} kept changing its root at the same moment; try again`);
+    }
   }
 
   /** Changes the password: `changeRootSecret` with the secret `password` derives under `kdf`. */

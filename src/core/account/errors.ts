@@ -109,7 +109,13 @@ export class PasswordChangedElsewhere extends IncorrectPassword {
   constructor(
     readonly userId: Ghid,
     what: string,
+    /** Changed on another computer at the same moment as this computer's own root write (root-race.ts). */
+    atOnce = false,
   ) {
-    super(`Could not ${what}: the password of account ${userId.short} was changed on another computer since this one signed in; sign in again with the new password`);
+    super(
+      atOnce
+        ? `Could not ${what}: another computer of account ${userId.short} changed its password at the same moment, and its change stands; sign in again with the password set there`
+        : `Could not ${what}: the password of account ${userId.short} was changed on another computer since this one signed in; sign in again with the new password`,
+    );
   }
 }

@@ -38,6 +38,11 @@ export class MasterObject {
     return this.frame.ghid;
   }
 
+  /** That frame itself. */
+  get newest(): Gobd {
+    return this.frame;
+  }
+
   /** Creates the object with `plaintext` as its first readable state (frame 1). */
   static async create(io: ObjectIO, identity: PrivateIdentity, master: Secret, plaintext: Buffer): Promise<MasterObject> {
     const first = await makeUpdate(identity, Secret.random(), Buffer.from('you pass butter'));

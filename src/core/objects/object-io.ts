@@ -29,4 +29,6 @@ export interface ObjectIO {
    * for a conflict). Absent: none ever waits.
    */
   waiting?(dynamic: Ghid): boolean;
+  /** `ghid` as the remotes hold it, whatever is stored here (null: none connected has it). Absent: no remotes. */
+  fromRemotes?(ghid: Ghid): Promise<GolixObject | null>;
 }
