@@ -4,45 +4,24 @@
 // other, and that no root write of a computer that missed the change brings an old password back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { Daemon } from '../../src/core/daemon/daemon.js';
+import type { Daemon } from '../../src/core/daemon/daemon.js';
 import { AccountUnreachable, IncorrectPassword, PasswordChangedElsewhere, WrongRecoveryKey } from '../../src/core/account/errors.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
-import type { Ghid } from '../../src/core/golix/index.js';
-import { kdf, labelledLogger, tempHome, until, world } from '../fixtures/ipc/world.js';
+import { AccountDaemons, synced, type AccountStart } from '../fixtures/daemon/account-daemons.js';
+import { kdf, tempHome, until, world } from '../fixtures/ipc/world.js';
 import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
-import { v16Identity } from '../fixtures/vectors.js';
 
-const running = new Set<Daemon>();
+let daemons: AccountDaemons;
 
 /** A computer of the account: its home, and a daemon started there with `password` (or a created account). */
-async function computer(home: string, port: number, label: string, login: { userId: Ghid; password: string; recoveryKey?: Uint8Array } | { create: string }) {
-  const daemon = await Daemon.start({
-    ghidcache: join(home, 'ghidcache'),
-    remotes: [{ host: '127.0.0.1', port, tls: false }],
-    account: 'create' in login ? { create: { password: login.create, kdf, identity: v16Identity(0) } } : { login: { ...login, kdf } },
-    logger: labelledLogger(label),
-    remoteWaitMs: 2000,
-  });
-  running.add(daemon);
-  return daemon;
-}
-
-async function stop(d: Daemon) {
-  running.delete(d);
-  await d.stop();
-}
-
-const synced = (d: Daemon) => d.network.status().every((r) => r.connected && r.pending === 0);
+const computer = (home: string, port: number, label: string, login: AccountStart) => daemons.start(home, port, login, { label });
+const stop = (d: Daemon) => daemons.stop(d);
 
 async function setup(t: { after(fn: () => unknown): void }) {
   const w = await world();
+  daemons = new AccountDaemons(t);
   const link = await CuttableLink.open(w.serverPort);
-  t.after(async () => {
-    for (const d of running) await d.stop().catch(() => {});
-    running.clear();
-    await link.close();
-  });
+  t.after(() => link.close());
   const homes = [await tempHome('hgx-pw-1-'), await tempHome('hgx-pw-2-')];
   const one = await computer(homes[0]!, w.serverPort, 'one', { create: 'first password 1' });
   await until(() => synced(one) || null, 'the account to be uploaded', 10_000);

@@ -7,35 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Daemon } from '../../src/core/daemon/daemon.js';
 import { DamagedAccount } from '../../src/core/account/errors.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
-import type { Ghid } from '../../src/core/golix/index.js';
-import { kdf, labelledLogger, tempHome, until, world } from '../fixtures/ipc/world.js';
-import { v16Identity } from '../fixtures/vectors.js';
-
-const running = new Set<Daemon>();
-
-/** A daemon of the account at `home`; `port` null: no remote at all. Its warnings are collected. */
-async function start(home: string, port: number | null, account: { create: string } | { userId: Ghid; password: string }, warnings: string[] = []) {
-  const logger = labelledLogger('damaged');
-  const daemon = await Daemon.start({
-    ghidcache: join(home, 'ghidcache'),
-    remotes: port === null ? [] : [{ host: '127.0.0.1', port, tls: false }],
-    account: 'create' in account ? { create: { password: account.create, kdf, identity: v16Identity(0) } } : { login: { ...account, kdf } },
-    logger: { ...logger, warn: (m) => (warnings.push(m), logger.warn(m)) },
-    remoteWaitMs: 2000,
-  });
-  running.add(daemon);
-  return daemon;
-}
-
-async function stop(d: Daemon) {
-  running.delete(d);
-  await d.stop();
-}
-
-const synced = (d: Daemon) => d.network.status().every((r) => r.connected && r.pending === 0);
+import { AccountDaemons, synced } from '../fixtures/daemon/account-daemons.js';
+import { tempHome, until, world } from '../fixtures/ipc/world.js';
 
 async function objectFiles(dir: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
@@ -59,47 +34,44 @@ const cutShort = (raw: Buffer) => raw.subarray(0, raw.length - 7);
 
 async function accountWithObject(t: { after(fn: () => unknown): void }) {
   const w = await world();
-  t.after(async () => {
-    for (const d of running) await d.stop().catch(() => {});
-    running.clear();
-  });
+  const daemons = new AccountDaemons(t);
   const home = await tempHome('hgx-damaged-');
-  const first = await start(home, w.serverPort, { create: 'a password 1' });
+  const first = await daemons.start(home, w.serverPort, { create: 'a password 1' });
   const obj = await first.create(API_ID_RAW, Buffer.from('kept on the server'));
   await until(() => synced(first) || null, 'everything to be uploaded', 10_000);
   const login = { userId: first.userId, password: 'a password 1' };
-  await stop(first);
-  return { w, home, obj, login };
+  await daemons.stop(first);
+  return { w, home, obj, login, daemons };
 }
 
 test('object files damaged while the daemon was off: the account and its objects open from the remote, and the copies read are put right, so it then opens offline', async (t) => {
-  const { w, home, obj, login } = await accountWithObject(t);
+  const { w, home, obj, login, daemons } = await accountWithObject(t);
   let expected = 'kept on the server';
   for (const [kind, how] of [['a changed byte', flipMiddleByte], ['cut short', cutShort]] as const) {
     assert.ok((await damageAll(join(home, 'ghidcache'), how)) > 3, 'the account and the object are in the cache');
     const warnings: string[] = [];
-    const online = await start(home, w.serverPort, login, warnings);
+    const online = await daemons.start(home, w.serverPort, login, { warnings });
     assert.equal((await online.open(obj.ghid)).state.toString(), expected, `${kind}: the object reads as the server holds it`);
     assert.ok(warnings.some((m) => /is damaged .*put right from a remote's copy/.test(m)), `${kind}: the log says what was put right: ${warnings.join(' | ')}`);
     // It also takes writes, which reach the server.
     expected = `written after the damage (${kind})`;
     await online.update(obj.ghid, Buffer.from(expected));
     await until(() => synced(online) || null, 'the write to reach the server', 10_000);
-    await stop(online);
+    await daemons.stop(online);
 
-    const offline = await start(home, null, login);
+    const offline = await daemons.start(home, null, login);
     assert.equal((await offline.open(obj.ghid)).state.toString(), expected, `${kind}: what was put right opens with no remote`);
-    await stop(offline);
+    await daemons.stop(offline);
   }
 });
 
 test('object files damaged and no remote to read them from: the account is refused as damaged, in words, and no file is removed', async (t) => {
-  const { home, login } = await accountWithObject(t);
+  const { home, login, daemons } = await accountWithObject(t);
   const dir = join(home, 'ghidcache');
   const count = await damageAll(dir, cutShort);
   const damaged = await objectFiles(dir);
   const warnings: string[] = [];
-  await assert.rejects(start(home, null, login, warnings), (err: unknown) => err instanceof DamagedAccount && /on this computer is damaged .*no remote could give a good one/.test((err as Error).message));
+  await assert.rejects(daemons.start(home, null, login, { warnings }), (err: unknown) => err instanceof DamagedAccount && /on this computer is damaged .*no remote could give a good one/.test((err as Error).message));
   assert.ok(warnings.some((m) => /is damaged .*no connected remote has it/.test(m)), warnings.join(' | '));
   const after = await objectFiles(dir);
   assert.equal(after.size, count, 'every damaged file is still there, for a remote to put right later');
