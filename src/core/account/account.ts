@@ -36,7 +36,7 @@ import { StateNamespaces, type StateNamespace } from './state-namespace.js';
 const SECRETS_FLUSH_MS = 1000;
 /** How long a root write waits for every remote to be connected and to have answered this computer's previous root frame. */
 const ROOT_SETTLE_WAIT_MS = 5_000;
-/** How often a recovery kit is made again after losing a race to another computer's kit. */
+/** How often a recovery kit is made (or a recovery done) again after losing a race to another computer's root write. */
 const ROOT_RACE_TRIES = 3;
 
 export type AccountProgress =
@@ -293,15 +293,20 @@ export class Account {
    * Opens the account with a recovery key instead of its password and sets `o.password` as the
    * new password (it must already have passed the rule): the old password opens nothing after.
    */
-  private static async recover(o: LoginOptions, frame: Gobd, key: Uint8Array): Promise<Account> {
+  private static async recover(o: LoginOptions, frame: Gobd, key: Uint8Array, tries = 1): Promise<Account> {
     if (!o.password) throw new ValueError('Recovering an account sets a new password: give one');
     const { manifest } = await readWithRecoveryKey(o.io, frame, key, o.userId);
     const next = await deriveRootSecret(o.password, frame.binder, o.kdf ?? DEFAULT_KDF);
     const account = await Account.openManifest(o, frame.binder, next, manifest);
     // On the frame the key was read from (fetched fresh from the remotes): the old password,
     // unknown here, cannot open it, so changeRootSecret's check would refuse it.
-    await account.writeRoot(frame, next, manifest);
-    return account;
+    if (await account.writeRootAnswered(frame, next, manifest)) return account;
+    // Another computer wrote the root at the same moment, and its frame stands: recovered again
+    // on that one (WrongRecoveryKey if it names another kit now).
+    if (tries === ROOT_RACE_TRIES) throw new PasswordChangedElsewhere(o.userId, 'recover the account', true);
+    const standing = await o.io.fetch(o.userId, { fresh: true });
+    if (standing?.type !== 'GOBD') throw new AccountNotFound(o.userId, 'remotes');
+    return Account.recover(o, standing, key, tries + 1);
   }
 
   /** The identity and the two maps a manifest names, opened. */

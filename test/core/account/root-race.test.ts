@@ -159,3 +159,15 @@ test('two recovery kits at once: the one that lost is made again on the other, a
   assert.ok(c.fingerprint.equals(made.fingerprint));
   assert.ok((await login('first password 1').catch(() => null)) === null, 'the recovery set a new password');
 });
+
+test('a recovery on a new computer while another changes the password: recovered again on the change, so the password of the recovery is the one that opens it', async () => {
+  const { a, made, login } = await account();
+  const kit = await made.makeRecoveryKey();
+  const c = await Computer.on(a.remote);
+  bothOnTheSameFrame(a, c);
+  const [changed, recovered] = await Promise.allSettled([made.changePassword('password of a 2', kdf), login('recovered on c 3', { on: c, key: kit.bytes })]);
+  assert.equal(changed.status, 'fulfilled');
+  assert.equal(recovered.status, 'fulfilled', String((recovered as PromiseRejectedResult).reason));
+  assert.ok((await login('recovered on c 3')).fingerprint.equals(made.fingerprint));
+  await assert.rejects(login('password of a 2'), IncorrectPassword);
+});
