@@ -16,7 +16,7 @@ test('only what the form changed is written: a change made elsewhere meanwhile i
   assert.deepEqual(merged, { ...now, instrumentation: { verbosity: 'debug', debug: true } });
 });
 
-test('a field changed in both to different values is a conflict (lists as one field); to the same value it is not', () => {
+test('a field changed in both to different values is a conflict (a remote changed here and changed, under its name, there); to the same value it is not', () => {
   const mine = copy();
   mine.instrumentation.verbosity = 'error';
   mine.remotes[0]!.port = 7771;
@@ -40,4 +40,35 @@ test('nothing changed anywhere, or only in the form: the form wins whole; keys o
   assert.deepEqual(mergeSettings(base, mine, copy()), { merged: mine, conflicts: [] });
   const newer = { ...copy(), desktop: { start_at_login: true } };
   assert.deepEqual(mergeSettings(base, mine, newer).merged, { ...mine, desktop: { start_at_login: true } }, 'a key the form never had (a newer host) is kept');
+});
+
+const remote = (host: string, port = 7770, tls = false) => ({ host, port, tls });
+
+test('remotes merge by entry: one added in each window keeps both; one removed on one side goes; the order of the file is kept', () => {
+  const b = { remotes: [remote('a.example'), remote('b.example')] };
+  const mine = { remotes: [remote('a.example'), remote('b.example'), remote('mine.example')] };
+  const now = { remotes: [remote('a.example'), remote('b.example'), remote('theirs.example')] };
+  assert.deepEqual(mergeSettings(b, mine, now), { merged: { remotes: [remote('a.example'), remote('b.example'), remote('theirs.example'), remote('mine.example')] }, conflicts: [] });
+
+  const removedHere = { remotes: [remote('b.example')] };
+  assert.deepEqual(mergeSettings(b, removedHere, now).merged, { remotes: [remote('b.example'), remote('theirs.example')] });
+  const tlsHere = { remotes: [remote('a.example', 7770, true), remote('b.example')] };
+  assert.deepEqual(mergeSettings(b, tlsHere, now).merged, { remotes: [remote('a.example', 7770, true), remote('b.example'), remote('theirs.example')] });
+  // Added on both sides alike: once.
+  assert.deepEqual(mergeSettings(b, now, now).merged, now);
+});
+
+test('remotes conflict when an entry changed differently on both sides, changed on one and removed on the other, added twice differently, or reordered on both', () => {
+  const b = { remotes: [remote('a.example'), remote('b.example')] };
+  const tls = { remotes: [remote('a.example', 7770, true), remote('b.example')] };
+  const gone = { remotes: [remote('b.example')] };
+  const addedTls = { remotes: [...b.remotes, remote('c.example', 7770, true)] };
+  const addedPlain = { remotes: [...b.remotes, remote('c.example')] };
+  for (const [mine, now] of [[tls, gone], [gone, tls], [addedTls, addedPlain]] as const) {
+    assert.deepEqual(mergeSettings(b, mine, now).conflicts, ['remotes'], JSON.stringify({ mine, now }));
+  }
+  const three = { remotes: [remote('a.example'), remote('b.example'), remote('c.example')] };
+  const reorderedHere = { remotes: [remote('b.example'), remote('a.example'), remote('c.example')] };
+  const reorderedThere = { remotes: [remote('a.example'), remote('c.example'), remote('b.example')] };
+  assert.deepEqual(mergeSettings(three, reorderedHere, reorderedThere).conflicts, ['remotes']);
 });
