@@ -162,18 +162,13 @@ export interface RequestMap {
   lock: { params: {}; value: {} };
   getSettings: { params: {}; value: Settings };
   /**
-   * Validates, writes hypergolix.yml (comments kept) and restarts what the change needs, reporting
-   * 'restartProgress' events. Invalid input fails with 'invalid-settings' and `fields`; nothing is written.
-   * With `base`, the settings the form was opened on, only what the form changed is written over
-   * the file as it is now (settings-merge.ts); a field also changed elsewhere since, to another
-   * value, fails with 'settings-changed' and `fields`, and nothing is written.
+   * Validates, writes hypergolix.yml (comments kept), restarts what the change needs ('restartProgress'
+   * events). Invalid input: 'invalid-settings' with `fields`. With `base` (what the form was opened
+   * on), only the form's changes go over the file as it is (settings-merge.ts); a field changed
+   * there too, differently: 'settings-changed' with `fields`. Refused, nothing is written.
    */
   saveSettings: { params: { settings: Settings; base?: Settings }; value: { restarted: boolean } };
-  /**
-   * Tries again what did not come back from the last restart (the daemon left in 'error', an
-   * embedded server whose start failed), with hypergolix.yml as it is: "Try again" after "Saved,
-   * but Hypergolix did not restart". `restarted` false: nothing had failed. Fails as a save's restart does.
-   */
+  /** Tries again what did not come back from the last restart (daemon in 'error', a server that did not start); false: nothing had failed. */
   retryRestart: { params: {}; value: { restarted: boolean } };
   whoami: { params: {}; value: Identity };
   status: { params: {}; value: Status };
