@@ -36,6 +36,7 @@ import { RemoteVerb } from './verbs.js';
 import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
+import { DamagedObjects } from './damaged-objects.js';
 import { checkServerOptions, type PersistenceServerOptions } from './server-options.js';
 
 export { DEFAULT_SERVER_PORT };
@@ -91,6 +92,7 @@ export class PersistenceServer {
   private readonly storageWatch: StorageWatch;
   /** Copies of stored GARQs that differ in their MAC: kept and pushed, so a forged one cannot suppress the genuine. */
   private variants: GarqVariants | null = null;
+  private readonly damaged: DamagedObjects;
 
   constructor(options: PersistenceServerOptions) {
     checkServerOptions(options);
@@ -105,6 +107,7 @@ export class PersistenceServer {
     this.maxConnections = options.maxConnections ?? 10_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.storageWatch = new StorageWatch(this.logger);
+    this.damaged = new DamagedObjects(() => this.store, this.logger);
     this.pushBudget = new PushBudget({
       bytes: options.pushBudgetBytes ?? DEFAULT_PUSH_BUDGET_BYTES,
       onEvict: (holder, held) => {
@@ -302,7 +305,7 @@ export class PersistenceServer {
     return new Map<string, RequestHandler>([
       [RemoteVerb.ping, () => ONE],
       [RemoteVerb.publish, (body, ctx) => this.publish(peer, body, ctx)],
-      [RemoteVerb.get, (body) => this.store.get(decodeGhid(body))],
+      [RemoteVerb.get, (body) => this.damaged.served(decodeGhid(body))],
       [RemoteVerb.subscribe, (body, ctx) => this.subscribe(peer, body, ctx)],
       [RemoteVerb.unsubscribe, (body) => encodeBool(this.unsubscribe(peer, () => this.subscriptions.remove(peer, decodeGhid(body))))],
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
@@ -355,6 +358,7 @@ export class PersistenceServer {
     // Charged only now: the engine has checked the signature against this very signer.
     this.limits.settle(peer, charge);
     this.metrics.publish(result.stored, started);
+    if (!result.stored) await this.damaged.published(result.object);
     const notifications = relayed ? [] : result.notifications;
     if (!result.stored && result.object.type === 'GARQ' && (await this.offerVariant(result.object))) {
       notifications.push({ subscribed: result.object.recipient, object: result.object });

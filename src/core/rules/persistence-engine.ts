@@ -94,6 +94,8 @@ export interface PersistenceEngine {
   ingest(raw: Buffer, hooks?: IngestHooks): Promise<IngestResult>;
   /** Packed bytes of a static object, or of the current frame for a dynamic GHID. DoesNotExist otherwise. */
   get(ghid: Ghid): Promise<Buffer>;
+  /** Writes again the bytes of a stored object whose copy is damaged, from `raw` (that very object); whether it was stored. Absent: the store cannot. */
+  repair?(raw: Buffer): Promise<boolean>;
   exists(ghid: Ghid): boolean | Promise<boolean>;
   /** GHIDs of the GOBS/GOBD (dynamic GHIDs) binding a target. */
   bindingsOf(ghid: Ghid): Ghid[] | Promise<Ghid[]>;
