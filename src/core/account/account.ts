@@ -157,7 +157,7 @@ export class Account {
       throw err;
     });
     if (!written) return false;
-    for (let waited = 0; !this.rootSettled() && waited < ROOT_SETTLE_WAIT_MS; waited += 50) await sleep(50);
+    await this.untilRootSettled();
     return !(await lostRootRace(this.io, this.identity, written));
   }
 
@@ -173,7 +173,7 @@ export class Account {
     // other computer's password and this computer its own, with nobody told. So a root write
     // waits (a start connects to the remotes; a kit then a password: the first frame is answered)
     // and, if that does not settle, is refused.
-    for (let waited = 0; !this.rootSettled() && waited < ROOT_SETTLE_WAIT_MS; waited += 50) await sleep(50);
+    await this.untilRootSettled();
     const frame = await this.io.fetch(this.userId, { fresh: true });
     if (frame?.type !== 'GOBD' || !frame.binder.equals(this.fingerprint)) {
       throw new AccountNotFound(this.userId, 'local and remotes', `The root node of ${this.userId.short} could not be fetched to ${what}`);
@@ -187,6 +187,11 @@ export class Account {
       if (err instanceof IncorrectPassword) throw new PasswordChangedElsewhere(this.userId, what);
       throw err;
     }
+  }
+
+  /** Waits, at most ROOT_SETTLE_WAIT_MS, until rootSettled(). */
+  private async untilRootSettled(): Promise<void> {
+    for (let waited = 0; !this.rootSettled() && waited < ROOT_SETTLE_WAIT_MS; waited += 50) await sleep(50);
   }
 
   /** Whether every remote is connected and none still has a root frame of ours to answer (ObjectIO.chainBase is null just then). */

@@ -43,11 +43,11 @@ export class DamagedObjects {
    * damaged one would refuse everything it signs as unknown); other objects once found damaged.
    */
   async published(obj: GolixObject): Promise<void> {
+    const store = this.store();
     const names = [obj.ghid.text, addressOf(obj).text].filter((g) => this.known.has(g));
-    const repair = this.store().repair;
-    if (!repair || (names.length === 0 && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
+    if (!store.repair || (names.length === 0 && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
     try {
-      if (!(await repair.call(this.store(), obj.raw))) return;
+      if (!(await store.repair(obj.raw))) return;
       for (const g of names) this.known.delete(g);
       this.logger.info(`${obj.ghid.short}: its damaged copy in this server's store was put right from a publish of it`);
     } catch (err) {
