@@ -33,7 +33,8 @@ export class DaemonUnreachable extends CliError {
 }
 
 export interface DaemonLink {
-  call(verb: string, body?: unknown): Promise<unknown>;
+  /** `timeoutMs`: how long the answer may take. @default 30 s */
+  call(verb: string, body?: unknown, o?: { timeoutMs?: number }): Promise<unknown>;
   /** A verb whose bodies are not JSON, as bytes both ways. */
   raw(verb: string, body: Uint8Array): Promise<Uint8Array>;
   close(): void;
@@ -120,8 +121,8 @@ export async function connectDaemonOf(loaded: LoadedConfig, o: { running?: Runni
     throw new DaemonUnreachable(message, running?.pid ?? null, message);
   }
   return {
-    async call(verb, body) {
-      const answer = await conn.request(verb, body === undefined ? new Uint8Array(0) : encodeJsonBody(body));
+    async call(verb, body, o) {
+      const answer = await conn.request(verb, body === undefined ? new Uint8Array(0) : encodeJsonBody(body), o);
       return answer.length === 1 && answer[0] === 1 ? true : decodeJsonBody(answer);
     },
     raw: (verb, body) => conn.request(verb, body),

@@ -13,11 +13,13 @@ import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, typ
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
 import { toHostError, fail, type HostError, type Result } from './contract-errors.js';
+import { checkCacheCheck, checkStatus, type CacheCheckStatus, type Status } from './contract-status.js';
 import { checkContact, checkContactChange, checkContacts, checkSafetyCode, checkShares, fingerprintParam, shareIdParam } from './contract-people.js';
 import type { ContactChange, ContactJson, ShareJson } from './contract-people.js';
 import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
 
 export * from './contract-errors.js';
+export * from './contract-status.js';
 
 // ───────────────────────────── values ─────────────────────────────
 
@@ -25,8 +27,6 @@ export * from './contract-errors.js';
 export { SHARING_POLICIES, VERBOSITIES, type SharingPolicy, type Verbosity };
 export const SERVER_HOST_MODES = ['localhost', 'AUTO', 'ANY'] as const;
 export type ServerHostMode = (typeof SERVER_HOST_MODES)[number];
-const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
-export type AppState = (typeof APP_STATES)[number];
 
 export type Remote = RemoteSpec;
 export type { ContactChange, ContactJson, ShareJson };
@@ -67,75 +67,6 @@ export interface ConnectedAppJson {
   lastActivity: number;
 }
 
-/** The account's standing on a remote that keeps accounts (`server.registration` on). */
-export interface RemoteAccountStatus {
-  status: (typeof ACCOUNT_STANDINGS)[number];
-  /** Bytes this account stores there, and what an unregistered account may store. */
-  usedBytes: number;
-  freeBytes: number;
-}
-
-export const ACCOUNT_STANDINGS = ['registered', 'pending', 'revoked', 'unregistered'] as const;
-
-export interface RemoteStatus extends Remote {
-  connected: boolean;
-  /** Registered or free tier, with usage; absent for a remote that keeps no accounts (or before it answered). */
-  account?: RemoteAccountStatus;
-  /** The remote refused an upload until this account registers there: what to tell the user. */
-  registerHint?: string;
-  /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
-  storageFull?: boolean;
-  /** Why it is not connected, in plain words (remote-words.ts), or null. */
-  problem?: string | null;
-  /** Epoch ms of the last connection, or null if never. */
-  lastConnectedAt?: number | null;
-  /** Objects waiting to be uploaded to it. */
-  backlog?: number;
-}
-
-export const STORAGE_KINDS = ['ok', 'full', 'failed'] as const;
-
-/** Whether this computer's Hypergolix storage (the local cache) takes writes. */
-export interface StorageStatus {
-  /** `full`: no room (ENOSPC, EDQUOT); `failed`: the disk refuses writes (EIO, EROFS). */
-  kind: (typeof STORAGE_KINDS)[number];
-  /** The file or directory whose write failed; null when ok. */
-  path: string | null;
-  /** Free bytes on that disk when last checked; null when ok or unknown. */
-  freeBytes: number | null;
-  /** One sentence for a person; null when ok. */
-  message: string | null;
-}
-
-export interface IncomingShare {
-  id: string;
-  /** Fingerprint of the sender. */
-  from: string;
-  apiId: string;
-  /** Epoch milliseconds. */
-  receivedAt: number;
-  /** The sender's contact name, if they have one. */
-  name?: string | null;
-  /** The object's type in words (people.ts apiTypeWords). */
-  type?: string;
-  /** Bytes of the object's state, when known. */
-  size?: number | null;
-}
-
-export interface Status {
-  state: AppState;
-  /** What went wrong when `state` is 'error'; otherwise an optional human detail or null. */
-  message: string | null;
-  remotes: RemoteStatus[];
-  objectsCached: number;
-  /** The local cache's storage; absent before a daemon runs. */
-  storage?: StorageStatus;
-  connectedApps: number;
-  incomingShares: IncomingShare[];
-  /** Standing conditions the user should see, e.g. legacy IPC clients on or a root_secret in the YAML. */
-  warnings: { code: string; message: string }[];
-}
-
 export interface Snapshot {
   status: Status;
   /** Known from the config even while locked; null before an account exists. */
@@ -172,6 +103,8 @@ export interface RequestMap {
   retryRestart: { params: {}; value: { restarted: boolean } };
   whoami: { params: {}; value: Identity };
   status: { params: {}; value: Status };
+  /** Checks the local cache's files now, putting damaged ones right from a remote; resolves once the check ends ('invalid-state' while locked). */
+  checkCache: { params: {}; value: CacheCheckStatus };
   /** `trust`: accept and trust the sender from now on (else accept once). */
   acceptShare: { params: { id: string; trust?: boolean }; value: {} };
   /** `block`: also block the sender. */
@@ -301,44 +234,6 @@ const checkSettings = nested({
 
 const checkIdentity = obj<Identity>({ fingerprint: ghidText, userId: ghidText });
 
-const checkStatus: Check<Status> = obj<Status>({
-  state: oneOf(APP_STATES),
-  message: nullable(str({ max: LIMITS.text })),
-  remotes: arr(
-    obj<RemoteStatus>({
-      host: str({ max: LIMITS.host }),
-      port: num,
-      tls: bool,
-      connected: bool,
-      storageFull: optional(bool),
-      account: optional(obj<RemoteAccountStatus>({ status: oneOf(ACCOUNT_STANDINGS), usedBytes: uint, freeBytes: uint })),
-      registerHint: optional(str({ max: LIMITS.text })),
-      problem: optional(nullable(str({ max: LIMITS.text }))),
-      lastConnectedAt: optional(nullable(num)),
-      backlog: optional(uint),
-    }),
-    LIMITS.remotes,
-  ),
-  objectsCached: uint,
-  storage: optional(
-    obj<StorageStatus>({ kind: oneOf(STORAGE_KINDS), path: nullable(str({ max: LIMITS.text })), freeBytes: nullable(uint), message: nullable(str({ max: LIMITS.text })) }),
-  ),
-  connectedApps: uint,
-  incomingShares: arr(
-    obj<IncomingShare>({
-      id: str({ min: 1, max: LIMITS.id }),
-      from: ghidText,
-      apiId: str({ min: 1, max: LIMITS.ghid }),
-      receivedAt: num,
-      name: optional(nullable(str({ max: LIMITS.text }))),
-      type: optional(str({ max: LIMITS.text })),
-      size: optional(nullable(uint)),
-    }),
-    LIMITS.shares,
-  ),
-  warnings: arr(obj({ code: str({ max: LIMITS.id }), message: str({ max: LIMITS.text }) }), 32),
-});
-
 const empty = obj<{}>({});
 const password = str({ min: 1, max: LIMITS.password });
 const kindOf = <K extends string>(k: K) => oneOf([k] as const);
@@ -353,6 +248,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   retryRestart: obj({ kind: kindOf('retryRestart') }),
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
+  checkCache: obj({ kind: kindOf('checkCache') }),
   acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),
   declineShare: obj({ kind: kindOf('declineShare'), id: shareIdParam, block: optional(bool) }),
   listContacts: obj({ kind: kindOf('listContacts') }),
@@ -380,6 +276,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   retryRestart: obj({ restarted: bool }),
   whoami: checkIdentity,
   status: checkStatus,
+  checkCache: checkCacheCheck,
   acceptShare: empty,
   registerRemote: obj<{ url: string }>({ url: str({ min: 1, max: LIMITS.text }) }),
   declineShare: empty,

@@ -45,7 +45,7 @@ import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
 import { notificationFor } from './notice-words.js';
 import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
-import { StatusFeed, type StatusSources } from './status.js';
+import { StatusFeed, checkCacheNow, type StatusSources } from './status.js';
 import { RemoteAccounts } from './remote-accounts.js';
 import { openUrl } from './open-url.js';
 import { UnlockAutomatically, type SecretVault } from './vault.js';
@@ -139,6 +139,11 @@ export class Controller implements HostPort {
           return id;
         },
         status: async () => this.status(),
+        checkCache: async () => {
+          const report = await checkCacheNow(this.session.app);
+          this.feed.emitStatus();
+          return report;
+        },
         acceptShare: (req) => this.queue.run(() => this.answer(req.id, true, { trust: req.trust })),
         declineShare: (req) => this.queue.run(() => this.answer(req.id, false, { block: req.block })),
         listContacts: async () => contactsOf(this.session.app),

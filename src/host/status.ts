@@ -4,7 +4,7 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import type { AppState, HostEvent, RemoteAccountStatus, Status } from '../common/contract.js';
+import { ERROR_CODES, HostFailure, type AppState, type CacheCheckStatus, type HostEvent, type RemoteAccountStatus, type Status } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import { cacheStorageOf } from '../core/ipc/daemon-status.js';
 import type { Logger } from '../core/log/index.js';
@@ -60,11 +60,17 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, backlog: net[i].pending } : {}),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
-    ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()) } : {}),
+    ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()), cacheCheck: app.daemon.status().cacheCheck } : {}),
     connectedApps: app?.ipc?.connectedApps() ?? 0,
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),
   };
+}
+
+/** A check of the local cache's files now (daemon/cache-check.ts), for the Status page's "Check now". */
+export async function checkCacheNow(app: StartedApp | null): Promise<CacheCheckStatus> {
+  if (!app) throw new HostFailure(ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files');
+  return app.daemon.checkCache();
 }
 
 /** A remote's account standing and the daemon's "register on…" message, when there are any. */

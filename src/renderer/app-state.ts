@@ -10,6 +10,7 @@ import { showBrowserNotice } from './browser-notices.js';
 import { sameValue } from '../common/json-paths.js';
 import { accountActions, emptyAccount } from './account-actions.js';
 import { appsActions, emptyApps } from './apps-actions.js';
+import { cacheCheckActions, emptyCacheCheck } from './cache-check-actions.js';
 import { emptyPeople, peopleActions } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
 import { RESTART_WORDS, clone, idleSave, settingsActions } from './settings-actions.js';
@@ -71,6 +72,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       people: emptyPeople,
       account: emptyAccount,
       apps: emptyApps,
+      cacheCheck: emptyCacheCheck,
 
       setView(view) {
         set({ view });
@@ -85,6 +87,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       ...peopleActions(set, get, host),
       ...accountActions(set, get, host),
       ...appsActions(set, host),
+      ...cacheCheckActions(set, get, host),
     };
   });
 

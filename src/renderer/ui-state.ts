@@ -60,6 +60,9 @@ export interface UiState {
   people: PeopleState;
   account: AccountState;
   apps: AppsState;
+  cacheCheck: CacheCheckState;
+  /** "Check now": the daemon checks the local cache's files (the words are in `cacheCheck.feedback`). */
+  checkCache(): Promise<void>;
   loadApps(): Promise<void>;
   /** Closes one app's connection; `name` is how the page called it, for the words after. */
   disconnectApp(id: number, name: string): Promise<void>;
@@ -104,6 +107,12 @@ export interface AccountState {
   feedback: { tone: 'ok' | 'error'; message: string; action: 'password' | 'kit' | 'recover' } | null;
   /** A kit just made: its key and printable page, until closed. */
   kit: { key: string; page: string } | null;
+}
+
+export interface CacheCheckState {
+  busy: boolean;
+  /** What the last check asked for found, in words. */
+  feedback: { tone: 'ok' | 'error'; message: string } | null;
 }
 
 export interface AppsState {

@@ -17,6 +17,12 @@ export const StatusVerb = {
   unwatch: 'D-',
   /** Daemon → app. `DaemonStatusJson` → empty: the status changed (after `D+`). */
   changed: 'D!',
+  /**
+   * App → daemon. Empty → `CacheCheckJson`, once a whole check of the daemon's local copy has
+   * ended: every object read and checked, the damaged ones put right from a remote where one
+   * has a good copy. One going on in the background is sped up and answered when it ends.
+   */
+  checkCache: 'DC',
 } as const;
 export type StatusVerb = (typeof StatusVerb)[keyof typeof StatusVerb];
 
@@ -45,6 +51,22 @@ export interface CacheStorageJson {
   message: string | null;
 }
 
+/** The daemon's checks of its local copy (the ghidcache). */
+export interface CacheCheckJson {
+  /** Epoch ms the last whole check ended; null before the first. */
+  lastCheckedAt: number | null;
+  /** A check is going on now. */
+  running: boolean;
+  /** Objects the last whole check read. */
+  checked: number;
+  /** Damaged copies put right from a remote since the daemon started. */
+  putRight: number;
+  /** GHIDs (text) of objects whose copy here is damaged and that no remote could give again: the first 100. */
+  damaged: string[];
+  /** How many such objects there are. */
+  damagedCount: number;
+}
+
 export interface DaemonStatusJson {
   /** The account's identity (its fingerprint, GHID text). */
   fingerprint: string;
@@ -55,6 +77,8 @@ export interface DaemonStatusJson {
   appsConnected: number;
   /** Shares waiting for an answer (`hypergolix shares`). */
   sharesWaiting: number;
+  /** The checks of the local copy; absent from daemons before Hypergolix 0.4. */
+  cacheCheck?: CacheCheckJson;
 }
 
 /**
@@ -77,5 +101,19 @@ export function checkDaemonStatus(value: unknown): DaemonStatusJson {
   for (const r of remotes) {
     if (!isObject(r) || typeof r['remote'] !== 'string' || typeof r['connected'] !== 'boolean' || !count(r['waiting'])) throw bad('a remote without its name, connection and backlog');
   }
+  if (value['cacheCheck'] !== undefined) checkCacheCheck(value['cacheCheck']);
   return value as unknown as DaemonStatusJson;
+}
+
+/** A decoded `DC` answer (or a status's `cacheCheck`) checked field by field; a ValueError names the first that is wrong. */
+export function checkCacheCheck(value: unknown): CacheCheckJson {
+  const bad = (what: string) => new ValueError(`A check of the local copy has ${what}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('to be a JSON object');
+  const v = value as Record<string, unknown>;
+  const count = (k: string) => typeof v[k] === 'number' && Number.isInteger(v[k]) && (v[k] as number) >= 0;
+  for (const k of ['checked', 'putRight', 'damagedCount']) if (!count(k)) throw bad(`no count of ${k}`);
+  if (v['lastCheckedAt'] !== null && !count('lastCheckedAt')) throw bad('no time of its last check');
+  if (typeof v['running'] !== 'boolean') throw bad('no running flag');
+  if (!Array.isArray(v['damaged']) || !v['damaged'].every((g) => typeof g === 'string')) throw bad('no list of damaged objects');
+  return value as CacheCheckJson;
 }

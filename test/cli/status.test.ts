@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig, updateConfig } from '../../src/core/config/index.js';
 import type { DaemonStatusJson } from '../../src/wire/index.js';
@@ -125,12 +126,60 @@ test('status: the daemon not running, then running with its account and remote, 
   assert.deepEqual(lines.at(-1), { app: null, server: null }, 'last: the daemon stopped');
 });
 
+/** Flips a byte in the middle of every object file of a ghidcache; how many there were. */
+async function damageFiles(dir: string): Promise<number> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.ghid'));
+  for (const name of names) {
+    const raw = await readFile(join(dir, name));
+    raw[raw.length >> 1]! ^= 0x5a;
+    await writeFile(join(dir, name), raw);
+  }
+  return names.length;
+}
+
+test('status --check: damaged files are put right from the remote; with the remote gone they are listed, and the exit status says so', { skip: built }, async () => {
+  const server = await runningServer();
+  const account = await accountHome(tempHome(), PASSWORD, { remotes: [server.port] });
+  const started = await hgx(account.home, ['start', 'app', '--password-stdin'], `${PASSWORD}\n`);
+  assert.equal(started.code, 0, started.err);
+  cleanups.push(() => hgx(account.home, ['stop', 'app']));
+  await until(async () => {
+    const app = (await statusJson(account.home)).json.app;
+    return app?.remotes[0]?.connected && app.remotes[0].waiting === 0 ? app : null;
+  }, 'the daemon synced with its remote');
+  const first = await hgx(account.home, ['status']);
+  assert.match(first.out, /^  Local files: not checked yet \(the daemon checks them a few minutes after it starts; now: hypergolix status --check\)$/m);
+
+  const ghidcache = account.loaded.config.process.ghidcache;
+  const count = await damageFiles(ghidcache);
+  assert.ok(count > 3, 'the account is in the cache');
+  const checked = await hgx(account.home, ['status', '--check']);
+  assert.equal(checked.code, 0, checked.err + checked.out);
+  assert.match(checked.out, new RegExp(`^  Local files: checked \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC, \\d+ objects read, all sound; ${count} damaged files put right from a remote since the daemon started$`, 'm'));
+
+  assert.equal((await hgx(server.home, ['stop', 'server'])).code, 0);
+  await until(async () => ((await statusJson(account.home)).json.app?.remotes[0]?.connected === false ? true : null), 'the remote seen as gone');
+  await damageFiles(ghidcache);
+  const left = await hgx(account.home, ['status', '--check', '--json']);
+  assert.equal(left.code, 1, 'damaged files are left');
+  const cacheCheck = (JSON.parse(left.out) as StatusJson).app!.cacheCheck!;
+  assert.equal(cacheCheck.damagedCount, count);
+  assert.equal(cacheCheck.damaged.length, count);
+  const text = await hgx(account.home, ['status']);
+  assert.match(text.out, new RegExp(`^  Local files: checked .* UTC, \\d+ objects read, ${count} DAMAGED; ${count} damaged files put right from a remote since the daemon started$`, 'm'));
+  assert.match(text.out, /^    No remote has given a good copy yet \(tried again whenever a remote connects\): \S+, \S+, \S+, and \d+ more$/m);
+  // --watch and --check together are refused, as usage.
+  const both = await hgx(account.home, ['status', '--watch', '--check']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /--watch and --check cannot be used together/);
+});
+
 test('status refuses operands and unknown options with its usage (exit 2)', { skip: built }, async () => {
   const home = tempHome();
   for (const args of [['status', 'app'], ['status', '--bogus']]) {
     const r = await hgx(home, args);
     assert.equal(r.code, 2, args.join(' '));
-    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch\] \[--root PATH\]/);
+    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch \| --check\] \[--root PATH\]/);
   }
 });
 

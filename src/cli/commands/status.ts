@@ -8,29 +8,34 @@ import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
 import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
 import { remoteProblemWords } from '../../host/remote-words.js';
-import { ONE, StatusVerb, decodeJsonBody, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
+import { ONE, StatusVerb, decodeJsonBody, type CacheCheckJson, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { DaemonUnreachable, connectDaemonOf, daemonIpcPort, runningDaemon, type DaemonLink } from '../daemon-link.js';
 
-export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch] [--root PATH]
+export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch | --check] [--root PATH]
 
 What runs from this configuration, and how it stands: the app daemon (your account, the
-remotes it syncs with and what waits to be sent to each, the local cache and its disk, the
-apps connected, the shares waiting for your answer) and the persistence server.
+remotes it syncs with and what waits to be sent to each, the local cache, its disk and the
+last check of its files, the apps connected, the shares waiting for your answer) and the
+persistence server.
 
   --json       one JSON object {"app", "server"}: "app" is null when the daemon is not
                running, {"pid", "answering": false, "ipcPort", "why"} when it does not answer, else
                {"pid", "fingerprint", "objectsCached", "storage", "remotes", "appsConnected",
-               "sharesWaiting"}; "server" is null or {"pid", "host", "port"}, its pid null when a
+               "sharesWaiting", "cacheCheck"}; "server" is null or {"pid", "host", "port"}, its pid null when a
                server answers on the configured port without this configuration's pid file
                (the desktop app's embedded server)
   --watch      stay and tell again each time the app daemon's status changes (a remote
                connecting or going away, what waits to be sent), until Ctrl-C or the daemon
                stops; with --json, one such object per line
+  --check      check the local cache's files now (the daemon also does so a few minutes after
+               it starts, then daily): every object is read and verified, and a damaged file
+               is put right from a remote that has a good copy; waits for the check to end
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it
-stops), 2 on bad arguments.`;
+stops; with --check: also when damaged files are left that no remote could put right), 2 on
+bad arguments.`;
 
 /** The app daemon as this command found it: not running, running but not answering, or its status. */
 type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; port: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
@@ -49,10 +54,11 @@ const HEALTH_TIMEOUT_MS = 1_500;
 
 function parse(argv: string[]) {
   try {
-    const options = { json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, root: { type: 'string' } } as const;
+    const options = { json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, root: { type: 'string' } } as const;
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     if (positionals.length > 0) throw new Error(`status takes no operands (got "${positionals[0]}")`);
-    return { json: values.json, watch: values.watch, root: values.root };
+    if (values.watch && values.check) throw new Error('--watch and --check cannot be used together (check, then watch)');
+    return { json: values.json, watch: values.watch, check: values.check, root: values.root };
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`);
   }
@@ -64,8 +70,14 @@ interface Watching {
   link?: DaemonLink;
 }
 
-/** The app daemon as found now; `watching` asks it to tell each change (`D+`) and keeps the link open. */
-async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppFound> {
+/** How long `--check` waits for a check of the whole cache (a large one, read and verified flat out). */
+const CHECK_WAIT_MS = 30 * 60_000;
+
+/**
+ * The app daemon as found now; `watching` asks it to tell each change (`D+`) and keeps the link
+ * open; `check` has it check its files first (`DC`).
+ */
+async function appFound(loaded: LoadedConfig, watching?: Watching, check = false): Promise<AppFound> {
   const running = runningDaemon(loaded);
   if (!running) return { state: 'stopped' };
   const port = daemonIpcPort(loaded, running);
@@ -76,6 +88,7 @@ async function appFound(loaded: LoadedConfig, watching?: Watching): Promise<AppF
     };
     const link = await connectDaemonOf(loaded, { running, handlers: watching && new Map([[StatusVerb.changed, told]]) });
     try {
+      if (check) await link.call(StatusVerb.checkCache, undefined, { timeoutMs: CHECK_WAIT_MS });
       const status = (await link.call(watching ? StatusVerb.watch : StatusVerb.daemonStatus)) as DaemonStatusJson;
       if (watching) watching.link = link;
       return { state: 'running', pid: running.pid, status };
@@ -138,6 +151,19 @@ function remoteLines(r: RemoteStatusJson): string[] {
   return lines;
 }
 
+/** What the daemon's checks of its files found (daemon/cache-check.ts), as the Status page words it. */
+function cacheCheckLines(c: CacheCheckJson): string[] {
+  if (c.running) return ['  Local files: being checked now'];
+  if (c.lastCheckedAt === null) return ['  Local files: not checked yet (the daemon checks them a few minutes after it starts; now: hypergolix status --check)'];
+  const mended = c.putRight > 0 ? `; ${plural(c.putRight, 'damaged file')} put right from a remote since the daemon started` : '';
+  const lines = [`  Local files: checked ${minute(c.lastCheckedAt)} UTC, ${plural(c.checked, 'object')} read, ${c.damagedCount === 0 ? 'all sound' : `${c.damagedCount} DAMAGED`}${mended}`];
+  if (c.damagedCount > 0) {
+    const more = c.damagedCount > 3 ? `, and ${c.damagedCount - 3} more` : '';
+    lines.push(`    No remote has given a good copy yet (tried again whenever a remote connects): ${c.damaged.slice(0, 3).join(', ')}${more}`);
+  }
+  return lines;
+}
+
 function printApp(app: AppFound, io: CliIO): void {
   if (app.state === 'stopped') {
     io.out('App daemon: not running. Start it with: hypergolix start app');
@@ -152,6 +178,7 @@ function printApp(app: AppFound, io: CliIO): void {
   io.out(`  Account: ${s.fingerprint}`);
   io.out(`  Objects cached: ${s.objectsCached}`);
   io.out(`  Storage: ${s.storage.kind === 'ok' ? 'OK' : `${s.storage.kind === 'full' ? 'FULL' : 'FAILING'}: ${s.storage.message}`}`);
+  if (s.cacheCheck) for (const line of cacheCheckLines(s.cacheCheck)) io.out(line);
   io.out(`  Apps connected: ${s.appsConnected}`);
   io.out(`  Shares waiting for your answer: ${s.sharesWaiting}${s.sharesWaiting > 0 ? ' (see: hypergolix shares)' : ''}`);
   if (s.remotes.length === 0) io.out('  Remotes: none; your objects stay on this computer (add one: hypergolix config --add-remote HOST:PORT)');
@@ -189,9 +216,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         },
       }
     : undefined;
-  const [first, server] = await Promise.all([appFound(loaded, watching), serverFound(loaded)]);
+  const [first, server] = await Promise.all([appFound(loaded, watching, args.check), serverFound(loaded)]);
   print(first, server, args.json, io);
   if (first.state !== 'running') return 1;
+  if (args.check) return (first.status.cacheCheck?.damagedCount ?? 0) > 0 ? 1 : 0;
   firstPrinted(first.pid);
   if (!watching?.link) return 0;
   // Nobody reads any more (`status --watch | head -1`): stop watching instead of writing to nobody.

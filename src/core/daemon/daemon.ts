@@ -18,7 +18,9 @@ import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
+import { CacheCheck, type CacheCheckOptions, type CacheCheckReport } from './cache-check.js';
 import { ConflictResolver } from './conflict-resolver.js';
+import type { DamagedCopy } from './local-copy.js';
 import { NetworkIO } from './network-io.js';
 import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
 import type { RemoteSpec } from './remote-status.js';
@@ -48,6 +50,8 @@ export interface DaemonOptions {
   remoteWaitMs?: number;
   onProgress?: (p: AccountProgress | { stage: 'store' } | { stage: 'remotes' }) => void;
   maxLiveObjects?: number;
+  /** When the local copy is checked in the background (cache-check.ts). */
+  cacheCheck?: CacheCheckOptions;
 }
 
 export type DaemonEvents = DaemonPortEvents;
@@ -69,6 +73,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly followed = new Set<string>();
   /** What a remote's refusal of our frame as not newer brings about (conflict-resolver.ts). */
   private readonly conflicts: ConflictResolver;
+  /** The background check of the local copy (cache-check.ts). */
+  private readonly check: CacheCheck;
 
   private constructor(
     readonly engine: RulesEngine,
@@ -78,9 +84,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     private readonly logger: RemoteLogger,
     /** Set when this start brought an account of the Python Hypergolix over into our format. */
     readonly broughtOver: BroughtOver | null = null,
+    checkOptions: CacheCheckOptions = {},
   ) {
     super();
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
+    const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check') };
+    this.check = new CacheCheck(checkHost, checkOptions);
   }
 
   get fingerprint(): Ghid {
@@ -158,7 +167,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.
     for (const { dynamic } of network.queuedDynamics()) objects.secrets.rememberCurrent(dynamic);
-    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, o.cacheCheck);
     daemon.wire();
     return daemon;
   }
@@ -173,12 +182,16 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     });
     objects.on('update', (obj) => this.emit('update', obj));
     objects.on('delete', (g) => this.emit('delete', g));
-    network.on('remote', (label, up) => this.emit('remote', label, up));
+    network.on('remote', (label, up) => {
+      if (up) this.check.remoteConnected();
+      this.emit('remote', label, up);
+    });
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic, settle) => this.conflicts.raised(dynamic, settle));
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
     network.resendParked();
+    this.check.start();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
     void network.publish(account.identity.publicIdentity.gidc).catch(() => {});
   }
@@ -345,7 +358,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** What the daemon can tell of itself now: its remotes, its cache and the cache's storage. */
   status(): DaemonStatus {
-    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage() };
+    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage(), cacheCheck: this.check.report() };
+  }
+
+  checkCache(): Promise<CacheCheckReport> {
+    return this.check.checkNow();
   }
 
   /** What each remote says of this account (remote-accounts.ts). */

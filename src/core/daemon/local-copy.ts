@@ -34,6 +34,19 @@ export async function readLocalCopy(engine: RulesEngine, ghid: Ghid): Promise<Lo
   }
 }
 
+/**
+ * readLocalCopy, and a signed object's signature verified too: its GHID does not cover the
+ * signature bytes, so a copy damaged there reads as sound (harmless here, where signatures are
+ * not checked again, but refused by a remote if sent on). The check of the local copy's read.
+ * A signer whose identity is not here (or is damaged here) leaves the copy as read.
+ */
+export async function checkLocalCopy(engine: RulesEngine, ghid: Ghid): Promise<LocalCopy> {
+  const copy = await readLocalCopy(engine, ghid);
+  if (copy.kind !== 'ok') return copy;
+  const holds = await engine.signatureHolds(copy.obj);
+  return holds !== false ? copy : { kind: 'damaged', key: copy.obj.ghid.text, why: 'its signature does not verify' };
+}
+
 export interface PutRightHost {
   engine: RulesEngine;
   logger: RemoteLogger;

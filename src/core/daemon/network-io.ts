@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, parseObject, StorageFull, type GolixObject } from '../golix/index.js';
+import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, StorageFull, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
 import type { FreeTierUsage, RemoteSpec, RemoteStatus, RemoteStorage } from './remote-status.js';
@@ -14,8 +14,8 @@ import { logFinalRefusal } from './final-refusal.js';
 import { frameFacts, lowest } from './frame-facts.js';
 import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
-import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy } from './local-copy.js';
-import { newestAnswer } from './newest-answer.js';
+import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy, type DamagedCopy } from './local-copy.js';
+import { newestOf } from './newest-answer.js';
 
 export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
@@ -40,8 +40,7 @@ interface Remote {
   client: RemoteClient;
   outbox: Outbox;
   flushing?: Promise<void>;
-  /** A flush put off because the remote asked us to slow down. */
-  retryTimer?: NodeJS.Timeout;
+  retryTimer?: NodeJS.Timeout; // a flush put off because the remote asked us to slow down
   /** The remote's storage as its last publish answer said: `full` after NK 0010, until one is stored again. */
   storage: RemoteStorage;
   /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
@@ -216,12 +215,18 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     const here = await readLocalCopy(this.o.engine, ghid);
     const local = here.kind === 'ok' ? here.obj : null;
     if (local && !(opts.fresh && local.type === 'GOBD')) return local;
-    if (here.kind === 'damaged' && !this.remotes.some((r) => r.client.connected)) await this.whenConnected(DAMAGED_WAIT_MS);
-    const answers = await Promise.allSettled(this.remotes.filter((r) => r.client.connected).map((r) => r.client.get(ghid).then((raw) => parseObject(raw))));
-    const best = newestAnswer(ghid, local, answers);
-    if (here.kind === 'damaged') return this.mender.answer(ghid, here, best, opts.keep !== false);
+    if (here.kind === 'damaged') {
+      if (!this.remotes.some((r) => r.client.connected)) await this.whenConnected(DAMAGED_WAIT_MS);
+      return this.mend(ghid, here, opts.keep !== false);
+    }
+    const best = await newestOf(ghid, local, this.remotes.map((r) => r.client));
     // A frame whose container cannot be had is still the answer, unstored (Inbound.storeFetched).
     return best && best !== local && opts.keep !== false ? this.inbound.storeFetched(best) : best;
+  }
+
+  /** A copy here found damaged (local-copy.ts) answered with the remotes' newest, which puts it right unless `keep` is false. */
+  async mend(ghid: Ghid, copy: DamagedCopy, keep = true): Promise<GolixObject> {
+    return this.mender.answer(ghid, copy, await newestOf(ghid, null, this.remotes.map((r) => r.client)), keep);
   }
 
   /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */

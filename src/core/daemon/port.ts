@@ -1,4 +1,5 @@
 import type { FreeTierUsage, RemoteStatus } from './remote-status.js';
+import type { CacheCheckReport } from './cache-check.js';
 import type { StorageState } from '../store/storage-state.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
@@ -23,6 +24,8 @@ export interface DaemonPortEvents {
   remote: [label: string, connected: boolean];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];
+  /** What the check of the local copy tells changed (cache-check.ts). */
+  'cache-check': [];
 }
 
 /** The daemon as it stands: each remote (in the configured order), its cache and the cache's storage. */
@@ -30,6 +33,8 @@ export interface DaemonStatus {
   remotes: RemoteStatus[];
   objectsCached: number;
   storage: StorageState;
+  /** The checks of the local copy (cache-check.ts). */
+  cacheCheck: CacheCheckReport;
 }
 
 /**
@@ -99,6 +104,9 @@ export interface DaemonPort {
 
   /** What the daemon can tell of itself now (`hypergolix status`, through IPC). */
   status(): DaemonStatus;
+
+  /** Checks the whole local copy now, putting damaged objects right from the remotes (cache-check.ts). */
+  checkCache(): Promise<CacheCheckReport>;
 
   /** A signed link to a remote's registration page for this account (see daemon/remote-accounts.ts). */
   registrationLink(remote?: string): Promise<string>;

@@ -1,6 +1,7 @@
 /**
  * The IPC verbs for the daemon's status (src/wire/status.ts): what `hypergolix status` shows,
- * asked once (`D?`) or watched (`D+`/`D-`, status-watch.ts). Only a connection authenticated
+ * asked once (`D?`) or watched (`D+`/`D-`, status-watch.ts), and the check of the local copy
+ * run now (`DC`, daemon/cache-check.ts). Only a connection authenticated
  * with the IPC key may use them (they name the remotes and what waits for them); the asking
  * connection is not counted among the apps connected.
  */
@@ -31,6 +32,7 @@ export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps
     })),
     appsConnected: otherApps,
     sharesWaiting: sharing.pending().length,
+    cacheCheck: now.cacheCheck,
   };
 }
 
@@ -40,7 +42,7 @@ export function cacheStorageOf(s: StorageState): CacheStorageJson {
 }
 
 /** The handlers of the status verbs for one session; `statusFor` answers it as `D?` does. */
-export function statusHandlers(s: Session, statusFor: (asking: Session) => DaemonStatusJson, watch: StatusWatch): [string, RequestHandler][] {
+export function statusHandlers(s: Session, statusFor: (asking: Session) => DaemonStatusJson, watch: StatusWatch, daemon: DaemonPort): [string, RequestHandler][] {
   const authenticated = <T>(answer: () => T) => (): T => {
     if (!s.authenticated) throw new IpcRefusal("The daemon's status needs a connection authenticated with the IPC key");
     return answer();
@@ -48,6 +50,7 @@ export function statusHandlers(s: Session, statusFor: (asking: Session) => Daemo
   return [
     [StatusVerb.daemonStatus, authenticated(() => encodeJsonBody(statusFor(s)))],
     [StatusVerb.watch, authenticated(() => encodeJsonBody(watch.watch(s)))],
+    [StatusVerb.checkCache, authenticated(async () => encodeJsonBody(await daemon.checkCache()))],
     [
       StatusVerb.unwatch,
       authenticated(() => {

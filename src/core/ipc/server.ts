@@ -278,9 +278,9 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const onResult = (r: ShareResult) => this.access.shareResult(r);
     // What status watchers are told at once; the rest (what waits, objects cached) at their interval.
     const onStatusChange = () => this.statusWatch.poke();
+    const statusEvents = ['remote', 'free-tier', 'cache-check'] as const;
     daemon.on('update', onUpdate);
-    daemon.on('remote', onStatusChange);
-    daemon.on('free-tier', onStatusChange);
+    for (const e of statusEvents) daemon.on(e, onStatusChange);
     sharing.on('incoming', onStatusChange);
     daemon.on('delete', onDelete);
     sharing.on('incoming', onIncoming);
@@ -291,8 +291,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       () => daemon.off('update', onUpdate),
       () => daemon.off('delete', onDelete),
       () => sharing.off('result', onResult),
-      () => daemon.off('remote', onStatusChange),
-      () => daemon.off('free-tier', onStatusChange),
+      ...statusEvents.map((e) => () => daemon.off(e, onStatusChange)),
       () => sharing.off('incoming', onStatusChange),
     );
   }
@@ -415,7 +414,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       [V.deleteObject, (b) => a.deleteObject(s, b)],
     ];
     table.push(...peopleHandlers(s, this.daemon, this.sharing));
-    table.push(...statusHandlers(s, (asking) => this.statusFor(asking), this.statusWatch));
+    table.push(...statusHandlers(s, (asking) => this.statusFor(asking), this.statusWatch, this.daemon));
     const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
     map.set(V.auth, (b) => (this.gate.rawKey(s, b), ONE));
     map.set(V.authChallenge, (b) => this.gate.challenge(s, b));

@@ -9,6 +9,8 @@ import {
   isSigned,
   parseObjectAsync,
   signerOf,
+  VerificationFailure,
+  checkSignature,
   verifyObject,
   type GolixObject,
 } from '../golix/index.js';
@@ -206,6 +208,12 @@ export class RulesEngine implements PersistenceEngine {
     if (!options.signedHere) await verifyObject(obj as Parameters<typeof verifyObject>[0], signer);
   }
 
+  /** Whether a signature (its GHID does not cover it) verifies here: true if unsigned, null if the signer's identity is missing or damaged. */
+  async signatureHolds(obj: GolixObject): Promise<boolean | null> {
+    const signer = isSigned(obj) ? await this.identity(signerOf(obj)!).catch(() => null) : undefined;
+    return signer === undefined ? true : signer && checkSignature(obj as Parameters<typeof checkSignature>[0], signer);
+  }
+
   async get(ghid: Ghid): Promise<Buffer> {
     const frame = this.ix.frames.get(ghid.text);
     const key = frame !== undefined ? this.ix.entries.ghidAt(frame) : ghid.text;
@@ -215,13 +223,13 @@ export class RulesEngine implements PersistenceEngine {
   }
 
   /**
-   * Writes again the bytes of a stored object whose copy here is damaged (they no longer parse,
-   * or hash to another object): `raw`, fetched elsewhere, must be that very object. Its GHID is
-   * a hash of every byte, so nothing is checked again. In call order with ingests; false when
-   * `raw` is no object stored here (another one, or this one removed meanwhile).
+   * Writes again the bytes of an object whose copy here is damaged, from `raw` fetched elsewhere.
+   * Its GHID hashes all but the signature: that is checked where it can be (VerificationFailure).
+   * In call order with ingests; false when `raw` is no object stored here (or removed meanwhile).
    */
   async repair(raw: Buffer): Promise<boolean> {
     const obj = await parseObjectAsync(raw, { maxBytes: this.options.maxObjectBytes });
+    if ((await this.signatureHolds(obj)) === false) throw new VerificationFailure(`${obj.type} ${obj.ghid.short}: the good copy's signature does not verify`);
     const release = await this.order.enter();
     let write: Promise<void> | null = null;
     try {
@@ -232,6 +240,13 @@ export class RulesEngine implements PersistenceEngine {
     }
     this.identities.delete(obj.ghid.text);
     return write ? write.then(() => true) : false;
+  }
+
+  /** Each object stored here as GHID text, a frame as its dynamic's; identities first (they verify the others). */
+  storedGhids(): string[] {
+    const e = this.ix.entries;
+    const refs = [...e.refs()].sort((a, b) => Number(e.typeAt(b) === 'GIDC') - Number(e.typeAt(a) === 'GIDC'));
+    return [...new Set(refs.map((ref) => e.dynamicAt(ref) ?? e.ghidAt(ref)))];
   }
 
   exists(ghid: Ghid): boolean {

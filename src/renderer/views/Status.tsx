@@ -1,6 +1,7 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
 import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { ConnectedApps } from './status/ConnectedApps.js';
+import { LocalFiles } from './status/LocalFiles.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
 import { storageWords, timeAgo } from '../format.js';
@@ -21,6 +22,8 @@ export function needsAttention(status: Status): string | null {
   if (status.state !== 'running') return null;
   const down = status.remotes.filter((r) => !r.connected).length;
   if (down > 0) return `${down} of ${status.remotes.length} remote${status.remotes.length === 1 ? ' is' : 's are'} not connected`;
+  const damaged = status.cacheCheck?.damagedCount ?? 0;
+  if (damaged > 0) return `${damaged} object${damaged === 1 ? ' is' : 's are'} damaged on this computer`;
   if (status.incomingShares.length > 0) return `${status.incomingShares.length} share${status.incomingShares.length === 1 ? ' waits' : 's wait'} for your answer`;
   if (status.warnings.length > 0) return status.warnings[0]!.message;
   return null;
@@ -123,6 +126,7 @@ export function StatusView() {
           ))}
         </ul>
       )}
+      {status.state === 'running' && status.cacheCheck ? <LocalFiles check={status.cacheCheck} /> : null}
       {status.state === 'running' ? <ConnectedApps count={status.connectedApps} /> : null}
     </section>
   );

@@ -2,8 +2,8 @@
 // copy answers with the remotes' answer: the remote's copy, the local one put right from it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ghid, InvalidIdentity, MalformedGolixPrimitive, type GolixObject } from '../../../src/core/golix/index.js';
-import { CopyMender, putRight, readLocalCopy, type DamagedCopy } from '../../../src/core/daemon/local-copy.js';
+import { Ghid, InvalidIdentity, MalformedGolixPrimitive, signerOf, type GolixObject } from '../../../src/core/golix/index.js';
+import { CopyMender, checkLocalCopy, putRight, readLocalCopy, type DamagedCopy } from '../../../src/core/daemon/local-copy.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { entryOf } from '../../../src/core/store/entry.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
@@ -50,6 +50,27 @@ test('a copy here reads as sound, absent, cut short, or holding another object',
   await damage(frameAt(0).obj, otherGidc!.raw);
   const swapped = await readLocalCopy(engine, dynamic);
   assert.deepEqual(swapped, { kind: 'damaged', key: frameAt(0).obj.ghid.text, why: `its file holds object ${otherGidc!.obj.ghid.short} instead` });
+});
+
+test('a copy whose signature bytes are damaged reads as sound (its GHID does not cover them) and checks as damaged; a signer damaged here leaves it as read', async () => {
+  const { engine, damage } = await cache();
+  const frame = frameAt(0);
+  const bad = Buffer.from(frame.raw);
+  bad[bad.length - 1]! ^= 0x01;
+  await damage(frame.obj, bad);
+  assert.equal((await readLocalCopy(engine, dynamic)).kind, 'ok', 'it parses and hashes to its GHID');
+  assert.deepEqual(await checkLocalCopy(engine, dynamic), { kind: 'damaged', key: frame.obj.ghid.text, why: 'its signature does not verify' });
+  const container = await checkLocalCopy(engine, Ghid.fromText(containerAt(0).entry.ghid));
+  assert.equal(container.kind, 'ok', 'a sound signed object checks as sound');
+
+  // The binder's identity damaged here too (before any read of it): nothing to verify with, and
+  // that identity is what checks as damaged (a check reads identities first).
+  const again = await cache();
+  const binder = v16.find((o) => o.obj.ghid.equals(signerOf(frame.obj)!))!;
+  await again.damage(frame.obj, bad);
+  await again.damage(binder.obj, binder.raw.subarray(0, 40));
+  assert.equal((await checkLocalCopy(again.engine, dynamic)).kind, 'ok');
+  assert.equal((await checkLocalCopy(again.engine, binder.obj.ghid)).kind, 'damaged');
 });
 
 test("a damaged copy is answered with the remote's copy and put right from it; with no copy from a remote it is a MalformedGolixPrimitive", async () => {

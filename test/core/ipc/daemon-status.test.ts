@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonStatusJson } from '../../../src/core/ipc/daemon-status.js';
+import { NOT_CHECKED } from '../../../src/core/daemon/cache-check.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
 import { decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
 import { FakeDaemon } from '../../fixtures/ipc/fakes.js';
@@ -46,6 +47,7 @@ test('a remote away, one that wants us registered, and a full cache are told as 
       { label: 'b.example:7770', connected: true, pending: 1, storage: 'storage_full', freeTier: { used: 10, limit: 10, message: 'register on b.example:7770 to upload more' }, lastFailure: { code: 'ECONNRESET', message: 'old', at: 4 }, lastConnectedAt: 1_700_000_001_000 },
     ],
     storage: { kind: 'full', path: '/home/x/ghidcache', errno: 'ENOSPC', freeBytes: 512, since: 1, message: 'The disk holding /home/x/ghidcache is full' },
+    cacheCheck: NOT_CHECKED,
   };
   const sharing = { pending: () => [{}, {}] } as unknown as Sharing;
   const status = daemonStatusJson(daemon, sharing, 2);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidIdentity, MalformedGolixPrimitive, type Ghid } from '../../../src/core/golix/index.js';
+import { InvalidIdentity, MalformedGolixPrimitive, VerificationFailure, type Ghid } from '../../../src/core/golix/index.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { v16Objects } from '../../fixtures/vectors.js';
@@ -47,4 +47,17 @@ test('a repair with an object not stored here is false and stores nothing; with 
   assert.equal(engine.exists(other.obj.ghid), false, 'a repair never adds an object');
   assert.equal(engine.stats().objects, 1);
   await assert.rejects(engine.repair(gidc.raw.subarray(0, 100)), MalformedGolixPrimitive);
+});
+
+test("a repair whose copy's signature bytes are damaged (its GHID does not cover them) is refused, and the file is left as it was", async (t) => {
+  const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
+  const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
+  const identities = v16.filter((o) => o.obj.type === 'GIDC').map((o) => o.raw);
+  const damaged = Buffer.from(frame.raw.subarray(0, 30));
+  const { engine, file } = await engineOnDisk(t, [...identities, frame.raw, container.raw], (file) => writeFile(file(frame.obj.ghid), damaged));
+  const forged = Buffer.from(frame.raw);
+  forged[forged.length - 1]! ^= 0x01;
+  await assert.rejects(engine.repair(forged), (e: unknown) => e instanceof VerificationFailure && /signature does not verify/.test((e as Error).message));
+  assert.ok((await readFile(file(frame.obj.ghid))).equals(damaged));
+  assert.equal(await engine.repair(frame.raw), true, 'the good copy is taken');
 });
