@@ -32,6 +32,8 @@ export function cacheCheckActions(set: SetUi, get: () => UiState, host: Transpor
         const res = await host.request({ kind: 'checkCache' });
         const damaged = res.ok && res.value.damagedCount > 0;
         patch({ feedback: res.ok ? { tone: damaged ? 'error' : 'ok', message: checkWords(before, res.value) } : { tone: 'error', message: res.error.message } });
+        // Shown at once (the host's status event says the same, maybe a moment later).
+        if (res.ok) set((s) => (s.snapshot ? { snapshot: { ...s.snapshot, status: { ...s.snapshot.status, cacheCheck: res.value } } } : {}));
       } finally {
         patch({ busy: false });
       }

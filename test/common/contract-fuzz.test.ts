@@ -20,6 +20,7 @@ const requests: Request[] = [
   { kind: 'saveSettings', settings: defaultSettings() },
   { kind: 'saveSettings', settings: defaultSettings(), base: defaultSettings() },
   { kind: 'retryRestart' },
+  { kind: 'checkCache' },
   { kind: 'acceptShare', id: 's1', trust: true },
   { kind: 'declineShare', id: 's1', block: false },
   { kind: 'changeContact', change: { fingerprint, add: true, name: 'Bea', trust: 'trusted', verified: false } },

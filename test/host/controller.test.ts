@@ -204,6 +204,25 @@ test('save: the file changes (comments kept), the daemon restarts with the new r
   assert.match(readFileSync(h.yml, 'utf8'), /^# my own note, keep me$/m);
 });
 
+test('checkCache: refused in words while locked; unlocked, the daemon checks its files and the status tells it', async () => {
+  const acct = await accountHome();
+  const h = await harness(copyHome(acct.home));
+  await h.controller.settled();
+  const locked = await h.askRaw({ kind: 'checkCache' });
+  assert.equal(locked.ok, false);
+  if (!locked.ok) assert.deepEqual([locked.error.code, locked.error.message], [ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files']);
+  assert.equal(h.controller.status().cacheCheck, undefined, 'no daemon, nothing to tell');
+
+  await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
+  assert.equal(h.controller.status().cacheCheck?.lastCheckedAt, null, 'not checked yet');
+  h.events.length = 0;
+  const report = await h.ask({ kind: 'checkCache' });
+  assert.equal(report.checked, h.controller.status().objectsCached);
+  assert.deepEqual([report.running, report.damagedCount, report.putRight], [false, 0, 0]);
+  assert.deepEqual(h.controller.status().cacheCheck, report);
+  assert.ok(h.events.some((e) => e.kind === 'status' && e.status.cacheCheck?.lastCheckedAt === report.lastCheckedAt), 'the new status is sent');
+});
+
 test('bad settings: refused with the field, hypergolix.yml byte-identical, nothing restarted', async () => {
   const h = await unlocked();
   const before = readFileSync(h.yml);

@@ -6,6 +6,7 @@ import type { HostEvent } from '../../src/common/contract.js';
 import { validateConfig } from '../../src/core/config/index.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { StatusFeed, mergeWarnings, statusOf, type StatusSources } from '../../src/host/status.js';
+import { NOT_CHECKED } from '../../src/core/daemon/cache-check.js';
 import { until } from './helpers.js';
 
 const withRemote = validateConfig('remotes:\n  - host: hgx.example\n    port: 7770\n    tls: true\n', { file: '/h/hypergolix.yml', homedir: '/h' }).config;
@@ -77,6 +78,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
     daemon: {
       network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full', lastFailure: null, lastConnectedAt: 5 }] },
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
+      status: () => ({ cacheCheck: { ...NOT_CHECKED, lastCheckedAt: 9, checked: 7, putRight: 1 } }),
     },
     sharing: { pending: () => [] },
     ipc: null,
@@ -84,6 +86,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   const sources: StatusSources = { app, config: withRemote, configWarnings: [], serverProblem: null };
   const ok = statusOf('running', null, sources, new Map());
   assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
+  assert.deepEqual(ok.cacheCheck, { lastCheckedAt: 9, running: false, checked: 7, putRight: 1, damaged: [], damagedCount: 0 });
   assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, backlog: 3 }]);
 
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };

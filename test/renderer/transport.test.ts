@@ -749,6 +749,28 @@ describe('app state: settings', () => {
     assert.deepEqual(ui().settings.save, { phase: 'failed', message: 'Not restarted: hypergolix.yml cannot be read.', ok: false, retry: true });
   });
 
+  test('checkCache: busy while it runs and asked once at a time; what it put right and what is left said in words, a refusal too', async () => {
+    const { host, ui } = await start({ hold: ['checkCache'] });
+    const report = { lastCheckedAt: 5, running: false, checked: 1284, putRight: 2, damaged: [], damagedCount: 0 };
+    let checking = ui().checkCache();
+    assert.equal(ui().cacheCheck.busy, true);
+    await ui().checkCache();
+    host.reply('checkCache', { ok: true, value: report });
+    await checking;
+    assert.equal(host.calls.filter((r) => r.kind === 'checkCache').length, 1, 'a second click while one runs is not sent');
+    assert.deepEqual(ui().cacheCheck, { busy: false, feedback: { tone: 'ok', message: 'Checked 1,284 objects: all sound. 2 damaged files were put right from a remote.' } });
+
+    checking = ui().checkCache();
+    host.reply('checkCache', { ok: true, value: { ...report, damaged: ['AAAA'], damagedCount: 1 } });
+    await checking;
+    assert.deepEqual(ui().cacheCheck.feedback, { tone: 'error', message: 'Checked 1,284 objects: 1 object damaged here, and no remote has a good copy yet.' });
+
+    checking = ui().checkCache();
+    host.reply('checkCache', fail(ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files'));
+    await checking;
+    assert.deepEqual(ui().cacheCheck, { busy: false, feedback: { tone: 'error', message: 'Unlock Hypergolix to check its files' } });
+  });
+
   test('restart progress from a save this window did not make (the tray\'s "Start at login") does not leave Settings busy', async () => {
     const { host, ui } = await start();
     // What Controller.saveSwitch sends every window when the tray flips a switch: the save's

@@ -37,14 +37,16 @@ export function LocalFiles({ check }: { check: CacheCheckStatus }) {
           </span>
         </Banner>
       ) : null}
-      <div className="list-row">
-        <span className="grow" data-testid="cache-check">
-          {checkSummary(check)}
-        </span>
-        <button type="button" className="button small" disabled={checking} onClick={() => void checkCache()}>
-          {checking ? 'Checking…' : 'Check now'}
-        </button>
-      </div>
+      <ul className="list">
+        <li className="list-row">
+          <span className="grow cache-check" data-testid="cache-check">
+            {checkSummary(check)}
+          </span>
+          <button type="button" className="button small" disabled={checking} onClick={() => void checkCache()}>
+            {checking ? 'Checking…' : 'Check now'}
+          </button>
+        </li>
+      </ul>
       <div aria-live="polite" data-testid="cache-check-feedback">
         {feedback ? <p className={feedback.tone === 'ok' ? 'ok-text' : 'error-text'}>{feedback.message}</p> : null}
       </div>
