@@ -2,7 +2,7 @@
 // "not synced yet"; authenticated links only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HGXLink, IpcError, JsonObj, type DaemonStatus } from '../../packages/hgx/src/index.js';
+import { HGXLink, IpcError, JsonObj, type CacheCheck, type DaemonStatus } from '../../packages/hgx/src/index.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 test('an app reads how the daemon stands: its account, cache and remote, and when the remote is away; a legacy client may not', async (t) => {
@@ -83,4 +83,16 @@ test('unwatchStatus() called while watchStatus() waits for its answer wins: no s
   t.after(() => other.close());
   await new Promise((r) => setTimeout(r, 200));
   assert.deepEqual(heard, [], 'no status after unwatchStatus()');
+});
+
+test("an app reads the daemon's checks of its files, as a check asked for elsewhere (the CLI, the Status page) leaves them", async (t) => {
+  const w = await world();
+  const a = await w.user(0);
+  const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => link.close());
+  const before: CacheCheck | undefined = (await link.status()).cacheCheck;
+  assert.deepEqual(before, { lastCheckedAt: null, running: false, checked: 0, putRight: 0, damaged: [], damagedCount: 0 });
+  const report = await a.daemon.checkCache();
+  assert.ok(report.checked > 0);
+  assert.deepEqual((await link.status()).cacheCheck, report);
 });

@@ -46,6 +46,7 @@ export {
   DEFAULT_IPC_PORT,
   IPC_PROTOCOL_VERSION,
   IPC_TOKEN_FILE,
+  type CacheCheckJson as CacheCheck,
   type CacheStorageJson as CacheStorage,
   type ContactJson as Contact,
   type DaemonStatusJson as DaemonStatus,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { daemonStatusJson } from '../../../src/core/ipc/daemon-status.js';
 import { NOT_CHECKED } from '../../../src/core/daemon/cache-check.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
-import { decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
+import { checkCacheCheck, decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
 import { FakeDaemon } from '../../fixtures/ipc/fakes.js';
 import { RawClient, until, world } from '../../fixtures/ipc/world.js';
 
@@ -95,4 +95,21 @@ test('D+ answers the status and then tells each change with D!, at once when an 
   await until(async () => (decodeJsonBody(await watcher.ok('D?')) as DaemonStatusJson).appsConnected === 1, 'the other app gone');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(told().length, count);
+});
+
+test('DC checks the local files and answers what it found, for an authenticated connection only; D? then tells the same', async (t) => {
+  const w = await world();
+  const a = await w.user(0, { ipc: { legacyClients: true } });
+  const legacy = await RawClient.open(a.port);
+  t.after(() => legacy.close());
+  await assert.rejects(legacy.ok('DC'), /needs a connection authenticated with the IPC key/);
+  assert.equal(a.daemon.status().cacheCheck.lastCheckedAt, null, 'a refused check does not run');
+
+  const raw = await RawClient.open(a.port);
+  t.after(() => raw.close());
+  await raw.ok('AU', a.key);
+  const report = checkCacheCheck(decodeJsonBody(await raw.ok('DC')));
+  assert.equal(report.checked, a.daemon.engine.stats().objects);
+  assert.deepEqual([report.running, report.damagedCount, report.putRight], [false, 0, 0]);
+  assert.deepEqual((decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson).cacheCheck, report);
 });
