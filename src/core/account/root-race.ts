@@ -4,26 +4,46 @@
  * first it gets, refusing the other. The computer whose frame was refused kept it here, and, the
  * daemon dismissing the refusal (the root is no app object to write on top of), would open with
  * its own password for good while every other computer opens with the other one: the account
- * split. So after each root write the remotes' root frame is looked at: another frame of the
+ * split. So after each root write the remotes' root frames are looked at: another frame of the
  * same counter stands there, this computer writes a frame on top of its own that names what the
  * standing one names — the same container and pins, so it reads the same, under the other
  * computer's password — and the write is reported lost.
+ *
+ * With several remotes, each may have taken another computer's frame first: then every computer
+ * settles it alike, the frame with the lowest GHID standing, and the others follow it (their
+ * frames on top reach every remote, whose chains then agree again).
  */
-import { makeFrame, type Gobd, type PrivateIdentity } from '../golix/index.js';
+import { makeFrame, type Gobd, type GolixObject, type PrivateIdentity } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 
 /** Whether the root frame `ours`, just written and answered, lost a race on the remotes (this computer then follows the frame that won). */
 export async function lostRootRace(io: ObjectIO, identity: PrivateIdentity, ours: Gobd): Promise<boolean> {
-  const theirs = await io.fromRemotes?.(ours.dynamic);
-  if (theirs?.type !== 'GOBD' || theirs.ghid.equals(ours.ghid) || !theirs.binder.equals(ours.binder)) return false;
+  const held = (await io.eachRemote?.(ours.dynamic)) ?? [];
+  const rivals = held.filter((theirs): theirs is Gobd => rivalOf(theirs, ours));
+  if (rivals.length === 0) return false;
   const counter = ours.counter ?? 0n;
-  // Behind ours (a remote that has not taken it yet), or written on top of ours: ours came first.
-  if ((theirs.counter ?? 0n) < counter || theirs.targets.slice(1).some((t) => t.equals(ours.targets[0]!))) return false;
-  if (theirs.counter === counter) {
-    // A newer frame of theirs would reach this computer as any change does; one of our counter never would.
-    const legroom = Math.max(1, theirs.targets.length - 1);
-    await io.publish(await makeFrame(identity, theirs.targets[0]!, { dynamic: theirs.dynamic, counter, targets: theirs.targets.slice(1) }, legroom));
-    await io.fetch(theirs.targets[0]!);
+  // Frames of our counter, lowest GHID first; a newer frame would reach this computer as any change does.
+  const sameCounter = rivals.filter((t) => t.counter === counter).sort((a, b) => (a.ghid.text < b.ghid.text ? -1 : 1));
+  const split = sameCounter.length === rivals.length && held.some((h) => h.ghid.equals(ours.ghid));
+  if (split && ours.ghid.text < sameCounter[0]!.ghid.text) return false;
+  const winner = sameCounter[0];
+  if (winner) {
+    const legroom = Math.max(1, winner.targets.length - 1);
+    await io.publish(await makeFrame(identity, winner.targets[0]!, { dynamic: winner.dynamic, counter, targets: winner.targets.slice(1) }, legroom));
+    // Sent on with our frame: a remote that refused the winner's frame may lack its container.
+    const container = await io.fetch(winner.targets[0]!);
+    if (container) await io.publish(container);
   }
   return true;
+}
+
+/**
+ * A frame a remote holds that stands against ours: another frame of the account's root, not
+ * behind ours (a remote that has not taken ours yet), not written on top of ours, and not naming
+ * what ours names (another computer's frame that follows ours, written as this function writes).
+ */
+function rivalOf(theirs: GolixObject, ours: Gobd): boolean {
+  if (theirs.type !== 'GOBD' || theirs.ghid.equals(ours.ghid) || !theirs.binder.equals(ours.binder)) return false;
+  if ((theirs.counter ?? 0n) < (ours.counter ?? 0n) || theirs.targets[0]!.equals(ours.targets[0]!)) return false;
+  return !theirs.targets.slice(1).some((t) => t.equals(ours.targets[0]!));
 }

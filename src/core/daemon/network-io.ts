@@ -82,7 +82,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       engine: o.engine,
       logger: o.logger,
       fetch: (ghid) => this.fetch(ghid),
-      fromRemotes: (ghid) => this.fromRemotes(ghid),
+      fromRemotes: async (ghid) => (await this.eachRemote(ghid))[0] ?? null,
       bindingsOf: (ghid) => this.bindingsOf(ghid),
       notify: (obj, subscribed) => this.emit('notification', obj, subscribed),
       conflict: (dynamic) => this.emit('conflict', dynamic, () => {}),
@@ -229,13 +229,10 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     return this.mender.answer(ghid, copy, await newestOf(ghid, null, this.remotes.map((r) => r.client)), keep);
   }
 
-  /** `ghid` as the first connected remote that has it holds it (checked to be that object), not stored here. */
-  async fromRemotes(ghid: Ghid): Promise<GolixObject | null> {
-    for (const r of this.remotes) {
-      const obj = r.client.connected ? await getFrom(r.client, ghid) : null;
-      if (obj) return obj;
-    }
-    return null;
+  /** `ghid` as each connected remote that has it holds it (checked to be that object), in the configured order; not stored here. */
+  async eachRemote(ghid: Ghid): Promise<GolixObject[]> {
+    const held = await Promise.all(this.remotes.map((r) => (r.client.connected ? getFrom(r.client, ghid) : null)));
+    return held.filter((o) => o !== null);
   }
 
   /**
@@ -260,7 +257,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
         throw new CommsError('remoteView is read-only');
       },
       fetch: async (ghid: Ghid) => {
-        const remote = await this.fromRemotes(ghid);
+        const [remote] = await this.eachRemote(ghid);
         if (remote) return remote;
         const here = await readLocalCopy(this.o.engine, ghid);
         return here.kind === 'ok' && here.obj.type !== 'GOBD' ? here.obj : null;

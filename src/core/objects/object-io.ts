@@ -29,6 +29,6 @@ export interface ObjectIO {
    * for a conflict). Absent: none ever waits.
    */
   waiting?(dynamic: Ghid): boolean;
-  /** `ghid` as the remotes hold it, whatever is stored here (null: none connected has it). Absent: no remotes. */
-  fromRemotes?(ghid: Ghid): Promise<GolixObject | null>;
+  /** `ghid` as each connected remote holds it, whatever is stored here (those that have it, in the configured order). Absent: no remotes. */
+  eachRemote?(ghid: Ghid): Promise<GolixObject[]>;
 }

@@ -22,29 +22,42 @@ const kdf = { ...REFERENCE_KDF, n: 1024 };
  */
 class Computer implements ObjectIO {
   beforeRoot: ((frame: GolixObject) => Promise<void>) | null = null;
+  /** Runs after a root frame reached the remote at `index` (in this computer's order), before the next. */
+  afterRemote: ((index: number) => Promise<void>) | null = null;
   private constructor(
     readonly here: LocalIO,
-    readonly remote: LocalIO,
+    /** The account's remotes, in the order this computer sends to them. */
+    readonly remotes: LocalIO[],
   ) {}
 
-  static async on(remote: LocalIO): Promise<Computer> {
-    return new Computer(await LocalIO.create(), remote);
+  static async on(remote: LocalIO | LocalIO[]): Promise<Computer> {
+    return new Computer(await LocalIO.create(), Array.isArray(remote) ? remote : [remote]);
+  }
+
+  get remote(): LocalIO {
+    return this.remotes[0]!;
   }
 
   afterRoot: (() => void) | null = null;
+  /** The account's user ID, once known: the hooks run for its root frames only (a recovery node's frames are frames too). */
+  rootId: Ghid | null = null;
 
   async publish(...objects: GolixObject[]): Promise<void> {
-    const root = objects.find((o) => o.type === 'GOBD');
+    const root = objects.find((o) => o.type === 'GOBD' && (!this.rootId || o.dynamic.equals(this.rootId)));
     if (root && this.beforeRoot) await this.beforeRoot(root);
     await this.here.publish(...objects);
-    for (const o of objects) await this.remote.engine.ingest(o.raw).catch(() => {});
+    for (const [i, remote] of this.remotes.entries()) {
+      for (const o of objects) await remote.engine.ingest(o.raw).catch(() => {});
+      if (root && this.afterRemote) await this.afterRemote(i);
+    }
     if (root && this.afterRoot) this.afterRoot();
   }
 
   async fetch(ghid: Ghid, opts: { fresh?: boolean } = {}): Promise<GolixObject | null> {
     const local = opts.fresh ? null : await this.here.fetch(ghid);
     if (local) return local;
-    const remote = await this.remote.fetch(ghid);
+    let remote: GolixObject | null = null;
+    for (const r of this.remotes) remote ??= await r.fetch(ghid);
     if (!remote) return this.here.fetch(ghid);
     await this.keep(remote);
     return remote;
@@ -54,19 +67,20 @@ class Computer implements ObjectIO {
   private async keep(obj: GolixObject): Promise<void> {
     const signer = 'binder' in obj ? obj.binder : 'author' in obj ? obj.author : null;
     if (signer && !this.here.engine.exists(signer)) {
-      const gidc = await this.remote.fetch(signer);
+      const gidc = await this.fetch(signer, { fresh: true });
       if (gidc) await this.here.engine.ingest(gidc.raw);
     }
     await this.here.engine.ingest(obj.raw).catch(() => {});
   }
 
-  fromRemotes(ghid: Ghid): Promise<GolixObject | null> {
-    return this.remote.fetch(ghid);
+  async eachRemote(ghid: Ghid): Promise<GolixObject[]> {
+    const held = await Promise.all(this.remotes.map((r) => r.fetch(ghid)));
+    return held.filter((o) => o !== null);
   }
 
   /** This computer's cache with no remote at all: what it opens on its own. */
   async offline(): Promise<Computer> {
-    return new Computer(this.here, await LocalIO.create());
+    return new Computer(this.here, [await LocalIO.create()]);
   }
 
   async rootHere(userId: Ghid) {
@@ -75,7 +89,8 @@ class Computer implements ObjectIO {
 }
 
 /** Lets two root writes go only once both are ready (both written on the same frame), first `first`'s. */
-function bothOnTheSameFrame(a: Computer, b: Computer) {
+function bothOnTheSameFrame(a: Computer, b: Computer, root: Ghid) {
+  a.rootId = b.rootId = root;
   let arrived = 0;
   let release!: () => void;
   const both = new Promise<void>((r) => (release = r));
@@ -115,7 +130,7 @@ async function account() {
 
 test('two password changes at once: the one the remote took stands everywhere; the other is told so, and its computer follows it', async () => {
   const { a, b, made, onB, login } = await account();
-  bothOnTheSameFrame(a, b);
+  bothOnTheSameFrame(a, b, made.userId);
   const [first, second] = await Promise.allSettled([made.changePassword('password of a 2', kdf), onB.changePassword('password of b 3', kdf)]);
   assert.equal(first.status, 'fulfilled', String((first as PromiseRejectedResult).reason));
   assert.equal(second.status, 'rejected');
@@ -141,7 +156,7 @@ test('two password changes at once: the one the remote took stands everywhere; t
 
 test('a recovery kit made while another computer changes the password: the change stands, the kit is refused', async () => {
   const { a, b, made, onB, login } = await account();
-  bothOnTheSameFrame(a, b);
+  bothOnTheSameFrame(a, b, made.userId);
   const [changed, kit] = await Promise.allSettled([made.changePassword('password of a 2', kdf), onB.makeRecoveryKey()]);
   assert.equal(changed.status, 'fulfilled');
   assert.ok(kit.status === 'rejected' && kit.reason instanceof PasswordChangedElsewhere, String((kit as PromiseRejectedResult).reason));
@@ -151,7 +166,7 @@ test('a recovery kit made while another computer changes the password: the chang
 
 test('two recovery kits at once: the one that lost is made again on the other, and it is the kit that opens the account', async () => {
   const { a, b, made, onB, login } = await account();
-  bothOnTheSameFrame(a, b);
+  bothOnTheSameFrame(a, b, made.userId);
   const [first, second] = await Promise.allSettled([made.makeRecoveryKey(), onB.makeRecoveryKey()]);
   assert.ok(first.status === 'fulfilled' && second.status === 'fulfilled');
   // b's kit came last (made again on a's): it opens the account; a's was revoked by it.
@@ -164,10 +179,53 @@ test('a recovery on a new computer while another changes the password: recovered
   const { a, made, login } = await account();
   const kit = await made.makeRecoveryKey();
   const c = await Computer.on(a.remote);
-  bothOnTheSameFrame(a, c);
+  bothOnTheSameFrame(a, c, made.userId);
   const [changed, recovered] = await Promise.allSettled([made.changePassword('password of a 2', kdf), login('recovered on c 3', { on: c, key: kit.bytes })]);
   assert.equal(changed.status, 'fulfilled');
   assert.equal(recovered.status, 'fulfilled', String((recovered as PromiseRejectedResult).reason));
   assert.ok((await login('recovered on c 3')).fingerprint.equals(made.fingerprint));
   await assert.rejects(login('password of a 2'), IncorrectPassword);
+});
+
+test('two remotes that each took the other computer\'s change first: both computers settle on the same one (the lower frame GHID), on both remotes', async () => {
+  const [r1, r2] = [await LocalIO.create(), await LocalIO.create()];
+  // a sends to r1 first, b to r2 first: each remote keeps a different computer's frame.
+  const a = await Computer.on([r1, r2]);
+  const b = await Computer.on([r2, r1]);
+  const made = await Account.create({ io: a, password: 'first password 1', kdf, device: 'a', identity: v16Identity(0) });
+  const onB = await Account.login({ io: b, userId: made.userId, password: 'first password 1', kdf, device: 'b' });
+  a.rootId = b.rootId = made.userId;
+  let aOnFirst!: () => void;
+  const aWentToR1 = new Promise<void>((r) => (aOnFirst = r));
+  let bDone!: () => void;
+  const bWent = new Promise<void>((r) => (bDone = r));
+  a.afterRemote = async (i) => {
+    if (i !== 0) return;
+    a.afterRemote = null;
+    aOnFirst();
+    await bWent;
+  };
+  b.beforeRoot = async () => {
+    b.beforeRoot = null;
+    await aWentToR1;
+  };
+  b.afterRoot = () => {
+    b.afterRoot = null;
+    bDone();
+  };
+  const [byA, byB] = await Promise.allSettled([made.changePassword('password of a 2', kdf), onB.changePassword('password of b 3', kdf)]);
+  assert.equal([byA, byB].filter((r) => r.status === 'fulfilled').length, 1, `one change stands: ${[byA, byB].map((r) => r.status)}`);
+  const lost = [byA, byB].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.ok(lost.reason instanceof PasswordChangedElsewhere, String(lost.reason));
+  const [stands, lostPassword] = byA.status === 'fulfilled' ? ['password of a 2', 'password of b 3'] : ['password of b 3', 'password of a 2'];
+
+  // Either remote alone opens the account with the change that stands, and not with the other.
+  for (const remote of [r1, r2]) {
+    const login = async (password: string) => Account.login({ io: await Computer.on(remote), userId: made.userId, password, kdf, device: 'c' });
+    assert.ok((await login(stands)).fingerprint.equals(made.fingerprint));
+    await assert.rejects(login(lostPassword), IncorrectPassword);
+  }
+  const roots = await Promise.all([r1, r2].map(async (r) => parseObject(await r.engine.get(made.userId))));
+  const [rootA, rootB] = [await a.rootHere(made.userId), await b.rootHere(made.userId)];
+  for (const root of [...roots, rootA, rootB]) assert.ok(root.type === 'GOBD' && rootA.type === 'GOBD' && root.targets[0]!.equals(rootA.targets[0]!), 'every root names the same container');
 });
