@@ -5,8 +5,9 @@
  * the form opened is kept, not undone by this form's stale copy of it. A field changed both in
  * the form and elsewhere, to different values, is a conflict for the user to decide.
  * The remotes list merges by entry (host and port name one): one added or removed on either side
- * is added or removed, so two windows each adding a remote both keep theirs; an entry changed
- * (its TLS) on both sides differently, or a list reordered on both, is a conflict on the list.
+ * is added or removed, so two windows each adding a remote both keep theirs, and a list reordered
+ * on one side keeps that order; an entry changed (its TLS) on both sides differently, or a list
+ * reordered on both differently, is a conflict on the list.
  * Other lists count as one field.
  */
 import { sameValue } from './json-paths.js';
@@ -50,35 +51,34 @@ const keyOf = (r: Remote) => `${r.host.toLowerCase()}:${r.port}`;
 /**
  * Lists of remotes changed on both sides, merged entry by entry; null when they cannot be (an
  * entry that is no remote, one named twice, one changed differently on both sides, or both
- * sides reordering what they share).
+ * sides reordering what they share, differently). The order is that of the side that reordered
+ * (else the file's), then what the other side added.
  */
 function mergeRemotes(base: Json[], mine: Json[], current: Json[]): Json[] | null {
   if (![base, mine, current].every((list) => list.every(isRemote) && new Set(list.map((r) => keyOf(r as Remote))).size === list.length)) return null;
   const byKey = (list: Json[]) => new Map(list.map((r) => [keyOf(r as Remote), r]));
   const [b, m, c] = [byKey(base), byKey(mine), byKey(current)];
-  const kept = (list: Json[], other: Map<string, Json>) => list.map((r) => keyOf(r as Remote)).filter((k) => other.has(k));
-  // What both sides still share must be in the same order on both, or one of them reordered it.
-  const shared = kept(mine, c).filter((k) => b.has(k));
-  if (!sameValue(shared, kept(current, m).filter((k) => b.has(k)))) return null;
+  // The order of what all three hold, on each side: a side whose order is not the base's moved it.
+  const order = (list: Json[]) => list.map((r) => keyOf(r as Remote)).filter((k) => b.has(k) && m.has(k) && c.has(k));
+  const [was, ours, theirs] = [order(base), order(mine), order(current)];
+  const iMoved = !sameValue(ours, was);
+  if (iMoved && !sameValue(theirs, was) && !sameValue(ours, theirs)) return null;
   const same = (x: Json | undefined, y: Json | undefined) => x !== undefined && y !== undefined && sameValue(x, y);
-  const out: Json[] = [];
-  for (const [key, theirs] of c) {
-    const ours = m.get(key);
-    const was = b.get(key);
-    if (!was) {
-      // Added there (or on both sides, alike).
-      if (ours && !same(ours, theirs)) return null;
-      out.push(theirs);
-    } else if (!ours) {
-      // Removed here: unless it was changed there meanwhile.
-      if (!same(theirs, was)) return null;
-    } else if (same(ours, was)) out.push(theirs);
-    else if (same(theirs, was) || same(theirs, ours)) out.push(ours);
+  const value = new Map<string, Json>();
+  for (const key of new Set([...c.keys(), ...m.keys()])) {
+    const [mineNow, theirsNow, before] = [m.get(key), c.get(key), b.get(key)];
+    if (!before) {
+      // Added on one side, or on both alike.
+      if (mineNow && theirsNow && !same(mineNow, theirsNow)) return null;
+      value.set(key, (theirsNow ?? mineNow)!);
+    } else if (!mineNow || !theirsNow) {
+      // Removed on one side: unless the other changed it meanwhile.
+      if (!same(mineNow ?? theirsNow, before)) return null;
+    } else if (same(mineNow, before)) value.set(key, theirsNow);
+    else if (same(theirsNow, before) || same(theirsNow, mineNow)) value.set(key, mineNow);
     else return null;
   }
-  for (const [key, ours] of m) {
-    if (!b.has(key) && !c.has(key)) out.push(ours); // added here
-    else if (b.has(key) && !c.has(key) && !same(ours, b.get(key))) return null; // removed there, changed here
-  }
-  return out;
+  const [lead, other] = iMoved ? [mine, current] : [current, mine];
+  const keys = new Set([...lead, ...other].map((r) => keyOf(r as Remote)));
+  return [...keys].filter((k) => value.has(k)).map((k) => value.get(k)!);
 }

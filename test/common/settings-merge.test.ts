@@ -58,7 +58,7 @@ test('remotes merge by entry: one added in each window keeps both; one removed o
   assert.deepEqual(mergeSettings(b, now, now).merged, now);
 });
 
-test('remotes conflict when an entry changed differently on both sides, changed on one and removed on the other, added twice differently, or reordered on both', () => {
+test('remotes conflict when an entry changed differently on both sides, changed on one and removed on the other, added twice differently, or reordered on both differently', () => {
   const b = { remotes: [remote('a.example'), remote('b.example')] };
   const tls = { remotes: [remote('a.example', 7770, true), remote('b.example')] };
   const gone = { remotes: [remote('b.example')] };
@@ -71,4 +71,20 @@ test('remotes conflict when an entry changed differently on both sides, changed 
   const reorderedHere = { remotes: [remote('b.example'), remote('a.example'), remote('c.example')] };
   const reorderedThere = { remotes: [remote('a.example'), remote('c.example'), remote('b.example')] };
   assert.deepEqual(mergeSettings(three, reorderedHere, reorderedThere).conflicts, ['remotes']);
+});
+
+test('remotes reordered on one side (a hand edit) keep that order while the other side adds, removes or changes entries; reordered alike on both, no conflict', () => {
+  const three = { remotes: [remote('a.example'), remote('b.example'), remote('c.example')] };
+  const reordered = { remotes: [remote('c.example'), remote('a.example'), remote('b.example')] };
+  const added = { remotes: [...three.remotes, remote('d.example')] };
+  const expected = { remotes: [remote('c.example'), remote('a.example'), remote('b.example'), remote('d.example')] };
+  // Reordered in the file, added in the form; and the other way round.
+  assert.deepEqual(mergeSettings(three, added, reordered), { merged: expected, conflicts: [] });
+  assert.deepEqual(mergeSettings(three, reordered, added), { merged: expected, conflicts: [] });
+  // Reordered on one side, one removed and one changed on the other.
+  const changed = { remotes: [remote('a.example', 7770, true), remote('c.example')] };
+  assert.deepEqual(mergeSettings(three, changed, reordered), { merged: { remotes: [remote('c.example'), remote('a.example', 7770, true)] }, conflicts: [] });
+  assert.deepEqual(mergeSettings(three, reordered, changed), { merged: { remotes: [remote('c.example'), remote('a.example', 7770, true)] }, conflicts: [] });
+  // The same new order on both sides.
+  assert.deepEqual(mergeSettings(three, reordered, { remotes: [...reordered.remotes, remote('d.example')] }), { merged: { remotes: [...reordered.remotes, remote('d.example')] }, conflicts: [] });
 });
