@@ -3,6 +3,7 @@
  * each remote, the local cache, its disk and the checks of its files, apps, shares waiting) and
  * its runtime checks. contract.ts puts them in its snapshot, its `status` answer and its events.
  */
+import type { CacheCheckJson } from '../wire/status.js';
 import type { RemoteSpec } from './config-fields.js';
 import { arr, bool, nullable, num, obj, oneOf, optional, str, uint, type Check } from './wire-check.js';
 
@@ -70,19 +71,8 @@ export interface IncomingShare {
   size?: number | null;
 }
 
-/** The daemon's checks of the local cache's files (src/core/daemon/cache-check.ts). */
-export interface CacheCheckStatus {
-  /** Epoch ms the last whole check ended; null before the first. */
-  lastCheckedAt: number | null;
-  running: boolean;
-  /** Objects the last whole check read. */
-  checked: number;
-  /** Damaged files put right from a remote since the daemon started. */
-  putRight: number;
-  /** GHIDs of objects damaged here that no remote could give again (the first 100). */
-  damaged: string[];
-  damagedCount: number;
-}
+/** The daemon's checks of the local cache's files (src/core/daemon/cache-check.ts), as its IPC status carries them. */
+export type CacheCheckStatus = CacheCheckJson;
 
 export interface Status {
   state: AppState;
