@@ -9,7 +9,6 @@ import { applyStatus, patchWizard } from './session-actions.js';
 import type { Transport } from './transport.js';
 import { tooLongToSend } from './password-limit.js';
 
-export const emptyAccount: AccountState = { busy: null, feedback: null, kit: null };
 
 export type AccountActions = Pick<UiState, 'changePassword' | 'makeRecoveryKit' | 'recoverAccount' | 'closeKit' | 'signIn'>;
 

@@ -2,7 +2,6 @@
 import type { AppsState, SetUi, UiState } from './ui-state.js';
 import type { Transport } from './transport.js';
 
-export const emptyApps: AppsState = { list: [], feedback: null };
 
 export type AppsActions = Pick<UiState, 'loadApps' | 'disconnectApp'>;
 

@@ -6,7 +6,6 @@ import type { CacheCheckStatus } from '../common/contract.js';
 import type { CacheCheckState, SetUi, UiState } from './ui-state.js';
 import type { Transport } from './transport.js';
 
-export const emptyCacheCheck: CacheCheckState = { busy: false, feedback: null };
 
 export type CacheCheckActions = Pick<UiState, 'checkCache'>;
 

@@ -8,7 +8,6 @@ import type { GetUi, PeopleState, SetUi, UiState } from './ui-state.js';
 import { applyStatus } from './session-actions.js';
 import type { Transport } from './transport.js';
 
-export const emptyPeople: PeopleState = { contacts: [], shares: [], loaded: false, loadError: null, feedback: null, busy: {}, codes: {} };
 
 export type PeopleActions = Pick<UiState, 'loadPeople' | 'answerShare' | 'changeContact' | 'removeContact' | 'showSafetyCode'>;
 

@@ -1,7 +1,6 @@
 /** The app state's actions around the account: the snapshot, the first-run wizard, unlock and lock. */
 import { ERROR_CODES, type Status } from '../common/contract.js';
-import { emptyAccount } from './account-actions.js';
-import { emptyPeople } from './people-actions.js';
+import { emptyAccount, emptyApps, emptyCacheCheck, emptyPeople } from './empty-state.js';
 import type { GetUi, SetUi, UiState, WizardState } from './ui-state.js';
 import type { Transport } from './transport.js';
 import { tooLongToSend } from './password-limit.js';
@@ -58,7 +57,7 @@ export function sessionActions(set: SetUi, get: GetUi, host: Transport): Session
         // Another account now (hypergolix.yml names another, unlocked here): nothing of the last one's stays.
         const before = s.snapshot?.identity?.fingerprint;
         const switched = before !== undefined && snap.identity !== null && snap.identity.fingerprint !== before;
-        return { snapshot: snap, problem: null, ...followStatus(s, snap.status), ...(switched ? { people: emptyPeople, account: emptyAccount } : {}) };
+        return { snapshot: snap, problem: null, ...followStatus(s, snap.status), ...(switched ? { people: emptyPeople, account: emptyAccount, apps: emptyApps, cacheCheck: emptyCacheCheck } : {}) };
       });
     },
 

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { HypergolixError, ValueError, parseObject } from '../golix/index.js';
-import { supersedes } from '../rules/acceptance.js';
+import { supersedes } from '../rules/frame-order.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import { decodeEntry, type Entry } from '../store/entry.js';
 import { FileStore } from '../store/file-store.js';

@@ -7,6 +7,7 @@ import { AlreadyDebound, IllegalDynamicFrame, InconsistentAuthor, InvalidIdentit
 import type { Entry } from '../store/entry.js';
 import type { RuleIndexes } from './indexes.js';
 import type { UsageLedger } from './usage.js';
+import { supersedes } from './frame-order.js';
 
 export interface AcceptanceOptions {
   /** How far a chain of bindings may reach before it counts as circular (golix §11). */
@@ -15,14 +16,6 @@ export interface AcceptanceOptions {
 }
 
 export const short = (ghid: string): string => ghid.slice(0, 12) + '…';
-
-/** Whether frame `e` may replace stored frame `current` (counter rules, golix §9, §11). */
-export function supersedes(e: Entry, current: Entry): boolean {
-  if (e.version === 16 && current.version === 16) return e.counter! > current.counter!;
-  if (e.version === 16) return true;
-  if (current.version === 16) return false;
-  return e.history!.includes(current.ghid);
-}
 
 /** Throws the reference's error when `e` may not be stored now. */
 export function checkAcceptance(ix: RuleIndexes, e: Entry, o: AcceptanceOptions): void {

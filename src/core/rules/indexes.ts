@@ -6,7 +6,7 @@
  */
 import type { Entry } from '../store/entry.js';
 import type { ReadonlyEntryTable } from '../store/entry-table.js';
-import { supersedes } from './acceptance.js';
+import { supersedes } from './frame-order.js';
 import { MultiMap } from './multimap.js';
 
 export class RuleIndexes {

@@ -14,7 +14,8 @@ import {
   RegistrationRequired,
   UnboundContainer,
 } from '../../../src/core/golix/index.js';
-import { admitToQuota, checkAcceptance, supersedes, type AcceptanceOptions } from '../../../src/core/rules/acceptance.js';
+import { admitToQuota, checkAcceptance, type AcceptanceOptions } from '../../../src/core/rules/acceptance.js';
+import { supersedes } from '../../../src/core/rules/frame-order.js';
 import { RuleIndexes } from '../../../src/core/rules/indexes.js';
 import { QuotaExceeded, UsageLedger, type QuotaOptions } from '../../../src/core/rules/usage.js';
 import { EntryTable } from '../../../src/core/store/entry-table.js';
