@@ -4,8 +4,15 @@
 // persistence server on 127.0.0.1, real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkLocalCopy } from '../../../src/core/daemon/local-copy.js';
+import { Ghid } from '../../../src/core/golix/index.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { FileStore } from '../../../src/core/store/file-store.js';
+import { REFERENCE_ACCOUNTS } from '../../fixtures/legacy.js';
+import { VECTORS } from '../../fixtures/vectors.js';
 import { API_ID_RAW } from '../../../src/core/objects/hgxd.js';
 import { AccountDaemons, synced } from '../../fixtures/daemon/account-daemons.js';
 import { tempHome, until, world } from '../../fixtures/ipc/world.js';
@@ -112,4 +119,27 @@ test('checks asked for side by side run once, and one asked for after the stop e
   await daemon.stop();
   const after = await daemon.checkCache();
   assert.equal(after.checked, a.checked, 'a stopped daemon reads nothing and keeps its last report');
+});
+
+test("every object in the Python reference's caches (its accounts of 2016 and of today, its server's) checks as sound: the check takes no good object for damage", async (t) => {
+  const caches = [
+    ...['alice', 'bob', 'server'].map((who) => join(REFERENCE_ACCOUNTS, who, 'ghidcache')),
+    ...['hgx_save_a', 'hgx_save_b'].map((save) => join(VECTORS, 'py-hypergolix-2016', save)),
+  ];
+  for (const cache of caches) {
+    const dir = await mkdtemp(join(tmpdir(), 'hgx-check-ref-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await cp(cache, join(dir, 'ghidcache'), { recursive: true });
+    const { engine } = await RulesEngine.open(new FileStore(join(dir, 'ghidcache')), { acceptV15: true });
+    try {
+      const ghids = engine.storedGhids();
+      assert.ok(ghids.length > 30, cache);
+      for (const g of ghids) {
+        const copy = await checkLocalCopy(engine, Ghid.fromText(g));
+        assert.equal(copy.kind, 'ok', `${cache}: ${g} ${copy.kind === 'damaged' ? copy.why : ''}`);
+      }
+    } finally {
+      await engine.close();
+    }
+  }
 });
