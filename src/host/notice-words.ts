@@ -5,7 +5,7 @@
 import type { Settings } from '../common/contract.js';
 import type { Notice } from './notices.js';
 
-export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error';
+export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error' | 'damaged-files';
 
 export interface NotificationText {
   kind: NotificationKind;
@@ -44,6 +44,14 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
       return null;
     case 'daemon-error':
       return daemonErrorNotification(n.message, settings);
+    case 'damaged-files':
+      // A fault of Hypergolix's own storage, switched with its stopping on an error.
+      if (!on.daemon_error) return null;
+      return {
+        kind: 'damaged-files',
+        title: 'Damaged files on this computer',
+        body: `${n.count === 1 ? 'An object' : `${n.count} objects`} of Hypergolix ${n.count === 1 ? 'is' : 'are'} damaged on this computer, and no remote has a good copy yet. Open Hypergolix to see which.`,
+      };
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Things a desktop host may tell the user about (src/main's notifications decide which are
- * shown): what the running daemon reports about shares and remotes, and a daemon that did not
- * come back after a settings change.
+ * shown): what the running daemon reports about shares, remotes and damaged files, and a daemon
+ * that did not come back after a settings change.
  */
 import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../core/sharing/sharing.js';
 import type { FreeTierUsage } from '../core/daemon/remote-status.js';
@@ -23,7 +23,9 @@ export type Notice =
   | { kind: 'remote'; remote: string; connected: boolean }
   /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
   | { kind: 'free-tier'; remote: string; message: string }
-  | { kind: 'daemon-error'; message: string };
+  | { kind: 'daemon-error'; message: string }
+  /** The check of the local files found objects damaged here that no remote could give again (`count` in all). */
+  | { kind: 'damaged-files'; count: number };
 
 /**
  * Turns the daemon's share and remote events into notices; `changed` runs when one also changes
@@ -50,13 +52,23 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     told.add(label);
     changed();
   };
+  // Told when more objects are left damaged than last told (the daemon retries them; fewer is no news).
+  let damagedTold = 0;
+  const onCheck = () => {
+    const count = app.daemon.status().cacheCheck.damagedCount;
+    if (count > damagedTold) notice({ kind: 'damaged-files', count });
+    damagedTold = count;
+    changed();
+  };
   const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}), ...(r.unopened ? { unopened: true } : {}) });
   app.daemon.on('remote', onRemote);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);
   app.sharing.on('result', onResult);
   app.daemon.on('free-tier', onFreeTier);
+  app.daemon.on('cache-check', onCheck);
   return () => {
+    app.daemon.off('cache-check', onCheck);
     app.daemon.off('free-tier', onFreeTier);
     app.daemon.off('remote', onRemote);
     app.sharing.off('pending', onPending);

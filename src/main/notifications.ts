@@ -7,7 +7,8 @@
  * - remote_unreachable: a remote stays unreachable while Hypergolix runs, for UNREACHABLE_AFTER_MS
  *   (a drop that heals sooner is not news; one notification per outage);
  * - daemon_error: Hypergolix stopped with an error (a failed restart, an unusable config), once
- *   per time it enters the error state.
+ *   per time it enters the error state; and the check of its files found objects damaged that no
+ *   remote could give again (once each time more are found).
  *
  * The decisions are plain functions and one small class with injected timers; Electron's
  * Notification is reached only through the Notifier.

@@ -57,6 +57,12 @@ export function trayIcon(snapshot: Snapshot): TrayIcon {
 
 /** One line about the state, shown as the tooltip and as the menu's first (disabled) item. */
 export function stateLine(snapshot: Snapshot): string {
+  const damaged = snapshot.status.cacheCheck?.damagedCount ?? 0;
+  const line = stateWords(snapshot);
+  return damaged > 0 ? `${line}; ${damaged} object${damaged === 1 ? '' : 's'} damaged here` : line;
+}
+
+function stateWords(snapshot: Snapshot): string {
   const { state, remotes, message } = snapshot.status;
   const connected = remotes.filter((r) => r.connected).length;
   switch (state) {

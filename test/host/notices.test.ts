@@ -82,3 +82,34 @@ test('a share the recipient could not open (shared from a version the server had
   assert.equal(words.title, 'Share not opened');
   assert.match(words.body, /^Alice could not open what you shared: your last change to it was still on its way to the server\. Share it again in a moment\.$/);
 });
+
+test('objects left damaged by the check of the local files are told when more are found, not at each retry, behind the daemon-error switch', () => {
+  const { app, daemon } = fakeApp(new Map());
+  let damagedCount = 0;
+  Object.assign(daemon, { status: () => ({ cacheCheck: { damagedCount } }) });
+  const notices: Notice[] = [];
+  let changed = 0;
+  const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++);
+  daemon.emit('cache-check');
+  damagedCount = 3;
+  daemon.emit('cache-check');
+  daemon.emit('cache-check');
+  damagedCount = 1;
+  daemon.emit('cache-check');
+  damagedCount = 2;
+  daemon.emit('cache-check');
+  assert.deepEqual(notices, [{ kind: 'damaged-files', count: 3 }, { kind: 'damaged-files', count: 2 }]);
+  assert.equal(changed, 5, 'the status follows every time');
+  assert.deepEqual(notificationFor(notices[0]!, defaultSettings()), {
+    kind: 'damaged-files',
+    title: 'Damaged files on this computer',
+    body: '3 objects of Hypergolix are damaged on this computer, and no remote has a good copy yet. Open Hypergolix to see which.',
+  });
+  const off = defaultSettings();
+  off.desktop.notifications.daemon_error = false;
+  assert.equal(notificationFor(notices[0]!, off), null);
+  unwire();
+  damagedCount = 9;
+  daemon.emit('cache-check');
+  assert.equal(notices.length, 2, 'unwired: nothing more');
+});

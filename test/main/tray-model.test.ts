@@ -223,6 +223,15 @@ const BUSY: AppState[] = ['creating', 'unlocking', 'restarting'];
 // ───────────────────────────── the model ─────────────────────────────
 
 describe('tray model', () => {
+  test('objects damaged here that no remote could give again are in the state line, and its tooltip', () => {
+    const check = { lastCheckedAt: 1, running: false, checked: 40, putRight: 0, damaged: ['AAAA', 'BBBB'], damagedCount: 2 };
+    const s = snap({ remotes: [remote(true)], cacheCheck: check });
+    assert.equal(stateLine(s), 'Running, 1 of 1 remote connected; 2 objects damaged here');
+    assert.equal(trayModel(s, defaultSettings()).tooltip, `Hypergolix: ${stateLine(s)}`);
+    assert.equal(stateLine(snap({ cacheCheck: { ...check, damaged: ['AAAA'], damagedCount: 1 } })), 'Running, local only; 1 object damaged here');
+    assert.equal(stateLine(snap({ cacheCheck: { ...check, damaged: [], damagedCount: 0 } })), 'Running, local only', 'sound: nothing said');
+  });
+
   test('in every state the menu offers only what can be done there, and the status line is not clickable', () => {
     for (const state of ALL_STATES) {
       for (const identity of [true, false]) {
