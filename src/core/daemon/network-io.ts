@@ -16,6 +16,7 @@ import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy, type DamagedCopy } from './local-copy.js';
 import { newestOf } from './newest-answer.js';
+import { RemoteBackfill } from './remote-backfill.js';
 
 export interface NetworkIOEvents {
   /** An object that arrived through a subscription, stored locally (with its container, for frames). */
@@ -75,6 +76,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** What the remotes push to us (and what we fetch from them) into the local cache. */
   private readonly inbound: Inbound;
   private readonly mender: CopyMender;
+  private readonly backfill: RemoteBackfill;
 
   private constructor(private readonly o: NetworkIOOptions) {
     super();
@@ -89,6 +91,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       waiting: (dynamic) => this.waiting(dynamic),
     });
     this.mender = new CopyMender({ ...o, take: (obj) => this.inbound.storeFetched(obj) });
+    this.backfill = new RemoteBackfill(o);
   }
 
   static async open(o: NetworkIOOptions): Promise<NetworkIO> {
@@ -277,36 +280,36 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   subscribe(ghid: Ghid, o: { catchUp?: boolean } = {}): void {
     const known = this.subscriptions.has(ghid.text);
     this.subscriptions.add(ghid.text);
-    for (const r of this.remotes) {
-      if (!r.client.connected) continue;
-      const c = r.client;
-      if (!known) void c.subscribe(ghid).then(() => (o.catchUp ? this.catchUp(c, ghid) : undefined), () => {});
-      else if (o.catchUp) void this.catchUp(c, ghid);
+    for (const r of this.remotes.filter((x) => x.client.connected)) {
+      if (!known) void r.client.subscribe(ghid).then(() => (o.catchUp ? this.catchUp(r, ghid) : undefined), () => {});
+      else if (o.catchUp) void this.catchUp(r, ghid);
     }
   }
 
   /**
-   * What one remote holds of `ghid` now, taken in as if it had been pushed. Never rejects. An
-   * object it no longer has was deleted while we were away: its debinding is what the push
-   * would have brought, and it deletes the object here too (the local cache checks that its
-   * author made it).
+   * What one remote holds of `ghid` now, taken in as if pushed. Never rejects. An object deleted
+   * while we were away: its debinding, which deletes it here too (checked to be its author's).
    */
-  private async catchUp(c: RemoteClient, ghid: Ghid): Promise<void> {
-    let raws: Buffer[];
+  private async catchUp(r: Remote, ghid: Ghid): Promise<void> {
+    const c = r.client;
+    let [raws, theirs]: [Buffer[], Buffer | null] = [[], null];
     try {
-      raws = [await c.get(ghid)];
+      raws = [(theirs = await c.get(ghid))];
     } catch (err) {
       if (!(err instanceof DoesNotExist) || !this.o.engine.exists(ghid)) return;
       const debindings = await c.debindings(ghid).catch(() => []);
       raws = (await Promise.all(debindings.map((d) => getFrom(c, d)))).flatMap((o) => (o?.type === 'GDXX' ? [o.raw] : []));
     }
     for (const raw of raws) await this.inbound.onPush(c, ghid, raw).catch(() => {});
+    // What it lacks (and saw no deletion of) or holds older is sent again (remote-backfill.ts).
+    const queued = (g: Ghid) => r.outbox.oldestFrame(g.text) !== null;
+    if ((theirs || raws.length === 0) && this.o.engine.exists(ghid)) await this.backfill.caughtUp(c, r.label, ghid, theirs, queued);
   }
 
   /** What the remotes hold now of objects whose racing frames were left out while ours waited (Inbound.racesOver). */
   private catchUpRaces(): void {
     for (const dynamic of this.inbound.racesOver()) {
-      for (const r of this.remotes) if (r.client.connected && this.subscriptions.has(dynamic.text)) void this.catchUp(r.client, dynamic);
+      for (const r of this.remotes) if (r.client.connected && this.subscriptions.has(dynamic.text)) void this.catchUp(r, dynamic);
     }
   }
 
@@ -342,6 +345,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   private async onConnected(r: Remote): Promise<void> {
     const c = r.client;
+    this.backfill.reconnected(c);
     try {
       const me = this.o.identity();
       if (me) await c.publish(me.raw);
@@ -353,7 +357,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       r.holds.retryIdle();
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
-      for (const s of this.subscriptions) await this.catchUp(c, Ghid.fromText(s));
+      for (const s of this.subscriptions) await this.catchUp(r, Ghid.fromText(s));
     } catch (err) {
       this.o.logger.warn(`remote ${r.label}: resynchronization interrupted: ${(err as Error).message}`);
     }

@@ -1,0 +1,125 @@
+/**
+ * A remote that lacks what this computer holds is given it again. A daemon sends each object
+ * once, to the remotes configured when it was made: a remote added later (a second server, or
+ * a new one replacing the old), one restored from an older backup, or one whose copy was found
+ * damaged (remote/damaged-objects.ts) would otherwise never have this account's objects, and a
+ * computer signing in through it would not find the account.
+ *
+ * Found at each connect's catch-up (NetworkIO.catchUp): a subscribed object the remote does not
+ * have (and did not see deleted), or holds an older frame of, is sent again — its frame, the
+ * container the frame names and its signer's identity. When one of our own objects is missing
+ * there, everything of ours this computer holds is sent too (each of our bindings with what it
+ * binds), once per connection: the remote is new, or lost data. All of it is best effort, on the
+ * connection as it is: what does not get there is found missing again at the next connect.
+ */
+import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
+import type { RemoteClient } from '../remote/client.js';
+import type { RemoteLogger } from '../remote/logger.js';
+import type { RulesEngine } from '../rules/rules-engine.js';
+import { resendDelayMs } from './resend-delay.js';
+import { sendInOrder } from './send-in-order.js';
+
+export interface BackfillHost {
+  engine: RulesEngine;
+  logger: RemoteLogger;
+  /** Our own GIDC, once the account is open. */
+  identity: () => GolixObject | null;
+}
+
+export interface BackfillReport {
+  sent: number;
+  /** Taken by the remote as new (the rest it had already, or refused). */
+  stored: number;
+  refused: number;
+}
+
+export class RemoteBackfill {
+  /** Remotes whose whole sweep ran on their current connection. */
+  private readonly swept = new WeakSet<RemoteClient>();
+
+  constructor(private readonly host: BackfillHost) {}
+
+  /** A remote connected again: it may have lost data since it was swept. */
+  reconnected(client: RemoteClient): void {
+    this.swept.delete(client);
+  }
+
+  /**
+   * What the catch-up found on `client` for a subscribed `ghid` held here: `theirs`, its copy (a
+   * dynamic GHID's frame), or null when it has none and saw no deletion. `queued`: whether frames
+   * of ours of a dynamic GHID wait in that remote's outbox — they go (and settle a fork) that
+   * way, never around it. Never rejects.
+   */
+  async caughtUp(client: RemoteClient, label: string, ghid: Ghid, theirs: Buffer | null, queued: (dynamic: Ghid) => boolean): Promise<void> {
+    try {
+      const ours = this.host.engine.currentFrame(ghid);
+      if (queued(ghid) || (theirs !== null && !(ours?.counter != null && olderFrame(theirs, ours.counter)))) return;
+      const raws = await this.currentOf(ghid);
+      if (raws.length === 0) return;
+      const me = this.host.identity()?.ghid.text;
+      this.host.logger.info(`remote ${label}: ${theirs === null ? 'lacks' : 'holds an older version of'} ${ghid.short}, held here: sending it again`);
+      await this.send(client, raws);
+      if (theirs === null && me !== undefined && (ours?.signer ?? this.host.engine.entry(ghid)?.signer) === me) await this.sweep(client, label, me, queued);
+    } catch (err) {
+      this.host.logger.warn(`remote ${label}: could not send ${ghid.short} again: ${(err as Error).message}`);
+    }
+  }
+
+  /** Everything of ours held here, sent to a remote found without one of our objects: once per connection. */
+  async sweep(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
+    if (this.swept.has(client)) return { sent: 0, stored: 0, refused: 0 };
+    this.swept.add(client);
+    const raws: Buffer[] = [];
+    for (const text of this.host.engine.storedGhids()) {
+      const g = Ghid.fromText(text);
+      const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
+      if (!e || e.signer !== me || (e.type !== 'GOBS' && e.type !== 'GOBD') || (e.type === 'GOBD' && queued(g))) continue;
+      raws.push(...(await this.currentOf(g, false)));
+    }
+    this.host.logger.info(`remote ${label} lacks objects of this account: sending the ${raws.length} held here`);
+    const report = await this.send(client, [this.host.identity()!.raw, ...raws]);
+    this.host.logger.info(`remote ${label}: ${report.stored} of the ${report.sent} objects sent were new there${report.refused ? `, ${report.refused} refused` : ''}`);
+    if (!client.connected) this.swept.delete(client);
+    return report;
+  }
+
+  /** An object (a dynamic GHID's current frame) as stored here, its signer's identity first (`withSigner`), and what it binds after. */
+  private async currentOf(ghid: Ghid, withSigner = true): Promise<Buffer[]> {
+    const e = this.host.engine.currentFrame(ghid) ?? this.host.engine.entry(ghid);
+    if (!e) return [];
+    const read = (g: string | undefined) => (g ? this.host.engine.get(Ghid.fromText(g)).catch(() => null) : Promise.resolve(null));
+    const binds = e.type === 'GOBS' || e.type === 'GOBD';
+    const [signer, binding, target] = await Promise.all([withSigner ? read(e.signer) : null, read(e.ghid), binds ? read(e.target) : null]);
+    return [signer, binding, target].filter((raw): raw is Buffer => raw !== null);
+  }
+
+  /** Sends in order (a binding before what it binds), a window at a time; stops when the link says later. */
+  private async send(client: RemoteClient, raws: Buffer[]): Promise<BackfillReport> {
+    const report: BackfillReport = { sent: 0, stored: 0, refused: 0 };
+    const items = raws.map((raw): [string, Buffer] => [parseObject(raw).ghid.text, raw]);
+    await sendInOrder(items, {
+      publish: (raw) => {
+        report.sent++;
+        return client.publish(raw).then((stored) => stored && report.stored++);
+      },
+      connected: () => client.connected,
+      accepted: () => {},
+      refused: (_ghid, _raw, err) => {
+        // Not newer there (another computer wrote meanwhile) is no loss: its frame comes as any change.
+        if (!(err instanceof IllegalDynamicFrame) && !(err instanceof DoesNotExist)) report.refused++;
+        return err instanceof CommsError || err instanceof RegistrationRequired || resendDelayMs(err) !== null;
+      },
+    });
+    return report;
+  }
+}
+
+/** Whether a remote's frame (bytes) is older than our current one of the same dynamic GHID. */
+function olderFrame(raw: Buffer, counter: bigint): boolean {
+  try {
+    const obj = parseObject(raw);
+    return obj.type === 'GOBD' && obj.counter !== null && obj.counter < counter;
+  } catch {
+    return false;
+  }
+}
