@@ -4,8 +4,11 @@
 // daemons, real persistence servers on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
+import { FileStore } from '../../src/core/store/file-store.js';
 import { AccountDaemons, synced } from '../fixtures/daemon/account-daemons.js';
 import { tempHome, until, world } from '../fixtures/ipc/world.js';
 
@@ -58,4 +61,31 @@ test('a server restored from an older backup gets the newer versions back from t
   // Another computer reads version 2 from it.
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
   assert.equal((await elsewhere.open(obj.ghid)).state.toString(), 'version 2');
+});
+
+test("a server whose stored copy of the account's root is damaged gets it again from a computer of the account, at its next connect", async (t) => {
+  const serverDir = await tempHome('hgx-backfill-server-');
+  const w = await world({ serverStore: new FileStore(join(serverDir, 'ghidcache')) });
+  const daemons = new AccountDaemons(t);
+  const home = await tempHome('hgx-backfill-');
+  const computer = await daemons.start(home, w.serverPort, { create: 'a password 1' });
+  const obj = await computer.create(API_ID_RAW, Buffer.from('kept here and there'));
+  await until(() => synced(computer) || null, 'the object on the server', 10_000);
+  // The root: the daemon follows it (as every object of the account's own), and asks for it at each connect.
+  const name = `${w.serverEngine.currentFrame(computer.userId)!.ghid}.ghid`;
+  const rootFile = join(serverDir, 'ghidcache', name);
+  await until(async () => (await readdir(join(serverDir, 'ghidcache'))).includes(name) || null, "the root's file on the server", 10_000);
+  const good = await readFile(rootFile);
+  await daemons.stop(computer);
+
+  // Damaged while the server was off; it opens its store again and finds nothing wrong until read.
+  await w.server.close();
+  await w.serverEngine.close();
+  await writeFile(rootFile, good.subarray(0, good.length - 9));
+  await w.restartServer(new FileStore(join(serverDir, 'ghidcache')));
+  const again = await daemons.start(home, w.serverPort, { userId: computer.userId, password: 'a password 1' });
+  await until(async () => (await readFile(rootFile)).equals(good) || null, "the server's copy put right", 15_000);
+  await daemons.stop(again);
+  const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
+  assert.equal((await elsewhere.open(obj.ghid)).state.toString(), 'kept here and there');
 });
