@@ -302,8 +302,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
     for (const raw of raws) await this.inbound.onPush(c, ghid, raw).catch(() => {});
     // What it lacks (and saw no deletion of) or holds older is sent again (remote-backfill.ts).
-    const queued = (g: Ghid) => r.outbox.oldestFrame(g.text) !== null;
-    if ((theirs || raws.length === 0) && this.o.engine.exists(ghid)) await this.backfill.caughtUp(c, r.label, ghid, theirs, queued);
+    if ((theirs || raws.length === 0) && this.o.engine.exists(ghid)) await this.backfill.caughtUp(c, r.label, ghid, theirs, (g) => r.outbox.oldestFrame(g.text) !== null);
   }
 
   /** What the remotes hold now of objects whose racing frames were left out while ours waited (Inbound.racesOver). */
