@@ -37,30 +37,36 @@ test('a remote added later gets the whole account and its objects, so a computer
   assert.equal((await elsewhere.open(frozen.ghid)).state.toString(), 'a static object');
 });
 
-test('a server restored from an older backup gets the newer versions back from the computer that holds them', async (t) => {
+test('a server restored from an older backup gets the newer versions back from the computer that holds them, open or not', async (t) => {
   const store = new MemoryStore();
   const w = await world({ serverStore: store });
   const daemons = new AccountDaemons(t);
-  const computer = await daemons.start(await tempHome('hgx-backfill-'), w.serverPort, { create: 'a password 1' });
-  const obj = await computer.create(API_ID_RAW, Buffer.from('version 1'));
+  const home = await tempHome('hgx-backfill-');
+  const computer = await daemons.start(home, w.serverPort, { create: 'a password 1' });
+  const login = { userId: computer.userId, password: 'a password 1' };
+  const objs = [await computer.create(API_ID_RAW, Buffer.from('first, version 1')), await computer.create(API_ID_RAW, Buffer.from('second, version 1'))];
   await until(() => synced(computer) || null, 'version 1 on the server', 10_000);
   const backup = store.snapshot();
-  await computer.update(obj.ghid, Buffer.from('version 2'));
-  // Its secret in the account's map (written a while after an update, as the map always is).
+  for (const [i, obj] of objs.entries()) await computer.update(obj.ghid, Buffer.from(`${i === 0 ? 'first' : 'second'}, version 2`));
+  // Their secrets in the account's map (written a while after an update, as the map always is).
   await computer.account.secrets.flush();
   await until(() => synced(computer) || null, 'version 2 on the server', 10_000);
+  const dynamics = [...objs.map((o) => o.ghid), ...computer.account.internalObjects];
+  const frames = new Map(dynamics.map((g) => [g.text, computer.engine.currentFrame(g)?.ghid]));
+  await daemons.stop(computer);
 
-  // The server goes back to the backup: version 1. The computer reconnects and sends version 2.
+  // The server goes back to the backup while the computer is off; started again, it opens no
+  // object (none is followed but the account's own), and sends every newer version back.
   await w.restartServer(backup);
-  // The object's frame, and the account's own objects (its maps hold the object's secrets).
-  const dynamics = [obj.ghid, ...computer.account.internalObjects];
-  const behind = () => dynamics.filter((g) => w.serverEngine.currentFrame(g)?.ghid !== computer.engine.currentFrame(g)?.ghid);
+  const behind = () => dynamics.filter((g) => w.serverEngine.currentFrame(g)?.ghid !== frames.get(g.text));
   assert.ok(behind().length > 0, 'the backup is behind');
+  await daemons.start(home, w.serverPort, login);
   await until(() => behind().length === 0 || null, 'the newer frames back on the server', 15_000);
 
-  // Another computer reads version 2 from it.
-  const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
-  assert.equal((await elsewhere.open(obj.ghid)).state.toString(), 'version 2');
+  // Another computer reads the newer versions from it.
+  const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, login);
+  assert.equal((await elsewhere.open(objs[0]!.ghid)).state.toString(), 'first, version 2');
+  assert.equal((await elsewhere.open(objs[1]!.ghid)).state.toString(), 'second, version 2');
 });
 
 test("a server whose stored copy of the account's root is damaged gets it again from a computer of the account, at its next connect", async (t) => {

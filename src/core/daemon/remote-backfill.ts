@@ -8,8 +8,8 @@
  * Found at each connect's catch-up (NetworkIO.catchUp): a subscribed object the remote does not
  * have (and did not see deleted), or holds an older frame of, is sent again — its frame, the
  * container the frame names and its signer's identity. When one of our own objects is missing
- * there, everything of ours this computer holds is sent too (each of our bindings with what it
- * binds), once per connection: the remote is new, or lost data. All of it is best effort, on the
+ * or older there, everything of ours this computer holds is sent too (each of our bindings with
+ * what it binds), once per connection: the remote is new, or lost data. All of it is best effort, on the
  * connection as it is: what does not get there is found missing again at the next connect.
  */
 import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
@@ -59,7 +59,8 @@ export class RemoteBackfill {
       const me = this.host.identity()?.ghid.text;
       this.host.logger.info(`remote ${label}: ${theirs === null ? 'lacks' : 'holds an older version of'} ${ghid.short}, held here: sending it again`);
       await this.send(client, raws);
-      if (theirs === null && me !== undefined && (ours?.signer ?? this.host.engine.entry(ghid)?.signer) === me) await this.sweep(client, label, me, queued);
+      // One of ours missing or older there: the remote is new, or lost data (a restored backup).
+      if (me !== undefined && (ours?.signer ?? this.host.engine.entry(ghid)?.signer) === me) await this.sweep(client, label, me, queued);
     } catch (err) {
       this.host.logger.warn(`remote ${label}: could not send ${ghid.short} again: ${(err as Error).message}`);
     }
