@@ -1,0 +1,112 @@
+// RemoteBackfill on its own: what the catch-up's findings make it send to a remote (nothing when
+// the remote is level, the object again when it lacks it or holds it older, everything of ours
+// once per connection), never a frame waiting in the outbox, and how refusals end or continue
+// it. A real rules engine holding the reference's objects; a scripted remote.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CommsError, Ghid, IllegalDynamicFrame, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
+import type { RemoteClient } from '../../../src/core/remote/client.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { MemoryStore } from '../../../src/core/store/memory-store.js';
+import { memoryLogger } from '../../fixtures/remote/helpers.js';
+import { v16Objects } from '../../fixtures/vectors.js';
+
+const v16 = v16Objects();
+const frameAt = (n: number) => v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === n)!;
+const containerAt = (n: number) => v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === n)!;
+const frame0 = frameAt(0).obj as Extract<GolixObject, { type: 'GOBD' }>;
+const dynamic = frame0.dynamic;
+const me = v16.find((o) => o.obj.ghid.equals(frame0.binder))!;
+
+/** A remote that takes what it is sent (or answers as `answer` says), recording the GHIDs in order. */
+function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = async () => true) {
+  const sent: string[] = [];
+  const client = {
+    connected: true,
+    async publish(raw: Uint8Array) {
+      const obj = parseObject(Buffer.from(raw));
+      sent.push(obj.ghid.text);
+      return answer(obj, sent.length - 1);
+    },
+  };
+  return { sent, client: client as unknown as RemoteClient & { connected: boolean } };
+}
+
+async function holding(frame = 1) {
+  const { engine } = await RulesEngine.open(new MemoryStore());
+  for (const o of v16.filter((x) => x.obj.type === 'GIDC')) await engine.ingest(o.raw);
+  for (let n = 0; n <= frame; n++) {
+    await engine.ingest(frameAt(n).raw);
+    await engine.ingest(containerAt(n).raw);
+  }
+  const logger = memoryLogger();
+  return { engine, logger, backfill: new RemoteBackfill({ engine, logger, identity: () => me.obj }) };
+}
+
+const none = () => false;
+
+test('a remote level with us is sent nothing; one holding an older frame gets ours (identity, frame, container), then everything of ours, once per connection', async () => {
+  const { backfill, logger } = await holding(1);
+  const r = remote();
+  await backfill.caughtUp(r.client, 'r:1', dynamic, frameAt(1).raw, none);
+  assert.deepEqual(r.sent, [], 'level: nothing');
+
+  await backfill.caughtUp(r.client, 'r:1', dynamic, frameAt(0).raw, none);
+  const again = [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid];
+  assert.deepEqual(r.sent.slice(0, 3), again, 'the object first: its signer, its frame, its container');
+  assert.deepEqual(r.sent.slice(3), [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid], 'then the sweep: our identity and every binding of ours with what it binds');
+  assert.ok(logger.lines.some((l) => l.includes('holds an older version of')), logger.lines.join(' | '));
+
+  // The same connection again: the object, but no second sweep; a new connection sweeps again.
+  r.sent.length = 0;
+  await backfill.caughtUp(r.client, 'r:1', dynamic, null, none);
+  assert.deepEqual(r.sent, again);
+  backfill.reconnected(r.client);
+  r.sent.length = 0;
+  await backfill.caughtUp(r.client, 'r:1', dynamic, null, none);
+  assert.equal(r.sent.length, 6);
+});
+
+test('a frame of ours waiting in that remote\'s outbox is never sent around it, nor swept', async () => {
+  const { backfill } = await holding(1);
+  const r = remote();
+  await backfill.caughtUp(r.client, 'r:1', dynamic, null, (g) => g.equals(dynamic));
+  assert.deepEqual(r.sent, []);
+  const report = await backfill.sweep(r.client, 'r:1', me.obj.ghid.text, (g) => g.equals(dynamic));
+  assert.deepEqual(r.sent, [me.obj.ghid.text], 'our identity only');
+  assert.deepEqual(report, { sent: 1, stored: 1, refused: 0 });
+});
+
+test('refusals: not newer there is no loss and the rest goes on; a dropped link stops it, and the next connection sweeps again', async () => {
+  const { backfill, logger } = await holding(1);
+  const notNewer = remote(async (obj) => {
+    if (obj.type === 'GOBD') throw new IllegalDynamicFrame('not newer');
+    return false;
+  });
+  const report = await backfill.sweep(notNewer.client, 'r:1', me.obj.ghid.text, none);
+  assert.deepEqual(report, { sent: 3, stored: 0, refused: 0 });
+
+  const dropping = remote(async (_obj, i) => {
+    if (i === 1) {
+      dropping.client.connected = false;
+      throw new CommsError('connection lost');
+    }
+    return true;
+  });
+  const cut = await backfill.sweep(dropping.client, 'r:2', me.obj.ghid.text, none);
+  assert.ok(cut.sent < 3, `stopped at the drop: ${JSON.stringify(cut)}`);
+  dropping.client.connected = true;
+  assert.equal((await backfill.sweep(dropping.client, 'r:2', me.obj.ghid.text, none)).sent, 3, 'not marked swept: tried again');
+  assert.ok(logger.lines.some((l) => l.includes('lacks objects of this account: sending the 2 held here')), logger.lines.join(' | '));
+});
+
+test("an object of someone else's that the remote lacks is sent again, without a sweep of ours", async () => {
+  const { engine, logger } = await holding(1);
+  const other = v16.find((o) => o.obj.type === 'GIDC' && !o.obj.ghid.equals(me.obj.ghid))!;
+  const backfill = new RemoteBackfill({ engine, logger, identity: () => other.obj });
+  const r = remote();
+  await backfill.caughtUp(r.client, 'r:1', dynamic, null, none);
+  assert.deepEqual(r.sent, [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid]);
+  assert.equal(Ghid.fromText(r.sent[0]!).equals(frame0.binder), true, "its signer's identity first");
+});
