@@ -55,7 +55,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
   // Told when more objects are left damaged than last told (the daemon retries them; fewer is no news).
   let damagedTold = 0;
   const onCheck = () => {
-    const count = app.daemon.status().cacheCheck.damagedCount;
+    const count = app.daemon.cacheCheck.damagedCount;
     if (count > damagedTold) notice({ kind: 'damaged-files', count });
     damagedTold = count;
     changed();

@@ -60,7 +60,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, backlog: net[i].pending } : {}),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
-    ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()), cacheCheck: app.daemon.status().cacheCheck } : {}),
+    ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()), cacheCheck: app.daemon.cacheCheck } : {}),
     connectedApps: app?.ipc?.connectedApps() ?? 0,
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),

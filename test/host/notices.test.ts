@@ -86,7 +86,7 @@ test('a share the recipient could not open (shared from a version the server had
 test('objects left damaged by the check of the local files are told when more are found, not at each retry, behind the daemon-error switch', () => {
   const { app, daemon } = fakeApp(new Map());
   let damagedCount = 0;
-  Object.assign(daemon, { status: () => ({ cacheCheck: { damagedCount } }) });
+  Object.defineProperty(daemon, 'cacheCheck', { get: () => ({ damagedCount }) });
   const notices: Notice[] = [];
   let changed = 0;
   const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++);

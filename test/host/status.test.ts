@@ -78,7 +78,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
     daemon: {
       network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full', lastFailure: null, lastConnectedAt: 5 }] },
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
-      status: () => ({ cacheCheck: { ...NOT_CHECKED, lastCheckedAt: 9, checked: 7, putRight: 1 } }),
+      cacheCheck: { ...NOT_CHECKED, lastCheckedAt: 9, checked: 7, putRight: 1 },
     },
     sharing: { pending: () => [] },
     ipc: null,

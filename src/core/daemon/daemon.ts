@@ -358,7 +358,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** What the daemon can tell of itself now: its remotes, its cache and the cache's storage. */
   status(): DaemonStatus {
-    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage(), cacheCheck: this.check.report() };
+    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage(), cacheCheck: this.cacheCheck };
+  }
+
+  /** What the checks of the local copy found (status() without counting the cache). */
+  get cacheCheck(): CacheCheckReport {
+    return this.check.report();
   }
 
   checkCache(): Promise<CacheCheckReport> {
