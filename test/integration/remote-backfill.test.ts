@@ -28,7 +28,7 @@ test('a remote added later gets the whole account and its objects, so a computer
   const infos: string[] = [];
   const both = await daemons.start(home, [first.serverPort, second.serverPort], login, { infos });
   await until(() => (second.serverEngine.exists(kept.ghid) && second.serverEngine.exists(frozen.ghid)) || null, 'the account to reach the second server', 15_000);
-  assert.ok(infos.some((m) => m.includes(`remote 127.0.0.1:${second.serverPort} lacks objects of this account: sending the`)), infos.join(' | '));
+  assert.ok(infos.some((m) => m.includes(`remote 127.0.0.1:${second.serverPort} lacks objects of this account: sending every object of ours held here`)), infos.join(' | '));
   await daemons.stop(both);
 
   // Another computer, through the second server alone: the account opens and both objects read.

@@ -301,8 +301,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       raws = (await Promise.all(debindings.map((d) => getFrom(c, d)))).flatMap((o) => (o?.type === 'GDXX' ? [o.raw] : []));
     }
     for (const raw of raws) await this.inbound.onPush(c, ghid, raw).catch(() => {});
-    // What it lacks (and saw no deletion of) or holds older is sent again (remote-backfill.ts).
-    if ((theirs || raws.length === 0) && this.o.engine.exists(ghid)) await this.backfill.caughtUp(c, r.label, ghid, theirs, (g) => r.outbox.oldestFrame(g.text) !== null);
+    // What it lacks (and saw no deletion of) or holds older is sent again, beside the catch-up (remote-backfill.ts).
+    if ((theirs || raws.length === 0) && this.o.engine.exists(ghid)) void this.backfill.caughtUp(c, r.label, ghid, theirs, (g) => r.outbox.oldestFrame(g.text) !== null);
   }
 
   /** What the remotes hold now of objects whose racing frames were left out while ours waited (Inbound.racesOver). */

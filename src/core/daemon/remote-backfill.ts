@@ -12,12 +12,18 @@
  * what it binds), once per connection: the remote is new, or lost data. All of it is best effort, on the
  * connection as it is: what does not get there is found missing again at the next connect.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
 import type { RemoteClient } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { resendDelayMs } from './resend-delay.js';
 import { sendInOrder } from './send-in-order.js';
+
+/** Objects read and sent at a time by a sweep. */
+const SWEEP_CHUNK = 512;
+/** How many times one send waits for a remote that asked to slow down. */
+const MAX_WAITS = 20;
 
 export interface BackfillHost {
   engine: RulesEngine;
@@ -48,7 +54,8 @@ export class RemoteBackfill {
    * What the catch-up found on `client` for a subscribed `ghid` held here: `theirs`, its copy (a
    * dynamic GHID's frame), or null when it has none and saw no deletion. `queued`: whether frames
    * of ours of a dynamic GHID wait in that remote's outbox — they go (and settle a fork) that
-   * way, never around it. Never rejects.
+   * way, never around it. Never rejects; the caller need not wait for it (a sweep, or a remote
+   * that asks to slow down, may take a while).
    */
   async caughtUp(client: RemoteClient, label: string, ghid: Ghid, theirs: Buffer | null, queued: (dynamic: Ghid) => boolean): Promise<void> {
     try {
@@ -66,54 +73,84 @@ export class RemoteBackfill {
     }
   }
 
-  /** Everything of ours held here, sent to a remote found without one of our objects: once per connection. */
+  /**
+   * Everything of ours held here, sent to a remote found without one of our objects (or with one
+   * older): once per connection, read and sent a chunk at a time (a large cache is never held in
+   * memory whole).
+   */
   async sweep(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
-    if (this.swept.has(client)) return { sent: 0, stored: 0, refused: 0 };
+    const report: BackfillReport = { sent: 0, stored: 0, refused: 0 };
+    if (this.swept.has(client)) return report;
     this.swept.add(client);
-    const raws: Buffer[] = [];
-    for (const text of this.host.engine.storedGhids()) {
+    this.host.logger.info(`remote ${label} lacks objects of this account: sending every object of ours held here`);
+    let chunk = this.host.identity() ? [itemOf(this.host.identity()!.raw)] : [];
+    const ghids = this.host.engine.storedGhids();
+    for (const [i, text] of ghids.entries()) {
       const g = Ghid.fromText(text);
       const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
-      if (!e || e.signer !== me || (e.type !== 'GOBS' && e.type !== 'GOBD') || (e.type === 'GOBD' && queued(g))) continue;
-      raws.push(...(await this.currentOf(g, false)));
+      if (e?.signer === me && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) chunk.push(...(await this.currentOf(g, false)));
+      if (chunk.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
+      if (!(await this.send(client, chunk, report))) break;
+      chunk = [];
     }
-    this.host.logger.info(`remote ${label} lacks objects of this account: sending the ${raws.length} held here`);
-    const report = await this.send(client, [this.host.identity()!.raw, ...raws]);
     this.host.logger.info(`remote ${label}: ${report.stored} of the ${report.sent} objects sent were new there${report.refused ? `, ${report.refused} refused` : ''}`);
     if (!client.connected) this.swept.delete(client);
     return report;
   }
 
   /** An object (a dynamic GHID's current frame) as stored here, its signer's identity first (`withSigner`), and what it binds after. */
-  private async currentOf(ghid: Ghid, withSigner = true): Promise<Buffer[]> {
+  private async currentOf(ghid: Ghid, withSigner = true): Promise<[string, Buffer][]> {
     const e = this.host.engine.currentFrame(ghid) ?? this.host.engine.entry(ghid);
     if (!e) return [];
-    const read = (g: string | undefined) => (g ? this.host.engine.get(Ghid.fromText(g)).catch(() => null) : Promise.resolve(null));
+    const read = async (g: string | undefined): Promise<[string, Buffer] | null> => {
+      const raw = g ? await this.host.engine.get(Ghid.fromText(g)).catch(() => null) : null;
+      return raw ? [g!, raw] : null;
+    };
     const binds = e.type === 'GOBS' || e.type === 'GOBD';
-    const [signer, binding, target] = await Promise.all([withSigner ? read(e.signer) : null, read(e.ghid), binds ? read(e.target) : null]);
-    return [signer, binding, target].filter((raw): raw is Buffer => raw !== null);
+    const found = await Promise.all([withSigner ? read(e.signer) : null, read(e.ghid), binds ? read(e.target) : null]);
+    return found.filter((item) => item !== null);
   }
 
-  /** Sends in order (a binding before what it binds), a window at a time; stops when the link says later. */
-  private async send(client: RemoteClient, raws: Buffer[]): Promise<BackfillReport> {
-    const report: BackfillReport = { sent: 0, stored: 0, refused: 0 };
-    const items = raws.map((raw): [string, Buffer] => [parseObject(raw).ghid.text, raw]);
-    await sendInOrder(items, {
-      publish: (raw) => {
-        report.sent++;
-        return client.publish(raw).then((stored) => stored && report.stored++);
-      },
-      connected: () => client.connected,
-      accepted: () => {},
-      refused: (_ghid, _raw, err) => {
-        // Not newer there (another computer wrote meanwhile) is no loss: its frame comes as any change.
-        if (!(err instanceof IllegalDynamicFrame) && !(err instanceof DoesNotExist)) report.refused++;
-        return err instanceof CommsError || err instanceof RegistrationRequired || resendDelayMs(err) !== null;
-      },
-    });
-    return report;
+  /**
+   * Sends in order (a binding before what it binds), a window at a time. A remote that asks to
+   * slow down is waited for (up to MAX_WAITS times) and sent the rest; a dropped link or a remote
+   * that wants us registered ends it (false).
+   */
+  private async send(client: RemoteClient, items: [string, Buffer][], report: BackfillReport = { sent: 0, stored: 0, refused: 0 }): Promise<boolean> {
+    let left = items;
+    for (let waits = 0; left.length > 0; waits++) {
+      const done = new Set<string>();
+      let [wait, stop] = [0, false];
+      await sendInOrder(left, {
+        publish: (raw) => {
+          report.sent++;
+          return client.publish(raw).then((stored) => stored && report.stored++);
+        },
+        connected: () => client.connected,
+        accepted: (ghid) => done.add(ghid),
+        refused: (ghid, _raw, err) => {
+          if (err instanceof CommsError || err instanceof RegistrationRequired) return (stop = true);
+          const delay = resendDelayMs(err);
+          if (delay !== null) {
+            wait = Math.max(wait, delay);
+            return true;
+          }
+          done.add(ghid);
+          // Not newer there (another computer wrote meanwhile) is no loss: its frame comes as any change.
+          if (!(err instanceof IllegalDynamicFrame) && !(err instanceof DoesNotExist)) report.refused++;
+          return false;
+        },
+      });
+      left = left.filter(([ghid]) => !done.has(ghid));
+      if (stop || !client.connected || left.length === 0) return !stop && client.connected;
+      if (waits === MAX_WAITS) return false;
+      await sleep(Math.max(wait, 50));
+    }
+    return true;
   }
 }
+
+const itemOf = (raw: Buffer): [string, Buffer] => [parseObject(raw).ghid.text, raw];
 
 /** Whether a remote's frame (bytes) is older than our current one of the same dynamic GHID. */
 function olderFrame(raw: Buffer, counter: bigint): boolean {

@@ -4,7 +4,7 @@
 // it. A real rules engine holding the reference's objects; a scripted remote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommsError, Ghid, IllegalDynamicFrame, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { CommsError, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
 import type { RemoteClient } from '../../../src/core/remote/client.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
@@ -98,7 +98,7 @@ test('refusals: not newer there is no loss and the rest goes on; a dropped link 
   assert.ok(cut.sent < 3, `stopped at the drop: ${JSON.stringify(cut)}`);
   dropping.client.connected = true;
   assert.equal((await backfill.sweep(dropping.client, 'r:2', me.obj.ghid.text, none)).sent, 3, 'not marked swept: tried again');
-  assert.ok(logger.lines.some((l) => l.includes('lacks objects of this account: sending the 2 held here')), logger.lines.join(' | '));
+  assert.ok(logger.lines.some((l) => l.includes('lacks objects of this account: sending every object of ours held here')), logger.lines.join(' | '));
 });
 
 test("an object of someone else's that the remote lacks is sent again, without a sweep of ours", async () => {
@@ -109,4 +109,25 @@ test("an object of someone else's that the remote lacks is sent again, without a
   await backfill.caughtUp(r.client, 'r:1', dynamic, null, none);
   assert.deepEqual(r.sent, [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid]);
   assert.equal(Ghid.fromText(r.sent[0]!).equals(frame0.binder), true, "its signer's identity first");
+});
+
+test('a remote that asks to slow down is waited for and sent the rest; one that wants us registered ends it', async () => {
+  const { backfill } = await holding(1);
+  let slowed = 0;
+  const slow = remote(async (obj) => {
+    if (obj.type === 'GOBD' && slowed++ === 0) throw Object.assign(new RemoteNak('slow down', { reason: 'busy', retryAfterMs: 30 }));
+    return true;
+  });
+  const report = await backfill.sweep(slow.client, 'r:1', me.obj.ghid.text, none);
+  assert.equal(slowed, 2, 'the frame was sent again after the wait');
+  assert.deepEqual(slow.sent.filter((g) => g === frameAt(1).obj.ghid.text).length, 2);
+  assert.ok(slow.sent.includes(containerAt(1).entry.ghid), 'and what came after it');
+  assert.equal(report.refused, 0);
+
+  const closed = remote(async (obj) => {
+    if (obj.type === 'GOBD') throw new RegistrationRequired('register first');
+    return true;
+  });
+  const ended = await backfill.sweep(closed.client, 'r:2', me.obj.ghid.text, none);
+  assert.equal(closed.sent.filter((g) => g === frameAt(1).obj.ghid.text).length, 1, `not tried again: ${JSON.stringify(ended)}`);
 });
