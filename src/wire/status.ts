@@ -77,7 +77,7 @@ export interface DaemonStatusJson {
   appsConnected: number;
   /** Shares waiting for an answer (`hypergolix shares`). */
   sharesWaiting: number;
-  /** The checks of the local copy; absent from daemons before Hypergolix 0.4. */
+  /** The checks of the local copy; absent from daemons older than the check (Hypergolix 0.3.0 and before). */
   cacheCheck?: CacheCheckJson;
 }
 
