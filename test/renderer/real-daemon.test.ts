@@ -148,6 +148,13 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
     await page.getByTestId('state').waitFor();
     assert.equal(await shell(page).state(), 'Running');
     await screenshot(page, 'unlock-3-running', SHOTS);
+    // The real daemon's files: not checked yet (that comes minutes after a start), then Check now.
+    const summary = page.getByTestId('cache-check');
+    assert.match((await summary.textContent())!, /^Not checked yet\./);
+    await page.getByRole('button', { name: 'Check now' }).click();
+    const words = page.getByTestId('cache-check-feedback').getByText(/^Checked [\d,]+ objects: all sound\.$/);
+    await words.waitFor({ timeout: 30_000 });
+    assert.match((await summary.textContent())!, /^Checked just now: [\d,]+ objects, all sound\.$/);
     assert.deepEqual(problems, []);
   });
 
