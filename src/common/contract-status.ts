@@ -5,11 +5,9 @@
  */
 import type { CacheCheckJson } from '../wire/status.js';
 import type { RemoteSpec } from './config-fields.js';
+import { LIMITS, ghidText } from './contract-limits.js';
 import { arr, bool, nullable, num, obj, oneOf, optional, str, uint, type Check } from './wire-check.js';
 
-/** Generous but finite bounds: nothing legitimate comes near them. */
-const LIMITS = { host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000, listed: 100 } as const;
-const ghidText = str({ min: 1, max: LIMITS.ghid });
 
 export const APP_STATES = ['no-account', 'creating', 'locked', 'unlocking', 'running', 'restarting', 'error'] as const;
 export type AppState = (typeof APP_STATES)[number];

@@ -8,7 +8,7 @@
  * `server.enabled`, which lives in the file as `desktop.embedded_server`, and `server.host`,
  * which is one of three modes here.
  */
-import { MAX_LENGTH as MAX_PASSWORD_LENGTH } from './password-rule.js';
+import { LIMITS, ghidText } from './contract-limits.js';
 import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, type Verbosity } from './config-fields.js';
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
@@ -189,10 +189,7 @@ export function hostPortFrom(handlers: HostHandlers, subscribe: HostPort['subscr
 
 // ───────────────────────────── runtime checks ─────────────────────────────
 
-/** Generous but finite bounds: nothing legitimate comes near them. */
-const LIMITS = { password: MAX_PASSWORD_LENGTH, host: 253, remotes: 64, id: 128, text: 4096, ghid: 256, shares: 1000, page: 256 * 1024 } as const;
 
-const ghidText = str({ min: 1, max: LIMITS.ghid });
 const remote = obj<Remote>({ host: str({ max: LIMITS.host }), port: num, tls: bool });
 
 /** How each kind a settings key may have travels; the value's range is the config rules' business. */
