@@ -45,8 +45,15 @@ async function bridgeRequest(url: string, request: unknown): Promise<{ ok: boole
   });
   try {
     ws.send(JSON.stringify({ id: 1, request }));
+    // Bounded: a bridge that closes or never answers fails the test saying so (it once hung a CI run's file).
+    const deadline = AbortSignal.timeout(30_000);
     for (;;) {
-      const msg = JSON.parse(String(await new Promise<WebSocket.RawData>((ok) => ws.once('message', ok)))) as { id?: number; response?: never };
+      const next = new Promise<WebSocket.RawData>((ok, bad) => {
+        ws.once('message', ok);
+        ws.once('close', (code) => bad(new Error(`the bridge closed (${code}) before answering ${JSON.stringify(request).slice(0, 60)}`)));
+        deadline.addEventListener('abort', () => bad(new Error(`the bridge did not answer ${JSON.stringify(request).slice(0, 60)} within 30 s`)), { once: true });
+      });
+      const msg = JSON.parse(String(await next)) as { id?: number; response?: never };
       if (msg.id === 1) return msg.response!;
     }
   } finally {
