@@ -60,7 +60,7 @@ export class RemoteBackfill {
   async caughtUp(client: RemoteClient, label: string, ghid: Ghid, theirs: Buffer | null, queued: (dynamic: Ghid) => boolean): Promise<void> {
     try {
       const ours = this.host.engine.currentFrame(ghid);
-      if (queued(ghid) || (theirs !== null && !(ours?.counter != null && olderFrame(theirs, ours.counter)))) return;
+      if (queued(ghid) || (theirs !== null && !(ours?.counter != null && ancestorOf(theirs, ours.counter, ours.targets ?? [])))) return;
       const raws = await this.currentOf(ghid);
       if (raws.length === 0) return;
       const me = this.host.identity()?.ghid.text;
@@ -152,11 +152,16 @@ export class RemoteBackfill {
 
 const itemOf = (raw: Buffer): [string, Buffer] => [parseObject(raw).ghid.text, raw];
 
-/** Whether a remote's frame (bytes) is older than our current one of the same dynamic GHID. */
-function olderFrame(raw: Buffer, counter: bigint): boolean {
+/**
+ * Whether a remote's frame (bytes) is older than our current one and on its line (its version is
+ * in our frame's vector): a remote behind us, as a restored backup is. A frame of another line
+ * (ours written on a fork, theirs by another computer) is the conflicts' business, never sent
+ * around them: a fork's frame sent so once took a server's chain off every reader's line.
+ */
+function ancestorOf(raw: Buffer, counter: bigint, targets: readonly string[]): boolean {
   try {
     const obj = parseObject(raw);
-    return obj.type === 'GOBD' && obj.counter !== null && obj.counter < counter;
+    return obj.type === 'GOBD' && obj.counter !== null && obj.counter < counter && targets.includes(obj.targets[0]!.text);
   } catch {
     return false;
   }
