@@ -9,14 +9,18 @@
  * have (and did not see deleted), or holds an older frame of, is sent again — its frame, the
  * container the frame names and its signer's identity. When one of our own objects is missing
  * or older there, everything of ours this computer holds is sent too (each of our bindings with
- * what it binds), once per connection: the remote is new, or lost data. All of it is best effort, on the
- * connection as it is: what does not get there is found missing again at the next connect.
+ * what it binds), once per connection: the remote is new, or lost data. A dynamic object goes only
+ * where the remote lacks it or holds an older frame of our line (its version in our frame's
+ * vector); a frame there of another line, or newer, is left to the conflicts. All of it is best
+ * effort, on the connection as it is: what does not get there is found missing again at the next
+ * connect.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
+import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
 import type { RemoteClient } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
+import type { Entry } from '../store/entry.js';
 import { resendDelayMs } from './resend-delay.js';
 import { sendInOrder } from './send-in-order.js';
 
@@ -24,6 +28,8 @@ import { sendInOrder } from './send-in-order.js';
 const SWEEP_CHUNK = 512;
 /** How many times one send waits for a remote that asked to slow down. */
 const MAX_WAITS = 20;
+/** A sweep's questions (which frame do you hold?) awaiting answers at once: as many as a send window. */
+const ASKED_AT_ONCE = 16;
 
 export interface BackfillHost {
   engine: RulesEngine;
@@ -37,17 +43,24 @@ export interface BackfillReport {
   /** Taken by the remote as new (the rest it had already, or refused). */
   stored: number;
   refused: number;
+  /** Dynamic objects a sweep left alone: the remote holds a newer frame, or one of another line. */
+  leftThere: number;
 }
+
+const emptyReport = (): BackfillReport => ({ sent: 0, stored: 0, refused: 0, leftThere: 0 });
 
 export class RemoteBackfill {
   /** Remotes whose whole sweep ran on their current connection. */
   private readonly swept = new WeakSet<RemoteClient>();
+  /** What each remote took on its current connection: a sweep does not send it again. */
+  private readonly taken = new WeakMap<RemoteClient, Set<string>>();
 
   constructor(private readonly host: BackfillHost) {}
 
   /** A remote connected again: it may have lost data since it was swept. */
   reconnected(client: RemoteClient): void {
     this.swept.delete(client);
+    this.taken.delete(client);
   }
 
   /**
@@ -60,7 +73,7 @@ export class RemoteBackfill {
   async caughtUp(client: RemoteClient, label: string, ghid: Ghid, theirs: Buffer | null, queued: (dynamic: Ghid) => boolean): Promise<void> {
     try {
       const ours = this.host.engine.currentFrame(ghid);
-      if (queued(ghid) || (theirs !== null && !(ours?.counter != null && ancestorOf(theirs, ours.counter, ours.targets ?? [])))) return;
+      if (queued(ghid) || (theirs !== null && (ours === undefined || standing(theirs, ours) !== 'behind'))) return;
       const raws = await this.currentOf(ghid);
       if (raws.length === 0) return;
       const me = this.host.identity()?.ghid.text;
@@ -76,26 +89,63 @@ export class RemoteBackfill {
   /**
    * Everything of ours held here, sent to a remote found without one of our objects (or with one
    * older): once per connection, read and sent a chunk at a time (a large cache is never held in
-   * memory whole).
+   * memory whole). The remote is asked for its frame of each dynamic object first: a frame of
+   * ours from a settled fork would otherwise replace another computer's older frame there. What
+   * it took on this connection already (the object that set the sweep off) is not sent again.
    */
   async sweep(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
-    const report: BackfillReport = { sent: 0, stored: 0, refused: 0 };
+    const report = emptyReport();
     if (this.swept.has(client)) return report;
     this.swept.add(client);
     this.host.logger.info(`remote ${label} lacks objects of this account: sending every object of ours held here`);
-    let chunk = this.host.identity() ? [itemOf(this.host.identity()!.raw)] : [];
+    const taken = this.takenBy(client);
+    const identity = this.host.identity();
+    let picked = identity && !taken.has(identity.ghid.text) ? [identity.ghid] : [];
     const ghids = this.host.engine.storedGhids();
+    let unanswered = false;
     for (const [i, text] of ghids.entries()) {
       const g = Ghid.fromText(text);
       const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
-      if (e?.signer === me && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) chunk.push(...(await this.currentOf(g, false)));
-      if (chunk.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
-      if (!(await this.send(client, chunk, report))) break;
-      chunk = [];
+      if (e?.signer === me && !taken.has(e.ghid) && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) picked.push(g);
+      if (picked.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
+      const due = await this.dueOn(client, picked, report).catch(() => null);
+      if ((unanswered = due === null)) break;
+      const chunk = (await Promise.all(due.map((d) => this.currentOf(d, false)))).flat();
+      if (!(await this.send(client, chunk.filter(([t]) => !taken.has(t)), report))) break;
+      picked = [];
     }
-    this.host.logger.info(`remote ${label}: ${report.stored} of the ${report.sent} objects sent were new there${report.refused ? `, ${report.refused} refused` : ''}`);
-    if (!client.connected) this.swept.delete(client);
+    const left = report.leftThere ? `; ${report.leftThere} held there newer or of another line, left to the conflicts` : '';
+    this.host.logger.info(`remote ${label}: ${report.stored} of the ${report.sent} objects sent were new there${report.refused ? `, ${report.refused} refused` : ''}${left}`);
+    // Cut short by the link or by a question left unanswered: the next catch-up sweeps again.
+    if (unanswered || !client.connected) this.reconnected(client);
     return report;
+  }
+
+  /**
+   * Which of `ghids` go to the remote: whatever is not a dynamic object's frame (an identity, a
+   * static binding: the remote keeps one copy of each) and a dynamic object the remote lacks or
+   * holds an older frame of our line of, asked a few at a time. Rejects when the remote cannot
+   * answer (the sweep ends; the next connection sweeps again).
+   */
+  private async dueOn(client: RemoteClient, ghids: readonly Ghid[], report: BackfillReport): Promise<Ghid[]> {
+    const due: Ghid[] = [];
+    for (let i = 0; i < ghids.length; i += ASKED_AT_ONCE) {
+      const batch = ghids.slice(i, i + ASKED_AT_ONCE);
+      const answers = await Promise.all(batch.map((g) => (this.host.engine.currentFrame(g) ? frameOn(client, g) : undefined)));
+      for (const [k, g] of batch.entries()) {
+        const ours = this.host.engine.currentFrame(g);
+        const there = ours && answers[k] ? standing(answers[k], ours) : 'behind';
+        if (there === 'behind') due.push(g);
+        else if (there === 'apart') report.leftThere++;
+      }
+    }
+    return due;
+  }
+
+  private takenBy(client: RemoteClient): Set<string> {
+    let taken = this.taken.get(client);
+    if (!taken) this.taken.set(client, (taken = new Set()));
+    return taken;
   }
 
   /** An object (a dynamic GHID's current frame) as stored here, its signer's identity first (`withSigner`), and what it binds after. */
@@ -116,7 +166,7 @@ export class RemoteBackfill {
    * slow down is waited for (up to MAX_WAITS times) and sent the rest; a dropped link or a remote
    * that wants us registered ends it (false).
    */
-  private async send(client: RemoteClient, items: [string, Buffer][], report: BackfillReport = { sent: 0, stored: 0, refused: 0 }): Promise<boolean> {
+  private async send(client: RemoteClient, items: [string, Buffer][], report = emptyReport()): Promise<boolean> {
     let left = items;
     for (let waits = 0; left.length > 0; waits++) {
       const done = new Set<string>();
@@ -127,7 +177,10 @@ export class RemoteBackfill {
           return client.publish(raw).then((stored) => stored && report.stored++);
         },
         connected: () => client.connected,
-        accepted: (ghid) => done.add(ghid),
+        accepted: (ghid) => {
+          done.add(ghid);
+          this.takenBy(client).add(ghid);
+        },
         refused: (ghid, _raw, err) => {
           if (err instanceof CommsError || err instanceof RegistrationRequired) return (stop = true);
           const delay = resendDelayMs(err);
@@ -136,8 +189,8 @@ export class RemoteBackfill {
             return true;
           }
           done.add(ghid);
-          // Not newer there (another computer wrote meanwhile) is no loss: its frame comes as any change.
-          if (!(err instanceof IllegalDynamicFrame) && !(err instanceof DoesNotExist)) report.refused++;
+          // Not newer there (another computer wrote meanwhile), or deleted there, is no loss: its frame comes as any change.
+          if (!(err instanceof IllegalDynamicFrame) && !(err instanceof DoesNotExist) && !(err instanceof AlreadyDebound)) report.refused++;
           return false;
         },
       });
@@ -150,19 +203,30 @@ export class RemoteBackfill {
   }
 }
 
-const itemOf = (raw: Buffer): [string, Buffer] => [parseObject(raw).ghid.text, raw];
+/** A remote's frame of a dynamic object (its bytes), or null when it has none. */
+async function frameOn(client: RemoteClient, dynamic: Ghid): Promise<Buffer | null> {
+  try {
+    return await client.get(dynamic);
+  } catch (err) {
+    if (err instanceof DoesNotExist) return null;
+    throw err;
+  }
+}
 
 /**
- * Whether a remote's frame (bytes) is older than our current one and on its line (its version is
- * in our frame's vector): a remote behind us, as a restored backup is. A frame of another line
- * (ours written on a fork, theirs by another computer) is the conflicts' business, never sent
- * around them: a fork's frame sent so once took a server's chain off every reader's line.
+ * Where a remote's frame (bytes) of a dynamic object stands against our current one: 'level'
+ * (the same frame), 'behind' (older and on our line: its version is in our frame's vector, as a
+ * restored backup's is), or 'apart' (newer, of another line, or unreadable). A frame of another
+ * line (ours written on a fork, theirs by another computer) is the conflicts' business, never
+ * sent around them: a fork's frame sent so once took a server's chain off every reader's line.
  */
-function ancestorOf(raw: Buffer, counter: bigint, targets: readonly string[]): boolean {
+function standing(raw: Buffer, ours: Entry): 'level' | 'behind' | 'apart' {
   try {
     const obj = parseObject(raw);
-    return obj.type === 'GOBD' && obj.counter !== null && obj.counter < counter && targets.includes(obj.targets[0]!.text);
+    if (obj.ghid.text === ours.ghid) return 'level';
+    const older = obj.type === 'GOBD' && obj.counter !== null && ours.counter != null && obj.counter < ours.counter;
+    return older && (ours.targets ?? []).includes(obj.targets[0]!.text) ? 'behind' : 'apart';
   } catch {
-    return false;
+    return 'apart';
   }
 }

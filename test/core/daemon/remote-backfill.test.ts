@@ -1,16 +1,17 @@
 // RemoteBackfill on its own: what the catch-up's findings make it send to a remote (nothing when
 // the remote is level, the object again when it lacks it or holds it older, everything of ours
-// once per connection), never a frame waiting in the outbox, and how refusals end or continue
-// it. A real rules engine holding the reference's objects; a scripted remote.
+// once per connection, and there only what the remote lacks or holds older on our line), never a
+// frame waiting in the outbox, and how refusals end or continue it. A real rules engine holding
+// the reference's objects and frames made here with the reference's key; a scripted remote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommsError, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeFrame, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
 import type { RemoteClient } from '../../../src/core/remote/client.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { memoryLogger } from '../../fixtures/remote/helpers.js';
-import { v16Objects } from '../../fixtures/vectors.js';
+import { v16Identity, v16Objects } from '../../fixtures/vectors.js';
 
 const v16 = v16Objects();
 const frameAt = (n: number) => v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === n)!;
@@ -19,9 +20,14 @@ const frame0 = frameAt(0).obj as Extract<GolixObject, { type: 'GOBD' }>;
 const dynamic = frame0.dynamic;
 const me = v16.find((o) => o.obj.ghid.equals(frame0.binder))!;
 
-/** A remote that takes what it is sent (or answers as `answer` says), recording the GHIDs in order. */
-function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = async () => true) {
+/**
+ * A remote that takes what it is sent (or answers as `answer` says), recording the GHIDs in
+ * order; asked for a dynamic object, it answers with its frame in `frames` (by dynamic GHID) or
+ * that it has none.
+ */
+function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = async () => true, frames = new Map<string, Buffer>()) {
   const sent: string[] = [];
+  const asked: string[] = [];
   const client = {
     connected: true,
     async publish(raw: Uint8Array) {
@@ -29,17 +35,27 @@ function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = asyn
       sent.push(obj.ghid.text);
       return answer(obj, sent.length - 1);
     },
+    async get(ghid: Ghid) {
+      asked.push(ghid.text);
+      const raw = frames.get(ghid.text);
+      if (!raw) throw new DoesNotExist(`${ghid.short} is not stored here`);
+      return raw;
+    },
   };
-  return { sent, client: client as unknown as RemoteClient & { connected: boolean } };
+  return { sent, asked, frames, client: client as unknown as RemoteClient & { connected: boolean } };
 }
 
-async function holding(frame = 1) {
+/** A second object of ours, made here with the reference identity's key: its first frame and container. */
+const second = makeUpdate(v16Identity(0), Secret.random(), Buffer.from('a second object of ours'));
+
+async function holding(frame = 1, o: { second?: boolean } = {}) {
   const { engine } = await RulesEngine.open(new MemoryStore());
   for (const o of v16.filter((x) => x.obj.type === 'GIDC')) await engine.ingest(o.raw);
   for (let n = 0; n <= frame; n++) {
     await engine.ingest(frameAt(n).raw);
     await engine.ingest(containerAt(n).raw);
   }
+  if (o.second) for (const obj of [(await second).frame, (await second).container]) await engine.ingest(obj.raw);
   const logger = memoryLogger();
   return { engine, logger, backfill: new RemoteBackfill({ engine, logger, identity: () => me.obj }) };
 }
@@ -47,7 +63,8 @@ async function holding(frame = 1) {
 const none = () => false;
 
 test('a remote level with us is sent nothing; one holding an older frame gets ours (identity, frame, container), then everything of ours, once per connection', async () => {
-  const { backfill, logger } = await holding(1);
+  const { backfill, logger } = await holding(1, { second: true });
+  const { frame: secondFrame, container: secondContainer } = await second;
   const r = remote();
   await backfill.caughtUp(r.client, 'r:1', dynamic, frameAt(1).raw, none);
   assert.deepEqual(r.sent, [], 'level: nothing');
@@ -55,7 +72,8 @@ test('a remote level with us is sent nothing; one holding an older frame gets ou
   await backfill.caughtUp(r.client, 'r:1', dynamic, frameAt(0).raw, none);
   const again = [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid];
   assert.deepEqual(r.sent.slice(0, 3), again, 'the object first: its signer, its frame, its container');
-  assert.deepEqual(r.sent.slice(3), [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid], 'then the sweep: our identity and every binding of ours with what it binds');
+  assert.deepEqual(r.sent.slice(3), [secondFrame.ghid.text, secondContainer.ghid.text], 'then the sweep: every other binding of ours with what it binds, not what the remote took already');
+  assert.deepEqual(r.asked, [secondFrame.dynamic.text], 'the sweep asked the remote for its frame of the object it had not been sent');
   assert.ok(logger.lines.some((l) => l.includes('holds an older version of')), logger.lines.join(' | '));
 
   // The same connection again: the object, but no second sweep; a new connection sweeps again.
@@ -65,7 +83,38 @@ test('a remote level with us is sent nothing; one holding an older frame gets ou
   backfill.reconnected(r.client);
   r.sent.length = 0;
   await backfill.caughtUp(r.client, 'r:1', dynamic, null, none);
-  assert.equal(r.sent.length, 6);
+  assert.deepEqual(r.sent, [...again, secondFrame.ghid.text, secondContainer.ghid.text]);
+});
+
+test("a sweep sends a dynamic object only where the remote lacks it or holds an older frame of our line: never over a fork's frame or a newer one", async () => {
+  const { backfill, logger } = await holding(2);
+  // Another line: a frame written on frame 0 by another computer of the account, counter 1, which
+  // our frame 2 (counter 2) is not written on: the conflicts settle it, a sweep never does.
+  const fork = await makeFrame(v16Identity(0), Ghid.fromText(containerAt(5).entry.ghid), frameOf(frameAt(0).obj as Extract<GolixObject, { type: 'GOBD' }>));
+  assert.equal(fork.counter, 1n);
+  const cases: [string, Buffer | null, boolean, number][] = [
+    ['lacks it', null, true, 0],
+    ['holds an older frame of our line', frameAt(1).raw, true, 0],
+    ['holds our frame', frameAt(2).raw, false, 0],
+    ["holds a fork's older frame", fork.raw, false, 1],
+    ['holds a newer frame', frameAt(3).raw, false, 1],
+  ];
+  for (const [what, theirs, sent, left] of cases) {
+    const r = remote(async () => true, new Map(theirs ? [[dynamic.text, theirs]] : []));
+    const report = await backfill.sweep(r.client, what, me.obj.ghid.text, none);
+    assert.equal(r.sent.includes(frameAt(2).obj.ghid.text), sent, `${what}: ${JSON.stringify(r.sent)}`);
+    assert.equal(r.sent[0], me.obj.ghid.text, `${what}: our identity goes in any case`);
+    assert.equal(report.leftThere, left, what);
+  }
+  assert.ok(logger.lines.some((l) => l.includes('1 held there newer or of another line, left to the conflicts')), logger.lines.join(' | '));
+
+  // A remote that cannot answer the question ends the sweep, which the next catch-up runs again.
+  const mute = remote();
+  const answers = (mute.client as unknown as { get: (g: Ghid) => Promise<Buffer> }).get;
+  (mute.client as unknown as { get: () => Promise<never> }).get = () => Promise.reject(new CommsError('no answer'));
+  assert.deepEqual(await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none), { sent: 0, stored: 0, refused: 0, leftThere: 0 });
+  (mute.client as unknown as { get: (g: Ghid) => Promise<Buffer> }).get = answers;
+  assert.deepEqual((await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none)).sent, 3, 'swept again: identity, frame, container');
 });
 
 test('a frame of ours waiting in that remote\'s outbox is never sent around it, nor swept', async () => {
@@ -75,17 +124,19 @@ test('a frame of ours waiting in that remote\'s outbox is never sent around it, 
   assert.deepEqual(r.sent, []);
   const report = await backfill.sweep(r.client, 'r:1', me.obj.ghid.text, (g) => g.equals(dynamic));
   assert.deepEqual(r.sent, [me.obj.ghid.text], 'our identity only');
-  assert.deepEqual(report, { sent: 1, stored: 1, refused: 0 });
+  assert.deepEqual(report, { sent: 1, stored: 1, refused: 0, leftThere: 0 });
 });
 
 test('refusals: not newer there is no loss and the rest goes on; a dropped link stops it, and the next connection sweeps again', async () => {
   const { backfill, logger } = await holding(1);
-  const notNewer = remote(async (obj) => {
-    if (obj.type === 'GOBD') throw new IllegalDynamicFrame('not newer');
-    return false;
-  });
-  const report = await backfill.sweep(notNewer.client, 'r:1', me.obj.ghid.text, none);
-  assert.deepEqual(report, { sent: 3, stored: 0, refused: 0 });
+  for (const refusal of [new IllegalDynamicFrame('not newer'), new AlreadyDebound('deleted there')]) {
+    const notNewer = remote(async (obj) => {
+      if (obj.type === 'GOBD') throw refusal;
+      return false;
+    });
+    const report = await backfill.sweep(notNewer.client, 'r:1', me.obj.ghid.text, none);
+    assert.deepEqual(report, { sent: 3, stored: 0, refused: 0, leftThere: 0 }, refusal.message);
+  }
 
   const dropping = remote(async (_obj, i) => {
     if (i === 1) {
