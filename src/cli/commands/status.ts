@@ -34,11 +34,15 @@ persistence server.
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it
-stops; with --check: also when damaged files are left that no remote could put right), 2 on
-bad arguments.`;
+stops; with --check: also when damaged files are left that no remote could put right, or the
+daemon is too old to check them), 2 on bad arguments.`;
 
 /** The app daemon as this command found it: not running, running but not answering, or its status. */
-type AppFound = { state: 'stopped' } | { state: 'silent'; pid: number; port: number; why: string } | { state: 'running'; pid: number; status: DaemonStatusJson };
+type AppFound =
+  | { state: 'stopped' }
+  | { state: 'silent'; pid: number; port: number; why: string }
+  // `cannotCheck`: asked to check, a daemon of 0.3.0 or before (its status has no cacheCheck, and it has no DC verb).
+  | { state: 'running'; pid: number; status: DaemonStatusJson; cannotCheck?: true };
 
 /** A persistence server found: from this configuration's pid file, or (pid null) only answering on its port. */
 interface ServerFound {
@@ -88,7 +92,11 @@ async function appFound(loaded: LoadedConfig, watching?: Watching, check = false
     };
     const link = await connectDaemonOf(loaded, { running, handlers: watching && new Map([[StatusVerb.changed, told]]) });
     try {
-      if (check) await link.call(StatusVerb.checkCache, undefined, { timeoutMs: CHECK_WAIT_MS });
+      if (check) {
+        const before = (await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson;
+        if (before.cacheCheck === undefined) return { state: 'running', pid: running.pid, status: before, cannotCheck: true };
+        await link.call(StatusVerb.checkCache, undefined, { timeoutMs: CHECK_WAIT_MS });
+      }
       const status = (await link.call(watching ? StatusVerb.watch : StatusVerb.daemonStatus)) as DaemonStatusJson;
       if (watching) watching.link = link;
       return { state: 'running', pid: running.pid, status };
@@ -219,6 +227,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   const [first, server] = await Promise.all([appFound(loaded, watching, args.check), serverFound(loaded)]);
   print(first, server, args.json, io);
   if (first.state !== 'running') return 1;
+  if (first.cannotCheck) {
+    io.err(`The app daemon (pid ${first.pid}) is of an older version (0.3.0 or before), which cannot check its files. Restart it with this one to check them: hypergolix stop app, then hypergolix start app`);
+    return 1;
+  }
   if (args.check) return (first.status.cacheCheck?.damagedCount ?? 0) > 0 ? 1 : 0;
   firstPrinted(first.pid);
   if (!watching?.link) return 0;

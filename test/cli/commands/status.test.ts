@@ -17,6 +17,9 @@ import { freePort } from '../../fixtures/free-port.js';
 import { startApp, type AppProc } from '../../fixtures/ipc/processes.js';
 import { CLI, TSX_IMPORT, runCli } from '../../fixtures/server/helpers.js';
 import { runMain, envOf } from '../../fixtures/cli/in-process.js';
+import { world } from '../../fixtures/ipc/world.js';
+import { acquirePidFile } from '../../../src/core/process/index.js';
+import type { DaemonStatus } from '../../../src/core/daemon/port.js';
 
 const PASSWORD = 'amber-lantern-orchard-41';
 const STACK = /\n\s+at [^\n]*:\d+:\d+|Unhandled 'error' event|unexpected error/;
@@ -337,4 +340,33 @@ describe('status with a real app daemon', () => {
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal((JSON.parse(r.out) as { app: { fingerprint: string } }).app.fingerprint, fingerprint);
   });
+});
+
+test('status --check against a daemon of 0.3.0 or before (no file check in its status, no DC verb): says it is too old to check, still shows the rest, exits 1, and never asks it', async () => {
+  const user = await (await world()).user(0, { offline: true });
+  const daemon = user.daemon as unknown as { status(): DaemonStatus; checkCache(): Promise<unknown> };
+  const status = daemon.status.bind(daemon);
+  // As a 0.3.0 daemon answers: the same status without its cacheCheck.
+  daemon.status = () => ({ ...status(), cacheCheck: undefined }) as unknown as DaemonStatus;
+  let asked = 0;
+  daemon.checkCache = () => Promise.reject(new Error(`asked to check (${++asked})`));
+  const root = join(user.home, 'hypergolix.yml');
+  const loaded = await updateConfig(await loadConfig({ root, create: true, env: envOf(user.home), cwd: user.home }), { process: { ipc_port: user.port } });
+  const lock = acquirePidFile(loaded.config.process.pid_file, { info: { ipc_port: user.port } });
+  try {
+    const r = await run(user.home, 'status', '--check');
+    assert.equal(r.code, 1, r.err);
+    assert.equal(r.err, `The app daemon (pid ${process.pid}) is of an older version (0.3.0 or before), which cannot check its files. Restart it with this one to check them: hypergolix stop app, then hypergolix start app`);
+    assert.match(r.out, new RegExp(`^App daemon: running \\(pid ${process.pid}\\)$`, 'm'), 'the rest of the status is shown');
+    assert.doesNotMatch(r.out, /Local files/);
+    assert.equal(asked, 0, 'a check is never asked of it');
+    const json = await run(user.home, 'status', '--check', '--json');
+    assert.equal(json.code, 1);
+    assert.equal((JSON.parse(json.out) as { app: { cacheCheck?: unknown } }).app.cacheCheck, undefined);
+    const plain = await run(user.home, 'status');
+    assert.equal(plain.code, 0, 'without --check its status is as it always was');
+    assert.equal(plain.err, '');
+  } finally {
+    lock.release();
+  }
 });
