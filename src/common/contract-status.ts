@@ -93,6 +93,7 @@ export const checkCacheCheck: Check<CacheCheckStatus> = obj<CacheCheckStatus>({
   running: bool,
   checked: uint,
   putRight: uint,
+  givenToRemotes: uint,
   damaged: arr(ghidText, LIMITS.listed),
   damagedCount: uint,
 });

@@ -14,7 +14,10 @@ const objects = (n: number) => `${n.toLocaleString()} object${n === 1 ? '' : 's'
 /** What a check asked for found, against the report before it (what it put right is the difference). */
 export function checkWords(before: CacheCheckStatus | undefined, after: CacheCheckStatus): string {
   const mended = after.putRight - (before?.putRight ?? 0);
-  const fixed = mended > 0 ? ` ${mended.toLocaleString()} damaged file${mended === 1 ? ' was' : 's were'} put right from a remote.` : '';
+  const given = after.givenToRemotes - (before?.givenToRemotes ?? 0);
+  const fixed =
+    (mended > 0 ? ` ${mended.toLocaleString()} damaged file${mended === 1 ? ' was' : 's were'} put right from a remote.` : '') +
+    (given > 0 ? ` ${objects(given)} of yours ${given === 1 ? 'was' : 'were'} given again to remotes that lacked ${given === 1 ? 'it' : 'them'}.` : '');
   if (after.damagedCount > 0) return `Checked ${objects(after.checked)}:${fixed} ${objects(after.damagedCount)} damaged here, and no remote has a good copy yet.`;
   return `Checked ${objects(after.checked)}: all sound.${fixed}`;
 }

@@ -61,6 +61,12 @@ export interface CacheCheckJson {
   checked: number;
   /** Damaged copies put right from a remote since the daemon started. */
   putRight: number;
+  /**
+   * Objects of ours that a remote lacked or held damaged, found by the checks (each whole check
+   * asks every connected remote about what it holds of ours after the local copy) and given
+   * again, since the daemon started.
+   */
+  givenToRemotes: number;
   /** GHIDs (text) of objects whose copy here is damaged and that no remote could give again: the first 100. */
   damaged: string[];
   /** How many such objects there are. */
@@ -111,7 +117,7 @@ export function checkCacheCheck(value: unknown): CacheCheckJson {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('to be a JSON object');
   const v = value as Record<string, unknown>;
   const count = (k: string) => typeof v[k] === 'number' && Number.isInteger(v[k]) && (v[k] as number) >= 0;
-  for (const k of ['checked', 'putRight', 'damagedCount']) if (!count(k)) throw bad(`no count of ${k}`);
+  for (const k of ['checked', 'putRight', 'givenToRemotes', 'damagedCount']) if (!count(k)) throw bad(`no count of ${k}`);
   if (v['lastCheckedAt'] !== null && !count('lastCheckedAt')) throw bad('no time of its last check');
   if (typeof v['running'] !== 'boolean') throw bad('no running flag');
   if (!Array.isArray(v['damaged']) || !v['damaged'].every((g) => typeof g === 'string')) throw bad('no list of damaged objects');

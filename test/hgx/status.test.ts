@@ -91,7 +91,7 @@ test("an app reads the daemon's checks of its files, as a check asked for elsewh
   const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
   t.after(() => link.close());
   const before: CacheCheck | undefined = (await link.status()).cacheCheck;
-  assert.deepEqual(before, { lastCheckedAt: null, running: false, checked: 0, putRight: 0, damaged: [], damagedCount: 0 });
+  assert.deepEqual(before, { lastCheckedAt: null, running: false, checked: 0, putRight: 0, givenToRemotes: 0, damaged: [], damagedCount: 0 });
   const report = await a.daemon.checkCache();
   assert.ok(report.checked > 0);
   assert.deepEqual((await link.status()).cacheCheck, report);

@@ -86,7 +86,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   const sources: StatusSources = { app, config: withRemote, configWarnings: [], serverProblem: null };
   const ok = statusOf('running', null, sources, new Map());
   assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
-  assert.deepEqual(ok.cacheCheck, { lastCheckedAt: 9, running: false, checked: 7, putRight: 1, damaged: [], damagedCount: 0 });
+  assert.deepEqual(ok.cacheCheck, { lastCheckedAt: 9, running: false, checked: 7, putRight: 1, givenToRemotes: 0, damaged: [], damagedCount: 0 });
   assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, backlog: 3 }]);
 
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };

@@ -95,3 +95,38 @@ test("a server whose stored copy of the account's root is damaged gets it again 
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
   assert.equal((await elsewhere.open(obj.ghid)).state.toString(), 'kept here and there');
 });
+
+test("a server's damaged copy of an object nobody follows is found by its own check, and given again by the check of the computer that holds it", async (t) => {
+  const serverDir = await tempHome('hgx-backfill-server-');
+  const w = await world({ serverStore: new FileStore(join(serverDir, 'ghidcache')) });
+  const daemons = new AccountDaemons(t);
+  const infos: string[] = [];
+  const computer = await daemons.start(await tempHome('hgx-backfill-'), w.serverPort, { create: 'a password 1' }, { infos });
+  // A static object: nothing follows it (it cannot change), so no catch-up ever asks the server about it.
+  const frozen = await computer.create(API_ID_RAW, Buffer.from('a static object nobody follows'), { dynamic: false });
+  // Its secret in the account's map (written a while after a write, as the map always is), for the other computer.
+  await computer.account.secrets.flush();
+  await until(() => synced(computer) || null, 'the object on the server', 10_000);
+  const file = join(serverDir, 'ghidcache', `${frozen.ghid.text}.ghid`);
+  await until(async () => (await readdir(join(serverDir, 'ghidcache'))).includes(`${frozen.ghid.text}.ghid`) || null, "the object's file on the server", 10_000);
+  const good = await readFile(file);
+
+  // Its file rots on the server's disk while the server is off; the computer stays up and reconnects.
+  await w.server.close();
+  await w.serverEngine.close();
+  await writeFile(file, good.subarray(0, good.length - 40));
+  await w.restartServer(new FileStore(join(serverDir, 'ghidcache')));
+  await until(() => synced(computer) || null, 'the computer connected again', 15_000);
+  assert.equal((await readFile(file)).equals(good), false, 'the reconnect did not touch it');
+
+  assert.equal((await w.server.checkStore()).damaged, 1, "the server's check found it");
+  const before = computer.cacheCheck.givenToRemotes;
+  const report = await computer.checkCache();
+  assert.ok(report.givenToRemotes > before, `given again: ${JSON.stringify(report)}`);
+  await until(async () => (await readFile(file)).equals(good) || null, "the server's copy put right", 10_000);
+  assert.ok(infos.some((m) => /objects of ours it lacked \(or held damaged\) given again/.test(m)), infos.join(' | '));
+  assert.equal((await w.server.checkStore()).damaged, 0);
+
+  const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
+  assert.equal((await elsewhere.open(frozen.ghid)).state.toString(), 'a static object nobody follows');
+});

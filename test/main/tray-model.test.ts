@@ -224,7 +224,7 @@ const BUSY: AppState[] = ['creating', 'unlocking', 'restarting'];
 
 describe('tray model', () => {
   test('objects damaged here that no remote could give again are in the state line, and its tooltip', () => {
-    const check = { lastCheckedAt: 1, running: false, checked: 40, putRight: 0, damaged: ['AAAA', 'BBBB'], damagedCount: 2 };
+    const check = { lastCheckedAt: 1, running: false, checked: 40, putRight: 0, givenToRemotes: 0, damaged: ['AAAA', 'BBBB'], damagedCount: 2 };
     const s = snap({ remotes: [remote(true)], cacheCheck: check });
     assert.equal(stateLine(s), 'Running, 1 of 1 remote connected; 2 objects damaged here');
     assert.equal(trayModel(s, defaultSettings()).tooltip, `Hypergolix: ${stateLine(s)}`);

@@ -751,7 +751,7 @@ describe('app state: settings', () => {
 
   test('checkCache: busy while it runs and asked once at a time; what it put right and what is left said in words, a refusal too', async () => {
     const { host, ui } = await start({ hold: ['checkCache'] });
-    const report = { lastCheckedAt: 5, running: false, checked: 1284, putRight: 2, damaged: [], damagedCount: 0 };
+    const report = { lastCheckedAt: 5, running: false, checked: 1284, putRight: 2, givenToRemotes: 0, damaged: [], damagedCount: 0 };
     let checking = ui().checkCache();
     assert.equal(ui().cacheCheck.busy, true);
     await ui().checkCache();
@@ -764,6 +764,12 @@ describe('app state: settings', () => {
     host.reply('checkCache', { ok: true, value: { ...report, damaged: ['AAAA'], damagedCount: 1 } });
     await checking;
     assert.deepEqual(ui().cacheCheck.feedback, { tone: 'error', message: 'Checked 1,284 objects: 1 object damaged here, and no remote has a good copy yet.' });
+
+    // What the check gave to remotes that lacked it, counted from the report before it.
+    checking = ui().checkCache();
+    host.reply('checkCache', { ok: true, value: { ...report, givenToRemotes: 1 } });
+    await checking;
+    assert.deepEqual(ui().cacheCheck.feedback, { tone: 'ok', message: 'Checked 1,284 objects: all sound. 1 object of yours was given again to remotes that lacked it.' });
 
     checking = ui().checkCache();
     host.reply('checkCache', fail(ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files'));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ValueError, checkCacheCheck, checkDaemonStatus } from '../../src/wire/index.js';
 
-const check = { lastCheckedAt: 1_700_000_000_000, running: false, checked: 12, putRight: 1, damaged: ['AAAA'], damagedCount: 1 };
+const check = { lastCheckedAt: 1_700_000_000_000, running: false, checked: 12, putRight: 1, givenToRemotes: 0, damaged: ['AAAA'], damagedCount: 1 };
 const status = { fingerprint: 'AQ', objectsCached: 12, appsConnected: 0, sharesWaiting: 0, storage: { kind: 'ok' }, remotes: [{ remote: 'h:1', connected: true, waiting: 0 }] };
 
 test('a sound status passes with or without its cacheCheck (daemons before 0.4 send none); a sound check passes', () => {

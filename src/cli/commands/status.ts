@@ -163,7 +163,11 @@ function remoteLines(r: RemoteStatusJson): string[] {
 function cacheCheckLines(c: CacheCheckJson): string[] {
   if (c.running) return ['  Local files: being checked now'];
   if (c.lastCheckedAt === null) return ['  Local files: not checked yet (the daemon checks them a few minutes after it starts; now: hypergolix status --check)'];
-  const mended = c.putRight > 0 ? `; ${plural(c.putRight, 'damaged file')} put right from a remote since the daemon started` : '';
+  const done = [
+    ...(c.putRight > 0 ? [`${plural(c.putRight, 'damaged file')} put right from a remote`] : []),
+    ...(c.givenToRemotes > 0 ? [`${plural(c.givenToRemotes, 'object')} of yours given again to remotes that lacked them`] : []),
+  ];
+  const mended = done.length > 0 ? `; ${done.join(' and ')} since the daemon started` : '';
   const lines = [`  Local files: checked ${minute(c.lastCheckedAt)} UTC, ${plural(c.checked, 'object')} read, ${c.damagedCount === 0 ? 'all sound' : `${c.damagedCount} DAMAGED`}${mended}`];
   if (c.damagedCount > 0) {
     const more = c.damagedCount > 3 ? `, and ${c.damagedCount - 3} more` : '';

@@ -29,6 +29,8 @@ export interface CacheCheckHost {
   stopped: AbortSignal;
   /** Told when the report changes. */
   changed(): void;
+  /** After the local copy: what each connected remote holds of ours, checked and given again where it lacks it (NetworkIO.auditRemotes); how many objects were given. */
+  checkRemotes(): Promise<number>;
 }
 
 export interface CacheCheckOptions {
@@ -40,7 +42,7 @@ export interface CacheCheckOptions {
 
 export const MAX_LISTED = 100;
 /** The report before any check. */
-export const NOT_CHECKED: CacheCheckReport = Object.freeze({ lastCheckedAt: null, running: false, checked: 0, putRight: 0, damaged: [], damagedCount: 0 });
+export const NOT_CHECKED: CacheCheckReport = Object.freeze({ lastCheckedAt: null, running: false, checked: 0, putRight: 0, givenToRemotes: 0, damaged: [], damagedCount: 0 });
 /** Objects read between two rests of a background check. */
 const BATCH = 64;
 /** A background check rests this many times as long as its last batch worked. */
@@ -50,6 +52,7 @@ export class CacheCheck {
   private lastCheckedAt: number | null = null;
   private checked = 0;
   private putRight = 0;
+  private givenToRemotes = 0;
   /** GHID texts of the objects still damaged here. */
   private readonly damaged = new Set<string>();
   private current: Promise<CacheCheckReport> | null = null;
@@ -71,7 +74,7 @@ export class CacheCheck {
 
   report(): CacheCheckReport {
     const damaged = [...this.damaged];
-    return { lastCheckedAt: this.lastCheckedAt, running: this.current !== null, checked: this.checked, putRight: this.putRight, damaged: damaged.slice(0, MAX_LISTED), damagedCount: damaged.length };
+    return { lastCheckedAt: this.lastCheckedAt, running: this.current !== null, checked: this.checked, putRight: this.putRight, givenToRemotes: this.givenToRemotes, damaged: damaged.slice(0, MAX_LISTED), damagedCount: damaged.length };
   }
 
   /** A whole check now, flat out (a background one going on speeds up); resolves with its report. */
@@ -147,6 +150,12 @@ export class CacheCheck {
     this.lastCheckedAt = Date.now();
     const left = found.size - mended;
     this.host.logger.info(`ghidcache check: ${checked} objects read, ${found.size} damaged${found.size ? `, ${mended} put right` : ''}${left ? `; ${left} still damaged, and no remote gave a good copy` : ''}`);
+    // The remotes' copies next: a server's disk rots too, and one of ours nobody follows would be found only when needed.
+    const given = await this.host.checkRemotes();
+    if (given > 0) {
+      this.givenToRemotes += given;
+      this.host.changed();
+    }
   }
 
   /** Tries again what no remote could put right (a remote connected). */

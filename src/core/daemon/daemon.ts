@@ -88,7 +88,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   ) {
     super();
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
-    const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check') };
+    const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check'), checkRemotes: async () => (await network.auditRemotes()).reduce((n, r) => n + r.taken, 0) };
     this.check = new CacheCheck(checkHost, checkOptions);
   }
 

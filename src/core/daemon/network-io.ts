@@ -8,7 +8,7 @@ import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound, getFrom } from './inbound.js';
 import { Outbox } from './outbox.js';
-import { ConflictHolds, type ConflictOutcome } from './conflict-holds.js';
+import { ConflictHolds } from './conflict-holds.js';
 import { resendDelayMs } from './resend-delay.js';
 import { logFinalRefusal } from './final-refusal.js';
 import { frameFacts, lowest } from './frame-facts.js';
@@ -16,25 +16,8 @@ import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy, type DamagedCopy } from './local-copy.js';
 import { newestOf } from './newest-answer.js';
-import { RemoteBackfill } from './remote-backfill.js';
-
-export interface NetworkIOEvents {
-  /** An object that arrived through a subscription, stored locally (with its container, for frames). */
-  notification: [object: GolixObject, subscribed: Ghid];
-  /**
-   * A remote refused one of our frames as not newer: another device wrote first (defect 19); or
-   * the outbox did, for a frame to settle first (Outbox.add). `settle(outcome)` once resolved:
-   * until then that frame, and our later frames of the object, stay in the outbox
-   * (conflict-holds.ts); a stop in between raises the conflict again at the next start.
-   */
-  conflict: [dynamic: Ghid, settle: (outcome: ConflictOutcome) => void];
-  /** Connection state of a remote changed. */
-  remote: [label: string, connected: boolean];
-  /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
-  remoteStorage: [label: string, storage: RemoteStorage];
-  /** A remote refused an upload: our free tier there is used up until we register (NK 0011). */
-  'free-tier': [label: string, usage: FreeTierUsage];
-}
+import { RemoteBackfill, type BackfillReport } from './remote-backfill.js';
+import type { NetworkIOEvents } from './network-events.js';
 
 interface Remote {
   label: string;
@@ -230,6 +213,13 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** A copy here found damaged (local-copy.ts) answered with the remotes' newest, which puts it right unless `keep` is false. */
   async mend(ghid: Ghid, copy: DamagedCopy, keep = true): Promise<GolixObject> {
     return this.mender.answer(ghid, copy, await newestOf(ghid, null, this.remotes.map((r) => r.client)), keep);
+  }
+
+  /** The daily check of what each connected remote holds of ours (RemoteBackfill.audit), after the check of the local copy. */
+  auditRemotes(): Promise<BackfillReport[]> {
+    const me = this.o.identity()?.ghid.text;
+    const connected = this.remotes.filter((r) => r.client.connected);
+    return me ? Promise.all(connected.map((r) => this.backfill.audit(r.client, r.label, me, (g) => r.outbox.oldestFrame(g.text) !== null))) : Promise.resolve([]);
   }
 
   /** `ghid` as each connected remote that has it holds it (checked to be that object), in the configured order; not stored here. */

@@ -14,6 +14,11 @@
  * vector); a frame there of another line, or newer, is left to the conflicts. All of it is best
  * effort, on the connection as it is: what does not get there is found missing again at the next
  * connect.
+ *
+ * And daily, after the check of the local copy (cache-check.ts), each connected remote is asked
+ * about every object of ours held here (`audit`): what it lacks or holds damaged (a server
+ * answers such as not there: remote/damaged-objects.ts, remote/store-check.ts) is sent again,
+ * objects nobody follows too, which no catch-up asks about.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
@@ -24,11 +29,11 @@ import type { Entry } from '../store/entry.js';
 import { resendDelayMs } from './resend-delay.js';
 import { sendInOrder } from './send-in-order.js';
 
-/** Objects read and sent at a time by a sweep. */
+/** Objects of ours looked at (asked about, read and sent) at a time by a sweep or a check. */
 const SWEEP_CHUNK = 512;
 /** How many times one send waits for a remote that asked to slow down. */
 const MAX_WAITS = 20;
-/** A sweep's questions (which frame do you hold?) awaiting answers at once: as many as a send window. */
+/** Questions (which frame do you hold? do you hold this?) awaiting answers at once: as many as a send window. */
 const ASKED_AT_ONCE = 16;
 
 export interface BackfillHost {
@@ -43,11 +48,13 @@ export interface BackfillReport {
   /** Taken by the remote as new (the rest it had already, or refused). */
   stored: number;
   refused: number;
+  /** Accepted by the remote (stored as new, or held already: a damaged copy there is put right by it). */
+  taken: number;
   /** Dynamic objects a sweep left alone: the remote holds a newer frame, or one of another line. */
   leftThere: number;
 }
 
-const emptyReport = (): BackfillReport => ({ sent: 0, stored: 0, refused: 0, leftThere: 0 });
+const emptyReport = (): BackfillReport => ({ sent: 0, stored: 0, refused: 0, taken: 0, leftThere: 0 });
 
 export class RemoteBackfill {
   /** Remotes whose whole sweep ran on their current connection. */
@@ -94,50 +101,83 @@ export class RemoteBackfill {
    * it took on this connection already (the object that set the sweep off) is not sent again.
    */
   async sweep(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
-    const report = emptyReport();
-    if (this.swept.has(client)) return report;
+    if (this.swept.has(client)) return emptyReport();
     this.swept.add(client);
     this.host.logger.info(`remote ${label} lacks objects of this account: sending every object of ours held here`);
-    const taken = this.takenBy(client);
-    const identity = this.host.identity();
-    let picked = identity && !taken.has(identity.ghid.text) ? [identity.ghid] : [];
-    const ghids = this.host.engine.storedGhids();
-    let unanswered = false;
-    for (const [i, text] of ghids.entries()) {
-      const g = Ghid.fromText(text);
-      const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
-      if (e?.signer === me && !taken.has(e.ghid) && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) picked.push(g);
-      if (picked.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
-      const due = await this.dueOn(client, picked, report).catch(() => null);
-      if ((unanswered = due === null)) break;
-      const chunk = (await Promise.all(due.map((d) => this.currentOf(d, false)))).flat();
-      if (!(await this.send(client, chunk.filter(([t]) => !taken.has(t)), report))) break;
-      picked = [];
-    }
+    const { report, cut } = await this.pass(client, me, queued, this.takenBy(client), false);
     const left = report.leftThere ? `; ${report.leftThere} held there newer or of another line, left to the conflicts` : '';
     this.host.logger.info(`remote ${label}: ${report.stored} of the ${report.sent} objects sent were new there${report.refused ? `, ${report.refused} refused` : ''}${left}`);
     // Cut short by the link or by a question left unanswered: the next catch-up sweeps again.
-    if (unanswered || !client.connected) this.reconnected(client);
+    if (cut || !client.connected) this.reconnected(client);
     return report;
   }
 
   /**
-   * Which of `ghids` go to the remote: whatever is not a dynamic object's frame (an identity, a
-   * static binding: the remote keeps one copy of each) and a dynamic object the remote lacks or
-   * holds an older frame of our line of, asked a few at a time. Rejects when the remote cannot
-   * answer (the sweep ends; the next connection sweeps again).
+   * The daily check of what a remote holds of ours (after the check of the local copy,
+   * cache-check.ts): every object of ours held here that the remote lacks, holds damaged (it
+   * answers such as not there: remote/damaged-objects.ts) or holds an older frame of our line of
+   * is sent again. Unlike a sweep, each object is asked about before it is sent, so a remote that
+   * has everything is sent nothing. Catches what the catch-up cannot see: objects nobody follows.
    */
-  private async dueOn(client: RemoteClient, ghids: readonly Ghid[], report: BackfillReport): Promise<Ghid[]> {
-    const due: Ghid[] = [];
+  async audit(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
+    const { report } = await this.pass(client, me, queued, new Set(), true);
+    if (report.sent > 0) this.host.logger.info(`remote ${label}: ${report.taken} objects of ours it lacked (or held damaged) given again${report.refused ? `, ${report.refused} refused` : ''}`);
+    return report;
+  }
+
+  /**
+   * One pass over every object of ours held here, a chunk at a time, sending `client` what it
+   * should have (dueOn) apart from `skip`. `cut`: ended by a question the remote left unanswered.
+   */
+  private async pass(client: RemoteClient, me: string, queued: (dynamic: Ghid) => boolean, skip: ReadonlySet<string>, ask: boolean): Promise<{ report: BackfillReport; cut: boolean }> {
+    const report = emptyReport();
+    const identity = this.host.identity();
+    let picked = identity && !skip.has(identity.ghid.text) ? [identity.ghid] : [];
+    const ghids = this.host.engine.storedGhids();
+    for (const [i, text] of ghids.entries()) {
+      const g = Ghid.fromText(text);
+      const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
+      if (e?.signer === me && !skip.has(e.ghid) && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) picked.push(g);
+      if (picked.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
+      const due = await this.dueOn(client, picked, report, ask).catch(() => null);
+      if (due === null) return { report, cut: true };
+      const items = await Promise.all(due.filter((t) => !skip.has(t)).map((t) => this.readHere(t)));
+      if (!(await this.send(client, items.filter((item) => item !== null), report))) break;
+      picked = [];
+    }
+    return { report, cut: false };
+  }
+
+  /**
+   * What of `ghids` (and what each binds) goes to the remote, asked a few at a time: a dynamic
+   * object's frame and container where the remote lacks it or holds an older frame of our line
+   * (never over a newer one or another line's); the rest (an identity, a static binding and its
+   * target, a current frame's container) sent as they are, or, with `ask`, only where the remote
+   * says it does not have them. Rejects when the remote cannot answer.
+   */
+  private async dueOn(client: RemoteClient, ghids: readonly Ghid[], report: BackfillReport, ask: boolean): Promise<string[]> {
+    const due: string[] = [];
+    const unsure: string[] = [];
     for (let i = 0; i < ghids.length; i += ASKED_AT_ONCE) {
       const batch = ghids.slice(i, i + ASKED_AT_ONCE);
       const answers = await Promise.all(batch.map((g) => (this.host.engine.currentFrame(g) ? frameOn(client, g) : undefined)));
       for (const [k, g] of batch.entries()) {
         const ours = this.host.engine.currentFrame(g);
         const there = ours && answers[k] ? standing(answers[k], ours) : 'behind';
-        if (there === 'behind') due.push(g);
-        else if (there === 'apart') report.leftThere++;
+        if (there === 'apart') report.leftThere++;
+        if (there === 'apart' || (there === 'level' && !ask)) continue;
+        const e = ours ?? this.host.engine.entry(g);
+        if (!e) continue;
+        // Named from the index, read only once known to be due: most of a check's objects are held there already.
+        const names = [e.ghid, ...(e.type === 'GOBS' || e.type === 'GOBD' ? [e.target!] : [])];
+        if (ours && there === 'behind') due.push(...names);
+        else (ask ? unsure : due).push(...(there === 'level' ? names.slice(1) : names));
       }
+    }
+    for (let i = 0; i < unsure.length; i += ASKED_AT_ONCE) {
+      const batch = unsure.slice(i, i + ASKED_AT_ONCE);
+      const held = await Promise.all(batch.map((text) => client.exists(Ghid.fromText(text))));
+      due.push(...batch.filter((_, k) => !held[k]));
     }
     return due;
   }
@@ -148,16 +188,17 @@ export class RemoteBackfill {
     return taken;
   }
 
-  /** An object (a dynamic GHID's current frame) as stored here, its signer's identity first (`withSigner`), and what it binds after. */
-  private async currentOf(ghid: Ghid, withSigner = true): Promise<[string, Buffer][]> {
+  /** One object as stored here (a frame by its own GHID), or null when it is gone or unreadable. */
+  private async readHere(text: string): Promise<[string, Buffer] | null> {
+    const raw = await this.host.engine.get(Ghid.fromText(text)).catch(() => null);
+    return raw ? [text, raw] : null;
+  }
+
+  /** An object (a dynamic GHID's current frame) as stored here, its signer's identity first and what it binds after. */
+  private async currentOf(ghid: Ghid): Promise<[string, Buffer][]> {
     const e = this.host.engine.currentFrame(ghid) ?? this.host.engine.entry(ghid);
-    if (!e) return [];
-    const read = async (g: string | undefined): Promise<[string, Buffer] | null> => {
-      const raw = g ? await this.host.engine.get(Ghid.fromText(g)).catch(() => null) : null;
-      return raw ? [g!, raw] : null;
-    };
-    const binds = e.type === 'GOBS' || e.type === 'GOBD';
-    const found = await Promise.all([withSigner ? read(e.signer) : null, read(e.ghid), binds ? read(e.target) : null]);
+    const binds = e?.type === 'GOBS' || e?.type === 'GOBD';
+    const found = e ? await Promise.all([e.signer, e.ghid, binds ? e.target : undefined].map((g) => (g ? this.readHere(g) : null))) : [];
     return found.filter((item) => item !== null);
   }
 
@@ -178,6 +219,7 @@ export class RemoteBackfill {
         },
         connected: () => client.connected,
         accepted: (ghid) => {
+          report.taken++;
           done.add(ghid);
           this.takenBy(client).add(ghid);
         },

@@ -1,32 +1,92 @@
 /**
  * Objects whose stored bytes are damaged (a file store's disk rotting, a file changed by hand):
- * found as they are served, answered as not here instead of sent — a client would refuse the
- * bytes anyway, unable to tell a damaged object from none, while "not here" makes it ask its other
- * remotes — and said once each in the log for the operator. The next publish of the same object
- * (a daemon sends its identity at each connect; an outbox resends what it is not sure of) puts
- * the stored copy right, where the store can (PersistenceEngine.repair).
+ * found as they are served or by the store's check (store-check.ts), answered as not here
+ * instead of sent — a client would refuse the bytes anyway, unable to tell a damaged object from
+ * none, while "not here" makes it ask its other remotes and a daemon that holds it send it again
+ * — and said once each in the log for the operator. The next publish of the same object (a
+ * daemon sends its identity at each connect, and what a remote lacks at its catch-up and its
+ * daily check) puts the stored copy right, where the store can (PersistenceEngine.repair).
  */
-import { DoesNotExist, HypergolixError, addressOf, parseObjectAsync, type Ghid, type GolixObject } from '../golix/index.js';
+import { DoesNotExist, Ghid, HypergolixError, addressOf, parseObjectAsync, type GolixObject } from '../golix/index.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { RemoteLogger } from './logger.js';
 
 export class DamagedObjects {
-  /** GHIDs asked for whose stored bytes were damaged, until a publish puts them right. */
+  /** GHIDs asked for (or checked) whose stored bytes were damaged, until a publish puts them right. */
   private readonly known = new Set<string>();
+  /**
+   * Objects (their own GHIDs: a frame's, not its dynamic GHID's) whose bytes are the object but
+   * whose signature does not verify: the GHID does not cover the signature, so only the check of
+   * the store finds them.
+   */
+  private readonly badSignatures = new Set<string>();
 
   constructor(
     private readonly store: () => PersistenceEngine,
     private readonly logger: RemoteLogger,
   ) {}
 
+  /** Objects known damaged now. */
+  get count(): number {
+    return this.known.size + this.badSignatures.size;
+  }
+
   /** The stored bytes of `ghid` (a dynamic GHID's current frame), checked to be that object. */
   async served(ghid: Ghid): Promise<Buffer> {
+    const { raw, obj } = await this.read(ghid);
+    if (this.badSignatures.has(obj.ghid.text)) throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
+    return raw;
+  }
+
+  /** Whether `ghid` is stored here and not known damaged (the `CK` verb: a damaged object is as good as none). */
+  async exists(ghid: Ghid): Promise<boolean> {
+    if (!(await this.store().exists(ghid))) return false;
+    if (!this.known.has(ghid.text) && !this.badSignatures.has(ghid.text)) return true;
+    // Known damaged: read again (a newer frame may have replaced the damaged one meanwhile).
+    return this.served(ghid).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof DoesNotExist) return false;
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * One stored object read and checked as the check of the store does: its bytes, as served, and
+   * its signature under its signer's identity here. Whether it is sound (an object gone meanwhile is).
+   */
+  async check(ghid: Ghid): Promise<boolean> {
+    let obj: GolixObject;
+    try {
+      ({ obj } = await this.read(ghid));
+    } catch (err) {
+      if (err instanceof DoesNotExist) return !this.known.has(ghid.text);
+      throw err;
+    }
+    if ((await this.store().signatureHolds?.(obj)) !== false) return true;
+    if (!this.badSignatures.has(obj.ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (its signature does not verify): answered as not here until it is published again`);
+    this.badSignatures.add(obj.ghid.text);
+    return false;
+  }
+
+  /** Forgets damaged objects no longer stored (deleted, or a frame replaced by a newer one): the check of the store, at its end. */
+  async forgetGone(): Promise<void> {
+    for (const set of [this.known, this.badSignatures]) {
+      for (const text of set) if (!(await this.store().exists(Ghid.fromText(text)))) set.delete(text);
+    }
+  }
+
+  private async read(ghid: Ghid): Promise<{ raw: Buffer; obj: GolixObject }> {
     const raw = await this.store().get(ghid);
     let why: string;
     try {
       // Accepted once under the limits of then: any size is read back; a large one hashed off the event loop.
       const obj = await parseObjectAsync(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
-      if (obj.ghid.equals(ghid) || addressOf(obj).equals(ghid)) return raw;
+      if (obj.ghid.equals(ghid) || addressOf(obj).equals(ghid)) {
+        this.known.delete(ghid.text);
+        return { raw, obj };
+      }
       why = `its bytes are object ${obj.ghid.short}`;
     } catch (err) {
       if (!(err instanceof HypergolixError)) throw err;
@@ -44,11 +104,12 @@ export class DamagedObjects {
    */
   async published(obj: GolixObject): Promise<void> {
     const store = this.store();
-    const names = [obj.ghid.text, addressOf(obj).text].filter((g) => this.known.has(g));
-    if (!store.repair || (names.length === 0 && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
+    const names = [obj.ghid.text, addressOf(obj).text];
+    const damaged = names.some((g) => this.known.has(g) || this.badSignatures.has(g));
+    if (!store.repair || (!damaged && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
     try {
       if (!(await store.repair(obj.raw))) return;
-      for (const g of names) this.known.delete(g);
+      for (const g of names) for (const set of [this.known, this.badSignatures]) set.delete(g);
       this.logger.info(`${obj.ghid.short}: its damaged copy in this server's store was put right from a publish of it`);
     } catch (err) {
       this.logger.warn(`${obj.ghid.short}: its damaged copy could not be put right: ${(err as Error).message}`);

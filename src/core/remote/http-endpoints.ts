@@ -5,6 +5,8 @@
  * request HTTP cannot parse is answered by `clientErrorReply` below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parseTarget } from '../util/http-target.js';
 import type { RemoteLogger } from './logger.js';
 
@@ -83,4 +85,12 @@ export function clientErrorReply(err: Error & { code?: string }): string | null 
   if (err.code === 'ECONNRESET') return null;
   const [status, text] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
   return `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+/** The HTTP server's 'clientError': the reply above, as Node would send it without a listener (only if nothing of a response was sent yet), then the socket closed. */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex, logger: RemoteLogger): void {
+  logger.debug(`HTTP client error: ${err.message}`);
+  const answer = clientErrorReply(err);
+  if (answer && socket.writable && (socket as Socket).bytesWritten === 0) socket.write(answer);
+  socket.destroy();
 }

@@ -56,6 +56,8 @@ export interface MetricsSnapshot {
   pushQueue?: { bytes: number; budget: number; overflows: number };
   /** How long the engine's durable commits took (engine.commitDurations()); absent or null: not measured. */
   commitDurations?: HistogramSnapshot | null;
+  /** Stored objects known damaged (damaged-objects.ts), until a publish puts them right. */
+  damagedObjects?: number;
 }
 
 /** What `/metrics` reads of the engine (none before it is ready); a read that fails is logged and left out. */
@@ -140,6 +142,9 @@ export class ServerMetrics {
     }
     if (s.storageWritable !== undefined) {
       metric('hypergolix_storage_writable', 'gauge', 'Whether the store takes writes (0: full or failing; publishes get NK 0010).', [['', s.storageWritable ? 1 : 0]]);
+    }
+    if (s.damagedObjects !== undefined) {
+      metric('hypergolix_damaged_objects', 'gauge', "Stored objects found damaged (by a read or the daily check of the store), answered as not here until a publish puts them right.", [['', s.damagedObjects]]);
     }
     if (s.pushQueue) {
       metric('hypergolix_push_queue_bytes', 'gauge', 'Bytes of pushes (!!) queued for subscribers over all connections.', [['', s.pushQueue.bytes]]);

@@ -8,6 +8,7 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { OpenedVariantLog } from './garq-variant-log.js';
 import type { HttpExtension } from './http-endpoints.js';
 import type { RemoteLogger } from './logger.js';
+import type { StoreCheckOptions } from './store-check.js';
 
 export interface PersistenceServerOptions {
   /**
@@ -88,6 +89,12 @@ export interface PersistenceServerOptions {
    * @default null
    */
   garqVariantLog?: Promise<OpenedVariantLog | null> | null;
+  /**
+   * The check of the store (store-check.ts): when the first runs after the store is ready and
+   * how often after; false: never (tests that count reads). Only a store that can be put right
+   * (a file store) is checked. @default first after 10 minutes, then daily
+   */
+  storeCheck?: StoreCheckOptions | false;
   /** More endpoints on the HTTP listener (registration). @default none */
   http?: HttpExtension | null;
   /** @default silent */
@@ -115,6 +122,7 @@ export function checkServerOptions(o: PersistenceServerOptions): void {
   delay('pingIntervalMs', true);
   delay('notificationTimeoutMs');
   delay('closeTimeoutMs');
+  for (const k of ['firstAfterMs', 'everyMs'] as const) if (o.storeCheck && o.storeCheck[k] !== undefined) timerDelay(`storeCheck.${k}`, o.storeCheck[k]);
   for (const name of ['publishRatePerIdentity', 'unsignedPublishRatePerConnection'] as const) {
     const v = o[name];
     if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new ValueError(`${name} is a number of publishes per second above 0 (or null for no limit), not ${String(v)}`);

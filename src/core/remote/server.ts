@@ -13,7 +13,7 @@
  * when the refusal is only for now (rate limits, shutting down), when to retry (`retryAfterMs`).
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_SERVER_PORT } from '../../wire/index.js';
@@ -22,7 +22,7 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import { QuotaExceeded } from '../rules/usage.js';
 import { CLOSE_CODES, Connection, DEFAULT_MAX_MESSAGE_BYTES, type RequestContext, type RequestHandler } from './connection.js';
 import { resolveHost } from './bind-address.js';
-import { clientErrorReply, httpEndpoints, type HealthStatus } from './http-endpoints.js';
+import { answerClientError, httpEndpoints, type HealthStatus } from './http-endpoints.js';
 import { silentLogger, type RemoteLogger } from './logger.js';
 import { ServerMetrics, engineFigures } from './metrics.js';
 import { PublishLimits, checkRequestRoom, publishLimitOptions, refuse } from './publish-limits.js';
@@ -37,10 +37,10 @@ import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 import { DamagedObjects } from './damaged-objects.js';
+import { StoreCheck, type StoreCheckReport } from './store-check.js';
 import { checkServerOptions, type PersistenceServerOptions } from './server-options.js';
 
-export { DEFAULT_SERVER_PORT };
-export type { PersistenceServerOptions };
+export { DEFAULT_SERVER_PORT, type PersistenceServerOptions };
 
 export interface ListenAddress {
   host: string;
@@ -93,6 +93,7 @@ export class PersistenceServer {
   /** Copies of stored GARQs that differ in their MAC: kept and pushed, so a forged one cannot suppress the genuine. */
   private variants: GarqVariants | null = null;
   private readonly damaged: DamagedObjects;
+  private readonly storeCheck: StoreCheck;
 
   constructor(options: PersistenceServerOptions) {
     checkServerOptions(options);
@@ -108,6 +109,7 @@ export class PersistenceServer {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.storageWatch = new StorageWatch(this.logger);
     this.damaged = new DamagedObjects(() => this.store, this.logger);
+    this.storeCheck = new StoreCheck(() => this.store, this.damaged, this.logger, options.storeCheck || {});
     this.pushBudget = new PushBudget({
       bytes: options.pushBudgetBytes ?? DEFAULT_PUSH_BUDGET_BYTES,
       onEvict: (holder, held) => {
@@ -129,6 +131,7 @@ export class PersistenceServer {
         // Not "accepting connections": listen() says that once bound (a taken port fails after
         // this), and a store that opens after a failed start closed the server is ready for no one.
         if (!this.closing) this.logger.info('Store ready');
+        if (!this.closing && options.storeCheck !== false) this.storeCheck.start();
       },
       (err: unknown) => {
         this.engineFailed = true;
@@ -147,13 +150,7 @@ export class PersistenceServer {
     });
     this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger, options.http ?? null));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-      this.logger.debug(`HTTP client error: ${err.message}`);
-      const answer = clientErrorReply(err);
-      // As Node does without a listener: a reply only if nothing of a response was sent yet.
-      if (answer && socket.writable && (socket as Socket).bytesWritten === 0) socket.write(answer);
-      socket.destroy();
-    });
+    this.http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket, this.logger));
   }
 
   /** The store has loaded and the server accepts WebSocket connections. */
@@ -168,6 +165,11 @@ export class PersistenceServer {
 
   get listenAddress(): ListenAddress | null {
     return this.address;
+  }
+
+  /** A whole check of the store now (store-check.ts; one going on is joined). */
+  checkStore(): Promise<StoreCheckReport> {
+    return this.storeCheck.run();
   }
 
   get connectionCount(): number {
@@ -234,6 +236,7 @@ export class PersistenceServer {
     this.http.closeAllConnections();
     await httpClosed;
     this.wss.close();
+    await this.storeCheck.stop();
     await this.variants?.close().catch((err: unknown) => this.logger.warn(`Could not close the GARQ variant log: ${(err as Error).message}`));
     this.logger.info('Persistence server stopped');
   }
@@ -311,7 +314,7 @@ export class PersistenceServer {
       [RemoteVerb.listSubscriptions, () => encodeGhidList(this.subscriptions.of(peer))],
       [RemoteVerb.listBindings, async (body) => encodeGhidList(await this.store.bindingsOf(decodeGhid(body)))],
       [RemoteVerb.listDebindings, async (body) => encodeGhidList(await this.store.debindingsOf(decodeGhid(body)))],
-      [RemoteVerb.exists, async (body) => encodeBool(await this.store.exists(decodeGhid(body)))],
+      [RemoteVerb.exists, async (body) => encodeBool(await this.damaged.exists(decodeGhid(body)))],
       [
         RemoteVerb.disconnect,
         () => {
@@ -428,9 +431,7 @@ export class PersistenceServer {
   }
 
   /** For `/healthz`. */
-  private health(): HealthStatus {
-    return this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting';
-  }
+  private health = (): HealthStatus => (this.closing ? 'closing' : this.engine ? 'ok' : this.engineFailed ? 'failed' : 'starting');
 
   /** For `/metrics`. */
   private metricsText(): string {
@@ -442,6 +443,7 @@ export class PersistenceServer {
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
       ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
       pushQueue: { bytes: this.pushBudget.bytes, budget: this.pushBudget.limit, overflows: this.pushBudget.evictions },
+      damagedObjects: this.damaged.count,
     });
   }
 }

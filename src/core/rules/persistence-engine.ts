@@ -96,6 +96,10 @@ export interface PersistenceEngine {
   get(ghid: Ghid): Promise<Buffer>;
   /** Writes again the bytes of a stored object whose copy is damaged, from `raw` (that very object); whether it was stored. Absent: the store cannot. */
   repair?(raw: Buffer): Promise<boolean>;
+  /** Every stored object's GHID (a dynamic GHID for its frame), identities first: what a check of the store reads. Absent: the store is not checked (a database keeps its own integrity). */
+  storedGhids?(): string[];
+  /** Whether a signed object's signature verifies under its signer's identity here; null when that identity is not here. */
+  signatureHolds?(obj: GolixObject): Promise<boolean | null>;
   exists(ghid: Ghid): boolean | Promise<boolean>;
   /** GHIDs of the GOBS/GOBD (dynamic GHIDs) binding a target. */
   bindingsOf(ghid: Ghid): Ghid[] | Promise<Ghid[]>;

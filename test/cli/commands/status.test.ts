@@ -370,3 +370,30 @@ test('status --check against a daemon of 0.3.0 or before (no file check in its s
     lock.release();
   }
 });
+
+test("status words what the checks did since the daemon started: damaged files put right here, objects given again to remotes that lacked them", async () => {
+  const user = await (await world()).user(1, { offline: true });
+  const daemon = user.daemon as unknown as { status(): DaemonStatus };
+  const status = daemon.status.bind(daemon);
+  const at = Date.UTC(2026, 11, 7, 9, 30);
+  const root = join(user.home, 'hypergolix.yml');
+  const loaded = await updateConfig(await loadConfig({ root, create: true, env: envOf(user.home), cwd: user.home }), { process: { ipc_port: user.port } });
+  const lock = acquirePidFile(loaded.config.process.pid_file, { info: { ipc_port: user.port } });
+  try {
+    const words: [number, number, string][] = [
+      [0, 0, ', all sound'],
+      [2, 0, ', all sound; 2 damaged files put right from a remote since the daemon started'],
+      [0, 1, ', all sound; 1 object of yours given again to remotes that lacked them since the daemon started'],
+      [1, 3, ', all sound; 1 damaged file put right from a remote and 3 objects of yours given again to remotes that lacked them since the daemon started'],
+    ];
+    for (const [putRight, givenToRemotes, said] of words) {
+      const cacheCheck = { lastCheckedAt: at, running: false, checked: 9, putRight, givenToRemotes, damaged: [], damagedCount: 0 };
+      daemon.status = () => ({ ...status(), cacheCheck });
+      const r = await run(user.home, 'status');
+      assert.equal(r.code, 0, r.err);
+      assert.ok(r.out.split('\n').includes(`  Local files: checked 2026-12-07 09:30 UTC, 9 objects read${said}`), r.out);
+    }
+  } finally {
+    lock.release();
+  }
+});

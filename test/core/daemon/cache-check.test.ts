@@ -56,7 +56,7 @@ async function runningAccount(t: { after(fn: () => unknown): void }, o: { infos?
 test('a check asked for reads every object, puts each damaged file right from the remote, and tells what it did', async (t) => {
   const infos: string[] = [];
   const { daemon, dir } = await runningAccount(t, { infos });
-  assert.deepEqual(daemon.status().cacheCheck, { lastCheckedAt: null, running: false, checked: 0, putRight: 0, damaged: [], damagedCount: 0 });
+  assert.deepEqual(daemon.status().cacheCheck, { lastCheckedAt: null, running: false, checked: 0, putRight: 0, givenToRemotes: 0, damaged: [], damagedCount: 0 });
 
   const clean = await daemon.checkCache();
   assert.equal(clean.checked, daemon.engine.stats().objects, 'every object stored is read');

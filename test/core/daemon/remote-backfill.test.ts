@@ -5,7 +5,7 @@
 // the reference's objects and frames made here with the reference's key; a scripted remote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeFrame, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeContainer, makeFrame, makeStatic, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
 import type { RemoteClient } from '../../../src/core/remote/client.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
@@ -23,9 +23,9 @@ const me = v16.find((o) => o.obj.ghid.equals(frame0.binder))!;
 /**
  * A remote that takes what it is sent (or answers as `answer` says), recording the GHIDs in
  * order; asked for a dynamic object, it answers with its frame in `frames` (by dynamic GHID) or
- * that it has none.
+ * that it has none; asked whether it holds an object, whether `held` has it.
  */
-function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = async () => true, frames = new Map<string, Buffer>()) {
+function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = async () => true, frames = new Map<string, Buffer>(), held = new Set<string>()) {
   const sent: string[] = [];
   const asked: string[] = [];
   const client = {
@@ -40,6 +40,10 @@ function remote(answer: (obj: GolixObject, i: number) => Promise<boolean> = asyn
       const raw = frames.get(ghid.text);
       if (!raw) throw new DoesNotExist(`${ghid.short} is not stored here`);
       return raw;
+    },
+    async exists(ghid: Ghid) {
+      asked.push(ghid.text);
+      return held.has(ghid.text);
     },
   };
   return { sent, asked, frames, client: client as unknown as RemoteClient & { connected: boolean } };
@@ -112,7 +116,7 @@ test("a sweep sends a dynamic object only where the remote lacks it or holds an 
   const mute = remote();
   const answers = (mute.client as unknown as { get: (g: Ghid) => Promise<Buffer> }).get;
   (mute.client as unknown as { get: () => Promise<never> }).get = () => Promise.reject(new CommsError('no answer'));
-  assert.deepEqual(await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none), { sent: 0, stored: 0, refused: 0, leftThere: 0 });
+  assert.deepEqual(await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none), { sent: 0, stored: 0, refused: 0, taken: 0, leftThere: 0 });
   (mute.client as unknown as { get: (g: Ghid) => Promise<Buffer> }).get = answers;
   assert.deepEqual((await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none)).sent, 3, 'swept again: identity, frame, container');
 });
@@ -124,7 +128,7 @@ test('a frame of ours waiting in that remote\'s outbox is never sent around it, 
   assert.deepEqual(r.sent, []);
   const report = await backfill.sweep(r.client, 'r:1', me.obj.ghid.text, (g) => g.equals(dynamic));
   assert.deepEqual(r.sent, [me.obj.ghid.text], 'our identity only');
-  assert.deepEqual(report, { sent: 1, stored: 1, refused: 0, leftThere: 0 });
+  assert.deepEqual(report, { sent: 1, stored: 1, refused: 0, taken: 1, leftThere: 0 });
 });
 
 test('refusals: not newer there is no loss and the rest goes on; a dropped link stops it, and the next connection sweeps again', async () => {
@@ -135,7 +139,7 @@ test('refusals: not newer there is no loss and the rest goes on; a dropped link 
       return false;
     });
     const report = await backfill.sweep(notNewer.client, 'r:1', me.obj.ghid.text, none);
-    assert.deepEqual(report, { sent: 3, stored: 0, refused: 0, leftThere: 0 }, refusal.message);
+    assert.deepEqual(report, { sent: 3, stored: 0, refused: 0, taken: 2, leftThere: 0 }, refusal.message);
   }
 
   const dropping = remote(async (_obj, i) => {
@@ -181,4 +185,45 @@ test('a remote that asks to slow down is waited for and sent the rest; one that 
   });
   const ended = await backfill.sweep(closed.client, 'r:2', me.obj.ghid.text, none);
   assert.equal(closed.sent.filter((g) => g === frameAt(1).obj.ghid.text).length, 1, `not tried again: ${JSON.stringify(ended)}`);
+});
+
+test('the daily check of a remote asks before it sends: one that has everything is sent nothing; what it lacks or holds damaged is given again, each time', async () => {
+  const { engine, backfill, logger } = await holding(1);
+  // A static object of ours too: its binding, then the container it keeps.
+  const id = v16Identity(0);
+  const kept = await makeContainer(id, Secret.random(), Buffer.from('a static object of ours'));
+  const binding = await makeStatic(id, kept.ghid);
+  for (const o of [binding, kept]) await engine.ingest(o.raw);
+  const [frame1, container1] = [frameAt(1).obj.ghid.text, containerAt(1).entry.ghid];
+  const everything = [me.obj.ghid.text, frame1, container1, binding.ghid.text, kept.ghid.text];
+  const current = () => new Map([[dynamic.text, frameAt(1).raw]]);
+
+  const full = remote(async () => true, current(), new Set(everything));
+  assert.deepEqual(await backfill.audit(full.client, 'full', me.obj.ghid.text, none), { sent: 0, stored: 0, refused: 0, taken: 0, leftThere: 0 });
+  assert.deepEqual(full.sent, [], 'asked, and sent nothing');
+  assert.ok(full.asked.includes(kept.ghid.text) && full.asked.includes(container1), 'each object was asked about');
+
+  // The remote lacks (or holds damaged, which it answers as not there) the static container and the current frame's container.
+  const partial = remote(async () => true, current(), new Set([me.obj.ghid.text, frame1, binding.ghid.text]));
+  for (let i = 0; i < 2; i++) {
+    partial.sent.length = 0;
+    const report = await backfill.audit(partial.client, 'partial', me.obj.ghid.text, none);
+    assert.deepEqual(new Set(partial.sent), new Set([container1, kept.ghid.text]), `check ${i + 1}: only what it lacks`);
+    assert.equal(report.taken, 2);
+  }
+  assert.ok(logger.lines.some((l) => l.includes('remote partial: 2 objects of ours it lacked (or held damaged) given again')), logger.lines.join(' | '));
+
+  // Lacking the dynamic object, or holding an older frame of our line: frame then container. A fork's frame there is left.
+  for (const [what, frames, sent] of [
+    ['lacks it', new Map<string, Buffer>(), [frame1, container1]],
+    ['holds frame 0', new Map([[dynamic.text, frameAt(0).raw]]), [frame1, container1]],
+  ] as const) {
+    const r = remote(async () => true, frames, new Set([me.obj.ghid.text, binding.ghid.text, kept.ghid.text]));
+    await backfill.audit(r.client, what, me.obj.ghid.text, none);
+    assert.deepEqual(r.sent, sent, what);
+  }
+  const fork = await makeFrame(id, kept.ghid, frameOf(frameAt(0).obj as Extract<GolixObject, { type: 'GOBD' }>), 7);
+  const forked = remote(async () => true, new Map([[dynamic.text, fork.raw]]), new Set(everything));
+  assert.equal((await backfill.audit(forked.client, 'forked', me.obj.ghid.text, none)).leftThere, 1);
+  assert.deepEqual(forked.sent, []);
 });

@@ -1,0 +1,108 @@
+// The persistence server's check of its store: objects damaged on disk while nobody asked for
+// them (bytes that are no longer the object, a signature that no longer verifies) are found by
+// the check, answered as not here by GT and CK alike, counted in /metrics, and put right by the
+// next publish of each. Real server over real files, real signatures, a real client.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DoesNotExist, type GolixObject } from '../../../src/core/golix/index.js';
+import { RemoteClient } from '../../../src/core/remote/client.js';
+import { PersistenceServer } from '../../../src/core/remote/server.js';
+import { StoreCheck } from '../../../src/core/remote/store-check.js';
+import { DamagedObjects } from '../../../src/core/remote/damaged-objects.js';
+import type { PersistenceEngine } from '../../../src/core/rules/persistence-engine.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { FileStore } from '../../../src/core/store/file-store.js';
+import { memoryLogger } from '../../fixtures/remote/helpers.js';
+import { v16Objects } from '../../fixtures/vectors.js';
+import { until } from '../../fixtures/wait.js';
+
+const v16 = v16Objects();
+const gidcs = v16.filter((o) => o.obj.type === 'GIDC');
+const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
+const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
+const dynamic = (frame.obj as Extract<GolixObject, { type: 'GOBD' }>).dynamic;
+const HOUR = 3_600_000;
+
+async function serverOn(dir: string, t: { after(fn: () => unknown): void }, storeCheck: { firstAfterMs?: number; everyMs?: number } | false) {
+  const logger = memoryLogger();
+  const { engine } = await RulesEngine.open(new FileStore(join(dir, 'ghidcache')));
+  const server = new PersistenceServer({ engine, host: '127.0.0.1', port: 0, logger, storeCheck });
+  const { port } = await server.listen();
+  const client = new RemoteClient({ host: '127.0.0.1', port });
+  client.start();
+  await client.whenConnected(5000);
+  const metric = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^hypergolix_damaged_objects (\d+)$/m.exec(text)?.[1]);
+  };
+  const close = async () => {
+    await client.close();
+    await server.close();
+    await engine.close();
+  };
+  t.after(close);
+  return { server, client, logger, metric, close };
+}
+
+/** A store holding the identities, a frame and its container, two of them damaged on disk since. */
+async function damagedStore(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-store-check-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const first = await serverOn(dir, t, false);
+  for (const o of [...gidcs, frame, container]) await first.client.publish(o.raw);
+  await first.close();
+  const file = (ghid: string) => join(dir, 'ghidcache', `${ghid}.ghid`);
+  // The container cut short; the frame whole, but its signature's last byte flipped (its GHID does not cover it).
+  await writeFile(file(container.obj.ghid.text), container.raw.subarray(0, 300));
+  const flipped = Buffer.from(await readFile(file(frame.obj.ghid.text)));
+  flipped[flipped.length - 1]! ^= 0xff;
+  await writeFile(file(frame.obj.ghid.text), flipped);
+  return dir;
+}
+
+test('the check finds what nobody asked for: answered as not here (GT and CK), counted, and put right by a publish of each', async (t) => {
+  const { server, client, logger, metric } = await serverOn(await damagedStore(t), t, false);
+  // Before the check: nothing asked for yet, so nothing known (a whole frame with a bad signature is even served).
+  assert.equal(await client.exists(container.obj.ghid), true);
+  assert.equal(await metric(), 0);
+
+  assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 2 });
+  assert.equal(await metric(), 2);
+  assert.equal(await client.exists(container.obj.ghid), false, 'CK: a damaged object is as good as none');
+  await assert.rejects(client.get(container.obj.ghid), DoesNotExist);
+  await assert.rejects(client.get(dynamic), (e: unknown) => e instanceof DoesNotExist && /damaged in this server's store/.test((e as Error).message));
+  assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes(dynamic.short) && /its signature does not verify/.test(l)), logger.lines.join('\n'));
+  assert.ok(logger.lines.some((l) => l.startsWith('error') && /^error Store check: \d+ objects read, 2 damaged/.test(l)), logger.lines.join('\n'));
+  // A second check finds the same two, said once each.
+  assert.equal((await server.checkStore()).damaged, 2);
+  assert.equal(logger.lines.filter((l) => l.includes(container.obj.ghid.short) && l.startsWith('error')).length, 1);
+
+  // Their author's daemon sends them again (remote-backfill.ts audit): put right.
+  await client.publish(frame.raw);
+  await client.publish(container.raw);
+  assert.deepEqual(await client.get(dynamic), frame.raw);
+  assert.deepEqual(await client.get(container.obj.ghid), container.raw);
+  assert.equal(await client.exists(container.obj.ghid), true);
+  assert.equal(await metric(), 0);
+  assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 0 });
+});
+
+test('the check runs by itself a while after the store is ready, and a stop ends it before the store closes', async (t) => {
+  const { logger, metric, close } = await serverOn(await damagedStore(t), t, { firstAfterMs: 50, everyMs: HOUR });
+  await until(() => (logger.lines.some((l) => l.includes('Store check:')) ? true : null), 'the first check');
+  assert.equal(await metric(), 2);
+  await close();
+});
+
+test('a store that cannot be put right (a database) is not checked; bad timer options are refused by name', async () => {
+  const database = {} as PersistenceEngine;
+  assert.equal(new StoreCheck(() => database, new DamagedObjects(() => database, memoryLogger()), memoryLogger()).applies, false);
+  const { engine } = await RulesEngine.open(new FileStore(await mkdtemp(join(tmpdir(), 'hgx-store-check-opts-'))));
+  for (const storeCheck of [{ firstAfterMs: 0 }, { everyMs: Number.NaN }, { everyMs: -1 }]) {
+    assert.throws(() => new PersistenceServer({ engine, port: 0, storeCheck }), /storeCheck\.(firstAfterMs|everyMs) is a whole number of milliseconds/);
+  }
+  await engine.close();
+});
