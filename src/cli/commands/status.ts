@@ -24,7 +24,8 @@ persistence server.
                {"pid", "fingerprint", "objectsCached", "storage", "remotes", "appsConnected",
                "sharesWaiting", "cacheCheck"}; "server" is null or {"pid", "host", "port"}, its pid null when a
                server answers on the configured port without this configuration's pid file
-               (the desktop app's embedded server)
+               (the desktop app's embedded server), with "damagedObjects" when its store holds
+               damaged objects
   --watch      stay and tell again each time the app daemon's status changes (a remote
                connecting or going away, what waits to be sent), until Ctrl-C or the daemon
                stops; with --json, one such object per line
@@ -51,6 +52,8 @@ interface ServerFound {
   port: number;
   /** False when its pid file names a live process but nothing answers /healthz there. */
   answering?: false;
+  /** Objects its store holds damaged (its /healthz says), answered as not here until a daemon holding them sends them again; absent from servers before 0.4. */
+  damagedObjects?: number;
 }
 
 /** How long the server's port may take to answer `/healthz`. */
@@ -119,30 +122,40 @@ async function serverFound(loaded: LoadedConfig): Promise<ServerFound | null> {
     const port = typeof info.port === 'number' && info.port > 0 ? info.port : c.port;
     // Asked, not believed on its pid alone: a pid file left behind (the reference wrote plain
     // ones at the same path) may name a process that is no server now.
-    const answering = await answersHealth(host === ALL_INTERFACES ? LOOPBACK : host, port);
-    return { pid: running.pid, host, port, ...(answering ? {} : { answering }) };
+    const health = await askHealth(host === ALL_INTERFACES ? LOOPBACK : host, port);
+    return { pid: running.pid, host, port, ...(health ? damagedOf(health) : { answering: false }) };
   }
   // No server of this configuration's pid file: the desktop app's embedded server holds none
   // (`hypergolix stop server` must not stop the app), so its port is asked instead.
   const host = resolveHost(c.host);
-  return (await answersHealth(host === ALL_INTERFACES ? LOOPBACK : host, c.port)) ? { pid: null, host, port: c.port } : null;
+  const health = await askHealth(host === ALL_INTERFACES ? LOOPBACK : host, c.port);
+  return health ? { pid: null, host, port: c.port, ...damagedOf(health) } : null;
 }
 
-/** Whether a persistence server answers `GET /healthz` on that address. */
-async function answersHealth(host: string, port: number): Promise<boolean> {
+/** What a persistence server answers to `GET /healthz` on that address when it is ready; null when none answers so. */
+async function askHealth(host: string, port: number): Promise<Record<string, unknown> | null> {
   try {
     const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    return res.ok && ((await res.json()) as { status?: unknown }).status === 'ok';
+    const body = res.ok ? ((await res.json()) as unknown) : null;
+    return typeof body === 'object' && body !== null && (body as { status?: unknown }).status === 'ok' ? (body as Record<string, unknown>) : null;
   } catch {
-    return false;
+    return null;
   }
 }
+
+const damagedOf = (health: Record<string, unknown>): { damagedObjects?: number } => {
+  const n = health['damagedObjects'];
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? { damagedObjects: n } : {};
+};
 
 function serverLine(server: ServerFound | null): string {
   if (!server) return 'Persistence server: not running';
   const where = `${server.host}:${server.port}`;
   if (server.answering === false) return `Persistence server: pid ${server.pid} (from its pid file) is alive, but no server answers on ${where}: it is starting, or the pid file is stale and that pid is another program`;
-  return server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`;
+  const damaged = server.damagedObjects
+    ? `\n  ${plural(server.damagedObjects, 'object')} DAMAGED in its store, answered as not here until a daemon that holds ${server.damagedObjects === 1 ? 'it sends it' : 'them sends them'} again (each checks its remotes daily)`
+    : '';
+  return (server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`) + damaged;
 }
 
 const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);

@@ -15,6 +15,8 @@ export type HealthStatus = 'ok' | 'starting' | 'closing' | 'failed';
 /** What the endpoints read from the server they belong to. */
 export interface ServerVitals {
   health(): HealthStatus;
+  /** Stored objects known damaged now (damaged-objects.ts), told on /healthz (when some) for `hypergolix status`. */
+  damagedObjects?(): number;
   /** The metrics page, rendered now. */
   metrics(): string;
 }
@@ -40,7 +42,9 @@ export function httpEndpoints(vitals: ServerVitals, logger: RemoteLogger, extens
       const read = method === 'GET' || method === 'HEAD';
       if (read && path === '/healthz') {
         const status = vitals.health();
-        return reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status }));
+        // Told only when there are some: a healthy server's answer stays {"status":"ok"}, as probes may compare it whole.
+        const damaged = status === 'ok' ? (vitals.damagedObjects?.() ?? 0) : 0;
+        return reply(res, status === 'ok' ? 200 : 503, 'application/json', JSON.stringify({ status, ...(damaged > 0 ? { damagedObjects: damaged } : {}) }));
       }
       if (read && path === '/metrics') return reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', vitals.metrics() + extensionMetrics(extension, logger));
       if (extension?.handle(req, res)) return;

@@ -148,7 +148,7 @@ export class PersistenceServer {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.http = createServer(httpEndpoints({ health: () => this.health(), metrics: () => this.metricsText() }, this.logger, options.http ?? null));
+    this.http = createServer(httpEndpoints({ health: () => this.health(), damagedObjects: () => this.damaged.count, metrics: () => this.metricsText() }, this.logger, options.http ?? null));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => answerClientError(err, socket, this.logger));
   }

@@ -20,6 +20,9 @@ import { runMain, envOf } from '../../fixtures/cli/in-process.js';
 import { world } from '../../fixtures/ipc/world.js';
 import { acquirePidFile } from '../../../src/core/process/index.js';
 import type { DaemonStatus } from '../../../src/core/daemon/port.js';
+import { RemoteClient } from '../../../src/core/remote/client.js';
+import { FileStore } from '../../../src/core/store/file-store.js';
+import { v16Objects } from '../../fixtures/vectors.js';
 
 const PASSWORD = 'amber-lantern-orchard-41';
 const STACK = /\n\s+at [^\n]*:\d+:\d+|Unhandled 'error' event|unexpected error/;
@@ -396,4 +399,35 @@ test("status words what the checks did since the daemon started: damaged files p
   } finally {
     lock.release();
   }
+});
+
+test('status tells a server whose store holds damaged objects, as its /healthz says, in words and in JSON', async () => {
+  const serverDir = tempHome();
+  const store = () => new FileStore(join(serverDir, 'ghidcache'));
+  const w = await world({ serverStore: store() });
+  const v16 = v16Objects();
+  const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
+  const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
+  const client = new RemoteClient({ host: '127.0.0.1', port: w.serverPort });
+  client.start();
+  await client.whenConnected(5000);
+  for (const o of [...v16.filter((x) => x.obj.type === 'GIDC'), frame, container]) await client.publish(o.raw);
+  await client.close();
+  const { home } = await configHome();
+  await updateConfig(await loadConfig({ root: join(home, 'hypergolix.yml'), env: envOf(home), cwd: home }), { server: { port: w.serverPort } });
+  const healthy = await run(home, 'status');
+  assert.match(healthy.out, new RegExp(`^Persistence server: one answers on 127\\.0\\.0\\.1:${w.serverPort}, not started from this configuration`, 'm'));
+  assert.doesNotMatch(healthy.out, /DAMAGED/);
+
+  // The container's file rots while the server is off; its check finds it.
+  await w.server.close();
+  await w.serverEngine.close();
+  const file = join(serverDir, 'ghidcache', `${container.obj.ghid.text}.ghid`);
+  writeFileSync(file, readFileSync(file).subarray(0, 100));
+  await w.restartServer(store());
+  assert.equal((await w.server.checkStore()).damaged, 1);
+  const told = await run(home, 'status');
+  assert.ok(told.out.split('\n').includes('  1 object DAMAGED in its store, answered as not here until a daemon that holds it sends it again (each checks its remotes daily)'), told.out);
+  const json = await run(home, 'status', '--json');
+  assert.equal((JSON.parse(json.out) as { server: { damagedObjects?: number } }).server.damagedObjects, 1);
 });

@@ -38,13 +38,14 @@ async function serverOn(dir: string, t: { after(fn: () => unknown): void }, stor
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return Number(/^hypergolix_damaged_objects (\d+)$/m.exec(text)?.[1]);
   };
+  const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
   const close = async () => {
     await client.close();
     await server.close();
     await engine.close();
   };
   t.after(close);
-  return { server, client, logger, metric, close };
+  return { server, client, logger, metric, health, close };
 }
 
 /** A store holding the identities, a frame and its container, two of them damaged on disk since. */
@@ -64,13 +65,14 @@ async function damagedStore(t: { after(fn: () => unknown): void }): Promise<stri
 }
 
 test('the check finds what nobody asked for: answered as not here (GT and CK), counted, and put right by a publish of each', async (t) => {
-  const { server, client, logger, metric } = await serverOn(await damagedStore(t), t, false);
+  const { server, client, logger, metric, health } = await serverOn(await damagedStore(t), t, false);
   // Before the check: nothing asked for yet, so nothing known (a whole frame with a bad signature is even served).
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
 
   assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 2 });
   assert.equal(await metric(), 2);
+  assert.deepEqual(await health(), { status: 'ok', damagedObjects: 2 }, '/healthz tells it too (hypergolix status)');
   assert.equal(await client.exists(container.obj.ghid), false, 'CK: a damaged object is as good as none');
   await assert.rejects(client.get(container.obj.ghid), DoesNotExist);
   await assert.rejects(client.get(dynamic), (e: unknown) => e instanceof DoesNotExist && /damaged in this server's store/.test((e as Error).message));
@@ -87,6 +89,7 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
   assert.deepEqual(await client.get(container.obj.ghid), container.raw);
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
+  assert.deepEqual(await health(), { status: 'ok' });
   assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 0 });
 });
 
