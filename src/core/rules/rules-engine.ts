@@ -26,6 +26,7 @@ import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from
 import { UsageLedger, type Usage } from './usage.js';
 import type { IngestOptions, RulesEngineOptions } from './rules-options.js';
 import { CallOrder } from '../util/call-order.js';
+import { LruMap } from '../util/lru-map.js';
 
 export type { IngestOptions, RulesEngineOptions } from './rules-options.js';
 
@@ -49,7 +50,8 @@ export class RulesEngine implements PersistenceEngine {
   private readonly held: HeldFrames<Notification>;
   /** Ingests (and repairs) apply in call order. */
   private readonly order = new CallOrder();
-  private readonly identities = new Map<string, PublicIdentity>();
+  /** Parsed public identities, bounded: a server's check of its store meets every signer it holds. */
+  private readonly identities = new LruMap<string, PublicIdentity>(4_096);
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
   private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
