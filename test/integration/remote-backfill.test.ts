@@ -130,3 +130,24 @@ test("a server's damaged copy of an object nobody follows is found by its own ch
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
   assert.equal((await elsewhere.open(frozen.ghid)).state.toString(), 'a static object nobody follows');
 });
+
+test('a server restored from a backup that holds an object deleted since gets the deletion again from the check of the computer that made it', async (t) => {
+  const store = new MemoryStore();
+  const w = await world({ serverStore: store });
+  const daemons = new AccountDaemons(t);
+  const infos: string[] = [];
+  const computer = await daemons.start(await tempHome('hgx-backfill-'), w.serverPort, { create: 'a password 1' }, { infos });
+  const gone = await computer.create(API_ID_RAW, Buffer.from('deleted after the backup'));
+  await until(() => synced(computer) || null, 'the object on the server', 10_000);
+  const backup = store.snapshot();
+  await computer.delete(gone.ghid);
+  await until(() => (synced(computer) && !w.serverEngine.exists(gone.ghid)) || null, 'the deletion on the server', 10_000);
+
+  // The backup comes back: the object with it. Nothing follows a deleted object, so no catch-up sees it.
+  await w.restartServer(backup);
+  await until(() => synced(computer) || null, 'the computer connected again', 15_000);
+  assert.equal(w.serverEngine.exists(gone.ghid), true, 'back from the backup');
+  const report = await computer.checkCache();
+  assert.ok(report.givenToRemotes >= 1, JSON.stringify(report));
+  assert.equal(w.serverEngine.exists(gone.ghid), false, 'deleted there again');
+});

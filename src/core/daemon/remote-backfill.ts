@@ -117,7 +117,8 @@ export class RemoteBackfill {
    * cache-check.ts): every object of ours held here that the remote lacks, holds damaged (it
    * answers such as not there: remote/damaged-objects.ts) or holds an older frame of our line of
    * is sent again. Unlike a sweep, each object is asked about before it is sent, so a remote that
-   * has everything is sent nothing. Catches what the catch-up cannot see: objects nobody follows.
+   * has everything is sent nothing. Catches what the catch-up cannot see: objects nobody follows,
+   * and our deletions on a remote that holds what they deleted again (restored from a backup).
    */
   async audit(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
     const { report } = await this.pass(client, me, queued, new Set(), true);
@@ -137,7 +138,8 @@ export class RemoteBackfill {
     for (const [i, text] of ghids.entries()) {
       const g = Ghid.fromText(text);
       const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
-      if (e?.signer === me && !skip.has(e.ghid) && (e.type === 'GOBS' || (e.type === 'GOBD' && !queued(g)))) picked.push(g);
+      const ofOurs = e?.type === 'GOBS' || (e?.type === 'GOBD' && !queued(g)) || (e?.type === 'GDXX' && ask);
+      if (ofOurs && e!.signer === me && !skip.has(e!.ghid)) picked.push(g);
       if (picked.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
       const due = await this.dueOn(client, picked, report, ask).catch(() => null);
       if (due === null) return { report, cut: true };
@@ -153,11 +155,13 @@ export class RemoteBackfill {
    * object's frame and container where the remote lacks it or holds an older frame of our line
    * (never over a newer one or another line's); the rest (an identity, a static binding and its
    * target, a current frame's container) sent as they are, or, with `ask`, only where the remote
-   * says it does not have them. Rejects when the remote cannot answer.
+   * says it does not have them; with `ask`, our debindings too, where the remote lacks one but
+   * holds what it deleted. Rejects when the remote cannot answer.
    */
   private async dueOn(client: RemoteClient, ghids: readonly Ghid[], report: BackfillReport, ask: boolean): Promise<string[]> {
     const due: string[] = [];
     const unsure: string[] = [];
+    const deletions: [debinding: string, target: string][] = [];
     for (let i = 0; i < ghids.length; i += ASKED_AT_ONCE) {
       const batch = ghids.slice(i, i + ASKED_AT_ONCE);
       const answers = await Promise.all(batch.map((g) => (this.host.engine.currentFrame(g) ? frameOn(client, g) : undefined)));
@@ -168,6 +172,10 @@ export class RemoteBackfill {
         if (there === 'apart' || (there === 'level' && !ask)) continue;
         const e = ours ?? this.host.engine.entry(g);
         if (!e) continue;
+        if (e.type === 'GDXX') {
+          deletions.push([e.ghid, e.target!]);
+          continue;
+        }
         // Named from the index, read only once known to be due: most of a check's objects are held there already.
         const names = [e.ghid, ...(e.type === 'GOBS' || e.type === 'GOBD' ? [e.target!] : [])];
         if (ours && there === 'behind') due.push(...names);
@@ -178,6 +186,12 @@ export class RemoteBackfill {
       const batch = unsure.slice(i, i + ASKED_AT_ONCE);
       const held = await Promise.all(batch.map((text) => client.exists(Ghid.fromText(text))));
       due.push(...batch.filter((_, k) => !held[k]));
+    }
+    // A deletion of ours matters only where what it deleted is still held (a server restored from a backup): sent, it deletes it there too.
+    for (let i = 0; i < deletions.length; i += ASKED_AT_ONCE) {
+      const batch = deletions.slice(i, i + ASKED_AT_ONCE);
+      const lacking = await Promise.all(batch.map(async ([d, target]) => !(await client.exists(Ghid.fromText(d))) && client.exists(Ghid.fromText(target))));
+      due.push(...batch.filter((_, k) => lacking[k]).map(([d]) => d));
     }
     return due;
   }

@@ -5,7 +5,7 @@
 // the reference's objects and frames made here with the reference's key; a scripted remote.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeContainer, makeFrame, makeStatic, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
+import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeContainer, makeDebinding, makeFrame, makeStatic, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
 import type { RemoteClient } from '../../../src/core/remote/client.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
@@ -226,4 +226,30 @@ test('the daily check of a remote asks before it sends: one that has everything 
   const forked = remote(async () => true, new Map([[dynamic.text, fork.raw]]), new Set(everything));
   assert.equal((await backfill.audit(forked.client, 'forked', me.obj.ghid.text, none)).leftThere, 1);
   assert.deepEqual(forked.sent, []);
+});
+
+test("the daily check gives a remote our deletion where it lacks it but holds what it deleted (a backup restored), and nowhere else", async () => {
+  const { engine, backfill } = await holding(1);
+  const id = v16Identity(0);
+  const kept = await makeContainer(id, Secret.random(), Buffer.from('deleted since'));
+  const binding = await makeStatic(id, kept.ghid);
+  const deletion = await makeDebinding(id, binding.ghid);
+  for (const o of [binding, kept, deletion]) await engine.ingest(o.raw);
+  assert.equal(engine.exists(binding.ghid), false, 'deleted here');
+  const ours = [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid];
+  const current = () => new Map([[dynamic.text, frameAt(1).raw]]);
+  const cases: [string, string[], boolean][] = [
+    ['holds the deleted object, not the deletion (a restored backup)', [...ours, binding.ghid.text, kept.ghid.text], true],
+    ['holds neither (a new server)', ours, false],
+    ['holds the deletion', [...ours, deletion.ghid.text], false],
+  ];
+  for (const [what, held, sent] of cases) {
+    const r = remote(async () => true, current(), new Set(held));
+    await backfill.audit(r.client, what, me.obj.ghid.text, none);
+    assert.deepEqual(r.sent, sent ? [deletion.ghid.text] : [], what);
+  }
+  // A sweep (a remote found without our objects at a connect) sends no deletions: a new server needs none.
+  const fresh = remote(async () => true, new Map(), new Set());
+  await backfill.sweep(fresh.client, 'fresh', me.obj.ghid.text, none);
+  assert.equal(fresh.sent.includes(deletion.ghid.text), false);
 });
