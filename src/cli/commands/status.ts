@@ -31,7 +31,9 @@ persistence server.
                stops; with --json, one such object per line
   --check      check the local cache's files now (the daemon also does so a few minutes after
                it starts, then daily): every object is read and verified, and a damaged file
-               is put right from a remote that has a good copy; waits for the check to end
+               is put right from a remote that has a good copy; then each connected remote is
+               asked about every object of yours, and given again what it lacks or holds
+               damaged; waits for the check to end
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it
