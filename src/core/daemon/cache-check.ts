@@ -144,8 +144,8 @@ export class CacheCheck {
         workStart = performance.now();
       }
     }
-    // Damage found earlier and not met now (put right by a read meanwhile, or the object gone).
-    for (const text of this.damaged) if (!found.has(text)) this.damaged.delete(text);
+    // Damage found earlier and not met now: put right by a read meanwhile (sound now), or the object gone.
+    for (const text of this.damaged) if (!found.has(text)) this.settled(text, this.host.engine.exists(Ghid.fromText(text)));
     this.checked = checked;
     this.lastCheckedAt = Date.now();
     const left = found.size - mended;
@@ -165,8 +165,18 @@ export class CacheCheck {
       const ghid = Ghid.fromText(text);
       const copy = await checkLocalCopy(this.host.engine, ghid);
       if (copy.kind === 'damaged') await this.mend(ghid, copy);
-      else if (this.damaged.delete(text)) this.host.changed();
+      else this.settled(text, copy.kind === 'ok');
     }
+  }
+
+  /**
+   * A listed damaged object found no longer damaged: put right meanwhile by a read of it, which
+   * asks the remotes as the check does (`sound`), or gone. Counted as put right in the first case.
+   */
+  private settled(text: string, sound: boolean): void {
+    if (!this.damaged.delete(text)) return;
+    if (sound) this.putRight++;
+    this.host.changed();
   }
 
   /** Puts one damaged copy right from the remotes; whether it is sound now. What stays damaged is listed. */
