@@ -123,6 +123,8 @@ export class RemoteBackfill {
   async audit(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
     const { report } = await this.pass(client, me, queued, new Set(), true);
     if (report.sent > 0) this.host.logger.info(`remote ${label}: ${report.taken} objects of ours it lacked (or held damaged) given again${report.refused ? `, ${report.refused} refused` : ''}`);
+    // Usual where another computer of the account wrote objects this one does not follow; a fork's frame, or a backup beyond our vector, too.
+    if (report.leftThere > 0) this.host.logger.debug(`remote ${label}: ${report.leftThere} objects of ours held there newer or of another line, left as they are`);
     return report;
   }
 
