@@ -98,5 +98,5 @@ test('server migrate: wrong or missing directions are refused with the usage', a
   }
   const r = await cli(['server', 'vacuum']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /Expected "accounts" or "migrate", got "vacuum"/);
+  assert.match(r.err, /Expected "accounts", "migrate" or "check", got "vacuum"/);
 });

@@ -10,6 +10,7 @@ import { Ghid } from '../../core/golix/index.js';
 import { openRegistrations } from '../../core/assembly/registrations.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { SERVER_MIGRATE_USAGE, runServerMigrate } from './server-migrate.js';
+import { SERVER_CHECK_USAGE, runServerCheck } from './server-check.js';
 
 export const SERVER_ACCOUNTS_USAGE = `Usage: hypergolix server accounts list [--json] [--root PATH]
        hypergolix server accounts approve FINGERPRINT [--root PATH]
@@ -134,21 +135,26 @@ export async function runServerAccounts(argv: string[], io: CliIO, now: () => nu
   }
 }
 
-const SERVER_USAGE = `Usage: hypergolix server accounts … | hypergolix server migrate …
+const SERVER_USAGE = `Usage: hypergolix server accounts … | hypergolix server migrate … | hypergolix server check …
 
 ${SERVER_ACCOUNTS_USAGE}
 
-${SERVER_MIGRATE_USAGE}`;
+${SERVER_MIGRATE_USAGE}
 
-/** `hypergolix server …`: operator commands for a persistence server (accounts; migrate, server-migrate.ts). */
+${SERVER_CHECK_USAGE}`;
+
+const USAGE_OF: Record<string, string> = { accounts: SERVER_ACCOUNTS_USAGE, migrate: SERVER_MIGRATE_USAGE, check: SERVER_CHECK_USAGE };
+
+/** `hypergolix server …`: operator commands for a persistence server (accounts; migrate, server-migrate.ts; check, server-check.ts). */
 export const serverCommand: Command = {
   name: 'server',
   usage: SERVER_USAGE,
-  usageOf: ([what]) => (what === 'accounts' ? SERVER_ACCOUNTS_USAGE : what === 'migrate' ? SERVER_MIGRATE_USAGE : null),
+  usageOf: ([what]) => (what !== undefined && Object.hasOwn(USAGE_OF, what) ? USAGE_OF[what]! : null),
   async run(argv, io) {
     const [what, ...rest] = argv;
     if (what === 'accounts') return runServerAccounts(rest, io);
     if (what === 'migrate') return runServerMigrate(rest, io);
-    throw new CliError(`server what? Expected "accounts" or "migrate", got ${what === undefined ? 'nothing' : JSON.stringify(what)}.\n\n${SERVER_USAGE}`);
+    if (what === 'check') return runServerCheck(rest, io);
+    throw new CliError(`server what? Expected "accounts", "migrate" or "check", got ${what === undefined ? 'nothing' : JSON.stringify(what)}.\n\n${SERVER_USAGE}`);
   },
 };

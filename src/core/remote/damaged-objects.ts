@@ -12,14 +12,14 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { RemoteLogger } from './logger.js';
 
 export class DamagedObjects {
-  /** GHIDs asked for (or checked) whose stored bytes were damaged, until a publish puts them right. */
-  private readonly known = new Set<string>();
+  /** GHIDs asked for (or checked) whose stored bytes were damaged, until a publish puts them right, with why. */
+  private readonly known = new Map<string, string>();
   /**
    * Objects (their own GHIDs: a frame's, not its dynamic GHID's) whose bytes are the object but
    * whose signature does not verify: the GHID does not cover the signature, so only the check of
    * the store finds them.
    */
-  private readonly badSignatures = new Set<string>();
+  private readonly badSignatures = new Map<string, string>();
 
   constructor(
     private readonly store: () => PersistenceEngine,
@@ -29,6 +29,11 @@ export class DamagedObjects {
   /** Objects known damaged now. */
   get count(): number {
     return this.known.size + this.badSignatures.size;
+  }
+
+  /** The objects known damaged now (GHID text: a dynamic GHID, or a frame's own), and what is wrong with each. */
+  list(): { ghid: string; why: string }[] {
+    return [...this.known, ...this.badSignatures].map(([ghid, why]) => ({ ghid, why }));
   }
 
   /** The stored bytes of `ghid` (a dynamic GHID's current frame), checked to be that object. */
@@ -66,14 +71,14 @@ export class DamagedObjects {
     }
     if ((await this.store().signatureHolds?.(obj)) !== false) return true;
     if (!this.badSignatures.has(obj.ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (its signature does not verify): answered as not here until it is published again`);
-    this.badSignatures.add(obj.ghid.text);
+    this.badSignatures.set(obj.ghid.text, 'its signature does not verify');
     return false;
   }
 
   /** Forgets damaged objects no longer stored (deleted, or a frame replaced by a newer one): the check of the store, at its end. */
   async forgetGone(): Promise<void> {
     for (const set of [this.known, this.badSignatures]) {
-      for (const text of set) if (!(await this.store().exists(Ghid.fromText(text)))) set.delete(text);
+      for (const text of set.keys()) if (!(await this.store().exists(Ghid.fromText(text)))) set.delete(text);
     }
   }
 
@@ -93,7 +98,7 @@ export class DamagedObjects {
       why = err.message;
     }
     if (!this.known.has(ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
-    this.known.add(ghid.text);
+    this.known.set(ghid.text, why);
     throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
   }
 

@@ -66,9 +66,12 @@ export class StoreCheck {
     await this.current?.catch(() => {});
   }
 
-  /** A whole check (`paced`: resting between batches); one going on is joined. Rejects when the store cannot be read. */
-  run(paced = false): Promise<StoreCheckReport> {
-    this.current ??= this.whole(paced).finally(() => (this.current = null));
+  /**
+   * A whole check (`paced`: resting between batches; `progress`: told every BATCH objects read,
+   * of how many); one going on is joined. Rejects when the store cannot be read.
+   */
+  run(paced = false, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
+    this.current ??= this.whole(paced, progress).finally(() => (this.current = null));
     return this.current;
   }
 
@@ -83,13 +86,14 @@ export class StoreCheck {
     this.timer.unref();
   }
 
-  private async whole(paced: boolean): Promise<StoreCheckReport> {
+  private async whole(paced: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
     const ghids = this.store().storedGhids?.() ?? [];
     let [checked, found, workStart] = [0, 0, performance.now()];
     for (const text of ghids) {
       if (this.stopping.signal.aborted) break;
       if (!(await this.damaged.check(Ghid.fromText(text)))) found++;
       if (++checked % BATCH === 0) {
+        progress?.(checked, ghids.length);
         await (paced ? sleep(Math.min(1_000, (performance.now() - workStart) * REST_FACTOR)) : new Promise(setImmediate));
         workStart = performance.now();
       }

@@ -1,0 +1,90 @@
+// `hypergolix server check`: a stopped server's file store read whole, its damaged objects listed
+// (bytes cut, a frame whose signature no longer verifies), in words and JSON, with the exit status
+// saying so; refused while the server runs, for a PostgreSQL store, and without a store. A real
+// file store written by a real server, through main() in this process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquirePidFile } from '../../../src/core/process/index.js';
+import { RemoteClient } from '../../../src/core/remote/client.js';
+import { PersistenceServer } from '../../../src/core/remote/server.js';
+import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
+import { FileStore } from '../../../src/core/store/file-store.js';
+import { runMain } from '../../fixtures/cli/in-process.js';
+import { serverHome } from '../../fixtures/server/helpers.js';
+import { v16Objects } from '../../fixtures/vectors.js';
+
+const v16 = v16Objects();
+const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
+const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
+
+/** A server home whose store holds the identities, a frame and its container, written by a real server, then stopped. */
+async function storedHome() {
+  const home = await serverHome();
+  const { engine } = await RulesEngine.open(new FileStore(home.config.server.ghidcache));
+  const server = new PersistenceServer({ engine, host: '127.0.0.1', port: 0, storeCheck: false });
+  const { port } = await server.listen();
+  const client = new RemoteClient({ host: '127.0.0.1', port });
+  client.start();
+  await client.whenConnected(5000);
+  for (const o of [...v16.filter((x) => x.obj.type === 'GIDC'), frame, container]) await client.publish(o.raw);
+  await client.close();
+  await server.close();
+  await engine.close();
+  return home;
+}
+
+test('server check: all sound, then a cut container and a frame with a bad signature listed, in words and JSON (exit 1)', async () => {
+  const home = await storedHome();
+  const sound = await runMain(home.dir, 'server', 'check');
+  assert.equal(sound.code, 0, sound.err);
+  assert.equal(sound.out, 'Checked 5 objects: all sound.');
+
+  const file = (ghid: string) => join(home.config.server.ghidcache, `${ghid}.ghid`);
+  writeFileSync(file(container.obj.ghid.text), readFileSync(file(container.obj.ghid.text)).subarray(0, 200));
+  const flipped = readFileSync(file(frame.obj.ghid.text));
+  flipped[flipped.length - 1]! ^= 0x55;
+  writeFileSync(file(frame.obj.ghid.text), flipped);
+  const told = await runMain(home.dir, 'server', 'check');
+  assert.equal(told.code, 1);
+  const lines = told.out.split('\n');
+  assert.equal(lines[0], 'Checked 5 objects: 2 DAMAGED.');
+  assert.ok(lines.some((l) => l.startsWith(`  ${container.obj.ghid.text}  object: truncated`)), told.out);
+  assert.ok(lines.includes(`  ${frame.obj.ghid.text}  its signature does not verify`), told.out);
+  assert.match(lines.at(-1)!, /^Started again, the server answers these as not here; a daemon that holds one sends it again/);
+
+  const json = await runMain(home.dir, 'server', 'check', '--json');
+  assert.equal(json.code, 1);
+  const parsed = JSON.parse(json.out) as { checked: number; damaged: { ghid: string; why: string }[] };
+  assert.equal(parsed.checked, 5);
+  assert.deepEqual(parsed.damaged.map((d) => d.ghid).sort(), [container.obj.ghid.text, frame.obj.ghid.text].sort());
+});
+
+test('server check refuses a running server, a PostgreSQL store, a missing store and bad arguments, each in words', async () => {
+  const home = await storedHome();
+  const lock = acquirePidFile(home.config.server.pid_file, { info: { port: home.port } });
+  try {
+    const r = await runMain(home.dir, 'server', 'check');
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`The server runs \\(pid ${process.pid}\\): it checks its store 10 minutes after it starts and then daily`));
+  } finally {
+    lock.release();
+  }
+  const pg = await serverHome({ store: 'postgres' });
+  const onPg = await runMain(pg.dir, 'server', 'check');
+  assert.equal(onPg.code, 1);
+  assert.match(onPg.err, /keeps its objects in PostgreSQL .* server check reads a file store only/);
+  const empty = await serverHome();
+  const none = await runMain(empty.dir, 'server', 'check');
+  assert.equal(none.code, 1);
+  assert.match(none.err, /No server store at .*: nothing to check/);
+  for (const args of [['--bogus'], ['extra']]) {
+    const bad = await runMain(home.dir, 'server', 'check', ...args);
+    assert.equal(bad.code, 2, args.join(' '));
+    assert.match(bad.err, /Usage: hypergolix server check/);
+  }
+  const help = await runMain(home.dir, 'server', 'check', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Usage: hypergolix server check \[--json\] \[--root PATH\]/);
+});
