@@ -166,10 +166,11 @@ export class RemoteBackfill {
     const deletions: [debinding: string, target: string][] = [];
     for (let i = 0; i < ghids.length; i += ASKED_AT_ONCE) {
       const batch = ghids.slice(i, i + ASKED_AT_ONCE);
-      const answers = await Promise.all(batch.map((g) => (this.host.engine.currentFrame(g) ? frameOn(client, g) : undefined)));
+      const answers = await Promise.all(batch.map((g) => this.frameThere(client, g, ask)));
       for (const [k, g] of batch.entries()) {
         const ours = this.host.engine.currentFrame(g);
-        const there = ours && answers[k] ? standing(answers[k], ours) : 'behind';
+        const answer = answers[k];
+        const there = answer === LEVEL ? 'level' : ours && answer ? standing(answer, ours) : 'behind';
         if (there === 'apart') report.leftThere++;
         if (there === 'apart' || (there === 'level' && !ask)) continue;
         const e = ours ?? this.host.engine.entry(g);
@@ -196,6 +197,18 @@ export class RemoteBackfill {
       due.push(...batch.filter((_, k) => lacking[k]).map(([d]) => d));
     }
     return due;
+  }
+
+  /**
+   * What `client` holds of a dynamic object of ours: its frame, null (none), LEVEL (asked first
+   * whether it holds our current frame, by that frame's GHID: a check then reads no frame where
+   * the remote is level, the usual case), or undefined for a GHID that is no dynamic object here.
+   */
+  private async frameThere(client: RemoteClient, g: Ghid, askFirst: boolean): Promise<Buffer | null | typeof LEVEL | undefined> {
+    const ours = this.host.engine.currentFrame(g);
+    if (!ours) return undefined;
+    if (askFirst && (await client.exists(Ghid.fromText(ours.ghid)))) return LEVEL;
+    return frameOn(client, g);
   }
 
   private takenBy(client: RemoteClient): Set<string> {
@@ -260,6 +273,9 @@ export class RemoteBackfill {
     return true;
   }
 }
+
+/** The remote holds our current frame of an object (RemoteBackfill.frameThere). */
+const LEVEL = Symbol('level');
 
 /** A remote's frame of a dynamic object (its bytes), or null when it has none. */
 async function frameOn(client: RemoteClient, dynamic: Ghid): Promise<Buffer | null> {

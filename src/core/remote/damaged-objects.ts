@@ -20,6 +20,11 @@ export class DamagedObjects {
    * the store finds them.
    */
   private readonly badSignatures = new Map<string, string>();
+  /**
+   * The own GHIDs of damaged current frames known by their dynamic GHID: a daemon's check asks
+   * `CK` of its frame's GHID (cheaper than reading the frame), which must say no for those too.
+   */
+  private readonly damagedFrames = new Set<string>();
 
   constructor(
     private readonly store: () => PersistenceEngine,
@@ -46,7 +51,7 @@ export class DamagedObjects {
   /** Whether `ghid` is stored here and not known damaged (the `CK` verb: a damaged object is as good as none). */
   async exists(ghid: Ghid): Promise<boolean> {
     if (!(await this.store().exists(ghid))) return false;
-    if (!this.known.has(ghid.text) && !this.badSignatures.has(ghid.text)) return true;
+    if (!this.known.has(ghid.text) && !this.badSignatures.has(ghid.text) && !this.damagedFrames.has(ghid.text)) return true;
     // Known damaged: read again (a newer frame may have replaced the damaged one meanwhile).
     return this.served(ghid).then(
       () => true,
@@ -77,7 +82,7 @@ export class DamagedObjects {
 
   /** Forgets damaged objects no longer stored (deleted, or a frame replaced by a newer one): the check of the store, at its end. */
   async forgetGone(): Promise<void> {
-    for (const set of [this.known, this.badSignatures]) {
+    for (const set of [this.known, this.badSignatures, this.damagedFrames]) {
       for (const text of set.keys()) if (!(await this.store().exists(Ghid.fromText(text)))) set.delete(text);
     }
   }
@@ -90,6 +95,7 @@ export class DamagedObjects {
       const obj = await parseObjectAsync(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
       if (obj.ghid.equals(ghid) || addressOf(obj).equals(ghid)) {
         this.known.delete(ghid.text);
+        this.damagedFrames.delete(obj.ghid.text);
         return { raw, obj };
       }
       why = `its bytes are object ${obj.ghid.short}`;
@@ -99,6 +105,8 @@ export class DamagedObjects {
     }
     if (!this.known.has(ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
     this.known.set(ghid.text, why);
+    const frame = this.store().currentFrame?.(ghid)?.ghid;
+    if (frame !== undefined && frame !== ghid.text) this.damagedFrames.add(frame);
     throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
   }
 
@@ -110,11 +118,11 @@ export class DamagedObjects {
   async published(obj: GolixObject): Promise<void> {
     const store = this.store();
     const names = [obj.ghid.text, addressOf(obj).text];
-    const damaged = names.some((g) => this.known.has(g) || this.badSignatures.has(g));
+    const damaged = names.some((g) => this.known.has(g) || this.badSignatures.has(g) || this.damagedFrames.has(g));
     if (!store.repair || (!damaged && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
     try {
       if (!(await store.repair(obj.raw))) return;
-      for (const g of names) for (const set of [this.known, this.badSignatures]) set.delete(g);
+      for (const g of names) for (const set of [this.known, this.badSignatures, this.damagedFrames]) set.delete(g);
       this.logger.info(`${obj.ghid.short}: its damaged copy in this server's store was put right from a publish of it`);
     } catch (err) {
       this.logger.warn(`${obj.ghid.short}: its damaged copy could not be put right: ${(err as Error).message}`);

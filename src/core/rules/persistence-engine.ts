@@ -98,6 +98,8 @@ export interface PersistenceEngine {
   repair?(raw: Buffer): Promise<boolean>;
   /** Every stored object's GHID (a dynamic GHID for its frame), identities first: what a check of the store reads. Absent: the store is not checked (a database keeps its own integrity). */
   storedGhids?(): string[];
+  /** The current frame of a dynamic GHID (its own GHID in `ghid`); absent: not told (a damaged frame is then known by its dynamic GHID only). */
+  currentFrame?(dynamic: Ghid): { readonly ghid: string } | undefined;
   /** Whether a signed object's signature verifies under its signer's identity here; null when that identity is not here. */
   signatureHolds?(obj: GolixObject): Promise<boolean | null>;
   exists(ghid: Ghid): boolean | Promise<boolean>;

@@ -53,6 +53,9 @@ test('a damaged object is answered as not here, said once, and put right by a pu
   // A dynamic GHID whose current frame's file holds another object.
   const dynamic = frame.obj.type === 'GOBD' ? frame.obj.dynamic : assert.fail('a frame');
   await assert.rejects(client.get(dynamic), DoesNotExist);
+  // Asked by the frame's own GHID (a daemon's daily check asks so), the damaged frame is not there either.
+  assert.equal(await client.exists(frame.obj.ghid), false);
+  assert.equal(await client.exists(dynamic), false);
   assert.equal(logger.lines.filter((l) => l.startsWith('error') && l.includes(gidcs[0]!.obj.ghid.short)).length, 1, 'said once');
   assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes(dynamic.short) && /its bytes are object/.test(l)));
   // Undamaged objects are served as ever.
@@ -63,6 +66,7 @@ test('a damaged object is answered as not here, said once, and put right by a pu
   assert.deepEqual(await client.get(gidcs[0]!.obj.ghid), gidcs[0]!.raw);
   await client.publish(frame.raw);
   assert.deepEqual(await client.get(dynamic), frame.raw);
+  assert.equal(await client.exists(frame.obj.ghid), true, 'put right: there again by its own GHID too');
   assert.ok(logger.lines.some((l) => l.startsWith('info') && /put right from a publish/.test(l)));
 });
 
