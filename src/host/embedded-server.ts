@@ -51,6 +51,11 @@ export class EmbeddedServerSwitch {
     return this.failure;
   }
 
+  /** Objects the running server's store holds damaged now; 0 while it is off. */
+  get damaged(): number {
+    return this.runner?.server?.damagedObjects?.() ?? 0;
+  }
+
   /** Starts the server; on failure `problem` says why, and the error is thrown. `changed` runs either way. */
   async start(config: HypergolixConfig, changed: () => void): Promise<void> {
     if (!this.runner) return;

@@ -20,6 +20,8 @@ export interface EmbeddedServer {
   readonly url?: string;
   /** Where it listens (the actual port when the config says 0). */
   readonly address?: { host: string; port: number };
+  /** Objects its store holds damaged now (shown as a warning on the desktop's Status page). */
+  damagedObjects?(): number;
   close(): Promise<void>;
 }
 

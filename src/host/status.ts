@@ -22,6 +22,8 @@ export interface StatusSources {
   configWarnings: readonly { code: string; message: string }[];
   /** Why the embedded server is not running, when it should be. */
   serverProblem: string | null;
+  /** Objects the embedded server's store holds damaged (core/remote/store-check.ts). */
+  serverDamaged?: number;
   /** The account's standing per remote (`host:port`), as last asked. */
   accounts?: { of(label: string): RemoteAccountStatus | undefined };
 }
@@ -40,12 +42,19 @@ export function mergeWarnings(entries: Iterable<readonly [code: string, message:
   return [...byCode].slice(0, MAX_WARNINGS).map(([code, w]) => ({ code, message: w.more > 0 ? `${w.message} (and ${w.more} more like it)` : w.message }));
 }
 
+/** What the Status page says of damaged objects in the embedded server's store. */
+export function embeddedDamagedWords(n: number): string {
+  const them = n === 1 ? 'it' : 'them';
+  return `This computer's server holds ${n === 1 ? 'an object' : `${n.toLocaleString('en')} objects`} damaged on its disk. It answers ${them} as not there until a computer that holds ${them} sends ${them} again, which each computer of an account does at its daily check.`;
+}
+
 export function statusOf(state: AppState, message: string | null, s: StatusSources, hostWarnings: ReadonlyMap<string, string>): Status {
   const app = s.app;
   const net = app ? app.daemon.network.status() : [];
   const remotes = s.config?.remotes ?? [];
   const warnings: [string, string][] = s.configWarnings.map((w) => [w.code, w.message]);
   if (s.serverProblem) warnings.push(['embedded-server', s.serverProblem]);
+  if (s.serverDamaged) warnings.push(['embedded-server-damaged', embeddedDamagedWords(s.serverDamaged)]);
   warnings.push(...hostWarnings);
   return {
     state,

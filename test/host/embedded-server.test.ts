@@ -1,14 +1,18 @@
 // EmbeddedServerSwitch (src/host/embedded-server.ts) on its own and as a settings save drives it
 // (planRestart / applyConfig): start, stop, restart, idempotence, a start that fails and what
 // `config` and `problem` say afterwards, a retry after the cause is gone, a stop during a start,
-// and a host where no server can run. The server is a fake factory that records what it was
-// asked to do (and can refuse a port, or hold a start open), except where a real server on a
-// taken port gives the real words.
+// a host where no server can run, and the damaged objects a real one holds. The server is a
+// fake factory that records what it was asked to do (and can refuse a port, or hold a start
+// open), except where a real server gives the real words (a taken port, a damaged store).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../src/core/config/index.js';
+import { DoesNotExist } from '../../src/core/golix/index.js';
 import { createMemoryLogger, type MemoryLogger } from '../../src/core/log/index.js';
+import { RemoteClient } from '../../src/core/remote/client.js';
 import type { AccountSession } from '../../src/host/account-session.js';
 import { EmbeddedServerSwitch } from '../../src/host/embedded-server.js';
 import { applyConfig, type RestartParts } from '../../src/host/restart.js';
@@ -16,6 +20,7 @@ import { planRestart } from '../../src/host/restart-plan.js';
 import { persistenceServer, type ServerFactory } from '../../src/host/server-runner.js';
 import { StatusFeed, statusOf } from '../../src/host/status.js';
 import { freePort } from '../fixtures/free-port.js';
+import { v16Objects } from '../fixtures/vectors.js';
 import { accepts, tempHome } from './helpers.js';
 
 /** A fresh home's config (no account) with the server's port and the embedded switch set. */
@@ -336,4 +341,38 @@ test('where no server can run (`available` false): start is a no-op, `config` st
   assert.equal(planFor(sw, loaded.config), 'none', 'switched on in the file, but this host runs none');
   assert.equal(await applyConfig((await savedAgain(loaded)).config, true, parts(sw, log).parts), false);
   assert.equal(sw.config, null);
+});
+
+test("the real embedded server tells the objects its store holds damaged (found by a read here), and the Status page shows them as a standing warning", async (t) => {
+  const { sw } = embedded(persistenceServer);
+  const loaded = await home(await freePort());
+  const { config } = loaded;
+  t.after(() => sw.stop());
+  const v16 = v16Objects();
+  const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
+  const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
+  const client = async () => {
+    const c = new RemoteClient({ host: '127.0.0.1', port: config.server.port });
+    c.start();
+    await c.whenConnected(5000);
+    return c;
+  };
+  await sw.start(config, () => {});
+  const first = await client();
+  for (const o of [...v16.filter((x) => x.obj.type === 'GIDC'), frame, container]) await first.publish(o.raw);
+  await first.close();
+  await sw.stop();
+  const file = join(config.server.ghidcache, `${container.obj.ghid.text}.ghid`);
+  writeFileSync(file, readFileSync(file).subarray(0, 100));
+
+  await sw.start(config, () => {});
+  assert.equal(sw.damaged, 0, 'nothing known before anything is read (the check of the store comes 10 minutes after a start)');
+  const reader = await client();
+  await assert.rejects(reader.get(container.obj.ghid), DoesNotExist);
+  await reader.close();
+  assert.equal(sw.damaged, 1);
+  const warnings = statusOf('running', null, { app: null, config: null, configWarnings: [], serverProblem: sw.problem, serverDamaged: sw.damaged }, new Map()).warnings;
+  assert.deepEqual(warnings.map((w) => w.code), ['embedded-server-damaged']);
+  await sw.stop();
+  assert.equal(sw.damaged, 0, 'off: nothing to tell');
 });

@@ -27,6 +27,20 @@ test('mergeWarnings: one per code in order of first appearance, repeats counted,
   assert.equal(mergeWarnings(Array.from({ length: 40 }, (_, i) => [`code-${i}`, 'm'] as const)).length, 32);
 });
 
+test("damaged objects in the embedded server's store are a standing warning, in words, while there are some", () => {
+  const sources: StatusSources = { app: null, config: null, configWarnings: [], serverProblem: null, serverDamaged: 0 };
+  assert.deepEqual(statusOf('running', null, sources, new Map()).warnings, []);
+  sources.serverDamaged = 1;
+  assert.deepEqual(statusOf('running', null, sources, new Map()).warnings, [
+    {
+      code: 'embedded-server-damaged',
+      message: "This computer's server holds an object damaged on its disk. It answers it as not there until a computer that holds it sends it again, which each computer of an account does at its daily check.",
+    },
+  ]);
+  sources.serverDamaged = 1234;
+  assert.match(statusOf('running', null, sources, new Map()).warnings[0]!.message, /^This computer's server holds 1,234 objects damaged on its disk\. It answers them as not there until a computer that holds them sends them again/);
+});
+
 test('statusOf while locked: the file\'s remotes (not connected), nothing counted, warnings from the file, the server and the host', () => {
   const sources: StatusSources = { app: null, config: withRemote, configWarnings: [{ code: 'root-secret', message: 'secret in the file' }], serverProblem: 'port taken' };
   const status = statusOf('locked', 'enter your password', sources, new Map([['config-invalid', 'the file has a problem']]));

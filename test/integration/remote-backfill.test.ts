@@ -119,13 +119,13 @@ test("a server's damaged copy of an object nobody follows is found by its own ch
   await until(() => synced(computer) || null, 'the computer connected again', 15_000);
   assert.equal((await readFile(file)).equals(good), false, 'the reconnect did not touch it');
 
-  assert.equal((await w.server.checkStore()).damaged, 1, "the server's check found it");
+  assert.equal((await w.server.storeCheck.run()).damaged, 1, "the server's check found it");
   const before = computer.cacheCheck.givenToRemotes;
   const report = await computer.checkCache();
   assert.ok(report.givenToRemotes > before, `given again: ${JSON.stringify(report)}`);
   await until(async () => (await readFile(file)).equals(good) || null, "the server's copy put right", 10_000);
   assert.ok(infos.some((m) => /objects of ours it lacked \(or held damaged\) given again/.test(m)), infos.join(' | '));
-  assert.equal((await w.server.checkStore()).damaged, 0);
+  assert.equal((await w.server.storeCheck.run()).damaged, 0);
 
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
   assert.equal((await elsewhere.open(frozen.ghid)).state.toString(), 'a static object nobody follows');

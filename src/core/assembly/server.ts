@@ -83,6 +83,8 @@ export interface RunningServer {
   readonly openMs: number;
   /** Objects in the store once it had opened. */
   readonly objectsAtStart: number;
+  /** Objects its store holds damaged now, found by a read or by the check of the store (store-check.ts). */
+  damagedObjects(): number;
   /**
    * Graceful stop: no new connections, in-flight publishes finish and are answered, every
    * connection is closed (1001), then the store is flushed and closed. Idempotent.
@@ -156,6 +158,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     storeWarnings,
     openMs,
     objectsAtStart,
+    damagedObjects: () => server.storeCheck.damagedCount,
     close,
   };
 }

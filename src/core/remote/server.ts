@@ -37,7 +37,7 @@ import { StorageWatch, asStorageRefusal } from './storage-refusal.js';
 import type { StorageState } from '../store/storage-state.js';
 import { ONE, decodeGhid, encodeBool, encodeGhidList } from './bodies.js';
 import { DamagedObjects } from './damaged-objects.js';
-import { StoreCheck, type StoreCheckReport } from './store-check.js';
+import { StoreCheck } from './store-check.js';
 import { checkServerOptions, type PersistenceServerOptions } from './server-options.js';
 
 export { DEFAULT_SERVER_PORT, type PersistenceServerOptions };
@@ -93,7 +93,8 @@ export class PersistenceServer {
   /** Copies of stored GARQs that differ in their MAC: kept and pushed, so a forged one cannot suppress the genuine. */
   private variants: GarqVariants | null = null;
   private readonly damaged: DamagedObjects;
-  private readonly storeCheck: StoreCheck;
+  /** The check of its store (store-check.ts): `run()` for a whole one now, `damagedCount`. */
+  readonly storeCheck: StoreCheck;
 
   constructor(options: PersistenceServerOptions) {
     checkServerOptions(options);
@@ -165,11 +166,6 @@ export class PersistenceServer {
 
   get listenAddress(): ListenAddress | null {
     return this.address;
-  }
-
-  /** A whole check of the store now (store-check.ts; one going on is joined). */
-  checkStore(): Promise<StoreCheckReport> {
-    return this.storeCheck.run();
   }
 
   get connectionCount(): number {

@@ -48,6 +48,11 @@ export class StoreCheck {
     private readonly o: StoreCheckOptions = {},
   ) {}
 
+  /** Objects known damaged now (by a check or a read), until a publish puts them right. */
+  get damagedCount(): number {
+    return this.damaged.count;
+  }
+
   /** Whether this store is checked at all (one that can be put right). */
   get applies(): boolean {
     const s = this.store();

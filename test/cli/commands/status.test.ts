@@ -425,7 +425,7 @@ test('status tells a server whose store holds damaged objects, as its /healthz s
   const file = join(serverDir, 'ghidcache', `${container.obj.ghid.text}.ghid`);
   writeFileSync(file, readFileSync(file).subarray(0, 100));
   await w.restartServer(store());
-  assert.equal((await w.server.checkStore()).damaged, 1);
+  assert.equal((await w.server.storeCheck.run()).damaged, 1);
   const told = await run(home, 'status');
   assert.ok(told.out.split('\n').includes('  1 object DAMAGED in its store, answered as not here until a daemon that holds it sends it again (each checks its remotes daily)'), told.out);
   const json = await run(home, 'status', '--json');

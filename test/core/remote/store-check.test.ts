@@ -70,7 +70,7 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
 
-  assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 2 });
+  assert.deepEqual(await server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 2 });
   assert.equal(await metric(), 2);
   assert.deepEqual(await health(), { status: 'ok', damagedObjects: 2 }, '/healthz tells it too (hypergolix status)');
   assert.equal(await client.exists(container.obj.ghid), false, 'CK: a damaged object is as good as none');
@@ -79,7 +79,7 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
   assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes(dynamic.short) && /its signature does not verify/.test(l)), logger.lines.join('\n'));
   assert.ok(logger.lines.some((l) => l.startsWith('error') && /^error Store check: \d+ objects read, 2 damaged/.test(l)), logger.lines.join('\n'));
   // A second check finds the same two, said once each.
-  assert.equal((await server.checkStore()).damaged, 2);
+  assert.equal((await server.storeCheck.run()).damaged, 2);
   assert.equal(logger.lines.filter((l) => l.includes(container.obj.ghid.short) && l.startsWith('error')).length, 1);
 
   // Their author's daemon sends them again (remote-backfill.ts audit): put right.
@@ -90,7 +90,7 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
   assert.deepEqual(await health(), { status: 'ok' });
-  assert.deepEqual(await server.checkStore(), { checked: gidcs.length + 2, damaged: 0 });
+  assert.deepEqual(await server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 0 });
 });
 
 test('the check runs by itself a while after the store is ready, and a stop ends it before the store closes', async (t) => {
