@@ -103,10 +103,13 @@ export class DamagedObjects {
       if (!(err instanceof HypergolixError)) throw err;
       why = err.message;
     }
-    if (!this.known.has(ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
-    this.known.set(ghid.text, why);
-    const frame = this.store().currentFrame?.(ghid)?.ghid;
-    if (frame !== undefined && frame !== ghid.text) this.damagedFrames.add(frame);
+    // Known once, by the GHID it was first met under (a frame met by its own GHID after its dynamic's is not counted twice).
+    if (!this.known.has(ghid.text) && !this.damagedFrames.has(ghid.text)) {
+      this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
+      this.known.set(ghid.text, why);
+      const frame = this.store().currentFrame?.(ghid)?.ghid;
+      if (frame !== undefined && frame !== ghid.text) this.damagedFrames.add(frame);
+    }
     throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
   }
 

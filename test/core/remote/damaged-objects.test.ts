@@ -33,7 +33,7 @@ async function serverOn(dir: string, t: { after(fn: () => unknown): void }) {
     await engine.close();
   };
   t.after(close);
-  return { client, logger, close };
+  return { client, logger, close, port };
 }
 
 test('a damaged object is answered as not here, said once, and put right by a publish of it', async (t) => {
@@ -46,7 +46,7 @@ test('a damaged object is answered as not here, said once, and put right by a pu
   const file = (ghid: string) => join(dir, 'ghidcache', `${ghid}.ghid`);
   await writeFile(file(gidcs[0]!.obj.ghid.text), gidcs[0]!.raw.subarray(0, 200));
   await writeFile(file(frame.obj.ghid.text), container.raw);
-  const { client, logger } = await serverOn(dir, t);
+  const { client, logger, port } = await serverOn(dir, t);
   for (let i = 0; i < 2; i++) {
     await assert.rejects(client.get(gidcs[0]!.obj.ghid), (e: unknown) => e instanceof DoesNotExist && /damaged in this server's store/.test((e as Error).message));
   }
@@ -56,6 +56,7 @@ test('a damaged object is answered as not here, said once, and put right by a pu
   // Asked by the frame's own GHID (a daemon's daily check asks so), the damaged frame is not there either.
   assert.equal(await client.exists(frame.obj.ghid), false);
   assert.equal(await client.exists(dynamic), false);
+  assert.equal((await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^hypergolix_damaged_objects (\d+)$/m)?.[1], '2', 'the identity and the frame, each counted once');
   assert.equal(logger.lines.filter((l) => l.startsWith('error') && l.includes(gidcs[0]!.obj.ghid.short)).length, 1, 'said once');
   assert.ok(logger.lines.some((l) => l.startsWith('error') && l.includes(dynamic.short) && /its bytes are object/.test(l)));
   // Undamaged objects are served as ever.
