@@ -211,6 +211,15 @@ export const CONFIG_KEYS = {
       help: 'requests (shares and their answers) stored for one identity at once; more wait until its daemon takes some',
       shownDefault: 'no limit',
     },
+    // A rotting disk is found before a client needs what it held (core/remote/store-check.ts); at most 24 days, the longest timer.
+    check_store_hours: {
+      kind: 'integer',
+      reference: false,
+      min: 0,
+      max: 576,
+      default: 24,
+      help: 'hours between checks of a file store (every object read and verified, in the background; the first 10 minutes after a start); 0: never',
+    },
     // Memory bounded by configuration, not by the number of peers: a subscriber that falls behind is disconnected and catches up.
     push_budget_bytes: {
       kind: 'size',

@@ -20,7 +20,7 @@ export const SERVER_CHECK_USAGE = `Usage: hypergolix server check [--json] [--ro
 
 Reads a stopped persistence server's file store (server.ghidcache) whole: every object checked
 against its name and its signature verified, as the running server does 10 minutes after it
-starts and then daily. Lists what is damaged. Started again, the server answers those as not
+starts and then daily (server.check_store_hours). Lists what is damaged. Started again, the server answers those as not
 here, and a daemon that holds one (its author's, or one it was shared with) sends it again at its
 own daily check, which puts it right. A server on PostgreSQL (server.store: postgres) is not
 checked here: the database keeps its own integrity.

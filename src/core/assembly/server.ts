@@ -118,6 +118,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     maxSubscriptionsPerConnection: s.max_subscriptions,
     maxRequestsPerRecipient: s.max_requests_per_recipient,
     pushBudgetBytes: s.push_budget_bytes,
+    storeCheck: s.check_store_hours === 0 ? false : { everyMs: s.check_store_hours * 3_600_000 },
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
@@ -314,6 +315,10 @@ function limitLines(s: HypergolixConfig['server']): string[] {
   }
   if (s.max_requests_per_recipient !== null) {
     out.push(`Requests waiting per identity: at most ${s.max_requests_per_recipient}`);
+  }
+  if (s.store === 'files') {
+    const every = s.check_store_hours === 1 ? 'hour' : `${s.check_store_hours} hours`;
+    out.push(s.check_store_hours === 0 ? 'Store check: off (server.check_store_hours: 0)' : `Store check: every ${every}, the first 10 minutes after this start`);
   }
   return out;
 }

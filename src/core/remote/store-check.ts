@@ -53,6 +53,11 @@ export class StoreCheck {
     return this.damaged.count;
   }
 
+  /** Whether a check is scheduled (started, on a store that can be put right, and not stopped). */
+  get scheduled(): boolean {
+    return this.timer !== null || (this.current !== null && !this.stopping.signal.aborted);
+  }
+
   /** Whether this store is checked at all (one that can be put right). */
   get applies(): boolean {
     const s = this.store();

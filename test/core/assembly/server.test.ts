@@ -152,6 +152,22 @@ test('the config’s quota and rate limits apply and are logged at start (defect
   assert.equal(running.metrics.refusalsOf('requests_waiting'), 1);
 });
 
+test('the check of a file store follows server.check_store_hours, and the start says so; 0 turns it off', async (t) => {
+  for (const [hours, said, scheduled] of [
+    [24, 'Store check: every 24 hours, the first 10 minutes after this start', true],
+    [1, 'Store check: every hour, the first 10 minutes after this start', true],
+    [0, 'Store check: off (server.check_store_hours: 0)', false],
+  ] as const) {
+    const home = await serverHome({ check_store_hours: hours });
+    const log = createMemoryLogger({ name: 'hgxserver', verbosity: 'info' });
+    const running = await startServer(onPort0(home), { logger: log });
+    t.after(() => running.close());
+    assert.ok(log.lines.some((l) => l.includes(said)), log.lines.join('\n'));
+    assert.equal(running.server.storeCheck.scheduled, scheduled, `${hours} hours`);
+    assert.equal(running.damagedObjects(), 0);
+  }
+});
+
 test('shouty verbosity logs WebSocket frames; info does not', async (t) => {
   const home = await serverHome();
   const shouty = createMemoryLogger({ name: 'hgxserver', verbosity: 'shouty' });

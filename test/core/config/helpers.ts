@@ -63,6 +63,7 @@ export function expectedDefaults(dir: string) {
       max_subscriptions: 10000,
       max_requests_per_recipient: null,
       push_budget_bytes: 64 * 1024 * 1024,
+      check_store_hours: 24,
       publish_allowlist: null,
       quota_bytes_per_identity: null,
       quota_objects_per_identity: null,

@@ -394,6 +394,7 @@ const RANGES: [string, string, string, string, string, number, number][] = [
   ['server.max_message_bytes', '64 KiB', '1 GiB', '65535', String(GIB + 1), 64 * KIB, GIB],
   ['server.push_budget_bytes', '1 MiB', '64 GiB', String(MIB - 1), String(64 * GIB + 1), MIB, 64 * GIB],
   ['server.max_subscriptions', '1', '10000000', '0', '10000001', 1, 10_000_000],
+  ['server.check_store_hours', '0', '576', '-1', '577', 0, 576],
   ['server.max_requests_per_recipient', '1', '10000000', '0', '10000001', 1, 10_000_000],
   ['server.quota_bytes_per_identity', '1 KiB', '1024 GiB', '1023', String(1024 * GIB + 1), KIB, 1024 * GIB],
   ['server.quota_objects_per_identity', '1', '1000000000', '0', '1000000001', 1, 1_000_000_000],
