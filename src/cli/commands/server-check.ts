@@ -8,13 +8,13 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from '../args.js';
-import { ConfigNotFound, loadConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
 import { DamagedObjects } from '../../core/remote/damaged-objects.js';
 import { StoreCheck } from '../../core/remote/store-check.js';
 import { RulesEngine } from '../../core/rules/rules-engine.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { CliError, type CliIO } from '../command.js';
+import { loadServerConfig } from './server-config.js';
 
 export const SERVER_CHECK_USAGE = `Usage: hypergolix server check [--json] [--root PATH]
 
@@ -38,14 +38,7 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${SERVER_CHECK_USAGE}`);
   }
-  let config;
-  try {
-    ({ config } = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd }));
-  } catch (err) {
-    if (err instanceof ConfigNotFound) throw new CliError(`The server needs an existing configuration. ${err.message}`, 1);
-    throw err;
-  }
-  const s = config.server;
+  const s = (await loadServerConfig(values.root, io)).config.server;
   if (s.store !== 'files') throw new CliError('This server keeps its objects in PostgreSQL (server.store: postgres), which keeps its own integrity: server check reads a file store only', 1);
   if (!existsSync(s.ghidcache)) throw new CliError(`No server store at ${s.ghidcache} (server.ghidcache): nothing to check`, 1);
   const running = readPidFile(s.pid_file);

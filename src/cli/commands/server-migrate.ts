@@ -5,11 +5,11 @@
  * Dispatched by `hypergolix server` (server-accounts.ts).
  */
 import { parseArgs } from '../args.js';
-import { ConfigNotFound, loadConfig } from '../../core/config/index.js';
 import { copyFilesToPostgres, copyPostgresToFiles } from '../../core/postgres/migrate-store.js';
 import { describeTarget } from '../../core/postgres/connect.js';
 import { readPidFile } from '../../core/process/index.js';
 import { CliError, type CliIO } from '../command.js';
+import { loadServerConfig } from './server-config.js';
 
 export const SERVER_MIGRATE_USAGE = `Usage: hypergolix server migrate --from files|postgres --to postgres|files [--root PATH]
 
@@ -35,14 +35,7 @@ export async function runServerMigrate(argv: string[], io: CliIO): Promise<numbe
   if (!SIDES.includes(from as never) || !SIDES.includes(to as never) || from === to) {
     throw new CliError(`Give --from and --to, one "files" and the other "postgres".\n\n${SERVER_MIGRATE_USAGE}`);
   }
-  let config;
-  try {
-    ({ config } = await loadConfig({ root: values.root, env: io.env, cwd: io.cwd }));
-  } catch (err) {
-    if (err instanceof ConfigNotFound) throw new CliError(`The server needs an existing configuration. ${err.message}`, 1);
-    throw err;
-  }
-  const s = config.server;
+  const s = (await loadServerConfig(values.root, io)).config.server;
   const running = readPidFile(s.pid_file);
   if (running?.alive) throw new CliError(`Stop the server first (pid ${running.pid}, pid file ${s.pid_file}): a copy needs the store at rest`, 1);
   const options = {

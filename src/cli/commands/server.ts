@@ -12,7 +12,7 @@
  */
 import { parseArgs as parseLeniently } from 'node:util';
 import { parseArgs } from '../args.js';
-import { ConfigNotFound, defaultConfigPath, findConfig, loadConfig, type LoadedConfig } from '../../core/config/index.js';
+import { defaultConfigPath, findConfig, type LoadedConfig } from '../../core/config/index.js';
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, runtimeDescription, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/bind-address.js';
@@ -21,6 +21,7 @@ import { persistenceServer, ServerRunner, type RunningServer } from '../../host/
 import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 import { SERVER_START_USAGE, SERVER_STOP_USAGE } from './lifecycle-usage.js';
+import { loadServerConfig } from './server-config.js';
 
 
 
@@ -105,18 +106,6 @@ function parseStart(argv: string[], io: CliIO): ServerStartArgs {
   }
 }
 
-/** The existing config (start server never creates one, as the reference). */
-async function loadExisting(root: string | undefined, io: CliIO): Promise<LoadedConfig> {
-  try {
-    return await loadConfig({ root, env: io.env, cwd: io.cwd });
-  } catch (err) {
-    if (err instanceof ConfigNotFound) {
-      throw new CliError(`The server needs an existing configuration. ${err.message}`, 1);
-    }
-    throw err;
-  }
-}
-
 /** Config warnings about the app's settings are not the server's business. */
 const APP_ONLY_WARNINGS = new Set(['root-secret', 'ipc-legacy-clients']);
 
@@ -126,7 +115,7 @@ function serverWarnings(loaded: LoadedConfig): string[] {
 
 export async function runServerStart(argv: string[], io: CliIO): Promise<number> {
   const args = parseStart(argv, io);
-  const loaded = await loadExisting(args.root, io);
+  const loaded = await loadServerConfig(args.root, io);
   // Config warnings are logged by the server process (and so relayed to this terminal).
   if (args.detachedChild) return runServer(loaded, true);
   const running = readPidFile(loaded.config.server.pid_file);
@@ -218,7 +207,7 @@ function parseStop(argv: string[], io: CliIO): { force: boolean; root?: string }
 
 export async function runServerStop(argv: string[], io: CliIO): Promise<number> {
   const args = parseStop(argv, io);
-  const loaded = await loadExisting(args.root, io);
+  const loaded = await loadServerConfig(args.root, io);
   const c = loaded.config.server;
   // Where the running server actually listens (the config may have changed since it started).
   const info = readPidFile(c.pid_file)?.info;
