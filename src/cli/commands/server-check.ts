@@ -43,7 +43,8 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
   if (!existsSync(s.ghidcache)) throw new CliError(`No server store at ${s.ghidcache} (server.ghidcache): nothing to check`, 1);
   const running = readPidFile(s.pid_file);
   if (running?.alive) {
-    throw new CliError(`The server runs (pid ${running.pid}): it checks its store 10 minutes after it starts and then daily, and its /healthz and hypergolix status tell what it found. Stop it to check now.`, 1);
+    const when = s.check_store_hours === 0 ? 'it does not check its store (server.check_store_hours: 0)' : `it checks its store 10 minutes after it starts and then every ${s.check_store_hours === 1 ? 'hour' : `${s.check_store_hours} hours`}, and its /healthz and hypergolix status tell what it found`;
+    throw new CliError(`The server runs (pid ${running.pid}): ${when}. Stop it to check now.`, 1);
   }
   const { engine } = await RulesEngine.open(new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, warn: (m) => io.err(`warning: ${m}`) }), {
     acceptV15: s.accept_v15,

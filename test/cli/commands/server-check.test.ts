@@ -67,7 +67,7 @@ test('server check refuses a running server, a PostgreSQL store, a missing store
   try {
     const r = await runMain(home.dir, 'server', 'check');
     assert.equal(r.code, 1);
-    assert.match(r.err, new RegExp(`The server runs \\(pid ${process.pid}\\): it checks its store 10 minutes after it starts and then daily`));
+    assert.match(r.err, new RegExp(`The server runs \\(pid ${process.pid}\\): it checks its store 10 minutes after it starts and then every 24 hours, .* Stop it to check now\\.`));
   } finally {
     lock.release();
   }
