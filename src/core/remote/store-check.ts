@@ -1,7 +1,7 @@
 /**
  * A persistence server's check of its store: every stored object read, checked to be the object
  * its name says and its signature verified (DamagedObjects.check), in the background, a while
- * after the server starts and then once a day. A damaged object is otherwise found only when a
+ * after the server starts and then once a day (`server.check_store_hours`). A damaged object is otherwise found only when a
  * client asks for it; one nobody asks for would be met the day it is needed, perhaps after the
  * last computer holding a good copy is gone. Found now, it is answered as not here (`GT` and
  * `CK`), so that a daemon of its author, whose daily check asks its remotes for what it holds of
