@@ -185,17 +185,10 @@ export class RemoteBackfill {
         else (ask ? unsure : due).push(...(there === 'level' ? names.slice(1) : names));
       }
     }
-    for (let i = 0; i < unsure.length; i += ASKED_AT_ONCE) {
-      const batch = unsure.slice(i, i + ASKED_AT_ONCE);
-      const held = await Promise.all(batch.map((text) => client.exists(Ghid.fromText(text))));
-      due.push(...batch.filter((_, k) => !held[k]));
-    }
+    const holds = (text: string) => client.exists(Ghid.fromText(text));
+    due.push(...(await whereTrue(unsure, async (text) => !(await holds(text)))));
     // A deletion of ours matters only where what it deleted is still held (a server restored from a backup): sent, it deletes it there too.
-    for (let i = 0; i < deletions.length; i += ASKED_AT_ONCE) {
-      const batch = deletions.slice(i, i + ASKED_AT_ONCE);
-      const lacking = await Promise.all(batch.map(async ([d, target]) => !(await client.exists(Ghid.fromText(d))) && client.exists(Ghid.fromText(target))));
-      due.push(...batch.filter((_, k) => lacking[k]).map(([d]) => d));
-    }
+    due.push(...(await whereTrue(deletions, async ([d, target]) => !(await holds(d)) && holds(target))).map(([d]) => d));
     return due;
   }
 
@@ -272,6 +265,17 @@ export class RemoteBackfill {
     }
     return true;
   }
+}
+
+/** The items for which `question` answers true, asked ASKED_AT_ONCE at a time (a remote's questions in flight stay bounded). */
+async function whereTrue<T>(items: readonly T[], question: (item: T) => Promise<boolean>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < items.length; i += ASKED_AT_ONCE) {
+    const batch = items.slice(i, i + ASKED_AT_ONCE);
+    const answers = await Promise.all(batch.map(question));
+    out.push(...batch.filter((_, k) => answers[k]));
+  }
+  return out;
 }
 
 /** The remote holds our current frame of an object (RemoteBackfill.frameThere). */
