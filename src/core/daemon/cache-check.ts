@@ -10,11 +10,11 @@
  * (it rests three times as long as it works); asked for, it runs flat out. What no remote could
  * put right is tried again each time a remote connects.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Ghid, type GolixObject } from '../golix/index.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import type { CacheCheckJson } from '../../wire/index.js';
+import { BackgroundPace } from '../util/background-pace.js';
 import { checkLocalCopy, type DamagedCopy } from './local-copy.js';
 
 /** What the checks found, as the daemon's status tells it (the wire's `cacheCheck`). */
@@ -43,10 +43,6 @@ export interface CacheCheckOptions {
 export const MAX_LISTED = 100;
 /** The report before any check. */
 export const NOT_CHECKED: CacheCheckReport = Object.freeze({ lastCheckedAt: null, running: false, checked: 0, putRight: 0, givenToRemotes: 0, damaged: [], damagedCount: 0 });
-/** Objects read between two rests of a background check. */
-const BATCH = 64;
-/** A background check rests this many times as long as its last batch worked. */
-const REST_FACTOR = 3;
 
 export class CacheCheck {
   private lastCheckedAt: number | null = null;
@@ -122,8 +118,8 @@ export class CacheCheck {
   private async whole(): Promise<void> {
     const ghids = this.host.engine.storedGhids();
     const found = new Set<string>();
-    let readSince = 0;
-    let workStart = performance.now();
+    // Rests in the background; lets other work in between either way.
+    const pace = new BackgroundPace(() => this.paced);
     let checked = 0;
     let mended = 0;
     for (const text of ghids) {
@@ -136,13 +132,7 @@ export class CacheCheck {
         found.add(text);
         if (await this.mend(ghid, copy)) mended++;
       }
-      if (++readSince >= BATCH) {
-        readSince = 0;
-        const worked = performance.now() - workStart;
-        // Rest in the background; let other work in between either way.
-        await (this.paced ? sleep(Math.min(1_000, worked * REST_FACTOR)) : new Promise(setImmediate));
-        workStart = performance.now();
-      }
+      await pace.step();
     }
     // Damage found earlier and not met now: put right by a read meanwhile (sound now), or the object gone.
     for (const text of this.damaged) if (!found.has(text)) this.settled(text, this.host.engine.exists(Ghid.fromText(text)));

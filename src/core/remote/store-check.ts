@@ -11,10 +11,10 @@
  * database keeps its own integrity. The check rests three times as long as it works, so a large
  * store takes a share of one CPU and of the disk, never all of it.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Ghid } from '../golix/index.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { DamagedObjects } from './damaged-objects.js';
+import { BackgroundPace } from '../util/background-pace.js';
 import type { RemoteLogger } from './logger.js';
 
 export interface StoreCheckOptions {
@@ -30,11 +30,6 @@ export interface StoreCheckReport {
   /** Objects known damaged now (found by the check or by a read), until a publish puts them right. */
   damaged: number;
 }
-
-/** Objects read between two rests. */
-const BATCH = 64;
-/** The check rests this many times as long as its last batch worked. */
-const REST_FACTOR = 3;
 
 export class StoreCheck {
   private timer: NodeJS.Timeout | null = null;
@@ -77,8 +72,8 @@ export class StoreCheck {
   }
 
   /**
-   * A whole check (`paced`: resting between batches; `progress`: told every BATCH objects read,
-   * of how many); one going on is joined. Rejects when the store cannot be read.
+   * A whole check (`paced`: resting between batches; `progress`: told at each batch, of how
+   * many objects read of how many); one going on is joined. Rejects when the store cannot be read.
    */
   run(paced = false, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
     this.current ??= this.whole(paced, progress).finally(() => (this.current = null));
@@ -98,15 +93,13 @@ export class StoreCheck {
 
   private async whole(paced: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
     const ghids = this.store().storedGhids?.() ?? [];
-    let [checked, found, workStart] = [0, 0, performance.now()];
+    const pace = new BackgroundPace(() => paced);
+    let [checked, found] = [0, 0];
     for (const text of ghids) {
       if (this.stopping.signal.aborted) break;
       if (!(await this.damaged.check(Ghid.fromText(text)))) found++;
-      if (++checked % BATCH === 0) {
-        progress?.(checked, ghids.length);
-        await (paced ? sleep(Math.min(1_000, (performance.now() - workStart) * REST_FACTOR)) : new Promise(setImmediate));
-        workStart = performance.now();
-      }
+      checked++;
+      if (await pace.step()) progress?.(checked, ghids.length);
     }
     await this.damaged.forgetGone();
     const report = { checked, damaged: this.damaged.count };
