@@ -43,6 +43,8 @@ export interface ServerRunnerOptions<S extends EmbeddedServer> {
   start: ServerFactory<S>;
   /** Hold `server.pid_file` while the server runs (what `hypergolix stop server` signals). @default true */
   pidFile?: boolean;
+  /** More for the pid file's info line once the server is up (what the process that holds it answers to). */
+  lockInfo?: Record<string, unknown>;
   /** A logger the caller owns. Without one, each start opens a new `hgxserver` log from the config (closed at stop). */
   logger?: Logger;
   /** A log opened here also writes its lines to stderr (a terminal is attached). @default false */
@@ -84,7 +86,7 @@ export class ServerRunner<S extends EmbeddedServer = EmbeddedServer> {
       },
       hooks,
     );
-    if (service.address) this.lease.updateLock({ role: 'server', host: service.address.host, port: service.address.port, logFile: log.file });
+    if (service.address) this.lease.updateLock({ role: 'server', ...o.lockInfo, host: service.address.host, port: service.address.port, logFile: log.file });
     return { server: service, log };
   }
 

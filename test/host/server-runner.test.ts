@@ -35,7 +35,8 @@ test('a server run: the pid file gets the bound address and log; a second start 
       },
     };
   };
-  const runner = new ServerRunner({ start: recorded });
+  let infoWhileStarting: unknown;
+  const runner = new ServerRunner({ start: async (c, o) => ((infoWhileStarting = readPidFile(pidFile)?.info), recorded(c, o)), lockInfo: { storeCheck: { signal: 'SIGUSR2', file: '/x' } } });
   const { server, log } = await runner.start(config);
   assert.equal(runner.server, server);
   assert.deepEqual(server.address, { host: '127.0.0.1', port });
@@ -43,6 +44,8 @@ test('a server run: the pid file gets the bound address and log; a second start 
   const held = readPidFile(pidFile);
   assert.equal(held?.pid, process.pid);
   assert.deepEqual({ role: held?.info?.role, host: held?.info?.host, port: held?.info?.port, logFile: held?.info?.logFile }, { role: 'server', host: '127.0.0.1', port, logFile: log.file });
+  assert.deepEqual(held?.info?.storeCheck, { signal: 'SIGUSR2', file: '/x' }, 'what the process answers to, once it is up');
+  assert.equal((infoWhileStarting as Record<string, unknown>).storeCheck, undefined, 'not while it starts');
   assert.equal(await accepts(port), true);
 
   const refused = await new ServerRunner({ start: persistenceServer, logger: createMemoryLogger() }).start(config).catch((e: unknown) => e);

@@ -1,35 +1,50 @@
 /**
- * `hypergolix server check`: a stopped persistence server's file store read whole now, as the
- * running server does 10 minutes after it starts and then daily (core/remote/store-check.ts):
- * every object checked against its name and its signature verified. For an operator after a disk
- * incident or a restored backup, before starting the server again. What is damaged is listed; the
- * server, started, answers those as not here until a daemon that holds them sends them again.
+ * `hypergolix server check`: a persistence server's file store read whole now, as the running
+ * server does 10 minutes after it starts and then daily (core/remote/store-check.ts): every
+ * object checked against its name and its signature verified. For an operator after a disk
+ * incident or a restored backup. A stopped server's store is read here; a running server is asked
+ * to check (store-check-signal.ts) and followed through the state it writes. What is damaged is
+ * listed; the server answers those as not here until a daemon that holds them sends them again.
  * Dispatched by `hypergolix server` (server-accounts.ts).
  */
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from '../args.js';
-import { readPidFile } from '../../core/process/index.js';
+import type { HypergolixConfig } from '../../core/config/index.js';
+import { readPidFile, type PidFileState } from '../../core/process/index.js';
+import { readStoreCheckFile, type DamagedObjectJson, type StoreCheckState } from '../../core/remote/store-check-file.js';
 import { DamagedObjects } from '../../core/remote/damaged-objects.js';
 import { StoreCheck } from '../../core/remote/store-check.js';
 import { RulesEngine } from '../../core/rules/rules-engine.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { CliError, type CliIO } from '../command.js';
 import { loadServerConfig } from './server-config.js';
+import { STORE_CHECK_SIGNAL, storeCheckFileOfRunning, storeCheckSignalsWork } from './store-check-signal.js';
+
+/** How often the state of a running server's check is read. */
+const POLL_MS = 250;
+/** How often its progress is told (to stderr). */
+const PROGRESS_EVERY_MS = 5_000;
+/** A running server whose state has not changed this long is no longer followed. */
+const SILENT_MS = 60_000;
 
 export const SERVER_CHECK_USAGE = `Usage: hypergolix server check [--json] [--root PATH]
 
-Reads a stopped persistence server's file store (server.ghidcache) whole: every object checked
-against its name and its signature verified, as the running server does 10 minutes after it
-starts and then daily (server.check_store_hours). Lists what is damaged. Started again, the server answers those as not
-here, and a daemon that holds one (its author's, or one it was shared with) sends it again at its
-own daily check, which puts it right. A server on PostgreSQL (server.store: postgres) is not
-checked here: the database keeps its own integrity.
+Reads a persistence server's file store (server.ghidcache) whole: every object checked against
+its name and its signature verified, as the running server does 10 minutes after it starts and
+then daily (server.check_store_hours). Lists what is damaged. A stopped server's store is read
+by this command; a running server is asked to check now (a signal, SIGUSR2; not on Windows) and
+checks in the background, resting between batches, while this command tells how far it is. The
+server answers what is damaged as not here, and a daemon that holds one (its author's, or one it
+was shared with) sends it again at its own daily check, which puts it right. A server on
+PostgreSQL (server.store: postgres) is not checked: the database keeps its own integrity.
 
   --json       one JSON object {"checked", "damaged": [{"ghid", "why"}]}
   --root PATH  use this hypergolix.yml (or the one in this directory)
 
 Exit status: 0 when every object is sound, 1 when some are damaged (or the store cannot be
-checked: the server runs, or its store is not files), 2 on bad arguments.`;
+checked: its store is not files, the running server cannot be asked, or its check stopped),
+2 on bad arguments.`;
 
 export async function runServerCheck(argv: string[], io: CliIO): Promise<number> {
   let values;
@@ -42,10 +57,7 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
   if (s.store !== 'files') throw new CliError('This server keeps its objects in PostgreSQL (server.store: postgres), which keeps its own integrity: server check reads a file store only', 1);
   if (!existsSync(s.ghidcache)) throw new CliError(`No server store at ${s.ghidcache} (server.ghidcache): nothing to check`, 1);
   const running = readPidFile(s.pid_file);
-  if (running?.alive) {
-    const when = s.check_store_hours === 0 ? 'it does not check its store (server.check_store_hours: 0)' : `it checks its store 10 minutes after it starts and then every ${s.check_store_hours === 1 ? 'hour' : `${s.check_store_hours} hours`}, and its /healthz and hypergolix status tell what it found`;
-    throw new CliError(`The server runs (pid ${running.pid}): ${when}. Stop it to check now.`, 1);
-  }
+  if (running?.alive && running.pid !== null) return checkRunning(running as PidFileState & { pid: number }, s, values.json, io);
   const { engine } = await RulesEngine.open(new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, warn: (m) => io.err(`warning: ${m}`) }), {
     acceptV15: s.accept_v15,
     maxObjectBytes: s.max_message_bytes,
@@ -58,16 +70,66 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
     const report = await new StoreCheck(() => engine, damaged, quiet).run(false, (checked, total) => {
       if (checked % 10_240 === 0) io.err(`${checked} of ${total} objects read`);
     });
-    const found = damaged.list();
-    if (values.json) io.out(JSON.stringify({ checked: report.checked, damaged: found }));
-    else if (found.length === 0) io.out(`Checked ${report.checked} object${report.checked === 1 ? '' : 's'}: all sound.`);
-    else {
-      io.out(`Checked ${report.checked} objects: ${found.length} DAMAGED.`);
-      for (const d of found) io.out(`  ${d.ghid}  ${d.why}`);
-      io.out('Started again, the server answers these as not here; a daemon that holds one sends it again at its daily check, which puts it right.');
-    }
-    return found.length === 0 ? 0 : 1;
+    return told(report.checked, damaged.list(), values.json, 'Started again, the server', io);
   } finally {
     await engine.close();
+  }
+}
+
+/** What a whole check found, said (exit status 1 when something is damaged). */
+function told(checked: number, found: readonly DamagedObjectJson[], json: boolean, who: string, io: CliIO): number {
+  if (json) io.out(JSON.stringify({ checked, damaged: found }));
+  else if (found.length === 0) io.out(`Checked ${checked} object${checked === 1 ? '' : 's'}: all sound.`);
+  else {
+    io.out(`Checked ${checked} objects: ${found.length} DAMAGED.`);
+    for (const d of found) io.out(`  ${d.ghid}  ${d.why}`);
+    io.out(`${who} answers these as not here; a daemon that holds one sends it again at its daily check, which puts it right.`);
+  }
+  return found.length === 0 ? 0 : 1;
+}
+
+/** A running server asked to check its store now, followed until the check ends. */
+async function checkRunning(running: PidFileState & { pid: number }, s: HypergolixConfig['server'], json: boolean, io: CliIO): Promise<number> {
+  const pid = running.pid;
+  const file = storeCheckFileOfRunning(running.info);
+  if (file === null) {
+    const why = storeCheckSignalsWork ? 'of an earlier version, which cannot be asked to check now' : 'and on Windows a running server cannot be asked to check now';
+    const when = s.check_store_hours === 0 ? 'It does not check its store on a schedule (server.check_store_hours: 0)' : `It checks its store 10 minutes after it starts and then every ${s.check_store_hours === 1 ? 'hour' : `${s.check_store_hours} hours`}, and its /healthz and hypergolix status tell what it found`;
+    throw new CliError(`The server runs (pid ${pid}), ${why}. ${when}. Stop it to check now.`, 1);
+  }
+  const asked = Date.now();
+  try {
+    process.kill(pid, STORE_CHECK_SIGNAL);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM') throw new CliError(`The server (pid ${pid}) runs as another user: run this command as that user to ask it to check its store`, 1);
+    throw new CliError(`The server (pid ${pid}) could not be asked to check its store: ${(err as Error).message}`, 1);
+  }
+  if (!json) io.err(`Asked the running server (pid ${pid}) to check its store; it checks in the background, resting between batches, so clients are served meanwhile`);
+  const state = await followCheck(pid, file, asked, s.pid_file, json ? () => {} : (m) => io.err(m));
+  return told(state.checked, state.damaged, json, 'The server', io);
+}
+
+/** Reads the running server's state until its check (one that ended after `asked`) ends; rejects with why when it cannot. */
+async function followCheck(pid: number, file: string, asked: number, pidFile: string, say: (m: string) => void): Promise<NonNullable<StoreCheckState['last']>> {
+  let [seen, changedAt, toldAt] = ['', Date.now(), Date.now()];
+  for (;;) {
+    await sleep(POLL_MS);
+    const now = readPidFile(pidFile);
+    if (!now?.alive || now.pid !== pid) throw new CliError(`The server (pid ${pid}) stopped before its check of the store ended`, 1);
+    const state = await readStoreCheckFile(file).catch(() => null);
+    if (state?.pid === pid) {
+      if (state.running === null && state.last && Date.parse(state.last.finishedAt) >= asked) return state.last;
+      if (state.running === null && state.lastFailure && Date.parse(state.lastFailure.at) >= asked) throw new CliError(`The server's check of its store stopped: ${state.lastFailure.message}`, 1);
+      const text = JSON.stringify(state);
+      if (text !== seen) [seen, changedAt] = [text, Date.now()];
+      if (state.running && Date.now() - toldAt >= PROGRESS_EVERY_MS) {
+        say(`${state.running.checked} of ${state.running.total} objects read`);
+        toldAt = Date.now();
+      }
+    }
+    if (Date.now() - changedAt > SILENT_MS) {
+      throw new CliError(`The server (pid ${pid}) has not told how its check goes for ${SILENT_MS / 1000} s (its state: ${file}); its log says why`, 1);
+    }
   }
 }

@@ -16,12 +16,14 @@ import { defaultConfigPath, findConfig, type LoadedConfig } from '../../core/con
 import type { Logger } from '../../core/log/index.js';
 import { AlreadyRunning, readPidFile, runtimeDescription, stopProcess, waitPortsFree } from '../../core/process/index.js';
 import { resolveHost } from '../../core/remote/bind-address.js';
+import { storeCheckFileOf } from '../../core/assembly/server.js';
 import { SERVER_NODE_FLAGS, SERVICE_ENV, tuneServerHeap } from '../../core/assembly/heap.js';
 import { persistenceServer, ServerRunner, type RunningServer } from '../../host/server-runner.js';
 import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 import { SERVER_START_USAGE, SERVER_STOP_USAGE } from './lifecycle-usage.js';
 import { loadServerConfig } from './server-config.js';
+import { answerStoreCheckSignal, storeCheckLockInfo } from './store-check-signal.js';
 
 
 
@@ -139,7 +141,14 @@ export async function runServerStart(argv: string[], io: CliIO): Promise<number>
 
 /** The server process itself: `--foreground`, or the detached child. Runs until shut down. */
 async function runServer(loaded: LoadedConfig, detached: boolean): Promise<number> {
-  const runner = new ServerRunner({ start: persistenceServer, console: !detached, foreground: !detached, transport: { closeTimeoutMs: 5_000 } });
+  const c = loaded.config.server;
+  const runner = new ServerRunner({
+    start: persistenceServer,
+    console: !detached,
+    foreground: !detached,
+    transport: { closeTimeoutMs: 5_000 },
+    lockInfo: c.store === 'files' ? storeCheckLockInfo(storeCheckFileOf(c)) : {},
+  });
   const proc = new ServiceProcess(detached);
   let started: { server: RunningServer; log: Logger } | undefined;
   let logged = false;
@@ -147,6 +156,8 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
     started = await runner.start(loaded.config, {
       beforeStart: (log) => {
         proc.relay(log);
+        // Before the pid file says the signal is taken: unhandled, it would end the process.
+        answerStoreCheckSignal(() => runner.server?.server ?? null, log);
         log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}; ${runtimeDescription()}`);
         for (const w of serverWarnings(loaded)) log.warn(w);
         tuneServerHeap();

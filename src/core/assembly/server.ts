@@ -11,12 +11,14 @@
  * (defect 7: ready only once the store has loaded). `startServer` resolves once the server is
  * ready, and rejects (after releasing the port and the store) if either part fails.
  */
+import { join } from 'node:path';
 import type { HypergolixConfig } from '../config/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { PersistenceServer, type ListenAddress, type PersistenceServerOptions } from '../remote/server.js';
 import { FileVariantLog, type OpenedVariantLog } from '../remote/garq-variant-log.js';
 import type { ServerMetrics } from '../remote/metrics.js';
 import { defaultBurst } from '../remote/rate-limit.js';
+import { STORE_CHECK_FILE } from '../remote/store-check-file.js';
 import { PostgresEngine } from '../postgres/engine.js';
 import { describeTarget } from '../postgres/connect.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
@@ -118,7 +120,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     maxSubscriptionsPerConnection: s.max_subscriptions,
     maxRequestsPerRecipient: s.max_requests_per_recipient,
     pushBudgetBytes: s.push_budget_bytes,
-    storeCheck: s.check_store_hours === 0 ? false : { everyMs: s.check_store_hours * 3_600_000 },
+    storeCheck: { reportFile: storeCheckFileOf(s), ...(s.check_store_hours === 0 ? { scheduled: false } : { everyMs: s.check_store_hours * 3_600_000 }) },
     publishAllowlist: s.publish_allowlist,
     publishRatePerIdentity: s.publish_rate_per_identity,
     unsignedPublishRatePerConnection: s.unsigned_publish_rate_per_connection,
@@ -321,6 +323,11 @@ function limitLines(s: HypergolixConfig['server']): string[] {
     out.push(s.check_store_hours === 0 ? 'Store check: off (server.check_store_hours: 0)' : `Store check: every ${every}, the first 10 minutes after this start`);
   }
   return out;
+}
+
+/** Where a server of this config keeps the state of its store's check, for `hypergolix server check` (store-check-file.ts). */
+export function storeCheckFileOf(s: HypergolixConfig['server']): string {
+  return join(s.logdir, STORE_CHECK_FILE);
 }
 
 /** A bind address as a client on this machine reaches it (0.0.0.0 → 127.0.0.1, IPv6 bracketed). */

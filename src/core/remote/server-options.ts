@@ -91,8 +91,9 @@ export interface PersistenceServerOptions {
   garqVariantLog?: Promise<OpenedVariantLog | null> | null;
   /**
    * The check of the store (store-check.ts): when the first runs after the store is ready and
-   * how often after; false: never (tests that count reads). Only a store that can be put right
-   * (a file store) is checked. @default first after 10 minutes, then daily
+   * how often after, where its state is written for `hypergolix server check`; false: only when
+   * asked for (`storeCheck.run()`; tests that count reads). Only a store that can be put right (a
+   * file store) is checked. @default first after 10 minutes, then daily
    */
   storeCheck?: StoreCheckOptions | false;
   /** More endpoints on the HTTP listener (registration). @default none */
@@ -123,6 +124,10 @@ export function checkServerOptions(o: PersistenceServerOptions): void {
   delay('notificationTimeoutMs');
   delay('closeTimeoutMs');
   for (const k of ['firstAfterMs', 'everyMs'] as const) if (o.storeCheck && o.storeCheck[k] !== undefined) timerDelay(`storeCheck.${k}`, o.storeCheck[k]);
+  const scheduled = o.storeCheck ? o.storeCheck.scheduled : undefined;
+  if (scheduled !== undefined && typeof scheduled !== 'boolean') throw new ValueError(`storeCheck.scheduled is true or false, not ${JSON.stringify(scheduled)}`);
+  const report = o.storeCheck ? o.storeCheck.reportFile : undefined;
+  if (report !== undefined && !(typeof report === 'string' && report.length > 0)) throw new ValueError(`storeCheck.reportFile is a file's path, not ${JSON.stringify(report)}`);
   for (const name of ['publishRatePerIdentity', 'unsignedPublishRatePerConnection'] as const) {
     const v = o[name];
     if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new ValueError(`${name} is a number of publishes per second above 0 (or null for no limit), not ${String(v)}`);

@@ -110,7 +110,7 @@ export class PersistenceServer {
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.storageWatch = new StorageWatch(this.logger);
     this.damaged = new DamagedObjects(() => this.store, this.logger);
-    this.storeCheck = new StoreCheck(() => this.store, this.damaged, this.logger, options.storeCheck || {});
+    this.storeCheck = new StoreCheck(() => this.store, this.damaged, this.logger, options.storeCheck === false ? { scheduled: false } : (options.storeCheck ?? {}));
     this.pushBudget = new PushBudget({
       bytes: options.pushBudgetBytes ?? DEFAULT_PUSH_BUDGET_BYTES,
       onEvict: (holder, held) => {
@@ -132,7 +132,7 @@ export class PersistenceServer {
         // Not "accepting connections": listen() says that once bound (a taken port fails after
         // this), and a store that opens after a failed start closed the server is ready for no one.
         if (!this.closing) this.logger.info('Store ready');
-        if (!this.closing && options.storeCheck !== false) this.storeCheck.start();
+        if (!this.closing) this.storeCheck.start();
       },
       (err: unknown) => {
         this.engineFailed = true;

@@ -10,18 +10,27 @@
  * Only a store that can be put right is checked (a file store: `repair` and `storedGhids`); a
  * database keeps its own integrity. The check rests three times as long as it works, so a large
  * store takes a share of one CPU and of the disk, never all of it.
+ *
+ * Where it is going and what the last one found are kept in a file (`reportFile`,
+ * store-check-file.ts) for `hypergolix server check`, which asks a running server for a check now
+ * and reads the answer there.
  */
 import { Ghid } from '../golix/index.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { DamagedObjects } from './damaged-objects.js';
 import { BackgroundPace } from '../util/background-pace.js';
 import type { RemoteLogger } from './logger.js';
+import { StoreCheckFile, type StoreCheckState } from './store-check-file.js';
 
 export interface StoreCheckOptions {
   /** The first check starts this long after the store is ready. @default 10 minutes */
   firstAfterMs?: number;
   /** Then one every `everyMs`. @default 24 hours */
   everyMs?: number;
+  /** False: no check on a schedule, only those asked for (`run`). @default true */
+  scheduled?: boolean;
+  /** Where the check's state is kept for a reader in another process (store-check-file.ts). */
+  reportFile?: string;
 }
 
 export interface StoreCheckReport {
@@ -35,13 +44,22 @@ export class StoreCheck {
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<StoreCheckReport> | null = null;
   private readonly stopping = new AbortController();
+  private readonly file: StoreCheckFile | null;
+  private readonly now: StoreCheckState = { pid: process.pid, running: null, last: null, lastFailure: null };
 
   constructor(
     private readonly store: () => PersistenceEngine,
     private readonly damaged: DamagedObjects,
     private readonly logger: RemoteLogger,
     private readonly o: StoreCheckOptions = {},
-  ) {}
+  ) {
+    this.file = o.reportFile ? new StoreCheckFile(o.reportFile, logger) : null;
+  }
+
+  /** Where a check is going, what the last whole one found, and why the last one that failed did. */
+  get state(): StoreCheckState {
+    return structuredClone(this.now);
+  }
 
   /** Objects known damaged now (by a check or a read), until a publish puts them right. */
   get damagedCount(): number {
@@ -61,14 +79,15 @@ export class StoreCheck {
 
   /** Schedules the checks (once the store is ready): the first after `firstAfterMs`, then every `everyMs`. */
   start(): void {
-    if (this.applies) this.schedule(this.o.firstAfterMs ?? 10 * 60_000);
+    if (this.applies && this.o.scheduled !== false) this.schedule(this.o.firstAfterMs ?? 10 * 60_000);
   }
 
-  /** Ends the checks; resolves once one going on has stopped (before the store closes). */
+  /** Ends the checks; resolves once one going on has stopped (before the store closes) and its state is written. */
   async stop(): Promise<void> {
     this.stopping.abort();
     if (this.timer) clearTimeout(this.timer);
     await this.current?.catch(() => {});
+    await this.file?.flush();
   }
 
   /**
@@ -76,7 +95,18 @@ export class StoreCheck {
    * many objects read of how many); one going on is joined. Rejects when the store cannot be read.
    */
   run(paced = false, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
-    this.current ??= this.whole(paced, progress).finally(() => (this.current = null));
+    this.current ??= this.whole(paced, progress)
+      .catch((err: unknown) => {
+        this.now.lastFailure = { at: new Date().toISOString(), message: (err as Error).message };
+        throw err;
+      })
+      .finally(async () => {
+        this.now.running = null;
+        this.file?.write(this.now, true);
+        // Settled once a reader elsewhere can see the end too.
+        await this.file?.flush();
+        this.current = null;
+      });
     return this.current;
   }
 
@@ -92,17 +122,26 @@ export class StoreCheck {
   }
 
   private async whole(paced: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
+    const startedAt = new Date().toISOString();
     const ghids = this.store().storedGhids?.() ?? [];
+    const running = (this.now.running = { startedAt, checked: 0, total: ghids.length });
+    this.file?.write(this.now, true);
     const pace = new BackgroundPace(() => paced);
-    let [checked, found] = [0, 0];
+    let found = 0;
     for (const text of ghids) {
       if (this.stopping.signal.aborted) break;
       if (!(await this.damaged.check(Ghid.fromText(text)))) found++;
-      checked++;
-      if (await pace.step()) progress?.(checked, ghids.length);
+      running.checked++;
+      if (await pace.step()) {
+        progress?.(running.checked, ghids.length);
+        this.file?.write(this.now, false);
+      }
     }
     await this.damaged.forgetGone();
+    const checked = running.checked;
     const report = { checked, damaged: this.damaged.count };
+    // A check cut short by the server's stop is no whole check: the last one stays the last.
+    if (!this.stopping.signal.aborted) this.now.last = { startedAt, finishedAt: new Date().toISOString(), checked, damaged: this.damaged.list() };
     const said = `Store check: ${checked} objects read, ${found} damaged`;
     if (found > 0) this.logger.error(`${said} (answered as not here until their authors' daemons send them again)`);
     else this.logger.info(said);

@@ -1,7 +1,8 @@
 // `hypergolix server check`: a stopped server's file store read whole, its damaged objects listed
 // (bytes cut, a frame whose signature no longer verifies), in words and JSON, with the exit status
-// saying so; refused while the server runs, for a PostgreSQL store, and without a store. A real
-// file store written by a real server, through main() in this process.
+// saying so; a running server (a real `start server --foreground` process) asked to check now and
+// followed to its answer; refused for a running server that cannot be asked, a PostgreSQL store,
+// and without a store. A real file store written by a real server, through main() in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
+import { readStoreCheckFile } from '../../../src/core/remote/store-check-file.js';
 import { runMain } from '../../fixtures/cli/in-process.js';
-import { serverHome } from '../../fixtures/server/helpers.js';
+import { httpGet, serverHome, startForeground, until, type ServerHome } from '../../fixtures/server/helpers.js';
 import { v16Objects } from '../../fixtures/vectors.js';
 
 const v16 = v16Objects();
@@ -35,17 +37,22 @@ async function storedHome() {
   return home;
 }
 
+/** The container cut short, the frame's last signature byte flipped (its GHID does not cover it). */
+function damage(home: ServerHome): void {
+  const file = (ghid: string) => join(home.config.server.ghidcache, `${ghid}.ghid`);
+  writeFileSync(file(container.obj.ghid.text), readFileSync(file(container.obj.ghid.text)).subarray(0, 200));
+  const flipped = readFileSync(file(frame.obj.ghid.text));
+  flipped[flipped.length - 1]! ^= 0x55;
+  writeFileSync(file(frame.obj.ghid.text), flipped);
+}
+
 test('server check: all sound, then a cut container and a frame with a bad signature listed, in words and JSON (exit 1)', async () => {
   const home = await storedHome();
   const sound = await runMain(home.dir, 'server', 'check');
   assert.equal(sound.code, 0, sound.err);
   assert.equal(sound.out, 'Checked 5 objects: all sound.');
 
-  const file = (ghid: string) => join(home.config.server.ghidcache, `${ghid}.ghid`);
-  writeFileSync(file(container.obj.ghid.text), readFileSync(file(container.obj.ghid.text)).subarray(0, 200));
-  const flipped = readFileSync(file(frame.obj.ghid.text));
-  flipped[flipped.length - 1]! ^= 0x55;
-  writeFileSync(file(frame.obj.ghid.text), flipped);
+  damage(home);
   const told = await runMain(home.dir, 'server', 'check');
   assert.equal(told.code, 1);
   const lines = told.out.split('\n');
@@ -61,13 +68,48 @@ test('server check: all sound, then a cut container and a frame with a bad signa
   assert.deepEqual(parsed.damaged.map((d) => d.ghid).sort(), [container.obj.ghid.text, frame.obj.ghid.text].sort());
 });
 
+test('server check asks a running server to check now and tells what it found; the server goes on serving', { skip: process.platform === 'win32' && 'a running server is asked by a signal, which Windows does not have' }, async (t) => {
+  const home = await storedHome();
+  const server = startForeground(home, t);
+  await server.ready();
+  const sound = await runMain(home.dir, 'server', 'check');
+  assert.equal(sound.code, 0, `${sound.err}\n${server.output()}`);
+  assert.equal(sound.out, 'Checked 5 objects: all sound.');
+  assert.match(sound.err, new RegExp(`^Asked the running server \\(pid ${server.pid}\\) to check its store; it checks in the background`));
+  // Its log as the terminal relays it (a pipe: read here in its own time).
+  await until(() => /Store check: 5 objects read, 0 damaged/.test(server.output()), 'the check logged by the server');
+  assert.match(server.output(), /A check of the store was asked for \(hypergolix server check\)/);
+
+  damage(home);
+  const told = await runMain(home.dir, 'server', 'check', '--json');
+  assert.equal(told.code, 1, told.err);
+  assert.equal(told.err, '', '--json says nothing but its answer');
+  const parsed = JSON.parse(told.out) as { checked: number; damaged: { ghid: string; why: string }[] };
+  assert.equal(parsed.checked, 5);
+  assert.deepEqual(parsed.damaged.map((d) => d.ghid).sort(), [container.obj.ghid.text, frame.obj.ghid.text].sort());
+  assert.ok(parsed.damaged.some((d) => d.ghid === frame.obj.ghid.text && d.why === 'its signature does not verify'), told.out);
+  const words = await runMain(home.dir, 'server', 'check');
+  assert.equal(words.code, 1);
+  assert.match(words.out, /^Checked 5 objects: 2 DAMAGED\.\n[\s\S]*\nThe server answers these as not here; a daemon that holds one sends it again/);
+
+  // Still serving, and what the check found is what it answers.
+  const health = await httpGet(home.port, '/healthz');
+  assert.deepEqual(JSON.parse(health.body), { status: 'ok', damagedObjects: 2 });
+  const state = await readStoreCheckFile(join(home.config.server.logdir, 'store-check.json'));
+  assert.equal(state?.pid, server.pid);
+  assert.equal(state?.running, null);
+  assert.equal(state?.last?.damaged.length, 2);
+  server.child.kill('SIGTERM');
+  assert.equal((await server.exited).code, 0, server.output());
+});
+
 test('server check refuses a running server, a PostgreSQL store, a missing store and bad arguments, each in words', async () => {
   const home = await storedHome();
   const lock = acquirePidFile(home.config.server.pid_file, { info: { port: home.port } });
   try {
     const r = await runMain(home.dir, 'server', 'check');
     assert.equal(r.code, 1);
-    assert.match(r.err, new RegExp(`The server runs \\(pid ${process.pid}\\): it checks its store 10 minutes after it starts and then every 24 hours, .* Stop it to check now\\.`));
+    assert.match(r.err, new RegExp(`The server runs \\(pid ${process.pid}\\), of an earlier version, which cannot be asked to check now\\. It checks its store 10 minutes after it starts and then every 24 hours, .* Stop it to check now\\.`));
   } finally {
     lock.release();
   }

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { DoesNotExist, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
-import { StoreCheck } from '../../../src/core/remote/store-check.js';
+import { StoreCheck, type StoreCheckOptions } from '../../../src/core/remote/store-check.js';
+import { readStoreCheckFile } from '../../../src/core/remote/store-check-file.js';
 import { DamagedObjects } from '../../../src/core/remote/damaged-objects.js';
 import type { PersistenceEngine } from '../../../src/core/rules/persistence-engine.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
@@ -26,7 +27,7 @@ const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter
 const dynamic = (frame.obj as Extract<GolixObject, { type: 'GOBD' }>).dynamic;
 const HOUR = 3_600_000;
 
-async function serverOn(dir: string, t: { after(fn: () => unknown): void }, storeCheck: { firstAfterMs?: number; everyMs?: number } | false) {
+async function serverOn(dir: string, t: { after(fn: () => unknown): void }, storeCheck: StoreCheckOptions | false) {
   const logger = memoryLogger();
   const { engine } = await RulesEngine.open(new FileStore(join(dir, 'ghidcache')));
   const server = new PersistenceServer({ engine, host: '127.0.0.1', port: 0, logger, storeCheck });
@@ -100,6 +101,41 @@ test('the check runs by itself a while after the store is ready, and a stop ends
   await close();
 });
 
+test('where a check is and what it found are written for another process; a check not scheduled runs only when asked', async (t) => {
+  const dir = await damagedStore(t);
+  const reportFile = join(dir, 'logs', 'store-check.json');
+  const { server, close } = await serverOn(dir, t, { scheduled: false, firstAfterMs: 1, reportFile });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(server.storeCheck.scheduled, false, 'not scheduled');
+  assert.equal(await readStoreCheckFile(reportFile), null, 'no check ran by itself');
+
+  const before = Date.now();
+  await server.storeCheck.run(true);
+  const state = await readStoreCheckFile(reportFile);
+  assert.equal(state?.pid, process.pid);
+  assert.equal(state?.running, null);
+  assert.equal(state?.last?.checked, gidcs.length + 2);
+  assert.ok(Date.parse(state!.last!.finishedAt) >= before && Date.parse(state!.last!.startedAt) <= Date.parse(state!.last!.finishedAt));
+  assert.deepEqual(state?.last?.damaged.map((d) => d.ghid).sort(), [container.obj.ghid.text, frame.obj.ghid.text].sort());
+  assert.deepEqual(server.storeCheck.state, state, 'the same state in the process');
+  await close();
+  assert.deepEqual(await readStoreCheckFile(reportFile), state, 'a stop leaves the last whole check as it was');
+});
+
+test('a check that cannot read the store says why in its state', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-store-check-fail-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const reportFile = join(dir, 'store-check.json');
+  const broken = { repair: async () => {}, storedGhids: () => { throw new Error('disk gone'); } } as unknown as PersistenceEngine;
+  const check = new StoreCheck(() => broken, new DamagedObjects(() => broken, memoryLogger()), memoryLogger(), { reportFile });
+  await assert.rejects(check.run(), /disk gone/);
+  await check.stop();
+  const state = await readStoreCheckFile(reportFile);
+  assert.equal(state?.running, null);
+  assert.equal(state?.last, null);
+  assert.equal(state?.lastFailure?.message, 'disk gone');
+});
+
 test('a store that cannot be put right (a database) is not checked; bad timer options are refused by name', async () => {
   const database = {} as PersistenceEngine;
   assert.equal(new StoreCheck(() => database, new DamagedObjects(() => database, memoryLogger()), memoryLogger()).applies, false);
@@ -107,5 +143,7 @@ test('a store that cannot be put right (a database) is not checked; bad timer op
   for (const storeCheck of [{ firstAfterMs: 0 }, { everyMs: Number.NaN }, { everyMs: -1 }]) {
     assert.throws(() => new PersistenceServer({ engine, port: 0, storeCheck }), /storeCheck\.(firstAfterMs|everyMs) is a whole number of milliseconds/);
   }
+  assert.throws(() => new PersistenceServer({ engine, port: 0, storeCheck: { reportFile: '' } }), /storeCheck\.reportFile is a file's path, not ""/);
+  assert.throws(() => new PersistenceServer({ engine, port: 0, storeCheck: { scheduled: 'no' as unknown as boolean } }), /storeCheck\.scheduled is true or false, not "no"/);
   await engine.close();
 });
