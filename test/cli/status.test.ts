@@ -17,7 +17,7 @@ const { tempHome, hgx, cleanups } = cliHarness('status');
 
 interface StatusJson {
   app: (DaemonStatusJson & { pid: number }) | null;
-  server: { pid: number; host: string; port: number } | null;
+  server: { pid: number; host: string; port: number; storeCheck?: { running: unknown; last: { checked: number; damaged: number } | null } } | null;
 }
 
 async function statusJson(home: string): Promise<{ code: number; json: StatusJson }> {
@@ -84,9 +84,20 @@ test('status: the daemon not running, then running with its account and remote, 
   const serverSide = await hgx(server.home, ['status']);
   assert.equal(serverSide.code, 1);
   assert.match(serverSide.out, new RegExp(`^Persistence server: running \\(pid \\d+\\) on 127\\.0\\.0\\.1:${server.port}$`, 'm'));
+  assert.match(serverSide.out, /^  Store: not checked yet since it started \(now: hypergolix server check\)$/m);
   const serverJson = (await statusJson(server.home)).json;
   assert.equal(serverJson.app, null);
   assert.equal(serverJson.server?.port, server.port);
+  assert.deepEqual(serverJson.server?.storeCheck, { running: null, last: null });
+  // Checked now (the running server asked): when, and what it found.
+  const checked = await hgx(server.home, ['server', 'check']);
+  assert.equal(checked.code, 0, checked.err);
+  const objects = Number(/^Checked (\d+) objects?: all sound\.$/.exec(checked.out.trim())?.[1]);
+  assert.ok(objects > 0, `the daemon's account is stored there: ${checked.out}`);
+  const afterCheck = await hgx(server.home, ['status']);
+  assert.match(afterCheck.out, new RegExp(`^  Store: checked \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC, ${objects} objects read, all sound$`, 'm'));
+  const last = (await statusJson(server.home)).json.server?.storeCheck?.last;
+  assert.deepEqual({ checked: last?.checked, damaged: last?.damaged }, { checked: objects, damaged: 0 });
   // A configuration whose server port answers without its pid file (the desktop app's embedded
   // server holds none): said as such, with no pid.
   const elsewhere = tempHome();

@@ -7,10 +7,12 @@ import { parseArgs } from '../args.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
 import { readPidFile } from '../../core/process/index.js';
 import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
+import { readStoreCheckFile } from '../../core/remote/store-check-file.js';
 import { remoteProblemWords } from '../../host/remote-words.js';
 import { ONE, StatusVerb, decodeJsonBody, type CacheCheckJson, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { DaemonUnreachable, connectDaemonOf, daemonIpcPort, runningDaemon, type DaemonLink } from '../daemon-link.js';
+import { storeCheckFileOfRunning } from './store-check-signal.js';
 
 export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch | --check] [--root PATH]
 
@@ -25,7 +27,8 @@ persistence server.
                "sharesWaiting", "cacheCheck"}; "server" is null or {"pid", "host", "port"}, its pid null when a
                server answers on the configured port without this configuration's pid file
                (the desktop app's embedded server), with "damagedObjects" when its store holds
-               damaged objects
+               damaged objects and "storeCheck" {"running": {"checked", "total"} | null,
+               "last": {"finishedAt", "checked", "damaged"} | null} when its store is checked
   --watch      stay and tell again each time the app daemon's status changes (a remote
                connecting or going away, what waits to be sent), until Ctrl-C or the daemon
                stops; with --json, one such object per line
@@ -56,6 +59,14 @@ interface ServerFound {
   answering?: false;
   /** Objects its store holds damaged (its /healthz says), answered as not here until a daemon holding them sends them again; absent from servers before 0.4. */
   damagedObjects?: number;
+  /** Its store's check as it keeps it (store-check-file.ts): absent for a store not checked, or a server before 0.4. */
+  storeCheck?: StoreCheckSeen;
+}
+
+/** A server's check of its store, as status shows it: how far one going on is, and when the last ended with what. */
+interface StoreCheckSeen {
+  running: { checked: number; total: number } | null;
+  last: { finishedAt: string; checked: number; damaged: number } | null;
 }
 
 /** How long the server's port may take to answer `/healthz`. */
@@ -125,7 +136,9 @@ async function serverFound(loaded: LoadedConfig): Promise<ServerFound | null> {
     // Asked, not believed on its pid alone: a pid file left behind (the reference wrote plain
     // ones at the same path) may name a process that is no server now.
     const health = await askHealth(host === ALL_INTERFACES ? LOOPBACK : host, port);
-    return { pid: running.pid, host, port, ...(health ? damagedOf(health) : { answering: false }) };
+    if (!health) return { pid: running.pid, host, port, answering: false };
+    const storeCheck = await storeCheckOf(running.pid, storeCheckFileOfRunning(running.info));
+    return { pid: running.pid, host, port, ...damagedOf(health), ...(storeCheck ? { storeCheck } : {}) };
   }
   // No server of this configuration's pid file: the desktop app's embedded server holds none
   // (`hypergolix stop server` must not stop the app), so its port is asked instead.
@@ -145,6 +158,24 @@ async function askHealth(host: string, port: number): Promise<Record<string, unk
   }
 }
 
+/** What the server's file says of its store's check, when that file is this server's. */
+async function storeCheckOf(pid: number, file: string | null): Promise<StoreCheckSeen | null> {
+  const state = file === null ? null : await readStoreCheckFile(file).catch(() => null);
+  if (file === null || (state !== null && state.pid !== pid)) return null;
+  const last = state?.last;
+  return {
+    running: state?.running ? { checked: state.running.checked, total: state.running.total } : null,
+    last: last ? { finishedAt: last.finishedAt, checked: last.checked, damaged: last.damaged.length } : null,
+  };
+}
+
+/** The server's store check, in a line under the server's. */
+function storeCheckLine(c: StoreCheckSeen): string {
+  if (c.running) return `\n  Store: being checked now, ${c.running.checked} of ${plural(c.running.total, 'object')} read`;
+  if (!c.last) return '\n  Store: not checked yet since it started (now: hypergolix server check)';
+  return `\n  Store: checked ${minute(Date.parse(c.last.finishedAt))} UTC, ${plural(c.last.checked, 'object')} read, ${c.last.damaged === 0 ? 'all sound' : `${c.last.damaged} DAMAGED (hypergolix server check lists them)`}`;
+}
+
 const damagedOf = (health: Record<string, unknown>): { damagedObjects?: number } => {
   const n = health['damagedObjects'];
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? { damagedObjects: n } : {};
@@ -157,7 +188,8 @@ function serverLine(server: ServerFound | null): string {
   const damaged = server.damagedObjects
     ? `\n  ${plural(server.damagedObjects, 'object')} DAMAGED in its store, answered as not here until a daemon that holds ${server.damagedObjects === 1 ? 'it sends it' : 'them sends them'} again (each checks its remotes daily)`
     : '';
-  return (server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`) + damaged;
+  const check = server.storeCheck ? storeCheckLine(server.storeCheck) : '';
+  return (server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`) + damaged + check;
 }
 
 const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
