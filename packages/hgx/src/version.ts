@@ -9,7 +9,7 @@ import { IPC_PROTOCOL_VERSION, IpcVerb, decodeProtocolVersion, encodeProtocolVer
 import { IncompatibleDaemon, IpcError, type ProtocolRange } from './errors.js';
 
 /** This package's version (kept equal to package.json's by a test). */
-export const SDK_VERSION = '0.3.0';
+export const SDK_VERSION = '0.4.0';
 
 /**
  * The IPC protocol versions this SDK speaks: 1 is Hypergolix 0.2's (hypergolix-reference §4 + `AU`
