@@ -32,7 +32,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'shares', summary: 'shares waiting for you, received and sent; accept or decline (list | accept | decline)', load: async () => (await import('./commands/shares.js')).sharesCommand },
   {
     name: 'server',
-    summary: 'operate a persistence server: server accounts list | approve | revoke | invite; server migrate',
+    summary: 'operate a persistence server: server accounts list | approve | revoke | invite; server migrate; server check (its store, damaged objects)',
     load: async () => (await import('./commands/server-accounts.js')).serverCommand,
   },
   { name: 'inspect', summary: 'look into Golix object files or a ghidcache: type, GHID, fields, hash and signature checks', load: async () => (await import('./commands/inspect.js')).inspectCommand },

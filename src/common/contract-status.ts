@@ -72,6 +72,19 @@ export interface IncomingShare {
 /** The daemon's checks of the local cache's files (src/core/daemon/cache-check.ts), as its IPC status carries them. */
 export type CacheCheckStatus = CacheCheckJson;
 
+/**
+ * The check of this computer's embedded server's store (core/remote/store-check.ts; a file store
+ * only), as the Status page shows it: one going on, the last whole one, and what is damaged now.
+ */
+export interface ServerStoreStatus {
+  /** A check going on: objects read of how many. */
+  running: { checked: number; total: number } | null;
+  /** The last whole check: when it ended (epoch ms), objects read, damaged found. */
+  last: { finishedAt: number; checked: number; damaged: number } | null;
+  /** Objects known damaged now (by a check or a read), until a computer sends them again. */
+  damagedNow: number;
+}
+
 export interface Status {
   state: AppState;
   /** What went wrong when `state` is 'error'; otherwise an optional human detail or null. */
@@ -82,6 +95,8 @@ export interface Status {
   storage?: StorageStatus;
   /** The daemon's checks of the local cache's files; absent before a daemon runs. */
   cacheCheck?: CacheCheckStatus;
+  /** The embedded server's check of its store; absent while none runs here (or its store is a database). */
+  serverStore?: ServerStoreStatus;
   connectedApps: number;
   incomingShares: IncomingShare[];
   /** Standing conditions the user should see, e.g. legacy IPC clients on or a root_secret in the YAML. */
@@ -96,6 +111,12 @@ export const checkCacheCheck: Check<CacheCheckStatus> = obj<CacheCheckStatus>({
   givenToRemotes: uint,
   damaged: arr(ghidText, LIMITS.listed),
   damagedCount: uint,
+});
+
+export const checkServerStore: Check<ServerStoreStatus> = obj<ServerStoreStatus>({
+  running: nullable(obj({ checked: uint, total: uint })),
+  last: nullable(obj({ finishedAt: uint, checked: uint, damaged: uint })),
+  damagedNow: uint,
 });
 
 export const checkStatus: Check<Status> = obj<Status>({
@@ -121,6 +142,7 @@ export const checkStatus: Check<Status> = obj<Status>({
     obj<StorageStatus>({ kind: oneOf(STORAGE_KINDS), path: nullable(str({ max: LIMITS.text })), freeBytes: nullable(uint), message: nullable(str({ max: LIMITS.text })) }),
   ),
   cacheCheck: optional(checkCacheCheck),
+  serverStore: optional(checkServerStore),
   connectedApps: uint,
   incomingShares: arr(
     obj<IncomingShare>({

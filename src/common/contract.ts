@@ -13,7 +13,7 @@ import { SHARING_POLICIES, VERBOSITIES, type RemoteSpec, type SharingPolicy, typ
 import { type ConfigKeys, type FormOf, type KeySpec } from './config-keys.js';
 import { formKeys, putIn } from './config-paths.js';
 import { toHostError, fail, type HostError, type Result } from './contract-errors.js';
-import { checkCacheCheck, checkStatus, type CacheCheckStatus, type Status } from './contract-status.js';
+import { checkCacheCheck, checkServerStore, checkStatus, type CacheCheckStatus, type ServerStoreStatus, type Status } from './contract-status.js';
 import { checkContact, checkContactChange, checkContacts, checkSafetyCode, checkShares, fingerprintParam, shareIdParam } from './contract-people.js';
 import type { ContactChange, ContactJson, ShareJson } from './contract-people.js';
 import { arr, bool, byKind, dict, nullable, num, obj, oneOf, optional, str, tryParse, uint, type Check } from './wire-check.js';
@@ -105,6 +105,8 @@ export interface RequestMap {
   status: { params: {}; value: Status };
   /** Checks the local cache's files now, putting damaged ones right from a remote; resolves once the check ends ('invalid-state' while locked). */
   checkCache: { params: {}; value: CacheCheckStatus };
+  /** Checks the embedded server's store now; resolves once the check ends ('invalid-state' while no server runs here, or its store is a database). */
+  checkServerStore: { params: {}; value: ServerStoreStatus };
   /** `trust`: accept and trust the sender from now on (else accept once). */
   acceptShare: { params: { id: string; trust?: boolean }; value: {} };
   /** `block`: also block the sender. */
@@ -246,6 +248,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   whoami: obj({ kind: kindOf('whoami') }),
   status: obj({ kind: kindOf('status') }),
   checkCache: obj({ kind: kindOf('checkCache') }),
+  checkServerStore: obj({ kind: kindOf('checkServerStore') }),
   acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),
   declineShare: obj({ kind: kindOf('declineShare'), id: shareIdParam, block: optional(bool) }),
   listContacts: obj({ kind: kindOf('listContacts') }),
@@ -274,6 +277,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   whoami: checkIdentity,
   status: checkStatus,
   checkCache: checkCacheCheck,
+  checkServerStore,
   acceptShare: empty,
   registerRemote: obj<{ url: string }>({ url: str({ min: 1, max: LIMITS.text }) }),
   declineShare: empty,

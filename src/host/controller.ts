@@ -144,6 +144,11 @@ export class Controller implements HostPort {
           this.feed.emitStatus();
           return report;
         },
+        checkServerStore: async () => {
+          const report = await this.server.checkStore();
+          this.feed.emitStatus();
+          return report;
+        },
         acceptShare: (req) => this.queue.run(() => this.answer(req.id, true, { trust: req.trust })),
         declineShare: (req) => this.queue.run(() => this.answer(req.id, false, { block: req.block })),
         listContacts: async () => contactsOf(this.session.app),
@@ -341,7 +346,7 @@ export class Controller implements HostPort {
     const loaded = this.file.current;
     // Asked over HTTP in the background; this status shows the last answer.
     void this.accounts.refresh(app).catch((err: unknown) => this.log.debug(`remote accounts: ${messageOf(err)}`));
-    return { app, config: app?.loaded.config ?? loaded?.config ?? null, configWarnings: loaded?.warnings ?? [], serverProblem: this.server.problem, serverDamaged: this.server.damaged, accounts: this.accounts };
+    return { app, config: app?.loaded.config ?? loaded?.config ?? null, configWarnings: loaded?.warnings ?? [], serverProblem: this.server.problem, serverDamaged: this.server.damaged, serverStore: this.server.store, accounts: this.accounts };
   }
 
   /** Register: a link signed by the account, opened in the browser; the standing is re-read as the user comes back. */

@@ -3,7 +3,9 @@
  * config's `server:` section, with the config it was started with remembered (a later change
  * of that section restarts it) and, when it did not start, why (shown as a status warning).
  */
+import { ERROR_CODES, HostFailure, type ServerStoreStatus } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
+import type { StoreCheckState } from '../core/remote/store-check-file.js';
 import type { Logger } from '../core/log/index.js';
 import { ServerRunner, type ServerFactory } from './server-runner.js';
 import { serverChanged } from './settings.js';
@@ -18,6 +20,16 @@ export interface EmbeddedServerOptions {
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The check's state as the Status page shows it. */
+function storeStatusOf(state: StoreCheckState, damagedNow: number): ServerStoreStatus {
+  const { running, last } = state;
+  return {
+    running: running ? { checked: running.checked, total: running.total } : null,
+    last: last ? { finishedAt: Date.parse(last.finishedAt), checked: last.checked, damaged: last.damaged.length } : null,
+    damagedNow,
+  };
+}
 
 export class EmbeddedServerSwitch {
   private readonly runner: ServerRunner | null;
@@ -54,6 +66,22 @@ export class EmbeddedServerSwitch {
   /** Objects the running server's store holds damaged now; 0 while it is off. */
   get damaged(): number {
     return this.runner?.server?.damagedObjects?.() ?? 0;
+  }
+
+  /** The running server's check of its store; undefined while it is off, or its store is a database (not checked). */
+  get store(): ServerStoreStatus | undefined {
+    const check = this.runner?.server?.storeCheck;
+    return check?.applies ? storeStatusOf(check.state, this.damaged) : undefined;
+  }
+
+  /** A whole check of the running server's store now (one going on is joined); resolves once it ends. */
+  async checkStore(): Promise<ServerStoreStatus> {
+    const check = this.runner?.server?.storeCheck;
+    if (!check) throw new HostFailure(ERROR_CODES.invalidState, 'This computer runs no server: turn it on in Settings to have one');
+    if (!check.applies) throw new HostFailure(ERROR_CODES.invalidState, "This computer's server keeps its objects in PostgreSQL, which keeps its own integrity: it is not checked");
+    // Asked for by someone waiting for the answer: not paced as the scheduled checks are.
+    await check.run(false);
+    return storeStatusOf(check.state, this.damaged);
   }
 
   /** Starts the server; on failure `problem` says why, and the error is thrown. `changed` runs either way. */

@@ -10,6 +10,7 @@ import type { HypergolixConfig } from '../core/config/index.js';
 import { createLogger, type Logger } from '../core/log/index.js';
 import { resolveHost } from '../core/remote/bind-address.js';
 import { startServer, type RunningServer, type StartServerOptions } from '../core/assembly/server.js';
+import type { StoreCheck } from '../core/remote/store-check.js';
 import { Lease, type StartHooks } from './lease.js';
 
 // The host modules and the CLI see the file-store server through this runner only.
@@ -22,6 +23,8 @@ export interface EmbeddedServer {
   readonly address?: { host: string; port: number };
   /** Objects its store holds damaged now (shown as a warning on the desktop's Status page). */
   damagedObjects?(): number;
+  /** The check of its store (core/remote/store-check.ts), for the Status page's "Check now". */
+  readonly storeCheck?: Pick<StoreCheck, 'state' | 'applies' | 'run'>;
   close(): Promise<void>;
 }
 

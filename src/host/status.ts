@@ -4,7 +4,7 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import { ERROR_CODES, HostFailure, type AppState, type CacheCheckStatus, type HostEvent, type RemoteAccountStatus, type Status } from '../common/contract.js';
+import { ERROR_CODES, HostFailure, type AppState, type CacheCheckStatus, type HostEvent, type RemoteAccountStatus, type ServerStoreStatus, type Status } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import { cacheStorageOf } from '../core/ipc/daemon-status.js';
 import type { Logger } from '../core/log/index.js';
@@ -24,6 +24,8 @@ export interface StatusSources {
   serverProblem: string | null;
   /** Objects the embedded server's store holds damaged (core/remote/store-check.ts). */
   serverDamaged?: number;
+  /** The embedded server's check of its store, while one runs here on a file store. */
+  serverStore?: ServerStoreStatus;
   /** The account's standing per remote (`host:port`), as last asked. */
   accounts?: { of(label: string): RemoteAccountStatus | undefined };
 }
@@ -70,6 +72,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
     ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()), cacheCheck: app.daemon.cacheCheck } : {}),
+    ...(s.serverStore ? { serverStore: s.serverStore } : {}),
     connectedApps: app?.ipc?.connectedApps() ?? 0,
     incomingShares: app ? pendingShares(app) : [],
     warnings: mergeWarnings(warnings),

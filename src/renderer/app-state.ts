@@ -74,6 +74,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       account: emptyAccount,
       apps: emptyApps,
       cacheCheck: emptyCacheCheck,
+      serverStoreCheck: emptyCacheCheck,
 
       setView(view) {
         set({ view });

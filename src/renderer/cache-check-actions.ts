@@ -1,15 +1,23 @@
 /**
- * The app state's part for the checks of the local cache's files: "Check now" on the Status page
- * (the daemon also checks them by itself), and what the check found, in words.
+ * The app state's part for the checks on the Status page: "Check now" for the local cache's
+ * files (the daemon also checks them by itself) and for this computer's server's store (it also
+ * checks it by itself), and what each check found, in words.
  */
-import type { CacheCheckStatus } from '../common/contract.js';
+import type { CacheCheckStatus, ServerStoreStatus } from '../common/contract.js';
 import type { CacheCheckState, SetUi, UiState } from './ui-state.js';
 import type { Transport } from './transport.js';
 
 
-export type CacheCheckActions = Pick<UiState, 'checkCache'>;
+export type CacheCheckActions = Pick<UiState, 'checkCache' | 'checkServerStore'>;
 
 const objects = (n: number) => `${n.toLocaleString()} object${n === 1 ? '' : 's'}`;
+
+/** What a check of this computer's server's store found. */
+export function serverCheckWords(after: ServerStoreStatus): string {
+  const read = objects(after.last?.checked ?? 0);
+  if (after.damagedNow === 0) return `Checked ${read}: all sound.`;
+  return `Checked ${read}: ${objects(after.damagedNow)} damaged. The server answers ${after.damagedNow === 1 ? 'it' : 'them'} as not there until a computer that holds ${after.damagedNow === 1 ? 'it sends it' : 'them sends them'} again.`;
+}
 
 /** What a check asked for found, against the report before it (what it put right is the difference). */
 export function checkWords(before: CacheCheckStatus | undefined, after: CacheCheckStatus): string {
@@ -22,23 +30,39 @@ export function checkWords(before: CacheCheckStatus | undefined, after: CacheChe
   return `Checked ${objects(after.checked)}: all sound.${fixed}`;
 }
 
+/** One kind of check asked for: its slice of the UI state, its request, its words, where the status keeps its report. */
+interface CheckKind<R> {
+  slice: 'cacheCheck' | 'serverStoreCheck';
+  kind: 'checkCache' | 'checkServerStore';
+  field: 'cacheCheck' | 'serverStore';
+  /** The words, and whether they tell of something damaged left. */
+  words(after: R): { message: string; damaged: boolean };
+}
+
 export function cacheCheckActions(set: SetUi, get: () => UiState, host: Transport): CacheCheckActions {
-  const patch = (p: Partial<CacheCheckState>) => set((s) => ({ cacheCheck: { ...s.cacheCheck, ...p } }));
+  async function ask<R extends CacheCheckStatus | ServerStoreStatus>(c: CheckKind<R>): Promise<void> {
+    const patch = (p: Partial<CacheCheckState>) => set((s) => ({ [c.slice]: { ...s[c.slice], ...p } }));
+    // One at a time: a second click would only wait for the same check.
+    if (get()[c.slice].busy) return;
+    patch({ busy: true, feedback: null });
+    try {
+      const res = await host.request({ kind: c.kind });
+      if (!res.ok) return patch({ feedback: { tone: 'error', message: res.error.message } });
+      const said = c.words(res.value as R);
+      patch({ feedback: { tone: said.damaged ? 'error' : 'ok', message: said.message } });
+      // Shown at once (the host's status event says the same, maybe a moment later).
+      set((s) => (s.snapshot ? { snapshot: { ...s.snapshot, status: { ...s.snapshot.status, [c.field]: res.value } } } : {}));
+    } finally {
+      patch({ busy: false });
+    }
+  }
   return {
     async checkCache() {
-      // One at a time: a second click would only wait for the same check.
-      if (get().cacheCheck.busy) return;
       const before = get().snapshot?.status.cacheCheck;
-      patch({ busy: true, feedback: null });
-      try {
-        const res = await host.request({ kind: 'checkCache' });
-        const damaged = res.ok && res.value.damagedCount > 0;
-        patch({ feedback: res.ok ? { tone: damaged ? 'error' : 'ok', message: checkWords(before, res.value) } : { tone: 'error', message: res.error.message } });
-        // Shown at once (the host's status event says the same, maybe a moment later).
-        if (res.ok) set((s) => (s.snapshot ? { snapshot: { ...s.snapshot, status: { ...s.snapshot.status, cacheCheck: res.value } } } : {}));
-      } finally {
-        patch({ busy: false });
-      }
+      await ask<CacheCheckStatus>({ slice: 'cacheCheck', kind: 'checkCache', field: 'cacheCheck', words: (after) => ({ message: checkWords(before, after), damaged: after.damagedCount > 0 }) });
+    },
+    async checkServerStore() {
+      await ask<ServerStoreStatus>({ slice: 'serverStoreCheck', kind: 'checkServerStore', field: 'serverStore', words: (after) => ({ message: serverCheckWords(after), damaged: after.damagedNow > 0 }) });
     },
   };
 }

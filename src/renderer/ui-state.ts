@@ -63,6 +63,9 @@ export interface UiState {
   cacheCheck: CacheCheckState;
   /** "Check now": the daemon checks the local cache's files (the words are in `cacheCheck.feedback`). */
   checkCache(): Promise<void>;
+  serverStoreCheck: CacheCheckState;
+  /** "Check now" for this computer's server: it checks its store (the words are in `serverStoreCheck.feedback`). */
+  checkServerStore(): Promise<void>;
   loadApps(): Promise<void>;
   /** Closes one app's connection; `name` is how the page called it, for the words after. */
   disconnectApp(id: number, name: string): Promise<void>;

@@ -131,6 +131,13 @@ test('responses are checked against the kind of request they answer', () => {
   assert.equal(tryParse(checkResponse('saveSettings'), { ok: false, error: { code: 'x', message: 'm', fields: { a: 1 } } }).ok, false);
   assert.equal(tryParse(checkResponse('lock'), { ok: 'yes' }).ok, false);
   assert.equal(tryParse(checkResponse('lock'), { ok: false }).ok, false);
+  // The embedded server's store check: one going on, the last, what is damaged now.
+  const store = { running: { checked: 3, total: 9 }, last: { finishedAt: 5, checked: 9, damaged: 1 }, damagedNow: 1 };
+  assert.equal(tryParse(checkResponse('checkServerStore'), { ok: true, value: store }).ok, true);
+  assert.equal(tryParse(checkResponse('checkServerStore'), { ok: true, value: { running: null, last: null, damagedNow: 0 } }).ok, true);
+  for (const bad of [{ ...store, damagedNow: undefined }, { ...store, damagedNow: -1 }, { ...store, running: { checked: 3 } }, { ...store, last: { ...store.last, finishedAt: 'today' } }]) {
+    assert.equal(tryParse(checkResponse('checkServerStore'), { ok: true, value: bad }).ok, false, JSON.stringify(bad));
+  }
 });
 
 test('hostPortFrom turns throws into typed errors; dispatch never lets bad input through', async () => {

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, updateConfig, type HypergolixConfig, type LoadedConfig } from '../../src/core/config/index.js';
+import { HostFailure } from '../../src/common/contract.js';
 import { DoesNotExist } from '../../src/core/golix/index.js';
 import { createMemoryLogger, type MemoryLogger } from '../../src/core/log/index.js';
 import { RemoteClient } from '../../src/core/remote/client.js';
@@ -373,6 +374,28 @@ test("the real embedded server tells the objects its store holds damaged (found 
   assert.equal(sw.damaged, 1);
   const warnings = statusOf('running', null, { app: null, config: null, configWarnings: [], serverProblem: sw.problem, serverDamaged: sw.damaged }, new Map()).warnings;
   assert.deepEqual(warnings.map((w) => w.code), ['embedded-server-damaged']);
+
+  // The Status page's "Check now" for this computer's server: the whole store read, what it found.
+  assert.deepEqual(sw.store, { running: null, last: null, damagedNow: 1 }, 'not checked yet since it started');
+  const before = Date.now();
+  const checked = await sw.checkStore();
+  assert.equal(checked.running, null);
+  assert.deepEqual({ checked: checked.last?.checked, damaged: checked.last?.damaged, damagedNow: checked.damagedNow }, { checked: 5, damaged: 1, damagedNow: 1 });
+  assert.ok(checked.last!.finishedAt >= before);
+  const status = statusOf('running', null, { app: null, config: null, configWarnings: [], serverProblem: null, serverDamaged: sw.damaged, serverStore: sw.store }, new Map());
+  assert.deepEqual(status.serverStore, checked, 'the status carries it');
   await sw.stop();
   assert.equal(sw.damaged, 0, 'off: nothing to tell');
+  assert.equal(sw.store, undefined);
+  await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && e.code === 'invalid-state' && /This computer runs no server: turn it on in Settings/.test(e.message));
+});
+
+test('a server whose store is a database is not checked: no store check shown, and Check now is refused in words', async () => {
+  const database: ServerFactory = async () => ({ url: 'ws://127.0.0.1:1/', storeCheck: { state: { pid: 1, running: null, last: null, lastFailure: null }, applies: false, run: async () => ({ checked: 0, damaged: 0 }) }, close: async () => {} });
+  const { sw } = embedded(database);
+  const loaded = await home(await freePort());
+  await sw.start(loaded.config, () => {});
+  assert.equal(sw.store, undefined);
+  await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && /keeps its objects in PostgreSQL/.test(e.message));
+  await sw.stop();
 });

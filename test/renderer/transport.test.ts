@@ -777,6 +777,30 @@ describe('app state: settings', () => {
     assert.deepEqual(ui().cacheCheck, { busy: false, feedback: { tone: 'error', message: 'Unlock Hypergolix to check its files' } });
   });
 
+  test('checkServerStore: busy while it runs and asked once at a time; all sound, damaged and a refusal said in words', async () => {
+    const { host, ui } = await start({ hold: ['checkServerStore'] });
+    const report = { running: null, last: { finishedAt: 5, checked: 2310, damaged: 0 }, damagedNow: 0 };
+    let checking = ui().checkServerStore();
+    assert.equal(ui().serverStoreCheck.busy, true);
+    await ui().checkServerStore();
+    host.reply('checkServerStore', { ok: true, value: report });
+    await checking;
+    assert.equal(host.callsOf('checkServerStore').length, 1, 'a second click while one runs is not sent');
+    assert.deepEqual(ui().serverStoreCheck, { busy: false, feedback: { tone: 'ok', message: 'Checked 2,310 objects: all sound.' } });
+    assert.deepEqual(ui().snapshot?.status.serverStore, report, 'shown at once');
+    assert.deepEqual(ui().cacheCheck, { busy: false, feedback: null }, "the local files' check is another");
+
+    checking = ui().checkServerStore();
+    host.reply('checkServerStore', { ok: true, value: { ...report, last: { ...report.last, damaged: 1 }, damagedNow: 1 } });
+    await checking;
+    assert.deepEqual(ui().serverStoreCheck.feedback, { tone: 'error', message: 'Checked 2,310 objects: 1 object damaged. The server answers it as not there until a computer that holds it sends it again.' });
+
+    checking = ui().checkServerStore();
+    host.reply('checkServerStore', fail(ERROR_CODES.invalidState, 'This computer runs no server: turn it on in Settings to have one'));
+    await checking;
+    assert.deepEqual(ui().serverStoreCheck, { busy: false, feedback: { tone: 'error', message: 'This computer runs no server: turn it on in Settings to have one' } });
+  });
+
   test('restart progress from a save this window did not make (the tray\'s "Start at login") does not leave Settings busy', async () => {
     const { host, ui } = await start();
     // What Controller.saveSwitch sends every window when the tray flips a switch: the save's

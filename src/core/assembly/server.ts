@@ -19,6 +19,7 @@ import { FileVariantLog, type OpenedVariantLog } from '../remote/garq-variant-lo
 import type { ServerMetrics } from '../remote/metrics.js';
 import { defaultBurst } from '../remote/rate-limit.js';
 import { STORE_CHECK_FILE } from '../remote/store-check-file.js';
+import type { StoreCheck } from '../remote/store-check.js';
 import { PostgresEngine } from '../postgres/engine.js';
 import { describeTarget } from '../postgres/connect.js';
 import type { PersistenceEngine } from '../rules/persistence-engine.js';
@@ -87,6 +88,8 @@ export interface RunningServer {
   readonly objectsAtStart: number;
   /** Objects its store holds damaged now, found by a read or by the check of the store (store-check.ts). */
   damagedObjects(): number;
+  /** The check of its store (store-check.ts): `state`, `run()` for one now; `applies` false for a database. */
+  readonly storeCheck: StoreCheck;
   /**
    * Graceful stop: no new connections, in-flight publishes finish and are answered, every
    * connection is closed (1001), then the store is flushed and closed. Idempotent.
@@ -162,6 +165,7 @@ export async function startServer(config: HypergolixConfig, options: StartServer
     openMs,
     objectsAtStart,
     damagedObjects: () => server.storeCheck.damagedCount,
+    storeCheck: server.storeCheck,
     close,
   };
 }

@@ -2,6 +2,7 @@
 import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
 import { ConnectedApps } from './status/ConnectedApps.js';
 import { LocalFiles } from './status/LocalFiles.js';
+import { ServerStore } from './status/ServerStore.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
 import { storageWords, timeAgo } from '../format.js';
@@ -127,6 +128,7 @@ export function StatusView() {
         </ul>
       )}
       {status.state === 'running' && status.cacheCheck ? <LocalFiles check={status.cacheCheck} /> : null}
+      {status.serverStore ? <ServerStore store={status.serverStore} /> : null}
       {status.state === 'running' ? <ConnectedApps count={status.connectedApps} /> : null}
     </section>
   );
