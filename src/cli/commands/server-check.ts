@@ -17,6 +17,7 @@ import { DamagedObjects } from '../../core/remote/damaged-objects.js';
 import { StoreCheck } from '../../core/remote/store-check.js';
 import { RulesEngine } from '../../core/rules/rules-engine.js';
 import { FileStore } from '../../core/store/file-store.js';
+import { StoreLocked } from '../../core/store/store-lock.js';
 import { CliError, type CliIO } from '../command.js';
 import { loadServerConfig } from './server-config.js';
 import { STORE_CHECK_SIGNAL, storeCheckFileOfRunning, storeCheckSignalsWork } from './store-check-signal.js';
@@ -61,6 +62,15 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
   const { engine } = await RulesEngine.open(new FileStore(s.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' }, warn: (m) => io.err(`warning: ${m}`) }), {
     acceptV15: s.accept_v15,
     maxObjectBytes: s.max_message_bytes,
+  }).catch((err: unknown) => {
+    // No pid file of this configuration names it: the desktop app's embedded server, most likely.
+    if (err instanceof StoreLocked) {
+      throw new CliError(
+        `The store ${s.ghidcache} is open in another process (pid ${err.holder.pid}, a ${err.holder.role}), not started from this configuration: the desktop app's embedded server checks it from its Status page (This computer's server, Check now); another server, stop it to check here.`,
+        1,
+      );
+    }
+    throw err;
   });
   try {
     // The damaged are said here, in the summary, not once each as the running server logs them.

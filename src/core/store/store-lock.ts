@@ -7,6 +7,7 @@
  * names the holder and the config key to change. A lock left by a dead process is taken over.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
+import { HypergolixError } from '../golix/index.js';
 import { isProcessAlive, procStat } from '../process/alive.js';
 import { createFileExclusiveSync } from '../util/exclusive-create.js';
 
@@ -22,8 +23,8 @@ interface LockContent extends StoreLockOwner {
   procStart?: number;
 }
 
-/** Another live store (in this process or another) has the directory open. */
-export class StoreLocked extends Error {
+/** Another live store (in this process or another) has the directory open: a user's to settle, said in words (no stack). */
+export class StoreLocked extends HypergolixError {
   constructor(
     readonly dir: string,
     readonly holder: { pid: number; role: string; configKey: string },
@@ -34,7 +35,6 @@ export class StoreLocked extends Error {
       `The ghidcache ${dir} is already in use by ${who}. Two stores on one directory would corrupt it: ` +
         `set ${configKey} to another directory${holder.configKey !== configKey ? ` (or ${holder.configKey} for the ${holder.role})` : ''}, or stop the ${holder.role} first.`,
     );
-    this.name = 'StoreLocked';
   }
 }
 

@@ -113,6 +113,16 @@ test('server check refuses a running server, a PostgreSQL store, a missing store
   } finally {
     lock.release();
   }
+  // Open without this configuration's pid file (the desktop app's embedded server): said so, and where to check it.
+  const { engine } = await RulesEngine.open(new FileStore(home.config.server.ghidcache, { lock: { role: 'server', configKey: 'server.ghidcache' } }));
+  try {
+    const r = await runMain(home.dir, 'server', 'check');
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`The store .* is open in another process \\(pid ${process.pid}, a server\\), not started from this configuration: the desktop app's embedded server checks it from its Status page`));
+    assert.doesNotMatch(r.err, /unexpected error|\n\s+at /, 'no stack');
+  } finally {
+    await engine.close();
+  }
   const pg = await serverHome({ store: 'postgres' });
   const onPg = await runMain(pg.dir, 'server', 'check');
   assert.equal(onPg.code, 1);
