@@ -26,7 +26,7 @@ function storeStatusOf(state: StoreCheckState, damagedNow: number): ServerStoreS
   const { running, last } = state;
   return {
     running: running ? { checked: running.checked, total: running.total } : null,
-    last: last ? { finishedAt: Date.parse(last.finishedAt), checked: last.checked, damaged: last.damaged.length } : null,
+    last: last ? { finishedAt: Date.parse(last.finishedAt), checked: last.checked, damaged: last.damagedCount } : null,
     damagedNow,
   };
 }

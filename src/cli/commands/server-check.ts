@@ -40,7 +40,8 @@ server answers what is damaged as not here, and a daemon that holds one (its aut
 was shared with) sends it again at its own daily check, which puts it right. A server on
 PostgreSQL (server.store: postgres) is not checked: the database keeps its own integrity.
 
-  --json       one JSON object {"checked", "damaged": [{"ghid", "why"}]}
+  --json       one JSON object {"checked", "damaged": [{"ghid", "why"}]}; a running server names
+               at most 1,000, and then adds "damagedCount" (its log names every one)
   --root PATH  use this hypergolix.yml (or the one in this directory)
 
 Exit status: 0 when every object is sound, 1 when some are damaged (or the store cannot be
@@ -86,16 +87,17 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
   }
 }
 
-/** What a whole check found, said (exit status 1 when something is damaged). */
-function told(checked: number, found: readonly DamagedObjectJson[], json: boolean, who: string, io: CliIO): number {
-  if (json) io.out(JSON.stringify({ checked, damaged: found }));
-  else if (found.length === 0) io.out(`Checked ${checked} object${checked === 1 ? '' : 's'}: all sound.`);
+/** What a whole check found, said (exit status 1 when something is damaged); `count` beyond the listed: named in the server's log only. */
+function told(checked: number, found: readonly DamagedObjectJson[], json: boolean, who: string, io: CliIO, count = found.length): number {
+  if (json) io.out(JSON.stringify({ checked, damaged: found, ...(count > found.length ? { damagedCount: count } : {}) }));
+  else if (count === 0) io.out(`Checked ${checked} object${checked === 1 ? '' : 's'}: all sound.`);
   else {
-    io.out(`Checked ${checked} objects: ${found.length} DAMAGED.`);
+    io.out(`Checked ${checked} objects: ${count} DAMAGED.`);
     for (const d of found) io.out(`  ${d.ghid}  ${d.why}`);
+    if (count > found.length) io.out(`  and ${count - found.length} more, which the server's log names`);
     io.out(`${who} answers these as not here; a daemon that holds one sends it again at its daily check, which puts it right.`);
   }
-  return found.length === 0 ? 0 : 1;
+  return count === 0 ? 0 : 1;
 }
 
 /** A running server asked to check its store now, followed until the check ends. */
@@ -117,7 +119,7 @@ async function checkRunning(running: PidFileState & { pid: number }, s: Hypergol
   }
   if (!json) io.err(`Asked the running server (pid ${pid}) to check its store; it checks in the background, resting between batches, so clients are served meanwhile`);
   const state = await followCheck(pid, file, asked, s.pid_file, json ? () => {} : (m) => io.err(m));
-  return told(state.checked, state.damaged, json, 'The server', io);
+  return told(state.checked, state.damaged, json, 'The server', io, state.damagedCount);
 }
 
 /** Reads the running server's state until its check (one that ended after `asked`) ends; rejects with why when it cannot. */

@@ -165,7 +165,7 @@ async function storeCheckOf(pid: number, file: string | null): Promise<StoreChec
   const last = state?.last;
   return {
     running: state?.running ? { checked: state.running.checked, total: state.running.total } : null,
-    last: last ? { finishedAt: last.finishedAt, checked: last.checked, damaged: last.damaged.length } : null,
+    last: last ? { finishedAt: last.finishedAt, checked: last.checked, damaged: last.damagedCount } : null,
   };
 }
 

@@ -22,6 +22,11 @@ export const STORE_CHECK_FILE = 'store-check.json';
 const FORMAT = 1;
 /** Progress is written at most this often; a check's start and end, at once. */
 const PROGRESS_EVERY_MS = 1_000;
+/**
+ * Damaged objects named in the file, at most (`damagedCount` counts them all; the server's log
+ * names each): a disk that failed whole would otherwise make every progress write carry them all.
+ */
+export const DAMAGED_LISTED = 1_000;
 
 export interface DamagedObjectJson {
   ghid: string;
@@ -33,8 +38,8 @@ export interface StoreCheckState {
   pid: number;
   /** A check going on: when it started, objects read of how many. */
   running: { startedAt: string; checked: number; total: number } | null;
-  /** The last whole check: when, how many objects read, and what is known damaged at its end. */
-  last: { startedAt: string; finishedAt: string; checked: number; damaged: DamagedObjectJson[] } | null;
+  /** The last whole check: when, how many objects read, and what is known damaged at its end (the first DAMAGED_LISTED, and how many in all). */
+  last: { startedAt: string; finishedAt: string; checked: number; damaged: DamagedObjectJson[]; damagedCount: number } | null;
   /** The last check that could not go on (the store could not be read), and why. */
   lastFailure: { at: string; message: string } | null;
 }
@@ -116,7 +121,9 @@ function isState(v: unknown): v is StoreCheckState & { format: number } {
     isTime(last.startedAt) &&
     isTime(last.finishedAt) &&
     isCount(last.checked) &&
+    isCount(last.damagedCount) &&
     Array.isArray(last.damaged) &&
+    last.damaged.length <= Math.min(DAMAGED_LISTED, last.damagedCount) &&
     last.damaged.every((d) => isObject(d) && typeof d.ghid === 'string' && typeof d.why === 'string')
   );
 }

@@ -20,7 +20,7 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { DamagedObjects } from './damaged-objects.js';
 import { BackgroundPace } from '../util/background-pace.js';
 import type { RemoteLogger } from './logger.js';
-import { StoreCheckFile, type StoreCheckState } from './store-check-file.js';
+import { DAMAGED_LISTED, StoreCheckFile, type StoreCheckState } from './store-check-file.js';
 
 export interface StoreCheckOptions {
   /** The first check starts this long after the store is ready. @default 10 minutes */
@@ -141,7 +141,10 @@ export class StoreCheck {
     const checked = running.checked;
     const report = { checked, damaged: this.damaged.count };
     // A check cut short by the server's stop is no whole check: the last one stays the last.
-    if (!this.stopping.signal.aborted) this.now.last = { startedAt, finishedAt: new Date().toISOString(), checked, damaged: this.damaged.list() };
+    if (!this.stopping.signal.aborted) {
+      const damaged = this.damaged.list();
+      this.now.last = { startedAt, finishedAt: new Date().toISOString(), checked, damaged: damaged.slice(0, DAMAGED_LISTED), damagedCount: damaged.length };
+    }
     const said = `Store check: ${checked} objects read, ${found} damaged`;
     if (found > 0) this.logger.error(`${said} (answered as not here until their authors' daemons send them again)`);
     else this.logger.info(said);

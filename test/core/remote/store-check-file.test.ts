@@ -20,7 +20,7 @@ const started: StoreCheckState = { pid: 4242, running: { startedAt: '2026-12-07T
 const ended: StoreCheckState = {
   pid: 4242,
   running: null,
-  last: { startedAt: '2026-12-07T06:00:00.000Z', finishedAt: '2026-12-07T06:00:02.000Z', checked: 3, damaged: [{ ghid: 'AQ-example', why: 'object: truncated' }] },
+  last: { startedAt: '2026-12-07T06:00:00.000Z', finishedAt: '2026-12-07T06:00:02.000Z', checked: 3, damaged: [{ ghid: 'AQ-example', why: 'object: truncated' }], damagedCount: 1 },
   lastFailure: null,
 };
 
@@ -52,6 +52,7 @@ test('a file that is no state is refused in words', async (t) => {
     [JSON.stringify({ ...ended, format: 1, pid: -1 }), /is not one this version reads/],
     [JSON.stringify({ ...started, format: 1, running: { startedAt: 'yesterday', checked: 0, total: 1 } }), /is not one this version reads/],
     [JSON.stringify({ ...ended, format: 1, last: { ...ended.last, damaged: [{ ghid: 7 }] } }), /is not one this version reads/],
+    [JSON.stringify({ ...ended, format: 1, last: { ...ended.last, damagedCount: 0 } }), /is not one this version reads/],
   ];
   for (const [text, why] of cases) {
     await writeFile(path, text);

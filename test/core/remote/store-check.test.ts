@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DoesNotExist, type GolixObject } from '../../../src/core/golix/index.js';
+import { createHash } from 'node:crypto';
+import { DoesNotExist, Ghid, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { StoreCheck, type StoreCheckOptions } from '../../../src/core/remote/store-check.js';
@@ -120,6 +121,30 @@ test('where a check is and what it found are written for another process; a chec
   assert.deepEqual(server.storeCheck.state, state, 'the same state in the process');
   await close();
   assert.deepEqual(await readStoreCheckFile(reportFile), state, 'a stop leaves the last whole check as it was');
+});
+
+test('a store damaged whole names at most 1,000 objects in the state, and counts them all', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-store-check-many-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const reportFile = join(dir, 'store-check.json');
+  const ghids = Array.from({ length: 1_200 }, (_, i) => Ghid.fromDigest(createHash('sha512').update(`object ${i}`).digest()).text);
+  const store = { repair: async () => {}, storedGhids: () => ghids } as unknown as PersistenceEngine;
+  // Every object found damaged: a disk that failed whole.
+  const found = new Map<string, string>();
+  const damaged = {
+    check: async (g: Ghid) => (found.set(g.text, 'object: truncated'), false),
+    list: () => [...found].map(([ghid, why]) => ({ ghid, why })),
+    forgetGone: async () => {},
+    get count() {
+      return found.size;
+    },
+  } as unknown as DamagedObjects;
+  const check = new StoreCheck(() => store, damaged, memoryLogger(), { reportFile });
+  assert.deepEqual(await check.run(), { checked: 1_200, damaged: 1_200 });
+  const last = (await readStoreCheckFile(reportFile))?.last;
+  assert.equal(last?.damagedCount, 1_200);
+  assert.equal(last?.damaged.length, 1_000);
+  assert.deepEqual(last?.damaged[0], { ghid: ghids[0], why: 'object: truncated' });
 });
 
 test('a check that cannot read the store says why in its state', async (t) => {
