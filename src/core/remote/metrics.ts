@@ -58,6 +58,8 @@ export interface MetricsSnapshot {
   commitDurations?: HistogramSnapshot | null;
   /** Stored objects known damaged (damaged-objects.ts), until a publish puts them right. */
   damagedObjects?: number;
+  /** The check of a file store (store-check.ts); absent for a store that is not checked. */
+  storeCheck?: { running: boolean; lastFinishedAt: number | null; lastChecked: number | null };
 }
 
 /** What `/metrics` reads of the engine (none before it is ready); a read that fails is logged and left out. */
@@ -145,6 +147,14 @@ export class ServerMetrics {
     }
     if (s.damagedObjects !== undefined) {
       metric('hypergolix_damaged_objects', 'gauge', "Stored objects found damaged (by a read or the daily check of the store), answered as not here until a publish puts them right.", [['', s.damagedObjects]]);
+    }
+    if (s.storeCheck) {
+      const c = s.storeCheck;
+      metric('hypergolix_store_check_running', 'gauge', 'Whether a check of the store (every object read, its signature verified) is going on.', [['', c.running ? 1 : 0]]);
+      if (c.lastFinishedAt !== null) {
+        metric('hypergolix_store_check_last_finished_timestamp_seconds', 'gauge', 'When the last whole check of the store ended (Unix time): alert when it grows old.', [['', c.lastFinishedAt / 1000]]);
+        metric('hypergolix_store_check_last_objects', 'gauge', 'Objects the last whole check of the store read.', [['', c.lastChecked ?? 0]]);
+      }
     }
     if (s.pushQueue) {
       metric('hypergolix_push_queue_bytes', 'gauge', 'Bytes of pushes (!!) queued for subscribers over all connections.', [['', s.pushQueue.bytes]]);

@@ -20,6 +20,7 @@ import type { PersistenceEngine } from '../rules/persistence-engine.js';
 import type { DamagedObjects } from './damaged-objects.js';
 import { BackgroundPace } from '../util/background-pace.js';
 import type { RemoteLogger } from './logger.js';
+import type { MetricsSnapshot } from './metrics.js';
 import { DAMAGED_LISTED, StoreCheckFile, type StoreCheckState } from './store-check-file.js';
 
 export interface StoreCheckOptions {
@@ -75,6 +76,13 @@ export class StoreCheck {
   get applies(): boolean {
     const s = this.store();
     return s.repair !== undefined && s.storedGhids !== undefined;
+  }
+
+  /** For /metrics: whether one goes on, and when the last whole one ended with how many read; nothing for a store not checked. */
+  figures(): Pick<MetricsSnapshot, 'storeCheck'> {
+    if (!this.applies) return {};
+    const last = this.now.last;
+    return { storeCheck: { running: this.now.running !== null, lastFinishedAt: last ? Date.parse(last.finishedAt) : null, lastChecked: last?.checked ?? null } };
   }
 
   /** Schedules the checks (once the store is ready): the first after `firstAfterMs`, then every `everyMs`. */

@@ -36,9 +36,10 @@ async function serverOn(dir: string, t: { after(fn: () => unknown): void }, stor
   const client = new RemoteClient({ host: '127.0.0.1', port });
   client.start();
   await client.whenConnected(5000);
-  const metric = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return Number(/^hypergolix_damaged_objects (\d+)$/m.exec(text)?.[1]);
+  const metricsPage = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metric = async (name = 'hypergolix_damaged_objects') => {
+    const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(await metricsPage())?.[1];
+    return value === undefined ? undefined : Number(value);
   };
   const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
   const close = async () => {
@@ -71,9 +72,14 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
   // Before the check: nothing asked for yet, so nothing known (a whole frame with a bad signature is even served).
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
+  assert.equal(await metric('hypergolix_store_check_running'), 0);
+  assert.equal(await metric('hypergolix_store_check_last_finished_timestamp_seconds'), undefined, 'no check has ended yet');
 
+  const before = Date.now() / 1000;
   assert.deepEqual(await server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 2 });
   assert.equal(await metric(), 2);
+  assert.ok(Math.abs(await metric('hypergolix_store_check_last_finished_timestamp_seconds') as number - before) < 60, 'when the check ended, for an alert on checks that stop happening');
+  assert.equal(await metric('hypergolix_store_check_last_objects'), gidcs.length + 2);
   assert.deepEqual(await health(), { status: 'ok', damagedObjects: 2 }, '/healthz tells it too (hypergolix status)');
   assert.equal(await client.exists(container.obj.ghid), false, 'CK: a damaged object is as good as none');
   await assert.rejects(client.get(container.obj.ghid), DoesNotExist);
