@@ -5,7 +5,8 @@
  */
 import { parseArgs } from '../args.js';
 import { loadConfig, type LoadedConfig } from '../../core/config/index.js';
-import { readPidFile } from '../../core/process/index.js';
+import { isProcessAlive, readPidFile } from '../../core/process/index.js';
+import { storeCheckFileOf } from '../../core/assembly/server.js';
 import { ALL_INTERFACES, LOOPBACK, resolveHost } from '../../core/remote/bind-address.js';
 import { readStoreCheckFile } from '../../core/remote/store-check-file.js';
 import { remoteProblemWords } from '../../host/remote-words.js';
@@ -144,7 +145,9 @@ async function serverFound(loaded: LoadedConfig): Promise<ServerFound | null> {
   // (`hypergolix stop server` must not stop the app), so its port is asked instead.
   const host = resolveHost(c.host);
   const health = await askHealth(host === ALL_INTERFACES ? LOOPBACK : host, c.port);
-  return health ? { pid: null, host, port: c.port, ...damagedOf(health) } : null;
+  if (!health) return null;
+  const storeCheck = c.store === 'files' ? await storeCheckOf(null, storeCheckFileOf(c)) : null;
+  return { pid: null, host, port: c.port, ...damagedOf(health), ...(storeCheck ? { storeCheck } : {}) };
 }
 
 /** What a persistence server answers to `GET /healthz` on that address when it is ready; null when none answers so. */
@@ -158,10 +161,17 @@ async function askHealth(host: string, port: number): Promise<Record<string, unk
   }
 }
 
-/** What the server's file says of its store's check, when that file is this server's. */
-async function storeCheckOf(pid: number, file: string | null): Promise<StoreCheckSeen | null> {
-  const state = file === null ? null : await readStoreCheckFile(file).catch(() => null);
-  if (file === null || (state !== null && state.pid !== pid)) return null;
+/**
+ * What the server's file says of its store's check, when that file is this server's: `pid`, from
+ * its pid file; null (the desktop app's embedded server, which holds none) when the process that
+ * wrote the file still runs — and then only once it wrote one.
+ */
+async function storeCheckOf(pid: number | null, file: string | null): Promise<StoreCheckSeen | null> {
+  if (file === null) return null;
+  const read = await readStoreCheckFile(file).catch(() => null);
+  if (pid === null && (read === null || !isProcessAlive(read.pid))) return null;
+  // One left by an earlier run of the server: no check since this one started.
+  const state = read !== null && read.pid === (pid ?? read.pid) ? read : null;
   const last = state?.last;
   return {
     running: state?.running ? { checked: state.running.checked, total: state.running.total } : null,
@@ -170,10 +180,10 @@ async function storeCheckOf(pid: number, file: string | null): Promise<StoreChec
 }
 
 /** The server's store check, in a line under the server's. */
-function storeCheckLine(c: StoreCheckSeen): string {
+function storeCheckLine(c: StoreCheckSeen, ours: boolean): string {
   if (c.running) return `\n  Store: being checked now, ${c.running.checked} of ${plural(c.running.total, 'object')} read`;
-  if (!c.last) return '\n  Store: not checked yet since it started (now: hypergolix server check)';
-  return `\n  Store: checked ${minute(Date.parse(c.last.finishedAt))} UTC, ${plural(c.last.checked, 'object')} read, ${c.last.damaged === 0 ? 'all sound' : `${c.last.damaged} DAMAGED (hypergolix server check lists them)`}`;
+  if (!c.last) return `\n  Store: not checked yet since it started${ours ? ' (now: hypergolix server check)' : ''}`;
+  return `\n  Store: checked ${minute(Date.parse(c.last.finishedAt))} UTC, ${plural(c.last.checked, 'object')} read, ${c.last.damaged === 0 ? 'all sound' : `${c.last.damaged} DAMAGED (${ours ? 'hypergolix server check lists them' : 'its log names them'})`}`;
 }
 
 const damagedOf = (health: Record<string, unknown>): { damagedObjects?: number } => {
@@ -188,7 +198,7 @@ function serverLine(server: ServerFound | null): string {
   const damaged = server.damagedObjects
     ? `\n  ${plural(server.damagedObjects, 'object')} DAMAGED in its store, answered as not here until a daemon that holds ${server.damagedObjects === 1 ? 'it sends it' : 'them sends them'} again (each checks its remotes daily)`
     : '';
-  const check = server.storeCheck ? storeCheckLine(server.storeCheck) : '';
+  const check = server.storeCheck ? storeCheckLine(server.storeCheck, server.pid !== null) : '';
   return (server.pid !== null ? `Persistence server: running (pid ${server.pid}) on ${where}` : `Persistence server: one answers on ${where}, not started from this configuration (the desktop app's embedded server, or another process)`) + damaged + check;
 }
 

@@ -20,6 +20,7 @@ import { runMain, envOf } from '../../fixtures/cli/in-process.js';
 import { world } from '../../fixtures/ipc/world.js';
 import { acquirePidFile } from '../../../src/core/process/index.js';
 import type { DaemonStatus } from '../../../src/core/daemon/port.js';
+import { storeCheckFileOf } from '../../../src/core/assembly/server.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { v16Objects } from '../../fixtures/vectors.js';
@@ -404,7 +405,10 @@ test("status words what the checks did since the daemon started: damaged files p
 test('status tells a server whose store holds damaged objects, as its /healthz says, in words and in JSON', async () => {
   const serverDir = tempHome();
   const store = () => new FileStore(join(serverDir, 'ghidcache'));
-  const w = await world({ serverStore: store() });
+  const { home } = await configHome();
+  // Its check's state where a server of this configuration keeps it (the desktop app's embedded server does).
+  const reportFile = storeCheckFileOf((await loadConfig({ root: join(home, 'hypergolix.yml'), env: envOf(home), cwd: home })).config.server);
+  const w = await world({ serverStore: store(), serverOptions: { storeCheck: { scheduled: false, reportFile } } });
   const v16 = v16Objects();
   const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter === 0)!;
   const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
@@ -413,11 +417,11 @@ test('status tells a server whose store holds damaged objects, as its /healthz s
   await client.whenConnected(5000);
   for (const o of [...v16.filter((x) => x.obj.type === 'GIDC'), frame, container]) await client.publish(o.raw);
   await client.close();
-  const { home } = await configHome();
   await updateConfig(await loadConfig({ root: join(home, 'hypergolix.yml'), env: envOf(home), cwd: home }), { server: { port: w.serverPort } });
   const healthy = await run(home, 'status');
   assert.match(healthy.out, new RegExp(`^Persistence server: one answers on 127\\.0\\.0\\.1:${w.serverPort}, not started from this configuration`, 'm'));
   assert.doesNotMatch(healthy.out, /DAMAGED/);
+  assert.doesNotMatch(healthy.out, /Store:/, 'nothing known of its check: it has written none');
 
   // The container's file rots while the server is off; its check finds it.
   await w.server.close();
@@ -428,6 +432,9 @@ test('status tells a server whose store holds damaged objects, as its /healthz s
   assert.equal((await w.server.storeCheck.run()).damaged, 1);
   const told = await run(home, 'status');
   assert.ok(told.out.split('\n').includes('  1 object DAMAGED in its store, answered as not here until a daemon that holds it sends it again (each checks its remotes daily)'), told.out);
+  assert.match(told.out, /^  Store: checked \d{4}-\d\d-\d\d \d\d:\d\d UTC, 5 objects read, 1 DAMAGED \(its log names them\)$/m);
   const json = await run(home, 'status', '--json');
-  assert.equal((JSON.parse(json.out) as { server: { damagedObjects?: number } }).server.damagedObjects, 1);
+  const server = (JSON.parse(json.out) as { server: { damagedObjects?: number; storeCheck?: { last: { checked: number; damaged: number } } } }).server;
+  assert.equal(server.damagedObjects, 1);
+  assert.deepEqual({ checked: server.storeCheck?.last.checked, damaged: server.storeCheck?.last.damaged }, { checked: 5, damaged: 1 });
 });
