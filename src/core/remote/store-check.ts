@@ -100,9 +100,11 @@ export class StoreCheck {
 
   /**
    * A whole check (`paced`: resting between batches; `progress`: told at each batch, of how
-   * many objects read of how many); one going on is joined. Rejects when the store cannot be read.
+   * many objects read of how many); one going on is joined. Rejects when the store cannot be read,
+   * or once the server is stopping (its store about to close).
    */
   run(paced = false, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
+    if (this.stopping.signal.aborted && !this.current) return Promise.reject(new Error('the server is stopping'));
     this.current ??= this.whole(paced, progress)
       .catch((err: unknown) => {
         this.now.lastFailure = { at: new Date().toISOString(), message: (err as Error).message };

@@ -127,6 +127,7 @@ test('where a check is and what it found are written for another process; a chec
   assert.deepEqual(server.storeCheck.state, state, 'the same state in the process');
   await close();
   assert.deepEqual(await readStoreCheckFile(reportFile), state, 'a stop leaves the last whole check as it was');
+  await assert.rejects(server.storeCheck.run(), /the server is stopping/, 'asked for once stopped (a signal during the shutdown): refused, the closed store not read');
 });
 
 test('a store damaged whole names at most 1,000 objects in the state, and counts them all', async (t) => {
