@@ -25,7 +25,7 @@ export function checkWords(before: CacheCheckStatus | undefined, after: CacheChe
   const given = after.givenToRemotes - (before?.givenToRemotes ?? 0);
   const fixed =
     (mended > 0 ? ` ${mended.toLocaleString()} damaged file${mended === 1 ? ' was' : 's were'} put right from a remote.` : '') +
-    (given > 0 ? ` ${objects(given)} of yours ${given === 1 ? 'was' : 'were'} given again to remotes that lacked ${given === 1 ? 'it' : 'them'}.` : '');
+    (given > 0 ? ` ${objects(given)} ${given === 1 ? 'was' : 'were'} given again to remotes that lacked ${given === 1 ? 'it' : 'them'}.` : '');
   if (after.damagedCount > 0) return `Checked ${objects(after.checked)}:${fixed} ${objects(after.damagedCount)} damaged here, and no remote has a good copy yet.`;
   return `Checked ${objects(after.checked)}: all sound.${fixed}`;
 }

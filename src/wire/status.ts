@@ -62,9 +62,9 @@ export interface CacheCheckJson {
   /** Damaged copies put right from a remote since the daemon started. */
   putRight: number;
   /**
-   * Objects of ours that a remote lacked or held damaged, found by the checks (each whole check
-   * asks every connected remote about what it holds of ours after the local copy) and given
-   * again, since the daemon started.
+   * Objects held here (ours, and those shared with us that the daemon follows) that a remote
+   * lacked or held damaged, found by the checks (each whole check asks every connected remote
+   * about them after the local copy) and given again, since the daemon started.
    */
   givenToRemotes: number;
   /** GHIDs (text) of objects whose copy here is damaged and that no remote could give again: the first 100. */

@@ -1,7 +1,8 @@
 // A remote that lacks what a computer holds is given it again (daemon/remote-backfill.ts): a
 // second server added to the configuration gets the whole account, so another computer signs in
-// through it alone; a server restored from an older backup gets the newer versions back. Real
-// daemons, real persistence servers on 127.0.0.1.
+// through it alone; a server restored from an older backup gets the newer versions back; a
+// server's damaged copy is given again by the daily check of a computer that holds the object,
+// its author's or a friend's it was shared with. Real daemons, real persistence servers on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { MemoryStore } from '../../src/core/store/memory-store.js';
 import { FileStore } from '../../src/core/store/file-store.js';
 import { AccountDaemons, synced } from '../fixtures/daemon/account-daemons.js';
+import { shownAfterSync } from '../fixtures/daemon/shown-after-sync.js';
 import { tempHome, until, world } from '../fixtures/ipc/world.js';
 
 test('a remote added later gets the whole account and its objects, so a computer signing in through it alone reads them', async (t) => {
@@ -124,7 +126,7 @@ test("a server's damaged copy of an object nobody follows is found by its own ch
   const report = await computer.checkCache();
   assert.ok(report.givenToRemotes > before, `given again: ${JSON.stringify(report)}`);
   await until(async () => (await readFile(file)).equals(good) || null, "the server's copy put right", 10_000);
-  assert.ok(infos.some((m) => /objects of ours it lacked \(or held damaged\) given again/.test(m)), infos.join(' | '));
+  assert.ok(infos.some((m) => /objects held here that it lacked \(or held damaged\) given again/.test(m)), infos.join(' | '));
   assert.equal((await w.server.storeCheck.run()).damaged, 0);
 
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, { userId: computer.userId, password: 'a password 1' });
@@ -150,4 +152,34 @@ test('a server restored from a backup that holds an object deleted since gets th
   const report = await computer.checkCache();
   assert.ok(report.givenToRemotes >= 1, JSON.stringify(report));
   assert.equal(w.serverEngine.exists(gone.ghid), false, 'deleted there again');
+});
+
+test("a server's damaged copy of an object shared with us, its author's computer gone, is given again by the check of the friend's computer", async () => {
+  const serverDir = await tempHome('hgx-backfill-server-');
+  const w = await world({ serverStore: new FileStore(join(serverDir, 'ghidcache')) });
+  const author = await w.user(0);
+  const friend = await w.user(1);
+  const { ghid } = await author.daemon.create(API_ID_RAW, Buffer.from('shared, then its author went away'));
+  await author.sharing.share(ghid, friend.daemon.fingerprint);
+  await until(async () => (await shownAfterSync(friend, ghid)) === 'shared, then its author went away' || null, 'the friend to read the share', 10_000);
+  // The author's computer is gone for good: only the friend's holds the object besides the server.
+  await author.stop();
+  const container = w.serverEngine.currentFrame(ghid)!.target!;
+  const file = join(serverDir, 'ghidcache', `${container}.ghid`);
+  await until(async () => (await readdir(join(serverDir, 'ghidcache'))).includes(`${container}.ghid`) || null, "the container's file on the server", 10_000);
+  const good = await readFile(file);
+
+  // The container's file rots on the server's disk while it is off; the friend's computer reconnects.
+  await w.server.close();
+  await w.serverEngine.close();
+  await writeFile(file, good.subarray(0, good.length - 40));
+  await w.restartServer(new FileStore(join(serverDir, 'ghidcache')));
+  await until(() => friend.daemon.network.status().every((r) => r.connected) || null, 'the friend connected again', 15_000);
+  assert.equal((await readFile(file)).equals(good), false, "the reconnect's catch-up compares frames, not containers: it did not touch it");
+  assert.equal((await w.server.storeCheck.run()).damaged, 1, "the server's check found it");
+
+  const report = await friend.daemon.checkCache();
+  assert.ok(report.givenToRemotes >= 1, `given again: ${JSON.stringify(report)}`);
+  await until(async () => (await readFile(file)).equals(good) || null, "the server's copy put right", 10_000);
+  assert.equal((await w.server.storeCheck.run()).damaged, 0);
 });

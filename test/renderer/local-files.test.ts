@@ -34,10 +34,10 @@ describe('local files on the Status page in Chromium', { skip: reason ?? false, 
     assert.equal(await busy.isDisabled(), true, 'one check at a time');
     await busy.click({ force: true }).catch(() => {});
     const feedback = page.getByTestId('cache-check-feedback');
-    await feedback.getByText('Checked 1,284 objects: all sound. 3 damaged files were put right from a remote. 4 objects of yours were given again to remotes that lacked them.').waitFor();
+    await feedback.getByText('Checked 1,284 objects: all sound. 3 damaged files were put right from a remote. 4 objects were given again to remotes that lacked them.').waitFor();
     assert.equal(
       await summary.textContent(),
-      'Checked just now: 1,284 objects, all sound. 3 damaged files put right from a remote and 4 objects of yours given again to remotes that lacked them since Hypergolix started.',
+      'Checked just now: 1,284 objects, all sound. 3 damaged files put right from a remote and 4 objects given again to remotes that lacked them since Hypergolix started.',
     );
     assert.equal(host.callsOf('checkCache').length, 1, 'the disabled button asked nothing more');
     assert.equal(await page.getByTestId('damaged-files').count(), 0);

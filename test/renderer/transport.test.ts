@@ -769,7 +769,7 @@ describe('app state: settings', () => {
     checking = ui().checkCache();
     host.reply('checkCache', { ok: true, value: { ...report, givenToRemotes: 1 } });
     await checking;
-    assert.deepEqual(ui().cacheCheck.feedback, { tone: 'ok', message: 'Checked 1,284 objects: all sound. 1 object of yours was given again to remotes that lacked it.' });
+    assert.deepEqual(ui().cacheCheck.feedback, { tone: 'ok', message: 'Checked 1,284 objects: all sound. 1 object was given again to remotes that lacked it.' });
 
     checking = ui().checkCache();
     host.reply('checkCache', fail(ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files'));

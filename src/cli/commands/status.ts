@@ -36,7 +36,7 @@ persistence server.
   --check      check the local cache's files now (the daemon also does so a few minutes after
                it starts, then daily): every object is read and verified, and a damaged file
                is put right from a remote that has a good copy; then each connected remote is
-               asked about every object of yours, and given again what it lacks or holds
+               asked about every object of yours (and shared with you), and given again what it lacks or holds
                damaged; waits for the check to end
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
@@ -222,7 +222,7 @@ function cacheCheckLines(c: CacheCheckJson): string[] {
   if (c.lastCheckedAt === null) return ['  Local files: not checked yet (the daemon checks them a few minutes after it starts; now: hypergolix status --check)'];
   const done = [
     ...(c.putRight > 0 ? [`${plural(c.putRight, 'damaged file')} put right from a remote`] : []),
-    ...(c.givenToRemotes > 0 ? [`${plural(c.givenToRemotes, 'object')} of yours given again to remotes that lacked them`] : []),
+    ...(c.givenToRemotes > 0 ? [`${plural(c.givenToRemotes, 'object')} given again to remotes that lacked them`] : []),
   ];
   const mended = done.length > 0 ? `; ${done.join(' and ')} since the daemon started` : '';
   const lines = [`  Local files: checked ${minute(c.lastCheckedAt)} UTC, ${plural(c.checked, 'object')} read, ${c.damagedCount === 0 ? 'all sound' : `${c.damagedCount} DAMAGED`}${mended}`];

@@ -219,7 +219,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   auditRemotes(): Promise<BackfillReport[]> {
     const me = this.o.identity()?.ghid.text;
     const connected = this.remotes.filter((r) => r.client.connected);
-    return me ? Promise.all(connected.map((r) => this.backfill.audit(r.client, r.label, me, (g) => r.outbox.oldestFrame(g.text) !== null))) : Promise.resolve([]);
+    return me ? Promise.all(connected.map((r) => this.backfill.audit(r.client, r.label, me, (g) => r.outbox.oldestFrame(g.text) !== null, this.subscriptions))) : Promise.resolve([]);
   }
 
   /** `ghid` as each connected remote that has it holds it (checked to be that object), in the configured order; not stored here. */

@@ -16,9 +16,10 @@
  * connect.
  *
  * And daily, after the check of the local copy (cache-check.ts), each connected remote is asked
- * about every object of ours held here (`audit`): what it lacks or holds damaged (a server
- * answers such as not there: remote/damaged-objects.ts, remote/store-check.ts) is sent again,
- * objects nobody follows too, which no catch-up asks about.
+ * about every object of ours held here, and every object shared with us that this computer
+ * follows (`audit`): what it lacks or holds damaged (a server answers such as not there:
+ * remote/damaged-objects.ts, remote/store-check.ts) is sent again — objects nobody follows too,
+ * which no catch-up asks about, and a shared object's container, which a catch-up does not.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, parseObject, type GolixObject } from '../golix/index.js';
@@ -116,15 +117,16 @@ export class RemoteBackfill {
    * The daily check of what a remote holds of ours (after the check of the local copy,
    * cache-check.ts): every object of ours held here that the remote lacks, holds damaged (it
    * answers such as not there: remote/damaged-objects.ts) or holds an older frame of our line of
-   * is sent again. Unlike a sweep, each object is asked about before it is sent, so a remote that
+   * is sent again; so is every object of others that this computer follows (`followed`: shared
+   * with us), with its author's identity. Unlike a sweep, each object is asked about before it is sent, so a remote that
    * has everything is sent nothing. Catches what the catch-up cannot see: objects nobody follows,
    * and our deletions on a remote that holds what they deleted again (restored from a backup).
    */
-  async audit(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean): Promise<BackfillReport> {
-    const { report } = await this.pass(client, me, queued, new Set(), true);
-    if (report.sent > 0) this.host.logger.info(`remote ${label}: ${report.taken} objects of ours it lacked (or held damaged) given again${report.refused ? `, ${report.refused} refused` : ''}`);
+  async audit(client: RemoteClient, label: string, me: string, queued: (dynamic: Ghid) => boolean, followed: Iterable<string> = []): Promise<BackfillReport> {
+    const { report } = await this.pass(client, me, queued, new Set(), true, followed);
+    if (report.sent > 0) this.host.logger.info(`remote ${label}: ${report.taken} objects held here that it lacked (or held damaged) given again${report.refused ? `, ${report.refused} refused` : ''}`);
     // Usual where another computer of the account wrote objects this one does not follow; a fork's frame, or a backup beyond our vector, too.
-    if (report.leftThere > 0) this.host.logger.debug(`remote ${label}: ${report.leftThere} objects of ours held there newer or of another line, left as they are`);
+    if (report.leftThere > 0) this.host.logger.debug(`remote ${label}: ${report.leftThere} objects held there newer or of another line, left as they are`);
     return report;
   }
 
@@ -132,24 +134,54 @@ export class RemoteBackfill {
    * One pass over every object of ours held here, a chunk at a time, sending `client` what it
    * should have (dueOn) apart from `skip`. `cut`: ended by a question the remote left unanswered.
    */
-  private async pass(client: RemoteClient, me: string, queued: (dynamic: Ghid) => boolean, skip: ReadonlySet<string>, ask: boolean): Promise<{ report: BackfillReport; cut: boolean }> {
+  private async pass(client: RemoteClient, me: string, queued: (dynamic: Ghid) => boolean, skip: ReadonlySet<string>, ask: boolean, followed: Iterable<string> = []): Promise<{ report: BackfillReport; cut: boolean }> {
     const report = emptyReport();
+    for (const picked of this.chunks(me, queued, skip, ask, followed)) {
+      const due = await this.dueOn(client, picked, report, ask).catch(() => null);
+      if (due === null) return { report, cut: true };
+      const items = (await Promise.all(due.filter((t) => !skip.has(t)).map((t) => this.readHere(t)))).filter((item) => item !== null);
+      // Identities first: a remote refuses a binding whose binder it does not know.
+      items.sort(([a], [b]) => Number(this.isIdentity(b)) - Number(this.isIdentity(a)));
+      if (!(await this.send(client, items, report))) break;
+    }
+    return { report, cut: false };
+  }
+
+  /**
+   * What a pass looks at, SWEEP_CHUNK at a time: our identity and every object of ours held here;
+   * then the objects of others this computer follows (`followed`: shared with us) and their
+   * authors' identities — where an author's computers are gone, the copy here may be the last.
+   */
+  private *chunks(me: string, queued: (dynamic: Ghid) => boolean, skip: ReadonlySet<string>, ask: boolean, followed: Iterable<string>): Generator<Ghid[]> {
     const identity = this.host.identity();
     let picked = identity && !skip.has(identity.ghid.text) ? [identity.ghid] : [];
-    const ghids = this.host.engine.storedGhids();
-    for (const [i, text] of ghids.entries()) {
+    for (const text of this.host.engine.storedGhids()) {
       const g = Ghid.fromText(text);
       const e = this.host.engine.currentFrame(g) ?? this.host.engine.entry(g);
       const ofOurs = e?.type === 'GOBS' || (e?.type === 'GOBD' && !queued(g)) || (e?.type === 'GDXX' && ask);
       if (ofOurs && e!.signer === me && !skip.has(e!.ghid)) picked.push(g);
-      if (picked.length < SWEEP_CHUNK && i < ghids.length - 1) continue;
-      const due = await this.dueOn(client, picked, report, ask).catch(() => null);
-      if (due === null) return { report, cut: true };
-      const items = await Promise.all(due.filter((t) => !skip.has(t)).map((t) => this.readHere(t)));
-      if (!(await this.send(client, items.filter((item) => item !== null), report))) break;
-      picked = [];
+      if (picked.length >= SWEEP_CHUNK) {
+        yield picked;
+        picked = [];
+      }
     }
-    return { report, cut: false };
+    const authors = new Set<string>();
+    for (const text of followed) {
+      const frame = this.host.engine.currentFrame(Ghid.fromText(text));
+      if (!frame?.signer || frame.signer === me || skip.has(frame.ghid)) continue;
+      if (!authors.has(frame.signer)) picked.push(Ghid.fromText(frame.signer));
+      authors.add(frame.signer);
+      picked.push(Ghid.fromText(text));
+      if (picked.length >= SWEEP_CHUNK) {
+        yield picked;
+        picked = [];
+      }
+    }
+    if (picked.length > 0) yield picked;
+  }
+
+  private isIdentity(text: string): boolean {
+    return this.host.engine.entry(Ghid.fromText(text))?.type === 'GIDC';
   }
 
   /**

@@ -387,8 +387,8 @@ test("status words what the checks did since the daemon started: damaged files p
     const words: [number, number, string][] = [
       [0, 0, ', all sound'],
       [2, 0, ', all sound; 2 damaged files put right from a remote since the daemon started'],
-      [0, 1, ', all sound; 1 object of yours given again to remotes that lacked them since the daemon started'],
-      [1, 3, ', all sound; 1 damaged file put right from a remote and 3 objects of yours given again to remotes that lacked them since the daemon started'],
+      [0, 1, ', all sound; 1 object given again to remotes that lacked them since the daemon started'],
+      [1, 3, ', all sound; 1 damaged file put right from a remote and 3 objects given again to remotes that lacked them since the daemon started'],
     ];
     for (const [putRight, givenToRemotes, said] of words) {
       const cacheCheck = { lastCheckedAt: at, running: false, checked: 9, putRight, givenToRemotes, damaged: [], damagedCount: 0 };

@@ -212,7 +212,7 @@ test('the daily check of a remote asks before it sends: one that has everything 
     assert.deepEqual(new Set(partial.sent), new Set([container1, kept.ghid.text]), `check ${i + 1}: only what it lacks`);
     assert.equal(report.taken, 2);
   }
-  assert.ok(logger.lines.some((l) => l.includes('remote partial: 2 objects of ours it lacked (or held damaged) given again')), logger.lines.join(' | '));
+  assert.ok(logger.lines.some((l) => l.includes('remote partial: 2 objects held here that it lacked (or held damaged) given again')), logger.lines.join(' | '));
 
   // Lacking the dynamic object, or holding an older frame of our line: frame then container. A fork's frame there is left.
   for (const [what, frames, sent] of [
@@ -228,6 +228,37 @@ test('the daily check of a remote asks before it sends: one that has everything 
   const forked = remote(async () => true, new Map([[dynamic.text, fork.raw]]), new Set(everything.filter((g) => g !== frame1)));
   assert.equal((await backfill.audit(forked.client, 'forked', me.obj.ghid.text, none)).leftThere, 1);
   assert.deepEqual(forked.sent, []);
+});
+
+test("the daily check gives a remote what it lacks of an object shared with us that this computer follows, its author's identity first", async () => {
+  const { engine, logger } = await holding(1);
+  // This computer's account is another: the object held here (and followed) is someone else's, shared with us.
+  const other = v16.find((o) => o.obj.type === 'GIDC' && !o.obj.ghid.equals(me.obj.ghid))!;
+  const backfill = new RemoteBackfill({ engine, logger, identity: () => other.obj });
+  const [author, frame1, container1] = [me.obj.ghid.text, frameAt(1).obj.ghid.text, containerAt(1).entry.ghid];
+  const current = () => new Map([[dynamic.text, frameAt(1).raw]]);
+  const notHeld = Ghid.fromDigest(Buffer.alloc(64, 7)).text;
+  const audit = (r: ReturnType<typeof remote>) => backfill.audit(r.client, 'r', other.obj.ghid.text, none, [dynamic.text, notHeld]);
+
+  const full = remote(async () => true, current(), new Set([other.obj.ghid.text, author, frame1, container1]));
+  assert.equal((await audit(full)).sent, 0);
+  assert.deepEqual(full.sent, [], 'a remote that holds it all is sent nothing');
+
+  // Its container damaged there (answered as not there): a catch-up, which compares frames, never sees it.
+  const damaged = remote(async () => true, current(), new Set([other.obj.ghid.text, author, frame1]));
+  assert.equal((await audit(damaged)).taken, 1);
+  assert.deepEqual(damaged.sent, [container1]);
+
+  // A server restored from an old backup: the author's identity too, sent before the frame it signed.
+  const bare = remote(async () => true, new Map(), new Set([other.obj.ghid.text]));
+  await audit(bare);
+  assert.deepEqual(bare.sent, [author, frame1, container1]);
+
+  // The author wrote on since (a newer frame there): left as it is.
+  const newer = remote(async () => true, new Map([[dynamic.text, frameAt(2).raw]]), new Set([other.obj.ghid.text, author]));
+  assert.equal((await audit(newer)).leftThere, 1);
+  assert.deepEqual(newer.sent, []);
+  assert.ok(!full.asked.includes(notHeld) && !bare.asked.includes(notHeld), 'a followed object not held here is not asked about');
 });
 
 test("the daily check gives a remote our deletion where it lacks it but holds what it deleted (a backup restored), and nowhere else", async () => {

@@ -18,7 +18,7 @@ export function checkSummary(c: CacheCheckStatus): string {
   const found = c.damagedCount === 0 ? 'all sound' : `${c.damagedCount.toLocaleString()} damaged`;
   const done = [
     ...(c.putRight > 0 ? [`${c.putRight.toLocaleString()} damaged file${c.putRight === 1 ? '' : 's'} put right from a remote`] : []),
-    ...(c.givenToRemotes > 0 ? [`${c.givenToRemotes.toLocaleString()} object${c.givenToRemotes === 1 ? '' : 's'} of yours given again to remotes that lacked ${c.givenToRemotes === 1 ? 'it' : 'them'}`] : []),
+    ...(c.givenToRemotes > 0 ? [`${c.givenToRemotes.toLocaleString()} object${c.givenToRemotes === 1 ? '' : 's'} given again to remotes that lacked ${c.givenToRemotes === 1 ? 'it' : 'them'}`] : []),
   ];
   const mended = done.length > 0 ? ` ${done.join(' and ')} since Hypergolix started.` : '';
   return `Checked ${timeAgo(c.lastCheckedAt)}: ${c.checked.toLocaleString()} object${c.checked === 1 ? '' : 's'}, ${found}.${mended}`;
