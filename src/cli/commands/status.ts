@@ -168,8 +168,9 @@ async function askHealth(host: string, port: number): Promise<Record<string, unk
  */
 async function storeCheckOf(pid: number | null, file: string | null): Promise<StoreCheckSeen | null> {
   if (file === null) return null;
-  const read = await readStoreCheckFile(file).catch(() => null);
-  if (pid === null && (read === null || !isProcessAlive(read.pid))) return null;
+  // Unreadable (the server's own user's, mode 0600, and this is another user): nothing said of it.
+  const read = await readStoreCheckFile(file).catch(() => undefined);
+  if (read === undefined || (pid === null && (read === null || !isProcessAlive(read.pid)))) return null;
   // One left by an earlier run of the server: no check since this one started.
   const state = read !== null && read.pid === (pid ?? read.pid) ? read : null;
   const last = state?.last;

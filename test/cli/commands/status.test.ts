@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, updateConfig } from '../../../src/core/config/index.js';
@@ -437,4 +437,10 @@ test('status tells a server whose store holds damaged objects, as its /healthz s
   const server = (JSON.parse(json.out) as { server: { damagedObjects?: number; storeCheck?: { last: { checked: number; damaged: number } } } }).server;
   assert.equal(server.damagedObjects, 1);
   assert.deepEqual({ checked: server.storeCheck?.last.checked, damaged: server.storeCheck?.last.damaged }, { checked: 5, damaged: 1 });
+  // A state this user cannot read (another user's, mode 0600; here a directory in its place): nothing said of the check, not "not checked".
+  rmSync(reportFile);
+  mkdirSync(reportFile);
+  const unreadable = await run(home, 'status');
+  assert.doesNotMatch(unreadable.out, /Store:/, unreadable.out);
+  assert.match(unreadable.out, /1 object DAMAGED in its store/);
 });
