@@ -440,7 +440,7 @@ export class PersistenceServer {
       ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
       pushQueue: { bytes: this.pushBudget.bytes, budget: this.pushBudget.limit, overflows: this.pushBudget.evictions },
       damagedObjects: this.damaged.count,
-      ...this.storeCheck.figures(),
+      ...(this.engine ? this.storeCheck.figures() : {}),
     });
   }
 }
