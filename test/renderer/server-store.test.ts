@@ -29,7 +29,7 @@ describe("this computer's server on the Status page in Chromium", { skip: reason
     await summary.getByText('Being checked now: 1,155 of 2,310 objects read…').waitFor();
     assert.equal(await button.isDisabled(), true, 'one check at a time');
     assert.equal(await button.textContent(), 'Checking…');
-    const feedback = page.getByTestId('server-store-feedback');
+    const feedback = page.getByTestId('server-store-check-feedback');
     await feedback.getByText('Checked 2,310 objects: all sound.').waitFor();
     assert.equal(await summary.textContent(), 'Its store checked just now: 2,310 objects, all sound.');
     assert.equal(host.callsOf('checkServerStore').length, 1);
@@ -56,7 +56,7 @@ describe("this computer's server on the Status page in Chromium", { skip: reason
     // Turned off meanwhile (another window, the tray), its status not arrived yet: the host refuses.
     delete (host as unknown as { status: { serverStore?: unknown } }).status.serverStore;
     await page.getByRole('button', { name: "Check the server's store now" }).click();
-    await page.getByTestId('server-store-feedback').getByText('This computer runs no server: turn it on in Settings to have one').waitFor();
+    await page.getByTestId('server-store-check-feedback').getByText('This computer runs no server: turn it on in Settings to have one').waitFor();
     assert.equal(await page.getByRole('button', { name: "Check the server's store now" }).isDisabled(), false);
   });
 });

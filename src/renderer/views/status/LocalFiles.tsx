@@ -6,6 +6,7 @@
  */
 import type { CacheCheckStatus } from '../../../common/contract.js';
 import { useUi } from '../../app-state.js';
+import { CheckRow } from '../../components/check-row.js';
 import { Banner } from '../../components/feedback.js';
 import { timeAgo } from '../../format.js';
 
@@ -27,7 +28,6 @@ export function checkSummary(c: CacheCheckStatus): string {
 export function LocalFiles({ check }: { check: CacheCheckStatus }) {
   const { busy, feedback } = useUi((s) => s.cacheCheck);
   const checkCache = useUi((s) => s.checkCache);
-  const checking = busy || check.running;
   return (
     <>
       <h2>Files on this computer</h2>
@@ -41,19 +41,7 @@ export function LocalFiles({ check }: { check: CacheCheckStatus }) {
           </span>
         </Banner>
       ) : null}
-      <ul className="list">
-        <li className="list-row">
-          <span className="grow cache-check" data-testid="cache-check">
-            {checkSummary(check)}
-          </span>
-          <button type="button" className="button small" disabled={checking} onClick={() => void checkCache()}>
-            {checking ? 'Checking…' : 'Check now'}
-          </button>
-        </li>
-      </ul>
-      <div aria-live="polite" data-testid="cache-check-feedback">
-        {feedback ? <p className={feedback.tone === 'ok' ? 'ok-text' : 'error-text'}>{feedback.message}</p> : null}
-      </div>
+      <CheckRow summary={checkSummary(check)} testId="cache-check" checking={busy || check.running} onCheck={() => void checkCache()} feedback={feedback} />
     </>
   );
 }

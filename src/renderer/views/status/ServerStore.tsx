@@ -6,6 +6,7 @@
  */
 import type { ServerStoreStatus } from '../../../common/contract.js';
 import { useUi } from '../../app-state.js';
+import { CheckRow } from '../../components/check-row.js';
 import { timeAgo } from '../../format.js';
 
 export function serverStoreSummary(c: ServerStoreStatus): string {
@@ -18,23 +19,17 @@ export function serverStoreSummary(c: ServerStoreStatus): string {
 export function ServerStore({ store }: { store: ServerStoreStatus }) {
   const { busy, feedback } = useUi((s) => s.serverStoreCheck);
   const checkServerStore = useUi((s) => s.checkServerStore);
-  const checking = busy || store.running !== null;
   return (
     <>
       <h2>This computer's server</h2>
-      <ul className="list">
-        <li className="list-row">
-          <span className="grow" data-testid="server-store-check">
-            {serverStoreSummary(store)}
-          </span>
-          <button type="button" className="button small" aria-label="Check the server's store now" disabled={checking} onClick={() => void checkServerStore()}>
-            {checking ? 'Checking…' : 'Check now'}
-          </button>
-        </li>
-      </ul>
-      <div aria-live="polite" data-testid="server-store-feedback">
-        {feedback ? <p className={feedback.tone === 'ok' ? 'ok-text' : 'error-text'}>{feedback.message}</p> : null}
-      </div>
+      <CheckRow
+        summary={serverStoreSummary(store)}
+        testId="server-store-check"
+        checking={busy || store.running !== null}
+        onCheck={() => void checkServerStore()}
+        label="Check the server's store now"
+        feedback={feedback}
+      />
     </>
   );
 }
