@@ -141,7 +141,7 @@ async function followCheck(pid: number, file: string, asked: number, pidFile: st
       }
     }
     if (Date.now() - changedAt > SILENT_MS) {
-      throw new CliError(`The server (pid ${pid}) has not told how its check goes for ${SILENT_MS / 1000} s (its state: ${file}); its log says why`, 1);
+      throw new CliError(`The server (pid ${pid}) has not told how its check goes for ${SILENT_MS / 1000} s (its state: ${file}); see its log`, 1);
     }
   }
 }
