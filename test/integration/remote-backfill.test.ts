@@ -154,28 +154,25 @@ test('a server restored from a backup that holds an object deleted since gets th
   assert.equal(w.serverEngine.exists(gone.ghid), false, 'deleted there again');
 });
 
-test("a server's damaged copy of an object shared with us, its author's computer gone, is given again by the check of the friend's computer", async () => {
+for (const dynamic of [true, false]) test(`a server's damaged copy of ${dynamic ? 'an object' : 'a static object'} shared with us, its author's computer gone, is given again by the check of the friend's computer`, async () => {
   const serverDir = await tempHome('hgx-backfill-server-');
   const w = await world({ serverStore: new FileStore(join(serverDir, 'ghidcache')) });
   const author = await w.user(0);
   const friend = await w.user(1);
-  const { ghid } = await author.daemon.create(API_ID_RAW, Buffer.from('shared, then its author went away'));
+  const { ghid } = await author.daemon.create(API_ID_RAW, Buffer.from('shared, then its author went away'), { dynamic });
   await author.sharing.share(ghid, friend.daemon.fingerprint);
   await until(async () => (await shownAfterSync(friend, ghid)) === 'shared, then its author went away' || null, 'the friend to read the share', 10_000);
   // The author's computer is gone for good: only the friend's holds the object besides the server.
   await author.stop();
-  const container = w.serverEngine.currentFrame(ghid)!.target!;
+  // A dynamic object's container is named by its frame; a static object's GHID is its container's.
+  const container = dynamic ? w.serverEngine.currentFrame(ghid)!.target! : ghid.text;
   const file = join(serverDir, 'ghidcache', `${container}.ghid`);
   await until(async () => (await readdir(join(serverDir, 'ghidcache'))).includes(`${container}.ghid`) || null, "the container's file on the server", 10_000);
   const good = await readFile(file);
 
-  // The container's file rots on the server's disk while it is off; the friend's computer reconnects.
-  await w.server.close();
-  await w.serverEngine.close();
+  // The container's file rots on the server's disk while it runs and the friend's computer stays
+  // connected: no connect, so no catch-up (which, for a dynamic object, compares frames only).
   await writeFile(file, good.subarray(0, good.length - 40));
-  await w.restartServer(new FileStore(join(serverDir, 'ghidcache')));
-  await until(() => friend.daemon.network.status().every((r) => r.connected) || null, 'the friend connected again', 15_000);
-  assert.equal((await readFile(file)).equals(good), false, "the reconnect's catch-up compares frames, not containers: it did not touch it");
   assert.equal((await w.server.storeCheck.run()).damaged, 1, "the server's check found it");
 
   const report = await friend.daemon.checkCache();

@@ -167,17 +167,28 @@ export class RemoteBackfill {
     }
     const authors = new Set<string>();
     for (const text of followed) {
-      const frame = this.host.engine.currentFrame(Ghid.fromText(text));
-      if (!frame?.signer || frame.signer === me || skip.has(frame.ghid)) continue;
-      if (!authors.has(frame.signer)) picked.push(Ghid.fromText(frame.signer));
-      authors.add(frame.signer);
-      picked.push(Ghid.fromText(text));
+      const g = Ghid.fromText(text);
+      // A dynamic object by its GHID; a static one by its author's binding, which names its container.
+      const frame = this.host.engine.currentFrame(g);
+      const binding = frame ?? this.staticBindingOf(g, me);
+      if (!binding?.signer || binding.signer === me || skip.has(binding.ghid)) continue;
+      if (!authors.has(binding.signer)) picked.push(Ghid.fromText(binding.signer));
+      authors.add(binding.signer);
+      picked.push(frame ? g : Ghid.fromText(binding.ghid));
       if (picked.length >= SWEEP_CHUNK) {
         yield picked;
         picked = [];
       }
     }
     if (picked.length > 0) yield picked;
+  }
+
+  /** Someone else's binding (GOBS) of a static object held here. */
+  private staticBindingOf(ghid: Ghid, me: string): Entry | undefined {
+    return this.host.engine
+      .bindingsOf(ghid)
+      .map((b) => this.host.engine.entry(b))
+      .find((e) => e?.type === 'GOBS' && e.signer !== me);
   }
 
   private isIdentity(text: string): boolean {

@@ -230,7 +230,7 @@ test('the daily check of a remote asks before it sends: one that has everything 
   assert.deepEqual(forked.sent, []);
 });
 
-test("the daily check gives a remote what it lacks of an object shared with us that this computer follows, its author's identity first", async () => {
+test("the daily check gives a remote what it lacks of an object shared with us that this computer follows (dynamic or static), its author's identity first", async () => {
   const { engine, logger } = await holding(1);
   // This computer's account is another: the object held here (and followed) is someone else's, shared with us.
   const other = v16.find((o) => o.obj.type === 'GIDC' && !o.obj.ghid.equals(me.obj.ghid))!;
@@ -259,6 +259,17 @@ test("the daily check gives a remote what it lacks of an object shared with us t
   assert.equal((await audit(newer)).leftThere, 1);
   assert.deepEqual(newer.sent, []);
   assert.ok(!full.asked.includes(notHeld) && !bare.asked.includes(notHeld), 'a followed object not held here is not asked about');
+
+  // A static object shared with us (followed by its container's GHID): its author's binding, then the container.
+  const kept = await makeContainer(v16Identity(0), Secret.random(), Buffer.from('a static object shared with us'));
+  const binding = await makeStatic(v16Identity(0), kept.ghid);
+  for (const o of [binding, kept]) await engine.ingest(o.raw);
+  const lacking = remote(async () => true, current(), new Set([other.obj.ghid.text, author, frame1, container1]));
+  await backfill.audit(lacking.client, 'static', other.obj.ghid.text, none, [dynamic.text, kept.ghid.text]);
+  assert.deepEqual(lacking.sent, [binding.ghid.text, kept.ghid.text]);
+  const holding1 = remote(async () => true, current(), new Set([other.obj.ghid.text, author, frame1, container1, binding.ghid.text, kept.ghid.text]));
+  await backfill.audit(holding1.client, 'static', other.obj.ghid.text, none, [dynamic.text, kept.ghid.text]);
+  assert.deepEqual(holding1.sent, []);
 });
 
 test("the daily check gives a remote our deletion where it lacks it but holds what it deleted (a backup restored), and nowhere else", async () => {
