@@ -16,7 +16,9 @@ const objects = (n: number) => `${n.toLocaleString()} object${n === 1 ? '' : 's'
 export function serverCheckWords(after: ServerStoreStatus): string {
   const read = objects(after.last?.checked ?? 0);
   if (after.damagedNow === 0) return `Checked ${read}: all sound.`;
-  return `Checked ${read}: ${objects(after.damagedNow)} damaged. The server answers ${after.damagedNow === 1 ? 'it' : 'them'} as not there until a computer that holds ${after.damagedNow === 1 ? 'it sends it' : 'them sends them'} again.`;
+  const [it, sends] = after.damagedNow === 1 ? ['it', 'it sends it'] : ['them', 'them sends them'];
+  // This computer is often the one that holds them: its own check gives them again at once.
+  return `Checked ${read}: ${objects(after.damagedNow)} damaged. The server answers ${it} as not there until a computer that holds ${sends} again; if this computer syncs with it, Check now under Files on this computer gives again what it holds.`;
 }
 
 /** What a check asked for found, against the report before it (what it put right is the difference). */

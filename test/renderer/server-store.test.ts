@@ -37,7 +37,7 @@ describe("this computer's server on the Status page in Chromium", { skip: reason
 
     host.serverDamaged = 3;
     await button.click();
-    await feedback.getByText('Checked 2,310 objects: 3 objects damaged. The server answers them as not there until a computer that holds them sends them again.').waitFor();
+    await feedback.getByText('Checked 2,310 objects: 3 objects damaged. The server answers them as not there until a computer that holds them sends them again; if this computer syncs with it, Check now under Files on this computer gives again what it holds.').waitFor();
     assert.equal(await feedback.locator('p').getAttribute('class'), 'error-text');
     assert.equal(await summary.textContent(), 'Its store checked just now: 2,310 objects, 3 damaged.');
     await screenshot(page, 'status-server-store');

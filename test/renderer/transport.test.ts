@@ -793,7 +793,7 @@ describe('app state: settings', () => {
     checking = ui().checkServerStore();
     host.reply('checkServerStore', { ok: true, value: { ...report, last: { ...report.last, damaged: 1 }, damagedNow: 1 } });
     await checking;
-    assert.deepEqual(ui().serverStoreCheck.feedback, { tone: 'error', message: 'Checked 2,310 objects: 1 object damaged. The server answers it as not there until a computer that holds it sends it again.' });
+    assert.deepEqual(ui().serverStoreCheck.feedback, { tone: 'error', message: 'Checked 2,310 objects: 1 object damaged. The server answers it as not there until a computer that holds it sends it again; if this computer syncs with it, Check now under Files on this computer gives again what it holds.' });
 
     checking = ui().checkServerStore();
     host.reply('checkServerStore', fail(ERROR_CODES.invalidState, 'This computer runs no server: turn it on in Settings to have one'));
