@@ -28,7 +28,21 @@ const container = v16.find((o) => o.obj.type === 'GEOC' && o.entry.chain_counter
 const dynamic = (frame.obj as Extract<GolixObject, { type: 'GOBD' }>).dynamic;
 const HOUR = 3_600_000;
 
-async function serverOn(dir: string, t: { after(fn: () => unknown): void }, storeCheck: StoreCheckOptions | false) {
+type Later = (fn: () => unknown) => void;
+
+/**
+ * A test's cleanups, run last-in first-out once it ends (node:test runs `after` hooks in the order
+ * they were added): a store is closed before its directory is removed, never after.
+ */
+function lifo(t: { after(fn: () => unknown): void }): Later {
+  const fns: (() => unknown)[] = [];
+  t.after(async () => {
+    for (const fn of fns.reverse()) await fn();
+  });
+  return (fn) => void fns.push(fn);
+}
+
+async function serverOn(dir: string, later: Later, storeCheck: StoreCheckOptions | false) {
   const logger = memoryLogger();
   const { engine } = await RulesEngine.open(new FileStore(join(dir, 'ghidcache')));
   const server = new PersistenceServer({ engine, host: '127.0.0.1', port: 0, logger, storeCheck });
@@ -42,20 +56,23 @@ async function serverOn(dir: string, t: { after(fn: () => unknown): void }, stor
     return value === undefined ? undefined : Number(value);
   };
   const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
-  const close = async () => {
-    await client.close();
-    await server.close();
-    await engine.close();
-  };
-  t.after(close);
+  let closing: Promise<void> | null = null;
+  // Once, however often it is called (a test closes it, then its cleanup does).
+  const close = () =>
+    (closing ??= (async () => {
+      await client.close();
+      await server.close();
+      await engine.close();
+    })());
+  later(close);
   return { server, client, logger, metric, health, close };
 }
 
 /** A store holding the identities, a frame and its container, two of them damaged on disk since. */
-async function damagedStore(t: { after(fn: () => unknown): void }): Promise<string> {
+async function damagedStore(later: Later): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-store-check-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const first = await serverOn(dir, t, false);
+  later(() => rm(dir, { recursive: true, force: true }));
+  const first = await serverOn(dir, later, false);
   for (const o of [...gidcs, frame, container]) await first.client.publish(o.raw);
   await first.close();
   const file = (ghid: string) => join(dir, 'ghidcache', `${ghid}.ghid`);
@@ -68,7 +85,8 @@ async function damagedStore(t: { after(fn: () => unknown): void }): Promise<stri
 }
 
 test('the check finds what nobody asked for: answered as not here (GT and CK), counted, and put right by a publish of each', async (t) => {
-  const { server, client, logger, metric, health } = await serverOn(await damagedStore(t), t, false);
+  const later = lifo(t);
+  const { server, client, logger, metric, health } = await serverOn(await damagedStore(later), later, false);
   // Before the check: nothing asked for yet, so nothing known (a whole frame with a bad signature is even served).
   assert.equal(await client.exists(container.obj.ghid), true);
   assert.equal(await metric(), 0);
@@ -102,16 +120,18 @@ test('the check finds what nobody asked for: answered as not here (GT and CK), c
 });
 
 test('the check runs by itself a while after the store is ready, and a stop ends it before the store closes', async (t) => {
-  const { logger, metric, close } = await serverOn(await damagedStore(t), t, { firstAfterMs: 50, everyMs: HOUR });
+  const later = lifo(t);
+  const { logger, metric, close } = await serverOn(await damagedStore(later), later, { firstAfterMs: 50, everyMs: HOUR });
   await until(() => (logger.lines.some((l) => l.includes('Store check:')) ? true : null), 'the first check');
   assert.equal(await metric(), 2);
   await close();
 });
 
 test('where a check is and what it found are written for another process; a check not scheduled runs only when asked', async (t) => {
-  const dir = await damagedStore(t);
+  const later = lifo(t);
+  const dir = await damagedStore(later);
   const reportFile = join(dir, 'logs', 'store-check.json');
-  const { server, close } = await serverOn(dir, t, { scheduled: false, firstAfterMs: 1, reportFile });
+  const { server, close } = await serverOn(dir, later, { scheduled: false, firstAfterMs: 1, reportFile });
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(server.storeCheck.scheduled, false, 'not scheduled');
   assert.equal(await readStoreCheckFile(reportFile), null, 'no check ran by itself');
