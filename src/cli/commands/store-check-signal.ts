@@ -27,8 +27,9 @@ export function storeCheckFileOfRunning(info: PidInfo | null | undefined): strin
 }
 
 /**
- * In the server process, before its pid file is taken: the signal starts a check (one going on
- * is joined), paced as the scheduled ones are, so clients are served meanwhile.
+ * In the server process, before its pid file says the signal is taken (the info line is written
+ * once the server is up): the signal starts a check (one going on is joined), paced as the
+ * scheduled ones are, so clients are served meanwhile.
  */
 export function answerStoreCheckSignal(server: () => PersistenceServer | null, log: Logger): void {
   if (!storeCheckSignalsWork) return;
