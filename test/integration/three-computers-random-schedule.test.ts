@@ -8,7 +8,12 @@
 // a computer restarted just after coming back could open the object at once (Daemon.open
 // merges the account's secrets map first; ObjectManager.applyFrame shows the newest frame here
 // when the record is ahead of it), and about one run in four under load after that, until an open
-// racing the catch-up of a start read the frame the catch-up replaced (containerOrNewer). Seeds
+// racing the catch-up of a start read the frame the catch-up replaced (containerOrNewer); and,
+// run two at once beside a busy CPU, about one run in twenty-five each way, until a retry of the
+// conflicts raised before the daemon listened waited for the send under way (in it, a computer's
+// offline frames went before the conflict: the server's chain forked 18 versions deep) and a
+// container refused as unbound while its frame was offered again went after it (dropped, the
+// server kept the frame alone, and the others waited for its container: "all quiet" timed out). Seeds
 // 83 and 93 failed before an offline write went over another computer's frame that could not
 // be read here yet (ObjectManager.update's overUnreadable); 93 is among the default seeds.
 // HGX_CHAOS_SEEDS="3 4 5" runs others; HGX_CHAOS_FRIEND_SEEDS those of the schedule that cuts

@@ -53,10 +53,14 @@ export class ConflictHolds {
   private retryTimer?: NodeJS.Timeout;
   private retryMs = CONFLICT_RETRY_MS.first;
 
-  /** `resend`: the outbox has entries to offer again (a flush). */
+  /**
+   * `resend`: the outbox has entries to offer again (a flush). `draining`: the send of the
+   * outbox under way, if one is (retries wait for it: see retryIdle).
+   */
   constructor(
     private readonly outbox: Outbox,
     private readonly resend: () => void,
+    private readonly draining: () => Promise<unknown> | undefined = () => undefined,
   ) {}
 
   /** Frames held, for tests and logs. */
@@ -111,8 +115,17 @@ export class ConflictHolds {
   /**
    * Offers again what waits for a retry (a conflict settled as `send-rest` or `failed`, or raised
    * before anyone listened): the first refusal of each object raises its conflict again.
+   *
+   * Only between two sends of the outbox. A send takes its list of entries when it starts, so the
+   * frames released here go in the next one; were this hold dropped while a send is under way,
+   * our later frames of the object still to come in it would no longer be held back, and would
+   * reach the remote before the refused frame is offered again: a fork deeper than the legroom
+   * switching the remote's chain, past what anyone following it by ratchet can read. And a held
+   * frame's container whose refusal as unbound was still on its way would be taken as refused
+   * for good, its frame then sent without it.
    */
-  retryIdle(): void {
+  async retryIdle(): Promise<void> {
+    for (let sending = this.draining(); sending; sending = this.draining()) await sending.catch(() => {});
     let any = false;
     for (const [dynamic, hold] of this.holds) {
       if (hold.resolving) continue;
@@ -174,7 +187,7 @@ export class ConflictHolds {
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.retryIdle();
+      void this.retryIdle();
     }, this.retryMs);
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, CONFLICT_RETRY_MS.most);

@@ -58,6 +58,12 @@ export class QueuedFrames {
     return lowest(this.byObject.get(dynamic)?.values() ?? []);
   }
 
+  /** Whether a queued frame binds `container` (its newest target). Asked rarely: a walk of them all. */
+  binds(container: string): boolean {
+    for (const frames of this.byObject.values()) for (const f of frames.values()) if (f.container === container) return true;
+    return false;
+  }
+
   /** The lowest-counter frame of each object with one queued. */
   *oldestEach(): IterableIterator<FrameFacts> {
     for (const frames of this.byObject.values()) yield lowest(frames.values())!;

@@ -83,7 +83,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
       const outbox = await Outbox.open(o.outboxDir, label);
-      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote)) };
+      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote), () => remote.flushing) };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
@@ -153,7 +153,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * outboxes as soon as a remote connects, before the daemon has opened the account and listens).
    */
   resendParked(): void {
-    for (const r of this.remotes) r.holds.retryIdle();
+    for (const r of this.remotes) void r.holds.retryIdle();
   }
 
   /** Sends what a remote refused until registration again (after registering there). */
@@ -343,7 +343,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       r.freeTier = undefined;
       this.emit('remote', r.label, true);
       // Conflicts that failed to settle (the link went down meanwhile) are raised again.
-      r.holds.retryIdle();
+      await r.holds.retryIdle();
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
       for (const s of this.subscriptions) await this.catchUp(r, Ghid.fromText(s));
@@ -385,9 +385,10 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * What a refused publish means for the outbox: `later` if the object stays queued, and sending
    * stops (the remote asked to wait, is full, wants us registered, or the connection dropped);
    * `done` if the refusal is a verdict on the object; `parked` for a frame of ours that another
-   * computer's beat (and its container), kept until the conflict it raises is settled.
+   * computer's beat (and its container), kept until the conflict it raises is settled; `kept`
+   * for a container refused as unbound whose frame is queued again, offered again after it.
    */
-  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): 'later' | 'done' | 'parked' {
+  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): 'later' | 'done' | 'parked' | 'kept' {
     if (err instanceof CommsError) return 'later';
     if (err instanceof RegistrationRequired) {
       // Kept, in order, until we register there (or reconnect): nothing after it can go either.
@@ -421,7 +422,12 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (settle && !this.emit('conflict', Ghid.fromText(frame.dynamic), settle)) r.holds.unheard(frame.dynamic);
       return 'parked';
     }
-    if (err instanceof UnboundContainer && r.holds.refusedContainer(ghid)) return 'parked';
+    if (err instanceof UnboundContainer) {
+      if (r.holds.refusedContainer(ghid)) return 'parked';
+      // Its frame is still to be sent (offered again since it was refused): the container goes
+      // again after it. Taken as refused for good, the remote would get the frame alone.
+      if (r.outbox.bindsQueued(ghid)) return 'kept';
+    }
     logFinalRefusal(this.o.logger, { remote: r.label, ghid, raw, err, storedHere: this.o.engine.exists(Ghid.fromText(ghid)) });
     return 'done';
   }

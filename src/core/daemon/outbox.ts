@@ -111,6 +111,11 @@ export class Outbox {
     return this.frames.oldest(dynamic);
   }
 
+  /** Whether a frame still here (held and parked ones too) binds `container`. */
+  bindsQueued(container: string): boolean {
+    return this.frames.binds(container);
+  }
+
   /** The lowest-counter frame of each object with a frame still here. */
   oldestFrames(): FrameFacts[] {
     return [...this.frames.oldestEach()];

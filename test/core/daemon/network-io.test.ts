@@ -465,6 +465,49 @@ test('a container of ours refused as unbound (its frame was refused first: anoth
   assert.ok(log.at('debug').some((l) => l.includes('its frame was refused before it')));
 });
 
+test('a container refused as unbound after its frame was offered again (its conflict settled before that refusal came) is sent again after it, never dropped: the remote never holds the frame alone', async (t) => {
+  const frame = newestFrame();
+  const container = vectors().geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;
+  const binder = vectors().gidcs.find((g) => g.obj.ghid.equals(frame.binder))!.obj;
+  // The frame refused once as not newer at once; its container refused once as unbound, that
+  // answer coming late (a busy remote, or one whose answers the resolution's fetch overtook).
+  const arrivals: string[] = [];
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  await once(wss, 'listening');
+  wss.on('connection', (ws) => {
+    new Connection(ws, {
+      handlers: {
+        PB: async (body) => {
+          const ghid = parseObject(body).ghid.text;
+          const first = !arrivals.includes(ghid);
+          arrivals.push(ghid);
+          if (first && ghid === frame.ghid.text) throw new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2');
+          if (first && ghid === container.ghid.text) {
+            await new Promise((r) => setTimeout(r, 200));
+            throw new UnboundContainer('Not bound by anything');
+          }
+          return ONE;
+        },
+        GT: () => {
+          throw new DoesNotExist('Nothing here');
+        },
+      },
+    });
+  });
+  const remote = { port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+  const io = await connectedTo(remote, t);
+  // Settled at once with this frame on top (our state is in it): it goes again.
+  io.on('conflict', (_dynamic, settle) => settle({ top: frame.ghid.text, counter: frame.counter ?? 0n }));
+  await io.publish(binder);
+  await io.publish(frame, container);
+  await until(() => io.status()[0]!.pending === 0, 'the outbox to drain', 5000);
+  const sent = (g: Ghid) => arrivals.filter((a) => a === g.text).length;
+  assert.equal(sent(frame.ghid), 2, 'the frame went twice');
+  assert.equal(sent(container.ghid), 2, 'and so did its container');
+  assert.ok(arrivals.lastIndexOf(container.ghid.text) > arrivals.lastIndexOf(frame.ghid.text), 'after it');
+  await io.close();
+});
+
 test('a frame refused because another computer wrote first waits in the outbox until its conflict is settled; a stop before that raises it again once the daemon listens', async (t) => {
   const frame = newestFrame();
   const container = vectors().geocs.find((g) => g.obj.ghid.equals(frame.targets[0]!))!.obj;

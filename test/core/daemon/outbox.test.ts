@@ -169,6 +169,23 @@ test('the oldest frame of an object still queued: held and parked ones count, do
   await again.close();
 });
 
+test('whether a frame still queued binds a container: parked frames count, done ones do not, and a container is no frame', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
+  dirs.push(dir);
+  const v = vectors();
+  const frame = v.frames.map((f) => f.obj).find((f): f is Extract<GolixObject, { type: 'GOBD' }> => f.type === 'GOBD')!;
+  const container = v.geocs.find((c) => c.obj.ghid.equals(frame.targets[0]!))!.obj;
+  const box = await Outbox.open(dir, '127.0.0.1:7770');
+  await box.add([frame, container].map((o) => ({ ghid: o.ghid.text, raw: o.raw })));
+  assert.equal(box.bindsQueued(container.ghid.text), true);
+  assert.equal(box.bindsQueued(frame.ghid.text), false, 'nothing queued binds the frame itself');
+  box.park(frame.ghid.text);
+  assert.equal(box.bindsQueued(container.ghid.text), true, 'parked, it still binds it');
+  box.done(frame.ghid.text);
+  assert.equal(box.bindsQueued(container.ghid.text), false, 'done, it does not');
+  await box.close();
+});
+
 test('entries to settle first are refused once each, and again after a restart (a compaction too), until done or withdrawn', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hgx-outbox-'));
   dirs.push(dir);
