@@ -31,20 +31,27 @@ const RETRY_AFTER_MS = 400;
 async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refusal: () => Error = () => new RemoteNak('Not now', { retryAfterMs: RETRY_AFTER_MS, reason: 'rate_identity' }), times = 1) {
   const arrivals: { ghid: string; at: number; refused: boolean }[] = [];
   const held = { now: 0, most: 0 };
+  const remote = await remoteAnswering(async (ghid) => {
+    const refused = ghid === refuseOnce && arrivals.filter((a) => a.refused).length < times;
+    arrivals.push({ ghid, at: Date.now(), refused });
+    held.most = Math.max(held.most, ++held.now);
+    await new Promise((r) => setTimeout(r, answerAfterMs));
+    held.now--;
+    // The message names no time: only the field can tell the daemon when to come back.
+    if (refused) throw refusal();
+  });
+  return { arrivals, mostAwaiting: () => held.most, ...remote };
+}
+
+/** A remote whose every publish is answered by `publish` (taken unless it throws), and that holds nothing. */
+async function remoteAnswering(publish: (ghid: string) => Promise<void>) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(wss, 'listening');
   wss.on('connection', (ws) => {
     new Connection(ws, {
       handlers: {
         PB: async (body) => {
-          const ghid = parseObject(body).ghid.text;
-          const refused = ghid === refuseOnce && arrivals.filter((a) => a.refused).length < times;
-          arrivals.push({ ghid, at: Date.now(), refused });
-          held.most = Math.max(held.most, ++held.now);
-          await new Promise((r) => setTimeout(r, answerAfterMs));
-          held.now--;
-          // The message names no time: only the field can tell the daemon when to come back.
-          if (refused) throw refusal();
+          await publish(parseObject(body).ghid.text);
           return ONE;
         },
         GT: () => {
@@ -53,7 +60,7 @@ async function scriptedRemote(refuseOnce: string | null, answerAfterMs = 0, refu
       },
     });
   });
-  return { arrivals, mostAwaiting: () => held.most, port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
+  return { port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
 }
 
 /**
@@ -472,29 +479,15 @@ test('a container refused as unbound after its frame was offered again (its conf
   // The frame refused once as not newer at once; its container refused once as unbound, that
   // answer coming late (a busy remote, or one whose answers the resolution's fetch overtook).
   const arrivals: string[] = [];
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  await once(wss, 'listening');
-  wss.on('connection', (ws) => {
-    new Connection(ws, {
-      handlers: {
-        PB: async (body) => {
-          const ghid = parseObject(body).ghid.text;
-          const first = !arrivals.includes(ghid);
-          arrivals.push(ghid);
-          if (first && ghid === frame.ghid.text) throw new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2');
-          if (first && ghid === container.ghid.text) {
-            await new Promise((r) => setTimeout(r, 200));
-            throw new UnboundContainer('Not bound by anything');
-          }
-          return ONE;
-        },
-        GT: () => {
-          throw new DoesNotExist('Nothing here');
-        },
-      },
-    });
+  const remote = await remoteAnswering(async (ghid) => {
+    const first = !arrivals.includes(ghid);
+    arrivals.push(ghid);
+    if (first && ghid === frame.ghid.text) throw new IllegalDynamicFrame('Frame counter 1 is not greater than the stored 2');
+    if (first && ghid === container.ghid.text) {
+      await new Promise((r) => setTimeout(r, 200));
+      throw new UnboundContainer('Not bound by anything');
+    }
   });
-  const remote = { port: (wss.address() as AddressInfo).port, close: () => new Promise<void>((r) => wss.close(() => r())) };
   const io = await connectedTo(remote, t);
   // Settled at once with this frame on top (our state is in it): it goes again.
   io.on('conflict', (_dynamic, settle) => settle({ top: frame.ghid.text, counter: frame.counter ?? 0n }));
