@@ -52,15 +52,17 @@ export class ConflictHolds {
   private readonly containers = new Map<string, string>();
   private retryTimer?: NodeJS.Timeout;
   private retryMs = CONFLICT_RETRY_MS.first;
+  /** A retry was asked while a send was under way (done at its end). */
+  private retryAsked = false;
 
   /**
-   * `resend`: the outbox has entries to offer again (a flush). `draining`: the send of the
-   * outbox under way, if one is (retries wait for it: see retryIdle).
+   * `resend`: the outbox has entries to offer again (a flush). `sending`: whether a send of the
+   * outbox is under way (a retry then waits for its end: see retryIdle and betweenSends).
    */
   constructor(
     private readonly outbox: Outbox,
     private readonly resend: () => void,
-    private readonly draining: () => Promise<unknown> | undefined = () => undefined,
+    private readonly sending: () => boolean = () => false,
   ) {}
 
   /** Frames held, for tests and logs. */
@@ -116,16 +118,20 @@ export class ConflictHolds {
    * Offers again what waits for a retry (a conflict settled as `send-rest` or `failed`, or raised
    * before anyone listened): the first refusal of each object raises its conflict again.
    *
-   * Only between two sends of the outbox. A send takes its list of entries when it starts, so the
-   * frames released here go in the next one; were this hold dropped while a send is under way,
-   * our later frames of the object still to come in it would no longer be held back, and would
-   * reach the remote before the refused frame is offered again: a fork deeper than the legroom
-   * switching the remote's chain, past what anyone following it by ratchet can read. And a held
-   * frame's container whose refusal as unbound was still on its way would be taken as refused
-   * for good, its frame then sent without it.
+   * Only between two sends of the outbox: asked during one, done once it ends (`betweenSends`).
+   * A send takes its list of entries when it starts, so the frames released here go in the next
+   * one; were this hold dropped while a send is under way, our later frames of the object still
+   * to come in it would no longer be held back, and would reach the remote before the refused
+   * frame is offered again: a fork deeper than the legroom switching the remote's chain, past
+   * what anyone following it by ratchet can read. And a held frame's container whose refusal as
+   * unbound was still on its way would be taken as refused for good, its frame then sent without it.
    */
-  async retryIdle(): Promise<void> {
-    for (let sending = this.draining(); sending; sending = this.draining()) await sending.catch(() => {});
+  retryIdle(): void {
+    if (this.sending()) {
+      this.retryAsked = true;
+      return;
+    }
+    this.retryAsked = false;
     let any = false;
     for (const [dynamic, hold] of this.holds) {
       if (hold.resolving) continue;
@@ -134,6 +140,14 @@ export class ConflictHolds {
       any = true;
     }
     if (any) this.resend();
+  }
+
+  /**
+   * A send of the outbox has ended: a retry asked during it is done now, before the next send
+   * starts (waiting for no send at all could wait as long as sends follow each other).
+   */
+  betweenSends(): void {
+    if (this.retryAsked) this.retryIdle();
   }
 
   close(): void {
@@ -187,7 +201,7 @@ export class ConflictHolds {
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.retryIdle();
+      this.retryIdle();
     }, this.retryMs);
     this.retryTimer.unref();
     this.retryMs = Math.min(this.retryMs * 2, CONFLICT_RETRY_MS.most);

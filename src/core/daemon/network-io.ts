@@ -83,7 +83,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
       const outbox = await Outbox.open(o.outboxDir, label);
-      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote), () => remote.flushing) };
+      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote), () => remote.flushing !== undefined) };
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
@@ -153,7 +153,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * outboxes as soon as a remote connects, before the daemon has opened the account and listens).
    */
   resendParked(): void {
-    for (const r of this.remotes) void r.holds.retryIdle();
+    for (const r of this.remotes) r.holds.retryIdle();
   }
 
   /** Sends what a remote refused until registration again (after registering there). */
@@ -343,7 +343,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       r.freeTier = undefined;
       this.emit('remote', r.label, true);
       // Conflicts that failed to settle (the link went down meanwhile) are raised again.
-      await r.holds.retryIdle();
+      r.holds.retryIdle();
       await this.flush(r);
       // Frames published while we were away were never pushed to us (defect 22).
       for (const s of this.subscriptions) await this.catchUp(r, Ghid.fromText(s));
@@ -357,6 +357,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
     r.flushing = this.drain(r).finally(() => {
       r.flushing = undefined;
+      r.holds.betweenSends();
       this.catchUpRaces();
       if (r.outbox.ready > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
     });
