@@ -68,7 +68,7 @@ export class EmbeddedServerSwitch {
     return this.runner?.server?.damagedObjects?.() ?? 0;
   }
 
-  /** The running server's check of its store; undefined while it is off, or its store is a database (not checked). */
+  /** The running server's check of its store; undefined while it is off, or its store cannot be checked. */
   get store(): ServerStoreStatus | undefined {
     const check = this.runner?.server?.storeCheck;
     return check?.applies ? storeStatusOf(check.state, this.damaged) : undefined;
@@ -78,7 +78,7 @@ export class EmbeddedServerSwitch {
   async checkStore(): Promise<ServerStoreStatus> {
     const check = this.runner?.server?.storeCheck;
     if (!check) throw new HostFailure(ERROR_CODES.invalidState, 'This computer runs no server: turn it on in Settings to have one');
-    if (!check.applies) throw new HostFailure(ERROR_CODES.invalidState, "This computer's server keeps its objects in PostgreSQL, which keeps its own integrity: it is not checked");
+    if (!check.applies) throw new HostFailure(ERROR_CODES.invalidState, "This computer's server keeps its objects in a store that cannot be checked");
     // Asked for by someone waiting for the answer: not paced as the scheduled checks are.
     await check.run(false);
     return storeStatusOf(check.state, this.damaged);

@@ -24,7 +24,7 @@ export interface StatusSources {
   serverProblem: string | null;
   /** Objects the embedded server's store holds damaged (core/remote/store-check.ts). */
   serverDamaged?: number;
-  /** The embedded server's check of its store, while one runs here on a file store. */
+  /** The embedded server's check of its store, while one runs here. */
   serverStore?: ServerStoreStatus;
   /** The account's standing per remote (`host:port`), as last asked. */
   accounts?: { of(label: string): RemoteAccountStatus | undefined };

@@ -390,12 +390,12 @@ test("the real embedded server tells the objects its store holds damaged (found 
   await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && e.code === 'invalid-state' && /This computer runs no server: turn it on in Settings/.test(e.message));
 });
 
-test('a server whose store is a database is not checked: no store check shown, and Check now is refused in words', async () => {
-  const database: ServerFactory = async () => ({ url: 'ws://127.0.0.1:1/', storeCheck: { state: { pid: 1, running: null, last: null, lastFailure: null }, applies: false, run: async () => ({ checked: 0, damaged: 0 }) }, close: async () => {} });
-  const { sw } = embedded(database);
+test('a server whose store cannot be checked: no store check shown, and Check now is refused in words', async () => {
+  const unchecked: ServerFactory = async () => ({ url: 'ws://127.0.0.1:1/', storeCheck: { state: { pid: 1, running: null, last: null, lastFailure: null }, applies: false, run: async () => ({ checked: 0, damaged: 0 }) }, close: async () => {} });
+  const { sw } = embedded(unchecked);
   const loaded = await home(await freePort());
   await sw.start(loaded.config, () => {});
   assert.equal(sw.store, undefined);
-  await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && /keeps its objects in PostgreSQL/.test(e.message));
+  await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && /keeps its objects in a store that cannot be checked/.test(e.message));
   await sw.stop();
 });

@@ -1,10 +1,12 @@
 /**
- * `hypergolix server check`: a persistence server's file store read whole now, as the running
+ * `hypergolix server check`: a persistence server's store read whole now, as the running
  * server does 10 minutes after it starts and then daily (core/remote/store-check.ts): every
  * object checked against its name and its signature verified. For an operator after a disk
  * incident or a restored backup. A stopped server's store is read here; a running server is asked
  * to check (store-check-signal.ts) and followed through the state it writes. What is damaged is
  * listed; the server answers those as not here until a daemon that holds them sends them again.
+ * A database (server.store: postgres) is checked from here, whether or not nodes run on it: it
+ * is shared, and they all see what the check marks (core/postgres/damage.ts).
  * Dispatched by `hypergolix server` (server-accounts.ts).
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +17,8 @@ import { readPidFile, type PidFileState } from '../../core/process/index.js';
 import { readStoreCheckFile, type DamagedObjectJson, type StoreCheckState } from '../../core/remote/store-check-file.js';
 import { DamagedObjects } from '../../core/remote/damaged-objects.js';
 import { StoreCheck } from '../../core/remote/store-check.js';
+import { describeTarget } from '../../core/postgres/connect.js';
+import { PostgresEngine } from '../../core/postgres/engine.js';
 import { RulesEngine } from '../../core/rules/rules-engine.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { StoreLocked } from '../../core/store/store-lock.js';
@@ -31,21 +35,24 @@ const SILENT_MS = 60_000;
 
 export const SERVER_CHECK_USAGE = `Usage: hypergolix server check [--json] [--root PATH]
 
-Reads a persistence server's file store (server.ghidcache) whole: every object checked against
+Reads a persistence server's store (server.ghidcache, or its database) whole: every object checked against
 its name and its signature verified, as the running server does 10 minutes after it starts and
 then daily (server.check_store_hours). Lists what is damaged. A stopped server's store is read
 by this command; a running server is asked to check now (a signal, SIGUSR2; not on Windows) and
 checks in the background, resting between batches, while this command tells how far it is. The
 server answers what is damaged as not here, and a daemon that holds one (its author's, or one it
 was shared with) sends it again at its own daily check, which puts it right. A server on
-PostgreSQL (server.store: postgres) is not checked: the database keeps its own integrity.
+PostgreSQL (server.store: postgres) is checked by this command whether or not server nodes run on
+it: what is damaged is marked in the database, and every node answers it as not here until a
+daemon sends it again. One check runs at a time (a node's scheduled check, or this command).
 
   --json       one JSON object {"checked", "damaged": [{"ghid", "why"}]}; a running server names
                at most 1,000, and then adds "damagedCount" (its log names every one)
   --root PATH  use this hypergolix.yml (or the one in this directory)
 
 Exit status: 0 when every object is sound, 1 when some are damaged (or the store cannot be
-checked: its store is not files, the running server cannot be asked, or its check stopped),
+checked: the running server cannot be asked, the database cannot be reached or is being
+checked by a node, or the check stopped),
 2 on bad arguments.`;
 
 export async function runServerCheck(argv: string[], io: CliIO): Promise<number> {
@@ -56,7 +63,7 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
     throw new CliError(`${(err as Error).message}\n\n${SERVER_CHECK_USAGE}`);
   }
   const s = (await loadServerConfig(values.root, io)).config.server;
-  if (s.store !== 'files') throw new CliError('This server keeps its objects in PostgreSQL (server.store: postgres), which keeps its own integrity: server check reads a file store only', 1);
+  if (s.store === 'postgres') return checkDatabase(s, values.json, io);
   if (!existsSync(s.ghidcache)) throw new CliError(`No server store at ${s.ghidcache} (server.ghidcache): nothing to check`, 1);
   const running = readPidFile(s.pid_file);
   if (running?.alive && running.pid !== null) return checkRunning(running as PidFileState & { pid: number }, s, values.json, io);
@@ -82,6 +89,30 @@ export async function runServerCheck(argv: string[], io: CliIO): Promise<number>
       if (checked % 10_240 === 0) io.err(`${checked} of ${total} objects read`);
     });
     return told(report.checked, damaged.list(), values.json, 'Started again, the server', io);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The database of server nodes checked from here (they see what it marks at once); one check at a time. */
+async function checkDatabase(s: HypergolixConfig['server'], json: boolean, io: CliIO): Promise<number> {
+  const quiet = { error: () => {}, warn: (m: string) => io.err(`warning: ${m}`), info: () => {}, debug: () => {} };
+  const { engine, warnings } = await PostgresEngine.open({ url: s.postgres, acceptV15: s.accept_v15, maxObjectBytes: s.max_message_bytes, poolSize: 2, applicationName: 'hypergolix-server-check' }).catch(
+    (err: unknown) => {
+      throw new CliError(`${(err as Error).message} (server.postgres)`, 1);
+    },
+  );
+  try {
+    for (const w of warnings) io.err(`warning: ${w}`);
+    const check = new StoreCheck(() => engine, new DamagedObjects(() => engine, quiet), quiet);
+    if (!json) io.err(`Checking the database ${describeTarget(s.postgres)}`);
+    const report = await check.run(false, (checked, total) => {
+      if (checked % 10_240 === 0) io.err(`${checked} of ${total} objects read`);
+    }).catch((err: unknown) => {
+      throw new CliError(`The database could not be checked: ${(err as Error).message}`, 1);
+    });
+    const last = check.state.last;
+    return told(report.checked, last?.damaged ?? [], json, 'Every server node on it', io, report.damaged);
   } finally {
     await engine.close();
   }

@@ -36,7 +36,7 @@ export function answerStoreCheckSignal(server: () => PersistenceServer | null, l
   process.on(STORE_CHECK_SIGNAL, () => {
     const s = server();
     if (s === null) return log.warn('A check of the store was asked for before the server was ready; ask again once it is');
-    if (!s.storeCheck.applies) return log.warn('A check of the store was asked for, but a database store is not checked (server.store: postgres)');
+    if (!s.storeCheck.applies) return log.warn('A check of the store was asked for, but this store cannot be checked');
     log.info('A check of the store was asked for (hypergolix server check)');
     s.storeCheck.run(true).catch((err: unknown) => log.warn(`Store check: stopped by ${(err as Error).message}`));
   });

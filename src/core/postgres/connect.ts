@@ -49,7 +49,7 @@ export async function openPool(o: ConnectOptions): Promise<SqlPool> {
   return new Pool({ ...settings(o), max: o.poolSize ?? 8, idleTimeoutMillis: 30_000 }) as unknown as SqlPool;
 }
 
-/** A connection of its own (not pooled), for LISTEN. Not yet connected. */
+/** A connection of its own (not pooled): for LISTEN, and for a check of the store's turn (check-turn.ts). Not yet connected. */
 export async function newClient(o: ConnectOptions): Promise<SqlListener> {
   const { Client } = await pg();
   return new Client(settings(o)) as unknown as SqlListener;

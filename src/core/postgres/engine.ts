@@ -32,17 +32,19 @@ import {
   type GolixObject,
 } from '../golix/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import type { EngineFollower, IngestHooks, IngestResult, Notification, PersistenceEngine, StorageUsage } from '../rules/persistence-engine.js';
+import { DamagedCopy, type CheckTurnOptions, type CheckTurnRefused, type EngineFollower, type IngestHooks, type IngestResult, type Notification, type PersistenceEngine, type StorageUsage, type StoreCheckTurn } from '../rules/persistence-engine.js';
 import type { QuotaOptions, Usage } from '../rules/usage.js';
 import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import { takeCheckTurn } from './check-turn.js';
 import { describeTarget, newClient, openPool, type ConnectOptions } from './connect.js';
+import { OBJECT_ROW, PgDamageMarks, repairCopy, signatureHolds } from './damage.js';
 import { UNAVAILABLE_RETRY_MS, isConflict, storageUnavailable, unavailableCode } from './errors.js';
 import { IdentityCache } from './identities.js';
 import { PushChannel, announce, type Announcement } from './push-channel.js';
 import { migrate } from './schema.js';
 import type { SqlClient, SqlPool } from './sql.js';
 import { StatsCache } from './stats.js';
-import { CommitOutcomeUnknown, commitBatch, leavesSessionUnusable, type BatchItem, type BatchResult, type RuleSettings } from './transaction.js';
+import { CommitOutcomeUnknown, commitBatch, committedAfterAll, leavesSessionUnusable, type BatchItem, type BatchResult, type RuleSettings } from './transaction.js';
 import { WaitingUploaders } from './waiting-uploaders.js';
 import { readUsage } from './writes.js';
 import { Histogram, type HistogramSnapshot } from '../util/histogram.js';
@@ -100,6 +102,8 @@ export class PostgresEngine implements PersistenceEngine {
   private readonly settings: RuleSettings;
   private readonly log: Logger;
   private readonly target: string;
+  /** Damage found by any node's check or read (damage.ts). */
+  readonly damage: PgDamageMarks;
 
   private constructor(
     private readonly pool: SqlPool,
@@ -109,6 +113,7 @@ export class PostgresEngine implements PersistenceEngine {
     this.target = describeTarget(o.url);
     const warn = (m: string): void => this.log.warn(m);
     this.waiting = new WaitingUploaders(o.maxWaitingUploaders);
+    this.damage = new PgDamageMarks(pool, () => this.stats_);
     this.settings = {
       acceptV15: o.acceptV15 ?? false,
       maxObjectBytes: o.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
@@ -237,7 +242,7 @@ export class PostgresEngine implements PersistenceEngine {
     } catch (err) {
       session.release(leavesSessionUnusable(err));
       if (!(err instanceof CommitOutcomeUnknown)) return this.failAll(batch, err);
-      if (!(await this.committedAfterAll(err.result))) return this.failAll(batch, err.cause);
+      if (!(await committedAfterAll(this.pool, err.result, this.log))) return this.failAll(batch, err.cause);
       result = err.result;
     }
     this.recovered();
@@ -264,26 +269,6 @@ export class PostgresEngine implements PersistenceEngine {
       if (!o.ok || !o.result.stored || o.result.object.type !== 'GOBD' || released.has(o.result.object.ghid.text)) return;
       this.waiting.remember(o.result.object.ghid.text, batch[i]!.item.origin);
     });
-  }
-
-  /**
-   * Whether a batch whose COMMIT lost its connection was committed: its first object is in the
-   * database (a transaction commits whole). Answered so, its publishers are told it is stored and
-   * its subscribers hear of it; refused, a publisher would send it again and hear only "already
-   * stored", and nobody would be told. Unknown while the database is out of reach: refused.
-   */
-  private async committedAfterAll(result: BatchResult): Promise<boolean> {
-    const first = result.inserted[0];
-    if (!first) return false;
-    try {
-      const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE ghid = $1', [first.ghid]);
-      const committed = Number(rows[0]?.n ?? 0) > 0;
-      this.log.warn(`postgres: the connection failed at COMMIT; the batch was ${committed ? '' : 'not '}committed`);
-      return committed;
-    } catch {
-      this.log.warn('postgres: the connection failed at COMMIT, and whether the batch was committed cannot be read now; its publishers will send it again');
-      return false;
-    }
   }
 
   private failAll(batch: { q: Queued }[], err: unknown): void {
@@ -380,16 +365,33 @@ export class PostgresEngine implements PersistenceEngine {
   }
 
   async get(ghid: Ghid): Promise<Buffer> {
-    const rows = await this.read('read', async () => (await this.pool.query<{ raw: Buffer }>("SELECT raw FROM objects WHERE ghid = $1 OR (dynamic = $1 AND type = 'GOBD') LIMIT 1", [ghid.text])).rows);
+    const rows = await this.read('read', async () => (await this.pool.query<{ raw: Buffer; damaged: string | null }>(`SELECT raw, damaged FROM objects WHERE ${OBJECT_ROW} LIMIT 1`, [ghid.text])).rows);
     if (rows.length === 0) throw new DoesNotExist(`${ghid.short} is not stored here`);
+    // Marked damaged by a node's check or read: as good as none until a publish puts it right.
+    if (rows[0]!.damaged !== null) throw new DamagedCopy(ghid);
     return rows[0]!.raw;
   }
 
   exists(ghid: Ghid): Promise<boolean> {
     return this.read('check', async () => {
-      const { rows } = await this.pool.query("SELECT 1 FROM objects WHERE ghid = $1 OR (dynamic = $1 AND type = 'GOBD') LIMIT 1", [ghid.text]);
+      const { rows } = await this.pool.query(`SELECT 1 FROM objects WHERE ${OBJECT_ROW} AND damaged IS NULL LIMIT 1`, [ghid.text]);
       return rows.length > 0;
     });
+  }
+
+  // ---- damage (damage.ts, check-turn.ts)
+
+  signatureHolds(obj: GolixObject): Promise<boolean | null> {
+    return this.read('check a signature', () => signatureHolds(this.pool, this.identities, obj));
+  }
+
+  async repair(raw: Buffer): Promise<boolean> {
+    const obj = await parseObjectAsync(raw, { maxBytes: this.settings.maxObjectBytes! });
+    return this.read('put right', () => repairCopy(this.pool, this.identities, this.stats_, obj));
+  }
+
+  checkTurn(o: CheckTurnOptions): Promise<StoreCheckTurn | CheckTurnRefused> {
+    return this.read('check the store', () => takeCheckTurn(() => newClient(this.o), this.stats_.counts().objects, o));
   }
 
   bindingsOf(ghid: Ghid): Promise<Ghid[]> {

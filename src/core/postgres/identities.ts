@@ -4,7 +4,7 @@
  * is the true key of its GHID: cached without asking whether it was stored. Whether the signer
  * is stored here is the rules' question, asked again inside the transaction.
  */
-import { PublicIdentity, type Ghid } from '../golix/index.js';
+import { HypergolixError, PublicIdentity, parseObject, type Ghid, type GolixObject } from '../golix/index.js';
 import type { SqlClient } from './sql.js';
 
 export class IdentityCache {
@@ -27,9 +27,22 @@ export class IdentityCache {
   async find(client: SqlClient, ghid: Ghid): Promise<PublicIdentity | null> {
     const hit = this.known.get(ghid.text);
     if (hit) return hit;
-    const { rows } = await client.query<{ raw: Buffer }>("SELECT raw FROM objects WHERE ghid = $1 AND type = 'GIDC'", [ghid.text]);
+    // One marked damaged is as good as none until a publish of it puts it right (damage.ts).
+    const { rows } = await client.query<{ raw: Buffer }>("SELECT raw FROM objects WHERE ghid = $1 AND type = 'GIDC' AND damaged IS NULL", [ghid.text]);
     if (rows.length === 0) return null;
+    // Stored bytes are checked to be that identity (damage not yet found is not trusted as a key).
+    const gidc = tryParse(rows[0]!.raw);
+    if (!gidc?.ghid.equals(ghid)) return null;
     this.remember(rows[0]!.raw, ghid);
     return this.known.get(ghid.text)!;
+  }
+}
+
+function tryParse(raw: Buffer): GolixObject | null {
+  try {
+    return parseObject(raw);
+  } catch (err) {
+    if (err instanceof HypergolixError) return null;
+    throw err;
   }
 }

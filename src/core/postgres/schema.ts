@@ -90,6 +90,25 @@ export const MIGRATIONS: readonly Migration[] = [
       -- previous release still running during a rolling upgrade; its rows expire unused.
     `,
   },
+  {
+    version: 4,
+    what: 'objects.damaged, store_check',
+    sql: `
+      -- Why an object's stored bytes are damaged (src/core/postgres/damage.ts), as a node's check of
+      -- the store or a read found: every node answers it as not here until a publish of it puts it
+      -- right. Nodes of the previous release ignore it (and serve such an object, as they did).
+      ALTER TABLE objects ADD COLUMN damaged text;
+      CREATE INDEX objects_damaged ON objects (ghid) WHERE damaged IS NOT NULL;
+      -- The last whole check of the store, by whichever node (src/core/postgres/check-turn.ts): a
+      -- node's scheduled check is not needed when another checked lately.
+      CREATE TABLE store_check (
+        id          smallint PRIMARY KEY CHECK (id = 1),
+        started_at  timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL,
+        checked     bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -1,5 +1,5 @@
 /**
- * The counts /metrics shows (objects by type; quota usage when quotas are on), read from the
+ * The counts /metrics shows (objects by type, and those marked damaged; quota usage when quotas are on), read from the
  * database now and then and followed between reads by this node's own commits. Other nodes'
  * commits show at the next read. Counting a large table costs a scan, hence not per scrape.
  */
@@ -14,6 +14,8 @@ const TYPES = ['GIDC', 'GEOC', 'GOBS', 'GOBD', 'GDXX', 'GARQ'] as const;
 export class StatsCache {
   private byType: Record<string, number> = Object.fromEntries(TYPES.map((t) => [t, 0]));
   private total = 0;
+  /** Objects marked damaged (damage.ts). */
+  private marked = 0;
   private usageSummary: StorageUsage | null = null;
   private readonly timer: NodeJS.Timeout;
 
@@ -28,10 +30,11 @@ export class StatsCache {
   }
 
   async refresh(): Promise<void> {
-    const { rows } = await this.client.query<{ type: string; n: string }>('SELECT type, count(*) AS n FROM objects GROUP BY type');
+    const { rows } = await this.client.query<{ type: string; n: string; damaged: string }>('SELECT type, count(*) AS n, count(damaged) AS damaged FROM objects GROUP BY type');
     const byType: Record<string, number> = Object.fromEntries(TYPES.map((t) => [t, 0]));
     for (const r of rows) byType[r.type] = Number(r.n);
     this.byType = byType;
+    this.marked = rows.reduce((a, r) => a + Number(r.damaged), 0);
     this.total = Object.values(byType).reduce((a, b) => a + b, 0);
     if (!this.quota) return;
     const u = await this.client.query<{ identities: string; bytes: string | null; objects: string | null; largest: string | null }>(
@@ -56,6 +59,19 @@ export class StatsCache {
 
   counts(): { objects: number; byType: Record<string, number> } {
     return { objects: this.total, byType: { ...this.byType } };
+  }
+
+  /** Objects marked damaged, as last counted and followed since by this node's marks and repairs. */
+  damaged(): number {
+    return this.marked;
+  }
+
+  damagedChanged(delta: number): void {
+    this.marked = Math.max(0, this.marked + delta);
+  }
+
+  damagedCounted(n: number): void {
+    this.marked = n;
   }
 
   usage(): StorageUsage | null {

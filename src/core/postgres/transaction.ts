@@ -11,7 +11,8 @@ import type { IngestResult } from '../rules/persistence-engine.js';
 import { RulesEngine, type RulesEngineOptions } from '../rules/rules-engine.js';
 import { UsageLedger, type QuotaOptions, type Usage } from '../rules/usage.js';
 import { isConflict, unavailableCode } from './errors.js';
-import type { SqlSession } from './sql.js';
+import type { Logger } from '../log/index.js';
+import type { SqlClient, SqlSession } from './sql.js';
 import { TransactionView, loadNeighbourhood, seedsOf } from './view.js';
 import { UPLOADED_ELSEWHERE } from './waiting-uploaders.js';
 import { applyWrites, readUsage } from './writes.js';
@@ -161,5 +162,25 @@ function releaseWaitingFrames(view: TransactionView, engine: RulesEngine, outcom
         o.result.notifications.push({ subscribed: Ghid.fromText(dynamic.text), object: parseObject(raw), origin: uploaderOf(frame.ghid) ?? UPLOADED_ELSEWHERE });
       }
     }
+  }
+}
+
+/**
+ * Whether a batch whose COMMIT lost its connection was committed: its first object is in the
+ * database (a transaction commits whole). Answered so, its publishers are told it is stored and
+ * its subscribers hear of it; refused, a publisher would send it again and hear only "already
+ * stored", and nobody would be told. Unknown while the database is out of reach: refused.
+ */
+export async function committedAfterAll(db: SqlClient, result: BatchResult, log: Logger): Promise<boolean> {
+  const first = result.inserted[0];
+  if (!first) return false;
+  try {
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE ghid = $1', [first.ghid]);
+    const committed = Number(rows[0]?.n ?? 0) > 0;
+    log.warn(`postgres: the connection failed at COMMIT; the batch was ${committed ? '' : 'not '}committed`);
+    return committed;
+  } catch {
+    log.warn('postgres: the connection failed at COMMIT, and whether the batch was committed cannot be read now; its publishers will send it again');
+    return false;
   }
 }

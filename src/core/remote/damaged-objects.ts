@@ -6,9 +6,14 @@
  * — and said once each in the log for the operator. The next publish of the same object (a
  * daemon sends its identity at each connect, and what a remote lacks at its catch-up and its
  * daily check) puts the stored copy right, where the store can (PersistenceEngine.repair).
+ *
+ * Servers sharing a store (nodes on one database) share what is found: each finding is marked in
+ * the store (`PersistenceEngine.damage`), which then answers the object as not here to every node,
+ * and a publish of it on any node puts it right. What is kept here is then this node's log of
+ * what it said.
  */
 import { DoesNotExist, Ghid, HypergolixError, addressOf, parseObjectAsync, type GolixObject } from '../golix/index.js';
-import type { PersistenceEngine } from '../rules/persistence-engine.js';
+import { DamagedCopy, type PersistenceEngine } from '../rules/persistence-engine.js';
 import type { RemoteLogger } from './logger.js';
 
 export class DamagedObjects {
@@ -31,9 +36,9 @@ export class DamagedObjects {
     private readonly logger: RemoteLogger,
   ) {}
 
-  /** Objects known damaged now. */
+  /** Objects known damaged now (in a shared store: as last counted there). */
   get count(): number {
-    return this.known.size + this.badSignatures.size;
+    return this.store().damage?.count() ?? this.known.size + this.badSignatures.size;
   }
 
   /** The objects known damaged now (GHID text: a dynamic GHID, or a frame's own), and what is wrong with each. */
@@ -41,16 +46,26 @@ export class DamagedObjects {
     return [...this.known, ...this.badSignatures].map(([ghid, why]) => ({ ghid, why }));
   }
 
+  /** The objects known damaged now, at most `limit` named, and how many in all: a shared store's marks, whichever server found them. */
+  async summary(limit: number): Promise<{ count: number; listed: { ghid: string; why: string }[] }> {
+    const shared = this.store().damage;
+    if (shared) return shared.marked(limit);
+    const all = this.list();
+    return { count: all.length, listed: all.slice(0, limit) };
+  }
+
   /** The stored bytes of `ghid` (a dynamic GHID's current frame), checked to be that object. */
   async served(ghid: Ghid): Promise<Buffer> {
     const { raw, obj } = await this.read(ghid);
-    if (this.badSignatures.has(obj.ghid.text)) throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
+    // A shared store answers what is marked as not here itself; what this node found may have been put right by another since.
+    if (!this.store().damage && this.badSignatures.has(obj.ghid.text)) throw new DamagedCopy(ghid);
     return raw;
   }
 
   /** Whether `ghid` is stored here and not known damaged (the `CK` verb: a damaged object is as good as none). */
   async exists(ghid: Ghid): Promise<boolean> {
     if (!(await this.store().exists(ghid))) return false;
+    if (this.store().damage) return true;
     if (!this.known.has(ghid.text) && !this.badSignatures.has(ghid.text) && !this.damagedFrames.has(ghid.text)) return true;
     // Known damaged: read again (a newer frame may have replaced the damaged one meanwhile).
     return this.served(ghid).then(
@@ -71,12 +86,16 @@ export class DamagedObjects {
     try {
       ({ obj } = await this.read(ghid));
     } catch (err) {
+      // Marked damaged in a shared store (by this check before, or another node): damaged still.
+      if (err instanceof DamagedCopy) return false;
       if (err instanceof DoesNotExist) return !this.known.has(ghid.text);
       throw err;
     }
     if ((await this.store().signatureHolds?.(obj)) !== false) return true;
-    if (!this.badSignatures.has(obj.ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (its signature does not verify): answered as not here until it is published again`);
-    this.badSignatures.set(obj.ghid.text, 'its signature does not verify');
+    const why = 'its signature does not verify';
+    if (!this.badSignatures.has(obj.ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
+    this.badSignatures.set(obj.ghid.text, why);
+    await this.mark(obj.ghid, why);
     return false;
   }
 
@@ -109,8 +128,16 @@ export class DamagedObjects {
       this.known.set(ghid.text, why);
       const frame = this.store().currentFrame?.(ghid)?.ghid;
       if (frame !== undefined && frame !== ghid.text) this.damagedFrames.add(frame);
+      await this.mark(ghid, why);
     }
-    throw new DoesNotExist(`${ghid.short} is damaged in this server's store`);
+    throw new DamagedCopy(ghid);
+  }
+
+  /** In a shared store, marks what was found, for every server on it; a failure to is only said (found again, it is marked then). */
+  private async mark(ghid: Ghid, why: string): Promise<void> {
+    await this.store()
+      .damage?.mark(ghid, why)
+      .catch((err: unknown) => this.logger.warn(`${ghid.short}: could not mark it damaged in the shared store: ${(err as Error).message}`));
   }
 
   /**
@@ -122,7 +149,8 @@ export class DamagedObjects {
     const store = this.store();
     const names = [obj.ghid.text, addressOf(obj).text];
     const damaged = names.some((g) => this.known.has(g) || this.badSignatures.has(g) || this.damagedFrames.has(g));
-    if (!store.repair || (!damaged && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
+    // A shared store knows what any server found: it is asked (its repair writes only what is marked, or an identity that differs).
+    if (!store.repair || (!damaged && !store.damage && !(obj.type === 'GIDC' && (await this.differs(obj))))) return;
     try {
       if (!(await store.repair(obj.raw))) return;
       for (const g of names) for (const set of [this.known, this.badSignatures, this.damagedFrames]) set.delete(g);

@@ -439,7 +439,7 @@ export class PersistenceServer {
       rateLimitedIdentities: this.limits.rateLimitedIdentities,
       ...(this.engine ? { storageWritable: this.storageState().kind === 'ok' } : {}),
       pushQueue: { bytes: this.pushBudget.bytes, budget: this.pushBudget.limit, overflows: this.pushBudget.evictions },
-      damagedObjects: this.damaged.count,
+      damagedObjects: this.engine ? this.damaged.count : 0,
       ...(this.engine ? this.storeCheck.figures() : {}),
     });
   }

@@ -7,16 +7,19 @@
  * `CK`), so that a daemon of its author, whose daily check asks its remotes for what it holds of
  * its own (remote-backfill.ts), sends it again and the publish puts the copy right.
  *
- * Only a store that can be put right is checked (a file store: `repair` and `storedGhids`); a
- * database keeps its own integrity. The check rests three times as long as it works, so a large
- * store takes a share of one CPU and of the disk, never all of it.
+ * Only a store that can be put right is checked (`repair`, and its objects listed: `storedGhids`
+ * for a file store, `checkTurn` for a database). Servers sharing a database share what is found
+ * (`PersistenceEngine.damage`) and take turns: one checks at a time, and a scheduled check is
+ * skipped when another server checked the database within most of the period. The check rests
+ * three times as long as it works, so a large store takes a share of one CPU and of the disk,
+ * never all of it.
  *
  * Where it is going and what the last one found are kept in a file (`reportFile`,
  * store-check-file.ts) for `hypergolix server check`, which asks a running server for a check now
  * and reads the answer there.
  */
 import { Ghid } from '../golix/index.js';
-import type { PersistenceEngine } from '../rules/persistence-engine.js';
+import type { CheckTurnRefused, PersistenceEngine, StoreCheckTurn, WholeCheck } from '../rules/persistence-engine.js';
 import type { DamagedObjects } from './damaged-objects.js';
 import { BackgroundPace } from '../util/background-pace.js';
 import type { RemoteLogger } from './logger.js';
@@ -75,7 +78,7 @@ export class StoreCheck {
   /** Whether this store is checked at all (one that can be put right). */
   get applies(): boolean {
     const s = this.store();
-    return s.repair !== undefined && s.storedGhids !== undefined;
+    return s.repair !== undefined && (s.storedGhids !== undefined || s.checkTurn !== undefined);
   }
 
   /** For /metrics: whether one goes on, and when the last whole one ended with how many read; nothing for a store not checked. */
@@ -104,8 +107,12 @@ export class StoreCheck {
    * or once the server is stopping (its store about to close).
    */
   run(paced = false, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
+    return this.begin(paced, false, progress);
+  }
+
+  private begin(paced: boolean, scheduled: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
     if (this.stopping.signal.aborted && !this.current) return Promise.reject(new Error('the server is stopping'));
-    this.current ??= this.whole(paced, progress)
+    this.current ??= this.whole(paced, scheduled, progress)
       .catch((err: unknown) => {
         this.now.lastFailure = { at: new Date().toISOString(), message: (err as Error).message };
         throw err;
@@ -124,40 +131,74 @@ export class StoreCheck {
     if (this.stopping.signal.aborted) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.run(true)
+      this.begin(true, true)
         .catch((err: unknown) => this.stopping.signal.aborted || this.logger.warn(`Store check: stopped by ${(err as Error).message}`))
         .finally(() => this.schedule(this.o.everyMs ?? 24 * 3_600_000));
     }, ms);
     this.timer.unref();
   }
 
-  private async whole(paced: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
+  /** This check's turn at the store: a file store's list at once, a database's pages once no other server checks it. */
+  private async turn(scheduled: boolean): Promise<StoreCheckTurn | CheckTurnRefused> {
+    const s = this.store();
+    if (s.checkTurn) return s.checkTurn(scheduled ? { scheduledEveryMs: this.o.everyMs ?? 24 * 3_600_000 } : {});
+    const ghids = s.storedGhids?.() ?? [];
+    return {
+      total: ghids.length,
+      pages: async function* () {
+        yield ghids;
+      },
+      end: async () => {},
+    };
+  }
+
+  private async whole(paced: boolean, scheduled: boolean, progress?: (checked: number, total: number) => void): Promise<StoreCheckReport> {
     const startedAt = new Date().toISOString();
-    const ghids = this.store().storedGhids?.() ?? [];
-    const running = (this.now.running = { startedAt, checked: 0, total: ghids.length });
+    const turn = await this.turn(scheduled);
+    if ('refused' in turn) return this.refused(turn, scheduled);
+    const running = (this.now.running = { startedAt, checked: 0, total: turn.total });
     this.file?.write(this.now, true);
     const pace = new BackgroundPace(() => paced);
     let found = 0;
-    for (const text of ghids) {
-      if (this.stopping.signal.aborted) break;
-      if (!(await this.damaged.check(Ghid.fromText(text)))) found++;
-      running.checked++;
-      if (await pace.step()) {
-        progress?.(running.checked, ghids.length);
-        this.file?.write(this.now, false);
+    let whole: WholeCheck | null = null;
+    try {
+      for await (const page of turn.pages()) {
+        for (const text of page) {
+          if (this.stopping.signal.aborted) break;
+          if (!(await this.damaged.check(Ghid.fromText(text)))) found++;
+          running.checked++;
+          running.total = Math.max(running.total, running.checked);
+          if (await pace.step()) {
+            progress?.(running.checked, running.total);
+            this.file?.write(this.now, false);
+          }
+        }
+        if (this.stopping.signal.aborted) break;
       }
+      await this.damaged.forgetGone();
+      // A check cut short by the server's stop is no whole check: the last one stays the last.
+      if (!this.stopping.signal.aborted) whole = { startedAt, finishedAt: new Date().toISOString(), checked: running.checked };
+    } finally {
+      await turn.end(whole);
     }
-    await this.damaged.forgetGone();
     const checked = running.checked;
-    const report = { checked, damaged: this.damaged.count };
-    // A check cut short by the server's stop is no whole check: the last one stays the last.
-    if (!this.stopping.signal.aborted) {
-      const damaged = this.damaged.list();
-      this.now.last = { startedAt, finishedAt: new Date().toISOString(), checked, damaged: damaged.slice(0, DAMAGED_LISTED), damagedCount: damaged.length };
-    }
+    const damaged = await this.damaged.summary(DAMAGED_LISTED);
+    if (whole) this.now.last = { ...whole, damaged: damaged.listed, damagedCount: damaged.count };
     const said = `Store check: ${checked} objects read, ${found} damaged`;
     if (found > 0) this.logger.error(`${said} (answered as not here until their authors' daemons send them again)`);
     else this.logger.info(said);
-    return report;
+    return { checked, damaged: damaged.count };
+  }
+
+  /**
+   * No turn now (another server sharing the store checks it, or checked it lately): a scheduled
+   * check is not needed, and tells that server's last whole check as this one's; one asked for is refused.
+   */
+  private async refused(turn: CheckTurnRefused, scheduled: boolean): Promise<StoreCheckReport> {
+    if (!scheduled) throw new Error(turn.refused);
+    const damaged = await this.damaged.summary(DAMAGED_LISTED);
+    if (turn.lastWhole) this.now.last = { ...turn.lastWhole, damaged: damaged.listed, damagedCount: damaged.count };
+    this.logger.info(`Store check: not now, ${turn.refused}`);
+    return { checked: turn.lastWhole?.checked ?? 0, damaged: damaged.count };
   }
 }

@@ -1,4 +1,4 @@
-import type { Ghid, GolixObject } from '../golix/index.js';
+import { DoesNotExist, type Ghid, type GolixObject } from '../golix/index.js';
 import type { StorageState } from '../store/storage-state.js';
 import type { HistogramSnapshot } from '../util/histogram.js';
 
@@ -80,6 +80,56 @@ export interface EngineFollower {
   lost(reason: string): void;
 }
 
+/** A stored object whose copy is damaged: answered as none (the wire's DoesNotExist) until a publish puts it right. */
+export class DamagedCopy extends DoesNotExist {
+  constructor(ghid: Ghid) {
+    super(`${ghid.short} is damaged in this server's store`);
+  }
+}
+
+/** How a check of the store asks for its turn. */
+export interface CheckTurnOptions {
+  /** A check on a schedule of this period: none is needed if another server sharing the store checked it within most of it. */
+  scheduledEveryMs?: number;
+}
+
+/** One check's turn at a store (PersistenceEngine.checkTurn). */
+export interface StoreCheckTurn {
+  /** About how many objects it will read (to tell progress). */
+  readonly total: number;
+  /** Every stored object's GHID (a dynamic GHID for its frame), identities first, a page at a time. */
+  pages(): AsyncIterable<readonly string[]>;
+  /** Ends the turn (with the whole check it made, to be told to others; null: cut short), so that another may take one. */
+  end(whole: WholeCheck | null): Promise<void>;
+}
+
+/** A check of the store that read it whole: when (ISO 8601), and how many objects. */
+export interface WholeCheck {
+  startedAt: string;
+  finishedAt: string;
+  checked: number;
+}
+
+/** No turn now: another server sharing the store is checking it, or (a scheduled check) checked it lately. */
+export interface CheckTurnRefused {
+  refused: string;
+  /** The last whole check of the store, by whichever server, when one is known. */
+  lastWhole?: WholeCheck;
+}
+
+/**
+ * Damage found in stored bytes, kept where every server sharing the store sees it (a database
+ * column): the store answers a marked object as not here (`exists`; `get` throws DamagedCopy) until `repair`.
+ */
+export interface DamageMarks {
+  /** Marks a stored object (by its GHID, or a dynamic GHID for its current frame) damaged, with why. */
+  mark(ghid: Ghid, why: string): Promise<void>;
+  /** The objects marked now: at most `limit` named, and how many in all. */
+  marked(limit: number): Promise<{ count: number; listed: { ghid: string; why: string }[] }>;
+  /** How many are marked, as last counted (for /metrics, read without a query). */
+  count(): number;
+}
+
 /**
  * The validated object store that a persistence server (and a daemon's local cache) runs on:
  * the Golix acceptance rules (golix §11) over a storage backend. Every method that takes input
@@ -96,8 +146,16 @@ export interface PersistenceEngine {
   get(ghid: Ghid): Promise<Buffer>;
   /** Writes again the bytes of a stored object whose copy is damaged, from `raw` (that very object); whether it was stored. Absent: the store cannot. */
   repair?(raw: Buffer): Promise<boolean>;
-  /** Every stored object's GHID (a dynamic GHID for its frame), identities first: what a check of the store reads. Absent: the store is not checked (a database keeps its own integrity). */
+  /** Every stored object's GHID (a dynamic GHID for its frame), identities first: what a check of the store reads, for a store listed at once (files). */
   storedGhids?(): string[];
+  /**
+   * A turn to check the store, for one shared by several servers or too large to list at once (a
+   * database): its objects a page at a time, and a turn taken by one server at a time. Absent with
+   * `storedGhids`: the store is not checked.
+   */
+  checkTurn?(o: CheckTurnOptions): Promise<StoreCheckTurn | CheckTurnRefused>;
+  /** Damage found kept in the store itself, where every server sharing it sees it; absent: each server keeps what it found. */
+  damage?: DamageMarks;
   /** The current frame of a dynamic GHID (its own GHID in `ghid`); absent: not told (a damaged frame is then known by its dynamic GHID only). */
   currentFrame?(dynamic: Ghid): { readonly ghid: string } | undefined;
   /** Whether a signed object's signature verifies under its signer's identity here; null when that identity is not here. */

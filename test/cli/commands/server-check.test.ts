@@ -1,8 +1,10 @@
 // `hypergolix server check`: a stopped server's file store read whole, its damaged objects listed
 // (bytes cut, a frame whose signature no longer verifies), in words and JSON, with the exit status
 // saying so; a running server (a real `start server --foreground` process) asked to check now and
-// followed to its answer; refused for a running server that cannot be asked, a PostgreSQL store,
-// and without a store. A real file store written by a real server, through main() in this process.
+// followed to its answer; a database shared by server nodes checked from here while a node runs
+// on it, which answers what the check marked as not here; refused for a running server that cannot
+// be asked, a database out of reach, and without a store. Real stores written by real servers
+// (a real PostgreSQL), through main() in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,9 @@ import { readStoreCheckFile } from '../../../src/core/remote/store-check-file.js
 import { runMain } from '../../fixtures/cli/in-process.js';
 import { httpGet, serverHome, startForeground, until, type ServerHome } from '../../fixtures/server/helpers.js';
 import { v16Objects } from '../../fixtures/vectors.js';
+import { POSTGRES_SKIP, startPostgres } from '../../fixtures/postgres.js';
+import { openPool } from '../../../src/core/postgres/connect.js';
+import { PostgresEngine } from '../../../src/core/postgres/engine.js';
 
 const v16 = v16Objects();
 const frame = v16.find((o) => o.obj.type === 'GOBD' && o.entry.counter === 0)!;
@@ -103,7 +108,7 @@ test('server check asks a running server to check now and tells what it found; t
   assert.equal((await server.exited).code, 0, server.output());
 });
 
-test('server check refuses a running server, a PostgreSQL store, a missing store and bad arguments, each in words', async () => {
+test('server check refuses a running server, a database out of reach, a missing store and bad arguments, each in words', async () => {
   const home = await storedHome();
   const lock = acquirePidFile(home.config.server.pid_file, { info: { port: home.port } });
   try {
@@ -123,10 +128,12 @@ test('server check refuses a running server, a PostgreSQL store, a missing store
   } finally {
     await engine.close();
   }
-  const pg = await serverHome({ store: 'postgres' });
+  // Nothing listens on port 1: the database cannot be reached.
+  const pg = await serverHome({ store: 'postgres', postgres: 'postgres://hgx@127.0.0.1:1/none' });
   const onPg = await runMain(pg.dir, 'server', 'check');
   assert.equal(onPg.code, 1);
-  assert.match(onPg.err, /keeps its objects in PostgreSQL .* server check reads a file store only/);
+  assert.match(onPg.err, /Cannot use the database postgres:\/\/hgx@127\.0\.0\.1:1\/none: .*\(server\.postgres\)/);
+  assert.doesNotMatch(onPg.err, /\n\s+at /, 'no stack');
   const empty = await serverHome();
   const none = await runMain(empty.dir, 'server', 'check');
   assert.equal(none.code, 1);
@@ -139,4 +146,58 @@ test('server check refuses a running server, a PostgreSQL store, a missing store
   const help = await runMain(home.dir, 'server', 'check', '--help');
   assert.equal(help.code, 0);
   assert.match(help.out, /Usage: hypergolix server check \[--json\] \[--root PATH\]/);
+});
+
+test('server check reads a database whole while a node serves it: what it marks, the node answers as not here, and a publish puts right', { skip: POSTGRES_SKIP }, async (t) => {
+  const cluster = startPostgres();
+  const url = await cluster.database();
+  const home = await serverHome({ store: 'postgres', postgres: JSON.stringify(url) });
+  const server = startForeground(home, t);
+  await server.ready();
+  const client = new RemoteClient({ host: '127.0.0.1', port: home.port });
+  t.after(() => client.close());
+  client.start();
+  await client.whenConnected(5000);
+  for (const o of [...v16.filter((x) => x.obj.type === 'GIDC'), frame, container]) await client.publish(o.raw);
+  const sound = await runMain(home.dir, 'server', 'check');
+  assert.equal(sound.code, 0, sound.err);
+  assert.equal(sound.out, 'Checked 5 objects: all sound.');
+  assert.match(sound.err, /^Checking the database /);
+
+  const sql = await openPool({ url, poolSize: 1 });
+  sql.on('error', () => {});
+  // Last added, so run last (node:test runs a test's after hooks in the order they were added): the server and the pool first.
+  t.after(async () => {
+    await sql.end();
+    cluster.destroy();
+  });
+  await sql.query('UPDATE objects SET raw = substring(raw from 1 for 200) WHERE ghid = $1', [container.obj.ghid.text]);
+  const told = await runMain(home.dir, 'server', 'check', '--json');
+  assert.equal(told.code, 1, told.err);
+  assert.equal(told.err, '', '--json says nothing but its answer');
+  const parsed = JSON.parse(told.out) as { checked: number; damaged: { ghid: string; why: string }[] };
+  assert.equal(parsed.checked, 5);
+  assert.deepEqual(parsed.damaged.map((d) => d.ghid), [container.obj.ghid.text]);
+  assert.match(parsed.damaged[0]!.why, /^object: truncated/);
+  assert.equal(await client.exists(container.obj.ghid), false, 'the running node answers it as not here');
+  const words = await runMain(home.dir, 'server', 'check');
+  assert.match(words.out, /^Checked 5 objects: 1 DAMAGED\.\n {2}\S+ {2}object: truncated[^\n]*\nEvery server node on it answers these as not here; a daemon that holds one sends it again/);
+
+  await client.publish(container.raw);
+  assert.deepEqual(await client.get(container.obj.ghid), container.raw);
+  // A node's check going on (its turn held here): one check at a time, said in words.
+  const { engine } = await PostgresEngine.open({ url });
+  const turn = await engine.checkTurn({});
+  try {
+    const busy = await runMain(home.dir, 'server', 'check');
+    assert.equal(busy.code, 1);
+    assert.match(busy.err, /The database could not be checked: another server node is checking this database now/);
+    assert.doesNotMatch(busy.err, /\n\s+at /, 'no stack');
+  } finally {
+    if (!('refused' in turn)) await turn.end(null);
+    await engine.close();
+  }
+  const again = await runMain(home.dir, 'server', 'check');
+  assert.equal(again.code, 0, again.err);
+  assert.equal(again.out, 'Checked 5 objects: all sound.');
 });

@@ -160,7 +160,7 @@ test('a store damaged whole names at most 1,000 objects in the state, and counts
   const found = new Map<string, string>();
   const damaged = {
     check: async (g: Ghid) => (found.set(g.text, 'object: truncated'), false),
-    list: () => [...found].map(([ghid, why]) => ({ ghid, why })),
+    summary: async (limit: number) => ({ count: found.size, listed: [...found].slice(0, limit).map(([ghid, why]) => ({ ghid, why })) }),
     forgetGone: async () => {},
     get count() {
       return found.size;
@@ -188,7 +188,7 @@ test('a check that cannot read the store says why in its state', async (t) => {
   assert.equal(state?.lastFailure?.message, 'disk gone');
 });
 
-test('a store that cannot be put right (a database) is not checked; bad timer options are refused by name', async () => {
+test('a store that cannot be put right is not checked; bad timer options are refused by name', async () => {
   const database = {} as PersistenceEngine;
   assert.equal(new StoreCheck(() => database, new DamagedObjects(() => database, memoryLogger()), memoryLogger()).applies, false);
   const { engine } = await RulesEngine.open(new FileStore(await mkdtemp(join(tmpdir(), 'hgx-store-check-opts-'))));
