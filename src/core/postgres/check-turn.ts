@@ -6,6 +6,8 @@
  * Objects come a page at a time, by keyset, so a store of millions is never listed in memory.
  */
 import type { CheckTurnOptions, CheckTurnRefused, StoreCheckTurn, WholeCheck } from '../rules/persistence-engine.js';
+import { HypergolixError } from '../golix/index.js';
+import { unavailableCode } from './errors.js';
 import type { SqlClient, SqlListener } from './sql.js';
 
 /** Any number: the key of the advisory lock a check holds (migrations use another). */
@@ -67,10 +69,13 @@ async function* pages(client: SqlClient): AsyncIterable<string[]> {
   for (const identities of [true, false]) {
     let after = '';
     for (;;) {
-      const { rows } = await client.query<{ ghid: string; name: string }>(
-        "SELECT ghid, coalesce(dynamic, ghid) AS name FROM objects WHERE (type = 'GIDC') = $1 AND ghid > $2 ORDER BY ghid LIMIT $3",
-        [identities, after, PAGE],
-      );
+      const { rows } = await client
+        .query<{ ghid: string; name: string }>("SELECT ghid, coalesce(dynamic, ghid) AS name FROM objects WHERE (type = 'GIDC') = $1 AND ghid > $2 ORDER BY ghid LIMIT $3", [identities, after, PAGE])
+        .catch((err: unknown) => {
+          const code = unavailableCode(err);
+          // Its lock went with the connection: the next check, here or on another node, starts over.
+          throw new HypergolixError(code ? `the database was lost during the check (${code})` : `the database could not be read: ${(err as Error).message}`, { cause: err });
+        });
       if (rows.length > 0) yield rows.map((r) => r.name);
       if (rows.length < PAGE) break;
       after = rows.at(-1)!.ghid;

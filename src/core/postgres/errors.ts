@@ -12,7 +12,10 @@ export class WriteConflict extends Error {}
 const RETRY = new Set(['40001', '40P01', '23505']);
 
 function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
+  // A system error's code may look like one (EPIPE, EPERM, EBUSY: five capitals): it has a syscall or an errno.
+  const e = err as { code?: unknown; errno?: unknown; syscall?: unknown } | null;
+  if (typeof e?.errno === 'number' || e?.syscall !== undefined) return undefined;
+  const code = e?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 

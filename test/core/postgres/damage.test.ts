@@ -143,3 +143,23 @@ test('a damaged identity is unknown until it is sent again; a copy whose signatu
   assert.equal(await a.engine.exists(container.obj.ghid), true);
   assert.equal(await a.engine.exists(dynamic), false, 'the frame still marked');
 });
+
+test('the database lost during a check ends it with why, and its turn with it: once back, a check starts over', { skip: POSTGRES_SKIP }, async (t) => {
+  const { url } = await stored(t);
+  const a = await node(t, url);
+  const turn = await a.engine.checkTurn({});
+  assert.ok(!('refused' in turn));
+  const pages = turn.pages()[Symbol.asyncIterator]();
+  assert.equal((await pages.next()).value?.length, gidcs.length, 'the identities first');
+  cluster!.stop();
+  try {
+    await assert.rejects(pages.next(), (e: unknown) => e instanceof Error && /^the database was lost during the check \(\w+\)$/.test(e.message));
+    await turn.end(null);
+    await assert.rejects(a.server.storeCheck.run(), /Cannot check the store: the database is unavailable/);
+    assert.match(a.server.storeCheck.state.lastFailure?.message ?? '', /database is unavailable/, 'why, in the state');
+  } finally {
+    cluster!.start();
+  }
+  const report = await until(() => a.server.storeCheck.run().then((r) => r, () => null), 'a check once the database is back', 30_000, 200);
+  assert.deepEqual(report, { checked: gidcs.length + 2, damaged: 0 }, 'the lost turn held nothing');
+});
