@@ -51,9 +51,8 @@ daemon sends it again. One check runs at a time (a node's scheduled check, or th
   --root PATH  use this hypergolix.yml (or the one in this directory)
 
 Exit status: 0 when every object is sound, 1 when some are damaged (or the store cannot be
-checked: the running server cannot be asked, the database cannot be reached or is being
-checked by a node, or the check stopped),
-2 on bad arguments.`;
+checked: the running server cannot be asked, the database cannot be reached or a node is
+checking it, or the check stopped), 2 on bad arguments.`;
 
 export async function runServerCheck(argv: string[], io: CliIO): Promise<number> {
   let values;
