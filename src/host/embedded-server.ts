@@ -80,7 +80,10 @@ export class EmbeddedServerSwitch {
     if (!check) throw new HostFailure(ERROR_CODES.invalidState, 'This computer runs no server: turn it on in Settings to have one');
     if (!check.applies) throw new HostFailure(ERROR_CODES.invalidState, "This computer's server keeps its objects in a store that cannot be checked");
     // Asked for by someone waiting for the answer: not paced as the scheduled checks are.
-    await check.run(false);
+    await check.run(false).catch((err: unknown) => {
+      // The store out of reach, or (a database) a node of the cluster checking it now: said, not an internal fault.
+      throw new HostFailure(ERROR_CODES.unavailable, `The store could not be checked: ${messageOf(err)}`);
+    });
     return storeStatusOf(check.state, this.damaged);
   }
 

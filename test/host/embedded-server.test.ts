@@ -390,6 +390,19 @@ test("the real embedded server tells the objects its store holds damaged (found 
   await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && e.code === 'invalid-state' && /This computer runs no server: turn it on in Settings/.test(e.message));
 });
 
+test('a check that cannot be done (another node of its database checks it now) is refused in words, as unavailable', async () => {
+  const busy: ServerFactory = async () => ({
+    url: 'ws://127.0.0.1:1/',
+    storeCheck: { state: { pid: 1, running: null, last: null, lastFailure: null }, applies: true, run: async () => Promise.reject(new Error('another server node is checking this database now')) },
+    close: async () => {},
+  });
+  const { sw } = embedded(busy);
+  const loaded = await home(await freePort());
+  await sw.start(loaded.config, () => {});
+  await assert.rejects(sw.checkStore(), (e: unknown) => e instanceof HostFailure && e.code === 'unavailable' && e.message === 'The store could not be checked: another server node is checking this database now');
+  await sw.stop();
+});
+
 test('a server whose store cannot be checked: no store check shown, and Check now is refused in words', async () => {
   const unchecked: ServerFactory = async () => ({ url: 'ws://127.0.0.1:1/', storeCheck: { state: { pid: 1, running: null, last: null, lastFailure: null }, applies: false, run: async () => ({ checked: 0, damaged: 0 }) }, close: async () => {} });
   const { sw } = embedded(unchecked);
