@@ -1,7 +1,7 @@
 // A remote that lacks what a computer holds is given it again (daemon/remote-backfill.ts): a
 // second server added to the configuration gets the whole account, so another computer signs in
-// through it alone; a server restored from an older backup gets the newer versions back; a
-// server's damaged copy is given again by the daily check of a computer that holds the object,
+// through it alone; a server restored from an older backup gets the newer versions back, also
+// from further back than a frame's vector names (daemon/past-frames.ts); a server's damaged copy is given again by the daily check of a computer that holds the object,
 // its author's or a friend's it was shared with. Real daemons, real persistence servers on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +69,32 @@ test('a server restored from an older backup gets the newer versions back from t
   const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, login);
   assert.equal((await elsewhere.open(objs[0]!.ghid)).state.toString(), 'first, version 2');
   assert.equal((await elsewhere.open(objs[1]!.ghid)).state.toString(), 'second, version 2');
+});
+
+test('a server restored from a backup older than the versions a frame names gets the newest back from the computer that wrote them since', async (t) => {
+  const store = new MemoryStore();
+  const w = await world({ serverStore: store });
+  const daemons = new AccountDaemons(t);
+  const home = await tempHome('hgx-backfill-');
+  const computer = await daemons.start(home, w.serverPort, { create: 'a password 1' });
+  const login = { userId: computer.userId, password: 'a password 1' };
+  const obj = await computer.create(API_ID_RAW, Buffer.from('version 1'));
+  await until(() => synced(computer) || null, 'version 1 on the server', 10_000);
+  const backup = store.snapshot();
+  // More versions than a frame names (itself and the 7 before it): the backup's frame is not among them.
+  for (let v = 2; v <= 11; v++) await computer.update(obj.ghid, Buffer.from(`version ${v}`));
+  await computer.account.secrets.flush();
+  await until(() => synced(computer) || null, 'version 11 on the server', 10_000);
+  const newest = computer.engine.currentFrame(obj.ghid)!;
+  await daemons.stop(computer);
+
+  await w.restartServer(backup);
+  const old = w.serverEngine.currentFrame(obj.ghid)!;
+  assert.ok(!newest.targets!.includes(old.target!), "the backup's version is beyond the newest frame's vector");
+  await daemons.start(home, w.serverPort, login);
+  await until(() => w.serverEngine.currentFrame(obj.ghid)?.ghid === newest.ghid || null, 'the newest frame back on the server', 15_000);
+  const elsewhere = await daemons.start(await tempHome('hgx-backfill-other-'), w.serverPort, login);
+  assert.equal((await elsewhere.open(obj.ghid)).state.toString(), 'version 11');
 });
 
 test("a server whose stored copy of the account's root is damaged gets it again from a computer of the account, at its next connect", async (t) => {

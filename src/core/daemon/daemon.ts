@@ -17,6 +17,7 @@ import type { RemoteLogger } from '../remote/logger.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
+import { PastFrames, recordingFrames } from './past-frames.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
 import { CacheCheck, type CacheCheckOptions, type CacheCheckReport } from './cache-check.js';
 import { ConflictResolver } from './conflict-resolver.js';
@@ -110,7 +111,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     o.onProgress?.({ stage: 'store' });
-    const { engine, warnings } = await RulesEngine.open(o.store ?? new FileStore(o.ghidcache, { lock: { role: 'app', configKey: 'process.ghidcache' }, warn: (m) => o.logger.warn(m) }), {
+    const pastFrames = new PastFrames(`${o.ghidcache}.frames`, (m) => o.logger.warn(m));
+    const store = o.store ?? new FileStore(o.ghidcache, { lock: { role: 'app', configKey: 'process.ghidcache' }, warn: (m) => o.logger.warn(m) });
+    const { engine, warnings } = await RulesEngine.open(recordingFrames(store, pastFrames), {
       warn: (m) => o.logger.debug(m),
       // The local cache reads 2016 accounts (GOBD v15) to bring them over; nothing here writes v15.
       acceptV15: true,
@@ -124,6 +127,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       remotes: o.remotes,
       outboxDir: o.outboxDir ?? `${o.ghidcache}.outbox`,
       logger: o.logger,
+      pastFrames,
     });
     network.start();
     const device = o.device ?? `${hostname()}-${randomBytes(3).toString('hex')}`;

@@ -16,7 +16,7 @@ import { sendInOrder } from './send-in-order.js';
 import { registrationHint } from '../registration/hint.js';
 import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy, type DamagedCopy } from './local-copy.js';
 import { newestOf } from './newest-answer.js';
-import { RemoteBackfill, type BackfillReport } from './remote-backfill.js';
+import { RemoteBackfill, type BackfillHost, type BackfillReport } from './remote-backfill.js';
 import type { NetworkIOEvents } from './network-events.js';
 
 interface Remote {
@@ -41,6 +41,8 @@ export interface NetworkIOOptions {
   outboxDir: string;
   logger: RemoteLogger;
   client?: Partial<RemoteClientOptions>;
+  /** The frames once current here, for the checks of the remotes (RemoteBackfill). */
+  pastFrames?: BackfillHost['pastFrames'];
 }
 
 /**

@@ -11,7 +11,8 @@
  * or older there, everything of ours this computer holds is sent too (each of our bindings with
  * what it binds), once per connection: the remote is new, or lost data. A dynamic object goes only
  * where the remote lacks it or holds an older frame of our line (its version in our frame's
- * vector); a frame there of another line, or newer, is left to the conflicts. All of it is best
+ * vector, or a frame once current here: past-frames.ts); a frame there of another line, or newer,
+ * is left to the conflicts. All of it is best
  * effort, on the connection as it is: what does not get there is found missing again at the next
  * connect.
  *
@@ -27,6 +28,7 @@ import type { RemoteClient } from '../remote/client.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import type { Entry } from '../store/entry.js';
+import type { PastFrames } from './past-frames.js';
 import { resendDelayMs } from './resend-delay.js';
 import { sendInOrder } from './send-in-order.js';
 
@@ -42,6 +44,8 @@ export interface BackfillHost {
   logger: RemoteLogger;
   /** Our own GIDC, once the account is open. */
   identity: () => GolixObject | null;
+  /** The frames once current here (past-frames.ts): an older frame there that our vector does not name is of our line if it is one. Absent: left. */
+  pastFrames?: Pick<PastFrames, 'held'>;
 }
 
 export interface BackfillReport {
@@ -81,7 +85,7 @@ export class RemoteBackfill {
   async caughtUp(client: RemoteClient, label: string, ghid: Ghid, theirs: Buffer | null, queued: (dynamic: Ghid) => boolean): Promise<void> {
     try {
       const ours = this.host.engine.currentFrame(ghid);
-      if (queued(ghid) || (theirs !== null && (ours === undefined || standing(theirs, ours) !== 'behind'))) return;
+      if (queued(ghid) || (theirs !== null && (ours === undefined || (await this.standing(theirs, ours)) !== 'behind'))) return;
       const raws = await this.currentOf(ghid);
       if (raws.length === 0) return;
       const me = this.host.identity()?.ghid.text;
@@ -213,7 +217,7 @@ export class RemoteBackfill {
       for (const [k, g] of batch.entries()) {
         const ours = this.host.engine.currentFrame(g);
         const answer = answers[k];
-        const there = answer === LEVEL ? 'level' : ours && answer ? standing(answer, ours) : 'behind';
+        const there = answer === LEVEL ? 'level' : ours && answer ? await this.standing(answer, ours) : 'behind';
         if (there === 'apart') report.leftThere++;
         if (there === 'apart' || (there === 'level' && !ask)) continue;
         const e = ours ?? this.host.engine.entry(g);
@@ -245,6 +249,16 @@ export class RemoteBackfill {
     if (!ours) return undefined;
     if (askFirst && (await client.exists(Ghid.fromText(ours.ghid)))) return LEVEL;
     return frameOn(client, g);
+  }
+
+  /**
+   * Where a remote's frame stands against our current one; an older frame our vector does not
+   * name is of our line when it was once current here (past-frames.ts), else of a fork unknown here.
+   */
+  private async standing(raw: Buffer, ours: Entry): Promise<'level' | 'behind' | 'apart'> {
+    const there = standing(raw, ours);
+    if (typeof there === 'string') return there;
+    return (await this.host.pastFrames?.held(there.older)) ? 'behind' : 'apart';
   }
 
   private takenBy(client: RemoteClient): Set<string> {
@@ -337,16 +351,17 @@ async function frameOn(client: RemoteClient, dynamic: Ghid): Promise<Buffer | nu
 /**
  * Where a remote's frame (bytes) of a dynamic object stands against our current one: 'level'
  * (the same frame), 'behind' (older and on our line: its version is in our frame's vector, as a
- * restored backup's is), or 'apart' (newer, of another line, or unreadable). A frame of another
- * line (ours written on a fork, theirs by another computer) is the conflicts' business, never
- * sent around them: a fork's frame sent so once took a server's chain off every reader's line.
+ * restored backup's is), `older` (older, and not named by our vector: its own GHID), or 'apart'
+ * (newer, of another line, or unreadable). A frame of another line (ours written on a fork,
+ * theirs by another computer) is the conflicts' business, never sent around them: a fork's frame
+ * sent so once took a server's chain off every reader's line.
  */
-function standing(raw: Buffer, ours: Entry): 'level' | 'behind' | 'apart' {
+function standing(raw: Buffer, ours: Entry): 'level' | 'behind' | 'apart' | { older: string } {
   try {
     const obj = parseObject(raw);
     if (obj.ghid.text === ours.ghid) return 'level';
-    const older = obj.type === 'GOBD' && obj.counter !== null && ours.counter != null && obj.counter < ours.counter;
-    return older && (ours.targets ?? []).includes(obj.targets[0]!.text) ? 'behind' : 'apart';
+    if (obj.type !== 'GOBD' || obj.counter === null || ours.counter == null || obj.counter >= ours.counter) return 'apart';
+    return (ours.targets ?? []).includes(obj.targets[0]!.text) ? 'behind' : { older: obj.ghid.text };
   } catch {
     return 'apart';
   }

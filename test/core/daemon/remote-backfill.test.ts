@@ -4,6 +4,7 @@
 // frame waiting in the outbox, and how refusals end or continue it. A real rules engine holding
 // the reference's objects and frames made here with the reference's key; a scripted remote.
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { AlreadyDebound, CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, RegistrationRequired, RemoteNak, Secret, frameOf, makeContainer, makeDebinding, makeFrame, makeStatic, makeUpdate, parseObject, type GolixObject } from '../../../src/core/golix/index.js';
 import { RemoteBackfill } from '../../../src/core/daemon/remote-backfill.js';
@@ -119,6 +120,37 @@ test("a sweep sends a dynamic object only where the remote lacks it or holds an 
   assert.deepEqual(await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none), { sent: 0, stored: 0, refused: 0, taken: 0, leftThere: 0 });
   (mute.client as unknown as { get: (g: Ghid) => Promise<Buffer> }).get = answers;
   assert.deepEqual((await backfill.sweep(mute.client, 'mute', me.obj.ghid.text, none)).sent, 3, 'swept again: identity, frame, container');
+});
+
+test("an older frame our vector does not name (a backup restored further back) gets ours when it was once current here; a fork's never", async () => {
+  const { engine, logger } = await holding(9);
+  const ours = frameAt(9).obj as Extract<GolixObject, { type: 'GOBD' }>;
+  assert.ok(!ours.targets.some((c) => c.text === containerAt(0).entry.ghid || c.text === containerAt(1).entry.ghid), 'frames 0 and 1 are beyond our vector');
+  // Frame 0 was current here once; frame 1 was not kept (written before the list was, or lost to a crash).
+  const once = new Set([frameAt(0).obj.ghid.text]);
+  const asked: string[] = [];
+  const pastFrames = { held: async (f: string) => (asked.push(f), once.has(f)) };
+  const withPast = new RemoteBackfill({ engine, logger, identity: () => me.obj, pastFrames });
+  const without = new RemoteBackfill({ engine, logger, identity: () => me.obj });
+  // Written on frame 0 by another computer, on a version of its own.
+  const fork = await makeFrame(v16Identity(0), Ghid.fromDigest(randomBytes(64)), frameOf(frameAt(0).obj as Extract<GolixObject, { type: 'GOBD' }>));
+  const cases: [string, RemoteBackfill, Buffer, boolean][] = [
+    ['once current here', withPast, frameAt(0).raw, true],
+    ['once current here, but nothing kept of it', without, frameAt(0).raw, false],
+    ['of our line, not kept', withPast, frameAt(1).raw, false],
+    ["a fork's, unknown here", withPast, fork.raw, false],
+  ];
+  for (const [what, backfill, theirs, sent] of cases) {
+    const r = remote(async () => true, new Map([[dynamic.text, theirs]]));
+    const report = await backfill.sweep(r.client, what, me.obj.ghid.text, none);
+    assert.equal(r.sent.includes(ours.ghid.text), sent, `${what}: ${JSON.stringify(r.sent)}`);
+    assert.equal(report.leftThere, sent ? 0 : 1, what);
+    // The catch-up decides the same.
+    const c = remote();
+    await backfill.caughtUp(c.client, what, dynamic, theirs, none);
+    assert.equal(c.sent.includes(ours.ghid.text), sent, `catch-up, ${what}`);
+  }
+  assert.ok(!asked.includes(frameAt(9).obj.ghid.text), 'asked only of older frames the vector does not name');
 });
 
 test('a frame of ours waiting in that remote\'s outbox is never sent around it, nor swept', async () => {
