@@ -39,6 +39,16 @@ export class PgDamageMarks implements DamageMarks {
   count(): number {
     return this.stats().damaged();
   }
+
+  async copy(ghid: Ghid): Promise<Buffer | null> {
+    const { rows } = await this.db.query<{ raw: Buffer }>(`SELECT raw FROM objects WHERE ${OBJECT_ROW} LIMIT 1`, [ghid.text]);
+    return rows[0]?.raw ?? null;
+  }
+
+  async clear(ghid: Ghid): Promise<void> {
+    const r = await this.db.query(`UPDATE objects SET damaged = NULL WHERE ${OBJECT_ROW} AND damaged IS NOT NULL`, [ghid.text]);
+    this.stats().damagedChanged(-(r.rowCount ?? 0));
+  }
 }
 
 /** Whether a signed object's signature verifies under its signer's identity in the database; null when that identity is not there; true when unsigned. */

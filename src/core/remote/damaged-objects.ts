@@ -86,8 +86,8 @@ export class DamagedObjects {
     try {
       ({ obj } = await this.read(ghid));
     } catch (err) {
-      // Marked damaged in a shared store (by this check before, or another node): damaged still.
-      if (err instanceof DamagedCopy) return false;
+      // Marked damaged in a shared store (by this check before, or another node): read past the mark.
+      if (err instanceof DamagedCopy) return this.soundAgain(ghid);
       if (err instanceof DoesNotExist) return !this.known.has(ghid.text);
       throw err;
     }
@@ -106,22 +106,44 @@ export class DamagedObjects {
     }
   }
 
-  private async read(ghid: Ghid): Promise<{ raw: Buffer; obj: GolixObject }> {
-    const raw = await this.store().get(ghid);
-    let why: string;
+  /**
+   * A copy marked damaged in a shared store, read past its mark: sound now (a row put right
+   * outside Hypergolix, a restore), its mark is cleared and it is served again. Whether it is.
+   */
+  private async soundAgain(ghid: Ghid): Promise<boolean> {
+    const shared = this.store().damage;
+    if (!shared) return false;
+    const raw = await shared.copy(ghid);
+    if (raw === null) return true;
+    const seen = await this.examine(ghid, raw);
+    if ('why' in seen || (await this.store().signatureHolds?.(seen.obj)) === false) return false;
+    await shared.clear(ghid);
+    for (const g of [ghid.text, seen.obj.ghid.text]) for (const set of [this.known, this.badSignatures, this.damagedFrames]) set.delete(g);
+    this.logger.info(`${ghid.short}: its copy in this server's store is sound again (put right outside Hypergolix): served again`);
+    return true;
+  }
+
+  /** Whether `raw` is the object `ghid` names (a dynamic GHID: its frame), or why not. */
+  private async examine(ghid: Ghid, raw: Buffer): Promise<{ obj: GolixObject } | { why: string }> {
     try {
       // Accepted once under the limits of then: any size is read back; a large one hashed off the event loop.
       const obj = await parseObjectAsync(raw, { maxBytes: Number.MAX_SAFE_INTEGER });
-      if (obj.ghid.equals(ghid) || addressOf(obj).equals(ghid)) {
-        this.known.delete(ghid.text);
-        this.damagedFrames.delete(obj.ghid.text);
-        return { raw, obj };
-      }
-      why = `its bytes are object ${obj.ghid.short}`;
+      return obj.ghid.equals(ghid) || addressOf(obj).equals(ghid) ? { obj } : { why: `its bytes are object ${obj.ghid.short}` };
     } catch (err) {
       if (!(err instanceof HypergolixError)) throw err;
-      why = err.message;
+      return { why: err.message };
     }
+  }
+
+  private async read(ghid: Ghid): Promise<{ raw: Buffer; obj: GolixObject }> {
+    const raw = await this.store().get(ghid);
+    const seen = await this.examine(ghid, raw);
+    if ('obj' in seen) {
+      this.known.delete(ghid.text);
+      this.damagedFrames.delete(seen.obj.ghid.text);
+      return { raw, obj: seen.obj };
+    }
+    const why = seen.why;
     // Known once, by the GHID it was first met under (a frame met by its own GHID after its dynamic's is not counted twice).
     if (!this.known.has(ghid.text) && !this.damagedFrames.has(ghid.text)) {
       this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);

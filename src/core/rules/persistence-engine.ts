@@ -128,6 +128,10 @@ export interface DamageMarks {
   marked(limit: number): Promise<{ count: number; listed: { ghid: string; why: string }[] }>;
   /** How many are marked, as last counted (for /metrics, read without a query). */
   count(): number;
+  /** The stored bytes of a marked object, read past its mark (the check reads them again); null when it is gone. */
+  copy(ghid: Ghid): Promise<Buffer | null>;
+  /** Clears the mark of an object whose copy is sound again (put right outside Hypergolix). */
+  clear(ghid: Ghid): Promise<void>;
 }
 
 /**

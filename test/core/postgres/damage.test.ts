@@ -142,6 +142,13 @@ test('a damaged identity is unknown until it is sent again; a copy whose signatu
   assert.equal(await a.engine.repair(container.raw), false, 'sound already: nothing written');
   assert.equal(await a.engine.exists(container.obj.ghid), true);
   assert.equal(await a.engine.exists(dynamic), false, 'the frame still marked');
+
+  // The operator puts the frame's row right from a backup: the next check reads it past its mark, and it is served again.
+  await sql.query('UPDATE objects SET raw = $2 WHERE ghid = $1', [frame.obj.ghid.text, frame.raw]);
+  assert.equal(await a.engine.exists(dynamic), false, 'marked until a check reads it');
+  assert.deepEqual(await a.server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 0 });
+  assert.deepEqual(await a.client.get(dynamic), frame.raw);
+  assert.ok(a.logger.lines.some((l) => l.includes(dynamic.short) && /is sound again \(put right outside Hypergolix\): served again/.test(l)), a.logger.lines.join('\n'));
 });
 
 test('the database lost during a check ends it with why, and its turn with it: once back, a check starts over', { skip: POSTGRES_SKIP }, async (t) => {
