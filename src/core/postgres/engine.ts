@@ -13,7 +13,7 @@
  *
  * A database out of reach is a state (storage()), not a crash: publishes are refused with
  * StorageFull (NK 0010, reason `storage_failed`, retry after a second), reads with NK 000A
- * and the same reason, and the engine probes until the database answers again.
+ * and the same reason, and the engine probes until the database answers again (reachability.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -34,9 +34,11 @@ import {
 import { nullLogger, type Logger } from '../log/index.js';
 import { DamagedCopy, type CheckTurnOptions, type CheckTurnRefused, type EngineFollower, type IngestHooks, type IngestResult, type Notification, type PersistenceEngine, type StorageUsage, type StoreCheckTurn } from '../rules/persistence-engine.js';
 import type { QuotaOptions, Usage } from '../rules/usage.js';
-import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
+import type { StorageState } from '../store/storage-state.js';
 import { takeCheckTurn } from './check-turn.js';
 import { describeTarget, newClient, openPool, type ConnectOptions } from './connect.js';
+import { rebuildDerived } from './derived.js';
+import { Reachability } from './reachability.js';
 import { OBJECT_ROW, PgDamageMarks, repairCopy, signatureHolds } from './damage.js';
 import { UNAVAILABLE_RETRY_MS, isConflict, storageUnavailable, unavailableCode } from './errors.js';
 import { IdentityCache } from './identities.js';
@@ -93,15 +95,14 @@ export class PostgresEngine implements PersistenceEngine {
   /** Announcements sent, and announcements heard, one after another: pushes keep commit order. */
   private announcing: Promise<void> = Promise.resolve();
   private hearing: Promise<void> = Promise.resolve();
-  private state: StorageState = STORAGE_OK;
   private readonly commitTimes = new Histogram();
-  private probe: NodeJS.Timeout | null = null;
   private closed = false;
   private channel!: PushChannel;
   private stats_!: StatsCache;
   private readonly settings: RuleSettings;
   private readonly log: Logger;
   private readonly target: string;
+  private readonly reach: Reachability;
   /** Damage found by any node's check or read (damage.ts). */
   readonly damage: PgDamageMarks;
 
@@ -111,6 +112,7 @@ export class PostgresEngine implements PersistenceEngine {
   ) {
     this.log = o.logger ?? nullLogger;
     this.target = describeTarget(o.url);
+    this.reach = new Reachability(this.target, () => pool.query('SELECT 1'), this.log);
     const warn = (m: string): void => this.log.warn(m);
     this.waiting = new WaitingUploaders(o.maxWaitingUploaders);
     this.damage = new PgDamageMarks(pool, () => this.stats_);
@@ -162,7 +164,8 @@ export class PostgresEngine implements PersistenceEngine {
 
   ingest(raw: Buffer, hooks?: IngestHooks): Promise<IngestResult> {
     if (this.closed) return Promise.reject(new RemoteNak('The store is closed', { reason: 'shutting_down', retryAfterMs: UNAVAILABLE_RETRY_MS }));
-    if (this.state.kind !== 'ok') return Promise.reject(storageUnavailable(this.state.message, this.state.errno));
+    const state = this.reach.now;
+    if (state.kind !== 'ok') return Promise.reject(storageUnavailable(state.message, state.errno));
     return new Promise<IngestResult>((resolve, reject) => {
       const q: Queued = { prepared: this.prepare(raw), origin: hooks?.origin, settled: false, resolve, reject };
       q.prepared.then(
@@ -245,7 +248,7 @@ export class PostgresEngine implements PersistenceEngine {
       if (!(await committedAfterAll(this.pool, err.result, this.log))) return this.failAll(batch, err.cause);
       result = err.result;
     }
-    this.recovered();
+    this.reach.answered();
     this.stats_.applied(result.inserted, result.deleted);
     this.rememberWaiting(batch, result);
     const announced: Announcement[] = [];
@@ -275,8 +278,9 @@ export class PostgresEngine implements PersistenceEngine {
     const code = unavailableCode(err);
     let refusal: unknown;
     if (code !== null) {
-      this.unavailable(code, err);
-      refusal = storageUnavailable(this.state.kind === 'ok' ? `The database is unavailable (${code})` : this.state.message, code);
+      this.reach.lost(code, err);
+      const state = this.reach.now;
+      refusal = storageUnavailable(state.kind === 'ok' ? `The database is unavailable (${code})` : state.message, code);
     } else if (isConflict(err)) {
       refusal = new RemoteNak('Too many concurrent writes to the same objects; try again', { reason: 'busy', retryAfterMs: 100 });
     } else {
@@ -289,34 +293,11 @@ export class PostgresEngine implements PersistenceEngine {
   // ---- the database's state
 
   storage(): StorageState {
-    return this.state;
+    return this.reach.now;
   }
 
   commitDurations(): HistogramSnapshot {
     return this.commitTimes.snapshot();
-  }
-
-  private unavailable(code: string, err: unknown): void {
-    if (this.state.kind !== 'ok' || this.closed) return;
-    const why = err instanceof Error ? err.message : String(err);
-    const message = `The database ${this.target} cannot be used (${code}: ${why}); publishes are refused until it is back`;
-    this.state = { kind: code === '53100' ? 'full' : 'failed', path: this.target, errno: code, freeBytes: null, since: Date.now(), message };
-    this.log.error(message);
-    this.probe = setInterval(() => {
-      this.pool.query('SELECT 1').then(
-        () => this.recovered(),
-        () => {},
-      );
-    }, UNAVAILABLE_RETRY_MS);
-    this.probe.unref();
-  }
-
-  private recovered(): void {
-    if (this.state.kind === 'ok') return;
-    this.state = STORAGE_OK;
-    if (this.probe) clearInterval(this.probe);
-    this.probe = null;
-    this.log.info(`The database ${this.target} answers again; publishes are accepted`);
   }
 
   // ---- other nodes
@@ -359,7 +340,7 @@ export class PostgresEngine implements PersistenceEngine {
     } catch (err) {
       const code = unavailableCode(err);
       if (code === null) throw err;
-      this.unavailable(code, err);
+      this.reach.lost(code, err);
       throw new RemoteNak(`Cannot ${what}: the database is unavailable (${code})`, { reason: 'storage_failed', retryAfterMs: UNAVAILABLE_RETRY_MS });
     }
   }
@@ -388,6 +369,10 @@ export class PostgresEngine implements PersistenceEngine {
   async repair(raw: Buffer): Promise<boolean> {
     const obj = await parseObjectAsync(raw, { maxBytes: this.settings.maxObjectBytes! });
     return this.read('put right', () => repairCopy(this.pool, this.identities, this.stats_, obj));
+  }
+
+  rebuildDerived(obj: GolixObject): Promise<boolean> {
+    return this.read('rebuild an index', () => rebuildDerived(this.pool, obj));
   }
 
   checkTurn(o: CheckTurnOptions): Promise<StoreCheckTurn | CheckTurnRefused> {
@@ -438,8 +423,8 @@ export class PostgresEngine implements PersistenceEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.reach.stop();
     await this.pumping;
-    if (this.probe) clearInterval(this.probe);
     this.stats_.stop();
     await this.announcing;
     await this.channel.close();

@@ -16,6 +16,11 @@ export interface Writes {
   usage: Map<string, Usage>;
 }
 
+/** An object's row as INSERT writes it, but its bytes: what the database derives from its entry (ghid, type, target, dynamic, party, counter, size, entry). */
+export function derivedColumns(e: Entry): unknown[] {
+  return [e.ghid, e.type, e.target ?? null, e.dynamic ?? null, e.signer ?? e.recipient ?? null, e.counter == null ? null : e.counter.toString(), e.size, packEntry(e)];
+}
+
 /** The entry's binary form (src/core/store/entry.ts), as the `entry` column holds it. */
 export function packEntry(e: Entry): Buffer {
   const out = Buffer.alloc(entryLength(e));
@@ -42,7 +47,7 @@ export async function applyWrites(client: SqlClient, w: Writes): Promise<void> {
   if (w.inserts.length > 0) {
     const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const { entry: e, raw } of w.inserts) {
-      const row = [e.ghid, e.type, e.target ?? null, e.dynamic ?? null, e.signer ?? e.recipient ?? null, e.counter == null ? null : e.counter.toString(), e.size, packEntry(e), raw];
+      const row = [...derivedColumns(e), raw];
       row.forEach((v, i) => cols[i]!.push(v));
     }
     const r = await client.query(INSERT, cols);

@@ -91,7 +91,10 @@ export class DamagedObjects {
       if (err instanceof DoesNotExist) return !this.known.has(ghid.text);
       throw err;
     }
-    if ((await this.store().signatureHolds?.(obj)) !== false) return true;
+    if ((await this.store().signatureHolds?.(obj)) !== false) {
+      if (await this.store().rebuildDerived?.(obj)) this.logger.warn(`${ghid.short}: what this server's store derives from it (its index) did not match it, and was rebuilt from it`);
+      return true;
+    }
     const why = 'its signature does not verify';
     if (!this.badSignatures.has(obj.ghid.text)) this.logger.error(`${ghid.short} is damaged in this server's store (${why}): answered as not here until it is published again`);
     this.badSignatures.set(obj.ghid.text, why);

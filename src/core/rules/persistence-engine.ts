@@ -160,6 +160,8 @@ export interface PersistenceEngine {
   checkTurn?(o: CheckTurnOptions): Promise<StoreCheckTurn | CheckTurnRefused>;
   /** Damage found kept in the store itself, where every server sharing it sees it; absent: each server keeps what it found. */
   damage?: DamageMarks;
+  /** What the store derives from a stored object (its index: a database's columns) checked against it, verified, and rebuilt where it differs; whether it was. */
+  rebuildDerived?(obj: GolixObject): Promise<boolean>;
   /** The current frame of a dynamic GHID (its own GHID in `ghid`); absent: not told (a damaged frame is then known by its dynamic GHID only). */
   currentFrame?(dynamic: Ghid): { readonly ghid: string } | undefined;
   /** Whether a signed object's signature verifies under its signer's identity here; null when that identity is not here. */

@@ -151,6 +151,23 @@ test('a damaged identity is unknown until it is sent again; a copy whose signatu
   assert.ok(a.logger.lines.some((l) => l.includes(dynamic.short) && /is sound again \(put right outside Hypergolix\): served again/.test(l)), a.logger.lines.join('\n'));
 });
 
+test("what the database derives from an object (its row's columns, the rules' entry), found not to match it, is rebuilt from it by the check", { skip: POSTGRES_SKIP }, async (t) => {
+  const { url, sql } = await stored(t);
+  const a = await node(t, url);
+  assert.deepEqual((await a.engine.bindingsOf(container.obj.ghid)).map((g) => g.text), [dynamic.text]);
+  // The frame's row says it binds something else, with another counter, and its entry is cut: the object itself is sound.
+  await sql.query("UPDATE objects SET target = 'elsewhere', counter = 999, entry = substring(entry from 1 for 10) WHERE ghid = $1", [frame.obj.ghid.text]);
+  assert.deepEqual(await a.engine.bindingsOf(container.obj.ghid), [], 'the container looks unbound');
+  assert.deepEqual(await a.server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 0 }, 'the object is sound');
+  assert.ok(a.logger.lines.some((l) => l.startsWith('warn') && l.includes(dynamic.short) && /did not match it, and was rebuilt from it/.test(l)), a.logger.lines.join('\n'));
+  assert.deepEqual((await a.engine.bindingsOf(container.obj.ghid)).map((g) => g.text), [dynamic.text], 'bound again');
+  const { rows } = await sql.query<{ counter: string; target: string }>('SELECT counter::text AS counter, target FROM objects WHERE ghid = $1', [frame.obj.ghid.text]);
+  assert.deepEqual(rows[0], { counter: '0', target: container.obj.ghid.text });
+  const before = a.logger.lines.length;
+  await a.server.storeCheck.run();
+  assert.ok(!a.logger.lines.slice(before).some((l) => /was rebuilt/.test(l)), 'a second check finds nothing to rebuild');
+});
+
 test('the database lost during a check ends it with why, and its turn with it: once back, a check starts over', { skip: POSTGRES_SKIP }, async (t) => {
   const { url } = await stored(t);
   const a = await node(t, url);
