@@ -27,6 +27,9 @@ import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { entryOf, type Entry } from '../../../src/core/store/entry.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
 import { StoreLocked } from '../../../src/core/store/store-lock.js';
+import { DamagedObjects } from '../../../src/core/remote/damaged-objects.js';
+import { StoreCheck } from '../../../src/core/remote/store-check.js';
+import { memoryLogger } from '../../fixtures/remote/helpers.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../../fixtures/postgres.js';
 import { requests } from '../../fixtures/server/objects.js';
 import { V2016_DIRS, v16Identity, v16Objects } from '../../fixtures/vectors.js';
@@ -174,6 +177,18 @@ async function noMigrationSessionsLeft(): Promise<void> {
   await until(async () => (await migrationSessions()) === 0, "the migration's connections to be closed");
 }
 
+/** A node's check of the copied store: every object sound, and what each row derives from its object as the engine itself derives it (nothing rebuilt). */
+async function checkedClean(url: string, objects: number, acceptV15 = false): Promise<void> {
+  const logger = memoryLogger();
+  const { engine } = await PostgresEngine.open({ url, acceptV15 });
+  try {
+    assert.deepEqual(await new StoreCheck(() => engine, new DamagedObjects(() => engine, logger), logger).run(), { checked: objects, damaged: 0 });
+    assert.deepEqual(logger.lines.filter((l) => /rebuilt|damaged in/.test(l)), [], 'nothing damaged, nothing rebuilt');
+  } finally {
+    await engine.close();
+  }
+}
+
 function options(ghidcache: string, url: string, extra: Partial<MigrateOptions> = {}): MigrateOptions {
   return { ghidcache, url, ...extra };
 }
@@ -232,6 +247,7 @@ test('files → postgres: every object once, in chunks, with its entry, bytes an
   const cluster = await PgRegistry.open({ url, refreshMs: 0 });
   assert.deepEqual(cluster.list(), accounts);
   await cluster.close();
+  await checkedClean(url, source.size);
   await noMigrationSessionsLeft();
 });
 
@@ -462,6 +478,7 @@ test('files → postgres → files: a 2016 reference ghidcache (v15 frames, no i
     assert.ok(rows.get(ghid)!.raw.equals(readFileSync(join(copy, `${ghid}.ghid`))), ghid.slice(0, 12));
     assert.ok(rows.get(ghid)!.entry.equals(packEntry(e)), `${e.type} ${ghid.slice(0, 12)}: its entry (v15 history included)`);
   }
+  await checkedClean(url, fileStats.objects, true);
 
   const back = freshDir();
   assert.deepEqual(await copyPostgresToFiles(options(back, url)), { objects: fileStats.objects, registrations: 0 });
