@@ -11,16 +11,22 @@
  * links — everything a check, a collection or a debinding consults. Rows read inside a
  * SERIALIZABLE transaction are what PostgreSQL watches for conflicting writes by other nodes.
  */
-import { decodeEntry, type Entry } from '../store/entry.js';
+import { StorageFull, parseObject, type GolixObject } from '../golix/index.js';
+import { decodeEntry, entryOf, type Entry } from '../store/entry.js';
 import { EntryTable } from '../store/entry-table.js';
 import type { LoadResult, ObjectStore } from '../store/object-store.js';
 import type { SqlClient } from './sql.js';
+
+/** A publish refused for a damaged object it depends on is worth trying again this much later (the object may be put right meanwhile). */
+const DAMAGED_RETRY_MS = 60_000;
 
 export interface ObjectRow {
   ghid: string;
   entry: Buffer;
   /** Only for identities and frames: what the rules read (a signer's key), and what a released notification sends. */
   raw: Buffer | null;
+  /** `entry` decoded (by loadNeighbourhood, once). */
+  decoded?: Entry;
 }
 
 /** Rows reached from `seeds` (see above); raw bytes only of GIDCs and GOBDs. */
@@ -46,7 +52,45 @@ const NEIGHBOURHOOD = `
 
 export async function loadNeighbourhood(client: SqlClient, seeds: Iterable<string>): Promise<ObjectRow[]> {
   const { rows } = await client.query<ObjectRow>(NEIGHBOURHOOD, [[...new Set(seeds)]]);
+  return healEntries(client, rows);
+}
+
+/**
+ * Rows whose entry does not decode (damaged in the database) with the entry derived again from
+ * their object, which the rules can then go by (the check of the store writes it back:
+ * derived.ts). Left as it was, a publish near it would be refused as malformed, which it is not.
+ * A row whose object is damaged too cannot be reasoned about: the publish is refused as the
+ * store's fault, naming it, until the object is put right (a publish of it, found by the check).
+ */
+async function healEntries(client: SqlClient, rows: ObjectRow[]): Promise<ObjectRow[]> {
+  const damaged = rows.filter((r) => (r.decoded = decoded(r.entry)) === undefined);
+  if (damaged.length === 0) return rows;
+  const { rows: objects } = await client.query<{ ghid: string; raw: Buffer }>('SELECT ghid, raw FROM objects WHERE ghid = ANY($1::text[])', [damaged.map((r) => r.ghid)]);
+  const raws = new Map(objects.map((o) => [o.ghid, o.raw]));
+  for (const row of damaged) {
+    const obj = objectOf(raws.get(row.ghid));
+    if (obj?.ghid.text !== row.ghid) {
+      throw new StorageFull(`The database holds a damaged object (${row.ghid.slice(0, 12)}…) that this publish depends on; a check of the store (hypergolix server check) finds it, and a publish of it puts it right`, { reason: 'storage_failed', retryAfterMs: DAMAGED_RETRY_MS });
+    }
+    row.decoded = entryOf(obj);
+  }
   return rows;
+}
+
+function decoded(entry: Buffer): Entry | undefined {
+  try {
+    return decodeEntry(entry);
+  } catch {
+    return undefined;
+  }
+}
+
+function objectOf(raw: Buffer | undefined): GolixObject | null {
+  try {
+    return raw ? parseObject(raw, { maxBytes: Number.MAX_SAFE_INTEGER }) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The GHIDs an entry names: where its neighbourhood starts. */
@@ -72,7 +116,7 @@ export class TransactionView implements ObjectStore {
 
   constructor(rows: readonly ObjectRow[]) {
     for (const row of rows) {
-      this.entries.set(decodeEntry(row.entry));
+      this.entries.set(row.decoded ?? decodeEntry(row.entry));
       this.before.add(row.ghid);
       if (row.raw) this.raws.set(row.ghid, row.raw);
     }

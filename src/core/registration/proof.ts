@@ -72,6 +72,9 @@ function verifyOver(gidc: Buffer, fingerprint: string, message: (fp: string) => 
   const fp = Ghid.tryText(fingerprint);
   if (!fp || !identity.ghid.equals(fp) || !/^[A-Za-z0-9_-]{1,1024}$/.test(signature)) return Promise.resolve(false);
   const sig = Buffer.from(signature, 'base64url');
+  // As long as the modulus, exactly: OpenSSL reads a shorter one as the same number, so a signature
+  // whose first byte is zero (one in 256) would also verify without it — a second encoding of it.
+  if (sig.length * 8 !== identity.signingKey.asymmetricKeyDetails?.modulusLength) return Promise.resolve(false);
   return new Promise((resolve) =>
     verify('sha512', message(fp.text), { key: identity.signingKey, ...PSS }, sig, (err, ok) => resolve(!err && ok)),
   );

@@ -5,7 +5,7 @@
 // another checked lately. Real PostgreSQL, two real servers, real signatures, real clients.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DoesNotExist, VerificationFailure, type GolixObject } from '../../../src/core/golix/index.js';
+import { DoesNotExist, StorageFull, VerificationFailure, type GolixObject } from '../../../src/core/golix/index.js';
 import { openPool } from '../../../src/core/postgres/connect.js';
 import { PostgresEngine } from '../../../src/core/postgres/engine.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
@@ -166,6 +166,23 @@ test("what the database derives from an object (its row's columns, the rules' en
   const before = a.logger.lines.length;
   await a.server.storeCheck.run();
   assert.ok(!a.logger.lines.slice(before).some((l) => /was rebuilt/.test(l)), 'a second check finds nothing to rebuild');
+});
+
+test("a row whose entry is damaged does not fail the publishes near it; one whose object is damaged too refuses them as the store's fault, naming it", { skip: POSTGRES_SKIP }, async (t) => {
+  const { url, sql } = await stored(t);
+  const a = await node(t, url);
+  const at = (type: 'GOBD' | 'GEOC', n: number) => v16.find((o) => o.obj.type === type && (type === 'GOBD' ? o.entry.counter === n : o.entry.chain_counter === n))!;
+  // Frame 0's entry no longer decodes; its object is sound. Frame 1 replaces it: the rules read frame 0 to decide.
+  await sql.query("UPDATE objects SET entry = '\\xff00'::bytea WHERE ghid = $1", [frame.obj.ghid.text]);
+  await a.client.publish(at('GOBD', 1).raw);
+  await a.client.publish(at('GEOC', 1).raw);
+  assert.deepEqual(await a.client.get(dynamic), at('GOBD', 1).raw, 'the next frame taken, as if nothing were wrong');
+
+  // Frame 1's entry and object both damaged: frame 2 is refused as the store's fault, not as malformed.
+  await sql.query("UPDATE objects SET entry = '\\xff00'::bytea, raw = substring(raw from 1 for 50) WHERE ghid = $1", [at('GOBD', 1).obj.ghid.text]);
+  await assert.rejects(a.client.publish(at('GOBD', 2).raw), (e: unknown) => e instanceof StorageFull && e.reason === 'storage_failed' && (e.retryAfterMs ?? 0) > 0);
+  // The node's own refusal (and its log line) names it.
+  await assert.rejects(a.engine.ingest(at('GOBD', 2).raw), (e: unknown) => e instanceof StorageFull && new RegExp(`damaged object \\(${at('GOBD', 1).obj.ghid.text.slice(0, 12)}…\\) that this publish depends on`).test(e.message));
 });
 
 test('the database lost during a check ends it with why, and its turn with it: once back, a check starts over', { skip: POSTGRES_SKIP }, async (t) => {
