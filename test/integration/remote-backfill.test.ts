@@ -39,13 +39,18 @@ test('a remote added later gets the whole account and its objects, so a computer
   assert.equal((await elsewhere.open(frozen.ghid)).state.toString(), 'a static object');
 });
 
-test('a server restored from an older backup gets the newer versions back from the computer that holds them, open or not', async (t) => {
+/** A server on a store in memory (to snapshot as a backup), and one computer of a new account syncing with it. */
+async function oneComputer(t: ConstructorParameters<typeof AccountDaemons>[0]) {
   const store = new MemoryStore();
   const w = await world({ serverStore: store });
   const daemons = new AccountDaemons(t);
   const home = await tempHome('hgx-backfill-');
   const computer = await daemons.start(home, w.serverPort, { create: 'a password 1' });
-  const login = { userId: computer.userId, password: 'a password 1' };
+  return { store, w, daemons, home, computer, login: { userId: computer.userId, password: 'a password 1' } };
+}
+
+test('a server restored from an older backup gets the newer versions back from the computer that holds them, open or not', async (t) => {
+  const { store, w, daemons, home, computer, login } = await oneComputer(t);
   const objs = [await computer.create(API_ID_RAW, Buffer.from('first, version 1')), await computer.create(API_ID_RAW, Buffer.from('second, version 1'))];
   await until(() => synced(computer) || null, 'version 1 on the server', 10_000);
   const backup = store.snapshot();
@@ -72,12 +77,7 @@ test('a server restored from an older backup gets the newer versions back from t
 });
 
 test('a server restored from a backup older than the versions a frame names gets the newest back from the computer that wrote them since', async (t) => {
-  const store = new MemoryStore();
-  const w = await world({ serverStore: store });
-  const daemons = new AccountDaemons(t);
-  const home = await tempHome('hgx-backfill-');
-  const computer = await daemons.start(home, w.serverPort, { create: 'a password 1' });
-  const login = { userId: computer.userId, password: 'a password 1' };
+  const { store, w, daemons, home, computer, login } = await oneComputer(t);
   const obj = await computer.create(API_ID_RAW, Buffer.from('version 1'));
   await until(() => synced(computer) || null, 'version 1 on the server', 10_000);
   const backup = store.snapshot();
