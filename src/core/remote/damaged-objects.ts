@@ -153,8 +153,9 @@ export class DamagedObjects {
       this.known.set(ghid.text, why);
       const frame = this.store().currentFrame?.(ghid)?.ghid;
       if (frame !== undefined && frame !== ghid.text) this.damagedFrames.add(frame);
-      await this.mark(ghid, why);
     }
+    // Each time in a shared store: this node may remember it from before another put it right, and it is damaged again.
+    await this.mark(ghid, why);
     throw new DamagedCopy(ghid);
   }
 

@@ -97,6 +97,22 @@ test("one node's check finds what nobody asked for; every node answers it as not
   assert.deepEqual(await b.server.storeCheck.run(), { checked: gidcs.length + 2, damaged: 0 });
 });
 
+test('damaged again after another node put it right: the node that found it first marks it again, for every node', { skip: POSTGRES_SKIP }, async (t) => {
+  const { url, sql } = await stored(t);
+  await damage(sql);
+  const a = await node(t, url);
+  const b = await node(t, url);
+  // Found by a read on the first node (a client asking for it).
+  await assert.rejects(a.client.get(container.obj.ghid), DoesNotExist);
+  assert.equal(await b.client.exists(container.obj.ghid), false);
+  await b.client.publish(container.raw);
+  assert.equal(await b.client.exists(container.obj.ghid), true, 'put right by a publish on the other node');
+  // Damaged again before the first node read it whole since (it still remembers it as damaged), and asked for there.
+  await sql.query('UPDATE objects SET raw = substring(raw from 1 for 300) WHERE ghid = $1', [container.obj.ghid.text]);
+  await assert.rejects(a.client.get(container.obj.ghid), DoesNotExist);
+  assert.equal(await b.client.exists(container.obj.ghid), false, 'marked again: the other node answers it as not here');
+});
+
 test('one check at a time on a database; a scheduled check is not needed when another node checked lately, and tells that one', { skip: POSTGRES_SKIP }, async (t) => {
   const { url } = await stored(t);
   const a = await node(t, url);
