@@ -64,7 +64,7 @@ async function lastWhole(client: SqlClient): Promise<WholeCheck | null> {
   return r ? { startedAt: r.started_at.toISOString(), finishedAt: r.finished_at.toISOString(), checked: Number(r.checked) } : null;
 }
 
-/** Every object, identities first (they verify the others), a frame by its dynamic GHID. Those marked damaged stay so until a publish puts them right. */
+/** Every object, identities first (they verify the others), a frame by its dynamic GHID; those marked damaged too, which the check reads again past the mark. */
 async function* pages(client: SqlClient): AsyncIterable<string[]> {
   for (const identities of [true, false]) {
     let after = '';

@@ -31,7 +31,8 @@ export class PgDamageMarks implements DamageMarks {
       'SELECT ghid, damaged AS why, count(*) OVER () AS n FROM objects WHERE damaged IS NOT NULL ORDER BY ghid LIMIT $1',
       [limit],
     );
-    const count = rows.length === 0 ? Number((await this.db.query<{ n: string }>('SELECT count(*) AS n FROM objects WHERE damaged IS NOT NULL')).rows[0]!.n) : Number(rows[0]!.n);
+    // Every row carries the count of all marked (a window over the whole result, before the limit); none marked, no row.
+    const count = rows.length === 0 ? 0 : Number(rows[0]!.n);
     this.stats().damagedCounted(count);
     return { count, listed: rows.map((r) => ({ ghid: r.ghid, why: r.why })) };
   }
