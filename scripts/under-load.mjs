@@ -2,11 +2,13 @@
 // Runs test files again and again beside a busy CPU, to bring out races that a quiet machine
 // hides (the thirty-first session found two of the daemon's this way: seed 21 of the random
 // schedule failed about one run in twenty-five under load, never alone).
-// Usage: node scripts/under-load.mjs [--runs N] [--lanes L] [--hogs H] [--keep DIR] FILE...
+// Usage: node scripts/under-load.mjs [--runs N] [--lanes L] [--hogs H] [--keep DIR] [--name RE] FILE...
 //   N runs of FILE... in each of L lanes at once (defaults 10 and 2), beside H processes that
 //   spin at the lowest priority (default 1). The environment passes through (HGX_CHAOS_SEEDS,
 //   HGX_TEST_LOG=debug for the daemons' lines). The output of each failing run is kept in DIR
-//   (default .tmp/under-load/); exit 1 if any run failed, 2 for a bad command line.
+//   (default .tmp/under-load/); --name runs only the tests whose names match RE (node's
+//   --test-name-pattern), so one slow file's one racy test runs many times; exit 1 if any run
+//   failed, 2 for a bad command line.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -14,7 +16,7 @@ import { join, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
-const USAGE = 'Usage: node scripts/under-load.mjs [--runs N] [--lanes L] [--hogs H] [--keep DIR] FILE...';
+const USAGE = 'Usage: node scripts/under-load.mjs [--runs N] [--lanes L] [--hogs H] [--keep DIR] [--name RE] FILE...';
 /** The value after `name` (taken out of the arguments), or `fallback`. */
 const take = (name, fallback) => {
   const i = args.indexOf(name);
@@ -40,6 +42,7 @@ const runs = option('--runs', 10);
 const lanes = option('--lanes', 2);
 const hogs = option('--hogs', 1);
 const kept = resolve(root, take('--keep', '.tmp/under-load'));
+const name = take('--name', null);
 if (args.length === 0 || args.some((a) => a.startsWith('--'))) {
   console.error(USAGE);
   process.exit(2);
@@ -65,7 +68,7 @@ const { NODE_TEST_CONTEXT: _inside, ...testEnv } = process.env;
 /** One run of the files; resolves with whether it passed (its output kept when it did not). */
 function once(lane, run) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...args], { cwd: root, env: testEnv });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...(name === null ? [] : ['--test-name-pattern', name]), ...args], { cwd: root, env: testEnv });
     const out = [];
     child.stdout.on('data', (b) => out.push(b));
     child.stderr.on('data', (b) => out.push(b));

@@ -38,11 +38,18 @@ async function twoComputers(t: { after(fn: () => unknown): void }) {
 }
 
 /** The state two computers show of an object once they agree, waiting up to `ms`. */
-function bothAgree(one: User, two: User, ghid: Ghid, ms: number): Promise<string> {
-  return until(async () => {
-    const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
-    return a === b ? a : null;
-  }, 'both computers to agree', ms);
+async function bothAgree(one: User, two: User, ghid: Ghid, ms: number): Promise<string> {
+  let last = '';
+  try {
+    return await until(async () => {
+      const [a, b] = [await shownAfterSync(one, ghid), await shownAfterSync(two, ghid)];
+      last = `${a} / ${b}`;
+      return a === b ? a : null;
+    }, 'both computers to agree', ms);
+  } catch (e) {
+    // Which computer was left where says which path failed.
+    throw new Error(`${(e as Error).message} (they showed ${last})`);
+  }
 }
 
 /**

@@ -53,12 +53,23 @@ test('a failing run: named, its output kept, exit 1', () => {
   assert.match(readFileSync(join(keep, 'lane1-run2.log'), 'utf8'), /not ok 1 - the second run fails/);
 });
 
+test('--name runs only the tests whose names match: a file with one failing test passes without it', () => {
+  const both = file('both.test.mjs', "test('kept', () => assert.equal(1, 1));\ntest('left out', () => assert.fail('ran'));");
+  const keep = join(dir, 'kept-named');
+  const r = run('--runs', '1', '--lanes', '1', '--hogs', '0', '--keep', keep, '--name', '^kept$', both);
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /^1 of 1 runs passed/m);
+  const all = run('--runs', '1', '--lanes', '1', '--hogs', '0', '--keep', keep, both);
+  assert.equal(all.status, 1, 'without --name the failing test runs');
+});
+
 test('a bad command line is refused in words with exit 2, and nothing runs', () => {
   for (const [args, said] of [
     [['--runs', '0', passing], /--runs takes a whole number \(1 or more\), not "0"/],
     [['--hogs', '-1', passing], /--hogs takes a whole number \(0 or more\), not "-1"/],
     [['--lanes', 'two', passing], /--lanes takes a whole number \(1 or more\), not "two"/],
     [['--keep'], /--keep needs a value/],
+    [['--name'], /--name needs a value/],
     [[], /^Usage: node scripts\/under-load\.mjs/],
     [['--repeat', '3', passing], /^Usage:/],
   ] as const) {
