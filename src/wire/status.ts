@@ -23,6 +23,12 @@ export const StatusVerb = {
    * has a good copy. One going on in the background is sped up and answered when it ends.
    */
   checkCache: 'DC',
+  /**
+   * App → daemon. Empty → `DaemonStatusJson`, as `D?` answers it once every remote that is not
+   * connected has been tried at once (each attempt connected or failed), instead of at the end of
+   * its back-off, which starts over: a person's "Try now", a computer woken from sleep.
+   */
+  tryRemotes: 'DR',
 } as const;
 export type StatusVerb = (typeof StatusVerb)[keyof typeof StatusVerb];
 
@@ -41,6 +47,11 @@ export interface RemoteStatusJson {
   lastFailure: { code: string | null; message: string } | null;
   /** Epoch milliseconds of the last connection, or null if it never connected. */
   lastConnectedAt: number | null;
+  /**
+   * Epoch milliseconds of the next try to connect while it waits out its back-off (up to 30 s
+   * after a long outage), else null; absent from daemons older than 0.5.
+   */
+  nextAttemptAt?: number | null;
 }
 
 /** The local cache's storage: ok, or full/failed with where and how much room. */

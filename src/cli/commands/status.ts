@@ -15,7 +15,7 @@ import { CliError, type CliIO, type Command } from '../command.js';
 import { DaemonUnreachable, connectDaemonOf, daemonIpcPort, runningDaemon, type DaemonLink } from '../daemon-link.js';
 import { storeCheckFileOfRunning } from './store-check-signal.js';
 
-export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch | --check] [--root PATH]
+export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch | --check] [--reconnect] [--root PATH]
 
 What runs from this configuration, and how it stands: the app daemon (your account, the
 remotes it syncs with and what waits to be sent to each, the local cache, its disk and the
@@ -38,18 +38,23 @@ persistence server.
                is put right from a remote that has a good copy; then each connected remote is
                asked about every object of yours (and shared with you), and given again what it lacks or holds
                damaged; waits for the check to end
+  --reconnect  try every remote that is not connected now, instead of at the end of its wait
+               (which grows to 30 s while a remote stays away: after the network or the
+               server comes back), and show how each try went
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it
 stops; with --check: also when damaged files are left that no remote could put right, or the
-daemon is too old to check them), 2 on bad arguments.`;
+daemon is too old to check them; with --reconnect: also when a remote is still not connected,
+or the daemon is too old to be asked), 2 on bad arguments.`;
 
 /** The app daemon as this command found it: not running, running but not answering, or its status. */
 type AppFound =
   | { state: 'stopped' }
   | { state: 'silent'; pid: number; port: number; why: string }
-  // `cannotCheck`: asked to check, a daemon of 0.3.0 or before (its status has no cacheCheck, and it has no DC verb).
-  | { state: 'running'; pid: number; status: DaemonStatusJson; cannotCheck?: true };
+  // `cannotCheck`: asked to check, a daemon of 0.3.0 or before (its status has no cacheCheck, and it has no DC verb);
+  // `cannotReconnect`: asked to try its remotes, a daemon of 0.4 or before (no nextAttemptAt, no DR verb).
+  | { state: 'running'; pid: number; status: DaemonStatusJson; cannotCheck?: true; cannotReconnect?: true };
 
 /** A persistence server found: from this configuration's pid file, or (pid null) only answering on its port. */
 interface ServerFound {
@@ -75,11 +80,12 @@ const HEALTH_TIMEOUT_MS = 1_500;
 
 function parse(argv: string[]) {
   try {
-    const options = { json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, root: { type: 'string' } } as const;
+    const flag = { type: 'boolean', default: false } as const;
+    const options = { json: flag, watch: flag, check: flag, reconnect: flag, root: { type: 'string' } } as const;
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     if (positionals.length > 0) throw new Error(`status takes no operands (got "${positionals[0]}")`);
     if (values.watch && values.check) throw new Error('--watch and --check cannot be used together (check, then watch)');
-    return { json: values.json, watch: values.watch, check: values.check, root: values.root };
+    return { json: values.json, watch: values.watch, check: values.check, reconnect: values.reconnect, root: values.root };
   } catch (err) {
     throw new CliError(`${(err as Error).message}\n\n${STATUS_USAGE}`);
   }
@@ -94,11 +100,14 @@ interface Watching {
 /** How long `--check` waits for a check of the whole cache (a large one, read and verified flat out). */
 const CHECK_WAIT_MS = 30 * 60_000;
 
+/** How long `--reconnect` waits for the tries (each bounded by its handshake's 10 s). */
+const RECONNECT_WAIT_MS = 30_000;
+
 /**
  * The app daemon as found now; `watching` asks it to tell each change (`D+`) and keeps the link
- * open; `check` has it check its files first (`DC`).
+ * open; `o.reconnect` has it try its remotes away first (`DR`), `o.check` check its files (`DC`).
  */
-async function appFound(loaded: LoadedConfig, watching?: Watching, check = false): Promise<AppFound> {
+async function appFound(loaded: LoadedConfig, watching?: Watching, o: { check?: boolean; reconnect?: boolean } = {}): Promise<AppFound> {
   const running = runningDaemon(loaded);
   if (!running) return { state: 'stopped' };
   const port = daemonIpcPort(loaded, running);
@@ -109,8 +118,12 @@ async function appFound(loaded: LoadedConfig, watching?: Watching, check = false
     };
     const link = await connectDaemonOf(loaded, { running, handlers: watching && new Map([[StatusVerb.changed, told]]) });
     try {
-      if (check) {
-        const before = (await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson;
+      const before = o.check || o.reconnect ? ((await link.call(StatusVerb.daemonStatus)) as DaemonStatusJson) : null;
+      if (before && o.reconnect) {
+        if (before.remotes.some((r) => r.nextAttemptAt === undefined)) return { state: 'running', pid: running.pid, status: before, cannotReconnect: true };
+        if (before.remotes.length > 0) await link.call(StatusVerb.tryRemotes, undefined, { timeoutMs: RECONNECT_WAIT_MS });
+      }
+      if (before && o.check) {
         if (before.cacheCheck === undefined) return { state: 'running', pid: running.pid, status: before, cannotCheck: true };
         await link.call(StatusVerb.checkCache, undefined, { timeoutMs: CHECK_WAIT_MS });
       }
@@ -209,7 +222,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /** One remote's line (and the lines under it), as the Status page words it. */
 function remoteLines(r: RemoteStatusJson): string[] {
   const waiting = r.waiting === 0 ? 'nothing waiting to be sent' : `${plural(r.waiting, 'object')} waiting to be sent`;
-  const head = r.connected ? `connected, ${waiting}` : `not connected, ${waiting}${r.lastConnectedAt === null ? '; never connected' : `; last connected ${minute(r.lastConnectedAt)} UTC`}`;
+  const next = typeof r.nextAttemptAt === 'number' ? `; next try in ${Math.max(1, Math.ceil((r.nextAttemptAt - Date.now()) / 1000))} s` : '';
+  const head = r.connected ? `connected, ${waiting}` : `not connected, ${waiting}${r.lastConnectedAt === null ? '; never connected' : `; last connected ${minute(r.lastConnectedAt)} UTC`}${next}`;
   const lines = [`    ${r.remote}  ${head}`];
   if (!r.connected) lines.push(`      ${remoteProblemWords(r.lastFailure)}`);
   if (r.storage !== 'ok') lines.push(`      Its storage ${r.storage === 'storage_full' ? 'is full' : 'failed'}: what waits is kept here and sent once it takes writes again.`);
@@ -286,14 +300,20 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         },
       }
     : undefined;
-  const [first, server] = await Promise.all([appFound(loaded, watching, args.check), serverFound(loaded)]);
+  const [first, server] = await Promise.all([appFound(loaded, watching, args), serverFound(loaded)]);
   print(first, server, args.json, io);
   if (first.state !== 'running') return 1;
   if (first.cannotCheck) {
     io.err(`The app daemon (pid ${first.pid}) is of an older version (0.3.0 or before), which cannot check its files. Restart it with this one to check them: hypergolix stop app, then hypergolix start app`);
     return 1;
   }
-  if (args.check) return (first.status.cacheCheck?.damagedCount ?? 0) > 0 ? 1 : 0;
+  if (first.cannotReconnect) {
+    io.err(`The app daemon (pid ${first.pid}) is of an older version (0.4 or before), which cannot be asked to try its remotes now (it tries them on its own, at most 30 s apart). Restart it with this one: hypergolix stop app, then hypergolix start app`);
+    return 1;
+  }
+  const away = args.reconnect ? first.status.remotes.filter((r) => !r.connected).length : 0;
+  if (args.check) return (first.status.cacheCheck?.damagedCount ?? 0) > 0 || away > 0 ? 1 : 0;
+  if (away > 0 && !args.watch) return 1;
   firstPrinted(first.pid);
   if (!watching?.link) return 0;
   // Nobody reads any more (`status --watch | head -1`): stop watching instead of writing to nobody.

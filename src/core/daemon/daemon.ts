@@ -14,6 +14,7 @@ import { noSecretReads } from '../objects/errors.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
+import type { BackoffOptions } from '../remote/client.js';
 import { RulesEngine } from '../rules/rules-engine.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
@@ -53,6 +54,8 @@ export interface DaemonOptions {
   maxLiveObjects?: number;
   /** When the local copy is checked in the background (cache-check.ts). */
   cacheCheck?: CacheCheckOptions;
+  /** How a lost remote is tried again. @default from 100 ms, doubling to 30 s, full jitter (remote/client.ts) */
+  reconnect?: BackoffOptions;
 }
 
 export type DaemonEvents = DaemonPortEvents;
@@ -128,6 +131,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       outboxDir: o.outboxDir ?? `${o.ghidcache}.outbox`,
       logger: o.logger,
       pastFrames,
+      ...(o.reconnect ? { client: { backoff: o.reconnect } } : {}),
     });
     network.start();
     const device = o.device ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
@@ -372,6 +376,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   checkCache(): Promise<CacheCheckReport> {
     return this.check.checkNow();
+  }
+
+  tryRemotes(): Promise<void> {
+    return this.network.tryNow();
   }
 
   /** What each remote says of this account (remote-accounts.ts). */

@@ -104,7 +104,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   status(): RemoteStatus[] {
-    return this.remotes.map((r) => ({ label: r.label, connected: r.client.connected, pending: r.outbox.size, storage: r.storage, freeTier: r.freeTier ?? null, lastFailure: r.client.lastFailure, lastConnectedAt: r.client.lastConnectedAt }));
+    return this.remotes.map(({ label, client: c, outbox, storage, freeTier }) => ({ label, connected: c.connected, pending: outbox.size, storage, freeTier: freeTier ?? null, lastFailure: c.lastFailure, lastConnectedAt: c.lastConnectedAt, nextAttemptAt: c.nextAttemptAt }));
   }
 
   /** A configured remote by its label (`host:port`), or the first one when none is named. */
@@ -150,9 +150,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   /**
-   * Sends the frames held for a conflict not being resolved again, so that their refusals raise
-   * their conflicts again: for conflicts raised before anyone listened (a start flushes the
-   * outboxes as soon as a remote connects, before the daemon has opened the account and listens).
+   * Sends again the frames held for a conflict not being resolved, their refusals raising it again:
+   * for conflicts raised before anyone listened (a start flushes the outboxes once a remote connects).
    */
   resendParked(): void {
     for (const r of this.remotes) r.holds.retryIdle();
@@ -169,6 +168,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   /** Until every remote is connected, has refused the connection (nothing listening, no such host), or `timeoutMs` passed. */
   async whenConnected(timeoutMs: number): Promise<void> {
     await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs, { untilRefused: true })));
+  }
+
+  /** Tries each remote not connected at once, its back-off starting over (RemoteClient.tryNow); resolves as those attempts end. */
+  async tryNow(): Promise<void> {
+    await Promise.all(this.remotes.map((r) => r.client.tryNow()));
   }
 
   // ---- ObjectIO
@@ -408,11 +412,8 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       // Not a verdict on the object: keep it (and everything after it, in order) for later.
       this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
       clearTimeout(r.retryTimer);
-      r.retryTimer = setTimeout(() => {
-        r.retryTimer = undefined;
-        void this.flush(r);
-      }, wait);
-      r.retryTimer.unref();
+      const resend = () => void ((r.retryTimer = undefined), this.flush(r));
+      r.retryTimer = setTimeout(resend, wait).unref();
       return 'later';
     }
     // Ours, refused as not newer: another computer of the account wrote first. Held with our

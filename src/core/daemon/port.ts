@@ -108,6 +108,9 @@ export interface DaemonPort {
   /** Checks the whole local copy now, putting damaged objects right from the remotes (cache-check.ts). */
   checkCache(): Promise<CacheCheckReport>;
 
+  /** Tries every remote that is not connected now instead of at the end of its back-off; resolves once each attempt has ended. */
+  tryRemotes(): Promise<void>;
+
   /** A signed link to a remote's registration page for this account (see daemon/remote-accounts.ts). */
   registrationLink(remote?: string): Promise<string>;
   on<K extends keyof DaemonPortEvents>(event: K, listener: (...args: DaemonPortEvents[K]) => void): unknown;

@@ -33,4 +33,6 @@ export interface RemoteStatus {
   /** Why it is not connected (the socket error's code and message), or null. */
   lastFailure: ConnectFailure | null;
   lastConnectedAt: number | null;
+  /** Epoch ms of the next attempt to connect while it waits out its back-off, or null. */
+  nextAttemptAt: number | null;
 }

@@ -1,7 +1,7 @@
 /**
  * The IPC verbs for the daemon's status (src/wire/status.ts): what `hypergolix status` shows,
- * asked once (`D?`) or watched (`D+`/`D-`, status-watch.ts), and the check of the local copy
- * run now (`DC`, daemon/cache-check.ts). Only a connection authenticated
+ * asked once (`D?`) or watched (`D+`/`D-`, status-watch.ts), the check of the local copy run
+ * now (`DC`, daemon/cache-check.ts), and the remotes away tried now (`DR`). Only a connection authenticated
  * with the IPC key may use them (they name the remotes and what waits for them); the asking
  * connection is not counted among the apps connected.
  */
@@ -29,6 +29,7 @@ export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps
       registerHint: r.freeTier?.message ?? null,
       lastFailure: r.connected || !r.lastFailure ? null : { code: r.lastFailure.code, message: r.lastFailure.message },
       lastConnectedAt: r.lastConnectedAt,
+      nextAttemptAt: r.connected ? null : r.nextAttemptAt,
     })),
     appsConnected: otherApps,
     sharesWaiting: sharing.pending().length,
@@ -51,6 +52,13 @@ export function statusHandlers(s: Session, statusFor: (asking: Session) => Daemo
     [StatusVerb.daemonStatus, authenticated(() => encodeJsonBody(statusFor(s)))],
     [StatusVerb.watch, authenticated(() => encodeJsonBody(watch.watch(s)))],
     [StatusVerb.checkCache, authenticated(async () => encodeJsonBody(await daemon.checkCache()))],
+    [
+      StatusVerb.tryRemotes,
+      authenticated(async () => {
+        await daemon.tryRemotes();
+        return encodeJsonBody(statusFor(s));
+      }),
+    ],
     [
       StatusVerb.unwatch,
       authenticated(() => {

@@ -125,6 +125,8 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   /** Epoch ms of the last successful connection, or null. */
   lastConnectedAt: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Epoch ms `reconnectTimer` fires at. */
+  private reconnectAt: number | null = null;
   private closing: Promise<void> | null = null;
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
@@ -147,6 +149,45 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     this.running = true;
     this.attempt = 0;
     this.open();
+  }
+
+  /** Epoch ms of the next connection attempt while the client waits out its back-off; null otherwise. */
+  get nextAttemptAt(): number | null {
+    return this.reconnectTimer ? this.reconnectAt : null;
+  }
+
+  /**
+   * Tries to connect at once instead of at the end of the back-off, which starts over (the network
+   * or the server is back: a computer woken from sleep, a person who asked). Joins an attempt
+   * already under way. Resolves when that attempt has ended: true when connected (at once if
+   * already), false when it failed or the client is not started.
+   */
+  tryNow(): Promise<boolean> {
+    if (this.connected) return Promise.resolve(true);
+    if (!this.running) return Promise.resolve(false);
+    const ended = new Promise<boolean>((resolve) => {
+      const done = (connected: boolean) => {
+        this.off('connected', onConnected);
+        this.off('connect-failed', onFailed);
+        clearTimeout(bound);
+        resolve(connected);
+      };
+      const onConnected = () => done(true);
+      const onFailed = () => done(false);
+      this.once('connected', onConnected);
+      this.once('connect-failed', onFailed);
+      // An attempt that ends without an error event (a socket closed before it opened) is
+      // still over by the handshake's own deadline.
+      const bound = setTimeout(() => done(this.connected), (this.options.connectTimeoutMs ?? 10_000) + 1_000);
+      bound.unref();
+    });
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.attempt = 0;
+      this.logger.debug(`${this.url}: trying now`);
+      this.open();
+    }
+    return ended;
   }
 
   /**
@@ -266,6 +307,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
 
   private open(): void {
     this.reconnectTimer = null;
+    this.reconnectAt = null;
     if (!this.running) return;
     const tls = typeof this.options.tls === 'object' ? this.options.tls : {};
     let socket: WebSocket;
@@ -334,6 +376,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     if (!this.running || this.reconnectTimer) return;
     const delay = backoffDelay(this.attempt++, this.options.backoff);
     this.logger.debug(`${this.url}: reconnecting in ${Math.round(delay)} ms`);
+    this.reconnectAt = Date.now() + delay;
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 

@@ -17,7 +17,8 @@ import { freePort } from '../../fixtures/free-port.js';
 import { startApp, type AppProc } from '../../fixtures/ipc/processes.js';
 import { CLI, TSX_IMPORT, runCli } from '../../fixtures/server/helpers.js';
 import { runMain, envOf } from '../../fixtures/cli/in-process.js';
-import { world } from '../../fixtures/ipc/world.js';
+import { until, world } from '../../fixtures/ipc/world.js';
+import { CuttableLink } from '../../fixtures/remote/cuttable-link.js';
 import { acquirePidFile } from '../../../src/core/process/index.js';
 import type { DaemonStatus } from '../../../src/core/daemon/port.js';
 import { storeCheckFileOf } from '../../../src/core/assembly/server.js';
@@ -373,6 +374,52 @@ test('status --check against a daemon of 0.3.0 or before (no file check in its s
   } finally {
     lock.release();
   }
+});
+
+test('status tells when a remote away is tried next; --reconnect tries it at once and exits 0 once connected, 1 while still away; a daemon of 0.4 is never asked', async (t) => {
+  const w = await world();
+  const link = await CuttableLink.open(w.serverPort);
+  t.after(() => link.close());
+  // A back-off of a minute: only --reconnect brings it back within the test.
+  const user = await w.user(0, { remotePort: link.port, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' } });
+  const root = join(user.home, 'hypergolix.yml');
+  const loaded = await updateConfig(await loadConfig({ root, create: true, env: envOf(user.home), cwd: user.home }), { process: { ipc_port: user.port } });
+  const lock = acquirePidFile(loaded.config.process.pid_file, { info: { ipc_port: user.port } });
+  t.after(() => lock.release());
+  const remote = `127.0.0.1:${link.port}`;
+  link.cut();
+  await until(() => user.daemon.network.status().every((r) => !r.connected && r.nextAttemptAt !== null), 'the remote to go away');
+
+  const away = await run(user.home, 'status');
+  assert.equal(away.code, 0, 'the daemon answers');
+  assert.match(away.out, new RegExp(`^    ${remote}  not connected, nothing waiting to be sent; last connected .* UTC; next try in (59|60) s$`, 'm'));
+  const still = await run(user.home, 'status', '--reconnect');
+  assert.equal(still.code, 1, 'still away');
+  assert.equal(still.err, '');
+  assert.match(still.out, new RegExp(`^    ${remote}  not connected`, 'm'));
+  assert.match(still.out, /next try in \d+ s$/m);
+
+  // As a daemon of 0.4 answers (no nextAttemptAt for a remote away): said in words, and DR is never sent.
+  const daemon = user.daemon as unknown as { status(): DaemonStatus; tryRemotes(): Promise<void> };
+  const status = daemon.status.bind(daemon);
+  const tryRemotes = daemon.tryRemotes.bind(daemon);
+  daemon.status = () => ({ ...status(), remotes: status().remotes.map(({ nextAttemptAt: _, ...old }) => old) }) as unknown as DaemonStatus;
+  let asked = 0;
+  daemon.tryRemotes = () => Promise.reject(new Error(`asked to try (${++asked})`));
+  const old = await run(user.home, 'status', '--reconnect');
+  assert.equal(old.code, 1);
+  assert.equal(old.err, `The app daemon (pid ${process.pid}) is of an older version (0.4 or before), which cannot be asked to try its remotes now (it tries them on its own, at most 30 s apart). Restart it with this one: hypergolix stop app, then hypergolix start app`);
+  assert.match(old.out, /^App daemon: running/m, 'the rest of the status is shown');
+  assert.equal(asked, 0);
+  daemon.status = status;
+  daemon.tryRemotes = tryRemotes;
+
+  link.restore();
+  const back = await run(user.home, 'status', '--reconnect', '--json');
+  assert.equal(back.code, 0, back.err);
+  const r = (JSON.parse(back.out) as { app: { remotes: { remote: string; connected: boolean; nextAttemptAt: number | null }[] } }).app.remotes[0]!;
+  assert.deepEqual([r.remote, r.connected, r.nextAttemptAt], [remote, true, null]);
+
 });
 
 test("status words what the checks did since the daemon started: damaged files put right here, objects given again to remotes that lacked them", async () => {

@@ -108,6 +108,27 @@ test('a remote that is down at boot receives every pending publish once it is up
   assert.equal(engine.currentFrame(obj.ghid)?.counter, 1n);
 });
 
+test('a lost remote is tried again as the daemon\'s reconnect options say (hosts and tests may tune the back-off)', async () => {
+  const probe = await server();
+  await probe.server.close();
+  const waits: string[] = [];
+  const log = (m: string) => {
+    const said = /reconnecting in (\d+) ms/.exec(m);
+    if (said) waits.push(said[1]!);
+  };
+  const d = await Daemon.start({
+    ghidcache: join(await home(), 'ghidcache'),
+    remotes: [{ host: '127.0.0.1', port: probe.port, tls: false }],
+    account: { create: { password: 'pw', kdf, identity: v16Identity(0) } },
+    logger: { ...silentLogger, debug: log },
+    reconnect: { initialMs: 7, maxMs: 7, jitter: 'none' },
+  });
+  cleanups.push(() => d.stop());
+  await until(() => waits.length >= 4, 'four tries of the remote');
+  // The default would start at a random wait under 100 ms and double it toward 30 s.
+  assert.deepEqual(new Set(waits), new Set(['7']));
+});
+
 test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
   // Tight enough that back-to-back publishes are refused however fast or slow the machine is.
   const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 10, publishBurst: 1 });

@@ -9,6 +9,7 @@ import type { Sharing } from '../../../src/core/sharing/sharing.js';
 import { checkCacheCheck, decodeJsonBody, type DaemonStatusJson } from '../../../src/wire/index.js';
 import { FakeDaemon } from '../../fixtures/ipc/fakes.js';
 import { RawClient, until, world } from '../../fixtures/ipc/world.js';
+import { CuttableLink } from '../../fixtures/remote/cuttable-link.js';
 
 test('D? tells an authenticated app the account, its cache and its remote; the asker is not among the apps; a legacy client is refused', async (t) => {
   const w = await world();
@@ -43,8 +44,8 @@ test('a remote away, one that wants us registered, and a full cache are told as 
   const daemon = new FakeDaemon();
   daemon.current = {
     remotes: [
-      { label: 'a.example:7770', connected: false, pending: 3, storage: 'ok', freeTier: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', at: 5 }, lastConnectedAt: 1_700_000_000_000 },
-      { label: 'b.example:7770', connected: true, pending: 1, storage: 'storage_full', freeTier: { used: 10, limit: 10, message: 'register on b.example:7770 to upload more' }, lastFailure: { code: 'ECONNRESET', message: 'old', at: 4 }, lastConnectedAt: 1_700_000_001_000 },
+      { label: 'a.example:7770', connected: false, pending: 3, storage: 'ok', freeTier: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', at: 5 }, lastConnectedAt: 1_700_000_000_000, nextAttemptAt: 1_700_000_030_000 },
+      { label: 'b.example:7770', connected: true, pending: 1, storage: 'storage_full', freeTier: { used: 10, limit: 10, message: 'register on b.example:7770 to upload more' }, lastFailure: { code: 'ECONNRESET', message: 'old', at: 4 }, lastConnectedAt: 1_700_000_001_000, nextAttemptAt: 1_700_000_002_000 },
     ],
     storage: { kind: 'full', path: '/home/x/ghidcache', errno: 'ENOSPC', freeBytes: 512, since: 1, message: 'The disk holding /home/x/ghidcache is full' },
     cacheCheck: NOT_CHECKED,
@@ -53,8 +54,8 @@ test('a remote away, one that wants us registered, and a full cache are told as 
   const status = daemonStatusJson(daemon, sharing, 2);
   assert.deepEqual(status.storage, { kind: 'full', path: '/home/x/ghidcache', freeBytes: 512, message: 'The disk holding /home/x/ghidcache is full' });
   assert.deepEqual(status.remotes, [
-    { remote: 'a.example:7770', connected: false, waiting: 3, storage: 'ok', registerHint: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, lastConnectedAt: 1_700_000_000_000 },
-    { remote: 'b.example:7770', connected: true, waiting: 1, storage: 'storage_full', registerHint: 'register on b.example:7770 to upload more', lastFailure: null, lastConnectedAt: 1_700_000_001_000 },
+    { remote: 'a.example:7770', connected: false, waiting: 3, storage: 'ok', registerHint: null, lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, lastConnectedAt: 1_700_000_000_000, nextAttemptAt: 1_700_000_030_000 },
+    { remote: 'b.example:7770', connected: true, waiting: 1, storage: 'storage_full', registerHint: 'register on b.example:7770 to upload more', lastFailure: null, lastConnectedAt: 1_700_000_001_000, nextAttemptAt: null },
   ]);
   assert.equal(status.sharesWaiting, 2);
   assert.equal(status.appsConnected, 2);
@@ -112,4 +113,36 @@ test('DC checks the local files and answers what it found, for an authenticated 
   assert.equal(report.checked, a.daemon.engine.stats().objects);
   assert.deepEqual([report.running, report.damagedCount, report.putRight], [false, 0, 0]);
   assert.deepEqual((decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson).cacheCheck, report);
+});
+
+test('DR tries a remote away at once instead of at the end of its back-off, and answers the status after; D? tells when the next try is', async (t) => {
+  const w = await world();
+  const link = await CuttableLink.open(w.serverPort);
+  t.after(() => link.close());
+  // A back-off of a minute: only DR brings it back within the test.
+  const a = await w.user(0, { remotePort: link.port, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' }, ipc: { legacyClients: true } });
+  const raw = await RawClient.open(a.port);
+  t.after(() => raw.close());
+  await assert.rejects(raw.ok('DR'), /needs a connection authenticated with the IPC key/);
+  await raw.ok('AU', a.key);
+  link.cut();
+  const away = await until(async () => {
+    const s = decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson;
+    return s.remotes[0]!.connected ? null : s.remotes[0]!;
+  }, 'the remote to go away');
+  assert.ok(away.nextAttemptAt! > Date.now() + 50_000, `the next try is a minute away: ${away.nextAttemptAt}`);
+
+  // Still cut: the try fails, and is told as it ended.
+  const stillAway = (decodeJsonBody(await raw.ok('DR')) as DaemonStatusJson).remotes[0]!;
+  assert.equal(stillAway.connected, false);
+  assert.ok(stillAway.lastFailure !== null, 'why it failed');
+  assert.ok(stillAway.nextAttemptAt! > Date.now(), 'and when it tries again');
+
+  link.restore();
+  const back = (decodeJsonBody(await raw.ok('DR')) as DaemonStatusJson).remotes[0]!;
+  assert.equal(back.connected, true, 'connected in the answer itself');
+  assert.equal(back.nextAttemptAt, null);
+  assert.equal(back.lastFailure, null);
+  // Nothing to try: answered at once.
+  assert.equal((decodeJsonBody(await raw.ok('DR')) as DaemonStatusJson).remotes[0]!.connected, true);
 });

@@ -109,6 +109,36 @@ test('whenConnected: waits through refusals by default; with untilRefused the fi
   await server.close();
 });
 
+test('tryNow: a client waiting out a long back-off tries at once, tells how that try ended, and its back-off starts over', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const c = new RemoteClient({ host: '127.0.0.1', port, backoff: { initialMs: 20_000, maxMs: 60_000, jitter: 'none' } });
+  assert.equal(await c.tryNow(), false, 'not started: nothing to try');
+  assert.equal(c.nextAttemptAt, null);
+  const failures: (string | null)[] = [];
+  c.on('connect-failed', (f) => failures.push(f.code));
+  c.start();
+  await waitFor(() => c.nextAttemptAt !== null);
+  assert.ok(c.nextAttemptAt! > Date.now() + 15_000, 'the next try is 20 s away');
+  assert.equal(await c.tryNow(), false, 'nothing listening: the try fails');
+  assert.deepEqual(failures, ['ECONNREFUSED', 'ECONNREFUSED'], 'one try, at once');
+  await waitFor(() => c.nextAttemptAt !== null);
+  // Its back-off started over: 20 s again, not the 40 s of a second failure in a row.
+  assert.ok(c.nextAttemptAt! <= Date.now() + 20_000, `the back-off starts over: ${c.nextAttemptAt! - Date.now()} ms`);
+
+  const server = new PersistenceServer({ engine: new FakeEngine(), host: '127.0.0.1', port });
+  await server.listen();
+  // Two asking at once share the one try.
+  assert.deepEqual(await Promise.all([c.tryNow(), c.tryNow()]), [true, true]);
+  assert.equal(c.connected, true);
+  assert.equal(c.nextAttemptAt, null);
+  assert.equal(await c.tryNow(), true, 'connected: at once');
+  assert.equal(c.listenerCount('connect-failed'), 1, 'no listener left behind');
+  assert.equal(c.listenerCount('connected'), 0);
+  await c.close();
+  assert.equal(await c.tryNow(), false, 'closed: nothing to try');
+  await server.close();
+});
+
 test('close() sends XX, closes, and stops reconnecting', async () => {
   const logger = memoryLogger();
   const s = await startServer({ logger });
