@@ -36,6 +36,8 @@ export interface RemoteStatus extends Remote {
   problem?: string | null;
   /** Epoch ms of the last connection, or null if never. */
   lastConnectedAt?: number | null;
+  /** Epoch ms of the next try to connect while it waits out its back-off (up to 30 s apart), or null. */
+  nextAttemptAt?: number | null;
   /** Objects waiting to be uploaded to it. */
   backlog?: number;
 }
@@ -133,6 +135,7 @@ export const checkStatus: Check<Status> = obj<Status>({
       registerHint: optional(str({ max: LIMITS.text })),
       problem: optional(nullable(str({ max: LIMITS.text }))),
       lastConnectedAt: optional(nullable(num)),
+      nextAttemptAt: optional(nullable(num)),
       backlog: optional(uint),
     }),
     LIMITS.remotes,

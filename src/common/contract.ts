@@ -107,6 +107,8 @@ export interface RequestMap {
   checkCache: { params: {}; value: CacheCheckStatus };
   /** Checks the embedded server's store now; resolves once the check ends ('invalid-state' while no server runs here, or its store is a database). */
   checkServerStore: { params: {}; value: ServerStoreStatus };
+  /** Tries every remote that is not connected now, instead of at the end of its wait; resolves with the status once each try ended ('invalid-state' while locked). */
+  tryRemotes: { params: {}; value: Status };
   /** `trust`: accept and trust the sender from now on (else accept once). */
   acceptShare: { params: { id: string; trust?: boolean }; value: {} };
   /** `block`: also block the sender. */
@@ -249,6 +251,7 @@ const checkRequest: Check<Request> = byKind<Request>({
   status: obj({ kind: kindOf('status') }),
   checkCache: obj({ kind: kindOf('checkCache') }),
   checkServerStore: obj({ kind: kindOf('checkServerStore') }),
+  tryRemotes: obj({ kind: kindOf('tryRemotes') }),
   acceptShare: obj({ kind: kindOf('acceptShare'), id: shareIdParam, trust: optional(bool) }),
   declineShare: obj({ kind: kindOf('declineShare'), id: shareIdParam, block: optional(bool) }),
   listContacts: obj({ kind: kindOf('listContacts') }),
@@ -278,6 +281,7 @@ const checkResponseValue: { [K in RequestKind]: Check<ResponseValue<K>> } = {
   status: checkStatus,
   checkCache: checkCacheCheck,
   checkServerStore,
+  tryRemotes: checkStatus,
   acceptShare: empty,
   registerRemote: obj<{ url: string }>({ url: str({ min: 1, max: LIMITS.text }) }),
   declineShare: empty,

@@ -45,7 +45,7 @@ import { persistenceServer, type ServerFactory } from './server-runner.js';
 import { crossFieldProblems, settingsFromConfig } from './settings.js';
 import { notificationFor } from './notice-words.js';
 import { answerShare, contactsOf, editContact, forgetContact, safetyCodeFor, sharesOf } from './shares.js';
-import { StatusFeed, checkCacheNow, type StatusSources } from './status.js';
+import { StatusFeed, checkCacheNow, tryRemotesNow, type StatusSources } from './status.js';
 import { RemoteAccounts } from './remote-accounts.js';
 import { openUrl } from './open-url.js';
 import { UnlockAutomatically, type SecretVault } from './vault.js';
@@ -143,6 +143,11 @@ export class Controller implements HostPort {
           const report = await checkCacheNow(this.session.app);
           this.feed.emitStatus();
           return report;
+        },
+        tryRemotes: async () => {
+          await tryRemotesNow(this.session.app);
+          this.feed.emitStatus();
+          return this.status();
         },
         checkServerStore: async () => {
           const report = await this.server.checkStore();

@@ -62,6 +62,8 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
   };
   const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}), ...(r.unopened ? { unopened: true } : {}) });
   app.daemon.on('remote', onRemote);
+  // When a remote away is tried next (the Status page counts down to it): no notice.
+  app.daemon.on('remote-retry', changed);
   app.sharing.on('pending', onPending);
   app.sharing.on('incoming', onIncoming);
   app.sharing.on('result', onResult);
@@ -71,6 +73,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     app.daemon.off('cache-check', onCheck);
     app.daemon.off('free-tier', onFreeTier);
     app.daemon.off('remote', onRemote);
+    app.daemon.off('remote-retry', changed);
     app.sharing.off('pending', onPending);
     app.sharing.off('incoming', onIncoming);
     app.sharing.off('result', onResult);

@@ -68,7 +68,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       connected: app !== null && (net[i]?.connected ?? false),
       ...(net[i] && net[i].storage !== 'ok' ? { storageFull: true } : {}),
       ...accountOf(s, `${r.host}:${r.port}`, app ? net[i]?.freeTier?.message : undefined),
-      ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, backlog: net[i].pending } : {}),
+      ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, nextAttemptAt: net[i].connected ? null : net[i].nextAttemptAt, backlog: net[i].pending } : {}),
     })),
     objectsCached: app ? app.daemon.engine.stats().objects : 0,
     ...(app ? { storage: cacheStorageOf(app.daemon.engine.storage()), cacheCheck: app.daemon.cacheCheck } : {}),
@@ -83,6 +83,12 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
 export async function checkCacheNow(app: StartedApp | null): Promise<CacheCheckStatus> {
   if (!app) throw new HostFailure(ERROR_CODES.invalidState, 'Unlock Hypergolix to check its files');
   return app.daemon.checkCache();
+}
+
+/** The remotes away tried now (the Status page's "Try now", a computer woken from sleep); resolves once each try ended. */
+export async function tryRemotesNow(app: StartedApp | null): Promise<void> {
+  if (!app) throw new HostFailure(ERROR_CODES.invalidState, 'Unlock Hypergolix to connect to its remotes');
+  await app.daemon.tryRemotes();
 }
 
 /** A remote's account standing and the daemon's "register on…" message, when there are any. */

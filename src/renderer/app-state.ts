@@ -11,6 +11,7 @@ import { sameValue } from '../common/json-paths.js';
 import { accountActions } from './account-actions.js';
 import { appsActions } from './apps-actions.js';
 import { cacheCheckActions } from './cache-check-actions.js';
+import { remoteActions } from './remote-actions.js';
 import { emptyAccount, emptyApps, emptyCacheCheck, emptyPeople } from './empty-state.js';
 import { peopleActions } from './people-actions.js';
 import { applyStatus, patchWizard, sessionActions } from './session-actions.js';
@@ -75,6 +76,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       apps: emptyApps,
       cacheCheck: emptyCacheCheck,
       serverStoreCheck: emptyCacheCheck,
+      remotesTry: emptyCacheCheck,
 
       setView(view) {
         set({ view });
@@ -90,6 +92,7 @@ export function createAppState(host: Transport): StoreApi<UiState> {
       ...accountActions(set, get, host),
       ...appsActions(set, host),
       ...cacheCheckActions(set, get, host),
+      ...remoteActions(set, get, host),
     };
   });
 

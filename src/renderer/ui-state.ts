@@ -66,6 +66,9 @@ export interface UiState {
   serverStoreCheck: CacheCheckState;
   /** "Check now" for this computer's server: it checks its store (the words are in `serverStoreCheck.feedback`). */
   checkServerStore(): Promise<void>;
+  /** "Try now" on the Status page: the remotes away are tried at once (the words are in `remotesTry.feedback`). */
+  remotesTry: CacheCheckState;
+  tryRemotes(): Promise<void>;
   loadApps(): Promise<void>;
   /** Closes one app's connection; `name` is how the page called it, for the words after. */
   disconnectApp(id: number, name: string): Promise<void>;
@@ -112,9 +115,10 @@ export interface AccountState {
   kit: { key: string; page: string } | null;
 }
 
+/** A button's action on the Status page (a check, "Try now"): running, and what it last did. */
 export interface CacheCheckState {
   busy: boolean;
-  /** What the last check asked for found, in words. */
+  /** What the last one asked for found, in words. */
   feedback: { tone: 'ok' | 'error'; message: string } | null;
 }
 

@@ -194,6 +194,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       if (up) this.check.remoteConnected();
       this.emit('remote', label, up);
     });
+    network.on('remote-retry', (label) => this.emit('remote-retry', label));
     network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic, settle) => this.conflicts.raised(dynamic, settle));

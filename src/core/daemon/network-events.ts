@@ -15,6 +15,8 @@ export interface NetworkIOEvents {
   conflict: [dynamic: Ghid, settle: (outcome: ConflictOutcome) => void];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
+  /** A try to connect to a remote away failed; the next is scheduled (its status's nextAttemptAt). */
+  'remote-retry': [label: string];
   /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
   remoteStorage: [label: string, storage: RemoteStorage];
   /** A remote refused an upload: our free tier there is used up until we register (NK 0011). */

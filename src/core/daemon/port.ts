@@ -22,6 +22,8 @@ export interface DaemonPortEvents {
   /** An object reported unreadable was read again (a new share, or a frame a known secret reads). */
   readable: [Ghid];
   remote: [label: string, connected: boolean];
+  /** A try to connect to a remote away failed; when the next comes is in its status (nextAttemptAt). */
+  'remote-retry': [label: string];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];
   /** What the check of the local copy tells changed (cache-check.ts). */

@@ -278,7 +278,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const onResult = (r: ShareResult) => this.access.shareResult(r);
     // What status watchers are told at once; the rest (what waits, objects cached) at their interval.
     const onStatusChange = () => this.statusWatch.poke();
-    const statusEvents = ['remote', 'free-tier', 'cache-check'] as const;
+    const statusEvents = ['remote', 'remote-retry', 'free-tier', 'cache-check'] as const;
     daemon.on('update', onUpdate);
     for (const e of statusEvents) daemon.on(e, onStatusChange);
     sharing.on('incoming', onStatusChange);

@@ -1,11 +1,12 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, RemoteStatus, Status } from '../../common/contract.js';
+import type { AppState, Status } from '../../common/contract.js';
 import { ConnectedApps } from './status/ConnectedApps.js';
 import { LocalFiles } from './status/LocalFiles.js';
+import { Remotes } from './status/Remotes.js';
 import { ServerStore } from './status/ServerStore.js';
 import { useUi } from '../app-state.js';
 import { Banner } from '../components/feedback.js';
-import { storageWords, timeAgo } from '../format.js';
+import { storageWords } from '../format.js';
 import { busySaving } from '../ui-state.js';
 
 export const STATE_WORDS: Record<AppState, string> = {
@@ -107,74 +108,10 @@ export function StatusView() {
           <dd data-testid="apps-connected">{status.connectedApps}</dd>
         </div>
       </dl>
-      <h2>Remotes</h2>
-      {status.remotes.length === 0 ? (
-        <p className="muted">No remotes: your objects stay on this computer. Add a persistence server in Settings to sync and share.</p>
-      ) : (
-        <ul className="list" data-testid="remote-list">
-          {status.remotes.map((r) => (
-            <li key={`${r.host}:${r.port}`} className="list-row">
-              <span className={`dot ${r.connected ? 'on' : 'off'}`} aria-hidden="true" />
-              <span className="grow mono">
-                {r.host}:{r.port}
-              </span>
-              {r.tls ? <span className="tag">TLS</span> : null}
-              {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
-              <RemoteAccount remote={r} />
-              <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
-              <RemoteDetail remote={r} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <Remotes status={status} />
       {status.state === 'running' && status.cacheCheck ? <LocalFiles check={status.cacheCheck} /> : null}
       {status.serverStore ? <ServerStore store={status.serverStore} /> : null}
       {status.state === 'running' ? <ConnectedApps count={status.connectedApps} /> : null}
     </section>
-  );
-}
-
-/** Registered, or the free tier with its usage, and a Register button (servers that keep accounts). */
-function RemoteAccount({ remote }: { remote: RemoteStatus }) {
-  const register = useUi((s) => s.registerRemote);
-  const a = remote.account;
-  if (!a && !remote.registerHint) return null;
-  const label = `${remote.host}:${remote.port}`;
-  const words =
-    a?.status === 'registered'
-      ? 'Registered'
-      : a?.status === 'pending'
-        ? 'Waiting for approval'
-        : a
-          ? `Free tier: ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
-          : 'Free tier used up';
-  return (
-    <>
-      <span className="tag" data-testid="remote-account" title={remote.registerHint}>
-        {words}
-      </span>
-      {a?.status !== 'registered' ? (
-        <button type="button" className="button small" data-testid="register-remote" aria-label={`Register on ${label}`} onClick={() => void register(label)}>
-          Register
-        </button>
-      ) : null}
-    </>
-  );
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
-}
-/** Per remote: why it is not connected, when it last was, and what waits to be uploaded. */
-function RemoteDetail({ remote: r }: { remote: RemoteStatus }) {
-  const parts: string[] = [];
-  if (!r.connected && r.problem) parts.push(r.problem);
-  if (r.lastConnectedAt !== undefined) parts.push(r.lastConnectedAt === null ? 'never connected yet' : `last connected ${timeAgo(r.lastConnectedAt)}`);
-  if (r.backlog) parts.push(`${r.backlog.toLocaleString()} object${r.backlog === 1 ? '' : 's'} waiting to upload`);
-  if (parts.length === 0) return null;
-  return (
-    <span className="hint block remote-detail" data-testid="remote-detail">
-      {parts.join(' · ')}
-    </span>
   );
 }
