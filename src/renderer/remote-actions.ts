@@ -17,7 +17,7 @@ export function triedWords(before: Status | undefined, after: Status): { tone: '
   const away = after.remotes.filter((r) => !r.connected);
   if (away.length === 0) return { tone: 'ok', message: after.remotes.length === 1 ? 'Connected.' : 'Connected to every remote.' };
   const back = after.remotes.filter((r) => r.connected && wasAway.has(label(r))).map(label);
-  const still = away.map((r) => `${label(r)}${r.problem ? ` (${r.problem.replace(/\.$/, '')})` : ''}`);
+  const still = away.map((r) => `${label(r)}${r.problem ? ` — ${r.problem.replace(/\.$/, '')}` : ''}`);
   return {
     tone: 'error',
     message: `${back.length > 0 ? `Connected to ${back.join(', ')}. ` : ''}Still out of reach: ${still.join('; ')}. Hypergolix keeps trying.`,

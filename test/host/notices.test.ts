@@ -37,6 +37,20 @@ test('a remote that wants registration is told once while unlocked, in words wit
   assert.equal(notices.length, 1, 'unwired: nothing more');
 });
 
+test('a failed try of a remote away changes the status (when it is tried next) without a notice', () => {
+  const { app, daemon } = fakeApp(new Map());
+  const notices: Notice[] = [];
+  let changed = 0;
+  const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++);
+  daemon.emit('remote-retry', 'hgx.example.org:7770');
+  daemon.emit('remote-retry', 'hgx.example.org:7770');
+  assert.equal(changed, 2);
+  assert.deepEqual(notices, []);
+  unwire();
+  daemon.emit('remote-retry', 'hgx.example.org:7770');
+  assert.equal(changed, 2, 'unwired');
+});
+
 test('share notices carry the contact name, or null for someone not in the contacts', () => {
   const alice = v16Identity(0).ghid;
   const stranger = v16Identity(1).ghid;

@@ -2,10 +2,10 @@
 // the right config, and events only when something changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostEvent } from '../../src/common/contract.js';
+import { ERROR_CODES, HostFailure, type HostEvent } from '../../src/common/contract.js';
 import { validateConfig } from '../../src/core/config/index.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
-import { StatusFeed, mergeWarnings, statusOf, type StatusSources } from '../../src/host/status.js';
+import { StatusFeed, mergeWarnings, statusOf, tryRemotesNow, type StatusSources } from '../../src/host/status.js';
 import { NOT_CHECKED } from '../../src/core/daemon/cache-check.js';
 import { until } from './helpers.js';
 
@@ -101,9 +101,30 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   const ok = statusOf('running', null, sources, new Map());
   assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
   assert.deepEqual(ok.cacheCheck, { lastCheckedAt: 9, running: false, checked: 7, putRight: 1, givenToRemotes: 0, damaged: [], damagedCount: 0 });
-  assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, backlog: 3 }]);
+  assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, nextAttemptAt: null, backlog: 3 }]);
 
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };
   const full = statusOf('running', null, sources, new Map());
   assert.deepEqual(full.storage, { kind: 'full', path: '/h/ghidcache/journal', freeBytes: 4096, message: 'The disk holding /h/ghidcache is full (4 KiB free)' });
+});
+
+test('a remote away is told with when it is tried next; Try now asks the daemon, and is refused in words while locked', async () => {
+  let tried = 0;
+  const app = {
+    daemon: {
+      network: { status: () => [{ label: 'hgx.example:7770', connected: false, pending: 0, storage: 'ok', lastFailure: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', at: 1 }, lastConnectedAt: 5, nextAttemptAt: 25_000 }] },
+      engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => ({ kind: 'ok' }) },
+      cacheCheck: NOT_CHECKED,
+      tryRemotes: async () => void tried++,
+    },
+    sharing: { pending: () => [] },
+    ipc: null,
+  } as unknown as NonNullable<StatusSources['app']>;
+  const away = statusOf('running', null, { app, config: withRemote, configWarnings: [], serverProblem: null }, new Map()).remotes[0]!;
+  assert.equal(away.connected, false);
+  assert.equal(away.nextAttemptAt, 25_000);
+  assert.match(away.problem!, /\S/, 'why, in words');
+  await tryRemotesNow(app);
+  assert.equal(tried, 1);
+  await assert.rejects(tryRemotesNow(null), (err: unknown) => err instanceof HostFailure && err.code === ERROR_CODES.invalidState && /Unlock Hypergolix/.test(err.message));
 });

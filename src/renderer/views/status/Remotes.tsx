@@ -43,12 +43,14 @@ function TryNow({ away }: { away: number }) {
   const tryRemotes = useUi((s) => s.tryRemotes);
   return (
     <>
-      <p className="row">
-        <span className="grow muted">Hypergolix tries {away === 1 ? 'it' : 'them'} again by itself. Back on the network, or the server back up?</span>
-        <button type="button" className="button small" data-testid="try-remotes" aria-label={away === 1 ? 'Try the remote now' : 'Try the remotes now'} disabled={busy} onClick={() => void tryRemotes()}>
-          {busy ? 'Trying…' : 'Try now'}
-        </button>
-      </p>
+      <ul className="list">
+        <li className="list-row">
+          <span className="grow muted">Hypergolix tries {away === 1 ? 'it' : 'them'} again by itself. Back on the network, or the server back up?</span>
+          <button type="button" className="button small" data-testid="try-remotes" aria-label={away === 1 ? 'Try the remote now' : 'Try the remotes now'} disabled={busy} onClick={() => void tryRemotes()}>
+            {busy ? 'Trying…' : 'Try now'}
+          </button>
+        </li>
+      </ul>
       <TriedFeedback />
     </>
   );
