@@ -144,11 +144,7 @@ export class Controller implements HostPort {
           this.feed.emitStatus();
           return report;
         },
-        tryRemotes: async () => {
-          await tryRemotesNow(this.session.app);
-          this.feed.emitStatus();
-          return this.status();
-        },
+        tryRemotes: () => this.tryRemotes(),
         checkServerStore: async () => {
           const report = await this.server.checkStore();
           this.feed.emitStatus();
@@ -219,6 +215,13 @@ export class Controller implements HostPort {
 
   identity(): Identity | null {
     return this.session.identity();
+  }
+
+  /** The remotes away tried now (the Status page's "Try now", a computer woken from sleep); 'invalid-state' while locked. */
+  async tryRemotes(): Promise<Status> {
+    await tryRemotesNow(this.session.app);
+    this.feed.emitStatus();
+    return this.status();
   }
 
   /** The current settings as the UI would show them; null before a config could be read. */

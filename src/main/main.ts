@@ -17,6 +17,7 @@ import { applicationMenu, electronTray } from './electron-tray.js';
 import { createAppWindow, sessionEndListener } from './electron-window.js';
 import { setupIpc } from './ipc.js';
 import { setupLifecycle, setupSessionEnd, setupSingleInstance } from './lifecycle.js';
+import { setupWakeTries } from './wake.js';
 import { loggerOver } from './logging.js';
 import { launchCommand, loginItemFor, setupLoginItem, startedHidden } from './login-items.js';
 import { HeldNotifications, setupNotifications } from './notifications.js';
@@ -99,6 +100,7 @@ async function start(steps: ShutdownSteps): Promise<void> {
   steps.add('the window bridge', setupIpc(ipcMain, controller, (channel, ev) => win.send(channel, ev)));
   const { tray, notifier } = setupDesktop(controller, win, steps);
   steps.add('session-end listeners', setupSessionEnd(sessionEndPort(), { quit: () => app.quit(), info: (m) => logger.info(m) }));
+  steps.add('wake listeners', setupWakeTries({ onWake: onPowerWake }, { tryRemotes: () => controller.tryRemotes(), info: (m) => logger.info(m) }));
 
   // The Electron tests (test/main/electron.test.ts) read the tray model and state through this.
   if (process.env.HYPERGOLIX_TEST_HOOKS === '1') {
@@ -172,6 +174,16 @@ function setupDesktop(controller: Controller, win: WindowManager, steps: Shutdow
     });
   }
   return { tray, notifier };
+}
+
+/** powerMonitor's `resume` (every platform) and `unlock-screen` (macOS, Windows) as one wake. */
+function onPowerWake(listener: () => void): () => void {
+  powerMonitor.on('resume', listener);
+  powerMonitor.on('unlock-screen', listener);
+  return () => {
+    powerMonitor.off('resume', listener);
+    powerMonitor.off('unlock-screen', listener);
+  };
 }
 
 function sessionEndPort() {
