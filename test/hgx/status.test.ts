@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HGXLink, IpcError, JsonObj, type CacheCheck, type DaemonStatus } from '../../packages/hgx/src/index.js';
+import { CuttableLink } from '../fixtures/remote/cuttable-link.js';
 import { until, world } from '../fixtures/ipc/world.js';
 
 test('an app reads how the daemon stands: its account, cache and remote, and when the remote is away; a legacy client may not', async (t) => {
@@ -95,4 +96,27 @@ test("an app reads the daemon's checks of its files, as a check asked for elsewh
   const report = await a.daemon.checkCache();
   assert.ok(report.checked > 0);
   assert.deepEqual((await link.status()).cacheCheck, report);
+});
+
+test('an app\'s "Try now": status({ reconnect: true }) tries a remote away at once instead of at the end of its wait, and tells how it went', async (t) => {
+  const w = await world();
+  const cut = await CuttableLink.open(w.serverPort);
+  t.after(() => cut.close());
+  // A wait of a minute between tries: only the app's ask brings the remote back within the test.
+  const a = await w.user(0, { remotePort: cut.port, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' } });
+  const link = await HGXLink.connect({ port: a.port, tokenFile: a.tokenFile });
+  t.after(() => link.close());
+  cut.cut();
+  const away = await until(async () => {
+    const r = (await link.status()).remotes[0]!;
+    return r.connected || r.nextAttemptAt === null ? null : r;
+  }, 'the remote seen as gone, its next try set');
+  assert.ok(away.nextAttemptAt! > Date.now() + 50_000, 'tried next in a minute');
+  const still = (await link.status({ reconnect: true })).remotes[0]!;
+  assert.equal(still.connected, false, 'the link is still cut');
+  assert.notEqual(still.lastFailure, null);
+  cut.restore();
+  const back = (await link.status({ reconnect: true })).remotes[0]!;
+  assert.deepEqual([back.connected, back.nextAttemptAt, back.lastFailure], [true, null, null]);
+
 });

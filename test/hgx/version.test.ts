@@ -90,6 +90,23 @@ test('a legacy link to a daemon without ?V (the reference) connects, with daemon
   }
 });
 
+test("a daemon of 0.4 (no DR verb) asked for an app's \"Try now\" is IncompatibleDaemon, saying what to update", async (t) => {
+  const d = await fakeDaemon(() => encodeProtocolVersion(IPC_PROTOCOL_VERSION));
+  t.after(d.close);
+  // Closed before the fake daemon (whose close waits for its connections to end).
+  const link = await HGXLink.connect({ port: d.port, token: TOKEN, reconnect: false });
+  try {
+    await assert.rejects(link.status({ reconnect: true }), (err: Error) => {
+      assert.ok(err instanceof IncompatibleDaemon, String(err));
+      assert.equal(err.daemonProtocol, IPC_PROTOCOL_VERSION);
+      assert.equal(err.message, 'The daemon is of Hypergolix 0.4 or older, which cannot try its remotes now (it tries them on its own, at most 30 s apart): update Hypergolix');
+      return true;
+    });
+  } finally {
+    await link.close();
+  }
+});
+
 test('SDK_VERSION is the package version', () => {
   assert.equal(SDK_VERSION, JSON.parse(readFileSync(join(ROOT, 'packages/hgx/package.json'), 'utf8')).version);
 });

@@ -178,7 +178,9 @@ test('save: the file changes (comments kept), the daemon restarts with the new r
   assert.deepEqual(await h.ask({ kind: 'getSettings' }), next);
   const status = await h.ask({ kind: 'status' });
   const [dead] = status.remotes;
-  assert.deepEqual({ ...dead, backlog: undefined, problem: undefined }, { host: '127.0.0.1', port: deadPort, tls: false, connected: false, lastConnectedAt: null, backlog: undefined, problem: undefined });
+  assert.deepEqual({ ...dead, backlog: undefined, problem: undefined, nextAttemptAt: undefined }, { host: '127.0.0.1', port: deadPort, tls: false, connected: false, lastConnectedAt: null, backlog: undefined, problem: undefined, nextAttemptAt: undefined });
+  // Tried again within the first waits of the back-off (or being tried right now: null).
+  assert.ok(dead!.nextAttemptAt === null || (Number.isInteger(dead!.nextAttemptAt) && dead!.nextAttemptAt! <= Date.now() + 30_000), `next try: ${dead!.nextAttemptAt}`);
   // The status says why, in words a user can act on (the reason may still be "Connecting…" right after the restart).
   assert.match(dead!.problem ?? '', /Connection refused|Connecting/);
   assert.equal(h.events.filter((e) => e.kind === 'configChanged').length, 0, 'our own save is not a hand edit');
@@ -221,6 +223,22 @@ test('checkCache: refused in words while locked; unlocked, the daemon checks its
   assert.deepEqual([report.running, report.damagedCount, report.putRight], [false, 0, 0]);
   assert.deepEqual(h.controller.status().cacheCheck, report);
   assert.ok(h.events.some((e) => e.kind === 'status' && e.status.cacheCheck?.lastCheckedAt === report.lastCheckedAt), 'the new status is sent');
+});
+
+test('tryRemotes: refused in words while locked; unlocked, the remotes away are tried and the status after is answered and sent', async () => {
+  const acct = await accountHome();
+  const h = await harness(copyHome(acct.home));
+  await h.controller.settled();
+  const locked = await h.askRaw({ kind: 'tryRemotes' });
+  assert.equal(locked.ok, false);
+  if (!locked.ok) assert.deepEqual([locked.error.code, locked.error.message], [ERROR_CODES.invalidState, 'Unlock Hypergolix to connect to its remotes']);
+
+  await h.ask({ kind: 'unlock', password: PASSWORD, rememberOnThisComputer: false });
+  h.events.length = 0;
+  const status = await h.ask({ kind: 'tryRemotes' });
+  assert.equal(status.state, 'running');
+  assert.deepEqual(status.remotes.map((r) => `${r.host}:${r.port}`), h.controller.status().remotes.map((r) => `${r.host}:${r.port}`));
+  assert.ok(h.events.some((e) => e.kind === 'status'), 'the status after the tries is sent');
 });
 
 test('bad settings: refused with the field, hypergolix.yml byte-identical, nothing restarted', async () => {

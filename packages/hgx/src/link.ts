@@ -40,7 +40,7 @@ import {
 } from './port.js';
 import { DaemonConnection } from './connection.js';
 import { openSocket } from './socket.js';
-import { checkDaemonProtocol } from './version.js';
+import { checkDaemonProtocol, olderDaemonOr } from './version.js';
 import { proveKey } from './auth.js';
 import { ObjectTable } from './object-table.js';
 import { Pause, attemptWithin, reconnectLoop } from './retry.js';
@@ -256,19 +256,20 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
 
   /**
    * How Hypergolix stands now, as its Status page and `hypergolix status` tell it: the account's
-   * fingerprint, objects cached and whether the disk takes writes, each remote (connected or why
-   * not, objects waiting to be sent to it), other apps connected and shares waiting. An app can
-   * show "offline" or "not synced yet" from it. Needs a link authenticated with the IPC key.
+   * fingerprint, objects cached, whether the disk takes writes, each remote (connected or why not
+   * and when it is tried next, objects waiting for it), other apps connected and shares waiting.
+   * `reconnect`: the remotes away are tried at once first (an app's "Try now"; IncompatibleDaemon
+   * from Hypergolix 0.4 and before). Needs a link authenticated with the IPC key.
    */
-  async status(): Promise<DaemonStatus> {
-    return this.#request(StatusVerb.daemonStatus, undefined, readStatus);
+  async status(o: { reconnect?: boolean } = {}): Promise<DaemonStatus> {
+    if (!o.reconnect) return this.#request(StatusVerb.daemonStatus, undefined, readStatus);
+    return this.#request(StatusVerb.tryRemotes, undefined, readStatus).catch((err: unknown) => Promise.reject(olderDaemonOr(err, 'try its remotes now', this.#daemonProtocol)));
   }
 
   /**
-   * Watches how Hypergolix stands: resolves to the status now (as `status()`), then emits
-   * `'status'` each time it changes (a remote connecting or going away at once; what waits to be
-   * sent and the objects cached at most once a second) until `unwatchStatus()`. Kept across
-   * reconnects: a `'status'` follows each `'reconnected'`. Needs a link authenticated with the IPC key.
+   * Watches how Hypergolix stands: resolves to the status now (as `status()`), then emits `'status'`
+   * at each change (a remote coming or going at once; what waits, the objects cached, when a remote
+   * is tried next at most once a second) until `unwatchStatus()`; kept across reconnects. Authenticated links.
    */
   async watchStatus(): Promise<DaemonStatus> {
     // The daemon may send a change right behind its answer: kept, and told after the answer.

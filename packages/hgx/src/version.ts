@@ -47,3 +47,15 @@ export async function checkDaemonProtocol(ask: Ask, legacy: boolean): Promise<nu
   }
   return theirs;
 }
+
+/** The code a daemon refuses a verb it does not know with (CommsError, 000E). */
+const UNKNOWN_VERB = 0x000e;
+
+/**
+ * A request of a verb added after 0.4 (`what`, in words) refused as unknown: IncompatibleDaemon
+ * naming the Hypergolix to update to; anything else as it was.
+ */
+export function olderDaemonOr(err: unknown, what: string, daemonProtocol: number | null): unknown {
+  if (!(err instanceof IpcError) || err.code !== UNKNOWN_VERB) return err;
+  return new IncompatibleDaemon(`The daemon is of Hypergolix 0.4 or older, which cannot ${what} (it tries them on its own, at most 30 s apart): update Hypergolix`, daemonProtocol, SUPPORTED_IPC_PROTOCOLS);
+}

@@ -376,7 +376,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     if (!this.running || this.reconnectTimer) return;
     const delay = backoffDelay(this.attempt++, this.options.backoff);
     this.logger.debug(`${this.url}: reconnecting in ${Math.round(delay)} ms`);
-    this.reconnectAt = Date.now() + delay;
+    this.reconnectAt = Date.now() + Math.ceil(delay);
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 

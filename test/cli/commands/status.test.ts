@@ -168,11 +168,11 @@ describe('status without a daemon', () => {
 describe('status: bad arguments', () => {
   test('operands, unknown or misspelt options, values on flags, a missing --root value: exit 2 with the usage, no stack', async () => {
     const h = await configHome();
-    for (const argv of [['app'], ['--bogus'], ['-j'], ['--JSON'], ['--json=1'], ['--watch=yes'], ['--check=1'], ['--watch', '--check'], ['--root'], ['--', '--json'], ['--json', 'server']]) {
+    for (const argv of [['app'], ['--bogus'], ['-j'], ['--JSON'], ['--json=1'], ['--watch=yes'], ['--check=1'], ['--watch', '--check'], ['--reconnect=1'], ['--root'], ['--', '--json'], ['--json', 'server']]) {
       const r = await run(h.home, 'status', ...argv);
       assert.equal(r.code, 2, `status ${argv.join(' ')}: ${r.err}`);
       assert.match(r.err, /^hypergolix status: /, argv.join(' '));
-      assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch \| --check\] \[--root PATH\]/, argv.join(' '));
+      assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch \| --check\] \[--reconnect\] \[--root PATH\]/, argv.join(' '));
       assert.doesNotMatch(r.err, STACK, argv.join(' '));
       assert.equal(r.out, '', argv.join(' '));
     }

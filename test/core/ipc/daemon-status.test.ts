@@ -128,8 +128,8 @@ test('DR tries a remote away at once instead of at the end of its back-off, and 
   link.cut();
   const away = await until(async () => {
     const s = decodeJsonBody(await raw.ok('D?')) as DaemonStatusJson;
-    return s.remotes[0]!.connected ? null : s.remotes[0]!;
-  }, 'the remote to go away');
+    return s.remotes[0]!.connected || s.remotes[0]!.nextAttemptAt === null ? null : s.remotes[0]!;
+  }, 'the remote to go away, its next try set');
   assert.ok(away.nextAttemptAt! > Date.now() + 50_000, `the next try is a minute away: ${away.nextAttemptAt}`);
 
   // Still cut: the try fails, and is told as it ended.
