@@ -12,7 +12,7 @@ import type { Settings, Snapshot } from '../common/contract.js';
 export const TRAY_ICONS = ['no-account', 'locked', 'starting', 'running', 'offline', 'error'] as const;
 export type TrayIcon = (typeof TRAY_ICONS)[number];
 
-export type MenuItemId = 'status' | 'open' | 'copy-fingerprint' | 'embedded-server' | 'start-at-login' | 'open-logs' | 'quit';
+export type MenuItemId = 'status' | 'try-remotes' | 'open' | 'copy-fingerprint' | 'embedded-server' | 'start-at-login' | 'open-logs' | 'quit';
 
 export type MenuItemModel =
   | { type: 'separator' }
@@ -94,6 +94,8 @@ export function trayModel(snapshot: Snapshot, settings: Settings | null, logs = 
     tooltip: clip(`Hypergolix: ${line}`, TOOLTIP_MAX),
     menu: [
       { type: 'normal', id: 'status', label: clip(line, 80), enabled: false },
+      // Under the line that says a remote is away: the daemon's wait grows to 30 s meanwhile.
+      ...(snapshot.status.state === 'running' && snapshot.status.remotes.some((r) => !r.connected) ? [{ type: 'normal' as const, id: 'try-remotes' as const, label: 'Connect now', enabled: true }] : []),
       { type: 'separator' },
       { type: 'normal', id: 'open', label: 'Open Hypergolix', enabled: true },
       { type: 'normal', id: 'copy-fingerprint', label: 'Copy fingerprint', enabled: snapshot.identity !== null },

@@ -22,6 +22,8 @@ export interface TrayHost {
   subscribe(listener: (ev: HostEvent) => void): () => void;
   setEmbeddedServer(on: boolean): Promise<unknown>;
   setStartAtLogin(on: boolean): Promise<unknown>;
+  /** "Connect now": the remotes away tried at once (the status event that follows updates the menu). */
+  tryRemotes(): Promise<unknown>;
   logDir(): string | null;
 }
 
@@ -76,6 +78,9 @@ export function setupTray(o: TraySetup): TrayHandle {
       }
       case 'quit':
         return o.actions.quit();
+      case 'try-remotes':
+        // Still away is shown by the status line; only a refusal (locked meanwhile) is worth a warning.
+        return void o.host.tryRemotes().catch((err: Error) => o.warn?.(`Connect now failed: ${err.message}`));
       case 'status':
         return;
     }

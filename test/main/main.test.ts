@@ -136,6 +136,7 @@ test('setupTray follows the controller and carries out the menu', async () => {
     },
     setEmbeddedServer: async (on) => void calls.push(`server:${on}`),
     setStartAtLogin: async (on) => void calls.push(`login:${on}`),
+    tryRemotes: async () => void calls.push('try-remotes'),
     logDir: () => '/home/u/.hypergolix/logs',
   };
   const tray = new FakeTray();
@@ -186,11 +187,46 @@ test('setupTray follows the controller and carries out the menu', async () => {
   assert.equal(listeners.size, 0);
 });
 
+test('tray "Connect now": shown under the status line while running with a remote away; it asks the controller; a refusal is a warning', async () => {
+  const ids = (m: ReturnType<typeof trayModel>) => m.menu.map((i) => ('id' in i ? i.id : '-'));
+  assert.ok(!ids(trayModel(snap({ state: 'running', remotes: [remote(true)] }), defaultSettings())).includes('try-remotes'), 'every remote connected');
+  assert.ok(!ids(trayModel(snap({ state: 'running', remotes: [] }), defaultSettings())).includes('try-remotes'), 'local only');
+  assert.ok(!ids(trayModel(snap({ state: 'locked', remotes: [remote(false)] }), defaultSettings())).includes('try-remotes'), 'locked: nothing runs to connect');
+  const away = trayModel(snap({ state: 'running', remotes: [remote(true), remote(false, 7771)] }), defaultSettings());
+  assert.deepEqual(ids(away).slice(0, 3), ['status', 'try-remotes', '-']);
+  assert.deepEqual(away.menu[1], { type: 'normal', id: 'try-remotes', label: 'Connect now', enabled: true });
+
+  const tray = new FakeTray();
+  const warnings: string[] = [];
+  let tries = 0;
+  let refuse = false;
+  const host: TrayHost = {
+    snapshot: () => snap({ state: 'running', remotes: [remote(false)] }),
+    settings: () => defaultSettings(),
+    subscribe: () => () => {},
+    setEmbeddedServer: async () => ({}),
+    setStartAtLogin: async () => ({}),
+    tryRemotes: async () => {
+      tries++;
+      if (refuse) throw new Error('Unlock Hypergolix to connect to its remotes');
+    },
+    logDir: () => null,
+  };
+  setupTray({ tray, host, assetsDir: '/a', platform: 'linux', darkPanel: () => false, warn: (m) => warnings.push(m), actions: { openWindow: () => {}, copyText: () => {}, openFolder: () => {}, quit: () => {} } });
+  tray.click!('try-remotes', false);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual([tries, warnings], [1, []]);
+  refuse = true;
+  tray.click!('try-remotes', false);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings, ['Connect now failed: Unlock Hypergolix to connect to its remotes']);
+});
+
 test('tray click policy: a left click opens the window on Windows and Linux, never on macOS (the click also opens the menu there)', () => {
   for (const [platform, listens] of [['win32', true], ['linux', true], ['darwin', false]] as const) {
     const tray = new FakeTray();
     const opened: string[] = [];
-    const host: TrayHost = { snapshot: () => snap({ state: 'running' }), settings: () => defaultSettings(), subscribe: () => () => {}, setEmbeddedServer: async () => ({}), setStartAtLogin: async () => ({}), logDir: () => null };
+    const host: TrayHost = { snapshot: () => snap({ state: 'running' }), settings: () => defaultSettings(), subscribe: () => () => {}, setEmbeddedServer: async () => ({}), setStartAtLogin: async () => ({}), tryRemotes: async () => ({}), logDir: () => null };
     setupTray({ tray, host, assetsDir: '/a', platform, darkPanel: () => false, actions: { openWindow: () => opened.push('open'), copyText: () => {}, openFolder: () => {}, quit: () => {} } });
     assert.equal(tray.leftClick !== null, listens, platform);
     assert.equal(trayClickOpensWindow(platform), listens);
@@ -210,6 +246,7 @@ test('tray checkbox: when the save behind it fails, the menu is redrawn with the
       throw new Error('hypergolix.yml is read-only');
     },
     setStartAtLogin: async () => ({}),
+    tryRemotes: async () => ({}),
     logDir: () => null,
   };
   setupTray({ tray, host, assetsDir: '/a', platform: 'linux', darkPanel: () => false, warn: (m) => warnings.push(m), actions: { openWindow: () => {}, copyText: () => {}, openFolder: () => {}, quit: () => {} } });

@@ -115,6 +115,12 @@ class ScriptedHost implements TrayHost {
   async setStartAtLogin() {
     return { ok: true, value: { restarted: false } };
   }
+  /** How many times "Connect now" was chosen. */
+  tries = 0;
+  async tryRemotes() {
+    this.tries++;
+    return this.current.status;
+  }
   logDir() {
     return this.logs;
   }
@@ -361,6 +367,7 @@ describe('setupTray', () => {
       subscribe: (l) => c.subscribe(l),
       setEmbeddedServer: (on) => (pending = c.setEmbeddedServer(on)),
       setStartAtLogin: (on) => (pending = c.setStartAtLogin(on)),
+      tryRemotes: () => c.tryRemotes(),
       logDir: () => c.logDir(),
     };
     const tray = new OsTray();
