@@ -120,7 +120,7 @@ test('status: the daemon not running, then running with its account and remote, 
   assert.equal(away.code, 0);
   assert.notEqual(away.json.app!.remotes[0]!.lastConnectedAt, null);
   const told = await hgx(account.home, ['status']);
-  assert.match(told.out, new RegExp(`^    ${remote}  not connected, nothing waiting to be sent; last connected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`, 'm'));
+  assert.match(told.out, new RegExp(`^    ${remote}  not connected, nothing waiting to be sent; last connected \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC(; next try in \\d+ s)?$`, 'm'));
   assert.match(told.out, /^      (Connection refused: nothing listens on that port\. Is the server running\?|The server closed the connection; reconnecting\.|Connecting…)$/m);
 
   // The daemon stops: --watch says so and ends (exit 1), having told each change on its own line.
@@ -190,7 +190,7 @@ test('status refuses operands and unknown options with its usage (exit 2)', { sk
   for (const args of [['status', 'app'], ['status', '--bogus']]) {
     const r = await hgx(home, args);
     assert.equal(r.code, 2, args.join(' '));
-    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch \| --check\] \[--root PATH\]/);
+    assert.match(r.err, /Usage: hypergolix status \[--json\] \[--watch \| --check\] \[--reconnect\] \[--root PATH\]/);
   }
 });
 

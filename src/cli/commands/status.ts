@@ -288,9 +288,19 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   // Changes told before the first status is printed wait for it, and each other.
   let firstPrinted!: (pid: number) => void;
   let printed = new Promise<number>((resolve) => (firstPrinted = resolve));
+  // In words, a remote's next try alone is no change worth a block of its own: each failed try
+  // moves it (several a second just after a remote goes), and the next block shows it anyway.
+  let toldInWords = '';
+  const sameInWords = (status: DaemonStatusJson) => {
+    const words = JSON.stringify({ ...status, remotes: status.remotes.map(({ nextAttemptAt: _, ...r }) => r) });
+    const same = words === toldInWords;
+    toldInWords = words;
+    return same && !args.json;
+  };
   const watching: Watching | undefined = args.watch
     ? {
         changed: (status) => {
+          if (sameInWords(status)) return;
           printed = printed.then(async (pid) => {
             const server = await serverFound(loaded);
             if (!args.json) io.out(`--- ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`);
@@ -301,6 +311,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       }
     : undefined;
   const [first, server] = await Promise.all([appFound(loaded, watching, args), serverFound(loaded)]);
+  if (first.state === 'running') sameInWords(first.status);
   print(first, server, args.json, io);
   if (first.state !== 'running') return 1;
   if (first.cannotCheck) {
