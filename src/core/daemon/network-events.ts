@@ -15,7 +15,7 @@ export interface NetworkIOEvents {
   conflict: [dynamic: Ghid, settle: (outcome: ConflictOutcome) => void];
   /** Connection state of a remote changed. */
   remote: [label: string, connected: boolean];
-  /** A try to connect to a remote away failed; the next is scheduled (its status's nextAttemptAt). */
+  /** A remote away is tried next at its status's nextAttemptAt (a try failed, or the connection was lost). */
   'remote-retry': [label: string];
   /** A remote's storage became full (its publishes are kept and resent) or took writes again. */
   remoteStorage: [label: string, storage: RemoteStorage];

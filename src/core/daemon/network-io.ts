@@ -87,7 +87,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const outbox = await Outbox.open(o.outboxDir, label);
       const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote), () => remote.flushing !== undefined) };
       client.on('connected', () => void io.onConnected(remote));
-      client.on('disconnected', () => io.emit('remote', label, false)).on('connect-failed', () => io.emit('remote-retry', label));
+      client.on('disconnected', () => io.emit('remote', label, false)).on('retry-scheduled', () => io.emit('remote-retry', label));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
       io.remotes.push(remote);
     }

@@ -22,7 +22,7 @@ export interface DaemonPortEvents {
   /** An object reported unreadable was read again (a new share, or a frame a known secret reads). */
   readable: [Ghid];
   remote: [label: string, connected: boolean];
-  /** A try to connect to a remote away failed; when the next comes is in its status (nextAttemptAt). */
+  /** A remote away is tried next at its status's nextAttemptAt (a try failed, or the connection was lost). */
   'remote-retry': [label: string];
   /** A remote refused an upload until we register there (NK 0011); the message says so in words. */
   'free-tier': [label: string, usage: FreeTierUsage];

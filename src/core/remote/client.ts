@@ -74,6 +74,8 @@ export interface RemoteClientEvents {
   notification: [subscribed: Ghid, raw: Buffer];
   /** A connection attempt failed before it opened (its error's code as data); another follows. */
   'connect-failed': [failure: ConnectFailure];
+  /** The next try to connect is set for `at` (epoch ms): an attempt failed, or the connection was lost. */
+  'retry-scheduled': [at: number];
 }
 
 /** Connection failures that are an answer, not silence: no such host, nothing listening, a TLS refusal. */
@@ -160,7 +162,8 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
    * Tries to connect at once instead of at the end of the back-off, which starts over (the network
    * or the server is back: a computer woken from sleep, a person who asked). Joins an attempt
    * already under way. Resolves when that attempt has ended: true when connected (at once if
-   * already), false when it failed or the client is not started.
+   * already), false once it failed and the next try is set (`nextAttemptAt`), or when the client
+   * is not started.
    */
   tryNow(): Promise<boolean> {
     if (this.connected) return Promise.resolve(true);
@@ -168,16 +171,15 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     const ended = new Promise<boolean>((resolve) => {
       const done = (connected: boolean) => {
         this.off('connected', onConnected);
-        this.off('connect-failed', onFailed);
+        this.off('retry-scheduled', onFailed);
         clearTimeout(bound);
         resolve(connected);
       };
       const onConnected = () => done(true);
       const onFailed = () => done(false);
       this.once('connected', onConnected);
-      this.once('connect-failed', onFailed);
-      // An attempt that ends without an error event (a socket closed before it opened) is
-      // still over by the handshake's own deadline.
+      this.once('retry-scheduled', onFailed);
+      // Bounded all the same, by the handshake's own deadline (close() schedules nothing).
       const bound = setTimeout(() => done(this.connected), (this.options.connectTimeoutMs ?? 10_000) + 1_000);
       bound.unref();
     });
@@ -378,6 +380,7 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     this.logger.debug(`${this.url}: reconnecting in ${Math.round(delay)} ms`);
     this.reconnectAt = Date.now() + Math.ceil(delay);
     this.reconnectTimer = setTimeout(() => this.open(), delay);
+    this.emit('retry-scheduled', this.reconnectAt);
   }
 
   private failWaiters(err: Error): void {
