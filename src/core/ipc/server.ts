@@ -276,9 +276,10 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const onDelete = (ghid: Ghid) => this.access.forgetObject(ghid, null);
     const onIncoming = (share: IncomingShare) => void this.inbox.deliverShare(share);
     const onResult = (r: ShareResult) => this.access.shareResult(r);
-    // What status watchers are told at once; the rest (what waits, objects cached) at their interval.
+    // What status watchers are told at once; the rest (what waits, objects cached, a remote's next
+    // try, which each failed try moves) at their interval.
     const onStatusChange = () => this.statusWatch.poke();
-    const statusEvents = ['remote', 'remote-retry', 'free-tier', 'cache-check'] as const;
+    const statusEvents = ['remote', 'free-tier', 'cache-check'] as const;
     daemon.on('update', onUpdate);
     for (const e of statusEvents) daemon.on(e, onStatusChange);
     sharing.on('incoming', onStatusChange);
