@@ -376,16 +376,25 @@ test('status --check against a daemon of 0.3.0 or before (no file check in its s
   }
 });
 
-test('status tells when a remote away is tried next; --reconnect tries it at once and exits 0 once connected, 1 while still away; a daemon of 0.4 is never asked', async (t) => {
+/**
+ * A real daemon (in this process, its pid file this process's) whose remote is reached through a
+ * link the test cuts, and which tries a lost remote again only after a minute, unless asked.
+ */
+async function daemonBehindLink(t: { after(fn: () => unknown): void }) {
   const w = await world();
   const link = await CuttableLink.open(w.serverPort);
   t.after(() => link.close());
-  // A back-off of a minute: only --reconnect brings it back within the test.
   const user = await w.user(0, { remotePort: link.port, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' } });
   const root = join(user.home, 'hypergolix.yml');
   const loaded = await updateConfig(await loadConfig({ root, create: true, env: envOf(user.home), cwd: user.home }), { process: { ipc_port: user.port } });
   const lock = acquirePidFile(loaded.config.process.pid_file, { info: { ipc_port: user.port } });
   t.after(() => lock.release());
+  return { user, link };
+}
+
+test('status tells when a remote away is tried next; --reconnect tries it at once and exits 0 once connected, 1 while still away; a daemon of 0.4 is never asked', async (t) => {
+  // A back-off of a minute: only --reconnect brings it back within the test.
+  const { user, link } = await daemonBehindLink(t);
   const remote = `127.0.0.1:${link.port}`;
   link.cut();
   await until(() => user.daemon.network.status().every((r) => !r.connected && r.nextAttemptAt !== null), 'the remote to go away');
@@ -423,15 +432,8 @@ test('status tells when a remote away is tried next; --reconnect tries it at onc
 });
 
 test('status --watch in words: a remote going away is one block, not one per failed try; --json tells each', async (t) => {
-  const w = await world();
-  const link = await CuttableLink.open(w.serverPort);
-  t.after(() => link.close());
   // Tries only when asked (the daemon's own wait is a minute): the test makes each one.
-  const user = await w.user(0, { remotePort: link.port, reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' } });
-  const root = join(user.home, 'hypergolix.yml');
-  const loaded = await updateConfig(await loadConfig({ root, create: true, env: envOf(user.home), cwd: user.home }), { process: { ipc_port: user.port } });
-  const lock = acquirePidFile(loaded.config.process.pid_file, { info: { ipc_port: user.port } });
-  t.after(() => lock.release());
+  const { user, link } = await daemonBehindLink(t);
   const words = run(user.home, 'status', '--watch');
   const json = run(user.home, 'status', '--watch', '--json');
   await until(() => user.ipc.connectedApps() === 2, 'both watches connected');
