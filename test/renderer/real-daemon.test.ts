@@ -67,6 +67,7 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
   let yml: string;
   let proc: BrowserModeProcess | null = null;
   let ui: OpenUi | null = null;
+  let engine: RulesEngine;
   let remote: PersistenceServer;
   let remotePort: number;
   let identity: { fingerprint: string; userId: string };
@@ -79,7 +80,7 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
     // A config written by hand before the first start: a comment, and an IPC port of its own so
     // this test never meets another daemon on 7772.
     writeFileSync(yml, `${COMMENT}\nprocess:\n  ipc_port: ${await freePort()}\n`, { mode: 0o600 });
-    const { engine } = await RulesEngine.open(new MemoryStore());
+    ({ engine } = await RulesEngine.open(new MemoryStore()));
     remote = new PersistenceServer({ engine, port: 0, host: '127.0.0.1' });
     remotePort = (await remote.listen()).port;
   });
@@ -188,6 +189,22 @@ describe('the desktop UI over browser mode with a real daemon', { skip: reason ?
     await shell(page).go('Status');
     await page.getByTestId('remotes-connected').getByText('1 of 1').waitFor({ timeout: 20_000 });
     await screenshot(page, 'status-remote-connected', SHOTS);
+  });
+
+  test('the remote goes away: the Status page counts down to its next try, and Try now connects it once it is back', async () => {
+    const { page } = ui!;
+    await shell(page).go('Status');
+    await remote.close();
+    await page.getByTestId('remotes-connected').getByText('0 of 1').waitFor({ timeout: 10_000 });
+    // Once the daemon's own wait is long enough that only Try now can explain a connection at once.
+    const detail = page.getByTestId('remote-detail');
+    await detail.getByText(/next try in ([5-9]|\d\d) s/).waitFor({ timeout: 30_000 });
+    remote = new PersistenceServer({ engine, port: remotePort, host: '127.0.0.1' });
+    await remote.listen();
+    await page.getByRole('button', { name: 'Try the remote now' }).click();
+    await page.getByTestId('try-remotes-feedback').getByText('Connected.').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('remotes-connected').textContent(), '1 of 1');
+    assert.equal(await page.getByTestId('try-remotes').count(), 0);
   });
 
   test("two windows: a save from one keeps what the other saved meanwhile; a setting both changed is refused, offered, and saved once the user keeps theirs", async () => {
