@@ -141,6 +141,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       } else {
         const l = o.account.login;
         const hasLocal = engine.exists(l.userId);
+        o.logger.debug(`account ${l.userId.short}: ${hasLocal ? 'its root is held here' : 'its root is not held here; asking the remotes'}`);
         // A new machine: the account lives only on the remotes (defect 24). A recovery builds on
         // the account's newest root frame, which a cache here may be behind on (a kit or a password
         // made elsewhere since): it waits for the remotes too, and needs one.
