@@ -19,6 +19,8 @@ export class Heartbeat {
   private heard = true;
   private silent = false;
   private readonly timer: ReturnType<typeof setInterval>;
+  /** Probes waiting to hear from the peer (probe()). */
+  private readonly probes = new Set<(alive: boolean) => void>();
 
   constructor(private readonly o: HeartbeatOptions) {
     o.extras.onPong(() => this.heardFrom());
@@ -29,10 +31,36 @@ export class Heartbeat {
   /** Something arrived from the peer: it is alive. */
   heardFrom(): void {
     this.heard = true;
+    for (const settle of [...this.probes]) settle(true);
+  }
+
+  /**
+   * Pings now and resolves true at the first thing heard from the peer, false when nothing comes
+   * within `timeoutMs` or the heartbeat stops first. Between beats: a link that may have died
+   * under a changed network is found out in seconds, not in up to two periods.
+   */
+  probe(timeoutMs: number): Promise<boolean> {
+    if (this.silent) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const settle = (alive: boolean) => {
+        this.probes.delete(settle);
+        clearTimeout(timer);
+        resolve(alive);
+      };
+      // Held (not unref'd): someone awaits it, and it is bounded by `timeoutMs`.
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.probes.add(settle);
+      try {
+        this.o.extras.ping();
+      } catch (err) {
+        this.o.onPingError(err as Error);
+      }
+    });
   }
 
   stop(): void {
     clearInterval(this.timer);
+    for (const settle of [...this.probes]) settle(false);
   }
 
   private beat(): void {

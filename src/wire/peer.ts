@@ -128,6 +128,21 @@ export class Peer<B extends Uint8Array = Uint8Array> implements PeerHandle<B> {
     return this.closeInfo === null && this.socket.readyState === READY_STATE.open;
   }
 
+  /**
+   * Whether the peer still answers (Heartbeat.probe): false, and the link dropped, when nothing
+   * is heard from it within `timeoutMs`. Without a heartbeat (a socket that cannot ping, or none
+   * asked for) nothing can be asked: whether the socket is open.
+   */
+  async probe(timeoutMs: number): Promise<boolean> {
+    if (!this.heartbeat || !this.isOpen) return this.isOpen;
+    if (await this.heartbeat.probe(timeoutMs)) return true;
+    if (this.isOpen) {
+      this.logger.debug(`${this.name}: nothing heard within ${timeoutMs} ms of a ping; dropping`);
+      this.terminate();
+    }
+    return false;
+  }
+
   /** Own requests awaiting an answer. */
   get outstanding(): number {
     return this.pending.size;

@@ -24,6 +24,7 @@ import { CacheCheck, type CacheCheckOptions, type CacheCheckReport } from './cac
 import { ConflictResolver } from './conflict-resolver.js';
 import type { DamagedCopy } from './local-copy.js';
 import { NetworkIO } from './network-io.js';
+import { NetworkChanges, type NetworkChangesOptions } from './network-changes.js';
 import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
 import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
@@ -56,6 +57,8 @@ export interface DaemonOptions {
   cacheCheck?: CacheCheckOptions;
   /** How a lost remote is tried again. @default from 100 ms, doubling to 30 s, full jitter (remote/client.ts) */
   reconnect?: BackoffOptions;
+  /** How a changed network is heard (network-changes.ts); false: not watched. @default addresses read every 3 s */
+  networkChanges?: NetworkChangesOptions | false;
 }
 
 export type DaemonEvents = DaemonPortEvents;
@@ -79,6 +82,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly conflicts: ConflictResolver;
   /** The background check of the local copy (cache-check.ts). */
   private readonly check: CacheCheck;
+  /** What checks the remotes when this computer's network changes (network-changes.ts); null: not watched. */
+  readonly networkChanges: NetworkChanges | null;
 
   private constructor(
     readonly engine: RulesEngine,
@@ -89,11 +94,13 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     /** Set when this start brought an account of the Python Hypergolix over into our format. */
     readonly broughtOver: BroughtOver | null = null,
     checkOptions: CacheCheckOptions = {},
+    watchOptions: NetworkChangesOptions | false = {},
   ) {
     super();
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
     const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check'), checkRemotes: async () => (await network.auditRemotes()).reduce((n, r) => n + r.taken, 0) };
     this.check = new CacheCheck(checkHost, checkOptions);
+    this.networkChanges = watchOptions === false ? null : new NetworkChanges({ changed: () => network.tryNow({ checkLinks: true }), logger }, watchOptions);
   }
 
   get fingerprint(): Ghid {
@@ -176,7 +183,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.
     for (const { dynamic } of network.queuedDynamics()) objects.secrets.rememberCurrent(dynamic);
-    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, o.cacheCheck);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, o.cacheCheck, o.networkChanges);
     daemon.wire();
     return daemon;
   }
@@ -202,6 +209,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
     network.resendParked();
     this.check.start();
+    this.networkChanges?.start();
     // Publish our identity now for remotes already connected (reconnects do it themselves).
     void network.publish(account.identity.publicIdentity.gidc).catch(() => {});
   }
@@ -407,6 +415,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.networkChanges?.stop();
     // Before the account closes: a resolution records its frame's secret last (seen lost in
     // offline-writers-return with a restart just after a return).
     await this.conflicts.finished(STOP_RESOLUTIONS_WAIT_MS);

@@ -16,6 +16,9 @@ import { silentLogger, type RemoteLogger } from './logger.js';
 import { RemoteVerb } from './verbs.js';
 import { ONE, decodeBool, decodeGhidList } from './bodies.js';
 
+/** How long a check of the link (checkLink) waits to hear from the server. */
+export const LINK_CHECK_MS = 5_000;
+
 export interface BackoffOptions {
   /** Ceiling of the first retry delay. @default 100 */
   initialMs?: number;
@@ -224,6 +227,21 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
         timer.unref();
       }
     });
+  }
+
+  /**
+   * Whether the link is alive, found out now: a connected client pings the server and drops the
+   * link when nothing comes back within `timeoutMs` (a reconnect follows, as after any drop); a
+   * client away tries at once (tryNow). After the network changed under it, a link may be dead
+   * without either end having said so, and the heartbeat would take up to two periods to tell.
+   * Resolves whether it is connected when the check ends.
+   */
+  async checkLink(timeoutMs = LINK_CHECK_MS): Promise<boolean> {
+    const connection = this.connection;
+    if (!connection?.isOpen) return this.tryNow();
+    if (await connection.probe(timeoutMs)) return true;
+    this.logger.info(`${this.url}: no answer within ${timeoutMs} ms after the network changed; connecting again`);
+    return false;
   }
 
   async ping(): Promise<void> {

@@ -129,6 +129,42 @@ test('a lost remote is tried again as the daemon\'s reconnect options say (hosts
   assert.deepEqual(new Set(waits), new Set(['7']));
 });
 
+test("a network that comes back is heard by this computer's addresses: the remote away is tried at once, not at the end of its wait", async () => {
+  const first = await server();
+  const port = first.port;
+  let addresses = ['192.168.1.20'];
+  const said: string[] = [];
+  const d = await Daemon.start({
+    ghidcache: join(await home(), 'ghidcache'),
+    remotes: [{ host: '127.0.0.1', port, tls: false }],
+    account: { create: { password: 'pw', kdf, identity: v16Identity(0) } },
+    logger: { ...silentLogger, info: (m) => said.push(m) },
+    // Left alone, the daemon would try again in a minute.
+    reconnect: { initialMs: 60_000, maxMs: 60_000, jitter: 'none' },
+    networkChanges: { intervalMs: 20, addresses: () => addresses },
+  });
+  cleanups.push(() => d.stop());
+  await until(() => d.network.status()[0]!.connected || null, 'connected');
+  // The Wi-Fi goes: the server out of reach (stopped here), the daemon waiting out its minute.
+  await first.server.close();
+  await until(() => d.network.status()[0]!.nextAttemptAt || null, 'the remote away, its next try set');
+  assert.ok(d.network.status()[0]!.nextAttemptAt! > Date.now() + 30_000);
+  addresses = [];
+  await until(() => said.some((m) => m.includes('network changed (gone: 192.168.1.20)')) || null, 'the loss heard');
+  const back = new PersistenceServer({ engine: first.engine, port, host: '127.0.0.1' });
+  await back.listen();
+  cleanups.push(() => back.close());
+  // The Wi-Fi rejoined: a new address, and the remote tried at once.
+  addresses = ['192.168.1.23'];
+  await until(() => d.network.status()[0]!.connected || null, 'connected again within moments of the new address', 10_000);
+  assert.ok(said.some((m) => m === 'network changed (new: 192.168.1.23): checking the remotes at once'), said.join(' | '));
+  assert.ok(d.networkChanges, 'watched by default');
+  await d.stop();
+  addresses = ['10.0.0.9'];
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(said.filter((m) => m.includes('network changed')).length, 2, 'a stopped daemon watches nothing');
+});
+
 test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
   // Tight enough that back-to-back publishes are refused however fast or slow the machine is.
   const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 10, publishBurst: 1 });

@@ -292,3 +292,38 @@ test('TLS: wss with a verified chain and host name; a wrong CA or name never con
   }
 });
 
+
+test('checkLink: a live link answers; a link gone silent is dropped at once and connected again; a client away tries at once', { timeout: 30_000 }, async (t) => {
+  let accepted = 0;
+  const { wss, port } = await bareServer(() => accepted++, { autoPong: false });
+  t.after(() => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+  });
+  // The heartbeat alone would take a minute or two to find the silent server out.
+  const c = new RemoteClient({ host: '127.0.0.1', port, heartbeatMs: 60_000, backoff: { initialMs: 5, maxMs: 10 } });
+  t.after(() => c.close());
+  const codes: number[] = [];
+  c.on('disconnected', (info) => codes.push(info.code));
+  c.start();
+  await c.whenConnected(2000);
+  assert.equal(await c.checkLink(100), false, 'nothing heard: dropped');
+  await waitFor(() => codes.length > 0, 2000, 'the drop told');
+  assert.deepEqual(codes, [1006]);
+  await waitFor(() => accepted >= 2 && c.connected, 2000, 'connected again');
+
+  const s = await startServer();
+  t.after(() => s.stop());
+  const live = await s.client();
+  assert.equal(await live.checkLink(2_000), true, 'a server that answers pings keeps its link');
+  assert.equal(live.connected, true);
+
+  const away = new RemoteClient({ host: '127.0.0.1', port: await freePort(), backoff: { initialMs: 20_000, maxMs: 60_000, jitter: 'none' } });
+  t.after(() => away.close());
+  const failures: (string | null)[] = [];
+  away.on('connect-failed', (f) => failures.push(f.code));
+  away.start();
+  await waitFor(() => away.nextAttemptAt !== null);
+  assert.equal(await away.checkLink(), false, 'away: tried at once, and still away');
+  assert.deepEqual(failures, ['ECONNREFUSED', 'ECONNREFUSED']);
+});

@@ -64,3 +64,30 @@ test('the heartbeat terminates a peer that answers no ping; terminate drops at o
   srv.accepted[1]!.terminate();
   assert.equal((await srv.accepted[1]!.closed).code, 1006);
 });
+
+test('a probe is true while the peer answers pings; a peer that went silent is dropped by it at once, not at the next beats', async () => {
+  const srv = await listen({ handlers: {} });
+  const live = await RawPeer.connect(srv.url);
+  const ws = new WebSocket(srv.url, { perMessageDeflate: false });
+  await once(ws, 'open');
+  const client = new Connection(ws, { heartbeatMs: 60_000 });
+  assert.equal(await client.probe(2_000), true);
+  client.close();
+  live.close();
+
+  const silentSrv = await listen({ handlers: {} }, { autoPong: false });
+  const ws2 = new WebSocket(silentSrv.url, { perMessageDeflate: false });
+  await once(ws2, 'open');
+  const toSilent = new Connection(ws2, { heartbeatMs: 60_000 });
+  assert.equal(await toSilent.probe(50), false);
+  assert.equal((await toSilent.closed).code, 1006, 'dropped without a closing handshake');
+  assert.equal(await toSilent.probe(50), false, 'closed: nothing to ask');
+
+  // Without a heartbeat nothing can be asked: whether it is open.
+  const ws3 = new WebSocket(srv.url, { perMessageDeflate: false });
+  await once(ws3, 'open');
+  const bare = new Connection(ws3, { heartbeatMs: 0 });
+  assert.equal(await bare.probe(50), true);
+  bare.close();
+  await bare.closed;
+});
