@@ -1,37 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { CommsError, DoesNotExist, Ghid, IllegalDynamicFrame, UnboundContainer, RegistrationRequired, StorageFull, type GolixObject } from '../golix/index.js';
+import { CommsError, DoesNotExist, Ghid, type GolixObject } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
 import { RemoteClient, type RemoteClientOptions } from '../remote/client.js';
-import type { FreeTierUsage, RemoteSpec, RemoteStatus, RemoteStorage } from './remote-status.js';
+import type { RemoteSpec, RemoteStatus } from './remote-status.js';
 import type { RemoteLogger } from '../remote/logger.js';
 import type { RulesEngine } from '../rules/rules-engine.js';
 import { asStorageRefusal, storageRefusal } from '../remote/storage-refusal.js';
 import { Inbound, getFrom } from './inbound.js';
 import { Outbox } from './outbox.js';
-import { ConflictHolds } from './conflict-holds.js';
-import { resendDelayMs } from './resend-delay.js';
-import { logFinalRefusal } from './final-refusal.js';
-import { frameFacts, lowest } from './frame-facts.js';
-import { sendInOrder } from './send-in-order.js';
-import { registrationHint } from '../registration/hint.js';
+import { lowest } from './frame-facts.js';
+import { RemoteLane } from './remote-lane.js';
 import { CopyMender, DAMAGED_WAIT_MS, readLocalCopy, type DamagedCopy } from './local-copy.js';
 import { newestOf } from './newest-answer.js';
 import { RemoteBackfill, type BackfillHost, type BackfillReport } from './remote-backfill.js';
 import type { NetworkIOEvents } from './network-events.js';
-
-interface Remote {
-  label: string;
-  client: RemoteClient;
-  outbox: Outbox;
-  flushing?: Promise<void>;
-  retryTimer?: NodeJS.Timeout; // a flush put off because the remote asked us to slow down
-  /** The remote's storage as its last publish answer said: `full` after NK 0010, until one is stored again. */
-  storage: RemoteStorage;
-  /** Set while the remote refuses our uploads until we register; cleared by a reconnect or `retryUploads`. */
-  freeTier?: FreeTierUsage;
-  /** Frames of ours held back from it while a conflict on their object is open. */
-  holds: ConflictHolds;
-}
 
 export interface NetworkIOOptions {
   engine: RulesEngine;
@@ -48,12 +30,13 @@ export interface NetworkIOOptions {
 /**
  * The daemon's ObjectIO: the local validated cache first, then every configured remote
  * (hypergolix-reference §3.6, with defects 21–23 fixed). Publishes go to the local engine, then
- * into each remote's durable outbox, flushed in order whenever that remote is connected. On every
+ * into each remote's durable outbox, flushed in order whenever that remote is connected (one
+ * RemoteLane each: remote-lane.ts, with what its refusals mean). On every
  * (re)connect: publish our GIDC, resubscribe, flush the outbox, then fetch the current frame of
  * every subscribed dynamic GHID so nothing published while we were away is missed.
  */
 export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO {
-  private readonly remotes: Remote[] = [];
+  private readonly remotes: RemoteLane[] = [];
   private readonly subscriptions = new Set<string>();
   /** Frames of ours the next publish queues to be settled first (settleFirst). */
   private readonly toSettleFirst = new Set<string>();
@@ -85,7 +68,15 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       const label = `${spec.host}:${spec.port}`;
       const client = new RemoteClient({ ...o.client, host: spec.host, port: spec.port, tls: spec.tls, logger: o.logger });
       const outbox = await Outbox.open(o.outboxDir, label);
-      const remote: Remote = { label, client, outbox, storage: 'ok', holds: new ConflictHolds(outbox, () => void io.flush(remote), () => remote.flushing !== undefined) };
+      const remote = new RemoteLane(label, client, outbox, {
+        engine: o.engine,
+        logger: o.logger,
+        closed: () => io.closed,
+        afterSend: () => io.catchUpRaces(),
+        storageChanged: (l, storage) => io.emit('remoteStorage', l, storage),
+        freeTierUsedUp: (l, usage) => io.emit('free-tier', l, usage),
+        conflict: (dynamic, settle) => io.emit('conflict', dynamic, settle),
+      });
       client.on('connected', () => void io.onConnected(remote));
       client.on('disconnected', () => io.emit('remote', label, false)).on('retry-scheduled', () => io.emit('remote-retry', label));
       client.on('notification', (subscribed, raw) => io.inbound.onPush(client, subscribed, raw));
@@ -104,7 +95,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
   }
 
   status(): RemoteStatus[] {
-    return this.remotes.map(({ label, client: c, outbox, storage, freeTier }) => ({ label, connected: c.connected, pending: outbox.size, storage, freeTier: freeTier ?? null, lastFailure: c.lastFailure, lastConnectedAt: c.lastConnectedAt, nextAttemptAt: c.nextAttemptAt }));
+    return this.remotes.map((r) => r.status());
   }
 
   /** A configured remote by its label (`host:port`), or the first one when none is named. */
@@ -159,10 +150,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
 
   /** Sends what a remote refused until registration again (after registering there). */
   retryUploads(label: string): void {
-    for (const r of this.remotes.filter((x) => x.label === label)) {
-      r.freeTier = undefined;
-      void this.flush(r);
-    }
+    for (const r of this.remotes.filter((x) => x.label === label)) void r.retryUploads();
   }
 
   /** Until every remote is connected, has refused the connection (nothing listening, no such host), or `timeoutMs` passed. */
@@ -197,7 +185,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     // Sending starts now; the caller's acknowledgement also waits for the outboxes to be durable.
     for (const r of this.remotes) {
       r.outbox.release(ghids);
-      void this.flush(r);
+      void r.flush();
     }
     await queued;
   }
@@ -286,7 +274,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
    * What one remote holds of `ghid` now, taken in as if pushed. Never rejects. An object deleted
    * while we were away: its debinding, which deletes it here too (checked to be its author's).
    */
-  private async catchUp(r: Remote, ghid: Ghid): Promise<void> {
+  private async catchUp(r: RemoteLane, ghid: Ghid): Promise<void> {
     const c = r.client;
     let [raws, theirs]: [Buffer[], Buffer | null] = [[], null];
     try {
@@ -330,15 +318,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
   }
 
-  private setRemoteStorage(r: Remote, storage: RemoteStorage): void {
-    if (r.storage === storage) return;
-    r.storage = storage;
-    if (storage === 'ok') this.o.logger.info(`remote ${r.label}: its storage takes writes again; sending the ${r.outbox.size} queued`);
-    else this.o.logger.warn(`remote ${r.label}: its storage is full; ${r.outbox.size} object(s) stay queued and are resent when it has room`);
-    this.emit('remoteStorage', r.label, storage);
-  }
-
-  private async onConnected(r: Remote): Promise<void> {
+  private async onConnected(r: RemoteLane): Promise<void> {
     const c = r.client;
     this.backfill.reconnected(c);
     try {
@@ -346,11 +326,11 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
       if (me) await c.publish(me.raw);
       for (const s of this.subscriptions) await c.subscribe(Ghid.fromText(s));
       // A new connection asks again: we may have registered meanwhile.
-      r.freeTier = undefined;
+      r.forgetFreeTier();
       this.emit('remote', r.label, true);
       // Conflicts that failed to settle (the link went down meanwhile) are raised again.
       r.holds.retryIdle();
-      await this.flush(r);
+      await r.flush();
       // Frames published while we were away were never pushed to us (defect 22).
       for (const s of this.subscriptions) await this.catchUp(r, Ghid.fromText(s));
     } catch (err) {
@@ -358,92 +338,10 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     }
   }
 
-  /** Sends a remote's outbox in order. One loop per remote; safe to call often. */
-  private flush(r: Remote): Promise<void> {
-    if (r.flushing || r.retryTimer || r.freeTier || !r.client.connected || this.closed) return r.flushing ?? Promise.resolve();
-    r.flushing = this.drain(r).finally(() => {
-      r.flushing = undefined;
-      r.holds.betweenSends();
-      this.catchUpRaces();
-      if (r.outbox.ready > 0 && r.client.connected && !this.closed && !r.retryTimer && !r.freeTier) void this.flush(r);
-    });
-    return r.flushing;
-  }
-
-  /** The outbox, in order and several at a time (send-in-order.ts); done once taken or refused for good. */
-  private async drain(r: Remote): Promise<void> {
-    await sendInOrder(r.outbox.items(), {
-      publish: (raw, ghid) => (r.outbox.refuseFirst(ghid) ? Promise.reject(new IllegalDynamicFrame('Written over a frame not readable here: settled first')) : r.client.publish(raw)),
-      connected: () => r.client.connected,
-      accepted: (ghid) => {
-        this.setRemoteStorage(r, 'ok');
-        r.outbox.done(ghid);
-      },
-      refused: (ghid, raw, err) => {
-        const verdict = this.keepForLater(r, ghid, raw, err);
-        if (verdict === 'done') r.outbox.done(ghid);
-        return verdict === 'later';
-      },
-      holdBack: (ghid, frame) => r.holds.holdBack(ghid, frame),
-    });
-  }
-
-  /**
-   * What a refused publish means for the outbox: `later` if the object stays queued, and sending
-   * stops (the remote asked to wait, is full, wants us registered, or the connection dropped);
-   * `done` if the refusal is a verdict on the object; `parked` for a frame of ours that another
-   * computer's beat (and its container), kept until the conflict it raises is settled; `kept`
-   * for a container refused as unbound whose frame is queued again, offered again after it.
-   */
-  private keepForLater(r: Remote, ghid: string, raw: Buffer, err: unknown): 'later' | 'done' | 'parked' | 'kept' {
-    if (err instanceof CommsError) return 'later';
-    if (err instanceof RegistrationRequired) {
-      // Kept, in order, until we register there (or reconnect): nothing after it can go either.
-      const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(r.label, err.used, err.limit) };
-      r.freeTier = usage;
-      this.o.logger.warn(`remote ${r.label} refused ${Ghid.fromText(ghid).short}: ${usage.message}`);
-      this.emit('free-tier', r.label, usage);
-      return 'later';
-    }
-    if (err instanceof StorageFull) this.setRemoteStorage(r, err.reason === 'storage_failed' ? 'storage_failed' : 'storage_full');
-    // A full remote keeps everything queued even if it gave no retry delay.
-    const wait = resendDelayMs(err);
-    if (wait !== null) {
-      // Not a verdict on the object: keep it (and everything after it, in order) for later.
-      this.o.logger.info(`remote ${r.label} asked to slow down: ${(err as Error).message}; resending in ${Math.round(wait)} ms`);
-      clearTimeout(r.retryTimer);
-      const resend = () => void ((r.retryTimer = undefined), this.flush(r));
-      r.retryTimer = setTimeout(resend, wait).unref();
-      return 'later';
-    }
-    // Ours, refused as not newer: another computer of the account wrote first. Held with our
-    // later frames of the object until the conflict is settled (conflict-holds.ts), whether or
-    // not a later frame of ours has replaced it here (written offline, or resent after a crash).
-    const frame = err instanceof IllegalDynamicFrame ? frameFacts(raw) : null;
-    if (frame) {
-      const settle = r.holds.refused(ghid, frame);
-      // Raised before anyone listens (a start): raised again once the daemon does (resendParked).
-      if (settle && !this.emit('conflict', Ghid.fromText(frame.dynamic), settle)) r.holds.unheard(frame.dynamic);
-      return 'parked';
-    }
-    if (err instanceof UnboundContainer) {
-      if (r.holds.refusedContainer(ghid)) return 'parked';
-      // Its frame is still to be sent (offered again since it was refused): the container goes
-      // again after it. Taken as refused for good, the remote would get the frame alone.
-      if (r.outbox.bindsQueued(ghid)) return 'kept';
-    }
-    logFinalRefusal(this.o.logger, { remote: r.label, ghid, raw, err, storedHere: this.o.engine.exists(Ghid.fromText(ghid)) });
-    return 'done';
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.inbound.close();
-    for (const r of this.remotes) {
-      clearTimeout(r.retryTimer);
-      r.holds.close();
-    }
-    await Promise.allSettled(this.remotes.map((r) => r.flushing));
+    await Promise.all(this.remotes.map((r) => r.close()));
     await Promise.allSettled(this.remotes.map((r) => r.client.close()));
     await Promise.all(this.remotes.map((r) => r.outbox.close()));
   }
