@@ -3,7 +3,7 @@
  * server does 10 minutes after it starts and then daily (core/remote/store-check.ts): every
  * object checked against its name and its signature verified. For an operator after a disk
  * incident or a restored backup. A stopped server's store is read here; a running server is asked
- * to check (store-check-signal.ts) and followed through the state it writes. What is damaged is
+ * to check (store-check-ask.ts) and followed through the state it writes. What is damaged is
  * listed; the server answers those as not here until a daemon that holds them sends them again.
  * A database (server.store: postgres) is checked from here, whether or not nodes run on it: it
  * is shared, and they all see what the check marks (core/postgres/damage.ts).
@@ -24,7 +24,7 @@ import { FileStore } from '../../core/store/file-store.js';
 import { StoreLocked } from '../../core/store/store-lock.js';
 import { CliError, type CliIO } from '../command.js';
 import { loadServerConfig } from './server-config.js';
-import { STORE_CHECK_SIGNAL, storeCheckFileOfRunning, storeCheckSignalsWork } from './store-check-signal.js';
+import { askStoreCheck, storeCheckAskOf } from './store-check-ask.js';
 
 /** How often the state of a running server's check is read. */
 const POLL_MS = 250;
@@ -38,7 +38,8 @@ export const SERVER_CHECK_USAGE = `Usage: hypergolix server check [--json] [--ro
 Reads a persistence server's store (server.ghidcache, or its database) whole: every object checked against
 its name and its signature verified, as the running server does 10 minutes after it starts and
 then daily (server.check_store_hours). Lists what is damaged. A stopped server's store is read
-by this command; a running server is asked to check now (a signal, SIGUSR2; not on Windows) and
+by this command; a running server is asked to check now (through a request file in its log
+directory, server.logdir) and
 checks in the background, resting between batches, while this command tells how far it is. The
 server answers what is damaged as not here, and a daemon that holds one (its author's, or one it
 was shared with) sends it again at its own daily check, which puts it right. A server on
@@ -133,22 +134,21 @@ function told(checked: number, found: readonly DamagedObjectJson[], json: boolea
 /** A running server asked to check its store now, followed until the check ends. */
 async function checkRunning(running: PidFileState & { pid: number }, s: HypergolixConfig['server'], json: boolean, io: CliIO): Promise<number> {
   const pid = running.pid;
-  const file = storeCheckFileOfRunning(running.info);
-  if (file === null) {
-    const why = storeCheckSignalsWork ? 'of an earlier version, which cannot be asked to check now' : 'and on Windows a running server cannot be asked to check now';
+  const ask = storeCheckAskOf(running.info);
+  if (ask === null) {
     const when = s.check_store_hours === 0 ? 'It does not check its store on a schedule (server.check_store_hours: 0)' : `It checks its store 10 minutes after it starts and then every ${s.check_store_hours === 1 ? 'hour' : `${s.check_store_hours} hours`}, and its /healthz and hypergolix status tell what it found`;
-    throw new CliError(`The server runs (pid ${pid}), ${why}. ${when}. Stop it to check now.`, 1);
+    throw new CliError(`The server runs (pid ${pid}), of an earlier version, which cannot be asked to check now. ${when}. Stop it to check now.`, 1);
   }
   const asked = Date.now();
   try {
-    process.kill(pid, STORE_CHECK_SIGNAL);
+    await askStoreCheck(pid, ask);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EPERM') throw new CliError(`The server (pid ${pid}) runs as another user: run this command as that user to ask it to check its store`, 1);
+    if (code === 'EPERM' || code === 'EACCES') throw new CliError(`The server (pid ${pid}) runs as another user: run this command as that user to ask it to check its store`, 1);
     throw new CliError(`The server (pid ${pid}) could not be asked to check its store: ${(err as Error).message}`, 1);
   }
   if (!json) io.err(`Asked the running server (pid ${pid}) to check its store; it checks in the background, resting between batches, so clients are served meanwhile`);
-  const state = await followCheck(pid, file, asked, s.pid_file, json ? () => {} : (m) => io.err(m));
+  const state = await followCheck(pid, ask.file, asked, s.pid_file, json ? () => {} : (m) => io.err(m));
   return told(state.checked, state.damaged, json, 'The server', io, state.damagedCount);
 }
 

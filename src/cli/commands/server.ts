@@ -23,7 +23,7 @@ import { CliError, describeFailure, type CliIO } from '../command.js';
 import { ServiceProcess, startInBackground } from '../service-process.js';
 import { SERVER_START_USAGE, SERVER_STOP_USAGE } from './lifecycle-usage.js';
 import { loadServerConfig } from './server-config.js';
-import { answerStoreCheckSignal, storeCheckLockInfo } from './store-check-signal.js';
+import { answerStoreCheckRequests, answerStoreCheckSignal, storeCheckLockInfo, storeCheckRequestOf } from './store-check-ask.js';
 
 
 
@@ -156,8 +156,10 @@ async function runServer(loaded: LoadedConfig, detached: boolean): Promise<numbe
     started = await runner.start(loaded.config, {
       beforeStart: (log) => {
         proc.relay(log);
-        // Before the pid file says the signal is taken: unhandled, it would end the process.
-        answerStoreCheckSignal(() => runner.server?.server ?? null, log);
+        // Before the pid file says how a check is asked for: a signal unhandled would end the process.
+        const checked = () => runner.server?.server ?? null;
+        answerStoreCheckSignal(checked, log);
+        if (c.store === 'files') answerStoreCheckRequests(storeCheckRequestOf(storeCheckFileOf(c)), checked, log);
         log.info(`Hypergolix persistence server, pid ${process.pid}, config ${loaded.path}; ${runtimeDescription()}`);
         for (const w of serverWarnings(loaded)) log.warn(w);
         tuneServerHeap();

@@ -13,7 +13,7 @@ import { remoteProblemWords } from '../../host/remote-words.js';
 import { ONE, StatusVerb, decodeJsonBody, type CacheCheckJson, type DaemonStatusJson, type RemoteStatusJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
 import { DaemonUnreachable, connectDaemonOf, daemonIpcPort, runningDaemon, type DaemonLink } from '../daemon-link.js';
-import { storeCheckFileOfRunning } from './store-check-signal.js';
+import { storeCheckFileOfRunning } from './store-check-ask.js';
 
 export const STATUS_USAGE = `Usage: hypergolix status [--json] [--watch | --check] [--reconnect] [--root PATH]
 

@@ -7,14 +7,14 @@
 // (a real PostgreSQL), through main() in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquirePidFile } from '../../../src/core/process/index.js';
+import { acquirePidFile, readPidFile } from '../../../src/core/process/index.js';
 import { RemoteClient } from '../../../src/core/remote/client.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { FileStore } from '../../../src/core/store/file-store.js';
-import { readStoreCheckFile } from '../../../src/core/remote/store-check-file.js';
+import { StoreCheckFile, readStoreCheckFile } from '../../../src/core/remote/store-check-file.js';
 import { runMain } from '../../fixtures/cli/in-process.js';
 import { httpGet, serverHome, startForeground, until, type ServerHome } from '../../fixtures/server/helpers.js';
 import { v16Objects } from '../../fixtures/vectors.js';
@@ -73,10 +73,17 @@ test('server check: all sound, then a cut container and a frame with a bad signa
   assert.deepEqual(parsed.damaged.map((d) => d.ghid).sort(), [container.obj.ghid.text, frame.obj.ghid.text].sort());
 });
 
-test('server check asks a running server to check now and tells what it found; the server goes on serving', { skip: process.platform === 'win32' && 'a running server is asked by a signal, which Windows does not have' }, async (t) => {
+test('server check asks a running server to check now (a request file, any platform) and tells what it found; the server goes on serving', async (t) => {
   const home = await storedHome();
+  const request = join(home.config.server.logdir, 'store-check.request');
+  // Left by an earlier run (asked as it stopped): the server takes it away as it starts.
+  mkdirSync(home.config.server.logdir, { recursive: true });
+  writeFileSync(request, '{}\n');
   const server = startForeground(home, t);
   await server.ready();
+  const said = readPidFile(home.config.server.pid_file)?.info?.storeCheck as Record<string, unknown>;
+  assert.equal(said.request, request, 'the pid file says how it is asked');
+  assert.equal(existsSync(request), false, "an earlier run's request gone at the start");
   const sound = await runMain(home.dir, 'server', 'check');
   assert.equal(sound.code, 0, `${sound.err}\n${server.output()}`);
   assert.equal(sound.out, 'Checked 5 objects: all sound.');
@@ -84,6 +91,7 @@ test('server check asks a running server to check now and tells what it found; t
   // Its log as the terminal relays it (a pipe: read here in its own time).
   await until(() => /Store check: 5 objects read, 0 damaged/.test(server.output()), 'the check logged by the server');
   assert.match(server.output(), /A check of the store was asked for \(hypergolix server check\)/);
+  assert.equal(existsSync(request), false, 'the request taken away');
 
   damage(home);
   const told = await runMain(home.dir, 'server', 'check', '--json');
@@ -106,6 +114,31 @@ test('server check asks a running server to check now and tells what it found; t
   assert.equal(state?.last?.damaged.length, 2);
   server.child.kill('SIGTERM');
   assert.equal((await server.exited).code, 0, server.output());
+});
+
+test('a server of 0.4, which says it takes the signal and no request file, is asked by the signal', { skip: process.platform === 'win32' && 'no user signals on Windows' }, async () => {
+  const home = await storedHome();
+  const file = join(home.config.server.logdir, 'store-check.json');
+  // This process stands for that server: it answers the signal as 0.4 did, through its state file.
+  const lock = acquirePidFile(home.config.server.pid_file, { info: { port: home.port, storeCheck: { signal: 'SIGUSR2', file } } });
+  const state = new StoreCheckFile(file, { error() {}, warn() {}, info() {}, debug() {} });
+  let signalled = 0;
+  const answer = () => {
+    signalled++;
+    const at = new Date().toISOString();
+    state.write({ pid: process.pid, running: null, last: { startedAt: at, finishedAt: at, checked: 5, damaged: [], damagedCount: 0 }, lastFailure: null }, true);
+  };
+  process.on('SIGUSR2', answer);
+  try {
+    const r = await runMain(home.dir, 'server', 'check');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'Checked 5 objects: all sound.');
+    assert.equal(signalled, 1);
+    assert.equal(existsSync(join(home.config.server.logdir, 'store-check.request')), false, 'no request file written for it');
+  } finally {
+    process.off('SIGUSR2', answer);
+    lock.release();
+  }
 });
 
 test('server check refuses a running server, a database out of reach, a missing store and bad arguments, each in words', async () => {
