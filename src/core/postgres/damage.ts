@@ -7,6 +7,7 @@
  */
 import { VerificationFailure, checkSignature, isSigned, signerOf, type Ghid, type GolixObject } from '../golix/index.js';
 import type { DamageMarks } from '../rules/persistence-engine.js';
+import { rebuildDerived } from './derived.js';
 import type { IdentityCache } from './identities.js';
 import type { SqlClient } from './sql.js';
 import type { StatsCache } from './stats.js';
@@ -62,7 +63,8 @@ export async function signatureHolds(db: SqlClient, identities: IdentityCache, o
 /**
  * Writes again the stored copy of `obj` from it, when that copy is marked damaged or, for an
  * identity, differs (every byte of one is hashed into its GHID, so a different copy is a damaged
- * one); clears the mark. Whether it was written. A copy whose signature does not verify is refused.
+ * one), and what its row derives from it; clears the mark. Whether it was written. A copy whose
+ * signature does not verify is refused.
  */
 export async function repairCopy(db: SqlClient, identities: IdentityCache, stats: StatsCache, obj: GolixObject): Promise<boolean> {
   const { rows } = await db.query<{ marked: boolean; same: boolean }>('SELECT damaged IS NOT NULL AS marked, raw = $2 AS same FROM objects WHERE ghid = $1', [obj.ghid.text, obj.raw]);
@@ -71,5 +73,7 @@ export async function repairCopy(db: SqlClient, identities: IdentityCache, stats
   if ((await signatureHolds(db, identities, obj)) === false) throw new VerificationFailure(`${obj.type} ${obj.ghid.short}: the good copy's signature does not verify`);
   const r = await db.query('UPDATE objects SET raw = $2, damaged = NULL WHERE ghid = $1', [obj.ghid.text, obj.raw]);
   if (row.marked) stats.damagedChanged(-(r.rowCount ?? 0));
+  // What the row derives from the object may have been damaged with it: rebuilt from the good copy, now verified.
+  await rebuildDerived(db, obj);
   return (r.rowCount ?? 0) > 0;
 }

@@ -251,6 +251,10 @@ export class PostgresEngine implements PersistenceEngine {
     this.reach.answered();
     this.stats_.applied(result.inserted, result.deleted);
     this.rememberWaiting(batch, result);
+    // Marked before the publishes are answered: the server then puts each right from its publish (DamagedObjects.published).
+    for (const ghid of result.damagedCopies) {
+      await this.damage.mark(Ghid.fromText(ghid), 'its stored bytes are not the object it names (found by a publish of it)').catch((err: Error) => this.log.warn(`postgres: could not mark ${ghid.slice(0, 12)}… damaged: ${err.message}`));
+    }
     const announced: Announcement[] = [];
     result.outcomes.forEach((o, i) => {
       if (!o.ok) return batch[i]!.q.reject(o.error);

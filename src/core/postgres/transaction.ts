@@ -42,6 +42,8 @@ export interface BatchResult {
   deleted: number;
   /** How many times the transaction ran (1 without conflicts). */
   attempts: number;
+  /** Stored objects found damaged that the batch brought again (view.ts healEntries): to be marked, and put right by their publish. */
+  damagedCopies: string[];
 }
 
 /**
@@ -88,7 +90,9 @@ export async function commitBatch(session: SqlSession, items: readonly BatchItem
 async function attemptBatch(session: SqlSession, items: readonly BatchItem[], settings: RuleSettings): Promise<BatchResult> {
   await session.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
   const entries = items.map((i) => entryOf(i.obj));
-  const view = new TransactionView(await loadNeighbourhood(session, entries.flatMap(seedsOf)));
+  const rows = await loadNeighbourhood(session, entries.flatMap(seedsOf), items.map((i) => i.obj));
+  const damagedCopies = rows.filter((r) => r.copyDamaged).map((r) => r.ghid);
+  const view = new TransactionView(rows);
   const signers = new Set<string>();
   for (const e of [...view.loaded(), ...entries]) if (e.signer !== undefined) signers.add(e.signer);
   const before = await readUsage(session, [...signers]);
@@ -121,7 +125,7 @@ async function attemptBatch(session: SqlSession, items: readonly BatchItem[], se
   }
   const writes = view.writes();
   await applyWrites(session, { ...writes, usage });
-  const result = { outcomes, inserted: writes.inserts.map((i) => i.entry), deleted: writes.deletes.length, attempts: 1 };
+  const result = { outcomes, inserted: writes.inserts.map((i) => i.entry), deleted: writes.deletes.length, attempts: 1, damagedCopies };
   try {
     await session.query('COMMIT');
   } catch (err) {

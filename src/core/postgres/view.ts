@@ -27,6 +27,8 @@ export interface ObjectRow {
   raw: Buffer | null;
   /** `entry` decoded (by loadNeighbourhood, once). */
   decoded?: Entry;
+  /** Its stored object is damaged, and the batch brings it again (healEntries): marked after the commit, put right by the publish. */
+  copyDamaged?: boolean;
 }
 
 /** Rows reached from `seeds` (see above); raw bytes only of GIDCs and GOBDs. */
@@ -50,9 +52,10 @@ const NEIGHBOURHOOD = `
   FROM objects o
   WHERE o.ghid IN (SELECT key FROM reach)`;
 
-export async function loadNeighbourhood(client: SqlClient, seeds: Iterable<string>): Promise<ObjectRow[]> {
+/** `offered`: the objects the batch publishes, good copies of any stored one found damaged (healEntries). */
+export async function loadNeighbourhood(client: SqlClient, seeds: Iterable<string>, offered: readonly GolixObject[] = []): Promise<ObjectRow[]> {
   const { rows } = await client.query<ObjectRow>(NEIGHBOURHOOD, [[...new Set(seeds)]]);
-  return healEntries(client, rows);
+  return healEntries(client, rows, offered);
 }
 
 /**
@@ -60,15 +63,24 @@ export async function loadNeighbourhood(client: SqlClient, seeds: Iterable<strin
  * their object, which the rules can then go by (the check of the store writes it back:
  * derived.ts). Left as it was, a publish near it would be refused as malformed, which it is not.
  * A row whose object is damaged too cannot be reasoned about: the publish is refused as the
- * store's fault, naming it, until the object is put right (a publish of it, found by the check).
+ * store's fault, naming it, until the object is put right — by a publish of it (a daemon's check
+ * gives it again), whose copy stands in for it here (its GHID hashes what the entry derives from;
+ * the rules verify its signature before anything is stored): the row is flagged `copyDamaged`, to
+ * be marked after the commit and written again from the publish (damage.ts).
  */
-async function healEntries(client: SqlClient, rows: ObjectRow[]): Promise<ObjectRow[]> {
+async function healEntries(client: SqlClient, rows: ObjectRow[], offered: readonly GolixObject[]): Promise<ObjectRow[]> {
   const damaged = rows.filter((r) => (r.decoded = decoded(r.entry)) === undefined);
   if (damaged.length === 0) return rows;
   const { rows: objects } = await client.query<{ ghid: string; raw: Buffer }>('SELECT ghid, raw FROM objects WHERE ghid = ANY($1::text[])', [damaged.map((r) => r.ghid)]);
   const raws = new Map(objects.map((o) => [o.ghid, o.raw]));
   for (const row of damaged) {
-    const obj = objectOf(raws.get(row.ghid));
+    const stored = objectOf(raws.get(row.ghid));
+    const given = stored?.ghid.text === row.ghid ? null : offered.find((o) => o.ghid.text === row.ghid);
+    if (given) {
+      row.copyDamaged = true;
+      if (row.raw !== null) row.raw = given.raw;
+    }
+    const obj = given ?? stored;
     if (obj?.ghid.text !== row.ghid) {
       throw new StorageFull(`The database holds a damaged object (${row.ghid.slice(0, 12)}…) that this publish depends on; a check of the store (hypergolix server check) finds it, and a publish of it puts it right`, { reason: 'storage_failed', retryAfterMs: DAMAGED_RETRY_MS });
     }

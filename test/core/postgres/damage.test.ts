@@ -15,6 +15,7 @@ import type { SqlPool } from '../../../src/core/postgres/sql.js';
 import { memoryLogger } from '../../fixtures/remote/helpers.js';
 import { POSTGRES_SKIP, startPostgres, type TestPostgres } from '../../fixtures/postgres.js';
 import { v16Objects } from '../../fixtures/vectors.js';
+import { decodeEntry, entryOf } from '../../../src/core/store/entry.js';
 import { until } from '../../fixtures/wait.js';
 
 const v16 = v16Objects();
@@ -199,6 +200,18 @@ test("a row whose entry is damaged does not fail the publishes near it; one whos
   await assert.rejects(a.client.publish(at('GOBD', 2).raw), (e: unknown) => e instanceof StorageFull && e.reason === 'storage_failed' && (e.retryAfterMs ?? 0) > 0);
   // The node's own refusal (and its log line) names it.
   await assert.rejects(a.engine.ingest(at('GOBD', 2).raw), (e: unknown) => e instanceof StorageFull && new RegExp(`damaged object \\(${at('GOBD', 1).obj.ghid.text.slice(0, 12)}…\\) that this publish depends on`).test(e.message));
+
+  // A daemon gives frame 1 again (its check found it not here): its publish stands in for the
+  // damaged copy, which is marked and written again from it, entry and all; frame 2 goes then.
+  assert.equal(await a.client.publish(at('GOBD', 1).raw), false, 'held already: not stored as new');
+  const { rows } = await sql.query<{ raw: Buffer; entry: Buffer; damaged: string | null }>('SELECT raw, entry, damaged FROM objects WHERE ghid = $1', [at('GOBD', 1).obj.ghid.text]);
+  assert.ok(rows[0]!.raw.equals(at('GOBD', 1).raw), 'its bytes written again');
+  assert.equal(rows[0]!.damaged, null, 'the mark cleared');
+  assert.deepEqual(decodeEntry(rows[0]!.entry), entryOf(at('GOBD', 1).obj), 'its entry rebuilt');
+  assert.ok(a.logger.lines.some((l) => l.includes('its damaged copy in this server\'s store was put right from a publish of it')), a.logger.lines.join('\n'));
+  assert.equal(a.engine.damage.count(), 0, 'nothing counted damaged after');
+  await a.client.publish(at('GOBD', 2).raw);
+  assert.deepEqual(await a.client.get(dynamic), at('GOBD', 2).raw, 'the next frame taken');
 });
 
 test('the database lost during a check ends it with why, and its turn with it: once back, a check starts over', { skip: POSTGRES_SKIP }, async (t) => {

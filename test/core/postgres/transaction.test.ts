@@ -121,7 +121,7 @@ test('an empty batch: BEGIN SERIALIZABLE, the neighbourhood read, COMMIT; the se
   assert.deepEqual(s.statements, ['BEGIN', 'NEIGHBOURHOOD', 'COMMIT']);
   assert.equal(s.texts[0]!.text, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
   assert.deepEqual(s.texts[1]!.values, [[]]);
-  assert.deepEqual(r, { outcomes: [], inserted: [], deleted: 0, attempts: 1 });
+  assert.deepEqual(r, { outcomes: [], inserted: [], deleted: 0, attempts: 1, damagedCopies: [] });
   assert.deepEqual(s.releases, [], 'commitBatch never releases: the engine owns the session');
 });
 
