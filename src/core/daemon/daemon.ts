@@ -82,7 +82,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly conflicts: ConflictResolver;
   /** The background check of the local copy (cache-check.ts). */
   private readonly check: CacheCheck;
-  /** What checks the remotes when this computer's network changes (network-changes.ts); null: not watched. */
+  /** What checks the remotes when this computer's network changes (network-changes.ts); null: not watched (switched off, or no remotes). */
   readonly networkChanges: NetworkChanges | null;
 
   private constructor(
@@ -100,7 +100,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
     const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check'), checkRemotes: async () => (await network.auditRemotes()).reduce((n, r) => n + r.taken, 0) };
     this.check = new CacheCheck(checkHost, checkOptions);
-    this.networkChanges = watchOptions === false ? null : new NetworkChanges({ changed: () => network.tryNow({ checkLinks: true }), logger }, watchOptions);
+    // Without remotes there is nothing a changed network could bring back.
+    this.networkChanges = watchOptions === false || network.status().length === 0 ? null : new NetworkChanges({ changed: () => network.tryNow({ checkLinks: true }), logger }, watchOptions);
   }
 
   get fingerprint(): Ghid {

@@ -165,6 +165,16 @@ test("a network that comes back is heard by this computer's addresses: the remot
   assert.equal(said.filter((m) => m.includes('network changed')).length, 2, 'a stopped daemon watches nothing');
 });
 
+test('a daemon without remotes, or told not to, watches no network', async () => {
+  const none = await Daemon.start({ ghidcache: join(await home(), 'ghidcache'), remotes: [], account: { create: { password: 'pw', kdf, identity: v16Identity(0) } }, logger: silentLogger });
+  cleanups.push(() => none.stop());
+  assert.equal(none.networkChanges, null);
+  const { port } = await server();
+  const off = await Daemon.start({ ghidcache: join(await home(), 'ghidcache'), remotes: [{ host: '127.0.0.1', port, tls: false }], account: { create: { password: 'pw', kdf, identity: v16Identity(1) } }, logger: silentLogger, networkChanges: false });
+  cleanups.push(() => off.stop());
+  assert.equal(off.networkChanges, null);
+});
+
 test('publishes a remote refuses for now (rate limit) are kept and resent, in order, not dropped', async () => {
   // Tight enough that back-to-back publishes are refused however fast or slow the machine is.
   const { port, engine, server: s } = await server(0, { publishRatePerIdentity: 10, publishBurst: 1 });
