@@ -40,7 +40,8 @@ persistence server.
                damaged; waits for the check to end
   --reconnect  try every remote that is not connected now, instead of at the end of its wait
                (which grows to 30 s while a remote stays away: after the network or the
-               server comes back), and show how each try went
+               server comes back), ping each connected one (a link that does not answer
+               within 5 s is made again), and show how each went
   --root PATH  use this hypergolix.yml (or directory) instead of searching
 
 Exit status: 0 when the app daemon runs and answers, 1 when it does not (with --watch: when it

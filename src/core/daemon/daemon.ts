@@ -390,7 +390,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   }
 
   tryRemotes(): Promise<void> {
-    return this.network.tryNow();
+    // A person asking to connect may be looking at a link that died unseen: the connected ones are pinged too.
+    return this.network.tryNow({ checkLinks: true });
   }
 
   /** What each remote says of this account (remote-accounts.ts). */

@@ -110,7 +110,7 @@ export interface DaemonPort {
   /** Checks the whole local copy now, putting damaged objects right from the remotes (cache-check.ts). */
   checkCache(): Promise<CacheCheckReport>;
 
-  /** Tries every remote that is not connected now instead of at the end of its back-off; resolves once each attempt has ended. */
+  /** Tries every remote that is not connected now instead of at the end of its back-off, and pings each connected one (its link made again if nothing answers within 5 s); resolves once each has ended. */
   tryRemotes(): Promise<void>;
 
   /** A signed link to a remote's registration page for this account (see daemon/remote-accounts.ts). */

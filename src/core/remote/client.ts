@@ -230,8 +230,8 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
   }
 
   /**
-   * Whether the link is alive, found out now: a connected client pings the server and drops the
-   * link when nothing comes back within `timeoutMs` (a reconnect follows, as after any drop); a
+   * Whether the link is alive, found out now: a connected client pings the server, and when
+   * nothing comes back within `timeoutMs` drops the link and tries at once to make it again; a
    * client away tries at once (tryNow). After the network changed under it, a link may be dead
    * without either end having said so, and the heartbeat would take up to two periods to tell.
    * Resolves whether it is connected when the check ends.
@@ -240,8 +240,10 @@ export class RemoteClient extends EventEmitter<RemoteClientEvents> {
     const connection = this.connection;
     if (!connection?.isOpen) return this.tryNow();
     if (await connection.probe(timeoutMs)) return true;
-    this.logger.info(`${this.url}: no answer within ${timeoutMs} ms after the network changed; connecting again`);
-    return false;
+    this.logger.info(`${this.url}: no answer to a ping within ${timeoutMs} ms; the link is dropped and made again`);
+    // Its close is told (the reconnect scheduled) before `closed` resolves: the try comes at once, not at the end of the wait.
+    await connection.closed;
+    return this.tryNow();
   }
 
   async ping(): Promise<void> {

@@ -14,6 +14,7 @@ import { silentLogger } from '../../../src/core/remote/logger.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
 import { HeldStore } from '../../fixtures/store/held-store.js';
+import { CuttableLink } from '../../fixtures/remote/cuttable-link.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
 
@@ -163,6 +164,30 @@ test("a network that comes back is heard by this computer's addresses: the remot
   addresses = ['10.0.0.9'];
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(said.filter((m) => m.includes('network changed')).length, 2, 'a stopped daemon watches nothing');
+});
+
+test('a link that went silent under a connected remote (the network changed under it) is found by a try and made again; a write then reaches the server', async () => {
+  const { port, engine } = await server();
+  const link = await CuttableLink.open(port);
+  cleanups.push(() => link.close());
+  const d = await Daemon.start({
+    ghidcache: join(await home(), 'ghidcache'),
+    remotes: [{ host: '127.0.0.1', port: link.port, tls: false }],
+    account: { create: { password: 'pw', kdf, identity: v16Identity(0) } },
+    logger: silentLogger,
+    networkChanges: false,
+  });
+  cleanups.push(() => d.stop());
+  await until(() => d.network.status()[0]!.connected || null, 'connected');
+  const since = d.network.status()[0]!.lastConnectedAt;
+  link.freeze();
+  const obj = await d.objects.create(API_ID_JSON, Buffer.from('{"written":"after the freeze"}'));
+  assert.equal(d.network.status()[0]!.connected, true, 'the daemon does not know: its heartbeat would take a minute');
+  await d.tryRemotes();
+  const now = d.network.status()[0]!;
+  assert.equal(now.connected, true, 'connected again');
+  assert.ok(now.lastConnectedAt! > since!, 'on a new link');
+  await until(() => engine.exists(obj.ghid) || null, 'the write on the server');
 });
 
 test('a daemon without remotes, or told not to, watches no network', async () => {

@@ -293,7 +293,7 @@ test('TLS: wss with a verified chain and host name; a wrong CA or name never con
 });
 
 
-test('checkLink: a live link answers; a link gone silent is dropped at once and connected again; a client away tries at once', { timeout: 30_000 }, async (t) => {
+test('checkLink: a live link answers; a link gone silent is dropped at once and made again; a client away tries at once', { timeout: 30_000 }, async (t) => {
   let accepted = 0;
   const { wss, port } = await bareServer(() => accepted++, { autoPong: false });
   t.after(() => {
@@ -307,10 +307,9 @@ test('checkLink: a live link answers; a link gone silent is dropped at once and 
   c.on('disconnected', (info) => codes.push(info.code));
   c.start();
   await c.whenConnected(2000);
-  assert.equal(await c.checkLink(100), false, 'nothing heard: dropped');
-  await waitFor(() => codes.length > 0, 2000, 'the drop told');
+  assert.equal(await c.checkLink(100), true, 'nothing heard: dropped, and made again at once');
   assert.deepEqual(codes, [1006]);
-  await waitFor(() => accepted >= 2 && c.connected, 2000, 'connected again');
+  assert.equal(accepted, 2, 'a new connection');
 
   const s = await startServer();
   t.after(() => s.stop());
