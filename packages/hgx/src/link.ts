@@ -258,8 +258,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * How Hypergolix stands now, as its Status page and `hypergolix status` tell it: the account's
    * fingerprint, objects cached, whether the disk takes writes, each remote (connected or why not
    * and when it is tried next, objects waiting for it), other apps connected and shares waiting.
-   * `reconnect`: the remotes away are tried at once first (an app's "Try now"; IncompatibleDaemon
-   * from Hypergolix 0.4 and before). Needs a link authenticated with the IPC key.
+   * `reconnect`: the remotes away are tried at once first, those connected pinged (an app's "Try
+   * now"; IncompatibleDaemon from Hypergolix 0.4 and before). Needs a link authenticated with the IPC key.
    */
   async status(o: { reconnect?: boolean } = {}): Promise<DaemonStatus> {
     if (!o.reconnect) return this.#request(StatusVerb.daemonStatus, undefined, readStatus);
