@@ -43,11 +43,14 @@ describe('remotes away on the Status page in Chromium', { skip: reason ?? false,
 
     host.remotesBack = false;
     const button = page.getByRole('button', { name: 'Try the remote now' });
+    // Held while busy until the test has seen it, however loaded the machine (no 300 ms race).
+    const release = host.holdProgress();
     await button.click();
     const busy = page.getByRole('button', { name: 'Try the remote now' }).filter({ hasText: 'Trying…' });
     await busy.waitFor();
     assert.equal(await busy.isDisabled(), true, 'one try at a time');
     await busy.click({ force: true }).catch(() => {});
+    release();
     const feedback = page.getByTestId('try-remotes-feedback');
     await feedback.getByText('Still out of reach: 127.0.0.1:7770 — Nothing answers there (connection refused). Hypergolix keeps trying.').waitFor();
     await detail.getByText(/next try in [12] s/).waitFor();
