@@ -11,7 +11,7 @@
  * A server that says neither is of an earlier version, which cannot be asked.
  */
 import { rmSync } from 'node:fs';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PidInfo } from '../../core/process/index.js';
 import type { Logger } from '../../core/log/index.js';
@@ -83,21 +83,32 @@ export function answerStoreCheckSignal(server: CheckedServer, log: Logger): void
  * Returns a disposer.
  */
 export function answerStoreCheckRequests(request: string, server: CheckedServer, log: Logger, pollMs = STORE_CHECK_REQUEST_POLL_MS): () => void {
-  rmSync(request, { force: true });
+  try {
+    rmSync(request, { force: true });
+  } catch (err) {
+    // A directory put there, say: said below at each look that fails alike (once); the server starts all the same.
+    log.debug(`An earlier request to check the store (${request}) could not be taken away: ${(err as Error).message}`);
+  }
   let looking = false;
+  // The last refusal said, so that one that stays (a directory put there, say) is said once, not every second.
+  let told: string | null = null;
   const timer = setInterval(() => {
     if (looking || server() === null) return;
     looking = true;
-    void stat(request)
+    // Taking it away is the look: it was there if that worked.
+    void rm(request)
       .then(
-        async () => {
-          await rm(request, { force: true });
+        () => {
+          told = null;
           startAsked(server, log);
         },
-        // Not there (asked by nobody), or the log directory gone: nothing to do.
-        () => {},
+        (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return void (told = null);
+          const why = `${err.code ?? ''} ${err.message}`;
+          if (why !== told) log.warn(`A request to check the store (${request}) could not be taken: ${err.message}`);
+          told = why;
+        },
       )
-      .catch((err: unknown) => log.warn(`A request to check the store (${request}) could not be taken: ${(err as Error).message}`))
       .finally(() => (looking = false));
   }, pollMs);
   timer.unref();

@@ -3,7 +3,7 @@
 // and the server's side of the request file, with a stand-in for the server's check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../../src/core/log/index.js';
@@ -71,6 +71,22 @@ test('a request to a store that cannot be checked is said so in the log; a log d
   stopGone();
   assert.equal(gone.runs(), 0);
   assert.deepEqual(gone.lines, []);
+});
+
+test('something at the request path that cannot be taken away (a directory) is said once, however long it stays; the watching goes on', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hgx-ask-'));
+  const req = join(dir, 'store-check.request');
+  mkdirSync(req);
+  const s = standIn({ ready: true });
+  (s.log as unknown as { debug: (m: string) => void }).debug = (m) => s.lines.push(`debug ${m}`);
+  const stop = answerStoreCheckRequests(req, s.server, s.log, 10);
+  t.after(stop);
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(s.lines.filter((l) => l.startsWith('warn A request to check the store')).length, 1, s.lines.join(' | '));
+  assert.equal(s.runs(), 0);
+  rmdirSync(req);
+  writeFileSync(req, '{}');
+  await until(() => s.runs() === 1 || null, 'a request taken once the path is free');
 });
 
 test('a request that cannot be written (another user’s log directory, or no such place) is refused with its code, for the CLI to say', async () => {
