@@ -11,7 +11,11 @@
  *
  * With several remotes, each may have taken another computer's frame first: then every computer
  * settles it alike, the frame with the lowest GHID standing, and the others follow it (their
- * frames on top reach every remote, whose chains then agree again).
+ * frames on top reach every remote, whose chains then agree again). The computer whose frame
+ * stands writes one on top of it too, naming the same: a remote that took a losing frame first
+ * would otherwise keep it until that computer follows, which it may never do (stopped at that
+ * moment, or gone for good), and a computer signing in through that remote alone would find the
+ * account under the losing password.
  */
 import { makeFrame, type Gobd, type GolixObject, type PrivateIdentity } from '../golix/index.js';
 import type { ObjectIO } from '../objects/object-io.js';
@@ -25,16 +29,25 @@ export async function lostRootRace(io: ObjectIO, identity: PrivateIdentity, ours
   // Frames of our counter, lowest GHID first; a newer frame would reach this computer as any change does.
   const sameCounter = rivals.filter((t) => t.counter === counter).sort((a, b) => (a.ghid.text < b.ghid.text ? -1 : 1));
   const split = sameCounter.length === rivals.length && held.some((h) => h.ghid.equals(ours.ghid));
-  if (split && ours.ghid.text < sameCounter[0]!.ghid.text) return false;
-  const winner = sameCounter[0];
-  if (winner) {
-    const legroom = Math.max(1, winner.targets.length - 1);
-    await io.publish(await makeFrame(identity, winner.targets[0]!, { dynamic: winner.dynamic, counter, targets: winner.targets.slice(1) }, legroom));
-    // Sent on with our frame: a remote that refused the winner's frame may lack its container.
-    const container = await io.fetch(winner.targets[0]!);
-    if (container) await io.publish(container);
+  if (split && ours.ghid.text < sameCounter[0]!.ghid.text) {
+    // Ours stands: written again on top of itself, to replace the losing frames where they stand.
+    await writeOnTop(io, identity, ours, counter);
+    return false;
   }
+  const winner = sameCounter[0];
+  if (winner) await writeOnTop(io, identity, winner, counter);
   return true;
+}
+
+/**
+ * A frame of counter `counter` + 1 naming what `standing` names (its container and history), and
+ * that container: sent on with the frame, for a remote that refused `standing` may lack it.
+ */
+async function writeOnTop(io: ObjectIO, identity: PrivateIdentity, standing: Gobd, counter: bigint): Promise<void> {
+  const legroom = Math.max(1, standing.targets.length - 1);
+  await io.publish(await makeFrame(identity, standing.targets[0]!, { dynamic: standing.dynamic, counter, targets: standing.targets.slice(1) }, legroom));
+  const container = await io.fetch(standing.targets[0]!);
+  if (container) await io.publish(container);
 }
 
 /**

@@ -41,9 +41,19 @@ class Computer implements ObjectIO {
   afterRoot: (() => void) | null = null;
   /** The account's user ID, once known: the hooks run for its root frames only (a recovery node's frames are frames too). */
   rootId: Ghid | null = null;
+  /** Set: this computer stops before it follows a change that won a race (its root frames naming another change go nowhere). */
+  stopsBeforeFollowing = false;
+  private ownChange: Ghid | null = null;
+  private stopped = false;
 
   async publish(...objects: GolixObject[]): Promise<void> {
     const root = objects.find((o) => o.type === 'GOBD' && (!this.rootId || o.dynamic.equals(this.rootId)));
+    if (root?.type === 'GOBD' && this.stopsBeforeFollowing) {
+      this.ownChange ??= root.targets[0]!;
+      this.stopped ||= !root.targets[0]!.equals(this.ownChange);
+    }
+    // Stopped: nothing more is written, here or anywhere.
+    if (this.stopped) return;
     if (root && this.beforeRoot) await this.beforeRoot(root);
     await this.here.publish(...objects);
     for (const [i, remote] of this.remotes.entries()) {
@@ -187,7 +197,12 @@ test('a recovery on a new computer while another changes the password: recovered
   await assert.rejects(login('password of a 2'), IncorrectPassword);
 });
 
-test('two remotes that each took the other computer\'s change first: both computers settle on the same one (the lower frame GHID), on both remotes', async () => {
+/**
+ * Two computers changing the password at the same moment, each sending to another of two remotes
+ * first, so that each remote takes another computer's frame first. `stops`: both stop before
+ * following the change that won (the one that lost never does).
+ */
+async function raceOnTwoRemotes(o: { stops?: boolean } = {}) {
   const [r1, r2] = [await LocalIO.create(), await LocalIO.create()];
   // a sends to r1 first, b to r2 first: each remote keeps a different computer's frame.
   const a = await Computer.on([r1, r2]);
@@ -195,6 +210,7 @@ test('two remotes that each took the other computer\'s change first: both comput
   const made = await Account.create({ io: a, password: 'first password 1', kdf, device: 'a', identity: v16Identity(0) });
   const onB = await Account.login({ io: b, userId: made.userId, password: 'first password 1', kdf, device: 'b' });
   a.rootId = b.rootId = made.userId;
+  a.stopsBeforeFollowing = b.stopsBeforeFollowing = o.stops ?? false;
   let aOnFirst!: () => void;
   const aWentToR1 = new Promise<void>((r) => (aOnFirst = r));
   let bDone!: () => void;
@@ -218,7 +234,6 @@ test('two remotes that each took the other computer\'s change first: both comput
   const lost = [byA, byB].find((r) => r.status === 'rejected') as PromiseRejectedResult;
   assert.ok(lost.reason instanceof PasswordChangedElsewhere, String(lost.reason));
   const [stands, lostPassword] = byA.status === 'fulfilled' ? ['password of a 2', 'password of b 3'] : ['password of b 3', 'password of a 2'];
-
   // Either remote alone opens the account with the change that stands, and not with the other.
   for (const remote of [r1, r2]) {
     const login = async (password: string) => Account.login({ io: await Computer.on(remote), userId: made.userId, password, kdf, device: 'c' });
@@ -226,6 +241,18 @@ test('two remotes that each took the other computer\'s change first: both comput
     await assert.rejects(login(lostPassword), IncorrectPassword);
   }
   const roots = await Promise.all([r1, r2].map(async (r) => parseObject(await r.engine.get(made.userId))));
+  return { a, b, made, roots, winner: byA.status === 'fulfilled' ? a : b };
+}
+
+test('two remotes that each took the other computer\'s change first: both computers settle on the same one (the lower frame GHID), on both remotes', async () => {
+  const { a, b, made, roots } = await raceOnTwoRemotes();
   const [rootA, rootB] = [await a.rootHere(made.userId), await b.rootHere(made.userId)];
   for (const root of [...roots, rootA, rootB]) assert.ok(root.type === 'GOBD' && rootA.type === 'GOBD' && root.targets[0]!.equals(rootA.targets[0]!), 'every root names the same container');
+});
+
+test('the computer whose change lost stops before it follows: the one whose change stands replaces the losing frame on the remote that took it first', async () => {
+  const { made, roots, winner } = await raceOnTwoRemotes({ stops: true });
+  const standing = await winner.rootHere(made.userId);
+  assert.ok(standing.type === 'GOBD');
+  for (const root of roots) assert.ok(root.type === 'GOBD' && root.targets[0]!.equals(standing.targets[0]!), "each remote names the standing change's container");
 });
