@@ -158,7 +158,7 @@ export class NetworkIO extends EventEmitter<NetworkIOEvents> implements ObjectIO
     await Promise.allSettled(this.remotes.map((r) => r.client.whenConnected(timeoutMs, { untilRefused: true })));
   }
 
-  /** Tries each remote not connected at once, its back-off starting over (RemoteClient.tryNow); with `checkLinks` (the network changed), pings each connected one too (checkLink). Resolves as those end. */
+  /** Tries each remote not connected at once, its back-off starting over (RemoteClient.tryNow); with `checkLinks` (the network changed, or a person asked), pings each connected one too (checkLink). Resolves as those end. */
   async tryNow(o: { checkLinks?: boolean } = {}): Promise<void> {
     await Promise.all(this.remotes.map((r) => (o.checkLinks ? r.client.checkLink() : r.client.tryNow())));
   }
