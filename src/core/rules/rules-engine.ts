@@ -22,6 +22,7 @@ import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import { HeldFrames, type HeldStep } from './held-frames.js';
+import { RuleEffects } from './effects.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
 import { UsageLedger, type Usage } from './usage.js';
 import type { IngestOptions, RulesEngineOptions } from './rules-options.js';
@@ -41,7 +42,7 @@ export type { IngestOptions, RulesEngineOptions } from './rules-options.js';
  * What is stored is the store's own entry table (one compact record per object); the indexes
  * over it (indexes.ts) name objects by their record numbers, which stay valid while the object
  * is stored, and are updated in the same synchronous section that stores or removes it. The
- * rules themselves are acceptance.ts's; this class runs them and carries out their effects.
+ * rules themselves are acceptance.ts's, their effects effects.ts's; this class runs them.
  */
 export class RulesEngine implements PersistenceEngine {
   /** The store's entries and the indexes over them; set by open(). */
@@ -55,6 +56,8 @@ export class RulesEngine implements PersistenceEngine {
   /** Bytes and objects per signer; null when no quota is set. Follows the entries exactly. */
   private usageLedger: UsageLedger | null = null;
   private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
+  /** What an accepted object does to the store and the indexes (effects.ts), over this engine's state as it is at each call. */
+  private readonly effects = new RuleEffects(() => ({ ix: this.ix, store: this.store, held: this.held, ledger: this.usageLedger }));
 
   private constructor(
     private readonly store: ObjectStore,
@@ -80,10 +83,10 @@ export class RulesEngine implements PersistenceEngine {
     // Finish debindings and collections that a crash interrupted.
     for (const ghid of ofType('GDXX')) {
       const ref = entries.refOf(ghid);
-      if (ref !== undefined) engine.enforceDebinding(entries.at(ref), pending, []);
+      if (ref !== undefined) engine.effects.enforceDebinding(entries.at(ref), pending, []);
     }
-    for (const ghid of ofType('GEOC')) engine.collect(ghid, pending);
-    for (const dynamic of [...engine.ix.frames.keys()]) engine.collect(dynamic, pending);
+    for (const ghid of ofType('GEOC')) engine.effects.collect(ghid, pending);
+    for (const dynamic of [...engine.ix.frames.keys()]) engine.effects.collect(dynamic, pending);
     const failed = (await Promise.allSettled(pending)).filter((r) => r.status === 'rejected');
     if (pending.length > failed.length) warnings.push(`object store: completed ${pending.length - failed.length} interrupted deletions`);
     if (failed.length > 0) {
@@ -172,7 +175,7 @@ export class RulesEngine implements PersistenceEngine {
         }
         const notifications: Notification[] = [];
         this.held.begin(e.ghid);
-        this.apply(e, p.obj, writes, notifications, options.origin);
+        this.effects.apply(e, p.obj, writes, notifications, options.origin);
         last = this.held.end();
         results.push({ stored: true, object: p.obj, notifications });
       }
@@ -335,116 +338,5 @@ export class RulesEngine implements PersistenceEngine {
     }
     this.identities.set(ghid.text, id);
     return id;
-  }
-
-  // ---- effects
-
-  private apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[], origin: unknown): void {
-    let replacedTarget: string | undefined;
-    if (e.type === 'GOBD') {
-      const previous = this.ix.frames.get(e.dynamic!);
-      if (previous !== undefined) {
-        replacedTarget = this.ix.entries.targetAt(previous)!;
-        this.usageLedger?.remove(this.ix.entries.at(previous));
-        this.ix.binders.remove(replacedTarget, previous);
-        this.held.unhold(replacedTarget, e.dynamic!);
-        this.ix.frames.delete(e.dynamic!);
-        writes.push(this.store.delete(this.ix.entries.ghidAt(previous)));
-      }
-    }
-    writes.push(this.store.put(e, obj.raw));
-    const ref = this.ix.entries.refOf(e.ghid);
-    // A store that refused the put (closed) has not stored it; its rejection reaches the caller.
-    if (ref === undefined) return;
-    if (e.type === 'GOBD') this.ix.frames.set(e.dynamic!, ref);
-    this.usageLedger?.add(e);
-    this.ix.index(ref);
-    // After the new frame is indexed: a container it still targets stays.
-    if (replacedTarget !== undefined) this.collect(replacedTarget, writes);
-    switch (e.type) {
-      case 'GOBD': {
-        // Who uploaded it goes with it: another's ingest may release it (IngestHooks.origin).
-        const note: Notification = { subscribed: Ghid.fromText(e.dynamic!), object: obj, ...(origin !== undefined && { origin }) };
-        if (this.exists(Ghid.fromText(e.target!))) notes.push(note);
-        else this.held.hold(e.target!, e.dynamic!, note);
-        break;
-      }
-      case 'GARQ':
-        notes.push({ subscribed: Ghid.fromText(e.recipient!), object: obj });
-        break;
-      case 'GDXX':
-        this.enforceDebinding(e, writes, notes, obj);
-        break;
-    }
-    // Frames waiting for this object can now be announced; for a frame, also those waiting for
-    // its dynamic GHID, which exists from its first frame on.
-    for (const target of e.type === 'GOBD' ? [e.ghid, e.dynamic!] : [e.ghid]) notes.push(...(this.held.release(target)?.values() ?? []));
-  }
-
-  /** Removes what a debinding debinds, and collects what that leaves unbound. */
-  private enforceDebinding(d: Entry, writes: Promise<void>[], notes: Notification[], obj?: GolixObject): void {
-    const target = d.target!;
-    const frame = this.ix.frames.get(target);
-    const ref = frame ?? this.ix.entries.refOf(target);
-    if (ref === undefined) return;
-    // The signer; for a request, its recipient.
-    const authority = this.ix.entries.partyAt(ref);
-    if (authority !== d.signer) return;
-    const type = this.ix.entries.typeAt(ref);
-    if (type === 'GOBD') {
-      if (obj) notes.push({ subscribed: Ghid.fromText(target), object: obj });
-      if (!this.ix.heldElsewhere(target)) this.removeFrame(target, writes);
-      return;
-    }
-    if (type === 'GARQ' && obj) notes.push({ subscribed: Ghid.fromText(authority!), object: obj });
-    this.remove(ref, writes);
-  }
-
-  private removeFrame(dynamic: string, writes: Promise<void>[]): void {
-    const frame = this.ix.frames.get(dynamic);
-    if (frame === undefined) return;
-    const target = this.ix.entries.targetAt(frame)!;
-    this.ix.frames.delete(dynamic);
-    this.ix.binders.remove(target, frame);
-    this.held.unhold(target, dynamic);
-    this.remove(frame, writes);
-    this.collect(target, writes);
-  }
-
-  /**
-   * Removes a stored object and its index entries. Everything is read from its record before
-   * the store deletes it: the record number may be reused by the next put.
-   */
-  private remove(ref: number, writes: Promise<void>[]): void {
-    const type = this.ix.entries.typeAt(ref);
-    const target = this.ix.entries.targetAt(ref);
-    const party = this.ix.entries.partyAt(ref);
-    this.usageLedger?.remove(this.ix.entries.at(ref));
-    switch (type) {
-      case 'GOBS':
-        this.ix.binders.remove(target!, ref);
-        break;
-      case 'GDXX':
-        // Debinding a debinding lifts its block: the original may be uploaded again.
-        this.ix.debinders.remove(target!, ref);
-        break;
-      case 'GARQ':
-        this.ix.requests.remove(party!, ref);
-        break;
-    }
-    writes.push(this.store.delete(this.ix.entries.ghidAt(ref)));
-    if (type === 'GOBS') this.collect(target!, writes);
-  }
-
-  /** GC: a container goes when nothing binds it; a debound dynamic binding when nothing holds it. */
-  private collect(ghid: string, writes: Promise<void>[]): void {
-    if (this.ix.binders.count(ghid)) return;
-    const ref = this.ix.entries.refOf(ghid);
-    if (ref !== undefined && this.ix.entries.typeAt(ref) === 'GEOC') {
-      this.remove(ref, writes);
-      return;
-    }
-    const frame = this.ix.frames.get(ghid);
-    if (frame !== undefined && this.ix.isDebound(ghid, this.ix.entries.partyAt(frame)!)) this.removeFrame(ghid, writes);
   }
 }
