@@ -15,19 +15,20 @@ import type { Notification } from './persistence-engine.js';
 import type { UsageLedger } from './usage.js';
 
 export interface EffectsState {
-  ix: RuleIndexes;
-  store: ObjectStore;
-  held: HeldFrames<Notification>;
+  readonly ix: RuleIndexes;
+  readonly store: ObjectStore;
+  readonly held: HeldFrames<Notification>;
   /** Bytes and objects per signer; null when no quota is set. */
-  ledger: UsageLedger | null;
+  readonly ledger: UsageLedger | null;
 }
 
 export class RuleEffects {
-  constructor(private readonly state: () => EffectsState) {}
+  /** `state` as it is at each call: read through getters (rules-engine.ts), never copied. */
+  constructor(private readonly state: EffectsState) {}
 
   /** Stores `e` (a frame in place of the one before it), indexes it, and carries out what it does. */
   apply(e: Entry, obj: GolixObject, writes: Promise<void>[], notes: Notification[], origin: unknown): void {
-    const { ix, store, held, ledger } = this.state();
+    const { ix, store, held, ledger } = this.state;
     let replacedTarget: string | undefined;
     if (e.type === 'GOBD') {
       const previous = ix.frames.get(e.dynamic!);
@@ -71,7 +72,7 @@ export class RuleEffects {
 
   /** Removes what a debinding debinds, and collects what that leaves unbound. */
   enforceDebinding(d: Entry, writes: Promise<void>[], notes: Notification[], obj?: GolixObject): void {
-    const { ix } = this.state();
+    const { ix } = this.state;
     const target = d.target!;
     const frame = ix.frames.get(target);
     const ref = frame ?? ix.entries.refOf(target);
@@ -90,7 +91,7 @@ export class RuleEffects {
   }
 
   private removeFrame(dynamic: string, writes: Promise<void>[]): void {
-    const { ix, held } = this.state();
+    const { ix, held } = this.state;
     const frame = ix.frames.get(dynamic);
     if (frame === undefined) return;
     const target = ix.entries.targetAt(frame)!;
@@ -106,7 +107,7 @@ export class RuleEffects {
    * the store deletes it: the record number may be reused by the next put.
    */
   private remove(ref: number, writes: Promise<void>[]): void {
-    const { ix, store, ledger } = this.state();
+    const { ix, store, ledger } = this.state;
     const type = ix.entries.typeAt(ref);
     const target = ix.entries.targetAt(ref);
     const party = ix.entries.partyAt(ref);
@@ -129,7 +130,7 @@ export class RuleEffects {
 
   /** GC: a container goes when nothing binds it; a debound dynamic binding when nothing holds it. */
   collect(ghid: string, writes: Promise<void>[]): void {
-    const { ix } = this.state();
+    const { ix } = this.state;
     if (ix.binders.count(ghid)) return;
     const ref = ix.entries.refOf(ghid);
     if (ref !== undefined && ix.entries.typeAt(ref) === 'GEOC') {

@@ -22,7 +22,7 @@ import { STORAGE_OK, type StorageState } from '../store/storage-state.js';
 import { admitToQuota, checkAcceptance } from './acceptance.js';
 import { RuleIndexes } from './indexes.js';
 import { HeldFrames, type HeldStep } from './held-frames.js';
-import { RuleEffects } from './effects.js';
+import { RuleEffects, type EffectsState } from './effects.js';
 import type { IngestResult, Notification, PersistenceEngine, StorageUsage } from './persistence-engine.js';
 import { UsageLedger, type Usage } from './usage.js';
 import type { IngestOptions, RulesEngineOptions } from './rules-options.js';
@@ -57,7 +57,7 @@ export class RulesEngine implements PersistenceEngine {
   private usageLedger: UsageLedger | null = null;
   private readonly options: Required<Omit<RulesEngineOptions, 'warn' | 'quota' | 'ledger'>> & Pick<RulesEngineOptions, 'warn'>;
   /** What an accepted object does to the store and the indexes (effects.ts), over this engine's state as it is at each call. */
-  private readonly effects = new RuleEffects(() => ({ ix: this.ix, store: this.store, held: this.held, ledger: this.usageLedger }));
+  private readonly effects = new RuleEffects(this.effectsState());
 
   private constructor(
     private readonly store: ObjectStore,
@@ -71,6 +71,25 @@ export class RulesEngine implements PersistenceEngine {
       warn: options.warn,
     };
     this.held = new HeldFrames<Notification>(this.options.maxHeldNotifications);
+  }
+
+  /** This engine's state for its effects: getters, since the indexes are rebuilt after a rollback and the ledger is set at open. */
+  private effectsState(): EffectsState {
+    const engine = this;
+    return {
+      get ix() {
+        return engine.ix;
+      },
+      get store() {
+        return engine.store;
+      },
+      get held() {
+        return engine.held;
+      },
+      get ledger() {
+        return engine.usageLedger;
+      },
+    };
   }
 
   /** Loads the store and repairs what an interrupted run may have left half-applied. */

@@ -21,7 +21,7 @@ async function world() {
   const store = new MemoryStore();
   const { entries } = await store.load();
   const state = { ix: RuleIndexes.derive(entries, null), store, held: new HeldFrames<Notification>(100), ledger: new UsageLedger({}) };
-  const effects = new RuleEffects(() => state);
+  const effects = new RuleEffects(state);
   const apply = async (o: (typeof v16)[number]) => {
     const writes: Promise<void>[] = [];
     const notes: Notification[] = [];
