@@ -3,6 +3,7 @@
  * page objects for each screen. They talk only to the page and to a HostPort, so the same
  * helpers drive the UI over the fake host here and over a real daemon in integration tests.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -260,3 +261,22 @@ export const settings = (page: Page) => ({
     await this.saveButton().click();
   },
 });
+
+/**
+ * Clicks `button` with the host held at its next progress step (FakeHost.holdProgress), so the
+ * busy state is seen however loaded the machine (no race with a 300 ms step): `busy` shown and
+ * disabled — `what` says why in the failure — and a second click on it taken nowhere. Then lets
+ * the host go on.
+ */
+export async function clickWhileHeld(host: { holdProgress(): () => void }, button: Locator, busy: Locator, what: string): Promise<void> {
+  const release = host.holdProgress();
+  try {
+    await button.click();
+    await busy.waitFor();
+    assert.equal(await busy.isDisabled(), true, what);
+    await busy.click({ force: true }).catch(() => {});
+  } finally {
+    release();
+  }
+}
+

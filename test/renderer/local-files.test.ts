@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeHost } from '../fixtures/ui/fake-host.js';
-import { UiSuite, screenshot, skipReason } from './helpers.js';
+import { UiSuite, clickWhileHeld, screenshot, skipReason } from './helpers.js';
 
 const reason = skipReason();
 const GHIDS = Array.from({ length: 7 }, (_, i) => `A${String(i).repeat(10)}x=`);
@@ -28,14 +28,7 @@ describe('local files on the Status page in Chromium', { skip: reason ?? false, 
     host.filesToMend = 3;
     host.remotesLacking = 4;
     const button = page.getByRole('button', { name: 'Check now' });
-    // Held while busy until the test has seen it, however loaded the machine (no 300 ms race).
-    const release = host.holdProgress();
-    await button.click();
-    const busy = page.getByRole('button', { name: 'Checking…' });
-    await busy.waitFor();
-    assert.equal(await busy.isDisabled(), true, 'one check at a time');
-    await busy.click({ force: true }).catch(() => {});
-    release();
+    await clickWhileHeld(host, button, page.getByRole('button', { name: 'Checking…' }), 'one check at a time');
     const feedback = page.getByTestId('cache-check-feedback');
     await feedback.getByText('Checked 1,284 objects: all sound. 3 damaged files were put right from a remote. 4 objects were given again to remotes that lacked them.').waitFor();
     assert.equal(

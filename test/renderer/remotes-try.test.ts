@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { triedWords } from '../../src/renderer/remote-actions.js';
 import type { Status } from '../../src/common/contract.js';
 import { FakeHost } from '../fixtures/ui/fake-host.js';
-import { UiSuite, screenshot, skipReason } from './helpers.js';
+import { UiSuite, clickWhileHeld, screenshot, skipReason } from './helpers.js';
 
 const reason = skipReason();
 
@@ -43,14 +43,7 @@ describe('remotes away on the Status page in Chromium', { skip: reason ?? false,
 
     host.remotesBack = false;
     const button = page.getByRole('button', { name: 'Try the remote now' });
-    // Held while busy until the test has seen it, however loaded the machine (no 300 ms race).
-    const release = host.holdProgress();
-    await button.click();
-    const busy = page.getByRole('button', { name: 'Try the remote now' }).filter({ hasText: 'Trying…' });
-    await busy.waitFor();
-    assert.equal(await busy.isDisabled(), true, 'one try at a time');
-    await busy.click({ force: true }).catch(() => {});
-    release();
+    await clickWhileHeld(host, button, page.getByRole('button', { name: 'Try the remote now' }).filter({ hasText: 'Trying…' }), 'one try at a time');
     const feedback = page.getByTestId('try-remotes-feedback');
     await feedback.getByText('Still out of reach: 127.0.0.1:7770 — Nothing answers there (connection refused). Hypergolix keeps trying.').waitFor();
     await detail.getByText(/next try in [12] s/).waitFor();
