@@ -33,9 +33,15 @@ ${APP_STOP_USAGE}
 
 ${SERVER_STOP_USAGE}`;
 
+/** `start server --help` is the server's usage alone, not the whole of `start`'s. */
+function usageOfTarget(usages: Record<'app' | 'server', string>): Command['usageOf'] {
+  return ([what]) => (what === 'app' || what === 'server' ? usages[what] : null);
+}
+
 export const startCommand: Command = {
   name: 'start',
   usage: START_USAGE,
+  usageOf: usageOfTarget({ app: APP_START_USAGE, server: SERVER_START_USAGE }),
   run: dispatch(
     'start',
     { app: async () => (await import('./app.js')).runAppStart, server: async () => (await import('./server.js')).runServerStart },
@@ -46,6 +52,7 @@ export const startCommand: Command = {
 export const stopCommand: Command = {
   name: 'stop',
   usage: STOP_USAGE,
+  usageOf: usageOfTarget({ app: APP_STOP_USAGE, server: SERVER_STOP_USAGE }),
   run: dispatch(
     'stop',
     { app: async () => (await import('./app.js')).runAppStop, server: async () => (await import('./server.js')).runServerStop },
