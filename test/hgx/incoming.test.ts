@@ -544,14 +544,21 @@ describe('incoming.ts through a link: a daemon that says what it should not', ()
     t.after(d.close);
     const { link } = await linkTo(t, d);
     const heard: DaemonStatus[] = [];
-    link.on('status', (s) => heard.push(s));
+    const shown: string[] = [];
+    link.on('status', (s) => {
+      heard.push(s);
+      shown.push(`change: ${s.appsConnected}`);
+    });
     const now = await link.watchStatus();
+    shown.push(`now: ${now.appsConnected}`);
     assert.equal(now.appsConnected, 0);
     await until(() => pushed, 'the status change sent');
     assert.equal((await pushed!).ok, true);
     // watchStatus() sets its flag only after D+'s answer has been awaited; the D! that came with it
-    // was acknowledged and dropped, and the daemon sends the next one only when something changes.
+    // was acknowledged and kept, and is told after the app has the answer: never the older one last.
+    await until(() => heard.length > 0, 'the change told');
     assert.deepEqual(heard.map((s) => s.appsConnected), [1]);
+    assert.deepEqual(shown, ['now: 0', 'change: 1']);
   });
 
   test("a listener that throws while the app's logger throws too: the other listeners still run and the daemon still gets its AK", async (t) => {

@@ -43,6 +43,7 @@ import { openSocket } from './socket.js';
 import { checkDaemonProtocol, olderDaemonOr } from './version.js';
 import { proveKey } from './auth.js';
 import { ObjectTable } from './object-table.js';
+import { StatusWatch } from './status-watch.js';
 import { Pause, attemptWithin, reconnectLoop } from './retry.js';
 
 const ZERO_TOKEN = new Uint8Array(APP_TOKEN_BYTES);
@@ -87,12 +88,8 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   readonly #pause = new Pause();
   readonly #cancel = new AbortController();
   #settingUp: DaemonConnection | null = null;
-  /** The app watches the daemon's status (`watchStatus()`): asked again after a reconnect. */
-  #watchingStatus = false;
-  /** unwatchStatus() calls so far: one made while a watchStatus() waits for its answer wins over it. */
-  #unwatches = 0;
-  /** `watchStatus()` waits for its answer: a change the daemon sends meanwhile is kept for after it. */
-  #statusBehind: { status: DaemonStatus | null } | null = null;
+  /** The app's watch of the daemon's status (`watchStatus()`): asked again after a reconnect. */
+  readonly #statusWatch = new StatusWatch((status) => this.emit('status', status));
 
   private constructor(url: string, port: number, key: { key: Uint8Array; file: string | null }, o: ConnectOptions) {
     super(LINK_EVENTS);
@@ -169,10 +166,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
         upstream: (ghid, state) => this.#objects.upstream(ghid, state),
         shareHandler: (api) => this.#handlers.get(api),
         shareResult: (result) => this.emit('share-result', result),
-        status: (status) => {
-          if (this.#statusBehind) this.#statusBehind.status = status;
-          else if (this.#watchingStatus) this.emit('status', status);
-        },
+        status: (status) => this.#statusWatch.heard(status),
         listenerError: (err, where) => this[LISTENER_ERROR](err, where),
       }),
       requestTimeoutMs: this.#o.requestTimeoutMs ?? 30_000,
@@ -203,7 +197,7 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
   /** Re-sends what the daemon keeps per connection: token, API registrations, open objects, the status watch. */
   async #restore(peer: DaemonConnection): Promise<void> {
     if (this.#token) await peer.request(IpcVerb.setToken, fromHex(this.#token));
-    if (this.#watchingStatus) this.emit('status', readAnswer(StatusVerb.watch, await peer.request(StatusVerb.watch), readStatus));
+    if (this.#statusWatch.watching) this.emit('status', readAnswer(StatusVerb.watch, await peer.request(StatusVerb.watch), readStatus));
     for (const api of this.#handlers.keys()) await peer.request(IpcVerb.registerApi, ApiId.bytes(api));
     for (const obj of this.#objects.list()) {
       try {
@@ -272,23 +266,12 @@ export class HGXLink extends Emitter<LinkEvents> implements LinkPort {
    * is tried next at most once a second) until `unwatchStatus()`; kept across reconnects. Authenticated links.
    */
   async watchStatus(): Promise<DaemonStatus> {
-    // The daemon may send a change right behind its answer: kept, and told after the answer.
-    const behind = (this.#statusBehind = { status: null as DaemonStatus | null });
-    const unwatches = this.#unwatches;
-    try {
-      const now = await this.#request(StatusVerb.watch, undefined, readStatus);
-      if (unwatches === this.#unwatches) this.#watchingStatus = true;
-      if (behind.status) queueMicrotask(() => this.#watchingStatus && this.emit('status', behind.status!));
-      return now;
-    } finally {
-      if (this.#statusBehind === behind) this.#statusBehind = null;
-    }
+    return this.#statusWatch.watch(() => this.#request(StatusVerb.watch, undefined, readStatus));
   }
 
   /** Stops the `'status'` events of `watchStatus()`. */
   async unwatchStatus(): Promise<void> {
-    this.#watchingStatus = false;
-    this.#unwatches++;
+    this.#statusWatch.unwatch();
     if (this.connected) await this.#request(StatusVerb.unwatch);
   }
 
