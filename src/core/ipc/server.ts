@@ -30,7 +30,7 @@
  *   stays usable (defect 16).
  *
  * This module is the transport and the gate: the HTTP upgrade checks, the handshakes, the
- * sessions, and the dispatch of each verb to the concern that handles it — `app-registry.ts`
+ * sessions; `verbs.ts` dispatches each verb to the concern that handles it — `app-registry.ts`
  * (tokens, api_ids, startup objects), `object-access.ts` (the object verbs) over
  * `object-records.ts` (private owners, legroom), `tracking.ts` (who hears which object) and
  * `inbox.ts` (shares waiting for an app), `people.ts` (contacts and shares for the CLI and the
@@ -45,15 +45,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { DaemonPort } from '../daemon/port.js';
 import { type Ghid, ValueError } from '../golix/index.js';
 import type { AppObject } from '../objects/manager.js';
-import { CLOSE_CODES, Connection, type RequestHandler } from '../remote/connection.js';
+import { CLOSE_CODES, Connection } from '../remote/connection.js';
 import { silentLogger, type RemoteLogger } from '../remote/logger.js';
 import type { IncomingShare, Sharing, ShareResult } from '../sharing/sharing.js';
 import { AppRegistry } from './app-registry.js';
 import { Inbox } from './inbox.js';
 import { ObjectAccess } from './object-access.js';
 import { ObjectRecords } from './object-records.js';
-import { peopleHandlers } from './people.js';
-import { daemonStatusJson, statusHandlers } from './daemon-status.js';
+import { daemonStatusJson } from './daemon-status.js';
 import { StatusWatch } from './status-watch.js';
 import { listenLoopbackPair } from './loopback-pair.js';
 import { IpcRefusal } from './refusal.js';
@@ -61,16 +60,8 @@ import { Session, SessionTable, type ConnectedApp } from './session.js';
 import { KeyGate } from './key-gate.js';
 import { Tracking } from './tracking.js';
 import { LOOPBACK_HOSTS, upgradeRefusal } from './upgrade-checks.js';
-import {
-  AUTH_TOKEN_BYTES,
-  DEFAULT_IPC_PORT,
-  IPC_MAX_MESSAGE_BYTES,
-  IPC_PROTOCOL_VERSION,
-  IpcVerb,
-  ONE,
-  decodeProtocolVersion,
-  encodeProtocolVersion,
-} from '../../wire/index.js';
+import { verbHandlers, type VerbParts } from './verbs.js';
+import { AUTH_TOKEN_BYTES, DEFAULT_IPC_PORT, IPC_MAX_MESSAGE_BYTES } from '../../wire/index.js';
 
 export { IpcRefusal } from './refusal.js';
 export type { ConnectedApp } from './session.js';
@@ -143,6 +134,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
   private readonly access: ObjectAccess;
   private readonly statusWatch: StatusWatch;
   private readonly gate: KeyGate;
+  /** What each connection's verbs reach (verbs.ts). */
+  private readonly verbParts: VerbParts;
   private readonly unhook: (() => void)[] = [];
   private nextId = 1;
   private address: { host: string; port: number } | null = null;
@@ -178,6 +171,8 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
       reject: (s) => setImmediate(() => s.connection.close(CLOSE_CODES.policyViolation, 'authentication failed')),
     });
     this.statusWatch = new StatusWatch({ statusFor: (s) => this.statusFor(s), intervalMs: options.statusIntervalMs ?? 1000 });
+    const { sharing, registry, access, gate, statusWatch } = this;
+    this.verbParts = { daemon, sharing, registry, access, gate, statusWatch, logger, tokenFile: options.tokenFile, statusFor: (s) => this.statusFor(s) };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.http = this.httpServer();
     this.hook();
@@ -338,7 +333,7 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     const session = new Session(this.nextId++, `${addr}:${req.socket.remotePort ?? '?'}`, this.logger);
     session.connection = new Connection(ws, {
       name: session.name,
-      handlers: this.handlersFor(session),
+      handlers: verbHandlers(session, this.verbParts),
       requestTimeoutMs: this.o.pushTimeoutMs ?? 30_000,
       maxMessageBytes: this.maxMessageBytes,
       maxOutstandingRequests: 1024,
@@ -372,64 +367,6 @@ export class IpcServer extends EventEmitter<IpcServerEvents> {
     this.statusWatch.unwatch(session);
     this.logger.debug(`${session.name}: disconnected`);
     if (session.admitted) this.changed();
-  }
-
-  // ---------------------------------------------------------------- verbs
-
-  /** `?R`: signing for the account is for the user's own tools, never for a legacy client. */
-  private async registrationLink(s: Session, body: Buffer): Promise<Buffer> {
-    if (!s.authenticated) throw new IpcRefusal('Registration links need a connection authenticated with the IPC key');
-    const remote = body.length > 0 ? body.toString('utf8') : undefined;
-    return Buffer.from(await this.daemon.registrationLink(remote), 'utf8');
-  }
-
-  /** Each verb to the concern that handles it; all but the handshakes wait for the connection's admission. */
-  private handlersFor(s: Session): Map<string, RequestHandler> {
-    const gated = (fn: RequestHandler): RequestHandler => (body, ctx) => {
-      s.lastActivity = Date.now();
-      if (!s.admitted) {
-        throw new IpcRefusal(`Authenticate first: prove the key (AC, then AP) from ${this.o.tokenFile ?? 'the ipc-token file in the Hypergolix home'}`);
-      }
-      return fn(body, ctx);
-    };
-    const V = IpcVerb;
-    const { registry: r, access: a } = this;
-    const table: [string, RequestHandler][] = [
-      [V.version, (b) => this.answerVersion(s, b)],
-      [V.whoami, () => this.daemon.fingerprint.bytes],
-      [V.registrationLink, (b) => this.registrationLink(s, b)],
-      [V.setToken, (b, ctx) => r.setToken(s, b, ctx)],
-      [V.getStartup, () => r.getStartup(s)],
-      [V.registerStartup, (b) => r.registerStartup(s, b)],
-      [V.deregisterStartup, () => r.deregisterStartup(s)],
-      [V.registerApi, (b, ctx) => r.registerApi(s, b, ctx)],
-      [V.deregisterApi, (b) => r.deregisterApi(s, b)],
-      [V.newObject, (b, ctx) => a.newObject(s, b, ctx)],
-      [V.getObject, (b) => a.getObject(s, b)],
-      [V.updateObject, (b, ctx) => a.updateObject(s, b, ctx)],
-      [V.syncObject, (b) => a.syncObject(s, b)],
-      [V.shareObject, (b) => a.shareObject(s, b)],
-      [V.freezeObject, (b) => a.freezeObject(s, b)],
-      [V.holdObject, (b) => a.holdObject(s, b)],
-      [V.discardObject, (b) => a.discardObject(s, b)],
-      [V.deleteObject, (b) => a.deleteObject(s, b)],
-    ];
-    table.push(...peopleHandlers(s, this.daemon, this.sharing));
-    table.push(...statusHandlers(s, (asking) => this.statusFor(asking), this.statusWatch, this.daemon));
-    const map = new Map<string, RequestHandler>(table.map(([verb, fn]) => [verb, gated(fn)]));
-    map.set(V.auth, (b) => (this.gate.rawKey(s, b), ONE));
-    map.set(V.authChallenge, (b) => this.gate.challenge(s, b));
-    map.set(V.authProof, (b) => (this.gate.proof(s, b), ONE));
-    return map;
-  }
-
-  /** `?V`: the daemon's IPC protocol version; an app that says another one is logged (it decides). */
-  private answerVersion(s: Session, body: Buffer): Uint8Array {
-    if (body.length > 0) {
-      const theirs = decodeProtocolVersion(body);
-      if (theirs !== IPC_PROTOCOL_VERSION) this.logger.warn(`${s.name}: the app speaks IPC protocol ${theirs}, this daemon ${IPC_PROTOCOL_VERSION}`);
-    }
-    return encodeProtocolVersion(IPC_PROTOCOL_VERSION);
   }
 
   /** Admits a connection whose app proved the key (AU or AC/AP), unless too many apps are connected. */
