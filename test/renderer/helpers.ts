@@ -170,7 +170,38 @@ export async function waitForFocus(page: Page, id: string): Promise<void> {
   await page.waitForFunction((want) => (globalThis as unknown as BrowserGlobals).document.activeElement?.id === want, id);
 }
 
+/**
+ * What sticks out of the window as it is now: a page wider than the window (the user would
+ * scroll sideways), or a part of the sidebar (a tab, the state pill, Lock) outside it or outside
+ * the window. Empty when everything fits.
+ */
+export function layoutFaults(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    interface Box { left: number; right: number }
+    interface El { getBoundingClientRect(): Box; textContent: string | null; getAttribute(n: string): string | null; querySelectorAll(q: string): ArrayLike<El>; checkVisibility?(): boolean }
+    const { document, innerWidth } = globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelector(q: string): El | null }; innerWidth: number };
+    const faults: string[] = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth + 1) faults.push(`the page is ${root.scrollWidth} px wide in a window of ${root.clientWidth} px`);
+    const sidebar = document.querySelector('.sidebar');
+    if (sidebar) {
+      const bar = sidebar.getBoundingClientRect();
+      for (const el of Array.from(sidebar.querySelectorAll('button, .pill, .brand'))) {
+        if (el.checkVisibility && !el.checkVisibility()) continue;
+        const box = el.getBoundingClientRect();
+        if (box.right === box.left) continue;
+        const what = (el.textContent ?? '').trim() || el.getAttribute('aria-label') || el.getAttribute('title') || 'an element';
+        if (box.left < bar.left - 1 || box.right > bar.right + 1) faults.push(`"${what}" (${Math.round(box.left)}–${Math.round(box.right)} px) sticks out of the sidebar (${Math.round(bar.left)}–${Math.round(bar.right)} px)`);
+        else if (box.right > innerWidth + 1) faults.push(`"${what}" ends at ${Math.round(box.right)} px, past the window's ${innerWidth} px`);
+      }
+    }
+    return faults;
+  });
+}
+
+/** Saves the window as a PNG, after checking that nothing in it sticks out (layoutFaults). */
 export async function screenshot(page: Page, name: string, dir = ARTIFACTS): Promise<string> {
+  assert.deepEqual(await layoutFaults(page), [], `${name}: the layout`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: false });

@@ -359,9 +359,14 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     await page.getByTestId('people-feedback').getByText('Declined, and Ada is blocked.').waitFor();
     assert.deepEqual(host.callsOf('acceptShare'), [{ kind: 'acceptShare', id: 'sh-1', trust: false }]);
     assert.deepEqual(host.callsOf('declineShare'), [{ kind: 'declineShare', id: 'sh-2', block: true }]);
+    // The two apps the fake host's status counts, listed too (the screenshot shows both).
+    const now = Date.now();
+    const app = (id: number, token: string | null, tracked: number): ConnectedAppJson => ({ id, token, legacy: false, sendsKey: false, apis: 1, tracked, connectedAt: now - 3_600_000, lastActivity: now - 5_000 });
+    host.apps = [app(1, 'ab'.repeat(16), 3), app(2, null, 1)];
     await page.getByRole('button', { name: 'Status' }).click();
     host.patchStatus({ remotes: [{ host: '127.0.0.1', port: 7770, tls: false, connected: false }, { host: 'hgx.example.org', port: 443, tls: true, connected: true }] });
     await page.getByText('1 of 2').waitFor();
+    await page.getByTestId('app-list').getByText('App #2').waitFor();
     await resizeShot(page, 'desktop', 'status');
     await resizeShot(page, 'small', 'status');
     assert.deepEqual(ui.problems, []);
