@@ -59,7 +59,7 @@ function ContactRow({ contact: c }: { contact: ContactJson }) {
   };
   return (
     <li className="list-row column contact" data-testid={`contact-${c.fingerprint}`}>
-      <form className="row" onSubmit={rename}>
+      <form className="contact-head" onSubmit={rename}>
         <label className="grow">
           <span className="sr-only">Name of {label}</span>
           <input className="input" value={name} placeholder="Give them a name" onChange={(e) => setName(e.target.value)} onBlur={rename} />
@@ -72,6 +72,7 @@ function ContactRow({ contact: c }: { contact: ContactJson }) {
         <label>
           <span className="sr-only">Trust for {label}</span>
           <select
+            className="input fit"
             value={c.trust}
             disabled={busy}
             onChange={(e) => {
@@ -93,8 +94,8 @@ function ContactRow({ contact: c }: { contact: ContactJson }) {
           <Icon name="trash" />
         </button>
       </form>
-      <div className="hint mono">
-        {c.fingerprint} <CopyButton text={c.fingerprint} what="fingerprint" />
+      <div className="hint mono contact-fingerprint">
+        <span>{c.fingerprint}</span> <CopyButton text={c.fingerprint} what="fingerprint" />
       </div>
       {code ? (
         <div className="safety-code" data-testid="safety-code">
