@@ -105,6 +105,18 @@ export interface Status {
   warnings: { code: string; message: string }[];
 }
 
+/**
+ * The codes of the warnings the host itself raises (the configuration's own come from its checks).
+ * The UI tells some apart: a broken hypergolix.yml is said on every page, not again on Status.
+ */
+export const HOST_WARNINGS = {
+  configInvalid: 'config-invalid',
+  configRemoved: 'config-removed',
+  unlockAutomatically: 'unlock-automatically',
+  embeddedServer: 'embedded-server',
+  embeddedServerDamaged: 'embedded-server-damaged',
+} as const;
+
 export const checkCacheCheck: Check<CacheCheckStatus> = obj<CacheCheckStatus>({
   lastCheckedAt: nullable(uint),
   running: bool,

@@ -8,7 +8,7 @@
  *   locked ──unlock──► unlocking ──► running             (failure: locked, wrong password its own code)
  *   running | error ──lock──► locked
  */
-import { ERROR_CODES, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
+import { ERROR_CODES, HOST_WARNINGS, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
 import { passwordRefusal } from '../common/password-rule.js';
 import { IncorrectPassword } from '../core/account/errors.js';
 import { PreparedIdentity } from '../core/account/prepared-identity.js';
@@ -198,10 +198,10 @@ export class AccountSession {
     status.setState('running');
     try {
       await unlockAutomatically.choose(remember, this.app!);
-      status.warnings.delete('unlock-automatically');
+      status.warnings.delete(HOST_WARNINGS.unlockAutomatically);
     } catch (err) {
       this.o.log.warn(`Could not change "unlock automatically": ${messageOf(err)}`);
-      status.warnings.set('unlock-automatically', `"Unlock automatically" could not be changed: ${messageOf(err)}`);
+      status.warnings.set(HOST_WARNINGS.unlockAutomatically, `"Unlock automatically" could not be changed: ${messageOf(err)}`);
       status.emitStatus();
     }
     return {};
@@ -273,11 +273,11 @@ export class AccountSession {
     // The password has changed: a keychain that cannot take the new secret is a warning, not a failure.
     if (this.o.config.current?.config.desktop.unlock_automatically) {
       await this.o.unlockAutomatically.choose(true, app).then(
-        () => this.o.status.warnings.delete('unlock-automatically'),
+        () => this.o.status.warnings.delete(HOST_WARNINGS.unlockAutomatically),
         async (err: unknown) => {
           this.o.log.warn(`The new password is set, but the keychain did not take it: ${messageOf(err)}`);
           await this.o.unlockAutomatically.forget().catch(() => undefined);
-          this.o.status.warnings.set('unlock-automatically', `"Unlock automatically" is off: the keychain did not take the new password (${messageOf(err)})`);
+          this.o.status.warnings.set(HOST_WARNINGS.unlockAutomatically, `"Unlock automatically" is off: the keychain did not take the new password (${messageOf(err)})`);
           this.o.status.emitStatus();
         },
       );

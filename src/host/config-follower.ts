@@ -6,7 +6,7 @@
  * place, with a warning in the status until it is usable again.
  */
 import { existsSync } from 'node:fs';
-import { ERROR_CODES, HostFailure, type Settings } from '../common/contract.js';
+import { ERROR_CODES, HOST_WARNINGS, HostFailure, type Settings } from '../common/contract.js';
 import {
   ConfigError,
   loadConfig,
@@ -146,7 +146,7 @@ export class ConfigFollower {
       throw err;
     }
     this.o.log.info(`Settings saved to ${saved.path}`);
-    this.o.status.warnings.delete('config-removed');
+    this.o.status.warnings.delete(HOST_WARNINGS.configRemoved);
     this.adopt(saved);
     return saved;
   }
@@ -181,17 +181,17 @@ export class ConfigFollower {
     const warnings = this.o.status.warnings;
     if (change.kind === 'invalid') {
       this.o.log.warn(`hypergolix.yml was edited and now has a problem: ${change.error.message}`);
-      warnings.set('config-invalid', `hypergolix.yml has a problem, so Hypergolix keeps its previous settings until it is fixed: ${change.error.message}`);
+      warnings.set(HOST_WARNINGS.configInvalid, `hypergolix.yml has a problem, so Hypergolix keeps its previous settings until it is fixed: ${change.error.message}`);
       this.o.status.emitStatus();
       return;
     }
     if (change.kind === 'removed') {
-      warnings.set('config-removed', `${change.path} was removed; Hypergolix keeps its current settings and writes the file again at the next save.`);
+      warnings.set(HOST_WARNINGS.configRemoved, `${change.path} was removed; Hypergolix keeps its current settings and writes the file again at the next save.`);
       this.o.status.emitStatus();
       return;
     }
-    warnings.delete('config-invalid');
-    warnings.delete('config-removed');
+    warnings.delete(HOST_WARNINGS.configInvalid);
+    warnings.delete(HOST_WARNINGS.configRemoved);
     if (this.loaded && change.loaded.text === this.loaded.text) {
       // Back to what is in use (an undo, a file put back): nothing to apply or restart, the warnings cleared.
       this.o.status.emitStatus();

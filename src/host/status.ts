@@ -4,7 +4,7 @@
  * standing warnings. Every change is sent to the subscribers as a `status` event; what changes
  * on its own (objects cached, remotes) is re-read on a timer and sent when it differs.
  */
-import { ERROR_CODES, HostFailure, type AppState, type CacheCheckStatus, type HostEvent, type RemoteAccountStatus, type ServerStoreStatus, type Status } from '../common/contract.js';
+import { ERROR_CODES, HOST_WARNINGS, HostFailure, type AppState, type CacheCheckStatus, type HostEvent, type RemoteAccountStatus, type ServerStoreStatus, type Status } from '../common/contract.js';
 import type { HypergolixConfig } from '../core/config/index.js';
 import { cacheStorageOf } from '../core/ipc/daemon-status.js';
 import type { Logger } from '../core/log/index.js';
@@ -55,8 +55,8 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
   const net = app ? app.daemon.network.status() : [];
   const remotes = s.config?.remotes ?? [];
   const warnings: [string, string][] = s.configWarnings.map((w) => [w.code, w.message]);
-  if (s.serverProblem) warnings.push(['embedded-server', s.serverProblem]);
-  if (s.serverDamaged) warnings.push(['embedded-server-damaged', embeddedDamagedWords(s.serverDamaged)]);
+  if (s.serverProblem) warnings.push([HOST_WARNINGS.embeddedServer, s.serverProblem]);
+  if (s.serverDamaged) warnings.push([HOST_WARNINGS.embeddedServerDamaged, embeddedDamagedWords(s.serverDamaged)]);
   warnings.push(...hostWarnings);
   return {
     state,

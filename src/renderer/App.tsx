@@ -1,5 +1,6 @@
 /** Chooses the screen from the host's state: wizard, unlock prompt, or the main window. */
 import { useEffect, useRef, useState } from 'react';
+import { HOST_WARNINGS } from '../common/contract.js';
 import { useFocus } from './components/use-focus.js';
 import type { View } from './app-state.js';
 import { useUi } from './app-state.js';
@@ -184,7 +185,7 @@ function LockConfirm({ apps, onCancel, onLock }: { apps: number; onCancel: () =>
  * and what is wrong (the host's words), until the file is fixed; the previous settings stay meanwhile.
  */
 function ConfigProblem() {
-  const problem = useUi((s) => s.snapshot?.status.warnings.find((w) => w.code === 'config-invalid')?.message ?? null);
+  const problem = useUi((s) => s.snapshot?.status.warnings.find((w) => w.code === HOST_WARNINGS.configInvalid)?.message ?? null);
   return problem ? (
     <Banner tone="error" testId="config-problem">
       {problem}

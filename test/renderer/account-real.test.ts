@@ -153,6 +153,7 @@ process: [unclosed
     assert.match(await settings(page).status().innerText(), /Fix hypergolix.yml first/);
     await shell(page).go('Status');
     await banner.waitFor();
+    assert.equal(await page.getByText('hypergolix.yml has a problem').count(), 1, 'said once on the Status page, not again among its warnings');
     await screenshot(page, 'config-broken', SHOTS);
     writeFileSync(yml, good);
     await banner.waitFor({ state: 'detached', timeout: 20_000 });

@@ -1,6 +1,6 @@
 /** Settings bound to hypergolix.yml: validated as you type, saved with a visible restart. */
 import { useEffect, useRef, type FormEvent, type RefObject } from 'react';
-import type { Settings } from '../../common/contract.js';
+import { HOST_WARNINGS, type Settings } from '../../common/contract.js';
 import { sameValue, valueAt } from '../../common/json-paths.js';
 import { validateSettings } from '../../common/settings-checks.js';
 import { useUi } from '../app-state.js';
@@ -149,7 +149,7 @@ function SaveBar({ dirty, invalid, busy }: { dirty: boolean; invalid: boolean; b
   const revert = useUi((s) => s.revertSettings);
   const retry = useUi((s) => s.retryRestart);
   // A file broken by hand is fixed in the file: a save would only be refused, field or not.
-  const broken = useUi((s) => s.snapshot?.status.warnings.some((w) => w.code === 'config-invalid') ?? false);
+  const broken = useUi((s) => s.snapshot?.status.warnings.some((w) => w.code === HOST_WARNINGS.configInvalid) ?? false);
   return (
     <div className="save-bar" role="region" aria-label="Save changes">
       <div ref={statusRef} tabIndex={-1} className={`save-status ${save.ok === true ? 'ok-text' : save.ok === false ? 'error-text' : ''}`} aria-live="polite" data-testid="save-status">

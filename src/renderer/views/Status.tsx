@@ -1,5 +1,5 @@
 /** What Hypergolix is doing: its state, remotes, cache, apps, and shares waiting for a decision. */
-import type { AppState, Status } from '../../common/contract.js';
+import { HOST_WARNINGS, type AppState, type Status } from '../../common/contract.js';
 import { ConnectedApps } from './status/ConnectedApps.js';
 import { LocalFiles } from './status/LocalFiles.js';
 import { Remotes } from './status/Remotes.js';
@@ -80,7 +80,8 @@ export function StatusView() {
         </span>
       </header>
       {status.state === 'error' ? <StoppedByError message={status.message} /> : null}
-      {status.warnings.map((w) => (
+      {/* A broken hypergolix.yml is said on every page already (App's ConfigProblem). */}
+      {status.warnings.filter((w) => w.code !== HOST_WARNINGS.configInvalid).map((w) => (
         <Banner key={w.code} tone="warn">
           {w.message}
         </Banner>
