@@ -172,14 +172,14 @@ export async function waitForFocus(page: Page, id: string): Promise<void> {
 
 /**
  * What sticks out of the window as it is now: a page wider than the window (the user would
- * scroll sideways), or a part of the sidebar (a tab, the state pill, Lock) outside it or outside
- * the window. Empty when everything fits.
+ * scroll sideways), a part of the sidebar (a tab, the state pill, Lock) outside it or outside
+ * the window, or a button whose words do not fit in it. Empty when everything fits.
  */
 export function layoutFaults(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     interface Box { left: number; right: number }
-    interface El { getBoundingClientRect(): Box; textContent: string | null; getAttribute(n: string): string | null; querySelectorAll(q: string): ArrayLike<El>; checkVisibility?(): boolean }
-    const { document, innerWidth } = globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelector(q: string): El | null }; innerWidth: number };
+    interface El { getBoundingClientRect(): Box; textContent: string | null; getAttribute(n: string): string | null; querySelectorAll(q: string): ArrayLike<El>; checkVisibility?(): boolean; scrollWidth: number; clientWidth: number }
+    const { document, innerWidth } = globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelector(q: string): El | null; querySelectorAll(q: string): ArrayLike<El> }; innerWidth: number };
     const faults: string[] = [];
     const root = document.documentElement;
     if (root.scrollWidth > root.clientWidth + 1) faults.push(`the page is ${root.scrollWidth} px wide in a window of ${root.clientWidth} px`);
@@ -194,6 +194,11 @@ export function layoutFaults(page: Page): Promise<string[]> {
         if (box.left < bar.left - 1 || box.right > bar.right + 1) faults.push(`"${what}" (${Math.round(box.left)}–${Math.round(box.right)} px) sticks out of the sidebar (${Math.round(bar.left)}–${Math.round(bar.right)} px)`);
         else if (box.right > innerWidth + 1) faults.push(`"${what}" ends at ${Math.round(box.right)} px, past the window's ${innerWidth} px`);
       }
+    }
+    // A button too narrow for its words cuts them off (its text runs past both edges).
+    for (const button of Array.from(document.querySelectorAll('button'))) {
+      if (button.checkVisibility && !button.checkVisibility()) continue;
+      if (button.scrollWidth > button.clientWidth + 1) faults.push(`the button "${(button.textContent ?? '').trim()}" is ${button.clientWidth} px wide for ${button.scrollWidth} px of content`);
     }
     return faults;
   });

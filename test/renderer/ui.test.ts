@@ -357,6 +357,10 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     await page.getByTestId('share-sh-2').getByRole('checkbox').check();
     await page.getByTestId('share-sh-2').getByRole('button', { name: 'Decline' }).click();
     await page.getByTestId('people-feedback').getByText('Declined, and Ada is blocked.').waitFor();
+    // Nothing waits any more: said so, without a count of 0 or an empty list under it.
+    const waitingNow = page.getByTestId('waiting');
+    await waitingNow.getByText('Nothing waits for your answer.').waitFor();
+    assert.equal(await waitingNow.locator('.count, ul').count(), 0);
     assert.deepEqual(host.callsOf('acceptShare'), [{ kind: 'acceptShare', id: 'sh-1', trust: false }]);
     assert.deepEqual(host.callsOf('declineShare'), [{ kind: 'declineShare', id: 'sh-2', block: true }]);
     // The two apps the fake host's status counts, listed too (the screenshot shows both).

@@ -64,16 +64,19 @@ export function SharesView() {
       </header>
       <Feedback />
       <ListProblem />
-      <section className="card flat shares" aria-labelledby="waiting-title" data-testid="waiting">
+      {/* Marked out (accent border, a count) only while something waits for an answer. */}
+      <section className={`card flat shares${waiting.length > 0 ? ' waiting' : ''}`} aria-labelledby="waiting-title" data-testid="waiting">
         <h2 id="waiting-title" ref={waitingTitle} tabIndex={-1}>
-          Waiting for you <span className="count">{waiting.length}</span>
+          Waiting for you {waiting.length > 0 ? <span className="count">{waiting.length}</span> : null}
         </h2>
         {waiting.length === 0 && (loaded || !failed) ? <p className="muted">{loaded ? 'Nothing waits for your answer.' : 'Loading…'}</p> : null}
-        <ul className="list">
-          {waiting.map((s) => (
-            <WaitingShare key={s.id} share={s} />
-          ))}
-        </ul>
+        {waiting.length > 0 ? (
+          <ul className="list">
+            {waiting.map((s) => (
+              <WaitingShare key={s.id} share={s} />
+            ))}
+          </ul>
+        ) : null}
       </section>
       <h2>Shared with you</h2>
       {received.length === 0 ? (
