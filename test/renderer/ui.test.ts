@@ -387,6 +387,8 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     await row.getByRole('button', { name: 'Check the safety code with Ada' }).click();
     await row.getByTestId('safety-code').getByText('bridge elbow armor river nest magnet').waitFor();
     await resizeShot(page, 'desktop', 'contacts');
+    await resizeShot(page, 'small', 'contacts');
+    await page.setViewportSize(SIZES.desktop);
     await row.getByRole('button', { name: 'They match: mark Ada verified' }).click();
     await row.getByTestId('verified').waitFor();
     await row.getByLabel('Name of Ada').fill('Ada L.');
