@@ -22,7 +22,8 @@ import { decideShare, noRoomToWait, type WaitingLimits } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
-import { ASK_AGAIN_AFTER_NOTHING_MS, ASK_AGAIN_EVERY_MS, OPENED_NOTHING_STATUS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
+import { CatchingUp } from './catching-up.js';
+import { OPENED_NOTHING_STATUS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
@@ -108,15 +109,10 @@ export class Sharing extends EventEmitter<SharingEvents> {
   readonly contacts: Contacts;
   /** What was shared with us and by us. */
   readonly records: ShareRecords;
-  /** Objects shared with us we asked to be shared again (share-again.ts), and those we shared again. */
-  private readonly asked = new Throttle(ASK_AGAIN_EVERY_MS);
+  /** Objects we shared again (share-again.ts), by object and recipient. */
   private readonly sharedAgain: Throttle;
-  /** Objects shared with us that this daemon cannot read now, and when it first asked for them again. */
-  private readonly behind = new Map<string, number>();
-  /** Of those, how many rounds of shares again opened nothing (OPENED_NOTHING_STATUS). */
-  private readonly fruitless = new Map<string, number>();
-  /** Those whose next ask waits for its time (askSoon). */
-  private readonly askingSoon = new Set<string>();
+  /** Objects shared with us that we cannot read now, whose sharers we ask to share them again. */
+  private readonly catchingUp: CatchingUp;
 
   constructor(
     private readonly daemon: DaemonPort,
@@ -128,13 +124,16 @@ export class Sharing extends EventEmitter<SharingEvents> {
     this.asking = daemon.state('ask:');
     this.contacts = new Contacts(daemon.state('contact:'), daemon.fingerprint);
     this.records = new ShareRecords(daemon.state('shared-in:'), daemon.state('shared-out:'));
-    daemon.on('request', (garq) => void this.onRequest(garq));
-    daemon.on('unreadable', (ghid) => void this.askAgain(ghid));
-    // Answered: falling behind again later is a new case, asked about at once.
-    daemon.on('readable', (ghid) => {
-      this.fruitless.delete(ghid.text);
-      if (this.behind.delete(ghid.text)) this.asked.forget(ghid.text);
+    this.catchingUp = new CatchingUp({
+      daemon,
+      records: this.records,
+      identity: (ghid) => this.identity(ghid),
+      warn: o.warn,
+      askAgainAfterNothingMs: o.askAgainAfterNothingMs,
     });
+    daemon.on('request', (garq) => void this.onRequest(garq));
+    daemon.on('unreadable', (ghid) => void this.catchingUp.unreadable(ghid));
+    daemon.on('readable', (ghid) => this.catchingUp.readable(ghid));
     // Read along their frames only: followed from the start, whether an app opens them or not.
     for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
   }
@@ -302,7 +301,7 @@ export class Sharing extends EventEmitter<SharingEvents> {
       // (share-again.ts). Said so, and asked again soon, rather than declined for good.
       const nothing = again && err instanceof UnknownSecret;
       await this.answer(garq, from, 'NK', nothing ? OPENED_NOTHING_STATUS : 0);
-      if (nothing) this.askSoon(target);
+      if (nothing) this.catchingUp.openedNothing(target);
       throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
     }
     this.contacts.ensure(from, 'ask');
@@ -363,50 +362,9 @@ export class Sharing extends EventEmitter<SharingEvents> {
     }
   }
 
-  /**
-   * An object shared with us that we can no longer read: asks whoever shared it to share it
-   * again (share-again.ts), at most once a day (and once per start, or once read again since).
-   * Their new share is taken without asking (consent.ts), and opens the object over the record
-   * that could not catch up.
-   */
-  private async askAgain(ghid: Ghid): Promise<void> {
-    const from = this.records.receivedFrom(ghid);
-    if (!from || !this.asked.take(ghid.text)) return;
-    try {
-      const ask = buildRequest(this.daemon.identity, await this.identity(from), { kind: 'NK', target: ghid, status: SHARE_AGAIN_STATUS });
-      await this.daemon.publish(ask);
-      if (!this.behind.has(ghid.text)) this.behind.set(ghid.text, Date.now());
-      this.o.warn(`${ghid.short} moved on past what this computer can read; asked ${from.short}, who shared it, to share it again`);
-    } catch (err) {
-      // Nothing went out: the next unreadable version asks again.
-      this.asked.forget(ghid.text);
-      this.o.warn(`could not ask ${from.short} to share ${ghid.short} again: ${(err as Error).message}`);
-    }
-  }
-
-  /**
-   * A share again opened nothing: asked again after the next wait of ASK_AGAIN_AFTER_NOTHING_MS,
-   * if still behind then (the sharer answers at once, OPENED_NOTHING_STATUS), else once a day.
-   * Each computer of the sharer's account may answer one ask: their shares make one round.
-   */
-  private askSoon(ghid: Ghid): void {
-    const tries = this.fruitless.get(ghid.text) ?? 0;
-    const waitMs = (this.o.askAgainAfterNothingMs ?? ASK_AGAIN_AFTER_NOTHING_MS)[tries];
-    if (waitMs === undefined || !this.behind.has(ghid.text) || this.askingSoon.has(ghid.text)) return;
-    this.fruitless.set(ghid.text, tries + 1);
-    this.askingSoon.add(ghid.text);
-    this.o.warn(`the share again of ${ghid.short} opened nothing here (a version its server did not take); asking again in ${waitMs / 1000} s`);
-    setTimeout(() => {
-      this.askingSoon.delete(ghid.text);
-      if (this.daemon.stopped.aborted || !this.behind.has(ghid.text)) return;
-      this.asked.forget(ghid.text);
-      void this.askAgain(ghid);
-    }, waitMs).unref();
-  }
-
   /** When this daemon asked for a share of `ghid` again, if it still cannot read it. */
   askedAgain(ghid: Ghid): number | null {
-    return this.behind.get(ghid.text) ?? null;
+    return this.catchingUp.askedSince(ghid);
   }
 
   /** Someone asks us to share an object with them again: done if we shared it with them before. */
