@@ -41,7 +41,7 @@ test('an object shared with us is asked for once, by an NK request to its sharer
   await catchingUp.unreadable(object);
   await catchingUp.unreadable(object);
   assert.equal(published.length, 1, 'once a day, however often it is unreadable');
-  const opened = await openRequest(published[0] as Garq, sharer, async () => v16Identity(1).publicIdentity);
+  const opened = await openRequest(published[0]! as Garq, sharer, async () => v16Identity(1).publicIdentity);
   assert.deepEqual([opened.kind, opened.target.text, 'status' in opened ? opened.status : null], ['NK', object.text, SHARE_AGAIN_STATUS]);
   assert.ok(catchingUp.askedSince(object)! <= Date.now());
 });
