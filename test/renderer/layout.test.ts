@@ -51,4 +51,29 @@ describe('the layout at every width', { skip: reason ?? false, timeout: 120_000 
     assert.deepEqual(found, []);
     assert.deepEqual(problems, []);
   });
+
+  test('the screens before the main window fit too: the wizard, the unlock prompt, "Forgot your password?"', async () => {
+    const found: string[] = [];
+    const sweep = async (page: import('playwright').Page, what: string) => {
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 700 });
+        for (const fault of await layoutFaults(page)) found.push(`${what} at ${width} px: ${fault}`);
+      }
+      await page.setViewportSize({ width: 1024, height: 700 });
+    };
+    const wizard = await suite.open((await suite.serve(new FakeHost({ state: 'no-account' }))).url, 'desktop');
+    await wizard.page.getByRole('heading', { name: 'Create your Hypergolix account' }).waitFor();
+    await sweep(wizard.page, 'the wizard');
+    await wizard.page.getByRole('button', { name: 'Get started' }).click();
+    await wizard.page.getByLabel('Type it again').waitFor();
+    await sweep(wizard.page, "the wizard's password step");
+    const locked = await suite.open((await suite.serve(new FakeHost({ state: 'locked' }))).url, 'desktop');
+    await locked.page.getByLabel('Password', { exact: true }).waitFor();
+    await sweep(locked.page, 'the unlock prompt');
+    await locked.page.getByRole('button', { name: 'Forgot your password?' }).click();
+    await locked.page.getByLabel('Recovery key').waitFor();
+    await sweep(locked.page, 'Forgot your password?');
+    assert.deepEqual(found, []);
+    assert.deepEqual([...wizard.problems, ...locked.problems], []);
+  });
 });
