@@ -80,6 +80,7 @@ test('first run creates an account and a valid config; restart, wrong password, 
   const userId = /User ID:\s+(\S+)/.exec(first.out)?.[1];
   assert.ok(fingerprint && userId, first.out);
   assert.match(first.out, /Record your user ID and fingerprint somewhere safe/);
+  assert.match(first.out, /make a recovery kit now with "hypergolix account recovery-kit"/);
   const whoami = await hgx(home, ['config', '--whoami']);
   assert.match(whoami.out, new RegExp(fingerprint!.replace(/[-=]/g, '\\$&')));
   assert.match(whoami.out, new RegExp(userId!.replace(/[-=]/g, '\\$&')));

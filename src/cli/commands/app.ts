@@ -181,6 +181,8 @@ function logAccount(app: StartedApp, log: Logger): void {
     log.info(`  Fingerprint: ${daemon.fingerprint.text}`);
     log.info(`  User ID:     ${daemon.userId.text}`);
     log.info('Record your user ID and fingerprint somewhere safe: you need them (and your password) to log in on another machine.');
+    // The desktop wizard ends on the kit; a terminal user is told where it is.
+    log.info('Nobody can reset a forgotten password: make a recovery kit now with "hypergolix account recovery-kit".');
   } else {
     log.info(`Account login successful (fingerprint ${daemon.fingerprint.text})`);
   }
