@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ValueError } from '../../../src/core/golix/errors.js';
 import { ConfigError, loadConfig, plainConfig, updateConfig, validateConfig } from '../../../src/core/config/index.js';
 import { expectedDefaults, ghidText, sandbox, secretText, tempDir } from './helpers.js';
+import { UNPRIVILEGED_SKIP, moduleUrl, unprivileged, unprivilegedDir } from '../../fixtures/process/unprivileged.js';
 
 /** Writes `text` as the config in a fresh sandbox's ~/.hypergolix and returns load options for it. */
 function withFile(text: string, name = 'hypergolix.yml') {
@@ -267,11 +268,22 @@ test('every problem in a file is listed in ConfigError.all', () => {
   );
 });
 
-test('an unreadable file is a ConfigError, not a crash', { skip: (process.platform === 'win32' || process.getuid?.() === 0) && 'needs POSIX permissions as non-root' }, async () => {
-  const { opts, path } = withFile('process: {}\n');
-  chmodSync(path, 0o000);
-  await assert.rejects(loadConfig(opts), (err: unknown) => err instanceof ConfigError && err.line === null && /cannot be read/.test(err.message));
-  chmodSync(path, 0o600);
+// Root reads any file: as root, the check runs in a child as nobody (fixtures/process/unprivileged.ts).
+test('an unreadable file is a ConfigError, not a crash', { skip: UNPRIVILEGED_SKIP }, async () => {
+  const path = join(unprivilegedDir(), 'hypergolix.yml');
+  const seen = await unprivileged<{ configError: boolean; line: unknown; message: string } | 'loaded'>(`
+    const { writeFileSync } = await import('node:fs');
+    const { ConfigError, loadConfig } = await import(${JSON.stringify(moduleUrl('src/core/config/index.ts'))});
+    writeFileSync(${JSON.stringify(path)}, 'process: {}\\n', { mode: 0 });
+    try {
+      await loadConfig({ root: ${JSON.stringify(path)} });
+      return 'loaded';
+    } catch (err) {
+      return { configError: err instanceof ConfigError, line: err.line, message: err.message };
+    }`);
+  assert.notEqual(seen, 'loaded', 'a file nobody may read was read');
+  assert.deepEqual(seen === 'loaded' ? null : [seen.configError, seen.line], [true, null]);
+  assert.match(seen === 'loaded' ? '' : seen.message, /cannot be read/);
 });
 
 // ───────────────────────────── legacy ─────────────────────────────

@@ -17,6 +17,7 @@ import type { LoadedConfig } from '../../../src/core/config/index.js';
 import { procStat } from '../../../src/core/process/alive.js';
 import { AlreadyRunning, PidFileError } from '../../../src/core/process/errors.js';
 import { acquirePidFile, readPidFile } from '../../../src/core/process/pidfile.js';
+import { UNPRIVILEGED_SKIP, moduleUrl, unprivileged, unprivilegedDir } from '../../fixtures/process/unprivileged.js';
 import { runningDaemon } from '../../../src/cli/daemon-link.js';
 
 const temps: string[] = [];
@@ -48,7 +49,6 @@ function configWith(pidFile: string): LoadedConfig {
 }
 
 const linux = process.platform === 'linux';
-const asRoot = process.getuid?.() === 0;
 
 describe('recording and discovering the port', () => {
   test('the port the daemon wrote at its start is what the CLI finds; after release nothing is found', () => {
@@ -230,10 +230,20 @@ describe('takeovers, guards and unusable paths', () => {
     assert.throws(() => readPidFile(asDir), PidFileError);
   });
 
-  test('an unreadable pid file is a typed PidFileError, not taken for "not running"', { skip: asRoot && 'root reads any file' }, () => {
-    const path = join(tempDir(), 'hypergolix.pid');
-    writeFileSync(path, `${process.pid}\n`, { mode: 0o000 });
-    assert.throws(() => readPidFile(path), PidFileError);
+  // Root reads any file: as root, the check runs in a child as nobody (fixtures/process/unprivileged.ts).
+  test('an unreadable pid file is a typed PidFileError, not taken for "not running"', { skip: UNPRIVILEGED_SKIP }, async () => {
+    const path = join(unprivilegedDir(), 'hypergolix.pid');
+    const seen = await unprivileged<string>(`
+      const { writeFileSync } = await import('node:fs');
+      const { readPidFile } = await import(${JSON.stringify(moduleUrl('src/core/process/pidfile.ts'))});
+      const { PidFileError } = await import(${JSON.stringify(moduleUrl('src/core/process/errors.ts'))});
+      writeFileSync(${JSON.stringify(path)}, process.pid + '\\n', { mode: 0 });
+      try {
+        return 'read: ' + JSON.stringify(readPidFile(${JSON.stringify(path)}));
+      } catch (err) {
+        return err instanceof PidFileError ? 'PidFileError' : 'another error: ' + err.message;
+      }`);
+    assert.equal(seen, 'PidFileError');
   });
 
   // Fixed: `{ started, procStart, ...info }`: a key in

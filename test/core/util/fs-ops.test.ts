@@ -9,6 +9,7 @@ import { constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FULL_ERRNOS, errnoOf, nodeFs, writeAll, type FsHandle } from '../../../src/core/util/fs-ops.js';
+import { UNPRIVILEGED_SKIP, moduleUrl, unprivileged, unprivilegedDir } from '../../fixtures/process/unprivileged.js';
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {
@@ -168,11 +169,16 @@ describe('nodeFs.writeWhole', () => {
     assert.equal(openFds(), before, 'no descriptor leaked by the failed writes');
   });
 
-  test('a read-only file fails with EACCES (not as root)', { skip: !posix || process.getuid?.() === 0 }, async () => {
-    const p = join(await tempDir(), 'ro');
-    await writeFile(p, 'keep', { mode: 0o400 });
-    await assert.rejects(nodeFs.writeWhole(p, Buffer.from('x'), 0o600), { code: 'EACCES' });
-    assert.equal(await readFile(p, 'utf8'), 'keep');
+  // Root writes any file: as root, the check runs in a child as nobody (fixtures/process/unprivileged.ts).
+  test('a read-only file fails with EACCES, and keeps its bytes', { skip: UNPRIVILEGED_SKIP }, async () => {
+    const p = join(unprivilegedDir(), 'ro');
+    const seen = await unprivileged<{ code: string | null; kept: string }>(`
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const { nodeFs } = await import(${JSON.stringify(moduleUrl('src/core/util/fs-ops.ts'))});
+      writeFileSync(${JSON.stringify(p)}, 'keep', { mode: 0o400 });
+      const code = await nodeFs.writeWhole(${JSON.stringify(p)}, Buffer.from('x'), 0o600).then(() => null, (err) => err.code);
+      return { code, kept: readFileSync(${JSON.stringify(p)}, 'utf8') };`);
+    assert.deepEqual(seen, { code: 'EACCES', kept: 'keep' });
   });
 
   test('many concurrent writeWholes each land their own bytes', async () => {
