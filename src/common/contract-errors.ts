@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   noAccount: 'no-account',
   notFound: 'not-found',
   restartFailed: 'restart-failed',
+  /** The disk refused a write (full, or read-only): nothing was changed. */
+  storageFull: 'storage-full',
   internal: 'internal',
 } as const;
 

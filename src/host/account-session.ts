@@ -18,6 +18,7 @@ import { parseRemoteSpec } from '../common/config-fields.js';
 import { updateConfig } from '../core/config/index.js';
 import { Ghid } from '../core/golix/index.js';
 import { writeFileAtomic } from '../core/util/atomic-write.js';
+import { storageTrouble } from '../core/util/disk-space.js';
 import { probeAccount } from './account-probe.js';
 import { accountFailure } from './account-errors.js';
 import { recoveryKitPage } from '../common/recovery-kit-page.js';
@@ -124,8 +125,11 @@ export class AccountSession {
         status.setState('locked', 'The account was created, but Hypergolix stopped before it opened; unlock it.');
         throw err;
       }
-      status.setState('no-account', `The account was not created: ${messageOf(err)}`);
-      throw err instanceof HostFailure ? err : new HostFailure(ERROR_CODES.internal, `The account was not created: ${messageOf(err)}`);
+      // A full disk said as such, at the account's files when the error names no path.
+      const trouble = storageTrouble(err, loaded.config.process.ghidcache);
+      const why = `The account was not created: ${trouble ? trouble.message : messageOf(err)}`;
+      status.setState('no-account', why);
+      throw err instanceof HostFailure ? err : new HostFailure(trouble ? ERROR_CODES.storageFull : ERROR_CODES.internal, why);
     }
     progress('config');
     // startApp wrote and read back the IDs (defect 14); check that the file we watch says so too.

@@ -6,6 +6,7 @@
  * place, with a warning in the status until it is usable again.
  */
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ERROR_CODES, HOST_WARNINGS, HostFailure, type Settings } from '../common/contract.js';
 import {
   ConfigError,
@@ -18,6 +19,7 @@ import {
   type LoadedConfig,
 } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
+import { storageTrouble } from '../core/util/disk-space.js';
 import { valueAt } from '../common/json-paths.js';
 import { mergeSettings } from '../common/settings-merge.js';
 import { editsFromSettings, fieldsOf, isEmptyEdit, settingsFromConfig } from './settings.js';
@@ -130,6 +132,7 @@ export class ConfigFollower {
    */
   async save(settings: Settings, base?: Settings): Promise<LoadedConfig> {
     let saved: LoadedConfig;
+    const dir = this.loaded ? dirname(this.loaded.path) : null;
     try {
       // A removed file is written again from the settings in use (as its warning says).
       const removed = this.loaded !== null && !existsSync(this.loaded.path);
@@ -138,10 +141,14 @@ export class ConfigFollower {
       saved = isEmptyEdit(edits) && !removed ? current : await updateConfig(current, edits);
     } catch (err) {
       if (err instanceof HostFailure) throw err;
+      // The file is written whole or not at all (a temporary file renamed over it).
+      const trouble = storageTrouble(err, dir ? { at: dir } : undefined);
+      // Said as the UI puts it after "Not saved: ".
+      if (trouble) throw new HostFailure(ERROR_CODES.storageFull, `hypergolix.yml could not be written: ${trouble.message}. The file is as it was, and Hypergolix goes on with the settings in use.`);
       if (err instanceof ConfigError) {
         const fields = fieldsOf(err);
         if (Object.keys(fields).length > 0) throw new HostFailure(ERROR_CODES.invalidSettings, err.message, fields);
-        throw new HostFailure(ERROR_CODES.internal, `The settings were not saved: ${err.message}`);
+        throw new HostFailure(ERROR_CODES.internal, err.message);
       }
       throw err;
     }

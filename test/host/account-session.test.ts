@@ -341,10 +341,10 @@ test('a full disk at creation: a clear error, the wizard again with new keys, no
   const before = readFileSync(s.yml);
   s.runner.fault = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   const err = await failure(s.session.create(PASSWORD));
-  assert.equal(err.code, ERROR_CODES.internal);
-  assert.match(err.message, /^The account was not created: ENOSPC: no space left on device/);
+  assert.equal(err.code, ERROR_CODES.storageFull);
+  assert.match(err.message, /^The account was not created: the disk holding .*ghidcache is full \(.*ENOSPC\)$/);
   assert.equal(s.status.state, 'no-account');
-  assert.match(s.status.message ?? '', /ENOSPC/);
+  assert.equal(s.status.message, err.message);
   assert.deepEqual(readFileSync(s.yml), before, 'no half-made account in hypergolix.yml');
   assert.equal((await loadConfig({ root: s.yml })).config.user.user_id, null);
   nothingRunning(s, 'after a failed creation');

@@ -71,11 +71,15 @@ export interface StorageTrouble {
   message: string;
 }
 
-/** The storage trouble an error reveals, described; null when it is not one (a bug, a bad file). */
-export function storageTrouble(err: unknown, fallbackPath?: string): StorageTrouble | null {
+/**
+ * The storage trouble an error reveals, described; null when it is not one (a bug, a bad file).
+ * Described at the path the failed call named, else at `fallbackPath`; `{ at }` describes it at
+ * that path whatever the call named (a temporary file the user never sees).
+ */
+export function storageTrouble(err: unknown, where?: string | { at: string }): StorageTrouble | null {
   const errno = storageErrno(err);
   if (errno === null) return null;
-  const path = errorPath(err) ?? fallbackPath ?? 'an unknown path';
+  const path = typeof where === 'object' ? where.at : (errorPath(err) ?? where ?? 'an unknown path');
   const freeBytes = path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) ? freeBytesAt(path) : null;
   const free = freeBytes === null ? '' : `${readableBytes(freeBytes)} free, `;
   const message = FULL_ERRNOS.has(errno)
