@@ -16,7 +16,7 @@ import { decodeRecoveryKey } from '../core/account/recovery.js';
 import { readFile } from 'node:fs/promises';
 import { parseRemoteSpec } from '../common/config-fields.js';
 import { updateConfig } from '../core/config/index.js';
-import { Ghid } from '../core/golix/index.js';
+import { Ghid, StorageFull } from '../core/golix/index.js';
 import { writeFileAtomic } from '../core/util/atomic-write.js';
 import { storageTrouble } from '../core/util/disk-space.js';
 import { probeAccount } from './account-probe.js';
@@ -314,6 +314,10 @@ export class AccountSession {
   }
 
   private failureOf(err: unknown): unknown {
+    // A full (or read-only) disk in words, as the CLI says it, rather than a temporary file's errno.
+    const trouble = storageTrouble(err, this.o.config.current?.config.process.ghidcache);
+    if (trouble) return new HostFailure(ERROR_CODES.storageFull, `Cannot store anything: ${trouble.message}`);
+    if (err instanceof StorageFull) return new HostFailure(ERROR_CODES.storageFull, `Cannot store anything: ${err.message}`);
     const failure = accountFailure(err);
     return failure ? new HostFailure(failure.code, failure.code === ERROR_CODES.wrongPassword ? 'The password is not right.' : failure.message) : err;
   }

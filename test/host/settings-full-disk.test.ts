@@ -1,6 +1,7 @@
 // Settings saved from the desktop app onto a full disk (a real 20 MiB tmpfs holding the home):
 // a clear error in words, hypergolix.yml as it was, Hypergolix still running on the settings in
-// use; with room again, the same save goes through.
+// use; a password change taken durably (the journal keeps room ahead) or refused in words, one
+// password opening the account either way; with room again, the same save goes through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { PASSWORD, harness } from './helpers.js';
 
 const disk = mountSmallDisk(20 * 1024 * 1024);
 
-test('a save on a full disk: said in words, the file untouched, still running; with room again it goes through', { skip: typeof disk === 'string' && disk }, async (t) => {
+test('a save and a password change on a full disk: said in words, the file as it was, one password opening the account, still running; with room again the save goes through', { skip: typeof disk === 'string' && disk }, async (t) => {
   if (typeof disk === 'string') return;
   t.after(() => disk.unmount());
   const home = join(disk.dir, 'home');
@@ -36,7 +37,23 @@ test('a save on a full disk: said in words, the file untouched, still running; w
   assert.equal((await h.ask({ kind: 'getState' })).status.state, 'running');
   assert.equal((await h.ask({ kind: 'getSettings' })).instrumentation.verbosity, settings.instrumentation.verbosity);
 
+  // A password change: the store's journal keeps room ahead, so it may still be taken (durably);
+  // or it is refused in words. Either way exactly one of the two passwords opens the account.
+  disk.fill();
+  const NEW = 'a-new-and-longer-passphrase-42';
+  const change = await h.askRaw({ kind: 'changePassword', current: PASSWORD, next: NEW });
+  if (!change.ok) {
+    assert.equal(change.error.code, ERROR_CODES.storageFull, change.error.message);
+    assert.match(change.error.message, /^Cannot store anything: (the disk holding .* is full|this computer's Hypergolix storage is full)/);
+  }
+  const [opens, opensNot] = change.ok ? [NEW, PASSWORD] : [PASSWORD, NEW];
+
   disk.free();
+  await h.ask({ kind: 'lock' });
+  const wrong = await h.askRaw({ kind: 'unlock', password: opensNot, rememberOnThisComputer: false });
+  assert.equal(wrong.ok ? 'opened' : wrong.error.code, ERROR_CODES.wrongPassword, `the ${change.ok ? 'old' : 'new'} password opens nothing`);
+  await h.ask({ kind: 'unlock', password: opens, rememberOnThisComputer: false });
+  assert.equal((await h.ask({ kind: 'getState' })).status.state, 'running', `the ${change.ok ? 'new' : 'old'} password opens it`);
   await h.ask({ kind: 'saveSettings', settings: next });
   assert.match(readFileSync(h.yml, 'utf8'), /verbosity: debug/);
   assert.equal((await h.ask({ kind: 'getState' })).status.state, 'running');
