@@ -295,7 +295,9 @@ export class AccountSession {
     await checkPassword(app, password).catch((err: unknown) => {
       throw this.failureOf(err);
     });
-    const key = await app.daemon.account.makeRecoveryKey();
+    const key = await app.daemon.account.makeRecoveryKey().catch((err: unknown) => {
+      throw this.failureOf(err);
+    });
     const c = app.loaded.config;
     const page = recoveryKitPage({
       key: key.text,

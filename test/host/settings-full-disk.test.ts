@@ -47,6 +47,10 @@ test('a save and a password change on a full disk: said in words, the file as it
     assert.match(change.error.message, /^Cannot store anything: (the disk holding .* is full|this computer's Hypergolix storage is full)/);
   }
   const [opens, opensNot] = change.ok ? [NEW, PASSWORD] : [PASSWORD, NEW];
+  // A recovery kit likewise: made, or refused in words.
+  disk.fill();
+  const kit = await h.askRaw({ kind: 'makeRecoveryKit', password: opens });
+  if (!kit.ok) assert.deepEqual([kit.error.code, /^Cannot store anything: /.test(kit.error.message)], [ERROR_CODES.storageFull, true], kit.error.message);
 
   disk.free();
   await h.ask({ kind: 'lock' });
