@@ -334,7 +334,7 @@ export class AccountSession {
 
   /** At start: unlocks with a legacy `user.root_secret` or the vault's secret, when there is one. */
   async autoUnlock(config: HypergolixConfig): Promise<void> {
-    const found = await this.automaticSecret(config);
+    const found = await this.o.unlockAutomatically.atStart(config, (message) => this.o.status.say(message));
     if (!found) return;
     const { status, log } = this.o;
     status.setState('unlocking');
@@ -384,26 +384,6 @@ export class AccountSession {
   async end(): Promise<void> {
     await this.stopDaemon();
     this.secret = null;
-  }
-
-  private async automaticSecret(config: HypergolixConfig): Promise<{ secret: Secret; fromVault: boolean } | null> {
-    // Honoured, and warned about in status (defect 5).
-    if (config.user.root_secret) return { secret: config.user.root_secret, fromVault: false };
-    if (!config.desktop.unlock_automatically) return null;
-    const { unlockAutomatically, status, log } = this.o;
-    if (!unlockAutomatically.available()) {
-      status.say('"Unlock automatically" is on, but this host has no secure storage; enter your password.');
-      return null;
-    }
-    const secret = await unlockAutomatically.read(config.user.user_id?.text).catch((err) => {
-      log.warn(`Could not read the saved secret: ${messageOf(err)}`);
-      return null;
-    });
-    if (!secret) {
-      status.say('Could not unlock automatically; enter your password.');
-      return null;
-    }
-    return { secret, fromVault: true };
   }
 
   /** Starts the daemon (creating the account on a first run). */

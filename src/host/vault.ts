@@ -5,6 +5,7 @@
  * unavailable. The secret never goes into the YAML.
  */
 import { Secret } from '../core/golix/index.js';
+import type { HypergolixConfig } from '../core/config/index.js';
 import type { Logger } from '../core/log/index.js';
 import type { ConfigFollower } from './config-follower.js';
 import type { StartedApp } from './daemon-runner.js';
@@ -51,6 +52,29 @@ export class UnlockAutomatically {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The secret to unlock with at a start: a legacy `user.root_secret` (honoured, and warned about
+   * in status: defect 5), else the kept one when the file says "unlock automatically"; null when
+   * there is none, told through `say` where the file said there would be.
+   */
+  async atStart(config: HypergolixConfig, say: (message: string) => void): Promise<{ secret: Secret; fromVault: boolean } | null> {
+    if (config.user.root_secret) return { secret: config.user.root_secret, fromVault: false };
+    if (!config.desktop.unlock_automatically) return null;
+    if (!this.available()) {
+      say('"Unlock automatically" is on, but this host has no secure storage; enter your password.');
+      return null;
+    }
+    const secret = await this.read(config.user.user_id?.text).catch((err: unknown) => {
+      this.log.warn(`Could not read the saved secret: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    });
+    if (!secret) {
+      say('Could not unlock automatically; enter your password.');
+      return null;
+    }
+    return { secret, fromVault: true };
   }
 
   /** The kept secret for the account `userId`; null when there is none for it. */
