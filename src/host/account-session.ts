@@ -45,6 +45,17 @@ export interface AccountSessionOptions {
 }
 
 const isWrongPassword = (err: unknown) => err instanceof IncorrectPassword;
+
+/**
+ * A full (or read-only) disk in words, as the CLI says it ("the disk holding … is full"), at the
+ * account's files when the error names no path; the local store's own refusal as it says it;
+ * null for any other failure.
+ */
+function storageWords(err: unknown, ghidcache: string | undefined): string | null {
+  const trouble = storageTrouble(err, ghidcache);
+  if (trouble) return trouble.message;
+  return err instanceof StorageFull ? err.message : null;
+}
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class AccountSession {
@@ -125,11 +136,10 @@ export class AccountSession {
         status.setState('locked', 'The account was created, but Hypergolix stopped before it opened; unlock it.');
         throw err;
       }
-      // A full disk said as such, at the account's files when the error names no path.
-      const trouble = storageTrouble(err, loaded.config.process.ghidcache);
-      const why = `The account was not created: ${trouble ? trouble.message : messageOf(err)}`;
+      const storage = storageWords(err, loaded.config.process.ghidcache);
+      const why = `The account was not created: ${storage ?? messageOf(err)}`;
       status.setState('no-account', why);
-      throw err instanceof HostFailure ? err : new HostFailure(trouble ? ERROR_CODES.storageFull : ERROR_CODES.internal, why);
+      throw err instanceof HostFailure ? err : new HostFailure(storage ? ERROR_CODES.storageFull : ERROR_CODES.internal, why);
     }
     progress('config');
     // startApp wrote and read back the IDs (defect 14); check that the file we watch says so too.
@@ -316,10 +326,8 @@ export class AccountSession {
   }
 
   private failureOf(err: unknown): unknown {
-    // A full (or read-only) disk in words, as the CLI says it, rather than a temporary file's errno.
-    const trouble = storageTrouble(err, this.o.config.current?.config.process.ghidcache);
-    if (trouble) return new HostFailure(ERROR_CODES.storageFull, `Cannot store anything: ${trouble.message}`);
-    if (err instanceof StorageFull) return new HostFailure(ERROR_CODES.storageFull, `Cannot store anything: ${err.message}`);
+    const storage = storageWords(err, this.o.config.current?.config.process.ghidcache);
+    if (storage) return new HostFailure(ERROR_CODES.storageFull, `Cannot store anything: ${storage}`);
     const failure = accountFailure(err);
     return failure ? new HostFailure(failure.code, failure.code === ERROR_CODES.wrongPassword ? 'The password is not right.' : failure.message) : err;
   }
