@@ -220,6 +220,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       const map = this.accountMap(subscribed);
       if (map) {
         if (obj.type === 'GOBD') await map.refresh(obj);
+      } else if (this.accountNode(subscribed)) {
+        // The root node (a password changed, a kit made on another computer) or the keys: the
+        // frame is stored here already, which is all this computer needs of it; the account reads
+        // it when it next opens or writes it. No app object: nothing to apply, nothing unreadable.
+        this.logger.debug(`the account's ${subscribed.equals(this.userId) ? 'root node' : 'keys'} ${subscribed.short} moved on (${obj.type} ${obj.ghid.short}); kept here`);
       } else if (subscribed.equals(this.fingerprint)) {
         // (A remote may push anything under our fingerprint: only a request to us is ours.)
         if (obj.type === 'GARQ' && obj.recipient.equals(this.fingerprint)) this.emit('request', obj);
@@ -234,6 +239,11 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
       log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
     }
+  }
+
+  /** The account's own nodes that are no map: its root and the object holding its keys. */
+  private accountNode(ghid: Ghid): boolean {
+    return ghid.equals(this.account.userId) || ghid.equals(this.account.manifest.identity.ghid);
   }
 
   private accountMap(ghid: Ghid): AccountMap | null {

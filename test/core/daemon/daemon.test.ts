@@ -40,13 +40,13 @@ async function server(port = 0, limits: Partial<ConstructorParameters<typeof Per
   return { server: s, port: addr.port, engine };
 }
 
-async function daemon(port: number, account: DaemonOptions['account'], store?: DaemonOptions['store'], ghidcache?: string) {
+async function daemon(port: number, account: DaemonOptions['account'], store?: DaemonOptions['store'], ghidcache?: string, logger?: DaemonOptions['logger']) {
   const d = await Daemon.start({
     ghidcache: ghidcache ?? join(await home(), 'ghidcache'),
     ...(store ? { store } : {}),
     remotes: [{ host: '127.0.0.1', port, tls: false }],
     account,
-    logger: process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: () => {} } : silentLogger,
+    logger: logger ?? (process.env.HGX_TEST_LOG ? { error: console.error, warn: console.error, info: () => {}, debug: () => {} } : silentLogger),
     remoteWaitMs: 5000,
   });
   cleanups.push(() => d.stop());
@@ -274,4 +274,31 @@ test('a conflict raised while the daemon stops is left to the next start, not re
   await stopped;
   assert.deepEqual(outcomes, ['failed'], 'our frames stay queued for the next start');
   assert.equal(a.objects.secrets.dynamic(obj.ghid)!.counter, before, 'nothing was written on top');
+});
+
+test("the account's root node and keys moving on are kept here without a warning or an unreadable object: at a start's catch-up, and a password changed on another computer", async () => {
+  const { port } = await server();
+  const cache = join(await home(), 'ghidcache');
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } }, undefined, cache);
+  await a.account.flush();
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  await a.stop();
+
+  const said: { level: 'warn' | 'debug'; text: string }[] = [];
+  const logger = { error: (t: string) => said.push({ level: 'warn', text: t }), warn: (t: string) => said.push({ level: 'warn', text: t }), info: () => {}, debug: (t: string) => said.push({ level: 'debug', text: t }) };
+  const again = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } }, undefined, cache, logger);
+  const unreadable: string[] = [];
+  again.on('unreadable', (g) => unreadable.push(g.text));
+  // The start subscribes to both with a catch-up: the server answers with their current frames.
+  const told = (g: { short: string }) => said.filter((s) => s.text.includes(g.short)).length;
+  await until(() => told(a.userId) > 0, "the root node's catch-up to reach the daemon");
+  await until(() => told(a.account.manifest.identity.ghid) > 0, "the keys' catch-up to reach the daemon");
+
+  const other = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  await other.account.changePassword('pw 2', kdf);
+  const newRoot = other.engine.currentFrame(a.userId)!.ghid;
+  await until(() => again.engine.currentFrame(a.userId)?.ghid === newRoot, "the other computer's root frame to be kept here");
+  assert.deepEqual(said.filter((s) => s.level === 'warn').map((s) => s.text), [], 'nothing warned');
+  assert.deepEqual(unreadable, [], 'nothing reported unreadable');
+  assert.ok(told(a.userId) >= 2, 'the new root frame was told, as a debug line');
 });
