@@ -36,6 +36,7 @@ export const checkShare: Check<ShareJson> = obj<ShareJson>({
   from: optional(ghidText),
   to: optional(ghidText),
   name: nullable(str({ max: LIMITS.name })),
+  contact: optional(bool),
   object: ghidText,
   apiId: nullable(ghidText),
   type: str({ max: LIMITS.text }),

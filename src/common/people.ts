@@ -12,6 +12,8 @@ export const CONTACT_NAME_MAX = 64;
 
 /** How someone without a name is called wherever a person is shown. */
 export const STRANGER = 'someone not in your contacts';
+/** A contact the user has not named (someone they shared with becomes a contact, unnamed). */
+export const UNNAMED_CONTACT = 'an unnamed contact';
 
 /** What each trust level means, in the words the contacts list and `contacts --help` use. */
 export const TRUST_WORDS: Record<TrustLevel, [label: string, meaning: string]> = {
@@ -77,11 +79,25 @@ export function sizeWords(bytes: number | null): string {
  * A share this computer can no longer read (it missed more versions than one carries keys
  * for), and has asked its sender to share again: the CLI and the UI say it in these words.
  */
-export function askedAgainWords(name: string | null | undefined): string {
-  return `Cannot be read on this computer (it missed too many versions while it was off); asked ${personWords(name)} to share it again`;
+export function askedAgainWords(name: string | null | undefined, contact = false): string {
+  return `Cannot be read on this computer (it missed too many versions while it was off); asked ${personWords(name, contact)} to share it again`;
 }
 
-/** Who someone is, in words: the contact's name, else the stranger phrase. */
-export function personWords(name: string | null | undefined): string {
-  return name ?? STRANGER;
+/**
+ * A person's shares as the CLI and the UI list them: those waiting for their answer, those they
+ * received, and those they sent. Only an incoming share can wait for *them*: one they sent that
+ * has no answer yet is "waiting" for the recipient, and is listed with what they sent.
+ */
+export function shareGroups<S extends { direction: 'incoming' | 'outgoing'; state: string }>(all: readonly S[]): { waiting: S[]; received: S[]; sent: S[] } {
+  const incoming = all.filter((s) => s.direction === 'incoming');
+  return {
+    waiting: incoming.filter((s) => s.state === 'waiting'),
+    received: incoming.filter((s) => s.state !== 'waiting'),
+    sent: all.filter((s) => s.direction === 'outgoing'),
+  };
+}
+
+/** Who someone is, in words: the contact's name; else an unnamed contact, or the stranger phrase. */
+export function personWords(name: string | null | undefined, contact = false): string {
+  return name ?? (contact ? UNNAMED_CONTACT : STRANGER);
 }

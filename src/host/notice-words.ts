@@ -3,6 +3,7 @@
  * the Electron app's system notifications and browser mode's browser notifications share.
  */
 import type { Settings } from '../common/contract.js';
+import { personWords } from '../common/people.js';
 import type { Notice } from './notices.js';
 
 export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error' | 'damaged-files';
@@ -13,6 +14,7 @@ export interface NotificationText {
   body: string;
 }
 
+const capitalised = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 const short = (ghid: string) => (ghid.length > 20 ? `${ghid.slice(0, 10)}…${ghid.slice(-6)}` : ghid);
 
 /** A person in a notification: their contact name (with the fingerprint's start), or the fingerprint alone. */
@@ -27,7 +29,7 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
   switch (n.kind) {
     case 'incoming-share':
       if (!on.incoming_share) return null;
-      if (n.waiting) return { kind: 'incoming-share', title: `${n.name ?? 'Someone not in your contacts'} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` };
+      if (n.waiting) return { kind: 'incoming-share', title: `${capitalised(personWords(n.name, n.contact))} shared something with you`, body: `${who(n.from, n.name)}. Open Hypergolix to accept or decline it.` };
       return n.again
         ? { kind: 'incoming-share', title: 'Shared object readable again', body: `${who(n.from, n.name)} shared again an object this computer could no longer read.` }
         : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };

@@ -14,6 +14,8 @@ export type Notice =
       from: string;
       /** The sender's name in the contacts, or null (someone not in your contacts, or not named). */
       name: string | null;
+      /** The sender is in the contacts (named or not). */
+      contact?: boolean;
       /** true: waits for the user's decision (policy ask/known). */
       waiting: boolean;
       /** A new share of an object taken from them before, which had moved on past this computer's reach. */
@@ -32,17 +34,20 @@ export type Notice =
  * the status (a remote came or went, a share arrived). Returns the function that unwires them.
  */
 export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void): () => void {
-  const nameOf = (fingerprint: Ghid) => app.sharing.contacts.get(fingerprint)?.name ?? null;
+  const person = (fingerprint: Ghid) => {
+    const c = app.sharing.contacts.get(fingerprint);
+    return { name: c?.name ?? null, ...(c ? { contact: true } : {}) };
+  };
   const onRemote = (label: string, connected: boolean) => {
     notice({ kind: 'remote', remote: label, connected });
     changed();
   };
   const onPending = (p: PendingShare) => {
-    notice({ kind: 'incoming-share', from: p.from.text, name: nameOf(p.from), waiting: true });
+    notice({ kind: 'incoming-share', from: p.from.text, ...person(p.from), waiting: true });
     changed();
   };
   const onIncoming = (s: TakenShare) => {
-    notice({ kind: 'incoming-share', from: s.from.text, name: nameOf(s.from), waiting: false, ...(s.again ? { again: true } : {}) });
+    notice({ kind: 'incoming-share', from: s.from.text, ...person(s.from), waiting: false, ...(s.again ? { again: true } : {}) });
     changed();
   };
   // Once per remote while unlocked: the daemon meets the refusal again at every retry.
@@ -60,7 +65,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
     damagedTold = count;
     changed();
   };
-  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: nameOf(r.recipient), ok: r.ok, ...(r.again ? { again: true } : {}), ...(r.unopened ? { unopened: true } : {}) });
+  const onResult = (r: ShareResult) => notice({ kind: 'share-result', recipient: r.recipient.text, name: person(r.recipient).name, ok: r.ok, ...(r.again ? { again: true } : {}), ...(r.unopened ? { unopened: true } : {}) });
   app.daemon.on('remote', onRemote);
   // When a remote away is tried next (the Status page counts down to it): no notice.
   app.daemon.on('remote-retry', changed);

@@ -53,6 +53,8 @@ export interface ShareJson {
   to?: string;
   /** Their contact name, or null. */
   name: string | null;
+  /** They are in the contacts (named or not; someone you share with becomes one): absent or false for someone who is not. */
+  contact?: boolean;
   object: string;
   /** The object's api_id (GHID text), or null when it is not known. */
   apiId: string | null;

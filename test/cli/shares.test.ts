@@ -72,6 +72,11 @@ test('shares and contacts from the CLI: consent as the words say, against real d
   const [w1] = await waitingAtB(1);
   assert.deepEqual([w1!.direction, w1!.from, w1!.name, w1!.object, w1!.type, w1!.size], ['incoming', A, null, first.obj.ghid, 'JSON', JSON.stringify({ note: 'one' }).length]);
   assert.match(await ok(homeB, 'shares'), /Waiting for you:\n {2}id \S+\n {4}from someone not in your contacts/);
+  // At A, the same share waits for B, not for A: listed with what A sent, nothing to answer;
+  // B is a contact of A's now (A shared with B), without a name.
+  const atA = await ok(homeA, 'shares');
+  assert.match(atA, new RegExp(`^Waiting for you: none\\nShared with you: none\\nShared by you:\\n {2}${first.obj.ghid.replace(/[-=]/g, '\\$&')} {2}to an unnamed contact \\(${B.replace(/[-=]/g, '\\$&')}\\) — waiting, `));
+  assert.doesNotMatch(atA, /Answer with/);
 
   // Naming A shows the name wherever A appears; accept once leaves A at "ask me".
   assert.match(await ok(homeB, 'contacts', 'add', A, 'Alice', 'Liddell'), /Added: Alice Liddell/);

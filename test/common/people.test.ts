@@ -2,7 +2,7 @@
 // stranger's app chooses its API ID, so only a plain-text name in it is shown, quoted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiIdName, apiTypeWords } from '../../src/common/people.js';
+import { STRANGER, UNNAMED_CONTACT, apiIdName, apiTypeWords, askedAgainWords, personWords, shareGroups } from '../../src/common/people.js';
 
 /** An API ID as the SDK's ApiId.from makes it: 0x00, then the app's 64 bytes. */
 function apiId(body: Uint8Array): string {
@@ -40,4 +40,24 @@ test('an API ID that is not plain text is shown by its last characters, never as
   // Not an API ID at all (a GHID's first byte is 1; a damaged text): no name.
   assert.equal(apiIdName(Buffer.concat([Buffer.from([1]), text('y'.repeat(64))]).toString('base64url') + '='), null);
   assert.equal(apiIdName('not base64 at all!'), null);
+});
+
+test('only a share sent to this person waits for their answer: one they sent, unanswered, is listed with what they sent', () => {
+  const share = (id: string, direction: 'incoming' | 'outgoing', state: 'waiting' | 'accepted' | 'declined') => ({ id, direction, state });
+  const all = [share('in-waiting', 'incoming', 'waiting'), share('out-waiting', 'outgoing', 'waiting'), share('in-accepted', 'incoming', 'accepted'), share('out-declined', 'outgoing', 'declined'), share('in-declined', 'incoming', 'declined')];
+  const ids = (list: { id: string }[]) => list.map((s) => s.id);
+  const groups = shareGroups(all);
+  assert.deepEqual(ids(groups.waiting), ['in-waiting']);
+  assert.deepEqual(ids(groups.received), ['in-accepted', 'in-declined']);
+  assert.deepEqual(ids(groups.sent), ['out-waiting', 'out-declined']);
+  assert.deepEqual(shareGroups([]), { waiting: [], received: [], sent: [] });
+});
+
+test('a person in words: their name; else an unnamed contact, or someone not in your contacts', () => {
+  assert.equal(personWords('Ada', true), 'Ada');
+  assert.equal(personWords(null, true), UNNAMED_CONTACT);
+  assert.equal(personWords(null), STRANGER);
+  assert.equal(personWords(undefined, false), STRANGER);
+  assert.match(askedAgainWords(null, true), /asked an unnamed contact to share it again$/);
+  assert.match(askedAgainWords(null), /asked someone not in your contacts to share it again$/);
 });

@@ -99,6 +99,8 @@ test('shares: incoming (waiting or taken) and results, each behind its switch', 
   assert.equal(named.title, 'Alice shared something with you');
   assert.ok(named.body.startsWith('Alice ('), named.body);
   assert.equal(waiting.title, 'Someone not in your contacts shared something with you');
+  const unnamed = notificationFor({ kind: 'incoming-share', from: FAKE_IDENTITY.fingerprint, name: null, contact: true, waiting: true }, s)!;
+  assert.equal(unnamed.title, 'An unnamed contact shared something with you', 'a contact without a name is no stranger');
   assert.equal(notificationFor({ kind: 'share-result', recipient: FAKE_IDENTITY.fingerprint, name: 'Bob', ok: true }, s)!.body, 'Bob accepted your share.');
   s.desktop.notifications.incoming_share = false;
   s.desktop.notifications.share_result = false;

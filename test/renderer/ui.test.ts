@@ -337,6 +337,9 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     // One taken before that this computer can no longer read: it asked Ada for it again.
     const behind = FAKE_IDENTITY.userId;
     host.shares.push({ id: behind, direction: 'incoming', state: 'accepted', from: FAKE_IDENTITY.fingerprint, name: 'Ada', object: behind, apiId: null, type: 'JSON', size: 80, time: Date.now() - 86_400_000, askedAgain: Date.now() - 180_000 });
+    // One the user sent, not answered yet: it waits for the recipient (a contact now, unnamed), not for the user.
+    const sentOne = FAKE_IDENTITY.fingerprint.replace(/^A./, 'AQ');
+    host.shares.push({ id: sentOne, direction: 'outgoing', state: 'waiting', to: FAKE_IDENTITY.userId, name: null, contact: true, object: sentOne, apiId: null, type: 'JSON', size: 64, time: Date.now() - 600_000 });
     await page.getByTestId('waiting-note').waitFor();
     assert.equal(await page.getByTestId('sidebar-pill').innerText(), 'Needs attention');
     await page.getByTestId('waiting-note').getByRole('button', { name: 'Open Shares' }).click();
@@ -344,6 +347,8 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     assert.equal(await page.getByTestId('share-sh-1').getByTestId('share-from').innerText(), 'someone not in your contacts');
     assert.match(await page.getByTestId('share-sh-1').getByTestId('share-what').innerText(), /JSON · 120 bytes/);
     assert.equal(await page.getByTestId('share-sh-2').getByTestId('share-from').innerText(), 'Ada');
+    assert.equal(await page.getByTestId('waiting').locator('ul.list > li').count(), 2, 'only the two shares sent to the user wait for an answer');
+    assert.match(await page.getByTestId('sent').innerText(), /with an unnamed contact — no answer yet \(10 minutes ago\)/);
     assert.equal(
       await page.getByTestId('received').getByTestId('asked-again').innerText(),
       'Cannot be read on this computer (it missed too many versions while it was off); asked Ada to share it again (3 minutes ago).',

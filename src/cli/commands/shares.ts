@@ -3,7 +3,7 @@
  * and the answer to a share that waits — in the same words as the app's Shares view.
  */
 import { parseArgs } from '../args.js';
-import { CONSENT_CHOICES, STRANGER, askedAgainWords, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, STRANGER, UNNAMED_CONTACT, askedAgainWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
 import { Ghid } from '../../core/golix/index.js';
 import { PeopleVerb, type ShareJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
@@ -17,12 +17,12 @@ export const SHARES_USAGE = `Usage: hypergolix shares [list [--json]] [--root PA
 
 Shares waiting for you (from people you do not trust yet, when sharing.accept is "ask"),
 shares you accepted, and shares you sent with each recipient's answer. A waiting share shows
-who sent it (their name, or "${STRANGER}") and what it is (type and size). Needs the app
-daemon running.
+who sent it (their name, "${UNNAMED_CONTACT}", or "${STRANGER}") and what it is (type
+and size). Needs the app daemon running.
 
   list              one line per share (the default); --json prints one JSON object per line:
-                    {"id", "direction", "state", "from" or "to", "name", "object", "apiId",
-                    "type", "size", "time"}
+                    {"id", "direction", "state", "from" or "to", "name", "contact" (when they
+                    are in your contacts), "object", "apiId", "type", "size", "time"}
   accept ID         ${ONCE[0]}: ${ONCE[1]}
   accept ID --trust ${TRUST[0]}: ${TRUST[1]}
   decline ID        ${DECLINE[0]}: the object is refused and the sender is told.
@@ -50,29 +50,25 @@ function parse(argv: string[]) {
   }
 }
 
-const HEADINGS = { waiting: 'Waiting for you', in: 'Shared with you', out: 'Shared by you' } as const;
+const HEADINGS = { waiting: 'Waiting for you', received: 'Shared with you', sent: 'Shared by you' } as const;
 
 /** A moment as the list prints it: UTC, to the minute. */
 const minute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
 /** One share as `hypergolix shares` prints it. */
 export function describeShare(s: ShareJson): string {
-  const who = s.name ?? STRANGER;
+  const who = personWords(s.name, s.contact);
   const what = `${s.type}, ${sizeWords(s.size)}`;
   const when = minute(s.time);
   if (s.direction === 'outgoing') return `  ${s.object}  to ${who} (${s.to}) — ${s.state}, ${when}\n    ${what}`;
   const head = s.state === 'waiting' ? `  id ${s.id}\n    from ${who} (${s.from})` : `  ${s.object}  from ${who} (${s.from})`;
-  const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name)} (${minute(s.askedAgain)})`;
+  const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name, s.contact)} (${minute(s.askedAgain)})`;
   return `${head}\n    ${what}, ${when}${behind}`;
 }
 
 function printList(all: ShareJson[], io: CliIO): void {
-  const groups = {
-    waiting: all.filter((s) => s.state === 'waiting'),
-    in: all.filter((s) => s.direction === 'incoming' && s.state !== 'waiting'),
-    out: all.filter((s) => s.direction === 'outgoing'),
-  };
-  for (const key of ['waiting', 'in', 'out'] as const) {
+  const groups = shareGroups(all);
+  for (const key of ['waiting', 'received', 'sent'] as const) {
     io.out(`${HEADINGS[key]}: ${groups[key].length === 0 ? 'none' : ''}`.trimEnd());
     for (const s of groups[key]) io.out(describeShare(s));
   }

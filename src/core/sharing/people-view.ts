@@ -49,13 +49,17 @@ const askedAgain = (at: number | null) => (at === null ? {} : { askedAgain: at }
 
 /** Waiting shares first (oldest first), then received and sent (newest first). */
 export function listShares(sharing: Sharing): ShareJson[] {
-  const nameOf = (g: Ghid) => sharing.contacts.get(g)?.name ?? null;
+  // Named, or in the contacts unnamed (someone shared with becomes one), or neither: said apart.
+  const person = (g: Ghid) => {
+    const c = sharing.contacts.get(g);
+    return { name: c?.name ?? null, ...(c ? { contact: true } : {}) };
+  };
   const waiting: ShareJson[] = sharing.pending().map((p) => ({
     id: p.id,
     direction: 'incoming',
     state: 'waiting',
     from: p.from.text,
-    name: nameOf(p.from),
+    ...person(p.from),
     object: p.ghid.text,
     apiId: p.apiId,
     type: apiTypeWords(p.apiId),
@@ -67,7 +71,7 @@ export function listShares(sharing: Sharing): ShareJson[] {
     direction: 'incoming',
     state: 'accepted',
     from: r.from.text,
-    name: nameOf(r.from),
+    ...person(r.from),
     object: r.object.text,
     apiId: r.apiId,
     type: apiTypeWords(r.apiId),
@@ -80,7 +84,7 @@ export function listShares(sharing: Sharing): ShareJson[] {
     direction: 'outgoing',
     state: r.state,
     to: r.recipient.text,
-    name: nameOf(r.recipient),
+    ...person(r.recipient),
     object: r.object.text,
     apiId: r.apiId,
     type: apiTypeWords(r.apiId),

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ShareJson } from '../../common/contract.js';
-import { CONSENT_CHOICES, askedAgainWords, personWords, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, askedAgainWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
 import { useUi } from '../app-state.js';
 import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
@@ -52,10 +52,8 @@ export function SharesView() {
   const shares = useUi((s) => s.people.shares);
   const loaded = useUi((s) => s.people.loaded);
   const failed = useUi((s) => s.people.loadError !== null);
-  const waiting = shares.filter((s) => s.state === 'waiting');
+  const { waiting, received, sent } = shareGroups(shares);
   const waitingTitle = useFocusAfterAnswer(waiting.length);
-  const received = shares.filter((s) => s.direction === 'incoming' && s.state !== 'waiting');
-  const sent = shares.filter((s) => s.direction === 'outgoing');
   return (
     <section aria-labelledby="shares-title">
       <header className="page-head">
@@ -86,10 +84,10 @@ export function SharesView() {
           {received.map((s) => (
             <li key={s.id} className="list-row">
               <span className="grow">
-                <strong>{s.type}</strong> from {personWords(s.name)} <span className="hint">· {sizeWords(s.size)} · {timeAgo(s.time)}</span>
+                <strong>{s.type}</strong> from {personWords(s.name, s.contact)} <span className="hint">· {sizeWords(s.size)} · {timeAgo(s.time)}</span>
                 {s.askedAgain === undefined ? null : (
                   <span className="hint block" data-testid="asked-again">
-                    {askedAgainWords(s.name)} ({timeAgo(s.askedAgain)}).
+                    {askedAgainWords(s.name, s.contact)} ({timeAgo(s.askedAgain)}).
                   </span>
                 )}
               </span>
@@ -132,7 +130,7 @@ function WaitingShare({ share }: { share: ShareJson }) {
     <li className="share" data-testid={`share-${share.id}`}>
       <div className="grow">
         <div>
-          From <strong data-testid="share-from">{personWords(share.name)}</strong>{' '}
+          From <strong data-testid="share-from">{personWords(share.name, share.contact)}</strong>{' '}
           <span className="mono hint" title={from}>
             {shortGhid(from)}
           </span>{' '}
@@ -182,7 +180,7 @@ function SentList({ sent }: { sent: ShareJson[] }) {
           <ul className="recipients">
             {to.map((r) => (
               <li key={r.to}>
-                with {personWords(r.name)} — {ANSWER_WORDS[r.state]} <span className="hint">({timeAgo(r.time)})</span>
+                with {personWords(r.name, r.contact)} — {ANSWER_WORDS[r.state]} <span className="hint">({timeAgo(r.time)})</span>
               </li>
             ))}
           </ul>
