@@ -343,6 +343,7 @@ export const CONFIG_KEYS = {
         share_result: { ...SWITCH, default: true, help: 'a share you made succeeds or fails', ui: { label: 'a share I made succeeds or fails' } },
         remote_unreachable: { ...SWITCH, default: true, help: 'a remote cannot be reached, or takes no more uploads until you register', ui: { label: 'a remote cannot be reached, or wants me to register' } },
         daemon_error: { ...SWITCH, default: true, help: 'Hypergolix runs into an error: it stops, or finds files here damaged that no remote can put right', ui: { label: 'Hypergolix runs into an error' } },
+        account_change: { ...SWITCH, default: true, help: "your account's password is changed on another computer", ui: { label: "my account's password is changed on another computer" } },
       },
     },
     unlock_automatically: { ...SWITCH, default: false, help: 'unlock at start with the secret kept in the system keychain (never in this file)' },

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   busy: 'busy',
   unavailable: 'unavailable',
   wrongPassword: 'wrong-password',
+  /** The password does not open the account, and this computer learned it was changed on another one: the message says when. */
+  passwordChanged: 'password-changed',
   /** The account was made by a version that cannot open here. */
   accountOtherVersion: 'account-other-version',
   /** The password opened the account, but something in it is damaged. */

@@ -115,6 +115,7 @@ export const HOST_WARNINGS = {
   unlockAutomatically: 'unlock-automatically',
   embeddedServer: 'embedded-server',
   embeddedServerDamaged: 'embedded-server-damaged',
+  passwordChangedElsewhere: 'password-changed-elsewhere',
 } as const;
 
 export const checkCacheCheck: Check<CacheCheckStatus> = obj<CacheCheckStatus>({

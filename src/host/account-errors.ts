@@ -10,6 +10,7 @@ import {
   AccountUnreachable,
   DamagedAccount,
   IncorrectPassword,
+  OutdatedPassword,
   PasswordChangedElsewhere,
   NoRecoveryKit,
   RecoveryKeyTypo,
@@ -27,6 +28,8 @@ export function accountFailure(err: unknown): AccountFailure | null {
   if (err instanceof PasswordChangedElsewhere) {
     return { code: ERROR_CODES.wrongPassword, message: 'The password was changed on another computer of this account since this one was unlocked: lock Hypergolix and unlock it with the new password, then try again.' };
   }
+  // Before IncorrectPassword too: why the password no longer opens the account (root-watch.ts).
+  if (err instanceof OutdatedPassword) return { code: ERROR_CODES.passwordChanged, message: `${err.message}.` };
   if (err instanceof IncorrectPassword) {
     return { code: ERROR_CODES.wrongPassword, message: 'Incorrect password: it does not open this account.' };
   }

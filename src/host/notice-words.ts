@@ -6,13 +6,17 @@ import type { Settings } from '../common/contract.js';
 import { personWords } from '../common/people.js';
 import type { Notice } from './notices.js';
 
-export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error' | 'damaged-files';
+export type NotificationKind = 'incoming-share' | 'share-result' | 'remote-unreachable' | 'free-tier' | 'daemon-error' | 'damaged-files' | 'password-changed-elsewhere';
 
 export interface NotificationText {
   kind: NotificationKind;
   title: string;
   body: string;
 }
+
+/** What a password changed on another computer means here: a notification says it, and the Status page until the next lock. */
+export const PASSWORD_CHANGED_ELSEWHERE =
+  "Your account's password was changed on another computer. Hypergolix stays unlocked here; the next time you unlock it, use the new password. If it was not you, someone else knows your password or your recovery key: set a new password with your recovery kit (\"Forgot your password?\" when unlocking).";
 
 const capitalised = (words: string) => words.charAt(0).toUpperCase() + words.slice(1);
 const short = (ghid: string) => (ghid.length > 20 ? `${ghid.slice(0, 10)}…${ghid.slice(-6)}` : ghid);
@@ -54,6 +58,9 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
         title: 'Damaged files on this computer',
         body: `${n.count === 1 ? 'An object' : `${n.count} objects`} of Hypergolix ${n.count === 1 ? 'is' : 'are'} damaged on this computer, and no remote has a good copy yet. Open Hypergolix to see which.`,
       };
+    case 'password-changed-elsewhere':
+      if (!on.account_change) return null;
+      return { kind: 'password-changed-elsewhere', title: 'Password changed on another computer', body: PASSWORD_CHANGED_ELSEWHERE };
   }
 }
 

@@ -27,7 +27,9 @@ export type Notice =
   | { kind: 'free-tier'; remote: string; message: string }
   | { kind: 'daemon-error'; message: string }
   /** The check of the local files found objects damaged here that no remote could give again (`count` in all). */
-  | { kind: 'damaged-files'; count: number };
+  | { kind: 'damaged-files'; count: number }
+  /** The account's password was changed on another computer since this one was unlocked (core/daemon/root-watch.ts). */
+  | { kind: 'password-changed-elsewhere'; at: number };
 
 /**
  * Turns the daemon's share and remote events into notices; `changed` runs when one also changes
@@ -74,7 +76,13 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
   app.sharing.on('result', onResult);
   app.daemon.on('free-tier', onFreeTier);
   app.daemon.on('cache-check', onCheck);
+  const onPasswordChanged = (at: number) => {
+    notice({ kind: 'password-changed-elsewhere', at });
+    changed();
+  };
+  app.daemon.on('password-changed-elsewhere', onPasswordChanged);
   return () => {
+    app.daemon.off('password-changed-elsewhere', onPasswordChanged);
     app.daemon.off('cache-check', onCheck);
     app.daemon.off('free-tier', onFreeTier);
     app.daemon.off('remote', onRemote);

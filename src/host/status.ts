@@ -11,6 +11,7 @@ import type { Logger } from '../core/log/index.js';
 import type { StartedApp } from './daemon-runner.js';
 import { Listeners } from './listeners.js';
 import { remoteProblemWords } from './remote-words.js';
+import { PASSWORD_CHANGED_ELSEWHERE } from './notice-words.js';
 import { pendingShares } from './shares.js';
 
 /** What a status is read from besides the state. */
@@ -57,6 +58,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
   const warnings: [string, string][] = s.configWarnings.map((w) => [w.code, w.message]);
   if (s.serverProblem) warnings.push([HOST_WARNINGS.embeddedServer, s.serverProblem]);
   if (s.serverDamaged) warnings.push([HOST_WARNINGS.embeddedServerDamaged, embeddedDamagedWords(s.serverDamaged)]);
+  if (app && app.daemon.rootWatch.passwordChangedElsewhereAt !== null) warnings.push([HOST_WARNINGS.passwordChangedElsewhere, PASSWORD_CHANGED_ELSEWHERE]);
   warnings.push(...hostWarnings);
   return {
     state,

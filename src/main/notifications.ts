@@ -8,7 +8,8 @@
  *   (a drop that heals sooner is not news; one notification per outage);
  * - daemon_error: Hypergolix stopped with an error (a failed restart, an unusable config), once
  *   per time it enters the error state; and the check of its files found objects damaged that no
- *   remote could give again (once each time more are found).
+ *   remote could give again (once each time more are found);
+ * - account_change: the account's password was changed on another computer (told once per unlock).
  *
  * The decisions are plain functions and one small class with injected timers; Electron's
  * Notification is reached only through the Notifier.

@@ -94,12 +94,14 @@ export function sessionActions(set: SetUi, get: GetUi, host: Transport): Session
         void get().refresh();
         return true;
       }
-      const wrong = res.error.code === ERROR_CODES.wrongPassword;
+      // A password this computer learned was changed elsewhere is wrong too; the host's words say since when.
+      const changed = res.error.code === ERROR_CODES.passwordChanged;
+      const wrong = changed || res.error.code === ERROR_CODES.wrongPassword;
       set((s) => ({
         unlock: {
           busy: false,
           wrongPassword: wrong,
-          error: wrong ? 'That password is not right. Check it and try again.' : res.error.message,
+          error: wrong && !changed ? 'That password is not right. Check it and try again.' : res.error.message,
           attempts: s.unlock.attempts + 1,
         },
       }));

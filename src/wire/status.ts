@@ -96,6 +96,12 @@ export interface DaemonStatusJson {
   sharesWaiting: number;
   /** The checks of the local copy; absent from daemons older than the check (Hypergolix 0.3.0 and before). */
   cacheCheck?: CacheCheckJson;
+  /**
+   * Epoch ms this daemon found the account's password changed on another computer (or the account
+   * recovered there) since it was unlocked: it stays unlocked, and the next unlock needs the new
+   * password. Null when it has not; absent from daemons older than 0.5.
+   */
+  passwordChangedElsewhereAt?: number | null;
 }
 
 /**
@@ -119,6 +125,8 @@ export function checkDaemonStatus(value: unknown): DaemonStatusJson {
     if (!isObject(r) || typeof r['remote'] !== 'string' || typeof r['connected'] !== 'boolean' || !count(r['waiting'])) throw bad('a remote without its name, connection and backlog');
   }
   if (value['cacheCheck'] !== undefined) checkCacheCheck(value['cacheCheck']);
+  const changed = value['passwordChangedElsewhereAt'];
+  if (changed !== undefined && changed !== null && !count(changed)) throw bad('a time the password was changed elsewhere that is no time');
   return value as unknown as DaemonStatusJson;
 }
 

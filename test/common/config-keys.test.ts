@@ -55,6 +55,7 @@ test('the shared constants are the defaults of their keys', () => {
 test('the settings page shows exactly the contract fields that mirror the file', () => {
   const shown = formKeys().map((k) => k.path.join('.'));
   assert.deepEqual(shown.sort(), [
+    'desktop.notifications.account_change',
     'desktop.notifications.daemon_error',
     'desktop.notifications.incoming_share',
     'desktop.notifications.remote_unreachable',

@@ -8,7 +8,7 @@ test('nodeAt and childKeys walk sections, groups and the items of remotes', () =
   assert.deepEqual(childKeys([]), ['process', 'instrumentation', 'user', 'remotes', 'server', 'sharing', 'account', 'desktop']);
   assert.deepEqual(childKeys(['remotes']), []);
   assert.deepEqual(childKeys(['remotes', 3]), ['host', 'port', 'tls', 'registration']);
-  assert.deepEqual(childKeys(['desktop', 'notifications']), ['incoming_share', 'share_result', 'remote_unreachable', 'daemon_error']);
+  assert.deepEqual(childKeys(['desktop', 'notifications']), ['incoming_share', 'share_result', 'remote_unreachable', 'daemon_error', 'account_change']);
   assert.deepEqual(childKeys(['server', 'port']), []);
   assert.deepEqual(childKeys(['nothing', 'here']), []);
   assert.ok(isRemotes(nodeAt(['remotes'])!));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { AccountUnreachable, DamagedAccount, IncorrectPassword, PasswordChangedElsewhere } from '../../src/core/account/errors.js';
+import { AccountUnreachable, DamagedAccount, IncorrectPassword, OutdatedPassword, PasswordChangedElsewhere } from '../../src/core/account/errors.js';
 import { accountFailure } from '../../src/host/account-errors.js';
 import { probeAccount } from '../../src/host/account-probe.js';
 import { freePort } from '../fixtures/free-port.js';
@@ -54,6 +54,9 @@ test('the words for a password changed on another computer, and for a damaged co
   const elsewhere = accountFailure(new PasswordChangedElsewhere(userId, 'change the password'))!;
   assert.match(elsewhere.message, /^The password was changed on another computer of this account since this one was unlocked: lock Hypergolix and unlock it with the new password/);
   assert.match(accountFailure(new IncorrectPassword('no'))!.message, /^Incorrect password/);
+  const outdated = accountFailure(new OutdatedPassword(Date.UTC(2026, 11, 7, 21, 11)))!;
+  assert.equal(outdated.code, 'password-changed');
+  assert.equal(outdated.message, 'Incorrect password: the password of this account was changed on another computer (this computer learned of it on 2026-12-07 21:11 UTC); use the new password, or set one with the recovery kit.');
   assert.match(accountFailure(new DamagedAccount('root copy', 'cut'))!.message, /^The account's files on this computer are damaged\. /);
   assert.match(accountFailure(new DamagedAccount('identity', 'cut'))!.message, /^The password is right, but the account is damaged\. /);
 });

@@ -61,7 +61,7 @@ test('share notices carry the contact name, or null for someone not in the conta
   sharing.emit('incoming', { from: stranger });
   sharing.emit('result', { recipient: alice, ok: true });
   assert.deepEqual(notices, [
-    { kind: 'incoming-share', from: alice.text, name: 'Alice', waiting: true },
+    { kind: 'incoming-share', from: alice.text, name: 'Alice', contact: true, waiting: true },
     { kind: 'incoming-share', from: stranger.text, name: null, waiting: false },
     { kind: 'share-result', recipient: alice.text, name: 'Alice', ok: true },
   ]);
@@ -75,7 +75,7 @@ test('a share again (asked for by a recipient who could no longer read the objec
   sharing.emit('incoming', { from: alice, again: true });
   sharing.emit('result', { recipient: alice, ok: true, again: true });
   assert.deepEqual(notices, [
-    { kind: 'incoming-share', from: alice.text, name: 'Alice', waiting: false, again: true },
+    { kind: 'incoming-share', from: alice.text, name: 'Alice', contact: true, waiting: false, again: true },
     { kind: 'share-result', recipient: alice.text, name: 'Alice', ok: true, again: true },
   ]);
   const [received, sent] = notices.map((n) => notificationFor(n, defaultSettings())!);
@@ -126,4 +126,23 @@ test('objects left damaged by the check of the local files are told when more ar
   damagedCount = 9;
   daemon.emit('cache-check');
   assert.equal(notices.length, 2, 'unwired: nothing more');
+});
+
+test("the account's password changed on another computer is told, behind its own switch", () => {
+  const { app, daemon } = fakeApp(new Map());
+  const notices: Notice[] = [];
+  let changed = 0;
+  const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++);
+  daemon.emit('password-changed-elsewhere', 1_700_000_000_000);
+  assert.deepEqual(notices, [{ kind: 'password-changed-elsewhere', at: 1_700_000_000_000 }]);
+  assert.equal(changed, 1, 'the status says it too');
+  const words = notificationFor(notices[0]!, defaultSettings())!;
+  assert.equal(words.title, 'Password changed on another computer');
+  assert.match(words.body, /the next time you unlock it, use the new password\. If it was not you, .*recovery kit/);
+  const off = defaultSettings();
+  off.desktop.notifications.account_change = false;
+  assert.equal(notificationFor(notices[0]!, off), null);
+  unwire();
+  daemon.emit('password-changed-elsewhere', 1);
+  assert.equal(notices.length, 1, 'unwired: nothing more');
 });

@@ -20,7 +20,7 @@ const DEFAULTS: Settings = {
   instrumentation: { verbosity: 'info', debug: false },
   server: { port: 7770, enabled: false, host: 'localhost' },
   sharing: { accept: 'ask' },
-  desktop: { start_at_login: false, notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true } },
+  desktop: { start_at_login: false, notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true, account_change: true } },
 };
 
 /** A new home with the default hypergolix.yml, or one whose file says `text`. */
@@ -92,7 +92,7 @@ test('hand-written values show as the form\'s values (spellings normalized); the
     // A specific address has no mode of its own: it shows as "Local network".
     server: { port: 7780, enabled: true, host: 'AUTO' },
     sharing: { accept: 'known' },
-    desktop: { start_at_login: false, notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: false } },
+    desktop: { start_at_login: false, notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: false, account_change: true } },
   } satisfies Settings);
   assert.deepEqual(editsFromSettings(loaded.config, form), {});
   const after = await saveForm(loaded, form);

@@ -2,7 +2,8 @@
 // the right config, and events only when something changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_CODES, HostFailure, type HostEvent } from '../../src/common/contract.js';
+import { ERROR_CODES, HOST_WARNINGS, HostFailure, type HostEvent } from '../../src/common/contract.js';
+import { PASSWORD_CHANGED_ELSEWHERE } from '../../src/host/notice-words.js';
 import { validateConfig } from '../../src/core/config/index.js';
 import { createMemoryLogger } from '../../src/core/log/index.js';
 import { StatusFeed, mergeWarnings, statusOf, tryRemotesNow, type StatusSources } from '../../src/host/status.js';
@@ -93,6 +94,7 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
       network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full', lastFailure: null, lastConnectedAt: 5 }] },
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
       cacheCheck: { ...NOT_CHECKED, lastCheckedAt: 9, checked: 7, putRight: 1 },
+      rootWatch: { passwordChangedElsewhereAt: null as number | null },
     },
     sharing: { pending: () => [] },
     ipc: null,
@@ -106,6 +108,11 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };
   const full = statusOf('running', null, sources, new Map());
   assert.deepEqual(full.storage, { kind: 'full', path: '/h/ghidcache/journal', freeBytes: 4096, message: 'The disk holding /h/ghidcache is full (4 KiB free)' });
+  assert.deepEqual(full.warnings, []);
+
+  // The password changed on another computer: said on the Status page while it stays unlocked.
+  (app.daemon as unknown as { rootWatch: { passwordChangedElsewhereAt: number | null } }).rootWatch.passwordChangedElsewhereAt = 1_700_000_000_000;
+  assert.deepEqual(statusOf('running', null, sources, new Map()).warnings, [{ code: HOST_WARNINGS.passwordChangedElsewhere, message: PASSWORD_CHANGED_ELSEWHERE }]);
 });
 
 test('a remote away is told with when it is tried next; Try now asks the daemon, and is refused in words while locked', async () => {
@@ -116,6 +123,7 @@ test('a remote away is told with when it is tried next; Try now asks the daemon,
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => ({ kind: 'ok' }) },
       cacheCheck: NOT_CHECKED,
       tryRemotes: async () => void tried++,
+      rootWatch: { passwordChangedElsewhereAt: null },
     },
     sharing: { pending: () => [] },
     ipc: null,

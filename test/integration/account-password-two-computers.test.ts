@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Daemon } from '../../src/core/daemon/daemon.js';
-import { AccountUnreachable, IncorrectPassword, PasswordChangedElsewhere, WrongRecoveryKey } from '../../src/core/account/errors.js';
+import { AccountUnreachable, IncorrectPassword, OutdatedPassword, PasswordChangedElsewhere, WrongRecoveryKey } from '../../src/core/account/errors.js';
 import { API_ID_RAW } from '../../src/core/objects/hgxd.js';
 import { AccountDaemons, synced, type AccountStart } from '../fixtures/daemon/account-daemons.js';
 import { kdf, tempHome, until, world } from '../fixtures/ipc/world.js';
@@ -45,6 +45,9 @@ test('a password changed on computer one while two is offline: two opens with th
   link.restore();
   await until(() => synced(two) || null, 'two to be back and to have sent what it wrote', 10_000);
   await until(async () => (await one.open(obj.ghid)).state.toString() === 'written offline on two' || null, 'one to show what two wrote offline');
+  // Back online, two learns that the password it opened with was replaced, and says so.
+  await until(() => two.status().passwordChangedElsewhereAt !== null || null, 'two to find the password changed on computer one');
+  assert.equal(one.status().passwordChangedElsewhereAt, null, 'not on the computer that changed it');
   // Two still holds the old password: a root write from it must not bring that password back.
   await until(async () => {
     try {
@@ -56,13 +59,15 @@ test('a password changed on computer one while two is offline: two opens with th
   }, 'two to refuse a password change over the one made on computer one');
   await assert.rejects(two.account.makeRecoveryKey(), PasswordChangedElsewhere);
   await stop(two);
-  await assert.rejects(computer(homes[1]!, link.port, 'two', { userId, password: 'first password 1' }), IncorrectPassword);
-  await assert.rejects(computer(homes[1]!, link.port, 'two', { userId, password: 'third password 3' }), IncorrectPassword);
+  // Its next unlock with the old password (or any other) is told why it no longer opens the account.
+  await assert.rejects(computer(homes[1]!, link.port, 'two', { userId, password: 'first password 1' }), (e: unknown) => e instanceof OutdatedPassword && /changed on another computer/.test(e.message));
+  await assert.rejects(computer(homes[1]!, link.port, 'two', { userId, password: 'third password 3' }), OutdatedPassword);
   two = await computer(homes[1]!, link.port, 'two', { userId, password: 'second password 2' });
+  assert.equal(two.status().passwordChangedElsewhereAt, null);
   assert.equal((await two.open(obj.ghid)).state.toString(), 'written offline on two');
   // A new computer signs in with the new password only.
   const three = await tempHome('hgx-pw-3-');
-  await assert.rejects(computer(three, w.serverPort, 'three', { userId, password: 'first password 1' }), IncorrectPassword);
+  await assert.rejects(computer(three, w.serverPort, 'three', { userId, password: 'first password 1' }), (e: unknown) => e instanceof IncorrectPassword && !(e instanceof OutdatedPassword));
   const c3 = await computer(three, w.serverPort, 'three', { userId, password: 'second password 2' });
   assert.equal((await c3.open(obj.ghid)).state.toString(), 'written offline on two');
 });

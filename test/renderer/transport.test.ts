@@ -466,11 +466,18 @@ describe('app state: connection and session', () => {
     assert.equal(await wrong, false);
     assert.deepEqual(ui().unlock, { busy: false, wrongPassword: true, error: 'That password is not right. Check it and try again.', attempts: 1 });
 
+    // A password this computer learned was changed on another one: wrong too, in the host's words (since when).
+    const outdated = ui().unlockWith('old', false);
+    const changedWords = 'Incorrect password: the password of this account was changed on another computer (this computer learned of it on 2026-12-07 21:30 UTC); use the new password, or set one with the recovery kit.';
+    host.reply('unlock', fail(ERROR_CODES.passwordChanged, changedWords));
+    assert.equal(await outdated, false);
+    assert.deepEqual(ui().unlock, { busy: false, wrongPassword: true, error: changedWords, attempts: 2 });
+
     const other = ui().unlockWith('maybe', true);
     assert.equal(ui().unlock.error, null, 'the old error goes while the new attempt runs');
     host.reply('unlock', fail(ERROR_CODES.accountDamaged, 'The account is damaged.'));
     assert.equal(await other, false);
-    assert.deepEqual(ui().unlock, { busy: false, wrongPassword: false, error: 'The account is damaged.', attempts: 2 });
+    assert.deepEqual(ui().unlock, { busy: false, wrongPassword: false, error: 'The account is damaged.', attempts: 3 });
 
     const right = ui().unlockWith('right', false);
     host.status = statusOf('running');

@@ -30,3 +30,10 @@ test('a check with a field that is not what it should be is a ValueError naming 
     assert.throws(() => checkDaemonStatus({ ...status, cacheCheck: value }), (e: unknown) => e instanceof ValueError && why.test((e as Error).message), JSON.stringify(value));
   }
 });
+
+test("a status's time the password was changed elsewhere is a time, null, or absent (daemons before 0.5)", () => {
+  for (const at of [1_700_000_000_000, null]) assert.deepEqual(checkDaemonStatus({ ...status, passwordChangedElsewhereAt: at }), { ...status, passwordChangedElsewhereAt: at });
+  for (const at of [-1, 'yesterday', 1.5, {}]) {
+    assert.throws(() => checkDaemonStatus({ ...status, passwordChangedElsewhereAt: at }), (e: unknown) => e instanceof ValueError && /password was changed elsewhere/.test((e as Error).message), JSON.stringify(at));
+  }
+});

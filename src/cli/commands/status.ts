@@ -261,6 +261,9 @@ function printApp(app: AppFound, io: CliIO): void {
   const s = app.status;
   io.out(`App daemon: running (pid ${app.pid})`);
   io.out(`  Account: ${s.fingerprint}`);
+  if (typeof s.passwordChangedElsewhereAt === 'number') {
+    io.out(`  Password: changed on another computer (learned here ${minute(s.passwordChangedElsewhereAt)} UTC); this daemon runs on, and its next start needs the new password`);
+  }
   io.out(`  Objects cached: ${s.objectsCached}`);
   io.out(`  Storage: ${s.storage.kind === 'ok' ? 'OK' : `${s.storage.kind === 'full' ? 'FULL' : 'FAILING'}: ${s.storage.message}`}`);
   if (s.cacheCheck) for (const line of cacheCheckLines(s.cacheCheck)) io.out(line);

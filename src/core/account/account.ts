@@ -96,6 +96,8 @@ export class Account {
 
   private readonly journals: MapJournal[] = [];
   private here: KeptHere | null = null;
+  /** Root writes of this computer's under way: their frames, pushed back, are no news (followRoot). */
+  private rootWrites = 0;
   private readonly namespaces: StateNamespaces;
 
   /** The version of each object this computer last showed (kept-here.ts); null until `openJournals`. */
@@ -131,10 +133,44 @@ export class Account {
    * the account: writing on top of it would silently bring back the password it replaced.
    */
   async changeRootSecret(next: Secret): Promise<void> {
-    const { frame, manifest } = await this.newestRoot('change the password');
-    if (!(await this.writeRootAnswered(frame, next, manifest))) throw new PasswordChangedElsewhere(this.userId, 'change the password', true);
-    this.root = next;
+    await this.writingRoot(async () => {
+      const { frame, manifest } = await this.newestRoot('change the password');
+      if (!(await this.writeRootAnswered(frame, next, manifest))) throw new PasswordChangedElsewhere(this.userId, 'change the password', true);
+      this.root = next;
+      this.currentManifest = manifest;
+    });
+  }
+
+  /** Runs a root write of this computer's, the secret and manifest it leaves included, as one. */
+  private async writingRoot<T>(write: () => Promise<T>): Promise<T> {
+    this.rootWrites++;
+    try {
+      return await write();
+    } finally {
+      this.rootWrites--;
+    }
+  }
+
+  /**
+   * What a root frame another computer may have written (a remote's push, or its catch-up at a
+   * start) means here: `same` (ours, or the manifest this computer holds), `kit` (a recovery kit
+   * made elsewhere: its manifest is this computer's from now on, so a kit made here later revokes
+   * that one), `password` (the secret this computer holds does not open it: the password was
+   * changed on another computer, or the account recovered there), or `unreadable` for any other
+   * reason (a container not here, damage): nothing is concluded from it.
+   */
+  async followRoot(frame: Gobd): Promise<'same' | 'kit' | 'password' | 'unreadable'> {
+    if (this.rootWrites > 0 || !frame.dynamic.equals(this.userId)) return 'same';
+    let manifest: RootManifest;
+    try {
+      manifest = decodeManifest(await MasterObject.readFrame(this.io, frame, this.root, this.fingerprint));
+    } catch (err) {
+      return err instanceof IncorrectPassword ? 'password' : 'unreadable';
+    }
+    // A write of ours may have begun meanwhile: it starts from the newest root anyway.
+    if (this.rootWrites > 0 || manifest.recovery?.ghid.text === this.currentManifest.recovery?.ghid.text) return 'same';
     this.currentManifest = manifest;
+    return 'kit';
   }
 
   /** A root frame holding `manifest` under `secret`, naming the recovery node (if any) as a pinned target. */
@@ -205,6 +241,10 @@ export class Account {
    * afterwards. The key is returned once and kept nowhere.
    */
   async makeRecoveryKey(): Promise<RecoveryKey> {
+    return this.writingRoot(() => this.makeRecoveryKeyNow());
+  }
+
+  private async makeRecoveryKeyNow(): Promise<RecoveryKey> {
     for (let tries = 1; ; tries++) {
       // After a race lost to another computer's password change, this throws PasswordChangedElsewhere.
       const { frame, manifest: newest } = await this.newestRoot('make a recovery kit');

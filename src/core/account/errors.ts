@@ -119,3 +119,18 @@ export class PasswordChangedElsewhere extends IncorrectPassword {
     );
   }
 }
+
+/**
+ * The password given does not open the account, and this computer learned, while it had the
+ * account open, that its password was changed on another computer (or the account recovered
+ * there) at `noticedAt` (epoch ms): most likely the old password, so the person is told to use
+ * the new one, or their recovery kit, rather than only that it is wrong.
+ */
+export class OutdatedPassword extends IncorrectPassword {
+  constructor(
+    readonly noticedAt: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`Incorrect password: the password of this account was changed on another computer (this computer learned of it on ${new Date(noticedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC); use the new password, or set one with the recovery kit`, options);
+  }
+}

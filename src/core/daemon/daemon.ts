@@ -28,6 +28,7 @@ import { NetworkChanges, type NetworkChangesOptions } from './network-changes.js
 import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
 import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
+import { RootWatch, forgetPasswordChangedElsewhere, whyNotOpened } from './root-watch.js';
 import { SETTLE_WAIT_MS, untilSettled } from './settle-wait.js';
 import { RECORD_WAITS_MS, nextUpdateStep } from './record-waits.js';
 import type { DaemonPort, DaemonPortEvents, DaemonStatus } from './port.js';
@@ -84,6 +85,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   private readonly check: CacheCheck;
   /** What checks the remotes when this computer's network changes (network-changes.ts); null: not watched (switched off, or no remotes). */
   readonly networkChanges: NetworkChanges | null;
+  /** What the account's root node moving on means here: a password changed elsewhere (root-watch.ts). */
+  readonly rootWatch: RootWatch;
 
   private constructor(
     readonly engine: RulesEngine,
@@ -93,10 +96,13 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     private readonly logger: RemoteLogger,
     /** Set when this start brought an account of the Python Hypergolix over into our format. */
     readonly broughtOver: BroughtOver | null = null,
+    accountDir: string,
     checkOptions: CacheCheckOptions = {},
     watchOptions: NetworkChangesOptions | false = {},
   ) {
     super();
+    const currentRoot = () => engine.currentFrame(account.userId)?.ghid ?? null;
+    this.rootWatch = new RootWatch({ account, currentRoot, logger, dir: accountDir, passwordChanged: (at) => this.emit('password-changed-elsewhere', at) });
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
     const checkHost = { engine, logger, stopped: this.stopping.signal, mend: (g: Ghid, c: DamagedCopy) => network.mend(g, c), changed: () => this.emit('cache-check'), checkRemotes: async () => (await network.auditRemotes()).reduce((n, r) => n + r.taken, 0) };
     this.check = new CacheCheck(checkHost, checkOptions);
@@ -132,6 +138,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     for (const w of warnings) o.logger.warn(w);
     let account: Account | null = null;
     let broughtOver: BroughtOver | null = null;
+    const accountDir = o.journalDir ?? `${o.ghidcache}.account`;
     const network = await NetworkIO.open({
       engine,
       identity: () => account?.identity.publicIdentity.gidc ?? null,
@@ -173,18 +180,20 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
           return openAccount(network, l, device, hasLocal);
         }));
       }
-      await account.openJournals(o.journalDir ?? `${o.ghidcache}.account`, (m) => o.logger.warn(m));
+      await account.openJournals(accountDir, (m) => o.logger.warn(m));
+      // Opened with the password as it is now (or as this computer last knew it: root-watch.ts).
+      await forgetPasswordChangedElsewhere(accountDir);
     } catch (err) {
       await network.close();
       await engine.close();
-      throw err;
+      throw 'login' in o.account ? await whyNotOpened(err, accountDir) : err;
     }
     const objects = new ObjectManager(network, account.identity, new SecretStore(account.secrets, account.keptHere ?? undefined), { maxLive: o.maxLiveObjects });
     // Before the account's maps are merged with the remotes' (wire): a frame written here and not
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.
     for (const { dynamic } of network.queuedDynamics()) objects.secrets.rememberCurrent(dynamic);
-    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, o.cacheCheck, o.networkChanges);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, accountDir, o.cacheCheck, o.networkChanges);
     daemon.wire();
     return daemon;
   }
@@ -220,11 +229,12 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       const map = this.accountMap(subscribed);
       if (map) {
         if (obj.type === 'GOBD') await map.refresh(obj);
-      } else if (this.accountNode(subscribed)) {
-        // The root node (a password changed, a kit made on another computer) or the keys: the
-        // frame is stored here already, which is all this computer needs of it; the account reads
-        // it when it next opens or writes it. No app object: nothing to apply, nothing unreadable.
-        this.logger.debug(`the account's ${subscribed.equals(this.userId) ? 'root node' : 'keys'} ${subscribed.short} moved on (${obj.type} ${obj.ghid.short}); kept here`);
+      } else if (subscribed.equals(this.userId)) {
+        // A password changed, or a kit made, on another computer: stored here already; what it means, root-watch.ts.
+        await this.rootWatch.moved(obj);
+      } else if (subscribed.equals(this.account.manifest.identity.ghid)) {
+        // The keys: stored here, which is all this computer needs of them. No app object: nothing to apply, nothing unreadable.
+        this.logger.debug(`the account's keys ${subscribed.short} moved on (${obj.type} ${obj.ghid.short}); kept here`);
       } else if (subscribed.equals(this.fingerprint)) {
         // (A remote may push anything under our fingerprint: only a request to us is ours.)
         if (obj.type === 'GARQ' && obj.recipient.equals(this.fingerprint)) this.emit('request', obj);
@@ -239,11 +249,6 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       const log = err instanceof IllegalDynamicFrame ? this.logger.debug : this.logger.warn;
       log.call(this.logger, `update for ${subscribed.short} not applied: ${(err as Error).message}`);
     }
-  }
-
-  /** The account's own nodes that are no map: its root and the object holding its keys. */
-  private accountNode(ghid: Ghid): boolean {
-    return ghid.equals(this.account.userId) || ghid.equals(this.account.manifest.identity.ghid);
   }
 
   private accountMap(ghid: Ghid): AccountMap | null {
@@ -387,7 +392,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
 
   /** What the daemon can tell of itself now: its remotes, its cache and the cache's storage. */
   status(): DaemonStatus {
-    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage(), cacheCheck: this.cacheCheck };
+    const passwordChangedElsewhereAt = this.rootWatch.passwordChangedElsewhereAt;
+    return { remotes: this.network.status(), objectsCached: this.engine.stats().objects, storage: this.engine.storage(), cacheCheck: this.cacheCheck, passwordChangedElsewhereAt };
   }
 
   /** What the checks of the local copy found (status() without counting the cache). */

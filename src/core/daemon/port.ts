@@ -28,6 +28,8 @@ export interface DaemonPortEvents {
   'free-tier': [label: string, usage: FreeTierUsage];
   /** What the check of the local copy tells changed (cache-check.ts). */
   'cache-check': [];
+  /** The account's password was found changed on another computer (at, epoch ms; root-watch.ts): told once. */
+  'password-changed-elsewhere': [at: number];
 }
 
 /** The daemon as it stands: each remote (in the configured order), its cache and the cache's storage. */
@@ -37,6 +39,8 @@ export interface DaemonStatus {
   storage: StorageState;
   /** The checks of the local copy (cache-check.ts). */
   cacheCheck: CacheCheckReport;
+  /** When the account's password was found changed on another computer since this one was unlocked (root-watch.ts); null if it was not. */
+  passwordChangedElsewhereAt: number | null;
 }
 
 /**

@@ -34,6 +34,7 @@ export function daemonStatusJson(daemon: DaemonPort, sharing: Sharing, otherApps
     appsConnected: otherApps,
     sharesWaiting: sharing.pending().length,
     cacheCheck: now.cacheCheck,
+    passwordChangedElsewhereAt: now.passwordChangedElsewhereAt,
   };
 }
 

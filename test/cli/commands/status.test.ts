@@ -269,6 +269,7 @@ describe('status with a real app daemon', () => {
     assert.ok(text.out.includes(`  Account: ${fingerprint}`), text.out);
     assert.match(text.out, /^ {2}Remotes: none; your objects stay on this computer/m);
     assert.match(text.out, /^ {2}Shares waiting for your answer: 0$/m);
+    assert.doesNotMatch(text.out, /Password:/, 'nothing to say of the password');
     const json = await run(home, 'status', '--json');
     assert.equal(json.code, 0);
     const parsed = JSON.parse(json.out) as { app: { pid: number; fingerprint: string; appsConnected: number; sharesWaiting: number; remotes: unknown[] } };

@@ -82,7 +82,7 @@ export function expectedDefaults(dir: string) {
     desktop: {
       embedded_server: false,
       start_at_login: false,
-      notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true },
+      notifications: { incoming_share: true, share_result: true, remote_unreachable: true, daemon_error: true, account_change: true },
       unlock_automatically: false,
     },
   };

@@ -74,7 +74,7 @@ test('missing and null sections and keys heal to defaults; present values are ke
   assert.equal(c.server.logdir, join(opts.homedir, 'srvlogs'));
   assert.equal(c.server.port, 7770);
   assert.equal(c.sharing.accept, 'known');
-  assert.deepEqual(c.desktop.notifications, { incoming_share: true, share_result: false, remote_unreachable: true, daemon_error: true });
+  assert.deepEqual(c.desktop.notifications, { incoming_share: true, share_result: false, remote_unreachable: true, daemon_error: true, account_change: true });
 });
 
 test('project keys are read and typed', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { StatePrefixClaimed } from '../../../src/core/account/state-namespace.js';
+import { IncorrectPassword, OutdatedPassword } from '../../../src/core/account/errors.js';
 import { Daemon, type DaemonOptions } from '../../../src/core/daemon/daemon.js';
 import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
@@ -276,7 +277,7 @@ test('a conflict raised while the daemon stops is left to the next start, not re
   assert.equal(a.objects.secrets.dynamic(obj.ghid)!.counter, before, 'nothing was written on top');
 });
 
-test("the account's root node and keys moving on are kept here without a warning or an unreadable object: at a start's catch-up, and a password changed on another computer", async () => {
+test("the account's root node and keys at a start's catch-up, a password changed here and a kit made on another computer: kept without a warning or an unreadable object; the kit is known here", async () => {
   const { port } = await server();
   const cache = join(await home(), 'ghidcache');
   const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } }, undefined, cache);
@@ -284,21 +285,67 @@ test("the account's root node and keys moving on are kept here without a warning
   await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
   await a.stop();
 
-  const said: { level: 'warn' | 'debug'; text: string }[] = [];
-  const logger = { error: (t: string) => said.push({ level: 'warn', text: t }), warn: (t: string) => said.push({ level: 'warn', text: t }), info: () => {}, debug: (t: string) => said.push({ level: 'debug', text: t }) };
+  const said: { level: 'warn' | 'info' | 'debug'; text: string }[] = [];
+  const logger = { error: (t: string) => said.push({ level: 'warn', text: t }), warn: (t: string) => said.push({ level: 'warn', text: t }), info: (t: string) => said.push({ level: 'info', text: t }), debug: (t: string) => said.push({ level: 'debug', text: t }) };
   const again = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } }, undefined, cache, logger);
   const unreadable: string[] = [];
+  let changedElsewhere = 0;
   again.on('unreadable', (g) => unreadable.push(g.text));
+  again.on('password-changed-elsewhere', () => changedElsewhere++);
   // The start subscribes to both with a catch-up: the server answers with their current frames.
   const told = (g: { short: string }) => said.filter((s) => s.text.includes(g.short)).length;
   await until(() => told(a.userId) > 0, "the root node's catch-up to reach the daemon");
   await until(() => told(a.account.manifest.identity.ghid) > 0, "the keys' catch-up to reach the daemon");
 
+  // A kit made on another computer: the same password opens its root frame; this computer knows of the kit now.
   const other = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
-  await other.account.changePassword('pw 2', kdf);
-  const newRoot = other.engine.currentFrame(a.userId)!.ghid;
-  await until(() => again.engine.currentFrame(a.userId)?.ghid === newRoot, "the other computer's root frame to be kept here");
+  assert.equal(again.account.hasRecoveryKit, false);
+  await other.account.makeRecoveryKey();
+  await until(() => again.account.hasRecoveryKit, 'the kit made on the other computer to be known here');
+  assert.ok(said.some((s) => s.level === 'info' && /recovery kit was made on another computer/.test(s.text)));
+
+  // Its own password change is no news (whether or not a server sends it back; the other computer's news).
+  await again.account.changePassword('pw 2', kdf);
+  const own = again.engine.currentFrame(a.userId)!.ghid;
+  await until(() => other.status().passwordChangedElsewhereAt !== null, 'the other computer to find the password changed');
+  assert.equal(other.engine.currentFrame(a.userId)!.ghid, own);
   assert.deepEqual(said.filter((s) => s.level === 'warn').map((s) => s.text), [], 'nothing warned');
   assert.deepEqual(unreadable, [], 'nothing reported unreadable');
-  assert.ok(told(a.userId) >= 2, 'the new root frame was told, as a debug line');
+  assert.equal(changedElsewhere, 0);
+  assert.equal(again.status().passwordChangedElsewhereAt, null);
+});
+
+test('a password changed on another computer is told once (a warning, the event, the status); an unlock here with the old password then says why it fails, the new one opens and the note goes', async () => {
+  const { port } = await server();
+  const cache = join(await home(), 'ghidcache');
+  const warned: string[] = [];
+  const logger = { error: (t: string) => warned.push(t), warn: (t: string) => warned.push(t), info: () => {}, debug: () => {} };
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } }, undefined, cache, logger);
+  const events: number[] = [];
+  a.on('password-changed-elsewhere', (at) => events.push(at));
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  const other = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  const before = Date.now();
+  await other.account.changePassword('pw 2', kdf);
+  await until(() => a.status().passwordChangedElsewhereAt !== null, 'the change to be found here');
+  const at = a.status().passwordChangedElsewhereAt!;
+  assert.ok(at >= before && at <= Date.now());
+  assert.deepEqual(events, [at]);
+  assert.equal(warned.filter((w) => /password of this account was changed on another computer/.test(w)).length, 1, warned.join('\n'));
+  // Still unlocked as it was: its objects are read and written.
+  const obj = await a.objects.create(API_ID_JSON, Buffer.from('{"still":"open"}'));
+  assert.equal((await a.open(obj.ghid)).state.toString(), '{"still":"open"}');
+  await a.stop();
+
+  await assert.rejects(daemon(port, { login: { userId: a.userId, password: 'pw', kdf } }, undefined, cache), (err: unknown) => {
+    assert.ok(err instanceof OutdatedPassword, String(err));
+    assert.equal(err.noticedAt, at);
+    assert.match(err.message, /^Incorrect password: the password of this account was changed on another computer \(this computer learned of it on \d{4}-\d\d-\d\d \d\d:\d\d UTC\); use the new password, or set one with the recovery kit$/);
+    return true;
+  });
+  const opened = await daemon(port, { login: { userId: a.userId, password: 'pw 2', kdf } }, undefined, cache);
+  assert.equal(opened.status().passwordChangedElsewhereAt, null);
+  await opened.stop();
+  // Opened with the new password: the note is gone, and a wrong password is only wrong.
+  await assert.rejects(daemon(port, { login: { userId: a.userId, password: 'pw', kdf } }, undefined, cache), (err: unknown) => err instanceof IncorrectPassword && !(err instanceof OutdatedPassword));
 });

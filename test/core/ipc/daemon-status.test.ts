@@ -49,6 +49,7 @@ test('a remote away, one that wants us registered, and a full cache are told as 
     ],
     storage: { kind: 'full', path: '/home/x/ghidcache', errno: 'ENOSPC', freeBytes: 512, since: 1, message: 'The disk holding /home/x/ghidcache is full' },
     cacheCheck: NOT_CHECKED,
+    passwordChangedElsewhereAt: 1_700_000_003_000,
   };
   const sharing = { pending: () => [{}, {}] } as unknown as Sharing;
   const status = daemonStatusJson(daemon, sharing, 2);
@@ -60,6 +61,7 @@ test('a remote away, one that wants us registered, and a full cache are told as 
   assert.equal(status.sharesWaiting, 2);
   assert.equal(status.appsConnected, 2);
   assert.equal(status.objectsCached, 0);
+  assert.equal(status.passwordChangedElsewhereAt, 1_700_000_003_000, 'a password changed on another computer, and when this one learned of it');
 });
 
 test('D+ answers the status and then tells each change with D!, at once when an app comes or the remote goes; D- ends it; a legacy client may not watch', async (t) => {

@@ -130,7 +130,7 @@ export function DesktopSection({ draft, edit }: SectionProps) {
   const notify = K.desktop.notifications;
   const n = draft.desktop.notifications;
   const browser = useUi((s) => s.mode) === 'browser';
-  const ids = { incoming_share: 'notify-share', share_result: 'notify-result', remote_unreachable: 'notify-remote', daemon_error: 'notify-error' } as const;
+  const ids = { incoming_share: 'notify-share', share_result: 'notify-result', remote_unreachable: 'notify-remote', daemon_error: 'notify-error', account_change: 'notify-account' } as const;
   return (
     <Section title="Desktop">
       {browser ? (
