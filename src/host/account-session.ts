@@ -10,7 +10,7 @@
  */
 import { ERROR_CODES, HOST_WARNINGS, HostFailure, type AccountStage, type AppState, type Identity } from '../common/contract.js';
 import { passwordRefusal } from '../common/password-rule.js';
-import { IncorrectPassword } from '../core/account/errors.js';
+import { IncorrectPassword, OutdatedPassword } from '../core/account/errors.js';
 import { PreparedIdentity } from '../core/account/prepared-identity.js';
 import { decodeRecoveryKey } from '../core/account/recovery.js';
 import { readFile } from 'node:fs/promises';
@@ -355,7 +355,7 @@ export class AccountSession {
       if (found.fromVault && isWrongPassword(err)) {
         // The saved secret no longer opens this account (e.g. the password was changed elsewhere).
         await this.o.unlockAutomatically.forget().catch((e) => log.warn(`Could not clear the saved secret: ${messageOf(e)}`));
-        status.setState('locked', 'The saved password no longer opens this account; enter your password.');
+        status.setState('locked', err instanceof OutdatedPassword ? 'The saved password no longer opens this account: it was changed on another computer. Enter the new password.' : 'The saved password no longer opens this account; enter your password.');
       } else {
         status.setState('locked', `Could not unlock automatically: ${messageOf(err)}`);
       }

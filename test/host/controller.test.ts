@@ -3,7 +3,8 @@
 // automatically", the legacy root_secret and the embedded server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { ACCOUNT_STAGES, ERROR_CODES, type HostEvent, type Settings } from '../../src/common/contract.js';
 import { Secret } from '../../src/core/golix/index.js';
@@ -317,10 +318,14 @@ test('unlock automatically: kept in the vault (not the YAML), used at the next s
   const rec = JSON.parse(vault.secret!.toString()) as { secret: string };
   rec.secret = Secret.random().text;
   vault.secret = Buffer.from(JSON.stringify(rec));
+  // This computer had learned that the password was changed on another one (core/daemon/root-watch.ts).
+  const accountDir = join(h.home, 'ghidcache.account');
+  assert.ok(existsSync(accountDir), accountDir);
+  writeFileSync(join(accountDir, 'password-changed-elsewhere.json'), JSON.stringify({ frame: 'A', noticedAt: Date.now() - 60_000 }));
   const third = await harness(h.home, { vault });
   await third.controller.settled();
   assert.equal(third.controller.status().state, 'locked');
-  assert.match(third.controller.status().message ?? '', /no longer opens/);
+  assert.equal(third.controller.status().message, 'The saved password no longer opens this account: it was changed on another computer. Enter the new password.');
   assert.equal(vault.secret, null);
   assert.match(readFileSync(h.yml, 'utf8'), /unlock_automatically: false/);
 
