@@ -153,14 +153,16 @@ export class Account {
 
   /**
    * What a root frame another computer may have written (a remote's push, or its catch-up at a
-   * start) means here: `same` (ours, or the manifest this computer holds), `kit` (a recovery kit
+   * start) means here: `ours` (a root write of this computer's is under way: not read), `same`
+   * (it opens with the secret held here, and holds the manifest this computer holds), `kit` (a recovery kit
    * made elsewhere: its manifest is this computer's from now on, so a kit made here later revokes
    * that one), `password` (the secret this computer holds does not open it: the password was
    * changed on another computer, or the account recovered there), or `unreadable` for any other
    * reason (a container not here, damage): nothing is concluded from it.
    */
-  async followRoot(frame: Gobd): Promise<'same' | 'kit' | 'password' | 'unreadable'> {
-    if (this.rootWrites > 0 || !frame.dynamic.equals(this.userId)) return 'same';
+  async followRoot(frame: Gobd): Promise<'ours' | 'same' | 'kit' | 'password' | 'unreadable'> {
+    if (!frame.dynamic.equals(this.userId)) throw new ValueError(`${frame.dynamic.short} is not the root node of account ${this.userId.short}`);
+    if (this.rootWrites > 0) return 'ours';
     let manifest: RootManifest;
     try {
       manifest = decodeManifest(await MasterObject.readFrame(this.io, frame, this.root, this.fingerprint));
@@ -168,7 +170,8 @@ export class Account {
       return err instanceof IncorrectPassword ? 'password' : 'unreadable';
     }
     // A write of ours may have begun meanwhile: it starts from the newest root anyway.
-    if (this.rootWrites > 0 || manifest.recovery?.ghid.text === this.currentManifest.recovery?.ghid.text) return 'same';
+    if (this.rootWrites > 0) return 'ours';
+    if (manifest.recovery?.ghid.text === this.currentManifest.recovery?.ghid.text) return 'same';
     this.currentManifest = manifest;
     return 'kit';
   }

@@ -95,7 +95,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     readonly objects: ObjectManager,
     private readonly logger: RemoteLogger,
     /** Set when this start brought an account of the Python Hypergolix over into our format. */
-    readonly broughtOver: BroughtOver | null = null,
+    readonly broughtOver: BroughtOver | null,
     accountDir: string,
     checkOptions: CacheCheckOptions = {},
     watchOptions: NetworkChangesOptions | false = {},
@@ -182,7 +182,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       }
       await account.openJournals(accountDir, (m) => o.logger.warn(m));
       // Opened with the password as it is now (or as this computer last knew it: root-watch.ts).
-      await forgetPasswordChangedElsewhere(accountDir);
+      await forgetPasswordChangedElsewhere(accountDir).catch((e: unknown) => o.logger.warn(`Could not remove the note of a password changed elsewhere: ${(e as Error).message}`));
     } catch (err) {
       await network.close();
       await engine.close();

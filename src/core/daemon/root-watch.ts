@@ -55,6 +55,8 @@ export interface RootWatchHost {
 
 export class RootWatch {
   private changedAt: number | null = null;
+  /** One frame at a time, each told after its note is written (a stop right after finds it there). */
+  private following: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: RootWatchHost) {}
 
@@ -64,18 +66,30 @@ export class RootWatch {
   }
 
   /** A frame of the root node came (and is stored): what it means here. */
-  async moved(obj: GolixObject): Promise<void> {
+  moved(obj: GolixObject): Promise<void> {
+    const run = this.following.then(() => this.follow(obj));
+    // A frame that failed (the caller hears of it) does not stop the next from being followed.
+    this.following = run.catch(() => {});
+    return run;
+  }
+
+  private async follow(obj: GolixObject): Promise<void> {
     const { account, logger } = this.host;
     if (obj.type !== 'GOBD' || this.host.currentRoot() !== obj.ghid.text) return;
     const outcome = await account.followRoot(obj);
     logger.debug(`the account's root node ${account.userId.short} moved on (${obj.ghid.short}): ${outcome}`);
     if (outcome === 'kit') logger.info('A recovery kit was made on another computer of this account: the key of any earlier kit opens nothing any more');
     if (outcome === 'password' && this.changedAt === null) await this.passwordChanged(obj.ghid);
+    // Set back on the other computer to the password this one holds: nothing to tell any more.
+    if ((outcome === 'same' || outcome === 'kit') && this.changedAt !== null) {
+      await forgetPasswordChangedElsewhere(this.host.dir).catch(() => {});
+      this.changedAt = null;
+      logger.info('The password this computer was unlocked with opens the account again (it was set back on another computer)');
+    }
   }
 
   private async passwordChanged(frame: Ghid): Promise<void> {
     const at = Date.now();
-    this.changedAt = at;
     this.host.logger.warn(
       'The password of this account was changed on another computer (or the account recovered there). This computer stays unlocked as it is; to unlock it again, use the new password',
     );
@@ -86,6 +100,7 @@ export class RootWatch {
       // Only the words of a later failed unlock depend on it.
       this.host.logger.warn(`Could not note that the password was changed elsewhere (${(err as Error).message}); an unlock with the old password will only say it is incorrect`);
     }
+    this.changedAt = at;
     this.host.passwordChanged(at);
   }
 }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { StatePrefixClaimed } from '../../../src/core/account/state-namespace.js';
 import { IncorrectPassword, OutdatedPassword } from '../../../src/core/account/errors.js';
+import { Ghid, type Gobd } from '../../../src/core/golix/index.js';
+import { existsSync } from 'node:fs';
 import { Daemon, type DaemonOptions } from '../../../src/core/daemon/daemon.js';
 import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
@@ -348,4 +350,23 @@ test('a password changed on another computer is told once (a warning, the event,
   await opened.stop();
   // Opened with the new password: the note is gone, and a wrong password is only wrong.
   await assert.rejects(daemon(port, { login: { userId: a.userId, password: 'pw', kdf } }, undefined, cache), (err: unknown) => err instanceof IncorrectPassword && !(err instanceof OutdatedPassword));
+});
+
+test('a password changed on another computer and then set back to the one this computer holds: nothing is told any more, and the note goes', async () => {
+  const { port } = await server();
+  const cache = join(await home(), 'ghidcache');
+  const a = await daemon(port, { create: { password: 'pw', kdf, identity: v16Identity(0) } }, undefined, cache);
+  await until(() => a.network.status().every((r) => r.pending === 0), 'the outbox to drain');
+  const note = join(`${cache}.account`, 'password-changed-elsewhere.json');
+  const other = await daemon(port, { login: { userId: a.userId, password: 'pw', kdf } });
+  await other.account.changePassword('pw 2', kdf);
+  await until(() => a.status().passwordChangedElsewhereAt !== null, 'the change to be found here');
+  assert.ok(existsSync(note), 'noted for the next unlock');
+  await other.account.changePassword('pw', kdf);
+  await until(() => a.status().passwordChangedElsewhereAt === null, 'the password set back to be found here');
+  assert.equal(existsSync(note), false);
+  // Only the account's root node is followed so.
+  const stateFrame = await a.network.fetch(Ghid.fromText(a.engine.currentFrame(a.account.manifest.state.ghid)!.ghid));
+  assert.equal(stateFrame?.type, 'GOBD');
+  await assert.rejects(a.account.followRoot(stateFrame as Gobd), /is not the root node/);
 });
