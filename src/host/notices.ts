@@ -36,10 +36,7 @@ export type Notice =
  * the status (a remote came or went, a share arrived). Returns the function that unwires them.
  */
 export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void): () => void {
-  const person = (fingerprint: Ghid) => {
-    const c = app.sharing.contacts.get(fingerprint);
-    return { name: c?.name ?? null, ...(c ? { contact: true } : {}) };
-  };
+  const person = (fingerprint: Ghid) => app.sharing.contacts.personOf(fingerprint);
   const onRemote = (label: string, connected: boolean) => {
     notice({ kind: 'remote', remote: label, connected });
     changed();

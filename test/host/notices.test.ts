@@ -9,10 +9,14 @@ import { wireDaemonNotices, type Notice } from '../../src/host/notices.js';
 import { notificationFor } from '../../src/host/notice-words.js';
 import { defaultSettings } from '../fixtures/ui/fake-host.js';
 import { v16Identity } from '../fixtures/vectors.js';
+import { Contacts } from '../../src/core/sharing/contacts.js';
+import { memoryState } from '../fixtures/account/memory-state.js';
 
 function fakeApp(names: Map<string, string>) {
   const daemon = new EventEmitter();
-  const sharing = Object.assign(new EventEmitter(), { contacts: { get: (fp: Ghid) => (names.has(fp.text) ? { name: names.get(fp.text)! } : null) } });
+  const contacts = new Contacts(memoryState().state('contact:'), v16Identity(2).ghid);
+  for (const [fp, name] of names) contacts.set(Ghid.fromText(fp), { name });
+  const sharing = Object.assign(new EventEmitter(), { contacts });
   return { app: { daemon, sharing } as unknown as StartedApp, daemon, sharing };
 }
 

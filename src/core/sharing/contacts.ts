@@ -90,6 +90,12 @@ export class Contacts {
     return fromStored(fingerprint.text, this.state.get(fingerprint.text));
   }
 
+  /** Someone as shares and notices show them: their name, and whether they are a contact at all (named or not). */
+  personOf(fingerprint: Ghid): { name: string | null; contact?: true } {
+    const c = this.get(fingerprint);
+    return { name: c?.name ?? null, ...(c ? { contact: true as const } : {}) };
+  }
+
   /** The trust the consent policy reads; null for someone not in the contacts. */
   trustOf(fingerprint: Ghid): TrustLevel | null {
     return this.get(fingerprint)?.trust ?? null;

@@ -50,10 +50,7 @@ const askedAgain = (at: number | null) => (at === null ? {} : { askedAgain: at }
 /** Waiting shares first (oldest first), then received and sent (newest first). */
 export function listShares(sharing: Sharing): ShareJson[] {
   // Named, or in the contacts unnamed (someone shared with becomes one), or neither: said apart.
-  const person = (g: Ghid) => {
-    const c = sharing.contacts.get(g);
-    return { name: c?.name ?? null, ...(c ? { contact: true } : {}) };
-  };
+  const person = (g: Ghid) => sharing.contacts.personOf(g);
   const waiting: ShareJson[] = sharing.pending().map((p) => ({
     id: p.id,
     direction: 'incoming',

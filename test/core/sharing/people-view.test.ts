@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { InvalidContact } from '../../../src/core/sharing/contacts.js';
 import { listShares, safetyCodeWith } from '../../../src/core/sharing/people-view.js';
 import type { Sharing } from '../../../src/core/sharing/sharing.js';
-import type { Ghid } from '../../../src/core/golix/index.js';
+import { Contacts } from '../../../src/core/sharing/contacts.js';
+import { memoryState } from '../../fixtures/account/memory-state.js';
 import { safetyCode } from '../../../src/core/sharing/safety-code.js';
 import { randomGhid } from '../../fixtures/ipc/fakes.js';
 
@@ -20,12 +21,11 @@ test('safetyCodeWith: the pair\'s six words; your own fingerprint is refused, as
 
 test('listShares: a named contact by name, an unnamed contact (someone shared with) marked a contact, a stranger neither', () => {
   const [named, unnamed, stranger, o1, o2, o3] = Array.from({ length: 6 }, () => randomGhid());
-  const contacts = new Map([
-    [named!.text, { name: 'Ada' }],
-    [unnamed!.text, { name: null }],
-  ]);
+  const contacts = new Contacts(memoryState().state('contact:'), randomGhid());
+  contacts.set(named!, { name: 'Ada' });
+  contacts.ensure(unnamed!, 'trusted');
   const sharing = {
-    contacts: { get: (g: Ghid) => contacts.get(g.text) },
+    contacts,
     pending: () => [{ id: o1!.text, ghid: o1!, from: stranger!, receivedAt: 1, apiId: null, size: 3, dynamic: true }],
     records: {
       receivedList: () => [{ object: o2!, from: named!, apiId: null, size: 4, at: 2 }],
