@@ -32,6 +32,8 @@ export interface RemoteStatus extends Remote {
   registerHint?: string;
   /** The remote said its storage is full (NK 0010): what this computer publishes waits in its outbox. */
   storageFull?: boolean;
+  /** The remote said its storage cannot take writes now (NK 0010, failed: its database down, a write error): what this computer publishes waits. */
+  storageFailed?: boolean;
   /** Why it is not connected, in plain words (remote-words.ts), or null. */
   problem?: string | null;
   /** Epoch ms of the last connection, or null if never. */
@@ -144,6 +146,7 @@ export const checkStatus: Check<Status> = obj<Status>({
       tls: bool,
       connected: bool,
       storageFull: optional(bool),
+      storageFailed: optional(bool),
       account: optional(obj<RemoteAccountStatus>({ status: oneOf(ACCOUNT_STANDINGS), usedBytes: uint, freeBytes: uint })),
       registerHint: optional(str({ max: LIMITS.text })),
       problem: optional(nullable(str({ max: LIMITS.text }))),

@@ -68,7 +68,7 @@ export function statusOf(state: AppState, message: string | null, s: StatusSourc
       port: r.port,
       tls: r.tls,
       connected: app !== null && (net[i]?.connected ?? false),
-      ...(net[i] && net[i].storage !== 'ok' ? { storageFull: true } : {}),
+      ...(net[i]?.storage === 'storage_full' ? { storageFull: true } : net[i]?.storage === 'storage_failed' ? { storageFailed: true } : {}),
       ...accountOf(s, `${r.host}:${r.port}`, app ? net[i]?.freeTier?.message : undefined),
       ...(net[i] ? { problem: net[i].connected ? null : remoteProblemWords(net[i].lastFailure), lastConnectedAt: net[i].lastConnectedAt, nextAttemptAt: net[i].connected ? null : net[i].nextAttemptAt, backlog: net[i].pending } : {}),
     })),

@@ -87,11 +87,12 @@ test('StatusFeed: a state change is sent; nothing is sent without subscribers; p
   assert.equal(events.length, 3, 'closed: no more polling');
 });
 
-test('statusOf while running: a storage line for the local cache (ok, or full with path and free space) and remotes whose storage is full', () => {
+test('statusOf while running: a storage line for the local cache (ok, or full with path and free space) and remotes whose storage is full, or failed', () => {
   let storage: unknown = { kind: 'ok' };
+  let remoteStorage = 'storage_full';
   const app = {
     daemon: {
-      network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: 'storage_full', lastFailure: null, lastConnectedAt: 5 }] },
+      network: { status: () => [{ label: 'hgx.example:7770', connected: true, pending: 3, storage: remoteStorage, lastFailure: null, lastConnectedAt: 5 }] },
       engine: { stats: () => ({ objects: 7, byType: {} }), storage: () => storage },
       cacheCheck: { ...NOT_CHECKED, lastCheckedAt: 9, checked: 7, putRight: 1 },
       rootWatch: { passwordChangedElsewhereAt: null as number | null },
@@ -104,6 +105,10 @@ test('statusOf while running: a storage line for the local cache (ok, or full wi
   assert.deepEqual(ok.storage, { kind: 'ok', path: null, freeBytes: null, message: null });
   assert.deepEqual(ok.cacheCheck, { lastCheckedAt: 9, running: false, checked: 7, putRight: 1, givenToRemotes: 0, damaged: [], damagedCount: 0 });
   assert.deepEqual(ok.remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFull: true, problem: null, lastConnectedAt: 5, nextAttemptAt: null, backlog: 3 }]);
+  // Its database down: failed, not full.
+  remoteStorage = 'storage_failed';
+  assert.deepEqual(statusOf('running', null, sources, new Map()).remotes, [{ host: 'hgx.example', port: 7770, tls: true, connected: true, storageFailed: true, problem: null, lastConnectedAt: 5, nextAttemptAt: null, backlog: 3 }]);
+  remoteStorage = 'storage_full';
 
   storage = { kind: 'full', path: '/h/ghidcache/journal', errno: 'ENOSPC', freeBytes: 4096, since: 1, message: 'The disk holding /h/ghidcache is full (4 KiB free)' };
   const full = statusOf('running', null, sources, new Map());

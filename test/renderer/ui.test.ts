@@ -373,8 +373,11 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     const app = (id: number, token: string | null, tracked: number): ConnectedAppJson => ({ id, token, legacy: false, sendsKey: false, apis: 1, tracked, connectedAt: now - 3_600_000, lastActivity: now - 5_000 });
     host.apps = [app(1, 'ab'.repeat(16), 3), app(2, null, 1)];
     await page.getByRole('button', { name: 'Status' }).click();
-    host.patchStatus({ remotes: [{ host: '127.0.0.1', port: 7770, tls: false, connected: false }, { host: 'hgx.example.org', port: 443, tls: true, connected: true }] });
+    host.patchStatus({ remotes: [{ host: '127.0.0.1', port: 7770, tls: false, connected: false, storageFull: true }, { host: 'hgx.example.org', port: 443, tls: true, connected: true, storageFailed: true }] });
     await page.getByText('1 of 2').waitFor();
+    // What each server said of its storage: full (its disk), or failed (its database down).
+    await page.getByText('Server storage full: waiting to send').waitFor();
+    await page.getByText('Server cannot store now: waiting to send').waitFor();
     await page.getByTestId('app-list').getByText('App #2').waitFor();
     await resizeShot(page, 'desktop', 'status');
     await resizeShot(page, 'small', 'status');

@@ -162,7 +162,9 @@ export class RemoteLane {
     if (this.storage === storage) return;
     this.storage = storage;
     if (storage === 'ok') this.host.logger.info(`remote ${this.label}: its storage takes writes again; sending the ${this.outbox.size} queued`);
-    else this.host.logger.warn(`remote ${this.label}: its storage is full; ${this.outbox.size} object(s) stay queued and are resent when it has room`);
+    // Full (its disk) or failed (its database down, a write error): the remote said which.
+    else if (storage === 'storage_full') this.host.logger.warn(`remote ${this.label}: its storage is full; ${this.outbox.size} object(s) stay queued and are resent when it has room`);
+    else this.host.logger.warn(`remote ${this.label}: its storage cannot take writes now (it failed: a database down, a write error); ${this.outbox.size} object(s) stay queued and are resent when it takes writes again`);
     this.host.storageChanged(this.label, storage);
   }
 }

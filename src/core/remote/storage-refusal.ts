@@ -62,8 +62,9 @@ export class StorageWatch {
   check(engine: { storage?(): StorageState } | null): StorageState {
     const state = engine?.storage?.() ?? STORAGE_OK;
     if (state.kind !== this.last.kind) {
-      if (state.kind === 'ok') this.logger.info('Storage has room again; accepting publishes');
-      else this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
+      if (state.kind === 'ok') this.logger.info(this.last.kind === 'full' ? 'Storage has room again; accepting publishes' : 'Storage takes writes again; accepting publishes');
+      else if (state.kind === 'full') this.logger.warn(`Refusing publishes until there is room: ${state.message}`);
+      else this.logger.warn(`Refusing publishes until the store takes writes again: ${state.message}`);
     }
     this.last = state;
     return state;

@@ -101,6 +101,21 @@ test('a full remote: everything stays queued, the status says full until one is 
   assert.ok(x.logger.lines.some((m) => m.includes('its storage takes writes again')));
 });
 
+test('a remote whose storage failed (its database down) keeps everything queued and says so apart from full', async (t) => {
+  let down = true;
+  const x = await lane(t, async () => {
+    if (down) throw new StorageFull('the database cannot be used', { retryAfterMs: 20, reason: 'storage_failed' });
+    return true;
+  });
+  await x.queue(V.gidcs[0]!);
+  assert.equal(x.l.status().storage, 'storage_failed');
+  assert.equal(x.outbox.size, 1);
+  assert.ok(x.logger.lines.some((m) => m.includes('its storage cannot take writes now') && m.includes('resent when it takes writes again')), x.logger.lines.join('\n'));
+  assert.ok(!x.logger.lines.some((m) => m.includes('is full')), 'not called full');
+  down = false;
+  await waitFor(() => x.outbox.size === 0, 3000, 'resent after the wait');
+});
+
 test('a used-up free tier holds the outbox until the uploads are retried (after registering)', async (t) => {
   let registered = false;
   const x = await lane(t, async () => {

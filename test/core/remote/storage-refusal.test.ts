@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InconsistentAuthor, StorageFull } from '../../../src/core/golix/index.js';
-import { asStorageRefusal, storageErrno, STORAGE_RETRY_MS } from '../../../src/core/remote/storage-refusal.js';
+import { StorageWatch, asStorageRefusal, storageErrno, STORAGE_RETRY_MS } from '../../../src/core/remote/storage-refusal.js';
+import { silentLogger } from '../../../src/core/remote/logger.js';
+import { STORAGE_OK, type StorageState } from '../../../src/core/store/storage-state.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import { decodeNak, encodeFrame } from '../../../src/wire/index.js';
 import { FillableStore } from '../../fixtures/store/fillable-store.js';
@@ -88,4 +90,24 @@ test('asStorageRefusal keeps the rules’ verdicts and maps storage errnos (and 
   }
   const other = new Error('EACCES');
   assert.equal(asStorageRefusal(other, undefined, 'server'), other);
+});
+
+test('the server logs a full store and a failed one (a database down) each in its own words, once per change', () => {
+  const lines: string[] = [];
+  const logger = { ...silentLogger, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m) };
+  const watch = new StorageWatch(logger);
+  let state: StorageState = STORAGE_OK;
+  const engine = { storage: () => state };
+  const failed = { kind: 'failed', path: 'postgresql://db', errno: '57P03', freeBytes: null, since: 0, message: 'The database cannot be used (57P03)' } as const;
+  const full = { kind: 'full', path: '/x', errno: 'ENOSPC', freeBytes: 0, since: 0, message: 'The disk holding /x is full' } as const;
+  for (const next of [failed, failed, STORAGE_OK, full, STORAGE_OK] as StorageState[]) {
+    state = next;
+    watch.check(engine);
+  }
+  assert.deepEqual(lines, [
+    'Refusing publishes until the store takes writes again: The database cannot be used (57P03)',
+    'Storage takes writes again; accepting publishes',
+    'Refusing publishes until there is room: The disk holding /x is full',
+    'Storage has room again; accepting publishes',
+  ]);
 });

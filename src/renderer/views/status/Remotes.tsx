@@ -25,6 +25,7 @@ export function Remotes({ status }: { status: Status }) {
               </span>
               {r.tls ? <span className="tag">TLS</span> : null}
               {r.storageFull ? <span className="tag">Server storage full: waiting to send</span> : null}
+              {r.storageFailed ? <span className="tag">Server cannot store now: waiting to send</span> : null}
               <RemoteAccount remote={r} />
               <span className={r.connected ? 'ok-text' : 'muted'}>{r.connected ? 'Connected' : 'Not connected'}</span>
               <RemoteDetail remote={r} />
