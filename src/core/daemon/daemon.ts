@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Account, type AccountProgress } from '../account/account.js';
+import { Account } from '../account/account.js';
 import type { AccountMap } from '../account/account-map.js';
 import { AccountUnreachable, DamagedAccount } from '../account/errors.js';
-import type { KdfParams } from '../account/kdf.js';
 import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, IllegalDynamicFrame, UnknownSecret, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
@@ -14,9 +13,7 @@ import { noSecretReads } from '../objects/errors.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
-import type { BackoffOptions } from '../remote/client.js';
 import { RulesEngine } from '../rules/rules-engine.js';
-import type { ObjectStore } from '../store/object-store.js';
 import { FileStore } from '../store/file-store.js';
 import { PastFrames, recordingFrames } from './past-frames.js';
 import type { BroughtOver } from '../legacy/bring-over.js';
@@ -26,41 +23,15 @@ import type { DamagedCopy } from './local-copy.js';
 import { NetworkIO } from './network-io.js';
 import { NetworkChanges, type NetworkChangesOptions } from './network-changes.js';
 import { registrationLinkFor, remoteAccountsOf, type RemoteAccountView } from './remote-accounts.js';
-import type { RemoteSpec } from './remote-status.js';
 import { openAccount } from './open-account.js';
 import { RootWatch, forgetPasswordChangedElsewhere, whyNotOpened } from './root-watch.js';
+import { FreeTierWatch } from './free-tier-watch.js';
 import { SETTLE_WAIT_MS, untilSettled } from './settle-wait.js';
 import { RECORD_WAITS_MS, nextUpdateStep } from './record-waits.js';
 import type { DaemonPort, DaemonPortEvents, DaemonStatus } from './port.js';
 
-export type AccountRequest =
-  | { create: { password: string; kdf?: KdfParams; identity?: PrivateIdentity } }
-  | { login: { userId: Ghid; fingerprint?: Ghid | null; password?: string; rootSecret?: Secret; kdf?: KdfParams; recoveryKey?: Uint8Array } };
-
-export interface DaemonOptions {
-  ghidcache: string;
-  /** The local cache's backend. @default a FileStore at `ghidcache` (tests pass their own) */
-  store?: ObjectStore;
-  /** Where each remote's outbox lives. @default `${ghidcache}.outbox` */
-  outboxDir?: string;
-  /** Where the account maps' journals live. @default `${ghidcache}.account` */
-  journalDir?: string;
-  remotes: RemoteSpec[];
-  account: AccountRequest;
-  logger: RemoteLogger;
-  /** Names this device in merged account maps. @default hostname + random suffix */
-  device?: string;
-  /** How long to wait for remotes when the account is not in the local cache (a new machine). */
-  remoteWaitMs?: number;
-  onProgress?: (p: AccountProgress | { stage: 'store' } | { stage: 'remotes' }) => void;
-  maxLiveObjects?: number;
-  /** When the local copy is checked in the background (cache-check.ts). */
-  cacheCheck?: CacheCheckOptions;
-  /** How a lost remote is tried again. @default from 100 ms, doubling to 30 s, full jitter (remote/client.ts) */
-  reconnect?: BackoffOptions;
-  /** How a changed network is heard (network-changes.ts); false: not watched. @default addresses read every 3 s */
-  networkChanges?: NetworkChangesOptions | false;
-}
+import type { DaemonOptions } from './daemon-options.js';
+export type { AccountRequest, DaemonOptions } from './daemon-options.js';
 
 export type DaemonEvents = DaemonPortEvents;
 
@@ -87,6 +58,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   readonly networkChanges: NetworkChanges | null;
   /** What the account's root node moving on means here: a password changed elsewhere (root-watch.ts). */
   readonly rootWatch: RootWatch;
+  /** Asks remotes holding our uploads whether we registered there since (free-tier-watch.ts). */
+  private readonly freeTierWatch: FreeTierWatch;
 
   private constructor(
     readonly engine: RulesEngine,
@@ -99,8 +72,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     accountDir: string,
     checkOptions: CacheCheckOptions = {},
     watchOptions: NetworkChangesOptions | false = {},
+    registrationCheckMs?: number,
   ) {
     super();
+    this.freeTierWatch = new FreeTierWatch({ held: () => network.status().some((r) => r.freeTier !== null), ask: () => this.remoteAccounts(), logger }, registrationCheckMs);
     const currentRoot = () => engine.currentFrame(account.userId)?.ghid ?? null;
     this.rootWatch = new RootWatch({ account, currentRoot, logger, dir: accountDir, passwordChanged: (at) => this.emit('password-changed-elsewhere', at) });
     this.conflicts = new ConflictResolver({ account, objects, network, logger, accountMap: (g) => this.accountMap(g), stopping: this.stopping.signal });
@@ -193,7 +168,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     // taken by a remote yet may lose a race there, and its secret is then needed to write its
     // state again on top, after another computer's record has replaced ours.
     for (const { dynamic } of network.queuedDynamics()) objects.secrets.rememberCurrent(dynamic);
-    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, accountDir, o.cacheCheck, o.networkChanges);
+    const daemon = new Daemon(engine, network, account, objects, o.logger, broughtOver, accountDir, o.cacheCheck, o.networkChanges, o.registrationCheckMs);
     daemon.wire();
     return daemon;
   }
@@ -213,7 +188,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       this.emit('remote', label, up);
     });
     network.on('remote-retry', (label) => this.emit('remote-retry', label));
-    network.on('free-tier', (label, usage) => this.emit('free-tier', label, usage));
+    network.on('free-tier', (label, usage) => {
+      this.freeTierWatch.held();
+      this.emit('free-tier', label, usage);
+    });
     network.on('notification', (obj, subscribed) => void this.route(obj, subscribed));
     network.on('conflict', (dynamic, settle) => this.conflicts.raised(dynamic, settle));
     // Refused before this listened (the outboxes flush as soon as a remote connects): again now.
@@ -406,7 +384,9 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   }
 
   tryRemotes(): Promise<void> {
-    // A person asking to connect may be looking at a link that died unseen: the connected ones are pinged too.
+    // A person asking to connect may be looking at a link that died unseen: the connected ones are
+    // pinged too; and may have just registered on a remote that holds uploads: it is asked.
+    this.freeTierWatch.askIfHeld();
     return this.network.tryNow({ checkLinks: true });
   }
 
@@ -434,6 +414,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
   async stop(): Promise<void> {
     this.stopping.abort();
     this.networkChanges?.stop();
+    this.freeTierWatch.stop();
     // Before the account closes: a resolution records its frame's secret last (seen lost in
     // offline-writers-return with a restart just after a return).
     await this.conflicts.finished(STOP_RESOLUTIONS_WAIT_MS);

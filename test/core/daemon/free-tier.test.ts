@@ -50,3 +50,23 @@ test('over the free tier: kept in the outbox with a plain message; registering l
   assert.ok((running.engine as RulesEngine).usageOf(d.fingerprint)!.bytes > FREE, 'registered: the rest went up');
   assert.ok(running.engine.exists(big.ghid));
 });
+
+test('registered elsewhere (a browser, the CLI): the daemon asks the remote by itself and the held uploads go up, with nobody asking it', async (t) => {
+  const home = await serverHome({ registration: 'open', unregistered_upload_bytes: FREE });
+  const running = await startServer({ ...home.config, server: { ...home.config.server, port: 0 } });
+  t.after(() => running.close());
+  const d = await Daemon.start({
+    ghidcache: join(tempDir(), 'ghidcache'),
+    remotes: [{ host: '127.0.0.1', port: running.address.port, tls: false }],
+    account: { create: { password: 'pw', kdf: { ...REFERENCE_KDF, n: 1024 }, identity: v16Identity(2) } },
+    logger: silentLogger,
+    remoteWaitMs: 5000,
+    registrationCheckMs: 100,
+  });
+  t.after(() => d.stop());
+  const big = await d.objects.create(API_ID_JSON, Buffer.from(JSON.stringify({ blob: randomBytes(FREE).toString('base64') })));
+  await until(() => d.network.status().find((r) => r.freeTier)?.freeTier, 'the free tier to be reported');
+  await running.accounts!.register(d.fingerprint.text, 'operator');
+  await until(() => d.network.status().every((r) => r.pending === 0 && r.freeTier === null), 'the outbox to drain by itself');
+  assert.ok(running.engine.exists(big.ghid));
+});
