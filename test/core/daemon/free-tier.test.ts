@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { REFERENCE_KDF } from '../../../src/core/account/kdf.js';
 import { startServer } from '../../../src/core/assembly/server.js';
-import { Daemon } from '../../../src/core/daemon/daemon.js';
+import { Daemon, type DaemonOptions } from '../../../src/core/daemon/daemon.js';
 import type { FreeTierUsage } from '../../../src/core/daemon/remote-status.js';
 import { API_ID_JSON } from '../../../src/core/objects/hgxd.js';
 import { silentLogger } from '../../../src/core/remote/logger.js';
@@ -18,19 +18,25 @@ import type { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 
 const FREE = 256 * 1024;
 
-test('over the free tier: kept in the outbox with a plain message; registering lets it through', async (t) => {
+/** A server with registration open and a free tier of FREE, and a new account's daemon with it as its remote. */
+async function serverAndDaemon(t: { after(fn: () => unknown): void }, options: Partial<DaemonOptions> = {}) {
   const home = await serverHome({ registration: 'open', unregistered_upload_bytes: FREE });
   const running = await startServer({ ...home.config, server: { ...home.config.server, port: 0 } });
   t.after(() => running.close());
-  const label = `127.0.0.1:${running.address.port}`;
   const d = await Daemon.start({
     ghidcache: join(tempDir(), 'ghidcache'),
     remotes: [{ host: '127.0.0.1', port: running.address.port, tls: false }],
     account: { create: { password: 'pw', kdf: { ...REFERENCE_KDF, n: 1024 }, identity: v16Identity(2) } },
     logger: silentLogger,
     remoteWaitMs: 5000,
+    ...options,
   });
   t.after(() => d.stop());
+  return { running, d, label: `127.0.0.1:${running.address.port}` };
+}
+
+test('over the free tier: kept in the outbox with a plain message; registering lets it through', async (t) => {
+  const { running, d, label } = await serverAndDaemon(t);
   const told: FreeTierUsage[] = [];
   d.on('free-tier', (_label, usage) => told.push(usage));
 
@@ -52,18 +58,7 @@ test('over the free tier: kept in the outbox with a plain message; registering l
 });
 
 test('registered elsewhere (a browser, the CLI): the daemon asks the remote by itself and the held uploads go up, with nobody asking it', async (t) => {
-  const home = await serverHome({ registration: 'open', unregistered_upload_bytes: FREE });
-  const running = await startServer({ ...home.config, server: { ...home.config.server, port: 0 } });
-  t.after(() => running.close());
-  const d = await Daemon.start({
-    ghidcache: join(tempDir(), 'ghidcache'),
-    remotes: [{ host: '127.0.0.1', port: running.address.port, tls: false }],
-    account: { create: { password: 'pw', kdf: { ...REFERENCE_KDF, n: 1024 }, identity: v16Identity(2) } },
-    logger: silentLogger,
-    remoteWaitMs: 5000,
-    registrationCheckMs: 100,
-  });
-  t.after(() => d.stop());
+  const { running, d } = await serverAndDaemon(t, { registrationCheckMs: 100 });
   const big = await d.objects.create(API_ID_JSON, Buffer.from(JSON.stringify({ blob: randomBytes(FREE).toString('base64') })));
   await until(() => d.network.status().find((r) => r.freeTier)?.freeTier, 'the free tier to be reported');
   await running.accounts!.register(d.fingerprint.text, 'operator');
