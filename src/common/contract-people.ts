@@ -43,6 +43,7 @@ export const checkShare: Check<ShareJson> = obj<ShareJson>({
   size: nullable(uint),
   time: num,
   askedAgain: optional(num),
+  deletedAt: optional(num),
 });
 
 /** A share's id (a waiting share's request GHID, or an object's), as accept and decline take it. */

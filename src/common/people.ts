@@ -84,6 +84,14 @@ export function askedAgainWords(name: string | null | undefined, contact = false
 }
 
 /**
+ * A shared object its author deleted since: for a share received, its sender (named as
+ * `personWords` does); for one sent, you. The CLI and the UI say it in these words.
+ */
+export function deletedWords(direction: 'incoming' | 'outgoing', name: string | null | undefined, contact = false): string {
+  return direction === 'incoming' ? `Deleted by ${personWords(name, contact)}: it can no longer be opened` : 'Deleted by you: nobody can open it any more';
+}
+
+/**
  * A person's shares as the CLI and the UI list them: those waiting for their answer, those they
  * received, and those they sent. Only an incoming share can wait for *them*: one they sent that
  * has no answer yet is "waiting" for the recipient, and is listed with what they sent.

@@ -9,7 +9,7 @@ import { apiTypeWords } from '../common/people.js';
 import { HypergolixError } from '../core/golix/index.js';
 import { InvalidContact } from '../core/sharing/contacts.js';
 import { changeContact, listContacts, listShares, removeContact, safetyCodeWith } from '../core/sharing/people-view.js';
-import { NoSuchShare } from '../core/sharing/sharing.js';
+import { NoSuchShare, ShareRemoved } from '../core/sharing/sharing.js';
 import type { StartedApp } from './daemon-runner.js';
 
 export function pendingShares(app: StartedApp): IncomingShare[] {
@@ -38,6 +38,8 @@ async function typed<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    // Removed as it was accepted: why, in the core's words (its object deleted, or its key opens nothing).
+    if (err instanceof ShareRemoved) throw new HostFailure(ERROR_CODES.notFound, err.message);
     if (err instanceof NoSuchShare) throw new HostFailure(ERROR_CODES.notFound, 'That share is no longer waiting');
     if (err instanceof InvalidContact) throw new HostFailure(ERROR_CODES.badRequest, err.message);
     if (err instanceof HypergolixError) throw new HostFailure(ERROR_CODES.unavailable, err.message);

@@ -69,6 +69,11 @@ export interface ShareJson {
    * one carries keys for): when it asked the sender to share it again (epoch milliseconds).
    */
   askedAgain?: number;
+  /**
+   * The object was deleted by its author since it was shared — the sender of an incoming share,
+   * this account for an outgoing one: when this account learned of it (epoch milliseconds).
+   */
+  deletedAt?: number;
 }
 
 const encoder = new TextEncoder();

@@ -21,7 +21,12 @@ function hgx(h: AppHome, ...args: string[]): Promise<{ code: number; out: string
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
+    // A command that hangs fails here, named, rather than the whole test at its timeout.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out, err: signal ? `${err}\n(hypergolix ${args.join(' ')}: killed after 60 s)` : err });
+    });
   });
 }
 
@@ -101,8 +106,24 @@ test('shares and contacts from the CLI: consent as the words say, against real d
   assert.ok(outAtA.length === 3 && outAtA.every((s) => s.direction === 'outgoing' && s.to === B && s.state === 'accepted' && s.type === 'JSON'));
   assert.equal(jsonLines<ContactJson>(await ok(homeA, 'contacts', 'list', '--json'))[0]!.trust, 'trusted');
 
+  // A deletes the first object (through the SDK): both lists say so, each in its words.
+  await first.obj.delete();
+  await until(async () => /Deleted by Alice Liddell: it can no longer be opened \(/.test(await ok(homeB, 'shares')), "B's list to say A deleted it", 30_000);
+  assert.match(await ok(homeA, 'shares'), /Deleted by you: nobody can open it any more \(/);
+  assert.equal(typeof jsonLines<ShareJson>(await ok(homeB, 'shares', 'list', '--json')).find((s) => s.object === first.obj.ghid)!.deletedAt, 'number');
+
   // Back to "ask me", then decline: A is told. Then block: declined without asking.
   await ok(homeB, 'contacts', 'ask', A);
+  // A share A deletes while it waits: accepting it says why it cannot be, and it is gone from the list.
+  const doomed = await shareFromA({ note: 'gone before it was answered' });
+  const [wd] = await waitingAtB(1);
+  await doomed.obj.delete();
+  await until(async () => (await la.status()).remotes.every((r) => r.waiting === 0), "A's delete to reach the server", 30_000);
+  const late = await hgx(homeB, 'shares', 'accept', wd!.id);
+  assert.deepEqual([late.code, /cannot be accepted: its object is on no server any more: its sender deleted it after sharing it\. It was declined and removed/.test(late.err)], [1, true], late.err);
+  await waitingAtB(0);
+  // A's app let go of the object as it deleted it, so A hears the answer in its list only.
+  await until(async () => jsonLines<ShareJson>(await ok(homeA, 'shares', 'list', '--json')).find((s) => s.object === doomed.obj.ghid)?.state === 'declined', "A's list to hold B's answer", 30_000);
   const fourth = await shareFromA({ note: 'four' });
   const [w4] = await waitingAtB(1);
   assert.match(await ok(homeB, 'shares', 'decline', w4!.id), /Declined/);
@@ -128,6 +149,15 @@ test('shares and contacts from the CLI: consent as the words say, against real d
   assert.deepEqual([usage.code, /takes one ID/.test(usage.err)], [2, true], usage.err);
   await ok(homeB, 'contacts', 'remove', A);
   assert.equal(await ok(homeB, 'contacts', 'list', '--json'), '');
+});
+
+test('a share whose object its author deleted says so under it: by them for one received, by you for one sent', () => {
+  const object = 'A' + 'b'.repeat(87);
+  const received: ShareJson = { id: object, direction: 'incoming', state: 'accepted', from: 'A' + 'c'.repeat(87), name: null, contact: true, object, apiId: null, type: 'JSON', size: 12, time: Date.UTC(2026, 11, 1, 9, 30) };
+  assert.doesNotMatch(describeShare(received), /Deleted/);
+  assert.equal(describeShare({ ...received, deletedAt: Date.UTC(2026, 11, 7, 23, 40) }).split('\n')[2], '    Deleted by an unnamed contact: it can no longer be opened (2026-12-07 23:40)');
+  const sent: ShareJson = { ...received, direction: 'outgoing', from: undefined, to: received.from, deletedAt: Date.UTC(2026, 11, 7, 23, 41) };
+  assert.equal(describeShare(sent).split('\n')[2], '    Deleted by you: nobody can open it any more (2026-12-07 23:41)');
 });
 
 test('a share this computer can no longer read says so, and whom it asked to share it again', () => {

@@ -340,6 +340,10 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     // One the user sent, not answered yet: it waits for the recipient (a contact now, unnamed), not for the user.
     const sentOne = FAKE_IDENTITY.fingerprint.replace(/^A./, 'AQ');
     host.shares.push({ id: sentOne, direction: 'outgoing', state: 'waiting', to: FAKE_IDENTITY.userId, name: null, contact: true, object: sentOne, apiId: null, type: 'JSON', size: 64, time: Date.now() - 600_000 });
+    // Deleted by their authors since: one Ada shared with the user, one the user shared with Ada.
+    const [goneIn, goneOut] = ['AR', 'AS'].map((head) => FAKE_IDENTITY.userId.replace(/^A./, head)) as [string, string];
+    host.shares.push({ id: goneIn, direction: 'incoming', state: 'accepted', from: FAKE_IDENTITY.fingerprint, name: 'Ada', object: goneIn, apiId: null, type: 'JSON', size: 20, time: Date.now() - 172_800_000, deletedAt: Date.now() - 60_000 });
+    host.shares.push({ id: goneOut, direction: 'outgoing', state: 'accepted', to: FAKE_IDENTITY.fingerprint, name: 'Ada', object: goneOut, apiId: null, type: 'JSON', size: 30, time: Date.now() - 172_800_000, deletedAt: Date.now() - 120_000 });
     await page.getByTestId('waiting-note').waitFor();
     assert.equal(await page.getByTestId('sidebar-pill').innerText(), 'Needs attention');
     await page.getByTestId('waiting-note').getByRole('button', { name: 'Open Shares' }).click();
@@ -353,6 +357,8 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
       await page.getByTestId('received').getByTestId('asked-again').innerText(),
       'Cannot be read on this computer (it missed too many versions while it was off); asked Ada to share it again (3 minutes ago).',
     );
+    assert.equal(await page.getByTestId('received').getByTestId('deleted').innerText(), 'Deleted by Ada: it can no longer be opened (1 minute ago).');
+    assert.equal(await page.getByTestId('sent').getByTestId('deleted').innerText(), 'Deleted by you: nobody can open it any more (2 minutes ago).');
     await resizeShot(page, 'desktop', 'shares');
     await resizeShot(page, 'small', 'shares');
     await page.setViewportSize({ width: 1024, height: 700 });

@@ -3,7 +3,7 @@
  * and the answer to a share that waits — in the same words as the app's Shares view.
  */
 import { parseArgs } from '../args.js';
-import { CONSENT_CHOICES, STRANGER, UNNAMED_CONTACT, askedAgainWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, STRANGER, UNNAMED_CONTACT, askedAgainWords, deletedWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
 import { Ghid } from '../../core/golix/index.js';
 import { PeopleVerb, type ShareJson } from '../../wire/index.js';
 import { CliError, type CliIO, type Command } from '../command.js';
@@ -22,7 +22,8 @@ and size). Needs the app daemon running.
 
   list              one line per share (the default); --json prints one JSON object per line:
                     {"id", "direction", "state", "from" or "to", "name", "contact" (when they
-                    are in your contacts), "object", "apiId", "type", "size", "time"}
+                    are in your contacts), "object", "apiId", "type", "size", "time",
+                    "deletedAt" (when its author deleted the object since)}
   accept ID         ${ONCE[0]}: ${ONCE[1]}
   accept ID --trust ${TRUST[0]}: ${TRUST[1]}
   decline ID        ${DECLINE[0]}: the object is refused and the sender is told.
@@ -60,10 +61,11 @@ export function describeShare(s: ShareJson): string {
   const who = personWords(s.name, s.contact);
   const what = `${s.type}, ${sizeWords(s.size)}`;
   const when = minute(s.time);
-  if (s.direction === 'outgoing') return `  ${s.object}  to ${who} (${s.to}) — ${s.state}, ${when}\n    ${what}`;
+  const deleted = s.deletedAt === undefined ? '' : `\n    ${deletedWords(s.direction, s.name, s.contact)} (${minute(s.deletedAt)})`;
+  if (s.direction === 'outgoing') return `  ${s.object}  to ${who} (${s.to}) — ${s.state}, ${when}\n    ${what}${deleted}`;
   const head = s.state === 'waiting' ? `  id ${s.id}\n    from ${who} (${s.from})` : `  ${s.object}  from ${who} (${s.from})`;
   const behind = s.askedAgain === undefined ? '' : `\n    ${askedAgainWords(s.name, s.contact)} (${minute(s.askedAgain)})`;
-  return `${head}\n    ${what}, ${when}${behind}`;
+  return `${head}\n    ${what}, ${when}${behind}${deleted}`;
 }
 
 function printList(all: ShareJson[], io: CliIO): void {

@@ -35,8 +35,8 @@ export const STATE_PREFIXES = {
     value: '{n: name or null, t: trusted|ask|blocked, v: verified, at} (true in older accounts: trusted)',
     what: 'a person: name, trust, verified mark',
   },
-  'shared-in:': { owner: 'sharing/share-records', key: 'object GHID', value: '{f: from, a: api_id or null, z: size or null, at}', what: 'a share we accepted' },
-  'shared-out:': { owner: 'sharing/share-records', key: 'object GHID + " " + recipient', value: '{s: waiting|accepted|declined, at, a: api_id or null, z: size or null}', what: 'a share we sent and its answer' },
+  'shared-in:': { owner: 'sharing/share-records', key: 'object GHID', value: '{f: from, a: api_id or null, z: size or null, at, x?: deleted at}', what: 'a share we accepted' },
+  'shared-out:': { owner: 'sharing/share-records', key: 'object GHID + " " + recipient', value: '{s: waiting|accepted|declined, at, a: api_id or null, z: size or null, x?: deleted at}', what: 'a share we sent and its answer' },
 } as const satisfies Record<string, StatePrefixEntry>;
 
 export type StatePrefix = keyof typeof STATE_PREFIXES;

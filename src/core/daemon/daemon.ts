@@ -9,7 +9,7 @@ import type { StatePrefix } from '../account/state-keys.js';
 import type { StateNamespace } from '../account/state-namespace.js';
 import { Ghid, IllegalDynamicFrame, UnknownSecret, type GolixObject, type PrivateIdentity, type Secret } from '../golix/index.js';
 import type { ApiId } from '../objects/hgxd.js';
-import { noSecretReads } from '../objects/errors.js';
+import { ObjectNotFound, noSecretReads } from '../objects/errors.js';
 import { ObjectManager, type AppObject } from '../objects/manager.js';
 import { SecretStore } from '../objects/secrets.js';
 import type { RemoteLogger } from '../remote/logger.js';
@@ -277,6 +277,8 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
       } catch (err) {
         const ours = this.objects.secrets.dynamic(ghid)?.binder.equals(this.fingerprint) ?? false;
         const online = this.network.status().some((r) => r.connected);
+        // Found nowhere is not a matter of keys (deleted, or never uploaded): said so, with whether a remote could be asked.
+        if (err instanceof ObjectNotFound) throw online || this.network.status().length === 0 ? err : new ObjectNotFound(ghid, `Object ${ghid.short} is not on this computer, and no server is connected to fetch it from`);
         if (!(err instanceof UnknownSecret) || !ours || this.stopping.signal.aborted) throw err;
         // Ours: no share from anyone opens it (the healing error says so), the account's secrets map does.
         if (!online || attempt > RECORD_WAITS_MS.length) throw new UnknownSecret(`${ghid.short} was written on another computer of this account past what this one has read; it opens once the account's keys reach this computer through ${online ? 'the server' : 'a server (none is connected now)'}`);
@@ -326,6 +328,7 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
     await this.objects.delete(ghid, own);
     this.followed.delete(ghid.text);
     if (obj.dynamic) this.network.unsubscribe(ghid);
+    this.emit('deleted-here', ghid);
   }
 
   follow(ghid: Ghid): void {

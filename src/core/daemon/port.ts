@@ -12,6 +12,8 @@ export interface DaemonPortEvents {
   update: [AppObject];
   /** An object was deleted (debound) upstream. */
   delete: [Ghid];
+  /** One of our objects was deleted here, at an app's asking (not emitted as 'delete': that app was answered already). */
+  'deleted-here': [Ghid];
   /** A GARQ addressed to us arrived (the sharing layer handles it). */
   request: [GolixObject];
   /**

@@ -19,7 +19,7 @@ import {
   type PrivateIdentity,
 } from '../golix/index.js';
 import { retryWhileContainerMissing } from './container-wait.js';
-import { noSecretReads } from './errors.js';
+import { ObjectNotFound, noSecretReads } from './errors.js';
 import { containerOf, containerOrNewer } from './frame-container.js';
 import type { AppObject } from './app-object.js';
 import { decodeAppObject, encodeAppObject, type ApiId } from './hgxd.js';
@@ -201,7 +201,7 @@ export class ObjectManager extends EventEmitter<ObjectManagerEvents> {
     const cached = this.live.get(ghid);
     if (cached) return this.remember(cached);
     const obj = await this.newest(ghid);
-    if (!obj) throw new UnknownSecret(`Object ${ghid.short} was not found locally or on any remote`);
+    if (!obj) throw new ObjectNotFound(ghid);
     if (obj.type === 'GOBD') return this.applyFrame(obj, true);
     if (obj.type === 'GEOC') return this.openStatic(obj);
     throw new DispatchError(`${ghid.short} is a ${obj.type}, not an object`);

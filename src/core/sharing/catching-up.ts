@@ -12,7 +12,7 @@ import { ASK_AGAIN_AFTER_NOTHING_MS, ASK_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Thr
 
 export interface CatchingUpParts {
   daemon: Pick<DaemonPort, 'identity' | 'publish' | 'stopped'>;
-  records: Pick<ShareRecords, 'receivedFrom'>;
+  records: Pick<ShareRecords, 'receivedFrom' | 'isDeleted'>;
   /** A user's public identity, fetched. */
   identity(ghid: Ghid): Promise<PublicIdentity>;
   warn(message: string): void;
@@ -38,7 +38,8 @@ export class CatchingUp {
    */
   async unreadable(ghid: Ghid): Promise<void> {
     const from = this.p.records.receivedFrom(ghid);
-    if (!from || !this.asked.take(ghid.text)) return;
+    // Deleted by its author: no share again could open it.
+    if (!from || this.p.records.isDeleted(ghid) || !this.asked.take(ghid.text)) return;
     try {
       const ask = buildRequest(this.p.daemon.identity, await this.p.identity(from), { kind: 'NK', target: ghid, status: SHARE_AGAIN_STATUS });
       await this.p.daemon.publish(ask);

@@ -46,6 +46,7 @@ export function safetyCodeWith(self: Ghid, fingerprint: string): string[] {
 }
 
 const askedAgain = (at: number | null) => (at === null ? {} : { askedAgain: at });
+const deleted = (at: number | null) => (at === null ? {} : { deletedAt: at });
 
 /** Waiting shares first (oldest first), then received and sent (newest first). */
 export function listShares(sharing: Sharing): ShareJson[] {
@@ -75,6 +76,7 @@ export function listShares(sharing: Sharing): ShareJson[] {
     size: r.size,
     time: r.at,
     ...askedAgain(sharing.askedAgain(r.object)),
+    ...deleted(r.deletedAt),
   }));
   const sent: ShareJson[] = sharing.records.sentList().map((r) => ({
     id: r.object.text,
@@ -87,6 +89,7 @@ export function listShares(sharing: Sharing): ShareJson[] {
     type: apiTypeWords(r.apiId),
     size: r.size,
     time: r.at,
+    ...deleted(r.deletedAt),
   }));
   return [...waiting, ...received, ...sent];
 }

@@ -22,11 +22,19 @@ import { decideShare, noRoomToWait, type WaitingLimits } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
+import { ObjectNotFound, noSecretReads } from '../objects/errors.js';
 import { CatchingUp } from './catching-up.js';
 import { OPENED_NOTHING_STATUS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
 
 /** accept/decline named a share that is not (or no longer) waiting. */
 export class NoSuchShare extends ValueError {}
+
+/**
+ * A waiting share that can never be taken: its object is on no server any more (its sender
+ * deleted it after sharing it), or the key it carries does not open it. Accepting it declines it
+ * (the sender is told) and it leaves the list; the message says which.
+ */
+export class ShareRemoved extends NoSuchShare {}
 
 export type { SharingPolicy };
 
@@ -134,8 +142,18 @@ export class Sharing extends EventEmitter<SharingEvents> {
     daemon.on('request', (garq) => void this.onRequest(garq));
     daemon.on('unreadable', (ghid) => void this.catchingUp.unreadable(ghid));
     daemon.on('readable', (ghid) => this.catchingUp.readable(ghid));
+    daemon.on('delete', (ghid) => void this.onDeleted(ghid));
+    daemon.on('deleted-here', (ghid) => void this.onDeleted(ghid));
     // Read along their frames only: followed from the start, whether an app opens them or not.
-    for (const r of this.records.receivedList().slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
+    const live = this.records.receivedList().filter((r) => r.deletedAt === null);
+    for (const r of live.slice(0, MAX_FOLLOWED_SHARES)) daemon.follow(r.object);
+  }
+
+  /** An object deleted by its author: the shares of it say so, and nobody is asked to share it again. */
+  private async onDeleted(ghid: Ghid): Promise<void> {
+    this.catchingUp.readable(ghid);
+    if (!this.records.objectDeleted(ghid)) return;
+    await this.asking.flush().catch((err: unknown) => this.o.warn(`could not note that ${ghid.short} was deleted: ${(err as Error).message}`));
   }
 
   private async identity(ghid: Ghid): Promise<PublicIdentity> {
@@ -195,11 +213,30 @@ export class Sharing extends EventEmitter<SharingEvents> {
     id = id.trim();
     const p = this.waiting(id);
     const from = Ghid.fromText(p.f);
-    const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), from, Secret.fromText(p.s));
+    const share = await this.take(Ghid.fromText(id), Ghid.fromText(p.t), from, Secret.fromText(p.s), false).catch((err: unknown) => this.notTaken(id, p, err));
     this.asking.delete(id);
     if (opts.trust) this.contacts.set(from, { trust: 'trusted' });
     await this.asking.flush();
     return share;
+  }
+
+  /**
+   * A waiting share the user accepted that could not be taken. Found on no server, with every
+   * remote connected (none away that might hold it): its sender deleted it. Not opened by the key
+   * it carries: it never will be. Either is declined and leaves the list, said so. Anything else
+   * (a server away, a full disk) may pass: the share waits on, unanswered, to be accepted again.
+   */
+  private async notTaken(id: string, p: Asking, err: unknown): Promise<never> {
+    const remotes = this.daemon.status().remotes;
+    const gone = err instanceof ObjectNotFound && remotes.length > 0 && remotes.every((r) => r.connected);
+    if (!gone && !noSecretReads(err)) throw err;
+    this.asking.delete(id);
+    await this.answer(Ghid.fromText(id), Ghid.fromText(p.f), 'NK');
+    const why = gone
+      ? 'its object is on no server any more: its sender deleted it after sharing it'
+      : 'the key it carries no longer opens its object (it was changed many times while the share waited, or the share is damaged); ask its sender to share it again';
+    if (!gone) this.o.warn(`declined share ${id.slice(0, 12)}… as it was accepted: ${(err as Error).message}`);
+    throw new ShareRemoved(`Share ${id.slice(0, 12)}… cannot be accepted: ${why}. It was declined and removed.`);
   }
 
   /** Declines a waiting share (the sender is told); with `block`, their later shares are declined too. */
@@ -285,8 +322,12 @@ export class Sharing extends EventEmitter<SharingEvents> {
     return why !== null;
   }
 
-  /** Accepts a share: keep the secret aside, open the object, answer AK, debind the request. */
-  private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret): Promise<IncomingShare> {
+  /**
+   * Accepts a share: keep the secret aside, open the object, answer AK, debind the request. A
+   * share that cannot be opened is refused (NK) unless `answerFailure` is false: the user's
+   * accept of a waiting share, which decides itself (notTaken).
+   */
+  private async take(garq: Ghid, target: Ghid, from: Ghid, secret: Secret, answerFailure = true): Promise<IncomingShare> {
     const again = this.records.receivedFrom(target)?.equals(from) ?? false;
     this.daemon.quarantine(target, secret, from);
     let share: IncomingShare;
@@ -300,8 +341,8 @@ export class Sharing extends EventEmitter<SharingEvents> {
       // From whoever shared it before: their computer shared a version the server never took
       // (share-again.ts). Said so, and asked again soon, rather than declined for good.
       const nothing = again && err instanceof UnknownSecret;
-      await this.answer(garq, from, 'NK', nothing ? OPENED_NOTHING_STATUS : 0);
-      if (nothing) this.catchingUp.openedNothing(target);
+      if (answerFailure) await this.answer(garq, from, 'NK', nothing ? OPENED_NOTHING_STATUS : 0);
+      if (nothing && answerFailure) this.catchingUp.openedNothing(target);
       throw err instanceof HypergolixError ? err : new UnknownSecret(`Shared object ${target.short} could not be opened`);
     }
     this.contacts.ensure(from, 'ask');
@@ -371,6 +412,10 @@ export class Sharing extends EventEmitter<SharingEvents> {
   private async onAskedAgain(req: OpenedRequest & { kind: 'AK' | 'NK' }): Promise<void> {
     await this.debind(req.garq);
     const { target, author } = req;
+    if (this.records.isDeleted(target)) {
+      this.o.warn(`ignored ${author.short}'s request to share ${target.short} again: it was deleted`);
+      return;
+    }
     const blocked = this.o.blocked().some((b) => b.equals(author)) || this.contacts.trustOf(author) === 'blocked';
     const sent = this.records.sentRecord(target, author);
     if (decideShareAgain(sent?.state ?? null, blocked) === 'ignore') {

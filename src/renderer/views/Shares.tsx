@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ShareJson } from '../../common/contract.js';
-import { CONSENT_CHOICES, askedAgainWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
+import { CONSENT_CHOICES, askedAgainWords, deletedWords, personWords, shareGroups, sizeWords } from '../../common/people.js';
 import { useUi } from '../app-state.js';
 import { CopyButton } from '../components/copy.js';
 import { Banner } from '../components/feedback.js';
@@ -90,6 +90,7 @@ export function SharesView() {
                     {askedAgainWords(s.name, s.contact)} ({timeAgo(s.askedAgain)}).
                   </span>
                 )}
+                <Deleted share={s} />
               </span>
               <span className="mono" title={s.object}>
                 {shortGhid(s.object)}
@@ -176,6 +177,7 @@ function SentList({ sent }: { sent: ShareJson[] }) {
             <span className="mono hint" title={object}>
               {shortGhid(object)}
             </span>
+            <Deleted share={to[0]!} />
           </div>
           <ul className="recipients">
             {to.map((r) => (
@@ -187,5 +189,15 @@ function SentList({ sent }: { sent: ShareJson[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** A shared object its author deleted since: said under it, in the CLI's words. */
+function Deleted({ share }: { share: ShareJson }) {
+  if (share.deletedAt === undefined) return null;
+  return (
+    <span className="hint block" data-testid="deleted">
+      {deletedWords(share.direction, share.name, share.contact)} ({timeAgo(share.deletedAt)}).
+    </span>
   );
 }

@@ -17,6 +17,7 @@ function setUp(o: { failPublish?: () => boolean; waits?: readonly number[] } = {
   const published: GolixObject[] = [];
   const warnings: string[] = [];
   const stop = new AbortController();
+  const deleted = new Set<string>();
   const catchingUp = new CatchingUp({
     daemon: {
       identity: v16Identity(1),
@@ -26,13 +27,21 @@ function setUp(o: { failPublish?: () => boolean; waits?: readonly number[] } = {
         published.push(obj);
       },
     },
-    records: { receivedFrom: (ghid: Ghid) => (ghid.equals(object) ? sharer.ghid : null) },
+    records: { receivedFrom: (ghid: Ghid) => (ghid.equals(object) ? sharer.ghid : null), isDeleted: (ghid: Ghid) => deleted.has(ghid.text) },
     identity: async () => sharer.publicIdentity,
     warn: (m) => warnings.push(m),
     askAgainAfterNothingMs: o.waits ?? [20, 40],
   });
-  return { catchingUp, object, published, warnings, stop, sharer };
+  return { catchingUp, object, published, warnings, stop, sharer, deleted };
 }
+
+test('an object its author deleted is never asked for: no share again could open it', async () => {
+  const { catchingUp, object, published, deleted } = setUp();
+  deleted.add(object.text);
+  await catchingUp.unreadable(object);
+  assert.deepEqual(published, []);
+  assert.equal(catchingUp.askedSince(object), null, 'not listed as behind');
+});
 
 test('an object shared with us is asked for once, by an NK request to its sharer naming it; one of ours is never', async () => {
   const { catchingUp, object, published, sharer } = setUp();

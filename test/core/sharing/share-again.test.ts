@@ -144,6 +144,25 @@ test('a sharer shares again at once when its last share again was taken since, e
   await until(() => daemon.shares().length === 3 || null, 'a period later');
 });
 
+test('a sharer that deleted the object ignores asks to share it again, saying why; one deleted upstream (another computer) alike', async () => {
+  const object = randomGhid();
+  const daemon = new SharerDaemon(object);
+  const friend = v16Identity(1);
+  const warnings: string[] = [];
+  const sharing = new Sharing(daemon, { policy: () => 'ask', blocked: () => [], warn: (m) => warnings.push(m) });
+  sharing.records.sentOne(object, friend.ghid, 'accepted');
+  daemon.emit('deleted-here', object);
+  await until(() => sharing.records.isDeleted(object) || null, 'the record marked');
+  daemon.emit('request', buildRequest(friend, v16Identity(0).publicIdentity, { kind: 'NK', target: object, status: SHARE_AGAIN_STATUS }));
+  await until(() => warnings.find((w) => w.includes('share') && w.endsWith('again: it was deleted')), 'the ask ignored, in words');
+  assert.equal(daemon.shares().length, 0);
+
+  const other = randomGhid();
+  sharing.records.sentOne(other, friend.ghid, 'accepted');
+  daemon.emit('delete', other);
+  await until(() => sharing.records.isDeleted(other) || null, 'marked when told upstream');
+});
+
 test("an answer that comes before another computer's record of the request is taken once the record comes, not dropped", async () => {
   const object = randomGhid();
   const daemon = new SharerDaemon(object);

@@ -88,7 +88,7 @@ test('a share we took is kept under shared-in:<object GHID> as {f, a, z, at}, an
   assert.deepEqual([...map.raw], [[`shared-in:${object.text}`, { f: from.text, a: API, z: 42, at: 1_700_000_000_123 }]]);
   assert.deepEqual(Object.keys(map.raw.get(`shared-in:${object.text}`) as object), ['f', 'a', 'z', 'at'], 'exactly the documented fields');
   assert.ok(r.receivedFrom(object)?.equals(from));
-  assert.deepEqual(r.receivedList().map(plainIn), [{ object: object.text, from: from.text, apiId: API, size: 42, at: 1_700_000_000_123 }]);
+  assert.deepEqual(r.receivedList().map(plainIn), [{ object: object.text, from: from.text, apiId: API, size: 42, at: 1_700_000_000_123, deletedAt: null }]);
 
   // Nothing else is implied: not a share we sent, and not another object.
   assert.deepEqual(r.sentList(), []);
@@ -127,7 +127,7 @@ test('the same object shared with us twice, by the same user or another, is one 
   clock.now = 2000;
   r.receivedOne({ object, from: alice, apiId: API, size: 12 });
   assert.equal(map.raw.size, 1);
-  assert.deepEqual(r.receivedList().map(plainIn), [{ object: object.text, from: alice.text, apiId: API, size: 12, at: 2000 }], 'shared again: newer size and time');
+  assert.deepEqual(r.receivedList().map(plainIn), [{ object: object.text, from: alice.text, apiId: API, size: 12, at: 2000, deletedAt: null }], 'shared again: newer size and time');
 
   clock.now = 3000;
   r.receivedOne({ object, from: bob, apiId: null, size: null });
@@ -149,7 +149,7 @@ test('a share we sent is kept under shared-out:<object> <recipient> with what it
   r.sentOne(object, friend, 'accepted');
   assert.deepEqual(map.raw.get(key), { s: 'accepted', at: 5000, a: API, z: 7 }, 'what it is is kept from the first record');
   assert.deepEqual(r.sentRecord(object, friend), { state: 'accepted', at: 5000 }, 'when it became so');
-  assert.deepEqual(r.sentList().map(plainOut), [{ object: object.text, recipient: friend.text, state: 'accepted', apiId: API, size: 7, at: 5000 }]);
+  assert.deepEqual(r.sentList().map(plainOut), [{ object: object.text, recipient: friend.text, state: 'accepted', apiId: API, size: 7, at: 5000, deletedAt: null }]);
 
   clock.now = 6000;
   r.sentOne(object, friend, 'declined');
@@ -264,7 +264,7 @@ test('records another computer of the account wrote are read here once the state
   home.hears(work);
   for (const c of [home, work]) {
     assert.ok(c.records.receivedFrom(taken)?.equals(sharer));
-    assert.deepEqual(c.records.receivedList().map(plainIn), [{ object: taken.text, from: sharer.text, apiId: API, size: 5, at: 1000 }]);
+    assert.deepEqual(c.records.receivedList().map(plainIn), [{ object: taken.text, from: sharer.text, apiId: API, size: 5, at: 1000, deletedAt: null }]);
     assert.equal(c.records.sentState(shared, friend), 'waiting');
   }
 
@@ -273,7 +273,7 @@ test('records another computer of the account wrote are read here once the state
   home.records.sentOne(shared, friend, 'accepted');
   work.hears(home);
   assert.deepEqual(work.records.sentRecord(shared, friend), { state: 'accepted', at: 2000 });
-  assert.deepEqual(work.records.sentList().map(plainOut), [{ object: shared.text, recipient: friend.text, state: 'accepted', apiId: API, size: 9, at: 2000 }]);
+  assert.deepEqual(work.records.sentList().map(plainOut), [{ object: shared.text, recipient: friend.text, state: 'accepted', apiId: API, size: 9, at: 2000, deletedAt: null }]);
 
   // A removal on one computer reaches the other.
   home.delete(`shared-in:${taken.text}`);
@@ -320,7 +320,7 @@ test('received records in an older or malformed encoding are skipped, never a cr
   // A readable record whose fields are of the wrong kinds: read, those fields as unknown.
   map.raw.set(`shared-in:${good.text}`, { f: from.text, a: 5, z: '12', at: 'yesterday' });
 
-  assert.deepEqual(r.receivedList().map(plainIn), [{ object: good.text, from: from.text, apiId: null, size: null, at: 0 }]);
+  assert.deepEqual(r.receivedList().map(plainIn), [{ object: good.text, from: from.text, apiId: null, size: null, at: 0, deletedAt: null }]);
   for (const [object] of badValues) assert.equal(r.receivedFrom(object), null);
   assert.ok(r.receivedFrom(good)?.equals(from));
 });
@@ -375,8 +375,8 @@ test('formats.md and the state-key registry give the shared-in: record as it is 
   assert.equal(STATE_PREFIXES['shared-in:'].owner, 'sharing/share-records');
   assert.equal(STATE_PREFIXES['shared-in:'].key, 'object GHID');
   const row = formatsRow('shared-in:');
-  assert.match(row, /^\| `shared-in:<object GHID>` \| `\{f: from, a: api_id text or null, z: state bytes or null, at\}` \|/);
-  for (const field of ['f', 'a', 'z', 'at']) assert.match(STATE_PREFIXES['shared-in:'].value, new RegExp(`\\b${field}\\b`));
+  assert.match(row, /^\| `shared-in:<object GHID>` \| `\{f: from, a: api_id text or null, z: state bytes or null, at, x\?: when its author deleted it\}` \|/);
+  for (const field of ['f', 'a', 'z', 'at', 'x']) assert.match(STATE_PREFIXES['shared-in:'].value, new RegExp(`\\b${field}\\b`));
 });
 
 // A shared-out: record stores `a` (api_id) and `z` (size) too (since d212d68): the docs must say so.
@@ -384,15 +384,45 @@ test('formats.md and the state-key registry give every field of the shared-out: 
   const { map, r } = records();
   const [object, friend] = [ghid(), ghid()];
   r.sentOne(object, friend, 'waiting', { apiId: API, size: 1 });
+  r.objectDeleted(object);
   const stored = Object.keys(map.raw.get(`shared-out:${object.text} ${friend.text}`) as object).sort();
-  assert.deepEqual(stored, ['a', 'at', 's', 'z']);
+  assert.deepEqual(stored, ['a', 'at', 's', 'x', 'z']);
   assert.equal(STATE_PREFIXES['shared-out:'].owner, 'sharing/share-records');
   const row = formatsRow('shared-out:');
   assert.match(row, /^\| `shared-out:<object GHID> <recipient>` \|/);
   const documented = row.split(/(?<!\\)\|/)[2]!; // cells split on unescaped bars
   const registry = STATE_PREFIXES['shared-out:'].value as string;
   for (const field of stored) {
-    assert.match(documented, new RegExp(`[{,] ?${field}[:,}]`), `formats.md documents ${field} of a shared-out: record`);
-    assert.match(registry, new RegExp(`[{,] ?${field}[:,}]`), `state-keys.ts documents ${field} of a shared-out: record`);
+    assert.match(documented, new RegExp(`[{,] ?${field}\\??[:,}]`), `formats.md documents ${field} of a shared-out: record`);
+    assert.match(registry, new RegExp(`[{,] ?${field}\\??[:,}]`), `state-keys.ts documents ${field} of a shared-out: record`);
   }
+});
+
+test('an object deleted by its author marks its records with when (x): the one received, every one sent; an answer after keeps the mark, a second deletion its first time', () => {
+  const { map, clock, r } = records(1000);
+  const [taken, mine, other, from, alice, bob] = [ghid(), ghid(), ghid(), ghid(), ghid(), ghid()];
+  r.receivedOne({ object: taken, from, apiId: API, size: 3 });
+  r.sentOne(mine, alice, 'accepted', { apiId: API, size: 4 });
+  r.sentOne(mine, bob, 'waiting', { apiId: API, size: 4 });
+  r.sentOne(other, alice, 'accepted', { apiId: API, size: 5 });
+  assert.equal(r.objectDeleted(ghid()), false, 'no record of it: nothing marked');
+
+  clock.now = 2000;
+  assert.equal(r.objectDeleted(taken), true);
+  assert.equal(r.objectDeleted(mine), true);
+  assert.deepEqual(map.raw.get(`shared-in:${taken.text}`), { f: from.text, a: API, z: 3, at: 1000, x: 2000 }, 'the share keeps its time; x is when');
+  assert.deepEqual(map.raw.get(`shared-out:${mine.text} ${alice.text}`), { s: 'accepted', at: 1000, a: API, z: 4, x: 2000 });
+  assert.equal(r.isDeleted(taken) && r.isDeleted(mine), true);
+  assert.equal(r.isDeleted(other), false);
+  assert.deepEqual(r.sentList().map((x) => [x.object.text, x.recipient.text, x.deletedAt]).sort(), [[mine.text, alice.text, 2000], [mine.text, bob.text, 2000], [other.text, alice.text, null]].sort());
+  assert.deepEqual(r.receivedList().map((x) => x.deletedAt), [2000]);
+
+  clock.now = 3000;
+  assert.equal(r.objectDeleted(mine), false, 'told again (another computer of the account, or upstream after here): the first time stays');
+  r.sentOne(mine, bob, 'declined');
+  assert.deepEqual(map.raw.get(`shared-out:${mine.text} ${bob.text}`), { s: 'declined', at: 3000, a: API, z: 4, x: 2000 }, "bob's answer came after: the mark stays");
+
+  // Shared with us again later (a new share of it, from its author): no longer deleted.
+  r.receivedOne({ object: taken, from, apiId: API, size: 3 });
+  assert.equal(r.isDeleted(taken), false);
 });

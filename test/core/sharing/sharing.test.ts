@@ -12,9 +12,11 @@ import { silentLogger } from '../../../src/core/remote/logger.js';
 import { PersistenceServer } from '../../../src/core/remote/server.js';
 import { RulesEngine } from '../../../src/core/rules/rules-engine.js';
 import type { WaitingLimits } from '../../../src/core/sharing/consent.js';
-import { NoSuchShare, Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
+import { NoSuchShare, ShareRemoved, Sharing, type IncomingShare, type PendingShare, type SharingPolicy, type ShareResult } from '../../../src/core/sharing/sharing.js';
 import { apiIdText } from '../../../src/core/sharing/peek.js';
 import { MemoryStore } from '../../../src/core/store/memory-store.js';
+import { ObjectNotFound } from '../../../src/core/objects/errors.js';
+import { listShares } from '../../../src/core/sharing/people-view.js';
 import { v16Identity } from '../../fixtures/vectors.js';
 import { until } from '../../fixtures/wait.js';
 
@@ -56,7 +58,7 @@ async function world() {
     await daemon.network.whenConnected(5000);
     return { daemon, sharing, seen, stop, cache, warnings };
   };
-  return { user };
+  return { user, server };
 }
 
 test('A shares a JSON object with B: B is told, reads it, follows updates and the delete; A hears success', async () => {
@@ -226,5 +228,82 @@ test('B offline while A deletes a shared object hears of the delete when it come
   const deleted: string[] = [];
   b2.daemon.objects.on('delete', (g) => deleted.push(g.text));
   await until(() => deleted.includes(obj.ghid.text), 'B to hear of the delete after it returns');
-  await assert.rejects(b2.daemon.open(obj.ghid));
+  await until(() => b2.sharing.records.isDeleted(obj.ghid), "B's record of the share to say it was deleted");
+  await assert.rejects(b2.daemon.open(obj.ghid), ObjectNotFound);
+});
+
+test('an object its author deletes after sharing it: both lists say so, and the recipient asks nobody to share it again', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'all');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"brief":true}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => b.seen.incoming.length === 1, 'B to take the share');
+  await b.daemon.open(obj.ghid);
+  await until(() => a.sharing.records.sentState(obj.ghid, b.daemon.fingerprint) === 'accepted', "A's record of the answer");
+  const unreadable: string[] = [];
+  b.daemon.on('unreadable', (g) => unreadable.push(g.text));
+  // As an app's delete goes: through the daemon.
+  await a.daemon.delete(obj.ghid);
+  assert.ok(a.sharing.records.isDeleted(obj.ghid), 'marked on the computer that deleted it at once');
+  await until(() => b.sharing.records.isDeleted(obj.ghid), 'B to mark it on hearing of the delete');
+  const sent = listShares(a.sharing).find((s) => s.object === obj.ghid.text)!;
+  const received = listShares(b.sharing).find((s) => s.object === obj.ghid.text)!;
+  assert.equal(typeof sent.deletedAt, 'number');
+  assert.equal(typeof received.deletedAt, 'number');
+  assert.equal(received.state, 'accepted', 'still what B answered');
+
+  // An app on B opening it again: found nowhere, which is no matter of keys.
+  await assert.rejects(b.daemon.open(obj.ghid), (e: Error) => e instanceof ObjectNotFound && /was not found locally or on any remote/.test(e.message));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(unreadable, [], 'not reported unreadable');
+  assert.equal(b.sharing.askedAgain(obj.ghid), null, 'A not asked to share it again');
+  assert.ok(!b.warnings.some((w) => w.includes('share it again')), b.warnings.join('\n'));
+  assert.ok(!a.warnings.some((w) => w.includes('not handled')), a.warnings.join('\n'));
+});
+
+test('a waiting share whose object its sender deleted: accepting it says so and removes it (the sender hears a refusal); with the server away it waits on', async () => {
+  const { user, server } = await world();
+  const a = await user(0);
+  const b = await user(1, 'ask');
+  const gone = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"gone":1}'));
+  await a.sharing.share(gone.ghid, b.daemon.fingerprint);
+  await until(() => b.sharing.pending().length === 1, 'the share to wait');
+  await a.daemon.delete(gone.ghid);
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the delete to reach the server');
+  const id = b.sharing.pending()[0]!.id;
+  await assert.rejects(b.sharing.accept(id), (e: Error) => e instanceof ShareRemoved && /cannot be accepted: its object is on no server any more: its sender deleted it after sharing it\. It was declined and removed/.test(e.message));
+  assert.deepEqual(b.sharing.pending(), [], 'nothing left to answer');
+  await until(() => a.seen.results.length === 1, "A to hear B's answer");
+  assert.equal(a.seen.results[0]!.ok, false);
+
+  // The same with the server away: nothing says it is gone rather than out of reach, so it waits.
+  const later = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"gone":2}'));
+  await a.sharing.share(later.ghid, b.daemon.fingerprint);
+  await until(() => b.sharing.pending().length === 1, 'the second share to wait');
+  await a.daemon.delete(later.ghid);
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the second delete to reach the server');
+  await server.close();
+  await until(() => !b.daemon.network.status()[0]!.connected, 'B to see the server gone');
+  await assert.rejects(b.sharing.accept(b.sharing.pending()[0]!.id), (e: Error) => e instanceof ObjectNotFound && !(e instanceof ShareRemoved) && /no server is connected/.test(e.message));
+  assert.equal(b.sharing.pending().length, 1, 'still waiting');
+  assert.equal(b.daemon.network.status()[0]!.pending, 0, 'and unanswered: nothing waits to go out');
+});
+
+test('a waiting share whose key no longer opens its object (written on past its reach meanwhile): accepting it says so and removes it', async () => {
+  const { user } = await world();
+  const a = await user(0);
+  const b = await user(1, 'ask');
+  const obj = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"v":0}'));
+  await a.sharing.share(obj.ghid, b.daemon.fingerprint);
+  await until(() => b.sharing.pending().length === 1, 'the share to wait');
+  for (let v = 1; v <= 12; v++) await a.daemon.update(obj.ghid, Buffer.from(`{"v":${v}}`));
+  await until(() => a.daemon.network.status()[0]!.pending === 0, 'the updates to reach the server');
+  const id = b.sharing.pending()[0]!.id;
+  // Twelve versions on: past what the key in the share reaches.
+  await assert.rejects(b.sharing.accept(id), (e: Error) => e instanceof ShareRemoved && /the key it carries no longer opens its object/.test(e.message));
+  assert.deepEqual(b.sharing.pending(), []);
+  assert.ok(b.warnings.some((w) => w.includes('as it was accepted: The known secret does not open')), b.warnings.join('\n'));
+  await until(() => a.seen.results.length === 1, "A to hear B's answer");
+  assert.equal(a.seen.results[0]!.ok, false);
 });
