@@ -44,6 +44,7 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
       return { kind: 'share-result', title: n.ok ? 'Share accepted' : 'Share refused', body: `${n.name ?? short(n.recipient)} ${n.ok ? 'accepted' : 'refused'} your share.` };
     case 'free-tier':
       if (!on.remote_unreachable) return null;
+      if (n.revoked) return { kind: 'free-tier', title: `Registration on ${n.remote} revoked`, body: `${n.message.charAt(0).toUpperCase()}${n.message.slice(1)}. Your changes wait on this computer until then.` };
       return { kind: 'free-tier', title: `Register on ${n.remote} to upload more`, body: `${n.message.charAt(0).toUpperCase()}${n.message.slice(1)}. Your changes wait on this computer until then; use Register on the status page.` };
     case 'remote':
       // A single drop is not news: UnreachableWatch decides when a remote "stays" unreachable.

@@ -24,7 +24,7 @@ export type Notice =
   | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean; again?: boolean; unopened?: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
   /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
-  | { kind: 'free-tier'; remote: string; message: string }
+  | { kind: 'free-tier'; remote: string; message: string; revoked?: boolean }
   | { kind: 'daemon-error'; message: string }
   /** The check of the local files found objects damaged here that no remote could give again (`count` in all). */
   | { kind: 'damaged-files'; count: number }
@@ -52,7 +52,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
   // Once per remote while unlocked: the daemon meets the refusal again at every retry.
   const told = new Set<string>();
   const onFreeTier = (label: string, usage: FreeTierUsage) => {
-    if (!told.has(label)) notice({ kind: 'free-tier', remote: label, message: usage.message });
+    if (!told.has(label)) notice({ kind: 'free-tier', remote: label, message: usage.message, ...(usage.revoked ? { revoked: true } : {}) });
     told.add(label);
     changed();
   };

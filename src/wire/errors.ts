@@ -134,8 +134,9 @@ export class StorageFull extends HypergolixError {
 /**
  * 0011: the server takes uploads from registered accounts only beyond a free allowance, and this
  * identity, not registered there, has used it up (`used` and `limit`, in bytes, as NK details;
- * `reason` "unregistered"). Downloads are never limited. Registering on that server (`hypergolix
- * config --register`) lifts the limit at once; until then the upload stays refused.
+ * `reason` "unregistered", or "revoked" when the operator took its registration back). Downloads
+ * are never limited. Registering on that server (`hypergolix config --register`) lifts the limit
+ * at once (a revoked account: the operator approving it again); until then the upload stays refused.
  */
 export class RegistrationRequired extends HypergolixError {
   override readonly code = 0x0011;

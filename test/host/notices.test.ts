@@ -41,6 +41,18 @@ test('a remote that wants registration is told once while unlocked, in words wit
   assert.equal(notices.length, 1, 'unwired: nothing more');
 });
 
+test('a registration the operator revoked is its own notice: no "Register", which the server would refuse', () => {
+  const { app, daemon } = fakeApp(new Map());
+  const notices: Notice[] = [];
+  wireDaemonNotices(app, (n) => notices.push(n), () => {});
+  const usage = { used: 1024, limit: 1024, revoked: true, message: 'your registration on hgx.example.org:7770 was revoked by its operator, so uploads stop at its free tier (1 KiB of 1 KiB used): ask the operator to approve it again' };
+  daemon.emit('free-tier', 'hgx.example.org:7770', usage);
+  assert.deepEqual(notices, [{ kind: 'free-tier', remote: 'hgx.example.org:7770', message: usage.message, revoked: true }]);
+  const words = notificationFor(notices[0]!, defaultSettings())!;
+  assert.equal(words.title, 'Registration on hgx.example.org:7770 revoked');
+  assert.equal(words.body, 'Your registration on hgx.example.org:7770 was revoked by its operator, so uploads stop at its free tier (1 KiB of 1 KiB used): ask the operator to approve it again. Your changes wait on this computer until then.');
+});
+
 test('a failed try of a remote away changes the status (when it is tried next) without a notice', () => {
   const { app, daemon } = fakeApp(new Map());
   const notices: Notice[] = [];

@@ -137,6 +137,9 @@ test('free tier → refused with "register on SERVER…" → registered through 
   notices.length = 0;
   await app.d.objects.create(API_ID_JSON, Buffer.from(JSON.stringify({ more: randomBytes(4096).toString('base64') })));
   await until(() => notices.length > 0, 'the revoked account to be refused');
+  // In words that do not send the user to a registration the server would refuse.
+  assert.match(notices[0]!, new RegExp(`^your registration on ${app.label.replace(/\./g, '\\.')} was revoked by its operator, so uploads stop at its free tier \\(.+ of 256 KiB used\\): ask the operator to approve it again$`));
+  assert.equal(app.d.network.status()[0]!.freeTier?.revoked, true);
 
   // Reads are never limited: a stranger reads what the account stored.
   const reader = new RemoteClient({ host: '127.0.0.1', port: running.address.port });

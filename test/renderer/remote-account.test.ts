@@ -45,6 +45,23 @@ describe('remote account line in Chromium', { skip: reason ?? false, timeout: 12
     assert.deepEqual(host.callsOf('registerRemote'), [{ kind: 'registerRemote', remote: 'hgx.example.org:7770' }]);
     assert.deepEqual(ui.problems, []);
   });
+
+  test('a registration the operator revoked is said so, without a Register button the server would refuse', async () => {
+    const host = new FakeHost({ state: 'running' });
+    const server = await suite.serve(host);
+    const ui = await suite.open(server.url);
+    const page = ui.page;
+    const hint = 'your registration on hgx.example.org:7770 was revoked by its operator, so uploads stop at its free tier (10 MiB of 10 MiB used): ask the operator to approve it again';
+    host.patchStatus({
+      remotes: [{ host: 'hgx.example.org', port: 7770, tls: false, connected: true, account: { status: 'revoked', usedBytes: 10 * 1024 * 1024, freeBytes: 10 * 1024 * 1024 }, registerHint: hint }],
+    });
+    const line = page.getByTestId('remote-account');
+    await line.waitFor();
+    assert.equal(await line.textContent(), 'Registration revoked: free tier, 10 MiB of 10 MiB used');
+    assert.equal(await line.getAttribute('title'), hint);
+    assert.equal(await page.getByTestId('register-remote').count(), 0);
+    assert.deepEqual(ui.problems, []);
+  });
 });
 
 if (reason !== null) {

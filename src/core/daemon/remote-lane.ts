@@ -121,7 +121,8 @@ export class RemoteLane {
     if (err instanceof CommsError) return 'later';
     if (err instanceof RegistrationRequired) {
       // Kept, in order, until we register there (or reconnect): nothing after it can go either.
-      const usage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(this.label, err.used, err.limit) };
+      const revoked = err.reason === 'revoked';
+      const usage: FreeTierUsage = { used: err.used ?? null, limit: err.limit ?? null, message: registrationHint(this.label, err.used, err.limit, revoked), ...(revoked ? { revoked } : {}) };
       this.freeTier = usage;
       this.host.logger.warn(`remote ${this.label} refused ${Ghid.fromText(ghid).short}: ${usage.message}`);
       this.host.freeTierUsedUp(this.label, usage);

@@ -15,8 +15,10 @@ export interface RemoteSpec {
 export interface FreeTierUsage {
   used: number | null;
   limit: number | null;
-  /** For people: "register on host:port to upload more (X of Y used)…". */
+  /** For people: "register on host:port to upload more (X of Y used)…", or that the registration was revoked. */
   message: string;
+  /** The operator revoked this account's registration there (registering again is refused). */
+  revoked?: boolean;
 }
 
 /** What a remote's last publish said of its storage: its NK 0010 `reason`, or ok. */

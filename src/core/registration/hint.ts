@@ -5,9 +5,14 @@
  */
 import { formatBytes } from '../../common/config-fields.js';
 
-/** "register on host:7770 to upload more (10 MiB of 10 MiB used)". */
-export function registrationHint(server: string, used: number | undefined, limit: number | undefined): string {
+/**
+ * "register on host:7770 to upload more (10 MiB of 10 MiB used)"; for an account whose
+ * registration the operator revoked (NK `reason` "revoked"), that instead: registering again is
+ * refused, so only the operator can lift it.
+ */
+export function registrationHint(server: string, used: number | undefined, limit: number | undefined, revoked = false): string {
   const usage = limit === undefined ? '' : ` (${used === undefined ? '?' : roundBytes(used)} of ${formatBytes(limit)} used)`;
+  if (revoked) return `your registration on ${server} was revoked by its operator, so uploads stop at its free tier${usage}: ask the operator to approve it again`;
   return `register on ${server} to upload more${usage}: run "hypergolix config --register" or use Register in the app`;
 }
 

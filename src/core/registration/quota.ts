@@ -22,9 +22,9 @@ export class FreeTierPolicy implements QuotaPolicy {
   ) {}
 
   limitsFor(signer: string): SignerLimits {
-    if (this.registry.get(signer)?.status === 'registered') {
-      return { bytes: this.o.registeredBytes, objects: this.o.registeredObjects, freeTier: false };
-    }
-    return { bytes: this.o.freeBytes, objects: this.o.registeredObjects, freeTier: true };
+    const status = this.registry.get(signer)?.status;
+    if (status === 'registered') return { bytes: this.o.registeredBytes, objects: this.o.registeredObjects, freeTier: false };
+    // Revoked: the free tier again, and said so (registering anew is refused; the operator approves it again).
+    return { bytes: this.o.freeBytes, objects: this.o.registeredObjects, freeTier: true, ...(status === 'revoked' ? { revoked: true } : {}) };
   }
 }

@@ -39,6 +39,8 @@ export interface SignerLimits {
    * with RegistrationRequired (NK 0011, `used` and `limit` as details), not QuotaExceeded.
    */
   freeTier: boolean;
+  /** On the free tier because the operator revoked its registration (reason "revoked", not "unregistered"). */
+  revoked?: boolean;
 }
 
 export interface QuotaPolicy {
@@ -128,10 +130,12 @@ export class UsageLedger {
     const limits = this.policy?.limitsFor(signer) ?? { bytes: this.bytesLimit, objects: this.objectsLimit, freeTier: false };
     if (limits.bytes !== null && bytes > 0 && usedBytes + bytes > limits.bytes) {
       if (limits.freeTier) {
+        const over = `stores ${usedBytes} of the ${limits.bytes} bytes this server allows unregistered accounts, and this ${type} needs ${bytes} more`;
         throw new RegistrationRequired(
-          `Free tier used up: identity ${short(signer)} stores ${usedBytes} of the ${limits.bytes} bytes this server allows ` +
-            `unregistered accounts, and this ${type} needs ${bytes} more; register on this server to upload more`,
-          { reason: 'unregistered', used: usedBytes, limit: limits.bytes },
+          limits.revoked
+            ? `Registration revoked: this server's operator revoked the registration of identity ${short(signer)}, which ${over}; ask the operator to approve it again`
+            : `Free tier used up: identity ${short(signer)} ${over}; register on this server to upload more`,
+          { reason: limits.revoked ? 'revoked' : 'unregistered', used: usedBytes, limit: limits.bytes },
         );
       }
       throw new QuotaExceeded(

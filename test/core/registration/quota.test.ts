@@ -74,6 +74,13 @@ test('an unregistered identity uploads up to the free limit, then NK 0011; regis
   await running.accounts!.revoke(me.ghid.text);
   const again = await refusal(c.publish(pairs[next + 2]!.binding));
   assert.ok(again instanceof RegistrationRequired, 'revoked: back to the free tier');
+  // Said apart from never registered: registering again is refused, only the operator lifts it.
+  assert.equal(again.reason, 'revoked');
+  assert.match(again.message, /^Registration revoked: this server's operator revoked the registration of identity .+; ask the operator to approve it again$/);
+  assert.equal(again.limit, FREE);
+
+  await running.accounts!.register(me.ghid.text, 'operator');
+  assert.equal(await c.publish(pairs[next + 2]!.binding), true, 'approved again: lifted at once');
 });
 
 test('registered accounts get the quota keys; with registration off everyone is alike (no free tier)', async (t) => {

@@ -67,7 +67,11 @@ function TriedFeedback() {
   );
 }
 
-/** Registered, or the free tier with its usage, and a Register button (servers that keep accounts). */
+/**
+ * Registered, or the free tier with its usage, and a Register button (servers that keep
+ * accounts). A registration the operator revoked is said so, without the button: the server
+ * refuses to register it again, only its operator can approve it again.
+ */
 function RemoteAccount({ remote }: { remote: RemoteStatus }) {
   const register = useUi((s) => s.registerRemote);
   const a = remote.account;
@@ -78,15 +82,17 @@ function RemoteAccount({ remote }: { remote: RemoteStatus }) {
       ? 'Registered'
       : a?.status === 'pending'
         ? 'Waiting for approval'
-        : a
-          ? `Free tier: ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
-          : 'Free tier used up';
+        : a?.status === 'revoked'
+          ? `Registration revoked: free tier, ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
+          : a
+            ? `Free tier: ${mib(a.usedBytes)} of ${mib(a.freeBytes)} used`
+            : 'Free tier used up';
   return (
     <>
-      <span className="tag" data-testid="remote-account" title={remote.registerHint}>
+      <span className="tag" data-testid="remote-account" title={remote.registerHint ?? (a?.status === 'revoked' ? "Ask the server's operator to approve your account again" : undefined)}>
         {words}
       </span>
-      {a?.status !== 'registered' ? (
+      {a?.status !== 'registered' && a?.status !== 'revoked' ? (
         <button type="button" className="button small" data-testid="register-remote" aria-label={`Register on ${label}`} onClick={() => void register(label)}>
           Register
         </button>
