@@ -339,7 +339,7 @@ export const CONFIG_KEYS = {
       shape: 'on/off switches',
       ui: { label: 'Notify me when' },
       keys: {
-        incoming_share: { ...SWITCH, default: true, help: 'someone shares an object with you', ui: { label: 'someone shares an object with me' } },
+        incoming_share: { ...SWITCH, default: true, help: 'someone shares an object with you (a burst: the first three, then one notice for the rest each minute)', ui: { label: 'someone shares an object with me' } },
         share_result: { ...SWITCH, default: true, help: 'a share you made succeeds or fails', ui: { label: 'a share I made succeeds or fails' } },
         remote_unreachable: { ...SWITCH, default: true, help: 'a remote cannot be reached, or takes no more uploads until you register', ui: { label: 'a remote cannot be reached, or wants me to register' } },
         daemon_error: { ...SWITCH, default: true, help: 'Hypergolix runs into an error: it stops, or finds files here damaged that no remote can put right', ui: { label: 'Hypergolix runs into an error' } },

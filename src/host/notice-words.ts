@@ -37,6 +37,13 @@ export function notificationFor(n: Notice, settings: Settings | null): Notificat
       return n.again
         ? { kind: 'incoming-share', title: 'Shared object readable again', body: `${who(n.from, n.name)} shared again an object this computer could no longer read.` }
         : { kind: 'incoming-share', title: 'New shared object', body: `From ${who(n.from, n.name)}.` };
+    case 'incoming-shares': {
+      if (!on.incoming_share) return null;
+      const all = n.waiting + n.taken;
+      const title = `${all} more share${all === 1 ? '' : 's'} arrived`;
+      const waiting = n.waiting === 0 ? '' : `${n.waiting === all ? (all === 1 ? 'It waits' : 'They wait') : `${n.waiting} wait`} for your answer. `;
+      return { kind: 'incoming-share', title, body: `${waiting}Open Hypergolix to see ${all === 1 ? 'it' : 'them'} in Shares.` };
+    }
     case 'share-result':
       if (!on.share_result) return null;
       if (n.unopened) return { kind: 'share-result', title: 'Share not opened', body: `${n.name ?? short(n.recipient)} could not open what you shared: your last change to it was still on its way to the server. Share it again in a moment.` };

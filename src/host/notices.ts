@@ -7,6 +7,7 @@ import type { PendingShare, ShareResult, IncomingShare as TakenShare } from '../
 import type { FreeTierUsage } from '../core/daemon/remote-status.js';
 import type { Ghid } from '../core/golix/index.js';
 import type { StartedApp } from './daemon-runner.js';
+import { ShareNoticeBurst, type ShareNoticeBurstOptions } from './share-notice-burst.js';
 
 export type Notice =
   | {
@@ -21,6 +22,8 @@ export type Notice =
       /** A new share of an object taken from them before, which had moved on past this computer's reach. */
       again?: boolean;
     }
+  /** Shares of a burst not told one by one (share-notice-burst.ts): how many wait, how many were taken. */
+  | { kind: 'incoming-shares'; waiting: number; taken: number }
   | { kind: 'share-result'; recipient: string; name: string | null; ok: boolean; again?: boolean; unopened?: boolean }
   | { kind: 'remote'; remote: string; connected: boolean }
   /** A remote keeps accounts and this one has used its free allowance: uploads wait until it registers there. */
@@ -35,18 +38,19 @@ export type Notice =
  * Turns the daemon's share and remote events into notices; `changed` runs when one also changes
  * the status (a remote came or went, a share arrived). Returns the function that unwires them.
  */
-export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void): () => void {
+export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, changed: () => void, burstTimers?: Pick<ShareNoticeBurstOptions, 'setTimer' | 'clearTimer' | 'windowMs'>): () => void {
   const person = (fingerprint: Ghid) => app.sharing.contacts.personOf(fingerprint);
+  const burst = new ShareNoticeBurst({ ...burstTimers, tellHeld: (held) => notice({ kind: 'incoming-shares', ...held }) });
   const onRemote = (label: string, connected: boolean) => {
     notice({ kind: 'remote', remote: label, connected });
     changed();
   };
   const onPending = (p: PendingShare) => {
-    notice({ kind: 'incoming-share', from: p.from.text, ...person(p.from), waiting: true });
+    if (burst.admit(true)) notice({ kind: 'incoming-share', from: p.from.text, ...person(p.from), waiting: true });
     changed();
   };
   const onIncoming = (s: TakenShare) => {
-    notice({ kind: 'incoming-share', from: s.from.text, ...person(s.from), waiting: false, ...(s.again ? { again: true } : {}) });
+    if (burst.admit(false)) notice({ kind: 'incoming-share', from: s.from.text, ...person(s.from), waiting: false, ...(s.again ? { again: true } : {}) });
     changed();
   };
   // Once per remote while unlocked: the daemon meets the refusal again at every retry.
@@ -79,6 +83,7 @@ export function wireDaemonNotices(app: StartedApp, notice: (n: Notice) => void, 
   };
   app.daemon.on('password-changed-elsewhere', onPasswordChanged);
   return () => {
+    burst.dispose();
     app.daemon.off('password-changed-elsewhere', onPasswordChanged);
     app.daemon.off('cache-check', onCheck);
     app.daemon.off('free-tier', onFreeTier);

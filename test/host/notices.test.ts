@@ -83,6 +83,34 @@ test('share notices carry the contact name, or null for someone not in the conta
   ]);
 });
 
+test('a burst of shares (a stranger sending many) is three notices and then one that counts the rest, in words', () => {
+  const stranger = v16Identity(1).ghid;
+  const { app, sharing } = fakeApp(new Map());
+  const notices: Notice[] = [];
+  let endWindow: (() => void) | null = null;
+  let changed = 0;
+  const unwire = wireDaemonNotices(app, (n) => notices.push(n), () => changed++, { setTimer: (fn) => ((endWindow = fn), {}), clearTimer: () => (endWindow = null) });
+  for (let i = 0; i < 20; i++) sharing.emit('pending', { from: stranger });
+  assert.equal(changed, 20, 'the status follows each');
+  assert.equal(notices.length, 3);
+  assert.ok(notices.every((n) => n.kind === 'incoming-share'));
+  endWindow!();
+  assert.deepEqual(notices.at(-1), { kind: 'incoming-shares', waiting: 17, taken: 0 });
+  const words = notificationFor(notices.at(-1)!, defaultSettings())!;
+  assert.deepEqual(words, { kind: 'incoming-share', title: '17 more shares arrived', body: 'They wait for your answer. Open Hypergolix to see them in Shares.' });
+  assert.equal(notificationFor({ kind: 'incoming-shares', waiting: 1, taken: 2 }, defaultSettings())!.body, '1 wait for your answer. Open Hypergolix to see them in Shares.');
+  assert.deepEqual(notificationFor({ kind: 'incoming-shares', waiting: 0, taken: 1 }, defaultSettings()), { kind: 'incoming-share', title: '1 more share arrived', body: 'Open Hypergolix to see it in Shares.' });
+  const off = defaultSettings();
+  off.desktop.notifications.incoming_share = false;
+  assert.equal(notificationFor(notices.at(-1)!, off), null, 'behind the incoming-share switch');
+  endWindow = null;
+  sharing.emit('pending', { from: stranger });
+  assert.equal(notices.length, 5, 'after the window, the next is told at once');
+  assert.notEqual(endWindow, null, 'and starts a window');
+  unwire();
+  assert.equal(endWindow, null, 'a lock ends the window');
+});
+
 test('a share again (asked for by a recipient who could no longer read the object) is told as such, on both sides', () => {
   const alice = v16Identity(0).ghid;
   const { app, sharing } = fakeApp(new Map([[alice.text, 'Alice']]));
