@@ -3,7 +3,7 @@
 // xdg-open on PATH) receives hostile URLs as one argument and no shell ever sees them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnsafeUrlError, checkOpenableUrl, openUrl, openerCommand, quoteWindowsArg, windowsCommandLine } from '../../src/host/open-url.js';
@@ -107,16 +107,18 @@ test('macOS and Linux: open / xdg-open with the URL as one argument', () => {
 
 test('a real opener gets each hostile URL as exactly one argument, and no shell runs any of it', async () => {
   const dir = temp();
-  const log = join(dir, 'argv.log');
+  const logs = join(dir, 'runs');
+  mkdirSync(logs);
   const opener = join(dir, 'xdg-open');
-  // The stand-in records its arguments (NUL-separated, one record per run) and exits 0.
-  writeFileSync(opener, `#!/bin/sh\nprintf '%s\\0' "$#" "$@" >> '${log}'\nprintf '\\n' >> '${log}'\n`);
+  // The stand-in records its arguments (NUL-separated) in a file of its own and exits 0: runs
+  // that go at once cannot interleave their records (appends to one file did, under load).
+  writeFileSync(opener, `#!/bin/sh\nrecord=$(mktemp '${logs}/run.XXXXXX')\nprintf '%s\\0' "$#" "$@" > "$record.part"\nmv "$record.part" "$record.done"\n`);
   chmodSync(opener, 0o755);
   const env = { PATH: `${dir}:/usr/bin:/bin` };
   for (const raw of HOSTILE) await openUrl(raw, { platform: 'linux', env });
-  const records = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  const records = () => readdirSync(logs).filter((f) => f.endsWith('.done')).map((f) => readFileSync(join(logs, f), 'utf8'));
   // The openers run detached; wait (bounded) until each has written its record.
-  for (let i = 0; i < 500 && records().length < HOSTILE.length; i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 1500 && records().length < HOSTILE.length; i++) await new Promise((r) => setTimeout(r, 20));
   const runs = records().map((r) => r.split('\0').slice(0, -1));
   assert.equal(runs.length, HOSTILE.length);
   // Detached runs may finish in any order: compare as sets of argument lists.
