@@ -32,15 +32,13 @@ export function peopleActions(set: SetUi, get: GetUi, host: Transport): PeopleAc
     busy(key, false);
     // Words for the page the user acted on; on another page by now, they would be about nothing there.
     const here = get().view === view;
-    if (!res.ok) {
-      if (here) say('error', res.error.message);
-      return false;
-    }
-    if (here) say('ok', words(res.value));
+    if (here) say(res.ok ? 'ok' : 'error', res.ok ? words(res.value) : res.error.message);
+    // Re-read either way: a refusal may have changed the lists too (a share that could no longer
+    // be accepted is declined and gone).
     await get().loadPeople();
     const st = await host.request({ kind: 'status' });
     if (st.ok) applyStatus(set, st.value);
-    return true;
+    return res.ok;
   }
 
   return {

@@ -390,6 +390,19 @@ describe('settings UI in Chromium', { skip: reason ?? false, timeout: 300_000 },
     assert.deepEqual(ui.problems, []);
   });
 
+  test('shares: one that can no longer be accepted (its object deleted) says why, and leaves the list', async () => {
+    const { host, page, ui } = await start({ state: 'running' });
+    host.addIncomingShare({ id: 'sh-gone', from: FAKE_IDENTITY.userId, apiId: 'AAEC' + 'x'.repeat(84), receivedAt: Date.now() - 60_000, name: null, type: 'JSON', size: 20 });
+    const why = 'Share sh-gone… cannot be accepted: its object is on no server any more: its sender deleted it after sharing it. It was declined and removed.';
+    host.goneShares.set('sh-gone', why);
+    await page.getByTestId('waiting-note').getByRole('button', { name: 'Open Shares' }).click();
+    await page.getByTestId('share-sh-gone').getByRole('button', { name: 'Accept once' }).click();
+    await page.getByTestId('people-feedback').getByText(why).waitFor();
+    await page.getByTestId('share-sh-gone').waitFor({ state: 'detached' });
+    await page.getByTestId('waiting').getByText('Nothing waits for your answer.').waitFor();
+    assert.deepEqual(ui.problems, []);
+  });
+
   test('contacts: rename, trust, safety code and verified mark, remove — each with feedback', async () => {
     const { host, page, ui } = await start({ state: 'running' });
     host.contacts.push({ fingerprint: FAKE_IDENTITY.fingerprint, name: 'Ada', trust: 'ask', verified: false });
