@@ -276,6 +276,9 @@ test('a waiting share whose object its sender deleted: accepting it says so and 
   assert.deepEqual(b.sharing.pending(), [], 'nothing left to answer');
   await until(() => a.seen.results.length === 1, "A to hear B's answer");
   assert.equal(a.seen.results[0]!.ok, false);
+  const atA = a.sharing.records.sentList().find((r) => r.object.equals(gone.ghid))!;
+  assert.equal(atA.state, 'declined');
+  assert.equal(typeof atA.deletedAt, 'number', "A's record keeps its deleted mark through B's later answer");
 
   // The same with the server away: nothing says it is gone rather than out of reach, so it waits.
   const later = await a.daemon.objects.create(API_ID_JSON, Buffer.from('{"gone":2}'));
