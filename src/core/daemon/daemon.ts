@@ -276,9 +276,10 @@ export class Daemon extends EventEmitter<DaemonEvents> implements DaemonPort {
         return await this.objects.open(ghid);
       } catch (err) {
         const ours = this.objects.secrets.dynamic(ghid)?.binder.equals(this.fingerprint) ?? false;
-        const online = this.network.status().some((r) => r.connected);
+        const remotes = this.network.status();
+        const online = remotes.some((r) => r.connected);
         // Found nowhere is not a matter of keys (deleted, or never uploaded): said so, with whether a remote could be asked.
-        if (err instanceof ObjectNotFound) throw online || this.network.status().length === 0 ? err : new ObjectNotFound(ghid, `Object ${ghid.short} is not on this computer, and no server is connected to fetch it from`);
+        if (err instanceof ObjectNotFound) throw online || remotes.length === 0 ? err : new ObjectNotFound(ghid, `Object ${ghid.short} is not on this computer, and no server is connected to fetch it from`);
         if (!(err instanceof UnknownSecret) || !ours || this.stopping.signal.aborted) throw err;
         // Ours: no share from anyone opens it (the healing error says so), the account's secrets map does.
         if (!online || attempt > RECORD_WAITS_MS.length) throw new UnknownSecret(`${ghid.short} was written on another computer of this account past what this one has read; it opens once the account's keys reach this computer through ${online ? 'the server' : 'a server (none is connected now)'}`);

@@ -16,13 +16,13 @@ import {
   Secret,
 } from '../golix/index.js';
 import type { StateNamespace } from '../account/state-namespace.js';
+import { ObjectNotFound, noSecretReads } from '../objects/errors.js';
 import type { DaemonPort } from '../daemon/port.js';
 import type { SharingPolicy } from '../../common/config-fields.js';
 import { decideShare, noRoomToWait, type WaitingLimits } from './consent.js';
 import { Contacts } from './contacts.js';
 import { apiIdText, peekShare, type ShareContents } from './peek.js';
 import { ShareRecords } from './share-records.js';
-import { ObjectNotFound, noSecretReads } from '../objects/errors.js';
 import { CatchingUp } from './catching-up.js';
 import { OPENED_NOTHING_STATUS, SHARE_AGAIN_EVERY_MS, SHARE_AGAIN_STATUS, Throttle, decideShareAgain } from './share-again.js';
 
